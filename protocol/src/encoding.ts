@@ -1,0 +1,224 @@
+/**
+ * Bytes on the wire and bytes under a signature.
+ *
+ * - JSON carries bytes as unpadded base64url (RFC 4648 §5), decoded strictly: no padding, no
+ *   characters outside the alphabet, no non-zero trailing bits (so every byte string has
+ *   exactly one text form and a signature over the text cannot be malleated).
+ * - Anything signed is signed over an explicit canonical encoding, never over JSON: a domain
+ *   separation tag naming the structure and its version, then the fields in a fixed order,
+ *   each with a fixed width or a length prefix. Two different values of a structure never
+ *   encode to the same bytes, and bytes of one structure never parse as another.
+ */
+import { base64urlnopad } from '@scure/base';
+import { assertBytes, assertInteger, assertString, FarthingError } from './errors.ts';
+
+// --- base64url
+
+export function toBase64url(bytes: Uint8Array): string {
+  assertBytes(bytes, 'bytes');
+  return base64urlnopad.encode(bytes);
+}
+
+/**
+ * Decodes unpadded base64url. `field` names the value in the error; `length`, when given, is
+ * the exact number of bytes expected.
+ */
+export function fromBase64url(text: unknown, field = 'value', length?: number): Uint8Array {
+  if (typeof text !== 'string') {
+    throw new FarthingError('invalid_encoding', `expected base64url string "${field}"`, {
+      details: { field },
+    });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = base64urlnopad.decode(text);
+  } catch (cause) {
+    throw new FarthingError('invalid_encoding', `"${field}" is not canonical unpadded base64url`, {
+      details: { field },
+      cause,
+    });
+  }
+  if (length !== undefined && bytes.length !== length) {
+    throw new FarthingError(
+      'invalid_encoding',
+      `expected ${length} bytes in "${field}", got ${bytes.length}`,
+      { details: { field, expected: length, got: bytes.length } },
+    );
+  }
+  return bytes;
+}
+
+// --- byte helpers
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Constant-time comparison for secrets and MACs; length is not secret. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+const utf8 = new TextEncoder();
+
+export function utf8Bytes(text: string): Uint8Array {
+  return utf8.encode(text);
+}
+
+// --- canonical signing bytes
+
+/**
+ * Every signed structure has one tag. Listing them in one place keeps them distinct: a
+ * signature made for one structure can never verify as another.
+ */
+export const signingTags = {
+  offer: 'farthing/offer',
+  receipt: 'farthing/receipt',
+  accessGrant: 'farthing/access-grant',
+  depositPermission: 'farthing/deposit-permission',
+  coinPublicKey: 'farthing/coin-public-key',
+  payerCode: 'farthing/payer-code',
+  denomination: 'farthing/denomination',
+  mintKeySet: 'farthing/mint-key-set',
+  paywordUserCertificate: 'farthing/payword/user-certificate',
+  paywordCommitment: 'farthing/payword/commitment',
+  paywordWord: 'farthing/payword/word',
+  withdrawalSeed: 'farthing/withdrawal-seed',
+} as const;
+
+export type SigningTagName = keyof typeof signingTags;
+
+/** Appends fields to a canonical encoding; all integers big-endian. */
+export class CanonicalWriter {
+  #chunks: Uint8Array[] = [];
+  #length = 0;
+
+  #push(bytes: Uint8Array): this {
+    this.#chunks.push(bytes);
+    this.#length += bytes.length;
+    return this;
+  }
+
+  u8(value: number, field: string): this {
+    assertInteger(value, field, 0, 0xff);
+    return this.#push(Uint8Array.of(value));
+  }
+
+  u16(value: number, field: string): this {
+    assertInteger(value, field, 0, 0xffff);
+    return this.#push(Uint8Array.of(value >>> 8, value & 0xff));
+  }
+
+  u32(value: number, field: string): this {
+    assertInteger(value, field, 0, 0xffff_ffff);
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, value);
+    return this.#push(out);
+  }
+
+  /** A non-negative safe integer as 8 bytes (amounts, timestamps in milliseconds). */
+  u64(value: number, field: string): this {
+    assertInteger(value, field);
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, BigInt(value));
+    return this.#push(out);
+  }
+
+  bool(value: boolean, field: string): this {
+    if (typeof value !== 'boolean') {
+      throw new FarthingError('invalid_argument', `expected boolean "${field}"`, {
+        details: { field },
+      });
+    }
+    return this.#push(Uint8Array.of(value ? 1 : 0));
+  }
+
+  /** Bytes whose length both sides know from the structure (keys, hashes, signatures). */
+  fixed(value: Uint8Array, length: number, field: string): this {
+    assertBytes(value, field, length);
+    return this.#push(value);
+  }
+
+  /** Bytes of varying length, prefixed with their length as u32. */
+  bytes(value: Uint8Array, field: string): this {
+    assertBytes(value, field);
+    this.u32(value.length, `${field}.length`);
+    return this.#push(value);
+  }
+
+  /** A well-formed string as UTF-8 with a u32 length prefix (lone surrogates are refused,
+   * since TextEncoder would map different strings to the same bytes). */
+  string(value: string, field: string, maxLength?: number): this {
+    assertString(value, field, maxLength);
+    return this.bytes(utf8.encode(value), field);
+  }
+
+  /** A list: u32 count, then each item written by `write`. */
+  list<T>(
+    items: readonly T[],
+    field: string,
+    write: (writer: this, item: T, index: number) => void,
+  ): this {
+    if (!Array.isArray(items)) {
+      throw new FarthingError('invalid_argument', `expected array "${field}"`, {
+        details: { field },
+      });
+    }
+    this.u32(items.length, `${field}.length`);
+    for (const [index, item] of items.entries()) write(this, item, index);
+    return this;
+  }
+
+  /** An optional value: 0x00 when absent, 0x01 then the value when present. */
+  optional<T>(value: T | undefined, field: string, write: (writer: this, value: T) => void): this {
+    if (value === undefined) return this.u8(0, field);
+    this.u8(1, field);
+    write(this, value);
+    return this;
+  }
+
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.#length);
+    let offset = 0;
+    for (const chunk of this.#chunks) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
+  }
+}
+
+/**
+ * The bytes a signature covers: `len(tag) ‖ tag ‖ u16 version ‖ fields`.
+ *
+ * ```ts
+ * const bytes = signingBytes('offer', 1, (w) => w.string(offer.resource, 'resource').u64(...));
+ * ```
+ */
+export function signingBytes(
+  tag: SigningTagName,
+  version: number,
+  writeFields: (writer: CanonicalWriter) => void,
+): Uint8Array {
+  const name = signingTags[tag];
+  if (name === undefined) {
+    throw new FarthingError('invalid_argument', `unknown signing tag "${String(tag)}"`, {
+      details: { field: 'tag' },
+    });
+  }
+  const writer = new CanonicalWriter();
+  writer.bytes(utf8.encode(name), 'tag').u16(version, 'version');
+  writeFields(writer);
+  return writer.finish();
+}

@@ -1,0 +1,271 @@
+/**
+ * One error class for the whole protocol, with a stable `code` per failure and the mapping
+ * to RFC 9457 problem details (`application/problem+json`).
+ *
+ * Codes are part of the wire contract: tests assert on them, clients branch on them, and a
+ * code is never renamed or reused for another failure. Add new ones here, grouped by flow.
+ */
+
+interface CodeInfo {
+  /** HTTP status a server answers with when this error reaches the edge. */
+  readonly status: number;
+  /** RFC 9457 `title`: a short, human-readable summary that does not change per occurrence. */
+  readonly title: string;
+}
+
+export const errorCatalog = {
+  // --- calling conventions: a value handed to a function is of the wrong type, size or range
+  invalid_argument: { status: 400, title: 'Invalid argument' },
+  // --- wire: a message, encoding or header from another party is malformed
+  invalid_message: { status: 400, title: 'Malformed message' },
+  invalid_encoding: { status: 400, title: 'Malformed encoding' },
+  malformed_header: { status: 400, title: 'Malformed HTTP header' },
+  unsupported_version: { status: 400, title: 'Unsupported protocol version' },
+  // --- amounts
+  invalid_amount: { status: 400, title: 'Invalid amount' },
+  unknown_currency: { status: 400, title: 'Unknown currency' },
+  currency_mismatch: { status: 400, title: 'Currencies do not match' },
+  amount_negative: { status: 400, title: 'Amount would be negative' },
+  amount_overflow: { status: 400, title: 'Amount too large' },
+  // --- signatures and keys
+  invalid_key: { status: 400, title: 'Invalid key' },
+  bad_signature: { status: 400, title: 'Signature does not verify' },
+  // --- RFC 9474 blind RSA
+  blind_rsa_message_too_long: { status: 400, title: 'Message too long for the RSA key' },
+  blind_rsa_invalid_blinded_message: { status: 400, title: 'Blinded message out of range' },
+  blind_rsa_not_invertible: { status: 500, title: 'Blinding factor not invertible' },
+  blind_rsa_signing_failed: { status: 500, title: 'Blind signature failed its own check' },
+  // --- e-cash coins and denominations
+  unknown_denomination: { status: 404, title: 'Unknown denomination' },
+  denomination_expired: { status: 410, title: 'Denomination no longer valid' },
+  denomination_not_yet_valid: { status: 409, title: 'Denomination not yet valid' },
+  coin_amount_mismatch: { status: 400, title: 'Coins do not add up to the price' },
+  // --- PayWord
+  payword_certificate_expired: { status: 410, title: 'PayWord user certificate expired' },
+  payword_commitment_expired: { status: 410, title: 'PayWord commitment expired' },
+  payword_vendor_mismatch: { status: 400, title: 'PayWord commitment made for another vendor' },
+  payword_out_of_range: { status: 400, title: 'PayWord index out of range' },
+  payword_replayed: { status: 409, title: 'PayWord already spent' },
+  payword_mismatch: { status: 400, title: 'PayWord does not hash to the last accepted word' },
+  payword_over_limit: { status: 402, title: 'PayWord commitment exceeds the credit limit' },
+  // --- offers, credentials, receipts, access grants
+  offer_expired: { status: 410, title: 'Offer expired' },
+  offer_mismatch: { status: 400, title: 'Credential made for another offer' },
+  merchant_mismatch: { status: 400, title: 'Made for another merchant' },
+  instrument_not_accepted: { status: 400, title: 'Payment instrument not accepted' },
+  receipt_expired: { status: 410, title: 'Receipt expired' },
+  grant_expired: { status: 401, title: 'Access grant expired' },
+  resource_mismatch: { status: 403, title: 'Access grant is for another resource' },
+  // --- generic HTTP outcomes other components answer with
+  payment_required: { status: 402, title: 'Payment required' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  payload_too_large: { status: 413, title: 'Request body too large' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalog, value);
+}
+
+export interface FarthingErrorOptions {
+  /** Machine-readable facts about this occurrence (field name, expected vs. got, …). */
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+/**
+ * The error every protocol function throws on bad input.
+ *
+ * `shortMessage` says what went wrong and, where there is one, what to do; `message` adds the
+ * code so logs are greppable. `details` are safe to send to the other party.
+ */
+export class FarthingError<C extends ErrorCode = ErrorCode> extends Error {
+  override readonly name = 'FarthingError' as const;
+  readonly code: C;
+  readonly shortMessage: string;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: C, shortMessage: string, options: FarthingErrorOptions = {}) {
+    super(`${shortMessage} [${code}]`, options.cause === undefined ? {} : { cause: options.cause });
+    this.code = code;
+    this.shortMessage = shortMessage;
+    this.details = options.details ?? {};
+  }
+
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+}
+
+export function isFarthingError<C extends ErrorCode>(
+  error: unknown,
+  code?: C,
+): error is FarthingError<C> {
+  return error instanceof FarthingError && (code === undefined || error.code === code);
+}
+
+// --- argument checks shared by every module (noble-style: name the field, say expected vs. got)
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return `${value.length}-byte Uint8Array`;
+  if (Array.isArray(value)) return `array of ${value.length}`;
+  return typeof value;
+}
+
+/** Throws `invalid_argument` unless `value` is a Uint8Array (of `length` bytes when given). */
+export function assertBytes(
+  value: unknown,
+  field: string,
+  length?: number,
+): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new FarthingError(
+      'invalid_argument',
+      `expected Uint8Array "${field}", got ${describe(value)}`,
+      {
+        details: { field, expected: 'Uint8Array', got: describe(value) },
+      },
+    );
+  }
+  if (length !== undefined && value.length !== length) {
+    throw new FarthingError(
+      'invalid_argument',
+      `expected ${length}-byte Uint8Array "${field}", got ${value.length}`,
+      { details: { field, expected: length, got: value.length } },
+    );
+  }
+}
+
+/** Throws `invalid_argument` unless `value` is a safe integer within [min, max]. */
+export function assertInteger(
+  value: unknown,
+  field: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new FarthingError(
+      'invalid_argument',
+      `expected integer "${field}", got ${describe(value)}`,
+      {
+        details: { field, expected: 'integer', got: describe(value) },
+      },
+    );
+  }
+  if (value < min || value > max) {
+    throw new FarthingError(
+      'invalid_argument',
+      `expected "${field}" in [${min}, ${max}], got ${value}`,
+      { details: { field, min, max, got: value } },
+    );
+  }
+}
+
+/** Throws `invalid_argument` unless `value` is a well-formed string of 1..maxLength code units. */
+export function assertString(
+  value: unknown,
+  field: string,
+  maxLength = 2048,
+): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new FarthingError(
+      'invalid_argument',
+      `expected string "${field}", got ${describe(value)}`,
+      {
+        details: { field, expected: 'string', got: describe(value) },
+      },
+    );
+  }
+  if (value.length === 0 || value.length > maxLength || !value.isWellFormed()) {
+    throw new FarthingError(
+      'invalid_argument',
+      `expected non-empty well-formed string "${field}" of at most ${maxLength} characters`,
+      { details: { field, maxLength, got: value.length } },
+    );
+  }
+}
+
+// --- RFC 9457 problem details
+
+export const problemContentType = 'application/problem+json';
+
+/** RFC 9457 §3: `type` is a URI; ours are URNs, one per stable code. */
+export const problemTypePrefix = 'urn:farthing:problem:';
+
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ErrorCode;
+  readonly instance?: string;
+  /** Extension members (RFC 9457 §3.2) from the error's `details`. */
+  readonly [extension: string]: unknown;
+}
+
+const reservedMembers = new Set(['type', 'title', 'status', 'detail', 'code', 'instance']);
+
+/**
+ * Renders an error as RFC 9457 problem details. Anything that is not a `FarthingError` becomes
+ * `internal` without its message, so server internals never leak to the other party.
+ */
+export function toProblemDetails(error: unknown, instance?: string): ProblemDetails {
+  const known = error instanceof FarthingError ? error : undefined;
+  const code: ErrorCode = known?.code ?? 'internal';
+  const info = errorCatalog[code];
+  const extensions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(known?.details ?? {})) {
+    if (!reservedMembers.has(key)) extensions[key] = value;
+  }
+  return {
+    ...extensions,
+    type: `${problemTypePrefix}${code}`,
+    title: info.title,
+    status: info.status,
+    detail: known?.shortMessage ?? 'The server could not complete the request.',
+    code,
+    ...(instance === undefined ? {} : { instance }),
+  };
+}
+
+/** A `Response` carrying the problem, with the content type RFC 9457 §3 registers. */
+export function problemResponse(
+  error: unknown,
+  init: { instance?: string; headers?: HeadersInit } = {},
+): Response {
+  const problem = toProblemDetails(error, init.instance);
+  const headers = new Headers(init.headers);
+  headers.set('content-type', problemContentType);
+  return new Response(JSON.stringify(problem), { status: problem.status, headers });
+}
+
+/**
+ * Turns a problem document received from another party back into a `FarthingError`. A body
+ * that is not one of ours (unknown code, wrong shape) becomes `invalid_message`.
+ */
+export function fromProblemDetails(body: unknown): FarthingError {
+  if (typeof body !== 'object' || body === null) {
+    return new FarthingError('invalid_message', 'expected a problem details object', {
+      details: { field: 'problem' },
+    });
+  }
+  const record = body as Record<string, unknown>;
+  const code = record.code;
+  if (!isErrorCode(code) || record.type !== `${problemTypePrefix}${code}`) {
+    return new FarthingError('invalid_message', 'problem details carry no known error code', {
+      details: { field: 'code' },
+    });
+  }
+  const detail = typeof record.detail === 'string' ? record.detail : errorCatalog[code].title;
+  const details: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (!reservedMembers.has(key)) details[key] = value;
+  }
+  return new FarthingError(code, detail, { details });
+}
