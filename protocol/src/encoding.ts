@@ -10,6 +10,7 @@
  *   encode to the same bytes, and bytes of one structure never parse as another.
  */
 import { base64urlnopad } from '@scure/base';
+import { type Amount, formatAmount } from './amount.ts';
 import { assertBytes, assertInteger, assertString, FarthingError } from './errors.ts';
 
 // --- base64url
@@ -162,6 +163,15 @@ export class CanonicalWriter {
   string(value: string, field: string, maxLength?: number): this {
     assertString(value, field, maxLength);
     return this.bytes(utf8.encode(value), field);
+  }
+
+  /** An amount as the 3-letter currency code then the minor units as u64. */
+  amount(value: Amount, field: string): this {
+    formatAmount(value); // validates currency and range
+    return this.fixed(utf8.encode(value.currency), 3, `${field}.currency`).u64(
+      value.minor,
+      `${field}.minor`,
+    );
   }
 
   /** A list: u32 count, then each item written by `write`. */

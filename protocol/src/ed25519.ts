@@ -1,0 +1,70 @@
+/**
+ * Ed25519 (RFC 8032) for coin keys, PayWord commitments, offers, receipts and statements.
+ *
+ * Verification is synchronous and pluggable: the default is @noble/curves (runs everywhere,
+ * including the extension's service worker); servers plug in Node's native verifier
+ * (`@farthing/protocol/node/ed25519`), measured ~14× faster. Both are strict RFC 8032
+ * verifiers (noble with `zip215: false`), so a signature one accepts the other accepts too.
+ *
+ * Signing goes through `Ed25519Signer`, which may be asynchronous, so the wallet can sign with
+ * non-extractable WebCrypto keys whose secret never reaches JavaScript.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { assertBytes } from './errors.ts';
+
+export const ed25519PublicKeyLength = 32;
+export const ed25519SecretKeyLength = 32;
+export const ed25519SignatureLength = 64;
+
+/** Verifies a detached signature; never throws on a bad signature, only returns false. */
+export type Ed25519Verify = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+) => boolean;
+
+export interface Ed25519Signer {
+  readonly publicKey: Uint8Array;
+  sign(message: Uint8Array): Promise<Uint8Array>;
+}
+
+export const nobleEd25519Verify: Ed25519Verify = (signature, message, publicKey) => {
+  assertBytes(signature, 'signature');
+  assertBytes(message, 'message');
+  assertBytes(publicKey, 'publicKey');
+  if (signature.length !== ed25519SignatureLength || publicKey.length !== ed25519PublicKeyLength) {
+    return false;
+  }
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false; // malformed point encodings
+  }
+};
+
+/** Public key of a 32-byte RFC 8032 secret key (seed). */
+export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  assertBytes(secretKey, 'secretKey', ed25519SecretKeyLength);
+  return ed25519.getPublicKey(secretKey);
+}
+
+/** Synchronous signature with a secret key held in memory (coin keys, tests, servers). */
+export function ed25519Sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  assertBytes(message, 'message');
+  assertBytes(secretKey, 'secretKey', ed25519SecretKeyLength);
+  return ed25519.sign(message, secretKey);
+}
+
+/** A signer over a secret key held in memory. */
+export function ed25519Signer(secretKey: Uint8Array): Ed25519Signer {
+  const publicKey = ed25519PublicKey(secretKey);
+  const secret = secretKey.slice();
+  return {
+    publicKey,
+    sign: async (message) => ed25519Sign(message, secret),
+  };
+}
+
+export function randomSecretKey(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(ed25519SecretKeyLength));
+}

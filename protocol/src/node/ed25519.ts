@@ -1,0 +1,73 @@
+/**
+ * Node's native (OpenSSL) Ed25519, for servers: verification is ~14× faster than pure JS.
+ * Parsing a raw public key into a `KeyObject` costs about as much as a verification, so the
+ * most recent keys are cached (a merchant or mint sees the same few keys over and over).
+ */
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import {
+  type Ed25519Signer,
+  type Ed25519Verify,
+  ed25519PublicKey,
+  ed25519PublicKeyLength,
+  ed25519SecretKeyLength,
+  ed25519SignatureLength,
+} from '../ed25519.ts';
+import { assertBytes } from '../errors.ts';
+
+// RFC 8410 §4: SubjectPublicKeyInfo for id-Ed25519 is this 12-byte prefix + the 32-byte key.
+const spkiPrefix = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+]);
+// RFC 8410 §7: OneAsymmetricKey for id-Ed25519, this 16-byte prefix + the 32-byte seed.
+const pkcs8Prefix = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
+
+const cacheLimit = 1024;
+const keyCache = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString(
+    'latin1',
+  );
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    key = createPublicKey({
+      key: Buffer.concat([spkiPrefix, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
+    if (keyCache.size >= cacheLimit) keyCache.delete(keyCache.keys().next().value as string);
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
+export const nodeEd25519Verify: Ed25519Verify = (signature, message, publicKey) => {
+  assertBytes(signature, 'signature');
+  assertBytes(message, 'message');
+  assertBytes(publicKey, 'publicKey');
+  if (signature.length !== ed25519SignatureLength || publicKey.length !== ed25519PublicKeyLength) {
+    return false;
+  }
+  try {
+    return verify(null, message, publicKeyObject(publicKey), signature);
+  } catch {
+    return false; // not a point on the curve
+  }
+};
+
+/** A signer backed by a native key object (the bank's and merchants' long-term keys). */
+export function nodeEd25519Signer(secretKey: Uint8Array): Ed25519Signer {
+  assertBytes(secretKey, 'secretKey', ed25519SecretKeyLength);
+  const key = createPrivateKey({
+    key: Buffer.concat([pkcs8Prefix, secretKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const publicKey = ed25519PublicKey(secretKey);
+  return {
+    publicKey,
+    sign: async (message) => new Uint8Array(sign(null, message, key)),
+  };
+}
