@@ -7,7 +7,7 @@
 import * as v from 'valibot';
 import { type Amount, parseAmount } from './amount.ts';
 import { fromBase64url } from './encoding.ts';
-import { type ErrorCode, FarthingError, isFarthingError } from './errors.ts';
+import { type ErrorCode, FarthingError, isErrorCode, isFarthingError } from './errors.ts';
 
 /**
  * Parses `input` with `schema`; on failure throws `invalid_message` (or the code a transform
@@ -27,13 +27,18 @@ export function parseMessage<S extends v.GenericSchema>(
   const reason = coded?.shortMessage ?? issue.message;
   throw new FarthingError(code, `invalid ${what}: "${field}": ${reason}`, {
     details: { field, message: what },
-    ...(coded === undefined ? {} : { cause: coded }),
   });
 }
 
+// A coded transform records its error code in the issue's `expected` member (valibot issues
+// carry no free-form fields), marked so it cannot be confused with a schema expectation.
+const codeMarker = 'farthing-error:';
+
 function codedCause(issue: v.BaseIssue<unknown>): FarthingError | undefined {
-  const cause = (issue as { readonly cause?: unknown }).cause;
-  return isFarthingError(cause) ? cause : undefined;
+  const expected = issue.expected ?? '';
+  if (!expected.startsWith(codeMarker)) return undefined;
+  const code = expected.slice(codeMarker.length);
+  return isErrorCode(code) ? new FarthingError(code, issue.message) : undefined;
 }
 
 /**
@@ -46,7 +51,7 @@ export function codedTransform<I, O>(parse: (input: I) => O) {
       return parse(dataset.value);
     } catch (error) {
       if (!isFarthingError(error)) throw error;
-      addIssue({ message: error.shortMessage, ...({ cause: error } as object) });
+      addIssue({ message: error.shortMessage, expected: `${codeMarker}${error.code}` });
       return NEVER;
     }
   });
