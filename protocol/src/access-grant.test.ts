@@ -1,0 +1,261 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type AccessGrant,
+  accessGrantSigningBytes,
+  type IssueAccessGrantParameters,
+  issueAccessGrant,
+  parseAccessGrantToken,
+  type VerifyAccessGrantParameters,
+  verifyAccessGrant,
+} from './access-grant.ts';
+import { ed25519Signer } from './ed25519.ts';
+import { concatBytes, fromBase64url, signingBytes, toBase64url } from './encoding.ts';
+import { FarthingError } from './errors.ts';
+import { nodeEd25519Verify } from './node/ed25519.ts';
+
+const merchant = ed25519Signer(new Uint8Array(32).fill(0x4d));
+const stranger = ed25519Signer(new Uint8Array(32).fill(0x53));
+const now = Date.UTC(2026, 0, 1);
+const hour = 3_600_000;
+
+const parameters: IssueAccessGrantParameters = {
+  merchantId: 'demo-shop',
+  resource: '/articles/7',
+  offerHash: new Uint8Array(32).fill(3),
+  issuedAt: now,
+  expiresAt: now + hour,
+  grantId: new Uint8Array(16).fill(4),
+};
+
+const checks: VerifyAccessGrantParameters = {
+  merchantPublicKey: merchant.publicKey,
+  merchantId: 'demo-shop',
+  resource: '/articles/7',
+  now: now + 1,
+};
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof FarthingError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+/** A token signed over whatever fields `write` puts down. */
+async function forgedToken(
+  write: Parameters<typeof signingBytes>[2],
+  version = 1,
+): Promise<string> {
+  const bytes = signingBytes('accessGrant', version, write);
+  return toBase64url(concatBytes(bytes, await merchant.sign(bytes)));
+}
+
+describe('access grants', () => {
+  it('issues a token that verifies for its resource and returns the grant', async () => {
+    const { grant, token } = await issueAccessGrant(parameters, merchant);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(verifyAccessGrant(token, checks)).toEqual(grant);
+    expect(verifyAccessGrant(token, { ...checks, ed25519Verify: nodeEd25519Verify })).toEqual(
+      grant,
+    );
+  });
+
+  it('is the signing bytes followed by the signature', async () => {
+    const { grant, token } = await issueAccessGrant(parameters, merchant);
+    const bytes = fromBase64url(token);
+    const signed = accessGrantSigningBytes(grant);
+    expect(bytes.subarray(0, signed.length)).toEqual(signed);
+    expect(bytes.length).toBe(signed.length + 64);
+  });
+
+  it('draws a random grant id when none is given', async () => {
+    const { grantId: _, ...rest } = parameters;
+    const a = await issueAccessGrant(rest, merchant);
+    const b = await issueAccessGrant(rest, merchant);
+    expect(a.grant.grantId).not.toEqual(b.grant.grantId);
+  });
+
+  it('normalises the requested resource before comparing', async () => {
+    const { token } = await issueAccessGrant(parameters, merchant);
+    expect(() => verifyAccessGrant(token, { ...checks, resource: '/articles/./7' })).not.toThrow();
+  });
+
+  it('opens the resource until expiresAt, then answers grant_expired', async () => {
+    const { token } = await issueAccessGrant(parameters, merchant);
+    expect(() => verifyAccessGrant(token, { ...checks, now: now + hour - 1 })).not.toThrow();
+    expect(codeOf(() => verifyAccessGrant(token, { ...checks, now: now + hour }))).toBe(
+      'grant_expired',
+    );
+  });
+
+  it('answers resource_mismatch for another resource', async () => {
+    const { token } = await issueAccessGrant(parameters, merchant);
+    expect(codeOf(() => verifyAccessGrant(token, { ...checks, resource: '/articles/8' }))).toBe(
+      'resource_mismatch',
+    );
+    expect(codeOf(() => verifyAccessGrant(token, { ...checks, resource: '/articles/7?x' }))).toBe(
+      'resource_mismatch',
+    );
+  });
+
+  it('answers merchant_mismatch for a grant made for another merchant id', async () => {
+    const { token } = await issueAccessGrant({ ...parameters, merchantId: 'other-shop' }, merchant);
+    expect(codeOf(() => verifyAccessGrant(token, checks))).toBe('merchant_mismatch');
+  });
+
+  it('answers bad_signature for a grant signed by another key', async () => {
+    const { token } = await issueAccessGrant(parameters, stranger);
+    expect(codeOf(() => verifyAccessGrant(token, checks))).toBe('bad_signature');
+  });
+
+  it('answers bad_signature before looking at a forged grant', async () => {
+    const { token } = await issueAccessGrant(
+      { ...parameters, resource: '/articles/8', expiresAt: now + 1 },
+      stranger,
+    );
+    expect(codeOf(() => verifyAccessGrant(token, checks))).toBe('bad_signature');
+  });
+
+  it('turns any single changed byte into invalid_encoding or bad_signature', async () => {
+    const { token } = await issueAccessGrant(parameters, merchant);
+    const bytes = fromBase64url(token);
+    for (let i = 0; i < bytes.length; i++) {
+      const copy = bytes.slice();
+      copy[i]! ^= 0x01;
+      expect(['invalid_encoding', 'unsupported_version', 'bad_signature']).toContain(
+        codeOf(() => verifyAccessGrant(toBase64url(copy), checks)),
+      );
+    }
+  });
+
+  it('round-trips any grant through its token', () => {
+    return fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/),
+        fc.constantFrom('/', '/a', '/a/b?c=d', '/%C3%A9'),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        async (merchantId, resource, issuedAt, lifetime, offerHash) => {
+          const { grant, token } = await issueAccessGrant(
+            {
+              ...parameters,
+              merchantId,
+              resource,
+              issuedAt,
+              expiresAt: issuedAt + lifetime,
+              offerHash,
+            },
+            merchant,
+          );
+          expect(parseAccessGrantToken(token).grant).toEqual(grant);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it.each<[string, () => Promise<string> | string, string]>([
+    ['a non-base64url token', () => 'not a token!', 'invalid_encoding'],
+    [
+      'a padded token',
+      async () => `${(await issueAccessGrant(parameters, merchant)).token}=`,
+      'invalid_encoding',
+    ],
+    ['an empty token', () => '', 'invalid_encoding'],
+    ['an overlong token', () => 'A'.repeat(5000), 'invalid_encoding'],
+    [
+      'a truncated token',
+      async () => (await issueAccessGrant(parameters, merchant)).token.slice(0, -4),
+      'invalid_encoding',
+    ],
+    [
+      'an offer tag',
+      async () => {
+        const bytes = signingBytes('offer', 1, (w) => w.string('demo-shop', 'merchantId'));
+        return toBase64url(concatBytes(bytes, await merchant.sign(bytes)));
+      },
+      'invalid_encoding',
+    ],
+    [
+      'version 2',
+      () => forgedToken((w) => w.string('demo-shop', 'merchantId'), 2),
+      'unsupported_version',
+    ],
+    [
+      'a resource not in normal form',
+      () =>
+        forgedToken((w) =>
+          w
+            .string('demo-shop', 'm')
+            .string('/a/../articles/7', 'r')
+            .fixed(new Uint8Array(32), 32, 'h')
+            .u64(now, 'i')
+            .u64(now + hour, 'e')
+            .fixed(new Uint8Array(16), 16, 'g'),
+        ),
+      'invalid_encoding',
+    ],
+    [
+      'expiry before issue',
+      () =>
+        forgedToken((w) =>
+          w
+            .string('demo-shop', 'm')
+            .string('/articles/7', 'r')
+            .fixed(new Uint8Array(32), 32, 'h')
+            .u64(now, 'i')
+            .u64(now, 'e')
+            .fixed(new Uint8Array(16), 16, 'g'),
+        ),
+      'invalid_encoding',
+    ],
+  ])('refuses %s', async (_, token, code) => {
+    const text = await token();
+    expect(codeOf(() => verifyAccessGrant(text, checks))).toBe(code);
+  });
+
+  it('refuses missing parameters with invalid_argument', async () => {
+    const { token } = await issueAccessGrant(parameters, merchant);
+    expect(codeOf(() => verifyAccessGrant(token, undefined as never))).toBe('invalid_argument');
+    expect(
+      codeOf(() => verifyAccessGrant(token, { ...checks, ed25519Verify: 'yes' as never })),
+    ).toBe('invalid_argument');
+  });
+
+  it('refuses a non-string token', () => {
+    expect(codeOf(() => verifyAccessGrant(undefined, checks))).toBe('invalid_encoding');
+  });
+
+  it.each<[string, Partial<VerifyAccessGrantParameters>]>([
+    ['merchantPublicKey', { merchantPublicKey: new Uint8Array(31) }],
+    ['merchantId', { merchantId: 'a b' }],
+    ['resource', { resource: 'articles/7' }],
+    ['now', { now: Number.NaN }],
+  ])('checks its %s parameter', async (field, change) => {
+    const { token } = await issueAccessGrant(parameters, merchant);
+    try {
+      verifyAccessGrant(token, { ...checks, ...change });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(FarthingError);
+      expect((error as FarthingError).code).toBe('invalid_argument');
+      expect((error as FarthingError).details.field).toBe(field);
+    }
+  });
+
+  it.each<[string, Partial<AccessGrant>]>([
+    ['resource', { resource: '/a#b' }],
+    ['offerHash', { offerHash: new Uint8Array(8) }],
+    ['expiresAt', { expiresAt: now }],
+    ['grantId', { grantId: new Uint8Array(15) }],
+  ])('refuses to issue a grant with a bad %s', async (field, change) => {
+    const error = await issueAccessGrant({ ...parameters, ...change }, merchant).catch((e) => e);
+    expect(error.code).toBe('invalid_argument');
+    expect(error.details.field).toBe(field);
+  });
+});

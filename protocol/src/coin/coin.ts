@@ -1,0 +1,140 @@
+/**
+ * A coin (DESIGN.md "E-cash (Chaum, online)"): an Ed25519 public key the mint has signed,
+ * blindly, with one denomination's RSA key. Whoever holds the coin's secret key can spend it
+ * once; the mint never saw the key at withdrawal, so a deposit cannot be linked to it.
+ *
+ * What the mint signs (RFC 9474 §4.1, randomized variant):
+ *
+ *   msg       = signingBytes('coinPublicKey', 1, coinPublicKey[32])
+ *   input_msg = messagePrefix[32] ‖ msg
+ *
+ * and the unblinded signature is a plain RSASSA-PSS signature (SHA-384, MGF1-SHA-384, 48-byte
+ * salt) over `input_msg`, which anyone verifies with the denomination's public key (§4.5).
+ *
+ * Wire JSON (`CoinWire`):
+ *
+ *   { "denominationId": "<32 bytes b64u>", "coinPublicKey": "<32 bytes b64u>",
+ *     "messagePrefix": "<32 bytes b64u>", "denominationSignature": "<256 bytes b64u>" }
+ */
+import * as v from 'valibot';
+import { concatBytes, equalBytes, signingBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, FarthingError } from '../errors.ts';
+import { bytesSchema, parseMessage } from '../schema.ts';
+import {
+  type Denomination,
+  type DenominationPublicKey,
+  denominationId,
+  denominationIdLength,
+  denominationModulusLength,
+} from './denomination.ts';
+import { coinMessagePrefixLength } from './derivation.ts';
+
+export const coinPublicKeyLength = 32;
+export const coinMessageVersion = 1;
+
+/**
+ * RSASSA-PSS verification (RFC 8017 §8.1.2) with SHA-384, MGF1-SHA-384 and a 48-byte salt,
+ * as RFC 9474 §4.5 prescribes for RSABSSA-SHA384-PSS. Returns false on a bad signature;
+ * never throws for one. Taken as a parameter so each platform plugs in its native verifier.
+ */
+export type RsaPssVerify = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: DenominationPublicKey,
+) => boolean;
+
+export interface Coin {
+  /** `denominationId` of the key that signed the coin; fixes the coin's value. */
+  readonly denominationId: Uint8Array;
+  /** The coin's Ed25519 public key. */
+  readonly coinPublicKey: Uint8Array;
+  /** RFC 9474 `msg_prefix`, part of what the mint signed. */
+  readonly messagePrefix: Uint8Array;
+  /** The unblinded RSA signature of the denomination key over `preparedCoinMessage`. */
+  readonly denominationSignature: Uint8Array;
+}
+
+/** The message the mint blind-signs for a coin, before RFC 9474's prefix. */
+export function coinMessage(coinPublicKey: Uint8Array): Uint8Array {
+  assertBytes(coinPublicKey, 'coinPublicKey', coinPublicKeyLength);
+  return signingBytes('coinPublicKey', coinMessageVersion, (w) =>
+    w.fixed(coinPublicKey, coinPublicKeyLength, 'coinPublicKey'),
+  );
+}
+
+/** RFC 9474 §4.1 `input_msg = msg_prefix ‖ msg`: what the RSA signature covers. */
+export function preparedCoinMessage(
+  messagePrefix: Uint8Array,
+  coinPublicKey: Uint8Array,
+): Uint8Array {
+  assertBytes(messagePrefix, 'messagePrefix', coinMessagePrefixLength);
+  return concatBytes(messagePrefix, coinMessage(coinPublicKey));
+}
+
+export function assertCoin(coin: Coin): void {
+  if (typeof coin !== 'object' || coin === null) {
+    throw new FarthingError('invalid_argument', 'expected a coin object', {
+      details: { field: 'coin' },
+    });
+  }
+  assertBytes(coin.denominationId, 'coin.denominationId', denominationIdLength);
+  assertBytes(coin.coinPublicKey, 'coin.coinPublicKey', coinPublicKeyLength);
+  assertBytes(coin.messagePrefix, 'coin.messagePrefix', coinMessagePrefixLength);
+  assertBytes(coin.denominationSignature, 'coin.denominationSignature', denominationModulusLength);
+}
+
+/**
+ * Throws unless `denomination` signed the coin: `invalid_argument` when the coin names
+ * another denomination, `bad_signature` when the RSA signature does not verify. The wallet
+ * calls this before storing a withdrawn coin; the mint and merchant on every deposit.
+ */
+export function verifyCoin(coin: Coin, denomination: Denomination, rsaVerify: RsaPssVerify): void {
+  assertCoin(coin);
+  if (typeof rsaVerify !== 'function') {
+    throw new FarthingError('invalid_argument', 'expected a function "rsaVerify"', {
+      details: { field: 'rsaVerify' },
+    });
+  }
+  if (!equalBytes(denominationId(denomination), coin.denominationId)) {
+    throw new FarthingError('invalid_argument', 'the coin belongs to another denomination', {
+      details: { field: 'coin.denominationId' },
+    });
+  }
+  const message = preparedCoinMessage(coin.messagePrefix, coin.coinPublicKey);
+  if (!rsaVerify(coin.denominationSignature, message, denomination.publicKey)) {
+    throw new FarthingError('bad_signature', 'the coin is not signed by its denomination key', {
+      details: { field: 'coin.denominationSignature' },
+    });
+  }
+}
+
+// --- wire
+
+export interface CoinWire {
+  readonly denominationId: string;
+  readonly coinPublicKey: string;
+  readonly messagePrefix: string;
+  readonly denominationSignature: string;
+}
+
+export const coinSchema = v.strictObject({
+  denominationId: bytesSchema(denominationIdLength),
+  coinPublicKey: bytesSchema(coinPublicKeyLength),
+  messagePrefix: bytesSchema(coinMessagePrefixLength),
+  denominationSignature: bytesSchema(denominationModulusLength),
+});
+
+export function coinToWire(coin: Coin): CoinWire {
+  assertCoin(coin);
+  return {
+    denominationId: toBase64url(coin.denominationId),
+    coinPublicKey: toBase64url(coin.coinPublicKey),
+    messagePrefix: toBase64url(coin.messagePrefix),
+    denominationSignature: toBase64url(coin.denominationSignature),
+  };
+}
+
+/** Validates a received coin; its signature is checked by `verifyCoin`. */
+export function parseCoin(input: unknown): Coin {
+  return Object.freeze(parseMessage(coinSchema, input, 'coin'));
+}

@@ -1,0 +1,333 @@
+/**
+ * A deposit permission (DESIGN.md "E-cash", pay): the coin's owner, signing with the coin's
+ * Ed25519 key, lets one merchant deposit part or all of the coin's value for one offer. The
+ * signature binds the offer hash, the merchant id, the amount and the payer code hash, so a
+ * permission stolen in transit is worthless for any other payment, and the payer can later
+ * prove the payment by revealing the payer code.
+ *
+ * Signing bytes: tag `farthing/deposit-permission`, version 1, then offerHash[32],
+ * merchantId, amount, payerCodeHash[32], coinPublicKey[32], denominationId[32].
+ *
+ * Wire JSON (`DepositPermissionWire`), version 1:
+ *
+ *   { "version": 1, "coin": <CoinWire>, "offerHash": "<32 bytes b64u>",
+ *     "merchantId": "demo-shop", "amount": "EUR 0.05", "payerCodeHash": "<32 bytes b64u>",
+ *     "signature": "<64 bytes b64u>" }
+ */
+import * as v from 'valibot';
+import { type Amount, compareAmounts, formatAmount, sumAmounts } from '../amount.ts';
+import {
+  type Ed25519Verify,
+  ed25519PublicKey,
+  ed25519Sign,
+  nobleEd25519Verify,
+} from '../ed25519.ts';
+import { equalBytes, signingBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
+import { offerHashLength } from '../offer.ts';
+import {
+  amountSchema,
+  bytesSchema,
+  codedTransform,
+  identifierSchema,
+  parseMessage,
+} from '../schema.ts';
+import {
+  assertCoin,
+  type Coin,
+  type CoinWire,
+  coinPublicKeyLength,
+  coinSchema,
+  coinToWire,
+  type RsaPssVerify,
+  verifyCoin,
+} from './coin.ts';
+import {
+  checkDenominationUsable,
+  type Denomination,
+  denominationId,
+  denominationIdLength,
+} from './denomination.ts';
+import { payerCodeHashLength } from './derivation.ts';
+
+export const depositPermissionVersion = 1;
+/** More coins than anyone pays with at once; bounds the work one request can cause. */
+export const maxCoinsPerPayment = 256;
+
+export interface DepositPermission {
+  readonly version: typeof depositPermissionVersion;
+  readonly coin: Coin;
+  /** `offerHash` of the offer being paid. */
+  readonly offerHash: Uint8Array;
+  readonly merchantId: string;
+  /** What this coin contributes: more than zero, at most the coin's value. */
+  readonly amount: Amount;
+  /** `payerCodeHash` of this payment's payer code; the same for every coin of a payment. */
+  readonly payerCodeHash: Uint8Array;
+  /** The coin key's Ed25519 signature over `depositPermissionSigningBytes`. */
+  readonly signature: Uint8Array;
+}
+
+export type UnsignedDepositPermission = Omit<DepositPermission, 'signature'>;
+
+function invalid(field: string, message: string): FarthingError {
+  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
+}
+
+function assertFields(permission: UnsignedDepositPermission): void {
+  if (typeof permission !== 'object' || permission === null) {
+    throw invalid('permission', 'must be an object');
+  }
+  if (permission.version !== depositPermissionVersion) {
+    throw new FarthingError('unsupported_version', 'unsupported deposit permission version', {
+      details: { field: 'version', expected: depositPermissionVersion, got: permission.version },
+    });
+  }
+  assertCoin(permission.coin);
+  assertBytes(permission.offerHash, 'offerHash', offerHashLength);
+  if (!v.is(identifierSchema, permission.merchantId)) {
+    throw invalid('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+  }
+  formatAmount(permission.amount);
+  if (permission.amount.minor === 0) throw invalid('amount', 'must be more than zero');
+  assertBytes(permission.payerCodeHash, 'payerCodeHash', payerCodeHashLength);
+}
+
+export function depositPermissionSigningBytes(permission: UnsignedDepositPermission): Uint8Array {
+  assertFields(permission);
+  return signingBytes('depositPermission', depositPermissionVersion, (w) =>
+    w
+      .fixed(permission.offerHash, offerHashLength, 'offerHash')
+      .string(permission.merchantId, 'merchantId', 128)
+      .amount(permission.amount, 'amount')
+      .fixed(permission.payerCodeHash, payerCodeHashLength, 'payerCodeHash')
+      .fixed(permission.coin.coinPublicKey, coinPublicKeyLength, 'coin.coinPublicKey')
+      .fixed(permission.coin.denominationId, denominationIdLength, 'coin.denominationId'),
+  );
+}
+
+export interface CreateDepositPermissionParameters {
+  readonly coin: Coin;
+  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
+  readonly coinSecretKey: Uint8Array;
+  readonly offerHash: Uint8Array;
+  readonly merchantId: string;
+  readonly amount: Amount;
+  readonly payerCodeHash: Uint8Array;
+}
+
+/** Signs a permission with the coin's key (synchronously: coin keys live in memory). */
+export function createDepositPermission(
+  parameters: CreateDepositPermissionParameters,
+): DepositPermission {
+  const { coinSecretKey } = parameters;
+  const unsigned: UnsignedDepositPermission = {
+    version: depositPermissionVersion,
+    coin: parameters.coin,
+    offerHash: parameters.offerHash,
+    merchantId: parameters.merchantId,
+    amount: parameters.amount,
+    payerCodeHash: parameters.payerCodeHash,
+  };
+  const bytes = depositPermissionSigningBytes(unsigned);
+  if (!equalBytes(ed25519PublicKey(coinSecretKey), unsigned.coin.coinPublicKey)) {
+    throw invalid('coinSecretKey', 'is not the secret key of this coin');
+  }
+  return Object.freeze({ ...unsigned, signature: ed25519Sign(bytes, coinSecretKey) });
+}
+
+export interface VerifyDepositPermissionParameters {
+  readonly rsaVerify: RsaPssVerify;
+  readonly ed25519Verify?: Ed25519Verify;
+  /** Milliseconds since the Unix epoch. */
+  readonly now: number;
+}
+
+/**
+ * What the mint checks before it accepts a spent coin (DESIGN.md "E-cash", deposit), cheapest
+ * first: the denomination's deposit window (`denomination_not_yet_valid`,
+ * `denomination_expired`), the amount against the coin's value (`currency_mismatch`,
+ * `coin_amount_mismatch`), the denomination's RSA signature over the coin, then the coin
+ * key's signature over the permission (`bad_signature`). `denomination` must be the one the
+ * coin names (`findDenomination`); another is `invalid_argument`. Whether the coin was spent
+ * before is the mint's ledger's question, not this function's.
+ */
+export function verifyDepositPermission(
+  permission: DepositPermission,
+  denomination: Denomination,
+  parameters: VerifyDepositPermissionParameters,
+): void {
+  const {
+    rsaVerify,
+    ed25519Verify = nobleEd25519Verify,
+    now,
+  }: Partial<VerifyDepositPermissionParameters> = parameters ?? {};
+  if (typeof ed25519Verify !== 'function') {
+    throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
+      details: { field: 'ed25519Verify' },
+    });
+  }
+  assertInteger(now, 'now');
+  const bytes = depositPermissionSigningBytes(permission);
+  assertBytes(permission.signature, 'signature', 64);
+  if (!equalBytes(denominationId(denomination), permission.coin.denominationId)) {
+    throw invalid('denomination', 'is not the denomination the coin names');
+  }
+  checkDenominationUsable(denomination, 'deposit', now);
+  if (permission.amount.currency !== denomination.value.currency) {
+    throw new FarthingError(
+      'currency_mismatch',
+      `the coin is in ${denomination.value.currency}, the permission in ${permission.amount.currency}`,
+      { details: { field: 'amount', expected: denomination.value.currency } },
+    );
+  }
+  if (compareAmounts(permission.amount, denomination.value) > 0) {
+    throw new FarthingError(
+      'coin_amount_mismatch',
+      'the permission spends more than the coin is worth',
+      {
+        details: {
+          field: 'amount',
+          amount: formatAmount(permission.amount),
+          value: formatAmount(denomination.value),
+        },
+      },
+    );
+  }
+  verifyCoin(permission.coin, denomination, rsaVerify);
+  if (!ed25519Verify(permission.signature, bytes, permission.coin.coinPublicKey)) {
+    throw new FarthingError('bad_signature', 'the deposit permission is not signed by the coin', {
+      details: { field: 'signature' },
+    });
+  }
+}
+
+export interface CheckPaymentParameters {
+  /** The offer's amount. */
+  readonly price: Amount;
+  readonly offerHash: Uint8Array;
+  readonly merchantId: string;
+}
+
+/**
+ * Checks that a set of permissions is one payment of exactly `price` for one offer:
+ * `offer_mismatch`, `merchant_mismatch`, `currency_mismatch`, `invalid_message` (a coin twice,
+ * or different payer codes), `coin_amount_mismatch` (the sum is not the price). It checks no
+ * signature: run `verifyDepositPermission` on each too.
+ */
+export function checkPermissionsPayPrice(
+  permissions: readonly DepositPermission[],
+  parameters: CheckPaymentParameters,
+): void {
+  const { price, offerHash, merchantId } = parameters;
+  formatAmount(price);
+  assertBytes(offerHash, 'offerHash', offerHashLength);
+  if (!Array.isArray(permissions) || permissions.length > maxCoinsPerPayment) {
+    throw invalid('permissions', `must be an array of at most ${maxCoinsPerPayment}`);
+  }
+  if (permissions.length === 0) {
+    throw new FarthingError('coin_amount_mismatch', 'no coins were given for the price', {
+      details: { field: 'permissions', price: formatAmount(price) },
+    });
+  }
+  const coins = new Set<string>();
+  const first = permissions[0]!;
+  for (const [index, permission] of permissions.entries()) {
+    const field = `permissions.${index}`;
+    assertFields(permission);
+    if (!equalBytes(permission.offerHash, offerHash)) {
+      throw new FarthingError('offer_mismatch', 'a coin was spent for another offer', {
+        details: { field: `${field}.offerHash` },
+      });
+    }
+    if (permission.merchantId !== merchantId) {
+      throw new FarthingError('merchant_mismatch', 'a coin was spent at another merchant', {
+        details: { field: `${field}.merchantId` },
+      });
+    }
+    if (permission.amount.currency !== price.currency) {
+      throw new FarthingError('currency_mismatch', `the price is in ${price.currency}`, {
+        details: { field: `${field}.amount`, expected: price.currency },
+      });
+    }
+    if (!equalBytes(permission.payerCodeHash, first.payerCodeHash)) {
+      throw new FarthingError(
+        'invalid_message',
+        'the coins of one payment carry different payer codes',
+        {
+          details: { field: `${field}.payerCodeHash` },
+        },
+      );
+    }
+    const coin = toBase64url(permission.coin.coinPublicKey);
+    if (coins.has(coin)) {
+      throw new FarthingError('invalid_message', 'the same coin is spent twice in one payment', {
+        details: { field: `${field}.coin.coinPublicKey` },
+      });
+    }
+    coins.add(coin);
+  }
+  const total = sumAmounts(
+    permissions.map((p) => p.amount),
+    price.currency,
+  );
+  if (compareAmounts(total, price) !== 0) {
+    throw new FarthingError('coin_amount_mismatch', 'the coins do not add up to the price', {
+      details: { field: 'permissions', total: formatAmount(total), price: formatAmount(price) },
+    });
+  }
+}
+
+// --- wire
+
+export interface DepositPermissionWire {
+  readonly version: number;
+  readonly coin: CoinWire;
+  readonly offerHash: string;
+  readonly merchantId: string;
+  readonly amount: string;
+  readonly payerCodeHash: string;
+  readonly signature: string;
+}
+
+export const depositPermissionSchema = v.strictObject({
+  version: v.pipe(
+    v.unknown(),
+    codedTransform<unknown, typeof depositPermissionVersion>((value) => {
+      if (value === depositPermissionVersion) return depositPermissionVersion;
+      throw new FarthingError(
+        'unsupported_version',
+        `deposit permission version ${String(value)} is not supported`,
+      );
+    }),
+  ),
+  coin: coinSchema,
+  offerHash: bytesSchema(offerHashLength),
+  merchantId: identifierSchema,
+  amount: v.pipe(
+    amountSchema,
+    v.check((value) => value.minor > 0, 'expected an amount above zero'),
+  ),
+  payerCodeHash: bytesSchema(payerCodeHashLength),
+  signature: bytesSchema(64),
+});
+
+export function depositPermissionToWire(permission: DepositPermission): DepositPermissionWire {
+  assertFields(permission);
+  assertBytes(permission.signature, 'signature', 64);
+  return {
+    version: permission.version,
+    coin: coinToWire(permission.coin),
+    offerHash: toBase64url(permission.offerHash),
+    merchantId: permission.merchantId,
+    amount: formatAmount(permission.amount),
+    payerCodeHash: toBase64url(permission.payerCodeHash),
+    signature: toBase64url(permission.signature),
+  };
+}
+
+/** Validates a received permission; `verifyDepositPermission` checks its signatures. */
+export function parseDepositPermission(input: unknown): DepositPermission {
+  const parsed = parseMessage(depositPermissionSchema, input, 'deposit permission');
+  return Object.freeze({ ...parsed, coin: Object.freeze(parsed.coin) });
+}

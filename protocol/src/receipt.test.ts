@@ -1,0 +1,218 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { amount } from './amount.ts';
+import { ed25519Signer } from './ed25519.ts';
+import { toBase64url } from './encoding.ts';
+import { FarthingError } from './errors.ts';
+import { nodeEd25519Verify } from './node/ed25519.ts';
+import { offerHash, paymentInstruments, signOffer } from './offer.ts';
+import {
+  checkReceiptForOffer,
+  parseReceipt,
+  type Receipt,
+  receiptToWire,
+  type SignReceiptParameters,
+  signReceipt,
+  verifyReceipt,
+} from './receipt.ts';
+
+const merchant = ed25519Signer(new Uint8Array(32).fill(0x4d));
+const stranger = ed25519Signer(new Uint8Array(32).fill(0x53));
+const now = Date.UTC(2026, 0, 1);
+
+const offer = await signOffer(
+  {
+    merchantId: 'demo-shop',
+    merchantOrigin: 'https://shop.example',
+    resource: '/articles/7',
+    amount: amount('EUR', 5),
+    createdAt: now,
+    expiresAt: now + 600_000,
+    instruments: ['ecash', 'payword'],
+  },
+  merchant,
+);
+
+const parameters: SignReceiptParameters = {
+  offerHash: offerHash(offer),
+  merchantId: 'demo-shop',
+  resource: '/articles/7',
+  amount: amount('EUR', 5),
+  instrument: 'ecash',
+  paidAt: now + 1_000,
+  receiptId: new Uint8Array(16).fill(9),
+};
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof FarthingError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('receipts', () => {
+  it('signs a receipt that verifies with the merchant key', async () => {
+    const receipt = await signReceipt(parameters, merchant);
+    expect(receipt.version).toBe(1);
+    expect(() => verifyReceipt(receipt, { merchantPublicKey: merchant.publicKey })).not.toThrow();
+    expect(() =>
+      verifyReceipt(receipt, {
+        merchantPublicKey: merchant.publicKey,
+        ed25519Verify: nodeEd25519Verify,
+      }),
+    ).not.toThrow();
+  });
+
+  it('draws a random receipt id when none is given', async () => {
+    const { receiptId: _, ...rest } = parameters;
+    const a = await signReceipt(rest, merchant);
+    const b = await signReceipt(rest, merchant);
+    expect(a.receiptId).toHaveLength(16);
+    expect(a.receiptId).not.toEqual(b.receiptId);
+  });
+
+  it('refuses another key with bad_signature', async () => {
+    const receipt = await signReceipt(parameters, merchant);
+    expect(codeOf(() => verifyReceipt(receipt, { merchantPublicKey: stranger.publicKey }))).toBe(
+      'bad_signature',
+    );
+  });
+
+  it.each<[string, Partial<Receipt>]>([
+    ['offerHash', { offerHash: new Uint8Array(32) }],
+    ['merchantId', { merchantId: 'other-shop' }],
+    ['resource', { resource: '/articles/8' }],
+    ['amount', { amount: amount('EUR', 6) }],
+    ['instrument', { instrument: 'payword' }],
+    ['paidAt', { paidAt: now + 1_001 }],
+    ['receiptId', { receiptId: new Uint8Array(16).fill(10) }],
+  ])('fails to verify once %s is changed', async (_, change) => {
+    const receipt = await signReceipt(parameters, merchant);
+    expect(
+      codeOf(() =>
+        verifyReceipt({ ...receipt, ...change }, { merchantPublicKey: merchant.publicKey }),
+      ),
+    ).toBe('bad_signature');
+  });
+
+  it.each<[string, Partial<SignReceiptParameters>]>([
+    ['offerHash', { offerHash: new Uint8Array(31) }],
+    ['merchantId', { merchantId: '' }],
+    ['resource', { resource: 'articles/7' }],
+    ['instrument', { instrument: 'cash' as 'card' }],
+    ['paidAt', { paidAt: 1.5 }],
+    ['receiptId', { receiptId: new Uint8Array(17) }],
+  ])('refuses to sign a bad %s, naming it', async (field, change) => {
+    const error = await signReceipt({ ...parameters, ...change }, merchant).catch((e) => e);
+    expect(error).toBeInstanceOf(FarthingError);
+    expect(error.code).toBe('invalid_argument');
+    expect(error.details.field).toBe(field);
+  });
+});
+
+describe('checkReceiptForOffer', () => {
+  it('accepts the receipt for the offer that was paid', async () => {
+    const receipt = await signReceipt(parameters, merchant);
+    expect(() => checkReceiptForOffer(receipt, offer)).not.toThrow();
+  });
+
+  it.each<[string, Partial<SignReceiptParameters>, string]>([
+    ['another offer', { offerHash: new Uint8Array(32) }, 'offer_mismatch'],
+    ['another merchant', { merchantId: 'other-shop' }, 'merchant_mismatch'],
+    ['another resource', { resource: '/articles/8' }, 'offer_mismatch'],
+    ['another amount', { amount: amount('EUR', 4) }, 'offer_mismatch'],
+    ['an instrument the offer did not accept', { instrument: 'card' }, 'instrument_not_accepted'],
+  ])('refuses a receipt for %s', async (_, change, code) => {
+    const receipt = await signReceipt({ ...parameters, ...change }, merchant);
+    expect(codeOf(() => checkReceiptForOffer(receipt, offer))).toBe(code);
+  });
+});
+
+describe('receipt wire form', () => {
+  it('round-trips through JSON and still verifies', async () => {
+    const receipt = await signReceipt(parameters, merchant);
+    const wire = receiptToWire(receipt);
+    expect(wire).toEqual({
+      version: 1,
+      offerHash: toBase64url(offerHash(offer)),
+      merchantId: 'demo-shop',
+      resource: '/articles/7',
+      amount: 'EUR 0.05',
+      instrument: 'ecash',
+      paidAt: now + 1_000,
+      receiptId: toBase64url(parameters.receiptId!),
+      signature: toBase64url(receipt.signature),
+    });
+    const parsed = parseReceipt(JSON.parse(JSON.stringify(wire)));
+    expect(parsed).toEqual(receipt);
+    expect(() => verifyReceipt(parsed, { merchantPublicKey: merchant.publicKey })).not.toThrow();
+  });
+
+  it('round-trips any instrument and time', async () => {
+    const receipt = await signReceipt(parameters, merchant);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...paymentInstruments),
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        (instrument, paidAt) => {
+          const variant = { ...receipt, instrument, paidAt };
+          expect(parseReceipt(receiptToWire(variant))).toEqual(variant);
+        },
+      ),
+    );
+  });
+
+  it.each<[string, (wire: Record<string, unknown>) => void, string]>([
+    [
+      'version 2',
+      (w) => {
+        w.version = 2;
+      },
+      'unsupported_version',
+    ],
+    [
+      'an unknown member',
+      (w) => {
+        w.note = 'x';
+      },
+      'invalid_message',
+    ],
+    [
+      'an unknown instrument',
+      (w) => {
+        w.instrument = 'cash';
+      },
+      'invalid_message',
+    ],
+    [
+      'a resource not in normal form',
+      (w) => {
+        w.resource = '/a/%7e';
+      },
+      'invalid_message',
+    ],
+    [
+      'a short offer hash',
+      (w) => {
+        w.offerHash = 'AAAA';
+      },
+      'invalid_encoding',
+    ],
+    [
+      'a negative time',
+      (w) => {
+        w.paidAt = -1;
+      },
+      'invalid_message',
+    ],
+  ])('refuses %s', async (_, change, code) => {
+    const wire: Record<string, unknown> = {
+      ...receiptToWire(await signReceipt(parameters, merchant)),
+    };
+    change(wire);
+    expect(codeOf(() => parseReceipt(wire))).toBe(code);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * The merchant's signed receipt (DESIGN.md "Priced link", steps 4–5): proof, kept in the
+ * wallet's history, that the merchant was paid for one offer with one instrument.
+ *
+ * Wire JSON (`ReceiptWire`), version 1:
+ *
+ *   { "version": 1, "offerHash": "<32 bytes b64u>", "merchantId": "demo-shop",
+ *     "resource": "/articles/7", "amount": "EUR 0.05", "instrument": "ecash",
+ *     "paidAt": 1700000000000, "receiptId": "<16 bytes b64u>", "signature": "<64 bytes b64u>" }
+ *
+ * Signing bytes: tag `farthing/receipt`, version 1, then the fields in that order.
+ */
+import * as v from 'valibot';
+import { type Amount, equalAmounts, formatAmount } from './amount.ts';
+import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from './ed25519.ts';
+import { equalBytes, signingBytes, toBase64url } from './encoding.ts';
+import { assertBytes, assertInteger, FarthingError } from './errors.ts';
+import {
+  isPaymentInstrument,
+  type Offer,
+  offerHash,
+  offerHashLength,
+  type PaymentInstrument,
+  paymentInstruments,
+} from './offer.ts';
+import { assertCanonicalResource, isCanonicalResource } from './offer-resource.ts';
+import {
+  amountSchema,
+  bytesSchema,
+  codedTransform,
+  identifierSchema,
+  parseMessage,
+  timestampSchema,
+} from './schema.ts';
+
+export const receiptVersion = 1;
+export const receiptIdLength = 16;
+
+export interface Receipt {
+  readonly version: typeof receiptVersion;
+  /** `offerHash` of the offer that was paid. */
+  readonly offerHash: Uint8Array;
+  readonly merchantId: string;
+  readonly resource: string;
+  /** What was paid: the offer's amount. */
+  readonly amount: Amount;
+  readonly instrument: PaymentInstrument;
+  /** Milliseconds since the Unix epoch. */
+  readonly paidAt: number;
+  /** Random, chosen by the merchant; what the payer quotes to the merchant about it. */
+  readonly receiptId: Uint8Array;
+}
+
+export interface SignedReceipt extends Receipt {
+  readonly signature: Uint8Array;
+}
+
+function assertReceipt(receipt: Receipt): void {
+  if (typeof receipt !== 'object' || receipt === null) {
+    throw new FarthingError('invalid_argument', 'expected a receipt object', {
+      details: { field: 'receipt' },
+    });
+  }
+  if (receipt.version !== receiptVersion) {
+    throw new FarthingError('unsupported_version', `receipt version must be ${receiptVersion}`, {
+      details: { field: 'version', expected: receiptVersion, got: receipt.version },
+    });
+  }
+  assertBytes(receipt.offerHash, 'offerHash', offerHashLength);
+  if (!v.is(identifierSchema, receipt.merchantId)) {
+    throw new FarthingError('invalid_argument', '"merchantId" is not an identifier', {
+      details: { field: 'merchantId' },
+    });
+  }
+  assertCanonicalResource(receipt.resource, 'resource');
+  formatAmount(receipt.amount);
+  if (!isPaymentInstrument(receipt.instrument)) {
+    throw new FarthingError(
+      'invalid_argument',
+      `"instrument" must be one of ${paymentInstruments.join(', ')}`,
+      { details: { field: 'instrument' } },
+    );
+  }
+  assertInteger(receipt.paidAt, 'paidAt');
+  assertBytes(receipt.receiptId, 'receiptId', receiptIdLength);
+}
+
+export function receiptSigningBytes(receipt: Receipt): Uint8Array {
+  assertReceipt(receipt);
+  return signingBytes('receipt', receiptVersion, (w) =>
+    w
+      .fixed(receipt.offerHash, offerHashLength, 'offerHash')
+      .string(receipt.merchantId, 'merchantId', 128)
+      .string(receipt.resource, 'resource')
+      .amount(receipt.amount, 'amount')
+      .string(receipt.instrument, 'instrument', 16)
+      .u64(receipt.paidAt, 'paidAt')
+      .fixed(receipt.receiptId, receiptIdLength, 'receiptId'),
+  );
+}
+
+export type SignReceiptParameters = Omit<Receipt, 'version' | 'receiptId'> & {
+  /** Defaults to 16 fresh random bytes. */
+  readonly receiptId?: Uint8Array;
+};
+
+export async function signReceipt(
+  parameters: SignReceiptParameters,
+  signer: Ed25519Signer,
+): Promise<SignedReceipt> {
+  const receipt: Receipt = {
+    version: receiptVersion,
+    offerHash: parameters.offerHash,
+    merchantId: parameters.merchantId,
+    resource: parameters.resource,
+    amount: parameters.amount,
+    instrument: parameters.instrument,
+    paidAt: parameters.paidAt,
+    receiptId: parameters.receiptId ?? crypto.getRandomValues(new Uint8Array(receiptIdLength)),
+  };
+  const signature = await signer.sign(receiptSigningBytes(receipt));
+  assertBytes(signature, 'signature', 64);
+  return Object.freeze({ ...receipt, signature });
+}
+
+export interface VerifyReceiptParameters {
+  readonly merchantPublicKey: Uint8Array;
+  readonly ed25519Verify?: Ed25519Verify;
+}
+
+/** Throws `bad_signature` unless `merchantPublicKey` signed this receipt. */
+export function verifyReceipt(receipt: SignedReceipt, parameters: VerifyReceiptParameters): void {
+  const {
+    merchantPublicKey,
+    ed25519Verify = nobleEd25519Verify,
+  }: Partial<VerifyReceiptParameters> = parameters ?? {};
+  if (typeof ed25519Verify !== 'function') {
+    throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
+      details: { field: 'ed25519Verify' },
+    });
+  }
+  assertBytes(merchantPublicKey, 'merchantPublicKey', 32);
+  assertBytes(receipt?.signature, 'signature');
+  if (!ed25519Verify(receipt.signature, receiptSigningBytes(receipt), merchantPublicKey)) {
+    throw new FarthingError('bad_signature', 'the receipt is not signed by this merchant', {
+      details: { field: 'signature' },
+    });
+  }
+}
+
+/**
+ * For the wallet: throws unless the receipt is for `offer` — `offer_mismatch` (hash, resource
+ * or amount differ), `merchant_mismatch`, `instrument_not_accepted`.
+ */
+export function checkReceiptForOffer(receipt: Receipt, offer: Offer): void {
+  assertReceipt(receipt);
+  if (!equalBytes(receipt.offerHash, offerHash(offer))) {
+    throw mismatch('offerHash');
+  }
+  if (receipt.merchantId !== offer.merchantId) {
+    throw new FarthingError('merchant_mismatch', 'the receipt names another merchant', {
+      details: { field: 'merchantId' },
+    });
+  }
+  if (receipt.resource !== offer.resource) throw mismatch('resource');
+  if (!equalAmounts(receipt.amount, offer.amount)) throw mismatch('amount');
+  if (!offer.instruments.includes(receipt.instrument)) {
+    throw new FarthingError('instrument_not_accepted', 'the offer did not accept this instrument', {
+      details: { field: 'instrument', got: receipt.instrument },
+    });
+  }
+}
+
+function mismatch(field: string): FarthingError {
+  return new FarthingError('offer_mismatch', `the receipt's "${field}" is not the offer's`, {
+    details: { field },
+  });
+}
+
+// --- wire
+
+export interface ReceiptWire {
+  readonly version: number;
+  readonly offerHash: string;
+  readonly merchantId: string;
+  readonly resource: string;
+  readonly amount: string;
+  readonly instrument: string;
+  readonly paidAt: number;
+  readonly receiptId: string;
+  readonly signature: string;
+}
+
+export const receiptSchema = v.strictObject({
+  version: v.pipe(
+    v.unknown(),
+    codedTransform<unknown, typeof receiptVersion>((value) => {
+      if (value === receiptVersion) return receiptVersion;
+      throw new FarthingError(
+        'unsupported_version',
+        `receipt version ${String(value)} is not supported`,
+      );
+    }),
+  ),
+  offerHash: bytesSchema(offerHashLength),
+  merchantId: identifierSchema,
+  resource: v.pipe(
+    v.string(),
+    v.check((text) => isCanonicalResource(text), 'expected an absolute path in normal form'),
+  ),
+  amount: amountSchema,
+  instrument: v.picklist(paymentInstruments),
+  paidAt: timestampSchema,
+  receiptId: bytesSchema(receiptIdLength),
+  signature: bytesSchema(64),
+});
+
+export function receiptToWire(receipt: SignedReceipt): ReceiptWire {
+  assertReceipt(receipt);
+  return {
+    version: receipt.version,
+    offerHash: toBase64url(receipt.offerHash),
+    merchantId: receipt.merchantId,
+    resource: receipt.resource,
+    amount: formatAmount(receipt.amount),
+    instrument: receipt.instrument,
+    paidAt: receipt.paidAt,
+    receiptId: toBase64url(receipt.receiptId),
+    signature: toBase64url(receipt.signature),
+  };
+}
+
+/** Validates a received receipt; the signature is checked by `verifyReceipt`. */
+export function parseReceipt(input: unknown): SignedReceipt {
+  return Object.freeze(parseMessage(receiptSchema, input, 'receipt'));
+}
