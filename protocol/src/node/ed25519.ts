@@ -1,7 +1,9 @@
 /**
  * Node's native (OpenSSL) Ed25519, for servers: verification is ~14× faster than pure JS.
- * Parsing a raw public key into a `KeyObject` costs about as much as a verification, so the
- * most recent keys are cached (a merchant or mint sees the same few keys over and over).
+ * Every deposit brings a fresh coin key, so importing the key matters as much as verifying:
+ * measured here (OpenSSL 3.0), a JWK import costs ~7 µs against ~85 µs for SPKI DER, next to
+ * ~110 µs for the verification itself. Recent keys are also cached (merchant, broker and
+ * mint keys recur).
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import {
@@ -14,10 +16,6 @@ import {
 } from '../ed25519.ts';
 import { assertBytes } from '../errors.ts';
 
-// RFC 8410 §4: SubjectPublicKeyInfo for id-Ed25519 is this 12-byte prefix + the 32-byte key.
-const spkiPrefix = Uint8Array.from([
-  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-]);
 // RFC 8410 §7: OneAsymmetricKey for id-Ed25519, this 16-byte prefix + the 32-byte seed.
 const pkcs8Prefix = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
@@ -33,9 +31,8 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   let key = keyCache.get(id);
   if (key === undefined) {
     key = createPublicKey({
-      key: Buffer.concat([spkiPrefix, publicKey]),
-      format: 'der',
-      type: 'spki',
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+      format: 'jwk',
     });
     if (keyCache.size >= cacheLimit) keyCache.delete(keyCache.keys().next().value as string);
     keyCache.set(id, key);
