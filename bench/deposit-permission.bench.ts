@@ -15,7 +15,6 @@
  * Run alone: npx tsx -e "import('./bench/deposit-permission.bench.ts').then(m=>m.run()).then(console.log)"
  */
 
-import { createPublicKey, verify } from 'node:crypto';
 import {
   createDepositPermission,
   type DepositPermission,
@@ -30,30 +29,13 @@ import {
   nodeBlindRsaVerify,
   now,
 } from '../protocol/src/coin/test-fixtures.ts';
-import type { Ed25519Verify } from '../protocol/src/ed25519.ts';
-import { nobleEd25519Verify } from '../protocol/src/ed25519.ts';
+import { type Ed25519Verify, nobleEd25519Verify } from '../protocol/src/ed25519.ts';
 import { nodeEd25519Verify } from '../protocol/src/node/ed25519.ts';
 import { timeSync } from './measure.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
 const coinCount = 2048;
-
-/**
- * Comparison: native Ed25519 with the raw key imported as a JWK (RFC 8037 §2) rather than as
- * DER SubjectPublicKeyInfo, which is what `nodeEd25519Verify` does. On OpenSSL 3 the DER
- * decoder costs ~85 µs per new key here and the JWK import ~7 µs, against ~115 µs for the
- * verification itself: with every coin key new, the import decides the deposit rate.
- */
-const jwkImportEd25519Verify: Ed25519Verify = (signature, message, publicKey) => {
-  try {
-    const x = Buffer.from(publicKey).toString('base64url');
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-    return verify(null, message, key, signature);
-  } catch {
-    return false;
-  }
-};
 
 export async function run(): Promise<Metrics> {
   const key = generateDenominationKey();
@@ -95,14 +77,9 @@ export async function run(): Promise<Metrics> {
 
   perSecond(nodeEd25519Verify, 300); // warm-up: JIT, the RSA key object
   const native = perSecond(nodeEd25519Verify, 3_000);
-  const jwk = perSecond(jwkImportEd25519Verify, 3_000);
   const noble = perSecond(nobleEd25519Verify, 3_000);
   return {
     'protocol.deposit_permission.verify_per_s': { value: Math.round(native), unit: 'coins/s' },
-    'protocol.deposit_permission.verify_jwk_key_import_per_s': {
-      value: Math.round(jwk),
-      unit: 'coins/s',
-    },
     'protocol.deposit_permission.verify_noble_per_s': { value: Math.round(noble), unit: 'coins/s' },
   };
 }
