@@ -7,7 +7,9 @@ const parts = [
   ['demo-shop/', 'the demo shop on port 8701'],
   ['extension/', 'the wallet extension build, to load unpacked in Chromium'],
 ];
-const missing = parts.filter(([folder]) => !existsSync(new URL(`../${folder}package.json`, import.meta.url)));
+const missing = parts.filter(
+  ([folder]) => !existsSync(new URL(`../${folder}package.json`, import.meta.url)),
+);
 
 if (missing.length > 0) {
   console.log('Farthing cannot start a demo yet. Not built so far:');
@@ -16,5 +18,7 @@ if (missing.length > 0) {
   console.log('and `npm run bench` for its benchmarks.');
   process.exit(1);
 }
-console.log('All components are present, but this start script has not been taught to run them yet.');
+console.log(
+  'All components are present, but this start script has not been taught to run them yet.',
+);
 process.exit(1);
