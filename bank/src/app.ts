@@ -1,0 +1,77 @@
+/**
+ * The bank's HTTP API as a Hono app: web-standard Request → Response, so tests call
+ * `app.request(...)` without a socket and the server wraps it with @hono/node-server.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { accountRouteDocs, accountRoutes } from './accounts/routes.ts';
+import type { BankContext, BankEnv } from './http/context.ts';
+import { openApiDocument, type RouteDoc } from './http/openapi.ts';
+import { notFoundHandler, problemHandler } from './http/problems.ts';
+
+interface RouteModule {
+  readonly docs: readonly RouteDoc[];
+  readonly routes: (ctx: BankContext) => Hono<BankEnv>;
+}
+
+/** Every route the bank serves, each module with its documentation. */
+export const routeModules: readonly RouteModule[] = [
+  { docs: accountRouteDocs, routes: accountRoutes },
+];
+
+export const systemRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the bank answers and its database is open',
+    auth: 'none',
+    success: { status: 200, description: 'ok' },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    auth: 'none',
+    success: { status: 200, description: 'OpenAPI 3.1' },
+    errors: [],
+  },
+];
+
+export function allRouteDocs(): RouteDoc[] {
+  return [...systemRouteDocs, ...routeModules.flatMap((module) => module.docs)];
+}
+
+export function createBankApp(ctx: BankContext): Hono<BankEnv> {
+  const app = new Hono<BankEnv>();
+  app.onError(problemHandler(ctx.log));
+  app.notFound(notFoundHandler);
+
+  app.use('*', async function requestContext(c, next) {
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header('x-request-id', requestId);
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+    ctx.log.debug(
+      {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: performance.now() - started,
+      },
+      'request',
+    );
+  });
+  app.use('*', bodyLimit({ maxSize: ctx.config.maxBodyBytes }));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const document = openApiDocument(allRouteDocs(), ctx.config.publicUrl);
+  app.get('/v1/openapi.json', (c) => c.json(document));
+
+  for (const module of routeModules) app.route('/', module.routes(ctx));
+  return app;
+}

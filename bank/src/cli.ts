@@ -1,0 +1,46 @@
+/**
+ * `npm run bank` — start the bank (default), or:
+ *   npm run bank -- check   prove the books balance (exit status 1 if not)
+ */
+import { loadConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { startBank } from './server.ts';
+import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
+
+const command = process.argv[2] ?? 'start';
+const config = loadConfig();
+
+switch (command) {
+  case 'start': {
+    const log = createLogger(config);
+    const bank = await startBank(config, log);
+    process.stdout.write(`Farthing bank at ${bank.url}\n`);
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      bank.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    break;
+  }
+  case 'check': {
+    const store = new SqliteBankStore({ path: config.databasePath, currency: config.currency });
+    const report = await store.checkInvariants();
+    await store.close();
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(
+      report.ok ? 'the books balance\n' : `${report.problems.length} problems found\n`,
+    );
+    process.exit(report.ok ? 0 : 1);
+    break;
+  }
+  default:
+    process.stderr.write(`unknown command "${command}"; use: start | check\n`);
+    process.exit(2);
+}

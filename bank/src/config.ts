@@ -1,0 +1,102 @@
+/**
+ * The bank's configuration, from the environment, with defaults that run a local demo.
+ * Every variable is checked at startup: a typo fails loudly instead of silently using a
+ * default.
+ */
+import { join, resolve } from 'node:path';
+import { currencyExponent } from '@farthing/protocol/amount';
+
+export interface BankConfig {
+  readonly host: string;
+  readonly port: number;
+  /** The URL wallets and merchants use to reach this bank (signed into its statements). */
+  readonly publicUrl: string;
+  /** Identifier of this bank in certificates and key sets. */
+  readonly bankId: string;
+  readonly currency: string;
+  readonly dataDir: string;
+  readonly databasePath: string;
+  readonly sessionTtlMs: number;
+  readonly maxBodyBytes: number;
+  /** Bearer token for the operator endpoints (`/admin/…`); unset disables them. */
+  readonly adminToken: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Seed the demo customer and shop on first start. */
+  readonly seedDemo: boolean;
+  /** How long after expiry a vendor may still redeem paywords before the hold is released. */
+  readonly paywordRedeemGraceMs: number;
+  /** scrypt cost parameter N for passwords (2^15 by default; tests lower it). */
+  readonly scryptCost: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false') return false;
+  throw new ConfigError(`${name} must be 1/true or 0/false, got "${text}"`);
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): BankConfig {
+  const host = env.FARTHING_BANK_HOST || '127.0.0.1';
+  const port = integer(env, 'FARTHING_BANK_PORT', 8700, 0, 65_535);
+  const publicUrl =
+    env.FARTHING_BANK_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  try {
+    if (new URL(publicUrl).origin !== publicUrl) throw new Error('not an origin');
+  } catch {
+    throw new ConfigError(
+      `FARTHING_BANK_URL must be an origin like https://bank.example, got "${publicUrl}"`,
+    );
+  }
+  const currency = env.FARTHING_CURRENCY || 'EUR';
+  try {
+    currencyExponent(currency);
+  } catch {
+    throw new ConfigError(`FARTHING_CURRENCY must be an ISO 4217 code, got "${currency}"`);
+  }
+  const dataDir = resolve(env.FARTHING_DATA_DIR || 'data');
+  const logLevel = (env.FARTHING_LOG_LEVEL || 'info') as BankConfig['logLevel'];
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError(`FARTHING_LOG_LEVEL must be one of ${logLevels.join(', ')}`);
+  }
+  const adminToken = env.FARTHING_BANK_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('FARTHING_BANK_ADMIN_TOKEN must be at least 16 characters');
+  }
+  return {
+    host,
+    port,
+    publicUrl,
+    bankId: env.FARTHING_BANK_ID || 'farthing-bank',
+    currency,
+    dataDir,
+    databasePath: env.FARTHING_BANK_DB || join(dataDir, 'bank.sqlite'),
+    sessionTtlMs: integer(env, 'FARTHING_SESSION_TTL_S', 3_600, 60, 30 * 86_400) * 1000,
+    maxBodyBytes: integer(env, 'FARTHING_BANK_MAX_BODY', 1 << 20, 1024, 64 << 20),
+    adminToken,
+    logLevel,
+    seedDemo: flag(env, 'FARTHING_SEED_DEMO', true),
+    paywordRedeemGraceMs:
+      integer(env, 'FARTHING_PAYWORD_GRACE_S', 7 * 86_400, 0, 365 * 86_400) * 1000,
+    scryptCost: integer(env, 'FARTHING_SCRYPT_COST', 1 << 15, 1 << 4, 1 << 20),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * What every route module receives: configuration, storage, keys, clock and logger, and the
+ * Hono environment type (who is calling, once authenticated).
+ */
+import type { Ed25519Signer } from '@farthing/protocol/ed25519';
+import type { BankConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { AccountRecord, BankStore } from '../store/store.ts';
+
+export interface BankKeys {
+  /** Signs the mint's key sets. */
+  readonly mintMaster: Ed25519Signer;
+  /** Signs PayWord user certificates. */
+  readonly broker: Ed25519Signer;
+}
+
+export interface BankContext {
+  readonly config: BankConfig;
+  readonly store: BankStore;
+  readonly log: Logger;
+  readonly keys: BankKeys;
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  readonly now: () => number;
+}
+
+export type Scope = 'account' | 'withdraw' | 'payword';
+export const allScopes: readonly Scope[] = ['account', 'withdraw', 'payword'];
+
+export interface BankEnv {
+  Variables: {
+    /** Set by the auth middleware. */
+    account: AccountRecord;
+    scopes: readonly string[];
+    requestId: string;
+    /** The request body as received, for the idempotency hash. */
+    rawBody: Uint8Array;
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Starting and stopping the bank: open storage, load keys, serve HTTP on loopback by default,
+ * run periodic housekeeping, and on SIGTERM/SIGINT stop accepting, finish what is in flight,
+ * commit and close the database.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { createBankApp } from './app.ts';
+import type { BankConfig } from './config.ts';
+import type { BankContext } from './http/context.ts';
+import { loadBankKeys } from './keys.ts';
+import { createLogger, type Logger } from './log.ts';
+import { seedDemo } from './seed.ts';
+import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
+
+export interface RunningBank {
+  readonly ctx: BankContext;
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startBank(
+  config: BankConfig,
+  log: Logger = createLogger(config),
+): Promise<RunningBank> {
+  if (config.databasePath !== ':memory:')
+    mkdirSync(dirname(config.databasePath), { recursive: true });
+  const store = new SqliteBankStore({ path: config.databasePath, currency: config.currency });
+  const now = () => Date.now();
+  const keys = await loadBankKeys(store, now());
+  const ctx: BankContext = { config, store, log, keys, now };
+  const app = createBankApp(ctx);
+  if (config.seedDemo) await seedDemo(ctx);
+
+  const server: ServerType = await new Promise((resolve) => {
+    const started = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
+      resolve(started),
+    );
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  const housekeeping = setInterval(() => {
+    const at = ctx.now();
+    store
+      .releasePaywordHolds({ expiredBefore: at - config.paywordRedeemGraceMs, now: at })
+      .then((released) => {
+        if (released > 0) log.info({ released }, 'released expired PayWord holds');
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'PayWord hold release failed'));
+  }, 60_000);
+  housekeeping.unref();
+
+  log.info({ url, database: config.databasePath }, 'bank listening');
+  let stopping: Promise<void> | undefined;
+  return {
+    ctx,
+    url,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(housekeeping);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await store.close();
+        log.info('bank stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,175 @@
+/** Accounts, sessions, API keys and account history. */
+import { FarthingError } from '@farthing/protocol/errors';
+import type Database from 'better-sqlite3';
+import type { AccountKind, AccountRecord, LedgerEntry, Session } from '../store.ts';
+
+interface AccountRow {
+  readonly id: number;
+  readonly kind: AccountKind;
+  readonly name: string;
+  readonly display_name: string;
+  readonly currency: string;
+  readonly balance: number;
+  readonly password_hash: string | null;
+  readonly created_at: number;
+}
+
+export function toAccount(row: AccountRow): AccountRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    displayName: row.display_name,
+    currency: row.currency,
+    balance: row.balance,
+    passwordHash: row.password_hash ?? undefined,
+    createdAt: row.created_at,
+  };
+}
+
+export class Accounts {
+  readonly #insert: Database.Statement;
+  readonly #byId: Database.Statement;
+  readonly #byName: Database.Statement;
+  readonly #insertSession: Database.Statement;
+  readonly #findSession: Database.Statement;
+  readonly #deleteSession: Database.Statement;
+  readonly #insertApiKey: Database.Statement;
+  readonly #findApiKey: Database.Statement;
+  readonly #history: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#insert = db.prepare(
+      `INSERT INTO accounts (kind, name, display_name, currency, may_go_negative, password_hash, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    );
+    this.#byId = db.prepare('SELECT * FROM accounts WHERE id = ?');
+    this.#byName = db.prepare('SELECT * FROM accounts WHERE name = ?');
+    this.#insertSession = db.prepare(
+      'INSERT INTO sessions (token_hash, account_id, scopes, expires_at, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#findSession = db.prepare(
+      `SELECT s.scopes AS scopes, s.expires_at AS expires_at, a.*
+       FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`,
+    );
+    this.#deleteSession = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
+    this.#insertApiKey = db.prepare(
+      'INSERT INTO api_keys (key_hash, account_id, label, created_at) VALUES (?, ?, ?, ?)',
+    );
+    this.#findApiKey = db.prepare(
+      `SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id
+       WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
+    );
+    this.#history = db.prepare(
+      `SELECT e.transfer_id, t.kind, t.reference, e.amount, e.balance_after, t.created_at
+       FROM ledger_entries e JOIN transfers t ON t.id = e.transfer_id
+       WHERE e.account_id = ? AND e.transfer_id < ? ORDER BY e.id DESC LIMIT ?`,
+    );
+  }
+
+  create(account: {
+    kind: AccountKind;
+    name: string;
+    displayName: string;
+    currency: string;
+    passwordHash?: string;
+    now: number;
+  }): AccountRecord {
+    try {
+      const row = this.#insert.get(
+        account.kind,
+        account.name,
+        account.displayName,
+        account.currency,
+        account.name === 'system:issued' ? 1 : 0,
+        account.passwordHash ?? null,
+        account.now,
+      ) as AccountRow;
+      return toAccount(row);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new FarthingError('account_exists', `the name "${account.name}" is taken`, {
+          details: { field: 'name' },
+        });
+      }
+      throw error;
+    }
+  }
+
+  byId(id: number): AccountRecord | undefined {
+    const row = this.#byId.get(id) as AccountRow | undefined;
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  byName(name: string): AccountRecord | undefined {
+    const row = this.#byName.get(name) as AccountRow | undefined;
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  /** The id of a system account, which `ensureSystemAccounts` created at startup. */
+  systemId(name: string): number {
+    const account = this.byName(name);
+    if (account === undefined) throw new Error(`system account ${name} is missing`);
+    return account.id;
+  }
+
+  createSession(session: {
+    tokenHash: Uint8Array;
+    accountId: number;
+    scopes: readonly string[];
+    expiresAt: number;
+    now: number;
+  }): void {
+    this.#insertSession.run(
+      session.tokenHash,
+      session.accountId,
+      session.scopes.join(' '),
+      session.expiresAt,
+      session.now,
+    );
+  }
+
+  findSession(tokenHash: Uint8Array): Session | undefined {
+    const row = this.#findSession.get(tokenHash) as
+      | (AccountRow & { scopes: string; expires_at: number })
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      account: toAccount(row),
+      scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+      expiresAt: row.expires_at,
+    };
+  }
+
+  deleteSession(tokenHash: Uint8Array): void {
+    this.#deleteSession.run(tokenHash);
+  }
+
+  createApiKey(key: { keyHash: Uint8Array; accountId: number; label: string; now: number }): void {
+    this.#insertApiKey.run(key.keyHash, key.accountId, key.label, key.now);
+  }
+
+  findApiKeyAccount(keyHash: Uint8Array): AccountRecord | undefined {
+    const row = this.#findApiKey.get(keyHash) as AccountRow | undefined;
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  history(accountId: number, limit: number, before = Number.MAX_SAFE_INTEGER): LedgerEntry[] {
+    const rows = this.#history.all(accountId, before, limit) as {
+      transfer_id: number;
+      kind: string;
+      reference: string;
+      amount: number;
+      balance_after: number;
+      created_at: number;
+    }[];
+    return rows.map((row) => ({
+      transferId: row.transfer_id,
+      kind: row.kind,
+      reference: row.reference,
+      amount: row.amount,
+      balanceAfter: row.balance_after,
+      createdAt: row.created_at,
+    }));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Double-entry postings: every transfer is a set of ledger entries that sum to zero, each
+ * moving one account's balance. Runs inside the caller's transaction.
+ */
+import { FarthingError } from '@farthing/protocol/errors';
+import type Database from 'better-sqlite3';
+
+export interface Posting {
+  readonly accountId: number;
+  /** Minor units; positive credits the account, negative debits it. */
+  readonly amount: number;
+}
+
+export interface TransferParams {
+  readonly kind: string;
+  readonly reference: string;
+  readonly postings: readonly Posting[];
+  readonly now: number;
+}
+
+export class Ledger {
+  readonly #insertTransfer: Database.Statement;
+  readonly #updateBalance: Database.Statement;
+  readonly #insertEntry: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#insertTransfer = db.prepare(
+      'INSERT INTO transfers (kind, reference, created_at) VALUES (?, ?, ?)',
+    );
+    this.#updateBalance = db.prepare(
+      'UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance',
+    );
+    this.#insertEntry = db.prepare(
+      'INSERT INTO ledger_entries (transfer_id, account_id, amount, balance_after) VALUES (?, ?, ?, ?)',
+    );
+  }
+
+  /**
+   * Posts a balanced transfer. A debit that would take a customer or merchant below zero is
+   * `insufficient_funds` (enforced by the accounts table's CHECK constraint, so even a bug in
+   * the caller cannot overdraw an account).
+   */
+  post({ kind, reference, postings, now }: TransferParams): number {
+    let sum = 0;
+    for (const { amount } of postings) {
+      if (!Number.isSafeInteger(amount) || amount === 0) {
+        throw new Error(`ledger posting of ${amount} in ${kind} ${reference}`);
+      }
+      sum += amount;
+    }
+    if (sum !== 0 || postings.length < 2) {
+      throw new Error(`unbalanced transfer ${kind} ${reference}: postings sum to ${sum}`);
+    }
+    const transferId = Number(this.#insertTransfer.run(kind, reference, now).lastInsertRowid);
+    for (const { accountId, amount } of postings) {
+      let row: { balance: number } | undefined;
+      try {
+        row = this.#updateBalance.get(amount, accountId) as { balance: number } | undefined;
+      } catch (error) {
+        if (isCheckViolation(error)) {
+          throw new FarthingError('insufficient_funds', 'the account balance is too low', {
+            details: { shortfall: true },
+          });
+        }
+        throw error;
+      }
+      if (row === undefined) throw new Error(`ledger posting to unknown account ${accountId}`);
+      this.#insertEntry.run(transferId, accountId, amount, row.balance);
+    }
+    return transferId;
+  }
+}
+
+function isCheckViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_CHECK'
+  );
+}

@@ -1,0 +1,187 @@
+/**
+ * Schema migrations, applied in order inside one transaction each and recorded in
+ * `PRAGMA user_version`. A migration is never edited once released: add a new one.
+ *
+ * Money is INTEGER minor units everywhere. Every balance change is a ledger entry written in
+ * the same transaction as the state it pays for; `CHECK` constraints keep customer and
+ * merchant balances from going below zero even if a bug slipped past the code.
+ */
+import type Database from 'better-sqlite3';
+
+export const migrations: readonly string[] = [
+  // 1: accounts, ledger, credentials, idempotency, mint, broker, certificate authority.
+  `
+  CREATE TABLE accounts (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT    NOT NULL CHECK (kind IN ('customer', 'merchant', 'system')),
+    name            TEXT    NOT NULL UNIQUE,
+    display_name    TEXT    NOT NULL,
+    currency        TEXT    NOT NULL,
+    balance         INTEGER NOT NULL DEFAULT 0,
+    may_go_negative INTEGER NOT NULL DEFAULT 0 CHECK (may_go_negative IN (0, 1)),
+    password_hash   TEXT,
+    created_at      INTEGER NOT NULL,
+    CHECK (may_go_negative = 1 OR balance >= 0)
+  ) STRICT;
+
+  CREATE TABLE transfers (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT    NOT NULL,
+    reference  TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE ledger_entries (
+    id            INTEGER PRIMARY KEY,
+    transfer_id   INTEGER NOT NULL REFERENCES transfers (id),
+    account_id    INTEGER NOT NULL REFERENCES accounts (id),
+    amount        INTEGER NOT NULL CHECK (amount <> 0),
+    balance_after INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX ledger_entries_by_account ON ledger_entries (account_id, id);
+  CREATE INDEX ledger_entries_by_transfer ON ledger_entries (transfer_id);
+
+  CREATE TABLE sessions (
+    token_hash BLOB    PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    scopes     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE api_keys (
+    key_hash   BLOB    PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    label      TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE idempotency_keys (
+    scope        TEXT    NOT NULL,
+    key          TEXT    NOT NULL,
+    request_hash BLOB    NOT NULL,
+    status       INTEGER NOT NULL,
+    body         TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE bank_keys (
+    name       TEXT    PRIMARY KEY,
+    secret     BLOB    NOT NULL,
+    public     BLOB    NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE denominations (
+    id             BLOB    PRIMARY KEY,
+    currency       TEXT    NOT NULL,
+    value          INTEGER NOT NULL CHECK (value > 0),
+    public_n       BLOB    NOT NULL,
+    public_e       BLOB    NOT NULL,
+    private_key    BLOB    NOT NULL,
+    valid_from     INTEGER NOT NULL,
+    withdraw_until INTEGER NOT NULL,
+    deposit_until  INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  -- A batch of blind signatures the mint handed out: a withdrawal (paid from an account) or
+  -- change (paid with one spent coin). Kept so the wallet can fetch them again after a crash.
+  CREATE TABLE issuances (
+    id          TEXT    PRIMARY KEY,
+    kind        TEXT    NOT NULL CHECK (kind IN ('withdrawal', 'change')),
+    account_id  INTEGER REFERENCES accounts (id),
+    currency    TEXT    NOT NULL,
+    total       INTEGER NOT NULL CHECK (total > 0),
+    coin_count  INTEGER NOT NULL CHECK (coin_count > 0),
+    request_hash BLOB   NOT NULL,
+    created_at  INTEGER NOT NULL,
+    CHECK ((kind = 'withdrawal') = (account_id IS NOT NULL))
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE issued_coins (
+    issuance_id     TEXT    NOT NULL REFERENCES issuances (id),
+    idx             INTEGER NOT NULL,
+    denomination_id BLOB    NOT NULL REFERENCES denominations (id),
+    value           INTEGER NOT NULL,
+    blinded_message BLOB    NOT NULL,
+    blind_signature BLOB    NOT NULL,
+    PRIMARY KEY (issuance_id, idx)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE deposits (
+    id          TEXT    PRIMARY KEY,
+    merchant_id INTEGER NOT NULL REFERENCES accounts (id),
+    currency    TEXT    NOT NULL,
+    total       INTEGER NOT NULL CHECK (total > 0),
+    coin_count  INTEGER NOT NULL CHECK (coin_count > 0),
+    created_at  INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  -- A coin is spent exactly once, by a deposit or by change: the primary key is the
+  -- double-spending check. \`proof\` is what the spender signed, shown to a second spender.
+  CREATE TABLE spent_coins (
+    coin_pub        BLOB    PRIMARY KEY,
+    denomination_id BLOB    NOT NULL REFERENCES denominations (id),
+    value           INTEGER NOT NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('deposit', 'change')),
+    spent_by        TEXT    NOT NULL,
+    proof           TEXT    NOT NULL,
+    signature       BLOB    NOT NULL,
+    spent_at        INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE payword_certificates (
+    serial       INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts (id),
+    user_public  BLOB    NOT NULL,
+    currency     TEXT    NOT NULL,
+    credit_limit INTEGER NOT NULL CHECK (credit_limit > 0),
+    redeemed     INTEGER NOT NULL DEFAULT 0 CHECK (redeemed >= 0),
+    released_at  INTEGER,
+    issued_at    INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    certificate  TEXT    NOT NULL,
+    CHECK (redeemed <= credit_limit)
+  ) STRICT;
+
+  CREATE TABLE payword_redemptions (
+    commitment_id BLOB    PRIMARY KEY,
+    serial        INTEGER NOT NULL REFERENCES payword_certificates (serial),
+    vendor_id     INTEGER NOT NULL REFERENCES accounts (id),
+    last_index    INTEGER NOT NULL,
+    last_word     BLOB    NOT NULL,
+    redeemed      INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE merchant_certificates (
+    serial      TEXT    PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    origins     TEXT    NOT NULL,
+    offer_key   BLOB    NOT NULL,
+    der         BLOB    NOT NULL,
+    not_after   INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+/** Applies the migrations the database has not seen yet. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(
+      `the database schema (version ${current}) is newer than this bank (version ${migrations.length}); upgrade the bank`,
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+  return migrations.length;
+}

@@ -1,0 +1,313 @@
+/**
+ * The embedded storage: one SQLite file at durable settings, every write group-committed.
+ */
+import type Database from 'better-sqlite3';
+import { GroupCommitter } from '../group-commit.ts';
+import {
+  type AccountRecord,
+  type BankStore,
+  type IdempotencyClaim,
+  type InvariantReport,
+  type MerchantCertificateRecord,
+  systemAccounts,
+} from '../store.ts';
+import { Accounts } from './accounts.ts';
+import { BrokerTables } from './broker.ts';
+import { openDatabase } from './database.ts';
+import { IdempotencyKeys } from './idempotency.ts';
+import { checkInvariants } from './invariants.ts';
+import { Ledger } from './ledger.ts';
+import { MintTables } from './mint.ts';
+
+const bytes = (value: Buffer): Uint8Array =>
+  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+
+export interface SqliteStoreOptions {
+  /** Path of the database file (`:memory:` for a throwaway store). */
+  readonly path: string;
+  /** Currency of the system accounts. */
+  readonly currency: string;
+}
+
+export class SqliteBankStore implements BankStore {
+  readonly #db: Database.Database;
+  readonly #committer: GroupCommitter;
+  readonly #accounts: Accounts;
+  readonly #ledger: Ledger;
+  readonly #idempotency: IdempotencyKeys;
+  readonly #mint: MintTables;
+  readonly #broker: BrokerTables;
+  readonly #system: { issued: number; coins: number; paywordHolds: number };
+  readonly #merchantCertificates: {
+    insert: Database.Statement;
+    list: Database.Statement;
+  };
+
+  constructor(options: SqliteStoreOptions) {
+    this.#db = openDatabase(options.path);
+    this.#committer = new GroupCommitter(this.#db);
+    this.#accounts = new Accounts(this.#db);
+    this.#ledger = new Ledger(this.#db);
+    this.#idempotency = new IdempotencyKeys(this.#db);
+    this.#mint = new MintTables(this.#db, this.#ledger);
+    this.#broker = new BrokerTables(this.#db, this.#ledger);
+    this.#system = this.#ensureSystemAccounts(options.currency);
+    this.#merchantCertificates = {
+      insert: this.#db.prepare(
+        `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      list: this.#db.prepare(
+        'SELECT * FROM merchant_certificates WHERE account_id = ? ORDER BY created_at',
+      ),
+    };
+  }
+
+  #ensureSystemAccounts(currency: string) {
+    const ensure = (name: string, displayName: string): number => {
+      const existing = this.#accounts.byName(name);
+      if (existing !== undefined) return existing.id;
+      return this.#accounts.create({ kind: 'system', name, displayName, currency, now: Date.now() })
+        .id;
+    };
+    return this.#db.transaction(() => ({
+      issued: ensure(systemAccounts.issued, 'Money issued'),
+      coins: ensure(systemAccounts.coins, 'Outstanding coins'),
+      paywordHolds: ensure(systemAccounts.paywordHolds, 'PayWord holds'),
+    }))();
+  }
+
+  #write<R>(claim: IdempotencyClaim | undefined, now: number, work: () => R): Promise<R> {
+    return this.#committer.run(() => this.#idempotency.run(claim, now, work));
+  }
+
+  async #read<R>(query: () => R): Promise<R> {
+    return this.#committer.read(query);
+  }
+
+  // --- accounts and credentials
+
+  createAccount<R>(
+    account: Parameters<BankStore['createAccount']>[0],
+    render: (account: AccountRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, account.now, () => render(this.#accounts.create(account)));
+  }
+
+  getAccount(id: number) {
+    return this.#read(() => this.#accounts.byId(id));
+  }
+
+  getAccountByName(name: string) {
+    return this.#read(() => this.#accounts.byName(name));
+  }
+
+  createSession(session: Parameters<BankStore['createSession']>[0]): Promise<void> {
+    return this.#committer.run(() => this.#accounts.createSession(session));
+  }
+
+  findSession(tokenHash: Uint8Array) {
+    return this.#read(() => this.#accounts.findSession(tokenHash));
+  }
+
+  deleteSession(tokenHash: Uint8Array): Promise<void> {
+    return this.#committer.run(() => this.#accounts.deleteSession(tokenHash));
+  }
+
+  createApiKey(key: Parameters<BankStore['createApiKey']>[0]): Promise<void> {
+    return this.#committer.run(() => this.#accounts.createApiKey(key));
+  }
+
+  findApiKeyAccount(keyHash: Uint8Array) {
+    return this.#read(() => this.#accounts.findApiKeyAccount(keyHash));
+  }
+
+  history(accountId: number, options: { limit: number; before?: number }) {
+    return this.#read(() => this.#accounts.history(accountId, options.limit, options.before));
+  }
+
+  issueFunds(
+    params: { accountId: number; amount: number; reference: string; now: number },
+    idempotency?: IdempotencyClaim,
+  ): Promise<{ balance: number }> {
+    return this.#write(idempotency, params.now, () => {
+      this.#ledger.post({
+        kind: 'issue',
+        reference: params.reference,
+        postings: [
+          { accountId: this.#system.issued, amount: -params.amount },
+          { accountId: params.accountId, amount: params.amount },
+        ],
+        now: params.now,
+      });
+      return { balance: this.#accounts.byId(params.accountId)!.balance };
+    });
+  }
+
+  findIdempotentResult(claim: IdempotencyClaim) {
+    return this.#read(() => this.#idempotency.find(claim));
+  }
+
+  // --- keys
+
+  getBankKey(name: string) {
+    return this.#read(() => this.#mint.bankKey(name));
+  }
+
+  ensureBankKey(key: Parameters<BankStore['ensureBankKey']>[0]) {
+    return this.#committer.run(() => this.#mint.ensureBankKey(key));
+  }
+
+  listDenominations() {
+    return this.#read(() => this.#mint.denominations());
+  }
+
+  insertDenomination(denomination: Parameters<BankStore['insertDenomination']>[0]): Promise<void> {
+    return this.#committer.run(() => this.#mint.insertDenomination(denomination));
+  }
+
+  // --- mint
+
+  withdraw<R>(
+    params: Parameters<BankStore['withdraw']>[0],
+    render: Parameters<BankStore['withdraw']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, () =>
+      (render as (issuance: ReturnType<MintTables['withdraw']>) => R)(
+        this.#mint.withdraw(params, this.#system.coins),
+      ),
+    );
+  }
+
+  getIssuance(id: string) {
+    return this.#read(() => this.#mint.issuance(id));
+  }
+
+  deposit<R>(
+    params: Parameters<BankStore['deposit']>[0],
+    render: Parameters<BankStore['deposit']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, () =>
+      (render as (deposit: ReturnType<MintTables['deposit']>) => R)(
+        this.#mint.deposit(params, this.#system.coins),
+      ),
+    );
+  }
+
+  change<R>(
+    params: Parameters<BankStore['change']>[0],
+    render: Parameters<BankStore['change']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, () =>
+      (render as (issuance: ReturnType<MintTables['change']>) => R)(this.#mint.change(params)),
+    );
+  }
+
+  getSpentCoin(coinPub: Uint8Array) {
+    return this.#read(() => this.#mint.spentCoin(coinPub));
+  }
+
+  // --- PayWord broker
+
+  issuePaywordCertificate<R>(
+    certificate: Parameters<BankStore['issuePaywordCertificate']>[0],
+    render: Parameters<BankStore['issuePaywordCertificate']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, certificate.issuedAt, () =>
+      (render as (record: ReturnType<BrokerTables['issueCertificate']>) => R)(
+        this.#broker.issueCertificate(certificate, this.#system.paywordHolds),
+      ),
+    );
+  }
+
+  getPaywordCertificate(serial: number) {
+    return this.#read(() => this.#broker.certificate(serial));
+  }
+
+  getPaywordRedemption(commitmentId: Uint8Array) {
+    return this.#read(() => this.#broker.redemption(commitmentId));
+  }
+
+  redeemPaywords<R>(
+    params: Parameters<BankStore['redeemPaywords']>[0],
+    render: Parameters<BankStore['redeemPaywords']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, () =>
+      (render as (outcomes: ReturnType<BrokerTables['redeemAll']>) => R)(
+        this.#broker.redeemAll(
+          params.vendorId,
+          params.claims,
+          this.#system.paywordHolds,
+          params.now,
+        ),
+      ),
+    );
+  }
+
+  releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number> {
+    return this.#committer.run(() =>
+      this.#broker.releaseExpired(params.expiredBefore, this.#system.paywordHolds, params.now),
+    );
+  }
+
+  // --- certificate authority
+
+  insertMerchantCertificate(certificate: MerchantCertificateRecord): Promise<void> {
+    return this.#committer.run(() => {
+      this.#merchantCertificates.insert.run(
+        certificate.serial,
+        certificate.accountId,
+        JSON.stringify(certificate.origins),
+        certificate.offerKey,
+        certificate.der,
+        certificate.notAfter,
+        certificate.createdAt,
+      );
+    });
+  }
+
+  listMerchantCertificates(accountId: number) {
+    return this.#read(() =>
+      (
+        this.#merchantCertificates.list.all(accountId) as {
+          serial: string;
+          account_id: number;
+          origins: string;
+          offer_key: Buffer;
+          der: Buffer;
+          not_after: number;
+          created_at: number;
+        }[]
+      ).map((row) => ({
+        serial: row.serial,
+        accountId: row.account_id,
+        origins: JSON.parse(row.origins) as string[],
+        offerKey: bytes(row.offer_key),
+        der: bytes(row.der),
+        notAfter: row.not_after,
+        createdAt: row.created_at,
+      })),
+    );
+  }
+
+  // --- operations
+
+  async checkInvariants(): Promise<InvariantReport> {
+    return checkInvariants(this.#db);
+  }
+
+  get stats() {
+    return this.#committer.stats;
+  }
+
+  async close(): Promise<void> {
+    await this.#committer.close();
+    this.#db.close();
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * The bank's storage, as one interface of atomic, domain-level operations. Each write is one
+ * database transaction that changes the state AND writes the ledger entries paying for it, or
+ * changes nothing. The embedded SQLite implementation (sqlite/) group-commits concurrent
+ * writes; a PostgreSQL implementation can follow behind the same interface.
+ *
+ * Operations that take an `IdempotencyClaim` store their result under it in the same
+ * transaction: a retry with the same key and request returns the stored result, the same key
+ * with another request is `idempotency_key_reused`. Failures are not stored (they changed
+ * nothing, so a retry may succeed once the cause is gone).
+ *
+ * CPU-heavy checks (signatures, blind signing) happen before a write is submitted; writes
+ * contain only the checks that need the current state.
+ */
+
+export type AccountKind = 'customer' | 'merchant' | 'system';
+
+export interface AccountRecord {
+  readonly id: number;
+  readonly kind: AccountKind;
+  readonly name: string;
+  readonly displayName: string;
+  readonly currency: string;
+  /** Minor units. */
+  readonly balance: number;
+  readonly passwordHash: string | undefined;
+  readonly createdAt: number;
+}
+
+/** The system accounts that make the ledger balance (see `checkInvariants`). */
+export const systemAccounts = {
+  /** Money put into circulation (seeding, top-ups); its balance is minus everything issued. */
+  issued: 'system:issued',
+  /** Value of the coins the mint signed and nobody has spent yet. */
+  coins: 'system:coins',
+  /** Customer money held for PayWord certificates, until vendors redeem it or it is released. */
+  paywordHolds: 'system:payword-holds',
+} as const;
+
+export interface IdempotencyClaim {
+  /** Who may reuse the key: an account, or the public for anonymous calls. */
+  readonly scope: string;
+  readonly key: string;
+  /** SHA-256 of the method, path and body. */
+  readonly requestHash: Uint8Array;
+}
+
+export interface Session {
+  readonly account: AccountRecord;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+}
+
+export interface LedgerEntry {
+  readonly transferId: number;
+  readonly kind: string;
+  readonly reference: string;
+  readonly amount: number;
+  readonly balanceAfter: number;
+  readonly createdAt: number;
+}
+
+export interface DenominationRecord {
+  readonly id: Uint8Array;
+  readonly currency: string;
+  readonly value: number;
+  readonly publicN: Uint8Array;
+  readonly publicE: Uint8Array;
+  /** PKCS#8 DER of the RSA private key. */
+  readonly privateKey: Uint8Array;
+  readonly validFrom: number;
+  readonly withdrawUntil: number;
+  readonly depositUntil: number;
+  readonly createdAt: number;
+}
+
+export interface BankKeyRecord {
+  readonly name: string;
+  readonly secret: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+export interface IssuedCoin {
+  readonly denominationId: Uint8Array;
+  readonly value: number;
+  readonly blindedMessage: Uint8Array;
+  readonly blindSignature: Uint8Array;
+}
+
+export interface IssuanceRecord {
+  readonly id: string;
+  readonly kind: 'withdrawal' | 'change';
+  readonly accountId: number | undefined;
+  readonly currency: string;
+  readonly total: number;
+  readonly requestHash: Uint8Array;
+  readonly coins: readonly IssuedCoin[];
+  readonly createdAt: number;
+}
+
+export interface SpentCoin {
+  readonly coinPub: Uint8Array;
+  readonly denominationId: Uint8Array;
+  readonly value: number;
+  /** The spender's signature: a deposit permission or change request signature. */
+  readonly signature: Uint8Array;
+  /** The signed statement as wire JSON, the proof shown to a second spender. */
+  readonly proof: string;
+}
+
+export interface SpentCoinRecord extends SpentCoin {
+  readonly kind: 'deposit' | 'change';
+  readonly spentBy: string;
+  readonly spentAt: number;
+}
+
+export interface DepositRecord {
+  readonly id: string;
+  readonly merchantId: number;
+  readonly currency: string;
+  readonly total: number;
+  readonly coinCount: number;
+  readonly createdAt: number;
+}
+
+export interface PaywordCertificateRecord {
+  readonly serial: number;
+  readonly accountId: number;
+  readonly userPublicKey: Uint8Array;
+  readonly currency: string;
+  readonly creditLimit: number;
+  readonly redeemed: number;
+  readonly releasedAt: number | undefined;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  /** The signed certificate as wire JSON. */
+  readonly certificate: string;
+}
+
+export interface PaywordRedemptionRecord {
+  readonly commitmentId: Uint8Array;
+  readonly serial: number;
+  readonly vendorId: number;
+  readonly lastIndex: number;
+  readonly lastWord: Uint8Array;
+  readonly redeemed: number;
+  readonly updatedAt: number;
+}
+
+/** One verified PayWord redemption: (index, word) already hashes to the committed root. */
+export interface PaywordRedemptionClaim {
+  readonly commitmentId: Uint8Array;
+  readonly serial: number;
+  readonly index: number;
+  readonly word: Uint8Array;
+  /** Value of one payword, in the certificate's currency. */
+  readonly valuePerWord: number;
+}
+
+export type PaywordRedemptionOutcome =
+  | {
+      readonly status: 'redeemed';
+      readonly commitmentId: Uint8Array;
+      /** What this call paid: only the words beyond the previous redemption. */
+      readonly paid: number;
+      readonly index: number;
+      readonly totalRedeemed: number;
+    }
+  | { readonly status: 'rejected'; readonly commitmentId: Uint8Array; readonly error: unknown };
+
+export interface MerchantCertificateRecord {
+  readonly serial: string;
+  readonly accountId: number;
+  readonly origins: readonly string[];
+  readonly offerKey: Uint8Array;
+  readonly der: Uint8Array;
+  readonly notAfter: number;
+  readonly createdAt: number;
+}
+
+export interface InvariantReport {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly totals: Readonly<Record<string, number>>;
+}
+
+export interface BankStore {
+  // --- accounts and credentials
+  createAccount<R>(
+    account: {
+      kind: AccountKind;
+      name: string;
+      displayName: string;
+      currency: string;
+      passwordHash?: string;
+      now: number;
+    },
+    render: (account: AccountRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  getAccount(id: number): Promise<AccountRecord | undefined>;
+  getAccountByName(name: string): Promise<AccountRecord | undefined>;
+  createSession(session: {
+    tokenHash: Uint8Array;
+    accountId: number;
+    scopes: readonly string[];
+    expiresAt: number;
+    now: number;
+  }): Promise<void>;
+  findSession(tokenHash: Uint8Array): Promise<Session | undefined>;
+  deleteSession(tokenHash: Uint8Array): Promise<void>;
+  createApiKey(key: {
+    keyHash: Uint8Array;
+    accountId: number;
+    label: string;
+    now: number;
+  }): Promise<void>;
+  findApiKeyAccount(keyHash: Uint8Array): Promise<AccountRecord | undefined>;
+  /** Newest first. */
+  history(accountId: number, options: { limit: number; before?: number }): Promise<LedgerEntry[]>;
+  /** Puts new money into an account (seeding, top-ups), from `system:issued`. */
+  issueFunds(
+    params: { accountId: number; amount: number; reference: string; now: number },
+    idempotency?: IdempotencyClaim,
+  ): Promise<{ balance: number }>;
+
+  // --- idempotency: the stored result for a claim, if any (a fast path before CPU work)
+  findIdempotentResult(claim: IdempotencyClaim): Promise<unknown | undefined>;
+
+  // --- keys
+  getBankKey(name: string): Promise<BankKeyRecord | undefined>;
+  /** Inserts the key unless one of that name exists; returns the stored one either way. */
+  ensureBankKey(key: BankKeyRecord & { now: number }): Promise<BankKeyRecord>;
+  listDenominations(): Promise<DenominationRecord[]>;
+  insertDenomination(denomination: DenominationRecord): Promise<void>;
+
+  // --- mint
+  /**
+   * Debits the account and records the blind signatures, once per issuance id. The same id
+   * with the same request returns the stored issuance (crash recovery); with another request
+   * it is `issuance_conflict`.
+   */
+  withdraw<R>(
+    params: {
+      issuanceId: string;
+      accountId: number;
+      currency: string;
+      requestHash: Uint8Array;
+      coins: readonly IssuedCoin[];
+      now: number;
+    },
+    render: (issuance: IssuanceRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  getIssuance(id: string): Promise<IssuanceRecord | undefined>;
+  /**
+   * Marks every coin spent and credits the merchant, or, if any coin is already spent,
+   * changes nothing and throws `coin_already_spent` with the first spend's proof. Depositing
+   * exactly the same signed coins again returns the original deposit.
+   */
+  deposit<R>(
+    params: {
+      depositId: string;
+      merchantId: number;
+      currency: string;
+      coins: readonly SpentCoin[];
+      now: number;
+    },
+    render: (deposit: DepositRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** Spends one coin and records the new blind signatures of the same total. */
+  change<R>(
+    params: {
+      issuanceId: string;
+      currency: string;
+      requestHash: Uint8Array;
+      spent: SpentCoin;
+      coins: readonly IssuedCoin[];
+      now: number;
+    },
+    render: (issuance: IssuanceRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  getSpentCoin(coinPub: Uint8Array): Promise<SpentCoinRecord | undefined>;
+
+  // --- PayWord broker
+  /** Holds the credit limit from the customer's balance and records the certificate. */
+  issuePaywordCertificate<R>(
+    certificate: Omit<PaywordCertificateRecord, 'redeemed' | 'releasedAt'>,
+    render: (certificate: PaywordCertificateRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  getPaywordCertificate(serial: number): Promise<PaywordCertificateRecord | undefined>;
+  getPaywordRedemption(commitmentId: Uint8Array): Promise<PaywordRedemptionRecord | undefined>;
+  /**
+   * Pays the vendor for each claim only what goes beyond the previous redemption of that
+   * commitment, within the certificate's remaining hold. Each claim succeeds or fails alone.
+   */
+  redeemPaywords<R>(
+    params: { vendorId: number; claims: readonly PaywordRedemptionClaim[]; now: number },
+    render: (outcomes: readonly PaywordRedemptionOutcome[]) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** Returns unredeemed holds of certificates that expired before `expiredBefore`. */
+  releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number>;
+
+  // --- certificate authority
+  insertMerchantCertificate(certificate: MerchantCertificateRecord): Promise<void>;
+  listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]>;
+
+  // --- operations
+  checkInvariants(): Promise<InvariantReport>;
+  readonly stats: {
+    readonly commits: number;
+    readonly jobs: number;
+    readonly largestBatch: number;
+  };
+  close(): Promise<void>;
+}
