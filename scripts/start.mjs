@@ -1,24 +1,49 @@
-// `npm start`: builds the extension and starts the bank and the demo shop on loopback.
-// Until those components exist, it says plainly which are missing instead of pretending.
+// `npm start`: the local demo. Starts every component that exists on loopback with its data
+// under ./data, and says plainly which parts are not built yet.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const parts = [
-  ['bank/', 'the bank server (mint, PayWord broker, certificate authority) on port 8700'],
-  ['demo-shop/', 'the demo shop on port 8701'],
-  ['extension/', 'the wallet extension build, to load unpacked in Chromium'],
-];
-const missing = parts.filter(
-  ([folder]) => !existsSync(new URL(`../${folder}package.json`, import.meta.url)),
-);
+const root = new URL('..', import.meta.url);
+const has = (folder) => existsSync(new URL(`${folder}/package.json`, root));
 
-if (missing.length > 0) {
-  console.log('Farthing cannot start a demo yet. Not built so far:');
-  for (const [folder, what] of missing) console.log(`  - ${folder.padEnd(12)} ${what}`);
-  console.log('\nWhat exists today is the protocol core (protocol/): run `npm test` for its tests');
-  console.log('and `npm run bench` for its benchmarks.');
+const missing = [
+  ['demo-shop', 'the demo shop on port 8701'],
+  ['extension', 'the wallet extension build, to load unpacked in Chromium'],
+].filter(([folder]) => !has(folder));
+
+if (!has('bank')) {
+  console.log('Nothing to start yet: the bank (bank/) is not built.');
   process.exit(1);
 }
-console.log(
-  'All components are present, but this start script has not been taught to run them yet.',
-);
-process.exit(1);
+
+const env = {
+  ...process.env,
+  FARTHING_DATA_DIR: process.env.FARTHING_DATA_DIR ?? 'data',
+  FARTHING_SEED_DEMO: process.env.FARTHING_SEED_DEMO ?? '1',
+  FARTHING_LOG_LEVEL: process.env.FARTHING_LOG_LEVEL ?? 'warn',
+};
+const bank = spawn(process.execPath, ['--import', 'tsx', 'bank/src/cli.ts', 'start'], {
+  cwd: root,
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+
+bank.stdout.on('data', (chunk) => {
+  const text = chunk.toString();
+  process.stdout.write(text);
+  if (text.includes('Farthing bank at')) {
+    console.log('\nDemo customer: name "demo", password "demo-password" (EUR 100.00)');
+    console.log(`Demo shop merchant API key: ${env.FARTHING_DATA_DIR}/demo-shop.api-key`);
+    console.log('Bank API description: <bank URL>/v1/openapi.json');
+    if (missing.length > 0) {
+      console.log('\nNot built yet, so not started:');
+      for (const [folder, what] of missing) console.log(`  - ${`${folder}/`.padEnd(12)} ${what}`);
+    }
+    console.log('\nCtrl-C stops everything.');
+  }
+});
+
+const stop = () => bank.kill('SIGTERM');
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+bank.on('exit', (code) => process.exit(code ?? 0));

@@ -9,14 +9,11 @@ import {
   type VerifyAccessGrantParameters,
   verifyAccessGrant,
 } from './access-grant.ts';
-import { ed25519Signer } from './ed25519.ts';
 import { concatBytes, fromBase64url, signingBytes, toBase64url } from './encoding.ts';
-import { FarthingError } from './errors.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
+import { merchant, now, stranger } from './test-fixtures.ts';
+import { catchFarthingError, farthingErrorCode, rejectsWithFarthingError } from './testing.ts';
 
-const merchant = ed25519Signer(new Uint8Array(32).fill(0x4d));
-const stranger = ed25519Signer(new Uint8Array(32).fill(0x53));
-const now = Date.UTC(2026, 0, 1);
 const hour = 3_600_000;
 
 const parameters: IssueAccessGrantParameters = {
@@ -34,16 +31,6 @@ const checks: VerifyAccessGrantParameters = {
   resource: '/articles/7',
   now: now + 1,
 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 /** A token signed over whatever fields `write` puts down. */
 async function forgedToken(
@@ -87,29 +74,29 @@ describe('access grants', () => {
   it('opens the resource until expiresAt, then answers grant_expired', async () => {
     const { token } = await issueAccessGrant(parameters, merchant);
     expect(() => verifyAccessGrant(token, { ...checks, now: now + hour - 1 })).not.toThrow();
-    expect(codeOf(() => verifyAccessGrant(token, { ...checks, now: now + hour }))).toBe(
+    expect(farthingErrorCode(() => verifyAccessGrant(token, { ...checks, now: now + hour }))).toBe(
       'grant_expired',
     );
   });
 
   it('answers resource_mismatch for another resource', async () => {
     const { token } = await issueAccessGrant(parameters, merchant);
-    expect(codeOf(() => verifyAccessGrant(token, { ...checks, resource: '/articles/8' }))).toBe(
-      'resource_mismatch',
-    );
-    expect(codeOf(() => verifyAccessGrant(token, { ...checks, resource: '/articles/7?x' }))).toBe(
-      'resource_mismatch',
-    );
+    expect(
+      farthingErrorCode(() => verifyAccessGrant(token, { ...checks, resource: '/articles/8' })),
+    ).toBe('resource_mismatch');
+    expect(
+      farthingErrorCode(() => verifyAccessGrant(token, { ...checks, resource: '/articles/7?x' })),
+    ).toBe('resource_mismatch');
   });
 
   it('answers merchant_mismatch for a grant made for another merchant id', async () => {
     const { token } = await issueAccessGrant({ ...parameters, merchantId: 'other-shop' }, merchant);
-    expect(codeOf(() => verifyAccessGrant(token, checks))).toBe('merchant_mismatch');
+    expect(farthingErrorCode(() => verifyAccessGrant(token, checks))).toBe('merchant_mismatch');
   });
 
   it('answers bad_signature for a grant signed by another key', async () => {
     const { token } = await issueAccessGrant(parameters, stranger);
-    expect(codeOf(() => verifyAccessGrant(token, checks))).toBe('bad_signature');
+    expect(farthingErrorCode(() => verifyAccessGrant(token, checks))).toBe('bad_signature');
   });
 
   it('answers bad_signature before looking at a forged grant', async () => {
@@ -117,7 +104,7 @@ describe('access grants', () => {
       { ...parameters, resource: '/articles/8', expiresAt: now + 1 },
       stranger,
     );
-    expect(codeOf(() => verifyAccessGrant(token, checks))).toBe('bad_signature');
+    expect(farthingErrorCode(() => verifyAccessGrant(token, checks))).toBe('bad_signature');
   });
 
   it('turns any single changed byte into invalid_encoding or bad_signature', async () => {
@@ -127,7 +114,7 @@ describe('access grants', () => {
       const copy = bytes.slice();
       copy[i]! ^= 0x01;
       expect(['invalid_encoding', 'unsupported_version', 'bad_signature']).toContain(
-        codeOf(() => verifyAccessGrant(toBase64url(copy), checks)),
+        farthingErrorCode(() => verifyAccessGrant(toBase64url(copy), checks)),
       );
     }
   });
@@ -216,19 +203,23 @@ describe('access grants', () => {
     ],
   ])('refuses %s', async (_, token, code) => {
     const text = await token();
-    expect(codeOf(() => verifyAccessGrant(text, checks))).toBe(code);
+    expect(farthingErrorCode(() => verifyAccessGrant(text, checks))).toBe(code);
   });
 
   it('refuses missing parameters with invalid_argument', async () => {
     const { token } = await issueAccessGrant(parameters, merchant);
-    expect(codeOf(() => verifyAccessGrant(token, undefined as never))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => verifyAccessGrant(token, undefined as never))).toBe(
+      'invalid_argument',
+    );
     expect(
-      codeOf(() => verifyAccessGrant(token, { ...checks, ed25519Verify: 'yes' as never })),
+      farthingErrorCode(() =>
+        verifyAccessGrant(token, { ...checks, ed25519Verify: 'yes' as never }),
+      ),
     ).toBe('invalid_argument');
   });
 
   it('refuses a non-string token', () => {
-    expect(codeOf(() => verifyAccessGrant(undefined, checks))).toBe('invalid_encoding');
+    expect(farthingErrorCode(() => verifyAccessGrant(undefined, checks))).toBe('invalid_encoding');
   });
 
   it.each<[string, Partial<VerifyAccessGrantParameters>]>([
@@ -238,14 +229,9 @@ describe('access grants', () => {
     ['now', { now: Number.NaN }],
   ])('checks its %s parameter', async (field, change) => {
     const { token } = await issueAccessGrant(parameters, merchant);
-    try {
-      verifyAccessGrant(token, { ...checks, ...change });
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(FarthingError);
-      expect((error as FarthingError).code).toBe('invalid_argument');
-      expect((error as FarthingError).details.field).toBe(field);
-    }
+    const error = catchFarthingError(() => verifyAccessGrant(token, { ...checks, ...change }));
+    expect(error.code).toBe('invalid_argument');
+    expect(error.details.field).toBe(field);
   });
 
   it.each<[string, Partial<AccessGrant>]>([
@@ -254,7 +240,9 @@ describe('access grants', () => {
     ['expiresAt', { expiresAt: now }],
     ['grantId', { grantId: new Uint8Array(15) }],
   ])('refuses to issue a grant with a bad %s', async (field, change) => {
-    const error = await issueAccessGrant({ ...parameters, ...change }, merchant).catch((e) => e);
+    const error = await rejectsWithFarthingError(
+      issueAccessGrant({ ...parameters, ...change }, merchant),
+    );
     expect(error.code).toBe('invalid_argument');
     expect(error.details.field).toBe(field);
   });

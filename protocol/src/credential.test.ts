@@ -11,27 +11,16 @@ import {
   encodeCredential,
   parseCredential,
 } from './credential.ts';
-import { ed25519Signer } from './ed25519.ts';
-import { FarthingError } from './errors.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
 import { offerHash, type SignedOffer, signOffer } from './offer.ts';
 import { offerToken } from './offer-token.ts';
 import { createPaywordPayment } from './payword/payment.ts';
 import { makeCommittedChain, vendorId } from './payword/test-fixtures.ts';
+import { merchant } from './test-fixtures.ts';
+import { catchFarthingError } from './testing.ts';
 
-const merchant = ed25519Signer(new Uint8Array(32).fill(0x4d));
 const merchantId = vendorId; // the PayWord fixtures commit chains to this vendor
 const check = { merchantId, merchantPublicKey: merchant.publicKey, now };
-
-function failure(fn: () => unknown): FarthingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error;
-    throw error;
-  }
-  throw new Error('expected a FarthingError');
-}
 
 async function makeOffer(minor: number, overrides: Partial<Parameters<typeof signOffer>[0]> = {}) {
   return signOffer(
@@ -102,37 +91,46 @@ describe('credentials', () => {
 
   it('refuses an offer of another merchant', () => {
     expect(
-      failure(() => checkCredentialForOffer(ecash, { ...check, merchantId: 'other' })).code,
+      catchFarthingError(() => checkCredentialForOffer(ecash, { ...check, merchantId: 'other' }))
+        .code,
     ).toBe('merchant_mismatch');
   });
 
   it('refuses an offer this merchant did not sign (tampered price)', () => {
     const tampered = { ...ecash, offer: { ...offer, amount: amount('EUR', 1) } };
-    expect(failure(() => checkCredentialForOffer(tampered, check)).code).toBe('bad_signature');
+    expect(catchFarthingError(() => checkCredentialForOffer(tampered, check)).code).toBe(
+      'bad_signature',
+    );
   });
 
   it('refuses an expired offer', () => {
     expect(
-      failure(() => checkCredentialForOffer(ecash, { ...check, now: now + 600_000 })).code,
+      catchFarthingError(() => checkCredentialForOffer(ecash, { ...check, now: now + 600_000 }))
+        .code,
     ).toBe('offer_expired');
   });
 
   it('refuses an instrument the offer does not accept', async () => {
     const cardOnly = await makeOffer(10, { instruments: ['card'] });
     expect(
-      failure(() => checkCredentialForOffer({ ...payword, offer: cardOnly }, check)).code,
+      catchFarthingError(() => checkCredentialForOffer({ ...payword, offer: cardOnly }, check))
+        .code,
     ).toBe('instrument_not_accepted');
   });
 
   it('refuses coins made for another offer', async () => {
     const other = await makeOffer(10, { resource: '/articles/8' });
     const replayed: Credential = { type: 'ecash', offer: other, coins: coinsFor(offer, 2) };
-    expect(failure(() => checkCredentialForOffer(replayed, check)).code).toBe('offer_mismatch');
+    expect(catchFarthingError(() => checkCredentialForOffer(replayed, check)).code).toBe(
+      'offer_mismatch',
+    );
   });
 
   it('refuses coins that do not add up to the price', () => {
     const short: Credential = { type: 'ecash', offer, coins: coinsFor(offer, 1) };
-    expect(failure(() => checkCredentialForOffer(short, check)).code).toBe('coin_amount_mismatch');
+    expect(catchFarthingError(() => checkCredentialForOffer(short, check)).code).toBe(
+      'coin_amount_mismatch',
+    );
   });
 
   it('refuses a PayWord chain committed to another vendor', async () => {
@@ -142,7 +140,7 @@ describe('credentials', () => {
       offer,
       payment: createPaywordPayment({ chain, commitment, index: 1, firstUse: true }),
     };
-    expect(failure(() => checkCredentialForOffer(foreign, check)).code).toBe(
+    expect(catchFarthingError(() => checkCredentialForOffer(foreign, check)).code).toBe(
       'payword_vendor_mismatch',
     );
   });
@@ -152,22 +150,28 @@ describe('credentials', () => {
     ['not UTF-8', Uint8Array.of(0xff, 0xfe), 'invalid_message'],
     ['too large', new Uint8Array(256 * 1024 + 1), 'invalid_message'],
   ])('refuses header bytes that are %s', (_name, bytes, code) => {
-    expect(failure(() => decodeCredential(bytes)).code).toBe(code);
+    expect(catchFarthingError(() => decodeCredential(bytes)).code).toBe(code);
   });
 
   it('refuses malformed wire credentials with the right code', () => {
     const wire = credentialToWire(ecash) as unknown as Record<string, unknown>;
-    expect(failure(() => parseCredential({ ...wire, version: 2 })).code).toBe(
+    expect(catchFarthingError(() => parseCredential({ ...wire, version: 2 })).code).toBe(
       'unsupported_version',
     );
-    expect(failure(() => parseCredential({ ...wire, type: 'card' })).code).toBe('invalid_message');
-    expect(failure(() => parseCredential({ ...wire, coins: [] })).code).toBe('invalid_message');
-    expect(failure(() => parseCredential({ ...wire, extra: true })).code).toBe('invalid_message');
-    expect(
-      failure(() => parseCredential({ ...wire, offer: `${offerToken(offer)}A` })).code,
-    ).toMatch(/^invalid_(encoding|message)$/);
-    expect(failure(() => credentialToWire({ type: 'cash' } as unknown as Credential)).code).toBe(
-      'invalid_argument',
+    expect(catchFarthingError(() => parseCredential({ ...wire, type: 'card' })).code).toBe(
+      'invalid_message',
     );
+    expect(catchFarthingError(() => parseCredential({ ...wire, coins: [] })).code).toBe(
+      'invalid_message',
+    );
+    expect(catchFarthingError(() => parseCredential({ ...wire, extra: true })).code).toBe(
+      'invalid_message',
+    );
+    expect(
+      catchFarthingError(() => parseCredential({ ...wire, offer: `${offerToken(offer)}A` })).code,
+    ).toMatch(/^invalid_(encoding|message)$/);
+    expect(
+      catchFarthingError(() => credentialToWire({ type: 'cash' } as unknown as Credential)).code,
+    ).toBe('invalid_argument');
   });
 });

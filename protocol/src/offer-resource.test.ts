@@ -1,22 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FarthingError } from './errors.ts';
 import {
   assertCanonicalResource,
   isCanonicalResource,
   maxResourceLength,
   normalizeResource,
 } from './offer-resource.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { allowFarthingError, farthingErrorCode } from './testing.ts';
 
 describe('normalizeResource', () => {
   it.each([
@@ -53,12 +43,14 @@ describe('normalizeResource', () => {
     [`/${'a'.repeat(maxResourceLength)}`, 'too long'],
     [`/${'é'.repeat(maxResourceLength / 4)}`, 'too long once percent-encoded'],
   ])('refuses %j (%s) with invalid_argument', (input) => {
-    expect(codeOf(() => normalizeResource(input))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => normalizeResource(input))).toBe('invalid_argument');
     expect(isCanonicalResource(input)).toBe(false);
   });
 
   it('refuses a non-string', () => {
-    expect(codeOf(() => normalizeResource(7 as unknown as string))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => normalizeResource(7 as unknown as string))).toBe(
+      'invalid_argument',
+    );
     expect(isCanonicalResource(7)).toBe(false);
   });
 
@@ -72,13 +64,8 @@ describe('normalizeResource', () => {
     fc.assert(
       fc.property(fc.array(segment, { maxLength: 6 }), fc.option(segment), (parts, query) => {
         const input = `/${parts.join('/')}${query === null ? '' : `?${query}`}`;
-        let normal: string;
-        try {
-          normal = normalizeResource(input);
-        } catch (error) {
-          expect(error).toBeInstanceOf(FarthingError);
-          return;
-        }
+        const normal = allowFarthingError(() => normalizeResource(input));
+        if (normal === undefined) return;
         expect(normalizeResource(normal)).toBe(normal);
         expect(normal.startsWith('/')).toBe(true);
       }),

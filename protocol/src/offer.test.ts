@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amount } from './amount.ts';
-import { ed25519Signer, nobleEd25519Verify } from './ed25519.ts';
+import { nobleEd25519Verify } from './ed25519.ts';
 import { equalBytes, toBase64url } from './encoding.ts';
-import { FarthingError } from './errors.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
 import {
   checkOfferFresh,
@@ -19,46 +18,12 @@ import {
   signOffer,
   verifyOffer,
 } from './offer.ts';
-
-const merchant = ed25519Signer(new Uint8Array(32).fill(0x4d));
-const stranger = ed25519Signer(new Uint8Array(32).fill(0x53));
-const now = Date.UTC(2026, 0, 1);
-
-const parameters: SignOfferParameters = {
-  merchantId: 'demo-shop',
-  merchantOrigin: 'https://shop.example',
-  resource: '/articles/7',
-  amount: amount('EUR', 5),
-  createdAt: now,
-  expiresAt: now + 600_000,
-  instruments: ['ecash', 'payword'],
-  nonce: new Uint8Array(16).fill(7),
-  title: 'Article 7',
-};
-
-function failure(fn: () => unknown): FarthingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { merchant, now, offerParameters, stranger } from './test-fixtures.ts';
+import { catchFarthingError, farthingErrorCode, rejectsWithFarthingError } from './testing.ts';
 
 describe('signOffer and verifyOffer', () => {
   it('signs an offer that verifies with the merchant key, natively and in pure JS', async () => {
-    const offer = await signOffer(parameters, merchant);
+    const offer = await signOffer(offerParameters, merchant);
     expect(offer.version).toBe(1);
     for (const ed25519Verify of [nobleEd25519Verify, nodeEd25519Verify]) {
       expect(() =>
@@ -68,7 +33,7 @@ describe('signOffer and verifyOffer', () => {
   });
 
   it('draws a fresh 16-byte nonce when none is given', async () => {
-    const { nonce: _, ...rest } = parameters;
+    const { nonce: _, ...rest } = offerParameters;
     const a = await signOffer(rest, merchant);
     const b = await signOffer(rest, merchant);
     expect(a.nonce).toHaveLength(16);
@@ -77,17 +42,17 @@ describe('signOffer and verifyOffer', () => {
   });
 
   it('leaves the title out when absent', async () => {
-    const { title: _, ...rest } = parameters;
+    const { title: _, ...rest } = offerParameters;
     const offer = await signOffer(rest, merchant);
     expect('title' in offer).toBe(false);
     expect('title' in offerToWire(offer)).toBe(false);
   });
 
   it('refuses another merchant key with bad_signature', async () => {
-    const offer = await signOffer(parameters, merchant);
-    expect(codeOf(() => verifyOffer(offer, { merchantPublicKey: stranger.publicKey }))).toBe(
-      'bad_signature',
-    );
+    const offer = await signOffer(offerParameters, merchant);
+    expect(
+      farthingErrorCode(() => verifyOffer(offer, { merchantPublicKey: stranger.publicKey })),
+    ).toBe('bad_signature');
   });
 
   const tampered: [string, Partial<Offer>][] = [
@@ -104,27 +69,27 @@ describe('signOffer and verifyOffer', () => {
     ['title', { title: 'Article 8' }],
   ];
   it.each(tampered)('fails to verify once %s is changed', async (_, change) => {
-    const offer = await signOffer(parameters, merchant);
+    const offer = await signOffer(offerParameters, merchant);
     const changed = { ...offer, ...change };
-    expect(codeOf(() => verifyOffer(changed, { merchantPublicKey: merchant.publicKey }))).toBe(
-      'bad_signature',
-    );
+    expect(
+      farthingErrorCode(() => verifyOffer(changed, { merchantPublicKey: merchant.publicKey })),
+    ).toBe('bad_signature');
   });
 
   it('fails to verify without the title it was signed with', async () => {
-    const { title: _, ...offer } = await signOffer(parameters, merchant);
-    expect(codeOf(() => verifyOffer(offer, { merchantPublicKey: merchant.publicKey }))).toBe(
-      'bad_signature',
-    );
+    const { title: _, ...offer } = await signOffer(offerParameters, merchant);
+    expect(
+      farthingErrorCode(() => verifyOffer(offer, { merchantPublicKey: merchant.publicKey })),
+    ).toBe('bad_signature');
   });
 
   it('fails to verify with any single signature bit flipped', async () => {
-    const offer = await signOffer(parameters, merchant);
+    const offer = await signOffer(offerParameters, merchant);
     for (let bit = 0; bit < 512; bit += 37) {
       const signature = offer.signature.slice();
       signature[bit >> 3]! ^= 1 << (bit & 7);
       expect(
-        codeOf(() =>
+        farthingErrorCode(() =>
           verifyOffer({ ...offer, signature }, { merchantPublicKey: merchant.publicKey }),
         ),
       ).toBe('bad_signature');
@@ -146,28 +111,31 @@ describe('signOffer and verifyOffer', () => {
     ['title', { title: '' }, 'invalid_argument'],
     ['title', { title: 'x'.repeat(201) }, 'invalid_argument'],
   ])('refuses to sign a bad %s', async (field, change, code) => {
-    const error = await signOffer({ ...parameters, ...change }, merchant).catch((e) => e);
-    expect(error).toBeInstanceOf(FarthingError);
+    const error = await rejectsWithFarthingError(
+      signOffer({ ...offerParameters, ...change }, merchant),
+    );
     expect(error.code).toBe(code);
     if (code === 'invalid_argument') expect(error.details.field).toBe(field);
   });
 
   it('checks the verification key', async () => {
-    const offer = await signOffer(parameters, merchant);
-    expect(codeOf(() => verifyOffer(offer, { merchantPublicKey: new Uint8Array(31) }))).toBe(
-      'invalid_argument',
-    );
-    expect(codeOf(() => offerSigningBytes({ ...offer, version: 2 as 1 }))).toBe(
+    const offer = await signOffer(offerParameters, merchant);
+    expect(
+      farthingErrorCode(() => verifyOffer(offer, { merchantPublicKey: new Uint8Array(31) })),
+    ).toBe('invalid_argument');
+    expect(farthingErrorCode(() => offerSigningBytes({ ...offer, version: 2 as 1 }))).toBe(
       'unsupported_version',
     );
-    expect(codeOf(() => offerSigningBytes(null as unknown as Offer))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => offerSigningBytes(null as unknown as Offer))).toBe(
+      'invalid_argument',
+    );
   });
 });
 
 describe('offerHash', () => {
   it('is SHA-256 of the signing bytes and ignores the signature', async () => {
-    const offer = await signOffer(parameters, merchant);
-    const again = await signOffer(parameters, merchant);
+    const offer = await signOffer(offerParameters, merchant);
+    const again = await signOffer(offerParameters, merchant);
     expect(offerHash(offer)).toHaveLength(32);
     expect(offerHash(offer)).toEqual(offerHash(again));
     const resigned: SignedOffer = { ...offer, signature: new Uint8Array(64) };
@@ -226,16 +194,16 @@ function offerToComparable(offer: Offer): unknown {
 
 describe('checkOfferFresh', () => {
   it('accepts an offer until it expires, then answers offer_expired', async () => {
-    const offer = await signOffer(parameters, merchant);
+    const offer = await signOffer(offerParameters, merchant);
     expect(() => checkOfferFresh(offer, offer.expiresAt - 1)).not.toThrow();
-    expect(codeOf(() => checkOfferFresh(offer, offer.expiresAt))).toBe('offer_expired');
-    expect(codeOf(() => checkOfferFresh(offer, Number.NaN))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => checkOfferFresh(offer, offer.expiresAt))).toBe('offer_expired');
+    expect(farthingErrorCode(() => checkOfferFresh(offer, Number.NaN))).toBe('invalid_argument');
   });
 });
 
 describe('offer wire form', () => {
   it('round-trips through JSON', async () => {
-    const offer = await signOffer(parameters, merchant);
+    const offer = await signOffer(offerParameters, merchant);
     const wire = offerToWire(offer);
     expect(wire).toEqual({
       version: 1,
@@ -246,7 +214,7 @@ describe('offer wire form', () => {
       createdAt: now,
       expiresAt: now + 600_000,
       instruments: ['ecash', 'payword'],
-      nonce: toBase64url(parameters.nonce!),
+      nonce: toBase64url(offerParameters.nonce!),
       title: 'Article 7',
       signature: toBase64url(offer.signature),
     });
@@ -256,7 +224,7 @@ describe('offer wire form', () => {
   });
 
   it('round-trips any valid offer', async () => {
-    const offer = await signOffer(parameters, merchant);
+    const offer = await signOffer(offerParameters, merchant);
     fc.assert(
       fc.property(
         fc.shuffledSubarray([...paymentInstruments], { minLength: 1 }),
@@ -411,17 +379,19 @@ describe('offer wire form', () => {
       'title',
     ],
   ])('refuses %s', async (_, change, code, field) => {
-    const wire: Record<string, unknown> = { ...offerToWire(await signOffer(parameters, merchant)) };
+    const wire: Record<string, unknown> = {
+      ...offerToWire(await signOffer(offerParameters, merchant)),
+    };
     change(wire);
-    const error = failure(() => parseOffer(wire));
+    const error = catchFarthingError(() => parseOffer(wire));
     expect(error.code).toBe(code);
     expect(error.details.field).toBe(field);
   });
 
   it('reports an unsupported version before anything else', () => {
-    expect(codeOf(() => parseOffer({ version: 2, shape: 'of the future' }))).toBe(
+    expect(farthingErrorCode(() => parseOffer({ version: 2, shape: 'of the future' }))).toBe(
       'unsupported_version',
     );
-    expect(codeOf(() => parseOffer('offer'))).toBe('invalid_message');
+    expect(farthingErrorCode(() => parseOffer('offer'))).toBe('invalid_message');
   });
 });

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amount } from './amount.ts';
-import { ed25519Signer } from './ed25519.ts';
 import { toBase64url } from './encoding.ts';
-import { FarthingError } from './errors.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
 import { offerHash, paymentInstruments, signOffer } from './offer.ts';
 import {
@@ -15,23 +13,10 @@ import {
   signReceipt,
   verifyReceipt,
 } from './receipt.ts';
+import { merchant, now, offerParameters, stranger } from './test-fixtures.ts';
+import { farthingErrorCode, rejectsWithFarthingError } from './testing.ts';
 
-const merchant = ed25519Signer(new Uint8Array(32).fill(0x4d));
-const stranger = ed25519Signer(new Uint8Array(32).fill(0x53));
-const now = Date.UTC(2026, 0, 1);
-
-const offer = await signOffer(
-  {
-    merchantId: 'demo-shop',
-    merchantOrigin: 'https://shop.example',
-    resource: '/articles/7',
-    amount: amount('EUR', 5),
-    createdAt: now,
-    expiresAt: now + 600_000,
-    instruments: ['ecash', 'payword'],
-  },
-  merchant,
-);
+const offer = await signOffer(offerParameters, merchant);
 
 const parameters: SignReceiptParameters = {
   offerHash: offerHash(offer),
@@ -42,16 +27,6 @@ const parameters: SignReceiptParameters = {
   paidAt: now + 1_000,
   receiptId: new Uint8Array(16).fill(9),
 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('receipts', () => {
   it('signs a receipt that verifies with the merchant key', async () => {
@@ -76,9 +51,9 @@ describe('receipts', () => {
 
   it('refuses another key with bad_signature', async () => {
     const receipt = await signReceipt(parameters, merchant);
-    expect(codeOf(() => verifyReceipt(receipt, { merchantPublicKey: stranger.publicKey }))).toBe(
-      'bad_signature',
-    );
+    expect(
+      farthingErrorCode(() => verifyReceipt(receipt, { merchantPublicKey: stranger.publicKey })),
+    ).toBe('bad_signature');
   });
 
   it.each<[string, Partial<Receipt>]>([
@@ -92,7 +67,7 @@ describe('receipts', () => {
   ])('fails to verify once %s is changed', async (_, change) => {
     const receipt = await signReceipt(parameters, merchant);
     expect(
-      codeOf(() =>
+      farthingErrorCode(() =>
         verifyReceipt({ ...receipt, ...change }, { merchantPublicKey: merchant.publicKey }),
       ),
     ).toBe('bad_signature');
@@ -106,8 +81,9 @@ describe('receipts', () => {
     ['paidAt', { paidAt: 1.5 }],
     ['receiptId', { receiptId: new Uint8Array(17) }],
   ])('refuses to sign a bad %s, naming it', async (field, change) => {
-    const error = await signReceipt({ ...parameters, ...change }, merchant).catch((e) => e);
-    expect(error).toBeInstanceOf(FarthingError);
+    const error = await rejectsWithFarthingError(
+      signReceipt({ ...parameters, ...change }, merchant),
+    );
     expect(error.code).toBe('invalid_argument');
     expect(error.details.field).toBe(field);
   });
@@ -127,7 +103,7 @@ describe('checkReceiptForOffer', () => {
     ['an instrument the offer did not accept', { instrument: 'card' }, 'instrument_not_accepted'],
   ])('refuses a receipt for %s', async (_, change, code) => {
     const receipt = await signReceipt({ ...parameters, ...change }, merchant);
-    expect(codeOf(() => checkReceiptForOffer(receipt, offer))).toBe(code);
+    expect(farthingErrorCode(() => checkReceiptForOffer(receipt, offer))).toBe(code);
   });
 });
 
@@ -213,6 +189,6 @@ describe('receipt wire form', () => {
       ...receiptToWire(await signReceipt(parameters, merchant)),
     };
     change(wire);
-    expect(codeOf(() => parseReceipt(wire))).toBe(code);
+    expect(farthingErrorCode(() => parseReceipt(wire))).toBe(code);
   });
 });

@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { FarthingError } from './errors.ts';
 import {
   amountSchema,
   bytesSchema,
@@ -10,6 +9,7 @@ import {
   parseMessage,
   timestampSchema,
 } from './schema.ts';
+import { catchFarthingError } from './testing.ts';
 
 const example = v.strictObject({
   price: amountSchema,
@@ -29,15 +29,8 @@ const good = {
   origin: 'https://shop.example',
 };
 
-function failure(input: unknown): FarthingError {
-  try {
-    parseMessage(example, input, 'example');
-  } catch (error) {
-    if (error instanceof FarthingError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+const parseFailure = (input: unknown) =>
+  catchFarthingError(() => parseMessage(example, input, 'example'));
 
 describe('parseMessage', () => {
   it('returns typed values', () => {
@@ -49,16 +42,16 @@ describe('parseMessage', () => {
   });
 
   it('names the offending field', () => {
-    const error = failure({ ...good, count: -1 });
+    const error = parseFailure({ ...good, count: -1 });
     expect(error.code).toBe('invalid_message');
     expect(error.details).toEqual({ field: 'count', message: 'example' });
   });
 
   it('keeps the code of a coded transform', () => {
-    expect(failure({ ...good, price: 'EUR 0.005' }).code).toBe('invalid_amount');
-    expect(failure({ ...good, price: 'ABC 1' }).code).toBe('unknown_currency');
-    expect(failure({ ...good, key: 'AQ==' }).code).toBe('invalid_encoding');
-    expect(failure({ ...good, key: 'AQID' }).code).toBe('invalid_encoding');
+    expect(parseFailure({ ...good, price: 'EUR 0.005' }).code).toBe('invalid_amount');
+    expect(parseFailure({ ...good, price: 'ABC 1' }).code).toBe('unknown_currency');
+    expect(parseFailure({ ...good, key: 'AQ==' }).code).toBe('invalid_encoding');
+    expect(parseFailure({ ...good, key: 'AQID' }).code).toBe('invalid_encoding');
   });
 
   it.each([
@@ -72,6 +65,6 @@ describe('parseMessage', () => {
     ['a non-http origin', { ...good, origin: 'javascript:alert(1)' }],
     ['not an object', 'hello'],
   ])('refuses %s', (_name, input) => {
-    expect(failure(input).code).toBe('invalid_message');
+    expect(parseFailure(input).code).toBe('invalid_message');
   });
 });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blind, blindSign, finalize } from '../blind-rsa/rsabssa.ts';
-import { FarthingError } from '../errors.ts';
 import { nodeBlindRsaSigner } from '../node/blind-rsa.ts';
+import { farthingErrorCode } from '../testing.ts';
 import {
   type Coin,
   coinMessage,
@@ -33,16 +33,6 @@ const verifiers = [
   ['BigInt (blind-rsa)', bigintBlindRsaVerify()],
   ['node:crypto', plainNodeRsaVerify],
 ] as const;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 /** The withdrawal as the wallet and mint run it, with secrets derived from the seed. */
 function withdrawBlindly(index: number): { coin: Coin; blindedMsg: Uint8Array } {
@@ -81,10 +71,10 @@ describe('coin message', () => {
   });
 
   it('refuses keys and prefixes of the wrong size', () => {
-    expect(codeOf(() => coinMessage(new Uint8Array(33)))).toBe('invalid_argument');
-    expect(codeOf(() => preparedCoinMessage(new Uint8Array(31), new Uint8Array(32)))).toBe(
-      'invalid_argument',
-    );
+    expect(farthingErrorCode(() => coinMessage(new Uint8Array(33)))).toBe('invalid_argument');
+    expect(
+      farthingErrorCode(() => preparedCoinMessage(new Uint8Array(31), new Uint8Array(32))),
+    ).toBe('invalid_argument');
   });
 });
 
@@ -127,27 +117,31 @@ describe('verifyCoin', () => {
         denominationSignature: issueCoin(key, denomination, seed, 3).coin.denominationSignature,
       },
     ]) {
-      expect(codeOf(() => verifyCoin(changed, denomination, rsaVerify))).toBe('bad_signature');
+      expect(farthingErrorCode(() => verifyCoin(changed, denomination, rsaVerify))).toBe(
+        'bad_signature',
+      );
     }
   });
 
   it('refuses a coin signed by another denomination key', () => {
     const { coin } = issueCoin(otherKey, other, seed, 0);
     const relabelled = { ...coin, denominationId: denominationId(denomination) };
-    expect(codeOf(() => verifyCoin(relabelled, denomination, plainNodeRsaVerify))).toBe(
+    expect(farthingErrorCode(() => verifyCoin(relabelled, denomination, plainNodeRsaVerify))).toBe(
       'bad_signature',
     );
   });
 
   it('refuses a denomination other than the one the coin names', () => {
     const { coin } = issueCoin(key, denomination, seed, 0);
-    expect(codeOf(() => verifyCoin(coin, other, plainNodeRsaVerify))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => verifyCoin(coin, other, plainNodeRsaVerify))).toBe(
+      'invalid_argument',
+    );
   });
 
   it('checks its arguments', () => {
     const { coin } = issueCoin(key, denomination, seed, 0);
     expect(
-      codeOf(() =>
+      farthingErrorCode(() =>
         verifyCoin(
           { ...coin, denominationSignature: new Uint8Array(255) },
           denomination,
@@ -155,12 +149,12 @@ describe('verifyCoin', () => {
         ),
       ),
     ).toBe('invalid_argument');
-    expect(codeOf(() => verifyCoin(coin, denomination, undefined as never))).toBe(
+    expect(farthingErrorCode(() => verifyCoin(coin, denomination, undefined as never))).toBe(
       'invalid_argument',
     );
-    expect(codeOf(() => verifyCoin(null as never, denomination, plainNodeRsaVerify))).toBe(
-      'invalid_argument',
-    );
+    expect(
+      farthingErrorCode(() => verifyCoin(null as never, denomination, plainNodeRsaVerify)),
+    ).toBe('invalid_argument');
   });
 });
 
@@ -219,6 +213,6 @@ describe('coin wire form', () => {
   ])('refuses %s', (_, change, code) => {
     const wire: Record<string, unknown> = { ...coinToWire(coin) };
     change(wire);
-    expect(codeOf(() => parseCoin(wire))).toBe(code);
+    expect(farthingErrorCode(() => parseCoin(wire))).toBe(code);
   });
 });

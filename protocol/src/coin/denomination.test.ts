@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
-import { FarthingError } from '../errors.ts';
 import { parseMessage } from '../schema.ts';
+import { catchFarthingError, farthingErrorCode } from '../testing.ts';
 import {
   checkDenominationUsable,
   type Denomination,
@@ -15,26 +15,6 @@ import { day, eur, generateDenominationKey, makeDenomination, now } from './test
 
 const key = generateDenominationKey();
 const denomination = makeDenomination(key);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
-function fieldOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.details.field;
-    throw error;
-  }
-  return undefined;
-}
 
 const parseDenomination = (input: unknown) =>
   parseMessage(v.strictObject({ d: denominationSchema }), { d: input }, 'denomination').d;
@@ -119,8 +99,9 @@ describe('denominationId', () => {
     ['denomination.validFrom', { validFrom: -1 }],
   ])('refuses a descriptor with a bad %s', (field, change) => {
     const bad = { ...denomination, ...change };
-    expect(codeOf(() => denominationId(bad))).toBe('invalid_argument');
-    expect(fieldOf(() => denominationId(bad))).toBe(field);
+    const error = catchFarthingError(() => denominationId(bad));
+    expect(error.code).toBe('invalid_argument');
+    expect(error.details.field).toBe(field);
   });
 });
 
@@ -133,7 +114,9 @@ describe('checkDenominationUsable', () => {
       checkDenominationUsable(denomination, 'withdraw', denomination.withdrawUntil - 1),
     ).not.toThrow();
     expect(
-      codeOf(() => checkDenominationUsable(denomination, 'withdraw', denomination.withdrawUntil)),
+      farthingErrorCode(() =>
+        checkDenominationUsable(denomination, 'withdraw', denomination.withdrawUntil),
+      ),
     ).toBe('denomination_expired');
   });
 
@@ -145,21 +128,25 @@ describe('checkDenominationUsable', () => {
       checkDenominationUsable(denomination, 'deposit', denomination.depositUntil - 1),
     ).not.toThrow();
     expect(
-      codeOf(() => checkDenominationUsable(denomination, 'deposit', denomination.depositUntil)),
+      farthingErrorCode(() =>
+        checkDenominationUsable(denomination, 'deposit', denomination.depositUntil),
+      ),
     ).toBe('denomination_expired');
   });
 
   it.each(['withdraw', 'deposit'] as const)('refuses to %s before validFrom', (use) => {
     expect(
-      codeOf(() => checkDenominationUsable(denomination, use, denomination.validFrom - 1)),
+      farthingErrorCode(() =>
+        checkDenominationUsable(denomination, use, denomination.validFrom - 1),
+      ),
     ).toBe('denomination_not_yet_valid');
   });
 
   it('refuses an unknown use and a bad time', () => {
-    expect(codeOf(() => checkDenominationUsable(denomination, 'spend' as 'deposit', now))).toBe(
-      'invalid_argument',
-    );
-    expect(codeOf(() => checkDenominationUsable(denomination, 'deposit', 1.5))).toBe(
+    expect(
+      farthingErrorCode(() => checkDenominationUsable(denomination, 'spend' as 'deposit', now)),
+    ).toBe('invalid_argument');
+    expect(farthingErrorCode(() => checkDenominationUsable(denomination, 'deposit', 1.5))).toBe(
       'invalid_argument',
     );
   });
@@ -229,6 +216,6 @@ describe('denomination wire form', () => {
   ])('refuses %s', (_, change, code) => {
     const wire: Record<string, unknown> = { ...denominationToWire(denomination) };
     change(wire);
-    expect(codeOf(() => parseDenomination(wire))).toBe(code);
+    expect(farthingErrorCode(() => parseDenomination(wire))).toBe(code);
   });
 });

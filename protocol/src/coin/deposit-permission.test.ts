@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
 import { nobleEd25519Verify } from '../ed25519.ts';
 import { toBase64url } from '../encoding.ts';
-import { FarthingError } from '../errors.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
+import { farthingErrorCode } from '../testing.ts';
 import { denominationId } from './denomination.ts';
 import {
   checkPermissionsPayPrice,
@@ -54,16 +54,6 @@ function spend(
   });
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
 function flip(bytes: Uint8Array, at = 0): Uint8Array {
   const copy = bytes.slice();
   copy[at]! ^= 0x01;
@@ -110,7 +100,7 @@ describe('deposit permissions', () => {
     const { coin } = issueCoin(key, euro, seed, 0);
     const { secretKey } = issueCoin(key, euro, seed, 1);
     expect(
-      codeOf(() =>
+      farthingErrorCode(() =>
         createDepositPermission({
           coin,
           coinSecretKey: secretKey,
@@ -146,13 +136,13 @@ describe('deposit permissions', () => {
     ],
     ['coin (swapped for another valid coin)', (p) => ({ ...p, coin: spend(7).coin })],
   ])('fail with bad_signature once the %s changes', (_, change) => {
-    expect(codeOf(() => verifyDepositPermission(change(spend(0)), euro, checks))).toBe(
+    expect(farthingErrorCode(() => verifyDepositPermission(change(spend(0)), euro, checks))).toBe(
       'bad_signature',
     );
   });
 
   it('refuse more than the coin is worth', () => {
-    expect(codeOf(() => verifyDepositPermission(spend(0, 101), euro, checks))).toBe(
+    expect(farthingErrorCode(() => verifyDepositPermission(spend(0, 101), euro, checks))).toBe(
       'coin_amount_mismatch',
     );
   });
@@ -167,7 +157,7 @@ describe('deposit permissions', () => {
       amount: amount('USD', 50),
       payerCodeHash: payerCodeHash(payerCode),
     });
-    expect(codeOf(() => verifyDepositPermission(permission, euro, checks))).toBe(
+    expect(farthingErrorCode(() => verifyDepositPermission(permission, euro, checks))).toBe(
       'currency_mismatch',
     );
   });
@@ -175,12 +165,12 @@ describe('deposit permissions', () => {
   it('honour the deposit window', () => {
     const permission = spend(0);
     expect(
-      codeOf(() =>
+      farthingErrorCode(() =>
         verifyDepositPermission(permission, euro, { ...checks, now: euro.depositUntil }),
       ),
     ).toBe('denomination_expired');
     expect(
-      codeOf(() =>
+      farthingErrorCode(() =>
         verifyDepositPermission(permission, euro, { ...checks, now: euro.validFrom - 1 }),
       ),
     ).toBe('denomination_not_yet_valid');
@@ -191,7 +181,9 @@ describe('deposit permissions', () => {
 
   it('refuse a denomination other than the one the coin names', () => {
     const other = makeDenomination(key, { value: eur(200) });
-    expect(codeOf(() => verifyDepositPermission(spend(0), other, checks))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => verifyDepositPermission(spend(0), other, checks))).toBe(
+      'invalid_argument',
+    );
   });
 
   it.each<[string, Partial<VerifyDepositPermissionParameters>]>([
@@ -199,19 +191,19 @@ describe('deposit permissions', () => {
     ['rsaVerify', { rsaVerify: undefined as never }],
     ['ed25519Verify', { ed25519Verify: null as never }],
   ])('check the %s parameter', (_, change) => {
-    expect(codeOf(() => verifyDepositPermission(spend(0), euro, { ...checks, ...change }))).toBe(
-      'invalid_argument',
-    );
+    expect(
+      farthingErrorCode(() => verifyDepositPermission(spend(0), euro, { ...checks, ...change })),
+    ).toBe('invalid_argument');
   });
 
   it('refuse to run without parameters', () => {
-    expect(codeOf(() => verifyDepositPermission(spend(0), euro, undefined as never))).toBe(
-      'invalid_argument',
-    );
+    expect(
+      farthingErrorCode(() => verifyDepositPermission(spend(0), euro, undefined as never)),
+    ).toBe('invalid_argument');
   });
 
   it('cannot be made for nothing', () => {
-    expect(codeOf(() => spend(0, 0))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => spend(0, 0))).toBe('invalid_argument');
   });
 });
 
@@ -243,21 +235,25 @@ describe('checkPermissionsPayPrice', () => {
       'invalid_message',
     ],
   ])('refuses %s', (_, permissions, code) => {
-    expect(codeOf(() => checkPermissionsPayPrice(permissions(), payment))).toBe(code);
+    expect(farthingErrorCode(() => checkPermissionsPayPrice(permissions(), payment))).toBe(code);
   });
 
   it('refuses coins in another currency', () => {
     expect(
-      codeOf(() =>
+      farthingErrorCode(() =>
         checkPermissionsPayPrice([spend(0, 100)], { ...payment, price: amount('USD', 100) }),
       ),
     ).toBe('currency_mismatch');
   });
 
   it('refuses a list that is not an array or is too long', () => {
-    expect(codeOf(() => checkPermissionsPayPrice({} as never, payment))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => checkPermissionsPayPrice({} as never, payment))).toBe(
+      'invalid_argument',
+    );
     const many = Array.from({ length: 257 }, () => spend(0, 1));
-    expect(codeOf(() => checkPermissionsPayPrice(many, payment))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => checkPermissionsPayPrice(many, payment))).toBe(
+      'invalid_argument',
+    );
   });
 });
 
@@ -332,6 +328,6 @@ describe('deposit permission wire form', () => {
   ])('refuses %s', (_, change, code) => {
     const wire: Record<string, unknown> = { ...depositPermissionToWire(spend(0)) };
     change(wire);
-    expect(codeOf(() => parseDepositPermission(wire))).toBe(code);
+    expect(farthingErrorCode(() => parseDepositPermission(wire))).toBe(code);
   });
 });

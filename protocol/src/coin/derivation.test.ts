@@ -2,7 +2,7 @@ import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ed25519PublicKey } from '../ed25519.ts';
-import { FarthingError } from '../errors.ts';
+import { farthingErrorCode } from '../testing.ts';
 import {
   deriveCoinBlindingSource,
   deriveCoinMessagePrefix,
@@ -15,16 +15,6 @@ import {
 } from './derivation.ts';
 
 const seed = Uint8Array.from({ length: 32 }, (_, i) => i);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 function u32(value: number): Buffer {
   const out = Buffer.alloc(4);
@@ -122,7 +112,7 @@ describe('coin derivation', () => {
     ['an empty draw', () => deriveCoinBlindingSource(seed, 0)(0)],
     ['a huge draw', () => deriveCoinBlindingSource(seed, 0)(1 << 20)],
   ])('refuses %s with invalid_argument', (_, call) => {
-    expect(codeOf(call)).toBe('invalid_argument');
+    expect(farthingErrorCode(call)).toBe('invalid_argument');
   });
 });
 
@@ -139,6 +129,6 @@ describe('payer code', () => {
       .update(Buffer.concat([u32(tag.length), tag, Buffer.of(0, 1), code]))
       .digest();
     expect(payerCodeHash(code)).toEqual(new Uint8Array(expected));
-    expect(codeOf(() => payerCodeHash(new Uint8Array(16)))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => payerCodeHash(new Uint8Array(16)))).toBe('invalid_argument');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519Signer } from '../ed25519.ts';
-import { FarthingError } from '../errors.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
+import { catchFarthingError, farthingErrorCode, rejectsWithFarthingError } from '../testing.ts';
 import { denominationId } from './denomination.ts';
 import {
   findDenomination,
@@ -22,16 +22,6 @@ const cent = makeDenomination(keys[0]!, { value: eur(1) });
 const euro = makeDenomination(keys[1]!, { value: eur(100), validFrom: now + day });
 const keySet = await signMintKeySet({ issuedAt: now, denominations: [cent, euro] }, master);
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
 describe('mint key sets', () => {
   it('are signed by the master key and verify with it', () => {
     expect(keySet.masterPublicKey).toEqual(master.publicKey);
@@ -46,13 +36,13 @@ describe('mint key sets', () => {
 
   it('do not verify under a master key the caller does not trust', async () => {
     const forged = await signMintKeySet({ issuedAt: now, denominations: [cent] }, impostor);
-    expect(codeOf(() => verifyMintKeySet(forged, { masterPublicKey: master.publicKey }))).toBe(
-      'bad_signature',
-    );
+    expect(
+      farthingErrorCode(() => verifyMintKeySet(forged, { masterPublicKey: master.publicKey })),
+    ).toBe('bad_signature');
     const relabelled = { ...forged, masterPublicKey: master.publicKey };
-    expect(codeOf(() => verifyMintKeySet(relabelled, { masterPublicKey: master.publicKey }))).toBe(
-      'bad_signature',
-    );
+    expect(
+      farthingErrorCode(() => verifyMintKeySet(relabelled, { masterPublicKey: master.publicKey })),
+    ).toBe('bad_signature');
   });
 
   it.each<[string, (k: SignedMintKeySet) => SignedMintKeySet]>([
@@ -67,7 +57,9 @@ describe('mint key sets', () => {
     ['a key', (k) => ({ ...k, denominations: [{ ...cent, publicKey: keys[1]!.publicKey }, euro] })],
   ])('fail to verify once %s changes', (_, change) => {
     expect(
-      codeOf(() => verifyMintKeySet(change(keySet), { masterPublicKey: master.publicKey })),
+      farthingErrorCode(() =>
+        verifyMintKeySet(change(keySet), { masterPublicKey: master.publicKey }),
+      ),
     ).toBe('bad_signature');
   });
 
@@ -76,26 +68,31 @@ describe('mint key sets', () => {
     ['a repeated denomination', { denominations: [cent, { ...cent }] }],
     ['a bad issue time', { issuedAt: -5 }],
   ])('cannot be signed with %s', async (_, change) => {
-    const error = await signMintKeySet(
-      { issuedAt: now, denominations: [cent], ...change },
-      master,
-    ).catch((e) => e);
+    const error = await rejectsWithFarthingError(
+      signMintKeySet({ issuedAt: now, denominations: [cent], ...change }, master),
+    );
     expect(error.code).toBe('invalid_argument');
   });
 
   it('find a denomination by id, or answer unknown_denomination', () => {
     expect(findDenomination(keySet, denominationId(euro))).toBe(euro);
-    expect(codeOf(() => findDenomination(keySet, new Uint8Array(32)))).toBe('unknown_denomination');
-    expect(codeOf(() => findDenomination(keySet, new Uint8Array(31)))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => findDenomination(keySet, new Uint8Array(32)))).toBe(
+      'unknown_denomination',
+    );
+    expect(farthingErrorCode(() => findDenomination(keySet, new Uint8Array(31)))).toBe(
+      'invalid_argument',
+    );
   });
 
   it('find only usable denominations when asked', () => {
     expect(findUsableDenomination(keySet, denominationId(cent), 'withdraw', now)).toBe(cent);
     expect(
-      codeOf(() => findUsableDenomination(keySet, denominationId(euro), 'withdraw', now)),
+      farthingErrorCode(() =>
+        findUsableDenomination(keySet, denominationId(euro), 'withdraw', now),
+      ),
     ).toBe('denomination_not_yet_valid');
     expect(
-      codeOf(() =>
+      farthingErrorCode(() =>
         findUsableDenomination(keySet, denominationId(cent), 'withdraw', cent.withdrawUntil),
       ),
     ).toBe('denomination_expired');
@@ -157,7 +154,7 @@ describe('mint key set wire form', () => {
   ])('refuses %s', (_, change, code) => {
     const wire: Record<string, unknown> = { ...mintKeySetToWire(keySet) };
     change(wire);
-    expect(codeOf(() => parseMintKeySet(wire))).toBe(code);
+    expect(farthingErrorCode(() => parseMintKeySet(wire))).toBe(code);
   });
 
   it('names the denomination that is wrong', () => {
@@ -166,11 +163,8 @@ describe('mint key set wire form', () => {
       ...wire,
       denominations: [wire.denominations[0], { ...wire.denominations[1], value: 'EUR 0' }],
     };
-    try {
-      parseMintKeySet(bad);
-      expect.unreachable();
-    } catch (error) {
-      expect((error as FarthingError).details.field).toBe('denominations.1.value');
-    }
+    expect(catchFarthingError(() => parseMintKeySet(bad)).details.field).toBe(
+      'denominations.1.value',
+    );
   });
 });

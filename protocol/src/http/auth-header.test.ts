@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FarthingError } from '../errors.ts';
+import { catchFarthingError } from '../testing.ts';
 import {
   type AuthChallenge,
   formatChallenge,
@@ -12,18 +12,8 @@ import {
   parseCredentials,
 } from './auth-header.ts';
 
-function thrown(fn: () => unknown): FarthingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error;
-    throw error;
-  }
-  throw new Error('expected a FarthingError, nothing was thrown');
-}
-
 function reason(fn: () => unknown): unknown {
-  const error = thrown(fn);
+  const error = catchFarthingError(fn);
   expect(error.code).toBe('malformed_header');
   return error.details.reason;
 }
@@ -66,7 +56,7 @@ describe('parseChallenges', () => {
   });
 
   it('renders a message that names the header, the problem and the position', () => {
-    const error = thrown(() => parseChallenges('X a="b'));
+    const error = catchFarthingError(() => parseChallenges('X a="b'));
     expect(error.shortMessage).toBe('WWW-Authenticate: unterminated quoted-string at 4');
     expect(error.message).toBe(
       'WWW-Authenticate: unterminated quoted-string at 4 [malformed_header]',
@@ -80,7 +70,9 @@ describe('parseChallenges', () => {
   });
 
   it('rejects a value that is not a string as a calling error', () => {
-    expect(thrown(() => parseChallenges(null as unknown as string)).code).toBe('invalid_argument');
+    expect(catchFarthingError(() => parseChallenges(null as unknown as string)).code).toBe(
+      'invalid_argument',
+    );
   });
 
   it.each([
@@ -117,7 +109,7 @@ describe('parseCredentials', () => {
   });
 
   it('rejects a second set of credentials', () => {
-    const error = thrown(() => parseCredentials('X a=b, Y c=d'));
+    const error = catchFarthingError(() => parseCredentials('X a=b, Y c=d'));
     expect(error.details).toMatchObject({
       header: 'Authorization',
       reason: 'multiple_credentials',
@@ -189,12 +181,12 @@ describe('formatChallenge', () => {
       } as const,
     ],
   ])('refuses %s', (_what, challenge: AuthChallenge) => {
-    expect(thrown(() => formatChallenge(challenge)).code).toBe('invalid_argument');
+    expect(catchFarthingError(() => formatChallenge(challenge)).code).toBe('invalid_argument');
   });
 
   it('refuses to produce a value longer than the parser accepts', () => {
     const challenge = params('X', { a: 'v'.repeat(maxAuthHeaderLength) });
-    expect(thrown(() => formatChallenge(challenge)).code).toBe('invalid_argument');
+    expect(catchFarthingError(() => formatChallenge(challenge)).code).toBe('invalid_argument');
   });
 });
 
@@ -210,7 +202,7 @@ describe('formatChallenges', () => {
   });
 
   it('refuses an empty list, since a 402 or 401 carries at least one challenge', () => {
-    expect(thrown(() => formatChallenges([])).code).toBe('invalid_argument');
+    expect(catchFarthingError(() => formatChallenges([])).code).toBe('invalid_argument');
   });
 });
 

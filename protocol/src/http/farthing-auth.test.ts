@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FarthingError } from '../errors.ts';
+import { catchFarthingError } from '../testing.ts';
 import { parseChallenges } from './auth-header.ts';
 import {
   type FarthingChallenge,
@@ -9,16 +10,6 @@ import {
   parseFarthingChallenge,
   parseFarthingCredentials,
 } from './farthing-auth.ts';
-
-function thrown(fn: () => unknown): FarthingError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FarthingError) return error;
-    throw error;
-  }
-  throw new Error('expected a FarthingError, nothing was thrown');
-}
 
 const realm = 'https://shop.example';
 const descriptor = 'https://shop.example/.well-known/farthing-merchant';
@@ -59,7 +50,7 @@ describe('formatFarthingChallenge', () => {
     ['an error description with a quote', { ...challenge, errorDescription: 'say "hi"' }],
     ['an offer too large for the header', { ...challenge, offer: new Uint8Array(7000) }],
   ])('refuses %s', (_what, input: FarthingChallenge) => {
-    expect(thrown(() => formatFarthingChallenge(input)).code).toBe('invalid_argument');
+    expect(catchFarthingError(() => formatFarthingChallenge(input)).code).toBe('invalid_argument');
   });
 });
 
@@ -84,13 +75,13 @@ describe('findFarthingChallenge', () => {
 
   it('rejects two Farthing challenges, since the offer would be ambiguous', () => {
     const one = formatFarthingChallenge(challenge);
-    const error = thrown(() => findFarthingChallenge(`${one}, ${one}`));
+    const error = catchFarthingError(() => findFarthingChallenge(`${one}, ${one}`));
     expect(error.code).toBe('malformed_header');
     expect(error.details).toMatchObject({ reason: 'multiple_farthing_challenges', count: 2 });
   });
 
   it('rejects a padded offer with a message that says so', () => {
-    const error = thrown(() =>
+    const error = catchFarthingError(() =>
       findFarthingChallenge(
         `Farthing realm="${realm}", offer="-_8AAQ==", descriptor="${descriptor}"`,
       ),
@@ -105,7 +96,7 @@ describe('findFarthingChallenge', () => {
   });
 
   it('keeps the base64url decoding error as the cause', () => {
-    const error = thrown(() =>
+    const error = catchFarthingError(() =>
       findFarthingChallenge(`Farthing realm="${realm}", offer="a+b", descriptor="${descriptor}"`),
     );
     expect(error.details.reason).toBe('invalid_base64url');
@@ -121,7 +112,7 @@ describe('parseFarthingChallenge', () => {
 
   it('rejects a challenge of another scheme', () => {
     const [basic] = parseChallenges('Basic realm="x"');
-    expect(thrown(() => basic && parseFarthingChallenge(basic)).details.reason).toBe(
+    expect(catchFarthingError(() => basic && parseFarthingChallenge(basic)).details.reason).toBe(
       'wrong_scheme',
     );
   });
@@ -141,13 +132,13 @@ describe('Farthing credentials', () => {
   });
 
   it('rejects the token68 form', () => {
-    expect(thrown(() => parseFarthingCredentials('Farthing 8PH-_w')).details.reason).toBe(
-      'token68_not_accepted',
-    );
+    expect(
+      catchFarthingError(() => parseFarthingCredentials('Farthing 8PH-_w')).details.reason,
+    ).toBe('token68_not_accepted');
   });
 
   it('rejects another scheme and names it', () => {
-    expect(thrown(() => parseFarthingCredentials('Bearer abc')).details).toMatchObject({
+    expect(catchFarthingError(() => parseFarthingCredentials('Bearer abc')).details).toMatchObject({
       header: 'Authorization',
       reason: 'wrong_scheme',
       scheme: 'bearer',
@@ -156,7 +147,9 @@ describe('Farthing credentials', () => {
 
   it('rejects a header value over the size limit', () => {
     const value = `Farthing credential="${'A'.repeat(9000)}"`;
-    expect(thrown(() => parseFarthingCredentials(value)).details.reason).toBe('too_long');
+    expect(catchFarthingError(() => parseFarthingCredentials(value)).details.reason).toBe(
+      'too_long',
+    );
   });
 
   it.each([
@@ -164,7 +157,7 @@ describe('Farthing credentials', () => {
     ['a credential too large for the header', new Uint8Array(7000)],
     ['a credential that is not bytes', 'abc' as unknown as Uint8Array],
   ])('refuses to write %s', (_what, bytes: Uint8Array) => {
-    expect(thrown(() => formatFarthingCredentials({ credential: bytes })).code).toBe(
+    expect(catchFarthingError(() => formatFarthingCredentials({ credential: bytes })).code).toBe(
       'invalid_argument',
     );
   });

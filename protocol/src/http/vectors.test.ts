@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isFarthingError } from '../errors.ts';
+import { catchFarthingError } from '../testing.ts';
 import { type AuthChallenge, parseChallenges, parseCredentials } from './auth-header.ts';
 import { findFarthingChallenge, parseFarthingCredentials } from './farthing-auth.ts';
 
@@ -87,14 +87,7 @@ describe.each(files)('%s', (file) => {
       expect(run(vector)).toEqual(expected);
       return;
     }
-    let thrown: unknown;
-    try {
-      run(vector);
-    } catch (caught) {
-      thrown = caught;
-    }
-    expect(isFarthingError(thrown), `expected a FarthingError, got ${String(thrown)}`).toBe(true);
-    if (!isFarthingError(thrown)) return;
+    const thrown = catchFarthingError(() => run(vector));
     expect(thrown.code).toBe(error.code);
     expect(thrown.details.reason).toBe(error.reason);
     if (error.param !== undefined) expect(thrown.details.param).toBe(error.param);

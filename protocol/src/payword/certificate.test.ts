@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
+import { catchFarthingError, rejectsWithFarthingError } from '../testing.ts';
 import {
   type PaywordUserCertificate,
   parsePaywordUserCertificate,
@@ -21,24 +22,6 @@ import {
 
 const brokerPublicKey = brokerSigner.publicKey;
 
-function failure(action: () => unknown): { code?: unknown; details?: Record<string, unknown> } {
-  try {
-    action();
-  } catch (error) {
-    return error as { code?: unknown; details?: Record<string, unknown> };
-  }
-  throw new Error('expected a failure');
-}
-
-async function failureOf(action: () => Promise<unknown>) {
-  try {
-    await action();
-  } catch (error) {
-    return error as { code?: unknown; details?: Record<string, unknown> };
-  }
-  throw new Error('expected a failure');
-}
-
 describe('signing and verifying a user certificate', () => {
   it('verifies a certificate the broker signed, with noble and with node:crypto', async () => {
     const certificate = await makeCertificate();
@@ -51,14 +34,16 @@ describe('signing and verifying a user certificate', () => {
     const at = certificate.expiresAt;
     verifyPaywordUserCertificate(certificate, { brokerPublicKey, now: at - 1 });
     expect(
-      failure(() => verifyPaywordUserCertificate(certificate, { brokerPublicKey, now: at })),
+      catchFarthingError(() =>
+        verifyPaywordUserCertificate(certificate, { brokerPublicKey, now: at }),
+      ),
     ).toMatchObject({ code: 'payword_certificate_expired' });
   });
 
   it('rejects a certificate signed by another key', async () => {
     const certificate = await signPaywordUserCertificate(certificateFields(), otherSigner);
     expect(
-      failure(() => verifyPaywordUserCertificate(certificate, { brokerPublicKey, now })),
+      catchFarthingError(() => verifyPaywordUserCertificate(certificate, { brokerPublicKey, now })),
     ).toMatchObject({ code: 'bad_signature', details: { field: 'certificate.signature' } });
   });
 
@@ -81,7 +66,9 @@ describe('signing and verifying a user certificate', () => {
     it(`rejects a certificate whose ${field} was changed after signing`, async () => {
       const certificate = tamper(await makeCertificate());
       expect(
-        failure(() => verifyPaywordUserCertificate(certificate, { brokerPublicKey, now })),
+        catchFarthingError(() =>
+          verifyPaywordUserCertificate(certificate, { brokerPublicKey, now }),
+        ),
       ).toMatchObject({ code: 'bad_signature' });
     });
   }
@@ -103,7 +90,7 @@ describe('signing and verifying a user certificate', () => {
 
 describe('certificate arguments', () => {
   it('names the field of a 31-byte user key', async () => {
-    const error = await failureOf(() =>
+    const error = await rejectsWithFarthingError(
       signPaywordUserCertificate(
         certificateFields({ userPublicKey: new Uint8Array(31) }),
         brokerSigner,
@@ -116,7 +103,7 @@ describe('certificate arguments', () => {
   });
 
   it('refuses identifiers outside the wire alphabet', async () => {
-    const error = await failureOf(() =>
+    const error = await rejectsWithFarthingError(
       signPaywordUserCertificate(certificateFields({ brokerId: 'bank example' }), brokerSigner),
     );
     expect(error).toMatchObject({
@@ -126,7 +113,7 @@ describe('certificate arguments', () => {
   });
 
   it('refuses a certificate that expires when it is issued', async () => {
-    const error = await failureOf(() =>
+    const error = await rejectsWithFarthingError(
       signPaywordUserCertificate(certificateFields({ expiresAt: now - day }), brokerSigner),
     );
     expect(error).toMatchObject({
@@ -136,7 +123,7 @@ describe('certificate arguments', () => {
   });
 
   it('keeps the amount module’s code for a bad credit limit and names the field', async () => {
-    const error = await failureOf(() =>
+    const error = await rejectsWithFarthingError(
       signPaywordUserCertificate(
         certificateFields({ creditLimit: { currency: 'XXX', minor: 5 } }),
         brokerSigner,
@@ -151,12 +138,14 @@ describe('certificate arguments', () => {
   it('requires a broker key and a time to verify', async () => {
     const certificate = await makeCertificate();
     expect(
-      failure(() =>
+      catchFarthingError(() =>
         verifyPaywordUserCertificate(certificate, { brokerPublicKey: new Uint8Array(33), now }),
       ),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'brokerPublicKey' } });
     expect(
-      failure(() => verifyPaywordUserCertificate(certificate, { brokerPublicKey, now: -1 })),
+      catchFarthingError(() =>
+        verifyPaywordUserCertificate(certificate, { brokerPublicKey, now: -1 }),
+      ),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'now' } });
   });
 });
@@ -189,7 +178,7 @@ describe('the certificate wire form', () => {
       ['text', 'invalid_message', 'PayWord user certificate'],
     ];
     for (const [input, code, field] of cases) {
-      expect(failure(() => parsePaywordUserCertificate(input))).toMatchObject({
+      expect(catchFarthingError(() => parsePaywordUserCertificate(input))).toMatchObject({
         code,
         details: { field },
       });

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signingTags, toBase64url } from '../encoding.ts';
+import { farthingErrorCode } from '../testing.ts';
 import {
   chainEnd,
   checkpointSpacing,
@@ -36,15 +37,6 @@ function naiveChain(chainSeed: Uint8Array, length: number): Uint8Array[] {
   return words;
 }
 
-function codeOf(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return (error as { code?: unknown }).code;
-  }
-  return undefined;
-}
-
 describe('the payword hash', () => {
   it('keeps the domain-separated input within one SHA-256 block', () => {
     // 55 bytes is the most a single 64-byte block holds after padding and the length field.
@@ -65,8 +57,8 @@ describe('the payword hash', () => {
   });
 
   it('rejects words that are not 32 bytes and negative counts', () => {
-    expect(codeOf(() => hashWord(new Uint8Array(31)))).toBe('invalid_argument');
-    expect(codeOf(() => hashWordTimes(new Uint8Array(32), -1))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => hashWord(new Uint8Array(31)))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => hashWordTimes(new Uint8Array(32), -1))).toBe('invalid_argument');
   });
 });
 
@@ -92,12 +84,14 @@ describe('chain derivation', () => {
   });
 
   it('rejects a short seed and lengths outside 1..2^20', () => {
-    expect(codeOf(() => createPaywordChain(new Uint8Array(31), 10))).toBe('invalid_argument');
-    expect(codeOf(() => createPaywordChain(seed, 0))).toBe('invalid_argument');
-    expect(codeOf(() => createPaywordChain(seed, maxPaywordChainLength + 1))).toBe(
+    expect(farthingErrorCode(() => createPaywordChain(new Uint8Array(31), 10))).toBe(
       'invalid_argument',
     );
-    expect(codeOf(() => createPaywordChain(seed, 1.5))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => createPaywordChain(seed, 0))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => createPaywordChain(seed, maxPaywordChainLength + 1))).toBe(
+      'invalid_argument',
+    );
+    expect(farthingErrorCode(() => createPaywordChain(seed, 1.5))).toBe('invalid_argument');
   });
 });
 
@@ -165,9 +159,9 @@ describe('revealing words from checkpoints', () => {
 
   it('rejects indices outside 0..n', () => {
     const chain = createPaywordChain(seed, 10);
-    expect(codeOf(() => chain.wordAt(11))).toBe('invalid_argument');
-    expect(codeOf(() => chain.wordAt(-1))).toBe('invalid_argument');
-    expect(codeOf(() => chain.wordAt(2.5))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => chain.wordAt(11))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => chain.wordAt(-1))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => chain.wordAt(2.5))).toBe('invalid_argument');
   });
 
   it('hands out copies, so a caller cannot corrupt the chain', () => {
@@ -181,8 +175,8 @@ describe('revealing words from checkpoints', () => {
   it('refuses to reveal anything after being wiped', () => {
     const chain = createPaywordChain(seed, 10);
     chain.wipe();
-    expect(codeOf(() => chain.wordAt(3))).toBe('invalid_argument');
-    expect(codeOf(() => chain.toRecord())).toBe('invalid_argument');
+    expect(farthingErrorCode(() => chain.wordAt(3))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => chain.toRecord())).toBe('invalid_argument');
   });
 });
 
@@ -198,13 +192,17 @@ describe('restoring a stored chain', () => {
     const record = createPaywordChain(seed, 100).toRecord();
     const checkpoints = record.checkpoints.slice();
     checkpoints[checkpoints.length - 1] = new Uint8Array(32);
-    expect(codeOf(() => restorePaywordChain({ ...record, checkpoints }))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => restorePaywordChain({ ...record, checkpoints }))).toBe(
+      'invalid_argument',
+    );
   });
 
   it('rejects a record with the wrong number of checkpoints', () => {
     const record = createPaywordChain(seed, 100).toRecord();
     const checkpoints = record.checkpoints.slice(1);
-    expect(codeOf(() => restorePaywordChain({ ...record, checkpoints }))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => restorePaywordChain({ ...record, checkpoints }))).toBe(
+      'invalid_argument',
+    );
   });
 
   it('detects a corrupted inner checkpoint when its segment is first used', () => {
@@ -214,7 +212,7 @@ describe('restoring a stored chain', () => {
     const restored = restorePaywordChain({ ...record, checkpoints });
     expect(restored.wordAt(95)).toEqual(naiveChain(seed, 100)[95]);
     // The segment above checkpoint 3 ends on it; the one below starts from it.
-    expect(codeOf(() => restored.wordAt(35))).toBe('invalid_argument');
-    expect(codeOf(() => restored.wordAt(25))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => restored.wordAt(35))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => restored.wordAt(25))).toBe('invalid_argument');
   });
 });

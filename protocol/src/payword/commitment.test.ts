@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
 import { ed25519Sign } from '../ed25519.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
+import { catchFarthingError, rejectsWithFarthingError } from '../testing.ts';
 import { signPaywordUserCertificate } from './certificate.ts';
 import {
   type PaywordCommitment,
@@ -29,24 +30,6 @@ import {
 
 const brokerPublicKey = brokerSigner.publicKey;
 const vendor = { vendorId, brokerPublicKey, now };
-
-function failure(action: () => unknown): { code?: unknown; details?: Record<string, unknown> } {
-  try {
-    action();
-  } catch (error) {
-    return error as { code?: unknown; details?: Record<string, unknown> };
-  }
-  throw new Error('expected a failure');
-}
-
-async function failureOf(action: () => Promise<unknown>) {
-  try {
-    await action();
-  } catch (error) {
-    return error as { code?: unknown; details?: Record<string, unknown> };
-  }
-  throw new Error('expected a failure');
-}
 
 async function fields(
   overrides: Partial<PaywordCommitmentFields> = {},
@@ -82,14 +65,14 @@ describe('committing to a chain', () => {
 
   it('refuses to sign with a key the certificate does not name', async () => {
     expect(
-      await failureOf(async () => signPaywordCommitment(await fields(), otherSigner)),
+      await rejectsWithFarthingError(signPaywordCommitment(await fields(), otherSigner)),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'userSigner.publicKey' } });
   });
 
   it('refuses to sign a chain worth more than the credit limit', async () => {
     // 10,001 paywords of EUR 0.01 against a limit of EUR 100.00.
     expect(
-      await failureOf(async () =>
+      await rejectsWithFarthingError(
         signPaywordCommitment(await fields({ length: 10_001 }), userSigner),
       ),
     ).toMatchObject({ code: 'payword_over_limit' });
@@ -99,7 +82,7 @@ describe('committing to a chain', () => {
   it('refuses paywords in another currency than the credit limit', async () => {
     const valuePerWord = amount('USD', 1);
     expect(
-      await failureOf(async () =>
+      await rejectsWithFarthingError(
         signPaywordCommitment(await fields({ valuePerWord }), userSigner),
       ),
     ).toMatchObject({ code: 'currency_mismatch', details: { field: 'valuePerWord' } });
@@ -107,7 +90,7 @@ describe('committing to a chain', () => {
 
   it('refuses paywords worth nothing', async () => {
     expect(
-      await failureOf(async () =>
+      await rejectsWithFarthingError(
         signPaywordCommitment(await fields({ valuePerWord: eur(0) }), userSigner),
       ),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'valuePerWord' } });
@@ -115,7 +98,7 @@ describe('committing to a chain', () => {
 
   it('refuses a commitment that outlives its certificate', async () => {
     expect(
-      await failureOf(async () =>
+      await rejectsWithFarthingError(
         signPaywordCommitment(await fields({ expiresAt: now + 31 * day }), userSigner),
       ),
     ).toMatchObject({ code: 'payword_certificate_expired', details: { field: 'expiresAt' } });
@@ -131,12 +114,14 @@ describe('committing to a chain', () => {
     ];
     for (const [override, field] of cases) {
       expect(
-        await failureOf(async () => signPaywordCommitment(await fields(override), userSigner)),
+        await rejectsWithFarthingError(signPaywordCommitment(await fields(override), userSigner)),
       ).toMatchObject({ code: 'invalid_argument', details: { field } });
     }
     const certificate = { ...(await makeCertificate()), signature: new Uint8Array(63) };
     expect(
-      await failureOf(async () => signPaywordCommitment(await fields({ certificate }), userSigner)),
+      await rejectsWithFarthingError(
+        signPaywordCommitment(await fields({ certificate }), userSigner),
+      ),
     ).toMatchObject({
       code: 'invalid_argument',
       details: { field: 'commitment.certificate.signature' },
@@ -148,7 +133,7 @@ describe('the vendor’s check of a commitment', () => {
   it('rejects a certificate the broker did not sign', async () => {
     const certificate = await signPaywordUserCertificate(certificateFields(), otherSigner);
     const commitment = signRaw(await fields({ certificate }));
-    expect(failure(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
+    expect(catchFarthingError(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
       code: 'bad_signature',
       details: { field: 'certificate.signature' },
     });
@@ -163,7 +148,7 @@ describe('the vendor’s check of a commitment', () => {
         new Uint8Array(32).fill(0x07),
       ),
     };
-    expect(failure(() => verifyPaywordCommitment(forged, vendor))).toMatchObject({
+    expect(catchFarthingError(() => verifyPaywordCommitment(forged, vendor))).toMatchObject({
       code: 'bad_signature',
       details: { field: 'commitment.signature' },
     });
@@ -187,7 +172,7 @@ describe('the vendor’s check of a commitment', () => {
   for (const [field, tamper] of Object.entries(tampered)) {
     it(`rejects a commitment whose ${field} was changed after signing`, async () => {
       const commitment = await tamper(await signPaywordCommitment(await fields(), userSigner));
-      expect(failure(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
+      expect(catchFarthingError(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
         code: 'bad_signature',
       });
     });
@@ -197,14 +182,16 @@ describe('the vendor’s check of a commitment', () => {
     const { commitment } = await makeCommittedChain();
     const later = commitment.certificate.expiresAt;
     expect(
-      failure(() => verifyPaywordCommitment(commitment, { ...vendor, now: later })),
+      catchFarthingError(() => verifyPaywordCommitment(commitment, { ...vendor, now: later })),
     ).toMatchObject({ code: 'payword_certificate_expired' });
   });
 
   it('rejects an expired commitment', async () => {
     const { commitment } = await makeCommittedChain();
     expect(
-      failure(() => verifyPaywordCommitment(commitment, { ...vendor, now: commitment.expiresAt })),
+      catchFarthingError(() =>
+        verifyPaywordCommitment(commitment, { ...vendor, now: commitment.expiresAt }),
+      ),
     ).toMatchObject({ code: 'payword_commitment_expired' });
   });
 
@@ -216,27 +203,29 @@ describe('the vendor’s check of a commitment', () => {
   it('rejects a commitment made for another vendor', async () => {
     const { commitment } = await makeCommittedChain();
     expect(
-      failure(() => verifyPaywordCommitment(commitment, { ...vendor, vendorId: 'news.example' })),
+      catchFarthingError(() =>
+        verifyPaywordCommitment(commitment, { ...vendor, vendorId: 'news.example' }),
+      ),
     ).toMatchObject({ code: 'payword_vendor_mismatch', details: { expected: 'news.example' } });
   });
 
   it('rejects a signed commitment worth more than the credit limit', async () => {
     const commitment = signRaw(await fields({ length: 10_001 }));
-    expect(failure(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
+    expect(catchFarthingError(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
       code: 'payword_over_limit',
     });
   });
 
   it('rejects a signed commitment in another currency than the credit limit', async () => {
     const commitment = signRaw(await fields({ valuePerWord: amount('USD', 1) }));
-    expect(failure(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
+    expect(catchFarthingError(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
       code: 'currency_mismatch',
     });
   });
 
   it('rejects a signed commitment that outlives its certificate', async () => {
     const commitment = signRaw(await fields({ expiresAt: now + 31 * day }));
-    expect(failure(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
+    expect(catchFarthingError(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
       code: 'payword_certificate_expired',
       details: { field: 'expiresAt' },
     });
@@ -245,7 +234,7 @@ describe('the vendor’s check of a commitment', () => {
   it('names the vendor argument when it is malformed', async () => {
     const { commitment } = await makeCommittedChain();
     expect(
-      failure(() => verifyPaywordCommitment(commitment, { ...vendor, vendorId: '' })),
+      catchFarthingError(() => verifyPaywordCommitment(commitment, { ...vendor, vendorId: '' })),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'vendorId' } });
   });
 });
@@ -278,7 +267,7 @@ describe('the commitment wire form', () => {
       [{ ...json, expiresAt: json.createdAt }, 'invalid_message', 'PayWord commitment'],
     ];
     for (const [input, code, field] of cases) {
-      expect(failure(() => parsePaywordCommitment(input))).toMatchObject({
+      expect(catchFarthingError(() => parsePaywordCommitment(input))).toMatchObject({
         code,
         details: { field },
       });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toBase64url } from '../encoding.ts';
+import { catchFarthingError } from '../testing.ts';
 import { createPaywordChain } from './chain.ts';
 import { paywordCommitmentId } from './commitment.ts';
 import {
@@ -9,15 +10,6 @@ import {
   paywordPaymentToJson,
 } from './payment.ts';
 import { makeCommittedChain } from './test-fixtures.ts';
-
-function failure(action: () => unknown): { code?: unknown; details?: Record<string, unknown> } {
-  try {
-    action();
-  } catch (error) {
-    return error as { code?: unknown; details?: Record<string, unknown> };
-  }
-  throw new Error('expected a failure');
-}
 
 describe('creating a payment', () => {
   it('reveals the word at the index and names the commitment', async () => {
@@ -40,7 +32,9 @@ describe('creating a payment', () => {
     const { commitment } = await makeCommittedChain();
     const chain = createPaywordChain(new Uint8Array(32).fill(1), commitment.length);
     expect(
-      failure(() => createPaywordPayment({ chain, commitment, index: 1, firstUse: false })),
+      catchFarthingError(() =>
+        createPaywordPayment({ chain, commitment, index: 1, firstUse: false }),
+      ),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'chain' } });
   });
 
@@ -48,7 +42,9 @@ describe('creating a payment', () => {
     const { chain, commitment } = await makeCommittedChain();
     for (const index of [0, commitment.length + 1]) {
       expect(
-        failure(() => createPaywordPayment({ chain, commitment, index, firstUse: false })),
+        catchFarthingError(() =>
+          createPaywordPayment({ chain, commitment, index, firstUse: false }),
+        ),
       ).toMatchObject({ code: 'invalid_argument', details: { field: 'index' } });
     }
   });
@@ -81,7 +77,9 @@ describe('the payment wire form', () => {
       createPaywordPayment({ chain, commitment, index: 1, firstUse: true }),
     );
     const other = toBase64url(new Uint8Array(32));
-    expect(failure(() => parsePaywordPayment({ ...json, commitmentId: other }))).toMatchObject({
+    expect(
+      catchFarthingError(() => parsePaywordPayment({ ...json, commitmentId: other })),
+    ).toMatchObject({
       code: 'invalid_message',
     });
   });
@@ -91,7 +89,7 @@ describe('the payment wire form', () => {
     const json = paywordPaymentToJson(
       createPaywordPayment({ chain, commitment, index: 1, firstUse: true }),
     );
-    expect(failure(() => parsePaywordPayment({ ...json, index: 101 }))).toMatchObject({
+    expect(catchFarthingError(() => parsePaywordPayment({ ...json, index: 101 }))).toMatchObject({
       code: 'invalid_message',
     });
   });
@@ -111,13 +109,16 @@ describe('the payment wire form', () => {
       [null, 'invalid_message', 'PayWord payment'],
     ];
     for (const [input, code, field] of cases) {
-      expect(failure(() => parsePaywordPayment(input))).toMatchObject({ code, details: { field } });
+      expect(catchFarthingError(() => parsePaywordPayment(input))).toMatchObject({
+        code,
+        details: { field },
+      });
     }
   });
 
   it('refuses to serialize a payment with a malformed word', () => {
     const payment = { commitmentId: new Uint8Array(32), index: 1, word: new Uint8Array(31) };
-    expect(failure(() => paywordPaymentToJson(payment))).toMatchObject({
+    expect(catchFarthingError(() => paywordPaymentToJson(payment))).toMatchObject({
       code: 'invalid_argument',
       details: { field: 'payment.word' },
     });

@@ -1,16 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { catchFarthingError } from '../testing.ts';
 import { verifyRedemption } from './redemption.ts';
 import { eur, makeCommittedChain } from './test-fixtures.ts';
-
-function failure(action: () => unknown): { code?: unknown; details?: Record<string, unknown> } {
-  try {
-    action();
-  } catch (error) {
-    return error as { code?: unknown; details?: Record<string, unknown> };
-  }
-  throw new Error('expected a failure');
-}
 
 async function broker() {
   const committed = await makeCommittedChain({
@@ -48,14 +40,16 @@ describe('redeeming paywords with the broker', () => {
   it('rejects a shorter redemption as a replay', async () => {
     const { verified, at } = await broker();
     expect(
-      failure(() => verifyRedemption(verified, { previous: at(12), next: at(11) })),
+      catchFarthingError(() => verifyRedemption(verified, { previous: at(12), next: at(11) })),
     ).toMatchObject({ code: 'payword_replayed', details: { redeemedIndex: 12 } });
   });
 
   it('rejects a different word at the index already redeemed', async () => {
     const { verified, at } = await broker();
     const next = { index: 12, word: at(13).word };
-    expect(failure(() => verifyRedemption(verified, { previous: at(12), next }))).toMatchObject({
+    expect(
+      catchFarthingError(() => verifyRedemption(verified, { previous: at(12), next })),
+    ).toMatchObject({
       code: 'payword_mismatch',
     });
   });
@@ -63,19 +57,23 @@ describe('redeeming paywords with the broker', () => {
   it('rejects a word that does not hash to the root or the last redeemed word', async () => {
     const { verified, at } = await broker();
     const forged = { index: 5, word: new Uint8Array(32).fill(5) };
-    expect(failure(() => verifyRedemption(verified, { next: forged }))).toMatchObject({
+    expect(catchFarthingError(() => verifyRedemption(verified, { next: forged }))).toMatchObject({
       code: 'payword_mismatch',
       details: { field: 'next.word' },
     });
     expect(
-      failure(() => verifyRedemption(verified, { previous: at(3), next: { ...at(6), index: 7 } })),
+      catchFarthingError(() =>
+        verifyRedemption(verified, { previous: at(3), next: { ...at(6), index: 7 } }),
+      ),
     ).toMatchObject({ code: 'payword_mismatch' });
   });
 
   it('rejects an index past the end of the chain', async () => {
     const { verified, at } = await broker();
     expect(
-      failure(() => verifyRedemption(verified, { next: { index: 101, word: at(100).word } })),
+      catchFarthingError(() =>
+        verifyRedemption(verified, { next: { index: 101, word: at(100).word } }),
+      ),
     ).toMatchObject({ code: 'payword_out_of_range' });
   });
 
@@ -93,7 +91,10 @@ describe('redeeming paywords with the broker', () => {
       ],
     ];
     for (const [action, field] of cases) {
-      expect(failure(action)).toMatchObject({ code: 'invalid_argument', details: { field } });
+      expect(catchFarthingError(action)).toMatchObject({
+        code: 'invalid_argument',
+        details: { field },
+      });
     }
   });
 

@@ -1,20 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ErrorCode, FarthingError } from '../errors.ts';
+import { catchFarthingError } from '../testing.ts';
 import { createPaywordChain } from './chain.ts';
 import { day, eur, makeCommittedChain, now } from './test-fixtures.ts';
 import { acceptPayment, initialVendorState, type PaywordVendorState } from './verifier.ts';
 
 const options = { now, maxStep: 10 };
-
-function failure(action: () => unknown): { code?: unknown; details?: Record<string, unknown> } {
-  try {
-    action();
-  } catch (error) {
-    return error as { code?: unknown; details?: Record<string, unknown> };
-  }
-  throw new Error('expected a failure');
-}
 
 async function vendor() {
   const committed = await makeCommittedChain({ length: 100 });
@@ -67,11 +59,11 @@ describe('accepting paywords', () => {
   it('rejects a replayed payword', async () => {
     const { state, pay } = await vendor();
     const { state: after } = acceptPayment(state, pay(3), options);
-    expect(failure(() => acceptPayment(after, pay(3), options))).toMatchObject({
+    expect(catchFarthingError(() => acceptPayment(after, pay(3), options))).toMatchObject({
       code: 'payword_replayed',
       details: { field: 'index', index: 3, lastIndex: 3 },
     });
-    expect(failure(() => acceptPayment(after, pay(2), options))).toMatchObject({
+    expect(catchFarthingError(() => acceptPayment(after, pay(2), options))).toMatchObject({
       code: 'payword_replayed',
     });
   });
@@ -80,7 +72,7 @@ describe('accepting paywords', () => {
     const { state, pay } = await vendor();
     const near = { ...state, lastIndex: 99, lastWord: pay(99).word };
     const beyond = { ...pay(1), index: 101 };
-    expect(failure(() => acceptPayment(near, beyond, options))).toMatchObject({
+    expect(catchFarthingError(() => acceptPayment(near, beyond, options))).toMatchObject({
       code: 'payword_out_of_range',
       details: { length: 100 },
     });
@@ -88,7 +80,7 @@ describe('accepting paywords', () => {
 
   it('rejects a payment spending more paywords than maxStep', async () => {
     const { state, pay } = await vendor();
-    expect(failure(() => acceptPayment(state, pay(11), options))).toMatchObject({
+    expect(catchFarthingError(() => acceptPayment(state, pay(11), options))).toMatchObject({
       code: 'payword_out_of_range',
       details: { maxStep: 10 },
     });
@@ -96,12 +88,16 @@ describe('accepting paywords', () => {
 
   it('rejects a word that does not hash to the last accepted word', async () => {
     const { state, pay } = await vendor();
-    expect(failure(() => acceptPayment(state, pay(1, new Uint8Array(32)), options))).toMatchObject({
+    expect(
+      catchFarthingError(() => acceptPayment(state, pay(1, new Uint8Array(32)), options)),
+    ).toMatchObject({
       code: 'payword_mismatch',
       details: { field: 'word' },
     });
     // A genuine word claimed at the wrong index.
-    expect(failure(() => acceptPayment(state, pay(2, pay(3).word), options))).toMatchObject({
+    expect(
+      catchFarthingError(() => acceptPayment(state, pay(2, pay(3).word), options)),
+    ).toMatchObject({
       code: 'payword_mismatch',
     });
   });
@@ -109,7 +105,9 @@ describe('accepting paywords', () => {
   it('rejects a word from another chain', async () => {
     const { state, pay } = await vendor();
     const other = createPaywordChain(new Uint8Array(32).fill(0x99), 100);
-    expect(failure(() => acceptPayment(state, pay(1, other.wordAt(1)), options))).toMatchObject({
+    expect(
+      catchFarthingError(() => acceptPayment(state, pay(1, other.wordAt(1)), options)),
+    ).toMatchObject({
       code: 'payword_mismatch',
     });
   });
@@ -117,7 +115,7 @@ describe('accepting paywords', () => {
   it('rejects payments once the commitment has expired', async () => {
     const { state, pay } = await vendor();
     const late = { ...options, now: state.expiresAt };
-    expect(failure(() => acceptPayment(state, pay(1), late))).toMatchObject({
+    expect(catchFarthingError(() => acceptPayment(state, pay(1), late))).toMatchObject({
       code: 'payword_commitment_expired',
     });
     acceptPayment(state, pay(1), { ...options, now: state.expiresAt - 1 });
@@ -126,7 +124,7 @@ describe('accepting paywords', () => {
   it('rejects a payment drawing on another commitment', async () => {
     const { state, pay } = await vendor();
     const payment = { ...pay(1), commitmentId: new Uint8Array(32).fill(1) };
-    expect(failure(() => acceptPayment(state, payment, options))).toMatchObject({
+    expect(catchFarthingError(() => acceptPayment(state, payment, options))).toMatchObject({
       code: 'offer_mismatch',
       details: { field: 'commitmentId' },
     });
@@ -159,7 +157,10 @@ describe('accepting paywords', () => {
       [() => acceptPayment(state, pay(1), { now: Number.NaN, maxStep: 1 }), 'options.now'],
     ];
     for (const [action, field] of cases) {
-      expect(failure(action)).toMatchObject({ code: 'invalid_argument', details: { field } });
+      expect(catchFarthingError(action)).toMatchObject({
+        code: 'invalid_argument',
+        details: { field },
+      });
     }
   });
 });
