@@ -96,6 +96,8 @@ export const signingTags = {
   paywordCommitment: 'farthing/payword/commitment',
   paywordWord: 'farthing/payword/word',
   withdrawalSeed: 'farthing/withdrawal-seed',
+  changeRequest: 'farthing/change-request',
+  merchantRegistration: 'farthing/merchant-registration',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;
