@@ -6,9 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { accountRouteDocs, accountRoutes } from './accounts/routes.ts';
+import { brokerRouteDocs, brokerRoutes } from './broker/routes.ts';
+import { requireAdmin } from './http/auth.ts';
 import type { BankContext, BankEnv } from './http/context.ts';
 import { openApiDocument, type RouteDoc } from './http/openapi.ts';
 import { notFoundHandler, problemHandler } from './http/problems.ts';
+import { mintRouteDocs, mintRoutes } from './mint/routes.ts';
 
 interface RouteModule {
   readonly docs: readonly RouteDoc[];
@@ -18,6 +21,8 @@ interface RouteModule {
 /** Every route the bank serves, each module with its documentation. */
 export const routeModules: readonly RouteModule[] = [
   { docs: accountRouteDocs, routes: accountRoutes },
+  { docs: mintRouteDocs, routes: mintRoutes },
+  { docs: brokerRouteDocs, routes: brokerRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [
@@ -28,6 +33,14 @@ export const systemRouteDocs: readonly RouteDoc[] = [
     auth: 'none',
     success: { status: 200, description: 'ok' },
     errors: [],
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/stats',
+    summary: 'Operator: storage statistics (durable commits, jobs, largest group commit)',
+    auth: 'admin',
+    success: { status: 200, description: 'Counters since start' },
+    errors: ['unauthorized'],
   },
   {
     method: 'get',
@@ -69,6 +82,7 @@ export function createBankApp(ctx: BankContext): Hono<BankEnv> {
   app.use('*', bodyLimit({ maxSize: ctx.config.maxBodyBytes }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/v1/admin/stats', requireAdmin(ctx), (c) => c.json({ storage: ctx.store.stats }));
   const document = openApiDocument(allRouteDocs(), ctx.config.publicUrl);
   app.get('/v1/openapi.json', (c) => c.json(document));
 

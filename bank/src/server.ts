@@ -11,6 +11,8 @@ import type { BankConfig } from './config.ts';
 import type { BankContext } from './http/context.ts';
 import { loadBankKeys } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
+import { Keyring } from './mint/keyring.ts';
+import { loadMintKeyPolicy } from './mint/policy.ts';
 import { seedDemo } from './seed.ts';
 import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
 
@@ -30,7 +32,16 @@ export async function startBank(
   const store = new SqliteBankStore({ path: config.databasePath, currency: config.currency });
   const now = () => Date.now();
   const keys = await loadBankKeys(store, now());
-  const ctx: BankContext = { config, store, log, keys, now };
+  const mint = await Keyring.open({
+    store,
+    log,
+    masterKey: keys.mintMaster,
+    currency: config.currency,
+    now,
+    policy: loadMintKeyPolicy(process.env, config.currency),
+  });
+  mint.start();
+  const ctx: BankContext = { config, store, log, keys, mint, now };
   const app = createBankApp(ctx);
   if (config.seedDemo) await seedDemo(ctx);
 
@@ -63,6 +74,7 @@ export async function startBank(
     stop() {
       stopping ??= (async () => {
         clearInterval(housekeeping);
+        mint.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await store.close();
         log.info('bank stopped');

@@ -5,6 +5,7 @@
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import type { BankConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { Keyring } from '../mint/keyring.ts';
 import type { AccountRecord, BankStore } from '../store/store.ts';
 
 export interface BankKeys {
@@ -19,6 +20,8 @@ export interface BankContext {
   readonly store: BankStore;
   readonly log: Logger;
   readonly keys: BankKeys;
+  /** The mint's denomination keys (mint/keyring.ts). */
+  readonly mint: Keyring;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   readonly now: () => number;
 }

@@ -328,14 +328,25 @@ export class MintTables {
       );
     }
     const total = sumValues(params.coins);
-    this.#statements.insertDeposit.run(
-      params.depositId,
-      params.merchantId,
-      params.currency,
-      total,
-      params.coins.length,
-      params.now,
-    );
+    try {
+      this.#statements.insertDeposit.run(
+        params.depositId,
+        params.merchantId,
+        params.currency,
+        total,
+        params.coins.length,
+        params.now,
+      );
+    } catch (error) {
+      // Deposit ids are chosen by merchants: one reused for other coins is a coded refusal,
+      // not a primary-key failure surfacing as an internal error.
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new FarthingError('conflict', 'this deposit id was already used for other coins', {
+          details: { field: 'depositId' },
+        });
+      }
+      throw error;
+    }
     for (const coin of params.coins) this.#markSpent(coin, 'deposit', params.depositId, params.now);
     this.#ledger.post({
       kind: 'deposit',

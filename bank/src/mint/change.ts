@@ -1,0 +1,110 @@
+/**
+ * Change (DESIGN.md "E-cash", pay: "it first exchanges a larger coin at the mint for smaller
+ * ones"): one coin is spent and blinded coins of exactly its value are signed, in one
+ * transaction, with no account involved. The coin key authorizes it by signing the change
+ * request (protocol/src/coin/change-request.ts). The issuance is kept under the wallet's id,
+ * so the same request again returns the same signatures; any other use of the coin is a
+ * double spend.
+ */
+import { createHash } from 'node:crypto';
+import { formatAmount } from '@farthing/protocol/amount';
+import {
+  type ChangeRequest,
+  changeRequestSigningBytes,
+  verifyChangeRequest,
+} from '@farthing/protocol/coin/change-request';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError } from '@farthing/protocol/errors';
+import type { BankContext } from '../http/context.ts';
+import type { IdempotencyClaim } from '../store/store.ts';
+import {
+  blindSignCoins,
+  type IssuanceView,
+  issuanceConflict,
+  issuanceView,
+  sameHash,
+  signingKeys,
+  totalValue,
+} from './issuance.ts';
+import { DeferredSignatureChecks } from './signature-checks.ts';
+
+export async function changeCoin(
+  ctx: BankContext,
+  request: ChangeRequest,
+  proof: unknown,
+  claim: IdempotencyClaim,
+): Promise<IssuanceView> {
+  const { store, mint } = ctx;
+  const stored = await store.findIdempotentResult(claim);
+  if (stored !== undefined) return stored as IssuanceView;
+  const now = ctx.now();
+  const key = mint.find(request.coin.denominationId);
+  if (key === undefined) {
+    throw new FarthingError('unknown_denomination', 'the mint does not know this coin key', {
+      details: { field: 'coin.denominationId' },
+    });
+  }
+  const signatures = new DeferredSignatureChecks(mint);
+  verifyChangeRequest(request, key.denomination, {
+    rsaVerify: signatures.rsaVerify,
+    ed25519Verify: signatures.ed25519Verify,
+    now,
+  });
+  await signatures.settle();
+  // The signed bytes cover the coin, the issuance id and every blinded coin: equal for a
+  // retry, different for any other request.
+  const requestHash = new Uint8Array(
+    createHash('sha256').update(changeRequestSigningBytes(request)).digest(),
+  );
+  const existing = await store.getIssuance(request.issuanceId);
+  if (existing !== undefined) {
+    if (existing.kind !== 'change' || !sameHash(existing.requestHash, requestHash)) {
+      throw issuanceConflict(request.issuanceId);
+    }
+    return issuanceView(existing);
+  }
+  // Signing is the expensive part: a coin known to be spent is refused before it (the write
+  // checks again, for a spend that lands in between).
+  const spent = await store.getSpentCoin(request.coin.coinPublicKey);
+  if (spent !== undefined) {
+    throw new FarthingError('coin_already_spent', 'this coin was already spent', {
+      details: {
+        coinPub: toBase64url(spent.coinPub),
+        spentAt: spent.spentAt,
+        kind: spent.kind,
+        proof: JSON.parse(spent.proof) as unknown,
+      },
+    });
+  }
+  const keys = signingKeys(mint, request.coins, now);
+  const value = key.denomination.value;
+  if (
+    keys.some((k) => k.denomination.value.currency !== value.currency) ||
+    totalValue(keys) !== value.minor
+  ) {
+    throw new FarthingError(
+      'coin_amount_mismatch',
+      `the new coins must add up to exactly ${formatAmount(value)}`,
+      { details: { field: 'coins', value: formatAmount(value) } },
+    );
+  }
+  const coins = await blindSignCoins(request.coins, keys);
+  return store.change(
+    {
+      issuanceId: request.issuanceId,
+      currency: value.currency,
+      requestHash,
+      spent: {
+        coinPub: request.coin.coinPublicKey,
+        denominationId: key.id,
+        value: value.minor,
+        signature: request.signature,
+        proof: JSON.stringify(proof),
+      },
+      coins,
+      now,
+    },
+    issuanceView,
+    claim,
+  );
+}

@@ -1,0 +1,122 @@
+/**
+ * What withdrawals and change share: blind-signing a list of blinded coins, the hash that
+ * identifies a request for crash recovery, and the answer the wallet gets (and gets again).
+ */
+import { createHash } from 'node:crypto';
+import { amount, formatAmount } from '@farthing/protocol/amount';
+import { blindSign } from '@farthing/protocol/blind-rsa';
+import type { BlindedCoin } from '@farthing/protocol/coin/change-request';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
+import type { IssuanceRecord, IssuedCoin } from '../store/store.ts';
+import type { DenominationKey, Keyring } from './keyring.ts';
+
+export interface IssuanceView {
+  readonly issuanceId: string;
+  /** What the coins are worth together, e.g. `EUR 1.35`. */
+  readonly total: string;
+  /** RFC 9474 blind signatures, base64url, in the order of the request's coins. */
+  readonly signatures: readonly string[];
+}
+
+export function issuanceView(issuance: IssuanceRecord): IssuanceView {
+  return {
+    issuanceId: issuance.id,
+    total: formatAmount(amount(issuance.currency, issuance.total)),
+    signatures: issuance.coins.map((coin) => toBase64url(coin.blindSignature)),
+  };
+}
+
+/** Adds the coin's position to a coded error, so the wallet knows which coin was refused. */
+export function atCoin(error: unknown, index: number): unknown {
+  if (!isFarthingError(error)) return error;
+  return new FarthingError(error.code, error.shortMessage, {
+    details: { ...error.details, index },
+    cause: error,
+  });
+}
+
+/**
+ * The denomination keys for a list of blinded coins, each usable for withdrawal now
+ * (`unknown_denomination`, `denomination_expired`, `denomination_not_yet_valid`).
+ */
+export function signingKeys(
+  keyring: Keyring,
+  coins: readonly BlindedCoin[],
+  now: number,
+): DenominationKey[] {
+  return coins.map((coin, index) => {
+    try {
+      return keyring.usable(coin.denominationId, 'withdraw', now);
+    } catch (error) {
+      throw atCoin(error, index);
+    }
+  });
+}
+
+/** Coins signed between two turns of the event loop, so a large withdrawal never stalls deposits. */
+const signingSlice = 16;
+
+/**
+ * RFC 9474 §4.3 BlindSign for each coin with the native RSA private operation. Runs before
+ * anything is written (store.ts): the write then only records the result.
+ */
+export async function blindSignCoins(
+  coins: readonly BlindedCoin[],
+  keys: readonly DenominationKey[],
+): Promise<IssuedCoin[]> {
+  const issued: IssuedCoin[] = [];
+  for (let start = 0; start < coins.length; start += signingSlice) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = Math.min(coins.length, start + signingSlice);
+    for (let index = start; index < end; index++) {
+      const coin = coins[index]!;
+      const key = keys[index]!;
+      try {
+        issued.push({
+          denominationId: key.id,
+          value: key.denomination.value.minor,
+          blindedMessage: coin.blindedMessage,
+          blindSignature: blindSign(key.signer, coin.blindedMessage),
+        });
+      } catch (error) {
+        throw atCoin(error, index);
+      }
+    }
+  }
+  return issued;
+}
+
+export function totalValue(keys: readonly DenominationKey[]): number {
+  let total = 0;
+  for (const key of keys) total += key.denomination.value.minor;
+  return total;
+}
+
+/**
+ * SHA-256 over who asks, the issuance id and every (denominationId, blindedMessage): equal
+ * for a retry of the same withdrawal, different for anything else. The account is part of it
+ * so nobody else can claim a withdrawal by repeating its id and coins.
+ */
+export function withdrawalRequestHash(
+  accountId: number,
+  issuanceId: string,
+  coins: readonly BlindedCoin[],
+): Uint8Array {
+  const hash = createHash('sha256').update(`farthing/withdrawal\n${accountId}\n${issuanceId}\n`);
+  // Fixed lengths (32-byte ids, kLen-byte messages, checked by the schema) keep this unambiguous.
+  for (const coin of coins) hash.update(coin.denominationId).update(coin.blindedMessage);
+  return new Uint8Array(hash.digest());
+}
+
+export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
+export function issuanceConflict(issuanceId: string): FarthingError {
+  return new FarthingError(
+    'issuance_conflict',
+    'this issuance id was already used for a different request',
+    { details: { issuanceId } },
+  );
+}
