@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { accountRouteDocs, accountRoutes } from './accounts/routes.ts';
 import { brokerRouteDocs, brokerRoutes } from './broker/routes.ts';
+import { caRouteDocs, caRoutes } from './ca/routes.ts';
 import { requireAdmin } from './http/auth.ts';
 import type { BankContext, BankEnv } from './http/context.ts';
 import { openApiDocument, type RouteDoc } from './http/openapi.ts';
@@ -23,6 +24,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: accountRouteDocs, routes: accountRoutes },
   { docs: mintRouteDocs, routes: mintRoutes },
   { docs: brokerRouteDocs, routes: brokerRoutes },
+  { docs: caRouteDocs, routes: caRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [

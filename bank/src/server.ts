@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { createBankApp } from './app.ts';
+import { openBankCertificateAuthority } from './ca/bank-authority.ts';
 import type { BankConfig } from './config.ts';
 import type { BankContext } from './http/context.ts';
 import { loadBankKeys } from './keys.ts';
@@ -32,6 +33,7 @@ export async function startBank(
   const store = new SqliteBankStore({ path: config.databasePath, currency: config.currency });
   const now = () => Date.now();
   const keys = await loadBankKeys(store, now());
+  const ca = await openBankCertificateAuthority(store, { bankId: config.bankId, now: now() });
   const mint = await Keyring.open({
     store,
     log,
@@ -41,7 +43,7 @@ export async function startBank(
     policy: loadMintKeyPolicy(process.env, config.currency),
   });
   mint.start();
-  const ctx: BankContext = { config, store, log, keys, mint, now };
+  const ctx: BankContext = { config, store, log, keys, mint, ca, now };
   const app = createBankApp(ctx);
   if (config.seedDemo) await seedDemo(ctx);
 
@@ -50,6 +52,13 @@ export async function startBank(
       resolve(started),
     );
   });
+  if ('keepAliveTimeout' in server) {
+    // Node closes idle keep-alive connections after 5 s, shorter than most clients and proxies
+    // keep them: a client reusing a connection the bank just closed sees its request fail.
+    // Idle connections live longer here than on any sensible client.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

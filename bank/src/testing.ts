@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { createBankApp } from './app.ts';
+import { openBankCertificateAuthority } from './ca/bank-authority.ts';
 import { loadConfig } from './config.ts';
 import type { BankContext, BankEnv } from './http/context.ts';
 import { loadBankKeys } from './keys.ts';
@@ -70,6 +71,7 @@ export async function openTestBank(options: TestBankOptions = {}): Promise<TestB
   const now = () => clock.now;
   const log = createLogger(config);
   const keys = await loadBankKeys(store, clock.now);
+  const ca = await openBankCertificateAuthority(store, { bankId: config.bankId, now: clock.now });
   const mint = await Keyring.open({
     store,
     log,
@@ -82,7 +84,7 @@ export async function openTestBank(options: TestBankOptions = {}): Promise<TestB
       values: options.coinValues ?? testCoinValues,
     },
   });
-  const ctx: BankContext = { config, store, log, keys, mint, now };
+  const ctx: BankContext = { config, store, log, keys, mint, ca, now };
   const app = createBankApp(ctx);
   return {
     ctx,

@@ -91,7 +91,8 @@ export const accountRouteDocs: readonly RouteDoc[] = [
   {
     method: 'post',
     path: '/v1/sessions',
-    summary: 'Log in: a bearer token with the requested scopes, valid for the session lifetime',
+    summary:
+      'Log in: a bearer token with the requested scopes, valid for the session lifetime (not idempotency-keyed: storing the answer would store a usable token; a retry opens a second session)',
     auth: 'none',
     body: logInSchema,
     success: { status: 201, description: 'The session token (shown once)' },
@@ -100,7 +101,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
   {
     method: 'delete',
     path: '/v1/sessions/current',
-    summary: 'Log out',
+    summary: 'Log out (needs no Idempotency-Key: repeating it changes nothing more)',
     auth: 'customer',
     success: { status: 204, description: 'The token no longer works' },
     errors: ['unauthorized'],
@@ -150,7 +151,8 @@ export const accountRouteDocs: readonly RouteDoc[] = [
   {
     method: 'post',
     path: '/v1/admin/merchants/:name/api-keys',
-    summary: 'Operator: issue another API key for a merchant (shown once)',
+    summary:
+      'Operator: issue another API key for a merchant (shown once; not idempotency-keyed, since the bank never stores a key in clear)',
     auth: 'admin',
     success: { status: 201, description: 'The new API key' },
     errors: ['unauthorized', 'not_found'],

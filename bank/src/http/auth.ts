@@ -7,6 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { MiddlewareHandler } from 'hono';
+import type { AccountRecord } from '../store/store.ts';
 import type { BankContext, BankEnv, Scope } from './context.ts';
 
 export const sessionTokenPrefix = 'fst_';
@@ -58,15 +59,28 @@ export function requireCustomer(ctx: BankContext, scope: Scope): MiddlewareHandl
   };
 }
 
-/** A merchant calling with one of its API keys. */
+/**
+ * A merchant calling with one of its API keys. Merchants call on every click they sell, so a
+ * key's account is remembered for a short while instead of looked up each time (the answer
+ * depends only on the key, not on balances).
+ */
 export function requireMerchant(ctx: BankContext): MiddlewareHandler<BankEnv> {
+  const remembered = new Map<string, { account: AccountRecord; until: number }>();
+  const rememberMs = 10_000;
   return async function merchantAuth(c, next) {
     const token = bearer(c.req.header('authorization'));
-    const account = token.startsWith(apiKeyPrefix)
-      ? await ctx.store.findApiKeyAccount(tokenHash(token))
-      : undefined;
-    if (account === undefined || account.kind !== 'merchant') {
-      throw new FarthingError('unauthorized', 'unknown or revoked merchant API key');
+    const now = ctx.now();
+    const hit = remembered.get(token);
+    let account = hit !== undefined && hit.until > now ? hit.account : undefined;
+    if (account === undefined) {
+      account = token.startsWith(apiKeyPrefix)
+        ? await ctx.store.findApiKeyAccount(tokenHash(token))
+        : undefined;
+      if (account === undefined || account.kind !== 'merchant') {
+        throw new FarthingError('unauthorized', 'unknown or revoked merchant API key');
+      }
+      if (remembered.size >= 10_000) remembered.clear();
+      remembered.set(token, { account, until: now + rememberMs });
     }
     c.set('account', account);
     c.set('scopes', []);

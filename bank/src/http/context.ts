@@ -3,6 +3,7 @@
  * Hono environment type (who is calling, once authenticated).
  */
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
+import type { CertificateAuthority } from '../ca/certificate-authority.ts';
 import type { BankConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Keyring } from '../mint/keyring.ts';
@@ -22,6 +23,8 @@ export interface BankContext {
   readonly keys: BankKeys;
   /** The mint's denomination keys (mint/keyring.ts). */
   readonly mint: Keyring;
+  /** The bank's certificate authority, loaded from storage (ca/bank-authority.ts). */
+  readonly ca: CertificateAuthority;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   readonly now: () => number;
 }

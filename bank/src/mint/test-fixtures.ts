@@ -44,8 +44,18 @@ import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { expectStatus, type TestBank, type TestCustomer, type TestMerchant } from '../testing.ts';
 import type { IssuanceView } from './issuance.ts';
 
+/**
+ * The bank as the wallet side uses it: its HTTP API, its clock and the mint master key the
+ * wallet trusts. A `TestBank` is one; so is a bank over loopback HTTP (bank/test/support.ts).
+ */
+export interface MintClient {
+  request: TestBank['request'];
+  readonly clock: { readonly now: number };
+  readonly ctx: { readonly keys: { readonly mintMaster: { readonly publicKey: Uint8Array } } };
+}
+
 /** The key set as a wallet gets it: fetched, parsed and checked under the mint master key. */
-export async function fetchKeySet(bank: TestBank): Promise<SignedMintKeySet> {
+export async function fetchKeySet(bank: MintClient): Promise<SignedMintKeySet> {
   const keySet = parseMintKeySet(
     await expectStatus(await bank.request('GET', '/v1/mint/keys'), 200),
   );
@@ -55,7 +65,7 @@ export async function fetchKeySet(bank: TestBank): Promise<SignedMintKeySet> {
 
 /** The newest key of `minor` that signs at the bank's current time. */
 export function withdrawable(
-  bank: TestBank,
+  bank: MintClient,
   keySet: SignedMintKeySet,
   minor: number,
 ): Denomination {
@@ -160,8 +170,8 @@ export function finalizeCoins(planned: readonly PlannedCoin[], view: IssuanceVie
 
 /** Withdraws one coin per value (minor units) with a fresh seed and returns them finalized. */
 export async function withdrawCoins(
-  bank: TestBank,
-  customer: TestCustomer,
+  bank: MintClient,
+  customer: Pick<TestCustomer, 'token'>,
   values: readonly number[],
 ): Promise<WalletCoin[]> {
   const keySet = await fetchKeySet(bank);
@@ -189,7 +199,8 @@ export interface PermissionOptions {
 
 export function permissionFor(
   coin: WalletCoin,
-  merchant: TestMerchant,
+  /** Only its name is signed; over HTTP a test knows no account id. */
+  merchant: Pick<TestMerchant, 'name'> & Partial<TestMerchant>,
   options: PermissionOptions = {},
 ): DepositPermissionWire {
   return depositPermissionToWire(
@@ -208,8 +219,8 @@ export function permissionFor(
 }
 
 export function depositRequest(
-  bank: TestBank,
-  merchant: TestMerchant,
+  bank: MintClient,
+  merchant: Pick<TestMerchant, 'apiKey'>,
   coins: readonly DepositPermissionWire[],
   options: { depositId?: string; idempotencyKey?: string } = {},
 ): Promise<Response> {

@@ -38,6 +38,11 @@ export interface GroupCommitOptions {
 export class GroupCommitter {
   readonly #db: Database.Database;
   readonly #maxBatch: number;
+  // Prepared once: `exec` would parse the SQL again for every job.
+  readonly #sql: Record<
+    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
+    Database.Statement
+  >;
   #queue: Pending[] = [];
   #scheduled = false;
   #closed = false;
@@ -48,6 +53,14 @@ export class GroupCommitter {
   constructor(db: Database.Database, options: GroupCommitOptions = {}) {
     this.#db = db;
     this.#maxBatch = options.maxBatch ?? 512;
+    this.#sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT job'),
+      release: db.prepare('RELEASE job'),
+      rollbackTo: db.prepare('ROLLBACK TO job'),
+    };
   }
 
   /** Runs `job` inside the next shared transaction; resolves once that transaction is durable. */
@@ -85,24 +98,25 @@ export class GroupCommitter {
     const batch = this.#queue.splice(0, this.#maxBatch);
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const db = this.#db;
+    const sql = this.#sql;
     try {
-      db.exec('BEGIN IMMEDIATE');
+      sql.begin.run();
       for (const pending of batch) {
-        db.exec('SAVEPOINT job');
+        sql.savepoint.run();
         try {
           outcomes.push({ ok: true, value: pending.job(db) });
-          db.exec('RELEASE job');
+          sql.release.run();
         } catch (error) {
-          db.exec('ROLLBACK TO job');
-          db.exec('RELEASE job');
+          sql.rollbackTo.run();
+          sql.release.run();
           outcomes.push({ ok: false, error });
         }
       }
-      db.exec('COMMIT');
+      sql.commit.run();
       this.#commits++;
     } catch (error) {
       // The transaction itself failed (disk full, I/O error): nothing of this batch is durable.
-      if (db.inTransaction) db.exec('ROLLBACK');
+      if (db.inTransaction) sql.rollback.run();
       for (const pending of batch) pending.reject(error);
       this.#afterFlush(batch.length);
       return;

@@ -306,7 +306,12 @@ export interface BankStore {
   releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number>;
 
   // --- certificate authority
-  insertMerchantCertificate(certificate: MerchantCertificateRecord): Promise<void>;
+  /** Records an issued certificate; `render` builds the answer stored under the claim. */
+  insertMerchantCertificate<R>(
+    certificate: MerchantCertificateRecord,
+    render: (certificate: MerchantCertificateRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
   listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]>;
 
   // --- operations

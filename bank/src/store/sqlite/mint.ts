@@ -357,7 +357,14 @@ export class MintTables {
       ],
       now: params.now,
     });
-    return this.#deposit(params.depositId)!;
+    return {
+      id: params.depositId,
+      merchantId: params.merchantId,
+      currency: params.currency,
+      total,
+      coinCount: params.coins.length,
+      createdAt: params.now,
+    };
   }
 
   #deposit(id: string): DepositRecord | undefined {

@@ -258,8 +258,12 @@ export class SqliteBankStore implements BankStore {
 
   // --- certificate authority
 
-  insertMerchantCertificate(certificate: MerchantCertificateRecord): Promise<void> {
-    return this.#committer.run(() => {
+  insertMerchantCertificate<R>(
+    certificate: MerchantCertificateRecord,
+    render: (certificate: MerchantCertificateRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, certificate.createdAt, () => {
       this.#merchantCertificates.insert.run(
         certificate.serial,
         certificate.accountId,
@@ -269,6 +273,7 @@ export class SqliteBankStore implements BankStore {
         certificate.notAfter,
         certificate.createdAt,
       );
+      return render(certificate);
     });
   }
 
