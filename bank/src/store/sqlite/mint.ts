@@ -339,8 +339,8 @@ export class MintTables {
       );
     } catch (error) {
       // Deposit ids are chosen by merchants: one reused for other coins is a coded refusal,
-      // not a primary-key failure surfacing as an internal error.
-      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      // not a uniqueness failure surfacing as an internal error.
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new FarthingError('conflict', 'this deposit id was already used for other coins', {
           details: { field: 'depositId' },
         });
