@@ -56,6 +56,11 @@ export const errorCatalog = {
   receipt_expired: { status: 410, title: 'Receipt expired' },
   grant_expired: { status: 401, title: 'Access grant expired' },
   resource_mismatch: { status: 403, title: 'Access grant is for another resource' },
+  // --- merchant SDK (merchant-sdk/)
+  non_canonical_path: { status: 400, title: 'Request path not in canonical form' },
+  payword_amount_mismatch: { status: 400, title: 'PayWords do not add up to the price' },
+  payword_commitment_unknown: { status: 409, title: 'PayWord chain not known to this vendor' },
+  bank_unavailable: { status: 503, title: 'Bank unavailable' },
   // --- certificates (X.509 merchant identity; the bank as certificate authority)
   certificate_invalid: { status: 400, title: 'Malformed or non-conforming certificate' },
   certificate_untrusted: { status: 403, title: 'Certificate not issued by a trusted bank' },

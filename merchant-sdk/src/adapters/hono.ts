@@ -1,0 +1,64 @@
+/**
+ * `@farthing/merchant-sdk/hono`: the SDK as Hono middleware, a thin layer over
+ * `merchant.handle` (the core works on the same web-standard `Request` Hono has).
+ *
+ *   app.use(farthing(merchant));
+ *
+ * mounts the merchant descriptor and the pay endpoint and guards every priced path. Register it
+ * before the routes, on every path (`app.use(...)` without a path). A route serving a priced
+ * resource can read what was paid with `c.get('farthing')`. Hono routes on the URL as the
+ * `Request` parsed it, which is also what the guard judges.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { PaidAccess } from '../server/guard.ts';
+import type { Merchant } from '../server/merchant.ts';
+
+/** Context variables the middleware sets, for `new Hono<FarthingEnv>()`. */
+export interface FarthingEnv {
+  Variables: {
+    /** Set for a priced resource the payer has access to. */
+    farthing: PaidAccess | undefined;
+  };
+}
+
+/**
+ * Adds the SDK's headers (the grant cookie, the receipt, `Cache-Control: private` unless the
+ * application chose a policy) to the application's response, in place when its headers are
+ * mutable, else on a copy.
+ */
+function withHeaders(response: Response, headers: Headers): Response {
+  const apply = (target: Response) => {
+    headers.forEach((value, name) => {
+      if (name === 'set-cookie') return;
+      if (name === 'cache-control' && target.headers.has(name)) return;
+      target.headers.append(name, value);
+    });
+    for (const cookie of headers.getSetCookie()) target.headers.append('set-cookie', cookie);
+    return target;
+  };
+  try {
+    return apply(response);
+  } catch {
+    return apply(new Response(response.body, response)); // e.g. Response.redirect()
+  }
+}
+
+/** Hono middleware: `app.use(farthing(merchant))`, before the routes. */
+export function farthing(merchant: Merchant): MiddlewareHandler<FarthingEnv> {
+  return async function farthingMiddleware(c, next) {
+    // A middleware before this one may have read the body (`c.req.json()`); Hono keeps a copy.
+    const raw = c.req.raw;
+    const request = raw.bodyUsed ? new Request(raw, { body: await c.req.arrayBuffer() }) : raw;
+    const result = await merchant.handle(request);
+    if (result.action === 'respond') return result.response;
+    if (result.paid === undefined) return next();
+    c.set('farthing', result.paid);
+    await next();
+    const response = withHeaders(c.res, result.headers);
+    if (response !== c.res) {
+      // Hono's `res` setter copies the old headers over the new ones; clear it first.
+      c.res = undefined;
+      c.res = response;
+    }
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The guard in front of one priced resource (DESIGN.md "Priced link", step 5): the request
+ * passes to the application with a valid access grant for exactly this resource, or after
+ * paying inline with `Authorization: Farthing credential="…"`; otherwise it gets the 402
+ * challenge (challenge.ts).
+ */
+import { verifyAccessGrant } from '@farthing/protocol/access-grant';
+import type { Amount } from '@farthing/protocol/amount';
+import { toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
+import { isFarthingError } from '@farthing/protocol/errors';
+import type { ReceiptWire } from '@farthing/protocol/receipt';
+import type { PaymentRecord } from '../store/store.ts';
+import { paymentRequiredResponse } from './challenge.ts';
+import type { ResolvedConfig } from './config.ts';
+import { grantCookie, grantCookieValues } from './http.ts';
+import type { OfferBook } from './offers.ts';
+import {
+  credentialBytes,
+  isFarthingAuthorization,
+  type PaymentDesk,
+  receiptJson,
+} from './payments.ts';
+import type { PricedResource } from './price-table.ts';
+
+/** What the application learns about a paid request it is about to serve. */
+export interface PaidAccess {
+  readonly resource: string;
+  readonly price: Amount;
+  readonly title: string | undefined;
+  /** Until when the payer's grant (carried, or just issued) opens the resource. */
+  readonly grantExpiresAt: number;
+  /** When the request itself paid (inline credential): the signed receipt. */
+  readonly receipt?: ReceiptWire;
+}
+
+/** Answer now, or let the application serve (adding `headers`). */
+export type GuardResult =
+  | { readonly action: 'respond'; readonly response: Response }
+  | {
+      readonly action: 'continue';
+      readonly paid: PaidAccess;
+      /** To add to the application's response (appended, e.g. `Set-Cookie`). */
+      readonly headers: Headers;
+    };
+
+/** What the guard needs beyond the request. */
+export interface GuardContext {
+  readonly config: ResolvedConfig;
+  readonly offers: OfferBook;
+  readonly desk: PaymentDesk;
+  /** The merchant origin this request is served on. */
+  readonly origin: string;
+  /** Whether the grant cookie gets `Secure` (and the `__Host-` name). */
+  readonly secure: boolean;
+}
+
+/** The `Set-Cookie` value carrying a stored payment's grant. */
+export function paymentCookie(payment: PaymentRecord, now: number, secure: boolean): string {
+  return grantCookie({
+    resource: payment.resource,
+    token: payment.grantToken,
+    maxAgeSeconds: (payment.grantExpiresAt - now) / 1000,
+    secure,
+  });
+}
+
+/** Guards one request for a priced resource. */
+export async function guardPricedRequest(
+  ctx: GuardContext,
+  request: Request,
+  priced: PricedResource,
+): Promise<GuardResult> {
+  const { config } = ctx;
+  const authorization = request.headers.get('authorization');
+  let refusal: unknown;
+  if (authorization !== null && isFarthingAuthorization(authorization)) {
+    try {
+      return await payInline(ctx, authorization, priced);
+    } catch (error) {
+      refusal = error;
+    }
+  } else {
+    for (const token of grantCookieValues(request, priced.resource)) {
+      try {
+        const grant = verifyAccessGrant(token, {
+          merchantPublicKey: config.publicKey,
+          merchantId: config.merchantId,
+          resource: priced.resource,
+          now: config.now(),
+          ed25519Verify: ctx.offers.verify,
+        });
+        return {
+          action: 'continue',
+          paid: {
+            resource: priced.resource,
+            price: priced.price,
+            title: priced.title,
+            grantExpiresAt: grant.expiresAt,
+          },
+          headers: new Headers(),
+        };
+      } catch (error) {
+        // Only an honest grant that ran out is worth telling the payer about.
+        if (isFarthingError(error, 'grant_expired')) refusal = error;
+      }
+    }
+  }
+  const issued = await ctx.offers.offerFor(priced, ctx.origin);
+  return {
+    action: 'respond',
+    response: paymentRequiredResponse({
+      request,
+      priced,
+      issued,
+      origin: ctx.origin,
+      merchantName: config.name,
+      ...(refusal === undefined ? {} : { refusal }),
+    }),
+  };
+}
+
+async function payInline(
+  ctx: GuardContext,
+  authorization: string,
+  priced: PricedResource,
+): Promise<GuardResult> {
+  const payment = await ctx.desk.pay(credentialBytes(authorization, undefined), priced.resource);
+  const receipt = receiptJson(payment) as ReceiptWire;
+  const headers = new Headers();
+  headers.append('set-cookie', paymentCookie(payment, ctx.config.now(), ctx.secure));
+  // RFC 9110 §11.6.3: Authentication-Info carries what the server says about the completed
+  // authentication; here the signed receipt, so a program paying inline gets it too.
+  headers.set('authentication-info', `receipt="${toBase64url(utf8Bytes(payment.receipt))}"`);
+  headers.set('access-control-expose-headers', 'Authentication-Info');
+  return {
+    action: 'continue',
+    paid: {
+      resource: priced.resource,
+      price: priced.price,
+      title: priced.title,
+      grantExpiresAt: payment.grantExpiresAt,
+      receipt,
+    },
+    headers,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Small HTTP pieces the core needs on web-standard `Request`/`Response`: content negotiation
+ * between people and programs, the access-grant cookie, and a size-limited body.
+ */
+import { createHash } from 'node:crypto';
+import { FarthingError, problemResponse } from '@farthing/protocol/errors';
+
+/** Media-range weights of an `Accept` value (RFC 9110 §12.5.1) for one media type. */
+function weight(accept: string, type: string): number {
+  const [major] = type.split('/');
+  let best = -1;
+  let specificity = -1;
+  for (const part of accept.split(',')) {
+    const [range = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = q === undefined ? 1 : Number(q.slice(2));
+    const level = range === type ? 2 : range === `${major}/*` ? 1 : range === '*/*' ? 0 : -1;
+    if (level > specificity && Number.isFinite(value)) {
+      specificity = level;
+      best = value;
+    }
+  }
+  return Math.max(best, 0);
+}
+
+/**
+ * People get HTML, programs JSON: HTML only when the client prefers it to JSON (browsers send
+ * `text/html,…`); `*\/*`, no Accept, or a tie goes to problem+json.
+ */
+export function prefersHtml(request: Request): boolean {
+  const accept = request.headers.get('accept');
+  if (accept === null || accept === '') return false;
+  const html = weight(accept, 'text/html');
+  const json = Math.max(
+    weight(accept, 'application/json'),
+    weight(accept, 'application/problem+json'),
+  );
+  return html > json;
+}
+
+// --- the access-grant cookie
+
+/**
+ * One cookie per paid resource, so buying a second article does not overwrite the first
+ * grant: the name carries 96 bits of SHA-256 of the resource (base64url is RFC 6265 token-safe).
+ * Over https the name has the `__Host-` prefix (RFC 6265bis §4.1.3.2): the browser then only
+ * accepts it with `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant or
+ * shadow a grant.
+ */
+export function grantCookieName(resource: string, secure: boolean): string {
+  const id = createHash('sha256')
+    .update(resource, 'utf8')
+    .digest()
+    .subarray(0, 12)
+    .toString('base64url');
+  return `${secure ? '__Host-' : ''}farthing-grant-${id}`;
+}
+
+/**
+ * `HttpOnly`: page scripts never see the grant (a script injected into one article cannot
+ * carry it off). `SameSite=Lax`: the browser sends it on top-level navigations, including when
+ * the payer follows a link to the paid article from another site later, but not on cross-site
+ * subresource requests or POSTs, so another site cannot use the payer's grants in the
+ * background; `Strict` would show the paywall again to a payer arriving from a search result.
+ * `Path=/`: the grant itself names its resource (a signed check, unlike cookie paths, which are
+ * prefix matches and no security boundary, RFC 6265 §8.5). `Max-Age` is the grant's lifetime.
+ */
+export function grantCookie(parameters: {
+  readonly resource: string;
+  readonly token: string;
+  readonly maxAgeSeconds: number;
+  readonly secure: boolean;
+}): string {
+  const name = grantCookieName(parameters.resource, parameters.secure);
+  const maxAge = Math.max(0, Math.round(parameters.maxAgeSeconds));
+  return `${name}=${parameters.token}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Lax${
+    parameters.secure ? '; Secure' : ''
+  }`;
+}
+
+/** The grant cookies a request carries for `resource` (both spellings of the name). */
+export function grantCookieValues(request: Request, resource: string): string[] {
+  const header = request.headers.get('cookie');
+  if (header === null) return [];
+  const plain = grantCookieName(resource, false);
+  const prefixed = grantCookieName(resource, true);
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const at = pair.indexOf('=');
+    if (at < 0) continue;
+    const name = pair.slice(0, at).trim();
+    if (name === plain || name === prefixed) values.push(pair.slice(at + 1).trim());
+  }
+  return values;
+}
+
+// --- bodies and responses
+
+/** The request body, refusing more than `limit` bytes before reading them all. */
+export async function readLimitedBody(request: Request, limit: number): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new FarthingError('payload_too_large', `the body may be at most ${limit} bytes`, {
+      details: { limit },
+    });
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) throw tooLarge();
+  if (request.body === null) return new Uint8Array(0);
+  if (declared !== null) {
+    // A declared length within the limit: read at once (the platform enforces the length).
+    const body = new Uint8Array(await request.arrayBuffer());
+    if (body.length > limit) throw tooLarge();
+    return body;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
+/** A JSON response. */
+export function jsonResponse(body: unknown, status: number, headers: HeadersInit = {}): Response {
+  const merged = new Headers(headers);
+  merged.set('content-type', 'application/json');
+  return new Response(JSON.stringify(body), { status, headers: merged });
+}
+
+/** RFC 9457 problem, never cached: refusals depend on state that changes. */
+export function noStoreProblem(error: unknown, headers: HeadersInit = {}): Response {
+  const merged = new Headers(headers);
+  merged.set('cache-control', 'no-store');
+  return problemResponse(error, { headers: merged });
+}
+
+const htmlEscapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Text for HTML element content or a quoted attribute value (HTML §13.1.2.3, §13.5). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => htmlEscapes[c]!);
+}

@@ -1,0 +1,346 @@
+/**
+ * `createMerchant`: the SDK's server core, framework-free on web-standard `Request` and
+ * `Response` (DESIGN.md "Parties": "a server part … with thin framework adapters").
+ *
+ * `merchant.handle(request)` is all an adapter calls. It answers the merchant descriptor
+ * (`GET /.well-known/farthing-merchant`) and the pay endpoint (`POST /.well-known/farthing/pay`),
+ * refuses odd spellings of priced paths (request-path.ts), guards priced resources
+ * (guard.ts), and lets everything else through untouched.
+ */
+import type { Amount } from '@farthing/protocol/amount';
+import { maxCredentialBytes } from '@farthing/protocol/credential';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
+import type { SignedOffer } from '@farthing/protocol/offer';
+import type { SdkInstrument } from '../store/store.ts';
+import { BankClient } from './bank-client.ts';
+import { type MerchantConfig, type ResolvedConfig, resolveConfig } from './config.ts';
+import {
+  batchView,
+  earningsOf,
+  type InstrumentEarnings,
+  type SettlementBatchView,
+  type SettlementStatus,
+  settlementStatusOf,
+} from './dashboard.ts';
+import { type GuardResult, guardPricedRequest, type PaidAccess, paymentCookie } from './guard.ts';
+import { jsonResponse, noStoreProblem, readLimitedBody } from './http.ts';
+import { OfferBook } from './offers.ts';
+import { descriptorPath, payPath, pricedLinkHtml } from './pages.ts';
+import { credentialBytes, PaymentDesk } from './payments.ts';
+import type { PricedResource } from './price-table.ts';
+import { classifyRequestPath, requestPathOf } from './request-path.ts';
+import {
+  Settlement,
+  type SettlementOptions,
+  type SettlementSchedule,
+  type SettleReturnType,
+} from './settlement.ts';
+
+/** What `/.well-known/farthing-merchant` serves: everything a wallet checks before paying. */
+/** The merchant: everything the SDK does for a site, on web-standard requests. */
+export interface MerchantDescriptor {
+  readonly version: 1;
+  readonly merchantId: string;
+  readonly name: string;
+  readonly origins: readonly string[];
+  readonly bank: { readonly url: string };
+  /** base64url DER: the merchant certificate, then the bank's CA certificate. */
+  readonly certificateChain: readonly string[];
+  /** base64url of the Ed25519 key offers are signed with (the certificate's key). */
+  readonly offerPublicKey: string;
+  readonly instruments: readonly SdkInstrument[];
+  /** Absolute URL of the pay endpoint on the origin the descriptor was fetched from. */
+  readonly payEndpoint: string;
+}
+
+/** How an adapter describes the request beyond the web `Request`. */
+export interface HandleOptions {
+  /**
+   * The request-target exactly as received (Express: `req.originalUrl`), when the framework
+   * routes on it rather than on `request.url`, which the URL parser has already normalised.
+   */
+  readonly target?: string;
+}
+
+/** `respond`: send this response. `continue`: run the application, adding `headers`. */
+export type HandleResult =
+  | { readonly action: 'respond'; readonly response: Response }
+  | {
+      readonly action: 'continue';
+      /** Set when the request is for a priced resource the payer has access to. */
+      readonly paid: PaidAccess | undefined;
+      readonly headers: Headers;
+    };
+
+/** The current offer for a priced resource. */
+export interface OfferForReturnType {
+  readonly offer: SignedOffer;
+  /** The compact token (`data-farthing-offer`, the challenge's `offer`). */
+  readonly token: string;
+  readonly price: Amount;
+  readonly resource: string;
+}
+
+/** What `renderPricedLink` writes. */
+export interface RenderPricedLinkParameters {
+  /** A priced path, optionally with a query: `/articles/7`. */
+  readonly href: string;
+  /** The link text (escaped). */
+  readonly text: string;
+  /** More attributes for the `<a>`; `href` and the Farthing data attributes are the SDK's. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** The origin the page is served on, if not the first configured one. */
+  readonly origin?: string;
+}
+
+/** The response of the pay endpoint. */
+export interface PayResponseBody {
+  readonly receipt: unknown;
+  readonly grant: { readonly resource: string; readonly expiresAt: number };
+}
+
+/** The merchant: everything the SDK does for a site, on web-standard requests. */
+export interface Merchant {
+  readonly merchantId: string;
+  readonly name: string;
+  readonly origins: readonly string[];
+  /** The price of a request path; undefined when free. Throws `non_canonical_path`. */
+  priceOf(path: string): PricedResource | undefined;
+  /** The current signed offer for a priced resource (reused while fresh). */
+  offerFor(resource: string, options?: { readonly origin?: string }): Promise<OfferForReturnType>;
+  /** `<a href data-farthing-offer data-farthing-price>` for a priced resource. */
+  renderPricedLink(parameters: RenderPricedLinkParameters): Promise<string>;
+  /** The merchant descriptor as served on `origin` (default: the first origin). */
+  descriptor(origin?: string): MerchantDescriptor;
+  /** The whole SDK for one request (see the module comment). */
+  handle(request: Request, options?: HandleOptions): Promise<HandleResult>;
+  /** The pay endpoint alone: `{ receipt, grant }` with the grant cookie, or a problem. */
+  pay(request: Request): Promise<Response>;
+  /** Redeems what is owed now (in-flight batches first). */
+  settle(): Promise<SettleReturnType>;
+  /** Settles every `intervalMs` until stopped (or `close`). */
+  startSettlement(options: {
+    readonly intervalMs: number;
+    readonly onError?: (error: unknown) => void;
+  }): SettlementSchedule;
+  earnings(): Promise<readonly InstrumentEarnings[]>;
+  settlementStatus(): Promise<SettlementStatus>;
+  settlementHistory(options?: { readonly limit?: number }): Promise<readonly SettlementBatchView[]>;
+  /** Stops settlement schedules (the store is the caller's to close). */
+  close(): Promise<void>;
+}
+
+/** Tuning beyond the configuration proper. */
+export interface CreateMerchantOptions {
+  readonly settlement?: SettlementOptions;
+  /** Called with failures that are the merchant's, not the payer's (5xx answers). */
+  readonly onError?: (error: unknown) => void;
+}
+
+function notPriced(resource: string): FarthingError {
+  return new FarthingError('invalid_argument', `"${resource}" is not a priced resource`, {
+    details: { field: 'resource' },
+  });
+}
+
+/** Creates the merchant; checks the configuration (certificate, key, prices) first. */
+export function createMerchant(
+  config: MerchantConfig,
+  options: CreateMerchantOptions = {},
+): Merchant {
+  const resolved: ResolvedConfig = resolveConfig(config);
+  const bank = new BankClient({
+    url: resolved.bankUrl,
+    apiKey: resolved.apiKey,
+    fetch: resolved.fetch,
+  });
+  const offers = new OfferBook(resolved);
+  const desk = new PaymentDesk(resolved, offers, bank);
+  const settlement = new Settlement(
+    { store: resolved.store, bank, now: resolved.now },
+    options.settlement,
+  );
+  const schedules = new Set<SettlementSchedule>();
+  const report = (error: unknown) => {
+    if (!isFarthingError(error) || error.status >= 500) options.onError?.(error);
+  };
+
+  const originOf = (request: Request): string => {
+    const origin = new URL(request.url).origin;
+    return resolved.origins.includes(origin) ? origin : resolved.origins[0]!;
+  };
+  const isSecure = (request: Request, origin: string) =>
+    request.url.startsWith('https:') || origin.startsWith('https:');
+
+  const priceOf = (path: string): PricedResource | undefined => {
+    const decision = classifyRequestPath(resolved.prices, requestPathOf(path));
+    if (decision.kind === 'refused') throw nonCanonical(decision.pattern);
+    return decision.kind === 'priced' ? decision.priced : undefined;
+  };
+
+  const offerFor = async (resource: string, offerOptions: { readonly origin?: string } = {}) => {
+    if (!resource.startsWith('/') || resource.startsWith('//')) throw notPriced(resource);
+    const priced = priceOf(resource);
+    if (priced === undefined) throw notPriced(resource);
+    const origin = offerOptions.origin ?? resolved.origins[0]!;
+    if (!resolved.origins.includes(origin)) {
+      throw new FarthingError(
+        'invalid_argument',
+        `"${origin}" is not one of the merchant's origins`,
+        {
+          details: { field: 'origin' },
+        },
+      );
+    }
+    const issued = await offers.offerFor(priced, origin);
+    return { ...issued, price: priced.price, resource: priced.resource };
+  };
+
+  const descriptor = (origin: string = resolved.origins[0]!): MerchantDescriptor => ({
+    version: 1,
+    merchantId: resolved.merchantId,
+    name: resolved.name,
+    origins: resolved.origins,
+    bank: { url: resolved.bankUrl },
+    certificateChain: resolved.certificateChain.map(toBase64url),
+    offerPublicKey: toBase64url(resolved.publicKey),
+    instruments: resolved.instruments,
+    payEndpoint: `${origin}${payPath}`,
+  });
+
+  const pay = async (request: Request): Promise<Response> => {
+    if (request.method !== 'POST') {
+      return new Response(null, { status: 405, headers: { allow: 'POST' } });
+    }
+    try {
+      const authorization = request.headers.get('authorization');
+      let body: Uint8Array | undefined;
+      if (request.body !== null) {
+        const type = request.headers.get('content-type') ?? '';
+        body = await readLimitedBody(request, maxCredentialBytes);
+        if (body.length > 0 && !/^application\/json\s*(;|$)/i.test(type)) {
+          throw new FarthingError(
+            'unsupported_media_type',
+            'send the credential as application/json',
+          );
+        }
+      }
+      const payment = await desk.pay(credentialBytes(authorization, body));
+      const origin = originOf(request);
+      // `PayResponseBody`, with the stored receipt's JSON text spliced in as it is.
+      const answer = `{"receipt":${payment.receipt},"grant":${JSON.stringify({
+        resource: payment.resource,
+        expiresAt: payment.grantExpiresAt,
+      })}}`;
+      return new Response(answer, {
+        status: 200,
+        headers: {
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+          'set-cookie': paymentCookie(payment, resolved.now(), isSecure(request, origin)),
+        },
+      });
+    } catch (error) {
+      report(error);
+      return noStoreProblem(error);
+    }
+  };
+
+  const handle = async (
+    request: Request,
+    handleOptions: HandleOptions = {},
+  ): Promise<HandleResult> => {
+    const path = requestPathOf(handleOptions.target ?? request.url);
+    if (path === payPath) return { action: 'respond', response: await pay(request) };
+    if (path === descriptorPath && (request.method === 'GET' || request.method === 'HEAD')) {
+      const response = jsonResponse(descriptor(originOf(request)), 200, {
+        'cache-control': 'public, max-age=300',
+        'access-control-allow-origin': '*',
+      });
+      return {
+        action: 'respond',
+        response: request.method === 'HEAD' ? new Response(null, response) : response,
+      };
+    }
+    const decision = classifyRequestPath(resolved.prices, path);
+    if (decision.kind === 'free')
+      return { action: 'continue', paid: undefined, headers: new Headers() };
+    if (decision.kind === 'refused') {
+      return { action: 'respond', response: noStoreProblem(nonCanonical(decision.pattern)) };
+    }
+    const origin = originOf(request);
+    let result: GuardResult;
+    try {
+      result = await guardPricedRequest(
+        { config: resolved, offers, desk, origin, secure: isSecure(request, origin) },
+        request,
+        decision.priced,
+      );
+    } catch (error) {
+      report(error);
+      return { action: 'respond', response: noStoreProblem(error) };
+    }
+    if (result.action === 'respond') return result;
+    // Paid content must never land in a shared cache (unless the application says otherwise).
+    if (!result.headers.has('cache-control')) result.headers.set('cache-control', 'private');
+    return { action: 'continue', paid: result.paid, headers: result.headers };
+  };
+
+  return {
+    merchantId: resolved.merchantId,
+    name: resolved.name,
+    origins: resolved.origins,
+    priceOf,
+    offerFor,
+    async renderPricedLink(parameters) {
+      if (typeof parameters?.href !== 'string' || !parameters.href.startsWith('/')) {
+        throw notPriced(String(parameters?.href));
+      }
+      const path = requestPathOf(parameters.href);
+      const issued = await offerFor(
+        path,
+        parameters.origin === undefined ? {} : { origin: parameters.origin },
+      );
+      return pricedLinkHtml({
+        href: parameters.href,
+        offerToken: issued.token,
+        price: issued.price,
+        text: parameters.text,
+        ...(parameters.attributes === undefined ? {} : { attributes: parameters.attributes }),
+      });
+    },
+    descriptor,
+    handle,
+    pay,
+    settle: () => settlement.settle(),
+    startSettlement(scheduleOptions) {
+      const schedule = settlement.start(scheduleOptions);
+      schedules.add(schedule);
+      return {
+        async stop() {
+          schedules.delete(schedule);
+          await schedule.stop();
+        },
+      };
+    },
+    earnings: () => earningsOf(resolved.store),
+    settlementStatus: () => settlementStatusOf(resolved.store),
+    async settlementHistory(historyOptions = {}) {
+      const batches = await resolved.store.listSettlementBatches(historyOptions.limit ?? 50);
+      return batches.map(batchView);
+    },
+    async close() {
+      await Promise.all([...schedules].map((schedule) => schedule.stop()));
+      schedules.clear();
+    },
+  };
+}
+
+function nonCanonical(pattern: string): FarthingError {
+  return new FarthingError(
+    'non_canonical_path',
+    'this spelling of a priced address is not accepted; use the address exactly as linked',
+    { details: { pattern } },
+  );
+}

@@ -1,0 +1,249 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { amount } from '@farthing/protocol/amount';
+import { paywordCommitmentId } from '@farthing/protocol/payword/commitment';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitToVendor } from '../../../bank/src/broker/test-support.ts';
+import { SqliteMerchantStore } from '../store/sqlite.ts';
+import {
+  cookieFrom,
+  offerOf,
+  openShop,
+  openShopWorld,
+  type PaywordWallet,
+  payRequest,
+  paywordCredential,
+  paywordWallet,
+  type ShopWorld,
+  shopOrigin,
+} from '../testing.ts';
+import type { Merchant } from './merchant.ts';
+
+let world: ShopWorld;
+let merchant: Merchant;
+let store: SqliteMerchantStore;
+let dir: string;
+
+beforeAll(async () => {
+  world = await openShopWorld();
+  dir = mkdtempSync(join(tmpdir(), 'farthing-payword-'));
+  store = new SqliteMerchantStore({ path: join(dir, 'merchant.db') });
+  merchant = openShop(world, store);
+});
+afterAll(async () => {
+  await store.close();
+  await world.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Everything a refused payment must leave as it was. */
+async function state(wallet: PaywordWallet) {
+  return {
+    chain: await store.findPaywordChain(commitmentIdOf(wallet)),
+    earnings: await store.earnings(),
+  };
+}
+
+const commitmentIdOf = (wallet: PaywordWallet) => paywordCommitmentId(wallet.chain.commitment);
+
+async function pay(resource: string, wallet: PaywordWallet, index: number, firstUse = false) {
+  const offer = await offerOf(merchant, resource);
+  return merchant.pay(payRequest(paywordCredential(offer, wallet, index, firstUse)));
+}
+
+async function refused(
+  send: () => Promise<Response>,
+  wallet: PaywordWallet,
+  status: number,
+  code: string,
+): Promise<void> {
+  const before = await state(wallet);
+  const response = await send();
+  expect(response.status).toBe(status);
+  expect(response.headers.get('set-cookie')).toBeNull();
+  expect(await response.json()).toMatchObject({ code });
+  expect(await state(wallet)).toEqual(before);
+}
+
+describe('paying with PayWord', () => {
+  it('takes the commitment on first use, then words by chain id, each serving the resource', async () => {
+    const wallet = await paywordWallet(world);
+    // EUR 0.05 at one cent a word: 5 words per article.
+    const first = await pay('/articles/1', wallet, 5, true);
+    expect(first.status).toBe(200);
+    expect((await first.json()).receipt).toMatchObject({
+      instrument: 'payword',
+      amount: 'EUR 0.05',
+    });
+    for (const [article, index] of [
+      ['2', 10],
+      ['3', 15],
+    ] as const) {
+      const response = await pay(`/articles/${article}`, wallet, index);
+      expect(response.status).toBe(200);
+      const served = await merchant.handle(
+        new Request(`${shopOrigin}/articles/${article}`, {
+          headers: { cookie: cookieFrom(response.headers.get('set-cookie')) },
+        }),
+      );
+      expect(served).toMatchObject({
+        action: 'continue',
+        paid: { resource: `/articles/${article}` },
+      });
+    }
+    const chain = await store.findPaywordChain(commitmentIdOf(wallet));
+    expect(chain).toMatchObject({ lastIndex: 15, redeemedIndex: 0, userId: 'carol' });
+    expect(await merchant.earnings()).toContainEqual({
+      instrument: 'payword',
+      total: amount('EUR', 15),
+      payments: 3,
+    });
+  });
+
+  it('refuses a replayed payword in another credential (payword_replayed)', async () => {
+    const wallet = await paywordWallet(world);
+    expect((await pay('/articles/r1', wallet, 5, true)).status).toBe(200);
+    await refused(() => pay('/articles/r2', wallet, 5), wallet, 409, 'payword_replayed');
+    await refused(() => pay('/articles/r2', wallet, 4), wallet, 409, 'payword_replayed');
+  });
+
+  it('answers the same credential again with the same receipt', async () => {
+    const wallet = await paywordWallet(world);
+    const offer = await offerOf(merchant, '/articles/same');
+    const credential = paywordCredential(offer, wallet, 5, true);
+    const first = await (await merchant.pay(payRequest(credential))).json();
+    const again = await merchant.pay(payRequest(credential));
+    expect(again.status).toBe(200);
+    expect((await again.json()).receipt).toEqual(first.receipt);
+    expect((await store.findPaywordChain(commitmentIdOf(wallet)))?.lastIndex).toBe(5);
+  });
+
+  it('lets exactly one of two concurrent payments with the same word succeed', async () => {
+    const wallet = await paywordWallet(world);
+    expect((await pay('/articles/c0', wallet, 5, true)).status).toBe(200);
+    const [a, b] = await Promise.all([
+      pay('/articles/c1', wallet, 10),
+      pay('/articles/c2', wallet, 10),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const loser = a.status === 409 ? a : b;
+    expect(await loser.json()).toMatchObject({ code: 'payword_replayed' });
+    // Two first uses of one new chain at once: one wins, the other is a replay.
+    const fresh = await paywordWallet(world);
+    const firsts = await Promise.all([
+      pay('/articles/f1', fresh, 5, true),
+      pay('/articles/f2', fresh, 5, true),
+    ]);
+    expect(firsts.map((r) => r.status).sort()).toEqual([200, 409]);
+  });
+
+  it('lets exactly one succeed when two processes share the database', async () => {
+    // A second merchant on its own connection to the same file: only the compare-and-swap
+    // stands between the two.
+    const otherStore = new SqliteMerchantStore({ path: join(dir, 'merchant.db') });
+    const other = openShop(world, otherStore);
+    try {
+      const wallet = await paywordWallet(world);
+      expect((await pay('/articles/p0', wallet, 5, true)).status).toBe(200);
+      const a = paywordCredential(await offerOf(merchant, '/articles/p1'), wallet, 10, false);
+      const b = paywordCredential(await offerOf(other, '/articles/p2'), wallet, 10, false);
+      const [ra, rb] = await Promise.all([merchant.pay(payRequest(a)), other.pay(payRequest(b))]);
+      expect([ra.status, rb.status].sort()).toEqual([200, 409]);
+      expect((await store.findPaywordChain(commitmentIdOf(wallet)))?.lastIndex).toBe(10);
+      expect(await store.earnings()).toEqual(await otherStore.earnings());
+    } finally {
+      await otherStore.close();
+    }
+  });
+
+  it('accepts two quick clicks with successive words, each against the state the other left', async () => {
+    const wallet = await paywordWallet(world);
+    const first = paywordCredential(await offerOf(merchant, '/articles/s1'), wallet, 5, true);
+    const second = paywordCredential(await offerOf(merchant, '/articles/s2'), wallet, 10, true);
+    const responses = await Promise.all([
+      merchant.pay(payRequest(first)),
+      merchant.pay(payRequest(second)),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect((await store.findPaywordChain(commitmentIdOf(wallet)))?.lastIndex).toBe(10);
+  });
+
+  it('refuses words that do not make exactly the price (payword_amount_mismatch)', async () => {
+    const wallet = await paywordWallet(world);
+    expect((await pay('/articles/m0', wallet, 5, true)).status).toBe(200);
+    await refused(() => pay('/articles/m1', wallet, 9), wallet, 400, 'payword_amount_mismatch');
+    await refused(() => pay('/articles/m1', wallet, 11), wallet, 400, 'payword_amount_mismatch');
+  });
+
+  it('refuses a word that does not hash to the last one (payword_mismatch)', async () => {
+    const wallet = await paywordWallet(world);
+    const other = await paywordWallet(world);
+    expect((await pay('/articles/h0', wallet, 5, true)).status).toBe(200);
+    const offer = await offerOf(merchant, '/articles/h1');
+    const credential = paywordCredential(offer, wallet, 10, false);
+    const forged = paywordCredential(offer, other, 10, false);
+    if (credential.type !== 'payword' || forged.type !== 'payword') throw new Error('payword');
+    const mixed = { ...credential, payment: { ...credential.payment, word: forged.payment.word } };
+    await refused(() => merchant.pay(payRequest(mixed)), wallet, 400, 'payword_mismatch');
+  });
+
+  it('asks for the commitment of a chain it has not seen (payword_commitment_unknown)', async () => {
+    const wallet = await paywordWallet(world);
+    await refused(() => pay('/articles/u', wallet, 5), wallet, 409, 'payword_commitment_unknown');
+  });
+
+  it('refuses a chain committed to another vendor (payword_vendor_mismatch)', async () => {
+    const wallet = await paywordWallet(world);
+    const chain = await commitToVendor(wallet.wallet, 'kiosk', {
+      length: 100,
+      valuePerWord: amount('EUR', 1),
+      createdAt: world.bank.clock.now,
+    });
+    const foreign = { ...wallet, chain };
+    await refused(
+      () => pay('/articles/v', foreign, 5, true),
+      foreign,
+      400,
+      'payword_vendor_mismatch',
+    );
+  });
+
+  it('refuses a chain in another currency step (two-cent words for a five-cent price)', async () => {
+    const wallet = await paywordWallet(world);
+    const chain = await commitToVendor(wallet.wallet, 'shop', {
+      length: 100,
+      valuePerWord: amount('EUR', 2),
+      createdAt: world.bank.clock.now,
+    });
+    const twoCents = { ...wallet, chain };
+    await refused(
+      () => pay('/articles/t', twoCents, 3, true),
+      twoCents,
+      400,
+      'payword_amount_mismatch',
+    );
+    // Ten-cent downloads are five such words.
+    expect((await pay('/downloads/t.zip', twoCents, 5, true)).status).toBe(200);
+  });
+
+  it('refuses an expired offer and a tampered one, storing nothing', async () => {
+    const wallet = await paywordWallet(world);
+    const offer = await offerOf(merchant, '/articles/e');
+    const credential = paywordCredential(offer, wallet, 5, true);
+    world.bank.clock.now += 16 * 60_000;
+    try {
+      await refused(() => merchant.pay(payRequest(credential)), wallet, 410, 'offer_expired');
+    } finally {
+      world.bank.clock.now -= 16 * 60_000;
+    }
+    const tampered = { ...offer, amount: amount('EUR', 1) };
+    await refused(
+      () => merchant.pay(payRequest(paywordCredential(tampered, wallet, 1, true))),
+      wallet,
+      400,
+      'bad_signature',
+    );
+    expect(await store.findPaywordChain(commitmentIdOf(wallet))).toBeUndefined();
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * The vendor's side of PayWord (Rivest & Shamir 1996, §4.3; DESIGN.md "PayWord"): verify a
+ * chain's commitment once, then each payment with k hashes, and store the new last word
+ * before serving.
+ *
+ * This is the hot path of a priced click, so it does no bank call (the broker's key is fetched
+ * once and kept) and one durable write: the compare-and-swap of the chain's last index
+ * together with the payment record (store.ts). Two payments spending the same words race to
+ * that swap; the loser reads the chain again and is refused as a replay (or, for a later word,
+ * accepted on top of the winner).
+ */
+import { type Amount, formatAmount } from '@farthing/protocol/amount';
+import { type ErrorCode, FarthingError, isErrorCode } from '@farthing/protocol/errors';
+import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
+import type { SignedOffer } from '@farthing/protocol/offer';
+import {
+  paywordCommitmentToJson,
+  verifyPaywordCommitment,
+} from '@farthing/protocol/payword/commitment';
+import type { PaywordPayment } from '@farthing/protocol/payword/payment';
+import {
+  acceptPayment,
+  initialVendorState,
+  type PaywordVendorState,
+} from '@farthing/protocol/payword/verifier';
+import type { NewPaywordChain, PaymentRecord, PaywordChainRecord } from '../store/store.ts';
+import { brokerKeyAnswer, readBankAnswer } from './bank-answers.ts';
+import type { BankClient } from './bank-client.ts';
+import type { ResolvedConfig } from './config.ts';
+
+/** Compare-and-swap rounds before giving up: each lost round means another payment won. */
+const maxRounds = 32;
+
+/** Signs the receipt and grant for the payment being accepted (payments.ts). */
+export type IssuePayment = (commitmentId: Uint8Array) => Promise<PaymentRecord>;
+
+/** The vendor's PayWord state machine over the store (module comment). */
+export class PaywordVendor {
+  readonly #config: ResolvedConfig;
+  readonly #bank: BankClient;
+  #brokerKey: Promise<Uint8Array> | undefined;
+  /** The tail of the payments queued per chain in this process. */
+  readonly #chainQueues = new Map<string, Promise<unknown>>();
+
+  constructor(config: ResolvedConfig, bank: BankClient) {
+    this.#config = config;
+    this.#bank = bank;
+  }
+
+  /** The broker's Ed25519 key from `GET /v1/broker/key`, fetched once (again after a failure). */
+  brokerKey(): Promise<Uint8Array> {
+    if (this.#brokerKey === undefined) {
+      this.#brokerKey = this.#bank
+        .get('/v1/broker/key', { auth: false })
+        .then((body) => readBankAnswer(brokerKeyAnswer, body, 'the broker key').publicKey);
+      this.#brokerKey.catch(() => {
+        this.#brokerKey = undefined;
+      });
+    }
+    return this.#brokerKey;
+  }
+
+  /**
+   * Accepts `payment` as exactly the price of `offer` and records it with the receipt `issue`
+   * makes. Returns the stored payment (the first one when this credential was stored before).
+   */
+  accept(
+    offer: SignedOffer,
+    payment: PaywordPayment,
+    issue: IssuePayment,
+    findStored: () => Promise<PaymentRecord | undefined>,
+  ): Promise<PaymentRecord> {
+    return this.#oneAtATime(payment.commitmentId, () =>
+      this.#accept(offer, payment, issue, findStored),
+    );
+  }
+
+  /**
+   * Payments on one chain run one after another in this process: a wallet's quick second
+   * click (word i + 2k) must be judged against the state its first click (i + k) left, not
+   * against the state both read before either was stored. The compare-and-swap still decides
+   * between processes sharing a store.
+   */
+  #oneAtATime<T>(commitmentId: Uint8Array, run: () => Promise<T>): Promise<T> {
+    const key = Buffer.from(commitmentId).toString('latin1');
+    const previous = this.#chainQueues.get(key) ?? Promise.resolve();
+    const result = previous.then(run, run);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#chainQueues.set(key, tail);
+    void tail.then(() => {
+      if (this.#chainQueues.get(key) === tail) this.#chainQueues.delete(key);
+    });
+    return result;
+  }
+
+  async #accept(
+    offer: SignedOffer,
+    payment: PaywordPayment,
+    issue: IssuePayment,
+    findStored: () => Promise<PaymentRecord | undefined>,
+  ): Promise<PaymentRecord> {
+    const store = this.#config.store;
+    for (let round = 0; round < maxRounds; round++) {
+      const now = this.#config.now();
+      const chain = await store.findPaywordChain(payment.commitmentId);
+      let state: PaywordVendorState;
+      let newChain: NewPaywordChain | undefined;
+      if (chain === undefined) {
+        ({ state, newChain } = await this.#firstUse(payment, now));
+      } else {
+        refuseRejected(chain);
+        state = chain;
+      }
+      const words = wordsForPrice(state, offer.amount, payment.index);
+      const accepted = acceptPayment(state, payment, { now, maxStep: words });
+      const record = await issue(payment.commitmentId);
+      const result = await store.recordPaywordPayment({
+        ...(newChain === undefined ? {} : { newChain }),
+        commitmentId: payment.commitmentId,
+        expectedLastIndex: state.lastIndex,
+        lastIndex: accepted.state.lastIndex,
+        lastWord: accepted.state.lastWord,
+        payment: record,
+      });
+      if (result === 'recorded') return record;
+      if (result === 'duplicate') {
+        const stored = await findStored();
+        if (stored !== undefined) return stored;
+      }
+    }
+    throw new FarthingError('conflict', 'too many payments on this PayWord chain at once; retry');
+  }
+
+  /** §4.3: the commitment's and certificate's signatures, vendor and expiry, checked once. */
+  async #firstUse(
+    payment: PaywordPayment,
+    now: number,
+  ): Promise<{ state: PaywordVendorState; newChain: NewPaywordChain }> {
+    const { commitment } = payment;
+    if (commitment === undefined) {
+      throw new FarthingError(
+        'payword_commitment_unknown',
+        'this shop has not seen this PayWord chain: send its commitment with the payment',
+        { details: { field: 'payment.commitment' } },
+      );
+    }
+    const verified = verifyPaywordCommitment(commitment, {
+      vendorId: this.#config.merchantId,
+      brokerPublicKey: await this.brokerKey(),
+      now,
+      verify: nodeEd25519Verify,
+    });
+    const state = initialVendorState(verified);
+    return {
+      state,
+      newChain: {
+        commitmentId: state.commitmentId,
+        commitment: JSON.stringify(paywordCommitmentToJson(commitment)),
+        userId: commitment.certificate.userId,
+        length: state.length,
+        valuePerWord: state.valuePerWord,
+        expiresAt: state.expiresAt,
+        lastWord: state.lastWord,
+        createdAt: now,
+      },
+    };
+  }
+}
+
+/**
+ * The number of paywords that pay `price` exactly: k × value per word must equal the price
+ * (the vendor is owed k words, never a fraction, and must not take more than it charges).
+ */
+export function wordsForPrice(state: PaywordVendorState, price: Amount, index: number): number {
+  const value = state.valuePerWord;
+  if (value.currency !== price.currency) {
+    throw new FarthingError(
+      'currency_mismatch',
+      `this PayWord chain pays in ${value.currency}, the price is in ${price.currency}`,
+      { details: { field: 'payment.commitment.valuePerWord', expected: price.currency } },
+    );
+  }
+  if (price.minor % value.minor !== 0) {
+    throw new FarthingError(
+      'payword_amount_mismatch',
+      `paywords of ${formatAmount(value)} cannot make the price of ${formatAmount(price)}`,
+      { details: { field: 'payment.index', price: formatAmount(price) } },
+    );
+  }
+  const words = price.minor / value.minor;
+  // An index at or below the last one is a replay; acceptPayment says so with its own code.
+  if (index > state.lastIndex && index - state.lastIndex !== words) {
+    throw new FarthingError(
+      'payword_amount_mismatch',
+      `the price of ${formatAmount(price)} is ${words} paywords; this payment spends ${index - state.lastIndex}`,
+      {
+        details: {
+          field: 'payment.index',
+          expectedIndex: state.lastIndex + words,
+          index,
+          price: formatAmount(price),
+        },
+      },
+    );
+  }
+  return words;
+}
+
+/** A chain the broker refused for good is worth nothing to this vendor any more. */
+function refuseRejected(chain: PaywordChainRecord): void {
+  if (chain.status !== 'rejected') return;
+  const code: ErrorCode =
+    chain.rejectionCode !== undefined && isErrorCode(chain.rejectionCode)
+      ? chain.rejectionCode
+      : 'forbidden';
+  throw new FarthingError(
+    code,
+    'the broker no longer pays for this PayWord chain; start a new one',
+    {
+      details: { field: 'payment.commitmentId' },
+    },
+  );
+}

@@ -1,0 +1,232 @@
+/**
+ * The SQLite schema of `SqliteMerchantStore` and the mapping between rows and records.
+ * Versioned with `PRAGMA user_version`; a later version adds a migration step here.
+ *
+ * Amounts are integer minor units beside their currency; bytes are BLOBs; timestamps are
+ * milliseconds since the Unix epoch.
+ */
+import { amount } from '@farthing/protocol/amount';
+import type {
+  PaymentRecord,
+  PaywordChainRecord,
+  SdkInstrument,
+  SettlementBatchRecord,
+  SettlementBatchStatus,
+  SettlementItemRecord,
+} from './store.ts';
+
+/** The schema version this code writes (`PRAGMA user_version`). */
+export const schemaVersion = 1;
+
+/** Version 1 of the schema. */
+export const schema = `
+CREATE TABLE payword_chains (
+  commitment_id   BLOB PRIMARY KEY CHECK (length(commitment_id) = 32),
+  commitment      TEXT NOT NULL,
+  user_id         TEXT NOT NULL,
+  chain_length    INTEGER NOT NULL CHECK (chain_length >= 1),
+  currency        TEXT NOT NULL,
+  value_per_word  INTEGER NOT NULL CHECK (value_per_word >= 1),
+  expires_at      INTEGER NOT NULL,
+  last_index      INTEGER NOT NULL CHECK (last_index BETWEEN 0 AND chain_length),
+  last_word       BLOB NOT NULL CHECK (length(last_word) = 32),
+  redeemed_index  INTEGER NOT NULL DEFAULT 0 CHECK (redeemed_index BETWEEN 0 AND last_index),
+  settling_batch  TEXT,
+  status          TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'rejected')),
+  rejection_code  TEXT,
+  created_at      INTEGER NOT NULL
+);
+-- What settlement looks for: open chains with unredeemed words and no batch in flight.
+CREATE INDEX payword_chains_owed ON payword_chains (created_at)
+  WHERE status = 'open' AND settling_batch IS NULL AND last_index > redeemed_index;
+
+CREATE TABLE payments (
+  credential_id     BLOB PRIMARY KEY CHECK (length(credential_id) = 32),
+  instrument        TEXT NOT NULL CHECK (instrument IN ('ecash', 'payword')),
+  offer_hash        BLOB NOT NULL,
+  resource          TEXT NOT NULL,
+  currency          TEXT NOT NULL,
+  amount            INTEGER NOT NULL CHECK (amount > 0),
+  paid_at           INTEGER NOT NULL,
+  commitment_id     BLOB REFERENCES payword_chains (commitment_id),
+  receipt           TEXT NOT NULL,
+  grant_token       TEXT NOT NULL,
+  grant_expires_at  INTEGER NOT NULL
+);
+
+-- Kept in the same transaction as each payment, so the dashboard reads totals, not history.
+CREATE TABLE earnings (
+  instrument  TEXT NOT NULL,
+  currency    TEXT NOT NULL,
+  total       INTEGER NOT NULL,
+  payments    INTEGER NOT NULL,
+  PRIMARY KEY (instrument, currency)
+) WITHOUT ROWID;
+
+CREATE TABLE settlement_batches (
+  batch_id         TEXT PRIMARY KEY,
+  idempotency_key  TEXT NOT NULL UNIQUE,
+  status           TEXT NOT NULL CHECK (status IN ('in_flight', 'settled', 'failed')),
+  created_at       INTEGER NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  last_error       TEXT,
+  finished_at      INTEGER
+);
+CREATE INDEX settlement_batches_by_time ON settlement_batches (created_at);
+
+CREATE TABLE settlement_items (
+  batch_id        TEXT NOT NULL REFERENCES settlement_batches (batch_id),
+  position        INTEGER NOT NULL,
+  commitment_id   BLOB NOT NULL REFERENCES payword_chains (commitment_id),
+  word_index      INTEGER NOT NULL,
+  word            BLOB NOT NULL,
+  previous_index  INTEGER NOT NULL,
+  outcome         TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (outcome IN ('pending', 'redeemed', 'rejected')),
+  paid            INTEGER NOT NULL DEFAULT 0,
+  problem_code    TEXT,
+  PRIMARY KEY (batch_id, position)
+) WITHOUT ROWID;
+`;
+
+const bytes = (value: unknown) => new Uint8Array(value as Buffer);
+const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+/** A `payments` row. */
+export interface PaymentRow {
+  credential_id: Buffer;
+  instrument: string;
+  offer_hash: Buffer;
+  resource: string;
+  currency: string;
+  amount: number;
+  paid_at: number;
+  commitment_id: Buffer | null;
+  receipt: string;
+  grant_token: string;
+  grant_expires_at: number;
+}
+
+/** A `payments` row as a record. */
+export function paymentFromRow(row: PaymentRow): PaymentRecord {
+  return {
+    credentialId: bytes(row.credential_id),
+    instrument: row.instrument as SdkInstrument,
+    offerHash: bytes(row.offer_hash),
+    resource: row.resource,
+    amount: amount(row.currency, row.amount),
+    paidAt: row.paid_at,
+    receipt: row.receipt,
+    grantToken: row.grant_token,
+    grantExpiresAt: row.grant_expires_at,
+    ...(row.commitment_id === null ? {} : { commitmentId: bytes(row.commitment_id) }),
+  };
+}
+
+/** A record as named parameters of the `payments` insert. */
+export function paymentToRow(payment: PaymentRecord) {
+  return {
+    credential_id: payment.credentialId,
+    instrument: payment.instrument,
+    offer_hash: payment.offerHash,
+    resource: payment.resource,
+    currency: payment.amount.currency,
+    amount: payment.amount.minor,
+    paid_at: payment.paidAt,
+    commitment_id: payment.commitmentId ?? null,
+    receipt: payment.receipt,
+    grant_token: payment.grantToken,
+    grant_expires_at: payment.grantExpiresAt,
+  };
+}
+
+/** A `payword_chains` row. */
+export interface ChainRow {
+  commitment_id: Buffer;
+  commitment: string;
+  user_id: string;
+  chain_length: number;
+  currency: string;
+  value_per_word: number;
+  expires_at: number;
+  last_index: number;
+  last_word: Buffer;
+  redeemed_index: number;
+  settling_batch: string | null;
+  status: string;
+  rejection_code: string | null;
+  created_at: number;
+}
+
+/** A `payword_chains` row as a record. */
+export function chainFromRow(row: ChainRow): PaywordChainRecord {
+  return {
+    commitmentId: bytes(row.commitment_id),
+    commitment: row.commitment,
+    userId: row.user_id,
+    length: row.chain_length,
+    valuePerWord: amount(row.currency, row.value_per_word),
+    expiresAt: row.expires_at,
+    lastIndex: row.last_index,
+    lastWord: bytes(row.last_word),
+    redeemedIndex: row.redeemed_index,
+    settlingBatchId: optional(row.settling_batch),
+    status: row.status as PaywordChainRecord['status'],
+    rejectionCode: optional(row.rejection_code),
+    createdAt: row.created_at,
+  };
+}
+
+/** A `settlement_batches` row. */
+export interface BatchRow {
+  batch_id: string;
+  idempotency_key: string;
+  status: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  finished_at: number | null;
+}
+
+/** A `settlement_items` row joined with its chain. */
+export interface ItemRow {
+  commitment_id: Buffer;
+  commitment: string;
+  word_index: number;
+  word: Buffer;
+  currency: string;
+  value_per_word: number;
+  previous_index: number;
+  outcome: string;
+  paid: number;
+  problem_code: string | null;
+}
+
+/** A batch and its items as a record. */
+export function batchFromRows(row: BatchRow, items: readonly ItemRow[]): SettlementBatchRecord {
+  return {
+    batchId: row.batch_id,
+    idempotencyKey: row.idempotency_key,
+    status: row.status as SettlementBatchStatus,
+    createdAt: row.created_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: optional(row.last_error),
+    finishedAt: optional(row.finished_at),
+    items: items.map(
+      (item): SettlementItemRecord => ({
+        commitmentId: bytes(item.commitment_id),
+        commitment: item.commitment,
+        index: item.word_index,
+        word: bytes(item.word),
+        valuePerWord: amount(item.currency, item.value_per_word),
+        previousIndex: item.previous_index,
+        outcome: item.outcome as SettlementItemRecord['outcome'],
+        paid: item.paid,
+        problemCode: optional(item.problem_code),
+      }),
+    ),
+  };
+}

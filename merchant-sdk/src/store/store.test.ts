@@ -1,0 +1,218 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { amount } from '@farthing/protocol/amount';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryMerchantStore } from './memory.ts';
+import { SqliteMerchantStore } from './sqlite.ts';
+import type { MerchantStore, NewPaywordChain, PaymentRecord } from './store.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function sqlitePath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'farthing-merchant-store-'));
+  dirs.push(dir);
+  return join(dir, 'merchant.db');
+}
+
+const stores: [string, () => MerchantStore][] = [
+  ['MemoryMerchantStore', () => new MemoryMerchantStore()],
+  ['SqliteMerchantStore', () => new SqliteMerchantStore({ path: sqlitePath() })],
+];
+
+const bytes = (fill: number, length = 32) => new Uint8Array(length).fill(fill);
+
+function chain(fill: number, createdAt = 1000): NewPaywordChain {
+  return {
+    commitmentId: bytes(fill),
+    commitment: `{"id":${fill}}`,
+    userId: 'carol',
+    length: 100,
+    valuePerWord: amount('EUR', 1),
+    expiresAt: 10_000_000,
+    lastWord: bytes(0xee),
+    createdAt,
+  };
+}
+
+function payment(fill: number, overrides: Partial<PaymentRecord> = {}): PaymentRecord {
+  return {
+    credentialId: bytes(fill),
+    instrument: 'payword',
+    offerHash: bytes(0x0f),
+    resource: '/articles/7',
+    amount: amount('EUR', 5),
+    paidAt: 1000,
+    receipt: '{"receipt":1}',
+    grantToken: 'grant',
+    grantExpiresAt: 2000,
+    ...overrides,
+  };
+}
+
+function advance(store: MerchantStore, fill: number, from: number, to: number, pay = 100 + to) {
+  return store.recordPaywordPayment({
+    ...(from === 0 ? { newChain: chain(fill) } : {}),
+    commitmentId: bytes(fill),
+    expectedLastIndex: from,
+    lastIndex: to,
+    lastWord: bytes(to),
+    payment: payment(pay, { commitmentId: bytes(fill) }),
+  });
+}
+
+describe.each(stores)('%s', (_, open) => {
+  it('moves a chain forward only from the index it was read at', async () => {
+    const store = open();
+    expect(await advance(store, 1, 0, 5)).toBe('recorded');
+    expect(await advance(store, 1, 0, 5, 200)).toBe('conflict');
+    expect(await advance(store, 1, 5, 10)).toBe('recorded');
+    const stored = await store.findPaywordChain(bytes(1));
+    expect(stored).toMatchObject({ lastIndex: 10, lastWord: bytes(10), redeemedIndex: 0 });
+    await store.close();
+  });
+
+  it('lets exactly one of two concurrent payments with the same words through', async () => {
+    const store = open();
+    const results = await Promise.all([advance(store, 2, 0, 5, 1), advance(store, 2, 0, 5, 2)]);
+    expect(results.sort()).toEqual(['conflict', 'recorded']);
+    expect(await store.earnings()).toEqual([
+      { instrument: 'payword', currency: 'EUR', total: 5, payments: 1 },
+    ]);
+    await store.close();
+  });
+
+  it('answers a stored credential id as a duplicate, changing nothing', async () => {
+    const store = open();
+    await advance(store, 3, 0, 5, 7);
+    expect(await advance(store, 3, 5, 10, 7)).toBe('duplicate');
+    expect((await store.findPaywordChain(bytes(3)))?.lastIndex).toBe(5);
+    await store.close();
+  });
+
+  it('stores an e-cash payment once and returns the first on a retry', async () => {
+    const store = open();
+    const first = payment(9, { instrument: 'ecash', receipt: 'first' });
+    expect(await store.recordEcashPayment(first)).toEqual(first);
+    const again = await store.recordEcashPayment({ ...first, receipt: 'second' });
+    expect(again.receipt).toBe('first');
+    expect(await store.findPayment(bytes(9))).toEqual(first);
+    expect(await store.earnings()).toEqual([
+      { instrument: 'ecash', currency: 'EUR', total: 5, payments: 1 },
+    ]);
+    await store.close();
+  });
+
+  it('settles in batches: owed chains once, redeemed index forward, failures released', async () => {
+    const store = open();
+    await advance(store, 4, 0, 3);
+    await advance(store, 5, 0, 7);
+    const batch = await store.openSettlementBatch({
+      batchId: 'b1',
+      idempotencyKey: 'k1',
+      now: 5000,
+      limit: 256,
+    });
+    expect(batch?.items.map((item) => [item.index, item.previousIndex, item.outcome])).toEqual([
+      [3, 0, 'pending'],
+      [7, 0, 'pending'],
+    ]);
+    // Chains in flight are not put in another batch.
+    expect(
+      await store.openSettlementBatch({
+        batchId: 'b2',
+        idempotencyKey: 'k2',
+        now: 5001,
+        limit: 256,
+      }),
+    ).toBeUndefined();
+    await store.noteSettlementAttempt('b1', { attempts: 1, nextAttemptAt: 6000, error: 'x' });
+    expect((await store.inFlightSettlementBatches())[0]).toMatchObject({
+      attempts: 1,
+      nextAttemptAt: 6000,
+    });
+    await advance(store, 4, 3, 4);
+    await store.settleSettlementBatch('b1', 7000, [
+      { outcome: 'redeemed', index: 3, paid: 3 },
+      { outcome: 'rejected', problemCode: 'payword_over_limit', final: true },
+    ]);
+    const first = await store.findPaywordChain(bytes(4));
+    const second = await store.findPaywordChain(bytes(5));
+    expect(first).toMatchObject({ redeemedIndex: 3, lastIndex: 4, settlingBatchId: undefined });
+    expect(second).toMatchObject({ status: 'rejected', rejectionCode: 'payword_over_limit' });
+    const next = await store.openSettlementBatch({
+      batchId: 'b3',
+      idempotencyKey: 'k3',
+      now: 8000,
+      limit: 256,
+    });
+    expect(next?.items.map((item) => [item.index, item.previousIndex])).toEqual([[4, 3]]);
+    await store.failSettlementBatch('b3', 9000, 'invalid_message');
+    expect((await store.findPaywordChain(bytes(4)))?.settlingBatchId).toBeUndefined();
+    expect((await store.getSettlementBatch('b1'))?.status).toBe('settled');
+    expect(await store.getSettlementBatch('nope')).toBeUndefined();
+    const history = await store.listSettlementBatches(10);
+    expect(history.map((b) => [b.batchId, b.status])).toEqual([
+      ['b3', 'failed'],
+      ['b1', 'settled'],
+    ]);
+    expect(history[1]?.items.map((item) => [item.outcome, item.paid, item.problemCode])).toEqual([
+      ['redeemed', 3, undefined],
+      ['rejected', 0, 'payword_over_limit'],
+    ]);
+    await store.close();
+  });
+
+  it('limits a batch', async () => {
+    const store = open();
+    for (let fill = 10; fill < 15; fill++) await advance(store, fill, 0, 1, fill);
+    const batch = await store.openSettlementBatch({
+      batchId: 'b',
+      idempotencyKey: 'k',
+      now: 1,
+      limit: 2,
+    });
+    expect(batch?.items).toHaveLength(2);
+    await store.close();
+  });
+});
+
+describe('SqliteMerchantStore', () => {
+  it('keeps everything across a reopen', async () => {
+    const path = sqlitePath();
+    const store = new SqliteMerchantStore({ path });
+    await advance(store, 1, 0, 5);
+    await store.close();
+    const again = new SqliteMerchantStore({ path });
+    expect((await again.findPaywordChain(bytes(1)))?.lastIndex).toBe(5);
+    expect(await again.findPayment(bytes(105))).toMatchObject({ resource: '/articles/7' });
+    await again.close();
+  });
+
+  it('shares one durable commit among the writes of one event-loop turn', async () => {
+    const store = new SqliteMerchantStore({ path: sqlitePath() });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => advance(store, i + 1, 0, 1, i + 1)));
+    expect(store.commitStats).toMatchObject({ writes: 50, commits: 1, largestGroup: 50 });
+    await store.close();
+  });
+
+  it('commits each write alone when grouping is off', async () => {
+    const store = new SqliteMerchantStore({ path: sqlitePath(), groupCommit: false });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => advance(store, i + 1, 0, 1, i + 1)));
+    expect(store.commitStats).toMatchObject({ writes: 5, commits: 5 });
+    await store.close();
+  });
+
+  it('rolls back only the write that failed', async () => {
+    const store = new SqliteMerchantStore({ path: sqlitePath() });
+    const bad = store.recordEcashPayment(payment(1, { amount: { currency: 'EUR', minor: -1 } }));
+    const good = store.recordEcashPayment(payment(2, { instrument: 'ecash' }));
+    await expect(bad).rejects.toThrow(/CHECK constraint/);
+    await expect(good).resolves.toMatchObject({ resource: '/articles/7' });
+    expect(await store.findPayment(bytes(1))).toBeUndefined();
+    await store.close();
+  });
+});
