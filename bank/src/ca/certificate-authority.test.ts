@@ -20,6 +20,7 @@ import {
   loadCertificateAuthority,
   randomSerialNumber,
 } from './certificate-authority.ts';
+import { issueMerchantCertificate } from './merchant-certificates.ts';
 
 const now = Date.UTC(2026, 0, 1);
 const year = 365 * 86_400_000;
@@ -170,7 +171,31 @@ describe('randomSerialNumber', () => {
     for (const serial of serials) {
       expect(serial).toHaveLength(16);
       expect(serial[0]! & 0x80).toBe(0);
+      // A zero first byte would let DER drop it, and the verifier refuse the serial.
+      expect(serial[0]).toBeGreaterThan(0);
     }
     expect(new Set(serials.map((s) => Buffer.from(s).toString('hex'))).size).toBe(200);
+  });
+
+  it('always issues a certificate whose serial survives DER, even for serials starting 00 80', async () => {
+    const ca = await createCertificateAuthority({
+      name: 'Serial CA',
+      secretKey: new Uint8Array(32).fill(3),
+      notBefore: Date.UTC(2026, 0, 1),
+      notAfter: Date.UTC(2036, 0, 1),
+    });
+    for (let i = 0; i < 300; i++) {
+      await expect(
+        (async () =>
+          issueMerchantCertificate(ca, {
+            merchantId: 'shop',
+            name: 'Shop',
+            origins: ['https://shop.example'],
+            offerPublicKey: new Uint8Array(32).fill(9),
+            notBefore: Date.UTC(2026, 0, 1),
+            notAfter: Date.UTC(2026, 1, 1),
+          }))(),
+      ).resolves.toBeDefined();
+    }
   });
 });

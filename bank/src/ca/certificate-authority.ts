@@ -43,8 +43,10 @@ export interface CertificateAuthority {
  */
 export function randomSerialNumber(): Uint8Array {
   const serial = crypto.getRandomValues(new Uint8Array(16));
-  serial[0]! &= 0x7f;
-  if (serial.every((byte) => byte === 0)) serial[15] = 1; // zero is not positive
+  // RFC 5280 §4.1.2.2: positive, at most 20 octets, DER-minimal. Top bit clear keeps it
+  // positive; a non-zero first byte keeps all 16 bytes significant, so the DER INTEGER is
+  // exactly these bytes (a leading zero byte would be stripped and the serial refused).
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
   return serial;
 }
 
