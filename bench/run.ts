@@ -26,6 +26,7 @@ const targets: Record<string, Target> = {
   'protocol.blind_rsa.sign_per_s': { at: 'least', value: 2_000 },
   'protocol.payword.verify_per_s': { at: 'least', value: 300_000 },
   'protocol.deposit_permission.verify_per_s': { at: 'least', value: 4_000 },
+  'merchant.payword_vs_free_ratio': { at: 'least', value: 0.5 },
 };
 
 /** Ratios between a figure and the comparison measured beside it. */

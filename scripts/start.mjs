@@ -1,49 +1,120 @@
-// `npm start`: the local demo. Starts every component that exists on loopback with its data
-// under ./data, and says plainly which parts are not built yet.
+// `npm start`: the local demo. Starts the bank, waits until it answers, then starts the demo
+// shop against it, both on loopback with their data under one folder (./data), and prints
+// where everything is. Parts not built yet are named plainly instead of started.
+// Ctrl-C (or SIGTERM) stops the shop first, then the bank, and waits for both.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url);
-const has = (folder) => existsSync(new URL(`${folder}/package.json`, root));
-
-const missing = [
-  ['demo-shop', 'the demo shop on port 8701'],
-  ['extension', 'the wallet extension build, to load unpacked in Chromium'],
-].filter(([folder]) => !has(folder));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const has = (folder) => existsSync(new URL(`../${folder}/package.json`, import.meta.url));
 
 if (!has('bank')) {
   console.log('Nothing to start yet: the bank (bank/) is not built.');
   process.exit(1);
 }
 
+const dataDir = process.env.FARTHING_DATA_DIR ?? 'data';
 const env = {
   ...process.env,
-  FARTHING_DATA_DIR: process.env.FARTHING_DATA_DIR ?? 'data',
+  FARTHING_DATA_DIR: dataDir,
   FARTHING_SEED_DEMO: process.env.FARTHING_SEED_DEMO ?? '1',
   FARTHING_LOG_LEVEL: process.env.FARTHING_LOG_LEVEL ?? 'warn',
 };
-const bank = spawn(process.execPath, ['--import', 'tsx', 'bank/src/cli.ts', 'start'], {
-  cwd: root,
-  env,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
 
-bank.stdout.on('data', (chunk) => {
-  const text = chunk.toString();
-  process.stdout.write(text);
-  if (text.includes('Farthing bank at')) {
-    console.log('\nDemo customer: name "demo", password "demo-password" (EUR 100.00)');
-    console.log(`Demo shop merchant API key: ${env.FARTHING_DATA_DIR}/demo-shop.api-key`);
-    console.log('Bank API description: <bank URL>/v1/openapi.json');
-    if (missing.length > 0) {
-      console.log('\nNot built yet, so not started:');
-      for (const [folder, what] of missing) console.log(`  - ${`${folder}/`.padEnd(12)} ${what}`);
+/** Children still running, newest first: stopped in that order. */
+const children = [];
+let stopping = false;
+
+/**
+ * Starts `node --import tsx <script>` and resolves with the first match of `ready` in its
+ * output; everything it prints is passed through. Rejects if it exits before.
+ */
+function start(name, args, childEnv, ready) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.unshift({ name, child });
+  child.on('exit', (code, signal) => {
+    const index = children.findIndex((entry) => entry.child === child);
+    if (index !== -1) children.splice(index, 1);
+    if (!stopping) {
+      console.error(`\nThe ${name} stopped (${signal ?? `exit code ${code}`}); stopping the demo.`);
+      stopAll(code === 0 || code === null ? 1 : code);
     }
-    console.log('\nCtrl-C stops everything.');
-  }
-});
+  });
+  return new Promise((resolveReady, reject) => {
+    let seen = '';
+    child.stdout.on('data', (chunk) => {
+      const text = chunk.toString();
+      process.stdout.write(text);
+      seen = (seen + text).slice(-4_000);
+      const match = ready.exec(seen);
+      if (match) resolveReady(match);
+    });
+    child.once('exit', () => reject(new Error(`the ${name} exited before it was ready`)));
+  });
+}
 
-const stop = () => bank.kill('SIGTERM');
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-bank.on('exit', (code) => process.exit(code ?? 0));
+function stopAll(exitCode) {
+  if (stopping) return;
+  stopping = true;
+  const next = () => {
+    const entry = children[0];
+    if (entry === undefined) process.exit(exitCode);
+    entry.child.once('exit', next);
+    entry.child.kill('SIGTERM');
+  };
+  next();
+}
+
+// Ctrl-C reaches the children too (same process group); they shut down on their own, and
+// this waits for them in order rather than leaving them behind.
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+try {
+  const [, bankUrl] = await start(
+    'bank',
+    ['bank/src/cli.ts', 'start'],
+    env,
+    /Farthing bank at (\S+)/,
+  );
+  const lines = [];
+  if (has('demo-shop')) {
+    const [, shopUrl, dashboard] = await start(
+      'demo shop',
+      ['demo-shop/src/cli.ts'],
+      { ...env, FARTHING_BANK_URL: bankUrl },
+      /The Farthing Gazette at (\S+)\nMerchant dashboard: (.+)\n/,
+    );
+    lines.push(['Demo shop', `${shopUrl}   (The Farthing Gazette)`]);
+    lines.push(['Dashboard', dashboard]);
+  } else {
+    lines.push(['Demo shop', 'not built yet (demo-shop/)']);
+  }
+  lines.push(['Bank', `${bankUrl}   (API description: ${bankUrl}/v1/openapi.json)`]);
+  lines.push([
+    'Demo login',
+    'name "demo", password "demo-password" (EUR 100.00 when first seeded)',
+  ]);
+  lines.push(['Data folder', `${resolve(root, dataDir)} (SQLite files and keys)`]);
+  // The build of the wallet and the folder to load arrive with extension/.
+  lines.push([
+    'Extension',
+    has('extension')
+      ? 'extension/ exists, but this script does not build it yet'
+      : 'not built yet: there is no wallet extension to load unpacked in Chromium',
+  ]);
+  console.log('\nFarthing demo is running.\n');
+  for (const [label, value] of lines) console.log(`  ${label.padEnd(12)} ${value}`);
+  console.log('\nCtrl-C stops everything.');
+} catch (error) {
+  if (!stopping) {
+    console.error(`\nThe demo could not start: ${error.message}`);
+    stopAll(1);
+  }
+}

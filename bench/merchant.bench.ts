@@ -1,0 +1,311 @@
+/**
+ * The merchant SDK under load, in the demo shop as `npm start` runs it: the bank and the shop
+ * each in their own process on loopback, sharing one data folder (the bank seeds the demo
+ * merchant and writes its API key, the shop registers and opens its SQLite store with WAL and
+ * synchronous=FULL). The load generator (autocannon) runs in this process on the same 2 cores.
+ *
+ * Wallet-side work (chains, commitments, coins, deposit permissions, credential JSON) is done
+ * before each timed phase, so the figures are the shop's (and, for e-cash, the mint's).
+ *
+ *  - merchant.free_page_per_s      GET of a free article page (full HTML, same server)
+ *  - merchant.payword_pay_per_s    POST /.well-known/farthing/pay with PayWord credentials:
+ *                                  one chain per connection, one word (one cent) per payment,
+ *                                  each stored durably before the answer
+ *  - merchant.ecash_pay_per_s      the same endpoint with one-cent coins, each deposited at the
+ *                                  mint (a real bank process) before the answer
+ *  - merchant.payword_vs_free_ratio  the first two, measured in the same run (target ≥ 0.5)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { amount } from '@farthing/protocol/amount';
+import { createDepositPermission } from '@farthing/protocol/coin/deposit-permission';
+import { payerCodeHash, randomPayerCode } from '@farthing/protocol/coin/derivation';
+import { type Credential, encodeCredential } from '@farthing/protocol/credential';
+import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { findFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
+import { offerHash, type SignedOffer } from '@farthing/protocol/offer';
+import { offerFromBytes } from '@farthing/protocol/offer-token';
+import { parsePaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/chain';
+import { signPaywordCommitment } from '@farthing/protocol/payword/commitment';
+import { createPaywordPayment } from '@farthing/protocol/payword/payment';
+import autocannon from 'autocannon';
+import { type WalletCoin, withdrawCoins } from '../bank/src/mint/test-fixtures.ts';
+import { freePort, trustOnFirstUse } from '../bank/test/support.ts';
+
+type Metrics = Record<string, { value: number; unit: string }>;
+
+const adminToken = 'bench-admin-token-0123456789';
+const connections = 16;
+/** Paywords per connection: one chain each, spent one word per payment. */
+const wordsPerChain = 1_000;
+/** One-cent coins per connection (each coin is one payment). */
+const coinsPerConnection = 160;
+/** One cent, so a payment is one payword or one coin. */
+const pricedPath = '/articles/library-fines';
+const freePath = '/free/letters';
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly url: string;
+}
+
+/** Starts `node --import tsx <args>` and resolves with the URL it prints after `banner`. */
+async function startChild(
+  args: readonly string[],
+  env: Record<string, string>,
+  banner: RegExp,
+): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: { ...process.env, FARTHING_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}) before listening`)));
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = banner.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+  });
+  return { process: child, url };
+}
+
+async function stopChild(child: Child): Promise<void> {
+  if (child.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.kill('SIGTERM');
+  await exited;
+}
+
+async function call<T>(url: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (init.token !== undefined) headers.set('authorization', `Bearer ${init.token}`);
+  if (init.body !== undefined) headers.set('content-type', 'application/json');
+  if (init.method === 'POST') headers.set('idempotency-key', crypto.randomUUID());
+  const response = await fetch(url, { ...init, headers });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** The offer a 402 at `path` carries. */
+async function offerAt(shopUrl: string, path: string): Promise<SignedOffer> {
+  const response = await fetch(`${shopUrl}${path}`, { headers: { accept: 'application/json' } });
+  await response.body?.cancel();
+  const challenge = findFarthingChallenge(response.headers.get('www-authenticate') ?? '');
+  if (response.status !== 402 || challenge === undefined) throw new Error(`no 402 at ${path}`);
+  return offerFromBytes(challenge.offer);
+}
+
+const body = (credential: Credential) => Buffer.from(encodeCredential(credential));
+
+/** One chain per connection, committed to the shop; the JSON of every payment, in order. */
+async function paywordBodies(bankUrl: string, token: string, offer: SignedOffer) {
+  const signer = ed25519Signer(randomSecretKey());
+  const certificate = parsePaywordUserCertificate(
+    await call(`${bankUrl}/v1/broker/certificates`, {
+      method: 'POST',
+      token,
+      body: JSON.stringify({
+        userPublicKey: toBase64url(signer.publicKey),
+        creditLimit: `EUR ${((connections * wordsPerChain) / 100).toFixed(2)}`,
+      }),
+    }),
+  );
+  const chains: Buffer[][] = [];
+  for (let c = 0; c < connections; c++) {
+    const chain = createPaywordChain(randomChainSeed(), wordsPerChain);
+    const commitment = await signPaywordCommitment(
+      {
+        vendorId: offer.merchantId,
+        certificate,
+        root: chain.root,
+        length: wordsPerChain,
+        valuePerWord: amount('EUR', 1),
+        createdAt: Date.now(),
+        expiresAt: certificate.expiresAt,
+      },
+      signer,
+    );
+    const bodies: Buffer[] = [];
+    for (let index = 1; index <= wordsPerChain; index++) {
+      const payment = createPaywordPayment({ chain, commitment, index, firstUse: index === 1 });
+      bodies.push(body({ type: 'payword', offer, payment }));
+    }
+    chains.push(bodies);
+  }
+  return chains;
+}
+
+function ecashBodies(offer: SignedOffer, coins: readonly WalletCoin[]): Buffer[] {
+  const code = payerCodeHash(randomPayerCode());
+  return coins.map((coin) =>
+    body({
+      type: 'ecash',
+      offer,
+      coins: [
+        createDepositPermission({
+          coin: coin.coin,
+          coinSecretKey: coin.secretKey,
+          offerHash: offerHash(offer),
+          merchantId: offer.merchantId,
+          amount: coin.denomination.value,
+          payerCodeHash: code,
+        }),
+      ],
+    }),
+  );
+}
+
+interface LoadResult {
+  readonly perSecond: number;
+  readonly failures: number;
+  readonly p99: number;
+}
+
+function summarize(result: autocannon.Result): LoadResult {
+  return {
+    perSecond: result['2xx'] / (result.duration || 1),
+    failures: result.non2xx + result.errors + result.timeouts,
+    p99: result.latency.p99,
+  };
+}
+
+/** POSTs each connection's bodies to the pay endpoint, in order, one at a time. */
+async function payLoad(shopUrl: string, streams: readonly (readonly Buffer[])[]) {
+  let nextStream = 0;
+  const perConnection = streams[0]!.length;
+  const result = await autocannon({
+    url: shopUrl,
+    connections: streams.length,
+    amount: streams.length * perConnection,
+    requests: [{ method: 'POST', path: '/.well-known/farthing/pay' }],
+    // A chain's words must arrive in order: each connection gets its own stream of bodies.
+    setupClient(client) {
+      const bodies = streams[nextStream++]!;
+      let next = 0;
+      client.setRequests([
+        {
+          method: 'POST',
+          path: '/.well-known/farthing/pay',
+          setupRequest: (request) => ({
+            ...request,
+            headers: { 'content-type': 'application/json' },
+            body: bodies[next++ % bodies.length]!,
+          }),
+        },
+      ]);
+    },
+  });
+  return summarize(result);
+}
+
+async function pageLoad(shopUrl: string, path: string, seconds: number) {
+  return summarize(await autocannon({ url: `${shopUrl}${path}`, connections, duration: seconds }));
+}
+
+/** Let connections closed during the preparation be noticed before the next phase. */
+const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+const progress = (text: string) => process.stdout.write(`  merchant: ${text}\n`);
+
+export async function run(): Promise<Metrics> {
+  const dir = mkdtempSync(join(tmpdir(), 'farthing-bench-shop-'));
+  const bankPort = await freePort();
+  const bank = await startChild(
+    ['bank/src/cli.ts', 'start'],
+    {
+      FARTHING_DATA_DIR: dir,
+      FARTHING_BANK_PORT: String(bankPort),
+      FARTHING_BANK_ADMIN_TOKEN: adminToken,
+      FARTHING_SEED_DEMO: '1',
+      FARTHING_SCRYPT_COST: '16',
+      FARTHING_MINT_VALUES: '0.01',
+    },
+    /Farthing bank at (\S+)/,
+  );
+  let shop: Child | undefined;
+  try {
+    shop = await startChild(
+      ['demo-shop/src/cli.ts'],
+      {
+        FARTHING_DATA_DIR: dir,
+        FARTHING_BANK_URL: bank.url,
+        FARTHING_SHOP_PORT: String(await freePort()),
+        FARTHING_SHOP_SETTLE_INTERVAL_S: '0',
+        FARTHING_SHOP_OPERATOR_PASSWORD: 'bench-operator',
+      },
+      /The Farthing Gazette at (\S+)/,
+    );
+    progress(`bank at ${bank.url}, shop at ${shop.url}`);
+    const session = await call<{ token: string }>(`${bank.url}/v1/sessions`, {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'demo',
+        password: 'demo-password',
+        scopes: ['account', 'withdraw', 'payword'],
+      }),
+    });
+    await call(`${bank.url}/v1/admin/accounts/demo/credit`, {
+      method: 'POST',
+      token: adminToken,
+      body: JSON.stringify({ amount: 'EUR 500.00', reference: 'bench funds' }),
+    });
+
+    const offer = await offerAt(shop.url, pricedPath);
+    const warmChains = await paywordBodies(bank.url, session.token, offer);
+    const chains = await paywordBodies(bank.url, session.token, offer);
+    const mint = await trustOnFirstUse(bank.url);
+    const coins: WalletCoin[] = [];
+    while (coins.length < coinsPerConnection * connections + 200) {
+      coins.push(...(await withdrawCoins(mint, session, Array(100).fill(1))));
+    }
+    const warmCoins = ecashBodies(offer, coins.slice(0, 200));
+    const paidCoins = ecashBodies(offer, coins.slice(200));
+    progress(`prepared ${connections} chains of ${wordsPerChain} words and ${coins.length} coins`);
+
+    // Warm-up: JIT, the shop's offer and signature caches, the connection to the bank.
+    await pause();
+    await pageLoad(shop.url, freePath, 2);
+    await payLoad(
+      shop.url,
+      warmChains.map((words) => words.slice(0, 300)),
+    );
+    await payLoad(shop.url, [warmCoins]);
+
+    await pause();
+    const free = await pageLoad(shop.url, freePath, 8);
+    progress(`free page: ${Math.round(free.perSecond)}/s`);
+    await pause();
+    const payword = await payLoad(shop.url, chains);
+    progress(`PayWord pay: ${Math.round(payword.perSecond)}/s`);
+    await pause();
+    const ecashStreams = Array.from({ length: connections }, (_, c) =>
+      paidCoins.filter((_, i) => i % connections === c),
+    );
+    const ecash = await payLoad(shop.url, ecashStreams);
+    progress(`e-cash pay: ${Math.round(ecash.perSecond)}/s`);
+
+    const failures = free.failures + payword.failures + ecash.failures;
+    if (failures > 0) throw new Error(`${failures} requests failed during the merchant benchmark`);
+    return {
+      'merchant.free_page_per_s': { value: Math.round(free.perSecond), unit: 'pages/s' },
+      'merchant.payword_pay_per_s': { value: Math.round(payword.perSecond), unit: 'payments/s' },
+      'merchant.payword_pay_p99_ms': { value: payword.p99, unit: 'ms' },
+      'merchant.ecash_pay_per_s': { value: Math.round(ecash.perSecond), unit: 'payments/s' },
+      'merchant.ecash_pay_p99_ms': { value: ecash.p99, unit: 'ms' },
+      'merchant.payword_vs_free_ratio': {
+        value: Number((payword.perSecond / free.perSecond).toFixed(3)),
+        unit: '×',
+      },
+    };
+  } finally {
+    if (shop !== undefined) await stopChild(shop);
+    await stopChild(bank);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

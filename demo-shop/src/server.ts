@@ -1,0 +1,158 @@
+/**
+ * Starting and stopping the Gazette: listen, learn the origin (a port of 0 becomes a real
+ * one first), load or make the shop's keys and certificate, open the SQLite store, create the
+ * merchant, settle PayWord on a schedule; on stop, refuse new connections, finish requests in
+ * flight, stop settlement and close the store.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server';
+import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
+import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server';
+import { build } from 'esbuild';
+import { createShopApp } from './app.ts';
+import { priceTable } from './catalog/catalog.ts';
+import { type ShopConfig, shopOrigin } from './config.ts';
+import { loadShopIdentity } from './identity.ts';
+
+export interface StartShopOptions {
+  /** The merchant's clock (tests move it to age offers); default `Date.now`. */
+  readonly now?: () => number;
+  /** The shop's own failures; default: a line on stderr. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RunningShop {
+  readonly url: string;
+  readonly port: number;
+  readonly merchant: Merchant;
+  /** The dashboard password (configured, or the one kept in the data folder). */
+  readonly operatorPassword: string;
+  stop(): Promise<void>;
+}
+
+/** The browser part of the merchant SDK and the page's own lines, as one classic script. */
+async function bundleBrowserScript(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./browser/gazette.ts', import.meta.url))],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/** Stops accepting, lets requests in flight finish (up to 10 s), drops idle keep-alives. */
+async function closeServer(server: ServerType): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  if ('closeIdleConnections' in server) {
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    force.unref();
+    await closed;
+    clearTimeout(force);
+    return;
+  }
+  await closed;
+}
+
+function reportToStderr(error: unknown): void {
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`demo shop: ${text}\n`);
+}
+
+export async function startShop(
+  config: ShopConfig,
+  options: StartShopOptions = {},
+): Promise<RunningShop> {
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? reportToStderr;
+  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(dirname(config.databasePath), { recursive: true });
+  const assets = {
+    stylesheet: readFileSync(new URL('./assets/gazette.css', import.meta.url), 'utf8'),
+    script: await bundleBrowserScript(),
+  };
+
+  // Listen first: with port 0 the origin, which the certificate must name, is known only now.
+  let handler:
+    | ((request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>)
+    | undefined;
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const listening = serve(
+      {
+        fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
+          handler === undefined
+            ? new Response('The shop is starting; try again in a moment.', {
+                status: 503,
+                headers: { 'retry-after': '1' },
+              })
+            : handler(request, env),
+        hostname: config.host,
+        port: config.port,
+      },
+      () => resolve(listening),
+    );
+    listening.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = shopOrigin(config, port);
+
+  let store: SqliteMerchantStore | undefined;
+  try {
+    const identity = await loadShopIdentity(config, origin, now);
+    store = new SqliteMerchantStore({ path: config.databasePath });
+    const merchant = createMerchant(
+      {
+        merchantId: config.merchantId,
+        name: config.name,
+        origins: [origin],
+        offerKey: identity.offerKey,
+        certificateChain: identity.certificateChain,
+        bank: { url: config.bankUrl, apiKey: identity.apiKey },
+        prices: priceTable,
+        store,
+        now,
+      },
+      { onError },
+    );
+    const app = createShopApp({
+      merchant,
+      origin,
+      bankUrl: config.bankUrl,
+      operatorPassword: identity.operatorPassword,
+      certificateNotAfter: identity.certificateNotAfter,
+      settleIntervalSeconds: config.settleIntervalSeconds,
+      assets,
+      onError,
+    });
+    if (config.settleIntervalSeconds > 0) {
+      merchant.startSettlement({ intervalMs: config.settleIntervalSeconds * 1000, onError });
+    }
+    // The Node request rides along as `env`: the app judges the request-target as received.
+    handler = (request, env) => app.fetch(request, env);
+    const openStore = store;
+    return {
+      url: origin,
+      port,
+      merchant,
+      operatorPassword: identity.operatorPassword,
+      async stop() {
+        await closeServer(server);
+        await merchant.close();
+        await openStore.close();
+      },
+    };
+  } catch (error) {
+    await closeServer(server);
+    await store?.close();
+    throw error;
+  }
+}
