@@ -15,6 +15,7 @@ import { loadConfig } from './config.ts';
 import type { BankContext, BankEnv } from './http/context.ts';
 import { loadBankKeys } from './keys.ts';
 import { createLogger } from './log.ts';
+import { DepositVerifier } from './mint/deposit-verifier.ts';
 import { Keyring } from './mint/keyring.ts';
 import { defaultMintTiming, type MintKeyPolicy } from './mint/policy.ts';
 import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
@@ -84,7 +85,9 @@ export async function openTestBank(options: TestBankOptions = {}): Promise<TestB
       values: options.coinValues ?? testCoinValues,
     },
   });
-  const ctx: BankContext = { config, store, log, keys, mint, ca, now };
+  // One worker, started by the first deposit: most test banks never deposit.
+  const depositVerifier = new DepositVerifier({ keyring: mint, log, threads: 1 });
+  const ctx: BankContext = { config, store, log, keys, mint, ca, depositVerifier, now };
   const app = createBankApp(ctx);
   return {
     ctx,
@@ -110,6 +113,7 @@ export async function openTestBank(options: TestBankOptions = {}): Promise<TestB
     },
     async close() {
       mint.stop();
+      await depositVerifier.stop();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -75,6 +75,7 @@ export class Keyring {
   readonly #options: KeyringOptions;
   readonly #byId = new Map<string, DenominationKey>();
   readonly #verifyKeys = new WeakMap<DenominationPublicKey, KeyObject>();
+  readonly #listeners = new Set<(key: DenominationKey) => void>();
   #generation = 0;
   #keySet: CachedKeySet | undefined;
   #rotation: Promise<number> | undefined;
@@ -99,6 +100,15 @@ export class Keyring {
   /** The native public key of one of this mint's denominations, for RFC 9474 §4.5 checks. */
   verifyKeyOf(publicKey: DenominationPublicKey): KeyObject | undefined {
     return this.#verifyKeys.get(publicKey);
+  }
+
+  /**
+   * Calls `listener` with every key added from now on (rotation), so copies of the public keys
+   * held elsewhere (the deposit worker threads) stay complete; returns the unsubscribe.
+   */
+  onKeyAdded(listener: (key: DenominationKey) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   find(id: Uint8Array): DenominationKey | undefined {
@@ -260,6 +270,7 @@ export class Keyring {
     this.#byId.set(idKey(key.id), key);
     this.#verifyKeys.set(key.denomination.publicKey, key.verifyKey);
     this.#generation++;
+    for (const listener of this.#listeners) listener(key);
   }
 }
 

@@ -12,7 +12,8 @@ import { readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
 import type { RouteDoc } from '../http/openapi.ts';
 import { changeCoin } from './change.ts';
-import { depositCoins, depositRequestDocSchema, depositRequestSchema } from './deposit.ts';
+import { depositCoins } from './deposit.ts';
+import { depositRequestDocSchema, depositRequestSchema } from './deposit-checks.ts';
 import { fetchWithdrawal, withdrawalRequestSchema, withdrawCoins } from './withdraw.ts';
 
 const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
@@ -150,10 +151,11 @@ export function mintRoutes(ctx: BankContext): Hono<BankEnv> {
   app.post('/v1/mint/deposits', requireMerchant(ctx), async (c) => {
     const command = await readCommand(c, depositRequestSchema, 'deposit');
     const merchant = c.get('account');
+    // The coins are read again from the body in a worker thread (deposit-verifier.ts).
     const view = await depositCoins(
       ctx,
       merchant,
-      command.input,
+      { depositId: command.input.depositId, body: c.get('rawBody') },
       command.claim(String(merchant.id)),
     );
     return c.json(view);

@@ -1,32 +1,40 @@
 /**
- * Signature checks of a deposit or change, run on libuv's thread pool instead of the event
- * loop.
+ * Signature checks of a deposit or change, recorded while the protocol decides and run after.
  *
  * Verifying a spent coin costs two native signature checks: RSA-PSS over the coin (~25 µs
  * here) and Ed25519 over the permission (~110 µs), several times what the rest of a deposit
- * costs on the event loop. `crypto.verify` with a callback runs them on the thread pool, so
- * on a machine with two cores they overlap with the HTTP and SQLite work of other requests.
+ * costs. A change request runs them on libuv's thread pool (`settle`: `crypto.verify` with a
+ * callback); a deposit's worker thread runs them in place (`settleNow`, deposit-worker.ts),
+ * because the callback form still decodes each fresh Ed25519 key on the event loop (~74 µs
+ * of main-thread time per coin, measured with `prof.mts`).
  *
  * The protocol's `verifyDepositPermission` / `verifyChangeRequest` still make every decision
  * (windows, amounts, which key, which bytes): they are called with verifiers that record each
- * check and answer "valid", and `settle()` then runs the recorded checks. So a request is
- * refused for its cheap faults first, and only then for a signature: the first coin whose
- * check fails, its RSA signature before its Ed25519 one. Nothing is accepted, and nothing
- * written, before `settle()` resolves.
+ * check and answer "valid", and the recorded checks run afterwards. So a request is refused
+ * for its cheap faults first, and only then for a signature: the first coin whose check
+ * fails, its RSA signature before its Ed25519 one. Nothing is accepted, and nothing written,
+ * before the checks pass.
  */
 import { constants, createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto';
 import { variantParams } from '@farthing/protocol/blind-rsa';
 import type { RsaPssVerify } from '@farthing/protocol/coin/coin';
-import { denominationCipher } from '@farthing/protocol/coin/denomination';
+import {
+  type DenominationPublicKey,
+  denominationCipher,
+} from '@farthing/protocol/coin/denomination';
 import {
   type Ed25519Verify,
   ed25519PublicKeyLength,
   ed25519SignatureLength,
 } from '@farthing/protocol/ed25519';
 import { FarthingError } from '@farthing/protocol/errors';
-import type { Keyring } from './keyring.ts';
 
 const pssSaltLength = variantParams(denominationCipher).saltLength;
+
+/** Where the native RSA key of a denomination comes from (`Keyring`, or a worker's copy). */
+export interface VerifyKeys {
+  verifyKeyOf(publicKey: DenominationPublicKey): KeyObject | undefined;
+}
 
 interface Check {
   readonly kind: 'rsa' | 'ed25519';
@@ -34,6 +42,10 @@ interface Check {
   readonly key: KeyObject;
   readonly message: Uint8Array;
   readonly signature: Uint8Array;
+}
+
+function rsaPss(key: KeyObject) {
+  return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSaltLength };
 }
 
 function failure(check: Check): FarthingError {
@@ -48,12 +60,12 @@ function failure(check: Check): FarthingError {
 }
 
 export class DeferredSignatureChecks {
-  readonly #keyring: Keyring;
+  readonly #keys: VerifyKeys;
   readonly #checks: Check[] = [];
   #index: number | undefined;
 
-  constructor(keyring: Keyring) {
-    this.#keyring = keyring;
+  constructor(keys: VerifyKeys) {
+    this.#keys = keys;
   }
 
   /** The position of the coin the next checks belong to, named in a failure. */
@@ -62,7 +74,7 @@ export class DeferredSignatureChecks {
   }
 
   readonly rsaVerify: RsaPssVerify = (signature, message, publicKey) => {
-    const key = this.#keyring.verifyKeyOf(publicKey);
+    const key = this.#keys.verifyKeyOf(publicKey);
     if (key === undefined) return false;
     this.#checks.push({ kind: 'rsa', index: this.#index, key, message, signature });
     return true;
@@ -89,6 +101,22 @@ export class DeferredSignatureChecks {
     return true;
   };
 
+  /** Runs the recorded checks here, in order, and throws the first failure (worker threads). */
+  settleNow(): void {
+    for (const check of this.#checks) {
+      let valid: boolean;
+      try {
+        valid =
+          check.kind === 'rsa'
+            ? nodeVerify('sha384', check.message, rsaPss(check.key), check.signature)
+            : nodeVerify(null, check.message, check.key, check.signature);
+      } catch {
+        valid = false; // OpenSSL reports some malformed signatures as errors
+      }
+      if (!valid) throw failure(check);
+    }
+  }
+
   /** Runs every recorded check in parallel; rejects with the first failure in order. */
   settle(): Promise<void> {
     const checks = this.#checks;
@@ -109,17 +137,7 @@ export class DeferredSignatureChecks {
           done(position, error === null && valid);
         try {
           if (check.kind === 'rsa') {
-            nodeVerify(
-              'sha384',
-              check.message,
-              {
-                key: check.key,
-                padding: constants.RSA_PKCS1_PSS_PADDING,
-                saltLength: pssSaltLength,
-              },
-              check.signature,
-              callback,
-            );
+            nodeVerify('sha384', check.message, rsaPss(check.key), check.signature, callback);
           } else {
             nodeVerify(null, check.message, check.key, check.signature, callback);
           }

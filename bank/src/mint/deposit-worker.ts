@@ -1,0 +1,179 @@
+/**
+ * A deposit worker thread (deposit-verifier.ts starts them): parses, validates and verifies
+ * the coins of deposit requests (deposit-checks.ts) and answers, per request, the coins to
+ * mark spent or the coded refusal. It holds the public denomination keys only, sent by the
+ * main thread at start and whenever the keyring adds one.
+ *
+ * Both ends of the message contract below are this package's code in one process, so the
+ * messages are trusted as typed; the request bodies inside them were read at the HTTP edge
+ * and are validated here.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+import type { DenominationPublicKey } from '@farthing/protocol/coin/denomination';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { type ErrorCode, isFarthingError } from '@farthing/protocol/errors';
+import { parseMessage } from '@farthing/protocol/schema';
+import type { SpentCoin } from '../store/store.ts';
+import {
+  checkDepositCoins,
+  type DepositKey,
+  type DepositKeys,
+  depositRequestSchema,
+} from './deposit-checks.ts';
+
+// --- the message contract
+
+/** One deposit request of a batch: its body is `bodies[start, end)`. */
+export interface DepositJob {
+  /** The merchant's account name. */
+  readonly merchantId: string;
+  readonly now: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+export type ToDepositWorker =
+  /** Keys to add (all of them when a worker starts; then each new one). */
+  | { readonly type: 'keys'; readonly keys: readonly DepositKey[] }
+  /** Requests that arrived in one turn of the main event loop, bodies in one buffer. */
+  | {
+      readonly type: 'check';
+      readonly batch: number;
+      readonly jobs: readonly DepositJob[];
+      readonly bodies: ArrayBuffer;
+    };
+
+/** A refusal as it crosses the thread boundary; re-raised as the same `FarthingError`. */
+export interface DepositRefusal {
+  readonly code: ErrorCode;
+  readonly shortMessage: string;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** For `internal`: what went wrong, for the bank's log only. */
+  readonly reason?: string;
+}
+
+export type DepositOutcome =
+  | { readonly ok: true; readonly coins: readonly SpentCoin[] }
+  | { readonly ok: false; readonly refusal: DepositRefusal };
+
+export type FromDepositWorker =
+  | { readonly type: 'ready' }
+  /** `outcomes[i]` answers `jobs[i]`; the coins' bytes are views of one transferred buffer. */
+  | { readonly type: 'checked'; readonly batch: number; readonly outcomes: DepositOutcome[] };
+
+// --- the keys
+
+interface WorkerKey extends DepositKey {
+  readonly verifyKey: KeyObject;
+}
+
+const byId = new Map<string, WorkerKey>();
+const byPublicKey = new WeakMap<DenominationPublicKey, KeyObject>();
+
+function idKey(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
+}
+
+const keys: DepositKeys = {
+  find: (id) => byId.get(idKey(id)),
+  verifyKeyOf: (publicKey) => byPublicKey.get(publicKey),
+};
+
+function addKey(key: DepositKey): void {
+  const { n, e } = key.denomination.publicKey;
+  // Imported once per key, not per coin: an import costs ~11 µs, a third of a verification.
+  const verifyKey = createPublicKey({
+    key: { kty: 'RSA', n: toBase64url(n), e: toBase64url(e) },
+    format: 'jwk',
+  });
+  byId.set(idKey(key.id), { ...key, verifyKey });
+  byPublicKey.set(key.denomination.publicKey, verifyKey);
+}
+
+// --- checking
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function refusal(error: unknown): DepositRefusal {
+  if (isFarthingError(error)) {
+    return { code: error.code, shortMessage: error.shortMessage, details: error.details };
+  }
+  return {
+    code: 'internal',
+    shortMessage: 'the deposit could not be checked',
+    details: {},
+    reason: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  };
+}
+
+function checkJob(bodies: Uint8Array, job: DepositJob): DepositOutcome {
+  try {
+    const json: unknown = JSON.parse(decoder.decode(bodies.subarray(job.start, job.end)));
+    const request = parseMessage(depositRequestSchema, json, 'deposit');
+    const coins = checkDepositCoins(keys, {
+      merchantId: job.merchantId,
+      coins: request.coins,
+      now: job.now,
+    });
+    return { ok: true, coins };
+  } catch (error) {
+    return { ok: false, refusal: refusal(error) };
+  }
+}
+
+/** Bytes per spent coin in the answer: coinPub, denominationId and signature. */
+const packedCoinLength = 32 + 32 + 64;
+
+/**
+ * Moves every coin's bytes into one buffer that is transferred, not copied: the main thread
+ * then receives views of it instead of allocating three small buffers per coin.
+ */
+function pack(outcomes: DepositOutcome[]): ArrayBuffer {
+  let count = 0;
+  for (const outcome of outcomes) if (outcome.ok) count += outcome.coins.length;
+  const buffer = new ArrayBuffer(count * packedCoinLength);
+  let offset = 0;
+  const place = (bytes: Uint8Array) => {
+    const view = new Uint8Array(buffer, offset, bytes.length);
+    view.set(bytes);
+    offset += bytes.length;
+    return view;
+  };
+  for (let i = 0; i < outcomes.length; i++) {
+    const outcome = outcomes[i]!;
+    if (!outcome.ok) continue;
+    const coins = outcome.coins.map((coin) => ({
+      ...coin,
+      coinPub: place(coin.coinPub),
+      denominationId: place(coin.denominationId),
+      signature: place(coin.signature),
+    }));
+    outcomes[i] = { ok: true, coins };
+  }
+  return buffer;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('deposit-worker.ts runs as a worker thread');
+
+port.on('message', (message: ToDepositWorker) => {
+  switch (message.type) {
+    case 'keys':
+      for (const key of message.keys) addKey(key);
+      return;
+    case 'check': {
+      const bodies = new Uint8Array(message.bodies);
+      const outcomes = message.jobs.map((job) => checkJob(bodies, job));
+      const packed = pack(outcomes);
+      const answer: FromDepositWorker = { type: 'checked', batch: message.batch, outcomes };
+      port.postMessage(answer, [packed]);
+      return;
+    }
+    default: {
+      const unknown: never = message;
+      throw new Error(`unknown deposit worker message ${JSON.stringify(unknown)}`);
+    }
+  }
+});
+port.postMessage({ type: 'ready' } satisfies FromDepositWorker);
