@@ -26,6 +26,11 @@ const targets: Record<string, Target> = {
   'protocol.blind_rsa.sign_per_s': { at: 'least', value: 2_000 },
   'protocol.payword.verify_per_s': { at: 'least', value: 300_000 },
   'protocol.deposit_permission.verify_per_s': { at: 'least', value: 4_000 },
+  'bank.deposit_coins_per_s': { at: 'least', value: 3_000 },
+  'bank.deposit_p99_ms': { at: 'most', value: 50 },
+  'bank.deposit_batch_coins_per_s': { at: 'least', value: 6_000 },
+  'bank.withdraw_coins_per_s': { at: 'least', value: 1_500 },
+  'bank.payword_redeem_per_s': { at: 'least', value: 1_000 },
   'merchant.payword_vs_free_ratio': { at: 'least', value: 0.5 },
 };
 
