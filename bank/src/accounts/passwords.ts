@@ -49,6 +49,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await derive(password, Buffer.from(salt, 'base64url'), Number(cost));
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-/** A hash no password matches, to spend the same time on unknown names as on known ones. */
-export const unusablePasswordHash = `scrypt$${1 << 15}$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
