@@ -24,7 +24,7 @@ import {
   offerOfChallenge,
   pay,
 } from './wallet.ts';
-import { openShopWorld, type ShopWorld } from './world.ts';
+import { closeShopWorld, openShopWorld, type ShopWorld } from './world.ts';
 
 let world: ShopWorld;
 let merchant: KnownMerchant;
@@ -33,11 +33,7 @@ beforeAll(async () => {
   world = await openShopWorld();
   merchant = await knowMerchant(world.shopUrl, world.bank);
 }, 60_000);
-afterAll(async () => {
-  if (world === undefined) return;
-  await world.close();
-  expect(world.shopErrors).toEqual([]);
-});
+afterAll(() => closeShopWorld(world));
 
 describe('paying an article with e-cash', () => {
   const article = item('/articles/night-bakery');

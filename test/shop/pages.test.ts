@@ -14,7 +14,7 @@ import { parseOfferToken } from '@farthing/protocol/offer-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pricedArticles } from './catalog.ts';
 import { type KnownMerchant, knowMerchant } from './wallet.ts';
-import { openShopWorld, type ShopWorld } from './world.ts';
+import { closeShopWorld, openShopWorld, type ShopWorld } from './world.ts';
 
 let world: ShopWorld;
 let merchant: KnownMerchant;
@@ -23,11 +23,7 @@ beforeAll(async () => {
   world = await openShopWorld();
   merchant = await knowMerchant(world.shopUrl, world.bank);
 }, 60_000);
-afterAll(async () => {
-  if (world === undefined) return;
-  await world.close();
-  expect(world.shopErrors).toEqual([]);
-});
+afterAll(() => closeShopWorld(world));
 
 async function page(path: string): Promise<string> {
   const response = await fetch(`${world.shopUrl}${path}`, { headers: { accept: 'text/html' } });

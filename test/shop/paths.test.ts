@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withdrawCoins } from '../../bank/src/mint/test-fixtures.ts';
 import { item } from './catalog.ts';
 import { ecashCredential, expectPaid, knowMerchant, offerAt, pay, rawGet } from './wallet.ts';
-import { openShopWorld, type ShopWorld } from './world.ts';
+import { closeShopWorld, openShopWorld, type ShopWorld } from './world.ts';
 
 let world: ShopWorld;
 let cookie: string;
@@ -31,11 +31,7 @@ beforeAll(async () => {
   }
   cookie = cookies.join('; ');
 }, 60_000);
-afterAll(async () => {
-  if (world === undefined) return;
-  await world.close();
-  expect(world.shopErrors).toEqual([]);
-});
+afterAll(() => closeShopWorld(world));
 
 /** Coins of 1, 2, 5, 10 and 20 cents adding up to `price`. */
 function coinsFor(price: number): number[] {

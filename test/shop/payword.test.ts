@@ -15,7 +15,7 @@ import {
   openPaywordPurse,
   pay,
 } from './wallet.ts';
-import { openShopWorld, operatorPassword, type ShopWorld } from './world.ts';
+import { closeShopWorld, openShopWorld, operatorPassword, type ShopWorld } from './world.ts';
 
 let world: ShopWorld;
 let merchant: KnownMerchant;
@@ -24,11 +24,7 @@ beforeAll(async () => {
   world = await openShopWorld();
   merchant = await knowMerchant(world.shopUrl, world.bank);
 }, 60_000);
-afterAll(async () => {
-  if (world === undefined) return;
-  await world.close();
-  expect(world.shopErrors).toEqual([]);
-});
+afterAll(() => closeShopWorld(world));
 
 const operator = `Basic ${Buffer.from(`operator:${operatorPassword}`).toString('base64')}`;
 

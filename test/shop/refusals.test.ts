@@ -23,7 +23,7 @@ import {
   type PaywordPurse,
   pay,
 } from './wallet.ts';
-import { openShopWorld, type ShopWorld } from './world.ts';
+import { closeShopWorld, openShopWorld, type ShopWorld } from './world.ts';
 
 let world: ShopWorld;
 let merchant: KnownMerchant;
@@ -37,11 +37,7 @@ beforeAll(async () => {
     length: 100,
   });
 }, 60_000);
-afterAll(async () => {
-  if (world === undefined) return;
-  await world.close();
-  expect(world.shopErrors).toEqual([]);
-});
+afterAll(() => closeShopWorld(world));
 
 /**
  * `send` must be refused with `status` and `code`, with no content of `target` in the answer,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { type RunningShop, startShop } from '@farthing/demo-shop/server';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { loadConfig } from '../../bank/src/config.ts';
 import { type RunningBank, startBank } from '../../bank/src/server.ts';
 import { systemAccounts } from '../../bank/src/store/store.ts';
@@ -127,4 +127,11 @@ export async function openShopWorld(): Promise<ShopWorld> {
       rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+/** The `afterAll` of every shop test file: close the world; the shop must have logged no errors. */
+export async function closeShopWorld(world: ShopWorld | undefined): Promise<void> {
+  if (world === undefined) return;
+  await world.close();
+  expect(world.shopErrors).toEqual([]);
 }
