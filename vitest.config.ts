@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // cross-component tests under `test/`.
 export default defineConfig({
   test: {
-    include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['*/src/**/*.test.{ts,tsx}', '*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
     reporters: ['default', ['json', { outputFile: '.ci/report.json' }]],

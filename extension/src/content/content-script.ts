@@ -1,0 +1,3 @@
+import browser from 'webextension-polyfill';
+
+void browser.runtime.sendMessage({ hello: location.href });

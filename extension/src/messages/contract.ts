@@ -1,0 +1,418 @@
+/**
+ * The one message contract between the wallet's background and everything that talks to it:
+ * the content script (on web pages) and the extension's own pages (popup, settings, history,
+ * confirmation window).
+ *
+ * Every action names who may send it (`from`), the input schema (validated on arrival, in the
+ * background, before anything else runs) and the output type. Answers are
+ * `{ ok: true, value } | { ok: false, error }`. The tab, frame and origin of a content-script
+ * message always come from the browser's `MessageSender`, never from the payload.
+ */
+import * as v from 'valibot';
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+/** An amount for display and for input: integer minor units, never a float. */
+export interface AmountView {
+  readonly currency: string;
+  /** Minor units (cents for EUR). */
+  readonly minor: number;
+  /** `EUR 0.05`. */
+  readonly text: string;
+}
+
+const currencySchema = v.pipe(v.string(), v.regex(/^[A-Z]{3}$/));
+const minorSchema = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+/** An amount as the UI sends it. */
+export const amountInputSchema = v.strictObject({ currency: currencySchema, minor: minorSchema });
+export type AmountInput = v.InferOutput<typeof amountInputSchema>;
+
+const httpUrlSchema = v.pipe(
+  v.string(),
+  v.maxLength(2048),
+  v.url(),
+  v.check((value) => /^https?:\/\//.test(value), 'expected an http(s) URL'),
+);
+const offerTokenSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(16_384));
+const idSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+
+export type Instrument = 'ecash' | 'payword';
+
+/** The payee as the wallet verified it: the certificate's name and origin, not the page's. */
+export interface PayeeView {
+  readonly name: string;
+  readonly origin: string;
+  readonly merchantId: string;
+  readonly bankUrl: string;
+}
+
+/** Why the wallet wants the user to confirm in its own window. */
+export type ConfirmationReason = 'above_threshold' | 'first_payment_to_site' | 'user_setting';
+
+// ---------------------------------------------------------------------------------------------
+// Errors that cross the message boundary: plain JSON, a stable code, a message for people.
+
+export const walletErrorCodes = [
+  // the message itself
+  'invalid_message',
+  'unknown_action',
+  'forbidden_sender',
+  // banks and accounts
+  'bank_unreachable',
+  'bank_error',
+  'bank_not_trusted',
+  'bank_keys_changed',
+  'login_failed',
+  'not_logged_in',
+  // offers and payees
+  'offer_invalid',
+  'offer_expired',
+  'merchant_not_certified',
+  'origin_mismatch',
+  'instrument_unsupported',
+  // limits the user set
+  'site_blocked',
+  'over_site_budget',
+  'over_daily_budget',
+  'duplicate_click',
+  'confirmation_declined',
+  'confirmation_pending',
+  // money
+  'insufficient_funds',
+  'merchant_refused',
+  'merchant_unreachable',
+  'payment_in_progress',
+  // backups
+  'backup_invalid',
+  'wrong_passphrase',
+  'internal',
+] as const;
+export type WalletErrorCode = (typeof walletErrorCodes)[number];
+
+export interface WalletErrorJson {
+  readonly code: WalletErrorCode;
+  /** A sentence for the user: what happened and what to do. */
+  readonly message: string;
+  /** Where the user can fix it, e.g. `settings#sites` to raise a site budget. */
+  readonly hint?: string;
+  readonly detail?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export type Answer<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: WalletErrorJson };
+
+// ---------------------------------------------------------------------------------------------
+// Views the background returns
+
+export type OfferView =
+  | {
+      readonly status: 'payable';
+      readonly price: AmountView;
+      readonly payee: PayeeView;
+      readonly title: string;
+      /** The absolute URL the offer's resource has on the page's origin. */
+      readonly resourceUrl: string;
+      readonly instrument: Instrument;
+      /** Left of this site's budget today, after this payment would be made. */
+      readonly siteBudgetLeft: AmountView;
+      readonly dailyBudgetLeft: AmountView;
+      /** Set when a click would open the confirmation window first. */
+      readonly confirmation: ConfirmationReason | null;
+    }
+  | {
+      readonly status: 'refused';
+      readonly error: WalletErrorJson;
+      /** Present when the offer could be read. */
+      readonly price?: AmountView;
+      readonly payee?: PayeeView;
+    };
+
+export type PayOutcome =
+  | {
+      readonly status: 'paid';
+      readonly receiptId: string;
+      readonly price: AmountView;
+      readonly instrument: Instrument;
+      readonly resource: string;
+      /** Where the page should go now (the paid resource on the page's origin). */
+      readonly navigateTo: string;
+    }
+  | { readonly status: 'refused'; readonly error: WalletErrorJson };
+
+export interface BankInspection {
+  readonly url: string;
+  readonly name: string;
+  /** SHA-256 of the CA certificate's DER, hex in pairs (`AB:CD:…`), to show and pin. */
+  readonly caFingerprint: string;
+  /** SHA-256 of the mint's Ed25519 master key. */
+  readonly mintKeyFingerprint: string;
+  readonly denominations: readonly AmountView[];
+}
+
+export interface BankView extends BankInspection {
+  readonly trustedAt: number;
+  /** The account name when logged in, else null. */
+  readonly account: string | null;
+  readonly accountBalance: AmountView | null;
+}
+
+export interface BalanceView {
+  readonly instrument: Instrument;
+  readonly bankUrl: string;
+  /** E-cash: value of spendable coins. PayWord: credit left on the user certificate. */
+  readonly balance: AmountView;
+  /** E-cash: coins count; PayWord: open chains. */
+  readonly count: number;
+}
+
+export interface ReceiptView {
+  readonly receiptId: string;
+  readonly origin: string;
+  readonly merchantName: string;
+  readonly resource: string;
+  readonly title: string;
+  readonly price: AmountView;
+  readonly instrument: Instrument;
+  readonly paidAt: number;
+}
+
+export type TaskKind = 'withdraw' | 'pay' | 'change' | 'payword_certificate';
+export type TaskStatus = 'reserved' | 'sent' | 'confirmed' | 'failed';
+
+export interface TaskView {
+  readonly id: string;
+  readonly kind: TaskKind;
+  readonly status: TaskStatus;
+  readonly createdAt: number;
+  readonly amount: AmountView | null;
+  /** Long work (withdrawing many coins) reports how far it got. */
+  readonly progress: { readonly done: number; readonly total: number } | null;
+  readonly error: WalletErrorJson | null;
+}
+
+/** A refusal the wallet logged: what a page tried, and why nothing was paid. */
+export interface RefusalView {
+  readonly id: string;
+  readonly at: number;
+  readonly origin: string;
+  readonly resource: string | null;
+  readonly error: WalletErrorJson;
+}
+
+export interface Settings {
+  readonly currency: string;
+  /** Payments up to this amount go through on a click; above it the wallet asks. */
+  readonly autoPayThreshold: AmountView;
+  /** Spending per site per day unless the site has its own budget. */
+  readonly defaultSiteBudget: AmountView;
+  readonly dailyBudget: AmountView;
+  /** Ask before the first payment to a site the wallet has not paid before. */
+  readonly confirmFirstPayment: boolean;
+}
+
+export const settingsUpdateSchema = v.strictObject({
+  autoPayThreshold: v.optional(amountInputSchema),
+  defaultSiteBudget: v.optional(amountInputSchema),
+  dailyBudget: v.optional(amountInputSchema),
+  confirmFirstPayment: v.optional(v.boolean()),
+});
+
+export interface SiteView {
+  readonly origin: string;
+  readonly name: string | null;
+  /** Null: the default site budget applies. */
+  readonly budget: AmountView | null;
+  readonly spentToday: AmountView;
+  readonly blocked: boolean;
+  readonly lastPaidAt: number | null;
+}
+
+export interface ConfirmationView {
+  readonly id: string;
+  readonly reason: ConfirmationReason;
+  /** The origin of the page the click happened on (from the browser, not the page). */
+  readonly pageOrigin: string;
+  readonly payee: PayeeView;
+  readonly title: string;
+  readonly resource: string;
+  readonly price: AmountView;
+  readonly instrument: Instrument;
+  readonly siteBudgetLeft: AmountView;
+  readonly dailyBudgetLeft: AmountView;
+  readonly expiresAt: number;
+}
+
+export interface WalletOverview {
+  readonly balances: readonly BalanceView[];
+  readonly banks: readonly BankView[];
+  readonly recent: readonly ReceiptView[];
+  readonly tasks: readonly TaskView[];
+  readonly spentToday: AmountView;
+}
+
+export interface SpendingPoint {
+  /** Start of the UTC day, ms. */
+  readonly day: number;
+  readonly origin: string;
+  readonly minor: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The actions
+
+/** Who may send an action: a content script on a web page, or one of the wallet's own pages. */
+export type Sender = 'content' | 'extension';
+
+const limitSchema = v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(500)));
+
+export const actions = {
+  // -- from content scripts (the page's origin comes from the MessageSender) --
+  'offer.describe': {
+    from: 'content',
+    input: v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
+    output: undefined as unknown as OfferView,
+  },
+  /** Sent only from a trusted (`isTrusted`) click or the wallet's own paywall button. */
+  'offer.pay': {
+    from: 'content',
+    input: v.strictObject({
+      offer: offerTokenSchema,
+      href: httpUrlSchema,
+      trigger: v.picklist(['link', 'paywall']),
+    }),
+    output: undefined as unknown as PayOutcome,
+  },
+
+  // -- from the wallet's own pages --
+  'wallet.overview': {
+    from: 'extension',
+    input: v.strictObject({}),
+    output: undefined as unknown as WalletOverview,
+  },
+  'bank.inspect': {
+    from: 'extension',
+    input: v.strictObject({ url: httpUrlSchema }),
+    output: undefined as unknown as BankInspection,
+  },
+  /** Pins the keys the user saw; refused when the bank now shows different ones. */
+  'bank.trust': {
+    from: 'extension',
+    input: v.strictObject({
+      url: httpUrlSchema,
+      caFingerprint: v.pipe(v.string(), v.maxLength(200)),
+      mintKeyFingerprint: v.pipe(v.string(), v.maxLength(200)),
+    }),
+    output: undefined as unknown as BankView,
+  },
+  'bank.login': {
+    from: 'extension',
+    input: v.strictObject({
+      url: httpUrlSchema,
+      username: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+      password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+    }),
+    output: undefined as unknown as BankView,
+  },
+  'bank.logout': {
+    from: 'extension',
+    input: v.strictObject({ url: httpUrlSchema }),
+    output: undefined as unknown as BankView,
+  },
+  /** Starts a withdrawal task and answers at once; progress through `task.list`. */
+  'withdraw.start': {
+    from: 'extension',
+    input: v.strictObject({ url: httpUrlSchema, amount: amountInputSchema }),
+    output: undefined as unknown as TaskView,
+  },
+  'task.list': {
+    from: 'extension',
+    input: v.strictObject({ limit: limitSchema }),
+    output: undefined as unknown as readonly TaskView[],
+  },
+  'settings.get': {
+    from: 'extension',
+    input: v.strictObject({}),
+    output: undefined as unknown as Settings,
+  },
+  'settings.update': {
+    from: 'extension',
+    input: settingsUpdateSchema,
+    output: undefined as unknown as Settings,
+  },
+  'site.list': {
+    from: 'extension',
+    input: v.strictObject({}),
+    output: undefined as unknown as readonly SiteView[],
+  },
+  'site.update': {
+    from: 'extension',
+    input: v.strictObject({
+      origin: httpUrlSchema,
+      /** Null: back to the default budget. */
+      budget: v.optional(v.nullable(amountInputSchema)),
+      blocked: v.optional(v.boolean()),
+    }),
+    output: undefined as unknown as SiteView,
+  },
+  'history.list': {
+    from: 'extension',
+    input: v.strictObject({ limit: limitSchema, before: v.optional(v.number()) }),
+    output: undefined as unknown as readonly ReceiptView[],
+  },
+  'history.spending': {
+    from: 'extension',
+    input: v.strictObject({
+      days: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(366)),
+    }),
+    output: undefined as unknown as readonly SpendingPoint[],
+  },
+  'refusal.list': {
+    from: 'extension',
+    input: v.strictObject({ limit: limitSchema }),
+    output: undefined as unknown as readonly RefusalView[],
+  },
+  'confirmation.get': {
+    from: 'extension',
+    input: v.strictObject({ id: idSchema }),
+    output: undefined as unknown as ConfirmationView,
+  },
+  'confirmation.answer': {
+    from: 'extension',
+    input: v.strictObject({ id: idSchema, accept: v.boolean() }),
+    output: undefined as unknown as { readonly accepted: boolean },
+  },
+  /** An encrypted backup (passphrase-derived key), as a JSON text file. */
+  'backup.export': {
+    from: 'extension',
+    input: v.strictObject({ passphrase: v.pipe(v.string(), v.minLength(8), v.maxLength(1024)) }),
+    output: undefined as unknown as { readonly fileName: string; readonly text: string },
+  },
+  'backup.import': {
+    from: 'extension',
+    input: v.strictObject({
+      text: v.pipe(v.string(), v.maxLength(32 * 1024 * 1024)),
+      passphrase: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+    }),
+    output: undefined as unknown as { readonly coins: number; readonly chains: number },
+  },
+} as const satisfies Record<
+  string,
+  { readonly from: Sender; readonly input: v.GenericSchema; readonly output: unknown }
+>;
+
+export type Action = keyof typeof actions;
+export type ActionInput<A extends Action> = v.InferInput<(typeof actions)[A]['input']>;
+export type ActionOutput<A extends Action> = (typeof actions)[A]['output'];
+
+/** The envelope on the wire. */
+export interface Request<A extends Action = Action> {
+  readonly action: A;
+  readonly input: ActionInput<A>;
+}
+
+export const requestSchema = v.strictObject({
+  action: v.picklist(Object.keys(actions) as [Action, ...Action[]]),
+  input: v.unknown(),
+});

@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<p>confirm</p>, document.getElementById('root')!);

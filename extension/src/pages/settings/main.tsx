@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<p>settings</p>, document.getElementById('root')!);

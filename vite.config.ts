@@ -1,0 +1,32 @@
+/**
+ * The wallet extension's build: MV3 through @crxjs/vite-plugin, pages in Preact. The manifest
+ * beside this file is the source; `extension/dist` is the folder to load unpacked.
+ */
+import { crx } from '@crxjs/vite-plugin';
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'vite';
+import manifest from './manifest.json' with { type: 'json' };
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [
+    preact(),
+    crx({
+      manifest,
+      // A self-contained IIFE needs no web-accessible resources, so no page can detect the
+      // wallet by probing a fixed chrome-extension:// URL (the loader chunk would need one).
+      contentScripts: { standaloneFiles: ['extension/src/content/content-script.ts'] },
+    }),
+  ],
+  build: {
+    outDir: 'extension/dist',
+    emptyOutDir: true,
+    target: 'chrome120',
+    rollupOptions: {
+      input: {
+        confirm: 'extension/src/pages/confirm/index.html',
+        history: 'extension/src/pages/history/index.html',
+      },
+    },
+  },
+});
