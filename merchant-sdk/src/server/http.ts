@@ -104,13 +104,15 @@ export async function readLimitedBody(request: Request, limit: number): Promise<
     });
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge();
-  if (request.body === null) return new Uint8Array(0);
   if (declared !== null) {
     // A declared length within the limit: read at once (the platform enforces the length).
+    // Not touching `request.body` first matters on Node: @hono/node-server then reads the
+    // socket directly instead of building a web stream (a fifth of a payment's time).
     const body = new Uint8Array(await request.arrayBuffer());
     if (body.length > limit) throw tooLarge();
     return body;
   }
+  if (request.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();

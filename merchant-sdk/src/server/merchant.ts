@@ -215,16 +215,13 @@ export function createMerchant(
     }
     try {
       const authorization = request.headers.get('authorization');
-      let body: Uint8Array | undefined;
-      if (request.body !== null) {
-        const type = request.headers.get('content-type') ?? '';
-        body = await readLimitedBody(request, maxCredentialBytes);
-        if (body.length > 0 && !/^application\/json\s*(;|$)/i.test(type)) {
-          throw new FarthingError(
-            'unsupported_media_type',
-            'send the credential as application/json',
-          );
-        }
+      const type = request.headers.get('content-type') ?? '';
+      const body = await readLimitedBody(request, maxCredentialBytes);
+      if (body.length > 0 && !/^application\/json\s*(;|$)/i.test(type)) {
+        throw new FarthingError(
+          'unsupported_media_type',
+          'send the credential as application/json',
+        );
       }
       const payment = await desk.pay(credentialBytes(authorization, body));
       const origin = originOf(request);
