@@ -2,6 +2,7 @@
  * `createMerchant`'s configuration, checked once when the merchant is created, so a wrong key,
  * certificate or price fails at start-up and not on a customer's first click.
  */
+import type { AccessGrantKey } from '@farthing/protocol/access-grant';
 import { type Ed25519Signer, ed25519PublicKeyLength } from '@farthing/protocol/ed25519';
 import { assertString, FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
@@ -13,6 +14,7 @@ import {
   verifyMerchantCertificate,
 } from '@farthing/protocol/x509/merchant-certificate';
 import type { MerchantStore, SdkInstrument } from '../store/store.ts';
+import { resolveGrantKey } from './grant-key.ts';
 import { type CompiledEntry, compilePriceTable, type PriceEntry } from './price-table.ts';
 import { threadPoolEd25519Signer } from './signer.ts';
 
@@ -30,6 +32,12 @@ export interface MerchantConfig {
   readonly origins: readonly string[];
   /** The offer-signing key: a 32-byte Ed25519 seed, or a signer holding it elsewhere. */
   readonly offerKey: Uint8Array | Ed25519Signer;
+  /**
+   * 32 secret bytes the access grants (the paid-resource cookies) are tagged with, the same on
+   * every server of the site. Default: derived from `offerKey` when it is a seed; with a
+   * signer, a random secret per process (grants then do not survive a restart).
+   */
+  readonly grantSecret?: Uint8Array;
   /**
    * The bank's certificate for `offerKey`, then the bank's CA certificate: DER bytes or PEM
    * text each, or one PEM text with both (what `registerWithBank` returns).
@@ -60,6 +68,8 @@ export interface ResolvedConfig {
   readonly origins: readonly string[];
   readonly signer: Ed25519Signer;
   readonly publicKey: Uint8Array;
+  /** Tags and checks access grants (grant-key.ts). */
+  readonly grantKey: AccessGrantKey;
   /** DER, leaf first, as the descriptor publishes it. */
   readonly certificateChain: readonly Uint8Array[];
   readonly certificate: VerifiedMerchantCertificate;
@@ -202,6 +212,7 @@ export function resolveConfig(config: MerchantConfig): ResolvedConfig {
     origins: [...config.origins],
     signer,
     publicKey: signer.publicKey,
+    grantKey: resolveGrantKey(config.grantSecret, config.offerKey),
     certificateChain: chain,
     certificate,
     bankUrl: bankUrl.href.replace(/\/+$/, ''),

@@ -11,6 +11,7 @@ import {
   cookieFrom,
   ecashCredential,
   offerOf,
+  offerSeed,
   openShop,
   openShopWorld,
   payRequest,
@@ -18,6 +19,7 @@ import {
   shopOrigin,
   withdraw,
 } from '../testing.ts';
+import { grantSecretFromOfferKey, nodeAccessGrantKey } from './grant-key.ts';
 import type { Merchant } from './merchant.ts';
 
 let world: ShopWorld;
@@ -189,7 +191,7 @@ describe('access grants', () => {
     expect(
       farthingErrorCode(() =>
         verifyAccessGrant(token, {
-          merchantPublicKey: verifiedKey(),
+          key: nodeAccessGrantKey(grantSecretFromOfferKey(offerSeed)),
           merchantId: 'shop',
           resource: '/articles/other',
           now: world.bank.clock.now,

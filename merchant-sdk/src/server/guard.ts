@@ -83,11 +83,10 @@ export async function guardPricedRequest(
     for (const token of grantCookieValues(request, priced.resource)) {
       try {
         const grant = verifyAccessGrant(token, {
-          merchantPublicKey: config.publicKey,
+          key: config.grantKey,
           merchantId: config.merchantId,
           resource: priced.resource,
           now: config.now(),
-          ed25519Verify: ctx.offers.verify,
         });
         return {
           action: 'continue',

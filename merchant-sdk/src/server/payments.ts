@@ -151,7 +151,7 @@ export class PaymentDesk {
     });
   }
 
-  /** The receipt and the access grant, signed before the payment is stored with them. */
+  /** The signed receipt and the tagged access grant, made before the payment is stored with them. */
   async #issue(
     offer: SignedOffer,
     hash: Uint8Array,
@@ -159,32 +159,31 @@ export class PaymentDesk {
     instrument: SdkInstrument,
     commitmentId?: Uint8Array,
   ): Promise<PaymentRecord> {
-    const { merchantId, signer, grantLifetimeMs } = this.#config;
+    const { merchantId, signer, grantKey, grantLifetimeMs } = this.#config;
     const paidAt = this.#config.now();
     const grantExpiresAt = paidAt + grantLifetimeMs;
-    const [receipt, grant] = await Promise.all([
-      signReceipt(
-        {
-          offerHash: hash,
-          merchantId,
-          resource: offer.resource,
-          amount: offer.amount,
-          instrument,
-          paidAt,
-        },
-        signer,
-      ),
-      issueAccessGrant(
-        {
-          merchantId,
-          resource: offer.resource,
-          offerHash: hash,
-          issuedAt: paidAt,
-          expiresAt: grantExpiresAt,
-        },
-        signer,
-      ),
-    ]);
+    const grant = issueAccessGrant(
+      {
+        merchantId,
+        resource: offer.resource,
+        offerHash: hash,
+        issuedAt: paidAt,
+        expiresAt: grantExpiresAt,
+      },
+      grantKey,
+    );
+    // The receipt stays an Ed25519 signature: the wallet checks it.
+    const receipt = await signReceipt(
+      {
+        offerHash: hash,
+        merchantId,
+        resource: offer.resource,
+        amount: offer.amount,
+        instrument,
+        paidAt,
+      },
+      signer,
+    );
     return {
       credentialId,
       instrument,
