@@ -76,7 +76,31 @@ function stopAll(exitCode) {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
+/**
+ * Builds the wallet extension (vite) before anything starts, so the folder printed at the end
+ * is current. A failed build is reported; the bank and shop still start.
+ */
+function buildExtension() {
+  if (!has('extension')) return Promise.resolve(undefined);
+  console.log('Building the wallet extension…');
+  return new Promise((resolveBuild) => {
+    const build = spawn('npm', ['run', '--silent', 'build', '-w', 'extension'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    build.on('error', (error) => {
+      console.error(`The extension build could not run: ${error.message}`);
+      resolveBuild(undefined);
+    });
+    build.on('exit', (code) => {
+      if (code !== 0) console.error(`The extension build failed (exit code ${code}).`);
+      resolveBuild(code === 0 ? resolve(root, 'extension/dist') : undefined);
+    });
+  });
+}
+
 try {
+  const extensionDir = await buildExtension();
   const [, bankUrl] = await start(
     'bank',
     ['bank/src/cli.ts', 'start'],
@@ -102,12 +126,11 @@ try {
     'name "demo", password "demo-password" (EUR 100.00 when first seeded)',
   ]);
   lines.push(['Data folder', `${resolve(root, dataDir)} (SQLite files and keys)`]);
-  // The build of the wallet and the folder to load arrive with extension/.
   lines.push([
     'Extension',
-    has('extension')
-      ? 'extension/ exists, but this script does not build it yet'
-      : 'not built yet: there is no wallet extension to load unpacked in Chromium',
+    extensionDir === undefined
+      ? 'not built (see the build output above)'
+      : `${extensionDir}   (chrome://extensions → Developer mode → Load unpacked)`,
   ]);
   console.log('\nFarthing demo is running.\n');
   for (const [label, value] of lines) console.log(`  ${label.padEnd(12)} ${value}`);
