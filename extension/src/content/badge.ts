@@ -1,0 +1,57 @@
+/**
+ * The mark beside a priced link: the verified price (never the page's `data-farthing-price`), or
+ * a muted sign that the wallet will not pay this one. Inserted right after the link; its host
+ * carries `data-farthing-badge` and `data-state`.
+ */
+import type { OfferView } from '../messages/contract.ts';
+import {
+  clearSurface,
+  createShadowSurface,
+  type ShadowSurface,
+  surfaceFont,
+  textElement,
+} from './shadow-surface.ts';
+
+const css = `
+:host { ${surfaceFont} }
+.badge { display: inline-block; margin-left: 4px; padding: 0 6px; border-radius: 999px;
+  font-size: 11px; font-weight: 600; line-height: 18px; vertical-align: 1px; white-space: nowrap;
+  background: #e3f4ee; color: #14523f; border: 1px solid #a8d8c8; }
+.badge.refused { background: #f3f4f6; color: #4b5563; border-color: #d1d5db;
+  text-decoration: line-through; }
+`;
+
+export interface Badge {
+  readonly surface: ShadowSurface;
+  update(offer: OfferView): void;
+  /** Puts the badge back after `link` if the page moved or removed it. */
+  attach(link: Element): void;
+  remove(): void;
+}
+
+export function createBadge(doc: Document): Badge {
+  const surface = createShadowSurface(doc, 'span', 'data-farthing-badge', css, {
+    display: 'inline',
+  });
+  return {
+    surface,
+    update(offer) {
+      clearSurface(surface.root);
+      const payable = offer.status === 'payable';
+      const text = payable ? offer.price.text : (offer.price?.text ?? 'Farthing');
+      const badge = textElement(doc, 'span', payable ? 'badge' : 'badge refused', text);
+      badge.setAttribute(
+        'aria-label',
+        payable ? `Priced link, ${text} with Farthing` : 'Farthing will not pay this link',
+      );
+      surface.root.append(badge);
+      surface.host.setAttribute('data-state', offer.status);
+    },
+    attach(link) {
+      if (link.nextSibling !== surface.host) link.after(surface.host);
+    },
+    remove() {
+      surface.host.remove();
+    },
+  };
+}

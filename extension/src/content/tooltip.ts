@@ -1,0 +1,195 @@
+/**
+ * The tooltip beside a priced link: price, the payee's verified name and origin, what is left of
+ * the site budget, whether a click asks to confirm first, or why the wallet will not pay. Its
+ * state is mirrored on the host as `data-state` (never a price or a budget: the page can read
+ * attributes).
+ */
+import type { AmountView, OfferView, PayeeView, WalletErrorJson } from '../messages/contract.ts';
+import { confirmationReasonText, hintText, instrumentName, unreachable } from '../ui/wording.ts';
+import {
+  clearSurface,
+  createShadowSurface,
+  pinStyle,
+  type ShadowSurface,
+  surfaceFont,
+  textElement,
+} from './shadow-surface.ts';
+
+export type PayableOffer = Extract<OfferView, { status: 'payable' }>;
+
+export type TooltipView =
+  | { readonly state: 'checking' }
+  | { readonly state: 'payable'; readonly offer: PayableOffer }
+  | {
+      readonly state: 'refused';
+      readonly error: WalletErrorJson;
+      readonly price: AmountView | null;
+      readonly payee: PayeeView | null;
+    }
+  | {
+      readonly state: 'paying';
+      readonly price: AmountView | null;
+      readonly payee: PayeeView | null;
+    }
+  | { readonly state: 'paid'; readonly price: AmountView; readonly payee: PayeeView | null };
+
+export type TooltipState = TooltipView['state'];
+
+/** One line of the tooltip; `kind` picks its style. */
+export interface TooltipLine {
+  readonly kind: 'price' | 'payee' | 'origin' | 'detail' | 'notice' | 'error' | 'hint';
+  readonly text: string;
+}
+
+export function tooltipViewOf(offer: OfferView): TooltipView {
+  if (offer.status === 'payable') return { state: 'payable', offer };
+  return {
+    state: 'refused',
+    error: offer.error,
+    price: offer.price ?? null,
+    payee: offer.payee ?? null,
+  };
+}
+
+/** What the tooltip says, as data (the rendering only turns lines into text nodes). */
+export function tooltipLines(view: TooltipView): TooltipLine[] {
+  switch (view.state) {
+    case 'checking':
+      return [{ kind: 'detail', text: 'Farthing is checking this price…' }];
+    case 'payable': {
+      const { offer } = view;
+      const lines: TooltipLine[] = [
+        { kind: 'price', text: offer.price.text },
+        ...payeeLines(offer.payee),
+        { kind: 'detail', text: `Site budget left after this: ${offer.siteBudgetLeft.text}` },
+        { kind: 'detail', text: `Paid with ${instrumentName(offer.instrument)}` },
+      ];
+      if (offer.confirmation !== null) {
+        lines.push({
+          kind: 'notice',
+          text: `Asks to confirm: ${confirmationReasonText(offer.confirmation)}`,
+        });
+      } else {
+        lines.push({ kind: 'notice', text: 'Click to pay and open.' });
+      }
+      return lines;
+    }
+    case 'refused': {
+      const lines: TooltipLine[] = [];
+      if (view.price !== null) lines.push({ kind: 'price', text: view.price.text });
+      if (view.payee !== null) lines.push(...payeeLines(view.payee));
+      lines.push({ kind: 'error', text: view.error.message });
+      const hint = hintText(view.error);
+      if (hint !== null) lines.push({ kind: 'hint', text: hint });
+      return lines;
+    }
+    case 'paying':
+      return [
+        {
+          kind: 'price',
+          text: view.price === null ? 'Paying…' : `Paying ${view.price.text}…`,
+        },
+        ...(view.payee === null ? [] : payeeLines(view.payee)),
+      ];
+    case 'paid':
+      return [
+        { kind: 'price', text: `Paid ${view.price.text}` },
+        ...(view.payee === null ? [] : payeeLines(view.payee)),
+      ];
+    default:
+      return unreachable(view);
+  }
+}
+
+function payeeLines(payee: PayeeView): TooltipLine[] {
+  return [
+    { kind: 'payee', text: `to ${payee.name}` },
+    { kind: 'origin', text: payee.origin },
+  ];
+}
+
+const css = `
+:host { ${surfaceFont} }
+.card { box-sizing: border-box; max-width: 300px; padding: 10px 12px; border-radius: 10px;
+  background: #ffffff; color: #1b1f24; border: 1px solid #d6dbe1;
+  box-shadow: 0 6px 24px rgba(15, 23, 42, 0.18); }
+.brand { font-size: 11px; font-weight: 600; letter-spacing: 0.06em; text-transform: uppercase;
+  color: #1f6f5c; margin-bottom: 4px; }
+.price { font-size: 16px; font-weight: 700; }
+.payee { font-weight: 600; }
+.origin { color: #4b5563; font-family: ui-monospace, 'SF Mono', Menlo, monospace; font-size: 12px;
+  overflow-wrap: anywhere; }
+.detail { color: #374151; margin-top: 2px; }
+.notice { margin-top: 6px; color: #1f6f5c; font-weight: 600; }
+.error { margin-top: 4px; color: #9f1c1c; font-weight: 600; }
+.hint { margin-top: 2px; color: #374151; }
+@media (prefers-color-scheme: dark) {
+  .card { background: #1d232a; color: #eef1f4; border-color: #3a434d; }
+  .brand, .notice { color: #6fd3b5; }
+  .origin, .detail, .hint { color: #b9c2cc; }
+  .error { color: #ff9b9b; }
+}
+`;
+
+export interface Tooltip {
+  readonly surface: ShadowSurface;
+  readonly state: TooltipState | null;
+  /** Shows `view` next to `anchor`. */
+  show(view: TooltipView, anchor: Element): void;
+  hide(): void;
+}
+
+export function createTooltip(doc: Document): Tooltip {
+  const surface = createShadowSurface(doc, 'div', 'data-farthing-tooltip', css, {
+    position: 'fixed',
+    'z-index': '2147483647',
+    display: 'none',
+    'pointer-events': 'none',
+  });
+  let state: TooltipState | null = null;
+
+  return {
+    surface,
+    get state() {
+      return state;
+    },
+    show(view, anchor) {
+      if (!surface.host.isConnected) doc.documentElement.append(surface.host);
+      render(doc, surface.root, view);
+      state = view.state;
+      surface.host.setAttribute('data-state', view.state);
+      pinStyle(surface.host, { display: 'block', ...placeBeside(doc, anchor) });
+    },
+    hide() {
+      state = null;
+      surface.host.removeAttribute('data-state');
+      pinStyle(surface.host, { display: 'none' });
+    },
+  };
+}
+
+function render(doc: Document, root: ShadowRoot, view: TooltipView): void {
+  clearSurface(root);
+  const card = doc.createElement('div');
+  card.className = 'card';
+  // Paying, paid and refusals are announced; the offer itself is described on hover.
+  card.setAttribute(
+    'role',
+    view.state === 'payable' || view.state === 'checking' ? 'tooltip' : 'status',
+  );
+  card.append(textElement(doc, 'div', 'brand', 'Farthing'));
+  for (const line of tooltipLines(view)) card.append(textElement(doc, 'div', line.kind, line.text));
+  root.append(card);
+}
+
+/** Below the link, or above it near the bottom of the viewport; kept inside the viewport. */
+function placeBeside(doc: Document, anchor: Element): Record<string, string> {
+  const rect = anchor.getBoundingClientRect();
+  const viewportWidth = doc.documentElement.clientWidth || 1024;
+  const viewportHeight = doc.documentElement.clientHeight || 768;
+  const left = Math.max(8, Math.min(rect.left, viewportWidth - 308));
+  if (rect.bottom + 160 > viewportHeight && rect.top > 160) {
+    return { left: `${left}px`, top: 'auto', bottom: `${viewportHeight - rect.top + 6}px` };
+  }
+  return { left: `${left}px`, top: `${rect.bottom + 6}px`, bottom: 'auto' };
+}

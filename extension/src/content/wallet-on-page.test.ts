@@ -1,0 +1,419 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { OfferView, PayOutcome } from '../messages/contract.ts';
+import { deferred, fakeBackground, refusal } from '../ui/testing/fake-background.ts';
+import { eur, payableOffer, payee } from '../ui/testing/fixtures.ts';
+import { paywallArmDelayMs } from './paywall-bar.ts';
+import { startWalletOnPage, type WalletOnPage } from './wallet-on-page.ts';
+
+const pageUrl = 'http://127.0.0.1:8701/';
+const paid: PayOutcome = {
+  status: 'paid',
+  receiptId: 'rcpt-1',
+  price: eur(5),
+  instrument: 'payword',
+  resource: '/articles/7',
+  navigateTo: 'http://127.0.0.1:8701/articles/7',
+};
+
+let wallet: WalletOnPage | undefined;
+const navigate = vi.fn<(url: string) => void>();
+const reload = vi.fn<() => void>();
+
+beforeEach(() => {
+  document.head.innerHTML = '';
+  document.body.innerHTML = '';
+  navigate.mockReset();
+  reload.mockReset();
+});
+afterEach(() => {
+  wallet?.stop();
+  wallet = undefined;
+  vi.useRealTimers();
+});
+
+function start(background: ReturnType<typeof fakeBackground>, url = pageUrl): WalletOnPage {
+  wallet = startWalletOnPage(document, {
+    transport: background.transport,
+    pageUrl: () => url,
+    navigate,
+    reload,
+    scanDelayMs: 5,
+    noticeMs: 50,
+  });
+  return wallet;
+}
+
+function pricedLink(
+  offer = 'offer-7',
+  href = '/articles/7',
+  hintedPrice = 'EUR 99.99',
+): HTMLAnchorElement {
+  const link = document.createElement('a');
+  link.href = new URL(href, pageUrl).href;
+  link.setAttribute('data-farthing-offer', offer);
+  link.setAttribute('data-farthing-price', hintedPrice);
+  link.textContent = 'Why farthings';
+  document.body.append(link);
+  return link;
+}
+
+function trusted<E extends Event>(event: E): E {
+  Object.defineProperty(event, 'isTrusted', { value: true });
+  return event;
+}
+
+function shadowText(host: Element | null | undefined, root: ShadowRoot | undefined): string {
+  expect(host).toBeTruthy();
+  return root?.textContent ?? '';
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('marking priced links', () => {
+  it('shows the verified price from offer.describe, never data-farthing-price', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    const badge = page.badgeOf(link);
+    expect(link.nextElementSibling?.hasAttribute('data-farthing-badge')).toBe(true);
+    expect(badge?.surface.root.textContent).toContain('EUR 0.05');
+    expect(badge?.surface.root.textContent).not.toContain('99.99');
+    expect(link.nextElementSibling?.getAttribute('data-state')).toBe('payable');
+    expect(background.callsOf('offer.describe')).toEqual([
+      { offer: 'offer-7', href: 'http://127.0.0.1:8701/articles/7' },
+    ]);
+  });
+
+  it('asks once for many links carrying the same offer', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    for (let i = 0; i < 20; i++) pricedLink();
+    await start(background).scan();
+    expect(background.callsOf('offer.describe')).toHaveLength(1);
+    expect(document.querySelectorAll('[data-farthing-badge]')).toHaveLength(20);
+  });
+
+  it('marks links the page adds later, once the DOM settles', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const page = start(background);
+    await page.scan();
+    const later = pricedLink('offer-8', '/articles/8');
+    await settle();
+    await settle();
+    expect(page.badgeOf(later)?.surface.host.getAttribute('data-state')).toBe('payable');
+  });
+
+  it('ignores links whose URL is not http(s) or whose offer is empty or huge', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const script = pricedLink('offer-1');
+    script.setAttribute('href', 'javascript:alert(1)');
+    pricedLink('');
+    pricedLink('x'.repeat(20_000));
+    await start(background).scan();
+    expect(background.calls).toHaveLength(0);
+    expect(document.querySelector('[data-farthing-badge]')).toBeNull();
+  });
+
+  it('keeps every surface in a closed shadow root with no price in attributes', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    const hosts = document.querySelectorAll('[data-farthing-badge], [data-farthing-tooltip]');
+    expect(hosts).toHaveLength(2);
+    for (const host of hosts) {
+      expect(host.shadowRoot).toBeNull();
+      expect(host.outerHTML).not.toContain('0.05');
+    }
+  });
+
+  it('renders the background’s strings as text, never as markup', async () => {
+    const hostile: OfferView = {
+      ...payableOffer,
+      payee: { ...payee, name: '<img src=x onerror=alert(1)>' },
+    } as OfferView;
+    const background = fakeBackground({ 'offer.describe': () => hostile });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    expect(page.tooltip.surface.root.querySelector('img')).toBeNull();
+    expect(page.tooltip.surface.root.textContent).toContain('<img src=x onerror=alert(1)>');
+  });
+});
+
+describe('the tooltip', () => {
+  it('shows price, verified payee, origin and budget left on hover', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    const host = document.querySelector('[data-farthing-tooltip]');
+    expect(host?.getAttribute('data-state')).toBe('payable');
+    const text = shadowText(host, page.tooltip.surface.root);
+    expect(text).toContain('EUR 0.05');
+    expect(text).toContain('The Farthing Gazette');
+    expect(text).toContain('http://127.0.0.1:8701');
+    expect(text).toContain('EUR 0.95');
+    expect(text).not.toContain('Asks to confirm');
+  });
+
+  it('shows on keyboard focus too, and says when a click asks to confirm', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => ({ ...payableOffer, confirmation: 'first_payment_to_site' }),
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(trusted(new FocusEvent('focusin', { bubbles: true })));
+    expect(page.tooltip.state).toBe('payable');
+    expect(page.tooltip.surface.root.textContent).toContain(
+      'Asks to confirm: This is your first payment to this site.',
+    );
+  });
+
+  it('says why the wallet will not pay, with where to fix it', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => ({
+        status: 'refused',
+        error: {
+          code: 'over_site_budget',
+          message: 'This would go over the budget for this site today.',
+          hint: 'settings#sites',
+        },
+        price: eur(5),
+        payee,
+      }),
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    expect(page.tooltip.state).toBe('refused');
+    expect(page.badgeOf(link)?.surface.host.getAttribute('data-state')).toBe('refused');
+    const text = page.tooltip.surface.root.textContent;
+    expect(text).toContain('over the budget for this site');
+    expect(text).toContain("Farthing wallet's settings (Sites)");
+  });
+
+  it('hides after the pointer leaves', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    link.dispatchEvent(new MouseEvent('mouseout', { bubbles: true, relatedTarget: document.body }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(page.tooltip.state).toBeNull();
+    expect(document.querySelector('[data-farthing-tooltip]')?.hasAttribute('data-state')).toBe(
+      false,
+    );
+  });
+
+  it('does not react to synthetic hovers from the page', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+    expect(page.tooltip.state).toBeNull();
+  });
+});
+
+describe('clicks', () => {
+  function click(link: Element, init: MouseEventInit = {}, isTrusted = true): MouseEvent {
+    const event = new MouseEvent('click', { bubbles: true, cancelable: true, button: 0, ...init });
+    link.dispatchEvent(isTrusted ? trusted(event) : event);
+    return event;
+  }
+
+  it('pays a trusted plain click, tells the page, and opens the resource', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    const link = pricedLink();
+    const pageHandler = vi.fn();
+    link.addEventListener('click', pageHandler);
+    const events: string[] = [];
+    document.addEventListener('farthing:paid', (event) =>
+      events.push((event as CustomEvent<string>).detail),
+    );
+    const page = start(background);
+    await page.scan();
+    const event = click(link);
+    expect(event.defaultPrevented).toBe(true);
+    expect(pageHandler).not.toHaveBeenCalled();
+    await settle();
+    expect(background.callsOf('offer.pay')).toEqual([
+      { offer: 'offer-7', href: 'http://127.0.0.1:8701/articles/7', trigger: 'link' },
+    ]);
+    expect(events.map((detail) => JSON.parse(detail))).toEqual([
+      { resource: '/articles/7', amount: 'EUR 0.05', receiptId: 'rcpt-1' },
+    ]);
+    expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
+    expect(page.tooltip.state).toBe('paid');
+    expect(background.invalid).toEqual([]);
+  });
+
+  it('shows the paying state while the background works, and ignores a second click', async () => {
+    const answer = deferred<PayOutcome>();
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => answer.promise,
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    click(link);
+    click(link);
+    expect(page.tooltip.state).toBe('paying');
+    expect(document.querySelector('[data-farthing-tooltip]')?.getAttribute('data-state')).toBe(
+      'paying',
+    );
+    answer.resolve(paid);
+    await settle();
+    expect(background.callsOf('offer.pay')).toHaveLength(1);
+  });
+
+  it('leaves synthetic clicks alone: the page navigates to its paywall', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    const event = click(link, {}, false);
+    link.click();
+    await settle();
+    expect(event.defaultPrevented).toBe(false);
+    expect(background.callsOf('offer.pay')).toHaveLength(0);
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('leaves modified and non-primary clicks to the browser', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    const link = pricedLink();
+    await start(background).scan();
+    for (const init of [
+      { ctrlKey: true },
+      { metaKey: true },
+      { shiftKey: true },
+      { altKey: true },
+      { button: 1 },
+    ]) {
+      expect(click(link, init).defaultPrevented).toBe(false);
+    }
+    await settle();
+    expect(background.callsOf('offer.pay')).toHaveLength(0);
+  });
+
+  it('shows a refusal with its hint and stays on the page', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => {
+        throw refusal('over_daily_budget', 'You reached your daily budget.', 'settings#limits');
+      },
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    click(link);
+    await settle();
+    expect(page.tooltip.state).toBe('refused');
+    expect(page.tooltip.surface.root.textContent).toContain('You reached your daily budget.');
+    expect(page.tooltip.surface.root.textContent).toContain('(Limits)');
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('never navigates to another origin, whatever navigateTo says', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => ({ ...paid, navigateTo: 'https://evil.example/phish' }),
+    });
+    const link = pricedLink();
+    await start(background).scan();
+    click(link);
+    await settle();
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('listens to nothing the page sends', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    pricedLink();
+    await start(background).scan();
+    const before = background.calls.length;
+    window.postMessage({ action: 'offer.pay', input: { offer: 'offer-7' } }, '*');
+    document.dispatchEvent(new CustomEvent('farthing:pay', { detail: { offer: 'offer-7' } }));
+    await settle();
+    expect(background.calls.length).toBe(before);
+  });
+});
+
+describe('402 paywall pages', () => {
+  const paywallUrl = 'http://127.0.0.1:8701/articles/7';
+
+  function paywallPage(): HTMLAnchorElement {
+    const merchant = document.createElement('link');
+    merchant.rel = 'farthing-merchant';
+    merchant.href = '/.well-known/farthing-merchant';
+    document.head.append(merchant);
+    const link = pricedLink('offer-7', '/articles/7');
+    link.className = 'farthing-priced';
+    return link;
+  }
+
+  it('offers to pay from a wallet bar with the verified price and payee', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    paywallPage();
+    const page = start(background, paywallUrl);
+    await page.scan();
+    const host = document.querySelector('[data-farthing-paywall]');
+    expect(host?.getAttribute('data-state')).toBe('payable');
+    expect(host?.shadowRoot).toBeNull();
+    expect(page.paywall()?.button.textContent).toBe(
+      'Pay EUR 0.05 to The Farthing Gazette with Farthing',
+    );
+  });
+
+  it('pays on a trusted click once armed, then reloads', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    paywallPage();
+    const page = start(background, paywallUrl);
+    await page.scan();
+    const button = page.paywall()!.button;
+    button.dispatchEvent(trusted(new MouseEvent('click', { bubbles: true })));
+    expect(background.callsOf('offer.pay')).toHaveLength(0);
+    vi.setSystemTime(Date.now() + paywallArmDelayMs + 1);
+    button.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(background.callsOf('offer.pay')).toHaveLength(0);
+    button.dispatchEvent(trusted(new MouseEvent('click', { bubbles: true })));
+    await vi.waitFor(() => expect(reload).toHaveBeenCalled());
+    expect(background.callsOf('offer.pay')).toEqual([
+      { offer: 'offer-7', href: paywallUrl, trigger: 'paywall' },
+    ]);
+  });
+
+  it('shows nothing on pages that are not paywalls', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    pricedLink('offer-7', '/articles/7').className = 'farthing-priced';
+    const page = start(background, pageUrl);
+    await page.scan();
+    expect(page.paywall()).toBeNull();
+    expect(document.querySelector('[data-farthing-paywall]')).toBeNull();
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * What the wallet's pages need from the browser, behind one small interface so every screen runs
+ * in tests with a fake (Taler's web extension does the same).
+ */
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { Transport } from '../messages/client.ts';
+
+export type WalletPage = 'popup' | 'settings' | 'history';
+
+export interface Platform {
+  /** Messages to the background (`runtime.sendMessage`). */
+  readonly transport: Transport;
+  /** Opens one of the wallet's pages in a tab, optionally at a section (`sites`). */
+  openPage(page: WalletPage, section?: string): void;
+  /** Saves `text` as a file the user downloads. */
+  download(fileName: string, text: string, mimeType: string): void;
+  /** Closes the current window (the confirmation window, the popup). */
+  closeWindow(): void;
+}
+
+export const PlatformContext = createContext<Platform | null>(null);
+
+export function usePlatform(): Platform {
+  const platform = useContext(PlatformContext);
+  if (platform === null) throw new Error('usePlatform outside a PlatformContext provider');
+  return platform;
+}

@@ -1,0 +1,108 @@
+/**
+ * What the wallet says to people about the values the background returns. Pure text, no DOM and
+ * no Preact, so the content script and the pages say the same things.
+ */
+import type {
+  ConfirmationReason,
+  Instrument,
+  TaskKind,
+  WalletErrorJson,
+} from '../messages/contract.ts';
+
+export function instrumentName(instrument: Instrument): string {
+  switch (instrument) {
+    case 'ecash':
+      return 'e-cash';
+    case 'payword':
+      return 'PayWord';
+    default:
+      return unreachable(instrument);
+  }
+}
+
+export function confirmationReasonText(reason: ConfirmationReason): string {
+  switch (reason) {
+    case 'above_threshold':
+      return 'The price is above your auto-pay limit.';
+    case 'first_payment_to_site':
+      return 'This is your first payment to this site.';
+    case 'user_setting':
+      return 'You asked to confirm payments like this one.';
+    default:
+      return unreachable(reason);
+  }
+}
+
+export function taskKindText(kind: TaskKind): string {
+  switch (kind) {
+    case 'withdraw':
+      return 'Withdrawal';
+    case 'pay':
+      return 'Payment';
+    case 'change':
+      return 'Change';
+    case 'payword_certificate':
+      return 'PayWord certificate';
+    default:
+      return unreachable(kind);
+  }
+}
+
+/**
+ * Where to fix a refusal, for people: the background's hint names a place in the wallet
+ * (`settings#sites`); pages can link there, the content script can only say it.
+ */
+export function hintText(error: WalletErrorJson): string | null {
+  const hint = error.hint;
+  if (hint === undefined || hint === '') return null;
+  const [page, section] = hint.split('#', 2);
+  if (page === 'settings') {
+    const where = section === undefined ? '' : ` (${sectionTitle(section)})`;
+    return `You can change this in the Farthing wallet's settings${where}.`;
+  }
+  if (page === 'popup') return 'Open the Farthing wallet from the toolbar to fix this.';
+  return null;
+}
+
+const sectionTitles: Readonly<Record<string, string>> = {
+  sites: 'Sites',
+  limits: 'Limits',
+  banks: 'Banks',
+  backup: 'Backup',
+  refusals: 'Refusals',
+};
+
+function sectionTitle(section: string): string {
+  return sectionTitles[section] ?? 'Limits';
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const dayFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  timeZone: 'UTC',
+});
+
+/** `3 Mar, 14:05` in the user's zone. */
+export function formatTime(ms: number): string {
+  return dateFormat.format(ms);
+}
+
+/** `3 Mar`, for a UTC day start (the spending series are in UTC days). */
+export function formatUtcDay(ms: number): string {
+  return dayFormat.format(ms);
+}
+
+/** `https://shop.example` → `shop.example` for compact lists; the full origin stays in titles. */
+export function shortOrigin(origin: string): string {
+  return origin.replace(/^https?:\/\//, '');
+}
+
+export function unreachable(value: never): never {
+  throw new Error(`unexpected value ${String(value)}`);
+}
