@@ -157,6 +157,45 @@ describe('paying with PayWord', () => {
     }
   });
 
+  it('takes the next word after another process moved the chain past what this one remembers', async () => {
+    const otherStore = new SqliteMerchantStore({ path: join(dir, 'merchant.db') });
+    const other = openShop(world, otherStore);
+    try {
+      const wallet = await paywordWallet(world);
+      expect((await pay('/articles/m1', wallet, 5, true)).status).toBe(200);
+      const moved = paywordCredential(await offerOf(other, '/articles/m2'), wallet, 10, false);
+      expect((await other.pay(payRequest(moved))).status).toBe(200);
+      // This process remembers index 5; the store says 10.
+      expect((await pay('/articles/m3', wallet, 15)).status).toBe(200);
+      await refused(() => pay('/articles/m4', wallet, 10), wallet, 409, 'payword_replayed');
+      expect((await store.findPaywordChain(commitmentIdOf(wallet)))?.lastIndex).toBe(15);
+    } finally {
+      await otherStore.close();
+    }
+  });
+
+  it('refuses a chain the broker closed, though this process remembers its state', async () => {
+    const wallet = await paywordWallet(world);
+    expect((await pay('/articles/c1', wallet, 5, true)).status).toBe(200);
+    const id = commitmentIdOf(wallet);
+    const batch = await store.openSettlementBatch({
+      batchId: 'closing',
+      idempotencyKey: 'closing',
+      now: Date.now(),
+      limit: 256,
+    });
+    await store.settleSettlementBatch(
+      'closing',
+      Date.now(),
+      batch!.items.map((item) =>
+        Buffer.from(item.commitmentId).equals(Buffer.from(id))
+          ? { outcome: 'rejected', problemCode: 'forbidden', final: true }
+          : { outcome: 'rejected', problemCode: 'unavailable', final: false },
+      ),
+    );
+    await refused(() => pay('/articles/c2', wallet, 10), wallet, 403, 'forbidden');
+  });
+
   it('accepts two quick clicks with successive words, each against the state the other left', async () => {
     const wallet = await paywordWallet(world);
     const first = paywordCredential(await offerOf(merchant, '/articles/s1'), wallet, 5, true);

@@ -52,7 +52,9 @@ export class MemoryMerchantStore implements MerchantStore {
     }
     if (this.#payments.has(key(p.payment.credentialId))) return 'duplicate';
     const chain = this.#chains.get(id);
-    if (chain === undefined || chain.lastIndex !== p.expectedLastIndex) return 'conflict';
+    if (chain === undefined || chain.lastIndex !== p.expectedLastIndex || chain.status !== 'open') {
+      return 'conflict';
+    }
     this.#chains.set(id, { ...chain, lastIndex: p.lastIndex, lastWord: p.lastWord.slice() });
     this.#addPayment(p.payment);
     return 'recorded';

@@ -92,7 +92,7 @@ export class SqliteMerchantStore implements MerchantStore {
       ),
       advanceChain: db.prepare(
         `UPDATE payword_chains SET last_index = ?, last_word = ?
-         WHERE commitment_id = ? AND last_index = ?`,
+         WHERE commitment_id = ? AND last_index = ? AND status = 'open'`,
       ),
       listChains: db.prepare<[], ChainRow>(
         'SELECT * FROM payword_chains ORDER BY created_at DESC, rowid DESC',

@@ -75,6 +75,21 @@ describe.each(stores)('%s', (_, open) => {
     await store.close();
   });
 
+  it('no longer moves a chain the broker refused for good', async () => {
+    const store = open();
+    expect(await advance(store, 9, 0, 5)).toBe('recorded');
+    await store.openSettlementBatch({ batchId: 'b9', idempotencyKey: 'k9', now: 1, limit: 8 });
+    await store.settleSettlementBatch('b9', 2, [
+      { outcome: 'rejected', problemCode: 'forbidden', final: true },
+    ]);
+    expect(await advance(store, 9, 5, 10)).toBe('conflict');
+    expect(await store.findPaywordChain(bytes(9))).toMatchObject({
+      lastIndex: 5,
+      status: 'rejected',
+    });
+    await store.close();
+  });
+
   it('lets exactly one of two concurrent payments with the same words through', async () => {
     const store = open();
     const results = await Promise.all([advance(store, 2, 0, 5, 1), advance(store, 2, 0, 5, 2)]);

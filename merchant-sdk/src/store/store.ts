@@ -79,7 +79,8 @@ export interface RecordPaywordPaymentParameters {
 }
 
 /**
- * `conflict`: the chain moved since it was read (another payment won); read it again.
+ * `conflict`: the chain moved since it was read (another payment won), or the broker's
+ * refusal closed it; read it again.
  * `duplicate`: a payment with this credential id is already stored.
  */
 export type RecordPaywordPaymentResult = 'recorded' | 'conflict' | 'duplicate';
@@ -149,7 +150,10 @@ export type SettlementItemOutcome =
 export interface MerchantStore {
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined>;
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined>;
-  /** Compare-and-swap of the chain's last word plus the payment, in one transaction. */
+  /**
+   * Compare-and-swap of the chain's last word plus the payment, in one transaction; swaps only
+   * while the chain is `open`.
+   */
   recordPaywordPayment(
     parameters: RecordPaywordPaymentParameters,
   ): Promise<RecordPaywordPaymentResult>;
