@@ -8,8 +8,8 @@
  * first receipt back, while the same paywords or coins in any other credential are refused
  * by the chain state or the mint. Every refusal happens before anything is stored.
  */
-import { createHash } from 'node:crypto';
-import { issueAccessGrant } from '@farthing/protocol/access-grant';
+import { createHash, randomFillSync } from 'node:crypto';
+import { grantIdLength, issueAccessGrant } from '@farthing/protocol/access-grant';
 import type { Credential } from '@farthing/protocol/credential';
 import { equalBytes } from '@farthing/protocol/encoding';
 import { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
@@ -54,12 +54,34 @@ export function credentialIdOf(credential: Credential, hash: Uint8Array): Uint8A
   return new Uint8Array(digest.digest());
 }
 
+/**
+ * Grant ids cut from one larger draw of the CSPRNG: a draw is a system call, and one per
+ * payment showed as ~4% of the pay endpoint's event-loop time under load.
+ */
+class GrantIds {
+  #pool = new Uint8Array(0);
+  #offset = 0;
+
+  next(): Uint8Array {
+    if (this.#offset === this.#pool.length) {
+      this.#pool = randomFillSync(new Uint8Array(256 * grantIdLength));
+      this.#offset = 0;
+    }
+    const id = this.#pool.slice(this.#offset, this.#offset + grantIdLength);
+    // Wipe what was handed out, so the pool never holds an id already in use.
+    this.#pool.fill(0, this.#offset, this.#offset + grantIdLength);
+    this.#offset += grantIdLength;
+    return id;
+  }
+}
+
 /** Takes payments: parse, check, the instrument's flow, receipt and grant. */
 export class PaymentDesk {
   readonly #config: ResolvedConfig;
   readonly #offers: OfferBook;
   readonly #bank: BankClient;
   readonly #reader: CredentialReader;
+  readonly #grantIds = new GrantIds();
   readonly payword: PaywordVendor;
 
   constructor(config: ResolvedConfig, offers: OfferBook, bank: BankClient) {
@@ -169,6 +191,7 @@ export class PaymentDesk {
         offerHash: hash,
         issuedAt: paidAt,
         expiresAt: grantExpiresAt,
+        grantId: this.#grantIds.next(),
       },
       grantKey,
     );
