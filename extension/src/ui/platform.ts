@@ -2,8 +2,6 @@
  * What the wallet's pages need from the browser, behind one small interface so every screen runs
  * in tests with a fake (Taler's web extension does the same).
  */
-import { createContext } from 'preact';
-import { useContext } from 'preact/hooks';
 import type { Transport } from '../messages/client.ts';
 
 export type WalletPage = 'popup' | 'settings' | 'history';
@@ -17,12 +15,4 @@ export interface Platform {
   download(fileName: string, text: string, mimeType: string): void;
   /** Closes the current window (the confirmation window, the popup). */
   closeWindow(): void;
-}
-
-export const PlatformContext = createContext<Platform | null>(null);
-
-export function usePlatform(): Platform {
-  const platform = useContext(PlatformContext);
-  if (platform === null) throw new Error('usePlatform outside a PlatformContext provider');
-  return platform;
 }

@@ -1,3 +1,14 @@
 import { render } from 'preact';
+import '../../ui/styles.css';
+import { browserPlatform } from '../../ui/browser-platform.ts';
+import { usePopupState } from './state.ts';
+import { PopupView } from './views.tsx';
 
-render(<p>popup</p>, document.getElementById('root')!);
+const platform = browserPlatform();
+
+function Popup() {
+  return <PopupView state={usePopupState(platform)} />;
+}
+
+document.body.classList.add('popup');
+render(<Popup />, document.getElementById('root')!);

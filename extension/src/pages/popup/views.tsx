@@ -1,0 +1,366 @@
+/** The popup's views, one per state; pure functions of the state. */
+import type { JSX } from 'preact';
+import type { ReceiptView } from '../../messages/contract.ts';
+import {
+  Button,
+  Card,
+  ErrorNotice,
+  Fingerprints,
+  Loading,
+  Shell,
+  TextField,
+} from '../../ui/components.tsx';
+import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
+import type { PopupState, ThresholdForm, WithdrawForm } from './state.ts';
+
+export function PopupView(props: { state: PopupState }): JSX.Element {
+  const { state } = props;
+  switch (state.status) {
+    case 'loading':
+      return (
+        <Shell title="Farthing">
+          <div class="content">
+            <Loading />
+          </div>
+        </Shell>
+      );
+    case 'failed':
+      return (
+        <Shell title="Farthing">
+          <div class="content">
+            <ErrorNotice error={state.error} />
+            <div class="actions">
+              <Button onClick={state.retry}>Try again</Button>
+            </div>
+          </div>
+        </Shell>
+      );
+    case 'add-bank':
+      return <AddBankView state={state} />;
+    case 'review-bank':
+      return <ReviewBankView state={state} />;
+    case 'login':
+      return <LoginView state={state} />;
+    case 'ready':
+      return <ReadyView state={state} />;
+    default:
+      return unreachable(state);
+  }
+}
+
+type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }>;
+
+function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Element {
+  return (
+    <Shell title="Set up Farthing">
+      <form
+        class="content"
+        onSubmit={(event) => {
+          event.preventDefault();
+          state.inspect();
+        }}
+      >
+        <p>
+          Farthing pays with coins from a bank you choose. Enter your bank's address to see who it
+          is before you trust it.
+        </p>
+        <TextField
+          id="bank-url"
+          label="Bank address"
+          type="url"
+          inputMode="url"
+          value={state.url}
+          onInput={state.setUrl}
+          testId="add-bank-url"
+        />
+        <ErrorNotice error={state.error} />
+        <div class="actions">
+          <Button type="submit" busy={state.busy} testId="add-bank-inspect">
+            {state.busy ? 'Contacting the bank…' : 'Continue'}
+          </Button>
+        </div>
+      </form>
+    </Shell>
+  );
+}
+
+function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JSX.Element {
+  const { inspection } = state;
+  return (
+    <Shell title="Trust this bank?">
+      <div class="content">
+        <div class="card">
+          <h2>{inspection.name}</h2>
+          <p class="mono">{inspection.url}</p>
+          <Fingerprints
+            caFingerprint={inspection.caFingerprint}
+            mintKeyFingerprint={inspection.mintKeyFingerprint}
+            testId="bank-fingerprints"
+          />
+          <p class="small muted">
+            Coins: {inspection.denominations.map((denomination) => denomination.text).join(', ')}
+          </p>
+        </div>
+        <p class="small muted">
+          Compare the fingerprints with the ones your bank publishes. Farthing pins these keys and
+          refuses the bank if they ever change.
+        </p>
+        <ErrorNotice error={state.error} />
+        <div class="actions">
+          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
+            Back
+          </Button>
+          <Button onClick={state.trust} busy={state.busy} testId="add-bank-trust">
+            Trust this bank
+          </Button>
+        </div>
+      </div>
+    </Shell>
+  );
+}
+
+function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
+  return (
+    <Shell title="Log in to your bank">
+      <form
+        class="content"
+        onSubmit={(event) => {
+          event.preventDefault();
+          state.submit();
+        }}
+      >
+        <p>
+          Log in to <strong>{state.bank.name}</strong> to withdraw coins from your account.
+        </p>
+        <TextField
+          id="login-username"
+          label="Username"
+          autoComplete="username"
+          value={state.username}
+          onInput={state.setUsername}
+          testId="login-username"
+        />
+        <TextField
+          id="login-password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={state.password}
+          onInput={state.setPassword}
+          testId="login-password"
+        />
+        <ErrorNotice error={state.error} />
+        <div class="actions">
+          <Button variant="secondary" onClick={state.skip} disabled={state.busy}>
+            Not now
+          </Button>
+          <Button type="submit" busy={state.busy} testId="login-submit">
+            Log in
+          </Button>
+        </div>
+      </form>
+    </Shell>
+  );
+}
+
+function ReadyView({ state }: { state: StateOf<'ready'> }): JSX.Element {
+  return (
+    <Shell
+      title="Farthing"
+      actions={
+        <Button variant="link" onClick={state.openSettings}>
+          Settings
+        </Button>
+      }
+    >
+      <div class="content">
+        <section class="balances" aria-label="Balances">
+          <div class="balance">
+            <p class="small muted">E-cash</p>
+            <p class="figure" data-testid="balance-ecash">
+              {state.ecash.text}
+            </p>
+          </div>
+          <div class="balance">
+            <p class="small muted">PayWord credit</p>
+            <p class="figure" data-testid="balance-payword">
+              {state.payword.text}
+            </p>
+          </div>
+        </section>
+        <p class="small muted">Spent today: {state.overview.spentToday.text}</p>
+        {state.bank.account === null ? (
+          <div class="notice">
+            <p>Log in to {state.bank.name} to withdraw coins.</p>
+            <Button variant="link" onClick={state.logIn}>
+              Log in
+            </Button>
+          </div>
+        ) : (
+          <WithdrawCard form={state.withdraw} bankName={state.bank.name} />
+        )}
+        <RecentPayments receipts={state.overview.recent} onMore={state.openHistory} />
+        <ThresholdCard form={state.threshold} />
+      </div>
+    </Shell>
+  );
+}
+
+function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Element {
+  const { form } = props;
+  return (
+    <Card title="Withdraw coins" aside={<span class="small muted">from {props.bankName}</span>}>
+      {(() => {
+        switch (form.phase) {
+          case 'idle':
+            return (
+              <form
+                class="inline-form"
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  form.submit();
+                }}
+              >
+                <TextField
+                  id="withdraw-amount"
+                  label="Amount"
+                  inputMode="decimal"
+                  placeholder="5.00"
+                  value={form.amount}
+                  onInput={form.setAmount}
+                  testId="withdraw-amount"
+                  error={form.error?.message ?? null}
+                />
+                <Button type="submit" busy={form.busy} testId="withdraw-submit">
+                  Withdraw
+                </Button>
+              </form>
+            );
+          case 'running': {
+            const progress = form.task.progress;
+            return (
+              <div data-testid="task-progress" class="stack" role="status">
+                <progress
+                  max={progress?.total ?? 1}
+                  value={progress?.done ?? 0}
+                  aria-label="Withdrawal progress"
+                />
+                <p class="small">
+                  Withdrawing {form.task.amount?.text ?? ''}
+                  {progress === null ? '…' : `: ${progress.done} of ${progress.total} coins signed`}
+                </p>
+              </div>
+            );
+          }
+          case 'done':
+            return (
+              <div class="stack" data-testid="task-progress" data-status="confirmed">
+                <p class="notice" role="status">
+                  Withdrew {form.task.amount?.text ?? 'your coins'}.
+                </p>
+                <div class="actions">
+                  <Button variant="secondary" onClick={form.again}>
+                    Withdraw more
+                  </Button>
+                </div>
+              </div>
+            );
+          case 'failed':
+            return (
+              <div class="stack">
+                <ErrorNotice error={form.error} />
+                <div class="actions">
+                  <Button variant="secondary" onClick={form.again}>
+                    Try again
+                  </Button>
+                </div>
+              </div>
+            );
+          default:
+            return unreachable(form);
+        }
+      })()}
+    </Card>
+  );
+}
+
+function RecentPayments(props: {
+  receipts: readonly ReceiptView[];
+  onMore: () => void;
+}): JSX.Element {
+  return (
+    <Card
+      title="Recent payments"
+      aside={
+        <Button variant="link" onClick={props.onMore}>
+          History
+        </Button>
+      }
+    >
+      {props.receipts.length === 0 ? (
+        <p class="muted small" data-testid="recent-payments">
+          No payments yet. Priced links show their price when you point at them.
+        </p>
+      ) : (
+        <ul class="list" data-testid="recent-payments">
+          {props.receipts.map((receipt) => (
+            <ReceiptItem key={receipt.receiptId} receipt={receipt} />
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+export function ReceiptItem(props: { receipt: ReceiptView }): JSX.Element {
+  const { receipt } = props;
+  return (
+    <li data-testid="receipt-item">
+      <div style={{ minWidth: 0 }}>
+        <p class="title" title={receipt.title}>
+          {receipt.title || receipt.resource}
+        </p>
+        <p class="small muted">
+          {receipt.merchantName} · {shortOrigin(receipt.origin)} · {formatTime(receipt.paidAt)}
+        </p>
+      </div>
+      <div style={{ textAlign: 'right' }}>
+        <p class="amount">{receipt.price.text}</p>
+        <p class="small muted">{instrumentName(receipt.instrument)}</p>
+      </div>
+    </li>
+  );
+}
+
+function ThresholdCard(props: { form: ThresholdForm }): JSX.Element {
+  const { form } = props;
+  return (
+    <Card title="Auto-pay limit">
+      <form
+        class="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          form.save();
+        }}
+      >
+        <TextField
+          id="auto-pay-threshold"
+          label={`Pay without asking up to (${form.currency})`}
+          inputMode="decimal"
+          value={form.value}
+          onInput={form.setValue}
+          error={form.error?.message ?? null}
+          testId="auto-pay-threshold"
+        />
+        <Button type="submit" variant="secondary" busy={form.busy}>
+          Save
+        </Button>
+      </form>
+      {form.saved ? (
+        <p class="small muted" role="status">
+          Saved.
+        </p>
+      ) : null}
+    </Card>
+  );
+}

@@ -1,0 +1,146 @@
+/** The few building blocks every wallet page uses; they hold no state of their own. */
+import type { ComponentChildren, JSX } from 'preact';
+import type { WalletErrorJson } from '../messages/contract.ts';
+import { hintText } from './wording.ts';
+
+export function Shell(props: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+}): JSX.Element {
+  return (
+    <>
+      <header class="shell-header">
+        <span class="brand-mark" aria-hidden="true">
+          ₣
+        </span>
+        <h1>{props.title}</h1>
+        {props.actions}
+      </header>
+      {props.children}
+    </>
+  );
+}
+
+type ButtonProps = Omit<JSX.ButtonHTMLAttributes<HTMLButtonElement>, 'class'> & {
+  variant?: 'primary' | 'secondary' | 'danger' | 'link';
+  busy?: boolean;
+  testId?: string;
+};
+
+export function Button({
+  variant = 'primary',
+  busy = false,
+  testId,
+  children,
+  disabled,
+  type = 'button',
+  ...rest
+}: ButtonProps): JSX.Element {
+  return (
+    <button
+      {...rest}
+      type={type}
+      class={`button ${variant}`}
+      disabled={disabled === true || busy}
+      aria-busy={busy}
+      data-testid={testId}
+    >
+      {children}
+    </button>
+  );
+}
+
+export function TextField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  type?: 'text' | 'password' | 'url';
+  inputMode?: 'decimal' | 'url' | 'text';
+  autoComplete?: string;
+  placeholder?: string;
+  error?: string | null;
+  testId?: string;
+  disabled?: boolean;
+}): JSX.Element {
+  const errorId = `${props.id}-error`;
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type={props.type ?? 'text'}
+        inputMode={props.inputMode}
+        autoComplete={props.autoComplete ?? 'off'}
+        spellcheck={false}
+        placeholder={props.placeholder}
+        value={props.value}
+        disabled={props.disabled}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? errorId : undefined}
+        data-testid={props.testId}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+      {props.error ? (
+        <span class="field-error" id={errorId}>
+          {props.error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** A failure the background reported, with where to fix it when it says. */
+export function ErrorNotice(props: { error: WalletErrorJson | null }): JSX.Element | null {
+  if (props.error === null) return null;
+  const hint = hintText(props.error);
+  return (
+    <div class="notice error" role="alert" data-code={props.error.code}>
+      <p>{props.error.message}</p>
+      {hint === null ? null : <p class="small">{hint}</p>}
+    </div>
+  );
+}
+
+export function Card(props: {
+  title: string;
+  id?: string;
+  children: ComponentChildren;
+  aside?: ComponentChildren;
+}): JSX.Element {
+  const headingId = props.id === undefined ? undefined : `${props.id}-title`;
+  return (
+    <section class="card" id={props.id} aria-labelledby={headingId}>
+      <header>
+        <h2 id={headingId}>{props.title}</h2>
+        {props.aside}
+      </header>
+      {props.children}
+    </section>
+  );
+}
+
+export function Loading(props: { label?: string }): JSX.Element {
+  return (
+    <p class="muted" role="status">
+      {props.label ?? 'Loading…'}
+    </p>
+  );
+}
+
+/** Fingerprints to compare with what the bank publishes, one per line. */
+export function Fingerprints(props: {
+  caFingerprint: string;
+  mintKeyFingerprint: string;
+  testId?: string;
+}): JSX.Element {
+  return (
+    <dl class="fingerprints" data-testid={props.testId}>
+      <dt>Certificate authority (SHA-256)</dt>
+      <dd class="mono">{props.caFingerprint}</dd>
+      <dt>Mint master key (SHA-256)</dt>
+      <dd class="mono">{props.mintKeyFingerprint}</dd>
+    </dl>
+  );
+}
