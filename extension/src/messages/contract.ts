@@ -148,6 +148,8 @@ export interface BankInspection {
   readonly caFingerprint: string;
   /** SHA-256 of the mint's Ed25519 master key. */
   readonly mintKeyFingerprint: string;
+  /** SHA-256 of the PayWord broker's Ed25519 key (pinned with the others). */
+  readonly brokerKeyFingerprint?: string;
   readonly denominations: readonly AmountView[];
 }
 
@@ -303,6 +305,8 @@ export const actions = {
       url: httpUrlSchema,
       caFingerprint: v.pipe(v.string(), v.maxLength(200)),
       mintKeyFingerprint: v.pipe(v.string(), v.maxLength(200)),
+      /** Pinned too when given; the bank's current broker key is pinned either way. */
+      brokerKeyFingerprint: v.optional(v.pipe(v.string(), v.maxLength(200))),
     }),
     output: undefined as unknown as BankView,
   },

@@ -1,0 +1,302 @@
+/**
+ * Banks the user trusts (DESIGN.md "E-cash", "PayWord"): inspecting a bank shows the
+ * fingerprints of its CA certificate, mint master key and broker key; trusting it pins them.
+ * A bank that later shows other keys is refused (`bank_keys_changed`) until the user looks
+ * again. Logging in keeps the session token (sealed), never the password.
+ */
+import { parseAmount } from '@farthing/protocol/amount';
+import {
+  parseMintKeySet,
+  type SignedMintKeySet,
+  verifyMintKeySet,
+} from '@farthing/protocol/coin/mint-key-set';
+import { fromBase64url } from '@farthing/protocol/encoding';
+import { sha256 } from '@noble/hashes/sha2.js';
+import * as v from 'valibot';
+import type { BankInspection, BankView } from '../../messages/contract.ts';
+import type { WalletContext } from '../context.ts';
+import type { BankRecord, SessionRecord } from '../db/schema.ts';
+import { WalletFailure } from '../errors.ts';
+import { bankParty, requestJson } from '../http.ts';
+import { amountView } from '../money.ts';
+
+const caAnswer = v.object({ name: v.string(), der: v.string() });
+const brokerKeyAnswer = v.object({ brokerId: v.string(), publicKey: v.string() });
+const sessionAnswer = v.object({
+  token: v.string(),
+  expiresAt: v.number(),
+  scopes: v.array(v.string()),
+  account: v.object({ name: v.string() }),
+});
+const accountAnswer = v.object({ name: v.string(), balance: v.string() });
+
+/** `AB:CD:…`: SHA-256 in hex pairs, as people compare fingerprints. */
+export function fingerprint(bytes: Uint8Array): string {
+  return Array.from(sha256(bytes), (byte) => byte.toString(16).padStart(2, '0').toUpperCase()).join(
+    ':',
+  );
+}
+
+/** The bank's URL as the wallet keys it: no trailing slash, no query or fragment. */
+export function bankKey(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+interface Fetched {
+  readonly inspection: BankInspection & { readonly brokerKeyFingerprint: string };
+  readonly record: Omit<BankRecord, 'trustedAt'>;
+  readonly keySetWire: unknown;
+}
+
+async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
+  const base = bankKey(url);
+  const get = <S extends v.GenericSchema>(path: string, schema: S) =>
+    requestJson(ctx.platform, bankParty, { method: 'GET', url: `${base}${path}` }, schema);
+  const [ca, keySetWire, broker] = await Promise.all([
+    get('/v1/ca/certificate', caAnswer),
+    get('/v1/mint/keys', v.unknown()),
+    get('/v1/broker/key', brokerKeyAnswer),
+  ]);
+  let keySet: SignedMintKeySet;
+  let caCertificate: Uint8Array;
+  let brokerKey: Uint8Array;
+  try {
+    keySet = parseMintKeySet(keySetWire);
+    verifyMintKeySet(keySet, { masterPublicKey: keySet.masterPublicKey });
+    caCertificate = fromBase64url(ca.der, 'der');
+    brokerKey = fromBase64url(broker.publicKey, 'publicKey', 32);
+  } catch (cause) {
+    throw new WalletFailure('bank_error', 'This server does not look like a Farthing bank.', {
+      cause,
+      detail: { transient: false },
+    });
+  }
+  const record = {
+    url: base,
+    name: ca.name,
+    caCertificate,
+    caFingerprint: fingerprint(caCertificate),
+    mintMasterKey: keySet.masterPublicKey,
+    mintKeyFingerprint: fingerprint(keySet.masterPublicKey),
+    brokerId: broker.brokerId,
+    brokerKey,
+    brokerKeyFingerprint: fingerprint(brokerKey),
+  };
+  return {
+    record,
+    keySetWire,
+    inspection: {
+      url: base,
+      name: ca.name,
+      caFingerprint: record.caFingerprint,
+      mintKeyFingerprint: record.mintKeyFingerprint,
+      brokerKeyFingerprint: record.brokerKeyFingerprint,
+      denominations: denominationViews(keySet, ctx.platform.now()),
+    },
+  };
+}
+
+function denominationViews(keySet: SignedMintKeySet, now: number) {
+  const values = new Map<string, { currency: string; minor: number }>();
+  for (const d of keySet.denominations) {
+    if (d.validFrom <= now && now < d.withdrawUntil) {
+      values.set(`${d.value.currency}:${d.value.minor}`, d.value);
+    }
+  }
+  return [...values.values()]
+    .sort((a, b) => a.minor - b.minor)
+    .map((value) => amountView(value.currency, value.minor));
+}
+
+export async function inspectBank(ctx: WalletContext, url: string): Promise<BankInspection> {
+  return (await fetchBank(ctx, url)).inspection;
+}
+
+export interface TrustBankParameters {
+  readonly url: string;
+  readonly caFingerprint: string;
+  readonly mintKeyFingerprint: string;
+  readonly brokerKeyFingerprint?: string;
+}
+
+function keysChanged(url: string): WalletFailure {
+  return new WalletFailure(
+    'bank_keys_changed',
+    `The bank at ${url} now shows other keys than the ones you checked. Do not continue unless the bank told you it changed them.`,
+    { hint: 'settings#banks' },
+  );
+}
+
+export async function trustBank(
+  ctx: WalletContext,
+  params: TrustBankParameters,
+): Promise<BankView> {
+  const fetched = await fetchBank(ctx, params.url);
+  const { record } = fetched;
+  if (
+    record.caFingerprint !== params.caFingerprint ||
+    record.mintKeyFingerprint !== params.mintKeyFingerprint ||
+    (params.brokerKeyFingerprint !== undefined &&
+      record.brokerKeyFingerprint !== params.brokerKeyFingerprint)
+  ) {
+    throw keysChanged(record.url);
+  }
+  const tx = ctx.db.transaction(['banks', 'keySets'], 'readwrite', { durability: 'strict' });
+  const existing = await tx.objectStore('banks').get(record.url);
+  if (
+    existing !== undefined &&
+    (existing.caFingerprint !== record.caFingerprint ||
+      existing.mintKeyFingerprint !== record.mintKeyFingerprint ||
+      existing.brokerKeyFingerprint !== record.brokerKeyFingerprint)
+  ) {
+    tx.abort();
+    await tx.done.catch(() => undefined);
+    throw keysChanged(record.url);
+  }
+  const trusted: BankRecord = { ...record, trustedAt: existing?.trustedAt ?? ctx.platform.now() };
+  await tx.objectStore('banks').put(trusted);
+  await tx
+    .objectStore('keySets')
+    .put({ bankUrl: record.url, wire: fetched.keySetWire, fetchedAt: ctx.platform.now() });
+  await tx.done;
+  return bankView(ctx, trusted);
+}
+
+export async function trustedBank(ctx: WalletContext, url: string): Promise<BankRecord> {
+  const bank = await ctx.db.get('banks', bankKey(url));
+  if (bank === undefined) {
+    throw new WalletFailure('bank_not_trusted', `Add the bank at ${url} in the settings first.`, {
+      hint: 'settings#banks',
+    });
+  }
+  return bank;
+}
+
+/**
+ * The bank's key set, checked under the pinned master key: the stored one while fresh, else
+ * fetched again. A key set that does not verify under the pinned key is `bank_keys_changed`.
+ */
+export async function keySetOf(
+  ctx: WalletContext,
+  bank: BankRecord,
+  options: { readonly maxAgeMs?: number } = {},
+): Promise<SignedMintKeySet> {
+  const stored = await ctx.db.get('keySets', bank.url);
+  const now = ctx.platform.now();
+  let wire = stored?.wire;
+  if (stored === undefined || now - stored.fetchedAt > (options.maxAgeMs ?? 60_000)) {
+    wire = await requestJson(
+      ctx.platform,
+      bankParty,
+      { method: 'GET', url: `${bank.url}/v1/mint/keys` },
+      v.unknown(),
+    );
+  }
+  let keySet: SignedMintKeySet;
+  try {
+    keySet = parseMintKeySet(wire);
+    verifyMintKeySet(keySet, { masterPublicKey: bank.mintMasterKey });
+  } catch {
+    throw keysChanged(bank.url);
+  }
+  if (wire !== stored?.wire)
+    await ctx.db.put('keySets', { bankUrl: bank.url, wire, fetchedAt: now });
+  return keySet;
+}
+
+export async function logIn(
+  ctx: WalletContext,
+  params: { readonly url: string; readonly username: string; readonly password: string },
+): Promise<BankView> {
+  const bank = await trustedBank(ctx, params.url);
+  const answer = await requestJson(
+    ctx.platform,
+    bankParty,
+    {
+      method: 'POST',
+      url: `${bank.url}/v1/sessions`,
+      body: {
+        name: params.username,
+        password: params.password,
+        scopes: ['account', 'withdraw', 'payword'],
+      },
+    },
+    sessionAnswer,
+  );
+  const session: SessionRecord = {
+    bankUrl: bank.url,
+    account: answer.account.name,
+    token: await ctx.sealer.seal(new TextEncoder().encode(answer.token)),
+    expiresAt: answer.expiresAt,
+    scopes: answer.scopes,
+  };
+  await ctx.db.put('sessions', session);
+  return bankView(ctx, bank);
+}
+
+export async function logOut(ctx: WalletContext, url: string): Promise<BankView> {
+  const bank = await trustedBank(ctx, url);
+  const token = await sessionToken(ctx, bank.url).catch(() => undefined);
+  await ctx.db.delete('sessions', bank.url);
+  if (token !== undefined) {
+    await requestJson(
+      ctx.platform,
+      bankParty,
+      { method: 'DELETE', url: `${bank.url}/v1/sessions/current`, token },
+      v.unknown(),
+    ).catch(() => undefined);
+  }
+  return bankView(ctx, bank);
+}
+
+/** The session token for `bankUrl`, or `not_logged_in`. */
+export async function sessionToken(ctx: WalletContext, bankUrl: string): Promise<string> {
+  const session = await ctx.db.get('sessions', bankUrl);
+  if (session === undefined || session.expiresAt <= ctx.platform.now()) {
+    throw new WalletFailure('not_logged_in', `Log in to the bank at ${bankUrl} first.`, {
+      hint: 'settings#banks',
+    });
+  }
+  return new TextDecoder().decode(await ctx.sealer.open(session.token));
+}
+
+export async function bankView(ctx: WalletContext, bank: BankRecord): Promise<BankView> {
+  const session = await ctx.db.get('sessions', bank.url);
+  const keySet = await ctx.db.get('keySets', bank.url);
+  let denominations: BankView['denominations'] = [];
+  try {
+    if (keySet !== undefined)
+      denominations = denominationViews(parseMintKeySet(keySet.wire), ctx.platform.now());
+  } catch {
+    denominations = [];
+  }
+  let accountBalance: BankView['accountBalance'] = null;
+  const loggedIn = session !== undefined && session.expiresAt > ctx.platform.now();
+  if (loggedIn) {
+    try {
+      const token = await sessionToken(ctx, bank.url);
+      const account = await requestJson(
+        ctx.platform,
+        bankParty,
+        { method: 'GET', url: `${bank.url}/v1/accounts/me`, token },
+        accountAnswer,
+      );
+      const balance = parseAmount(account.balance);
+      accountBalance = amountView(balance.currency, balance.minor);
+    } catch {
+      accountBalance = null;
+    }
+  }
+  return {
+    url: bank.url,
+    name: bank.name,
+    caFingerprint: bank.caFingerprint,
+    mintKeyFingerprint: bank.mintKeyFingerprint,
+    brokerKeyFingerprint: bank.brokerKeyFingerprint,
+    denominations,
+    trustedAt: bank.trustedAt,
+    account: loggedIn ? session.account : null,
+    accountBalance,
+  };
+}

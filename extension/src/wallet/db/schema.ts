@@ -1,0 +1,369 @@
+/**
+ * The wallet's IndexedDB schema, the one place that knows it (DESIGN.md "Wallet storage").
+ *
+ * Each store has a `XxxRecord` type and, where records move through states, an indexed
+ * `status`. Secrets (withdrawal and chain seeds, session tokens) are stored sealed under the
+ * wallet's non-extractable AES-GCM key (keys.ts); private keys are non-extractable
+ * `CryptoKey`s. Money-moving transactions use `durability: 'strict'` (`moneyTx`), name every
+ * store they touch up front, and await nothing but IndexedDB inside.
+ *
+ * Migrations: `migrations[n]` upgrades version n to n + 1; opening runs every step from the
+ * stored version, so a wallet that skipped releases still reaches the current schema.
+ */
+import {
+  type DBSchema,
+  type IDBPDatabase,
+  type IDBPTransaction,
+  openDB,
+  type StoreNames,
+} from 'idb';
+import type { Instrument, TaskKind, TaskStatus, WalletErrorJson } from '../../messages/contract.ts';
+import type { Money } from '../money.ts';
+
+export const walletDbVersion = 1;
+
+/** AES-GCM ciphertext of a secret under the wallet key (keys.ts). */
+export interface SealedSecret {
+  readonly iv: Uint8Array;
+  readonly data: Uint8Array;
+}
+
+export type KeyRecord =
+  | { readonly id: 'wallet-key'; readonly key: CryptoKey }
+  | {
+      readonly id: `payword-user:${string}`;
+      readonly type: 'webcrypto';
+      readonly privateKey: CryptoKey;
+      readonly publicKey: Uint8Array;
+    }
+  | {
+      readonly id: `payword-user:${string}`;
+      /** Where WebCrypto has no Ed25519 (Chromium before 137): the seed, sealed. */
+      readonly type: 'sealed';
+      readonly secretKey: SealedSecret;
+      readonly publicKey: Uint8Array;
+    };
+
+/** A bank the user trusts, with the keys pinned when they trusted it. */
+export interface BankRecord {
+  readonly url: string;
+  readonly name: string;
+  /** DER of the CA certificate. */
+  readonly caCertificate: Uint8Array;
+  readonly caFingerprint: string;
+  readonly mintMasterKey: Uint8Array;
+  readonly mintKeyFingerprint: string;
+  readonly brokerId: string;
+  readonly brokerKey: Uint8Array;
+  readonly brokerKeyFingerprint: string;
+  readonly trustedAt: number;
+}
+
+export interface SessionRecord {
+  readonly bankUrl: string;
+  readonly account: string;
+  readonly token: SealedSecret;
+  readonly expiresAt: number;
+  readonly scopes: readonly string[];
+}
+
+/** The latest mint key set of a bank, as fetched (wire JSON), checked under the master key. */
+export interface KeySetRecord {
+  readonly bankUrl: string;
+  readonly wire: unknown;
+  readonly fetchedAt: number;
+}
+
+export interface PlannedCoinRecord {
+  readonly index: number;
+  readonly denominationId: string;
+  readonly minor: number;
+}
+
+export type WithdrawalStatus = 'planned' | 'sent' | 'done' | 'failed';
+
+/** A withdrawal from the account, or change for one coin: coins derived from one seed. */
+export interface WithdrawalRecord {
+  /** The issuance id the mint keeps it under (a hash of the seed). */
+  readonly id: string;
+  readonly kind: 'withdraw' | 'change';
+  readonly bankUrl: string;
+  readonly currency: string;
+  readonly seed: SealedSecret;
+  readonly coins: readonly PlannedCoinRecord[];
+  readonly total: number;
+  readonly status: WithdrawalStatus;
+  readonly taskId: string;
+  /** Change only: the coin spent for these. */
+  readonly changeOf?: string;
+  readonly createdAt: number;
+}
+
+export type CoinStatus =
+  /** Can pay. */
+  | 'spendable'
+  /** Promised to one payment or change (`reservedBy`); back to spendable only by refreshing. */
+  | 'reserved'
+  | 'spent';
+
+export interface CoinRecord {
+  /** base64url of the coin's Ed25519 public key. */
+  readonly coinPub: string;
+  readonly bankUrl: string;
+  readonly currency: string;
+  readonly minor: number;
+  readonly denominationId: string;
+  /** The withdrawal (issuance id) whose seed derives the coin's key, and its index there. */
+  readonly source: string;
+  readonly index: number;
+  readonly messagePrefix: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly status: CoinStatus;
+  readonly reservedBy: string | null;
+  readonly updatedAt: number;
+}
+
+export interface PaywordCertificateRecord {
+  readonly id: string;
+  readonly bankUrl: string;
+  /** Wire JSON from the broker. */
+  readonly json: unknown;
+  readonly keyId: `payword-user:${string}`;
+  readonly creditLimit: Money;
+  /** Minor units promised to chains made under it (length × value per word). */
+  readonly committed: number;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+}
+
+export type PaywordChainStatus = 'open' | 'closed';
+
+export interface PaywordChainRecord {
+  readonly id: string;
+  readonly bankUrl: string;
+  readonly vendorId: string;
+  readonly certificateId: string;
+  readonly seed: SealedSecret;
+  readonly length: number;
+  readonly valuePerWord: Money;
+  /** Wire JSON of the signed commitment. */
+  readonly commitment: unknown;
+  /** The last index promised to a payment (words up to it are spoken for). */
+  readonly reservedIndex: number;
+  /** The last index the vendor accepted. */
+  readonly acceptedIndex: number;
+  readonly status: PaywordChainStatus;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+}
+
+/** A merchant descriptor fetched from an origin, kept for a few minutes. */
+export interface DescriptorRecord {
+  readonly origin: string;
+  readonly json: unknown;
+  readonly fetchedAt: number;
+}
+
+export type PaymentStatus = 'reserved' | 'sent' | 'confirmed' | 'failed';
+
+export interface PaymentRecord {
+  readonly id: string;
+  readonly offerHash: string;
+  readonly offerToken: string;
+  readonly origin: string;
+  readonly resource: string;
+  readonly navigateTo: string;
+  readonly title: string;
+  readonly merchantId: string;
+  readonly merchantName: string;
+  readonly offerPublicKey: Uint8Array;
+  readonly payEndpoint: string;
+  readonly bankUrl: string;
+  readonly instrument: Instrument;
+  readonly price: Money;
+  readonly status: PaymentStatus;
+  readonly taskId: string;
+  readonly createdAt: number;
+  /** E-cash: the coins promised, and the payer code whose hash the permissions carry. */
+  readonly coins?: readonly string[];
+  readonly payerCode?: Uint8Array;
+  /** PayWord: the chain and the index revealed. */
+  readonly chainId?: string;
+  readonly index?: number;
+  readonly firstUse?: boolean;
+  /** The credential exactly as sent (JSON text); resending it is answered with the same receipt. */
+  readonly credential?: string;
+  readonly receiptId?: string;
+  readonly grantExpiresAt?: number;
+  readonly error?: WalletErrorJson;
+}
+
+export interface ReceiptRecord {
+  readonly receiptId: string;
+  readonly paymentId: string;
+  readonly origin: string;
+  readonly merchantName: string;
+  readonly resource: string;
+  readonly title: string;
+  readonly price: Money;
+  readonly instrument: Instrument;
+  readonly paidAt: number;
+  /** Wire JSON as the merchant signed it. */
+  readonly json: unknown;
+}
+
+/** One spend, written before the network: budgets count `reserved` and `confirmed` ones. */
+export interface JournalRecord {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly origin: string;
+  readonly day: number;
+  readonly price: Money;
+  readonly status: 'reserved' | 'confirmed' | 'failed';
+  readonly at: number;
+}
+
+export interface SiteRecord {
+  readonly origin: string;
+  readonly name: string | null;
+  readonly budget: Money | null;
+  readonly blocked: boolean;
+  readonly lastPaidAt: number | null;
+}
+
+export interface RefusalRecord {
+  readonly id: string;
+  readonly at: number;
+  readonly origin: string;
+  readonly resource: string | null;
+  readonly error: WalletErrorJson;
+}
+
+export interface SettingsRecord {
+  readonly id: 'settings';
+  readonly currency: string;
+  readonly autoPayThreshold: number;
+  readonly defaultSiteBudget: number;
+  readonly dailyBudget: number;
+  readonly confirmFirstPayment: boolean;
+}
+
+export interface TaskRecord {
+  readonly id: string;
+  readonly kind: TaskKind;
+  readonly status: TaskStatus;
+  /** The withdrawal, payment or certificate the task drives. */
+  readonly ref: string;
+  readonly amount: Money | null;
+  readonly progress: { readonly done: number; readonly total: number } | null;
+  readonly error: WalletErrorJson | null;
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface WalletDb extends DBSchema {
+  keys: { key: string; value: KeyRecord };
+  banks: { key: string; value: BankRecord };
+  sessions: { key: string; value: SessionRecord };
+  keySets: { key: string; value: KeySetRecord };
+  withdrawals: { key: string; value: WithdrawalRecord; indexes: { status: WithdrawalStatus } };
+  coins: {
+    key: string;
+    value: CoinRecord;
+    indexes: { status: CoinStatus; reservedBy: string; source: string };
+  };
+  paywordCertificates: {
+    key: string;
+    value: PaywordCertificateRecord;
+    indexes: { bankUrl: string };
+  };
+  paywordChains: {
+    key: string;
+    value: PaywordChainRecord;
+    indexes: { vendor: [string, string] };
+  };
+  descriptors: { key: string; value: DescriptorRecord };
+  payments: {
+    key: string;
+    value: PaymentRecord;
+    indexes: { status: PaymentStatus; offerHash: string; createdAt: number };
+  };
+  receipts: { key: string; value: ReceiptRecord; indexes: { paidAt: number } };
+  journal: {
+    key: string;
+    value: JournalRecord;
+    indexes: { originDay: [string, number]; day: number; paymentId: string };
+  };
+  sites: { key: string; value: SiteRecord };
+  refusals: { key: string; value: RefusalRecord; indexes: { at: number } };
+  settings: { key: string; value: SettingsRecord };
+  tasks: { key: string; value: TaskRecord; indexes: { status: TaskStatus; createdAt: number } };
+}
+
+export type WalletDatabase = IDBPDatabase<WalletDb>;
+export type WalletStore = StoreNames<WalletDb>;
+export type WalletTx<S extends WalletStore[]> = IDBPTransaction<WalletDb, S, 'readwrite'>;
+
+type Migration = (db: IDBPDatabase<WalletDb>) => void;
+
+/** `migrations[n]` takes the schema from version n to n + 1. */
+const migrations: readonly Migration[] = [
+  (db) => {
+    db.createObjectStore('keys', { keyPath: 'id' });
+    db.createObjectStore('banks', { keyPath: 'url' });
+    db.createObjectStore('sessions', { keyPath: 'bankUrl' });
+    db.createObjectStore('keySets', { keyPath: 'bankUrl' });
+    db.createObjectStore('withdrawals', { keyPath: 'id' }).createIndex('status', 'status');
+    const coins = db.createObjectStore('coins', { keyPath: 'coinPub' });
+    coins.createIndex('status', 'status');
+    coins.createIndex('reservedBy', 'reservedBy');
+    coins.createIndex('source', 'source');
+    db.createObjectStore('paywordCertificates', { keyPath: 'id' }).createIndex(
+      'bankUrl',
+      'bankUrl',
+    );
+    db.createObjectStore('paywordChains', { keyPath: 'id' }).createIndex('vendor', [
+      'vendorId',
+      'status',
+    ]);
+    db.createObjectStore('descriptors', { keyPath: 'origin' });
+    const payments = db.createObjectStore('payments', { keyPath: 'id' });
+    payments.createIndex('status', 'status');
+    payments.createIndex('offerHash', 'offerHash');
+    payments.createIndex('createdAt', 'createdAt');
+    db.createObjectStore('receipts', { keyPath: 'receiptId' }).createIndex('paidAt', 'paidAt');
+    const journal = db.createObjectStore('journal', { keyPath: 'id' });
+    journal.createIndex('originDay', ['origin', 'day']);
+    journal.createIndex('day', 'day');
+    journal.createIndex('paymentId', 'paymentId');
+    db.createObjectStore('sites', { keyPath: 'origin' });
+    db.createObjectStore('refusals', { keyPath: 'id' }).createIndex('at', 'at');
+    db.createObjectStore('settings', { keyPath: 'id' });
+    const tasks = db.createObjectStore('tasks', { keyPath: 'id' });
+    tasks.createIndex('status', 'status');
+    tasks.createIndex('createdAt', 'createdAt');
+  },
+];
+
+export const defaultWalletDbName = 'farthing-wallet';
+
+export function openWalletDb(name: string = defaultWalletDbName): Promise<WalletDatabase> {
+  return openDB<WalletDb>(name, walletDbVersion, {
+    upgrade(db, oldVersion) {
+      for (let version = oldVersion; version < walletDbVersion; version++) {
+        migrations[version]!(db);
+      }
+    },
+  });
+}
+
+/** A read-write transaction for money: strict durability (the commit reaches the disk). */
+export function moneyTx<S extends WalletStore[]>(db: WalletDatabase, stores: S): WalletTx<S> {
+  return db.transaction(stores, 'readwrite', { durability: 'strict' });
+}
+
+/** A unique id for records the wallet makes. */
+export function newId(): string {
+  return crypto.randomUUID();
+}

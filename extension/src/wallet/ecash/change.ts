@@ -1,0 +1,217 @@
+/**
+ * Change (DESIGN.md "E-cash", pay: "when it cannot, it first exchanges a larger coin at the
+ * mint for smaller ones"), and refreshing a coin a merchant saw but did not take: the coin is
+ * spent at the mint for new coins of exactly its value, signed with the coin's own key.
+ *
+ * The same task states as a withdrawal: the coin is `reserved` for the change and the new
+ * coins planned (`reserved`), the request marked `sent` before POST /v1/mint/change, the new
+ * coins stored and the old one `spent` on the answer. The request is deterministic (seeded
+ * blinding, Ed25519), so a retry after a crash is byte for byte the same and the mint answers
+ * it from the stored issuance. `coin_already_spent` means someone else deposited it first
+ * (a merchant that refused and deposited anyway): the coin is lost and marked spent.
+ */
+import { changeRequestToWire, createChangeRequest } from '@farthing/protocol/coin/change-request';
+import { denominationId } from '@farthing/protocol/coin/denomination';
+import { deriveCoinSecretKey, randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
+import { toBase64url } from '@farthing/protocol/encoding';
+import type * as v from 'valibot';
+import type { TaskView } from '../../messages/contract.ts';
+import { keySetOf, trustedBank } from '../bank/banks.ts';
+import type { WalletContext } from '../context.ts';
+import { type CoinRecord, moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
+import { errorJson, WalletFailure } from '../errors.ts';
+import { bankParty, causeOf, isTransient, requestJson } from '../http.ts';
+import { newTask, setTask, taskView } from '../tasks.ts';
+import {
+  blindIssuance,
+  coinOf,
+  finalizeIssuance,
+  issuanceIdOf,
+  signingDenominations,
+} from './issuance.ts';
+import { issuanceAnswer } from './withdraw.ts';
+
+/**
+ * Plans change of `coin` into coins of `values` (together its value) and reserves the coin,
+ * in one strict transaction. Throws `payment_in_progress` if the coin is no longer spendable.
+ */
+export async function startChange(
+  ctx: WalletContext,
+  coin: CoinRecord,
+  values: readonly number[],
+  /** Set when refreshing a coin this payment had reserved. */
+  reservedBy: string | null = null,
+): Promise<TaskRecord> {
+  const bank = await trustedBank(ctx, coin.bankUrl);
+  const keySet = await keySetOf(ctx, bank);
+  const now = ctx.platform.now();
+  const byValue = signingDenominations(keySet, coin.currency, now);
+  if (
+    values.reduce((sum, value) => sum + value, 0) !== coin.minor ||
+    values.some((value) => !byValue.has(value))
+  ) {
+    throw new WalletFailure('insufficient_funds', 'The bank has no coins to make change with.');
+  }
+  const seed = randomWithdrawalSeed();
+  const id = issuanceIdOf(seed);
+  const task = newTask('change', id, { currency: coin.currency, minor: coin.minor }, now, {
+    done: 0,
+    total: values.length,
+  });
+  const change: WithdrawalRecord = {
+    id,
+    kind: 'change',
+    bankUrl: coin.bankUrl,
+    currency: coin.currency,
+    seed: await ctx.sealer.seal(seed),
+    coins: values.map((minor, index) => ({
+      index,
+      minor,
+      denominationId: toBase64url(denominationId(byValue.get(minor)!)),
+    })),
+    total: coin.minor,
+    status: 'planned',
+    taskId: task.id,
+    changeOf: coin.coinPub,
+    createdAt: now,
+  };
+  seed.fill(0);
+  const tx = moneyTx(ctx.db, ['coins', 'withdrawals', 'tasks']);
+  const current = await tx.objectStore('coins').get(coin.coinPub);
+  const usable =
+    current !== undefined &&
+    (current.status === 'spendable' ||
+      (reservedBy !== null && current.status === 'reserved' && current.reservedBy === reservedBy));
+  if (!usable) {
+    tx.abort();
+    await tx.done.catch(() => undefined);
+    throw new WalletFailure(
+      'payment_in_progress',
+      'Another payment is using these coins; try again.',
+    );
+  }
+  await tx
+    .objectStore('coins')
+    .put({ ...current, status: 'reserved', reservedBy: id, updatedAt: now });
+  await tx.objectStore('withdrawals').add(change);
+  await tx.objectStore('tasks').add(task);
+  await tx.done;
+  return task;
+}
+
+/**
+ * Exchanges a coin a merchant saw but did not take (its deposit permission is out there) for
+ * a new coin of the same value, so the old permission is worthless.
+ */
+export function refreshCoin(
+  ctx: WalletContext,
+  coin: CoinRecord,
+  reservedBy: string,
+): Promise<TaskRecord> {
+  return startChange(ctx, coin, [coin.minor], reservedBy);
+}
+
+export async function runChange(ctx: WalletContext, task: TaskRecord): Promise<TaskView> {
+  const change = await ctx.db.get('withdrawals', task.ref);
+  if (change === undefined || change.changeOf === undefined)
+    throw new Error(`change ${task.ref} is missing`);
+  if (change.status === 'done' || change.status === 'failed') {
+    return taskView((await ctx.db.get('tasks', task.id)) ?? task);
+  }
+  const old = await ctx.db.get('coins', change.changeOf);
+  if (old === undefined) throw new Error(`coin ${change.changeOf} is missing`);
+  const source = await ctx.db.get('withdrawals', old.source);
+  if (source === undefined) throw new Error(`the seed of coin ${old.coinPub} is missing`);
+  const bank = await trustedBank(ctx, change.bankUrl);
+  const keySet = await keySetOf(ctx, bank, { maxAgeMs: 3_600_000 });
+  const seed = await ctx.sealer.open(change.seed);
+  const planned = blindIssuance(seed, keySet, change.coins);
+  seed.fill(0);
+  const oldSeed = await ctx.sealer.open(source.seed);
+  const coinSecretKey = deriveCoinSecretKey(oldSeed, old.index);
+  oldSeed.fill(0);
+  const request = createChangeRequest({
+    coin: coinOf(old),
+    coinSecretKey,
+    issuanceId: change.id,
+    coins: planned.map((coin) => coin.blinded),
+  });
+  coinSecretKey.fill(0);
+
+  if (change.status === 'planned') {
+    const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
+    await tx.objectStore('withdrawals').put({ ...change, status: 'sent' });
+    await setTask(tx.objectStore('tasks'), task.id, { status: 'sent' }, ctx.platform.now());
+    await tx.done;
+  }
+  let answer: v.InferOutput<typeof issuanceAnswer>;
+  try {
+    answer = await requestJson(
+      ctx.platform,
+      bankParty,
+      {
+        method: 'POST',
+        url: `${bank.url}/v1/mint/change`,
+        idempotencyKey: change.id,
+        body: changeRequestToWire(request),
+      },
+      issuanceAnswer,
+    );
+  } catch (error) {
+    if (!isTransient(error)) await failChange(ctx, change, old, task.id, error);
+    throw error;
+  }
+  const now = ctx.platform.now();
+  const coins = await finalizeIssuance(change, planned, answer.signatures, now);
+  const tx = moneyTx(ctx.db, ['withdrawals', 'coins', 'tasks']);
+  const current = await tx.objectStore('withdrawals').get(change.id);
+  if (current?.status === 'done') {
+    await tx.done;
+    return taskView((await ctx.db.get('tasks', task.id)) ?? task);
+  }
+  const coinStore = tx.objectStore('coins');
+  for (const coin of coins) {
+    if ((await coinStore.getKey(coin.coinPub)) === undefined) await coinStore.add(coin);
+  }
+  const spent = await coinStore.get(old.coinPub);
+  if (spent !== undefined) await coinStore.put({ ...spent, status: 'spent', updatedAt: now });
+  await tx.objectStore('withdrawals').put({ ...change, status: 'done' });
+  const done = await setTask(
+    tx.objectStore('tasks'),
+    task.id,
+    { status: 'confirmed', progress: { done: coins.length, total: coins.length } },
+    now,
+  );
+  await tx.done;
+  return taskView(done ?? task);
+}
+
+async function failChange(
+  ctx: WalletContext,
+  change: WithdrawalRecord,
+  old: CoinRecord,
+  taskId: string,
+  error: unknown,
+) {
+  const now = ctx.platform.now();
+  const lost = causeOf(error) === 'coin_already_spent';
+  const tx = moneyTx(ctx.db, ['withdrawals', 'coins', 'tasks']);
+  const coin = await tx.objectStore('coins').get(old.coinPub);
+  if (coin !== undefined && coin.reservedBy === change.id) {
+    await tx
+      .objectStore('coins')
+      .put(
+        lost
+          ? { ...coin, status: 'spent', updatedAt: now }
+          : { ...coin, status: 'spendable', reservedBy: null, updatedAt: now },
+      );
+  }
+  await tx.objectStore('withdrawals').put({ ...change, status: 'failed' });
+  await setTask(
+    tx.objectStore('tasks'),
+    taskId,
+    { status: 'failed', error: errorJson(error) },
+    now,
+  );
+  await tx.done;
+}

@@ -1,0 +1,112 @@
+/** What the wallet's pages read: receipts, spending per site and day, refusals, balances. */
+import type { BalanceView, ReceiptView, RefusalView, SpendingPoint } from '../messages/contract.ts';
+import type { WalletContext } from './context.ts';
+import type { ReceiptRecord } from './db/schema.ts';
+import { amountView, dayOf, moneyView } from './money.ts';
+
+export function receiptView(record: ReceiptRecord): ReceiptView {
+  return {
+    receiptId: record.receiptId,
+    origin: record.origin,
+    merchantName: record.merchantName,
+    resource: record.resource,
+    title: record.title,
+    price: moneyView(record.price),
+    instrument: record.instrument,
+    paidAt: record.paidAt,
+  };
+}
+
+export async function listReceipts(
+  ctx: WalletContext,
+  options: { readonly limit?: number; readonly before?: number } = {},
+): Promise<ReceiptView[]> {
+  const limit = options.limit ?? 50;
+  const range = options.before === undefined ? null : IDBKeyRange.upperBound(options.before, true);
+  const views: ReceiptView[] = [];
+  let cursor = await ctx.db.transaction('receipts').store.index('paidAt').openCursor(range, 'prev');
+  while (cursor !== null && views.length < limit) {
+    views.push(receiptView(cursor.value));
+    cursor = await cursor.continue();
+  }
+  return views;
+}
+
+/** Confirmed spending per origin per UTC day over the last `days` days. */
+export async function spendingByDay(ctx: WalletContext, days: number): Promise<SpendingPoint[]> {
+  const today = dayOf(ctx.platform.now());
+  const from = today - (days - 1) * 86_400_000;
+  const entries = await ctx.db.getAllFromIndex('journal', 'day', IDBKeyRange.lowerBound(from));
+  const sums = new Map<string, SpendingPoint>();
+  for (const entry of entries) {
+    if (entry.status !== 'confirmed') continue;
+    const key = `${entry.day} ${entry.origin}`;
+    const point = sums.get(key) ?? { day: entry.day, origin: entry.origin, minor: 0 };
+    sums.set(key, { ...point, minor: point.minor + entry.price.minor });
+  }
+  return [...sums.values()].sort((a, b) => a.day - b.day || a.origin.localeCompare(b.origin));
+}
+
+export async function listRefusals(ctx: WalletContext, limit = 50): Promise<RefusalView[]> {
+  const views: RefusalView[] = [];
+  let cursor = await ctx.db.transaction('refusals').store.index('at').openCursor(null, 'prev');
+  while (cursor !== null && views.length < limit) {
+    const { id, at, origin, resource, error } = cursor.value;
+    views.push({ id, at, origin, resource, error });
+    cursor = await cursor.continue();
+  }
+  return views;
+}
+
+/** E-cash: spendable coins per bank and currency. PayWord: credit not yet promised to chains. */
+export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
+  const views: BalanceView[] = [];
+  const coins = await ctx.db.getAllFromIndex('coins', 'status', 'spendable');
+  const ecash = new Map<
+    string,
+    { bankUrl: string; currency: string; minor: number; count: number }
+  >();
+  for (const coin of coins) {
+    const key = `${coin.bankUrl} ${coin.currency}`;
+    const sum = ecash.get(key) ?? {
+      bankUrl: coin.bankUrl,
+      currency: coin.currency,
+      minor: 0,
+      count: 0,
+    };
+    ecash.set(key, { ...sum, minor: sum.minor + coin.minor, count: sum.count + 1 });
+  }
+  for (const sum of ecash.values()) {
+    views.push({
+      instrument: 'ecash',
+      bankUrl: sum.bankUrl,
+      balance: amountView(sum.currency, sum.minor),
+      count: sum.count,
+    });
+  }
+  const now = ctx.platform.now();
+  const certificates = (await ctx.db.getAll('paywordCertificates')).filter(
+    (c) => c.expiresAt > now,
+  );
+  const chains = await ctx.db.getAll('paywordChains');
+  for (const certificate of certificates) {
+    const own = chains.filter((chain) => chain.certificateId === certificate.id);
+    // Credit left: never promised to a chain, plus the unspent words of open chains.
+    const unspent = own
+      .filter((chain) => chain.status === 'open' && chain.expiresAt > now)
+      .reduce(
+        (sum, chain) => sum + (chain.length - chain.reservedIndex) * chain.valuePerWord.minor,
+        0,
+      );
+    views.push({
+      instrument: 'payword',
+      bankUrl: certificate.bankUrl,
+      balance: amountView(
+        certificate.creditLimit.currency,
+        certificate.creditLimit.minor - certificate.committed + unspent,
+      ),
+      count: own.filter((chain) => chain.status === 'open').length,
+    });
+  }
+  return views;
+}

@@ -1,0 +1,724 @@
+/**
+ * Paying an offer (DESIGN.md "Priced link", steps 3–5) as a resumable task:
+ *
+ * 1. Check the offer (offer.ts) and the user's limits (limits.ts); ask in the confirmation
+ *    window when the limits say so.
+ * 2. Reserve, in one strict transaction that re-checks the budgets: the coins (or the PayWord
+ *    words), the payment record, the spend journal entry and the task (`reserved`).
+ * 3. Build the credential and store it with the payment (`sent`) before the request.
+ * 4. POST it to the descriptor's pay endpoint (with cookies, so the grant lands in the
+ *    browser's jar). The merchant answers the same credential for the same offer with the
+ *    same receipt, so resending after a crash never pays twice.
+ * 5. Verify the receipt and store it, coins `spent` / words accepted, task `confirmed`.
+ *
+ * A merchant's definite refusal fails the payment and refreshes its coins at the mint (the
+ * merchant holds permissions for them) or closes the PayWord chain (its words are skipped).
+ * No answer leaves the payment `sent`, to be resent by the task runner.
+ */
+import { randomPayerCode } from '@farthing/protocol/coin/derivation';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { parseOfferToken } from '@farthing/protocol/offer-token';
+import {
+  checkReceiptForOffer,
+  parseReceipt,
+  receiptToWire,
+  type SignedReceipt,
+  verifyReceipt,
+} from '@farthing/protocol/receipt';
+import * as v from 'valibot';
+import type {
+  ConfirmationView,
+  Instrument,
+  OfferView,
+  PayOutcome,
+  TaskView,
+} from '../../messages/contract.ts';
+import { keySetOf, sessionToken } from '../bank/banks.ts';
+import type { WalletContext } from '../context.ts';
+import {
+  type JournalRecord,
+  moneyTx,
+  newId,
+  type PaymentRecord,
+  type TaskRecord,
+  type WalletDatabase,
+} from '../db/schema.ts';
+import { refreshCoin, runChange, startChange } from '../ecash/change.ts';
+import { planChange, selectExact } from '../ecash/denominations.ts';
+import { signingDenominations } from '../ecash/issuance.ts';
+import { errorJson, isWalletFailure, WalletFailure } from '../errors.ts';
+import { isTransient, merchantParty, requestJson } from '../http.ts';
+import { amountView, dayOf, moneyView } from '../money.ts';
+import {
+  certificateOf,
+  createChain,
+  openChainFor,
+  paywordChainLength,
+  paywordMaxPrice,
+  runCertificateTask,
+  startCertificate,
+} from '../payword/purse.ts';
+import { readSettingsRecord } from '../settings.ts';
+import { newTask, setTask, taskView } from '../tasks.ts';
+import { buildCredential } from './credential.ts';
+import { checkLimits, type LimitsDecision, type LimitsSnapshot } from './limits.ts';
+import { type CheckedOffer, checkOffer } from './offer.ts';
+
+/** A second click on the same offer within this time joins the first one's payment. */
+export const duplicateWindowMs = 5_000;
+
+export type ConfirmationRequest = Omit<ConfirmationView, 'id' | 'expiresAt'>;
+
+export interface PayHooks {
+  /** Shows the trusted confirmation window; resolves with the user's answer. */
+  confirm(request: ConfirmationRequest): Promise<boolean>;
+  /** Called when the credential is stored and about to be sent (the benchmark's stop watch). */
+  onCredentialReady?(paymentId: string): void;
+  /** Runs tasks the flow started on the side (refreshing coins after a refusal). */
+  kick?(): void;
+}
+
+export interface PayOfferParameters {
+  readonly token: string;
+  readonly href: string;
+  /** The page's URL, from the browser's MessageSender. */
+  readonly pageUrl: string;
+}
+
+const recentClicks = new Map<
+  string,
+  { readonly at: number; readonly outcome: Promise<PayOutcome> }
+>();
+const vendorQueues = new Map<string, Promise<unknown>>();
+
+async function limitsSnapshot(
+  stores: {
+    settings: { get(key: string): Promise<unknown> };
+    sites: { get(key: string): Promise<import('../db/schema.ts').SiteRecord | undefined> };
+    journalByDay(day: number): Promise<JournalRecord[]>;
+  },
+  origin: string,
+  now: number,
+): Promise<LimitsSnapshot> {
+  const [settings, site, today] = await Promise.all([
+    stores.settings.get('settings'),
+    stores.sites.get(origin),
+    stores.journalByDay(dayOf(now)),
+  ]);
+  return {
+    settings: readSettingsRecord(settings),
+    site,
+    today,
+    paidBefore: site?.lastPaidAt != null,
+  };
+}
+
+function readLimits(db: WalletDatabase, origin: string, now: number): Promise<LimitsSnapshot> {
+  return limitsSnapshot(
+    {
+      settings: { get: (key) => db.get('settings', key) },
+      sites: { get: (key) => db.get('sites', key) },
+      journalByDay: (day) => db.getAllFromIndex('journal', 'day', day),
+    },
+    origin,
+    now,
+  );
+}
+
+async function spendableTotal(
+  ctx: WalletContext,
+  bankUrl: string,
+  currency: string,
+): Promise<number> {
+  const coins = await ctx.db.getAllFromIndex('coins', 'status', 'spendable');
+  return coins
+    .filter((coin) => coin.bankUrl === bankUrl && coin.currency === currency)
+    .reduce((sum, coin) => sum + coin.minor, 0);
+}
+
+/** PayWord for small prices when the merchant takes it and the wallet can pay with it. */
+async function chooseInstrument(ctx: WalletContext, checked: CheckedOffer): Promise<Instrument> {
+  const { offer, bank } = checked;
+  const price = offer.amount;
+  if (offer.instruments.includes('payword') && price.minor <= paywordMaxPrice) {
+    if ((await openChainFor(ctx, offer.merchantId, price.minor)) !== undefined) return 'payword';
+    const certificate = await certificateOf(
+      ctx,
+      bank.url,
+      Math.min(price.minor, paywordChainLength),
+    );
+    if (certificate !== undefined) return 'payword';
+    const loggedIn = await sessionToken(ctx, bank.url).then(
+      () => true,
+      () => false,
+    );
+    if (loggedIn) return 'payword';
+  }
+  if (offer.instruments.includes('ecash')) return 'ecash';
+  throw new WalletFailure(
+    'instrument_unsupported',
+    'This site takes no means of payment this wallet has.',
+  );
+}
+
+function refusedView(error: unknown, checked?: CheckedOffer): OfferView {
+  return {
+    status: 'refused',
+    error: errorJson(error),
+    ...(checked === undefined
+      ? {}
+      : { price: moneyView(checked.offer.amount), payee: checked.payee }),
+  };
+}
+
+/** What a click on this offer would do (the tooltip); decides nothing, pays nothing. */
+export async function describeOffer(
+  ctx: WalletContext,
+  params: PayOfferParameters,
+): Promise<OfferView> {
+  let checked: CheckedOffer | undefined;
+  try {
+    checked = await checkOffer(ctx, {
+      token: params.token,
+      href: params.href,
+      pageUrl: params.pageUrl,
+    });
+    const snapshot = await readLimits(ctx.db, checked.origin, ctx.platform.now());
+    const decision = checkLimits(snapshot, checked.origin, checked.offer.amount);
+    const instrument = await chooseInstrument(ctx, checked);
+    if (
+      instrument === 'ecash' &&
+      (await spendableTotal(ctx, checked.bank.url, checked.offer.amount.currency)) <
+        checked.offer.amount.minor
+    ) {
+      throw new WalletFailure(
+        'insufficient_funds',
+        'Not enough coins: withdraw more from your bank.',
+        {
+          hint: 'popup#withdraw',
+        },
+      );
+    }
+    const currency = snapshot.settings.currency;
+    return {
+      status: 'payable',
+      price: moneyView(checked.offer.amount),
+      payee: checked.payee,
+      title: checked.offer.title ?? checked.offer.resource,
+      resourceUrl: checked.resourceUrl,
+      instrument,
+      siteBudgetLeft: amountView(currency, decision.siteBudgetLeft),
+      dailyBudgetLeft: amountView(currency, decision.dailyBudgetLeft),
+      confirmation: decision.confirmation,
+    };
+  } catch (error) {
+    return refusedView(error, checked);
+  }
+}
+
+/** Logs a refusal: what a page tried and why nothing was paid. */
+export async function logRefusal(
+  ctx: WalletContext,
+  origin: string,
+  resource: string | null,
+  error: unknown,
+): Promise<void> {
+  await ctx.db.put('refusals', {
+    id: newId(),
+    at: ctx.platform.now(),
+    origin,
+    resource,
+    error: errorJson(error),
+  });
+}
+
+/** The click: pays the offer or says why not. Never throws. */
+export async function payOffer(
+  ctx: WalletContext,
+  hooks: PayHooks,
+  params: PayOfferParameters,
+): Promise<PayOutcome> {
+  let checked: CheckedOffer | undefined;
+  let origin = 'unknown';
+  try {
+    origin = new URL(params.pageUrl).origin;
+    checked = await checkOffer(ctx, params);
+    const key = `${checked.origin} ${checked.hash}`;
+    const now = ctx.platform.now();
+    const recent = recentClicks.get(key);
+    if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
+    const outcome = payChecked(ctx, hooks, checked);
+    recentClicks.set(key, { at: now, outcome });
+    for (const [old, click] of recentClicks) {
+      if (now - click.at >= duplicateWindowMs) recentClicks.delete(old);
+    }
+    return await outcome;
+  } catch (error) {
+    await logRefusal(ctx, checked?.origin ?? origin, checked?.offer.resource ?? null, error).catch(
+      () => undefined,
+    );
+    return { status: 'refused', error: errorJson(error) };
+  }
+}
+
+function paidOutcome(payment: PaymentRecord): PayOutcome {
+  return {
+    status: 'paid',
+    receiptId: payment.receiptId!,
+    price: moneyView(payment.price),
+    instrument: payment.instrument,
+    resource: payment.resource,
+    navigateTo: payment.navigateTo,
+  };
+}
+
+function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
+  const previous = vendorQueues.get(key) ?? Promise.resolve();
+  const result = previous.then(run, run);
+  const tail = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  vendorQueues.set(key, tail);
+  void tail.then(() => {
+    if (vendorQueues.get(key) === tail) vendorQueues.delete(key);
+  });
+  return result;
+}
+
+async function payChecked(
+  ctx: WalletContext,
+  hooks: PayHooks,
+  checked: CheckedOffer,
+): Promise<PayOutcome> {
+  const now = ctx.platform.now();
+  const previous = await ctx.db.getAllFromIndex('payments', 'offerHash', checked.hash);
+  const stillPaid = previous.find(
+    (p) => p.status === 'confirmed' && p.origin === checked.origin && (p.grantExpiresAt ?? 0) > now,
+  );
+  if (stillPaid !== undefined) return paidOutcome(stillPaid);
+  const inFlight = previous.find((p) => p.status === 'reserved' || p.status === 'sent');
+  if (inFlight !== undefined)
+    return oneAtATime(inFlight.merchantId, () => completePayment(ctx, hooks, inFlight));
+
+  const snapshot = await readLimits(ctx.db, checked.origin, now);
+  const decision = checkLimits(snapshot, checked.origin, checked.offer.amount);
+  let instrument = await chooseInstrument(ctx, checked);
+  if (decision.confirmation !== null) {
+    const currency = snapshot.settings.currency;
+    const accepted = await hooks.confirm({
+      reason: decision.confirmation,
+      pageOrigin: checked.origin,
+      payee: checked.payee,
+      title: checked.offer.title ?? checked.offer.resource,
+      resource: checked.resourceUrl,
+      price: moneyView(checked.offer.amount),
+      instrument,
+      siteBudgetLeft: amountView(currency, decision.siteBudgetLeft),
+      dailyBudgetLeft: amountView(currency, decision.dailyBudgetLeft),
+    });
+    if (!accepted) {
+      throw new WalletFailure(
+        'confirmation_declined',
+        'You declined this payment; nothing was paid.',
+      );
+    }
+  }
+  return oneAtATime(checked.offer.merchantId, async () => {
+    let payment: PaymentRecord;
+    if (instrument === 'payword') {
+      try {
+        payment = await reservePayword(ctx, checked, decision);
+      } catch (error) {
+        if (!checked.offer.instruments.includes('ecash') || !isWalletFailure(error)) throw error;
+        instrument = 'ecash';
+        payment = await reserveEcash(ctx, checked);
+      }
+    } else {
+      payment = await reserveEcash(ctx, checked);
+    }
+    return completePayment(ctx, hooks, payment);
+  });
+}
+
+function basePayment(checked: CheckedOffer, instrument: Instrument, taskId: string, now: number) {
+  return {
+    id: newId(),
+    offerHash: checked.hash,
+    offerToken: checked.token,
+    origin: checked.origin,
+    resource: checked.offer.resource,
+    navigateTo: checked.resourceUrl,
+    title: checked.offer.title ?? checked.offer.resource,
+    merchantId: checked.offer.merchantId,
+    merchantName: checked.payee.name,
+    offerPublicKey: checked.offerPublicKey,
+    payEndpoint: checked.payEndpoint,
+    bankUrl: checked.bank.url,
+    instrument,
+    price: { currency: checked.offer.amount.currency, minor: checked.offer.amount.minor },
+    status: 'reserved' as const,
+    taskId,
+    createdAt: now,
+  };
+}
+
+function journalEntry(payment: PaymentRecord, now: number): JournalRecord {
+  return {
+    id: newId(),
+    paymentId: payment.id,
+    origin: payment.origin,
+    day: dayOf(now),
+    price: payment.price,
+    status: 'reserved',
+    at: now,
+  };
+}
+
+const reserveStores = [
+  'coins',
+  'paywordChains',
+  'payments',
+  'journal',
+  'tasks',
+  'settings',
+  'sites',
+] as const;
+
+function openReserveTx(ctx: WalletContext) {
+  const tx = moneyTx(ctx.db, [...reserveStores]);
+  const snapshot = (origin: string, now: number) =>
+    limitsSnapshot(
+      {
+        settings: { get: (key) => tx.objectStore('settings').get(key) },
+        sites: { get: (key) => tx.objectStore('sites').get(key) },
+        journalByDay: (day) => tx.objectStore('journal').index('day').getAll(day),
+      },
+      origin,
+      now,
+    );
+  return { tx, snapshot };
+}
+
+async function abort(tx: { abort(): void; done: Promise<void> }) {
+  tx.abort();
+  await tx.done.catch(() => undefined);
+}
+
+async function reserveEcash(ctx: WalletContext, checked: CheckedOffer): Promise<PaymentRecord> {
+  const price = checked.offer.amount;
+  const payerCode = randomPayerCode();
+  for (let attempt = 0; ; attempt++) {
+    const now = ctx.platform.now();
+    const { tx, snapshot } = openReserveTx(ctx);
+    try {
+      // Budgets again, inside the transaction that spends: two clicks cannot both fit.
+      checkLimits(await snapshot(checked.origin, now), checked.origin, price);
+    } catch (error) {
+      await abort(tx);
+      throw error;
+    }
+    const coins = (await tx.objectStore('coins').index('status').getAll('spendable')).filter(
+      (coin) => coin.bankUrl === checked.bank.url && coin.currency === price.currency,
+    );
+    const withIds = coins.map((coin) => ({ ...coin, id: coin.coinPub }));
+    const selected = selectExact(withIds, price.minor);
+    if (selected === undefined) {
+      await abort(tx);
+      if (attempt > 0) throw new WalletFailure('payment_in_progress', 'Coins are busy; try again.');
+      await makeChange(ctx, checked, withIds, price.minor);
+      continue;
+    }
+    const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
+    const payment: PaymentRecord = {
+      ...basePayment(checked, 'ecash', task.id, now),
+      coins: selected.map((coin) => coin.coinPub),
+      payerCode,
+    };
+    for (const coin of selected) {
+      const { id: _id, ...record } = coin;
+      await tx
+        .objectStore('coins')
+        .put({ ...record, status: 'reserved', reservedBy: payment.id, updatedAt: now });
+    }
+    await tx.objectStore('payments').add(payment);
+    await tx.objectStore('journal').add(journalEntry(payment, now));
+    await tx.objectStore('tasks').add({ ...task, ref: payment.id });
+    await tx.done;
+    return payment;
+  }
+}
+
+async function makeChange(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+  coins: readonly (import('../db/schema.ts').CoinRecord & { id: string })[],
+  price: number,
+): Promise<void> {
+  const keySet = await keySetOf(ctx, checked.bank);
+  const values = [
+    ...signingDenominations(keySet, checked.offer.amount.currency, ctx.platform.now()).keys(),
+  ];
+  const plan = planChange(coins, price, values);
+  if (plan === undefined) {
+    throw new WalletFailure(
+      'insufficient_funds',
+      'Not enough coins: withdraw more from your bank.',
+      {
+        hint: 'popup#withdraw',
+      },
+    );
+  }
+  const { id: _id, ...coin } = plan.coin;
+  const task = await startChange(ctx, coin, plan.values);
+  await runChange(ctx, task);
+}
+
+async function reservePayword(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+  _decision: LimitsDecision,
+): Promise<PaymentRecord> {
+  const price = checked.offer.amount;
+  const vendorId = checked.offer.merchantId;
+  let chain = await openChainFor(ctx, vendorId, price.minor);
+  if (chain === undefined) {
+    let certificate = await certificateOf(
+      ctx,
+      checked.bank.url,
+      Math.min(paywordChainLength, price.minor),
+    );
+    if (certificate === undefined) {
+      const task = await startCertificate(ctx, checked.bank, price.currency);
+      await runCertificateTask(ctx, task);
+      certificate = await ctx.db.get('paywordCertificates', task.id);
+      if (certificate === undefined)
+        throw new WalletFailure('bank_error', 'No PayWord certificate.');
+    }
+    chain = await createChain(ctx, certificate, vendorId);
+  }
+  if (
+    chain.valuePerWord.currency !== price.currency ||
+    price.minor % chain.valuePerWord.minor !== 0
+  ) {
+    throw new WalletFailure('instrument_unsupported', 'PayWord cannot make this price.');
+  }
+  const words = price.minor / chain.valuePerWord.minor;
+  const now = ctx.platform.now();
+  const { tx, snapshot } = openReserveTx(ctx);
+  try {
+    checkLimits(await snapshot(checked.origin, now), checked.origin, price);
+  } catch (error) {
+    await abort(tx);
+    throw error;
+  }
+  const current = await tx.objectStore('paywordChains').get(chain.id);
+  if (
+    current === undefined ||
+    current.status !== 'open' ||
+    current.reservedIndex + words > current.length
+  ) {
+    await abort(tx);
+    throw new WalletFailure('payment_in_progress', 'The PayWord chain is busy; try again.');
+  }
+  const index = current.reservedIndex + words;
+  const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
+  const payment: PaymentRecord = {
+    ...basePayment(checked, 'payword', task.id, now),
+    chainId: current.id,
+    index,
+    // The commitment goes along until the vendor has accepted a word of this chain.
+    firstUse: current.acceptedIndex === 0,
+  };
+  await tx.objectStore('paywordChains').put({ ...current, reservedIndex: index });
+  await tx.objectStore('payments').add(payment);
+  await tx.objectStore('journal').add(journalEntry(payment, now));
+  await tx.objectStore('tasks').add({ ...task, ref: payment.id });
+  await tx.done;
+  return payment;
+}
+
+const payAnswer = v.object({
+  receipt: v.unknown(),
+  grant: v.object({ resource: v.string(), expiresAt: v.number() }),
+});
+
+/** Steps 3–5 for a reserved or sent payment; throws when the merchant did not answer. */
+async function completePayment(
+  ctx: WalletContext,
+  hooks: PayHooks,
+  reserved: PaymentRecord,
+): Promise<PayOutcome> {
+  let payment = (await ctx.db.get('payments', reserved.id)) ?? reserved;
+  if (payment.status === 'confirmed') return paidOutcome(payment);
+  if (payment.status === 'failed') {
+    throw new WalletFailure(
+      payment.error?.code ?? 'merchant_refused',
+      payment.error?.message ?? 'The payment failed.',
+    );
+  }
+  const offer = parseOfferToken(payment.offerToken);
+  if (payment.status === 'reserved' || payment.credential === undefined) {
+    const credential = await buildCredential(ctx, payment, offer);
+    const tx = moneyTx(ctx.db, ['payments', 'tasks']);
+    payment = { ...payment, status: 'sent', credential };
+    await tx.objectStore('payments').put(payment);
+    await setTask(tx.objectStore('tasks'), payment.taskId, { status: 'sent' }, ctx.platform.now());
+    await tx.done;
+  }
+  hooks.onCredentialReady?.(payment.id);
+  let answer: v.InferOutput<typeof payAnswer>;
+  try {
+    answer = await requestJson(
+      ctx.platform,
+      merchantParty,
+      {
+        method: 'POST',
+        url: payment.payEndpoint,
+        text: payment.credential!,
+        credentials: 'include',
+      },
+      payAnswer,
+    );
+  } catch (error) {
+    if (isTransient(error)) {
+      throw new WalletFailure(
+        'merchant_unreachable',
+        `${payment.origin} did not answer. The wallet will send the same payment again; it cannot be paid twice.`,
+        { detail: { transient: true }, cause: error },
+      );
+    }
+    await failPayment(ctx, hooks, payment, error);
+    throw error;
+  }
+  let receipt: SignedReceipt;
+  try {
+    receipt = parseReceipt(answer.receipt);
+    verifyReceipt(receipt, { merchantPublicKey: payment.offerPublicKey });
+    checkReceiptForOffer(receipt, offer);
+  } catch (cause) {
+    const error = new WalletFailure(
+      'merchant_refused',
+      `${payment.origin} sent a receipt that does not verify.`,
+      {
+        cause,
+      },
+    );
+    await failPayment(ctx, hooks, payment, error);
+    throw error;
+  }
+  return finishPayment(ctx, payment, receipt, answer.grant.expiresAt);
+}
+
+async function finishPayment(
+  ctx: WalletContext,
+  payment: PaymentRecord,
+  receipt: SignedReceipt,
+  grantExpiresAt: number,
+): Promise<PayOutcome> {
+  const now = ctx.platform.now();
+  const receiptId = toBase64url(receipt.receiptId);
+  const tx = moneyTx(ctx.db, [
+    'payments',
+    'receipts',
+    'coins',
+    'paywordChains',
+    'journal',
+    'sites',
+    'tasks',
+  ]);
+  const current = await tx.objectStore('payments').get(payment.id);
+  if (current?.status === 'confirmed') {
+    await tx.done;
+    return paidOutcome(current);
+  }
+  const done: PaymentRecord = { ...payment, status: 'confirmed', receiptId, grantExpiresAt };
+  await tx.objectStore('payments').put(done);
+  await tx.objectStore('receipts').put({
+    receiptId,
+    paymentId: payment.id,
+    origin: payment.origin,
+    merchantName: payment.merchantName,
+    resource: payment.resource,
+    title: payment.title,
+    price: payment.price,
+    instrument: payment.instrument,
+    paidAt: receipt.paidAt,
+    json: receiptToWire(receipt),
+  });
+  for (const coinPub of payment.coins ?? []) {
+    const coin = await tx.objectStore('coins').get(coinPub);
+    if (coin !== undefined)
+      await tx.objectStore('coins').put({ ...coin, status: 'spent', updatedAt: now });
+  }
+  if (payment.chainId !== undefined) {
+    const chain = await tx.objectStore('paywordChains').get(payment.chainId);
+    if (chain !== undefined && chain.acceptedIndex < payment.index!) {
+      await tx.objectStore('paywordChains').put({ ...chain, acceptedIndex: payment.index! });
+    }
+  }
+  for (const entry of await tx.objectStore('journal').index('paymentId').getAll(payment.id)) {
+    await tx.objectStore('journal').put({ ...entry, status: 'confirmed' });
+  }
+  const site = await tx.objectStore('sites').get(payment.origin);
+  await tx.objectStore('sites').put({
+    origin: payment.origin,
+    name: payment.merchantName,
+    budget: site?.budget ?? null,
+    blocked: site?.blocked ?? false,
+    lastPaidAt: now,
+  });
+  await setTask(tx.objectStore('tasks'), payment.taskId, { status: 'confirmed', error: null }, now);
+  await tx.done;
+  return paidOutcome(done);
+}
+
+async function failPayment(
+  ctx: WalletContext,
+  hooks: PayHooks,
+  payment: PaymentRecord,
+  error: unknown,
+) {
+  const now = ctx.platform.now();
+  const tx = moneyTx(ctx.db, ['payments', 'paywordChains', 'journal', 'tasks']);
+  await tx.objectStore('payments').put({ ...payment, status: 'failed', error: errorJson(error) });
+  if (payment.chainId !== undefined) {
+    const chain = await tx.objectStore('paywordChains').get(payment.chainId);
+    if (chain !== undefined)
+      await tx.objectStore('paywordChains').put({ ...chain, status: 'closed' });
+  }
+  for (const entry of await tx.objectStore('journal').index('paymentId').getAll(payment.id)) {
+    await tx.objectStore('journal').put({ ...entry, status: 'failed' });
+  }
+  await setTask(
+    tx.objectStore('tasks'),
+    payment.taskId,
+    { status: 'failed', error: errorJson(error) },
+    now,
+  );
+  await tx.done;
+  // The merchant holds deposit permissions for these coins: exchange them at the mint.
+  for (const coinPub of payment.coins ?? []) {
+    const coin = await ctx.db.get('coins', coinPub);
+    if (coin !== undefined && coin.status === 'reserved' && coin.reservedBy === payment.id) {
+      await refreshCoin(ctx, coin, payment.id).catch(() => undefined);
+    }
+  }
+  hooks.kick?.();
+}
+
+/** The task runner's entry: resend a reserved or sent payment. */
+export async function runPayment(
+  ctx: WalletContext,
+  hooks: PayHooks,
+  task: TaskRecord,
+): Promise<TaskView> {
+  const payment = await ctx.db.get('payments', task.ref);
+  if (payment === undefined) throw new Error(`payment ${task.ref} is missing`);
+  await oneAtATime(payment.merchantId, () => completePayment(ctx, hooks, payment)).catch(
+    (error: unknown) => {
+      if (isTransient(error)) throw error;
+    },
+  );
+  return taskView((await ctx.db.get('tasks', task.id)) ?? task);
+}

@@ -1,0 +1,156 @@
+/**
+ * The wallet core as the background uses it: opens the database and the wallet key, and runs
+ * tasks. Each operation lives in its flow module; this file only wires them and owns the task
+ * runner (resume on start and on the alarm, one run at a time).
+ */
+import type { TaskView, WalletOverview } from '../messages/contract.ts';
+import { bankView } from './bank/banks.ts';
+import type { WalletContext } from './context.ts';
+import { defaultWalletDbName, openWalletDb, type TaskRecord } from './db/schema.ts';
+import { refreshCoin, runChange } from './ecash/change.ts';
+import {
+  runWithdrawal,
+  type StartWithdrawalParameters,
+  startWithdrawal,
+} from './ecash/withdraw.ts';
+import { balances, listReceipts } from './history.ts';
+import { isTransient } from './http.ts';
+import { openSealer } from './keys.ts';
+import { amountView } from './money.ts';
+import { type PayHooks, runPayment } from './pay/pay.ts';
+import { runCertificateTask } from './payword/purse.ts';
+import type { WalletPlatform } from './platform.ts';
+import { loadSettings, spentToday } from './settings.ts';
+import { listTasks, openTasks, taskView } from './tasks.ts';
+
+export interface Wallet extends WalletContext {
+  readonly hooks: PayHooks;
+  /** Finishes every open task it can; returns the tasks still open. */
+  resume(): Promise<number>;
+  /** Starts a withdrawal and runs it on the side. */
+  withdraw(params: StartWithdrawalParameters): Promise<TaskView>;
+  overview(): Promise<WalletOverview>;
+  close(): void;
+}
+
+export interface OpenWalletOptions {
+  readonly dbName?: string;
+  readonly platform: WalletPlatform;
+  readonly confirm: PayHooks['confirm'];
+  readonly onCredentialReady?: (paymentId: string) => void;
+}
+
+export async function openWallet(options: OpenWalletOptions): Promise<Wallet> {
+  const db = await openWalletDb(options.dbName ?? defaultWalletDbName);
+  const sealer = await openSealer(db);
+  const ctx: WalletContext = { db, sealer, platform: options.platform };
+  let running: Promise<number> | undefined;
+  let again = false;
+
+  const runTask = async (task: TaskRecord): Promise<void> => {
+    switch (task.kind) {
+      case 'withdraw':
+        await runWithdrawal(ctx, task);
+        return;
+      case 'change':
+        await runChange(ctx, task);
+        return;
+      case 'pay':
+        await runPayment(ctx, hooks, task);
+        return;
+      case 'payword_certificate':
+        await runCertificateTask(ctx, task);
+        return;
+      default:
+        exhaustive(task.kind);
+    }
+  };
+
+  const resumeOnce = async (): Promise<number> => {
+    let open = 0;
+    for (const task of await openTasks(ctx)) {
+      try {
+        await runTask(task);
+      } catch (error) {
+        open++;
+        if (!isTransient(error)) {
+          // A failure that is neither the network nor the server's: counted, kept for the user.
+          await ctx.db.put('tasks', {
+            ...task,
+            attempts: task.attempts + 1,
+            updatedAt: ctx.platform.now(),
+          });
+        }
+      }
+    }
+    await refreshOrphans();
+    return open;
+  };
+
+  /** Coins still reserved by a payment that failed (its refresh did not start): refresh now. */
+  const refreshOrphans = async () => {
+    for (const coin of await ctx.db.getAllFromIndex('coins', 'status', 'reserved')) {
+      if (coin.reservedBy === null) continue;
+      const payment = await ctx.db.get('payments', coin.reservedBy);
+      if (payment?.status !== 'failed') continue;
+      const task = await refreshCoin(ctx, coin, payment.id).catch(() => undefined);
+      if (task !== undefined) await runChange(ctx, task).catch(() => undefined);
+    }
+  };
+
+  const resume = (): Promise<number> => {
+    if (running !== undefined) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let open: number;
+      do {
+        again = false;
+        open = await resumeOnce();
+      } while (again);
+      return open;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const hooks: PayHooks = {
+    confirm: options.confirm,
+    ...(options.onCredentialReady === undefined
+      ? {}
+      : { onCredentialReady: options.onCredentialReady }),
+    kick: () => void resume(),
+  };
+
+  return {
+    ...ctx,
+    hooks,
+    resume,
+    async withdraw(params) {
+      const task = await startWithdrawal(ctx, params);
+      void resume();
+      return taskView(task);
+    },
+    async overview() {
+      const settings = await loadSettings(db);
+      const banks = await Promise.all(
+        (await db.getAll('banks')).map((bank) => bankView(ctx, bank)),
+      );
+      const { total } = await spentToday(db, options.platform.now());
+      return {
+        balances: await balances(ctx),
+        banks,
+        recent: await listReceipts(ctx, { limit: 10 }),
+        tasks: await listTasks(ctx, 10),
+        spentToday: amountView(settings.currency, total),
+      };
+    },
+    close: () => db.close(),
+  };
+}
+
+function exhaustive(value: never): never {
+  throw new Error(`unexpected task kind ${String(value)}`);
+}

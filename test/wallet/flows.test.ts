@@ -1,0 +1,115 @@
+/**
+ * The wallet core end to end against the real bank and demo shop: add the bank, log in,
+ * withdraw, pay with e-cash and with PayWord, read the receipts, and check the bank's books.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listReceipts } from '../../extension/src/wallet/history.ts';
+import { describeOffer, payOffer } from '../../extension/src/wallet/pay/pay.ts';
+import { updateSettings } from '../../extension/src/wallet/settings.ts';
+import type { Wallet } from '../../extension/src/wallet/wallet.ts';
+import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
+import {
+  addBankAndLogIn,
+  coinTotals,
+  crashingFetch,
+  freshDbName,
+  offerTokenAt,
+  openTestWallet,
+  pricedArticles,
+} from './support.ts';
+
+let world: ShopWorld;
+let wallet: Wallet;
+
+beforeAll(async () => {
+  world = await openShopWorld();
+  wallet = await openTestWallet(freshDbName(), crashingFetch().platform);
+  await addBankAndLogIn(wallet, world);
+}, 120_000);
+
+afterAll(async () => {
+  wallet?.close();
+  await closeShopWorld(world);
+});
+
+describe('the wallet core against the real bank and shop', () => {
+  it('withdraws an amount as a spread of coins and the bank debits it once', async () => {
+    const before = await world.books();
+    const task = await wallet.withdraw({
+      url: world.running.url,
+      amount: { currency: 'EUR', minor: 300 },
+    });
+    expect(task.status).toBe('reserved');
+    expect(await wallet.resume()).toBe(0);
+    const totals = await coinTotals(wallet);
+    expect(totals.spendable).toBe(300);
+    const after = await world.books();
+    expect(before.customer - after.customer).toBe(300);
+    expect(after.coins - before.coins).toBe(300);
+    const tasks = await wallet.db.getAll('tasks');
+    expect(tasks.map((t) => [t.kind, t.status])).toEqual([['withdraw', 'confirmed']]);
+  });
+
+  it('pays an article with e-cash and stores the verified receipt', async () => {
+    const article = pricedArticles.at(-1)!;
+    const token = await offerTokenAt(world, article.path);
+    const href = `${world.shopUrl}${article.path}`;
+    const view = await describeOffer(wallet, { token, href, pageUrl: `${world.shopUrl}/` });
+    expect(view.status).toBe('payable');
+    const before = await world.books();
+    const outcome = await payOffer(wallet, wallet.hooks, {
+      token,
+      href,
+      pageUrl: `${world.shopUrl}/`,
+    });
+    expect(outcome).toMatchObject({ status: 'paid', instrument: 'ecash', navigateTo: href });
+    const after = await world.books();
+    expect(after.merchant - before.merchant).toBe(article.price);
+    expect(before.coins - after.coins).toBeGreaterThanOrEqual(article.price);
+    const receipts = await listReceipts(wallet);
+    expect(receipts[0]).toMatchObject({ price: { minor: article.price }, instrument: 'ecash' });
+    expect(await world.problems()).toEqual([]);
+  });
+
+  it('pays a cheap article with PayWord under a broker certificate, one chain per vendor', async () => {
+    const article = pricedArticles[0]!;
+    expect(article.price).toBeLessThanOrEqual(10);
+    const token = await offerTokenAt(world, article.path);
+    const href = `${world.shopUrl}${article.path}`;
+    const first = await payOffer(wallet, wallet.hooks, {
+      token,
+      href,
+      pageUrl: `${world.shopUrl}/`,
+    });
+    expect(first).toMatchObject({ status: 'paid', instrument: 'payword' });
+    const second = pricedArticles[1]!;
+    const token2 = await offerTokenAt(world, second.path);
+    const paid = await payOffer(wallet, wallet.hooks, {
+      token: token2,
+      href: `${world.shopUrl}${second.path}`,
+      pageUrl: `${world.shopUrl}/`,
+    });
+    expect(paid).toMatchObject({ status: 'paid', instrument: 'payword' });
+    const chains = await wallet.db.getAll('paywordChains');
+    expect(chains).toHaveLength(1);
+    expect(chains[0]).toMatchObject({
+      acceptedIndex: article.price + second.price,
+      status: 'open',
+    });
+  });
+
+  it('refuses above the daily budget in the background and logs the refusal', async () => {
+    await updateSettings(wallet, { dailyBudget: { currency: 'EUR', minor: 1 } });
+    const article = pricedArticles.at(-2)!;
+    const token = await offerTokenAt(world, article.path);
+    const outcome = await payOffer(wallet, wallet.hooks, {
+      token,
+      href: `${world.shopUrl}${article.path}`,
+      pageUrl: `${world.shopUrl}/`,
+    });
+    expect(outcome).toMatchObject({ status: 'refused', error: { code: 'over_daily_budget' } });
+    const refusals = await wallet.db.getAll('refusals');
+    expect(refusals.at(-1)?.error.code).toBe('over_daily_budget');
+    await updateSettings(wallet, { dailyBudget: { currency: 'EUR', minor: 500 } });
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The wallet core against the real bank and the real demo shop on loopback (test/shop/world.ts):
+ * wallets opened on fake-indexeddb (real IndexedDB semantics) under a database name a test
+ * can reopen — reopening is what a restarted service worker does — with a fetch that can be
+ * made to fail at a chosen request, before it leaves or after the server acted.
+ */
+import 'fake-indexeddb/auto';
+import { articlePath, articles } from '@farthing/demo-shop/catalog';
+import { parseAmount } from '@farthing/protocol/amount';
+import { findFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
+import { offerFromBytes, offerToken } from '@farthing/protocol/offer-token';
+import { inspectBank, logIn, trustBank } from '../../extension/src/wallet/bank/banks.ts';
+import type { WalletPlatform } from '../../extension/src/wallet/platform.ts';
+import { openWallet, type Wallet } from '../../extension/src/wallet/wallet.ts';
+import { demo, type ShopWorld } from '../shop/world.ts';
+
+export interface CrashingFetch {
+  readonly platform: WalletPlatform;
+  /** Requests made so far. */
+  count: number;
+  /** Fail request number `at` (1-based): `before` it is sent, or `after` the server answered. */
+  crashAt: { readonly at: number; readonly when: 'before' | 'after' } | undefined;
+  /** Requests seen, `METHOD path`. */
+  readonly log: string[];
+}
+
+export class Crash extends Error {
+  override readonly name = 'Crash';
+}
+
+export function crashingFetch(): CrashingFetch {
+  const state: CrashingFetch = {
+    count: 0,
+    crashAt: undefined,
+    log: [],
+    platform: {
+      now: () => Date.now(),
+      async fetch(url, init) {
+        state.count++;
+        state.log.push(`${init.method ?? 'GET'} ${new URL(url).pathname}`);
+        const crash = state.crashAt;
+        if (crash !== undefined && crash.at === state.count && crash.when === 'before') {
+          throw new Crash(`crash before request ${state.count}`);
+        }
+        const response = await fetch(url, init);
+        if (crash !== undefined && crash.at === state.count && crash.when === 'after') {
+          await response.body?.cancel();
+          throw new Crash(`crash after request ${state.count}`);
+        }
+        return response;
+      },
+    },
+  };
+  return state;
+}
+
+let dbCounter = 0;
+export function freshDbName(): string {
+  dbCounter++;
+  return `wallet-test-${process.pid}-${dbCounter}-${Math.random().toString(36).slice(2)}`;
+}
+
+export async function openTestWallet(
+  dbName: string,
+  platform: WalletPlatform,
+  confirm: (request: unknown) => Promise<boolean> = async () => true,
+): Promise<Wallet> {
+  return openWallet({ dbName, platform, confirm });
+}
+
+/** Adds the world's bank (pinning what inspect showed) and logs the demo customer in. */
+export async function addBankAndLogIn(wallet: Wallet, world: ShopWorld): Promise<void> {
+  const seen = await inspectBank(wallet, world.running.url);
+  await trustBank(wallet, {
+    url: seen.url,
+    caFingerprint: seen.caFingerprint,
+    mintKeyFingerprint: seen.mintKeyFingerprint,
+  });
+  await logIn(wallet, { url: seen.url, username: demo.name, password: demo.password });
+}
+
+/** The offer token a priced path's 402 carries (what the page's link would carry). */
+export async function offerTokenAt(world: ShopWorld, path: string): Promise<string> {
+  const response = await fetch(`${world.shopUrl}${path}`, {
+    headers: { accept: 'application/json' },
+  });
+  await response.body?.cancel();
+  const challenge = findFarthingChallenge(response.headers.get('www-authenticate') ?? '');
+  if (challenge === undefined) throw new Error(`no challenge at ${path}`);
+  return offerToken(offerFromBytes(challenge.offer));
+}
+
+/** Priced articles with their prices in minor units, cheapest first. */
+export const pricedArticles = articles
+  .map((article) => ({ path: articlePath(article), price: parseAmount(article.price!).minor }))
+  .sort((a, b) => a.price - b.price);
+
+/** Value of the wallet's coins by status, in minor units. */
+export async function coinTotals(wallet: Wallet): Promise<Record<string, number>> {
+  const totals: Record<string, number> = { spendable: 0, reserved: 0, spent: 0 };
+  for (const coin of await wallet.db.getAll('coins')) {
+    totals[coin.status] = (totals[coin.status] ?? 0) + coin.minor;
+  }
+  return totals;
+}
