@@ -1,3 +1,19 @@
 import { render } from 'preact';
+import '../../ui/styles.css';
+import { browserPlatform } from '../../ui/browser-platform.ts';
+import { useConfirmState } from './state.ts';
+import { ConfirmView } from './views.tsx';
 
-render(<p>confirm</p>, document.getElementById('root')!);
+const platform = browserPlatform();
+const environment = {
+  search: location.search,
+  framed: window.top !== window,
+  window,
+  document,
+};
+
+function Confirm() {
+  return <ConfirmView state={useConfirmState(platform, environment)} />;
+}
+
+render(<Confirm />, document.getElementById('root')!);

@@ -1,0 +1,128 @@
+/** The confirmation window's views, one per state. */
+import type { ComponentChildren, JSX } from 'preact';
+import { Button, ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
+import { confirmationReasonText, instrumentName, unreachable } from '../../ui/wording.ts';
+import type { ConfirmState } from './state.ts';
+
+export function ConfirmView(props: { state: ConfirmState }): JSX.Element {
+  const { state } = props;
+  switch (state.status) {
+    case 'framed':
+      // Nothing actionable inside a frame: a page must not be able to show this window.
+      return <p class="confirm muted">Open the Farthing wallet from the browser toolbar.</p>;
+    case 'no-request':
+      return (
+        <Message title="Nothing to confirm">
+          This window opens when a payment needs your confirmation. You can close it.
+        </Message>
+      );
+    case 'loading':
+      return (
+        <Shell title="Confirm a payment">
+          <div class="confirm">
+            <Loading />
+          </div>
+        </Shell>
+      );
+    case 'failed':
+      return (
+        <Shell title="Confirm a payment">
+          <div class="confirm">
+            <ErrorNotice error={state.error} />
+          </div>
+        </Shell>
+      );
+    case 'expired':
+      return (
+        <Message title="This request expired">
+          Nothing was paid for “{state.confirmation.title}”. Click the link again to pay.
+        </Message>
+      );
+    case 'answered':
+      return (
+        <Message title={state.accepted ? 'Confirmed' : 'Declined'}>
+          {state.accepted ? 'The payment goes ahead.' : 'Nothing was paid.'} You can close this
+          window.
+        </Message>
+      );
+    case 'ready':
+      return <ReadyView state={state} />;
+    default:
+      return unreachable(state);
+  }
+}
+
+function Message(props: { title: string; children: ComponentChildren }): JSX.Element {
+  return (
+    <Shell title={props.title}>
+      <div class="confirm">
+        <p role="status">{props.children}</p>
+      </div>
+    </Shell>
+  );
+}
+
+function ReadyView({ state }: { state: Extract<ConfirmState, { status: 'ready' }> }): JSX.Element {
+  const { confirmation: c } = state;
+  const originDiffers = c.pageOrigin !== c.payee.origin;
+  return (
+    <Shell title="Confirm a payment">
+      <div class="confirm">
+        <section class="stack" aria-label="Payment">
+          <p class="price" data-testid="confirm-amount">
+            {c.price.text}
+          </p>
+          <div data-testid="confirm-payee">
+            <p>
+              to <strong>{c.payee.name}</strong>
+            </p>
+            <p class="mono">{c.payee.origin}</p>
+          </div>
+        </section>
+        <dl>
+          <dt>For</dt>
+          <dd>
+            {c.title}
+            <br />
+            <span class="mono">{c.resource}</span>
+          </dd>
+          <dt>On page</dt>
+          <dd class="mono">{c.pageOrigin}</dd>
+          <dt>Certified by</dt>
+          <dd class="mono">{c.payee.bankUrl}</dd>
+          <dt>Paid with</dt>
+          <dd>{instrumentName(c.instrument)}</dd>
+          <dt>Site budget left</dt>
+          <dd>{c.siteBudgetLeft.text} after this</dd>
+          <dt>Today's budget left</dt>
+          <dd>{c.dailyBudgetLeft.text} after this</dd>
+        </dl>
+        <p class="notice">{confirmationReasonText(c.reason)}</p>
+        {originDiffers ? (
+          <p class="notice error" role="alert">
+            The page's origin is not the payee's. Decline unless you expected this.
+          </p>
+        ) : null}
+        <ErrorNotice error={state.error} />
+        <div class="actions">
+          <Button
+            variant="secondary"
+            onClick={state.decline}
+            disabled={state.busy}
+            testId="confirm-decline"
+          >
+            Decline
+          </Button>
+          <Button
+            onClick={state.accept}
+            disabled={!state.armed}
+            busy={state.busy}
+            testId="confirm-accept"
+          >
+            Pay {c.price.text}
+          </Button>
+        </div>
+      </div>
+    </Shell>
+  );
+}
