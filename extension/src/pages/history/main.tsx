@@ -1,3 +1,14 @@
 import { render } from 'preact';
+import '../../ui/styles.css';
+import { browserPlatform } from '../../ui/browser-platform.ts';
+import { useHistoryState } from './state.ts';
+import { HistoryView } from './views.tsx';
 
-render(<p>history</p>, document.getElementById('root')!);
+const platform = browserPlatform();
+
+function History() {
+  return <HistoryView state={useHistoryState(platform)} />;
+}
+
+document.title = 'Farthing · History';
+render(<History />, document.getElementById('root')!);

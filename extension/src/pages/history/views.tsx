@@ -1,0 +1,115 @@
+/** The history page's views, one per state. */
+import type { JSX } from 'preact';
+import { Button, Card, ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
+import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
+import { SpendingChart } from './chart-view.tsx';
+import { type HistoryState, rangeChoices } from './state.ts';
+
+export function HistoryView(props: { state: HistoryState }): JSX.Element {
+  const { state } = props;
+  return (
+    <Shell title="Payment history">
+      <main class="page stack">{body(state)}</main>
+    </Shell>
+  );
+}
+
+function body(state: HistoryState): JSX.Element {
+  switch (state.status) {
+    case 'loading':
+      return <Loading />;
+    case 'failed':
+      return (
+        <>
+          <ErrorNotice error={state.error} />
+          <div class="actions">
+            <Button onClick={state.retry}>Try again</Button>
+          </div>
+        </>
+      );
+    case 'empty':
+      return (
+        <div class="card" data-testid="history-list">
+          <p>No payments yet.</p>
+          <p class="muted">
+            Point at a priced link to see its price; click it to pay. Receipts show up here.
+          </p>
+        </div>
+      );
+    case 'ready':
+      return <ReadyView state={state} />;
+    default:
+      return unreachable(state);
+  }
+}
+
+function ReadyView({ state }: { state: Extract<HistoryState, { status: 'ready' }> }): JSX.Element {
+  return (
+    <>
+      <Card
+        title="Spending by site"
+        aside={
+          <fieldset class="tabs">
+            <legend class="sr-only">Range</legend>
+            {rangeChoices.map((days) => (
+              <Button
+                key={days}
+                variant={days === state.days ? 'primary' : 'secondary'}
+                aria-pressed={days === state.days}
+                onClick={() => state.setDays(days)}
+              >
+                {days} days
+              </Button>
+            ))}
+          </fieldset>
+        }
+      >
+        <SpendingChart chart={state.chart} />
+      </Card>
+      <Card title="Receipts">
+        <table data-testid="history-list">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">What</th>
+              <th scope="col">Site</th>
+              <th scope="col">With</th>
+              <th scope="col" class="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.receipts.map((receipt) => (
+              <tr key={receipt.receiptId} data-testid="receipt-item">
+                <td>{formatTime(receipt.paidAt)}</td>
+                <td>
+                  {receipt.title || receipt.resource}
+                  <br />
+                  <span class="mono muted" title={`Receipt ${receipt.receiptId}`}>
+                    {receipt.resource}
+                  </span>
+                </td>
+                <td title={receipt.origin}>
+                  {receipt.merchantName}
+                  <br />
+                  <span class="small muted">{shortOrigin(receipt.origin)}</span>
+                </td>
+                <td>{instrumentName(receipt.instrument)}</td>
+                <td class="num">{receipt.price.text}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <ErrorNotice error={state.error} />
+        {state.loadMore === null ? null : (
+          <div class="actions">
+            <Button variant="secondary" onClick={state.loadMore} busy={state.loadingMore}>
+              Older payments
+            </Button>
+          </div>
+        )}
+      </Card>
+    </>
+  );
+}
