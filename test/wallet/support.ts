@@ -22,6 +22,8 @@ export interface CrashingFetch {
   crashAt: { readonly at: number; readonly when: 'before' | 'after' } | undefined;
   /** Requests seen, `METHOD path`. */
   readonly log: string[];
+  /** Set by the crash: a killed worker sends nothing more. */
+  dead: boolean;
 }
 
 export class Crash extends Error {
@@ -33,19 +35,24 @@ export function crashingFetch(): CrashingFetch {
     count: 0,
     crashAt: undefined,
     log: [],
+    dead: false,
     platform: {
       now: () => Date.now(),
       async fetch(url, init) {
+        if (state.dead) throw new Crash('the worker is gone');
         state.count++;
+        const at = state.count;
         state.log.push(`${init.method ?? 'GET'} ${new URL(url).pathname}`);
         const crash = state.crashAt;
-        if (crash !== undefined && crash.at === state.count && crash.when === 'before') {
-          throw new Crash(`crash before request ${state.count}`);
+        if (crash !== undefined && crash.at === at && crash.when === 'before') {
+          state.dead = true;
+          throw new Crash(`crash before request ${at}`);
         }
         const response = await fetch(url, init);
-        if (crash !== undefined && crash.at === state.count && crash.when === 'after') {
+        if (crash !== undefined && crash.at === at && crash.when === 'after') {
+          state.dead = true;
           await response.body?.cancel();
-          throw new Crash(`crash after request ${state.count}`);
+          throw new Crash(`crash after request ${at}`);
         }
         return response;
       },

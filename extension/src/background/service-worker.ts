@@ -1,5 +1,58 @@
+/**
+ * The wallet's service worker: opens the wallet core, routes every message (router.ts),
+ * opens the confirmation window, and resumes open tasks when the worker starts and on an
+ * alarm. Listeners are registered synchronously at the top level, as MV3 requires, so a
+ * worker woken by a message or an alarm handles it.
+ */
 import browser from 'webextension-polyfill';
+import { globalPlatform } from '../wallet/platform.ts';
+import { openWallet, type Wallet } from '../wallet/wallet.ts';
+import { ConfirmationDesk } from './confirmations.ts';
+import { routeMessage } from './router.ts';
 
-browser.runtime.onMessage.addListener((message: unknown) =>
-  Promise.resolve({ ok: true, value: message }),
+const resumeAlarm = 'farthing-resume-tasks';
+const confirmPage = 'extension/src/pages/confirm/index.html';
+
+const confirmations = new ConfirmationDesk(
+  {
+    async open(id) {
+      const window = await browser.windows.create({
+        type: 'popup',
+        url: browser.runtime.getURL(`${confirmPage}?id=${encodeURIComponent(id)}`),
+        width: 420,
+        height: 560,
+        focused: true,
+      });
+      return window.id;
+    },
+    async close(windowId) {
+      await browser.windows.remove(windowId);
+    },
+  },
+  () => Date.now(),
 );
+
+const wallet: Promise<Wallet> = openWallet({
+  platform: globalPlatform,
+  confirm: (request) => confirmations.confirm(request),
+});
+const identity = { id: browser.runtime.id, baseUrl: browser.runtime.getURL('') };
+
+browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>
+  wallet.then((opened) =>
+    routeMessage({ wallet: opened, identity, confirmations }, message, sender),
+  ),
+);
+
+browser.windows.onRemoved.addListener((windowId) => confirmations.windowClosed(windowId));
+
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === resumeAlarm) void wallet.then((opened) => opened.resume());
+});
+
+void browser.alarms.get(resumeAlarm).then((existing) => {
+  if (existing === undefined) void browser.alarms.create(resumeAlarm, { periodInMinutes: 1 });
+});
+
+// A worker that was stopped mid-task finishes it now.
+void wallet.then((opened) => opened.resume());

@@ -324,6 +324,12 @@ export const actions = {
     input: v.strictObject({ url: httpUrlSchema }),
     output: undefined as unknown as BankView,
   },
+  /** One trusted bank with the account's current balance (when logged in). */
+  'bank.view': {
+    from: 'extension',
+    input: v.strictObject({ url: httpUrlSchema }),
+    output: undefined as unknown as BankView,
+  },
   /** Starts a withdrawal task and answers at once; progress through `task.list`. */
   'withdraw.start': {
     from: 'extension',
@@ -334,6 +340,15 @@ export const actions = {
     from: 'extension',
     input: v.strictObject({ limit: limitSchema }),
     output: undefined as unknown as readonly TaskView[],
+  },
+  /**
+   * Runs the open tasks now (they also run on start and on an alarm): recovers a withdrawal
+   * whose answer was lost, resends a payment the merchant did not answer. Answers the task.
+   */
+  'task.retry': {
+    from: 'extension',
+    input: v.strictObject({ id: idSchema }),
+    output: undefined as unknown as TaskView,
   },
   'settings.get': {
     from: 'extension',

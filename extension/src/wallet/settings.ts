@@ -66,10 +66,10 @@ function inCurrency(record: SettingsRecord, value: AmountInput, field: string): 
 }
 
 export interface SettingsUpdate {
-  readonly autoPayThreshold?: AmountInput;
-  readonly defaultSiteBudget?: AmountInput;
-  readonly dailyBudget?: AmountInput;
-  readonly confirmFirstPayment?: boolean;
+  readonly autoPayThreshold?: AmountInput | undefined;
+  readonly defaultSiteBudget?: AmountInput | undefined;
+  readonly dailyBudget?: AmountInput | undefined;
+  readonly confirmFirstPayment?: boolean | undefined;
 }
 
 export async function updateSettings(
@@ -143,8 +143,8 @@ export async function listSites(ctx: WalletContext): Promise<SiteView[]> {
 
 export interface SiteUpdate {
   readonly origin: string;
-  readonly budget?: AmountInput | null;
-  readonly blocked?: boolean;
+  readonly budget?: AmountInput | null | undefined;
+  readonly blocked?: boolean | undefined;
 }
 
 export async function updateSite(ctx: WalletContext, update: SiteUpdate): Promise<SiteView> {

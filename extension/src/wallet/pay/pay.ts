@@ -85,10 +85,9 @@ export interface PayOfferParameters {
   readonly pageUrl: string;
 }
 
-const recentClicks = new Map<
-  string,
-  { readonly at: number; readonly outcome: Promise<PayOutcome> }
->();
+type RecentClicks = Map<string, { readonly at: number; readonly outcome: Promise<PayOutcome> }>;
+/** Per wallet (database): clicks of the last few seconds and their outcome. */
+const recentClicksOf = new WeakMap<WalletDatabase, RecentClicks>();
 const vendorQueues = new Map<string, Promise<unknown>>();
 
 async function limitsSnapshot(
@@ -245,6 +244,11 @@ export async function payOffer(
     checked = await checkOffer(ctx, params);
     const key = `${checked.origin} ${checked.hash}`;
     const now = ctx.platform.now();
+    let recentClicks = recentClicksOf.get(ctx.db);
+    if (recentClicks === undefined) {
+      recentClicks = new Map();
+      recentClicksOf.set(ctx.db, recentClicks);
+    }
     const recent = recentClicks.get(key);
     if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
     const outcome = payChecked(ctx, hooks, checked);
