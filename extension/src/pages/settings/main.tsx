@@ -1,3 +1,22 @@
 import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
+import '../../ui/styles.css';
+import { browserPlatform } from '../../ui/browser-platform.ts';
+import { useSettingsState } from './state.ts';
+import { SettingsView } from './views.tsx';
 
-render(<p>settings</p>, document.getElementById('root')!);
+const platform = browserPlatform();
+
+function SettingsPage() {
+  const state = useSettingsState(platform);
+  // The sections render after loading, too late for the browser's own jump to `#sites`.
+  useEffect(() => {
+    if (state.status === 'ready' && location.hash.length > 1) {
+      document.getElementById(location.hash.slice(1))?.scrollIntoView();
+    }
+  }, [state.status]);
+  return <SettingsView state={state} />;
+}
+
+document.title = 'Farthing · Settings';
+render(<SettingsPage />, document.getElementById('root')!);

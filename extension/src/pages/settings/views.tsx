@@ -1,0 +1,366 @@
+/** The settings page's views: one per state, the ready state in sections. */
+import type { JSX } from 'preact';
+import {
+  Button,
+  Card,
+  ErrorNotice,
+  Fingerprints,
+  Loading,
+  Shell,
+  TextField,
+} from '../../ui/components.tsx';
+import { formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
+import type { BackupSection } from './backup-state.ts';
+import type { LimitField, LimitsForm } from './limits-state.ts';
+import type { SiteRow } from './sites-state.ts';
+import type { BankRow, SettingsState } from './state.ts';
+
+export function SettingsView(props: { state: SettingsState }): JSX.Element {
+  const { state } = props;
+  return (
+    <Shell title="Farthing settings">
+      <main class="page stack">{body(state)}</main>
+    </Shell>
+  );
+}
+
+function body(state: SettingsState): JSX.Element {
+  switch (state.status) {
+    case 'loading':
+      return <Loading />;
+    case 'failed':
+      return (
+        <>
+          <ErrorNotice error={state.error} />
+          <div class="actions">
+            <Button onClick={state.retry}>Try again</Button>
+          </div>
+        </>
+      );
+    case 'ready':
+      return (
+        <>
+          <Banks rows={state.banks} onAdd={state.openPopup} />
+          <Limits form={state.limits} />
+          <Sites rows={state.sites} />
+          <Backup section={state.backup} />
+          <Refusals refusals={state.refusals} />
+        </>
+      );
+    default:
+      return unreachable(state);
+  }
+}
+
+function Banks(props: { rows: readonly BankRow[]; onAdd: () => void }): JSX.Element {
+  return (
+    <Card
+      title="Banks"
+      id="banks"
+      aside={
+        <Button variant="link" onClick={props.onAdd}>
+          Add a bank or log in
+        </Button>
+      }
+    >
+      {props.rows.length === 0 ? (
+        <p class="muted">No bank yet. Open the wallet from the toolbar to add one.</p>
+      ) : (
+        props.rows.map((row) => (
+          <article key={row.bank.url} class="stack" data-testid="bank-row" data-url={row.bank.url}>
+            <header class="inline-form" style={{ justifyContent: 'space-between' }}>
+              <div>
+                <h3>{row.bank.name}</h3>
+                <p class="mono">{row.bank.url}</p>
+              </div>
+              <div style={{ textAlign: 'right' }}>
+                {row.bank.account === null ? (
+                  <p class="muted">Not logged in</p>
+                ) : (
+                  <>
+                    <p>
+                      Logged in as <strong>{row.bank.account}</strong>
+                    </p>
+                    {row.bank.accountBalance === null ? null : (
+                      <p class="small muted">Account: {row.bank.accountBalance.text}</p>
+                    )}
+                  </>
+                )}
+              </div>
+            </header>
+            <Fingerprints
+              caFingerprint={row.bank.caFingerprint}
+              mintKeyFingerprint={row.bank.mintKeyFingerprint}
+            />
+            <p class="small muted">Trusted since {formatTime(row.bank.trustedAt)}</p>
+            <ErrorNotice error={row.error} />
+            {row.bank.account === null ? null : (
+              <div class="actions">
+                <Button variant="danger" onClick={row.logOut} busy={row.busy}>
+                  Log out
+                </Button>
+              </div>
+            )}
+          </article>
+        ))
+      )}
+    </Card>
+  );
+}
+
+const limitLabels: Readonly<Record<LimitField, string>> = {
+  autoPayThreshold: 'Pay without asking up to',
+  defaultSiteBudget: 'Budget per site per day',
+  dailyBudget: 'Budget for all sites per day',
+};
+
+function Limits({ form }: { form: LimitsForm }): JSX.Element {
+  return (
+    <Card title="Limits" id="limits">
+      <form
+        class="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          form.save();
+        }}
+      >
+        <p class="small muted">
+          Above the first limit, or past a budget, the wallet asks in its own window or refuses.
+          Amounts in {form.currency}.
+        </p>
+        {(Object.keys(limitLabels) as LimitField[]).map((field) => (
+          <TextField
+            key={field}
+            id={`limit-${field}`}
+            label={`${limitLabels[field]} (${form.currency})`}
+            inputMode="decimal"
+            value={form.values[field]}
+            onInput={(text) => form.set(field, text)}
+            error={form.fieldErrors[field] ?? null}
+            testId={`limit-${field}`}
+          />
+        ))}
+        <label class="checkbox">
+          <input
+            type="checkbox"
+            checked={form.confirmFirstPayment}
+            onChange={(event) => form.setConfirmFirstPayment(event.currentTarget.checked)}
+          />
+          Ask before the first payment to a new site
+        </label>
+        <ErrorNotice error={form.error} />
+        <div class="actions">
+          {form.saved ? (
+            <span class="small muted" role="status">
+              Saved.
+            </span>
+          ) : null}
+          <Button type="submit" busy={form.busy}>
+            Save limits
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+function Sites(props: { rows: readonly SiteRow[] }): JSX.Element {
+  return (
+    <Card title="Sites" id="sites">
+      {props.rows.length === 0 ? (
+        <p class="muted">Sites you pay appear here, with what you spent today.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Site</th>
+              <th scope="col" class="num">
+                Today
+              </th>
+              <th scope="col">Daily budget</th>
+              <th scope="col">Blocked</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((row) => (
+              <SiteRowView key={row.site.origin} row={row} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function SiteRowView({ row }: { row: SiteRow }): JSX.Element {
+  const { site } = row;
+  const id = `site-${site.origin.replace(/[^a-z0-9]/gi, '-')}`;
+  return (
+    <tr data-testid="site-row" data-origin={site.origin}>
+      <td>
+        {site.name ?? shortOrigin(site.origin)}
+        <br />
+        <span class="mono muted">{site.origin}</span>
+      </td>
+      <td class="num">{site.spentToday.text}</td>
+      <td>
+        <form
+          class="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            row.saveBudget();
+          }}
+        >
+          <div class="field">
+            <label class="sr-only" for={`${id}-budget`}>
+              Daily budget for {site.origin}
+            </label>
+            <input
+              id={`${id}-budget`}
+              inputMode="decimal"
+              placeholder="Default"
+              value={row.budgetText}
+              onInput={(event) => row.setBudgetText(event.currentTarget.value)}
+              aria-invalid={row.error === null ? undefined : true}
+            />
+          </div>
+          <Button type="submit" variant="secondary" busy={row.busy}>
+            Set
+          </Button>
+        </form>
+        {row.error === null ? null : (
+          <p class="field-error small" role="alert">
+            {row.error}
+          </p>
+        )}
+      </td>
+      <td>
+        <label class="checkbox">
+          <input
+            type="checkbox"
+            checked={site.blocked}
+            disabled={row.busy}
+            onChange={(event) => row.setBlocked(event.currentTarget.checked)}
+          />
+          <span class="sr-only">Block {site.origin}</span>
+        </label>
+      </td>
+    </tr>
+  );
+}
+
+function Backup({ section }: { section: BackupSection }): JSX.Element {
+  return (
+    <Card title="Backup" id="backup">
+      <form
+        class="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          section.exportBackup();
+        }}
+      >
+        <h3>Export</h3>
+        <p class="small muted">
+          The file holds your coins and PayWord chains, encrypted with this passphrase. Without the
+          passphrase nobody, including you, can open it.
+        </p>
+        <TextField
+          id="export-passphrase"
+          label="Passphrase"
+          type="password"
+          autoComplete="new-password"
+          value={section.exportPassphrase}
+          onInput={section.setExportPassphrase}
+        />
+        <TextField
+          id="export-repeat"
+          label="Passphrase again"
+          type="password"
+          autoComplete="new-password"
+          value={section.exportRepeat}
+          onInput={section.setExportRepeat}
+        />
+        <ErrorNotice error={section.exportError} />
+        <div class="actions">
+          {section.exported === null ? null : (
+            <span class="small muted" role="status">
+              Saved as {section.exported}.
+            </span>
+          )}
+          <Button type="submit" busy={section.exporting}>
+            Download backup
+          </Button>
+        </div>
+      </form>
+      <form
+        class="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          section.importBackup();
+        }}
+      >
+        <h3>Import</h3>
+        <div class="field">
+          <label for="import-file">Backup file</label>
+          <input
+            id="import-file"
+            type="file"
+            accept="application/json,.json"
+            onChange={async (event) => {
+              const file = event.currentTarget.files?.[0];
+              if (file !== undefined) section.chooseFile(file.name, await file.text());
+            }}
+          />
+        </div>
+        <TextField
+          id="import-passphrase"
+          label="Its passphrase"
+          type="password"
+          autoComplete="current-password"
+          value={section.importPassphrase}
+          onInput={section.setImportPassphrase}
+        />
+        <ErrorNotice error={section.importError} />
+        <div class="actions">
+          {section.imported === null ? null : (
+            <span class="small muted" role="status">
+              Imported {section.imported.coins} coins and {section.imported.chains} PayWord chains.
+            </span>
+          )}
+          <Button type="submit" variant="secondary" busy={section.importing}>
+            Import backup
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+function Refusals(props: { refusals: readonly SettingsRefusal[] }): JSX.Element {
+  return (
+    <Card title="Refused payments" id="refusals">
+      {props.refusals.length === 0 ? (
+        <p class="muted">
+          Nothing refused. When a page asks for a payment the wallet will not make, it shows here.
+        </p>
+      ) : (
+        <ul class="list" data-testid="refusal-list">
+          {props.refusals.map((refusal) => (
+            <li key={refusal.id} data-code={refusal.error.code}>
+              <div style={{ minWidth: 0 }}>
+                <p class="title">{refusal.error.message}</p>
+                <p class="small muted">
+                  <span class="mono">{refusal.origin}</span>
+                  {refusal.resource === null ? '' : ` · ${refusal.resource}`}
+                </p>
+              </div>
+              <p class="small muted">{formatTime(refusal.at)}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+type SettingsRefusal = Extract<SettingsState, { status: 'ready' }>['refusals'][number];
