@@ -8,7 +8,12 @@
  */
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
-import { offerHash, type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
+import {
+  offerHash,
+  offerSigningBytes,
+  type SignedOffer,
+  verifyOffer,
+} from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -163,6 +168,35 @@ async function verifyPayee(
   );
 }
 
+const webCryptoKeys = new Map<string, Promise<CryptoKey | undefined>>();
+
+/**
+ * The offer's Ed25519 signature, verified natively by WebCrypto where it has Ed25519 (about a
+ * tenth of the pure-JS time on this path), else by the protocol's @noble/curves verifier.
+ */
+async function verifyOfferSignature(offer: SignedOffer, publicKey: Uint8Array): Promise<void> {
+  const id = toBase64url(publicKey);
+  let key = webCryptoKeys.get(id);
+  if (key === undefined) {
+    key = crypto.subtle
+      .importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify'])
+      .catch(() => undefined);
+    webCryptoKeys.set(id, key);
+  }
+  const imported = await key;
+  if (imported === undefined) {
+    verifyOffer(offer, { merchantPublicKey: publicKey });
+    return;
+  }
+  const valid = await crypto.subtle.verify(
+    'Ed25519',
+    imported,
+    new Uint8Array(offer.signature),
+    new Uint8Array(offerSigningBytes(offer)),
+  );
+  if (!valid) throw new Error('bad offer signature');
+}
+
 export async function checkOffer(
   ctx: WalletContext,
   params: { readonly token: string; readonly href: string; readonly pageUrl: string },
@@ -186,7 +220,7 @@ export async function checkOffer(
     throw offerInvalid('The offer names another merchant than the site’s certificate.');
   }
   try {
-    verifyOffer(offer, { merchantPublicKey: payee.offerPublicKey });
+    await verifyOfferSignature(offer, payee.offerPublicKey);
   } catch (cause) {
     throw offerInvalid('The offer’s signature does not verify; nothing was paid.', cause);
   }

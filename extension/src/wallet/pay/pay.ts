@@ -16,8 +16,10 @@
  * No answer leaves the payment `sent`, to be resent by the task runner.
  */
 import { randomPayerCode } from '@farthing/protocol/coin/derivation';
+import { encodeCredential } from '@farthing/protocol/credential';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
+import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import {
   checkReceiptForOffer,
   parseReceipt,
@@ -51,6 +53,7 @@ import { isTransient, merchantParty, requestJson } from '../http.ts';
 import { amountView, dayOf, moneyView } from '../money.ts';
 import {
   certificateOf,
+  chainOf,
   createChain,
   openChainFor,
   paywordChainLength,
@@ -508,6 +511,9 @@ async function reservePayword(
     throw new WalletFailure('instrument_unsupported', 'PayWord cannot make this price.');
   }
   const words = price.minor / chain.valuePerWord.minor;
+  // Restored before the transaction (it may unseal the seed), so the word can be revealed
+  // inside it: the reservation and the credential are then one strict commit.
+  const live = await chainOf(ctx, chain);
   const now = ctx.platform.now();
   const { tx, snapshot } = openReserveTx(ctx);
   try {
@@ -527,17 +533,32 @@ async function reservePayword(
   }
   const index = current.reservedIndex + words;
   const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
+  // The commitment goes along until the vendor has accepted a word of this chain.
+  const firstUse = current.acceptedIndex === 0;
+  const credential = new TextDecoder().decode(
+    encodeCredential({
+      type: 'payword',
+      offer: checked.offer,
+      payment: createPaywordPayment({
+        chain: live.chain,
+        commitment: live.commitment,
+        index,
+        firstUse,
+      }),
+    }),
+  );
   const payment: PaymentRecord = {
     ...basePayment(checked, 'payword', task.id, now),
     chainId: current.id,
     index,
-    // The commitment goes along until the vendor has accepted a word of this chain.
-    firstUse: current.acceptedIndex === 0,
+    firstUse,
+    status: 'sent',
+    credential,
   };
   await tx.objectStore('paywordChains').put({ ...current, reservedIndex: index });
   await tx.objectStore('payments').add(payment);
   await tx.objectStore('journal').add(journalEntry(payment, now));
-  await tx.objectStore('tasks').add({ ...task, ref: payment.id });
+  await tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' });
   await tx.done;
   return payment;
 }
