@@ -1,0 +1,129 @@
+/**
+ * Debian's Chromium under puppeteer with the built wallet extension installed, headless.
+ * The browser comes from the machine (`/usr/bin/chromium`, or `FARTHING_CHROMIUM`); puppeteer
+ * never downloads one. Without a browser or a built extension the tests fail saying how to get
+ * them, rather than being skipped.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
+
+export const extensionDir = fileURLToPath(new URL('../../extension/dist', import.meta.url));
+
+export function chromiumPath(): string {
+  const path = process.env.FARTHING_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(path)) {
+    throw new Error(
+      `No Chromium at ${path}. Install Debian's (apt-get install chromium) or point ` +
+        'FARTHING_CHROMIUM at a Chromium 120 or later; .ci/run installs it.',
+    );
+  }
+  return path;
+}
+
+function builtManifest(): { background: { service_worker: string } } {
+  const manifest = join(extensionDir, 'manifest.json');
+  if (!existsSync(manifest)) {
+    throw new Error(
+      'The extension is not built: run `npm run build -w extension` (npm test does it first).',
+    );
+  }
+  return JSON.parse(readFileSync(manifest, 'utf8'));
+}
+
+export interface WalletBrowser {
+  readonly browser: Browser;
+  readonly extensionId: string;
+  readonly extensionOrigin: string;
+  /** The wallet's service worker, as it runs now (it may be restarted). */
+  serviceWorker(): Promise<WebWorker>;
+  /** A new tab on one of the wallet's pages (`popup`, `settings`, `history`, `confirm`). */
+  openWalletPage(page: 'popup' | 'settings' | 'history', query?: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchWalletBrowser(): Promise<WalletBrowser> {
+  builtManifest();
+  const profile = mkdtempSync(join(tmpdir(), 'farthing-chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    pipe: true,
+    enableExtensions: true,
+    headless: true,
+    userDataDir: profile,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // Third-party cookies blocked, as the design requires the wallet to work without them.
+      '--test-third-party-cookie-phaseout',
+    ],
+  });
+  let extensionId: string;
+  try {
+    extensionId = await browser.installExtension(extensionDir);
+  } catch (error) {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
+  const extensionOrigin = `chrome-extension://${extensionId}`;
+  return {
+    browser,
+    extensionId,
+    extensionOrigin,
+    async serviceWorker() {
+      const target = await browser.waitForTarget(
+        (candidate) =>
+          candidate.type() === 'service_worker' && candidate.url().startsWith(extensionOrigin),
+        { timeout: 10_000 },
+      );
+      const worker = await target.worker();
+      if (worker === null) throw new Error('the wallet service worker has no worker handle');
+      return worker;
+    },
+    async openWalletPage(name, query = '') {
+      const page = await browser.newPage();
+      await page.goto(`${extensionOrigin}/extension/src/pages/${name}/index.html${query}`);
+      return page;
+    },
+    async close() {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The text inside every shadow root (open or closed) of the page, through the DevTools protocol. */
+export async function shadowText(page: Page, hostSelector: string): Promise<string> {
+  const session = await page.createCDPSession();
+  try {
+    const { root } = await session.send('DOM.getDocument', { depth: -1, pierce: true });
+    type Node = {
+      nodeType: number;
+      nodeValue?: string;
+      localName?: string;
+      attributes?: string[];
+      children?: Node[];
+      shadowRoots?: Node[];
+    };
+    const attribute = hostSelector.replace(/^\[|\]$/g, '');
+    const texts: string[] = [];
+    const collect = (node: Node, inside: boolean): void => {
+      if (inside && node.nodeType === 3 && node.nodeValue) texts.push(node.nodeValue);
+      const isHost = node.attributes?.includes(attribute) ?? false;
+      for (const shadow of node.shadowRoots ?? []) collect(shadow, inside || isHost);
+      for (const child of node.children ?? []) collect(child, inside);
+    };
+    collect(root as Node, false);
+    return texts.join(' ').replace(/\s+/g, ' ').trim();
+  } finally {
+    await session.detach();
+  }
+}
