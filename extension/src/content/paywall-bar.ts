@@ -113,6 +113,10 @@ export function createPaywallBar(doc: Document, onPay: () => void): PaywallBar {
         if (offer.confirmation !== null) {
           text.append(textElement(doc, 'div', 'notice', 'Asks to confirm in the wallet first.'));
         }
+      } else if (view.state === 'paying' && view.confirming) {
+        text.append(
+          textElement(doc, 'div', 'notice', 'Confirm or decline in the Farthing window.'),
+        );
       } else if (view.state === 'refused') {
         for (const line of tooltipLines(view)) {
           text.append(textElement(doc, 'div', line.kind, line.text));

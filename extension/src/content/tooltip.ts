@@ -30,6 +30,8 @@ export type TooltipView =
       readonly state: 'paying';
       readonly price: AmountView | null;
       readonly payee: PayeeView | null;
+      /** The wallet said a click asks to confirm: the user is looking for its window. */
+      readonly confirming: boolean;
     }
   | { readonly state: 'paid'; readonly price: AmountView; readonly payee: PayeeView | null };
 
@@ -90,6 +92,9 @@ export function tooltipLines(view: TooltipView): TooltipLine[] {
           text: view.price === null ? 'Paying…' : `Paying ${view.price.text}…`,
         },
         ...(view.payee === null ? [] : payeeLines(view.payee)),
+        ...(view.confirming
+          ? [{ kind: 'notice', text: 'Confirm or decline in the Farthing window.' } as const]
+          : []),
       ];
     case 'paid':
       return [

@@ -274,9 +274,25 @@ describe('clicks', () => {
     expect(document.querySelector('[data-farthing-tooltip]')?.getAttribute('data-state')).toBe(
       'paying',
     );
+    expect(page.tooltip.surface.root.textContent).not.toContain('Farthing window');
     answer.resolve(paid);
     await settle();
     expect(background.callsOf('offer.pay')).toHaveLength(1);
+  });
+
+  it('points to the confirmation window while the wallet waits for the user', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => ({ ...payableOffer, confirmation: 'above_threshold' }),
+      'offer.pay': () => new Promise<PayOutcome>(() => {}),
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    click(link);
+    expect(page.tooltip.state).toBe('paying');
+    expect(page.tooltip.surface.root.textContent).toContain(
+      'Confirm or decline in the Farthing window.',
+    );
   });
 
   it('leaves synthetic clicks alone: the page navigates to its paywall', async () => {

@@ -196,8 +196,9 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     const known = offers.peek(link);
     const price = known?.price ?? null;
     const payee = known?.payee ?? null;
-    showNotice({ state: 'paying', price, payee }, anchor);
-    if (trigger === 'paywall') paywallBar?.show({ state: 'paying', price, payee });
+    const confirming = known?.status === 'payable' && known.confirmation !== null;
+    showNotice({ state: 'paying', price, payee, confirming }, anchor);
+    if (trigger === 'paywall') paywallBar?.show({ state: 'paying', price, payee, confirming });
     let outcome: PayOutcome;
     try {
       outcome = await callBackground(options.transport, 'offer.pay', { ...link, trigger });

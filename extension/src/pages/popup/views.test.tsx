@@ -1,0 +1,118 @@
+// @vitest-environment happy-dom
+import { render } from '@testing-library/preact';
+import { describe, expect, it, vi } from 'vitest';
+import { bankView, eur, inspection, overview, task } from '../../ui/testing/fixtures.ts';
+import type { PopupState, WithdrawForm } from './state.ts';
+import { PopupView } from './views.tsx';
+
+const idle: WithdrawForm = {
+  phase: 'idle',
+  amount: '',
+  setAmount: vi.fn(),
+  submit: vi.fn(),
+  busy: false,
+  error: null,
+};
+
+function ready(withdraw: WithdrawForm = idle): PopupState {
+  return {
+    status: 'ready',
+    overview: overview(),
+    bank: bankView('alice'),
+    ecash: eur(495),
+    payword: eur(200),
+    withdraw,
+    threshold: {
+      currency: 'EUR',
+      value: '0.50',
+      setValue: vi.fn(),
+      save: vi.fn(),
+      busy: false,
+      saved: false,
+      error: null,
+    },
+    logIn: vi.fn(),
+    openSettings: vi.fn(),
+    openHistory: vi.fn(),
+  };
+}
+
+describe('popup views', () => {
+  it('carries the onboarding test ids the browser smoke test uses', () => {
+    const add = render(
+      <PopupView
+        state={{
+          status: 'add-bank',
+          url: 'http://127.0.0.1:8700',
+          setUrl: vi.fn(),
+          inspect: vi.fn(),
+          busy: false,
+          error: null,
+        }}
+      />,
+    );
+    expect((add.getByTestId('add-bank-url') as HTMLInputElement).value).toBe(
+      'http://127.0.0.1:8700',
+    );
+    add.getByTestId('add-bank-inspect');
+    add.unmount();
+
+    const review = render(
+      <PopupView
+        state={{
+          status: 'review-bank',
+          inspection,
+          trust: vi.fn(),
+          back: vi.fn(),
+          busy: false,
+          error: null,
+        }}
+      />,
+    );
+    expect(review.getByTestId('bank-fingerprints').textContent).toContain(inspection.caFingerprint);
+    review.getByTestId('add-bank-trust');
+    review.unmount();
+
+    const login = render(
+      <PopupView
+        state={{
+          status: 'login',
+          bank: bankView(null),
+          username: '',
+          password: '',
+          setUsername: vi.fn(),
+          setPassword: vi.fn(),
+          submit: vi.fn(),
+          skip: vi.fn(),
+          busy: false,
+          error: null,
+        }}
+      />,
+    );
+    expect(login.getByTestId('login-password').getAttribute('type')).toBe('password');
+    login.getByTestId('login-username');
+    login.getByTestId('login-submit');
+  });
+
+  it('shows balances, withdraw and recent receipts under their test ids', () => {
+    const view = render(<PopupView state={ready()} />);
+    expect(view.getByTestId('balance-ecash').textContent).toBe('EUR 4.95');
+    expect(view.getByTestId('balance-payword').textContent).toBe('EUR 2.00');
+    view.getByTestId('withdraw-amount');
+    view.getByTestId('withdraw-submit');
+    expect(
+      view.getByTestId('recent-payments').querySelectorAll('[data-testid="receipt-item"]'),
+    ).toHaveLength(1);
+  });
+
+  it('shows a running withdrawal as progress', () => {
+    const view = render(
+      <PopupView
+        state={ready({ phase: 'running', task: task({ progress: { done: 4, total: 10 } }) })}
+      />,
+    );
+    const progress = view.getByTestId('task-progress');
+    expect(progress.textContent).toContain('4 of 10');
+    expect(progress.querySelector('progress')?.getAttribute('value')).toBe('4');
+  });
+});
