@@ -4,7 +4,7 @@
  * Withdrawal spread: a change kit first — up to two coins of each value no larger than a
  * twentieth of the amount (at least the smallest value), while the kit stays within a fifth
  * of the amount — then the rest greedily, largest value first. EUR 100 on values 0.01 … 10
- * makes 31 coins, 17.76 of them small enough to pay most priced links without change.
+ * makes 30 coins, 17.76 of them small enough to pay most priced links without change.
  *
  * Paying: an exact subset of the spendable coins (greedy, then subset-sum), since a deposit
  * spends whole coins and the mint gives no change back. When none exists, one coin is
