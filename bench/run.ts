@@ -32,6 +32,8 @@ const targets: Record<string, Target> = {
   'bank.withdraw_coins_per_s': { at: 'least', value: 1_500 },
   'bank.payword_redeem_per_s': { at: 'least', value: 1_000 },
   'merchant.payword_vs_free_ratio': { at: 'least', value: 0.5 },
+  'wallet.withdraw_100_coins_ms': { at: 'most', value: 500 },
+  'wallet.pay_decision_ms': { at: 'most', value: 10 },
 };
 
 /** Ratios between a figure and the comparison measured beside it. */
