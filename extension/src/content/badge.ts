@@ -13,12 +13,12 @@ import {
 } from './shadow-surface.ts';
 
 const css = `
-:host { ${surfaceFont} }
+.badge { ${surfaceFont} }
 .badge { display: inline-block; margin-left: 4px; padding: 0 6px; border-radius: 999px;
   font-size: 11px; font-weight: 600; line-height: 18px; vertical-align: 1px; white-space: nowrap;
   background: #e3f4ee; color: #14523f; border: 1px solid #a8d8c8; }
-.badge.refused { background: #f3f4f6; color: #4b5563; border-color: #d1d5db;
-  text-decoration: line-through; }
+.badge.refused { background: #f3f4f6; color: #4b5563; border-color: #d1d5db; }
+.badge.struck { text-decoration: line-through; }
 `;
 
 export interface Badge {
@@ -38,8 +38,15 @@ export function createBadge(doc: Document): Badge {
     update(offer) {
       clearSurface(surface.root);
       const payable = offer.status === 'payable';
-      const text = payable ? offer.price.text : (offer.price?.text ?? 'Farthing');
-      const badge = textElement(doc, 'span', payable ? 'badge' : 'badge refused', text);
+      const price = offer.price?.text;
+      // A refused link shows its price struck through, or a plain word when it has none.
+      const text = price ?? 'not payable';
+      const style = payable
+        ? 'badge'
+        : price === undefined
+          ? 'badge refused'
+          : 'badge refused struck';
+      const badge = textElement(doc, 'span', style, text);
       badge.setAttribute(
         'aria-label',
         payable ? `Priced link, ${text} with Farthing` : 'Farthing will not pay this link',

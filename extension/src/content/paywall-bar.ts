@@ -43,7 +43,7 @@ export function findPaywallLink(doc: Document, pageUrl: string): HTMLAnchorEleme
 }
 
 const css = `
-:host { ${surfaceFont} }
+.bar, button { ${surfaceFont} }
 .bar { box-sizing: border-box; display: flex; gap: 12px; align-items: center; flex-wrap: wrap;
   max-width: 420px; padding: 12px 14px; border-radius: 12px; background: #ffffff; color: #1b1f24;
   border: 1px solid #d6dbe1; box-shadow: 0 10px 30px rgba(15, 23, 42, 0.22); }

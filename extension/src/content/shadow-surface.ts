@@ -74,6 +74,10 @@ export function textElement(
   return element;
 }
 
-/** The wallet's look on pages: one accent, system font, readable on any site. */
+/**
+ * The wallet's look on pages: one accent, system font, readable on any site. Set on the root
+ * element inside the shadow tree, not on `:host`: the host's inline `all: initial` outranks
+ * `:host` rules, and the page's font must not leak in.
+ */
 export const surfaceFont =
   "font: 13px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; letter-spacing: normal;";

@@ -114,7 +114,7 @@ function payeeLines(payee: PayeeView): TooltipLine[] {
 }
 
 const css = `
-:host { ${surfaceFont} }
+.card { ${surfaceFont} }
 .card { box-sizing: border-box; max-width: 300px; padding: 10px 12px; border-radius: 10px;
   background: #ffffff; color: #1b1f24; border: 1px solid #d6dbe1;
   box-shadow: 0 6px 24px rgba(15, 23, 42, 0.18); }
