@@ -78,20 +78,52 @@ const chainSchema = v.object({
   expiresAt: v.number(),
   createdAt: v.number(),
 });
+const text = v.pipe(v.string(), v.maxLength(2048));
+const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const moneySchema = v.strictObject({
+  currency: v.pipe(v.string(), v.regex(/^[A-Z]{3}$/)),
+  minor: count,
+});
+// Banks, receipts and sites go into IndexedDB as they are, so each is checked field by field:
+// a backup made by an older wallet must not leave records the code cannot read.
+const bankSchema = v.strictObject({
+  url: text,
+  name: text,
+  caCertificate: bytes,
+  caFingerprint: text,
+  mintMasterKey: bytes,
+  mintKeyFingerprint: text,
+  brokerId: text,
+  brokerKey: bytes,
+  brokerKeyFingerprint: text,
+  trustedAt: count,
+});
+const receiptSchema = v.strictObject({
+  receiptId: text,
+  paymentId: text,
+  origin: text,
+  merchantName: text,
+  resource: text,
+  title: text,
+  price: moneySchema,
+  instrument: v.picklist(['ecash', 'payword']),
+  paidAt: count,
+  json: v.unknown(),
+});
+const siteSchema = v.strictObject({
+  origin: text,
+  name: v.nullable(text),
+  budget: v.nullable(moneySchema),
+  blocked: v.boolean(),
+  lastPaidAt: v.nullable(count),
+});
 const contentSchema = v.object({
-  banks: v.array(
-    v.looseObject({
-      url: v.string(),
-      caCertificate: bytes,
-      mintMasterKey: bytes,
-      brokerKey: bytes,
-    }),
-  ),
+  banks: v.array(bankSchema),
   withdrawals: v.array(withdrawalSchema),
   coins: v.array(coinSchema),
   chains: v.array(chainSchema),
-  receipts: v.array(v.looseObject({ receiptId: v.string(), paidAt: v.number() })),
-  sites: v.array(v.looseObject({ origin: v.string() })),
+  receipts: v.array(receiptSchema),
+  sites: v.array(siteSchema),
 });
 
 async function passphraseKey(
@@ -218,7 +250,7 @@ export async function importBackup(
   let chainCount = 0;
   for (const bank of content.banks) {
     if ((await tx.objectStore('banks').getKey(bank.url)) === undefined) {
-      await tx.objectStore('banks').add(bank as never);
+      await tx.objectStore('banks').add(bank);
     }
   }
   for (const w of withdrawals) {
@@ -236,10 +268,10 @@ export async function importBackup(
     await tx.objectStore('paywordChains').add(chain);
     chainCount++;
   }
-  for (const receipt of content.receipts) await tx.objectStore('receipts').put(receipt as never);
+  for (const receipt of content.receipts) await tx.objectStore('receipts').put(receipt);
   for (const site of content.sites) {
     if ((await tx.objectStore('sites').getKey(site.origin)) === undefined) {
-      await tx.objectStore('sites').add(site as never);
+      await tx.objectStore('sites').add(site);
     }
   }
   await tx.done;
