@@ -4,14 +4,16 @@
  * commit and close the database.
  */
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
-import { type ServerType, serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { createBankApp } from './app.ts';
 import { openBankCertificateAuthority } from './ca/bank-authority.ts';
 import type { BankConfig } from './config.ts';
 import type { BankContext } from './http/context.ts';
 import { loadBankKeys } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
+import { depositListener } from './mint/deposit-http.ts';
 import { DepositVerifier, depositThreadsFromEnv } from './mint/deposit-verifier.ts';
 import { Keyring } from './mint/keyring.ts';
 import { loadMintKeyPolicy } from './mint/policy.ts';
@@ -29,17 +31,13 @@ export interface RunningBank {
  * Stops accepting connections, lets requests in flight finish (up to 10 s) and closes idle
  * keep-alive connections at once, so a stop does not wait for clients to hang up.
  */
-async function closeServer(server: ServerType): Promise<void> {
+async function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  if ('closeIdleConnections' in server) {
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), 10_000);
-    force.unref();
-    await closed;
-    clearTimeout(force);
-    return;
-  }
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), 10_000);
+  force.unref();
   await closed;
+  clearTimeout(force);
 }
 
 export async function startBank(
@@ -77,18 +75,24 @@ export async function startBank(
   const app = createBankApp(ctx);
   if (config.seedDemo) await seedDemo(ctx);
 
-  const server: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
-      resolve(started),
-    );
+  // Deposits are served straight from node:http (mint/deposit-http.ts); the rest by Hono.
+  const honoListener = getRequestListener(app.fetch, { hostname: config.host });
+  const deposits = depositListener(ctx);
+  const server = createServer((request, response) => {
+    if (!deposits(request, response)) void honoListener(request, response);
   });
-  if ('keepAliveTimeout' in server) {
-    // Node closes idle keep-alive connections after 5 s, shorter than most clients and proxies
-    // keep them: a client reusing a connection the bank just closed sees its request fail.
-    // Idle connections live longer here than on any sensible client.
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-  }
+  // Node closes idle keep-alive connections after 5 s, shorter than most clients and proxies
+  // keep them: a client reusing a connection the bank just closed sees its request fail.
+  // Idle connections live longer here than on any sensible client.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

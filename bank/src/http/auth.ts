@@ -65,27 +65,48 @@ export function requireCustomer(ctx: BankContext, scope: Scope): MiddlewareHandl
  * depends only on the key, not on balances).
  */
 export function requireMerchant(ctx: BankContext): MiddlewareHandler<BankEnv> {
-  const remembered = new Map<string, { account: AccountRecord; until: number }>();
-  const rememberMs = 10_000;
+  const authenticate = merchantAuthenticator(ctx);
   return async function merchantAuth(c, next) {
-    const token = bearer(c.req.header('authorization'));
-    const now = ctx.now();
-    const hit = remembered.get(token);
-    let account = hit !== undefined && hit.until > now ? hit.account : undefined;
-    if (account === undefined) {
-      account = token.startsWith(apiKeyPrefix)
-        ? await ctx.store.findApiKeyAccount(tokenHash(token))
-        : undefined;
-      if (account === undefined || account.kind !== 'merchant') {
-        throw new FarthingError('unauthorized', 'unknown or revoked merchant API key');
-      }
-      if (remembered.size >= 10_000) remembered.clear();
-      remembered.set(token, { account, until: now + rememberMs });
-    }
-    c.set('account', account);
+    c.set('account', await authenticate(c.req.header('authorization')));
     c.set('scopes', []);
     await next();
   };
+}
+
+/** Merchant API keys remembered per bank, shared by every route that takes them. */
+const merchantKeys = new WeakMap<
+  BankContext,
+  (authorization: string | undefined) => Promise<AccountRecord>
+>();
+
+/**
+ * The merchant whose API key is in the `Authorization` header, or `unauthorized`: what
+ * `requireMerchant` checks, for routes served without Hono (mint/deposit-http.ts).
+ */
+export function merchantAuthenticator(
+  ctx: BankContext,
+): (authorization: string | undefined) => Promise<AccountRecord> {
+  const existing = merchantKeys.get(ctx);
+  if (existing !== undefined) return existing;
+  const remembered = new Map<string, { account: AccountRecord; until: number }>();
+  const rememberMs = 10_000;
+  const authenticate = async (authorization: string | undefined): Promise<AccountRecord> => {
+    const token = bearer(authorization);
+    const now = ctx.now();
+    const hit = remembered.get(token);
+    if (hit !== undefined && hit.until > now) return hit.account;
+    const account = token.startsWith(apiKeyPrefix)
+      ? await ctx.store.findApiKeyAccount(tokenHash(token))
+      : undefined;
+    if (account === undefined || account.kind !== 'merchant') {
+      throw new FarthingError('unauthorized', 'unknown or revoked merchant API key');
+    }
+    if (remembered.size >= 10_000) remembered.clear();
+    remembered.set(token, { account, until: now + rememberMs });
+    return account;
+  };
+  merchantKeys.set(ctx, authenticate);
+  return authenticate;
 }
 
 /** The operator. Disabled unless FARTHING_BANK_ADMIN_TOKEN is set. */

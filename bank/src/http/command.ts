@@ -24,14 +24,21 @@ export async function readCommand<S extends v.GenericSchema>(
   schema: S,
   what: string,
 ): Promise<Command<v.InferOutput<S>>> {
-  const key = c.req.header('idempotency-key');
-  if (key === undefined) {
+  const key = idempotencyKeyOf(c.req.header('idempotency-key'));
+  const input = await readJson(c, schema, what);
+  const requestHash = requestHashOf(c.req.method, c.req.path, c.get('rawBody'));
+  return { input, claim: (scope) => ({ scope, key, requestHash }) };
+}
+
+/** The `Idempotency-Key` header, checked; every state-changing call needs one. */
+export function idempotencyKeyOf(header: string | undefined): string {
+  if (header === undefined) {
     throw new FarthingError(
       'idempotency_key_missing',
       'state-changing calls need an Idempotency-Key header (a fresh random value per operation)',
     );
   }
-  if (!keyPattern.test(key)) {
+  if (!keyPattern.test(header)) {
     throw new FarthingError(
       'invalid_message',
       'Idempotency-Key must be 1–255 visible ASCII characters',
@@ -40,12 +47,19 @@ export async function readCommand<S extends v.GenericSchema>(
       },
     );
   }
-  const input = await readJson(c, schema, what);
-  const raw = c.get('rawBody');
-  const requestHash = new Uint8Array(
-    createHash('sha256').update(`${c.req.method} ${c.req.path}\n`).update(raw).digest(),
-  );
-  return { input, claim: (scope) => ({ scope, key, requestHash }) };
+  return header;
+}
+
+/** SHA-256 of method, path and body: the same key with another request is caught. */
+export function requestHashOf(method: string, path: string, body: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(`${method} ${path}\n`).update(body).digest());
+}
+
+/** 415 unless the body is declared `application/json`. */
+export function requireJsonBody(contentType: string | undefined): void {
+  if (!/^application\/json\s*(;|$)/i.test(contentType ?? '')) {
+    throw new FarthingError('unsupported_media_type', 'send the body as application/json');
+  }
 }
 
 /** The body as JSON validated by `schema`; 415 unless it is `application/json`. */
@@ -54,15 +68,23 @@ export async function readJson<S extends v.GenericSchema>(
   schema: S,
   what: string,
 ): Promise<v.InferOutput<S>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new FarthingError('unsupported_media_type', 'send the body as application/json');
-  }
+  requireJsonBody(c.req.header('content-type'));
   const raw = await readBody(c);
   c.set('rawBody', raw);
+  return parseJsonBody(raw, schema, what);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 JSON validated by `schema`; `invalid_message` if it is not JSON at all. */
+export function parseJsonBody<S extends v.GenericSchema>(
+  raw: Uint8Array,
+  schema: S,
+  what: string,
+): v.InferOutput<S> {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    json = JSON.parse(utf8.decode(raw));
   } catch (cause) {
     throw new FarthingError('invalid_message', `the ${what} is not valid JSON`, { cause });
   }
@@ -85,10 +107,17 @@ export async function readBody(c: Context<BankEnv>): Promise<Uint8Array> {
   ) {
     return new Uint8Array(await c.req.arrayBuffer());
   }
-  const length = Number(declared);
+  return readIncomingBody(incoming, Number(declared));
+}
+
+/** Exactly `length` bytes from a request that declared them in `Content-Length`. */
+export async function readIncomingBody(
+  incoming: AsyncIterable<Buffer>,
+  length: number,
+): Promise<Uint8Array> {
   const body = new Uint8Array(length);
   let offset = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+  for await (const chunk of incoming) {
     if (offset + chunk.length > length) {
       throw new FarthingError('invalid_message', 'the body is longer than its Content-Length');
     }
