@@ -104,6 +104,21 @@ describe('marking priced links', () => {
     expect(page.badgeOf(later)?.surface.host.getAttribute('data-state')).toBe('payable');
   });
 
+  it('asks again when the page swaps a link’s offer', async () => {
+    const background = fakeBackground({
+      'offer.describe': ({ offer }) =>
+        offer === 'offer-7' ? payableOffer : { ...payableOffer, price: eur(50) },
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.setAttribute('data-farthing-offer', 'offer-pricier');
+    await vi.waitFor(() =>
+      expect(page.badgeOf(link)?.surface.root.textContent).toContain('EUR 0.50'),
+    );
+    expect(document.querySelectorAll('[data-farthing-badge]')).toHaveLength(1);
+  });
+
   it('ignores links whose URL is not http(s) or whose offer is empty or huge', async () => {
     const background = fakeBackground({ 'offer.describe': () => payableOffer });
     const script = pricedLink('offer-1');
