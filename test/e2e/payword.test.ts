@@ -1,0 +1,113 @@
+/**
+ * Issue 6, part 3 — PayWord: thirty clicks on the Gazette's articles priced within the PayWord
+ * range (EUR 0.01–0.10) and under the auto-pay limit. The first payment to the site is
+ * confirmed in the wallet's window (the default setting); the other twenty-nine open no window.
+ * Every click shows its article. The operator then settles from the dashboard, and at the bank
+ * the customer was debited and the merchant credited, to the cent, the sum of the wallet's
+ * receipts.
+ *
+ * Six articles are in the range, so the thirty clicks are five rounds over the six. Between
+ * rounds the reader's cookies are cleared and the shop's clock moved 8 minutes on, so it signs
+ * new offers for the same articles (a second reader on the same wallet): every click is a
+ * payment of its own. The per-site budget is raised to EUR 5 in the wallet first: the thirty cost more than the default
+ * EUR 1 a day.
+ */
+import type { Target } from 'puppeteer-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchWalletBrowser, shadowText, type WalletBrowser } from '../browser/browser.ts';
+import { pricedArticles } from '../shop/catalog.ts';
+import {
+  accept,
+  call,
+  clickPriced,
+  contentShown,
+  hoverPriced,
+  nextConfirmation,
+  onboard,
+  sum,
+  walletState,
+} from './wallet.ts';
+import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+
+let world: E2eWorld | undefined;
+let wallet: WalletBrowser | undefined;
+
+beforeAll(async () => {
+  world = await openE2eWorld();
+  wallet = await launchWalletBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await wallet?.close();
+  await closeE2eWorld(world);
+});
+
+it('pays 30 clicks with PayWord without asking, and the settled books match the receipts', async () => {
+  const w = wallet!;
+  const popup = await w.openWalletPage('popup');
+  await onboard(popup, world!.bankUrl, 100);
+  await call(popup, 'site.update', {
+    origin: world!.shopUrl,
+    budget: { currency: 'EUR', minor: 500 },
+  });
+  const settings = await call(popup, 'settings.get', {});
+  const inRange = pricedArticles.filter((article) => article.price <= 10);
+  expect(inRange).toHaveLength(6);
+  expect(inRange.every((article) => article.price <= settings.autoPayThreshold.minor)).toBe(true);
+  const start = await world!.books();
+
+  const windows = new Set<Target>();
+  const onTarget = (target: Target) => {
+    if (target.url().includes('/pages/confirm/')) windows.add(target);
+  };
+  w.browser.on('targetcreated', onTarget);
+  w.browser.on('targetchanged', onTarget);
+
+  const page = await w.browser.newPage();
+  let clicks = 0;
+  for (let round = 0; round < 5; round++) {
+    if (round > 0) {
+      await w.browser.deleteCookie(...(await w.browser.cookies()));
+      // Past half an offer's lifetime the shop signs new offers for the same articles.
+      world!.skew += 8 * 60_000;
+    }
+    for (const article of inRange) {
+      await page.goto(world!.shopUrl);
+      await hoverPriced(page, article.path);
+      expect(await shadowText(page, '[data-farthing-tooltip]')).toContain('PayWord');
+      if (clicks === 0) {
+        // The first payment to the site: the wallet asks once.
+        const confirmation = nextConfirmation(w);
+        await clickPriced(page, article.path);
+        await accept(await confirmation);
+      } else {
+        await clickPriced(page, article.path);
+      }
+      await contentShown(page, article);
+      clicks++;
+    }
+  }
+  w.browser.off('targetcreated', onTarget);
+  w.browser.off('targetchanged', onTarget);
+  expect(clicks).toBe(30);
+  expect(windows.size, 'confirmation windows opened').toBe(1);
+
+  const state = await walletState(popup);
+  expect(state.receipts).toHaveLength(30);
+  expect(state.receipts.every((receipt) => receipt.instrument === 'payword')).toBe(true);
+  const receipts = sum(state.receipts.map((receipt) => receipt.minor));
+  expect(receipts).toBe(5 * sum(inRange.map((article) => article.price)));
+  expect(state.payments.every((payment) => payment.status === 'confirmed')).toBe(true);
+
+  // Before settlement the shop holds the words; nothing has reached its account.
+  expect((await world!.books()).merchant).toBe(start.merchant);
+  expect(await world!.settle()).toMatch(/settled=[1-9]\d*&refused=0&retrying=0$/);
+
+  // Customer debited (its account plus what the broker holds for it) and merchant credited,
+  // both to the cent the sum of the receipts.
+  const end = await world!.books();
+  expect(end.merchant - start.merchant).toBe(receipts);
+  expect(start.customer + start.holds - (end.customer + end.holds)).toBe(receipts);
+  expect(end.coins).toBe(start.coins);
+  expect(await world!.problems()).toEqual([]);
+}, 240_000);

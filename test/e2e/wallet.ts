@@ -1,0 +1,210 @@
+/**
+ * Driving the installed wallet from a test: its background actions through one of its own
+ * pages (the message contract, exactly as the popup and settings pages call it), its IndexedDB
+ * read as data, and a reader's clicks on the shop's priced links.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page, Target } from 'puppeteer-core';
+import { expect } from 'vitest';
+import type {
+  Action,
+  ActionInput,
+  ActionOutput,
+  Answer,
+  TaskView,
+} from '../../extension/src/messages/contract.ts';
+import type { WalletBrowser } from '../browser/browser.ts';
+import type { PricedItem } from '../shop/catalog.ts';
+import { demo } from './world.ts';
+
+export const byTestId = (id: string) => `[data-testid="${id}"]`;
+
+/** Where the tests leave their screenshots (gitignored; docs/screenshots keeps the chosen ones). */
+export const artifactsDir = fileURLToPath(new URL('./artifacts/', import.meta.url));
+
+export function artifact(name: string): `${string}.png` {
+  mkdirSync(artifactsDir, { recursive: true });
+  return join(artifactsDir, `${name}.png`) as `${string}.png`;
+}
+
+/** An error the wallet answered with, its code kept for assertions. */
+export class WalletAnswerError extends Error {
+  override readonly name = 'WalletAnswerError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** The one extension API the tests call from a wallet page. */
+interface ExtensionGlobal {
+  readonly chrome: { readonly runtime: { sendMessage(message: unknown): Promise<unknown> } };
+}
+
+/** Sends one action from a wallet page (an extension page) and unwraps the answer. */
+export async function call<A extends Action>(
+  page: Page,
+  action: A,
+  input: ActionInput<A>,
+): Promise<ActionOutput<A>> {
+  const answer = (await page.evaluate(
+    (request) => (globalThis as unknown as ExtensionGlobal).chrome.runtime.sendMessage(request),
+    { action, input } as { action: string; input: unknown },
+  )) as Answer<ActionOutput<A>>;
+  if (!answer.ok) throw new WalletAnswerError(answer.error.code, answer.error.message);
+  return answer.value;
+}
+
+/** Polls `task.list` until the task is confirmed (or fails the test when it failed). */
+export async function taskDone(page: Page, id: string, timeoutMs = 60_000): Promise<TaskView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = (await call(page, 'task.list', { limit: 500 })).find((t) => t.id === id);
+    if (task?.status === 'confirmed') return task;
+    if (task?.status === 'failed') throw new Error(`task ${id} failed: ${task.error?.message}`);
+    if (Date.now() > deadline)
+      throw new Error(`task ${id} still ${task?.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The bank added (its keys pinned as the bank shows them), the demo customer logged in and
+ * `minor` withdrawn, through the same actions the popup sends.
+ */
+export async function onboard(page: Page, bankUrl: string, minor: number): Promise<void> {
+  const bank = await call(page, 'bank.inspect', { url: bankUrl });
+  await call(page, 'bank.trust', {
+    url: bankUrl,
+    caFingerprint: bank.caFingerprint,
+    mintKeyFingerprint: bank.mintKeyFingerprint,
+    ...(bank.brokerKeyFingerprint === undefined
+      ? {}
+      : { brokerKeyFingerprint: bank.brokerKeyFingerprint }),
+  });
+  await call(page, 'bank.login', { url: bankUrl, username: demo.name, password: demo.password });
+  const task = await call(page, 'withdraw.start', {
+    url: bankUrl,
+    amount: { currency: 'EUR', minor },
+  });
+  await taskDone(page, task.id);
+}
+
+/** The wallet's stores as plain data (no keys), read from an extension page. */
+export interface WalletState {
+  readonly coins: readonly { coinPub: string; minor: number; status: string }[];
+  readonly payments: readonly {
+    id: string;
+    status: string;
+    instrument: string;
+    minor: number;
+    resource: string;
+    receiptId: string | null;
+  }[];
+  readonly receipts: readonly { receiptId: string; minor: number; instrument: string }[];
+  readonly tasks: readonly { id: string; kind: string; status: string }[];
+  readonly withdrawals: readonly { id: string; status: string; total: number }[];
+}
+
+export async function walletState(page: Page): Promise<WalletState> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('farthing-wallet');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const all = (store: string) =>
+      new Promise<Record<string, unknown>[]>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result as Record<string, unknown>[]);
+        request.onerror = () => reject(request.error);
+      });
+    const minorOf = (money: unknown) => (money as { minor: number }).minor;
+    const state = {
+      coins: (await all('coins')).map((c) => ({
+        coinPub: c.coinPub as string,
+        minor: c.minor as number,
+        status: c.status as string,
+      })),
+      payments: (await all('payments')).map((p) => ({
+        id: p.id as string,
+        status: p.status as string,
+        instrument: p.instrument as string,
+        minor: minorOf(p.price),
+        resource: p.resource as string,
+        receiptId: (p.receiptId as string | undefined) ?? null,
+      })),
+      receipts: (await all('receipts')).map((r) => ({
+        receiptId: r.receiptId as string,
+        minor: minorOf(r.price),
+        instrument: r.instrument as string,
+      })),
+      tasks: (await all('tasks')).map((t) => ({
+        id: t.id as string,
+        kind: t.kind as string,
+        status: t.status as string,
+      })),
+      withdrawals: (await all('withdrawals')).map((w) => ({
+        id: w.id as string,
+        status: w.status as string,
+        total: w.total as number,
+      })),
+    };
+    db.close();
+    return state;
+  });
+}
+
+export const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Value of the coins in one status. */
+export const coinValue = (state: WalletState, ...statuses: string[]) =>
+  sum(state.coins.filter((coin) => statuses.includes(coin.status)).map((coin) => coin.minor));
+
+/** The next confirmation window the wallet opens, as a page. */
+export function nextConfirmation(wallet: WalletBrowser, timeout = 15_000): Promise<Target> {
+  return wallet.browser.waitForTarget((target) => target.url().includes('/pages/confirm/'), {
+    timeout,
+  });
+}
+
+/** Confirms in the wallet's window once its Confirm button is armed. */
+export async function accept(target: Target): Promise<Page> {
+  const page = (await target.asPage())!;
+  await page.locator(`${byTestId('confirm-accept')}:not([disabled])`).click();
+  return page;
+}
+
+/** Hovers a priced link of `page` until the wallet's tooltip shows `state`. */
+export async function hoverPriced(page: Page, path: string, state = 'payable'): Promise<void> {
+  const link = `a[href="${path}"][data-farthing-offer]`;
+  await page.waitForSelector(link, { timeout: 15_000 });
+  await page.hover(link);
+  await page.waitForSelector(`[data-farthing-tooltip][data-state="${state}"]`, {
+    timeout: 15_000,
+  });
+}
+
+/** A trusted click (through the DevTools input domain) on the priced link to `path`. */
+export async function clickPriced(page: Page, path: string): Promise<void> {
+  await page.click(`a[href="${path}"][data-farthing-offer]`);
+}
+
+/** Waits until the tab shows the paid content of `item`. */
+export async function contentShown(page: Page, item: PricedItem, timeout = 20_000) {
+  await page.waitForFunction(
+    (path, secret) =>
+      location.pathname === path && (document.body.textContent ?? '').includes(secret),
+    { timeout, polling: 50 },
+    item.path,
+    item.secret,
+  );
+}
+
+export function expectNoProblems(problems: readonly string[]): void {
+  expect(problems).toEqual([]);
+}

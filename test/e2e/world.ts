@@ -1,0 +1,163 @@
+/**
+ * The world the browser tests run in: the real bank (`startBank`) and the real demo shop
+ * (`startShop`) on free loopback ports over fresh SQLite files in one data folder, as
+ * test/shop/world.ts builds it, with one thing more: the bank can be stopped and started again
+ * on the same port and data folder (a bank restart in the middle of a payment), and so can the
+ * shop (new offers for the same resources: a second reader).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadShopConfig } from '@farthing/demo-shop/config';
+import { type RunningShop, startShop } from '@farthing/demo-shop/server';
+import { expect, vi } from 'vitest';
+import { loadConfig } from '../../bank/src/config.ts';
+import { type RunningBank, startBank } from '../../bank/src/server.ts';
+import { systemAccounts } from '../../bank/src/store/store.ts';
+import { bankEnv, freePort } from '../../bank/test/support.ts';
+import type { Books } from '../shop/world.ts';
+
+export type { Books } from '../shop/world.ts';
+export { demo } from '../shop/world.ts';
+
+const operatorPassword = 'gazette-operator-e2e';
+const mintValues = '0.01,0.02,0.05,0.10,0.20';
+
+export interface E2eWorld {
+  readonly bankUrl: string;
+  readonly shopUrl: string;
+  readonly dataDir: string;
+  /** The shop's own failures (5xx while the bank is up); a test expects none. */
+  readonly shopErrors: unknown[];
+  /** Milliseconds the shop's clock runs ahead of real time (the bank keeps real time). */
+  skew: number;
+  bank(): RunningBank | undefined;
+  shop(): RunningShop;
+  /** Balances from the bank's books (the bank must be running). */
+  books(): Promise<Books>;
+  /** The bank's double-entry invariant check; no problems expected. */
+  problems(): Promise<readonly string[]>;
+  stopBank(): Promise<void>;
+  startBank(): Promise<void>;
+  /** Stops the shop and starts it on the same port and data folder: fresh offers. */
+  restartShop(): Promise<void>;
+  /** The operator's "Settle now" on the shop dashboard; answers the redirect's query. */
+  settle(): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function bankOn(dir: string, port: number): Promise<RunningBank> {
+  const env = bankEnv(dir, port, {
+    FARTHING_SEED_DEMO: '1',
+    FARTHING_LOG_LEVEL: 'silent',
+    FARTHING_MINT_VALUES: mintValues,
+  });
+  // startBank reads the mint policy and the deposit threads from process.env, as the CLI does.
+  vi.stubEnv('FARTHING_MINT_VALUES', mintValues);
+  vi.stubEnv('FARTHING_DEPOSIT_THREADS', '1');
+  return startBank(loadConfig(env)).finally(() => vi.unstubAllEnvs());
+}
+
+export async function openE2eWorld(): Promise<E2eWorld> {
+  const dir = mkdtempSync(join(tmpdir(), 'farthing-e2e-'));
+  const port = await freePort();
+  let bank: RunningBank | undefined = await bankOn(dir, port);
+  const bankUrl = bank.url;
+  const shopErrors: unknown[] = [];
+  const clock = { skew: 0 };
+  /** While the bank is down the shop's 503s are expected, not failures. */
+  let bankDown = false;
+  const openShop = (shopPort: number) =>
+    startShop(
+      loadShopConfig({
+        FARTHING_DATA_DIR: dir,
+        FARTHING_BANK_URL: bankUrl,
+        FARTHING_SHOP_PORT: String(shopPort),
+        FARTHING_SHOP_SETTLE_INTERVAL_S: '0',
+        FARTHING_SHOP_OPERATOR_PASSWORD: operatorPassword,
+      }),
+      {
+        now: () => Date.now() + clock.skew,
+        onError: (error) => {
+          if (!bankDown) shopErrors.push(error);
+        },
+      },
+    );
+  let shop: RunningShop;
+  try {
+    shop = await openShop(0);
+  } catch (error) {
+    await bank.stop();
+    throw error;
+  }
+  const running = () => {
+    if (bank === undefined) throw new Error('the bank is stopped');
+    return bank;
+  };
+  const balance = async (name: string) =>
+    (await running().ctx.store.getAccountByName(name))!.balance;
+
+  return {
+    get skew() {
+      return clock.skew;
+    },
+    set skew(value: number) {
+      clock.skew = value;
+    },
+    bankUrl,
+    shopUrl: shop.url,
+    dataDir: dir,
+    shopErrors,
+    bank: () => bank,
+    shop: () => shop,
+    async books() {
+      return {
+        customer: await balance('demo'),
+        merchant: await balance('demo-shop'),
+        coins: await balance(systemAccounts.coins),
+        holds: await balance(systemAccounts.paywordHolds),
+      };
+    },
+    async problems() {
+      return (await running().ctx.store.checkInvariants()).problems;
+    },
+    async stopBank() {
+      bankDown = true;
+      await bank?.stop();
+      bank = undefined;
+    },
+    async startBank() {
+      bank ??= await bankOn(dir, port);
+      bankDown = false;
+    },
+    async restartShop() {
+      await shop.stop();
+      shop = await openShop(shop.port);
+    },
+    async settle() {
+      const response = await fetch(`${shop.url}/dashboard/settle`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          authorization: `Basic ${Buffer.from(`operator:${operatorPassword}`).toString('base64')}`,
+          origin: shop.url,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      });
+      expect(response.status).toBe(303);
+      return response.headers.get('location') ?? '';
+    },
+    async close() {
+      await shop.stop();
+      await bank?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The `afterAll` of every e2e file: close the world; the shop must have logged no errors. */
+export async function closeE2eWorld(world: E2eWorld | undefined): Promise<void> {
+  if (world === undefined) return;
+  await world.close();
+  expect(world.shopErrors).toEqual([]);
+}
