@@ -23,6 +23,9 @@ import type { SpentCoin } from '../store/store.ts';
 import { atCoin } from './issuance.ts';
 import { DeferredSignatureChecks, type VerifyKeys } from './signature-checks.ts';
 
+/** Where merchants deposit; part of each deposit's idempotency hash. */
+export const depositPath = '/v1/mint/deposits';
+
 /** How the request is read: each permission is validated on its own, keeping its JSON. */
 export const depositRequestSchema = v.strictObject({
   depositId: v.optional(identifierSchema),

@@ -5,7 +5,7 @@
  * `Response`, ~150 µs of the event loop per deposit with their garbage — more than the
  * deposit's own bookkeeping. Here the same contract is kept with Node's request and response:
  * the same checks in the same order (size, merchant API key, Idempotency-Key, media type,
- * JSON and schema), the same `depositCoins`, the same RFC 9457 problems (`problemFor`) and
+ * then JSON and schema in `depositCoins`), the same `depositCoins`, the same RFC 9457 problems (`problemFor`) and
  * headers (`x-request-id`, `cache-control: no-store`).
  *
  * Anything unusual — no `Content-Length`, a chunked body, a body over the limit, a path in
@@ -14,19 +14,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { merchantAuthenticator } from '../http/auth.ts';
-import {
-  idempotencyKeyOf,
-  parseJsonBody,
-  readIncomingBody,
-  requestHashOf,
-  requireJsonBody,
-} from '../http/command.ts';
+import { idempotencyKeyOf, readIncomingBody, requireJsonBody } from '../http/command.ts';
 import type { BankContext } from '../http/context.ts';
 import { problemFor } from '../http/problems.ts';
 import { depositCoins } from './deposit.ts';
-import { depositRequestSchema } from './deposit-checks.ts';
-
-export const depositPath = '/v1/mint/deposits';
+import { depositPath } from './deposit-checks.ts';
 
 /**
  * A node:http listener for deposits: returns false, having touched nothing, for any request
@@ -43,29 +35,25 @@ export function depositListener(
     const started = performance.now();
     let status: number;
     let headers: Record<string, string>;
-    let body: string;
+    let answer: string;
     try {
       const merchant = await authenticate(request.headers.authorization);
       const key = idempotencyKeyOf(header(request, 'idempotency-key'));
       requireJsonBody(request.headers['content-type']);
-      const raw = await readIncomingBody(request, length);
-      const input = parseJsonBody(raw, depositRequestSchema, 'deposit');
-      const view = await depositCoins(
-        ctx,
-        merchant,
-        { depositId: input.depositId, body: raw },
-        { scope: String(merchant.id), key, requestHash: requestHashOf('POST', depositPath, raw) },
-      );
+      const body = await readIncomingBody(request, length);
+      const view = await depositCoins(ctx, merchant, { body, idempotencyKey: key });
       status = 200;
       headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-      body = JSON.stringify(view);
+      answer = JSON.stringify(view);
     } catch (error) {
-      ({ status, headers, body } = problemFor(error, log, { instance: depositPath, requestId }));
+      const problem = problemFor(error, log, { instance: depositPath, requestId });
+      ({ status, headers } = problem);
+      answer = problem.body;
     }
     headers['x-request-id'] = requestId;
-    headers['content-length'] = String(Buffer.byteLength(body));
+    headers['content-length'] = String(Buffer.byteLength(answer));
     response.writeHead(status, headers);
-    response.end(body);
+    response.end(answer);
     log.debug(
       { requestId, method: 'POST', path: depositPath, status, ms: performance.now() - started },
       'request',

@@ -14,7 +14,7 @@ const alice = await openCustomer(bank, 'alice', 100);
 const shop = await openMerchant(bank, 'shop');
 const [coin] = await withdrawCoins(bank, alice, [1]);
 const body = new TextEncoder().encode(JSON.stringify({ coins: [permissionFor(coin!, shop)] }));
-const spent = await bank.ctx.depositVerifier.check({
+const { coins: spent } = await bank.ctx.depositVerifier.check({
   body,
   merchantId: shop.name,
   now: bank.clock.now,

@@ -12,7 +12,7 @@ import {
   type TestCustomer,
   type TestMerchant,
 } from '../testing.ts';
-import { DepositVerifier } from './deposit-verifier.ts';
+import { type CheckedDeposit, DepositVerifier } from './deposit-verifier.ts';
 import { flipBase64url, permissionFor, withdrawCoins } from './test-fixtures.ts';
 
 let bank: TestBank;
@@ -49,7 +49,7 @@ describe('DepositVerifier', () => {
   it('answers each coin as the store records it', async () => {
     const coins = await withdrawCoins(bank, alice, [5, 1]);
     const wire = coins.map((coin) => permissionFor(coin, shop));
-    const spent = await check(verifier({ threads: 1 }), wire);
+    const { coins: spent } = await check(verifier({ threads: 1 }), wire);
     expect(spent).toHaveLength(2);
     spent.forEach((coin, index) => {
       const key = bank.ctx.mint.find(coins[index]!.coin.denominationId)!;
@@ -84,8 +84,7 @@ describe('DepositVerifier', () => {
         });
       } else {
         expect(outcome.status).toBe('fulfilled');
-        const [coin] = (outcome as PromiseFulfilledResult<readonly { coinPub: Uint8Array }[]>)
-          .value;
+        const [coin] = (outcome as PromiseFulfilledResult<CheckedDeposit>).value.coins;
         expect(toBase64url(coin!.coinPub)).toBe(wire[index]!.coin.coinPublicKey);
       }
     });
@@ -121,7 +120,7 @@ describe('DepositVerifier', () => {
       const later = { token: await logIn(bank, alice.name) };
       const [coin] = await withdrawCoins(bank, later, [1]);
       expect(known.has(toBase64url(coin!.coin.denominationId))).toBe(false);
-      expect(await check(on, [permissionFor(coin!, shop)])).toHaveLength(1);
+      expect((await check(on, [permissionFor(coin!, shop)])).coins).toHaveLength(1);
     } finally {
       bank.clock.now = saved;
     }
@@ -136,7 +135,7 @@ describe('DepositVerifier', () => {
     for (const request of batch) {
       await expect(request).rejects.toMatchObject({ code: 'internal' });
     }
-    expect(await check(on, [permissionFor(two!, shop)])).toHaveLength(1);
+    expect((await check(on, [permissionFor(two!, shop)])).coins).toHaveLength(1);
   });
 
   it('fails at start when its threads cannot load, and refuses rather than hangs', async () => {

@@ -37,6 +37,26 @@ export interface DepositVerifierOptions {
   readonly entry?: URL;
 }
 
+/** A deposit request whose coins all passed. */
+export interface CheckedDeposit {
+  /** The merchant's own id for the deposit, if it chose one. */
+  readonly depositId: string | undefined;
+  /** SHA-256 of method, path and body, for the idempotency claim (http/command.ts). */
+  readonly requestHash: Uint8Array;
+  /** The coins to mark spent, in order. */
+  readonly coins: readonly SpentCoin[];
+}
+
+/**
+ * Whether a refusal of `check` was of the body itself (not JSON, not a deposit request)
+ * rather than of one of its coins.
+ */
+export function isMalformedDeposit(error: unknown): boolean {
+  return error instanceof FarthingError && malformed.has(error);
+}
+
+const malformed = new WeakSet<FarthingError>();
+
 export interface CheckDepositParameters {
   /** The request body as received: `{ depositId?, coins }` JSON. */
   readonly body: Uint8Array;
@@ -76,7 +96,7 @@ const retryDelayMs = 1_000;
 const stallMs = 30_000;
 
 interface Request extends CheckDepositParameters {
-  readonly resolve: (coins: readonly SpentCoin[]) => void;
+  readonly resolve: (checked: CheckedDeposit) => void;
   readonly reject: (error: FarthingError) => void;
 }
 
@@ -173,11 +193,12 @@ export class DepositVerifier {
   }
 
   /**
-   * Checks the coins of one deposit request: the coins to mark spent, in order, or the coded
-   * refusal deposit-checks.ts raised (the same `FarthingError`), or `internal` if the worker
-   * holding the request died or the verifier stopped.
+   * Reads one deposit request and checks its coins: the request's id and hash and the coins
+   * to mark spent, or the coded refusal raised reading it (`isMalformedDeposit`) or in
+   * deposit-checks.ts (the same `FarthingError`), or `internal` if the worker holding the
+   * request died or the verifier stopped.
    */
-  check(parameters: CheckDepositParameters): Promise<readonly SpentCoin[]> {
+  check(parameters: CheckDepositParameters): Promise<CheckedDeposit> {
     if (this.#stopped) return Promise.reject(internal('the deposit verifier was stopped'));
     if (!this.#started) this.start().catch(() => undefined); // failures reach each request
     return new Promise((resolve, reject) => {
@@ -338,7 +359,7 @@ export class DepositVerifier {
       thread.load -= request.body.byteLength;
       const outcome = outcomes[i];
       if (outcome === undefined) request.reject(internal('the deposit could not be checked'));
-      else if (outcome.ok) request.resolve(outcome.coins);
+      else if (outcome.ok) request.resolve(outcome);
       else request.reject(this.#refusal(outcome.refusal));
     }
   }
@@ -348,6 +369,8 @@ export class DepositVerifier {
       this.#options.log.error({ reason: refusal.reason }, 'deposit check failed unexpectedly');
     }
     const code = isErrorCode(refusal.code) ? refusal.code : 'internal';
-    return new FarthingError(code, refusal.shortMessage, { details: refusal.details });
+    const error = new FarthingError(code, refusal.shortMessage, { details: refusal.details });
+    if (refusal.stage === 'request' && code !== 'internal') malformed.add(error);
+    return error;
   }
 }

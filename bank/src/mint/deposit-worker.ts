@@ -13,12 +13,14 @@ import { parentPort } from 'node:worker_threads';
 import type { DenominationPublicKey } from '@farthing/protocol/coin/denomination';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { type ErrorCode, isFarthingError } from '@farthing/protocol/errors';
-import { parseMessage } from '@farthing/protocol/schema';
+import { parseJsonBody, requestHashOf } from '../http/command.ts';
 import type { SpentCoin } from '../store/store.ts';
 import {
   checkDepositCoins,
   type DepositKey,
   type DepositKeys,
+  type DepositRequest,
+  depositPath,
   depositRequestSchema,
 } from './deposit-checks.ts';
 
@@ -46,6 +48,8 @@ export type ToDepositWorker =
 
 /** A refusal as it crosses the thread boundary; re-raised as the same `FarthingError`. */
 export interface DepositRefusal {
+  /** `request`: the body is no deposit request (JSON, schema); `coins`: a coin was refused. */
+  readonly stage: 'request' | 'coins';
   readonly code: ErrorCode;
   readonly shortMessage: string;
   readonly details: Readonly<Record<string, unknown>>;
@@ -54,7 +58,14 @@ export interface DepositRefusal {
 }
 
 export type DepositOutcome =
-  | { readonly ok: true; readonly coins: readonly SpentCoin[] }
+  | {
+      readonly ok: true;
+      /** The merchant's own id for the deposit, if it chose one. */
+      readonly depositId: string | undefined;
+      /** The idempotency hash of the request (`requestHashOf`). */
+      readonly requestHash: Uint8Array;
+      readonly coins: readonly SpentCoin[];
+    }
   | { readonly ok: false; readonly refusal: DepositRefusal };
 
 export type FromDepositWorker =
@@ -93,13 +104,12 @@ function addKey(key: DepositKey): void {
 
 // --- checking
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function refusal(error: unknown): DepositRefusal {
+function refusal(error: unknown, stage: DepositRefusal['stage']): DepositRefusal {
   if (isFarthingError(error)) {
-    return { code: error.code, shortMessage: error.shortMessage, details: error.details };
+    return { stage, code: error.code, shortMessage: error.shortMessage, details: error.details };
   }
   return {
+    stage,
     code: 'internal',
     shortMessage: 'the deposit could not be checked',
     details: {},
@@ -108,31 +118,43 @@ function refusal(error: unknown): DepositRefusal {
 }
 
 function checkJob(bodies: Uint8Array, job: DepositJob): DepositOutcome {
+  const body = bodies.subarray(job.start, job.end);
+  let request: DepositRequest;
   try {
-    const json: unknown = JSON.parse(decoder.decode(bodies.subarray(job.start, job.end)));
-    const request = parseMessage(depositRequestSchema, json, 'deposit');
+    // The same reading as every other request of the bank (http/command.ts), done here to
+    // keep it off the event loop.
+    request = parseJsonBody(body, depositRequestSchema, 'deposit');
+  } catch (error) {
+    return { ok: false, refusal: refusal(error, 'request') };
+  }
+  try {
     const coins = checkDepositCoins(keys, {
       merchantId: job.merchantId,
       coins: request.coins,
       now: job.now,
     });
-    return { ok: true, coins };
+    const requestHash = requestHashOf('POST', depositPath, body);
+    return { ok: true, depositId: request.depositId, requestHash, coins };
   } catch (error) {
-    return { ok: false, refusal: refusal(error) };
+    return { ok: false, refusal: refusal(error, 'coins') };
   }
 }
 
 /** Bytes per spent coin in the answer: coinPub, denominationId and signature. */
 const packedCoinLength = 32 + 32 + 64;
+/** Bytes per accepted request: its SHA-256 request hash. */
+const packedRequestLength = 32;
 
 /**
  * Moves every coin's bytes into one buffer that is transferred, not copied: the main thread
  * then receives views of it instead of allocating three small buffers per coin.
  */
 function pack(outcomes: DepositOutcome[]): ArrayBuffer {
-  let count = 0;
-  for (const outcome of outcomes) if (outcome.ok) count += outcome.coins.length;
-  const buffer = new ArrayBuffer(count * packedCoinLength);
+  let length = 0;
+  for (const outcome of outcomes) {
+    if (outcome.ok) length += packedRequestLength + outcome.coins.length * packedCoinLength;
+  }
+  const buffer = new ArrayBuffer(length);
   let offset = 0;
   const place = (bytes: Uint8Array) => {
     const view = new Uint8Array(buffer, offset, bytes.length);
@@ -149,7 +171,7 @@ function pack(outcomes: DepositOutcome[]): ArrayBuffer {
       denominationId: place(coin.denominationId),
       signature: place(coin.signature),
     }));
-    outcomes[i] = { ok: true, coins };
+    outcomes[i] = { ...outcome, requestHash: place(outcome.requestHash), coins };
   }
   return buffer;
 }

@@ -5,20 +5,23 @@
  * carrying the permission of the first spend as proof; the same signed coins handed in again
  * (a retry that lost its answer) name the original deposit.
  *
- * This is the bank's hot path, so the event loop does only the bookkeeping: the coins are
- * parsed and verified in a worker thread (deposit-verifier.ts, deposit-checks.ts), while the
- * idempotency lookup runs, and the only other `await` is the write.
+ * This is the bank's hot path, so the event loop does only the bookkeeping: the request is
+ * read and its coins verified in a worker thread (deposit-verifier.ts, deposit-checks.ts),
+ * and the only other `await` is the write, which also finds the answer stored for a retry.
  */
 import { randomUUID } from 'node:crypto';
 import { amount, formatAmount } from '@farthing/protocol/amount';
+import { requestHashOf } from '../http/command.ts';
 import type { BankContext } from '../http/context.ts';
-import type { AccountRecord, DepositRecord, IdempotencyClaim } from '../store/store.ts';
+import type { AccountRecord, DepositRecord } from '../store/store.ts';
+import { depositPath } from './deposit-checks.ts';
+import { type CheckedDeposit, isMalformedDeposit } from './deposit-verifier.ts';
 
 export interface DepositCoinsParameters {
-  /** The merchant's own id for the deposit; the bank chooses one if absent. */
-  readonly depositId: string | undefined;
-  /** The request body as received, validated by `depositRequestSchema`; holds the coins. */
+  /** The request body as received: `{ depositId?, coins }` JSON, read in a worker thread. */
   readonly body: Uint8Array;
+  /** The request's `Idempotency-Key` (http/command.ts `idempotencyKeyOf`). */
+  readonly idempotencyKey: string;
 }
 
 export interface DepositView {
@@ -45,28 +48,34 @@ export async function depositCoins(
   ctx: BankContext,
   merchant: AccountRecord,
   parameters: DepositCoinsParameters,
-  claim: IdempotencyClaim,
 ): Promise<DepositView> {
   const now = ctx.now();
-  const checked = ctx.depositVerifier.check({
-    body: parameters.body,
-    merchantId: merchant.name,
-    now,
-  });
-  // A stored answer wins over whatever the check finds, as when the lookup ran first.
-  checked.catch(() => undefined);
-  const stored = await ctx.store.findIdempotentResult(claim);
-  if (stored !== undefined) return stored as DepositView;
-  const coins = await checked;
+  const { body, idempotencyKey: key } = parameters;
+  const scope = String(merchant.id);
+  let checked: CheckedDeposit;
+  try {
+    checked = await ctx.depositVerifier.check({ body, merchantId: merchant.name, now });
+  } catch (error) {
+    // A retry gets the stored answer whatever the check finds now (a key's deposit window
+    // may have closed since); a body that is no deposit request is refused first, as any
+    // malformed request is. The write below finds stored answers itself, so this lookup is
+    // only paid for refusals.
+    if (!isMalformedDeposit(error)) {
+      const requestHash = requestHashOf('POST', depositPath, body);
+      const stored = await ctx.store.findIdempotentResult({ scope, key, requestHash });
+      if (stored !== undefined) return stored as DepositView;
+    }
+    throw error;
+  }
   return ctx.store.deposit(
     {
-      depositId: `${merchant.id}:${parameters.depositId ?? randomUUID()}`,
+      depositId: `${merchant.id}:${checked.depositId ?? randomUUID()}`,
       merchantId: merchant.id,
       currency: merchant.currency,
-      coins,
+      coins: checked.coins,
       now,
     },
     depositView,
-    claim,
+    { scope, key, requestHash: checked.requestHash },
   );
 }

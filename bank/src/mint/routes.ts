@@ -8,12 +8,12 @@ import { fromBase64url } from '@farthing/protocol/encoding';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { requireCustomer, requireMerchant } from '../http/auth.ts';
-import { readCommand } from '../http/command.ts';
+import { idempotencyKeyOf, readBody, readCommand, requireJsonBody } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
 import type { RouteDoc } from '../http/openapi.ts';
 import { changeCoin } from './change.ts';
 import { depositCoins } from './deposit.ts';
-import { depositRequestDocSchema, depositRequestSchema } from './deposit-checks.ts';
+import { depositRequestDocSchema } from './deposit-checks.ts';
 import { fetchWithdrawal, withdrawalRequestSchema, withdrawCoins } from './withdraw.ts';
 
 const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
@@ -149,16 +149,11 @@ export function mintRoutes(ctx: BankContext): Hono<BankEnv> {
   );
 
   app.post('/v1/mint/deposits', requireMerchant(ctx), async (c) => {
-    const command = await readCommand(c, depositRequestSchema, 'deposit');
-    const merchant = c.get('account');
-    // The coins are read again from the body in a worker thread (deposit-verifier.ts).
-    const view = await depositCoins(
-      ctx,
-      merchant,
-      { depositId: command.input.depositId, body: c.get('rawBody') },
-      command.claim(String(merchant.id)),
-    );
-    return c.json(view);
+    // As served on node:http (deposit-http.ts): the body is read in a worker thread.
+    const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
+    requireJsonBody(c.req.header('content-type'));
+    const body = await readBody(c);
+    return c.json(await depositCoins(ctx, c.get('account'), { body, idempotencyKey }));
   });
 
   // Anonymous, so the request is read as plain JSON and then validated by the protocol's
