@@ -256,6 +256,12 @@ export async function payOffer(
     if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
     const outcome = payChecked(ctx, hooks, checked);
     recentClicks.set(key, { at: now, outcome });
+    // A refusal is not remembered: once the user has changed what refused the click (raised a
+    // budget, as the refusal's hint says), the next click is a new question.
+    const clicks = recentClicks;
+    outcome.catch(() => {
+      if (clicks.get(key)?.outcome === outcome) clicks.delete(key);
+    });
     for (const [old, click] of recentClicks) {
       if (now - click.at >= duplicateWindowMs) recentClicks.delete(old);
     }
