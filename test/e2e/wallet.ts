@@ -15,7 +15,7 @@ import type {
   Answer,
   TaskView,
 } from '../../extension/src/messages/contract.ts';
-import type { WalletBrowser } from '../browser/browser.ts';
+import { shadowText, type WalletBrowser } from '../browser/browser.ts';
 import type { PricedItem } from '../shop/catalog.ts';
 import { demo } from './world.ts';
 
@@ -182,6 +182,8 @@ export async function accept(target: Target): Promise<Page> {
 /** Hovers a priced link of `page` until the wallet's tooltip shows `state`. */
 export async function hoverPriced(page: Page, path: string, state = 'payable'): Promise<void> {
   const link = `a[href="${path}"][data-farthing-offer]`;
+  // Input reaches only the tab in front (a wallet page opened later may be there).
+  await page.bringToFront();
   await page.waitForSelector(link, { timeout: 15_000 });
   await page.hover(link);
   await page.waitForSelector(`[data-farthing-tooltip][data-state="${state}"]`, {
@@ -194,15 +196,22 @@ export async function clickPriced(page: Page, path: string): Promise<void> {
   await page.click(`a[href="${path}"][data-farthing-offer]`);
 }
 
-/** Waits until the tab shows the paid content of `item`. */
+/** Waits until the tab shows the paid content of `item`; says what the tab shows otherwise. */
 export async function contentShown(page: Page, item: PricedItem, timeout = 20_000) {
-  await page.waitForFunction(
-    (path, secret) =>
-      location.pathname === path && (document.body.textContent ?? '').includes(secret),
-    { timeout, polling: 50 },
-    item.path,
-    item.secret,
-  );
+  try {
+    await page.waitForFunction(
+      (path, secret) =>
+        location.pathname === path && (document.body.textContent ?? '').includes(secret),
+      { timeout, polling: 50 },
+      item.path,
+      item.secret,
+    );
+  } catch (error) {
+    const tooltip = await shadowText(page, '[data-farthing-tooltip]').catch(() => '?');
+    throw new Error(`${item.path} not shown; the tab is at ${page.url()}, tooltip: ${tooltip}`, {
+      cause: error,
+    });
+  }
 }
 
 export function expectNoProblems(problems: readonly string[]): void {
