@@ -26,6 +26,10 @@ afterAll(async () => {
 
 const byTestId = (id: string) => `[data-testid="${id}"]`;
 
+interface WindowsApi {
+  create(options: { url: string; type: 'popup'; width: number; height: number }): Promise<unknown>;
+}
+
 async function textOf(page: Page, id: string): Promise<string> {
   const handle = await page.waitForSelector(byTestId(id), { timeout: 15_000 });
   return (await handle!.evaluate((element) => element.textContent ?? '')).trim();
@@ -97,7 +101,8 @@ describe('the wallet extension in Chromium', () => {
       await confirmPage.locator(`${byTestId('confirm-accept')}:not([disabled])`).click();
     }
     await page.waitForFunction(
-      (path, secret) => location.pathname === path && document.body.innerText.includes(secret),
+      (path, secret) =>
+        location.pathname === path && (document.body.textContent ?? '').includes(secret),
       { timeout: 20_000 },
       article.path,
       article.secret,
@@ -121,6 +126,40 @@ describe('the wallet extension in Chromium', () => {
     }
     expect(await textOf(popup, 'recent-payments')).toContain(
       formatAmount({ currency: 'EUR', minor: article.price }),
+    );
+  });
+
+  it('pays a 402 paywall from the toolbar popup', async () => {
+    const w = wallet!;
+    const shop = world!;
+    const article = pricedArticles[1]!;
+    const page = await w.browser.newPage();
+    const response = await page.goto(`${shop.shopUrl}${article.path}`);
+    expect(response?.status()).toBe(402);
+    await page.bringToFront();
+
+    // The popup as the toolbar opens it: its own window, with the page's tab still active.
+    const worker = await w.serviceWorker();
+    const popupUrl = `${w.extensionOrigin}/extension/src/pages/popup/index.html`;
+    const before = new Set(w.browser.targets());
+    await worker.evaluate((url) => {
+      // The service worker's own `chrome`; this test's TypeScript does not know the global.
+      const { windows } = (globalThis as unknown as { chrome: { windows: WindowsApi } }).chrome;
+      return windows.create({ url, type: 'popup', width: 380, height: 600 });
+    }, popupUrl);
+    const popupTarget = await w.browser.waitForTarget(
+      (target) => target.url() === popupUrl && !before.has(target),
+    );
+    const popup = (await popupTarget.asPage())!;
+    expect(await textOf(popup, 'paywall-offer')).toContain(
+      formatAmount({ currency: 'EUR', minor: article.price }),
+    );
+    await popup.locator(byTestId('paywall-pay')).click();
+    await popup.waitForSelector(byTestId('paywall-paid'), { timeout: 15_000 });
+    await page.waitForFunction(
+      (secret) => (document.body.textContent ?? '').includes(secret),
+      { timeout: 20_000 },
+      article.secret,
     );
   });
 });

@@ -10,6 +10,13 @@ const page = {
   url: 'chrome-extension://wallet-id/extension/src/pages/popup/index.html',
 };
 const content = { id: 'wallet-id', url: 'https://shop.example/a', frameId: 0, tab: { id: 3 } };
+/** A browser with no tab open. */
+const noTabs = {
+  activeTab: async () => undefined,
+  tab: async () => undefined,
+  askPaywall: async () => null,
+  navigate: async () => undefined,
+};
 let wallet: Wallet;
 let deps: Parameters<typeof routeMessage>[0];
 
@@ -24,7 +31,7 @@ beforeAll(async () => {
     platform: { now: () => Date.now(), fetch: () => Promise.reject(new Error('offline')) },
     confirm: (request) => confirmations.confirm(request),
   });
-  deps = { wallet, identity, confirmations };
+  deps = { wallet, identity, confirmations, tabs: noTabs };
 });
 
 afterAll(() => wallet.close());

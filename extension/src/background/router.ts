@@ -29,6 +29,7 @@ import {
 import { listTasks, taskView } from '../wallet/tasks.ts';
 import type { Wallet } from '../wallet/wallet.ts';
 import type { ConfirmationDesk } from './confirmations.ts';
+import { activePaywall, payTabPaywall, type TabBridge } from './paywall.ts';
 import {
   type ExtensionIdentity,
   type MessageSenderLike,
@@ -40,6 +41,7 @@ export interface RouterDeps {
   readonly wallet: Wallet;
   readonly identity: ExtensionIdentity;
   readonly confirmations: ConfirmationDesk;
+  readonly tabs: TabBridge;
 }
 
 /** A validated request: the action and its input as the schema outputs it. */
@@ -110,6 +112,10 @@ async function dispatch(
         href: request.input.href,
         pageUrl: contentPage(sender),
       });
+    case 'tab.paywall':
+      return activePaywall(wallet, deps.tabs);
+    case 'tab.payPaywall':
+      return payTabPaywall(wallet, deps.tabs, request.input.tabId);
     case 'wallet.overview':
       return wallet.overview();
     case 'bank.inspect':

@@ -5,9 +5,11 @@
  * worker woken by a message or an alarm handles it.
  */
 import browser from 'webextension-polyfill';
+import { paywallQuery } from '../messages/contract.ts';
 import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
 import { ConfirmationDesk } from './confirmations.ts';
+import type { TabBridge } from './paywall.ts';
 import { routeMessage } from './router.ts';
 
 const resumeAlarm = 'farthing-resume-tasks';
@@ -38,9 +40,30 @@ const wallet: Promise<Wallet> = openWallet({
 });
 const identity = { id: browser.runtime.id, baseUrl: browser.runtime.getURL('') };
 
+const asBrowserTab = (tab: browser.Tabs.Tab | undefined) =>
+  tab?.id === undefined || tab.url === undefined ? undefined : { id: tab.id, url: tab.url };
+
+/** The host permissions make `tab.url` readable for http(s) pages without the tabs permission. */
+const tabs: TabBridge = {
+  async activeTab() {
+    // Active tabs of browser windows only: the popup (or a wallet window) is never the page.
+    const active = await browser.tabs.query({ active: true, windowType: 'normal' });
+    const focused = await browser.windows.getLastFocused().catch(() => undefined);
+    const tab = active.find((candidate) => candidate.windowId === focused?.id) ?? active[0];
+    return asBrowserTab(tab);
+  },
+  async tab(id) {
+    return asBrowserTab(await browser.tabs.get(id).catch(() => undefined));
+  },
+  askPaywall: (tabId) => browser.tabs.sendMessage(tabId, paywallQuery, { frameId: 0 }),
+  async navigate(tabId, url) {
+    await browser.tabs.update(tabId, { url });
+  },
+};
+
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>
   wallet.then((opened) =>
-    routeMessage({ wallet: opened, identity, confirmations }, message, sender),
+    routeMessage({ wallet: opened, identity, confirmations, tabs }, message, sender),
   ),
 );
 

@@ -4,6 +4,9 @@
  * Built as a standalone IIFE, so no web-accessible resource betrays the wallet to pages.
  */
 import browser from 'webextension-polyfill';
+import { paywallQuery } from '../messages/contract.ts';
+import { findPaywallLink } from './paywall-bar.ts';
+import { readPricedLink } from './priced-links.ts';
 import { startWalletOnPage } from './wallet-on-page.ts';
 
 if (document.documentElement !== null) {
@@ -15,3 +18,12 @@ if (document.documentElement !== null) {
   });
   void wallet.scan();
 }
+
+// The one message the content script answers: the wallet's background (this extension, not
+// a tab) asking for this page's paywall link, so the toolbar can pay it. Pages cannot send it.
+browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {
+  if (sender.id !== browser.runtime.id || sender.tab !== undefined) return undefined;
+  if ((message as { type?: unknown } | null)?.type !== paywallQuery.type) return undefined;
+  const anchor = findPaywallLink(document, location.href);
+  return Promise.resolve(anchor === null ? null : readPricedLink(anchor));
+});

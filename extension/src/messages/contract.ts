@@ -141,6 +141,20 @@ export type PayOutcome =
     }
   | { readonly status: 'refused'; readonly error: WalletErrorJson };
 
+/** The active tab's paywall, as the popup shows it. */
+export interface ActivePaywall {
+  readonly tabId: number;
+  readonly pageUrl: string;
+  readonly offer: OfferView;
+}
+
+/** What the background asks a content script (the only message it answers). */
+export const paywallQuery = { type: 'farthing.paywall' } as const;
+/** The content script's answer: the paywall link of its page, or null. */
+export const paywallLinkSchema = v.nullable(
+  v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
+);
+
 export interface BankInspection {
   readonly url: string;
   readonly name: string;
@@ -288,6 +302,24 @@ export const actions = {
   },
 
   // -- from the wallet's own pages --
+  /**
+   * The 402 paywall the active tab shows, if any, described as its link would be: so the
+   * wallet can pay it from the toolbar (DESIGN.md, "Priced link").
+   */
+  'tab.paywall': {
+    from: 'extension',
+    input: v.strictObject({}),
+    output: undefined as unknown as ActivePaywall | null,
+  },
+  /**
+   * Pays the paywall the tab shows now (read again from the page, checked as a link click is)
+   * and reloads the tab. The popup's button is the user's gesture.
+   */
+  'tab.payPaywall': {
+    from: 'extension',
+    input: v.strictObject({ tabId: v.pipe(v.number(), v.safeInteger(), v.minValue(0)) }),
+    output: undefined as unknown as PayOutcome,
+  },
   'wallet.overview': {
     from: 'extension',
     input: v.strictObject({}),

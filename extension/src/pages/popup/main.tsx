@@ -1,13 +1,14 @@
 import { render } from 'preact';
 import '../../ui/styles.css';
 import { browserPlatform } from '../../ui/browser-platform.ts';
+import { usePaywallState } from './paywall-state.ts';
 import { usePopupState } from './state.ts';
 import { PopupView } from './views.tsx';
 
 const platform = browserPlatform();
 
 function Popup() {
-  return <PopupView state={usePopupState(platform)} />;
+  return <PopupView state={usePopupState(platform)} paywall={usePaywallState(platform)} />;
 }
 
 document.body.classList.add('popup');

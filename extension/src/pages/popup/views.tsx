@@ -11,10 +11,12 @@ import {
   TextField,
 } from '../../ui/components.tsx';
 import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
+import type { PaywallState } from './paywall-state.ts';
 import type { PopupState, ThresholdForm, WithdrawForm } from './state.ts';
 
-export function PopupView(props: { state: PopupState }): JSX.Element {
+export function PopupView(props: { state: PopupState; paywall?: PaywallState }): JSX.Element {
   const { state } = props;
+  const paywall = props.paywall ?? { status: 'none' };
   switch (state.status) {
     case 'loading':
       return (
@@ -42,7 +44,7 @@ export function PopupView(props: { state: PopupState }): JSX.Element {
     case 'login':
       return <LoginView state={state} />;
     case 'ready':
-      return <ReadyView state={state} />;
+      return <ReadyView state={state} paywall={paywall} />;
     default:
       return unreachable(state);
   }
@@ -163,7 +165,13 @@ function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
   );
 }
 
-function ReadyView({ state }: { state: StateOf<'ready'> }): JSX.Element {
+function ReadyView({
+  state,
+  paywall,
+}: {
+  state: StateOf<'ready'>;
+  paywall: PaywallState;
+}): JSX.Element {
   return (
     <Shell
       title="Farthing"
@@ -174,6 +182,7 @@ function ReadyView({ state }: { state: StateOf<'ready'> }): JSX.Element {
       }
     >
       <div class="content">
+        <PaywallCard paywall={paywall} />
         <section class="balances" aria-label="Balances">
           <div class="balance">
             <p class="small muted">E-cash</p>
@@ -363,4 +372,47 @@ function ThresholdCard(props: { form: ThresholdForm }): JSX.Element {
       ) : null}
     </Card>
   );
+}
+
+/** The page in the active tab asks for a payment: pay it from here. */
+export function PaywallCard(props: { paywall: PaywallState }): JSX.Element | null {
+  const { paywall } = props;
+  switch (paywall.status) {
+    case 'none':
+      return null;
+    case 'paid':
+      return (
+        <div class="notice" role="status" data-testid="paywall-paid">
+          <p>
+            Paid {paywall.outcome.price.text} with {instrumentName(paywall.outcome.instrument)}.
+          </p>
+        </div>
+      );
+    case 'offer': {
+      const { offer } = paywall.paywall;
+      if (offer.status === 'refused') {
+        return (
+          <Card title="This page asks for a payment" id="paywall">
+            <ErrorNotice error={offer.error} />
+          </Card>
+        );
+      }
+      return (
+        <Card title="This page asks for a payment" id="paywall">
+          <p data-testid="paywall-offer">
+            <strong>{offer.price.text}</strong> to {offer.payee.name} (
+            {shortOrigin(offer.payee.origin)}) for {offer.title}
+          </p>
+          <ErrorNotice error={paywall.error} />
+          <div class="actions">
+            <Button onClick={paywall.pay} busy={paywall.busy} testId="paywall-pay">
+              Pay {offer.price.text}
+            </Button>
+          </div>
+        </Card>
+      );
+    }
+    default:
+      return unreachable(paywall);
+  }
 }
