@@ -94,6 +94,12 @@ export async function run(): Promise<Metrics> {
       confirmFirstPayment: false,
     });
     const identity = { id: 'bench', baseUrl: 'chrome-extension://bench/' };
+    const noTabs = {
+      activeTab: async () => undefined,
+      tab: async () => undefined,
+      askPaywall: async () => null,
+      navigate: async () => undefined,
+    };
     const sender = { id: 'bench', url: `${shop.url}/`, frameId: 0, tab: { id: 1 } };
     const minorOf = (price: string | { readonly minor: number }) =>
       typeof price === 'string' ? parseAmount(price).minor : price.minor;
@@ -112,7 +118,7 @@ export async function run(): Promise<Metrics> {
     for (const [index, offer] of offers.entries()) {
       const started = performance.now();
       const answer = await routeMessage(
-        { wallet, identity, confirmations },
+        { wallet, identity, confirmations, tabs: noTabs },
         {
           action: 'offer.pay',
           input: { offer: offer.token, href: `${shop.url}${offer.path}`, trigger: 'link' },
