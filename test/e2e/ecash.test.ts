@@ -55,11 +55,11 @@ it('pays an article above the PayWord range with coins, after the confirmation w
 
   const confirmation = nextConfirmation(w);
   await clickPriced(page, article.path);
-  const window = (await (await confirmation).asPage())!;
+  const confirmWindow = (await (await confirmation).asPage())!;
   expect(
-    await window.$eval(byTestId('confirm-amount'), (element) => element.textContent),
+    await confirmWindow.$eval(byTestId('confirm-amount'), (element) => element.textContent),
   ).toContain('EUR 0.12');
-  const text = await window.evaluate(() => document.body.textContent ?? '');
+  const text = await confirmWindow.evaluate(() => document.body.textContent ?? '');
   expect(text).toContain('The Farthing Gazette');
   expect(text).toMatch(/e-cash/i);
   expect(text).toMatch(/auto-pay limit/i);

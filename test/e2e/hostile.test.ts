@@ -222,11 +222,13 @@ it('pays nothing for what a hostile page does, and logs every attempt the wallet
   await hoverPriced(page, a!.path);
   const confirmation = nextConfirmation(w);
   await clickPriced(page, a!.path);
-  const window = (await (await confirmation).asPage())!;
-  const button = await window.waitForSelector(byTestId('confirm-accept'), { timeout: 10_000 });
+  const confirmWindow = (await (await confirmation).asPage())!;
+  const button = await confirmWindow.waitForSelector(byTestId('confirm-accept'), {
+    timeout: 10_000,
+  });
   const box = await button!.boundingBox();
-  const openFor = await window.evaluate(() => performance.now());
-  await window.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
+  const openFor = await confirmWindow.evaluate(() => performance.now());
+  await confirmWindow.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
   await settle(700);
   if (openFor < 450) {
     // The click came before the button was armed: it did nothing, and now (armed) the payment
@@ -240,7 +242,7 @@ it('pays nothing for what a hostile page does, and logs every attempt the wallet
     console.warn(`the click reached the confirmation window only after ${openFor} ms`);
   }
   // The user closes the window: declined.
-  await window.close();
+  await confirmWindow.close();
   await page.waitForSelector('[data-farthing-tooltip][data-state="refused"]', { timeout: 15_000 });
 
   // Nothing was paid, and the log holds what the wallet saw, each with its reason.
