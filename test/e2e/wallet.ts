@@ -217,3 +217,46 @@ export async function contentShown(page: Page, item: PricedItem, timeout = 20_00
 export function expectNoProblems(problems: readonly string[]): void {
   expect(problems).toEqual([]);
 }
+
+/**
+ * The centre of the first `<button>` inside the shadow root (open or closed) of the element
+ * carrying `hostAttribute`, in page coordinates, read through the DevTools protocol.
+ */
+export async function shadowButtonCenter(
+  page: Page,
+  hostAttribute: string,
+): Promise<{ x: number; y: number }> {
+  const session = await page.createCDPSession();
+  try {
+    type Node = {
+      backendNodeId: number;
+      localName?: string;
+      attributes?: string[];
+      children?: Node[];
+      shadowRoots?: Node[];
+    };
+    const { root } = (await session.send('DOM.getDocument', { depth: -1, pierce: true })) as {
+      root: Node;
+    };
+    const find = (node: Node, test: (node: Node) => boolean): Node | undefined => {
+      if (test(node)) return node;
+      for (const child of [...(node.shadowRoots ?? []), ...(node.children ?? [])]) {
+        const found = find(child, test);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    };
+    const host = find(root, (node) => node.attributes?.includes(hostAttribute) ?? false);
+    const button = (host?.shadowRoots ?? [])
+      .map((shadow) => find(shadow, (node) => node.localName === 'button'))
+      .find((node) => node !== undefined);
+    if (button === undefined) throw new Error(`no button in the shadow of [${hostAttribute}]`);
+    const { model } = (await session.send('DOM.getBoxModel', {
+      backendNodeId: button.backendNodeId,
+    })) as { model: { content: number[] } };
+    const [x1, y1, , , x3, y3] = model.content as [number, number, number, number, number, number];
+    return { x: (x1 + x3) / 2, y: (y1 + y3) / 2 };
+  } finally {
+    await session.detach();
+  }
+}
