@@ -185,10 +185,18 @@ export async function hoverPriced(page: Page, path: string, state = 'payable'): 
   // Input reaches only the tab in front (a wallet page opened later may be there).
   await page.bringToFront();
   await page.waitForSelector(link, { timeout: 15_000 });
+  // From outside the link, so the pointer really enters it (the pointer stays where the last
+  // page left it).
+  await page.mouse.move(1, 1);
   await page.hover(link);
-  await page.waitForSelector(`[data-farthing-tooltip][data-state="${state}"]`, {
-    timeout: 15_000,
-  });
+  try {
+    await page.waitForSelector(`[data-farthing-tooltip][data-state="${state}"]`, {
+      timeout: 15_000,
+    });
+  } catch (error) {
+    const tooltip = await shadowText(page, '[data-farthing-tooltip]').catch(() => '?');
+    throw new Error(`the tooltip on ${path} is not ${state}: ${tooltip}`, { cause: error });
+  }
 }
 
 /** A trusted click (through the DevTools input domain) on the priced link to `path`. */
