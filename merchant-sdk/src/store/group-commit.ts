@@ -2,16 +2,92 @@
  * Group commit over one synchronous better-sqlite3 connection (DESIGN.md "Bank storage":
  * durability must not cost throughput; the same holds for the merchant's PayWord hot path).
  *
- * With `synchronous=FULL` each COMMIT waits for the disk. Writes submitted during one turn of
- * the event loop are run in ONE transaction, each inside its own SAVEPOINT so a write that
- * throws undoes only itself, and every promise settles after the shared COMMIT returned: no
+ * With `synchronous=FULL` each COMMIT waits for the disk. Writes that queue up while the
+ * connection is busy are run in ONE transaction, each inside its own SAVEPOINT so a write that
+ * throws undoes only itself, and every write is answered after the shared COMMIT returned: no
  * caller is told "stored" before it is on disk. Jobs are synchronous, so nothing interleaves
  * with a job that is half done.
+ *
+ * `commitGroup` is that transaction; `GroupCommit` queues the writes of one event-loop turn for
+ * it. The store's writer thread (sqlite-writer.ts) calls `commitGroup` on its own queue.
  */
 import type Database from 'better-sqlite3';
 
 /** A synchronous write over the connection, run inside the shared transaction. */
 export type WriteJob<T> = (db: Database.Database) => T;
+
+/** What one write of a group came to. */
+export type WriteOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/** Durable commits so far, and the largest number of writes one of them carried. */
+export interface CommitStats {
+  commits: number;
+  writes: number;
+  largestGroup: number;
+}
+
+type GroupStatements = Record<
+  'begin' | 'commit' | 'savepoint' | 'release' | 'undo',
+  Database.Statement
+>;
+
+const statementsOf = new WeakMap<Database.Database, GroupStatements>();
+
+function groupStatements(db: Database.Database): GroupStatements {
+  let sql = statementsOf.get(db);
+  if (sql === undefined) {
+    sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      savepoint: db.prepare('SAVEPOINT write'),
+      release: db.prepare('RELEASE write'),
+      undo: db.prepare('ROLLBACK TO write'),
+    };
+    statementsOf.set(db, sql);
+  }
+  return sql;
+}
+
+/**
+ * Runs `jobs` in one durable transaction, each in its own savepoint; returns each job's
+ * outcome once the COMMIT returned. Throws when the transaction itself failed (disk full,
+ * I/O error): then nothing of the group happened.
+ */
+export function commitGroup(
+  db: Database.Database,
+  jobs: readonly WriteJob<unknown>[],
+  stats?: CommitStats,
+): WriteOutcome[] {
+  const sql = groupStatements(db);
+  const outcomes: WriteOutcome[] = [];
+  try {
+    sql.begin.run();
+    for (const job of jobs) {
+      sql.savepoint.run();
+      try {
+        const value = job(db);
+        sql.release.run();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        sql.undo.run();
+        sql.release.run();
+        outcomes.push({ ok: false, error });
+      }
+    }
+    sql.commit.run();
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+  if (stats !== undefined) {
+    stats.commits++;
+    stats.writes += jobs.length;
+    stats.largestGroup = Math.max(stats.largestGroup, jobs.length);
+  }
+  return outcomes;
+}
 
 interface Pending {
   readonly job: WriteJob<unknown>;
@@ -19,35 +95,22 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-type Outcome =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: unknown };
-
-/** Runs writes in shared durable commits (module comment). */
+/** Runs the writes of one event-loop turn in shared durable commits (module comment). */
 export class GroupCommit {
   readonly #db: Database.Database;
   readonly #grouped: boolean;
   readonly #maxBatch: number;
-  readonly #sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'undo', Database.Statement>;
   #queue: Pending[] = [];
   #scheduled = false;
   #idle: Promise<void> = Promise.resolve();
   #markIdle: (() => void) | undefined;
-  /** Durable commits so far, and the largest number of writes one of them carried. */
-  readonly stats = { commits: 0, writes: 0, largestGroup: 0 };
+  readonly stats: CommitStats = { commits: 0, writes: 0, largestGroup: 0 };
 
   /** `grouped: false` commits every write alone (for measuring what grouping buys). */
   constructor(db: Database.Database, options: { grouped?: boolean; maxBatch?: number } = {}) {
     this.#db = db;
     this.#grouped = options.grouped ?? true;
     this.#maxBatch = options.maxBatch ?? 256;
-    this.#sql = {
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      savepoint: db.prepare('SAVEPOINT write'),
-      release: db.prepare('RELEASE write'),
-      undo: db.prepare('ROLLBACK TO write'),
-    };
   }
 
   /** Runs `job` in a transaction; resolves once that transaction is durable. */
@@ -71,43 +134,25 @@ export class GroupCommit {
 
   #drain(): void {
     while (this.#queue.length > 0) {
-      const size = this.#grouped ? this.#maxBatch : 1;
-      this.#commit(this.#queue.splice(0, size));
+      const group = this.#queue.splice(0, this.#grouped ? this.#maxBatch : 1);
+      let outcomes: WriteOutcome[];
+      try {
+        outcomes = commitGroup(
+          this.#db,
+          group.map((pending) => pending.job),
+          this.stats,
+        );
+      } catch (error) {
+        for (const pending of group) pending.reject(error);
+        continue;
+      }
+      group.forEach((pending, index) => {
+        const outcome = outcomes[index]!;
+        if (outcome.ok) pending.resolve(outcome.value);
+        else pending.reject(outcome.error);
+      });
     }
     this.#scheduled = false;
     this.#markIdle?.();
-  }
-
-  #commit(group: readonly Pending[]): void {
-    const outcomes: Outcome[] = [];
-    try {
-      this.#sql.begin.run();
-      for (const pending of group) {
-        this.#sql.savepoint.run();
-        try {
-          const value = pending.job(this.#db);
-          this.#sql.release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          this.#sql.undo.run();
-          this.#sql.release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
-      this.#sql.commit.run();
-    } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing of the group happened.
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      for (const pending of group) pending.reject(error);
-      return;
-    }
-    this.stats.commits++;
-    this.stats.writes += group.length;
-    this.stats.largestGroup = Math.max(this.stats.largestGroup, group.length);
-    group.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome.error);
-    });
   }
 }

@@ -6,6 +6,7 @@
  * milliseconds since the Unix epoch.
  */
 import { amount } from '@farthing/protocol/amount';
+import Database from 'better-sqlite3';
 import type {
   PaymentRecord,
   PaywordChainRecord,
@@ -14,6 +15,20 @@ import type {
   SettlementBatchStatus,
   SettlementItemRecord,
 } from './store.ts';
+
+/**
+ * A connection as every connection of the store is set up: WAL (readers never wait for the
+ * writer), `synchronous=FULL` (a commit is on disk when it returns), foreign keys, and a wait
+ * instead of SQLITE_BUSY while another connection holds the write lock.
+ */
+export function openConnection(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
 
 /** The schema version this code writes (`PRAGMA user_version`). */
 export const schemaVersion = 1;

@@ -21,6 +21,10 @@ function sqlitePath(): string {
 const stores: [string, () => MerchantStore][] = [
   ['MemoryMerchantStore', () => new MemoryMerchantStore()],
   ['SqliteMerchantStore', () => new SqliteMerchantStore({ path: sqlitePath() })],
+  [
+    'SqliteMerchantStore writing on the event loop',
+    () => new SqliteMerchantStore({ path: sqlitePath(), writer: 'event-loop' }),
+  ],
 ];
 
 const bytes = (fill: number, length = 32) => new Uint8Array(length).fill(fill);
@@ -205,6 +209,18 @@ describe('SqliteMerchantStore', () => {
     expect((await again.findPaywordChain(bytes(1)))?.lastIndex).toBe(5);
     expect(await again.findPayment(bytes(105))).toMatchObject({ resource: '/articles/7' });
     await again.close();
+  });
+
+  it('finishes the writes in flight before closing', async () => {
+    const path = sqlitePath();
+    const store = new SqliteMerchantStore({ path });
+    const written = advance(store, 3, 0, 5);
+    await store.close();
+    expect(await written).toBe('recorded');
+    const again = new SqliteMerchantStore({ path, writer: 'event-loop' });
+    expect((await again.findPaywordChain(bytes(3)))?.lastIndex).toBe(5);
+    await again.close();
+    await expect(advance(store, 3, 5, 10)).rejects.toThrow(/closed/);
   });
 
   it('shares one durable commit among the writes of one event-loop turn', async () => {
