@@ -15,7 +15,7 @@ import { equalBytes } from '@farthing/protocol/encoding';
 import { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { parseFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import { type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
-import { receiptToWire, signReceipt } from '@farthing/protocol/receipt';
+import { receiptIdLength, receiptToWire, signReceipt } from '@farthing/protocol/receipt';
 import type { PaymentRecord, SdkInstrument } from '../store/store.ts';
 import type { BankClient } from './bank-client.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -55,22 +55,22 @@ export function credentialIdOf(credential: Credential, hash: Uint8Array): Uint8A
 }
 
 /**
- * Grant ids cut from one larger draw of the CSPRNG: a draw is a system call, and one per
- * payment showed as ~4% of the pay endpoint's event-loop time under load.
+ * Grant and receipt ids (16 bytes each) cut from one larger draw of the CSPRNG: a draw is a
+ * system call, and one per id showed as ~4% of the pay endpoint's event-loop time under load.
  */
-class GrantIds {
+class RandomIds {
   #pool = new Uint8Array(0);
   #offset = 0;
 
-  next(): Uint8Array {
-    if (this.#offset === this.#pool.length) {
-      this.#pool = randomFillSync(new Uint8Array(256 * grantIdLength));
+  next(length: number): Uint8Array {
+    if (this.#offset + length > this.#pool.length) {
+      this.#pool = randomFillSync(new Uint8Array(4096));
       this.#offset = 0;
     }
-    const id = this.#pool.slice(this.#offset, this.#offset + grantIdLength);
+    const id = this.#pool.slice(this.#offset, this.#offset + length);
     // Wipe what was handed out, so the pool never holds an id already in use.
-    this.#pool.fill(0, this.#offset, this.#offset + grantIdLength);
-    this.#offset += grantIdLength;
+    this.#pool.fill(0, this.#offset, this.#offset + length);
+    this.#offset += length;
     return id;
   }
 }
@@ -81,7 +81,7 @@ export class PaymentDesk {
   readonly #offers: OfferBook;
   readonly #bank: BankClient;
   readonly #reader: CredentialReader;
-  readonly #grantIds = new GrantIds();
+  readonly #ids = new RandomIds();
   readonly payword: PaywordVendor;
 
   constructor(config: ResolvedConfig, offers: OfferBook, bank: BankClient) {
@@ -191,7 +191,7 @@ export class PaymentDesk {
         offerHash: hash,
         issuedAt: paidAt,
         expiresAt: grantExpiresAt,
-        grantId: this.#grantIds.next(),
+        grantId: this.#ids.next(grantIdLength),
       },
       grantKey,
     );
@@ -204,6 +204,7 @@ export class PaymentDesk {
         amount: offer.amount,
         instrument,
         paidAt,
+        receiptId: this.#ids.next(receiptIdLength),
       },
       signer,
     );
