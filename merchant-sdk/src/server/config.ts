@@ -16,7 +16,7 @@ import {
 import type { MerchantStore, SdkInstrument } from '../store/store.ts';
 import { resolveGrantKey } from './grant-key.ts';
 import { type CompiledEntry, compilePriceTable, type PriceEntry } from './price-table.ts';
-import { threadPoolEd25519Signer } from './signer.ts';
+import { workerEd25519Signer } from './signer.ts';
 
 /** `createMerchant`'s configuration (see the README for an example). */
 export interface MerchantConfig {
@@ -101,7 +101,7 @@ function lifetime(value: number | undefined, fallback: number, field: string): n
 function resolveSigner(key: Uint8Array | Ed25519Signer): Ed25519Signer {
   if (key instanceof Uint8Array) {
     if (key.length !== 32) throw invalid('offerKey', 'must be a 32-byte Ed25519 seed');
-    return threadPoolEd25519Signer(key);
+    return workerEd25519Signer(key);
   }
   if (
     typeof key?.sign !== 'function' ||

@@ -36,6 +36,7 @@ import {
   type SettlementSchedule,
   type SettleReturnType,
 } from './settlement.ts';
+import type { WorkerEd25519Signer } from './signer.ts';
 
 /** What `/.well-known/farthing-merchant` serves: everything a wallet checks before paying. */
 /** The merchant: everything the SDK does for a site, on web-standard requests. */
@@ -330,6 +331,10 @@ export function createMerchant(
     async close() {
       await Promise.all([...schedules].map((schedule) => schedule.stop()));
       schedules.clear();
+      // A signer the SDK made from a seed runs a thread; one the site gave is the site's.
+      if (config.offerKey instanceof Uint8Array && 'close' in resolved.signer) {
+        await (resolved.signer as WorkerEd25519Signer).close();
+      }
     },
   };
 }
