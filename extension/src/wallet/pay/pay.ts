@@ -42,6 +42,7 @@ import {
   moneyTx,
   newId,
   type PaymentRecord,
+  rebuildableTx,
   type TaskRecord,
   type WalletDatabase,
 } from '../db/schema.ts';
@@ -399,7 +400,8 @@ const reserveStores = [
 ] as const;
 
 function openReserveTx(ctx: WalletContext) {
-  const tx = moneyTx(ctx.db, [...reserveStores]);
+  // Nothing leaves the wallet before the strict `sent` write in completePayment.
+  const tx = rebuildableTx(ctx.db, [...reserveStores]);
   const snapshot = (origin: string, now: number) =>
     limitsSnapshot(
       {
@@ -649,7 +651,9 @@ async function finishPayment(
 ): Promise<PayOutcome> {
   const now = ctx.platform.now();
   const receiptId = toBase64url(receipt.receiptId);
-  const tx = moneyTx(ctx.db, [
+  // If this commit is lost, the payment is still `sent` with its credential: resume resends
+  // it and the merchant answers with the same receipt.
+  const tx = rebuildableTx(ctx.db, [
     'payments',
     'receipts',
     'coins',
