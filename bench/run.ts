@@ -34,6 +34,8 @@ const targets: Record<string, Target> = {
   'merchant.payword_vs_free_ratio': { at: 'least', value: 0.5 },
   'wallet.withdraw_100_coins_ms': { at: 'most', value: 500 },
   'wallet.pay_decision_ms': { at: 'most', value: 10 },
+  // What paying adds to a click: priced (PayWord) minus free click-to-content, same run.
+  'e2e.click_premium_ms': { at: 'most', value: 30 },
 };
 
 /** Ratios between a figure and the comparison measured beside it. */
