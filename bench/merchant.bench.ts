@@ -53,13 +53,23 @@ interface Child {
   readonly url: string;
 }
 
+/**
+ * `FARTHING_BENCH_PROFILE=<dir>`: the shop writes a V8 CPU profile there (`--cpu-prof`), to
+ * see where a payment's time goes.
+ */
+function nodeArgs(script: string): string[] {
+  const dir = process.env.FARTHING_BENCH_PROFILE;
+  if (dir === undefined || !script.startsWith('demo-shop/')) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 /** Starts `node --import tsx <args>` and resolves with the URL it prints after `banner`. */
 async function startChild(
   args: readonly string[],
   env: Record<string, string>,
   banner: RegExp,
 ): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs(args[0]!), '--import', 'tsx', ...args], {
     env: { ...process.env, FARTHING_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
