@@ -3,7 +3,7 @@
  * `app.request(...)` without a socket and the server wraps it with @hono/node-server.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { accountRouteDocs, accountRoutes } from './accounts/routes.ts';
 import { brokerRouteDocs, brokerRoutes } from './broker/routes.ts';
@@ -81,7 +81,7 @@ export function createBankApp(ctx: BankContext): Hono<BankEnv> {
       'request',
     );
   });
-  app.use('*', bodyLimit({ maxSize: ctx.config.maxBodyBytes }));
+  app.use('*', requestSizeLimit(ctx.config.maxBodyBytes));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/v1/admin/stats', requireAdmin(ctx), (c) => c.json({ storage: ctx.store.stats }));
@@ -90,4 +90,29 @@ export function createBankApp(ctx: BankContext): Hono<BankEnv> {
 
   for (const module of routeModules) app.route('/', module.routes(ctx));
   return app;
+}
+
+/**
+ * Hono's body limit, except for a request that declares an acceptable `Content-Length`: that
+ * one is read straight from Node's stream (`readBody`, http/command.ts), and the limit must
+ * not touch `c.req.raw.body` for it. Building the web body starts pulling the same stream
+ * into a web `ReadableStream`, and a handler that awaited anything before reading (a store
+ * read waiting for its data to be durable, a database across the network) then found the
+ * body already consumed ("shorter than its Content-Length").
+ */
+function requestSizeLimit(maxSize: number): MiddlewareHandler<BankEnv> {
+  const limit = bodyLimit({ maxSize });
+  return async function sizeLimit(c, next) {
+    const declared = c.req.header('content-length');
+    if (
+      declared !== undefined &&
+      c.req.header('transfer-encoding') === undefined &&
+      /^\d+$/.test(declared) &&
+      Number(declared) <= maxSize
+    ) {
+      await next();
+      return;
+    }
+    return limit(c, next);
+  };
 }
