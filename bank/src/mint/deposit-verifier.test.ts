@@ -49,7 +49,9 @@ describe('DepositVerifier', () => {
   it('answers each coin as the store records it', async () => {
     const coins = await withdrawCoins(bank, alice, [5, 1]);
     const wire = coins.map((coin) => permissionFor(coin, shop));
-    const { coins: spent } = await check(verifier({ threads: 1 }), wire);
+    const single = verifier({ threads: 1 });
+    const { coins: spent } = await check(single, wire);
+    expect(single.ed25519Library).toBe('libsodium');
     expect(spent).toHaveLength(2);
     spent.forEach((coin, index) => {
       const key = bank.ctx.mint.find(coins[index]!.coin.denominationId)!;

@@ -13,11 +13,13 @@
  * Requests go to a worker as one message per turn of the event loop (or per `batchLimit`),
  * their bodies in one transferred buffer, to the worker with the fewest bytes in flight. A
  * worker that dies or stalls is replaced, and the requests it held fail with `internal`.
- */ import { availableParallelism } from 'node:os';
+ */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { FarthingError, isErrorCode } from '@farthing/protocol/errors';
 import type { Logger } from '../log.ts';
 import type { SpentCoin } from '../store/store.ts';
+import type { CoinEd25519Library } from './coin-ed25519.ts';
 import type { DepositKey } from './deposit-checks.ts';
 import type {
   DepositJob,
@@ -165,6 +167,7 @@ export class DepositVerifier {
   #nextBatch = 0;
   #started = false;
   #stopped = false;
+  #ed25519Library: CoinEd25519Library | undefined;
 
   constructor(options: DepositVerifierOptions) {
     const size = options.threads ?? availableParallelism();
@@ -177,6 +180,11 @@ export class DepositVerifier {
       const message: ToDepositWorker = { type: 'keys', keys: [publicKeyOf(key)] };
       for (const thread of this.#threads) thread?.worker.postMessage(message);
     });
+  }
+
+  /** The library the workers verify Ed25519 with, once one has loaded. */
+  get ed25519Library(): CoinEd25519Library | undefined {
+    return this.#ed25519Library;
   }
 
   /**
@@ -243,6 +251,13 @@ export class DepositVerifier {
     worker.on('message', (message: FromDepositWorker) => {
       if (message.type === 'ready') {
         thread.isReady = true;
+        if (this.#ed25519Library === undefined) {
+          this.#ed25519Library = message.ed25519;
+          this.#options.log.info(
+            { library: message.ed25519 },
+            'deposit workers verify coin signatures (Ed25519)',
+          );
+        }
         if (thread.batches.size === 0) worker.unref();
         loaded();
       } else {

@@ -15,6 +15,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { type ErrorCode, isFarthingError } from '@farthing/protocol/errors';
 import { parseJsonBody, requestHashOf } from '../http/command.ts';
 import type { SpentCoin } from '../store/store.ts';
+import { type CoinEd25519Library, coinEd25519 } from './coin-ed25519.ts';
 import {
   checkDepositCoins,
   type DepositKey,
@@ -69,7 +70,8 @@ export type DepositOutcome =
   | { readonly ok: false; readonly refusal: DepositRefusal };
 
 export type FromDepositWorker =
-  | { readonly type: 'ready' }
+  /** Loaded; `ed25519` names the library verifying coin signatures (coin-ed25519.ts). */
+  | { readonly type: 'ready'; readonly ed25519: CoinEd25519Library }
   /** `outcomes[i]` answers `jobs[i]`; the coins' bytes are views of one transferred buffer. */
   | { readonly type: 'checked'; readonly batch: number; readonly outcomes: DepositOutcome[] };
 
@@ -198,4 +200,4 @@ port.on('message', (message: ToDepositWorker) => {
     }
   }
 });
-port.postMessage({ type: 'ready' } satisfies FromDepositWorker);
+port.postMessage({ type: 'ready', ed25519: coinEd25519.library } satisfies FromDepositWorker);

@@ -2,11 +2,13 @@
  * Signature checks of a deposit or change, recorded while the protocol decides and run after.
  *
  * Verifying a spent coin costs two native signature checks: RSA-PSS over the coin (~25 µs
- * here) and Ed25519 over the permission (~110 µs), several times what the rest of a deposit
- * costs. A change request runs them on libuv's thread pool (`settle`: `crypto.verify` with a
- * callback); a deposit's worker thread runs them in place (`settleNow`, deposit-worker.ts),
- * because the callback form still decodes each fresh Ed25519 key on the event loop (~74 µs
- * of main-thread time per coin, measured with `prof.mts`).
+ * here) and Ed25519 over the permission (~50 µs with libsodium, ~115 µs with OpenSSL;
+ * coin-ed25519.ts), several times what the rest of a deposit costs. A deposit's worker thread
+ * runs them in place (`settleNow`, deposit-worker.ts). A change request runs the RSA checks on
+ * libuv's thread pool (`settle`: `crypto.verify` with a callback) and the Ed25519 ones in
+ * place, with the same verifier as deposits so both accept the same coins: OpenSSL's callback
+ * form would still decode each fresh Ed25519 key on the event loop (~74 µs of main-thread time
+ * per coin, measured with `prof.mts`), more than libsodium's whole verification.
  *
  * The protocol's `verifyDepositPermission` / `verifyChangeRequest` still make every decision
  * (windows, amounts, which key, which bytes): they are called with verifiers that record each
@@ -15,7 +17,7 @@
  * fails, its RSA signature before its Ed25519 one. Nothing is accepted, and nothing written,
  * before the checks pass.
  */
-import { constants, createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto';
+import { constants, type KeyObject, verify as nodeVerify } from 'node:crypto';
 import { variantParams } from '@farthing/protocol/blind-rsa';
 import type { RsaPssVerify } from '@farthing/protocol/coin/coin';
 import {
@@ -28,6 +30,7 @@ import {
   ed25519SignatureLength,
 } from '@farthing/protocol/ed25519';
 import { FarthingError } from '@farthing/protocol/errors';
+import { coinEd25519 } from './coin-ed25519.ts';
 
 const pssSaltLength = variantParams(denominationCipher).saltLength;
 
@@ -36,12 +39,25 @@ export interface VerifyKeys {
   verifyKeyOf(publicKey: DenominationPublicKey): KeyObject | undefined;
 }
 
-interface Check {
-  readonly kind: 'rsa' | 'ed25519';
+type Check = {
   readonly index: number | undefined;
-  readonly key: KeyObject;
   readonly message: Uint8Array;
   readonly signature: Uint8Array;
+} & (
+  | { readonly kind: 'rsa'; readonly key: KeyObject }
+  | { readonly kind: 'ed25519'; readonly publicKey: Uint8Array }
+);
+
+/** One recorded check, here and now; OpenSSL reports some malformed signatures as errors. */
+function checkNow(check: Check): boolean {
+  if (check.kind === 'ed25519') {
+    return coinEd25519.verify(check.signature, check.message, check.publicKey);
+  }
+  try {
+    return nodeVerify('sha384', check.message, rsaPss(check.key), check.signature);
+  } catch {
+    return false;
+  }
 }
 
 function rsaPss(key: KeyObject) {
@@ -87,37 +103,21 @@ export class DeferredSignatureChecks {
     ) {
       return false;
     }
-    let key: KeyObject;
-    try {
-      // A JWK import (~7 µs) is the cheapest way into OpenSSL (protocol/src/node/ed25519.ts).
-      key = createPublicKey({
-        key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
-        format: 'jwk',
-      });
-    } catch {
-      return false; // not a point on the curve
-    }
-    this.#checks.push({ kind: 'ed25519', index: this.#index, key, message, signature });
+    this.#checks.push({ kind: 'ed25519', index: this.#index, publicKey, message, signature });
     return true;
   };
 
   /** Runs the recorded checks here, in order, and throws the first failure (worker threads). */
   settleNow(): void {
     for (const check of this.#checks) {
-      let valid: boolean;
-      try {
-        valid =
-          check.kind === 'rsa'
-            ? nodeVerify('sha384', check.message, rsaPss(check.key), check.signature)
-            : nodeVerify(null, check.message, check.key, check.signature);
-      } catch {
-        valid = false; // OpenSSL reports some malformed signatures as errors
-      }
-      if (!valid) throw failure(check);
+      if (!checkNow(check)) throw failure(check);
     }
   }
 
-  /** Runs every recorded check in parallel; rejects with the first failure in order. */
+  /**
+   * Runs the RSA checks in parallel on libuv's thread pool and the Ed25519 ones here; rejects
+   * with the first failure in order.
+   */
   settle(): Promise<void> {
     const checks = this.#checks;
     if (checks.length === 0) return Promise.resolve();
@@ -132,15 +132,15 @@ export class DeferredSignatureChecks {
       };
       for (let position = 0; position < checks.length; position++) {
         const check = checks[position]!;
+        if (check.kind === 'ed25519') {
+          done(position, checkNow(check));
+          continue;
+        }
         // OpenSSL reports some malformed signatures as errors rather than as "invalid".
         const callback = (error: Error | null, valid: boolean) =>
           done(position, error === null && valid);
         try {
-          if (check.kind === 'rsa') {
-            nodeVerify('sha384', check.message, rsaPss(check.key), check.signature, callback);
-          } else {
-            nodeVerify(null, check.message, check.key, check.signature, callback);
-          }
+          nodeVerify('sha384', check.message, rsaPss(check.key), check.signature, callback);
         } catch {
           done(position, false);
         }
