@@ -14,7 +14,7 @@ import {
   shopOrigin,
   withdraw,
 } from '../testing.ts';
-import { type FarthingEnv, farthing } from './hono.ts';
+import { type FarthingEnv, farthing, farthingRequestErrors } from './hono.ts';
 
 const secret = 'PAID CONTENT';
 let world: ShopWorld;
@@ -108,5 +108,30 @@ describe('the Hono adapter', () => {
     expect(await response.text()).toBe('free page');
     expect(response.headers.get('cache-control')).toBeNull();
     expect(response.headers.get('set-cookie')).toBeNull();
+  });
+});
+
+describe('requests the server refuses before the middleware', () => {
+  const requestError = (message: string) =>
+    Object.assign(new Error(message), { name: 'RequestError' });
+
+  it('answers a backslash in the path with non_canonical_path, not a bare 400', async () => {
+    const response = farthingRequestErrors(requestError('Backslash in request path'));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toMatchObject({ code: 'non_canonical_path' });
+  });
+
+  it('answers another unreadable request with invalid_message', async () => {
+    const response = farthingRequestErrors(requestError('Invalid host header'));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'invalid_message' });
+  });
+
+  it("answers the application's own failure with internal", async () => {
+    const response = farthingRequestErrors(new Error('boom'));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ code: 'internal' });
   });
 });

@@ -9,8 +9,10 @@
  * resource can read what was paid with `c.get('farthing')`. Hono routes on the URL as the
  * `Request` parsed it, which is also what the guard judges.
  */
+import { FarthingError } from '@farthing/protocol/errors';
 import type { MiddlewareHandler } from 'hono';
 import type { PaidAccess } from '../server/guard.ts';
+import { noStoreProblem } from '../server/http.ts';
 import type { Merchant } from '../server/merchant.ts';
 
 /** Context variables the middleware sets, for `new Hono<FarthingEnv>()`. */
@@ -61,4 +63,30 @@ export function farthing(merchant: Merchant): MiddlewareHandler<FarthingEnv> {
       c.res = response;
     }
   };
+}
+
+/**
+ * For @hono/node-server's `getRequestListener(app.fetch, { errorHandler: farthingRequestErrors })`
+ * (its `serve()` takes no error handler): a request the server refuses before any middleware
+ * runs gets an RFC 9457 problem with a stable code instead of a bare 400. A backslash in the
+ * path (which the URL parser would read as `/`) is `non_canonical_path`, as the guard answers
+ * every other odd spelling of an address; anything else the server could not read (a bad Host,
+ * an invalid URL) is `invalid_message`; an error of the application is `internal`.
+ */
+export function farthingRequestErrors(error: unknown): Response {
+  if (!(error instanceof Error) || error.name !== 'RequestError') return noStoreProblem(error);
+  if (/backslash/i.test(error.message)) {
+    return noStoreProblem(
+      new FarthingError(
+        'non_canonical_path',
+        'this spelling of an address is not accepted; use the address exactly as linked',
+        { details: { field: 'path' } },
+      ),
+    );
+  }
+  return noStoreProblem(
+    new FarthingError('invalid_message', 'the request could not be read', {
+      details: { field: 'request' },
+    }),
+  );
 }
