@@ -77,8 +77,8 @@ export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
   // `/free/../articles/x` reaches the SDK's guard as `/articles/x` and is charged as that: no
   // way around paying, but a spelling the shop never links. Where Node hands over the
   // request-target as received, the SDK judges that too and refuses it like the other odd
-  // spellings (`non_canonical_path`). (A backslash never gets here: @hono/node-server answers
-  // 400 itself.)
+  // spellings (`non_canonical_path`). (A backslash never gets here: @hono/node-server refuses
+  // it, and server.ts has the SDK answer that with the same code.)
   app.use(async function receivedTarget(c, next) {
     // `env` is undefined under `app.request()`, whatever the type says.
     const target = (c.env as Partial<HttpBindings> | undefined)?.incoming?.url;

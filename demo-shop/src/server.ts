@@ -5,12 +5,19 @@
  * flight, stop settlement and close the store.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { farthingRequestErrors } from '@farthing/merchant-sdk/hono';
 import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server';
 import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
-import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server';
+import {
+  getRequestListener,
+  type Http2Bindings,
+  type HttpBindings,
+  type ServerType,
+} from '@hono/node-server';
 import { build } from 'esbuild';
 import { createShopApp } from './app.ts';
 import { priceTable } from './catalog/catalog.ts';
@@ -86,21 +93,22 @@ export async function startShop(
     | ((request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>)
     | undefined;
   const server: ServerType = await new Promise((resolve, reject) => {
-    const listening = serve(
-      {
-        fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
+    // `serve()` takes no error handler: a request @hono/node-server refuses before the app
+    // (a backslash in the path) gets the SDK's coded problem instead of a bare 400.
+    const listening = createServer(
+      getRequestListener(
+        (request: Request, env: HttpBindings | Http2Bindings) =>
           handler === undefined
             ? new Response('The shop is starting; try again in a moment.', {
                 status: 503,
                 headers: { 'retry-after': '1' },
               })
             : handler(request, env),
-        hostname: config.host,
-        port: config.port,
-      },
-      () => resolve(listening),
+        { hostname: config.host, errorHandler: farthingRequestErrors },
+      ),
     );
     listening.once('error', reject);
+    listening.listen(config.port, config.host, () => resolve(listening));
   });
   const port = (server.address() as AddressInfo).port;
   const origin = shopOrigin(config, port);
