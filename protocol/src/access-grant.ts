@@ -90,6 +90,19 @@ function invalid(field: string, message: string): FarthingError {
   return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
 }
 
+/**
+ * Resources already found in normal form: a merchant grants the same few resources over and
+ * over, and normalising one is a good part of issuing a grant on the pay endpoint's hot path.
+ */
+const canonicalResources = new Set<string>();
+
+function assertCanonicalResourceOnce(resource: string): void {
+  if (canonicalResources.has(resource)) return;
+  assertCanonicalResource(resource, 'resource');
+  if (canonicalResources.size >= 1024) canonicalResources.clear();
+  canonicalResources.add(resource);
+}
+
 function assertAccessGrant(grant: AccessGrant): void {
   if (typeof grant !== 'object' || grant === null) throw invalid('grant', 'must be an object');
   if (grant.version !== accessGrantVersion) {
@@ -100,7 +113,7 @@ function assertAccessGrant(grant: AccessGrant): void {
   if (!v.is(identifierSchema, grant.merchantId)) {
     throw invalid('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
   }
-  assertCanonicalResource(grant.resource, 'resource');
+  assertCanonicalResourceOnce(grant.resource);
   assertBytes(grant.offerHash, 'offerHash', offerHashLength);
   assertInteger(grant.issuedAt, 'issuedAt');
   assertInteger(grant.expiresAt, 'expiresAt');

@@ -48,13 +48,21 @@ export function prefersHtml(request: Request): boolean {
  * shadow a grant.
  */
 export function grantCookieName(resource: string, secure: boolean): string {
-  const id = createHash('sha256')
-    .update(resource, 'utf8')
-    .digest()
-    .subarray(0, 12)
-    .toString('base64url');
+  let id = cookieIds.get(resource);
+  if (id === undefined) {
+    id = createHash('sha256')
+      .update(resource, 'utf8')
+      .digest()
+      .subarray(0, 12)
+      .toString('base64url');
+    // Each paid click and each guarded request names its cookie; a site has few resources.
+    if (cookieIds.size >= 4096) cookieIds.clear();
+    cookieIds.set(resource, id);
+  }
   return `${secure ? '__Host-' : ''}farthing-grant-${id}`;
 }
+
+const cookieIds = new Map<string, string>();
 
 /**
  * `HttpOnly`: page scripts never see the grant (a script injected into one article cannot
