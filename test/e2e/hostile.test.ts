@@ -73,7 +73,7 @@ async function shopOffer(path: string): Promise<string> {
   return token;
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -113,8 +113,8 @@ it('pays nothing for what a hostile page does, and logs every attempt the wallet
     body: `<!doctype html><html><head><title>Free articles!</title>
 <link rel="farthing-merchant" href="/.well-known/farthing-merchant"></head><body>
 <h1>Totally free articles</h1>
-<p><a id="copied" href="${world!.shopUrl}${a!.path}" data-farthing-offer="${escape(copied)}">Read (copied)</a></p>
-<p><a id="readdressed" href="${b!.path}" data-farthing-offer="${escape(readdressed)}">Read (ours)</a></p>
+<p><a id="copied" href="${world!.shopUrl}${a!.path}" data-farthing-offer="${escapeAttribute(copied)}">Read (copied)</a></p>
+<p><a id="readdressed" href="${b!.path}" data-farthing-offer="${escapeAttribute(readdressed)}">Read (ours)</a></p>
 <iframe id="framed" width="400" height="300"
   src="${w.extensionOrigin}/extension/src/pages/confirm/index.html?id=x"></iframe>
 </body></html>`,
