@@ -30,7 +30,11 @@ switch (command) {
     break;
   }
   case 'check': {
-    const store = new SqliteBankStore({ path: config.databasePath, currency: config.currency });
+    const store = new SqliteBankStore({
+      path: config.databasePath,
+      currency: config.currency,
+      commitSync: config.commitSync,
+    });
     const report = await store.checkInvariants();
     await store.close();
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { currencyExponent } from '@farthing/protocol/amount';
+import type { CommitSync } from './store/sqlite/database.ts';
 
 export interface BankConfig {
   readonly host: string;
@@ -16,6 +17,8 @@ export interface BankConfig {
   readonly currency: string;
   readonly dataDir: string;
   readonly databasePath: string;
+  /** How commits reach the disk; both durable (store/sqlite/database.ts). */
+  readonly commitSync: CommitSync;
   readonly sessionTtlMs: number;
   readonly maxBodyBytes: number;
   /** Bearer token for the operator endpoints (`/admin/…`); unset disables them. */
@@ -78,6 +81,10 @@ export function loadConfig(env: Env = process.env): BankConfig {
   if (!logLevels.includes(logLevel)) {
     throw new ConfigError(`FARTHING_LOG_LEVEL must be one of ${logLevels.join(', ')}`);
   }
+  const commitSync = (env.FARTHING_BANK_COMMIT_SYNC || 'async-fdatasync') as CommitSync;
+  if (commitSync !== 'async-fdatasync' && commitSync !== 'full') {
+    throw new ConfigError('FARTHING_BANK_COMMIT_SYNC must be async-fdatasync or full');
+  }
   const adminToken = env.FARTHING_BANK_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('FARTHING_BANK_ADMIN_TOKEN must be at least 16 characters');
@@ -90,6 +97,7 @@ export function loadConfig(env: Env = process.env): BankConfig {
     currency,
     dataDir,
     databasePath: env.FARTHING_BANK_DB || join(dataDir, 'bank.sqlite'),
+    commitSync,
     sessionTtlMs: integer(env, 'FARTHING_SESSION_TTL_S', 3_600, 60, 30 * 86_400) * 1000,
     maxBodyBytes: integer(env, 'FARTHING_BANK_MAX_BODY', 1 << 20, 1024, 64 << 20),
     adminToken,

@@ -46,7 +46,11 @@ export async function startBank(
 ): Promise<RunningBank> {
   if (config.databasePath !== ':memory:')
     mkdirSync(dirname(config.databasePath), { recursive: true });
-  const store = new SqliteBankStore({ path: config.databasePath, currency: config.currency });
+  const store = new SqliteBankStore({
+    path: config.databasePath,
+    currency: config.currency,
+    commitSync: config.commitSync,
+  });
   const now = () => Date.now();
   const keys = await loadBankKeys(store, now());
   const ca = await openBankCertificateAuthority(store, { bankId: config.bankId, now: now() });

@@ -67,7 +67,11 @@ export async function openTestBank(options: TestBankOptions = {}): Promise<TestB
     FARTHING_BANK_ADMIN_TOKEN: adminToken,
     ...options.env,
   });
-  const store = new SqliteBankStore({ path: config.databasePath, currency: config.currency });
+  const store = new SqliteBankStore({
+    path: config.databasePath,
+    currency: config.currency,
+    commitSync: config.commitSync,
+  });
   const clock = { now: startTime };
   const now = () => clock.now;
   const log = createLogger(config);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommitter } from './group-commit.ts';
+import { GroupCommitter, StorageLostError } from './group-commit.ts';
 
 function database() {
   const db = new Database(join(mkdtempSync(join(tmpdir(), 'farthing-gc-')), 'test.sqlite'));
@@ -26,7 +26,7 @@ describe('GroupCommitter', () => {
       ),
     );
     expect(results).toEqual(Array(100).fill(1));
-    expect(committer.stats).toEqual({ commits: 1, jobs: 100, largestBatch: 100 });
+    expect(committer.stats).toEqual({ commits: 1, jobs: 100, largestBatch: 100, syncs: 0 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 100 });
   });
 
@@ -100,5 +100,92 @@ describe('GroupCommitter', () => {
     );
     expect(committer.stats.commits).toBe(4);
     expect(committer.stats.largestBatch).toBe(10);
+  });
+});
+
+/** A sync the test finishes by hand, recording how many commits it was started after. */
+function manualSync(db: Database.Database) {
+  const calls: { rowsAtStart: number; finish: (error?: Error) => void }[] = [];
+  const sync = () =>
+    new Promise<void>((resolve, reject) => {
+      const rowsAtStart = (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
+      calls.push({ rowsAtStart, finish: (error) => (error ? reject(error) : resolve()) });
+    });
+  return { calls, sync };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function settledYet(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < 5; i++) await turn();
+  return settled;
+}
+
+describe('GroupCommitter with an asynchronous sync (synchronous=NORMAL)', () => {
+  let db: Database.Database;
+  afterEach(() => db?.close());
+  const insert = (committer: GroupCommitter, v: number) =>
+    committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes);
+
+  it('acknowledges no job before the sync started after its commit resolves', async () => {
+    db = database();
+    db.pragma('synchronous = NORMAL');
+    const { calls, sync } = manualSync(db);
+    const committer = new GroupCommitter(db, { sync });
+    const first = insert(committer, 1);
+    const refused = committer.run(() => {
+      throw new Error('refused');
+    });
+    refused.catch(() => {});
+    expect(await settledYet(first)).toBe(false);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.rowsAtStart).toBe(1); // started after the commit
+    // A commit made while that sync is in flight waits for a sync of its own.
+    const second = insert(committer, 2);
+    expect(await settledYet(second)).toBe(false);
+    expect(calls).toHaveLength(1);
+    // A read that saw the unsynced row waits too; a credential lookup does not.
+    const read = committer.read((d) => d.prepare('SELECT COUNT(*) AS n FROM t').get());
+    expect(await settledYet(committer.readCredential(() => 'session'))).toBe(true);
+    calls[0]!.finish();
+    await expect(first).resolves.toBe(1);
+    await expect(refused).rejects.toThrow('refused'); // a refusal waits for the sync too
+    expect(await settledYet(second)).toBe(false);
+    expect(await settledYet(read)).toBe(false);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.rowsAtStart).toBe(2);
+    calls[1]!.finish();
+    await expect(second).resolves.toBe(1);
+    await expect(read).resolves.toEqual({ n: 2 });
+    expect(committer.stats).toMatchObject({ commits: 2, syncs: 2 });
+    // Nothing unsynced: a read answers at once.
+    expect(await settledYet(committer.read(() => 1))).toBe(true);
+  });
+
+  it('fails every waiting answer when the sync fails, and refuses work after', async () => {
+    db = database();
+    db.pragma('synchronous = NORMAL');
+    const { calls, sync } = manualSync(db);
+    const committer = new GroupCommitter(db, { sync });
+    const first = insert(committer, 1);
+    await turn();
+    const second = insert(committer, 2);
+    await turn();
+    const read = committer.read(() => 'seen');
+    calls[0]!.finish(new Error('EIO: i/o error, fdatasync'));
+    for (const answer of [first, second, read]) {
+      await expect(answer).rejects.toMatchObject({
+        name: 'StorageLostError',
+        cause: { message: 'EIO: i/o error, fdatasync' },
+      });
+    }
+    await expect(insert(committer, 3)).rejects.toThrow(StorageLostError);
+    await expect(committer.read(() => 1)).rejects.toThrow(StorageLostError);
+    expect(calls).toHaveLength(1);
   });
 });

@@ -1,16 +1,37 @@
 /**
  * Opens the bank's SQLite database at its durable settings and brings the schema up to date.
  */
+import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
 
-export function openDatabase(path: string): Database.Database {
+/**
+ * How a commit reaches the disk. Both are durable: an acknowledged transaction survives power
+ * loss, not only a process crash.
+ *
+ * - `full`: `synchronous=FULL`; SQLite fsyncs the WAL inside every COMMIT, blocking the event
+ *   loop for the length of the disk flush.
+ * - `async-fdatasync`: `synchronous=NORMAL` plus our own `fdatasync` of the WAL on libuv's
+ *   thread pool after every group commit, and no answer before it (group-commit.ts). The
+ *   event loop keeps serving while the disk flushes.
+ */
+export type CommitSync = 'full' | 'async-fdatasync';
+
+export interface OpenedDatabase {
+  readonly db: Database.Database;
+  /** Makes every transaction committed so far durable; undefined when COMMIT does it. */
+  readonly sync: (() => Promise<void>) | undefined;
+  /** Closes the connection (and what `sync` holds). */
+  readonly close: () => void;
+}
+
+export function openDatabase(
+  path: string,
+  options: { readonly commitSync?: CommitSync } = {},
+): OpenedDatabase {
   const db = new Database(path);
   // WAL: readers never block the writer and a commit is one append + fsync of the log.
   db.pragma('journal_mode = WAL');
-  // FULL: the WAL is fsynced at every commit, so an acknowledged transaction survives power
-  // loss, not only a process crash. Group commit (group-commit.ts) pays for it.
-  db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   // A larger page cache and memory-mapped reads keep hot index pages (spent coins,
   // idempotency keys) out of the read() path; checkpoints every ~16 MiB of WAL instead of
@@ -20,6 +41,77 @@ export function openDatabase(path: string): Database.Database {
   db.pragma('wal_autocheckpoint = 4000');
   db.pragma('temp_store = MEMORY');
   db.pragma('busy_timeout = 5000');
+  // FULL while migrating: schema changes are rare and need no speed.
+  db.pragma('synchronous = FULL');
   migrate(db);
-  return db;
+  const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
+  if ((options.commitSync ?? 'async-fdatasync') === 'full' || !inWal) {
+    // FULL: the WAL is fsynced at every commit, so an acknowledged transaction survives power
+    // loss, not only a process crash. Group commit (group-commit.ts) pays for it.
+    return { db, sync: undefined, close: () => db.close() };
+  }
+  return withAsyncWalSync(db);
+}
+
+/**
+ * `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL is exactly as durable as FULL:
+ *
+ * - In WAL mode, FULL differs from NORMAL only in one fsync of the WAL at the end of each
+ *   COMMIT (https://www.sqlite.org/pragma.html#pragma_synchronous). NORMAL still writes the
+ *   frames at COMMIT (to the page cache), and still syncs the WAL before any checkpoint copies
+ *   frames into the database file, and the database after (sqlite3WalCheckpoint), so the main
+ *   file never holds a page whose WAL frame could be lost. What is left to us is that one
+ *   fsync, done here as `fdatasync` (what SQLite itself uses on Linux) of the same file.
+ * - The file is the same for the life of the connection: SQLite deletes the WAL only when the
+ *   last connection to the database closes (this one holds its shared lock until `close`) or
+ *   the journal mode changes (never, after the line above). After a checkpoint the WAL is
+ *   reused from its start (a new header with new salts, written and synced by SQLite), and
+ *   `journal_size_limit` / `wal_checkpoint(TRUNCATE)` only truncate it — same inode, so our
+ *   descriptor keeps naming it (checked again at every sync, see below, and by a test).
+ * - No answer goes out before the sync that covers it: group-commit.ts starts each sync after
+ *   the commits it covers and settles their jobs (and any read that saw them) only when it
+ *   resolves; a failed sync fails them all, and the store refuses work until a restart.
+ */
+function withAsyncWalSync(db: Database.Database): OpenedDatabase {
+  db.pragma('synchronous = NORMAL');
+  const walPath = `${db.name}-wal`;
+  // The WAL exists once the connection has read the database in WAL mode (migrate did).
+  const fd = openSync(walPath, 'r');
+  const identity = fstatSync(fd);
+  let closed = false;
+  const sync = () =>
+    new Promise<void>((resolve, reject) => {
+      if (closed) {
+        reject(new Error('the database is closed'));
+        return;
+      }
+      fdatasync(fd, (error) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        // Belt and braces: a WAL replaced under us (someone deleted the file) would make
+        // this sync worthless; refuse to acknowledge anything rather than trust it.
+        let current: { ino: number; dev: number } | undefined;
+        try {
+          current = statSync(walPath);
+        } catch {
+          current = undefined;
+        }
+        if (current?.ino !== identity.ino || current.dev !== identity.dev) {
+          reject(new Error(`the WAL ${walPath} is no longer the file the bank synced`));
+        } else {
+          resolve();
+        }
+      });
+    });
+  return {
+    db,
+    sync,
+    close: () => {
+      closed = true;
+      db.close();
+      closeSync(fd);
+    },
+  };
 }

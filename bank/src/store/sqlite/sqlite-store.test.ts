@@ -178,4 +178,71 @@ describe('SqliteBankStore', () => {
     expect((await second.getAccountByName('alice'))?.balance).toBe(42);
     expect((await second.checkInvariants()).ok).toBe(true);
   });
+
+  it('acknowledges no deposit before the WAL sync after its commit, and none if it fails', async () => {
+    const held: { release: () => void; fail: (error: Error) => void }[] = [];
+    let holding = false;
+    const store = new SqliteBankStore({
+      path: tempPath(),
+      currency: 'EUR',
+      wrapSync: (sync) => () =>
+        holding
+          ? new Promise<void>((resolve, reject) => {
+              held.push({ release: () => sync().then(resolve, reject), fail: reject });
+            })
+          : sync(),
+    });
+    stores.push(store);
+    await denomination(store);
+    const shop = await customer(store, 'shop');
+    const alice = await customer(store, 'alice', 1_000);
+    await store.withdraw(
+      {
+        issuanceId: 'w1',
+        accountId: alice.id,
+        currency: 'EUR',
+        requestHash: new Uint8Array(32),
+        coins: [coin(1, 100), coin(3, 100), coin(5, 100)],
+        now,
+      },
+      (issuance) => issuance.total,
+    );
+    holding = true;
+    const deposit = (fill: number) =>
+      store.deposit(
+        {
+          depositId: `d${fill}`,
+          merchantId: shop.id,
+          currency: 'EUR',
+          coins: [
+            {
+              coinPub: new Uint8Array(32).fill(fill),
+              denominationId: new Uint8Array(32).fill(1),
+              value: 100,
+              signature: new Uint8Array(64),
+              proof: '{}',
+            },
+          ],
+          now,
+        },
+        (view) => view.id,
+      );
+    let answered = false;
+    const first = deposit(9).then((id) => {
+      answered = true;
+      return id;
+    });
+    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(held).toHaveLength(1); // committed, syncing
+    expect(answered).toBe(false);
+    held.shift()!.release();
+    await expect(first).resolves.toBeDefined();
+
+    const second = deposit(10);
+    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+    held.shift()!.fail(new Error('EIO: i/o error, fdatasync'));
+    await expect(second).rejects.toMatchObject({ name: 'StorageLostError' });
+    await expect(store.getAccount(shop.id)).rejects.toMatchObject({ name: 'StorageLostError' });
+    await expect(deposit(11)).rejects.toMatchObject({ name: 'StorageLostError' });
+  });
 });

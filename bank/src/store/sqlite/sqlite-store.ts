@@ -13,7 +13,7 @@ import {
 } from '../store.ts';
 import { Accounts } from './accounts.ts';
 import { BrokerTables } from './broker.ts';
-import { openDatabase } from './database.ts';
+import { type CommitSync, openDatabase } from './database.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { Ledger } from './ledger.ts';
@@ -27,10 +27,15 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** Currency of the system accounts. */
   readonly currency: string;
+  /** How commits reach the disk (database.ts); both durable. `async-fdatasync` by default. */
+  readonly commitSync?: CommitSync;
+  /** Wraps the WAL sync (tests stand in a slow or failing disk). */
+  readonly wrapSync?: (sync: () => Promise<void>) => () => Promise<void>;
 }
 
 export class SqliteBankStore implements BankStore {
   readonly #db: Database.Database;
+  readonly #closeDatabase: () => void;
   readonly #committer: GroupCommitter;
   readonly #accounts: Accounts;
   readonly #ledger: Ledger;
@@ -44,8 +49,17 @@ export class SqliteBankStore implements BankStore {
   };
 
   constructor(options: SqliteStoreOptions) {
-    this.#db = openDatabase(options.path);
-    this.#committer = new GroupCommitter(this.#db);
+    const opened = openDatabase(
+      options.path,
+      options.commitSync === undefined ? {} : { commitSync: options.commitSync },
+    );
+    this.#db = opened.db;
+    this.#closeDatabase = opened.close;
+    const sync =
+      opened.sync === undefined || options.wrapSync === undefined
+        ? opened.sync
+        : options.wrapSync(opened.sync);
+    this.#committer = new GroupCommitter(this.#db, sync === undefined ? {} : { sync });
     this.#accounts = new Accounts(this.#db);
     this.#ledger = new Ledger(this.#db);
     this.#idempotency = new IdempotencyKeys(this.#db);
@@ -108,7 +122,7 @@ export class SqliteBankStore implements BankStore {
   }
 
   findSession(tokenHash: Uint8Array) {
-    return this.#read(() => this.#accounts.findSession(tokenHash));
+    return this.#committer.readCredential(() => this.#accounts.findSession(tokenHash));
   }
 
   deleteSession(tokenHash: Uint8Array): Promise<void> {
@@ -120,7 +134,7 @@ export class SqliteBankStore implements BankStore {
   }
 
   findApiKeyAccount(keyHash: Uint8Array) {
-    return this.#read(() => this.#accounts.findApiKeyAccount(keyHash));
+    return this.#committer.readCredential(() => this.#accounts.findApiKeyAccount(keyHash));
   }
 
   history(accountId: number, options: { limit: number; before?: number }) {
@@ -313,6 +327,6 @@ export class SqliteBankStore implements BankStore {
 
   async close(): Promise<void> {
     await this.#committer.close();
-    this.#db.close();
+    this.#closeDatabase();
   }
 }
