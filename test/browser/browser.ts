@@ -127,3 +127,29 @@ export async function shadowText(page: Page, hostSelector: string): Promise<stri
     await session.detach();
   }
 }
+
+/** Hovers a priced link of `page` until the wallet's tooltip shows `state`. */
+export async function hoverPriced(page: Page, path: string, state = 'payable'): Promise<void> {
+  const link = `a[href="${path}"][data-farthing-offer]`;
+  // Input reaches only the tab in front (a wallet page opened later may be there).
+  await page.bringToFront();
+  await page.waitForSelector(link, { timeout: 15_000 });
+  // From outside the link, so the pointer really enters it (the pointer stays where the last
+  // page left it). Again while the tooltip does not come: the content script starts at
+  // document_idle, and a pointer that entered the link before it listened sends no new event.
+  const shown = `[data-farthing-tooltip][data-state="${state}"]`;
+  const deadline = Date.now() + 20_000;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    await page.mouse.move(1, 1);
+    await page.hover(link);
+    try {
+      await page.waitForSelector(shown, { timeout: 2_000 });
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  const tooltip = await shadowText(page, '[data-farthing-tooltip]').catch(() => '?');
+  throw new Error(`the tooltip on ${path} is not ${state}: ${tooltip}`, { cause: lastError });
+}

@@ -9,7 +9,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pricedArticles } from '../shop/catalog.ts';
 import { closeShopWorld, demo, openShopWorld, type ShopWorld } from '../shop/world.ts';
-import { launchWalletBrowser, shadowText, type WalletBrowser } from './browser.ts';
+import { hoverPriced, launchWalletBrowser, shadowText, type WalletBrowser } from './browser.ts';
 
 let world: ShopWorld | undefined;
 let wallet: WalletBrowser | undefined;
@@ -75,10 +75,7 @@ describe('the wallet extension in Chromium', () => {
     const page = await w.browser.newPage();
     await page.goto(shop.shopUrl);
     const link = `a[href="${article.path}"][data-farthing-offer]`;
-    await page.hover(link);
-    await page.waitForSelector('[data-farthing-tooltip][data-state="payable"]', {
-      timeout: 15_000,
-    });
+    await hoverPriced(page, article.path);
     const tooltip = await shadowText(page, '[data-farthing-tooltip]');
     expect(tooltip).toContain(formatAmount({ currency: 'EUR', minor: article.price }));
     expect(tooltip).toContain('Farthing Gazette');

@@ -8,17 +8,14 @@
  * stored, and the article opens without paying again.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, shadowText, type WalletBrowser } from '../browser/browser.ts';
-import { pricedArticles } from '../shop/catalog.ts';
 import {
-  call,
-  clickPriced,
-  coinValue,
-  contentShown,
   hoverPriced,
-  onboard,
-  walletState,
-} from './wallet.ts';
+  launchWalletBrowser,
+  shadowText,
+  type WalletBrowser,
+} from '../browser/browser.ts';
+import { pricedArticles } from '../shop/catalog.ts';
+import { call, clickPriced, coinValue, contentShown, onboard, walletState } from './wallet.ts';
 import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
 
 let world: E2eWorld | undefined;

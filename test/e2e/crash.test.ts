@@ -9,18 +9,9 @@
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
-import {
-  call,
-  clickPriced,
-  coinValue,
-  contentShown,
-  hoverPriced,
-  onboard,
-  sum,
-  walletState,
-} from './wallet.ts';
+import { call, clickPriced, coinValue, contentShown, onboard, sum, walletState } from './wallet.ts';
 import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
 
 let world: E2eWorld | undefined;

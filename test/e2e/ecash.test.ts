@@ -7,7 +7,7 @@
  * coins are worth exactly the price less.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
@@ -16,7 +16,6 @@ import {
   clickPriced,
   coinValue,
   contentShown,
-  hoverPriced,
   nextConfirmation,
   onboard,
   walletState,

@@ -24,17 +24,9 @@ import type { AddressInfo } from 'node:net';
 import { offerToken, parseOfferToken } from '@farthing/protocol/offer-token';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
-import {
-  byTestId,
-  call,
-  clickPriced,
-  hoverPriced,
-  nextConfirmation,
-  onboard,
-  walletState,
-} from './wallet.ts';
+import { byTestId, call, clickPriced, nextConfirmation, onboard, walletState } from './wallet.ts';
 import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
 
 let world: E2eWorld | undefined;

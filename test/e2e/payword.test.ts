@@ -14,14 +14,18 @@
  */
 import type { Target } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, shadowText, type WalletBrowser } from '../browser/browser.ts';
+import {
+  hoverPriced,
+  launchWalletBrowser,
+  shadowText,
+  type WalletBrowser,
+} from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
   call,
   clickPriced,
   contentShown,
-  hoverPriced,
   nextConfirmation,
   onboard,
   sum,

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
@@ -15,7 +15,6 @@ import {
   call,
   clickPriced,
   contentShown,
-  hoverPriced,
   nextConfirmation,
   onboard,
 } from './wallet.ts';

@@ -179,26 +179,6 @@ export async function accept(target: Target): Promise<Page> {
   return page;
 }
 
-/** Hovers a priced link of `page` until the wallet's tooltip shows `state`. */
-export async function hoverPriced(page: Page, path: string, state = 'payable'): Promise<void> {
-  const link = `a[href="${path}"][data-farthing-offer]`;
-  // Input reaches only the tab in front (a wallet page opened later may be there).
-  await page.bringToFront();
-  await page.waitForSelector(link, { timeout: 15_000 });
-  // From outside the link, so the pointer really enters it (the pointer stays where the last
-  // page left it).
-  await page.mouse.move(1, 1);
-  await page.hover(link);
-  try {
-    await page.waitForSelector(`[data-farthing-tooltip][data-state="${state}"]`, {
-      timeout: 15_000,
-    });
-  } catch (error) {
-    const tooltip = await shadowText(page, '[data-farthing-tooltip]').catch(() => '?');
-    throw new Error(`the tooltip on ${path} is not ${state}: ${tooltip}`, { cause: error });
-  }
-}
-
 /** A trusted click (through the DevTools input domain) on the priced link to `path`. */
 export async function clickPriced(page: Page, path: string): Promise<void> {
   await page.click(`a[href="${path}"][data-farthing-offer]`);
