@@ -29,6 +29,7 @@ interface Sodium {
   crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean;
 }
 
+/** `FARTHING_BANK_ED25519=openssl` skips libsodium (for comparisons; production wants it). */
 function loadSodium(): Sodium | undefined {
   if (process.env.FARTHING_BANK_ED25519 === 'openssl') return undefined;
   try {
