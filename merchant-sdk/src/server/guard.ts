@@ -55,7 +55,11 @@ export interface GuardContext {
 }
 
 /** The `Set-Cookie` value carrying a stored payment's grant. */
-export function paymentCookie(payment: PaymentRecord, now: number, secure: boolean): string {
+export function paymentCookie(
+  payment: Pick<PaymentRecord, 'resource' | 'grantToken' | 'grantExpiresAt'>,
+  now: number,
+  secure: boolean,
+): string {
   return grantCookie({
     resource: payment.resource,
     token: payment.grantToken,

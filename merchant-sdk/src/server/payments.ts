@@ -7,6 +7,10 @@
  * what the credential spends), so the same credential for the same offer always gets the
  * first receipt back, while the same paywords or coins in any other credential are refused
  * by the chain state or the mint. Every refusal happens before anything is stored.
+ *
+ * The receipt is signed while the payment is stored, and the answer waits for both: its fields
+ * (receipt id, paid-at time) are fixed before the commit and stored in it, so a retry signs the
+ * same fields again and gets the identical receipt (receipts.ts); a failed commit serves none.
  */
 import { createHash, randomFillSync } from 'node:crypto';
 import { grantIdLength, issueAccessGrant } from '@farthing/protocol/access-grant';
@@ -15,7 +19,7 @@ import { equalBytes } from '@farthing/protocol/encoding';
 import { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { parseFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import { type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
-import { receiptIdLength, receiptToWire, signReceipt } from '@farthing/protocol/receipt';
+import { type Receipt, receiptIdLength, receiptVersion } from '@farthing/protocol/receipt';
 import type { PaymentRecord, SdkInstrument } from '../store/store.ts';
 import type { BankClient } from './bank-client.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -23,6 +27,7 @@ import { CredentialReader } from './credential-reader.ts';
 import { depositCoins, sortedCoins } from './ecash.ts';
 import type { OfferBook } from './offers.ts';
 import { PaywordVendor } from './payword.ts';
+import { signReceiptJson, signStoredReceipt, unsignedReceiptJson } from './receipts.ts';
 
 /** Refusals a retry of an already stored payment runs into; the stored payment answers them. */
 const retryCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -75,6 +80,23 @@ class RandomIds {
   }
 }
 
+/** A stored payment as the payer gets it: with its receipt signed. */
+export interface PaidPayment extends Omit<PaymentRecord, 'unsignedReceipt'> {
+  /** The signed receipt's wire JSON text. */
+  readonly receipt: string;
+}
+
+/** A payment record about to be stored, and its receipt being signed meanwhile. */
+interface IssuedPayment {
+  readonly record: PaymentRecord;
+  readonly paid: Promise<PaidPayment>;
+}
+
+function paidPayment(record: PaymentRecord, receipt: string): PaidPayment {
+  const { unsignedReceipt: _, ...paid } = record;
+  return { ...paid, receipt };
+}
+
 /** Takes payments: parse, check, the instrument's flow, receipt and grant. */
 export class PaymentDesk {
   readonly #config: ResolvedConfig;
@@ -94,10 +116,10 @@ export class PaymentDesk {
 
   /**
    * Takes the payment the credential bytes make (the pay endpoint's body, or the
-   * `Authorization` credential); returns the stored payment with its receipt and grant.
+   * `Authorization` credential); returns the stored payment with its signed receipt and grant.
    * `resource`: the credential must pay for this resource (an inline payment at its URL).
    */
-  async pay(bytes: Uint8Array, resource?: string): Promise<PaymentRecord> {
+  async pay(bytes: Uint8Array, resource?: string): Promise<PaidPayment> {
     const parsed = this.#reader.parse(bytes);
     const { credential, hash } = parsed;
     if (resource !== undefined && credential.offer.resource !== resource) {
@@ -115,7 +137,7 @@ export class PaymentDesk {
       const stored = await findStored();
       if (stored !== undefined) {
         this.#checkOwnOffer(credential.offer);
-        return stored;
+        return this.#signStored(stored);
       }
     }
     try {
@@ -125,7 +147,7 @@ export class PaymentDesk {
       // These codes come after the offer's signature was checked (`check`).
       if (isFarthingError(error) && retryCodes.has(error.code)) {
         const stored = await findStored();
-        if (stored !== undefined) return stored;
+        if (stored !== undefined) return this.#signStored(stored);
       }
       throw error;
     }
@@ -136,28 +158,46 @@ export class PaymentDesk {
     hash: Uint8Array,
     credentialId: Uint8Array,
     findStored: () => Promise<PaymentRecord | undefined>,
-  ): Promise<PaymentRecord> {
-    const issue = (instrument: SdkInstrument, commitmentId?: Uint8Array) =>
-      this.#issue(credential.offer, hash, credentialId, instrument, commitmentId);
+  ): Promise<PaidPayment> {
+    // The last record handed to the store (a PayWord round lost to another payment makes a new one).
+    let issued: IssuedPayment | undefined;
+    const issue = (instrument: SdkInstrument, commitmentId?: Uint8Array) => {
+      issued = this.#issue(credential.offer, hash, credentialId, instrument, commitmentId);
+      return issued.record;
+    };
+    let stored: PaymentRecord;
     switch (credential.type) {
       case 'payword':
-        return this.payword.accept(
+        stored = await this.payword.accept(
           credential.offer,
           credential.payment,
           (commitmentId) => issue('payword', commitmentId),
           findStored,
         );
-      case 'ecash': {
+        break;
+      case 'ecash':
         await depositCoins(this.#bank, {
           coins: credential.coins,
           credentialId,
           price: credential.offer.amount,
         });
-        return this.#config.store.recordEcashPayment(await issue('ecash'));
-      }
+        stored = await this.#config.store.recordEcashPayment(issue('ecash'));
+        break;
       default:
         return exhaustive(credential);
     }
+    // Only now, with the payment durable, is its receipt served.
+    return issued !== undefined && stored.unsignedReceipt === issued.record.unsignedReceipt
+      ? issued.paid
+      : this.#signStored(stored);
+  }
+
+  /** A payment stored earlier (a retry): its receipt signed again, identically. */
+  async #signStored(stored: PaymentRecord): Promise<PaidPayment> {
+    return paidPayment(
+      stored,
+      await signStoredReceipt(stored.unsignedReceipt, this.#config.signer),
+    );
   }
 
   #checkOwnOffer(offer: SignedOffer): void {
@@ -173,14 +213,17 @@ export class PaymentDesk {
     });
   }
 
-  /** The signed receipt and the tagged access grant, made before the payment is stored with them. */
-  async #issue(
+  /**
+   * The receipt's fields and the tagged access grant, fixed before the payment is stored with
+   * them; the receipt's signature is started here and made while the payment is stored.
+   */
+  #issue(
     offer: SignedOffer,
     hash: Uint8Array,
     credentialId: Uint8Array,
     instrument: SdkInstrument,
     commitmentId?: Uint8Array,
-  ): Promise<PaymentRecord> {
+  ): IssuedPayment {
     const { merchantId, signer, grantKey, grantLifetimeMs } = this.#config;
     const paidAt = this.#config.now();
     const grantExpiresAt = paidAt + grantLifetimeMs;
@@ -196,30 +239,35 @@ export class PaymentDesk {
       grantKey,
     );
     // The receipt stays an Ed25519 signature: the wallet checks it.
-    const receipt = await signReceipt(
-      {
-        offerHash: hash,
-        merchantId,
-        resource: offer.resource,
-        amount: offer.amount,
-        instrument,
-        paidAt,
-        receiptId: this.#ids.next(receiptIdLength),
-      },
-      signer,
-    );
-    return {
+    const receipt: Receipt = {
+      version: receiptVersion,
+      offerHash: hash,
+      merchantId,
+      resource: offer.resource,
+      amount: offer.amount,
+      instrument,
+      paidAt,
+      receiptId: this.#ids.next(receiptIdLength),
+    };
+    const unsignedReceipt = unsignedReceiptJson(receipt);
+    const record: PaymentRecord = {
       credentialId,
       instrument,
       offerHash: hash,
       resource: offer.resource,
       amount: offer.amount,
       paidAt,
-      receipt: JSON.stringify(receiptToWire(receipt)),
+      unsignedReceipt,
       grantToken: grant.token,
       grantExpiresAt,
       ...(commitmentId === undefined ? {} : { commitmentId }),
     };
+    const paid = signReceiptJson(receipt, unsignedReceipt, signer).then((signed) =>
+      paidPayment(record, signed),
+    );
+    // Read only once the payment is stored; a failed commit leaves it unread, not unhandled.
+    paid.catch(() => undefined);
+    return { record, paid };
   }
 }
 
@@ -249,8 +297,8 @@ export function isFarthingAuthorization(authorization: string): boolean {
   return /^farthing(\s|$)/i.test(authorization.trimStart());
 }
 
-/** The stored receipt's wire JSON, for the response body. */
-export function receiptJson(payment: PaymentRecord): unknown {
+/** The signed receipt's wire JSON, for the response body. */
+export function receiptJson(payment: PaidPayment): unknown {
   return JSON.parse(payment.receipt);
 }
 

@@ -2,13 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
+import type { Ed25519Signer } from '@farthing/protocol/ed25519';
+import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { paywordCommitmentId } from '@farthing/protocol/payword/commitment';
+import { parseReceipt, verifyReceipt } from '@farthing/protocol/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitToVendor } from '../../../bank/src/broker/test-support.ts';
+import { MemoryMerchantStore } from '../store/memory.ts';
 import { SqliteMerchantStore } from '../store/sqlite.ts';
+import type { RecordPaywordPaymentParameters, RecordPaywordPaymentResult } from '../store/store.ts';
 import {
   cookieFrom,
   offerOf,
+  offerSeed,
   openShop,
   openShopWorld,
   type PaywordWallet,
@@ -284,5 +290,125 @@ describe('paying with PayWord', () => {
       'bad_signature',
     );
     expect(await store.findPaywordChain(commitmentIdOf(wallet))).toBeUndefined();
+  });
+});
+
+/** A real (test) store whose PayWord commits can be held back or made to fail. */
+class HeldStore extends MemoryMerchantStore {
+  fail = false;
+  #held: (() => void)[] = [];
+  #arrived: (() => void) | undefined;
+
+  /** Resolves when the next PayWord write reaches the store. */
+  nextWrite(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#arrived = resolve;
+    });
+  }
+
+  release(): void {
+    for (const go of this.#held.splice(0)) go();
+  }
+
+  override async recordPaywordPayment(
+    p: RecordPaywordPaymentParameters,
+  ): Promise<RecordPaywordPaymentResult> {
+    this.#arrived?.();
+    await new Promise<void>((resolve) => this.#held.push(resolve));
+    if (this.fail) throw new Error('disk I/O error');
+    return super.recordPaywordPayment(p);
+  }
+}
+
+describe('the receipt and the durable commit', () => {
+  const key = nodeEd25519Signer(offerSeed);
+  /** Signatures asked for while `holding` wait for `releaseSignatures`. */
+  let holding = false;
+  const heldSignatures: (() => void)[] = [];
+  const releaseSignatures = () => {
+    for (const go of heldSignatures.splice(0)) go();
+  };
+  const signer: Ed25519Signer = {
+    publicKey: key.publicKey,
+    sign: async (message) => {
+      if (holding) await new Promise<void>((resolve) => heldSignatures.push(resolve));
+      return key.sign(message);
+    },
+  };
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('stores the payment while its receipt is signed, and answers after both', async () => {
+    const held = new HeldStore();
+    const shop = openShop(world, held, { offerKey: signer });
+    const wallet = await paywordWallet(world);
+    const credential = paywordCredential(await offerOf(shop, '/articles/h1'), wallet, 5, true);
+    holding = true;
+    let answered = false;
+    try {
+      const arrived = held.nextWrite();
+      const answer = shop.pay(payRequest(credential)).then((response) => {
+        answered = true;
+        return response;
+      });
+      // The write reaches the store with the receipt's signature still outstanding.
+      await arrived;
+      expect(heldSignatures).toHaveLength(1);
+      held.release();
+      await tick();
+      expect(answered).toBe(false); // stored, not yet signed
+      releaseSignatures();
+      const response = await answer;
+      expect(response.status).toBe(200);
+      const receipt = parseReceipt((await response.json()).receipt);
+      verifyReceipt(receipt, { merchantPublicKey: key.publicKey });
+      holding = false;
+      // A retry finds the stored fields and signs them again: the identical receipt.
+      const again = await (await shop.pay(payRequest(credential))).json();
+      expect(parseReceipt(again.receipt)).toEqual(receipt);
+    } finally {
+      holding = false;
+      releaseSignatures();
+    }
+  });
+
+  it('does not answer before the commit, though the receipt is signed', async () => {
+    const held = new HeldStore();
+    const shop = openShop(world, held, { offerKey: signer });
+    const wallet = await paywordWallet(world);
+    const credential = paywordCredential(await offerOf(shop, '/articles/h3'), wallet, 5, true);
+    let answered = false;
+    const arrived = held.nextWrite();
+    const answer = shop.pay(payRequest(credential)).then((response) => {
+      answered = true;
+      return response;
+    });
+    await arrived;
+    for (let i = 0; i < 5; i++) await tick();
+    expect(answered).toBe(false);
+    held.release();
+    expect((await answer).status).toBe(200);
+  });
+
+  it('serves no receipt and no grant when the commit fails, and takes the retry', async () => {
+    const held = new HeldStore();
+    const shop = openShop(world, held, { offerKey: signer });
+    const wallet = await paywordWallet(world);
+    const credential = paywordCredential(await offerOf(shop, '/articles/h2'), wallet, 5, true);
+    held.fail = true;
+    const arrived = held.nextWrite();
+    const failed = shop.pay(payRequest(credential));
+    await arrived;
+    held.release();
+    const refusal = await failed;
+    expect(refusal.status).toBe(500);
+    expect(refusal.headers.get('set-cookie')).toBeNull();
+    expect(await refusal.json()).not.toHaveProperty('receipt');
+    expect(await held.findPaywordChain(commitmentIdOf(wallet))).toBeUndefined();
+    held.fail = false;
+    const retried = held.nextWrite();
+    const retry = shop.pay(payRequest(credential));
+    await retried;
+    held.release();
+    expect((await retry).status).toBe(200);
   });
 });

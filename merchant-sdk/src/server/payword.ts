@@ -39,8 +39,11 @@ const maxRounds = 32;
 /** Chains whose state is kept in memory (~300 bytes each); the least recently paid go first. */
 const maxCachedChains = 20_000;
 
-/** Signs the receipt and grant for the payment being accepted (payments.ts). */
-export type IssuePayment = (commitmentId: Uint8Array) => Promise<PaymentRecord>;
+/**
+ * Makes the payment record (receipt fields and grant) for the payment being accepted; its
+ * receipt is signed meanwhile (payments.ts).
+ */
+export type IssuePayment = (commitmentId: Uint8Array) => PaymentRecord;
 
 /** The vendor's PayWord state machine over the store (module comment). */
 export class PaywordVendor {
@@ -71,8 +74,8 @@ export class PaywordVendor {
   }
 
   /**
-   * Accepts `payment` as exactly the price of `offer` and records it with the receipt `issue`
-   * makes. Returns the stored payment (the first one when this credential was stored before).
+   * Accepts `payment` as exactly the price of `offer` and records it as `issue` makes it.
+   * Returns the stored payment (the first one when this credential was stored before).
    */
   accept(
     offer: SignedOffer,
@@ -138,7 +141,7 @@ export class PaywordVendor {
         this.#states.delete(key);
         continue;
       }
-      const record = await issue(payment.commitmentId);
+      const record = issue(payment.commitmentId);
       const result = await store.recordPaywordPayment({
         ...(newChain === undefined ? {} : { newChain }),
         commitmentId: payment.commitmentId,

@@ -64,6 +64,7 @@ CREATE TABLE payments (
   amount            INTEGER NOT NULL CHECK (amount > 0),
   paid_at           INTEGER NOT NULL,
   commitment_id     BLOB REFERENCES payword_chains (commitment_id),
+  -- The receipt's JSON without its signature (signed again for a retry); signed in older rows.
   receipt           TEXT NOT NULL,
   grant_token       TEXT NOT NULL,
   grant_expires_at  INTEGER NOT NULL
@@ -132,7 +133,7 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
     resource: row.resource,
     amount: amount(row.currency, row.amount),
     paidAt: row.paid_at,
-    receipt: row.receipt,
+    unsignedReceipt: row.receipt,
     grantToken: row.grant_token,
     grantExpiresAt: row.grant_expires_at,
     ...(row.commitment_id === null ? {} : { commitmentId: bytes(row.commitment_id) }),
@@ -150,7 +151,7 @@ export function paymentToRow(payment: PaymentRecord) {
     amount: payment.amount.minor,
     paid_at: payment.paidAt,
     commitment_id: payment.commitmentId ?? null,
-    receipt: payment.receipt,
+    receipt: payment.unsignedReceipt,
     grant_token: payment.grantToken,
     grant_expires_at: payment.grantExpiresAt,
   };

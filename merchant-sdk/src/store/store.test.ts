@@ -50,7 +50,7 @@ function payment(fill: number, overrides: Partial<PaymentRecord> = {}): PaymentR
     resource: '/articles/7',
     amount: amount('EUR', 5),
     paidAt: 1000,
-    receipt: '{"receipt":1}',
+    unsignedReceipt: '{"receipt":1}',
     grantToken: 'grant',
     grantExpiresAt: 2000,
     ...overrides,
@@ -114,10 +114,10 @@ describe.each(stores)('%s', (_, open) => {
 
   it('stores an e-cash payment once and returns the first on a retry', async () => {
     const store = open();
-    const first = payment(9, { instrument: 'ecash', receipt: 'first' });
+    const first = payment(9, { instrument: 'ecash', unsignedReceipt: 'first' });
     expect(await store.recordEcashPayment(first)).toEqual(first);
-    const again = await store.recordEcashPayment({ ...first, receipt: 'second' });
-    expect(again.receipt).toBe('first');
+    const again = await store.recordEcashPayment({ ...first, unsignedReceipt: 'second' });
+    expect(again.unsignedReceipt).toBe('first');
     expect(await store.findPayment(bytes(9))).toEqual(first);
     expect(await store.earnings()).toEqual([
       { instrument: 'ecash', currency: 'EUR', total: 5, payments: 1 },

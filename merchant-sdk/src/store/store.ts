@@ -28,8 +28,13 @@ export interface PaymentRecord {
   readonly resource: string;
   readonly amount: Amount;
   readonly paidAt: number;
-  /** The signed receipt, as its wire JSON text. */
-  readonly receipt: string;
+  /**
+   * The receipt's wire JSON without its signature (server/receipts.ts): every signed field is
+   * fixed before the payment is stored, so the signature is made while the commit runs and a
+   * retry signs the same fields again (Ed25519 is deterministic). Rows stored before hold the
+   * signed JSON.
+   */
+  readonly unsignedReceipt: string;
   /** The access-grant token (the cookie value). */
   readonly grantToken: string;
   readonly grantExpiresAt: number;

@@ -1,0 +1,52 @@
+import { amount } from '@farthing/protocol/amount';
+import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
+import {
+  parseReceipt,
+  type Receipt,
+  receiptToWire,
+  receiptVersion,
+  signReceipt,
+  verifyReceipt,
+} from '@farthing/protocol/receipt';
+import { describe, expect, it } from 'vitest';
+import { signReceiptJson, signStoredReceipt, unsignedReceiptJson } from './receipts.ts';
+
+const signer = nodeEd25519Signer(new Uint8Array(32).fill(0x4d));
+const receipt: Receipt = {
+  version: receiptVersion,
+  offerHash: new Uint8Array(32).fill(7),
+  merchantId: 'demo-shop',
+  resource: '/articles/7',
+  amount: amount('EUR', 5),
+  instrument: 'payword',
+  paidAt: 1_700_000_000_000,
+  receiptId: new Uint8Array(16).fill(9),
+};
+
+describe('stored receipts', () => {
+  it('signs to exactly the wire JSON of @farthing/protocol/receipt', async () => {
+    const expected = JSON.stringify(receiptToWire(await signReceipt(receipt, signer)));
+    const unsigned = unsignedReceiptJson(receipt);
+    expect(await signReceiptJson(receipt, unsigned, signer)).toBe(expected);
+    const parsed = parseReceipt(JSON.parse(expected));
+    verifyReceipt(parsed, { merchantPublicKey: signer.publicKey });
+  });
+
+  it('signs a stored receipt again to the identical receipt', async () => {
+    const unsigned = unsignedReceiptJson(receipt);
+    const first = await signReceiptJson(receipt, unsigned, signer);
+    expect(await signStoredReceipt(unsigned, signer)).toBe(first);
+  });
+
+  it('serves a receipt stored signed (older stores) as it is', async () => {
+    const signed = JSON.stringify(receiptToWire(await signReceipt(receipt, signer)));
+    expect(await signStoredReceipt(signed, signer)).toBe(signed);
+  });
+
+  it('refuses a stored receipt that is not one (invalid_message)', async () => {
+    const broken = unsignedReceiptJson(receipt).replace('"paidAt":', '"paid":');
+    await expect(signStoredReceipt(broken, signer)).rejects.toMatchObject({
+      code: 'invalid_message',
+    });
+  });
+});
