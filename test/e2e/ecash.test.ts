@@ -55,9 +55,11 @@ it('pays an article above the PayWord range with coins, after the confirmation w
   const confirmation = nextConfirmation(w);
   await clickPriced(page, article.path);
   const confirmWindow = (await (await confirmation).asPage())!;
-  expect(
-    await confirmWindow.$eval(byTestId('confirm-amount'), (element) => element.textContent),
-  ).toContain('EUR 0.12');
+  // The window renders after it asked the background for the request: wait for it.
+  const amount = await confirmWindow.waitForSelector(byTestId('confirm-amount'), {
+    timeout: 15_000,
+  });
+  expect(await amount!.evaluate((element) => element.textContent)).toContain('EUR 0.12');
   const text = await confirmWindow.evaluate(() => document.body.textContent ?? '');
   expect(text).toContain('The Farthing Gazette');
   expect(text).toMatch(/e-cash/i);
