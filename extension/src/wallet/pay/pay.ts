@@ -662,47 +662,54 @@ async function finishPayment(
     'sites',
     'tasks',
   ]);
-  const current = await tx.objectStore('payments').get(payment.id);
+  // Reads first, all at once, then the writes at once: each request is a round trip to the
+  // browser's storage process, and this commit is on the click's path to the content.
+  const [current, coins, chain, entries, site] = await Promise.all([
+    tx.objectStore('payments').get(payment.id),
+    Promise.all((payment.coins ?? []).map((coinPub) => tx.objectStore('coins').get(coinPub))),
+    payment.chainId === undefined
+      ? undefined
+      : tx.objectStore('paywordChains').get(payment.chainId),
+    tx.objectStore('journal').index('paymentId').getAll(payment.id),
+    tx.objectStore('sites').get(payment.origin),
+  ]);
   if (current?.status === 'confirmed') {
     await tx.done;
     return paidOutcome(current);
   }
   const done: PaymentRecord = { ...payment, status: 'confirmed', receiptId, grantExpiresAt };
-  await tx.objectStore('payments').put(done);
-  await tx.objectStore('receipts').put({
-    receiptId,
-    paymentId: payment.id,
-    origin: payment.origin,
-    merchantName: payment.merchantName,
-    resource: payment.resource,
-    title: payment.title,
-    price: payment.price,
-    instrument: payment.instrument,
-    paidAt: receipt.paidAt,
-    json: receiptToWire(receipt),
-  });
-  for (const coinPub of payment.coins ?? []) {
-    const coin = await tx.objectStore('coins').get(coinPub);
-    if (coin !== undefined)
-      await tx.objectStore('coins').put({ ...coin, status: 'spent', updatedAt: now });
+  const writes: Promise<unknown>[] = [
+    tx.objectStore('payments').put(done),
+    tx.objectStore('receipts').put({
+      receiptId,
+      paymentId: payment.id,
+      origin: payment.origin,
+      merchantName: payment.merchantName,
+      resource: payment.resource,
+      title: payment.title,
+      price: payment.price,
+      instrument: payment.instrument,
+      paidAt: receipt.paidAt,
+      json: receiptToWire(receipt),
+    }),
+    ...coins.flatMap((coin) =>
+      coin === undefined
+        ? []
+        : [tx.objectStore('coins').put({ ...coin, status: 'spent', updatedAt: now })],
+    ),
+    ...entries.map((entry) => tx.objectStore('journal').put({ ...entry, status: 'confirmed' })),
+    tx.objectStore('sites').put({
+      origin: payment.origin,
+      name: payment.merchantName,
+      budget: site?.budget ?? null,
+      blocked: site?.blocked ?? false,
+      lastPaidAt: now,
+    }),
+  ];
+  if (chain !== undefined && chain.acceptedIndex < payment.index!) {
+    writes.push(tx.objectStore('paywordChains').put({ ...chain, acceptedIndex: payment.index! }));
   }
-  if (payment.chainId !== undefined) {
-    const chain = await tx.objectStore('paywordChains').get(payment.chainId);
-    if (chain !== undefined && chain.acceptedIndex < payment.index!) {
-      await tx.objectStore('paywordChains').put({ ...chain, acceptedIndex: payment.index! });
-    }
-  }
-  for (const entry of await tx.objectStore('journal').index('paymentId').getAll(payment.id)) {
-    await tx.objectStore('journal').put({ ...entry, status: 'confirmed' });
-  }
-  const site = await tx.objectStore('sites').get(payment.origin);
-  await tx.objectStore('sites').put({
-    origin: payment.origin,
-    name: payment.merchantName,
-    budget: site?.budget ?? null,
-    blocked: site?.blocked ?? false,
-    lastPaidAt: now,
-  });
+  await Promise.all(writes);
   await setTask(tx.objectStore('tasks'), payment.taskId, { status: 'confirmed', error: null }, now);
   await tx.done;
   return paidOutcome(done);
