@@ -7,44 +7,28 @@
  * do) until it completes: the shop is credited once, the coins are spent once, the receipt is
  * stored, and the article opens without paying again.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  hoverPriced,
-  launchWalletBrowser,
-  shadowText,
-  type WalletBrowser,
-} from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+import { hoverPriced, shadowText } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import { call, clickPriced, coinValue, contentShown, onboard, walletState } from './wallet.ts';
-import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+import { e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 it('resends the payment after the bank restarts, and it is paid exactly once', async () => {
-  const w = wallet!;
+  const w = e2e.wallet;
   const popup = await w.openWalletPage('popup');
-  await onboard(popup, world!.bankUrl, 200);
+  await onboard(popup, e2e.world.bankUrl, 200);
   await call(popup, 'settings.update', { confirmFirstPayment: false });
   const article = pricedArticles.find((candidate) => candidate.price === 12)!;
-  const start = await world!.books();
+  const start = await e2e.world.books();
   const coinsBefore = coinValue(await walletState(popup), 'spendable');
 
   const page = await w.browser.newPage();
-  await page.goto(world!.shopUrl);
+  await page.goto(e2e.world.shopUrl);
   await hoverPriced(page, article.path);
 
-  await world!.stopBank();
+  await e2e.world.stopBank();
   await clickPriced(page, article.path);
   await page.waitForSelector('[data-farthing-tooltip][data-state="refused"]', { timeout: 20_000 });
   expect(await shadowText(page, '[data-farthing-tooltip]')).toContain('cannot be paid twice');
@@ -55,7 +39,7 @@ it('resends the payment after the bank restarts, and it is paid exactly once', a
   // Still down: a retry leaves it sent.
   expect((await call(popup, 'task.retry', { id: task.id })).status).toBe('sent');
 
-  await world!.startBank();
+  await e2e.world.startBank();
   let status = task.status;
   for (let attempt = 0; attempt < 20 && status !== 'confirmed'; attempt++) {
     status = (await call(popup, 'task.retry', { id: task.id })).status;
@@ -65,20 +49,20 @@ it('resends the payment after the bank restarts, and it is paid exactly once', a
   // Once more, after it completed: nothing happens twice.
   expect((await call(popup, 'task.retry', { id: task.id })).status).toBe('confirmed');
 
-  const end = await world!.books();
+  const end = await e2e.world.books();
   expect(end.merchant - start.merchant).toBe(article.price);
   expect(start.coins - end.coins).toBe(article.price);
   const state = await walletState(popup);
   expect(state.receipts).toEqual([expect.objectContaining({ minor: article.price })]);
   expect(coinValue(state, 'spendable')).toBe(coinsBefore - article.price);
   expect(coinValue(state, 'reserved')).toBe(0);
-  expect(await world!.problems()).toEqual([]);
+  expect(await e2e.world.problems()).toEqual([]);
 
   // The reader clicks again: the wallet knows it is paid and opens the article.
-  await page.goto(world!.shopUrl);
+  await page.goto(e2e.world.shopUrl);
   await hoverPriced(page, article.path);
   await clickPriced(page, article.path);
   await contentShown(page, article);
   expect((await walletState(popup)).receipts).toHaveLength(1);
-  expect((await world!.books()).merchant - start.merchant).toBe(article.price);
+  expect((await e2e.world.books()).merchant - start.merchant).toBe(article.price);
 }, 90_000);

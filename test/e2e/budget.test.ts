@@ -6,13 +6,8 @@
  * the refusal is in the wallet's log. Raising the budget in the settings page, as the hint
  * says, lets the next click through.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  hoverPriced,
-  launchWalletBrowser,
-  shadowText,
-  type WalletBrowser,
-} from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+import { hoverPriced, shadowText } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
@@ -23,36 +18,25 @@ import {
   onboard,
   walletState,
 } from './wallet.ts';
-import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+import { e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 const tooltip = '[data-farthing-tooltip]';
 
 it('refuses the click past the site budget, says why and where to raise it', async () => {
-  const w = wallet!;
+  const w = e2e.wallet;
   const popup = await w.openWalletPage('popup');
-  await onboard(popup, world!.bankUrl, 100);
+  await onboard(popup, e2e.world.bankUrl, 100);
   await call(popup, 'site.update', {
-    origin: world!.shopUrl,
+    origin: e2e.world.shopUrl,
     budget: { currency: 'EUR', minor: 10 },
   });
   const first = pricedArticles.find((article) => article.price === 8)!;
   const second = pricedArticles.find((article) => article.price === 5)!;
 
   const page = await w.browser.newPage();
-  await page.goto(world!.shopUrl);
+  await page.goto(e2e.world.shopUrl);
   await hoverPriced(page, first.path);
   expect(await shadowText(page, tooltip)).toContain('Site budget left after this: EUR 0.02');
   const confirmation = nextConfirmation(w);
@@ -61,7 +45,7 @@ it('refuses the click past the site budget, says why and where to raise it', asy
   await contentShown(page, first);
 
   // Hovering the next one already tells the reader: over budget, EUR 0.02 left, and where.
-  await page.goto(world!.shopUrl);
+  await page.goto(e2e.world.shopUrl);
   await hoverPriced(page, second.path, 'refused');
   const warned = await shadowText(page, tooltip);
   expect(warned).toContain('over your budget');
@@ -95,14 +79,14 @@ it('refuses the click past the site budget, says why and where to raise it', asy
   expect(state.payments.filter((payment) => payment.resource === second.path)).toEqual([]);
   const [refusal] = await call(popup, 'refusal.list', { limit: 10 });
   expect(refusal).toMatchObject({
-    origin: world!.shopUrl,
+    origin: e2e.world.shopUrl,
     resource: second.path,
     error: { code: 'over_site_budget', hint: 'settings#sites' },
   });
 
   // Raised where the hint points: the settings page's row for the site.
   const settings = await w.openWalletPage('settings', '#sites');
-  const row = `[data-testid="site-row"][data-origin="${world!.shopUrl}"]`;
+  const row = `[data-testid="site-row"][data-origin="${e2e.world.shopUrl}"]`;
   await settings.waitForSelector(row, { timeout: 15_000 });
   await settings.locator(`${row} input[inputmode="decimal"]`).fill('1.00');
   await settings.locator(`${row} button[type="submit"]`).click();
@@ -119,16 +103,16 @@ it('refuses the click past the site budget, says why and where to raise it', asy
       return answer.value.find((site) => site.origin === origin)?.budget?.minor === 100;
     },
     { timeout: 10_000, polling: 100 },
-    world!.shopUrl,
+    e2e.world.shopUrl,
   );
 
-  await page.goto(world!.shopUrl);
+  await page.goto(e2e.world.shopUrl);
   await hoverPriced(page, second.path);
   await clickPriced(page, second.path);
   await contentShown(page, second);
 
   // Settled, the shop got exactly the two articles paid.
-  const before = await world!.books();
-  await world!.settle();
-  expect((await world!.books()).merchant - before.merchant).toBe(first.price + second.price);
+  const before = await e2e.world.books();
+  await e2e.world.settle();
+  expect((await e2e.world.books()).merchant - before.merchant).toBe(first.price + second.price);
 }, 90_000);

@@ -8,24 +8,13 @@
  * PayWord hold, and the coins the bank counts as outstanding are exactly the wallet's.
  */
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+import { hoverPriced, type WalletBrowser } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import { call, clickPriced, coinValue, contentShown, onboard, sum, walletState } from './wallet.ts';
-import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+import { e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,20 +38,20 @@ async function settled(page: Page): Promise<void> {
 }
 
 it('loses nothing and pays nothing twice when the worker is stopped mid-flight', async () => {
-  const w = wallet!;
+  const w = e2e.wallet;
   const popup = await w.openWalletPage('popup');
-  await onboard(popup, world!.bankUrl, 100);
+  await onboard(popup, e2e.world.bankUrl, 100);
   await call(popup, 'settings.update', { confirmFirstPayment: false });
   await call(popup, 'site.update', {
-    origin: world!.shopUrl,
+    origin: e2e.world.shopUrl,
     budget: { currency: 'EUR', minor: 5_000 },
   });
-  const start = await world!.books();
+  const start = await e2e.world.books();
 
   // Withdrawals cut short at several points.
   for (const delay of [0, 15, 40, 100, 250]) {
     const task = await call(popup, 'withdraw.start', {
-      url: world!.bankUrl,
+      url: e2e.world.bankUrl,
       amount: { currency: 'EUR', minor: 100 },
     });
     await sleep(delay);
@@ -76,7 +65,7 @@ it('loses nothing and pays nothing twice when the worker is stopped mid-flight',
   const page = await w.browser.newPage();
   const delays = [0, 3, 8, 15, 30, 60, 120, 250];
   for (const [i, article] of pricedArticles.entries()) {
-    await page.goto(world!.shopUrl);
+    await page.goto(e2e.world.shopUrl);
     await hoverPriced(page, article.path);
     await clickPriced(page, article.path);
     await sleep(delays[i % delays.length]!);
@@ -84,7 +73,7 @@ it('loses nothing and pays nothing twice when the worker is stopped mid-flight',
     await settled(popup);
     // The reader clicks again: either the resumed payment is found, or it is paid now; never
     // twice.
-    await page.goto(world!.shopUrl);
+    await page.goto(e2e.world.shopUrl);
     await hoverPriced(page, article.path).catch(() => undefined);
     await clickPriced(page, article.path);
     await contentShown(page, article);
@@ -109,8 +98,8 @@ it('loses nothing and pays nothing twice when the worker is stopped mid-flight',
   // The bank: the coins it counts as outstanding are the wallet's spendable coins; the shop
   // has the e-cash receipts now and the PayWord ones once it settles; the customer paid the
   // withdrawals and the PayWord hold, nothing more.
-  await world!.settle();
-  const end = await world!.books();
+  await e2e.world.settle();
+  const end = await e2e.world.books();
   expect(end.coins).toBe(coinValue(state, 'spendable'));
   expect(end.merchant - start.merchant).toBe(sum(state.receipts.map((receipt) => receipt.minor)));
   expect(start.customer - end.customer).toBe(
@@ -118,5 +107,5 @@ it('loses nothing and pays nothing twice when the worker is stopped mid-flight',
       (end.holds - start.holds) +
       sum(state.receipts.filter((r) => r.instrument === 'payword').map((r) => r.minor)),
   );
-  expect(await world!.problems()).toEqual([]);
+  expect(await e2e.world.problems()).toEqual([]);
 }, 180_000);

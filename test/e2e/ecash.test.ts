@@ -6,8 +6,8 @@
  * confirms, the article shows; the mint credited the merchant at the deposit, and the wallet's
  * coins are worth exactly the price less.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+import { hoverPriced } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
@@ -20,36 +20,25 @@ import {
   onboard,
   walletState,
 } from './wallet.ts';
-import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+import { e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 it('pays an article above the PayWord range with coins, after the confirmation window', async () => {
-  const w = wallet!;
+  const w = e2e.wallet;
   const popup = await w.openWalletPage('popup');
-  await onboard(popup, world!.bankUrl, 500);
+  await onboard(popup, e2e.world.bankUrl, 500);
   await call(popup, 'settings.update', {
     autoPayThreshold: { currency: 'EUR', minor: 10 },
     confirmFirstPayment: false,
   });
   const article = pricedArticles.find((candidate) => candidate.price === 12)!;
-  const before = await world!.books();
+  const before = await e2e.world.books();
   const coinsBefore = coinValue(await walletState(popup), 'spendable');
   expect(coinsBefore).toBe(500);
 
   const page = await w.browser.newPage();
-  await page.goto(world!.shopUrl);
+  await page.goto(e2e.world.shopUrl);
   await hoverPriced(page, article.path);
 
   const confirmation = nextConfirmation(w);
@@ -65,14 +54,14 @@ it('pays an article above the PayWord range with coins, after the confirmation w
   expect(text).toMatch(/e-cash/i);
   expect(text).toMatch(/auto-pay limit/i);
   // Nothing is paid while the window waits for the user.
-  expect((await world!.books()).merchant).toBe(before.merchant);
+  expect((await e2e.world.books()).merchant).toBe(before.merchant);
   await accept(await confirmation);
 
   await contentShown(page, article);
 
   // The mint credited the merchant at the deposit, before the article was served; the
   // customer's account is untouched (the coins were already withdrawn).
-  const after = await world!.books();
+  const after = await e2e.world.books();
   expect(after.merchant - before.merchant).toBe(article.price);
   expect(after.customer).toBe(before.customer);
   expect(before.coins - after.coins).toBe(article.price);
@@ -90,5 +79,5 @@ it('pays an article above the PayWord range with coins, after the confirmation w
     { timeout: 15_000, polling: 100 },
     byTestId('balance-ecash'),
   );
-  expect(await world!.problems()).toEqual([]);
+  expect(await e2e.world.problems()).toEqual([]);
 });

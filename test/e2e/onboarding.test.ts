@@ -5,23 +5,12 @@
  * the popup shows the balance.
  */
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+
 import { byTestId, coinValue, walletState } from './wallet.ts';
-import { closeE2eWorld, demo, type E2eWorld, openE2eWorld } from './world.ts';
+import { demo, e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 async function textOf(page: Page, id: string): Promise<string> {
   const handle = await page.waitForSelector(byTestId(id), { timeout: 15_000 });
@@ -29,11 +18,11 @@ async function textOf(page: Page, id: string): Promise<string> {
 }
 
 it('adds the bank, logs in and withdraws EUR 5 from the popup', async () => {
-  const w = wallet!;
-  const before = await world!.books();
+  const w = e2e.wallet;
+  const before = await e2e.world.books();
   const popup = await w.openWalletPage('popup');
 
-  await popup.locator(byTestId('add-bank-url')).fill(world!.bankUrl);
+  await popup.locator(byTestId('add-bank-url')).fill(e2e.world.bankUrl);
   await popup.locator(byTestId('add-bank-inspect')).click();
   // The user is shown the keys to pin: SHA-256 fingerprints in hex pairs.
   expect(await textOf(popup, 'bank-fingerprints')).toMatch(/([0-9A-F]{2}:){31}[0-9A-F]{2}/);
@@ -53,7 +42,7 @@ it('adds the bank, logs in and withdraws EUR 5 from the popup', async () => {
 
   // The bank debited the account once, by EUR 5, and signed EUR 5 of coins; the wallet holds
   // exactly those, all spendable, and its withdrawal is finished.
-  const after = await world!.books();
+  const after = await e2e.world.books();
   expect(before.customer - after.customer).toBe(500);
   expect(after.coins - before.coins).toBe(500);
   const state = await walletState(popup);
@@ -61,7 +50,7 @@ it('adds the bank, logs in and withdraws EUR 5 from the popup', async () => {
   expect(coinValue(state, 'reserved', 'spent')).toBe(0);
   expect(state.withdrawals.map((w) => w.status)).toEqual(['done']);
   expect(state.tasks.every((task) => task.status === 'confirmed')).toBe(true);
-  expect(await world!.problems()).toEqual([]);
+  expect(await e2e.world.problems()).toEqual([]);
 
   // The popup keeps showing it after reopening (state is in IndexedDB, not in the page).
   await popup.reload();

@@ -4,8 +4,8 @@
  * root), the user clicks the bar's button (a trusted click at its place on the screen), confirms
  * the first payment to the site in the wallet's window, and the page reloads with the content.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchWalletBrowser, shadowText, type WalletBrowser } from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+import { shadowText } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
@@ -15,29 +15,18 @@ import {
   shadowButtonCenter,
   walletState,
 } from './wallet.ts';
-import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+import { e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 it('pays from the 402 paywall page and shows the content', async () => {
-  const w = wallet!;
+  const w = e2e.wallet;
   const popup = await w.openWalletPage('popup');
-  await onboard(popup, world!.bankUrl, 100);
+  await onboard(popup, e2e.world.bankUrl, 100);
   const article = pricedArticles.find((candidate) => candidate.price === 5)!;
 
   const page = await w.browser.newPage();
-  const response = await page.goto(`${world!.shopUrl}${article.path}`);
+  const response = await page.goto(`${e2e.world.shopUrl}${article.path}`);
   expect(response?.status()).toBe(402);
   expect(await page.evaluate(() => document.body.textContent ?? '')).not.toContain(article.secret);
 
@@ -46,7 +35,7 @@ it('pays from the 402 paywall page and shows the content', async () => {
   });
   const bar = await shadowText(page, '[data-farthing-paywall]');
   expect(bar).toContain('Pay EUR 0.05 to The Farthing Gazette with Farthing');
-  expect(bar).toContain(world!.shopUrl);
+  expect(bar).toContain(e2e.world.shopUrl);
   // The button arms itself a moment after it appears (paywall-bar.ts).
   await new Promise((resolve) => setTimeout(resolve, 700));
 
@@ -58,7 +47,7 @@ it('pays from the 402 paywall page and shows the content', async () => {
 
   const state = await walletState(popup);
   expect(state.receipts).toEqual([expect.objectContaining({ minor: article.price })]);
-  const before = await world!.books();
-  await world!.settle();
-  expect((await world!.books()).merchant - before.merchant).toBe(article.price);
+  const before = await e2e.world.books();
+  await e2e.world.settle();
+  expect((await e2e.world.books()).merchant - before.merchant).toBe(article.price);
 });

@@ -13,13 +13,8 @@
  * EUR 1 a day.
  */
 import type { Target } from 'puppeteer-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  hoverPriced,
-  launchWalletBrowser,
-  shadowText,
-  type WalletBrowser,
-} from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+import { hoverPriced, shadowText } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
@@ -31,34 +26,23 @@ import {
   sum,
   walletState,
 } from './wallet.ts';
-import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+import { e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 it('pays 30 clicks with PayWord without asking, and the settled books match the receipts', async () => {
-  const w = wallet!;
+  const w = e2e.wallet;
   const popup = await w.openWalletPage('popup');
-  await onboard(popup, world!.bankUrl, 100);
+  await onboard(popup, e2e.world.bankUrl, 100);
   await call(popup, 'site.update', {
-    origin: world!.shopUrl,
+    origin: e2e.world.shopUrl,
     budget: { currency: 'EUR', minor: 500 },
   });
   const settings = await call(popup, 'settings.get', {});
   const inRange = pricedArticles.filter((article) => article.price <= 10);
   expect(inRange).toHaveLength(6);
   expect(inRange.every((article) => article.price <= settings.autoPayThreshold.minor)).toBe(true);
-  const start = await world!.books();
+  const start = await e2e.world.books();
 
   const windows = new Set<Target>();
   const onTarget = (target: Target) => {
@@ -73,10 +57,10 @@ it('pays 30 clicks with PayWord without asking, and the settled books match the 
     if (round > 0) {
       await w.browser.deleteCookie(...(await w.browser.cookies()));
       // Past half an offer's lifetime the shop signs new offers for the same articles.
-      world!.skew += 8 * 60_000;
+      e2e.world.skew += 8 * 60_000;
     }
     for (const article of inRange) {
-      await page.goto(world!.shopUrl);
+      await page.goto(e2e.world.shopUrl);
       await hoverPriced(page, article.path);
       expect(await shadowText(page, '[data-farthing-tooltip]')).toContain('PayWord');
       if (clicks === 0) {
@@ -104,14 +88,14 @@ it('pays 30 clicks with PayWord without asking, and the settled books match the 
   expect(state.payments.every((payment) => payment.status === 'confirmed')).toBe(true);
 
   // Before settlement the shop holds the words; nothing has reached its account.
-  expect((await world!.books()).merchant).toBe(start.merchant);
-  expect(await world!.settle()).toMatch(/settled=[1-9]\d*&refused=0&retrying=0$/);
+  expect((await e2e.world.books()).merchant).toBe(start.merchant);
+  expect(await e2e.world.settle()).toMatch(/settled=[1-9]\d*&refused=0&retrying=0$/);
 
   // Customer debited (its account plus what the broker holds for it) and merchant credited,
   // both to the cent the sum of the receipts.
-  const end = await world!.books();
+  const end = await e2e.world.books();
   expect(end.merchant - start.merchant).toBe(receipts);
   expect(start.customer + start.holds - (end.customer + end.holds)).toBe(receipts);
   expect(end.coins).toBe(start.coins);
-  expect(await world!.problems()).toEqual([]);
+  expect(await e2e.world.problems()).toEqual([]);
 }, 240_000);

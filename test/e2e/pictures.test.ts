@@ -5,8 +5,8 @@
  * README's copies live in docs/screenshots/.
  */
 import { statSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
+import { expect, it } from 'vitest';
+import { hoverPriced } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import {
   accept,
@@ -18,31 +18,20 @@ import {
   nextConfirmation,
   onboard,
 } from './wallet.ts';
-import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
+import { e2eSuite } from './world.ts';
 
-let world: E2eWorld | undefined;
-let wallet: WalletBrowser | undefined;
-
-beforeAll(async () => {
-  world = await openE2eWorld();
-  wallet = await launchWalletBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await wallet?.close();
-  await closeE2eWorld(world);
-});
+const e2e = e2eSuite();
 
 function expectPicture(path: string): void {
   expect(statSync(path).size, path).toBeGreaterThan(5_000);
 }
 
 it('takes the popup, tooltip, confirmation window and history chart', async () => {
-  const w = wallet!;
+  const w = e2e.wallet;
   const popup = await w.openWalletPage('popup');
-  await onboard(popup, world!.bankUrl, 500);
+  await onboard(popup, e2e.world.bankUrl, 500);
   await call(popup, 'site.update', {
-    origin: world!.shopUrl,
+    origin: e2e.world.shopUrl,
     budget: { currency: 'EUR', minor: 300 },
   });
 
@@ -51,7 +40,7 @@ it('takes the popup, tooltip, confirmation window and history chart', async () =
   const [first, ...rest] = [...pricedArticles].sort((a, b) => b.price - a.price);
 
   // The first payment to the site: the tooltip says it asks, then the confirmation window.
-  await page.goto(world!.shopUrl);
+  await page.goto(e2e.world.shopUrl);
   await hoverPriced(page, first!.path);
   const link = await page.$(`a[href="${first!.path}"][data-farthing-offer]`);
   const tip = await page.$('[data-farthing-tooltip]');
@@ -84,7 +73,7 @@ it('takes the popup, tooltip, confirmation window and history chart', async () =
 
   // A few more articles, so the popup and the history have something to show.
   for (const article of rest.slice(0, 4)) {
-    await page.goto(world!.shopUrl);
+    await page.goto(e2e.world.shopUrl);
     await hoverPriced(page, article.path);
     await clickPriced(page, article.path);
     await contentShown(page, article);

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { type RunningShop, startShop } from '@farthing/demo-shop/server';
-import { expect, vi } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { loadConfig } from '../../bank/src/config.ts';
 import { type RunningBank, startBank } from '../../bank/src/server.ts';
 import { systemAccounts } from '../../bank/src/store/store.ts';
 import { bankEnv, freePort } from '../../bank/test/support.ts';
+import { launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
 import type { Books } from '../shop/world.ts';
 
 export type { Books } from '../shop/world.ts';
@@ -160,4 +161,39 @@ export async function closeE2eWorld(world: E2eWorld | undefined): Promise<void> 
   if (world === undefined) return;
   await world.close();
   expect(world.shopErrors).toEqual([]);
+}
+
+/** The world and the wallet browser a test file runs in. */
+export interface E2eSuite {
+  readonly world: E2eWorld;
+  readonly wallet: WalletBrowser;
+}
+
+/**
+ * Opens a world and a browser with the wallet before the file's tests and closes both after
+ * (the shop must have logged no errors). Read `world` and `wallet` inside tests.
+ */
+export function e2eSuite(): E2eSuite {
+  let world: E2eWorld | undefined;
+  let wallet: WalletBrowser | undefined;
+  beforeAll(async () => {
+    world = await openE2eWorld();
+    wallet = await launchWalletBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await wallet?.close();
+    await closeE2eWorld(world);
+  });
+  const opened = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the ${what} is not open (read it inside a test)`);
+    return value;
+  };
+  return {
+    get world() {
+      return opened(world, 'e2e world');
+    },
+    get wallet() {
+      return opened(wallet, 'wallet browser');
+    },
+  };
 }
