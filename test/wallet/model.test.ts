@@ -48,6 +48,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 it('conserves money and spends no coin twice across random kills and restarts', async () => {
+  // Conservation alone would also hold for a wallet that never pays: count what was done.
+  let paidAcrossRuns = 0;
+  let withdrawnAcrossRuns = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 2, maxLength: 7 }), async (commands) => {
       const dbName = freshDbName();
@@ -96,6 +99,7 @@ it('conserves money and spends no coin twice across random kills and restarts', 
         (w) => w.kind === 'withdraw' && w.status === 'done',
       );
       const withdrawn = withdrawals.reduce((sum, w) => sum + w.total, 0);
+      withdrawnAcrossRuns += withdrawn;
       expect(before.customer - after.customer).toBe(withdrawn + (after.holds - before.holds));
       // The mint owes exactly the coins the wallet still holds.
       expect(after.coins - before.coins).toBe(totals.spendable);
@@ -109,6 +113,7 @@ it('conserves money and spends no coin twice across random kills and restarts', 
       const spentCoins = confirmedEcash.flatMap((p) => p.coins ?? []);
       expect(new Set(spentCoins).size).toBe(spentCoins.length);
       const offers = payments.filter((p) => p.status === 'confirmed').map((p) => p.offerHash);
+      paidAcrossRuns += offers.length;
       expect(new Set(offers).size).toBe(offers.length);
       for (const chain of await wallet.db.getAll('paywordChains')) {
         const accepted = payments
@@ -119,6 +124,23 @@ it('conserves money and spends no coin twice across random kills and restarts', 
       expect(await world.problems()).toEqual([]);
       wallet.close();
     }),
-    { numRuns: 12 },
+    {
+      numRuns: 12,
+      // One sequence that surely withdraws and pays, before the random ones.
+      examples: [
+        [
+          [
+            { type: 'withdraw', minor: 60 },
+            { type: 'pay', article: 0 },
+            { type: 'kill', when: 'after' },
+            { type: 'pay', article: pricedArticles.length - 1 },
+            { type: 'restart' },
+            { type: 'pay', article: 1 },
+          ],
+        ],
+      ],
+    },
   );
+  expect(withdrawnAcrossRuns).toBeGreaterThan(0);
+  expect(paidAcrossRuns).toBeGreaterThan(0);
 }, 300_000);
