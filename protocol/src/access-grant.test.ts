@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AccessGrant,
   type AccessGrantKey,
+  accessGrantIssuer,
   accessGrantSigningBytes,
   hmacAccessGrantKey,
   type IssueAccessGrantParameters,
@@ -173,6 +174,41 @@ describe('access grants', () => {
         },
       ),
       { numRuns: 50 },
+    );
+  });
+
+  it('issues through accessGrantIssuer exactly the token issueAccessGrant does', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/),
+        fc.constantFrom('/', '/a', '/a/b?c=d', '/%C3%A9'),
+        fc.integer({ min: 0, max: 2 ** 52 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        (merchantId, resource, issuedAt, lifetime, offerHash, grantId) => {
+          const fields = { merchantId, resource, offerHash };
+          const times = { issuedAt, expiresAt: issuedAt + lifetime, grantId };
+          const issued = accessGrantIssuer(fields, merchant)(times);
+          const expected = issueAccessGrant({ ...fields, ...times }, merchant);
+          expect(issued.token).toBe(expected.token);
+          expect(issued.grant).toEqual(expected.grant);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses through accessGrantIssuer what issueAccessGrant refuses', () => {
+    expect(
+      farthingErrorCode(() => accessGrantIssuer({ ...parameters, resource: 'a' }, merchant)),
+    ).toBe('invalid_argument');
+    const issue = accessGrantIssuer(parameters, merchant);
+    const times = { issuedAt: now, expiresAt: now + hour, grantId: new Uint8Array(16) };
+    expect(farthingErrorCode(() => issue({ ...times, expiresAt: now }))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => issue({ ...times, issuedAt: -1 }))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => issue({ ...times, grantId: new Uint8Array(15) }))).toBe(
+      'invalid_argument',
     );
   });
 

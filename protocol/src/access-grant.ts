@@ -134,6 +134,67 @@ export function accessGrantSigningBytes(grant: AccessGrant): Uint8Array {
   );
 }
 
+/** A grant's fields that stay the same for every payment of one offer. */
+export type AccessGrantFields = Pick<AccessGrant, 'merchantId' | 'resource' | 'offerHash'>;
+
+/** Issues the grants of one offer (`accessGrantIssuer`). */
+export type AccessGrantIssuer = (
+  times: Pick<AccessGrant, 'issuedAt' | 'expiresAt' | 'grantId'>,
+) => IssuedAccessGrant;
+
+/** issuedAt and expiresAt (u64 each) and grantId, the last fields of the signing bytes. */
+const grantTailLength = 8 + 8 + grantIdLength;
+
+/**
+ * `issueAccessGrant` for many grants of the same offer: the fields they share are checked and
+ * encoded once (by `accessGrantSigningBytes` itself, so the bytes cannot drift from it), and
+ * each grant only appends its times and id before it is tagged.
+ */
+export function accessGrantIssuer(
+  fields: AccessGrantFields,
+  key: AccessGrantKey,
+): AccessGrantIssuer {
+  assertGrantKey(key, 'key');
+  const sample = accessGrantSigningBytes({
+    version: accessGrantVersion,
+    merchantId: fields.merchantId,
+    resource: fields.resource,
+    offerHash: fields.offerHash,
+    issuedAt: 0,
+    expiresAt: 1,
+    grantId: new Uint8Array(grantIdLength),
+  });
+  const prefixLength = sample.length - grantTailLength;
+  const prefix = sample.slice(0, prefixLength);
+  const offerHash = fields.offerHash.slice();
+  return ({ issuedAt, expiresAt, grantId }) => {
+    assertInteger(issuedAt, 'issuedAt');
+    assertInteger(expiresAt, 'expiresAt');
+    if (expiresAt <= issuedAt) throw invalid('expiresAt', 'must be after issuedAt');
+    assertBytes(grantId, 'grantId', grantIdLength);
+    const token = new Uint8Array(sample.length + grantTagLength);
+    token.set(prefix);
+    const view = new DataView(token.buffer);
+    view.setBigUint64(prefixLength, BigInt(issuedAt));
+    view.setBigUint64(prefixLength + 8, BigInt(expiresAt));
+    token.set(grantId, prefixLength + 16);
+    const bytes = token.subarray(0, sample.length);
+    const tag = key.tag(bytes);
+    assertBytes(tag, 'tag', grantTagLength);
+    token.set(tag, sample.length);
+    const grant: AccessGrant = Object.freeze({
+      version: accessGrantVersion,
+      merchantId: fields.merchantId,
+      resource: fields.resource,
+      offerHash,
+      issuedAt,
+      expiresAt,
+      grantId,
+    });
+    return { grant, token: toBase64url(token) };
+  };
+}
+
 export type IssueAccessGrantParameters = Omit<AccessGrant, 'version' | 'grantId'> & {
   /** Defaults to 16 fresh random bytes. */
   readonly grantId?: Uint8Array;

@@ -8,6 +8,8 @@ import {
   checkReceiptForOffer,
   parseReceipt,
   type Receipt,
+  receiptSigningBytes,
+  receiptSigningTemplate,
   receiptToWire,
   type SignReceiptParameters,
   signReceipt,
@@ -125,6 +127,43 @@ describe('receipt wire form', () => {
     const parsed = parseReceipt(JSON.parse(JSON.stringify(wire)));
     expect(parsed).toEqual(receipt);
     expect(() => verifyReceipt(parsed, { merchantPublicKey: merchant.publicKey })).not.toThrow();
+  });
+
+  it('encodes through receiptSigningTemplate exactly what receiptSigningBytes does', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...paymentInstruments),
+        fc.constantFrom('/', '/articles/7', '/a/b?c=d', '/%C3%A9'),
+        fc.integer({ min: 0, max: 2 ** 52 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        (instrument, resource, paidAt, minor, receiptId) => {
+          const fields = {
+            version: 1 as const,
+            offerHash: parameters.offerHash,
+            merchantId: parameters.merchantId,
+            resource,
+            amount: amount('EUR', minor),
+            instrument,
+          };
+          expect(receiptSigningTemplate(fields)(paidAt, receiptId)).toEqual(
+            receiptSigningBytes({ ...fields, paidAt, receiptId }),
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses through receiptSigningTemplate what receiptSigningBytes refuses', () => {
+    const { paidAt: _, receiptId: __, ...fields } = parameters;
+    const receiptFields = { version: 1 as const, ...fields };
+    expect(
+      farthingErrorCode(() => receiptSigningTemplate({ ...receiptFields, resource: 'x' })),
+    ).toBe('invalid_argument');
+    const template = receiptSigningTemplate(receiptFields);
+    expect(farthingErrorCode(() => template(-1, new Uint8Array(16)))).toBe('invalid_argument');
+    expect(farthingErrorCode(() => template(now, new Uint8Array(17)))).toBe('invalid_argument');
   });
 
   it('round-trips any instrument and time', async () => {

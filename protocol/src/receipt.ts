@@ -99,6 +99,39 @@ export function receiptSigningBytes(receipt: Receipt): Uint8Array {
   );
 }
 
+/** A receipt's fields that stay the same for every payment of one offer by one instrument. */
+export type ReceiptFields = Omit<Receipt, 'paidAt' | 'receiptId'>;
+
+/** The signing bytes of the receipts of one offer and instrument (`receiptSigningTemplate`). */
+export type ReceiptSigningTemplate = (paidAt: number, receiptId: Uint8Array) => Uint8Array;
+
+/** paidAt (u64) and receiptId, the last fields of `receiptSigningBytes`. */
+const receiptTailLength = 8 + receiptIdLength;
+
+/**
+ * `receiptSigningBytes` for many receipts of the same offer and instrument: the fields they
+ * share are checked and encoded once (by `receiptSigningBytes` itself, so the bytes cannot
+ * drift from it), and each receipt only appends its time and id. A merchant signs one receipt
+ * per paid click; encoding every field again was a few percent of its pay endpoint's time.
+ */
+export function receiptSigningTemplate(fields: ReceiptFields): ReceiptSigningTemplate {
+  const sample = receiptSigningBytes({
+    ...fields,
+    paidAt: 0,
+    receiptId: new Uint8Array(receiptIdLength),
+  });
+  const prefix = sample.slice(0, sample.length - receiptTailLength);
+  return (paidAt, receiptId) => {
+    assertInteger(paidAt, 'paidAt');
+    assertBytes(receiptId, 'receiptId', receiptIdLength);
+    const out = new Uint8Array(prefix.length + receiptTailLength);
+    out.set(prefix);
+    new DataView(out.buffer).setBigUint64(prefix.length, BigInt(paidAt));
+    out.set(receiptId, prefix.length + 8);
+    return out;
+  };
+}
+
 export type SignReceiptParameters = Omit<Receipt, 'version' | 'receiptId'> & {
   /** Defaults to 16 fresh random bytes. */
   readonly receiptId?: Uint8Array;

@@ -3,13 +3,19 @@ import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import {
   parseReceipt,
   type Receipt,
+  receiptSigningBytes,
   receiptToWire,
   receiptVersion,
   signReceipt,
   verifyReceipt,
 } from '@farthing/protocol/receipt';
 import { describe, expect, it } from 'vitest';
-import { signReceiptJson, signStoredReceipt, unsignedReceiptJson } from './receipts.ts';
+import {
+  signReceiptJson,
+  signStoredReceipt,
+  unsignedReceiptJson,
+  unsignedReceiptJsonTemplate,
+} from './receipts.ts';
 
 const signer = nodeEd25519Signer(new Uint8Array(32).fill(0x4d));
 const receipt: Receipt = {
@@ -27,14 +33,28 @@ describe('stored receipts', () => {
   it('signs to exactly the wire JSON of @farthing/protocol/receipt', async () => {
     const expected = JSON.stringify(receiptToWire(await signReceipt(receipt, signer)));
     const unsigned = unsignedReceiptJson(receipt);
-    expect(await signReceiptJson(receipt, unsigned, signer)).toBe(expected);
+    expect(await signReceiptJson(receiptSigningBytes(receipt), unsigned, signer)).toBe(expected);
     const parsed = parseReceipt(JSON.parse(expected));
     verifyReceipt(parsed, { merchantPublicKey: signer.publicKey });
   });
 
+  it('makes through the template exactly the unsigned JSON', () => {
+    const { paidAt, receiptId, ...fields } = receipt;
+    const template = unsignedReceiptJsonTemplate(fields);
+    expect(template(paidAt, receiptId)).toBe(unsignedReceiptJson(receipt));
+    const other = {
+      ...receipt,
+      resource: '/a/"quoted"?b=c',
+      paidAt: 0,
+      receiptId: new Uint8Array(16),
+    };
+    const { paidAt: p, receiptId: r, ...otherFields } = other;
+    expect(unsignedReceiptJsonTemplate(otherFields)(p, r)).toBe(unsignedReceiptJson(other));
+  });
+
   it('signs a stored receipt again to the identical receipt', async () => {
     const unsigned = unsignedReceiptJson(receipt);
-    const first = await signReceiptJson(receipt, unsigned, signer);
+    const first = await signReceiptJson(receiptSigningBytes(receipt), unsigned, signer);
     expect(await signStoredReceipt(unsigned, signer)).toBe(first);
   });
 

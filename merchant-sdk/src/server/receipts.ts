@@ -14,7 +14,12 @@ import { formatAmount } from '@farthing/protocol/amount';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { assertBytes } from '@farthing/protocol/errors';
-import { type Receipt, receiptSchema, receiptSigningBytes } from '@farthing/protocol/receipt';
+import {
+  type Receipt,
+  type ReceiptFields,
+  receiptSchema,
+  receiptSigningBytes,
+} from '@farthing/protocol/receipt';
 import { parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 
@@ -35,15 +40,29 @@ export function unsignedReceiptJson(receipt: Receipt): string {
 }
 
 /**
- * The signed receipt's wire JSON for `receipt`, whose unsigned JSON is `unsigned`
- * (`unsignedReceiptJson(receipt)`): the signature appended as the last field.
+ * `unsignedReceiptJson` for the receipts of one offer and instrument: the JSON of the fields
+ * they share made once, each receipt appending its time and id.
+ */
+export function unsignedReceiptJsonTemplate(
+  fields: ReceiptFields,
+): (paidAt: number, receiptId: Uint8Array) => string {
+  const shared = unsignedReceiptJson({ ...fields, paidAt: 0, receiptId: new Uint8Array(0) });
+  const prefix = shared.slice(0, shared.indexOf(',"paidAt":'));
+  return (paidAt, receiptId) =>
+    `${prefix},"paidAt":${JSON.stringify(paidAt)},"receiptId":"${toBase64url(receiptId)}"}`;
+}
+
+/**
+ * The signed receipt's wire JSON for the receipt whose signing bytes are `signingBytes`
+ * (`receiptSigningBytes`) and whose unsigned JSON is `unsigned` (`unsignedReceiptJson`): the
+ * signature appended as the last field.
  */
 export async function signReceiptJson(
-  receipt: Receipt,
+  signingBytes: Uint8Array,
   unsigned: string,
   signer: Ed25519Signer,
 ): Promise<string> {
-  const signature = await signer.sign(receiptSigningBytes(receipt));
+  const signature = await signer.sign(signingBytes);
   assertBytes(signature, 'signature', 64);
   return `${unsigned.slice(0, -1)},"signature":"${toBase64url(signature)}"}`;
 }
@@ -53,5 +72,5 @@ export async function signStoredReceipt(stored: string, signer: Ed25519Signer): 
   const wire: unknown = JSON.parse(stored);
   if (typeof wire === 'object' && wire !== null && 'signature' in wire) return stored;
   const receipt = parseMessage(unsignedReceiptSchema, wire, 'stored receipt');
-  return signReceiptJson(receipt, stored, signer);
+  return signReceiptJson(receiptSigningBytes(receipt), stored, signer);
 }
