@@ -31,6 +31,21 @@ describe('the signing thread', () => {
     }
   });
 
+  it('signs the same with OpenSSL when libsodium is not used', async () => {
+    process.env.FARTHING_MERCHANT_ED25519 = 'openssl';
+    const signer = workerEd25519Signer(seed);
+    try {
+      const signatures = await Promise.all(messages.slice(0, 5).map((m) => signer.sign(m)));
+      const expected = threadPoolEd25519Signer(seed);
+      for (const [i, signature] of signatures.entries()) {
+        expect(signature).toEqual(await expected.sign(messages[i]!));
+      }
+    } finally {
+      delete process.env.FARTHING_MERCHANT_ED25519;
+      await signer.close();
+    }
+  });
+
   it('finishes what was asked before closing, and starts again when asked later', async () => {
     const signer = workerEd25519Signer(seed);
     const pending = signer.sign(messages[1]!);
