@@ -399,9 +399,10 @@ const reserveStores = [
   'sites',
 ] as const;
 
-function openReserveTx(ctx: WalletContext) {
-  // Nothing leaves the wallet before the strict `sent` write in completePayment.
-  const tx = rebuildableTx(ctx.db, [...reserveStores]);
+function openReserveTx(ctx: WalletContext, durability: 'strict' | 'relaxed') {
+  // E-cash: nothing leaves the wallet before the strict `sent` write in completePayment.
+  // PayWord writes the payment `sent` with its credential here, so this commit is that write.
+  const tx = (durability === 'strict' ? moneyTx : rebuildableTx)(ctx.db, [...reserveStores]);
   const snapshot = (origin: string, now: number) =>
     limitsSnapshot(
       {
@@ -425,7 +426,7 @@ async function reserveEcash(ctx: WalletContext, checked: CheckedOffer): Promise<
   const payerCode = randomPayerCode();
   for (let attempt = 0; ; attempt++) {
     const now = ctx.platform.now();
-    const { tx, snapshot } = openReserveTx(ctx);
+    const { tx, snapshot } = openReserveTx(ctx, 'relaxed');
     try {
       // Budgets again, inside the transaction that spends: two clicks cannot both fit.
       checkLimits(await snapshot(checked.origin, now), checked.origin, price);
@@ -523,7 +524,7 @@ async function reservePayword(
   // inside it: the reservation and the credential are then one strict commit.
   const live = await chainOf(ctx, chain);
   const now = ctx.platform.now();
-  const { tx, snapshot } = openReserveTx(ctx);
+  const { tx, snapshot } = openReserveTx(ctx, 'strict');
   try {
     checkLimits(await snapshot(checked.origin, now), checked.origin, price);
   } catch (error) {
