@@ -5,24 +5,26 @@
  * a bank the user trusts and naming the page's origin, the offer's signature under the
  * certified key, its expiry, and the resource and pay endpoint on that same origin. The page's
  * origin always comes from the browser, never from the page.
+ *
+ * A link is asked about on hover and again on the click, so what was checked is kept in the
+ * worker's memory for that database, as long as its parts may be used: the descriptor no longer
+ * than `descriptorMaxAgeMs` after it was fetched, the certificate until it expires. Banks are
+ * only ever added to a wallet (trust is pinned, never withdrawn), so a payee verified against
+ * this database stays verified. The offer's expiry is checked again on every use.
  */
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
-import {
-  offerHash,
-  offerSigningBytes,
-  type SignedOffer,
-  verifyOffer,
-} from '@farthing/protocol/offer';
+import { offerHash, type SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import type { PayeeView } from '../../messages/contract.ts';
 import type { WalletContext } from '../context.ts';
-import type { BankRecord } from '../db/schema.ts';
+import type { BankRecord, WalletDatabase } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
 import { merchantParty, requestJson } from '../http.ts';
+import { verifyOfferSignature } from './merchant-signatures.ts';
 
 /** How long a fetched descriptor is used before fetching it again. */
 export const descriptorMaxAgeMs = 5 * 60_000;
@@ -82,12 +84,17 @@ interface VerifiedPayee {
 /** Certificate checks are kept per origin and chain until the certificate expires. */
 const verifiedCache = new Map<string, VerifiedPayee>();
 
-async function descriptorOf(ctx: WalletContext, origin: string): Promise<Descriptor> {
+interface FetchedDescriptor {
+  readonly descriptor: Descriptor;
+  readonly fetchedAt: number;
+}
+
+async function descriptorOf(ctx: WalletContext, origin: string): Promise<FetchedDescriptor> {
   const now = ctx.platform.now();
   const stored = await ctx.db.get('descriptors', origin);
   if (stored !== undefined && now - stored.fetchedAt < descriptorMaxAgeMs) {
     const parsed = v.safeParse(descriptorSchema, stored.json);
-    if (parsed.success) return parsed.output;
+    if (parsed.success) return { descriptor: parsed.output, fetchedAt: stored.fetchedAt };
   }
   const json = await requestJson(
     ctx.platform,
@@ -103,7 +110,7 @@ async function descriptorOf(ctx: WalletContext, origin: string): Promise<Descrip
     );
   }
   await ctx.db.put('descriptors', { origin, json, fetchedAt: now });
-  return parsed.output;
+  return { descriptor: parsed.output, fetchedAt: now };
 }
 
 async function verifyPayee(
@@ -168,40 +175,55 @@ async function verifyPayee(
   );
 }
 
-const webCryptoKeys = new Map<string, Promise<CryptoKey | undefined>>();
-
-/**
- * The offer's Ed25519 signature, verified natively by WebCrypto where it has Ed25519 (about a
- * tenth of the pure-JS time on this path), else by the protocol's @noble/curves verifier.
- */
-async function verifyOfferSignature(offer: SignedOffer, publicKey: Uint8Array): Promise<void> {
-  const id = toBase64url(publicKey);
-  let key = webCryptoKeys.get(id);
-  if (key === undefined) {
-    key = crypto.subtle
-      .importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify'])
-      .catch(() => undefined);
-    webCryptoKeys.set(id, key);
-  }
-  const imported = await key;
-  if (imported === undefined) {
-    verifyOffer(offer, { merchantPublicKey: publicKey });
-    return;
-  }
-  const valid = await crypto.subtle.verify(
-    'Ed25519',
-    imported,
-    new Uint8Array(offer.signature),
-    new Uint8Array(offerSigningBytes(offer)),
-  );
-  if (!valid) throw new Error('bad offer signature');
+interface CheckedEntry {
+  readonly checked: CheckedOffer;
+  /** Until when the descriptor and certificate it was checked with may be used. */
+  readonly usableUntil: number;
 }
+
+/** Per database: offers checked lately, by page origin, link and token (hover, then click). */
+const checkedOffersOf = new WeakMap<WalletDatabase, Map<string, CheckedEntry>>();
+const maxCheckedOffers = 1_000;
 
 export async function checkOffer(
   ctx: WalletContext,
   params: { readonly token: string; readonly href: string; readonly pageUrl: string },
 ): Promise<CheckedOffer> {
   const origin = pageOriginOf(params.pageUrl);
+  let checkedOffers = checkedOffersOf.get(ctx.db);
+  if (checkedOffers === undefined) {
+    checkedOffers = new Map();
+    checkedOffersOf.set(ctx.db, checkedOffers);
+  }
+  const key = `${origin}\n${params.href}\n${params.token}`;
+  const known = checkedOffers.get(key);
+  let checked: CheckedOffer;
+  if (known !== undefined && ctx.platform.now() < known.usableUntil) {
+    checked = known.checked;
+  } else {
+    const entry = await checkOfferNow(ctx, origin, params);
+    checkedOffers.delete(key);
+    if (checkedOffers.size >= maxCheckedOffers) {
+      checkedOffers.delete(checkedOffers.keys().next().value!);
+    }
+    checkedOffers.set(key, entry);
+    checked = entry.checked;
+  }
+  if (checked.offer.expiresAt <= ctx.platform.now()) {
+    throw new WalletFailure(
+      'offer_expired',
+      'This offer has expired. Reload the page for a fresh one.',
+    );
+  }
+  return checked;
+}
+
+/** Every check but the offer's expiry, which the caller makes on each use. */
+async function checkOfferNow(
+  ctx: WalletContext,
+  origin: string,
+  params: { readonly token: string; readonly href: string },
+): Promise<CheckedEntry> {
   let offer: SignedOffer;
   try {
     offer = parseOfferToken(params.token);
@@ -214,7 +236,7 @@ export async function checkOffer(
       `This offer is not for ${origin}; nothing was paid.`,
     );
   }
-  const descriptor = await descriptorOf(ctx, origin);
+  const { descriptor, fetchedAt } = await descriptorOf(ctx, origin);
   const payee = await verifyPayee(ctx, origin, descriptor);
   if (payee.merchantId !== offer.merchantId) {
     throw offerInvalid('The offer names another merchant than the site’s certificate.');
@@ -223,12 +245,6 @@ export async function checkOffer(
     await verifyOfferSignature(offer, payee.offerPublicKey);
   } catch (cause) {
     throw offerInvalid('The offer’s signature does not verify; nothing was paid.', cause);
-  }
-  if (offer.expiresAt <= ctx.platform.now()) {
-    throw new WalletFailure(
-      'offer_expired',
-      'This offer has expired. Reload the page for a fresh one.',
-    );
   }
   let payEndpoint: URL;
   try {
@@ -245,15 +261,18 @@ export async function checkOffer(
     );
   }
   return {
-    offer,
-    token: params.token,
-    hash: toBase64url(offerHash(offer)),
-    origin,
-    resourceUrl: `${origin}${offer.resource}`,
-    payee: { name: payee.name, origin, merchantId: payee.merchantId, bankUrl: payee.bank.url },
-    bank: payee.bank,
-    offerPublicKey: payee.offerPublicKey,
-    payEndpoint: payEndpoint.href,
-    descriptorInstruments: descriptor.instruments,
+    checked: {
+      offer,
+      token: params.token,
+      hash: toBase64url(offerHash(offer)),
+      origin,
+      resourceUrl: `${origin}${offer.resource}`,
+      payee: { name: payee.name, origin, merchantId: payee.merchantId, bankUrl: payee.bank.url },
+      bank: payee.bank,
+      offerPublicKey: payee.offerPublicKey,
+      payEndpoint: payEndpoint.href,
+      descriptorInstruments: descriptor.instruments,
+    },
+    usableUntil: Math.min(fetchedAt + descriptorMaxAgeMs, payee.notAfter),
   };
 }
