@@ -3,13 +3,17 @@
  *
  * 1. Check the offer (offer.ts) and the user's limits (limits.ts); ask in the confirmation
  *    window when the limits say so.
- * 2. Reserve, in one strict transaction that re-checks the budgets: the coins (or the PayWord
- *    words), the payment record, the spend journal entry and the task (`reserved`).
- * 3. Build the credential and store it with the payment (`sent`) before the request.
+ * 2. Reserve, in one transaction that re-checks the budgets: the coins (or the PayWord words),
+ *    the payment record, the spend journal entry and the task (`reserved`).
+ * 3. Build the credential and store it with the payment (`sent`) before the request, in a
+ *    strict commit: it is on disk before anything leaves the wallet, and its sync covers the
+ *    relaxed reservation before it (commits are logged in order). PayWord reveals the word
+ *    inside the reserving transaction, so there steps 2 and 3 are that one strict commit.
  * 4. POST it to the descriptor's pay endpoint (with cookies, so the grant lands in the
  *    browser's jar). The merchant answers the same credential for the same offer with the
  *    same receipt, so resending after a crash never pays twice.
- * 5. Verify the receipt and store it, coins `spent` / words accepted, task `confirmed`.
+ * 5. Verify the receipt and store it, coins `spent` / words accepted, task `confirmed`, in a
+ *    relaxed commit: resume rebuilds it if it is lost.
  *
  * A merchant's definite refusal fails the payment and refreshes its coins at the mint (the
  * merchant holds permissions for them) or closes the PayWord chain (its words are skipped).
@@ -18,6 +22,7 @@
 import { randomPayerCode } from '@farthing/protocol/coin/derivation';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { toBase64url } from '@farthing/protocol/encoding';
+import type { SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import {
@@ -25,7 +30,6 @@ import {
   parseReceipt,
   receiptToWire,
   type SignedReceipt,
-  verifyReceipt,
 } from '@farthing/protocol/receipt';
 import * as v from 'valibot';
 import type {
@@ -42,9 +46,11 @@ import {
   moneyTx,
   newId,
   type PaymentRecord,
+  type PaywordChainRecord,
   rebuildableTx,
   type TaskRecord,
   type WalletDatabase,
+  type WalletTx,
 } from '../db/schema.ts';
 import { refreshCoin, runChange, startChange } from '../ecash/change.ts';
 import { planChange, selectExact } from '../ecash/denominations.ts';
@@ -61,11 +67,13 @@ import {
   paywordMaxPrice,
   runCertificateTask,
   startCertificate,
+  usableChain,
 } from '../payword/purse.ts';
 import { readSettingsRecord } from '../settings.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 import { buildCredential } from './credential.ts';
-import { checkLimits, type LimitsDecision, type LimitsSnapshot } from './limits.ts';
+import { checkLimits, type LimitsSnapshot } from './limits.ts';
+import { verifyReceiptSignature } from './merchant-signatures.ts';
 import { type CheckedOffer, checkOffer } from './offer.ts';
 
 /** A second click on the same offer within this time joins the first one's payment. */
@@ -116,16 +124,42 @@ async function limitsSnapshot(
   };
 }
 
-function readLimits(db: WalletDatabase, origin: string, now: number): Promise<LimitsSnapshot> {
-  return limitsSnapshot(
-    {
-      settings: { get: (key) => db.get('settings', key) },
-      sites: { get: (key) => db.get('sites', key) },
-      journalByDay: (day) => db.getAllFromIndex('journal', 'day', day),
-    },
-    origin,
-    now,
-  );
+/** What a click decides on before anything is reserved. */
+interface ClickState {
+  /** Earlier payments of this very offer. */
+  readonly previous: readonly PaymentRecord[];
+  readonly limits: LimitsSnapshot;
+  /** The vendor's open PayWord chain with words for this price, when PayWord may pay it. */
+  readonly openChain: PaywordChainRecord | undefined;
+}
+
+/**
+ * Reads the click's state in one transaction, every request at once: each request is a round
+ * trip to the browser's storage process, and this is on the click's path to the content.
+ */
+async function readClickState(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+  now: number,
+): Promise<ClickState> {
+  const tx = ctx.db.transaction(['payments', 'settings', 'sites', 'journal', 'paywordChains']);
+  const { offer } = checked;
+  const [previous, limits, openChains] = await Promise.all([
+    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
+    limitsSnapshot(
+      {
+        settings: { get: (key) => tx.objectStore('settings').get(key) },
+        sites: { get: (key) => tx.objectStore('sites').get(key) },
+        journalByDay: (day) => tx.objectStore('journal').index('day').getAll(day),
+      },
+      checked.origin,
+      now,
+    ),
+    paywordMayPay(checked)
+      ? tx.objectStore('paywordChains').index('vendor').getAll([offer.merchantId, 'open'])
+      : [],
+  ]);
+  return { previous, limits, openChain: usableChain(openChains, offer.amount.minor, now) };
 }
 
 async function spendableTotal(
@@ -139,12 +173,21 @@ async function spendableTotal(
     .reduce((sum, coin) => sum + coin.minor, 0);
 }
 
+function paywordMayPay(checked: CheckedOffer): boolean {
+  const { offer } = checked;
+  return offer.instruments.includes('payword') && offer.amount.minor <= paywordMaxPrice;
+}
+
 /** PayWord for small prices when the merchant takes it and the wallet can pay with it. */
-async function chooseInstrument(ctx: WalletContext, checked: CheckedOffer): Promise<Instrument> {
+async function chooseInstrument(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+  openChain: PaywordChainRecord | undefined,
+): Promise<Instrument> {
   const { offer, bank } = checked;
   const price = offer.amount;
-  if (offer.instruments.includes('payword') && price.minor <= paywordMaxPrice) {
-    if ((await openChainFor(ctx, offer.merchantId, price.minor)) !== undefined) return 'payword';
+  if (paywordMayPay(checked)) {
+    if (openChain !== undefined) return 'payword';
     const certificate = await certificateOf(
       ctx,
       bank.url,
@@ -186,9 +229,9 @@ export async function describeOffer(
       href: params.href,
       pageUrl: params.pageUrl,
     });
-    const snapshot = await readLimits(ctx.db, checked.origin, ctx.platform.now());
+    const { limits: snapshot, openChain } = await readClickState(ctx, checked, ctx.platform.now());
     const decision = checkLimits(snapshot, checked.origin, checked.offer.amount);
-    const instrument = await chooseInstrument(ctx, checked);
+    const instrument = await chooseInstrument(ctx, checked, openChain);
     if (
       instrument === 'ecash' &&
       (await spendableTotal(ctx, checked.bank.url, checked.offer.amount.currency)) <
@@ -306,7 +349,7 @@ async function payChecked(
   checked: CheckedOffer,
 ): Promise<PayOutcome> {
   const now = ctx.platform.now();
-  const previous = await ctx.db.getAllFromIndex('payments', 'offerHash', checked.hash);
+  const { previous, limits, openChain } = await readClickState(ctx, checked, now);
   const stillPaid = previous.find(
     (p) => p.status === 'confirmed' && p.origin === checked.origin && (p.grantExpiresAt ?? 0) > now,
   );
@@ -315,11 +358,10 @@ async function payChecked(
   if (inFlight !== undefined)
     return oneAtATime(inFlight.merchantId, () => completePayment(ctx, hooks, inFlight));
 
-  const snapshot = await readLimits(ctx.db, checked.origin, now);
-  const decision = checkLimits(snapshot, checked.origin, checked.offer.amount);
-  let instrument = await chooseInstrument(ctx, checked);
+  const decision = checkLimits(limits, checked.origin, checked.offer.amount);
+  let instrument = await chooseInstrument(ctx, checked, openChain);
   if (decision.confirmation !== null) {
-    const currency = snapshot.settings.currency;
+    const currency = limits.settings.currency;
     const accepted = await hooks.confirm({
       reason: decision.confirmation,
       pageOrigin: checked.origin,
@@ -342,7 +384,7 @@ async function payChecked(
     let payment: PaymentRecord;
     if (instrument === 'payword') {
       try {
-        payment = await reservePayword(ctx, checked, decision);
+        payment = await reservePayword(ctx, checked, openChain);
       } catch (error) {
         if (!checked.offer.instruments.includes('ecash') || !isWalletFailure(error)) throw error;
         instrument = 'ecash';
@@ -351,7 +393,7 @@ async function payChecked(
     } else {
       payment = await reserveEcash(ctx, checked);
     }
-    return completePayment(ctx, hooks, payment);
+    return sendPayment(ctx, hooks, payment, checked.offer);
   });
 }
 
@@ -399,21 +441,19 @@ const reserveStores = [
   'sites',
 ] as const;
 
-function openReserveTx(ctx: WalletContext, durability: 'strict' | 'relaxed') {
-  // E-cash: nothing leaves the wallet before the strict `sent` write in completePayment.
-  // PayWord writes the payment `sent` with its credential here, so this commit is that write.
-  const tx = (durability === 'strict' ? moneyTx : rebuildableTx)(ctx.db, [...reserveStores]);
-  const snapshot = (origin: string, now: number) =>
-    limitsSnapshot(
-      {
-        settings: { get: (key) => tx.objectStore('settings').get(key) },
-        sites: { get: (key) => tx.objectStore('sites').get(key) },
-        journalByDay: (day) => tx.objectStore('journal').index('day').getAll(day),
-      },
-      origin,
-      now,
-    );
-  return { tx, snapshot };
+type ReserveTx = WalletTx<(typeof reserveStores)[number][]>;
+
+/** The limits as the reserving transaction sees them. */
+function reserveSnapshot(tx: ReserveTx, origin: string, now: number): Promise<LimitsSnapshot> {
+  return limitsSnapshot(
+    {
+      settings: { get: (key) => tx.objectStore('settings').get(key) },
+      sites: { get: (key) => tx.objectStore('sites').get(key) },
+      journalByDay: (day) => tx.objectStore('journal').index('day').getAll(day),
+    },
+    origin,
+    now,
+  );
 }
 
 async function abort(tx: { abort(): void; done: Promise<void> }) {
@@ -426,10 +466,11 @@ async function reserveEcash(ctx: WalletContext, checked: CheckedOffer): Promise<
   const payerCode = randomPayerCode();
   for (let attempt = 0; ; attempt++) {
     const now = ctx.platform.now();
-    const { tx, snapshot } = openReserveTx(ctx, 'relaxed');
+    // Nothing leaves the wallet before the strict `sent` write in completePayment.
+    const tx = rebuildableTx(ctx.db, [...reserveStores]);
     try {
       // Budgets again, inside the transaction that spends: two clicks cannot both fit.
-      checkLimits(await snapshot(checked.origin, now), checked.origin, price);
+      checkLimits(await reserveSnapshot(tx, checked.origin, now), checked.origin, price);
     } catch (error) {
       await abort(tx);
       throw error;
@@ -490,86 +531,110 @@ async function makeChange(
   await runChange(ctx, task);
 }
 
+/**
+ * Reserves the next words of the vendor's chain and stores the credential revealing them, in
+ * one strict commit: the payment is `sent` once it is on disk, and nothing leaves before.
+ * `known` is the open chain the click saw; the transaction checks it is still usable (another
+ * payment to the vendor may have used it up meanwhile) and looks again when it is not.
+ */
 async function reservePayword(
   ctx: WalletContext,
   checked: CheckedOffer,
-  _decision: LimitsDecision,
+  known: PaywordChainRecord | undefined,
 ): Promise<PaymentRecord> {
   const price = checked.offer.amount;
   const vendorId = checked.offer.merchantId;
-  let chain = await openChainFor(ctx, vendorId, price.minor);
-  if (chain === undefined) {
-    let certificate = await certificateOf(
-      ctx,
-      checked.bank.url,
-      Math.min(paywordChainLength, price.minor),
-    );
-    if (certificate === undefined) {
-      const task = await startCertificate(ctx, checked.bank, price.currency);
-      await runCertificateTask(ctx, task);
-      certificate = await ctx.db.get('paywordCertificates', task.id);
-      if (certificate === undefined)
-        throw new WalletFailure('bank_error', 'No PayWord certificate.');
+  let chain = known ?? (await openChainFor(ctx, vendorId, price.minor));
+  for (;;) {
+    if (chain === undefined) chain = await newChain(ctx, checked);
+    if (
+      chain.valuePerWord.currency !== price.currency ||
+      price.minor % chain.valuePerWord.minor !== 0
+    ) {
+      throw new WalletFailure('instrument_unsupported', 'PayWord cannot make this price.');
     }
-    chain = await createChain(ctx, certificate, vendorId);
-  }
-  if (
-    chain.valuePerWord.currency !== price.currency ||
-    price.minor % chain.valuePerWord.minor !== 0
-  ) {
-    throw new WalletFailure('instrument_unsupported', 'PayWord cannot make this price.');
-  }
-  const words = price.minor / chain.valuePerWord.minor;
-  // Restored before the transaction (it may unseal the seed), so the word can be revealed
-  // inside it: the reservation and the credential are then one strict commit.
-  const live = await chainOf(ctx, chain);
-  const now = ctx.platform.now();
-  const { tx, snapshot } = openReserveTx(ctx, 'strict');
-  try {
-    checkLimits(await snapshot(checked.origin, now), checked.origin, price);
-  } catch (error) {
-    await abort(tx);
-    throw error;
-  }
-  const current = await tx.objectStore('paywordChains').get(chain.id);
-  if (
-    current === undefined ||
-    current.status !== 'open' ||
-    current.reservedIndex + words > current.length
-  ) {
-    await abort(tx);
-    throw new WalletFailure('payment_in_progress', 'The PayWord chain is busy; try again.');
-  }
-  const index = current.reservedIndex + words;
-  const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
-  // The commitment goes along until the vendor has accepted a word of this chain.
-  const firstUse = current.acceptedIndex === 0;
-  const credential = new TextDecoder().decode(
-    encodeCredential({
-      type: 'payword',
-      offer: checked.offer,
-      payment: createPaywordPayment({
-        chain: live.chain,
-        commitment: live.commitment,
-        index,
-        firstUse,
+    const words = price.minor / chain.valuePerWord.minor;
+    // Restored before the transaction (it may unseal the seed), so the word can be revealed
+    // inside it: the reservation and the credential are then one strict commit.
+    const live = await chainOf(ctx, chain);
+    const now = ctx.platform.now();
+    const tx = moneyTx(ctx.db, [...reserveStores]);
+    const [limits, current] = await Promise.all([
+      reserveSnapshot(tx, checked.origin, now),
+      tx.objectStore('paywordChains').get(chain.id),
+    ]).catch(async (error: unknown) => {
+      await abort(tx);
+      throw error;
+    });
+    try {
+      checkLimits(limits, checked.origin, price);
+    } catch (error) {
+      await abort(tx);
+      throw error;
+    }
+    if (
+      current === undefined ||
+      current.status !== 'open' ||
+      current.reservedIndex + words > current.length
+    ) {
+      await abort(tx);
+      if (chain === known) {
+        chain = await openChainFor(ctx, vendorId, price.minor);
+        continue;
+      }
+      throw new WalletFailure('payment_in_progress', 'The PayWord chain is busy; try again.');
+    }
+    const index = current.reservedIndex + words;
+    const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
+    // The commitment goes along until the vendor has accepted a word of this chain.
+    const firstUse = current.acceptedIndex === 0;
+    const credential = new TextDecoder().decode(
+      encodeCredential({
+        type: 'payword',
+        offer: checked.offer,
+        payment: createPaywordPayment({
+          chain: live.chain,
+          commitment: live.commitment,
+          index,
+          firstUse,
+        }),
       }),
-    }),
+    );
+    const payment: PaymentRecord = {
+      ...basePayment(checked, 'payword', task.id, now),
+      chainId: current.id,
+      index,
+      firstUse,
+      status: 'sent',
+      credential,
+    };
+    // All at once, as the reads: one round trip, then the commit.
+    await Promise.all([
+      tx.objectStore('paywordChains').put({ ...current, reservedIndex: index }),
+      tx.objectStore('payments').add(payment),
+      tx.objectStore('journal').add(journalEntry(payment, now)),
+      tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' }),
+      tx.done,
+    ]);
+    return payment;
+  }
+}
+
+/** A new chain for the offer's vendor, under a certificate the broker issues when needed. */
+async function newChain(ctx: WalletContext, checked: CheckedOffer): Promise<PaywordChainRecord> {
+  const price = checked.offer.amount;
+  let certificate = await certificateOf(
+    ctx,
+    checked.bank.url,
+    Math.min(paywordChainLength, price.minor),
   );
-  const payment: PaymentRecord = {
-    ...basePayment(checked, 'payword', task.id, now),
-    chainId: current.id,
-    index,
-    firstUse,
-    status: 'sent',
-    credential,
-  };
-  await tx.objectStore('paywordChains').put({ ...current, reservedIndex: index });
-  await tx.objectStore('payments').add(payment);
-  await tx.objectStore('journal').add(journalEntry(payment, now));
-  await tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' });
-  await tx.done;
-  return payment;
+  if (certificate === undefined) {
+    const task = await startCertificate(ctx, checked.bank, price.currency);
+    await runCertificateTask(ctx, task);
+    certificate = await ctx.db.get('paywordCertificates', task.id);
+    if (certificate === undefined) throw new WalletFailure('bank_error', 'No PayWord certificate.');
+  }
+  return createChain(ctx, certificate, checked.offer.merchantId);
 }
 
 const payAnswer = v.object({
@@ -577,13 +642,27 @@ const payAnswer = v.object({
   grant: v.object({ resource: v.string(), expiresAt: v.number() }),
 });
 
-/** Steps 3–5 for a reserved or sent payment; throws when the merchant did not answer. */
+/** Steps 3–5 for a payment stored earlier, as it is stored now. */
 async function completePayment(
   ctx: WalletContext,
   hooks: PayHooks,
   reserved: PaymentRecord,
 ): Promise<PayOutcome> {
-  let payment = (await ctx.db.get('payments', reserved.id)) ?? reserved;
+  const payment = (await ctx.db.get('payments', reserved.id)) ?? reserved;
+  return sendPayment(ctx, hooks, payment, parseOfferToken(payment.offerToken));
+}
+
+/**
+ * Steps 3–5 for a reserved or sent payment, `payment` as stored; throws when the merchant did
+ * not answer.
+ */
+async function sendPayment(
+  ctx: WalletContext,
+  hooks: PayHooks,
+  stored: PaymentRecord,
+  offer: SignedOffer,
+): Promise<PayOutcome> {
+  let payment = stored;
   if (payment.status === 'confirmed') return paidOutcome(payment);
   if (payment.status === 'failed') {
     throw new WalletFailure(
@@ -591,7 +670,6 @@ async function completePayment(
       payment.error?.message ?? 'The payment failed.',
     );
   }
-  const offer = parseOfferToken(payment.offerToken);
   if (payment.status === 'reserved' || payment.credential === undefined) {
     const credential = await buildCredential(ctx, payment, offer);
     const tx = moneyTx(ctx.db, ['payments', 'tasks']);
@@ -628,7 +706,7 @@ async function completePayment(
   let receipt: SignedReceipt;
   try {
     receipt = parseReceipt(answer.receipt);
-    verifyReceipt(receipt, { merchantPublicKey: payment.offerPublicKey });
+    await verifyReceiptSignature(receipt, payment.offerPublicKey);
     checkReceiptForOffer(receipt, offer);
   } catch (cause) {
     const error = new WalletFailure(
@@ -641,19 +719,27 @@ async function completePayment(
     await failPayment(ctx, hooks, payment, error);
     throw error;
   }
-  return finishPayment(ctx, payment, receipt, answer.grant.expiresAt);
+  const confirmed: PaymentRecord = {
+    ...payment,
+    status: 'confirmed',
+    receiptId: toBase64url(receipt.receiptId),
+    grantExpiresAt: answer.grant.expiresAt,
+  };
+  await confirmPayment(ctx, confirmed, receipt);
+  return paidOutcome(confirmed);
 }
 
-async function finishPayment(
+/**
+ * Step 5: the receipt stored, the coins spent or the words accepted, the task confirmed. If
+ * this commit is lost, the payment is still `sent` with its credential: resume resends it and
+ * the merchant answers with the same receipt.
+ */
+async function confirmPayment(
   ctx: WalletContext,
   payment: PaymentRecord,
   receipt: SignedReceipt,
-  grantExpiresAt: number,
-): Promise<PayOutcome> {
+): Promise<void> {
   const now = ctx.platform.now();
-  const receiptId = toBase64url(receipt.receiptId);
-  // If this commit is lost, the payment is still `sent` with its credential: resume resends
-  // it and the merchant answers with the same receipt.
   const tx = rebuildableTx(ctx.db, [
     'payments',
     'receipts',
@@ -676,13 +762,12 @@ async function finishPayment(
   ]);
   if (current?.status === 'confirmed') {
     await tx.done;
-    return paidOutcome(current);
+    return;
   }
-  const done: PaymentRecord = { ...payment, status: 'confirmed', receiptId, grantExpiresAt };
   const writes: Promise<unknown>[] = [
-    tx.objectStore('payments').put(done),
+    tx.objectStore('payments').put(payment),
     tx.objectStore('receipts').put({
-      receiptId,
+      receiptId: payment.receiptId!,
       paymentId: payment.id,
       origin: payment.origin,
       merchantName: payment.merchantName,
@@ -713,7 +798,6 @@ async function finishPayment(
   await Promise.all(writes);
   await setTask(tx.objectStore('tasks'), payment.taskId, { status: 'confirmed', error: null }, now);
   await tx.done;
-  return paidOutcome(done);
 }
 
 async function failPayment(

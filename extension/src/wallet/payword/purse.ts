@@ -180,17 +180,25 @@ export async function chainOf(
   return restored;
 }
 
+/** Of the vendor's open chains (the `vendor` index at `[vendorId, 'open']`), one with `words` left. */
+export function usableChain(
+  open: readonly PaywordChainRecord[],
+  words: number,
+  now: number,
+): PaywordChainRecord | undefined {
+  return open.find(
+    (chain) => chain.reservedIndex + words <= chain.length && chain.expiresAt > now + 60_000,
+  );
+}
+
 /** The vendor's open chain with `words` left, if any. */
 export async function openChainFor(
   ctx: WalletContext,
   vendorId: string,
   words: number,
 ): Promise<PaywordChainRecord | undefined> {
-  const now = ctx.platform.now();
   const open = await ctx.db.getAllFromIndex('paywordChains', 'vendor', [vendorId, 'open']);
-  return open.find(
-    (chain) => chain.reservedIndex + words <= chain.length && chain.expiresAt > now + 60_000,
-  );
+  return usableChain(open, words, ctx.platform.now());
 }
 
 /**
