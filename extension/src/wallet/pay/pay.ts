@@ -12,8 +12,8 @@
  * 4. POST it to the descriptor's pay endpoint (with cookies, so the grant lands in the
  *    browser's jar). The merchant answers the same credential for the same offer with the
  *    same receipt, so resending after a crash never pays twice.
- * 5. Verify the receipt and store it, coins `spent` / words accepted, task `confirmed`, in a
- *    relaxed commit: resume rebuilds it if it is lost.
+ * 5. Verify the receipt and answer the click, then store the receipt, coins `spent` / words
+ *    accepted, task `confirmed` in a relaxed commit: resume rebuilds it if it is lost.
  *
  * A merchant's definite refusal fails the payment and refreshes its coins at the mint (the
  * merchant holds permissions for them) or closes the PayWord chain (its words are skipped).
@@ -654,7 +654,8 @@ async function completePayment(
 
 /**
  * Steps 3–5 for a reserved or sent payment, `payment` as stored; throws when the merchant did
- * not answer.
+ * not answer. Answers as soon as the receipt verifies: the grant is in the browser's cookie jar
+ * and the page may go to the content while the confirmation commits (`confirmPayment`).
  */
 async function sendPayment(
   ctx: WalletContext,
@@ -725,15 +726,14 @@ async function sendPayment(
     receiptId: toBase64url(receipt.receiptId),
     grantExpiresAt: answer.grant.expiresAt,
   };
-  await confirmPayment(ctx, confirmed, receipt);
+  // Opens its transaction now, so every later transaction on these stores (the next click's,
+  // the history's) sees the confirmation. If the commit is lost, the payment is still `sent`
+  // with its credential: resume resends it and the merchant answers with the same receipt.
+  confirmPayment(ctx, confirmed, receipt).catch(() => hooks.kick?.());
   return paidOutcome(confirmed);
 }
 
-/**
- * Step 5: the receipt stored, the coins spent or the words accepted, the task confirmed. If
- * this commit is lost, the payment is still `sent` with its credential: resume resends it and
- * the merchant answers with the same receipt.
- */
+/** Step 5: the receipt stored, the coins spent or the words accepted, the task confirmed. */
 async function confirmPayment(
   ctx: WalletContext,
   payment: PaymentRecord,
@@ -750,7 +750,7 @@ async function confirmPayment(
     'tasks',
   ]);
   // Reads first, all at once, then the writes at once: each request is a round trip to the
-  // browser's storage process, and this commit is on the click's path to the content.
+  // browser's storage process, and the next click's transactions wait for this one.
   const [current, coins, chain, entries, site] = await Promise.all([
     tx.objectStore('payments').get(payment.id),
     Promise.all((payment.coins ?? []).map((coinPub) => tx.objectStore('coins').get(coinPub))),
