@@ -214,6 +214,11 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       if (trigger === 'paywall') paywallBar?.show(view);
       return;
     }
+    // The link's navigation starts first: its request is on its way while the notice is drawn.
+    if (trigger === 'link') {
+      const target = sameOriginTarget(outcome.navigateTo, options.pageUrl());
+      if (target !== null) options.navigate(target);
+    }
     const paid: TooltipView = { state: 'paid', price: outcome.price, payee };
     showNotice(paid, anchor);
     if (trigger === 'paywall') paywallBar?.show(paid);
@@ -223,12 +228,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       amount: outcome.price.text,
       receiptId: outcome.receiptId,
     });
-    if (trigger === 'paywall') {
-      options.reload();
-      return;
-    }
-    const target = sameOriginTarget(outcome.navigateTo, options.pageUrl());
-    if (target !== null) options.navigate(target);
+    if (trigger === 'paywall') options.reload();
   };
 
   const onClick = (event: MouseEvent): void => {
