@@ -112,4 +112,37 @@ describe('the wallet core against the real bank and shop', () => {
     expect(refusals.at(-1)?.error.code).toBe('over_daily_budget');
     await updateSettings(wallet, { dailyBudget: { currency: 'EUR', minor: 500 } });
   });
+
+  it('asks before a PayWord click above the auto-pay threshold though the chain is open', async () => {
+    await updateSettings(wallet, { autoPayThreshold: { currency: 'EUR', minor: 0 } });
+    const article = pricedArticles.filter((a) => a.price <= 10)[2]!;
+    const params = {
+      token: await offerTokenAt(world, article.path),
+      href: `${world.shopUrl}${article.path}`,
+      pageUrl: `${world.shopUrl}/`,
+    };
+    const [chain] = await wallet.db.getAll('paywordChains');
+    const asked: unknown[] = [];
+    const declined = await payOffer(
+      wallet,
+      {
+        ...wallet.hooks,
+        confirm: async (request) => {
+          asked.push(request);
+          return false;
+        },
+      },
+      params,
+    );
+    expect(declined).toMatchObject({ status: 'refused', error: { code: 'confirmation_declined' } });
+    expect(asked).toMatchObject([{ reason: 'above_threshold', instrument: 'payword' }]);
+    expect(await wallet.db.get('paywordChains', chain!.id)).toEqual(chain);
+    const accepted = await payOffer(wallet, wallet.hooks, params);
+    expect(accepted).toMatchObject({ status: 'paid', instrument: 'payword' });
+    expect(await wallet.db.get('paywordChains', chain!.id)).toMatchObject({
+      reservedIndex: chain!.reservedIndex + article.price,
+      acceptedIndex: chain!.acceptedIndex + article.price,
+    });
+    await updateSettings(wallet, { autoPayThreshold: { currency: 'EUR', minor: 20 } });
+  });
 });

@@ -24,6 +24,8 @@ import { encodeCredential } from '@farthing/protocol/credential';
 import { toBase64url } from '@farthing/protocol/encoding';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
+import type { PaywordChain } from '@farthing/protocol/payword/chain';
+import type { PaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import {
   checkReceiptForOffer,
@@ -65,6 +67,7 @@ import {
   openChainFor,
   paywordChainLength,
   paywordMaxPrice,
+  restoredChain,
   runCertificateTask,
   startCertificate,
   usableChain,
@@ -72,7 +75,7 @@ import {
 import { readSettingsRecord } from '../settings.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 import { buildCredential } from './credential.ts';
-import { checkLimits, type LimitsSnapshot } from './limits.ts';
+import { checkLimits, type LimitsDecision, type LimitsSnapshot } from './limits.ts';
 import { verifyReceiptSignature } from './merchant-signatures.ts';
 import { type CheckedOffer, checkOffer } from './offer.ts';
 
@@ -343,18 +346,36 @@ function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/** A payment of this offer whose grant still holds: the click goes to the content again. */
+function isStillPaid(payment: PaymentRecord, checked: CheckedOffer, now: number): boolean {
+  return (
+    payment.status === 'confirmed' &&
+    payment.origin === checked.origin &&
+    (payment.grantExpiresAt ?? 0) > now
+  );
+}
+
+function isInFlight(payment: PaymentRecord): boolean {
+  return payment.status === 'reserved' || payment.status === 'sent';
+}
+
 async function payChecked(
   ctx: WalletContext,
   hooks: PayHooks,
   checked: CheckedOffer,
 ): Promise<PayOutcome> {
+  if (paywordMayPay(checked)) {
+    const outcome = await oneAtATime(checked.offer.merchantId, async () => {
+      const payment = await reserveAtOnce(ctx, checked);
+      return payment === undefined ? undefined : sendPayment(ctx, hooks, payment, checked.offer);
+    });
+    if (outcome !== undefined) return outcome;
+  }
   const now = ctx.platform.now();
   const { previous, limits, openChain } = await readClickState(ctx, checked, now);
-  const stillPaid = previous.find(
-    (p) => p.status === 'confirmed' && p.origin === checked.origin && (p.grantExpiresAt ?? 0) > now,
-  );
+  const stillPaid = previous.find((p) => isStillPaid(p, checked, now));
   if (stillPaid !== undefined) return paidOutcome(stillPaid);
-  const inFlight = previous.find((p) => p.status === 'reserved' || p.status === 'sent');
+  const inFlight = previous.find(isInFlight);
   if (inFlight !== undefined)
     return oneAtATime(inFlight.merchantId, () => completePayment(ctx, hooks, inFlight));
 
@@ -584,40 +605,101 @@ async function reservePayword(
       }
       throw new WalletFailure('payment_in_progress', 'The PayWord chain is busy; try again.');
     }
-    const index = current.reservedIndex + words;
-    const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
-    // The commitment goes along until the vendor has accepted a word of this chain.
-    const firstUse = current.acceptedIndex === 0;
-    const credential = new TextDecoder().decode(
-      encodeCredential({
-        type: 'payword',
-        offer: checked.offer,
-        payment: createPaywordPayment({
-          chain: live.chain,
-          commitment: live.commitment,
-          index,
-          firstUse,
-        }),
-      }),
-    );
-    const payment: PaymentRecord = {
-      ...basePayment(checked, 'payword', task.id, now),
-      chainId: current.id,
-      index,
-      firstUse,
-      status: 'sent',
-      credential,
-    };
-    // All at once, as the reads: one round trip, then the commit.
-    await Promise.all([
-      tx.objectStore('paywordChains').put({ ...current, reservedIndex: index }),
-      tx.objectStore('payments').add(payment),
-      tx.objectStore('journal').add(journalEntry(payment, now)),
-      tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' }),
-      tx.done,
-    ]);
-    return payment;
+    return reserveWords(tx, checked, current, live, words, now);
   }
+}
+
+/**
+ * The PayWord fast path, for a vendor whose open chain this worker has restored: one strict
+ * transaction reads what the click decides on (earlier payments of the offer, the limits, the
+ * chain) and, when nothing needs asking or making, reserves the words and stores the
+ * credential. Undefined (nothing written) sends the click the long way: a payment of this
+ * offer already made or in flight, a confirmation to ask, no usable chain in memory.
+ */
+async function reserveAtOnce(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+): Promise<PaymentRecord | undefined> {
+  const now = ctx.platform.now();
+  const price = checked.offer.amount;
+  const tx = moneyTx(ctx.db, [...reserveStores]);
+  const [previous, limits, open] = await Promise.all([
+    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
+    reserveSnapshot(tx, checked.origin, now),
+    tx.objectStore('paywordChains').index('vendor').getAll([checked.offer.merchantId, 'open']),
+  ]).catch(async (error: unknown) => {
+    await abort(tx);
+    throw error;
+  });
+  if (previous.some((p) => isStillPaid(p, checked, now) || isInFlight(p))) {
+    await abort(tx);
+    return undefined;
+  }
+  let decision: LimitsDecision;
+  try {
+    decision = checkLimits(limits, checked.origin, price);
+  } catch (error) {
+    await abort(tx);
+    throw error;
+  }
+  const chain = usableChain(open, price.minor, now);
+  const live = chain === undefined ? undefined : restoredChain(chain);
+  if (
+    chain === undefined ||
+    live === undefined ||
+    decision.confirmation !== null ||
+    chain.valuePerWord.currency !== price.currency ||
+    price.minor % chain.valuePerWord.minor !== 0
+  ) {
+    await abort(tx);
+    return undefined;
+  }
+  return reserveWords(tx, checked, chain, live, price.minor / chain.valuePerWord.minor, now);
+}
+
+/** Reveals the next `words` of `current` and writes the payment `sent`; commits `tx`. */
+async function reserveWords(
+  tx: ReserveTx,
+  checked: CheckedOffer,
+  current: PaywordChainRecord,
+  live: { chain: PaywordChain; commitment: PaywordCommitment },
+  words: number,
+  now: number,
+): Promise<PaymentRecord> {
+  const price = checked.offer.amount;
+  const index = current.reservedIndex + words;
+  const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
+  // The commitment goes along until the vendor has accepted a word of this chain.
+  const firstUse = current.acceptedIndex === 0;
+  const credential = new TextDecoder().decode(
+    encodeCredential({
+      type: 'payword',
+      offer: checked.offer,
+      payment: createPaywordPayment({
+        chain: live.chain,
+        commitment: live.commitment,
+        index,
+        firstUse,
+      }),
+    }),
+  );
+  const payment: PaymentRecord = {
+    ...basePayment(checked, 'payword', task.id, now),
+    chainId: current.id,
+    index,
+    firstUse,
+    status: 'sent',
+    credential,
+  };
+  // All at once, as the reads: one round trip, then the commit.
+  await Promise.all([
+    tx.objectStore('paywordChains').put({ ...current, reservedIndex: index }),
+    tx.objectStore('payments').add(payment),
+    tx.objectStore('journal').add(journalEntry(payment, now)),
+    tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' }),
+    tx.done,
+  ]);
+  return payment;
 }
 
 /** A new chain for the offer's vendor, under a certificate the broker issues when needed. */

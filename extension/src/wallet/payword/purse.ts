@@ -166,6 +166,13 @@ export async function runCertificateTask(ctx: WalletContext, task: TaskRecord): 
 /** Chains restored this worker's lifetime (walking a chain again costs its length in hashes). */
 const liveChains = new Map<string, { chain: PaywordChain; commitment: PaywordCommitment }>();
 
+/** The chain as restored earlier in this worker's lifetime, if it was. */
+export function restoredChain(
+  record: PaywordChainRecord,
+): { chain: PaywordChain; commitment: PaywordCommitment } | undefined {
+  return liveChains.get(record.id);
+}
+
 export async function chainOf(
   ctx: WalletContext,
   record: PaywordChainRecord,
