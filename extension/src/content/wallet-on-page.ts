@@ -197,11 +197,13 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     const price = known?.price ?? null;
     const payee = known?.payee ?? null;
     const confirming = known?.status === 'payable' && known.confirmation !== null;
+    // The request goes out first: the background works while the notice is drawn.
+    const answer = callBackground(options.transport, 'offer.pay', { ...link, trigger });
     showNotice({ state: 'paying', price, payee, confirming }, anchor);
     if (trigger === 'paywall') paywallBar?.show({ state: 'paying', price, payee, confirming });
     let outcome: PayOutcome;
     try {
-      outcome = await callBackground(options.transport, 'offer.pay', { ...link, trigger });
+      outcome = await answer;
     } catch (error) {
       outcome = { status: 'refused', error: asWalletError(error) };
     } finally {
