@@ -17,9 +17,10 @@ import type {
 } from './store.ts';
 
 /**
- * A connection as every connection of the store is set up: WAL (readers never wait for the
- * writer), `synchronous=FULL` (a commit is on disk when it returns), foreign keys, and a wait
- * instead of SQLITE_BUSY while another connection holds the write lock.
+ * A connection as the store sets it up: WAL (readers never wait for the writer),
+ * `synchronous=FULL` (a commit is on disk when it returns; wal-sync.ts trades it for NORMAL
+ * plus its own fdatasync), foreign keys, and a wait instead of SQLITE_BUSY while another
+ * connection holds the write lock.
  */
 export function openConnection(path: string): Database.Database {
   const db = new Database(path);

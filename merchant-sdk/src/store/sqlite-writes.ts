@@ -1,8 +1,7 @@
 /**
  * The writes of `SqliteMerchantStore` as plain data (`WriteRequest`) and their synchronous
- * implementation over one connection. Being data, a write can run on the store's writer thread
- * (sqlite-writer.ts) as well as on the event loop; each runs inside a group commit
- * (group-commit.ts), so it is durable when its caller hears of it.
+ * implementation over one connection. Each runs inside a group commit (group-commit.ts), so
+ * it is durable when its caller hears of it.
  */
 import type Database from 'better-sqlite3';
 import {

@@ -1,9 +1,10 @@
 /**
- * The default `MerchantStore`: one SQLite file through better-sqlite3, in WAL mode with
- * `synchronous=FULL` (a payment is on disk before it is acknowledged), writes grouped into
- * shared commits (./group-commit.ts). Writes run on a thread of their own by default
- * (./sqlite-writer.ts), so the fsync does not hold the event loop; reads run on the event
- * loop's own connection and, WAL being snapshot-isolated, only ever see committed writes.
+ * The default `MerchantStore`: one SQLite file through better-sqlite3 in WAL mode; writes
+ * grouped into shared commits (./group-commit.ts) and answered only once on disk. By default
+ * the commit hands the WAL to the OS and an `fdatasync` of the WAL on libuv's thread pool
+ * makes it durable (./wal-sync.ts), so the event loop never waits for the disk;
+ * `commitSync: 'full'` has every COMMIT wait for it instead (`synchronous=FULL`). Reads see
+ * committed writes only and also answer only once what they saw is durable.
  */
 import type Database from 'better-sqlite3';
 import { type CommitStats, GroupCommit } from './group-commit.ts';
@@ -19,7 +20,6 @@ import {
   schema,
   schemaVersion,
 } from './sqlite-schema.ts';
-import { SqliteWriterThread } from './sqlite-writer.ts';
 import { itemsSql, SqliteWrites, type WriteRequest, type WriteResults } from './sqlite-writes.ts';
 import type {
   EarningsRecord,
@@ -32,58 +32,50 @@ import type {
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
+import { type WalSync, walSync } from './wal-sync.ts';
 
 /** Where the database is and how writes are committed. */
 export interface SqliteMerchantStoreOptions {
-  /** The database file (created if missing). `:memory:` only in tests, with `writer: 'event-loop'`. */
+  /** The database file (created if missing); `:memory:` only in tests. */
   readonly path: string;
   /**
    * Share one durable commit among the writes that queue up meanwhile (default true). Off,
-   * each payment waits for its own fsync.
+   * each payment waits for its own commit.
    */
   readonly groupCommit?: boolean;
   /**
-   * `thread` (default): writes run on a writer thread with its own connection. `event-loop`:
-   * on the caller's thread, each commit blocking it for the fsync.
+   * How a commit reaches the disk; both durable (an acknowledged payment survives power loss).
+   * `async-fdatasync` (default): `synchronous=NORMAL` and an `fdatasync` of the WAL off the
+   * event loop before any answer. `full`: `synchronous=FULL`, each COMMIT blocking the event
+   * loop for the disk flush.
    */
-  readonly writer?: 'thread' | 'event-loop';
-}
-
-/** Runs writes somewhere, durably (the writer thread or a group commit on the event loop). */
-interface Writer {
-  run<R extends WriteRequest>(request: R): Promise<WriteResults[R['op']]>;
-  readonly stats: CommitStats;
-  close(): Promise<void>;
-}
-
-function eventLoopWriter(db: Database.Database, grouped: boolean): Writer {
-  const writes = new SqliteWrites(db);
-  const commits = new GroupCommit(db, { grouped });
-  return {
-    run: (request) => commits.run(() => writes.run(request)) as never,
-    get stats() {
-      return commits.stats;
-    },
-    close: () => commits.whenIdle(),
-  };
+  readonly commitSync?: 'async-fdatasync' | 'full';
 }
 
 /** The default, durable `MerchantStore` (module comment). */
 export class SqliteMerchantStore implements MerchantStore {
   readonly #db: Database.Database;
-  readonly #writer: Writer;
+  readonly #commits: GroupCommit;
+  readonly #writes: SqliteWrites;
+  readonly #walSync: WalSync | undefined;
   readonly #sql;
   #closed = false;
 
   constructor(options: SqliteMerchantStoreOptions) {
     this.#db = openConnection(options.path);
     this.#migrate();
-    const grouped = options.groupCommit ?? true;
-    this.#writer =
-      (options.writer ?? 'thread') === 'thread'
-        ? new SqliteWriterThread({ path: options.path, grouped, maxBatch: 256 })
-        : eventLoopWriter(this.#db, grouped);
     const db = this.#db;
+    const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
+    // An in-memory database has no WAL (and nothing to make durable).
+    this.#walSync =
+      (options.commitSync ?? 'async-fdatasync') === 'async-fdatasync' && inWal
+        ? walSync(db)
+        : undefined;
+    this.#commits = new GroupCommit(db, {
+      grouped: options.groupCommit ?? true,
+      ...(this.#walSync === undefined ? {} : { sync: this.#walSync.sync }),
+    });
+    this.#writes = new SqliteWrites(db);
     this.#sql = {
       findPayment: db.prepare<[Uint8Array], PaymentRow>(
         'SELECT * FROM payments WHERE credential_id = ?',
@@ -122,55 +114,71 @@ export class SqliteMerchantStore implements MerchantStore {
 
   /** How many durable commits the store made and how many writes they carried. */
   get commitStats(): Readonly<CommitStats> {
-    return { ...this.#writer.stats };
+    return { ...this.#commits.stats };
   }
 
-  async findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined> {
-    const row = this.#sql.findPayment.get(credentialId);
-    return row === undefined ? undefined : paymentFromRow(row);
+  #write<R extends WriteRequest>(request: R): Promise<WriteResults[R['op']]> {
+    if (this.#closed) return Promise.reject(new Error('the merchant store is closed'));
+    return this.#commits.run(() => this.#writes.run(request)) as Promise<WriteResults[R['op']]>;
   }
 
-  async findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
-    const row = this.#sql.findChain.get(commitmentId);
-    return row === undefined ? undefined : chainFromRow(row);
+  #read<T>(query: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the merchant store is closed'));
+    return this.#commits.read(query);
+  }
+
+  findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.findPayment.get(credentialId);
+      return row === undefined ? undefined : paymentFromRow(row);
+    });
+  }
+
+  findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.findChain.get(commitmentId);
+      return row === undefined ? undefined : chainFromRow(row);
+    });
   }
 
   recordPaywordPayment(
     parameters: RecordPaywordPaymentParameters,
   ): Promise<RecordPaywordPaymentResult> {
-    return this.#writer.run({ op: 'recordPaywordPayment', parameters });
+    return this.#write({ op: 'recordPaywordPayment', parameters });
   }
 
   recordEcashPayment(payment: PaymentRecord): Promise<PaymentRecord> {
-    return this.#writer.run({ op: 'recordEcashPayment', payment });
+    return this.#write({ op: 'recordEcashPayment', payment });
   }
 
-  async earnings(): Promise<readonly EarningsRecord[]> {
-    return this.#sql.earnings.all();
+  earnings(): Promise<readonly EarningsRecord[]> {
+    return this.#read(() => this.#sql.earnings.all());
   }
 
   openSettlementBatch(
     parameters: OpenSettlementBatchParameters,
   ): Promise<SettlementBatchRecord | undefined> {
-    return this.#writer.run({ op: 'openSettlementBatch', parameters });
+    return this.#write({ op: 'openSettlementBatch', parameters });
   }
 
-  async getSettlementBatch(batchId: string): Promise<SettlementBatchRecord | undefined> {
-    const row = this.#sql.batch.get(batchId);
-    return row === undefined ? undefined : batchFromRows(row, this.#sql.items.all(batchId));
+  getSettlementBatch(batchId: string): Promise<SettlementBatchRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.batch.get(batchId);
+      return row === undefined ? undefined : batchFromRows(row, this.#sql.items.all(batchId));
+    });
   }
 
-  async inFlightSettlementBatches(): Promise<readonly SettlementBatchRecord[]> {
-    return this.#sql.inFlight
-      .all()
-      .map((row) => batchFromRows(row, this.#sql.items.all(row.batch_id)));
+  inFlightSettlementBatches(): Promise<readonly SettlementBatchRecord[]> {
+    return this.#read(() =>
+      this.#sql.inFlight.all().map((row) => batchFromRows(row, this.#sql.items.all(row.batch_id))),
+    );
   }
 
   async noteSettlementAttempt(
     batchId: string,
     attempt: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string },
   ): Promise<void> {
-    await this.#writer.run({ op: 'noteSettlementAttempt', batchId, attempt });
+    await this.#write({ op: 'noteSettlementAttempt', batchId, attempt });
   }
 
   async settleSettlementBatch(
@@ -178,27 +186,31 @@ export class SqliteMerchantStore implements MerchantStore {
     finishedAt: number,
     outcomes: readonly SettlementItemOutcome[],
   ): Promise<void> {
-    await this.#writer.run({ op: 'settleSettlementBatch', batchId, finishedAt, outcomes });
+    await this.#write({ op: 'settleSettlementBatch', batchId, finishedAt, outcomes });
   }
 
   async failSettlementBatch(batchId: string, finishedAt: number, error: string): Promise<void> {
-    await this.#writer.run({ op: 'failSettlementBatch', batchId, finishedAt, error });
+    await this.#write({ op: 'failSettlementBatch', batchId, finishedAt, error });
   }
 
-  async listPaywordChains(): Promise<readonly PaywordChainRecord[]> {
-    return this.#sql.listChains.all().map(chainFromRow);
+  listPaywordChains(): Promise<readonly PaywordChainRecord[]> {
+    return this.#read(() => this.#sql.listChains.all().map(chainFromRow));
   }
 
-  async listSettlementBatches(limit: number): Promise<readonly SettlementBatchRecord[]> {
-    return this.#sql.recentBatches
-      .all(limit)
-      .map((row) => batchFromRows(row, this.#sql.items.all(row.batch_id)));
+  listSettlementBatches(limit: number): Promise<readonly SettlementBatchRecord[]> {
+    return this.#read(() =>
+      this.#sql.recentBatches
+        .all(limit)
+        .map((row) => batchFromRows(row, this.#sql.items.all(row.batch_id))),
+    );
   }
 
+  /** Answers what is in flight, then closes the connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#writer.close();
+    await this.#commits.whenIdle();
     this.#db.close();
+    this.#walSync?.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
@@ -22,8 +22,8 @@ const stores: [string, () => MerchantStore][] = [
   ['MemoryMerchantStore', () => new MemoryMerchantStore()],
   ['SqliteMerchantStore', () => new SqliteMerchantStore({ path: sqlitePath() })],
   [
-    'SqliteMerchantStore writing on the event loop',
-    () => new SqliteMerchantStore({ path: sqlitePath(), writer: 'event-loop' }),
+    'SqliteMerchantStore with synchronous=FULL',
+    () => new SqliteMerchantStore({ path: sqlitePath(), commitSync: 'full' }),
   ],
 ];
 
@@ -217,7 +217,7 @@ describe('SqliteMerchantStore', () => {
     const written = advance(store, 3, 0, 5);
     await store.close();
     expect(await written).toBe('recorded');
-    const again = new SqliteMerchantStore({ path, writer: 'event-loop' });
+    const again = new SqliteMerchantStore({ path });
     expect((await again.findPaywordChain(bytes(3)))?.lastIndex).toBe(5);
     await again.close();
     await expect(advance(store, 3, 5, 10)).rejects.toThrow(/closed/);
@@ -226,7 +226,27 @@ describe('SqliteMerchantStore', () => {
   it('shares one durable commit among the writes of one event-loop turn', async () => {
     const store = new SqliteMerchantStore({ path: sqlitePath() });
     await Promise.all(Array.from({ length: 50 }, (_, i) => advance(store, i + 1, 0, 1, i + 1)));
-    expect(store.commitStats).toMatchObject({ writes: 50, commits: 1, largestGroup: 50 });
+    expect(store.commitStats).toMatchObject({ writes: 50, commits: 1, largestGroup: 50, syncs: 1 });
+    await store.close();
+  });
+
+  it('refuses to answer once its WAL is no longer the file it syncs', async () => {
+    const path = sqlitePath();
+    const store = new SqliteMerchantStore({ path });
+    await advance(store, 1, 0, 1);
+    unlinkSync(`${path}-wal`);
+    await expect(advance(store, 1, 1, 2, 2)).rejects.toThrow(
+      /could not make committed writes durable/,
+    );
+    await expect(store.findPaywordChain(bytes(1))).rejects.toThrow(/durable/);
+    await store.close();
+  });
+
+  it('lets COMMIT sync the WAL itself with commitSync: full', async () => {
+    const path = sqlitePath();
+    const store = new SqliteMerchantStore({ path, commitSync: 'full' });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => advance(store, i + 1, 0, 1, i + 1)));
+    expect(store.commitStats).toMatchObject({ writes: 5, commits: 1, syncs: 0 });
     await store.close();
   });
 
