@@ -6,6 +6,7 @@ import {
   concatBytes,
   equalBytes,
   fromBase64url,
+  scureBase64url,
   signingBytes,
   signingTags,
   toBase64url,
@@ -51,6 +52,35 @@ describe('base64url', () => {
     expect(farthingErrorCode(() => fromBase64url(42, 'coinPub'))).toBe('invalid_encoding');
     expect(farthingErrorCode(() => toBase64url('x' as unknown as Uint8Array))).toBe(
       'invalid_argument',
+    );
+  });
+
+  it("agrees with the browsers' codec on every encoding and every accept or refusal", () => {
+    expect(typeof Buffer).toBe('function'); // this runs Node's fast path
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(8), (bytes, offset) => {
+        const view = concatBytes(new Uint8Array(offset), bytes).subarray(offset);
+        expect(toBase64url(view)).toBe(scureBase64url.encode(bytes));
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'AZaz09-_=+/ .'.split('')), maxLength: 14 }),
+        (text) => {
+          let expected: Uint8Array | undefined;
+          try {
+            expected = scureBase64url.decode(text);
+          } catch {
+            expected = undefined;
+          }
+          if (expected === undefined) {
+            expect(farthingErrorCode(() => fromBase64url(text))).toBe('invalid_encoding');
+          } else {
+            expect(fromBase64url(text)).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 
