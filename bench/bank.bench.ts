@@ -82,10 +82,22 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startBank(env: Record<string, string> = {}): Promise<Bank> {
+/**
+ * `FARTHING_BENCH_PROFILE=<dir>`: the main (synchronous=NORMAL) bank writes V8 CPU profiles
+ * there (`--cpu-prof`, one per thread: the event loop and each deposit worker), to see where
+ * a deposit's time goes.
+ */
+function profileArgs(profiled: boolean): string[] {
+  const dir = process.env.FARTHING_BENCH_PROFILE;
+  if (dir === undefined || dir === '' || !profiled) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+async function startBank(env: Record<string, string> = {}, profiled = false): Promise<Bank> {
   const dir = mkdtempSync(join(tmpdir(), 'farthing-bench-bank-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bank/src/cli.ts', 'start'], {
+  const args = [...profileArgs(profiled), '--import', 'tsx', 'bank/src/cli.ts', 'start'];
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       FARTHING_DATA_DIR: dir,
@@ -405,8 +417,8 @@ function ed25519Comparison(): Metrics {
 }
 
 /** A bank with its merchants and customers, warmed up (JIT and connection pools). */
-async function openBenchBank(env: Record<string, string> = {}) {
-  const bank = await startBank(env);
+async function openBenchBank(env: Record<string, string> = {}, profiled = false) {
+  const bank = await startBank(env, profiled);
   try {
     const { merchants, customers, keySet } = await setUp(bank);
     const warm = await withdraw(bank, customers, keySet, 1_024);
@@ -488,7 +500,7 @@ export async function run(): Promise<Metrics> {
   const opened: Partial<Record<Variant, Awaited<ReturnType<typeof openBenchBank>>>> = {};
   try {
     for (const variant of Object.keys(variants) as Variant[]) {
-      opened[variant] = await openBenchBank(variants[variant]);
+      opened[variant] = await openBenchBank(variants[variant], variant === 'main');
       progress(`${variant} bank at ${opened[variant].bank.url}`);
     }
     const banks = opened as Record<Variant, Awaited<ReturnType<typeof openBenchBank>>>;
