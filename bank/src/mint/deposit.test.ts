@@ -1,3 +1,4 @@
+import { toBase64url } from '@farthing/protocol/encoding';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemAccounts } from '../store/store.ts';
 import {
@@ -117,6 +118,32 @@ describe('POST /v1/mint/deposits', () => {
       body: { coins: [permissionFor(coin!, other)] },
     });
     expect((await expectProblem(elsewhere, 409)).proof).toEqual(first);
+  });
+
+  it('refuses a deposit whose later coin was spent, and spends none of its fresh coins', async () => {
+    const [fresh, spent, last] = await withdrawCoins(bank, alice, [1, 2, 5]);
+    const first = permissionFor(spent!, shop);
+    await expectStatus(await depositRequest(bank, shop, [first]), 200);
+    const wire = [fresh!, spent!, last!].map((coin) => permissionFor(coin, shop));
+    const problem = await refused([fresh!, last!], wire, 409, 'coin_already_spent');
+    expect(problem.proof).toEqual(first);
+    expect(problem.coinPub).toBe(toBase64url(spent!.coin.coinPublicKey));
+  });
+
+  it('refuses a deposit’s coins handed in again beside fresh ones', async () => {
+    const [one, two, fresh] = await withdrawCoins(bank, alice, [1, 1, 1]);
+    const deposited = [one!, two!].map((coin) => permissionFor(coin, shop));
+    const original = await expectStatus<DepositView>(
+      await depositRequest(bank, shop, deposited),
+      200,
+    );
+    for (const wire of [
+      [permissionFor(fresh!, shop), ...deposited],
+      [...deposited, permissionFor(fresh!, shop)],
+    ]) {
+      const problem = await refused([fresh!], wire, 409, 'coin_already_spent');
+      expect(problem.depositId).toBe(original.depositId);
+    }
   });
 
   it('accepts exactly one of 50 concurrent deposits of one coin', async () => {

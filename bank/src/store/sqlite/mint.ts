@@ -281,6 +281,12 @@ export class MintTables {
     );
   }
 
+  /**
+   * Marks the coins spent, records the deposit and credits the merchant. The UNIQUE coin_pub
+   * is the double-spending check: each coin is inserted straight away, and only when one
+   * collides is the first spend read (`#refuseSpent`), so a deposit of fresh coins costs no
+   * lookup. Whatever this throws, the caller's savepoint takes back the coins it inserted.
+   */
   deposit(
     params: {
       depositId: string;
@@ -291,63 +297,35 @@ export class MintTables {
     },
     coinsAccount: number,
   ): DepositRecord {
-    let replayOf: string | undefined;
-    let fresh = 0;
-    for (const coin of params.coins) {
-      const spent = this.spentCoin(coin.coinPub);
-      if (spent === undefined) {
-        fresh++;
-        continue;
+    const { coins } = params;
+    for (let index = 0; index < coins.length; index++) {
+      try {
+        this.#markSpent(coins[index]!, 'deposit', params.depositId, params.now);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        return this.#alreadySpent(params, index);
       }
-      // The very same signed permission deposited again (a retry that lost its answer) is not
-      // a double spend: it names the same deposit. Anything else is.
-      if (spent.kind === 'deposit' && sameBytes(spent.signature, coin.signature)) {
-        if (replayOf === undefined || replayOf === spent.spentBy) {
-          replayOf = spent.spentBy;
-          continue;
-        }
-      }
-      throw new FarthingError('coin_already_spent', 'this coin was already spent', {
-        details: {
-          coinPub: toBase64url(coin.coinPub),
-          spentAt: spent.spentAt,
-          kind: spent.kind,
-          proof: JSON.parse(spent.proof) as unknown,
-        },
-      });
     }
-    if (replayOf !== undefined) {
-      const original = this.#deposit(replayOf);
-      if (fresh === 0 && original !== undefined && original.coinCount === params.coins.length) {
-        return original;
-      }
-      throw new FarthingError(
-        'coin_already_spent',
-        'some of these coins were already deposited in another deposit',
-        { details: { depositId: replayOf } },
-      );
-    }
-    const total = sumValues(params.coins);
+    const total = sumValues(coins);
     try {
       this.#statements.insertDeposit.run(
         params.depositId,
         params.merchantId,
         params.currency,
         total,
-        params.coins.length,
+        coins.length,
         params.now,
       );
     } catch (error) {
       // Deposit ids are chosen by merchants: one reused for other coins is a coded refusal,
       // not a uniqueness failure surfacing as an internal error.
-      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      if (isUniqueViolation(error)) {
         throw new FarthingError('conflict', 'this deposit id was already used for other coins', {
           details: { field: 'depositId' },
         });
       }
       throw error;
     }
-    for (const coin of params.coins) this.#markSpent(coin, 'deposit', params.depositId, params.now);
     this.#ledger.post({
       kind: 'deposit',
       reference: params.depositId,
@@ -362,9 +340,49 @@ export class MintTables {
       merchantId: params.merchantId,
       currency: params.currency,
       total,
-      coinCount: params.coins.length,
+      coinCount: coins.length,
       createdAt: params.now,
     };
+  }
+
+  /**
+   * `coins[first]` was spent before (its insert collided) and the coins before it were not
+   * (theirs did not). A retry that lost its answer — every coin spent by one deposit with the
+   * very same signed permission — gets that deposit back; anything else is refused, the first
+   * coin spent by something else naming its first spend.
+   */
+  #alreadySpent(params: { readonly coins: readonly SpentCoin[] }, first: number): DepositRecord {
+    const { coins } = params;
+    let replayOf: string | undefined;
+    let fresh = first;
+    for (let index = first; index < coins.length; index++) {
+      const coin = coins[index]!;
+      const spent = this.spentCoin(coin.coinPub);
+      if (spent === undefined) {
+        fresh++;
+        continue;
+      }
+      // The very same signed permission deposited again (a retry that lost its answer) is not
+      // a double spend: it names the same deposit. Anything else is.
+      if (spent.kind === 'deposit' && sameBytes(spent.signature, coin.signature)) {
+        if (replayOf === undefined || replayOf === spent.spentBy) {
+          replayOf = spent.spentBy;
+          continue;
+        }
+      }
+      throw alreadySpent(coin, spent);
+    }
+    const original = replayOf === undefined ? undefined : this.#deposit(replayOf);
+    if (fresh === 0 && original !== undefined && original.coinCount === coins.length) {
+      return original;
+    }
+    // Stored ids are `<merchant account id>:<merchant's id>` (deposit.ts); name the latter.
+    const depositId = replayOf?.slice(replayOf.indexOf(':') + 1);
+    throw new FarthingError(
+      'coin_already_spent',
+      'some of these coins were already deposited in another deposit',
+      { details: { depositId } },
+    );
   }
 
   #deposit(id: string): DepositRecord | undefined {
@@ -401,16 +419,7 @@ export class MintTables {
     const existing = this.#existingIssuance(params.issuanceId, params.requestHash);
     if (existing !== undefined) return existing;
     const spent = this.spentCoin(params.spent.coinPub);
-    if (spent !== undefined) {
-      throw new FarthingError('coin_already_spent', 'this coin was already spent', {
-        details: {
-          coinPub: toBase64url(params.spent.coinPub),
-          spentAt: spent.spentAt,
-          kind: spent.kind,
-          proof: JSON.parse(spent.proof) as unknown,
-        },
-      });
-    }
+    if (spent !== undefined) throw alreadySpent(params.spent, spent);
     if (sumValues(params.coins) !== params.spent.value) {
       throw new FarthingError('coin_amount_mismatch', 'change must add up to the coin spent', {
         details: { field: 'coins' },
@@ -430,6 +439,26 @@ export class MintTables {
     });
     return this.issuance(params.issuanceId)!;
   }
+}
+
+/** A second spend: `coin_already_spent` (409) with the first spend's permission as proof. */
+function alreadySpent(coin: SpentCoin, first: SpentCoinRecord): FarthingError {
+  return new FarthingError('coin_already_spent', 'this coin was already spent', {
+    details: {
+      coinPub: toBase64url(coin.coinPub),
+      spentAt: first.spentAt,
+      kind: first.kind,
+      proof: JSON.parse(first.proof) as unknown,
+    },
+  });
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
 }
 
 function sumValues(coins: readonly { value: number }[]): number {
