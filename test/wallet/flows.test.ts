@@ -145,4 +145,26 @@ describe('the wallet core against the real bank and shop', () => {
     });
     await updateSettings(wallet, { autoPayThreshold: { currency: 'EUR', minor: 20 } });
   });
+
+  it('reserves from the chain as stored when it changed behind the worker’s back', async () => {
+    const cheap = pricedArticles.filter((a) => a.price <= 10);
+    const pay = async (article: (typeof pricedArticles)[number]) =>
+      payOffer(wallet, wallet.hooks, {
+        token: await offerTokenAt(world, article.path),
+        href: `${world.shopUrl}${article.path}`,
+        pageUrl: `${world.shopUrl}/`,
+      });
+    expect(await pay(cheap[3]!)).toMatchObject({ status: 'paid', instrument: 'payword' });
+    const [chain] = await wallet.db.getAll('paywordChains');
+    // Written elsewhere (another version of the wallet, a restored backup): the worker's own
+    // idea of the chain is now out of date, and the click must not write it back.
+    const changed = { ...chain!, createdAt: chain!.createdAt - 1 };
+    await wallet.db.put('paywordChains', changed);
+    expect(await pay(cheap[4]!)).toMatchObject({ status: 'paid', instrument: 'payword' });
+    expect(await wallet.db.get('paywordChains', chain!.id)).toEqual({
+      ...changed,
+      reservedIndex: chain!.reservedIndex + cheap[4]!.price,
+      acceptedIndex: chain!.acceptedIndex + cheap[4]!.price,
+    });
+  });
 });

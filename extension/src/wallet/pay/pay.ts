@@ -20,13 +20,9 @@
  * No answer leaves the payment `sent`, to be resent by the task runner.
  */
 import { randomPayerCode } from '@farthing/protocol/coin/derivation';
-import { encodeCredential } from '@farthing/protocol/credential';
 import { toBase64url } from '@farthing/protocol/encoding';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
-import type { PaywordChain } from '@farthing/protocol/payword/chain';
-import type { PaywordCommitment } from '@farthing/protocol/payword/commitment';
-import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import {
   checkReceiptForOffer,
   parseReceipt,
@@ -44,7 +40,6 @@ import type {
 import { keySetOf, sessionToken } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import {
-  type JournalRecord,
   moneyTx,
   newId,
   type PaymentRecord,
@@ -52,32 +47,35 @@ import {
   rebuildableTx,
   type TaskRecord,
   type WalletDatabase,
-  type WalletTx,
 } from '../db/schema.ts';
 import { refreshCoin, runChange, startChange } from '../ecash/change.ts';
 import { planChange, selectExact } from '../ecash/denominations.ts';
 import { signingDenominations } from '../ecash/issuance.ts';
 import { errorJson, isWalletFailure, WalletFailure } from '../errors.ts';
 import { isTransient, merchantParty, requestJson } from '../http.ts';
-import { amountView, dayOf, moneyView } from '../money.ts';
+import { amountView, moneyView } from '../money.ts';
 import {
   certificateOf,
-  chainOf,
-  createChain,
-  openChainFor,
   paywordChainLength,
   paywordMaxPrice,
-  restoredChain,
-  runCertificateTask,
-  startCertificate,
   usableChain,
 } from '../payword/purse.ts';
-import { readSettingsRecord } from '../settings.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 import { buildCredential } from './credential.ts';
-import { checkLimits, type LimitsDecision, type LimitsSnapshot } from './limits.ts';
+import { checkLimits, type LimitsSnapshot } from './limits.ts';
 import { verifyReceiptSignature } from './merchant-signatures.ts';
 import { type CheckedOffer, checkOffer } from './offer.ts';
+import { expectChain, reserveAtOnce, reservePayword } from './payword-reservation.ts';
+import {
+  abort,
+  basePayment,
+  isInFlight,
+  isStillPaid,
+  journalEntry,
+  limitsSnapshot,
+  reserveSnapshot,
+  reserveStores,
+} from './reservation.ts';
 
 /** A second click on the same offer within this time joins the first one's payment. */
 export const duplicateWindowMs = 5_000;
@@ -104,28 +102,6 @@ type RecentClicks = Map<string, { readonly at: number; readonly outcome: Promise
 /** Per wallet (database): clicks of the last few seconds and their outcome. */
 const recentClicksOf = new WeakMap<WalletDatabase, RecentClicks>();
 const vendorQueues = new Map<string, Promise<unknown>>();
-
-async function limitsSnapshot(
-  stores: {
-    settings: { get(key: string): Promise<unknown> };
-    sites: { get(key: string): Promise<import('../db/schema.ts').SiteRecord | undefined> };
-    journalByDay(day: number): Promise<JournalRecord[]>;
-  },
-  origin: string,
-  now: number,
-): Promise<LimitsSnapshot> {
-  const [settings, site, today] = await Promise.all([
-    stores.settings.get('settings'),
-    stores.sites.get(origin),
-    stores.journalByDay(dayOf(now)),
-  ]);
-  return {
-    settings: readSettingsRecord(settings),
-    site,
-    today,
-    paidBefore: site?.lastPaidAt != null,
-  };
-}
 
 /** What a click decides on before anything is reserved. */
 interface ClickState {
@@ -346,24 +322,12 @@ function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** A payment of this offer whose grant still holds: the click goes to the content again. */
-function isStillPaid(payment: PaymentRecord, checked: CheckedOffer, now: number): boolean {
-  return (
-    payment.status === 'confirmed' &&
-    payment.origin === checked.origin &&
-    (payment.grantExpiresAt ?? 0) > now
-  );
-}
-
-function isInFlight(payment: PaymentRecord): boolean {
-  return payment.status === 'reserved' || payment.status === 'sent';
-}
-
 async function payChecked(
   ctx: WalletContext,
   hooks: PayHooks,
   checked: CheckedOffer,
 ): Promise<PayOutcome> {
+  // PayWord's common case in one transaction (reserveAtOnce); the long way below otherwise.
   if (paywordMayPay(checked)) {
     const outcome = await oneAtATime(checked.offer.merchantId, async () => {
       const payment = await reserveAtOnce(ctx, checked);
@@ -416,70 +380,6 @@ async function payChecked(
     }
     return sendPayment(ctx, hooks, payment, checked.offer);
   });
-}
-
-function basePayment(checked: CheckedOffer, instrument: Instrument, taskId: string, now: number) {
-  return {
-    id: newId(),
-    offerHash: checked.hash,
-    offerToken: checked.token,
-    origin: checked.origin,
-    resource: checked.offer.resource,
-    navigateTo: checked.resourceUrl,
-    title: checked.offer.title ?? checked.offer.resource,
-    merchantId: checked.offer.merchantId,
-    merchantName: checked.payee.name,
-    offerPublicKey: checked.offerPublicKey,
-    payEndpoint: checked.payEndpoint,
-    bankUrl: checked.bank.url,
-    instrument,
-    price: { currency: checked.offer.amount.currency, minor: checked.offer.amount.minor },
-    status: 'reserved' as const,
-    taskId,
-    createdAt: now,
-  };
-}
-
-function journalEntry(payment: PaymentRecord, now: number): JournalRecord {
-  return {
-    id: newId(),
-    paymentId: payment.id,
-    origin: payment.origin,
-    day: dayOf(now),
-    price: payment.price,
-    status: 'reserved',
-    at: now,
-  };
-}
-
-const reserveStores = [
-  'coins',
-  'paywordChains',
-  'payments',
-  'journal',
-  'tasks',
-  'settings',
-  'sites',
-] as const;
-
-type ReserveTx = WalletTx<(typeof reserveStores)[number][]>;
-
-/** The limits as the reserving transaction sees them. */
-function reserveSnapshot(tx: ReserveTx, origin: string, now: number): Promise<LimitsSnapshot> {
-  return limitsSnapshot(
-    {
-      settings: { get: (key) => tx.objectStore('settings').get(key) },
-      sites: { get: (key) => tx.objectStore('sites').get(key) },
-      journalByDay: (day) => tx.objectStore('journal').index('day').getAll(day),
-    },
-    origin,
-    now,
-  );
-}
-
-async function abort(tx: { abort(): void; done: Promise<void> }) {
-  tx.abort();
-  await tx.done.catch(() => undefined);
 }
 
 async function reserveEcash(ctx: WalletContext, checked: CheckedOffer): Promise<PaymentRecord> {
@@ -550,173 +450,6 @@ async function makeChange(
   const { id: _id, ...coin } = plan.coin;
   const task = await startChange(ctx, coin, plan.values);
   await runChange(ctx, task);
-}
-
-/**
- * Reserves the next words of the vendor's chain and stores the credential revealing them, in
- * one strict commit: the payment is `sent` once it is on disk, and nothing leaves before.
- * `known` is the open chain the click saw; the transaction checks it is still usable (another
- * payment to the vendor may have used it up meanwhile) and looks again when it is not.
- */
-async function reservePayword(
-  ctx: WalletContext,
-  checked: CheckedOffer,
-  known: PaywordChainRecord | undefined,
-): Promise<PaymentRecord> {
-  const price = checked.offer.amount;
-  const vendorId = checked.offer.merchantId;
-  let chain = known ?? (await openChainFor(ctx, vendorId, price.minor));
-  for (;;) {
-    if (chain === undefined) chain = await newChain(ctx, checked);
-    if (
-      chain.valuePerWord.currency !== price.currency ||
-      price.minor % chain.valuePerWord.minor !== 0
-    ) {
-      throw new WalletFailure('instrument_unsupported', 'PayWord cannot make this price.');
-    }
-    const words = price.minor / chain.valuePerWord.minor;
-    // Restored before the transaction (it may unseal the seed), so the word can be revealed
-    // inside it: the reservation and the credential are then one strict commit.
-    const live = await chainOf(ctx, chain);
-    const now = ctx.platform.now();
-    const tx = moneyTx(ctx.db, [...reserveStores]);
-    const [limits, current] = await Promise.all([
-      reserveSnapshot(tx, checked.origin, now),
-      tx.objectStore('paywordChains').get(chain.id),
-    ]).catch(async (error: unknown) => {
-      await abort(tx);
-      throw error;
-    });
-    try {
-      checkLimits(limits, checked.origin, price);
-    } catch (error) {
-      await abort(tx);
-      throw error;
-    }
-    if (
-      current === undefined ||
-      current.status !== 'open' ||
-      current.reservedIndex + words > current.length
-    ) {
-      await abort(tx);
-      if (chain === known) {
-        chain = await openChainFor(ctx, vendorId, price.minor);
-        continue;
-      }
-      throw new WalletFailure('payment_in_progress', 'The PayWord chain is busy; try again.');
-    }
-    return reserveWords(tx, checked, current, live, words, now);
-  }
-}
-
-/**
- * The PayWord fast path, for a vendor whose open chain this worker has restored: one strict
- * transaction reads what the click decides on (earlier payments of the offer, the limits, the
- * chain) and, when nothing needs asking or making, reserves the words and stores the
- * credential. Undefined (nothing written) sends the click the long way: a payment of this
- * offer already made or in flight, a confirmation to ask, no usable chain in memory.
- */
-async function reserveAtOnce(
-  ctx: WalletContext,
-  checked: CheckedOffer,
-): Promise<PaymentRecord | undefined> {
-  const now = ctx.platform.now();
-  const price = checked.offer.amount;
-  const tx = moneyTx(ctx.db, [...reserveStores]);
-  const [previous, limits, open] = await Promise.all([
-    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
-    reserveSnapshot(tx, checked.origin, now),
-    tx.objectStore('paywordChains').index('vendor').getAll([checked.offer.merchantId, 'open']),
-  ]).catch(async (error: unknown) => {
-    await abort(tx);
-    throw error;
-  });
-  if (previous.some((p) => isStillPaid(p, checked, now) || isInFlight(p))) {
-    await abort(tx);
-    return undefined;
-  }
-  let decision: LimitsDecision;
-  try {
-    decision = checkLimits(limits, checked.origin, price);
-  } catch (error) {
-    await abort(tx);
-    throw error;
-  }
-  const chain = usableChain(open, price.minor, now);
-  const live = chain === undefined ? undefined : restoredChain(chain);
-  if (
-    chain === undefined ||
-    live === undefined ||
-    decision.confirmation !== null ||
-    chain.valuePerWord.currency !== price.currency ||
-    price.minor % chain.valuePerWord.minor !== 0
-  ) {
-    await abort(tx);
-    return undefined;
-  }
-  return reserveWords(tx, checked, chain, live, price.minor / chain.valuePerWord.minor, now);
-}
-
-/** Reveals the next `words` of `current` and writes the payment `sent`; commits `tx`. */
-async function reserveWords(
-  tx: ReserveTx,
-  checked: CheckedOffer,
-  current: PaywordChainRecord,
-  live: { chain: PaywordChain; commitment: PaywordCommitment },
-  words: number,
-  now: number,
-): Promise<PaymentRecord> {
-  const price = checked.offer.amount;
-  const index = current.reservedIndex + words;
-  const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
-  // The commitment goes along until the vendor has accepted a word of this chain.
-  const firstUse = current.acceptedIndex === 0;
-  const credential = new TextDecoder().decode(
-    encodeCredential({
-      type: 'payword',
-      offer: checked.offer,
-      payment: createPaywordPayment({
-        chain: live.chain,
-        commitment: live.commitment,
-        index,
-        firstUse,
-      }),
-    }),
-  );
-  const payment: PaymentRecord = {
-    ...basePayment(checked, 'payword', task.id, now),
-    chainId: current.id,
-    index,
-    firstUse,
-    status: 'sent',
-    credential,
-  };
-  // All at once, as the reads: one round trip, then the commit.
-  await Promise.all([
-    tx.objectStore('paywordChains').put({ ...current, reservedIndex: index }),
-    tx.objectStore('payments').add(payment),
-    tx.objectStore('journal').add(journalEntry(payment, now)),
-    tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' }),
-    tx.done,
-  ]);
-  return payment;
-}
-
-/** A new chain for the offer's vendor, under a certificate the broker issues when needed. */
-async function newChain(ctx: WalletContext, checked: CheckedOffer): Promise<PaywordChainRecord> {
-  const price = checked.offer.amount;
-  let certificate = await certificateOf(
-    ctx,
-    checked.bank.url,
-    Math.min(paywordChainLength, price.minor),
-  );
-  if (certificate === undefined) {
-    const task = await startCertificate(ctx, checked.bank, price.currency);
-    await runCertificateTask(ctx, task);
-    certificate = await ctx.db.get('paywordCertificates', task.id);
-    if (certificate === undefined) throw new WalletFailure('bank_error', 'No PayWord certificate.');
-  }
-  return createChain(ctx, certificate, checked.offer.merchantId);
 }
 
 const payAnswer = v.object({
@@ -875,7 +608,10 @@ async function confirmPayment(
     }),
   ];
   if (chain !== undefined && chain.acceptedIndex < payment.index!) {
-    writes.push(tx.objectStore('paywordChains').put({ ...chain, acceptedIndex: payment.index! }));
+    const accepted: PaywordChainRecord = { ...chain, acceptedIndex: payment.index! };
+    writes.push(tx.objectStore('paywordChains').put(accepted));
+    // Every later transaction sees this write, so the next click expects it.
+    expectChain(ctx.db, accepted);
   }
   await Promise.all(writes);
   await setTask(tx.objectStore('tasks'), payment.taskId, { status: 'confirmed', error: null }, now);

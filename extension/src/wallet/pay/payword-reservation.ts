@@ -1,0 +1,327 @@
+/**
+ * Reserving PayWord words for a click (DESIGN.md "PayWord"): the word is revealed inside the
+ * reserving transaction, so the reservation and the credential are one strict commit, and the
+ * payment is `sent` once it is on disk.
+ *
+ * The common click (the vendor's chain already restored in this worker, nothing to ask) is
+ * made in that one transaction (reserveAtOnce), its writes sent along with its reads when the
+ * chain is as this worker last wrote it (reserveExpected); anything else takes the long way
+ * (reservePayword), which may make a chain and get a broker certificate first.
+ */
+
+import { encodeCredential } from '@farthing/protocol/credential';
+import type { PaywordChain } from '@farthing/protocol/payword/chain';
+import type { PaywordCommitment } from '@farthing/protocol/payword/commitment';
+import { createPaywordPayment } from '@farthing/protocol/payword/payment';
+import type { WalletContext } from '../context.ts';
+import {
+  moneyTx,
+  type PaymentRecord,
+  type PaywordChainRecord,
+  type WalletDatabase,
+} from '../db/schema.ts';
+import { WalletFailure } from '../errors.ts';
+import {
+  certificateOf,
+  chainOf,
+  createChain,
+  openChainFor,
+  paywordChainLength,
+  restoredChain,
+  runCertificateTask,
+  startCertificate,
+  usableChain,
+} from '../payword/purse.ts';
+import { newTask } from '../tasks.ts';
+import { checkLimits, type LimitsDecision, type LimitsSnapshot } from './limits.ts';
+import type { CheckedOffer } from './offer.ts';
+import {
+  abort,
+  basePayment,
+  isInFlight,
+  isStillPaid,
+  journalEntry,
+  type ReserveTx,
+  reserveSnapshot,
+  reserveStores,
+} from './reservation.ts';
+
+/**
+ * Reserves the next words of the vendor's chain and stores the credential revealing them, in
+ * one strict commit: the payment is `sent` once it is on disk, and nothing leaves before.
+ * `known` is the open chain the click saw; the transaction checks it is still usable (another
+ * payment to the vendor may have used it up meanwhile) and looks again when it is not.
+ */
+export async function reservePayword(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+  known: PaywordChainRecord | undefined,
+): Promise<PaymentRecord> {
+  const price = checked.offer.amount;
+  const vendorId = checked.offer.merchantId;
+  let chain = known ?? (await openChainFor(ctx, vendorId, price.minor));
+  for (;;) {
+    if (chain === undefined) chain = await newChain(ctx, checked);
+    if (
+      chain.valuePerWord.currency !== price.currency ||
+      price.minor % chain.valuePerWord.minor !== 0
+    ) {
+      throw new WalletFailure('instrument_unsupported', 'PayWord cannot make this price.');
+    }
+    const words = price.minor / chain.valuePerWord.minor;
+    // Restored before the transaction (it may unseal the seed), so the word can be revealed
+    // inside it: the reservation and the credential are then one strict commit.
+    const live = await chainOf(ctx, chain);
+    const now = ctx.platform.now();
+    const tx = moneyTx(ctx.db, [...reserveStores]);
+    const [limits, current] = await Promise.all([
+      reserveSnapshot(tx, checked.origin, now),
+      tx.objectStore('paywordChains').get(chain.id),
+    ]).catch(async (error: unknown) => {
+      await abort(tx);
+      throw error;
+    });
+    try {
+      checkLimits(limits, checked.origin, price);
+    } catch (error) {
+      await abort(tx);
+      throw error;
+    }
+    if (
+      current === undefined ||
+      current.status !== 'open' ||
+      current.reservedIndex + words > current.length
+    ) {
+      await abort(tx);
+      if (chain === known) {
+        chain = await openChainFor(ctx, vendorId, price.minor);
+        continue;
+      }
+      throw new WalletFailure('payment_in_progress', 'The PayWord chain is busy; try again.');
+    }
+    return reserveWords(ctx, tx, checked, current, live, words, now);
+  }
+}
+
+/**
+ * The PayWord fast path, for a vendor whose open chain this worker has restored: one strict
+ * transaction reads what the click decides on (earlier payments of the offer, the limits, the
+ * chain) and, when nothing needs asking or making, reserves the words and stores the
+ * credential. Undefined (nothing written) sends the click the long way: a payment of this
+ * offer already made or in flight, a confirmation to ask, no usable chain in memory.
+ */
+export async function reserveAtOnce(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+): Promise<PaymentRecord | undefined> {
+  const expected = expectedChainsOf(ctx.db).get(checked.offer.merchantId);
+  if (expected !== undefined) {
+    const reserved = await reserveExpected(ctx, checked, expected);
+    if (reserved !== 'unexpected') return reserved;
+  }
+  const now = ctx.platform.now();
+  const price = checked.offer.amount;
+  const tx = moneyTx(ctx.db, [...reserveStores]);
+  const [previous, limits, open] = await Promise.all([
+    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
+    reserveSnapshot(tx, checked.origin, now),
+    tx.objectStore('paywordChains').index('vendor').getAll([checked.offer.merchantId, 'open']),
+  ]).catch(async (error: unknown) => {
+    await abort(tx);
+    throw error;
+  });
+  if (previous.some((p) => isStillPaid(p, checked, now) || isInFlight(p))) {
+    await abort(tx);
+    return undefined;
+  }
+  let decision: LimitsDecision;
+  try {
+    decision = checkLimits(limits, checked.origin, price);
+  } catch (error) {
+    await abort(tx);
+    throw error;
+  }
+  const chain = usableChain(open, price.minor, now);
+  const live = chain === undefined ? undefined : restoredChain(chain);
+  if (
+    chain === undefined ||
+    live === undefined ||
+    decision.confirmation !== null ||
+    chain.valuePerWord.currency !== price.currency ||
+    price.minor % chain.valuePerWord.minor !== 0
+  ) {
+    await abort(tx);
+    return undefined;
+  }
+  return reserveWords(ctx, tx, checked, chain, live, price.minor / chain.valuePerWord.minor, now);
+}
+
+/**
+ * Per database and vendor: the open chain as this worker last wrote it, which the next click
+ * expects to find unchanged.
+ */
+const expectedChains = new WeakMap<WalletDatabase, Map<string, PaywordChainRecord>>();
+
+function expectedChainsOf(db: WalletDatabase): Map<string, PaywordChainRecord> {
+  let chains = expectedChains.get(db);
+  if (chains === undefined) {
+    chains = new Map();
+    expectedChains.set(db, chains);
+  }
+  return chains;
+}
+
+/**
+ * reserveAtOnce without waiting for the reads: the writes for the chain as this worker last
+ * wrote it go out right behind the reads in the same strict transaction, so they run after
+ * them and the reads see the stores as they were. When the reads show anything else (the chain
+ * changed, a payment of the offer made or in flight, a confirmation to ask, a budget that does
+ * not fit) the transaction is aborted before it can commit, its writes undone, nothing sent:
+ * the reads' answers arrive before any write's, and a transaction with requests pending does
+ * not commit. `'unexpected'`: the chain was not as expected; read it first.
+ */
+async function reserveExpected(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+  expected: PaywordChainRecord,
+): Promise<PaymentRecord | undefined | 'unexpected'> {
+  const now = ctx.platform.now();
+  const price = checked.offer.amount;
+  const live = restoredChain(expected);
+  if (
+    live === undefined ||
+    usableChain([expected], price.minor, now) === undefined ||
+    expected.valuePerWord.currency !== price.currency ||
+    price.minor % expected.valuePerWord.minor !== 0
+  ) {
+    return 'unexpected';
+  }
+  const tx = moneyTx(ctx.db, [...reserveStores]);
+  const reads = Promise.all([
+    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
+    reserveSnapshot(tx, checked.origin, now),
+    tx.objectStore('paywordChains').get(expected.id),
+  ]);
+  const words = price.minor / expected.valuePerWord.minor;
+  const written = reserveWords(ctx, tx, checked, expected, live, words, now);
+  // Rejects when aborted below; awaited only when it is not.
+  written.catch(() => undefined);
+  let previous: PaymentRecord[];
+  let limits: LimitsSnapshot;
+  let current: PaywordChainRecord | undefined;
+  try {
+    [previous, limits, current] = await reads;
+  } catch (error) {
+    await abort(tx);
+    throw error;
+  }
+  // From here to the abort, nothing but synchronous checks: the writes are still pending.
+  if (!sameRecord(current, expected)) {
+    expectedChainsOf(ctx.db).delete(expected.vendorId);
+    await abort(tx);
+    return 'unexpected';
+  }
+  if (previous.some((p) => isStillPaid(p, checked, now) || isInFlight(p))) {
+    await abort(tx);
+    return undefined;
+  }
+  let decision: LimitsDecision;
+  try {
+    decision = checkLimits(limits, checked.origin, price);
+  } catch (error) {
+    await abort(tx);
+    throw error;
+  }
+  if (decision.confirmation !== null) {
+    await abort(tx);
+    return undefined;
+  }
+  return written;
+}
+
+/** Structural equality of records as IndexedDB stores them: plain data and byte arrays. */
+function sameRecord(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (ArrayBuffer.isView(a) !== ArrayBuffer.isView(b)) return false;
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every(
+      (key) =>
+        Object.hasOwn(b, key) &&
+        sameRecord((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    )
+  );
+}
+
+/** Reveals the next `words` of `current` and writes the payment `sent`; commits `tx`. */
+async function reserveWords(
+  ctx: WalletContext,
+  tx: ReserveTx,
+  checked: CheckedOffer,
+  current: PaywordChainRecord,
+  live: { chain: PaywordChain; commitment: PaywordCommitment },
+  words: number,
+  now: number,
+): Promise<PaymentRecord> {
+  const price = checked.offer.amount;
+  const index = current.reservedIndex + words;
+  const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
+  // The commitment goes along until the vendor has accepted a word of this chain.
+  const firstUse = current.acceptedIndex === 0;
+  const credential = new TextDecoder().decode(
+    encodeCredential({
+      type: 'payword',
+      offer: checked.offer,
+      payment: createPaywordPayment({
+        chain: live.chain,
+        commitment: live.commitment,
+        index,
+        firstUse,
+      }),
+    }),
+  );
+  const payment: PaymentRecord = {
+    ...basePayment(checked, 'payword', task.id, now),
+    chainId: current.id,
+    index,
+    firstUse,
+    status: 'sent',
+    credential,
+  };
+  const chain: PaywordChainRecord = { ...current, reservedIndex: index };
+  // All at once, as the reads: one round trip, then the commit.
+  await Promise.all([
+    tx.objectStore('paywordChains').put(chain),
+    tx.objectStore('payments').add(payment),
+    tx.objectStore('journal').add(journalEntry(payment, now)),
+    tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' }),
+    tx.done,
+  ]);
+  expectedChainsOf(ctx.db).set(chain.vendorId, chain);
+  return payment;
+}
+
+/** A new chain for the offer's vendor, under a certificate the broker issues when needed. */
+async function newChain(ctx: WalletContext, checked: CheckedOffer): Promise<PaywordChainRecord> {
+  const price = checked.offer.amount;
+  let certificate = await certificateOf(
+    ctx,
+    checked.bank.url,
+    Math.min(paywordChainLength, price.minor),
+  );
+  if (certificate === undefined) {
+    const task = await startCertificate(ctx, checked.bank, price.currency);
+    await runCertificateTask(ctx, task);
+    certificate = await ctx.db.get('paywordCertificates', task.id);
+    if (certificate === undefined) throw new WalletFailure('bank_error', 'No PayWord certificate.');
+  }
+  return createChain(ctx, certificate, checked.offer.merchantId);
+}
+
+/** The chain as a write this worker made leaves it, for the next click to expect. */
+export function expectChain(db: WalletDatabase, chain: PaywordChainRecord): void {
+  expectedChainsOf(db).set(chain.vendorId, chain);
+}

@@ -1,0 +1,126 @@
+/**
+ * What reserving a payment takes, whatever pays it (pay.ts, payword-reservation.ts): the
+ * records a reservation writes, the stores its transaction names, the limits as that
+ * transaction sees them (the final check: two quick clicks cannot both fit under a budget only
+ * one of them fits), and which earlier payments of an offer stop a new one.
+ */
+import type { Instrument } from '../../messages/contract.ts';
+import {
+  type JournalRecord,
+  newId,
+  type PaymentRecord,
+  type SiteRecord,
+  type WalletTx,
+} from '../db/schema.ts';
+import { dayOf } from '../money.ts';
+import { readSettingsRecord } from '../settings.ts';
+import type { LimitsSnapshot } from './limits.ts';
+import type { CheckedOffer } from './offer.ts';
+
+export async function limitsSnapshot(
+  stores: {
+    settings: { get(key: string): Promise<unknown> };
+    sites: { get(key: string): Promise<SiteRecord | undefined> };
+    journalByDay(day: number): Promise<JournalRecord[]>;
+  },
+  origin: string,
+  now: number,
+): Promise<LimitsSnapshot> {
+  const [settings, site, today] = await Promise.all([
+    stores.settings.get('settings'),
+    stores.sites.get(origin),
+    stores.journalByDay(dayOf(now)),
+  ]);
+  return {
+    settings: readSettingsRecord(settings),
+    site,
+    today,
+    paidBefore: site?.lastPaidAt != null,
+  };
+}
+
+/** A payment of this offer whose grant still holds: the click goes to the content again. */
+export function isStillPaid(payment: PaymentRecord, checked: CheckedOffer, now: number): boolean {
+  return (
+    payment.status === 'confirmed' &&
+    payment.origin === checked.origin &&
+    (payment.grantExpiresAt ?? 0) > now
+  );
+}
+
+export function isInFlight(payment: PaymentRecord): boolean {
+  return payment.status === 'reserved' || payment.status === 'sent';
+}
+
+export function basePayment(
+  checked: CheckedOffer,
+  instrument: Instrument,
+  taskId: string,
+  now: number,
+) {
+  return {
+    id: newId(),
+    offerHash: checked.hash,
+    offerToken: checked.token,
+    origin: checked.origin,
+    resource: checked.offer.resource,
+    navigateTo: checked.resourceUrl,
+    title: checked.offer.title ?? checked.offer.resource,
+    merchantId: checked.offer.merchantId,
+    merchantName: checked.payee.name,
+    offerPublicKey: checked.offerPublicKey,
+    payEndpoint: checked.payEndpoint,
+    bankUrl: checked.bank.url,
+    instrument,
+    price: { currency: checked.offer.amount.currency, minor: checked.offer.amount.minor },
+    status: 'reserved' as const,
+    taskId,
+    createdAt: now,
+  };
+}
+
+export function journalEntry(payment: PaymentRecord, now: number): JournalRecord {
+  return {
+    id: newId(),
+    paymentId: payment.id,
+    origin: payment.origin,
+    day: dayOf(now),
+    price: payment.price,
+    status: 'reserved',
+    at: now,
+  };
+}
+
+export const reserveStores = [
+  'coins',
+  'paywordChains',
+  'payments',
+  'journal',
+  'tasks',
+  'settings',
+  'sites',
+] as const;
+
+export type ReserveTx = WalletTx<(typeof reserveStores)[number][]>;
+
+/** The limits as the reserving transaction sees them. */
+export function reserveSnapshot(
+  tx: ReserveTx,
+  origin: string,
+  now: number,
+): Promise<LimitsSnapshot> {
+  return limitsSnapshot(
+    {
+      settings: { get: (key) => tx.objectStore('settings').get(key) },
+      sites: { get: (key) => tx.objectStore('sites').get(key) },
+      journalByDay: (day) => tx.objectStore('journal').index('day').getAll(day),
+    },
+    origin,
+    now,
+  );
+}
+
+export async function abort(tx: { abort(): void; done: Promise<void> }) {
+  tx.abort();
+  await tx.done.catch(() => undefined);
+}
