@@ -178,6 +178,9 @@ export async function run(): Promise<Metrics> {
     const pricedClick = async (path: string) => {
       await front();
       const selector = `a[href="${path}"][data-farthing-offer]`;
+      // The content script runs at document_idle, which may come after the load event: hover
+      // once it has marked the link, or the hover may happen before it listens.
+      await page.waitForSelector(`${selector} + [data-farthing-badge]`, { timeout: 15_000 });
       await page.hover(selector);
       await page
         .waitForSelector('[data-farthing-tooltip][data-state="payable"]', { timeout: 15_000 })
