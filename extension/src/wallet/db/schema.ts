@@ -365,11 +365,12 @@ export function moneyTx<S extends WalletStore[]>(db: WalletDatabase, stores: S):
 
 /**
  * A read-write transaction whose loss in a crash costs nothing, because a strict transaction
- * written before any network call, or a task's resume, rebuilds it: the reservation that only
- * precedes the strict `sent` write (the backing store logs commits in order, so that write's
- * sync covers the reservation too), and the confirmation after the merchant answered (resume
- * resends the stored credential byte for byte and the merchant answers with the same receipt).
- * No fsync: a paid click waits for one disk sync instead of three.
+ * written before any network call, or a task's resume, rebuilds it: the e-cash reservation that
+ * only precedes the strict `sent` write (the backing store logs commits in order, so that
+ * write's sync covers the reservation too), and the confirmation after the merchant answered
+ * (resume resends the stored credential byte for byte and the merchant answers with the same
+ * receipt). No fsync: a paid click waits for one disk sync, the one that stores its credential
+ * (for PayWord, the reservation itself, which reveals the word).
  */
 export function rebuildableTx<S extends WalletStore[]>(db: WalletDatabase, stores: S): WalletTx<S> {
   return db.transaction(stores, 'readwrite', { durability: 'relaxed' });
