@@ -5,7 +5,16 @@
 export type { Amount } from '@farthing/protocol/amount';
 export { formatAmount, parseAmount } from '@farthing/protocol/amount';
 export { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
-export type { MerchantConfig } from './server/config.ts';
+export type {
+  CertificateRenewal,
+  KeepCertificateRenewedOptions,
+  RenewedCertificateChain,
+} from './server/certificate-renewal.ts';
+export type {
+  CertificateChainInput,
+  MerchantCertificateStatus,
+  MerchantConfig,
+} from './server/config.ts';
 export type {
   InstrumentEarnings,
   PaywordChainView,

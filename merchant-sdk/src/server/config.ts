@@ -1,6 +1,10 @@
 /**
  * `createMerchant`'s configuration, checked once when the merchant is created, so a wrong key,
  * certificate or price fails at start-up and not on a customer's first click.
+ *
+ * The certificate chain is the one part that changes while the merchant runs: the bank issues
+ * short-lived certificates instead of revocation lists, so `replaceCertificate` swaps in a
+ * renewed chain, checked here by the same `checkCertificateChain` that checked the first.
  */
 import type { AccessGrantKey } from '@farthing/protocol/access-grant';
 import { type Ed25519Signer, ed25519PublicKeyLength } from '@farthing/protocol/ed25519';
@@ -17,6 +21,31 @@ import type { MerchantStore, SdkInstrument } from '../store/store.ts';
 import { resolveGrantKey } from './grant-key.ts';
 import { type CompiledEntry, compilePriceTable, type PriceEntry } from './price-table.ts';
 import { workerEd25519Signer } from './signer.ts';
+
+/**
+ * A certificate chain as `config.certificateChain` and `replaceCertificate` take it: the
+ * merchant certificate, then the bank's CA certificate, as DER bytes or PEM text each, or one
+ * PEM text with both.
+ */
+export type CertificateChainInput = CertificateInput | readonly CertificateInput[];
+
+/** What the merchant's current certificate is, for logs, dashboards and the renewal schedule. */
+export interface MerchantCertificateStatus {
+  /** Lower-case hex, as the bank lists it (`GET /v1/merchants/me/certificates`). */
+  readonly serialNumber: string;
+  /** Milliseconds since the Unix epoch (RFC 5280 §4.1.2.5). */
+  readonly notBefore: number;
+  /** Milliseconds since the Unix epoch; wallets refuse to pay from then on. */
+  readonly notAfter: number;
+}
+
+/** A chain checked for this merchant: what the descriptor serves. */
+export interface CertifiedChain {
+  /** DER, leaf first, as the descriptor publishes it. */
+  readonly chain: readonly Uint8Array[];
+  readonly certificate: VerifiedMerchantCertificate;
+  readonly status: MerchantCertificateStatus;
+}
 
 /** `createMerchant`'s configuration (see the README for an example). */
 export interface MerchantConfig {
@@ -42,7 +71,7 @@ export interface MerchantConfig {
    * The bank's certificate for `offerKey`, then the bank's CA certificate: DER bytes or PEM
    * text each, or one PEM text with both (what `registerWithBank` returns).
    */
-  readonly certificateChain: CertificateInput | readonly CertificateInput[];
+  readonly certificateChain: CertificateChainInput;
   /** The bank's base URL and this merchant's API key there (deposits, redemption). */
   readonly bank: { readonly url: string; readonly apiKey: string };
   /** In order of preference; default `['payword', 'ecash']`. */
@@ -70,9 +99,11 @@ export interface ResolvedConfig {
   readonly publicKey: Uint8Array;
   /** Tags and checks access grants (grant-key.ts). */
   readonly grantKey: AccessGrantKey;
-  /** DER, leaf first, as the descriptor publishes it. */
-  readonly certificateChain: readonly Uint8Array[];
-  readonly certificate: VerifiedMerchantCertificate;
+  /**
+   * The chain served now. `replaceCertificate` swaps it whole (the one field that changes), so
+   * read it where it is used and never keep a copy.
+   */
+  certified: CertifiedChain;
   readonly bankUrl: string;
   readonly apiKey: string;
   readonly instruments: readonly SdkInstrument[];
@@ -117,49 +148,62 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+/** What a chain must certify: the merchant as configured. */
+export interface CertificateSubject {
+  readonly merchantId: string;
+  readonly name: string;
+  readonly origins: readonly string[];
+  readonly publicKey: Uint8Array;
+}
+
 /**
  * The certificate must chain to the bank's CA given with it, carry this merchant id and name,
- * certify this key, and name every configured origin: the wallet checks all of that before
- * paying (x509/merchant-certificate.ts), so a mismatch here would refuse every payment.
+ * certify this key, name every configured origin, and be valid at `now`: the wallet checks all
+ * of that before paying (x509/merchant-certificate.ts), so a mismatch here would refuse every
+ * payment. Throws `invalid_argument` or a `certificate_*` code.
  */
-function checkCertificate(
-  chainInput: MerchantConfig['certificateChain'],
-  parameters: {
-    merchantId: string;
-    name: string;
-    origins: readonly string[];
-    publicKey: Uint8Array;
-    now: number;
-  },
-): { chain: Uint8Array[]; certificate: VerifiedMerchantCertificate } {
+export function checkCertificateChain(
+  chainInput: CertificateChainInput,
+  subject: CertificateSubject,
+  now: number,
+): CertifiedChain {
   const inputs = Array.isArray(chainInput) ? chainInput : [chainInput as CertificateInput];
-  const chain = inputs.flatMap((input, index) =>
-    readCertificates(input, `certificateChain.${index}`).map((parsed) => parsed.der),
+  const parsed = inputs.flatMap((input, index) =>
+    readCertificates(input, `certificateChain.${index}`),
   );
+  const chain = parsed.map((certificate) => certificate.der);
   if (chain.length < 2) {
     throw invalid('certificateChain', "must hold the merchant certificate and the bank's CA");
   }
   let certificate: VerifiedMerchantCertificate | undefined;
-  for (const origin of parameters.origins) {
+  for (const origin of subject.origins) {
     certificate = verifyMerchantCertificate({
       chain,
       trustedRoots: [chain.at(-1)!],
       origin,
-      now: parameters.now,
+      now,
       ed25519Verify: nodeEd25519Verify,
     });
   }
   if (certificate === undefined) throw invalid('origins', 'must list at least one origin');
-  if (certificate.merchantId !== parameters.merchantId) {
+  if (certificate.merchantId !== subject.merchantId) {
     throw invalid('certificateChain', `certifies merchant "${certificate.merchantId}"`);
   }
-  if (certificate.name !== parameters.name) {
+  if (certificate.name !== subject.name) {
     throw invalid('name', `must be the certified name "${certificate.name}"`);
   }
-  if (!sameBytes(certificate.offerPublicKey, parameters.publicKey)) {
+  if (!sameBytes(certificate.offerPublicKey, subject.publicKey)) {
     throw invalid('certificateChain', 'certifies another offer key than "offerKey"');
   }
-  return { chain, certificate };
+  return {
+    chain,
+    certificate,
+    status: Object.freeze({
+      serialNumber: certificate.serialNumber,
+      notBefore: parsed[0]!.notBefore,
+      notAfter: certificate.notAfter,
+    }),
+  };
 }
 
 /** Checks `config` (throws `invalid_argument` or a certificate code) and fills in defaults. */
@@ -178,13 +222,16 @@ export function resolveConfig(config: MerchantConfig): ResolvedConfig {
   const now = config.now ?? Date.now;
   if (typeof now !== 'function') throw invalid('now', 'must be a function');
   const signer = resolveSigner(config.offerKey);
-  const { chain, certificate } = checkCertificate(config.certificateChain, {
-    merchantId: config.merchantId,
-    name: config.name,
-    origins: config.origins,
-    publicKey: signer.publicKey,
-    now: now(),
-  });
+  const certified = checkCertificateChain(
+    config.certificateChain,
+    {
+      merchantId: config.merchantId,
+      name: config.name,
+      origins: config.origins,
+      publicKey: signer.publicKey,
+    },
+    now(),
+  );
   let bankUrl: URL;
   try {
     bankUrl = new URL(config.bank?.url);
@@ -213,8 +260,7 @@ export function resolveConfig(config: MerchantConfig): ResolvedConfig {
     signer,
     publicKey: signer.publicKey,
     grantKey: resolveGrantKey(config.grantSecret, config.offerKey),
-    certificateChain: chain,
-    certificate,
+    certified,
     bankUrl: bankUrl.href.replace(/\/+$/, ''),
     apiKey: config.bank.apiKey,
     instruments: [...instruments],

@@ -6,6 +6,10 @@
  * (`GET /.well-known/farthing-merchant`) and the pay endpoint (`POST /.well-known/farthing/pay`),
  * refuses odd spellings of priced paths (request-path.ts), guards priced resources
  * (guard.ts), and lets everything else through untouched.
+ *
+ * The certificate chain is the one part of the configuration that changes at runtime:
+ * `replaceCertificate` checks a renewed chain as `createMerchant` checked the first and swaps
+ * it in whole, and `keepCertificateRenewed` does that on a schedule (certificate-renewal.ts).
  */
 import type { Amount } from '@farthing/protocol/amount';
 import { maxCredentialBytes } from '@farthing/protocol/credential';
@@ -14,7 +18,19 @@ import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import type { SdkInstrument } from '../store/store.ts';
 import { BankClient } from './bank-client.ts';
-import { type MerchantConfig, type ResolvedConfig, resolveConfig } from './config.ts';
+import {
+  type CertificateRenewal,
+  type KeepCertificateRenewedOptions,
+  startCertificateRenewal,
+} from './certificate-renewal.ts';
+import {
+  type CertificateChainInput,
+  checkCertificateChain,
+  type MerchantCertificateStatus,
+  type MerchantConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.ts';
 import {
   batchView,
   earningsOf,
@@ -106,6 +122,19 @@ export interface Merchant {
   readonly merchantId: string;
   readonly name: string;
   readonly origins: readonly string[];
+  /** The certificate served now (it changes with `replaceCertificate`). */
+  readonly certificate: MerchantCertificateStatus;
+  /**
+   * Serves `chain` from now on, checked as `config.certificateChain` is (same merchant id, name,
+   * every origin, the offer key, chaining to the CA given with it, valid now). A chain that does
+   * not fit throws the same coded errors and changes nothing.
+   */
+  replaceCertificate(chain: CertificateChainInput): MerchantCertificateStatus;
+  /**
+   * Renews the certificate before it expires, until stopped (or `close`); one schedule at a
+   * time (certificate-renewal.ts).
+   */
+  keepCertificateRenewed(options: KeepCertificateRenewedOptions): CertificateRenewal;
   /** The price of a request path; undefined when free. Throws `non_canonical_path`. */
   priceOf(path: string): PricedResource | undefined;
   /** The current signed offer for a priced resource (reused while fresh). */
@@ -128,7 +157,7 @@ export interface Merchant {
   earnings(): Promise<readonly InstrumentEarnings[]>;
   settlementStatus(): Promise<SettlementStatus>;
   settlementHistory(options?: { readonly limit?: number }): Promise<readonly SettlementBatchView[]>;
-  /** Stops settlement schedules (the store is the caller's to close). */
+  /** Stops settlement and renewal schedules (the store is the caller's to close). */
   close(): Promise<void>;
 }
 
@@ -163,6 +192,13 @@ export function createMerchant(
     options.settlement,
   );
   const schedules = new Set<SettlementSchedule>();
+  let renewal: CertificateRenewal | undefined;
+
+  const replaceCertificate = (chain: CertificateChainInput): MerchantCertificateStatus => {
+    // Checked in full before anything changes; then one assignment swaps the whole chain.
+    resolved.certified = checkCertificateChain(chain, resolved, resolved.now());
+    return resolved.certified.status;
+  };
   const report = (error: unknown) => {
     if (!isFarthingError(error) || error.status >= 500) options.onError?.(error);
   };
@@ -204,7 +240,7 @@ export function createMerchant(
     name: resolved.name,
     origins: resolved.origins,
     bank: { url: resolved.bankUrl },
-    certificateChain: resolved.certificateChain.map(toBase64url),
+    certificateChain: resolved.certified.chain.map(toBase64url),
     offerPublicKey: toBase64url(resolved.publicKey),
     instruments: resolved.instruments,
     payEndpoint: `${origin}${payPath}`,
@@ -289,6 +325,37 @@ export function createMerchant(
     merchantId: resolved.merchantId,
     name: resolved.name,
     origins: resolved.origins,
+    get certificate() {
+      return resolved.certified.status;
+    },
+    replaceCertificate,
+    keepCertificateRenewed(renewalOptions) {
+      if (renewal !== undefined) {
+        throw new FarthingError(
+          'invalid_argument',
+          'the certificate is already kept renewed; stop that schedule first',
+          { details: { field: 'keepCertificateRenewed' } },
+        );
+      }
+      const started = startCertificateRenewal(
+        {
+          get certificate() {
+            return resolved.certified.status;
+          },
+          replaceCertificate,
+          now: resolved.now,
+        },
+        renewalOptions,
+      );
+      const handle: CertificateRenewal = {
+        stop() {
+          started.stop();
+          if (renewal === handle) renewal = undefined;
+        },
+      };
+      renewal = handle;
+      return handle;
+    },
     priceOf,
     offerFor,
     async renderPricedLink(parameters) {
@@ -329,6 +396,7 @@ export function createMerchant(
       return batches.map(batchView);
     },
     async close() {
+      renewal?.stop();
       await Promise.all([...schedules].map((schedule) => schedule.stop()));
       schedules.clear();
       // A signer the SDK made from a seed runs a thread; one the site gave is the site's.
