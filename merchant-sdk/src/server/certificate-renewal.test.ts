@@ -53,7 +53,11 @@ function serveOnLoopback(app: TestBank['app']): Promise<Server> {
         ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) }),
       }),
     );
-    response.writeHead(answer.status, Object.fromEntries(answer.headers));
+    const answerHeaders: Record<string, string> = {};
+    answer.headers.forEach((value, name) => {
+      answerHeaders[name] = value;
+    });
+    response.writeHead(answer.status, answerHeaders);
     response.end(Buffer.from(await answer.arrayBuffer()));
   });
   return new Promise((resolve) => listening.listen(0, '127.0.0.1', () => resolve(listening)));
