@@ -7,16 +7,20 @@
  *   (`registerWithBank`), with what it was issued for;
  * - `demo-shop.operator-password`: the dashboard password, when none is configured.
  *
- * The certificate is asked for again when it no longer fits: a new origin, a new API key (the
- * bank was reset and seeded afresh, so its CA changed too), or less than a day of validity left.
+ * At start-up the certificate is asked for again when it no longer fits: a new origin, a new API
+ * key (the bank was reset and seeded afresh, so its CA changed too), or less than a day of
+ * validity left. While the shop runs, `merchant.keepCertificateRenewed` (server.ts) renews it
+ * through `renewShopCertificate` well before it expires (the bank issues 30-day certificates
+ * instead of revocation lists), and the renewed chain replaces the file, so a restart serves it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerWithBank } from '@farthing/merchant-sdk/server';
+import { type RegisterWithBankReturnType, registerWithBank } from '@farthing/merchant-sdk/server';
 import type { ShopConfig } from './config.ts';
 
-const renewBeforeMs = 86_400_000;
+/** At start-up, a certificate with less left than this is replaced before the shop serves it. */
+const startupRenewBeforeMs = 86_400_000;
 
 /** What `createMerchant` needs beyond the catalog. */
 export interface ShopIdentity {
@@ -59,6 +63,14 @@ function readApiKey(config: ShopConfig): string {
   return key;
 }
 
+function certificatePath(config: ShopConfig): string {
+  return join(config.dataDir, 'demo-shop.certificate.json');
+}
+
+function apiKeyHashOf(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('base64url');
+}
+
 function readStored(path: string): StoredCertificate | undefined {
   if (!existsSync(path)) return undefined;
   try {
@@ -91,43 +103,59 @@ export async function loadShopIdentity(
       randomBytes(12).toString('base64url'),
     );
   const apiKey = readApiKey(config);
-  const apiKeyHash = createHash('sha256').update(apiKey).digest('base64url');
 
-  const path = join(config.dataDir, 'demo-shop.certificate.json');
-  let stored = readStored(path);
+  const stored = readStored(certificatePath(config));
   const fits =
     stored !== undefined &&
     stored.merchantId === config.merchantId &&
     stored.origin === origin &&
     stored.bankUrl === config.bankUrl &&
-    stored.apiKeyHash === apiKeyHash &&
-    stored.notAfter - now() > renewBeforeMs;
-  if (!fits) {
-    const registered = await registerWithBank({
-      bankUrl: config.bankUrl,
-      apiKey,
-      merchantId: config.merchantId,
-      name: config.name,
-      origins: [origin],
-      offerKey: new Uint8Array(offerKey),
-      now,
-    });
-    stored = {
-      merchantId: config.merchantId,
-      origin,
-      bankUrl: config.bankUrl,
-      apiKeyHash,
-      pem: registered.pem,
-      serialNumber: registered.serialNumber,
-      notAfter: registered.notAfter,
-    };
-    writeFileSync(path, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-  }
+    stored.apiKeyHash === apiKeyHashOf(apiKey) &&
+    stored.notAfter - now() > startupRenewBeforeMs;
+  const certificate = fits
+    ? { pem: stored.pem, notAfter: stored.notAfter }
+    : await renewShopCertificate(config, origin, { offerKey, apiKey }, now);
   return {
     offerKey: new Uint8Array(offerKey),
     apiKey,
-    certificateChain: stored!.pem,
-    certificateNotAfter: stored!.notAfter,
+    certificateChain: certificate.pem,
+    certificateNotAfter: certificate.notAfter,
     operatorPassword,
   };
+}
+
+/**
+ * Registers the shop's offer key with the bank's CA again and keeps the new chain in
+ * `demo-shop.certificate.json`, where `loadShopIdentity` reads it at the next start. The file is
+ * replaced by a rename, so a crash mid-write leaves the old chain rather than half a new one.
+ */
+export async function renewShopCertificate(
+  config: ShopConfig,
+  origin: string,
+  identity: Pick<ShopIdentity, 'offerKey' | 'apiKey'>,
+  now: () => number = Date.now,
+): Promise<RegisterWithBankReturnType> {
+  const registered = await registerWithBank({
+    bankUrl: config.bankUrl,
+    apiKey: identity.apiKey,
+    merchantId: config.merchantId,
+    name: config.name,
+    origins: [origin],
+    offerKey: new Uint8Array(identity.offerKey),
+    now,
+  });
+  const stored: StoredCertificate = {
+    merchantId: config.merchantId,
+    origin,
+    bankUrl: config.bankUrl,
+    apiKeyHash: apiKeyHashOf(identity.apiKey),
+    pem: registered.pem,
+    serialNumber: registered.serialNumber,
+    notAfter: registered.notAfter,
+  };
+  const path = certificatePath(config);
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  renameSync(partial, path);
+  return registered;
 }

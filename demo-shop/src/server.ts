@@ -1,8 +1,9 @@
 /**
  * Starting and stopping the Gazette: listen, learn the origin (a port of 0 becomes a real
  * one first), load or make the shop's keys and certificate, open the SQLite store, create the
- * merchant, settle PayWord on a schedule; on stop, refuse new connections, finish requests in
- * flight, stop settlement and close the store.
+ * merchant, settle PayWord on a schedule, renew the certificate before it expires (keeping the
+ * renewed chain for the next start); on stop, refuse new connections, finish requests in
+ * flight, stop settlement and renewal and close the store.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -22,11 +23,20 @@ import { build } from 'esbuild';
 import { createShopApp } from './app.ts';
 import { priceTable } from './catalog/catalog.ts';
 import { type ShopConfig, shopOrigin } from './config.ts';
-import { loadShopIdentity } from './identity.ts';
+import { loadShopIdentity, renewShopCertificate } from './identity.ts';
 
 export interface StartShopOptions {
   /** The merchant's clock (tests move it to age offers); default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * When to renew the certificate while the shop runs; default (the SDK's): once a third of its
+   * lifetime is left. Failed renewals are retried and reported to `onError`.
+   */
+  readonly certificateRenewal?: {
+    readonly renewBeforeMs?: number;
+    readonly retryMs?: number;
+    readonly checkIntervalMs?: number;
+  };
   /** The shop's own failures; default: a line on stderr. */
   readonly onError?: (error: unknown) => void;
 }
@@ -131,12 +141,20 @@ export async function startShop(
       },
       { onError },
     );
+    merchant.keepCertificateRenewed({
+      ...options.certificateRenewal,
+      renew: () => renewShopCertificate(config, origin, identity, now),
+      onError,
+    });
     const app = createShopApp({
       merchant,
       origin,
       bankUrl: config.bankUrl,
       operatorPassword: identity.operatorPassword,
-      certificateNotAfter: identity.certificateNotAfter,
+      // Read at each dashboard view: the renewal schedule replaces the certificate.
+      get certificateNotAfter() {
+        return merchant.certificate.notAfter;
+      },
       settleIntervalSeconds: config.settleIntervalSeconds,
       assets,
       onError,

@@ -1,0 +1,183 @@
+/**
+ * The demo shop keeps its certificate renewed while it runs (demo-shop/src/server.ts and
+ * identity.ts): the real demo shop (`startShop`) and the real bank app (bank/src/testing.ts, over
+ * SQLite) on loopback ports. The bank issues 30-day certificates and no test may shorten them,
+ * so bank and shop share a clock the test moves, instead of the real time world.ts gives them.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadShopConfig } from '@farthing/demo-shop/config';
+import { type RunningShop, startShop } from '@farthing/demo-shop/server';
+import { isFarthingError } from '@farthing/protocol/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { day, openMerchant, openTestBank, type TestBank } from '../../bank/src/testing.ts';
+
+const operatorPassword = 'gazette-renewal-test';
+
+let bank: TestBank;
+let bankServer: Server;
+let bankUrl: string;
+/** While set, the bank answers every request 503, as a bank being restarted would. */
+let bankDown = false;
+let dir: string;
+let shop: RunningShop | undefined;
+const shopErrors: unknown[] = [];
+
+/** The bank's app behind a real socket. */
+function serveOnLoopback(app: TestBank['app']): Promise<Server> {
+  const listening = createServer(async (request, response) => {
+    if (bankDown) {
+      response.writeHead(503, { 'retry-after': '1' }).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+    }
+    const answer = await app.request(
+      new Request(`${bankUrl}${request.url}`, {
+        method: request.method ?? 'GET',
+        headers,
+        ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) }),
+      }),
+    );
+    const answerHeaders: Record<string, string> = {};
+    answer.headers.forEach((value, name) => {
+      answerHeaders[name] = value;
+    });
+    response.writeHead(answer.status, answerHeaders);
+    response.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  return new Promise((resolve) => listening.listen(0, '127.0.0.1', () => resolve(listening)));
+}
+
+function openShop(port: number): Promise<RunningShop> {
+  return startShop(
+    loadShopConfig({
+      FARTHING_DATA_DIR: dir,
+      FARTHING_BANK_URL: bankUrl,
+      FARTHING_SHOP_PORT: String(port),
+      FARTHING_SHOP_SETTLE_INTERVAL_S: '0',
+      FARTHING_SHOP_OPERATOR_PASSWORD: operatorPassword,
+      // The display name the test bank gives the account (bank/src/testing.ts `openMerchant`).
+      FARTHING_SHOP_NAME: 'Merchant demo-shop',
+    }),
+    {
+      now: () => bank.clock.now,
+      onError: (error) => shopErrors.push(error),
+      certificateRenewal: { checkIntervalMs: 10, retryMs: 10 },
+    },
+  );
+}
+
+beforeAll(async () => {
+  bank = await openTestBank({ coinValues: [1] });
+  bankServer = await serveOnLoopback(bank.app);
+  bankUrl = `http://127.0.0.1:${(bankServer.address() as AddressInfo).port}`;
+  const account = await openMerchant(bank, 'demo-shop');
+  dir = mkdtempSync(join(tmpdir(), 'farthing-shop-renewal-'));
+  writeFileSync(join(dir, 'demo-shop.api-key'), `${account.apiKey}\n`);
+  shop = await openShop(0);
+}, 60_000);
+
+afterAll(async () => {
+  await shop?.stop();
+  await new Promise((resolve) => bankServer?.close(resolve));
+  await bank?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+interface StoredCertificate {
+  readonly serialNumber: string;
+  readonly notAfter: number;
+  readonly pem: string;
+}
+
+function stored(): StoredCertificate {
+  return JSON.parse(readFileSync(join(dir, 'demo-shop.certificate.json'), 'utf8'));
+}
+
+async function servedChain(): Promise<string[]> {
+  const response = await fetch(`${shop!.url}/.well-known/farthing-merchant`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { certificateChain: string[] }).certificateChain;
+}
+
+/** The dashboard's "Certificate valid until …" sentence. */
+async function dashboardValidity(): Promise<string> {
+  const response = await fetch(`${shop!.url}/dashboard`, {
+    headers: {
+      authorization: `Basic ${Buffer.from(`operator:${operatorPassword}`).toString('base64')}`,
+    },
+  });
+  expect(response.status).toBe(200);
+  return /Certificate valid until [^<]*/.exec(await response.text())![0];
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the demo shop renewing its certificate', () => {
+  it('renews through the bank while it runs, serves the new chain and starts with it again', async () => {
+    const first = stored();
+    expect(shop!.merchant.certificate.serialNumber).toBe(first.serialNumber);
+    const chainBefore = await servedChain();
+    const validityBefore = await dashboardValidity();
+
+    // 9 of 30 days left: inside the default window (a third of the lifetime).
+    bank.clock.now += 21 * day;
+    await until(() => stored().serialNumber !== first.serialNumber, 'the file holds a new chain');
+    const renewed = stored();
+    await until(
+      () => shop!.merchant.certificate.serialNumber === renewed.serialNumber,
+      'the merchant serves it',
+    );
+    expect(renewed.notAfter).toBe(bank.clock.now + 30 * day);
+    const chainAfter = await servedChain();
+    expect(chainAfter[0]).not.toBe(chainBefore[0]);
+    expect(chainAfter[1]).toBe(chainBefore[1]); // the same bank CA
+    expect(await dashboardValidity()).not.toBe(validityBefore);
+
+    // A restart reads the renewed chain from the file instead of registering again.
+    const port = shop!.port;
+    await shop!.stop();
+    shop = await openShop(port);
+    expect(shop.merchant.certificate.serialNumber).toBe(renewed.serialNumber);
+    expect(stored()).toEqual(renewed);
+    expect(await servedChain()).toEqual(chainAfter);
+    expect(shopErrors).toEqual([]);
+  });
+
+  it('reports failed renewals while the bank is down, keeps serving the chain it has, and renews once the bank is back', async () => {
+    const before = stored();
+    const chainBefore = await servedChain();
+    bankDown = true;
+    try {
+      bank.clock.now += 21 * day;
+      await until(() => shopErrors.length >= 2, 'two failures reported');
+      const codes = shopErrors.map((error) => (isFarthingError(error) ? error.code : error));
+      expect(new Set(codes)).toEqual(new Set(['bank_unavailable']));
+      expect(stored()).toEqual(before);
+      expect(shop!.merchant.certificate.serialNumber).toBe(before.serialNumber);
+    } finally {
+      bankDown = false;
+    }
+    expect(await servedChain()).toEqual(chainBefore);
+    await until(() => stored().serialNumber !== before.serialNumber, 'renewed');
+    await until(
+      () => shop!.merchant.certificate.serialNumber === stored().serialNumber,
+      'the merchant serves it',
+    );
+    shopErrors.length = 0;
+  });
+});
