@@ -4,9 +4,11 @@
  * the bank's CA certifies that key for the merchant's id, name and origins
  * (`POST /v1/merchants/me/certificates`, authenticated by the merchant's API key).
  *
- * Run it once at set-up, and again before the certificate's `notAfter` (the bank issues
- * short-lived certificates instead of revocation lists); keep the returned chain with the
- * site's configuration.
+ * Run it at set-up, and again before the certificate's `notAfter` (the bank issues short-lived
+ * certificates instead of revocation lists): `merchant.keepCertificateRenewed({ renew: () =>
+ * registerWithBank(...) })` does that while the site runs and takes this function's answer as it
+ * is (certificate-renewal.ts). Keep the returned chain with the site's configuration, so a
+ * restart serves the newest one.
  */
 import { createHash } from 'node:crypto';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
