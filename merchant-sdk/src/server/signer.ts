@@ -63,6 +63,13 @@ export function threadPoolEd25519Signer(seed: Uint8Array): Ed25519Signer {
 const signingThread = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createPrivateKey, sign } = require('node:crypto');
+if (process.platform === 'linux') {
+  try {
+    require('node:os').setPriority(0, workerData.nice);
+  } catch {
+    // a sandbox may refuse it: then the thread signs at the server's priority
+  }
+}
 let signOne;
 try {
   // libsodium: ~19 µs a signature here, against ~40 µs for OpenSSL with its key object.
@@ -91,6 +98,15 @@ parentPort.on('message', ({ batch, buffer, ends }) => {
   }
 });
 `;
+
+/**
+ * The signing thread's nice value. The event loop is the pay endpoint's serial stage (HTTP,
+ * checks, the store); the thread only feeds it, and on a busy machine the event loop waited
+ * for a core behind it. At nice 5 the thread still gets every core the event loop leaves.
+ * Linux only: there a nice value belongs to the thread (setpriority(2) "BUGS"); elsewhere it
+ * would lower the whole process.
+ */
+const signingNice = 5;
 
 /** Where libsodium's addon (`sodium-native`) is, for the signing thread; '' without it. */
 function sodiumPath(): string {
@@ -164,7 +180,7 @@ export function workerEd25519Signer(seed: Uint8Array): WorkerEd25519Signer {
   const start = (): Worker => {
     const thread = new Worker(signingThread, {
       eval: true,
-      workerData: { der: der.slice(), sodium: sodiumPath() },
+      workerData: { der: der.slice(), sodium: sodiumPath(), nice: signingNice },
       name: 'farthing-merchant-signer',
     });
     thread.on('message', (message: Answer) => answer(thread, message));
