@@ -340,7 +340,7 @@ export async function run(): Promise<Metrics> {
     const paywordTotal = combine(payword);
     progress(
       `free page: ${Math.round(freeTotal.perSecond)}/s, PayWord pay: ${Math.round(paywordTotal.perSecond)}/s ` +
-        `(rounds: ${payword.map((p, i) => (p.perSecond / free[i]!.perSecond).toFixed(2)).join(', ')})`,
+        `(rounds: ${payword.map((p, i) => `${Math.round(free[i]!.perSecond)}/${Math.round(p.perSecond)} = ${(p.perSecond / free[i]!.perSecond).toFixed(2)}`).join(', ')})`,
     );
     await pause();
     const ecashStreams = Array.from({ length: connections }, (_, c) =>
