@@ -284,7 +284,7 @@ export class MintTables {
   /**
    * Marks the coins spent, records the deposit and credits the merchant. The UNIQUE coin_pub
    * is the double-spending check: each coin is inserted straight away, and only when one
-   * collides is the first spend read (`#refuseSpent`), so a deposit of fresh coins costs no
+   * collides is the first spend read (`#alreadySpent`), so a deposit of fresh coins costs no
    * lookup. Whatever this throws, the caller's savepoint takes back the coins it inserted.
    */
   deposit(
