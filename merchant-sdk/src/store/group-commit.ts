@@ -8,7 +8,7 @@
  *
  * - Without a `sync` (`synchronous=FULL`), the COMMIT itself waits for the disk, and every
  *   write of the group is answered when it returns.
- * - With a `sync` (`synchronous=NORMAL`, wal-sync.ts), the COMMIT only hands the WAL frames to
+ * - With a `sync` (`synchronous=NORMAL`, protocol's node/sqlite-wal-sync.ts), the COMMIT only hands the WAL frames to
  *   the OS; `sync` then makes them durable on libuv's thread pool while the event loop goes on
  *   serving and the next group commits. A write is answered only when a sync that started
  *   after its commit has resolved — refusals too, since a refusal may rest on another write

@@ -18,7 +18,7 @@ import type {
 
 /**
  * A connection as the store sets it up: WAL (readers never wait for the writer),
- * `synchronous=FULL` (a commit is on disk when it returns; wal-sync.ts trades it for NORMAL
+ * `synchronous=FULL` (a commit is on disk when it returns; protocol's node/sqlite-wal-sync.ts trades it for NORMAL
  * plus its own fdatasync), foreign keys, and a wait instead of SQLITE_BUSY while another
  * connection holds the write lock.
  */

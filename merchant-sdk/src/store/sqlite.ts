@@ -2,10 +2,11 @@
  * The default `MerchantStore`: one SQLite file through better-sqlite3 in WAL mode; writes
  * grouped into shared commits (./group-commit.ts) and answered only once on disk. By default
  * the commit hands the WAL to the OS and an `fdatasync` of the WAL on libuv's thread pool
- * makes it durable (./wal-sync.ts), so the event loop never waits for the disk;
+ * makes it durable (`@farthing/protocol/node/sqlite-wal-sync`), so the event loop never waits for the disk;
  * `commitSync: 'full'` has every COMMIT wait for it instead (`synchronous=FULL`). Reads see
  * committed writes only and also answer only once what they saw is durable.
  */
+import { type WalSync, walSync } from '@farthing/protocol/node/sqlite-wal-sync';
 import type Database from 'better-sqlite3';
 import { type CommitStats, GroupCommit } from './group-commit.ts';
 import {
@@ -32,7 +33,6 @@ import type {
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
-import { type WalSync, walSync } from './wal-sync.ts';
 
 /** Where the database is and how writes are committed. */
 export interface SqliteMerchantStoreOptions {

@@ -1,7 +1,7 @@
 /**
  * Opens the bank's SQLite database at its durable settings and brings the schema up to date.
  */
-import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
+import { walSync } from '@farthing/protocol/node/sqlite-wal-sync';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
 
@@ -54,64 +54,21 @@ export function openDatabase(
 }
 
 /**
- * `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL is exactly as durable as FULL:
- *
- * - In WAL mode, FULL differs from NORMAL only in one fsync of the WAL at the end of each
- *   COMMIT (https://www.sqlite.org/pragma.html#pragma_synchronous). NORMAL still writes the
- *   frames at COMMIT (to the page cache), and still syncs the WAL before any checkpoint copies
- *   frames into the database file, and the database after (sqlite3WalCheckpoint), so the main
- *   file never holds a page whose WAL frame could be lost. What is left to us is that one
- *   fsync, done here as `fdatasync` (what SQLite itself uses on Linux) of the same file.
- * - The file is the same for the life of the connection: SQLite deletes the WAL only when the
- *   last connection to the database closes (this one holds its shared lock until `close`) or
- *   the journal mode changes (never, after the line above). After a checkpoint the WAL is
- *   reused from its start (a new header with new salts, written and synced by SQLite), and
- *   `journal_size_limit` / `wal_checkpoint(TRUNCATE)` only truncate it — same inode, so our
- *   descriptor keeps naming it (checked again at every sync, see below, and by a test).
- * - No answer goes out before the sync that covers it: group-commit.ts starts each sync after
- *   the commits it covers and settles their jobs (and any read that saw them) only when it
- *   resolves; a failed sync fails them all, and the store refuses work until a restart.
+ * `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL: exactly as durable as FULL
+ * (the argument is in `@farthing/protocol/node/sqlite-wal-sync`). No answer goes out before
+ * the sync that covers it: group-commit.ts starts each sync after the commits it covers and
+ * settles their jobs (and any read that saw them) only when it resolves; a failed sync fails
+ * them all, and the store refuses work until a restart.
  */
 function withAsyncWalSync(db: Database.Database): OpenedDatabase {
-  db.pragma('synchronous = NORMAL');
-  const walPath = `${db.name}-wal`;
   // The WAL exists once the connection has read the database in WAL mode (migrate did).
-  const fd = openSync(walPath, 'r');
-  const identity = fstatSync(fd);
-  let closed = false;
-  const sync = () =>
-    new Promise<void>((resolve, reject) => {
-      if (closed) {
-        reject(new Error('the database is closed'));
-        return;
-      }
-      fdatasync(fd, (error) => {
-        if (error) {
-          reject(error);
-          return;
-        }
-        // Belt and braces: a WAL replaced under us (someone deleted the file) would make
-        // this sync worthless; refuse to acknowledge anything rather than trust it.
-        let current: { ino: number; dev: number } | undefined;
-        try {
-          current = statSync(walPath);
-        } catch {
-          current = undefined;
-        }
-        if (current?.ino !== identity.ino || current.dev !== identity.dev) {
-          reject(new Error(`the WAL ${walPath} is no longer the file the bank synced`));
-        } else {
-          resolve();
-        }
-      });
-    });
+  const wal = walSync(db);
   return {
     db,
-    sync,
+    sync: wal.sync,
     close: () => {
-      closed = true;
+      wal.close();
       db.close();
-      closeSync(fd);
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `synchronous=NORMAL` plus our own `fdatasync` of the WAL, off the event loop: as durable as
- * `synchronous=FULL`, without holding the event loop for the disk.
+ * `synchronous=FULL`, without holding the event loop for the disk. The bank's ledger
+ * (bank/src/store/sqlite/database.ts) and the merchant SDK's store both commit this way.
  *
  * - In WAL mode FULL differs from NORMAL only in one fsync of the WAL at the end of each
  *   COMMIT (https://www.sqlite.org/pragma.html#pragma_synchronous). NORMAL still writes the
@@ -12,10 +13,16 @@
  *   the last connection closes (this one holds its lock until `close`) or the journal mode
  *   changes; after a checkpoint it is reused from its start. Each sync checks that the path
  *   still names the file the descriptor holds, and fails otherwise.
- * - No answer goes out before the sync covering it (group-commit.ts).
+ * - The caller answers nothing before the sync that covers it (their group commits).
  */
 import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
-import type Database from 'better-sqlite3';
+
+/** What this needs of a better-sqlite3 connection (no dependency on the package itself). */
+export interface SqliteConnection {
+  /** The database file's path. */
+  readonly name: string;
+  pragma(source: string): unknown;
+}
 
 export interface WalSync {
   /** Makes every transaction committed so far durable. */
@@ -28,7 +35,7 @@ export interface WalSync {
  * Switches `db` (in WAL mode, with its WAL already created) to `synchronous=NORMAL` and
  * returns the sync that makes its commits durable.
  */
-export function walSync(db: Database.Database): WalSync {
+export function walSync(db: SqliteConnection): WalSync {
   const walPath = `${db.name}-wal`;
   const fd = openSync(walPath, 'r');
   const identity = fstatSync(fd);
@@ -37,7 +44,7 @@ export function walSync(db: Database.Database): WalSync {
   const sync = () =>
     new Promise<void>((resolve, reject) => {
       if (closed) {
-        reject(new Error('the merchant store is closed'));
+        reject(new Error('the database is closed'));
         return;
       }
       fdatasync(fd, (error) => {
@@ -52,7 +59,7 @@ export function walSync(db: Database.Database): WalSync {
           current = undefined;
         }
         if (current?.ino !== identity.ino || current.dev !== identity.dev) {
-          reject(new Error(`the WAL ${walPath} is no longer the file the store synced`));
+          reject(new Error(`the WAL ${walPath} is no longer the file this connection synced`));
         } else {
           resolve();
         }
