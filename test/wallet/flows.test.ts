@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listReceipts } from '../../extension/src/wallet/history.ts';
 import { describeOffer, payOffer } from '../../extension/src/wallet/pay/pay.ts';
+import { expectChain } from '../../extension/src/wallet/pay/payword-reservation.ts';
 import { updateSettings } from '../../extension/src/wallet/settings.ts';
 import type { Wallet } from '../../extension/src/wallet/wallet.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
@@ -166,5 +167,27 @@ describe('the wallet core against the real bank and shop', () => {
       reservedIndex: chain!.reservedIndex + cheap[4]!.price,
       acceptedIndex: chain!.acceptedIndex + cheap[4]!.price,
     });
+  });
+
+  it('never spends from a closed chain, even one a late confirmation left remembered', async () => {
+    const cheap = pricedArticles.filter((a) => a.price <= 10);
+    const pay = async (article: (typeof pricedArticles)[number]) =>
+      payOffer(wallet, wallet.hooks, {
+        token: await offerTokenAt(world, article.path),
+        href: `${world.shopUrl}${article.path}`,
+        pageUrl: `${world.shopUrl}/`,
+      });
+    const open = await wallet.db.getAll('paywordChains');
+    const chain = open.find((c) => c.status === 'open')!;
+    // A refused payment closed the chain; a confirmation of an earlier payment on it came
+    // back afterwards and handed the closed record to the click path's memory.
+    const closed = { ...chain, status: 'closed' as const };
+    await wallet.db.put('paywordChains', closed);
+    expectChain(wallet.db, closed);
+    expect(await pay(cheap[5]!)).toMatchObject({ status: 'paid', instrument: 'payword' });
+    expect(await wallet.db.get('paywordChains', chain.id)).toEqual(closed);
+    const payments = await wallet.db.getAll('payments');
+    const last = payments.sort((a, b) => a.createdAt - b.createdAt).at(-1)!;
+    expect(last.chainId).not.toBe(chain.id);
   });
 });

@@ -321,7 +321,13 @@ async function newChain(ctx: WalletContext, checked: CheckedOffer): Promise<Payw
   return createChain(ctx, certificate, checked.offer.merchantId);
 }
 
-/** The chain as a write this worker made leaves it, for the next click to expect. */
+/**
+ * The chain as a write this worker made leaves it, for the next click to expect. Only an open
+ * chain: a late confirmation of a payment on a chain closed since must not make the vendor's
+ * next clicks expect the closed one.
+ */
 export function expectChain(db: WalletDatabase, chain: PaywordChainRecord): void {
-  expectedChainsOf(db).set(chain.vendorId, chain);
+  const expected = expectedChainsOf(db);
+  if (chain.status === 'open') expected.set(chain.vendorId, chain);
+  else if (expected.get(chain.vendorId)?.id === chain.id) expected.delete(chain.vendorId);
 }

@@ -187,14 +187,21 @@ export async function chainOf(
   return restored;
 }
 
-/** Of the vendor's open chains (the `vendor` index at `[vendorId, 'open']`), one with `words` left. */
+/**
+ * Of the vendor's open chains (the `vendor` index at `[vendorId, 'open']`), one with `words`
+ * left. A closed chain is never usable, whoever hands it in (the click path's remembered
+ * chain included).
+ */
 export function usableChain(
   open: readonly PaywordChainRecord[],
   words: number,
   now: number,
 ): PaywordChainRecord | undefined {
   return open.find(
-    (chain) => chain.reservedIndex + words <= chain.length && chain.expiresAt > now + 60_000,
+    (chain) =>
+      chain.status === 'open' &&
+      chain.reservedIndex + words <= chain.length &&
+      chain.expiresAt > now + 60_000,
   );
 }
 
