@@ -169,8 +169,13 @@ export class GroupCommit {
       sql.commit.run();
     } catch (error) {
       // The transaction itself failed (disk full, I/O error): nothing of this group happened.
-      if (db.inTransaction) db.exec('ROLLBACK');
       for (const pending of group) pending.reject(error);
+      try {
+        if (db.inTransaction) db.exec('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection's state is unknown: answer nothing more.
+        this.#lose(rollbackError);
+      }
       return;
     }
     this.stats.commits++;
@@ -212,18 +217,22 @@ export class GroupCommit {
         for (const waiter of covered) waiter.durable();
         this.#pump();
       },
-      (error: unknown) => {
-        const lost = new StorageLostError(
-          'the merchant store could not make committed writes durable; reopen it',
-          { cause: error },
-        );
-        this.#lost = lost;
-        this.#syncing = undefined;
-        const unsynced = this.#unsynced;
-        this.#unsynced = [];
-        for (const waiter of [...covered, ...unsynced]) waiter.lost(lost);
-        for (const pending of this.#queue.splice(0)) pending.reject(lost);
-      },
+      (error: unknown) => this.#lose(error),
     );
+  }
+
+  /** Fails everything waiting and every later call (module comment). */
+  #lose(error: unknown): void {
+    if (this.#lost !== undefined) return;
+    const lost = new StorageLostError(
+      'the merchant store could not make committed writes durable; reopen it',
+      { cause: error },
+    );
+    this.#lost = lost;
+    const waiting = [...(this.#syncing ?? []), ...this.#unsynced];
+    this.#syncing = undefined;
+    this.#unsynced = [];
+    for (const waiter of waiting) waiter.lost(lost);
+    for (const pending of this.#queue.splice(0)) pending.reject(lost);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
@@ -239,6 +239,17 @@ describe('SqliteMerchantStore', () => {
       /could not make committed writes durable/,
     );
     await expect(store.findPaywordChain(bytes(1))).rejects.toThrow(/durable/);
+    await store.close();
+  });
+
+  it('syncs the WAL beside the file a symlinked database path leads to', async () => {
+    const path = sqlitePath();
+    await new SqliteMerchantStore({ path }).close();
+    const link = `${path}.link`;
+    symlinkSync(path, link);
+    const store = new SqliteMerchantStore({ path: link });
+    expect(await advance(store, 1, 0, 1)).toBe('recorded');
+    expect(store.commitStats).toMatchObject({ commits: 1, syncs: 1 });
     await store.close();
   });
 

@@ -15,7 +15,7 @@
  *   still names the file the descriptor holds, and fails otherwise.
  * - The caller answers nothing before the sync that covers it (their group commits).
  */
-import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
 
 /** What this needs of a better-sqlite3 connection (no dependency on the package itself). */
 export interface SqliteConnection {
@@ -36,7 +36,9 @@ export interface WalSync {
  * returns the sync that makes its commits durable.
  */
 export function walSync(db: SqliteConnection): WalSync {
-  const walPath = `${db.name}-wal`;
+  // SQLite keeps the WAL beside the database file a symlink leads to, and an absolute path
+  // stays right after a change of working directory.
+  const walPath = `${realpathSync(db.name)}-wal`;
   const fd = openSync(walPath, 'r');
   const identity = fstatSync(fd);
   db.pragma('synchronous = NORMAL');
