@@ -190,4 +190,28 @@ describe('the wallet core against the real bank and shop', () => {
     const last = payments.sort((a, b) => a.createdAt - b.createdAt).at(-1)!;
     expect(last.chainId).not.toBe(chain.id);
   });
+
+  it('trusts a certificate check only in the wallet and under the CA that made it', async () => {
+    const article = pricedArticles.at(-1)!;
+    const params = {
+      token: await offerTokenAt(world, article.path),
+      href: `${world.shopUrl}${article.path}`,
+      pageUrl: `${world.shopUrl}/`,
+    };
+    expect((await describeOffer(wallet, params)).status).toBe('payable');
+    // Another wallet database in the same worker pins the same bank URL to another CA.
+    const other = await openTestWallet(freshDbName(), crashingFetch().platform);
+    try {
+      const [bank] = await wallet.db.getAll('banks');
+      const otherCa = Uint8Array.from(bank!.caCertificate);
+      otherCa[otherCa.length - 1]! ^= 1; // the signature no longer verifies
+      await other.db.put('banks', { ...bank!, caCertificate: otherCa, caFingerprint: 'other' });
+      expect(await describeOffer(other, params)).toMatchObject({
+        status: 'refused',
+        error: { code: 'merchant_not_certified' },
+      });
+    } finally {
+      other.close();
+    }
+  });
 });

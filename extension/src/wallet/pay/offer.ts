@@ -16,6 +16,7 @@ import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
 import { offerHash, type SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
+import { parseCertificate } from '@farthing/protocol/x509/certificate';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
@@ -81,8 +82,21 @@ interface VerifiedPayee {
   readonly notAfter: number;
 }
 
-/** Certificate checks are kept per origin and chain until the certificate expires. */
-const verifiedCache = new Map<string, VerifiedPayee>();
+/**
+ * Certificate checks, kept per wallet database, origin and chain until the first certificate
+ * of the path (the merchant's, the CA's) expires, and only while the bank that vouched is
+ * still pinned to the same CA.
+ */
+const verifiedCaches = new WeakMap<WalletDatabase, Map<string, VerifiedPayee>>();
+
+function verifiedCacheOf(db: WalletDatabase): Map<string, VerifiedPayee> {
+  let cache = verifiedCaches.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    verifiedCaches.set(db, cache);
+  }
+  return cache;
+}
 
 interface FetchedDescriptor {
   readonly descriptor: Descriptor;
@@ -120,13 +134,11 @@ async function verifyPayee(
 ): Promise<VerifiedPayee> {
   const now = ctx.platform.now();
   const chainKey = `${origin} ${toBase64url(sha256(new TextEncoder().encode(descriptor.certificateChain.join('.'))))}`;
-  const cached = verifiedCache.get(chainKey);
-  if (
-    cached !== undefined &&
-    now < cached.notAfter &&
-    (await ctx.db.get('banks', cached.bank.url)) !== undefined
-  ) {
-    return cached;
+  const cache = verifiedCacheOf(ctx.db);
+  const cached = cache.get(chainKey);
+  if (cached !== undefined && now < cached.notAfter) {
+    const bank = await ctx.db.get('banks', cached.bank.url);
+    if (bank?.caFingerprint === cached.bank.caFingerprint) return cached;
   }
   const banks = await ctx.db.getAll('banks');
   let chain: Uint8Array[];
@@ -151,9 +163,13 @@ async function verifyPayee(
         merchantId: verified.merchantId,
         name: verified.name,
         offerPublicKey: verified.offerPublicKey,
-        notAfter: verified.notAfter,
+        notAfter: Math.min(
+          verified.notAfter,
+          parseCertificate(bank.caCertificate).notAfter,
+          ...chain.slice(1).map((der) => parseCertificate(der).notAfter),
+        ),
       };
-      verifiedCache.set(chainKey, payee);
+      cache.set(chainKey, payee);
       return payee;
     } catch (error) {
       lastError = error;
