@@ -248,7 +248,12 @@ export const receiptSchema = v.strictObject({
   signature: bytesSchema(64),
 });
 
-export function receiptToWire(receipt: SignedReceipt): ReceiptWire {
+/**
+ * The wire form of a receipt's fields before it is signed: `receiptToWire` without
+ * `signature`, the fields in the same order (a merchant stores it and signs it again for a
+ * retry; Ed25519 gives the same signature).
+ */
+export function unsignedReceiptToWire(receipt: Receipt): Omit<ReceiptWire, 'signature'> {
   assertReceipt(receipt);
   return {
     version: receipt.version,
@@ -259,8 +264,11 @@ export function receiptToWire(receipt: SignedReceipt): ReceiptWire {
     instrument: receipt.instrument,
     paidAt: receipt.paidAt,
     receiptId: toBase64url(receipt.receiptId),
-    signature: toBase64url(receipt.signature),
   };
+}
+
+export function receiptToWire(receipt: SignedReceipt): ReceiptWire {
+  return { ...unsignedReceiptToWire(receipt), signature: toBase64url(receipt.signature) };
 }
 
 /** Validates a received receipt; the signature is checked by `verifyReceipt`. */

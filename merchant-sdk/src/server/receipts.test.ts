@@ -44,7 +44,7 @@ describe('stored receipts', () => {
     expect(template(paidAt, receiptId)).toBe(unsignedReceiptJson(receipt));
     const other = {
       ...receipt,
-      resource: '/a/"quoted"?b=c',
+      resource: '/%C3%A9/b?c=d',
       paidAt: 0,
       receiptId: new Uint8Array(16),
     };

@@ -10,33 +10,25 @@
  * fields under another valid signature.) Stores written before this kept the signed JSON; that
  * is served as it is.
  */
-import { formatAmount } from '@farthing/protocol/amount';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { assertBytes } from '@farthing/protocol/errors';
 import {
   type Receipt,
   type ReceiptFields,
+  receiptIdLength,
   receiptSchema,
   receiptSigningBytes,
+  unsignedReceiptToWire,
 } from '@farthing/protocol/receipt';
 import { parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 
 const unsignedReceiptSchema = v.omit(receiptSchema, ['signature']);
 
-/** `receiptToWire` without `signature`, as JSON text (the same fields in the same order). */
+/** `unsignedReceiptToWire` as JSON text: what the store keeps. */
 export function unsignedReceiptJson(receipt: Receipt): string {
-  return JSON.stringify({
-    version: receipt.version,
-    offerHash: toBase64url(receipt.offerHash),
-    merchantId: receipt.merchantId,
-    resource: receipt.resource,
-    amount: formatAmount(receipt.amount),
-    instrument: receipt.instrument,
-    paidAt: receipt.paidAt,
-    receiptId: toBase64url(receipt.receiptId),
-  });
+  return JSON.stringify(unsignedReceiptToWire(receipt));
 }
 
 /**
@@ -46,7 +38,11 @@ export function unsignedReceiptJson(receipt: Receipt): string {
 export function unsignedReceiptJsonTemplate(
   fields: ReceiptFields,
 ): (paidAt: number, receiptId: Uint8Array) => string {
-  const shared = unsignedReceiptJson({ ...fields, paidAt: 0, receiptId: new Uint8Array(0) });
+  const shared = unsignedReceiptJson({
+    ...fields,
+    paidAt: 0,
+    receiptId: new Uint8Array(receiptIdLength),
+  });
   const prefix = shared.slice(0, shared.indexOf(',"paidAt":'));
   return (paidAt, receiptId) =>
     `${prefix},"paidAt":${JSON.stringify(paidAt)},"receiptId":"${toBase64url(receiptId)}"}`;
