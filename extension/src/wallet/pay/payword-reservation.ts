@@ -130,23 +130,14 @@ export async function reserveAtOnce(
     await abort(tx);
     throw error;
   });
-  if (previous.some((p) => isStillPaid(p, checked, now) || isInFlight(p))) {
-    await abort(tx);
+  if ((await decideInTransaction(tx, checked, previous, limits, now)) === undefined) {
     return undefined;
-  }
-  let decision: LimitsDecision;
-  try {
-    decision = checkLimits(limits, checked.origin, price);
-  } catch (error) {
-    await abort(tx);
-    throw error;
   }
   const chain = usableChain(open, price.minor, now);
   const live = chain === undefined ? undefined : restoredChain(chain);
   if (
     chain === undefined ||
     live === undefined ||
-    decision.confirmation !== null ||
     chain.valuePerWord.currency !== price.currency ||
     price.minor % chain.valuePerWord.minor !== 0
   ) {
@@ -221,13 +212,32 @@ async function reserveExpected(
     await abort(tx);
     return 'unexpected';
   }
+  if ((await decideInTransaction(tx, checked, previous, limits, now)) === undefined) {
+    return undefined;
+  }
+  return written;
+}
+
+/**
+ * What both fast paths decide on what their transaction read: the limits' decision, or
+ * undefined with the transaction aborted when this offer is paid or in flight already or the
+ * click needs a confirmation; a refusal aborts and throws. The abort is made before this
+ * function first yields, so writes queued behind the reads never commit.
+ */
+async function decideInTransaction(
+  tx: { abort(): void; done: Promise<void> },
+  checked: CheckedOffer,
+  previous: readonly PaymentRecord[],
+  limits: LimitsSnapshot,
+  now: number,
+): Promise<LimitsDecision | undefined> {
   if (previous.some((p) => isStillPaid(p, checked, now) || isInFlight(p))) {
     await abort(tx);
     return undefined;
   }
   let decision: LimitsDecision;
   try {
-    decision = checkLimits(limits, checked.origin, price);
+    decision = checkLimits(limits, checked.origin, checked.offer.amount);
   } catch (error) {
     await abort(tx);
     throw error;
@@ -236,7 +246,7 @@ async function reserveExpected(
     await abort(tx);
     return undefined;
   }
-  return written;
+  return decision;
 }
 
 /** Structural equality of records as IndexedDB stores them: plain data and byte arrays. */
