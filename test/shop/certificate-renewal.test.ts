@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { type RunningShop, startShop } from '@farthing/demo-shop/server';
 import { isFarthingError } from '@farthing/protocol/errors';
+import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { day, openMerchant, openTestBank, type TestBank } from '../../bank/src/testing.ts';
 
@@ -26,32 +27,12 @@ let dir: string;
 let shop: RunningShop | undefined;
 const shopErrors: unknown[] = [];
 
-/** The bank's app behind a real socket. */
+/** The bank's app behind a real socket; answers 503 while `bankDown`. */
 function serveOnLoopback(app: TestBank['app']): Promise<Server> {
-  const listening = createServer(async (request, response) => {
-    if (bankDown) {
-      response.writeHead(503, { 'retry-after': '1' }).end();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (typeof value === 'string') headers.set(name, value);
-    }
-    const answer = await app.request(
-      new Request(`${bankUrl}${request.url}`, {
-        method: request.method ?? 'GET',
-        headers,
-        ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) }),
-      }),
-    );
-    const answerHeaders: Record<string, string> = {};
-    answer.headers.forEach((value, name) => {
-      answerHeaders[name] = value;
-    });
-    response.writeHead(answer.status, answerHeaders);
-    response.end(Buffer.from(await answer.arrayBuffer()));
+  const listener = getRequestListener(app.fetch);
+  const listening = createServer((request, response) => {
+    if (bankDown) response.writeHead(503, { 'retry-after': '1' }).end();
+    else void listener(request, response);
   });
   return new Promise((resolve) => listening.listen(0, '127.0.0.1', () => resolve(listening)));
 }

@@ -11,6 +11,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
+import { getRequestListener } from '@hono/node-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   day,
@@ -37,29 +38,9 @@ const open: { merchants: Merchant[]; renewals: CertificateRenewal[] } = {
   renewals: [],
 };
 
-/** The bank's app behind a real socket (no Hono adapter in this package's dependencies). */
+/** The bank's app behind a real socket. */
 function serveOnLoopback(app: TestBank['app']): Promise<Server> {
-  const listening = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (typeof value === 'string') headers.set(name, value);
-    }
-    const answer = await app.request(
-      new Request(`${bankUrl}${request.url}`, {
-        method: request.method ?? 'GET',
-        headers,
-        ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) }),
-      }),
-    );
-    const answerHeaders: Record<string, string> = {};
-    answer.headers.forEach((value, name) => {
-      answerHeaders[name] = value;
-    });
-    response.writeHead(answer.status, answerHeaders);
-    response.end(Buffer.from(await answer.arrayBuffer()));
-  });
+  const listening = createServer(getRequestListener(app.fetch));
   return new Promise((resolve) => listening.listen(0, '127.0.0.1', () => resolve(listening)));
 }
 
