@@ -1,14 +1,14 @@
 /**
  * The default `MerchantStore`: one SQLite file through better-sqlite3 in WAL mode; writes
- * grouped into shared commits (./group-commit.ts) and answered only once on disk. By default
+ * grouped into shared commits (`@farthing/protocol/node/sqlite-group-commit`) and answered only once on disk. By default
  * the commit hands the WAL to the OS and an `fdatasync` of the WAL on libuv's thread pool
  * makes it durable (`@farthing/protocol/node/sqlite-wal-sync`), so the event loop never waits for the disk;
  * `commitSync: 'full'` has every COMMIT wait for it instead (`synchronous=FULL`). Reads see
  * committed writes only and also answer only once what they saw is durable.
  */
+import { GroupCommit } from '@farthing/protocol/node/sqlite-group-commit';
 import { type WalSync, walSync } from '@farthing/protocol/node/sqlite-wal-sync';
 import type Database from 'better-sqlite3';
-import { type CommitStats, GroupCommit } from './group-commit.ts';
 import {
   type BatchRow,
   batchFromRows,
@@ -34,6 +34,14 @@ import type {
   SettlementItemOutcome,
 } from './store.ts';
 
+/** Durable commits so far, the writes they carried, the largest group and the WAL syncs. */
+export interface CommitStats {
+  readonly commits: number;
+  readonly writes: number;
+  readonly largestGroup: number;
+  readonly syncs: number;
+}
+
 /** Where the database is and how writes are committed. */
 export interface SqliteMerchantStoreOptions {
   /** The database file (created if missing); `:memory:` only in tests. */
@@ -55,7 +63,7 @@ export interface SqliteMerchantStoreOptions {
 /** The default, durable `MerchantStore` (module comment). */
 export class SqliteMerchantStore implements MerchantStore {
   readonly #db: Database.Database;
-  readonly #commits: GroupCommit;
+  readonly #commits: GroupCommit<Database.Database>;
   readonly #writes: SqliteWrites;
   readonly #walSync: WalSync | undefined;
   readonly #sql;
@@ -113,8 +121,9 @@ export class SqliteMerchantStore implements MerchantStore {
   }
 
   /** How many durable commits the store made and how many writes they carried. */
-  get commitStats(): Readonly<CommitStats> {
-    return { ...this.#commits.stats };
+  get commitStats(): CommitStats {
+    const { commits, jobs, largestBatch, syncs } = this.#commits.stats;
+    return { commits, writes: jobs, largestGroup: largestBatch, syncs };
   }
 
   #write<R extends WriteRequest>(request: R): Promise<WriteResults[R['op']]> {
@@ -209,7 +218,7 @@ export class SqliteMerchantStore implements MerchantStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#commits.whenIdle();
+    await this.#commits.close();
     this.#db.close();
     this.#walSync?.close();
   }

@@ -12,7 +12,7 @@ import { migrate } from './migrations.ts';
  * - `full`: `synchronous=FULL`; SQLite fsyncs the WAL inside every COMMIT, blocking the event
  *   loop for the length of the disk flush.
  * - `async-fdatasync`: `synchronous=NORMAL` plus our own `fdatasync` of the WAL on libuv's
- *   thread pool after every group commit, and no answer before it (group-commit.ts). The
+ *   thread pool after every group commit, and no answer before it (`@farthing/protocol/node/sqlite-group-commit`). The
  *   event loop keeps serving while the disk flushes.
  */
 export type CommitSync = 'full' | 'async-fdatasync';
@@ -47,7 +47,7 @@ export function openDatabase(
   const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
   if ((options.commitSync ?? 'async-fdatasync') === 'full' || !inWal) {
     // FULL: the WAL is fsynced at every commit, so an acknowledged transaction survives power
-    // loss, not only a process crash. Group commit (group-commit.ts) pays for it.
+    // loss, not only a process crash. Group commit (`@farthing/protocol/node/sqlite-group-commit`) pays for it.
     return { db, sync: undefined, close: () => db.close() };
   }
   return withAsyncWalSync(db);
@@ -56,7 +56,7 @@ export function openDatabase(
 /**
  * `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL: exactly as durable as FULL
  * (the argument is in `@farthing/protocol/node/sqlite-wal-sync`). No answer goes out before
- * the sync that covers it: group-commit.ts starts each sync after the commits it covers and
+ * the sync that covers it: `@farthing/protocol/node/sqlite-group-commit` starts each sync after the commits it covers and
  * settles their jobs (and any read that saw them) only when it resolves; a failed sync fails
  * them all, and the store refuses work until a restart.
  */

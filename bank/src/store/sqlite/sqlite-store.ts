@@ -1,8 +1,9 @@
 /**
  * The embedded storage: one SQLite file at durable settings, every write group-committed.
  */
+
+import { GroupCommit } from '@farthing/protocol/node/sqlite-group-commit';
 import type Database from 'better-sqlite3';
-import { GroupCommitter } from '../group-commit.ts';
 import {
   type AccountRecord,
   type BankStore,
@@ -36,7 +37,7 @@ export interface SqliteStoreOptions {
 export class SqliteBankStore implements BankStore {
   readonly #db: Database.Database;
   readonly #closeDatabase: () => void;
-  readonly #committer: GroupCommitter;
+  readonly #committer: GroupCommit<Database.Database>;
   readonly #accounts: Accounts;
   readonly #ledger: Ledger;
   readonly #idempotency: IdempotencyKeys;
@@ -59,7 +60,10 @@ export class SqliteBankStore implements BankStore {
       opened.sync === undefined || options.wrapSync === undefined
         ? opened.sync
         : options.wrapSync(opened.sync);
-    this.#committer = new GroupCommitter(this.#db, sync === undefined ? {} : { sync });
+    this.#committer = new GroupCommit(this.#db, {
+      maxBatch: 512,
+      ...(sync === undefined ? {} : { sync }),
+    });
     this.#accounts = new Accounts(this.#db);
     this.#ledger = new Ledger(this.#db);
     this.#idempotency = new IdempotencyKeys(this.#db);

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommit, StorageLostError } from './group-commit.ts';
+import { GroupCommit, StorageLostError } from './sqlite-group-commit.ts';
 
 const open: Database.Database[] = [];
 afterEach(() => {
@@ -91,7 +91,7 @@ describe('GroupCommit with an asynchronous sync', () => {
     expect(calls).toHaveLength(2);
     calls[1]!.resolve();
     await expect(Promise.all([second, third])).resolves.toEqual([1, 1]);
-    expect(commits.stats).toMatchObject({ commits: 2, writes: 3, largestGroup: 2, syncs: 2 });
+    expect(commits.stats).toMatchObject({ commits: 2, jobs: 3, largestBatch: 2, syncs: 2 });
   });
 
   it('answers a read of an unsynced commit only after that sync', async () => {
@@ -140,6 +140,6 @@ describe('GroupCommit with an asynchronous sync', () => {
     await expect(Promise.all([commits.run(insert(1)), commits.run(insert(2))])).resolves.toEqual([
       1, 1,
     ]);
-    expect(commits.stats).toMatchObject({ commits: 1, writes: 2, syncs: 0 });
+    expect(commits.stats).toMatchObject({ commits: 1, jobs: 2, syncs: 0 });
   });
 });

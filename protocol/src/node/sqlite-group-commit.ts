@@ -1,6 +1,7 @@
 /**
  * Group commit over one synchronous better-sqlite3 connection (DESIGN.md "Bank storage":
  * durability must not cost throughput; the same holds for the merchant's PayWord hot path).
+ * The bank's ledger and the merchant SDK's store both commit through it.
  *
  * Writes that queue up meanwhile (within one turn of the event loop, and while a sync is in
  * flight) run in ONE transaction, each inside its own SAVEPOINT so a write that throws undoes
@@ -20,16 +21,21 @@
  *
  * Jobs are synchronous, so nothing interleaves with a job that is half done.
  */
-import type Database from 'better-sqlite3';
+/** What this needs of a better-sqlite3 connection (no dependency on the package itself). */
+export interface GroupCommitConnection {
+  prepare(source: string): { run(): unknown };
+  exec(source: string): unknown;
+  readonly inTransaction: boolean;
+}
 
-/** A synchronous write over the connection, run inside the shared transaction. */
-export type WriteJob<T> = (db: Database.Database) => T;
+/** A synchronous job over the connection: a write inside the shared transaction, or a read. */
+export type Job<D, T> = (db: D) => T;
 
-/** Durable commits so far, the writes they carried and the largest group. */
-export interface CommitStats {
+/** Durable commits so far, the jobs they carried and the largest group. */
+export interface GroupCommitStats {
   commits: number;
-  writes: number;
-  largestGroup: number;
+  jobs: number;
+  largestBatch: number;
   /** Asynchronous syncs started (0 when COMMIT syncs by itself). */
   syncs: number;
 }
@@ -39,8 +45,8 @@ export class StorageLostError extends Error {
   override readonly name = 'StorageLostError';
 }
 
-interface Pending {
-  readonly job: WriteJob<unknown>;
+interface Pending<D> {
+  readonly job: Job<D, unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -54,28 +60,29 @@ interface Waiter {
 export interface GroupCommitOptions {
   /** false: every write commits alone (for measuring what grouping buys). Default true. */
   readonly grouped?: boolean;
-  /** Upper bound of writes per transaction, so one commit never holds the loop for long. */
+  /** Upper bound of writes per transaction (default 256), so one commit never holds the loop for long. */
   readonly maxBatch?: number;
   /** Makes everything committed so far durable; given when COMMIT does not (module comment). */
   readonly sync?: () => Promise<void>;
 }
 
 /** Runs the writes of one event-loop turn in shared durable commits (module comment). */
-export class GroupCommit {
-  readonly #db: Database.Database;
+export class GroupCommit<D extends GroupCommitConnection> {
+  readonly #db: D;
   readonly #maxBatch: number;
   readonly #sync: (() => Promise<void>) | undefined;
-  readonly #sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'undo', Database.Statement>;
-  #queue: Pending[] = [];
+  readonly #sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'undo', { run(): unknown }>;
+  #queue: Pending<D>[] = [];
   #scheduled = false;
   /** Waiting for the sync in flight, which started after their commits. */
   #syncing: Waiter[] | undefined;
   /** Committed after the sync in flight started: waiting for the next one. */
   #unsynced: Waiter[] = [];
   #lost: StorageLostError | undefined;
-  readonly stats: CommitStats = { commits: 0, writes: 0, largestGroup: 0, syncs: 0 };
+  #closed = false;
+  readonly #stats: GroupCommitStats = { commits: 0, jobs: 0, largestBatch: 0, syncs: 0 };
 
-  constructor(db: Database.Database, options: GroupCommitOptions = {}) {
+  constructor(db: D, options: GroupCommitOptions = {}) {
     this.#db = db;
     this.#maxBatch = (options.grouped ?? true) ? (options.maxBatch ?? 256) : 1;
     this.#sync = options.sync;
@@ -89,7 +96,8 @@ export class GroupCommit {
   }
 
   /** Runs `job` in the next shared transaction; resolves once that transaction is durable. */
-  run<T>(job: WriteJob<T>): Promise<T> {
+  run<T>(job: Job<D, T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the database is closed'));
     if (this.#lost !== undefined) return Promise.reject(this.#lost);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
@@ -109,7 +117,8 @@ export class GroupCommit {
    * Runs `query` outside any write transaction (it sees committed writes only) and answers
    * once what it saw is durable.
    */
-  read<T>(query: WriteJob<T>): Promise<T> {
+  read<T>(query: Job<D, T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the database is closed'));
     if (this.#lost !== undefined) return Promise.reject(this.#lost);
     let value: T;
     try {
@@ -124,8 +133,33 @@ export class GroupCommit {
     });
   }
 
-  /** Resolves when every write submitted so far has been answered. */
-  async whenIdle(): Promise<void> {
+  /**
+   * A read answered at once, even while commits await their sync. Only for lookups of
+   * credentials (sessions, API keys): a client can present a token only after the answer that
+   * gave it, which waited for the sync covering it; and a revocation not yet synced refuses
+   * the token, the safe side.
+   */
+  readCredential<T>(query: Job<D, T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the database is closed'));
+    if (this.#lost !== undefined) return Promise.reject(this.#lost);
+    try {
+      return Promise.resolve(query(this.#db));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  get stats(): Readonly<GroupCommitStats> {
+    return { ...this.#stats };
+  }
+
+  /** Answers every write submitted so far, then refuses new work. */
+  async close(): Promise<void> {
+    await this.#whenIdle();
+    this.#closed = true;
+  }
+
+  async #whenIdle(): Promise<void> {
     while (
       this.#scheduled ||
       this.#queue.length > 0 ||
@@ -148,7 +182,7 @@ export class GroupCommit {
     if (this.#sync !== undefined && this.#unsynced.length > 0) this.#startSync(this.#sync);
   }
 
-  #commit(group: Pending[]): void {
+  #commit(group: Pending<D>[]): void {
     const db = this.#db;
     const sql = this.#sql;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
@@ -178,9 +212,9 @@ export class GroupCommit {
       }
       return;
     }
-    this.stats.commits++;
-    this.stats.writes += group.length;
-    this.stats.largestGroup = Math.max(this.stats.largestGroup, group.length);
+    this.#stats.commits++;
+    this.#stats.jobs += group.length;
+    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, group.length);
     const answer = () =>
       group.forEach((pending, index) => {
         const outcome = outcomes[index]!;
@@ -204,7 +238,7 @@ export class GroupCommit {
     const covered = this.#unsynced;
     this.#unsynced = [];
     this.#syncing = covered;
-    this.stats.syncs++;
+    this.#stats.syncs++;
     let started: Promise<void>;
     try {
       started = sync();
@@ -225,7 +259,7 @@ export class GroupCommit {
   #lose(error: unknown): void {
     if (this.#lost !== undefined) return;
     const lost = new StorageLostError(
-      'the merchant store could not make committed writes durable; reopen it',
+      'the database could not make committed writes durable; nothing more is answered until it is reopened',
       { cause: error },
     );
     this.#lost = lost;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommitter, StorageLostError } from './group-commit.ts';
+import { GroupCommit as GroupCommitter, StorageLostError } from './sqlite-group-commit.ts';
 
 function database() {
   const db = new Database(join(mkdtempSync(join(tmpdir(), 'farthing-gc-')), 'test.sqlite'));
@@ -129,7 +129,7 @@ async function settledYet(promise: Promise<unknown>): Promise<boolean> {
 describe('GroupCommitter with an asynchronous sync (synchronous=NORMAL)', () => {
   let db: Database.Database;
   afterEach(() => db?.close());
-  const insert = (committer: GroupCommitter, v: number) =>
+  const insert = (committer: GroupCommitter<Database.Database>, v: number) =>
     committer.run((d) => d.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes);
 
   it('acknowledges no job before the sync started after its commit resolves', async () => {
@@ -149,19 +149,23 @@ describe('GroupCommitter with an asynchronous sync (synchronous=NORMAL)', () => 
     const second = insert(committer, 2);
     expect(await settledYet(second)).toBe(false);
     expect(calls).toHaveLength(1);
-    // A read that saw the unsynced row waits too; a credential lookup does not.
+    // A read that saw the unsynced row waits too; a credential lookup does not. The second
+    // insert is queued behind the sync, not committed, so the read sees one row.
     const read = committer.read((d) => d.prepare('SELECT COUNT(*) AS n FROM t').get());
     expect(await settledYet(committer.readCredential(() => 'session'))).toBe(true);
+    expect(await settledYet(read)).toBe(false);
     calls[0]!.finish();
     await expect(first).resolves.toBe(1);
     await expect(refused).rejects.toThrow('refused'); // a refusal waits for the sync too
+    await expect(read).resolves.toEqual({ n: 1 });
     expect(await settledYet(second)).toBe(false);
-    expect(await settledYet(read)).toBe(false);
     expect(calls).toHaveLength(2);
     expect(calls[1]!.rowsAtStart).toBe(2);
+    const later = committer.read((d) => d.prepare('SELECT COUNT(*) AS n FROM t').get());
+    expect(await settledYet(later)).toBe(false);
     calls[1]!.finish();
     await expect(second).resolves.toBe(1);
-    await expect(read).resolves.toEqual({ n: 2 });
+    await expect(later).resolves.toEqual({ n: 2 });
     expect(committer.stats).toMatchObject({ commits: 2, syncs: 2 });
     // Nothing unsynced: a read answers at once.
     expect(await settledYet(committer.read(() => 1))).toBe(true);
