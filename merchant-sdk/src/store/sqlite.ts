@@ -6,6 +6,11 @@
  * `commitSync: 'full'` has every COMMIT wait for it instead (`synchronous=FULL`). Reads see
  * committed writes only and also answer only once what they saw is durable.
  */
+import { createRequire } from 'node:module';
+import {
+  backgroundCheckpointer,
+  type Checkpointer,
+} from '@farthing/protocol/node/sqlite-checkpointer';
 import { GroupCommit } from '@farthing/protocol/node/sqlite-group-commit';
 import { type WalSync, walSync } from '@farthing/protocol/node/sqlite-wal-sync';
 import type Database from 'better-sqlite3';
@@ -33,6 +38,8 @@ import type {
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
+
+const require = createRequire(import.meta.url);
 
 /** Durable commits so far, the writes they carried, the largest group and the WAL syncs. */
 export interface CommitStats {
@@ -66,6 +73,7 @@ export class SqliteMerchantStore implements MerchantStore {
   readonly #commits: GroupCommit<Database.Database>;
   readonly #writes: SqliteWrites;
   readonly #walSync: WalSync | undefined;
+  readonly #checkpointer: Checkpointer | undefined;
   readonly #sql;
   #closed = false;
 
@@ -79,9 +87,15 @@ export class SqliteMerchantStore implements MerchantStore {
       (options.commitSync ?? 'async-fdatasync') === 'async-fdatasync' && inWal
         ? walSync(db)
         : undefined;
+    // Checkpoints on a thread of their own, so a payment's COMMIT only appends to the WAL.
+    const checkpointer = inWal
+      ? backgroundCheckpointer(db, { driver: require.resolve('better-sqlite3') })
+      : undefined;
+    this.#checkpointer = checkpointer;
     this.#commits = new GroupCommit(db, {
       grouped: options.groupCommit ?? true,
       ...(this.#walSync === undefined ? {} : { sync: this.#walSync.sync }),
+      ...(checkpointer === undefined ? {} : { onCommit: () => checkpointer.committed() }),
     });
     this.#writes = new SqliteWrites(db);
     this.#sql = {
@@ -219,6 +233,7 @@ export class SqliteMerchantStore implements MerchantStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#commits.close();
+    await this.#checkpointer?.close();
     this.#db.close();
     this.#walSync?.close();
   }

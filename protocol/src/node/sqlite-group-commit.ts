@@ -64,6 +64,8 @@ export interface GroupCommitOptions {
   readonly maxBatch?: number;
   /** Makes everything committed so far durable; given when COMMIT does not (module comment). */
   readonly sync?: () => Promise<void>;
+  /** Called after each COMMIT (a background checkpointer's `committed`, ./sqlite-checkpointer.ts). */
+  readonly onCommit?: () => void;
 }
 
 /** Runs the writes of one event-loop turn in shared durable commits (module comment). */
@@ -71,6 +73,7 @@ export class GroupCommit<D extends GroupCommitConnection> {
   readonly #db: D;
   readonly #maxBatch: number;
   readonly #sync: (() => Promise<void>) | undefined;
+  readonly #onCommit: (() => void) | undefined;
   readonly #sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'undo', { run(): unknown }>;
   #queue: Pending<D>[] = [];
   #scheduled = false;
@@ -86,6 +89,7 @@ export class GroupCommit<D extends GroupCommitConnection> {
     this.#db = db;
     this.#maxBatch = (options.grouped ?? true) ? (options.maxBatch ?? 256) : 1;
     this.#sync = options.sync;
+    this.#onCommit = options.onCommit;
     this.#sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -212,6 +216,7 @@ export class GroupCommit<D extends GroupCommitConnection> {
       }
       return;
     }
+    this.#onCommit?.();
     this.#stats.commits++;
     this.#stats.jobs += group.length;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, group.length);

@@ -7,11 +7,11 @@ import { openDatabase } from './database.ts';
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'farthing-db-')), 'bank.sqlite');
 
 describe('openDatabase', () => {
-  it('commits with synchronous=FULL and no sync of its own when asked for full', () => {
+  it('commits with synchronous=FULL and no sync of its own when asked for full', async () => {
     const opened = openDatabase(fresh(), { commitSync: 'full' });
     expect(opened.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(opened.sync).toBeUndefined();
-    opened.close();
+    await opened.close();
   });
 
   it('syncs the same WAL file through checkpoints that restart and truncate it', async () => {
@@ -31,7 +31,7 @@ describe('openDatabase', () => {
       await sync!();
       expect(statSync(`${path}-wal`).ino).toBe(inode);
     }
-    opened.close();
+    await opened.close();
     await expect(sync!()).rejects.toThrow('closed');
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Opens the bank's SQLite database at its durable settings and brings the schema up to date.
  */
+import { createRequire } from 'node:module';
+import { backgroundCheckpointer } from '@farthing/protocol/node/sqlite-checkpointer';
 import { walSync } from '@farthing/protocol/node/sqlite-wal-sync';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
@@ -15,14 +17,18 @@ import { migrate } from './migrations.ts';
  *   thread pool after every group commit, and no answer before it (`@farthing/protocol/node/sqlite-group-commit`). The
  *   event loop keeps serving while the disk flushes.
  */
+const require = createRequire(import.meta.url);
+
 export type CommitSync = 'full' | 'async-fdatasync';
 
 export interface OpenedDatabase {
   readonly db: Database.Database;
   /** Makes every transaction committed so far durable; undefined when COMMIT does it. */
   readonly sync: (() => Promise<void>) | undefined;
-  /** Closes the connection (and what `sync` holds). */
-  readonly close: () => void;
+  /** To be called after each COMMIT: a checkpoint follows on its own thread. */
+  readonly committed: (() => void) | undefined;
+  /** Closes the connection (and what `sync` and the checkpoints hold). */
+  readonly close: () => Promise<void>;
 }
 
 export function openDatabase(
@@ -34,39 +40,59 @@ export function openDatabase(
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   // A larger page cache and memory-mapped reads keep hot index pages (spent coins,
-  // idempotency keys) out of the read() path; checkpoints every ~16 MiB of WAL instead of
-  // ~4 MiB make them rarer, at the price of a longer replay after a crash.
+  // idempotency keys) out of the read() path. Checkpoints run on a thread of their own
+  // (below); COMMIT checkpoints only past ~16 MiB of WAL.
   db.pragma('cache_size = -65536');
   db.pragma('mmap_size = 268435456');
-  db.pragma('wal_autocheckpoint = 4000');
   db.pragma('temp_store = MEMORY');
   db.pragma('busy_timeout = 5000');
   // FULL while migrating: schema changes are rare and need no speed.
   db.pragma('synchronous = FULL');
   migrate(db);
   const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
-  if ((options.commitSync ?? 'async-fdatasync') === 'full' || !inWal) {
+  if (!inWal) {
+    return {
+      db,
+      sync: undefined,
+      committed: undefined,
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  // The WAL's pages are copied into the file by another connection on its own thread, so
+  // COMMIT on the event loop only appends (`@farthing/protocol/node/sqlite-checkpointer`).
+  const checkpointer = backgroundCheckpointer(db, {
+    driver: require.resolve('better-sqlite3'),
+    fallbackPages: 4000,
+  });
+  const committed = () => checkpointer.committed();
+  if ((options.commitSync ?? 'async-fdatasync') === 'full') {
     // FULL: the WAL is fsynced at every commit, so an acknowledged transaction survives power
     // loss, not only a process crash. Group commit (`@farthing/protocol/node/sqlite-group-commit`) pays for it.
-    return { db, sync: undefined, close: () => db.close() };
+    return {
+      db,
+      sync: undefined,
+      committed,
+      close: async () => {
+        await checkpointer.close();
+        db.close();
+      },
+    };
   }
-  return withAsyncWalSync(db);
-}
-
-/**
- * `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL: exactly as durable as FULL
- * (the argument is in `@farthing/protocol/node/sqlite-wal-sync`). No answer goes out before
- * the sync that covers it: `@farthing/protocol/node/sqlite-group-commit` starts each sync after the commits it covers and
- * settles their jobs (and any read that saw them) only when it resolves; a failed sync fails
- * them all, and the store refuses work until a restart.
- */
-function withAsyncWalSync(db: Database.Database): OpenedDatabase {
-  // The WAL exists once the connection has read the database in WAL mode (migrate did).
+  // `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL: exactly as durable as FULL
+  // (the argument is in `@farthing/protocol/node/sqlite-wal-sync`). No answer goes out before
+  // the sync that covers it: the group commit starts each sync after the commits it covers and
+  // settles their jobs (and any read that saw them) only when it resolves; a failed sync fails
+  // them all, and the store refuses work until a restart. The WAL exists once the connection
+  // has read the database in WAL mode (migrate did).
   const wal = walSync(db);
   return {
     db,
     sync: wal.sync,
-    close: () => {
+    committed,
+    close: async () => {
+      await checkpointer.close();
       wal.close();
       db.close();
     },

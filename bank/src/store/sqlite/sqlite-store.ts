@@ -36,7 +36,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteBankStore implements BankStore {
   readonly #db: Database.Database;
-  readonly #closeDatabase: () => void;
+  readonly #closeDatabase: () => Promise<void>;
   readonly #committer: GroupCommit<Database.Database>;
   readonly #accounts: Accounts;
   readonly #ledger: Ledger;
@@ -63,6 +63,7 @@ export class SqliteBankStore implements BankStore {
     this.#committer = new GroupCommit(this.#db, {
       maxBatch: 512,
       ...(sync === undefined ? {} : { sync }),
+      ...(opened.committed === undefined ? {} : { onCommit: opened.committed }),
     });
     this.#accounts = new Accounts(this.#db);
     this.#ledger = new Ledger(this.#db);
@@ -331,6 +332,6 @@ export class SqliteBankStore implements BankStore {
 
   async close(): Promise<void> {
     await this.#committer.close();
-    this.#closeDatabase();
+    await this.#closeDatabase();
   }
 }
