@@ -1,10 +1,16 @@
 /**
- * The default `MerchantStore`: one SQLite file through better-sqlite3 in WAL mode; writes
- * grouped into shared commits (`@farthing/protocol/node/sqlite-group-commit`) and answered only once on disk. By default
- * the commit hands the WAL to the OS and an `fdatasync` of the WAL on libuv's thread pool
- * makes it durable (`@farthing/protocol/node/sqlite-wal-sync`), so the event loop never waits for the disk;
- * `commitSync: 'full'` has every COMMIT wait for it instead (`synchronous=FULL`). Reads see
- * committed writes only and also answer only once what they saw is durable.
+ * The default `MerchantStore`: one SQLite file through better-sqlite3 in WAL mode, every write
+ * answered only once it is on disk, writes that queue up meanwhile sharing one commit.
+ *
+ * - By default writes run on a thread of their own (./sqlite-writer.ts) whose connection
+ *   commits at `synchronous=FULL`; this connection only reads, sees durable commits only, and
+ *   answers at once.
+ * - `writer: 'event-loop'` commits on this connection instead, in group commits
+ *   (`@farthing/protocol/node/sqlite-group-commit`): by default at `synchronous=NORMAL` with an
+ *   `fdatasync` of the WAL on libuv's thread pool (`@farthing/protocol/node/sqlite-wal-sync`),
+ *   or with `commitSync: 'full'` at `synchronous=FULL`; checkpoints then run on a thread of
+ *   their own (`@farthing/protocol/node/sqlite-checkpointer`). Reads see committed writes only
+ *   and answer only once what they saw is durable.
  */
 import { createRequire } from 'node:module';
 import {
@@ -26,6 +32,7 @@ import {
   schema,
   schemaVersion,
 } from './sqlite-schema.ts';
+import { SqliteWriterThread } from './sqlite-writer.ts';
 import { itemsSql, SqliteWrites, type WriteRequest, type WriteResults } from './sqlite-writes.ts';
 import type {
   EarningsRecord,
@@ -59,7 +66,15 @@ export interface SqliteMerchantStoreOptions {
    */
   readonly groupCommit?: boolean;
   /**
-   * How a commit reaches the disk; both durable (an acknowledged payment survives power loss).
+   * Where writes run (default `thread`, ./sqlite-writer.ts): on a thread of their own with its
+   * own connection, or on the event loop's connection (`event-loop`). A database that is not a
+   * file in WAL mode (`:memory:`) always writes on the event loop.
+   */
+  readonly writer?: 'thread' | 'event-loop';
+  /**
+   * How a commit on the event loop reaches the disk (the writer thread always commits at
+   * `synchronous=FULL`, blocking only itself); both durable (an acknowledged payment survives
+   * power loss).
    * `async-fdatasync` (default): `synchronous=NORMAL` and an `fdatasync` of the WAL off the
    * event loop before any answer. `full`: `synchronous=FULL`, each COMMIT blocking the event
    * loop for the disk flush.
@@ -70,8 +85,10 @@ export interface SqliteMerchantStoreOptions {
 /** The default, durable `MerchantStore` (module comment). */
 export class SqliteMerchantStore implements MerchantStore {
   readonly #db: Database.Database;
-  readonly #commits: GroupCommit<Database.Database>;
-  readonly #writes: SqliteWrites;
+  /** Writes on the event loop, or on the writer thread: exactly one of the two. */
+  readonly #commits: GroupCommit<Database.Database> | undefined;
+  readonly #writer: SqliteWriterThread | undefined;
+  readonly #writes: SqliteWrites | undefined;
   readonly #walSync: WalSync | undefined;
   readonly #checkpointer: Checkpointer | undefined;
   readonly #sql;
@@ -82,22 +99,27 @@ export class SqliteMerchantStore implements MerchantStore {
     this.#migrate();
     const db = this.#db;
     const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
-    // An in-memory database has no WAL (and nothing to make durable).
-    this.#walSync =
-      (options.commitSync ?? 'async-fdatasync') === 'async-fdatasync' && inWal
-        ? walSync(db)
+    const grouped = options.groupCommit ?? true;
+    if ((options.writer ?? 'thread') === 'thread' && inWal) {
+      this.#writer = new SqliteWriterThread({ path: options.path, maxBatch: grouped ? 512 : 1 });
+    } else {
+      // An in-memory database has no WAL (and nothing to make durable).
+      this.#walSync =
+        (options.commitSync ?? 'async-fdatasync') === 'async-fdatasync' && inWal
+          ? walSync(db)
+          : undefined;
+      // Checkpoints on a thread of their own, so a payment's COMMIT only appends to the WAL.
+      const checkpointer = inWal
+        ? backgroundCheckpointer(db, { driver: require.resolve('better-sqlite3') })
         : undefined;
-    // Checkpoints on a thread of their own, so a payment's COMMIT only appends to the WAL.
-    const checkpointer = inWal
-      ? backgroundCheckpointer(db, { driver: require.resolve('better-sqlite3') })
-      : undefined;
-    this.#checkpointer = checkpointer;
-    this.#commits = new GroupCommit(db, {
-      grouped: options.groupCommit ?? true,
-      ...(this.#walSync === undefined ? {} : { sync: this.#walSync.sync }),
-      ...(checkpointer === undefined ? {} : { onCommit: () => checkpointer.committed() }),
-    });
-    this.#writes = new SqliteWrites(db);
+      this.#checkpointer = checkpointer;
+      this.#commits = new GroupCommit(db, {
+        grouped,
+        ...(this.#walSync === undefined ? {} : { sync: this.#walSync.sync }),
+        ...(checkpointer === undefined ? {} : { onCommit: () => checkpointer.committed() }),
+      });
+      this.#writes = new SqliteWrites(db);
+    }
     this.#sql = {
       findPayment: db.prepare<[Uint8Array], PaymentRow>(
         'SELECT * FROM payments WHERE credential_id = ?',
@@ -134,20 +156,35 @@ export class SqliteMerchantStore implements MerchantStore {
     })();
   }
 
-  /** How many durable commits the store made and how many writes they carried. */
+  /**
+   * How many durable commits the store made, the writes they carried and the WAL syncs (on
+   * the writer thread every COMMIT is one).
+   */
   get commitStats(): CommitStats {
-    const { commits, jobs, largestBatch, syncs } = this.#commits.stats;
+    if (this.#writer !== undefined) {
+      const { commits, writes, largestGroup } = this.#writer.stats;
+      return { commits, writes, largestGroup, syncs: commits };
+    }
+    const { commits, jobs, largestBatch, syncs } = this.#commits!.stats;
     return { commits, writes: jobs, largestGroup: largestBatch, syncs };
   }
 
   #write<R extends WriteRequest>(request: R): Promise<WriteResults[R['op']]> {
     if (this.#closed) return Promise.reject(new Error('the merchant store is closed'));
-    return this.#commits.run(() => this.#writes.run(request)) as Promise<WriteResults[R['op']]>;
+    if (this.#writer !== undefined) return this.#writer.run(request);
+    const writes = this.#writes!;
+    return this.#commits!.run(() => writes.run(request)) as Promise<WriteResults[R['op']]>;
   }
 
   #read<T>(query: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the merchant store is closed'));
-    return this.#commits.read(query);
+    if (this.#commits !== undefined) return this.#commits.read(query);
+    // Beside the writer thread this connection only reads, and sees durable commits only.
+    try {
+      return Promise.resolve(query());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined> {
@@ -232,7 +269,8 @@ export class SqliteMerchantStore implements MerchantStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#commits.close();
+    await this.#writer?.close();
+    await this.#commits?.close();
     await this.#checkpointer?.close();
     this.#db.close();
     this.#walSync?.close();

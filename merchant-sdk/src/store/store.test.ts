@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
+import { StorageLostError } from '@farthing/protocol/node/sqlite-group-commit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryMerchantStore } from './memory.ts';
 import { SqliteMerchantStore } from './sqlite.ts';
+import { SqliteWriterThread } from './sqlite-writer.ts';
 import type { MerchantStore, NewPaywordChain, PaymentRecord } from './store.ts';
 
 const dirs: string[] = [];
@@ -22,8 +24,12 @@ const stores: [string, () => MerchantStore][] = [
   ['MemoryMerchantStore', () => new MemoryMerchantStore()],
   ['SqliteMerchantStore', () => new SqliteMerchantStore({ path: sqlitePath() })],
   [
-    'SqliteMerchantStore with synchronous=FULL',
-    () => new SqliteMerchantStore({ path: sqlitePath(), commitSync: 'full' }),
+    'SqliteMerchantStore writing on the event loop',
+    () => new SqliteMerchantStore({ path: sqlitePath(), writer: 'event-loop' }),
+  ],
+  [
+    'SqliteMerchantStore writing on the event loop with synchronous=FULL',
+    () => new SqliteMerchantStore({ path: sqlitePath(), writer: 'event-loop', commitSync: 'full' }),
   ],
 ];
 
@@ -232,7 +238,7 @@ describe('SqliteMerchantStore', () => {
 
   it('refuses to answer once its WAL is no longer the file it syncs', async () => {
     const path = sqlitePath();
-    const store = new SqliteMerchantStore({ path });
+    const store = new SqliteMerchantStore({ path, writer: 'event-loop' });
     await advance(store, 1, 0, 1);
     unlinkSync(`${path}-wal`);
     await expect(advance(store, 1, 1, 2, 2)).rejects.toThrow(
@@ -247,25 +253,53 @@ describe('SqliteMerchantStore', () => {
     await new SqliteMerchantStore({ path }).close();
     const link = `${path}.link`;
     symlinkSync(path, link);
-    const store = new SqliteMerchantStore({ path: link });
-    expect(await advance(store, 1, 0, 1)).toBe('recorded');
-    expect(store.commitStats).toMatchObject({ commits: 1, syncs: 1 });
-    await store.close();
+    for (const writer of ['thread', 'event-loop'] as const) {
+      const store = new SqliteMerchantStore({ path: link, writer });
+      const fill = writer === 'thread' ? 1 : 2;
+      expect(await advance(store, fill, 0, 1, fill)).toBe('recorded');
+      expect(store.commitStats).toMatchObject({ commits: 1, syncs: 1 });
+      await store.close();
+    }
   });
 
   it('lets COMMIT sync the WAL itself with commitSync: full', async () => {
     const path = sqlitePath();
-    const store = new SqliteMerchantStore({ path, commitSync: 'full' });
+    const store = new SqliteMerchantStore({ path, writer: 'event-loop', commitSync: 'full' });
     await Promise.all(Array.from({ length: 5 }, (_, i) => advance(store, i + 1, 0, 1, i + 1)));
     expect(store.commitStats).toMatchObject({ writes: 5, commits: 1, syncs: 0 });
     await store.close();
   });
 
   it('commits each write alone when grouping is off', async () => {
-    const store = new SqliteMerchantStore({ path: sqlitePath(), groupCommit: false });
-    await Promise.all(Array.from({ length: 5 }, (_, i) => advance(store, i + 1, 0, 1, i + 1)));
-    expect(store.commitStats).toMatchObject({ writes: 5, commits: 5 });
+    for (const writer of ['thread', 'event-loop'] as const) {
+      const store = new SqliteMerchantStore({ path: sqlitePath(), groupCommit: false, writer });
+      await Promise.all(Array.from({ length: 5 }, (_, i) => advance(store, i + 1, 0, 1, i + 1)));
+      expect(store.commitStats).toMatchObject({ writes: 5, commits: 5 });
+      await store.close();
+    }
+  });
+
+  it('batches the writes that queue up while the writer thread commits', async () => {
+    const store = new SqliteMerchantStore({ path: sqlitePath() });
+    const first = advance(store, 1, 0, 1);
+    await new Promise((resolve) => setImmediate(resolve)); // the first batch is on the thread
+    const rest = Array.from({ length: 20 }, (_, i) => advance(store, i + 2, 0, 1, i + 2));
+    expect(await Promise.all([first, ...rest])).toEqual(Array(21).fill('recorded'));
+    expect(store.commitStats).toMatchObject({ writes: 21, commits: 2, largestGroup: 20 });
     await store.close();
+  });
+
+  it('fails every write, now and later, once the writer thread is gone', async () => {
+    // A thread whose connection cannot open its database stops at once.
+    const writer = new SqliteWriterThread({
+      path: join(tmpdir(), 'no-such-directory-farthing', 'merchant.db'),
+      maxBatch: 512,
+    });
+    const write = () =>
+      writer.run({ op: 'recordEcashPayment', payment: payment(1, { instrument: 'ecash' }) });
+    await expect(write()).rejects.toThrow(StorageLostError);
+    await expect(write()).rejects.toThrow(/writer thread failed/);
+    await writer.close();
   });
 
   it('rolls back only the write that failed', async () => {
