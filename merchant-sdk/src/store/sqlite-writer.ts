@@ -114,6 +114,7 @@ export class SqliteWriterThread {
   #scheduled = false;
   #lost: StorageLostError | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   readonly #stats: WriterStats = { commits: 0, writes: 0, largestGroup: 0 };
 
   constructor(options: WriterOptions & { readonly maxBatch: number }) {
@@ -155,11 +156,15 @@ export class SqliteWriterThread {
   }
 
   /** Answers every write submitted so far, then ends the thread and its connection. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     while (this.#lost === undefined && (this.#scheduled || this.#inFlight || this.#queue.length)) {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (this.#closed) return;
     this.#closed = true;
     if (this.#lost !== undefined) {
       await this.#worker.terminate();

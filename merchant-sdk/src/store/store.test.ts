@@ -221,7 +221,7 @@ describe('SqliteMerchantStore', () => {
     const path = sqlitePath();
     const store = new SqliteMerchantStore({ path });
     const written = advance(store, 3, 0, 5);
-    await store.close();
+    await Promise.all([store.close(), store.close()]);
     expect(await written).toBe('recorded');
     const again = new SqliteMerchantStore({ path });
     expect((await again.findPaywordChain(bytes(3)))?.lastIndex).toBe(5);

@@ -121,6 +121,7 @@ export function backgroundCheckpointer(
   let dirty = false;
   let timer: NodeJS.Timeout | undefined;
   let whenPassed: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
 
   const worker = new Worker(checkpointThread, {
     eval: true,
@@ -186,20 +187,23 @@ export function backgroundCheckpointer(
     get failed() {
       return failed;
     },
-    async close() {
-      if (closed) return;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      if (passing) await new Promise<void>((resolve) => (whenPassed = resolve));
-      closed = true;
-      if (failed) {
-        await worker.terminate();
-        return;
-      }
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.ref(); // the process waits for the thread's connection to close
-      worker.postMessage('close');
-      await exited;
+    close() {
+      closing ??= (async () => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        if (passing) await new Promise<void>((resolve) => (whenPassed = resolve));
+        closed = true;
+        if (timer !== undefined) clearTimeout(timer);
+        if (failed) {
+          await worker.terminate();
+          return;
+        }
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.ref(); // the process waits for the thread's connection to close
+        worker.postMessage('close');
+        await exited;
+      })();
+      return closing;
     },
   };
 }
