@@ -15,8 +15,9 @@
  * worker that dies or stalls is replaced, and the requests it held fail with `internal`.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { FarthingError, isErrorCode } from '@farthing/protocol/errors';
+import { typeScriptWorker } from '@farthing/protocol/node/typescript-worker';
 import type { Logger } from '../log.ts';
 import type { SpentCoin } from '../store/store.ts';
 import type { CoinEd25519Library } from './coin-ed25519.ts';
@@ -111,28 +112,6 @@ interface Thread {
   load: number;
   /** In flight, oldest first. */
   readonly batches: Map<number, { readonly requests: Request[]; readonly sentAt: number }>;
-}
-
-/**
- * The worker is TypeScript: under Node 20 an `--import tsx` in a worker's `execArgv` runs but
- * does not apply its hooks to the worker's own modules, so the worker registers tsx itself
- * before importing its entry. This works under `node --import tsx` and inside vitest alike.
- */
-function bootstrap(entry: URL): string {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-}
-
-/** The parent's flags, less its tsx loader (registered by `bootstrap` instead). */
-function workerExecArgv(): string[] {
-  const argv: string[] = [];
-  const parent = process.execArgv;
-  for (let i = 0; i < parent.length; i++) {
-    const arg = parent[i]!;
-    if ((arg === '--import' || arg === '--loader') && /tsx/.test(parent[i + 1] ?? '')) i++;
-    else if (!/^--(import|loader)=.*tsx/.test(arg)) argv.push(arg);
-  }
-  return argv;
 }
 
 /** Public descriptors only, in fresh buffers: a pooled Buffer could carry other bytes along. */
@@ -234,11 +213,7 @@ export class DepositVerifier {
 
   #spawn(slot: number): Thread {
     const entry = this.#options.entry ?? defaultEntry;
-    const worker = new Worker(bootstrap(entry), {
-      eval: true,
-      execArgv: workerExecArgv(),
-      name: `deposit-${slot}`,
-    });
+    const worker = typeScriptWorker(entry, { name: `deposit-${slot}` });
     let loaded!: () => void;
     let failed!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {

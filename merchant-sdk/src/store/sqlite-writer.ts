@@ -20,8 +20,9 @@
  *   payment whose commit did land is then found again by its credential, so a retry is
  *   answered with it).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { StorageLostError } from '@farthing/protocol/node/sqlite-group-commit';
+import { typeScriptWorker } from '@farthing/protocol/node/typescript-worker';
 import type { WriteRequest, WriteResults } from './sqlite-writes.ts';
 
 /** What the thread is started with. */
@@ -68,35 +69,6 @@ export interface WriterStats {
 
 const entry = new URL('./sqlite-writer-thread.ts', import.meta.url);
 
-/**
- * The thread's bootstrap: the SDK ships TypeScript, so where the parent runs under tsx the
- * thread registers tsx before importing its entry.
- */
-function bootstrap(): string {
-  let tsx: string | undefined;
-  try {
-    tsx = import.meta.resolve('tsx/esm/api');
-  } catch {
-    tsx = undefined; // a runtime that loads TypeScript itself
-  }
-  const load = `import(${JSON.stringify(entry.href)})`;
-  return tsx === undefined
-    ? load
-    : `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return ${load}; });`;
-}
-
-/** The parent's flags, less its tsx loader (`bootstrap` registers it instead). */
-function workerExecArgv(): string[] {
-  const argv: string[] = [];
-  const parent = process.execArgv;
-  for (let i = 0; i < parent.length; i++) {
-    const arg = parent[i]!;
-    if ((arg === '--import' || arg === '--loader') && /tsx/.test(parent[i + 1] ?? '')) i++;
-    else if (!/^--(import|loader)=.*tsx/.test(arg)) argv.push(arg);
-  }
-  return argv;
-}
-
 function rebuild(error: SerializedError): Error {
   const rebuilt = new Error(error.message);
   rebuilt.name = error.name;
@@ -119,9 +91,7 @@ export class SqliteWriterThread {
 
   constructor(options: WriterOptions & { readonly maxBatch: number }) {
     this.#maxBatch = options.maxBatch;
-    this.#worker = new Worker(bootstrap(), {
-      eval: true,
-      execArgv: workerExecArgv(),
+    this.#worker = typeScriptWorker(entry, {
       workerData: { path: options.path } satisfies WriterOptions,
       name: 'farthing-merchant-store-writer',
     });
