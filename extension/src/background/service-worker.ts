@@ -1,14 +1,15 @@
 /**
- * The wallet's service worker: opens the wallet core, routes every message (router.ts),
- * opens the confirmation window, and resumes open tasks when the worker starts and on an
- * alarm. Listeners are registered synchronously at the top level, as MV3 requires, so a
- * worker woken by a message or an alarm handles it.
+ * The wallet's service worker: opens the wallet core, routes every message and every call over
+ * a content script's port (router.ts), opens the confirmation window, and resumes open tasks
+ * when the worker starts and on an alarm. Listeners are registered synchronously at the top
+ * level, as MV3 requires, so a worker woken by a message, a port or an alarm handles it.
  */
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
 import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
 import { ConfirmationDesk } from './confirmations.ts';
+import { type Route, serveContentPort } from './content-port.ts';
 import type { TabBridge } from './paywall.ts';
 import { routeMessage } from './router.ts';
 
@@ -61,11 +62,17 @@ const tabs: TabBridge = {
   },
 };
 
-browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>
+const route: Route = (message, sender) =>
   wallet.then((opened) =>
     routeMessage({ wallet: opened, identity, confirmations, tabs }, message, sender),
-  ),
+  );
+
+browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>
+  route(message, sender),
 );
+
+// Content scripts call over a port each (messages/port.ts), routed the same way.
+browser.runtime.onConnect.addListener((port) => serveContentPort(port, route));
 
 browser.windows.onRemoved.addListener((windowId) => confirmations.windowClosed(windowId));
 

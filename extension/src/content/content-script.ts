@@ -1,17 +1,18 @@
 /**
- * The content script's entry: the wallet on this page, talking to the background through the
- * browser's runtime messaging (the background takes tab and origin from the MessageSender).
+ * The content script's entry: the wallet on this page, talking to the background over one
+ * runtime port (the background takes tab and origin from the browser's MessageSender).
  * Built as a standalone IIFE, so no web-accessible resource betrays the wallet to pages.
  */
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
+import { contentPortName, portTransport } from '../messages/port.ts';
 import { findPaywallLink } from './paywall-bar.ts';
 import { readPricedLink } from './priced-links.ts';
 import { startWalletOnPage } from './wallet-on-page.ts';
 
 if (document.documentElement !== null) {
   const wallet = startWalletOnPage(document, {
-    transport: (message) => browser.runtime.sendMessage(message),
+    transport: portTransport(() => browser.runtime.connect({ name: contentPortName })),
     pageUrl: () => location.href,
     navigate: (url) => location.assign(url),
     reload: () => location.reload(),
