@@ -32,7 +32,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function start(background: ReturnType<typeof fakeBackground>, url = pageUrl): WalletOnPage {
+function start(
+  background: ReturnType<typeof fakeBackground>,
+  url = pageUrl,
+  navigationGraceMs = 5,
+): WalletOnPage {
   wallet = startWalletOnPage(document, {
     transport: background.transport,
     pageUrl: () => url,
@@ -40,6 +44,7 @@ function start(background: ReturnType<typeof fakeBackground>, url = pageUrl): Wa
     reload,
     scanDelayMs: 5,
     noticeMs: 50,
+    navigationGraceMs,
   });
   return wallet;
 }
@@ -272,6 +277,29 @@ describe('clicks', () => {
     expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
     expect(page.tooltip.state).toBe('paid');
     expect(background.invalid).toEqual([]);
+  });
+
+  it('starts the navigation before it draws the paid notice or tells the page', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    const link = pricedLink();
+    const events: string[] = [];
+    document.addEventListener('farthing:paid', (event) =>
+      events.push((event as CustomEvent<string>).detail),
+    );
+    const page = start(background, pageUrl, 100);
+    await page.scan();
+    click(link);
+    await settle();
+    expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
+    expect(page.tooltip.state).toBe('paying');
+    expect(events).toEqual([]);
+    // The page stayed (no new document came): the notice and the event follow.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(page.tooltip.state).toBe('paid');
+    expect(events).toHaveLength(1);
   });
 
   it('shows the paying state while the background works, and ignores a second click', async () => {
