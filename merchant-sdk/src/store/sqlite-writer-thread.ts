@@ -5,6 +5,7 @@
  * checkpoints run in that COMMIT, on this thread too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { sharedTransaction } from '@farthing/protocol/node/sqlite-group-commit';
 import { openConnection } from './sqlite-schema.ts';
 import type {
   FromWriter,
@@ -18,13 +19,7 @@ import { SqliteWrites } from './sqlite-writes.ts';
 const port = parentPort!;
 const db = openConnection((workerData as WriterOptions).path);
 const writes = new SqliteWrites(db);
-const sql = {
-  begin: db.prepare('BEGIN IMMEDIATE'),
-  commit: db.prepare('COMMIT'),
-  savepoint: db.prepare('SAVEPOINT write'),
-  release: db.prepare('RELEASE write'),
-  undo: db.prepare('ROLLBACK TO write'),
-};
+const transaction = sharedTransaction(db);
 
 function serialized(error: unknown): SerializedError {
   if (error instanceof Error) {
@@ -34,33 +29,17 @@ function serialized(error: unknown): SerializedError {
   return { name: 'Error', message: String(error) };
 }
 
-function commitBatch(requests: ToWriter & { type: 'batch' }): FromWriter {
-  const outcomes: WriteOutcome[] = [];
-  try {
-    sql.begin.run();
-    for (const request of requests.writes) {
-      sql.savepoint.run();
-      try {
-        const value = writes.run(request);
-        sql.release.run();
-        outcomes.push({ ok: true, value });
-      } catch (error) {
-        sql.undo.run();
-        sql.release.run();
-        outcomes.push({ ok: false, error: serialized(error) });
-      }
-    }
-    sql.commit.run();
-  } catch (error) {
-    // The transaction itself failed (disk full, I/O error): nothing of this batch happened.
-    try {
-      if (db.inTransaction) db.exec('ROLLBACK');
-    } catch (rollbackError) {
-      return { type: 'lost', error: serialized(rollbackError) };
-    }
-    return { type: 'failed', error: serialized(error) };
+function commitBatch(batch: ToWriter & { type: 'batch' }): FromWriter {
+  const result = transaction(batch.writes.map((request) => () => writes.run(request)));
+  if (result.committed) {
+    const outcomes = result.outcomes.map(
+      (outcome): WriteOutcome =>
+        outcome.ok ? outcome : { ok: false, error: serialized(outcome.error) },
+    );
+    return { type: 'committed', outcomes };
   }
-  return { type: 'committed', outcomes };
+  if ('rollbackError' in result) return { type: 'lost', error: serialized(result.rollbackError) };
+  return { type: 'failed', error: serialized(result.error) };
 }
 
 port.on('message', (message: ToWriter) => {

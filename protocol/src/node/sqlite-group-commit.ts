@@ -68,13 +68,71 @@ export interface GroupCommitOptions {
   readonly onCommit?: () => void;
 }
 
+/** What one job of a shared transaction came to. */
+export type JobOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/** What running jobs in one transaction came to (`sharedTransaction`). */
+export type SharedTransactionResult =
+  | { readonly committed: true; readonly outcomes: readonly JobOutcome[] }
+  /**
+   * The transaction failed as a whole (disk full, I/O error) and none of the jobs happened;
+   * with `rollbackError`, the ROLLBACK failed too and the connection's state is unknown.
+   */
+  | { readonly committed: false; readonly error: unknown; readonly rollbackError?: unknown };
+
+/**
+ * Runs jobs over `db` in ONE transaction, each inside its own SAVEPOINT so a job that throws
+ * undoes only itself; the statements are prepared once. Used by `GroupCommit` and by the
+ * merchant store's writer thread.
+ */
+export function sharedTransaction<D extends GroupCommitConnection>(
+  db: D,
+): (jobs: readonly Job<D, unknown>[]) => SharedTransactionResult {
+  const sql = {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    savepoint: db.prepare('SAVEPOINT write'),
+    release: db.prepare('RELEASE write'),
+    undo: db.prepare('ROLLBACK TO write'),
+  };
+  return (jobs) => {
+    const outcomes: JobOutcome[] = [];
+    try {
+      sql.begin.run();
+      for (const job of jobs) {
+        sql.savepoint.run();
+        try {
+          const value = job(db);
+          sql.release.run();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          sql.undo.run();
+          sql.release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      sql.commit.run();
+    } catch (error) {
+      try {
+        if (db.inTransaction) db.exec('ROLLBACK');
+      } catch (rollbackError) {
+        return { committed: false, error, rollbackError };
+      }
+      return { committed: false, error };
+    }
+    return { committed: true, outcomes };
+  };
+}
+
 /** Runs the writes of one event-loop turn in shared durable commits (module comment). */
 export class GroupCommit<D extends GroupCommitConnection> {
   readonly #db: D;
   readonly #maxBatch: number;
   readonly #sync: (() => Promise<void>) | undefined;
   readonly #onCommit: (() => void) | undefined;
-  readonly #sql: Record<'begin' | 'commit' | 'savepoint' | 'release' | 'undo', { run(): unknown }>;
+  readonly #transaction: (jobs: readonly Job<D, unknown>[]) => SharedTransactionResult;
   #queue: Pending<D>[] = [];
   #scheduled = false;
   /** Waiting for the sync in flight, which started after their commits. */
@@ -90,13 +148,7 @@ export class GroupCommit<D extends GroupCommitConnection> {
     this.#maxBatch = (options.grouped ?? true) ? (options.maxBatch ?? 256) : 1;
     this.#sync = options.sync;
     this.#onCommit = options.onCommit;
-    this.#sql = {
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      savepoint: db.prepare('SAVEPOINT write'),
-      release: db.prepare('RELEASE write'),
-      undo: db.prepare('ROLLBACK TO write'),
-    };
+    this.#transaction = sharedTransaction(db);
   }
 
   /** Runs `job` in the next shared transaction; resolves once that transaction is durable. */
@@ -187,35 +239,15 @@ export class GroupCommit<D extends GroupCommitConnection> {
   }
 
   #commit(group: Pending<D>[]): void {
-    const db = this.#db;
-    const sql = this.#sql;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      sql.begin.run();
-      for (const pending of group) {
-        sql.savepoint.run();
-        try {
-          const value = pending.job(db);
-          sql.release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          sql.undo.run();
-          sql.release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
-      sql.commit.run();
-    } catch (error) {
-      // The transaction itself failed (disk full, I/O error): nothing of this group happened.
-      for (const pending of group) pending.reject(error);
-      try {
-        if (db.inTransaction) db.exec('ROLLBACK');
-      } catch (rollbackError) {
-        // The connection's state is unknown: answer nothing more.
-        this.#lose(rollbackError);
-      }
+    const result = this.#transaction(group.map((pending) => pending.job));
+    if (!result.committed) {
+      // Nothing of this group happened.
+      for (const pending of group) pending.reject(result.error);
+      // The connection's state is unknown: answer nothing more.
+      if ('rollbackError' in result) this.#lose(result.rollbackError);
       return;
     }
+    const { outcomes } = result;
     this.#onCommit?.();
     this.#stats.commits++;
     this.#stats.jobs += group.length;
