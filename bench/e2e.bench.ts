@@ -1,6 +1,6 @@
 /**
  * Click to content in a real browser: the built wallet extension in Debian's headless Chromium
- * (as test/browser/browser.ts launches it) against the real bank and demo shop on loopback.
+ * (launched by test/browser/browser.ts, as the browser tests launch it) against the real bank and demo shop on loopback.
  *
  *  - e2e.click_to_content_ms       a trusted click on a priced link of the Gazette's front
  *                                  page, paid with PayWord (the tooltip already shown, as after
@@ -18,23 +18,22 @@
  *
  * Run alone: npm run bench -- e2e
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { articles, freeReadPath, freeReads } from '@farthing/demo-shop/catalog';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { startShop } from '@farthing/demo-shop/server';
 import { parseAmount } from '@farthing/protocol/amount';
-import puppeteer, { type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { loadConfig } from '../bank/src/config.ts';
 import { startBank } from '../bank/src/server.ts';
 import { bankEnv, freePort } from '../bank/test/support.ts';
+import { launchWalletBrowser } from '../test/browser/browser.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
 const rounds = 4;
-const extensionDir = fileURLToPath(new URL('../extension/dist', import.meta.url));
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -91,12 +90,9 @@ async function clickToContent(page: Page, selector: string, path: string): Promi
 }
 
 export async function run(): Promise<Metrics> {
-  const chromium = process.env.FARTHING_CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(chromium) || !existsSync(join(extensionDir, 'manifest.json'))) {
-    throw new Error(
-      `e2e bench needs Chromium at ${chromium} and the built extension (npm run build -w extension)`,
-    );
-  }
+  // First, so a missing Chromium or extension build fails before any server starts.
+  const wallet = await launchWalletBrowser();
+  const { browser } = wallet;
   const dir = mkdtempSync(join(tmpdir(), 'farthing-e2e-bench-'));
   const env = bankEnv(dir, await freePort(), {
     FARTHING_SEED_DEMO: '1',
@@ -120,29 +116,8 @@ export async function run(): Promise<Metrics> {
     }),
     { now: () => Date.now() + skew },
   );
-  const profile = mkdtempSync(join(tmpdir(), 'farthing-e2e-bench-chromium-'));
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    pipe: true,
-    enableExtensions: true,
-    headless: true,
-    userDataDir: profile,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
   try {
-    const extensionId = await browser.installExtension(extensionDir);
-    const walletPage = await browser.newPage();
-    await walletPage.goto(
-      `chrome-extension://${extensionId}/extension/src/pages/settings/index.html`,
-    );
+    const walletPage = await wallet.openWalletPage('settings');
     const seen = (await call(walletPage, 'bank.inspect', { url: bank.url })) as {
       caFingerprint: string;
       mintKeyFingerprint: string;
@@ -226,10 +201,9 @@ export async function run(): Promise<Metrics> {
       'e2e.click_premium_ms': { value: Number((pricedMs - freeMs).toFixed(1)), unit: 'ms' },
     };
   } finally {
-    await browser.close();
+    await wallet.close();
     await shop.stop();
     await bank.stop();
-    rmSync(profile, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
