@@ -8,3 +8,19 @@ export interface WalletContext {
   readonly sealer: Sealer;
   readonly platform: WalletPlatform;
 }
+
+/**
+ * A `Map` per wallet database, made on first use: what the worker remembers of one wallet
+ * (caches, recent clicks) goes when its database handle does.
+ */
+export function perDatabase<K, V>(): (db: WalletDatabase) => Map<K, V> {
+  const maps = new WeakMap<WalletDatabase, Map<K, V>>();
+  return (db) => {
+    let map = maps.get(db);
+    if (map === undefined) {
+      map = new Map();
+      maps.set(db, map);
+    }
+    return map;
+  };
+}

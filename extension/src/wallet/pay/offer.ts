@@ -21,8 +21,8 @@ import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-cert
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import type { PayeeView } from '../../messages/contract.ts';
-import type { WalletContext } from '../context.ts';
-import type { BankRecord, WalletDatabase } from '../db/schema.ts';
+import { perDatabase, type WalletContext } from '../context.ts';
+import type { BankRecord } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
 import { merchantParty, requestJson } from '../http.ts';
 import { verifyOfferSignature } from './merchant-signatures.ts';
@@ -87,16 +87,7 @@ interface VerifiedPayee {
  * of the path (the merchant's, the CA's) expires, and only while the bank that vouched is
  * still pinned to the same CA.
  */
-const verifiedCaches = new WeakMap<WalletDatabase, Map<string, VerifiedPayee>>();
-
-function verifiedCacheOf(db: WalletDatabase): Map<string, VerifiedPayee> {
-  let cache = verifiedCaches.get(db);
-  if (cache === undefined) {
-    cache = new Map();
-    verifiedCaches.set(db, cache);
-  }
-  return cache;
-}
+const verifiedCacheOf = perDatabase<string, VerifiedPayee>();
 
 interface FetchedDescriptor {
   readonly descriptor: Descriptor;
@@ -198,7 +189,7 @@ interface CheckedEntry {
 }
 
 /** Per database: offers checked lately, by page origin, link and token (hover, then click). */
-const checkedOffersOf = new WeakMap<WalletDatabase, Map<string, CheckedEntry>>();
+const checkedOffersOf = perDatabase<string, CheckedEntry>();
 const maxCheckedOffers = 1_000;
 
 export async function checkOffer(
@@ -206,11 +197,7 @@ export async function checkOffer(
   params: { readonly token: string; readonly href: string; readonly pageUrl: string },
 ): Promise<CheckedOffer> {
   const origin = pageOriginOf(params.pageUrl);
-  let checkedOffers = checkedOffersOf.get(ctx.db);
-  if (checkedOffers === undefined) {
-    checkedOffers = new Map();
-    checkedOffersOf.set(ctx.db, checkedOffers);
-  }
+  const checkedOffers = checkedOffersOf(ctx.db);
   const key = `${origin}\n${params.href}\n${params.token}`;
   const known = checkedOffers.get(key);
   let checked: CheckedOffer;

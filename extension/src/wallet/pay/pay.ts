@@ -38,7 +38,7 @@ import type {
   TaskView,
 } from '../../messages/contract.ts';
 import { keySetOf, sessionToken } from '../bank/banks.ts';
-import type { WalletContext } from '../context.ts';
+import { perDatabase, type WalletContext } from '../context.ts';
 import {
   moneyTx,
   newId,
@@ -46,7 +46,6 @@ import {
   type PaywordChainRecord,
   rebuildableTx,
   type TaskRecord,
-  type WalletDatabase,
 } from '../db/schema.ts';
 import { refreshCoin, runChange, startChange } from '../ecash/change.ts';
 import { planChange, selectExact } from '../ecash/denominations.ts';
@@ -98,9 +97,12 @@ export interface PayOfferParameters {
   readonly pageUrl: string;
 }
 
-type RecentClicks = Map<string, { readonly at: number; readonly outcome: Promise<PayOutcome> }>;
+interface RecentClick {
+  readonly at: number;
+  readonly outcome: Promise<PayOutcome>;
+}
 /** Per wallet (database): clicks of the last few seconds and their outcome. */
-const recentClicksOf = new WeakMap<WalletDatabase, RecentClicks>();
+const recentClicksOf = perDatabase<string, RecentClick>();
 const vendorQueues = new Map<string, Promise<unknown>>();
 
 /** What a click decides on before anything is reserved. */
@@ -270,11 +272,7 @@ export async function payOffer(
     checked = await checkOffer(ctx, params);
     const key = `${checked.origin} ${checked.hash}`;
     const now = ctx.platform.now();
-    let recentClicks = recentClicksOf.get(ctx.db);
-    if (recentClicks === undefined) {
-      recentClicks = new Map();
-      recentClicksOf.set(ctx.db, recentClicks);
-    }
+    const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
     if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
     const outcome = payChecked(ctx, hooks, checked);

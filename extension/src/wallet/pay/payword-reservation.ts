@@ -13,7 +13,7 @@ import { encodeCredential } from '@farthing/protocol/credential';
 import type { PaywordChain } from '@farthing/protocol/payword/chain';
 import type { PaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
-import type { WalletContext } from '../context.ts';
+import { perDatabase, type WalletContext } from '../context.ts';
 import {
   moneyTx,
   type PaymentRecord,
@@ -151,16 +151,7 @@ export async function reserveAtOnce(
  * Per database and vendor: the open chain as this worker last wrote it, which the next click
  * expects to find unchanged.
  */
-const expectedChains = new WeakMap<WalletDatabase, Map<string, PaywordChainRecord>>();
-
-function expectedChainsOf(db: WalletDatabase): Map<string, PaywordChainRecord> {
-  let chains = expectedChains.get(db);
-  if (chains === undefined) {
-    chains = new Map();
-    expectedChains.set(db, chains);
-  }
-  return chains;
-}
+const expectedChainsOf = perDatabase<string, PaywordChainRecord>();
 
 /**
  * reserveAtOnce without waiting for the reads: the writes for the chain as this worker last
