@@ -33,6 +33,17 @@ afterAll(async () => {
   await closeShopWorld(world);
 });
 
+/** Articles PayWord pays without asking. */
+const cheap = pricedArticles.filter((a) => a.price <= 10);
+
+/** A click on `article`'s link on the shop's front page. */
+const pay = async (article: (typeof pricedArticles)[number]) =>
+  payOffer(wallet, wallet.hooks, {
+    token: await offerTokenAt(world, article.path),
+    href: `${world.shopUrl}${article.path}`,
+    pageUrl: `${world.shopUrl}/`,
+  });
+
 describe('the wallet core against the real bank and shop', () => {
   it('withdraws an amount as a spread of coins and the bank debits it once', async () => {
     const before = await world.books();
@@ -148,13 +159,6 @@ describe('the wallet core against the real bank and shop', () => {
   });
 
   it('reserves from the chain as stored when it changed behind the worker’s back', async () => {
-    const cheap = pricedArticles.filter((a) => a.price <= 10);
-    const pay = async (article: (typeof pricedArticles)[number]) =>
-      payOffer(wallet, wallet.hooks, {
-        token: await offerTokenAt(world, article.path),
-        href: `${world.shopUrl}${article.path}`,
-        pageUrl: `${world.shopUrl}/`,
-      });
     expect(await pay(cheap[3]!)).toMatchObject({ status: 'paid', instrument: 'payword' });
     const [chain] = await wallet.db.getAll('paywordChains');
     // Written elsewhere (another version of the wallet, a restored backup): the worker's own
@@ -170,13 +174,6 @@ describe('the wallet core against the real bank and shop', () => {
   });
 
   it('never spends from a closed chain, even one a late confirmation left remembered', async () => {
-    const cheap = pricedArticles.filter((a) => a.price <= 10);
-    const pay = async (article: (typeof pricedArticles)[number]) =>
-      payOffer(wallet, wallet.hooks, {
-        token: await offerTokenAt(world, article.path),
-        href: `${world.shopUrl}${article.path}`,
-        pageUrl: `${world.shopUrl}/`,
-      });
     const open = await wallet.db.getAll('paywordChains');
     const chain = open.find((c) => c.status === 'open')!;
     // A refused payment closed the chain; a confirmation of an earlier payment on it came
