@@ -1,37 +1,20 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWallet, type Wallet } from '../wallet/wallet.ts';
-import { ConfirmationDesk } from './confirmations.ts';
+import type { Wallet } from '../wallet/wallet.ts';
 import { routeMessage } from './router.ts';
+import { contentSender, openRouterDeps } from './router-testing.ts';
 
-const identity = { id: 'wallet-id', baseUrl: 'chrome-extension://wallet-id/' };
 const page = {
   id: 'wallet-id',
   url: 'chrome-extension://wallet-id/extension/src/pages/popup/index.html',
 };
-const content = { id: 'wallet-id', url: 'https://shop.example/a', frameId: 0, tab: { id: 3 } };
-/** A browser with no tab open. */
-const noTabs = {
-  activeTab: async () => undefined,
-  tab: async () => undefined,
-  askPaywall: async () => null,
-  navigate: async () => undefined,
-};
+const content = contentSender;
 let wallet: Wallet;
 let deps: Parameters<typeof routeMessage>[0];
 
 beforeAll(async () => {
-  const confirmations = new ConfirmationDesk(
-    { open: async () => 1, close: async () => undefined },
-    () => Date.now(),
-    50,
-  );
-  wallet = await openWallet({
-    dbName: `router-${Math.random()}`,
-    platform: { now: () => Date.now(), fetch: () => Promise.reject(new Error('offline')) },
-    confirm: (request) => confirmations.confirm(request),
-  });
-  deps = { wallet, identity, confirmations, tabs: noTabs };
+  deps = await openRouterDeps('router');
+  wallet = deps.wallet;
 });
 
 afterAll(() => wallet.close());

@@ -1,10 +1,10 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfirmationDesk } from '../background/confirmations.ts';
 import { serveContentPort } from '../background/content-port.ts';
 import { routeMessage } from '../background/router.ts';
+import { contentSender, openRouterDeps } from '../background/router-testing.ts';
 import type { MessageSenderLike } from '../background/senders.ts';
-import { openWallet, type Wallet } from '../wallet/wallet.ts';
+import type { Wallet } from '../wallet/wallet.ts';
 import { callBackground, WalletError } from './client.ts';
 import type { Answer } from './contract.ts';
 import { contentPortName, PortClosedError, type PortLike, portTransport } from './port.ts';
@@ -67,30 +67,14 @@ function portPair(name: string, sender?: MessageSenderLike): { client: TestEnd; 
   return { client, server };
 }
 
-const identity = { id: 'wallet-id', baseUrl: 'chrome-extension://wallet-id/' };
-const content = { id: 'wallet-id', url: 'https://shop.example/a', frameId: 0, tab: { id: 3 } };
+const content = contentSender;
 let wallet: Wallet;
 let route: (message: unknown, sender: MessageSenderLike) => Promise<Answer<unknown>>;
 
 beforeAll(async () => {
-  const confirmations = new ConfirmationDesk(
-    { open: async () => 1, close: async () => undefined },
-    () => Date.now(),
-    50,
-  );
-  wallet = await openWallet({
-    dbName: `port-${Math.random()}`,
-    platform: { now: () => Date.now(), fetch: () => Promise.reject(new Error('offline')) },
-    confirm: (request) => confirmations.confirm(request),
-  });
-  const tabs = {
-    activeTab: async () => undefined,
-    tab: async () => undefined,
-    askPaywall: async () => null,
-    navigate: async () => undefined,
-  };
-  route = (message, sender) =>
-    routeMessage({ wallet, identity, confirmations, tabs }, message, sender);
+  const deps = await openRouterDeps('port');
+  wallet = deps.wallet;
+  route = (message, sender) => routeMessage(deps, message, sender);
 });
 
 afterAll(() => wallet.close());
