@@ -13,10 +13,9 @@ import {
   changeRequestSigningBytes,
   verifyChangeRequest,
 } from '@farthing/protocol/coin/change-request';
-import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { BankContext } from '../http/context.ts';
-import type { IdempotencyClaim } from '../store/store.ts';
+import { coinAlreadySpent, type IdempotencyClaim } from '../store/store.ts';
 import {
   blindSignCoins,
   type IssuanceView,
@@ -66,16 +65,7 @@ export async function changeCoin(
   // Signing is the expensive part: a coin known to be spent is refused before it (the write
   // checks again, for a spend that lands in between).
   const spent = await store.getSpentCoin(request.coin.coinPublicKey);
-  if (spent !== undefined) {
-    throw new FarthingError('coin_already_spent', 'this coin was already spent', {
-      details: {
-        coinPub: toBase64url(spent.coinPub),
-        spentAt: spent.spentAt,
-        kind: spent.kind,
-        proof: JSON.parse(spent.proof) as unknown,
-      },
-    });
-  }
+  if (spent !== undefined) throw coinAlreadySpent(spent);
   const keys = signingKeys(mint, request.coins, now);
   const value = key.denomination.value;
   if (

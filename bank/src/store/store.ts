@@ -12,6 +12,8 @@
  * CPU-heavy checks (signatures, blind signing) happen before a write is submitted; writes
  * contain only the checks that need the current state.
  */
+import { toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError } from '@farthing/protocol/errors';
 
 export type AccountKind = 'customer' | 'merchant' | 'system';
 
@@ -112,6 +114,18 @@ export interface SpentCoinRecord extends SpentCoin {
   readonly kind: 'deposit' | 'change';
   readonly spentBy: string;
   readonly spentAt: number;
+}
+
+/** A second spend: `coin_already_spent` (409) with the first spend's permission as proof. */
+export function coinAlreadySpent(first: SpentCoinRecord): FarthingError {
+  return new FarthingError('coin_already_spent', 'this coin was already spent', {
+    details: {
+      coinPub: toBase64url(first.coinPub),
+      spentAt: first.spentAt,
+      kind: first.kind,
+      proof: JSON.parse(first.proof) as unknown,
+    },
+  });
 }
 
 export interface DepositRecord {

@@ -1,15 +1,15 @@
 /** The mint's state: denominations, issuances (withdrawals and change), deposits, spent coins. */
-import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
-import type {
-  BankKeyRecord,
-  DenominationRecord,
-  DepositRecord,
-  IssuanceRecord,
-  IssuedCoin,
-  SpentCoin,
-  SpentCoinRecord,
+import {
+  type BankKeyRecord,
+  coinAlreadySpent,
+  type DenominationRecord,
+  type DepositRecord,
+  type IssuanceRecord,
+  type IssuedCoin,
+  type SpentCoin,
+  type SpentCoinRecord,
 } from '../store.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -370,7 +370,7 @@ export class MintTables {
           continue;
         }
       }
-      throw alreadySpent(coin, spent);
+      throw coinAlreadySpent(spent);
     }
     const original = replayOf === undefined ? undefined : this.#deposit(replayOf);
     if (fresh === 0 && original !== undefined && original.coinCount === coins.length) {
@@ -419,7 +419,7 @@ export class MintTables {
     const existing = this.#existingIssuance(params.issuanceId, params.requestHash);
     if (existing !== undefined) return existing;
     const spent = this.spentCoin(params.spent.coinPub);
-    if (spent !== undefined) throw alreadySpent(params.spent, spent);
+    if (spent !== undefined) throw coinAlreadySpent(spent);
     if (sumValues(params.coins) !== params.spent.value) {
       throw new FarthingError('coin_amount_mismatch', 'change must add up to the coin spent', {
         details: { field: 'coins' },
@@ -439,18 +439,6 @@ export class MintTables {
     });
     return this.issuance(params.issuanceId)!;
   }
-}
-
-/** A second spend: `coin_already_spent` (409) with the first spend's permission as proof. */
-function alreadySpent(coin: SpentCoin, first: SpentCoinRecord): FarthingError {
-  return new FarthingError('coin_already_spent', 'this coin was already spent', {
-    details: {
-      coinPub: toBase64url(coin.coinPub),
-      spentAt: first.spentAt,
-      kind: first.kind,
-      proof: JSON.parse(first.proof) as unknown,
-    },
-  });
 }
 
 function isUniqueViolation(error: unknown): boolean {
