@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listReceipts } from '../../extension/src/wallet/history.ts';
-import { describeOffer, payOffer } from '../../extension/src/wallet/pay/pay.ts';
+import { describeOffer, duplicateWindowMs, payOffer } from '../../extension/src/wallet/pay/pay.ts';
 import { expectChain } from '../../extension/src/wallet/pay/payword-reservation.ts';
 import { updateSettings } from '../../extension/src/wallet/settings.ts';
 import type { Wallet } from '../../extension/src/wallet/wallet.ts';
@@ -187,6 +187,74 @@ describe('the wallet core against the real bank and shop', () => {
     const last = payments.sort((a, b) => a.createdAt - b.createdAt).at(-1)!;
     expect(last.chainId).not.toBe(chain.id);
   });
+
+  it.each([
+    ['e-cash', 'ecash', pricedArticles.find((a) => a.price > 10)!],
+    ['PayWord', 'payword', cheap[0]!],
+  ])(
+    'pays an offer once with %s when a later click was confirmed while the first still asked',
+    async (_, instrument, article) => {
+      // Its own wallet, with a clock the test moves: the second click comes after the window in
+      // which a click repeats the one before, so only the reservation can see the first payment.
+      let skew = 0;
+      const platform = { ...crashingFetch().platform, now: () => Date.now() + skew };
+      const other = await openTestWallet(freshDbName(), platform);
+      try {
+        await addBankAndLogIn(other, world);
+        await other.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor: 100 } });
+        expect(await other.resume()).toBe(0);
+        // Every payment asks first.
+        await updateSettings(other, { autoPayThreshold: { currency: 'EUR', minor: 0 } });
+        const params = {
+          token: await offerTokenAt(world, article.path),
+          href: `${world.shopUrl}${article.path}`,
+          pageUrl: `${world.shopUrl}/`,
+        };
+        let answerFirst: ((accepted: boolean) => void) | undefined;
+        let asked = () => {};
+        const firstAsked = new Promise<void>((resolve) => {
+          asked = resolve;
+        });
+        const first = payOffer(
+          other,
+          {
+            ...other.hooks,
+            confirm: () => {
+              asked();
+              return new Promise<boolean>((answer) => {
+                answerFirst = answer;
+              });
+            },
+          },
+          params,
+        );
+        await firstAsked;
+        skew += duplicateWindowMs;
+        const before = await world.books();
+        const second = await payOffer(other, { ...other.hooks, confirm: async () => true }, params);
+        expect(second).toMatchObject({ status: 'paid', instrument });
+        // The user now confirms the first window too: the offer is paid already.
+        answerFirst!(true);
+        expect(await first).toEqual(second);
+        const payments = await other.db.getAll('payments');
+        expect(payments.map((p) => [p.offerHash, p.status])).toEqual([
+          [payments[0]!.offerHash, 'confirmed'],
+        ]);
+        if (instrument === 'ecash') {
+          expect((await world.books()).merchant - before.merchant).toBe(article.price);
+          expect((await coinTotals(other)).spendable).toBe(100 - article.price);
+        } else {
+          const [chain] = await other.db.getAll('paywordChains');
+          expect(chain).toMatchObject({
+            reservedIndex: article.price,
+            acceptedIndex: article.price,
+          });
+        }
+      } finally {
+        other.close();
+      }
+    },
+  );
 
   it('trusts a certificate check only in the wallet and under the CA that made it', async () => {
     const article = pricedArticles.at(-1)!;

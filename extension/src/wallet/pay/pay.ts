@@ -68,8 +68,8 @@ import { expectChain, reserveAtOnce, reservePayword } from './payword-reservatio
 import {
   abort,
   basePayment,
-  isInFlight,
-  isStillPaid,
+  earlierPayment,
+  earlierPaymentIn,
   journalEntry,
   limitsSnapshot,
   reserveSnapshot,
@@ -335,11 +335,10 @@ async function payChecked(
   }
   const now = ctx.platform.now();
   const { previous, limits, openChain } = await readClickState(ctx, checked, now);
-  const stillPaid = previous.find((p) => isStillPaid(p, checked, now));
-  if (stillPaid !== undefined) return paidOutcome(stillPaid);
-  const inFlight = previous.find(isInFlight);
-  if (inFlight !== undefined)
-    return oneAtATime(inFlight.merchantId, () => completePayment(ctx, hooks, inFlight));
+  const earlier = earlierPayment(previous, checked, now);
+  if (earlier?.status === 'confirmed') return paidOutcome(earlier);
+  if (earlier !== undefined)
+    return oneAtATime(earlier.merchantId, () => completePayment(ctx, hooks, earlier));
 
   const decision = checkLimits(limits, checked.origin, checked.offer.amount);
   let instrument = await chooseInstrument(ctx, checked, openChain);
@@ -363,6 +362,9 @@ async function payChecked(
       );
     }
   }
+  // The reservations read this offer's payments again, in their own transaction: another
+  // click may have paid it (or started to) while this one waited for the user or the queue.
+  // Then that payment is the answer (sendPayment finishes it or reads it back), not a second.
   return oneAtATime(checked.offer.merchantId, async () => {
     let payment: PaymentRecord;
     if (instrument === 'payword') {
@@ -380,6 +382,11 @@ async function payChecked(
   });
 }
 
+/**
+ * Reserves coins worth the price (making change first when none add up to it) for a new
+ * payment; or, when the offer is paid or in flight already, writes nothing and gives that
+ * payment back.
+ */
 async function reserveEcash(ctx: WalletContext, checked: CheckedOffer): Promise<PaymentRecord> {
   const price = checked.offer.amount;
   const payerCode = randomPayerCode();
@@ -388,8 +395,16 @@ async function reserveEcash(ctx: WalletContext, checked: CheckedOffer): Promise<
     // Nothing leaves the wallet before the strict `sent` write in completePayment.
     const tx = rebuildableTx(ctx.db, [...reserveStores]);
     try {
+      const [earlier, limits] = await Promise.all([
+        earlierPaymentIn(tx, checked, now),
+        reserveSnapshot(tx, checked.origin, now),
+      ]);
+      if (earlier !== undefined) {
+        await abort(tx);
+        return earlier;
+      }
       // Budgets again, inside the transaction that spends: two clicks cannot both fit.
-      checkLimits(await reserveSnapshot(tx, checked.origin, now), checked.origin, price);
+      checkLimits(limits, checked.origin, price);
     } catch (error) {
       await abort(tx);
       throw error;

@@ -38,8 +38,8 @@ import type { CheckedOffer } from './offer.ts';
 import {
   abort,
   basePayment,
-  isInFlight,
-  isStillPaid,
+  earlierPayment,
+  earlierPaymentIn,
   journalEntry,
   type ReserveTx,
   reserveSnapshot,
@@ -50,7 +50,9 @@ import {
  * Reserves the next words of the vendor's chain and stores the credential revealing them, in
  * one strict commit: the payment is `sent` once it is on disk, and nothing leaves before.
  * `known` is the open chain the click saw; the transaction checks it is still usable (another
- * payment to the vendor may have used it up meanwhile) and looks again when it is not.
+ * payment to the vendor may have used it up meanwhile) and looks again when it is not. When the
+ * transaction finds this offer paid or in flight already, it writes nothing and gives that
+ * payment back instead.
  */
 export async function reservePayword(
   ctx: WalletContext,
@@ -74,13 +76,18 @@ export async function reservePayword(
     const live = await chainOf(ctx, chain);
     const now = ctx.platform.now();
     const tx = moneyTx(ctx.db, [...reserveStores]);
-    const [limits, current] = await Promise.all([
+    const [earlier, limits, current] = await Promise.all([
+      earlierPaymentIn(tx, checked, now),
       reserveSnapshot(tx, checked.origin, now),
       tx.objectStore('paywordChains').get(chain.id),
     ]).catch(async (error: unknown) => {
       await abort(tx);
       throw error;
     });
+    if (earlier !== undefined) {
+      await abort(tx);
+      return earlier;
+    }
     try {
       checkLimits(limits, checked.origin, price);
     } catch (error) {
@@ -222,7 +229,7 @@ async function decideInTransaction(
   limits: LimitsSnapshot,
   now: number,
 ): Promise<LimitsDecision | undefined> {
-  if (previous.some((p) => isStillPaid(p, checked, now) || isInFlight(p))) {
+  if (earlierPayment(previous, checked, now) !== undefined) {
     await abort(tx);
     return undefined;
   }

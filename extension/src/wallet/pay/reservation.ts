@@ -52,6 +52,28 @@ export function isInFlight(payment: PaymentRecord): boolean {
   return payment.status === 'reserved' || payment.status === 'sent';
 }
 
+/**
+ * The payment of this offer a new one would repeat, among `previous` (its payments as stored):
+ * one still paid, else one in flight. A click goes on with it instead of paying again.
+ */
+export function earlierPayment(
+  previous: readonly PaymentRecord[],
+  checked: CheckedOffer,
+  now: number,
+): PaymentRecord | undefined {
+  return previous.find((p) => isStillPaid(p, checked, now)) ?? previous.find(isInFlight);
+}
+
+/** This offer's earlier payment as the reserving transaction sees it (`earlierPayment`). */
+export async function earlierPaymentIn(
+  tx: ReserveTx,
+  checked: CheckedOffer,
+  now: number,
+): Promise<PaymentRecord | undefined> {
+  const previous = await tx.objectStore('payments').index('offerHash').getAll(checked.hash);
+  return earlierPayment(previous, checked, now);
+}
+
 export function basePayment(
   checked: CheckedOffer,
   instrument: Instrument,
