@@ -7,6 +7,7 @@
 import { formatAmount } from '@farthing/protocol/amount';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accept } from '../e2e/wallet.ts';
 import { pricedArticles } from '../shop/catalog.ts';
 import { closeShopWorld, demo, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import { hoverPriced, launchWalletBrowser, shadowText, type WalletBrowser } from './browser.ts';
@@ -95,7 +96,7 @@ describe('the wallet extension in Chromium', () => {
       expect(await textOf(confirmPage, 'confirm-amount')).toContain(
         formatAmount({ currency: 'EUR', minor: article.price }),
       );
-      await confirmPage.locator(`${byTestId('confirm-accept')}:not([disabled])`).click();
+      await accept(confirmTarget!);
     }
     await page.waitForFunction(
       (path, secret) =>
@@ -124,7 +125,7 @@ describe('the wallet extension in Chromium', () => {
     expect(await textOf(popup, 'recent-payments')).toContain(
       formatAmount({ currency: 'EUR', minor: article.price }),
     );
-  });
+  }, 90_000);
 
   it('pays a 402 paywall from the toolbar popup', async () => {
     const w = wallet!;
@@ -158,5 +159,5 @@ describe('the wallet extension in Chromium', () => {
       { timeout: 20_000 },
       article.secret,
     );
-  });
+  }, 90_000);
 });

@@ -80,4 +80,4 @@ it('pays an article above the PayWord range with coins, after the confirmation w
     byTestId('balance-ecash'),
   );
   expect(await e2e.world.problems()).toEqual([]);
-});
+}, 90_000);

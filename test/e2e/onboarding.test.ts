@@ -55,4 +55,4 @@ it('adds the bank, logs in and withdraws EUR 5 from the popup', async () => {
   // The popup keeps showing it after reopening (state is in IndexedDB, not in the page).
   await popup.reload();
   expect(await textOf(popup, 'balance-ecash')).toContain('EUR 5.00');
-});
+}, 90_000);

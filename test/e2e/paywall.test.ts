@@ -50,4 +50,4 @@ it('pays from the 402 paywall page and shows the content', async () => {
   const before = await e2e.world.books();
   await e2e.world.settle();
   expect((await e2e.world.books()).merchant - before.merchant).toBe(article.price);
-});
+}, 90_000);

@@ -172,10 +172,31 @@ export function nextConfirmation(wallet: WalletBrowser, timeout = 15_000): Promi
   });
 }
 
-/** Confirms in the wallet's window once its Confirm button is armed. */
+/**
+ * Confirms in the wallet's window once its Confirm button is armed. The window is brought to
+ * the front first, as a user looks at the window before clicking in it: the button arms only
+ * while its window is focused and visible (pages/confirm/state.ts), and focus can still be
+ * moving to the page the test clicked in when the window opens.
+ */
 export async function accept(target: Target): Promise<Page> {
   const page = (await target.asPage())!;
-  await page.locator(`${byTestId('confirm-accept')}:not([disabled])`).click();
+  await page.bringToFront();
+  const armed = `${byTestId('confirm-accept')}:not([disabled])`;
+  try {
+    const button = await page.waitForSelector(armed, { timeout: 15_000 });
+    await button!.click();
+  } catch (error) {
+    const seen = await page
+      .evaluate(() => ({
+        focused: document.hasFocus(),
+        visibility: document.visibilityState,
+        button: document.querySelector('[data-testid="confirm-accept"]')?.outerHTML ?? null,
+      }))
+      .catch((reason: unknown) => String(reason));
+    throw new Error(`could not confirm in the wallet's window: ${JSON.stringify(seen)}`, {
+      cause: error,
+    });
+  }
   return page;
 }
 
