@@ -38,7 +38,7 @@ function commitBatch(batch: ToWriter & { type: 'batch' }): FromWriter {
     );
     return { type: 'committed', outcomes };
   }
-  if ('rollbackError' in result) return { type: 'lost', error: serialized(result.rollbackError) };
+  if ('lost' in result) return { type: 'lost', error: serialized(result.lost) };
   return { type: 'failed', error: serialized(result.error) };
 }
 

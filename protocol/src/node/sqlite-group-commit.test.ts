@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommit, StorageLostError } from './sqlite-group-commit.ts';
+import { GroupCommit, StorageLostError, sharedTransaction } from './sqlite-group-commit.ts';
 
 const open: Database.Database[] = [];
 afterEach(() => {
@@ -131,7 +131,7 @@ describe('GroupCommit with an asynchronous sync', () => {
     await expect(reading).rejects.toBeInstanceOf(StorageLostError);
     await expect(commits.run(insert(2))).rejects.toBeInstanceOf(StorageLostError);
     await expect(commits.read((d) => d.prepare('SELECT 1').get())).rejects.toThrow(
-      /could not make committed writes durable/,
+      /could not make writes durable/,
     );
   });
 
@@ -141,5 +141,44 @@ describe('GroupCommit with an asynchronous sync', () => {
       1, 1,
     ]);
     expect(commits.stats).toMatchObject({ commits: 1, jobs: 2, syncs: 0 });
+  });
+});
+
+describe('a COMMIT that fails', () => {
+  /** A deferred foreign key: SQLite finds the violation only at COMMIT, which then fails. */
+  function deferredDatabase(): Database.Database {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    db.exec(`
+      CREATE TABLE parent (k INTEGER PRIMARY KEY);
+      CREATE TABLE child (
+        k INTEGER PRIMARY KEY,
+        parent INTEGER REFERENCES parent (k) DEFERRABLE INITIALLY DEFERRED
+      );
+    `);
+    open.push(db);
+    return db;
+  }
+  const orphan = (k: number) => (db: Database.Database) =>
+    db.prepare('INSERT INTO child VALUES (?, 999)').run(k).changes;
+  const parent = (k: number) => (db: Database.Database) =>
+    db.prepare('INSERT INTO parent VALUES (?)').run(k).changes;
+
+  it('leaves the outcome unknown rather than calling it undone', () => {
+    const db = deferredDatabase();
+    const result = sharedTransaction(db)([parent(1), orphan(1)]);
+    expect(result).toMatchObject({
+      committed: false,
+      lost: expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }),
+    });
+    expect(db.inTransaction).toBe(false);
+    // A job that throws before the COMMIT is that job's own outcome, and the rest commit.
+    const failing = () => {
+      throw new Error('refused');
+    };
+    expect(sharedTransaction(db)([parent(2), failing])).toMatchObject({
+      committed: true,
+      outcomes: [{ ok: true }, { ok: false }],
+    });
   });
 });

@@ -17,7 +17,9 @@
  *   `read` wait the same way: what they saw may be a commit not yet synced.
  * - A failed sync fails every write and read waiting for it, and every later call: what SQLite
  *   committed to memory may be lost, and a later sync that succeeds would not prove otherwise
- *   (Linux may drop the dirty pages and clear the error). The store must be reopened.
+ *   (Linux may drop the dirty pages and clear the error). The store must be reopened. A failed
+ *   COMMIT does the same: its frames may be in the WAL already and come back at the next
+ *   open, so "none of it happened" would not be true either.
  *
  * Jobs are synchronous, so nothing interleaves with a job that is half done.
  */
@@ -40,7 +42,7 @@ export interface GroupCommitStats {
   syncs: number;
 }
 
-/** Thrown by every call once a sync failed (module comment). */
+/** Thrown by every call once a sync or a COMMIT failed (module comment). */
 export class StorageLostError extends Error {
   override readonly name = 'StorageLostError';
 }
@@ -77,10 +79,12 @@ export type JobOutcome =
 export type SharedTransactionResult =
   | { readonly committed: true; readonly outcomes: readonly JobOutcome[] }
   /**
-   * The transaction failed as a whole (disk full, I/O error) and none of the jobs happened;
-   * with `rollbackError`, the ROLLBACK failed too and the connection's state is unknown.
+   * The transaction failed as a whole (disk full, I/O error) before its COMMIT, and none of
+   * the jobs happened. With `lost`, nobody can say: the COMMIT itself failed (its frames may
+   * be in the WAL with their commit mark, and come back when the database is next opened), or
+   * the ROLLBACK after a failure failed too. `lost` is the error that made it unknown.
    */
-  | { readonly committed: false; readonly error: unknown; readonly rollbackError?: unknown };
+  | { readonly committed: false; readonly error: unknown; readonly lost?: unknown };
 
 /**
  * Runs jobs over `db` in ONE transaction, each inside its own SAVEPOINT so a job that throws
@@ -99,6 +103,7 @@ export function sharedTransaction<D extends GroupCommitConnection>(
   };
   return (jobs) => {
     const outcomes: JobOutcome[] = [];
+    let committing = false;
     try {
       sql.begin.run();
       for (const job of jobs) {
@@ -113,14 +118,15 @@ export function sharedTransaction<D extends GroupCommitConnection>(
           outcomes.push({ ok: false, error });
         }
       }
+      committing = true;
       sql.commit.run();
     } catch (error) {
       try {
         if (db.inTransaction) db.exec('ROLLBACK');
       } catch (rollbackError) {
-        return { committed: false, error, rollbackError };
+        return { committed: false, error, lost: rollbackError };
       }
-      return { committed: false, error };
+      return committing ? { committed: false, error, lost: error } : { committed: false, error };
     }
     return { committed: true, outcomes };
   };
@@ -241,10 +247,15 @@ export class GroupCommit<D extends GroupCommitConnection> {
   #commit(group: Pending<D>[]): void {
     const result = this.#transaction(group.map((pending) => pending.job));
     if (!result.committed) {
+      if ('lost' in result) {
+        // Whether this group happened is unknown, and the connection's state too: answer
+        // nothing more, this group included.
+        this.#lose(result.lost);
+        for (const pending of group) pending.reject(this.#lost);
+        return;
+      }
       // Nothing of this group happened.
       for (const pending of group) pending.reject(result.error);
-      // The connection's state is unknown: answer nothing more.
-      if ('rollbackError' in result) this.#lose(result.rollbackError);
       return;
     }
     const { outcomes } = result;
@@ -296,7 +307,7 @@ export class GroupCommit<D extends GroupCommitConnection> {
   #lose(error: unknown): void {
     if (this.#lost !== undefined) return;
     const lost = new StorageLostError(
-      'the database could not make committed writes durable; nothing more is answered until it is reopened',
+      'the database could not make writes durable, or could not say whether it did; nothing more is answered until it is reopened',
       { cause: error },
     );
     this.#lost = lost;
