@@ -15,8 +15,10 @@
  *   disk, and only then is the batch answered. SQLite makes a commit visible to other
  *   connections only after that sync, so the event loop's own connection, which only reads,
  *   never sees a write that is not yet durable and answers reads at once.
- * - If the thread fails or a ROLLBACK fails, what it was doing is unknown: every write waiting
- *   and every later call fails with `StorageLostError`, and the store must be reopened (a
+ * - If the thread fails, or a COMMIT or a ROLLBACK fails, what it was doing is unknown (a
+ *   failed COMMIT's frames may be in the WAL and come back at the next open): every write
+ *   waiting and every later call fails with `StorageLostError`, the thread is ended, and the
+ *   store must be reopened (a
  *   payment whose commit did land is then found again by its credential, so a retry is
  *   answered with it).
  */
@@ -51,7 +53,7 @@ export type FromWriter =
   | { readonly type: 'committed'; readonly outcomes: readonly WriteOutcome[] }
   /** The transaction failed as a whole and was rolled back: none of the batch happened. */
   | { readonly type: 'failed'; readonly error: SerializedError }
-  /** The ROLLBACK failed too: the connection's state is unknown. */
+  /** The COMMIT failed, or the ROLLBACK after a failure did: whether it happened is unknown. */
   | { readonly type: 'lost'; readonly error: SerializedError };
 
 interface Pending {
@@ -99,6 +101,7 @@ export class SqliteWriterThread {
     this.#worker.unref();
     this.#worker.on('message', (message: FromWriter) => this.#answer(message));
     this.#worker.on('error', (error) => this.#lose(error));
+    this.#worker.on('messageerror', (error) => this.#lose(error));
     this.#worker.on('exit', (code) => {
       if (!this.#closed) this.#lose(new Error(`the writer thread stopped (exit code ${code})`));
     });
@@ -151,12 +154,39 @@ export class SqliteWriterThread {
       return;
     }
     const batch = this.#queue.splice(0, this.#maxBatch);
+    try {
+      // Throws before anything is sent when a request cannot be copied to the thread.
+      this.#worker.postMessage({
+        type: 'batch',
+        writes: batch.map((pending) => pending.request),
+      } satisfies ToWriter);
+    } catch (error) {
+      // Only the writes that cannot be copied are refused; the others go on as the batch.
+      const copyable = batch.filter((pending) => {
+        try {
+          structuredClone(pending.request);
+          return true;
+        } catch (cloneError) {
+          pending.reject(cloneError);
+          return false;
+        }
+      });
+      if (copyable.length === batch.length) {
+        for (const pending of batch) pending.reject(error);
+      } else {
+        this.#queue.unshift(...copyable);
+      }
+      this.#send();
+      return;
+    }
     this.#inFlight = batch;
     this.#worker.ref();
-    this.#worker.postMessage({
-      type: 'batch',
-      writes: batch.map((pending) => pending.request),
-    } satisfies ToWriter);
+  }
+
+  /** Ends the thread now, whatever it was doing (a store that failed to open). */
+  abandon(): void {
+    this.#closed = true;
+    void this.#worker.terminate();
   }
 
   #answer(message: FromWriter): void {
@@ -194,5 +224,9 @@ export class SqliteWriterThread {
     for (const pending of [...(this.#inFlight ?? []), ...this.#queue]) pending.reject(this.#lost);
     this.#inFlight = undefined;
     this.#queue = [];
+    // Its connection may still hold a write transaction that would keep a reopened store
+    // waiting, and nothing more will be asked of it.
+    this.#worker.unref();
+    void this.#worker.terminate();
   }
 }

@@ -86,16 +86,31 @@ export interface SqliteMerchantStoreOptions {
 export class SqliteMerchantStore implements MerchantStore {
   readonly #db: Database.Database;
   /** Writes on the event loop, or on the writer thread: exactly one of the two. */
-  readonly #commits: GroupCommit<Database.Database> | undefined;
-  readonly #writer: SqliteWriterThread | undefined;
-  readonly #writes: SqliteWrites | undefined;
-  readonly #walSync: WalSync | undefined;
-  readonly #checkpointer: Checkpointer | undefined;
-  readonly #sql;
+  #commits: GroupCommit<Database.Database> | undefined;
+  #writer: SqliteWriterThread | undefined;
+  #writes: SqliteWrites | undefined;
+  #walSync: WalSync | undefined;
+  #checkpointer: Checkpointer | undefined;
+  readonly #sql: ReturnType<typeof prepareReads>;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: SqliteMerchantStoreOptions) {
     this.#db = openConnection(options.path);
+    try {
+      this.#open(options);
+      this.#sql = prepareReads(this.#db);
+    } catch (error) {
+      // Nothing half-open is left behind: no thread, no connection, no file handle.
+      this.#writer?.abandon();
+      void this.#checkpointer?.close();
+      this.#walSync?.close();
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  #open(options: SqliteMerchantStoreOptions): void {
     this.#migrate();
     const db = this.#db;
     const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
@@ -120,28 +135,6 @@ export class SqliteMerchantStore implements MerchantStore {
       });
       this.#writes = new SqliteWrites(db);
     }
-    this.#sql = {
-      findPayment: db.prepare<[Uint8Array], PaymentRow>(
-        'SELECT * FROM payments WHERE credential_id = ?',
-      ),
-      earnings: db.prepare<[], EarningsRecord>(
-        'SELECT instrument, currency, total, payments FROM earnings ORDER BY instrument, currency',
-      ),
-      findChain: db.prepare<[Uint8Array], ChainRow>(
-        'SELECT * FROM payword_chains WHERE commitment_id = ?',
-      ),
-      listChains: db.prepare<[], ChainRow>(
-        'SELECT * FROM payword_chains ORDER BY created_at DESC, rowid DESC',
-      ),
-      batch: db.prepare<[string], BatchRow>('SELECT * FROM settlement_batches WHERE batch_id = ?'),
-      inFlight: db.prepare<[], BatchRow>(
-        `SELECT * FROM settlement_batches WHERE status = 'in_flight' ORDER BY created_at, rowid`,
-      ),
-      recentBatches: db.prepare<[number], BatchRow>(
-        'SELECT * FROM settlement_batches ORDER BY created_at DESC, rowid DESC LIMIT ?',
-      ),
-      items: db.prepare<[string], ItemRow>(itemsSql),
-    };
   }
 
   #migrate(): void {
@@ -187,6 +180,14 @@ export class SqliteMerchantStore implements MerchantStore {
     }
   }
 
+  /**
+   * A read of several statements (a batch and its items): beside the writer thread, which
+   * commits meanwhile, they run in one read transaction, so they see one state.
+   */
+  #readSnapshot<T>(query: () => T): Promise<T> {
+    return this.#read(this.#writer === undefined ? query : this.#db.transaction(query));
+  }
+
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined> {
     return this.#read(() => {
       const row = this.#sql.findPayment.get(credentialId);
@@ -222,14 +223,14 @@ export class SqliteMerchantStore implements MerchantStore {
   }
 
   getSettlementBatch(batchId: string): Promise<SettlementBatchRecord | undefined> {
-    return this.#read(() => {
+    return this.#readSnapshot(() => {
       const row = this.#sql.batch.get(batchId);
       return row === undefined ? undefined : batchFromRows(row, this.#sql.items.all(batchId));
     });
   }
 
   inFlightSettlementBatches(): Promise<readonly SettlementBatchRecord[]> {
-    return this.#read(() =>
+    return this.#readSnapshot(() =>
       this.#sql.inFlight.all().map((row) => batchFromRows(row, this.#sql.items.all(row.batch_id))),
     );
   }
@@ -258,16 +259,20 @@ export class SqliteMerchantStore implements MerchantStore {
   }
 
   listSettlementBatches(limit: number): Promise<readonly SettlementBatchRecord[]> {
-    return this.#read(() =>
+    return this.#readSnapshot(() =>
       this.#sql.recentBatches
         .all(limit)
         .map((row) => batchFromRows(row, this.#sql.items.all(row.batch_id))),
     );
   }
 
-  /** Answers what is in flight, then closes the connection. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Answers what is in flight, then closes the connection; a second call waits for the first. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     await this.#writer?.close();
     await this.#commits?.close();
@@ -275,4 +280,30 @@ export class SqliteMerchantStore implements MerchantStore {
     this.#db.close();
     this.#walSync?.close();
   }
+}
+
+/** The statements the event loop's connection reads with. */
+function prepareReads(db: Database.Database) {
+  return {
+    findPayment: db.prepare<[Uint8Array], PaymentRow>(
+      'SELECT * FROM payments WHERE credential_id = ?',
+    ),
+    earnings: db.prepare<[], EarningsRecord>(
+      'SELECT instrument, currency, total, payments FROM earnings ORDER BY instrument, currency',
+    ),
+    findChain: db.prepare<[Uint8Array], ChainRow>(
+      'SELECT * FROM payword_chains WHERE commitment_id = ?',
+    ),
+    listChains: db.prepare<[], ChainRow>(
+      'SELECT * FROM payword_chains ORDER BY created_at DESC, rowid DESC',
+    ),
+    batch: db.prepare<[string], BatchRow>('SELECT * FROM settlement_batches WHERE batch_id = ?'),
+    inFlight: db.prepare<[], BatchRow>(
+      `SELECT * FROM settlement_batches WHERE status = 'in_flight' ORDER BY created_at, rowid`,
+    ),
+    recentBatches: db.prepare<[number], BatchRow>(
+      'SELECT * FROM settlement_batches ORDER BY created_at DESC, rowid DESC LIMIT ?',
+    ),
+    items: db.prepare<[string], ItemRow>(itemsSql),
+  };
 }

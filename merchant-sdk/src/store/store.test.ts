@@ -241,9 +241,7 @@ describe('SqliteMerchantStore', () => {
     const store = new SqliteMerchantStore({ path, writer: 'event-loop' });
     await advance(store, 1, 0, 1);
     unlinkSync(`${path}-wal`);
-    await expect(advance(store, 1, 1, 2, 2)).rejects.toThrow(
-      /could not make committed writes durable/,
-    );
+    await expect(advance(store, 1, 1, 2, 2)).rejects.toThrow(/could not make writes durable/);
     await expect(store.findPaywordChain(bytes(1))).rejects.toThrow(/durable/);
     await store.close();
   });
@@ -300,6 +298,39 @@ describe('SqliteMerchantStore', () => {
     await expect(write()).rejects.toThrow(StorageLostError);
     await expect(write()).rejects.toThrow(/writer thread failed/);
     await writer.close();
+  });
+
+  it('fails only the writes of a batch that cannot be sent to the thread', async () => {
+    const store = new SqliteMerchantStore({ path: sqlitePath() });
+    // Not copyable to the writer thread (a function inside): refused before anything is sent.
+    const uncopyable = store.recordEcashPayment({
+      ...payment(1, { instrument: 'ecash' }),
+      toJSON: () => 'x',
+    } as PaymentRecord);
+    // Another write of the same batch goes on.
+    const copyable = store.recordEcashPayment(payment(2, { instrument: 'ecash' }));
+    await expect(uncopyable).rejects.toThrow(/could not be cloned/);
+    await expect(copyable).resolves.toMatchObject({ resource: '/articles/7' });
+    await expect(
+      store.recordEcashPayment(payment(3, { instrument: 'ecash' })),
+    ).resolves.toMatchObject({ resource: '/articles/7' });
+    expect(await store.findPayment(bytes(1))).toBeUndefined();
+    await store.close();
+  });
+
+  it('lets a second close wait for the first to finish', async () => {
+    for (const writer of ['thread', 'event-loop'] as const) {
+      const store = new SqliteMerchantStore({ path: sqlitePath(), writer });
+      const written = store.recordEcashPayment(payment(1, { instrument: 'ecash' }));
+      let firstClosed = false;
+      const first = store.close().then(() => {
+        firstClosed = true;
+      });
+      await store.close();
+      expect(firstClosed).toBe(true);
+      await first;
+      await expect(written).resolves.toMatchObject({ resource: '/articles/7' });
+    }
   });
 
   it('rolls back only the write that failed', async () => {
