@@ -152,7 +152,10 @@ describe('the wallet extension in Chromium', () => {
     expect(await textOf(popup, 'paywall-offer')).toContain(
       formatAmount({ currency: 'EUR', minor: article.price }),
     );
-    await popup.locator(byTestId('paywall-pay')).click();
+    // The element's own click, not a locator's: under CI load a locator's click in a window
+    // that had just opened once waited out its 30 s (see accept() in ../e2e/wallet.ts).
+    const pay = await popup.waitForSelector(byTestId('paywall-pay'), { timeout: 15_000 });
+    await pay!.click();
     await popup.waitForSelector(byTestId('paywall-paid'), { timeout: 15_000 });
     await page.waitForFunction(
       (secret) => (document.body.textContent ?? '').includes(secret),
