@@ -13,8 +13,11 @@ import { loadShopConfig } from '@farthing/demo-shop/config';
 import { type RunningShop, startShop } from '@farthing/demo-shop/server';
 import { isFarthingError } from '@farthing/protocol/errors';
 import { getRequestListener } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { day, openMerchant, openTestBank, type TestBank } from '../../bank/src/testing.ts';
+
+/** How `vi.waitUntil` polls here. */
+const polling = { timeout: 10_000, interval: 5 };
 
 const operatorPassword = 'gazette-renewal-test';
 
@@ -100,14 +103,6 @@ async function dashboardValidity(): Promise<string> {
   return /Certificate valid until [^<]*/.exec(await response.text())![0];
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('the demo shop renewing its certificate', () => {
   it('renews through the bank while it runs, serves the new chain and starts with it again', async () => {
     const first = stored();
@@ -117,11 +112,11 @@ describe('the demo shop renewing its certificate', () => {
 
     // 9 of 30 days left: inside the default window (a third of the lifetime).
     bank.clock.now += 21 * day;
-    await until(() => stored().serialNumber !== first.serialNumber, 'the file holds a new chain');
+    await vi.waitUntil(() => stored().serialNumber !== first.serialNumber, polling);
     const renewed = stored();
-    await until(
+    await vi.waitUntil(
       () => shop!.merchant.certificate.serialNumber === renewed.serialNumber,
-      'the merchant serves it',
+      polling,
     );
     expect(renewed.notAfter).toBe(bank.clock.now + 30 * day);
     const chainAfter = await servedChain();
@@ -145,7 +140,7 @@ describe('the demo shop renewing its certificate', () => {
     bankDown = true;
     try {
       bank.clock.now += 21 * day;
-      await until(() => shopErrors.length >= 2, 'two failures reported');
+      await vi.waitUntil(() => shopErrors.length >= 2, polling);
       const codes = shopErrors.map((error) => (isFarthingError(error) ? error.code : error));
       expect(new Set(codes)).toEqual(new Set(['bank_unavailable']));
       expect(stored()).toEqual(before);
@@ -154,10 +149,10 @@ describe('the demo shop renewing its certificate', () => {
       bankDown = false;
     }
     expect(await servedChain()).toEqual(chainBefore);
-    await until(() => stored().serialNumber !== before.serialNumber, 'renewed');
-    await until(
+    await vi.waitUntil(() => stored().serialNumber !== before.serialNumber, polling);
+    await vi.waitUntil(
       () => shop!.merchant.certificate.serialNumber === stored().serialNumber,
-      'the merchant serves it',
+      polling,
     );
     shopErrors.length = 0;
   });

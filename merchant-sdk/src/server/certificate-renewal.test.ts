@@ -12,7 +12,7 @@ import { isFarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { getRequestListener } from '@hono/node-server';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   day,
   openMerchant,
@@ -24,6 +24,9 @@ import { MemoryMerchantStore } from '../store/memory.ts';
 import type { CertificateRenewal } from './certificate-renewal.ts';
 import { createMerchant, type Merchant } from './merchant.ts';
 import { type RegisterWithBankReturnType, registerWithBank } from './registration.ts';
+
+/** How `vi.waitUntil` polls here. */
+const polling = { timeout: 5_000, interval: 5 };
 
 const origin = 'https://shop.example';
 const offerKey = new Uint8Array(32).fill(0x52);
@@ -100,14 +103,6 @@ function keep(merchant: Merchant, options: Parameters<Merchant['keepCertificateR
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await pause(5);
-  }
-}
 
 function codeOf(error: unknown): string | undefined {
   return isFarthingError(error) ? error.code : undefined;
@@ -214,7 +209,7 @@ describe('keepCertificateRenewed', () => {
 
     // 30 days of validity (plus the bank's hour of clock-skew allowance): 9 days left is due.
     bank.clock.now += 21 * day;
-    await until(() => renewed.length === 1, 'renewed');
+    await vi.waitUntil(() => renewed.length === 1, polling);
     const serial = merchant.certificate.serialNumber;
     expect(serial).not.toBe(first.serialNumber);
     expect(renewed).toEqual([[first.serialNumber, serial]]);
@@ -243,7 +238,7 @@ describe('keepCertificateRenewed', () => {
       checkIntervalMs: 10_000,
       onError: (error) => errors.push(error),
     });
-    await until(() => merchant.certificate.serialNumber !== first.serialNumber, 'renewed');
+    await vi.waitUntil(() => merchant.certificate.serialNumber !== first.serialNumber, polling);
     expect(attempts).toHaveLength(4);
     expect(errors.map(String)).toEqual([
       'Error: bank down 1',
@@ -267,7 +262,7 @@ describe('keepCertificateRenewed', () => {
       retryMs: 10,
       onError: (error) => errors.push(error),
     });
-    await until(() => errors.length >= 4, 'two failures reported');
+    await vi.waitUntil(() => errors.length >= 4, polling);
     expect(errors.slice(0, 4).map(codeOf)).toEqual([
       undefined,
       'certificate_expired',
@@ -291,7 +286,7 @@ describe('keepCertificateRenewed', () => {
       retryMs: 10,
       onError: (error) => errors.push(error),
     });
-    await until(() => errors.length >= 2, 'two refusals');
+    await vi.waitUntil(() => errors.length >= 2, polling);
     expect(errors.slice(0, 2).map(String)).toEqual([
       expect.stringContaining('certifies merchant "kiosk"'),
       expect.stringContaining('certifies merchant "kiosk"'),
@@ -313,7 +308,7 @@ describe('keepCertificateRenewed', () => {
       retryMs: 40,
       onError: (error) => errors.push(error),
     });
-    await until(() => errors.length === 1, 'reported');
+    await vi.waitUntil(() => errors.length === 1, polling);
     expect(codeOf(errors[0])).toBe('invalid_argument');
     expect(String(errors[0])).toContain('renewBeforeMs');
     await pause(30);
@@ -336,7 +331,7 @@ describe('keepCertificateRenewed', () => {
       retryMs: 10,
       checkIntervalMs: 10,
     });
-    await until(() => calls === 1, 'renewing');
+    await vi.waitUntil(() => calls === 1, polling);
     expect(() => merchant.keepCertificateRenewed({ renew: register })).toThrow(
       /already kept renewed/,
     );
@@ -356,7 +351,7 @@ describe('keepCertificateRenewed', () => {
         failures += 1;
       },
     });
-    await until(() => failures === 1, 'one failure');
+    await vi.waitUntil(() => failures === 1, polling);
     await merchant.close();
     await pause(50);
     expect(failures).toBe(1);

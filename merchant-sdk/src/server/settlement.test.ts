@@ -1,5 +1,5 @@
 import { amount } from '@farthing/protocol/amount';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceOf } from '../../../bank/src/testing.ts';
 import { MemoryMerchantStore } from '../store/memory.ts';
 import {
@@ -15,6 +15,9 @@ import {
 } from '../testing.ts';
 import type { MerchantConfig } from './config.ts';
 import { createMerchant, type Merchant } from './merchant.ts';
+
+/** How `vi.waitUntil` polls here. */
+const polling = { timeout: 5_000, interval: 5 };
 
 let world: ShopWorld;
 let counter = 0;
@@ -234,23 +237,18 @@ describe('PayWord settlement', () => {
     });
     await click(merchant, await paywordWallet(world), 5, true);
     const schedule = merchant.startSettlement({ intervalMs: 10 });
-    await until(() => calls >= 1);
+    await vi.waitUntil(() => calls >= 1, polling);
     await new Promise((resolve) => setTimeout(resolve, 60));
     // The bank clock does not move: the one-minute backoff holds the retry.
     expect(calls).toBe(1);
     down = false;
     world.bank.clock.now += 61_000;
-    await until(async () => (await merchant.settlementHistory())[0]?.status === 'settled');
+    await vi.waitUntil(
+      async () => (await merchant.settlementHistory())[0]?.status === 'settled',
+      polling,
+    );
     await schedule.stop();
     await merchant.close();
     expect(calls).toBe(2);
   });
 });
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -3,9 +3,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backgroundCheckpointer, type Checkpointer } from './sqlite-checkpointer.ts';
 import { GroupCommit } from './sqlite-group-commit.ts';
+
+/** How `vi.waitUntil` polls here. */
+const polling = { timeout: 5_000, interval: 5 };
 
 const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
@@ -28,14 +31,6 @@ const insertMany = (db: Database.Database, rows: number) => {
   })();
 };
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('backgroundCheckpointer', () => {
   let db: Database.Database | undefined;
   let checkpointer: Checkpointer | undefined;
@@ -53,7 +48,7 @@ describe('backgroundCheckpointer', () => {
     insertMany(db, 200);
     checkpointer.committed();
     const c = checkpointer;
-    await until(() => c.stats.passes >= 1, 'a pass');
+    await vi.waitUntil(() => c.stats.passes >= 1, polling);
     expect(c.stats.walFrames).toBeGreaterThan(100);
     expect(c.stats.checkpointedFrames).toBe(c.stats.walFrames);
     // Everything is in the file: the next write starts the WAL over from its beginning.
@@ -90,10 +85,10 @@ describe('backgroundCheckpointer', () => {
       await commits.run((d) => d.prepare('INSERT INTO t (v) VALUES (randomblob(3000))').run());
       const passes = c.stats.passes;
       await commits.run((d) => d.prepare('INSERT INTO t (v) VALUES (randomblob(3000))').run());
-      await until(() => c.stats.passes > passes, `pass after round ${round}`);
+      await vi.waitUntil(() => c.stats.passes > passes, polling);
     }
     await commits.close();
-    await until(() => c.stats.checkpointedFrames === c.stats.walFrames, 'the last pass');
+    await vi.waitUntil(() => c.stats.checkpointedFrames === c.stats.walFrames, polling);
   });
 
   it('gives checkpoints back to COMMIT when its thread fails', async () => {
@@ -105,7 +100,7 @@ describe('backgroundCheckpointer', () => {
     });
     checkpointer = c;
     c.committed();
-    await until(() => c.failed, 'the failure');
+    await vi.waitUntil(() => c.failed, polling);
     expect(errors).toHaveLength(1);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     c.committed(); // ignored
