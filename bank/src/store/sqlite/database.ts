@@ -50,50 +50,28 @@ export function openDatabase(
   db.pragma('synchronous = FULL');
   migrate(db);
   const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
-  if (!inWal) {
-    return {
-      db,
-      sync: undefined,
-      committed: undefined,
-      close: async () => {
-        db.close();
-      },
-    };
-  }
   // The WAL's pages are copied into the file by another connection on its own thread, so
   // COMMIT on the event loop only appends (`@farthing/protocol/node/sqlite-checkpointer`).
-  const checkpointer = backgroundCheckpointer(db, {
-    driver: require.resolve('better-sqlite3'),
-    fallbackPages: 4000,
-  });
-  const committed = () => checkpointer.committed();
-  if ((options.commitSync ?? 'async-fdatasync') === 'full') {
-    // FULL: the WAL is fsynced at every commit, so an acknowledged transaction survives power
-    // loss, not only a process crash. Group commit (`@farthing/protocol/node/sqlite-group-commit`) pays for it.
-    return {
-      db,
-      sync: undefined,
-      committed,
-      close: async () => {
-        await checkpointer.close();
-        db.close();
-      },
-    };
-  }
-  // `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL: exactly as durable as FULL
-  // (the argument is in `@farthing/protocol/node/sqlite-wal-sync`). No answer goes out before
-  // the sync that covers it: the group commit starts each sync after the commits it covers and
-  // settles their jobs (and any read that saw them) only when it resolves; a failed sync fails
-  // them all, and the store refuses work until a restart. The WAL exists once the connection
-  // has read the database in WAL mode (migrate did).
-  const wal = walSync(db);
+  const checkpointer = inWal
+    ? backgroundCheckpointer(db, { driver: require.resolve('better-sqlite3'), fallbackPages: 4000 })
+    : undefined;
+  // `full`: the WAL is fsynced at every commit, so an acknowledged transaction survives power
+  // loss, not only a process crash; group commit (`@farthing/protocol/node/sqlite-group-commit`)
+  // pays for it. Otherwise `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL:
+  // exactly as durable as FULL (the argument is in `@farthing/protocol/node/sqlite-wal-sync`).
+  // No answer goes out before the sync that covers it: the group commit starts each sync after
+  // the commits it covers and settles their jobs (and any read that saw them) only when it
+  // resolves; a failed sync fails them all, and the store refuses work until a restart. The
+  // WAL exists once the connection has read the database in WAL mode (migrate did).
+  const wal =
+    inWal && (options.commitSync ?? 'async-fdatasync') !== 'full' ? walSync(db) : undefined;
   return {
     db,
-    sync: wal.sync,
-    committed,
+    sync: wal?.sync,
+    committed: checkpointer && (() => checkpointer.committed()),
     close: async () => {
-      await checkpointer.close();
-      wal.close();
+      await checkpointer?.close();
+      wal?.close();
       db.close();
     },
   };
