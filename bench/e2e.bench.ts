@@ -1,6 +1,7 @@
 /**
  * Click to content in a real browser: the built wallet extension in Debian's headless Chromium
- * (launched by test/browser/browser.ts, as the browser tests launch it) against the real bank and demo shop on loopback.
+ * (launched by test/browser/browser.ts, as the browser tests launch it) against the real bank
+ * and demo shop on loopback.
  *
  *  - e2e.click_to_content_ms       a trusted click on a priced link of the Gazette's front
  *                                  page, paid with PayWord (the tooltip already shown, as after
