@@ -62,7 +62,7 @@ export async function run(): Promise<Metrics> {
   );
   let readyAt = 0;
   const confirmations = new ConfirmationDesk(
-    { open: async () => undefined, close: async () => undefined },
+    { open: async () => undefined, show: async () => undefined, close: async () => undefined },
     () => Date.now(),
   );
   const wallet = await openWallet({
@@ -121,7 +121,19 @@ export async function run(): Promise<Metrics> {
         { wallet, identity, confirmations, tabs: noTabs },
         {
           action: 'offer.pay',
-          input: { offer: offer.token, href: `${shop.url}${offer.path}`, trigger: 'link' },
+          input: {
+            offer: offer.token,
+            href: `${shop.url}${offer.path}`,
+            trigger: 'link',
+            // What the content script sends for a link seen and hovered as a user does.
+            presentation: {
+              input: 'pointer',
+              hit: true,
+              visibleMs: 5_000,
+              shownMs: 1_000,
+              focusMs: 0,
+            },
+          },
         },
         sender,
       );

@@ -16,6 +16,7 @@ import {
   offerTokenAt,
   openTestWallet,
   pricedArticles,
+  seenClick,
 } from './support.ts';
 
 const passphrase = 'correct horse battery staple';
@@ -90,6 +91,7 @@ describe('the encrypted wallet backup', () => {
       token,
       href,
       pageUrl: `${world.shopUrl}/`,
+      seen: seenClick,
     });
     expect(outcome).toMatchObject({ status: 'paid', instrument: 'ecash' });
     expect((await world.books()).merchant - before.merchant).toBe(article.price);

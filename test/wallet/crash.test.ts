@@ -14,6 +14,7 @@ import {
   offerTokenAt,
   openTestWallet,
   pricedArticles,
+  seenClick,
 } from './support.ts';
 
 let world: ShopWorld;
@@ -72,7 +73,12 @@ describe('a worker killed mid-payment', () => {
       });
       const before = await world.books();
       net.crashAt = { at: net.count + 1, when };
-      const crashed = await payOffer(wallet, wallet.hooks, { token, href, pageUrl });
+      const crashed = await payOffer(wallet, wallet.hooks, {
+        token,
+        href,
+        pageUrl,
+        seen: seenClick,
+      });
       expect(crashed.status, JSON.stringify([net.log, crashed])).toBe('refused');
       expect(net.log.at(-1)).toBe('POST /.well-known/farthing/pay');
       wallet.close();
@@ -80,7 +86,7 @@ describe('a worker killed mid-payment', () => {
       // The restarted worker resumes its tasks, and the user clicks again: one payment.
       const again = await openTestWallet(dbName, crashingFetch().platform);
       await again.resume();
-      const outcome = await payOffer(again, again.hooks, { token, href, pageUrl });
+      const outcome = await payOffer(again, again.hooks, { token, href, pageUrl, seen: seenClick });
       expect(outcome).toMatchObject({ status: 'paid' });
       const after = await world.books();
       expect(after.merchant - before.merchant).toBe(article.price);
@@ -111,9 +117,12 @@ describe('a worker killed mid-payment', () => {
       token: await offerTokenAt(world, pricedArticles[1]!.path),
       href: `${world.shopUrl}${pricedArticles[1]!.path}`,
       pageUrl,
+      seen: seenClick,
     });
     net.crashAt = { at: net.count + 1, when: 'after' };
-    expect((await payOffer(wallet, wallet.hooks, { token, href, pageUrl })).status).toBe('refused');
+    expect(
+      (await payOffer(wallet, wallet.hooks, { token, href, pageUrl, seen: seenClick })).status,
+    ).toBe('refused');
     wallet.close();
     const again = await openTestWallet(dbName, crashingFetch().platform);
     expect(await again.resume()).toBe(0);

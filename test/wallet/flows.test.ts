@@ -17,6 +17,7 @@ import {
   offerTokenAt,
   openTestWallet,
   pricedArticles,
+  seenClick,
 } from './support.ts';
 
 let world: ShopWorld;
@@ -42,6 +43,7 @@ const pay = async (article: (typeof pricedArticles)[number]) =>
     token: await offerTokenAt(world, article.path),
     href: `${world.shopUrl}${article.path}`,
     pageUrl: `${world.shopUrl}/`,
+    seen: seenClick,
   });
 
 describe('the wallet core against the real bank and shop', () => {
@@ -73,6 +75,7 @@ describe('the wallet core against the real bank and shop', () => {
       token,
       href,
       pageUrl: `${world.shopUrl}/`,
+      seen: seenClick,
     });
     expect(outcome).toMatchObject({ status: 'paid', instrument: 'ecash', navigateTo: href });
     const after = await world.books();
@@ -92,6 +95,7 @@ describe('the wallet core against the real bank and shop', () => {
       token,
       href,
       pageUrl: `${world.shopUrl}/`,
+      seen: seenClick,
     });
     expect(first).toMatchObject({ status: 'paid', instrument: 'payword' });
     const second = pricedArticles[1]!;
@@ -100,6 +104,7 @@ describe('the wallet core against the real bank and shop', () => {
       token: token2,
       href: `${world.shopUrl}${second.path}`,
       pageUrl: `${world.shopUrl}/`,
+      seen: seenClick,
     });
     expect(paid).toMatchObject({ status: 'paid', instrument: 'payword' });
     const chains = await wallet.db.getAll('paywordChains');
@@ -118,6 +123,7 @@ describe('the wallet core against the real bank and shop', () => {
       token,
       href: `${world.shopUrl}${article.path}`,
       pageUrl: `${world.shopUrl}/`,
+      seen: seenClick,
     });
     expect(outcome).toMatchObject({ status: 'refused', error: { code: 'over_daily_budget' } });
     const refusals = await wallet.db.getAll('refusals');
@@ -132,6 +138,7 @@ describe('the wallet core against the real bank and shop', () => {
       token: await offerTokenAt(world, article.path),
       href: `${world.shopUrl}${article.path}`,
       pageUrl: `${world.shopUrl}/`,
+      seen: seenClick,
     };
     const [chain] = await wallet.db.getAll('paywordChains');
     const asked: unknown[] = [];
@@ -209,6 +216,7 @@ describe('the wallet core against the real bank and shop', () => {
           token: await offerTokenAt(world, article.path),
           href: `${world.shopUrl}${article.path}`,
           pageUrl: `${world.shopUrl}/`,
+          seen: seenClick,
         };
         let answerFirst: ((accepted: boolean) => void) | undefined;
         let asked = () => {};
@@ -235,7 +243,8 @@ describe('the wallet core against the real bank and shop', () => {
         expect(second).toMatchObject({ status: 'paid', instrument });
         // The user now confirms the first window too: the offer is paid already.
         answerFirst!(true);
-        expect(await first).toEqual(second);
+        // The first click finds the offer paid: the same payment, nothing paid again.
+        expect(await first).toEqual({ ...second, owned: true });
         const payments = await other.db.getAll('payments');
         expect(payments.map((p) => [p.offerHash, p.status])).toEqual([
           [payments[0]!.offerHash, 'confirmed'],
@@ -262,8 +271,10 @@ describe('the wallet core against the real bank and shop', () => {
       token: await offerTokenAt(world, article.path),
       href: `${world.shopUrl}${article.path}`,
       pageUrl: `${world.shopUrl}/`,
+      seen: seenClick,
     };
-    expect((await describeOffer(wallet, params)).status).toBe('payable');
+    // The offer checks out here: payable, or owned when an earlier test in this file bought it.
+    expect((await describeOffer(wallet, params)).status).toMatch(/^(payable|owned)$/);
     // Another wallet database in the same worker pins the same bank URL to another CA.
     const other = await openTestWallet(freshDbName(), crashingFetch().platform);
     try {

@@ -19,6 +19,7 @@ import {
   offerTokenAt,
   openTestWallet,
   pricedArticles,
+  seenClick,
 } from './support.ts';
 
 let world: ShopWorld;
@@ -75,6 +76,7 @@ it('conserves money and spends no coin twice across random kills and restarts', 
               token,
               href: `${world.shopUrl}${article.path}`,
               pageUrl,
+              seen: seenClick,
             });
             break;
           }

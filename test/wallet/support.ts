@@ -4,6 +4,7 @@
  * can reopen — reopening is what a restarted service worker does — with a fetch that can be
  * made to fail at a chosen request, before it leaves or after the server acted.
  */
+import type { Presentation } from '../../extension/src/messages/contract.ts';
 import 'fake-indexeddb/auto';
 import { articlePath, articles } from '@farthing/demo-shop/catalog';
 import { parseAmount } from '@farthing/protocol/amount';
@@ -110,3 +111,15 @@ export async function coinTotals(wallet: Wallet): Promise<Record<string, number>
   }
   return totals;
 }
+
+/**
+ * A click the content script measured as seen: the link on screen and hit, its price shown in
+ * the tooltip for longer than the default settings ask (extension/src/wallet/pay/presentation.ts).
+ */
+export const seenClick: Presentation = {
+  input: 'pointer',
+  hit: true,
+  visibleMs: 5_000,
+  shownMs: 1_000,
+  focusMs: 0,
+};

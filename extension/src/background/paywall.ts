@@ -72,6 +72,8 @@ export async function payTabPaywall(
     token: link.offer,
     href: link.href,
     pageUrl: tab.url,
+    // The popup's Pay button: the wallet's own UI, which no page can cover or restyle.
+    seen: 'wallet',
   });
   if (outcome.status === 'paid') await tabs.navigate(tab.id, outcome.navigateTo);
   return outcome;

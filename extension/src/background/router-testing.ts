@@ -29,7 +29,7 @@ const noTabs = {
 /** What `routeMessage` needs, over a fresh offline wallet named after `name`. */
 export async function openRouterDeps(name: string): Promise<Parameters<typeof routeMessage>[0]> {
   const confirmations = new ConfirmationDesk(
-    { open: async () => 1, close: async () => undefined },
+    { open: async () => 1, show: async () => undefined, close: async () => undefined },
     () => Date.now(),
     50,
   );

@@ -111,6 +111,7 @@ async function dispatch(
         token: request.input.offer,
         href: request.input.href,
         pageUrl: contentPage(sender),
+        seen: request.input.presentation,
       });
     case 'tab.paywall':
       return activePaywall(wallet, deps.tabs);

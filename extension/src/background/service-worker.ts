@@ -28,6 +28,14 @@ const confirmations = new ConfirmationDesk(
       });
       return window.id;
     },
+    async show(windowId, id) {
+      const [tab] = await browser.tabs.query({ windowId });
+      if (tab?.id === undefined) throw new Error('the confirmation window has no tab');
+      await browser.tabs.update(tab.id, {
+        url: browser.runtime.getURL(`${confirmPage}?id=${encodeURIComponent(id)}`),
+      });
+      await browser.windows.update(windowId, { focused: true });
+    },
     async close(windowId) {
       await browser.windows.remove(windowId);
     },

@@ -48,7 +48,31 @@ export interface PayeeView {
 }
 
 /** Why the wallet wants the user to confirm in its own window. */
-export type ConfirmationReason = 'above_threshold' | 'first_payment_to_site' | 'user_setting';
+export type ConfirmationReason =
+  | 'above_threshold'
+  | 'first_payment_to_site'
+  | 'user_setting'
+  /** The click did not show that the user saw this link and its price (presentation.ts). */
+  | 'unseen_click';
+
+/**
+ * What the content script saw of a click, measured by the browser, for the background to judge
+ * against the user's settings (wallet/pay/presentation.ts): a click auto-pays only a link the
+ * user could see, hit where it was drawn, whose price the wallet's own tooltip had been showing.
+ */
+export const presentationSchema = v.strictObject({
+  /** `pointer`: a mouse, pen or touch click; `keyboard`: Enter on a focused link. */
+  input: v.picklist(['pointer', 'keyboard']),
+  /** Pointer: the link is the top element at the click point; keyboard: the link holds focus. */
+  hit: v.boolean(),
+  /** How long the browser's occlusion check (IntersectionObserver v2) has reported it visible. */
+  visibleMs: v.pipe(v.number(), v.minValue(0), v.maxValue(1e10)),
+  /** How long the wallet's tooltip (or paywall bar), itself visible, has shown this very offer. */
+  shownMs: v.pipe(v.number(), v.minValue(0), v.maxValue(1e10)),
+  /** Keyboard: how long the link has held focus. */
+  focusMs: v.pipe(v.number(), v.minValue(0), v.maxValue(1e10)),
+});
+export type Presentation = v.InferOutput<typeof presentationSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors that cross the message boundary: plain JSON, a stable code, a message for people.
@@ -120,6 +144,19 @@ export type OfferView =
       readonly dailyBudgetLeft: AmountView;
       /** Set when a click would open the confirmation window first. */
       readonly confirmation: ConfirmationReason | null;
+      /** What a click must show to pay without asking (the user's settings, presentation.ts). */
+      readonly autoPay: { readonly seenVisibleMs: number; readonly seenShownMs: number };
+    }
+  | {
+      /** The user holds this resource already (a payment whose access grant still holds). */
+      readonly status: 'owned';
+      readonly price: AmountView;
+      readonly payee: PayeeView;
+      readonly title: string;
+      readonly resourceUrl: string;
+      /** When the access bought by that payment ends (ms). */
+      readonly grantExpiresAt: number;
+      readonly receiptId: string;
     }
   | {
       readonly status: 'refused';
@@ -138,6 +175,8 @@ export type PayOutcome =
       readonly resource: string;
       /** Where the page should go now (the paid resource on the page's origin). */
       readonly navigateTo: string;
+      /** True when nothing was paid now: the user already held this resource. */
+      readonly owned: boolean;
     }
   | { readonly status: 'refused'; readonly error: WalletErrorJson };
 
@@ -226,6 +265,10 @@ export interface Settings {
   readonly dailyBudget: AmountView;
   /** Ask before the first payment to a site the wallet has not paid before. */
   readonly confirmFirstPayment: boolean;
+  /** A click auto-pays only a link the browser reported visible for this long (ms). */
+  readonly seenVisibleMs: number;
+  /** …and whose price the wallet's tooltip had shown for this long (ms). */
+  readonly seenShownMs: number;
 }
 
 export const settingsUpdateSchema = v.strictObject({
@@ -233,6 +276,8 @@ export const settingsUpdateSchema = v.strictObject({
   defaultSiteBudget: v.optional(amountInputSchema),
   dailyBudget: v.optional(amountInputSchema),
   confirmFirstPayment: v.optional(v.boolean()),
+  seenVisibleMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10_000))),
+  seenShownMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10_000))),
 });
 
 export interface SiteView {
@@ -258,6 +303,8 @@ export interface ConfirmationView {
   readonly siteBudgetLeft: AmountView;
   readonly dailyBudgetLeft: AmountView;
   readonly expiresAt: number;
+  /** Other payments waiting for their own answer in this window after this one. */
+  readonly waiting: number;
 }
 
 export interface WalletOverview {
@@ -297,6 +344,8 @@ export const actions = {
       offer: offerTokenSchema,
       href: httpUrlSchema,
       trigger: v.picklist(['link', 'paywall']),
+      /** Missing: the click proved nothing, and it is asked about in the wallet's window. */
+      presentation: v.optional(presentationSchema),
     }),
     output: undefined as unknown as PayOutcome,
   },
@@ -432,7 +481,8 @@ export const actions = {
   'confirmation.answer': {
     from: 'extension',
     input: v.strictObject({ id: idSchema, accept: v.boolean() }),
-    output: undefined as unknown as { readonly accepted: boolean },
+    /** `waiting`: questions the same window shows next (it closes when none is left). */
+    output: undefined as unknown as { readonly accepted: boolean; readonly waiting: number },
   },
   /** An encrypted backup (passphrase-derived key), as a JSON text file. */
   'backup.export': {

@@ -28,6 +28,8 @@ export function confirmationReasonText(reason: ConfirmationReason): string {
       return 'This is your first payment to this site.';
     case 'user_setting':
       return 'You asked to confirm payments like this one.';
+    case 'unseen_click':
+      return 'The wallet could not be sure you saw this link and its price before you clicked.';
     default:
       return unreachable(reason);
   }

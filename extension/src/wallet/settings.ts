@@ -16,6 +16,13 @@ export const defaultSettings: SettingsRecord = {
   defaultSiteBudget: 100,
   dailyBudget: 500,
   confirmFirstPayment: true,
+  // Why these times: README "Auto-pay only what you saw". The browser's occlusion check reports
+  // at most every 100 ms, so 800 ms is several reports of a link that has been on screen, not
+  // one slid under the pointer; 400 ms of the wallet's own tooltip is time to notice a price
+  // (a fixation is ~250 ms) and shorter than most hovers before a deliberate click. A quicker
+  // click is not refused: it is asked about in the wallet's window.
+  seenVisibleMs: 800,
+  seenShownMs: 400,
 };
 
 const minor = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -26,6 +33,8 @@ const storedSettingsSchema = v.object({
   defaultSiteBudget: v.optional(minor),
   dailyBudget: v.optional(minor),
   confirmFirstPayment: v.optional(v.boolean()),
+  seenVisibleMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+  seenShownMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
 });
 
 export function readSettingsRecord(stored: unknown): SettingsRecord {
@@ -39,6 +48,8 @@ export function readSettingsRecord(stored: unknown): SettingsRecord {
     defaultSiteBudget: out.defaultSiteBudget ?? defaultSettings.defaultSiteBudget,
     dailyBudget: out.dailyBudget ?? defaultSettings.dailyBudget,
     confirmFirstPayment: out.confirmFirstPayment ?? defaultSettings.confirmFirstPayment,
+    seenVisibleMs: out.seenVisibleMs ?? defaultSettings.seenVisibleMs,
+    seenShownMs: out.seenShownMs ?? defaultSettings.seenShownMs,
   };
 }
 
@@ -53,6 +64,8 @@ export function settingsView(record: SettingsRecord): Settings {
     defaultSiteBudget: amountView(record.currency, record.defaultSiteBudget),
     dailyBudget: amountView(record.currency, record.dailyBudget),
     confirmFirstPayment: record.confirmFirstPayment,
+    seenVisibleMs: record.seenVisibleMs,
+    seenShownMs: record.seenShownMs,
   };
 }
 
@@ -70,6 +83,8 @@ export interface SettingsUpdate {
   readonly defaultSiteBudget?: AmountInput | undefined;
   readonly dailyBudget?: AmountInput | undefined;
   readonly confirmFirstPayment?: boolean | undefined;
+  readonly seenVisibleMs?: number | undefined;
+  readonly seenShownMs?: number | undefined;
 }
 
 export async function updateSettings(
@@ -92,6 +107,8 @@ export async function updateSettings(
     ...(update.confirmFirstPayment === undefined
       ? {}
       : { confirmFirstPayment: update.confirmFirstPayment }),
+    ...(update.seenVisibleMs === undefined ? {} : { seenVisibleMs: update.seenVisibleMs }),
+    ...(update.seenShownMs === undefined ? {} : { seenShownMs: update.seenShownMs }),
   };
   await tx.store.put(next);
   await tx.done;

@@ -47,10 +47,10 @@ async function advance(ms: number): Promise<void> {
   });
 }
 
-function backgroundWith(view = confirmation()) {
+function backgroundWith(view = confirmation(), waitingAfter = 0) {
   return fakeBackground({
     'confirmation.get': () => view,
-    'confirmation.answer': (input) => ({ accepted: input.accept }),
+    'confirmation.answer': (input) => ({ accepted: input.accept, waiting: waitingAfter }),
   });
 }
 
@@ -101,6 +101,18 @@ describe('confirmation window', () => {
     expect(hook.result.current).toEqual({ status: 'answered', accepted: true });
     expect(background.callsOf('confirmation.answer')).toEqual([{ id: 'c1', accept: true }]);
     expect(platform.closeWindow).toHaveBeenCalledOnce();
+  });
+
+  it('stays open when the wallet has another payment to ask about in it', async () => {
+    const background = backgroundWith(confirmation({ waiting: 1 }), 1);
+    const { hook, platform, ready } = renderConfirm(background);
+    await advance(0);
+    expect(ready().confirmation.waiting).toBe(1);
+    await advance(500);
+    act(() => ready().decline());
+    await advance(0);
+    expect(hook.result.current).toEqual({ status: 'answered', accepted: false });
+    expect(platform.closeWindow).not.toHaveBeenCalled();
   });
 
   it('disarms again whenever the window regains focus or visibility', async () => {

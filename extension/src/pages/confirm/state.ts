@@ -154,7 +154,8 @@ export function useConfirmState(
             accept,
           });
           setPhase({ kind: 'answered', accepted: result.accepted });
-          platform.closeWindow();
+          // With more questions waiting, the wallet shows the next one in this window.
+          if (result.waiting === 0) platform.closeWindow();
         } catch (failure) {
           setError(walletErrorOf(failure));
         } finally {

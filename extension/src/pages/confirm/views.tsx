@@ -41,8 +41,7 @@ export function ConfirmView(props: { state: ConfirmState }): JSX.Element {
     case 'answered':
       return (
         <Message title={state.accepted ? 'Confirmed' : 'Declined'}>
-          {state.accepted ? 'The payment goes ahead.' : 'Nothing was paid.'} You can close this
-          window.
+          {state.accepted ? 'The payment goes ahead.' : 'Nothing was paid.'}
         </Message>
       );
     case 'ready':
@@ -98,6 +97,13 @@ function ReadyView({ state }: { state: Extract<ConfirmState, { status: 'ready' }
           <dd>{c.dailyBudgetLeft.text} after this</dd>
         </dl>
         <p class="notice">{confirmationReasonText(c.reason)}</p>
+        {c.waiting > 0 ? (
+          <p class="notice" data-testid="confirm-waiting">
+            {c.waiting === 1
+              ? 'One more payment waits for your answer after this one.'
+              : `${c.waiting} more payments wait for your answer after this one, one at a time.`}
+          </p>
+        ) : null}
         {originDiffers ? (
           <p class="notice error" role="alert">
             The page's origin is not the payee's. Decline unless you expected this.

@@ -41,6 +41,7 @@ describe('the popup’s paywall offer', () => {
         instrument: 'payword',
         resource: '/articles/tide-tables',
         navigateTo: paywall.pageUrl,
+        owned: false,
       }),
     });
     const hook = render(background);

@@ -54,6 +54,7 @@ export const payableOffer: OfferView = {
   siteBudgetLeft: eur(95),
   dailyBudgetLeft: eur(495),
   confirmation: null,
+  autoPay: { seenVisibleMs: 800, seenShownMs: 400 },
 };
 
 export function receipt(
@@ -107,6 +108,8 @@ export const settings: Settings = {
   defaultSiteBudget: eur(100),
   dailyBudget: eur(500),
   confirmFirstPayment: true,
+  seenVisibleMs: 800,
+  seenShownMs: 400,
 };
 
 export function site(origin: string, overrides: Partial<SiteView> = {}): SiteView {
@@ -134,6 +137,7 @@ export function confirmation(overrides: Partial<ConfirmationView> = {}): Confirm
     siteBudgetLeft: eur(80),
     dailyBudgetLeft: eur(380),
     expiresAt: Number.MAX_SAFE_INTEGER,
+    waiting: 0,
     ...overrides,
   };
 }

@@ -20,7 +20,7 @@ import {
 import type { Instrument, TaskKind, TaskStatus, WalletErrorJson } from '../../messages/contract.ts';
 import type { Money } from '../money.ts';
 
-export const walletDbVersion = 1;
+export const walletDbVersion = 2;
 
 /** AES-GCM ciphertext of a secret under the wallet key (keys.ts). */
 export interface SealedSecret {
@@ -246,6 +246,8 @@ export interface SettingsRecord {
   readonly defaultSiteBudget: number;
   readonly dailyBudget: number;
   readonly confirmFirstPayment: boolean;
+  readonly seenVisibleMs: number;
+  readonly seenShownMs: number;
 }
 
 export interface TaskRecord {
@@ -287,7 +289,13 @@ export interface WalletDb extends DBSchema {
   payments: {
     key: string;
     value: PaymentRecord;
-    indexes: { status: PaymentStatus; offerHash: string; createdAt: number };
+    indexes: {
+      status: PaymentStatus;
+      offerHash: string;
+      createdAt: number;
+      /** Every payment for one merchant's resource, whatever offer it paid (version 2). */
+      resource: [string, string];
+    };
   };
   receipts: { key: string; value: ReceiptRecord; indexes: { paidAt: number } };
   journal: {
@@ -305,10 +313,13 @@ export type WalletDatabase = IDBPDatabase<WalletDb>;
 export type WalletStore = StoreNames<WalletDb>;
 export type WalletTx<S extends WalletStore[]> = IDBPTransaction<WalletDb, S, 'readwrite'>;
 
-type Migration = (db: IDBPDatabase<WalletDb>) => void;
+type Migration = (
+  db: IDBPDatabase<WalletDb>,
+  tx: IDBPTransaction<WalletDb, WalletStore[], 'versionchange'>,
+) => void;
 
-/** `migrations[n]` takes the schema from version n to n + 1. */
-const migrations: readonly Migration[] = [
+/** `migrations[n]` takes the schema from version n to n + 1 (exported for its tests). */
+export const migrations: readonly Migration[] = [
   (db) => {
     db.createObjectStore('keys', { keyPath: 'id' });
     db.createObjectStore('banks', { keyPath: 'url' });
@@ -344,15 +355,20 @@ const migrations: readonly Migration[] = [
     tasks.createIndex('status', 'status');
     tasks.createIndex('createdAt', 'createdAt');
   },
+  // 2: payments by (merchant, resource): a fresh offer for something the user owns, or two
+  // offers for one resource clicked at once, find the payment already made or in flight.
+  (_db, tx) => {
+    tx.objectStore('payments').createIndex('resource', ['merchantId', 'resource']);
+  },
 ];
 
 export const defaultWalletDbName = 'farthing-wallet';
 
 export function openWalletDb(name: string = defaultWalletDbName): Promise<WalletDatabase> {
   return openDB<WalletDb>(name, walletDbVersion, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, tx) {
       for (let version = oldVersion; version < walletDbVersion; version++) {
-        migrations[version]!(db);
+        migrations[version]!(db, tx);
       }
     },
   });

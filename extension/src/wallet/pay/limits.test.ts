@@ -51,4 +51,11 @@ describe('checkLimits', () => {
     );
     expect(checkLimits(base, origin, eur(20)).confirmation).toBeNull();
   });
+
+  it('asks in the window for a click the user may not have seen, under the threshold', () => {
+    expect(checkLimits(base, origin, eur(5), false).confirmation).toBe('unseen_click');
+    expect(checkLimits(base, origin, eur(5), true).confirmation).toBeNull();
+    // Above the threshold it asks anyway, and says the price is why.
+    expect(checkLimits(base, origin, eur(50), false).confirmation).toBe('above_threshold');
+  });
 });

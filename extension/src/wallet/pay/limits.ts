@@ -25,10 +25,15 @@ export interface LimitsDecision {
   readonly confirmation: ConfirmationReason | null;
 }
 
+/**
+ * `presented`: whether the click showed the user saw the link and its price (presentation.ts);
+ * a click that did not asks in the wallet's window. Describing an offer (no click) passes true.
+ */
 export function checkLimits(
   snapshot: LimitsSnapshot,
   origin: string,
   price: { readonly currency: string; readonly minor: number },
+  presented = true,
 ): LimitsDecision {
   const { settings, site } = snapshot;
   if (site?.blocked === true) {
@@ -68,6 +73,7 @@ export function checkLimits(
   }
   let confirmation: ConfirmationReason | null = null;
   if (price.minor > settings.autoPayThreshold) confirmation = 'above_threshold';
+  else if (!presented) confirmation = 'unseen_click';
   else if (settings.confirmFirstPayment && !snapshot.paidBefore)
     confirmation = 'first_payment_to_site';
   return { siteBudgetLeft: siteLeft, dailyBudgetLeft: dayLeft, confirmation };

@@ -65,13 +65,16 @@ import { checkLimits, type LimitsSnapshot } from './limits.ts';
 import { verifyReceiptSignature } from './merchant-signatures.ts';
 import { type CheckedOffer, checkOffer } from './offer.ts';
 import { expectChain, reserveAtOnce, reservePayword } from './payword-reservation.ts';
+import { type ClickSeen, clickPresented } from './presentation.ts';
 import {
   abort,
   basePayment,
   earlierPayment,
   earlierPaymentIn,
+  isStillPaid,
   journalEntry,
   limitsSnapshot,
+  paymentsOfResource,
   reserveSnapshot,
   reserveStores,
 } from './reservation.ts';
@@ -79,7 +82,7 @@ import {
 /** A second click on the same offer within this time joins the first one's payment. */
 export const duplicateWindowMs = 5_000;
 
-export type ConfirmationRequest = Omit<ConfirmationView, 'id' | 'expiresAt'>;
+export type ConfirmationRequest = Omit<ConfirmationView, 'id' | 'expiresAt' | 'waiting'>;
 
 export interface PayHooks {
   /** Shows the trusted confirmation window; resolves with the user's answer. */
@@ -97,6 +100,10 @@ export interface PayOfferParameters {
   readonly pageUrl: string;
 }
 
+export interface PayClickParameters extends PayOfferParameters {
+  readonly seen: ClickSeen;
+}
+
 interface RecentClick {
   readonly at: number;
   readonly outcome: Promise<PayOutcome>;
@@ -107,7 +114,7 @@ const vendorQueues = new Map<string, Promise<unknown>>();
 
 /** What a click decides on before anything is reserved. */
 interface ClickState {
-  /** Earlier payments of this very offer. */
+  /** Earlier payments of this offer's resource, whatever offer they paid. */
   readonly previous: readonly PaymentRecord[];
   readonly limits: LimitsSnapshot;
   /** The vendor's open PayWord chain with words for this price, when PayWord may pay it. */
@@ -126,7 +133,7 @@ async function readClickState(
   const tx = ctx.db.transaction(['payments', 'settings', 'sites', 'journal', 'paywordChains']);
   const { offer } = checked;
   const [previous, limits, openChains] = await Promise.all([
-    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
+    paymentsOfResource(tx.objectStore('payments'), checked),
     limitsSnapshot(
       {
         settings: { get: (key) => tx.objectStore('settings').get(key) },
@@ -210,7 +217,21 @@ export async function describeOffer(
       href: params.href,
       pageUrl: params.pageUrl,
     });
-    const { limits: snapshot, openChain } = await readClickState(ctx, checked, ctx.platform.now());
+    const now = ctx.platform.now();
+    const { previous, limits: snapshot, openChain } = await readClickState(ctx, checked, now);
+    const offer = checked;
+    const owned = previous.find((payment) => isStillPaid(payment, offer, now));
+    if (owned !== undefined) {
+      return {
+        status: 'owned',
+        price: moneyView(owned.price),
+        payee: checked.payee,
+        title: owned.title,
+        resourceUrl: checked.resourceUrl,
+        grantExpiresAt: owned.grantExpiresAt ?? now,
+        receiptId: owned.receiptId ?? '',
+      };
+    }
     const decision = checkLimits(snapshot, checked.origin, checked.offer.amount);
     const instrument = await chooseInstrument(ctx, checked, openChain);
     if (
@@ -237,6 +258,10 @@ export async function describeOffer(
       siteBudgetLeft: amountView(currency, decision.siteBudgetLeft),
       dailyBudgetLeft: amountView(currency, decision.dailyBudgetLeft),
       confirmation: decision.confirmation,
+      autoPay: {
+        seenVisibleMs: snapshot.settings.seenVisibleMs,
+        seenShownMs: snapshot.settings.seenShownMs,
+      },
     };
   } catch (error) {
     return refusedView(error, checked);
@@ -263,7 +288,7 @@ export async function logRefusal(
 export async function payOffer(
   ctx: WalletContext,
   hooks: PayHooks,
-  params: PayOfferParameters,
+  params: PayClickParameters,
 ): Promise<PayOutcome> {
   let checked: CheckedOffer | undefined;
   let origin = 'unknown';
@@ -275,7 +300,7 @@ export async function payOffer(
     const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
     if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
-    const outcome = payChecked(ctx, hooks, checked);
+    const outcome = payChecked(ctx, hooks, checked, params.seen);
     recentClicks.set(key, { at: now, outcome });
     // A refusal is not remembered: once the user has changed what refused the click (raised a
     // budget, as the refusal's hint says), the next click is a new question.
@@ -295,7 +320,8 @@ export async function payOffer(
   }
 }
 
-function paidOutcome(payment: PaymentRecord): PayOutcome {
+/** `owned`: nothing was paid by this click; the payment is an earlier one the user holds. */
+function paidOutcome(payment: PaymentRecord, owned: boolean): PayOutcome {
   return {
     status: 'paid',
     receiptId: payment.receiptId!,
@@ -303,6 +329,7 @@ function paidOutcome(payment: PaymentRecord): PayOutcome {
     instrument: payment.instrument,
     resource: payment.resource,
     navigateTo: payment.navigateTo,
+    owned,
   };
 }
 
@@ -324,11 +351,12 @@ async function payChecked(
   ctx: WalletContext,
   hooks: PayHooks,
   checked: CheckedOffer,
+  seen: ClickSeen,
 ): Promise<PayOutcome> {
   // PayWord's common case in one transaction (reserveAtOnce); the long way below otherwise.
   if (paywordMayPay(checked)) {
     const outcome = await oneAtATime(checked.offer.merchantId, async () => {
-      const payment = await reserveAtOnce(ctx, checked);
+      const payment = await reserveAtOnce(ctx, checked, seen);
       return payment === undefined ? undefined : sendPayment(ctx, hooks, payment, checked.offer);
     });
     if (outcome !== undefined) return outcome;
@@ -336,11 +364,15 @@ async function payChecked(
   const now = ctx.platform.now();
   const { previous, limits, openChain } = await readClickState(ctx, checked, now);
   const earlier = earlierPayment(previous, checked, now);
-  if (earlier?.status === 'confirmed') return paidOutcome(earlier);
+  if (earlier?.status === 'confirmed') {
+    await reopenAccess(ctx, earlier);
+    return paidOutcome(earlier, true);
+  }
   if (earlier !== undefined)
     return oneAtATime(earlier.merchantId, () => completePayment(ctx, hooks, earlier));
 
-  const decision = checkLimits(limits, checked.origin, checked.offer.amount);
+  const presented = clickPresented(seen, limits.settings);
+  const decision = checkLimits(limits, checked.origin, checked.offer.amount, presented);
   let instrument = await chooseInstrument(ctx, checked, openChain);
   if (decision.confirmation !== null) {
     const currency = limits.settings.currency;
@@ -492,7 +524,7 @@ async function sendPayment(
   offer: SignedOffer,
 ): Promise<PayOutcome> {
   let payment = stored;
-  if (payment.status === 'confirmed') return paidOutcome(payment);
+  if (payment.status === 'confirmed') return paidOutcome(payment, true);
   if (payment.status === 'failed') {
     throw new WalletFailure(
       payment.error?.code ?? 'merchant_refused',
@@ -558,7 +590,23 @@ async function sendPayment(
   // the history's) sees the confirmation. If the commit is lost, the payment is still `sent`
   // with its credential: resume resends it and the merchant answers with the same receipt.
   confirmPayment(ctx, confirmed, receipt).catch(() => hooks.kick?.());
-  return paidOutcome(confirmed);
+  return paidOutcome(confirmed, false);
+}
+
+/**
+ * A resource the user owns, opened again: its payment's credential goes to the merchant once
+ * more, which answers it with the same receipt and sets the access grant's cookie again (the
+ * user may have cleared cookies). Nothing is paid: the merchant knows the credential. Without an
+ * answer the page still opens; the merchant's paywall then says what is wrong.
+ */
+async function reopenAccess(ctx: WalletContext, payment: PaymentRecord): Promise<void> {
+  if (payment.credential === undefined) return;
+  await requestJson(
+    ctx.platform,
+    merchantParty,
+    { method: 'POST', url: payment.payEndpoint, text: payment.credential, credentials: 'include' },
+    payAnswer,
+  ).catch(() => undefined);
 }
 
 /** Step 5: the receipt stored, the coins spent or the words accepted, the task confirmed. */

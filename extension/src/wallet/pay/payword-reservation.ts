@@ -35,12 +35,14 @@ import {
 import { newTask } from '../tasks.ts';
 import { checkLimits, type LimitsDecision, type LimitsSnapshot } from './limits.ts';
 import type { CheckedOffer } from './offer.ts';
+import { type ClickSeen, clickPresented } from './presentation.ts';
 import {
   abort,
   basePayment,
   earlierPayment,
   earlierPaymentIn,
   journalEntry,
+  paymentsOfResource,
   type ReserveTx,
   reserveSnapshot,
   reserveStores,
@@ -120,24 +122,25 @@ export async function reservePayword(
 export async function reserveAtOnce(
   ctx: WalletContext,
   checked: CheckedOffer,
+  seen: ClickSeen,
 ): Promise<PaymentRecord | undefined> {
   const expected = expectedChainsOf(ctx.db).get(checked.offer.merchantId);
   if (expected !== undefined) {
-    const reserved = await reserveExpected(ctx, checked, expected);
+    const reserved = await reserveExpected(ctx, checked, expected, seen);
     if (reserved !== 'unexpected') return reserved;
   }
   const now = ctx.platform.now();
   const price = checked.offer.amount;
   const tx = moneyTx(ctx.db, [...reserveStores]);
   const [previous, limits, open] = await Promise.all([
-    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
+    paymentsOfResource(tx.objectStore('payments'), checked),
     reserveSnapshot(tx, checked.origin, now),
     tx.objectStore('paywordChains').index('vendor').getAll([checked.offer.merchantId, 'open']),
   ]).catch(async (error: unknown) => {
     await abort(tx);
     throw error;
   });
-  if ((await decideInTransaction(tx, checked, previous, limits, now)) === undefined) {
+  if ((await decideInTransaction(tx, checked, previous, limits, now, seen)) === undefined) {
     return undefined;
   }
   const chain = usableChain(open, price.minor, now);
@@ -173,6 +176,7 @@ async function reserveExpected(
   ctx: WalletContext,
   checked: CheckedOffer,
   expected: PaywordChainRecord,
+  seen: ClickSeen,
 ): Promise<PaymentRecord | undefined | 'unexpected'> {
   const now = ctx.platform.now();
   const price = checked.offer.amount;
@@ -187,7 +191,7 @@ async function reserveExpected(
   }
   const tx = moneyTx(ctx.db, [...reserveStores]);
   const reads = Promise.all([
-    tx.objectStore('payments').index('offerHash').getAll(checked.hash),
+    paymentsOfResource(tx.objectStore('payments'), checked),
     reserveSnapshot(tx, checked.origin, now),
     tx.objectStore('paywordChains').get(expected.id),
   ]);
@@ -210,7 +214,7 @@ async function reserveExpected(
     await abort(tx);
     return 'unexpected';
   }
-  if ((await decideInTransaction(tx, checked, previous, limits, now)) === undefined) {
+  if ((await decideInTransaction(tx, checked, previous, limits, now, seen)) === undefined) {
     return undefined;
   }
   return written;
@@ -218,8 +222,9 @@ async function reserveExpected(
 
 /**
  * What both fast paths decide on what their transaction read: the limits' decision, or
- * undefined with the transaction aborted when this offer is paid or in flight already or the
- * click needs a confirmation; a refusal aborts and throws. The abort is made before this
+ * undefined with the transaction aborted when this resource is paid or in flight already or the
+ * click needs a confirmation (above the threshold, a first payment, or a click that did not show
+ * the user saw the link: presentation.ts); a refusal aborts and throws. The abort is made before this
  * function first yields, so writes queued behind the reads never commit.
  */
 async function decideInTransaction(
@@ -228,6 +233,7 @@ async function decideInTransaction(
   previous: readonly PaymentRecord[],
   limits: LimitsSnapshot,
   now: number,
+  seen: ClickSeen,
 ): Promise<LimitsDecision | undefined> {
   if (earlierPayment(previous, checked, now) !== undefined) {
     await abort(tx);
@@ -235,7 +241,8 @@ async function decideInTransaction(
   }
   let decision: LimitsDecision;
   try {
-    decision = checkLimits(limits, checked.origin, checked.offer.amount);
+    const presented = clickPresented(seen, limits.settings);
+    decision = checkLimits(limits, checked.origin, checked.offer.amount, presented);
   } catch (error) {
     await abort(tx);
     throw error;

@@ -39,7 +39,7 @@ export async function limitsSnapshot(
   };
 }
 
-/** A payment of this offer whose grant still holds: the click goes to the content again. */
+/** A payment of this resource whose grant still holds: the click goes to the content again. */
 export function isStillPaid(payment: PaymentRecord, checked: CheckedOffer, now: number): boolean {
   return (
     payment.status === 'confirmed' &&
@@ -53,8 +53,8 @@ export function isInFlight(payment: PaymentRecord): boolean {
 }
 
 /**
- * The payment of this offer a new one would repeat, among `previous` (its payments as stored):
- * one still paid, else one in flight. A click goes on with it instead of paying again.
+ * The payment of this resource a new one would repeat, among `previous` (its payments as
+ * stored): one still paid, else one in flight. A click goes on with it instead of paying again.
  */
 export function earlierPayment(
   previous: readonly PaymentRecord[],
@@ -64,13 +64,27 @@ export function earlierPayment(
   return previous.find((p) => isStillPaid(p, checked, now)) ?? previous.find(isInFlight);
 }
 
-/** This offer's earlier payment as the reserving transaction sees it (`earlierPayment`). */
+/**
+ * Every payment for the offer's resource at its merchant, whatever offer it paid: the shop signs
+ * fresh offers for the same article, and a user who owns it (or is paying for it in another tab)
+ * must not pay again.
+ */
+export function paymentsOfResource(
+  payments: {
+    index(name: 'resource'): { getAll(key: [string, string]): Promise<PaymentRecord[]> };
+  },
+  checked: CheckedOffer,
+): Promise<PaymentRecord[]> {
+  return payments.index('resource').getAll([checked.offer.merchantId, checked.offer.resource]);
+}
+
+/** This resource's earlier payment as the reserving transaction sees it (`earlierPayment`). */
 export async function earlierPaymentIn(
   tx: ReserveTx,
   checked: CheckedOffer,
   now: number,
 ): Promise<PaymentRecord | undefined> {
-  const previous = await tx.objectStore('payments').index('offerHash').getAll(checked.hash);
+  const previous = await paymentsOfResource(tx.objectStore('payments'), checked);
   return earlierPayment(previous, checked, now);
 }
 
