@@ -11,6 +11,7 @@ import {
   surfaceFont,
   textElement,
 } from './shadow-surface.ts';
+import { accessEndText } from './tooltip.ts';
 
 const css = `
 .badge { ${surfaceFont} }
@@ -19,6 +20,7 @@ const css = `
   background: #e3f4ee; color: #14523f; border: 1px solid #a8d8c8; }
 .badge.refused { background: #f3f4f6; color: #4b5563; border-color: #d1d5db; }
 .badge.struck { text-decoration: line-through; }
+.badge.owned { background: #eef2ff; color: #3730a3; border-color: #c7d2fe; }
 `;
 
 export interface Badge {
@@ -37,6 +39,17 @@ export function createBadge(doc: Document): Badge {
     surface,
     update(offer) {
       clearSurface(surface.root);
+      surface.host.setAttribute('data-state', offer.status);
+      if (offer.status === 'owned') {
+        const badge = textElement(doc, 'span', 'badge owned', 'paid');
+        badge.setAttribute(
+          'aria-label',
+          `Paid with Farthing, yours ${accessEndText(offer.grantExpiresAt)}`,
+        );
+        badge.title = `Paid ${offer.price.text}, yours ${accessEndText(offer.grantExpiresAt)}`;
+        surface.root.append(badge);
+        return;
+      }
       const payable = offer.status === 'payable';
       const price = offer.price?.text;
       // A refused link shows its price struck through, or a plain word when it has none.

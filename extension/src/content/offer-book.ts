@@ -12,6 +12,8 @@ export interface OfferBook {
   describe(link: PricedLink): Promise<OfferView>;
   /** The answer if it has arrived. */
   peek(link: PricedLink): OfferView | undefined;
+  /** Asks the background again (the tooltip re-checks each time it shows) and keeps the answer. */
+  refresh(link: PricedLink): Promise<OfferView>;
   /** Forget every answer (budgets change after a payment). */
   clear(): void;
 }
@@ -60,6 +62,12 @@ export function createOfferBook(transport: Transport, concurrency = 4): OfferBoo
       return promise;
     },
     peek: (link) => answers.get(pricedLinkKey(link)),
+    async refresh(link) {
+      const key = pricedLinkKey(link);
+      const view = await describeOffer(transport, link);
+      answers.set(key, view);
+      return view;
+    },
     clear() {
       answers.clear();
       pending.clear();

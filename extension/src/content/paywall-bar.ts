@@ -70,8 +70,8 @@ export interface PaywallBar {
   remove(): void;
 }
 
-/** `onPay` runs for trusted clicks on an armed, payable button only. */
-export function createPaywallBar(doc: Document, onPay: () => void): PaywallBar {
+/** `onPay` runs for trusted clicks on an armed, payable (or owned) button only. */
+export function createPaywallBar(doc: Document, onPay: (event: MouseEvent) => void): PaywallBar {
   const surface = createShadowSurface(doc, 'div', 'data-farthing-paywall', css, {
     position: 'fixed',
     right: '16px',
@@ -85,7 +85,7 @@ export function createPaywallBar(doc: Document, onPay: () => void): PaywallBar {
   let payable = false;
   button.addEventListener('click', (event) => {
     if (!event.isTrusted || !payable || Date.now() < armedAt) return;
-    onPay();
+    onPay(event);
   });
 
   return {
@@ -94,7 +94,7 @@ export function createPaywallBar(doc: Document, onPay: () => void): PaywallBar {
     show(view) {
       if (!surface.host.isConnected) doc.documentElement.append(surface.host);
       const wasPayable = payable;
-      payable = view.state === 'payable';
+      payable = view.state === 'payable' || view.state === 'owned';
       if (payable && !wasPayable) armedAt = Date.now() + paywallArmDelayMs;
       surface.host.setAttribute('data-state', view.state);
       clearSurface(surface.root);
@@ -116,6 +116,15 @@ export function createPaywallBar(doc: Document, onPay: () => void): PaywallBar {
       } else if (view.state === 'paying' && view.confirming) {
         text.append(
           textElement(doc, 'div', 'notice', 'Confirm or decline in the Farthing window.'),
+        );
+      } else if (view.state === 'owned') {
+        text.append(
+          textElement(
+            doc,
+            'div',
+            'notice',
+            'You paid for this page already: nothing is paid again.',
+          ),
         );
       } else if (view.state === 'refused') {
         for (const line of tooltipLines(view)) {
@@ -144,6 +153,10 @@ function buttonText(view: TooltipView): string {
       return 'Paying…';
     case 'paid':
       return 'Paid, opening…';
+    case 'owned':
+      return 'Open it again';
+    case 'opening':
+      return 'Opening…';
     default:
       return unreachable(view);
   }

@@ -16,6 +16,16 @@ import {
 } from './shadow-surface.ts';
 
 export type PayableOffer = Extract<OfferView, { status: 'payable' }>;
+export type OwnedOffer = Extract<OfferView, { status: 'owned' }>;
+
+/** `until 14:05`, or `until 5 Dec, 14:05` when it is not today. */
+export function accessEndText(expiresAt: number, now = Date.now()): string {
+  const end = new Date(expiresAt);
+  const time = end.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (end.toDateString() === new Date(now).toDateString()) return `until ${time}`;
+  const day = end.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  return `until ${day}, ${time}`;
+}
 
 export type TooltipView =
   | { readonly state: 'checking' }
@@ -33,7 +43,10 @@ export type TooltipView =
       /** The wallet said a click asks to confirm: the user is looking for its window. */
       readonly confirming: boolean;
     }
-  | { readonly state: 'paid'; readonly price: AmountView; readonly payee: PayeeView | null };
+  | { readonly state: 'paid'; readonly price: AmountView; readonly payee: PayeeView | null }
+  /** The user owns this already: nothing is paid, the wallet opens it. */
+  | { readonly state: 'owned'; readonly offer: OwnedOffer }
+  | { readonly state: 'opening'; readonly price: AmountView; readonly payee: PayeeView | null };
 
 export type TooltipState = TooltipView['state'];
 
@@ -45,6 +58,7 @@ export interface TooltipLine {
 
 export function tooltipViewOf(offer: OfferView): TooltipView {
   if (offer.status === 'payable') return { state: 'payable', offer };
+  if (offer.status === 'owned') return { state: 'owned', offer };
   return {
     state: 'refused',
     error: offer.error,
@@ -86,15 +100,32 @@ export function tooltipLines(view: TooltipView): TooltipLine[] {
       return lines;
     }
     case 'paying':
+      // While the wallet asks in its window nothing is being paid yet: say what it waits for.
+      if (view.confirming) {
+        return [
+          ...(view.price === null ? [] : [{ kind: 'price', text: view.price.text } as const]),
+          ...(view.payee === null ? [] : payeeLines(view.payee)),
+          { kind: 'notice', text: 'Confirm or decline in the Farthing window.' },
+        ];
+      }
       return [
         {
           kind: 'price',
           text: view.price === null ? 'Paying…' : `Paying ${view.price.text}…`,
         },
         ...(view.payee === null ? [] : payeeLines(view.payee)),
-        ...(view.confirming
-          ? [{ kind: 'notice', text: 'Confirm or decline in the Farthing window.' } as const]
-          : []),
+      ];
+    case 'owned':
+      return [
+        { kind: 'price', text: `Paid ${view.offer.price.text}` },
+        ...payeeLines(view.offer.payee),
+        { kind: 'detail', text: `Yours ${accessEndText(view.offer.grantExpiresAt)}` },
+        { kind: 'notice', text: 'Click to open. Nothing is paid again.' },
+      ];
+    case 'opening':
+      return [
+        { kind: 'price', text: 'Already paid: opening…' },
+        ...(view.payee === null ? [] : payeeLines(view.payee)),
       ];
     case 'paid':
       return [
@@ -180,7 +211,9 @@ function render(doc: Document, root: ShadowRoot, view: TooltipView): void {
   // Paying, paid and refusals are announced; the offer itself is described on hover.
   card.setAttribute(
     'role',
-    view.state === 'payable' || view.state === 'checking' ? 'tooltip' : 'status',
+    view.state === 'payable' || view.state === 'checking' || view.state === 'owned'
+      ? 'tooltip'
+      : 'status',
   );
   card.append(textElement(doc, 'div', 'brand', 'Farthing'));
   for (const line of tooltipLines(view)) card.append(textElement(doc, 'div', line.kind, line.text));

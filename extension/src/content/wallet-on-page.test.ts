@@ -4,6 +4,7 @@ import type { OfferView, PayOutcome } from '../messages/contract.ts';
 import { deferred, fakeBackground, refusal } from '../ui/testing/fake-background.ts';
 import { eur, payableOffer, payee } from '../ui/testing/fixtures.ts';
 import { paywallArmDelayMs } from './paywall-bar.ts';
+import type { ObserveVisibility } from './presentation-watch.ts';
 import { startWalletOnPage, type WalletOnPage } from './wallet-on-page.ts';
 
 const pageUrl = 'http://127.0.0.1:8701/';
@@ -14,6 +15,7 @@ const paid: PayOutcome = {
   instrument: 'payword',
   resource: '/articles/7',
   navigateTo: 'http://127.0.0.1:8701/articles/7',
+  owned: false,
 };
 
 let wallet: WalletOnPage | undefined;
@@ -32,11 +34,31 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/**
+ * The browser's occlusion check, driven by the test: `show(element)` reports it visible since
+ * `ago` ms, `hide(element)` reports it covered. happy-dom has no IntersectionObserver v2.
+ */
+function fakeVisibility() {
+  const watched = new Map<Element, (visible: boolean, at: number) => void>();
+  const observe: ObserveVisibility = (target, onChange) => {
+    watched.set(target, onChange);
+    return () => watched.delete(target);
+  };
+  return {
+    observe,
+    show: (element: Element, ago = 10_000) => watched.get(element)?.(true, performance.now() - ago),
+    hide: (element: Element) => watched.get(element)?.(false, performance.now()),
+    watching: (element: Element) => watched.has(element),
+  };
+}
+let visibility = fakeVisibility();
+
 function start(
   background: ReturnType<typeof fakeBackground>,
   url = pageUrl,
   navigationGraceMs = 5,
 ): WalletOnPage {
+  visibility = fakeVisibility();
   wallet = startWalletOnPage(document, {
     transport: background.transport,
     pageUrl: () => url,
@@ -45,6 +67,7 @@ function start(
     scanDelayMs: 5,
     noticeMs: 50,
     navigationGraceMs,
+    observeVisibility: visibility.observe,
   });
   return wallet;
 }
@@ -74,6 +97,27 @@ function shadowText(host: Element | null | undefined, root: ShadowRoot | undefin
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Makes `element` the topmost one wherever the page is hit (happy-dom does no layout). */
+function hitAt(element: Element): void {
+  Object.defineProperty(document, 'elementFromPoint', {
+    configurable: true,
+    value: () => element,
+  });
+}
+
+/**
+ * The user's way to a click: the link on screen for a while, the pointer on it, the wallet's
+ * tooltip showing its price (and on screen) for longer than the default 400 ms.
+ */
+async function hoverSeen(page: WalletOnPage, link: HTMLAnchorElement): Promise<void> {
+  visibility.show(link);
+  hitAt(link);
+  link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+  await settle();
+  visibility.show(page.tooltip.surface.host, 0);
+  await new Promise((resolve) => setTimeout(resolve, 450));
+}
 
 describe('marking priced links', () => {
   it('shows the verified price from offer.describe, never data-farthing-price', async () => {
@@ -245,7 +289,13 @@ describe('the tooltip', () => {
 
 describe('clicks', () => {
   function click(link: Element, init: MouseEventInit = {}, isTrusted = true): MouseEvent {
-    const event = new MouseEvent('click', { bubbles: true, cancelable: true, button: 0, ...init });
+    const event = new MouseEvent('click', {
+      bubbles: true,
+      cancelable: true,
+      button: 0,
+      detail: 1,
+      ...init,
+    });
     link.dispatchEvent(isTrusted ? trusted(event) : event);
     return event;
   }
@@ -269,7 +319,12 @@ describe('clicks', () => {
     expect(pageHandler).not.toHaveBeenCalled();
     await settle();
     expect(background.callsOf('offer.pay')).toEqual([
-      { offer: 'offer-7', href: 'http://127.0.0.1:8701/articles/7', trigger: 'link' },
+      {
+        offer: 'offer-7',
+        href: 'http://127.0.0.1:8701/articles/7',
+        trigger: 'link',
+        presentation: expect.objectContaining({ input: 'pointer' }),
+      },
     ]);
     expect(events.map((detail) => JSON.parse(detail))).toEqual([
       { resource: '/articles/7', amount: 'EUR 0.05', receiptId: 'rcpt-1' },
@@ -311,6 +366,7 @@ describe('clicks', () => {
     const link = pricedLink();
     const page = start(background);
     await page.scan();
+    await hoverSeen(page, link);
     click(link);
     click(link);
     expect(page.tooltip.state).toBe('paying');
@@ -336,6 +392,102 @@ describe('clicks', () => {
     expect(page.tooltip.surface.root.textContent).toContain(
       'Confirm or decline in the Farthing window.',
     );
+  });
+
+  it('sends what the browser saw: a link on screen, hit, its price shown long enough', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    await hoverSeen(page, link);
+    click(link);
+    await settle();
+    const [call] = background.callsOf('offer.pay');
+    expect(call?.presentation).toMatchObject({ input: 'pointer', hit: true });
+    expect(call?.presentation?.visibleMs).toBeGreaterThanOrEqual(9_000);
+    expect(call?.presentation?.shownMs).toBeGreaterThanOrEqual(400);
+  });
+
+  it('reports nothing shown for an offer swapped between the hover and the click', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => new Promise<PayOutcome>(() => {}),
+    });
+    const link = pricedLink('offer-cheap');
+    const page = start(background);
+    await page.scan();
+    await hoverSeen(page, link);
+    // The page swaps in another genuine offer on mousedown, right before the click.
+    link.setAttribute('data-farthing-offer', 'offer-dear');
+    click(link);
+    await settle();
+    const [call] = background.callsOf('offer.pay');
+    expect(call?.offer).toBe('offer-dear');
+    expect(call?.presentation?.shownMs).toBe(0);
+    // The wallet says it will ask, not that it pays.
+    expect(page.tooltip.surface.root.textContent).toContain('Farthing window');
+    expect(page.tooltip.surface.root.textContent).not.toContain('Paying');
+  });
+
+  it('reports a link the browser says is covered or transparent as not visible', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => new Promise<PayOutcome>(() => {}),
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    await hoverSeen(page, link);
+    visibility.hide(link);
+    click(link);
+    await settle();
+    expect(background.callsOf('offer.pay')[0]?.presentation).toMatchObject({ visibleMs: 0 });
+  });
+
+  it('reports a miss when something else is drawn where the click landed', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => new Promise<PayOutcome>(() => {}),
+    });
+    const link = pricedLink();
+    const decoy = document.createElement('button');
+    document.body.append(decoy);
+    const page = start(background);
+    await page.scan();
+    await hoverSeen(page, link);
+    hitAt(decoy);
+    click(link);
+    await settle();
+    expect(background.callsOf('offer.pay')[0]?.presentation).toMatchObject({ hit: false });
+  });
+
+  it('shows an owned resource as paid, and opens it on a click without a price', async () => {
+    const owned: OfferView = {
+      status: 'owned',
+      price: eur(5),
+      payee,
+      title: 'Why farthings',
+      resourceUrl: 'http://127.0.0.1:8701/articles/7',
+      grantExpiresAt: Date.now() + 3_600_000,
+      receiptId: 'rcpt-1',
+    };
+    const background = fakeBackground({
+      'offer.describe': () => owned,
+      'offer.pay': () => ({ ...paid, owned: true }),
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    expect(page.badgeOf(link)?.surface.root.textContent).toBe('paid');
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    expect(page.tooltip.surface.root.textContent).toContain('Nothing is paid again');
+    click(link);
+    await settle();
+    expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
+    expect(page.tooltip.surface.root.textContent).toContain('Already paid');
   });
 
   it('leaves synthetic clicks alone: the page navigates to its paywall', async () => {
@@ -463,7 +615,12 @@ describe('402 paywall pages', () => {
     button.dispatchEvent(trusted(new MouseEvent('click', { bubbles: true })));
     await vi.waitFor(() => expect(reload).toHaveBeenCalled());
     expect(background.callsOf('offer.pay')).toEqual([
-      { offer: 'offer-7', href: paywallUrl, trigger: 'paywall' },
+      {
+        offer: 'offer-7',
+        href: paywallUrl,
+        trigger: 'paywall',
+        presentation: expect.objectContaining({ hit: true }),
+      },
     ]);
   });
 

@@ -7,11 +7,18 @@
  * it shows comes from the background's verified answers, in closed shadow roots.
  */
 import { callBackground, type Transport } from '../messages/client.ts';
-import type { PayOutcome } from '../messages/contract.ts';
+import type { OfferView, PayOutcome, Presentation } from '../messages/contract.ts';
+import { wasPresented } from '../wallet/pay/presentation.ts';
 import { type Badge, createBadge } from './badge.ts';
 import { asWalletError, createOfferBook, type OfferBook } from './offer-book.ts';
 import { dispatchPaidEvent } from './paid-event.ts';
 import { createPaywallBar, findPaywallLink, type PaywallBar } from './paywall-bar.ts';
+import {
+  createPresentationWatch,
+  intersectionObserverV2,
+  type ObserveVisibility,
+  type PresentationWatch,
+} from './presentation-watch.ts';
 import {
   findPricedLinks,
   isPlainPrimaryClick,
@@ -37,11 +44,16 @@ export interface WalletOnPageOptions {
   readonly noticeMs?: number;
   /** How long after starting a paid link's navigation its notice waits for the page to go. */
   readonly navigationGraceMs?: number;
+  /** The browser's occlusion check (default: IntersectionObserver v2; null: none). */
+  readonly observeVisibility?: ObserveVisibility | null;
+  /** A monotonic clock in ms, the one the occlusion check's times use (`performance.now`). */
+  readonly now?: () => number;
 }
 
 export interface WalletOnPage {
   readonly tooltip: Tooltip;
   readonly offers: OfferBook;
+  readonly presentation: PresentationWatch;
   /** The paywall bar, when this is a paywall page. */
   paywall(): PaywallBar | null;
   /** The badge of a marked link. */
@@ -64,6 +76,21 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
   const navigationGraceMs = options.navigationGraceMs ?? 150;
   const offers = createOfferBook(options.transport);
   const tooltip = createTooltip(doc);
+  const now = options.now ?? (() => win.performance.now());
+  const watch = createPresentationWatch(
+    doc,
+    options.observeVisibility === undefined
+      ? intersectionObserverV2(win)
+      : options.observeVisibility,
+    now,
+  );
+  watch.watch(tooltip.surface.host);
+  /** Shows `view` in the tooltip beside `anchor`, noting which payable offer it shows. */
+  const display = (view: TooltipView, anchor: HTMLAnchorElement | Element): void => {
+    tooltip.show(view, anchor);
+    const link = view.state === 'payable' ? readPricedLink(anchor) : null;
+    watch.shown(tooltip.surface.host, link === null ? null : pricedLinkKey(link));
+  };
   const marked = new Map<HTMLAnchorElement, MarkedLink>();
   /** Keys of links being paid: a second click while one is in flight does nothing. */
   const paying = new Set<string>();
@@ -90,6 +117,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       if (mark === undefined || mark.key !== key) {
         mark = { key, badge: mark?.badge ?? null };
         marked.set(anchor, mark);
+        watch.watch(anchor);
       } else if (mark.badge !== null) {
         mark.badge.attach(anchor);
         continue;
@@ -102,7 +130,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
           current.badge.update(offer);
           current.badge.attach(anchor);
           if (activeLink === anchor && Date.now() >= noticeUntil) {
-            tooltip.show(tooltipViewOf(offer), anchor);
+            display(tooltipViewOf(offer), anchor);
           }
         }),
       );
@@ -111,6 +139,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       if (!seen.has(anchor)) {
         mark.badge?.remove();
         marked.delete(anchor);
+        watch.unwatch(anchor);
       }
     }
     answers.push(scanPaywall());
@@ -140,14 +169,18 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     activeLink = anchor;
     if (Date.now() < noticeUntil) return;
     const known = offers.peek(link);
-    tooltip.show(known === undefined ? { state: 'checking' } : tooltipViewOf(known), anchor);
-    if (known === undefined) {
-      void offers.describe(link).then((offer) => {
-        if (activeLink === anchor && Date.now() >= noticeUntil) {
-          tooltip.show(tooltipViewOf(offer), anchor);
-        }
-      });
-    }
+    display(known === undefined ? { state: 'checking' } : tooltipViewOf(known), anchor);
+    // Asked again each time it shows: the offer may have expired, the budget moved, the
+    // resource been bought in another tab. Same answer, same tooltip, its time kept running.
+    const key = pricedLinkKey(link);
+    void offers.refresh(link).then((offer) => {
+      if (activeLink !== anchor || Date.now() < noticeUntil) return;
+      const current = readPricedLink(anchor);
+      if (current === null || pricedLinkKey(current) !== key) return;
+      if (known === undefined || !sameOfferView(known, offer))
+        display(tooltipViewOf(offer), anchor);
+      marked.get(anchor)?.badge?.update(offer);
+    });
   };
 
   const leave = (anchor: HTMLAnchorElement, to: EventTarget | null): void => {
@@ -172,11 +205,15 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
   const onOver = (event: Event): void => {
     if (!event.isTrusted) return;
     const anchor = pricedLinkOf(event);
-    if (anchor !== null) showFor(anchor);
+    if (anchor === null) return;
+    if (event.type === 'focusin') watch.focused(anchor, true);
+    showFor(anchor);
   };
   const onOut = (event: Event): void => {
     const anchor = pricedLinkOf(event);
-    if (anchor !== null) leave(anchor, (event as MouseEvent | FocusEvent).relatedTarget);
+    if (anchor === null) return;
+    if (event.type === 'focusout') watch.focused(anchor, false);
+    leave(anchor, (event as MouseEvent | FocusEvent).relatedTarget);
   };
 
   // -- paying --------------------------------------------------------------------------------
@@ -184,7 +221,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
   const showNotice = (view: TooltipView, anchor: Element | null): void => {
     if (anchor === null) return;
     noticeUntil = view.state === 'paying' ? Number.POSITIVE_INFINITY : Date.now() + noticeMs;
-    tooltip.show(view, anchor);
+    display(view, anchor);
     if (activeLink === null) scheduleHide();
   };
 
@@ -192,6 +229,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     link: PricedLink,
     trigger: 'link' | 'paywall',
     anchor: HTMLAnchorElement | null,
+    presentation: Presentation,
   ): Promise<void> => {
     const key = pricedLinkKey(link);
     if (paying.has(key)) return;
@@ -199,11 +237,22 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     const known = offers.peek(link);
     const price = known?.price ?? null;
     const payee = known?.payee ?? null;
-    const confirming = known?.status === 'payable' && known.confirmation !== null;
+    // What the user is about to see: the wallet's window, unless the tooltip's offer pays at
+    // once (or is owned already). An offer the tooltip never showed always asks.
+    const confirming =
+      known?.status === 'owned'
+        ? false
+        : known?.status !== 'payable' ||
+          known.confirmation !== null ||
+          !wasPresented(presentation, known.autoPay);
     // The request goes out first: the background works while the notice is drawn.
-    const answer = callBackground(options.transport, 'offer.pay', { ...link, trigger });
+    const answer = callBackground(options.transport, 'offer.pay', {
+      ...link,
+      trigger,
+      presentation,
+    });
     showNotice({ state: 'paying', price, payee, confirming }, anchor);
-    if (trigger === 'paywall') paywallBar?.show({ state: 'paying', price, payee, confirming });
+    if (trigger === 'paywall') showBar({ state: 'paying', price, payee, confirming });
     let outcome: PayOutcome;
     try {
       outcome = await answer;
@@ -216,7 +265,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     if (outcome.status === 'refused') {
       const view: TooltipView = { state: 'refused', error: outcome.error, price, payee };
       showNotice(view, anchor);
-      if (trigger === 'paywall') paywallBar?.show(view);
+      if (trigger === 'paywall') showBar(view);
       return;
     }
     offers.clear();
@@ -232,9 +281,11 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
         if (stopped) return;
       }
     }
-    const paid: TooltipView = { state: 'paid', price: outcome.price, payee };
+    const paid: TooltipView = outcome.owned
+      ? { state: 'opening', price: outcome.price, payee }
+      : { state: 'paid', price: outcome.price, payee };
     showNotice(paid, anchor);
-    if (trigger === 'paywall') paywallBar?.show(paid);
+    if (trigger === 'paywall') showBar(paid);
     dispatchPaidEvent(doc, {
       resource: outcome.resource,
       amount: outcome.price.text,
@@ -251,9 +302,16 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     if (anchor === null) return;
     const link = readPricedLink(anchor);
     if (link === null) return;
+    // Measured before anything else moves: what the browser saw of this link and this click.
+    const presentation = watch.measureClick(
+      event,
+      anchor,
+      pricedLinkKey(link),
+      tooltip.surface.host,
+    );
     event.preventDefault();
     event.stopImmediatePropagation();
-    void pay(link, 'link', anchor);
+    void pay(link, 'link', anchor, presentation);
   };
 
   // -- paywall pages -------------------------------------------------------------------------
@@ -269,13 +327,29 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     }
     if (paywallLink !== null && pricedLinkKey(paywallLink) === pricedLinkKey(link)) return;
     paywallLink = link;
-    const payThisPage = (): void => {
-      if (paywallLink !== null) void pay(paywallLink, 'paywall', null);
+    const payThisPage = (event: MouseEvent): void => {
+      if (paywallLink === null || paywallBar === null) return;
+      const host = paywallBar.surface.host;
+      const presentation = watch.measurePress(event, host, pricedLinkKey(paywallLink));
+      void pay(paywallLink, 'paywall', null, presentation);
     };
-    paywallBar ??= createPaywallBar(doc, payThisPage);
-    paywallBar.show({ state: 'checking' });
+    if (paywallBar === null) {
+      paywallBar = createPaywallBar(doc, payThisPage);
+      watch.watch(paywallBar.surface.host);
+    }
+    showBar({ state: 'checking' });
     const offer = await offers.describe(link);
-    if (!stopped && paywallLink === link) paywallBar.show(tooltipViewOf(offer));
+    if (!stopped && paywallLink === link) showBar(tooltipViewOf(offer));
+  };
+
+  /** Shows `view` in the paywall bar, noting which payable offer it shows. */
+  const showBar = (view: TooltipView): void => {
+    if (paywallBar === null) return;
+    paywallBar.show(view);
+    watch.shown(
+      paywallBar.surface.host,
+      view.state === 'payable' && paywallLink !== null ? pricedLinkKey(paywallLink) : null,
+    );
   };
 
   // -- wiring --------------------------------------------------------------------------------
@@ -300,12 +374,14 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
   return {
     tooltip,
     offers,
+    presentation: watch,
     paywall: () => paywallBar,
     badgeOf: (link) => marked.get(link)?.badge ?? undefined,
     scan,
     stop() {
       stopped = true;
       observer.disconnect();
+      watch.stop();
       clearTimeout(scanTimer);
       clearTimeout(hideTimer);
       for (const [target, type, listener] of listeners) {
@@ -329,4 +405,18 @@ function isOwnMutation(record: MutationRecord): boolean {
         node.hasAttribute('data-farthing-tooltip') ||
         node.hasAttribute('data-farthing-paywall')),
   );
+}
+
+/** The same answer as before, as far as the tooltip shows it. */
+function sameOfferView(a: OfferView, b: OfferView): boolean {
+  if (a.status !== b.status) return false;
+  if (a.status === 'payable' && b.status === 'payable') {
+    return (
+      a.price.text === b.price.text &&
+      a.payee.origin === b.payee.origin &&
+      a.confirmation === b.confirmation &&
+      a.siteBudgetLeft.minor === b.siteBudgetLeft.minor
+    );
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
 }
