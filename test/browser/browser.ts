@@ -128,8 +128,23 @@ export async function shadowText(page: Page, hostSelector: string): Promise<stri
   }
 }
 
-/** Hovers a priced link of `page` until the wallet's tooltip shows `state`. */
-export async function hoverPriced(page: Page, path: string, state = 'payable'): Promise<void> {
+/**
+ * How long a user rests on a link before a deliberate click, as the tests do: longer than the
+ * wallet's defaults ask (the link on screen 800 ms, the tooltip's price shown 400 ms), so the
+ * click auto-pays where the limits allow (README "Auto-pay only what you saw").
+ */
+export const readingMs = 900;
+
+/**
+ * Hovers a priced link of `page` until the wallet's tooltip shows `state`, then rests on it for
+ * `dwellMs` (default `readingMs`), as a user reading the price does.
+ */
+export async function hoverPriced(
+  page: Page,
+  path: string,
+  state = 'payable',
+  dwellMs = readingMs,
+): Promise<void> {
   const link = `a[href="${path}"][data-farthing-offer]`;
   // Input reaches only the tab in front (a wallet page opened later may be there).
   await page.bringToFront();
@@ -145,6 +160,7 @@ export async function hoverPriced(page: Page, path: string, state = 'payable'): 
     await page.hover(link);
     try {
       await page.waitForSelector(shown, { timeout: 2_000 });
+      await new Promise((resolve) => setTimeout(resolve, dwellMs));
       return;
     } catch (error) {
       lastError = error;
