@@ -133,7 +133,7 @@ export async function shadowText(page: Page, hostSelector: string): Promise<stri
  * wallet's defaults ask (the link on screen 800 ms, the tooltip's price shown 400 ms), so the
  * click auto-pays where the limits allow (README "Auto-pay only what you saw").
  */
-export const readingMs = 900;
+export const readingMs = 1_200;
 
 /**
  * Hovers a priced link of `page` until the wallet's tooltip shows `state`, then rests on it for

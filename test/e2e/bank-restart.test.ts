@@ -58,9 +58,9 @@ it('resends the payment after the bank restarts, and it is paid exactly once', a
   expect(coinValue(state, 'reserved')).toBe(0);
   expect(await e2e.world.problems()).toEqual([]);
 
-  // The reader clicks again: the wallet knows it is paid and opens the article.
+  // The reader clicks again: the wallet knows it is paid, says so, and opens the article.
   await page.goto(e2e.world.shopUrl);
-  await hoverPriced(page, article.path);
+  await hoverPriced(page, article.path, 'owned');
   await clickPriced(page, article.path);
   await contentShown(page, article);
   expect((await walletState(popup)).receipts).toHaveLength(1);
