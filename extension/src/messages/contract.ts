@@ -181,6 +181,16 @@ export interface BalanceView {
   readonly balance: AmountView;
   /** E-cash: coins count; PayWord: open chains. */
   readonly count: number;
+  /**
+   * PayWord: the credit the bank holds from the account for this certificate, when the
+   * certificate expires, and when what sites have not collected by then is back in the account
+   * at the latest (null when the bank does not say how long sites may still collect).
+   */
+  readonly held?: {
+    readonly amount: AmountView;
+    readonly expiresAt: number;
+    readonly returnsBy: number | null;
+  };
 }
 
 export interface ReceiptView {
@@ -226,6 +236,8 @@ export interface Settings {
   readonly dailyBudget: AmountView;
   /** Ask before the first payment to a site the wallet has not paid before. */
   readonly confirmFirstPayment: boolean;
+  /** PayWord credit the bank sets aside from the account for each new PayWord certificate. */
+  readonly paywordCredit: AmountView;
 }
 
 export const settingsUpdateSchema = v.strictObject({
@@ -233,6 +245,7 @@ export const settingsUpdateSchema = v.strictObject({
   defaultSiteBudget: v.optional(amountInputSchema),
   dailyBudget: v.optional(amountInputSchema),
   confirmFirstPayment: v.optional(v.boolean()),
+  paywordCredit: v.optional(amountInputSchema),
 });
 
 export interface SiteView {

@@ -58,7 +58,11 @@ export async function listRefusals(ctx: WalletContext, limit = 50): Promise<Refu
   return views;
 }
 
-/** E-cash: spendable coins per bank and currency. PayWord: credit not yet promised to chains. */
+/**
+ * E-cash: spendable coins per bank and currency. PayWord: credit left on each live certificate,
+ * with what the bank holds for it and until when (the bank's grace period for sites to redeem
+ * after expiry, when the bank published one: `/v1/bank`).
+ */
 export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
   const views: BalanceView[] = [];
   const coins = await ctx.db.getAllFromIndex('coins', 'status', 'spendable');
@@ -89,7 +93,9 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
     (c) => c.expiresAt > now,
   );
   const chains = await ctx.db.getAll('paywordChains');
+  const banks = new Map((await ctx.db.getAll('banks')).map((bank) => [bank.url, bank]));
   for (const certificate of certificates) {
+    const graceMs = banks.get(certificate.bankUrl)?.paywordGraceMs;
     const own = chains.filter((chain) => chain.certificateId === certificate.id);
     // Credit left: never promised to a chain, plus the unspent words of open chains.
     const unspent = own
@@ -106,6 +112,11 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
         certificate.creditLimit.minor - certificate.committed + unspent,
       ),
       count: own.filter((chain) => chain.status === 'open').length,
+      held: {
+        amount: moneyView(certificate.creditLimit),
+        expiresAt: certificate.expiresAt,
+        returnsBy: graceMs === undefined ? null : certificate.expiresAt + graceMs,
+      },
     });
   }
   return views;

@@ -16,7 +16,15 @@ export const defaultSettings: SettingsRecord = {
   defaultSiteBudget: 100,
   dailyBudget: 500,
   confirmFirstPayment: true,
+  paywordCredit: 500,
 };
+
+/**
+ * What the PayWord credit may be set to, in minor units: at least the largest price PayWord
+ * pays (`paywordMaxPrice` in payword/purse.ts), so one certificate covers any PayWord click; at
+ * most what the bank's broker extends (EUR 1,000.00, bank/src/broker/certificates.ts).
+ */
+export const paywordCreditBounds = { min: 10, max: 100_000 } as const;
 
 const minor = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 /** Every field optional: a record from an older version gets today's defaults for the rest. */
@@ -26,6 +34,9 @@ const storedSettingsSchema = v.object({
   defaultSiteBudget: v.optional(minor),
   dailyBudget: v.optional(minor),
   confirmFirstPayment: v.optional(v.boolean()),
+  paywordCredit: v.optional(
+    v.pipe(minor, v.minValue(paywordCreditBounds.min), v.maxValue(paywordCreditBounds.max)),
+  ),
 });
 
 export function readSettingsRecord(stored: unknown): SettingsRecord {
@@ -39,6 +50,7 @@ export function readSettingsRecord(stored: unknown): SettingsRecord {
     defaultSiteBudget: out.defaultSiteBudget ?? defaultSettings.defaultSiteBudget,
     dailyBudget: out.dailyBudget ?? defaultSettings.dailyBudget,
     confirmFirstPayment: out.confirmFirstPayment ?? defaultSettings.confirmFirstPayment,
+    paywordCredit: out.paywordCredit ?? defaultSettings.paywordCredit,
   };
 }
 
@@ -53,6 +65,7 @@ export function settingsView(record: SettingsRecord): Settings {
     defaultSiteBudget: amountView(record.currency, record.defaultSiteBudget),
     dailyBudget: amountView(record.currency, record.dailyBudget),
     confirmFirstPayment: record.confirmFirstPayment,
+    paywordCredit: amountView(record.currency, record.paywordCredit),
   };
 }
 
@@ -65,11 +78,25 @@ function inCurrency(record: SettingsRecord, value: AmountInput, field: string): 
   return value.minor;
 }
 
+function paywordCreditOf(record: SettingsRecord, value: AmountInput): number {
+  const credit = inCurrency(record, value, 'paywordCredit');
+  const { min, max } = paywordCreditBounds;
+  if (credit < min || credit > max) {
+    throw new WalletFailure(
+      'invalid_message',
+      `Choose a PayWord credit from ${amountView(record.currency, min).text} to ${amountView(record.currency, max).text}.`,
+      { detail: { field: 'paywordCredit', min, max } },
+    );
+  }
+  return credit;
+}
+
 export interface SettingsUpdate {
   readonly autoPayThreshold?: AmountInput | undefined;
   readonly defaultSiteBudget?: AmountInput | undefined;
   readonly dailyBudget?: AmountInput | undefined;
   readonly confirmFirstPayment?: boolean | undefined;
+  readonly paywordCredit?: AmountInput | undefined;
 }
 
 export async function updateSettings(
@@ -92,6 +119,9 @@ export async function updateSettings(
     ...(update.confirmFirstPayment === undefined
       ? {}
       : { confirmFirstPayment: update.confirmFirstPayment }),
+    ...(update.paywordCredit === undefined
+      ? {}
+      : { paywordCredit: paywordCreditOf(record, update.paywordCredit) }),
   };
   await tx.store.put(next);
   await tx.done;

@@ -107,6 +107,7 @@ export const settings: Settings = {
   defaultSiteBudget: eur(100),
   dailyBudget: eur(500),
   confirmFirstPayment: true,
+  paywordCredit: eur(500),
 };
 
 export function site(origin: string, overrides: Partial<SiteView> = {}): SiteView {

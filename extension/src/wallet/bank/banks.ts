@@ -1,8 +1,13 @@
 /**
- * Banks the user trusts (DESIGN.md "E-cash", "PayWord"): inspecting a bank shows the
- * fingerprints of its CA certificate, mint master key and broker key; trusting it pins them.
+ * Banks the user trusts (DESIGN.md "E-cash", "PayWord"): inspecting a bank shows its name and
+ * the fingerprints of its CA certificate, mint master key and broker key; trusting it pins them.
  * A bank that later shows other keys is refused (`bank_keys_changed`) until the user looks
  * again. Logging in keeps the session token (sealed), never the password.
+ *
+ * The name is the one the bank publishes at `/v1/bank` (its CA certificate's subject is a
+ * technical name like "farthing-bank Merchant CA"), pinned with the keys; a bank that does not
+ * publish one is called by its host. The fingerprints it publishes there must match the keys
+ * it serves, or it is not treated as a bank.
  */
 import { parseAmount } from '@farthing/protocol/amount';
 import {
@@ -22,6 +27,13 @@ import { amountView } from '../money.ts';
 
 const caAnswer = v.object({ name: v.string(), der: v.string() });
 const brokerKeyAnswer = v.object({ brokerId: v.string(), publicKey: v.string() });
+const identityAnswer = v.object({
+  name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
+  fingerprints: v.object({ certificate: v.string(), coinKey: v.string(), paywordKey: v.string() }),
+  paywordRedeemGraceSeconds: v.optional(
+    v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(366 * 86_400)),
+  ),
+});
 const sessionAnswer = v.object({
   token: v.string(),
   expiresAt: v.number(),
@@ -53,10 +65,15 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
   const base = bankKey(url);
   const get = <S extends v.GenericSchema>(path: string, schema: S) =>
     requestJson(ctx.platform, bankParty, { method: 'GET', url: `${base}${path}` }, schema);
-  const [ca, keySetWire, broker] = await Promise.all([
+  const [ca, keySetWire, broker, identity] = await Promise.all([
     get('/v1/ca/certificate', caAnswer),
     get('/v1/mint/keys', v.unknown()),
     get('/v1/broker/key', brokerKeyAnswer),
+    // Banks from before `/v1/bank` do not publish a name: they are called by their host.
+    get('/v1/bank', identityAnswer).catch((error: unknown) => {
+      if (error instanceof WalletFailure && error.detail?.status === 404) return undefined;
+      throw error;
+    }),
   ]);
   let keySet: SignedMintKeySet;
   let caCertificate: Uint8Array;
@@ -74,7 +91,7 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
   }
   const record = {
     url: base,
-    name: ca.name,
+    name: identity?.name ?? new URL(base).host,
     caCertificate,
     caFingerprint: fingerprint(caCertificate),
     mintMasterKey: keySet.masterPublicKey,
@@ -82,13 +99,28 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
     brokerId: broker.brokerId,
     brokerKey,
     brokerKeyFingerprint: fingerprint(brokerKey),
+    ...(identity?.paywordRedeemGraceSeconds === undefined
+      ? {}
+      : { paywordGraceMs: identity.paywordRedeemGraceSeconds * 1000 }),
   };
+  if (
+    identity !== undefined &&
+    (identity.fingerprints.certificate !== record.caFingerprint ||
+      identity.fingerprints.coinKey !== record.mintKeyFingerprint ||
+      identity.fingerprints.paywordKey !== record.brokerKeyFingerprint)
+  ) {
+    throw new WalletFailure(
+      'bank_error',
+      'This server publishes other fingerprints than the keys it uses: it does not look like a Farthing bank.',
+      { detail: { transient: false } },
+    );
+  }
   return {
     record,
     keySetWire,
     inspection: {
       url: base,
-      name: ca.name,
+      name: record.name,
       caFingerprint: record.caFingerprint,
       mintKeyFingerprint: record.mintKeyFingerprint,
       brokerKeyFingerprint: record.brokerKeyFingerprint,

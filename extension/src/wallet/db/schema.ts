@@ -57,6 +57,8 @@ export interface BankRecord {
   readonly brokerKey: Uint8Array;
   readonly brokerKeyFingerprint: string;
   readonly trustedAt: number;
+  /** How long after a PayWord certificate expires its unused credit stays held (`/v1/bank`). */
+  readonly paywordGraceMs?: number | undefined;
 }
 
 export interface SessionRecord {
@@ -246,6 +248,8 @@ export interface SettingsRecord {
   readonly defaultSiteBudget: number;
   readonly dailyBudget: number;
   readonly confirmFirstPayment: boolean;
+  /** Minor units held at the broker for each new PayWord certificate. */
+  readonly paywordCredit: number;
 }
 
 export interface TaskRecord {

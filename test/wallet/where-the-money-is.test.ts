@@ -1,0 +1,91 @@
+/**
+ * What the wallet tells people about the bank and the money it holds there, against the real
+ * bank and demo shop: the bank's own name (not its CA certificate's), the fingerprints its page
+ * publishes being the ones the wallet pins, and the PayWord credit the user chose being the
+ * amount the bank holds, shown with its expiry and when unused credit comes back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bankView, inspectBank } from '../../extension/src/wallet/bank/banks.ts';
+import { balances } from '../../extension/src/wallet/history.ts';
+import { payOffer } from '../../extension/src/wallet/pay/pay.ts';
+import { updateSettings } from '../../extension/src/wallet/settings.ts';
+import type { Wallet } from '../../extension/src/wallet/wallet.ts';
+import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
+import {
+  addBankAndLogIn,
+  crashingFetch,
+  freshDbName,
+  offerTokenAt,
+  openTestWallet,
+  pricedArticles,
+} from './support.ts';
+
+let world: ShopWorld;
+let wallet: Wallet;
+
+beforeAll(async () => {
+  world = await openShopWorld();
+  wallet = await openTestWallet(freshDbName(), crashingFetch().platform);
+}, 120_000);
+
+afterAll(async () => {
+  wallet?.close();
+  await closeShopWorld(world);
+});
+
+describe('where the money is', () => {
+  it('names the bank by the name it publishes and shows the fingerprints its page shows', async () => {
+    const seen = await inspectBank(wallet, world.running.url);
+    expect(seen.name).toBe('Farthing Demo Bank');
+    const page = await (await fetch(`${world.running.url}/fingerprints`)).text();
+    expect(page).toContain(`<code id="certificate">${seen.caFingerprint}</code>`);
+    expect(page).toContain(`<code id="coin-key">${seen.mintKeyFingerprint}</code>`);
+    expect(page).toContain(`<code id="payword-key">${seen.brokerKeyFingerprint}</code>`);
+
+    await addBankAndLogIn(wallet, world);
+    const bank = await wallet.db.get('banks', seen.url);
+    expect(bank).toMatchObject({ name: 'Farthing Demo Bank', paywordGraceMs: 7 * 86_400_000 });
+    expect((await bankView(wallet, bank!)).name).toBe('Farthing Demo Bank');
+  });
+
+  it('refuses a PayWord credit outside what a certificate can hold and changes nothing', async () => {
+    for (const minor of [9, 100_001]) {
+      await expect(
+        updateSettings(wallet, { paywordCredit: { currency: 'EUR', minor } }),
+      ).rejects.toMatchObject({ code: 'invalid_message', detail: { field: 'paywordCredit' } });
+    }
+    await expect(
+      updateSettings(wallet, { paywordCredit: { currency: 'USD', minor: 300 } }),
+    ).rejects.toMatchObject({ code: 'invalid_message' });
+    expect((await wallet.db.get('settings', 'settings'))?.paywordCredit).toBeUndefined();
+  });
+
+  it('holds the PayWord credit the user chose, and shows it held until expiry and grace', async () => {
+    const settings = await updateSettings(wallet, {
+      paywordCredit: { currency: 'EUR', minor: 200 },
+    });
+    expect(settings.paywordCredit).toMatchObject({ minor: 200, text: 'EUR 2.00' });
+    const before = await world.books();
+    const article = pricedArticles[0]!;
+    const outcome = await payOffer(wallet, wallet.hooks, {
+      token: await offerTokenAt(world, article.path),
+      href: `${world.shopUrl}${article.path}`,
+      pageUrl: `${world.shopUrl}/`,
+    });
+    expect(outcome).toMatchObject({ status: 'paid', instrument: 'payword' });
+    const after = await world.books();
+    expect(after.holds - before.holds).toBe(200);
+    expect(before.customer - after.customer).toBe(200);
+
+    const [certificate] = await wallet.db.getAll('paywordCertificates');
+    const payword = (await balances(wallet)).find((b) => b.instrument === 'payword');
+    expect(payword).toMatchObject({
+      balance: { minor: 200 - article.price },
+      held: {
+        amount: { minor: 200, text: 'EUR 2.00' },
+        expiresAt: certificate!.expiresAt,
+        returnsBy: certificate!.expiresAt + 7 * 86_400_000,
+      },
+    });
+  });
+});
