@@ -69,6 +69,8 @@ describe('popup onboarding', () => {
 
     act(() => popup.current('review-bank').trust());
     await popup.until('login');
+    // Before any PayWord payment can take the hold, the user is told how much it will be.
+    expect(popup.current('login').paywordCredit).toEqual(settings.paywordCredit);
     act(() => {
       popup.current('login').setUsername('alice');
       popup.current('login').setPassword('wonderland');
@@ -76,6 +78,14 @@ describe('popup onboarding', () => {
     act(() => popup.current('login').submit());
     await popup.until('ready');
     expect(popup.current('ready').ecash.text).toBe('EUR 4.95');
+    expect(popup.current('ready').paywordHolds).toEqual([
+      {
+        held: eur(500),
+        left: eur(200),
+        expiresAt: Date.UTC(2027, 0, 3),
+        returnsBy: Date.UTC(2027, 0, 10),
+      },
+    ]);
 
     expect(background.calls.map((call) => call.action)).toEqual([
       'wallet.overview',
@@ -93,6 +103,7 @@ describe('popup onboarding', () => {
         url: bankUrl,
         caFingerprint: inspection.caFingerprint,
         mintKeyFingerprint: inspection.mintKeyFingerprint,
+        brokerKeyFingerprint: inspection.brokerKeyFingerprint,
       },
     ]);
     expect(background.callsOf('bank.login')).toEqual([
@@ -165,6 +176,9 @@ describe('popup main view', () => {
     await popup.until('ready');
     expect(popup.current('ready').ecash).toEqual(eur(505));
     expect(popup.current('ready').payword).toEqual(eur(7));
+    // No certificate has held anything yet: the popup says what the first one will hold.
+    expect(popup.current('ready').paywordHolds).toEqual([]);
+    expect(popup.current('ready').paywordCredit).toEqual(eur(500));
   });
 
   it('withdraws 5.00 as 500 minor units and follows the task to the end', async () => {
