@@ -22,10 +22,16 @@ import {
 
 let world: ShopWorld;
 let wallet: Wallet;
+/** How far the wallet's clock runs ahead of real time (the bank's runs on real time). */
+const clock = { skew: 0 };
 
 beforeAll(async () => {
   world = await openShopWorld();
-  wallet = await openTestWallet(freshDbName(), crashingFetch().platform);
+  const { platform } = crashingFetch();
+  wallet = await openTestWallet(freshDbName(), {
+    ...platform,
+    now: () => Date.now() + clock.skew,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -87,5 +93,21 @@ describe('where the money is', () => {
         returnsBy: certificate!.expiresAt + 7 * 86_400_000,
       },
     });
+  });
+
+  it('lists expired credit as held with nothing to spend until the grace ends, then not', async () => {
+    const [certificate] = await wallet.db.getAll('paywordCertificates');
+    const paywordBalances = async () =>
+      (await balances(wallet)).filter((balance) => balance.instrument === 'payword');
+    clock.skew = certificate!.expiresAt - Date.now() + 1;
+    expect(await paywordBalances()).toEqual([
+      expect.objectContaining({
+        balance: expect.objectContaining({ minor: 0 }),
+        held: expect.objectContaining({ amount: expect.objectContaining({ minor: 200 }) }),
+      }),
+    ]);
+    clock.skew = certificate!.expiresAt + 7 * 86_400_000 - Date.now();
+    expect(await paywordBalances()).toEqual([]);
+    clock.skew = 0;
   });
 });

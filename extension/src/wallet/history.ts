@@ -59,9 +59,10 @@ export async function listRefusals(ctx: WalletContext, limit = 50): Promise<Refu
 }
 
 /**
- * E-cash: spendable coins per bank and currency. PayWord: credit left on each live certificate,
- * with what the bank holds for it and until when (the bank's grace period for sites to redeem
- * after expiry, when the bank published one: `/v1/bank`).
+ * E-cash: spendable coins per bank and currency. PayWord: credit left on each certificate whose
+ * credit the bank may still hold, with how much it set aside and until when: the certificate's
+ * expiry, then the bank's grace period for sites to redeem (`/v1/bank`). An expired certificate
+ * has nothing left to spend but is listed until that grace ends, since the money is still held.
  */
 export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
   const views: BalanceView[] = [];
@@ -89,13 +90,13 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
     });
   }
   const now = ctx.platform.now();
-  const certificates = (await ctx.db.getAll('paywordCertificates')).filter(
-    (c) => c.expiresAt > now,
-  );
   const chains = await ctx.db.getAll('paywordChains');
   const banks = new Map((await ctx.db.getAll('banks')).map((bank) => [bank.url, bank]));
-  for (const certificate of certificates) {
+  for (const certificate of await ctx.db.getAll('paywordCertificates')) {
     const graceMs = banks.get(certificate.bankUrl)?.paywordGraceMs;
+    const returnsBy = graceMs === undefined ? null : certificate.expiresAt + graceMs;
+    const live = certificate.expiresAt > now;
+    if (!live && (returnsBy === null || returnsBy <= now)) continue;
     const own = chains.filter((chain) => chain.certificateId === certificate.id);
     // Credit left: never promised to a chain, plus the unspent words of open chains.
     const unspent = own
@@ -109,13 +110,13 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
       bankUrl: certificate.bankUrl,
       balance: amountView(
         certificate.creditLimit.currency,
-        certificate.creditLimit.minor - certificate.committed + unspent,
+        live ? certificate.creditLimit.minor - certificate.committed + unspent : 0,
       ),
       count: own.filter((chain) => chain.status === 'open').length,
       held: {
         amount: moneyView(certificate.creditLimit),
         expiresAt: certificate.expiresAt,
-        returnsBy: graceMs === undefined ? null : certificate.expiresAt + graceMs,
+        returnsBy,
       },
     });
   }

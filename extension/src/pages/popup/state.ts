@@ -49,6 +49,8 @@ export interface PaywordHold {
   /** What of it the wallet can still spend. */
   readonly left: AmountView;
   readonly expiresAt: number;
+  /** Expired: nothing left to spend, the rest waits for sites to collect. */
+  readonly expired: boolean;
   /** When what sites have not collected is back in the account at the latest, if known. */
   readonly returnsBy: number | null;
 }
@@ -107,6 +109,8 @@ export type PopupState =
 export interface PopupOptions {
   /** How often a running withdrawal's progress is asked for. */
   readonly pollMs?: number;
+  /** The clock that says whether held PayWord credit has expired. */
+  readonly now?: () => number;
 }
 
 type Loaded =
@@ -124,6 +128,7 @@ const runningStatuses: readonly TaskView['status'][] = ['reserved', 'sent'];
 export function usePopupState(platform: Platform, options: PopupOptions = {}): PopupState {
   const { transport } = platform;
   const pollMs = options.pollMs ?? 400;
+  const now = options.now ?? Date.now;
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [url, setUrl] = useState(defaultBankUrl);
   const [inspection, setInspection] = useState<BankInspection | null>(null);
@@ -362,6 +367,7 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
               held: balance.held.amount,
               left: balance.balance,
               expiresAt: balance.held.expiresAt,
+              expired: balance.held.expiresAt <= now(),
               returnsBy: balance.held.returnsBy,
             },
           ]

@@ -14,6 +14,8 @@ const idle: WithdrawForm = {
   error: null,
 };
 
+type ReadyState = Extract<PopupState, { status: 'ready' }>;
+
 function ready(withdraw: WithdrawForm = idle): PopupState {
   return {
     status: 'ready',
@@ -26,6 +28,7 @@ function ready(withdraw: WithdrawForm = idle): PopupState {
         held: eur(500),
         left: eur(200),
         expiresAt: Date.UTC(2027, 0, 3, 12),
+        expired: false,
         returnsBy: Date.UTC(2027, 0, 10, 12),
       },
     ],
@@ -190,5 +193,20 @@ describe('popup views', () => {
     expect(held).toContain('Reserved credit: EUR 5.00 of your account is set aside at');
     expect(held).toContain('until 3 Jan 2027; EUR 2.00 of it is left to spend');
     expect(held).toContain('comes back to your account by 10 Jan 2027');
+    view.unmount();
+
+    const [hold] = ready().status === 'ready' ? (ready() as ReadyState).paywordHolds : [];
+    const expired = render(
+      <PopupView
+        state={{
+          ...(ready() as ReadyState),
+          paywordHolds: [{ ...hold!, left: eur(0), expired: true, returnsBy: null }],
+        }}
+      />,
+    );
+    const text = expired.getByTestId('payword-held').textContent;
+    expect(text).toContain('was set aside at Farthing Demo Bank for PayWord until 3 Jan 2027');
+    expect(text).toContain('it has expired');
+    expect(text).toContain('once they have had time to collect');
   });
 });

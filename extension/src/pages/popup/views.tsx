@@ -124,8 +124,9 @@ function PaywordHolds(props: {
     <div class="stack" data-testid="payword-held">
       {props.holds.map((hold) => (
         <p class="small muted" key={hold.expiresAt}>
-          Reserved credit: {hold.held.text} of your account is set aside at {props.bankName} for
-          PayWord until {formatDay(hold.expiresAt)}; {hold.left.text} of it is left to spend.{' '}
+          {hold.expired
+            ? `Reserved credit: ${hold.held.text} of your account was set aside at ${props.bankName} for PayWord until ${formatDay(hold.expiresAt)}; it has expired.`
+            : `Reserved credit: ${hold.held.text} of your account is set aside at ${props.bankName} for PayWord until ${formatDay(hold.expiresAt)}; ${hold.left.text} of it is left to spend.`}{' '}
           {hold.returnsBy === null
             ? 'What sites have not collected comes back to your account after that, once they have had time to collect.'
             : `What sites have not collected comes back to your account by ${formatDay(hold.returnsBy)}.`}
