@@ -241,6 +241,9 @@ describe('settings', () => {
     const bank = view.getByTestId('bank-row');
     expect(bank.querySelector('h3')?.textContent).toBe('Farthing Demo Bank');
     expect(bank.textContent).toContain('The key that signs its coins');
+    expect(bank.querySelector('a')?.getAttribute('href')).toBe(
+      'http://127.0.0.1:8700/fingerprints',
+    );
     view.unmount();
   });
 });

@@ -10,7 +10,7 @@ import {
   TextField,
 } from '../../ui/components.tsx';
 import { majorUnitsText } from '../../ui/money.ts';
-import { formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
+import { fingerprintsPageUrl, formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
 import type { BackupSection } from './backup-state.ts';
 import type { LimitField, LimitsForm } from './limits-state.ts';
 import type { SiteRow } from './sites-state.ts';
@@ -94,7 +94,19 @@ function Banks(props: { rows: readonly BankRow[]; onAdd: () => void }): JSX.Elem
               mintKeyFingerprint={row.bank.mintKeyFingerprint}
               brokerKeyFingerprint={row.bank.brokerKeyFingerprint}
             />
-            <p class="small muted">Trusted since {formatTime(row.bank.trustedAt)}</p>
+            <p class="small muted">
+              Trusted since {formatTime(row.bank.trustedAt)}. The bank shows the same fingerprints
+              at{' '}
+              <a
+                class="mono"
+                href={fingerprintsPageUrl(row.bank.url)}
+                target="_blank"
+                rel="noreferrer"
+              >
+                {fingerprintsPageUrl(row.bank.url)}
+              </a>
+              .
+            </p>
             <ErrorNotice error={row.error} />
             {row.bank.account === null ? null : (
               <div class="actions">
