@@ -54,6 +54,22 @@ describe('where the money is', () => {
     expect((await bankView(wallet, bank!)).name).toBe('Farthing Demo Bank');
   });
 
+  it('renames a bank trusted under its CA certificate’s name, once, when the keys match', async () => {
+    const bank = (await wallet.db.getAll('banks'))[0]!;
+    const { paywordGraceMs: _, ...older } = { ...bank, name: 'farthing-bank Merchant CA' };
+    await wallet.db.put('banks', older);
+    expect((await bankView(wallet, older)).name).toBe('Farthing Demo Bank');
+    expect(await wallet.db.get('banks', bank.url)).toMatchObject({
+      name: 'Farthing Demo Bank',
+      paywordGraceMs: 7 * 86_400_000,
+    });
+    // A name the user's wallet did not take from the certificate is left alone.
+    const own = { ...bank, name: 'My bank' };
+    await wallet.db.put('banks', own);
+    expect((await bankView(wallet, own)).name).toBe('My bank');
+    await wallet.db.put('banks', bank);
+  });
+
   it('refuses a PayWord credit outside what a certificate can hold and changes nothing', async () => {
     for (const minor of [9, 100_001]) {
       await expect(

@@ -16,6 +16,8 @@ import {
   verifyMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
 import { fromBase64url } from '@farthing/protocol/encoding';
+import { parseCertificate } from '@farthing/protocol/x509/certificate';
+import { idAtCommonName } from '@farthing/protocol/x509/oids';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import type { BankInspection, BankView } from '../../messages/contract.ts';
@@ -293,7 +295,61 @@ export async function sessionToken(ctx: WalletContext, bankUrl: string): Promise
   return new TextDecoder().decode(await ctx.sealer.open(session.token));
 }
 
-export async function bankView(ctx: WalletContext, bank: BankRecord): Promise<BankView> {
+/** The CA certificate's common name, which banks were called by before they published names. */
+function caCommonName(der: Uint8Array): string | undefined {
+  try {
+    return parseCertificate(der).subjectAttributes.find((a) => a.type === idAtCommonName)?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A bank trusted before banks published their names carries its CA certificate's name
+ * ("farthing-bank Merchant CA"). It takes the name the bank publishes, once, and only when the
+ * fingerprints published with it are the pinned ones: the same bank, named by itself.
+ */
+async function withPublishedName(ctx: WalletContext, bank: BankRecord): Promise<BankRecord> {
+  if (bank.name !== caCommonName(bank.caCertificate)) return bank;
+  let identity: v.InferOutput<typeof identityAnswer>;
+  try {
+    identity = await requestJson(
+      ctx.platform,
+      bankParty,
+      { method: 'GET', url: `${bank.url}/v1/bank` },
+      identityAnswer,
+    );
+  } catch {
+    return bank;
+  }
+  const { fingerprints } = identity;
+  if (
+    fingerprints.certificate !== bank.caFingerprint ||
+    fingerprints.coinKey !== bank.mintKeyFingerprint ||
+    fingerprints.paywordKey !== bank.brokerKeyFingerprint
+  ) {
+    return bank;
+  }
+  const tx = ctx.db.transaction('banks', 'readwrite', { durability: 'strict' });
+  const current = await tx.store.get(bank.url);
+  if (current === undefined || current.caFingerprint !== bank.caFingerprint) {
+    await tx.done;
+    return current ?? bank;
+  }
+  const named: BankRecord = {
+    ...current,
+    name: identity.name,
+    ...(identity.paywordRedeemGraceSeconds === undefined
+      ? {}
+      : { paywordGraceMs: identity.paywordRedeemGraceSeconds * 1000 }),
+  };
+  await tx.store.put(named);
+  await tx.done;
+  return named;
+}
+
+export async function bankView(ctx: WalletContext, stored: BankRecord): Promise<BankView> {
+  const bank = await withPublishedName(ctx, stored);
   const session = await ctx.db.get('sessions', bank.url);
   const keySet = await ctx.db.get('keySets', bank.url);
   let denominations: BankView['denominations'] = [];
