@@ -1,6 +1,7 @@
 // `npm start`: the local demo. Starts the bank, waits until it answers, then starts the demo
 // shop against it, both on loopback with their data under one folder (./data), and prints
-// where everything is. Parts not built yet are named plainly instead of started.
+// where everything is, with the bank's fingerprints to compare when the wallet adds the bank.
+// Parts not built yet are named plainly instead of started.
 // Ctrl-C (or SIGTERM) stops the shop first, then the bank, and waits for both.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -99,6 +100,28 @@ function buildExtension() {
   });
 }
 
+/**
+ * The bank's name and key fingerprints as it publishes them (`GET /v1/bank`), as lines to print:
+ * the wallet shows the same three when the user adds the bank and asks them to compare.
+ */
+async function bankFingerprints(bankUrl) {
+  try {
+    const response = await fetch(`${bankUrl}/v1/bank`, { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const identity = await response.json();
+    return {
+      name: identity.name,
+      lines: [
+        ['The bank’s certificate', identity.fingerprints.certificate],
+        ['The key that signs its coins', identity.fingerprints.coinKey],
+        ['The key that signs PayWord credit', identity.fingerprints.paywordKey],
+      ],
+    };
+  } catch (error) {
+    return { name: undefined, lines: [['Fingerprints', `not available (${error.message})`]] };
+  }
+}
+
 try {
   const extensionDir = await buildExtension();
   const [, bankUrl] = await start(
@@ -120,7 +143,11 @@ try {
   } else {
     lines.push(['Demo shop', 'not built yet (demo-shop/)']);
   }
-  lines.push(['Bank', `${bankUrl}   (API description: ${bankUrl}/v1/openapi.json)`]);
+  const bank = await bankFingerprints(bankUrl);
+  lines.push([
+    'Bank',
+    `${bankUrl}   (${bank.name ?? 'the bank'}; API description: ${bankUrl}/v1/openapi.json)`,
+  ]);
   lines.push([
     'Demo login',
     'name "demo", password "demo-password" (EUR 100.00 when first seeded)',
@@ -134,6 +161,10 @@ try {
   ]);
   console.log('\nFarthing demo is running.\n');
   for (const [label, value] of lines) console.log(`  ${label.padEnd(12)} ${value}`);
+  console.log(
+    `\nWhen the wallet adds the bank, check that it shows these fingerprints (also at ${bankUrl}/fingerprints):\n`,
+  );
+  for (const [label, value] of bank.lines) console.log(`  ${label}\n    ${value}`);
   console.log('\nCtrl-C stops everything.');
 } catch (error) {
   if (!stopping) {

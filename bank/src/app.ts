@@ -12,6 +12,7 @@ import { requireAdmin } from './http/auth.ts';
 import type { BankContext, BankEnv } from './http/context.ts';
 import { openApiDocument, type RouteDoc } from './http/openapi.ts';
 import { notFoundHandler, problemHandler } from './http/problems.ts';
+import { identityRouteDocs, identityRoutes } from './identity/routes.ts';
 import { mintRouteDocs, mintRoutes } from './mint/routes.ts';
 
 interface RouteModule {
@@ -25,6 +26,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: mintRouteDocs, routes: mintRoutes },
   { docs: brokerRouteDocs, routes: brokerRoutes },
   { docs: caRouteDocs, routes: caRoutes },
+  { docs: identityRouteDocs, routes: identityRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [

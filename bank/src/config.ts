@@ -14,6 +14,8 @@ export interface BankConfig {
   readonly publicUrl: string;
   /** Identifier of this bank in certificates and key sets. */
   readonly bankId: string;
+  /** The name people know this bank by, shown by wallets and on its fingerprints page. */
+  readonly name: string;
   readonly currency: string;
   readonly dataDir: string;
   readonly databasePath: string;
@@ -89,11 +91,17 @@ export function loadConfig(env: Env = process.env): BankConfig {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('FARTHING_BANK_ADMIN_TOKEN must be at least 16 characters');
   }
+  const name = (env.FARTHING_BANK_NAME || 'Farthing Demo Bank').trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ConfigError('FARTHING_BANK_NAME must be 1 to 100 printable characters');
+  }
   return {
     host,
     port,
     publicUrl,
     bankId: env.FARTHING_BANK_ID || 'farthing-bank',
+    name,
     currency,
     dataDir,
     databasePath: env.FARTHING_BANK_DB || join(dataDir, 'bank.sqlite'),

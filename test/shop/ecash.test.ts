@@ -92,7 +92,7 @@ describe('paying an article with e-cash', () => {
     expect(page.headers.get('cache-control')).toBe('private');
     const html = await page.text();
     expect(html).toContain(article.secret);
-    expect(html).toContain('You paid €0.02 for this article.');
+    expect(html).toContain('You paid EUR 0.02 for this article.');
 
     // The customer paid the price once, at withdrawal; the merchant got it at the deposit.
     const after = await world.books();

@@ -120,7 +120,8 @@ describe('the sections', () => {
   it('serves the stylesheet and the SDK browser part as a script', async () => {
     const css = await fetch(`${world.shopUrl}/assets/gazette.css`);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
-    expect(await css.text()).toContain('a.farthing-priced');
+    // The shop's own price gives way to the wallet's mark (demo-shop/src/pages/price-once.test.ts).
+    expect(await css.text()).toContain('.priced-item:has([data-farthing-badge]) [data-shop-price]');
     const script = await fetch(`${world.shopUrl}/assets/gazette.js`);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     const code = await script.text();

@@ -11,8 +11,8 @@ startMerchantPage();
 onFarthingPaid((paid) => {
   const notice = document.getElementById('farthing-notice');
   if (notice === null) return;
-  const price = paid.amount.startsWith('EUR ') ? `€${paid.amount.slice(4)}` : paid.amount;
-  notice.textContent = `Paid ${price}. Thank you for reading the Gazette.`;
+  // `EUR 0.05`, as the wallet and the pages write prices.
+  notice.textContent = `Paid ${paid.amount}. Thank you for reading the Gazette.`;
   notice.hidden = false;
   setTimeout(() => {
     notice.hidden = true;

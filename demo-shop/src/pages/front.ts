@@ -11,7 +11,7 @@ import {
   readingMinutes,
 } from '../catalog/catalog.ts';
 import { type Html, html } from './html.ts';
-import { byline, longDate, type PricedLink, page, priceTag } from './layout.ts';
+import { byline, longDate, type PricedLink, page, pricedItem, priceTag } from './layout.ts';
 
 async function teaser(
   article: Article,
@@ -22,7 +22,7 @@ async function teaser(
   const heading = options.lead
     ? html`<h2 class="lead-headline">${headline}</h2>`
     : html`<h3>${headline}</h3>`;
-  return html`<article class="${options.lead ? 'teaser lead' : 'teaser'}">
+  return html`<article class="${options.lead ? 'teaser lead' : 'teaser'} ${pricedItem}">
 <p class="kicker">${article.section}</p>
 ${heading}
 <p class="dek">${article.dek}</p>

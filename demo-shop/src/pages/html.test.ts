@@ -23,10 +23,10 @@ describe('html', () => {
 });
 
 describe('displayPrice', () => {
-  it('shows euros with the sign and other currencies with their code, from integers', () => {
-    expect(displayPrice('EUR 0.05')).toBe('€0.05');
-    expect(displayPrice('EUR 0.20')).toBe('€0.20');
-    expect(displayPrice('EUR 12.00')).toBe('€12.00');
+  it('writes prices as the wallet does, with the currency code, from integers', () => {
+    expect(displayPrice('EUR 0.05')).toBe('EUR 0.05');
+    expect(displayPrice('EUR 0.20')).toBe('EUR 0.20');
+    expect(displayPrice('EUR 12.00')).toBe('EUR 12.00');
     expect(displayPrice({ currency: 'USD', minor: 7 })).toBe('USD 0.07');
   });
 });

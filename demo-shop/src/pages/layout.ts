@@ -1,5 +1,5 @@
 /** The Gazette's page shell and the small pieces every page shares. */
-import { type Amount, parseAmount } from '@farthing/merchant-sdk/server';
+import { type Amount, formatAmount, parseAmount } from '@farthing/merchant-sdk/server';
 import { type Html, type HtmlPart, html } from './html.ts';
 
 /** Writes a priced link through the merchant SDK (its signed offer in the markup). */
@@ -31,15 +31,24 @@ export const longDate = (iso: string) => dateFormat.format(new Date(`${iso}T12:0
 /** `14 Feb, 09:30 UTC` from epoch milliseconds. */
 export const shortTime = (ms: number) => timeFormat.format(new Date(ms));
 
-/** `€0.05` for euros, else the SDK's `USD 0.05` form. Money stays integer until here. */
+/**
+ * `EUR 0.05`: the form the Farthing wallet shows beside a priced link, so a reader never sees
+ * one price in two spellings. Money stays integer until here.
+ */
 export function displayPrice(price: string | Amount): string {
-  const value = typeof price === 'string' ? parseAmount(price) : price;
-  const text = `${Math.floor(value.minor / 100)}.${String(value.minor % 100).padStart(2, '0')}`;
-  return value.currency === 'EUR' ? `€${text}` : `${value.currency} ${text}`;
+  return formatAmount(typeof price === 'string' ? parseAmount(price) : price);
 }
 
+/**
+ * The shop's own price beside a priced link, for readers without the wallet. It is marked
+ * `data-shop-price`; inside a `priced-item` whose link the wallet has marked with its verified
+ * price, the stylesheet hides it (gazette.css), so the price shows once.
+ */
 export const priceTag = (price: string) =>
-  html`<span class="price-tag" title="Paid with the Farthing wallet">${displayPrice(price)}</span>`;
+  html`<span class="price-tag" data-shop-price title="Paid with the Farthing wallet">${displayPrice(price)}</span>`;
+
+/** The class of an element holding one priced link and the shop's price for it. */
+export const pricedItem = 'priced-item';
 
 const sections: readonly [string, string][] = [
   ['/', 'Front page'],

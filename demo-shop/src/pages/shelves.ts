@@ -8,7 +8,7 @@ import {
   prints,
 } from '../catalog/catalog.ts';
 import { type Html, html } from './html.ts';
-import { type PricedLink, page, priceTag } from './layout.ts';
+import { type PricedLink, page, pricedItem, priceTag } from './layout.ts';
 
 const previewSrc = (print: Print) => `/gallery/${print.id}/preview.svg`;
 
@@ -29,14 +29,14 @@ export function galleryPage(): Html {
 }
 
 export async function printPage(print: Print, link: PricedLink): Promise<Html> {
-  const buy = await link(printPath(print), `View the full print (${print.price})`, {
+  const buy = await link(printPath(print), 'View the full print', {
     class: 'button',
   });
   return page({
     title: print.title,
     path: printPagePath(print),
     description: print.caption,
-    body: html`<article class="story print">
+    body: html`<article class="story print ${pricedItem}">
 <p class="kicker">The print room</p>
 <h1>${print.title}</h1>
 <p class="dek">${print.caption}</p>
@@ -52,7 +52,7 @@ export async function printPage(print: Print, link: PricedLink): Promise<Html> {
 export async function downloadsPage(link: PricedLink): Promise<Html> {
   const items = await Promise.all(
     downloads.map(
-      async (download) => html`<li class="download" id="${download.file}">
+      async (download) => html`<li class="download ${pricedItem}" id="${download.file}">
 <h2>${await link(downloadPath(download), download.title)}</h2>
 <p>${download.description}</p>
 <p class="byline">${download.format} · <code>${download.file}</code> · ${priceTag(download.price)}</p>

@@ -220,6 +220,16 @@ export interface BalanceView {
   readonly balance: AmountView;
   /** E-cash: coins count; PayWord: open chains. */
   readonly count: number;
+  /**
+   * PayWord: the credit the bank holds from the account for this certificate, when the
+   * certificate expires, and when what sites have not collected by then is back in the account
+   * at the latest (null when the bank does not say how long sites may still collect).
+   */
+  readonly held?: {
+    readonly amount: AmountView;
+    readonly expiresAt: number;
+    readonly returnsBy: number | null;
+  };
 }
 
 export interface ReceiptView {
@@ -269,6 +279,8 @@ export interface Settings {
   readonly seenVisibleMs: number;
   /** …and whose price the wallet's tooltip had shown for this long (ms). */
   readonly seenShownMs: number;
+  /** PayWord credit the bank sets aside from the account for each new PayWord certificate. */
+  readonly paywordCredit: AmountView;
 }
 
 export const settingsUpdateSchema = v.strictObject({
@@ -278,6 +290,7 @@ export const settingsUpdateSchema = v.strictObject({
   confirmFirstPayment: v.optional(v.boolean()),
   seenVisibleMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10_000))),
   seenShownMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10_000))),
+  paywordCredit: v.optional(amountInputSchema),
 });
 
 export interface SiteView {

@@ -129,18 +129,28 @@ export function Loading(props: { label?: string }): JSX.Element {
   );
 }
 
-/** Fingerprints to compare with what the bank publishes, one per line. */
+/**
+ * Fingerprints to compare with what the bank publishes, one per line, under the same plain
+ * labels as the bank's own fingerprints page (bank/src/identity/identity.ts).
+ */
 export function Fingerprints(props: {
   caFingerprint: string;
   mintKeyFingerprint: string;
+  brokerKeyFingerprint?: string | undefined;
   testId?: string;
 }): JSX.Element {
   return (
     <dl class="fingerprints" data-testid={props.testId}>
-      <dt>Certificate authority (SHA-256)</dt>
+      <dt>The bank’s certificate</dt>
       <dd class="mono">{props.caFingerprint}</dd>
-      <dt>Mint master key (SHA-256)</dt>
+      <dt>The key that signs its coins</dt>
       <dd class="mono">{props.mintKeyFingerprint}</dd>
+      {props.brokerKeyFingerprint === undefined ? null : (
+        <>
+          <dt>The key that signs PayWord credit</dt>
+          <dd class="mono">{props.brokerKeyFingerprint}</dd>
+        </>
+      )}
     </dl>
   );
 }

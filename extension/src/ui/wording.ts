@@ -3,6 +3,7 @@
  * no Preact, so the content script and the pages say the same things.
  */
 import type {
+  AmountView,
   ConfirmationReason,
   Instrument,
   TaskKind,
@@ -103,6 +104,30 @@ export function formatUtcDay(ms: number): string {
 /** `https://shop.example` → `shop.example` for compact lists; the full origin stays in titles. */
 export function shortOrigin(origin: string): string {
   return origin.replace(/^https?:\/\//, '');
+}
+
+/** Where the bank publishes its fingerprints for people (bank/src/identity/routes.ts). */
+export function fingerprintsPageUrl(bankUrl: string): string {
+  return `${bankUrl}/fingerprints`;
+}
+
+/**
+ * Said before the first PayWord payment takes the hold: the broker holds the credit from the
+ * account when it issues the certificate (bank/src/broker/certificates.ts).
+ */
+export function paywordHoldNotice(credit: AmountView, bankName: string): string {
+  return `The first time you pay a few cents, Farthing asks ${bankName} to set aside ${credit.text} of your account as PayWord credit for small payments. What you do not spend comes back to your account after the credit expires. You can change the amount in Settings.`;
+}
+
+const longDayFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+});
+
+/** `3 Mar 2027` in the user's zone. */
+export function formatDay(ms: number): string {
+  return longDayFormat.format(ms);
 }
 
 export function unreachable(value: never): never {

@@ -97,6 +97,7 @@ const bankSchema = v.strictObject({
   brokerKey: bytes,
   brokerKeyFingerprint: text,
   trustedAt: count,
+  paywordGraceMs: v.optional(count),
 });
 const receiptSchema = v.strictObject({
   receiptId: text,

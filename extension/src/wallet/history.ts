@@ -58,7 +58,12 @@ export async function listRefusals(ctx: WalletContext, limit = 50): Promise<Refu
   return views;
 }
 
-/** E-cash: spendable coins per bank and currency. PayWord: credit not yet promised to chains. */
+/**
+ * E-cash: spendable coins per bank and currency. PayWord: credit left on each certificate whose
+ * credit the bank may still hold, with how much it set aside and until when: the certificate's
+ * expiry, then the bank's grace period for sites to redeem (`/v1/bank`). An expired certificate
+ * has nothing left to spend but is listed until that grace ends, since the money is still held.
+ */
 export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
   const views: BalanceView[] = [];
   const coins = await ctx.db.getAllFromIndex('coins', 'status', 'spendable');
@@ -85,11 +90,13 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
     });
   }
   const now = ctx.platform.now();
-  const certificates = (await ctx.db.getAll('paywordCertificates')).filter(
-    (c) => c.expiresAt > now,
-  );
   const chains = await ctx.db.getAll('paywordChains');
-  for (const certificate of certificates) {
+  const banks = new Map((await ctx.db.getAll('banks')).map((bank) => [bank.url, bank]));
+  for (const certificate of await ctx.db.getAll('paywordCertificates')) {
+    const graceMs = banks.get(certificate.bankUrl)?.paywordGraceMs;
+    const returnsBy = graceMs === undefined ? null : certificate.expiresAt + graceMs;
+    const live = certificate.expiresAt > now;
+    if (!live && (returnsBy === null || returnsBy <= now)) continue;
     const own = chains.filter((chain) => chain.certificateId === certificate.id);
     // Credit left: never promised to a chain, plus the unspent words of open chains.
     const unspent = own
@@ -103,9 +110,14 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
       bankUrl: certificate.bankUrl,
       balance: amountView(
         certificate.creditLimit.currency,
-        certificate.creditLimit.minor - certificate.committed + unspent,
+        live ? certificate.creditLimit.minor - certificate.committed + unspent : 0,
       ),
       count: own.filter((chain) => chain.status === 'open').length,
+      held: {
+        amount: moneyView(certificate.creditLimit),
+        expiresAt: certificate.expiresAt,
+        returnsBy,
+      },
     });
   }
   return views;

@@ -23,7 +23,15 @@ export const defaultSettings: SettingsRecord = {
   // click is not refused: it is asked about in the wallet's window.
   seenVisibleMs: 800,
   seenShownMs: 400,
+  paywordCredit: 500,
 };
+
+/**
+ * What the PayWord credit may be set to, in minor units: at least the largest price PayWord
+ * pays (`paywordMaxPrice` in payword/purse.ts), so one certificate covers any PayWord click; at
+ * most what the bank's broker extends (EUR 1,000.00, bank/src/broker/certificates.ts).
+ */
+export const paywordCreditBounds = { min: 10, max: 100_000 } as const;
 
 const minor = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 /** Every field optional: a record from an older version gets today's defaults for the rest. */
@@ -35,6 +43,9 @@ const storedSettingsSchema = v.object({
   confirmFirstPayment: v.optional(v.boolean()),
   seenVisibleMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
   seenShownMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+  paywordCredit: v.optional(
+    v.pipe(minor, v.minValue(paywordCreditBounds.min), v.maxValue(paywordCreditBounds.max)),
+  ),
 });
 
 export function readSettingsRecord(stored: unknown): SettingsRecord {
@@ -50,6 +61,7 @@ export function readSettingsRecord(stored: unknown): SettingsRecord {
     confirmFirstPayment: out.confirmFirstPayment ?? defaultSettings.confirmFirstPayment,
     seenVisibleMs: out.seenVisibleMs ?? defaultSettings.seenVisibleMs,
     seenShownMs: out.seenShownMs ?? defaultSettings.seenShownMs,
+    paywordCredit: out.paywordCredit ?? defaultSettings.paywordCredit,
   };
 }
 
@@ -66,6 +78,7 @@ export function settingsView(record: SettingsRecord): Settings {
     confirmFirstPayment: record.confirmFirstPayment,
     seenVisibleMs: record.seenVisibleMs,
     seenShownMs: record.seenShownMs,
+    paywordCredit: amountView(record.currency, record.paywordCredit),
   };
 }
 
@@ -78,6 +91,19 @@ function inCurrency(record: SettingsRecord, value: AmountInput, field: string): 
   return value.minor;
 }
 
+function paywordCreditOf(record: SettingsRecord, value: AmountInput): number {
+  const credit = inCurrency(record, value, 'paywordCredit');
+  const { min, max } = paywordCreditBounds;
+  if (credit < min || credit > max) {
+    throw new WalletFailure(
+      'invalid_message',
+      `Choose a PayWord credit from ${amountView(record.currency, min).text} to ${amountView(record.currency, max).text}.`,
+      { detail: { field: 'paywordCredit', min, max } },
+    );
+  }
+  return credit;
+}
+
 export interface SettingsUpdate {
   readonly autoPayThreshold?: AmountInput | undefined;
   readonly defaultSiteBudget?: AmountInput | undefined;
@@ -85,6 +111,7 @@ export interface SettingsUpdate {
   readonly confirmFirstPayment?: boolean | undefined;
   readonly seenVisibleMs?: number | undefined;
   readonly seenShownMs?: number | undefined;
+  readonly paywordCredit?: AmountInput | undefined;
 }
 
 export async function updateSettings(
@@ -109,6 +136,9 @@ export async function updateSettings(
       : { confirmFirstPayment: update.confirmFirstPayment }),
     ...(update.seenVisibleMs === undefined ? {} : { seenVisibleMs: update.seenVisibleMs }),
     ...(update.seenShownMs === undefined ? {} : { seenShownMs: update.seenShownMs }),
+    ...(update.paywordCredit === undefined
+      ? {}
+      : { paywordCredit: paywordCreditOf(record, update.paywordCredit) }),
   };
   await tx.store.put(next);
   await tx.done;

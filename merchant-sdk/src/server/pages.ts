@@ -55,7 +55,11 @@ export interface PaywallPage {
   readonly refusal?: string;
 }
 
-/** A readable page for people, carrying the same offer as the challenge header. */
+/**
+ * A readable page for people, carrying the same offer as the challenge header. The Farthing
+ * wallet adds its own pay bar to such a page (an element carrying `data-farthing-paywall` at the
+ * document's root); the page's own pay link then hides, so there is one pay button.
+ */
 export function paywallHtml(page: PaywallPage): string {
   const price = escapeHtml(formatAmount(page.price));
   const name = escapeHtml(page.merchantName);
@@ -87,6 +91,7 @@ h1{font-size:1.6rem;margin:.6rem 0 1rem}
 a.farthing-priced{display:inline-block;padding:.6rem 1rem;background:#1f5f4a;color:#fff;border-radius:4px;text-decoration:none;font-family:system-ui,sans-serif}
 .note{color:#555;font-size:.95rem}
 .refusal{color:#8b1e1e}
+html:has(> [data-farthing-paywall]) .pay{display:none}
 </style>
 </head>
 <body>
@@ -94,7 +99,7 @@ a.farthing-priced{display:inline-block;padding:.6rem 1rem;background:#1f5f4a;col
 <p class="shop">${name}</p>
 <h1>${heading}</h1>
 <p class="price">${price}</p>
-<p>${link}</p>
+<p class="pay">${link}</p>
 <p class="note">This page costs ${price}. The Farthing wallet pays it with one click, without a
 card form or an account here: with the Farthing browser extension installed, click the button.
 Paid pages stay open to you for a while on this browser.</p>${refusal}

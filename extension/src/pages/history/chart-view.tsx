@@ -5,8 +5,8 @@
  */
 import type { JSX } from 'preact';
 import { formatMinor } from '../../ui/money.ts';
-import { formatUtcDay, shortOrigin } from '../../ui/wording.ts';
-import { otherSites, type SpendingChartModel } from './spending-chart.ts';
+import { formatUtcDay } from '../../ui/wording.ts';
+import type { SpendingChartModel } from './spending-chart.ts';
 
 const width = 640;
 const height = 220;
@@ -27,7 +27,8 @@ export function SpendingChart(props: { chart: SpendingChartModel }): JSX.Element
     first === undefined || last === undefined
       ? 'No spending.'
       : `${formatMinor(chart.currency, chart.totalMinor)} spent from ${formatUtcDay(first.day)} to ${formatUtcDay(last.day)}, on ${chart.series.length} ${chart.series.length === 1 ? 'site' : 'sites'}.`;
-  const label = (text: string) => (text === otherSites ? text : shortOrigin(text));
+  const names = new Map(chart.series.map((series) => [series.label, series.name]));
+  const label = (origin: string) => names.get(origin) ?? origin;
 
   return (
     <figure class="chart" data-testid="history-chart">
@@ -74,7 +75,7 @@ export function SpendingChart(props: { chart: SpendingChartModel }): JSX.Element
           {chart.series.map((series) => (
             <li key={series.label}>
               <span class="swatch" style={{ background: series.color }} aria-hidden="true" />
-              <span title={series.label}>{label(series.label)}</span>
+              <span title={series.label}>{series.name}</span>
               <span class="muted">{series.totalText}</span>
             </li>
           ))}

@@ -63,4 +63,23 @@ describe('niceCeiling', () => {
       1, 1, 2, 5, 10, 10, 20, 50, 200, 500, 1000,
     ]);
   });
+
+  it('names each series by the site’s name when known, else by its host', () => {
+    const chart = layoutSpending(
+      [
+        { day: today, origin: 'https://a.example', minor: 5 },
+        { day: today, origin: 'http://127.0.0.1:8701', minor: 20 },
+      ],
+      {
+        days: 1,
+        now,
+        currency: 'EUR',
+        names: new Map([['http://127.0.0.1:8701', 'The Farthing Gazette']]),
+      },
+    );
+    expect(chart.series.map((series) => [series.label, series.name])).toEqual([
+      ['http://127.0.0.1:8701', 'The Farthing Gazette'],
+      ['https://a.example', 'a.example'],
+    ]);
+  });
 });

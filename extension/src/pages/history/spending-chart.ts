@@ -5,6 +5,7 @@
  */
 import type { SpendingPoint } from '../../messages/contract.ts';
 import { formatMinor } from '../../ui/money.ts';
+import { shortOrigin } from '../../ui/wording.ts';
 
 export const dayMs = 86_400_000;
 /** Sites beyond this many are drawn as one "Other sites" segment, to keep colours apart. */
@@ -18,6 +19,8 @@ const otherColor = '#6B7280';
 export interface ChartSeries {
   /** An origin, or `otherSites`. */
   readonly label: string;
+  /** What people read: the site's name as the wallet knows it, else its host. */
+  readonly name: string;
   readonly color: string;
   readonly totalMinor: number;
   readonly totalText: string;
@@ -53,7 +56,13 @@ export function utcDayStart(ms: number): number {
 
 export function layoutSpending(
   points: readonly SpendingPoint[],
-  options: { readonly days: number; readonly now: number; readonly currency: string },
+  options: {
+    readonly days: number;
+    readonly now: number;
+    readonly currency: string;
+    /** Site names by origin (the payee names the wallet verified). */
+    readonly names?: ReadonlyMap<string, string>;
+  },
 ): SpendingChartModel {
   const lastDay = utcDayStart(options.now);
   const firstDay = lastDay - (options.days - 1) * dayMs;
@@ -73,6 +82,7 @@ export function layoutSpending(
   const labelOf = new Map(named.map(([origin]) => [origin, origin]));
   const series: ChartSeries[] = named.map(([origin, total], index) => ({
     label: origin,
+    name: options.names?.get(origin) ?? shortOrigin(origin),
     color: palette[index % palette.length]!,
     totalMinor: total,
     totalText: formatMinor(options.currency, total),
@@ -81,6 +91,7 @@ export function layoutSpending(
     const otherTotal = ranked.slice(named.length).reduce((sum, [, total]) => sum + total, 0);
     series.push({
       label: otherSites,
+      name: otherSites,
       color: otherColor,
       totalMinor: otherTotal,
       totalText: formatMinor(options.currency, otherTotal),

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ReceiptView } from '../../messages/contract.ts';
 import type { Platform } from '../../ui/platform.ts';
 import { type FakeBackground, fakeBackground, refusal } from '../../ui/testing/fake-background.ts';
-import { receipt, settings } from '../../ui/testing/fixtures.ts';
+import { receipt, settings, site } from '../../ui/testing/fixtures.ts';
 import { dayMs } from './spending-chart.ts';
 import { type HistoryState, pageSize, useHistoryState } from './state.ts';
 import { HistoryView } from './views.tsx';
@@ -115,6 +115,10 @@ describe('history view', () => {
         { day: today, origin: 'https://b.example', minor: 5 },
       ],
       'settings.get': () => settings,
+      'site.list': () => [
+        site('https://b.example', { name: 'B Weekly' }),
+        site('https://c.example', { name: null }),
+      ],
     });
     const { hook, ready } = renderHistory(background);
     await waitFor(() => expect(hook.result.current.status).toBe('ready'));
@@ -123,8 +127,16 @@ describe('history view', () => {
     expect(chart.querySelector('svg')?.getAttribute('role')).toBe('img');
     expect(chart.querySelector('desc')?.textContent).toContain('EUR 0.20 spent');
     const titles = [...chart.querySelectorAll('rect > title')].map((title) => title.textContent);
-    expect(titles).toEqual(['10 Mar: 127.0.0.1:8701 EUR 0.15', '10 Mar: b.example EUR 0.05']);
-    expect(chart.querySelectorAll('.legend li')).toHaveLength(2);
+    // Sites by name: the site's own (kept by the wallet), else the payee on its receipts.
+    expect(titles).toEqual(['10 Mar: The Farthing Gazette EUR 0.15', '10 Mar: B Weekly EUR 0.05']);
+    const legend = [...chart.querySelectorAll('.legend li')];
+    expect(legend.map((item) => item.textContent)).toEqual([
+      'The Farthing GazetteEUR 0.15',
+      'B WeeklyEUR 0.05',
+    ]);
+    expect(legend[0]?.querySelector('[title]')?.getAttribute('title')).toBe(
+      'http://127.0.0.1:8701',
+    );
     expect(
       view.getByTestId('history-list').querySelectorAll('[data-testid="receipt-item"]'),
     ).toHaveLength(2);

@@ -1,7 +1,7 @@
 /** The history page: receipts, newest first, paged; and spending by site over a chosen range. */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
-import type { ReceiptView, WalletErrorJson } from '../../messages/contract.ts';
+import type { ReceiptView, SiteView, WalletErrorJson } from '../../messages/contract.ts';
 import { walletErrorOf } from '../../ui/errors.ts';
 import type { Platform } from '../../ui/platform.ts';
 import { layoutSpending, type SpendingChartModel } from './spending-chart.ts';
@@ -37,6 +37,19 @@ type Loaded =
       readonly chart: SpendingChartModel;
     };
 
+/** Each site's name: the one the wallet keeps for the site, else the payee on its receipts. */
+export function siteNames(
+  sites: readonly SiteView[],
+  receipts: readonly ReceiptView[],
+): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const receipt of receipts) {
+    if (!names.has(receipt.origin)) names.set(receipt.origin, receipt.merchantName);
+  }
+  for (const site of sites) if (site.name !== null) names.set(site.origin, site.name);
+  return names;
+}
+
 export function useHistoryState(
   platform: Platform,
   options: { readonly now?: () => number } = {},
@@ -51,17 +64,24 @@ export function useHistoryState(
 
   const load = useCallback(async (): Promise<void> => {
     try {
-      const [receipts, points, settings] = await Promise.all([
+      const [receipts, points, settings, sites] = await Promise.all([
         callBackground(transport, 'history.list', { limit: pageSize }),
         callBackground(transport, 'history.spending', { days }),
         // SpendingPoint carries no currency: the chart is in the wallet's currency.
         callBackground(transport, 'settings.get', {}),
+        // Only for the legend's names: without them the chart names sites by host.
+        callBackground(transport, 'site.list', {}).catch((): readonly SiteView[] => []),
       ]);
       setLoaded({
         kind: 'loaded',
         receipts,
         complete: receipts.length < pageSize,
-        chart: layoutSpending(points, { days, now: now(), currency: settings.currency }),
+        chart: layoutSpending(points, {
+          days,
+          now: now(),
+          currency: settings.currency,
+          names: siteNames(sites, receipts),
+        }),
       });
     } catch (failure) {
       setLoaded({ kind: 'failed', error: walletErrorOf(failure) });

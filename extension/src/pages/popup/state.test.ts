@@ -24,9 +24,12 @@ function platformOf(background: FakeBackground): Platform {
   };
 }
 
-function renderPopup(background: FakeBackground) {
+/** 1 Jan 2027: before the fixtures' PayWord certificate expires (3 Jan 2027). */
+const beforeExpiry = Date.UTC(2027, 0, 1);
+
+function renderPopup(background: FakeBackground, now = beforeExpiry) {
   const platform = platformOf(background);
-  const hook = renderHook(() => usePopupState(platform, { pollMs: 10 }));
+  const hook = renderHook(() => usePopupState(platform, { pollMs: 10, now: () => now }));
   const statuses: string[] = [];
   const current = <S extends PopupState['status']>(
     status: S,
@@ -69,6 +72,8 @@ describe('popup onboarding', () => {
 
     act(() => popup.current('review-bank').trust());
     await popup.until('login');
+    // Before any PayWord payment can take the hold, the user is told how much it will be.
+    expect(popup.current('login').paywordCredit).toEqual(settings.paywordCredit);
     act(() => {
       popup.current('login').setUsername('alice');
       popup.current('login').setPassword('wonderland');
@@ -76,6 +81,15 @@ describe('popup onboarding', () => {
     act(() => popup.current('login').submit());
     await popup.until('ready');
     expect(popup.current('ready').ecash.text).toBe('EUR 4.95');
+    expect(popup.current('ready').paywordHolds).toEqual([
+      {
+        held: eur(500),
+        left: eur(200),
+        expiresAt: Date.UTC(2027, 0, 3),
+        expired: false,
+        returnsBy: Date.UTC(2027, 0, 10),
+      },
+    ]);
 
     expect(background.calls.map((call) => call.action)).toEqual([
       'wallet.overview',
@@ -93,6 +107,7 @@ describe('popup onboarding', () => {
         url: bankUrl,
         caFingerprint: inspection.caFingerprint,
         mintKeyFingerprint: inspection.mintKeyFingerprint,
+        brokerKeyFingerprint: inspection.brokerKeyFingerprint,
       },
     ]);
     expect(background.callsOf('bank.login')).toEqual([
@@ -165,6 +180,19 @@ describe('popup main view', () => {
     await popup.until('ready');
     expect(popup.current('ready').ecash).toEqual(eur(505));
     expect(popup.current('ready').payword).toEqual(eur(7));
+    // No certificate has held anything yet: the popup says what the first one will hold.
+    expect(popup.current('ready').paywordHolds).toEqual([]);
+    expect(popup.current('ready').paywordCredit).toEqual(eur(500));
+  });
+
+  it('marks held PayWord credit as expired once its certificate has', async () => {
+    const background = fakeBackground({
+      'wallet.overview': () => overview(),
+      'settings.get': () => settings,
+    });
+    const popup = renderPopup(background, Date.UTC(2027, 0, 3));
+    await popup.until('ready');
+    expect(popup.current('ready').paywordHolds.map((hold) => hold.expired)).toEqual([true]);
   });
 
   it('withdraws 5.00 as 500 minor units and follows the task to the end', async () => {

@@ -42,6 +42,19 @@ export interface ThresholdForm {
   readonly error: WalletErrorJson | null;
 }
 
+/** PayWord credit the bank holds from the account for one certificate, as the popup shows it. */
+export interface PaywordHold {
+  /** What the bank set aside. */
+  readonly held: AmountView;
+  /** What of it the wallet can still spend. */
+  readonly left: AmountView;
+  readonly expiresAt: number;
+  /** Expired: nothing left to spend, the rest waits for sites to collect. */
+  readonly expired: boolean;
+  /** When what sites have not collected is back in the account at the latest, if known. */
+  readonly returnsBy: number | null;
+}
+
 export type PopupState =
   | { readonly status: 'loading' }
   | { readonly status: 'failed'; readonly error: WalletErrorJson; retry(): void }
@@ -64,6 +77,8 @@ export type PopupState =
   | {
       readonly status: 'login';
       readonly bank: BankView;
+      /** What the first PayWord payment will set aside (said before it does). */
+      readonly paywordCredit: AmountView;
       readonly username: string;
       readonly password: string;
       setUsername(value: string): void;
@@ -80,6 +95,10 @@ export type PopupState =
       readonly bank: BankView;
       readonly ecash: AmountView;
       readonly payword: AmountView;
+      /** Credit the bank holds for PayWord; empty until the first PayWord payment. */
+      readonly paywordHolds: readonly PaywordHold[];
+      /** What the next PayWord certificate will set aside. */
+      readonly paywordCredit: AmountView;
       readonly withdraw: WithdrawForm;
       readonly threshold: ThresholdForm;
       logIn(): void;
@@ -90,6 +109,8 @@ export type PopupState =
 export interface PopupOptions {
   /** How often a running withdrawal's progress is asked for. */
   readonly pollMs?: number;
+  /** The clock that says whether held PayWord credit has expired. */
+  readonly now?: () => number;
 }
 
 type Loaded =
@@ -107,6 +128,7 @@ const runningStatuses: readonly TaskView['status'][] = ['reserved', 'sent'];
 export function usePopupState(platform: Platform, options: PopupOptions = {}): PopupState {
   const { transport } = platform;
   const pollMs = options.pollMs ?? 400;
+  const now = options.now ?? Date.now;
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [url, setUrl] = useState(defaultBankUrl);
   const [inspection, setInspection] = useState<BankInspection | null>(null);
@@ -237,6 +259,10 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
             url: inspection.url,
             caFingerprint: inspection.caFingerprint,
             mintKeyFingerprint: inspection.mintKeyFingerprint,
+            // The user was shown this one too: pin what they saw, not what the bank says next.
+            ...(inspection.brokerKeyFingerprint === undefined
+              ? {}
+              : { brokerKeyFingerprint: inspection.brokerKeyFingerprint }),
           });
           setInspection(null);
           await refresh();
@@ -249,6 +275,7 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
     return {
       status: 'login',
       bank,
+      paywordCredit: settings.paywordCredit,
       username,
       password,
       setUsername,
@@ -333,6 +360,20 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
     bank,
     ecash: balancesOf('ecash'),
     payword: balancesOf('payword'),
+    paywordHolds: overview.balances.flatMap((balance) =>
+      balance.instrument === 'payword' && balance.held !== undefined && balance.bankUrl === bank.url
+        ? [
+            {
+              held: balance.held.amount,
+              left: balance.balance,
+              expiresAt: balance.held.expiresAt,
+              expired: balance.held.expiresAt <= now(),
+              returnsBy: balance.held.returnsBy,
+            },
+          ]
+        : [],
+    ),
+    paywordCredit: settings.paywordCredit,
     withdraw,
     threshold: {
       currency,

@@ -1,18 +1,18 @@
 /** The popup's views, one per state; pure functions of the state. */
 import type { JSX } from 'preact';
 import type { ReceiptView } from '../../messages/contract.ts';
+import { Button, Card, ErrorNotice, Loading, Shell, TextField } from '../../ui/components.tsx';
 import {
-  Button,
-  Card,
-  ErrorNotice,
-  Fingerprints,
-  Loading,
-  Shell,
-  TextField,
-} from '../../ui/components.tsx';
-import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
+  formatDay,
+  formatTime,
+  instrumentName,
+  paywordHoldNotice,
+  shortOrigin,
+  unreachable,
+} from '../../ui/wording.ts';
+import { AddBankView, LoginView, ReviewBankView } from './onboarding-views.tsx';
 import type { PaywallState } from './paywall-state.ts';
-import type { PopupState, ThresholdForm, WithdrawForm } from './state.ts';
+import type { PaywordHold, PopupState, ThresholdForm, WithdrawForm } from './state.ts';
 
 export function PopupView(props: { state: PopupState; paywall?: PaywallState }): JSX.Element {
   const { state } = props;
@@ -52,119 +52,6 @@ export function PopupView(props: { state: PopupState; paywall?: PaywallState }):
 
 type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }>;
 
-function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Element {
-  return (
-    <Shell title="Set up Farthing">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.inspect();
-        }}
-      >
-        <p>
-          Farthing pays with coins from a bank you choose. Enter your bank's address to see who it
-          is before you trust it.
-        </p>
-        <TextField
-          id="bank-url"
-          label="Bank address"
-          type="url"
-          inputMode="url"
-          value={state.url}
-          onInput={state.setUrl}
-          testId="add-bank-url"
-        />
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button type="submit" busy={state.busy} testId="add-bank-inspect">
-            {state.busy ? 'Contacting the bank…' : 'Continue'}
-          </Button>
-        </div>
-      </form>
-    </Shell>
-  );
-}
-
-function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JSX.Element {
-  const { inspection } = state;
-  return (
-    <Shell title="Trust this bank?">
-      <div class="content">
-        <div class="card">
-          <h2>{inspection.name}</h2>
-          <p class="mono">{inspection.url}</p>
-          <Fingerprints
-            caFingerprint={inspection.caFingerprint}
-            mintKeyFingerprint={inspection.mintKeyFingerprint}
-            testId="bank-fingerprints"
-          />
-          <p class="small muted">
-            Coins: {inspection.denominations.map((denomination) => denomination.text).join(', ')}
-          </p>
-        </div>
-        <p class="small muted">
-          Compare the fingerprints with the ones your bank publishes. Farthing pins these keys and
-          refuses the bank if they ever change.
-        </p>
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
-            Back
-          </Button>
-          <Button onClick={state.trust} busy={state.busy} testId="add-bank-trust">
-            Trust this bank
-          </Button>
-        </div>
-      </div>
-    </Shell>
-  );
-}
-
-function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
-  return (
-    <Shell title="Log in to your bank">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.submit();
-        }}
-      >
-        <p>
-          Log in to <strong>{state.bank.name}</strong> to withdraw coins from your account.
-        </p>
-        <TextField
-          id="login-username"
-          label="Username"
-          autoComplete="username"
-          value={state.username}
-          onInput={state.setUsername}
-          testId="login-username"
-        />
-        <TextField
-          id="login-password"
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={state.password}
-          onInput={state.setPassword}
-          testId="login-password"
-        />
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.skip} disabled={state.busy}>
-            Not now
-          </Button>
-          <Button type="submit" busy={state.busy} testId="login-submit">
-            Log in
-          </Button>
-        </div>
-      </form>
-    </Shell>
-  );
-}
-
 function ReadyView({
   state,
   paywall,
@@ -197,6 +84,11 @@ function ReadyView({
             </p>
           </div>
         </section>
+        <PaywordHolds
+          holds={state.paywordHolds}
+          credit={state.paywordCredit}
+          bankName={state.bank.name}
+        />
         <p class="small muted">Spent today: {state.overview.spentToday.text}</p>
         {state.bank.account === null ? (
           <div class="notice">
@@ -212,6 +104,35 @@ function ReadyView({
         <ThresholdCard form={state.threshold} />
       </div>
     </Shell>
+  );
+}
+
+/** Where the PayWord credit is: held at the bank, until when, and when the rest comes back. */
+function PaywordHolds(props: {
+  holds: readonly PaywordHold[];
+  credit: PaywordHold['held'];
+  bankName: string;
+}): JSX.Element {
+  if (props.holds.length === 0) {
+    return (
+      <p class="small muted" data-testid="payword-held">
+        {paywordHoldNotice(props.credit, props.bankName)}
+      </p>
+    );
+  }
+  return (
+    <div class="stack" data-testid="payword-held">
+      {props.holds.map((hold) => (
+        <p class="small muted" key={hold.expiresAt}>
+          {hold.expired
+            ? `Reserved credit: ${hold.held.text} of your account was set aside at ${props.bankName} for PayWord until ${formatDay(hold.expiresAt)}; it has expired.`
+            : `Reserved credit: ${hold.held.text} of your account is set aside at ${props.bankName} for PayWord until ${formatDay(hold.expiresAt)}; ${hold.left.text} of it is left to spend.`}{' '}
+          {hold.returnsBy === null
+            ? 'What sites have not collected comes back to your account after that, once they have had time to collect.'
+            : `What sites have not collected comes back to your account by ${formatDay(hold.returnsBy)}.`}
+        </p>
+      ))}
+    </div>
   );
 }
 

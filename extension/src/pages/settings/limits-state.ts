@@ -1,11 +1,19 @@
-/** The limits form: auto-pay threshold, default site budget, daily budget, first-payment rule. */
+/**
+ * The limits form: auto-pay threshold, default site budget, daily budget, first-payment rule,
+ * and the PayWord credit the bank sets aside for each PayWord certificate.
+ */
 import { useState } from 'preact/hooks';
 import { callBackground, type Transport } from '../../messages/client.ts';
 import type { AmountInput, Settings, WalletErrorJson } from '../../messages/contract.ts';
 import { walletErrorOf } from '../../ui/errors.ts';
 import { majorUnitsText, parseMajorUnits } from '../../ui/money.ts';
 
-export const limitFields = ['autoPayThreshold', 'defaultSiteBudget', 'dailyBudget'] as const;
+export const limitFields = [
+  'autoPayThreshold',
+  'defaultSiteBudget',
+  'dailyBudget',
+  'paywordCredit',
+] as const;
 export type LimitField = (typeof limitFields)[number];
 
 export interface LimitsForm {
@@ -39,6 +47,7 @@ export function useLimitsForm(
       autoPayThreshold: drafts.autoPayThreshold ?? majorUnitsText(settings.autoPayThreshold),
       defaultSiteBudget: drafts.defaultSiteBudget ?? majorUnitsText(settings.defaultSiteBudget),
       dailyBudget: drafts.dailyBudget ?? majorUnitsText(settings.dailyBudget),
+      paywordCredit: drafts.paywordCredit ?? majorUnitsText(settings.paywordCredit),
     };
     const confirmFirstPayment = confirmDraft ?? settings.confirmFirstPayment;
 
@@ -62,7 +71,10 @@ export function useLimitsForm(
         const parsed: Partial<Record<LimitField, AmountInput>> = {};
         const problems: Partial<Record<LimitField, string>> = {};
         for (const field of limitFields) {
-          const result = parseMajorUnits(values[field], settings.currency, { allowZero: true });
+          // A limit of zero means "never without asking"; a credit of zero would be no credit.
+          const result = parseMajorUnits(values[field], settings.currency, {
+            allowZero: field !== 'paywordCredit',
+          });
           if (result.ok) parsed[field] = result.amount;
           else problems[field] = result.message;
         }

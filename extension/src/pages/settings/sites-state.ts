@@ -1,7 +1,7 @@
 /** Per-site budgets and blocking, one row per site the wallet has seen. */
 import { useState } from 'preact/hooks';
 import { callBackground, type Transport } from '../../messages/client.ts';
-import type { SiteView } from '../../messages/contract.ts';
+import type { AmountView, SiteView } from '../../messages/contract.ts';
 import { walletErrorOf } from '../../ui/errors.ts';
 import { majorUnitsText, parseMajorUnits } from '../../ui/money.ts';
 
@@ -9,6 +9,8 @@ export interface SiteRow {
   readonly site: SiteView;
   /** Empty: the default site budget applies. */
   readonly budgetText: string;
+  /** The budget that applies when the site has none of its own. */
+  readonly defaultBudget: AmountView;
   setBudgetText(text: string): void;
   saveBudget(): void;
   setBlocked(blocked: boolean): void;
@@ -20,7 +22,7 @@ export interface SiteRow {
 export function useSiteRows(
   transport: Transport,
   onUpdated: (site: SiteView) => void,
-): (sites: readonly SiteView[], currency: string) => SiteRow[] {
+): (sites: readonly SiteView[], defaultBudget: AmountView) => SiteRow[] {
   const [drafts, setDrafts] = useState<Readonly<Record<string, string>>>({});
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
   const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
@@ -49,13 +51,15 @@ export function useSiteRows(
       );
   };
 
-  return (sites, currency) =>
+  return (sites, defaultBudget) =>
     sites.map((site) => {
+      const { currency } = defaultBudget;
       const budgetText =
         drafts[site.origin] ?? (site.budget === null ? '' : majorUnitsText(site.budget));
       return {
         site,
         budgetText,
+        defaultBudget,
         busy: busy.has(site.origin),
         error: errors[site.origin] ?? null,
         setBudgetText: (text) => setDrafts((current) => ({ ...current, [site.origin]: text })),

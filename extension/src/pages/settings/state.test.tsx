@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
-import { act, render, renderHook, waitFor } from '@testing-library/preact';
-import { describe, expect, it, vi } from 'vitest';
+import { act, cleanup, render, renderHook, waitFor } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Handlers } from '../../ui/testing/fake-background.ts';
 import { fakeBackground, refusal } from '../../ui/testing/fake-background.ts';
 import { bankView, eur, overview, settings, site } from '../../ui/testing/fixtures.ts';
@@ -42,6 +42,8 @@ function renderSettings(extra: Handlers = {}) {
   return { background, platform, hook, ready, loaded };
 }
 
+afterEach(cleanup);
+
 describe('settings', () => {
   it('loads banks, limits, sites and the refusals log', async () => {
     const { hook, ready, loaded, background } = renderSettings();
@@ -52,6 +54,7 @@ describe('settings', () => {
       autoPayThreshold: '0.50',
       defaultSiteBudget: '1.00',
       dailyBudget: '5.00',
+      paywordCredit: '5.00',
     });
     expect(ready().sites.map((row) => [row.site.origin, row.budgetText])).toEqual([
       [gazette, ''],
@@ -86,6 +89,7 @@ describe('settings', () => {
         autoPayThreshold: { currency: 'EUR', minor: 50 },
         defaultSiteBudget: { currency: 'EUR', minor: 100 },
         dailyBudget: { currency: 'EUR', minor: 1000 },
+        paywordCredit: { currency: 'EUR', minor: 500 },
         confirmFirstPayment: false,
       },
     ]);
@@ -192,5 +196,54 @@ describe('settings', () => {
     const rows = view.getAllByTestId('site-row');
     expect(rows.map((row) => row.getAttribute('data-origin'))).toEqual([gazette, other]);
     expect(view.container.querySelector('#sites')).not.toBeNull();
+  });
+
+  it('lets the user choose the PayWord credit, above zero, and says what it is', async () => {
+    const { hook, ready, loaded, background } = renderSettings({
+      'settings.update': (update) => ({
+        ...settings,
+        paywordCredit: eur(update.paywordCredit?.minor ?? 500),
+      }),
+    });
+    await loaded();
+    act(() => ready().limits.set('paywordCredit', '0'));
+    act(() => ready().limits.save());
+    expect(ready().limits.fieldErrors.paywordCredit).toBe('Enter an amount above zero.');
+    expect(background.callsOf('settings.update')).toEqual([]);
+    act(() => ready().limits.set('paywordCredit', '2,50'));
+    act(() => ready().limits.save());
+    await waitFor(() => expect(ready().limits.saved).toBe(true));
+    expect(background.callsOf('settings.update')[0]?.paywordCredit).toEqual({
+      currency: 'EUR',
+      minor: 250,
+    });
+    expect(ready().limits.values.paywordCredit).toBe('2.50');
+    const view = render(<SettingsView state={hook.result.current as SettingsState} />);
+    expect(view.getByLabelText('PayWord credit to set aside at your bank (EUR)')).toBeDefined();
+    expect(view.getByTestId('payword-credit-help').textContent).toContain(
+      'comes back to your account after the credit expires',
+    );
+    view.unmount();
+  });
+
+  it('shows the default budget’s amount for a site without its own, and the bank’s name', async () => {
+    const { hook, loaded } = renderSettings();
+    await loaded();
+    const view = render(<SettingsView state={hook.result.current as SettingsState} />);
+    const notes = view.getAllByTestId('site-budget-note').map((note) => note.textContent);
+    expect(notes).toEqual([
+      'Default: EUR 1.00',
+      'Own budget; empty the field for the default, EUR 1.00',
+    ]);
+    const input = view.getByLabelText(`Daily budget for ${gazette}`) as HTMLInputElement;
+    expect(input.placeholder).toBe('1.00');
+    expect(view.container.textContent).not.toMatch(/\bDefault\b(?!: EUR)/);
+    const bank = view.getByTestId('bank-row');
+    expect(bank.querySelector('h3')?.textContent).toBe('Farthing Demo Bank');
+    expect(bank.textContent).toContain('The key that signs its coins');
+    expect(bank.querySelector('a')?.getAttribute('href')).toBe(
+      'http://127.0.0.1:8700/fingerprints',
+    );
+    view.unmount();
   });
 });

@@ -133,7 +133,7 @@ export function useSettingsState(platform: Platform): SettingsState {
           },
         })),
         limits: limitsOf(loaded.settings),
-        sites: siteRowsOf(loaded.sites, loaded.settings.currency),
+        sites: siteRowsOf(loaded.sites, loaded.settings.defaultSiteBudget),
         backup,
         refusals: loaded.refusals,
         openPopup: () => platform.openPage('popup'),

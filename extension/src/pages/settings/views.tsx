@@ -9,7 +9,8 @@ import {
   Shell,
   TextField,
 } from '../../ui/components.tsx';
-import { formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
+import { majorUnitsText } from '../../ui/money.ts';
+import { fingerprintsPageUrl, formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
 import type { BackupSection } from './backup-state.ts';
 import type { LimitField, LimitsForm } from './limits-state.ts';
 import type { SiteRow } from './sites-state.ts';
@@ -91,8 +92,21 @@ function Banks(props: { rows: readonly BankRow[]; onAdd: () => void }): JSX.Elem
             <Fingerprints
               caFingerprint={row.bank.caFingerprint}
               mintKeyFingerprint={row.bank.mintKeyFingerprint}
+              brokerKeyFingerprint={row.bank.brokerKeyFingerprint}
             />
-            <p class="small muted">Trusted since {formatTime(row.bank.trustedAt)}</p>
+            <p class="small muted">
+              Trusted since {formatTime(row.bank.trustedAt)}. The bank shows the same fingerprints
+              at{' '}
+              <a
+                class="mono"
+                href={fingerprintsPageUrl(row.bank.url)}
+                target="_blank"
+                rel="noreferrer"
+              >
+                {fingerprintsPageUrl(row.bank.url)}
+              </a>
+              .
+            </p>
             <ErrorNotice error={row.error} />
             {row.bank.account === null ? null : (
               <div class="actions">
@@ -112,6 +126,7 @@ const limitLabels: Readonly<Record<LimitField, string>> = {
   autoPayThreshold: 'Pay without asking up to',
   defaultSiteBudget: 'Budget per site per day',
   dailyBudget: 'Budget for all sites per day',
+  paywordCredit: 'PayWord credit to set aside at your bank',
 };
 
 function Limits({ form }: { form: LimitsForm }): JSX.Element {
@@ -140,6 +155,12 @@ function Limits({ form }: { form: LimitsForm }): JSX.Element {
             testId={`limit-${field}`}
           />
         ))}
+        <p class="small muted" data-testid="payword-credit-help">
+          PayWord pays a few cents at a time from credit your bank sets aside from your account:
+          this much, when the wallet first needs it and again when it is used up or expires. What
+          you do not spend comes back to your account after the credit expires. A new amount applies
+          to the next credit, not to credit already set aside.
+        </p>
         <label class="checkbox">
           <input
             type="checkbox"
@@ -218,16 +239,22 @@ function SiteRowView({ row }: { row: SiteRow }): JSX.Element {
             <input
               id={`${id}-budget`}
               inputMode="decimal"
-              placeholder="Default"
+              placeholder={majorUnitsText(row.defaultBudget)}
               value={row.budgetText}
               onInput={(event) => row.setBudgetText(event.currentTarget.value)}
               aria-invalid={row.error === null ? undefined : true}
+              aria-describedby={`${id}-budget-note`}
             />
           </div>
           <Button type="submit" variant="secondary" busy={row.busy}>
             Set
           </Button>
         </form>
+        <p class="small muted" id={`${id}-budget-note`} data-testid="site-budget-note">
+          {site.budget === null
+            ? `Default: ${row.defaultBudget.text}`
+            : `Own budget; empty the field for the default, ${row.defaultBudget.text}`}
+        </p>
         {row.error === null ? null : (
           <p class="field-error small" role="alert">
             {row.error}

@@ -25,6 +25,7 @@ export const inspection: BankInspection = {
   name: 'Farthing Demo Bank',
   caFingerprint: 'AB:CD:EF:01:23:45:67:89',
   mintKeyFingerprint: '01:23:45:67:89:AB:CD:EF',
+  brokerKeyFingerprint: '89:AB:CD:EF:01:23:45:67',
   denominations: [eur(1), eur(5), eur(10), eur(100)],
 };
 
@@ -92,7 +93,17 @@ export function overview(overrides: Partial<WalletOverview> = {}): WalletOvervie
   return {
     balances: [
       { instrument: 'ecash', bankUrl, balance: eur(495), count: 12 },
-      { instrument: 'payword', bankUrl, balance: eur(200), count: 1 },
+      {
+        instrument: 'payword',
+        bankUrl,
+        balance: eur(200),
+        count: 1,
+        held: {
+          amount: eur(500),
+          expiresAt: Date.UTC(2027, 0, 3),
+          returnsBy: Date.UTC(2027, 0, 10),
+        },
+      },
     ],
     banks: [bankView('alice')],
     recent: [receipt('r1', 5, 1_700_000_100_000)],
@@ -110,6 +121,7 @@ export const settings: Settings = {
   confirmFirstPayment: true,
   seenVisibleMs: 800,
   seenShownMs: 400,
+  paywordCredit: eur(500),
 };
 
 export function site(origin: string, overrides: Partial<SiteView> = {}): SiteView {

@@ -1,8 +1,13 @@
 /**
- * Banks the user trusts (DESIGN.md "E-cash", "PayWord"): inspecting a bank shows the
- * fingerprints of its CA certificate, mint master key and broker key; trusting it pins them.
+ * Banks the user trusts (DESIGN.md "E-cash", "PayWord"): inspecting a bank shows its name and
+ * the fingerprints of its CA certificate, mint master key and broker key; trusting it pins them.
  * A bank that later shows other keys is refused (`bank_keys_changed`) until the user looks
  * again. Logging in keeps the session token (sealed), never the password.
+ *
+ * The name is the one the bank publishes at `/v1/bank` (its CA certificate's subject is a
+ * technical name like "farthing-bank Merchant CA"), pinned with the keys; a bank that does not
+ * publish one is called by its host. The fingerprints it publishes there must match the keys
+ * it serves, or it is not treated as a bank.
  */
 import { parseAmount } from '@farthing/protocol/amount';
 import {
@@ -11,6 +16,8 @@ import {
   verifyMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
 import { fromBase64url } from '@farthing/protocol/encoding';
+import { parseCertificate } from '@farthing/protocol/x509/certificate';
+import { idAtCommonName } from '@farthing/protocol/x509/oids';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import type { BankInspection, BankView } from '../../messages/contract.ts';
@@ -22,6 +29,13 @@ import { amountView } from '../money.ts';
 
 const caAnswer = v.object({ name: v.string(), der: v.string() });
 const brokerKeyAnswer = v.object({ brokerId: v.string(), publicKey: v.string() });
+const identityAnswer = v.object({
+  name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
+  fingerprints: v.object({ certificate: v.string(), coinKey: v.string(), paywordKey: v.string() }),
+  paywordRedeemGraceSeconds: v.optional(
+    v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(366 * 86_400)),
+  ),
+});
 const sessionAnswer = v.object({
   token: v.string(),
   expiresAt: v.number(),
@@ -53,10 +67,15 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
   const base = bankKey(url);
   const get = <S extends v.GenericSchema>(path: string, schema: S) =>
     requestJson(ctx.platform, bankParty, { method: 'GET', url: `${base}${path}` }, schema);
-  const [ca, keySetWire, broker] = await Promise.all([
+  const [ca, keySetWire, broker, identity] = await Promise.all([
     get('/v1/ca/certificate', caAnswer),
     get('/v1/mint/keys', v.unknown()),
     get('/v1/broker/key', brokerKeyAnswer),
+    // Banks from before `/v1/bank` do not publish a name: they are called by their host.
+    get('/v1/bank', identityAnswer).catch((error: unknown) => {
+      if (error instanceof WalletFailure && error.detail?.status === 404) return undefined;
+      throw error;
+    }),
   ]);
   let keySet: SignedMintKeySet;
   let caCertificate: Uint8Array;
@@ -74,7 +93,7 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
   }
   const record = {
     url: base,
-    name: ca.name,
+    name: identity?.name ?? new URL(base).host,
     caCertificate,
     caFingerprint: fingerprint(caCertificate),
     mintMasterKey: keySet.masterPublicKey,
@@ -82,13 +101,28 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
     brokerId: broker.brokerId,
     brokerKey,
     brokerKeyFingerprint: fingerprint(brokerKey),
+    ...(identity?.paywordRedeemGraceSeconds === undefined
+      ? {}
+      : { paywordGraceMs: identity.paywordRedeemGraceSeconds * 1000 }),
   };
+  if (
+    identity !== undefined &&
+    (identity.fingerprints.certificate !== record.caFingerprint ||
+      identity.fingerprints.coinKey !== record.mintKeyFingerprint ||
+      identity.fingerprints.paywordKey !== record.brokerKeyFingerprint)
+  ) {
+    throw new WalletFailure(
+      'bank_error',
+      'This server publishes other fingerprints than the keys it uses: it does not look like a Farthing bank.',
+      { detail: { transient: false } },
+    );
+  }
   return {
     record,
     keySetWire,
     inspection: {
       url: base,
-      name: ca.name,
+      name: record.name,
       caFingerprint: record.caFingerprint,
       mintKeyFingerprint: record.mintKeyFingerprint,
       brokerKeyFingerprint: record.brokerKeyFingerprint,
@@ -261,7 +295,61 @@ export async function sessionToken(ctx: WalletContext, bankUrl: string): Promise
   return new TextDecoder().decode(await ctx.sealer.open(session.token));
 }
 
-export async function bankView(ctx: WalletContext, bank: BankRecord): Promise<BankView> {
+/** The CA certificate's common name, which banks were called by before they published names. */
+function caCommonName(der: Uint8Array): string | undefined {
+  try {
+    return parseCertificate(der).subjectAttributes.find((a) => a.type === idAtCommonName)?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A bank trusted before banks published their names carries its CA certificate's name
+ * ("farthing-bank Merchant CA"). It takes the name the bank publishes, once, and only when the
+ * fingerprints published with it are the pinned ones: the same bank, named by itself.
+ */
+async function withPublishedName(ctx: WalletContext, bank: BankRecord): Promise<BankRecord> {
+  if (bank.name !== caCommonName(bank.caCertificate)) return bank;
+  let identity: v.InferOutput<typeof identityAnswer>;
+  try {
+    identity = await requestJson(
+      ctx.platform,
+      bankParty,
+      { method: 'GET', url: `${bank.url}/v1/bank` },
+      identityAnswer,
+    );
+  } catch {
+    return bank;
+  }
+  const { fingerprints } = identity;
+  if (
+    fingerprints.certificate !== bank.caFingerprint ||
+    fingerprints.coinKey !== bank.mintKeyFingerprint ||
+    fingerprints.paywordKey !== bank.brokerKeyFingerprint
+  ) {
+    return bank;
+  }
+  const tx = ctx.db.transaction('banks', 'readwrite', { durability: 'strict' });
+  const current = await tx.store.get(bank.url);
+  if (current === undefined || current.caFingerprint !== bank.caFingerprint) {
+    await tx.done;
+    return current ?? bank;
+  }
+  const named: BankRecord = {
+    ...current,
+    name: identity.name,
+    ...(identity.paywordRedeemGraceSeconds === undefined
+      ? {}
+      : { paywordGraceMs: identity.paywordRedeemGraceSeconds * 1000 }),
+  };
+  await tx.store.put(named);
+  await tx.done;
+  return named;
+}
+
+export async function bankView(ctx: WalletContext, stored: BankRecord): Promise<BankView> {
+  const bank = await withPublishedName(ctx, stored);
   const session = await ctx.db.get('sessions', bank.url);
   const keySet = await ctx.db.get('keySets', bank.url);
   let denominations: BankView['denominations'] = [];

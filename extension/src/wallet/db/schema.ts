@@ -57,6 +57,8 @@ export interface BankRecord {
   readonly brokerKey: Uint8Array;
   readonly brokerKeyFingerprint: string;
   readonly trustedAt: number;
+  /** How long after a PayWord certificate expires its unused credit stays held (`/v1/bank`). */
+  readonly paywordGraceMs?: number | undefined;
 }
 
 export interface SessionRecord {
@@ -248,6 +250,8 @@ export interface SettingsRecord {
   readonly confirmFirstPayment: boolean;
   readonly seenVisibleMs: number;
   readonly seenShownMs: number;
+  /** Minor units held at the broker for each new PayWord certificate. */
+  readonly paywordCredit: number;
 }
 
 export interface TaskRecord {

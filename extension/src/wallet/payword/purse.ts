@@ -6,6 +6,11 @@
  * Getting a certificate is a task like any other: the key is made and the task written
  * (`reserved`) before the request; the request carries the task id as Idempotency-Key, so a
  * retry after a crash gets the same certificate and holds the credit only once.
+ *
+ * The credit asked for is the user's `paywordCredit` setting: the bank holds that much of the
+ * account (bank/src/broker/certificates.ts) until sites redeem it or, after the certificate
+ * expires and sites have had the bank's grace period to redeem, gives the rest back. The popup
+ * and onboarding say so before the first PayWord payment takes the hold.
  */
 import { amount, formatAmount } from '@farthing/protocol/amount';
 import { toBase64url } from '@farthing/protocol/encoding';
@@ -40,10 +45,12 @@ import {
 import { errorJson, WalletFailure } from '../errors.ts';
 import { bankParty, isTransient, requestJson } from '../http.ts';
 import { createUserKey, userSigner } from '../keys.ts';
+import { defaultSettings, loadSettings } from '../settings.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 
-/** Credit held at the broker per certificate, and words per chain (one minor unit each). */
-export const paywordCreditLimit = 500;
+/** Credit held at the broker per certificate unless the settings say otherwise. */
+export const paywordCreditLimit = defaultSettings.paywordCredit;
+/** Words per chain (one minor unit each). */
 export const paywordChainLength = 100;
 /** PayWord is chosen for prices up to this (minor units); coins above. */
 export const paywordMaxPrice = 10;
@@ -70,13 +77,15 @@ export async function startCertificate(
   bank: BankRecord,
   currency: string,
 ): Promise<TaskRecord> {
+  const settings = await loadSettings(ctx.db);
+  const credit = settings.currency === currency ? settings.paywordCredit : paywordCreditLimit;
   const keyId = `payword-user:${newId()}` as const;
   await createUserKey(ctx.db, ctx.sealer, keyId);
   // The task names the key and the bank: `<key id> <bank url>`.
   const task = newTask(
     'payword_certificate',
     `${keyId} ${bank.url}`,
-    { currency, minor: paywordCreditLimit },
+    { currency, minor: credit },
     ctx.platform.now(),
   );
   const tx = moneyTx(ctx.db, ['tasks']);

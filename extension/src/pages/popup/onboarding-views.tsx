@@ -1,0 +1,137 @@
+/** The popup's onboarding views: add a bank, check its fingerprints, log in. */
+import type { JSX } from 'preact';
+import { Button, ErrorNotice, Fingerprints, Shell, TextField } from '../../ui/components.tsx';
+import { fingerprintsPageUrl, paywordHoldNotice } from '../../ui/wording.ts';
+import type { PopupState } from './state.ts';
+
+type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }>;
+
+export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Element {
+  return (
+    <Shell title="Set up Farthing">
+      <form
+        class="content"
+        onSubmit={(event) => {
+          event.preventDefault();
+          state.inspect();
+        }}
+      >
+        <p>
+          Farthing pays with coins from a bank you choose. Enter your bank's address to see who it
+          is before you trust it.
+        </p>
+        <TextField
+          id="bank-url"
+          label="Bank address"
+          type="url"
+          inputMode="url"
+          value={state.url}
+          onInput={state.setUrl}
+          testId="add-bank-url"
+        />
+        <ErrorNotice error={state.error} />
+        <div class="actions">
+          <Button type="submit" busy={state.busy} testId="add-bank-inspect">
+            {state.busy ? 'Contacting the bank…' : 'Continue'}
+          </Button>
+        </div>
+      </form>
+    </Shell>
+  );
+}
+
+export function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JSX.Element {
+  const { inspection } = state;
+  return (
+    <Shell title="Trust this bank?">
+      <div class="content">
+        <div class="card">
+          <h2>{inspection.name}</h2>
+          <p class="mono">{inspection.url}</p>
+          <Fingerprints
+            caFingerprint={inspection.caFingerprint}
+            mintKeyFingerprint={inspection.mintKeyFingerprint}
+            brokerKeyFingerprint={inspection.brokerKeyFingerprint}
+            testId="bank-fingerprints"
+          />
+          <p class="small muted">
+            Coins: {inspection.denominations.map((denomination) => denomination.text).join(', ')}
+          </p>
+        </div>
+        <p class="small" data-testid="fingerprints-where">
+          Before you trust it, check that each fingerprint matches, character by character, the one
+          the bank shows on its fingerprints page,{' '}
+          <a
+            class="mono"
+            href={fingerprintsPageUrl(inspection.url)}
+            target="_blank"
+            rel="noreferrer"
+          >
+            {fingerprintsPageUrl(inspection.url)}
+          </a>
+          , or on a copy it gave you. Running the demo? <code>npm start</code> printed them when it
+          started. If any differs, go back: this is not your bank.
+        </p>
+        <p class="small muted">
+          Farthing remembers these keys and refuses the bank if they ever change.
+        </p>
+        <ErrorNotice error={state.error} />
+        <div class="actions">
+          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
+            Back
+          </Button>
+          <Button onClick={state.trust} busy={state.busy} testId="add-bank-trust">
+            Trust this bank
+          </Button>
+        </div>
+      </div>
+    </Shell>
+  );
+}
+
+export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
+  return (
+    <Shell title="Log in to your bank">
+      <form
+        class="content"
+        onSubmit={(event) => {
+          event.preventDefault();
+          state.submit();
+        }}
+      >
+        <p>
+          Log in to <strong>{state.bank.name}</strong> to withdraw coins from your account.
+        </p>
+        <p class="small muted" data-testid="payword-hold-notice">
+          {paywordHoldNotice(state.paywordCredit, state.bank.name)}
+        </p>
+        <TextField
+          id="login-username"
+          label="Username"
+          autoComplete="username"
+          value={state.username}
+          onInput={state.setUsername}
+          testId="login-username"
+        />
+        <TextField
+          id="login-password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={state.password}
+          onInput={state.setPassword}
+          testId="login-password"
+        />
+        <ErrorNotice error={state.error} />
+        <div class="actions">
+          <Button variant="secondary" onClick={state.skip} disabled={state.busy}>
+            Not now
+          </Button>
+          <Button type="submit" busy={state.busy} testId="login-submit">
+            Log in
+          </Button>
+        </div>
+      </form>
+    </Shell>
+  );
+}
