@@ -13,9 +13,12 @@
  *
  * Both ends are taken in the page, on the browser's clock: the click event's time (kept in
  * `window.name` across the navigation) and the first animation frame after the new document's
- * DOMContentLoaded. Each priced click is a new payment: between rounds over the six articles
- * priced within the PayWord range the cookies are cleared and the shop's clock moved past half
- * an offer's lifetime, so it signs new offers (a second reader).
+ * DOMContentLoaded. Each priced click is a new payment: the shop here grants a paid article for
+ * one second (FARTHING_SHOP_GRANT_LIFETIME_S=1), so the wallet no longer owns it by the next
+ * round, and between rounds over the six articles priced within the PayWord range the cookies
+ * are cleared and the shop's clock moved past half an offer's lifetime, so it signs new offers.
+ * Before each click the pointer rests on the link as a reader's does (`readingMs`), long
+ * enough for the wallet to pay it without asking; the rest is not timed.
  *
  * Run alone: npm run bench -- e2e
  */
@@ -30,7 +33,7 @@ import type { Page } from 'puppeteer-core';
 import { loadConfig } from '../bank/src/config.ts';
 import { startBank } from '../bank/src/server.ts';
 import { bankEnv, freePort } from '../bank/test/support.ts';
-import { launchWalletBrowser } from '../test/browser/browser.ts';
+import { launchWalletBrowser, readingMs } from '../test/browser/browser.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
@@ -114,6 +117,7 @@ export async function run(): Promise<Metrics> {
       FARTHING_SHOP_PORT: '0',
       FARTHING_SHOP_SETTLE_INTERVAL_S: '0',
       FARTHING_SHOP_OPERATOR_PASSWORD: 'e2e-bench-operator',
+      FARTHING_SHOP_GRANT_LIFETIME_S: '1',
     }),
     { now: () => Date.now() + skew },
   );
@@ -169,11 +173,13 @@ export async function run(): Promise<Metrics> {
             cause: error,
           });
         });
+      await new Promise((resolve) => setTimeout(resolve, readingMs));
       return clickToContent(page, selector, path);
     };
     const freeClick = async (path: string) => {
       await front();
       await page.hover(`a[href="${path}"]`);
+      await new Promise((resolve) => setTimeout(resolve, readingMs));
       return clickToContent(page, `a[href="${path}"]`, path);
     };
 

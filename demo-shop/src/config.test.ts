@@ -18,6 +18,7 @@ describe('loadShopConfig', () => {
       name: 'The Farthing Gazette',
       operatorPassword: undefined,
       settleIntervalSeconds: 300,
+      grantLifetimeSeconds: 86_400,
     });
     expect(shopOrigin(config, 8701)).toBe('http://127.0.0.1:8701');
   });
@@ -40,6 +41,7 @@ describe('loadShopConfig', () => {
       apiKeyFile: '/srv/farthing/demo-shop.api-key',
       operatorPassword: 'long enough',
       settleIntervalSeconds: 0,
+      grantLifetimeSeconds: 86_400,
     });
     expect(shopOrigin(config, 41_234)).toBe('https://gazette.example');
     expect(shopOrigin({ publicUrl: undefined, host: '::1' }, 41_234)).toBe('http://[::1]:41234');

@@ -25,6 +25,8 @@ export interface ShopConfig {
   readonly operatorPassword: string | undefined;
   /** Seconds between PayWord settlement runs; 0 settles only from the dashboard. */
   readonly settleIntervalSeconds: number;
+  /** How long a paid article stays open to its reader (the access grant's lifetime). */
+  readonly grantLifetimeSeconds: number;
 }
 
 export class ShopConfigError extends Error {
@@ -75,6 +77,7 @@ export function loadShopConfig(env: Env = process.env): ShopConfig {
     name: env.FARTHING_SHOP_NAME || 'The Farthing Gazette',
     operatorPassword: password,
     settleIntervalSeconds: integer(env, 'FARTHING_SHOP_SETTLE_INTERVAL_S', 300, 0, 86_400),
+    grantLifetimeSeconds: integer(env, 'FARTHING_SHOP_GRANT_LIFETIME_S', 86_400, 1, 30 * 86_400),
   };
 }
 

@@ -138,6 +138,7 @@ export async function startShop(
         prices: priceTable,
         store,
         now,
+        grantLifetimeMs: config.grantLifetimeSeconds * 1_000,
       },
       { onError },
     );

@@ -136,13 +136,13 @@ export async function shadowText(page: Page, hostSelector: string): Promise<stri
 export const readingMs = 1_200;
 
 /**
- * Hovers a priced link of `page` until the wallet's tooltip shows `state`, then rests on it for
+ * Hovers a priced link of `page` until the wallet's tooltip shows `state` (or one of them), then rests on it for
  * `dwellMs` (default `readingMs`), as a user reading the price does.
  */
 export async function hoverPriced(
   page: Page,
   path: string,
-  state = 'payable',
+  state: string | readonly string[] = 'payable',
   dwellMs = readingMs,
 ): Promise<void> {
   const link = `a[href="${path}"][data-farthing-offer]`;
@@ -152,7 +152,8 @@ export async function hoverPriced(
   // From outside the link, so the pointer really enters it (the pointer stays where the last
   // page left it). Again while the tooltip does not come: the content script starts at
   // document_idle, and a pointer that entered the link before it listened sends no new event.
-  const shown = `[data-farthing-tooltip][data-state="${state}"]`;
+  const states = typeof state === 'string' ? [state] : state;
+  const shown = states.map((one) => `[data-farthing-tooltip][data-state="${one}"]`).join(', ');
   const deadline = Date.now() + 20_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -167,5 +168,7 @@ export async function hoverPriced(
     }
   }
   const tooltip = await shadowText(page, '[data-farthing-tooltip]').catch(() => '?');
-  throw new Error(`the tooltip on ${path} is not ${state}: ${tooltip}`, { cause: lastError });
+  throw new Error(`the tooltip on ${path} is not ${states.join(' or ')}: ${tooltip}`, {
+    cause: lastError,
+  });
 }

@@ -164,4 +164,55 @@ describe('never paying twice for what the user owns', () => {
       before.customer + before.coins + before.holds - (after.customer + after.coins + after.holds),
     ).toBe(payments[0]!.instrument === 'ecash' ? article.price : 0);
   });
+
+  it('is answered by the shop with the earlier receipt when the browser holds a grant the wallet does not know', async () => {
+    const article = pricedArticles[4]!;
+    const token = await offerTokenAt(world, article.path);
+    const first = await payOffer(wallet, wallet.hooks, clickOn(article, token));
+    if (first.status !== 'paid') throw new Error('expected paid');
+    // The grant cookie that payment set in the browser: the stored credential sent again.
+    const [paid] = (await wallet.db.getAll('payments')).filter((p) => p.resource === article.path);
+    const again = await fetch(paid!.payEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: paid!.credential!,
+    });
+    await again.body?.cancel();
+    const cookie = again.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0]!)
+      .join('; ');
+    expect(cookie).not.toBe('');
+
+    // Another wallet (a second profile, or one restored without its history) in that browser.
+    const net = crashingFetch();
+    const browserFetch = net.platform.fetch;
+    const other = await openTestWallet(freshDbName(), {
+      ...net.platform,
+      // The browser's cookie jar: the shop's grant cookie goes with requests to the shop.
+      fetch: (url, init) => {
+        if (!url.startsWith(world.shopUrl)) return browserFetch(url, init);
+        const headers = new Headers(init.headers);
+        headers.set('cookie', cookie);
+        return browserFetch(url, { ...init, headers });
+      },
+    });
+    try {
+      await addBankAndLogIn(other, world);
+      await other.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor: 100 } });
+      await other.resume();
+      const before = await world.books();
+      const outcome = await payOffer(other, other.hooks, clickOn(article, token));
+      expect(outcome).toMatchObject({ status: 'paid', owned: true, receiptId: first.receiptId });
+      // That wallet's payment was not taken: ended unpaid, its coins not spent at the shop.
+      const ended = await other.db.getAll('payments');
+      expect(ended.map((p) => [p.status, p.error?.code])).toEqual([['failed', 'already_paid']]);
+      await other.resume();
+      const after = await world.books();
+      expect(after.merchant).toBe(before.merchant);
+      expect(await world.problems()).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
 });

@@ -107,6 +107,8 @@ export const walletErrorCodes = [
   'merchant_refused',
   'merchant_unreachable',
   'payment_in_progress',
+  /** The merchant says this browser holds the resource already; this payment was not taken. */
+  'already_paid',
   // backups
   'backup_invalid',
   'wrong_passphrase',

@@ -40,7 +40,7 @@ import {
   settlementStatusOf,
 } from './dashboard.ts';
 import { type GuardResult, guardPricedRequest, type PaidAccess, paymentCookie } from './guard.ts';
-import { jsonResponse, noStoreProblem, readLimitedBody } from './http.ts';
+import { grantCookieValues, jsonResponse, noStoreProblem, readLimitedBody } from './http.ts';
 import { OfferBook } from './offers.ts';
 import { descriptorPath, payPath, pricedLinkHtml } from './pages.ts';
 import { credentialBytes, PaymentDesk } from './payments.ts';
@@ -115,6 +115,11 @@ export interface RenderPricedLinkParameters {
 export interface PayResponseBody {
   readonly receipt: unknown;
   readonly grant: { readonly resource: string; readonly expiresAt: number };
+  /**
+   * Present (true) when the payer already held a valid grant for the resource in this browser:
+   * the receipt is that earlier payment's, and the credential sent was not taken.
+   */
+  readonly owned?: true;
 }
 
 /** The merchant: everything the SDK does for a site, on web-standard requests. */
@@ -260,13 +265,19 @@ export function createMerchant(
           'send the credential as application/json',
         );
       }
-      const payment = await desk.pay(credentialBytes(authorization, body));
+      const bytes = credentialBytes(authorization, body);
+      // A payer who holds a grant for the resource already gets that payment's receipt.
+      const held = await desk.heldPayment(bytes, (resource) =>
+        grantCookieValues(request, resource),
+      );
+      const payment = held ?? (await desk.pay(bytes));
       const origin = originOf(request);
-      // `PayResponseBody`, with the stored receipt's JSON text spliced in as it is.
+      // `PayResponseBody`, with the stored receipt's JSON text spliced in as it is; `owned`
+      // says the receipt is of an earlier payment and this credential was not taken.
       const answer = `{"receipt":${payment.receipt},"grant":${JSON.stringify({
         resource: payment.resource,
         expiresAt: payment.grantExpiresAt,
-      })}}`;
+      })}${held === undefined ? '' : ',"owned":true'}}`;
       return new Response(answer, {
         status: 200,
         headers: {

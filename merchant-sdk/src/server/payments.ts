@@ -17,6 +17,7 @@ import {
   type AccessGrantIssuer,
   accessGrantIssuer,
   grantIdLength,
+  verifyAccessGrant,
 } from '@farthing/protocol/access-grant';
 import type { Credential } from '@farthing/protocol/credential';
 import { equalBytes } from '@farthing/protocol/encoding';
@@ -137,6 +138,49 @@ export class PaymentDesk {
     this.#bank = bank;
     this.#reader = new CredentialReader(config, offers);
     this.payword = new PaywordVendor(config, bank);
+  }
+
+  /**
+   * The payment the payer made already for this credential's resource, when the request
+   * carries a valid access grant for it (`grantTokens`: the grant cookies the request sent for a
+   * resource; the same browser): what the payer holds is not sold again, and the pay endpoint
+   * answers with that payment's receipt instead of taking this credential. Undefined when there
+   * is no such grant (or the credential is a retry of that very payment): take the payment.
+   * Nothing the payer sent is trusted here beyond the grant, which only this merchant can tag.
+   */
+  async heldPayment(
+    bytes: Uint8Array,
+    grantTokens: (resource: string) => readonly string[],
+  ): Promise<PaidPayment | undefined> {
+    let credential: Credential;
+    let hash: Uint8Array;
+    try {
+      ({ credential, hash } = this.#reader.parse(bytes));
+      this.#checkOwnOffer(credential.offer);
+    } catch {
+      return undefined; // `pay` refuses it with the right problem
+    }
+    const { resource } = credential.offer;
+    const tokens = grantTokens(resource);
+    if (tokens.length === 0) return undefined;
+    const credentialId = credentialIdOf(credential, hash);
+    const now = this.#config.now();
+    for (const token of tokens) {
+      try {
+        verifyAccessGrant(token, {
+          key: this.#config.grantKey,
+          merchantId: this.#config.merchantId,
+          resource,
+          now,
+        });
+      } catch {
+        continue;
+      }
+      const stored = await this.#config.store.findPaymentByGrant(token);
+      if (stored === undefined || equalBytes(stored.credentialId, credentialId)) continue;
+      return this.#signStored(stored);
+    }
+    return undefined;
   }
 
   /**

@@ -32,6 +32,13 @@ export class MemoryMerchantStore implements MerchantStore {
     return this.#payments.get(key(credentialId));
   }
 
+  async findPaymentByGrant(grantToken: string): Promise<PaymentRecord | undefined> {
+    for (const payment of this.#payments.values()) {
+      if (payment.grantToken === grantToken) return payment;
+    }
+    return undefined;
+  }
+
   async findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
     return this.#chains.get(key(commitmentId));
   }

@@ -31,9 +31,6 @@ export function openConnection(path: string): Database.Database {
   return db;
 }
 
-/** The schema version this code writes (`PRAGMA user_version`). */
-export const schemaVersion = 1;
-
 /** Version 1 of the schema. */
 export const schema = `
 CREATE TABLE payword_chains (
@@ -106,6 +103,20 @@ CREATE TABLE settlement_items (
   PRIMARY KEY (batch_id, position)
 ) WITHOUT ROWID;
 `;
+
+/**
+ * `migrations[n]` takes the schema from version n to n + 1, each in one transaction; a released
+ * step is never edited.
+ */
+export const migrations: readonly string[] = [
+  schema,
+  // 2: payments by their access grant, so the pay endpoint can answer a payer who holds a grant
+  // for the resource already with that payment's receipt instead of charging again.
+  'CREATE INDEX payments_by_grant ON payments (grant_token);',
+];
+
+/** The schema version this code writes (`PRAGMA user_version`). */
+export const schemaVersion = migrations.length;
 
 const bytes = (value: unknown) => new Uint8Array(value as Buffer);
 const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);

@@ -26,10 +26,10 @@ import {
   type ChainRow,
   chainFromRow,
   type ItemRow,
+  migrations,
   openConnection,
   type PaymentRow,
   paymentFromRow,
-  schema,
   schemaVersion,
 } from './sqlite-schema.ts';
 import { SqliteWriterThread } from './sqlite-writer.ts';
@@ -140,13 +140,17 @@ export class SqliteMerchantStore implements MerchantStore {
   #migrate(): void {
     const version = this.#db.pragma('user_version', { simple: true }) as number;
     if (version === schemaVersion) return;
-    if (version !== 0) {
-      throw new Error(`merchant database has schema version ${version}, expected ${schemaVersion}`);
+    if (version > schemaVersion) {
+      throw new Error(
+        `merchant database has schema version ${version}, newer than this SDK's ${schemaVersion}`,
+      );
     }
-    this.#db.transaction(() => {
-      this.#db.exec(schema);
-      this.#db.pragma(`user_version = ${schemaVersion}`);
-    })();
+    for (let step = version; step < schemaVersion; step++) {
+      this.#db.transaction(() => {
+        this.#db.exec(migrations[step]!);
+        this.#db.pragma(`user_version = ${step + 1}`);
+      })();
+    }
   }
 
   /**
@@ -191,6 +195,13 @@ export class SqliteMerchantStore implements MerchantStore {
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined> {
     return this.#read(() => {
       const row = this.#sql.findPayment.get(credentialId);
+      return row === undefined ? undefined : paymentFromRow(row);
+    });
+  }
+
+  findPaymentByGrant(grantToken: string): Promise<PaymentRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.findPaymentByGrant.get(grantToken);
       return row === undefined ? undefined : paymentFromRow(row);
     });
   }
@@ -287,6 +298,9 @@ function prepareReads(db: Database.Database) {
   return {
     findPayment: db.prepare<[Uint8Array], PaymentRow>(
       'SELECT * FROM payments WHERE credential_id = ?',
+    ),
+    findPaymentByGrant: db.prepare<[string], PaymentRow>(
+      'SELECT * FROM payments WHERE grant_token = ?',
     ),
     earnings: db.prepare<[], EarningsRecord>(
       'SELECT instrument, currency, total, payments FROM earnings ORDER BY instrument, currency',

@@ -154,6 +154,8 @@ export type SettlementItemOutcome =
 /** The merchant's durable state (module comment for the rules every store keeps). */
 export interface MerchantStore {
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined>;
+  /** The payment that issued this access grant (the cookie's token), if this store holds it. */
+  findPaymentByGrant(grantToken: string): Promise<PaymentRecord | undefined>;
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined>;
   /**
    * Compare-and-swap of the chain's last word plus the payment, in one transaction; swaps only

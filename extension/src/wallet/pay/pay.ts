@@ -500,6 +500,8 @@ async function makeChange(
 const payAnswer = v.object({
   receipt: v.unknown(),
   grant: v.object({ resource: v.string(), expiresAt: v.number() }),
+  /** The merchant answered with an earlier payment's receipt: this credential was not taken. */
+  owned: v.optional(v.literal(true)),
 });
 
 /** Steps 3–5 for a payment stored earlier, as it is stored now. */
@@ -564,6 +566,7 @@ async function sendPayment(
     await failPayment(ctx, hooks, payment, error);
     throw error;
   }
+  if (answer.owned === true) return heldElsewhere(ctx, hooks, payment, offer, answer);
   let receipt: SignedReceipt;
   try {
     receipt = parseReceipt(answer.receipt);
@@ -607,6 +610,53 @@ async function reopenAccess(ctx: WalletContext, payment: PaymentRecord): Promise
     { method: 'POST', url: payment.payEndpoint, text: payment.credential, credentials: 'include' },
     payAnswer,
   ).catch(() => undefined);
+}
+
+/**
+ * The merchant says this browser holds the resource already (a grant this wallet has no
+ * payment for: another profile's, or one restored without its history) and answered with that
+ * payment's receipt, not taking this credential. Once that receipt verifies as the merchant's,
+ * for this resource, this payment is ended unpaid: its budget entry released, its coins
+ * exchanged at the mint (the merchant holds permissions for them), its PayWord chain closed.
+ */
+async function heldElsewhere(
+  ctx: WalletContext,
+  hooks: PayHooks,
+  payment: PaymentRecord,
+  offer: SignedOffer,
+  answer: v.InferOutput<typeof payAnswer>,
+): Promise<PayOutcome> {
+  let receipt: SignedReceipt;
+  try {
+    receipt = parseReceipt(answer.receipt);
+    await verifyReceiptSignature(receipt, payment.offerPublicKey);
+    if (receipt.merchantId !== offer.merchantId || receipt.resource !== offer.resource) {
+      throw new Error('the receipt is for another merchant or resource');
+    }
+  } catch (cause) {
+    const error = new WalletFailure(
+      'merchant_refused',
+      `${payment.origin} sent a receipt that does not verify.`,
+      { cause },
+    );
+    await failPayment(ctx, hooks, payment, error);
+    throw error;
+  }
+  await failPayment(
+    ctx,
+    hooks,
+    payment,
+    new WalletFailure('already_paid', 'You had paid for this already; nothing was paid again.'),
+  );
+  return {
+    status: 'paid',
+    receiptId: toBase64url(receipt.receiptId),
+    price: moneyView(receipt.amount),
+    instrument: payment.instrument,
+    resource: payment.resource,
+    navigateTo: payment.navigateTo,
+    owned: true,
+  };
 }
 
 /** Step 5: the receipt stored, the coins spent or the words accepted, the task confirmed. */

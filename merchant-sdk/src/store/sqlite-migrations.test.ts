@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { amount } from '@farthing/protocol/amount';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryMerchantStore } from './memory.ts';
+import { SqliteMerchantStore } from './sqlite.ts';
+import { migrations, schemaVersion } from './sqlite-schema.ts';
+import type { MerchantStore, PaymentRecord } from './store.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function sqlitePath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'farthing-merchant-migrations-'));
+  dirs.push(dir);
+  return join(dir, 'merchant.db');
+}
+
+const ecash = (fill: number, grantToken: string): PaymentRecord => ({
+  credentialId: new Uint8Array(32).fill(fill),
+  instrument: 'ecash',
+  offerHash: new Uint8Array(32).fill(0x0f),
+  resource: '/articles/7',
+  amount: amount('EUR', 5),
+  paidAt: 1000,
+  unsignedReceipt: `{"receipt":${fill}}`,
+  grantToken,
+  grantExpiresAt: 2000,
+});
+
+describe('the merchant database schema', () => {
+  it('takes a version 1 database to the current version and keeps its payments', async () => {
+    const path = sqlitePath();
+    const v1 = new Database(path);
+    v1.exec(migrations[0]!);
+    v1.pragma('user_version = 1');
+    v1.prepare(
+      `INSERT INTO payments (credential_id, instrument, offer_hash, resource, currency, amount,
+        paid_at, receipt, grant_token, grant_expires_at)
+       VALUES (?, 'ecash', ?, '/articles/7', 'EUR', 5, 1000, '{"receipt":1}', 'grant-1', 2000)`,
+    ).run(Buffer.alloc(32, 1), Buffer.alloc(32, 0x0f));
+    v1.close();
+
+    const store = new SqliteMerchantStore({ path });
+    try {
+      expect(await store.findPaymentByGrant('grant-1')).toEqual(ecash(1, 'grant-1'));
+      expect(await store.findPaymentByGrant('grant-2')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM payments WHERE grant_token = 'x'")
+      .all() as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(' ')).toContain('payments_by_grant');
+    db.close();
+  });
+
+  it('refuses a database newer than it knows', () => {
+    const path = sqlitePath();
+    const db = new Database(path);
+    db.pragma(`user_version = ${schemaVersion + 1}`);
+    db.close();
+    expect(() => new SqliteMerchantStore({ path })).toThrow(/newer than this SDK/);
+  });
+
+  const stores: [string, () => MerchantStore][] = [
+    ['MemoryMerchantStore', () => new MemoryMerchantStore()],
+    ['SqliteMerchantStore', () => new SqliteMerchantStore({ path: sqlitePath() })],
+  ];
+  for (const [name, open] of stores) {
+    it(`${name} finds a payment by the grant it issued`, async () => {
+      const store = open();
+      try {
+        await store.recordEcashPayment(ecash(1, 'grant-a'));
+        await store.recordEcashPayment(ecash(2, 'grant-b'));
+        expect((await store.findPaymentByGrant('grant-b'))?.unsignedReceipt).toBe('{"receipt":2}');
+        expect(await store.findPaymentByGrant('grant-c')).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
