@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { amount } from './amount.ts';
 import { nobleEd25519Verify } from './ed25519.ts';
 import { equalBytes, toBase64url } from './encoding.ts';
+import {
+  catchFarthingError,
+  farthingErrorCode,
+  rejectsWithFarthingError,
+} from './errors.fixture.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
+import { merchant, now, offerParameters, stranger } from './offer.fixture.ts';
 import {
   checkOfferFresh,
   type Offer,
@@ -18,8 +24,6 @@ import {
   signOffer,
   verifyOffer,
 } from './offer.ts';
-import { merchant, now, offerParameters, stranger } from './test-fixtures.ts';
-import { catchFarthingError, farthingErrorCode, rejectsWithFarthingError } from './testing.ts';
 
 describe('signOffer and verifyOffer', () => {
   it('signs an offer that verifies with the merchant key, natively and in pure JS', async () => {

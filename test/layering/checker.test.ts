@@ -122,6 +122,27 @@ describe('checkLayering', () => {
     ]);
   });
 
+  it('refuses a test fixture imported by production code, relatively or through exports', () => {
+    const tree = cleanTree();
+    tree['protocol/package.json'] = json({
+      name: '@farthing/protocol',
+      exports: {
+        './amount': './src/amount.ts',
+        './coin/*': './src/coin/*.ts',
+        './amount.fixture': './src/amount.fixture.ts',
+      },
+    });
+    tree['protocol/src/amount.fixture.ts'] = "export { amount } from './amount.ts';\n";
+    tree['protocol/src/amount.test.ts'] = "import { amount } from './amount.fixture.ts';\n";
+    tree['protocol/src/leak.ts'] = "export * from './amount.fixture.ts';\n";
+    tree['bank/src/test/helper.ts'] = "export * from '@farthing/protocol/amount.fixture';\n";
+    tree['bank/src/leak.ts'] = "export * from '@farthing/protocol/amount.fixture';\n";
+    expect(check(tree)).toEqual([
+      'protocol/src/leak.ts: imports the test fixture ./amount.fixture.ts outside a test',
+      'bank/src/leak.ts: imports the test fixture @farthing/protocol/amount.fixture outside a test',
+    ]);
+  });
+
   it('refuses an npm package the workspace does not declare', () => {
     const tree = cleanTree();
     tree['shop/src/pad.ts'] = "import pad from 'left-pad/index.js';\nexport { pad };\n";

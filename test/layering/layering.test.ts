@@ -22,15 +22,6 @@ const layers: Layers = {
  */
 const known: readonly { readonly why: string; readonly matches: (v: Violation) => boolean }[] = [
   {
-    why: 'merchant-sdk tests and test harnesses reach into bank/ and protocol/ by relative path',
-    matches: (v) => v.kind === 'relative-escape' && v.file.startsWith('merchant-sdk/'),
-  },
-  {
-    why: 'test/ and bench/ reach into other workspaces by relative path instead of exports',
-    matches: (v) =>
-      v.kind === 'relative-escape' && (v.file.startsWith('test/') || v.file.startsWith('bench/')),
-  },
-  {
     why: "the bank's cycle through http/context.ts and the deposit worker",
     matches: (v) => v.kind === 'cycle' && v.files.includes('bank/src/http/context.ts'),
   },

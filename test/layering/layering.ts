@@ -8,6 +8,9 @@
  * - `protocol/` imports nothing of ours, and each workspace's package.json declares only the
  *   workspaces its layer allows (`Layers`), so `tsc -b`'s project references agree.
  * - Bare imports of npm packages are declared by the workspace (or are the root's tools).
+ * - Test harnesses are `*.fixture.ts` modules, and only tests import them: a `*.test.ts`, another
+ *   fixture, or a file under a `test/` folder or in an extra folder (bench). Production code
+ *   never does, by relative path or through a `.fixture` subpath of another workspace.
  * - No import cycle among the files of one workspace (type-only imports count: a cycle of
  *   types is still two modules that cannot be understood one without the other).
  *
@@ -30,7 +33,10 @@ interface Manifest {
   readonly optionalDependencies?: Readonly<Record<string, string>>;
 }
 
-/** For each workspace (package name), the workspaces it may declare; '*' for any. */
+/**
+ * For each workspace (package name), the workspaces it may declare; '*' for any, which only the
+ * test workspace has (all of its code is test code).
+ */
 export type Layers = Readonly<Record<string, readonly string[] | '*'>>;
 
 export interface LayeringOptions {
@@ -47,6 +53,7 @@ export type Violation =
   | { readonly kind: 'relative-escape'; readonly file: string; readonly specifier: string }
   | { readonly kind: 'protocol-imports-ours'; readonly file: string; readonly specifier: string }
   | { readonly kind: 'undeclared-package'; readonly file: string; readonly specifier: string }
+  | { readonly kind: 'fixture-in-production'; readonly file: string; readonly specifier: string }
   | { readonly kind: 'layer'; readonly workspace: string; readonly dependency: string }
   | { readonly kind: 'no-layer'; readonly workspace: string }
   | { readonly kind: 'cycle'; readonly files: readonly string[] };
@@ -62,6 +69,13 @@ const sourceFile = /\.(m|c)?(ts|tsx|js|jsx)$/;
 const skippedFolders = new Set(['node_modules', 'dist', '.tsbuild', 'artifacts']);
 const ours = '@farthing/';
 const protocolName = '@farthing/protocol';
+const fixture = /\.fixture(\.tsx?)?$/;
+const testFile = /\.test\.tsx?$/;
+
+/** Whether `file` (relative to its workspace) is test code, which may import fixtures. */
+function isTestCode(file: string): boolean {
+  return testFile.test(file) || fixture.test(file) || file.split(sep).includes('test');
+}
 
 function readManifest(dir: string): Manifest | undefined {
   const path = join(dir, 'package.json');
@@ -208,8 +222,12 @@ export function checkLayering(options: LayeringOptions): Violation[] {
     for (const file of sourceFiles(workspace.dir)) {
       const edges = new Set<string>();
       graph.set(file, edges);
+      const mayUseFixtures = extra || layer === '*' || isTestCode(relative(workspace.dir, file));
       for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
         const where = { file: at(file), specifier };
+        if (!mayUseFixtures && fixture.test(specifier)) {
+          violations.push({ kind: 'fixture-in-production', ...where });
+        }
         if (specifier.startsWith('.')) {
           const target = resolveRelative(file, specifier);
           if (!isInside(workspace.dir, target)) {
@@ -255,6 +273,8 @@ export function describeViolation(violation: Violation): string {
       return `${violation.file}: protocol imports ${violation.specifier}; protocol depends on nothing of ours`;
     case 'undeclared-package':
       return `${violation.file}: imports ${violation.specifier}, a package its package.json does not declare`;
+    case 'fixture-in-production':
+      return `${violation.file}: imports the test fixture ${violation.specifier} outside a test`;
     case 'layer':
       return `${violation.workspace}: declares ${violation.dependency}, which its layer does not allow`;
     case 'no-layer':
