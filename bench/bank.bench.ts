@@ -24,6 +24,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { opensslEd25519Verify, sodiumEd25519Verify } from '@farthing/bank/mint/coin-ed25519';
+import type { IssuanceView } from '@farthing/bank/mint/issuance';
+import {
+  finalizeCoins,
+  issuanceIdOf,
+  permissionFor,
+  planCoins,
+  type WalletCoin,
+  withdrawalBody,
+} from '@farthing/bank/mint/mint.fixture';
 import { amount } from '@farthing/protocol/amount';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import {
@@ -45,16 +55,6 @@ import {
   signPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
 import autocannon from 'autocannon';
-import { opensslEd25519Verify, sodiumEd25519Verify } from '../bank/src/mint/coin-ed25519.ts';
-import type { IssuanceView } from '../bank/src/mint/issuance.ts';
-import {
-  finalizeCoins,
-  issuanceIdOf,
-  permissionFor,
-  planCoins,
-  type WalletCoin,
-  withdrawalBody,
-} from '../bank/src/mint/test-fixtures.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 

@@ -12,8 +12,6 @@
  */
 import { constants, generateKeyPairSync, verify as nodeVerify } from 'node:crypto';
 import { type BlindRSA, RSABSSA } from '@cloudflare/blindrsa-ts';
-import { blindBatch, finalizeBatch, verifyBatch } from '../protocol/src/blind-rsa/batch.ts';
-import { publicKeyToJwk } from '../protocol/src/blind-rsa/public-key.ts';
 import {
   type BlindRsaVariant,
   blind,
@@ -21,8 +19,10 @@ import {
   finalize,
   prepare,
   verify,
-} from '../protocol/src/blind-rsa/rsabssa.ts';
-import { nodeBlindRsaSigner } from '../protocol/src/node/blind-rsa.ts';
+} from '@farthing/protocol/blind-rsa';
+import { blindBatch, finalizeBatch, verifyBatch } from '@farthing/protocol/blind-rsa/batch';
+import { publicKeyToJwk } from '@farthing/protocol/blind-rsa/public-key';
+import { nodeBlindRsaSigner } from '@farthing/protocol/node/blind-rsa';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 

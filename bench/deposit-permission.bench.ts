@@ -16,21 +16,21 @@
  */
 
 import {
-  createDepositPermission,
-  type DepositPermission,
-  verifyDepositPermission,
-} from '../protocol/src/coin/deposit-permission.ts';
-import { payerCodeHash, randomPayerCode } from '../protocol/src/coin/derivation.ts';
-import {
   eur,
   generateDenominationKey,
   issueCoin,
   makeDenomination,
   nodeBlindRsaVerify,
   now,
-} from '../protocol/src/coin/test-fixtures.ts';
-import { type Ed25519Verify, nobleEd25519Verify } from '../protocol/src/ed25519.ts';
-import { nodeEd25519Verify } from '../protocol/src/node/ed25519.ts';
+} from '@farthing/protocol/coin/coin.fixture';
+import {
+  createDepositPermission,
+  type DepositPermission,
+  verifyDepositPermission,
+} from '@farthing/protocol/coin/deposit-permission';
+import { payerCodeHash, randomPayerCode } from '@farthing/protocol/coin/derivation';
+import { type Ed25519Verify, nobleEd25519Verify } from '@farthing/protocol/ed25519';
+import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { timeSync } from './measure.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;

@@ -25,15 +25,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '@farthing/bank/config';
+import { startBank } from '@farthing/bank/server';
+import { bankEnv, freePort } from '@farthing/bank/test/http-bank.fixture';
 import { articles, freeReadPath, freeReads } from '@farthing/demo-shop/catalog';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { startShop } from '@farthing/demo-shop/server';
 import { parseAmount } from '@farthing/protocol/amount';
+import { launchWalletBrowser, readingMs } from '@farthing/test/browser/browser';
 import type { Page } from 'puppeteer-core';
-import { loadConfig } from '../bank/src/config.ts';
-import { startBank } from '../bank/src/server.ts';
-import { bankEnv, freePort } from '../bank/test/support.ts';
-import { launchWalletBrowser, readingMs } from '../test/browser/browser.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 

@@ -29,6 +29,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type WalletCoin, withdrawCoins } from '@farthing/bank/mint/mint.fixture';
+import { freePort, trustOnFirstUse } from '@farthing/bank/test/http-bank.fixture';
 import { amount } from '@farthing/protocol/amount';
 import { createDepositPermission } from '@farthing/protocol/coin/deposit-permission';
 import { payerCodeHash, randomPayerCode } from '@farthing/protocol/coin/derivation';
@@ -43,8 +45,6 @@ import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/
 import { signPaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import autocannon from 'autocannon';
-import { type WalletCoin, withdrawCoins } from '../bank/src/mint/test-fixtures.ts';
-import { freePort, trustOnFirstUse } from '../bank/test/support.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 

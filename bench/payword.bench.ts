@@ -5,18 +5,18 @@
  * Run alone: npx tsx -e "import('./bench/payword.bench.ts').then(m=>m.run()).then(console.log)"
  */
 import { createHash, hash as nodeHash } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { amount } from '../protocol/src/amount.ts';
-import { ed25519Signer } from '../protocol/src/ed25519.ts';
-import { nodeEd25519Verify } from '../protocol/src/node/ed25519.ts';
-import { signPaywordUserCertificate } from '../protocol/src/payword/certificate.ts';
-import { createPaywordChain } from '../protocol/src/payword/chain.ts';
+import { amount } from '@farthing/protocol/amount';
+import { ed25519Signer } from '@farthing/protocol/ed25519';
+import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
+import { signPaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { createPaywordChain } from '@farthing/protocol/payword/chain';
 import {
   type PaywordCommitment,
   signPaywordCommitment,
   verifyPaywordCommitment,
-} from '../protocol/src/payword/commitment.ts';
-import { acceptPayment, initialVendorState } from '../protocol/src/payword/verifier.ts';
+} from '@farthing/protocol/payword/commitment';
+import { acceptPayment, initialVendorState } from '@farthing/protocol/payword/verifier';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 

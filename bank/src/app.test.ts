@@ -14,7 +14,7 @@ import {
   openMerchant,
   openTestBank,
   type TestBank,
-} from './testing.ts';
+} from './bank.fixture.ts';
 
 interface Operation {
   summary?: string;

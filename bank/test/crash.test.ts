@@ -39,7 +39,7 @@ import {
   type WalletCoin,
   withdrawable,
   withdrawalBody,
-} from '../src/mint/test-fixtures.ts';
+} from '../src/mint/mint.fixture.ts';
 import { SqliteBankStore } from '../src/store/sqlite/sqlite-store.ts';
 import { systemAccounts } from '../src/store/store.ts';
 import {
@@ -57,7 +57,7 @@ import {
   spawnBank,
   stopBank,
   trustOnFirstUse,
-} from './support.ts';
+} from './http-bank.fixture.ts';
 
 const kills = 24;
 /** Requests in flight at once. */

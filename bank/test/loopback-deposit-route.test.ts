@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBankApp } from '../src/app.ts';
 import { depositListener } from '../src/mint/deposit-http.ts';
-import { permissionFor, withdrawCoins } from '../src/mint/test-fixtures.ts';
-import { type LoopbackBank, openLoopbackBank } from './loopback-bank.ts';
+import { permissionFor, withdrawCoins } from '../src/mint/mint.fixture.ts';
+import { type LoopbackBank, openLoopbackBank } from './loopback-bank.fixture.ts';
 
 let loopback: LoopbackBank;
 let app: ReturnType<typeof createBankApp>;

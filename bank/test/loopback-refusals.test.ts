@@ -2,12 +2,13 @@
  * Refusals over real HTTP on loopback (issue 3, "Done when": forged coin, unknown or expired
  * denomination, bad permission signature, malformed JSON, oversized body, wrong account,
  * expired token): each must be a clear coded RFC 9457 problem AND change nothing — no
- * balance, no coin status, no invariant (`refusedWithoutChange`, loopback-bank.ts).
+ * balance, no coin status, no invariant (`refusedWithoutChange`, loopback-bank.fixture.ts).
  */
 import { blindSign } from '@farthing/protocol/blind-rsa';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { day, expectStatus } from '../src/bank.fixture.ts';
 import { newToken, sessionTokenPrefix, tokenHash } from '../src/http/auth.ts';
 import {
   depositRequest,
@@ -20,10 +21,9 @@ import {
   withdrawable,
   withdrawalBody,
   withdrawCoins,
-} from '../src/mint/test-fixtures.ts';
-import { day, expectStatus } from '../src/testing.ts';
-import { type LoopbackBank, maxBody, openLoopbackBank } from './loopback-bank.ts';
-import type { HttpMerchant } from './support.ts';
+} from '../src/mint/mint.fixture.ts';
+import type { HttpMerchant } from './http-bank.fixture.ts';
+import { type LoopbackBank, maxBody, openLoopbackBank } from './loopback-bank.fixture.ts';
 
 let loopback: LoopbackBank;
 let stopped = false;

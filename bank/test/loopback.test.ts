@@ -1,7 +1,7 @@
 /**
  * The bank over real HTTP on loopback (issue 3, "Done when"): the server `npm run bank`
  * runs, on a fresh SQLite file at its durable settings, driven with `fetch` by the wallet and
- * merchant side built on the protocol's own code (mint/test-fixtures.ts). Money flows here;
+ * merchant side built on the protocol's own code (mint/mint.fixture.ts). Money flows here;
  * the coded refusals are in loopback-refusals.test.ts.
  */
 import { amount } from '@farthing/protocol/amount';
@@ -11,12 +11,13 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { parsePaywordUserCertificate } from '@farthing/protocol/payword/certificate';
 import { hashWordTimes } from '@farthing/protocol/payword/chain';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, expectStatus } from '../src/bank.fixture.ts';
 import {
   commitToVendor,
   outcomes,
   type RedemptionBody,
   redemptionItem,
-} from '../src/broker/test-support.ts';
+} from '../src/broker/broker.fixture.ts';
 import type { DepositView } from '../src/mint/deposit.ts';
 import type { IssuanceView } from '../src/mint/issuance.ts';
 import {
@@ -30,9 +31,7 @@ import {
   withdrawable,
   withdrawalBody,
   withdrawCoins,
-} from '../src/mint/test-fixtures.ts';
-import { expectProblem, expectStatus } from '../src/testing.ts';
-import { type LoopbackBank, openLoopbackBank } from './loopback-bank.ts';
+} from '../src/mint/mint.fixture.ts';
 import {
   coinStatus,
   customerBalance,
@@ -40,7 +39,8 @@ import {
   type HttpCustomer,
   type HttpMerchant,
   openHttpCustomer,
-} from './support.ts';
+} from './http-bank.fixture.ts';
+import { type LoopbackBank, openLoopbackBank } from './loopback-bank.fixture.ts';
 
 let loopback: LoopbackBank;
 let stopped = false;

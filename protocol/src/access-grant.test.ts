@@ -14,8 +14,8 @@ import {
   verifyAccessGrant,
 } from './access-grant.ts';
 import { concatBytes, fromBase64url, signingBytes, toBase64url } from './encoding.ts';
-import { merchant as merchantSigner, now } from './test-fixtures.ts';
-import { catchFarthingError, farthingErrorCode } from './testing.ts';
+import { catchFarthingError, farthingErrorCode } from './errors.fixture.ts';
+import { merchant as merchantSigner, now } from './offer.fixture.ts';
 
 const merchantSecret = new Uint8Array(32).fill(0x4d);
 const merchant = hmacAccessGrantKey(merchantSecret);

@@ -26,7 +26,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import { CanonicalReader, readSigningHeader } from './canonical-reader.ts';
 import { concatBytes, equalBytes, fromBase64url, signingBytes, toBase64url } from './encoding.ts';
-import { assertBytes, assertInteger, FarthingError, isFarthingError } from './errors.ts';
+import {
+  assertBytes,
+  assertInteger,
+  FarthingError,
+  invalidArgument,
+  isFarthingError,
+} from './errors.ts';
 import { offerHashLength } from './offer.ts';
 import { assertCanonicalResource, normalizeResource } from './offer-resource.ts';
 import { identifierSchema } from './schema.ts';
@@ -86,10 +92,6 @@ function assertGrantKey(key: unknown, field: string): asserts key is AccessGrant
   }
 }
 
-function invalid(field: string, message: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
-}
-
 /**
  * Resources already found in normal form: a merchant grants the same few resources over and
  * over, and normalising one is a good part of issuing a grant on the pay endpoint's hot path.
@@ -104,20 +106,22 @@ function assertCanonicalResourceOnce(resource: string): void {
 }
 
 function assertAccessGrant(grant: AccessGrant): void {
-  if (typeof grant !== 'object' || grant === null) throw invalid('grant', 'must be an object');
+  if (typeof grant !== 'object' || grant === null)
+    throw invalidArgument('grant', 'must be an object');
   if (grant.version !== accessGrantVersion) {
     throw new FarthingError('unsupported_version', `grant version must be ${accessGrantVersion}`, {
       details: { field: 'version', expected: accessGrantVersion, got: grant.version },
     });
   }
   if (!v.is(identifierSchema, grant.merchantId)) {
-    throw invalid('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+    throw invalidArgument('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
   }
   assertCanonicalResourceOnce(grant.resource);
   assertBytes(grant.offerHash, 'offerHash', offerHashLength);
   assertInteger(grant.issuedAt, 'issuedAt');
   assertInteger(grant.expiresAt, 'expiresAt');
-  if (grant.expiresAt <= grant.issuedAt) throw invalid('expiresAt', 'must be after issuedAt');
+  if (grant.expiresAt <= grant.issuedAt)
+    throw invalidArgument('expiresAt', 'must be after issuedAt');
   assertBytes(grant.grantId, 'grantId', grantIdLength);
 }
 
@@ -170,7 +174,7 @@ export function accessGrantIssuer(
   return ({ issuedAt, expiresAt, grantId }) => {
     assertInteger(issuedAt, 'issuedAt');
     assertInteger(expiresAt, 'expiresAt');
-    if (expiresAt <= issuedAt) throw invalid('expiresAt', 'must be after issuedAt');
+    if (expiresAt <= issuedAt) throw invalidArgument('expiresAt', 'must be after issuedAt');
     assertBytes(grantId, 'grantId', grantIdLength);
     const token = new Uint8Array(sample.length + grantTagLength);
     token.set(prefix);
@@ -295,8 +299,9 @@ export function verifyAccessGrant(
     now,
   }: Partial<VerifyAccessGrantParameters> = parameters ?? {};
   assertGrantKey(key, 'key');
-  if (!v.is(identifierSchema, merchantId)) throw invalid('merchantId', 'is not an identifier');
-  if (typeof requested !== 'string') throw invalid('resource', 'must be a string');
+  if (!v.is(identifierSchema, merchantId))
+    throw invalidArgument('merchantId', 'is not an identifier');
+  if (typeof requested !== 'string') throw invalidArgument('resource', 'must be a string');
   const resource = normalizeResource(requested);
   assertInteger(now, 'now');
 

@@ -14,7 +14,7 @@ import {
   subtractAmounts,
   sumAmounts,
 } from './amount.ts';
-import { allowFarthingError, farthingErrorCode } from './testing.ts';
+import { allowFarthingError, farthingErrorCode } from './errors.fixture.ts';
 
 describe('parseAmount / formatAmount', () => {
   it.each([

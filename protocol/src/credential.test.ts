@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { amount } from './amount.ts';
+import { generateDenominationKey, issueCoin, makeDenomination, now } from './coin/coin.fixture.ts';
 import { createDepositPermission } from './coin/deposit-permission.ts';
 import { payerCodeHash, randomPayerCode } from './coin/derivation.ts';
-import { generateDenominationKey, issueCoin, makeDenomination, now } from './coin/test-fixtures.ts';
 import {
   type Credential,
   checkCredentialForOffer,
@@ -11,13 +11,13 @@ import {
   encodeCredential,
   parseCredential,
 } from './credential.ts';
+import { catchFarthingError } from './errors.fixture.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
+import { merchant } from './offer.fixture.ts';
 import { offerHash, type SignedOffer, signOffer } from './offer.ts';
 import { offerToken } from './offer-token.ts';
 import { createPaywordPayment } from './payword/payment.ts';
-import { makeCommittedChain, vendorId } from './payword/test-fixtures.ts';
-import { merchant } from './test-fixtures.ts';
-import { catchFarthingError } from './testing.ts';
+import { makeCommittedChain, vendorId } from './payword/payword.fixture.ts';
 
 const merchantId = vendorId; // the PayWord fixtures commit chains to this vendor
 const check = { merchantId, merchantPublicKey: merchant.publicKey, now };

@@ -12,7 +12,7 @@ import {
   toBase64url,
   utf8Bytes,
 } from './encoding.ts';
-import { allowFarthingError, farthingErrorCode } from './testing.ts';
+import { allowFarthingError, farthingErrorCode } from './errors.fixture.ts';
 
 describe('base64url', () => {
   // RFC 4648 §10 test vectors, in the URL-safe alphabet without padding (§5).

@@ -217,6 +217,11 @@ export function assertString(
   }
 }
 
+/** `invalid_argument` naming `field`: `"field" message` (e.g. `"coins" must list 1 to 256 …`). */
+export function invalidArgument(field: string, message: string): FarthingError {
+  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
+}
+
 // --- RFC 9457 problem details
 
 export const problemContentType = 'application/problem+json';

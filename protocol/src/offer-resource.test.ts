@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { allowFarthingError, farthingErrorCode } from './errors.fixture.ts';
 import {
   assertCanonicalResource,
   isCanonicalResource,
   maxResourceLength,
   normalizeResource,
 } from './offer-resource.ts';
-import { allowFarthingError, farthingErrorCode } from './testing.ts';
 
 describe('normalizeResource', () => {
   it.each([

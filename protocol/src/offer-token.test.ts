@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amount } from './amount.ts';
 import { type CanonicalWriter, concatBytes, signingBytes, toBase64url } from './encoding.ts';
+import { allowFarthingError, catchFarthingError } from './errors.fixture.ts';
+import { merchant, offerParameters } from './offer.fixture.ts';
 import {
   type Offer,
   offerSigningBytes,
@@ -18,8 +20,6 @@ import {
   offerToken,
   parseOfferToken,
 } from './offer-token.ts';
-import { merchant, offerParameters } from './test-fixtures.ts';
-import { allowFarthingError, catchFarthingError } from './testing.ts';
 
 const offer = await signOffer(offerParameters, merchant);
 

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { amount } from './amount.ts';
 import { nobleEd25519Verify } from './ed25519.ts';
 import { equalBytes, toBase64url } from './encoding.ts';
+import {
+  catchFarthingError,
+  farthingErrorCode,
+  rejectsWithFarthingError,
+} from './errors.fixture.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
+import { merchant, now, offerParameters, stranger } from './offer.fixture.ts';
 import {
   checkOfferFresh,
   type Offer,
@@ -18,8 +24,6 @@ import {
   signOffer,
   verifyOffer,
 } from './offer.ts';
-import { merchant, now, offerParameters, stranger } from './test-fixtures.ts';
-import { catchFarthingError, farthingErrorCode, rejectsWithFarthingError } from './testing.ts';
 
 describe('signOffer and verifyOffer', () => {
   it('signs an offer that verifies with the merchant key, natively and in pure JS', async () => {
@@ -133,6 +137,21 @@ describe('signOffer and verifyOffer', () => {
 });
 
 describe('offerHash', () => {
+  it('hashes an offer it made as is, frozen through its amount and instruments', async () => {
+    const offer = await signOffer(offerParameters, merchant);
+    expect(Object.isFrozen(offer) && Object.isFrozen(offer.amount)).toBe(true);
+    expect(Object.isFrozen(offer.instruments)).toBe(true);
+    const parsed = parseOffer(offerToWire(offer));
+    expect(Object.isFrozen(parsed.amount) && Object.isFrozen(parsed.instruments)).toBe(true);
+    expect(offerHash(parsed)).toEqual(offerHash(offer));
+  });
+
+  it('still checks an offer made elsewhere, also a copy of a checked one', async () => {
+    const offer = await signOffer(offerParameters, merchant);
+    const copy: SignedOffer = { ...offer, amount: { currency: 'EUR', minor: 0 } };
+    expect(farthingErrorCode(() => offerHash(copy))).toBe('invalid_argument');
+  });
+
   it('is SHA-256 of the signing bytes and ignores the signature', async () => {
     const offer = await signOffer(offerParameters, merchant);
     const again = await signOffer(offerParameters, merchant);

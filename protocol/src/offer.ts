@@ -21,7 +21,13 @@ import * as v from 'valibot';
 import { type Amount, formatAmount } from './amount.ts';
 import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from './ed25519.ts';
 import { type CanonicalWriter, signingBytes, toBase64url } from './encoding.ts';
-import { assertBytes, assertInteger, assertString, FarthingError } from './errors.ts';
+import {
+  assertBytes,
+  assertInteger,
+  assertString,
+  FarthingError,
+  invalidArgument,
+} from './errors.ts';
 import { assertCanonicalResource, isCanonicalResource } from './offer-resource.ts';
 import {
   amountSchema,
@@ -76,39 +82,40 @@ function hasNoDuplicates(items: readonly unknown[]): boolean {
   return new Set(items).size === items.length;
 }
 
-function invalid(field: string, message: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
-}
-
 /** Throws `invalid_argument` naming the first field of `offer` that breaks a rule. */
 export function assertOffer(offer: Offer): void {
-  if (typeof offer !== 'object' || offer === null) throw invalid('offer', 'must be an object');
+  if (typeof offer !== 'object' || offer === null)
+    throw invalidArgument('offer', 'must be an object');
   if (offer.version !== offerVersion) {
     throw new FarthingError('unsupported_version', `offer version must be ${offerVersion}`, {
       details: { field: 'version', expected: offerVersion, got: offer.version },
     });
   }
   if (!v.is(identifierSchema, offer.merchantId)) {
-    throw invalid('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+    throw invalidArgument('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
   }
   if (!v.is(originSchema, offer.merchantOrigin)) {
-    throw invalid('merchantOrigin', 'must be an origin such as "https://shop.example"');
+    throw invalidArgument('merchantOrigin', 'must be an origin such as "https://shop.example"');
   }
   assertCanonicalResource(offer.resource, 'resource');
   formatAmount(offer.amount);
-  if (offer.amount.minor === 0) throw invalid('amount', 'must be more than zero');
+  if (offer.amount.minor === 0) throw invalidArgument('amount', 'must be more than zero');
   assertInteger(offer.createdAt, 'createdAt');
   assertInteger(offer.expiresAt, 'expiresAt');
-  if (offer.expiresAt <= offer.createdAt) throw invalid('expiresAt', 'must be after createdAt');
+  if (offer.expiresAt <= offer.createdAt)
+    throw invalidArgument('expiresAt', 'must be after createdAt');
   if (!Array.isArray(offer.instruments) || offer.instruments.length === 0) {
-    throw invalid('instruments', 'must list at least one instrument');
+    throw invalidArgument('instruments', 'must list at least one instrument');
   }
   for (const [index, instrument] of offer.instruments.entries()) {
     if (!isPaymentInstrument(instrument)) {
-      throw invalid(`instruments.${index}`, `must be one of ${paymentInstruments.join(', ')}`);
+      throw invalidArgument(
+        `instruments.${index}`,
+        `must be one of ${paymentInstruments.join(', ')}`,
+      );
     }
   }
-  if (!hasNoDuplicates(offer.instruments)) throw invalid('instruments', 'must not repeat');
+  if (!hasNoDuplicates(offer.instruments)) throw invalidArgument('instruments', 'must not repeat');
   assertBytes(offer.nonce, 'nonce', offerNonceLength);
   if (offer.title !== undefined) assertString(offer.title, 'title', maxOfferTitleLength);
 }
@@ -129,9 +136,27 @@ export function writeOfferFields(writer: CanonicalWriter, offer: Offer): void {
     .optional(offer.title, 'title', (w, title) => w.string(title, 'title', maxOfferTitleLength));
 }
 
+/**
+ * Offers this module made (`signOffer`, `parseOffer`) and so already checked: they are frozen
+ * with their amount and instrument list, and their nonce cannot change length, so they stay
+ * valid, and hashing one again (every payment, receipt and grant binds to the offer's hash)
+ * does not check it again.
+ */
+const checkedOffers = new WeakSet<Offer>();
+
+function checkedOffer(offer: SignedOffer): SignedOffer {
+  const frozen: SignedOffer = Object.freeze({
+    ...offer,
+    amount: Object.freeze({ ...offer.amount }),
+    instruments: Object.freeze([...offer.instruments]),
+  });
+  checkedOffers.add(frozen);
+  return frozen;
+}
+
 /** The bytes the merchant signs: tag `farthing/offer`, version 1, the fields in order. */
 export function offerSigningBytes(offer: Offer): Uint8Array {
-  assertOffer(offer);
+  if (!checkedOffers.has(offer)) assertOffer(offer);
   return signingBytes('offer', offerVersion, (writer) => writeOfferFields(writer, offer));
 }
 
@@ -170,7 +195,7 @@ export async function signOffer(
   const bytes = offerSigningBytes(offer);
   const signature = await signer.sign(bytes);
   assertBytes(signature, 'signature', 64);
-  return Object.freeze({ ...offer, signature });
+  return checkedOffer({ ...offer, signature });
 }
 
 export interface VerifyOfferParameters {
@@ -279,7 +304,7 @@ export const offerSchema = v.pipe(
 );
 
 export function offerToWire(offer: SignedOffer): OfferWire {
-  assertOffer(offer);
+  if (!checkedOffers.has(offer)) assertOffer(offer);
   return {
     version: offer.version,
     merchantId: offer.merchantId,
@@ -300,5 +325,5 @@ export function offerToWire(offer: SignedOffer): OfferWire {
 export function parseOffer(input: unknown): SignedOffer {
   const parsed = parseMessage(offerSchema, input, 'offer');
   const { title, ...rest } = parsed;
-  return Object.freeze({ ...rest, ...(title === undefined ? {} : { title }) });
+  return checkedOffer({ ...rest, ...(title === undefined ? {} : { title }) });
 }

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amount } from './amount.ts';
 import { toBase64url } from './encoding.ts';
+import { farthingErrorCode, rejectsWithFarthingError } from './errors.fixture.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
+import { merchant, now, offerParameters, stranger } from './offer.fixture.ts';
 import { offerHash, paymentInstruments, signOffer } from './offer.ts';
 import {
   checkReceiptForOffer,
@@ -15,8 +17,6 @@ import {
   signReceipt,
   verifyReceipt,
 } from './receipt.ts';
-import { merchant, now, offerParameters, stranger } from './test-fixtures.ts';
-import { farthingErrorCode, rejectsWithFarthingError } from './testing.ts';
 
 const offer = await signOffer(offerParameters, merchant);
 

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { catchFarthingError } from './errors.fixture.ts';
 import {
   amountSchema,
   bytesSchema,
@@ -9,7 +10,6 @@ import {
   parseMessage,
   timestampSchema,
 } from './schema.ts';
-import { catchFarthingError } from './testing.ts';
 
 const example = v.strictObject({
   price: amountSchema,

@@ -6,15 +6,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page, Target } from 'puppeteer-core';
-import { expect } from 'vitest';
 import type {
   Action,
   ActionInput,
   ActionOutput,
   Answer,
   TaskView,
-} from '../../extension/src/messages/contract.ts';
+} from '@farthing/extension/messages/contract';
+import type { Page, Target } from 'puppeteer-core';
+import { expect } from 'vitest';
 import { shadowText, type WalletBrowser } from '../browser/browser.ts';
 import type { PricedItem } from '../shop/catalog.ts';
 import { demo } from './world.ts';

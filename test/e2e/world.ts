@@ -8,13 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '@farthing/bank/config';
+import { type RunningBank, startBank } from '@farthing/bank/server';
+import { systemAccounts } from '@farthing/bank/store/store';
+import { bankEnv, freePort } from '@farthing/bank/test/http-bank.fixture';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { type RunningShop, startShop } from '@farthing/demo-shop/server';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
-import { loadConfig } from '../../bank/src/config.ts';
-import { type RunningBank, startBank } from '../../bank/src/server.ts';
-import { systemAccounts } from '../../bank/src/store/store.ts';
-import { bankEnv, freePort } from '../../bank/test/support.ts';
 import { launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
 import type { Books } from '../shop/world.ts';
 

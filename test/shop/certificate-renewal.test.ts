@@ -1,6 +1,6 @@
 /**
  * The demo shop keeps its certificate renewed while it runs (demo-shop/src/server.ts and
- * identity.ts): the real demo shop (`startShop`) and the real bank app (bank/src/testing.ts, over
+ * identity.ts): the real demo shop (`startShop`) and the real bank app (bank/src/bank.fixture.ts, over
  * SQLite) on loopback ports. The bank issues 30-day certificates and no test may shorten them,
  * so bank and shop share a clock the test moves, instead of the real time world.ts gives them.
  */
@@ -9,12 +9,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { day, openMerchant, openTestBank, type TestBank } from '@farthing/bank/bank.fixture';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { type RunningShop, startShop } from '@farthing/demo-shop/server';
 import { isFarthingError } from '@farthing/protocol/errors';
 import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { day, openMerchant, openTestBank, type TestBank } from '../../bank/src/testing.ts';
 
 /** How `vi.waitUntil` polls here. */
 const polling = { timeout: 10_000, interval: 5 };
@@ -48,7 +48,7 @@ function openShop(port: number): Promise<RunningShop> {
       FARTHING_SHOP_PORT: String(port),
       FARTHING_SHOP_SETTLE_INTERVAL_S: '0',
       FARTHING_SHOP_OPERATOR_PASSWORD: operatorPassword,
-      // The display name the test bank gives the account (bank/src/testing.ts `openMerchant`).
+      // The display name the test bank gives the account (bank/src/bank.fixture.ts `openMerchant`).
       FARTHING_SHOP_NAME: 'Merchant demo-shop',
     }),
     {

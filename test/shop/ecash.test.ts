@@ -5,14 +5,14 @@
  * the bank's books moving by exactly the price.
  */
 
+import { withdrawCoins } from '@farthing/bank/mint/mint.fixture';
+import { coinStatus } from '@farthing/bank/test/http-bank.fixture';
 import { encodeCredential } from '@farthing/protocol/credential';
 import {
   findFarthingChallenge,
   formatFarthingCredentials,
 } from '@farthing/protocol/http/farthing-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withdrawCoins } from '../../bank/src/mint/test-fixtures.ts';
-import { coinStatus } from '../../bank/test/support.ts';
 import { item } from './catalog.ts';
 import {
   ecashCredential,

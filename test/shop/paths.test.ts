@@ -5,8 +5,9 @@
  * and none serves it to the payer either (the grant names the canonical address only).
  * Requests go out byte for byte (`fetch` would normalise the target first).
  */
+
+import { withdrawCoins } from '@farthing/bank/mint/mint.fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withdrawCoins } from '../../bank/src/mint/test-fixtures.ts';
 import { item } from './catalog.ts';
 import { ecashCredential, expectPaid, knowMerchant, offerAt, pay, rawGet } from './wallet.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from './world.ts';

@@ -4,13 +4,14 @@
  * offer paid after it expired, a price lowered in the offer. Each is refused with its stable
  * code, serves nothing (no content, no grant cookie), and moves no money.
  */
+
+import { type WalletCoin, withdrawCoins } from '@farthing/bank/mint/mint.fixture';
+import { coinStatus } from '@farthing/bank/test/http-bank.fixture';
 import { amount } from '@farthing/protocol/amount';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { formatFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WalletCoin, withdrawCoins } from '../../bank/src/mint/test-fixtures.ts';
-import { coinStatus } from '../../bank/test/support.ts';
 import { item, type PricedItem } from './catalog.ts';
 import {
   ecashCredential,

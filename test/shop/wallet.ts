@@ -5,6 +5,9 @@
  * for the path tricks (fetch would normalise the request-target before sending it).
  */
 import { request as httpRequest } from 'node:http';
+import { expectStatus } from '@farthing/bank/bank.fixture';
+import type { WalletCoin } from '@farthing/bank/mint/mint.fixture';
+import type { HttpBank } from '@farthing/bank/test/http-bank.fixture';
 import { amount } from '@farthing/protocol/amount';
 import { createDepositPermission } from '@farthing/protocol/coin/deposit-permission';
 import { payerCodeHash, randomPayerCode } from '@farthing/protocol/coin/derivation';
@@ -25,9 +28,6 @@ import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import { parseReceipt, type SignedReceipt, verifyReceipt } from '@farthing/protocol/receipt';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { expect } from 'vitest';
-import type { WalletCoin } from '../../bank/src/mint/test-fixtures.ts';
-import { expectStatus } from '../../bank/src/testing.ts';
-import type { HttpBank } from '../../bank/test/support.ts';
 
 /** The merchant as the wallet knows it after checking its descriptor against the bank's CA. */
 export interface KnownMerchant {

@@ -9,14 +9,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectStatus } from '@farthing/bank/bank.fixture';
+import { loadConfig } from '@farthing/bank/config';
+import { type RunningBank, startBank } from '@farthing/bank/server';
+import { systemAccounts } from '@farthing/bank/store/store';
+import { bankEnv, freePort, type HttpBank, httpBank } from '@farthing/bank/test/http-bank.fixture';
 import { loadShopConfig } from '@farthing/demo-shop/config';
 import { type RunningShop, startShop } from '@farthing/demo-shop/server';
 import { expect, vi } from 'vitest';
-import { loadConfig } from '../../bank/src/config.ts';
-import { type RunningBank, startBank } from '../../bank/src/server.ts';
-import { systemAccounts } from '../../bank/src/store/store.ts';
-import { expectStatus } from '../../bank/src/testing.ts';
-import { bankEnv, freePort, type HttpBank, httpBank } from '../../bank/test/support.ts';
 
 /** The demo customer the bank seeds (bank/src/seed.ts) and the shop's merchant id. */
 export const demo = { name: 'demo', password: 'demo-password', merchant: 'demo-shop' } as const;

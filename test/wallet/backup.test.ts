@@ -3,10 +3,11 @@
  * spends at the real shop; a wrong passphrase, a tampered file and a stranger's file are each
  * refused with their code and leave the wallet as it was.
  */
+
+import { exportBackup, importBackup } from '@farthing/extension/wallet/backup';
+import { payOffer } from '@farthing/extension/wallet/pay/pay';
+import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportBackup, importBackup } from '../../extension/src/wallet/backup.ts';
-import { payOffer } from '../../extension/src/wallet/pay/pay.ts';
-import type { Wallet } from '../../extension/src/wallet/wallet.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
   addBankAndLogIn,

@@ -3,8 +3,9 @@
  * leaves or after the server acted on it, then reopening the wallet on the same database:
  * nothing is lost and nothing is paid twice, and the bank's books agree with the wallet.
  */
+
+import { describeOffer, payOffer } from '@farthing/extension/wallet/pay/pay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeOffer, payOffer } from '../../extension/src/wallet/pay/pay.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
   addBankAndLogIn,

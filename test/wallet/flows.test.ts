@@ -2,12 +2,13 @@
  * The wallet core end to end against the real bank and demo shop: add the bank, log in,
  * withdraw, pay with e-cash and with PayWord, read the receipts, and check the bank's books.
  */
+
+import { listReceipts } from '@farthing/extension/wallet/history';
+import { describeOffer, duplicateWindowMs, payOffer } from '@farthing/extension/wallet/pay/pay';
+import { expectChain } from '@farthing/extension/wallet/pay/payword-reservation';
+import { updateSettings } from '@farthing/extension/wallet/settings';
+import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listReceipts } from '../../extension/src/wallet/history.ts';
-import { describeOffer, duplicateWindowMs, payOffer } from '../../extension/src/wallet/pay/pay.ts';
-import { expectChain } from '../../extension/src/wallet/pay/payword-reservation.ts';
-import { updateSettings } from '../../extension/src/wallet/settings.ts';
-import type { Wallet } from '../../extension/src/wallet/wallet.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
   addBankAndLogIn,

@@ -5,11 +5,12 @@
  * or spent, no coin paid two payments, the bank's books match the wallet's coins and
  * confirmed payments, and no offer was paid twice.
  */
+
+import { payOffer } from '@farthing/extension/wallet/pay/pay';
+import { updateSettings } from '@farthing/extension/wallet/settings';
+import type { Wallet } from '@farthing/extension/wallet/wallet';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { payOffer } from '../../extension/src/wallet/pay/pay.ts';
-import { updateSettings } from '../../extension/src/wallet/settings.ts';
-import type { Wallet } from '../../extension/src/wallet/wallet.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
   addBankAndLogIn,

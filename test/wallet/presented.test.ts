@@ -2,11 +2,12 @@
  * The wallet core against the real bank and demo shop: it pays only for what the user saw, and
  * never twice for what the user owns, whatever fresh offer the shop signs for it meanwhile.
  */
+
+import type { Presentation } from '@farthing/extension/messages/contract';
+import type { ConfirmationRequest } from '@farthing/extension/wallet/pay/pay';
+import { describeOffer, payOffer } from '@farthing/extension/wallet/pay/pay';
+import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Presentation } from '../../extension/src/messages/contract.ts';
-import type { ConfirmationRequest } from '../../extension/src/wallet/pay/pay.ts';
-import { describeOffer, payOffer } from '../../extension/src/wallet/pay/pay.ts';
-import type { Wallet } from '../../extension/src/wallet/wallet.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
   addBankAndLogIn,

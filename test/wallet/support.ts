@@ -4,15 +4,15 @@
  * can reopen — reopening is what a restarted service worker does — with a fetch that can be
  * made to fail at a chosen request, before it leaves or after the server acted.
  */
-import type { Presentation } from '../../extension/src/messages/contract.ts';
+import type { Presentation } from '@farthing/extension/messages/contract';
 import 'fake-indexeddb/auto';
 import { articlePath, articles } from '@farthing/demo-shop/catalog';
+import { inspectBank, logIn, trustBank } from '@farthing/extension/wallet/bank/banks';
+import type { WalletPlatform } from '@farthing/extension/wallet/platform';
+import { openWallet, type Wallet } from '@farthing/extension/wallet/wallet';
 import { parseAmount } from '@farthing/protocol/amount';
 import { findFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
 import { offerFromBytes, offerToken } from '@farthing/protocol/offer-token';
-import { inspectBank, logIn, trustBank } from '../../extension/src/wallet/bank/banks.ts';
-import type { WalletPlatform } from '../../extension/src/wallet/platform.ts';
-import { openWallet, type Wallet } from '../../extension/src/wallet/wallet.ts';
 import { demo, type ShopWorld } from '../shop/world.ts';
 
 export interface CrashingFetch {

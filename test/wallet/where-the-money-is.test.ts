@@ -4,12 +4,13 @@
  * publishes being the ones the wallet pins, and the PayWord credit the user chose being the
  * amount the bank holds, shown with its expiry and when unused credit comes back.
  */
+
+import { bankView, inspectBank } from '@farthing/extension/wallet/bank/banks';
+import { balances } from '@farthing/extension/wallet/history';
+import { payOffer } from '@farthing/extension/wallet/pay/pay';
+import { updateSettings } from '@farthing/extension/wallet/settings';
+import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bankView, inspectBank } from '../../extension/src/wallet/bank/banks.ts';
-import { balances } from '../../extension/src/wallet/history.ts';
-import { payOffer } from '../../extension/src/wallet/pay/pay.ts';
-import { updateSettings } from '../../extension/src/wallet/settings.ts';
-import type { Wallet } from '../../extension/src/wallet/wallet.ts';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
   addBankAndLogIn,

@@ -14,7 +14,7 @@ import {
   openTestBank,
   password,
   type TestBank,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
 
 // Every log-in must run scrypt once, whether or not the name exists, so response time does
 // not tell an attacker which names are accounts. The wrapper records the hash each call used.

@@ -10,15 +10,15 @@ import {
   openMerchant,
   type TestBank,
   type TestCustomer,
-} from '../testing.ts';
-import { createBroker } from './broker.ts';
-import { issueUserCertificate } from './certificates.ts';
+} from '../bank.fixture.ts';
 import {
   heldBalance,
   openBrokerTestBank,
   openPaywordCustomer,
   requestCertificate,
-} from './test-support.ts';
+} from './broker.fixture.ts';
+import { createBroker } from './broker.ts';
+import { issueUserCertificate } from './certificates.ts';
 
 let bank: TestBank;
 let alice: TestCustomer;

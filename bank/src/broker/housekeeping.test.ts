@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { balanceOf, expectStatus, openMerchant, type TestBank } from '../bank.fixture.ts';
 import { loadConfig } from '../config.ts';
 import { startBank } from '../server.ts';
-import { balanceOf, expectStatus, openMerchant, type TestBank } from '../testing.ts';
-import { createBroker } from './broker.ts';
-import { issueUserCertificate } from './certificates.ts';
 import {
   commitToVendor,
   graceSeconds,
@@ -19,7 +17,9 @@ import {
   redeem,
   redemptionItem,
   requestCertificate,
-} from './test-support.ts';
+} from './broker.fixture.ts';
+import { createBroker } from './broker.ts';
+import { issueUserCertificate } from './certificates.ts';
 
 const graceMs = graceSeconds * 1000;
 

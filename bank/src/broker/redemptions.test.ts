@@ -17,7 +17,7 @@ import {
   type TestBank,
   type TestCustomer,
   type TestMerchant,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
 import {
   commitToVendor,
   heldBalance,
@@ -29,7 +29,7 @@ import {
   requestCertificate,
   type TestChain,
   type TestWallet,
-} from './test-support.ts';
+} from './broker.fixture.ts';
 
 const cent = amount('EUR', 1);
 

@@ -25,7 +25,7 @@ import {
   openTestBank,
   type TestBank,
   type TestMerchant,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
 
 interface PublishedCa {
   name: string;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.ts';
-import { expectStatus, openTestBank, type TestBank } from '../testing.ts';
+import { expectStatus, openTestBank, type TestBank } from '../bank.fixture.ts';
 
 let bank: TestBank;
 

@@ -1,6 +1,5 @@
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { systemAccounts } from '../store/store.ts';
 import {
   balanceOf,
   expectProblem,
@@ -11,7 +10,8 @@ import {
   type TestBank,
   type TestCustomer,
   type TestMerchant,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
+import { systemAccounts } from '../store/store.ts';
 import type { IssuanceView } from './issuance.ts';
 import {
   changeRequestFor,
@@ -26,7 +26,7 @@ import {
   type WalletCoin,
   withdrawable,
   withdrawCoins,
-} from './test-fixtures.ts';
+} from './mint.fixture.ts';
 
 let bank: TestBank;
 let alice: TestCustomer;

@@ -3,22 +3,21 @@
  * merchants call once per sale. Through @hono/node-server every request builds a web-standard
  * `Request` with a `ReadableStream` body (the body-limit middleware asks for it) and a
  * `Response`, ~150 µs of the event loop per deposit with their garbage — more than the
- * deposit's own bookkeeping. Here the same contract is kept with Node's request and response:
- * the same checks in the same order (size, merchant API key, Idempotency-Key, media type,
- * then JSON and schema in `depositCoins`), the same `depositCoins`, the same RFC 9457 problems (`problemFor`) and
- * headers (`x-request-id`, `cache-control: no-store`).
+ * deposit's own bookkeeping. Here the same route (`depositRoute`, shared with the Hono app:
+ * merchant API key, Idempotency-Key, media type, then JSON and schema) runs on Node's request
+ * and response, with the same RFC 9457 problems (`problemFor`) and headers (`x-request-id`,
+ * `cache-control: no-store`).
  *
  * Anything unusual — no `Content-Length`, a chunked body, a body over the limit, a path in
  * absolute form — is left to the Hono app, which answers it exactly as before.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { merchantAuthenticator } from '../http/auth.ts';
-import { idempotencyKeyOf, readIncomingBody, requireJsonBody } from '../http/command.ts';
 import type { BankContext } from '../http/context.ts';
 import { problemFor } from '../http/problems.ts';
-import { depositCoins } from './deposit.ts';
+import { readIncomingBody } from '../http/request.ts';
 import { depositPath } from './deposit-checks.ts';
+import { depositRoute } from './deposit-route.ts';
 
 /**
  * A node:http listener for deposits: returns false, having touched nothing, for any request
@@ -27,7 +26,7 @@ import { depositPath } from './deposit-checks.ts';
 export function depositListener(
   ctx: BankContext,
 ): (request: IncomingMessage, response: ServerResponse) => boolean {
-  const authenticate = merchantAuthenticator(ctx);
+  const deposit = depositRoute(ctx);
   const { log } = ctx;
 
   async function serve(request: IncomingMessage, response: ServerResponse, length: number) {
@@ -37,11 +36,12 @@ export function depositListener(
     let headers: Record<string, string>;
     let answer: string;
     try {
-      const merchant = await authenticate(request.headers.authorization);
-      const key = idempotencyKeyOf(header(request, 'idempotency-key'));
-      requireJsonBody(request.headers['content-type']);
-      const body = await readIncomingBody(request, length);
-      const view = await depositCoins(ctx, merchant, { body, idempotencyKey: key });
+      const asked = {
+        authorization: request.headers.authorization,
+        idempotencyKey: header(request, 'idempotency-key'),
+        contentType: request.headers['content-type'],
+      };
+      const view = await deposit(asked, () => readIncomingBody(request, length));
       status = 200;
       headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
       answer = JSON.stringify(view);

@@ -11,9 +11,9 @@ import {
   type TestBank,
   type TestCustomer,
   type TestMerchant,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
 import { type CheckedDeposit, DepositVerifier } from './deposit-verifier.ts';
-import { flipBase64url, permissionFor, withdrawCoins } from './test-fixtures.ts';
+import { flipBase64url, permissionFor, withdrawCoins } from './mint.fixture.ts';
 
 let bank: TestBank;
 let alice: TestCustomer;
@@ -159,7 +159,7 @@ describe('DepositVerifier', () => {
   });
 
   it('lets the process exit, stopped or idle', () => {
-    const script = fileURLToPath(new URL('./deposit-verifier.exit-fixture.ts', import.meta.url));
+    const script = fileURLToPath(new URL('./deposit-verifier-exit.fixture.ts', import.meta.url));
     for (const mode of ['stop', 'idle']) {
       const child = spawnSync(process.execPath, ['--import', 'tsx', script, mode], {
         encoding: 'utf8',

@@ -17,7 +17,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { FarthingError, isErrorCode } from '@farthing/protocol/errors';
-import { typeScriptWorker } from '@farthing/protocol/node/typescript-worker';
+import { typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
 import type { Logger } from '../log.ts';
 import type { SpentCoin } from '../store/store.ts';
 import type { CoinEd25519Library } from './coin-ed25519.ts';

@@ -14,7 +14,7 @@ import { parentPort } from 'node:worker_threads';
 import type { DenominationPublicKey } from '@farthing/protocol/coin/denomination';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { type ErrorCode, isFarthingError } from '@farthing/protocol/errors';
-import { parseJsonBody, requestHashOf } from '../http/command.ts';
+import { parseJsonBody, requestHashOf } from '../http/request.ts';
 import type { SpentCoin } from '../store/store.ts';
 import { type CoinEd25519Library, coinEd25519 } from './coin-ed25519.ts';
 import {

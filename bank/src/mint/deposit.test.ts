@@ -1,6 +1,5 @@
 import { toBase64url } from '@farthing/protocol/encoding';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { systemAccounts } from '../store/store.ts';
 import {
   balanceOf,
   day,
@@ -12,7 +11,8 @@ import {
   type TestBank,
   type TestCustomer,
   type TestMerchant,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
+import { systemAccounts } from '../store/store.ts';
 import type { DepositView } from './deposit.ts';
 import {
   depositRequest,
@@ -20,7 +20,7 @@ import {
   permissionFor,
   type WalletCoin,
   withdrawCoins,
-} from './test-fixtures.ts';
+} from './mint.fixture.ts';
 
 let bank: TestBank;
 let alice: TestCustomer;

@@ -11,8 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { amount, formatAmount } from '@farthing/protocol/amount';
-import { requestHashOf } from '../http/command.ts';
 import type { BankContext } from '../http/context.ts';
+import { requestHashOf } from '../http/request.ts';
 import type { AccountRecord, DepositRecord } from '../store/store.ts';
 import { depositPath } from './deposit-checks.ts';
 import { type CheckedDeposit, isMalformedDeposit } from './deposit-verifier.ts';

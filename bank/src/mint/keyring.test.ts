@@ -5,10 +5,10 @@ import { parseMintKeySet, verifyMintKeySet } from '@farthing/protocol/coin/mint-
 import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { isFarthingError } from '@farthing/protocol/errors';
 import { afterEach, describe, expect, it } from 'vitest';
+import { day, startTime } from '../bank.fixture.ts';
 import { ConfigError } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { SqliteBankStore } from '../store/sqlite/sqlite-store.ts';
-import { day, startTime } from '../testing.ts';
 import { Keyring } from './keyring.ts';
 import {
   checkMintKeyPolicy,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus, openTestBank, type TestBank } from '../testing.ts';
+import { expectStatus, openTestBank, type TestBank } from '../bank.fixture.ts';
 import { mintRouteDocs } from './routes.ts';
 
 let bank: TestBank;

@@ -7,13 +7,13 @@ import { changeRequestSchema, parseChangeRequest } from '@farthing/protocol/coin
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { requireCustomer, requireMerchant } from '../http/auth.ts';
-import { idempotencyKeyOf, readBody, readCommand, requireJsonBody } from '../http/command.ts';
+import { requireCustomer } from '../http/auth.ts';
+import { readBody, readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
 import type { RouteDoc } from '../http/openapi.ts';
 import { changeCoin } from './change.ts';
-import { depositCoins } from './deposit.ts';
 import { depositRequestDocSchema } from './deposit-checks.ts';
+import { depositRoute } from './deposit-route.ts';
 import { fetchWithdrawal, withdrawalRequestSchema, withdrawCoins } from './withdraw.ts';
 
 const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
@@ -148,12 +148,15 @@ export function mintRoutes(ctx: BankContext): Hono<BankEnv> {
     c.json(await fetchWithdrawal(ctx, c.get('account'), c.req.param('issuanceId'))),
   );
 
-  app.post('/v1/mint/deposits', requireMerchant(ctx), async (c) => {
-    // As served on node:http (deposit-http.ts): the body is read in a worker thread.
-    const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
-    requireJsonBody(c.req.header('content-type'));
-    const body = await readBody(c);
-    return c.json(await depositCoins(ctx, c.get('account'), { body, idempotencyKey }));
+  // Also served straight from node:http (deposit-http.ts), through the same `depositRoute`.
+  const deposit = depositRoute(ctx);
+  app.post('/v1/mint/deposits', async (c) => {
+    const headers = {
+      authorization: c.req.header('authorization'),
+      idempotencyKey: c.req.header('idempotency-key'),
+      contentType: c.req.header('content-type'),
+    };
+    return c.json(await deposit(headers, () => readBody(c)));
   });
 
   // Anonymous, so the request is read as plain JSON and then validated by the protocol's

@@ -12,7 +12,7 @@ import {
   openTestBank,
   type TestBank,
   type TestCustomer,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
 import type { IssuanceView } from './issuance.ts';
 import {
   fetchKeySet,
@@ -21,7 +21,7 @@ import {
   planCoins,
   withdrawable,
   withdrawalBody,
-} from './test-fixtures.ts';
+} from './mint.fixture.ts';
 
 let bank: TestBank;
 let keySet: SignedMintKeySet;

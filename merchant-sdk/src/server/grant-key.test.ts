@@ -3,8 +3,8 @@ import {
   issueAccessGrant,
   verifyAccessGrant,
 } from '@farthing/protocol/access-grant';
+import { farthingErrorCode } from '@farthing/protocol/errors.fixture';
 import { describe, expect, it } from 'vitest';
-import { farthingErrorCode } from '../../../protocol/src/testing.ts';
 import { grantSecretFromOfferKey, nodeAccessGrantKey, resolveGrantKey } from './grant-key.ts';
 
 const seed = new Uint8Array(32).fill(7);

@@ -1,5 +1,5 @@
+import { farthingErrorCode } from '@farthing/protocol/errors.fixture';
 import { describe, expect, it } from 'vitest';
-import { farthingErrorCode } from '../../../protocol/src/testing.ts';
 import { pathVectors, vectorPrices } from './path-vectors.ts';
 import { compilePriceTable } from './price-table.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';

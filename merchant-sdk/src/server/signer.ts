@@ -13,9 +13,11 @@
  */
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type Ed25519Signer, ed25519PublicKey } from '@farthing/protocol/ed25519';
 import { assertBytes } from '@farthing/protocol/errors';
+import { typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
+import type { FromSigningThread, SigningThreadData, ToSigningThread } from './signer-thread.ts';
 
 // RFC 8410 §7: a PKCS#8 OneAsymmetricKey for id-Ed25519 is this prefix and the 32-byte seed.
 const pkcs8Prefix = Uint8Array.from([
@@ -54,52 +56,6 @@ export function threadPoolEd25519Signer(seed: Uint8Array): Ed25519Signer {
 }
 
 /**
- * The signing thread: receives `{ batch, buffer, ends }` (the messages back to back and where
- * each ends), answers `{ batch, signatures }` (an ArrayBuffer of 64 bytes each, in order) or
- * `{ batch, error }`. libsodium signs when its addon loads, OpenSSL otherwise (both RFC 8032,
- * so the same signature); `FARTHING_MERCHANT_ED25519=openssl` picks OpenSSL.
- * Plain JavaScript, so it needs no TypeScript loader.
- */
-const signingThread = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createPrivateKey, sign } = require('node:crypto');
-if (process.platform === 'linux') {
-  try {
-    require('node:os').setPriority(0, workerData.nice);
-  } catch {
-    // a sandbox may refuse it: then the thread signs at the server's priority
-  }
-}
-let signOne;
-try {
-  // libsodium: ~19 µs a signature here, against ~40 µs for OpenSSL with its key object.
-  const sodium = require(workerData.sodium);
-  const publicKey = Buffer.alloc(32);
-  const secretKey = sodium.sodium_malloc(64);
-  sodium.crypto_sign_seed_keypair(publicKey, secretKey, Buffer.from(workerData.der.subarray(-32)));
-  signOne = (message, out) => sodium.crypto_sign_detached(out, message, secretKey);
-} catch {
-  const key = createPrivateKey({ key: Buffer.from(workerData.der), format: 'der', type: 'pkcs8' });
-  signOne = (message, out) => out.set(sign(null, message, key));
-}
-workerData.der.fill(0);
-parentPort.on('message', ({ batch, buffer, ends }) => {
-  try {
-    const bytes = Buffer.from(buffer);
-    const signatures = Buffer.from(new ArrayBuffer(ends.length * 64));
-    let start = 0;
-    ends.forEach((end, i) => {
-      signOne(bytes.subarray(start, end), signatures.subarray(i * 64, (i + 1) * 64));
-      start = end;
-    });
-    parentPort.postMessage({ batch, signatures: signatures.buffer }, [signatures.buffer]);
-  } catch (error) {
-    parentPort.postMessage({ batch, error: String(error) });
-  }
-});
-`;
-
-/**
  * The signing thread's nice value. The event loop is the pay endpoint's serial stage (HTTP,
  * checks, the store); the thread only feeds it, and on a busy machine the event loop waited
  * for a core behind it. At nice 5 the thread still gets every core the event loop leaves.
@@ -124,11 +80,7 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-interface Answer {
-  readonly batch: number;
-  readonly signatures?: ArrayBuffer;
-  readonly error?: string;
-}
+const entry = new URL('./signer-thread.ts', import.meta.url);
 
 /** What `workerEd25519Signer` returns: a signer that can also end its thread. */
 export interface WorkerEd25519Signer extends Ed25519Signer {
@@ -163,13 +115,15 @@ export function workerEd25519Signer(seed: Uint8Array): WorkerEd25519Signer {
     idle();
   };
 
-  const answer = (thread: Worker, { batch: id, signatures, error }: Answer) => {
-    const batch = inFlight.get(id);
+  const answer = (thread: Worker, message: FromSigningThread) => {
+    const batch = inFlight.get(message.batch);
     if (batch === undefined) return;
-    inFlight.delete(id);
+    inFlight.delete(message.batch);
     batch.forEach((waiting, i) => {
-      if (signatures === undefined) waiting.reject(new Error(error));
-      else waiting.resolve(new Uint8Array(signatures, i * signatureLength, signatureLength));
+      if ('error' in message) waiting.reject(new Error(message.error));
+      else {
+        waiting.resolve(new Uint8Array(message.signatures, i * signatureLength, signatureLength));
+      }
     });
     if (inFlight.size === 0) {
       thread.unref(); // an idle signer does not keep the process alive
@@ -178,12 +132,15 @@ export function workerEd25519Signer(seed: Uint8Array): WorkerEd25519Signer {
   };
 
   const start = (): Worker => {
-    const thread = new Worker(signingThread, {
-      eval: true,
-      workerData: { der: der.slice(), sodium: sodiumPath(), nice: signingNice },
+    const thread = typeScriptWorker(entry, {
+      workerData: {
+        der: der.slice(),
+        sodium: sodiumPath(),
+        nice: signingNice,
+      } satisfies SigningThreadData,
       name: 'farthing-merchant-signer',
     });
-    thread.on('message', (message: Answer) => answer(thread, message));
+    thread.on('message', (message: FromSigningThread) => answer(thread, message));
     thread.on('error', fail);
     thread.on('exit', (code) => {
       if (worker === thread) fail(new Error(`the signing thread stopped (exit code ${code})`));
@@ -215,7 +172,8 @@ export function workerEd25519Signer(seed: Uint8Array): WorkerEd25519Signer {
     const id = nextBatch++;
     inFlight.set(id, batch);
     worker.ref();
-    worker.postMessage({ batch: id, buffer: buffer.buffer, ends }, [buffer.buffer]);
+    const job: ToSigningThread = { batch: id, buffer: buffer.buffer, ends };
+    worker.postMessage(job, [buffer.buffer]);
   };
 
   return {

@@ -18,8 +18,9 @@ import type {
 
 /**
  * A connection as the store sets it up: WAL (readers never wait for the writer),
- * `synchronous=FULL` (a commit is on disk when it returns; protocol's node/sqlite-wal-sync.ts trades it for NORMAL
- * plus its own fdatasync), foreign keys, and a wait instead of SQLITE_BUSY while another
+ * `synchronous=FULL` (a commit is on disk when it returns;
+ * `@farthing/server-runtime/sqlite-wal-sync` trades it for NORMAL plus its own fdatasync),
+ * foreign keys, and a wait instead of SQLITE_BUSY while another
  * connection holds the write lock.
  */
 export function openConnection(path: string): Database.Database {

@@ -5,7 +5,7 @@
  * checkpoints run in that COMMIT, on this thread too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { sharedTransaction } from '@farthing/protocol/node/sqlite-group-commit';
+import { sharedTransaction } from '@farthing/server-runtime/sqlite-group-commit';
 import { openConnection } from './sqlite-schema.ts';
 import type {
   FromWriter,

@@ -3,7 +3,7 @@
  * default since they cost the event loop least there.
  *
  * Measured per PayWord payment under load (`npm run bench` at 32 connections, CPU per thread
- * from /proc): committing on the event loop (`@farthing/protocol/node/sqlite-group-commit`,
+ * from /proc): committing on the event loop (`@farthing/server-runtime/sqlite-group-commit`,
  * an `fdatasync` of the WAL on libuv's pool) cost the event loop ~160 µs and the process
  * ~215 µs; with this thread the event loop spends ~120 µs and the process ~200 µs, since the
  * SQL, the WAL writes and the fsync leave the loop and a whole batch crosses in one message.
@@ -23,8 +23,8 @@
  *   answered with it).
  */
 import type { Worker } from 'node:worker_threads';
-import { StorageLostError } from '@farthing/protocol/node/sqlite-group-commit';
-import { typeScriptWorker } from '@farthing/protocol/node/typescript-worker';
+import { StorageLostError } from '@farthing/server-runtime/sqlite-group-commit';
+import { typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
 import type { WriteRequest, WriteResults } from './sqlite-writes.ts';
 
 /** What the thread is started with. */

@@ -1,7 +1,7 @@
 /**
  * The writes of `SqliteMerchantStore` as plain data (`WriteRequest`) and their synchronous
- * implementation over one connection. Each runs inside a group commit (`@farthing/protocol/node/sqlite-group-commit`), so
- * it is durable when its caller hears of it.
+ * implementation over one connection. Each runs inside a group commit
+ * (`@farthing/server-runtime/sqlite-group-commit`), so it is durable when its caller hears of it.
  */
 import type Database from 'better-sqlite3';
 import {

@@ -6,19 +6,19 @@
  *   commits at `synchronous=FULL`; this connection only reads, sees durable commits only, and
  *   answers at once.
  * - `writer: 'event-loop'` commits on this connection instead, in group commits
- *   (`@farthing/protocol/node/sqlite-group-commit`): by default at `synchronous=NORMAL` with an
- *   `fdatasync` of the WAL on libuv's thread pool (`@farthing/protocol/node/sqlite-wal-sync`),
+ *   (`@farthing/server-runtime/sqlite-group-commit`): by default at `synchronous=NORMAL` with an
+ *   `fdatasync` of the WAL on libuv's thread pool (`@farthing/server-runtime/sqlite-wal-sync`),
  *   or with `commitSync: 'full'` at `synchronous=FULL`; checkpoints then run on a thread of
- *   their own (`@farthing/protocol/node/sqlite-checkpointer`). Reads see committed writes only
+ *   their own (`@farthing/server-runtime/sqlite-checkpointer`). Reads see committed writes only
  *   and answer only once what they saw is durable.
  */
 import { createRequire } from 'node:module';
 import {
   backgroundCheckpointer,
   type Checkpointer,
-} from '@farthing/protocol/node/sqlite-checkpointer';
-import { GroupCommit } from '@farthing/protocol/node/sqlite-group-commit';
-import { type WalSync, walSync } from '@farthing/protocol/node/sqlite-wal-sync';
+} from '@farthing/server-runtime/sqlite-checkpointer';
+import { GroupCommit } from '@farthing/server-runtime/sqlite-group-commit';
+import { type WalSync, walSync } from '@farthing/server-runtime/sqlite-wal-sync';
 import type Database from 'better-sqlite3';
 import {
   type BatchRow,

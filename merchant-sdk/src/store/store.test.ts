@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
-import { StorageLostError } from '@farthing/protocol/node/sqlite-group-commit';
+import { StorageLostError } from '@farthing/server-runtime/sqlite-group-commit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryMerchantStore } from './memory.ts';
 import { SqliteMerchantStore } from './sqlite.ts';

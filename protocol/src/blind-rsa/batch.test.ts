@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { blindBatch, finalizeBatch, verifyBatch } from './batch.ts';
 import { i2osp } from './bigint.ts';
+import { bigintSigner, generateTestKey, replay, variants } from './blind-rsa.fixture.ts';
 import { blindRsaPublicKey } from './public-key.ts';
 import {
   type BlindRsaVariant,
@@ -12,7 +13,6 @@ import {
   prepare,
   type RandomSource,
 } from './rsabssa.ts';
-import { bigintSigner, generateTestKey, replay, variants } from './test-fixtures.ts';
 
 const key = generateTestKey();
 const { publicKey } = key;

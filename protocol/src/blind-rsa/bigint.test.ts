@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchModInverse, bitLength, gcd, i2osp, modInverse, modPow, os2ip } from './bigint.ts';
-import { vectorKey } from './test-fixtures.ts';
+import { vectorKey } from './blind-rsa.fixture.ts';
 
 const { n, p } = vectorKey;
 const residue = fc.bigInt({ min: 1n, max: n - 1n });

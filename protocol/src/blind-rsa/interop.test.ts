@@ -7,6 +7,7 @@ import { constants, verify as nodeVerify } from 'node:crypto';
 import { type BlindRSA, RSABSSA } from '@cloudflare/blindrsa-ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeBlindRsaSigner } from '../node/blind-rsa.ts';
+import { generateTestKey, variants } from './blind-rsa.fixture.ts';
 import { publicKeyToJwk } from './public-key.ts';
 import {
   type BlindRsaVariant,
@@ -17,7 +18,6 @@ import {
   prepare,
   verify,
 } from './rsabssa.ts';
-import { generateTestKey, variants } from './test-fixtures.ts';
 
 const key = generateTestKey(2048);
 const signer = nodeBlindRsaSigner(key.privateKey);

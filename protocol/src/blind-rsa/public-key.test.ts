@@ -2,8 +2,8 @@ import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { toBase64url } from '../encoding.ts';
 import { i2osp } from './bigint.ts';
+import { generateTestKey, vectorKey } from './blind-rsa.fixture.ts';
 import { blindRsaPublicKey, keyContext, publicKeyFromJwk, publicKeyToJwk } from './public-key.ts';
-import { generateTestKey, vectorKey } from './test-fixtures.ts';
 
 const testKey = generateTestKey();
 const code = (c: string) => expect.objectContaining({ code: c });

@@ -2,10 +2,10 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { blindBatch, finalizeBatch, verifyBatch } from './batch.ts';
 import { i2osp, modInverse, modPow } from './bigint.ts';
+import { bigintSigner, hex, int, replay, rfc9474, vectorKey } from './blind-rsa.fixture.ts';
 import { emsaPssEncode, emsaPssVerify } from './pss.ts';
 import { blindRsaPublicKey } from './public-key.ts';
 import { blind, blindSign, finalize, prepare, verify } from './rsabssa.ts';
-import { bigintSigner, hex, int, replay, rfc9474, vectorKey } from './test-fixtures.ts';
 
 const publicKey = blindRsaPublicKey({ n: vectorKey.n, e: vectorKey.e });
 const signer = bigintSigner(vectorKey);

@@ -2,6 +2,7 @@ import { sha384 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gcd, i2osp, modPow, os2ip } from './bigint.ts';
+import { bigintSigner, generateTestKey, replay, variants } from './blind-rsa.fixture.ts';
 import { keyContext } from './public-key.ts';
 import {
   type BlindRsaVariant,
@@ -13,7 +14,6 @@ import {
   type RandomSource,
   verify,
 } from './rsabssa.ts';
-import { bigintSigner, generateTestKey, replay, variants } from './test-fixtures.ts';
 
 const key = generateTestKey();
 const { publicKey } = key;

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { blind, blindSign, finalize } from '../blind-rsa/rsabssa.ts';
 import { nobleEd25519Verify } from '../ed25519.ts';
 import { toBase64url } from '../encoding.ts';
+import { farthingErrorCode } from '../errors.fixture.ts';
 import { nodeBlindRsaSigner } from '../node/blind-rsa.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { farthingErrorCode } from '../testing.ts';
 import {
   type BlindedCoin,
   type ChangeRequest,
@@ -16,9 +16,6 @@ import {
   type VerifyChangeRequestParameters,
   verifyChangeRequest,
 } from './change-request.ts';
-import { preparedCoinMessage } from './coin.ts';
-import { denominationCipher, denominationId } from './denomination.ts';
-import { deriveCoinBlindingSource, deriveCoinSecrets } from './derivation.ts';
 import {
   blindRsaKey,
   day,
@@ -28,7 +25,10 @@ import {
   makeDenomination,
   nodeBlindRsaVerify,
   now,
-} from './test-fixtures.ts';
+} from './coin.fixture.ts';
+import { preparedCoinMessage } from './coin.ts';
+import { denominationCipher, denominationId } from './denomination.ts';
+import { deriveCoinBlindingSource, deriveCoinSecrets } from './derivation.ts';
 
 const bigKey = generateDenominationKey();
 const smallKey = generateDenominationKey();

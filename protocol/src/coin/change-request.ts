@@ -27,9 +27,10 @@ import {
   ed25519SignatureLength,
   nobleEd25519Verify,
 } from '../ed25519.ts';
-import { equalBytes, signingBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
-import { bytesSchema, codedTransform, parseMessage } from '../schema.ts';
+import { equalBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
+import { bytesSchema, parseMessage } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertCoin,
   type Coin,
@@ -49,6 +50,12 @@ import {
 } from './denomination.ts';
 
 export const changeRequestVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const changeRequestType: SignedMessageType<typeof changeRequestVersion> = signedMessageType(
+  'changeRequest',
+  changeRequestVersion,
+  'change request',
+);
 /** Bounds the signing work one request can cause (as `maxCoinsPerPayment` does for deposits). */
 export const maxChangeCoins = 256;
 export const maxIssuanceIdLength = 128;
@@ -83,30 +90,22 @@ export interface ChangeRequest {
 
 export type UnsignedChangeRequest = Omit<ChangeRequest, 'signature'>;
 
-function invalid(field: string, message: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
-}
-
 function assertFields(request: UnsignedChangeRequest): void {
   if (typeof request !== 'object' || request === null) {
-    throw invalid('request', 'must be an object');
+    throw invalidArgument('request', 'must be an object');
   }
-  if (request.version !== changeRequestVersion) {
-    throw new FarthingError('unsupported_version', 'unsupported change request version', {
-      details: { field: 'version', expected: changeRequestVersion, got: request.version },
-    });
-  }
+  changeRequestType.assertVersion(request.version);
   assertCoin(request.coin);
   if (!v.is(issuanceIdSchema, request.issuanceId)) {
-    throw invalid('issuanceId', 'must be 16–128 characters of A–Z a–z 0–9 _ -');
+    throw invalidArgument('issuanceId', 'must be 16–128 characters of A–Z a–z 0–9 _ -');
   }
   const { coins } = request;
   if (!Array.isArray(coins) || coins.length === 0 || coins.length > maxChangeCoins) {
-    throw invalid('coins', `must list 1 to ${maxChangeCoins} blinded coins`);
+    throw invalidArgument('coins', `must list 1 to ${maxChangeCoins} blinded coins`);
   }
   for (const [index, coin] of coins.entries()) {
     if (typeof coin !== 'object' || coin === null) {
-      throw invalid(`coins.${index}`, 'must be an object');
+      throw invalidArgument(`coins.${index}`, 'must be an object');
     }
     assertBytes(coin.denominationId, `coins.${index}.denominationId`, denominationIdLength);
     assertBytes(coin.blindedMessage, `coins.${index}.blindedMessage`);
@@ -115,7 +114,7 @@ function assertFields(request: UnsignedChangeRequest): void {
 
 export function changeRequestSigningBytes(request: UnsignedChangeRequest): Uint8Array {
   assertFields(request);
-  return signingBytes('changeRequest', changeRequestVersion, (w) =>
+  return changeRequestType.signingBytes((w) =>
     w
       .fixed(request.coin.coinPublicKey, coinPublicKeyLength, 'coin.coinPublicKey')
       .fixed(request.coin.denominationId, denominationIdLength, 'coin.denominationId')
@@ -149,7 +148,7 @@ export function createChangeRequest(parameters: CreateChangeRequestParameters): 
   };
   const bytes = changeRequestSigningBytes(unsigned);
   if (!equalBytes(ed25519PublicKey(parameters.coinSecretKey), unsigned.coin.coinPublicKey)) {
-    throw invalid('coinSecretKey', 'is not the secret key of this coin');
+    throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
   }
   return Object.freeze({ ...unsigned, signature: ed25519Sign(bytes, parameters.coinSecretKey) });
 }
@@ -188,7 +187,7 @@ export function verifyChangeRequest(
   const bytes = changeRequestSigningBytes(request);
   assertBytes(request.signature, 'signature', ed25519SignatureLength);
   if (!equalBytes(denominationId(denomination), request.coin.denominationId)) {
-    throw invalid('denomination', 'is not the denomination the coin names');
+    throw invalidArgument('denomination', 'is not the denomination the coin names');
   }
   checkDenominationUsable(denomination, 'deposit', now);
   verifyCoin(request.coin, denomination, rsaVerify);
@@ -221,16 +220,7 @@ export const blindedCoinSchema = v.strictObject({
 });
 
 export const changeRequestSchema = v.strictObject({
-  version: v.pipe(
-    v.unknown(),
-    codedTransform<unknown, typeof changeRequestVersion>((value) => {
-      if (value === changeRequestVersion) return changeRequestVersion;
-      throw new FarthingError(
-        'unsupported_version',
-        `change request version ${String(value)} is not supported`,
-      );
-    }),
-  ),
+  version: changeRequestType.versionSchema,
   coin: coinSchema,
   issuanceId: issuanceIdSchema,
   coins: v.pipe(

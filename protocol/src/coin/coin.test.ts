@@ -1,8 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blind, blindSign, finalize } from '../blind-rsa/rsabssa.ts';
+import { farthingErrorCode } from '../errors.fixture.ts';
 import { nodeBlindRsaSigner } from '../node/blind-rsa.ts';
-import { farthingErrorCode } from '../testing.ts';
+import {
+  bigintBlindRsaVerify,
+  blindRsaKey,
+  generateDenominationKey,
+  issueCoin,
+  makeDenomination,
+  nodeBlindRsaVerify,
+  plainNodeRsaVerify,
+} from './coin.fixture.ts';
 import {
   type Coin,
   coinMessage,
@@ -13,15 +22,6 @@ import {
 } from './coin.ts';
 import { denominationCipher, denominationId } from './denomination.ts';
 import { deriveCoinBlindingSource, deriveCoinSecrets } from './derivation.ts';
-import {
-  bigintBlindRsaVerify,
-  blindRsaKey,
-  generateDenominationKey,
-  issueCoin,
-  makeDenomination,
-  nodeBlindRsaVerify,
-  plainNodeRsaVerify,
-} from './test-fixtures.ts';
 
 const key = generateDenominationKey();
 const otherKey = generateDenominationKey();

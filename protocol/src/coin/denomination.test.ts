@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
+import { catchFarthingError, farthingErrorCode } from '../errors.fixture.ts';
 import { parseMessage } from '../schema.ts';
-import { catchFarthingError, farthingErrorCode } from '../testing.ts';
+import { day, eur, generateDenominationKey, makeDenomination, now } from './coin.fixture.ts';
 import {
   checkDenominationUsable,
   type Denomination,
@@ -11,7 +12,6 @@ import {
   denominationSchema,
   denominationToWire,
 } from './denomination.ts';
-import { day, eur, generateDenominationKey, makeDenomination, now } from './test-fixtures.ts';
 
 const key = generateDenominationKey();
 const denomination = makeDenomination(key);

@@ -24,7 +24,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import { type Amount, formatAmount } from '../amount.ts';
 import { type CanonicalWriter, signingBytes, toBase64url } from '../encoding.ts';
-import { assertInteger, FarthingError, isFarthingError } from '../errors.ts';
+import { assertInteger, FarthingError, invalidArgument, isFarthingError } from '../errors.ts';
 import { amountSchema, bytesSchema, codedTransform, timestampSchema } from '../schema.ts';
 
 /** RFC 9474 §5: the variant with a random message prefix, SHA-384, PSS, salt of 48 bytes. */
@@ -53,10 +53,6 @@ export interface Denomination {
 /** What a denomination key may be used for at a given time. */
 export type DenominationUse = 'withdraw' | 'deposit';
 
-function invalid(field: string, message: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
-}
-
 function checkPublicKey(key: DenominationPublicKey, field: string): string | undefined {
   const { n, e } = key;
   if (!(n instanceof Uint8Array) || n.length !== denominationModulusLength) {
@@ -75,26 +71,27 @@ function checkPublicKey(key: DenominationPublicKey, field: string): string | und
 /** Throws `invalid_argument` naming the first field of `denomination` that breaks a rule. */
 export function assertDenomination(denomination: Denomination, field = 'denomination'): void {
   if (typeof denomination !== 'object' || denomination === null) {
-    throw invalid(field, 'must be an object');
+    throw invalidArgument(field, 'must be an object');
   }
   formatAmount(denomination.value);
-  if (denomination.value.minor === 0) throw invalid(`${field}.value`, 'must be more than zero');
+  if (denomination.value.minor === 0)
+    throw invalidArgument(`${field}.value`, 'must be more than zero');
   if (typeof denomination.publicKey !== 'object' || denomination.publicKey === null) {
-    throw invalid(`${field}.publicKey`, 'must be an object');
+    throw invalidArgument(`${field}.publicKey`, 'must be an object');
   }
   const badKey = checkPublicKey(denomination.publicKey, `${field}.publicKey`);
-  if (badKey !== undefined) throw invalid(badKey, 'is not part of an RSA-2048 public key');
+  if (badKey !== undefined) throw invalidArgument(badKey, 'is not part of an RSA-2048 public key');
   if (denomination.cipher !== denominationCipher) {
-    throw invalid(`${field}.cipher`, `must be ${denominationCipher}`);
+    throw invalidArgument(`${field}.cipher`, `must be ${denominationCipher}`);
   }
   assertInteger(denomination.validFrom, `${field}.validFrom`);
   assertInteger(denomination.withdrawUntil, `${field}.withdrawUntil`);
   assertInteger(denomination.depositUntil, `${field}.depositUntil`);
   if (denomination.withdrawUntil <= denomination.validFrom) {
-    throw invalid(`${field}.withdrawUntil`, 'must be after validFrom');
+    throw invalidArgument(`${field}.withdrawUntil`, 'must be after validFrom');
   }
   if (denomination.depositUntil < denomination.withdrawUntil) {
-    throw invalid(`${field}.depositUntil`, 'must not be before withdrawUntil');
+    throw invalidArgument(`${field}.depositUntil`, 'must not be before withdrawUntil');
   }
 }
 
@@ -189,7 +186,7 @@ export function checkDenominationUsable(
       break;
     default: {
       const unknown: never = use;
-      throw invalid('use', `must be "withdraw" or "deposit", got ${String(unknown)}`);
+      throw invalidArgument('use', `must be "withdraw" or "deposit", got ${String(unknown)}`);
     }
   }
   if (now >= until) {

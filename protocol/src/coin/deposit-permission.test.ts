@@ -3,8 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
 import { nobleEd25519Verify } from '../ed25519.ts';
 import { toBase64url } from '../encoding.ts';
+import { farthingErrorCode } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { farthingErrorCode } from '../testing.ts';
+import {
+  day,
+  eur,
+  generateDenominationKey,
+  issueCoin,
+  makeDenomination,
+  nodeBlindRsaVerify,
+  now,
+} from './coin.fixture.ts';
 import { denominationId } from './denomination.ts';
 import {
   checkPermissionsPayPrice,
@@ -17,15 +26,6 @@ import {
   verifyDepositPermission,
 } from './deposit-permission.ts';
 import { payerCodeHash, randomPayerCode } from './derivation.ts';
-import {
-  day,
-  eur,
-  generateDenominationKey,
-  issueCoin,
-  makeDenomination,
-  nodeBlindRsaVerify,
-  now,
-} from './test-fixtures.ts';
 
 const key = generateDenominationKey();
 const euro = makeDenomination(key, { value: eur(100) });

@@ -22,16 +22,11 @@ import {
   ed25519Sign,
   nobleEd25519Verify,
 } from '../ed25519.ts';
-import { equalBytes, signingBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
+import { equalBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
 import { offerHashLength } from '../offer.ts';
-import {
-  amountSchema,
-  bytesSchema,
-  codedTransform,
-  identifierSchema,
-  parseMessage,
-} from '../schema.ts';
+import { amountSchema, bytesSchema, identifierSchema, parseMessage } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertCoin,
   type Coin,
@@ -51,6 +46,9 @@ import {
 import { payerCodeHashLength } from './derivation.ts';
 
 export const depositPermissionVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const depositPermissionType: SignedMessageType<typeof depositPermissionVersion> =
+  signedMessageType('depositPermission', depositPermissionVersion, 'deposit permission');
 /** More coins than anyone pays with at once; bounds the work one request can cause. */
 export const maxCoinsPerPayment = 256;
 
@@ -70,32 +68,24 @@ export interface DepositPermission {
 
 export type UnsignedDepositPermission = Omit<DepositPermission, 'signature'>;
 
-function invalid(field: string, message: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
-}
-
 function assertFields(permission: UnsignedDepositPermission): void {
   if (typeof permission !== 'object' || permission === null) {
-    throw invalid('permission', 'must be an object');
+    throw invalidArgument('permission', 'must be an object');
   }
-  if (permission.version !== depositPermissionVersion) {
-    throw new FarthingError('unsupported_version', 'unsupported deposit permission version', {
-      details: { field: 'version', expected: depositPermissionVersion, got: permission.version },
-    });
-  }
+  depositPermissionType.assertVersion(permission.version);
   assertCoin(permission.coin);
   assertBytes(permission.offerHash, 'offerHash', offerHashLength);
   if (!v.is(identifierSchema, permission.merchantId)) {
-    throw invalid('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+    throw invalidArgument('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
   }
   formatAmount(permission.amount);
-  if (permission.amount.minor === 0) throw invalid('amount', 'must be more than zero');
+  if (permission.amount.minor === 0) throw invalidArgument('amount', 'must be more than zero');
   assertBytes(permission.payerCodeHash, 'payerCodeHash', payerCodeHashLength);
 }
 
 export function depositPermissionSigningBytes(permission: UnsignedDepositPermission): Uint8Array {
   assertFields(permission);
-  return signingBytes('depositPermission', depositPermissionVersion, (w) =>
+  return depositPermissionType.signingBytes((w) =>
     w
       .fixed(permission.offerHash, offerHashLength, 'offerHash')
       .string(permission.merchantId, 'merchantId', 128)
@@ -131,7 +121,7 @@ export function createDepositPermission(
   };
   const bytes = depositPermissionSigningBytes(unsigned);
   if (!equalBytes(ed25519PublicKey(coinSecretKey), unsigned.coin.coinPublicKey)) {
-    throw invalid('coinSecretKey', 'is not the secret key of this coin');
+    throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
   }
   return Object.freeze({ ...unsigned, signature: ed25519Sign(bytes, coinSecretKey) });
 }
@@ -171,7 +161,7 @@ export function verifyDepositPermission(
   const bytes = depositPermissionSigningBytes(permission);
   assertBytes(permission.signature, 'signature', 64);
   if (!equalBytes(denominationId(denomination), permission.coin.denominationId)) {
-    throw invalid('denomination', 'is not the denomination the coin names');
+    throw invalidArgument('denomination', 'is not the denomination the coin names');
   }
   checkDenominationUsable(denomination, 'deposit', now);
   if (permission.amount.currency !== denomination.value.currency) {
@@ -223,7 +213,7 @@ export function checkPermissionsPayPrice(
   formatAmount(price);
   assertBytes(offerHash, 'offerHash', offerHashLength);
   if (!Array.isArray(permissions) || permissions.length > maxCoinsPerPayment) {
-    throw invalid('permissions', `must be an array of at most ${maxCoinsPerPayment}`);
+    throw invalidArgument('permissions', `must be an array of at most ${maxCoinsPerPayment}`);
   }
   if (permissions.length === 0) {
     throw new FarthingError('coin_amount_mismatch', 'no coins were given for the price', {
@@ -291,16 +281,7 @@ export interface DepositPermissionWire {
 }
 
 export const depositPermissionSchema = v.strictObject({
-  version: v.pipe(
-    v.unknown(),
-    codedTransform<unknown, typeof depositPermissionVersion>((value) => {
-      if (value === depositPermissionVersion) return depositPermissionVersion;
-      throw new FarthingError(
-        'unsupported_version',
-        `deposit permission version ${String(value)} is not supported`,
-      );
-    }),
-  ),
+  version: depositPermissionType.versionSchema,
   coin: coinSchema,
   offerHash: bytesSchema(offerHashLength),
   merchantId: identifierSchema,

@@ -2,7 +2,7 @@ import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ed25519PublicKey } from '../ed25519.ts';
-import { farthingErrorCode } from '../testing.ts';
+import { farthingErrorCode } from '../errors.fixture.ts';
 import {
   deriveCoinBlindingSource,
   deriveCoinMessagePrefix,

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519Signer } from '../ed25519.ts';
+import {
+  catchFarthingError,
+  farthingErrorCode,
+  rejectsWithFarthingError,
+} from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { catchFarthingError, farthingErrorCode, rejectsWithFarthingError } from '../testing.ts';
+import { day, eur, generateDenominationKey, makeDenomination, now } from './coin.fixture.ts';
 import { denominationId } from './denomination.ts';
 import {
   findDenomination,
@@ -13,7 +18,6 @@ import {
   signMintKeySet,
   verifyMintKeySet,
 } from './mint-key-set.ts';
-import { day, eur, generateDenominationKey, makeDenomination, now } from './test-fixtures.ts';
 
 const master = ed25519Signer(new Uint8Array(32).fill(0x6d));
 const impostor = ed25519Signer(new Uint8Array(32).fill(0x69));

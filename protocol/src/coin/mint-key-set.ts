@@ -14,9 +14,10 @@
  */
 import * as v from 'valibot';
 import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from '../ed25519.ts';
-import { equalBytes, signingBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
-import { bytesSchema, codedTransform, parseMessage, timestampSchema } from '../schema.ts';
+import { equalBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
+import { bytesSchema, parseMessage, timestampSchema } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertDenomination,
   checkDenominationUsable,
@@ -30,6 +31,12 @@ import {
 } from './denomination.ts';
 
 export const mintKeySetVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const mintKeySetType: SignedMessageType<typeof mintKeySetVersion> = signedMessageType(
+  'mintKeySet',
+  mintKeySetVersion,
+  'mint key set',
+);
 export const maxDenominationsPerKeySet = 1024;
 
 export interface MintKeySet {
@@ -45,37 +52,33 @@ export interface SignedMintKeySet extends MintKeySet {
   readonly signature: Uint8Array;
 }
 
-function invalid(field: string, message: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
-}
-
 /** Checks the key set and returns its denominations' ids, in order. */
 function keySetIds(keySet: MintKeySet): Uint8Array[] {
-  if (typeof keySet !== 'object' || keySet === null) throw invalid('keySet', 'must be an object');
-  if (keySet.version !== mintKeySetVersion) {
-    throw new FarthingError('unsupported_version', `key set version must be ${mintKeySetVersion}`, {
-      details: { field: 'version', expected: mintKeySetVersion, got: keySet.version },
-    });
-  }
+  if (typeof keySet !== 'object' || keySet === null)
+    throw invalidArgument('keySet', 'must be an object');
+  mintKeySetType.assertVersion(keySet.version);
   assertBytes(keySet.masterPublicKey, 'masterPublicKey', 32);
   assertInteger(keySet.issuedAt, 'issuedAt');
   const list = keySet.denominations;
   if (!Array.isArray(list) || list.length === 0 || list.length > maxDenominationsPerKeySet) {
-    throw invalid('denominations', `must list 1 to ${maxDenominationsPerKeySet} denominations`);
+    throw invalidArgument(
+      'denominations',
+      `must list 1 to ${maxDenominationsPerKeySet} denominations`,
+    );
   }
   const ids = list.map((denomination, index) => {
     assertDenomination(denomination, `denominations.${index}`);
     return denominationId(denomination);
   });
   if (new Set(ids.map(toBase64url)).size !== ids.length) {
-    throw invalid('denominations', 'must not list a denomination twice');
+    throw invalidArgument('denominations', 'must not list a denomination twice');
   }
   return ids;
 }
 
 export function mintKeySetSigningBytes(keySet: MintKeySet): Uint8Array {
   const ids = keySetIds(keySet);
-  return signingBytes('mintKeySet', mintKeySetVersion, (w) =>
+  return mintKeySetType.signingBytes((w) =>
     w
       .fixed(keySet.masterPublicKey, 32, 'masterPublicKey')
       .u64(keySet.issuedAt, 'issuedAt')
@@ -143,7 +146,7 @@ export function verifyMintKeySet(
 export function findDenomination(keySet: MintKeySet, id: Uint8Array): Denomination {
   assertBytes(id, 'denominationId', denominationIdLength);
   if (typeof keySet !== 'object' || keySet === null || !Array.isArray(keySet.denominations)) {
-    throw invalid('keySet', 'must be a key set');
+    throw invalidArgument('keySet', 'must be a key set');
   }
   for (const denomination of keySet.denominations) {
     if (equalBytes(denominationId(denomination), id)) return denomination;
@@ -176,16 +179,7 @@ export interface MintKeySetWire {
 }
 
 export const mintKeySetSchema = v.strictObject({
-  version: v.pipe(
-    v.unknown(),
-    codedTransform<unknown, typeof mintKeySetVersion>((value) => {
-      if (value === mintKeySetVersion) return mintKeySetVersion;
-      throw new FarthingError(
-        'unsupported_version',
-        `key set version ${String(value)} is not supported`,
-      );
-    }),
-  ),
+  version: mintKeySetType.versionSchema,
   masterPublicKey: bytesSchema(32),
   issuedAt: timestampSchema,
   denominations: v.pipe(

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allowFarthingError } from '../testing.ts';
+import { allowFarthingError } from '../errors.fixture.ts';
 import {
   type AuthChallenge,
   formatChallenge,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catchFarthingError } from '../testing.ts';
+import { catchFarthingError } from '../errors.fixture.ts';
 import {
   type AuthChallenge,
   formatChallenge,

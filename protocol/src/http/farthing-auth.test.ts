@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { catchFarthingError } from '../errors.fixture.ts';
 import { FarthingError } from '../errors.ts';
-import { catchFarthingError } from '../testing.ts';
 import { parseChallenges } from './auth-header.ts';
 import {
   type FarthingChallenge,

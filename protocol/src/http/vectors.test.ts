@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catchFarthingError } from '../testing.ts';
+import { catchFarthingError } from '../errors.fixture.ts';
 import { type AuthChallenge, parseChallenges, parseCredentials } from './auth-header.ts';
 import { findFarthingChallenge, parseFarthingCredentials } from './farthing-auth.ts';
 

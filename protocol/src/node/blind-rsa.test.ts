@@ -2,8 +2,14 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { modInverse } from '../blind-rsa/bigint.ts';
+import {
+  generateTestKey,
+  hex,
+  rfc9474,
+  variants,
+  vectorKey,
+} from '../blind-rsa/blind-rsa.fixture.ts';
 import { blind, blindSign, finalize, prepare, verify } from '../blind-rsa/rsabssa.ts';
-import { generateTestKey, hex, rfc9474, variants, vectorKey } from '../blind-rsa/test-fixtures.ts';
 import { toBase64url } from '../encoding.ts';
 import {
   blindRsaPublicKeyFromKeyObject,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
+import { catchFarthingError, rejectsWithFarthingError } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { catchFarthingError, rejectsWithFarthingError } from '../testing.ts';
 import {
   type PaywordUserCertificate,
   parsePaywordUserCertificate,
@@ -18,7 +18,7 @@ import {
   makeCertificate,
   now,
   otherSigner,
-} from './test-fixtures.ts';
+} from './payword.fixture.ts';
 
 const brokerPublicKey = brokerSigner.publicKey;
 

@@ -15,7 +15,7 @@ import {
   ed25519SignatureLength,
   nobleEd25519Verify,
 } from '../ed25519.ts';
-import { signingBytes, toBase64url } from '../encoding.ts';
+import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
 import {
   amountSchema,
@@ -25,7 +25,15 @@ import {
   parseMessage,
   timestampSchema,
 } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import { assertAmount, assertFunction, assertIdentifier, assertObject } from './arguments.ts';
+
+/** The signed message type (tag, version, name), declared once. */
+export const paywordUserCertificateType: SignedMessageType<1> = signedMessageType(
+  'paywordUserCertificate',
+  1,
+  'PayWord user certificate',
+);
 
 export interface PaywordUserCertificateFields {
   readonly brokerId: string;
@@ -76,7 +84,7 @@ export function paywordUserCertificateSigningBytes(
   fields: PaywordUserCertificateFields,
 ): Uint8Array {
   assertCertificateFields(fields, 'certificate');
-  return signingBytes('paywordUserCertificate', 1, (w) =>
+  return paywordUserCertificateType.signingBytes((w) =>
     w
       .string(fields.brokerId, 'brokerId', 128)
       .string(fields.userId, 'userId', 128)

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signingTags, toBase64url } from '../encoding.ts';
-import { farthingErrorCode } from '../testing.ts';
+import { farthingErrorCode } from '../errors.fixture.ts';
 import {
   chainEnd,
   checkpointSpacing,

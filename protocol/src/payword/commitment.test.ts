@@ -2,8 +2,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
 import { ed25519Sign } from '../ed25519.ts';
+import { catchFarthingError, rejectsWithFarthingError } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { catchFarthingError, rejectsWithFarthingError } from '../testing.ts';
 import { signPaywordUserCertificate } from './certificate.ts';
 import {
   type PaywordCommitment,
@@ -26,7 +26,7 @@ import {
   otherSigner,
   userSigner,
   vendorId,
-} from './test-fixtures.ts';
+} from './payword.fixture.ts';
 
 const brokerPublicKey = brokerSigner.publicKey;
 const vendor = { vendorId, brokerPublicKey, now };

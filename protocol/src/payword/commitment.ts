@@ -19,7 +19,7 @@ import {
   ed25519SignatureLength,
   nobleEd25519Verify,
 } from '../ed25519.ts';
-import { equalBytes, signingBytes, toBase64url } from '../encoding.ts';
+import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
 import {
   amountSchema,
@@ -28,6 +28,7 @@ import {
   parseMessage,
   timestampSchema,
 } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import { assertAmount, assertFunction, assertIdentifier, assertObject } from './arguments.ts';
 import {
   assertPaywordUserCertificate,
@@ -39,6 +40,13 @@ import {
   verifyPaywordUserCertificate,
 } from './certificate.ts';
 import { maxPaywordChainLength, paywordWordLength } from './chain.ts';
+
+/** The signed message type (tag, version, name), declared once. */
+export const paywordCommitmentType: SignedMessageType<1> = signedMessageType(
+  'paywordCommitment',
+  1,
+  'PayWord commitment',
+);
 
 export interface PaywordCommitmentFields {
   /** The merchant id of the only vendor who may accept these paywords. */
@@ -126,7 +134,7 @@ function checkTerms(fields: PaywordCommitmentFields): void {
 export function paywordCommitmentSigningBytes(fields: PaywordCommitmentFields): Uint8Array {
   assertCommitmentFields(fields, 'commitment');
   const certificateId = paywordUserCertificateId(fields.certificate);
-  return signingBytes('paywordCommitment', 1, (w) =>
+  return paywordCommitmentType.signingBytes((w) =>
     w
       .string(fields.vendorId, 'vendorId', 128)
       .fixed(certificateId, 32, 'certificateId')

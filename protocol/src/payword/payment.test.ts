@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toBase64url } from '../encoding.ts';
-import { catchFarthingError } from '../testing.ts';
+import { catchFarthingError } from '../errors.fixture.ts';
 import { createPaywordChain } from './chain.ts';
 import { paywordCommitmentId } from './commitment.ts';
 import {
@@ -9,7 +9,7 @@ import {
   parsePaywordPayment,
   paywordPaymentToJson,
 } from './payment.ts';
-import { makeCommittedChain } from './test-fixtures.ts';
+import { makeCommittedChain } from './payword.fixture.ts';
 
 describe('creating a payment', () => {
   it('reveals the word at the index and names the commitment', async () => {

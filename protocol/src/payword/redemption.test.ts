@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { catchFarthingError } from '../testing.ts';
+import { catchFarthingError } from '../errors.fixture.ts';
+import { eur, makeCommittedChain } from './payword.fixture.ts';
 import { verifyRedemption } from './redemption.ts';
-import { eur, makeCommittedChain } from './test-fixtures.ts';
 
 async function broker() {
   const committed = await makeCommittedChain({

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { catchFarthingError } from '../errors.fixture.ts';
 import { type ErrorCode, FarthingError } from '../errors.ts';
-import { catchFarthingError } from '../testing.ts';
 import { createPaywordChain } from './chain.ts';
-import { day, eur, makeCommittedChain, now } from './test-fixtures.ts';
+import { day, eur, makeCommittedChain, now } from './payword.fixture.ts';
 import { acceptPayment, initialVendorState, type PaywordVendorState } from './verifier.ts';
 
 const options = { now, maxStep: 10 };

@@ -3,7 +3,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
 import { ed25519Signer } from '../ed25519.ts';
-import { catchFarthingError, rejectsWithFarthingError } from '../testing.ts';
+import { catchFarthingError, rejectsWithFarthingError } from '../errors.fixture.ts';
 import { ed25519SubjectPublicKeyInfo, keyIdentifier } from './algorithms.ts';
 import { parseCertificate } from './certificate.ts';
 import {
@@ -22,7 +22,7 @@ import {
   makeMerchantCertificate,
   now,
   otherCaSecretKey,
-} from './test-fixtures.ts';
+} from './x509.fixture.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 

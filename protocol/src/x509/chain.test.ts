@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { catchFarthingError, farthingErrorCode } from '../testing.ts';
+import { catchFarthingError, farthingErrorCode } from '../errors.fixture.ts';
 import { decimalObjectIdentifier, parseCertificate } from './certificate.ts';
 import { maxChainLength, verifyCertificateChain } from './chain.ts';
 import { farthingKeyPurposes } from './oids.ts';
@@ -12,7 +12,7 @@ import {
   otherCaSecretKey,
   p256CaSigner,
   type TestCa,
-} from './test-fixtures.ts';
+} from './x509.fixture.ts';
 
 let root: TestCa;
 let leaf: Uint8Array;

@@ -1,9 +1,9 @@
 import { id_ce_extKeyUsage, id_ce_keyUsage } from '@peculiar/asn1-x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
+import { catchFarthingError, farthingErrorCode } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
 import { signOffer, verifyOffer } from '../offer.ts';
-import { catchFarthingError, farthingErrorCode } from '../testing.ts';
 import { ed25519SubjectPublicKeyInfo } from './algorithms.ts';
 import {
   basicConstraintsExtension,
@@ -33,7 +33,7 @@ import {
   type TestCa,
   withExtension,
   withoutExtension,
-} from './test-fixtures.ts';
+} from './x509.fixture.ts';
 
 let bank: TestCa;
 let leaf: Uint8Array;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519Signer } from '../ed25519.ts';
 import { signingTags, utf8Bytes } from '../encoding.ts';
+import { catchFarthingError, farthingErrorCode } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { catchFarthingError, farthingErrorCode } from '../testing.ts';
 import {
   merchantRegistrationSigningBytes,
   merchantRegistrationToWire,
@@ -13,7 +13,7 @@ import {
   type VerifyMerchantRegistrationParameters,
   verifyMerchantRegistration,
 } from './merchant-registration.ts';
-import { merchantSigner, now } from './test-fixtures.ts';
+import { merchantSigner, now } from './x509.fixture.ts';
 
 const request: SignMerchantRegistrationParameters = {
   merchantId: 'demo-shop',

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { farthingErrorCode } from '../testing.ts';
+import { farthingErrorCode } from '../errors.fixture.ts';
 import { verifyMerchantCertificate } from './merchant-certificate.ts';
 import { farthingKeyPurposes } from './oids.ts';
 

@@ -2,8 +2,8 @@
  * Opens the bank's SQLite database at its durable settings and brings the schema up to date.
  */
 import { createRequire } from 'node:module';
-import { backgroundCheckpointer } from '@farthing/protocol/node/sqlite-checkpointer';
-import { walSync } from '@farthing/protocol/node/sqlite-wal-sync';
+import { backgroundCheckpointer } from '@farthing/server-runtime/sqlite-checkpointer';
+import { walSync } from '@farthing/server-runtime/sqlite-wal-sync';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
 
@@ -14,8 +14,9 @@ import { migrate } from './migrations.ts';
  * - `full`: `synchronous=FULL`; SQLite fsyncs the WAL inside every COMMIT, blocking the event
  *   loop for the length of the disk flush.
  * - `async-fdatasync`: `synchronous=NORMAL` plus our own `fdatasync` of the WAL on libuv's
- *   thread pool after every group commit, and no answer before it (`@farthing/protocol/node/sqlite-group-commit`). The
- *   event loop keeps serving while the disk flushes.
+ *   thread pool after every group commit, and no answer before it
+ *   (`@farthing/server-runtime/sqlite-group-commit`). The event loop keeps serving while the
+ *   disk flushes.
  */
 const require = createRequire(import.meta.url);
 
@@ -51,14 +52,14 @@ export function openDatabase(
   migrate(db);
   const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
   // The WAL's pages are copied into the file by another connection on its own thread, so
-  // COMMIT on the event loop only appends (`@farthing/protocol/node/sqlite-checkpointer`).
+  // COMMIT on the event loop only appends (`@farthing/server-runtime/sqlite-checkpointer`).
   const checkpointer = inWal
     ? backgroundCheckpointer(db, { driver: require.resolve('better-sqlite3'), fallbackPages: 4000 })
     : undefined;
   // `full`: the WAL is fsynced at every commit, so an acknowledged transaction survives power
-  // loss, not only a process crash; group commit (`@farthing/protocol/node/sqlite-group-commit`)
+  // loss, not only a process crash; group commit (`@farthing/server-runtime/sqlite-group-commit`)
   // pays for it. Otherwise `synchronous=NORMAL` + an asynchronous `fdatasync` of the WAL:
-  // exactly as durable as FULL (the argument is in `@farthing/protocol/node/sqlite-wal-sync`).
+  // exactly as durable as FULL (the argument is in `@farthing/server-runtime/sqlite-wal-sync`).
   // No answer goes out before the sync that covers it: the group commit starts each sync after
   // the commits it covers and settles their jobs (and any read that saw them) only when it
   // resolves; a failed sync fails them all, and the store refuses work until a restart. The

@@ -2,7 +2,7 @@
  * The embedded storage: one SQLite file at durable settings, every write group-committed.
  */
 
-import { GroupCommit } from '@farthing/protocol/node/sqlite-group-commit';
+import { GroupCommit } from '@farthing/server-runtime/sqlite-group-commit';
 import type Database from 'better-sqlite3';
 import {
   type AccountRecord,

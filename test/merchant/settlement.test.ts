@@ -1,7 +1,9 @@
+import { balanceOf } from '@farthing/bank/bank.fixture';
+import type { MerchantConfig } from '@farthing/merchant-sdk/server/config';
+import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { amount } from '@farthing/protocol/amount';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { balanceOf } from '../../../bank/src/testing.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
 import {
   bankFetch,
   offerOf,
@@ -12,9 +14,7 @@ import {
   paywordCredential,
   paywordWallet,
   type ShopWorld,
-} from '../testing.ts';
-import type { MerchantConfig } from './config.ts';
-import { createMerchant, type Merchant } from './merchant.ts';
+} from './merchant.fixture.ts';
 
 /** How `vi.waitUntil` polls here. */
 const polling = { timeout: 5_000, interval: 5 };

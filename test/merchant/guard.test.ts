@@ -1,12 +1,17 @@
+import {
+  grantSecretFromOfferKey,
+  nodeAccessGrantKey,
+} from '@farthing/merchant-sdk/server/grant-key';
+import type { Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { verifyAccessGrant } from '@farthing/protocol/access-grant';
 import { toBase64url } from '@farthing/protocol/encoding';
+import { farthingErrorCode } from '@farthing/protocol/errors.fixture';
 import { findFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
 import { verifyOffer } from '@farthing/protocol/offer';
 import { offerFromBytes, parseOfferToken } from '@farthing/protocol/offer-token';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { farthingErrorCode } from '../../../protocol/src/testing.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
 import {
   cookieFrom,
   ecashCredential,
@@ -18,9 +23,7 @@ import {
   type ShopWorld,
   shopOrigin,
   withdraw,
-} from '../testing.ts';
-import { grantSecretFromOfferKey, nodeAccessGrantKey } from './grant-key.ts';
-import type { Merchant } from './merchant.ts';
+} from './merchant.fixture.ts';
 
 let world: ShopWorld;
 let merchant: Merchant;

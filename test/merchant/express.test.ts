@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { farthing } from '@farthing/merchant-sdk/express';
+import type { Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { pathVectors, vectorPrices } from '@farthing/merchant-sdk/server/path-vectors';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { formatFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Merchant } from '../server/merchant.ts';
-import { pathVectors, vectorPrices } from '../server/path-vectors.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
 import {
   ecashCredential,
   offerOf,
@@ -15,8 +16,7 @@ import {
   rawGet,
   type ShopWorld,
   withdraw,
-} from '../testing.ts';
-import { farthing } from './express.ts';
+} from './merchant.fixture.ts';
 
 const secret = 'PAID CONTENT';
 let world: ShopWorld;

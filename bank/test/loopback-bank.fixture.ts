@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, vi } from 'vitest';
+import { day, expectProblem } from '../src/bank.fixture.ts';
 import { loadConfig } from '../src/config.ts';
-import type { WalletCoin } from '../src/mint/test-fixtures.ts';
+import type { WalletCoin } from '../src/mint/mint.fixture.ts';
 import { type RunningBank, startBank } from '../src/server.ts';
 import { systemAccounts } from '../src/store/store.ts';
-import { day, expectProblem } from '../src/testing.ts';
 import {
   bankEnv,
   coinStatus,
@@ -24,7 +24,7 @@ import {
   openHttpMerchant,
   runBankCheck,
   storeDenominationKey,
-} from './support.ts';
+} from './http-bank.fixture.ts';
 
 /** FARTHING_BANK_MAX_BODY of the loopback bank. */
 export const maxBody = 64 * 1024;
@@ -49,7 +49,7 @@ export interface LoopbackBank {
   readonly bob: HttpCustomer;
   readonly shop: HttpMerchant;
   readonly kiosk: HttpMerchant;
-  /** A key whose windows closed long ago, with its private half (support.ts). */
+  /** A key whose windows closed long ago, with its private half (http-bank.fixture.ts). */
   readonly expired: Awaited<ReturnType<typeof storeDenominationKey>>;
   /** Every balance a request could move, read from the bank's store. */
   books(): Promise<Books>;

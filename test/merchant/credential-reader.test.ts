@@ -1,3 +1,9 @@
+import { commitToVendor } from '@farthing/bank/broker/broker.fixture';
+import { resolveConfig } from '@farthing/merchant-sdk/server/config';
+import { CredentialReader } from '@farthing/merchant-sdk/server/credential-reader';
+import type { Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { OfferBook } from '@farthing/merchant-sdk/server/offers';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { amount } from '@farthing/protocol/amount';
 import {
   type Credential,
@@ -6,11 +12,9 @@ import {
   decodeCredential,
   encodeCredential,
 } from '@farthing/protocol/credential';
+import { catchFarthingError } from '@farthing/protocol/errors.fixture';
 import { offerHash } from '@farthing/protocol/offer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitToVendor } from '../../../bank/src/broker/test-support.ts';
-import { catchFarthingError } from '../../../protocol/src/testing.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
 import {
   ecashCredential,
   offerOf,
@@ -21,11 +25,7 @@ import {
   paywordWallet,
   type ShopWorld,
   withdraw,
-} from '../testing.ts';
-import { resolveConfig } from './config.ts';
-import { CredentialReader } from './credential-reader.ts';
-import type { Merchant } from './merchant.ts';
-import { OfferBook } from './offers.ts';
+} from './merchant.fixture.ts';
 
 let world: ShopWorld;
 let merchant: Merchant;

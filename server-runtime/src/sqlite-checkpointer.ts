@@ -21,7 +21,12 @@
  * - Crash safety is SQLite's own: a checkpoint from another connection is the ordinary case.
  */
 import { realpathSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type {
+  CheckpointThreadData,
+  FromCheckpointThread,
+  ToCheckpointThread,
+} from './sqlite-checkpointer-thread.ts';
+import { typeScriptWorker } from './typescript-worker.ts';
 
 /** What this needs of a better-sqlite3 connection (no dependency on the package itself). */
 export interface CheckpointedConnection {
@@ -64,43 +69,7 @@ export interface Checkpointer {
 /** SQLite's default `wal_autocheckpoint`, restored when the thread fails. */
 const sqliteDefaultAutocheckpoint = 1000;
 
-/**
- * The checkpoint thread: receives 'pass', answers `{ log, checkpointed }` (the WAL's frames
- * and how many of them are in the database file) or `{ error }`. Plain JavaScript, so it needs
- * no TypeScript loader.
- */
-const checkpointThread = `
-const { parentPort, workerData } = require('node:worker_threads');
-if (process.platform === 'linux') {
-  try {
-    require('node:os').setPriority(0, workerData.nice);
-  } catch {
-    // a sandbox may refuse it: then the thread runs at the server's priority
-  }
-}
-const Database = require(workerData.driver);
-const db = new Database(workerData.path, { fileMustExist: true });
-db.pragma('synchronous = NORMAL');
-parentPort.on('message', (message) => {
-  if (message === 'close') {
-    db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ log: result.log, checkpointed: result.checkpointed });
-  } catch (error) {
-    parentPort.postMessage({ error: String(error) });
-  }
-});
-`;
-
-interface PassAnswer {
-  readonly log?: number;
-  readonly checkpointed?: number;
-  readonly error?: string;
-}
+const entry = new URL('./sqlite-checkpointer-thread.ts', import.meta.url);
 
 /**
  * Moves `db`'s WAL checkpoints to a thread of their own (module comment). `db` must be in WAL
@@ -123,15 +92,15 @@ export function backgroundCheckpointer(
   let whenPassed: (() => void) | undefined;
   let closing: Promise<void> | undefined;
 
-  const worker = new Worker(checkpointThread, {
-    eval: true,
+  const worker = typeScriptWorker(entry, {
     workerData: {
       driver: options.driver,
       path: realpathSync(db.name),
       nice: options.nice ?? 5,
-    },
+    } satisfies CheckpointThreadData,
     name: 'farthing-sqlite-checkpoint',
   });
+  const send = (message: ToCheckpointThread) => worker.postMessage(message);
   worker.unref();
 
   const fail = (error: unknown) => {
@@ -154,19 +123,19 @@ export function backgroundCheckpointer(
     passing = true;
     dirty = false;
     worker.ref();
-    worker.postMessage('pass');
+    send('pass');
   };
 
-  worker.on('message', (answer: PassAnswer) => {
+  worker.on('message', (answer: FromCheckpointThread) => {
     passing = false;
     worker.unref();
-    if (answer.error !== undefined) {
+    if ('error' in answer) {
       fail(new Error(answer.error));
       return;
     }
     stats.passes++;
-    stats.walFrames = answer.log ?? 0;
-    stats.checkpointedFrames = answer.checkpointed ?? 0;
+    stats.walFrames = answer.log;
+    stats.checkpointedFrames = answer.checkpointed;
     whenPassed?.();
     if (dirty && !closed) timer = setTimeout(ask, intervalMs).unref();
   });
@@ -200,7 +169,7 @@ export function backgroundCheckpointer(
         }
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
         worker.ref(); // the process waits for the thread's connection to close
-        worker.postMessage('close');
+        send('close');
         await exited;
       })();
       return closing;

@@ -41,12 +41,17 @@ import {
   verifyMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { expectStatus, type TestBank, type TestCustomer, type TestMerchant } from '../testing.ts';
+import {
+  expectStatus,
+  type TestBank,
+  type TestCustomer,
+  type TestMerchant,
+} from '../bank.fixture.ts';
 import type { IssuanceView } from './issuance.ts';
 
 /**
  * The bank as the wallet side uses it: its HTTP API, its clock and the mint master key the
- * wallet trusts. A `TestBank` is one; so is a bank over loopback HTTP (bank/test/support.ts).
+ * wallet trusts. A `TestBank` is one; so is a bank over loopback HTTP (bank/test/http-bank.fixture.ts).
  */
 export interface MintClient {
   request: TestBank['request'];

@@ -1,5 +1,5 @@
 /**
- * Certificate renewal against the real bank (its Hono app over SQLite, bank/src/testing.ts)
+ * Certificate renewal against the real bank (its Hono app over SQLite, bank/src/bank.fixture.ts)
  * served on a loopback port, so `registerWithBank` goes over HTTP with the global `fetch`. The
  * bank and the merchant share a clock the test moves: the bank issues 30-day certificates and
  * does not let a test shorten them, so time is moved instead of waited for.
@@ -7,23 +7,26 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toBase64url } from '@farthing/protocol/encoding';
-import { isFarthingError } from '@farthing/protocol/errors';
-import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
-import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
-import { getRequestListener } from '@hono/node-server';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   day,
   openMerchant,
   openTestBank,
   type TestBank,
   type TestMerchant,
-} from '../../../bank/src/testing.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
-import type { CertificateRenewal } from './certificate-renewal.ts';
-import { createMerchant, type Merchant } from './merchant.ts';
-import { type RegisterWithBankReturnType, registerWithBank } from './registration.ts';
+} from '@farthing/bank/bank.fixture';
+import type { CertificateRenewal } from '@farthing/merchant-sdk/server/certificate-renewal';
+import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server/merchant';
+import {
+  type RegisterWithBankReturnType,
+  registerWithBank,
+} from '@farthing/merchant-sdk/server/registration';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { isFarthingError } from '@farthing/protocol/errors';
+import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
+import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
+import { getRequestListener } from '@hono/node-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /** How `vi.waitUntil` polls here. */
 const polling = { timeout: 5_000, interval: 5 };

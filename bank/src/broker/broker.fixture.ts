@@ -1,6 +1,6 @@
 /**
  * Test support for the broker's tests (not part of the API), on top of the bank's own
- * (`../testing.ts`: the real app over a real SQLite store with a movable clock): the wallet's
+ * (`../bank.fixture.ts`: the real app over a real SQLite store with a movable clock): the wallet's
  * and vendor's side built with the protocol's own PayWord code (chains, commitments,
  * payments), and the redemption call.
  */
@@ -23,7 +23,6 @@ import {
   signPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
-import { systemAccounts } from '../store/store.ts';
 import {
   balanceOf,
   expectStatus,
@@ -32,11 +31,12 @@ import {
   type TestBank,
   type TestCustomer,
   type TestMerchant,
-} from '../testing.ts';
+} from '../bank.fixture.ts';
+import { systemAccounts } from '../store/store.ts';
 
 export const graceSeconds = 86_400;
 export const brokerScopes = ['account', 'payword'] as const;
-/** The password `openCustomer` signs up with (../testing.ts). */
+/** The password `openCustomer` signs up with (../bank.fixture.ts). */
 const password = 'correct horse battery';
 
 /** A test bank whose vendors may redeem for one day after a certificate expires. */

@@ -9,21 +9,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withdrawCoins } from '@farthing/bank/mint/mint.fixture';
+import { freePort } from '@farthing/bank/test/http-bank.fixture';
+import { type LoopbackBank, openLoopbackBank } from '@farthing/bank/test/loopback-bank.fixture';
+import { expressShop } from '@farthing/merchant-sdk/examples/express';
+import { honoShop } from '@farthing/merchant-sdk/examples/hono';
+import type { ShopSettings } from '@farthing/merchant-sdk/examples/settings';
+import { pathVectors } from '@farthing/merchant-sdk/server/path-vectors';
+import { registerWithBank } from '@farthing/merchant-sdk/server/registration';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { findFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
 import { offerFromBytes } from '@farthing/protocol/offer-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withdrawCoins } from '../../../bank/src/mint/test-fixtures.ts';
-import { type LoopbackBank, openLoopbackBank } from '../../../bank/test/loopback-bank.ts';
-import { freePort } from '../../../bank/test/support.ts';
-import { expressShop } from '../../examples/express.ts';
-import { honoShop } from '../../examples/hono.ts';
-import type { ShopSettings } from '../../examples/settings.ts';
-import { pathVectors } from '../server/path-vectors.ts';
-import { registerWithBank } from '../server/registration.ts';
-import { ecashCredential, rawGet } from '../testing.ts';
+import { ecashCredential, rawGet } from './merchant.fixture.ts';
 
-const examples = new URL('../../examples/', import.meta.url);
+// The README and the example files it prints, read as text (the examples also run, imported above).
+const examples = new URL('../../merchant-sdk/examples/', import.meta.url);
 const paid = 'thanks for paying!';
 
 let loopback: LoopbackBank;

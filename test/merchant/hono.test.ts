@@ -1,10 +1,11 @@
+import { type FarthingEnv, farthing, farthingRequestErrors } from '@farthing/merchant-sdk/hono';
+import type { Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { pathVectors, vectorPrices } from '@farthing/merchant-sdk/server/path-vectors';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { formatFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Merchant } from '../server/merchant.ts';
-import { pathVectors, vectorPrices } from '../server/path-vectors.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
 import {
   ecashCredential,
   offerOf,
@@ -13,8 +14,7 @@ import {
   type ShopWorld,
   shopOrigin,
   withdraw,
-} from '../testing.ts';
-import { type FarthingEnv, farthing, farthingRequestErrors } from './hono.ts';
+} from './merchant.fixture.ts';
 
 const secret = 'PAID CONTENT';
 let world: ShopWorld;

@@ -2,8 +2,9 @@
  * Test support: catching the `FarthingError` a call is expected to throw, so that tests assert
  * on its stable `code` and `details` (not part of the API).
  *
- * Only `*.test.ts` and `test-fixtures.ts` files import this module; it is not in the package's
- * `exports` map. Every helper is strict: an error that is not a `FarthingError` is rethrown, so
+ * Only `*.test.ts` and `*.fixture.ts` files import this module (the layer check in
+ * test/layering refuses it anywhere else; the `exports` map publishes it for other workspaces'
+ * tests only). Every helper is strict: an error that is not a `FarthingError` is rethrown, so
  * a test never mistakes a `TypeError` for a refusal, and an expected failure that does not
  * happen fails the test instead of letting it pass silently.
  */

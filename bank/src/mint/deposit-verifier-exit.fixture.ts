@@ -5,8 +5,8 @@
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openCustomer, openMerchant, openTestBank } from '../testing.ts';
-import { permissionFor, withdrawCoins } from './test-fixtures.ts';
+import { openCustomer, openMerchant, openTestBank } from '../bank.fixture.ts';
+import { permissionFor, withdrawCoins } from './mint.fixture.ts';
 
 const mode = process.argv[2];
 const bank = await openTestBank({ coinValues: [1] });

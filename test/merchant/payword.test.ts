@@ -1,16 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commitToVendor } from '@farthing/bank/broker/broker.fixture';
+import type { Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
+import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
+import type {
+  RecordPaywordPaymentParameters,
+  RecordPaywordPaymentResult,
+} from '@farthing/merchant-sdk/store/store';
 import { amount } from '@farthing/protocol/amount';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { paywordCommitmentId } from '@farthing/protocol/payword/commitment';
 import { parseReceipt, verifyReceipt } from '@farthing/protocol/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitToVendor } from '../../../bank/src/broker/test-support.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
-import { SqliteMerchantStore } from '../store/sqlite.ts';
-import type { RecordPaywordPaymentParameters, RecordPaywordPaymentResult } from '../store/store.ts';
 import {
   cookieFrom,
   offerOf,
@@ -23,8 +27,7 @@ import {
   paywordWallet,
   type ShopWorld,
   shopOrigin,
-} from '../testing.ts';
-import type { Merchant } from './merchant.ts';
+} from './merchant.fixture.ts';
 
 let world: ShopWorld;
 let merchant: Merchant;

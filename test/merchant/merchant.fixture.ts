@@ -1,25 +1,11 @@
 /**
  * Test support for the SDK's tests (not part of the API, not in the exports map): the REAL
- * bank in process (bank/src/testing.ts, the Hono app over SQLite with a clock the test moves),
+ * bank in process (bank/src/bank.fixture.ts, the Hono app over SQLite with a clock the test moves),
  * a merchant account registered through the bank's HTTP API with a real certificate, and the
  * wallet's side built with the protocol's own code (coins withdrawn from the mint, PayWord
  * certificates from the broker, credentials).
  */
 import { request as httpRequest } from 'node:http';
-import { amount } from '@farthing/protocol/amount';
-import { createDepositPermission } from '@farthing/protocol/coin/deposit-permission';
-import { payerCodeHash, randomPayerCode } from '@farthing/protocol/coin/derivation';
-import { type Credential, encodeCredential } from '@farthing/protocol/credential';
-import { offerHash, type SignedOffer } from '@farthing/protocol/offer';
-import { parseOfferToken } from '@farthing/protocol/offer-token';
-import { createPaywordPayment } from '@farthing/protocol/payword/payment';
-import {
-  commitToVendor,
-  requestCertificate,
-  type TestChain,
-  type TestWallet,
-} from '../../bank/src/broker/test-support.ts';
-import { type WalletCoin, withdrawCoins } from '../../bank/src/mint/test-fixtures.ts';
 import {
   openCustomer,
   openMerchant,
@@ -27,11 +13,25 @@ import {
   type TestBank,
   type TestCustomer,
   type TestMerchant,
-} from '../../bank/src/testing.ts';
-import type { MerchantConfig } from './server/config.ts';
-import { createMerchant, type Merchant } from './server/merchant.ts';
-import { registerWithBank } from './server/registration.ts';
-import type { MerchantStore } from './store/store.ts';
+} from '@farthing/bank/bank.fixture';
+import {
+  commitToVendor,
+  requestCertificate,
+  type TestChain,
+  type TestWallet,
+} from '@farthing/bank/broker/broker.fixture';
+import { type WalletCoin, withdrawCoins } from '@farthing/bank/mint/mint.fixture';
+import type { MerchantConfig } from '@farthing/merchant-sdk/server/config';
+import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { registerWithBank } from '@farthing/merchant-sdk/server/registration';
+import type { MerchantStore } from '@farthing/merchant-sdk/store/store';
+import { amount } from '@farthing/protocol/amount';
+import { createDepositPermission } from '@farthing/protocol/coin/deposit-permission';
+import { payerCodeHash, randomPayerCode } from '@farthing/protocol/coin/derivation';
+import { type Credential, encodeCredential } from '@farthing/protocol/credential';
+import { offerHash, type SignedOffer } from '@farthing/protocol/offer';
+import { parseOfferToken } from '@farthing/protocol/offer-token';
+import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 
 /** The test merchant's origin. */
 export const shopOrigin = 'https://shop.example';

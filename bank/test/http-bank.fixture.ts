@@ -2,7 +2,7 @@
  * Support for the bank's tests over real HTTP (loopback.test.ts, crash.test.ts): free ports,
  * the bank as a child process (spawn, wait for /healthz, SIGKILL), `npm run bank -- check`,
  * and a small fetch client with the same request options as the in-process `TestBank`, so
- * the wallet side of `../src/mint/test-fixtures.ts` runs unchanged against a real socket.
+ * the wallet side of `../src/mint/mint.fixture.ts` runs unchanged against a real socket.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -18,8 +18,6 @@ import {
 import { parseMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { nodeBlindRsaSigner } from '@farthing/protocol/node/blind-rsa';
-import type { MintClient } from '../src/mint/test-fixtures.ts';
-import { SqliteBankStore } from '../src/store/sqlite/sqlite-store.ts';
 import {
   adminToken,
   expectStatus,
@@ -27,7 +25,9 @@ import {
   type TestCustomer,
   type TestMerchant,
   type TestRequestOptions,
-} from '../src/testing.ts';
+} from '../src/bank.fixture.ts';
+import type { MintClient } from '../src/mint/mint.fixture.ts';
+import { SqliteBankStore } from '../src/store/sqlite/sqlite-store.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 

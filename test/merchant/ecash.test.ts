@@ -1,3 +1,7 @@
+import { balanceOf } from '@farthing/bank/bank.fixture';
+import { coinStatus } from '@farthing/bank/test/http-bank.fixture';
+import type { Merchant } from '@farthing/merchant-sdk/server/merchant';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { formatFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
@@ -6,9 +10,6 @@ import { signOffer } from '@farthing/protocol/offer';
 import { offerFromBytes, offerToBytes } from '@farthing/protocol/offer-token';
 import { parseReceipt, verifyReceipt } from '@farthing/protocol/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceOf } from '../../../bank/src/testing.ts';
-import { coinStatus } from '../../../bank/test/support.ts';
-import { MemoryMerchantStore } from '../store/memory.ts';
 import {
   bankFetch,
   cookieFrom,
@@ -21,8 +22,7 @@ import {
   type ShopWorld,
   shopOrigin,
   withdraw,
-} from '../testing.ts';
-import type { Merchant } from './merchant.ts';
+} from './merchant.fixture.ts';
 
 let world: ShopWorld;
 let merchant: Merchant;
