@@ -99,7 +99,7 @@ export const errorCatalog = {
   purse_pin_blocked: { status: 423, title: 'Card PIN blocked after too many wrong tries' },
   purse_insufficient_balance: { status: 409, title: 'Card balance too low' },
   purse_over_maximum: { status: 409, title: 'Load would exceed the card maximum' },
-  purse_load_replayed: { status: 409, title: 'Load authorization already used or not for this card' },
+  purse_load_replayed: { status: 409, title: 'Load authorization already used' },
   purse_challenge_replayed: { status: 409, title: 'Merchant challenge already paid or stale' },
   purse_cancelled: { status: 409, title: 'Payment cancelled on the reader' },
   purse_wrong_card: { status: 400, title: 'Made for another card' },
