@@ -13,6 +13,7 @@ import type { BankContext, BankEnv } from './http/context.ts';
 import { openApiDocument, type RouteDoc } from './http/openapi.ts';
 import { notFoundHandler, problemHandler } from './http/problems.ts';
 import { mintRouteDocs, mintRoutes } from './mint/routes.ts';
+import { purseRouteDocs, purseRoutes } from './purse/routes.ts';
 
 interface RouteModule {
   readonly docs: readonly RouteDoc[];
@@ -25,6 +26,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: mintRouteDocs, routes: mintRoutes },
   { docs: brokerRouteDocs, routes: brokerRoutes },
   { docs: caRouteDocs, routes: caRoutes },
+  { docs: purseRouteDocs, routes: purseRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [
