@@ -175,22 +175,30 @@ export async function clearPurseProofs(
 ) {
   const now = ctx.now();
   const results: (ClearingItemView | PurseClearingClaim)[] = [];
-  const cards = new Map<string, PurseCardRecord | undefined>();
+  // A batch holds many proofs of few cards: each card's certificate is checked once.
+  const cards = new Map<string, Promise<Uint8Array>>();
+  const cardKey = async (cardId: string): Promise<Uint8Array> => {
+    const card = await ctx.store.getPurseCard(cardId);
+    if (card === undefined) {
+      throw new FarthingError('purse_card_unknown', 'the bank did not issue this card');
+    }
+    return verifyPurseCardCertificate({
+      chain: [card.certificate],
+      trustedRoots: [ctx.ca.certificate],
+      now,
+      ed25519Verify: nodeEd25519Verify,
+    }).cardPublicKey;
+  };
   for (const [index, bytes] of proofs.entries()) {
     try {
       const proof = decodePurseProof(bytes);
-      if (!cards.has(proof.cardId))
-        cards.set(proof.cardId, await ctx.store.getPurseCard(proof.cardId));
-      const card = cards.get(proof.cardId);
-      if (card === undefined)
-        throw new FarthingError('purse_card_unknown', 'the bank did not issue this card');
-      const certified = verifyPurseCardCertificate({
-        chain: [card.certificate],
-        trustedRoots: [ctx.ca.certificate],
-        now,
-        ed25519Verify: nodeEd25519Verify,
-      });
-      verifyPurseProofSignature(proof, certified.cardPublicKey, nodeEd25519Verify);
+      let key = cards.get(proof.cardId);
+      if (key === undefined) {
+        key = cardKey(proof.cardId);
+        key.catch(() => undefined);
+        cards.set(proof.cardId, key);
+      }
+      verifyPurseProofSignature(proof, await key, nodeEd25519Verify);
       if (proof.merchantId !== merchant.name) {
         throw new FarthingError('merchant_mismatch', 'the proof pays another merchant', {
           details: { expected: merchant.name, got: proof.merchantId },
