@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PurseDesk } from '@farthing/merchant-sdk/server/purse';
 import { PurseStore } from '@farthing/merchant-sdk/server/purse-store';
+import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import {
@@ -45,6 +46,9 @@ export interface PurseWorld {
   /** The merchant's purse records (challenges, proofs, clearing outcomes). */
   readonly purseStore: PurseStore;
   readonly caCertificate: Uint8Array;
+  /** The merchant's offer key seed and certificate chain (for `createMerchant`). */
+  readonly offerSeed: Uint8Array;
+  readonly merchantChain: readonly Uint8Array[];
   balance(name: string): Promise<number>;
   /** Presses a reader button through the control API once the reader asks. */
   press(button: 'confirm' | 'cancel'): Promise<string[]>;
@@ -67,7 +71,8 @@ export async function openPurseWorld(): Promise<PurseWorld> {
   const otherShop = await openHttpMerchant(bank, 'other-shop');
 
   // The merchant registers its offer key with the bank's CA, as the SDK does at first start.
-  const offerSigner = ed25519Signer(randomSecretKey());
+  const offerSeed = randomSecretKey();
+  const offerSigner = ed25519Signer(offerSeed);
   const registration = await signMerchantRegistration(
     {
       merchantId: 'shop',
@@ -121,6 +126,8 @@ export async function openPurseWorld(): Promise<PurseWorld> {
     desk,
     purseStore: store,
     caCertificate,
+    offerSeed,
+    merchantChain: chain,
     balance: async (name) => (await running.ctx.store.getAccountByName(name))!.balance,
     async press(button) {
       await vi.waitUntil(async () => (await control('display')).waitingForButton, {
@@ -140,4 +147,36 @@ export async function openPurseWorld(): Promise<PurseWorld> {
   return world;
 }
 
-export { toBase64url };
+/**
+ * Issues the world's card to the holder, personalises it with `pin` and loads `minor` with
+ * that PIN; returns the card id and certificate.
+ */
+export async function issueAndLoad(world: PurseWorld, pin: string, minor: number) {
+  const card = world.connection.card;
+  const blank = await card.select();
+  const issued = await expectStatus<Record<string, string>>(
+    await world.bank.request('POST', '/v1/purse/cards', {
+      token: world.holder.token,
+      body: { cardId: blank.cardId, publicKey: toBase64url(blank.publicKey) },
+    }),
+    201,
+  );
+  const info = await card.personalise({
+    certificate: fromBase64url(issued.certificate!),
+    issuerRoot: fromBase64url(issued.issuerRoot!),
+    issuerLoadKey: fromBase64url(issued.issuerLoadKey!),
+    pin,
+    maximum: amount('EUR', 20000),
+  });
+  await card.verifyPin(pin);
+  const { bytes } = await card.loadRequest(amount('EUR', minor));
+  const loaded = await expectStatus<{ authorization: string }>(
+    await world.bank.request('POST', '/v1/purse/loads', {
+      token: world.holder.token,
+      body: { loadRequest: toBase64url(bytes) },
+    }),
+    201,
+  );
+  await card.load(fromBase64url(loaded.authorization));
+  return { cardId: blank.cardId, cardCertificate: info.purse!.certificate };
+}
