@@ -91,6 +91,7 @@ export const errorCatalog = {
   hid_channel_busy: { status: 409, title: 'HID device busy with another channel' },
   hid_invalid_channel: { status: 400, title: 'HID packet on an unallocated channel' },
   hid_corrupted: { status: 400, title: 'HID message failed its integrity check' },
+  hid_disconnected: { status: 503, title: 'Reader disconnected' },
   purse_command_unknown: { status: 400, title: 'Card command not supported' },
   purse_not_personalised: { status: 409, title: 'Card not personalised yet' },
   purse_already_personalised: { status: 409, title: 'Card already personalised' },

@@ -74,6 +74,8 @@ export class ReaderFirmware {
   #display: readonly string[] = [];
   #logIndex = -1;
   #assemblyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts hosts: answers to a host that has gone are not sent to the next one. */
+  #session = 0;
 
   constructor(options: ReaderFirmwareOptions) {
     this.#applet = options.applet;
@@ -98,6 +100,7 @@ export class ReaderFirmware {
 
   /** A new host connected: channels of the last one are gone. */
   reset(): void {
+    this.#session += 1;
     this.#channels.clear();
     this.#waiting?.resolve(false);
   }
@@ -243,7 +246,10 @@ export class ReaderFirmware {
 
   async #process(channel: number, apdu: Uint8Array): Promise<void> {
     this.#busy = channel;
+    const session = this.#session;
+    const current = () => session === this.#session;
     const keepalive = setInterval(() => {
+      if (!current()) return;
       const status = this.#waiting
         ? hidKeepaliveStatus.userPresenceNeeded
         : hidKeepaliveStatus.processing;
@@ -253,7 +259,7 @@ export class ReaderFirmware {
       const response = await this.#applet.process(apdu, {
         confirmPayment: (prompt) => this.#confirmPayment(prompt),
       });
-      this.#reply(channel, hidCommands.msg, response);
+      if (current()) this.#reply(channel, hidCommands.msg, response);
     } finally {
       clearInterval(keepalive);
       this.#busy = undefined;

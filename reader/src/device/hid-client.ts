@@ -62,6 +62,8 @@ export class HidHostLink {
       result = this.#assembler.push(report, Date.now());
     } catch (error) {
       if (!isFarthingError(error)) throw error;
+      // CTAP 2.1 §11.2.4: a host ignores packets on channels that are not its own.
+      if (error.code === 'hid_invalid_channel') return;
       this.#finish((exchange) => exchange.reject(error));
       return;
     }

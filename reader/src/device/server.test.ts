@@ -94,6 +94,18 @@ describe('emulated reader over its WebSocket', () => {
     expect((await reader.card.balance()).balance).toEqual(eur(2000));
   });
 
+  it('cancels a payment whose host went away, and the next host is not answered with it', async () => {
+    const paying = reader.card.pay(await issuer.challenge(100, 4), [issuer.merchantCertificate]);
+    paying.catch(() => undefined);
+    await vi.waitUntil(async () => (await control('display')).waitingForButton);
+    await reader.close();
+    await expect(paying).rejects.toMatchObject({ code: 'hid_disconnected' });
+    await vi.waitUntil(async () => !(await control('display')).waitingForButton);
+    reader = await connectReader(server.hidUrl);
+    expect((await reader.card.balance()).balance).toEqual(eur(2000));
+    expect(await reader.link.ping(Uint8Array.of(7))).toEqual(Uint8Array.of(7));
+  });
+
   it('serves one client at a time', async () => {
     const second = new WebSocket(server.hidUrl);
     const closed = await new Promise<number>((resolve) =>

@@ -30,7 +30,7 @@ export async function connectReader(
   ws.on('close', (code, reason) => {
     link.abort(
       new FarthingError(
-        'hid_invalid_channel',
+        'hid_disconnected',
         `the reader closed the connection: ${code} ${reason}`,
       ),
     );
