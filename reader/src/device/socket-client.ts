@@ -29,10 +29,7 @@ export async function connectReader(
   });
   ws.on('close', (code, reason) => {
     link.abort(
-      new FarthingError(
-        'hid_disconnected',
-        `the reader closed the connection: ${code} ${reason}`,
-      ),
+      new FarthingError('hid_disconnected', `the reader closed the connection: ${code} ${reason}`),
     );
   });
   await link.init();
