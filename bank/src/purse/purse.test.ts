@@ -16,6 +16,7 @@ import {
   day,
   expectProblem,
   expectStatus,
+  logIn,
   openCustomer,
   openMerchant,
   openTestBank,
@@ -210,6 +211,22 @@ describe('purse issuer', () => {
     expect(await expectStatus(await close(), 200)).toEqual({ closed: 1 });
     expect(await balanceOf(bank, 'holder')).toBe(8000 + 1500);
     expect(await shadow()).toBe(0);
+    const view = await expectStatus<Record<string, unknown>>(
+      await bank.request('GET', `/v1/purse/cards/${cardId}`, {
+        token: await logIn(bank, 'holder'),
+      }),
+      200,
+    );
+    expect(view).toMatchObject({
+      status: 'closed',
+      refunded: 'EUR 15.00',
+      shadowBalance: 'EUR 0.00',
+    });
+    const stranger = await openCustomer(bank, 'stranger', 0);
+    const hidden = await bank.request('GET', `/v1/purse/cards/${cardId}`, {
+      token: stranger.token,
+    });
+    expect((await expectProblem(hidden, 404)).code).toBe('purse_card_unknown');
     const late = await clear(shop, [await proof(2, 2, 100)]);
     expect(late.items[0]?.code).toBe('purse_card_blocked');
     expect(await balanceOf(bank, 'shop')).toBe(500);
