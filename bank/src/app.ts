@@ -14,6 +14,7 @@ import { openApiDocument, type RouteDoc } from './http/openapi.ts';
 import { notFoundHandler, problemHandler } from './http/problems.ts';
 import { identityRouteDocs, identityRoutes } from './identity/routes.ts';
 import { mintRouteDocs, mintRoutes } from './mint/routes.ts';
+import { purseRouteDocs, purseRoutes } from './purse/routes.ts';
 
 interface RouteModule {
   readonly docs: readonly RouteDoc[];
@@ -27,6 +28,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: brokerRouteDocs, routes: brokerRoutes },
   { docs: caRouteDocs, routes: caRoutes },
   { docs: identityRouteDocs, routes: identityRoutes },
+  { docs: purseRouteDocs, routes: purseRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [

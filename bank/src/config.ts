@@ -32,6 +32,15 @@ export interface BankConfig {
   readonly paywordRedeemGraceMs: number;
   /** scrypt cost parameter N for passwords (2^15 by default; tests lower it). */
   readonly scryptCost: number;
+  /** Hardware purse: the most a card may hold, minor units (EUR 200.00, GeldKarte's). */
+  readonly purseMaximum: number;
+  /** Hardware purse clearing fee in basis points of each payment (GeldKarte: 30), default 0. */
+  readonly purseFeeBasisPoints: number;
+  /** The least fee per cleared payment when the fee is not zero, minor units (GeldKarte: 1). */
+  readonly purseFeeMinimum: number;
+  /** How long after a card is blocked merchants may still clear its proofs before the rest
+   * of its shadow balance goes back to the holder's account. */
+  readonly purseRefundWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +123,10 @@ export function loadConfig(env: Env = process.env): BankConfig {
     paywordRedeemGraceMs:
       integer(env, 'FARTHING_PAYWORD_GRACE_S', 7 * 86_400, 0, 365 * 86_400) * 1000,
     scryptCost: integer(env, 'FARTHING_SCRYPT_COST', 1 << 15, 1 << 4, 1 << 20),
+    purseMaximum: integer(env, 'FARTHING_PURSE_MAX', 20_000, 1, 1_000_000_00),
+    purseFeeBasisPoints: integer(env, 'FARTHING_PURSE_FEE_BP', 0, 0, 10_000),
+    purseFeeMinimum: integer(env, 'FARTHING_PURSE_FEE_MIN', 0, 0, 1_000_00),
+    purseRefundWindowMs:
+      integer(env, 'FARTHING_PURSE_REFUND_WINDOW_S', 30 * 86_400, 0, 365 * 86_400) * 1000,
   };
 }

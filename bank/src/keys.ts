@@ -1,5 +1,5 @@
 /**
- * The bank's long-term Ed25519 keys (mint master key, PayWord broker key), created on first
+ * The bank's long-term Ed25519 keys (mint master key, PayWord broker key, purse issuer key), created on first
  * start and kept in the database. The secret stays in the bank's data folder, which the
  * operator must protect like the keys themselves.
  */
@@ -24,5 +24,6 @@ export async function loadBankKeys(store: BankStore, now: number): Promise<BankK
   return {
     mintMaster: await ensureSigner(store, 'mint-master', now),
     broker: await ensureSigner(store, 'payword-broker', now),
+    purseIssuer: await ensureSigner(store, 'purse-issuer', now),
   };
 }

@@ -143,6 +143,10 @@ export const signingTags = {
   withdrawalSeed: 'farthing/withdrawal-seed',
   changeRequest: 'farthing/change-request',
   merchantRegistration: 'farthing/merchant-registration',
+  purseLoadRequest: 'farthing/purse/load-request',
+  purseLoadAuthorization: 'farthing/purse/load-authorization',
+  purseChallenge: 'farthing/purse/challenge',
+  purseProof: 'farthing/purse/proof',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

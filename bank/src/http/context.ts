@@ -16,6 +16,8 @@ export interface BankKeys {
   readonly mintMaster: Ed25519Signer;
   /** Signs PayWord user certificates. */
   readonly broker: Ed25519Signer;
+  /** Signs hardware purse load authorizations (purse/). */
+  readonly purseIssuer: Ed25519Signer;
 }
 
 export interface BankContext {

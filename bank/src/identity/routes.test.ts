@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config.ts';
 import { expectStatus, openTestBank, type TestBank } from '../bank.fixture.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 
 let bank: TestBank;
 

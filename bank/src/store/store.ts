@@ -192,6 +192,63 @@ export interface MerchantCertificateRecord {
   readonly createdAt: number;
 }
 
+// --- hardware purse issuer (bank/src/purse/)
+
+export type PurseCardStatus = 'active' | 'blocked' | 'closed';
+
+export interface PurseCardRecord {
+  readonly cardId: string;
+  readonly accountId: number;
+  readonly shadowAccountId: number;
+  readonly publicKey: Uint8Array;
+  /** DER of the card certificate the bank's CA issued. */
+  readonly certificate: Uint8Array;
+  readonly status: PurseCardStatus;
+  readonly blockedAt: number | undefined;
+  /** What went back to the account when the card was closed. */
+  readonly refunded: number;
+  /** The shadow account's balance: loaded, not yet cleared or refunded. */
+  readonly shadowBalance: number;
+  readonly createdAt: number;
+}
+
+export interface PurseLoadRecord {
+  readonly cardId: string;
+  readonly loadCounter: number;
+  readonly amount: number;
+  readonly loadId: Uint8Array;
+  /** The signed load authorization as sent to the card. */
+  readonly authorization: Uint8Array;
+  readonly createdAt: number;
+}
+
+/** One proof whose signature and certificate were verified; the write checks the rest. */
+export interface PurseClearingClaim {
+  readonly cardId: string;
+  readonly sno: number;
+  readonly tno: number;
+  readonly amount: number;
+  readonly fee: number;
+  readonly proof: Uint8Array;
+}
+
+export type PurseClearingOutcome =
+  | {
+      readonly status: 'cleared';
+      readonly cardId: string;
+      readonly sno: number;
+      readonly tno: number;
+      readonly amount: number;
+      readonly fee: number;
+    }
+  | {
+      readonly status: 'rejected';
+      readonly cardId: string;
+      readonly sno: number;
+      readonly tno: number;
+      readonly error: unknown;
+    };
+
 export interface InvariantReport {
   readonly ok: boolean;
   readonly problems: readonly string[];
@@ -327,6 +384,50 @@ export interface BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<R>;
   listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]>;
+
+  // --- hardware purse issuer
+  /** Creates the card's shadow account and records the card; `account_exists` if known. */
+  issuePurseCard<R>(
+    card: {
+      cardId: string;
+      accountId: number;
+      publicKey: Uint8Array;
+      certificate: Uint8Array;
+      now: number;
+    },
+    render: (card: PurseCardRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  getPurseCard(cardId: string): Promise<PurseCardRecord | undefined>;
+  /**
+   * Debits the holder's account and credits the card's shadow account, recording the load
+   * under (card, load counter). The same card and counter again returns the stored load when
+   * the amount is the same (a retry), and is `conflict` otherwise.
+   */
+  loadPurse<R>(
+    load: Omit<PurseLoadRecord, 'createdAt'> & { accountId: number; now: number },
+    render: (load: PurseLoadRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** Credits the merchant and debits each card's shadow account; each claim alone. */
+  clearPurseProofs<R>(
+    params: {
+      merchantAccountId: number;
+      merchantId: string;
+      claims: readonly PurseClearingClaim[];
+      now: number;
+    },
+    render: (outcomes: readonly PurseClearingOutcome[]) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** Blocks an active card of the account; blocking a blocked card changes nothing. */
+  blockPurseCard<R>(
+    params: { cardId: string; accountId: number; now: number },
+    render: (card: PurseCardRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** Returns the shadow balance of cards blocked before `blockedBefore` and closes them. */
+  closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number>;
 
   // --- operations
   checkInvariants(): Promise<InvariantReport>;

@@ -45,6 +45,7 @@ import { OfferBook } from './offers.ts';
 import { descriptorPath, payPath, pricedLinkHtml } from './pages.ts';
 import { credentialBytes, PaymentDesk } from './payments.ts';
 import type { PricedResource } from './price-table.ts';
+import type { PurseDesk } from './purse/purse-desk.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';
 import {
   Settlement,
@@ -171,6 +172,8 @@ export interface CreateMerchantOptions {
   readonly settlement?: SettlementOptions;
   /** Called with failures that are the merchant's, not the payer's (5xx answers). */
   readonly onError?: (error: unknown) => void;
+  /** The hardware purse desk, whose clearing then runs in the settlement schedule. */
+  readonly purse?: PurseDesk;
 }
 
 function notPriced(resource: string): FarthingError {
@@ -391,7 +394,14 @@ export function createMerchant(
     pay,
     settle: () => settlement.settle(),
     startSettlement(scheduleOptions) {
-      const schedule = settlement.start(scheduleOptions);
+      const redemptions = settlement.start(scheduleOptions);
+      // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).
+      const clearing = options.purse?.startClearing(scheduleOptions);
+      const schedule: SettlementSchedule = {
+        stop: async () => {
+          await Promise.all([redemptions.stop(), clearing?.stop()]);
+        },
+      };
       schedules.add(schedule);
       return {
         async stop() {

@@ -15,6 +15,8 @@
  *   .1.1    signs Farthing offers as a merchant (merchant-certificate.ts)
  *   .1.2    reserved: SET cardholder
  *   .1.3    reserved: SET payment gateway
+ *   .1.4    signs hardware purse payment proofs and load requests as a purse card
+ *           (purse/card-certificate.ts)
  *
  * An arc is never reused for another meaning; a profile that changes incompatibly takes a new
  * number.
@@ -24,6 +26,7 @@ export const farthingArc = '2.25.125787674023513304205142869238587315726';
 
 export const farthingKeyPurposes = {
   merchantOfferSigning: `${farthingArc}.1.1`,
+  purseCard: `${farthingArc}.1.4`,
 } as const;
 
 /** RFC 8410 §3: id-Ed25519, both the key algorithm and the signature algorithm. */

@@ -9,7 +9,11 @@
  *  4. `system:coins` equals the value of every blind signature issued minus every coin spent;
  *  5. `system:payword-holds` equals the unredeemed credit of unreleased certificates;
  *  6. no coin is spent twice (also the primary key of `spent_coins`), every change issued
- *     exactly the value of the coin it spent, and no customer or merchant is below zero.
+ *     exactly the value of the coin it spent, and no customer or merchant is below zero;
+ *  7. (hardware purse) customer + merchant balances + coins + holds + purse shadow accounts +
+ *     purse fees = issued, in place of 3; each card's shadow account equals its loads minus
+ *     its cleared proofs minus what was refunded when it was closed, and is never below zero;
+ *     the fees account equals the fees of cleared proofs.
  */
 import type Database from 'better-sqlite3';
 import { type InvariantReport, systemAccounts } from '../store.ts';
@@ -50,11 +54,32 @@ export function checkInvariants(db: Database.Database): InvariantReport {
     const coins = balanceOf(systemAccounts.coins);
     const holds = balanceOf(systemAccounts.paywordHolds);
     const issued = -balanceOf(systemAccounts.issued);
-    if (customers + coins + holds !== issued) {
+    const shadows =
+      one<{ total: number | null }>(
+        'SELECT SUM(a.balance) AS total FROM purse_cards c JOIN accounts a ON a.id = c.shadow_account_id',
+      ).total ?? 0;
+    const purseFees = balanceOf('system:purse-fees');
+    if (customers + coins + holds + shadows + purseFees !== issued) {
       problems.push(
-        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} ≠ issued ${issued}`,
+        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + purse shadows ${shadows} + purse fees ${purseFees} ≠ issued ${issued}`,
       );
     }
+    for (const row of all<{ card_id: string; balance: number; expected: number }>(
+      `SELECT c.card_id, a.balance,
+         (SELECT COALESCE(SUM(amount), 0) FROM purse_loads l WHERE l.card_id = c.card_id)
+         - (SELECT COALESCE(SUM(amount), 0) FROM purse_clearings p WHERE p.card_id = c.card_id)
+         - c.refunded AS expected
+       FROM purse_cards c JOIN accounts a ON a.id = c.shadow_account_id`,
+    )) {
+      if (row.balance !== row.expected || row.balance < 0) {
+        problems.push(
+          `purse card ${row.card_id}: shadow balance ${row.balance} but loads − cleared − refunded = ${row.expected}`,
+        );
+      }
+    }
+    const fees =
+      one<{ total: number | null }>('SELECT SUM(fee) AS total FROM purse_clearings').total ?? 0;
+    if (fees !== purseFees) problems.push(`purse fees ${fees} ≠ system:purse-fees ${purseFees}`);
     const signed =
       one<{ total: number | null }>('SELECT SUM(value) AS total FROM issued_coins').total ?? 0;
     const spent =
@@ -90,7 +115,7 @@ export function checkInvariants(db: Database.Database): InvariantReport {
       'SELECT COUNT(*) AS n FROM (SELECT coin_pub FROM spent_coins GROUP BY coin_pub HAVING COUNT(*) > 1)',
     ).n;
     if (duplicates > 0) problems.push(`${duplicates} coins are spent more than once`);
-    return { customers, coins, holds, issued, signed, spent };
+    return { customers, coins, holds, shadows, purseFees, issued, signed, spent };
   });
   const totals = read.deferred();
   return { ok: problems.length === 0, problems, totals };

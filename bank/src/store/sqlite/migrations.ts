@@ -176,6 +176,50 @@ export const migrations: readonly string[] = [
     created_at  INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // Hardware purse issuer (bank/src/purse/): cards certified to accounts, each with a shadow
+  // account (a system account named system:purse-shadow:<card id>) credited by loads and
+  // debited by cleared proofs; one load per card and load counter; one credit per card id +
+  // SNo and per merchant + TNo, kept by the UNIQUE constraints.
+  `
+  CREATE TABLE purse_cards (
+    card_id           TEXT    PRIMARY KEY,
+    account_id        INTEGER NOT NULL REFERENCES accounts (id),
+    shadow_account_id INTEGER NOT NULL UNIQUE REFERENCES accounts (id),
+    public_key        BLOB    NOT NULL,
+    certificate       BLOB    NOT NULL,
+    status            TEXT    NOT NULL CHECK (status IN ('active', 'blocked', 'closed')),
+    blocked_at        INTEGER,
+    refunded          INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0),
+    created_at        INTEGER NOT NULL,
+    CHECK ((status = 'active') = (blocked_at IS NULL))
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX purse_cards_by_account ON purse_cards (account_id);
+
+  CREATE TABLE purse_loads (
+    card_id       TEXT    NOT NULL REFERENCES purse_cards (card_id),
+    load_counter  INTEGER NOT NULL CHECK (load_counter >= 0),
+    amount        INTEGER NOT NULL CHECK (amount > 0),
+    load_id       BLOB    NOT NULL UNIQUE,
+    authorization BLOB    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (card_id, load_counter)
+  ) STRICT;
+
+  CREATE TABLE purse_clearings (
+    row_id              INTEGER PRIMARY KEY,
+    card_id             TEXT    NOT NULL REFERENCES purse_cards (card_id),
+    sno                 INTEGER NOT NULL,
+    merchant_account_id INTEGER NOT NULL REFERENCES accounts (id),
+    merchant_id         TEXT    NOT NULL,
+    tno                 INTEGER NOT NULL,
+    amount              INTEGER NOT NULL CHECK (amount > 0),
+    fee                 INTEGER NOT NULL CHECK (fee >= 0 AND fee <= amount),
+    proof               BLOB    NOT NULL,
+    cleared_at          INTEGER NOT NULL,
+    UNIQUE (card_id, sno),
+    UNIQUE (merchant_id, tno)
+  ) STRICT;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */

@@ -19,6 +19,7 @@ import { IdempotencyKeys } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { Ledger } from './ledger.ts';
 import { MintTables } from './mint.ts';
+import { PurseTables, purseFeesAccount } from './purse.ts';
 
 const bytes = (value: Buffer): Uint8Array =>
   new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
@@ -43,7 +44,8 @@ export class SqliteBankStore implements BankStore {
   readonly #idempotency: IdempotencyKeys;
   readonly #mint: MintTables;
   readonly #broker: BrokerTables;
-  readonly #system: { issued: number; coins: number; paywordHolds: number };
+  readonly #purse: PurseTables;
+  readonly #system: { issued: number; coins: number; paywordHolds: number; purseFees: number };
   readonly #merchantCertificates: {
     insert: Database.Statement;
     list: Database.Statement;
@@ -71,6 +73,7 @@ export class SqliteBankStore implements BankStore {
     this.#mint = new MintTables(this.#db, this.#ledger);
     this.#broker = new BrokerTables(this.#db, this.#ledger);
     this.#system = this.#ensureSystemAccounts(options.currency);
+    this.#purse = new PurseTables(this.#db, this.#ledger, this.#accounts, options.currency);
     this.#merchantCertificates = {
       insert: this.#db.prepare(
         `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
@@ -93,6 +96,7 @@ export class SqliteBankStore implements BankStore {
       issued: ensure(systemAccounts.issued, 'Money issued'),
       coins: ensure(systemAccounts.coins, 'Outstanding coins'),
       paywordHolds: ensure(systemAccounts.paywordHolds, 'PayWord holds'),
+      purseFees: ensure(purseFeesAccount, 'Purse clearing fees'),
     }))();
   }
 
@@ -318,6 +322,65 @@ export class SqliteBankStore implements BankStore {
         createdAt: row.created_at,
       })),
     );
+  }
+
+  // --- hardware purse issuer
+
+  issuePurseCard<R>(
+    card: Parameters<BankStore['issuePurseCard']>[0],
+    render: Parameters<BankStore['issuePurseCard']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, card.now, () =>
+      (render as (card: ReturnType<PurseTables['issueCard']>) => R)(this.#purse.issueCard(card)),
+    );
+  }
+
+  getPurseCard(cardId: string) {
+    return this.#read(() => this.#purse.card(cardId));
+  }
+
+  loadPurse<R>(
+    load: Parameters<BankStore['loadPurse']>[0],
+    render: Parameters<BankStore['loadPurse']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, load.now, () =>
+      (render as (load: ReturnType<PurseTables['load']>) => R)(this.#purse.load(load)),
+    );
+  }
+
+  clearPurseProofs<R>(
+    params: Parameters<BankStore['clearPurseProofs']>[0],
+    render: Parameters<BankStore['clearPurseProofs']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, () =>
+      (render as (outcomes: ReturnType<PurseTables['clearAll']>) => R)(
+        this.#purse.clearAll(
+          params.merchantAccountId,
+          params.merchantId,
+          params.claims,
+          params.now,
+        ),
+      ),
+    );
+  }
+
+  blockPurseCard<R>(
+    params: Parameters<BankStore['blockPurseCard']>[0],
+    render: Parameters<BankStore['blockPurseCard']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, () =>
+      (render as (card: ReturnType<PurseTables['block']>) => R)(
+        this.#purse.block(params.cardId, params.accountId, params.now),
+      ),
+    );
+  }
+
+  closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number> {
+    return this.#committer.run(() => this.#purse.closeBlocked(params.blockedBefore, params.now));
   }
 
   // --- operations

@@ -1,0 +1,235 @@
+/**
+ * The `purse` instrument on the merchant's side (DESIGN.md "Hardware purse"): the signed
+ * challenge (a fresh transaction number TNo and a random nonce), offline verification of the
+ * card's proof against the card certificate and the bank's CA, the proof kept durably before
+ * anything is served, and clearing with the issuer in batches.
+ *
+ * Offline means no call to the bank while the payer waits: the card certificate, the bank's CA
+ * certificate and the card's signature are all the merchant needs. The issuer's clearing
+ * later refuses what it must (a blocked card after its window, a proof cleared twice), which
+ * is the merchant's risk exactly as with GeldKarte.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Amount, formatAmount, parseAmount } from '@farthing/protocol/amount';
+import type { Ed25519Signer, Ed25519Verify } from '@farthing/protocol/ed25519';
+import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError } from '@farthing/protocol/errors';
+import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
+import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
+import {
+  encodePurseChallenge,
+  randomPurseNonce,
+  signPurseChallenge,
+} from '@farthing/protocol/purse/challenge';
+import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
+import * as v from 'valibot';
+import { BankClient, type BankClientOptions } from '../bank-client.ts';
+import type { PurseStore } from './purse-store.ts';
+
+export const defaultChallengeTtlMs = 5 * 60_000;
+/** The issuer's batch limit (bank/src/purse/issuer.ts). */
+export const maxClearingBatch = 1000;
+
+export interface PurseDeskOptions {
+  readonly merchantId: string;
+  /** The merchant's offer-signing key, the one its certificate certifies. */
+  readonly signer: Ed25519Signer;
+  /** The merchant certificate (DER), then its issuer's: what the card authenticates. */
+  readonly merchantChain: readonly Uint8Array[];
+  /** CA certificates of the banks whose cards this merchant takes. */
+  readonly trustedRoots: readonly Uint8Array[];
+  readonly store: PurseStore;
+  /** The issuer's URL and the merchant's API key there. */
+  readonly bank: BankClientOptions;
+  readonly now?: () => number;
+  readonly challengeTtlMs?: number;
+  readonly ed25519Verify?: Ed25519Verify;
+}
+
+export interface PurseChallengeView {
+  readonly tno: number;
+  /** `encodePurseChallenge`, base64url: what the wallet hands the reader. */
+  readonly challenge: string;
+  readonly merchantChain: readonly string[];
+  readonly amount: string;
+  readonly expiresAt: number;
+}
+
+export interface AcceptedPurseProof {
+  readonly tno: number;
+  readonly cardId: string;
+  readonly sno: number;
+  readonly amount: Amount;
+}
+
+export interface ClearReturnType {
+  readonly batches: number;
+  readonly cleared: number;
+  readonly rejected: number;
+}
+
+const clearingAnswer = v.object({
+  items: v.array(
+    v.variant('status', [
+      v.object({ status: v.literal('cleared'), tno: v.number(), fee: v.string() }),
+      v.object({ status: v.literal('rejected'), code: v.string() }),
+    ]),
+  ),
+});
+
+function mismatch(message: string, field: string): FarthingError {
+  return new FarthingError('offer_mismatch', message, { details: { field } });
+}
+
+export class PurseDesk {
+  readonly #o: PurseDeskOptions;
+  readonly #now: () => number;
+  readonly #verify: Ed25519Verify;
+  readonly #bank: BankClient;
+  #clearing: Promise<ClearReturnType> | undefined;
+
+  constructor(options: PurseDeskOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#verify = options.ed25519Verify ?? nodeEd25519Verify;
+    this.#bank = new BankClient(options.bank);
+  }
+
+  /** A challenge for `price`, stored before it is handed out so its TNo is never reused. */
+  async createChallenge(price: Amount): Promise<PurseChallengeView> {
+    if (price.minor <= 0) {
+      throw new FarthingError('invalid_amount', 'a purse payment is more than zero', {
+        details: { field: 'price' },
+      });
+    }
+    const now = this.#now();
+    const nonce = randomPurseNonce();
+    const expiresAt = now + (this.#o.challengeTtlMs ?? defaultChallengeTtlMs);
+    const tno = this.#o.store.insertChallenge({
+      nonce,
+      currency: price.currency,
+      amount: price.minor,
+      issuedAt: now,
+      expiresAt,
+    });
+    const signed = await signPurseChallenge(
+      { merchantId: this.#o.merchantId, tno, amount: price, nonce, issuedAt: now },
+      this.#o.signer,
+    );
+    return {
+      tno,
+      challenge: toBase64url(encodePurseChallenge(signed)),
+      merchantChain: this.#o.merchantChain.map(toBase64url),
+      amount: formatAmount(price),
+      expiresAt,
+    };
+  }
+
+  /**
+   * Verifies the card's proof for one of this merchant's open challenges and stores it; serve
+   * only after this returns. Refusals: `invalid_encoding`, `merchant_mismatch`,
+   * `offer_mismatch` (another challenge, amount or nonce), `offer_expired`,
+   * `certificate_*` (card certificate), `purse_wrong_card`, `bad_signature`,
+   * `purse_proof_duplicate`.
+   */
+  acceptProof(input: { proof: Uint8Array; cardCertificate: Uint8Array }): AcceptedPurseProof {
+    const proof = decodePurseProof(input.proof);
+    if (proof.merchantId !== this.#o.merchantId) {
+      throw new FarthingError('merchant_mismatch', 'the proof pays another merchant', {
+        details: { field: 'proof.merchantId' },
+      });
+    }
+    const challenge = this.#o.store.challenge(proof.tno);
+    if (challenge === undefined) throw mismatch('no challenge has this TNo', 'proof.tno');
+    if (!equalBytes(challenge.nonce, proof.nonce)) {
+      throw mismatch('the proof answers another challenge', 'proof.nonce');
+    }
+    if (proof.amount.currency !== challenge.currency || proof.amount.minor !== challenge.amount) {
+      throw mismatch('the proof is for another amount', 'proof.amount');
+    }
+    const now = this.#now();
+    if (challenge.status === 'paid') {
+      throw new FarthingError('purse_proof_duplicate', 'this challenge is paid already');
+    }
+    if (now >= challenge.expiresAt) {
+      throw new FarthingError('offer_expired', 'the challenge expired; ask for a new one');
+    }
+    const card = verifyPurseCardCertificate({
+      chain: [input.cardCertificate],
+      trustedRoots: this.#o.trustedRoots,
+      now,
+      ed25519Verify: this.#verify,
+    });
+    if (card.cardId !== proof.cardId) {
+      throw new FarthingError('purse_wrong_card', 'the certificate is for another card');
+    }
+    verifyPurseProofSignature(proof, card.cardPublicKey, this.#verify);
+    const stored = this.#o.store.recordProof(
+      {
+        tno: proof.tno,
+        cardId: proof.cardId,
+        sno: proof.sno,
+        amount: proof.amount.minor,
+        proof: input.proof,
+      },
+      now,
+    );
+    if (!stored) throw new FarthingError('purse_proof_duplicate', 'this challenge is paid already');
+    return { tno: proof.tno, cardId: proof.cardId, sno: proof.sno, amount: proof.amount };
+  }
+
+  /**
+   * Sends stored proofs to the issuer: the batch in flight first (same key, same body), then
+   * new batches until none is left or the bank stops answering. One run at a time.
+   */
+  clear(): Promise<ClearReturnType> {
+    this.#clearing ??= this.#clearAll().finally(() => {
+      this.#clearing = undefined;
+    });
+    return this.#clearing;
+  }
+
+  async #clearAll(): Promise<ClearReturnType> {
+    let batches = 0;
+    let cleared = 0;
+    let rejected = 0;
+    for (;;) {
+      const batch = this.#o.store.nextBatch(maxClearingBatch, randomUUID(), this.#now());
+      if (batch === undefined) break;
+      const body = JSON.stringify({ proofs: batch.proofs.map((p) => toBase64url(p.proof)) });
+      const answer = v.parse(
+        clearingAnswer,
+        await this.#bank.post('/v1/purse/clearings', body, { idempotencyKey: batch.id }),
+      );
+      if (answer.items.length !== batch.proofs.length) {
+        throw new FarthingError('bank_unavailable', 'the issuer answered another batch');
+      }
+      const outcomes = batch.proofs.map((proof, index) => {
+        const item = answer.items[index]!;
+        if (item.status === 'cleared') {
+          cleared += 1;
+          return { tno: proof.tno, outcome: 'cleared', fee: parseAmount(item.fee).minor };
+        }
+        rejected += 1;
+        return { tno: proof.tno, outcome: item.code, fee: undefined };
+      });
+      this.#o.store.answerBatch(batch.id, outcomes, this.#now());
+      batches += 1;
+    }
+    return { batches, cleared, rejected };
+  }
+
+  /** Clears every `intervalMs` until stopped (the settlement job's purse part). */
+  startClearing(options: { intervalMs: number; onError?: (error: unknown) => void }) {
+    const timer = setInterval(() => {
+      this.clear().catch((error: unknown) => options.onError?.(error));
+    }, options.intervalMs);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await this.#clearing?.catch(() => undefined);
+      },
+    };
+  }
+}

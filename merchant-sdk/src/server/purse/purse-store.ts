@@ -1,0 +1,208 @@
+/**
+ * The merchant's purse records in a SQLite file of their own (WAL, `synchronous=FULL`, so a
+ * write is on disk when the call returns): the challenges it issued, the proofs it accepted
+ * (written before the content is served), and the clearing batches sent to the issuer (written
+ * with their Idempotency-Key before they are sent, so a retry after a crash clears once).
+ * Kept apart from the SDK's main store so the purse instrument adds tables without changing it.
+ */
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+
+const require = createRequire(import.meta.url);
+
+const schema = `
+  CREATE TABLE IF NOT EXISTS purse_challenges (
+    tno        INTEGER PRIMARY KEY,
+    nonce      BLOB    NOT NULL UNIQUE,
+    currency   TEXT    NOT NULL,
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    issued_at  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    status     TEXT    NOT NULL CHECK (status IN ('open', 'paid'))
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS purse_proofs (
+    tno         INTEGER PRIMARY KEY REFERENCES purse_challenges (tno),
+    card_id     TEXT    NOT NULL,
+    sno         INTEGER NOT NULL,
+    amount      INTEGER NOT NULL,
+    proof       BLOB    NOT NULL,
+    received_at INTEGER NOT NULL,
+    batch_id    TEXT,
+    outcome     TEXT,
+    fee         INTEGER,
+    UNIQUE (card_id, sno)
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS purse_batches (
+    id         TEXT    PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    answered_at INTEGER
+  ) STRICT;
+`;
+
+export interface PurseChallengeRecord {
+  readonly tno: number;
+  readonly nonce: Uint8Array;
+  readonly currency: string;
+  readonly amount: number;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly status: 'open' | 'paid';
+}
+
+export interface PurseProofRecord {
+  readonly tno: number;
+  readonly cardId: string;
+  readonly sno: number;
+  readonly amount: number;
+  readonly proof: Uint8Array;
+  readonly batchId: string | undefined;
+  /** `cleared` or the issuer's refusal code, once answered. */
+  readonly outcome: string | undefined;
+}
+
+const bytes = (value: Buffer): Uint8Array =>
+  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+
+export class PurseStore {
+  readonly #db: Database.Database;
+
+  constructor(path: string) {
+    const open = require('better-sqlite3') as typeof Database;
+    this.#db = new open(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.exec(schema);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /** A fresh TNo: one more than any this merchant issued (INTEGER PRIMARY KEY). */
+  insertChallenge(challenge: Omit<PurseChallengeRecord, 'tno' | 'status'>): number {
+    const result = this.#db
+      .prepare(
+        `INSERT INTO purse_challenges (nonce, currency, amount, issued_at, expires_at, status)
+         VALUES (?, ?, ?, ?, ?, 'open')`,
+      )
+      .run(
+        challenge.nonce,
+        challenge.currency,
+        challenge.amount,
+        challenge.issuedAt,
+        challenge.expiresAt,
+      );
+    return Number(result.lastInsertRowid);
+  }
+
+  challenge(tno: number): PurseChallengeRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM purse_challenges WHERE tno = ?').get(tno) as
+      | {
+          tno: number;
+          nonce: Buffer;
+          currency: string;
+          amount: number;
+          issued_at: number;
+          expires_at: number;
+          status: 'open' | 'paid';
+        }
+      | undefined;
+    return row === undefined
+      ? undefined
+      : {
+          tno: row.tno,
+          nonce: bytes(row.nonce),
+          currency: row.currency,
+          amount: row.amount,
+          issuedAt: row.issued_at,
+          expiresAt: row.expires_at,
+          status: row.status,
+        };
+  }
+
+  /** Marks the challenge paid and keeps the proof, in one transaction; false if it was paid. */
+  recordProof(proof: Omit<PurseProofRecord, 'batchId' | 'outcome'>, now: number): boolean {
+    return this.#db.transaction(() => {
+      const changed = this.#db
+        .prepare("UPDATE purse_challenges SET status = 'paid' WHERE tno = ? AND status = 'open'")
+        .run(proof.tno).changes;
+      if (changed === 0) return false;
+      this.#db
+        .prepare(
+          'INSERT INTO purse_proofs (tno, card_id, sno, amount, proof, received_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(proof.tno, proof.cardId, proof.sno, proof.amount, proof.proof, now);
+      return true;
+    })();
+  }
+
+  /** The batch in flight (sent, not answered), or a new one of up to `size` proofs. */
+  nextBatch(
+    size: number,
+    newId: string,
+    now: number,
+  ): { id: string; proofs: PurseProofRecord[] } | undefined {
+    return this.#db.transaction(() => {
+      const open = this.#db
+        .prepare(
+          'SELECT id FROM purse_batches WHERE answered_at IS NULL ORDER BY created_at LIMIT 1',
+        )
+        .get() as { id: string } | undefined;
+      let id = open?.id;
+      if (id === undefined) {
+        const waiting = this.#db
+          .prepare('SELECT tno FROM purse_proofs WHERE batch_id IS NULL ORDER BY tno LIMIT ?')
+          .all(size) as { tno: number }[];
+        if (waiting.length === 0) return undefined;
+        id = newId;
+        this.#db.prepare('INSERT INTO purse_batches (id, created_at) VALUES (?, ?)').run(id, now);
+        const assign = this.#db.prepare('UPDATE purse_proofs SET batch_id = ? WHERE tno = ?');
+        for (const { tno } of waiting) assign.run(id, tno);
+      }
+      return { id, proofs: this.proofs({ batchId: id }) };
+    })();
+  }
+
+  /** Records the issuer's answer for each proof of the batch, in the batch's order. */
+  answerBatch(
+    id: string,
+    outcomes: readonly { tno: number; outcome: string; fee: number | undefined }[],
+    now: number,
+  ): void {
+    this.#db.transaction(() => {
+      const update = this.#db.prepare(
+        'UPDATE purse_proofs SET outcome = ?, fee = ? WHERE tno = ? AND batch_id = ?',
+      );
+      for (const o of outcomes) update.run(o.outcome, o.fee ?? null, o.tno, id);
+      this.#db.prepare('UPDATE purse_batches SET answered_at = ? WHERE id = ?').run(now, id);
+    })();
+  }
+
+  proofs(filter: { batchId?: string } = {}): PurseProofRecord[] {
+    const rows = (
+      filter.batchId === undefined
+        ? this.#db.prepare('SELECT * FROM purse_proofs ORDER BY tno').all()
+        : this.#db
+            .prepare('SELECT * FROM purse_proofs WHERE batch_id = ? ORDER BY tno')
+            .all(filter.batchId)
+    ) as {
+      tno: number;
+      card_id: string;
+      sno: number;
+      amount: number;
+      proof: Buffer;
+      batch_id: string | null;
+      outcome: string | null;
+    }[];
+    return rows.map((row) => ({
+      tno: row.tno,
+      cardId: row.card_id,
+      sno: row.sno,
+      amount: row.amount,
+      proof: bytes(row.proof),
+      batchId: row.batch_id ?? undefined,
+      outcome: row.outcome ?? undefined,
+    }));
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * The data of each card command and response (apdu.ts carries them). The host side (the
+ * extension, tests) encodes commands and decodes responses; the card applet (reader/) does
+ * the opposite. All canonical encodings (encoding.ts), read strictly: `invalid_encoding`.
+ */
+import type { Amount } from '../amount.ts';
+import { CanonicalReader } from '../canonical-reader.ts';
+import { ed25519PublicKeyLength } from '../ed25519.ts';
+import { CanonicalWriter } from '../encoding.ts';
+import { FarthingError } from '../errors.ts';
+import { maxMerchantIdLength } from './challenge.ts';
+import { readCardId } from './signed.ts';
+
+/** GeldKarte keeps the last 15 transactions. */
+export const purseLogLength = 15;
+export const maxCertificateLength = 2048;
+export const maxChainLength = 4;
+export const pinPattern = /^[0-9]{4,8}$/;
+export const pinTries = 3;
+
+// --- SELECT / INFO
+
+export type CardState = 'blank' | 'active' | 'pin-blocked';
+const cardStates: readonly CardState[] = ['blank', 'active', 'pin-blocked'];
+
+export interface CardInfo {
+  readonly cardId: string;
+  readonly publicKey: Uint8Array;
+  readonly state: CardState;
+  /** Present once personalised. */
+  readonly purse?: {
+    readonly balance: Amount;
+    readonly maximum: Amount;
+    readonly sno: number;
+    readonly loadCounter: number;
+    readonly pinTriesLeft: number;
+    readonly certificate: Uint8Array;
+  };
+}
+
+export function encodeCardInfo(info: CardInfo): Uint8Array {
+  return new CanonicalWriter()
+    .string(info.cardId, 'cardId', 16)
+    .fixed(info.publicKey, ed25519PublicKeyLength, 'publicKey')
+    .u8(cardStates.indexOf(info.state), 'state')
+    .optional(info.purse, 'purse', (w, purse) =>
+      w
+        .amount(purse.balance, 'balance')
+        .amount(purse.maximum, 'maximum')
+        .u32(purse.sno, 'sno')
+        .u32(purse.loadCounter, 'loadCounter')
+        .u8(purse.pinTriesLeft, 'pinTriesLeft')
+        .bytes(purse.certificate, 'certificate'),
+    )
+    .finish();
+}
+
+export function decodeCardInfo(bytes: Uint8Array): CardInfo {
+  const r = new CanonicalReader(bytes);
+  const cardId = readCardId(r, 'info');
+  const publicKey = r.fixed(ed25519PublicKeyLength, 'info.publicKey');
+  const state = cardStates[r.u8('info.state')];
+  if (state === undefined) {
+    throw new FarthingError('invalid_encoding', '"info.state" is unknown', {
+      details: { field: 'info.state' },
+    });
+  }
+  const purse = r.optional('info.purse', (p) => ({
+    balance: p.amount('info.balance'),
+    maximum: p.amount('info.maximum'),
+    sno: p.u32('info.sno'),
+    loadCounter: p.u32('info.loadCounter'),
+    pinTriesLeft: p.u8('info.pinTriesLeft'),
+    certificate: p.bytes('info.certificate', maxCertificateLength),
+  }));
+  r.end('info');
+  return { cardId, publicKey, state, ...(purse === undefined ? {} : { purse }) };
+}
+
+// --- VERIFY PIN
+
+export function encodePin(pin: string): Uint8Array {
+  if (!pinPattern.test(pin)) {
+    throw new FarthingError('invalid_argument', 'a PIN is 4 to 8 digits', {
+      details: { field: 'pin' },
+    });
+  }
+  return new TextEncoder().encode(pin);
+}
+
+export function decodePin(bytes: Uint8Array): string {
+  const pin = String.fromCharCode(...bytes);
+  if (!pinPattern.test(pin)) {
+    throw new FarthingError('invalid_encoding', 'a PIN is 4 to 8 digits', {
+      details: { field: 'pin' },
+    });
+  }
+  return pin;
+}
+
+// --- PERSONALISE (once, at the issuer)
+
+export interface Personalisation {
+  /** The card certificate the issuer's CA signed for this card's key. */
+  readonly certificate: Uint8Array;
+  /** The issuer's CA certificate: the root the card authenticates merchants with. */
+  readonly issuerRoot: Uint8Array;
+  /** The issuer's key that signs load authorizations. */
+  readonly issuerLoadKey: Uint8Array;
+  readonly pin: string;
+  /** The most the card may hold; its currency is the card's. */
+  readonly maximum: Amount;
+}
+
+export function encodePersonalisation(p: Personalisation): Uint8Array {
+  return new CanonicalWriter()
+    .bytes(p.certificate, 'certificate')
+    .bytes(p.issuerRoot, 'issuerRoot')
+    .fixed(p.issuerLoadKey, ed25519PublicKeyLength, 'issuerLoadKey')
+    .bytes(encodePin(p.pin), 'pin')
+    .amount(p.maximum, 'maximum')
+    .finish();
+}
+
+export function decodePersonalisation(bytes: Uint8Array): Personalisation {
+  const r = new CanonicalReader(bytes);
+  const p = {
+    certificate: r.bytes('personalisation.certificate', maxCertificateLength),
+    issuerRoot: r.bytes('personalisation.issuerRoot', maxCertificateLength),
+    issuerLoadKey: r.fixed(ed25519PublicKeyLength, 'personalisation.issuerLoadKey'),
+    pin: decodePin(r.bytes('personalisation.pin', 8)),
+    maximum: r.amount('personalisation.maximum'),
+  };
+  r.end('personalisation');
+  return p;
+}
+
+// --- LOAD REQUEST data: the amount; LOAD response: the new balance and counter
+
+export function encodeAmount(value: Amount): Uint8Array {
+  return new CanonicalWriter().amount(value, 'amount').finish();
+}
+
+export function decodeAmount(bytes: Uint8Array, field = 'amount'): Amount {
+  const r = new CanonicalReader(bytes);
+  const value = r.amount(field);
+  r.end(field);
+  return value;
+}
+
+export interface LoadResult {
+  readonly balance: Amount;
+  readonly loadCounter: number;
+}
+
+export function encodeLoadResult(result: LoadResult): Uint8Array {
+  return new CanonicalWriter()
+    .amount(result.balance, 'balance')
+    .u32(result.loadCounter, 'loadCounter')
+    .finish();
+}
+
+export function decodeLoadResult(bytes: Uint8Array): LoadResult {
+  const r = new CanonicalReader(bytes);
+  const result = { balance: r.amount('load.balance'), loadCounter: r.u32('load.loadCounter') };
+  r.end('load');
+  return result;
+}
+
+// --- PAY data: the signed challenge and the merchant's chain
+
+export interface PayCommand {
+  /** `encodePurseChallenge` bytes. */
+  readonly challenge: Uint8Array;
+  readonly merchantChain: readonly Uint8Array[];
+}
+
+export function encodePayCommand(command: PayCommand): Uint8Array {
+  return new CanonicalWriter()
+    .bytes(command.challenge, 'challenge')
+    .list(command.merchantChain, 'merchantChain', (w, der) => w.bytes(der, 'certificate'))
+    .finish();
+}
+
+export function decodePayCommand(bytes: Uint8Array): PayCommand {
+  const r = new CanonicalReader(bytes);
+  const command = {
+    challenge: r.bytes('pay.challenge', 2048),
+    merchantChain: r.list('pay.merchantChain', maxChainLength, (l) =>
+      l.bytes('pay.certificate', maxCertificateLength),
+    ),
+  };
+  r.end('pay');
+  return command;
+}
+
+// --- BALANCE
+
+export interface BalanceResult {
+  readonly balance: Amount;
+  readonly maximum: Amount;
+}
+
+export function encodeBalance(result: BalanceResult): Uint8Array {
+  return new CanonicalWriter()
+    .amount(result.balance, 'balance')
+    .amount(result.maximum, 'maximum')
+    .finish();
+}
+
+export function decodeBalance(bytes: Uint8Array): BalanceResult {
+  const r = new CanonicalReader(bytes);
+  const result = { balance: r.amount('balance'), maximum: r.amount('maximum') };
+  r.end('balance');
+  return result;
+}
+
+// --- READ LOG: newest first
+
+export type PurseLogEntry =
+  | {
+      readonly type: 'load';
+      readonly amount: Amount;
+      /** The load counter the authorization was bound to. */
+      readonly loadCounter: number;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'pay';
+      readonly amount: Amount;
+      readonly sno: number;
+      readonly merchantId: string;
+      readonly tno: number;
+      readonly at: number;
+    };
+
+export function encodeLog(entries: readonly PurseLogEntry[]): Uint8Array {
+  return new CanonicalWriter()
+    .list(entries, 'log', (w, entry) => {
+      switch (entry.type) {
+        case 'load':
+          w.u8(1, 'type').amount(entry.amount, 'amount').u32(entry.loadCounter, 'loadCounter');
+          break;
+        case 'pay':
+          w.u8(2, 'type')
+            .amount(entry.amount, 'amount')
+            .u32(entry.sno, 'sno')
+            .string(entry.merchantId, 'merchantId', maxMerchantIdLength)
+            .u64(entry.tno, 'tno');
+          break;
+        default:
+          entry satisfies never;
+      }
+      w.u64(entry.at, 'at');
+    })
+    .finish();
+}
+
+export function decodeLog(bytes: Uint8Array): PurseLogEntry[] {
+  const r = new CanonicalReader(bytes);
+  const entries = r.list('log', purseLogLength, (l): PurseLogEntry => {
+    const type = l.u8('log.type');
+    if (type === 1) {
+      const amount = l.amount('log.amount');
+      const loadCounter = l.u32('log.loadCounter');
+      return { type: 'load', amount, loadCounter, at: l.u64('log.at') };
+    }
+    if (type === 2) {
+      const amount = l.amount('log.amount');
+      const sno = l.u32('log.sno');
+      const merchantId = l.string('log.merchantId', maxMerchantIdLength);
+      const tno = l.u64('log.tno');
+      return { type: 'pay', amount, sno, merchantId, tno, at: l.u64('log.at') };
+    }
+    throw new FarthingError('invalid_encoding', '"log.type" is unknown', {
+      details: { field: 'log.type' },
+    });
+  });
+  r.end('log');
+  return entries;
+}

@@ -1,0 +1,149 @@
+/**
+ * Loading the purse (DESIGN.md "Hardware purse"; CEPS's "initialize for load" and "credit for
+ * load" in today's cryptography). Two signed structures:
+ *
+ * 1. The **load request**, signed by the card after the holder's PIN verified on the card:
+ *    "card C, at load counter n, asks for amount A". The bank checks it against the card
+ *    certificate, so the PIN check stays on the card, yet the bank debits the account only
+ *    for a request the card made with the right PIN.
+ * 2. The **load authorization**, signed by the issuer: "credit amount A to card C at load
+ *    counter n". The card accepts it only at exactly that counter and then moves the counter
+ *    on, so an authorization is usable once and only on its card.
+ */
+import type { Amount } from '../amount.ts';
+import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
+import { type CanonicalWriter, signingBytes } from '../encoding.ts';
+import { assertBytes, assertInteger } from '../errors.ts';
+import { assertCardId } from './card-certificate.ts';
+import {
+  assertSignature,
+  decodeSigned,
+  encodeSigned,
+  positive,
+  readCardId,
+  readPositiveAmount,
+} from './signed.ts';
+
+export const purseLoadVersion = 1;
+export const loadIdLength = 16;
+
+// --- load request (card → bank)
+
+export interface PurseLoadRequest {
+  readonly cardId: string;
+  /** The card's load counter now; the authorization will be bound to it. */
+  readonly loadCounter: number;
+  readonly amount: Amount;
+}
+
+export interface SignedPurseLoadRequest extends PurseLoadRequest {
+  readonly signingBytes: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+function writeLoadRequest(w: CanonicalWriter, request: PurseLoadRequest): void {
+  w.string(request.cardId, 'cardId', 16)
+    .u32(request.loadCounter, 'loadCounter')
+    .amount(request.amount, 'amount');
+}
+
+export async function signPurseLoadRequest(
+  request: PurseLoadRequest,
+  signer: Ed25519Signer,
+): Promise<SignedPurseLoadRequest> {
+  assertCardId(request.cardId);
+  positive(request.amount, 'amount');
+  const bytes = signingBytes('purseLoadRequest', purseLoadVersion, (w) =>
+    writeLoadRequest(w, request),
+  );
+  return { ...request, signingBytes: bytes, signature: await signer.sign(bytes) };
+}
+
+export function encodePurseLoadRequest(request: SignedPurseLoadRequest): Uint8Array {
+  return encodeSigned(request);
+}
+
+export function decodePurseLoadRequest(bytes: Uint8Array): SignedPurseLoadRequest {
+  const {
+    fields,
+    signingBytes: raw,
+    signature,
+  } = decodeSigned(bytes, 'purseLoadRequest', purseLoadVersion, 'loadRequest', (r) => ({
+    cardId: readCardId(r, 'loadRequest'),
+    loadCounter: r.u32('loadRequest.loadCounter'),
+    amount: readPositiveAmount(r, 'loadRequest.amount'),
+  }));
+  return { ...fields, signingBytes: raw, signature };
+}
+
+/** `bad_signature` unless the card key signed it. */
+export function verifyPurseLoadRequest(
+  request: SignedPurseLoadRequest,
+  cardPublicKey: Uint8Array,
+  verify?: Ed25519Verify,
+): void {
+  assertSignature(request, cardPublicKey, 'load request', verify);
+}
+
+// --- load authorization (bank → card)
+
+export interface PurseLoadAuthorization {
+  readonly cardId: string;
+  readonly loadCounter: number;
+  readonly amount: Amount;
+  /** The issuer's id for this load, unique. */
+  readonly loadId: Uint8Array;
+  /** Milliseconds since the Unix epoch, by the issuer's clock: the card's only trusted time. */
+  readonly issuedAt: number;
+}
+
+export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization {
+  readonly signingBytes: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+export async function signPurseLoadAuthorization(
+  authorization: PurseLoadAuthorization,
+  signer: Ed25519Signer,
+): Promise<SignedPurseLoadAuthorization> {
+  assertCardId(authorization.cardId);
+  assertInteger(authorization.loadCounter, 'loadCounter', 0, 0xffffffff);
+  positive(authorization.amount, 'amount');
+  assertBytes(authorization.loadId, 'loadId', loadIdLength);
+  const bytes = signingBytes('purseLoadAuthorization', purseLoadVersion, (w) =>
+    w
+      .string(authorization.cardId, 'cardId', 16)
+      .u32(authorization.loadCounter, 'loadCounter')
+      .amount(authorization.amount, 'amount')
+      .fixed(authorization.loadId, loadIdLength, 'loadId')
+      .u64(authorization.issuedAt, 'issuedAt'),
+  );
+  return { ...authorization, signingBytes: bytes, signature: await signer.sign(bytes) };
+}
+
+export function encodePurseLoadAuthorization(authorization: SignedPurseLoadAuthorization) {
+  return encodeSigned(authorization);
+}
+
+export function decodePurseLoadAuthorization(bytes: Uint8Array): SignedPurseLoadAuthorization {
+  const {
+    fields,
+    signingBytes: raw,
+    signature,
+  } = decodeSigned(bytes, 'purseLoadAuthorization', purseLoadVersion, 'loadAuthorization', (r) => ({
+    cardId: readCardId(r, 'loadAuthorization'),
+    loadCounter: r.u32('loadAuthorization.loadCounter'),
+    amount: readPositiveAmount(r, 'loadAuthorization.amount'),
+    loadId: r.fixed(loadIdLength, 'loadAuthorization.loadId'),
+    issuedAt: r.u64('loadAuthorization.issuedAt'),
+  }));
+  return { ...fields, signingBytes: raw, signature };
+}
+
+export function verifyPurseLoadAuthorization(
+  authorization: SignedPurseLoadAuthorization,
+  issuerPublicKey: Uint8Array,
+  verify?: Ed25519Verify,
+): void {
+  assertSignature(authorization, issuerPublicKey, 'load authorization', verify);
+}

@@ -1,0 +1,172 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { nodeEd25519Verify } from '../node/ed25519.ts';
+import {
+  ed25519CaSigner,
+  makeCa,
+  makeMerchantCertificate,
+  otherCaSecretKey,
+} from '../x509/x509.fixture.ts';
+import {
+  decodePurseChallenge,
+  encodePurseChallenge,
+  signPurseChallenge,
+  verifyPurseChallenge,
+} from './challenge.ts';
+import {
+  decodePurseLoadAuthorization,
+  decodePurseLoadRequest,
+  encodePurseLoadAuthorization,
+  encodePurseLoadRequest,
+  signPurseLoadAuthorization,
+  signPurseLoadRequest,
+  verifyPurseLoadAuthorization,
+  verifyPurseLoadRequest,
+} from './load.ts';
+import {
+  decodePurseProof,
+  encodePurseProof,
+  signPurseProof,
+  verifyPurseProofSignature,
+} from './proof.ts';
+import {
+  cardId,
+  cardSigner,
+  challengeFor,
+  eur,
+  issuerLoadSigner,
+  merchantSigner,
+  now,
+  purseFixtures,
+} from './purse.fixture.ts';
+
+const proofFields = {
+  cardId,
+  sno: 7,
+  merchantId: 'demo-shop',
+  tno: 42,
+  amount: eur(150),
+  nonce: new Uint8Array(32).fill(9),
+};
+
+describe('purse signed structures', () => {
+  it('round-trips a proof and verifies it with Node native Ed25519 (noble signed it)', async () => {
+    const proof = await signPurseProof(proofFields, cardSigner);
+    const decoded = decodePurseProof(encodePurseProof(proof));
+    expect(decoded).toEqual(proof);
+    verifyPurseProofSignature(decoded, cardSigner.publicKey, nodeEd25519Verify);
+  });
+
+  it('refuses a proof with any byte changed (property)', async () => {
+    const encoded = encodePurseProof(await signPurseProof(proofFields, cardSigner));
+    fc.assert(
+      fc.property(fc.nat(encoded.length - 1), fc.integer({ min: 1, max: 255 }), (at, flip) => {
+        const corrupted = encoded.slice();
+        corrupted[at]! ^= flip;
+        expect(() =>
+          verifyPurseProofSignature(decodePurseProof(corrupted), cardSigner.publicKey),
+        ).toThrow(
+          expect.objectContaining({
+            code: expect.stringMatching(
+              /^(bad_signature|invalid_encoding|unsupported_version|invalid_amount|unknown_currency)$/,
+            ),
+          }),
+        );
+      }),
+    );
+  });
+
+  it('keeps one structure from parsing as another', async () => {
+    const proof = encodePurseProof(await signPurseProof(proofFields, cardSigner));
+    expect(() => decodePurseChallenge(proof)).toThrow(
+      expect.objectContaining({ code: 'invalid_encoding' }),
+    );
+    expect(() => decodePurseLoadAuthorization(proof)).toThrow(/not a loadAuthorization/);
+  });
+
+  it('round-trips a load request and a load authorization with their signers', async () => {
+    const request = await signPurseLoadRequest(
+      { cardId, loadCounter: 3, amount: eur(2000) },
+      cardSigner,
+    );
+    const readRequest = decodePurseLoadRequest(encodePurseLoadRequest(request));
+    verifyPurseLoadRequest(readRequest, cardSigner.publicKey, nodeEd25519Verify);
+    expect(() => verifyPurseLoadRequest(readRequest, issuerLoadSigner.publicKey)).toThrow(
+      expect.objectContaining({ code: 'bad_signature' }),
+    );
+    const authorization = await signPurseLoadAuthorization(
+      {
+        cardId,
+        loadCounter: 3,
+        amount: eur(2000),
+        loadId: new Uint8Array(16).fill(1),
+        issuedAt: now,
+      },
+      issuerLoadSigner,
+    );
+    const read = decodePurseLoadAuthorization(encodePurseLoadAuthorization(authorization));
+    expect(read).toEqual(authorization);
+    verifyPurseLoadAuthorization(read, issuerLoadSigner.publicKey);
+  });
+
+  it('refuses a zero load', async () => {
+    await expect(
+      signPurseLoadRequest({ cardId, loadCounter: 0, amount: eur(0) }, cardSigner),
+    ).rejects.toThrow(expect.objectContaining({ code: 'invalid_amount' }));
+  });
+
+  it('authenticates the merchant of a challenge from its certificate and the bank root', async () => {
+    const { ca, merchantCertificate } = await purseFixtures();
+    const challenge = decodePurseChallenge(encodePurseChallenge(await challengeFor(250)));
+    const merchant = verifyPurseChallenge(challenge, {
+      merchantChain: [merchantCertificate],
+      trustedRoots: [ca.certificate],
+      now,
+    });
+    expect(merchant).toMatchObject({ merchantId: 'demo-shop', name: 'Demo Shop' });
+    expect(merchant.offerPublicKey).toEqual(merchantSigner.publicKey);
+  });
+
+  it('refuses a challenge naming another merchant, under another bank, or signed by another key', async () => {
+    const { ca, merchantCertificate } = await purseFixtures();
+    const challenge = await challengeFor(250);
+    const renamed = await signPurseChallenge(
+      { ...challenge, merchantId: 'other-shop' },
+      merchantSigner,
+    );
+    expect(() =>
+      verifyPurseChallenge(renamed, {
+        merchantChain: [merchantCertificate],
+        trustedRoots: [ca.certificate],
+        now,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'merchant_mismatch' }));
+    const other = await makeCa({ name: 'Other Bank', signer: ed25519CaSigner(otherCaSecretKey) });
+    expect(() =>
+      verifyPurseChallenge(challenge, {
+        merchantChain: [merchantCertificate],
+        trustedRoots: [other.certificate],
+        now,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'certificate_untrusted' }));
+    const forged = await signPurseChallenge(challenge, cardSigner);
+    expect(() =>
+      verifyPurseChallenge(forged, {
+        merchantChain: [merchantCertificate],
+        trustedRoots: [ca.certificate],
+        now,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'bad_signature' }));
+    const otherMerchant = await makeMerchantCertificate(ca, {
+      merchantId: 'demo-shop',
+      offerPublicKey: cardSigner.publicKey,
+    });
+    expect(() =>
+      verifyPurseChallenge(challenge, {
+        merchantChain: [otherMerchant],
+        trustedRoots: [ca.certificate],
+        now,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'bad_signature' }));
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The purse's signed structures travel as their canonical signing bytes followed by the
+ * signature: `u32 len ‖ signingBytes ‖ signature (64)`. The bytes are read back strictly
+ * (canonical-reader.ts), so each structure has one byte form and the signature is checked over
+ * exactly the bytes received. On JSON wires (bank, merchant) the whole is one base64url string.
+ */
+import { type Amount, formatAmount } from '../amount.ts';
+import { CanonicalReader, readSigningHeader } from '../canonical-reader.ts';
+import { type Ed25519Verify, ed25519SignatureLength, nobleEd25519Verify } from '../ed25519.ts';
+import { CanonicalWriter, type SigningTagName } from '../encoding.ts';
+import { FarthingError } from '../errors.ts';
+import { isCardId } from './card-certificate.ts';
+
+/** Longest signing bytes accepted: generous for every purse structure, small for a card. */
+export const maxSignedLength = 1024;
+
+export interface SignedBytes {
+  readonly signingBytes: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+export function encodeSigned(signed: SignedBytes): Uint8Array {
+  return new CanonicalWriter()
+    .bytes(signed.signingBytes, 'signingBytes')
+    .fixed(signed.signature, ed25519SignatureLength, 'signature')
+    .finish();
+}
+
+/** Splits the envelope and reads the fields with `read`, which must consume them all. */
+export function decodeSigned<T>(
+  bytes: Uint8Array,
+  tag: SigningTagName,
+  version: number,
+  what: string,
+  read: (reader: CanonicalReader) => T,
+): { readonly fields: T; readonly signingBytes: Uint8Array; readonly signature: Uint8Array } {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new FarthingError('invalid_encoding', `expected the bytes of a ${what}`, {
+      details: { field: what },
+    });
+  }
+  const outer = new CanonicalReader(bytes);
+  const signingBytes = outer.bytes(what, maxSignedLength);
+  const signature = outer.fixed(ed25519SignatureLength, `${what}.signature`);
+  outer.end(what);
+  const inner = new CanonicalReader(signingBytes);
+  readSigningHeader(inner, tag, version, what);
+  const fields = read(inner);
+  inner.end(what);
+  return { fields, signingBytes, signature };
+}
+
+/** Throws `bad_signature` naming `what` unless the signature verifies. */
+export function assertSignature(
+  signed: SignedBytes,
+  publicKey: Uint8Array,
+  what: string,
+  verify: Ed25519Verify = nobleEd25519Verify,
+): void {
+  if (!verify(signed.signature, signed.signingBytes, publicKey)) {
+    throw new FarthingError('bad_signature', `the ${what} signature does not verify`, {
+      details: { field: `${what}.signature` },
+    });
+  }
+}
+
+export function positive(value: Amount, field: string): void {
+  formatAmount(value);
+  if (value.minor <= 0) {
+    throw new FarthingError('invalid_amount', `"${field}" must be more than zero`, {
+      details: { field },
+    });
+  }
+}
+
+export function readCardId(reader: CanonicalReader, what: string): string {
+  const cardId = reader.string(`${what}.cardId`, 16);
+  if (!isCardId(cardId)) {
+    throw new FarthingError('invalid_encoding', `"${what}.cardId" is not a card id`, {
+      details: { field: `${what}.cardId` },
+    });
+  }
+  return cardId;
+}
+
+export function readPositiveAmount(reader: CanonicalReader, field: string): Amount {
+  const value = reader.amount(field);
+  if (value.minor === 0) {
+    throw new FarthingError('invalid_encoding', `"${field}" is zero`, { details: { field } });
+  }
+  return value;
+}

@@ -1,0 +1,89 @@
+/**
+ * The host's view of the card: one method per command (protocol/src/purse/apdu.ts), over any
+ * way of moving an APDU there and back — the applet directly in unit tests, the HID report
+ * stream in everything else (device/hid-client.ts).
+ */
+import type { Amount } from '@farthing/protocol/amount';
+import {
+  decodePurseResponse,
+  encodePurseCommand,
+  type PurseInstruction,
+  purseInstructions,
+} from '@farthing/protocol/purse/apdu';
+import {
+  type BalanceResult,
+  type CardInfo,
+  decodeBalance,
+  decodeCardInfo,
+  decodeLoadResult,
+  decodeLog,
+  encodeAmount,
+  encodePayCommand,
+  encodePersonalisation,
+  encodePin,
+  type LoadResult,
+  type Personalisation,
+  type PurseLogEntry,
+} from '@farthing/protocol/purse/card-commands';
+import { decodePurseLoadRequest, type SignedPurseLoadRequest } from '@farthing/protocol/purse/load';
+import { decodePurseProof, type SignedPurseProof } from '@farthing/protocol/purse/proof';
+
+export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
+
+export class PurseCardClient {
+  readonly #transmit: Transmit;
+
+  constructor(transmit: Transmit) {
+    this.#transmit = transmit;
+  }
+
+  async #send(ins: PurseInstruction, data: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
+    return decodePurseResponse(await this.#transmit(encodePurseCommand({ ins, data })));
+  }
+
+  async select(): Promise<CardInfo> {
+    return decodeCardInfo(await this.#send(purseInstructions.select));
+  }
+
+  async personalise(personalisation: Personalisation): Promise<CardInfo> {
+    return decodeCardInfo(
+      await this.#send(purseInstructions.personalise, encodePersonalisation(personalisation)),
+    );
+  }
+
+  async verifyPin(pin: string): Promise<void> {
+    await this.#send(purseInstructions.verifyPin, encodePin(pin));
+  }
+
+  /** The card-signed request to take to the issuer (needs the PIN verified). */
+  async loadRequest(
+    value: Amount,
+  ): Promise<{ bytes: Uint8Array; request: SignedPurseLoadRequest }> {
+    const bytes = await this.#send(purseInstructions.loadRequest, encodeAmount(value));
+    return { bytes, request: decodePurseLoadRequest(bytes) };
+  }
+
+  async load(authorization: Uint8Array): Promise<LoadResult> {
+    return decodeLoadResult(await this.#send(purseInstructions.load, authorization));
+  }
+
+  /** Waits for the holder's button on the reader; resolves with the card's proof. */
+  async pay(
+    challenge: Uint8Array,
+    merchantChain: readonly Uint8Array[],
+  ): Promise<{ bytes: Uint8Array; proof: SignedPurseProof }> {
+    const bytes = await this.#send(
+      purseInstructions.pay,
+      encodePayCommand({ challenge, merchantChain }),
+    );
+    return { bytes, proof: decodePurseProof(bytes) };
+  }
+
+  async balance(): Promise<BalanceResult> {
+    return decodeBalance(await this.#send(purseInstructions.balance));
+  }
+
+  async readLog(): Promise<PurseLogEntry[]> {
+    return decodeLog(await this.#send(purseInstructions.readLog));
+  }
+}
