@@ -143,6 +143,13 @@ export const signingTags = {
   withdrawalSeed: 'farthing/withdrawal-seed',
   changeRequest: 'farthing/change-request',
   merchantRegistration: 'farthing/merchant-registration',
+  // SET card payments (set/)
+  setCardAccount: 'farthing/set/card-account',
+  setOrderInformation: 'farthing/set/order-information',
+  setPaymentInformation: 'farthing/set/payment-information',
+  setDualSignature: 'farthing/set/dual-signature',
+  setEnvelopeContext: 'farthing/set/envelope-context',
+  setMessage: 'farthing/set/message',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;
