@@ -14,6 +14,7 @@
  */
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
+import type { CardStore } from './card-store.ts';
 
 export type AccountKind = 'customer' | 'merchant' | 'system';
 
@@ -327,6 +328,9 @@ export interface BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<R>;
   listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]>;
+
+  // --- SET card payments: issuer, cardholder CA, payment gateway (card-store.ts)
+  readonly cards: CardStore;
 
   // --- operations
   checkInvariants(): Promise<InvariantReport>;

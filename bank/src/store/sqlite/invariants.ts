@@ -8,11 +8,14 @@
  *     (minus the balance of `system:issued`);
  *  4. `system:coins` equals the value of every blind signature issued minus every coin spent;
  *  5. `system:payword-holds` equals the unredeemed credit of unreleased certificates;
- *  6. no coin is spent twice (also the primary key of `spent_coins`), every change issued
+ *  6. card money (cards.ts): system:card-holds equals the open authorizations, and
+ *     system:card-credit equals minus what cards hold or owe; both count in (3);
+ *  7. no coin is spent twice (also the primary key of `spent_coins`), every change issued
  *     exactly the value of the coin it spent, and no customer or merchant is below zero.
  */
 import type Database from 'better-sqlite3';
 import { type InvariantReport, systemAccounts } from '../store.ts';
+import { checkCardInvariants } from './cards.ts';
 
 export function checkInvariants(db: Database.Database): InvariantReport {
   const problems: string[] = [];
@@ -50,9 +53,10 @@ export function checkInvariants(db: Database.Database): InvariantReport {
     const coins = balanceOf(systemAccounts.coins);
     const holds = balanceOf(systemAccounts.paywordHolds);
     const issued = -balanceOf(systemAccounts.issued);
-    if (customers + coins + holds !== issued) {
+    const { cardHolds, cardCredit } = checkCardInvariants(db, problems);
+    if (customers + coins + holds + cardHolds + cardCredit !== issued) {
       problems.push(
-        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} ≠ issued ${issued}`,
+        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + card holds ${cardHolds} + card credit ${cardCredit} ≠ issued ${issued}`,
       );
     }
     const signed =
@@ -90,7 +94,7 @@ export function checkInvariants(db: Database.Database): InvariantReport {
       'SELECT COUNT(*) AS n FROM (SELECT coin_pub FROM spent_coins GROUP BY coin_pub HAVING COUNT(*) > 1)',
     ).n;
     if (duplicates > 0) problems.push(`${duplicates} coins are spent more than once`);
-    return { customers, coins, holds, issued, signed, spent };
+    return { customers, coins, holds, cardHolds, cardCredit, issued, signed, spent };
   });
   const totals = read.deferred();
   return { ok: problems.length === 0, problems, totals };

@@ -14,6 +14,7 @@ import {
 } from '../store.ts';
 import { Accounts } from './accounts.ts';
 import { BrokerTables } from './broker.ts';
+import { SqliteCardStore } from './cards.ts';
 import { type CommitSync, openDatabase } from './database.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
@@ -44,6 +45,7 @@ export class SqliteBankStore implements BankStore {
   readonly #mint: MintTables;
   readonly #broker: BrokerTables;
   readonly #system: { issued: number; coins: number; paywordHolds: number };
+  readonly cards: SqliteCardStore;
   readonly #merchantCertificates: {
     insert: Database.Statement;
     list: Database.Statement;
@@ -71,6 +73,14 @@ export class SqliteBankStore implements BankStore {
     this.#mint = new MintTables(this.#db, this.#ledger);
     this.#broker = new BrokerTables(this.#db, this.#ledger);
     this.#system = this.#ensureSystemAccounts(options.currency);
+    this.cards = new SqliteCardStore({
+      db: this.#db,
+      accounts: this.#accounts,
+      ledger: this.#ledger,
+      currency: options.currency,
+      write: (claim, now, work) => this.#write(claim, now, work),
+      read: (query) => this.#read(query),
+    });
     this.#merchantCertificates = {
       insert: this.#db.prepare(
         `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
