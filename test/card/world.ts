@@ -194,6 +194,8 @@ export async function registrationMessage(
 
 export interface Merchant extends HttpMerchant {
   readonly signer: Ed25519Signer;
+  /** The merchant certificate and the bank's CA, DER. */
+  readonly certificates: Uint8Array[];
 }
 
 export async function openMerchant(world: CardWorld, name: string): Promise<Merchant> {
@@ -209,14 +211,14 @@ export async function openMerchant(world: CardWorld, name: string): Promise<Merc
     },
     signer,
   );
-  await expectStatus(
+  const view = await expectStatus<{ chain: string[] }>(
     await world.bank.request('POST', '/v1/merchants/me/certificates', {
       token: merchant.apiKey,
       body: merchantRegistrationToWire(registration),
     }),
     201,
   );
-  return { ...merchant, signer };
+  return { ...merchant, signer, certificates: view.chain.map((der) => fromBase64url(der)) };
 }
 
 // --- a purchase, as the wallet builds it
