@@ -17,7 +17,7 @@ import { equalBytes } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { cardAccountDigest } from '@farthing/protocol/set/card-account';
-import { verifyCardholderCertificate } from '@farthing/protocol/set/certificates';
+import { cardholderCertificateVerifier } from '@farthing/protocol/set/certificates';
 import {
   type SetMessage,
   type SetMessageType,
@@ -193,6 +193,7 @@ export function gatewayRoutes(
 ): Hono<BankEnv> {
   const app = new Hono<BankEnv>();
   const { store, config } = ctx;
+  let verifyCardholder: ReturnType<typeof cardholderCertificateVerifier> | undefined;
 
   app.get('/v1/set/gateway', async (c) => {
     const set = await authority();
@@ -251,13 +252,13 @@ export function gatewayRoutes(
     if (!equalBytes(oiDigest, request.oiDigest)) {
       throw new FarthingError('set_order_mismatch', 'the payment was signed for another order');
     }
-    const cardholder = verifyCardholderCertificate(
-      {
-        chain: request.cardholderCertificates,
-        trustedRoots: [set.ca.certificate],
-        now,
-        ed25519Verify: nodeEd25519Verify,
-      },
+    verifyCardholder ??= cardholderCertificateVerifier({
+      trustedRoots: [set.ca.certificate],
+      ed25519Verify: nodeEd25519Verify,
+    });
+    const cardholder = verifyCardholder(
+      request.cardholderCertificates,
+      now,
       'body.cardholderCertificates',
     );
     if (!equalBytes(cardholder.accountDigest, cardAccountDigest(pi))) {

@@ -179,6 +179,7 @@ export interface VerifiedCardholderCertificate {
   readonly accountDigest: Uint8Array;
   /** Lower-case hex; the bank revokes by serial. */
   readonly serialNumber: string;
+  readonly notBefore: number;
   readonly notAfter: number;
 }
 
@@ -205,7 +206,53 @@ export function verifyCardholderCertificate(
     publicKey: leaf.publicKey.raw.slice(),
     accountDigest,
     serialNumber: hex(leaf.serialNumber),
+    notBefore: leaf.notBefore,
     notAfter: leaf.notAfter,
+  };
+}
+
+/**
+ * `verifyCardholderCertificate` for one set of trusted roots, remembering chains it accepted:
+ * the answer depends only on the chain's bytes, the roots and the time, so a chain seen before
+ * is accepted again without parsing while `now` is inside its validity. A cardholder buys
+ * again and again with one certificate, and parsing and checking the chain was most of a
+ * merchant's or gateway's time per purchase. Refusals are not remembered. Revocation is the
+ * caller's to check on every use (the bank keeps it; a cache here must not hide it).
+ */
+export function cardholderCertificateVerifier(parameters: {
+  readonly trustedRoots: readonly CertificateInput[];
+  readonly ed25519Verify?: Ed25519Verify;
+  /** Chains remembered; the oldest is forgotten first. Default 4,096. */
+  readonly maxEntries?: number;
+}): (chain: readonly Uint8Array[], now: number, field?: string) => VerifiedCardholderCertificate {
+  const remembered = new Map<string, VerifiedCardholderCertificate>();
+  const maxEntries = parameters.maxEntries ?? 4096;
+  return (chain, now, field = 'cardholderCertificate') => {
+    const digest = sha256.create();
+    for (const der of chain) {
+      assertBytes(der, field);
+      digest.update(
+        Uint8Array.of(der.length >>> 24, der.length >>> 16, der.length >>> 8, der.length),
+      );
+      digest.update(der);
+    }
+    const key = toBase64url(digest.digest());
+    const hit = remembered.get(key);
+    if (hit !== undefined && now >= hit.notBefore && now <= hit.notAfter) return hit;
+    const verified = verifyCardholderCertificate(
+      {
+        chain,
+        trustedRoots: parameters.trustedRoots,
+        now,
+        ...(parameters.ed25519Verify === undefined
+          ? {}
+          : { ed25519Verify: parameters.ed25519Verify }),
+      },
+      field,
+    );
+    if (remembered.size >= maxEntries) remembered.delete(remembered.keys().next().value!);
+    remembered.set(key, verified);
+    return verified;
   };
 }
 

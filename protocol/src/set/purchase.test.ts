@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
 import { isFarthingError } from '../errors.ts';
 import { luhnCheckDigit, luhnValid } from './card-account.ts';
-import { verifyCardholderCertificate, verifyGatewayCertificates } from './certificates.ts';
+import {
+  cardholderCertificateVerifier,
+  verifyCardholderCertificate,
+  verifyGatewayCertificates,
+} from './certificates.ts';
 import { envelopeKeyPairFromSeed } from './hpke.ts';
 import {
   openPaymentEnvelope,
@@ -169,6 +173,23 @@ describe('certificates', () => {
       });
     });
     expect(swapped).toBe('certificate_wrong_purpose');
+  });
+});
+
+describe('remembered cardholder chains', () => {
+  it('accepts a chain seen before only while it is valid, and never remembers a refusal', async () => {
+    const world = await makeSetWorld();
+    const verify = cardholderCertificateVerifier({ trustedRoots: [world.ca.certificate] });
+    const chain = [world.cardholderCertificate];
+    const first = verify(chain, now);
+    expect(verify(chain, now + 1000)).toBe(first);
+    expect(thrownCode(() => verify(chain, first.notAfter + 1000))).toBe('certificate_expired');
+    expect(thrownCode(() => verify([world.gatewaySignatureCertificate], now))).toBe(
+      'certificate_wrong_purpose',
+    );
+    expect(thrownCode(() => verify([world.gatewaySignatureCertificate], now))).toBe(
+      'certificate_wrong_purpose',
+    );
   });
 });
 

@@ -24,8 +24,8 @@ import { equalBytes, fromBase64url, toBase64url } from '@farthing/protocol/encod
 import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import {
+  cardholderCertificateVerifier,
   type VerifiedGateway,
-  verifyCardholderCertificate,
   verifyGatewayCertificates,
 } from '@farthing/protocol/set/certificates';
 import {
@@ -68,6 +68,7 @@ export class CardMerchant {
   readonly #options: CardMerchantOptions;
   readonly #bank: BankClient;
   readonly #now: () => number;
+  readonly #verifyCardholder: ReturnType<typeof cardholderCertificateVerifier>;
   #gateway:
     | { verified: VerifiedGateway; signatureChain: Uint8Array[]; keyExchangeChain: Uint8Array[] }
     | undefined;
@@ -80,6 +81,10 @@ export class CardMerchant {
       fetch: options.bank.fetch ?? globalThis.fetch,
     });
     this.#now = options.now ?? Date.now;
+    this.#verifyCardholder = cardholderCertificateVerifier({
+      trustedRoots: options.trustedRoots,
+      ed25519Verify: nodeEd25519Verify,
+    });
   }
 
   /** The gateway's certificates, fetched once and checked against the trusted roots. */
@@ -157,12 +162,7 @@ export class CardMerchant {
       throw new FarthingError('set_gateway_mismatch', 'the payment names another gateway');
     }
     const now = this.#now();
-    const cardholder = verifyCardholderCertificate({
-      chain: request.cardholderCertificates,
-      trustedRoots: this.#options.trustedRoots,
-      now,
-      ed25519Verify: nodeEd25519Verify,
-    });
+    const cardholder = this.#verifyCardholder(request.cardholderCertificates, now);
     verifySetMessage(message, cardholder.publicKey, nodeEd25519Verify);
     const oiDigest = orderInformationDigest(request);
     verifyDualSignature({
