@@ -40,12 +40,15 @@ let shopLog: string;
 
 const description = 'Gazette shop order: 1 × Farthing enamel mug';
 
-function cardMerchant(capture: 'sale' | 'settlement'): CardMerchant {
+function cardMerchant(
+  capture: 'sale' | 'settlement',
+  fetch: typeof globalThis.fetch = globalThis.fetch,
+): CardMerchant {
   return new CardMerchant({
     merchantId: merchant.name,
     signer: merchant.signer,
     merchantCertificates: merchant.certificates,
-    bank: { url: world.bank.url, apiKey: merchant.apiKey },
+    bank: { url: world.bank.url, apiKey: merchant.apiKey, fetch },
     trustedRoots: [world.gateway.caCertificate],
     store,
     capture,
@@ -158,6 +161,35 @@ describe('the card instrument in the merchant SDK', () => {
       4_00,
     );
     expect(store.get(response.body.transactionId)?.status).toBe('captured');
+  });
+
+  it('retries an authorization whose answer was lost without paying twice', async () => {
+    let lose = true;
+    // The gateway gets the first authorization and commits it; its answer never arrives.
+    const lossy: typeof globalThis.fetch = async (input, init) => {
+      const response = await globalThis.fetch(input, init);
+      if (lose && String(input).endsWith('/v1/set/authorizations')) {
+        lose = false;
+        await response.arrayBuffer();
+        throw new TypeError('connection reset');
+      }
+      return response;
+    };
+    const shop = cardMerchant('sale', lossy);
+    const before = await balances(world, merchant.name);
+    const initiation = await shop.initiate({
+      amount: money('EUR', 2_00),
+      orderDigest: orderDigestOf(description),
+      description,
+    });
+    const request = await purchaseRequest(initiation, alice);
+    const lost = await shop.pay(request).catch((e: unknown) => e);
+    expect(isFarthingError(lost, 'bank_unavailable')).toBe(true);
+    const response = parseSetMessage('purchase-response', await shop.pay(request));
+    expect(response.body.status).toBe('captured');
+    expect((await balances(world, merchant.name))[merchant.name]! - before[merchant.name]!).toBe(
+      2_00,
+    );
   });
 
   it('refuses OI of another order before asking the gateway', async () => {

@@ -187,7 +187,9 @@ export class CardMerchant {
         dualSignature: request.dualSignature,
         cardholderCertificates: request.cardholderCertificates,
         capture: sale,
-        requestedAt: now,
+        // Fixed by the order, so a retry after a lost answer signs the very same bytes and
+        // the gateway's idempotency key returns its first answer.
+        requestedAt: record.createdAt,
       },
     );
     const receiptId = `rcpt-${toBase64url(randomBytes(16))}`;
@@ -233,7 +235,8 @@ export class CardMerchant {
           transactionId: record.transactionId,
           merchantId: this.#options.merchantId,
           amount: { currency: record.currency, minor: record.amount },
-          requestedAt: this.#now(),
+          // As for the authorization: the same bytes on a retry.
+          requestedAt: record.updatedAt,
         },
       );
       this.#record(record.transactionId, answer);
@@ -242,7 +245,10 @@ export class CardMerchant {
     return captured;
   }
 
-  /** SET credit: gives back `amount` (all that is left by default) of a captured purchase. */
+  /**
+   * SET credit: gives back `amount` (all that is left by default) of a captured purchase. Each
+   * call is a new credit; the gateway refuses credits beyond what was captured.
+   */
   async refund(transactionId: string, amount?: number) {
     const record = this.#options.store.get(transactionId);
     if (record === undefined) {
