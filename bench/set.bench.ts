@@ -39,7 +39,8 @@ import { CardPurchaseStore } from '../merchant-sdk/src/server/card/card-store.ts
 import { depositCoins } from '../merchant-sdk/src/server/ecash.ts';
 import {
   authorizationRequest,
-  type CardWorld,
+  type CardClient,
+  fetchGateway,
   issueCard,
   makePurchase,
   openMerchant,
@@ -66,27 +67,12 @@ export async function run(): Promise<Metrics> {
   const running = await startBank(loadConfig(env));
   try {
     const bank = httpBank(running.url, running.ctx.keys.mintMaster.publicKey);
-    const published = (await (await fetch(`${running.url}/v1/set/gateway`)).json()) as {
-      signatureChain: string[];
-      keyExchangeChain: string[];
-    };
-    const { fromBase64url } = await import('@farthing/protocol/encoding');
-    const { verifyGatewayCertificates } = await import('@farthing/protocol/set/certificates');
-    const caCertificate = fromBase64url(published.signatureChain[1]);
-    const gateway = verifyGatewayCertificates({
-      signatureChain: published.signatureChain.map((d) => fromBase64url(d)),
-      keyExchangeChain: published.keyExchangeChain.map((d) => fromBase64url(d)),
-      trustedRoots: [caCertificate],
-      now: Date.now(),
-    });
-    const world = {
+    const world: CardClient = {
       bank,
-      running,
-      dir,
-      logFile: join(dir, 'unused.log'),
-      gateway: { ...gateway, caCertificate },
-      close: async () => {},
-    } satisfies CardWorld;
+      bankId: running.ctx.config.bankId,
+      gateway: await fetchGateway(bank),
+    };
+    const caCertificate = world.gateway.caCertificate;
     const merchant = await openMerchant(world, 'bench-shop');
     const customer = await openHttpCustomer(bank, 'bench-customer', 100_00, [
       'account',

@@ -59,13 +59,34 @@ export interface Gateway {
   readonly caCertificate: Uint8Array;
 }
 
-export interface CardWorld {
+/** What the wallet and merchant helpers need: the bank's API, its gateway and its id. */
+export interface CardClient {
   readonly bank: HttpBank;
+  readonly gateway: Gateway;
+  readonly bankId: string;
+}
+
+export interface CardWorld extends CardClient {
   readonly running: RunningBank;
   readonly dir: string;
   readonly logFile: string;
-  readonly gateway: Gateway;
   close(): Promise<void>;
+}
+
+/** The gateway's certificates from `GET /v1/set/gateway`, checked as a wallet checks them. */
+export async function fetchGateway(bank: HttpBank): Promise<Gateway> {
+  const published = await expectStatus<{
+    signatureChain: string[];
+    keyExchangeChain: string[];
+  }>(await bank.request('GET', '/v1/set/gateway'), 200);
+  const caCertificate = fromBase64url(published.signatureChain[1]);
+  const verified = verifyGatewayCertificates({
+    signatureChain: published.signatureChain.map((der) => fromBase64url(der)),
+    keyExchangeChain: published.keyExchangeChain.map((der) => fromBase64url(der)),
+    trustedRoots: [caCertificate],
+    now: Date.now(),
+  });
+  return { ...verified, caCertificate };
 }
 
 export async function openCardWorld(): Promise<CardWorld> {
@@ -80,25 +101,13 @@ export async function openCardWorld(): Promise<CardWorld> {
   const log = pino({ level: 'debug' }, pino.destination({ dest: logFile, sync: true }));
   const running = await startBank(loadConfig(env), log).finally(() => vi.unstubAllEnvs());
   const bank = httpBank(running.url, running.ctx.keys.mintMaster.publicKey);
-  const published = await expectStatus<{
-    signatureChain: string[];
-    keyExchangeChain: string[];
-    fingerprint: string;
-  }>(await bank.request('GET', '/v1/set/gateway'), 200);
-  const caCertificate = fromBase64url(published.signatureChain[1]);
-  // What a wallet does with the bank it trusts: check both gateway certificates.
-  const verified = verifyGatewayCertificates({
-    signatureChain: published.signatureChain.map((der) => fromBase64url(der)),
-    keyExchangeChain: published.keyExchangeChain.map((der) => fromBase64url(der)),
-    trustedRoots: [caCertificate],
-    now: Date.now(),
-  });
   return {
     bank,
     running,
     dir,
     logFile,
-    gateway: { ...verified, caCertificate },
+    bankId: running.ctx.config.bankId,
+    gateway: await fetchGateway(bank),
     async close() {
       await running.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -115,7 +124,7 @@ export interface IssuedCard {
 }
 
 export async function issueCard(
-  world: CardWorld,
+  world: CardClient,
   customer: HttpCustomer,
   creditLimit: number,
 ): Promise<IssuedCard> {
@@ -138,7 +147,7 @@ export interface Cardholder {
 }
 
 export async function registerCardholder(
-  world: CardWorld,
+  world: CardClient,
   customer: HttpCustomer,
   issued: IssuedCard,
 ): Promise<Cardholder> {
@@ -166,7 +175,7 @@ export async function registerCardholder(
 }
 
 export async function registrationMessage(
-  world: CardWorld,
+  world: CardClient,
   signer: Ed25519Signer,
   card: CardAccount,
   registrationId: string,
@@ -198,7 +207,7 @@ export interface Merchant extends HttpMerchant {
   readonly certificates: Uint8Array[];
 }
 
-export async function openMerchant(world: CardWorld, name: string): Promise<Merchant> {
+export async function openMerchant(world: CardClient, name: string): Promise<Merchant> {
   const merchant = await openHttpMerchant(world.bank, name);
   const signer = ed25519Signer(randomSecretKey());
   const registration = await signMerchantRegistration(
@@ -206,7 +215,7 @@ export async function openMerchant(world: CardWorld, name: string): Promise<Merc
       merchantId: name,
       name: `Merchant ${name}`,
       origins: ['http://localhost:8701'],
-      bankId: world.running.ctx.config.bankId,
+      bankId: world.bankId,
       createdAt: Date.now(),
     },
     signer,
@@ -239,7 +248,7 @@ export function orderDigestOf(description: string): Uint8Array {
 }
 
 export async function makePurchase(
-  world: CardWorld,
+  world: CardClient,
   cardholder: Cardholder,
   order: {
     merchantId: string;
@@ -329,7 +338,7 @@ export function post(
 }
 
 /** The gateway's answer, its signature checked. */
-export function gatewayAnswer<T extends SetMessageType>(world: CardWorld, type: T, json: unknown) {
+export function gatewayAnswer<T extends SetMessageType>(world: CardClient, type: T, json: unknown) {
   const message = parseSetMessage(type, json);
   verifySetMessage(message, world.gateway.signaturePublicKey);
   return message.body;
