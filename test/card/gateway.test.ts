@@ -508,6 +508,11 @@ describe('refusals, each with no money moved', () => {
     const { purchase } = await authorize(alice, 2_00);
     const id = purchase.oi.transactionId;
     await refusedWithoutMoney(
+      () => operate('captures', 'capture-request', id, 0),
+      400,
+      'invalid_amount',
+    );
+    await refusedWithoutMoney(
       () => operate('captures', 'capture-request', id, 2_01),
       409,
       'set_capture_exceeds_authorization',

@@ -60,6 +60,7 @@ const operations = [
 
 const commonErrors = [
   'unauthorized',
+  'invalid_amount',
   'invalid_message',
   'bad_signature',
   'merchant_mismatch',
@@ -159,6 +160,18 @@ async function verifyMerchantSignature(
   });
 }
 
+/** A card amount: in the bank's currency and more than nothing. */
+function assertPayable(amount: { currency: string; minor: number }, currency: string): void {
+  if (amount.currency !== currency) {
+    throw new FarthingError('currency_mismatch', `this gateway settles in ${currency}`);
+  }
+  if (amount.minor <= 0) {
+    throw new FarthingError('invalid_amount', 'a card amount must be more than zero', {
+      details: { field: 'body.amount' },
+    });
+  }
+}
+
 function assertMerchant(merchantId: string, account: AccountRecord): void {
   if (merchantId !== account.name) {
     throw new FarthingError('merchant_mismatch', `this API key belongs to "${account.name}"`, {
@@ -220,9 +233,7 @@ export function gatewayRoutes(
     const request = message.body;
     assertMerchant(request.merchantId, account);
     await verifyMerchantSignature(ctx, account, message, now);
-    if (request.amount.currency !== config.currency) {
-      throw new FarthingError('currency_mismatch', `this gateway settles in ${config.currency}`);
-    }
+    assertPayable(request.amount, config.currency);
     const set = await authority();
     const { pi, oiDigest } = await openPaymentEnvelope({
       envelope: request.piEnvelope,
@@ -312,9 +323,7 @@ export function gatewayRoutes(
         SetMessage<'capture-request'>['body'];
       assertMerchant(body.merchantId, account);
       await verifyMerchantSignature(ctx, account, message, now);
-      if (body.amount.currency !== config.currency) {
-        throw new FarthingError('currency_mismatch', `this gateway settles in ${config.currency}`);
-      }
+      assertPayable(body.amount, config.currency);
       const amount = body.amount.minor;
       const operation: CardOperation =
         requestType === 'credit-request' || requestType === 'credit-reversal-request'
