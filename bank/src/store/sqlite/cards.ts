@@ -19,80 +19,15 @@ import {
 } from '../card-store.ts';
 import type { IdempotencyClaim } from '../store.ts';
 import type { Accounts } from './accounts.ts';
+import {
+  type CardRow,
+  type RegistrationRow,
+  type TransactionRow,
+  toCard,
+  toRegistration,
+  toTransaction,
+} from './card-rows.ts';
 import type { Ledger } from './ledger.ts';
-
-interface CardRow {
-  id: number;
-  account_id: number;
-  pan: string;
-  expiry: string;
-  currency: string;
-  credit_limit: number;
-  created_at: number;
-}
-
-interface RegistrationRow {
-  id: string;
-  account_id: number;
-  card_id: number;
-  public_key: Buffer;
-  serial: string;
-  certificate: Buffer;
-  not_after: number;
-  revoked_at: number | null;
-  created_at: number;
-}
-
-interface TransactionRow {
-  merchant_id: number;
-  transaction_id: string;
-  card_id: number;
-  cardholder_serial: string;
-  status: CardTransactionStatus;
-  authorized: number;
-  captured: number;
-  credited: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
-
-const toCard = (row: CardRow): CardRecord => ({
-  id: row.id,
-  accountId: row.account_id,
-  pan: row.pan,
-  expiry: row.expiry,
-  currency: row.currency,
-  creditLimit: row.credit_limit,
-  createdAt: row.created_at,
-});
-
-const toRegistration = (row: RegistrationRow): CardholderRegistrationRecord => ({
-  id: row.id,
-  accountId: row.account_id,
-  cardId: row.card_id,
-  publicKey: bytes(row.public_key),
-  serial: row.serial,
-  certificate: bytes(row.certificate),
-  notAfter: row.not_after,
-  revokedAt: row.revoked_at ?? undefined,
-  createdAt: row.created_at,
-});
-
-const toTransaction = (row: TransactionRow): CardTransactionRecord => ({
-  merchantId: row.merchant_id,
-  transactionId: row.transaction_id,
-  cardId: row.card_id,
-  cardholderSerial: row.cardholder_serial,
-  status: row.status,
-  authorized: row.authorized,
-  captured: row.captured,
-  credited: row.credited,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 type Write = <R>(claim: IdempotencyClaim | undefined, now: number, work: () => R) => Promise<R>;
 type Read = <R>(query: () => R) => Promise<R>;
@@ -489,54 +424,4 @@ export class SqliteCardStore implements CardStore {
       return row === undefined ? undefined : toTransaction(row);
     });
   }
-}
-
-/**
- * The books check's part for cards (invariants.ts): card-holds equals the open
- * authorizations, and minus card-credit equals open holds plus captured money not credited.
- */
-export function checkCardInvariants(
-  db: Database.Database,
-  problems: string[],
-): { cardHolds: number; cardCredit: number } {
-  const balance = (name: string) =>
-    (
-      db.prepare('SELECT balance FROM accounts WHERE name = ?').get(name) as
-        | { balance: number }
-        | undefined
-    )?.balance ?? 0;
-  const cardHolds = balance(cardSystemAccounts.holds);
-  const cardCredit = balance(cardSystemAccounts.credit);
-  const sums = db
-    .prepare(
-      `SELECT coalesce(sum(CASE WHEN status = 'authorized' THEN authorized ELSE 0 END), 0) AS held,
-              coalesce(sum(CASE WHEN status = 'captured' THEN captured - credited ELSE 0 END), 0) AS owed
-       FROM card_transactions`,
-    )
-    .get() as { held: number; owed: number };
-  if (sums.held !== cardHolds) {
-    problems.push(`open card authorizations ${sums.held} ≠ system:card-holds ${cardHolds}`);
-  }
-  if (sums.held + sums.owed !== -cardCredit) {
-    problems.push(
-      `card holds ${sums.held} + captured not credited ${sums.owed} ≠ lent (−system:card-credit) ${-cardCredit}`,
-    );
-  }
-  const credits = db
-    .prepare(
-      `SELECT t.merchant_id, t.transaction_id, t.credited,
-              (SELECT coalesce(sum(amount), 0) FROM card_credits c
-               WHERE c.merchant_id = t.merchant_id AND c.transaction_id = t.transaction_id
-                 AND c.reversed_at IS NULL) AS live
-       FROM card_transactions t`,
-    )
-    .all() as { merchant_id: number; transaction_id: string; credited: number; live: number }[];
-  for (const row of credits) {
-    if (row.credited !== row.live) {
-      problems.push(
-        `card transaction ${row.merchant_id}:${row.transaction_id}: credited ${row.credited} but live credits sum to ${row.live}`,
-      );
-    }
-  }
-  return { cardHolds, cardCredit };
 }

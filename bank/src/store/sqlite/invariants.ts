@@ -15,7 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import { type InvariantReport, systemAccounts } from '../store.ts';
-import { checkCardInvariants } from './cards.ts';
+import { checkCardInvariants } from './card-invariants.ts';
 
 export function checkInvariants(db: Database.Database): InvariantReport {
   const problems: string[] = [];
