@@ -4,7 +4,7 @@
 // Parts not built yet are named plainly instead of started.
 // Ctrl-C (or SIGTERM) stops the shop first, then the bank, and waits for both.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -152,6 +152,10 @@ try {
     'Demo login',
     'name "demo", password "demo-password" (EUR 100.00 when first seeded)',
   ]);
+  const demoCard = resolve(root, dataDir, 'demo-card.txt');
+  if (existsSync(demoCard)) {
+    lines.push(['Demo card', `${readFileSync(demoCard, 'utf8').trim()} (SET card payments)`]);
+  }
   lines.push(['Data folder', `${resolve(root, dataDir)} (SQLite files and keys)`]);
   lines.push([
     'Extension',

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { accountRouteDocs, accountRoutes } from './accounts/routes.ts';
 import { brokerRouteDocs, brokerRoutes } from './broker/routes.ts';
 import { caRouteDocs, caRoutes } from './ca/routes.ts';
+import { cardRouteDocs, cardRoutes } from './card/routes.ts';
 import { requireAdmin } from './http/auth.ts';
 import type { BankContext, BankEnv } from './http/context.ts';
 import { openApiDocument, type RouteDoc } from './http/openapi.ts';
@@ -29,6 +30,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: caRouteDocs, routes: caRoutes },
   { docs: identityRouteDocs, routes: identityRoutes },
   { docs: purseRouteDocs, routes: purseRoutes },
+  { docs: cardRouteDocs, routes: cardRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [

@@ -147,6 +147,13 @@ export const signingTags = {
   purseLoadAuthorization: 'farthing/purse/load-authorization',
   purseChallenge: 'farthing/purse/challenge',
   purseProof: 'farthing/purse/proof',
+  // SET card payments (set/)
+  setCardAccount: 'farthing/set/card-account',
+  setOrderInformation: 'farthing/set/order-information',
+  setPaymentInformation: 'farthing/set/payment-information',
+  setDualSignature: 'farthing/set/dual-signature',
+  setEnvelopeContext: 'farthing/set/envelope-context',
+  setMessage: 'farthing/set/message',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

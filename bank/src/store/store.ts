@@ -14,6 +14,8 @@
  */
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
+import type { CardStore } from './card-store.ts';
+import type { IdempotencyClaim } from './idempotency-claim.ts';
 
 export type AccountKind = 'customer' | 'merchant' | 'system';
 
@@ -39,13 +41,7 @@ export const systemAccounts = {
   paywordHolds: 'system:payword-holds',
 } as const;
 
-export interface IdempotencyClaim {
-  /** Who may reuse the key: an account, or the public for anonymous calls. */
-  readonly scope: string;
-  readonly key: string;
-  /** SHA-256 of the method, path and body. */
-  readonly requestHash: Uint8Array;
-}
+export type { IdempotencyClaim } from './idempotency-claim.ts';
 
 export interface Session {
   readonly account: AccountRecord;
@@ -428,6 +424,8 @@ export interface BankStore {
   ): Promise<R>;
   /** Returns the shadow balance of cards blocked before `blockedBefore` and closes them. */
   closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number>;
+  // --- SET card payments: issuer, cardholder CA, payment gateway (card-store.ts)
+  readonly cards: CardStore;
 
   // --- operations
   checkInvariants(): Promise<InvariantReport>;

@@ -22,13 +22,15 @@ import {
 } from '../ed25519.ts';
 import { equalBytes } from '../encoding.ts';
 import { assertBytes, FarthingError } from '../errors.ts';
-import { idEcdsaWithSha256, idEcPublicKey, idEd25519 } from './oids.ts';
+import { idEcdsaWithSha256, idEcPublicKey, idEd25519, idX25519 } from './oids.ts';
 
 /** A certificate's subject public key, classified. */
 export type CertificatePublicKey =
   | { readonly type: 'ed25519'; readonly raw: Uint8Array }
   /** SEC 1 point encoding (RFC 5480 §2.2), compressed or not. */
   | { readonly type: 'p256'; readonly raw: Uint8Array }
+  /** RFC 8410: an X25519 key-agreement key (SET gateway key exchange); it cannot sign. */
+  | { readonly type: 'x25519'; readonly raw: Uint8Array }
   | { readonly type: 'unsupported'; readonly algorithm: string };
 
 export type CertificateSignatureAlgorithm = 'ed25519' | 'ecdsa-p256-sha256';
@@ -66,6 +68,16 @@ export function ed25519SubjectPublicKeyInfo(publicKey: Uint8Array): Uint8Array {
   return new Uint8Array(AsnConvert.serialize(spki));
 }
 
+/** RFC 8410 §4: SubjectPublicKeyInfo for a raw 32-byte X25519 public key. */
+export function x25519SubjectPublicKeyInfo(publicKey: Uint8Array): Uint8Array {
+  assertBytes(publicKey, 'publicKey', 32);
+  const spki = new SubjectPublicKeyInfo({
+    algorithm: new AlgorithmIdentifier({ algorithm: idX25519 }),
+    subjectPublicKey: toArrayBuffer(publicKey),
+  });
+  return new Uint8Array(AsnConvert.serialize(spki));
+}
+
 // RFC 5480 §2.1.1.1: the namedCurve parameter for secp256r1, as the DER OBJECT IDENTIFIER the
 // library hands back for the ANY-typed parameters field.
 const secp256r1Parameters = Uint8Array.of(
@@ -81,7 +93,7 @@ const secp256r1Parameters = Uint8Array.of(
   0x07,
 );
 
-/** Classifies a parsed SubjectPublicKeyInfo; anything but Ed25519 and P-256 is `unsupported`. */
+/** Classifies a parsed SubjectPublicKeyInfo; anything but Ed25519, P-256 and X25519 is `unsupported`. */
 export function certificatePublicKey(spki: SubjectPublicKeyInfo): CertificatePublicKey {
   const { algorithm, parameters } = spki.algorithm;
   const raw = new Uint8Array(spki.subjectPublicKey);
@@ -91,6 +103,11 @@ export function certificatePublicKey(spki: SubjectPublicKeyInfo): CertificatePub
       return { type: 'unsupported', algorithm };
     }
     return { type: 'ed25519', raw };
+  }
+  if (algorithm === idX25519) {
+    // RFC 8410 §3 and §4, as for Ed25519: no parameters, the 32-byte RFC 7748 encoding.
+    if (parameters !== undefined || raw.length !== 32) return { type: 'unsupported', algorithm };
+    return { type: 'x25519', raw };
   }
   if (
     algorithm === idEcPublicKey &&

@@ -13,8 +13,9 @@
  *
  *   .1      key purposes, used in the extended key usage extension (RFC 5280 §4.2.1.12)
  *   .1.1    signs Farthing offers as a merchant (merchant-certificate.ts)
- *   .1.2    reserved: SET cardholder
- *   .1.3    reserved: SET payment gateway
+ *   .1.2    SET cardholder: signs dual signatures (set/cardholder-certificate.ts)
+ *   .1.3    SET payment gateway: signs gateway answers, or receives PI envelopes
+ *           (set/gateway-certificates.ts)
  *   .1.4    signs hardware purse payment proofs and load requests as a purse card
  *           (purse/card-certificate.ts)
  *
@@ -26,8 +27,13 @@ export const farthingArc = '2.25.125787674023513304205142869238587315726';
 
 export const farthingKeyPurposes = {
   merchantOfferSigning: `${farthingArc}.1.1`,
+  setCardholder: `${farthingArc}.1.2`,
+  setPaymentGateway: `${farthingArc}.1.3`,
   purseCard: `${farthingArc}.1.4`,
 } as const;
+
+/** RFC 8410 §3: id-X25519, the key-agreement key of a SET gateway's key-exchange certificate. */
+export const idX25519 = '1.3.101.110';
 
 /** RFC 8410 §3: id-Ed25519, both the key algorithm and the signature algorithm. */
 export const idEd25519 = '1.3.101.112';

@@ -10,13 +10,15 @@
  *  5. `system:payword-holds` equals the unredeemed credit of unreleased certificates;
  *  6. no coin is spent twice (also the primary key of `spent_coins`), every change issued
  *     exactly the value of the coin it spent, and no customer or merchant is below zero;
- *  7. (hardware purse) customer + merchant balances + coins + holds + purse shadow accounts +
- *     purse fees = issued, in place of 3; each card's shadow account equals its loads minus
- *     its cleared proofs minus what was refunded when it was closed, and is never below zero;
- *     the fees account equals the fees of cleared proofs.
+ *  7. (hardware purse) purse shadow accounts and purse fees count in (3); each card's shadow
+ *     account equals its loads minus its cleared proofs minus what was refunded when it was
+ *     closed, and is never below zero; the fees account equals the fees of cleared proofs;
+ *  8. (card payments, cards.ts) system:card-holds equals the open authorizations, and
+ *     system:card-credit equals minus what cards hold or owe; both count in (3).
  */
 import type Database from 'better-sqlite3';
 import { type InvariantReport, systemAccounts } from '../store.ts';
+import { checkCardInvariants } from './card-invariants.ts';
 
 export function checkInvariants(db: Database.Database): InvariantReport {
   const problems: string[] = [];
@@ -59,9 +61,10 @@ export function checkInvariants(db: Database.Database): InvariantReport {
         'SELECT SUM(a.balance) AS total FROM purse_cards c JOIN accounts a ON a.id = c.shadow_account_id',
       ).total ?? 0;
     const purseFees = balanceOf('system:purse-fees');
-    if (customers + coins + holds + shadows + purseFees !== issued) {
+    const { cardHolds, cardCredit } = checkCardInvariants(db, problems);
+    if (customers + coins + holds + shadows + purseFees + cardHolds + cardCredit !== issued) {
       problems.push(
-        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + purse shadows ${shadows} + purse fees ${purseFees} ≠ issued ${issued}`,
+        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + purse shadows ${shadows} + purse fees ${purseFees} + card holds ${cardHolds} + card credit ${cardCredit} ≠ issued ${issued}`,
       );
     }
     for (const row of all<{ card_id: string; balance: number; expected: number }>(
@@ -115,7 +118,18 @@ export function checkInvariants(db: Database.Database): InvariantReport {
       'SELECT COUNT(*) AS n FROM (SELECT coin_pub FROM spent_coins GROUP BY coin_pub HAVING COUNT(*) > 1)',
     ).n;
     if (duplicates > 0) problems.push(`${duplicates} coins are spent more than once`);
-    return { customers, coins, holds, shadows, purseFees, issued, signed, spent };
+    return {
+      customers,
+      coins,
+      holds,
+      shadows,
+      purseFees,
+      cardHolds,
+      cardCredit,
+      issued,
+      signed,
+      spent,
+    };
   });
   const totals = read.deferred();
   return { ok: problems.length === 0, problems, totals };

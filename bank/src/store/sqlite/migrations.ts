@@ -176,7 +176,7 @@ export const migrations: readonly string[] = [
     created_at  INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
-  // Hardware purse issuer (bank/src/purse/): cards certified to accounts, each with a shadow
+  // 2: hardware purse issuer (bank/src/purse/): cards certified to accounts, each with a shadow
   // account (a system account named system:purse-shadow:<card id>) credited by loads and
   // debited by cleared proofs; one load per card and load counter; one credit per card id +
   // SNo and per merchant + TNo, kept by the UNIQUE constraints.
@@ -219,6 +219,62 @@ export const migrations: readonly string[] = [
     UNIQUE (card_id, sno),
     UNIQUE (merchant_id, tno)
   ) STRICT;
+  `,
+  // 3: SET card payments (bank/src/card/): the issuer's cards, cardholder registrations and
+  // their certificates, the gateway's card transactions and credits. The bank keeps the PAN
+  // (it issued the card) but never an order's description: only OI's digest.
+  `
+  CREATE TABLE cards (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts (id),
+    pan          TEXT    NOT NULL UNIQUE,
+    expiry       TEXT    NOT NULL,
+    currency     TEXT    NOT NULL,
+    credit_limit INTEGER NOT NULL CHECK (credit_limit >= 0),
+    created_at   INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX cards_by_account ON cards (account_id);
+
+  CREATE TABLE cardholder_registrations (
+    id          TEXT    PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    card_id     INTEGER NOT NULL REFERENCES cards (id),
+    public_key  BLOB    NOT NULL,
+    serial      TEXT    NOT NULL UNIQUE,
+    certificate BLOB    NOT NULL,
+    not_after   INTEGER NOT NULL,
+    revoked_at  INTEGER,
+    created_at  INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE card_transactions (
+    merchant_id       INTEGER NOT NULL REFERENCES accounts (id),
+    transaction_id    TEXT    NOT NULL,
+    card_id           INTEGER NOT NULL REFERENCES cards (id),
+    cardholder_serial TEXT    NOT NULL,
+    status            TEXT    NOT NULL
+                      CHECK (status IN ('authorized', 'captured', 'reversed', 'capture_reversed')),
+    authorized        INTEGER NOT NULL CHECK (authorized > 0),
+    captured          INTEGER NOT NULL DEFAULT 0 CHECK (captured >= 0 AND captured <= authorized),
+    credited          INTEGER NOT NULL DEFAULT 0 CHECK (credited >= 0 AND credited <= captured),
+    oi_digest         BLOB    NOT NULL,
+    pi_digest         BLOB    NOT NULL UNIQUE,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, transaction_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX card_transactions_by_card ON card_transactions (card_id, status);
+
+  CREATE TABLE card_credits (
+    merchant_id    INTEGER NOT NULL,
+    transaction_id TEXT    NOT NULL,
+    credit_id      TEXT    NOT NULL,
+    amount         INTEGER NOT NULL CHECK (amount > 0),
+    reversed_at    INTEGER,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, transaction_id, credit_id),
+    FOREIGN KEY (merchant_id, transaction_id) REFERENCES card_transactions (merchant_id, transaction_id)
+  ) STRICT, WITHOUT ROWID;
   `,
 ];
 

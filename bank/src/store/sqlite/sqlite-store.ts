@@ -14,6 +14,7 @@ import {
 } from '../store.ts';
 import { Accounts } from './accounts.ts';
 import { BrokerTables } from './broker.ts';
+import { SqliteCardStore } from './cards.ts';
 import { type CommitSync, openDatabase } from './database.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
@@ -46,6 +47,7 @@ export class SqliteBankStore implements BankStore {
   readonly #broker: BrokerTables;
   readonly #purse: PurseTables;
   readonly #system: { issued: number; coins: number; paywordHolds: number; purseFees: number };
+  readonly cards: SqliteCardStore;
   readonly #merchantCertificates: {
     insert: Database.Statement;
     list: Database.Statement;
@@ -74,6 +76,14 @@ export class SqliteBankStore implements BankStore {
     this.#broker = new BrokerTables(this.#db, this.#ledger);
     this.#system = this.#ensureSystemAccounts(options.currency);
     this.#purse = new PurseTables(this.#db, this.#ledger, this.#accounts, options.currency);
+    this.cards = new SqliteCardStore({
+      db: this.#db,
+      accounts: this.#accounts,
+      ledger: this.#ledger,
+      currency: options.currency,
+      write: (claim, now, work) => this.#write(claim, now, work),
+      read: (query) => this.#read(query),
+    });
     this.#merchantCertificates = {
       insert: this.#db.prepare(
         `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)

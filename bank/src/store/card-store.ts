@@ -1,0 +1,135 @@
+/**
+ * Storage for SET card payments (bank/src/card/): the issuer's cards, cardholder
+ * registrations, and the gateway's transactions. Like the rest of `BankStore`, each write is
+ * one transaction that changes the state and posts the ledger entries paying for it, or
+ * changes nothing; a write with an `IdempotencyClaim` stores its rendered result under it.
+ *
+ * Card credit is money the bank lends, so it cannot come from the customer's balance. Two
+ * system accounts model it (sqlite/cards.ts):
+ *
+ *   system:card-credit  the bank's lending; the only account besides system:issued that may go
+ *                       negative. Its balance is minus everything cardholders owe or have on
+ *                       hold: an authorization moves the amount from here to card-holds, a
+ *                       capture from card-holds to the merchant, a credit (refund) from the
+ *                       merchant back here.
+ *   system:card-holds   authorized, not yet captured or released amounts.
+ *
+ * Cardholders repaying their card (statements, direct debit) is not built yet: what they owe
+ * stays as the negative balance of system:card-credit, counted against each card's limit.
+ */
+import type { IdempotencyClaim } from './idempotency-claim.ts';
+
+export const cardSystemAccounts = {
+  credit: 'system:card-credit',
+  holds: 'system:card-holds',
+} as const;
+
+export interface CardRecord {
+  readonly id: number;
+  readonly accountId: number;
+  readonly pan: string;
+  /** `YYYY-MM`. */
+  readonly expiry: string;
+  readonly currency: string;
+  readonly creditLimit: number;
+  readonly createdAt: number;
+}
+
+export interface CardholderRegistrationRecord {
+  readonly id: string;
+  readonly accountId: number;
+  readonly cardId: number;
+  readonly publicKey: Uint8Array;
+  /** Lower-case hex serial of the certificate. */
+  readonly serial: string;
+  readonly certificate: Uint8Array;
+  readonly notAfter: number;
+  readonly revokedAt: number | undefined;
+  readonly createdAt: number;
+}
+
+export type CardTransactionStatus = 'authorized' | 'captured' | 'reversed' | 'capture_reversed';
+
+export interface CardTransactionRecord {
+  readonly merchantId: number;
+  readonly transactionId: string;
+  readonly cardId: number;
+  readonly cardholderSerial: string;
+  readonly status: CardTransactionStatus;
+  readonly authorized: number;
+  readonly captured: number;
+  readonly credited: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** What the gateway checked before the write; the write checks what needs the current state. */
+export interface CardAuthorization {
+  readonly merchantId: number;
+  readonly transactionId: string;
+  readonly pan: string;
+  readonly expiry: string;
+  readonly cardholderSerial: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly oiDigest: Uint8Array;
+  readonly piDigest: Uint8Array;
+  /** A sale: capture at once. */
+  readonly capture: boolean;
+  readonly now: number;
+}
+
+export type CardOperation =
+  | { readonly type: 'capture'; readonly amount: number }
+  | { readonly type: 'authorization-reversal'; readonly amount: number }
+  | { readonly type: 'capture-reversal'; readonly amount: number }
+  | { readonly type: 'credit'; readonly creditId: string; readonly amount: number }
+  | { readonly type: 'credit-reversal'; readonly creditId: string; readonly amount: number };
+
+export interface CardStore {
+  // --- issuer
+  issueCard<R>(
+    card: Omit<CardRecord, 'id'>,
+    render: (card: CardRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  listCards(accountId: number): Promise<CardRecord[]>;
+  findCardByPan(pan: string): Promise<CardRecord | undefined>;
+
+  // --- cardholder CA
+  insertRegistration<R>(
+    registration: Omit<CardholderRegistrationRecord, 'revokedAt'>,
+    render: (registration: CardholderRegistrationRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  getRegistration(id: string): Promise<CardholderRegistrationRecord | undefined>;
+  /** Revokes the certificate with this serial; false if there is none. */
+  revokeCardholderCertificate(serial: string, now: number): Promise<boolean>;
+
+  // --- gateway
+  /**
+   * Checks the card (known, not expired, this expiry, a live certificate of this card, within
+   * its limit) and the transaction (not seen before), then holds the amount, or for a sale
+   * pays the merchant at once.
+   */
+  authorize<R>(
+    authorization: CardAuthorization,
+    render: (transaction: CardTransactionRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** Capture, reversals and credits on one of the merchant's transactions. */
+  operate<R>(
+    params: {
+      readonly merchantId: number;
+      readonly transactionId: string;
+      readonly operation: CardOperation;
+      readonly now: number;
+    },
+    render: (transaction: CardTransactionRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  getTransaction(
+    merchantId: number,
+    transactionId: string,
+  ): Promise<CardTransactionRecord | undefined>;
+}

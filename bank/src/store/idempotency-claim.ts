@@ -1,0 +1,13 @@
+/**
+ * What a state-changing call claims with its Idempotency-Key: the store keeps the call's result
+ * under it in the same transaction as the change, and answers a repeat from there. Its own
+ * module, so the per-role store interfaces (card-store.ts) and store.ts can both name it
+ * without importing each other.
+ */
+export interface IdempotencyClaim {
+  /** Who may reuse the key: an account, or the public for anonymous calls. */
+  readonly scope: string;
+  readonly key: string;
+  /** SHA-256 of the method, path and body. */
+  readonly requestHash: Uint8Array;
+}

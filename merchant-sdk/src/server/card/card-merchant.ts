@@ -1,0 +1,336 @@
+/**
+ * The merchant's side of SET card payments: the `card` instrument.
+ *
+ *   initiate   a signed purchase-initiation-response: a fresh transaction id, the amount, the
+ *              digest of the order, the merchant's and the gateway's certificates;
+ *   pay        takes the cardholder's purchase request: checks that its OI is this order (id,
+ *              merchant, amount, order digest, this gateway), the cardholder's certificate
+ *              chain to the bank, the request's signature and the dual signature over H(PI)
+ *              and H(OI); then asks the gateway to authorize (or, in `sale` mode, to capture at
+ *              once) and answers with a signed purchase-response carrying the receipt id;
+ *   settle     captures what is authorized (the settlement job calls it);
+ *   refund     a SET credit of all or part of what was captured;
+ *   inquiry    answers a cardholder's signed purchase inquiry from the store;
+ *   notify     a signed purchase notification of the purchase's state.
+ *
+ * The merchant never sees the card: PI reaches it only as the sealed envelope it forwards.
+ * Calls to the gateway carry idempotency keys derived from the transaction, so a retry after
+ * a lost answer cannot authorize or capture twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Amount, formatAmount } from '@farthing/protocol/amount';
+import type { Ed25519Signer } from '@farthing/protocol/ed25519';
+import { equalBytes, fromBase64url, toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError } from '@farthing/protocol/errors';
+import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
+import {
+  cardholderCertificateVerifier,
+  type VerifiedGateway,
+  verifyGatewayCertificates,
+} from '@farthing/protocol/set/certificates';
+import {
+  parseSetMessage,
+  type SetMessageBody,
+  type SetMessageType,
+  setMessageToWire,
+  signSetMessage,
+  verifySetMessage,
+} from '@farthing/protocol/set/messages';
+import { orderInformationDigest, verifyDualSignature } from '@farthing/protocol/set/purchase';
+import { BankClient } from '../bank-client.ts';
+import type { CardPurchaseRecord, CardPurchaseStatus, CardPurchaseStore } from './card-store.ts';
+
+export interface CardMerchantOptions {
+  readonly merchantId: string;
+  /** The offer key the bank certified (merchant certificate); signs every card message. */
+  readonly signer: Ed25519Signer;
+  /** The merchant's certificate chain (DER), sent to the cardholder in the initiation. */
+  readonly merchantCertificates: readonly Uint8Array[];
+  /** The bank's URL and the merchant's API key there. */
+  readonly bank: {
+    readonly url: string;
+    readonly apiKey: string;
+    readonly fetch?: typeof globalThis.fetch;
+  };
+  /** CA certificates of the banks whose cardholders and gateway the merchant trusts. */
+  readonly trustedRoots: readonly Uint8Array[];
+  readonly store: CardPurchaseStore;
+  /** `sale`: capture with the authorization; `settlement`: authorize now, capture in `settle`. */
+  readonly capture: 'sale' | 'settlement';
+  readonly now?: () => number;
+  /** Structured events for the shop's log (never card data: the merchant has none). */
+  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+type GatewayAnswer = SetMessageBody<'authorization-response'>;
+
+export class CardMerchant {
+  readonly #options: CardMerchantOptions;
+  readonly #bank: BankClient;
+  readonly #now: () => number;
+  readonly #verifyCardholder: ReturnType<typeof cardholderCertificateVerifier>;
+  #gateway:
+    | { verified: VerifiedGateway; signatureChain: Uint8Array[]; keyExchangeChain: Uint8Array[] }
+    | undefined;
+
+  constructor(options: CardMerchantOptions) {
+    this.#options = options;
+    this.#bank = new BankClient({
+      url: options.bank.url,
+      apiKey: options.bank.apiKey,
+      fetch: options.bank.fetch ?? globalThis.fetch,
+    });
+    this.#now = options.now ?? Date.now;
+    this.#verifyCardholder = cardholderCertificateVerifier({
+      trustedRoots: options.trustedRoots,
+      ed25519Verify: nodeEd25519Verify,
+    });
+  }
+
+  /** The gateway's certificates, fetched once and checked against the trusted roots. */
+  async gateway() {
+    if (this.#gateway === undefined) {
+      const published = (await this.#bank.get('/v1/set/gateway', { pass: 'all' })) as {
+        signatureChain: string[];
+        keyExchangeChain: string[];
+      };
+      const signatureChain = published.signatureChain.map((der) => fromBase64url(der));
+      const keyExchangeChain = published.keyExchangeChain.map((der) => fromBase64url(der));
+      const verified = verifyGatewayCertificates({
+        signatureChain,
+        keyExchangeChain,
+        trustedRoots: this.#options.trustedRoots,
+        now: this.#now(),
+        ed25519Verify: nodeEd25519Verify,
+      });
+      this.#gateway = { verified, signatureChain, keyExchangeChain };
+    }
+    return this.#gateway;
+  }
+
+  async #sign<T extends SetMessageType>(type: T, body: SetMessageBody<T>) {
+    return setMessageToWire(await signSetMessage(type, body, this.#options.signer));
+  }
+
+  /** Starts a purchase of `amount` for an order whose description digests to `orderDigest`. */
+  async initiate(order: { amount: Amount; orderDigest: Uint8Array; description: string }) {
+    const gateway = await this.gateway();
+    const transactionId = `set-${toBase64url(randomBytes(16))}`;
+    this.#options.store.initiate({
+      transactionId,
+      currency: order.amount.currency,
+      amount: order.amount.minor,
+      orderDigest: order.orderDigest,
+      description: order.description,
+      now: this.#now(),
+    });
+    this.#options.log?.('card.initiated', { transactionId, amount: formatAmount(order.amount) });
+    return this.#sign('purchase-initiation-response', {
+      transactionId,
+      merchantId: this.#options.merchantId,
+      amount: order.amount,
+      orderDigest: order.orderDigest,
+      merchantCertificates: [...this.#options.merchantCertificates],
+      gatewaySignatureCertificates: gateway.signatureChain,
+      gatewayKeyExchangeCertificates: gateway.keyExchangeChain,
+    });
+  }
+
+  /** The pay endpoint for a card: a purchase request in, a signed purchase response out. */
+  async pay(input: unknown) {
+    const message = parseSetMessage('purchase-request', input);
+    const request = message.body;
+    const record = this.#options.store.get(request.transactionId);
+    if (record === undefined) {
+      throw new FarthingError(
+        'set_order_mismatch',
+        'no order of this shop has that transaction id',
+      );
+    }
+    if (record.status !== 'initiated') return this.#purchaseResponse(record);
+    const gateway = await this.gateway();
+    // OI must be exactly this order.
+    if (
+      request.merchantId !== this.#options.merchantId ||
+      request.amount.currency !== record.currency ||
+      request.amount.minor !== record.amount ||
+      !equalBytes(request.orderDigest, record.orderDigest)
+    ) {
+      throw new FarthingError('set_order_mismatch', 'the order information is for another order');
+    }
+    if (!equalBytes(request.gatewayFingerprint, gateway.verified.fingerprint)) {
+      throw new FarthingError('set_gateway_mismatch', 'the payment names another gateway');
+    }
+    const now = this.#now();
+    const cardholder = this.#verifyCardholder(request.cardholderCertificates, now);
+    verifySetMessage(message, cardholder.publicKey, nodeEd25519Verify);
+    const oiDigest = orderInformationDigest(request);
+    verifyDualSignature({
+      dualSignature: request.dualSignature,
+      piDigest: request.piDigest,
+      oiDigest,
+      cardholderPublicKey: cardholder.publicKey,
+      ed25519Verify: nodeEd25519Verify,
+    });
+    const sale = this.#options.capture === 'sale';
+    const answer = await this.#call(
+      'authorizations',
+      `auth-${request.transactionId}`,
+      'authorization-response',
+      'authorization-request',
+      {
+        transactionId: request.transactionId,
+        merchantId: this.#options.merchantId,
+        amount: request.amount,
+        oiDigest,
+        piEnvelope: request.piEnvelope,
+        dualSignature: request.dualSignature,
+        cardholderCertificates: request.cardholderCertificates,
+        capture: sale,
+        // Fixed by the order, so a retry after a lost answer signs the very same bytes and
+        // the gateway's idempotency key returns its first answer.
+        requestedAt: record.createdAt,
+      },
+    );
+    const receiptId = `rcpt-${toBase64url(randomBytes(16))}`;
+    this.#options.store.recordPayment({
+      transactionId: request.transactionId,
+      status: answer.status as CardPurchaseStatus,
+      purchaseRequest: JSON.stringify(input),
+      cardholderKey: cardholder.publicKey,
+      captured: answer.captured.minor,
+      receiptId,
+      now,
+    });
+    this.#options.log?.('card.authorized', {
+      transactionId: request.transactionId,
+      status: answer.status,
+    });
+    return this.#purchaseResponse(this.#options.store.get(request.transactionId)!);
+  }
+
+  async #purchaseResponse(record: CardPurchaseRecord) {
+    if (record.receiptId === undefined) {
+      throw new FarthingError('set_not_captured', 'this purchase was not paid');
+    }
+    return this.#sign('purchase-response', {
+      transactionId: record.transactionId,
+      status: record.status,
+      amount: { currency: record.currency, minor: record.amount },
+      at: record.updatedAt,
+      receiptId: record.receiptId,
+    });
+  }
+
+  /** Captures up to `limit` authorized purchases; returns how many were captured. */
+  async settle(limit = 100): Promise<number> {
+    let captured = 0;
+    for (const record of this.#options.store.withStatus('authorized', limit)) {
+      const answer = await this.#call(
+        'captures',
+        `capture-${record.transactionId}`,
+        'capture-response',
+        'capture-request',
+        {
+          transactionId: record.transactionId,
+          merchantId: this.#options.merchantId,
+          amount: { currency: record.currency, minor: record.amount },
+          // As for the authorization: the same bytes on a retry.
+          requestedAt: record.updatedAt,
+        },
+      );
+      this.#record(record.transactionId, answer);
+      captured++;
+    }
+    return captured;
+  }
+
+  /**
+   * SET credit: gives back `amount` (all that is left by default) of a captured purchase. Each
+   * call is a new credit; the gateway refuses credits beyond what was captured.
+   */
+  async refund(transactionId: string, amount?: number) {
+    const record = this.#options.store.get(transactionId);
+    if (record === undefined) {
+      throw new FarthingError('set_unknown_transaction', 'no such card purchase');
+    }
+    const creditId = `credit-${toBase64url(randomBytes(12))}`;
+    const answer = await this.#call(
+      'credits',
+      `credit-${transactionId}-${creditId}`,
+      'credit-response',
+      'credit-request',
+      {
+        transactionId,
+        merchantId: this.#options.merchantId,
+        creditId,
+        amount: { currency: record.currency, minor: amount ?? record.captured - record.credited },
+        requestedAt: this.#now(),
+      },
+    );
+    this.#record(transactionId, answer);
+    this.#options.log?.('card.refunded', { transactionId, creditId });
+    return { creditId, credited: answer.credited };
+  }
+
+  /** Answers a cardholder's signed inquiry from the store. */
+  async inquiry(input: unknown) {
+    const message = parseSetMessage('purchase-inquiry', input);
+    const record = this.#options.store.get(message.body.transactionId);
+    if (record?.cardholderKey === undefined) {
+      throw new FarthingError('set_unknown_transaction', 'no such card purchase');
+    }
+    verifySetMessage(message, record.cardholderKey, nodeEd25519Verify);
+    return this.#sign('purchase-inquiry-response', {
+      transactionId: record.transactionId,
+      status: record.status,
+      amount: { currency: record.currency, minor: record.amount },
+      at: record.updatedAt,
+    });
+  }
+
+  /** A signed notification of the purchase's state, for the wallet. */
+  async notify(transactionId: string) {
+    const record = this.#options.store.get(transactionId);
+    if (record === undefined)
+      throw new FarthingError('set_unknown_transaction', 'no such card purchase');
+    return this.#sign('purchase-notification', {
+      transactionId,
+      status: record.status,
+      amount: { currency: record.currency, minor: record.amount },
+      at: record.updatedAt,
+    });
+  }
+
+  #record(transactionId: string, answer: GatewayAnswer) {
+    this.#options.store.recordMoney({
+      transactionId,
+      status: answer.status as CardPurchaseStatus,
+      captured: answer.captured.minor,
+      credited: answer.credited.minor,
+      now: this.#now(),
+    });
+  }
+
+  /** A signed request to the gateway; its signed answer, checked. */
+  async #call<Q extends SetMessageType>(
+    path: string,
+    idempotencyKey: string,
+    answerType: 'authorization-response' | 'capture-response' | 'credit-response',
+    type: Q,
+    body: SetMessageBody<Q>,
+  ): Promise<GatewayAnswer> {
+    const gateway = await this.gateway();
+    const json = await this.#bank.post(
+      `/v1/set/${path}`,
+      JSON.stringify(await this.#sign(type, body)),
+      {
+        idempotencyKey,
+        pass: 'all',
+      },
+    );
+    const answer = parseSetMessage(answerType, json);
+    verifySetMessage(answer, gateway.verified.signaturePublicKey, nodeEd25519Verify);
+    return answer.body as GatewayAnswer;
+  }
+}

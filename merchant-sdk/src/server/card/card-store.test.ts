@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CardPurchaseStore } from './card-store.ts';
+
+const dirs: string[] = [];
+function openStore(): { store: CardPurchaseStore; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'farthing-card-store-'));
+  dirs.push(dir);
+  const path = join(dir, 'card.sqlite');
+  return { store: new CardPurchaseStore(path), path };
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('card purchase store', () => {
+  it('keeps a purchase from initiation through payment and credits across a reopen', () => {
+    const { store, path } = openStore();
+    store.initiate({
+      transactionId: 'set-1',
+      currency: 'EUR',
+      amount: 1_00,
+      orderDigest: new Uint8Array(32).fill(1),
+      description: 'one mug',
+      now: 1,
+    });
+    expect(store.get('set-1')).toMatchObject({ status: 'initiated', receiptId: undefined });
+    store.recordPayment({
+      transactionId: 'set-1',
+      status: 'authorized',
+      purchaseRequest: '{}',
+      cardholderKey: new Uint8Array(32).fill(2),
+      captured: 0,
+      receiptId: 'rcpt-1',
+      now: 2,
+    });
+    expect(store.withStatus('authorized', 10).map((r) => r.transactionId)).toEqual(['set-1']);
+    store.recordMoney({
+      transactionId: 'set-1',
+      status: 'captured',
+      captured: 1_00,
+      credited: 40,
+      now: 3,
+    });
+    store.close();
+    const reopened = new CardPurchaseStore(path);
+    expect(reopened.get('set-1')).toMatchObject({
+      status: 'captured',
+      captured: 1_00,
+      credited: 40,
+      receiptId: 'rcpt-1',
+      cardholderKey: new Uint8Array(32).fill(2),
+      updatedAt: 3,
+    });
+    expect(reopened.withStatus('authorized', 10)).toEqual([]);
+    reopened.close();
+  });
+
+  it('refuses the same transaction id twice', () => {
+    const { store } = openStore();
+    const purchase = {
+      transactionId: 'set-2',
+      currency: 'EUR',
+      amount: 1,
+      orderDigest: new Uint8Array(32),
+      description: 'x',
+      now: 1,
+    };
+    store.initiate(purchase);
+    expect(() => store.initiate(purchase)).toThrow(/UNIQUE|PRIMARY KEY/);
+    store.close();
+  });
+});

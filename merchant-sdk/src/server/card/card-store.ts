@@ -1,0 +1,182 @@
+/**
+ * The merchant's record of its card purchases, in its own SQLite file (WAL, synchronous=FULL,
+ * so an answer the shop gave is on disk): the order it sold, the OI the cardholder signed and
+ * the PI envelope as the opaque bytes it received, the gateway's last answer. Never a card
+ * number: the merchant cannot open the envelope, and nothing here is read from inside it.
+ */
+import Database from 'better-sqlite3';
+
+export type CardPurchaseStatus =
+  | 'initiated'
+  | 'authorized'
+  | 'captured'
+  | 'reversed'
+  | 'capture_reversed';
+
+export interface CardPurchaseRecord {
+  readonly transactionId: string;
+  readonly status: CardPurchaseStatus;
+  readonly currency: string;
+  readonly amount: number;
+  /** SHA-256 of the order description, what OI commits to. */
+  readonly orderDigest: Uint8Array;
+  /** The order as the shop describes it (its own data; the bank never gets it). */
+  readonly description: string;
+  /** The signed purchase request (OI, H(PI), the opaque envelope, DS, cardholder chain). */
+  readonly purchaseRequest: string | undefined;
+  readonly cardholderKey: Uint8Array | undefined;
+  readonly captured: number;
+  readonly credited: number;
+  readonly receiptId: string | undefined;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+interface Row {
+  transaction_id: string;
+  status: CardPurchaseStatus;
+  currency: string;
+  amount: number;
+  order_digest: Buffer;
+  description: string;
+  purchase_request: string | null;
+  cardholder_key: Buffer | null;
+  captured: number;
+  credited: number;
+  receipt_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toRecord = (row: Row): CardPurchaseRecord => ({
+  transactionId: row.transaction_id,
+  status: row.status,
+  currency: row.currency,
+  amount: row.amount,
+  orderDigest: new Uint8Array(row.order_digest),
+  description: row.description,
+  purchaseRequest: row.purchase_request ?? undefined,
+  cardholderKey: row.cardholder_key === null ? undefined : new Uint8Array(row.cardholder_key),
+  captured: row.captured,
+  credited: row.credited,
+  receiptId: row.receipt_id ?? undefined,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const schema = `
+  CREATE TABLE IF NOT EXISTS card_purchases (
+    transaction_id   TEXT    PRIMARY KEY,
+    status           TEXT    NOT NULL,
+    currency         TEXT    NOT NULL,
+    amount           INTEGER NOT NULL CHECK (amount > 0),
+    order_digest     BLOB    NOT NULL,
+    description      TEXT    NOT NULL,
+    purchase_request TEXT,
+    cardholder_key   BLOB,
+    captured         INTEGER NOT NULL DEFAULT 0,
+    credited         INTEGER NOT NULL DEFAULT 0,
+    receipt_id       TEXT,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS card_purchases_by_status ON card_purchases (status);
+`;
+
+export class CardPurchaseStore {
+  readonly #db: Database.Database;
+  readonly #sql: Record<string, Database.Statement>;
+
+  constructor(path: string) {
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.exec(schema);
+    this.#sql = {
+      insert: this.#db.prepare(
+        `INSERT INTO card_purchases (transaction_id, status, currency, amount, order_digest,
+           description, created_at, updated_at) VALUES (?, 'initiated', ?, ?, ?, ?, ?, ?)`,
+      ),
+      get: this.#db.prepare('SELECT * FROM card_purchases WHERE transaction_id = ?'),
+      byStatus: this.#db.prepare(
+        'SELECT * FROM card_purchases WHERE status = ? ORDER BY created_at LIMIT ?',
+      ),
+      paid: this.#db.prepare(
+        `UPDATE card_purchases SET status = ?, purchase_request = ?, cardholder_key = ?,
+           captured = ?, receipt_id = ?, updated_at = ? WHERE transaction_id = ?`,
+      ),
+      money: this.#db.prepare(
+        `UPDATE card_purchases SET status = ?, captured = ?, credited = ?, updated_at = ?
+         WHERE transaction_id = ?`,
+      ),
+    };
+  }
+
+  initiate(record: {
+    transactionId: string;
+    currency: string;
+    amount: number;
+    orderDigest: Uint8Array;
+    description: string;
+    now: number;
+  }): void {
+    this.#sql.insert!.run(
+      record.transactionId,
+      record.currency,
+      record.amount,
+      record.orderDigest,
+      record.description,
+      record.now,
+      record.now,
+    );
+  }
+
+  get(transactionId: string): CardPurchaseRecord | undefined {
+    const row = this.#sql.get!.get(transactionId) as Row | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  withStatus(status: CardPurchaseStatus, limit: number): CardPurchaseRecord[] {
+    return (this.#sql.byStatus!.all(status, limit) as Row[]).map(toRecord);
+  }
+
+  recordPayment(update: {
+    transactionId: string;
+    status: CardPurchaseStatus;
+    purchaseRequest: string;
+    cardholderKey: Uint8Array;
+    captured: number;
+    receiptId: string;
+    now: number;
+  }): void {
+    this.#sql.paid!.run(
+      update.status,
+      update.purchaseRequest,
+      update.cardholderKey,
+      update.captured,
+      update.receiptId,
+      update.now,
+      update.transactionId,
+    );
+  }
+
+  recordMoney(update: {
+    transactionId: string;
+    status: CardPurchaseStatus;
+    captured: number;
+    credited: number;
+    now: number;
+  }): void {
+    this.#sql.money!.run(
+      update.status,
+      update.captured,
+      update.credited,
+      update.now,
+      update.transactionId,
+    );
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
