@@ -61,6 +61,26 @@ describe('what the browser saw of a click', () => {
     });
   });
 
+  it('takes the reports the browser made but has not delivered before it judges a click', () => {
+    const pending: (() => void)[] = [];
+    const watched = new Map<Element, (visible: boolean, at: number) => void>();
+    const observe = Object.assign(
+      (target: Element, onChange: (visible: boolean, at: number) => void) => {
+        watched.set(target, onChange);
+        return () => watched.delete(target);
+      },
+      { flush: () => pending.splice(0).forEach((report) => report()) },
+    );
+    const watch = createPresentationWatch(document, observe, now);
+    const anchor = link();
+    watch.watch(anchor);
+    // The browser judged the link visible at 0 ms; a busy page has not delivered it by 2,000.
+    pending.push(() => watched.get(anchor)?.(true, 0));
+    clock = 2_000;
+    drawnOnTop(anchor);
+    expect(watch.measureClick(clickAt(1), anchor, 'k', anchor).visibleMs).toBe(2_000);
+  });
+
   it('starts again from zero when the link is covered, even for a moment', () => {
     const { observe, report } = fakeObserver();
     const watch = createPresentationWatch(document, observe, now);

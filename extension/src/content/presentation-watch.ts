@@ -12,11 +12,15 @@
  */
 import type { Presentation } from '../messages/contract.ts';
 
-/** Calls `onChange` with the browser's verdict whenever it changes; returns the unobserve. */
-export type ObserveVisibility = (
+/**
+ * Calls `onChange` with the browser's verdict whenever it changes; returns the unobserve.
+ * `flush`, when there, delivers at once the verdicts the browser made but has not yet reported
+ * (a busy page delivers them late; a click must not be judged without them).
+ */
+export type ObserveVisibility = ((
   target: Element,
   onChange: (visible: boolean, at: number) => void,
-) => () => void;
+) => () => void) & { readonly flush?: () => void };
 
 export interface PresentationWatch {
   /** Starts measuring an element (a priced link, the tooltip, the paywall bar). */
@@ -52,20 +56,21 @@ export function intersectionObserverV2(win: Window): ObserveVisibility | null {
     trackVisibility: true,
     delay: 100,
   } as IntersectionObserverInit;
-  const observer = new Observer((entries: IntersectionObserverEntry[]) => {
+  const deliver = (entries: readonly IntersectionObserverEntry[]): void => {
     for (const entry of entries) {
       const visible =
         entry.isIntersecting &&
         (entry as IntersectionObserverEntry & { isVisible?: boolean }).isVisible === true;
       callbacks.get(entry.target)?.(visible, entry.time);
     }
-  }, options);
+  };
+  const observer = new Observer(deliver, options);
   // An engine that ignores `trackVisibility` would report everything it shows as "visible".
   if ((observer as IntersectionObserver & { trackVisibility?: boolean }).trackVisibility !== true) {
     observer.disconnect();
     return null;
   }
-  return (target, onChange) => {
+  const observe = (target: Element, onChange: (visible: boolean, at: number) => void) => {
     callbacks.set(target, onChange);
     observer.observe(target);
     return () => {
@@ -73,6 +78,7 @@ export function intersectionObserverV2(win: Window): ObserveVisibility | null {
       observer.unobserve(target);
     };
   };
+  return Object.assign(observe, { flush: () => deliver(observer.takeRecords()) });
 }
 
 export function createPresentationWatch(
@@ -130,6 +136,7 @@ export function createPresentationWatch(
       else focusSince.delete(link);
     },
     measureClick(event, link, key, surface) {
+      observe?.flush?.();
       const at = now();
       // A click from the keyboard (Enter on a focused link) has no pointer: detail 0.
       const keyboard = event.detail === 0;
@@ -143,6 +150,7 @@ export function createPresentationWatch(
       };
     },
     measurePress(event, surface, key) {
+      observe?.flush?.();
       const at = now();
       const visibleMs = elapsed(visibleSince(surface), at);
       return {
