@@ -26,7 +26,15 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hoverPriced, launchWalletBrowser, type WalletBrowser } from '../browser/browser.ts';
 import { pricedArticles } from '../shop/catalog.ts';
-import { byTestId, call, clickPriced, nextConfirmation, onboard, walletState } from './wallet.ts';
+import {
+  byTestId,
+  call,
+  clickPriced,
+  nextConfirmation,
+  onboard,
+  shopOffer,
+  walletState,
+} from './wallet.ts';
 import { closeE2eWorld, type E2eWorld, openE2eWorld } from './world.ts';
 
 let world: E2eWorld | undefined;
@@ -56,15 +64,6 @@ afterAll(async () => {
   await closeE2eWorld(world);
 });
 
-/** The offer token on the shop's front page for the link to `path`. */
-async function shopOffer(path: string): Promise<string> {
-  const html = await (await fetch(world!.shopUrl)).text();
-  const anchor = new RegExp(`<a[^>]*href="${path}"[^>]*>`).exec(html)?.[0] ?? '';
-  const token = /data-farthing-offer="([^"]+)"/.exec(anchor)?.[1];
-  if (token === undefined) throw new Error(`no offer for ${path} on the front page`);
-  return token;
-}
-
 const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -92,8 +91,8 @@ it('pays nothing for what a hostile page does, and logs every attempt the wallet
   });
 
   const [a, b] = pricedArticles.filter((article) => article.price <= 10);
-  const copied = await shopOffer(a!.path);
-  const shopOfferB = parseOfferToken(await shopOffer(b!.path));
+  const copied = await shopOffer(world!.shopUrl, a!.path);
+  const shopOfferB = parseOfferToken(await shopOffer(world!.shopUrl, b!.path));
   const readdressed = offerToken({ ...shopOfferB, merchantOrigin: hostileUrl });
   const descriptor = await (await fetch(`${world!.shopUrl}/.well-known/farthing-merchant`)).text();
   hostileFiles.set('/.well-known/farthing-merchant', {

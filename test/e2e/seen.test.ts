@@ -26,6 +26,7 @@ import {
   contentShown,
   nextConfirmation,
   onboard,
+  shopOffer,
   walletState,
 } from './wallet.ts';
 import { e2eSuite } from './world.ts';
@@ -33,15 +34,6 @@ import { e2eSuite } from './world.ts';
 const e2e = e2eSuite();
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The shop's own signed offer for `path`, as its front page carries it. */
-async function shopOffer(path: string): Promise<string> {
-  const html = await (await fetch(e2e.world.shopUrl)).text();
-  const anchor = new RegExp(`<a[^>]*href="${path}"[^>]*>`).exec(html)?.[0] ?? '';
-  const token = /data-farthing-offer="([^"]+)"/.exec(anchor)?.[1];
-  if (token === undefined) throw new Error(`no offer for ${path} on the front page`);
-  return token;
-}
 
 /** Every confirmation window the wallet opens, while `run` runs. */
 async function windowsDuring(run: () => Promise<void>): Promise<Set<Target>> {
@@ -171,8 +163,8 @@ it('asks, one window at a time, for what the user may not have seen, and never p
   const afterFirst = await e2e.world.books();
 
   // -- each attack: a real click that must open the window with the true price and payee -----
-  const cheapOffer = await shopOffer(cheap.path);
-  const dearOffer = await shopOffer(dear.path);
+  const cheapOffer = await shopOffer(shop, cheap.path);
+  const dearOffer = await shopOffer(shop, dear.path);
   const attacks: {
     name: string;
     html: string;

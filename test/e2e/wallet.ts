@@ -200,6 +200,15 @@ export async function accept(target: Target): Promise<Page> {
   return page;
 }
 
+/** The shop's own signed offer for `path`, as its front page carries it. */
+export async function shopOffer(shopUrl: string, path: string): Promise<string> {
+  const html = await (await fetch(shopUrl)).text();
+  const anchor = new RegExp(`<a[^>]*href="${path}"[^>]*>`).exec(html)?.[0] ?? '';
+  const token = /data-farthing-offer="([^"]+)"/.exec(anchor)?.[1];
+  if (token === undefined) throw new Error(`no offer for ${path} on the front page`);
+  return token;
+}
+
 /** A trusted click (through the DevTools input domain) on the priced link to `path`. */
 export async function clickPriced(page: Page, path: string): Promise<void> {
   await page.click(`a[href="${path}"][data-farthing-offer]`);
