@@ -125,14 +125,17 @@ describe('envelopes', () => {
     });
     const flipped = { ...envelope, ciphertext: envelope.ciphertext.slice() };
     flipped.ciphertext[0]! ^= 1;
-    const attempts = [
-      openEnvelope({ recipient: other, envelope, info, aad }),
-      openEnvelope({ recipient, envelope, info: utf8Bytes('other'), aad }),
-      openEnvelope({ recipient, envelope, info, aad: utf8Bytes('other') }),
-      openEnvelope({ recipient, envelope: flipped, info, aad }),
-    ];
-    for (const attempt of attempts) {
-      const error = await attempt.catch((e: unknown) => e);
+    // Each refusal is caught as it is made: a rejection left waiting for a later await is an
+    // unhandled rejection, which fails the whole run.
+    const refusals = await Promise.all(
+      [
+        openEnvelope({ recipient: other, envelope, info, aad }),
+        openEnvelope({ recipient, envelope, info: utf8Bytes('other'), aad }),
+        openEnvelope({ recipient, envelope, info, aad: utf8Bytes('other') }),
+        openEnvelope({ recipient, envelope: flipped, info, aad }),
+      ].map((attempt) => attempt.catch((error: unknown) => error)),
+    );
+    for (const error of refusals) {
       expect(isFarthingError(error, 'set_envelope_invalid')).toBe(true);
     }
   });
