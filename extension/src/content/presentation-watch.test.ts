@@ -69,7 +69,11 @@ describe('what the browser saw of a click', () => {
         watched.set(target, onChange);
         return () => watched.delete(target);
       },
-      { flush: () => pending.splice(0).forEach((report) => report()) },
+      {
+        flush: () => {
+          for (const report of pending.splice(0)) report();
+        },
+      },
     );
     const watch = createPresentationWatch(document, observe, now);
     const anchor = link();
