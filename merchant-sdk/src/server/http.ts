@@ -86,6 +86,11 @@ export function grantCookie(parameters: {
   }`;
 }
 
+/** Whether a request carries any grant cookie, whatever its resource (a cheap first look). */
+export function carriesGrantCookie(request: Request): boolean {
+  return request.headers.get('cookie')?.includes('farthing-grant-') ?? false;
+}
+
 /** The grant cookies a request carries for `resource` (both spellings of the name). */
 export function grantCookieValues(request: Request, resource: string): string[] {
   const header = request.headers.get('cookie');

@@ -40,7 +40,13 @@ import {
   settlementStatusOf,
 } from './dashboard.ts';
 import { type GuardResult, guardPricedRequest, type PaidAccess, paymentCookie } from './guard.ts';
-import { grantCookieValues, jsonResponse, noStoreProblem, readLimitedBody } from './http.ts';
+import {
+  carriesGrantCookie,
+  grantCookieValues,
+  jsonResponse,
+  noStoreProblem,
+  readLimitedBody,
+} from './http.ts';
 import { OfferBook } from './offers.ts';
 import { descriptorPath, payPath, pricedLinkHtml } from './pages.ts';
 import { credentialBytes, PaymentDesk } from './payments.ts';
@@ -269,10 +275,12 @@ export function createMerchant(
         );
       }
       const bytes = credentialBytes(authorization, body);
-      // A payer who holds a grant for the resource already gets that payment's receipt.
-      const held = await desk.heldPayment(bytes, (resource) =>
-        grantCookieValues(request, resource),
-      );
+      // A payer who holds a grant for the resource already gets that payment's receipt. Only a
+      // request carrying a grant cookie at all is asked about (it parses and verifies the
+      // credential's offer): the common payment is not checked twice on its hot path.
+      const held = carriesGrantCookie(request)
+        ? await desk.heldPayment(bytes, (resource) => grantCookieValues(request, resource))
+        : undefined;
       const payment = held ?? (await desk.pay(bytes));
       const origin = originOf(request);
       // `PayResponseBody`, with the stored receipt's JSON text spliced in as it is; `owned`
