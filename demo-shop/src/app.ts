@@ -62,7 +62,7 @@ function settleFlash(query: Record<string, string>): string | undefined {
   if (settled + refused + retrying === 0) {
     return 'Nothing was owed: every accepted PayWord is already redeemed.';
   }
-  return `Settlement ran: ${settled} batch(es) settled, ${refused} refused by the broker, ${retrying} left to retry.`;
+  return `Settlement ran: ${settled} batch(es) settled, ${refused} chain(s) refused by the broker, ${retrying} batch(es) left to retry.`;
 }
 
 export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
@@ -196,7 +196,7 @@ export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
     const settled = result.answered.filter((batch) => batch.status === 'settled').length;
     const query = new URLSearchParams({
       settled: String(settled),
-      refused: String(result.answered.length - settled),
+      refused: String(result.refusedChains),
       retrying: String(result.retrying),
     });
     return c.redirect(`/dashboard?${query}`, 303);

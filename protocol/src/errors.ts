@@ -137,6 +137,14 @@ export const errorCatalog = {
   conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   internal: { status: 500, title: 'Internal error' },
+  // --- edge hardening (issue 18): credit limits at the shop, refusals from Node's HTTP layer
+  payword_credit_limit_reached: {
+    status: 402,
+    title: 'PayWord certificate credit limit reached at this vendor',
+  },
+  request_header_fields_too_large: { status: 431, title: 'Request header fields too large' },
+  malformed_http_request: { status: 400, title: 'Malformed HTTP request' },
+  request_timeout: { status: 408, title: 'Request timed out' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof errorCatalog;

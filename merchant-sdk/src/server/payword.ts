@@ -14,11 +14,18 @@
  * The cache only ever proposes the expected index: the store's swap still decides, and
  * refuses when another process moved the chain or settlement closed it; then the chain is
  * read again.
+ *
+ * The shop sees every chain of a broker certificate that commits to it, and the broker pays
+ * all of them together only up to the certificate's credit limit (§4.2). So the store refuses,
+ * in the payment's transaction, a payment that would take the certificate's chains here past
+ * the limit (`payword_credit_limit_reached`): concurrent payments on two chains of one
+ * certificate, in one process or several, cannot both be served on one limit.
  */
 import { type Amount, formatAmount } from '@farthing/protocol/amount';
 import { type ErrorCode, FarthingError, isErrorCode } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import type { SignedOffer } from '@farthing/protocol/offer';
+import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
 import {
   paywordCommitmentToJson,
   verifyPaywordCommitment,
@@ -154,6 +161,9 @@ export class PaywordVendor {
         this.#remember(key, accepted.state);
         return record;
       }
+      if (result === 'over_limit') {
+        throw await this.#overLimit(payment.commitmentId, newChain, offer.amount);
+      }
       this.#states.delete(key);
       if (result === 'duplicate') {
         const stored = await findStored();
@@ -161,6 +171,28 @@ export class PaywordVendor {
       }
     }
     throw new FarthingError('conflict', 'too many payments on this PayWord chain at once; retry');
+  }
+
+  async #overLimit(
+    commitmentId: Uint8Array,
+    newChain: NewPaywordChain | undefined,
+    price: Amount,
+  ): Promise<FarthingError> {
+    const limit =
+      newChain?.creditLimit ??
+      (await this.#config.store.findPaywordChain(commitmentId))?.creditLimit;
+    const shown = limit === undefined ? 'its credit limit' : formatAmount(limit);
+    return new FarthingError(
+      'payword_credit_limit_reached',
+      `this PayWord certificate has reached its credit limit of ${shown} at this shop; pay the ${formatAmount(price)} another way`,
+      {
+        details: {
+          field: 'payment.commitment.certificate.creditLimit',
+          ...(limit === undefined ? {} : { creditLimit: formatAmount(limit) }),
+          price: formatAmount(price),
+        },
+      },
+    );
   }
 
   #remember(key: string, state: PaywordVendorState): void {
@@ -202,6 +234,8 @@ export class PaywordVendor {
         expiresAt: state.expiresAt,
         lastWord: state.lastWord,
         createdAt: now,
+        certificateId: paywordUserCertificateId(commitment.certificate),
+        creditLimit: commitment.certificate.creditLimit,
       },
     };
   }

@@ -45,6 +45,21 @@ export interface SettleReturnType {
   readonly answered: readonly SettlementBatchRecord[];
   /** Batches left in flight, to be sent again (the bank could not be reached, or erred). */
   readonly retrying: number;
+  /**
+   * Chains the broker refused in this run: items it rejected in a batch it answered, and every
+   * chain of a batch it refused whole (those go into a later batch again).
+   */
+  readonly refusedChains: number;
+}
+
+function refusedChainsOf(answered: readonly SettlementBatchRecord[]): number {
+  let refused = 0;
+  for (const batch of answered) {
+    for (const item of batch.items) {
+      if (batch.status === 'failed' || item.outcome === 'rejected') refused++;
+    }
+  }
+  return refused;
 }
 
 /** Broker refusals that a later redemption of the same chain can get past. */
@@ -163,7 +178,7 @@ export class Settlement {
       if (done.status !== 'settled' || done.items.some((item) => item.outcome !== 'redeemed'))
         break;
     }
-    return { answered, retrying };
+    return { answered, retrying, refusedChains: refusedChainsOf(answered) };
   }
 
   /** One attempt; the finished batch, or undefined when it stays in flight for a retry. */

@@ -47,6 +47,8 @@ export class MemoryMerchantStore implements MerchantStore {
     p: RecordPaywordPaymentParameters,
   ): Promise<RecordPaywordPaymentResult> {
     const id = key(p.commitmentId);
+    if (this.#payments.has(key(p.payment.credentialId))) return 'duplicate';
+    if (this.#overLimit(p)) return 'over_limit';
     if (p.newChain !== undefined && !this.#chains.has(id)) {
       this.#chains.set(id, {
         ...p.newChain,
@@ -57,7 +59,6 @@ export class MemoryMerchantStore implements MerchantStore {
         rejectionCode: undefined,
       });
     }
-    if (this.#payments.has(key(p.payment.credentialId))) return 'duplicate';
     const chain = this.#chains.get(id);
     if (chain === undefined || chain.lastIndex !== p.expectedLastIndex || chain.status !== 'open') {
       return 'conflict';
@@ -65,6 +66,20 @@ export class MemoryMerchantStore implements MerchantStore {
     this.#chains.set(id, { ...chain, lastIndex: p.lastIndex, lastWord: p.lastWord.slice() });
     this.#addPayment(p.payment);
     return 'recorded';
+  }
+
+  /** Whether the payment would take its certificate's chains here past the credit limit. */
+  #overLimit(p: RecordPaywordPaymentParameters): boolean {
+    const chain = this.#chains.get(key(p.commitmentId)) ?? p.newChain;
+    if (chain?.certificateId === undefined || chain.creditLimit === undefined) return false;
+    const certificate = key(chain.certificateId);
+    let taken = p.lastIndex * chain.valuePerWord.minor;
+    for (const [id, other] of this.#chains) {
+      if (id === key(p.commitmentId) || other.certificateId === undefined) continue;
+      if (key(other.certificateId) === certificate)
+        taken += other.lastIndex * other.valuePerWord.minor;
+    }
+    return taken > chain.creditLimit.minor;
   }
 
   async recordEcashPayment(payment: PaymentRecord): Promise<PaymentRecord> {

@@ -114,6 +114,15 @@ export const migrations: readonly string[] = [
   // 2: payments by their access grant, so the pay endpoint can answer a payer who holds a grant
   // for the resource already with that payment's receipt instead of charging again.
   'CREATE INDEX payments_by_grant ON payments (grant_token);',
+  // 3: each chain's broker certificate and its credit limit, so a payment that would take the
+  // certificate's chains at this shop past the limit is refused in the payment's transaction.
+  // Chains stored before have neither and are not counted.
+  `ALTER TABLE payword_chains ADD COLUMN certificate_id BLOB
+     CHECK (certificate_id IS NULL OR length(certificate_id) = 32);
+   ALTER TABLE payword_chains ADD COLUMN credit_limit INTEGER
+     CHECK (credit_limit IS NULL OR credit_limit >= 1);
+   CREATE INDEX payword_chains_by_certificate ON payword_chains (certificate_id)
+     WHERE certificate_id IS NOT NULL;`,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
@@ -186,6 +195,8 @@ export interface ChainRow {
   status: string;
   rejection_code: string | null;
   created_at: number;
+  certificate_id: Buffer | null;
+  credit_limit: number | null;
 }
 
 /** A `payword_chains` row as a record. */
@@ -204,6 +215,8 @@ export function chainFromRow(row: ChainRow): PaywordChainRecord {
     status: row.status as PaywordChainRecord['status'],
     rejectionCode: optional(row.rejection_code),
     createdAt: row.created_at,
+    ...(row.certificate_id === null ? {} : { certificateId: bytes(row.certificate_id) }),
+    ...(row.credit_limit === null ? {} : { creditLimit: amount(row.currency, row.credit_limit) }),
   };
 }
 

@@ -89,8 +89,21 @@ export class SqliteWrites {
       ),
       insertChain: db.prepare(
         `INSERT INTO payword_chains (commitment_id, commitment, user_id, chain_length, currency,
-           value_per_word, expires_at, last_index, last_word, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (commitment_id) DO NOTHING`,
+           value_per_word, expires_at, last_index, last_word, created_at, certificate_id,
+           credit_limit)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (commitment_id) DO NOTHING`,
+      ),
+      chainCertificate: db.prepare<
+        [Uint8Array],
+        { certificate_id: Buffer | null; credit_limit: number | null; value_per_word: number }
+      >(
+        `SELECT certificate_id, credit_limit, value_per_word FROM payword_chains
+         WHERE commitment_id = ?`,
+      ),
+      // What the certificate's other chains at this shop have taken, in minor units.
+      takenByCertificate: db.prepare<[Uint8Array, Uint8Array], { taken: number }>(
+        `SELECT coalesce(sum(last_index * value_per_word), 0) AS taken FROM payword_chains
+         WHERE certificate_id = ? AND commitment_id != ?`,
       ),
       // Only an open chain moves: a chain the broker refused for good takes no more words.
       advanceChain: db.prepare(
@@ -171,6 +184,8 @@ export class SqliteWrites {
   }
 
   #recordPaywordPayment(p: RecordPaywordPaymentParameters): RecordPaywordPaymentResult {
+    if (this.#sql.paymentExists.get(p.payment.credentialId) !== undefined) return 'duplicate';
+    if (this.#overLimit(p)) return 'over_limit';
     const chain = p.newChain;
     if (chain !== undefined) {
       this.#sql.insertChain.run(
@@ -183,9 +198,10 @@ export class SqliteWrites {
         chain.expiresAt,
         chain.lastWord,
         chain.createdAt,
+        chain.certificateId,
+        chain.creditLimit.minor,
       );
     }
-    if (this.#sql.paymentExists.get(p.payment.credentialId) !== undefined) return 'duplicate';
     const moved = this.#sql.advanceChain.run(
       p.lastIndex,
       p.lastWord,
@@ -195,6 +211,17 @@ export class SqliteWrites {
     if (moved.changes !== 1) return 'conflict';
     this.#insertPayment(p.payment);
     return 'recorded';
+  }
+
+  /** Whether the payment would take its certificate's chains here past the credit limit. */
+  #overLimit(p: RecordPaywordPaymentParameters): boolean {
+    const stored = this.#sql.chainCertificate.get(p.commitmentId);
+    const certificateId = stored?.certificate_id ?? p.newChain?.certificateId;
+    const limit = stored?.credit_limit ?? p.newChain?.creditLimit.minor;
+    const value = stored?.value_per_word ?? p.newChain?.valuePerWord.minor;
+    if (certificateId == null || limit == null || value === undefined) return false;
+    const taken = this.#sql.takenByCertificate.get(certificateId, p.commitmentId)?.taken ?? 0;
+    return taken + p.lastIndex * value > limit;
   }
 
   #recordEcashPayment(payment: PaymentRecord): PaymentRecord {

@@ -35,8 +35,15 @@ const stores: [string, () => MerchantStore][] = [
 
 const bytes = (fill: number, length = 32) => new Uint8Array(length).fill(fill);
 
-function chain(fill: number, createdAt = 1000): NewPaywordChain {
+function chain(
+  fill: number,
+  createdAt = 1000,
+  certificate = fill,
+  creditLimit = 100,
+): NewPaywordChain {
   return {
+    certificateId: bytes(certificate),
+    creditLimit: amount('EUR', creditLimit),
     commitmentId: bytes(fill),
     commitment: `{"id":${fill}}`,
     userId: 'carol',
@@ -74,7 +81,49 @@ function advance(store: MerchantStore, fill: number, from: number, to: number, p
   });
 }
 
+/** A payment on chain `fill` of certificate 0xce (limit EUR 0.20), from index `from` to `to`. */
+function underLimit(store: MerchantStore, fill: number, from: number, to: number, pay: number) {
+  return store.recordPaywordPayment({
+    ...(from === 0 ? { newChain: chain(fill, 1000, 0xce, 20) } : {}),
+    commitmentId: bytes(fill),
+    expectedLastIndex: from,
+    lastIndex: to,
+    lastWord: bytes(to),
+    payment: payment(pay, { commitmentId: bytes(fill), amount: amount('EUR', to - from) }),
+  });
+}
+
 describe.each(stores)('%s', (_, open) => {
+  it('keeps the chains of one certificate within its credit limit, storing nothing past it', async () => {
+    const store = open();
+    expect(await underLimit(store, 0x41, 0, 15, 1)).toBe('recorded');
+    expect(await underLimit(store, 0x42, 0, 6, 2)).toBe('over_limit');
+    expect(await store.findPaywordChain(bytes(0x42))).toBeUndefined();
+    expect(await underLimit(store, 0x42, 0, 5, 3)).toBe('recorded');
+    expect(await underLimit(store, 0x41, 15, 16, 4)).toBe('over_limit');
+    // A retry of a stored payment is still answered as the duplicate it is.
+    expect(await underLimit(store, 0x42, 0, 5, 3)).toBe('duplicate');
+    expect(await store.findPaywordChain(bytes(0x41))).toMatchObject({
+      lastIndex: 15,
+      certificateId: bytes(0xce),
+      creditLimit: amount('EUR', 20),
+    });
+    expect(await store.earnings()).toEqual([
+      { instrument: 'payword', currency: 'EUR', total: 20, payments: 2 },
+    ]);
+    await store.close();
+  });
+
+  it('lets only one of two concurrent payments on two chains of one certificate pass its limit', async () => {
+    const store = open();
+    const results = await Promise.all([
+      underLimit(store, 0x51, 0, 20, 1),
+      underLimit(store, 0x52, 0, 20, 2),
+    ]);
+    expect(results.sort()).toEqual(['over_limit', 'recorded']);
+    await store.close();
+  });
+
   it('moves a chain forward only from the index it was read at', async () => {
     const store = open();
     expect(await advance(store, 1, 0, 5)).toBe('recorded');

@@ -10,6 +10,9 @@
  *   (`recordPaywordPayment`), in the same transaction as the payment it pays for: two payments
  *   spending the same words cannot both be recorded (Rivest–Shamir §4.3: the vendor stores the
  *   new last word before serving).
+ * - The words accepted on all chains of one broker certificate at this vendor stay within the
+ *   certificate's credit limit, checked in that same transaction: the broker pays no more
+ *   (Rivest–Shamir §4.2), so a payment past it is refused (`over_limit`), never served.
  * - A payment is stored once per credential id; storing it again returns the first.
  * - Settlement batches are written before they are sent and finished in one transaction, so a
  *   crash leaves a batch to send again under the same idempotency key.
@@ -63,13 +66,26 @@ export interface PaywordChainRecord {
   readonly status: 'open' | 'rejected';
   readonly rejectionCode: string | undefined;
   readonly createdAt: number;
+  /** The broker certificate the chain is committed under (none on chains stored before it was kept). */
+  readonly certificateId?: Uint8Array;
+  /** That certificate's credit limit: the most all its chains at this vendor take together. */
+  readonly creditLimit?: Amount;
 }
 
 /** A chain seen for the first time: everything but the state that moves. */
 export type NewPaywordChain = Omit<
   PaywordChainRecord,
-  'lastIndex' | 'redeemedIndex' | 'settlingBatchId' | 'status' | 'rejectionCode'
->;
+  | 'lastIndex'
+  | 'redeemedIndex'
+  | 'settlingBatchId'
+  | 'status'
+  | 'rejectionCode'
+  | 'certificateId'
+  | 'creditLimit'
+> & {
+  readonly certificateId: Uint8Array;
+  readonly creditLimit: Amount;
+};
 
 /** One accepted PayWord payment and the chain state it moves to. */
 export interface RecordPaywordPaymentParameters {
@@ -87,8 +103,10 @@ export interface RecordPaywordPaymentParameters {
  * `conflict`: the chain moved since it was read (another payment won), or the broker's
  * refusal closed it; read it again.
  * `duplicate`: a payment with this credential id is already stored.
+ * `over_limit`: the words accepted on all chains of the chain's certificate would pass its
+ * credit limit; nothing was stored (not even a new chain).
  */
-export type RecordPaywordPaymentResult = 'recorded' | 'conflict' | 'duplicate';
+export type RecordPaywordPaymentResult = 'recorded' | 'conflict' | 'duplicate' | 'over_limit';
 
 /** Running totals per instrument and currency. */
 export interface EarningsRecord {
@@ -159,7 +177,7 @@ export interface MerchantStore {
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined>;
   /**
    * Compare-and-swap of the chain's last word plus the payment, in one transaction; swaps only
-   * while the chain is `open`.
+   * while the chain is `open` and its certificate's chains stay within its credit limit.
    */
   recordPaywordPayment(
     parameters: RecordPaywordPaymentParameters,
