@@ -26,7 +26,7 @@ import {
 import type { Ed25519Verify } from './ed25519.ts';
 import { FarthingError } from './errors.ts';
 import { checkOfferFresh, offerHash, type SignedOffer, verifyOffer } from './offer.ts';
-import { offerToken, parseOfferToken } from './offer-token.ts';
+import { maxOfferBytes, offerToken, parseOfferToken } from './offer-token.ts';
 import {
   type PaywordPayment,
   type PaywordPaymentJson,
@@ -81,6 +81,8 @@ const versionSchema = v.pipe(
 
 const offerTokenSchema = v.pipe(
   v.string(),
+  // base64url of at most maxOfferBytes: 4 characters per 3 bytes.
+  v.maxLength(Math.ceil((maxOfferBytes * 4) / 3)),
   codedTransform((token: string) => parseOfferToken(token)),
 );
 

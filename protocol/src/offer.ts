@@ -28,7 +28,11 @@ import {
   FarthingError,
   invalidArgument,
 } from './errors.ts';
-import { assertCanonicalResource, isCanonicalResource } from './offer-resource.ts';
+import {
+  assertCanonicalResource,
+  isCanonicalResource,
+  maxResourceLength,
+} from './offer-resource.ts';
 import {
   amountSchema,
   bytesSchema,
@@ -268,6 +272,7 @@ export const offerSchema = v.pipe(
     merchantOrigin: originSchema,
     resource: v.pipe(
       v.string(),
+      v.maxLength(maxResourceLength),
       v.check((text) => isCanonicalResource(text), 'expected an absolute path in normal form'),
     ),
     amount: v.pipe(

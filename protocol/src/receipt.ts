@@ -23,7 +23,11 @@ import {
   type PaymentInstrument,
   paymentInstruments,
 } from './offer.ts';
-import { assertCanonicalResource, isCanonicalResource } from './offer-resource.ts';
+import {
+  assertCanonicalResource,
+  isCanonicalResource,
+  maxResourceLength,
+} from './offer-resource.ts';
 import {
   amountSchema,
   bytesSchema,
@@ -239,6 +243,7 @@ export const receiptSchema = v.strictObject({
   merchantId: identifierSchema,
   resource: v.pipe(
     v.string(),
+    v.maxLength(maxResourceLength),
     v.check((text) => isCanonicalResource(text), 'expected an absolute path in normal form'),
   ),
   amount: amountSchema,

@@ -69,6 +69,7 @@ export function bytesSchema(length?: number) {
 /** `EUR 0.05` → Amount. */
 export const amountSchema: v.GenericSchema<string, Amount> = v.pipe(
   v.string(),
+  v.maxLength(64),
   codedTransform(parseAmount),
 );
 
@@ -84,6 +85,7 @@ export const countSchema = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
  */
 export const identifierSchema = v.pipe(
   v.string(),
+  v.maxLength(128),
   v.regex(
     /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
     'expected 1–128 characters of A–Z a–z 0–9 . _ : -',

@@ -175,6 +175,24 @@ describe('log-in', () => {
     );
   });
 
+  it('refuses 100,000 copies of a scope (invalid_message) and keeps each asked scope once', async () => {
+    const flood = { name: 'frank', password, scopes: Array(100_000).fill('account') };
+    const refused = await expectCoded(
+      await bank.request('POST', '/v1/sessions', { body: flood, idempotencyKey: null }),
+      400,
+      'invalid_message',
+    );
+    expect(refused.field).toBe('scopes');
+    const session = await expectStatus<{ token: string; scopes: string[] }>(
+      await bank.request('POST', '/v1/sessions', {
+        body: { name: 'frank', password, scopes: ['account', 'payword', 'account'] },
+        idempotencyKey: null,
+      }),
+      201,
+    );
+    expect(session.scopes).toEqual(['account', 'payword']);
+  });
+
   it('expires the token after the session lifetime', async () => {
     const token = await logIn(bank, 'frank');
     const started = bank.clock.now;

@@ -23,6 +23,7 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 
 const nameSchema = v.pipe(
   v.string(),
+  v.maxLength(64),
   v.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'expected 3–64 characters: a–z 0–9 . _ -'),
 );
 const passwordSchema = v.pipe(v.string(), v.minLength(8), v.maxLength(1024));
@@ -34,10 +35,22 @@ export const signUpSchema = v.strictObject({
   displayName: v.optional(displayNameSchema),
 });
 
+/** The most scope names one log-in may list (repeats included). */
+const maxScopesAsked = 16;
+
 export const logInSchema = v.strictObject({
   name: v.pipe(v.string(), v.maxLength(64)),
   password: v.pipe(v.string(), v.maxLength(1024)),
-  scopes: v.optional(v.pipe(v.array(v.picklist(allScopes)), v.minLength(1))),
+  // Each scope once: the list is stored with the session and read on every request with its
+  // token, so 100,000 copies of "account" must not fit (issue 18). A few repeats are merged.
+  scopes: v.optional(
+    v.pipe(
+      v.array(v.picklist(allScopes)),
+      v.minLength(1),
+      v.maxLength(maxScopesAsked),
+      v.transform((scopes) => [...new Set(scopes)]),
+    ),
+  ),
 });
 
 export const creditSchema = v.strictObject({

@@ -40,8 +40,10 @@ export const issueCertificateSchema = v.strictObject({
 
 export const redemptionItemSchema = v.strictObject({
   /** The signed commitment as the vendor received it (wire JSON), checked item by item. */
+  // Its members are checked by the commitment's own schema (bounded, protocol/), item by item.
   commitment: v.pipe(
-    v.record(v.string(), v.unknown()),
+    v.record(v.pipe(v.string(), v.maxLength(32)), v.unknown()),
+    v.maxEntries(16),
     v.description('A signed PayWord commitment (wire JSON, version 1)'),
   ),
   index: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(maxPaywordChainLength)),

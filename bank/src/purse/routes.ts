@@ -27,7 +27,11 @@ import {
 } from './issuer.ts';
 
 export const issueCardSchema = v.strictObject({
-  cardId: v.pipe(v.string(), v.regex(cardIdPattern, 'expected 16 lower-case hex digits')),
+  cardId: v.pipe(
+    v.string(),
+    v.length(16),
+    v.regex(cardIdPattern, 'expected 16 lower-case hex digits'),
+  ),
   /** The card's Ed25519 key, as its SELECT answer shows it. */
   publicKey: bytesSchema(ed25519PublicKeyLength),
 });

@@ -67,6 +67,7 @@ export const maxIssuanceIdLength = 128;
  */
 export const issuanceIdSchema = v.pipe(
   v.string(),
+  v.maxLength(128),
   v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'expected 16–128 characters of A–Z a–z 0–9 _ -'),
 );
 

@@ -90,10 +90,12 @@ export const paymentInformationSchema = v.object({
   amount: amountSchema,
   pan: v.pipe(
     v.string(),
+    v.maxLength(19),
     v.check((t: string) => isPan(t), 'expected a card number (13–19 digits, Luhn)'),
   ),
   expiry: v.pipe(
     v.string(),
+    v.length(7),
     v.check((t: string) => isCardExpiry(t), 'expected YYYY-MM'),
   ),
   cardSecret: bytesSchema(cardSecretLength),

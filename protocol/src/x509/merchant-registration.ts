@@ -213,6 +213,7 @@ export const merchantRegistrationSchema = v.strictObject({
   merchantId: identifierSchema,
   name: v.pipe(
     v.string(),
+    v.maxLength(maxMerchantNameLength),
     v.check(
       (text: string) => isMerchantName(text),
       `expected a display name of 1–${maxMerchantNameLength} characters`,
@@ -222,6 +223,7 @@ export const merchantRegistrationSchema = v.strictObject({
     v.array(
       v.pipe(
         v.string(),
+        v.maxLength(2048),
         v.check(
           (text: string) => isMerchantOrigin(text),
           'expected an https origin (http only on loopback hosts)',
