@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { currencyExponent } from '@farthing/protocol/amount';
+import { type HttpTimeouts, resolveHttpTimeouts } from '@farthing/server-runtime/http-server';
 import type { CommitSync } from './store/sqlite/database.ts';
 
 export interface BankConfig {
@@ -23,6 +24,8 @@ export interface BankConfig {
   readonly commitSync: CommitSync;
   readonly sessionTtlMs: number;
   readonly maxBodyBytes: number;
+  /** Node's header, request and keep-alive timeouts (server-runtime/src/http-server.ts). */
+  readonly httpTimeouts: HttpTimeouts;
   /** Bearer token for the operator endpoints (`/admin/…`); unset disables them. */
   readonly adminToken: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -117,6 +120,7 @@ export function loadConfig(env: Env = process.env): BankConfig {
     commitSync,
     sessionTtlMs: integer(env, 'FARTHING_SESSION_TTL_S', 3_600, 60, 30 * 86_400) * 1000,
     maxBodyBytes: integer(env, 'FARTHING_BANK_MAX_BODY', 1 << 20, 1024, 64 << 20),
+    httpTimeouts: httpTimeouts(env),
     adminToken,
     logLevel,
     seedDemo: flag(env, 'FARTHING_SEED_DEMO', true),
@@ -129,4 +133,19 @@ export function loadConfig(env: Env = process.env): BankConfig {
     purseRefundWindowMs:
       integer(env, 'FARTHING_PURSE_REFUND_WINDOW_S', 30 * 86_400, 0, 365 * 86_400) * 1000,
   };
+}
+
+/** FARTHING_HTTP_*_MS: the same variables set the demo shop's (demo-shop/src/config.ts). */
+function httpTimeouts(env: Env): HttpTimeouts {
+  const ms = (name: string, fallback: number) => integer(env, name, fallback, 1, 3_600_000);
+  try {
+    return resolveHttpTimeouts({
+      headersMs: ms('FARTHING_HTTP_HEADERS_TIMEOUT_MS', 10_000),
+      requestMs: ms('FARTHING_HTTP_REQUEST_TIMEOUT_MS', 30_000),
+      keepAliveMs: ms('FARTHING_HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000),
+      checkIntervalMs: ms('FARTHING_HTTP_CHECK_INTERVAL_MS', 1_000),
+    });
+  } catch (error) {
+    throw new ConfigError(`FARTHING_HTTP_*: ${(error as Error).message}`);
+  }
 }

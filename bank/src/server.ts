@@ -4,8 +4,10 @@
  * commit and close the database.
  */
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { dirname } from 'node:path';
+import { FarthingError, toProblemDetails } from '@farthing/protocol/errors';
+import { createHttpServer } from '@farthing/server-runtime/http-server';
 import { getRequestListener } from '@hono/node-server';
 import { createBankApp } from './app.ts';
 import { openBankCertificateAuthority } from './ca/bank-authority.ts';
@@ -82,14 +84,22 @@ export async function startBank(
   // Deposits are served straight from node:http (mint/deposit-http.ts); the rest by Hono.
   const honoListener = getRequestListener(app.fetch, { hostname: config.host });
   const deposits = depositListener(ctx);
-  const server = createServer((request, response) => {
-    if (!deposits(request, response)) void honoListener(request, response);
-  });
-  // Node closes idle keep-alive connections after 5 s, shorter than most clients and proxies
-  // keep them: a client reusing a connection the bank just closed sees its request fail.
-  // Idle connections live longer here than on any sensible client.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Node's own refusals are coded problems, and a slow client is cut off (http-server.ts). Idle
+  // keep-alive connections live longer (65 s by default) than on any sensible client: Node's
+  // 5 s is shorter than clients and proxies keep one, and a client reusing a connection the
+  // bank just closed sees its request fail.
+  const server = createHttpServer(
+    (request, response) => {
+      if (!deposits(request, response)) void honoListener(request, response);
+    },
+    {
+      timeouts: config.httpTimeouts,
+      refusal: (code, detail) => {
+        const problem = toProblemDetails(new FarthingError(code, detail));
+        return { status: problem.status, body: JSON.stringify(problem) };
+      },
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

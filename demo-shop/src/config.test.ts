@@ -19,6 +19,12 @@ describe('loadShopConfig', () => {
       operatorPassword: undefined,
       settleIntervalSeconds: 300,
       grantLifetimeSeconds: 86_400,
+      httpTimeouts: {
+        headersMs: 10_000,
+        requestMs: 30_000,
+        keepAliveMs: 65_000,
+        checkIntervalMs: 1_000,
+      },
     });
     expect(shopOrigin(config, 8701)).toBe('http://127.0.0.1:8701');
   });
@@ -32,8 +38,18 @@ describe('loadShopConfig', () => {
       FARTHING_DATA_DIR: '/srv/farthing',
       FARTHING_SHOP_OPERATOR_PASSWORD: 'long enough',
       FARTHING_SHOP_SETTLE_INTERVAL_S: '0',
+      FARTHING_HTTP_HEADERS_TIMEOUT_MS: '5000',
+      FARTHING_HTTP_REQUEST_TIMEOUT_MS: '20000',
+      FARTHING_HTTP_KEEP_ALIVE_TIMEOUT_MS: '30000',
+      FARTHING_HTTP_CHECK_INTERVAL_MS: '500',
     });
     expect(config).toMatchObject({
+      httpTimeouts: {
+        headersMs: 5_000,
+        requestMs: 20_000,
+        keepAliveMs: 30_000,
+        checkIntervalMs: 500,
+      },
       host: '::1',
       port: 0,
       bankUrl: 'https://bank.example',
@@ -54,6 +70,11 @@ describe('loadShopConfig', () => {
     [{ FARTHING_SHOP_URL: 'gazette.example' }, 'FARTHING_SHOP_URL must be an origin'],
     [{ FARTHING_SHOP_OPERATOR_PASSWORD: 'short' }, 'at least 8 characters'],
     [{ FARTHING_SHOP_SETTLE_INTERVAL_S: '-1' }, 'FARTHING_SHOP_SETTLE_INTERVAL_S must be'],
+    [{ FARTHING_HTTP_REQUEST_TIMEOUT_MS: '0' }, 'FARTHING_HTTP_REQUEST_TIMEOUT_MS must be'],
+    [
+      { FARTHING_HTTP_HEADERS_TIMEOUT_MS: '40000', FARTHING_HTTP_REQUEST_TIMEOUT_MS: '30000' },
+      'must not exceed',
+    ],
   ])('refuses %o', (env, message) => {
     expect(() => loadShopConfig(env)).toThrow(ShopConfigError);
     expect(() => loadShopConfig(env)).toThrow(message);

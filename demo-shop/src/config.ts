@@ -4,6 +4,7 @@
  * quietly falling back to a default.
  */
 import { join, resolve } from 'node:path';
+import { type HttpTimeouts, resolveHttpTimeouts } from '@farthing/merchant-sdk/node-http';
 
 export interface ShopConfig {
   readonly host: string;
@@ -27,6 +28,8 @@ export interface ShopConfig {
   readonly settleIntervalSeconds: number;
   /** How long a paid article stays open to its reader (the access grant's lifetime). */
   readonly grantLifetimeSeconds: number;
+  /** Node's header, request and keep-alive timeouts (the SDK's `node-http` server). */
+  readonly httpTimeouts: HttpTimeouts;
 }
 
 export class ShopConfigError extends Error {
@@ -78,7 +81,23 @@ export function loadShopConfig(env: Env = process.env): ShopConfig {
     operatorPassword: password,
     settleIntervalSeconds: integer(env, 'FARTHING_SHOP_SETTLE_INTERVAL_S', 300, 0, 86_400),
     grantLifetimeSeconds: integer(env, 'FARTHING_SHOP_GRANT_LIFETIME_S', 86_400, 1, 30 * 86_400),
+    httpTimeouts: httpTimeouts(env),
   };
+}
+
+/** FARTHING_HTTP_*_MS, the same variables the bank reads (bank/src/config.ts). */
+function httpTimeouts(env: Env): HttpTimeouts {
+  const ms = (name: string, fallback: number) => integer(env, name, fallback, 1, 3_600_000);
+  try {
+    return resolveHttpTimeouts({
+      headersMs: ms('FARTHING_HTTP_HEADERS_TIMEOUT_MS', 10_000),
+      requestMs: ms('FARTHING_HTTP_REQUEST_TIMEOUT_MS', 30_000),
+      keepAliveMs: ms('FARTHING_HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000),
+      checkIntervalMs: ms('FARTHING_HTTP_CHECK_INTERVAL_MS', 1_000),
+    });
+  } catch (error) {
+    throw new ShopConfigError(`FARTHING_HTTP_*: ${(error as Error).message}`);
+  }
 }
 
 /** The origin a shop listening on `host:port` is reached at, unless configured otherwise. */

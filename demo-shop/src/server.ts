@@ -6,11 +6,11 @@
  * flight, stop settlement and renewal and close the store.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { farthingRequestErrors } from '@farthing/merchant-sdk/hono';
+import { createMerchantHttpServer } from '@farthing/merchant-sdk/node-http';
 import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server';
 import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
 import {
@@ -105,7 +105,8 @@ export async function startShop(
   const server: ServerType = await new Promise((resolve, reject) => {
     // `serve()` takes no error handler: a request @hono/node-server refuses before the app
     // (a backslash in the path) gets the SDK's coded problem instead of a bare 400.
-    const listening = createServer(
+    // Node's own refusals are coded problems too, and a slow client is cut off in bounded time.
+    const listening = createMerchantHttpServer(
       getRequestListener(
         (request: Request, env: HttpBindings | Http2Bindings) =>
           handler === undefined
@@ -116,6 +117,7 @@ export async function startShop(
             : handler(request, env),
         { hostname: config.host, errorHandler: farthingRequestErrors },
       ),
+      { timeouts: config.httpTimeouts },
     );
     listening.once('error', reject);
     listening.listen(config.port, config.host, () => resolve(listening));

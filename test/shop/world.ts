@@ -53,12 +53,16 @@ export interface ShopWorld {
   close(): Promise<void>;
 }
 
-export async function openShopWorld(): Promise<ShopWorld> {
+/** `settings`: more settings for both the bank and the shop (e.g. FARTHING_HTTP_* timeouts). */
+export async function openShopWorld(
+  settings: Readonly<Record<string, string>> = {},
+): Promise<ShopWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'farthing-shop-'));
   const env = bankEnv(dir, await freePort(), {
     FARTHING_SEED_DEMO: '1',
     FARTHING_LOG_LEVEL: 'silent',
     FARTHING_MINT_VALUES: '0.01,0.02,0.05,0.10,0.20',
+    ...settings,
   });
   // startBank reads the mint policy and the deposit threads from process.env, as the CLI does.
   vi.stubEnv('FARTHING_MINT_VALUES', env.FARTHING_MINT_VALUES!);
@@ -77,6 +81,7 @@ export async function openShopWorld(): Promise<ShopWorld> {
         FARTHING_SHOP_PORT: String(port),
         FARTHING_SHOP_SETTLE_INTERVAL_S: '0',
         FARTHING_SHOP_OPERATOR_PASSWORD: operatorPassword,
+        ...settings,
       }),
       { now: () => Date.now() + world.skew, onError: (error) => shopErrors.push(error) },
     );

@@ -3,7 +3,7 @@
  * between people and programs, the access-grant cookie, and a size-limited body.
  */
 import { createHash } from 'node:crypto';
-import { FarthingError, problemResponse } from '@farthing/protocol/errors';
+import { FarthingError, isFarthingError, problemResponse } from '@farthing/protocol/errors';
 
 /** Media-range weights of an `Accept` value (RFC 9110 §12.5.1) for one media type. */
 function weight(accept: string, type: string): number {
@@ -109,8 +109,23 @@ export function grantCookieValues(request: Request, resource: string): string[] 
 
 // --- bodies and responses
 
-/** The request body, refusing more than `limit` bytes before reading them all. */
+/**
+ * The request body, refusing more than `limit` bytes before reading them all. A body that ends
+ * early (the client went away, or the server cut off a body shorter than its Content-Length)
+ * is the client's failure, not the merchant's: `invalid_message`, not reported as an error.
+ */
 export async function readLimitedBody(request: Request, limit: number): Promise<Uint8Array> {
+  try {
+    return await readBody(request, limit);
+  } catch (error) {
+    if (isFarthingError(error)) throw error;
+    throw new FarthingError('invalid_message', 'the request body did not arrive whole', {
+      cause: error,
+    });
+  }
+}
+
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const tooLarge = () =>
     new FarthingError('payload_too_large', `the body may be at most ${limit} bytes`, {
       details: { limit },
