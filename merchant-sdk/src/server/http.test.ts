@@ -87,6 +87,24 @@ describe('bodies', () => {
     const small = new Request('https://shop.example/', { method: 'POST', body: 'hello' });
     expect(new TextDecoder().decode(await readLimitedBody(small, 10))).toBe('hello');
   });
+
+  it('answers a body that breaks off (the client went away, or was cut off) as invalid_message', async () => {
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new Uint8Array(3));
+        controller.error(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      },
+    });
+    const broken = new Request('https://shop.example/', {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    await expect(readLimitedBody(broken, 10)).rejects.toMatchObject({
+      code: 'invalid_message',
+      shortMessage: 'the request body did not arrive whole',
+    });
+  });
 });
 
 describe('HTML escaping', () => {
