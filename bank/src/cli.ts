@@ -5,7 +5,7 @@
 import { loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { startBank } from './server.ts';
-import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
+import { openBankStore } from './store/open.ts';
 
 const command = process.argv[2] ?? 'start';
 const config = loadConfig();
@@ -30,11 +30,7 @@ switch (command) {
     break;
   }
   case 'check': {
-    const store = new SqliteBankStore({
-      path: config.databasePath,
-      currency: config.currency,
-      commitSync: config.commitSync,
-    });
+    const store = await openBankStore(config);
     const report = await store.checkInvariants();
     await store.close();
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
