@@ -3,88 +3,25 @@
  * a temporary file and PostgreSQL on a throwaway server. What one backend must do, the other
  * must do the same way. Backend-specific behaviour stays in each backend's own tests.
  */
-import { FarthingError } from '@farthing/protocol/errors';
+import type { FarthingError } from '@farthing/protocol/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BankStore, SpentCoin } from './store.ts';
-import { type StoreBackend, storeBackends } from './store-backends.fixture.ts';
-
-const now = Date.UTC(2026, 0, 1);
-
-const coded = (code: string) => (e: unknown) => e instanceof FarthingError && e.code === code;
-
-async function customer(store: BankStore, name: string, funds = 0) {
-  const account = await store.createAccount(
-    { kind: 'customer', name, displayName: name, currency: 'EUR', now },
-    (a) => a,
-  );
-  if (funds > 0)
-    await store.issueFunds({ accountId: account.id, amount: funds, reference: 'seed', now });
-  return account;
-}
-
-const merchant = (store: BankStore, name = 'shop') =>
-  store.createAccount(
-    { kind: 'merchant', name, displayName: name, currency: 'EUR', now },
-    (a) => a,
-  );
-
-const coin = (fill: number, value: number) => ({
-  denominationId: new Uint8Array(32).fill(1),
-  value,
-  blindedMessage: new Uint8Array(256).fill(fill),
-  blindSignature: new Uint8Array(256).fill(fill + 1),
-});
-
-const spent = (fill: number, signature = 0, value = 100): SpentCoin => ({
-  coinPub: new Uint8Array(32).fill(fill),
-  denominationId: new Uint8Array(32).fill(1),
-  value,
-  signature: new Uint8Array(64).fill(signature),
-  proof: JSON.stringify({ permission: signature }),
-});
-
-async function denomination(store: BankStore) {
-  await store.insertDenomination({
-    id: new Uint8Array(32).fill(1),
-    currency: 'EUR',
-    value: 100,
-    publicN: new Uint8Array(256),
-    publicE: Uint8Array.of(1, 0, 1),
-    privateKey: new Uint8Array(8),
-    validFrom: now,
-    withdrawUntil: now + 1,
-    depositUntil: now + 2,
-    createdAt: now,
-  });
-}
-
-/** A store with a denomination, a customer holding `funds` and `coins` withdrawn from it. */
-async function funded(store: BankStore, funds: number, coins = 0) {
-  await denomination(store);
-  const alice = await customer(store, 'alice', funds);
-  const shop = await merchant(store);
-  if (coins > 0) {
-    await store.withdraw(
-      {
-        issuanceId: 'w0',
-        accountId: alice.id,
-        currency: 'EUR',
-        requestHash: new Uint8Array(32),
-        coins: Array.from({ length: coins }, (_, i) => coin(2 * i + 1, 100)),
-        now,
-      },
-      (issuance) => issuance.total,
-    );
-  }
-  return { alice, shop };
-}
-
-const deposit = (store: BankStore, merchantId: number, depositId: string, coins: SpentCoin[]) =>
-  store.deposit({ depositId, merchantId, currency: 'EUR', coins, now }, (d) => ({
-    id: d.id,
-    total: d.total,
-    coinCount: d.coinCount,
-  }));
+import type { BankStore } from './store.ts';
+import {
+  coded,
+  coin,
+  customer,
+  denomination,
+  deposit,
+  funded,
+  merchant,
+  now,
+  openEveryConnection,
+  paywordCertificate,
+  paywordClaim,
+  type StoreBackend,
+  spent,
+  storeBackends,
+} from './store-backends.fixture.ts';
 
 describe.each(storeBackends.map((make) => [make().name, make] as const))(
   'BankStore on %s',
@@ -197,6 +134,7 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
     it('accepts exactly one of many concurrent deposits of one coin', async () => {
       const store = await open();
       const { shop } = await funded(store, 1_000, 1);
+      await openEveryConnection(store);
       const results = await Promise.allSettled(
         Array.from({ length: 20 }, (_, i) => deposit(store, shop.id, `d${i}`, [spent(9, i)])),
       );
@@ -258,6 +196,7 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       const store = await open();
       const alice = await customer(store, 'alice');
       const claim = { scope: 'admin', key: 'k', requestHash: new Uint8Array(32).fill(1) };
+      await openEveryConnection(store);
       const answers = await Promise.all(
         Array.from({ length: 8 }, () =>
           store.issueFunds({ accountId: alice.id, amount: 5, reference: 'x', now }, claim),
@@ -326,6 +265,72 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       };
       await store.insertMerchantCertificate(certificate, (c) => c.serial);
       expect(await store.listMerchantCertificates(shop.id)).toEqual([certificate]);
+    });
+
+    it('holds PayWord credit, pays only the words beyond the last redemption and releases the rest', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice', 1_000);
+      const vendor = await merchant(store, 'vendor');
+      const other = await merchant(store, 'other');
+      await store.issuePaywordCertificate(paywordCertificate(7, alice.id, 300), (c) => c.serial);
+      expect((await store.getAccount(alice.id))?.balance).toBe(700);
+      const redeem = (vendorId: number, index: number, word = index) =>
+        store.redeemPaywords(
+          { vendorId, claims: [paywordClaim(7, index, word)], now },
+          (outcomes) =>
+            outcomes.map((o) =>
+              o.status === 'redeemed' ? o.paid : (o.error as FarthingError).code,
+            ),
+        );
+      expect(await redeem(vendor.id, 3)).toEqual([30]);
+      expect(await redeem(vendor.id, 3)).toEqual([0]);
+      expect(await redeem(vendor.id, 3, 99)).toEqual(['payword_replayed']);
+      expect(await redeem(vendor.id, 2)).toEqual(['payword_replayed']);
+      expect(await redeem(vendor.id, 10)).toEqual([70]);
+      expect(await redeem(vendor.id, 40)).toEqual(['payword_over_limit']);
+      expect(await redeem(other.id, 12)).toEqual(['payword_vendor_mismatch']);
+      expect(await store.getPaywordRedemption(paywordClaim(7, 0).commitmentId)).toMatchObject({
+        lastIndex: 10,
+        redeemed: 100,
+      });
+      expect(await store.releasePaywordHolds({ expiredBefore: now + 2_000, now })).toBe(1);
+      expect(await store.releasePaywordHolds({ expiredBefore: now + 2_000, now })).toBe(0);
+      expect(await redeem(vendor.id, 11)).toEqual(['not_found']);
+      expect((await store.getAccount(alice.id))?.balance).toBe(900);
+      expect((await store.getAccount(vendor.id))?.balance).toBe(100);
+      expect(await store.getPaywordCertificate(7)).toMatchObject({
+        redeemed: 100,
+        releasedAt: now,
+      });
+      expect(await store.checkInvariants()).toMatchObject({ ok: true, totals: { holds: 0 } });
+    });
+
+    it('pays concurrent redemptions of one commitment once and releases a hold once', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice', 1_000);
+      const vendor = await merchant(store, 'vendor');
+      await store.issuePaywordCertificate(paywordCertificate(8, alice.id, 300), (c) => c.serial);
+      await openEveryConnection(store);
+      for (const index of [5, 10, 15]) {
+        const paid = await Promise.all(
+          Array.from({ length: 8 }, () =>
+            store.redeemPaywords(
+              { vendorId: vendor.id, claims: [paywordClaim(8, index)], now },
+              (o) => (o[0]?.status === 'redeemed' ? o[0].paid : -1),
+            ),
+          ),
+        );
+        expect(paid.sort((a, b) => b - a)).toEqual([50, 0, 0, 0, 0, 0, 0, 0]);
+      }
+      expect((await store.getAccount(vendor.id))?.balance).toBe(150);
+      const released = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          store.releasePaywordHolds({ expiredBefore: now + 2_000, now }),
+        ),
+      );
+      expect(released.reduce((a, b) => a + b, 0)).toBe(1);
+      expect((await store.getAccount(alice.id))?.balance).toBe(850);
+      expect((await store.checkInvariants()).ok).toBe(true);
     });
 
     it('detects books that were changed behind its back', async () => {

@@ -15,9 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-const binDir = process.env.FARTHING_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Where Debian's postgresql package puts the server's programs. */
+export const debianPostgresBin = '/usr/lib/postgresql/15/bin';
 
-export const postgresMissing = `PostgreSQL's server is not installed (no ${join(binDir, 'initdb')}). Install it with \`apt-get install -y postgresql\` (Debian; .ci/run does this) or point FARTHING_PG_BIN at the folder holding initdb and pg_ctl.`;
+export function postgresMissing(binDir: string): string {
+  return `PostgreSQL's server is not installed (no ${join(binDir, 'initdb')}). Install it with \`apt-get install -y postgresql\` (Debian; .ci/run does this) or point FARTHING_PG_BIN at the folder holding initdb and pg_ctl.`;
+}
 
 export interface PostgresCluster {
   readonly port: number;
@@ -47,8 +50,10 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
-  if (!existsSync(join(binDir, 'initdb'))) throw new Error(postgresMissing);
+export async function startPostgresCluster(
+  binDir = process.env.FARTHING_PG_BIN || debianPostgresBin,
+): Promise<PostgresCluster> {
+  if (!existsSync(join(binDir, 'initdb'))) throw new Error(postgresMissing(binDir));
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? postgresUser() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'farthing-pg-'));
@@ -124,7 +129,7 @@ function postgresUser(): { uid: number; gid: number } {
     return { uid, gid };
   } catch {
     throw new Error(
-      `PostgreSQL refuses to run as root and there is no "postgres" user to run it as. ${postgresMissing}`,
+      'PostgreSQL refuses to run as root and there is no "postgres" user to run it as: install Debian\'s postgresql package (`apt-get install -y postgresql`), which creates it.',
     );
   }
 }

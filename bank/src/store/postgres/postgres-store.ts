@@ -12,9 +12,11 @@
  *   coin waits for the first and then sees it); an issuance id, a deposit id, an account name,
  *   a bank key name and an Idempotency-Key are each claimed once by their UNIQUE index, and
  *   the loser's retry reads the winner's row. No write decides from a value it read earlier
- *   in the transaction that another transaction could change in between, except reading
- *   those claimed rows, which are never updated once written; so the stronger levels would
- *   only add serialization failures.
+ *   in the transaction that another transaction could change in between (those claimed rows
+ *   are never updated once written), except a PayWord redemption, which first locks its
+ *   certificate's row (`FOR UPDATE`, broker.ts) and so reads the latest committed state
+ *   while no other process can change it. The stronger levels would only add serialization
+ *   failures.
  * - REPEATABLE READ READ ONLY for the books check: every sum from one snapshot.
  * - Plain reads run outside a transaction: one statement sees one committed state.
  */
@@ -24,9 +26,12 @@ import {
   type IdempotencyClaim,
   type InvariantReport,
   type MerchantCertificateRecord,
+  type PaywordCertificateRecord,
+  type PaywordRedemptionOutcome,
   systemAccounts,
 } from '../store.ts';
 import * as accounts from './accounts.ts';
+import * as broker from './broker.ts';
 import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
 import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
@@ -234,26 +239,50 @@ export class PostgresBankStore implements BankStore {
     return mint.spentCoin(this.#db, coinPub);
   }
 
-  // --- PayWord broker: not on PostgreSQL yet (not-yet.ts)
+  // --- PayWord broker (broker.ts says why a certificate's row lock is enough)
 
-  issuePaywordCertificate<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('issuePaywordCertificate'));
+  issuePaywordCertificate<R>(
+    certificate: Parameters<BankStore['issuePaywordCertificate']>[0],
+    render: Parameters<BankStore['issuePaywordCertificate']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, certificate.issuedAt, async (sql) =>
+      (render as (record: PaywordCertificateRecord) => R)(
+        await broker.issueCertificate(sql, certificate, this.#system.paywordHolds),
+      ),
+    );
   }
 
-  getPaywordCertificate(): Promise<undefined> {
-    return Promise.reject(notOnPostgres('getPaywordCertificate'));
+  getPaywordCertificate(serial: number) {
+    return broker.certificate(this.#db, serial);
   }
 
-  getPaywordRedemption(): Promise<undefined> {
-    return Promise.reject(notOnPostgres('getPaywordRedemption'));
+  getPaywordRedemption(commitmentId: Uint8Array) {
+    return broker.redemption(this.#db, commitmentId);
   }
 
-  redeemPaywords<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('redeemPaywords'));
+  redeemPaywords<R>(
+    params: Parameters<BankStore['redeemPaywords']>[0],
+    render: Parameters<BankStore['redeemPaywords']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      (render as (outcomes: readonly PaywordRedemptionOutcome[]) => R)(
+        await broker.redeemAll(
+          sql,
+          params.vendorId,
+          params.claims,
+          this.#system.paywordHolds,
+          params.now,
+        ),
+      ),
+    );
   }
 
-  releasePaywordHolds(): Promise<number> {
-    return Promise.reject(notOnPostgres('releasePaywordHolds'));
+  releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number> {
+    return this.#db.transaction({ isolation: 'read committed' }, (sql) =>
+      broker.releaseExpired(sql, params.expiredBefore, this.#system.paywordHolds, params.now),
+    );
   }
 
   // --- certificate authority
