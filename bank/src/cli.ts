@@ -1,11 +1,12 @@
 /**
  * `npm run bank` — start the bank (default), or:
  *   npm run bank -- check   prove the books balance (exit status 1 if not)
+ *   npm run bank -- migrate bring the database's schema up to date, then exit
  */
 import { loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { startBank } from './server.ts';
-import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
+import { describeLocation, openBankStore } from './store/open.ts';
 
 const command = process.argv[2] ?? 'start';
 const config = loadConfig();
@@ -30,11 +31,7 @@ switch (command) {
     break;
   }
   case 'check': {
-    const store = new SqliteBankStore({
-      path: config.databasePath,
-      currency: config.currency,
-      commitSync: config.commitSync,
-    });
+    const store = await openBankStore(config);
     const report = await store.checkInvariants();
     await store.close();
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -44,7 +41,15 @@ switch (command) {
     process.exit(report.ok ? 0 : 1);
     break;
   }
+  case 'migrate': {
+    // Opening the store applies the missing migrations (once, whichever process gets there
+    // first), so `start` does it too; this lets an operator do it before a rollout.
+    const store = await openBankStore(config);
+    await store.close();
+    process.stdout.write(`the schema of ${describeLocation(config.databasePath)} is up to date\n`);
+    break;
+  }
   default:
-    process.stderr.write(`unknown command "${command}"; use: start | check\n`);
+    process.stderr.write(`unknown command "${command}"; use: start | check | migrate\n`);
     process.exit(2);
 }

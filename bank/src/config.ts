@@ -19,7 +19,10 @@ export interface BankConfig {
   readonly name: string;
   readonly currency: string;
   readonly dataDir: string;
+  /** A SQLite file's path, or a `postgres://` URL for the PostgreSQL store (store/open.ts). */
   readonly databasePath: string;
+  /** Connections each bank process keeps to PostgreSQL at most (unused on SQLite). */
+  readonly databasePoolSize: number;
   /** How commits reach the disk; both durable (store/sqlite/database.ts). */
   readonly commitSync: CommitSync;
   readonly sessionTtlMs: number;
@@ -108,6 +111,16 @@ export function loadConfig(env: Env = process.env): BankConfig {
   if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
     throw new ConfigError('FARTHING_BANK_NAME must be 1 to 100 printable characters');
   }
+  const databasePath = env.FARTHING_BANK_DB || join(dataDir, 'bank.sqlite');
+  if (/^postgres(ql)?:/i.test(databasePath)) {
+    try {
+      if (new URL(databasePath).hostname === '') throw new Error('no host');
+    } catch {
+      throw new ConfigError(
+        'FARTHING_BANK_DB must be a file path or a URL like postgres://user:password@host:5432/bank',
+      );
+    }
+  }
   return {
     host,
     port,
@@ -116,14 +129,16 @@ export function loadConfig(env: Env = process.env): BankConfig {
     name,
     currency,
     dataDir,
-    databasePath: env.FARTHING_BANK_DB || join(dataDir, 'bank.sqlite'),
+    databasePath,
+    databasePoolSize: integer(env, 'FARTHING_BANK_DB_POOL', 10, 1, 1_000),
     commitSync,
     sessionTtlMs: integer(env, 'FARTHING_SESSION_TTL_S', 3_600, 60, 30 * 86_400) * 1000,
     maxBodyBytes: integer(env, 'FARTHING_BANK_MAX_BODY', 1 << 20, 1024, 64 << 20),
     httpTimeouts: httpTimeouts(env),
     adminToken,
     logLevel,
-    seedDemo: flag(env, 'FARTHING_SEED_DEMO', true),
+    // A PostgreSQL database is an operator's own: no demo accounts unless asked for.
+    seedDemo: flag(env, 'FARTHING_SEED_DEMO', !/^postgres(ql)?:/i.test(databasePath)),
     paywordRedeemGraceMs:
       integer(env, 'FARTHING_PAYWORD_GRACE_S', 7 * 86_400, 0, 365 * 86_400) * 1000,
     scryptCost: integer(env, 'FARTHING_SCRYPT_COST', 1 << 15, 1 << 4, 1 << 20),

@@ -3,9 +3,7 @@
  * run periodic housekeeping, and on SIGTERM/SIGINT stop accepting, finish what is in flight,
  * commit and close the database.
  */
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { dirname } from 'node:path';
 import { FarthingError, toProblemDetails } from '@farthing/protocol/errors';
 import { createHttpServer } from '@farthing/server-runtime/http-server';
 import { getRequestListener } from '@hono/node-server';
@@ -20,7 +18,7 @@ import { DepositVerifier, depositThreadsFromEnv } from './mint/deposit-verifier.
 import { Keyring } from './mint/keyring.ts';
 import { loadMintKeyPolicy } from './mint/policy.ts';
 import { seedDemo } from './seed.ts';
-import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
+import { describeLocation, openBankStore } from './store/open.ts';
 
 export interface RunningBank {
   readonly ctx: BankContext;
@@ -46,13 +44,7 @@ export async function startBank(
   config: BankConfig,
   log: Logger = createLogger(config),
 ): Promise<RunningBank> {
-  if (config.databasePath !== ':memory:')
-    mkdirSync(dirname(config.databasePath), { recursive: true });
-  const store = new SqliteBankStore({
-    path: config.databasePath,
-    currency: config.currency,
-    commitSync: config.commitSync,
-  });
+  const store = await openBankStore(config);
   const now = () => Date.now();
   const keys = await loadBankKeys(store, now());
   const ca = await openBankCertificateAuthority(store, { bankId: config.bankId, now: now() });
@@ -122,7 +114,7 @@ export async function startBank(
   }, 60_000);
   housekeeping.unref();
 
-  log.info({ url, database: config.databasePath }, 'bank listening');
+  log.info({ url, database: describeLocation(config.databasePath) }, 'bank listening');
   let stopping: Promise<void> | undefined;
   return {
     ctx,

@@ -129,6 +129,12 @@ export const errorCatalog = {
   set_credit_exceeds_capture: { status: 409, title: 'Credit above the captured amount' },
   set_credit_reversed: { status: 409, title: 'Credit already reversed' },
   set_registration_unknown: { status: 404, title: 'No such cardholder registration' },
+  // --- the bank's storage backends (bank/src/store/postgres)
+  storage_operation_unsupported: {
+    status: 501,
+    title: "Not available on this bank's storage backend yet",
+  },
+  storage_contended: { status: 503, title: 'Too many conflicting requests; try again' },
   // --- generic HTTP outcomes other components answer with
   payment_required: { status: 402, title: 'Payment required' },
   unauthorized: { status: 401, title: 'Authentication required' },

@@ -84,6 +84,18 @@ describe('the mint keyring', () => {
     expect(await again.rotate()).toBe(0);
   });
 
+  it('takes the keys another process on the same database rotated in, instead of making its own', async () => {
+    const { store } = openStore();
+    const clock = { now: startTime };
+    const one = await openKeyring(store, clock);
+    const other = await openKeyring(store, clock);
+    clock.now = startTime + 23 * day + 1;
+    expect(await one.rotate()).toBe(2);
+    expect(await other.rotate()).toBe(0);
+    expect(other.list().map((key) => key.idText)).toEqual(one.list().map((key) => key.idText));
+    expect(await store.listDenominations()).toHaveLength(4);
+  });
+
   it('creates the next key before the current one stops signing, overlapping it', async () => {
     const { store } = openStore();
     const clock = { now: startTime };

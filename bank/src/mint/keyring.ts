@@ -189,6 +189,14 @@ export class Keyring {
 
   async #rotate(): Promise<number> {
     const { policy, log } = this.#options;
+    // Other bank processes on the same database (PostgreSQL) may have made keys since: take
+    // theirs first, so this one neither misses them nor makes the same windows again. Their
+    // keys reach this process within one check interval.
+    for (const record of await this.#options.store.listDenominations()) {
+      if (record.currency === this.#options.currency && this.find(record.id) === undefined) {
+        this.#add(loadKey(record));
+      }
+    }
     const now = this.#options.now();
     const due = policy.values.flatMap((value) => this.#dueKeys(value, now));
     if (due.length === 0) return 0;

@@ -1,0 +1,142 @@
+/** Accounts, sessions, API keys and account history on PostgreSQL. */
+import { FarthingError } from '@farthing/protocol/errors';
+import type { AccountKind, AccountRecord, LedgerEntry, Session } from '../store.ts';
+import { isPostgresError, type Sql } from './database.ts';
+import { type AccountRow, toAccount } from './rows.ts';
+
+export async function createAccount(
+  sql: Sql,
+  account: {
+    kind: AccountKind;
+    name: string;
+    displayName: string;
+    currency: string;
+    passwordHash?: string;
+    now: number;
+  },
+): Promise<AccountRecord> {
+  try {
+    const [row] = await sql.query<AccountRow>(
+      `INSERT INTO accounts (kind, name, display_name, currency, may_go_negative, password_hash, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [
+        account.kind,
+        account.name,
+        account.displayName,
+        account.currency,
+        account.name === 'system:issued' ? 1 : 0,
+        account.passwordHash ?? null,
+        account.now,
+      ],
+    );
+    return toAccount(row!);
+  } catch (error) {
+    if (isPostgresError(error, '23505') && error.constraint === 'accounts_name_key') {
+      throw new FarthingError('account_exists', `the name "${account.name}" is taken`, {
+        details: { field: 'name' },
+      });
+    }
+    throw error;
+  }
+}
+
+export async function accountById(sql: Sql, id: number): Promise<AccountRecord | undefined> {
+  const [row] = await sql.query<AccountRow>('SELECT * FROM accounts WHERE id = $1', [id]);
+  return row === undefined ? undefined : toAccount(row);
+}
+
+export async function accountByName(sql: Sql, name: string): Promise<AccountRecord | undefined> {
+  const [row] = await sql.query<AccountRow>('SELECT * FROM accounts WHERE name = $1', [name]);
+  return row === undefined ? undefined : toAccount(row);
+}
+
+export async function createSession(
+  sql: Sql,
+  session: {
+    tokenHash: Uint8Array;
+    accountId: number;
+    scopes: readonly string[];
+    expiresAt: number;
+    now: number;
+  },
+): Promise<void> {
+  await sql.query(
+    'INSERT INTO sessions (token_hash, account_id, scopes, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
+    [
+      session.tokenHash,
+      session.accountId,
+      session.scopes.join(' '),
+      session.expiresAt,
+      session.now,
+    ],
+  );
+}
+
+export async function findSession(sql: Sql, tokenHash: Uint8Array): Promise<Session | undefined> {
+  const [row] = await sql.query<AccountRow & { scopes: string; expires_at: number }>(
+    `SELECT s.scopes AS scopes, s.expires_at AS expires_at, a.*
+     FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`,
+    [tokenHash],
+  );
+  if (row === undefined) return undefined;
+  return {
+    account: toAccount(row),
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    expiresAt: row.expires_at,
+  };
+}
+
+export async function deleteSession(sql: Sql, tokenHash: Uint8Array): Promise<void> {
+  await sql.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
+}
+
+export async function createApiKey(
+  sql: Sql,
+  key: { keyHash: Uint8Array; accountId: number; label: string; now: number },
+): Promise<void> {
+  await sql.query(
+    'INSERT INTO api_keys (key_hash, account_id, label, created_at) VALUES ($1, $2, $3, $4)',
+    [key.keyHash, key.accountId, key.label, key.now],
+  );
+}
+
+export async function findApiKeyAccount(
+  sql: Sql,
+  keyHash: Uint8Array,
+): Promise<AccountRecord | undefined> {
+  const [row] = await sql.query<AccountRow>(
+    `SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id
+     WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+    [keyHash],
+  );
+  return row === undefined ? undefined : toAccount(row);
+}
+
+export async function history(
+  sql: Sql,
+  accountId: number,
+  limit: number,
+  before = Number.MAX_SAFE_INTEGER,
+): Promise<LedgerEntry[]> {
+  const rows = await sql.query<{
+    transfer_id: number;
+    kind: string;
+    reference: string;
+    amount: number;
+    balance_after: number;
+    created_at: number;
+  }>(
+    `SELECT e.transfer_id, t.kind, t.reference, e.amount, e.balance_after, t.created_at
+     FROM ledger_entries e JOIN transfers t ON t.id = e.transfer_id
+     WHERE e.account_id = $1 AND e.transfer_id < $2 ORDER BY e.id DESC LIMIT $3`,
+    [accountId, before, limit],
+  );
+  return rows.map((row) => ({
+    transferId: row.transfer_id,
+    kind: row.kind,
+    reference: row.reference,
+    amount: row.amount,
+    balanceAfter: row.balance_after,
+    createdAt: row.created_at,
+  }));
+}

@@ -1,0 +1,254 @@
+/**
+ * The PayWord broker's state on PostgreSQL: certificates with their held credit, and
+ * redemptions. Each function runs inside the caller's READ COMMITTED transaction.
+ *
+ * A redemption reads (the certificate's credit left, the commitment's last redeemed index)
+ * and writes from what it read, so it must not interleave with another redemption or release
+ * of the same certificate in another process: it first locks the certificate's row
+ * (`SELECT … FOR UPDATE`). Whoever holds the lock sees every redemption committed before it
+ * got it (READ COMMITTED reads the latest committed rows at each statement), so a commitment's
+ * words are paid once however many processes redeem them at once. Releasing expired holds is
+ * one `UPDATE … WHERE released_at IS NULL … RETURNING`, which releases each certificate once
+ * even when every process runs the housekeeping at the same moment.
+ */
+import { FarthingError } from '@farthing/protocol/errors';
+import type {
+  PaywordCertificateRecord,
+  PaywordRedemptionClaim,
+  PaywordRedemptionOutcome,
+  PaywordRedemptionRecord,
+} from '../store.ts';
+import { isPostgresError, type Sql } from './database.ts';
+import { postTransfer } from './ledger.ts';
+import { bytes, sameBytes } from './rows.ts';
+
+interface CertificateRow {
+  serial: number;
+  account_id: number;
+  user_public: Uint8Array;
+  currency: string;
+  credit_limit: number;
+  redeemed: number;
+  released_at: number | null;
+  issued_at: number;
+  expires_at: number;
+  certificate: string;
+}
+
+function toCertificate(row: CertificateRow): PaywordCertificateRecord {
+  return {
+    serial: row.serial,
+    accountId: row.account_id,
+    userPublicKey: bytes(row.user_public),
+    currency: row.currency,
+    creditLimit: row.credit_limit,
+    redeemed: row.redeemed,
+    releasedAt: row.released_at ?? undefined,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    certificate: row.certificate,
+  };
+}
+
+export async function issueCertificate(
+  sql: Sql,
+  certificate: Omit<PaywordCertificateRecord, 'redeemed' | 'releasedAt'>,
+  holdsAccount: number,
+): Promise<PaywordCertificateRecord> {
+  await sql.query(
+    `INSERT INTO payword_certificates (serial, account_id, user_public, currency, credit_limit,
+       issued_at, expires_at, certificate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      certificate.serial,
+      certificate.accountId,
+      certificate.userPublicKey,
+      certificate.currency,
+      certificate.creditLimit,
+      certificate.issuedAt,
+      certificate.expiresAt,
+      certificate.certificate,
+    ],
+  );
+  await postTransfer(sql, {
+    kind: 'payword_hold',
+    reference: String(certificate.serial),
+    postings: [
+      { accountId: certificate.accountId, amount: -certificate.creditLimit },
+      { accountId: holdsAccount, amount: certificate.creditLimit },
+    ],
+    now: certificate.issuedAt,
+  });
+  return { ...certificate, redeemed: 0, releasedAt: undefined };
+}
+
+export async function certificate(
+  sql: Sql,
+  serial: number,
+  lock: '' | 'FOR UPDATE' = '',
+): Promise<PaywordCertificateRecord | undefined> {
+  const [row] = await sql.query<CertificateRow>(
+    `SELECT * FROM payword_certificates WHERE serial = $1 ${lock}`,
+    [serial],
+  );
+  return row === undefined ? undefined : toCertificate(row);
+}
+
+export async function redemption(
+  sql: Sql,
+  commitmentId: Uint8Array,
+): Promise<PaywordRedemptionRecord | undefined> {
+  const [row] = await sql.query<{
+    commitment_id: Uint8Array;
+    serial: number;
+    vendor_id: number;
+    last_index: number;
+    last_word: Uint8Array;
+    redeemed: number;
+    updated_at: number;
+  }>('SELECT * FROM payword_redemptions WHERE commitment_id = $1', [commitmentId]);
+  return row === undefined
+    ? undefined
+    : {
+        commitmentId: bytes(row.commitment_id),
+        serial: row.serial,
+        vendorId: row.vendor_id,
+        lastIndex: row.last_index,
+        lastWord: bytes(row.last_word),
+        redeemed: row.redeemed,
+        updatedAt: row.updated_at,
+      };
+}
+
+/**
+ * One claim. Its (index, word) was verified to hash to the committed root, as was the stored
+ * one, so a larger index on the same commitment extends the same chain: only the difference
+ * is owed (the same rules as the SQLite broker's).
+ */
+async function redeem(
+  sql: Sql,
+  vendorId: number,
+  claim: PaywordRedemptionClaim,
+  holdsAccount: number,
+  now: number,
+): Promise<PaywordRedemptionOutcome> {
+  const held = await certificate(sql, claim.serial, 'FOR UPDATE');
+  if (held === undefined || held.releasedAt !== undefined) {
+    throw new FarthingError('not_found', 'no open PayWord certificate with this serial', {
+      details: { serial: claim.serial },
+    });
+  }
+  const previous = await redemption(sql, claim.commitmentId);
+  if (previous !== undefined && previous.vendorId !== vendorId) {
+    throw new FarthingError('payword_vendor_mismatch', 'another vendor redeems this commitment');
+  }
+  const previousIndex = previous?.lastIndex ?? 0;
+  if (previous !== undefined && claim.index <= previousIndex) {
+    if (claim.index === previousIndex && sameBytes(claim.word, previous.lastWord)) {
+      return {
+        status: 'redeemed',
+        commitmentId: claim.commitmentId,
+        paid: 0,
+        index: previous.lastIndex,
+        totalRedeemed: previous.redeemed,
+      };
+    }
+    throw new FarthingError('payword_replayed', 'these paywords were already redeemed', {
+      details: { redeemedIndex: previousIndex, index: claim.index },
+    });
+  }
+  const owed = (claim.index - previousIndex) * claim.valuePerWord;
+  if (!Number.isSafeInteger(owed) || owed <= 0) throw new Error('PayWord amount out of range');
+  if (held.redeemed + owed > held.creditLimit) {
+    throw new FarthingError(
+      'payword_over_limit',
+      'the certificate has not enough credit left for these paywords',
+      { details: { creditLimit: held.creditLimit, redeemed: held.redeemed, owed } },
+    );
+  }
+  const totalRedeemed = (previous?.redeemed ?? 0) + owed;
+  await sql.query('UPDATE payword_certificates SET redeemed = redeemed + $1 WHERE serial = $2', [
+    owed,
+    claim.serial,
+  ]);
+  await sql.query(
+    `INSERT INTO payword_redemptions (commitment_id, serial, vendor_id, last_index, last_word, redeemed, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (commitment_id) DO UPDATE SET last_index = excluded.last_index,
+       last_word = excluded.last_word, redeemed = excluded.redeemed, updated_at = excluded.updated_at`,
+    [claim.commitmentId, claim.serial, vendorId, claim.index, claim.word, totalRedeemed, now],
+  );
+  await postTransfer(sql, {
+    kind: 'payword_redemption',
+    reference: `${claim.serial}:${Buffer.from(claim.commitmentId).toString('base64url')}:${claim.index}`,
+    postings: [
+      { accountId: holdsAccount, amount: -owed },
+      { accountId: vendorId, amount: owed },
+    ],
+    now,
+  });
+  return {
+    status: 'redeemed',
+    commitmentId: claim.commitmentId,
+    paid: owed,
+    index: claim.index,
+    totalRedeemed,
+  };
+}
+
+/** A conflict with another transaction: the whole transaction is retried (database.ts). */
+const transient = (error: unknown) =>
+  isPostgresError(error, '40001') || isPostgresError(error, '40P01');
+
+/** Each claim in a savepoint of its own: it succeeds or fails alone. */
+export async function redeemAll(
+  sql: Sql,
+  vendorId: number,
+  claims: readonly PaywordRedemptionClaim[],
+  holdsAccount: number,
+  now: number,
+): Promise<PaywordRedemptionOutcome[]> {
+  const outcomes: PaywordRedemptionOutcome[] = [];
+  for (const claim of claims) {
+    await sql.query('SAVEPOINT claim');
+    try {
+      outcomes.push(await redeem(sql, vendorId, claim, holdsAccount, now));
+      await sql.query('RELEASE SAVEPOINT claim');
+    } catch (error) {
+      if (transient(error)) throw error;
+      // A connection that cannot roll back to the savepoint fails the whole transaction.
+      await sql.query('ROLLBACK TO SAVEPOINT claim');
+      await sql.query('RELEASE SAVEPOINT claim');
+      outcomes.push({ status: 'rejected', commitmentId: claim.commitmentId, error });
+    }
+  }
+  return outcomes;
+}
+
+/** Gives back what vendors did not redeem once a certificate's redemption window closed. */
+export async function releaseExpired(
+  sql: Sql,
+  expiredBefore: number,
+  holdsAccount: number,
+  now: number,
+): Promise<number> {
+  const released = await sql.query<{ serial: number; account_id: number; left: number }>(
+    `UPDATE payword_certificates SET released_at = $1
+     WHERE released_at IS NULL AND expires_at < $2
+     RETURNING serial, account_id, credit_limit - redeemed AS left`,
+    [now, expiredBefore],
+  );
+  for (const row of released) {
+    if (row.left > 0) {
+      await postTransfer(sql, {
+        kind: 'payword_release',
+        reference: String(row.serial),
+        postings: [
+          { accountId: holdsAccount, amount: -row.left },
+          { accountId: row.account_id, amount: row.left },
+        ],
+        now,
+      });
+    }
+  }
+  return released.length;
+}

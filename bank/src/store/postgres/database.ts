@@ -1,0 +1,181 @@
+/**
+ * The bank's PostgreSQL connection pool and its transactions.
+ *
+ * Every write is one transaction at the isolation level its caller names, retried when
+ * PostgreSQL says a concurrent transaction won: a serialization failure (`40001`) or a
+ * deadlock (`40P01`), and a unique violation of a key the caller says another process may
+ * have just claimed (an Idempotency-Key, an issuance id), whose retry then finds the winner's
+ * result. Retries are bounded and jittered (GNU Taler's exchange retries its serializable
+ * transactions the same way), so processes that collided do not collide again in step.
+ *
+ * Numbers: BIGINT columns (money, milliseconds) come back as JavaScript numbers, and a value
+ * beyond 2^53 is refused rather than rounded.
+ */
+import { FarthingError } from '@farthing/protocol/errors';
+import pg from 'pg';
+
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+/** The statements a transaction body may run. */
+export interface Sql {
+  query<Row extends object = Record<string, unknown>>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<Row[]>;
+}
+
+export interface TransactionOptions {
+  readonly isolation: IsolationLevel;
+  readonly readOnly?: boolean;
+  /**
+   * Unique constraints whose violation means another transaction claimed the same key first:
+   * the whole transaction is retried, and the retry reads what the winner stored.
+   */
+  readonly retryOnUnique?: readonly string[];
+}
+
+const int8 = 20;
+const numeric = 1700;
+
+function safeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`integer ${text} is beyond 2^53`);
+  return value;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    // SUM() of BIGINT is NUMERIC; both are exact integers here.
+    if (oid === int8 || oid === numeric) return safeInteger;
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** SQLSTATEs after which the same transaction, run again, may succeed. */
+const serializationFailure = '40001';
+const deadlockDetected = '40P01';
+const uniqueViolation = '23505';
+
+export interface PostgresError {
+  readonly code: string;
+  readonly constraint?: string;
+}
+
+/** An error the server reported (with its SQLSTATE), as opposed to a lost connection. */
+export function isPostgresError(error: unknown, code?: string): error is PostgresError {
+  return error instanceof pg.DatabaseError && (code === undefined || error.code === code);
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  /** The first backoff's upper bound; each further one doubles it (full jitter). */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 10, baseDelayMs: 2, maxDelayMs: 250 };
+
+export class PostgresDatabase {
+  readonly #pool: pg.Pool;
+  readonly #retry: RetryPolicy;
+  readonly stats = { commits: 0, retries: 0 };
+
+  constructor(url: string, options: { poolSize: number; retry?: RetryPolicy }) {
+    this.#pool = new pg.Pool({ connectionString: url, max: options.poolSize, types });
+    // An idle connection the server dropped (a restart) must not crash the process; the pool
+    // discards it and the next query opens a new one.
+    this.#pool.on('error', () => {});
+    this.#retry = options.retry ?? defaultRetryPolicy;
+  }
+
+  /** One statement outside an explicit transaction (autocommit). */
+  async query<Row extends object = Record<string, unknown>>(
+    text: string,
+    values: readonly unknown[] = [],
+  ): Promise<Row[]> {
+    return (await this.#pool.query<Row>(text, values as unknown[])).rows;
+  }
+
+  /**
+   * Runs `body` in one transaction, committing what it returns and rolling back what it
+   * throws; retried as the module comment says. `body` may run more than once, so it must
+   * not change anything outside the database.
+   */
+  async transaction<R>(options: TransactionOptions, body: (sql: Sql) => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(options, body);
+      } catch (error) {
+        if (!this.#retryable(error, options) || attempt >= this.#retry.attempts) {
+          if (this.#retryable(error, options)) {
+            throw new FarthingError(
+              'storage_contended',
+              'the bank is too busy with conflicting requests; try again',
+              { details: { attempts: attempt }, cause: error },
+            );
+          }
+          throw error;
+        }
+        this.stats.retries++;
+        const bound = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * bound));
+      }
+    }
+  }
+
+  #retryable(error: unknown, options: TransactionOptions): boolean {
+    if (isPostgresError(error, serializationFailure) || isPostgresError(error, deadlockDetected)) {
+      return true;
+    }
+    return (
+      isPostgresError(error, uniqueViolation) &&
+      error.constraint !== undefined &&
+      (options.retryOnUnique ?? []).includes(error.constraint)
+    );
+  }
+
+  async #once<R>(options: TransactionOptions, body: (sql: Sql) => Promise<R>): Promise<R> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query(
+        `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}${options.readOnly ? ' READ ONLY' : ''}`,
+      );
+      const sql: Sql = {
+        query: async <Row extends object>(text: string, values: readonly unknown[] = []) =>
+          (await client.query<Row>(text, values as unknown[])).rows,
+      };
+      let result: R;
+      try {
+        result = await body(sql);
+      } catch (error) {
+        // A connection that cannot even roll back (server restart, network) is not reused.
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      }
+      try {
+        await client.query('COMMIT');
+      } catch (error) {
+        if (!isPostgresError(error)) broken = true;
+        throw error;
+      }
+      this.stats.commits++;
+      return result;
+    } catch (error) {
+      if (!broken && !isPostgresError(error) && !(error instanceof FarthingError)) {
+        // BEGIN failed, or the body's own error left the connection in doubt: start afresh.
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

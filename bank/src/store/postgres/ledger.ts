@@ -1,0 +1,66 @@
+/**
+ * Double-entry postings on PostgreSQL: one statement inserts the transfer, moves every
+ * balance and writes the entries, so the account rows it locks are held for one round trip
+ * less than a statement per posting would hold them. Runs inside the caller's transaction.
+ *
+ * `balance = balance + $amount` takes the row lock and re-reads the latest committed balance
+ * even at READ COMMITTED, so concurrent postings to one account never lose an update; the
+ * accounts table's CHECK (`accounts_no_overdraft`) refuses a balance below zero whichever
+ * process posts.
+ */
+import { FarthingError } from '@farthing/protocol/errors';
+import type { TransferParams } from '../sqlite/ledger.ts';
+import { isPostgresError, type Sql } from './database.ts';
+
+export type { Posting, TransferParams } from '../sqlite/ledger.ts';
+
+const checkViolation = '23514';
+
+export async function postTransfer(
+  sql: Sql,
+  { kind, reference, postings, now }: TransferParams,
+): Promise<number> {
+  let sum = 0;
+  const accounts = new Set<number>();
+  for (const { accountId, amount } of postings) {
+    if (!Number.isSafeInteger(amount) || amount === 0) {
+      throw new Error(`ledger posting of ${amount} in ${kind} ${reference}`);
+    }
+    // One UPDATE … FROM moves each account once; two postings to one account would lose one.
+    if (accounts.has(accountId)) throw new Error(`two postings to account ${accountId}`);
+    accounts.add(accountId);
+    sum += amount;
+  }
+  if (sum !== 0 || postings.length < 2) {
+    throw new Error(`unbalanced transfer ${kind} ${reference}: postings sum to ${sum}`);
+  }
+  let rows: { transfer_id: number }[];
+  try {
+    rows = await sql.query<{ transfer_id: number }>(
+      `WITH transfer AS (
+         INSERT INTO transfers (kind, reference, created_at) VALUES ($1, $2, $3) RETURNING id
+       ), moved AS (
+         UPDATE accounts a SET balance = a.balance + p.amount
+         FROM unnest($4::bigint[], $5::bigint[]) WITH ORDINALITY AS p (account_id, amount, n)
+         WHERE a.id = p.account_id
+         RETURNING a.id, p.amount, a.balance, p.n
+       )
+       INSERT INTO ledger_entries (transfer_id, account_id, amount, balance_after)
+       SELECT transfer.id, moved.id, moved.amount, moved.balance
+       FROM transfer CROSS JOIN moved ORDER BY moved.n
+       RETURNING transfer_id`,
+      [kind, reference, now, postings.map((p) => p.accountId), postings.map((p) => p.amount)],
+    );
+  } catch (error) {
+    if (isPostgresError(error, checkViolation) && error.constraint === 'accounts_no_overdraft') {
+      throw new FarthingError('insufficient_funds', 'the account balance is too low', {
+        details: { shortfall: true },
+      });
+    }
+    throw error;
+  }
+  if (rows.length !== postings.length) {
+    throw new Error(`ledger posting to an unknown account in ${kind} ${reference}`);
+  }
+  return rows[0]!.transfer_id;
+}

@@ -1,0 +1,149 @@
+/**
+ * PostgreSQL's own behaviour: retrying the transactions PostgreSQL aborts for a concurrent
+ * one (deadlock, serialization failure) within a bound, refusing what is not carried on
+ * PostgreSQL yet, and being chosen by a `postgres://` location. What both backends share is
+ * in ../store-contract.test.ts.
+ */
+import { FarthingError } from '@farthing/protocol/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBankStore } from '../open.ts';
+import { type PostgresCluster, startPostgresCluster } from './cluster.fixture.ts';
+import { PostgresDatabase, type Sql } from './database.ts';
+import { PostgresBankStore } from './postgres-store.ts';
+
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await startPostgresCluster();
+}, 60_000);
+afterAll(() => cluster?.stop(), 60_000);
+
+/** Two transactions that each wait, at `meet`, until the other has done its first step. */
+function rendezvous() {
+  let arrivals = 0;
+  let release: () => void = () => {};
+  const both = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return async () => {
+    arrivals++;
+    if (arrivals === 2) release();
+    await both;
+  };
+}
+
+async function counters(url: string) {
+  const db = new PostgresDatabase(url, { poolSize: 4 });
+  await db.query('CREATE TABLE counters (id INT PRIMARY KEY, n INT NOT NULL)');
+  await db.query('INSERT INTO counters VALUES (1, 0), (2, 0)');
+  return db;
+}
+
+describe('PostgreSQL transactions', () => {
+  it('retries the victim of a deadlock until both transactions commit', async () => {
+    const db = await counters(await cluster.createDatabase());
+    try {
+      const meet = rendezvous();
+      const crossing = (first: number, second: number) => async (sql: Sql) => {
+        await sql.query('UPDATE counters SET n = n + 1 WHERE id = $1', [first]);
+        await meet(); // each holds its first row; the second UPDATEs then wait on each other
+        await sql.query('UPDATE counters SET n = n + 1 WHERE id = $1', [second]);
+      };
+      await Promise.all([
+        db.transaction({ isolation: 'read committed' }, crossing(1, 2)),
+        db.transaction({ isolation: 'read committed' }, crossing(2, 1)),
+      ]);
+      expect(await db.query('SELECT id, n FROM counters ORDER BY id')).toEqual([
+        { id: 1, n: 2 },
+        { id: 2, n: 2 },
+      ]);
+      expect(db.stats.retries).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('retries a serialization failure and gives up after its bound with storage_contended', async () => {
+    const url = await cluster.createDatabase();
+    const db = await counters(url);
+    const bounded = new PostgresDatabase(url, {
+      poolSize: 2,
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    try {
+      // Read a row, let another transaction change it, then write from the stale read: at
+      // SERIALIZABLE the first writer's commit makes this one fail with 40001, every time.
+      let attempts = 0;
+      const stale = bounded.transaction({ isolation: 'serializable' }, async (sql) => {
+        attempts++;
+        await sql.query('SELECT n FROM counters WHERE id = 1');
+        await db.query('UPDATE counters SET n = n + 1 WHERE id = 1');
+        await sql.query('UPDATE counters SET n = n + 10 WHERE id = 1');
+      });
+      await expect(stale).rejects.toSatisfy(
+        (e) => e instanceof FarthingError && e.code === 'storage_contended',
+      );
+      expect(attempts).toBe(3);
+      expect(bounded.stats.retries).toBe(2);
+      expect(await db.query('SELECT n FROM counters WHERE id = 1')).toEqual([{ n: 3 }]);
+
+      // The same conflict once only: the retry reads the new value and commits.
+      let once = 0;
+      await bounded.transaction({ isolation: 'serializable' }, async (sql) => {
+        await sql.query('SELECT n FROM counters WHERE id = 2');
+        if (once++ === 0) await db.query('UPDATE counters SET n = n + 1 WHERE id = 2');
+        await sql.query('UPDATE counters SET n = n + 10 WHERE id = 2');
+      });
+      expect(await db.query('SELECT n FROM counters WHERE id = 2')).toEqual([{ n: 11 }]);
+    } finally {
+      await bounded.close();
+      await db.close();
+    }
+  });
+});
+
+describe('the test server', () => {
+  it('fails saying how to install PostgreSQL when its programs are missing', async () => {
+    await expect(startPostgresCluster('/nonexistent/postgresql/bin')).rejects.toThrow(
+      'apt-get install -y postgresql',
+    );
+  });
+});
+
+describe('PostgresBankStore', () => {
+  it('refuses what it does not carry yet with a coded error and changes nothing', async () => {
+    const store = await PostgresBankStore.open({
+      url: await cluster.createDatabase(),
+      currency: 'EUR',
+    });
+    try {
+      const refusals = [store.getPurseCard(), store.cards.listCards(1), store.loadPurse()];
+      for (const refusal of refusals) {
+        await expect(refusal).rejects.toSatisfy(
+          (e) =>
+            e instanceof FarthingError &&
+            e.code === 'storage_operation_unsupported' &&
+            e.status === 501 &&
+            e.details.backend === 'postgres',
+        );
+      }
+      expect((await store.checkInvariants()).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is what a postgres:// FARTHING_BANK_DB opens', async () => {
+    const store = await openBankStore({
+      databasePath: await cluster.createDatabase(),
+      currency: 'EUR',
+      commitSync: 'full',
+      databasePoolSize: 2,
+    });
+    try {
+      expect(store).toBeInstanceOf(PostgresBankStore);
+      expect(await store.getAccountByName('system:coins')).toMatchObject({ kind: 'system' });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,391 @@
+/**
+ * The bank's storage on a PostgreSQL server, for several bank processes behind one database.
+ * Nothing another process must see lives in this object: it holds a connection pool and the
+ * ids of the system accounts (which never change once created).
+ *
+ * Isolation per operation (every write is retried on 40001/40P01, database.ts):
+ *
+ * - READ COMMITTED for every write. Each one's correctness rests on constraints and atomic
+ *   row updates, which PostgreSQL enforces across transactions at any level: a balance moves
+ *   by `balance = balance + x` under the row's lock (no lost update) and the CHECK refuses an
+ *   overdraft; a coin is spent once by the UNIQUE coin_pub (a concurrent insert of the same
+ *   coin waits for the first and then sees it); an issuance id, a deposit id, an account name,
+ *   a bank key name and an Idempotency-Key are each claimed once by their UNIQUE index, and
+ *   the loser's retry reads the winner's row. No write decides from a value it read earlier
+ *   in the transaction that another transaction could change in between (those claimed rows
+ *   are never updated once written), except a PayWord redemption, which first locks its
+ *   certificate's row (`FOR UPDATE`, broker.ts) and so reads the latest committed state
+ *   while no other process can change it. The stronger levels would only add serialization
+ *   failures.
+ * - REPEATABLE READ READ ONLY for the books check: every sum from one snapshot.
+ * - Plain reads run outside a transaction: one statement sees one committed state.
+ */
+import {
+  type AccountRecord,
+  type BankStore,
+  type IdempotencyClaim,
+  type InvariantReport,
+  type MerchantCertificateRecord,
+  type PaywordCertificateRecord,
+  type PaywordRedemptionOutcome,
+  systemAccounts,
+} from '../store.ts';
+import * as accounts from './accounts.ts';
+import * as broker from './broker.ts';
+import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
+import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
+import { checkInvariants } from './invariants.ts';
+import { postTransfer } from './ledger.ts';
+import { migrate } from './migrations.ts';
+import * as mint from './mint.ts';
+import { cardsNotOnPostgres, notOnPostgres } from './not-yet.ts';
+import { bytes } from './rows.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` (libpq's URL form). */
+  readonly url: string;
+  /** Currency of the system accounts. */
+  readonly currency: string;
+  /** Connections this process keeps open at most (default 10). */
+  readonly poolSize?: number;
+  readonly retry?: RetryPolicy;
+}
+
+interface SystemAccountIds {
+  readonly issued: number;
+  readonly coins: number;
+  readonly paywordHolds: number;
+}
+
+/** Keys that a concurrent request may claim first; the retry answers from the winner's row. */
+const claimedKeys = [idempotencyConstraint, mint.issuanceConstraint];
+
+export class PostgresBankStore implements BankStore {
+  readonly #db: PostgresDatabase;
+  readonly #system: SystemAccountIds;
+  readonly cards = cardsNotOnPostgres;
+
+  private constructor(db: PostgresDatabase, system: SystemAccountIds) {
+    this.#db = db;
+    this.#system = system;
+  }
+
+  /** Connects, brings the schema up to date and makes sure the system accounts exist. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresBankStore> {
+    const db = new PostgresDatabase(options.url, {
+      poolSize: options.poolSize ?? 10,
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+    });
+    try {
+      await migrate(db);
+      const system = await db.transaction({ isolation: 'read committed' }, async (sql) => ({
+        issued: await ensureSystemAccount(sql, systemAccounts.issued, 'Money issued', options),
+        coins: await ensureSystemAccount(sql, systemAccounts.coins, 'Outstanding coins', options),
+        paywordHolds: await ensureSystemAccount(
+          sql,
+          systemAccounts.paywordHolds,
+          'PayWord holds',
+          options,
+        ),
+      }));
+      return new PostgresBankStore(db, system);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  /** A write at READ COMMITTED (see the module comment) that stores its result under `claim`. */
+  #write<R>(
+    claim: IdempotencyClaim | undefined,
+    now: number,
+    work: (sql: Sql) => Promise<R>,
+  ): Promise<R> {
+    return this.#db.transaction(
+      { isolation: 'read committed', retryOnUnique: claimedKeys },
+      (sql) => runIdempotent(sql, claim, now, () => work(sql)),
+    );
+  }
+
+  // --- accounts and credentials
+
+  createAccount<R>(
+    account: Parameters<BankStore['createAccount']>[0],
+    render: (account: AccountRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, account.now, async (sql) =>
+      render(await accounts.createAccount(sql, account)),
+    );
+  }
+
+  getAccount(id: number) {
+    return accounts.accountById(this.#db, id);
+  }
+
+  getAccountByName(name: string) {
+    return accounts.accountByName(this.#db, name);
+  }
+
+  createSession(session: Parameters<BankStore['createSession']>[0]): Promise<void> {
+    return accounts.createSession(this.#db, session);
+  }
+
+  findSession(tokenHash: Uint8Array) {
+    return accounts.findSession(this.#db, tokenHash);
+  }
+
+  deleteSession(tokenHash: Uint8Array): Promise<void> {
+    return accounts.deleteSession(this.#db, tokenHash);
+  }
+
+  createApiKey(key: Parameters<BankStore['createApiKey']>[0]): Promise<void> {
+    return accounts.createApiKey(this.#db, key);
+  }
+
+  findApiKeyAccount(keyHash: Uint8Array) {
+    return accounts.findApiKeyAccount(this.#db, keyHash);
+  }
+
+  history(accountId: number, options: { limit: number; before?: number }) {
+    return accounts.history(this.#db, accountId, options.limit, options.before);
+  }
+
+  issueFunds(
+    params: { accountId: number; amount: number; reference: string; now: number },
+    idempotency?: IdempotencyClaim,
+  ): Promise<{ balance: number }> {
+    return this.#write(idempotency, params.now, async (sql) => {
+      await postTransfer(sql, {
+        kind: 'issue',
+        reference: params.reference,
+        postings: [
+          { accountId: this.#system.issued, amount: -params.amount },
+          { accountId: params.accountId, amount: params.amount },
+        ],
+        now: params.now,
+      });
+      return { balance: (await accounts.accountById(sql, params.accountId))!.balance };
+    });
+  }
+
+  findIdempotentResult(claim: IdempotencyClaim) {
+    return findIdempotentResult(this.#db, claim);
+  }
+
+  // --- keys
+
+  getBankKey(name: string) {
+    return mint.bankKey(this.#db, name);
+  }
+
+  ensureBankKey(key: Parameters<BankStore['ensureBankKey']>[0]) {
+    return this.#db.transaction({ isolation: 'read committed' }, (sql) =>
+      mint.ensureBankKey(sql, key),
+    );
+  }
+
+  listDenominations() {
+    return mint.denominations(this.#db);
+  }
+
+  insertDenomination(denomination: Parameters<BankStore['insertDenomination']>[0]): Promise<void> {
+    return mint.insertDenomination(this.#db, denomination);
+  }
+
+  // --- mint
+
+  withdraw<R>(
+    params: Parameters<BankStore['withdraw']>[0],
+    render: Parameters<BankStore['withdraw']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      (render as (issuance: Awaited<ReturnType<typeof mint.withdraw>>) => R)(
+        await mint.withdraw(sql, params, this.#system.coins),
+      ),
+    );
+  }
+
+  getIssuance(id: string) {
+    return mint.issuance(this.#db, id);
+  }
+
+  deposit<R>(
+    params: Parameters<BankStore['deposit']>[0],
+    render: Parameters<BankStore['deposit']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      (render as (deposit: Awaited<ReturnType<typeof mint.deposit>>) => R)(
+        await mint.deposit(sql, params, this.#system.coins),
+      ),
+    );
+  }
+
+  change<R>(
+    params: Parameters<BankStore['change']>[0],
+    render: Parameters<BankStore['change']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      (render as (issuance: Awaited<ReturnType<typeof mint.change>>) => R)(
+        await mint.change(sql, params),
+      ),
+    );
+  }
+
+  getSpentCoin(coinPub: Uint8Array) {
+    return mint.spentCoin(this.#db, coinPub);
+  }
+
+  // --- PayWord broker (broker.ts says why a certificate's row lock is enough)
+
+  issuePaywordCertificate<R>(
+    certificate: Parameters<BankStore['issuePaywordCertificate']>[0],
+    render: Parameters<BankStore['issuePaywordCertificate']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, certificate.issuedAt, async (sql) =>
+      (render as (record: PaywordCertificateRecord) => R)(
+        await broker.issueCertificate(sql, certificate, this.#system.paywordHolds),
+      ),
+    );
+  }
+
+  getPaywordCertificate(serial: number) {
+    return broker.certificate(this.#db, serial);
+  }
+
+  getPaywordRedemption(commitmentId: Uint8Array) {
+    return broker.redemption(this.#db, commitmentId);
+  }
+
+  redeemPaywords<R>(
+    params: Parameters<BankStore['redeemPaywords']>[0],
+    render: Parameters<BankStore['redeemPaywords']>[1],
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      (render as (outcomes: readonly PaywordRedemptionOutcome[]) => R)(
+        await broker.redeemAll(
+          sql,
+          params.vendorId,
+          params.claims,
+          this.#system.paywordHolds,
+          params.now,
+        ),
+      ),
+    );
+  }
+
+  releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number> {
+    return this.#db.transaction({ isolation: 'read committed' }, (sql) =>
+      broker.releaseExpired(sql, params.expiredBefore, this.#system.paywordHolds, params.now),
+    );
+  }
+
+  // --- certificate authority
+
+  insertMerchantCertificate<R>(
+    certificate: MerchantCertificateRecord,
+    render: (certificate: MerchantCertificateRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, certificate.createdAt, async (sql) => {
+      await sql.query(
+        `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          certificate.serial,
+          certificate.accountId,
+          JSON.stringify(certificate.origins),
+          certificate.offerKey,
+          certificate.der,
+          certificate.notAfter,
+          certificate.createdAt,
+        ],
+      );
+      return render(certificate);
+    });
+  }
+
+  async listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]> {
+    const rows = await this.#db.query<{
+      serial: string;
+      account_id: number;
+      origins: string;
+      offer_key: Uint8Array;
+      der: Uint8Array;
+      not_after: number;
+      created_at: number;
+    }>('SELECT * FROM merchant_certificates WHERE account_id = $1 ORDER BY created_at', [
+      accountId,
+    ]);
+    return rows.map((row) => ({
+      serial: row.serial,
+      accountId: row.account_id,
+      origins: JSON.parse(row.origins) as string[],
+      offerKey: bytes(row.offer_key),
+      der: bytes(row.der),
+      notAfter: row.not_after,
+      createdAt: row.created_at,
+    }));
+  }
+
+  // --- hardware purse issuer: not on PostgreSQL yet (not-yet.ts)
+
+  issuePurseCard<R>(): Promise<R> {
+    return Promise.reject(notOnPostgres('issuePurseCard'));
+  }
+
+  getPurseCard(): Promise<undefined> {
+    return Promise.reject(notOnPostgres('getPurseCard'));
+  }
+
+  loadPurse<R>(): Promise<R> {
+    return Promise.reject(notOnPostgres('loadPurse'));
+  }
+
+  clearPurseProofs<R>(): Promise<R> {
+    return Promise.reject(notOnPostgres('clearPurseProofs'));
+  }
+
+  blockPurseCard<R>(): Promise<R> {
+    return Promise.reject(notOnPostgres('blockPurseCard'));
+  }
+
+  closeBlockedPurseCards(): Promise<number> {
+    return Promise.reject(notOnPostgres('closeBlockedPurseCards'));
+  }
+
+  // --- operations
+
+  checkInvariants(): Promise<InvariantReport> {
+    return checkInvariants(this.#db);
+  }
+
+  get stats() {
+    return { commits: this.#db.stats.commits, jobs: this.#db.stats.commits, largestBatch: 1 };
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}
+
+/** Several processes may start at once: the name's UNIQUE index lets one create the account. */
+async function ensureSystemAccount(
+  sql: Sql,
+  name: string,
+  displayName: string,
+  options: PostgresStoreOptions,
+): Promise<number> {
+  await sql.query(
+    `INSERT INTO accounts (kind, name, display_name, currency, may_go_negative, created_at)
+     VALUES ('system', $1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING`,
+    [name, displayName, options.currency, name === systemAccounts.issued ? 1 : 0, Date.now()],
+  );
+  const account = await accounts.accountByName(sql, name);
+  return account!.id;
+}

@@ -1,0 +1,361 @@
+/**
+ * The `BankStore` contract, run against every backend (store-backends.fixture.ts): SQLite in
+ * a temporary file and PostgreSQL on a throwaway server. What one backend must do, the other
+ * must do the same way. Backend-specific behaviour stays in each backend's own tests.
+ */
+import type { FarthingError } from '@farthing/protocol/errors';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BankStore } from './store.ts';
+import {
+  coded,
+  coin,
+  customer,
+  denomination,
+  deposit,
+  funded,
+  merchant,
+  now,
+  openEveryConnection,
+  paywordCertificate,
+  paywordClaim,
+  type StoreBackend,
+  spent,
+  storeBackends,
+} from './store-backends.fixture.ts';
+
+describe.each(storeBackends.map((make) => [make().name, make] as const))(
+  'BankStore on %s',
+  (_name, make) => {
+    const backend: StoreBackend = make();
+    const stores: BankStore[] = [];
+    beforeAll(() => backend.setup(), 60_000);
+    afterAll(() => backend.teardown(), 60_000);
+    afterEach(async () => {
+      for (const store of stores.splice(0)) await store.close();
+    });
+    const open = async (location?: string) => {
+      const store = await backend.open(location ?? (await backend.newDatabase()));
+      stores.push(store);
+      return store;
+    };
+
+    it('keeps the books balanced through funding, withdrawal and deposit', async () => {
+      const store = await open();
+      const { alice, shop } = await funded(store, 1_000, 2);
+      await deposit(store, shop.id, 'd1', [spent(9)]);
+      expect((await store.getAccount(alice.id))?.balance).toBe(800);
+      expect((await store.getAccount(shop.id))?.balance).toBe(100);
+      expect(await store.checkInvariants()).toMatchObject({
+        ok: true,
+        totals: { customers: 900, coins: 100, issued: 1_000, signed: 200, spent: 100 },
+      });
+      const history = await store.history(alice.id, { limit: 10 });
+      expect(history.map((e) => [e.kind, e.amount, e.balanceAfter])).toEqual([
+        ['withdrawal', -200, 800],
+        ['issue', 1_000, 1_000],
+      ]);
+    });
+
+    it('refuses an overdraft and changes nothing', async () => {
+      const store = await open();
+      await denomination(store);
+      const alice = await customer(store, 'alice', 150);
+      const attempt = store.withdraw(
+        {
+          issuanceId: 'w1',
+          accountId: alice.id,
+          currency: 'EUR',
+          requestHash: new Uint8Array(32),
+          coins: [coin(1, 100), coin(3, 100)],
+          now,
+        },
+        (issuance) => issuance,
+      );
+      await expect(attempt).rejects.toSatisfy(coded('insufficient_funds'));
+      expect((await store.getAccount(alice.id))?.balance).toBe(150);
+      expect(await store.getIssuance('w1')).toBeUndefined();
+      expect((await store.checkInvariants()).ok).toBe(true);
+    });
+
+    it('returns a stored withdrawal for its issuance id and refuses the id for another request', async () => {
+      const store = await open();
+      const { alice } = await funded(store, 1_000);
+      const params = {
+        issuanceId: 'w1',
+        accountId: alice.id,
+        currency: 'EUR',
+        requestHash: new Uint8Array(32).fill(7),
+        coins: [coin(1, 100)],
+        now,
+      };
+      const first = await store.withdraw(params, (issuance) => issuance);
+      const again = await store.withdraw({ ...params, now: now + 5 }, (issuance) => issuance);
+      expect(again).toEqual(first);
+      expect(await store.getIssuance('w1')).toEqual(first);
+      expect((await store.getAccount(alice.id))?.balance).toBe(900);
+      await expect(
+        store.withdraw({ ...params, requestHash: new Uint8Array(32) }, (i) => i),
+      ).rejects.toSatisfy(coded('issuance_conflict'));
+    });
+
+    it('refuses a second spend of a coin with the first spend as proof, and changes nothing', async () => {
+      const store = await open();
+      const { shop } = await funded(store, 1_000, 3);
+      const other = await merchant(store, 'other');
+      await deposit(store, shop.id, 'd1', [spent(9, 1)]);
+      const attempt = deposit(store, other.id, 'd2', [spent(10, 2), spent(9, 3)]);
+      await expect(attempt).rejects.toSatisfy(
+        (e) =>
+          coded('coin_already_spent')(e) &&
+          (e as FarthingError).details.proof !== undefined &&
+          JSON.stringify((e as FarthingError).details.proof) === JSON.stringify({ permission: 1 }),
+      );
+      // The fresh coin of the refused deposit was not kept.
+      expect(await store.getSpentCoin(new Uint8Array(32).fill(10))).toBeUndefined();
+      expect((await store.getAccount(other.id))?.balance).toBe(0);
+      expect((await store.checkInvariants()).ok).toBe(true);
+    });
+
+    it('answers a retried deposit of the same signed coins with the original deposit', async () => {
+      const store = await open();
+      const { shop } = await funded(store, 1_000, 3);
+      const first = await deposit(store, shop.id, 'd1', [spent(9, 1), spent(10, 1)]);
+      expect(await deposit(store, shop.id, 'd1', [spent(9, 1), spent(10, 1)])).toEqual(first);
+      await expect(deposit(store, shop.id, 'd2', [spent(11, 1)])).resolves.toMatchObject({
+        total: 100,
+      });
+      await expect(deposit(store, shop.id, 'd1', [spent(12, 1)])).rejects.toSatisfy(
+        coded('conflict'),
+      );
+      expect((await store.getAccount(shop.id))?.balance).toBe(300);
+      expect((await store.checkInvariants()).ok).toBe(true);
+    });
+
+    it('accepts exactly one of many concurrent deposits of one coin', async () => {
+      const store = await open();
+      const { shop } = await funded(store, 1_000, 1);
+      await openEveryConnection(store);
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => deposit(store, shop.id, `d${i}`, [spent(9, i)])),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') {
+          expect(result.reason).toSatisfy(coded('coin_already_spent'));
+        }
+      }
+      expect((await store.getAccount(shop.id))?.balance).toBe(100);
+      expect((await store.checkInvariants()).ok).toBe(true);
+    });
+
+    it('spends a coin for change once and keeps the value in circulation', async () => {
+      const store = await open();
+      await funded(store, 1_000, 1);
+      const params = {
+        issuanceId: 'c1',
+        currency: 'EUR',
+        requestHash: new Uint8Array(32).fill(3),
+        spent: spent(9, 1),
+        coins: [coin(20, 50), coin(22, 50)],
+        now,
+      };
+      const issued = await store.change(params, (i) => i.total);
+      expect(issued).toBe(100);
+      expect(await store.change(params, (i) => i.total)).toBe(100);
+      await expect(store.change({ ...params, issuanceId: 'c2' }, (i) => i.total)).rejects.toSatisfy(
+        coded('coin_already_spent'),
+      );
+      expect((await store.getSpentCoin(params.spent.coinPub))?.kind).toBe('change');
+      expect(await store.checkInvariants()).toMatchObject({ ok: true, totals: { coins: 100 } });
+    });
+
+    it('returns the stored result for a repeated idempotency claim and refuses it for another request', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice');
+      const claim = { scope: 'admin', key: 'k', requestHash: new Uint8Array(32).fill(1) };
+      const first = await store.issueFunds(
+        { accountId: alice.id, amount: 5, reference: 'x', now },
+        claim,
+      );
+      const again = await store.issueFunds(
+        { accountId: alice.id, amount: 5, reference: 'x', now },
+        claim,
+      );
+      expect(again).toEqual(first);
+      expect(await store.findIdempotentResult(claim)).toEqual(first);
+      expect((await store.getAccount(alice.id))?.balance).toBe(5);
+      await expect(
+        store.issueFunds(
+          { accountId: alice.id, amount: 5, reference: 'x', now },
+          { ...claim, requestHash: new Uint8Array(32) },
+        ),
+      ).rejects.toSatisfy(coded('idempotency_key_reused'));
+    });
+
+    it('moves money once for concurrent calls under one idempotency claim', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice');
+      const claim = { scope: 'admin', key: 'k', requestHash: new Uint8Array(32).fill(1) };
+      await openEveryConnection(store);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          store.issueFunds({ accountId: alice.id, amount: 5, reference: 'x', now }, claim),
+        ),
+      );
+      expect(new Set(answers.map((a) => a.balance))).toEqual(new Set([5]));
+      expect((await store.getAccount(alice.id))?.balance).toBe(5);
+    });
+
+    it('refuses a second account of the same name', async () => {
+      const store = await open();
+      await customer(store, 'alice');
+      await expect(customer(store, 'alice')).rejects.toSatisfy(coded('account_exists'));
+    });
+
+    it('finds sessions and API keys by their hash until they are gone', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice', 7);
+      const token = new Uint8Array(32).fill(4);
+      await store.createSession({
+        tokenHash: token,
+        accountId: alice.id,
+        scopes: ['account', 'withdraw'],
+        expiresAt: now + 1_000,
+        now,
+      });
+      expect(await store.findSession(token)).toMatchObject({
+        account: { name: 'alice', balance: 7 },
+        scopes: ['account', 'withdraw'],
+        expiresAt: now + 1_000,
+      });
+      await store.deleteSession(token);
+      expect(await store.findSession(token)).toBeUndefined();
+      const key = new Uint8Array(32).fill(5);
+      await store.createApiKey({ keyHash: key, accountId: alice.id, label: 'shop', now });
+      expect((await store.findApiKeyAccount(key))?.id).toBe(alice.id);
+      expect(await store.findApiKeyAccount(new Uint8Array(32))).toBeUndefined();
+    });
+
+    it('keeps the first bank key of a name and every denomination', async () => {
+      const store = await open();
+      const first = { name: 'mint', secret: Uint8Array.of(1), publicKey: Uint8Array.of(2), now };
+      expect(await store.ensureBankKey(first)).toEqual({
+        name: 'mint',
+        secret: Uint8Array.of(1),
+        publicKey: Uint8Array.of(2),
+      });
+      await store.ensureBankKey({ ...first, secret: Uint8Array.of(9) });
+      expect((await store.getBankKey('mint'))?.secret).toEqual(Uint8Array.of(1));
+      await denomination(store);
+      const [stored] = await store.listDenominations();
+      expect(stored).toMatchObject({ value: 100, publicE: Uint8Array.of(1, 0, 1) });
+    });
+
+    it('records merchant certificates per account', async () => {
+      const store = await open();
+      const shop = await merchant(store);
+      const certificate = {
+        serial: '0a',
+        accountId: shop.id,
+        origins: ['https://shop.example'],
+        offerKey: new Uint8Array(32).fill(3),
+        der: Uint8Array.of(48, 0),
+        notAfter: now + 1,
+        createdAt: now,
+      };
+      await store.insertMerchantCertificate(certificate, (c) => c.serial);
+      expect(await store.listMerchantCertificates(shop.id)).toEqual([certificate]);
+    });
+
+    it('holds PayWord credit, pays only the words beyond the last redemption and releases the rest', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice', 1_000);
+      const vendor = await merchant(store, 'vendor');
+      const other = await merchant(store, 'other');
+      await store.issuePaywordCertificate(paywordCertificate(7, alice.id, 300), (c) => c.serial);
+      expect((await store.getAccount(alice.id))?.balance).toBe(700);
+      const redeem = (vendorId: number, index: number, word = index) =>
+        store.redeemPaywords(
+          { vendorId, claims: [paywordClaim(7, index, word)], now },
+          (outcomes) =>
+            outcomes.map((o) =>
+              o.status === 'redeemed' ? o.paid : (o.error as FarthingError).code,
+            ),
+        );
+      expect(await redeem(vendor.id, 3)).toEqual([30]);
+      expect(await redeem(vendor.id, 3)).toEqual([0]);
+      expect(await redeem(vendor.id, 3, 99)).toEqual(['payword_replayed']);
+      expect(await redeem(vendor.id, 2)).toEqual(['payword_replayed']);
+      expect(await redeem(vendor.id, 10)).toEqual([70]);
+      expect(await redeem(vendor.id, 40)).toEqual(['payword_over_limit']);
+      expect(await redeem(other.id, 12)).toEqual(['payword_vendor_mismatch']);
+      expect(await store.getPaywordRedemption(paywordClaim(7, 0).commitmentId)).toMatchObject({
+        lastIndex: 10,
+        redeemed: 100,
+      });
+      expect(await store.releasePaywordHolds({ expiredBefore: now + 2_000, now })).toBe(1);
+      expect(await store.releasePaywordHolds({ expiredBefore: now + 2_000, now })).toBe(0);
+      expect(await redeem(vendor.id, 11)).toEqual(['not_found']);
+      expect((await store.getAccount(alice.id))?.balance).toBe(900);
+      expect((await store.getAccount(vendor.id))?.balance).toBe(100);
+      expect(await store.getPaywordCertificate(7)).toMatchObject({
+        redeemed: 100,
+        releasedAt: now,
+      });
+      expect(await store.checkInvariants()).toMatchObject({ ok: true, totals: { holds: 0 } });
+    });
+
+    it('pays concurrent redemptions of one commitment once and releases a hold once', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice', 1_000);
+      const vendor = await merchant(store, 'vendor');
+      await store.issuePaywordCertificate(paywordCertificate(8, alice.id, 300), (c) => c.serial);
+      await openEveryConnection(store);
+      for (const index of [5, 10, 15]) {
+        const paid = await Promise.all(
+          Array.from({ length: 8 }, () =>
+            store.redeemPaywords(
+              { vendorId: vendor.id, claims: [paywordClaim(8, index)], now },
+              (o) => (o[0]?.status === 'redeemed' ? o[0].paid : -1),
+            ),
+          ),
+        );
+        expect(paid.sort((a, b) => b - a)).toEqual([50, 0, 0, 0, 0, 0, 0, 0]);
+      }
+      expect((await store.getAccount(vendor.id))?.balance).toBe(150);
+      const released = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          store.releasePaywordHolds({ expiredBefore: now + 2_000, now }),
+        ),
+      );
+      expect(released.reduce((a, b) => a + b, 0)).toBe(1);
+      expect((await store.getAccount(alice.id))?.balance).toBe(850);
+      expect((await store.checkInvariants()).ok).toBe(true);
+    });
+
+    it('detects books that were changed behind its back', async () => {
+      const location = await backend.newDatabase();
+      const store = await open(location);
+      await customer(store, 'alice', 1_000);
+      await backend.exec(
+        location,
+        "UPDATE accounts SET balance = balance + 1 WHERE name = 'alice'",
+      );
+      const report = await store.checkInvariants();
+      expect(report.ok).toBe(false);
+      expect(report.problems.join('\n')).toContain(
+        'account alice: balance 1001 but entries sum to 1000',
+      );
+    });
+
+    it('survives reopening: schema migrated once, data kept', async () => {
+      const location = await backend.newDatabase();
+      const first = await backend.open(location);
+      await customer(first, 'alice', 42);
+      await first.close();
+      const second = await open(location);
+      expect((await second.getAccountByName('alice'))?.balance).toBe(42);
+      expect((await second.checkInvariants()).ok).toBe(true);
+    });
+  },
+);
