@@ -137,6 +137,14 @@ export const errorCatalog = {
   conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   internal: { status: 500, title: 'Internal error' },
+  // --- merchant origins proven before certification, and revocation (bank/src/ca/)
+  origin_loopback_refused: { status: 403, title: 'Loopback origins only in development mode' },
+  origin_taken: { status: 409, title: 'Origin certified to another merchant' },
+  origin_not_proven: { status: 403, title: 'No proof of control of this origin' },
+  origin_challenge_failed: { status: 403, title: 'Origin did not answer the challenge' },
+  origin_challenge_unknown: { status: 404, title: 'No such origin challenge' },
+  revocations_stale: { status: 409, title: 'Revocation list too old or dated ahead' },
+  certificate_revoked: { status: 403, title: 'Certificate revoked' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof errorCatalog;
