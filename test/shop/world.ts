@@ -53,12 +53,16 @@ export interface ShopWorld {
   close(): Promise<void>;
 }
 
-export async function openShopWorld(): Promise<ShopWorld> {
+/** `bankEnv`: more of the bank's settings (e.g. `FARTHING_BANK_DEV_MODE`). */
+export async function openShopWorld(
+  options: { readonly bankEnv?: Readonly<Record<string, string>> } = {},
+): Promise<ShopWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'farthing-shop-'));
   const env = bankEnv(dir, await freePort(), {
     FARTHING_SEED_DEMO: '1',
     FARTHING_LOG_LEVEL: 'silent',
     FARTHING_MINT_VALUES: '0.01,0.02,0.05,0.10,0.20',
+    ...options.bankEnv,
   });
   // startBank reads the mint policy and the deposit threads from process.env, as the CLI does.
   vi.stubEnv('FARTHING_MINT_VALUES', env.FARTHING_MINT_VALUES!);

@@ -25,6 +25,7 @@ import { perDatabase, type WalletContext } from '../context.ts';
 import type { BankRecord } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
 import { merchantParty, requestJson } from '../http.ts';
+import { assertMerchantCertificateNotRevoked } from './merchant-revocations.ts';
 import { verifyOfferSignature } from './merchant-signatures.ts';
 
 /** How long a fetched descriptor is used before fetching it again. */
@@ -80,6 +81,7 @@ interface VerifiedPayee {
   readonly name: string;
   readonly offerPublicKey: Uint8Array;
   readonly notAfter: number;
+  readonly serialNumber: string;
 }
 
 /**
@@ -154,6 +156,7 @@ async function verifyPayee(
         merchantId: verified.merchantId,
         name: verified.name,
         offerPublicKey: verified.offerPublicKey,
+        serialNumber: verified.serialNumber,
         notAfter: Math.min(
           verified.notAfter,
           parseCertificate(bank.caCertificate).notAfter,
@@ -186,6 +189,8 @@ interface CheckedEntry {
   readonly checked: CheckedOffer;
   /** Until when the descriptor and certificate it was checked with may be used. */
   readonly usableUntil: number;
+  /** The merchant certificate's, looked up in its bank's revocation list on every use. */
+  readonly serialNumber: string;
 }
 
 /** Per database: offers checked lately, by page origin, link and token (hover, then click). */
@@ -200,18 +205,19 @@ export async function checkOffer(
   const checkedOffers = checkedOffersOf(ctx.db);
   const key = `${origin}\n${params.href}\n${params.token}`;
   const known = checkedOffers.get(key);
-  let checked: CheckedOffer;
+  let entry: CheckedEntry;
   if (known !== undefined && ctx.platform.now() < known.usableUntil) {
-    checked = known.checked;
+    entry = known;
   } else {
-    const entry = await checkOfferNow(ctx, origin, params);
+    entry = await checkOfferNow(ctx, origin, params);
     checkedOffers.delete(key);
     if (checkedOffers.size >= maxCheckedOffers) {
       checkedOffers.delete(checkedOffers.keys().next().value!);
     }
     checkedOffers.set(key, entry);
-    checked = entry.checked;
   }
+  const { checked } = entry;
+  await assertMerchantCertificateNotRevoked(ctx, checked.bank, entry.serialNumber);
   if (checked.offer.expiresAt <= ctx.platform.now()) {
     throw new WalletFailure(
       'offer_expired',
@@ -277,5 +283,6 @@ async function checkOfferNow(
       descriptorInstruments: descriptor.instruments,
     },
     usableUntil: Math.min(fetchedAt + descriptorMaxAgeMs, payee.notAfter),
+    serialNumber: payee.serialNumber,
   };
 }
