@@ -44,14 +44,15 @@ export interface BankConfig {
   /**
    * Development mode (FARTHING_BANK_DEV_MODE), for merchant origins (ca/origin-proof.ts):
    * `off` (the default) certifies https origins only; `on` (the demo) also loopback origins,
-   * each proven by the same challenge; `trust-loopback` (test fixtures, which certify
-   * `http://localhost:…` origins nothing serves) certifies loopback origins unproven and
-   * shared. Never anything but `off` on a bank wallets reach over the network.
+   * each proven by the same challenge; `unproven` (test fixtures, whose merchants name
+   * origins nothing serves, several merchants the same one) certifies any origin without a
+   * challenge and without holding it for one merchant. Never anything but `off` on a bank
+   * wallets reach over the network.
    */
   readonly devMode: DevMode;
 }
 
-export type DevMode = 'off' | 'on' | 'trust-loopback';
+export type DevMode = 'off' | 'on' | 'unproven';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -82,7 +83,7 @@ const devModes: Readonly<Record<string, DevMode>> = {
   false: 'off',
   '1': 'on',
   true: 'on',
-  'trust-loopback': 'trust-loopback',
+  unproven: 'unproven',
 };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -121,7 +122,7 @@ export function loadConfig(env: Env = process.env): BankConfig {
   const devModeText = env.FARTHING_BANK_DEV_MODE || '0';
   const devMode = Object.hasOwn(devModes, devModeText) ? devModes[devModeText] : undefined;
   if (devMode === undefined) {
-    throw new ConfigError('FARTHING_BANK_DEV_MODE must be 0, 1 or trust-loopback');
+    throw new ConfigError('FARTHING_BANK_DEV_MODE must be 0, 1 or unproven');
   }
   const name = (env.FARTHING_BANK_NAME || 'Farthing Demo Bank').trim();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses

@@ -16,8 +16,9 @@
  *
  * Loopback origins name whatever runs on the wallet's own machine, so a bank that serves
  * wallets over the network never certifies them (`origin_loopback_refused`). In development
- * mode (`FARTHING_BANK_DEV_MODE=1`, the demo) they are allowed and proven like any other; in
- * `trust-loopback` (test fixtures only) they are certified unproven and not exclusive.
+ * mode (`FARTHING_BANK_DEV_MODE=1`, the demo) they are allowed and proven like any other. In
+ * `unproven` mode (test fixtures only) every origin is certified without a challenge and
+ * without being held for one merchant.
  */
 import { randomBytes } from 'node:crypto';
 import { FarthingError } from '@farthing/protocol/errors';
@@ -39,6 +40,7 @@ export const challengeFetchTimeoutMs = 5_000;
 /** `origin_loopback_refused` for a loopback origin outside development mode; whether the origin
  * needs a proof (and is exclusive) under `devMode`. */
 export function originNeedsProof(origin: string, devMode: DevMode, field: string): boolean {
+  if (devMode === 'unproven') return false;
   if (!isLoopbackHost(new URL(origin).hostname)) return true;
   if (devMode === 'off') {
     throw new FarthingError(
@@ -47,7 +49,7 @@ export function originNeedsProof(origin: string, devMode: DevMode, field: string
       { details: { field, origin } },
     );
   }
-  return devMode === 'on';
+  return true;
 }
 
 export function challengeView(

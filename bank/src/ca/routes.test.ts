@@ -2,7 +2,7 @@
  * Merchant identity over the bank's HTTP API: the published CA certificate, registration with
  * proof of possession, the checks that keep a merchant to its own id and name, and a CA that
  * stays the same across restarts. The fixture bank trusts loopback origins unproven
- * (`trust-loopback`); proving origins is origin-routes.test.ts's subject.
+ * (`unproven` development mode); proving origins is origin-routes.test.ts's subject.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -50,8 +50,8 @@ export interface RegisterWithBankParameters {
   readonly fetch?: typeof globalThis.fetch;
   /**
    * Where the site serves the bank's origin challenges; without it the bank certifies only
-   * origins this merchant proved within the last hour (or, on a bank in `trust-loopback`
-   * development mode, loopback origins).
+   * origins this merchant proved within the last hour (or, on a bank in `unproven`
+   * development mode, any origin).
    */
   readonly challenges?: OriginChallengeResponder;
 }
