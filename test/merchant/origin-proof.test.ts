@@ -188,4 +188,29 @@ describe('a revoked merchant certificate in the wallet', () => {
       serial,
     ]);
   });
+
+  it('fails closed: a list with the serial taken out, or no list, pays nothing', async () => {
+    const tampering = (mode: 'strip' | 'drop'): WalletPlatform => ({
+      now: () => Date.now(),
+      async fetch(url, init) {
+        if (!url.endsWith('/v1/ca/merchant-revocations')) return fetch(url, init);
+        if (mode === 'drop') throw new TypeError('network down');
+        const list = (await (await fetch(url, init)).json()) as { serials: string[] };
+        return Response.json({ ...list, serials: [] });
+      },
+    });
+    for (const [mode, code] of [
+      ['strip', 'merchant_not_certified'],
+      ['drop', 'bank_unreachable'],
+    ] as const) {
+      const other = await openTestWallet(freshDbName(), tampering(mode));
+      try {
+        await addBankAndLogIn(other, world);
+        const refused = await failure(other);
+        expect([refused.code, refused.detail?.revoked]).toEqual([code, undefined]);
+      } finally {
+        other.close();
+      }
+    }
+  });
 });
