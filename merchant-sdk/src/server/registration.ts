@@ -10,7 +10,7 @@
  * be listening with) while the bank fetches them, and removes them afterwards.
  *
  * Run it at set-up, and again before the certificate's `notAfter` (the bank issues short-lived
- * certificates instead of revocation lists): `merchant.keepCertificateRenewed({ renew: () =>
+ * certificates): `merchant.keepCertificateRenewed({ renew: () =>
  * registerWithBank(...) })` does that while the site runs and takes this function's answer as it
  * is (certificate-renewal.ts). Keep the returned chain with the site's configuration, so a
  * restart serves the newest one.

@@ -10,7 +10,9 @@
  * worker's memory for that database, as long as its parts may be used: the descriptor no longer
  * than `descriptorMaxAgeMs` after it was fetched, the certificate until it expires. Banks are
  * only ever added to a wallet (trust is pinned, never withdrawn), so a payee verified against
- * this database stays verified. The offer's expiry is checked again on every use.
+ * this database stays verified. The offer's expiry, and the certificate's absence from its
+ * bank's revocation list (merchant-revocations.ts, at most five minutes old), are checked again
+ * on every use.
  */
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
