@@ -6,7 +6,8 @@
  *    the key authorization to serve at `<origin>/.well-known/farthing-challenge/<token>`.
  * 2. `POST /v1/merchants/me/certificates` (registration) then, for each origin it names, uses a
  *    challenge of this account that already succeeded, or fetches a pending one now: the bank
- *    GETs the path at that exact origin (5 s, at most 256 bytes, no redirects) and certifies
+ *    GETs the path at that exact origin (5 s, at most 256 bytes, no redirects, outside
+ *    development mode no private or loopback address: challenge-fetch.ts) and certifies
  *    only if the body, trimmed of whitespace, is the key authorization. A failed fetch marks
  *    the challenge invalid (as a failed ACME challenge is final), so a retry needs a new one.
  *    A proof holds until its challenge expires, an hour after it was handed out.
@@ -31,6 +32,7 @@ import {
 import type { DevMode } from '../config.ts';
 import type { BankContext } from '../http/context.ts';
 import type { AccountRecord, OriginChallengeRecord } from '../store/store.ts';
+import { ChallengeFetchError, fetchChallengeAnswer } from './challenge-fetch.ts';
 
 /** How long a challenge may be answered, and a proof used, after the bank handed it out. */
 export const originChallengeLifetimeMs = 60 * 60_000;
@@ -97,69 +99,39 @@ function challengeFailed(origin: string, reason: string, cause?: unknown): Farth
   );
 }
 
-/** Reads at most `limit` bytes of the body; `undefined` if it is longer. */
-async function boundedText(response: Response, limit: number): Promise<string | undefined> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.byteLength;
-    if (length > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
-}
-
 /**
- * Fetches the answer to `challenge` from its origin and compares it with `expected`; throws
- * `origin_challenge_failed` naming why it did not match.
+ * Fetches the answer to `challenge` from its origin (challenge-fetch.ts) and compares it with
+ * `expected`; throws `origin_challenge_failed` naming why it did not match.
  */
 export async function fetchOriginChallenge(
   challenge: OriginChallengeRecord,
   expected: string,
-  fetchImpl: typeof globalThis.fetch = globalThis.fetch,
+  allowPrivate: boolean,
 ): Promise<void> {
   const url = `${challenge.origin}${originChallengePath(challenge.token)}`;
-  const signal = AbortSignal.timeout(challengeFetchTimeoutMs);
-  let response: Response;
+  let result: Awaited<ReturnType<typeof fetchChallengeAnswer>>;
   try {
-    // No redirects: a merchant answering its own challenge has none to make, and following
-    // one would let a merchant point the bank at hosts it should not reach.
-    response = await fetchImpl(url, {
-      method: 'GET',
-      redirect: 'manual',
-      headers: { accept: 'text/plain' },
-      signal,
+    result = await fetchChallengeAnswer(url, {
+      timeoutMs: challengeFetchTimeoutMs,
+      maxBytes: maxKeyAuthorizationLength,
+      allowPrivate,
     });
-  } catch (cause) {
-    throw challengeFailed(challenge.origin, signal.aborted ? 'timeout' : 'unreachable', cause);
+  } catch (error) {
+    const reason = error instanceof ChallengeFetchError ? error.reason : 'unreachable';
+    throw challengeFailed(challenge.origin, reason, error);
   }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => {});
-    const reason = response.status >= 300 && response.status < 400 ? 'redirect' : 'status';
-    throw challengeFailed(challenge.origin, `${reason} ${response.status}`);
+  if (result.status !== 200) {
+    const redirect = result.status >= 300 && result.status < 400;
+    throw challengeFailed(challenge.origin, `${redirect ? 'redirect' : 'status'} ${result.status}`);
   }
-  let body: string | undefined;
-  try {
-    body = await boundedText(response, maxKeyAuthorizationLength);
-  } catch (cause) {
-    throw challengeFailed(challenge.origin, signal.aborted ? 'timeout' : 'unreadable', cause);
-  }
-  if (body === undefined) throw challengeFailed(challenge.origin, 'too long');
+  if (result.body === undefined) throw challengeFailed(challenge.origin, 'too long');
   // RFC 8555 §8.3: the key authorization, compared after trimming whitespace.
-  if (body.trim() !== expected) throw challengeFailed(challenge.origin, 'wrong answer');
+  if (result.body.trim() !== expected) throw challengeFailed(challenge.origin, 'wrong answer');
 }
 
 export interface ProveOriginsParameters {
   readonly account: AccountRecord;
   readonly origins: readonly string[];
-  readonly fetch?: typeof globalThis.fetch;
 }
 
 /**
@@ -191,7 +163,8 @@ export async function proveOrigins(
     }
     const expected = challengeView(pending, account.name, ctx.config.bankId).keyAuthorization;
     try {
-      await fetchOriginChallenge(pending, expected, parameters.fetch);
+      // Only a bank in development mode may reach this machine or its private network.
+      await fetchOriginChallenge(pending, expected, ctx.config.devMode !== 'off');
     } catch (error) {
       await ctx.store.settleOriginChallenge(pending.token, 'invalid', ctx.now());
       ctx.log.info({ origin, merchant: account.name, error }, 'origin challenge failed');

@@ -28,6 +28,7 @@ import {
   type TestBank,
   type TestMerchant,
 } from '../bank.fixture.ts';
+import { isPublicAddress } from './challenge-fetch.ts';
 
 /** A site on a loopback port: answers challenges from `answers`, or as `mode` says. */
 interface Site {
@@ -359,6 +360,31 @@ describe('revocation', () => {
   });
 });
 
+describe('the addresses a bank outside development mode may fetch from', () => {
+  it('are public ones only', () => {
+    for (const address of ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c']) {
+      expect(isPublicAddress(address)).toBe(true);
+    }
+    for (const address of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '172.16.5.4',
+      '192.168.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fd12::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      'not an address',
+    ]) {
+      expect([address, isPublicAddress(address)]).toEqual([address, false]);
+    }
+  });
+});
+
 describe('outside development mode', () => {
   it('refuses loopback origins, even on a bank that itself runs on loopback', async () => {
     const production = await openTestBank({
@@ -374,6 +400,15 @@ describe('outside development mode', () => {
         403,
       );
       expect([refused.code, refused.field]).toEqual(['origin_loopback_refused', 'origins.0']);
+      // Nor does it fetch from its own private network for an https origin.
+      for (const origin of ['https://10.1.2.3:8443', 'https://[fd00::1]', 'https://192.168.1.1']) {
+        await expectStatus(await challenge(production, merchant, origin), 201);
+        const inward = await expectProblem(await register(production, merchant, [origin]), 403);
+        expect([inward.code, inward.reason]).toEqual([
+          'origin_challenge_failed',
+          'private address',
+        ]);
+      }
       expect(await production.store.listMerchantCertificates(merchant.id)).toEqual([]);
     } finally {
       await production.close();
