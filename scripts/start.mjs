@@ -22,6 +22,9 @@ const env = {
   FARTHING_DATA_DIR: dataDir,
   FARTHING_SEED_DEMO: process.env.FARTHING_SEED_DEMO ?? '1',
   FARTHING_LOG_LEVEL: process.env.FARTHING_LOG_LEVEL ?? 'warn',
+  // The demo runs on loopback: the bank certifies the shop's http://localhost origin, proven
+  // by the challenge the shop answers (README "Merchant origins").
+  FARTHING_BANK_DEV_MODE: process.env.FARTHING_BANK_DEV_MODE ?? '1',
 };
 
 /** Children still running, newest first: stopped in that order. */

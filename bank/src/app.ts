@@ -7,6 +7,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { accountRouteDocs, accountRoutes } from './accounts/routes.ts';
 import { brokerRouteDocs, brokerRoutes } from './broker/routes.ts';
+import { originRouteDocs, originRoutes } from './ca/origin-routes.ts';
 import { caRouteDocs, caRoutes } from './ca/routes.ts';
 import { cardRouteDocs, cardRoutes } from './card/routes.ts';
 import { requireAdmin } from './http/auth.ts';
@@ -28,6 +29,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: mintRouteDocs, routes: mintRoutes },
   { docs: brokerRouteDocs, routes: brokerRoutes },
   { docs: caRouteDocs, routes: caRoutes },
+  { docs: originRouteDocs, routes: originRoutes },
   { docs: identityRouteDocs, routes: identityRoutes },
   { docs: purseRouteDocs, routes: purseRoutes },
   { docs: cardRouteDocs, routes: cardRoutes },

@@ -65,6 +65,8 @@ export async function openTestBank(options: TestBankOptions = {}): Promise<TestB
     FARTHING_LOG_LEVEL: 'silent',
     FARTHING_SEED_DEMO: '0',
     FARTHING_BANK_ADMIN_TOKEN: adminToken,
+    // Test merchants are certified for origins nothing serves, several for the same one.
+    FARTHING_BANK_DEV_MODE: 'unproven',
     ...options.env,
   });
   const store = new SqliteBankStore({

@@ -47,7 +47,18 @@ export interface BankConfig {
   /** How long after a card is blocked merchants may still clear its proofs before the rest
    * of its shadow balance goes back to the holder's account. */
   readonly purseRefundWindowMs: number;
+  /**
+   * Development mode (FARTHING_BANK_DEV_MODE), for merchant origins (ca/origin-proof.ts):
+   * `off` (the default) certifies https origins only; `on` (the demo) also loopback origins,
+   * each proven by the same challenge; `unproven` (test fixtures, whose merchants name
+   * origins nothing serves, several merchants the same one) certifies any origin without a
+   * challenge and without holding it for one merchant. Never anything but `off` on a bank
+   * wallets reach over the network.
+   */
+  readonly devMode: DevMode;
 }
+
+export type DevMode = 'off' | 'on' | 'unproven';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -72,6 +83,14 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   if (text === '0' || text === 'false') return false;
   throw new ConfigError(`${name} must be 1/true or 0/false, got "${text}"`);
 }
+
+const devModes: Readonly<Record<string, DevMode>> = {
+  '0': 'off',
+  false: 'off',
+  '1': 'on',
+  true: 'on',
+  unproven: 'unproven',
+};
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -105,6 +124,11 @@ export function loadConfig(env: Env = process.env): BankConfig {
   const adminToken = env.FARTHING_BANK_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('FARTHING_BANK_ADMIN_TOKEN must be at least 16 characters');
+  }
+  const devModeText = env.FARTHING_BANK_DEV_MODE || '0';
+  const devMode = Object.hasOwn(devModes, devModeText) ? devModes[devModeText] : undefined;
+  if (devMode === undefined) {
+    throw new ConfigError('FARTHING_BANK_DEV_MODE must be 0, 1 or unproven');
   }
   const name = (env.FARTHING_BANK_NAME || 'Farthing Demo Bank').trim();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
@@ -147,6 +171,7 @@ export function loadConfig(env: Env = process.env): BankConfig {
     purseFeeMinimum: integer(env, 'FARTHING_PURSE_FEE_MIN', 0, 0, 1_000_00),
     purseRefundWindowMs:
       integer(env, 'FARTHING_PURSE_REFUND_WINDOW_S', 30 * 86_400, 0, 365 * 86_400) * 1000,
+    devMode,
   };
 }
 

@@ -64,6 +64,8 @@ export function bankEnv(
     FARTHING_SEED_DEMO: '0',
     FARTHING_SCRYPT_COST: '16',
     FARTHING_MINT_VALUES: '0.01,0.02,0.05,0.10,0.20,0.50,1',
+    // Test merchants are certified for origins nothing serves, several for the same one.
+    FARTHING_BANK_DEV_MODE: 'unproven',
     ...extra,
   };
 }

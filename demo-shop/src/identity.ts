@@ -16,7 +16,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RegisterWithBankReturnType, registerWithBank } from '@farthing/merchant-sdk/server';
+import {
+  type OriginChallengeResponder,
+  type RegisterWithBankReturnType,
+  registerWithBank,
+} from '@farthing/merchant-sdk/server';
 import type { ShopConfig } from './config.ts';
 
 /** At start-up, a certificate with less left than this is replaced before the shop serves it. */
@@ -88,6 +92,7 @@ export async function loadShopIdentity(
   config: ShopConfig,
   origin: string,
   now: () => number = Date.now,
+  challenges?: OriginChallengeResponder,
 ): Promise<ShopIdentity> {
   mkdirSync(config.dataDir, { recursive: true });
   const offerKey = Buffer.from(
@@ -114,7 +119,7 @@ export async function loadShopIdentity(
     stored.notAfter - now() > startupRenewBeforeMs;
   const certificate = fits
     ? { pem: stored.pem, notAfter: stored.notAfter }
-    : await renewShopCertificate(config, origin, { offerKey, apiKey }, now);
+    : await renewShopCertificate(config, origin, { offerKey, apiKey }, now, challenges);
   return {
     offerKey: new Uint8Array(offerKey),
     apiKey,
@@ -134,6 +139,8 @@ export async function renewShopCertificate(
   origin: string,
   identity: Pick<ShopIdentity, 'offerKey' | 'apiKey'>,
   now: () => number = Date.now,
+  /** Where the shop answers the bank's origin challenges (the bank proves the origin). */
+  challenges?: OriginChallengeResponder,
 ): Promise<RegisterWithBankReturnType> {
   const registered = await registerWithBank({
     bankUrl: config.bankUrl,
@@ -143,6 +150,7 @@ export async function renewShopCertificate(
     origins: [origin],
     offerKey: new Uint8Array(identity.offerKey),
     now,
+    ...(challenges === undefined ? {} : { challenges }),
   });
   const stored: StoredCertificate = {
     merchantId: config.merchantId,

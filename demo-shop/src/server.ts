@@ -11,7 +11,11 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { farthingRequestErrors } from '@farthing/merchant-sdk/hono';
 import { createMerchantHttpServer } from '@farthing/merchant-sdk/node-http';
-import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server';
+import {
+  createMerchant,
+  type Merchant,
+  OriginChallengeResponder,
+} from '@farthing/merchant-sdk/server';
 import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
 import {
   getRequestListener,
@@ -98,7 +102,9 @@ export async function startShop(
     script: await bundleBrowserScript(),
   };
 
-  // Listen first: with port 0 the origin, which the certificate must name, is known only now.
+  // Listen first: with port 0 the origin, which the certificate must name, is known only now,
+  // and the bank fetches the answers to its origin challenges from the shop while registering.
+  const challenges = new OriginChallengeResponder();
   let handler:
     | ((request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>)
     | undefined;
@@ -109,12 +115,13 @@ export async function startShop(
     const listening = createMerchantHttpServer(
       getRequestListener(
         (request: Request, env: HttpBindings | Http2Bindings) =>
-          handler === undefined
+          challenges.answer(request) ??
+          (handler === undefined
             ? new Response('The shop is starting; try again in a moment.', {
                 status: 503,
                 headers: { 'retry-after': '1' },
               })
-            : handler(request, env),
+            : handler(request, env)),
         { hostname: config.host, errorHandler: farthingRequestErrors },
       ),
       { timeouts: config.httpTimeouts },
@@ -127,7 +134,7 @@ export async function startShop(
 
   let store: SqliteMerchantStore | undefined;
   try {
-    const identity = await loadShopIdentity(config, origin, now);
+    const identity = await loadShopIdentity(config, origin, now, challenges);
     store = new SqliteMerchantStore({ path: config.databasePath });
     const merchant = createMerchant(
       {
@@ -146,7 +153,7 @@ export async function startShop(
     );
     merchant.keepCertificateRenewed({
       ...options.certificateRenewal,
-      renew: () => renewShopCertificate(config, origin, identity, now),
+      renew: () => renewShopCertificate(config, origin, identity, now, challenges),
       onError,
     });
     const app = createShopApp({

@@ -34,6 +34,7 @@ export {
   type PayResponseBody,
   type RenderPricedLinkParameters,
 } from './server/merchant.ts';
+export { OriginChallengeResponder } from './server/origin-challenges.ts';
 export { descriptorPath, payPath } from './server/pages.ts';
 export type { PricedResource, PriceEntry } from './server/price-table.ts';
 export {

@@ -154,6 +154,9 @@ export const signingTags = {
   setDualSignature: 'farthing/set/dual-signature',
   setEnvelopeContext: 'farthing/set/envelope-context',
   setMessage: 'farthing/set/message',
+  // merchant origins and revocation (x509/origin-challenge.ts, x509/merchant-revocations.ts)
+  originChallenge: 'farthing/origin-challenge',
+  merchantRevocations: 'farthing/merchant-revocations',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

@@ -151,6 +151,14 @@ export const errorCatalog = {
   request_header_fields_too_large: { status: 431, title: 'Request header fields too large' },
   malformed_http_request: { status: 400, title: 'Malformed HTTP request' },
   request_timeout: { status: 408, title: 'Request timed out' },
+  // --- merchant origins proven before certification, and revocation (bank/src/ca/)
+  origin_loopback_refused: { status: 403, title: 'Loopback origins only in development mode' },
+  origin_taken: { status: 409, title: 'Origin certified to another merchant' },
+  origin_not_proven: { status: 403, title: 'No proof of control of this origin' },
+  origin_challenge_failed: { status: 403, title: 'Origin did not answer the challenge' },
+  origin_challenge_unknown: { status: 404, title: 'No such origin challenge' },
+  revocations_stale: { status: 409, title: 'Revocation list too old or dated ahead' },
+  certificate_revoked: { status: 403, title: 'Certificate revoked' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -22,7 +22,8 @@ import {
 import { encodePem } from '@farthing/protocol/x509/pem';
 import { type CertificateAuthority, randomSerialNumber } from './certificate-authority.ts';
 
-/** How long a merchant certificate lives by default. Short, because nothing revokes it. */
+/** How long a merchant certificate lives by default. Short, so the revocation list (which
+ * lists only unexpired certificates, origin-routes.ts) stays short too. */
 export const defaultMerchantCertificateValidity = 30 * 86_400_000;
 
 /** A new certificate is dated this much before `now`, so wallets whose clocks run a little

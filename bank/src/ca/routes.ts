@@ -6,15 +6,14 @@
  * What the bank vouches for, and how it knows: the merchant id and the display name come from
  * the authenticated merchant account, so a merchant can certify only itself under the name the
  * operator gave it (that name is what the wallet shows as the payee). The key comes from the
- * request's proof of possession. The origins are the merchant's claim: the bank refuses only
- * loopback origins unless it runs on loopback itself; proving control of an origin (an ACME
- * style challenge, RFC 8555 §8) is not done yet.
+ * request's proof of possession. Each origin must be proven by a challenge the merchant
+ * answered at that origin and be held by no other merchant (origin-proof.ts).
  */
 import { createHash } from 'node:crypto';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { parseCertificate } from '@farthing/protocol/x509/certificate';
-import { isLoopbackHost, merchantIdUriPrefix } from '@farthing/protocol/x509/merchant-certificate';
+import { merchantIdUriPrefix } from '@farthing/protocol/x509/merchant-certificate';
 import {
   merchantRegistrationSchema,
   type SignedMerchantRegistration,
@@ -29,6 +28,7 @@ import type { RouteDoc } from '../http/openapi.ts';
 import type { AccountRecord, MerchantCertificateRecord } from '../store/store.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
 import { certifyMerchantRegistration } from './merchant-certificates.ts';
+import { proveOrigins } from './origin-proof.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -54,7 +54,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
     method: 'post',
     path: '/v1/merchants/me/certificates',
     summary:
-      "Register: certify the offer-signing key that signed this request (merchantId must be the merchant's account name, name its display name) for the request's origins",
+      "Register: certify the offer-signing key that signed this request (merchantId must be the merchant's account name, name its display name) for the request's origins, each proven first (POST /v1/merchants/me/origin-challenges; the bank fetches the answer now) and held by no other merchant",
     auth: 'merchant',
     idempotent: true,
     body: merchantRegistrationSchema,
@@ -73,6 +73,10 @@ export const caRouteDocs: readonly RouteDoc[] = [
       'bad_signature',
       'registration_wrong_bank',
       'registration_stale',
+      'origin_loopback_refused',
+      'origin_taken',
+      'origin_not_proven',
+      'origin_challenge_failed',
       'idempotency_key_missing',
       'idempotency_key_reused',
     ],
@@ -80,7 +84,8 @@ export const caRouteDocs: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/merchants/me/certificates',
-    summary: "The merchant's certificates, newest first, expired ones included",
+    summary:
+      "The merchant's certificates, newest first, expired ones included (revoked ones with revokedAt)",
     auth: 'merchant',
     success: {
       status: 200,
@@ -111,6 +116,7 @@ export function merchantCertificateView(
     issuedAt: record.createdAt,
     chain: [toBase64url(record.der), toBase64url(ca.certificate)],
     pem: encodePem('CERTIFICATE', record.der) + ca.certificatePem,
+    ...(record.revokedAt === undefined ? {} : { revokedAt: record.revokedAt }),
   };
 }
 
@@ -128,23 +134,6 @@ function assertSameMerchant(registration: SignedMerchantRegistration, account: A
       'merchant_mismatch',
       `the certificate must carry the name the bank knows the merchant by: "${account.displayName}"`,
       { details: { field: 'name', expected: account.displayName, got: registration.name } },
-    );
-  }
-}
-
-/**
- * Loopback origins (W3C Secure Contexts §3.2) name whatever runs on the wallet's own machine,
- * so a certificate for one lets any local program pose as the merchant. They are for a bank
- * that itself runs locally, in development and the demo.
- */
-function assertOriginsAllowed(origins: readonly string[], bankUrl: string) {
-  if (isLoopbackHost(new URL(bankUrl).hostname)) return;
-  const index = origins.findIndex((origin) => isLoopbackHost(new URL(origin).hostname));
-  if (index >= 0) {
-    throw new FarthingError(
-      'invalid_message',
-      'this bank certifies https origins only; loopback origins are for a bank running locally',
-      { details: { field: `origins.${index}` } },
     );
   }
 }
@@ -183,13 +172,14 @@ export function caRoutes(ctx: BankContext): Hono<BankEnv> {
     if (stored !== undefined) return c.json(stored, 201);
     const registration = command.input;
     assertSameMerchant(registration, account);
-    assertOriginsAllowed(registration.origins, config.publicUrl);
     const now = ctx.now();
+    // The request's own checks first: no origin is fetched for a stale or forged request.
     const issued = await certifyMerchantRegistration(ca, registration, {
       bankId: config.bankId,
       now,
     });
-    const view = await store.insertMerchantCertificate(
+    const exclusive = await proveOrigins(ctx, { account, origins: registration.origins });
+    const view = await store.insertExclusiveMerchantCertificate(
       {
         serial: hex(issued.serialNumber),
         accountId: account.id,
@@ -199,6 +189,7 @@ export function caRoutes(ctx: BankContext): Hono<BankEnv> {
         notAfter: issued.notAfter,
         createdAt: now,
       },
+      exclusive,
       (record) => merchantCertificateView(record, ca),
       claim,
     );

@@ -267,6 +267,86 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       expect(await store.listMerchantCertificates(shop.id)).toEqual([certificate]);
     });
 
+    it('certifies an origin to one merchant at a time, even when two ask at once', async () => {
+      const store = await open();
+      const [one, two] = [await merchant(store, 'one'), await merchant(store, 'two')];
+      const certificate = (serial: string, accountId: number) => ({
+        serial,
+        accountId,
+        origins: ['https://shop.example'],
+        offerKey: new Uint8Array(32).fill(3),
+        der: Uint8Array.of(48, 0),
+        notAfter: now + 1_000,
+        createdAt: now,
+      });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          store.insertExclusiveMerchantCertificate(
+            certificate(`c${i}`, i % 2 === 0 ? one.id : two.id),
+            ['https://shop.example'],
+            (c) => c.accountId,
+          ),
+        ),
+      );
+      const holders = new Set(outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : [])));
+      expect(holders.size).toBe(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(outcome.reason).toSatisfy(coded('origin_taken'));
+      }
+      const [holder] = [...holders];
+      const other = holder === one.id ? two.id : one.id;
+      await expect(store.assertOriginsFree(['https://shop.example'], other, now)).rejects.toSatisfy(
+        coded('origin_taken'),
+      );
+      // Revoking every certificate of the holder frees the origin; the list names them.
+      const serials = (await store.listMerchantCertificates(holder!)).map((c) => c.serial);
+      for (const serial of serials) {
+        expect(await store.revokeMerchantCertificate(serial, now + 5)).toMatchObject({
+          serial,
+          revokedAt: now + 5,
+        });
+        // A second revocation keeps the first time.
+        expect(await store.revokeMerchantCertificate(serial, now + 9)).toMatchObject({
+          revokedAt: now + 5,
+        });
+      }
+      expect(await store.revokeMerchantCertificate('unknown', now)).toBeUndefined();
+      expect(await store.listRevokedMerchantCertificates(now + 10)).toEqual([...serials].sort());
+      expect(await store.listRevokedMerchantCertificates(now + 2_000)).toEqual([]);
+      await expect(
+        store.assertOriginsFree(['https://shop.example'], other, now + 10),
+      ).resolves.toBeUndefined();
+    });
+
+    it('keeps origin challenges until they expire, valid ones first', async () => {
+      const store = await open();
+      const shop = await merchant(store);
+      const challenge = (token: string, createdAt: number) => ({
+        token,
+        accountId: shop.id,
+        origin: 'https://shop.example',
+        status: 'pending' as const,
+        createdAt,
+        expiresAt: createdAt + 100,
+      });
+      await store.createOriginChallenge(challenge('t1', now), (c) => c.token);
+      await store.createOriginChallenge(challenge('t2', now + 1), (c) => c.token);
+      await store.createOriginChallenge(challenge('t3', now + 2), (c) => c.token);
+      await store.settleOriginChallenge('t1', 'valid', now + 3);
+      await store.settleOriginChallenge('t3', 'invalid', now + 3);
+      // Settled once: a later settlement does not change it.
+      await store.settleOriginChallenge('t1', 'invalid', now + 4);
+      const open_ = await store.openOriginChallenges(shop.id, 'https://shop.example', now + 5);
+      expect(open_.map((c) => [c.token, c.status])).toEqual([
+        ['t1', 'valid'],
+        ['t2', 'pending'],
+      ]);
+      expect(open_[0]).toMatchObject({ checkedAt: now + 3 });
+      expect(await store.openOriginChallenges(shop.id, 'https://shop.example', now + 101)).toEqual(
+        [],
+      );
+    });
+
     it('holds PayWord credit, pays only the words beyond the last redemption and releases the rest', async () => {
       const store = await open();
       const alice = await customer(store, 'alice', 1_000);

@@ -186,6 +186,19 @@ export interface MerchantCertificateRecord {
   readonly der: Uint8Array;
   readonly notAfter: number;
   readonly createdAt: number;
+  /** Set once the operator revoked it (ca/revocation-routes.ts). */
+  readonly revokedAt?: number;
+}
+
+/** A challenge the CA handed a merchant to prove it controls an origin (ca/origin-proof.ts). */
+export interface OriginChallengeRecord {
+  readonly token: string;
+  readonly accountId: number;
+  readonly origin: string;
+  readonly status: 'pending' | 'valid' | 'invalid';
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly checkedAt?: number;
 }
 
 // --- hardware purse issuer (bank/src/purse/)
@@ -380,6 +393,36 @@ export interface BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<R>;
   listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]>;
+  // Origins proven before certification, and revocation (ca/origin-proof.ts).
+  /** Records a certificate after checking, in the same transaction, that no other account
+   * holds one of `exclusiveOrigins` (`origin_taken`). */
+  insertExclusiveMerchantCertificate<R>(
+    certificate: MerchantCertificateRecord,
+    exclusiveOrigins: readonly string[],
+    render: (certificate: MerchantCertificateRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** `origin_taken` if another account holds one of `origins`. */
+  assertOriginsFree(origins: readonly string[], accountId: number, now: number): Promise<void>;
+  createOriginChallenge<R>(
+    challenge: OriginChallengeRecord,
+    render: (challenge: OriginChallengeRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R>;
+  /** The account's unexpired challenges for `origin` that did not fail, valid ones first. */
+  openOriginChallenges(
+    accountId: number,
+    origin: string,
+    now: number,
+  ): Promise<OriginChallengeRecord[]>;
+  settleOriginChallenge(token: string, status: 'valid' | 'invalid', now: number): Promise<void>;
+  /** Revokes once (a second call keeps the first time); undefined for an unknown serial. */
+  revokeMerchantCertificate(
+    serial: string,
+    now: number,
+  ): Promise<MerchantCertificateRecord | undefined>;
+  /** Serials of revoked certificates that have not expired at `now`, sorted. */
+  listRevokedMerchantCertificates(now: number): Promise<string[]>;
 
   // --- hardware purse issuer
   /** Creates the card's shadow account and records the card; `account_exists` if known. */

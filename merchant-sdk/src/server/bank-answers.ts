@@ -56,6 +56,12 @@ export const registrationAnswer = v.object({
   pem: v.string(),
 });
 
+/** `POST /v1/merchants/me/origin-challenges`. */
+export const originChallengeAnswer = v.object({
+  token: v.string(),
+  keyAuthorization: v.pipe(v.string(), v.maxLength(256)),
+});
+
 /** The answer as `schema` reads it; `bank_unavailable` when it does not fit. */
 export function readBankAnswer<S extends v.GenericSchema>(
   schema: S,

@@ -1,7 +1,7 @@
 /**
  * Keeping the merchant certificate fresh while the merchant runs.
  *
- * The bank's CA issues short-lived merchant certificates instead of revocation lists (30 days
+ * The bank's CA issues short-lived merchant certificates (30 days
  * by default, bank/src/ca/merchant-certificates.ts), and every wallet refuses to pay a merchant
  * whose certificate has expired (x509/merchant-certificate.ts). A site that registers once at
  * start-up therefore stops being paid after its certificate's `notAfter`, however healthy it

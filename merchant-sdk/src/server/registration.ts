@@ -4,13 +4,18 @@
  * the bank's CA certifies that key for the merchant's id, name and origins
  * (`POST /v1/merchants/me/certificates`, authenticated by the merchant's API key).
  *
+ * Each origin must be proven to the bank first (bank/src/ca/origin-proof.ts): given
+ * `challenges`, this function asks the bank for a challenge per origin, serves the answers
+ * through that responder (origin-challenges.ts, which the site's server must answer from and
+ * be listening with) while the bank fetches them, and removes them afterwards.
+ *
  * Run it at set-up, and again before the certificate's `notAfter` (the bank issues short-lived
- * certificates instead of revocation lists): `merchant.keepCertificateRenewed({ renew: () =>
+ * certificates): `merchant.keepCertificateRenewed({ renew: () =>
  * registerWithBank(...) })` does that while the site runs and takes this function's answer as it
  * is (certificate-renewal.ts). Keep the returned chain with the site's configuration, so a
  * restart serves the newest one.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import {
@@ -18,8 +23,14 @@ import {
   merchantRegistrationToWire,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
-import { brokerKeyAnswer, readBankAnswer, registrationAnswer } from './bank-answers.ts';
+import {
+  brokerKeyAnswer,
+  originChallengeAnswer,
+  readBankAnswer,
+  registrationAnswer,
+} from './bank-answers.ts';
 import { BankClient } from './bank-client.ts';
+import type { OriginChallengeResponder } from './origin-challenges.ts';
 
 /** What `registerWithBank` needs. */
 export interface RegisterWithBankParameters {
@@ -37,6 +48,12 @@ export interface RegisterWithBankParameters {
   readonly bankId?: string;
   readonly now?: () => number;
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * Where the site serves the bank's origin challenges; without it the bank certifies only
+   * origins this merchant proved within the last hour (or, on a bank in `unproven`
+   * development mode, any origin).
+   */
+  readonly challenges?: OriginChallengeResponder;
 }
 
 /** The certificate chain to configure `createMerchant` with. */
@@ -63,6 +80,34 @@ export async function registerWithBank(
     fetch: parameters.fetch ?? globalThis.fetch,
   });
   const bankId = parameters.bankId ?? (await brokerIdOf(bank));
+  const tokens: string[] = [];
+  try {
+    if (parameters.challenges !== undefined) {
+      for (const origin of parameters.origins) {
+        const challenge = readBankAnswer(
+          originChallengeAnswer,
+          await bank.post('/v1/merchants/me/origin-challenges', JSON.stringify({ origin }), {
+            idempotencyKey: randomUUID(),
+            pass: 'all',
+          }),
+          'the origin challenge',
+        );
+        parameters.challenges.add(challenge.token, challenge.keyAuthorization);
+        tokens.push(challenge.token);
+      }
+    }
+    return await certify(bank, signer, bankId, parameters);
+  } finally {
+    for (const token of tokens) parameters.challenges?.remove(token);
+  }
+}
+
+async function certify(
+  bank: BankClient,
+  signer: Ed25519Signer,
+  bankId: string,
+  parameters: RegisterWithBankParameters,
+): Promise<RegisterWithBankReturnType> {
   const registration = await signMerchantRegistration(
     {
       merchantId: parameters.merchantId,

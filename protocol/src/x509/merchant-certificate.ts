@@ -22,8 +22,8 @@
  *   extKeyUsage        (critical) Farthing merchant offer signing, 2.25.…315726.1.1 (oids.ts)
  *   basicConstraints   (critical) cA FALSE
  *   subjectKeyIdentifier, authorityKeyIdentifier (RFC 7093 §2 method 1)
- *   validity           as the bank decides; the bank issues short-lived certificates in place
- *                      of revocation lists
+ *   validity           as the bank decides; the bank issues short-lived certificates, and
+ *                      lists revoked ones (merchant-revocations.ts)
  *   serialNumber       16 random bytes, positive (RFC 5280 §4.1.2.2)
  *
  * Why the merchant id is a SAN URI and not the subject's serialNumber attribute: the SAN is
@@ -197,7 +197,7 @@ export interface VerifiedMerchantCertificate {
   readonly offerPublicKey: Uint8Array;
   /** Milliseconds since the Unix epoch; the wallet may cache the result until then. */
   readonly notAfter: number;
-  /** Lower-case hex, to name the certificate in logs and, later, revocation. */
+  /** Lower-case hex, to name the certificate in logs and revocation lists. */
   readonly serialNumber: string;
   /** The common name of the trusted bank the chain ends at. */
   readonly issuerName: string | undefined;

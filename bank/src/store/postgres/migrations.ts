@@ -264,6 +264,24 @@ export const migrations: readonly string[] = [
     FOREIGN KEY (merchant_id, transaction_id) REFERENCES card_transactions (merchant_id, transaction_id)
   );
   `,
+  // 2: SQLite's migration 4 — merchant origins proven before certification, and revoked
+  // merchant certificates (bank/src/ca/origin-proof.ts, revocation-routes.ts).
+  `
+  CREATE TABLE origin_challenges (
+    token       TEXT   PRIMARY KEY,
+    account_id  BIGINT NOT NULL REFERENCES accounts (id),
+    origin      TEXT   NOT NULL,
+    status      TEXT   NOT NULL CHECK (status IN ('pending', 'valid', 'invalid')),
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    checked_at  BIGINT
+  );
+  CREATE INDEX origin_challenges_by_account ON origin_challenges (account_id, origin, status);
+
+  ALTER TABLE merchant_certificates ADD COLUMN revoked_at BIGINT;
+  CREATE INDEX merchant_certificates_revoked ON merchant_certificates (revoked_at, not_after)
+    WHERE revoked_at IS NOT NULL;
+  `,
 ];
 
 /** Any 64-bit number of our own, so the bank's migrations never wait on another program's lock. */

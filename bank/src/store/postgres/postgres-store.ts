@@ -26,6 +26,7 @@ import {
   type IdempotencyClaim,
   type InvariantReport,
   type MerchantCertificateRecord,
+  type OriginChallengeRecord,
   type PaywordCertificateRecord,
   type PaywordRedemptionOutcome,
   systemAccounts,
@@ -36,10 +37,10 @@ import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
 import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { postTransfer } from './ledger.ts';
+import * as origins from './merchant-origins.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
 import { cardsNotOnPostgres, notOnPostgres } from './not-yet.ts';
-import { bytes } from './rows.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form). */
@@ -293,44 +294,66 @@ export class PostgresBankStore implements BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<R> {
     return this.#write(idempotency, certificate.createdAt, async (sql) => {
-      await sql.query(
-        `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          certificate.serial,
-          certificate.accountId,
-          JSON.stringify(certificate.origins),
-          certificate.offerKey,
-          certificate.der,
-          certificate.notAfter,
-          certificate.createdAt,
-        ],
-      );
+      await insertCertificate(sql, certificate);
       return render(certificate);
     });
   }
 
   async listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]> {
-    const rows = await this.#db.query<{
-      serial: string;
-      account_id: number;
-      origins: string;
-      offer_key: Uint8Array;
-      der: Uint8Array;
-      not_after: number;
-      created_at: number;
-    }>('SELECT * FROM merchant_certificates WHERE account_id = $1 ORDER BY created_at', [
-      accountId,
-    ]);
-    return rows.map((row) => ({
-      serial: row.serial,
-      accountId: row.account_id,
-      origins: JSON.parse(row.origins) as string[],
-      offerKey: bytes(row.offer_key),
-      der: bytes(row.der),
-      notAfter: row.not_after,
-      createdAt: row.created_at,
-    }));
+    const rows = await this.#db.query<origins.CertificateRow>(
+      'SELECT * FROM merchant_certificates WHERE account_id = $1 ORDER BY created_at',
+      [accountId],
+    );
+    return rows.map(origins.certificateFromRow);
+  }
+
+  insertExclusiveMerchantCertificate<R>(
+    certificate: MerchantCertificateRecord,
+    exclusiveOrigins: readonly string[],
+    render: (certificate: MerchantCertificateRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, certificate.createdAt, async (sql) => {
+      await origins.lockOrigins(sql, exclusiveOrigins);
+      await origins.assertOriginsFree(
+        sql,
+        exclusiveOrigins,
+        certificate.accountId,
+        certificate.createdAt,
+      );
+      await insertCertificate(sql, certificate);
+      return render(certificate);
+    });
+  }
+
+  assertOriginsFree(exclusive: readonly string[], accountId: number, now: number): Promise<void> {
+    return origins.assertOriginsFree(this.#db, exclusive, accountId, now);
+  }
+
+  createOriginChallenge<R>(
+    challenge: OriginChallengeRecord,
+    render: (challenge: OriginChallengeRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, challenge.createdAt, async (sql) =>
+      render(await origins.insertChallenge(sql, challenge)),
+    );
+  }
+
+  openOriginChallenges(accountId: number, origin: string, now: number) {
+    return origins.openChallenges(this.#db, accountId, origin, now);
+  }
+
+  settleOriginChallenge(token: string, status: 'valid' | 'invalid', now: number): Promise<void> {
+    return origins.settleChallenge(this.#db, token, status, now);
+  }
+
+  revokeMerchantCertificate(serial: string, now: number) {
+    return origins.revoke(this.#db, serial, now);
+  }
+
+  listRevokedMerchantCertificates(now: number) {
+    return origins.revokedSerials(this.#db, now);
   }
 
   // --- hardware purse issuer: not on PostgreSQL yet (not-yet.ts)
@@ -388,4 +411,20 @@ async function ensureSystemAccount(
   );
   const account = await accounts.accountByName(sql, name);
   return account!.id;
+}
+
+async function insertCertificate(sql: Sql, certificate: MerchantCertificateRecord): Promise<void> {
+  await sql.query(
+    `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      certificate.serial,
+      certificate.accountId,
+      JSON.stringify(certificate.origins),
+      certificate.offerKey,
+      certificate.der,
+      certificate.notAfter,
+      certificate.createdAt,
+    ],
+  );
 }

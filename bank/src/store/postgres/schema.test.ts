@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate as migrateSqlite } from '../sqlite/migrations.ts';
 import { type PostgresCluster, startPostgresCluster } from './cluster.fixture.ts';
 import { PostgresDatabase } from './database.ts';
-import { migrate as migratePostgres } from './migrations.ts';
+import { migrate as migratePostgres, migrations } from './migrations.ts';
 
 interface TableShape {
   /** `name kind [not null]`, in column order. */
@@ -178,9 +178,9 @@ describe('the PostgreSQL schema', () => {
     const dbs = Array.from({ length: 4 }, () => new PostgresDatabase(url, { poolSize: 1 }));
     try {
       await Promise.all(dbs.map((db) => migratePostgres(db)));
-      expect(await dbs[0]!.query('SELECT version FROM schema_migrations')).toEqual([
-        { version: 1 },
-      ]);
+      expect(await dbs[0]!.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual(
+        migrations.map((_, index) => ({ version: index + 1 })),
+      );
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
     }

@@ -276,6 +276,25 @@ export const migrations: readonly string[] = [
     FOREIGN KEY (merchant_id, transaction_id) REFERENCES card_transactions (merchant_id, transaction_id)
   ) STRICT, WITHOUT ROWID;
   `,
+  // Merchant origins proven before certification, and revoked merchant certificates
+  // (bank/src/ca/origin-proof.ts, revocation-routes.ts): one row per challenge the bank handed
+  // out; a certificate's revocation time.
+  `
+  CREATE TABLE origin_challenges (
+    token       TEXT    PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    origin      TEXT    NOT NULL,
+    status      TEXT    NOT NULL CHECK (status IN ('pending', 'valid', 'invalid')),
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    checked_at  INTEGER
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX origin_challenges_by_account ON origin_challenges (account_id, origin, status);
+
+  ALTER TABLE merchant_certificates ADD COLUMN revoked_at INTEGER;
+  CREATE INDEX merchant_certificates_revoked ON merchant_certificates (revoked_at, not_after)
+    WHERE revoked_at IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */

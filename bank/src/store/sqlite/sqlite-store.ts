@@ -10,6 +10,7 @@ import {
   type IdempotencyClaim,
   type InvariantReport,
   type MerchantCertificateRecord,
+  type OriginChallengeRecord,
   systemAccounts,
 } from '../store.ts';
 import { Accounts } from './accounts.ts';
@@ -19,11 +20,13 @@ import { type CommitSync, openDatabase } from './database.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { Ledger } from './ledger.ts';
+import {
+  type CertificateRow,
+  certificateFromRow,
+  MerchantOriginTables,
+} from './merchant-origins.ts';
 import { MintTables } from './mint.ts';
 import { PurseTables, purseFeesAccount } from './purse.ts';
-
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 
 export interface SqliteStoreOptions {
   /** Path of the database file (`:memory:` for a throwaway store). */
@@ -52,6 +55,7 @@ export class SqliteBankStore implements BankStore {
     insert: Database.Statement;
     list: Database.Statement;
   };
+  readonly #origins: MerchantOriginTables;
 
   constructor(options: SqliteStoreOptions) {
     const opened = openDatabase(
@@ -93,6 +97,7 @@ export class SqliteBankStore implements BankStore {
         'SELECT * FROM merchant_certificates WHERE account_id = ? ORDER BY created_at',
       ),
     };
+    this.#origins = new MerchantOriginTables(this.#db);
   }
 
   #ensureSystemAccounts(currency: string) {
@@ -312,26 +317,63 @@ export class SqliteBankStore implements BankStore {
 
   listMerchantCertificates(accountId: number) {
     return this.#read(() =>
-      (
-        this.#merchantCertificates.list.all(accountId) as {
-          serial: string;
-          account_id: number;
-          origins: string;
-          offer_key: Buffer;
-          der: Buffer;
-          not_after: number;
-          created_at: number;
-        }[]
-      ).map((row) => ({
-        serial: row.serial,
-        accountId: row.account_id,
-        origins: JSON.parse(row.origins) as string[],
-        offerKey: bytes(row.offer_key),
-        der: bytes(row.der),
-        notAfter: row.not_after,
-        createdAt: row.created_at,
-      })),
+      (this.#merchantCertificates.list.all(accountId) as CertificateRow[]).map(certificateFromRow),
     );
+  }
+
+  insertExclusiveMerchantCertificate<R>(
+    certificate: MerchantCertificateRecord,
+    exclusiveOrigins: readonly string[],
+    render: (certificate: MerchantCertificateRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, certificate.createdAt, () => {
+      this.#origins.assertOriginsFree(
+        exclusiveOrigins,
+        certificate.accountId,
+        certificate.createdAt,
+      );
+      this.#merchantCertificates.insert.run(
+        certificate.serial,
+        certificate.accountId,
+        JSON.stringify(certificate.origins),
+        certificate.offerKey,
+        certificate.der,
+        certificate.notAfter,
+        certificate.createdAt,
+      );
+      return render(certificate);
+    });
+  }
+
+  assertOriginsFree(origins: readonly string[], accountId: number, now: number): Promise<void> {
+    return this.#read(() => this.#origins.assertOriginsFree(origins, accountId, now));
+  }
+
+  createOriginChallenge<R>(
+    challenge: OriginChallengeRecord,
+    render: (challenge: OriginChallengeRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, challenge.createdAt, () =>
+      render(this.#origins.insertChallenge(challenge)),
+    );
+  }
+
+  openOriginChallenges(accountId: number, origin: string, now: number) {
+    return this.#read(() => this.#origins.openChallenges(accountId, origin, now));
+  }
+
+  settleOriginChallenge(token: string, status: 'valid' | 'invalid', now: number): Promise<void> {
+    return this.#committer.run(() => this.#origins.settleChallenge(token, status, now));
+  }
+
+  revokeMerchantCertificate(serial: string, now: number) {
+    return this.#committer.run(() => this.#origins.revoke(serial, now));
+  }
+
+  listRevokedMerchantCertificates(now: number) {
+    return this.#read(() => this.#origins.revokedSerials(now));
   }
 
   // --- hardware purse issuer

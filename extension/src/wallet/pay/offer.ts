@@ -10,7 +10,9 @@
  * worker's memory for that database, as long as its parts may be used: the descriptor no longer
  * than `descriptorMaxAgeMs` after it was fetched, the certificate until it expires. Banks are
  * only ever added to a wallet (trust is pinned, never withdrawn), so a payee verified against
- * this database stays verified. The offer's expiry is checked again on every use.
+ * this database stays verified. The offer's expiry, and the certificate's absence from its
+ * bank's revocation list (merchant-revocations.ts, at most five minutes old), are checked again
+ * on every use.
  */
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
@@ -25,6 +27,7 @@ import { perDatabase, type WalletContext } from '../context.ts';
 import type { BankRecord } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
 import { merchantParty, requestJson } from '../http.ts';
+import { assertMerchantCertificateNotRevoked } from './merchant-revocations.ts';
 import { verifyOfferSignature } from './merchant-signatures.ts';
 
 /** How long a fetched descriptor is used before fetching it again. */
@@ -80,6 +83,7 @@ interface VerifiedPayee {
   readonly name: string;
   readonly offerPublicKey: Uint8Array;
   readonly notAfter: number;
+  readonly serialNumber: string;
 }
 
 /**
@@ -154,6 +158,7 @@ async function verifyPayee(
         merchantId: verified.merchantId,
         name: verified.name,
         offerPublicKey: verified.offerPublicKey,
+        serialNumber: verified.serialNumber,
         notAfter: Math.min(
           verified.notAfter,
           parseCertificate(bank.caCertificate).notAfter,
@@ -186,6 +191,8 @@ interface CheckedEntry {
   readonly checked: CheckedOffer;
   /** Until when the descriptor and certificate it was checked with may be used. */
   readonly usableUntil: number;
+  /** The merchant certificate's, looked up in its bank's revocation list on every use. */
+  readonly serialNumber: string;
 }
 
 /** Per database: offers checked lately, by page origin, link and token (hover, then click). */
@@ -200,18 +207,19 @@ export async function checkOffer(
   const checkedOffers = checkedOffersOf(ctx.db);
   const key = `${origin}\n${params.href}\n${params.token}`;
   const known = checkedOffers.get(key);
-  let checked: CheckedOffer;
+  let entry: CheckedEntry;
   if (known !== undefined && ctx.platform.now() < known.usableUntil) {
-    checked = known.checked;
+    entry = known;
   } else {
-    const entry = await checkOfferNow(ctx, origin, params);
+    entry = await checkOfferNow(ctx, origin, params);
     checkedOffers.delete(key);
     if (checkedOffers.size >= maxCheckedOffers) {
       checkedOffers.delete(checkedOffers.keys().next().value!);
     }
     checkedOffers.set(key, entry);
-    checked = entry.checked;
   }
+  const { checked } = entry;
+  await assertMerchantCertificateNotRevoked(ctx, checked.bank, entry.serialNumber);
   if (checked.offer.expiresAt <= ctx.platform.now()) {
     throw new WalletFailure(
       'offer_expired',
@@ -277,5 +285,6 @@ async function checkOfferNow(
       descriptorInstruments: descriptor.instruments,
     },
     usableUntil: Math.min(fetchedAt + descriptorMaxAgeMs, payee.notAfter),
+    serialNumber: payee.serialNumber,
   };
 }

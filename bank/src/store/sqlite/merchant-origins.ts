@@ -1,0 +1,152 @@
+/**
+ * The CA's origin bookkeeping in SQLite: the challenges handed to merchants to prove an origin
+ * (ca/origin-proof.ts), which account holds an origin, and revoked merchant certificates.
+ * Synchronous statements; the store runs them inside its group-committed transactions.
+ */
+import { FarthingError } from '@farthing/protocol/errors';
+import type Database from 'better-sqlite3';
+import type { MerchantCertificateRecord, OriginChallengeRecord } from '../store.ts';
+
+interface ChallengeRow {
+  token: string;
+  account_id: number;
+  origin: string;
+  status: OriginChallengeRecord['status'];
+  created_at: number;
+  expires_at: number;
+  checked_at: number | null;
+}
+
+export interface CertificateRow {
+  serial: string;
+  account_id: number;
+  origins: string;
+  offer_key: Buffer;
+  der: Buffer;
+  not_after: number;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+const bytes = (value: Buffer): Uint8Array =>
+  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+
+export function certificateFromRow(row: CertificateRow): MerchantCertificateRecord {
+  return {
+    serial: row.serial,
+    accountId: row.account_id,
+    origins: JSON.parse(row.origins) as string[],
+    offerKey: bytes(row.offer_key),
+    der: bytes(row.der),
+    notAfter: row.not_after,
+    createdAt: row.created_at,
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  };
+}
+
+function challengeFromRow(row: ChallengeRow): OriginChallengeRecord {
+  return {
+    token: row.token,
+    accountId: row.account_id,
+    origin: row.origin,
+    status: row.status,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    ...(row.checked_at === null ? {} : { checkedAt: row.checked_at }),
+  };
+}
+
+export class MerchantOriginTables {
+  readonly #insertChallenge: Database.Statement;
+  readonly #openChallenges: Database.Statement;
+  readonly #settleChallenge: Database.Statement;
+  readonly #holders: Database.Statement;
+  readonly #revoke: Database.Statement;
+  readonly #certificate: Database.Statement;
+  readonly #revoked: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#insertChallenge = db.prepare(
+      `INSERT INTO origin_challenges (token, account_id, origin, status, created_at, expires_at)
+       VALUES (?, ?, ?, 'pending', ?, ?)`,
+    );
+    this.#openChallenges = db.prepare(
+      `SELECT * FROM origin_challenges
+       WHERE account_id = ? AND origin = ? AND status != 'invalid' AND expires_at > ?
+       ORDER BY status DESC, created_at DESC`,
+    );
+    this.#settleChallenge = db.prepare(
+      `UPDATE origin_challenges SET status = ?, checked_at = ? WHERE token = ? AND status = 'pending'`,
+    );
+    // The certificates of other accounts that name the origin and still hold.
+    this.#holders = db.prepare(
+      `SELECT c.serial AS serial, a.name AS merchant
+       FROM merchant_certificates c
+       JOIN json_each(c.origins) o
+       JOIN accounts a ON a.id = c.account_id
+       WHERE o.value = ? AND c.account_id != ? AND c.not_after > ? AND c.revoked_at IS NULL`,
+    );
+    this.#revoke = db.prepare(
+      'UPDATE merchant_certificates SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL',
+    );
+    this.#certificate = db.prepare('SELECT * FROM merchant_certificates WHERE serial = ?');
+    this.#revoked = db.prepare(
+      `SELECT serial FROM merchant_certificates
+       WHERE revoked_at IS NOT NULL AND not_after > ? ORDER BY serial`,
+    );
+  }
+
+  insertChallenge(challenge: OriginChallengeRecord): OriginChallengeRecord {
+    this.#insertChallenge.run(
+      challenge.token,
+      challenge.accountId,
+      challenge.origin,
+      challenge.createdAt,
+      challenge.expiresAt,
+    );
+    return { ...challenge, status: 'pending' };
+  }
+
+  /** Valid ones first, then pending, newest first within each. */
+  openChallenges(accountId: number, origin: string, now: number): OriginChallengeRecord[] {
+    return (this.#openChallenges.all(accountId, origin, now) as ChallengeRow[]).map(
+      challengeFromRow,
+    );
+  }
+
+  settleChallenge(token: string, status: 'valid' | 'invalid', now: number): void {
+    this.#settleChallenge.run(status, now, token);
+  }
+
+  holders(origin: string, exceptAccountId: number, now: number) {
+    return this.#holders.all(origin, exceptAccountId, now) as {
+      serial: string;
+      merchant: string;
+    }[];
+  }
+
+  /** `origin_taken` if another account holds one of `origins` at `now`. */
+  assertOriginsFree(origins: readonly string[], accountId: number, now: number): void {
+    for (const [index, origin] of origins.entries()) {
+      const [holder] = this.holders(origin, accountId, now);
+      if (holder !== undefined) {
+        throw new FarthingError(
+          'origin_taken',
+          `${origin} is certified to another merchant until that certificate expires or is revoked`,
+          { details: { field: `origins.${index}`, origin } },
+        );
+      }
+    }
+  }
+
+  /** Revokes once; answers the certificate as it now stands, or undefined if unknown. */
+  revoke(serial: string, now: number): MerchantCertificateRecord | undefined {
+    this.#revoke.run(now, serial);
+    const row = this.#certificate.get(serial) as CertificateRow | undefined;
+    return row === undefined ? undefined : certificateFromRow(row);
+  }
+
+  revokedSerials(now: number): string[] {
+    return (this.#revoked.all(now) as { serial: string }[]).map((row) => row.serial);
+  }
+}
