@@ -1,15 +1,15 @@
 /**
  * The host's view of the card: one method per command (protocol/src/purse/apdu.ts), over any
  * way of moving an APDU there and back — the applet directly in unit tests, the HID report
- * stream in everything else (device/hid-client.ts).
+ * stream in everything else (hid/host-link.ts).
  */
-import type { Amount } from '@farthing/protocol/amount';
+import type { Amount } from '../amount.ts';
 import {
   decodePurseResponse,
   encodePurseCommand,
   type PurseInstruction,
   purseInstructions,
-} from '@farthing/protocol/purse/apdu';
+} from './apdu.ts';
 import {
   type BalanceResult,
   type CardInfo,
@@ -24,9 +24,9 @@ import {
   type LoadResult,
   type Personalisation,
   type PurseLogEntry,
-} from '@farthing/protocol/purse/card-commands';
-import { decodePurseLoadRequest, type SignedPurseLoadRequest } from '@farthing/protocol/purse/load';
-import { decodePurseProof, type SignedPurseProof } from '@farthing/protocol/purse/proof';
+} from './card-commands.ts';
+import { decodePurseLoadRequest, type SignedPurseLoadRequest } from './load.ts';
+import { decodePurseProof, type SignedPurseProof } from './proof.ts';
 
 export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
 
