@@ -79,6 +79,18 @@ export class PurseCardClient {
     return { bytes, proof: decodePurseProof(bytes) };
   }
 
+  /**
+   * The proof of a payment the card made for `challenge` already (its answer was lost on the
+   * way), byte for byte as first signed; `purse_proof_unknown` when the card never paid it.
+   */
+  async proofAgain(challenge: Uint8Array): Promise<{ bytes: Uint8Array; proof: SignedPurseProof }> {
+    const bytes = await this.#send(
+      purseInstructions.proofAgain,
+      encodePayCommand({ challenge, merchantChain: [] }),
+    );
+    return { bytes, proof: decodePurseProof(bytes) };
+  }
+
   async balance(): Promise<BalanceResult> {
     return decodeBalance(await this.#send(purseInstructions.balance));
   }

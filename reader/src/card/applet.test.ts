@@ -169,6 +169,18 @@ describe('purse applet', () => {
     expect((await client.select()).purse?.sno).toBe(1);
   });
 
+  it('signs the proof of a paid challenge again, byte for byte, and no other, moving nothing', async () => {
+    const { client } = await loaded(1000);
+    const challenge = await issuer.challenge(250, 7);
+    const first = await client.pay(challenge, [issuer.merchantCertificate]);
+    const again = await client.proofAgain(challenge);
+    expect(again.bytes).toEqual(first.bytes);
+    expect((await client.balance()).balance).toEqual(eur(750));
+    const unpaid = await issuer.challenge(250, 8);
+    await expect(client.proofAgain(unpaid)).rejects.toMatchObject({ code: 'purse_proof_unknown' });
+    expect((await client.readLog()).filter((e) => e.type === 'pay')).toHaveLength(1);
+  });
+
   it('refuses a challenge dated a day before the issuer time it knows', async () => {
     const { client } = await loaded(500);
     const stale = await issuer.challenge(100, 9, { at: issuer.now - 25 * 3_600_000 });
