@@ -164,7 +164,7 @@ export interface Merchant {
   handle(request: Request, options?: HandleOptions): Promise<HandleResult>;
   /** The pay endpoint alone: `{ receipt, grant }` with the grant cookie, or a problem. */
   pay(request: Request): Promise<Response>;
-  /** Redeems what is owed now (in-flight batches first). */
+  /** Redeems what is owed now (in-flight batches first), and clears purse proofs with the issuer. */
   settle(): Promise<SettleReturnType>;
   /** Settles every `intervalMs` until stopped (or `close`). */
   startSettlement(options: {
@@ -418,7 +418,12 @@ export function createMerchant(
     descriptor,
     handle,
     pay,
-    settle: () => settlement.settle(),
+    async settle() {
+      const settled = await settlement.settle();
+      // Purse proofs are cleared at the issuer with the PayWord redemptions (purse/purse-desk.ts).
+      await purse.desk?.clear();
+      return settled;
+    },
     startSettlement(scheduleOptions) {
       const redemptions = settlement.start(scheduleOptions);
       // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).

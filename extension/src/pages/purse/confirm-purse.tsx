@@ -141,6 +141,7 @@ export function PurseConfirmActions(props: { state: PurseConfirmState }): JSX.El
   const { phase } = props.state;
   return (
     <div class="stack" data-testid="purse-confirm">
+      <h2>Confirm on your reader</h2>
       <p class="notice" role="status" data-testid="purse-confirm-status">
         {phase.kind === 'working' && phase.link !== null
           ? linkText[phase.link]

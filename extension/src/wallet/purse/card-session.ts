@@ -20,8 +20,10 @@ export async function readCard(card: PurseCardClient): Promise<CardRead> {
   if (info.state === 'blank' || info.purse === undefined) {
     return { status: 'blank', cardId: info.cardId, publicKey: info.publicKey };
   }
-  const { balance, maximum } = await card.balance();
-  const log = await card.readLog();
+  // SELECT carries balance and maximum, so a blocked card (which refuses other commands) is
+  // still read; its log is read while it is usable.
+  const { balance, maximum } = info.purse;
+  const log = info.state === 'active' ? await card.readLog() : [];
   return {
     status: 'personalised',
     info,
