@@ -176,14 +176,17 @@ export async function emulatedHid(hidUrl: string): Promise<EmulatedHid> {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
+    let pulled = false;
     ws.on('message', (data: Buffer) => {
       const bytes = [...data];
-      // CTAPHID init packet of a MSG answer (command 0x83): the card has answered.
+      // CTAPHID init packet of a MSG answer (command 0x83): the card has answered. The device
+      // is pulled now: this report and every one after it on this socket are lost.
       if (dropNextAnswer && bytes[4] === 0x83) {
         dropNextAnswer = false;
+        pulled = true;
         void unplug();
-        return;
       }
+      if (pulled) return;
       received += 1;
       for (const link of pages) {
         if (link.opened) {

@@ -124,7 +124,10 @@ export class ReaderTransport {
     if (this.#link !== undefined) return;
     this.#options.onState?.('searching');
     let device = (await this.#hid.getDevices()).find((d) => this.#matches(d));
-    if (device === undefined && waitMs > 0) device = await this.#waitForDevice(waitMs);
+    if (device === undefined && waitMs > 0) {
+      this.#options.onState?.('disconnected');
+      device = await this.#waitForDevice(waitMs);
+    }
     if (device === undefined) {
       this.#options.onState?.('disconnected');
       throw new FarthingError('hid_disconnected', 'the reader is not connected');
