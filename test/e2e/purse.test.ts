@@ -241,6 +241,33 @@ it('delivers exactly one proof when the reader is unplugged as the card answers'
   await shop.close();
 }, 90_000);
 
+it('delivers the proof once when the service worker is stopped while the reader waits', async () => {
+  const before = await e2e.world.books();
+  const shop = await e2e.wallet.browser.newPage();
+  await clickArticle(shop, cancelled!.path);
+  await confirmationWindow();
+  await readerAsks();
+  // Chrome stops the worker whenever it likes: here while the holder reads the reader.
+  await (await e2e.wallet.serviceWorker()).close();
+  await press('confirm');
+  // The window hands the proof to a new worker, which journals it and sends it on its own.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const payment = (await walletState(popup)).payments.find(
+      (p) => p.resource === cancelled!.path && p.status !== 'failed',
+    );
+    if (payment?.status === 'confirmed') break;
+    if (Date.now() > deadline) throw new Error(`the payment is ${payment?.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await e2e.world.settle();
+  expect((await e2e.world.books()).merchant).toBe(before.merchant + cancelled!.price);
+  expect(await e2e.world.problems()).toEqual([]);
+  const left = 2000 - paid!.price - unplugged!.price - cancelled!.price;
+  expect(await cardBalance()).toBe(`EUR ${(left / 100).toFixed(2)}`);
+  await shop.close();
+}, 90_000);
+
 it('gives a web page no way to the reader', async () => {
   const shop = await e2e.wallet.browser.newPage();
   await shop.goto(e2e.world.shopUrl);

@@ -43,6 +43,13 @@ import { newTask, setTask } from '../tasks.ts';
 import { pairedReader, requirePairedReader } from './reader.ts';
 import type { PurseProofRecord } from './records.ts';
 
+/**
+ * Purse payments whose click is waiting in this worker for the window's answer: their flow
+ * sends the credential itself. A proof for any other (the worker was stopped meanwhile, or the
+ * payment was given up) is sent by the task runner (`storeProof` kicks it).
+ */
+const awaitingWindow = new Set<string>();
+
 /** The SDK's challenge endpoint beside its pay endpoint (merchant-sdk purse/purse-pay.ts). */
 export function challengeEndpointOf(payEndpoint: string): string {
   return new URL('/.well-known/farthing/purse-challenge', payEndpoint).href;
@@ -231,7 +238,7 @@ export async function storeProof(
     );
   }
   await tx.done;
-  if (reopened) kick();
+  if (reopened || !awaitingWindow.has(paymentId)) kick();
   return { stored: true };
 }
 
@@ -304,7 +311,12 @@ export async function payWithPurse(
     throw failure;
   }
   if (record.status !== 'proved') {
-    await steps.confirm(payment.id);
+    awaitingWindow.add(payment.id);
+    try {
+      await steps.confirm(payment.id);
+    } finally {
+      awaitingWindow.delete(payment.id);
+    }
     record = (await ctx.db.get('purseProofs', payment.id)) ?? record;
   }
   if (record.status !== 'proved') {
