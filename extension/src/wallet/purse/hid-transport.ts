@@ -171,12 +171,20 @@ export class ReaderTransport {
         finish(device);
       };
       const timer = setTimeout(() => finish(undefined), waitMs);
+      let done = false;
       const finish = (device: HidDeviceLike | undefined) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         this.#hid.removeEventListener('connect', onConnect);
         resolve(device);
       };
       this.#hid.addEventListener('connect', onConnect);
+      // Plugged in between the first look and the listener: look once more.
+      void this.#hid.getDevices().then((devices) => {
+        const device = devices.find((d) => this.#matches(d));
+        if (device !== undefined) finish(device);
+      });
     });
   }
 
