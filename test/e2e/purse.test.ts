@@ -22,7 +22,15 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hoverPriced, shadowText } from '../browser/browser.ts';
 import { type EmulatedHid, emulatedHid } from '../browser/webhid.fixture.ts';
 import { pricedArticles } from '../shop/catalog.ts';
-import { byTestId, call, clickPriced, contentShown, onboard, walletState } from './wallet.ts';
+import {
+  artifact,
+  byTestId,
+  call,
+  clickPriced,
+  contentShown,
+  onboard,
+  walletState,
+} from './wallet.ts';
 import { e2eSuite } from './world.ts';
 
 const e2e = e2eSuite();
@@ -118,6 +126,8 @@ it('pairs the reader: the bank issues the blank card and the holder chooses its 
   const cardId = (await control<{ cardId: string; state: string }>('card')).cardId;
   expect(await page.$eval(byTestId('purse-card-id'), (e) => e.textContent)).toBe(cardId);
   expect((await call(popup, 'purse.status', {}))?.state).toBe('active');
+  await page.setViewport({ width: 760, height: 720 });
+  await page.screenshot({ path: artifact('purse-pairing'), fullPage: true });
   await page.close();
 }, 60_000);
 
@@ -160,6 +170,7 @@ it('pays a priced article confirmed on the reader; the shop clears it and the bo
   );
   expect(display.join(' ')).toContain(`Pay EUR ${(paid!.price / 100).toFixed(2)}`);
   expect(display.join(' ')).toContain('The Farthing Gazette');
+  await window.screenshot({ path: artifact('purse-confirmation'), fullPage: true });
   await press('confirm');
   await contentShown(shop, paid!);
   const state = await walletState(popup);
