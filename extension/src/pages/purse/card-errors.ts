@@ -37,6 +37,17 @@ export function cardErrorOf(error: unknown): WalletErrorJson {
         message: 'A card holds at most its maximum: load a smaller amount.',
       };
     case 'hid_disconnected':
+      if (error.details.webHid === false) {
+        return {
+          code: 'reader_unavailable',
+          message:
+            'This browser has no WebHID: the purse reader works in Chromium-based browsers only.',
+        };
+      }
+      return {
+        code: 'reader_unavailable',
+        message: 'The reader is not answering: plug it in (or in again) and try again.',
+      };
     case 'hid_timeout':
     case 'hid_channel_busy':
       return {

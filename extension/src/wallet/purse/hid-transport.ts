@@ -61,6 +61,7 @@ export function webHid(nav: Navigator = navigator): HidLike {
     throw new FarthingError(
       'hid_disconnected',
       'This browser has no WebHID: the purse reader works in Chromium-based browsers only.',
+      { details: { webHid: false } },
     );
   }
   return hid;
