@@ -303,11 +303,13 @@ export async function payWithPurse(
   try {
     record = await challengePayment(ctx, payment);
   } catch (error) {
+    // Nothing was asked of the card yet: the payment ends here, transient or not (a click
+    // again asks the merchant afresh), so no budget stays reserved for a challenge never had.
     const failure =
       error instanceof WalletFailure
         ? error
         : new WalletFailure('merchant_refused', `${payment.origin} gave no purse challenge.`);
-    if (!(failure.detail?.transient === true)) await steps.fail(payment, failure);
+    await steps.fail(payment, failure);
     throw failure;
   }
   if (record.status !== 'proved') {
