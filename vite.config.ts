@@ -26,6 +26,7 @@ export default defineConfig({
       input: {
         confirm: 'extension/src/pages/confirm/index.html',
         history: 'extension/src/pages/history/index.html',
+        purse: 'extension/src/pages/purse/index.html',
       },
     },
   },

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { farthingRequestErrors } from '@farthing/merchant-sdk/hono';
 import { createMerchantHttpServer } from '@farthing/merchant-sdk/node-http';
@@ -148,8 +148,13 @@ export async function startShop(
         store,
         now,
         grantLifetimeMs: config.grantLifetimeSeconds * 1_000,
+        // The hardware purse too (issue 17); its proofs are cleared on the settlement schedule.
+        instruments: ['payword', 'ecash', 'purse'],
       },
-      { onError },
+      {
+        onError,
+        purse: { storePath: join(dirname(config.databasePath), 'demo-shop-purse.sqlite') },
+      },
     );
     merchant.keepCertificateRenewed({
       ...options.certificateRenewal,

@@ -7,6 +7,7 @@
  *
  *   { "version": 1, "type": "ecash",   "offer": "<offer token>", "coins": [<deposit permission>, …] }
  *   { "version": 1, "type": "payword", "offer": "<offer token>", "payment": <PayWord payment> }
+ *   { "version": 1, "type": "purse",   "offer": "<offer token>", "proof": "…", "cardCertificate": "…" }
  *
  * Binding: every deposit permission signs the offer hash and merchant id; a PayWord payment
  * draws on a commitment made for one vendor, and the vendor's last accepted word makes a
@@ -33,6 +34,13 @@ import {
   paywordPaymentSchema,
   paywordPaymentToJson,
 } from './payword/payment.ts';
+import {
+  checkPurseProofPaysOffer,
+  type PurseCredentialPayment,
+  type PurseCredentialWireFields,
+  purseCredentialFields,
+  purseCredentialFieldsToWire,
+} from './purse/credential.ts';
 import { codedTransform, parseMessage } from './schema.ts';
 
 export const credentialVersion = 1;
@@ -50,7 +58,8 @@ export type Credential =
       readonly type: 'payword';
       readonly offer: SignedOffer;
       readonly payment: PaywordPayment;
-    };
+    }
+  | ({ readonly type: 'purse'; readonly offer: SignedOffer } & PurseCredentialPayment);
 
 export type CredentialType = Credential['type'];
 
@@ -66,7 +75,12 @@ export type CredentialWire =
       readonly type: 'payword';
       readonly offer: string;
       readonly payment: PaywordPaymentJson;
-    };
+    }
+  | ({
+      readonly version: 1;
+      readonly type: 'purse';
+      readonly offer: string;
+    } & PurseCredentialWireFields);
 
 const versionSchema = v.pipe(
   v.unknown(),
@@ -103,6 +117,12 @@ export const credentialSchema = v.variant('type', [
     offer: offerTokenSchema,
     payment: paywordPaymentSchema,
   }),
+  v.strictObject({
+    version: versionSchema,
+    type: v.literal('purse'),
+    offer: offerTokenSchema,
+    ...purseCredentialFields,
+  }),
 ]);
 
 export function credentialToWire(credential: Credential): CredentialWire {
@@ -121,10 +141,17 @@ export function credentialToWire(credential: Credential): CredentialWire {
         offer: offerToken(credential.offer),
         payment: paywordPaymentToJson(credential.payment),
       };
+    case 'purse':
+      return {
+        version: credentialVersion,
+        type: 'purse',
+        offer: offerToken(credential.offer),
+        ...purseCredentialFieldsToWire(credential),
+      };
     default:
       throw new FarthingError(
         'invalid_argument',
-        'expected a credential of type "ecash" or "payword"',
+        'expected a credential of type "ecash", "payword" or "purse"',
         {
           details: { field: 'type' },
         },
@@ -140,6 +167,13 @@ export function parseCredential(input: unknown): Credential {
       return { type: 'ecash', offer: parsed.offer, coins: parsed.coins };
     case 'payword':
       return { type: 'payword', offer: parsed.offer, payment: parsed.payment };
+    case 'purse':
+      return {
+        type: 'purse',
+        offer: parsed.offer,
+        ...parsed.proof,
+        cardCertificate: parsed.cardCertificate,
+      };
     default:
       return exhaustive(parsed);
   }
@@ -190,7 +224,8 @@ export interface CheckCredentialParameters {
  * own (`merchant_mismatch`, `bad_signature`), still fresh (`offer_expired`), accepts this
  * instrument (`instrument_not_accepted`), and — for e-cash — the coins pay exactly this offer
  * (`offer_mismatch`, `coin_amount_mismatch`, …); for PayWord a first-use commitment names
- * this vendor (`payword_vendor_mismatch`). Coin signatures are checked by the mint on
+ * this vendor (`payword_vendor_mismatch`); for the purse the card's proof pays this merchant
+ * the offer's amount (purse/credential.ts). Coin signatures are checked by the mint on
  * deposit; paywords by the PayWord verifier against the vendor's durable state.
  */
 export function checkCredentialForOffer(
@@ -242,6 +277,9 @@ export function checkCredentialForOffer(
       }
       return;
     }
+    case 'purse':
+      checkPurseProofPaysOffer(credential, offer, parameters.merchantId);
+      return;
     default:
       exhaustive(credential);
   }

@@ -75,7 +75,7 @@ describe('the front page', () => {
     for (const link of links) {
       expect(link.minor).toBeGreaterThanOrEqual(1);
       expect(link.minor).toBeLessThanOrEqual(20);
-      expect(link.instruments).toEqual(['payword', 'ecash']);
+      expect(link.instruments).toEqual(['payword', 'ecash', 'purse']);
     }
     expect(Math.min(...links.map((link) => link.minor))).toBe(1);
     expect(Math.max(...links.map((link) => link.minor))).toBe(20);
@@ -140,7 +140,7 @@ describe('the merchant', () => {
       name: 'The Farthing Gazette',
       origins: [world.shopUrl],
       bank: { url: world.running.url },
-      instruments: ['payword', 'ecash'],
+      instruments: ['payword', 'ecash', 'purse'],
       payEndpoint: `${world.shopUrl}/.well-known/farthing/pay`,
       offerPublicKey: toBase64url(merchant.offerPublicKey),
     });

@@ -28,7 +28,11 @@ export interface DashboardData {
   readonly settleIntervalSeconds: number;
 }
 
-const instrumentNames = { ecash: 'E-cash (deposited at the mint)', payword: 'PayWord' } as const;
+const instrumentNames = {
+  ecash: 'E-cash (deposited at the mint)',
+  payword: 'PayWord',
+  purse: 'Hardware purse (cleared at the issuer)',
+} as const;
 
 const money = (value: Amount) => formatAmount(value);
 const short = (id: string) => `${id.slice(0, 10)}…`;

@@ -19,6 +19,7 @@ import {
 import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
+import { routePurse } from '../wallet/purse/purse-routes.ts';
 import {
   listSites,
   loadSettings,
@@ -171,6 +172,17 @@ async function dispatch(
       return exportBackup(wallet, request.input.passphrase);
     case 'backup.import':
       return importBackup(wallet, request.input.text, request.input.passphrase);
+    case 'purse.status':
+    case 'purse.pair':
+    case 'purse.unpair':
+    case 'purse.update':
+    case 'purse.prefer':
+    case 'purse.issue':
+    case 'purse.authorizeLoad':
+    case 'purse.challenge':
+    case 'purse.proof':
+    case 'purse.refused':
+      return routePurse(wallet, request);
     default:
       return exhaustive(request);
   }

@@ -9,6 +9,7 @@
  * message always come from the browser's `MessageSender`, never from the payload.
  */
 import * as v from 'valibot';
+import { purseActions } from './purse.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -37,7 +38,7 @@ const httpUrlSchema = v.pipe(
 const offerTokenSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(16_384));
 const idSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 
-export type Instrument = 'ecash' | 'payword';
+export type Instrument = 'ecash' | 'payword' | 'purse';
 
 /** The payee as the wallet verified it: the certificate's name and origin, not the page's. */
 export interface PayeeView {
@@ -53,7 +54,9 @@ export type ConfirmationReason =
   | 'first_payment_to_site'
   | 'user_setting'
   /** The click did not show that the user saw this link and its price (presentation.ts). */
-  | 'unseen_click';
+  | 'unseen_click'
+  /** A hardware purse payment: the holder confirms on the reader (wallet/purse/). */
+  | 'purse_reader';
 
 /**
  * What the content script saw of a click, measured by the browser, for the background to judge
@@ -109,6 +112,12 @@ export const walletErrorCodes = [
   'payment_in_progress',
   /** The merchant says this browser holds the resource already; this payment was not taken. */
   'already_paid',
+  // the hardware purse (wallet/purse/)
+  'reader_unavailable',
+  'purse_cancelled',
+  'purse_card_refused',
+  'purse_pin_wrong',
+  'purse_pin_blocked',
   // backups
   'backup_invalid',
   'wrong_passphrase',
@@ -243,6 +252,8 @@ export interface ReceiptView {
   readonly price: AmountView;
   readonly instrument: Instrument;
   readonly paidAt: number;
+  /** Purse payments: the card's sequence number SNo for this payment. */
+  readonly sno?: number;
 }
 
 export type TaskKind = 'withdraw' | 'pay' | 'change' | 'payword_certificate';
@@ -320,6 +331,8 @@ export interface ConfirmationView {
   readonly expiresAt: number;
   /** Other payments waiting for their own answer in this window after this one. */
   readonly waiting: number;
+  /** A purse payment: this window holds the reader and gets the card's proof for it. */
+  readonly purse?: { readonly paymentId: string };
 }
 
 export interface WalletOverview {
@@ -513,6 +526,7 @@ export const actions = {
     }),
     output: undefined as unknown as { readonly coins: number; readonly chains: number },
   },
+  ...purseActions,
 } as const satisfies Record<
   string,
   { readonly from: Sender; readonly input: v.GenericSchema; readonly output: unknown }

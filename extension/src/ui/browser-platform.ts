@@ -7,6 +7,7 @@ const pagePaths: Readonly<Record<WalletPage, string>> = {
   popup: 'extension/src/pages/popup/index.html',
   settings: 'extension/src/pages/settings/index.html',
   history: 'extension/src/pages/history/index.html',
+  purse: 'extension/src/pages/purse/index.html',
 };
 
 export function browserPlatform(win: Window = window): Platform {

@@ -4,7 +4,7 @@
  */
 import type { Transport } from '../messages/client.ts';
 
-export type WalletPage = 'popup' | 'settings' | 'history';
+export type WalletPage = 'popup' | 'settings' | 'history' | 'purse';
 
 export interface Platform {
   /** Messages to the background (`runtime.sendMessage`). */

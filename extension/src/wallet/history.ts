@@ -29,7 +29,24 @@ export async function listReceipts(
     views.push(receiptView(cursor.value));
     cursor = await cursor.continue();
   }
-  return views;
+  return withPurseSno(ctx, views);
+}
+
+/** Purse payments show the card's sequence number SNo (its proof journal, wallet/purse/). */
+async function withPurseSno(ctx: WalletContext, views: ReceiptView[]): Promise<ReceiptView[]> {
+  if (!views.some((view) => view.instrument === 'purse')) return views;
+  const tx = ctx.db.transaction(['receipts', 'purseProofs']);
+  return Promise.all(
+    views.map(async (view) => {
+      if (view.instrument !== 'purse') return view;
+      const receipt = await tx.objectStore('receipts').get(view.receiptId);
+      const proof =
+        receipt === undefined
+          ? undefined
+          : await tx.objectStore('purseProofs').get(receipt.paymentId);
+      return proof?.sno === undefined ? view : { ...view, sno: proof.sno };
+    }),
+  );
 }
 
 /** Confirmed spending per origin per UTC day over the last `days` days. */
@@ -118,6 +135,16 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
         expiresAt: certificate.expiresAt,
         returnsBy,
       },
+    });
+  }
+  // The hardware purse: the card's balance as last read from it (wallet/purse/).
+  const reader = await ctx.db.get('purseReaders', 'reader');
+  if (reader !== undefined) {
+    views.push({
+      instrument: 'purse',
+      bankUrl: reader.bankUrl,
+      balance: moneyView(reader.balance),
+      count: 1,
     });
   }
   return views;

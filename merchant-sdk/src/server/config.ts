@@ -115,7 +115,9 @@ export interface ResolvedConfig {
   readonly fetch: typeof globalThis.fetch;
 }
 
+/** The default; `purse` is taken only with a purse desk (createMerchant's `purse` option). */
 const supportedInstruments: readonly SdkInstrument[] = ['payword', 'ecash'];
+const knownInstruments: readonly SdkInstrument[] = [...supportedInstruments, 'purse'];
 
 function invalid(field: string, message: string): FarthingError {
   return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
@@ -244,9 +246,9 @@ export function resolveConfig(config: MerchantConfig): ResolvedConfig {
     !Array.isArray(instruments) ||
     instruments.length === 0 ||
     new Set(instruments).size !== instruments.length ||
-    !instruments.every((instrument) => supportedInstruments.includes(instrument))
+    !instruments.every((instrument) => knownInstruments.includes(instrument))
   ) {
-    throw invalid('instruments', `must list some of ${supportedInstruments.join(', ')}, once each`);
+    throw invalid('instruments', `must list some of ${knownInstruments.join(', ')}, once each`);
   }
   const store = config.store;
   if (typeof store?.recordPaywordPayment !== 'function') {

@@ -51,7 +51,12 @@ import { OfferBook } from './offers.ts';
 import { descriptorPath, payPath, pricedLinkHtml } from './pages.ts';
 import { credentialBytes, PaymentDesk } from './payments.ts';
 import type { PricedResource } from './price-table.ts';
-import type { PurseDesk } from './purse/purse-desk.ts';
+import {
+  type MerchantPurseOption,
+  merchantPurseDesk,
+  purseChallengePath,
+  purseChallengeResponse,
+} from './purse/purse-pay.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';
 import {
   Settlement,
@@ -159,7 +164,7 @@ export interface Merchant {
   handle(request: Request, options?: HandleOptions): Promise<HandleResult>;
   /** The pay endpoint alone: `{ receipt, grant }` with the grant cookie, or a problem. */
   pay(request: Request): Promise<Response>;
-  /** Redeems what is owed now (in-flight batches first). */
+  /** Redeems what is owed now (in-flight batches first), and clears purse proofs with the issuer. */
   settle(): Promise<SettleReturnType>;
   /** Settles every `intervalMs` until stopped (or `close`). */
   startSettlement(options: {
@@ -178,8 +183,11 @@ export interface CreateMerchantOptions {
   readonly settlement?: SettlementOptions;
   /** Called with failures that are the merchant's, not the payer's (5xx answers). */
   readonly onError?: (error: unknown) => void;
-  /** The hardware purse desk, whose clearing then runs in the settlement schedule. */
-  readonly purse?: PurseDesk;
+  /**
+   * The hardware purse desk, whose clearing then runs in the settlement schedule; or where the
+   * SDK keeps the records of one it makes from this configuration (purse/purse-pay.ts).
+   */
+  readonly purse?: MerchantPurseOption;
 }
 
 function notPriced(resource: string): FarthingError {
@@ -200,7 +208,13 @@ export function createMerchant(
     fetch: resolved.fetch,
   });
   const offers = new OfferBook(resolved);
-  const desk = new PaymentDesk(resolved, offers, bank);
+  if (resolved.instruments.includes('purse') && options.purse === undefined) {
+    throw new FarthingError('invalid_argument', '"instruments" lists purse: give a purse desk', {
+      details: { field: 'instruments' },
+    });
+  }
+  const purse = merchantPurseDesk(resolved, options.purse);
+  const desk = new PaymentDesk(resolved, offers, bank, purse.desk);
   const settlement = new Settlement(
     { store: resolved.store, bank, now: resolved.now },
     options.settlement,
@@ -309,6 +323,10 @@ export function createMerchant(
   ): Promise<HandleResult> => {
     const path = requestPathOf(handleOptions.target ?? request.url);
     if (path === payPath) return { action: 'respond', response: await pay(request) };
+    if (path === purseChallengePath) {
+      const context = { config: resolved, offers, desk: purse.desk };
+      return { action: 'respond', response: await purseChallengeResponse(request, context) };
+    }
     if (path === descriptorPath && (request.method === 'GET' || request.method === 'HEAD')) {
       const response = jsonResponse(descriptor(originOf(request)), 200, {
         'cache-control': 'public, max-age=300',
@@ -400,11 +418,16 @@ export function createMerchant(
     descriptor,
     handle,
     pay,
-    settle: () => settlement.settle(),
+    async settle() {
+      const settled = await settlement.settle();
+      // Purse proofs are cleared at the issuer with the PayWord redemptions (purse/purse-desk.ts).
+      await purse.desk?.clear();
+      return settled;
+    },
     startSettlement(scheduleOptions) {
       const redemptions = settlement.start(scheduleOptions);
       // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).
-      const clearing = options.purse?.startClearing(scheduleOptions);
+      const clearing = purse.desk?.startClearing(scheduleOptions);
       const schedule: SettlementSchedule = {
         stop: async () => {
           await Promise.all([redemptions.stop(), clearing?.stop()]);
@@ -428,6 +451,7 @@ export function createMerchant(
       renewal?.stop();
       await Promise.all([...schedules].map((schedule) => schedule.stop()));
       schedules.clear();
+      purse.close();
       // A signer the SDK made from a seed runs a thread; one the site gave is the site's.
       if (config.offerKey instanceof Uint8Array && 'close' in resolved.signer) {
         await (resolved.signer as WorkerEd25519Signer).close();

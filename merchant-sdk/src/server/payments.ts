@@ -37,6 +37,7 @@ import { CredentialReader } from './credential-reader.ts';
 import { depositCoins, sortedCoins } from './ecash.ts';
 import type { OfferBook } from './offers.ts';
 import { PaywordVendor } from './payword.ts';
+import type { PurseDesk } from './purse/purse-desk.ts';
 import { signReceiptJson, signStoredReceipt, unsignedReceiptJsonTemplate } from './receipts.ts';
 
 /** Refusals a retry of an already stored payment runs into; the stored payment answers them. */
@@ -61,6 +62,8 @@ export function credentialIdOf(credential: Credential, hash: Uint8Array): Uint8A
   if (credential.type === 'payword') {
     const { payment } = credential;
     digest.update(payment.commitmentId).update(u32(payment.index)).update(payment.word);
+  } else if (credential.type === 'purse') {
+    digest.update(credential.proofBytes); // card id and SNo: what the card spent
   } else {
     for (const coin of sortedCoins(credential.coins)) {
       digest.update(coin.coin.coinPublicKey).update(coin.signature);
@@ -131,9 +134,11 @@ export class PaymentDesk {
   /** Per offer hash and instrument, oldest first (`#templatesFor`). */
   readonly #templates = new Map<string, ReceiptTemplates>();
   readonly payword: PaywordVendor;
+  readonly #purse: PurseDesk | undefined;
 
-  constructor(config: ResolvedConfig, offers: OfferBook, bank: BankClient) {
+  constructor(config: ResolvedConfig, offers: OfferBook, bank: BankClient, purse?: PurseDesk) {
     this.#config = config;
+    this.#purse = purse;
     this.#offers = offers;
     this.#bank = bank;
     this.#reader = new CredentialReader(config, offers);
@@ -252,6 +257,23 @@ export class PaymentDesk {
         });
         stored = await this.#config.store.recordEcashPayment(issue('ecash'));
         break;
+      case 'purse': {
+        if (this.#purse === undefined) {
+          throw new FarthingError(
+            'instrument_not_accepted',
+            'this merchant does not take the purse',
+          );
+        }
+        // The proof is kept (purse store) before the payment is; `acceptPayment` takes the very
+        // same proof again, so a retry after a crash between the two records the payment once.
+        this.#purse.acceptPayment(
+          { proof: credential.proofBytes, cardCertificate: credential.cardCertificate },
+          hash,
+        );
+        // Insert-or-return-existing by credential id, as for e-cash.
+        stored = await this.#config.store.recordEcashPayment(issue('purse'));
+        break;
+      }
       default:
         return exhaustive(credential);
     }

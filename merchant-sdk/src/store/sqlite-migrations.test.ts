@@ -61,6 +61,45 @@ describe('the merchant database schema', () => {
     db.close();
   });
 
+  it('takes a version 2 database to one that records purse payments, keeping its payments', async () => {
+    const path = sqlitePath();
+    const v2 = new Database(path);
+    v2.exec(migrations[0]!);
+    v2.exec(migrations[1]!);
+    v2.pragma('user_version = 2');
+    v2.prepare(
+      `INSERT INTO payments (credential_id, instrument, offer_hash, resource, currency, amount,
+        paid_at, receipt, grant_token, grant_expires_at)
+       VALUES (?, 'ecash', ?, '/articles/7', 'EUR', 5, 1000, '{"receipt":1}', 'grant-1', 2000)`,
+    ).run(Buffer.alloc(32, 1), Buffer.alloc(32, 0x0f));
+    expect(() =>
+      v2
+        .prepare(
+          `INSERT INTO payments (credential_id, instrument, offer_hash, resource, currency, amount,
+            paid_at, receipt, grant_token, grant_expires_at)
+           VALUES (?, 'purse', ?, '/a', 'EUR', 5, 1000, '{}', 'g', 2000)`,
+        )
+        .run(Buffer.alloc(32, 2), Buffer.alloc(32, 0x0f)),
+    ).toThrow(/CHECK constraint/);
+    v2.close();
+
+    const store = new SqliteMerchantStore({ path });
+    try {
+      expect(await store.findPaymentByGrant('grant-1')).toEqual(ecash(1, 'grant-1'));
+      const purse = { ...ecash(3, 'grant-3'), instrument: 'purse' as const };
+      expect(await store.recordEcashPayment(purse)).toEqual(purse);
+      expect(await store.findPaymentByGrant('grant-3')).toEqual(purse);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM payments WHERE grant_token = 'x'")
+      .all() as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(' ')).toContain('payments_by_grant');
+    db.close();
+  });
+
   it('refuses a database newer than it knows', () => {
     const path = sqlitePath();
     const db = new Database(path);

@@ -123,6 +123,27 @@ export const migrations: readonly string[] = [
      CHECK (credit_limit IS NULL OR credit_limit >= 1);
    CREATE INDEX payword_chains_by_certificate ON payword_chains (certificate_id)
      WHERE certificate_id IS NOT NULL;`,
+  // 4: payments by the hardware purse. SQLite cannot change a CHECK in place, so the table is
+  // rebuilt; the check now names every instrument of the protocol (offer.ts), card included,
+  // so the next instrument needs no rebuild of its own.
+  `CREATE TABLE payments_v3 (
+    credential_id     BLOB PRIMARY KEY CHECK (length(credential_id) = 32),
+    instrument        TEXT NOT NULL CHECK (instrument IN ('ecash', 'payword', 'card', 'purse')),
+    offer_hash        BLOB NOT NULL,
+    resource          TEXT NOT NULL,
+    currency          TEXT NOT NULL,
+    amount            INTEGER NOT NULL CHECK (amount > 0),
+    paid_at           INTEGER NOT NULL,
+    commitment_id     BLOB REFERENCES payword_chains (commitment_id),
+    receipt           TEXT NOT NULL,
+    grant_token       TEXT NOT NULL,
+    grant_expires_at  INTEGER NOT NULL
+  );
+  INSERT INTO payments_v3 SELECT credential_id, instrument, offer_hash, resource, currency, amount,
+    paid_at, commitment_id, receipt, grant_token, grant_expires_at FROM payments;
+  DROP TABLE payments;
+  ALTER TABLE payments_v3 RENAME TO payments;
+  CREATE INDEX payments_by_grant ON payments (grant_token);`,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

@@ -20,7 +20,7 @@
 import type { Amount } from '@farthing/protocol/amount';
 
 /** The instruments the SDK takes today (card and purse come later). */
-export type SdkInstrument = 'ecash' | 'payword';
+export type SdkInstrument = 'ecash' | 'payword' | 'purse';
 
 /** One accepted payment and what the payer got for it. */
 export interface PaymentRecord {

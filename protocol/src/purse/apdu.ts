@@ -21,6 +21,8 @@ export const purseInstructions = {
   loadRequest: 0x50,
   load: 0x52,
   pay: 0x54,
+  /** The proof of a payment the card made already, signed again (no button: no money moves). */
+  proofAgain: 0x56,
   balance: 0x5c,
   readLog: 0xb2,
 } as const;
@@ -120,6 +122,7 @@ const statusWords = [
   [0x9d0f, 'invalid_amount'],
   [0x9d10, 'unsupported_version'],
   [0x9d11, 'invalid_argument'],
+  [0x9d12, 'purse_proof_unknown'],
 ] as const satisfies readonly (readonly [number, ErrorCode])[];
 
 /** The status word for an error the card raised; anything unexpected is 6F00. */

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
 import { nobleEd25519Verify } from '@farthing/protocol/ed25519';
+import { PurseCardClient } from '@farthing/protocol/purse/card-client';
 import { verifyPurseLoadRequest } from '@farthing/protocol/purse/load';
 import { verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PurseCardClient } from '../host.ts';
 import { makeTestIssuer, type TestIssuer } from '../test-issuer.ts';
 import { type CardHolderInterface, manufactureCard, PurseApplet } from './applet.ts';
 import { CardStorage } from './storage.ts';
@@ -167,6 +167,18 @@ describe('purse applet', () => {
     });
     expect((await client.balance()).balance).toEqual(eur(400));
     expect((await client.select()).purse?.sno).toBe(1);
+  });
+
+  it('signs the proof of a paid challenge again, byte for byte, and no other, moving nothing', async () => {
+    const { client } = await loaded(1000);
+    const challenge = await issuer.challenge(250, 7);
+    const first = await client.pay(challenge, [issuer.merchantCertificate]);
+    const again = await client.proofAgain(challenge);
+    expect(again.bytes).toEqual(first.bytes);
+    expect((await client.balance()).balance).toEqual(eur(750));
+    const unpaid = await issuer.challenge(250, 8);
+    await expect(client.proofAgain(unpaid)).rejects.toMatchObject({ code: 'purse_proof_unknown' });
+    expect((await client.readLog()).filter((e) => e.type === 'pay')).toHaveLength(1);
   });
 
   it('refuses a challenge dated a day before the issuer time it knows', async () => {

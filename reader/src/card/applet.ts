@@ -160,6 +160,8 @@ export class PurseApplet {
         return this.#load(data);
       case purseInstructions.pay:
         return this.#pay(data, holder);
+      case purseInstructions.proofAgain:
+        return this.#proofAgain(data);
       case purseInstructions.balance: {
         const purse = this.#personalised();
         return encodeBalance({ balance: purse.balance, maximum: purse.maximum });
@@ -382,6 +384,43 @@ export class PurseApplet {
       seenChallenges: seen,
       log: [entry, ...purse.log].slice(0, purseLogLength),
     });
+    return encodePurseProof(proof);
+  }
+
+  /**
+   * PROOF AGAIN: the host lost the answer to a PAY (the reader was unplugged as the card
+   * signed). A payment is found by its log entry (merchant, TNo, amount, time) and the nonce the
+   * card remembers for it; Ed25519 is deterministic, so the proof is the very one made then and
+   * cannot pay anything twice. Nothing changes on the card.
+   */
+  async #proofAgain(data: Uint8Array): Promise<Uint8Array> {
+    const purse = this.#usable();
+    const challenge = decodePurseChallenge(decodePayCommand(data).challenge);
+    const entry = purse.log.find(
+      (e) =>
+        e.type === 'pay' &&
+        e.merchantId === challenge.merchantId &&
+        e.tno === challenge.tno &&
+        e.at === challenge.issuedAt &&
+        compareAmounts(e.amount, challenge.amount) === 0,
+    );
+    const seen = purse.seenChallenges.some(
+      (s) => s.at === challenge.issuedAt && equalBytes(s.nonce, challenge.nonce),
+    );
+    if (entry?.type !== 'pay' || !seen) {
+      throw refuse('purse_proof_unknown', 'the card has not paid this challenge');
+    }
+    const proof = await signPurseProof(
+      {
+        cardId: this.#record.cardId,
+        sno: entry.sno,
+        merchantId: challenge.merchantId,
+        tno: challenge.tno,
+        amount: challenge.amount,
+        nonce: challenge.nonce,
+      },
+      ed25519Signer(this.#record.secretKey),
+    );
     return encodePurseProof(proof);
   }
 }

@@ -10,11 +10,11 @@ import {
   hidCommands,
 } from '@farthing/protocol/hid/framing';
 import { encodePurseCommand, purseInstructions } from '@farthing/protocol/purse/apdu';
+import { PurseCardClient } from '@farthing/protocol/purse/card-client';
 import { encodePayCommand } from '@farthing/protocol/purse/card-commands';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { manufactureCard, PurseApplet } from '../card/applet.ts';
 import { CardStorage } from '../card/storage.ts';
-import { PurseCardClient } from '../host.ts';
 import { makeTestIssuer } from '../test-issuer.ts';
 import { ReaderFirmware } from './firmware.ts';
 

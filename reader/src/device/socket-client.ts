@@ -3,9 +3,9 @@
  * the card client on top. For tests, the bench and tools; the extension bridges WebHID instead.
  */
 import { FarthingError } from '@farthing/protocol/errors';
+import { HidHostLink, type HidHostLinkOptions } from '@farthing/protocol/hid/host-link';
+import { PurseCardClient } from '@farthing/protocol/purse/card-client';
 import { WebSocket } from 'ws';
-import { PurseCardClient } from '../host.ts';
-import { HidHostLink, type HidHostLinkOptions } from './hid-client.ts';
 
 export interface ReaderConnection {
   readonly link: HidHostLink;

@@ -1,6 +1,8 @@
 import { render } from 'preact';
 import '../../ui/styles.css';
 import { browserPlatform } from '../../ui/browser-platform.ts';
+import { webHid } from '../../wallet/purse/hid-transport.ts';
+import { usePurseConfirm } from '../purse/confirm-purse.tsx';
 import { useConfirmState } from './state.ts';
 import { ConfirmView } from './views.tsx';
 
@@ -12,8 +14,12 @@ const environment = {
   document,
 };
 
+const purseDeps = { platform, hid: () => webHid() };
+
 function Confirm() {
-  return <ConfirmView state={useConfirmState(platform, environment)} />;
+  const state = useConfirmState(platform, environment);
+  const purse = usePurseConfirm(purseDeps, state.status === 'ready' ? state.confirmation : null);
+  return <ConfirmView state={state} purse={purse} />;
 }
 
 render(<Confirm />, document.getElementById('root')!);

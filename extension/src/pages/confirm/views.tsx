@@ -2,9 +2,14 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { Button, ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
 import { confirmationReasonText, instrumentName, unreachable } from '../../ui/wording.ts';
+import { PurseConfirmActions, type PurseConfirmState } from '../purse/confirm-purse.tsx';
 import type { ConfirmState } from './state.ts';
 
-export function ConfirmView(props: { state: ConfirmState }): JSX.Element {
+export function ConfirmView(props: {
+  state: ConfirmState;
+  /** A purse payment's reader exchange (pages/purse/confirm-purse.tsx), when it is one. */
+  purse?: PurseConfirmState;
+}): JSX.Element {
   const { state } = props;
   switch (state.status) {
     case 'framed':
@@ -45,7 +50,7 @@ export function ConfirmView(props: { state: ConfirmState }): JSX.Element {
         </Message>
       );
     case 'ready':
-      return <ReadyView state={state} />;
+      return <ReadyView state={state} purse={props.purse} />;
     default:
       return unreachable(state);
   }
@@ -61,7 +66,13 @@ function Message(props: { title: string; children: ComponentChildren }): JSX.Ele
   );
 }
 
-function ReadyView({ state }: { state: Extract<ConfirmState, { status: 'ready' }> }): JSX.Element {
+function ReadyView({
+  state,
+  purse,
+}: {
+  state: Extract<ConfirmState, { status: 'ready' }>;
+  purse: PurseConfirmState | undefined;
+}): JSX.Element {
   const { confirmation: c } = state;
   const originDiffers = c.pageOrigin !== c.payee.origin;
   return (
@@ -110,24 +121,28 @@ function ReadyView({ state }: { state: Extract<ConfirmState, { status: 'ready' }
           </p>
         ) : null}
         <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button
-            variant="secondary"
-            onClick={state.decline}
-            disabled={state.busy}
-            testId="confirm-decline"
-          >
-            Decline
-          </Button>
-          <Button
-            onClick={state.accept}
-            disabled={!state.armed}
-            busy={state.busy}
-            testId="confirm-accept"
-          >
-            Pay {c.price.text}
-          </Button>
-        </div>
+        {c.purse !== undefined && purse !== undefined ? (
+          <PurseConfirmActions state={purse} />
+        ) : (
+          <div class="actions">
+            <Button
+              variant="secondary"
+              onClick={state.decline}
+              disabled={state.busy}
+              testId="confirm-decline"
+            >
+              Decline
+            </Button>
+            <Button
+              onClick={state.accept}
+              disabled={!state.armed}
+              busy={state.busy}
+              testId="confirm-accept"
+            >
+              Pay {c.price.text}
+            </Button>
+          </div>
+        )}
       </div>
     </Shell>
   );

@@ -95,6 +95,8 @@ export type PopupState =
       readonly bank: BankView;
       readonly ecash: AmountView;
       readonly payword: AmountView;
+      /** The hardware purse's card balance as last read, when a reader is paired. */
+      readonly purse: AmountView | null;
       /** Credit the bank holds for PayWord; empty until the first PayWord payment. */
       readonly paywordHolds: readonly PaywordHold[];
       /** What the next PayWord certificate will set aside. */
@@ -360,6 +362,7 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
     bank,
     ecash: balancesOf('ecash'),
     payword: balancesOf('payword'),
+    purse: overview.balances.find((balance) => balance.instrument === 'purse')?.balance ?? null,
     paywordHolds: overview.balances.flatMap((balance) =>
       balance.instrument === 'payword' && balance.held !== undefined && balance.bankUrl === bank.url
         ? [

@@ -23,6 +23,7 @@ function ready(withdraw: WithdrawForm = idle): PopupState {
     bank: bankView('alice'),
     ecash: eur(495),
     payword: eur(200),
+    purse: null,
     paywordHolds: [
       {
         held: eur(500),

@@ -83,6 +83,14 @@ function ReadyView({
               {state.payword.text}
             </p>
           </div>
+          {state.purse === null ? null : (
+            <div class="balance">
+              <p class="small muted">Hardware purse</p>
+              <p class="figure" data-testid="balance-purse">
+                {state.purse.text}
+              </p>
+            </div>
+          )}
         </section>
         <PaywordHolds
           holds={state.paywordHolds}

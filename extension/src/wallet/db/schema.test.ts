@@ -45,10 +45,40 @@ describe('the wallet database', () => {
     old.close();
 
     const db = await openWalletDb(name);
-    expect(db.version).toBe(2);
+    expect(db.version).toBe(migrations.length);
     const owned = await db.getAllFromIndex('payments', 'resource', ['gazette', '/articles/7']);
     expect(owned.map((payment) => payment.id).sort()).toEqual(['p1', 'p2']);
     expect(await db.get('payments', 'p3')).toEqual(paymentV1('p3', 'h3', '/articles/8'));
+    db.close();
+  });
+
+  it('opens a version 2 database with its payments into one that keeps purse readers and proofs', async () => {
+    const name = `schema-v2-${Math.random()}`;
+    const old = await openDB<WalletDb>(name, 2, {
+      upgrade(db, oldVersion, _newVersion, tx) {
+        for (let version = oldVersion; version < 2; version++) {
+          migrations[version]!(db, tx as never);
+        }
+      },
+    });
+    await old.put('payments', paymentV1('p1', 'h1', '/articles/7'));
+    expect(old.objectStoreNames.contains('purseProofs')).toBe(false);
+    old.close();
+
+    const db = await openWalletDb(name);
+    expect(db.version).toBe(migrations.length);
+    expect(await db.get('payments', 'p1')).toEqual(paymentV1('p1', 'h1', '/articles/7'));
+    await db.put('purseProofs', {
+      paymentId: 'p2',
+      cardId: '0011223344556677',
+      tno: 4,
+      challenge: new Uint8Array([1, 2]),
+      merchantChain: [new Uint8Array([3])],
+      status: 'challenged',
+      createdAt: 5,
+    });
+    expect(await db.getAllFromIndex('purseProofs', 'status', 'challenged')).toHaveLength(1);
+    expect(await db.get('purseReaders', 'reader')).toBeUndefined();
     db.close();
   });
 });

@@ -19,8 +19,7 @@ import {
 } from 'idb';
 import type { Instrument, TaskKind, TaskStatus, WalletErrorJson } from '../../messages/contract.ts';
 import type { Money } from '../money.ts';
-
-export const walletDbVersion = 2;
+import type { PurseProofRecord, PurseReaderRecord } from '../purse/records.ts';
 
 /** AES-GCM ciphertext of a secret under the wallet key (keys.ts). */
 export interface SealedSecret {
@@ -311,6 +310,9 @@ export interface WalletDb extends DBSchema {
   refusals: { key: string; value: RefusalRecord; indexes: { at: number } };
   settings: { key: string; value: SettingsRecord };
   tasks: { key: string; value: TaskRecord; indexes: { status: TaskStatus; createdAt: number } };
+  /** The hardware purse (purse/records.ts): the paired reader, and each payment's proof. */
+  purseReaders: { key: string; value: PurseReaderRecord };
+  purseProofs: { key: string; value: PurseProofRecord; indexes: { status: string } };
 }
 
 export type WalletDatabase = IDBPDatabase<WalletDb>;
@@ -364,7 +366,16 @@ export const migrations: readonly Migration[] = [
   (_db, tx) => {
     tx.objectStore('payments').createIndex('resource', ['merchantId', 'resource']);
   },
+  // The hardware purse (issue 17): the paired reader, and the challenge and proof of each purse
+  // payment, kept until the merchant took the proof (purse/records.ts).
+  (db) => {
+    db.createObjectStore('purseReaders', { keyPath: 'id' });
+    db.createObjectStore('purseProofs', { keyPath: 'paymentId' }).createIndex('status', 'status');
+  },
 ];
+
+/** One version per migration step: appending a step is all a new version takes. */
+export const walletDbVersion = migrations.length;
 
 export const defaultWalletDbName = 'farthing-wallet';
 

@@ -14,6 +14,7 @@ import type { WalletContext } from '../context.ts';
 import type { PaymentRecord } from '../db/schema.ts';
 import { coinOf } from '../ecash/issuance.ts';
 import { chainOf } from '../payword/purse.ts';
+import { purseCredential } from '../purse/purse-payment.ts';
 
 export async function buildCredential(
   ctx: WalletContext,
@@ -21,6 +22,7 @@ export async function buildCredential(
   offer: SignedOffer,
 ): Promise<string> {
   let credential: Credential;
+  if (payment.instrument === 'purse') return purseCredential(ctx, payment, offer);
   if (payment.instrument === 'payword') {
     const record = await ctx.db.get('paywordChains', payment.chainId!);
     if (record === undefined) throw new Error(`chain ${payment.chainId} is missing`);

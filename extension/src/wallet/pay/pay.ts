@@ -59,6 +59,7 @@ import {
   paywordMaxPrice,
   usableChain,
 } from '../payword/purse.ts';
+import { payWithPurse, purseMayPay } from '../purse/purse-payment.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 import { buildCredential } from './credential.ts';
 import { checkLimits, type LimitsSnapshot } from './limits.ts';
@@ -174,6 +175,8 @@ async function chooseInstrument(
 ): Promise<Instrument> {
   const { offer, bank } = checked;
   const price = offer.amount;
+  // The hardware purse when the user prefers it and the merchant takes it (wallet/purse/).
+  if (await purseMayPay(ctx, checked)) return 'purse';
   if (paywordMayPay(checked)) {
     if (openChain !== undefined) return 'payword';
     const certificate = await certificateOf(
@@ -374,6 +377,28 @@ async function payChecked(
   const presented = clickPresented(seen, limits.settings);
   const decision = checkLimits(limits, checked.origin, checked.offer.amount, presented);
   let instrument = await chooseInstrument(ctx, checked, openChain);
+  if (instrument === 'purse') {
+    // Always in the trusted window, which holds the reader (wallet/purse/purse-payment.ts).
+    const currency = limits.settings.currency;
+    return payWithPurse(ctx, checked, {
+      confirm: (paymentId) =>
+        hooks.confirm({
+          reason: decision.confirmation ?? 'purse_reader',
+          pageOrigin: checked.origin,
+          payee: checked.payee,
+          title: checked.offer.title ?? checked.offer.resource,
+          resource: checked.resourceUrl,
+          price: moneyView(checked.offer.amount),
+          instrument,
+          siteBudgetLeft: amountView(currency, decision.siteBudgetLeft),
+          dailyBudgetLeft: amountView(currency, decision.dailyBudgetLeft),
+          purse: { paymentId },
+        }),
+      send: (payment) =>
+        oneAtATime(payment.merchantId, () => sendPayment(ctx, hooks, payment, checked.offer)),
+      fail: (payment, error) => failPayment(ctx, hooks, payment, error),
+    });
+  }
   if (decision.confirmation !== null) {
     const currency = limits.settings.currency;
     const accepted = await hooks.confirm({

@@ -34,8 +34,11 @@ export interface PurseDeskOptions {
   readonly merchantId: string;
   /** The merchant's offer-signing key, the one its certificate certifies. */
   readonly signer: Ed25519Signer;
-  /** The merchant certificate (DER), then its issuer's: what the card authenticates. */
-  readonly merchantChain: readonly Uint8Array[];
+  /**
+   * The merchant certificate (DER), then its issuer's: what the card authenticates. A function
+   * is asked at each challenge (the merchant's renewal schedule replaces the chain).
+   */
+  readonly merchantChain: readonly Uint8Array[] | (() => readonly Uint8Array[]);
   /** CA certificates of the banks whose cards this merchant takes. */
   readonly trustedRoots: readonly Uint8Array[];
   readonly store: PurseStore;
@@ -95,8 +98,15 @@ export class PurseDesk {
     this.#bank = new BankClient(options.bank);
   }
 
-  /** A challenge for `price`, stored before it is handed out so its TNo is never reused. */
-  async createChallenge(price: Amount): Promise<PurseChallengeView> {
+  /**
+   * A challenge for `price`, stored before it is handed out so its TNo is never reused. With
+   * `offerHash` (the pay endpoint's challenges) its proof pays that offer only
+   * (`acceptPayment`).
+   */
+  async createChallenge(
+    price: Amount,
+    options: { readonly offerHash?: Uint8Array } = {},
+  ): Promise<PurseChallengeView> {
     if (price.minor <= 0) {
       throw new FarthingError('invalid_amount', 'a purse payment is more than zero', {
         details: { field: 'price' },
@@ -112,6 +122,7 @@ export class PurseDesk {
       issuedAt: now,
       expiresAt,
     });
+    if (options.offerHash !== undefined) this.#o.store.bindOffer(tno, options.offerHash);
     const signed = await signPurseChallenge(
       { merchantId: this.#o.merchantId, tno, amount: price, nonce, issuedAt: now },
       this.#o.signer,
@@ -119,7 +130,10 @@ export class PurseDesk {
     return {
       tno,
       challenge: toBase64url(encodePurseChallenge(signed)),
-      merchantChain: this.#o.merchantChain.map(toBase64url),
+      merchantChain: (typeof this.#o.merchantChain === 'function'
+        ? this.#o.merchantChain()
+        : this.#o.merchantChain
+      ).map(toBase64url),
       amount: formatAmount(price),
       expiresAt,
     };
@@ -176,6 +190,28 @@ export class PurseDesk {
     );
     if (!stored) throw new FarthingError('purse_proof_duplicate', 'this challenge is paid already');
     return { tno: proof.tno, cardId: proof.cardId, sno: proof.sno, amount: proof.amount };
+  }
+
+  /**
+   * `acceptProof` for the pay endpoint: the challenge must have been asked for the offer
+   * `offerHash` (`offer_mismatch` otherwise), and the very proof already kept for its challenge
+   * is accepted again, so a wallet that lost the answer can send its credential once more (the
+   * merchant's payment record is written after the proof, in another database).
+   */
+  acceptPayment(
+    input: { proof: Uint8Array; cardCertificate: Uint8Array },
+    offerHash: Uint8Array,
+  ): AcceptedPurseProof {
+    const proof = decodePurseProof(input.proof);
+    const bound = this.#o.store.offerOf(proof.tno);
+    if (bound === undefined || !equalBytes(bound, offerHash)) {
+      throw mismatch('the proof answers a challenge asked for another offer', 'proof.tno');
+    }
+    const kept = this.#o.store.proofOf(proof.tno);
+    if (kept !== undefined && equalBytes(kept, input.proof)) {
+      return { tno: proof.tno, cardId: proof.cardId, sno: proof.sno, amount: proof.amount };
+    }
+    return this.acceptProof(input);
   }
 
   /**

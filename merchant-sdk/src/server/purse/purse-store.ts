@@ -37,6 +37,12 @@ const schema = `
     created_at INTEGER NOT NULL,
     answered_at INTEGER
   ) STRICT;
+  -- The offer a challenge was asked for through the pay endpoint (purse-pay.ts): its proof pays
+  -- that offer and no other. Challenges made with createChallenge alone have no row.
+  CREATE TABLE IF NOT EXISTS purse_challenge_offers (
+    tno        INTEGER PRIMARY KEY REFERENCES purse_challenges (tno),
+    offer_hash BLOB    NOT NULL CHECK (length(offer_hash) = 32)
+  ) STRICT;
 `;
 
 export interface PurseChallengeRecord {
@@ -119,6 +125,29 @@ export class PurseStore {
           expiresAt: row.expires_at,
           status: row.status,
         };
+  }
+
+  /** Binds challenge `tno` to the offer it was asked for. */
+  bindOffer(tno: number, offerHash: Uint8Array): void {
+    this.#db
+      .prepare('INSERT INTO purse_challenge_offers (tno, offer_hash) VALUES (?, ?)')
+      .run(tno, offerHash);
+  }
+
+  /** The offer hash challenge `tno` was asked for, if it was asked for one. */
+  offerOf(tno: number): Uint8Array | undefined {
+    const row = this.#db
+      .prepare('SELECT offer_hash FROM purse_challenge_offers WHERE tno = ?')
+      .get(tno) as { offer_hash: Buffer } | undefined;
+    return row === undefined ? undefined : bytes(row.offer_hash);
+  }
+
+  /** The proof kept for challenge `tno`, if it is paid. */
+  proofOf(tno: number): Uint8Array | undefined {
+    const row = this.#db.prepare('SELECT proof FROM purse_proofs WHERE tno = ?').get(tno) as
+      | { proof: Buffer }
+      | undefined;
+    return row === undefined ? undefined : bytes(row.proof);
   }
 
   /** Marks the challenge paid and keeps the proof, in one transaction; false if it was paid. */

@@ -1,15 +1,15 @@
 /**
  * The host's view of the card: one method per command (protocol/src/purse/apdu.ts), over any
  * way of moving an APDU there and back — the applet directly in unit tests, the HID report
- * stream in everything else (device/hid-client.ts).
+ * stream in everything else (hid/host-link.ts).
  */
-import type { Amount } from '@farthing/protocol/amount';
+import type { Amount } from '../amount.ts';
 import {
   decodePurseResponse,
   encodePurseCommand,
   type PurseInstruction,
   purseInstructions,
-} from '@farthing/protocol/purse/apdu';
+} from './apdu.ts';
 import {
   type BalanceResult,
   type CardInfo,
@@ -24,9 +24,9 @@ import {
   type LoadResult,
   type Personalisation,
   type PurseLogEntry,
-} from '@farthing/protocol/purse/card-commands';
-import { decodePurseLoadRequest, type SignedPurseLoadRequest } from '@farthing/protocol/purse/load';
-import { decodePurseProof, type SignedPurseProof } from '@farthing/protocol/purse/proof';
+} from './card-commands.ts';
+import { decodePurseLoadRequest, type SignedPurseLoadRequest } from './load.ts';
+import { decodePurseProof, type SignedPurseProof } from './proof.ts';
 
 export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
 
@@ -75,6 +75,18 @@ export class PurseCardClient {
     const bytes = await this.#send(
       purseInstructions.pay,
       encodePayCommand({ challenge, merchantChain }),
+    );
+    return { bytes, proof: decodePurseProof(bytes) };
+  }
+
+  /**
+   * The proof of a payment the card made for `challenge` already (its answer was lost on the
+   * way), byte for byte as first signed; `purse_proof_unknown` when the card never paid it.
+   */
+  async proofAgain(challenge: Uint8Array): Promise<{ bytes: Uint8Array; proof: SignedPurseProof }> {
+    const bytes = await this.#send(
+      purseInstructions.proofAgain,
+      encodePayCommand({ challenge, merchantChain: [] }),
     );
     return { bytes, proof: decodePurseProof(bytes) };
   }

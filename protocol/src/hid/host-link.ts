@@ -2,23 +2,23 @@
  * The host's end of the report stream: allocates a channel with INIT, sends one message at a
  * time and reassembles the answer, following KEEPALIVEs (the device is working or waiting for
  * its button) and turning ERROR into the matching `FarthingError`. Transport-agnostic: it
- * needs a way to send a report and to be handed each report that arrives (socket-client.ts
+ * needs a way to send a report and to be handed each report that arrives (reader/'s socket-client.ts
  * over the emulator's WebSocket; the extension's bridge over WebHID uses the same framing).
  */
-import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
+import { FarthingError, isFarthingError } from '../errors.ts';
 import {
   type HidInitResponse,
   hidErrorFromPayload,
   hidInitNonceLength,
   parseHidInitResponse,
-} from '@farthing/protocol/hid/control';
+} from './control.ts';
 import {
   encodeHidMessage,
   type HidCommand,
   HidMessageAssembler,
   hidBroadcastChannel,
   hidCommands,
-} from '@farthing/protocol/hid/framing';
+} from './framing.ts';
 
 export interface HidHostLinkOptions {
   readonly send: (report: Uint8Array) => void;

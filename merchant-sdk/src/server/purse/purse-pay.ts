@@ -1,0 +1,114 @@
+/**
+ * The purse on the pay endpoint (DESIGN.md "Hardware purse"): a purse payment takes two round
+ * trips, because the card must answer a challenge the merchant made.
+ *
+ *   1. `POST /.well-known/farthing/purse-challenge` `{ "offer": "<offer token>" }` → the signed
+ *      challenge for the offer's amount (a fresh TNo and nonce) with the merchant's certificate
+ *      chain, stored and bound to that offer before it is handed out.
+ *   2. the reader shows amount and payee, the holder presses confirm, the card signs its proof;
+ *   3. `POST /.well-known/farthing/pay` with the `purse` credential (protocol/src/purse/credential.ts).
+ *
+ * Asking for a challenge changes nothing but the merchant's own challenge table (an unused
+ * challenge simply expires), so it needs no idempotency key: a retry gets another TNo.
+ */
+import { maxCredentialBytes } from '@farthing/protocol/credential';
+import { FarthingError } from '@farthing/protocol/errors';
+import {
+  checkOfferFresh,
+  offerHash,
+  type SignedOffer,
+  verifyOffer,
+} from '@farthing/protocol/offer';
+import { parseOfferToken } from '@farthing/protocol/offer-token';
+import { parseMessage } from '@farthing/protocol/schema';
+import * as v from 'valibot';
+import type { ResolvedConfig } from '../config.ts';
+import { jsonResponse, noStoreProblem, readLimitedBody } from '../http.ts';
+import type { OfferBook } from '../offers.ts';
+import { PurseDesk } from './purse-desk.ts';
+import { PurseStore } from './purse-store.ts';
+
+export const purseChallengePath = '/.well-known/farthing/purse-challenge';
+
+const challengeRequestSchema = v.strictObject({ offer: v.pipe(v.string(), v.maxLength(8192)) });
+
+/** The offer of a challenge request, checked as the pay endpoint checks a credential's. */
+function checkedOffer(config: ResolvedConfig, offers: OfferBook, token: string): SignedOffer {
+  const offer = parseOfferToken(token);
+  if (offer.merchantId !== config.merchantId) {
+    throw new FarthingError('merchant_mismatch', 'the offer is another merchant’s', {
+      details: { field: 'offer.merchantId' },
+    });
+  }
+  verifyOffer(offer, { merchantPublicKey: config.publicKey, ed25519Verify: offers.verify });
+  checkOfferFresh(offer, config.now());
+  if (!offer.instruments.includes('purse')) {
+    throw new FarthingError('instrument_not_accepted', 'this offer does not accept purse', {
+      details: { field: 'type', accepted: [...offer.instruments] },
+    });
+  }
+  return offer;
+}
+
+/** Step 1 above: answers a challenge request with the signed challenge, or a problem. */
+export async function purseChallengeResponse(
+  request: Request,
+  context: {
+    readonly config: ResolvedConfig;
+    readonly offers: OfferBook;
+    readonly desk: PurseDesk | undefined;
+  },
+): Promise<Response> {
+  if (request.method !== 'POST') {
+    return new Response(null, { status: 405, headers: { allow: 'POST' } });
+  }
+  try {
+    if (context.desk === undefined || !context.config.instruments.includes('purse')) {
+      throw new FarthingError('instrument_not_accepted', 'this merchant does not take the purse');
+    }
+    if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
+      throw new FarthingError('unsupported_media_type', 'send the offer as application/json');
+    }
+    const body = await readLimitedBody(request, maxCredentialBytes);
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    } catch (cause) {
+      throw new FarthingError('invalid_message', 'the body is not JSON', { cause });
+    }
+    const { offer: token } = parseMessage(challengeRequestSchema, json, 'challenge request');
+    const offer = checkedOffer(context.config, context.offers, token);
+    const view = await context.desk.createChallenge(offer.amount, { offerHash: offerHash(offer) });
+    return jsonResponse(view, 200, { 'cache-control': 'no-store' });
+  } catch (error) {
+    return noStoreProblem(error);
+  }
+}
+
+/** `createMerchant`'s `purse` option: a desk the site made, or where the SDK keeps one's records. */
+export type MerchantPurseOption = PurseDesk | { readonly storePath: string };
+
+/**
+ * The purse desk of a merchant: the one given, or one the SDK makes from the merchant's own
+ * configuration (its offer key and current certificate chain; cards of the bank whose CA
+ * certified it) with its records at `storePath`. `close` closes only a store the SDK opened.
+ */
+export function merchantPurseDesk(
+  config: ResolvedConfig,
+  option: MerchantPurseOption | undefined,
+): { readonly desk: PurseDesk | undefined; close(): void } {
+  if (option === undefined || option instanceof PurseDesk) {
+    return { desk: option, close: () => undefined };
+  }
+  const store = new PurseStore(option.storePath);
+  const desk = new PurseDesk({
+    merchantId: config.merchantId,
+    signer: config.signer,
+    merchantChain: () => config.certified.chain,
+    trustedRoots: [config.certified.chain.at(-1)!],
+    store,
+    bank: { url: config.bankUrl, apiKey: config.apiKey, fetch: config.fetch },
+    now: config.now,
+  });
+  return { desk, close: () => store.close() };
+}
