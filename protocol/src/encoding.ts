@@ -154,6 +154,8 @@ export const signingTags = {
   setDualSignature: 'farthing/set/dual-signature',
   setEnvelopeContext: 'farthing/set/envelope-context',
   setMessage: 'farthing/set/message',
+  // SET card payments, part 2: the order the wallet shows (set/order.ts)
+  setOrder: 'farthing/set/order',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;
