@@ -27,62 +27,21 @@ import {
 import { parseCertificate } from '@farthing/protocol/x509/certificate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cardholder, fetchGateway, type Gateway, registerCardholder } from '../card/world.ts';
-import { closeShopWorld, demo, openShopWorld, operatorPassword, type ShopWorld } from './world.ts';
+import {
+  shopBrowser as browserOf,
+  type CheckoutOffer,
+  checkoutOffer,
+  operatorHeaders as operator,
+  operatorAction,
+} from './cart.fixture.ts';
+import { closeShopWorld, demo, openShopWorld, type ShopWorld } from './world.ts';
 
 let world: ShopWorld;
 let gateway: Gateway;
 let cardholder: Cardholder;
 
-const fromAttribute = (text: string) =>
-  text
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-
-/** A reader's browser, as far as the cart needs one: the cart cookie and same-origin forms. */
-function browser() {
-  let cookie = '';
-  const request = async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    if (cookie !== '') headers.set('cookie', cookie);
-    const response = await fetch(`${world.shopUrl}${path}`, {
-      ...init,
-      headers,
-      redirect: 'manual',
-    });
-    const set = response.headers.get('set-cookie');
-    if (set !== null) cookie = set.split(';')[0]!;
-    return response;
-  };
-  const form = (path: string, fields: Record<string, string>, origin = world.shopUrl) =>
-    request(path, {
-      method: 'POST',
-      headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-    });
-  return { request, form };
-}
-
-const operator = { authorization: `Basic ${btoa(`operator:${operatorPassword}`)}` };
-
-async function checkoutOffer(page: string) {
-  const match =
-    /id="pay-with-card" href="\/checkout\/wallet-needed" data-farthing-card-checkout="([^"]+)"/.exec(
-      page,
-    );
-  expect(match).not.toBeNull();
-  return JSON.parse(fromAttribute(match![1]!)) as {
-    order: unknown;
-    initiation: unknown;
-    purchase: string;
-    paid: string;
-  };
-}
-
 /** The wallet's side: check the offer, build OI and PI, seal PI, sign DS and the request. */
-async function buyWith(offer: Awaited<ReturnType<typeof checkoutOffer>>) {
+async function buyWith(offer: CheckoutOffer) {
   const initiation = parseSetMessage('purchase-initiation-response', offer.initiation);
   const merchantKey = parseCertificate(initiation.body.merchantCertificates[0]!).publicKey;
   if (merchantKey.type !== 'ed25519') throw new Error('merchant key');
@@ -150,7 +109,7 @@ afterAll(() => closeShopWorld(world));
 
 describe('the card-paid cart', () => {
   it('sells a cart of three items by card, captures, refunds one line and keeps the books', async () => {
-    const reader = browser();
+    const reader = browserOf(world);
     for (const item of [
       'print:harbour-dawn',
       'print:harbour-dawn',
@@ -164,7 +123,7 @@ describe('the card-paid cart', () => {
 
     const checkout = await reader.request('/checkout');
     expect(checkout.status).toBe(200);
-    const offer = await checkoutOffer(await checkout.text());
+    const offer = checkoutOffer(await checkout.text());
     const { order, initiation, body } = await buyWith(offer);
     expect(order.lines.map((line) => [line.item, line.quantity])).toEqual([
       ['print:harbour-dawn', 2],
@@ -200,16 +159,7 @@ describe('the card-paid cart', () => {
     ).text();
     expect(dashboard).toContain(`data-transaction="${initiation.body.transactionId}"`);
     const act = (path: string, fields: Record<string, string>) =>
-      fetch(`${world.shopUrl}/dashboard/card/${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: {
-          ...operator,
-          origin: world.shopUrl,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams(fields).toString(),
-      });
+      operatorAction(world, path, fields);
     const transaction = initiation.body.transactionId;
     expect((await act('capture', { transaction })).status).toBe(303);
     expect(await balance(demo.merchant)).toBe(merchantBefore + 1_34);
@@ -240,23 +190,16 @@ describe('the card-paid cart', () => {
   });
 
   it('reverses an authorization from the dashboard, releasing the hold', async () => {
-    const reader = browser();
+    const reader = browserOf(world);
     await reader.form('/cart/add', { item: 'download:quay-street-rye-loaf.txt' });
-    const offer = await checkoutOffer(await (await reader.request('/checkout')).text());
+    const offer = checkoutOffer(await (await reader.request('/checkout')).text());
     const { initiation, body } = await buyWith(offer);
     const holds = await balance(cardSystemAccounts.holds);
     const paid = await fetch(offer.purchase, { method: 'POST', body });
     expect(paid.status).toBe(200);
     expect(await balance(cardSystemAccounts.holds)).not.toBe(holds);
-    const reversed = await fetch(`${world.shopUrl}/dashboard/card/reverse`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        ...operator,
-        origin: world.shopUrl,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ transaction: initiation.body.transactionId }).toString(),
+    const reversed = await operatorAction(world, 'reverse', {
+      transaction: initiation.body.transactionId,
     });
     expect(reversed.status).toBe(303);
     expect(await balance(cardSystemAccounts.holds)).toBe(holds);
@@ -265,7 +208,7 @@ describe('the card-paid cart', () => {
   });
 
   it('sends readers without the wallet to a plain page, and refuses cross-site cart changes', async () => {
-    const reader = browser();
+    const reader = browserOf(world);
     expect((await reader.request('/checkout')).headers.get('location')).toBe('/cart');
     const needed = await (await reader.request('/checkout/wallet-needed')).text();
     expect(needed).toContain('A Farthing wallet is needed');

@@ -109,6 +109,11 @@ export const walletErrorCodes = [
   'payment_in_progress',
   /** The merchant says this browser holds the resource already; this payment was not taken. */
   'already_paid',
+  // SET cards (wallet/card/)
+  /** The card number, expiry or name as typed cannot be a card. */
+  'card_invalid',
+  /** No registered card to pay with (or this browser's WebCrypto lacks Ed25519). */
+  'card_not_registered',
   // backups
   'backup_invalid',
   'wrong_passphrase',

@@ -1,7 +1,13 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
-import { migrations, openWalletDb, type PaymentRecord, type WalletDb } from './schema.ts';
+import {
+  migrations,
+  openWalletDb,
+  type PaymentRecord,
+  type WalletDb,
+  walletDbVersion,
+} from './schema.ts';
 
 /** A payment as version 1 wrote it. */
 function paymentV1(id: string, offerHash: string, resource: string): PaymentRecord {
@@ -45,7 +51,7 @@ describe('the wallet database', () => {
     old.close();
 
     const db = await openWalletDb(name);
-    expect(db.version).toBe(2);
+    expect(db.version).toBe(walletDbVersion);
     const owned = await db.getAllFromIndex('payments', 'resource', ['gazette', '/articles/7']);
     expect(owned.map((payment) => payment.id).sort()).toEqual(['p1', 'p2']);
     expect(await db.get('payments', 'p3')).toEqual(paymentV1('p3', 'h3', '/articles/8'));

@@ -352,6 +352,8 @@ export class CardMerchant {
       status: record.status,
       amount: { currency: record.currency, minor: record.amount },
       at: record.updatedAt,
+      captured: { currency: record.currency, minor: record.captured },
+      credited: { currency: record.currency, minor: record.credited },
     });
   }
 
@@ -365,6 +367,8 @@ export class CardMerchant {
       status: record.status,
       amount: { currency: record.currency, minor: record.amount },
       at: record.updatedAt,
+      captured: { currency: record.currency, minor: record.captured },
+      credited: { currency: record.currency, minor: record.credited },
     });
   }
 
