@@ -16,6 +16,8 @@ export function instrumentName(instrument: Instrument): string {
       return 'e-cash';
     case 'payword':
       return 'PayWord';
+    case 'card':
+      return 'card';
     default:
       return unreachable(instrument);
   }
@@ -31,6 +33,8 @@ export function confirmationReasonText(reason: ConfirmationReason): string {
       return 'You asked to confirm payments like this one.';
     case 'unseen_click':
       return 'The wallet could not be sure you saw this link and its price before you clicked.';
+    case 'card_payment':
+      return 'Card payments are always confirmed here. Check the order: it is what the shop signed.';
     default:
       return unreachable(reason);
   }
