@@ -18,7 +18,7 @@ import {
 } from '@farthing/merchant-sdk/card/checkout';
 import { FarthingError } from '@farthing/merchant-sdk/server';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { type CardOrderView, cardOrdersSection } from '../pages/card-orders.ts';
 import { cartPage, checkoutPage, paidPage, walletNeededPage } from '../pages/cart.ts';
@@ -99,6 +99,8 @@ export function mountCardShop(app: Hono<any>, options: CardShopOptions): void {
   app.get('/checkout/paid/:transaction', (c) => {
     const record = card.purchase(c.req.param('transaction'));
     if (record === undefined || record.status === 'initiated') return c.notFound();
+    // The order is paid: the cart that made it starts empty again.
+    deleteCookie(c, cartCookie, { path: '/' });
     return send(c, paidPage(storedOrder(record.description), record.status));
   });
 
