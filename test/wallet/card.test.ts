@@ -13,6 +13,7 @@ import {
   registerCard,
   resumeCardRegistration,
 } from '@farthing/extension/wallet/card/cards';
+import { cardCheckout } from '@farthing/extension/wallet/card/checkout';
 import {
   cardOrderDisplay,
   inquireCardPayment,
@@ -20,6 +21,7 @@ import {
   payCardOffer,
   resumeCardPayments,
 } from '@farthing/extension/wallet/card/purchase';
+import type { ConfirmationRequest } from '@farthing/extension/wallet/pay/pay';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutFor, operatorAction } from '../shop/cart.fixture.ts';
@@ -153,6 +155,41 @@ describe('the card in the wallet', () => {
     expect(atGateway).toMatchObject({ status: 'authorized', authorized: total });
     // Paying again is the same purchase, not a second one.
     expect(await payCardOffer(wallet, checked)).toEqual(resumed);
+
+    // "Pay with card" always asks, showing the signed order; declined, nothing is written or sent.
+    const next = await checkoutFor(world, [cart[0]!]);
+    const asked: ConfirmationRequest[] = [];
+    const sentBefore = net3.count;
+    const declined = await cardCheckout(
+      wallet,
+      { confirm: async (request) => (asked.push(request), false) },
+      { offerText: JSON.stringify(next), pageUrl: `${world.shopUrl}/checkout` },
+    );
+    expect(declined).toMatchObject({ status: 'refused', error: { code: 'confirmation_declined' } });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({
+      reason: 'card_payment',
+      instrument: 'card',
+      payee: { name: 'The Farthing Gazette', origin: world.shopUrl },
+      card: { lastFour: pan.slice(-4), order: { shipping: 'EUR 1.20' } },
+    });
+    expect(asked[0]!.card!.order.lines).toHaveLength(1);
+    expect(asked[0]!.card!.order.total).toBe(asked[0]!.price.text);
+    expect(net3.log.slice(sentBefore).filter((line) => line.includes('/card/purchase'))).toEqual(
+      [],
+    );
+    expect(await wallet.db.count('cardPayments')).toBe(1);
+    // Accepted, it pays and sends the page to the shop's page for the order.
+    const accepted = await cardCheckout(
+      wallet,
+      { confirm: async () => true },
+      { offerText: JSON.stringify(next), pageUrl: `${world.shopUrl}/checkout` },
+    );
+    expect(accepted).toMatchObject({
+      status: 'paid',
+      cardStatus: 'authorized',
+      navigateTo: next.paid,
+    });
 
     // The shop captures and refunds a line; the inquiry sees both.
     const transaction = checked.initiation.body.transactionId;
