@@ -20,7 +20,7 @@ import { cardSystemAccounts } from '@farthing/bank/store/card-store';
 import type { Page } from 'puppeteer-core';
 import { expect, it } from 'vitest';
 import type { WalletBrowser } from '../browser/browser.ts';
-import { accept, artifact, byTestId, call, nextConfirmation } from './wallet.ts';
+import { accept, byTestId, call, nextConfirmation } from './wallet.ts';
 import { demo, e2eSuite, operatorPassword } from './world.ts';
 
 const e2e = e2eSuite();
@@ -141,7 +141,6 @@ it('registers the demo card, pays a cart through the window, survives a stopped 
   expect(await confirm.$eval(byTestId('confirm-card'), (p) => p.textContent)).toContain(
     pan.slice(-4),
   );
-  await confirm.screenshot({ path: artifact('card-confirmation') });
   await accept(target);
   await shop.waitForSelector('#order-status[data-status="authorized"]', { timeout: 20_000 });
   const [paid] = await purchases(popup);

@@ -162,7 +162,12 @@ describe('the card in the wallet', () => {
     const sentBefore = net3.count;
     const declined = await cardCheckout(
       wallet,
-      { confirm: async (request) => (asked.push(request), false) },
+      {
+        confirm: async (request) => {
+          asked.push(request);
+          return false;
+        },
+      },
       { offerText: JSON.stringify(next), pageUrl: `${world.shopUrl}/checkout` },
     );
     expect(declined).toMatchObject({ status: 'refused', error: { code: 'confirmation_declined' } });

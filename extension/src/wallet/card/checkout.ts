@@ -60,7 +60,7 @@ export async function cardCheckout(
         bankUrl: checked.bank.url,
       },
       title: `Order of ${display.lines.length} item${display.lines.length === 1 ? '' : 's'}`,
-      resource: new URL(checked.paidUrl).pathname,
+      resource: new URL(parameters.pageUrl).pathname,
       price: amountView(currency, minor),
       instrument: 'card',
       // A card payment is charged to the card, not to the wallet's budgets: the window shows
