@@ -5,6 +5,7 @@
  * A priced route therefore runs only for a payer; it still checks `c.get('farthing')`, so a
  * route whose item is missing from the price table serves nothing rather than everything.
  */
+import type { CardMerchant } from '@farthing/merchant-sdk/card';
 import { type FarthingEnv, farthing } from '@farthing/merchant-sdk/hono';
 import { isFarthingError, type Merchant } from '@farthing/merchant-sdk/server';
 import type { HttpBindings } from '@hono/node-server';
@@ -12,6 +13,7 @@ import { type Context, Hono } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
+import { cardDashboardSection, mountCardShop } from './cart/routes.ts';
 import { findArticle, findDownload, findFreeRead, findPrint, printSvg } from './catalog/catalog.ts';
 import { dashboardPage } from './pages/dashboard.ts';
 import { aboutPage, articlesPage, freeIndexPage, frontPage } from './pages/front.ts';
@@ -33,6 +35,8 @@ export interface ShopAppOptions {
   readonly assets: { readonly stylesheet: string; readonly script: string };
   /** The shop's own failures (5xx), for its log. */
   readonly onError?: (error: unknown) => void;
+  /** The card instrument: the cart, the card checkout and the dashboard's card orders. */
+  readonly card?: CardMerchant;
 }
 
 /** On @hono/node-server the raw Node request rides along; `app.request()` in tests has none. */
@@ -93,6 +97,19 @@ export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
     }
     return next();
   });
+  // The cart and card checkout (cart/routes.ts), before the SDK's guard: nothing there is priced.
+  if (options.card !== undefined) {
+    mountCardShop(app, {
+      card: options.card,
+      origin: options.origin,
+      pageHeaders,
+      operator: basicAuth({
+        username: operatorUser,
+        password: options.operatorPassword,
+        realm: 'The Farthing Gazette: merchant dashboard',
+      }),
+    });
+  }
   app.use(farthing(merchant));
   app.notFound((c) => send(c, notFoundPage(c.req.path), 404));
   app.onError((error, c) => {
@@ -187,6 +204,7 @@ export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
       history,
       flash,
       settleIntervalSeconds: options.settleIntervalSeconds,
+      cards: options.card === undefined ? undefined : cardDashboardSection(options.card),
     });
     return c.html(body.text, 200, { ...pageHeaders, 'cache-control': 'no-store' });
   });

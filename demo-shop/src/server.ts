@@ -9,6 +9,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cardMerchantOf } from '@farthing/merchant-sdk/card/checkout';
+import { CardPurchaseStore } from '@farthing/merchant-sdk/card/store';
 import { farthingRequestErrors } from '@farthing/merchant-sdk/hono';
 import { createMerchantHttpServer } from '@farthing/merchant-sdk/node-http';
 import {
@@ -133,6 +135,7 @@ export async function startShop(
   const origin = shopOrigin(config, port);
 
   let store: SqliteMerchantStore | undefined;
+  let cardStore: CardPurchaseStore | undefined;
   try {
     const identity = await loadShopIdentity(config, origin, now, challenges);
     store = new SqliteMerchantStore({ path: config.databasePath });
@@ -161,6 +164,16 @@ export async function startShop(
       renew: () => renewShopCertificate(config, origin, identity, now, challenges),
       onError,
     });
+    // Card orders in a file of their own beside the shop's database (card-store.ts).
+    cardStore = new CardPurchaseStore(config.databasePath.replace(/(\.sqlite)?$/, '.card.sqlite'));
+    const card = cardMerchantOf(merchant, {
+      offerKey: identity.offerKey,
+      bank: { url: config.bankUrl, apiKey: identity.apiKey },
+      store: cardStore,
+      // The operator captures from the dashboard (or reverses the authorization).
+      capture: 'settlement',
+      now,
+    });
     const app = createShopApp({
       merchant,
       origin,
@@ -173,6 +186,7 @@ export async function startShop(
       settleIntervalSeconds: config.settleIntervalSeconds,
       assets,
       onError,
+      card,
     });
     if (config.settleIntervalSeconds > 0) {
       merchant.startSettlement({ intervalMs: config.settleIntervalSeconds * 1000, onError });
@@ -180,6 +194,7 @@ export async function startShop(
     // The Node request rides along as `env`: the app judges the request-target as received.
     handler = (request, env) => app.fetch(request, env);
     const openStore = store;
+    const openCardStore = cardStore;
     return {
       url: origin,
       port,
@@ -189,11 +204,13 @@ export async function startShop(
         await closeServer(server);
         await merchant.close();
         await openStore.close();
+        openCardStore.close();
       },
     };
   } catch (error) {
     await closeServer(server);
     await store?.close();
+    cardStore?.close();
     throw error;
   }
 }

@@ -157,6 +157,8 @@ export const signingTags = {
   // merchant origins and revocation (x509/origin-challenge.ts, x509/merchant-revocations.ts)
   originChallenge: 'farthing/origin-challenge',
   merchantRevocations: 'farthing/merchant-revocations',
+  // SET card payments, part 2: the order the wallet shows (set/order.ts)
+  setOrder: 'farthing/set/order',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

@@ -251,3 +251,81 @@ it('pays nothing for what a hostile page does, and logs every attempt the wallet
   ]);
   expect(windows).toHaveLength(1);
 }, 120_000);
+
+// --- Issue 16: the card. A hostile page cannot start a card payment, read the card's last
+// digits, or open the confirmation window for one.
+it('starts no card payment for a hostile page and shows it nothing of the card', async () => {
+  const w = wallet!;
+  const popup = await w.openWalletPage('popup');
+  const store = world!.bank()!.ctx.store;
+  const customer = (await store.getAccountByName('demo'))!;
+  const [card] = await store.cards.listCards(customer.id);
+  const registered = await call(popup, 'card.register', {
+    bankUrl: world!.bankUrl,
+    cardNumber: card!.pan,
+    expiry: card!.expiry,
+    name: 'DEMO CUSTOMER',
+  });
+  expect(registered.status).toBe('registered');
+  const windows: string[] = [];
+  w.browser.on('targetcreated', (target) => {
+    if (target.url().includes('/pages/confirm/')) windows.push(target.url());
+  });
+
+  // The shop's own card offer, copied onto the hostile origin.
+  const added = await fetch(`${world!.shopUrl}/cart/add`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: world!.shopUrl, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'item=print%3Aharbour-dawn',
+  });
+  const checkout = await fetch(`${world!.shopUrl}/checkout`, {
+    headers: { cookie: added.headers.get('set-cookie')!.split(';')[0]! },
+  });
+  const offer = /data-farthing-card-checkout="([^"]+)"/.exec(await checkout.text())![1]!;
+  hostileFiles.set('/card', {
+    type: 'text/html',
+    body: `<!doctype html><html><head><title>Checkout</title></head><body>
+<a id="pay" href="/card-done" data-farthing-card-checkout="${offer}">Pay with card</a>
+</body></html>`,
+  });
+  const start = await world!.books();
+  const page = await w.browser.newPage();
+  await page.goto(`${hostileUrl}/card`);
+  await settle(300);
+
+  // The page's own clicks: the wallet is never asked.
+  await page.evaluate(() => {
+    const pay = document.getElementById('pay')!;
+    pay.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 }));
+  });
+  await settle(700);
+  // The user's click on the copied offer: refused on this origin, before any window.
+  await page.goto(`${hostileUrl}/card`);
+  await page.click('#pay');
+  await settle(1_000);
+  const text = await page.evaluate(() => document.documentElement.outerHTML);
+  expect(text).not.toContain(registered.lastFour);
+  expect(new URL(page.url()).origin).toBe(hostileUrl);
+
+  // A script on the shop's own checkout clicking "Pay with card": the link's own navigation
+  // (to the "a wallet is needed" page), no window.
+  const shopPage = await w.browser.newPage();
+  await shopPage.setCookie({
+    name: 'gazette-cart',
+    value: 'print:harbour-dawn*1',
+    url: world!.shopUrl,
+  });
+  await shopPage.goto(`${world!.shopUrl}/checkout`);
+  await shopPage.waitForSelector('#pay-with-card');
+  await shopPage.evaluate(() =>
+    document.querySelector<HTMLAnchorElement>('#pay-with-card')!.click(),
+  );
+  await shopPage.waitForNavigation({ timeout: 10_000 }).catch(() => undefined);
+  expect(new URL(shopPage.url()).pathname).toBe('/checkout/wallet-needed');
+
+  await settle(500);
+  expect(windows, 'no confirmation window for a hostile card payment').toEqual([]);
+  expect(await call(popup, 'card.payments', {})).toEqual([]);
+  expect(await world!.books()).toEqual(start);
+}, 60_000);

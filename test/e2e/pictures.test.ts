@@ -1,7 +1,7 @@
 /**
  * Issue 6, part 9 — pictures of the wallet as a reader meets it, taken from the real extension
  * in Chromium after a few payments: the popup, the tooltip on a priced link, the confirmation
- * window, and the history page's chart. They land in test/e2e/artifacts/ (not committed); the
+ * window, the history page's chart, and the card confirmation window with its order lines. They land in test/e2e/artifacts/ (not committed); the
  * README's copies live in docs/screenshots/.
  */
 import { statSync } from 'node:fs';
@@ -99,4 +99,31 @@ it('takes the popup, tooltip, confirmation window and history chart', async () =
   const historyPagePng = artifact('history');
   await history.screenshot({ path: historyPagePng, fullPage: true });
   expectPicture(historyPagePng);
+
+  // The card confirmation window with its order lines (issue 16): the demo card registered, a
+  // cart of three at the shop's checkout, "Pay with card"; the picture taken, then declined.
+  const store = e2e.world.bank()!.ctx.store;
+  const [card] = await store.cards.listCards((await store.getAccountByName('demo'))!.id);
+  await call(popup, 'card.register', {
+    bankUrl: e2e.world.bankUrl,
+    cardNumber: card!.pan,
+    expiry: card!.expiry,
+    name: 'DEMO CUSTOMER',
+  });
+  await page.setCookie({
+    name: 'gazette-cart',
+    value: 'print:harbour-dawn*2~download:quay-street-rye-loaf.txt*1~print:wend-valley*1',
+    url: e2e.world.shopUrl,
+  });
+  await page.goto(`${e2e.world.shopUrl}/checkout`);
+  await page.bringToFront();
+  const cardConfirmation = nextConfirmation(w);
+  await page.click('#pay-with-card');
+  const cardPage = (await (await cardConfirmation).asPage())!;
+  await cardPage.setViewport({ width: 420, height: 720 });
+  await cardPage.waitForSelector(byTestId('confirm-order'), { timeout: 10_000 });
+  const cardPng = artifact('card-confirmation-window');
+  await cardPage.screenshot({ path: cardPng, fullPage: true });
+  expectPicture(cardPng);
+  await cardPage.close();
 }, 120_000);

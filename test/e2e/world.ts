@@ -21,7 +21,7 @@ import type { Books } from '../shop/world.ts';
 export type { Books } from '../shop/world.ts';
 export { demo } from '../shop/world.ts';
 
-const operatorPassword = 'gazette-operator-e2e';
+export const operatorPassword = 'gazette-operator-e2e';
 const mintValues = '0.01,0.02,0.05,0.10,0.20';
 
 export interface E2eWorld {

@@ -26,6 +26,8 @@ export interface DashboardData {
   readonly flash: string | undefined;
   /** Seconds between scheduled settlement runs; 0 when only the button settles. */
   readonly settleIntervalSeconds: number;
+  /** The card orders section (cart/routes.ts), when the shop takes cards. */
+  readonly cards?: Html | undefined;
 }
 
 const instrumentNames = {
@@ -97,6 +99,7 @@ ${paywordTotals(data.status)}
 </form>
 <h2>Settlement history</h2>
 ${historyTable(data.history)}
+${data.cards ?? ''}
 </section>`,
   });
 }

@@ -57,6 +57,7 @@ const sections: readonly [string, string][] = [
   ['/downloads', 'Downloads'],
   ['/free', 'Free to read'],
   ['/about', 'How paying works'],
+  ['/cart', 'Cart'],
 ];
 
 export interface PageOptions {

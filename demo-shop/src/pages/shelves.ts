@@ -7,6 +7,7 @@ import {
   printPath,
   prints,
 } from '../catalog/catalog.ts';
+import { addToCartButton } from './cart.ts';
 import { type Html, html } from './html.ts';
 import { type PricedLink, page, pricedItem, priceTag } from './layout.ts';
 
@@ -44,6 +45,7 @@ export async function printPage(print: Print, link: PricedLink): Promise<Html> {
 <figure><img src="${previewSrc(print)}" alt="A blurred preview of ${print.title}" width="960" height="600">
 <figcaption>Preview. The full print is a 960 × 600 SVG you can keep.</figcaption></figure>
 <p>${buy}</p>
+${addToCartButton(`print:${print.id}`)}
 <p class="more"><a href="/gallery">All prints</a></p>
 </article>`,
   });
@@ -56,6 +58,7 @@ export async function downloadsPage(link: PricedLink): Promise<Html> {
 <h2>${await link(downloadPath(download), download.title)}</h2>
 <p>${download.description}</p>
 <p class="byline">${download.format} · <code>${download.file}</code> · ${priceTag(download.price)}</p>
+${addToCartButton(`download:${download.file}`)}
 </li>`,
     ),
   );

@@ -16,6 +16,8 @@ import {
   trustBank,
   trustedBank,
 } from '../wallet/bank/banks.ts';
+import { listCards, registerCard, removeCard } from '../wallet/card/cards.ts';
+import { cardCheckout, inquireCardPaymentView, listCardPayments } from '../wallet/card/checkout.ts';
 import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
@@ -168,6 +170,23 @@ async function dispatch(
       return confirmations.get(request.input.id);
     case 'confirmation.answer':
       return confirmations.answer(request.input.id, request.input.accept);
+    // SET cards (wallet/card/)
+    case 'card.checkout':
+      return cardCheckout(wallet, wallet.hooks, {
+        offerText: request.input.offer,
+        pageUrl: contentPage(sender),
+      });
+    case 'card.list':
+      return listCards(wallet);
+    case 'card.register':
+      return registerCard(wallet, request.input);
+    case 'card.remove':
+      await removeCard(wallet, request.input.id);
+      return listCards(wallet);
+    case 'card.payments':
+      return listCardPayments(wallet, request.input.limit ?? 50);
+    case 'card.inquire':
+      return inquireCardPaymentView(wallet, request.input.transactionId);
     case 'backup.export':
       return exportBackup(wallet, request.input.passphrase);
     case 'backup.import':

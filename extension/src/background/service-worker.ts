@@ -6,6 +6,7 @@
  */
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
+import { resumeCards } from '../wallet/card/resume.ts';
 import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
 import { ConfirmationDesk } from './confirmations.ts';
@@ -85,7 +86,10 @@ browser.runtime.onConnect.addListener((port) => serveContentPort(port, route));
 browser.windows.onRemoved.addListener((windowId) => confirmations.windowClosed(windowId));
 
 browser.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === resumeAlarm) void wallet.then((opened) => opened.resume());
+  if (alarm.name === resumeAlarm) {
+    void wallet.then((opened) => opened.resume());
+    void wallet.then(resumeCards);
+  }
 });
 
 void browser.alarms.get(resumeAlarm).then((existing) => {
@@ -94,3 +98,5 @@ void browser.alarms.get(resumeAlarm).then((existing) => {
 
 // A worker that was stopped mid-task finishes it now.
 void wallet.then((opened) => opened.resume());
+// …and a card registration or purchase whose answer it never got (wallet/card/).
+void wallet.then(resumeCards);

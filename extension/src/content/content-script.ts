@@ -6,6 +6,7 @@
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
 import { contentPortName, portTransport } from '../messages/port.ts';
+import { startCardCheckout } from './card-checkout.ts';
 import { findPaywallLink } from './paywall-bar.ts';
 import { readPricedLink } from './priced-links.ts';
 import { startWalletOnPage } from './wallet-on-page.ts';
@@ -18,6 +19,12 @@ if (document.documentElement !== null) {
     reload: () => location.reload(),
   });
   void wallet.scan();
+  // "Pay with card" on checkout pages (card-checkout.ts).
+  startCardCheckout(document, {
+    transport: portTransport(() => browser.runtime.connect({ name: contentPortName })),
+    pageUrl: () => location.href,
+    navigate: (url) => location.assign(url),
+  });
 }
 
 // The one message the content script answers: the wallet's background (this extension, not

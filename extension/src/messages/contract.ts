@@ -38,7 +38,7 @@ const httpUrlSchema = v.pipe(
 const offerTokenSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(16_384));
 const idSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 
-export type Instrument = 'ecash' | 'payword' | 'purse';
+export type Instrument = 'ecash' | 'payword' | 'purse' | 'card';
 
 /** The payee as the wallet verified it: the certificate's name and origin, not the page's. */
 export interface PayeeView {
@@ -56,7 +56,9 @@ export type ConfirmationReason =
   /** The click did not show that the user saw this link and its price (presentation.ts). */
   | 'unseen_click'
   /** A hardware purse payment: the holder confirms on the reader (wallet/purse/). */
-  | 'purse_reader';
+  | 'purse_reader'
+  /** A card payment: always asked, whatever the amount (DESIGN.md "SET"). */
+  | 'card_payment';
 
 /**
  * What the content script saw of a click, measured by the browser, for the background to judge
@@ -118,6 +120,11 @@ export const walletErrorCodes = [
   'purse_card_refused',
   'purse_pin_wrong',
   'purse_pin_blocked',
+  // SET cards (wallet/card/)
+  /** The card number, expiry or name as typed cannot be a card. */
+  'card_invalid',
+  /** No registered card to pay with (or this browser's WebCrypto lacks Ed25519). */
+  'card_not_registered',
   // backups
   'backup_invalid',
   'wrong_passphrase',
@@ -333,6 +340,8 @@ export interface ConfirmationView {
   readonly waiting: number;
   /** A purse payment: this window holds the reader and gets the card's proof for it. */
   readonly purse?: { readonly paymentId: string };
+  /** A card payment: the order the merchant signed and the card it is charged to. */
+  readonly card?: CardConfirmationView;
 }
 
 export interface WalletOverview {
@@ -349,6 +358,73 @@ export interface SpendingPoint {
   readonly origin: string;
   readonly minor: number;
 }
+
+// --- SET cards (wallet/card/)
+
+export interface CardView {
+  readonly id: string;
+  readonly bankUrl: string;
+  readonly status: 'pending' | 'registered';
+  /** All the wallet ever shows of the card number. */
+  readonly lastFour: string;
+  readonly name: string;
+}
+
+/** The order a card payment pays for, as the merchant signed it (lines, VAT, shipping). */
+export interface CardOrderView {
+  readonly lines: readonly {
+    readonly description: string;
+    readonly quantity: number;
+    readonly unitPrice: string;
+    readonly amount: string;
+  }[];
+  readonly subtotal: string;
+  /** Basis points (2000 = 20 %). */
+  readonly vatRate: number;
+  readonly vat: string;
+  readonly shipping: string;
+  readonly total: string;
+}
+
+export interface CardConfirmationView {
+  readonly lastFour: string;
+  readonly order: CardOrderView;
+}
+
+export type CardPaymentStatus =
+  | 'sent'
+  | 'authorized'
+  | 'captured'
+  | 'reversed'
+  | 'capture_reversed'
+  | 'failed';
+
+export interface CardPaymentView {
+  readonly transactionId: string;
+  readonly origin: string;
+  readonly merchantName: string;
+  readonly lastFour: string;
+  readonly total: AmountView;
+  /** Given back by the merchant (SET credits): shown as a credit. */
+  readonly credited: AmountView;
+  readonly status: CardPaymentStatus;
+  readonly lines: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type CardPayOutcome =
+  | {
+      readonly status: 'paid';
+      readonly transactionId: string;
+      readonly cardStatus: CardPaymentStatus;
+      /** The shop's page for the paid order (on the page's origin). */
+      readonly navigateTo: string;
+    }
+  | { readonly status: 'refused'; readonly error: WalletErrorJson };
+
+/** What a checkout page's "Pay with card" carries: the SDK's card offer as JSON text. */
+const cardOfferTextSchema = v.pipe(v.string(), v.minLength(2), v.maxLength(64 * 1024));
 
 // ---------------------------------------------------------------------------------------------
 // The actions
@@ -376,6 +452,15 @@ export const actions = {
       presentation: v.optional(presentationSchema),
     }),
     output: undefined as unknown as PayOutcome,
+  },
+  /**
+   * "Pay with card" on a checkout page, sent only from a trusted click: always asked in the
+   * wallet's window, which shows the order the merchant signed.
+   */
+  'card.checkout': {
+    from: 'content',
+    input: v.strictObject({ offer: cardOfferTextSchema }),
+    output: undefined as unknown as CardPayOutcome,
   },
 
   // -- from the wallet's own pages --
@@ -511,6 +596,38 @@ export const actions = {
     input: v.strictObject({ id: idSchema, accept: v.boolean() }),
     /** `waiting`: questions the same window shows next (it closes when none is left). */
     output: undefined as unknown as { readonly accepted: boolean; readonly waiting: number },
+  },
+  // SET cards: registration in the settings, purchases in the history (wallet/card/)
+  'card.list': {
+    from: 'extension',
+    input: v.strictObject({}),
+    output: undefined as unknown as readonly CardView[],
+  },
+  'card.register': {
+    from: 'extension',
+    input: v.strictObject({
+      bankUrl: httpUrlSchema,
+      cardNumber: v.pipe(v.string(), v.minLength(12), v.maxLength(32)),
+      expiry: v.pipe(v.string(), v.minLength(4), v.maxLength(10)),
+      name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+    }),
+    output: undefined as unknown as CardView,
+  },
+  'card.remove': {
+    from: 'extension',
+    input: v.strictObject({ id: idSchema }),
+    output: undefined as unknown as readonly CardView[],
+  },
+  'card.payments': {
+    from: 'extension',
+    input: v.strictObject({ limit: limitSchema }),
+    output: undefined as unknown as readonly CardPaymentView[],
+  },
+  /** A signed purchase inquiry to the shop: the purchase's state now. */
+  'card.inquire': {
+    from: 'extension',
+    input: v.strictObject({ transactionId: idSchema }),
+    output: undefined as unknown as CardPaymentView,
   },
   /** An encrypted backup (passphrase-derived key), as a JSON text file. */
   'backup.export': {

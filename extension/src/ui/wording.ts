@@ -18,6 +18,8 @@ export function instrumentName(instrument: Instrument): string {
       return 'PayWord';
     case 'purse':
       return 'hardware purse';
+    case 'card':
+      return 'card';
     default:
       return unreachable(instrument);
   }
@@ -35,6 +37,8 @@ export function confirmationReasonText(reason: ConfirmationReason): string {
       return 'The wallet could not be sure you saw this link and its price before you clicked.';
     case 'purse_reader':
       return 'You pay with your hardware purse: check the amount and payee on the reader.';
+    case 'card_payment':
+      return 'Card payments are always confirmed here. Check the order: it is what the shop signed.';
     default:
       return unreachable(reason);
   }

@@ -149,6 +149,9 @@ const purchaseStatus = {
   at: 'time',
 } as const;
 
+/** The state a cardholder is told of: the status and what was captured and given back. */
+const purchaseState = { ...purchaseStatus, captured: 'amount', credited: 'amount' } as const;
+
 export const setMessageFields = {
   'cardholder-registration': {
     registrationId: 'id',
@@ -184,8 +187,8 @@ export const setMessageFields = {
   },
   'purchase-response': { ...purchaseStatus, receiptId: 'id' },
   'purchase-inquiry': { transactionId: 'id', requestedAt: 'time' },
-  'purchase-inquiry-response': purchaseStatus,
-  'purchase-notification': purchaseStatus,
+  'purchase-inquiry-response': purchaseState,
+  'purchase-notification': purchaseState,
   'authorization-request': {
     transactionId: 'id',
     merchantId: 'id',

@@ -3,6 +3,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { Button, ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
 import { confirmationReasonText, instrumentName, unreachable } from '../../ui/wording.ts';
 import { PurseConfirmActions, type PurseConfirmState } from '../purse/confirm-purse.tsx';
+import { CardOrder } from './card-order.tsx';
 import type { ConfirmState } from './state.ts';
 
 export function ConfirmView(props: {
@@ -102,11 +103,16 @@ function ReadyView({
           <dd class="mono">{c.payee.bankUrl}</dd>
           <dt>Paid with</dt>
           <dd>{instrumentName(c.instrument)}</dd>
-          <dt>Site budget left</dt>
-          <dd>{c.siteBudgetLeft.text} after this</dd>
-          <dt>Today's budget left</dt>
-          <dd>{c.dailyBudgetLeft.text} after this</dd>
+          {c.card === undefined ? (
+            <>
+              <dt>Site budget left</dt>
+              <dd>{c.siteBudgetLeft.text} after this</dd>
+              <dt>Today's budget left</dt>
+              <dd>{c.dailyBudgetLeft.text} after this</dd>
+            </>
+          ) : null}
         </dl>
+        {c.card === undefined ? null : <CardOrder card={c.card} />}
         <p class="notice">{confirmationReasonText(c.reason)}</p>
         {c.waiting > 0 ? (
           <p class="notice" data-testid="confirm-waiting">

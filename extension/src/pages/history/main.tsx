@@ -1,13 +1,16 @@
 import { render } from 'preact';
 import '../../ui/styles.css';
 import { browserPlatform } from '../../ui/browser-platform.ts';
+import { CardPurchases } from './card-purchases.tsx';
 import { useHistoryState } from './state.ts';
 import { HistoryView } from './views.tsx';
 
 const platform = browserPlatform();
 
 function History() {
-  return <HistoryView state={useHistoryState(platform)} />;
+  return (
+    <HistoryView state={useHistoryState(platform)} cards={<CardPurchases platform={platform} />} />
+  );
 }
 
 document.title = 'Farthing · History';

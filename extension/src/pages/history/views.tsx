@@ -1,15 +1,22 @@
 /** The history page's views, one per state. */
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { Button, Card, ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
 import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
 import { SpendingChart } from './chart-view.tsx';
 import { type HistoryState, rangeChoices } from './state.ts';
 
-export function HistoryView(props: { state: HistoryState }): JSX.Element {
+export function HistoryView(props: {
+  state: HistoryState;
+  /** Card purchases (card-purchases.tsx), above the receipts. */
+  cards?: ComponentChildren;
+}): JSX.Element {
   const { state } = props;
   return (
     <Shell title="Payment history">
-      <main class="page stack">{body(state)}</main>
+      <main class="page stack">
+        {props.cards}
+        {body(state)}
+      </main>
     </Shell>
   );
 }

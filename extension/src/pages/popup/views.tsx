@@ -1,6 +1,7 @@
 /** The popup's views, one per state; pure functions of the state. */
+
 import type { JSX } from 'preact';
-import type { ReceiptView } from '../../messages/contract.ts';
+import type { CardView, ReceiptView } from '../../messages/contract.ts';
 import { Button, Card, ErrorNotice, Loading, Shell, TextField } from '../../ui/components.tsx';
 import {
   formatDay,
@@ -10,11 +11,17 @@ import {
   shortOrigin,
   unreachable,
 } from '../../ui/wording.ts';
+import { CardBalance } from './card-balance.tsx';
 import { AddBankView, LoginView, ReviewBankView } from './onboarding-views.tsx';
 import type { PaywallState } from './paywall-state.ts';
 import type { PaywordHold, PopupState, ThresholdForm, WithdrawForm } from './state.ts';
 
-export function PopupView(props: { state: PopupState; paywall?: PaywallState }): JSX.Element {
+export function PopupView(props: {
+  state: PopupState;
+  paywall?: PaywallState;
+  /** The wallet's cards (card-balance.tsx), shown beside e-cash and PayWord. */
+  cards?: readonly CardView[];
+}): JSX.Element {
   const { state } = props;
   const paywall = props.paywall ?? { status: 'none' };
   switch (state.status) {
@@ -44,7 +51,7 @@ export function PopupView(props: { state: PopupState; paywall?: PaywallState }):
     case 'login':
       return <LoginView state={state} />;
     case 'ready':
-      return <ReadyView state={state} paywall={paywall} />;
+      return <ReadyView state={state} paywall={paywall} cards={props.cards ?? []} />;
     default:
       return unreachable(state);
   }
@@ -55,9 +62,11 @@ type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }
 function ReadyView({
   state,
   paywall,
+  cards,
 }: {
   state: StateOf<'ready'>;
   paywall: PaywallState;
+  cards: readonly CardView[];
 }): JSX.Element {
   return (
     <Shell
@@ -91,6 +100,7 @@ function ReadyView({
               </p>
             </div>
           )}
+          <CardBalance cards={cards} />
         </section>
         <PaywordHolds
           holds={state.paywordHolds}

@@ -14,6 +14,7 @@ import type {
 import { walletErrorOf } from '../../ui/errors.ts';
 import type { Platform } from '../../ui/platform.ts';
 import { type BackupSection, useBackupSection } from './backup-state.ts';
+import { type CardsSection, useCardsSection } from './cards-state.ts';
 import { type LimitsForm, useLimitsForm } from './limits-state.ts';
 import { type SiteRow, useSiteRows } from './sites-state.ts';
 
@@ -33,6 +34,7 @@ export type SettingsState =
       readonly limits: LimitsForm;
       readonly sites: readonly SiteRow[];
       readonly backup: BackupSection;
+      readonly cards: CardsSection;
       readonly refusals: readonly RefusalView[];
       /** Add a bank or log in: the popup's onboarding does both. */
       openPopup(): void;
@@ -90,6 +92,7 @@ export function useSettingsState(platform: Platform): SettingsState {
     ),
   );
   const backup = useBackupSection(platform, () => void load());
+  const cards = useCardsSection(platform, loaded.kind === 'loaded' ? loaded.banks : []);
 
   switch (loaded.kind) {
     case 'loading':
@@ -135,6 +138,7 @@ export function useSettingsState(platform: Platform): SettingsState {
         limits: limitsOf(loaded.settings),
         sites: siteRowsOf(loaded.sites, loaded.settings.defaultSiteBudget),
         backup,
+        cards,
         refusals: loaded.refusals,
         openPopup: () => platform.openPage('popup'),
         openHistory: () => platform.openPage('history'),

@@ -12,6 +12,7 @@ import {
 import { majorUnitsText } from '../../ui/money.ts';
 import { fingerprintsPageUrl, formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
 import type { BackupSection } from './backup-state.ts';
+import { Cards } from './cards-view.tsx';
 import type { LimitField, LimitsForm } from './limits-state.ts';
 import type { SiteRow } from './sites-state.ts';
 import type { BankRow, SettingsState } from './state.ts';
@@ -44,6 +45,7 @@ function body(state: SettingsState): JSX.Element {
           <Banks rows={state.banks} onAdd={state.openPopup} />
           <Limits form={state.limits} />
           <Sites rows={state.sites} />
+          <Cards section={state.cards} />
           <Backup section={state.backup} />
           <Refusals refusals={state.refusals} />
         </>

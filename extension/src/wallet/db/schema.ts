@@ -267,6 +267,67 @@ export interface TaskRecord {
   readonly updatedAt: number;
 }
 
+// --- SET card payments (wallet/card/), version 4
+
+export type CardStatus = 'pending' | 'registered';
+
+/**
+ * A card registered with a bank's cardholder CA. The card number, expiry and card secret are
+ * only ever stored sealed under the wallet key (`sealedCard`); what the wallet shows is the last
+ * four digits. The cardholder key is a non-extractable WebCrypto Ed25519 key.
+ */
+export interface CardRecord {
+  /** The registration id the CA keeps the registration under. */
+  readonly id: string;
+  readonly bankUrl: string;
+  readonly status: CardStatus;
+  readonly lastFour: string;
+  /** The name as printed on the card, as the user typed it. */
+  readonly name: string;
+  /** JSON `{ pan, expiry, cardSecret }` sealed under the wallet key (keys.ts). */
+  readonly sealedCard: SealedSecret;
+  readonly privateKey: CryptoKey;
+  readonly publicKey: Uint8Array;
+  /** The signed registration request as sent (JSON text): resent byte for byte. */
+  readonly registration: string;
+  /** DER: the cardholder certificate, then the bank's CA certificate (once registered). */
+  readonly certificates: readonly Uint8Array[] | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type CardPaymentStatus =
+  | 'sent'
+  | 'authorized'
+  | 'captured'
+  | 'reversed'
+  | 'capture_reversed'
+  | 'failed';
+
+/** A card purchase: written with its request before the request leaves the wallet. */
+export interface CardPaymentRecord {
+  readonly transactionId: string;
+  readonly cardId: string;
+  readonly origin: string;
+  readonly merchantId: string;
+  /** The name the merchant's certificate gives it. */
+  readonly merchantName: string;
+  readonly merchantKey: Uint8Array;
+  readonly purchaseUrl: string;
+  /** The order as the merchant committed to it (wire form) and its total. */
+  readonly order: unknown;
+  readonly total: Money;
+  /** The signed purchase request exactly as sent (JSON text). */
+  readonly request: string;
+  readonly status: CardPaymentStatus;
+  /** Minor units the merchant has given back (SET credits). */
+  readonly credited: number;
+  readonly receiptId: string | null;
+  readonly error: WalletErrorJson | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
 export interface WalletDb extends DBSchema {
   keys: { key: string; value: KeyRecord };
   banks: { key: string; value: BankRecord };
@@ -313,6 +374,13 @@ export interface WalletDb extends DBSchema {
   /** The hardware purse (purse/records.ts): the paired reader, and each payment's proof. */
   purseReaders: { key: string; value: PurseReaderRecord };
   purseProofs: { key: string; value: PurseProofRecord; indexes: { status: string } };
+  /** Version 4: SET cards and card purchases (wallet/card/). */
+  cards: { key: string; value: CardRecord; indexes: { status: CardStatus } };
+  cardPayments: {
+    key: string;
+    value: CardPaymentRecord;
+    indexes: { status: CardPaymentStatus; createdAt: number };
+  };
 }
 
 export type WalletDatabase = IDBPDatabase<WalletDb>;
@@ -371,6 +439,13 @@ export const migrations: readonly Migration[] = [
   (db) => {
     db.createObjectStore('purseReaders', { keyPath: 'id' });
     db.createObjectStore('purseProofs', { keyPath: 'paymentId' }).createIndex('status', 'status');
+  },
+  // 4: SET cards (registered, or pending at the CA) and card purchases.
+  (db) => {
+    db.createObjectStore('cards', { keyPath: 'id' }).createIndex('status', 'status');
+    const cardPayments = db.createObjectStore('cardPayments', { keyPath: 'transactionId' });
+    cardPayments.createIndex('status', 'status');
+    cardPayments.createIndex('createdAt', 'createdAt');
   },
 ];
 

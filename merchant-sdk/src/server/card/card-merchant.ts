@@ -9,6 +9,8 @@
  *              and H(OI); then asks the gateway to authorize (or, in `sale` mode, to capture at
  *              once) and answers with a signed purchase-response carrying the receipt id;
  *   settle     captures what is authorized (the settlement job calls it);
+ *   capture    captures one authorized purchase now (the dashboard's button);
+ *   reverse    an authorization reversal: releases the cardholder's hold, nothing is paid;
  *   refund     a SET credit of all or part of what was captured;
  *   inquiry    answers a cardholder's signed purchase inquiry from the store;
  *   notify     a signed purchase notification of the purchase's state.
@@ -245,6 +247,70 @@ export class CardMerchant {
     return captured;
   }
 
+  /** Captures one authorized purchase now (idempotent: a second call answers as the first). */
+  async capture(transactionId: string) {
+    const record = this.#authorized(transactionId);
+    const answer = await this.#call(
+      'captures',
+      `capture-${record.transactionId}`,
+      'capture-response',
+      'capture-request',
+      {
+        transactionId: record.transactionId,
+        merchantId: this.#options.merchantId,
+        amount: { currency: record.currency, minor: record.amount },
+        requestedAt: record.updatedAt,
+      },
+    );
+    this.#record(record.transactionId, answer);
+    this.#options.log?.('card.captured', { transactionId });
+    return answer;
+  }
+
+  /** SET authorization reversal: the hold on the card is released and nothing is captured. */
+  async reverse(transactionId: string) {
+    const record = this.#authorized(transactionId);
+    const answer = await this.#call(
+      'authorization-reversals',
+      `reversal-${record.transactionId}`,
+      'authorization-reversal-response',
+      'authorization-reversal-request',
+      {
+        transactionId: record.transactionId,
+        merchantId: this.#options.merchantId,
+        amount: { currency: record.currency, minor: record.amount },
+        requestedAt: record.updatedAt,
+      },
+    );
+    this.#record(record.transactionId, answer);
+    this.#options.log?.('card.reversed', { transactionId });
+    return answer;
+  }
+
+  /** One purchase as the store holds it (no card data: the merchant has none). */
+  purchase(transactionId: string): CardPurchaseRecord | undefined {
+    return this.#options.store.get(transactionId);
+  }
+
+  /** The most recent paid purchases, newest first (the dashboard's list). */
+  purchases(limit = 50): CardPurchaseRecord[] {
+    return this.#options.store.recent(limit);
+  }
+
+  #authorized(transactionId: string): CardPurchaseRecord {
+    const record = this.#options.store.get(transactionId);
+    if (record === undefined) {
+      throw new FarthingError('set_unknown_transaction', 'no such card purchase');
+    }
+    if (record.status === 'reversed') {
+      throw new FarthingError('set_authorization_reversed', 'this authorization was reversed');
+    }
+    if (record.status !== 'authorized') {
+      throw new FarthingError('set_already_captured', 'this purchase is not awaiting capture');
+    }
+    return record;
+  }
+
   /**
    * SET credit: gives back `amount` (all that is left by default) of a captured purchase. Each
    * call is a new credit; the gateway refuses credits beyond what was captured.
@@ -286,6 +352,8 @@ export class CardMerchant {
       status: record.status,
       amount: { currency: record.currency, minor: record.amount },
       at: record.updatedAt,
+      captured: { currency: record.currency, minor: record.captured },
+      credited: { currency: record.currency, minor: record.credited },
     });
   }
 
@@ -299,6 +367,8 @@ export class CardMerchant {
       status: record.status,
       amount: { currency: record.currency, minor: record.amount },
       at: record.updatedAt,
+      captured: { currency: record.currency, minor: record.captured },
+      credited: { currency: record.currency, minor: record.credited },
     });
   }
 
@@ -316,7 +386,11 @@ export class CardMerchant {
   async #call<Q extends SetMessageType>(
     path: string,
     idempotencyKey: string,
-    answerType: 'authorization-response' | 'capture-response' | 'credit-response',
+    answerType:
+      | 'authorization-response'
+      | 'capture-response'
+      | 'authorization-reversal-response'
+      | 'credit-response',
     type: Q,
     body: SetMessageBody<Q>,
   ): Promise<GatewayAnswer> {

@@ -101,6 +101,10 @@ export class CardPurchaseStore {
       byStatus: this.#db.prepare(
         'SELECT * FROM card_purchases WHERE status = ? ORDER BY created_at LIMIT ?',
       ),
+      recent: this.#db.prepare(
+        `SELECT * FROM card_purchases WHERE status != 'initiated'
+         ORDER BY updated_at DESC, transaction_id LIMIT ?`,
+      ),
       paid: this.#db.prepare(
         `UPDATE card_purchases SET status = ?, purchase_request = ?, cardholder_key = ?,
            captured = ?, receipt_id = ?, updated_at = ? WHERE transaction_id = ?`,
@@ -138,6 +142,11 @@ export class CardPurchaseStore {
 
   withStatus(status: CardPurchaseStatus, limit: number): CardPurchaseRecord[] {
     return (this.#sql.byStatus!.all(status, limit) as Row[]).map(toRecord);
+  }
+
+  /** Paid purchases (any status but `initiated`), most recently changed first. */
+  recent(limit: number): CardPurchaseRecord[] {
+    return (this.#sql.recent!.all(limit) as Row[]).map(toRecord);
   }
 
   recordPayment(update: {

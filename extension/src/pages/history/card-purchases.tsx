@@ -1,0 +1,86 @@
+/**
+ * Card purchases in the history: each with its state from the shop's signed answers
+ * (authorized, captured, reversed), what the shop gave back as a credit, and a button that
+ * runs a purchase inquiry (a signed question to the shop; wallet/card/purchase.ts).
+ */
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { callBackground } from '../../messages/client.ts';
+import type { CardPaymentView, WalletErrorJson } from '../../messages/contract.ts';
+import { Button, Card, ErrorNotice } from '../../ui/components.tsx';
+import { walletErrorOf } from '../../ui/errors.ts';
+import type { Platform } from '../../ui/platform.ts';
+import { formatTime, shortOrigin } from '../../ui/wording.ts';
+
+const statusText: Readonly<Record<CardPaymentView['status'], string>> = {
+  sent: 'sent, waiting for the shop',
+  authorized: 'authorized',
+  captured: 'captured',
+  reversed: 'reversed (nothing charged)',
+  capture_reversed: 'capture reversed',
+  failed: 'refused',
+};
+
+export function CardPurchases(props: { platform: Platform }): JSX.Element | null {
+  const { transport } = props.platform;
+  const [payments, setPayments] = useState<readonly CardPaymentView[]>([]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<WalletErrorJson | null>(null);
+
+  useEffect(() => {
+    callBackground(transport, 'card.payments', {}).then(setPayments, (failure: unknown) =>
+      setError(walletErrorOf(failure)),
+    );
+  }, [transport]);
+
+  if (payments.length === 0 && error === null) return null;
+  const inquire = (transactionId: string) => {
+    setBusy(transactionId);
+    setError(null);
+    callBackground(transport, 'card.inquire', { transactionId })
+      .then(
+        (updated) =>
+          setPayments(
+            payments.map((known) => (known.transactionId === transactionId ? updated : known)),
+          ),
+        (failure: unknown) => setError(walletErrorOf(failure)),
+      )
+      .finally(() => setBusy(null));
+  };
+  return (
+    <Card title="Card purchases">
+      <ErrorNotice error={error} />
+      <ul class="list" data-testid="card-purchases">
+        {payments.map((payment) => (
+          <li
+            key={payment.transactionId}
+            data-testid="card-purchase"
+            data-transaction={payment.transactionId}
+            data-status={payment.status}
+          >
+            <strong>{payment.merchantName}</strong> ({shortOrigin(payment.origin)}) ·{' '}
+            {payment.lines} item{payment.lines === 1 ? '' : 's'} ·{' '}
+            <span data-testid="card-purchase-total">{payment.total.text}</span> on card ending{' '}
+            {payment.lastFour} ·{' '}
+            <span data-testid="card-purchase-status">{statusText[payment.status]}</span>
+            {payment.credited.minor > 0 ? (
+              <>
+                {' '}
+                · <span data-testid="card-purchase-credit">credit {payment.credited.text}</span>
+              </>
+            ) : null}{' '}
+            · {formatTime(payment.createdAt)}{' '}
+            <Button
+              variant="secondary"
+              busy={busy === payment.transactionId}
+              onClick={() => inquire(payment.transactionId)}
+              testId="card-purchase-inquire"
+            >
+              Ask the shop
+            </Button>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * The settings page's cards: the registered ones (last four digits only) and the form that
+ * registers a card with a trusted bank's cardholder CA (wallet/card/cards.ts). The form's
+ * fields are cleared once the background has the card: the number lives on only sealed in the
+ * wallet's database.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { callBackground } from '../../messages/client.ts';
+import type { BankView, CardView, WalletErrorJson } from '../../messages/contract.ts';
+import { walletErrorOf } from '../../ui/errors.ts';
+import type { Platform } from '../../ui/platform.ts';
+
+export interface CardsSection {
+  readonly cards: readonly CardView[];
+  readonly banks: readonly BankView[];
+  readonly bankUrl: string;
+  readonly cardNumber: string;
+  readonly expiry: string;
+  readonly name: string;
+  setBankUrl(value: string): void;
+  setCardNumber(value: string): void;
+  setExpiry(value: string): void;
+  setName(value: string): void;
+  register(): void;
+  remove(id: string): void;
+  readonly busy: boolean;
+  readonly error: WalletErrorJson | null;
+}
+
+export function useCardsSection(platform: Platform, banks: readonly BankView[]): CardsSection {
+  const [cards, setCards] = useState<readonly CardView[]>([]);
+  const [bankUrl, setBankUrl] = useState('');
+  const [cardNumber, setCardNumber] = useState('');
+  const [expiry, setExpiry] = useState('');
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<WalletErrorJson | null>(null);
+
+  useEffect(() => {
+    callBackground(platform.transport, 'card.list', {}).then(setCards, (failure: unknown) =>
+      setError(walletErrorOf(failure)),
+    );
+  }, [platform]);
+
+  const chosenBank = bankUrl || banks[0]?.url || '';
+  return {
+    cards,
+    banks,
+    bankUrl: chosenBank,
+    cardNumber,
+    expiry,
+    name,
+    setBankUrl,
+    setCardNumber,
+    setExpiry,
+    setName,
+    busy,
+    error,
+    register() {
+      setBusy(true);
+      setError(null);
+      callBackground(platform.transport, 'card.register', {
+        bankUrl: chosenBank,
+        cardNumber,
+        expiry,
+        name,
+      })
+        .then(
+          (card) => {
+            setCards([...cards.filter((known) => known.id !== card.id), card]);
+            setCardNumber('');
+            setExpiry('');
+            setName('');
+          },
+          (failure: unknown) => setError(walletErrorOf(failure)),
+        )
+        .finally(() => setBusy(false));
+    },
+    remove(id) {
+      callBackground(platform.transport, 'card.remove', { id }).then(setCards, (failure: unknown) =>
+        setError(walletErrorOf(failure)),
+      );
+    },
+  };
+}
