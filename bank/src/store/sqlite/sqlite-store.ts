@@ -20,11 +20,7 @@ import { type CommitSync, openDatabase } from './database.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { Ledger } from './ledger.ts';
-import {
-  type CertificateRow,
-  certificateFromRow,
-  MerchantOriginTables,
-} from './merchant-origins.ts';
+import { MerchantCertificateTables } from './merchant-certificates.ts';
 import { MintTables } from './mint.ts';
 import { PurseTables, purseFeesAccount } from './purse.ts';
 
@@ -51,11 +47,7 @@ export class SqliteBankStore implements BankStore {
   readonly #purse: PurseTables;
   readonly #system: { issued: number; coins: number; paywordHolds: number; purseFees: number };
   readonly cards: SqliteCardStore;
-  readonly #merchantCertificates: {
-    insert: Database.Statement;
-    list: Database.Statement;
-  };
-  readonly #origins: MerchantOriginTables;
+  readonly #origins: MerchantCertificateTables;
 
   constructor(options: SqliteStoreOptions) {
     const opened = openDatabase(
@@ -88,16 +80,7 @@ export class SqliteBankStore implements BankStore {
       write: (claim, now, work) => this.#write(claim, now, work),
       read: (query) => this.#read(query),
     });
-    this.#merchantCertificates = {
-      insert: this.#db.prepare(
-        `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      list: this.#db.prepare(
-        'SELECT * FROM merchant_certificates WHERE account_id = ? ORDER BY created_at',
-      ),
-    };
-    this.#origins = new MerchantOriginTables(this.#db);
+    this.#origins = new MerchantCertificateTables(this.#db);
   }
 
   #ensureSystemAccounts(currency: string) {
@@ -301,24 +284,11 @@ export class SqliteBankStore implements BankStore {
     render: (certificate: MerchantCertificateRecord) => R,
     idempotency?: IdempotencyClaim,
   ): Promise<R> {
-    return this.#write(idempotency, certificate.createdAt, () => {
-      this.#merchantCertificates.insert.run(
-        certificate.serial,
-        certificate.accountId,
-        JSON.stringify(certificate.origins),
-        certificate.offerKey,
-        certificate.der,
-        certificate.notAfter,
-        certificate.createdAt,
-      );
-      return render(certificate);
-    });
+    return this.insertExclusiveMerchantCertificate(certificate, [], render, idempotency);
   }
 
   listMerchantCertificates(accountId: number) {
-    return this.#read(() =>
-      (this.#merchantCertificates.list.all(accountId) as CertificateRow[]).map(certificateFromRow),
-    );
+    return this.#read(() => this.#origins.list(accountId));
   }
 
   insertExclusiveMerchantCertificate<R>(
@@ -328,20 +298,7 @@ export class SqliteBankStore implements BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<R> {
     return this.#write(idempotency, certificate.createdAt, () => {
-      this.#origins.assertOriginsFree(
-        exclusiveOrigins,
-        certificate.accountId,
-        certificate.createdAt,
-      );
-      this.#merchantCertificates.insert.run(
-        certificate.serial,
-        certificate.accountId,
-        JSON.stringify(certificate.origins),
-        certificate.offerKey,
-        certificate.der,
-        certificate.notAfter,
-        certificate.createdAt,
-      );
+      this.#origins.insert(certificate, exclusiveOrigins);
       return render(certificate);
     });
   }

@@ -1,6 +1,6 @@
 /**
- * The CA's origin bookkeeping in SQLite: the challenges handed to merchants to prove an origin
- * (ca/origin-proof.ts), which account holds an origin, and revoked merchant certificates.
+ * The CA's records in SQLite: merchant certificates, the challenges handed to merchants to
+ * prove an origin (ca/origin-proof.ts), which account holds an origin, and revocations.
  * Synchronous statements; the store runs them inside its group-committed transactions.
  */
 import { FarthingError } from '@farthing/protocol/errors';
@@ -17,7 +17,7 @@ interface ChallengeRow {
   checked_at: number | null;
 }
 
-export interface CertificateRow {
+interface CertificateRow {
   serial: string;
   account_id: number;
   origins: string;
@@ -31,7 +31,7 @@ export interface CertificateRow {
 const bytes = (value: Buffer): Uint8Array =>
   new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 
-export function certificateFromRow(row: CertificateRow): MerchantCertificateRecord {
+function certificateFromRow(row: CertificateRow): MerchantCertificateRecord {
   return {
     serial: row.serial,
     accountId: row.account_id,
@@ -56,7 +56,9 @@ function challengeFromRow(row: ChallengeRow): OriginChallengeRecord {
   };
 }
 
-export class MerchantOriginTables {
+export class MerchantCertificateTables {
+  readonly #insert: Database.Statement;
+  readonly #list: Database.Statement;
   readonly #insertChallenge: Database.Statement;
   readonly #openChallenges: Database.Statement;
   readonly #settleChallenge: Database.Statement;
@@ -66,6 +68,13 @@ export class MerchantOriginTables {
   readonly #revoked: Database.Statement;
 
   constructor(db: Database.Database) {
+    this.#insert = db.prepare(
+      `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#list = db.prepare(
+      'SELECT * FROM merchant_certificates WHERE account_id = ? ORDER BY created_at',
+    );
     this.#insertChallenge = db.prepare(
       `INSERT INTO origin_challenges (token, account_id, origin, status, created_at, expires_at)
        VALUES (?, ?, ?, 'pending', ?, ?)`,
@@ -94,6 +103,24 @@ export class MerchantOriginTables {
       `SELECT serial FROM merchant_certificates
        WHERE revoked_at IS NOT NULL AND not_after > ? ORDER BY serial`,
     );
+  }
+
+  /** Records `certificate` after `assertOriginsFree(exclusiveOrigins)`. */
+  insert(certificate: MerchantCertificateRecord, exclusiveOrigins: readonly string[]): void {
+    this.assertOriginsFree(exclusiveOrigins, certificate.accountId, certificate.createdAt);
+    this.#insert.run(
+      certificate.serial,
+      certificate.accountId,
+      JSON.stringify(certificate.origins),
+      certificate.offerKey,
+      certificate.der,
+      certificate.notAfter,
+      certificate.createdAt,
+    );
+  }
+
+  list(accountId: number): MerchantCertificateRecord[] {
+    return (this.#list.all(accountId) as CertificateRow[]).map(certificateFromRow);
   }
 
   insertChallenge(challenge: OriginChallengeRecord): OriginChallengeRecord {
