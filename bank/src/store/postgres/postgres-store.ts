@@ -37,7 +37,7 @@ import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
 import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { postTransfer } from './ledger.ts';
-import * as origins from './merchant-origins.ts';
+import * as origins from './merchant-certificates.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
 import { cardsNotOnPostgres, notOnPostgres } from './not-yet.ts';

@@ -1,5 +1,5 @@
 /**
- * The CA's origin bookkeeping on PostgreSQL (as ../sqlite/merchant-origins.ts): challenges
+ * The CA's origin bookkeeping on PostgreSQL (as ../sqlite/merchant-certificates.ts): challenges
  * handed to merchants to prove an origin (ca/origin-proof.ts), which account holds an origin,
  * and revoked merchant certificates.
  *
