@@ -82,7 +82,14 @@ export class PostgresDatabase {
   readonly stats = { commits: 0, retries: 0 };
 
   constructor(url: string, options: { poolSize: number; retry?: RetryPolicy }) {
-    this.#pool = new pg.Pool({ connectionString: url, max: options.poolSize, types });
+    // Idle connections are kept for a minute (pg's default is 10 s): a bank between bursts
+    // should not pay for new server processes.
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize,
+      idleTimeoutMillis: 60_000,
+      types,
+    });
     // An idle connection the server dropped (a restart) must not crash the process; the pool
     // discards it and the next query opens a new one.
     this.#pool.on('error', () => {});
