@@ -278,6 +278,15 @@ const sum = (phases: readonly Phase[]): Phase =>
     loadCpu: a.loadCpu + b.loadCpu,
   }));
 
+/** What the server counted over the run: deadlocks, rollbacks, commits. */
+function serverStats(cluster: PostgresCluster) {
+  return cluster.query(
+    'postgres',
+    `SELECT SUM(deadlocks)::int AS deadlocks, SUM(xact_rollback)::int AS rollbacks,
+            SUM(xact_commit)::int AS commits FROM pg_stat_database`,
+  );
+}
+
 const msPer = (seconds: number, deposits: number) =>
   Number(((seconds * 1000) / deposits).toFixed(3));
 
@@ -327,6 +336,8 @@ export async function run(): Promise<Metrics> {
       Object.entries({ ...totals, rated: ratedPhase }).map(([name, p]) => [name, p.failures]),
     );
     if (Object.values(failures).some((n) => n > 0)) progress(`failed: ${JSON.stringify(failures)}`);
+    const [server] = await serverStats(cluster);
+    progress(`server: ${JSON.stringify(server)}`);
     const perSecond = (p: Phase) => Math.round(p.deposits / p.seconds);
     const cpu = (prefix: string, p: Phase): Metrics => ({
       [`${prefix}bank_cpu_ms_per_deposit`]: { value: msPer(p.bankCpu, p.deposits), unit: 'ms' },

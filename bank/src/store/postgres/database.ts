@@ -11,6 +11,7 @@
  * Numbers: BIGINT columns (money, milliseconds) come back as JavaScript numbers, and a value
  * beyond 2^53 is refused rather than rounded.
  */
+import { createHash } from 'node:crypto';
 import { FarthingError } from '@farthing/protocol/errors';
 import pg from 'pg';
 
@@ -76,6 +77,24 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 10, baseDelayMs: 2, maxDelayMs: 250 };
 
+const statementNames = new Map<string, string>();
+
+/**
+ * A parameterized statement is prepared once per connection and then only executed (pg's
+ * named statements): the server parses and plans each of the store's few statements once
+ * instead of at every call. Text without parameters (migrations, several statements at once)
+ * is sent as it is.
+ */
+function statement(text: string, values: readonly unknown[]): pg.QueryConfig {
+  if (values.length === 0) return { text };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `farthing_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: values as unknown[] };
+}
+
 export class PostgresDatabase {
   readonly #pool: pg.Pool;
   readonly #retry: RetryPolicy;
@@ -101,7 +120,7 @@ export class PostgresDatabase {
     text: string,
     values: readonly unknown[] = [],
   ): Promise<Row[]> {
-    return (await this.#pool.query<Row>(text, values as unknown[])).rows;
+    return (await this.#pool.query<Row>(statement(text, values))).rows;
   }
 
   /**
@@ -151,7 +170,7 @@ export class PostgresDatabase {
       );
       const sql: Sql = {
         query: async <Row extends object>(text: string, values: readonly unknown[] = []) =>
-          (await client.query<Row>(text, values as unknown[])).rows,
+          (await client.query<Row>(statement(text, values))).rows,
       };
       let result: R;
       try {
