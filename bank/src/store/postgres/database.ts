@@ -164,6 +164,12 @@ export class PostgresDatabase {
   async #once<R>(options: TransactionOptions, body: (sql: Sql) => Promise<R>): Promise<R> {
     const client = await this.#pool.connect();
     let broken = false;
+    // The server going away (a restart) mid-transaction is reported on the client as well as
+    // to the query: without a listener that 'error' event would end the process.
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       await client.query(
         `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}${options.readOnly ? ' READ ONLY' : ''}`,
@@ -197,6 +203,7 @@ export class PostgresDatabase {
       }
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
