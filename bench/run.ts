@@ -50,6 +50,12 @@ const ratios: readonly { name: string; numerator: string; denominator: string }[
     numerator: 'protocol.blind_rsa.sign_per_s',
     denominator: 'protocol.blind_rsa.reference_sign_per_s',
   },
+  // Issue 19: a PostgreSQL-backed bank process should reach half the SQLite bank's rate.
+  {
+    name: 'bank.pg.deposit_vs_sqlite',
+    numerator: 'bank.pg.deposit_coins_per_s',
+    denominator: 'bank.pg.sqlite_deposit_coins_per_s',
+  },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

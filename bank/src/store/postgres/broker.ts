@@ -5,7 +5,8 @@
  * A redemption reads (the certificate's credit left, the commitment's last redeemed index)
  * and writes from what it read, so it must not interleave with another redemption or release
  * of the same certificate in another process: it first locks the certificate's row
- * (`SELECT … FOR UPDATE`). Whoever holds the lock sees every redemption committed before it
+ * (`SELECT … FOR NO KEY UPDATE`, the lock an UPDATE takes, which the KEY SHARE locks of
+ * foreign keys to the certificate do not block). Whoever holds the lock sees every redemption committed before it
  * got it (READ COMMITTED reads the latest committed rows at each statement), so a commitment's
  * words are paid once however many processes redeem them at once. Releasing expired holds is
  * one `UPDATE … WHERE released_at IS NULL … RETURNING`, which releases each certificate once
@@ -84,7 +85,7 @@ export async function issueCertificate(
 export async function certificate(
   sql: Sql,
   serial: number,
-  lock: '' | 'FOR UPDATE' = '',
+  lock: '' | 'FOR NO KEY UPDATE' = '',
 ): Promise<PaywordCertificateRecord | undefined> {
   const [row] = await sql.query<CertificateRow>(
     `SELECT * FROM payword_certificates WHERE serial = $1 ${lock}`,
@@ -131,7 +132,7 @@ async function redeem(
   holdsAccount: number,
   now: number,
 ): Promise<PaywordRedemptionOutcome> {
-  const held = await certificate(sql, claim.serial, 'FOR UPDATE');
+  const held = await certificate(sql, claim.serial, 'FOR NO KEY UPDATE');
   if (held === undefined || held.releasedAt !== undefined) {
     throw new FarthingError('not_found', 'no open PayWord certificate with this serial', {
       details: { serial: claim.serial },

@@ -28,6 +28,8 @@ export interface PostgresCluster {
   readonly dir: string;
   /** A connection URL for `database` on this server. */
   url(database: string): string;
+  /** Runs one statement on `database` (tests and benchmarks reading the server's counters). */
+  query(database: string, text: string): Promise<Record<string, unknown>[]>;
   /** Creates an empty database and returns its connection URL. */
   createDatabase(prefix?: string): Promise<string>;
   /** Stops the server at once (`-m immediate`, a crash) and starts it again. */
@@ -95,6 +97,15 @@ export async function startPostgresCluster(
     port,
     dir,
     url,
+    async query(database, text) {
+      const client = new pg.Client({ connectionString: url(database) });
+      await client.connect();
+      try {
+        return (await client.query(text)).rows as Record<string, unknown>[];
+      } finally {
+        await client.end();
+      }
+    },
     async createDatabase(prefix = 'bank') {
       const name = `${prefix}_${randomBytes(6).toString('hex')}`;
       const client = new pg.Client({ connectionString: url('postgres') });

@@ -11,6 +11,7 @@
  * Numbers: BIGINT columns (money, milliseconds) come back as JavaScript numbers, and a value
  * beyond 2^53 is refused rather than rounded.
  */
+import { createHash } from 'node:crypto';
 import { FarthingError } from '@farthing/protocol/errors';
 import pg from 'pg';
 
@@ -76,13 +77,38 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 10, baseDelayMs: 2, maxDelayMs: 250 };
 
+const statementNames = new Map<string, string>();
+
+/**
+ * A parameterized statement is prepared once per connection and then only executed (pg's
+ * named statements): the server parses and plans each of the store's few statements once
+ * instead of at every call. Text without parameters (migrations, several statements at once)
+ * is sent as it is.
+ */
+function statement(text: string, values: readonly unknown[]): pg.QueryConfig {
+  if (values.length === 0) return { text };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `farthing_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: values as unknown[] };
+}
+
 export class PostgresDatabase {
   readonly #pool: pg.Pool;
   readonly #retry: RetryPolicy;
   readonly stats = { commits: 0, retries: 0 };
 
   constructor(url: string, options: { poolSize: number; retry?: RetryPolicy }) {
-    this.#pool = new pg.Pool({ connectionString: url, max: options.poolSize, types });
+    // Idle connections are kept for a minute (pg's default is 10 s): a bank between bursts
+    // should not pay for new server processes.
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize,
+      idleTimeoutMillis: 60_000,
+      types,
+    });
     // An idle connection the server dropped (a restart) must not crash the process; the pool
     // discards it and the next query opens a new one.
     this.#pool.on('error', () => {});
@@ -94,7 +120,7 @@ export class PostgresDatabase {
     text: string,
     values: readonly unknown[] = [],
   ): Promise<Row[]> {
-    return (await this.#pool.query<Row>(text, values as unknown[])).rows;
+    return (await this.#pool.query<Row>(statement(text, values))).rows;
   }
 
   /**
@@ -138,13 +164,19 @@ export class PostgresDatabase {
   async #once<R>(options: TransactionOptions, body: (sql: Sql) => Promise<R>): Promise<R> {
     const client = await this.#pool.connect();
     let broken = false;
+    // The server going away (a restart) mid-transaction is reported on the client as well as
+    // to the query: without a listener that 'error' event would end the process.
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       await client.query(
         `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}${options.readOnly ? ' READ ONLY' : ''}`,
       );
       const sql: Sql = {
         query: async <Row extends object>(text: string, values: readonly unknown[] = []) =>
-          (await client.query<Row>(text, values as unknown[])).rows,
+          (await client.query<Row>(statement(text, values))).rows,
       };
       let result: R;
       try {
@@ -171,6 +203,7 @@ export class PostgresDatabase {
       }
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }

@@ -34,6 +34,16 @@ export async function postTransfer(
   if (sum !== 0 || postings.length < 2) {
     throw new Error(`unbalanced transfer ${kind} ${reference}: postings sum to ${sum}`);
   }
+  // Lock the accounts in id order first: the UPDATE below locks them in whatever order its
+  // plan visits them, and two transfers between the same accounts locking in opposite orders
+  // deadlock (measured: ~9 % of concurrent deposits from two processes, each costing the
+  // 1 s deadlock_timeout before the retry). NO KEY UPDATE is the lock the UPDATE takes; a
+  // plain FOR UPDATE would also wait for the KEY SHARE locks that foreign keys to the account
+  // (a deposit's merchant_id) hold, and deadlock on those instead.
+  await sql.query(
+    'SELECT id FROM accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE',
+    [postings.map((p) => p.accountId)],
+  );
   let rows: { transfer_id: number }[];
   try {
     rows = await sql.query<{ transfer_id: number }>(

@@ -14,7 +14,7 @@
  *   the loser's retry reads the winner's row. No write decides from a value it read earlier
  *   in the transaction that another transaction could change in between (those claimed rows
  *   are never updated once written), except a PayWord redemption, which first locks its
- *   certificate's row (`FOR UPDATE`, broker.ts) and so reads the latest committed state
+ *   certificate's row (`FOR NO KEY UPDATE`, broker.ts) and so reads the latest committed state
  *   while no other process can change it. The stronger levels would only add serialization
  *   failures.
  * - REPEATABLE READ READ ONLY for the books check: every sum from one snapshot.
