@@ -121,6 +121,8 @@ afterAll(async () => {
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isCard = (o: Operation): o is CardOperation =>
+  o.kind === 'authorization' || o.kind === 'capture';
 
 describe('the bank killed with SIGKILL mid-stream', () => {
   it(`keeps every acknowledged withdrawal, deposit, card authorization and capture across ${kills} kills and balances its books`, async () => {
@@ -153,7 +155,12 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     const unexpected: string[] = [];
     /** Acknowledged since the last kill: checked first thing after the restart. */
     const acknowledgedBeforeKill: Operation[] = [];
-    const stats = { inFlightAtKill: 0, committedUnacknowledged: 0, lostRequests: 0 };
+    const stats = {
+      inFlightAtKill: 0,
+      cardsAtKill: 0,
+      committedUnacknowledged: 0,
+      lostRequests: 0,
+    };
 
     async function newOperation(): Promise<Operation> {
       const key = randomUUID();
@@ -199,7 +206,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
         const path =
           operation.kind === 'withdrawal'
             ? '/v1/mint/withdrawals'
-            : operation.kind === 'authorization' || operation.kind === 'capture'
+            : isCard(operation)
               ? cardPath(operation)
               : '/v1/mint/deposits';
         response = await bank.request('POST', path, {
@@ -226,7 +233,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
         operation.refused = true;
       } else if (!response.ok) {
         unexpected.push(`${operation.kind} refused: ${response.status} ${text}`);
-      } else if (operation.kind === 'authorization' || operation.kind === 'capture') {
+      } else if (isCard(operation)) {
         // Throws unless the gateway signed an answer saying what was asked.
         operation.acknowledged = cardAnswer(parties, operation, answer);
         if (operation.kind === 'authorization') authorized.push(operation);
@@ -252,10 +259,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     async function expectKept(operations: readonly Operation[], when: string): Promise<void> {
       const books = readCardBooks(databasePath);
       for (const operation of operations) {
-        if (
-          (operation.kind === 'authorization' || operation.kind === 'capture') &&
-          operation.acknowledged !== undefined
-        ) {
+        if (isCard(operation) && operation.acknowledged !== undefined) {
           expect(committed(books, operation), `${operation.kind} acknowledged ${when}`).toBe(true);
         }
         if (operation.kind === 'withdrawal' && operation.acknowledged !== undefined) {
@@ -283,7 +287,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     async function probeInFlight(): Promise<void> {
       const books = readCardBooks(databasePath);
       for (const operation of pending) {
-        if (operation.kind === 'authorization' || operation.kind === 'capture') {
+        if (isCard(operation)) {
           if (committed(books, operation)) stats.committedUnacknowledged++;
         } else if (operation.kind === 'withdrawal') {
           const path = `/v1/mint/withdrawals/${operation.body.issuanceId}`;
@@ -320,6 +324,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
       const stream = Promise.all(Array.from({ length: concurrency }, worker));
       await sleep(50 + Math.random() * 550);
       stats.inFlightAtKill += inFlight.size;
+      stats.cardsAtKill += [...inFlight].filter(isCard).length;
       killed = true;
       const exit = await stopBank(running, 'SIGKILL');
       expect(exit.signal).toBe('SIGKILL');
@@ -340,7 +345,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     const withdrawals = all.filter((o) => o.kind === 'withdrawal');
     const deposits = all.filter((o) => o.kind === 'deposit');
     const doubleSpends = all.filter((o) => o.kind === 'double-spend');
-    const cardOperations = all.filter((o) => o.kind === 'authorization' || o.kind === 'capture');
+    const cardOperations = all.filter(isCard);
     const captures = cardOperations.filter((o) => o.kind === 'capture');
     // Everything was answered in the end: no withdrawal or deposit was refused.
     expect(withdrawals.every((o) => o.acknowledged !== undefined)).toBe(true);
@@ -414,10 +419,11 @@ describe('the bank killed with SIGKILL mid-stream', () => {
         `${doubleSpends.length} double spends refused, ` +
         `${cardOperations.length - captures.length} card authorizations, ` +
         `${captures.length} captures; ${stats.inFlightAtKill} requests in flight ` +
-        `at the kills, ${stats.committedUnacknowledged} committed but unanswered, ` +
+        `at the kills (${stats.cardsAtKill} card), ${stats.committedUnacknowledged} committed but unanswered, ` +
         `${stats.lostRequests} lost requests retried`,
     );
     // The kills must have landed mid-stream, or the test proved nothing.
     expect(stats.inFlightAtKill).toBeGreaterThanOrEqual(kills);
+    expect(stats.cardsAtKill, 'card requests cut by a kill').toBeGreaterThan(0);
   }, 240_000);
 });
