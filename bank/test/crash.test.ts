@@ -1,13 +1,16 @@
 /**
  * Crash test (issue 3, "Done when"): the bank runs as its own process, as `npm run bank` does;
- * a concurrent stream of withdrawals and deposits runs against it and the process is
- * SIGKILLed at a random moment, at least 20 times. Every operation is written down before it
+ * a concurrent stream of withdrawals, deposits and card payments (issue 14: SET authorizations
+ * and captures through the payment gateway, crash-card.fixture.ts) runs against it and the
+ * process is SIGKILLed at a random moment, at least 20 times. Every operation is written down before it
  * is sent (as the wallet does), marked acknowledged when a 2xx answer arrived in full, and
  * otherwise retried after the restart under the same Idempotency-Key, issuance id and deposit
  * id until it gets a definite answer. At the end the bank must hold exactly what the client
  * was told: every acknowledged withdrawal (same signatures, each debited once), every
- * acknowledged deposit (merchants credited exactly, coins spent), no coin spent twice, no
- * money made or lost, and `npm run bank -- check` passes.
+ * acknowledged deposit (merchants credited exactly, coins spent), every acknowledged card
+ * authorization (its hold posted exactly once) and capture (the merchant credited exactly once,
+ * the hold moved), no coin spent twice, no money made or lost, and `npm run bank -- check`
+ * passes (it covers card holds and captured card money).
  *
  * What this catches: an answer sent before its transaction committed (an acknowledged write
  * the kill takes back: its withdrawal is then missing, or a balance is off), a transaction
@@ -40,8 +43,21 @@ import {
   withdrawable,
   withdrawalBody,
 } from '../src/mint/mint.fixture.ts';
+import { cardSystemAccounts } from '../src/store/card-store.ts';
 import { SqliteBankStore } from '../src/store/sqlite/sqlite-store.ts';
 import { systemAccounts } from '../src/store/store.ts';
+import {
+  type Authorization,
+  type CardOperation,
+  cardAnswer,
+  cardPath,
+  committed,
+  expectCardBooks,
+  newAuthorization,
+  newCapture,
+  openCardParties,
+  readCardBooks,
+} from './crash-card.fixture.ts';
 import {
   type BankProcess,
   bankEnv,
@@ -52,7 +68,6 @@ import {
   type HttpCustomer,
   type HttpMerchant,
   openHttpCustomer,
-  openHttpMerchant,
   runBankCheck,
   spawnBank,
   stopBank,
@@ -91,7 +106,8 @@ type Operation =
       readonly merchant: HttpMerchant;
       readonly body: { coins: unknown[] };
       refused?: boolean;
-    };
+    }
+  | CardOperation;
 
 const dir = mkdtempSync(join(tmpdir(), 'farthing-crash-'));
 /** The bank process while it runs (none between a kill and the restart). */
@@ -105,9 +121,11 @@ afterAll(async () => {
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isCard = (o: Operation): o is CardOperation =>
+  o.kind === 'authorization' || o.kind === 'capture';
 
 describe('the bank killed with SIGKILL mid-stream', () => {
-  it(`keeps every acknowledged withdrawal and deposit across ${kills} kills and balances its books`, async () => {
+  it(`keeps every acknowledged withdrawal, deposit, card authorization and capture across ${kills} kills and balances its books`, async () => {
     const started = Date.now();
     const env = bankEnv(dir, await freePort());
     running = await spawnBank(env);
@@ -117,10 +135,14 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     for (const name of ['ann', 'ben', 'cat']) {
       customers.push(await openHttpCustomer(bank, name, funds));
     }
-    const merchants: HttpMerchant[] = [];
-    for (const name of ['books-shop', 'news-site', 'game-store']) {
-      merchants.push(await openHttpMerchant(bank, name));
-    }
+    const databasePath = loadConfig(env).databasePath;
+    // The same merchants take coins and cards; every customer has a registered card.
+    const parties = await openCardParties(bank, loadConfig(env).bankId, customers, [
+      'books-shop',
+      'news-site',
+      'game-store',
+    ]);
+    const merchants: readonly HttpMerchant[] = parties.merchants;
 
     const all: Operation[] = [];
     /** Sent and not definitely answered: the retry list a wallet keeps across crashes. */
@@ -128,12 +150,19 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     /** Coins of acknowledged withdrawals that no deposit has taken yet. */
     const wallet: WalletCoin[] = [];
     const depositedCoins: WalletCoin[] = [];
+    /** Acknowledged authorizations no capture has taken yet. */
+    const authorized: Authorization[] = [];
     const unexpected: string[] = [];
     /** Acknowledged since the last kill: checked first thing after the restart. */
     const acknowledgedBeforeKill: Operation[] = [];
-    const stats = { inFlightAtKill: 0, committedUnacknowledged: 0, lostRequests: 0 };
+    const stats = {
+      inFlightAtKill: 0,
+      cardsAtKill: 0,
+      committedUnacknowledged: 0,
+      lostRequests: 0,
+    };
 
-    function newOperation(): Operation {
+    async function newOperation(): Promise<Operation> {
       const key = randomUUID();
       const roll = Math.random();
       if (depositedCoins.length > 0 && roll < 0.1) {
@@ -141,7 +170,11 @@ describe('the bank killed with SIGKILL mid-stream', () => {
         const body = { coins: [permissionFor(pick(depositedCoins), merchant)] };
         return { kind: 'double-spend', key, merchant, body };
       }
-      if (wallet.length > 0 && roll < 0.55) {
+      if (authorized.length > 0 && roll < 0.22) return newCapture(authorized.shift()!);
+      if (roll < 0.34) {
+        return newAuthorization(parties, pick(parties.cardholders), pick(parties.merchants));
+      }
+      if (wallet.length > 0 && roll < 0.67) {
         const coins = wallet.splice(0, 1 + Math.floor(Math.random() * 3));
         const merchant = pick(merchants);
         const coinsWire = coins.map((coin) => permissionFor(coin, merchant));
@@ -170,7 +203,12 @@ describe('the bank killed with SIGKILL mid-stream', () => {
       try {
         const token =
           operation.kind === 'withdrawal' ? operation.customer.token : operation.merchant.apiKey;
-        const path = operation.kind === 'withdrawal' ? '/v1/mint/withdrawals' : '/v1/mint/deposits';
+        const path =
+          operation.kind === 'withdrawal'
+            ? '/v1/mint/withdrawals'
+            : isCard(operation)
+              ? cardPath(operation)
+              : '/v1/mint/deposits';
         response = await bank.request('POST', path, {
           token,
           body: operation.body,
@@ -195,6 +233,11 @@ describe('the bank killed with SIGKILL mid-stream', () => {
         operation.refused = true;
       } else if (!response.ok) {
         unexpected.push(`${operation.kind} refused: ${response.status} ${text}`);
+      } else if (isCard(operation)) {
+        // Throws unless the gateway signed an answer saying what was asked.
+        operation.acknowledged = cardAnswer(parties, operation, answer);
+        if (operation.kind === 'authorization') authorized.push(operation);
+        acknowledgedBeforeKill.push(operation);
       } else if (operation.kind === 'withdrawal') {
         const view = answer as unknown as IssuanceView;
         // Throws unless every blind signature finalizes to a valid coin signature.
@@ -214,7 +257,11 @@ describe('the bank killed with SIGKILL mid-stream', () => {
      * is spent.
      */
     async function expectKept(operations: readonly Operation[], when: string): Promise<void> {
+      const books = readCardBooks(databasePath);
       for (const operation of operations) {
+        if (isCard(operation) && operation.acknowledged !== undefined) {
+          expect(committed(books, operation), `${operation.kind} acknowledged ${when}`).toBe(true);
+        }
         if (operation.kind === 'withdrawal' && operation.acknowledged !== undefined) {
           const path = `/v1/mint/withdrawals/${operation.body.issuanceId}`;
           const again = await bank.request('GET', path, { token: operation.customer.token });
@@ -238,8 +285,11 @@ describe('the bank killed with SIGKILL mid-stream', () => {
      * the window between commit and answer.
      */
     async function probeInFlight(): Promise<void> {
+      const books = readCardBooks(databasePath);
       for (const operation of pending) {
-        if (operation.kind === 'withdrawal') {
+        if (isCard(operation)) {
+          if (committed(books, operation)) stats.committedUnacknowledged++;
+        } else if (operation.kind === 'withdrawal') {
           const path = `/v1/mint/withdrawals/${operation.body.issuanceId}`;
           const response = await bank.request('GET', path, { token: operation.customer.token });
           await response.body?.cancel();
@@ -264,7 +314,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
       const inFlight = new Set<Operation>();
       const worker = async () => {
         while (!killed) {
-          const operation = retries.shift() ?? newOperation();
+          const operation = retries.shift() ?? (await newOperation());
           if (!pending.has(operation)) all.push(operation);
           inFlight.add(operation);
           await attempt(operation);
@@ -274,6 +324,7 @@ describe('the bank killed with SIGKILL mid-stream', () => {
       const stream = Promise.all(Array.from({ length: concurrency }, worker));
       await sleep(50 + Math.random() * 550);
       stats.inFlightAtKill += inFlight.size;
+      stats.cardsAtKill += [...inFlight].filter(isCard).length;
       killed = true;
       const exit = await stopBank(running, 'SIGKILL');
       expect(exit.signal).toBe('SIGKILL');
@@ -294,6 +345,8 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     const withdrawals = all.filter((o) => o.kind === 'withdrawal');
     const deposits = all.filter((o) => o.kind === 'deposit');
     const doubleSpends = all.filter((o) => o.kind === 'double-spend');
+    const cardOperations = all.filter(isCard);
+    const captures = cardOperations.filter((o) => o.kind === 'capture');
     // Everything was answered in the end: no withdrawal or deposit was refused.
     expect(withdrawals.every((o) => o.acknowledged !== undefined)).toBe(true);
     for (const deposit of deposits) {
@@ -323,7 +376,9 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     expect(check.code, check.output).toBe(0);
 
     // The client's own books against the bank's: merchants credited exactly what was
-    // acknowledged, outstanding coins exactly what was withdrawn and not deposited.
+    // acknowledged (deposits and card captures), outstanding coins exactly what was withdrawn
+    // and not deposited, card holds exactly the authorizations not captured.
+    const card = expectCardBooks(readCardBooks(databasePath), cardOperations);
     const store = new SqliteBankStore({ path: loadConfig(env).databasePath, currency: 'EUR' });
     try {
       const balance = async (name: string) => (await store.getAccountByName(name))!.balance;
@@ -332,9 +387,15 @@ describe('the bank killed with SIGKILL mid-stream', () => {
         const expected = deposits
           .filter((d) => d.merchant === merchant)
           .reduce((sum, d) => sum + d.total, 0);
-        expect(await balance(merchant.name), merchant.name).toBe(expected);
+        const paid = captures
+          .filter((c) => c.merchant === merchant)
+          .reduce((sum, c) => sum + c.total, 0);
+        expect(await balance(merchant.name), merchant.name).toBe(expected + paid);
         credited += expected;
       }
+      expect(await balance(cardSystemAccounts.holds)).toBe(card.held);
+      // Card money is the bank's lending, not the customers' balances nor the operator's issue.
+      expect(await balance(cardSystemAccounts.credit)).toBe(-(card.held + card.captured));
       const totalWithdrawn = withdrawals.reduce((sum, w) => sum + w.total, 0);
       const outstanding = wallet.reduce((sum, coin) => sum + coin.denomination.value.minor, 0);
       expect(credited + outstanding).toBe(totalWithdrawn);
@@ -355,11 +416,14 @@ describe('the bank killed with SIGKILL mid-stream', () => {
     console.log(
       `crash test: ${kills} kills in ${seconds} s; ${withdrawals.length} withdrawals, ` +
         `${deposits.length} deposits (${depositedCoins.length} coins), ` +
-        `${doubleSpends.length} double spends refused; ${stats.inFlightAtKill} requests in flight ` +
-        `at the kills, ${stats.committedUnacknowledged} committed but unanswered, ` +
+        `${doubleSpends.length} double spends refused, ` +
+        `${cardOperations.length - captures.length} card authorizations, ` +
+        `${captures.length} captures; ${stats.inFlightAtKill} requests in flight ` +
+        `at the kills (${stats.cardsAtKill} card), ${stats.committedUnacknowledged} committed but unanswered, ` +
         `${stats.lostRequests} lost requests retried`,
     );
     // The kills must have landed mid-stream, or the test proved nothing.
     expect(stats.inFlightAtKill).toBeGreaterThanOrEqual(kills);
+    expect(stats.cardsAtKill, 'card requests cut by a kill').toBeGreaterThan(0);
   }, 240_000);
 });
