@@ -10,55 +10,14 @@
  * origin waits and then sees the first's row.
  */
 import { FarthingError } from '@farthing/protocol/errors';
+import {
+  type CertificateRow,
+  type ChallengeRow,
+  certificateFromRow,
+  challengeFromRow,
+} from '../rows.ts';
 import type { MerchantCertificateRecord, OriginChallengeRecord } from '../store.ts';
 import type { Sql } from './database.ts';
-import { bytes } from './rows.ts';
-
-interface ChallengeRow {
-  token: string;
-  account_id: number;
-  origin: string;
-  status: OriginChallengeRecord['status'];
-  created_at: number;
-  expires_at: number;
-  checked_at: number | null;
-}
-
-export interface CertificateRow {
-  serial: string;
-  account_id: number;
-  origins: string;
-  offer_key: Uint8Array;
-  der: Uint8Array;
-  not_after: number;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-export function certificateFromRow(row: CertificateRow): MerchantCertificateRecord {
-  return {
-    serial: row.serial,
-    accountId: row.account_id,
-    origins: JSON.parse(row.origins) as string[],
-    offerKey: bytes(row.offer_key),
-    der: bytes(row.der),
-    notAfter: row.not_after,
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  };
-}
-
-function challengeFromRow(row: ChallengeRow): OriginChallengeRecord {
-  return {
-    token: row.token,
-    accountId: row.account_id,
-    origin: row.origin,
-    status: row.status,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    ...(row.checked_at === null ? {} : { checkedAt: row.checked_at }),
-  };
-}
 
 /** Serializes, across processes, every certificate insert naming one of `origins`. */
 export async function lockOrigins(sql: Sql, origins: readonly string[]): Promise<void> {

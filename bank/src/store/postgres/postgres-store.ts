@@ -20,6 +20,8 @@
  * - REPEATABLE READ READ ONLY for the books check: every sum from one snapshot.
  * - Plain reads run outside a transaction: one statement sees one committed state.
  */
+
+import { type CertificateRow, certificateFromRow } from '../rows.ts';
 import {
   type AccountRecord,
   type BankStore,
@@ -300,11 +302,11 @@ export class PostgresBankStore implements BankStore {
   }
 
   async listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]> {
-    const rows = await this.#db.query<origins.CertificateRow>(
+    const rows = await this.#db.query<CertificateRow>(
       'SELECT * FROM merchant_certificates WHERE account_id = $1 ORDER BY created_at',
       [accountId],
     );
-    return rows.map(origins.certificateFromRow);
+    return rows.map(certificateFromRow);
   }
 
   insertExclusiveMerchantCertificate<R>(

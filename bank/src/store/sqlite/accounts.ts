@@ -1,31 +1,8 @@
 /** Accounts, sessions, API keys and account history. */
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
+import { type AccountRow, toAccount } from '../rows.ts';
 import type { AccountKind, AccountRecord, LedgerEntry, Session } from '../store.ts';
-
-interface AccountRow {
-  readonly id: number;
-  readonly kind: AccountKind;
-  readonly name: string;
-  readonly display_name: string;
-  readonly currency: string;
-  readonly balance: number;
-  readonly password_hash: string | null;
-  readonly created_at: number;
-}
-
-export function toAccount(row: AccountRow): AccountRecord {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    displayName: row.display_name,
-    currency: row.currency,
-    balance: row.balance,
-    passwordHash: row.password_hash ?? undefined,
-    createdAt: row.created_at,
-  };
-}
 
 export class Accounts {
   readonly #insert: Database.Statement;

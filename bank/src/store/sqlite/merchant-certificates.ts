@@ -5,56 +5,13 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
+import {
+  type CertificateRow,
+  type ChallengeRow,
+  certificateFromRow,
+  challengeFromRow,
+} from '../rows.ts';
 import type { MerchantCertificateRecord, OriginChallengeRecord } from '../store.ts';
-
-interface ChallengeRow {
-  token: string;
-  account_id: number;
-  origin: string;
-  status: OriginChallengeRecord['status'];
-  created_at: number;
-  expires_at: number;
-  checked_at: number | null;
-}
-
-interface CertificateRow {
-  serial: string;
-  account_id: number;
-  origins: string;
-  offer_key: Buffer;
-  der: Buffer;
-  not_after: number;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-
-function certificateFromRow(row: CertificateRow): MerchantCertificateRecord {
-  return {
-    serial: row.serial,
-    accountId: row.account_id,
-    origins: JSON.parse(row.origins) as string[],
-    offerKey: bytes(row.offer_key),
-    der: bytes(row.der),
-    notAfter: row.not_after,
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  };
-}
-
-function challengeFromRow(row: ChallengeRow): OriginChallengeRecord {
-  return {
-    token: row.token,
-    accountId: row.account_id,
-    origin: row.origin,
-    status: row.status,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    ...(row.checked_at === null ? {} : { checkedAt: row.checked_at }),
-  };
-}
 
 export class MerchantCertificateTables {
   readonly #insert: Database.Statement;

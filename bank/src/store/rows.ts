@@ -1,0 +1,85 @@
+/**
+ * Rows as both backends return them (sqlite/ and postgres/ name their columns alike) turned
+ * into the store's records, so the two cannot map a column differently.
+ */
+import type {
+  AccountKind,
+  AccountRecord,
+  MerchantCertificateRecord,
+  OriginChallengeRecord,
+} from './store.ts';
+
+/** A plain Uint8Array view of a BLOB/BYTEA value (both drivers return Buffers). */
+export const bytes = (value: Uint8Array): Uint8Array =>
+  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+
+export interface AccountRow {
+  readonly id: number;
+  readonly kind: AccountKind;
+  readonly name: string;
+  readonly display_name: string;
+  readonly currency: string;
+  readonly balance: number;
+  readonly password_hash: string | null;
+  readonly created_at: number;
+}
+
+export function toAccount(row: AccountRow): AccountRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    displayName: row.display_name,
+    currency: row.currency,
+    balance: row.balance,
+    passwordHash: row.password_hash ?? undefined,
+    createdAt: row.created_at,
+  };
+}
+
+export interface CertificateRow {
+  readonly serial: string;
+  readonly account_id: number;
+  /** JSON array of origins. */
+  readonly origins: string;
+  readonly offer_key: Uint8Array;
+  readonly der: Uint8Array;
+  readonly not_after: number;
+  readonly created_at: number;
+  readonly revoked_at: number | null;
+}
+
+export function certificateFromRow(row: CertificateRow): MerchantCertificateRecord {
+  return {
+    serial: row.serial,
+    accountId: row.account_id,
+    origins: JSON.parse(row.origins) as string[],
+    offerKey: bytes(row.offer_key),
+    der: bytes(row.der),
+    notAfter: row.not_after,
+    createdAt: row.created_at,
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  };
+}
+
+export interface ChallengeRow {
+  readonly token: string;
+  readonly account_id: number;
+  readonly origin: string;
+  readonly status: OriginChallengeRecord['status'];
+  readonly created_at: number;
+  readonly expires_at: number;
+  readonly checked_at: number | null;
+}
+
+export function challengeFromRow(row: ChallengeRow): OriginChallengeRecord {
+  return {
+    token: row.token,
+    accountId: row.account_id,
+    origin: row.origin,
+    status: row.status,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    ...(row.checked_at === null ? {} : { checkedAt: row.checked_at }),
+  };
+}
