@@ -168,6 +168,37 @@ describe('refusals, each with no money moved', () => {
     );
   });
 
+  it('refuses an authorization signed under a merchant certificate the operator revoked', async () => {
+    const revokedShop = await openMerchant(f.world, 'revoked-shop');
+    const store = f.world.running.ctx.store;
+    const account = await store.getAccountByName('revoked-shop');
+    const [certificate] = await store.listMerchantCertificates(account!.id);
+    await expectStatus(
+      await f.world.bank.request(
+        'POST',
+        `/v1/admin/merchant-certificates/${certificate!.serial}/revocation`,
+        { token: adminToken },
+      ),
+      200,
+    );
+    const purchase = await makePurchase(f.world, f.alice, {
+      merchantId: revokedShop.name,
+      amount: 1_00,
+      description,
+    });
+    await f.refusedWithoutMoney(
+      async () =>
+        post(
+          f.world,
+          revokedShop,
+          '/v1/set/authorizations',
+          await authorizationRequest(revokedShop, purchase),
+        ),
+      400,
+      'bad_signature',
+    );
+  });
+
   it('refuses a revoked and an expired cardholder certificate', async () => {
     const carol = await openHttpCustomer(f.world.bank, 'carol', 0, ['account']);
     const cardholder = await registerCardholder(

@@ -6,7 +6,7 @@
  * authorization at the gateway, the same answer on resume), an inquiry that sees the capture
  * and the refund, and the card number nowhere in IndexedDB outside the sealed record.
  */
-import { expectStatus } from '@farthing/bank/bank.fixture';
+import { adminToken, expectStatus } from '@farthing/bank/bank.fixture';
 import { cardSystemAccounts } from '@farthing/bank/store/card-store';
 import {
   listCards,
@@ -25,7 +25,7 @@ import type { ConfirmationRequest } from '@farthing/extension/wallet/pay/pay';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutFor, operatorAction } from '../shop/cart.fixture.ts';
-import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
+import { closeShopWorld, demo, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import { addBankAndLogIn, crashingFetch, freshDbName, openTestWallet } from './support.ts';
 
 let world: ShopWorld;
@@ -218,5 +218,32 @@ describe('the card in the wallet', () => {
     }
     expect((await databaseText(wallet, () => false)).includes(pan)).toBe(false);
     wallet.close();
+  });
+
+  // Last in this file: it revokes the shop's certificate.
+  it('refuses a card offer signed under a merchant certificate the bank revoked', async () => {
+    const wallet = await openTestWallet(freshDbName(), crashingFetch().platform);
+    await addBankAndLogIn(wallet, world);
+    const offer = await checkoutFor(world, cart);
+    const checked = await inspectCardOffer(wallet, world.shopUrl, offer);
+    const serial = (await world.running.ctx.store.listMerchantCertificates(
+      (await world.running.ctx.store.getAccountByName(demo.merchant))!.id,
+    ))!.at(-1)!.serial;
+    expect(checked.merchantName).toBe('The Farthing Gazette');
+    await expectStatus(
+      await world.bank.request('POST', `/v1/admin/merchant-certificates/${serial}/revocation`, {
+        token: adminToken,
+      }),
+      200,
+    );
+    // A wallet that has not fetched the bank's revocation list yet fetches it before paying.
+    const fresh = await openTestWallet(freshDbName(), crashingFetch().platform);
+    await addBankAndLogIn(fresh, world);
+    await expect(inspectCardOffer(fresh, world.shopUrl, offer)).rejects.toMatchObject({
+      code: 'merchant_not_certified',
+      detail: { revoked: true, serialNumber: serial },
+    });
+    wallet.close();
+    fresh.close();
   });
 });

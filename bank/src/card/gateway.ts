@@ -147,7 +147,8 @@ async function verifyMerchantSignature(
 ): Promise<void> {
   const certificates = await ctx.store.listMerchantCertificates(account.id);
   for (const certificate of certificates) {
-    if (certificate.notAfter < now) continue;
+    // A revoked certificate signs nothing the gateway takes (ca/revocation-routes.ts).
+    if (certificate.notAfter < now || certificate.revokedAt !== undefined) continue;
     try {
       verifySetMessage(message, certificate.offerKey, nodeEd25519Verify);
       return;

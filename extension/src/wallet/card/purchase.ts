@@ -54,6 +54,7 @@ import {
 } from '../db/schema.ts';
 import { errorJson, WalletFailure } from '../errors.ts';
 import { isTransient, merchantParty, requestJson } from '../http.ts';
+import { assertMerchantCertificateNotRevoked } from '../pay/merchant-revocations.ts';
 import { cardSigner } from './card-key.ts';
 import { openCardAccount } from './cards.ts';
 
@@ -150,6 +151,8 @@ export async function inspectCardOffer(
     } catch (cause) {
       throw offerInvalid('The merchant names a payment gateway your bank did not certify.', cause);
     }
+    // A certificate the bank revoked pays nobody, by card as by link (pay/merchant-revocations.ts).
+    await assertMerchantCertificateNotRevoked(ctx, bank, merchant.serialNumber);
     return {
       origin,
       bank,
