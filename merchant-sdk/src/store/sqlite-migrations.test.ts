@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
+import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
+import { paywordCommitmentToJson } from '@farthing/protocol/payword/commitment';
+import { makeCommittedChain } from '@farthing/protocol/payword/payword.fixture';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryMerchantStore } from './memory.ts';
@@ -98,6 +101,39 @@ describe('the merchant database schema', () => {
       .all() as { detail: string }[];
     expect(plan.map((row) => row.detail).join(' ')).toContain('payments_by_grant');
     db.close();
+  });
+
+  it('gives chains stored before version 3 their certificate and credit limit, so the limit counts them', async () => {
+    const path = sqlitePath();
+    const v2 = new Database(path);
+    v2.exec(migrations[0]!);
+    v2.exec(migrations[1]!);
+    v2.pragma('user_version = 2');
+    const { commitment, verified } = await makeCommittedChain({ length: 10 });
+    v2.prepare(
+      `INSERT INTO payword_chains (commitment_id, commitment, user_id, chain_length, currency,
+        value_per_word, expires_at, last_index, last_word, created_at)
+       VALUES (?, ?, 'alice', 10, 'EUR', 1, ?, 3, ?, ?)`,
+    ).run(
+      verified.commitmentId,
+      JSON.stringify(paywordCommitmentToJson(commitment)),
+      commitment.expiresAt,
+      Buffer.alloc(32, 3),
+      commitment.createdAt,
+    );
+    v2.close();
+
+    await new SqliteMerchantStore({ path }).close();
+    const db = new Database(path, { readonly: true });
+    const row = db.prepare('SELECT certificate_id, credit_limit FROM payword_chains').get() as {
+      certificate_id: Buffer;
+      credit_limit: number;
+    };
+    db.close();
+    expect(new Uint8Array(row.certificate_id)).toEqual(
+      paywordUserCertificateId(commitment.certificate),
+    );
+    expect(row.credit_limit).toBe(commitment.certificate.creditLimit.minor);
   });
 
   it('refuses a database newer than it knows', () => {

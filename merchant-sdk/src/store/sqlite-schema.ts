@@ -116,7 +116,7 @@ export const migrations: readonly string[] = [
   'CREATE INDEX payments_by_grant ON payments (grant_token);',
   // 3: each chain's broker certificate and its credit limit, so a payment that would take the
   // certificate's chains at this shop past the limit is refused in the payment's transaction.
-  // Chains stored before have neither and are not counted.
+  // Chains stored before get both from their commitment right after (sqlite-backfill.ts).
   `ALTER TABLE payword_chains ADD COLUMN certificate_id BLOB
      CHECK (certificate_id IS NULL OR length(certificate_id) = 32);
    ALTER TABLE payword_chains ADD COLUMN credit_limit INTEGER

@@ -20,6 +20,7 @@ import {
 import { GroupCommit } from '@farthing/server-runtime/sqlite-group-commit';
 import { type WalSync, walSync } from '@farthing/server-runtime/sqlite-wal-sync';
 import type Database from 'better-sqlite3';
+import { afterStep } from './sqlite-backfill.ts';
 import {
   type BatchRow,
   batchFromRows,
@@ -148,6 +149,7 @@ export class SqliteMerchantStore implements MerchantStore {
     for (let step = version; step < schemaVersion; step++) {
       this.#db.transaction(() => {
         this.#db.exec(migrations[step]!);
+        afterStep[step]?.(this.#db);
         this.#db.pragma(`user_version = ${step + 1}`);
       })();
     }
