@@ -78,6 +78,8 @@ export class PurseStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('foreign_keys = ON');
+    // A second shop process on the same file waits for the write lock instead of failing.
+    this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(schema);
   }
 
