@@ -81,7 +81,13 @@ export const merchantRevocationsSchema = v.strictObject({
   bankId: identifierSchema,
   issuedAt: timestampSchema,
   serials: v.pipe(
-    v.array(v.pipe(v.string(), v.regex(serialPattern, 'expected a lower-case hex serial'))),
+    v.array(
+      v.pipe(
+        v.string(),
+        v.maxLength(40),
+        v.regex(serialPattern, 'expected a lower-case hex serial'),
+      ),
+    ),
     v.maxLength(maxRevokedSerials),
   ),
   signature: bytesSchema(ed25519SignatureLength),

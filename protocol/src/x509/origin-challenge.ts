@@ -87,6 +87,7 @@ export const originChallengeSchema = v.object({
   merchantId: identifierSchema,
   token: v.pipe(
     v.string(),
+    v.maxLength(originChallengeTokenLength),
     v.check((text: string) => isOriginChallengeToken(text), 'expected a challenge token'),
   ),
   keyAuthorization: v.pipe(v.string(), v.maxLength(maxKeyAuthorizationLength)),
