@@ -228,20 +228,7 @@ export class CardMerchant {
   async settle(limit = 100): Promise<number> {
     let captured = 0;
     for (const record of this.#options.store.withStatus('authorized', limit)) {
-      const answer = await this.#call(
-        'captures',
-        `capture-${record.transactionId}`,
-        'capture-response',
-        'capture-request',
-        {
-          transactionId: record.transactionId,
-          merchantId: this.#options.merchantId,
-          amount: { currency: record.currency, minor: record.amount },
-          // As for the authorization: the same bytes on a retry.
-          requestedAt: record.updatedAt,
-        },
-      );
-      this.#record(record.transactionId, answer);
+      await this.#capture(record);
       captured++;
     }
     return captured;
@@ -249,7 +236,13 @@ export class CardMerchant {
 
   /** Captures one authorized purchase now (idempotent: a second call answers as the first). */
   async capture(transactionId: string) {
-    const record = this.#authorized(transactionId);
+    const answer = await this.#capture(this.#authorized(transactionId));
+    this.#options.log?.('card.captured', { transactionId });
+    return answer;
+  }
+
+  /** The capture request of `record`, under a key of its own: the same bytes on a retry. */
+  async #capture(record: CardPurchaseRecord) {
     const answer = await this.#call(
       'captures',
       `capture-${record.transactionId}`,
@@ -259,11 +252,11 @@ export class CardMerchant {
         transactionId: record.transactionId,
         merchantId: this.#options.merchantId,
         amount: { currency: record.currency, minor: record.amount },
+        // As for the authorization: the same bytes on a retry.
         requestedAt: record.updatedAt,
       },
     );
     this.#record(record.transactionId, answer);
-    this.#options.log?.('card.captured', { transactionId });
     return answer;
   }
 
