@@ -121,8 +121,8 @@ export class PurseDesk {
       amount: price.minor,
       issuedAt: now,
       expiresAt,
+      ...(options.offerHash === undefined ? {} : { offerHash: options.offerHash }),
     });
-    if (options.offerHash !== undefined) this.#o.store.bindOffer(tno, options.offerHash);
     const signed = await signPurseChallenge(
       { merchantId: this.#o.merchantId, tno, amount: price, nonce, issuedAt: now },
       this.#o.signer,

@@ -20,6 +20,8 @@ const schema = `
     expires_at INTEGER NOT NULL,
     status     TEXT    NOT NULL CHECK (status IN ('open', 'paid'))
   ) STRICT;
+  CREATE INDEX IF NOT EXISTS purse_challenges_open_by_expiry
+    ON purse_challenges (expires_at) WHERE status = 'open';
   CREATE TABLE IF NOT EXISTS purse_proofs (
     tno         INTEGER PRIMARY KEY REFERENCES purse_challenges (tno),
     card_id     TEXT    NOT NULL,
@@ -66,6 +68,11 @@ export interface PurseProofRecord {
   readonly outcome: string | undefined;
 }
 
+/** How long an unanswered challenge is kept after it expired (a late proof then reads `offer_expired`). */
+export const expiredChallengeKeptMs = 60 * 60_000;
+/** At most this many expired challenges are deleted per new one: twice the rate they can arrive. */
+const pruneBatch = 2;
+
 const bytes = (value: Buffer): Uint8Array =>
   new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 
@@ -87,21 +94,68 @@ export class PurseStore {
     this.#db.close();
   }
 
-  /** A fresh TNo: one more than any this merchant issued (INTEGER PRIMARY KEY). */
-  insertChallenge(challenge: Omit<PurseChallengeRecord, 'tno' | 'status'>): number {
-    const result = this.#db
+  /**
+   * Stores a challenge and returns its fresh TNo: one more than any this merchant issued
+   * (INTEGER PRIMARY KEY takes max + 1, and pruning never deletes the highest row, so a TNo is
+   * never handed out twice). With `offerHash` the challenge is bound to that offer in the same
+   * transaction (one disk write per challenge). Open challenges expired more than
+   * `pruneAfterMs` ago are deleted a few at a time here, so a page asking for challenges it
+   * never answers cannot grow the file without bound: at most what was asked for within the
+   * challenge lifetime plus `pruneAfterMs` stays.
+   */
+  insertChallenge(
+    challenge: Omit<PurseChallengeRecord, 'tno' | 'status'> & { readonly offerHash?: Uint8Array },
+    pruneAfterMs = expiredChallengeKeptMs,
+  ): number {
+    return this.#db.transaction(() => {
+      this.#pruneExpired(challenge.issuedAt - pruneAfterMs);
+      const result = this.#db
+        .prepare(
+          `INSERT INTO purse_challenges (nonce, currency, amount, issued_at, expires_at, status)
+           VALUES (?, ?, ?, ?, ?, 'open')`,
+        )
+        .run(
+          challenge.nonce,
+          challenge.currency,
+          challenge.amount,
+          challenge.issuedAt,
+          challenge.expiresAt,
+        );
+      const tno = Number(result.lastInsertRowid);
+      if (challenge.offerHash !== undefined) {
+        this.#db
+          .prepare('INSERT INTO purse_challenge_offers (tno, offer_hash) VALUES (?, ?)')
+          .run(tno, challenge.offerHash);
+      }
+      return tno;
+    })();
+  }
+
+  /** How many challenges the file holds (open and paid). */
+  challengeCount(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM purse_challenges').get() as { n: number })
+      .n;
+  }
+
+  /** Deletes up to `pruneBatch` open challenges that expired before `before`, never the highest TNo. */
+  #pruneExpired(before: number): void {
+    const stale = this.#db
       .prepare(
-        `INSERT INTO purse_challenges (nonce, currency, amount, issued_at, expires_at, status)
-         VALUES (?, ?, ?, ?, ?, 'open')`,
+        `SELECT tno FROM purse_challenges
+         WHERE status = 'open' AND expires_at < ?
+           AND tno < (SELECT max(tno) FROM purse_challenges)
+         ORDER BY expires_at LIMIT ?`,
       )
-      .run(
-        challenge.nonce,
-        challenge.currency,
-        challenge.amount,
-        challenge.issuedAt,
-        challenge.expiresAt,
-      );
-    return Number(result.lastInsertRowid);
+      .all(before, pruneBatch) as { tno: number }[];
+    if (stale.length === 0) return;
+    const unbind = this.#db.prepare('DELETE FROM purse_challenge_offers WHERE tno = ?');
+    const remove = this.#db.prepare(
+      "DELETE FROM purse_challenges WHERE tno = ? AND status = 'open'",
+    );
+    for (const { tno } of stale) {
+      unbind.run(tno);
+      remove.run(tno);
+    }
   }
 
   challenge(tno: number): PurseChallengeRecord | undefined {
@@ -127,13 +181,6 @@ export class PurseStore {
           expiresAt: row.expires_at,
           status: row.status,
         };
-  }
-
-  /** Binds challenge `tno` to the offer it was asked for. */
-  bindOffer(tno: number, offerHash: Uint8Array): void {
-    this.#db
-      .prepare('INSERT INTO purse_challenge_offers (tno, offer_hash) VALUES (?, ?)')
-      .run(tno, offerHash);
   }
 
   /** The offer hash challenge `tno` was asked for, if it was asked for one. */
