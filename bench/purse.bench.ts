@@ -38,6 +38,7 @@ import {
 } from '@farthing/protocol/x509/merchant-registration';
 import { manufactureCard, PurseApplet } from '@farthing/reader/card/applet';
 import { CardStorage } from '@farthing/reader/card/storage';
+import { pressReaderButton } from '@farthing/reader/device/control-client';
 import { startReaderServer } from '@farthing/reader/device/server';
 import { connectReader } from '@farthing/reader/device/socket-client';
 
@@ -130,10 +131,7 @@ export async function run(): Promise<Metrics> {
       },
     });
     pressConfirm = () => {
-      void fetch(`${reader.controlUrl}/press`, {
-        method: 'POST',
-        body: '{"button":"confirm"}',
-      });
+      void pressReaderButton(reader.controlUrl, 'confirm');
     };
     cleanups.unshift(() => reader.close());
     const connection = await connectReader(reader.hidUrl);

@@ -16,6 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manufactureCard, PurseApplet } from '@farthing/reader/card/applet';
 import { CardStorage } from '@farthing/reader/card/storage';
+import {
+  pressReaderButton,
+  readerCard,
+  readerDisplay,
+} from '@farthing/reader/device/control-client';
 import { type ReaderServer, startReaderServer } from '@farthing/reader/device/server';
 import type { Page, Target } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -55,19 +60,11 @@ afterAll(async () => {
   rmSync(cardDir, { recursive: true, force: true });
 });
 
-async function control<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${reader.controlUrl}/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as T;
-}
-
 /** Waits for the reader to ask for its button; answers what its display shows then. */
 async function readerAsks(): Promise<string[]> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const shown = await control<{ lines: string[]; waitingForButton: boolean }>('display');
+    const shown = await readerDisplay(reader.controlUrl);
     if (shown.waitingForButton) return shown.lines;
     if (Date.now() > deadline)
       throw new Error(`the reader never asked: ${shown.lines.join(' | ')}`);
@@ -75,7 +72,7 @@ async function readerAsks(): Promise<string[]> {
   }
 }
 
-const press = (button: 'confirm' | 'cancel') => control('press', { button });
+const press = (button: 'confirm' | 'cancel') => pressReaderButton(reader.controlUrl, button);
 
 /** A wallet page with the emulated `navigator.hid`. */
 async function hidPage(name: 'purse' | 'settings'): Promise<Page> {
@@ -110,7 +107,9 @@ async function clickArticle(shop: Page, path: string): Promise<void> {
 }
 
 async function cardBalance(): Promise<string> {
-  return (await control<{ balance: string }>('card')).balance;
+  const { balance } = await readerCard(reader.controlUrl);
+  if (balance === undefined) throw new Error('the card holds no purse yet');
+  return balance;
 }
 
 it('pairs the reader: the bank issues the blank card and the holder chooses its PIN', async () => {
@@ -123,7 +122,7 @@ it('pairs the reader: the bank issues the blank card and the holder chooses its 
   await page.type(byTestId('purse-new-pin-repeat'), pin);
   await page.click(byTestId('purse-personalise'));
   await page.waitForSelector(byTestId('purse-card-id'), { timeout: 15_000 });
-  const cardId = (await control<{ cardId: string; state: string }>('card')).cardId;
+  const cardId = (await readerCard(reader.controlUrl)).cardId;
   expect(await page.$eval(byTestId('purse-card-id'), (e) => e.textContent)).toBe(cardId);
   expect((await call(popup, 'purse.status', {}))?.state).toBe('active');
   await page.setViewport({ width: 760, height: 720 });
@@ -238,11 +237,11 @@ it('delivers exactly one proof when the reader is unplugged as the card answers'
     { timeout: 15_000 },
     byTestId('purse-confirm-status'),
   );
-  const log = await control<{ sno: number }>('card');
+  const log = await readerCard(reader.controlUrl);
   await hid.replug();
   await contentShown(shop, unplugged!);
   // PROOF AGAIN signed the same proof; the card paid once.
-  expect((await control<{ sno: number }>('card')).sno).toBe(log.sno);
+  expect((await readerCard(reader.controlUrl)).sno).toBe(log.sno);
   await e2e.world.settle();
   const after = await e2e.world.books();
   expect(after.merchant).toBe(before.merchant + unplugged!.price);
@@ -330,6 +329,6 @@ it('blocks the card after three wrong PINs, and the settings page says what to d
   const advice = await settings.$eval(byTestId('purse-blocked'), (e) => e.textContent ?? '');
   expect(advice).toMatch(/three wrong PINs/);
   expect(advice).toMatch(/shadow account/);
-  expect((await control<{ state: string }>('card')).state).toBe('pin-blocked');
+  expect((await readerCard(reader.controlUrl)).state).toBe('pin-blocked');
   await settings.close();
 }, 60_000);

@@ -30,6 +30,7 @@ import {
 } from '@farthing/protocol/x509/merchant-registration';
 import { manufactureCard, PurseApplet } from '@farthing/reader/card/applet';
 import { CardStorage } from '@farthing/reader/card/storage';
+import { pressReaderButton, readerDisplay } from '@farthing/reader/device/control-client';
 import { type ReaderServer, startReaderServer } from '@farthing/reader/device/server';
 import { connectReader, type ReaderConnection } from '@farthing/reader/device/socket-client';
 import { vi } from 'vitest';
@@ -107,14 +108,6 @@ export async function openPurseWorld(): Promise<PurseWorld> {
   const reader = await startReaderServer({ applet: await PurseApplet.powerOn(cardStorage) });
   const connection = await connectReader(reader.hidUrl);
 
-  const control = async (path: string, body?: unknown) => {
-    const response = await fetch(`${reader.controlUrl}/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await response.json()) as { lines: string[]; waitingForButton: boolean };
-  };
-
   const world: PurseWorld = {
     bank,
     running,
@@ -130,11 +123,11 @@ export async function openPurseWorld(): Promise<PurseWorld> {
     merchantChain: chain,
     balance: async (name) => (await running.ctx.store.getAccountByName(name))!.balance,
     async press(button) {
-      await vi.waitUntil(async () => (await control('display')).waitingForButton, {
+      await vi.waitUntil(async () => (await readerDisplay(reader.controlUrl)).waitingForButton, {
         timeout: 10_000,
         interval: 5,
       });
-      return (await control('press', { button })).lines;
+      return (await pressReaderButton(reader.controlUrl, button)).lines;
     },
     async close() {
       await world.connection.close();

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
@@ -9,6 +10,7 @@ import { WebSocket } from 'ws';
 import { manufactureCard, PurseApplet } from '../card/applet.ts';
 import { CardStorage } from '../card/storage.ts';
 import { makeTestIssuer, type TestIssuer } from '../test-issuer.ts';
+import { pressReaderButton, readerDisplay } from './control-client.ts';
 import { type ReaderServer, startReaderServer } from './server.ts';
 import { connectReader, type ReaderConnection } from './socket-client.ts';
 
@@ -21,12 +23,10 @@ let server: ReaderServer;
 let reader: ReaderConnection;
 const keepalives: number[] = [];
 
-async function control(path: string, body?: unknown) {
-  const response = await fetch(`${server.controlUrl}/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as { lines: string[]; waitingForButton: boolean };
+function control(_path: 'display' | 'press', body?: { button: 'confirm' | 'cancel' }) {
+  return body === undefined
+    ? readerDisplay(server.controlUrl)
+    : pressReaderButton(server.controlUrl, body.button);
 }
 
 async function pressWhenAsked(button: 'confirm' | 'cancel') {
@@ -153,5 +153,42 @@ describe('emulated reader over its WebSocket', () => {
       'Log 1/1',
       '+EUR 20.00 load 0',
     ]);
+  });
+
+  it('answers no web page: a request or WebSocket with an Origin, a foreign Host, a press not in JSON', async () => {
+    const press = (headers: Record<string, string>) =>
+      fetch(`${server.controlUrl}/press`, {
+        method: 'POST',
+        headers,
+        body: '{"button":"confirm"}',
+      });
+    // What a page can send without a preflight: text/plain, with the Origin browsers add.
+    const fromPage = await press({ 'content-type': 'text/plain', origin: 'https://shop.example' });
+    expect(fromPage.status).toBe(403);
+    expect(((await fromPage.json()) as { code: string }).code).toBe('forbidden');
+    expect((await press({ 'content-type': 'text/plain' })).status).toBe(415);
+    // DNS rebinding: the page's own name pointed at loopback, so no Origin is needed.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        `${server.controlUrl}/display`,
+        { headers: { host: 'rebound.example:80' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
+    const socket = new WebSocket(server.hidUrl, { origin: 'https://shop.example' });
+    const refused = await new Promise<number>((resolve) => {
+      socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.on('open', () => resolve(101));
+      socket.on('error', () => resolve(-1));
+    });
+    expect(refused).toBe(403);
+    // None of it pressed anything: the reader still waits for nothing and shows its idle text.
+    expect((await control('display')).waitingForButton).toBe(false);
   });
 });

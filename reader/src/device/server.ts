@@ -12,6 +12,10 @@
  *
  * Loopback only: the control API presses the buttons, so it must never face a network. Any
  * local program can press them, as with any emulator; the real reader's buttons are physical.
+ * Web pages cannot: a request or WebSocket upgrade that carries an `Origin` header (browsers
+ * always send one on a POST, a fetch with a body and a WebSocket; the wallet's bridge and Node
+ * clients send none) is refused with 403, a `Host` other than a loopback name (DNS rebinding)
+ * too, and a press must be `application/json` (a body no page can send without a preflight).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +72,17 @@ function parseButton(text: string | undefined): ReaderButton | undefined {
   }
 }
 
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Why a request may not reach the reader, or undefined when it comes from a local program. */
+function refusal(req: IncomingMessage): string | undefined {
+  if (req.headers.origin !== undefined) return 'the reader does not answer web pages';
+  const host = req.headers.host ?? '';
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  if (!loopbackHosts.has(name ?? '')) return 'the reader answers loopback names only';
+  return undefined;
+}
+
 export async function startReaderServer(options: ReaderServerOptions): Promise<ReaderServer> {
   let client: WebSocket | undefined;
   const firmware = new ReaderFirmware({
@@ -81,6 +96,8 @@ export async function startReaderServer(options: ReaderServerOptions): Promise<R
   });
 
   const control = async (req: IncomingMessage, res: ServerResponse) => {
+    const refused = refusal(req);
+    if (refused !== undefined) return json(res, 403, { code: 'forbidden', detail: refused });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'GET' && url.pathname === '/control/display') {
       return json(res, 200, {
@@ -89,6 +106,12 @@ export async function startReaderServer(options: ReaderServerOptions): Promise<R
       });
     }
     if (req.method === 'POST' && url.pathname === '/control/press') {
+      if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        return json(res, 415, {
+          code: 'unsupported_media_type',
+          detail: 'send the button as application/json',
+        });
+      }
       const button = parseButton(await readSmallBody(req));
       if (button === undefined) {
         return json(res, 400, {
@@ -124,8 +147,11 @@ export async function startReaderServer(options: ReaderServerOptions): Promise<R
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: hidReportLength });
   http.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/hid') {
-      socket.destroy();
+    if (
+      refusal(req) !== undefined ||
+      new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/hid'
+    ) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
