@@ -110,6 +110,7 @@ export const errorCatalog = {
   purse_window_open: { status: 409, title: 'Blocked card may still have proofs outstanding' },
   // --- hardware purse in the wallet (issue 17)
   purse_proof_unknown: { status: 404, title: 'The card has no payment for this challenge' },
+  purse_not_cleared: { status: 402, title: 'The card issuer refused this purse payment' },
   // --- SET card payments (protocol/src/set/, bank/src/card/)
   card_invalid: { status: 400, title: 'Card number, expiry or card secret malformed' },
   card_unknown: { status: 404, title: 'No such card at this issuer' },

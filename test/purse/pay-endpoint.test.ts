@@ -5,20 +5,25 @@
  * retry gets the same receipt, a proof cannot pay another offer, and the issuer clears it.
  */
 
+import { expectStatus } from '@farthing/bank/bank.fixture';
+import { openHttpCustomer } from '@farthing/bank/test/http-bank.fixture';
 import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server/merchant';
 import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { amount } from '@farthing/protocol/amount';
 import { type Credential, encodeCredential } from '@farthing/protocol/credential';
-import { fromBase64url } from '@farthing/protocol/encoding';
+import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
+import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
-import { decodePurseProof } from '@farthing/protocol/purse/proof';
+import { decodePurseChallenge } from '@farthing/protocol/purse/challenge';
+import { decodePurseProof, encodePurseProof, signPurseProof } from '@farthing/protocol/purse/proof';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueAndLoad, openPurseWorld, type PurseWorld } from './world.ts';
 
 const origin = 'http://localhost:8701';
 let world: PurseWorld;
 let merchant: Merchant;
+let cardId: string;
 let cardCertificate: Uint8Array;
 
 beforeAll(async () => {
@@ -37,7 +42,7 @@ beforeAll(async () => {
     },
     { purse: world.desk },
   );
-  ({ cardCertificate } = await issueAndLoad(world, '4711', 2000));
+  ({ cardId, cardCertificate } = await issueAndLoad(world, '4711', 2000));
 });
 afterAll(async () => {
   await merchant?.close();
@@ -83,13 +88,17 @@ async function cardPays(token: string) {
 }
 
 /** What the wallet posts: the purse credential's wire JSON. */
-function payWith(offer: SignedOffer, proofBytes: Uint8Array): Promise<Response> {
+function payWith(
+  offer: SignedOffer,
+  proofBytes: Uint8Array,
+  certificate = cardCertificate,
+): Promise<Response> {
   const credential: Credential = {
     type: 'purse',
     offer,
     proofBytes,
     proof: decodePurseProof(proofBytes),
-    cardCertificate,
+    cardCertificate: certificate,
   };
   return respond(
     '/.well-known/farthing/pay',
@@ -105,6 +114,7 @@ describe('the purse on the pay endpoint', () => {
   });
 
   it('takes a card proof for a challenge asked for the offer, and answers a retry alike', async () => {
+    const shopBefore = await world.balance('shop');
     const { offer, token } = await offerFor('/articles/one');
     const { bytes, proof, display } = await cardPays(token);
     expect(display.join(' ')).toMatch(/EUR 0\.40/);
@@ -113,6 +123,8 @@ describe('the purse on the pay endpoint', () => {
     expect(first.status).toBe(200);
     const paid = (await first.json()) as { receipt: { instrument: string }; grant: unknown };
     expect(paid.receipt.instrument).toBe('purse');
+    // Cleared at the issuer before it was served: the shop holds the money already.
+    expect((await world.balance('shop')) - shopBefore).toBe(40);
     expect(first.headers.get('set-cookie')).toMatch(/^farthing-grant-/);
     const again = await payWith(offer, bytes);
     expect(again.status).toBe(200);
@@ -161,10 +173,78 @@ describe('the purse on the pay endpoint', () => {
     }
   });
 
-  it('clears the proof it took at the issuer, and the books balance', async () => {
+  it('leaves nothing for the clearing job: the proof it took was cleared before serving', async () => {
     const before = await world.balance('shop');
-    const cleared = await world.desk.clear();
-    expect(cleared).toMatchObject({ cleared: 1, rejected: 0 });
-    expect((await world.balance('shop')) - before).toBe(40);
+    expect(await world.desk.clear()).toMatchObject({ cleared: 0, rejected: 0 });
+    expect(world.purseStore.proofs().every((p) => p.outcome === 'cleared')).toBe(true);
+    expect(await world.balance('shop')).toBe(before);
+    expect(await world.running.ctx.store.checkInvariants()).toMatchObject({ ok: true });
+  });
+
+  it('serves nothing for a card key made up in software, whose issuer holds no money for it', async () => {
+    // Anyone can open an account and have the issuer certify a key as a "card": the issuer
+    // cannot tell a key in a card from one in software. Its proofs verify offline.
+    const mallory = await openHttpCustomer(world.bank, 'mallory', 0);
+    const fake = ed25519Signer(randomSecretKey());
+    const cardId = '00000000deadbeef';
+    const issued = await expectStatus<{ certificate: string }>(
+      await world.bank.request('POST', '/v1/purse/cards', {
+        token: mallory.token,
+        body: { cardId, publicKey: toBase64url(fake.publicKey) },
+      }),
+      201,
+    );
+    const before = await world.balance('shop');
+    const { offer, token } = await offerFor('/articles/fake');
+    const answer = await respond('/.well-known/farthing/purse-challenge', { offer: token });
+    const challenge = decodePurseChallenge(
+      fromBase64url(((await answer.json()) as { challenge: string }).challenge),
+    );
+    const proof = encodePurseProof(
+      await signPurseProof(
+        {
+          cardId,
+          sno: 1,
+          merchantId: challenge.merchantId,
+          tno: challenge.tno,
+          amount: challenge.amount,
+          nonce: challenge.nonce,
+        },
+        fake,
+      ),
+    );
+    const refused = await payWith(offer, proof, fromBase64url(issued.certificate));
+    expect(refused.status).toBe(402);
+    expect(await refused.json()).toMatchObject({
+      code: 'purse_not_cleared',
+      reason: 'insufficient_funds',
+    });
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    // Sent again, the same refusal: nothing is served and the shop gained nothing.
+    expect((await payWith(offer, proof, fromBase64url(issued.certificate))).status).toBe(402);
+    expect(await world.balance('shop')).toBe(before);
+    expect(await world.running.ctx.store.checkInvariants()).toMatchObject({ ok: true });
+  });
+
+  // Last: it blocks the one card of this world.
+  it('serves nothing for a card reported lost once its balance went back to the holder', async () => {
+    await expectStatus(
+      await world.bank.request('POST', `/v1/purse/cards/${cardId}/block`, {
+        token: world.holder.token,
+        body: {},
+      }),
+      200,
+    );
+    await world.running.ctx.store.closeBlockedPurseCards({
+      blockedBefore: Date.now() + 1,
+      now: Date.now(),
+    });
+    const before = await world.balance('shop');
+    const { offer, token } = await offerFor('/articles/lost');
+    const { bytes } = await cardPays(token);
+    const refused = await payWith(offer, bytes);
+    expect(refused.status).toBe(402);
+    expect(await refused.json()).toMatchObject({ code: 'purse_not_cleared' });
+    expect(await world.balance('shop')).toBe(before);
   });
 });

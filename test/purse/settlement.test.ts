@@ -89,3 +89,34 @@ it('sends a batch whose answer was lost again under its key, and is credited onc
   expect(world.purseStore.proofs().at(-1)?.outcome).toBe('cleared');
   expect((await world.running.ctx.store.checkInvariants()).problems).toEqual([]);
 });
+
+it('clears one proof at once (the pay endpoint) and, its answer lost, again under its key once', async () => {
+  let lose = true;
+  const losing: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (lose && String(input).endsWith('/v1/purse/clearings')) {
+      lose = false;
+      await response.body?.cancel();
+      throw new TypeError('fetch failed: the connection dropped after the bank answered');
+    }
+    return response;
+  };
+  const desk = new PurseDesk({
+    merchantId: 'shop',
+    signer: ed25519Signer(world.offerSeed),
+    merchantChain: world.merchantChain,
+    trustedRoots: [world.caCertificate],
+    store: world.purseStore,
+    bank: { url: world.running.url, apiKey: world.shop.apiKey, fetch: losing },
+  });
+  const before = await world.balance('shop');
+  await payOnce(desk, 100);
+  const tno = world.purseStore.proofs().at(-1)!.tno;
+  await expect(desk.clearNow(tno)).rejects.toMatchObject({ code: 'bank_unavailable' });
+  expect(await desk.clearNow(tno)).toBe('cleared');
+  expect(await desk.clearNow(tno)).toBe('cleared');
+  // Neither the retries nor the clearing job send it a third time.
+  expect(await desk.clear()).toEqual({ batches: 0, cleared: 0, rejected: 0 });
+  expect(await world.balance('shop')).toBe(before + 100);
+  expect((await world.running.ctx.store.checkInvariants()).problems).toEqual([]);
+});

@@ -38,6 +38,7 @@ import { depositCoins, sortedCoins } from './ecash.ts';
 import type { OfferBook } from './offers.ts';
 import { PaywordVendor } from './payword.ts';
 import type { PurseDesk } from './purse/purse-desk.ts';
+import { clearedAtIssuer } from './purse/purse-pay.ts';
 import { signReceiptJson, signStoredReceipt, unsignedReceiptJsonTemplate } from './receipts.ts';
 
 /** Refusals a retry of an already stored payment runs into; the stored payment answers them. */
@@ -266,10 +267,13 @@ export class PaymentDesk {
         }
         // The proof is kept (purse store) before the payment is; `acceptPayment` takes the very
         // same proof again, so a retry after a crash between the two records the payment once.
-        this.#purse.acceptPayment(
+        const accepted = this.#purse.acceptPayment(
           { proof: credential.proofBytes, cardCertificate: credential.cardCertificate },
           hash,
         );
+        // Served only on money the issuer holds: the card's signature alone cannot tell a real
+        // card from a key made up in software, nor a card reported lost and refunded.
+        await clearedAtIssuer(this.#purse, accepted.tno);
         // Insert-or-return-existing by credential id, as for e-cash.
         stored = await this.#config.store.recordEcashPayment(issue('purse'));
         break;

@@ -4,10 +4,13 @@
  * card's proof against the card certificate and the bank's CA, the proof kept durably before
  * anything is served, and clearing with the issuer in batches.
  *
- * Offline means no call to the bank while the payer waits: the card certificate, the bank's CA
- * certificate and the card's signature are all the merchant needs. The issuer's clearing
- * later refuses what it must (a blocked card after its window, a proof cleared twice), which
- * is the merchant's risk exactly as with GeldKarte.
+ * `acceptProof` alone is offline: the card certificate, the bank's CA certificate and the
+ * card's signature are all it checks, and the issuer's clearing later refuses what it must (a
+ * card reported lost, a key the holder made up outside any card, a proof beyond the card's
+ * balance), which is then the merchant's loss, as with GeldKarte. The issuer cannot tell a key
+ * in a card from one in software (README "The hardware purse"), so the pay endpoint does not
+ * serve on the offline check: it clears the one proof with the issuer first (`clearNow`, one
+ * round trip to the bank, as an e-cash deposit is) and serves only a proof the issuer cleared.
  */
 import { randomUUID } from 'node:crypto';
 import { type Amount, formatAmount, parseAmount } from '@farthing/protocol/amount';
@@ -24,7 +27,7 @@ import {
 import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
 import * as v from 'valibot';
 import { BankClient, type BankClientOptions } from '../bank-client.ts';
-import type { PurseStore } from './purse-store.ts';
+import type { PurseProofRecord, PurseStore } from './purse-store.ts';
 
 export const defaultChallengeTtlMs = 5 * 60_000;
 /** The issuer's batch limit (bank/src/purse/issuer.ts). */
@@ -232,27 +235,58 @@ export class PurseDesk {
     for (;;) {
       const batch = this.#o.store.nextBatch(maxClearingBatch, randomUUID(), this.#now());
       if (batch === undefined) break;
-      const body = JSON.stringify({ proofs: batch.proofs.map((p) => toBase64url(p.proof)) });
-      const answer = v.parse(
-        clearingAnswer,
-        await this.#bank.post('/v1/purse/clearings', body, { idempotencyKey: batch.id }),
-      );
-      if (answer.items.length !== batch.proofs.length) {
-        throw new FarthingError('bank_unavailable', 'the issuer answered another batch');
+      const outcomes = await this.#send(batch);
+      for (const { outcome } of outcomes) {
+        if (outcome === 'cleared') cleared += 1;
+        else rejected += 1;
       }
-      const outcomes = batch.proofs.map((proof, index) => {
-        const item = answer.items[index]!;
-        if (item.status === 'cleared') {
-          cleared += 1;
-          return { tno: proof.tno, outcome: 'cleared', fee: parseAmount(item.fee).minor };
-        }
-        rejected += 1;
-        return { tno: proof.tno, outcome: item.code, fee: undefined };
-      });
-      this.#o.store.answerBatch(batch.id, outcomes, this.#now());
       batches += 1;
     }
     return { batches, cleared, rejected };
+  }
+
+  /** Sends one stored batch under its own Idempotency-Key and stores the per-proof outcomes. */
+  async #send(batch: { id: string; proofs: readonly PurseProofRecord[] }) {
+    const body = JSON.stringify({ proofs: batch.proofs.map((p) => toBase64url(p.proof)) });
+    const answer = v.parse(
+      clearingAnswer,
+      await this.#bank.post('/v1/purse/clearings', body, { idempotencyKey: batch.id }),
+    );
+    if (answer.items.length !== batch.proofs.length) {
+      throw new FarthingError('bank_unavailable', 'the issuer answered another batch');
+    }
+    const outcomes = batch.proofs.map((proof, index) => {
+      const item = answer.items[index]!;
+      return item.status === 'cleared'
+        ? { tno: proof.tno, outcome: 'cleared', fee: parseAmount(item.fee).minor }
+        : { tno: proof.tno, outcome: item.code, fee: undefined };
+    });
+    this.#o.store.answerBatch(batch.id, outcomes, this.#now());
+    return outcomes;
+  }
+
+  /**
+   * Clears the proof kept for `tno` with the issuer now, alone (or within the batch that
+   * already holds it, sent again with the same key and body), and answers the issuer's outcome:
+   * `cleared` or its refusal code. Stored like a batch, so the clearing job never sends it
+   * again and a retry after a crash clears it once. `bank_unavailable` when the issuer does not
+   * answer (the proof stays kept; the clearing job or the next call sends it).
+   */
+  async clearNow(tno: number): Promise<string> {
+    const batch = this.#o.store.batchOf(tno, randomUUID(), this.#now());
+    if (batch === undefined) {
+      throw new FarthingError('offer_mismatch', 'no proof is kept for this TNo', {
+        details: { field: 'proof.tno' },
+      });
+    }
+    const answered = batch.proofs.find((p) => p.tno === tno)?.outcome;
+    if (answered !== undefined) return answered;
+    await this.#send(batch);
+    const outcome = this.#o.store.proofs({ batchId: batch.id }).find((p) => p.tno === tno)?.outcome;
+    if (outcome === undefined) {
+      throw new FarthingError('bank_unavailable', 'the issuer did not answer for this proof');
+    }
+    return outcome;
   }
 
   /** Clears every `intervalMs` until stopped (the settlement job's purse part). */

@@ -85,6 +85,21 @@ export async function purseChallengeResponse(
   }
 }
 
+/**
+ * Clears the proof of challenge `tno` with the issuer before anything is served: a refusal
+ * (a card reported lost, a proof beyond what the issuer holds for the card, a card key the
+ * issuer never saw in a card) is `purse_not_cleared` with the issuer's code as `reason`;
+ * `bank_unavailable` when the issuer does not answer (the wallet sends the same proof again).
+ */
+export async function clearedAtIssuer(desk: PurseDesk, tno: number): Promise<void> {
+  const outcome = await desk.clearNow(tno);
+  if (outcome !== 'cleared') {
+    throw new FarthingError('purse_not_cleared', 'the card issuer refused this payment', {
+      details: { reason: outcome },
+    });
+  }
+}
+
 /** `createMerchant`'s `purse` option: a desk the site made, or where the SDK keeps one's records. */
 export type MerchantPurseOption = PurseDesk | { readonly storePath: string };
 

@@ -242,6 +242,30 @@ export class PurseStore {
     })();
   }
 
+  /**
+   * The batch that clears proof `tno`: the one it is in already (in flight or answered), or a
+   * new batch of it alone. Undefined when no proof is kept for `tno`.
+   */
+  batchOf(
+    tno: number,
+    newId: string,
+    now: number,
+  ): { id: string; proofs: PurseProofRecord[] } | undefined {
+    return this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT batch_id FROM purse_proofs WHERE tno = ?').get(tno) as
+        | { batch_id: string | null }
+        | undefined;
+      if (row === undefined) return undefined;
+      let id = row.batch_id;
+      if (id === null) {
+        id = newId;
+        this.#db.prepare('INSERT INTO purse_batches (id, created_at) VALUES (?, ?)').run(id, now);
+        this.#db.prepare('UPDATE purse_proofs SET batch_id = ? WHERE tno = ?').run(id, tno);
+      }
+      return { id, proofs: this.proofs({ batchId: id }) };
+    })();
+  }
+
   /** Records the issuer's answer for each proof of the batch, in the batch's order. */
   answerBatch(
     id: string,
