@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { signOffer } from '@farthing/protocol/offer';
 import { encodePurseChallenge } from '@farthing/protocol/purse/challenge';
@@ -13,11 +14,12 @@ import {
   now,
   purseFixtures,
 } from '@farthing/protocol/purse/purse.fixture';
+import { makeMerchantCertificate } from '@farthing/protocol/x509/x509.fixture';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { WalletContext } from '../context.ts';
 import { type BankRecord, openWalletDb, type PaymentRecord } from '../db/schema.ts';
 import { openSealer } from '../keys.ts';
-import { purseCredential, storeProof } from './purse-payment.ts';
+import { challengePayment, purseCredential, storeProof } from './purse-payment.ts';
 
 const bankUrl = 'https://bank.example';
 let ctx: WalletContext;
@@ -181,5 +183,58 @@ describe('a proof that comes after the payment was given up', () => {
     expect((await ctx.db.get('journal', 'j-1'))?.status).toBe('reserved');
     expect((await ctx.db.get('tasks', 'task-1'))?.status).toBe('reserved');
     expect(kicks).toBe(1);
+  });
+});
+
+describe('the challenge’s certificate chain', () => {
+  /** A merchant answering the challenge request with `chain` beside a good challenge. */
+  async function challengeWith(chain: Uint8Array[]) {
+    await world();
+    const signed = await challengeFor(250, 42);
+    ctx = {
+      ...ctx,
+      platform: {
+        now: () => now,
+        fetch: async () =>
+          new Response(
+            JSON.stringify({
+              tno: 42,
+              challenge: toBase64url(encodePurseChallenge(signed)),
+              merchantChain: chain.map(toBase64url),
+            }),
+            { status: 200, headers: { 'content-type': 'application/json' } },
+          ),
+      },
+    };
+    const paying: PaymentRecord = {
+      ...payment('reserved'),
+      id: 'pay-2',
+      merchantName: 'Demo Shop',
+      offerPublicKey: merchantSigner.publicKey,
+    };
+    await ctx.db.put('payments', paying);
+    const outcome = await challengePayment(ctx, paying).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    return { outcome, stored: await ctx.db.get('purseProofs', 'pay-2') };
+  }
+
+  it('hands the card no certificate but one for the key that signed the offer, under the name shown', async () => {
+    const { ca } = await purseFixtures();
+    const otherKey = await makeMerchantCertificate(ca, {
+      offerPublicKey: ed25519Signer(new Uint8Array(32).fill(0x77)).publicKey,
+    });
+    const otherName = await makeMerchantCertificate(ca, { name: 'Someone Else' });
+    const otherOrigin = await makeMerchantCertificate(ca, { origins: ['https://other.example'] });
+    const expired = await makeMerchantCertificate(ca, {
+      notBefore: now - 100 * 86_400_000,
+      notAfter: now - 86_400_000,
+    });
+    for (const chain of [[otherKey], [otherName], [otherOrigin], [expired], []]) {
+      const { outcome, stored } = await challengeWith(chain);
+      expect(outcome).toMatchObject({ code: 'merchant_not_certified' });
+      expect(stored).toBeUndefined();
+    }
   });
 });

@@ -22,14 +22,17 @@ import type { SignedOffer } from '@farthing/protocol/offer';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
 import { decodePurseChallenge } from '@farthing/protocol/purse/challenge';
 import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
+import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import * as v from 'valibot';
 import type { Instrument } from '../../messages/contract.ts';
 import type { PurseChallengeView } from '../../messages/purse.ts';
+import { bankKey } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { moneyTx, type PaymentRecord, rebuildableTx } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
 import { merchantParty, requestJson } from '../http.ts';
 import { checkLimits } from '../pay/limits.ts';
+import { assertMerchantCertificateNotRevoked } from '../pay/merchant-revocations.ts';
 import type { CheckedOffer } from '../pay/offer.ts';
 import {
   abort,
@@ -110,6 +113,47 @@ const challengeAnswer = v.object({
   merchantChain: v.pipe(v.array(v.pipe(v.string(), v.maxLength(8192))), v.maxLength(4)),
 });
 
+/**
+ * The chain the card will verify and the reader will name as payee must be one the wallet
+ * trusts for this payment: valid now under the bank the offer was checked with, for the page's
+ * origin, certifying the very key that signed the offer, under the name the wallet showed, and
+ * not revoked. Otherwise an older or revoked certificate of the same merchant id could be the
+ * one the reader shows and the card accepts.
+ */
+async function checkChallengeChain(
+  ctx: WalletContext,
+  payment: PaymentRecord,
+  chain: readonly Uint8Array[],
+): Promise<void> {
+  const bank = await ctx.db.get('banks', bankKey(payment.bankUrl));
+  const refused = (cause?: unknown) =>
+    new WalletFailure(
+      'merchant_not_certified',
+      `${payment.origin} sent its challenge with another certificate than it was checked with.`,
+      cause === undefined ? {} : { cause },
+    );
+  if (bank === undefined) throw refused();
+  let verified: ReturnType<typeof verifyMerchantCertificate>;
+  try {
+    verified = verifyMerchantCertificate({
+      chain: [...chain],
+      trustedRoots: [bank.caCertificate],
+      origin: payment.origin,
+      now: ctx.platform.now(),
+    });
+  } catch (error) {
+    throw refused(error);
+  }
+  if (
+    !equalBytes(verified.offerPublicKey, payment.offerPublicKey) ||
+    verified.merchantId !== payment.merchantId ||
+    verified.name !== payment.merchantName
+  ) {
+    throw refused();
+  }
+  await assertMerchantCertificateNotRevoked(ctx, bank, verified.serialNumber);
+}
+
 /** Step 2: the merchant's challenge for the payment's offer, stored before the card sees it. */
 export async function challengePayment(
   ctx: WalletContext,
@@ -142,12 +186,14 @@ export async function challengePayment(
       `${payment.origin} sent a challenge for another payment.`,
     );
   }
+  const merchantChain = answer.merchantChain.map((der) => fromBase64url(der));
+  await checkChallengeChain(ctx, payment, merchantChain);
   const record: PurseProofRecord = {
     paymentId: payment.id,
     cardId: reader.cardId,
     tno: decoded.tno,
     challenge,
-    merchantChain: answer.merchantChain.map((der) => fromBase64url(der)),
+    merchantChain,
     status: 'challenged',
     createdAt: ctx.platform.now(),
   };
