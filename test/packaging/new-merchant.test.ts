@@ -7,7 +7,7 @@
  * type-checked against the published types. One install serves every test here.
  */
 import 'fake-indexeddb/auto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@farthing/bank/config';
@@ -90,7 +90,11 @@ describe('the packed packages', () => {
         [],
       );
       expect(files.filter((f) => /\.test\.|\.fixture\.|\.tsbuildinfo$/.test(f))).toEqual([]);
-      const modules = files.filter((f) => f.endsWith('.js'));
+      // The <script> build has no types: it is not imported.
+      const script = 'package/dist/browser/farthing.js';
+      if (workspace === 'merchant-sdk')
+        expect(files).toEqual(expect.arrayContaining([script, `${script}.map`]));
+      const modules = files.filter((f) => f.endsWith('.js') && f !== script);
       expect(modules.length).toBeGreaterThan(3);
       for (const js of modules) {
         expect(files).toContain(js.replace(/\.js$/, '.d.ts'));
@@ -106,6 +110,18 @@ describe('the packed packages', () => {
     expect(existsSync(join(project.dir, 'node_modules/better-sqlite3'))).toBe(false);
     expect(existsSync(join(project.dir, 'node_modules/sodium-native'))).toBe(false);
     expect(existsSync(join(project.dir, 'node_modules/tsx'))).toBe(false);
+  });
+
+  it('carry a README that starts with the install line and the plain-JavaScript site run here', () => {
+    const readme = readFileSync(
+      join(project.dir, 'node_modules/@farthing/merchant-sdk/README.md'),
+      'utf8',
+    );
+    const site = readFileSync(new URL('./site/express-site.mjs', import.meta.url), 'utf8');
+    expect(readme).toMatch(
+      /^# @farthing\/merchant-sdk\n\n```sh\nnpm install @farthing\/merchant-sdk express\n```\n\n```js\n/,
+    );
+    expect(readme).toContain(`\`\`\`js\n${site.trimEnd()}\n\`\`\``);
   });
 
   it('type-check a TypeScript merchant against the published types', async () => {
