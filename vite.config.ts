@@ -4,11 +4,14 @@
  */
 import { crx } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 import manifest from './manifest.json' with { type: 'json' };
 
 export default defineConfig({
   root: import.meta.dirname,
+  // The workspace packages from their sources (their exports' `@farthing/source` condition),
+  // so the extension builds without building them first.
+  resolve: { conditions: ['@farthing/source', ...defaultClientConditions] },
   plugins: [
     preact(),
     crx({

@@ -26,7 +26,7 @@ import type {
   FromCheckpointThread,
   ToCheckpointThread,
 } from './sqlite-checkpointer-thread.ts';
-import { typeScriptWorker } from './typescript-worker.ts';
+import { moduleBeside, typeScriptWorker } from './typescript-worker.ts';
 
 /** What this needs of a better-sqlite3 connection (no dependency on the package itself). */
 export interface CheckpointedConnection {
@@ -69,7 +69,7 @@ export interface Checkpointer {
 /** SQLite's default `wal_autocheckpoint`, restored when the thread fails. */
 const sqliteDefaultAutocheckpoint = 1000;
 
-const entry = new URL('./sqlite-checkpointer-thread.ts', import.meta.url);
+const entry = moduleBeside(import.meta.url, 'sqlite-checkpointer-thread');
 
 /**
  * Moves `db`'s WAL checkpoints to a thread of their own (module comment). `db` must be in WAL

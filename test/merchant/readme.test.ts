@@ -13,6 +13,7 @@ import { withdrawCoins } from '@farthing/bank/mint/mint.fixture';
 import { freePort } from '@farthing/bank/test/http-bank.fixture';
 import { type LoopbackBank, openLoopbackBank } from '@farthing/bank/test/loopback-bank.fixture';
 import { expressShop } from '@farthing/merchant-sdk/examples/express';
+import { fastifyShop } from '@farthing/merchant-sdk/examples/fastify';
 import { honoShop } from '@farthing/merchant-sdk/examples/hono';
 import type { ShopSettings } from '@farthing/merchant-sdk/examples/settings';
 import { pathVectors } from '@farthing/merchant-sdk/server/path-vectors';
@@ -87,7 +88,7 @@ async function payChallenge(
 
 it('prints the examples exactly as the tests run them', () => {
   const readme = readFileSync(new URL('../README.md', examples), 'utf8');
-  for (const file of ['settings.ts', 'hono.ts', 'express.ts']) {
+  for (const file of ['settings.ts', 'hono.ts', 'express.ts', 'fastify.ts']) {
     const code = readFileSync(new URL(file, examples), 'utf8').trimEnd();
     expect(readme).toContain(`\`\`\`ts\n${code}\n\`\`\``);
   }
@@ -156,6 +157,37 @@ describe('the Express example', () => {
       }
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('the Fastify example', () => {
+  it('serves the article after a 402 and a payment, over a real socket', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const settings = await settingsFor('shop', origin);
+    const { app } = fastifyShop({ ...settings, databasePath: join(dir, 'fastify.db') });
+    await app.listen({ port, host: '127.0.0.1' });
+    try {
+      const send = (path: string, init: RequestInit = {}) => fetch(`${origin}${path}`, init);
+      const cookie = await payChallenge(
+        await send('/articles/7', { headers: { accept: 'application/json' } }),
+        send,
+      );
+      const article = await send('/articles/7', { headers: { cookie } });
+      expect(await article.text()).toBe(`Article 7: ${paid}`);
+      expect(article.headers.get('cache-control')).toBe('private');
+      const front = await send('/');
+      expect(front.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await front.text()).toMatch(/^<a href="\/articles\/7" data-farthing-offer="/);
+
+      for (const vector of pathVectors) {
+        const response = await rawGet(port, vector.target);
+        expect([400, 402, 404, 200]).toContain(response.status);
+        expect(response.body).not.toContain(paid);
+      }
+    } finally {
+      await app.close();
     }
   });
 });

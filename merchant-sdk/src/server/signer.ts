@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
 import { type Ed25519Signer, ed25519PublicKey } from '@farthing/protocol/ed25519';
 import { assertBytes } from '@farthing/protocol/errors';
-import { typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
+import { moduleBeside, typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
 import type { FromSigningThread, SigningThreadData, ToSigningThread } from './signer-thread.ts';
 
 // RFC 8410 §7: a PKCS#8 OneAsymmetricKey for id-Ed25519 is this prefix and the 32-byte seed.
@@ -80,7 +80,7 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-const entry = new URL('./signer-thread.ts', import.meta.url);
+const entry = moduleBeside(import.meta.url, 'signer-thread');
 
 /** What `workerEd25519Signer` returns: a signer that can also end its thread. */
 export interface WorkerEd25519Signer extends Ed25519Signer {

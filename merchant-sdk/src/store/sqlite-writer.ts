@@ -24,7 +24,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { StorageLostError } from '@farthing/server-runtime/sqlite-group-commit';
-import { typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
+import { moduleBeside, typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
 import type { WriteRequest, WriteResults } from './sqlite-writes.ts';
 
 /** What the thread is started with. */
@@ -69,7 +69,7 @@ export interface WriterStats {
   largestGroup: number;
 }
 
-const entry = new URL('./sqlite-writer-thread.ts', import.meta.url);
+const entry = moduleBeside(import.meta.url, 'sqlite-writer-thread');
 
 function rebuild(error: SerializedError): Error {
   const rebuilt = new Error(error.message);
