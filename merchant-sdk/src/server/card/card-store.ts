@@ -113,6 +113,10 @@ export class CardPurchaseStore {
         `UPDATE card_purchases SET status = ?, captured = ?, credited = ?, updated_at = ?
          WHERE transaction_id = ?`,
       ),
+      capture: this.#db.prepare(
+        `UPDATE card_purchases SET status = ?, captured = ?, credited = ?, updated_at = ?
+         WHERE transaction_id = ? AND status = 'authorized'`,
+      ),
     };
   }
 
@@ -183,6 +187,27 @@ export class CardPurchaseStore {
       update.now,
       update.transactionId,
     );
+  }
+
+  /**
+   * The gateway's answer to a capture, recorded only over an authorized purchase: true when
+   * this update moved it (two capture runs both get the answer; one records it).
+   */
+  recordCapture(update: {
+    transactionId: string;
+    status: CardPurchaseStatus;
+    captured: number;
+    credited: number;
+    now: number;
+  }): boolean {
+    const { changes } = this.#sql.capture!.run(
+      update.status,
+      update.captured,
+      update.credited,
+      update.now,
+      update.transactionId,
+    );
+    return changes === 1;
   }
 
   close(): void {
