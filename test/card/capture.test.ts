@@ -50,7 +50,11 @@ function settlingShop(file: string, fetch?: typeof globalThis.fetch) {
 }
 
 /** Pays `count` prints (EUR 3.00 each) by card at `shop`; their transaction ids. */
-async function authorize(shop: ReturnType<typeof settlingShop>['shop'], count: number, tag: string) {
+async function authorize(
+  shop: ReturnType<typeof settlingShop>['shop'],
+  count: number,
+  tag: string,
+) {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const { credential } = await payByCard(world, shop, merchant, alice, `/prints/${tag}-${i}`);
