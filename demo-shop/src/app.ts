@@ -215,10 +215,11 @@ export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
     const result = await merchant.settle();
     const settled = result.answered.filter((batch) => batch.status === 'settled').length;
     const query = new URLSearchParams({
+      // Card payments first: the PayWord counts keep their place at the end of the address.
+      captured: String(result.capturedCards),
       settled: String(settled),
       refused: String(result.refusedChains),
       retrying: String(result.retrying),
-      captured: String(result.capturedCards),
     });
     return c.redirect(`/dashboard?${query}`, 303);
   });
