@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Merchant as SdkMerchant } from '@farthing/merchant-sdk/server/merchant';
+import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { offerHash } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
 import { parseSetMessage, verifySetMessage } from '@farthing/protocol/set/messages';
@@ -201,13 +202,25 @@ describe('a priced resource paid by card at the shared pay endpoint', () => {
     expect(await moneyNow()).toEqual(before);
   });
 
-  it('refunds a card receipt through the card merchant, and the books balance', async () => {
-    const { credential } = await payByCard(world, shop, merchant, alice, '/prints/7');
-    const body = (await (await pay(shop, credential)).json()) as { purchase: unknown };
-    const { transactionId } = parseSetMessage('purchase-response', body.purchase).body;
-    const before = await merchantBalance();
-    expect((await card.card.refund(transactionId, 1_00)).credited.minor).toBe(1_00);
-    expect(before - (await merchantBalance())).toBe(1_00);
-    expect((await world.running.ctx.store.checkInvariants()).problems).toEqual([]);
+  it('refunds a card receipt: its payment record leads to the purchase to credit', async () => {
+    const store = new MemoryMerchantStore();
+    const refunding = shopOf(world, merchant, card.card, ['card'], store);
+    try {
+      const { credential } = await payByCard(world, refunding, merchant, alice, '/prints/7');
+      const response = await pay(refunding, credential);
+      const body = (await response.json()) as { purchase: unknown };
+      const { transactionId } = parseSetMessage('purchase-response', body.purchase).body;
+      // The grant cookie's value is the stored payment's grant token.
+      const token = response.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!;
+      const record = await store.findPaymentByGrant(token);
+      expect(record?.instrument).toBe('card');
+      expect(card.card.transactionOfPayment(record!.credentialId)).toBe(transactionId);
+      const before = await merchantBalance();
+      expect((await card.card.refund(transactionId, 1_00)).credited.minor).toBe(1_00);
+      expect(before - (await merchantBalance())).toBe(1_00);
+      expect((await world.running.ctx.store.checkInvariants()).problems).toEqual([]);
+    } finally {
+      await refunding.close();
+    }
   });
 });

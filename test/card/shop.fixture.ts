@@ -14,7 +14,7 @@ import {
   type Merchant as SdkMerchant,
 } from '@farthing/merchant-sdk/server/merchant';
 import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
-import type { SdkInstrument } from '@farthing/merchant-sdk/store/store';
+import type { MerchantStore, SdkInstrument } from '@farthing/merchant-sdk/store/store';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { equalBytes } from '@farthing/protocol/encoding';
 import { offerHash } from '@farthing/protocol/offer';
@@ -53,6 +53,7 @@ export function shopOf(
   merchant: Merchant,
   card: MerchantCardOption | undefined,
   instruments: readonly SdkInstrument[] = ['ecash', 'card'],
+  store: MerchantStore = new MemoryMerchantStore(),
 ): SdkMerchant {
   return createMerchant(
     {
@@ -66,7 +67,7 @@ export function shopOf(
         { path: '/articles/:slug', price: 'EUR 0.40' },
         { path: '/prints/:id', price: 'EUR 3.00' },
       ],
-      store: new MemoryMerchantStore(),
+      store,
       instruments,
     },
     card === undefined ? {} : { card },

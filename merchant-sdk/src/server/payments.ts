@@ -297,7 +297,7 @@ export class PaymentDesk {
         if (this.#card === undefined) {
           throw new FarthingError('instrument_not_accepted', 'this merchant does not take cards');
         }
-        purchase = await this.#card.pay(credential.purchase);
+        purchase = await this.#card.pay(credential.purchase, credentialId);
         stored = await this.#config.store.recordEcashPayment(issue('card'));
         break;
       default:

@@ -331,6 +331,19 @@ export class CardMerchant {
     return answer;
   }
 
+  /**
+   * The purchase an SDK payment record is (by its credential id, as the shared pay endpoint
+   * stored it): where a refund of a `card` receipt finds the transaction to credit.
+   */
+  transactionOfPayment(credentialId: Uint8Array): string | undefined {
+    return this.#options.store.transactionOfPayment(credentialId);
+  }
+
+  /** Links a payment of the shared pay endpoint to its purchase (card/card-pay.ts). */
+  linkPayment(credentialId: Uint8Array, transactionId: string): void {
+    this.#options.store.linkPayment(credentialId, transactionId);
+  }
+
   /** One purchase as the store holds it (no card data: the merchant has none). */
   purchase(transactionId: string): CardPurchaseRecord | undefined {
     return this.#options.store.get(transactionId);

@@ -122,10 +122,15 @@ export class MerchantCard {
 
   /**
    * Step 3: `CardMerchant.pay` for the credential's purchase request (the credential's offer is
-   * checked already: protocol `checkCredentialForOffer`); the signed purchase response.
+   * checked already: protocol `checkCredentialForOffer`); the signed purchase response. The
+   * paid purchase is then linked to the payment's credential id, so a refund of its receipt
+   * finds it (a retry after a crash in between answers as the first time and links it then).
    */
-  async pay(purchase: SetMessage<'purchase-request'>): Promise<unknown> {
-    return this.#taken().pay(setMessageToWire(purchase));
+  async pay(purchase: SetMessage<'purchase-request'>, credentialId: Uint8Array): Promise<unknown> {
+    const card = this.#taken();
+    const answer = await card.pay(setMessageToWire(purchase));
+    card.linkPayment(credentialId, purchase.body.transactionId);
+    return answer;
   }
 
   /** Captures open authorizations (in `settlement` mode); how many this run captured. */
