@@ -133,6 +133,29 @@ describe('card capture in the settlement schedule', () => {
     for (const id of ids) expect(restarted.card.purchase(id)?.status).toBe('captured');
   });
 
+  it('records an authorization reversed by a call whose answer was lost, and captures the rest', async () => {
+    const dropReversal: typeof globalThis.fetch = async (input, init) => {
+      const response = await globalThis.fetch(input, init);
+      if (String(input).endsWith('/v1/set/authorization-reversals')) {
+        await response.arrayBuffer();
+        throw new TypeError('the process died');
+      }
+      return response;
+    };
+    const { shop, card } = settlingShop('lost-reversal.card.sqlite', dropReversal);
+    const before = await merchantBalance();
+    const [lost, kept] = await authorize(shop, 2, 'f');
+    const error = await card.reverse(lost!).catch((e: unknown) => e);
+    expect(isFarthingError(error, 'bank_unavailable')).toBe(true);
+    expect(card.purchase(lost!)?.status).toBe('authorized');
+    // The gateway refuses to capture what it reversed: the run records it and goes on.
+    expect((await shop.settle()).capturedCards).toBe(1);
+    expect(card.purchase(lost!)?.status).toBe('reversed');
+    expect(card.purchase(kept!)?.status).toBe('captured');
+    expect((await merchantBalance()) - before).toBe(3_00);
+    expect((await shop.settle()).capturedCards).toBe(0);
+  });
+
   it('leaves the books balanced after the mixed run', async () => {
     const { shop, card } = settlingShop('mixed.card.sqlite');
     const [reversed, refunded] = await authorize(shop, 2, 'e');

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { type Amount, formatAmount } from '@farthing/protocol/amount';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import { equalBytes, fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { FarthingError } from '@farthing/protocol/errors';
+import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import {
   cardholderCertificateVerifier,
@@ -70,6 +70,14 @@ type GatewayAnswer = SetMessageBody<'authorization-response'>;
 
 /** Batches one `settle()` captures at most before it leaves the rest to the next run. */
 const maxCaptureBatchesPerRun = 64;
+
+/** What the store records of a purchase whose authorization the gateway has reversed. */
+const reversed = (record: CardPurchaseRecord) => ({
+  transactionId: record.transactionId,
+  status: 'reversed' as const,
+  captured: 0,
+  credited: 0,
+});
 
 /** Whether `message` is the purchase request stored (its JSON text) for a transaction. */
 function sameRequest(stored: string | undefined, message: SetMessage<'purchase-request'>) {
@@ -267,7 +275,9 @@ export class CardMerchant {
         try {
           if ((await this.#capture(record)).moved) captured++;
         } catch (error) {
-          failure ??= { error };
+          if (!isFarthingError(error, 'set_authorization_reversed')) failure ??= { error };
+          // Reversed at the gateway by a call whose answer was lost: reversed, not stuck.
+          else this.#options.store.recordCapture({ ...reversed(record), now: this.#now() });
         }
       }
       if (records.length < batchSize) break;

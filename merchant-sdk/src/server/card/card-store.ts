@@ -212,8 +212,9 @@ export class CardPurchaseStore {
   }
 
   /**
-   * The gateway's answer to a capture, recorded only over an authorized purchase: true when
-   * this update moved it (two capture runs both get the answer; one records it).
+   * The gateway's answer to a capture (or that it reversed the authorization), recorded only
+   * over an authorized purchase: true when this update moved it (two capture runs both get the
+   * answer; one records it).
    */
   recordCapture(update: {
     transactionId: string;
