@@ -211,6 +211,8 @@ export async function makePurchase(
     amount: number;
     description: string;
     transactionId?: string;
+    /** The order digest the merchant gave (default: SHA-256 of `description`). */
+    orderDigest?: Uint8Array;
     /** What PI says, when a test makes it disagree with OI. */
     piOverrides?: Partial<PaymentInformation>;
   },
@@ -220,7 +222,7 @@ export async function makePurchase(
     merchantId: order.merchantId,
     gatewayFingerprint: world.gateway.fingerprint,
     amount: money('EUR', order.amount),
-    orderDigest: orderDigestOf(order.description),
+    orderDigest: order.orderDigest ?? orderDigestOf(order.description),
     nonce: crypto.getRandomValues(new Uint8Array(32)),
   };
   const pi: PaymentInformation = {

@@ -63,10 +63,12 @@ function settleFlash(query: Record<string, string>): string | undefined {
   };
   const [settled, refused, retrying] = [count('settled'), count('refused'), count('retrying')];
   if (settled === undefined || refused === undefined || retrying === undefined) return undefined;
-  if (settled + refused + retrying === 0) {
-    return 'Nothing was owed: every accepted PayWord is already redeemed.';
+  // Card authorizations captured in the same run (the merchant's `card` option).
+  const captured = count('captured') ?? 0;
+  if (settled + refused + retrying + captured === 0) {
+    return 'Nothing was owed: every accepted PayWord is already redeemed and every card payment captured.';
   }
-  return `Settlement ran: ${settled} batch(es) settled, ${refused} chain(s) refused by the broker, ${retrying} batch(es) left to retry.`;
+  return `Settlement ran: ${settled} batch(es) settled, ${refused} chain(s) refused by the broker, ${retrying} batch(es) left to retry, ${captured} card payment(s) captured.`;
 }
 
 export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
@@ -213,6 +215,8 @@ export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
     const result = await merchant.settle();
     const settled = result.answered.filter((batch) => batch.status === 'settled').length;
     const query = new URLSearchParams({
+      // Card payments first: the PayWord counts keep their place at the end of the address.
+      captured: String(result.capturedCards),
       settled: String(settled),
       refused: String(result.refusedChains),
       retrying: String(result.retrying),

@@ -9,8 +9,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cardMerchantOf } from '@farthing/merchant-sdk/card/checkout';
-import { CardPurchaseStore } from '@farthing/merchant-sdk/card/store';
 import { farthingRequestErrors } from '@farthing/merchant-sdk/hono';
 import { createMerchantHttpServer } from '@farthing/merchant-sdk/node-http';
 import {
@@ -135,7 +133,6 @@ export async function startShop(
   const origin = shopOrigin(config, port);
 
   let store: SqliteMerchantStore | undefined;
-  let cardStore: CardPurchaseStore | undefined;
   try {
     const identity = await loadShopIdentity(config, origin, now, challenges);
     store = new SqliteMerchantStore({ path: config.databasePath });
@@ -157,6 +154,12 @@ export async function startShop(
       {
         onError,
         purse: { storePath: join(dirname(config.databasePath), 'demo-shop-purse.sqlite') },
+        // Card orders in a file of their own beside the shop's database (card-store.ts),
+        // authorized at checkout and captured by the settlement run or the dashboard's button.
+        card: {
+          storePath: config.databasePath.replace(/(\.sqlite)?$/, '.card.sqlite'),
+          capture: 'settlement',
+        },
       },
     );
     merchant.keepCertificateRenewed({
@@ -164,16 +167,7 @@ export async function startShop(
       renew: () => renewShopCertificate(config, origin, identity, now, challenges),
       onError,
     });
-    // Card orders in a file of their own beside the shop's database (card-store.ts).
-    cardStore = new CardPurchaseStore(config.databasePath.replace(/(\.sqlite)?$/, '.card.sqlite'));
-    const card = cardMerchantOf(merchant, {
-      offerKey: identity.offerKey,
-      bank: { url: config.bankUrl, apiKey: identity.apiKey },
-      store: cardStore,
-      // The operator captures from the dashboard (or reverses the authorization).
-      capture: 'settlement',
-      now,
-    });
+    const card = merchant.card!;
     const app = createShopApp({
       merchant,
       origin,
@@ -194,7 +188,6 @@ export async function startShop(
     // The Node request rides along as `env`: the app judges the request-target as received.
     handler = (request, env) => app.fetch(request, env);
     const openStore = store;
-    const openCardStore = cardStore;
     return {
       url: origin,
       port,
@@ -204,13 +197,11 @@ export async function startShop(
         await closeServer(server);
         await merchant.close();
         await openStore.close();
-        openCardStore.close();
       },
     };
   } catch (error) {
     await closeServer(server);
     await store?.close();
-    cardStore?.close();
     throw error;
   }
 }

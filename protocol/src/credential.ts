@@ -8,6 +8,7 @@
  *   { "version": 1, "type": "ecash",   "offer": "<offer token>", "coins": [<deposit permission>, …] }
  *   { "version": 1, "type": "payword", "offer": "<offer token>", "payment": <PayWord payment> }
  *   { "version": 1, "type": "purse",   "offer": "<offer token>", "proof": "…", "cardCertificate": "…" }
+ *   { "version": 1, "type": "card",    "offer": "<offer token>", "purchase": <SET purchase request> }
  *
  * Binding: every deposit permission signs the offer hash and merchant id; a PayWord payment
  * draws on a commitment made for one vendor, and the vendor's last accepted word makes a
@@ -42,6 +43,13 @@ import {
   purseCredentialFieldsToWire,
 } from './purse/credential.ts';
 import { codedTransform, parseMessage } from './schema.ts';
+import {
+  type CardCredentialPayment,
+  type CardCredentialWireFields,
+  cardCredentialFields,
+  cardCredentialFieldsToWire,
+  checkCardPurchasePaysOffer,
+} from './set/card-credential.ts';
 
 export const credentialVersion = 1;
 
@@ -59,7 +67,8 @@ export type Credential =
       readonly offer: SignedOffer;
       readonly payment: PaywordPayment;
     }
-  | ({ readonly type: 'purse'; readonly offer: SignedOffer } & PurseCredentialPayment);
+  | ({ readonly type: 'purse'; readonly offer: SignedOffer } & PurseCredentialPayment)
+  | ({ readonly type: 'card'; readonly offer: SignedOffer } & CardCredentialPayment);
 
 export type CredentialType = Credential['type'];
 
@@ -80,7 +89,12 @@ export type CredentialWire =
       readonly version: 1;
       readonly type: 'purse';
       readonly offer: string;
-    } & PurseCredentialWireFields);
+    } & PurseCredentialWireFields)
+  | ({
+      readonly version: 1;
+      readonly type: 'card';
+      readonly offer: string;
+    } & CardCredentialWireFields);
 
 const versionSchema = v.pipe(
   v.unknown(),
@@ -123,6 +137,12 @@ export const credentialSchema = v.variant('type', [
     offer: offerTokenSchema,
     ...purseCredentialFields,
   }),
+  v.strictObject({
+    version: versionSchema,
+    type: v.literal('card'),
+    offer: offerTokenSchema,
+    ...cardCredentialFields,
+  }),
 ]);
 
 export function credentialToWire(credential: Credential): CredentialWire {
@@ -148,10 +168,17 @@ export function credentialToWire(credential: Credential): CredentialWire {
         offer: offerToken(credential.offer),
         ...purseCredentialFieldsToWire(credential),
       };
+    case 'card':
+      return {
+        version: credentialVersion,
+        type: 'card',
+        offer: offerToken(credential.offer),
+        ...cardCredentialFieldsToWire(credential),
+      };
     default:
       throw new FarthingError(
         'invalid_argument',
-        'expected a credential of type "ecash", "payword" or "purse"',
+        'expected a credential of type "ecash", "payword", "purse" or "card"',
         {
           details: { field: 'type' },
         },
@@ -174,6 +201,8 @@ export function parseCredential(input: unknown): Credential {
         ...parsed.proof,
         cardCertificate: parsed.cardCertificate,
       };
+    case 'card':
+      return { type: 'card', offer: parsed.offer, purchase: parsed.purchase };
     default:
       return exhaustive(parsed);
   }
@@ -225,8 +254,10 @@ export interface CheckCredentialParameters {
  * instrument (`instrument_not_accepted`), and — for e-cash — the coins pay exactly this offer
  * (`offer_mismatch`, `coin_amount_mismatch`, …); for PayWord a first-use commitment names
  * this vendor (`payword_vendor_mismatch`); for the purse the card's proof pays this merchant
- * the offer's amount (purse/credential.ts). Coin signatures are checked by the mint on
- * deposit; paywords by the PayWord verifier against the vendor's durable state.
+ * the offer's amount (purse/credential.ts); for a card the purchase's OI names this merchant,
+ * the offer's amount and the offer as its order (set/card-credential.ts). Coin signatures are
+ * checked by the mint on deposit; paywords by the PayWord verifier against the vendor's
+ * durable state; a card's chain and signatures by the merchant's card instrument.
  */
 export function checkCredentialForOffer(
   credential: Credential,
@@ -279,6 +310,9 @@ export function checkCredentialForOffer(
     }
     case 'purse':
       checkPurseProofPaysOffer(credential, offer, parameters.merchantId);
+      return;
+    case 'card':
+      checkCardPurchasePaysOffer(credential, offer, parameters.merchantId);
       return;
     default:
       exhaustive(credential);

@@ -207,6 +207,30 @@ describe('the card-paid cart', () => {
     expect(await world.problems()).toEqual([]);
   });
 
+  it('captures a paid cart in the settlement run and counts it on the settlement line', async () => {
+    const reader = browserOf(world);
+    await reader.form('/cart/add', { item: 'download:quay-street-rye-loaf.txt' });
+    const offer = checkoutOffer(await (await reader.request('/checkout')).text());
+    const { initiation, body } = await buyWith(offer);
+    expect((await fetch(offer.purchase, { method: 'POST', body })).status).toBe(200);
+    const before = await balance(demo.merchant);
+    const settle = await fetch(`${world.shopUrl}/dashboard/settle`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...operator, origin: world.shopUrl },
+    });
+    expect(settle.status).toBe(303);
+    const location = settle.headers.get('location')!;
+    expect(new URL(location, world.shopUrl).searchParams.get('captured')).toBe('1');
+    expect((await balance(demo.merchant)) - before).toBe(initiation.body.amount.minor);
+    const page = await (await fetch(`${world.shopUrl}${location}`, { headers: operator })).text();
+    expect(page).toContain('1 card payment(s) captured');
+    expect(world.shop.merchant.card?.purchase(initiation.body.transactionId)?.status).toBe(
+      'captured',
+    );
+    expect(await world.problems()).toEqual([]);
+  });
+
   it('sends readers without the wallet to a plain page, and refuses cross-site cart changes', async () => {
     const reader = browserOf(world);
     expect((await reader.request('/checkout')).headers.get('location')).toBe('/cart');

@@ -112,7 +112,9 @@ it('serves 30 clicks paid with one chain, settles them, and the books reconcile'
     },
   });
   expect(settle.status).toBe(303);
-  expect(settle.headers.get('location')).toBe('/dashboard?settled=1&refused=0&retrying=0');
+  expect(settle.headers.get('location')).toBe(
+    '/dashboard?captured=0&settled=1&refused=0&retrying=0',
+  );
 
   // Customer debited = shop credited = Σ receipts; the rest of the limit is still held for
   // the customer (released to them when the certificate expires).
@@ -139,7 +141,9 @@ it('serves 30 clicks paid with one chain, settles them, and the books reconcile'
     redirect: 'manual',
     headers: { authorization: operator, origin: world.shopUrl },
   });
-  expect(again.headers.get('location')).toBe('/dashboard?settled=0&refused=0&retrying=0');
+  expect(again.headers.get('location')).toBe(
+    '/dashboard?captured=0&settled=0&refused=0&retrying=0',
+  );
   expect(await world.books()).toEqual(settled);
 }, 60_000);
 

@@ -6,6 +6,8 @@
  * authorization at the gateway, the same answer on resume), an inquiry that sees the capture
  * and the refund, and the card number nowhere in IndexedDB outside the sealed record.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { adminToken, expectStatus } from '@farthing/bank/bank.fixture';
 import { cardSystemAccounts } from '@farthing/bank/store/card-store';
 import {
@@ -21,12 +23,27 @@ import {
   payCardOffer,
   resumeCardPayments,
 } from '@farthing/extension/wallet/card/purchase';
-import type { ConfirmationRequest } from '@farthing/extension/wallet/pay/pay';
+import {
+  type ConfirmationRequest,
+  describeOffer,
+  payOffer,
+} from '@farthing/extension/wallet/pay/pay';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
+import { ed25519Signer } from '@farthing/protocol/ed25519';
+import { fromBase64url } from '@farthing/protocol/encoding';
+import { signOffer } from '@farthing/protocol/offer';
+import { offerToken } from '@farthing/protocol/offer-token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutFor, operatorAction } from '../shop/cart.fixture.ts';
 import { closeShopWorld, demo, openShopWorld, type ShopWorld } from '../shop/world.ts';
-import { addBankAndLogIn, crashingFetch, freshDbName, openTestWallet } from './support.ts';
+import {
+  addBankAndLogIn,
+  crashingFetch,
+  freshDbName,
+  openTestWallet,
+  pricedArticles,
+  seenClick,
+} from './support.ts';
 
 let world: ShopWorld;
 let pan: string;
@@ -221,6 +238,56 @@ describe('the card in the wallet', () => {
   });
 
   // Last in this file: it revokes the shop's certificate.
+  it('never pays a priced link whose offer takes only a card, not even with a card registered', async () => {
+    const asked: unknown[] = [];
+    const net = crashingFetch();
+    const wallet = await openTestWallet(freshDbName(), net.platform, async (request) => {
+      asked.push(request);
+      return true;
+    });
+    await addBankAndLogIn(wallet, world);
+    await registerCard(wallet, typed());
+    expect((await listCards(wallet)).map((card) => card.status)).toEqual(['registered']);
+    // The shop's own offer for an article, as its SDK would sign it listing only `card`.
+    const seed = fromBase64url(
+      readFileSync(join(world.dataDir, 'demo-shop.offer-key'), 'utf8').trim(),
+    );
+    const article = pricedArticles[0]!;
+    const token = offerToken(
+      await signOffer(
+        {
+          merchantId: demo.merchant,
+          merchantOrigin: world.shopUrl,
+          resource: article.path,
+          amount: { currency: 'EUR', minor: article.price },
+          createdAt: Date.now(),
+          expiresAt: Date.now() + 600_000,
+          instruments: ['card'],
+        },
+        ed25519Signer(seed),
+      ),
+    );
+    const click = { token, href: `${world.shopUrl}${article.path}`, pageUrl: `${world.shopUrl}/` };
+    expect(await describeOffer(wallet, click)).toMatchObject({
+      status: 'refused',
+      error: { code: 'instrument_unsupported' },
+    });
+    const books = await world.books();
+    const sent = net.log.length;
+    expect(await payOffer(wallet, wallet.hooks, { ...click, seen: seenClick })).toMatchObject({
+      status: 'refused',
+      error: { code: 'instrument_unsupported' },
+    });
+    // No window, nothing sent to the shop, nothing written, no money moved.
+    expect(asked).toEqual([]);
+    expect(net.log.slice(sent).filter((line) => line.includes('/.well-known/farthing/'))).toEqual(
+      [],
+    );
+    expect(await wallet.db.getAll('cardPayments')).toEqual([]);
+    expect(await world.books()).toEqual(books);
+    wallet.close();
+  });
+
   it('refuses a card offer signed under a merchant certificate the bank revoked', async () => {
     const wallet = await openTestWallet(freshDbName(), crashingFetch().platform);
     await addBankAndLogIn(wallet, world);

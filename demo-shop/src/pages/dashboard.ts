@@ -34,6 +34,7 @@ const instrumentNames = {
   ecash: 'E-cash (deposited at the mint)',
   payword: 'PayWord',
   purse: 'Hardware purse (cleared at the issuer)',
+  card: 'Card (SET, captured at settlement or sale)',
 } as const;
 
 const money = (value: Amount) => formatAmount(value);

@@ -22,6 +22,7 @@ import {
 } from '@farthing/protocol/errors';
 import { formatFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
 import { offerToBytes } from '@farthing/protocol/offer-token';
+import { cardInitiationPath } from './card/card-pay.ts';
 import { prefersHtml } from './http.ts';
 import type { IssuedOffer } from './offers.ts';
 import { descriptorPath, payPath, paywallHtml } from './pages.ts';
@@ -93,6 +94,10 @@ export function paymentRequiredResponse(p: PaymentRequiredParameters): Response 
     offer: p.issued.token,
     descriptor,
     payEndpoint: `${p.origin}${payPath}`,
+    // Where a card payment starts (card/card-pay.ts), when the offer takes cards.
+    ...(p.issued.offer.instruments.includes('card')
+      ? { cardInitiation: `${p.origin}${cardInitiationPath}` }
+      : {}),
   };
   headers.set('content-type', problemContentType);
   return new Response(p.request.method === 'HEAD' ? null : JSON.stringify(problem), {

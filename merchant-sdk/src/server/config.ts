@@ -115,9 +115,12 @@ export interface ResolvedConfig {
   readonly fetch: typeof globalThis.fetch;
 }
 
-/** The default; `purse` is taken only with a purse desk (createMerchant's `purse` option). */
+/**
+ * The default; `purse` is taken only with a purse desk and `card` only with a card merchant
+ * (createMerchant's `purse` and `card` options).
+ */
 const supportedInstruments: readonly SdkInstrument[] = ['payword', 'ecash'];
-const knownInstruments: readonly SdkInstrument[] = [...supportedInstruments, 'purse'];
+const knownInstruments: readonly SdkInstrument[] = [...supportedInstruments, 'purse', 'card'];
 
 function invalid(field: string, message: string): FarthingError {
   return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });

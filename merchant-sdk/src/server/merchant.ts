@@ -18,6 +18,7 @@ import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import type { SdkInstrument } from '../store/store.ts';
 import { BankClient } from './bank-client.ts';
+import { cardInitiationPath, MerchantCard, type MerchantCardOption } from './card/card-pay.ts';
 import {
   type CertificateRenewal,
   type KeepCertificateRenewedOptions,
@@ -164,8 +165,13 @@ export interface Merchant {
   handle(request: Request, options?: HandleOptions): Promise<HandleResult>;
   /** The pay endpoint alone: `{ receipt, grant }` with the grant cookie, or a problem. */
   pay(request: Request): Promise<Response>;
-  /** Redeems what is owed now (in-flight batches first), and clears purse proofs with the issuer. */
-  settle(): Promise<SettleReturnType>;
+  /**
+   * Redeems what is owed now (in-flight batches first), clears purse proofs with the issuer and
+   * captures open card authorizations (`capturedCards`: how many this run captured).
+   */
+  settle(): Promise<SettleReturnType & { readonly capturedCards: number }>;
+  /** The card instrument (the `card` option), for the shop's card checkout and dashboard. */
+  readonly card: MerchantCard['card'];
   /** Settles every `intervalMs` until stopped (or `close`). */
   startSettlement(options: {
     readonly intervalMs: number;
@@ -188,6 +194,8 @@ export interface CreateMerchantOptions {
    * SDK keeps the records of one it makes from this configuration (purse/purse-pay.ts).
    */
   readonly purse?: MerchantPurseOption;
+  /** The card merchant, whose captures then run in the settlement schedule (card/card-pay.ts). */
+  readonly card?: MerchantCardOption;
 }
 
 function notPriced(resource: string): FarthingError {
@@ -214,7 +222,8 @@ export function createMerchant(
     });
   }
   const purse = merchantPurseDesk(resolved, options.purse);
-  const desk = new PaymentDesk(resolved, offers, bank, purse.desk);
+  const card = new MerchantCard(resolved, options.card);
+  const desk = new PaymentDesk(resolved, offers, bank, purse.desk, card);
   const settlement = new Settlement(
     { store: resolved.store, bank, now: resolved.now },
     options.settlement,
@@ -302,7 +311,9 @@ export function createMerchant(
       const answer = `{"receipt":${payment.receipt},"grant":${JSON.stringify({
         resource: payment.resource,
         expiresAt: payment.grantExpiresAt,
-      })}${held === undefined ? '' : ',"owned":true'}}`;
+      })}${held === undefined ? '' : ',"owned":true'}${
+        payment.purchase === undefined ? '' : `,"purchase":${JSON.stringify(payment.purchase)}`
+      }}`;
       return new Response(answer, {
         status: 200,
         headers: {
@@ -326,6 +337,9 @@ export function createMerchant(
     if (path === purseChallengePath) {
       const context = { config: resolved, offers, desk: purse.desk };
       return { action: 'respond', response: await purseChallengeResponse(request, context) };
+    }
+    if (path === cardInitiationPath) {
+      return { action: 'respond', response: await card.initiationResponse(request, offers) };
     }
     if (path === descriptorPath && (request.method === 'GET' || request.method === 'HEAD')) {
       const response = jsonResponse(descriptor(originOf(request)), 200, {
@@ -422,15 +436,17 @@ export function createMerchant(
       const settled = await settlement.settle();
       // Purse proofs are cleared at the issuer with the PayWord redemptions (purse/purse-desk.ts).
       await purse.desk?.clear();
-      return settled;
+      // Open card authorizations are captured in the same run (card/card-pay.ts).
+      return { ...settled, capturedCards: await card.settle() };
     },
     startSettlement(scheduleOptions) {
       const redemptions = settlement.start(scheduleOptions);
       // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).
       const clearing = purse.desk?.startClearing(scheduleOptions);
+      const capturing = card.card === undefined ? undefined : card.startCapture(scheduleOptions);
       const schedule: SettlementSchedule = {
         stop: async () => {
-          await Promise.all([redemptions.stop(), clearing?.stop()]);
+          await Promise.all([redemptions.stop(), clearing?.stop(), capturing?.stop()]);
         },
       };
       schedules.add(schedule);
@@ -441,6 +457,7 @@ export function createMerchant(
         },
       };
     },
+    card: card.card,
     earnings: () => earningsOf(resolved.store),
     settlementStatus: () => settlementStatusOf(resolved.store),
     async settlementHistory(historyOptions = {}) {
@@ -452,6 +469,7 @@ export function createMerchant(
       await Promise.all([...schedules].map((schedule) => schedule.stop()));
       schedules.clear();
       purse.close();
+      card.close();
       // A signer the SDK made from a seed runs a thread; one the site gave is the site's.
       if (config.offerKey instanceof Uint8Array && 'close' in resolved.signer) {
         await (resolved.signer as WorkerEd25519Signer).close();

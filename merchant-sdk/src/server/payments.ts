@@ -32,6 +32,7 @@ import {
 } from '@farthing/protocol/receipt';
 import type { PaymentRecord, SdkInstrument } from '../store/store.ts';
 import type { BankClient } from './bank-client.ts';
+import type { MerchantCard } from './card/card-pay.ts';
 import type { ResolvedConfig } from './config.ts';
 import { CredentialReader } from './credential-reader.ts';
 import { depositCoins, sortedCoins } from './ecash.ts';
@@ -65,6 +66,11 @@ export function credentialIdOf(credential: Credential, hash: Uint8Array): Uint8A
     digest.update(payment.commitmentId).update(u32(payment.index)).update(payment.word);
   } else if (credential.type === 'purse') {
     digest.update(credential.proofBytes); // card id and SNo: what the card spent
+  } else if (credential.type === 'card') {
+    // The transaction and the cardholder's signature over this very request (card-merchant.ts
+    // refuses any other request for a paid transaction).
+    const { purchase } = credential;
+    digest.update(`${purchase.body.transactionId}\0`).update(purchase.signature);
   } else {
     for (const coin of sortedCoins(credential.coins)) {
       digest.update(coin.coin.coinPublicKey).update(coin.signature);
@@ -112,6 +118,8 @@ const maxTemplates = 1024;
 export interface PaidPayment extends Omit<PaymentRecord, 'unsignedReceipt'> {
   /** The signed receipt's wire JSON text. */
   readonly receipt: string;
+  /** A card payment's signed SET purchase response (wire JSON), answered beside the receipt. */
+  readonly purchase?: unknown;
 }
 
 /** A payment record about to be stored, and its receipt being signed meanwhile. */
@@ -136,10 +144,18 @@ export class PaymentDesk {
   readonly #templates = new Map<string, ReceiptTemplates>();
   readonly payword: PaywordVendor;
   readonly #purse: PurseDesk | undefined;
+  readonly #card: MerchantCard | undefined;
 
-  constructor(config: ResolvedConfig, offers: OfferBook, bank: BankClient, purse?: PurseDesk) {
+  constructor(
+    config: ResolvedConfig,
+    offers: OfferBook,
+    bank: BankClient,
+    purse?: PurseDesk,
+    card?: MerchantCard,
+  ) {
     this.#config = config;
     this.#purse = purse;
+    this.#card = card;
     this.#offers = offers;
     this.#bank = bank;
     this.#reader = new CredentialReader(config, offers);
@@ -241,6 +257,7 @@ export class PaymentDesk {
       return issued.record;
     };
     let stored: PaymentRecord;
+    let purchase: unknown;
     switch (credential.type) {
       case 'payword':
         stored = await this.payword.accept(
@@ -278,13 +295,24 @@ export class PaymentDesk {
         stored = await this.#config.store.recordEcashPayment(issue('purse'));
         break;
       }
+      case 'card':
+        // Authorized (and in `sale` mode captured) before the payment is stored; a retry of the
+        // same request gets the same purchase response and, by credential id, the same payment.
+        if (this.#card === undefined) {
+          throw new FarthingError('instrument_not_accepted', 'this merchant does not take cards');
+        }
+        purchase = await this.#card.pay(credential.purchase, credentialId);
+        stored = await this.#config.store.recordEcashPayment(issue('card'));
+        break;
       default:
         return exhaustive(credential);
     }
     // Only now, with the payment durable, is its receipt served.
-    return issued !== undefined && stored.unsignedReceipt === issued.record.unsignedReceipt
-      ? issued.paid
-      : this.#signStored(stored);
+    const paid =
+      issued !== undefined && stored.unsignedReceipt === issued.record.unsignedReceipt
+        ? await issued.paid
+        : await this.#signStored(stored);
+    return purchase === undefined ? paid : { ...paid, purchase };
   }
 
   /** A payment stored earlier (a retry): its receipt signed again, identically. */

@@ -19,8 +19,8 @@
  */
 import type { Amount } from '@farthing/protocol/amount';
 
-/** The instruments the SDK takes today (card and purse come later). */
-export type SdkInstrument = 'ecash' | 'payword' | 'purse';
+/** The instruments the SDK takes (`card` and `purse` with their own option in createMerchant). */
+export type SdkInstrument = 'ecash' | 'payword' | 'purse' | 'card';
 
 /** One accepted payment and what the payer got for it. */
 export interface PaymentRecord {

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { type Amount, formatAmount } from '@farthing/protocol/amount';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import { equalBytes, fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { FarthingError } from '@farthing/protocol/errors';
+import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import {
   cardholderCertificateVerifier,
@@ -32,8 +32,10 @@ import {
 } from '@farthing/protocol/set/certificates';
 import {
   parseSetMessage,
+  type SetMessage,
   type SetMessageBody,
   type SetMessageType,
+  setMessageSigningBytes,
   setMessageToWire,
   signSetMessage,
   verifySetMessage,
@@ -65,6 +67,30 @@ export interface CardMerchantOptions {
 }
 
 type GatewayAnswer = SetMessageBody<'authorization-response'>;
+
+/** Batches one `settle()` captures at most before it leaves the rest to the next run. */
+const maxCaptureBatchesPerRun = 64;
+
+/** What the store records of a purchase whose authorization the gateway has reversed. */
+const reversed = (record: CardPurchaseRecord) => ({
+  transactionId: record.transactionId,
+  status: 'reversed' as const,
+  captured: 0,
+  credited: 0,
+});
+
+/** Whether `message` is the purchase request stored (its JSON text) for a transaction. */
+function sameRequest(stored: string | undefined, message: SetMessage<'purchase-request'>) {
+  if (stored === undefined) return false;
+  const first = parseSetMessage('purchase-request', JSON.parse(stored));
+  return (
+    equalBytes(first.signature, message.signature) &&
+    equalBytes(
+      setMessageSigningBytes('purchase-request', first.body),
+      setMessageSigningBytes('purchase-request', message.body),
+    )
+  );
+}
 
 export class CardMerchant {
   readonly #options: CardMerchantOptions;
@@ -149,7 +175,14 @@ export class CardMerchant {
         'no order of this shop has that transaction id',
       );
     }
-    if (record.status !== 'initiated') return this.#purchaseResponse(record);
+    if (record.status !== 'initiated') {
+      // The same request resent gets the first answer; any other for a paid transaction is a
+      // replay (its answer would hand out the first payer's receipt).
+      if (!sameRequest(record.purchaseRequest, message)) {
+        throw new FarthingError('set_transaction_replayed', 'this purchase was paid already');
+      }
+      return this.#purchaseResponse(record);
+    }
     const gateway = await this.gateway();
     // OI must be exactly this order.
     if (
@@ -224,25 +257,47 @@ export class CardMerchant {
     });
   }
 
-  /** Captures up to `limit` authorized purchases; returns how many were captured. */
-  async settle(limit = 100): Promise<number> {
+  /**
+   * Captures authorized purchases in batches of `batchSize` (the settlement job calls it);
+   * returns how many this run captured. Each capture is sent exactly once in effect: its
+   * request is fixed by the record (idempotency key and bytes), so two overlapping runs, or a
+   * run after a process died between the gateway's capture and the store's update, send the
+   * same request and the gateway answers it with its first answer; a purchase is counted by
+   * the run whose update moved it from authorized to captured. A capture that fails does not
+   * stop the others; the first failure is thrown once the batch is done (tried again next run).
+   */
+  async settle(batchSize = 100): Promise<number> {
     let captured = 0;
-    for (const record of this.#options.store.withStatus('authorized', limit)) {
-      await this.#capture(record);
-      captured++;
+    let failure: { error: unknown } | undefined;
+    for (let batch = 0; batch < maxCaptureBatchesPerRun && failure === undefined; batch++) {
+      const records = this.#options.store.withStatus('authorized', batchSize);
+      for (const record of records) {
+        try {
+          if ((await this.#capture(record)).moved) captured++;
+        } catch (error) {
+          if (!isFarthingError(error, 'set_authorization_reversed')) failure ??= { error };
+          // Reversed at the gateway by a call whose answer was lost: reversed, not stuck.
+          else this.#options.store.recordCapture({ ...reversed(record), now: this.#now() });
+        }
+      }
+      if (records.length < batchSize) break;
     }
+    if (failure !== undefined) throw failure.error;
     return captured;
   }
 
   /** Captures one authorized purchase now (idempotent: a second call answers as the first). */
   async capture(transactionId: string) {
-    const answer = await this.#capture(this.#authorized(transactionId));
+    const { answer } = await this.#capture(this.#authorized(transactionId));
     this.#options.log?.('card.captured', { transactionId });
     return answer;
   }
 
-  /** The capture request of `record`, under a key of its own: the same bytes on a retry. */
-  async #capture(record: CardPurchaseRecord) {
+  /**
+   * The capture request of `record`, under a key of its own: the same bytes on a retry.
+   * `moved`: this call's update took the record from authorized to captured.
+   */
+  async #capture(record: CardPurchaseRecord): Promise<{ answer: GatewayAnswer; moved: boolean }> {
     const answer = await this.#call(
       'captures',
       `capture-${record.transactionId}`,
@@ -256,8 +311,14 @@ export class CardMerchant {
         requestedAt: record.updatedAt,
       },
     );
-    this.#record(record.transactionId, answer);
-    return answer;
+    const moved = this.#options.store.recordCapture({
+      transactionId: record.transactionId,
+      status: answer.status as CardPurchaseStatus,
+      captured: answer.captured.minor,
+      credited: answer.credited.minor,
+      now: this.#now(),
+    });
+    return { answer, moved };
   }
 
   /** SET authorization reversal: the hold on the card is released and nothing is captured. */
@@ -278,6 +339,19 @@ export class CardMerchant {
     this.#record(record.transactionId, answer);
     this.#options.log?.('card.reversed', { transactionId });
     return answer;
+  }
+
+  /**
+   * The purchase an SDK payment record is (by its credential id, as the shared pay endpoint
+   * stored it): where a refund of a `card` receipt finds the transaction to credit.
+   */
+  transactionOfPayment(credentialId: Uint8Array): string | undefined {
+    return this.#options.store.transactionOfPayment(credentialId);
+  }
+
+  /** Links a payment of the shared pay endpoint to its purchase (card/card-pay.ts). */
+  linkPayment(credentialId: Uint8Array, transactionId: string): void {
+    this.#options.store.linkPayment(credentialId, transactionId);
   }
 
   /** One purchase as the store holds it (no card data: the merchant has none). */

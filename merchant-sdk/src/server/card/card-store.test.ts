@@ -73,4 +73,35 @@ describe('card purchase store', () => {
     expect(() => store.initiate(purchase)).toThrow(/UNIQUE|PRIMARY KEY/);
     store.close();
   });
+
+  it('records a capture once: only the update that finds the purchase authorized moves it', () => {
+    const { store, path } = openStore();
+    // A second connection to the same file, as a second shop process has.
+    const other = new CardPurchaseStore(path);
+    store.initiate({
+      transactionId: 'set-3',
+      currency: 'EUR',
+      amount: 3_00,
+      orderDigest: new Uint8Array(32),
+      description: 'a print',
+      now: 1,
+    });
+    const capture = { transactionId: 'set-3', captured: 3_00, credited: 0 } as const;
+    // Not yet authorized: nothing to capture.
+    expect(store.recordCapture({ ...capture, status: 'captured', now: 2 })).toBe(false);
+    store.recordPayment({
+      transactionId: 'set-3',
+      status: 'authorized',
+      purchaseRequest: '{}',
+      cardholderKey: new Uint8Array(32),
+      captured: 0,
+      receiptId: 'rcpt-3',
+      now: 3,
+    });
+    expect(other.recordCapture({ ...capture, status: 'captured', now: 4 })).toBe(true);
+    expect(store.recordCapture({ ...capture, status: 'captured', now: 5 })).toBe(false);
+    expect(store.get('set-3')).toMatchObject({ status: 'captured', captured: 3_00, updatedAt: 4 });
+    other.close();
+    store.close();
+  });
 });

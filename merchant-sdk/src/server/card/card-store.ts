@@ -81,6 +81,11 @@ const schema = `
     updated_at       INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS card_purchases_by_status ON card_purchases (status);
+  -- Purchases paid at the SDK's shared pay endpoint: the payment (credential id) each is.
+  CREATE TABLE IF NOT EXISTS card_payments (
+    credential_id  BLOB PRIMARY KEY,
+    transaction_id TEXT NOT NULL REFERENCES card_purchases (transaction_id)
+  ) STRICT, WITHOUT ROWID;
 `;
 
 export class CardPurchaseStore {
@@ -112,6 +117,14 @@ export class CardPurchaseStore {
       money: this.#db.prepare(
         `UPDATE card_purchases SET status = ?, captured = ?, credited = ?, updated_at = ?
          WHERE transaction_id = ?`,
+      ),
+      link: this.#db.prepare('INSERT OR IGNORE INTO card_payments VALUES (?, ?)'),
+      transactionOf: this.#db.prepare(
+        'SELECT transaction_id FROM card_payments WHERE credential_id = ?',
+      ),
+      capture: this.#db.prepare(
+        `UPDATE card_purchases SET status = ?, captured = ?, credited = ?, updated_at = ?
+         WHERE transaction_id = ? AND status = 'authorized'`,
       ),
     };
   }
@@ -183,6 +196,41 @@ export class CardPurchaseStore {
       update.now,
       update.transactionId,
     );
+  }
+
+  /** Notes that the SDK payment `credentialId` is the purchase `transactionId` (once). */
+  linkPayment(credentialId: Uint8Array, transactionId: string): void {
+    this.#sql.link!.run(credentialId, transactionId);
+  }
+
+  /** The purchase an SDK payment (its credential id) is; undefined for any other payment. */
+  transactionOfPayment(credentialId: Uint8Array): string | undefined {
+    const row = this.#sql.transactionOf!.get(credentialId) as
+      | { transaction_id: string }
+      | undefined;
+    return row?.transaction_id;
+  }
+
+  /**
+   * The gateway's answer to a capture (or that it reversed the authorization), recorded only
+   * over an authorized purchase: true when this update moved it (two capture runs both get the
+   * answer; one records it).
+   */
+  recordCapture(update: {
+    transactionId: string;
+    status: CardPurchaseStatus;
+    captured: number;
+    credited: number;
+    now: number;
+  }): boolean {
+    const { changes } = this.#sql.capture!.run(
+      update.status,
+      update.captured,
+      update.credited,
+      update.now,
+      update.transactionId,
+    );
+    return changes === 1;
   }
 
   close(): void {
