@@ -44,8 +44,10 @@ describe('unboundedParts', () => {
 describe('every schema the protocol package exports', async () => {
   const manifest = JSON.parse(
     readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  ) as { exports: Record<string, string> };
-  const modules = Object.values(manifest.exports).filter((file) => !file.includes('.fixture'));
+  ) as { exports: Record<string, string | { '@farthing/source': string }> };
+  const modules = Object.values(manifest.exports)
+    .map((entry) => (typeof entry === 'string' ? entry : entry['@farthing/source']))
+    .filter((file) => !file.includes('.fixture'));
   const schemas: [string, unknown][] = [];
   for (const file of modules) {
     const module = (await import(new URL(`../${file}`, import.meta.url).href)) as Record<
