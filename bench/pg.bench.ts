@@ -31,12 +31,12 @@ import {
   type WalletCoin,
   withdrawalBody,
 } from '@farthing/bank/mint/mint.fixture';
+import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
+import { parseMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import {
   type PostgresCluster,
   startPostgresCluster,
-} from '@farthing/bank/store/postgres/cluster.fixture';
-import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
-import { parseMintKeySet } from '@farthing/protocol/coin/mint-key-set';
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import autocannon from 'autocannon';
 
 type Metrics = Record<string, { value: number; unit: string }>;

@@ -5,9 +5,12 @@
  * in ../store-contract.test.ts.
  */
 import { FarthingError } from '@farthing/protocol/errors';
+import {
+  type PostgresCluster,
+  startPostgresCluster,
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBankStore } from '../open.ts';
-import { type PostgresCluster, startPostgresCluster } from './cluster.fixture.ts';
 import { PostgresDatabase, type Sql } from './database.ts';
 import { PostgresBankStore } from './postgres-store.ts';
 
