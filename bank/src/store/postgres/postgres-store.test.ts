@@ -119,7 +119,7 @@ describe('PostgresBankStore', () => {
       currency: 'EUR',
     });
     try {
-      const refusals = [store.getPurseCard(), store.cards.listCards(1), store.loadPurse()];
+      const refusals = [store.cards.listCards(1), store.cards.getTransaction(1, 'x')];
       for (const refusal of refusals) {
         await expect(refusal).rejects.toSatisfy(
           (e) =>

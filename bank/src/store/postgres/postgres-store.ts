@@ -31,6 +31,9 @@ import {
   type OriginChallengeRecord,
   type PaywordCertificateRecord,
   type PaywordRedemptionOutcome,
+  type PurseCardRecord,
+  type PurseClearingOutcome,
+  type PurseLoadRecord,
   systemAccounts,
 } from '../store.ts';
 import * as accounts from './accounts.ts';
@@ -42,7 +45,8 @@ import { postTransfer } from './ledger.ts';
 import * as origins from './merchant-certificates.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
-import { cardsNotOnPostgres, notOnPostgres } from './not-yet.ts';
+import { cardsNotOnPostgres } from './not-yet.ts';
+import * as purse from './purse.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form). */
@@ -58,19 +62,22 @@ interface SystemAccountIds {
   readonly issued: number;
   readonly coins: number;
   readonly paywordHolds: number;
+  readonly purseFees: number;
 }
 
 /** Keys that a concurrent request may claim first; the retry answers from the winner's row. */
-const claimedKeys = [idempotencyConstraint, mint.issuanceConstraint];
+const claimedKeys = [idempotencyConstraint, mint.issuanceConstraint, ...purse.purseClaimedKeys];
 
 export class PostgresBankStore implements BankStore {
   readonly #db: PostgresDatabase;
   readonly #system: SystemAccountIds;
+  readonly #currency: string;
   readonly cards = cardsNotOnPostgres;
 
-  private constructor(db: PostgresDatabase, system: SystemAccountIds) {
+  private constructor(db: PostgresDatabase, system: SystemAccountIds, currency: string) {
     this.#db = db;
     this.#system = system;
+    this.#currency = currency;
   }
 
   /** Connects, brings the schema up to date and makes sure the system accounts exist. */
@@ -90,8 +97,14 @@ export class PostgresBankStore implements BankStore {
           'PayWord holds',
           options,
         ),
+        purseFees: await ensureSystemAccount(
+          sql,
+          purse.purseFeesAccount,
+          'Purse clearing fees',
+          options,
+        ),
       }));
-      return new PostgresBankStore(db, system);
+      return new PostgresBankStore(db, system, options.currency);
     } catch (error) {
       await db.close();
       throw error;
@@ -358,30 +371,54 @@ export class PostgresBankStore implements BankStore {
     return origins.revokedSerials(this.#db, now);
   }
 
-  // --- hardware purse issuer: not on PostgreSQL yet (not-yet.ts)
+  // --- hardware purse issuer (purse.ts)
 
-  issuePurseCard<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('issuePurseCard'));
+  issuePurseCard<R>(
+    card: Parameters<BankStore['issuePurseCard']>[0],
+    render: (card: PurseCardRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, card.now, async (sql) =>
+      render(await purse.issueCard(sql, card, this.#currency)),
+    );
   }
 
-  getPurseCard(): Promise<undefined> {
-    return Promise.reject(notOnPostgres('getPurseCard'));
+  getPurseCard(cardId: string) {
+    return purse.card(this.#db, cardId);
   }
 
-  loadPurse<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('loadPurse'));
+  loadPurse<R>(
+    load: Parameters<BankStore['loadPurse']>[0],
+    render: (load: PurseLoadRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, load.now, async (sql) => render(await purse.load(sql, load)));
   }
 
-  clearPurseProofs<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('clearPurseProofs'));
+  clearPurseProofs<R>(
+    params: Parameters<BankStore['clearPurseProofs']>[0],
+    render: (outcomes: readonly PurseClearingOutcome[]) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      render(await purse.clearAll(sql, params, this.#system.purseFees)),
+    );
   }
 
-  blockPurseCard<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('blockPurseCard'));
+  blockPurseCard<R>(
+    params: Parameters<BankStore['blockPurseCard']>[0],
+    render: (card: PurseCardRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      render(await purse.block(sql, params)),
+    );
   }
 
-  closeBlockedPurseCards(): Promise<number> {
-    return Promise.reject(notOnPostgres('closeBlockedPurseCards'));
+  closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number> {
+    return this.#write(undefined, params.now, (sql) =>
+      purse.closeBlocked(sql, params.blockedBefore, params.now),
+    );
   }
 
   // --- operations
