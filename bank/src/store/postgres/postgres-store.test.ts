@@ -113,28 +113,6 @@ describe('the test server', () => {
 });
 
 describe('PostgresBankStore', () => {
-  it('refuses what it does not carry yet with a coded error and changes nothing', async () => {
-    const store = await PostgresBankStore.open({
-      url: await cluster.createDatabase(),
-      currency: 'EUR',
-    });
-    try {
-      const refusals = [store.cards.listCards(1), store.cards.getTransaction(1, 'x')];
-      for (const refusal of refusals) {
-        await expect(refusal).rejects.toSatisfy(
-          (e) =>
-            e instanceof FarthingError &&
-            e.code === 'storage_operation_unsupported' &&
-            e.status === 501 &&
-            e.details.backend === 'postgres',
-        );
-      }
-      expect((await store.checkInvariants()).ok).toBe(true);
-    } finally {
-      await store.close();
-    }
-  });
-
   it('is what a postgres:// FARTHING_BANK_DB opens', async () => {
     const store = await openBankStore({
       databasePath: await cluster.createDatabase(),

@@ -38,6 +38,7 @@ import {
 } from '../store.ts';
 import * as accounts from './accounts.ts';
 import * as broker from './broker.ts';
+import { cardClaimedKeys, ensureCardAccounts, PostgresCardStore } from './cards.ts';
 import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
 import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
@@ -45,7 +46,6 @@ import { postTransfer } from './ledger.ts';
 import * as origins from './merchant-certificates.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
-import { cardsNotOnPostgres } from './not-yet.ts';
 import * as purse from './purse.ts';
 
 export interface PostgresStoreOptions {
@@ -63,21 +63,32 @@ interface SystemAccountIds {
   readonly coins: number;
   readonly paywordHolds: number;
   readonly purseFees: number;
+  readonly cards: { readonly credit: number; readonly holds: number };
 }
 
 /** Keys that a concurrent request may claim first; the retry answers from the winner's row. */
-const claimedKeys = [idempotencyConstraint, mint.issuanceConstraint, ...purse.purseClaimedKeys];
+const claimedKeys = [
+  idempotencyConstraint,
+  mint.issuanceConstraint,
+  ...purse.purseClaimedKeys,
+  ...cardClaimedKeys,
+];
 
 export class PostgresBankStore implements BankStore {
   readonly #db: PostgresDatabase;
   readonly #system: SystemAccountIds;
   readonly #currency: string;
-  readonly cards = cardsNotOnPostgres;
+  readonly cards: PostgresCardStore;
 
   private constructor(db: PostgresDatabase, system: SystemAccountIds, currency: string) {
     this.#db = db;
     this.#system = system;
     this.#currency = currency;
+    this.cards = new PostgresCardStore({
+      db,
+      write: (claim, now, work) => this.#write(claim, now, work),
+      system: system.cards,
+    });
   }
 
   /** Connects, brings the schema up to date and makes sure the system accounts exist. */
@@ -103,6 +114,7 @@ export class PostgresBankStore implements BankStore {
           'Purse clearing fees',
           options,
         ),
+        cards: await ensureCardAccounts(sql, options.currency),
       }));
       return new PostgresBankStore(db, system, options.currency);
     } catch (error) {
