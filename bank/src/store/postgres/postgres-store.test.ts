@@ -1,7 +1,7 @@
 /**
  * PostgreSQL's own behaviour: retrying the transactions PostgreSQL aborts for a concurrent
- * one (deadlock, serialization failure) within a bound, refusing what is not carried on
- * PostgreSQL yet, and being chosen by a `postgres://` location. What both backends share is
+ * one (deadlock, serialization failure) within a bound, a deposit's common case in one
+ * statement, and being chosen by a `postgres://` location. What both backends share is
  * in ../store-contract.test.ts.
  */
 import { FarthingError } from '@farthing/protocol/errors';
@@ -11,6 +11,7 @@ import {
 } from '@farthing/server-runtime/postgres-cluster.fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBankStore } from '../open.ts';
+import { deposit, funded, spent } from '../store-backends.fixture.ts';
 import { PostgresDatabase, type Sql } from './database.ts';
 import { PostgresBankStore } from './postgres-store.ts';
 
@@ -113,6 +114,39 @@ describe('the test server', () => {
 });
 
 describe('PostgresBankStore', () => {
+  it('deposits fresh coins in one statement and leaves replays and double spends to the transaction', async () => {
+    const store = await PostgresBankStore.open({
+      url: await cluster.createDatabase(),
+      currency: 'EUR',
+    });
+    try {
+      const { shop } = await funded(store, 1_000, 3);
+      const claim = { scope: 'deposit', key: 'k1', requestHash: new Uint8Array(32).fill(1) };
+      const render = (d: { id: string; total: number }) => ({ id: d.id, total: d.total });
+      const params = { depositId: 'd1', merchantId: shop.id, currency: 'EUR', now: 1 };
+      const transactions = () => store.stats.commits;
+      const before = transactions();
+      const first = await store.deposit({ ...params, coins: [spent(1, 1)] }, render, claim);
+      expect(first).toEqual({ id: 'd1', total: 100 });
+      expect(transactions()).toBe(before);
+      // The same key again: the stored answer, from the general transaction.
+      expect(await store.deposit({ ...params, coins: [spent(1, 1)] }, render, claim)).toEqual(
+        first,
+      );
+      expect(transactions()).toBe(before + 1);
+      await expect(deposit(store, shop.id, 'd2', [spent(1, 2)])).rejects.toSatisfy(
+        (e) => e instanceof FarthingError && e.code === 'coin_already_spent',
+      );
+      expect(await deposit(store, shop.id, 'd3', [spent(3, 3), spent(5, 3)])).toMatchObject({
+        total: 200,
+      });
+      expect((await store.getAccount(shop.id))?.balance).toBe(300);
+      expect(await store.checkInvariants()).toMatchObject({ ok: true, totals: { spent: 300 } });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('is what a postgres:// FARTHING_BANK_DB opens', async () => {
     const store = await openBankStore({
       databasePath: await cluster.createDatabase(),
