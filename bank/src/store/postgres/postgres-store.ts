@@ -41,7 +41,7 @@ import * as accounts from './accounts.ts';
 import * as broker from './broker.ts';
 import { cardClaimedKeys, ensureCardAccounts, PostgresCardStore } from './cards.ts';
 import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
-import { callDeposit, defineDepositFunction } from './deposit-function.ts';
+import { DepositBatcher, defineDepositFunction } from './deposit-function.ts';
 import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { postTransfer } from './ledger.ts';
@@ -81,11 +81,13 @@ export class PostgresBankStore implements BankStore {
   readonly #system: SystemAccountIds;
   readonly #currency: string;
   readonly cards: PostgresCardStore;
+  readonly #deposits: DepositBatcher;
 
   private constructor(db: PostgresDatabase, system: SystemAccountIds, currency: string) {
     this.#db = db;
     this.#system = system;
     this.#currency = currency;
+    this.#deposits = new DepositBatcher(db, system.coins);
     this.cards = new PostgresCardStore({
       db,
       write: (claim, now, work) => this.#write(claim, now, work),
@@ -243,8 +245,9 @@ export class PostgresBankStore implements BankStore {
   }
 
   /**
-   * The common case in one round trip (deposit-function.ts); anything else, and anything that
-   * went wrong there (which changed nothing), through the general transaction.
+   * The common case in one statement shared with the deposits queued meanwhile
+   * (deposit-function.ts); anything else, and anything that went wrong there (which changed
+   * nothing), through the general transaction.
    */
   async deposit<R>(
     params: Parameters<BankStore['deposit']>[0],
@@ -260,28 +263,27 @@ export class PostgresBankStore implements BankStore {
       createdAt: params.now,
     });
     const body = idempotency === undefined ? null : JSON.stringify(answer);
-    try {
-      await this.#db.query(callDeposit, [
-        idempotency?.scope ?? null,
-        idempotency?.key ?? null,
-        idempotency?.requestHash ?? null,
-        body,
-        params.depositId,
-        params.merchantId,
-        params.currency,
-        this.#system.coins,
-        params.coins.map((c) => c.coinPub),
-        params.coins.map((c) => c.denominationId),
-        params.coins.map((c) => c.value),
-        params.coins.map((c) => c.proof),
-        params.coins.map((c) => c.signature),
-        params.now,
-      ]);
-      // What runIdempotent answers: the JSON round trip of the stored result.
-      return body === null ? answer : (JSON.parse(body) as R);
-    } catch {
-      // Not the common case, or in doubt: the general path decides, seeing what committed.
-    }
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    const done = await this.#deposits.submit({
+      scope: idempotency?.scope ?? null,
+      key: idempotency?.key ?? null,
+      requestHash: idempotency === undefined ? null : hex(idempotency.requestHash),
+      body,
+      depositId: params.depositId,
+      merchantId: params.merchantId,
+      currency: params.currency,
+      coins: params.coins.map((c) => [
+        hex(c.coinPub),
+        hex(c.denominationId),
+        c.value,
+        c.proof,
+        hex(c.signature),
+      ]),
+      now: params.now,
+    });
+    // What runIdempotent answers: the JSON round trip of the stored result.
+    if (done) return body === null ? answer : (JSON.parse(body) as R);
+    // Not the common case, or in doubt: the general path decides, seeing what committed.
     return this.#write(idempotency, params.now, async (sql) =>
       (render as (deposit: DepositRecord) => R)(
         await mint.deposit(sql, params, this.#system.coins),
@@ -477,8 +479,14 @@ export class PostgresBankStore implements BankStore {
     return checkInvariants(this.#db);
   }
 
+  /** Commits (transactions and deposit batches), the writes they carried, the largest batch. */
   get stats() {
-    return { commits: this.#db.stats.commits, jobs: this.#db.stats.commits, largestBatch: 1 };
+    const deposits = this.#deposits.stats;
+    return {
+      commits: this.#db.stats.commits + deposits.batches,
+      jobs: this.#db.stats.commits + deposits.deposits,
+      largestBatch: Math.max(1, deposits.largestBatch),
+    };
   }
 
   close(): Promise<void> {
