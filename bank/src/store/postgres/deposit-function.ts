@@ -186,7 +186,7 @@ export class DepositBatcher {
         // Nothing of the batch was done (or it is in doubt): each takes the general path,
         // which sees what committed.
       }
-      batch.forEach((item, index) => item.done(done[index] === true));
+      for (const [index, item] of batch.entries()) item.done(done[index] === true);
     }
     this.#running = false;
   }
