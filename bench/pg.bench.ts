@@ -358,6 +358,9 @@ export async function run(): Promise<Metrics> {
       .map((p, round) => perSecond(p) / perSecond(phases.pg[round]!))
       .sort((a, b) => a - b);
     const ratio = (values: number[]) => Number(values[Math.floor(values.length / 2)]!.toFixed(2));
+    for (const name of ['sqlite', 'pg', 'pg_two'] as const) {
+      progress(`${name} per round: ${phases[name].map(perSecond).join(', ')} deposits/s`);
+    }
     const cpu = (prefix: string, p: Phase): Metrics => ({
       [`${prefix}bank_cpu_ms_per_deposit`]: { value: msPer(p.bankCpu, p.deposits), unit: 'ms' },
       [`${prefix}postgres_cpu_ms_per_deposit`]: {

@@ -226,6 +226,37 @@ export class PostgresDatabase {
     }
   }
 
+  /**
+   * Runs `work` holding the session advisory lock named `name` on a connection of its own, so
+   * no other process (or caller) on this database runs work of that name meanwhile. A
+   * connection that dies releases the lock with it.
+   */
+  async exclusively<R>(name: string, work: () => Promise<R>): Promise<R> {
+    const key = createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
+    const client = await this.#pool.connect();
+    let broken = false;
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
+          broken = true;
+        });
+      }
+    } catch (error) {
+      if (!isPostgresError(error)) broken = true;
+      throw error;
+    } finally {
+      client.off('error', lost);
+      client.release(broken);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }

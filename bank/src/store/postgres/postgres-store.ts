@@ -226,6 +226,11 @@ export class PostgresBankStore implements BankStore {
     return mint.insertDenomination(this.#db, denomination);
   }
 
+  /** Under a session advisory lock named for the job, held on one connection for `work`. */
+  exclusively<R>(job: string, work: () => Promise<R>): Promise<R> {
+    return this.#db.exclusively(`farthing:${job}`, work);
+  }
+
   // --- mint
 
   withdraw<R>(
