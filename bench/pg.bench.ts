@@ -11,9 +11,11 @@
  * per deposit (from /proc: the bank processes, every process of the PostgreSQL server, and
  * this one), which says what one more core for each would give.
  *
- *  - bank.pg.deposit_coins_per_s           one bank process on PostgreSQL
+ *  - bank.pg.deposit_coins_per_s           one bank process on PostgreSQL (median round; _min, _max)
  *  - bank.pg.two_process_deposit_coins_per_s  two bank processes on one PostgreSQL database
  *  - bank.pg.sqlite_deposit_coins_per_s    the SQLite bank, same run
+ *  - bank.pg.pg_to_sqlite_ratio            one PostgreSQL process over SQLite, median round
+ *  - bank.pg.two_to_one_process_ratio      two PostgreSQL processes over one, median round
  *  - bank.pg.deposit_p99_ms                one process on PostgreSQL at a fixed 40 deposits/s
  *  - bank.pg.*_cpu_ms_per_deposit          CPU per deposit: bank, postgres, load generator
  *  - bank.pg.failed_deposits               non-2xx, errors and timeouts (10 s) in all phases
@@ -31,12 +33,12 @@ import {
   type WalletCoin,
   withdrawalBody,
 } from '@farthing/bank/mint/mint.fixture';
+import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
+import { parseMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import {
   type PostgresCluster,
   startPostgresCluster,
-} from '@farthing/bank/store/postgres/cluster.fixture';
-import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
-import { parseMintKeySet } from '@farthing/protocol/coin/mint-key-set';
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import autocannon from 'autocannon';
 
 type Metrics = Record<string, { value: number; unit: string }>;
@@ -44,7 +46,8 @@ type Metrics = Record<string, { value: number; unit: string }>;
 const adminToken = 'bench-admin-token-0123456789';
 const merchantCount = 20;
 const coinsPerBank = 3_000;
-const chunks = 3;
+/** Rounds: each bank's coins are deposited in this many turns (median and range reported). */
+const chunks = 5;
 const ratedPerSecond = 40;
 const ratedCoins = 400;
 
@@ -339,6 +342,25 @@ export async function run(): Promise<Metrics> {
     const [server] = await serverStats(cluster);
     progress(`server: ${JSON.stringify(server)}`);
     const perSecond = (p: Phase) => Math.round(p.deposits / p.seconds);
+    // Each chunk is one round of the three banks, taken in turn: the median round and the range.
+    const rounds = (name: keyof typeof phases, prefix: string): Metrics => {
+      const rates = phases[name].map(perSecond).sort((a, b) => a - b);
+      return {
+        [`${prefix}coins_per_s`]: { value: rates[Math.floor(rates.length / 2)]!, unit: 'coins/s' },
+        [`${prefix}coins_per_s_min`]: { value: rates[0]!, unit: 'coins/s' },
+        [`${prefix}coins_per_s_max`]: { value: rates.at(-1)!, unit: 'coins/s' },
+      };
+    };
+    const ratios = phases.pg
+      .map((p, round) => perSecond(p) / perSecond(phases.sqlite[round]!))
+      .sort((a, b) => a - b);
+    const twoOverOne = phases.pg_two
+      .map((p, round) => perSecond(p) / perSecond(phases.pg[round]!))
+      .sort((a, b) => a - b);
+    const ratio = (values: number[]) => Number(values[Math.floor(values.length / 2)]!.toFixed(2));
+    for (const name of ['sqlite', 'pg', 'pg_two'] as const) {
+      progress(`${name} per round: ${phases[name].map(perSecond).join(', ')} deposits/s`);
+    }
     const cpu = (prefix: string, p: Phase): Metrics => ({
       [`${prefix}bank_cpu_ms_per_deposit`]: { value: msPer(p.bankCpu, p.deposits), unit: 'ms' },
       [`${prefix}postgres_cpu_ms_per_deposit`]: {
@@ -348,12 +370,12 @@ export async function run(): Promise<Metrics> {
       [`${prefix}load_cpu_ms_per_deposit`]: { value: msPer(p.loadCpu, p.deposits), unit: 'ms' },
     });
     return {
-      'bank.pg.deposit_coins_per_s': { value: perSecond(totals.pg), unit: 'coins/s' },
-      'bank.pg.two_process_deposit_coins_per_s': {
-        value: perSecond(totals.pg_two),
-        unit: 'coins/s',
-      },
-      'bank.pg.sqlite_deposit_coins_per_s': { value: perSecond(totals.sqlite), unit: 'coins/s' },
+      ...rounds('pg', 'bank.pg.deposit_'),
+      ...rounds('pg_two', 'bank.pg.two_process_deposit_'),
+      ...rounds('sqlite', 'bank.pg.sqlite_deposit_'),
+      // Per round (PostgreSQL and SQLite a few seconds apart), the median round.
+      'bank.pg.pg_to_sqlite_ratio': { value: ratio(ratios), unit: 'ratio' },
+      'bank.pg.two_to_one_process_ratio': { value: ratio(twoOverOne), unit: 'ratio' },
       'bank.pg.deposit_p99_ms': { value: ratedPhase.p99, unit: 'ms' },
       'bank.pg.deposit_rated_per_s': { value: perSecond(ratedPhase), unit: 'coins/s' },
       'bank.pg.failed_deposits': {

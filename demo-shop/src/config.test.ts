@@ -63,6 +63,17 @@ describe('loadShopConfig', () => {
     expect(shopOrigin({ publicUrl: undefined, host: '::1' }, 41_234)).toBe('http://[::1]:41234');
   });
 
+  it('keeps the merchant store on PostgreSQL when FARTHING_SHOP_DB is a connection URL', () => {
+    const url = 'postgres://shop:secret@db.internal:5432/gazette';
+    expect(
+      loadShopConfig({ FARTHING_DATA_DIR: '/srv/farthing', FARTHING_SHOP_DB: url }),
+    ).toMatchObject({ storeUrl: url, databasePath: '/srv/farthing/demo-shop.sqlite' });
+    expect(loadShopConfig({ FARTHING_SHOP_DB: '/srv/shop.sqlite' })).toMatchObject({
+      databasePath: '/srv/shop.sqlite',
+    });
+    expect(loadShopConfig({ FARTHING_SHOP_DB: '/srv/shop.sqlite' }).storeUrl).toBeUndefined();
+  });
+
   it.each([
     [{ FARTHING_SHOP_PORT: '87O1' }, 'FARTHING_SHOP_PORT must be an integer from 0 to 65535'],
     [{ FARTHING_SHOP_PORT: '70000' }, 'FARTHING_SHOP_PORT must be an integer'],

@@ -14,8 +14,16 @@ export interface ShopConfig {
   readonly publicUrl: string | undefined;
   readonly bankUrl: string;
   readonly dataDir: string;
-  /** The shop's SQLite file (payments, PayWord chains, settlement). */
+  /**
+   * The shop's SQLite file (payments, PayWord chains, settlement), or with `storeUrl` the
+   * folder's file the purse and card stores sit beside.
+   */
   readonly databasePath: string;
+  /**
+   * FARTHING_SHOP_DB as a `postgres://` URL: the merchant store on that PostgreSQL database,
+   * shared by every shop process pointed at it.
+   */
+  readonly storeUrl?: string;
   /** Where the bank wrote the shop's API key when it seeded the demo accounts. */
   readonly apiKeyFile: string;
   /** The merchant account's name at the bank. */
@@ -68,13 +76,16 @@ export function loadShopConfig(env: Env = process.env): ShopConfig {
   if (password !== undefined && password.length < 8) {
     throw new ShopConfigError('FARTHING_SHOP_OPERATOR_PASSWORD must be at least 8 characters');
   }
+  const database = env.FARTHING_SHOP_DB || join(dataDir, 'demo-shop.sqlite');
+  const onPostgres = /^postgres(ql)?:\/\//.test(database);
   return {
     host,
     port,
     publicUrl: origin(env, 'FARTHING_SHOP_URL', undefined),
     bankUrl: origin(env, 'FARTHING_BANK_URL', 'http://127.0.0.1:8700')!,
     dataDir,
-    databasePath: env.FARTHING_SHOP_DB || join(dataDir, 'demo-shop.sqlite'),
+    databasePath: onPostgres ? join(dataDir, 'demo-shop.sqlite') : database,
+    ...(onPostgres ? { storeUrl: database } : {}),
     apiKeyFile: env.FARTHING_SHOP_API_KEY_FILE || join(dataDir, 'demo-shop.api-key'),
     merchantId: env.FARTHING_SHOP_MERCHANT_ID || 'demo-shop',
     name: env.FARTHING_SHOP_NAME || 'The Farthing Gazette',

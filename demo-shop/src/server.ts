@@ -17,6 +17,7 @@ import {
   OriginChallengeResponder,
 } from '@farthing/merchant-sdk/server';
 import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
+import type { MerchantStore } from '@farthing/merchant-sdk/store/store';
 import {
   getRequestListener,
   type Http2Bindings,
@@ -89,6 +90,13 @@ function reportToStderr(error: unknown): void {
   process.stderr.write(`demo shop: ${text}\n`);
 }
 
+/** SQLite by default; PostgreSQL (loading `pg` only then) when FARTHING_SHOP_DB is a URL. */
+async function openMerchantStore(config: ShopConfig): Promise<MerchantStore> {
+  if (config.storeUrl === undefined) return new SqliteMerchantStore({ path: config.databasePath });
+  const { PostgresMerchantStore } = await import('@farthing/merchant-sdk/store/postgres');
+  return PostgresMerchantStore.open({ url: config.storeUrl });
+}
+
 export async function startShop(
   config: ShopConfig,
   options: StartShopOptions = {},
@@ -132,10 +140,10 @@ export async function startShop(
   const port = (server.address() as AddressInfo).port;
   const origin = shopOrigin(config, port);
 
-  let store: SqliteMerchantStore | undefined;
+  let store: MerchantStore | undefined;
   try {
     const identity = await loadShopIdentity(config, origin, now, challenges);
-    store = new SqliteMerchantStore({ path: config.databasePath });
+    store = await openMerchantStore(config);
     const merchant = createMerchant(
       {
         merchantId: config.merchantId,

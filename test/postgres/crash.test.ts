@@ -14,10 +14,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { permissionFor, type WalletCoin, withdrawCoins } from '@farthing/bank/mint/mint.fixture';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-} from '@farthing/bank/store/postgres/cluster.fixture';
 import { PostgresBankStore } from '@farthing/bank/store/postgres/postgres-store';
 import {
   type BankProcess,
@@ -33,6 +29,10 @@ import {
   stopBank,
   trustOnFirstUse,
 } from '@farthing/bank/test/http-bank.fixture';
+import {
+  type PostgresCluster,
+  startPostgresCluster,
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const crashes = 6;

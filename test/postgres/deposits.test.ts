@@ -13,10 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { depositRequest, permissionFor, withdrawCoins } from '@farthing/bank/mint/mint.fixture';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-} from '@farthing/bank/store/postgres/cluster.fixture';
 import { PostgresBankStore } from '@farthing/bank/store/postgres/postgres-store';
 import {
   type BankProcess,
@@ -32,6 +28,10 @@ import {
   stopBank,
   trustOnFirstUse,
 } from '@farthing/bank/test/http-bank.fixture';
+import {
+  type PostgresCluster,
+  startPostgresCluster,
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const attempts = 1_000;

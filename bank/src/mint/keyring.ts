@@ -187,7 +187,15 @@ export class Keyring {
     this.#timer = undefined;
   }
 
-  async #rotate(): Promise<number> {
+  /**
+   * One bank process at a time (`BankStore.exclusively`): another on the same database
+   * (PostgreSQL) rotating at the same moment waits, then finds the keys this one made.
+   */
+  #rotate(): Promise<number> {
+    return this.#options.store.exclusively('mint-key-rotation', () => this.#rotateNow());
+  }
+
+  async #rotateNow(): Promise<number> {
     const { policy, log } = this.#options;
     // Other bank processes on the same database (PostgreSQL) may have made keys since: take
     // theirs first, so this one neither misses them nor makes the same windows again. Their

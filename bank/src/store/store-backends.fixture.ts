@@ -7,9 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FarthingError } from '@farthing/protocol/errors';
+import {
+  type PostgresCluster,
+  startPostgresCluster,
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type PostgresCluster, startPostgresCluster } from './postgres/cluster.fixture.ts';
 import { PostgresBankStore } from './postgres/postgres-store.ts';
 import { SqliteBankStore } from './sqlite/sqlite-store.ts';
 import type { BankStore, SpentCoin } from './store.ts';

@@ -313,6 +313,12 @@ export interface BankStore {
   ensureBankKey(key: BankKeyRecord & { now: number }): Promise<BankKeyRecord>;
   listDenominations(): Promise<DenominationRecord[]>;
   insertDenomination(denomination: DenominationRecord): Promise<void>;
+  /**
+   * Runs `work` while no other process on this database runs work of the same `job`, so a
+   * background job that reads, decides and writes (mint key rotation) is done once however many
+   * bank processes run it. One process alone (SQLite) just runs it.
+   */
+  exclusively<R>(job: string, work: () => Promise<R>): Promise<R>;
 
   // --- mint
   /**

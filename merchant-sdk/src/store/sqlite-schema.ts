@@ -5,16 +5,19 @@
  * Amounts are integer minor units beside their currency; bytes are BLOBs; timestamps are
  * milliseconds since the Unix epoch.
  */
-import { amount } from '@farthing/protocol/amount';
 import Database from 'better-sqlite3';
-import type {
-  PaymentRecord,
-  PaywordChainRecord,
-  SdkInstrument,
-  SettlementBatchRecord,
-  SettlementBatchStatus,
-  SettlementItemRecord,
-} from './store.ts';
+
+// The rows are the same on PostgreSQL (./postgres.ts): their mapping lives in ./rows.ts.
+export {
+  type BatchRow,
+  batchFromRows,
+  type ChainRow,
+  chainFromRow,
+  type ItemRow,
+  type PaymentRow,
+  paymentFromRow,
+  paymentToRow,
+} from './rows.ts';
 
 /**
  * A connection as the store sets it up: WAL (readers never wait for the writer),
@@ -148,148 +151,3 @@ export const migrations: readonly string[] = [
 
 /** The schema version this code writes (`PRAGMA user_version`). */
 export const schemaVersion = migrations.length;
-
-const bytes = (value: unknown) => new Uint8Array(value as Buffer);
-const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-
-/** A `payments` row. */
-export interface PaymentRow {
-  credential_id: Buffer;
-  instrument: string;
-  offer_hash: Buffer;
-  resource: string;
-  currency: string;
-  amount: number;
-  paid_at: number;
-  commitment_id: Buffer | null;
-  receipt: string;
-  grant_token: string;
-  grant_expires_at: number;
-}
-
-/** A `payments` row as a record. */
-export function paymentFromRow(row: PaymentRow): PaymentRecord {
-  return {
-    credentialId: bytes(row.credential_id),
-    instrument: row.instrument as SdkInstrument,
-    offerHash: bytes(row.offer_hash),
-    resource: row.resource,
-    amount: amount(row.currency, row.amount),
-    paidAt: row.paid_at,
-    unsignedReceipt: row.receipt,
-    grantToken: row.grant_token,
-    grantExpiresAt: row.grant_expires_at,
-    ...(row.commitment_id === null ? {} : { commitmentId: bytes(row.commitment_id) }),
-  };
-}
-
-/** A record as named parameters of the `payments` insert. */
-export function paymentToRow(payment: PaymentRecord) {
-  return {
-    credential_id: payment.credentialId,
-    instrument: payment.instrument,
-    offer_hash: payment.offerHash,
-    resource: payment.resource,
-    currency: payment.amount.currency,
-    amount: payment.amount.minor,
-    paid_at: payment.paidAt,
-    commitment_id: payment.commitmentId ?? null,
-    receipt: payment.unsignedReceipt,
-    grant_token: payment.grantToken,
-    grant_expires_at: payment.grantExpiresAt,
-  };
-}
-
-/** A `payword_chains` row. */
-export interface ChainRow {
-  commitment_id: Buffer;
-  commitment: string;
-  user_id: string;
-  chain_length: number;
-  currency: string;
-  value_per_word: number;
-  expires_at: number;
-  last_index: number;
-  last_word: Buffer;
-  redeemed_index: number;
-  settling_batch: string | null;
-  status: string;
-  rejection_code: string | null;
-  created_at: number;
-  certificate_id: Buffer | null;
-  credit_limit: number | null;
-}
-
-/** A `payword_chains` row as a record. */
-export function chainFromRow(row: ChainRow): PaywordChainRecord {
-  return {
-    commitmentId: bytes(row.commitment_id),
-    commitment: row.commitment,
-    userId: row.user_id,
-    length: row.chain_length,
-    valuePerWord: amount(row.currency, row.value_per_word),
-    expiresAt: row.expires_at,
-    lastIndex: row.last_index,
-    lastWord: bytes(row.last_word),
-    redeemedIndex: row.redeemed_index,
-    settlingBatchId: optional(row.settling_batch),
-    status: row.status as PaywordChainRecord['status'],
-    rejectionCode: optional(row.rejection_code),
-    createdAt: row.created_at,
-    ...(row.certificate_id === null ? {} : { certificateId: bytes(row.certificate_id) }),
-    ...(row.credit_limit === null ? {} : { creditLimit: amount(row.currency, row.credit_limit) }),
-  };
-}
-
-/** A `settlement_batches` row. */
-export interface BatchRow {
-  batch_id: string;
-  idempotency_key: string;
-  status: string;
-  created_at: number;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  finished_at: number | null;
-}
-
-/** A `settlement_items` row joined with its chain. */
-export interface ItemRow {
-  commitment_id: Buffer;
-  commitment: string;
-  word_index: number;
-  word: Buffer;
-  currency: string;
-  value_per_word: number;
-  previous_index: number;
-  outcome: string;
-  paid: number;
-  problem_code: string | null;
-}
-
-/** A batch and its items as a record. */
-export function batchFromRows(row: BatchRow, items: readonly ItemRow[]): SettlementBatchRecord {
-  return {
-    batchId: row.batch_id,
-    idempotencyKey: row.idempotency_key,
-    status: row.status as SettlementBatchStatus,
-    createdAt: row.created_at,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: optional(row.last_error),
-    finishedAt: optional(row.finished_at),
-    items: items.map(
-      (item): SettlementItemRecord => ({
-        commitmentId: bytes(item.commitment_id),
-        commitment: item.commitment,
-        index: item.word_index,
-        word: bytes(item.word),
-        valuePerWord: amount(item.currency, item.value_per_word),
-        previousIndex: item.previous_index,
-        outcome: item.outcome as SettlementItemRecord['outcome'],
-        paid: item.paid,
-        problemCode: optional(item.problem_code),
-      }),
-    ),
-  };
-}

@@ -2,9 +2,14 @@ import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
+import {
+  type PostgresCluster,
+  startPostgresCluster,
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import { StorageLostError } from '@farthing/server-runtime/sqlite-group-commit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryMerchantStore } from './memory.ts';
+import { PostgresMerchantStore } from './postgres.ts';
 import { SqliteMerchantStore } from './sqlite.ts';
 import { SqliteWriterThread } from './sqlite-writer.ts';
 import type { MerchantStore, NewPaywordChain, PaymentRecord } from './store.ts';
@@ -20,7 +25,14 @@ function sqlitePath(): string {
   return join(dir, 'merchant.db');
 }
 
-const stores: [string, () => MerchantStore][] = [
+// A throwaway PostgreSQL server for this file; each test gets a database of its own.
+let cluster: PostgresCluster | undefined;
+beforeAll(async () => {
+  cluster = await startPostgresCluster();
+}, 60_000);
+afterAll(() => cluster?.stop(), 60_000);
+
+const stores: [string, () => MerchantStore | Promise<MerchantStore>][] = [
   ['MemoryMerchantStore', () => new MemoryMerchantStore()],
   ['SqliteMerchantStore', () => new SqliteMerchantStore({ path: sqlitePath() })],
   [
@@ -30,6 +42,10 @@ const stores: [string, () => MerchantStore][] = [
   [
     'SqliteMerchantStore writing on the event loop with synchronous=FULL',
     () => new SqliteMerchantStore({ path: sqlitePath(), writer: 'event-loop', commitSync: 'full' }),
+  ],
+  [
+    'PostgresMerchantStore',
+    async () => PostgresMerchantStore.open({ url: await cluster!.createDatabase('merchant') }),
   ],
 ];
 
@@ -95,7 +111,7 @@ function underLimit(store: MerchantStore, fill: number, from: number, to: number
 
 describe.each(stores)('%s', (_, open) => {
   it('keeps the chains of one certificate within its credit limit, storing nothing past it', async () => {
-    const store = open();
+    const store = await open();
     expect(await underLimit(store, 0x41, 0, 15, 1)).toBe('recorded');
     expect(await underLimit(store, 0x42, 0, 6, 2)).toBe('over_limit');
     expect(await store.findPaywordChain(bytes(0x42))).toBeUndefined();
@@ -115,7 +131,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('lets only one of two concurrent payments on two chains of one certificate pass its limit', async () => {
-    const store = open();
+    const store = await open();
     const results = await Promise.all([
       underLimit(store, 0x51, 0, 20, 1),
       underLimit(store, 0x52, 0, 20, 2),
@@ -125,7 +141,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('moves a chain forward only from the index it was read at', async () => {
-    const store = open();
+    const store = await open();
     expect(await advance(store, 1, 0, 5)).toBe('recorded');
     expect(await advance(store, 1, 0, 5, 200)).toBe('conflict');
     expect(await advance(store, 1, 5, 10)).toBe('recorded');
@@ -135,7 +151,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('no longer moves a chain the broker refused for good', async () => {
-    const store = open();
+    const store = await open();
     expect(await advance(store, 9, 0, 5)).toBe('recorded');
     await store.openSettlementBatch({ batchId: 'b9', idempotencyKey: 'k9', now: 1, limit: 8 });
     await store.settleSettlementBatch('b9', 2, [
@@ -150,7 +166,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('lets exactly one of two concurrent payments with the same words through', async () => {
-    const store = open();
+    const store = await open();
     const results = await Promise.all([advance(store, 2, 0, 5, 1), advance(store, 2, 0, 5, 2)]);
     expect(results.sort()).toEqual(['conflict', 'recorded']);
     expect(await store.earnings()).toEqual([
@@ -160,7 +176,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('answers a stored credential id as a duplicate, changing nothing', async () => {
-    const store = open();
+    const store = await open();
     await advance(store, 3, 0, 5, 7);
     expect(await advance(store, 3, 5, 10, 7)).toBe('duplicate');
     expect((await store.findPaywordChain(bytes(3)))?.lastIndex).toBe(5);
@@ -168,7 +184,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('stores an e-cash payment once and returns the first on a retry', async () => {
-    const store = open();
+    const store = await open();
     const first = payment(9, { instrument: 'ecash', unsignedReceipt: 'first' });
     expect(await store.recordEcashPayment(first)).toEqual(first);
     const again = await store.recordEcashPayment({ ...first, unsignedReceipt: 'second' });
@@ -181,7 +197,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('settles in batches: owed chains once, redeemed index forward, failures released', async () => {
-    const store = open();
+    const store = await open();
     await advance(store, 4, 0, 3);
     await advance(store, 5, 0, 7);
     const batch = await store.openSettlementBatch({
@@ -241,7 +257,7 @@ describe.each(stores)('%s', (_, open) => {
   });
 
   it('limits a batch', async () => {
-    const store = open();
+    const store = await open();
     for (let fill = 10; fill < 15; fill++) await advance(store, fill, 0, 1, fill);
     const batch = await store.openSettlementBatch({
       batchId: 'b',

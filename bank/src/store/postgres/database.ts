@@ -1,214 +1,33 @@
 /**
- * The bank's PostgreSQL connection pool and its transactions.
- *
- * Every write is one transaction at the isolation level its caller names, retried when
- * PostgreSQL says a concurrent transaction won: a serialization failure (`40001`) or a
- * deadlock (`40P01`), and a unique violation of a key the caller says another process may
- * have just claimed (an Idempotency-Key, an issuance id), whose retry then finds the winner's
- * result. Retries are bounded and jittered (GNU Taler's exchange retries its serializable
- * transactions the same way), so processes that collided do not collide again in step.
- *
- * Numbers: BIGINT columns (money, milliseconds) come back as JavaScript numbers, and a value
- * beyond 2^53 is refused rather than rounded.
+ * The bank's PostgreSQL pool: `@farthing/server-runtime/postgres` (transactions at a named
+ * isolation level, bounded jittered retries of serialization failures), with running out of
+ * retries answered as `storage_contended` (HTTP 503).
  */
-import { createHash } from 'node:crypto';
 import { FarthingError } from '@farthing/protocol/errors';
-import pg from 'pg';
+import {
+  type RetryPolicy,
+  PostgresDatabase as RuntimePostgresDatabase,
+} from '@farthing/server-runtime/postgres';
 
-export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+export {
+  type IsolationLevel,
+  isPostgresError,
+  type PostgresError,
+  type RetryPolicy,
+  type Sql,
+  type TransactionOptions,
+} from '@farthing/server-runtime/postgres';
 
-/** The statements a transaction body may run. */
-export interface Sql {
-  query<Row extends object = Record<string, unknown>>(
-    text: string,
-    values?: readonly unknown[],
-  ): Promise<Row[]>;
-}
-
-export interface TransactionOptions {
-  readonly isolation: IsolationLevel;
-  readonly readOnly?: boolean;
-  /**
-   * Unique constraints whose violation means another transaction claimed the same key first:
-   * the whole transaction is retried, and the retry reads what the winner stored.
-   */
-  readonly retryOnUnique?: readonly string[];
-}
-
-const int8 = 20;
-const numeric = 1700;
-
-function safeInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new RangeError(`integer ${text} is beyond 2^53`);
-  return value;
-}
-
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    // SUM() of BIGINT is NUMERIC; both are exact integers here.
-    if (oid === int8 || oid === numeric) return safeInteger;
-    return pg.types.getTypeParser(oid, format ?? 'text');
-  }) as typeof pg.types.getTypeParser,
-};
-
-/** SQLSTATEs after which the same transaction, run again, may succeed. */
-const serializationFailure = '40001';
-const deadlockDetected = '40P01';
-const uniqueViolation = '23505';
-
-export interface PostgresError {
-  readonly code: string;
-  readonly constraint?: string;
-}
-
-/** An error the server reported (with its SQLSTATE), as opposed to a lost connection. */
-export function isPostgresError(error: unknown, code?: string): error is PostgresError {
-  return error instanceof pg.DatabaseError && (code === undefined || error.code === code);
-}
-
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  readonly attempts: number;
-  /** The first backoff's upper bound; each further one doubles it (full jitter). */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export const defaultRetryPolicy: RetryPolicy = { attempts: 10, baseDelayMs: 2, maxDelayMs: 250 };
-
-const statementNames = new Map<string, string>();
-
-/**
- * A parameterized statement is prepared once per connection and then only executed (pg's
- * named statements): the server parses and plans each of the store's few statements once
- * instead of at every call. Text without parameters (migrations, several statements at once)
- * is sent as it is.
- */
-function statement(text: string, values: readonly unknown[]): pg.QueryConfig {
-  if (values.length === 0) return { text };
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `farthing_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return { name, text, values: values as unknown[] };
-}
-
-export class PostgresDatabase {
-  readonly #pool: pg.Pool;
-  readonly #retry: RetryPolicy;
-  readonly stats = { commits: 0, retries: 0 };
-
+export class PostgresDatabase extends RuntimePostgresDatabase {
   constructor(url: string, options: { poolSize: number; retry?: RetryPolicy }) {
-    // Idle connections are kept for a minute (pg's default is 10 s): a bank between bursts
-    // should not pay for new server processes.
-    this.#pool = new pg.Pool({
-      connectionString: url,
-      max: options.poolSize,
-      idleTimeoutMillis: 60_000,
-      types,
+    super(url, {
+      ...options,
+      contended: (attempts, cause) =>
+        new FarthingError(
+          'storage_contended',
+          'the bank is too busy with conflicting requests; try again',
+          { details: { attempts }, cause },
+        ),
     });
-    // An idle connection the server dropped (a restart) must not crash the process; the pool
-    // discards it and the next query opens a new one.
-    this.#pool.on('error', () => {});
-    this.#retry = options.retry ?? defaultRetryPolicy;
-  }
-
-  /** One statement outside an explicit transaction (autocommit). */
-  async query<Row extends object = Record<string, unknown>>(
-    text: string,
-    values: readonly unknown[] = [],
-  ): Promise<Row[]> {
-    return (await this.#pool.query<Row>(statement(text, values))).rows;
-  }
-
-  /**
-   * Runs `body` in one transaction, committing what it returns and rolling back what it
-   * throws; retried as the module comment says. `body` may run more than once, so it must
-   * not change anything outside the database.
-   */
-  async transaction<R>(options: TransactionOptions, body: (sql: Sql) => Promise<R>): Promise<R> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#once(options, body);
-      } catch (error) {
-        if (!this.#retryable(error, options) || attempt >= this.#retry.attempts) {
-          if (this.#retryable(error, options)) {
-            throw new FarthingError(
-              'storage_contended',
-              'the bank is too busy with conflicting requests; try again',
-              { details: { attempts: attempt }, cause: error },
-            );
-          }
-          throw error;
-        }
-        this.stats.retries++;
-        const bound = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** attempt);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * bound));
-      }
-    }
-  }
-
-  #retryable(error: unknown, options: TransactionOptions): boolean {
-    if (isPostgresError(error, serializationFailure) || isPostgresError(error, deadlockDetected)) {
-      return true;
-    }
-    return (
-      isPostgresError(error, uniqueViolation) &&
-      error.constraint !== undefined &&
-      (options.retryOnUnique ?? []).includes(error.constraint)
-    );
-  }
-
-  async #once<R>(options: TransactionOptions, body: (sql: Sql) => Promise<R>): Promise<R> {
-    const client = await this.#pool.connect();
-    let broken = false;
-    // The server going away (a restart) mid-transaction is reported on the client as well as
-    // to the query: without a listener that 'error' event would end the process.
-    const lost = () => {
-      broken = true;
-    };
-    client.on('error', lost);
-    try {
-      await client.query(
-        `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}${options.readOnly ? ' READ ONLY' : ''}`,
-      );
-      const sql: Sql = {
-        query: async <Row extends object>(text: string, values: readonly unknown[] = []) =>
-          (await client.query<Row>(statement(text, values))).rows,
-      };
-      let result: R;
-      try {
-        result = await body(sql);
-      } catch (error) {
-        // A connection that cannot even roll back (server restart, network) is not reused.
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      }
-      try {
-        await client.query('COMMIT');
-      } catch (error) {
-        if (!isPostgresError(error)) broken = true;
-        throw error;
-      }
-      this.stats.commits++;
-      return result;
-    } catch (error) {
-      if (!broken && !isPostgresError(error) && !(error instanceof FarthingError)) {
-        // BEGIN failed, or the body's own error left the connection in doubt: start afresh.
-        broken = true;
-      }
-      throw error;
-    } finally {
-      client.off('error', lost);
-      client.release(broken);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.#pool.end();
   }
 }

@@ -1,13 +1,17 @@
 /**
  * PostgreSQL's own behaviour: retrying the transactions PostgreSQL aborts for a concurrent
- * one (deadlock, serialization failure) within a bound, refusing what is not carried on
- * PostgreSQL yet, and being chosen by a `postgres://` location. What both backends share is
+ * one (deadlock, serialization failure) within a bound, a deposit's common case in one
+ * statement, and being chosen by a `postgres://` location. What both backends share is
  * in ../store-contract.test.ts.
  */
 import { FarthingError } from '@farthing/protocol/errors';
+import {
+  type PostgresCluster,
+  startPostgresCluster,
+} from '@farthing/server-runtime/postgres-cluster.fixture';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBankStore } from '../open.ts';
-import { type PostgresCluster, startPostgresCluster } from './cluster.fixture.ts';
+import { deposit, funded, spent } from '../store-backends.fixture.ts';
 import { PostgresDatabase, type Sql } from './database.ts';
 import { PostgresBankStore } from './postgres-store.ts';
 
@@ -110,22 +114,62 @@ describe('the test server', () => {
 });
 
 describe('PostgresBankStore', () => {
-  it('refuses what it does not carry yet with a coded error and changes nothing', async () => {
+  it('deposits fresh coins in one statement per batch and leaves replays and double spends to the transaction', async () => {
     const store = await PostgresBankStore.open({
       url: await cluster.createDatabase(),
       currency: 'EUR',
     });
     try {
-      const refusals = [store.getPurseCard(), store.cards.listCards(1), store.loadPurse()];
-      for (const refusal of refusals) {
-        await expect(refusal).rejects.toSatisfy(
-          (e) =>
-            e instanceof FarthingError &&
-            e.code === 'storage_operation_unsupported' &&
-            e.status === 501 &&
-            e.details.backend === 'postgres',
-        );
-      }
+      const { shop } = await funded(store, 1_000, 3);
+      const claim = { scope: 'deposit', key: 'k1', requestHash: new Uint8Array(32).fill(1) };
+      const render = (d: { id: string; total: number }) => ({ id: d.id, total: d.total });
+      const params = { depositId: 'd1', merchantId: shop.id, currency: 'EUR', now: 1 };
+      const commits = () => store.stats.commits;
+      const before = commits();
+      const first = await store.deposit({ ...params, coins: [spent(1, 1)] }, render, claim);
+      expect(first).toEqual({ id: 'd1', total: 100 });
+      expect(commits()).toBe(before + 1);
+      // The same key again: the batch leaves it (a commit that changed nothing), the general
+      // transaction answers with the stored result.
+      expect(await store.deposit({ ...params, coins: [spent(1, 1)] }, render, claim)).toEqual(
+        first,
+      );
+      expect(commits()).toBe(before + 3);
+      await expect(deposit(store, shop.id, 'd2', [spent(1, 2)])).rejects.toSatisfy(
+        (e) => e instanceof FarthingError && e.code === 'coin_already_spent',
+      );
+      expect(await deposit(store, shop.id, 'd3', [spent(3, 3), spent(5, 3)])).toMatchObject({
+        total: 200,
+      });
+      expect((await store.getAccount(shop.id))?.balance).toBe(300);
+      expect(await store.checkInvariants()).toMatchObject({ ok: true, totals: { spent: 300 } });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('commits the deposits that arrive together in one batch, each alone if it must be', async () => {
+    const store = await PostgresBankStore.open({
+      url: await cluster.createDatabase(),
+      currency: 'EUR',
+    });
+    try {
+      const { shop } = await funded(store, 10_000, 40);
+      const before = store.stats.commits;
+      // 40 fresh coins, and the first coin twice more (one of the three spends wins).
+      const results = await Promise.all(
+        [...Array.from({ length: 40 }, (_, i) => i + 1), 1, 1].map((fill, i) =>
+          deposit(store, shop.id, `d${i}`, [spent(fill, i)]).then(
+            () => 'ok',
+            (e: FarthingError) => e.code,
+          ),
+        ),
+      );
+      expect(results.filter((r) => r === 'ok')).toHaveLength(40);
+      expect(results.filter((r) => r === 'coin_already_spent')).toHaveLength(2);
+      expect(store.stats.largestBatch).toBeGreaterThan(1);
+      expect(store.stats.commits - before).toBeLessThan(20);
+      expect((await store.getAccount(shop.id))?.balance).toBe(4_000);
       expect((await store.checkInvariants()).ok).toBe(true);
     } finally {
       await store.close();

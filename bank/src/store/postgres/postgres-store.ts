@@ -25,24 +25,30 @@ import { type CertificateRow, certificateFromRow } from '../rows.ts';
 import {
   type AccountRecord,
   type BankStore,
+  type DepositRecord,
   type IdempotencyClaim,
   type InvariantReport,
   type MerchantCertificateRecord,
   type OriginChallengeRecord,
   type PaywordCertificateRecord,
   type PaywordRedemptionOutcome,
+  type PurseCardRecord,
+  type PurseClearingOutcome,
+  type PurseLoadRecord,
   systemAccounts,
 } from '../store.ts';
 import * as accounts from './accounts.ts';
 import * as broker from './broker.ts';
+import { cardClaimedKeys, ensureCardAccounts, PostgresCardStore } from './cards.ts';
 import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
+import { DepositBatcher, defineDepositFunction } from './deposit-function.ts';
 import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { postTransfer } from './ledger.ts';
 import * as origins from './merchant-certificates.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
-import { cardsNotOnPostgres, notOnPostgres } from './not-yet.ts';
+import * as purse from './purse.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form). */
@@ -58,19 +64,35 @@ interface SystemAccountIds {
   readonly issued: number;
   readonly coins: number;
   readonly paywordHolds: number;
+  readonly purseFees: number;
+  readonly cards: { readonly credit: number; readonly holds: number };
 }
 
 /** Keys that a concurrent request may claim first; the retry answers from the winner's row. */
-const claimedKeys = [idempotencyConstraint, mint.issuanceConstraint];
+const claimedKeys = [
+  idempotencyConstraint,
+  mint.issuanceConstraint,
+  ...purse.purseClaimedKeys,
+  ...cardClaimedKeys,
+];
 
 export class PostgresBankStore implements BankStore {
   readonly #db: PostgresDatabase;
   readonly #system: SystemAccountIds;
-  readonly cards = cardsNotOnPostgres;
+  readonly #currency: string;
+  readonly cards: PostgresCardStore;
+  readonly #deposits: DepositBatcher;
 
-  private constructor(db: PostgresDatabase, system: SystemAccountIds) {
+  private constructor(db: PostgresDatabase, system: SystemAccountIds, currency: string) {
     this.#db = db;
     this.#system = system;
+    this.#currency = currency;
+    this.#deposits = new DepositBatcher(db, system.coins);
+    this.cards = new PostgresCardStore({
+      db,
+      write: (claim, now, work) => this.#write(claim, now, work),
+      system: system.cards,
+    });
   }
 
   /** Connects, brings the schema up to date and makes sure the system accounts exist. */
@@ -81,6 +103,7 @@ export class PostgresBankStore implements BankStore {
     });
     try {
       await migrate(db);
+      await defineDepositFunction(db);
       const system = await db.transaction({ isolation: 'read committed' }, async (sql) => ({
         issued: await ensureSystemAccount(sql, systemAccounts.issued, 'Money issued', options),
         coins: await ensureSystemAccount(sql, systemAccounts.coins, 'Outstanding coins', options),
@@ -90,8 +113,15 @@ export class PostgresBankStore implements BankStore {
           'PayWord holds',
           options,
         ),
+        purseFees: await ensureSystemAccount(
+          sql,
+          purse.purseFeesAccount,
+          'Purse clearing fees',
+          options,
+        ),
+        cards: await ensureCardAccounts(sql, options.currency),
       }));
-      return new PostgresBankStore(db, system);
+      return new PostgresBankStore(db, system, options.currency);
     } catch (error) {
       await db.close();
       throw error;
@@ -196,6 +226,11 @@ export class PostgresBankStore implements BankStore {
     return mint.insertDenomination(this.#db, denomination);
   }
 
+  /** Under a session advisory lock named for the job, held on one connection for `work`. */
+  exclusively<R>(job: string, work: () => Promise<R>): Promise<R> {
+    return this.#db.exclusively(`farthing:${job}`, work);
+  }
+
   // --- mint
 
   withdraw<R>(
@@ -214,13 +249,48 @@ export class PostgresBankStore implements BankStore {
     return mint.issuance(this.#db, id);
   }
 
-  deposit<R>(
+  /**
+   * The common case in one statement shared with the deposits queued meanwhile
+   * (deposit-function.ts); anything else, and anything that went wrong there (which changed
+   * nothing), through the general transaction.
+   */
+  async deposit<R>(
     params: Parameters<BankStore['deposit']>[0],
     render: Parameters<BankStore['deposit']>[1],
     idempotency?: IdempotencyClaim,
   ): Promise<R> {
+    const answer = (render as (deposit: DepositRecord) => R)({
+      id: params.depositId,
+      merchantId: params.merchantId,
+      currency: params.currency,
+      total: params.coins.reduce((sum, coin) => sum + coin.value, 0),
+      coinCount: params.coins.length,
+      createdAt: params.now,
+    });
+    const body = idempotency === undefined ? null : JSON.stringify(answer);
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    const done = await this.#deposits.submit({
+      scope: idempotency?.scope ?? null,
+      key: idempotency?.key ?? null,
+      requestHash: idempotency === undefined ? null : hex(idempotency.requestHash),
+      body,
+      depositId: params.depositId,
+      merchantId: params.merchantId,
+      currency: params.currency,
+      coins: params.coins.map((c) => [
+        hex(c.coinPub),
+        hex(c.denominationId),
+        c.value,
+        c.proof,
+        hex(c.signature),
+      ]),
+      now: params.now,
+    });
+    // What runIdempotent answers: the JSON round trip of the stored result.
+    if (done) return body === null ? answer : (JSON.parse(body) as R);
+    // Not the common case, or in doubt: the general path decides, seeing what committed.
     return this.#write(idempotency, params.now, async (sql) =>
-      (render as (deposit: Awaited<ReturnType<typeof mint.deposit>>) => R)(
+      (render as (deposit: DepositRecord) => R)(
         await mint.deposit(sql, params, this.#system.coins),
       ),
     );
@@ -358,30 +428,54 @@ export class PostgresBankStore implements BankStore {
     return origins.revokedSerials(this.#db, now);
   }
 
-  // --- hardware purse issuer: not on PostgreSQL yet (not-yet.ts)
+  // --- hardware purse issuer (purse.ts)
 
-  issuePurseCard<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('issuePurseCard'));
+  issuePurseCard<R>(
+    card: Parameters<BankStore['issuePurseCard']>[0],
+    render: (card: PurseCardRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, card.now, async (sql) =>
+      render(await purse.issueCard(sql, card, this.#currency)),
+    );
   }
 
-  getPurseCard(): Promise<undefined> {
-    return Promise.reject(notOnPostgres('getPurseCard'));
+  getPurseCard(cardId: string) {
+    return purse.card(this.#db, cardId);
   }
 
-  loadPurse<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('loadPurse'));
+  loadPurse<R>(
+    load: Parameters<BankStore['loadPurse']>[0],
+    render: (load: PurseLoadRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, load.now, async (sql) => render(await purse.load(sql, load)));
   }
 
-  clearPurseProofs<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('clearPurseProofs'));
+  clearPurseProofs<R>(
+    params: Parameters<BankStore['clearPurseProofs']>[0],
+    render: (outcomes: readonly PurseClearingOutcome[]) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      render(await purse.clearAll(sql, params, this.#system.purseFees)),
+    );
   }
 
-  blockPurseCard<R>(): Promise<R> {
-    return Promise.reject(notOnPostgres('blockPurseCard'));
+  blockPurseCard<R>(
+    params: Parameters<BankStore['blockPurseCard']>[0],
+    render: (card: PurseCardRecord) => R,
+    idempotency?: IdempotencyClaim,
+  ): Promise<R> {
+    return this.#write(idempotency, params.now, async (sql) =>
+      render(await purse.block(sql, params)),
+    );
   }
 
-  closeBlockedPurseCards(): Promise<number> {
-    return Promise.reject(notOnPostgres('closeBlockedPurseCards'));
+  closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number> {
+    return this.#write(undefined, params.now, (sql) =>
+      purse.closeBlocked(sql, params.blockedBefore, params.now),
+    );
   }
 
   // --- operations
@@ -390,8 +484,14 @@ export class PostgresBankStore implements BankStore {
     return checkInvariants(this.#db);
   }
 
+  /** Commits (transactions and deposit batches), the writes they carried, the largest batch. */
   get stats() {
-    return { commits: this.#db.stats.commits, jobs: this.#db.stats.commits, largestBatch: 1 };
+    const deposits = this.#deposits.stats;
+    return {
+      commits: this.#db.stats.commits + deposits.batches,
+      jobs: this.#db.stats.commits + deposits.deposits,
+      largestBatch: Math.max(1, deposits.largestBatch),
+    };
   }
 
   close(): Promise<void> {

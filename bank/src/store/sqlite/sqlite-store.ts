@@ -188,6 +188,11 @@ export class SqliteBankStore implements BankStore {
     return this.#committer.run(() => this.#mint.insertDenomination(denomination));
   }
 
+  /** One process owns a SQLite file: nothing to exclude. */
+  exclusively<R>(_job: string, work: () => Promise<R>): Promise<R> {
+    return work();
+  }
+
   // --- mint
 
   withdraw<R>(

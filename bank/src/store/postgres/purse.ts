@@ -1,0 +1,335 @@
+/**
+ * The purse issuer's state on PostgreSQL (the SQLite twin is ../sqlite/purse.ts): cards with
+ * their shadow accounts, loads, and cleared proofs. Runs inside the caller's READ COMMITTED
+ * transaction; every money movement is a ledger transfer in the same transaction as the row
+ * that explains it.
+ *
+ * Across processes: a load and a clearing hold their card's row `FOR SHARE` from the status
+ * check to the commit, and blocking or closing a card takes it `FOR UPDATE`, so a card is never
+ * loaded, cleared against or refunded on the strength of a status another process is changing.
+ * A load is claimed once by its (card, counter) key (the loser's retry returns the winner's
+ * load); a proof is cleared once by its (card, sno) and (merchant, tno) keys, each claim in a
+ * savepoint of its own; closing blocked cards takes them `FOR UPDATE SKIP LOCKED`, so bank
+ * processes running the job at once refund each card exactly once.
+ */
+import { FarthingError } from '@farthing/protocol/errors';
+import type {
+  PurseCardRecord,
+  PurseClearingClaim,
+  PurseClearingOutcome,
+  PurseLoadRecord,
+} from '../store.ts';
+import { createAccount } from './accounts.ts';
+import { isPostgresError, type Sql } from './database.ts';
+import { postTransfer } from './ledger.ts';
+
+export const shadowAccountPrefix = 'system:purse-shadow:';
+export const purseFeesAccount = 'system:purse-fees';
+
+/** Keys a concurrent request may claim first: the retry then finds the winner's row. */
+export const purseClaimedKeys = ['purse_loads_pkey', 'purse_cards_pkey'];
+
+const bytes = (value: Buffer): Uint8Array =>
+  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+
+interface CardRow {
+  card_id: string;
+  account_id: number;
+  shadow_account_id: number;
+  public_key: Buffer;
+  certificate: Buffer;
+  status: PurseCardRecord['status'];
+  blocked_at: number | null;
+  refunded: number;
+  created_at: number;
+  shadow_balance: number;
+}
+
+function toCard(row: CardRow): PurseCardRecord {
+  return {
+    cardId: row.card_id,
+    accountId: row.account_id,
+    shadowAccountId: row.shadow_account_id,
+    publicKey: bytes(row.public_key),
+    certificate: bytes(row.certificate),
+    status: row.status,
+    blockedAt: row.blocked_at ?? undefined,
+    refunded: row.refunded,
+    shadowBalance: row.shadow_balance,
+    createdAt: row.created_at,
+  };
+}
+
+interface LoadRow {
+  card_id: string;
+  load_counter: number;
+  amount: number;
+  load_id: Buffer;
+  authorization: Buffer;
+  created_at: number;
+}
+
+function toLoad(row: LoadRow): PurseLoadRecord {
+  return {
+    cardId: row.card_id,
+    loadCounter: row.load_counter,
+    amount: row.amount,
+    loadId: bytes(row.load_id),
+    authorization: bytes(row.authorization),
+    createdAt: row.created_at,
+  };
+}
+
+const cardSelect = `SELECT c.*, a.balance AS shadow_balance FROM purse_cards c
+  JOIN accounts a ON a.id = c.shadow_account_id`;
+
+/** The card as committed now; `lock` holds its row to the end of the transaction. */
+export async function card(
+  sql: Sql,
+  cardId: string,
+  lock: '' | 'FOR SHARE OF c' | 'FOR UPDATE OF c' = '',
+): Promise<PurseCardRecord | undefined> {
+  const [row] = await sql.query<CardRow>(`${cardSelect} WHERE c.card_id = $1 ${lock}`, [cardId]);
+  return row === undefined ? undefined : toCard(row);
+}
+
+export async function issueCard(
+  sql: Sql,
+  params: {
+    cardId: string;
+    accountId: number;
+    publicKey: Uint8Array;
+    certificate: Uint8Array;
+    now: number;
+  },
+  currency: string,
+): Promise<PurseCardRecord> {
+  const issued = () =>
+    new FarthingError('conflict', 'this card was issued already', {
+      details: { field: 'cardId' },
+    });
+  if ((await card(sql, params.cardId)) !== undefined) throw issued();
+  let shadowId: number;
+  try {
+    shadowId = (
+      await createAccount(sql, {
+        kind: 'system',
+        name: `${shadowAccountPrefix}${params.cardId}`,
+        displayName: `Purse card ${params.cardId} (shadow)`,
+        currency,
+        now: params.now,
+      })
+    ).id;
+  } catch (error) {
+    // Another process issued the same card a moment ago (its shadow account's name is taken).
+    if (error instanceof FarthingError && error.code === 'account_exists') throw issued();
+    throw error;
+  }
+  await sql.query(
+    `INSERT INTO purse_cards (card_id, account_id, shadow_account_id, public_key, certificate,
+       status, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6)`,
+    [params.cardId, params.accountId, shadowId, params.publicKey, params.certificate, params.now],
+  );
+  return (await card(sql, params.cardId))!;
+}
+
+export async function load(
+  sql: Sql,
+  params: Omit<PurseLoadRecord, 'createdAt'> & { accountId: number; now: number },
+): Promise<PurseLoadRecord> {
+  const findLoad = async () =>
+    (
+      await sql.query<LoadRow>(
+        'SELECT * FROM purse_loads WHERE card_id = $1 AND load_counter = $2',
+        [params.cardId, params.loadCounter],
+      )
+    )[0];
+  const existing = await findLoad();
+  if (existing !== undefined) {
+    if (existing.amount !== params.amount) {
+      throw new FarthingError(
+        'conflict',
+        'this card was authorized another amount at this load counter; load that first',
+        { details: { field: 'loadCounter', amount: existing.amount } },
+      );
+    }
+    return toLoad(existing);
+  }
+  const found = await card(sql, params.cardId, 'FOR SHARE OF c');
+  if (found === undefined || found.accountId !== params.accountId) {
+    throw new FarthingError('purse_card_unknown', 'no such card on this account');
+  }
+  if (found.status !== 'active') {
+    throw new FarthingError('purse_card_blocked', 'the card is blocked');
+  }
+  await sql.query(
+    `INSERT INTO purse_loads (card_id, load_counter, amount, load_id, "authorization", created_at)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [
+      params.cardId,
+      params.loadCounter,
+      params.amount,
+      params.loadId,
+      params.authorization,
+      params.now,
+    ],
+  );
+  await postTransfer(sql, {
+    kind: 'purse_load',
+    reference: `${params.cardId}/${params.loadCounter}`,
+    postings: [
+      { accountId: params.accountId, amount: -params.amount },
+      { accountId: found.shadowAccountId, amount: params.amount },
+    ],
+    now: params.now,
+  });
+  return toLoad((await findLoad())!);
+}
+
+async function clear(
+  sql: Sql,
+  merchantAccountId: number,
+  merchantId: string,
+  claim: PurseClearingClaim,
+  feesAccountId: number,
+  now: number,
+): Promise<PurseClearingOutcome> {
+  const found = await card(sql, claim.cardId, 'FOR SHARE OF c');
+  if (found === undefined) throw new FarthingError('purse_card_unknown', 'unknown card');
+  if (found.status === 'closed') {
+    throw new FarthingError(
+      'purse_card_blocked',
+      'the card was blocked and its money returned to the holder',
+    );
+  }
+  const duplicate = () =>
+    new FarthingError('purse_proof_duplicate', 'this payment was cleared already');
+  try {
+    await sql.query(
+      `INSERT INTO purse_clearings (card_id, sno, merchant_account_id, merchant_id, tno, amount,
+         fee, proof, cleared_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        claim.cardId,
+        claim.sno,
+        merchantAccountId,
+        merchantId,
+        claim.tno,
+        claim.amount,
+        claim.fee,
+        claim.proof,
+        now,
+      ],
+    );
+  } catch (error) {
+    // Cleared before, or by another process a moment ago (whose commit this insert awaited).
+    if (isPostgresError(error, '23505')) throw duplicate();
+    throw error;
+  }
+  const postings = [
+    { accountId: found.shadowAccountId, amount: -claim.amount },
+    { accountId: merchantAccountId, amount: claim.amount - claim.fee },
+  ];
+  if (claim.fee > 0) postings.push({ accountId: feesAccountId, amount: claim.fee });
+  try {
+    await postTransfer(sql, {
+      kind: 'purse_clearing',
+      reference: `${claim.cardId}/${claim.sno}`,
+      postings: postings.filter((p) => p.amount !== 0),
+      now,
+    });
+  } catch (error) {
+    // The shadow account holds what the card was loaded with; a proof beyond it was not made
+    // by a card the bank loaded.
+    if (error instanceof FarthingError && error.code === 'insufficient_funds') {
+      throw new FarthingError(
+        'insufficient_funds',
+        "the card's shadow account does not cover this proof",
+      );
+    }
+    throw error;
+  }
+  const { cardId, sno, tno, amount, fee } = claim;
+  return { status: 'cleared', cardId, sno, tno, amount, fee };
+}
+
+/** Each claim alone: a refused one rolls back to its savepoint and the others go on. */
+export async function clearAll(
+  sql: Sql,
+  params: {
+    merchantAccountId: number;
+    merchantId: string;
+    claims: readonly PurseClearingClaim[];
+    now: number;
+  },
+  feesAccountId: number,
+): Promise<PurseClearingOutcome[]> {
+  const outcomes: PurseClearingOutcome[] = [];
+  for (const claim of params.claims) {
+    await sql.query('SAVEPOINT purse_claim');
+    try {
+      outcomes.push(
+        await clear(
+          sql,
+          params.merchantAccountId,
+          params.merchantId,
+          claim,
+          feesAccountId,
+          params.now,
+        ),
+      );
+      await sql.query('RELEASE SAVEPOINT purse_claim');
+    } catch (error) {
+      if (!(error instanceof FarthingError)) throw error;
+      await sql.query('ROLLBACK TO SAVEPOINT purse_claim');
+      await sql.query('RELEASE SAVEPOINT purse_claim');
+      const { cardId, sno, tno } = claim;
+      outcomes.push({ status: 'rejected', cardId, sno, tno, error });
+    }
+  }
+  return outcomes;
+}
+
+export async function block(
+  sql: Sql,
+  params: { cardId: string; accountId: number; now: number },
+): Promise<PurseCardRecord> {
+  const found = await card(sql, params.cardId, 'FOR UPDATE OF c');
+  if (found === undefined || found.accountId !== params.accountId) {
+    throw new FarthingError('purse_card_unknown', 'no such card on this account');
+  }
+  await sql.query(
+    `UPDATE purse_cards SET status = 'blocked', blocked_at = $1
+     WHERE card_id = $2 AND status = 'active'`,
+    [params.now, params.cardId],
+  );
+  return (await card(sql, params.cardId))!;
+}
+
+/** Refunds and closes the cards blocked before `blockedBefore` that no other process holds. */
+export async function closeBlocked(sql: Sql, blockedBefore: number, now: number): Promise<number> {
+  const locked = await sql.query<{ card_id: string }>(
+    `SELECT card_id FROM purse_cards WHERE status = 'blocked' AND blocked_at < $1
+     ORDER BY blocked_at, card_id FOR UPDATE SKIP LOCKED`,
+    [blockedBefore],
+  );
+  for (const { card_id } of locked) {
+    // Read after the lock: this statement sees every clearing committed before it.
+    const row = (await card(sql, card_id))!;
+    await sql.query("UPDATE purse_cards SET status = 'closed', refunded = $1 WHERE card_id = $2", [
+      row.shadowBalance,
+      card_id,
+    ]);
+    if (row.shadowBalance > 0) {
+      await postTransfer(sql, {
+        kind: 'purse_refund',
+        reference: card_id,
+        postings: [
+          { accountId: row.shadowAccountId, amount: -row.shadowBalance },
+          { accountId: row.accountId, amount: row.shadowBalance },
+        ],
+        now,
+      });
+    }
+  }
+  return locked.length;
+}

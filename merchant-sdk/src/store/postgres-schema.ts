@@ -1,0 +1,102 @@
+/**
+ * The merchant store's schema on PostgreSQL: the same tables, columns, keys and CHECK
+ * constraints as the SQLite migrations (./sqlite-schema.ts), which `postgres-schema.test.ts`
+ * checks table by table (CHECKs by behaviour, in store.test.ts), so the two cannot drift apart
+ * unnoticed. SQLite's INTEGER is BIGINT here, BLOB is BYTEA.
+ *
+ * `migrations[n]` takes the schema from version n to n + 1, one transaction each; versions
+ * applied are rows of `merchant_schema_migrations` (not the bank's `schema_migrations`, so a
+ * shop may share a database with other programs). A released step is never edited: APPEND one.
+ */
+import { applyMigrations, type PostgresDatabase } from '@farthing/server-runtime/postgres';
+
+export const migrations: readonly string[] = [
+  // 1: SQLite's migrations 1 to 4 (chains, payments, earnings, settlement; payments by grant;
+  // each chain's certificate and credit limit; every instrument) as of this backend's start.
+  `
+  CREATE TABLE payword_chains (
+    commitment_id   BYTEA  PRIMARY KEY CHECK (length(commitment_id) = 32),
+    commitment      TEXT   NOT NULL,
+    user_id         TEXT   NOT NULL,
+    chain_length    BIGINT NOT NULL CHECK (chain_length >= 1),
+    currency        TEXT   NOT NULL,
+    value_per_word  BIGINT NOT NULL CHECK (value_per_word >= 1),
+    expires_at      BIGINT NOT NULL,
+    last_index      BIGINT NOT NULL CHECK (last_index BETWEEN 0 AND chain_length),
+    last_word       BYTEA  NOT NULL CHECK (length(last_word) = 32),
+    redeemed_index  BIGINT NOT NULL DEFAULT 0 CHECK (redeemed_index BETWEEN 0 AND last_index),
+    settling_batch  TEXT,
+    status          TEXT   NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'rejected')),
+    rejection_code  TEXT,
+    created_at      BIGINT NOT NULL,
+    certificate_id  BYTEA  CHECK (certificate_id IS NULL OR length(certificate_id) = 32),
+    credit_limit    BIGINT CHECK (credit_limit IS NULL OR credit_limit >= 1)
+  );
+  CREATE INDEX payword_chains_owed ON payword_chains (created_at)
+    WHERE status = 'open' AND settling_batch IS NULL AND last_index > redeemed_index;
+  CREATE INDEX payword_chains_by_certificate ON payword_chains (certificate_id)
+    WHERE certificate_id IS NOT NULL;
+
+  CREATE TABLE payments (
+    credential_id     BYTEA  PRIMARY KEY CHECK (length(credential_id) = 32),
+    instrument        TEXT   NOT NULL CHECK (instrument IN ('ecash', 'payword', 'card', 'purse')),
+    offer_hash        BYTEA  NOT NULL,
+    resource          TEXT   NOT NULL,
+    currency          TEXT   NOT NULL,
+    amount            BIGINT NOT NULL CHECK (amount > 0),
+    paid_at           BIGINT NOT NULL,
+    commitment_id     BYTEA  REFERENCES payword_chains (commitment_id),
+    receipt           TEXT   NOT NULL,
+    grant_token       TEXT   NOT NULL,
+    grant_expires_at  BIGINT NOT NULL
+  );
+  CREATE INDEX payments_by_grant ON payments (grant_token);
+
+  CREATE TABLE earnings (
+    instrument  TEXT   NOT NULL,
+    currency    TEXT   NOT NULL,
+    total       BIGINT NOT NULL,
+    payments    BIGINT NOT NULL,
+    PRIMARY KEY (instrument, currency)
+  );
+
+  CREATE TABLE settlement_batches (
+    batch_id         TEXT   PRIMARY KEY,
+    idempotency_key  TEXT   NOT NULL UNIQUE,
+    status           TEXT   NOT NULL CHECK (status IN ('in_flight', 'settled', 'failed')),
+    created_at       BIGINT NOT NULL,
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT NOT NULL,
+    last_error       TEXT,
+    finished_at      BIGINT
+  );
+  CREATE INDEX settlement_batches_by_time ON settlement_batches (created_at);
+
+  CREATE TABLE settlement_items (
+    batch_id        TEXT   NOT NULL REFERENCES settlement_batches (batch_id),
+    position        BIGINT NOT NULL,
+    commitment_id   BYTEA  NOT NULL REFERENCES payword_chains (commitment_id),
+    word_index      BIGINT NOT NULL,
+    word            BYTEA  NOT NULL,
+    previous_index  BIGINT NOT NULL,
+    outcome         TEXT   NOT NULL DEFAULT 'pending'
+                      CHECK (outcome IN ('pending', 'redeemed', 'rejected')),
+    paid            BIGINT NOT NULL DEFAULT 0,
+    problem_code    TEXT,
+    PRIMARY KEY (batch_id, position)
+  );
+  `,
+];
+
+/** The table recording the versions applied. */
+export const migrationsTable = 'merchant_schema_migrations';
+
+/** Applies the steps the database has not seen yet; several shop processes may start at once. */
+export function migrate(db: PostgresDatabase): Promise<number> {
+  return applyMigrations(db, migrations, {
+    // "FarthMer": any 64-bit number of our own, apart from the bank's migration lock.
+    lock: 0x46617274_684d6572n,
+    table: migrationsTable,
+    what: 'merchant SDK',
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The statements `PostgresMerchantStore` (./postgres.ts) shares among its operations, each run
+ * inside the caller's transaction: storing a payment with its earnings, the credit-limit check
+ * under the certificate's advisory lock, and reading batches with their items.
+ */
+import type { Sql } from '@farthing/server-runtime/postgres';
+import { type BatchRow, batchFromRows, type ItemRow, paymentToRow } from './rows.ts';
+import type {
+  PaymentRecord,
+  RecordPaywordPaymentParameters,
+  SettlementBatchRecord,
+} from './store.ts';
+
+/** The advisory lock serializing credit-limit checks of one certificate (its first 8 bytes). */
+function certificateLock(certificateId: Uint8Array): string {
+  return Buffer.from(certificateId).readBigInt64BE(0).toString();
+}
+
+const itemsSql = `
+  SELECT i.batch_id, i.commitment_id, c.commitment, i.word_index, i.word, c.currency,
+         c.value_per_word, i.previous_index, i.outcome, i.paid, i.problem_code
+  FROM settlement_items i JOIN payword_chains c USING (commitment_id)
+  WHERE i.batch_id = ANY ($1) ORDER BY i.batch_id, i.position`;
+
+const insertPaymentSql = `
+  INSERT INTO payments (credential_id, instrument, offer_hash, resource, currency, amount,
+    paid_at, commitment_id, receipt, grant_token, grant_expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  ON CONFLICT (credential_id) DO NOTHING RETURNING 1 AS inserted`;
+
+const addEarningsSql = `
+  INSERT INTO earnings (instrument, currency, total, payments) VALUES ($1, $2, $3, 1)
+  ON CONFLICT (instrument, currency)
+  DO UPDATE SET total = earnings.total + excluded.total, payments = earnings.payments + 1`;
+
+/** Inserts the payment and adds it to the earnings; false if its credential id is stored. */
+export async function insertPayment(sql: Sql, payment: PaymentRecord): Promise<boolean> {
+  const row = paymentToRow(payment);
+  const inserted = await sql.query(insertPaymentSql, [
+    row.credential_id,
+    row.instrument,
+    row.offer_hash,
+    row.resource,
+    row.currency,
+    row.amount,
+    row.paid_at,
+    row.commitment_id,
+    row.receipt,
+    row.grant_token,
+    row.grant_expires_at,
+  ]);
+  if (inserted.length === 0) return false;
+  await sql.query(addEarningsSql, [payment.instrument, row.currency, row.amount]);
+  return true;
+}
+
+/**
+ * Whether the payment would take its certificate's chains here past the credit limit. Holds
+ * the certificate's advisory lock from here to the end of the transaction, so the sum it reads
+ * (each READ COMMITTED statement sees every commit before it) cannot change before the swap.
+ */
+export async function overLimit(sql: Sql, p: RecordPaywordPaymentParameters): Promise<boolean> {
+  const [stored] = await sql.query<{
+    certificate_id: Buffer | null;
+    credit_limit: number | null;
+    value_per_word: number;
+  }>(
+    'SELECT certificate_id, credit_limit, value_per_word FROM payword_chains WHERE commitment_id = $1',
+    [p.commitmentId],
+  );
+  const certificateId = stored?.certificate_id ?? p.newChain?.certificateId;
+  const limit = stored?.credit_limit ?? p.newChain?.creditLimit.minor;
+  const value = stored?.value_per_word ?? p.newChain?.valuePerWord.minor;
+  if (certificateId == null || limit == null || value === undefined) return false;
+  await sql.query('SELECT pg_advisory_xact_lock($1)', [certificateLock(certificateId)]);
+  const [taken] = await sql.query<{ taken: number }>(
+    `SELECT coalesce(sum(last_index * value_per_word), 0) AS taken FROM payword_chains
+     WHERE certificate_id = $1 AND commitment_id <> $2`,
+    [certificateId, p.commitmentId],
+  );
+  return (taken?.taken ?? 0) + p.lastIndex * value > limit;
+}
+
+/** The batches a clause picks, each with its items in request order. */
+export async function batches(
+  sql: Sql,
+  clause: string,
+  values: readonly unknown[],
+): Promise<SettlementBatchRecord[]> {
+  const rows = await sql.query<BatchRow>(`SELECT * FROM settlement_batches ${clause}`, values);
+  if (rows.length === 0) return [];
+  const items = await sql.query<ItemRow & { batch_id: string }>(itemsSql, [
+    rows.map((row) => row.batch_id),
+  ]);
+  const byBatch = new Map<string, ItemRow[]>();
+  for (const item of items) {
+    const list = byBatch.get(item.batch_id);
+    if (list === undefined) byBatch.set(item.batch_id, [item]);
+    else list.push(item);
+  }
+  return rows.map((row) => batchFromRows(row, byBatch.get(row.batch_id) ?? []));
+}
