@@ -179,7 +179,8 @@ describe('the bank killed with SIGKILL mid-stream', () => {
         const merchant = pick(merchants);
         const coinsWire = coins.map((coin) => permissionFor(coin, merchant));
         const total = coins.reduce((sum, coin) => sum + coin.denomination.value.minor, 0);
-        const body = { depositId: `deposit-${all.length}`, coins: coinsWire };
+        // Unique per operation: workers make operations concurrently, so a count could repeat.
+        const body = { depositId: `deposit-${key}`, coins: coinsWire };
         return { kind: 'deposit', key, merchant, body, coins, total };
       }
       const values = Array.from({ length: 1 + Math.floor(Math.random() * 4) }, () =>
