@@ -6,6 +6,7 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import type { CardStore } from '../card-store.ts';
+import type { RefundStore } from '../refund-store.ts';
 
 export function notOnPostgres(operation: string): FarthingError {
   return new FarthingError(
@@ -27,4 +28,13 @@ export const cardsNotOnPostgres: CardStore = {
   authorize: () => Promise.reject(notOnPostgres('cards.authorize')),
   operate: () => Promise.reject(notOnPostgres('cards.operate')),
   getTransaction: () => Promise.reject(notOnPostgres('cards.getTransaction')),
+};
+
+/** Refunds (bank/src/refunds/): every operation refused; the tables exist (migration 3). */
+export const refundsNotOnPostgres: RefundStore = {
+  refund: () => Promise.reject(notOnPostgres('refunds.refund')),
+  listRefunds: () => Promise.reject(notOnPostgres('refunds.listRefunds')),
+  coinRefund: () => Promise.reject(notOnPostgres('refunds.coinRefund')),
+  refreshRefundedCoin: () => Promise.reject(notOnPostgres('refunds.refreshRefundedCoin')),
+  getRefundRefresh: () => Promise.reject(notOnPostgres('refunds.getRefundRefresh')),
 };

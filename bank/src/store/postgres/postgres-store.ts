@@ -42,7 +42,7 @@ import { postTransfer } from './ledger.ts';
 import * as origins from './merchant-certificates.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
-import { cardsNotOnPostgres, notOnPostgres } from './not-yet.ts';
+import { cardsNotOnPostgres, notOnPostgres, refundsNotOnPostgres } from './not-yet.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form). */
@@ -67,6 +67,7 @@ export class PostgresBankStore implements BankStore {
   readonly #db: PostgresDatabase;
   readonly #system: SystemAccountIds;
   readonly cards = cardsNotOnPostgres;
+  readonly refunds = refundsNotOnPostgres;
 
   private constructor(db: PostgresDatabase, system: SystemAccountIds) {
     this.#db = db;
