@@ -332,7 +332,7 @@ export class SqliteRefundStore implements RefundStore {
         params.requestHash,
         params.now,
       );
-      params.coins.forEach((coin, index) =>
+      for (const [index, coin] of params.coins.entries()) {
         sql.insertRefreshCoin.run(
           params.issuanceId,
           index,
@@ -340,8 +340,8 @@ export class SqliteRefundStore implements RefundStore {
           coin.value,
           coin.blindedMessage,
           coin.blindSignature,
-        ),
-      );
+        );
+      }
       this.#ledger.post({
         kind: 'refund-refresh',
         reference: params.issuanceId,
