@@ -57,6 +57,7 @@ import {
   purseChallengePath,
   purseChallengeResponse,
 } from './purse/purse-pay.ts';
+import { type RefundOptions, type RefundReturnType, refundReceipt } from './refunds/refund.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';
 import {
   Settlement,
@@ -166,6 +167,15 @@ export interface Merchant {
   pay(request: Request): Promise<Response>;
   /** Redeems what is owed now (in-flight batches first), and clears purse proofs with the issuer. */
   settle(): Promise<SettleReturnType>;
+  /**
+   * Refunds all (no amount) or part of an e-cash or PayWord receipt through the bank
+   * (refunds/refund.ts); card receipts are `CardMerchant.refund`'s.
+   */
+  refund(
+    receiptId: string,
+    amount?: Amount | string,
+    options?: RefundOptions,
+  ): Promise<RefundReturnType>;
   /** Settles every `intervalMs` until stopped (or `close`). */
   startSettlement(options: {
     readonly intervalMs: number;
@@ -424,6 +434,13 @@ export function createMerchant(
       await purse.desk?.clear();
       return settled;
     },
+    refund: (receiptId, amount, refundOptions) =>
+      refundReceipt(
+        { config: resolved, bank, settle: () => settlement.settle() },
+        receiptId,
+        amount,
+        refundOptions,
+      ),
     startSettlement(scheduleOptions) {
       const redemptions = settlement.start(scheduleOptions);
       // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).

@@ -144,6 +144,8 @@ export const migrations: readonly string[] = [
   DROP TABLE payments;
   ALTER TABLE payments_v3 RENAME TO payments;
   CREATE INDEX payments_by_grant ON payments (grant_token);`,
+  // 5: payments by their receipt's id, so the merchant can refund a receipt (server/refunds/).
+  `CREATE INDEX payments_by_receipt ON payments (json_extract(receipt, '$.receiptId'));`,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

@@ -13,6 +13,7 @@
  *   and answer only once what they saw is durable.
  */
 import { createRequire } from 'node:module';
+import { toBase64url } from '@farthing/protocol/encoding';
 import {
   backgroundCheckpointer,
   type Checkpointer,
@@ -208,6 +209,13 @@ export class SqliteMerchantStore implements MerchantStore {
     });
   }
 
+  findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.findPaymentByReceipt.get(toBase64url(receiptId));
+      return row === undefined ? undefined : paymentFromRow(row);
+    });
+  }
+
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
     return this.#read(() => {
       const row = this.#sql.findChain.get(commitmentId);
@@ -303,6 +311,9 @@ function prepareReads(db: Database.Database) {
     ),
     findPaymentByGrant: db.prepare<[string], PaymentRow>(
       'SELECT * FROM payments WHERE grant_token = ?',
+    ),
+    findPaymentByReceipt: db.prepare<[string], PaymentRow>(
+      "SELECT * FROM payments WHERE json_extract(receipt, '$.receiptId') = ?",
     ),
     earnings: db.prepare<[], EarningsRecord>(
       'SELECT instrument, currency, total, payments FROM earnings ORDER BY instrument, currency',

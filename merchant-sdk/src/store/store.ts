@@ -174,6 +174,8 @@ export interface MerchantStore {
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined>;
   /** The payment that issued this access grant (the cookie's token), if this store holds it. */
   findPaymentByGrant(grantToken: string): Promise<PaymentRecord | undefined>;
+  /** The payment whose receipt has this id (16 bytes), for refunds (server/refunds/). */
+  findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined>;
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined>;
   /**
    * Compare-and-swap of the chain's last word plus the payment, in one transaction; swaps only
