@@ -254,7 +254,7 @@ export class SqliteRefundStore implements RefundStore {
       params.now,
     ) as RefundRow;
     // E-cash: the value goes back to the coins, each up to what it is worth, in coin order.
-    let left = params.amount;
+    let left = params.instrument === 'ecash' ? params.amount : 0;
     for (const coin of coins) {
       if (left === 0) break;
       const room = coin.value - sql.refundedOfCoin.get(coin.coin_pub)!.total;
