@@ -20,12 +20,25 @@
  * credited back at most its value.
  */
 import type { IdempotencyClaim } from './idempotency-claim.ts';
-import type { IssuanceRecord, IssuedCoin } from './store.ts';
+
+/** One fresh coin signed against a refunded credit (the shape of store.ts's `IssuedCoin`). */
+export interface RefreshedCoin {
+  readonly denominationId: Uint8Array;
+  readonly value: number;
+  readonly blindedMessage: Uint8Array;
+  readonly blindSignature: Uint8Array;
+}
 
 /** Fresh coins signed against a coin's refunded credit. */
-export type RefundRefreshRecord = Omit<IssuanceRecord, 'kind' | 'accountId'> & {
+export interface RefundRefreshRecord {
+  readonly id: string;
   readonly coinPub: Uint8Array;
-};
+  readonly currency: string;
+  readonly total: number;
+  readonly requestHash: Uint8Array;
+  readonly coins: readonly RefreshedCoin[];
+  readonly createdAt: number;
+}
 
 export const coinRefundsAccount = 'system:coin-refunds';
 
@@ -101,7 +114,7 @@ export interface RefundStore {
       coinPub: Uint8Array;
       currency: string;
       requestHash: Uint8Array;
-      coins: readonly IssuedCoin[];
+      coins: readonly RefreshedCoin[];
       now: number;
     },
     render: (refresh: RefundRefreshRecord) => R,

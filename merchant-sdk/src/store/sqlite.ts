@@ -32,6 +32,7 @@ import {
   openConnection,
   type PaymentRow,
   paymentFromRow,
+  receiptIdExpression,
   schemaVersion,
 } from './sqlite-schema.ts';
 import { SqliteWriterThread } from './sqlite-writer.ts';
@@ -313,7 +314,7 @@ function prepareReads(db: Database.Database) {
       'SELECT * FROM payments WHERE grant_token = ?',
     ),
     findPaymentByReceipt: db.prepare<[string], PaymentRow>(
-      "SELECT * FROM payments WHERE json_extract(receipt, '$.receiptId') = ?",
+      `SELECT * FROM payments WHERE ${receiptIdExpression} = ?`,
     ),
     earnings: db.prepare<[], EarningsRecord>(
       'SELECT instrument, currency, total, payments FROM earnings ORDER BY instrument, currency',

@@ -180,6 +180,19 @@ describe.each(stores)('%s', (_, open) => {
     await store.close();
   });
 
+  it('finds a payment by its receipt id, and none for an unknown one', async () => {
+    const store = open();
+    const receipt = (id: number) =>
+      JSON.stringify({ receiptId: Buffer.from(bytes(id, 16)).toString('base64url') });
+    const first = payment(11, { instrument: 'ecash', unsignedReceipt: receipt(11) });
+    const second = payment(12, { instrument: 'ecash', unsignedReceipt: receipt(12) });
+    await store.recordEcashPayment(first);
+    await store.recordEcashPayment(second);
+    expect(await store.findPaymentByReceipt(bytes(12, 16))).toEqual(second);
+    expect(await store.findPaymentByReceipt(bytes(13, 16))).toBeUndefined();
+    await store.close();
+  });
+
   it('settles in batches: owed chains once, redeemed index forward, failures released', async () => {
     const store = open();
     await advance(store, 4, 0, 3);
