@@ -94,6 +94,8 @@ export const walletErrorCodes = [
   'bank_keys_changed',
   'login_failed',
   'not_logged_in',
+  /** A bank address over plain HTTP that is not loopback (wallet/bank/secure-url.ts). */
+  'bank_not_secure',
   // offers and payees
   'offer_invalid',
   'offer_expired',
