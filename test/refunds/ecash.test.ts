@@ -9,7 +9,13 @@ import { fromBase64url } from '@farthing/protocol/encoding';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { parseRefund, verifyRefund } from '@farthing/protocol/refund';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ecashCredential, offerOf, offerSeed, withdraw } from '../merchant/merchant.fixture.ts';
+import {
+  ecashCredential,
+  offerOf,
+  offerSeed,
+  shopOrigin,
+  withdraw,
+} from '../merchant/merchant.fixture.ts';
 import {
   coinRefund,
   expectBooksBalance,
@@ -134,5 +140,24 @@ describe('refunding an e-cash receipt', () => {
       code: 'refund_instrument_unsupported',
       details: { instrument: 'card', use: 'CardMerchant.refund' },
     });
+  });
+});
+
+describe('the receipt’s refund URL', () => {
+  it('lists the merchant-signed refunds of a receipt, and none for a receipt without', async () => {
+    const { receiptId } = await paid();
+    const ask = async (id: string) => {
+      const result = await w.merchant.handle(
+        new Request(`${shopOrigin}/.well-known/farthing/refunds/${id}`),
+      );
+      if (result.action !== 'respond') throw new Error('not answered');
+      return result.response;
+    };
+    expect(await (await ask(receiptId)).json()).toEqual({ receiptId, refunds: [] });
+    const refund = await w.merchant.refund(receiptId, 'EUR 0.01');
+    const listed = await ask(receiptId);
+    expect(listed.headers.get('cache-control')).toBe('no-store');
+    expect(await listed.json()).toEqual({ receiptId, refunds: [refund.refund] });
+    expect((await ask('not-a-receipt')).status).toBe(400);
   });
 });

@@ -57,7 +57,13 @@ import {
   purseChallengePath,
   purseChallengeResponse,
 } from './purse/purse-pay.ts';
-import { type RefundOptions, type RefundReturnType, refundReceipt } from './refunds/refund.ts';
+import {
+  type RefundOptions,
+  type RefundReturnType,
+  receiptRefunds,
+  refundReceipt,
+  refundsPathPrefix,
+} from './refunds/refund.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';
 import {
   Settlement,
@@ -336,6 +342,18 @@ export function createMerchant(
     if (path === purseChallengePath) {
       const context = { config: resolved, offers, desk: purse.desk };
       return { action: 'respond', response: await purseChallengeResponse(request, context) };
+    }
+    if (path.startsWith(refundsPathPrefix) && request.method === 'GET') {
+      try {
+        const refunds = await receiptRefunds({ bank }, path.slice(refundsPathPrefix.length));
+        return {
+          action: 'respond',
+          response: jsonResponse(refunds, 200, { 'cache-control': 'no-store' }),
+        };
+      } catch (error) {
+        report(error);
+        return { action: 'respond', response: noStoreProblem(error) };
+      }
     }
     if (path === descriptorPath && (request.method === 'GET' || request.method === 'HEAD')) {
       const response = jsonResponse(descriptor(originOf(request)), 200, {

@@ -96,7 +96,7 @@ async function paymentOf(context: RefundContext, receiptId: string): Promise<Pay
 }
 
 /** The refunds the bank recorded for this receipt. */
-async function recordedRefunds(context: RefundContext, receiptId: string) {
+async function recordedRefunds(context: Pick<RefundContext, 'bank'>, receiptId: string) {
   const answer = readBankAnswer(
     refundListAnswer,
     await context.bank.get(`/v1/refunds/receipts/${receiptId}`, { pass: 'all' }),
@@ -192,4 +192,20 @@ export async function refundReceipt(
     await context.settle();
     return toReturn(await send(), refundedBefore);
   }
+}
+
+/**
+ * The receipt's refund URL (`GET /.well-known/farthing/refunds/<receiptId>`): the wallet asks
+ * it on its next visit and reads the refunds the merchant signed, as the bank recorded them.
+ * Knowing the receipt id (16 random bytes, held by payer and merchant) is what it takes.
+ */
+export const refundsPathPrefix = '/.well-known/farthing/refunds/';
+
+export async function receiptRefunds(
+  context: Pick<RefundContext, 'bank'>,
+  receiptId: string,
+): Promise<{ readonly receiptId: string; readonly refunds: readonly RefundWire[] }> {
+  fromBase64url(receiptId, 'receiptId', receiptIdLength);
+  const refunds = await recordedRefunds(context, receiptId);
+  return { receiptId, refunds: refunds.map((refund) => refund.refund as unknown as RefundWire) };
 }
