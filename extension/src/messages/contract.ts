@@ -265,7 +265,7 @@ export interface ReceiptView {
   readonly sno?: number;
 }
 
-export type TaskKind = 'withdraw' | 'pay' | 'change' | 'payword_certificate';
+export type TaskKind = 'withdraw' | 'pay' | 'change' | 'payword_certificate' | 'refund';
 export type TaskStatus = 'reserved' | 'sent' | 'confirmed' | 'failed';
 
 export interface TaskView {
