@@ -4,6 +4,7 @@
  * receipt's refund URL, keeps the refunds the merchant signed, and turns an e-cash refund into
  * spendable coins at its next contact with the mint. A PayWord refund lands in the account.
  */
+import { listReceipts } from '@farthing/extension/wallet/history';
 import { payOffer } from '@farthing/extension/wallet/pay/pay';
 import { learnRefunds, listRefunds } from '@farthing/extension/wallet/refunds/learn';
 import { refreshRefundedCoins } from '@farthing/extension/wallet/refunds/refresh';
@@ -71,6 +72,8 @@ describe('refunds in the wallet', () => {
     expect(await listRefunds(wallet)).toMatchObject([
       { receiptId: paid.receiptId, status: 'refreshed' },
     ]);
+    const [shown] = await listReceipts(wallet, { limit: 1 });
+    expect(shown).toMatchObject({ receiptId: paid.receiptId, refunded: { minor: 3 } });
     expect(await world.problems()).toEqual([]);
   });
 

@@ -263,6 +263,8 @@ export interface ReceiptView {
   readonly paidAt: number;
   /** Purse payments: the card's sequence number SNo for this payment. */
   readonly sno?: number;
+  /** What the merchant refunded of it, as far as the wallet learned (wallet/refunds/). */
+  readonly refunded?: AmountView;
 }
 
 export type TaskKind = 'withdraw' | 'pay' | 'change' | 'payword_certificate' | 'refund';
