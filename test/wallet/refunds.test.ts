@@ -8,6 +8,7 @@ import { listReceipts } from '@farthing/extension/wallet/history';
 import { payOffer } from '@farthing/extension/wallet/pay/pay';
 import { learnRefunds, listRefunds } from '@farthing/extension/wallet/refunds/learn';
 import { refreshRefundedCoins } from '@farthing/extension/wallet/refunds/refresh';
+import { checkRefundsOnVisit } from '@farthing/extension/wallet/refunds/visit';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
@@ -88,6 +89,19 @@ describe('refunds in the wallet', () => {
       { instrument: 'payword', amount: refund.amount, status: 'credited' },
     ]);
     expect(await refreshRefundedCoins(wallet, paid.receiptId)).toEqual([]);
+    expect(await world.problems()).toEqual([]);
+  });
+
+  it('learns refunds on its next visit to the shop and turns e-cash ones into coins there', async () => {
+    const paid = await pay(pricedArticles.at(-2)!);
+    expect(paid.instrument).toBe('ecash');
+    const before = await coinTotals(wallet);
+    await world.shop.merchant.refund(paid.receiptId, { currency: 'EUR', minor: 2 });
+    const origin = new URL(world.shopUrl).origin;
+    expect(await checkRefundsOnVisit(wallet, origin)).toBe(1);
+    expect((await coinTotals(wallet)).spendable).toBe((before.spendable ?? 0) + 2);
+    // A second visit soon after asks nobody again.
+    expect(await checkRefundsOnVisit(wallet, origin)).toBe(0);
     expect(await world.problems()).toEqual([]);
   });
 });

@@ -445,6 +445,12 @@ export const actions = {
     input: v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
     output: undefined as unknown as OfferView,
   },
+  /** A page with priced links: the wallet asks this merchant about refunds of recent receipts. */
+  'refunds.check': {
+    from: 'content',
+    input: v.strictObject({}),
+    output: undefined as unknown as number,
+  },
   /** Sent only from a trusted (`isTrusted`) click or the wallet's own paywall button. */
   'offer.pay': {
     from: 'content',
