@@ -64,6 +64,7 @@ import {
   refundReceipt,
   refundsPathPrefix,
 } from './refunds/refund.ts';
+import { type WithdrawResourceReturnType, withdrawResource } from './refunds/withdraw.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';
 import {
   Settlement,
@@ -182,6 +183,11 @@ export interface Merchant {
     amount?: Amount | string,
     options?: RefundOptions,
   ): Promise<RefundReturnType>;
+  /**
+   * Takes a paid resource down: refunds in full every payment whose grant for it still runs
+   * (refunds/withdraw.ts). Idempotent per receipt.
+   */
+  withdrawResource(resource: string): Promise<WithdrawResourceReturnType>;
   /** Settles every `intervalMs` until stopped (or `close`). */
   startSettlement(options: {
     readonly intervalMs: number;
@@ -459,6 +465,8 @@ export function createMerchant(
         amount,
         refundOptions,
       ),
+    withdrawResource: (resource) =>
+      withdrawResource({ config: resolved, bank, settle: () => settlement.settle() }, resource),
     startSettlement(scheduleOptions) {
       const redemptions = settlement.start(scheduleOptions);
       // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).

@@ -48,6 +48,12 @@ export class MemoryMerchantStore implements MerchantStore {
     return undefined;
   }
 
+  async paymentsWithGrant(resource: string, now: number): Promise<readonly PaymentRecord[]> {
+    return [...this.#payments.values()]
+      .filter((payment) => payment.resource === resource && payment.grantExpiresAt > now)
+      .sort((a, b) => a.paidAt - b.paidAt);
+  }
+
   async findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
     return this.#chains.get(key(commitmentId));
   }

@@ -151,6 +151,9 @@ export const migrations: readonly string[] = [
   // 5: payments by their receipt's id, so the merchant can refund a receipt (server/refunds/).
   // Guarded by json_valid: an index expression that fails would fail the payment's insert.
   `CREATE INDEX payments_by_receipt ON payments (${receiptIdExpression});`,
+  // 6: payments of one resource whose grant still runs, refunded when the merchant withdraws
+  // the resource (server/refunds/withdraw.ts).
+  'CREATE INDEX payments_by_resource ON payments (resource, grant_expires_at);',
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

@@ -217,6 +217,10 @@ export class SqliteMerchantStore implements MerchantStore {
     });
   }
 
+  paymentsWithGrant(resource: string, now: number): Promise<readonly PaymentRecord[]> {
+    return this.#read(() => this.#sql.paymentsWithGrant.all(resource, now).map(paymentFromRow));
+  }
+
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
     return this.#read(() => {
       const row = this.#sql.findChain.get(commitmentId);
@@ -312,6 +316,9 @@ function prepareReads(db: Database.Database) {
     ),
     findPaymentByGrant: db.prepare<[string], PaymentRow>(
       'SELECT * FROM payments WHERE grant_token = ?',
+    ),
+    paymentsWithGrant: db.prepare<[string, number], PaymentRow>(
+      'SELECT * FROM payments WHERE resource = ? AND grant_expires_at > ? ORDER BY paid_at, rowid',
     ),
     findPaymentByReceipt: db.prepare<[string], PaymentRow>(
       `SELECT * FROM payments WHERE ${receiptIdExpression} = ?`,
