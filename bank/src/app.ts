@@ -17,6 +17,7 @@ import { notFoundHandler, problemHandler } from './http/problems.ts';
 import { identityRouteDocs, identityRoutes } from './identity/routes.ts';
 import { mintRouteDocs, mintRoutes } from './mint/routes.ts';
 import { purseRouteDocs, purseRoutes } from './purse/routes.ts';
+import { refundRouteDocs, refundRoutes } from './refunds/routes.ts';
 
 interface RouteModule {
   readonly docs: readonly RouteDoc[];
@@ -33,6 +34,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: identityRouteDocs, routes: identityRoutes },
   { docs: purseRouteDocs, routes: purseRoutes },
   { docs: cardRouteDocs, routes: cardRoutes },
+  { docs: refundRouteDocs, routes: refundRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [

@@ -159,6 +159,9 @@ export const signingTags = {
   merchantRevocations: 'farthing/merchant-revocations',
   // SET card payments, part 2: the order the wallet shows (set/order.ts)
   setOrder: 'farthing/set/order',
+  // refunds (refund.ts, coin/refund-refresh.ts)
+  refund: 'farthing/refund',
+  refundRefresh: 'farthing/refund-refresh',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

@@ -162,6 +162,12 @@ export const errorCatalog = {
   origin_challenge_unknown: { status: 404, title: 'No such origin challenge' },
   revocations_stale: { status: 409, title: 'Revocation list too old or dated ahead' },
   certificate_revoked: { status: 403, title: 'Certificate revoked' },
+  // --- refunds (issue 20: bank/src/refunds/, merchant-sdk/src/server/refunds/)
+  refund_exceeds_payment: { status: 409, title: 'Refund larger than what is left of the payment' },
+  refund_not_settled: { status: 409, title: 'Payment not settled at the bank yet' },
+  refund_id_reused: { status: 409, title: 'Refund id already used for another refund' },
+  refund_instrument_unsupported: { status: 501, title: 'Refunds of this instrument not here' },
+  refund_nothing_to_refresh: { status: 409, title: 'No refunded value left on this coin' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -107,9 +107,10 @@ export async function postgresSchema(url: string, skip: readonly string[]): Prom
     }
     const indexes = await client.query<{ table: string; unique: boolean; columns: string }>(
       `SELECT t.relname AS table, i.indisunique AS unique,
-         (SELECT string_agg(a.attname, ',' ORDER BY k.n)
+         -- An expression (attnum 0) has no name, as in SQLite's index_info: an empty part.
+         (SELECT string_agg(coalesce(a.attname, ''), ',' ORDER BY k.n)
           FROM unnest(i.indkey) WITH ORDINALITY AS k (attnum, n)
-          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS columns
+          LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS columns
        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
        JOIN pg_namespace ns ON ns.oid = t.relnamespace
        WHERE ns.nspname = 'public' AND NOT (t.relname = ANY ($1))`,

@@ -16,6 +16,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { CardStore } from './card-store.ts';
 import type { IdempotencyClaim } from './idempotency-claim.ts';
+import type { RefundStore } from './refund-store.ts';
 
 export type AccountKind = 'customer' | 'merchant' | 'system';
 
@@ -475,6 +476,8 @@ export interface BankStore {
   closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number>;
   // --- SET card payments: issuer, cardholder CA, payment gateway (card-store.ts)
   readonly cards: CardStore;
+  // --- refunds of e-cash and PayWord payments (refund-store.ts)
+  readonly refunds: RefundStore;
 
   // --- operations
   checkInvariants(): Promise<InvariantReport>;

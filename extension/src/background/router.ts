@@ -4,6 +4,7 @@
  * `from` (senders.ts), and answered `{ ok: true, value } | { ok: false, error }`. Content
  * actions get the page from the browser's sender, never from the payload.
  */
+
 import * as v from 'valibot';
 import { type Action, type Answer, actions, requestSchema } from '../messages/contract.ts';
 import { exportBackup, importBackup } from '../wallet/backup.ts';
@@ -22,6 +23,7 @@ import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
 import { routePurse } from '../wallet/purse/purse-routes.ts';
+import { checkRefundsOnVisit } from '../wallet/refunds/visit.ts';
 import {
   listSites,
   loadSettings,
@@ -116,6 +118,8 @@ async function dispatch(
         pageUrl: contentPage(sender),
         seen: request.input.presentation,
       });
+    case 'refunds.check':
+      return checkRefundsOnVisit(wallet, new URL(contentPage(sender)).origin);
     case 'tab.paywall':
       return activePaywall(wallet, deps.tabs);
     case 'tab.payPaywall':

@@ -102,6 +102,8 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
   let paywallBar: PaywallBar | null = null;
   let paywallLink: PricedLink | null = null;
   let stopped = false;
+  /** Set once this page asked the wallet about refunds from its merchant (wallet/refunds/). */
+  let refundsAsked = false;
 
   // -- marking -------------------------------------------------------------------------------
 
@@ -143,6 +145,11 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       }
     }
     answers.push(scanPaywall());
+    if (!refundsAsked && marked.size > 0) {
+      refundsAsked = true;
+      // Fire and forget: the page shows nothing of it; the history does.
+      callBackground(options.transport, 'refunds.check', {}).catch(() => undefined);
+    }
     await Promise.all(answers);
   };
 

@@ -94,6 +94,8 @@ export const walletErrorCodes = [
   'bank_keys_changed',
   'login_failed',
   'not_logged_in',
+  /** A bank address over plain HTTP that is not loopback (wallet/bank/secure-url.ts). */
+  'bank_not_secure',
   // offers and payees
   'offer_invalid',
   'offer_expired',
@@ -261,9 +263,11 @@ export interface ReceiptView {
   readonly paidAt: number;
   /** Purse payments: the card's sequence number SNo for this payment. */
   readonly sno?: number;
+  /** What the merchant refunded of it, as far as the wallet learned (wallet/refunds/). */
+  readonly refunded?: AmountView;
 }
 
-export type TaskKind = 'withdraw' | 'pay' | 'change' | 'payword_certificate';
+export type TaskKind = 'withdraw' | 'pay' | 'change' | 'payword_certificate' | 'refund';
 export type TaskStatus = 'reserved' | 'sent' | 'confirmed' | 'failed';
 
 export interface TaskView {
@@ -440,6 +444,12 @@ export const actions = {
     from: 'content',
     input: v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
     output: undefined as unknown as OfferView,
+  },
+  /** A page with priced links: the wallet asks this merchant about refunds of recent receipts. */
+  'refunds.check': {
+    from: 'content',
+    input: v.strictObject({}),
+    output: undefined as unknown as number,
   },
   /** Sent only from a trusted (`isTrusted`) click or the wallet's own paywall button. */
   'offer.pay': {

@@ -54,6 +54,8 @@ export function taskKindText(kind: TaskKind): string {
       return 'Change';
     case 'payword_certificate':
       return 'PayWord certificate';
+    case 'refund':
+      return 'Refund to fresh coins';
     default:
       return unreachable(kind);
   }

@@ -29,7 +29,20 @@ export async function listReceipts(
     views.push(receiptView(cursor.value));
     cursor = await cursor.continue();
   }
-  return withPurseSno(ctx, views);
+  return withRefunds(ctx, await withPurseSno(ctx, views));
+}
+
+/** Receipts the merchant refunded (part of) show how much (wallet/refunds/learn.ts). */
+async function withRefunds(ctx: WalletContext, views: ReceiptView[]): Promise<ReceiptView[]> {
+  const index = ctx.db.transaction('refunds').store.index('receiptId');
+  return Promise.all(
+    views.map(async (view) => {
+      const refunds = await index.getAll(view.receiptId);
+      if (refunds.length === 0) return view;
+      const minor = refunds.reduce((sum, refund) => sum + refund.amount.minor, 0);
+      return { ...view, refunded: amountView(refunds[0]!.amount.currency, minor) };
+    }),
+  );
 }
 
 /** Purse payments show the card's sequence number SNo (its proof journal, wallet/purse/). */

@@ -4,8 +4,10 @@
  * later can help (`detail.transient`: no answer, or a 5xx). Every answer is validated with
  * its schema here, once, at the edge.
  */
+
 import * as v from 'valibot';
 import type { WalletErrorCode } from '../messages/contract.ts';
+import { assertSecureBankUrl } from './bank/secure-url.ts';
 import { WalletFailure } from './errors.ts';
 import type { WalletPlatform } from './platform.ts';
 
@@ -54,6 +56,8 @@ export async function requestJson<S extends v.GenericSchema>(
   request: JsonRequest,
   schema: S,
 ): Promise<v.InferOutput<S>> {
+  // Whatever URL a bank request was built from (a stored bank, a restored backup): never in clear.
+  if (party === bankParty) assertSecureBankUrl(request.url);
   const headers = new Headers({ accept: 'application/json' });
   if (request.token !== undefined) headers.set('authorization', `Bearer ${request.token}`);
   if (request.idempotencyKey !== undefined) headers.set('idempotency-key', request.idempotencyKey);

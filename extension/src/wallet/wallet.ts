@@ -3,6 +3,7 @@
  * tasks. Each operation lives in its flow module; this file only wires them and owns the task
  * runner (resume on start and on the alarm, one run at a time).
  */
+
 import type { TaskView, WalletOverview } from '../messages/contract.ts';
 import { bankView } from './bank/banks.ts';
 import type { WalletContext } from './context.ts';
@@ -20,6 +21,7 @@ import { amountView } from './money.ts';
 import { type PayHooks, runPayment } from './pay/pay.ts';
 import { runCertificateTask } from './payword/purse.ts';
 import type { WalletPlatform } from './platform.ts';
+import { runRefundRefresh } from './refunds/refresh.ts';
 import { loadSettings, spentToday } from './settings.ts';
 import { listTasks, openTasks, taskView } from './tasks.ts';
 
@@ -60,6 +62,9 @@ export async function openWallet(options: OpenWalletOptions): Promise<Wallet> {
         return;
       case 'payword_certificate':
         await runCertificateTask(ctx, task);
+        return;
+      case 'refund':
+        await runRefundRefresh(ctx, task);
         return;
       default:
         exhaustive(task.kind);

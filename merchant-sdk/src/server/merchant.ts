@@ -58,6 +58,14 @@ import {
   purseChallengePath,
   purseChallengeResponse,
 } from './purse/purse-pay.ts';
+import {
+  type RefundOptions,
+  type RefundReturnType,
+  receiptRefunds,
+  refundReceipt,
+  refundsPathPrefix,
+} from './refunds/refund.ts';
+import { type WithdrawResourceReturnType, withdrawResource } from './refunds/withdraw.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';
 import {
   Settlement,
@@ -172,6 +180,20 @@ export interface Merchant {
   settle(): Promise<SettleReturnType & { readonly capturedCards: number }>;
   /** The card instrument (the `card` option), for the shop's card checkout and dashboard. */
   readonly card: MerchantCard['card'];
+  /**
+   * Refunds all (no amount) or part of an e-cash or PayWord receipt through the bank
+   * (refunds/refund.ts); card receipts are `CardMerchant.refund`'s.
+   */
+  refund(
+    receiptId: string,
+    amount?: Amount | string,
+    options?: RefundOptions,
+  ): Promise<RefundReturnType>;
+  /**
+   * Takes a paid resource down: refunds in full every payment whose grant for it still runs
+   * (refunds/withdraw.ts). Idempotent per receipt.
+   */
+  withdrawResource(resource: string): Promise<WithdrawResourceReturnType>;
   /** Settles every `intervalMs` until stopped (or `close`). */
   startSettlement(options: {
     readonly intervalMs: number;
@@ -341,6 +363,18 @@ export function createMerchant(
     if (path === cardInitiationPath) {
       return { action: 'respond', response: await card.initiationResponse(request, offers) };
     }
+    if (path.startsWith(refundsPathPrefix) && request.method === 'GET') {
+      try {
+        const refunds = await receiptRefunds({ bank }, path.slice(refundsPathPrefix.length));
+        return {
+          action: 'respond',
+          response: jsonResponse(refunds, 200, { 'cache-control': 'no-store' }),
+        };
+      } catch (error) {
+        report(error);
+        return { action: 'respond', response: noStoreProblem(error) };
+      }
+    }
     if (path === descriptorPath && (request.method === 'GET' || request.method === 'HEAD')) {
       const response = jsonResponse(descriptor(originOf(request)), 200, {
         'cache-control': 'public, max-age=300',
@@ -439,6 +473,15 @@ export function createMerchant(
       // Open card authorizations are captured in the same run (card/card-pay.ts).
       return { ...settled, capturedCards: await card.settle() };
     },
+    refund: (receiptId, amount, refundOptions) =>
+      refundReceipt(
+        { config: resolved, bank, settle: () => settlement.settle() },
+        receiptId,
+        amount,
+        refundOptions,
+      ),
+    withdrawResource: (resource) =>
+      withdrawResource({ config: resolved, bank, settle: () => settlement.settle() }, resource),
     startSettlement(scheduleOptions) {
       const redemptions = settlement.start(scheduleOptions);
       // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).

@@ -39,6 +39,21 @@ export class MemoryMerchantStore implements MerchantStore {
     return undefined;
   }
 
+  async findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined> {
+    const wanted = toBase64url(receiptId);
+    for (const payment of this.#payments.values()) {
+      const receipt = JSON.parse(payment.unsignedReceipt) as { receiptId?: unknown };
+      if (receipt.receiptId === wanted) return payment;
+    }
+    return undefined;
+  }
+
+  async paymentsWithGrant(resource: string, now: number): Promise<readonly PaymentRecord[]> {
+    return [...this.#payments.values()]
+      .filter((payment) => payment.resource === resource && payment.grantExpiresAt > now)
+      .sort((a, b) => a.paidAt - b.paidAt);
+  }
+
   async findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
     return this.#chains.get(key(commitmentId));
   }

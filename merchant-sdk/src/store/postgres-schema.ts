@@ -10,6 +10,9 @@
  */
 import { applyMigrations, type PostgresDatabase } from '@farthing/server-runtime/postgres';
 
+/** The receipt id of a `payments` row, as indexed (migration 2) and queried by it. */
+export const receiptIdExpression = `substring(receipt from '"receiptId":"([A-Za-z0-9_-]*)"')`;
+
 export const migrations: readonly string[] = [
   // 1: SQLite's migrations 1 to 4 (chains, payments, earnings, settlement; payments by grant;
   // each chain's certificate and credit limit; every instrument) as of this backend's start.
@@ -85,6 +88,14 @@ export const migrations: readonly string[] = [
     problem_code    TEXT,
     PRIMARY KEY (batch_id, position)
   );
+  `,
+  // 2: SQLite's 5 and 6: payments by their receipt's id (refunds) and by resource with a grant
+  // still running (a withdrawn resource). The receipt text is the SDK's own JSON ending in
+  // `"receiptId":"<base64url>"` (server/receipts.ts); a quote inside any earlier value is
+  // escaped, so the pattern finds that key and no other, and never fails an insert.
+  `
+  CREATE INDEX payments_by_receipt ON payments ((${receiptIdExpression}));
+  CREATE INDEX payments_by_resource ON payments (resource, grant_expires_at);
   `,
 ];
 

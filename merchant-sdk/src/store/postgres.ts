@@ -25,9 +25,10 @@
  * Ties of `created_at` (the same millisecond) are ordered by id here, where SQLite orders them
  * by insertion; across processes there is no insertion order to keep.
  */
+import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { PostgresDatabase, type Sql } from '@farthing/server-runtime/postgres';
-import { migrate } from './postgres-schema.ts';
+import { migrate, receiptIdExpression } from './postgres-schema.ts';
 import { batches, insertPayment, overLimit } from './postgres-writes.ts';
 import { type ChainRow, chainFromRow, type PaymentRow, paymentFromRow } from './rows.ts';
 import type {
@@ -99,6 +100,22 @@ export class PostgresMerchantStore implements MerchantStore {
       [grantToken],
     );
     return row === undefined ? undefined : paymentFromRow(row);
+  }
+
+  async findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined> {
+    const [row] = await this.#db.query<PaymentRow>(
+      `SELECT * FROM payments WHERE ${receiptIdExpression} = $1 LIMIT 1`,
+      [toBase64url(receiptId)],
+    );
+    return row === undefined ? undefined : paymentFromRow(row);
+  }
+
+  async paymentsWithGrant(resource: string, now: number): Promise<readonly PaymentRecord[]> {
+    const rows = await this.#db.query<PaymentRow>(
+      'SELECT * FROM payments WHERE resource = $1 AND grant_expires_at > $2 ORDER BY paid_at, credential_id',
+      [resource, now],
+    );
+    return rows.map(paymentFromRow);
   }
 
   async findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {

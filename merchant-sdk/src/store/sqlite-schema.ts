@@ -108,6 +108,10 @@ CREATE TABLE settlement_items (
 ) WITHOUT ROWID;
 `;
 
+/** The receipt id of a `payments` row, as indexed (migration 5) and queried by it. */
+export const receiptIdExpression =
+  "CASE WHEN json_valid(receipt) THEN json_extract(receipt, '$.receiptId') END";
+
 /**
  * `migrations[n]` takes the schema from version n to n + 1, each in one transaction; a released
  * step is never edited.
@@ -147,6 +151,12 @@ export const migrations: readonly string[] = [
   DROP TABLE payments;
   ALTER TABLE payments_v3 RENAME TO payments;
   CREATE INDEX payments_by_grant ON payments (grant_token);`,
+  // 5: payments by their receipt's id, so the merchant can refund a receipt (server/refunds/).
+  // Guarded by json_valid: an index expression that fails would fail the payment's insert.
+  `CREATE INDEX payments_by_receipt ON payments (${receiptIdExpression});`,
+  // 6: payments of one resource whose grant still runs, refunded when the merchant withdraws
+  // the resource (server/refunds/withdraw.ts).
+  'CREATE INDEX payments_by_resource ON payments (resource, grant_expires_at);',
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

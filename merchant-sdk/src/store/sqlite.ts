@@ -13,6 +13,7 @@
  *   and answer only once what they saw is durable.
  */
 import { createRequire } from 'node:module';
+import { toBase64url } from '@farthing/protocol/encoding';
 import {
   backgroundCheckpointer,
   type Checkpointer,
@@ -31,6 +32,7 @@ import {
   openConnection,
   type PaymentRow,
   paymentFromRow,
+  receiptIdExpression,
   schemaVersion,
 } from './sqlite-schema.ts';
 import { SqliteWriterThread } from './sqlite-writer.ts';
@@ -208,6 +210,17 @@ export class SqliteMerchantStore implements MerchantStore {
     });
   }
 
+  findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.findPaymentByReceipt.get(toBase64url(receiptId));
+      return row === undefined ? undefined : paymentFromRow(row);
+    });
+  }
+
+  paymentsWithGrant(resource: string, now: number): Promise<readonly PaymentRecord[]> {
+    return this.#read(() => this.#sql.paymentsWithGrant.all(resource, now).map(paymentFromRow));
+  }
+
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined> {
     return this.#read(() => {
       const row = this.#sql.findChain.get(commitmentId);
@@ -303,6 +316,12 @@ function prepareReads(db: Database.Database) {
     ),
     findPaymentByGrant: db.prepare<[string], PaymentRow>(
       'SELECT * FROM payments WHERE grant_token = ?',
+    ),
+    paymentsWithGrant: db.prepare<[string, number], PaymentRow>(
+      'SELECT * FROM payments WHERE resource = ? AND grant_expires_at > ? ORDER BY paid_at, rowid',
+    ),
+    findPaymentByReceipt: db.prepare<[string], PaymentRow>(
+      `SELECT * FROM payments WHERE ${receiptIdExpression} = ?`,
     ),
     earnings: db.prepare<[], EarningsRecord>(
       'SELECT instrument, currency, total, payments FROM earnings ORDER BY instrument, currency',

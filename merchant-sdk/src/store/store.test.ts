@@ -196,6 +196,45 @@ describe.each(stores)('%s', (_, open) => {
     await store.close();
   });
 
+  it('finds a payment by its receipt id, and none for an unknown one', async () => {
+    const store = await open();
+    const receipt = (id: number) =>
+      JSON.stringify({ receiptId: Buffer.from(bytes(id, 16)).toString('base64url') });
+    const first = payment(11, { instrument: 'ecash', unsignedReceipt: receipt(11) });
+    const second = payment(12, { instrument: 'ecash', unsignedReceipt: receipt(12) });
+    await store.recordEcashPayment(first);
+    await store.recordEcashPayment(second);
+    expect(await store.findPaymentByReceipt(bytes(12, 16))).toEqual(second);
+    expect(await store.findPaymentByReceipt(bytes(13, 16))).toBeUndefined();
+    await store.close();
+  });
+
+  it('lists the payments of a resource whose grant still runs, oldest first', async () => {
+    const store = await open();
+    const old = payment(21, { instrument: 'ecash', resource: '/a', paidAt: 1, grantExpiresAt: 50 });
+    const first = payment(22, {
+      instrument: 'ecash',
+      resource: '/a',
+      paidAt: 2,
+      grantExpiresAt: 500,
+    });
+    const second = payment(23, {
+      instrument: 'ecash',
+      resource: '/a',
+      paidAt: 3,
+      grantExpiresAt: 500,
+    });
+    const other = payment(24, {
+      instrument: 'ecash',
+      resource: '/b',
+      paidAt: 4,
+      grantExpiresAt: 500,
+    });
+    for (const p of [second, old, other, first]) await store.recordEcashPayment(p);
+    expect(await store.paymentsWithGrant('/a', 100)).toEqual([first, second]);
+    await store.close();
+  });
+
   it('settles in batches: owed chains once, redeemed index forward, failures released', async () => {
     const store = await open();
     await advance(store, 4, 0, 3);

@@ -174,6 +174,10 @@ export interface MerchantStore {
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined>;
   /** The payment that issued this access grant (the cookie's token), if this store holds it. */
   findPaymentByGrant(grantToken: string): Promise<PaymentRecord | undefined>;
+  /** The payment whose receipt has this id (16 bytes), for refunds (server/refunds/). */
+  findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined>;
+  /** Payments for `resource` whose access grant is still valid at `now`, oldest first. */
+  paymentsWithGrant(resource: string, now: number): Promise<readonly PaymentRecord[]>;
   findPaywordChain(commitmentId: Uint8Array): Promise<PaywordChainRecord | undefined>;
   /**
    * Compare-and-swap of the chain's last word plus the payment, in one transaction; swaps only

@@ -48,6 +48,7 @@ import { postTransfer } from './ledger.ts';
 import * as origins from './merchant-certificates.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
+import { refundsNotOnPostgres } from './not-yet.ts';
 import * as purse from './purse.ts';
 
 export interface PostgresStoreOptions {
@@ -81,6 +82,7 @@ export class PostgresBankStore implements BankStore {
   readonly #system: SystemAccountIds;
   readonly #currency: string;
   readonly cards: PostgresCardStore;
+  readonly refunds = refundsNotOnPostgres;
   readonly #deposits: DepositBatcher;
 
   private constructor(db: PostgresDatabase, system: SystemAccountIds, currency: string) {

@@ -15,10 +15,13 @@
  *     closed, and is never below zero; the fees account equals the fees of cleared proofs;
  *  8. (card payments, cards.ts) system:card-holds equals the open authorizations, and
  *     system:card-credit equals minus what cards hold or owe; both count in (3).
+ *  9–10. (refunds, refund-invariants.ts) system:coin-refunds counts in (3) and refreshed
+ *     coins in (4); refunds never pass what was paid, coins never get back more than their value.
  */
 import type Database from 'better-sqlite3';
 import { type InvariantReport, systemAccounts } from '../store.ts';
 import { checkCardInvariants } from './card-invariants.ts';
+import { checkRefundInvariants } from './refund-invariants.ts';
 
 export function checkInvariants(db: Database.Database): InvariantReport {
   const problems: string[] = [];
@@ -62,9 +65,13 @@ export function checkInvariants(db: Database.Database): InvariantReport {
       ).total ?? 0;
     const purseFees = balanceOf('system:purse-fees');
     const { cardHolds, cardCredit } = checkCardInvariants(db, problems);
-    if (customers + coins + holds + shadows + purseFees + cardHolds + cardCredit !== issued) {
+    const { coinRefunds, refreshed } = checkRefundInvariants(db, problems);
+    if (
+      customers + coins + holds + shadows + purseFees + cardHolds + cardCredit + coinRefunds !==
+      issued
+    ) {
       problems.push(
-        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + purse shadows ${shadows} + purse fees ${purseFees} + card holds ${cardHolds} + card credit ${cardCredit} ≠ issued ${issued}`,
+        `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + purse shadows ${shadows} + purse fees ${purseFees} + card holds ${cardHolds} + card credit ${cardCredit} + coin refunds ${coinRefunds} ≠ issued ${issued}`,
       );
     }
     for (const row of all<{ card_id: string; balance: number; expected: number }>(
@@ -84,7 +91,8 @@ export function checkInvariants(db: Database.Database): InvariantReport {
       one<{ total: number | null }>('SELECT SUM(fee) AS total FROM purse_clearings').total ?? 0;
     if (fees !== purseFees) problems.push(`purse fees ${fees} ≠ system:purse-fees ${purseFees}`);
     const signed =
-      one<{ total: number | null }>('SELECT SUM(value) AS total FROM issued_coins').total ?? 0;
+      (one<{ total: number | null }>('SELECT SUM(value) AS total FROM issued_coins').total ?? 0) +
+      refreshed;
     const spent =
       one<{ total: number | null }>('SELECT SUM(value) AS total FROM spent_coins').total ?? 0;
     if (signed - spent !== coins) {
@@ -126,6 +134,7 @@ export function checkInvariants(db: Database.Database): InvariantReport {
       purseFees,
       cardHolds,
       cardCredit,
+      coinRefunds,
       issued,
       signed,
       spent,

@@ -295,6 +295,61 @@ export const migrations: readonly string[] = [
   CREATE INDEX merchant_certificates_revoked ON merchant_certificates (revoked_at, not_after)
     WHERE revoked_at IS NOT NULL;
   `,
+  // Refunds (bank/src/refunds/): one row per refund the merchant signed, unique per merchant
+  // and refund id; for e-cash the value credited back to each deposited coin, and the fresh
+  // coins the mint signed against that credit (a refund refresh: the coin key asks, no account).
+  `
+  CREATE TABLE refunds (
+    row_id           INTEGER PRIMARY KEY,
+    merchant_id      INTEGER NOT NULL REFERENCES accounts (id),
+    refund_id        TEXT    NOT NULL,
+    instrument       TEXT    NOT NULL CHECK (instrument IN ('ecash', 'payword')),
+    payment          TEXT    NOT NULL,
+    receipt_id       BLOB    NOT NULL,
+    currency         TEXT    NOT NULL,
+    amount           INTEGER NOT NULL CHECK (amount > 0),
+    paid             INTEGER NOT NULL CHECK (paid >= amount),
+    payer_account_id INTEGER REFERENCES accounts (id),
+    request_hash     BLOB    NOT NULL,
+    statement        TEXT    NOT NULL,
+    created_at       INTEGER NOT NULL,
+    UNIQUE (merchant_id, refund_id),
+    CHECK ((instrument = 'payword') = (payer_account_id IS NOT NULL))
+  ) STRICT;
+  CREATE INDEX refunds_by_receipt ON refunds (merchant_id, receipt_id);
+  CREATE INDEX refunds_by_payment ON refunds (payment);
+
+  CREATE TABLE coin_refunds (
+    refund_row INTEGER NOT NULL REFERENCES refunds (row_id),
+    coin_pub   BLOB    NOT NULL,
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    PRIMARY KEY (refund_row, coin_pub)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX coin_refunds_by_coin ON coin_refunds (coin_pub);
+
+  CREATE TABLE refund_refreshes (
+    row_id       INTEGER PRIMARY KEY,
+    id           TEXT    NOT NULL UNIQUE,
+    coin_pub     BLOB    NOT NULL,
+    currency     TEXT    NOT NULL,
+    total        INTEGER NOT NULL CHECK (total > 0),
+    coin_count   INTEGER NOT NULL CHECK (coin_count > 0),
+    request_hash BLOB    NOT NULL,
+    created_at   INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX refund_refreshes_by_coin ON refund_refreshes (coin_pub);
+
+  CREATE TABLE refund_refresh_coins (
+    row_id          INTEGER PRIMARY KEY,
+    refresh_id      TEXT    NOT NULL REFERENCES refund_refreshes (id),
+    idx             INTEGER NOT NULL,
+    denomination_id BLOB    NOT NULL REFERENCES denominations (id),
+    value           INTEGER NOT NULL,
+    blinded_message BLOB    NOT NULL,
+    blind_signature BLOB    NOT NULL,
+    UNIQUE (refresh_id, idx)
+  ) STRICT;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */

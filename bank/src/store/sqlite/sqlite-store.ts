@@ -23,6 +23,7 @@ import { Ledger } from './ledger.ts';
 import { MerchantCertificateTables } from './merchant-certificates.ts';
 import { MintTables } from './mint.ts';
 import { PurseTables, purseFeesAccount } from './purse.ts';
+import { SqliteRefundStore } from './refunds.ts';
 
 export interface SqliteStoreOptions {
   /** Path of the database file (`:memory:` for a throwaway store). */
@@ -47,6 +48,7 @@ export class SqliteBankStore implements BankStore {
   readonly #purse: PurseTables;
   readonly #system: { issued: number; coins: number; paywordHolds: number; purseFees: number };
   readonly cards: SqliteCardStore;
+  readonly refunds: SqliteRefundStore;
   readonly #origins: MerchantCertificateTables;
 
   constructor(options: SqliteStoreOptions) {
@@ -81,6 +83,15 @@ export class SqliteBankStore implements BankStore {
       read: (query) => this.#read(query),
     });
     this.#origins = new MerchantCertificateTables(this.#db);
+    this.refunds = new SqliteRefundStore({
+      db: this.#db,
+      accounts: this.#accounts,
+      ledger: this.#ledger,
+      currency: options.currency,
+      coinsAccount: this.#system.coins,
+      write: (claim, now, work) => this.#write(claim, now, work),
+      read: (query) => this.#read(query),
+    });
   }
 
   #ensureSystemAccounts(currency: string) {

@@ -103,7 +103,17 @@ function ReadyView({ state }: { state: Extract<HistoryState, { status: 'ready' }
                   <span class="small muted">{shortOrigin(receipt.origin)}</span>
                 </td>
                 <td>{instrumentName(receipt.instrument)}</td>
-                <td class="num">{receipt.price.text}</td>
+                <td class="num">
+                  {receipt.price.text}
+                  {receipt.refunded === undefined ? null : (
+                    <>
+                      <br />
+                      <span class="small" data-testid="receipt-refunded">
+                        refunded {receipt.refunded.text}
+                      </span>
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -26,6 +26,7 @@ import type { BankRecord, SessionRecord } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
 import { bankParty, requestJson } from '../http.ts';
 import { amountView } from '../money.ts';
+import { assertSecureBankUrl } from './secure-url.ts';
 
 const caAnswer = v.object({ name: v.string(), der: v.string() });
 const brokerKeyAnswer = v.object({ brokerId: v.string(), publicKey: v.string() });
@@ -51,9 +52,12 @@ export function fingerprint(bytes: Uint8Array): string {
   );
 }
 
-/** The bank's URL as the wallet keys it: no trailing slash, no query or fragment. */
+/**
+ * The bank's URL as the wallet keys it: no trailing slash, no query or fragment. HTTPS only,
+ * except loopback (`bank_not_secure`, secure-url.ts).
+ */
 export function bankKey(url: string): string {
-  const parsed = new URL(url);
+  const parsed = assertSecureBankUrl(url);
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 

@@ -87,7 +87,7 @@ export type WithdrawalStatus = 'planned' | 'sent' | 'done' | 'failed';
 export interface WithdrawalRecord {
   /** The issuance id the mint keeps it under (a hash of the seed). */
   readonly id: string;
-  readonly kind: 'withdraw' | 'change';
+  readonly kind: 'withdraw' | 'change' | 'refund';
   readonly bankUrl: string;
   readonly currency: string;
   readonly seed: SealedSecret;
@@ -95,7 +95,7 @@ export interface WithdrawalRecord {
   readonly total: number;
   readonly status: WithdrawalStatus;
   readonly taskId: string;
-  /** Change only: the coin spent for these. */
+  /** Change: the coin spent for these. Refund: the spent coin whose refunded credit paid them. */
   readonly changeOf?: string;
   readonly createdAt: number;
 }
@@ -328,6 +328,28 @@ export interface CardPaymentRecord {
   readonly updatedAt: number;
 }
 
+// --- refunds (wallet/refunds/), version 5
+
+/**
+ * A refund the merchant signed for one of our receipts, as its refund URL showed it. E-cash:
+ * the mint credited the value back to the payment's coins; `refreshed` once the wallet turned
+ * that credit into fresh coins. PayWord: the broker credited the account; nothing left to do.
+ */
+export interface RefundRecord {
+  /** `<receiptId>:<refundId>`. */
+  readonly id: string;
+  readonly receiptId: string;
+  readonly paymentId: string;
+  readonly refundId: string;
+  readonly instrument: 'ecash' | 'payword';
+  readonly amount: Money;
+  readonly refundedAt: number;
+  /** The merchant-signed refund, wire JSON. */
+  readonly json: unknown;
+  readonly status: 'credited' | 'refreshed';
+  readonly learnedAt: number;
+}
+
 export interface WalletDb extends DBSchema {
   keys: { key: string; value: KeyRecord };
   banks: { key: string; value: BankRecord };
@@ -381,6 +403,8 @@ export interface WalletDb extends DBSchema {
     value: CardPaymentRecord;
     indexes: { status: CardPaymentStatus; createdAt: number };
   };
+  /** Version 5: refunds of our receipts (wallet/refunds/). */
+  refunds: { key: string; value: RefundRecord; indexes: { receiptId: string } };
 }
 
 export type WalletDatabase = IDBPDatabase<WalletDb>;
@@ -446,6 +470,10 @@ export const migrations: readonly Migration[] = [
     const cardPayments = db.createObjectStore('cardPayments', { keyPath: 'transactionId' });
     cardPayments.createIndex('status', 'status');
     cardPayments.createIndex('createdAt', 'createdAt');
+  },
+  // 5: refunds the merchants signed for our receipts (wallet/refunds/).
+  (db) => {
+    db.createObjectStore('refunds', { keyPath: 'id' }).createIndex('receiptId', 'receiptId');
   },
 ];
 

@@ -1,0 +1,108 @@
+/**
+ * Refund refresh (GNU Taler's refresh of a refunded coin): the owner of a coin the mint
+ * credited a refund to hands in blinded coins worth at most that credit, signed with the
+ * coin's key (protocol/src/coin/refund-refresh.ts), and gets them blind-signed. No account,
+ * no merchant: the new coins are as unlinkable to the payer as withdrawn ones are to a
+ * purchase. The issuance is kept under the wallet's id, so the same request again returns the
+ * same signatures.
+ */
+import { createHash } from 'node:crypto';
+import { amount, formatAmount } from '@farthing/protocol/amount';
+import {
+  type RefundRefresh,
+  refundRefreshSigningBytes,
+  verifyRefundRefresh,
+} from '@farthing/protocol/coin/refund-refresh';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError } from '@farthing/protocol/errors';
+import type { BankContext } from '../http/context.ts';
+import { blindSignCoins, type IssuanceView, signingKeys } from '../mint/issuance.ts';
+import { DeferredSignatureChecks } from '../mint/signature-checks.ts';
+import type { CoinRefundState, RefundRefreshRecord } from '../store/refund-store.ts';
+import type { IdempotencyClaim } from '../store/store.ts';
+
+export function refreshView(refresh: RefundRefreshRecord): IssuanceView {
+  return {
+    issuanceId: refresh.id,
+    total: formatAmount(amount(refresh.currency, refresh.total)),
+    signatures: refresh.coins.map((coin) => toBase64url(coin.blindSignature)),
+  };
+}
+
+/** `GET /v1/mint/coins/:coinPub/refund`: what was credited back to a coin and what is left. */
+export function coinRefundView(state: CoinRefundState | undefined) {
+  if (state === undefined) return { status: 'none' as const };
+  const of = (minor: number) => formatAmount(amount(state.currency, minor));
+  return {
+    status: state.refunded > state.refreshed ? ('refreshable' as const) : ('refreshed' as const),
+    refunded: of(state.refunded),
+    refreshed: of(state.refreshed),
+    left: of(state.refunded - state.refreshed),
+  };
+}
+
+export async function refreshRefundedCoin(
+  ctx: BankContext,
+  request: RefundRefresh,
+  claim: IdempotencyClaim,
+): Promise<IssuanceView> {
+  const { store, mint } = ctx;
+  const stored = await store.findIdempotentResult(claim);
+  if (stored !== undefined) return stored as IssuanceView;
+  const now = ctx.now();
+  const key = mint.find(request.coin.denominationId);
+  if (key === undefined) {
+    throw new FarthingError('unknown_denomination', 'the mint does not know this coin key', {
+      details: { field: 'coin.denominationId' },
+    });
+  }
+  const signatures = new DeferredSignatureChecks(mint);
+  verifyRefundRefresh(request, key.denomination, {
+    rsaVerify: signatures.rsaVerify,
+    ed25519Verify: signatures.ed25519Verify,
+  });
+  await signatures.settle();
+  const requestHash = new Uint8Array(
+    createHash('sha256').update(refundRefreshSigningBytes(request)).digest(),
+  );
+  const existing = await store.refunds.getRefundRefresh(request.issuanceId);
+  if (existing !== undefined) {
+    if (Buffer.compare(existing.requestHash, requestHash) !== 0) {
+      throw new FarthingError(
+        'issuance_conflict',
+        'this issuance id was used for another request',
+        {
+          details: { issuanceId: request.issuanceId },
+        },
+      );
+    }
+    return refreshView(existing);
+  }
+  // Signing is the expensive part: a coin with nothing left is refused before it (the write
+  // checks again, for a refresh that lands in between).
+  const state = await store.refunds.coinRefund(request.coin.coinPublicKey);
+  const left = state === undefined ? 0 : state.refunded - state.refreshed;
+  const keys = signingKeys(mint, request.coins, now);
+  const currency = key.denomination.value.currency;
+  const total = keys.reduce((sum, k) => sum + k.denomination.value.minor, 0);
+  if (keys.some((k) => k.denomination.value.currency !== currency) || total > left) {
+    throw new FarthingError(
+      'refund_nothing_to_refresh',
+      'the new coins are worth more than the refunded value left on this coin',
+      { details: { left: formatAmount(amount(currency, left)) } },
+    );
+  }
+  const coins = await blindSignCoins(request.coins, keys);
+  return store.refunds.refreshRefundedCoin(
+    {
+      issuanceId: request.issuanceId,
+      coinPub: request.coin.coinPublicKey,
+      currency,
+      requestHash,
+      coins,
+      now,
+    },
+    refreshView,
+    claim,
+  );
+}
