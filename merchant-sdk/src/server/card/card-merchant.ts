@@ -42,7 +42,12 @@ import {
 } from '@farthing/protocol/set/messages';
 import { orderInformationDigest, verifyDualSignature } from '@farthing/protocol/set/purchase';
 import { BankClient } from '../bank-client.ts';
-import type { CardPurchaseRecord, CardPurchaseStatus, CardPurchaseStore } from './card-store.ts';
+import {
+  type CardPurchaseRecord,
+  type CardPurchaseStatus,
+  type CardPurchaseStore,
+  cardInitiationLifetimeMs,
+} from './card-store.ts';
 
 export interface CardMerchantOptions {
   readonly merchantId: string;
@@ -182,6 +187,9 @@ export class CardMerchant {
         throw new FarthingError('set_transaction_replayed', 'this purchase was paid already');
       }
       return this.#purchaseResponse(record);
+    }
+    if (this.#now() - record.createdAt >= cardInitiationLifetimeMs) {
+      throw new FarthingError('offer_expired', 'this card order expired; start the checkout again');
     }
     const gateway = await this.gateway();
     // OI must be exactly this order.

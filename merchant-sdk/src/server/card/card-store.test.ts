@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CardPurchaseStore } from './card-store.ts';
+import { CardPurchaseStore, cardInitiationLifetimeMs } from './card-store.ts';
 
 const dirs: string[] = [];
 function openStore(): { store: CardPurchaseStore; path: string } {
@@ -103,5 +103,35 @@ describe('card purchase store', () => {
     expect(store.get('set-3')).toMatchObject({ status: 'captured', captured: 3_00, updatedAt: 4 });
     other.close();
     store.close();
+  });
+
+  it('keeps the file bounded when orders are started and never paid, and keeps paid ones', () => {
+    const { store } = openStore();
+    const start = (id: string, now: number) =>
+      store.initiate({
+        transactionId: id,
+        currency: 'EUR',
+        amount: 5,
+        orderDigest: new Uint8Array(32).fill(3),
+        description: 'a print',
+        now,
+      });
+    start('set-paid', 0);
+    store.recordPayment({
+      transactionId: 'set-paid',
+      status: 'authorized',
+      purchaseRequest: '{}',
+      cardholderKey: new Uint8Array(32).fill(2),
+      captured: 0,
+      receiptId: 'rcpt-paid',
+      now: 1,
+    });
+    // One unpaid checkout a minute for two days.
+    const minute = 60_000;
+    for (let i = 0; i < 2 * 24 * 60; i += 1) start(`set-${i}`, i * minute);
+    const alive = cardInitiationLifetimeMs / minute;
+    expect(store.count()).toBeLessThanOrEqual(alive + 3);
+    expect(store.get('set-paid')?.status).toBe('authorized');
+    expect(store.get(`set-${2 * 24 * 60 - 1}`)?.status).toBe('initiated');
   });
 });

@@ -64,6 +64,9 @@ const toRecord = (row: Row): CardPurchaseRecord => ({
   updatedAt: row.updated_at,
 });
 
+/** How long a started card order may be paid; unpaid ones older than this are deleted. */
+export const cardInitiationLifetimeMs = 60 * 60_000;
+
 const schema = `
   CREATE TABLE IF NOT EXISTS card_purchases (
     transaction_id   TEXT    PRIMARY KEY,
@@ -81,6 +84,8 @@ const schema = `
     updated_at       INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS card_purchases_by_status ON card_purchases (status);
+  CREATE INDEX IF NOT EXISTS card_purchases_initiated ON card_purchases (created_at)
+    WHERE status = 'initiated';
   -- Purchases paid at the SDK's shared pay endpoint: the payment (credential id) each is.
   CREATE TABLE IF NOT EXISTS card_payments (
     credential_id  BLOB PRIMARY KEY,
@@ -103,6 +108,12 @@ export class CardPurchaseStore {
            description, created_at, updated_at) VALUES (?, 'initiated', ?, ?, ?, ?, ?, ?)`,
       ),
       get: this.#db.prepare('SELECT * FROM card_purchases WHERE transaction_id = ?'),
+      pruneInitiated: this.#db.prepare(
+        `DELETE FROM card_purchases WHERE transaction_id IN (
+           SELECT transaction_id FROM card_purchases
+           WHERE status = 'initiated' AND created_at < ? ORDER BY created_at LIMIT 2)`,
+      ),
+      countAll: this.#db.prepare('SELECT count(*) AS n FROM card_purchases'),
       byStatus: this.#db.prepare(
         'SELECT * FROM card_purchases WHERE status = ? ORDER BY created_at LIMIT ?',
       ),
@@ -137,15 +148,26 @@ export class CardPurchaseStore {
     description: string;
     now: number;
   }): void {
-    this.#sql.insert!.run(
-      record.transactionId,
-      record.currency,
-      record.amount,
-      record.orderDigest,
-      record.description,
-      record.now,
-      record.now,
-    );
+    this.#db.transaction(() => {
+      // Orders started and never paid within their lifetime go, two for each new one: an
+      // unpaid checkout (any GET of a checkout page, any initiation request) cannot grow the
+      // file beyond what is started within one lifetime.
+      this.#sql.pruneInitiated!.run(record.now - cardInitiationLifetimeMs);
+      this.#sql.insert!.run(
+        record.transactionId,
+        record.currency,
+        record.amount,
+        record.orderDigest,
+        record.description,
+        record.now,
+        record.now,
+      );
+    })();
+  }
+
+  /** How many purchases the file holds, paid or not. */
+  count(): number {
+    return (this.#sql.countAll!.get() as { n: number }).n;
   }
 
   get(transactionId: string): CardPurchaseRecord | undefined {
