@@ -159,6 +159,8 @@ export const signingTags = {
   merchantRevocations: 'farthing/merchant-revocations',
   // SET card payments, part 2: the order the wallet shows (set/order.ts)
   setOrder: 'farthing/set/order',
+  // the wallet's recovery phrase: seeds derived from it (extension/src/wallet/recovery/)
+  walletRecovery: 'farthing/wallet-recovery',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

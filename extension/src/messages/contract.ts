@@ -128,6 +128,13 @@ export const walletErrorCodes = [
   // backups
   'backup_invalid',
   'wrong_passphrase',
+  // the recovery phrase (wallet/recovery/)
+  /** Not a BIP-39 phrase of this wallet's length (a word outside the list, or its checksum). */
+  'phrase_invalid',
+  /** The words asked back do not match the phrase shown. */
+  'phrase_mismatch',
+  /** This wallet already has a phrase (restoring over it would orphan its coins). */
+  'phrase_exists',
   'internal',
 ] as const;
 export type WalletErrorCode = (typeof walletErrorCodes)[number];

@@ -328,6 +328,21 @@ export interface CardPaymentRecord {
   readonly updatedAt: number;
 }
 
+/**
+ * Version 5: the recovery phrase's master secret (wallet/recovery/) and the next counter of
+ * each seed derived from it. A wallet made before keeps its random seeds until it makes one.
+ */
+export interface RecoveryRecord {
+  readonly id: 'master';
+  /** The phrase's 256-bit entropy, sealed. */
+  readonly secret: SealedSecret;
+  readonly next: { readonly withdrawal: number; readonly change: number; readonly chain: number };
+  /** When the user typed words of the phrase back; null until then. */
+  readonly confirmedAt: number | null;
+  readonly origin: 'created' | 'restored';
+  readonly createdAt: number;
+}
+
 export interface WalletDb extends DBSchema {
   keys: { key: string; value: KeyRecord };
   banks: { key: string; value: BankRecord };
@@ -381,6 +396,8 @@ export interface WalletDb extends DBSchema {
     value: CardPaymentRecord;
     indexes: { status: CardPaymentStatus; createdAt: number };
   };
+  /** Version 5: the recovery phrase (wallet/recovery/). */
+  recovery: { key: string; value: RecoveryRecord };
 }
 
 export type WalletDatabase = IDBPDatabase<WalletDb>;
@@ -446,6 +463,10 @@ export const migrations: readonly Migration[] = [
     const cardPayments = db.createObjectStore('cardPayments', { keyPath: 'transactionId' });
     cardPayments.createIndex('status', 'status');
     cardPayments.createIndex('createdAt', 'createdAt');
+  },
+  // 5: the recovery phrase's master secret and its seed counters (wallet/recovery/).
+  (db) => {
+    db.createObjectStore('recovery', { keyPath: 'id' });
   },
 ];
 
