@@ -295,6 +295,10 @@ export const migrations: readonly string[] = [
   CREATE INDEX merchant_certificates_revoked ON merchant_certificates (revoked_at, not_after)
     WHERE revoked_at IS NOT NULL;
   `,
+  // The wallet's recovery (bank/src/mint/recovery.ts): an account's latest withdrawals.
+  `
+  CREATE INDEX issuances_by_account ON issuances (account_id, row_id) WHERE account_id IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */

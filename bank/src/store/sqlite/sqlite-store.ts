@@ -23,6 +23,7 @@ import { Ledger } from './ledger.ts';
 import { MerchantCertificateTables } from './merchant-certificates.ts';
 import { MintTables } from './mint.ts';
 import { PurseTables, purseFeesAccount } from './purse.ts';
+import { RecoveryQueries } from './recovery.ts';
 
 export interface SqliteStoreOptions {
   /** Path of the database file (`:memory:` for a throwaway store). */
@@ -48,6 +49,7 @@ export class SqliteBankStore implements BankStore {
   readonly #system: { issued: number; coins: number; paywordHolds: number; purseFees: number };
   readonly cards: SqliteCardStore;
   readonly #origins: MerchantCertificateTables;
+  readonly #recovery: RecoveryQueries;
 
   constructor(options: SqliteStoreOptions) {
     const opened = openDatabase(
@@ -69,6 +71,7 @@ export class SqliteBankStore implements BankStore {
     this.#ledger = new Ledger(this.#db);
     this.#idempotency = new IdempotencyKeys(this.#db);
     this.#mint = new MintTables(this.#db, this.#ledger);
+    this.#recovery = new RecoveryQueries(this.#db);
     this.#broker = new BrokerTables(this.#db, this.#ledger);
     this.#system = this.#ensureSystemAccounts(options.currency);
     this.#purse = new PurseTables(this.#db, this.#ledger, this.#accounts, options.currency);
@@ -230,6 +233,21 @@ export class SqliteBankStore implements BankStore {
 
   getSpentCoin(coinPub: Uint8Array) {
     return this.#read(() => this.#mint.spentCoin(coinPub));
+  }
+
+  listWithdrawals(accountId: number, page: { offset: number; limit: number }) {
+    return this.#read(() =>
+      this.#recovery
+        .withdrawalIds(accountId, page.offset, page.limit)
+        .map((id) => this.#mint.issuance(id)!),
+    );
+  }
+
+  spentCoinsWithPrefixes(
+    prefixes: readonly Uint8Array[],
+    page: { after?: Uint8Array; limit: number },
+  ) {
+    return this.#read(() => this.#recovery.spentWithPrefixes(prefixes, page.after, page.limit));
   }
 
   // --- PayWord broker

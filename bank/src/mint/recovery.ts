@@ -1,0 +1,107 @@
+/**
+ * Lost-coin recovery (seed 004 "Lost Coins"; README "Recovery"):
+ *
+ * - GET /v1/mint/recovery/withdrawals?page=n: the blind signatures of the account's latest
+ *   `recoverableWithdrawals` withdrawals, `recoveryPageSize` per page, to the account's own
+ *   session only. The wallet re-derives each coin from its phrase and unblinds them.
+ * - POST /v1/mint/recovery/spent: anyone may ask which spent coin keys start with short
+ *   prefixes (protocol/src/coin/recovery.ts says why prefixes). It reads and changes nothing,
+ *   so it takes no Idempotency-Key; no session either, so it is not tied to an account.
+ */
+import { amount, formatAmount } from '@farthing/protocol/amount';
+import {
+  maxSpentAnswer,
+  recoverableWithdrawals,
+  recoveryPageSize,
+  spentSearchSchema,
+} from '@farthing/protocol/coin/recovery';
+import { toBase64url } from '@farthing/protocol/encoding';
+import { FarthingError } from '@farthing/protocol/errors';
+import { Hono } from 'hono';
+import { requireCustomer } from '../http/auth.ts';
+import { readJson } from '../http/command.ts';
+import type { BankContext, BankEnv } from '../http/context.ts';
+import type { RouteDoc } from '../http/openapi.ts';
+import type { AccountRecord, IssuanceRecord } from '../store/store.ts';
+
+const lastPage = recoverableWithdrawals / recoveryPageSize - 1;
+
+export const recoveryRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/v1/mint/recovery/withdrawals',
+    summary: `The blind signatures of this account's last ${recoverableWithdrawals} withdrawals, newest first, ${recoveryPageSize} per page (?page=0..${lastPage}), for recovery from the wallet's phrase`,
+    auth: 'customer',
+    success: {
+      status: 200,
+      description:
+        '{ withdrawals: [{ issuanceId, createdAt, total, coins: [{ denominationId, signature }] }], nextPage }',
+    },
+    errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'invalid_argument'],
+  },
+  {
+    method: 'post',
+    path: '/v1/mint/recovery/spent',
+    summary:
+      'Which spent coin keys start with these 2-byte prefixes (the wallet compares its own coins locally; the mint never sees them). Reads only, so not idempotency-keyed: asking again changes nothing',
+    auth: 'none',
+    body: spentSearchSchema,
+    success: { status: 200, description: '{ spent: [b64u coin keys], more }' },
+    errors: ['invalid_message', 'invalid_encoding', 'unsupported_media_type'],
+  },
+];
+
+export function recoveredWithdrawalView(issuance: IssuanceRecord) {
+  return {
+    issuanceId: issuance.id,
+    createdAt: issuance.createdAt,
+    total: formatAmount(amount(issuance.currency, issuance.total)),
+    coins: issuance.coins.map((coin) => ({
+      denominationId: toBase64url(coin.denominationId),
+      signature: toBase64url(coin.blindSignature),
+    })),
+  };
+}
+
+export async function recentWithdrawals(ctx: BankContext, account: AccountRecord, page: number) {
+  const withdrawals = await ctx.store.listWithdrawals(account.id, {
+    offset: page * recoveryPageSize,
+    limit: recoveryPageSize,
+  });
+  return {
+    withdrawals: withdrawals.map(recoveredWithdrawalView),
+    nextPage: page < lastPage && withdrawals.length === recoveryPageSize ? page + 1 : null,
+  };
+}
+
+function pageOf(text: string | undefined): number {
+  const page = text === undefined ? 0 : Number(text);
+  if (!/^\d{1,2}$/.test(text ?? '0') || page > lastPage) {
+    throw new FarthingError('invalid_argument', `page must be 0 to ${lastPage}`, {
+      details: { field: 'page' },
+    });
+  }
+  return page;
+}
+
+export function recoveryRoutes(ctx: BankContext): Hono<BankEnv> {
+  const app = new Hono<BankEnv>();
+
+  app.get('/v1/mint/recovery/withdrawals', requireCustomer(ctx, 'withdraw'), async (c) =>
+    c.json(await recentWithdrawals(ctx, c.get('account'), pageOf(c.req.query('page')))),
+  );
+
+  app.post('/v1/mint/recovery/spent', async (c) => {
+    const request = await readJson(c, spentSearchSchema, 'spent coin search');
+    const spent = await ctx.store.spentCoinsWithPrefixes(request.prefixes, {
+      ...(request.after === undefined ? {} : { after: request.after }),
+      limit: maxSpentAnswer + 1,
+    });
+    return c.json({
+      spent: spent.slice(0, maxSpentAnswer).map((key) => toBase64url(key)),
+      more: spent.length > maxSpentAnswer,
+    });
+  });
+
+  return app;
+}

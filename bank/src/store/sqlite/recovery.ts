@@ -1,0 +1,45 @@
+/** What a wallet's recovery reads (mint/recovery.ts): an account's latest withdrawals, and
+ * spent coin keys by prefix. */
+import type Database from 'better-sqlite3';
+import { bytes } from '../rows.ts';
+import { prefixRange, sortedPrefixes } from '../spent-prefixes.ts';
+
+export class RecoveryQueries {
+  readonly #withdrawalIds: Database.Statement;
+  readonly #spentInRange: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#withdrawalIds = db.prepare(
+      `SELECT id FROM issuances WHERE account_id = ? AND kind = 'withdrawal'
+       ORDER BY row_id DESC LIMIT ? OFFSET ?`,
+    );
+    this.#spentInRange = db.prepare(
+      'SELECT coin_pub FROM spent_coins WHERE coin_pub > ? AND coin_pub < ? ORDER BY coin_pub LIMIT ?',
+    );
+  }
+
+  /** Newest first. */
+  withdrawalIds(accountId: number, offset: number, limit: number): string[] {
+    return (this.#withdrawalIds.all(accountId, limit, offset) as { id: string }[]).map(
+      (row) => row.id,
+    );
+  }
+
+  spentWithPrefixes(
+    prefixes: readonly Uint8Array[],
+    after: Uint8Array | undefined,
+    limit: number,
+  ): Uint8Array[] {
+    const found: Uint8Array[] = [];
+    for (const prefix of sortedPrefixes(prefixes)) {
+      if (found.length >= limit) break;
+      const { above, below } = prefixRange(prefix, after);
+      for (const row of this.#spentInRange.all(above, below, limit - found.length) as {
+        coin_pub: Buffer;
+      }[]) {
+        found.push(bytes(row.coin_pub));
+      }
+    }
+    return found;
+  }
+}
