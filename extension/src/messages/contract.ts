@@ -135,6 +135,8 @@ export const walletErrorCodes = [
   'phrase_mismatch',
   /** This wallet already has a phrase (restoring over it would orphan its coins). */
   'phrase_exists',
+  /** Recovery needs the phrase, and this wallet has none. */
+  'phrase_missing',
   'internal',
 ] as const;
 export type WalletErrorCode = (typeof walletErrorCodes)[number];

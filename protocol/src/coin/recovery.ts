@@ -25,6 +25,8 @@ export const maxSpentAnswer = 1024;
 export const recoveredWithdrawalSchema = v.strictObject({
   issuanceId: issuanceIdSchema,
   createdAt: timestampSchema,
+  /** What the coins are worth together, e.g. `EUR 1.35` (display only). */
+  total: v.pipe(v.string(), v.maxLength(64)),
   coins: v.pipe(
     v.array(
       v.strictObject({

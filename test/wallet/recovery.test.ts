@@ -1,0 +1,126 @@
+/**
+ * Recovery from the phrase (issue 20; README "Recovery"): a wallet withdraws and pays at the
+ * real shop, its IndexedDB is deleted, and a fresh wallet given the phrase and the bank login
+ * gets back exactly the coins that were still unspent — none already spent counts — and they
+ * pay at the shop.
+ */
+
+import { payOffer } from '@farthing/extension/wallet/pay/pay';
+import { recoverLostCoins } from '@farthing/extension/wallet/recovery/lost-coins';
+import {
+  confirmRecoveryPhrase,
+  createRecoveryPhrase,
+  restoreFromPhrase,
+} from '@farthing/extension/wallet/recovery/master';
+import type { Wallet } from '@farthing/extension/wallet/wallet';
+import { deleteDB } from 'idb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
+import {
+  addBankAndLogIn,
+  coinTotals,
+  crashingFetch,
+  freshDbName,
+  offerTokenAt,
+  openTestWallet,
+  pricedArticles,
+  seenClick,
+} from './support.ts';
+
+/** Priced high enough that the wallet pays them with e-cash (cheaper ones go by PayWord). */
+const ecashArticles = pricedArticles.filter((article) => article.price > 10);
+
+let world: ShopWorld;
+let phrase: string;
+/** What the first wallet could still spend when its database went. */
+let unspentBefore: number;
+const restored: Wallet[] = [];
+
+async function pay(wallet: Wallet, article: (typeof pricedArticles)[number]) {
+  const token = await offerTokenAt(world, article.path);
+  return payOffer(wallet, wallet.hooks, {
+    token,
+    href: `${world.shopUrl}${article.path}`,
+    pageUrl: `${world.shopUrl}/`,
+    seen: seenClick,
+  });
+}
+
+beforeAll(async () => {
+  world = await openShopWorld();
+  const name = freshDbName();
+  const original = await openTestWallet(name, crashingFetch().platform);
+  const shown = await createRecoveryPhrase(original);
+  await confirmRecoveryPhrase(
+    original,
+    shown.check.map((position) => ({ position, word: shown.words[position]! })),
+  );
+  phrase = shown.words.join(' ');
+  await addBankAndLogIn(original, world);
+  for (const minor of [200, 150]) {
+    await original.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor } });
+  }
+  expect(await original.resume()).toBe(0);
+  const bought = ecashArticles.at(-1)!;
+  expect(await pay(original, bought)).toMatchObject({ status: 'paid', instrument: 'ecash' });
+  unspentBefore = (await coinTotals(original)).spendable ?? 0;
+  expect(unspentBefore).toBe(350 - bought.price);
+  // The disk dies: the whole database goes.
+  original.close();
+  await deleteDB(name);
+}, 180_000);
+
+afterAll(async () => {
+  for (const wallet of restored) wallet.close();
+  await closeShopWorld(world);
+});
+
+describe('recovery from the phrase on a fresh profile', () => {
+  it('brings back exactly the unspent coins of the last withdrawals, and they pay', async () => {
+    const wallet = await openTestWallet(freshDbName(), crashingFetch().platform);
+    restored.push(wallet);
+    await restoreFromPhrase(wallet, phrase);
+    await addBankAndLogIn(wallet, world);
+    const result = await recoverLostCoins(wallet, world.running.url);
+    expect(result.withdrawals).toBe(2);
+    // The coins the payment spent came back too, but as spent: they do not count.
+    expect(result.spent).toBeGreaterThan(0);
+    expect(result.value).toBe(unspentBefore);
+    expect((await coinTotals(wallet)).spendable).toBe(unspentBefore);
+
+    // Asking again finds the same withdrawals and adds nothing.
+    expect(await recoverLostCoins(wallet, world.running.url)).toMatchObject({
+      withdrawals: 2,
+      recovered: 0,
+      value: 0,
+    });
+    expect((await coinTotals(wallet)).spendable).toBe(unspentBefore);
+
+    const before = await world.books();
+    const next = ecashArticles[0]!;
+    expect(await pay(wallet, next)).toMatchObject({ status: 'paid', instrument: 'ecash' });
+    expect((await world.books()).merchant - before.merchant).toBe(next.price);
+    expect(await world.problems()).toEqual([]);
+  });
+
+  it('withdraws afresh after the restore without reusing a recovered seed', async () => {
+    const wallet = restored[0]!;
+    const spendable = (await coinTotals(wallet)).spendable ?? 0;
+    await wallet.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor: 100 } });
+    expect(await wallet.resume()).toBe(0);
+    expect((await coinTotals(wallet)).spendable).toBe(spendable + 100);
+  });
+
+  it('refuses recovery without a phrase, and a phrase that is not one', async () => {
+    const wallet = await openTestWallet(freshDbName(), crashingFetch().platform);
+    restored.push(wallet);
+    await addBankAndLogIn(wallet, world);
+    await expect(recoverLostCoins(wallet, world.running.url)).rejects.toMatchObject({
+      code: 'phrase_missing',
+    });
+    await expect(restoreFromPhrase(wallet, `${phrase} extra`)).rejects.toMatchObject({
+      code: 'phrase_invalid',
+    });
+    expect(await coinTotals(wallet)).toEqual({ spendable: 0, reserved: 0, spent: 0 });
+  });
+});
