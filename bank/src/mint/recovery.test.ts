@@ -14,6 +14,7 @@ import {
 } from '../bank.fixture.ts';
 import type { IssuanceView } from './issuance.ts';
 import {
+  changeRequestFor,
   depositRequest,
   fetchKeySet,
   finalizeCoins,
@@ -158,6 +159,57 @@ describe('POST /v1/mint/recovery/spent', () => {
     for (const [prefixes, code] of cases) {
       const problem = await expectProblem(await search({ prefixes }), 400);
       expect([prefixes.length, problem.code]).toEqual([prefixes.length, code]);
+    }
+  });
+});
+
+describe('POST /v1/mint/recovery/change', () => {
+  const search = (body: unknown) =>
+    bank.request('POST', '/v1/mint/recovery/change', { body, idempotencyKey: null });
+
+  it('hands out the change issuances under the asked id prefixes, with their signatures', async () => {
+    const coin = made[5]!.coins[0]!;
+    const seed = randomWithdrawalSeed();
+    const planned = planCoins(seed, [
+      withdrawable(bank, keySet, 2),
+      withdrawable(bank, keySet, 2),
+      withdrawable(bank, keySet, 1),
+    ]);
+    const issuanceId = issuanceIdOf(seed, 'change');
+    const view = await expectStatus<IssuanceView>(
+      await bank.request('POST', '/v1/mint/change', {
+        body: changeRequestFor(coin, issuanceId, planned),
+      }),
+      200,
+    );
+    const answer = await expectStatus<{ issuances: Page['withdrawals']; more: boolean }>(
+      await search({ prefixes: [issuanceId.slice(0, 3)] }),
+      200,
+    );
+    expect(answer.more).toBe(false);
+    const found = answer.issuances.find((i) => i.issuanceId === issuanceId);
+    expect(found?.coins.map((c) => c.signature)).toEqual(view.signatures);
+    expect(answer.issuances.every((i) => i.issuanceId.startsWith(issuanceId.slice(0, 3)))).toBe(
+      true,
+    );
+    // Withdrawals are never listed here, whatever their prefix.
+    const withdrawal = made[0]!.issuanceId;
+    const other = await expectStatus<{ issuances: Page['withdrawals'] }>(
+      await search({ prefixes: [withdrawal.slice(0, 3)] }),
+      200,
+    );
+    expect(other.issuances.map((i) => i.issuanceId)).not.toContain(withdrawal);
+    const after = await expectStatus<{ issuances: Page['withdrawals'] }>(
+      await search({ prefixes: [issuanceId.slice(0, 3)], after: issuanceId }),
+      200,
+    );
+    expect(after.issuances.map((i) => i.issuanceId)).not.toContain(issuanceId);
+  });
+
+  it('refuses prefixes that are not three base64url characters', async () => {
+    for (const prefixes of [['AB'], ['ABCD'], ['A+B'], []]) {
+      const problem = await expectProblem(await search({ prefixes }), 400);
+      expect([prefixes, problem.code]).toEqual([prefixes, 'invalid_message']);
     }
   });
 });

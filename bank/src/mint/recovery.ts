@@ -4,12 +4,16 @@
  * - GET /v1/mint/recovery/withdrawals?page=n: the blind signatures of the account's latest
  *   `recoverableWithdrawals` withdrawals, `recoveryPageSize` per page, to the account's own
  *   session only. The wallet re-derives each coin from its phrase and unblinds them.
+ * - POST /v1/mint/recovery/change: anyone may fetch the change issuances whose id starts with
+ *   short prefixes; the wallet knows the ids its phrase makes and picks its own.
  * - POST /v1/mint/recovery/spent: anyone may ask which spent coin keys start with short
  *   prefixes (protocol/src/coin/recovery.ts says why prefixes). It reads and changes nothing,
  *   so it takes no Idempotency-Key; no session either, so it is not tied to an account.
  */
 import { amount, formatAmount } from '@farthing/protocol/amount';
 import {
+  changeSearchSchema,
+  maxChangeAnswer,
   maxSpentAnswer,
   recoverableWithdrawals,
   recoveryPageSize,
@@ -38,6 +42,19 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
         '{ withdrawals: [{ issuanceId, createdAt, total, coins: [{ denominationId, signature }] }], nextPage }',
     },
     errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'invalid_argument'],
+  },
+  {
+    method: 'post',
+    path: '/v1/mint/recovery/change',
+    summary:
+      'Change issuances whose id starts with these 3-character prefixes, with their blind signatures (useless without the seed whose hash the id is). Reads only, so not idempotency-keyed',
+    auth: 'none',
+    body: changeSearchSchema,
+    success: {
+      status: 200,
+      description: '{ issuances: [{ issuanceId, createdAt, total, coins }], more }',
+    },
+    errors: ['invalid_message', 'invalid_encoding', 'unsupported_media_type'],
   },
   {
     method: 'post',
@@ -90,6 +107,18 @@ export function recoveryRoutes(ctx: BankContext): Hono<BankEnv> {
   app.get('/v1/mint/recovery/withdrawals', requireCustomer(ctx, 'withdraw'), async (c) =>
     c.json(await recentWithdrawals(ctx, c.get('account'), pageOf(c.req.query('page')))),
   );
+
+  app.post('/v1/mint/recovery/change', async (c) => {
+    const request = await readJson(c, changeSearchSchema, 'change search');
+    const found = await ctx.store.changeIssuancesWithPrefixes(request.prefixes, {
+      ...(request.after === undefined ? {} : { after: request.after }),
+      limit: maxChangeAnswer + 1,
+    });
+    return c.json({
+      issuances: found.slice(0, maxChangeAnswer).map(recoveredWithdrawalView),
+      more: found.length > maxChangeAnswer,
+    });
+  });
 
   app.post('/v1/mint/recovery/spent', async (c) => {
     const request = await readJson(c, spentSearchSchema, 'spent coin search');

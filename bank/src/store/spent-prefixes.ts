@@ -17,6 +17,20 @@ export function prefixRange(
   return { above, below };
 }
 
+/**
+ * The id range of an issuance-id prefix: ids are base64url (A–Z a–z 0–9 - _), all below '~',
+ * so every id starting with `prefix` lies in [prefix, prefix + '~'), compared bytewise.
+ */
+export function idPrefixRange(
+  prefix: string,
+  after: string | undefined,
+): { readonly from: string; readonly inclusive: boolean; readonly below: string } {
+  const below = `${prefix}~`;
+  return after !== undefined && after >= prefix
+    ? { from: after, inclusive: false, below }
+    : { from: prefix, inclusive: true, below };
+}
+
 /** Sorted, without duplicates: the ranges are then disjoint and visited in key order. */
 export function sortedPrefixes(prefixes: readonly Uint8Array[]): Uint8Array[] {
   const sorted = [...prefixes].sort((a, b) => Buffer.compare(a, b));

@@ -522,5 +522,41 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       ).toEqual([keys[3]]);
       expect(await search([[0, 2]], { limit: 10 })).toEqual([]);
     });
+
+    it('finds change issuances by id prefix, in id order, and never a withdrawal', async () => {
+      const store = await open();
+      const { alice } = await funded(store, 1_000, 4);
+      const ids = ['abcX1', 'abcY2', 'abd00', 'zz_99'];
+      for (const [i, id] of ids.entries()) {
+        await store.change(
+          {
+            issuanceId: id,
+            currency: 'EUR',
+            requestHash: new Uint8Array(32),
+            spent: spent(2 * i + 1, i),
+            coins: [coin(40 + i, 100)],
+            now,
+          },
+          (issuance) => issuance.id,
+        );
+      }
+      await store.withdraw(
+        {
+          issuanceId: 'abcW0',
+          accountId: alice.id,
+          currency: 'EUR',
+          requestHash: new Uint8Array(32),
+          coins: [coin(60, 100)],
+          now,
+        },
+        (issuance) => issuance.id,
+      );
+      const search = async (prefixes: string[], page: { after?: string; limit: number }) =>
+        (await store.changeIssuancesWithPrefixes(prefixes, page)).map((issuance) => issuance.id);
+      expect(await search(['zz_', 'abc'], { limit: 10 })).toEqual(['abcX1', 'abcY2', 'zz_99']);
+      expect(await search(['abc', 'zz_'], { after: 'abcX1', limit: 1 })).toEqual(['abcY2']);
+      const [found] = await store.changeIssuancesWithPrefixes(['zz_'], { limit: 1 });
+      expect(found?.coins[0]?.blindSignature).toEqual(new Uint8Array(256).fill(44));
+    });
   },
 );

@@ -377,6 +377,12 @@ export interface BankStore {
     prefixes: readonly Uint8Array[],
     page: { after?: Uint8Array; limit: number },
   ): Promise<Uint8Array[]>;
+  /** Change issuances whose id starts with one of `prefixes` and sorts after `after`, in id
+   * order, at most `limit`. */
+  changeIssuancesWithPrefixes(
+    prefixes: readonly string[],
+    page: { after?: string; limit: number },
+  ): Promise<IssuanceRecord[]>;
 
   // --- PayWord broker
   /** Holds the credit limit from the customer's balance and records the certificate. */

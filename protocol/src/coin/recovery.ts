@@ -61,3 +61,30 @@ export const spentSearchAnswerSchema = v.strictObject({
   spent: v.pipe(v.array(bytesSchema(32)), v.maxLength(maxSpentAnswer)),
   more: v.boolean(),
 });
+
+// --- change: coins made from a coin are found by their issuance id's prefix, for the same reason
+
+/** Characters of an issuance id (base64url of a hash) the wallet reveals per change: 18 bits. */
+export const changePrefixLength = 3;
+export const maxChangePrefixes = 64;
+export const maxChangeAnswer = 64;
+
+export const changeSearchSchema = v.strictObject({
+  prefixes: v.pipe(
+    v.array(
+      v.pipe(
+        v.string(),
+        v.regex(/^[A-Za-z0-9_-]{3}$/, `expected ${changePrefixLength} base64url characters`),
+      ),
+    ),
+    v.minLength(1, 'expected at least one prefix'),
+    v.maxLength(maxChangePrefixes, `expected at most ${maxChangePrefixes} prefixes`),
+  ),
+  /** Continue after this id (the last of the previous answer). */
+  after: v.optional(issuanceIdSchema),
+});
+
+export const changeSearchAnswerSchema = v.strictObject({
+  issuances: v.pipe(v.array(recoveredWithdrawalSchema), v.maxLength(maxChangeAnswer)),
+  more: v.boolean(),
+});

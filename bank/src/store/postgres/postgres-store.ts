@@ -256,6 +256,15 @@ export class PostgresBankStore implements BankStore {
     return recovery.spentWithPrefixes(this.#db, prefixes, page.after, page.limit);
   }
 
+  async changeIssuancesWithPrefixes(
+    prefixes: readonly string[],
+    page: { after?: string; limit: number },
+  ) {
+    const ids = await recovery.changeIdsWithPrefixes(this.#db, prefixes, page.after, page.limit);
+    const found = await Promise.all(ids.map((id) => mint.issuance(this.#db, id)));
+    return found.filter((issuance) => issuance !== undefined);
+  }
+
   // --- PayWord broker (broker.ts says why a certificate's row lock is enough)
 
   issuePaywordCertificate<R>(

@@ -1,5 +1,5 @@
 /** What a wallet's recovery reads (mint/recovery.ts), as ../sqlite/recovery.ts does. */
-import { prefixRange, sortedPrefixes } from '../spent-prefixes.ts';
+import { idPrefixRange, prefixRange, sortedPrefixes } from '../spent-prefixes.ts';
 import type { Sql } from './database.ts';
 import { bytes } from './rows.ts';
 
@@ -33,6 +33,28 @@ export async function spentWithPrefixes(
       [above, below, limit - found.length],
     );
     for (const row of rows) found.push(bytes(row.coin_pub));
+  }
+  return found;
+}
+
+export async function changeIdsWithPrefixes(
+  sql: Sql,
+  prefixes: readonly string[],
+  after: string | undefined,
+  limit: number,
+): Promise<string[]> {
+  const found: string[] = [];
+  for (const prefix of [...new Set(prefixes)].sort()) {
+    if (found.length >= limit) break;
+    const { from, inclusive, below } = idPrefixRange(prefix, after);
+    // COLLATE "C": compare bytewise, as the range assumes, whatever the database's locale.
+    const rows = await sql.query<{ id: string }>(
+      `SELECT id FROM issuances
+       WHERE kind = 'change' AND id ${inclusive ? '>=' : '>'} $1 COLLATE "C" AND id < $2 COLLATE "C"
+       ORDER BY id COLLATE "C" LIMIT $3`,
+      [from, below, limit - found.length],
+    );
+    for (const row of rows) found.push(row.id);
   }
   return found;
 }

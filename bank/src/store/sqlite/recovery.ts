@@ -2,20 +2,47 @@
  * spent coin keys by prefix. */
 import type Database from 'better-sqlite3';
 import { bytes } from '../rows.ts';
-import { prefixRange, sortedPrefixes } from '../spent-prefixes.ts';
+import { idPrefixRange, prefixRange, sortedPrefixes } from '../spent-prefixes.ts';
 
 export class RecoveryQueries {
   readonly #withdrawalIds: Database.Statement;
   readonly #spentInRange: Database.Statement;
+  readonly #changeFrom: Database.Statement;
+  readonly #changeAfter: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#withdrawalIds = db.prepare(
       `SELECT id FROM issuances WHERE account_id = ? AND kind = 'withdrawal'
        ORDER BY row_id DESC LIMIT ? OFFSET ?`,
     );
+    const change = (op: string) =>
+      db.prepare(
+        `SELECT id FROM issuances WHERE kind = 'change' AND id ${op} ? AND id < ? ORDER BY id LIMIT ?`,
+      );
+    this.#changeFrom = change('>=');
+    this.#changeAfter = change('>');
     this.#spentInRange = db.prepare(
       'SELECT coin_pub FROM spent_coins WHERE coin_pub > ? AND coin_pub < ? ORDER BY coin_pub LIMIT ?',
     );
+  }
+
+  changeIdsWithPrefixes(
+    prefixes: readonly string[],
+    after: string | undefined,
+    limit: number,
+  ): string[] {
+    const found: string[] = [];
+    for (const prefix of [...new Set(prefixes)].sort()) {
+      if (found.length >= limit) break;
+      const { from, inclusive, below } = idPrefixRange(prefix, after);
+      const rows = (inclusive ? this.#changeFrom : this.#changeAfter).all(
+        from,
+        below,
+        limit - found.length,
+      ) as { id: string }[];
+      for (const row of rows) found.push(row.id);
+    }
+    return found;
   }
 
   /** Newest first. */

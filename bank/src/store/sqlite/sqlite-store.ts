@@ -250,6 +250,17 @@ export class SqliteBankStore implements BankStore {
     return this.#read(() => this.#recovery.spentWithPrefixes(prefixes, page.after, page.limit));
   }
 
+  changeIssuancesWithPrefixes(
+    prefixes: readonly string[],
+    page: { after?: string; limit: number },
+  ) {
+    return this.#read(() =>
+      this.#recovery
+        .changeIdsWithPrefixes(prefixes, page.after, page.limit)
+        .map((id) => this.#mint.issuance(id)!),
+    );
+  }
+
   // --- PayWord broker
 
   issuePaywordCertificate<R>(
