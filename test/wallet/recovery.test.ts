@@ -34,6 +34,7 @@ let world: ShopWorld;
 let phrase: string;
 /** What the first wallet could still spend when its database went. */
 let unspentBefore: number;
+let changesMade: number;
 const restored: Wallet[] = [];
 
 async function pay(wallet: Wallet, article: (typeof pricedArticles)[number]) {
@@ -57,14 +58,21 @@ beforeAll(async () => {
   );
   phrase = shown.words.join(' ');
   await addBankAndLogIn(original, world);
-  for (const minor of [200, 150]) {
-    await original.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor } });
-  }
+  // EUR 0.25 makes 0.20 + 0.02 + 3 × 0.01 (ecash/denominations.ts): paying 0.12 from it
+  // needs change of the 0.20 coin. Then a second withdrawal, and a payment from both.
+  const [cheaper, dearer] = ecashArticles;
+  await original.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor: 25 } });
   expect(await original.resume()).toBe(0);
-  const bought = ecashArticles.at(-1)!;
-  expect(await pay(original, bought)).toMatchObject({ status: 'paid', instrument: 'ecash' });
+  expect(await pay(original, cheaper!)).toMatchObject({ status: 'paid', instrument: 'ecash' });
+  await original.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor: 40 } });
+  expect(await original.resume()).toBe(0);
+  expect(await pay(original, dearer!)).toMatchObject({ status: 'paid', instrument: 'ecash' });
   unspentBefore = (await coinTotals(original)).spendable ?? 0;
-  expect(unspentBefore).toBe(350 - bought.price);
+  expect(unspentBefore).toBe(65 - cheaper!.price - dearer!.price);
+  // Some payment needed change: its coins come from the change seeds, not the withdrawals'.
+  const changes = (await original.db.getAll('withdrawals')).filter((w) => w.kind === 'change');
+  expect(changes.length).toBeGreaterThan(0);
+  changesMade = changes.length;
   // The disk dies: the whole database goes.
   original.close();
   await deleteDB(name);
@@ -83,6 +91,7 @@ describe('recovery from the phrase on a fresh profile', () => {
     await addBankAndLogIn(wallet, world);
     const result = await recoverLostCoins(wallet, world.running.url);
     expect(result.withdrawals).toBe(2);
+    expect(result.changes).toBe(changesMade);
     // The coins the payment spent came back too, but as spent: they do not count.
     expect(result.spent).toBeGreaterThan(0);
     expect(result.value).toBe(unspentBefore);
@@ -91,12 +100,14 @@ describe('recovery from the phrase on a fresh profile', () => {
     // Asking again finds the same withdrawals and adds nothing.
     expect(await recoverLostCoins(wallet, world.running.url)).toMatchObject({
       withdrawals: 2,
+      changes: changesMade,
       recovered: 0,
       value: 0,
     });
     expect((await coinTotals(wallet)).spendable).toBe(unspentBefore);
 
     const before = await world.books();
+    // Another reader's wallet buys the same article again.
     const next = ecashArticles[0]!;
     expect(await pay(wallet, next)).toMatchObject({ status: 'paid', instrument: 'ecash' });
     expect((await world.books()).merchant - before.merchant).toBe(next.price);

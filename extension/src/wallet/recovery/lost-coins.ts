@@ -21,6 +21,9 @@
 import type { SignedMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { findDenomination } from '@farthing/protocol/coin/mint-key-set';
 import {
+  changePrefixLength,
+  changeSearchAnswerSchema,
+  maxChangePrefixes,
   maxSpentPrefixes,
   type RecoveredWithdrawal,
   recoveredWithdrawalsSchema,
@@ -45,10 +48,15 @@ import { deriveSeed } from './seeds.ts';
 
 /** How many withdrawal counters recovery tries: far more than any wallet makes in a lifetime of 16-withdrawal windows, and a fraction of a second of HKDF. */
 export const withdrawalScanLimit = 8_192;
+/** Change counters asked for at once (one prefix each, at most the route's limit). */
+const changeWindow = Math.min(32, maxChangePrefixes);
+const changeScanLimit = 65_536;
 
 export interface LostCoinsResult {
   /** Withdrawals of this phrase the bank still keeps. */
   readonly withdrawals: number;
+  /** Change the mint made for coins of this phrase. */
+  readonly changes: number;
   /** Coins brought back spendable, and their value in minor units. */
   readonly recovered: number;
   readonly value: number;
@@ -92,14 +100,16 @@ export async function recoverLostCoins(
       if (counter === undefined) continue;
       newest = Math.max(newest, counter);
       const seed = deriveSeed(master, 'withdrawal', counter);
-      found.push(await rebuild(ctx, bank.url, keySet, seed, withdrawal, now));
+      found.push(await rebuild(ctx, bank.url, keySet, seed, 'withdraw', withdrawal, now));
       seed.fill(0);
     }
-    const coins = found.flatMap((f) => f.coins);
+    const change = await findChange(ctx, bank.url, keySet, master, now);
+    const coins = [...found, ...change.found].flatMap((f) => f.coins);
     const spent = await spentAmong(ctx, bank.url, coins);
-    const result = await store(ctx, found, spent, now);
+    const result = await store(ctx, [...found, ...change.found], spent, now);
     if (newest >= 0) await advanceCounter(ctx, 'withdrawal', newest);
-    return { withdrawals: found.length, ...result };
+    if (change.newest >= 0) await advanceCounter(ctx, 'change', change.newest);
+    return { withdrawals: found.length, changes: change.found.length, ...result };
   } finally {
     master.fill(0);
   }
@@ -141,6 +151,7 @@ async function rebuild(
   bankUrl: string,
   keySet: SignedMintKeySet,
   seed: Uint8Array,
+  kind: WithdrawalRecord['kind'],
   listed: Listed,
   now: number,
 ): Promise<Found> {
@@ -159,7 +170,7 @@ async function rebuild(
   const currency = keySet.denominations[0]?.value.currency ?? '';
   const record: WithdrawalRecord = {
     id: listed.issuanceId,
-    kind: 'withdraw',
+    kind,
     bankUrl,
     currency:
       planned.length > 0
@@ -174,6 +185,59 @@ async function rebuild(
   };
   const blinded = blindIssuance(seed, keySet, planned);
   return { record, coins: await finalizeIssuance(record, blinded, signatures, now) };
+}
+
+/**
+ * The change issuances of this phrase: change counters are claimed in order (master.ts), so the
+ * wallet asks for them a window at a time, by 3-character id prefixes only, until a whole
+ * window finds none (a counter claimed for change that never reached the mint leaves a gap
+ * smaller than that).
+ */
+async function findChange(
+  ctx: WalletContext,
+  bankUrl: string,
+  keySet: SignedMintKeySet,
+  master: Uint8Array,
+  now: number,
+): Promise<{ found: Found[]; newest: number }> {
+  const found: Found[] = [];
+  let newest = -1;
+  for (let first = 0; first < changeScanLimit; first += changeWindow) {
+    const ids = new Map<string, number>();
+    for (let counter = first; counter < first + changeWindow; counter++) {
+      const seed = deriveSeed(master, 'change', counter);
+      ids.set(issuanceIdOf(seed), counter);
+      seed.fill(0);
+    }
+    const prefixes = [...new Set([...ids.keys()].map((id) => id.slice(0, changePrefixLength)))];
+    let hits = 0;
+    let after: string | undefined;
+    for (;;) {
+      const answer: v.InferOutput<typeof changeSearchAnswerSchema> = await requestJson(
+        ctx.platform,
+        bankParty,
+        {
+          method: 'POST',
+          url: `${bankUrl}/v1/mint/recovery/change`,
+          body: { prefixes, ...(after === undefined ? {} : { after }) },
+        },
+        changeSearchAnswerSchema,
+      );
+      for (const issuance of answer.issuances) {
+        const counter = ids.get(issuance.issuanceId);
+        if (counter === undefined) continue;
+        hits++;
+        newest = Math.max(newest, counter);
+        const seed = deriveSeed(master, 'change', counter);
+        found.push(await rebuild(ctx, bankUrl, keySet, seed, 'change', issuance, now));
+        seed.fill(0);
+      }
+      if (!answer.more || answer.issuances.length === 0) break;
+      after = answer.issuances.at(-1)!.issuanceId;
+    }
+    if (hits === 0) break;
+  }
+  return { found, newest };
 }
 
 /** The coin keys among `coins` that the mint has seen spent, asked by prefix only. */
@@ -211,7 +275,7 @@ async function store(
   found: readonly Found[],
   spent: ReadonlySet<string>,
   now: number,
-): Promise<Omit<LostCoinsResult, 'withdrawals'>> {
+): Promise<Omit<LostCoinsResult, 'withdrawals' | 'changes'>> {
   let recovered = 0;
   let value = 0;
   let spentCount = 0;
