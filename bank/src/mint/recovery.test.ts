@@ -3,6 +3,7 @@ import type { SignedMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  balanceOf,
   expectProblem,
   expectStatus,
   openCustomer,
@@ -12,6 +13,7 @@ import {
   type TestCustomer,
   type TestMerchant,
 } from '../bank.fixture.ts';
+import { systemAccounts } from '../store/store.ts';
 import type { IssuanceView } from './issuance.ts';
 import {
   changeRequestFor,
@@ -211,5 +213,56 @@ describe('POST /v1/mint/recovery/change', () => {
       const problem = await expectProblem(await search({ prefixes }), 400);
       expect([prefixes, problem.code]).toEqual([prefixes, 'invalid_message']);
     }
+  });
+});
+
+describe('POST /v1/mint/returns', () => {
+  const giveBack = (customer: TestCustomer, coins: unknown[], idempotencyKey?: string) =>
+    bank.request('POST', '/v1/mint/returns', {
+      token: customer.token,
+      body: { depositId: `return-${idempotencyKey ?? 'x'}`, coins },
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+
+  it('credits the account once for coins returned twice, and the books balance', async () => {
+    const coins = made[7]!.coins;
+    const before = await balanceOf(bank, 'alice');
+    const outstanding = await balanceOf(bank, systemAccounts.coins);
+    const permissions = coins.map((coin) => permissionFor(coin, { name: 'alice' }));
+    const first = await expectStatus<{ total: string; coins: number }>(
+      await giveBack(alice, permissions, 'r1'),
+      200,
+    );
+    expect(first).toMatchObject({ total: 'EUR 0.07', coins: 2 });
+    // Asked again (the answer was lost): the same key, or another key with the same coins.
+    expect(await expectStatus(await giveBack(alice, permissions, 'r1'), 200)).toEqual(first);
+    expect(await expectStatus(await giveBack(alice, permissions, 'r2'), 200)).toEqual(first);
+    // Newly signed permissions for the same coins are a second spend.
+    const resigned = coins.map((coin) => permissionFor(coin, { name: 'alice' }));
+    const again = await expectProblem(await giveBack(alice, resigned, 'r5'), 409);
+    expect(again.code).toBe('coin_already_spent');
+    expect(await balanceOf(bank, 'alice')).toBe(before + 7);
+    expect(await balanceOf(bank, systemAccounts.coins)).toBe(outstanding - 7);
+    expect((await bank.store.checkInvariants()).problems).toEqual([]);
+  });
+
+  it('refuses coins made out to another account, or already spent, and credits nothing', async () => {
+    const before = await balanceOf(bank, 'bob');
+    const [spentCoin, fresh] = [made[3]!.coins[0]!, made[8]!.coins[0]!];
+    const toAlice = await expectProblem(
+      await giveBack(bob, [permissionFor(fresh, { name: 'alice' })], 'r3'),
+      400,
+    );
+    expect(toAlice.code).toBe('merchant_mismatch');
+    const spentAlready = await expectProblem(
+      await giveBack(
+        bob,
+        [permissionFor(fresh, { name: 'bob' }), permissionFor(spentCoin, { name: 'bob' })],
+        'r4',
+      ),
+      409,
+    );
+    expect(spentAlready.code).toBe('coin_already_spent');
+    expect(await balanceOf(bank, 'bob')).toBe(before);
   });
 });

@@ -4,6 +4,8 @@
  * - GET /v1/mint/recovery/withdrawals?page=n: the blind signatures of the account's latest
  *   `recoverableWithdrawals` withdrawals, `recoveryPageSize` per page, to the account's own
  *   session only. The wallet re-derives each coin from its phrase and unblinds them.
+ * - POST /v1/mint/returns: "return e-cash to my bank account", the recovered coins or any
+ *   others: a deposit whose payee is the customer's own account.
  * - POST /v1/mint/recovery/change: anyone may fetch the change issuances whose id starts with
  *   short prefixes; the wallet knows the ids its phrase makes and picks its own.
  * - POST /v1/mint/recovery/spent: anyone may ask which spent coin keys start with short
@@ -23,10 +25,13 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { Hono } from 'hono';
 import { requireCustomer } from '../http/auth.ts';
-import { readJson } from '../http/command.ts';
+import { readBody, readJson } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
 import type { RouteDoc } from '../http/openapi.ts';
+import { idempotencyKeyOf, requireJsonBody } from '../http/request.ts';
 import type { AccountRecord, IssuanceRecord } from '../store/store.ts';
+import { depositCoins } from './deposit.ts';
+import { depositRequestDocSchema } from './deposit-checks.ts';
 
 const lastPage = recoverableWithdrawals / recoveryPageSize - 1;
 
@@ -42,6 +47,33 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
         '{ withdrawals: [{ issuanceId, createdAt, total, coins: [{ denominationId, signature }] }], nextPage }',
     },
     errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'invalid_argument'],
+  },
+  {
+    method: 'post',
+    path: '/v1/mint/returns',
+    summary:
+      "Return e-cash to the own account: whole coins with deposit permissions naming this account (as a merchant's would name the merchant), credited once; the same coins again answer the original deposit, a coin spent before is refused",
+    auth: 'customer',
+    idempotent: true,
+    body: depositRequestDocSchema,
+    success: { status: 200, description: '{ depositId, total, coins }' },
+    errors: [
+      'invalid_message',
+      'invalid_encoding',
+      'unsupported_media_type',
+      'idempotency_key_missing',
+      'idempotency_key_reused',
+      'unauthorized',
+      'token_expired',
+      'insufficient_scope',
+      'unknown_denomination',
+      'denomination_expired',
+      'merchant_mismatch',
+      'coin_amount_mismatch',
+      'bad_signature',
+      'coin_already_spent',
+      'conflict',
+    ],
   },
   {
     method: 'post',
@@ -107,6 +139,15 @@ export function recoveryRoutes(ctx: BankContext): Hono<BankEnv> {
   app.get('/v1/mint/recovery/withdrawals', requireCustomer(ctx, 'withdraw'), async (c) =>
     c.json(await recentWithdrawals(ctx, c.get('account'), pageOf(c.req.query('page')))),
   );
+
+  // The deposit path with the customer as payee: the same checks and the same books (the
+  // coins leave circulation, the account is credited) in one transaction.
+  app.post('/v1/mint/returns', requireCustomer(ctx, 'withdraw'), async (c) => {
+    const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
+    requireJsonBody(c.req.header('content-type'));
+    const body = await readBody(c);
+    return c.json(await depositCoins(ctx, c.get('account'), { body, idempotencyKey }));
+  });
 
   app.post('/v1/mint/recovery/change', async (c) => {
     const request = await readJson(c, changeSearchSchema, 'change search');
