@@ -12,6 +12,7 @@ import {
   createRecoveryPhrase,
   restoreFromPhrase,
 } from '@farthing/extension/wallet/recovery/master';
+import { returnCoinsToBank } from '@farthing/extension/wallet/recovery/return-to-bank';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { deleteDB } from 'idb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,37 @@ describe('recovery from the phrase on a fresh profile', () => {
     await wallet.withdraw({ url: world.running.url, amount: { currency: 'EUR', minor: 100 } });
     expect(await wallet.resume()).toBe(0);
     expect((await coinTotals(wallet)).spendable).toBe(spendable + 100);
+  });
+
+  it('returns the recovered e-cash to the account, credited once though the answer was lost', async () => {
+    // The same profile again, through a network that loses the bank's answer to the return.
+    const net = crashingFetch();
+    const name = freshDbName();
+    const first = await openTestWallet(name, net.platform);
+    await restoreFromPhrase(first, phrase);
+    await addBankAndLogIn(first, world);
+    await recoverLostCoins(first, world.running.url);
+    const value = (await coinTotals(first)).spendable ?? 0;
+    expect(value).toBeGreaterThan(0);
+    const before = await world.books();
+    net.crashAt = { at: net.count + 1, when: 'after' };
+    await expect(returnCoinsToBank(first, world.running.url)).rejects.toThrow();
+    first.close();
+
+    const again = await openTestWallet(name, crashingFetch().platform);
+    restored.push(again);
+    expect(await coinTotals(again)).toMatchObject({ spendable: 0, reserved: value });
+    expect(await returnCoinsToBank(again, world.running.url)).toMatchObject({ value });
+    expect(await returnCoinsToBank(again, world.running.url)).toEqual({ coins: 0, value: 0 });
+    const after = await world.books();
+    expect(after.customer - before.customer).toBe(value);
+    expect(before.coins - after.coins).toBe(value);
+    expect(await coinTotals(again)).toMatchObject({
+      spendable: 0,
+      reserved: 0,
+      spent: expect.any(Number),
+    });
+    expect(await world.problems()).toEqual([]);
   });
 
   it('refuses recovery without a phrase, and a phrase that is not one', async () => {
