@@ -22,6 +22,7 @@ import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
 import { routePurse } from '../wallet/purse/purse-routes.ts';
+import { routeRecovery } from '../wallet/recovery/recovery-routes.ts';
 import {
   listSites,
   loadSettings,
@@ -202,6 +203,13 @@ async function dispatch(
     case 'purse.proof':
     case 'purse.refused':
       return routePurse(wallet, request);
+    case 'recovery.status':
+    case 'recovery.create':
+    case 'recovery.confirm':
+    case 'recovery.restore':
+    case 'recovery.lostCoins':
+    case 'recovery.returnCoins':
+      return routeRecovery(wallet, request);
     default:
       return exhaustive(request);
   }

@@ -10,6 +10,7 @@
  */
 import * as v from 'valibot';
 import { purseActions } from './purse.ts';
+import { recoveryActions } from './recovery.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -653,6 +654,7 @@ export const actions = {
     output: undefined as unknown as { readonly coins: number; readonly chains: number },
   },
   ...purseActions,
+  ...recoveryActions,
 } as const satisfies Record<
   string,
   { readonly from: Sender; readonly input: v.GenericSchema; readonly output: unknown }
