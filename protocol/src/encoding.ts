@@ -161,6 +161,8 @@ export const signingTags = {
   setOrder: 'farthing/set/order',
   // the wallet's recovery phrase: seeds derived from it (extension/src/wallet/recovery/)
   walletRecovery: 'farthing/wallet-recovery',
+  // the mint's statement that a payment was deposited (coin/payment-statement.ts)
+  paymentStatement: 'farthing/payment-statement',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

@@ -161,6 +161,11 @@ export const errorCatalog = {
   origin_challenge_unknown: { status: 404, title: 'No such origin challenge' },
   revocations_stale: { status: 409, title: 'Revocation list too old or dated ahead' },
   certificate_revoked: { status: 403, title: 'Certificate revoked' },
+  // --- proof of payment with the payer code (issue 20; bank/src/mint/payment-proofs.ts)
+  payment_not_proven: {
+    status: 403,
+    title: 'These coins were not deposited under this payer code',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof errorCatalog;
