@@ -21,6 +21,7 @@ import { cardCheckout, inquireCardPaymentView, listCardPayments } from '../walle
 import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
+import { provePayment } from '../wallet/proof/payment-proof.ts';
 import { routePurse } from '../wallet/purse/purse-routes.ts';
 import { routeRecovery } from '../wallet/recovery/recovery-routes.ts';
 import {
@@ -210,6 +211,8 @@ async function dispatch(
     case 'recovery.lostCoins':
     case 'recovery.returnCoins':
       return routeRecovery(wallet, request);
+    case 'payment.prove':
+      return provePayment(wallet, request.input.receiptId);
     default:
       return exhaustive(request);
   }

@@ -103,7 +103,22 @@ function ReadyView({ state }: { state: Extract<HistoryState, { status: 'ready' }
                   <span class="small muted">{shortOrigin(receipt.origin)}</span>
                 </td>
                 <td>{instrumentName(receipt.instrument)}</td>
-                <td class="num">{receipt.price.text}</td>
+                <td class="num">
+                  {receipt.price.text}
+                  {receipt.instrument === 'ecash' ? (
+                    <>
+                      <br />
+                      <Button
+                        variant="link"
+                        onClick={() => state.prove(receipt.receiptId)}
+                        busy={state.proving === receipt.receiptId}
+                        testId="prove-payment"
+                      >
+                        Prove this payment
+                      </Button>
+                    </>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>
