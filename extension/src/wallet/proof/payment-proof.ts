@@ -98,7 +98,7 @@ export async function provePayment(
   };
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function readablePage(
   statement: PaymentStatement,
@@ -134,7 +134,7 @@ key.</p>
 <table>${rows
     .map(
       ([name, value]) =>
-        `<tr><th style="text-align:left; vertical-align:top; padding-right:1rem">${escape(name)}</th><td style="white-space:pre-wrap; font-family: ui-monospace, monospace">${escape(value)}</td></tr>`,
+        `<tr><th style="text-align:left; vertical-align:top; padding-right:1rem">${escapeHtml(name)}</th><td style="white-space:pre-wrap; font-family: ui-monospace, monospace">${escapeHtml(value)}</td></tr>`,
     )
     .join('\n')}</table>
 </body></html>
