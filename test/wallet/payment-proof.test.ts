@@ -14,7 +14,7 @@ import {
 } from '@farthing/protocol/coin/payment-statement';
 import { nobleEd25519Verify } from '@farthing/protocol/ed25519';
 import { fromBase64url } from '@farthing/protocol/encoding';
-import * as v from 'valibot';
+import { parseMessage } from '@farthing/protocol/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeShopWorld, demo, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
@@ -57,7 +57,7 @@ describe('proof of an e-cash payment with the payer code', () => {
     const files = await provePayment(wallet, receipt!.receiptId);
     expect(files.fileName).toMatch(/^farthing-payment-proof-\d{4}-\d{2}-\d{2}-.+\.json$/);
     const proof = JSON.parse(files.text);
-    const statement = v.parse(paymentStatementSchema, proof.statement);
+    const statement = parseMessage(paymentStatementSchema, proof.statement, 'payment statement');
     // Checked against the bank's key as anyone would fetch it, not the wallet's copy.
     const bank = await (await fetch(`${world.running.url}/v1/mint/keys`)).json();
     verifyPaymentStatement(statement, fromBase64url(bank.masterPublicKey), nobleEd25519Verify);

@@ -14,7 +14,6 @@ import {
 } from '@farthing/extension/wallet/recovery/master';
 import { returnCoinsToBank } from '@farthing/extension/wallet/recovery/return-to-bank';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
-import { deleteDB } from 'idb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
@@ -76,7 +75,11 @@ beforeAll(async () => {
   changesMade = changes.length;
   // The disk dies: the whole database goes.
   original.close();
-  await deleteDB(name);
+  await new Promise<void>((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
 }, 180_000);
 
 afterAll(async () => {

@@ -74,6 +74,7 @@ export const changeSearchSchema = v.strictObject({
     v.array(
       v.pipe(
         v.string(),
+        v.maxLength(changePrefixLength),
         v.regex(/^[A-Za-z0-9_-]{3}$/, `expected ${changePrefixLength} base64url characters`),
       ),
     ),
