@@ -139,6 +139,8 @@ export const walletErrorCodes = [
   'phrase_exists',
   /** Recovery needs the phrase, and this wallet has none. */
   'phrase_missing',
+  /** A restored wallet withdraws only after recovering its lost coins (seed counters). */
+  'recovery_pending',
   'internal',
 ] as const;
 export type WalletErrorCode = (typeof walletErrorCodes)[number];

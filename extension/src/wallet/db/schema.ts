@@ -340,6 +340,11 @@ export interface RecoveryRecord {
   /** When the user typed words of the phrase back; null until then. */
   readonly confirmedAt: number | null;
   readonly origin: 'created' | 'restored';
+  /**
+   * Restored wallets: when lost coins were last recovered (which moves the counters past the
+   * seeds in use); null until then, and no withdrawal seed is handed out before it.
+   */
+  readonly recoveredAt?: number | null;
   readonly createdAt: number;
 }
 

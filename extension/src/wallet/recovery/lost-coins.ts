@@ -43,7 +43,7 @@ import {
 import { blindIssuance, finalizeIssuance, issuanceIdOf } from '../ecash/issuance.ts';
 import { WalletFailure } from '../errors.ts';
 import { bankParty, requestJson } from '../http.ts';
-import { advanceCounter, openMasterSecret } from './master.ts';
+import { advanceCounter, markRecovered, openMasterSecret } from './master.ts';
 import { deriveSeed } from './seeds.ts';
 
 /** How many withdrawal counters recovery tries: far more than any wallet makes in a lifetime of 16-withdrawal windows, and a fraction of a second of HKDF. */
@@ -80,7 +80,7 @@ export async function recoverLostCoins(
     throw new WalletFailure(
       'phrase_missing',
       'This wallet has no recovery phrase: restore one first, or make one in the settings.',
-      { hint: 'settings#recovery' },
+      { hint: 'recovery' },
     );
   }
   try {
@@ -109,6 +109,7 @@ export async function recoverLostCoins(
     const result = await store(ctx, [...found, ...change.found], spent, now);
     if (newest >= 0) await advanceCounter(ctx, 'withdrawal', newest);
     if (change.newest >= 0) await advanceCounter(ctx, 'change', change.newest);
+    await markRecovered(ctx);
     return { withdrawals: found.length, changes: change.found.length, ...result };
   } finally {
     master.fill(0);

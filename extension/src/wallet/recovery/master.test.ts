@@ -7,6 +7,7 @@ import {
   claimSeed,
   confirmRecoveryPhrase,
   createRecoveryPhrase,
+  markRecovered,
   openMasterSecret,
   recoveryStatus,
   restoreFromPhrase,
@@ -61,12 +62,18 @@ describe('the master secret in IndexedDB', () => {
       expect(claim!.seed).toEqual(deriveSeed(master, 'withdrawal', claim!.counter));
     expect((await claimSeed(ctx, 'payword-chain'))!.counter).toBe(0);
 
-    // A fresh profile restored from the same words derives the same seeds.
+    // A fresh profile restored from the same words derives the same seeds, once it recovered
+    // (before, a withdrawal seed could be one the bank already used).
     const fresh = await context();
     expect(await restoreFromPhrase(fresh, words.join(' '))).toMatchObject({
       status: 'confirmed',
       origin: 'restored',
     });
+    await expect(claimSeed(fresh, 'withdrawal')).rejects.toMatchObject({
+      code: 'recovery_pending',
+    });
+    expect((await claimSeed(fresh, 'change'))!.counter).toBe(0);
+    await markRecovered(fresh);
     expect((await claimSeed(fresh, 'withdrawal'))!.seed).toEqual(
       deriveSeed(master, 'withdrawal', 0),
     );

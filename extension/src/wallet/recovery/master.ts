@@ -142,6 +142,7 @@ export async function restoreFromPhrase(
     next: { withdrawal: 0, change: 0, chain: 0 },
     confirmedAt: now,
     origin: 'restored',
+    recoveredAt: null,
     createdAt: now,
   };
   secret.fill(0);
@@ -179,6 +180,16 @@ export async function claimSeed(
     await tx.done;
     return undefined;
   }
+  if (purpose === 'withdrawal' && record.recoveredAt === null) {
+    await tx.done;
+    // The phrase's old withdrawals are not known yet: a seed handed out now could be one the
+    // bank already used (README "Recovery").
+    throw new WalletFailure(
+      'recovery_pending',
+      'Recover the lost coins of your restored wallet first, then withdraw.',
+      { hint: 'recovery' },
+    );
+  }
   const key = counterOf[purpose];
   const counter = record.next[key];
   await store.put({ ...record, next: { ...record.next, [key]: counter + 1 } });
@@ -187,6 +198,17 @@ export async function claimSeed(
   const seed = deriveSeed(master, purpose, counter);
   master.fill(0);
   return { seed, counter };
+}
+
+/** Notes that lost coins were recovered: withdrawals may draw seeds again. */
+export async function markRecovered(ctx: WalletContext): Promise<void> {
+  const tx = moneyTx(ctx.db, ['recovery']);
+  const store = tx.objectStore('recovery');
+  const record = await store.get(masterId);
+  if (record !== undefined && record.recoveredAt === null) {
+    await store.put({ ...record, recoveredAt: ctx.platform.now() });
+  }
+  await tx.done;
 }
 
 /** Moves a counter past `used` (after a restore found seeds up to it in use). */
