@@ -30,6 +30,7 @@ export default defineConfig({
         confirm: 'extension/src/pages/confirm/index.html',
         history: 'extension/src/pages/history/index.html',
         purse: 'extension/src/pages/purse/index.html',
+        recovery: 'extension/src/pages/recovery/index.html',
       },
     },
   },

@@ -15,6 +15,8 @@ import type { BankContext, BankEnv } from './http/context.ts';
 import { openApiDocument, type RouteDoc } from './http/openapi.ts';
 import { notFoundHandler, problemHandler } from './http/problems.ts';
 import { identityRouteDocs, identityRoutes } from './identity/routes.ts';
+import { paymentProofRouteDocs, paymentProofRoutes } from './mint/payment-proofs.ts';
+import { recoveryRouteDocs, recoveryRoutes } from './mint/recovery.ts';
 import { mintRouteDocs, mintRoutes } from './mint/routes.ts';
 import { purseRouteDocs, purseRoutes } from './purse/routes.ts';
 import { refundRouteDocs, refundRoutes } from './refunds/routes.ts';
@@ -35,6 +37,8 @@ export const routeModules: readonly RouteModule[] = [
   { docs: purseRouteDocs, routes: purseRoutes },
   { docs: cardRouteDocs, routes: cardRoutes },
   { docs: refundRouteDocs, routes: refundRoutes },
+  { docs: recoveryRouteDocs, routes: recoveryRoutes },
+  { docs: paymentProofRouteDocs, routes: paymentProofRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [

@@ -162,6 +162,10 @@ export const signingTags = {
   // refunds (refund.ts, coin/refund-refresh.ts)
   refund: 'farthing/refund',
   refundRefresh: 'farthing/refund-refresh',
+  // the wallet's recovery phrase: seeds derived from it (extension/src/wallet/recovery/)
+  walletRecovery: 'farthing/wallet-recovery',
+  // the mint's statement that a payment was deposited (coin/payment-statement.ts)
+  paymentStatement: 'farthing/payment-statement',
 } as const;
 
 export type SigningTagName = keyof typeof signingTags;

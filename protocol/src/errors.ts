@@ -168,6 +168,11 @@ export const errorCatalog = {
   refund_id_reused: { status: 409, title: 'Refund id already used for another refund' },
   refund_instrument_unsupported: { status: 501, title: 'Refunds of this instrument not here' },
   refund_nothing_to_refresh: { status: 409, title: 'No refunded value left on this coin' },
+  // --- proof of payment with the payer code (issue 20; bank/src/mint/payment-proofs.ts)
+  payment_not_proven: {
+    status: 403,
+    title: 'These coins were not deposited under this payer code',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -437,5 +437,126 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       expect((await second.getAccountByName('alice'))?.balance).toBe(42);
       expect((await second.checkInvariants()).ok).toBe(true);
     });
+
+    // The wallet's recovery (mint/recovery.ts).
+    it('lists an account’s withdrawals newest first, a page at a time, and only its own', async () => {
+      const store = await open();
+      const { alice } = await funded(store, 1_000);
+      const bob = await customer(store, 'bob', 1_000);
+      for (const [id, account] of [
+        ['w1', alice],
+        ['w2', bob],
+        ['w3', alice],
+        ['w4', alice],
+      ] as const) {
+        await store.withdraw(
+          {
+            issuanceId: id,
+            accountId: account.id,
+            currency: 'EUR',
+            requestHash: new Uint8Array(32),
+            coins: [coin(7, 100)],
+            now,
+          },
+          (issuance) => issuance.id,
+        );
+      }
+      const firstPage = await store.listWithdrawals(alice.id, { offset: 0, limit: 2 });
+      expect(firstPage.map((w) => w.id)).toEqual(['w4', 'w3']);
+      expect(firstPage[0]!.coins[0]!.blindSignature).toEqual(new Uint8Array(256).fill(8));
+      expect(
+        (await store.listWithdrawals(alice.id, { offset: 2, limit: 2 })).map((w) => w.id),
+      ).toEqual(['w1']);
+      expect(
+        (await store.listWithdrawals(bob.id, { offset: 0, limit: 4 })).map((w) => w.id),
+      ).toEqual(['w2']);
+    });
+
+    it('finds spent coin keys by prefix, in key order, from a given key on', async () => {
+      const store = await open();
+      const { shop } = await funded(store, 1_000, 4);
+      const key = (first: number, second: number, rest: number) => {
+        const pub = new Uint8Array(32).fill(rest);
+        pub[0] = first;
+        pub[1] = second;
+        return pub;
+      };
+      const keys = [key(0, 0, 0), key(0, 0, 255), key(0, 1, 0), key(255, 255, 255)];
+      await deposit(
+        store,
+        shop.id,
+        'd1',
+        keys.map((coinPub, i) => ({ ...spent(0, i), coinPub })),
+      );
+      const search = (prefixes: number[][], page: { after?: Uint8Array; limit: number }) =>
+        store.spentCoinsWithPrefixes(
+          prefixes.map((p) => Uint8Array.from(p)),
+          page,
+        );
+      expect(
+        await search(
+          [
+            [255, 255],
+            [0, 0],
+          ],
+          { limit: 10 },
+        ),
+      ).toEqual([keys[0], keys[1], keys[3]]);
+      expect(
+        await search(
+          [
+            [0, 0],
+            [255, 255],
+          ],
+          { limit: 2 },
+        ),
+      ).toEqual([keys[0], keys[1]]);
+      expect(
+        await search(
+          [
+            [0, 0],
+            [255, 255],
+          ],
+          { after: keys[1]!, limit: 2 },
+        ),
+      ).toEqual([keys[3]]);
+      expect(await search([[0, 2]], { limit: 10 })).toEqual([]);
+    });
+
+    it('finds change issuances by id prefix, in id order, and never a withdrawal', async () => {
+      const store = await open();
+      const { alice } = await funded(store, 1_000, 4);
+      const ids = ['abcX1', 'abcY2', 'abd00', 'zz_99'];
+      for (const [i, id] of ids.entries()) {
+        await store.change(
+          {
+            issuanceId: id,
+            currency: 'EUR',
+            requestHash: new Uint8Array(32),
+            spent: spent(2 * i + 1, i),
+            coins: [coin(40 + i, 100)],
+            now,
+          },
+          (issuance) => issuance.id,
+        );
+      }
+      await store.withdraw(
+        {
+          issuanceId: 'abcW0',
+          accountId: alice.id,
+          currency: 'EUR',
+          requestHash: new Uint8Array(32),
+          coins: [coin(60, 100)],
+          now,
+        },
+        (issuance) => issuance.id,
+      );
+      const search = async (prefixes: string[], page: { after?: string; limit: number }) =>
+        (await store.changeIssuancesWithPrefixes(prefixes, page)).map((issuance) => issuance.id);
+      expect(await search(['zz_', 'abc'], { limit: 10 })).toEqual(['abcX1', 'abcY2', 'zz_99']);
+      expect(await search(['abc', 'zz_'], { after: 'abcX1', limit: 1 })).toEqual(['abcY2']);
+      const [found] = await store.changeIssuancesWithPrefixes(['zz_'], { limit: 1 });
+      expect(found?.coins[0]?.blindSignature).toEqual(new Uint8Array(256).fill(44));
+    });
   },
 );

@@ -370,6 +370,26 @@ export interface BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<R>;
   getSpentCoin(coinPub: Uint8Array): Promise<SpentCoinRecord | undefined>;
+  // The wallet's recovery (mint/recovery.ts).
+  /** The account's withdrawals, newest first: `limit` of them after skipping `offset`. */
+  listWithdrawals(
+    accountId: number,
+    page: { offset: number; limit: number },
+  ): Promise<IssuanceRecord[]>;
+  /**
+   * Keys of spent coins that start with one of `prefixes` and sort after `after`, in key
+   * order, at most `limit`.
+   */
+  spentCoinsWithPrefixes(
+    prefixes: readonly Uint8Array[],
+    page: { after?: Uint8Array; limit: number },
+  ): Promise<Uint8Array[]>;
+  /** Change issuances whose id starts with one of `prefixes` and sorts after `after`, in id
+   * order, at most `limit`. */
+  changeIssuancesWithPrefixes(
+    prefixes: readonly string[],
+    page: { after?: string; limit: number },
+  ): Promise<IssuanceRecord[]>;
 
   // --- PayWord broker
   /** Holds the credit limit from the customer's balance and records the certificate. */

@@ -22,7 +22,9 @@ import { cardCheckout, inquireCardPaymentView, listCardPayments } from '../walle
 import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
+import { provePayment } from '../wallet/proof/payment-proof.ts';
 import { routePurse } from '../wallet/purse/purse-routes.ts';
+import { routeRecovery } from '../wallet/recovery/recovery-routes.ts';
 import { checkRefundsOnVisit } from '../wallet/refunds/visit.ts';
 import {
   listSites,
@@ -206,6 +208,15 @@ async function dispatch(
     case 'purse.proof':
     case 'purse.refused':
       return routePurse(wallet, request);
+    case 'recovery.status':
+    case 'recovery.create':
+    case 'recovery.confirm':
+    case 'recovery.restore':
+    case 'recovery.lostCoins':
+    case 'recovery.returnCoins':
+      return routeRecovery(wallet, request);
+    case 'payment.prove':
+      return provePayment(wallet, request.input.receiptId);
     default:
       return exhaustive(request);
   }

@@ -9,7 +9,9 @@
  * message always come from the browser's `MessageSender`, never from the payload.
  */
 import * as v from 'valibot';
+import { proofActions } from './proof.ts';
 import { purseActions } from './purse.ts';
+import { recoveryActions } from './recovery.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -130,6 +132,17 @@ export const walletErrorCodes = [
   // backups
   'backup_invalid',
   'wrong_passphrase',
+  // the recovery phrase (wallet/recovery/)
+  /** Not a BIP-39 phrase of this wallet's length (a word outside the list, or its checksum). */
+  'phrase_invalid',
+  /** The words asked back do not match the phrase shown. */
+  'phrase_mismatch',
+  /** This wallet already has a phrase (restoring over it would orphan its coins). */
+  'phrase_exists',
+  /** Recovery needs the phrase, and this wallet has none. */
+  'phrase_missing',
+  /** A restored wallet withdraws only after recovering its lost coins (seed counters). */
+  'recovery_pending',
   'internal',
 ] as const;
 export type WalletErrorCode = (typeof walletErrorCodes)[number];
@@ -654,6 +667,8 @@ export const actions = {
     output: undefined as unknown as { readonly coins: number; readonly chains: number },
   },
   ...purseActions,
+  ...recoveryActions,
+  ...proofActions,
 } as const satisfies Record<
   string,
   { readonly from: Sender; readonly input: v.GenericSchema; readonly output: unknown }

@@ -8,6 +8,7 @@ const pagePaths: Readonly<Record<WalletPage, string>> = {
   settings: 'extension/src/pages/settings/index.html',
   history: 'extension/src/pages/history/index.html',
   purse: 'extension/src/pages/purse/index.html',
+  recovery: 'extension/src/pages/recovery/index.html',
 };
 
 export function browserPlatform(win: Window = window): Platform {

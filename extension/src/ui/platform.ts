@@ -4,7 +4,7 @@
  */
 import type { Transport } from '../messages/client.ts';
 
-export type WalletPage = 'popup' | 'settings' | 'history' | 'purse';
+export type WalletPage = 'popup' | 'settings' | 'history' | 'purse' | 'recovery';
 
 export interface Platform {
   /** Messages to the background (`runtime.sendMessage`). */

@@ -336,6 +336,11 @@ export const migrations: readonly string[] = [
     UNIQUE (refresh_id, idx)
   );
   `,
+  // 4: SQLite's migration 6 — the wallet's recovery (bank/src/mint/recovery.ts): an
+  // account's latest withdrawals.
+  `
+  CREATE INDEX issuances_by_account ON issuances (account_id, row_id) WHERE account_id IS NOT NULL;
+  `,
 ];
 
 /** Any 64-bit number of our own, so the bank's migrations never wait on another program's lock. */

@@ -50,6 +50,7 @@ import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
 import { refundsNotOnPostgres } from './not-yet.ts';
 import * as purse from './purse.ts';
+import * as recovery from './recovery.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form). */
@@ -312,6 +313,28 @@ export class PostgresBankStore implements BankStore {
 
   getSpentCoin(coinPub: Uint8Array) {
     return mint.spentCoin(this.#db, coinPub);
+  }
+
+  async listWithdrawals(accountId: number, page: { offset: number; limit: number }) {
+    const ids = await recovery.withdrawalIds(this.#db, accountId, page.offset, page.limit);
+    const found = await Promise.all(ids.map((id) => mint.issuance(this.#db, id)));
+    return found.filter((issuance) => issuance !== undefined);
+  }
+
+  spentCoinsWithPrefixes(
+    prefixes: readonly Uint8Array[],
+    page: { after?: Uint8Array; limit: number },
+  ) {
+    return recovery.spentWithPrefixes(this.#db, prefixes, page.after, page.limit);
+  }
+
+  async changeIssuancesWithPrefixes(
+    prefixes: readonly string[],
+    page: { after?: string; limit: number },
+  ) {
+    const ids = await recovery.changeIdsWithPrefixes(this.#db, prefixes, page.after, page.limit);
+    const found = await Promise.all(ids.map((id) => mint.issuance(this.#db, id)));
+    return found.filter((issuance) => issuance !== undefined);
   }
 
   // --- PayWord broker (broker.ts says why a certificate's row lock is enough)

@@ -350,6 +350,10 @@ export const migrations: readonly string[] = [
     UNIQUE (refresh_id, idx)
   ) STRICT;
   `,
+  // The wallet's recovery (bank/src/mint/recovery.ts): an account's latest withdrawals.
+  `
+  CREATE INDEX issuances_by_account ON issuances (account_id, row_id) WHERE account_id IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */

@@ -23,6 +23,7 @@ import { Ledger } from './ledger.ts';
 import { MerchantCertificateTables } from './merchant-certificates.ts';
 import { MintTables } from './mint.ts';
 import { PurseTables, purseFeesAccount } from './purse.ts';
+import { RecoveryQueries } from './recovery.ts';
 import { SqliteRefundStore } from './refunds.ts';
 
 export interface SqliteStoreOptions {
@@ -50,6 +51,7 @@ export class SqliteBankStore implements BankStore {
   readonly cards: SqliteCardStore;
   readonly refunds: SqliteRefundStore;
   readonly #origins: MerchantCertificateTables;
+  readonly #recovery: RecoveryQueries;
 
   constructor(options: SqliteStoreOptions) {
     const opened = openDatabase(
@@ -71,6 +73,7 @@ export class SqliteBankStore implements BankStore {
     this.#ledger = new Ledger(this.#db);
     this.#idempotency = new IdempotencyKeys(this.#db);
     this.#mint = new MintTables(this.#db, this.#ledger);
+    this.#recovery = new RecoveryQueries(this.#db);
     this.#broker = new BrokerTables(this.#db, this.#ledger);
     this.#system = this.#ensureSystemAccounts(options.currency);
     this.#purse = new PurseTables(this.#db, this.#ledger, this.#accounts, options.currency);
@@ -246,6 +249,32 @@ export class SqliteBankStore implements BankStore {
 
   getSpentCoin(coinPub: Uint8Array) {
     return this.#read(() => this.#mint.spentCoin(coinPub));
+  }
+
+  listWithdrawals(accountId: number, page: { offset: number; limit: number }) {
+    return this.#read(() =>
+      this.#recovery
+        .withdrawalIds(accountId, page.offset, page.limit)
+        .map((id) => this.#mint.issuance(id)!),
+    );
+  }
+
+  spentCoinsWithPrefixes(
+    prefixes: readonly Uint8Array[],
+    page: { after?: Uint8Array; limit: number },
+  ) {
+    return this.#read(() => this.#recovery.spentWithPrefixes(prefixes, page.after, page.limit));
+  }
+
+  changeIssuancesWithPrefixes(
+    prefixes: readonly string[],
+    page: { after?: string; limit: number },
+  ) {
+    return this.#read(() =>
+      this.#recovery
+        .changeIdsWithPrefixes(prefixes, page.after, page.limit)
+        .map((id) => this.#mint.issuance(id)!),
+    );
   }
 
   // --- PayWord broker

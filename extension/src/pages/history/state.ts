@@ -25,6 +25,10 @@ export type HistoryState =
       readonly loadingMore: boolean;
       readonly error: WalletErrorJson | null;
       openSettings(): void;
+      /** "Prove this payment" (e-cash): saves the mint's signed statement and a readable page. */
+      prove(receiptId: string): void;
+      /** The receipt whose proof is being made, if any. */
+      readonly proving: string | null;
     };
 
 type Loaded =
@@ -61,6 +65,7 @@ export function useHistoryState(
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<WalletErrorJson | null>(null);
+  const [proving, setProving] = useState<string | null>(null);
 
   const load = useCallback(async (): Promise<void> => {
     try {
@@ -138,6 +143,20 @@ export function useHistoryState(
         loadingMore,
         error,
         openSettings: () => platform.openPage('settings'),
+        proving,
+        prove: (receiptId) => {
+          setProving(receiptId);
+          setError(null);
+          callBackground(transport, 'payment.prove', { receiptId })
+            .then(
+              (files) => {
+                platform.download(files.fileName, files.text, 'application/json');
+                platform.download(files.pageName, files.page, 'text/html');
+              },
+              (failure: unknown) => setError(walletErrorOf(failure)),
+            )
+            .finally(() => setProving(null));
+        },
       };
     }
   }

@@ -113,6 +113,19 @@ function ReadyView({ state }: { state: Extract<HistoryState, { status: 'ready' }
                       </span>
                     </>
                   )}
+                  {receipt.instrument === 'ecash' ? (
+                    <>
+                      <br />
+                      <Button
+                        variant="link"
+                        onClick={() => state.prove(receipt.receiptId)}
+                        busy={state.proving === receipt.receiptId}
+                        testId="prove-payment"
+                      >
+                        Prove this payment
+                      </Button>
+                    </>
+                  ) : null}
                 </td>
               </tr>
             ))}

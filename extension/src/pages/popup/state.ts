@@ -106,6 +106,8 @@ export type PopupState =
       logIn(): void;
       openSettings(): void;
       openHistory(): void;
+      /** The recovery phrase, lost coins and "return e-cash to my bank account". */
+      openRecovery(): void;
     };
 
 export interface PopupOptions {
@@ -407,5 +409,6 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
     logIn: () => setLoginSkipped(false),
     openSettings: () => platform.openPage('settings'),
     openHistory: () => platform.openPage('history'),
+    openRecovery: () => platform.openPage('recovery'),
   };
 }

@@ -47,6 +47,7 @@ function ready(withdraw: WithdrawForm = idle): PopupState {
     logIn: vi.fn(),
     openSettings: vi.fn(),
     openHistory: vi.fn(),
+    openRecovery: vi.fn(),
   };
 }
 

@@ -120,6 +120,11 @@ function ReadyView({
         )}
         <RecentPayments receipts={state.overview.recent} onMore={state.openHistory} />
         <ThresholdCard form={state.threshold} />
+        <p class="small">
+          <Button variant="link" onClick={state.openRecovery} testId="open-recovery">
+            Recovery phrase · return e-cash to my bank
+          </Button>
+        </p>
       </div>
     </Shell>
   );

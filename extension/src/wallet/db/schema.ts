@@ -350,6 +350,26 @@ export interface RefundRecord {
   readonly learnedAt: number;
 }
 
+/**
+ * Version 6: the recovery phrase's master secret (wallet/recovery/) and the next counter of
+ * each seed derived from it. A wallet made before keeps its random seeds until it makes one.
+ */
+export interface RecoveryRecord {
+  readonly id: 'master';
+  /** The phrase's 256-bit entropy, sealed. */
+  readonly secret: SealedSecret;
+  readonly next: { readonly withdrawal: number; readonly change: number; readonly chain: number };
+  /** When the user typed words of the phrase back; null until then. */
+  readonly confirmedAt: number | null;
+  readonly origin: 'created' | 'restored';
+  /**
+   * Restored wallets: when lost coins were last recovered (which moves the counters past the
+   * seeds in use); null until then, and no withdrawal seed is handed out before it.
+   */
+  readonly recoveredAt?: number | null;
+  readonly createdAt: number;
+}
+
 export interface WalletDb extends DBSchema {
   keys: { key: string; value: KeyRecord };
   banks: { key: string; value: BankRecord };
@@ -405,6 +425,8 @@ export interface WalletDb extends DBSchema {
   };
   /** Version 5: refunds of our receipts (wallet/refunds/). */
   refunds: { key: string; value: RefundRecord; indexes: { receiptId: string } };
+  /** Version 6: the recovery phrase (wallet/recovery/). */
+  recovery: { key: string; value: RecoveryRecord };
 }
 
 export type WalletDatabase = IDBPDatabase<WalletDb>;
@@ -474,6 +496,10 @@ export const migrations: readonly Migration[] = [
   // 5: refunds the merchants signed for our receipts (wallet/refunds/).
   (db) => {
     db.createObjectStore('refunds', { keyPath: 'id' }).createIndex('receiptId', 'receiptId');
+  },
+  // 6: the recovery phrase's master secret and its seed counters (wallet/recovery/).
+  (db) => {
+    db.createObjectStore('recovery', { keyPath: 'id' });
   },
 ];
 

@@ -21,6 +21,7 @@ import type { WalletContext } from '../context.ts';
 import { type CoinRecord, moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
 import { errorJson, WalletFailure } from '../errors.ts';
 import { bankParty, causeOf, isTransient, requestJson } from '../http.ts';
+import { claimSeed } from '../recovery/master.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 import {
   blindIssuance,
@@ -52,7 +53,7 @@ export async function startChange(
   ) {
     throw new WalletFailure('insufficient_funds', 'The bank has no coins to make change with.');
   }
-  const seed = randomWithdrawalSeed();
+  const seed = (await claimSeed(ctx, 'change'))?.seed ?? randomWithdrawalSeed();
   const id = issuanceIdOf(seed);
   const task = newTask('change', id, { currency: coin.currency, minor: coin.minor }, now, {
     done: 0,

@@ -1,7 +1,8 @@
 /**
  * Withdrawing coins (DESIGN.md "E-cash", withdraw) as a resumable task:
  *
- * 1. `startWithdrawal`: plan the coins (denominations.ts), draw the seed, and write the
+ * 1. `startWithdrawal`: plan the coins (denominations.ts), take the seed (the next one derived
+ *    from the recovery phrase, recovery/master.ts; random in a wallet without one), and write the
  *    withdrawal (seed sealed, coins planned, `planned`) with its task (`reserved`) in one
  *    strict transaction. Nothing has been sent.
  * 2. `runWithdrawal`: mark `sent`, then POST /v1/mint/withdrawals with the issuance id as the
@@ -25,6 +26,7 @@ import type { WalletContext } from '../context.ts';
 import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
 import { errorJson, WalletFailure } from '../errors.ts';
 import { bankParty, causeOf, isTransient, requestJson } from '../http.ts';
+import { claimSeed } from '../recovery/master.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 import { planWithdrawal } from './denominations.ts';
 import {
@@ -66,7 +68,7 @@ export async function startWithdrawal(
         : 'That is too many coins for one withdrawal; withdraw a smaller amount at a time.',
     );
   }
-  const seed = randomWithdrawalSeed();
+  const seed = (await claimSeed(ctx, 'withdrawal'))?.seed ?? randomWithdrawalSeed();
   const id = issuanceIdOf(seed);
   const task = newTask('withdraw', id, { ...params.amount }, now, {
     done: 0,

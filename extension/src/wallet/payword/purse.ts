@@ -45,6 +45,7 @@ import {
 import { errorJson, WalletFailure } from '../errors.ts';
 import { bankParty, isTransient, requestJson } from '../http.ts';
 import { createUserKey, userSigner } from '../keys.ts';
+import { claimSeed } from '../recovery/master.ts';
 import { defaultSettings, loadSettings } from '../settings.ts';
 import { newTask, setTask, taskView } from '../tasks.ts';
 
@@ -241,7 +242,7 @@ export async function createChain(
     paywordChainLength,
     certificate.creditLimit.minor - certificate.committed,
   );
-  const seed = randomChainSeed();
+  const seed = (await claimSeed(ctx, 'payword-chain'))?.seed ?? randomChainSeed();
   const chain = createPaywordChain(seed, length);
   const valuePerWord = amount(certificate.creditLimit.currency, 1);
   const commitment = await signPaywordCommitment(

@@ -1,0 +1,84 @@
+/**
+ * The recovery phrase's part of the message contract (contract.ts spreads `recoveryActions`
+ * into its `actions`): the wallet's own pages only. A web page can neither read the phrase nor
+ * make the wallet restore, recover or return coins.
+ */
+import * as v from 'valibot';
+
+const httpUrlSchema = v.pipe(
+  v.string(),
+  v.maxLength(2048),
+  v.url(),
+  v.check((value) => /^https?:\/\//.test(value), 'expected an http(s) URL'),
+);
+
+export type RecoveryStatusView =
+  | { readonly status: 'none' }
+  | { readonly status: 'unconfirmed'; readonly createdAt: number }
+  | {
+      readonly status: 'confirmed';
+      readonly origin: 'created' | 'restored';
+      readonly confirmedAt: number;
+    };
+
+export interface PhraseView {
+  readonly words: readonly string[];
+  /** 0-based positions of the words to type back. */
+  readonly check: readonly number[];
+}
+
+export interface LostCoinsView {
+  readonly withdrawals: number;
+  readonly changes: number;
+  readonly recovered: number;
+  readonly value: number;
+  readonly spent: number;
+  readonly known: number;
+}
+
+export const recoveryActions = {
+  'recovery.status': {
+    from: 'extension',
+    input: v.strictObject({}),
+    output: undefined as unknown as RecoveryStatusView,
+  },
+  /** Makes the phrase (once) and shows it until it is confirmed; `phrase_exists` after. */
+  'recovery.create': {
+    from: 'extension',
+    input: v.strictObject({}),
+    output: undefined as unknown as PhraseView,
+  },
+  'recovery.confirm': {
+    from: 'extension',
+    input: v.strictObject({
+      answers: v.pipe(
+        v.array(
+          v.strictObject({
+            position: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(23)),
+            word: v.pipe(v.string(), v.maxLength(64)),
+          }),
+        ),
+        v.minLength(1),
+        v.maxLength(24),
+      ),
+    }),
+    output: undefined as unknown as RecoveryStatusView,
+  },
+  'recovery.restore': {
+    from: 'extension',
+    input: v.strictObject({ phrase: v.pipe(v.string(), v.maxLength(1024)) }),
+    output: undefined as unknown as RecoveryStatusView,
+  },
+  /** The unspent coins of the account's last withdrawals, from the phrase. */
+  'recovery.lostCoins': {
+    from: 'extension',
+    input: v.strictObject({ bankUrl: httpUrlSchema }),
+    output: undefined as unknown as LostCoinsView,
+  },
+  /** "Return e-cash to my bank account": every spendable coin of that bank, credited once. */
+  'recovery.returnCoins': {
+    from: 'extension',
+    input: v.strictObject({ bankUrl: httpUrlSchema }),
+    output: undefined as unknown as { readonly coins: number; readonly value: number },
+  },
+} as const;
