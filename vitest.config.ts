@@ -20,6 +20,10 @@ export default defineConfig({
     include: ['*/src/**/*.test.{ts,tsx}', '*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
+    // Vite resolves `preact` for the DOM tests under the client conditions above; Node would
+    // load the testing library's own `preact` under its conditions, a second copy whose hooks
+    // do not see the first's renderer. Inlined, the library shares the test's copy.
+    server: { deps: { inline: ['@testing-library/preact'] } },
     reporters: ['default', ['json', { outputFile: '.ci/report.json' }]],
   },
 });
