@@ -124,7 +124,14 @@ describe('the card instrument in the merchant SDK', () => {
     );
 
     const id = response.body.transactionId;
-    expect((await shop.refund(id, 2_50)).credited).toEqual(money('EUR', 2_50));
+    expect((await shop.refund(id, 2_50, { creditId: 'line-mug' })).credited).toEqual(
+      money('EUR', 2_50),
+    );
+    // The same refund sent twice (a form submitted again) gives back nothing more.
+    await shop.refund(id, 2_50, { creditId: 'line-mug' }).catch(() => undefined);
+    expect((await balances(world, merchant.name))[merchant.name]! - before[merchant.name]!).toBe(
+      5_00,
+    );
     expect((await shop.refund(id)).credited).toEqual(money('EUR', 7_50));
     expect((await balances(world, merchant.name))[merchant.name]).toBe(before[merchant.name]);
 

@@ -10,6 +10,7 @@
  *   the SDK's card endpoints         purchase, inquiry, notifications;
  *   POST /dashboard/card/capture|reverse|refund    the operator's buttons.
  */
+import { createHash } from 'node:crypto';
 import type { CardMerchant } from '@farthing/merchant-sdk/card';
 import {
   cardCheckoutOffer,
@@ -128,9 +129,13 @@ export function mountCardShop(app: Hono<any>, options: CardShopOptions): void {
     if (record === undefined) {
       throw new FarthingError('set_unknown_transaction', 'no such card purchase');
     }
-    if (item === undefined) return card.refund(id);
+    // Each refund is named for what it gives back, so a form sent twice refunds once.
+    if (item === undefined)
+      return card.refund(id, undefined, { creditId: `rest-${record.credited}` });
     const amount = lineRefund(storedOrder(record.description), item);
     if (amount === undefined) throw new FarthingError('not_found', 'no such line in this order');
-    return card.refund(id, Math.min(amount.minor, record.captured - record.credited));
+    return card.refund(id, Math.min(amount.minor, record.captured - record.credited), {
+      creditId: `line-${createHash('sha256').update(item).digest('base64url').slice(0, 22)}`,
+    });
   });
 }

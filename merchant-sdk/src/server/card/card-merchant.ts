@@ -390,12 +390,19 @@ export class CardMerchant {
    * SET credit: gives back `amount` (all that is left by default) of a captured purchase. Each
    * call is a new credit; the gateway refuses credits beyond what was captured.
    */
-  async refund(transactionId: string, amount?: number) {
+  /**
+   * A SET credit of `amount` minor units (default: all captured and not yet credited). The same
+   * credit asked again is answered once: `creditId` names it (a site's own id for what it
+   * refunds, e.g. one order line), or, without one, the amount and what was credited before it,
+   * so a retry after a lost answer or a double-click before the first was recorded refunds once.
+   */
+  async refund(transactionId: string, amount?: number, options: { creditId?: string } = {}) {
     const record = this.#options.store.get(transactionId);
     if (record === undefined) {
       throw new FarthingError('set_unknown_transaction', 'no such card purchase');
     }
-    const creditId = `credit-${toBase64url(randomBytes(12))}`;
+    const minor = amount ?? record.captured - record.credited;
+    const creditId = options.creditId ?? `credit-${record.credited}-${minor}`;
     const answer = await this.#call(
       'credits',
       `credit-${transactionId}-${creditId}`,
@@ -405,7 +412,7 @@ export class CardMerchant {
         transactionId,
         merchantId: this.#options.merchantId,
         creditId,
-        amount: { currency: record.currency, minor: amount ?? record.captured - record.credited },
+        amount: { currency: record.currency, minor },
         requestedAt: this.#now(),
       },
     );
