@@ -220,11 +220,19 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
         Array.from({ length: 8 }, () => store.refunds.refund(ecash(shop.id, 'r1', 70), (r) => r)),
       );
       for (const record of records) expect(record).toEqual(records[0]);
-      // The same id for another receipt at once: one wins, the others are told it is taken.
+      // The same id for other receipts of two deposits at once (so no lock orders them): one
+      // wins, the others are told the id is taken.
+      await deposit(store, shop.id, `${shop.id}:d2`, [paid(14)]);
       const reused = await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
           store.refunds
-            .refund(ecash(shop.id, 'r2', 10 + i, { receipt: 20 + i }), (r) => r)
+            .refund(
+              ecash(shop.id, 'r2', 10 + i, {
+                receipt: 20 + i,
+                payment: `${shop.id}:d${1 + (i % 2)}`,
+              }),
+              (r) => r,
+            )
             .then(
               () => 'refunded',
               (error: unknown) => code(error),
@@ -237,17 +245,17 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
         'refund_id_reused',
         'refunded',
       ]);
-      expect(await balance(store, shop.id)).toBeGreaterThanOrEqual(300 - 70 - 13);
-      expect(await balance(store, shop.id)).toBeLessThanOrEqual(300 - 70 - 10);
+      expect(await balance(store, shop.id)).toBeGreaterThanOrEqual(400 - 70 - 13);
+      expect(await balance(store, shop.id)).toBeLessThanOrEqual(400 - 70 - 10);
     });
 
     it('refunds a PayWord payment to the payer, up to what the broker paid the vendor', async () => {
-      const store = await open();
-      const { alice, shop } = await funded(store, 1_000);
+      // The shop holds more than the PayWord payment: only the payment's lock stops a refund.
+      const { store, alice, shop } = await paidShop();
       await store.issuePaywordCertificate(paywordCertificate(7, alice.id, 300), (c) => c.serial);
       const commitmentId = paywordClaim(7, 0).commitmentId;
-      const payword = (refundId: string, amount: number): RefundParameters => ({
-        ...ecash(shop.id, refundId, amount, { paid: 100 }),
+      const payword = (refundId: string, amount: number, receipt = 1): RefundParameters => ({
+        ...ecash(shop.id, refundId, amount, { paid: 100, receipt }),
         instrument: 'payword',
         payment: toBase64url(commitmentId),
         commitmentId,
@@ -259,7 +267,7 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
         { vendorId: shop.id, claims: [paywordClaim(7, 5)], now },
         (o) => o,
       );
-      expect(await balance(store, shop.id)).toBe(50);
+      expect(await balance(store, shop.id)).toBe(350);
       await expect(store.refunds.refund(payword('p1', 60), (r) => r)).rejects.toSatisfy(
         coded('refund_not_settled'),
       );
@@ -267,7 +275,7 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       const outcomes = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
           store.refunds
-            .refund(payword(`p${i}`, 20), (r) => r)
+            .refund(payword(`p${i}`, 20, 10 + i), (r) => r)
             .then(
               (r) => r.instrument,
               (error: unknown) => code(error),
@@ -275,8 +283,8 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
         ),
       );
       expect(outcomes.filter((o) => o === 'payword')).toHaveLength(2);
-      expect(await balance(store, shop.id)).toBe(10);
-      expect(await balance(store, alice.id)).toBe(1_000 - 300 + 40);
+      expect(await balance(store, shop.id)).toBe(310);
+      expect(await balance(store, alice.id)).toBe(1_000 - 400 - 300 + 40);
       expect(await store.refunds.coinRefund(commitmentId)).toBeUndefined();
     });
 
