@@ -79,13 +79,10 @@ function exceeds(what: 'receipt' | 'payment', left: number): FarthingError {
   );
 }
 
-function currencyMismatch(): FarthingError {
-  return new FarthingError(
-    'currency_mismatch',
-    'the refund is in another currency than the payment',
-    { details: { field: 'amount' } },
-  );
-}
+const currencyMismatch = () =>
+  new FarthingError('currency_mismatch', 'the refund is in another currency than the payment', {
+    details: { field: 'amount' },
+  });
 
 const hex = (value: Uint8Array) => Buffer.from(value).toString('hex');
 
@@ -135,7 +132,7 @@ export class PostgresRefundStore implements RefundStore {
 
   async #refund(sql: Sql, params: RefundParameters): Promise<RefundRecord> {
     await lockName(sql, `refund-receipt:${params.merchantId}:${hex(params.receiptId)}`);
-    const [existing] = await sql.query<RefundRow & { request_hash: Buffer }>(
+    const [existing] = await sql.query<RefundRow>(
       'SELECT * FROM refunds WHERE merchant_id = $1 AND refund_id = $2',
       [params.merchantId, params.refundId],
     );
