@@ -1,6 +1,7 @@
 /**
  * Test support for the bank's tests (not part of the API; imported only by `*.test.ts` and
- * test fixtures): the real Hono app over a real SQLite store in a temporary folder, a clock
+ * test fixtures): the real Hono app over a real SQLite store in a temporary folder (or the
+ * store the test opens, `openStore`), a clock
  * the test moves, a mint with real RSA-2048 keys, and customers and merchants opened through
  * the HTTP API.
  */
@@ -19,6 +20,7 @@ import { DepositVerifier } from './mint/deposit-verifier.ts';
 import { Keyring } from './mint/keyring.ts';
 import { defaultMintTiming, type MintKeyPolicy } from './mint/policy.ts';
 import { SqliteBankStore } from './store/sqlite/sqlite-store.ts';
+import type { BankStore } from './store/store.ts';
 
 export const adminToken = 'test-admin-token-0123456789';
 /** 2026-01-01T00:00:00Z. */
@@ -33,6 +35,8 @@ export interface TestBankOptions {
   readonly coinValues?: readonly number[];
   readonly policy?: Partial<Omit<MintKeyPolicy, 'values'>>;
   readonly env?: Readonly<Record<string, string>>;
+  /** The store the bank runs on; a SQLite file in the bank's data folder by default. */
+  readonly openStore?: () => Promise<BankStore>;
 }
 
 export interface TestRequestOptions {
@@ -48,7 +52,7 @@ export interface TestRequestOptions {
 export interface TestBank {
   readonly ctx: BankContext;
   readonly app: Hono<BankEnv>;
-  readonly store: SqliteBankStore;
+  readonly store: BankStore;
   /** The bank's clock; tests move `clock.now`. */
   readonly clock: { now: number };
   request(method: string, path: string, options?: TestRequestOptions): Promise<Response>;
@@ -69,11 +73,14 @@ export async function openTestBank(options: TestBankOptions = {}): Promise<TestB
     FARTHING_BANK_DEV_MODE: 'unproven',
     ...options.env,
   });
-  const store = new SqliteBankStore({
-    path: config.databasePath,
-    currency: config.currency,
-    commitSync: config.commitSync,
-  });
+  const store =
+    options.openStore === undefined
+      ? new SqliteBankStore({
+          path: config.databasePath,
+          currency: config.currency,
+          commitSync: config.commitSync,
+        })
+      : await options.openStore();
   const clock = { now: startTime };
   const now = () => clock.now;
   const log = createLogger(config);

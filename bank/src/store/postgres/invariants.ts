@@ -6,6 +6,7 @@
 import { cardSystemAccounts } from '../card-store.ts';
 import { type InvariantReport, systemAccounts } from '../store.ts';
 import type { PostgresDatabase, Sql } from './database.ts';
+import { checkRefundInvariants } from './refund-invariants.ts';
 
 export async function checkInvariants(db: PostgresDatabase): Promise<InvariantReport> {
   return db.transaction({ isolation: 'repeatable read', readOnly: true }, async (sql) => {
@@ -56,9 +57,13 @@ async function checkBooks(sql: Sql, problems: string[]): Promise<Record<string, 
   const purseFees = await balanceOf('system:purse-fees');
   const cardHolds = await balanceOf(cardSystemAccounts.holds);
   const cardCredit = await balanceOf(cardSystemAccounts.credit);
-  if (customers + coins + holds + shadows + purseFees + cardHolds + cardCredit !== issued) {
+  const { coinRefunds, refreshed } = await checkRefundInvariants(sql, problems);
+  if (
+    customers + coins + holds + shadows + purseFees + cardHolds + cardCredit + coinRefunds !==
+    issued
+  ) {
     problems.push(
-      `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + purse shadows ${shadows} + purse fees ${purseFees} + card holds ${cardHolds} + card credit ${cardCredit} ≠ issued ${issued}`,
+      `account balances ${customers} + outstanding coins ${coins} + PayWord holds ${holds} + purse shadows ${shadows} + purse fees ${purseFees} + card holds ${cardHolds} + card credit ${cardCredit} + coin refunds ${coinRefunds} ≠ issued ${issued}`,
     );
   }
   for (const row of await all<{ card_id: string; balance: number; expected: number }>(
@@ -107,7 +112,7 @@ async function checkBooks(sql: Sql, problems: string[]): Promise<Record<string, 
       );
     }
   }
-  const signed = await sum('SELECT SUM(value) AS total FROM issued_coins');
+  const signed = (await sum('SELECT SUM(value) AS total FROM issued_coins')) + refreshed;
   const spent = await sum('SELECT SUM(value) AS total FROM spent_coins');
   if (signed - spent !== coins) {
     problems.push(`coins signed ${signed} − spent ${spent} ≠ system:coins ${coins}`);
@@ -146,6 +151,7 @@ async function checkBooks(sql: Sql, problems: string[]): Promise<Record<string, 
     purseFees,
     cardHolds,
     cardCredit,
+    coinRefunds,
     issued,
     signed,
     spent,

@@ -15,12 +15,14 @@
  *   in the transaction that another transaction could change in between (those claimed rows
  *   are never updated once written), except a PayWord redemption, which first locks its
  *   certificate's row (`FOR NO KEY UPDATE`, broker.ts) and so reads the latest committed state
- *   while no other process can change it. The stronger levels would only add serialization
- *   failures.
+ *   while no other process can change it, and a refund or a refund refresh, which first lock
+ *   what they draw on (the receipt and the deposit or redemption row, the coin; refunds.ts).
+ *   The stronger levels would only add serialization failures.
  * - REPEATABLE READ READ ONLY for the books check: every sum from one snapshot.
  * - Plain reads run outside a transaction: one statement sees one committed state.
  */
 
+import { coinRefundsAccount } from '../refund-store.ts';
 import { type CertificateRow, certificateFromRow } from '../rows.ts';
 import {
   type AccountRecord,
@@ -48,9 +50,9 @@ import { postTransfer } from './ledger.ts';
 import * as origins from './merchant-certificates.ts';
 import { migrate } from './migrations.ts';
 import * as mint from './mint.ts';
-import { refundsNotOnPostgres } from './not-yet.ts';
 import * as purse from './purse.ts';
 import * as recovery from './recovery.ts';
+import { PostgresRefundStore, refundClaimedKeys } from './refunds.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form). */
@@ -67,6 +69,7 @@ interface SystemAccountIds {
   readonly coins: number;
   readonly paywordHolds: number;
   readonly purseFees: number;
+  readonly coinRefunds: number;
   readonly cards: { readonly credit: number; readonly holds: number };
 }
 
@@ -76,6 +79,7 @@ const claimedKeys = [
   mint.issuanceConstraint,
   ...purse.purseClaimedKeys,
   ...cardClaimedKeys,
+  ...refundClaimedKeys,
 ];
 
 export class PostgresBankStore implements BankStore {
@@ -83,7 +87,7 @@ export class PostgresBankStore implements BankStore {
   readonly #system: SystemAccountIds;
   readonly #currency: string;
   readonly cards: PostgresCardStore;
-  readonly refunds = refundsNotOnPostgres;
+  readonly refunds: PostgresRefundStore;
   readonly #deposits: DepositBatcher;
 
   private constructor(db: PostgresDatabase, system: SystemAccountIds, currency: string) {
@@ -95,6 +99,11 @@ export class PostgresBankStore implements BankStore {
       db,
       write: (claim, now, work) => this.#write(claim, now, work),
       system: system.cards,
+    });
+    this.refunds = new PostgresRefundStore({
+      db,
+      write: (claim, now, work) => this.#write(claim, now, work),
+      system: { coinRefunds: system.coinRefunds, coins: system.coins },
     });
   }
 
@@ -120,6 +129,12 @@ export class PostgresBankStore implements BankStore {
           sql,
           purse.purseFeesAccount,
           'Purse clearing fees',
+          options,
+        ),
+        coinRefunds: await ensureSystemAccount(
+          sql,
+          coinRefundsAccount,
+          'Coin refunds not yet refreshed',
           options,
         ),
         cards: await ensureCardAccounts(sql, options.currency),
