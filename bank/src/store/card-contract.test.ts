@@ -127,6 +127,11 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       expect(
         await codeOf(operate('t1', { type: 'credit-reversal', creditId: 'c', amount: 1_00 })),
       ).toBe('set_payment_mismatch');
+      // The refunded 2.00 was lent again (t3): taking the refund back would pass the limit.
+      expect(
+        await codeOf(operate('t1', { type: 'credit-reversal', creditId: 'c', amount: 2_00 })),
+      ).toBe('card_over_limit');
+      await operate('t2', { type: 'authorization-reversal', amount: 3_00 });
       await operate('t1', { type: 'credit-reversal', creditId: 'c', amount: 2_00 });
       expect(await store.cards.getTransaction(seller.id, 'nope')).toBeUndefined();
       expect((await store.checkInvariants()).problems).toEqual([]);

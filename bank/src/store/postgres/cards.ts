@@ -405,6 +405,28 @@ export class PostgresCardStore implements CardStore {
           throw new FarthingError('set_credit_reversed', 'the credit was already reversed');
         }
         requireWhole(op.amount, found.amount, 'credited');
+        // Taking a refund back lends the card that money again: within its limit, as an
+        // authorization is, under the card's row lock that authorizations take too.
+        const card = await one<{ credit_limit: number }>(
+          sql,
+          'SELECT credit_limit FROM cards WHERE id = $1 FOR NO KEY UPDATE',
+          [t.cardId],
+        );
+        const usage = await one<{ used: number }>(
+          sql,
+          `SELECT coalesce(sum(CASE status WHEN 'authorized' THEN authorized
+                                           WHEN 'captured' THEN captured - credited
+                                           ELSE 0 END), 0) AS used
+           FROM card_transactions WHERE card_id = $1`,
+          [t.cardId],
+        );
+        const used = Number(usage?.used ?? 0);
+        const limit = Number(card!.credit_limit);
+        if (used + found.amount > limit) {
+          throw new FarthingError('card_over_limit', 'the card has not enough credit left', {
+            details: { available: Math.max(0, limit - used) },
+          });
+        }
         await post('card-credit-reversal', [
           { accountId: this.#system.credit, amount: -found.amount },
           { accountId: t.merchantId, amount: found.amount },

@@ -98,6 +98,7 @@ export class SqliteCardStore implements CardStore {
       transaction: db.prepare(
         'SELECT * FROM card_transactions WHERE merchant_id = ? AND transaction_id = ?',
       ),
+      cardLimit: db.prepare('SELECT credit_limit FROM cards WHERE id = ?'),
       transactionByPi: db.prepare('SELECT 1 FROM card_transactions WHERE pi_digest = ?'),
       insertTransaction: db.prepare(
         `INSERT INTO card_transactions (merchant_id, transaction_id, card_id, cardholder_serial,
@@ -397,6 +398,17 @@ export class SqliteCardStore implements CardStore {
           throw new FarthingError('set_credit_reversed', 'the credit was already reversed');
         }
         this.#requireWhole(op.amount, credit.amount, 'credited');
+        // Taking a refund back lends the card that money again: within its limit, as an
+        // authorization is (the card may have spent the refunded credit elsewhere meanwhile).
+        const { used } = this.#sql.cardUsage!.get(t.cardId) as { used: number };
+        const { credit_limit: limit } = this.#sql.cardLimit!.get(t.cardId) as {
+          credit_limit: number;
+        };
+        if (used + credit.amount > limit) {
+          throw new FarthingError('card_over_limit', 'the card has not enough credit left', {
+            details: { available: Math.max(0, limit - used) },
+          });
+        }
         post('card-credit-reversal', [
           { accountId: this.#system.credit, amount: -credit.amount },
           { accountId: t.merchantId, amount: credit.amount },
