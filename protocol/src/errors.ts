@@ -111,6 +111,10 @@ export const errorCatalog = {
   // --- hardware purse in the wallet (issue 17)
   purse_proof_unknown: { status: 404, title: 'The card has no payment for this challenge' },
   purse_not_cleared: { status: 402, title: 'The card issuer refused this purse payment' },
+  purse_card_limit_reached: {
+    status: 409,
+    title: 'This account holds as many purse cards as it may',
+  },
   // --- SET card payments (protocol/src/set/, bank/src/card/)
   card_invalid: { status: 400, title: 'Card number, expiry or card secret malformed' },
   card_unknown: { status: 404, title: 'No such card at this issuer' },

@@ -6,7 +6,7 @@
  */
 import type { FarthingError } from '@farthing/protocol/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BankStore, PurseClearingClaim } from './store.ts';
+import { type BankStore, maxPurseCardsPerAccount, type PurseClearingClaim } from './store.ts';
 import {
   coded,
   customer,
@@ -82,6 +82,25 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       await expect(issue(store, 'card-1', alice.id)).rejects.toSatisfy(coded('conflict'));
       expect(await store.getPurseCard('card-1')).toEqual(card);
       expect(await store.getPurseCard('card-2')).toBeUndefined();
+    });
+
+    it('issues an account at most its number of cards, also when they are asked for at once', async () => {
+      const store = await open();
+      const alice = await customer(store, 'alice', 1_000);
+      const bob = await customer(store, 'bob', 1_000);
+      const asked = await Promise.allSettled(
+        Array.from({ length: maxPurseCardsPerAccount + 5 }, (_, i) =>
+          issue(store, `alice-${i}`, alice.id),
+        ),
+      );
+      const refused = asked.filter((a) => a.status === 'rejected');
+      expect(asked.length - refused.length).toBe(maxPurseCardsPerAccount);
+      for (const r of refused) {
+        expect(r.status === 'rejected' && r.reason).toSatisfy(coded('purse_card_limit_reached'));
+      }
+      // Another account is not held back by the first one's cards.
+      expect(await issue(store, 'bob-1', bob.id)).toMatchObject({ status: 'active' });
+      expect((await store.checkInvariants()).problems).toEqual([]);
     });
 
     it('loads a card from the account once per counter, even when the load arrives at once', async () => {

@@ -206,6 +206,20 @@ export interface OriginChallengeRecord {
 
 export type PurseCardStatus = 'active' | 'blocked' | 'closed';
 
+/**
+ * Cards an account may hold that are not closed: each is a certificate and a shadow account,
+ * and any customer can ask for one, so the issuer stops at a number no holder needs more of.
+ */
+export const maxPurseCardsPerAccount = 10;
+
+export function purseCardLimitReached(): FarthingError {
+  return new FarthingError(
+    'purse_card_limit_reached',
+    `an account holds at most ${maxPurseCardsPerAccount} purse cards that are not closed`,
+    { details: { max: maxPurseCardsPerAccount } },
+  );
+}
+
 export interface PurseCardRecord {
   readonly cardId: string;
   readonly accountId: number;

@@ -19,6 +19,7 @@ import type {
   PurseClearingOutcome,
   PurseLoadRecord,
 } from '../store.ts';
+import { maxPurseCardsPerAccount, purseCardLimitReached } from '../store.ts';
 import { createAccount } from './accounts.ts';
 import { isPostgresError, type Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
@@ -109,6 +110,13 @@ export async function issueCard(
       details: { field: 'cardId' },
     });
   if ((await card(sql, params.cardId)) !== undefined) throw issued();
+  // The holder's row, locked, orders concurrent issuances to one account before they count.
+  await sql.query('SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [params.accountId]);
+  const [open] = await sql.query<{ n: number }>(
+    "SELECT count(*) AS n FROM purse_cards WHERE account_id = $1 AND status != 'closed'",
+    [params.accountId],
+  );
+  if ((open?.n ?? 0) >= maxPurseCardsPerAccount) throw purseCardLimitReached();
   let shadowId: number;
   try {
     shadowId = (

@@ -11,6 +11,7 @@ import type {
   PurseClearingOutcome,
   PurseLoadRecord,
 } from '../store.ts';
+import { maxPurseCardsPerAccount, purseCardLimitReached } from '../store.ts';
 import type { Accounts } from './accounts.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -87,6 +88,9 @@ export class PurseTables {
     const cardSelect = `SELECT c.*, a.balance AS shadow_balance FROM purse_cards c
        JOIN accounts a ON a.id = c.shadow_account_id`;
     this.#s = {
+      openCards: db.prepare(
+        "SELECT count(*) AS n FROM purse_cards WHERE account_id = ? AND status != 'closed'",
+      ),
       insertCard: db.prepare(
         `INSERT INTO purse_cards (card_id, account_id, shadow_account_id, public_key, certificate, status, created_at)
          VALUES (?, ?, ?, ?, ?, 'active', ?)`,
@@ -130,6 +134,8 @@ export class PurseTables {
         details: { field: 'cardId' },
       });
     }
+    const { n } = this.#s.openCards!.get(card.accountId) as { n: number };
+    if (n >= maxPurseCardsPerAccount) throw purseCardLimitReached();
     const shadow = this.#accounts.create({
       kind: 'system',
       name: `${shadowAccountPrefix}${card.cardId}`,
