@@ -120,6 +120,10 @@ export const errorCatalog = {
   card_unknown: { status: 404, title: 'No such card at this issuer' },
   card_expired: { status: 410, title: 'Card expired' },
   card_over_limit: { status: 402, title: 'Card credit limit exceeded' },
+  card_registration_limit_reached: {
+    status: 409,
+    title: 'This card has as many cardholder certificates in force as it may',
+  },
   set_envelope_invalid: { status: 400, title: 'Payment envelope cannot be opened' },
   set_dual_signature_invalid: { status: 400, title: 'Dual signature does not verify' },
   set_order_mismatch: { status: 400, title: 'Order information belongs to another order' },

@@ -6,7 +6,7 @@
  * bank processes on one database), and the books check catching card money that does not add up.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cardSystemAccounts } from './card-store.ts';
+import { cardSystemAccounts, maxRegistrationsPerCard } from './card-store.ts';
 import type { BankStore } from './store.ts';
 import {
   customer,
@@ -135,6 +135,35 @@ describe.each(storeBackends.map((make) => [make().name, make] as const))(
       await operate('t1', { type: 'credit-reversal', creditId: 'c', amount: 2_00 });
       expect(await store.cards.getTransaction(seller.id, 'nope')).toBeUndefined();
       expect((await store.checkInvariants()).problems).toEqual([]);
+    });
+
+    it('keeps at most its number of cardholder certificates in force per card', async () => {
+      const store = await open();
+      const { card, holder } = await withCard(store);
+      const register = (i: number) =>
+        store.cards.insertRegistration(
+          {
+            id: `reg-more-${i}`,
+            accountId: holder.id,
+            cardId: card.id,
+            publicKey: new Uint8Array(32).fill(i),
+            serial: `bb${i.toString(16).padStart(2, '0')}`,
+            certificate: new Uint8Array([0x30]),
+            notAfter: now + 86_400_000,
+            createdAt: now,
+          },
+          (r) => r,
+        );
+      // withCard registered one already.
+      const asked = await Promise.allSettled(
+        Array.from({ length: maxRegistrationsPerCard + 3 }, (_, i) => register(i)),
+      );
+      expect(asked.filter((a) => a.status === 'fulfilled')).toHaveLength(
+        maxRegistrationsPerCard - 1,
+      );
+      expect(await codeOf(register(99))).toBe('card_registration_limit_reached');
+      expect(await store.cards.revokeCardholderCertificate('aa01', now)).toBe(true);
+      expect(await codeOf(register(100))).toBe('ok');
     });
 
     it('lets only one of many concurrent authorizations past the limit', async () => {

@@ -17,6 +17,7 @@
  * Cardholders repaying their card (statements, direct debit) is not built yet: what they owe
  * stays as the negative balance of system:card-credit, counted against each card's limit.
  */
+import { FarthingError } from '@farthing/protocol/errors';
 import type { IdempotencyClaim } from './idempotency-claim.ts';
 
 export const cardSystemAccounts = {
@@ -77,6 +78,20 @@ export interface CardAuthorization {
   /** A sale: capture at once. */
   readonly capture: boolean;
   readonly now: number;
+}
+
+/**
+ * Cardholder certificates one card may have in force (not revoked, not expired): a holder
+ * registers a few devices, never hundreds, and each registration stores a signed certificate.
+ */
+export const maxRegistrationsPerCard = 20;
+
+export function registrationLimitReached(): FarthingError {
+  return new FarthingError(
+    'card_registration_limit_reached',
+    `a card has at most ${maxRegistrationsPerCard} cardholder certificates in force; revoke one first`,
+    { details: { max: maxRegistrationsPerCard } },
+  );
 }
 
 export type CardOperation =

@@ -21,6 +21,8 @@ import {
   type CardTransactionRecord,
   type CardTransactionStatus,
   cardSystemAccounts,
+  maxRegistrationsPerCard,
+  registrationLimitReached,
 } from '../card-store.ts';
 import {
   type CardRow,
@@ -135,6 +137,16 @@ export class PostgresCardStore implements CardStore {
           details: { field: 'registrationId' },
         });
       }
+      // The card's row, locked, orders concurrent registrations of one card before they count.
+      await sql.query('SELECT id FROM cards WHERE id = $1 FOR NO KEY UPDATE', [
+        registration.cardId,
+      ]);
+      const [inForce] = await sql.query<{ n: number }>(
+        `SELECT count(*) AS n FROM cardholder_registrations
+         WHERE card_id = $1 AND revoked_at IS NULL AND not_after > $2`,
+        [registration.cardId, registration.createdAt],
+      );
+      if ((inForce?.n ?? 0) >= maxRegistrationsPerCard) throw registrationLimitReached();
       const row = await one<RegistrationRow>(
         sql,
         `INSERT INTO cardholder_registrations

@@ -16,6 +16,8 @@ import {
   type CardTransactionRecord,
   type CardTransactionStatus,
   cardSystemAccounts,
+  maxRegistrationsPerCard,
+  registrationLimitReached,
 } from '../card-store.ts';
 import type { IdempotencyClaim } from '../store.ts';
 import type { Accounts } from './accounts.ts';
@@ -84,6 +86,10 @@ export class SqliteCardStore implements CardStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       ),
       registration: db.prepare('SELECT * FROM cardholder_registrations WHERE id = ?'),
+      registrationsInForce: db.prepare(
+        `SELECT count(*) AS n FROM cardholder_registrations
+         WHERE card_id = ? AND revoked_at IS NULL AND not_after > ?`,
+      ),
       registrationBySerial: db.prepare('SELECT * FROM cardholder_registrations WHERE serial = ?'),
       revoke: db.prepare(
         'UPDATE cardholder_registrations SET revoked_at = coalesce(revoked_at, ?) WHERE serial = ?',
@@ -167,6 +173,11 @@ export class SqliteCardStore implements CardStore {
           details: { field: 'registrationId' },
         });
       }
+      const { n } = this.#sql.registrationsInForce!.get(
+        registration.cardId,
+        registration.createdAt,
+      ) as { n: number };
+      if (n >= maxRegistrationsPerCard) throw registrationLimitReached();
       const row = this.#sql.insertRegistration!.get(
         registration.id,
         registration.accountId,
