@@ -15,6 +15,7 @@ import { type LoopbackBank, openLoopbackBank } from '@farthing/bank/test/loopbac
 import { expressShop } from '@farthing/merchant-sdk/examples/express';
 import { fastifyShop } from '@farthing/merchant-sdk/examples/fastify';
 import { honoShop } from '@farthing/merchant-sdk/examples/hono';
+import { nextShop } from '@farthing/merchant-sdk/examples/next';
 import type { ShopSettings } from '@farthing/merchant-sdk/examples/settings';
 import { pathVectors } from '@farthing/merchant-sdk/server/path-vectors';
 import { registerWithBank } from '@farthing/merchant-sdk/server/registration';
@@ -88,7 +89,7 @@ async function payChallenge(
 
 it('prints the examples exactly as the tests run them', () => {
   const readme = readFileSync(new URL('../README.md', examples), 'utf8');
-  for (const file of ['settings.ts', 'hono.ts', 'express.ts', 'fastify.ts']) {
+  for (const file of ['settings.ts', 'hono.ts', 'express.ts', 'fastify.ts', 'next.ts']) {
     const code = readFileSync(new URL(file, examples), 'utf8').trimEnd();
     expect(readme).toContain(`\`\`\`ts\n${code}\n\`\`\``);
   }
@@ -188,6 +189,45 @@ describe('the Fastify example', () => {
       }
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('the Next.js example', () => {
+  it('serves the article after a 402 and a payment through its route handlers', async () => {
+    const origin = 'http://127.0.0.1:18702';
+    const settings = await settingsFor('kiosk', origin);
+    const { endpoints, article } = nextShop({ ...settings, databasePath: join(dir, 'next.db') });
+    // What Next.js does: route the request to a handler, with the path's parameters.
+    const send = async (path: string, init: RequestInit = {}) => {
+      const request = new Request(`${origin}${path}`, init);
+      if (path.startsWith('/.well-known/')) {
+        return endpoints[(request.method as 'GET' | 'HEAD' | 'POST') ?? 'GET'](request);
+      }
+      const slug = /^\/articles\/([^/?]+)/.exec(path)?.[1] ?? '';
+      return article(request, { params: Promise.resolve({ slug }) });
+    };
+    const page = await send('/articles/7', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(402);
+    const cookie = await payChallenge(
+      await send('/articles/7', { headers: { accept: 'application/json' } }),
+      send,
+    );
+    const paidArticle = await send('/articles/7', { headers: { cookie } });
+    expect(paidArticle.status).toBe(200);
+    expect(await paidArticle.text()).toBe(`Article 7: ${paid}`);
+    expect(paidArticle.headers.get('cache-control')).toBe('private');
+    expect((await send('/.well-known/farthing-merchant')).status).toBe(200);
+    expect((await send('/.well-known/elsewhere')).status).toBe(404);
+
+    // Whatever path Next.js hands the article's handler, nothing is served unpaid.
+    for (const vector of pathVectors) {
+      if (!vector.target.startsWith('/')) continue;
+      const response = await article(new Request(`${origin}${vector.target}`), {
+        params: Promise.resolve({ slug: '7' }),
+      });
+      expect([400, 402, 404, 200]).toContain(response.status);
+      expect(await response.text()).not.toContain(paid);
     }
   });
 });

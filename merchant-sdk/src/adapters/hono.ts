@@ -14,6 +14,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { PaidAccess } from '../server/guard.ts';
 import { noStoreProblem } from '../server/http.ts';
 import type { Merchant } from '../server/merchant.ts';
+import { withHeaders } from './web-response.ts';
 
 /** Context variables the middleware sets, for `new Hono<FarthingEnv>()`. */
 export interface FarthingEnv {
@@ -21,28 +22,6 @@ export interface FarthingEnv {
     /** Set for a priced resource the payer has access to. */
     farthing: PaidAccess | undefined;
   };
-}
-
-/**
- * Adds the SDK's headers (the grant cookie, the receipt, `Cache-Control: private` unless the
- * application chose a policy) to the application's response, in place when its headers are
- * mutable, else on a copy.
- */
-function withHeaders(response: Response, headers: Headers): Response {
-  const apply = (target: Response) => {
-    headers.forEach((value, name) => {
-      if (name === 'set-cookie') return;
-      if (name === 'cache-control' && target.headers.has(name)) return;
-      target.headers.append(name, value);
-    });
-    for (const cookie of headers.getSetCookie()) target.headers.append('set-cookie', cookie);
-    return target;
-  };
-  try {
-    return apply(response);
-  } catch {
-    return apply(new Response(response.body, response)); // e.g. Response.redirect()
-  }
 }
 
 /** Hono middleware: `app.use(farthing(merchant))`, before the routes. */

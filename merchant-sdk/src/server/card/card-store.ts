@@ -4,7 +4,11 @@
  * the PI envelope as the opaque bytes it received, the gateway's last answer. Never a card
  * number: the merchant cannot open the envelope, and nothing here is read from inside it.
  */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+
+// Loaded when a card store is opened, so a site without cards never needs better-sqlite3.
+const require = createRequire(import.meta.url);
 
 export type CardPurchaseStatus =
   | 'initiated'
@@ -98,7 +102,8 @@ export class CardPurchaseStore {
   readonly #sql: Record<string, Database.Statement>;
 
   constructor(path: string) {
-    this.#db = new Database(path);
+    const open = require('better-sqlite3') as typeof Database;
+    this.#db = new open(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(schema);
