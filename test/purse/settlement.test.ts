@@ -31,6 +31,28 @@ async function payOnce(desk: PurseDesk, minor: number): Promise<void> {
 }
 afterAll(() => world?.close());
 
+/** A desk on the world's store whose first clearing answer is lost after the bank gave it. */
+function deskLosingFirstClearingAnswer(): PurseDesk {
+  let lose = true;
+  const losing: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (lose && String(input).endsWith('/v1/purse/clearings')) {
+      lose = false;
+      await response.body?.cancel();
+      throw new TypeError('fetch failed: the connection dropped after the bank answered');
+    }
+    return response;
+  };
+  return new PurseDesk({
+    merchantId: 'shop',
+    signer: ed25519Signer(world.offerSeed),
+    merchantChain: world.merchantChain,
+    trustedRoots: [world.caCertificate],
+    store: world.purseStore,
+    bank: { url: world.running.url, apiKey: world.shop.apiKey, fetch: losing },
+  });
+}
+
 it('clears accepted purse proofs on the settlement schedule', async () => {
   const merchant = createMerchant(
     {
@@ -61,24 +83,7 @@ it('clears accepted purse proofs on the settlement schedule', async () => {
 });
 
 it('sends a batch whose answer was lost again under its key, and is credited once', async () => {
-  let lose = true;
-  const losing: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    if (lose && String(input).endsWith('/v1/purse/clearings')) {
-      lose = false;
-      await response.body?.cancel();
-      throw new TypeError('fetch failed: the connection dropped after the bank answered');
-    }
-    return response;
-  };
-  const desk = new PurseDesk({
-    merchantId: 'shop',
-    signer: ed25519Signer(world.offerSeed),
-    merchantChain: world.merchantChain,
-    trustedRoots: [world.caCertificate],
-    store: world.purseStore,
-    bank: { url: world.running.url, apiKey: world.shop.apiKey, fetch: losing },
-  });
+  const desk = deskLosingFirstClearingAnswer();
   const before = await world.balance('shop');
   await payOnce(desk, 200);
   await expect(desk.clear()).rejects.toMatchObject({ code: 'bank_unavailable' });
@@ -91,24 +96,7 @@ it('sends a batch whose answer was lost again under its key, and is credited onc
 });
 
 it('clears one proof at once (the pay endpoint) and, its answer lost, again under its key once', async () => {
-  let lose = true;
-  const losing: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    if (lose && String(input).endsWith('/v1/purse/clearings')) {
-      lose = false;
-      await response.body?.cancel();
-      throw new TypeError('fetch failed: the connection dropped after the bank answered');
-    }
-    return response;
-  };
-  const desk = new PurseDesk({
-    merchantId: 'shop',
-    signer: ed25519Signer(world.offerSeed),
-    merchantChain: world.merchantChain,
-    trustedRoots: [world.caCertificate],
-    store: world.purseStore,
-    bank: { url: world.running.url, apiKey: world.shop.apiKey, fetch: losing },
-  });
+  const desk = deskLosingFirstClearingAnswer();
   const before = await world.balance('shop');
   await payOnce(desk, 100);
   const tno = world.purseStore.proofs().at(-1)!.tno;
