@@ -112,36 +112,79 @@ export function refreshCoin(
   return startChange(ctx, coin, [coin.minor], reservedBy);
 }
 
-export async function runChange(ctx: WalletContext, task: TaskRecord): Promise<TaskView> {
-  const change = await ctx.db.get('withdrawals', task.ref);
-  if (change === undefined || change.changeOf === undefined)
-    throw new Error(`change ${task.ref} is missing`);
-  if (change.status === 'done' || change.status === 'failed') {
+/**
+ * How one kind of reissue (change, a refund's refresh) asks the mint for fresh coins against an
+ * old coin: the route, the request signed by the old coin's key, what a refusal does, and
+ * whether the old coin is spent once the fresh coins are stored.
+ */
+export interface ReissueKind {
+  readonly path: string;
+  readonly body: (params: {
+    coin: ReturnType<typeof coinOf>;
+    coinSecretKey: Uint8Array;
+    issuanceId: string;
+    coins: Parameters<typeof createChangeRequest>[0]['coins'];
+  }) => unknown;
+  readonly fail: (
+    ctx: WalletContext,
+    record: WithdrawalRecord,
+    old: CoinRecord,
+    taskId: string,
+    error: unknown,
+  ) => Promise<void>;
+  readonly spendsOld: boolean;
+}
+
+const changeKind: ReissueKind = {
+  path: '/v1/mint/change',
+  body: (params) => changeRequestToWire(createChangeRequest(params)),
+  fail: failChange,
+  spendsOld: true,
+};
+
+export function runChange(ctx: WalletContext, task: TaskRecord): Promise<TaskView> {
+  return runReissue(ctx, task, changeKind);
+}
+
+/**
+ * Runs a planned reissue to its end: the request from the plan's seed and the old coin's key
+ * (deterministic, so a retry after a crash is the same request), `sent` before POST, the coins
+ * stored on the answer.
+ */
+export async function runReissue(
+  ctx: WalletContext,
+  task: TaskRecord,
+  kind: ReissueKind,
+): Promise<TaskView> {
+  const record = await ctx.db.get('withdrawals', task.ref);
+  if (record === undefined || record.changeOf === undefined)
+    throw new Error(`reissue ${task.ref} is missing`);
+  if (record.status === 'done' || record.status === 'failed') {
     return taskView((await ctx.db.get('tasks', task.id)) ?? task);
   }
-  const old = await ctx.db.get('coins', change.changeOf);
-  if (old === undefined) throw new Error(`coin ${change.changeOf} is missing`);
+  const old = await ctx.db.get('coins', record.changeOf);
+  if (old === undefined) throw new Error(`coin ${record.changeOf} is missing`);
   const source = await ctx.db.get('withdrawals', old.source);
   if (source === undefined) throw new Error(`the seed of coin ${old.coinPub} is missing`);
-  const bank = await trustedBank(ctx, change.bankUrl);
+  const bank = await trustedBank(ctx, record.bankUrl);
   const keySet = await keySetOf(ctx, bank, { maxAgeMs: 3_600_000 });
-  const seed = await ctx.sealer.open(change.seed);
-  const planned = blindIssuance(seed, keySet, change.coins);
+  const seed = await ctx.sealer.open(record.seed);
+  const planned = blindIssuance(seed, keySet, record.coins);
   seed.fill(0);
   const oldSeed = await ctx.sealer.open(source.seed);
   const coinSecretKey = deriveCoinSecretKey(oldSeed, old.index);
   oldSeed.fill(0);
-  const request = createChangeRequest({
+  const body = kind.body({
     coin: coinOf(old),
     coinSecretKey,
-    issuanceId: change.id,
+    issuanceId: record.id,
     coins: planned.map((coin) => coin.blinded),
   });
   coinSecretKey.fill(0);
 
-  if (change.status === 'planned') {
+  if (record.status === 'planned') {
     const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
-    await tx.objectStore('withdrawals').put({ ...change, status: 'sent' });
+    await tx.objectStore('withdrawals').put({ ...record, status: 'sent' });
     await setTask(tx.objectStore('tasks'), task.id, { status: 'sent' }, ctx.platform.now());
     await tx.done;
   }
@@ -150,22 +193,17 @@ export async function runChange(ctx: WalletContext, task: TaskRecord): Promise<T
     answer = await requestJson(
       ctx.platform,
       bankParty,
-      {
-        method: 'POST',
-        url: `${bank.url}/v1/mint/change`,
-        idempotencyKey: change.id,
-        body: changeRequestToWire(request),
-      },
+      { method: 'POST', url: `${bank.url}${kind.path}`, idempotencyKey: record.id, body },
       issuanceAnswer,
     );
   } catch (error) {
-    if (!isTransient(error)) await failChange(ctx, change, old, task.id, error);
+    if (!isTransient(error)) await kind.fail(ctx, record, old, task.id, error);
     throw error;
   }
   const now = ctx.platform.now();
-  const coins = await finalizeIssuance(change, planned, answer.signatures, now);
+  const coins = await finalizeIssuance(record, planned, answer.signatures, now);
   const tx = moneyTx(ctx.db, ['withdrawals', 'coins', 'tasks']);
-  const current = await tx.objectStore('withdrawals').get(change.id);
+  const current = await tx.objectStore('withdrawals').get(record.id);
   if (current?.status === 'done') {
     await tx.done;
     return taskView((await ctx.db.get('tasks', task.id)) ?? task);
@@ -174,9 +212,11 @@ export async function runChange(ctx: WalletContext, task: TaskRecord): Promise<T
   for (const coin of coins) {
     if ((await coinStore.getKey(coin.coinPub)) === undefined) await coinStore.add(coin);
   }
-  const spent = await coinStore.get(old.coinPub);
-  if (spent !== undefined) await coinStore.put({ ...spent, status: 'spent', updatedAt: now });
-  await tx.objectStore('withdrawals').put({ ...change, status: 'done' });
+  if (kind.spendsOld) {
+    const spent = await coinStore.get(old.coinPub);
+    if (spent !== undefined) await coinStore.put({ ...spent, status: 'spent', updatedAt: now });
+  }
+  await tx.objectStore('withdrawals').put({ ...record, status: 'done' });
   const done = await setTask(
     tx.objectStore('tasks'),
     task.id,

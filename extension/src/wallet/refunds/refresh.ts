@@ -12,7 +12,7 @@
  */
 import { parseAmount } from '@farthing/protocol/amount';
 import { denominationId } from '@farthing/protocol/coin/denomination';
-import { deriveCoinSecretKey, randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
+import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import { createRefundRefresh, refundRefreshToWire } from '@farthing/protocol/coin/refund-refresh';
 import { toBase64url } from '@farthing/protocol/encoding';
 import * as v from 'valibot';
@@ -20,17 +20,11 @@ import type { TaskView } from '../../messages/contract.ts';
 import { keySetOf, trustedBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
-import {
-  blindIssuance,
-  coinOf,
-  finalizeIssuance,
-  issuanceIdOf,
-  signingDenominations,
-} from '../ecash/issuance.ts';
-import { issuanceAnswer } from '../ecash/withdraw.ts';
+import { type ReissueKind, runReissue } from '../ecash/change.ts';
+import { issuanceIdOf, signingDenominations } from '../ecash/issuance.ts';
 import { errorJson } from '../errors.ts';
-import { bankParty, isTransient, requestJson } from '../http.ts';
-import { newTask, setTask, taskView } from '../tasks.ts';
+import { bankParty, requestJson } from '../http.ts';
+import { newTask, setTask } from '../tasks.ts';
 
 const coinRefundAnswer = v.object({ status: v.string(), left: v.optional(v.string()) });
 
@@ -133,86 +127,25 @@ export async function refreshRefundedCoins(
   return views;
 }
 
-export async function runRefundRefresh(ctx: WalletContext, task: TaskRecord): Promise<TaskView> {
-  const refresh = await ctx.db.get('withdrawals', task.ref);
-  if (refresh === undefined || refresh.changeOf === undefined) {
-    throw new Error(`refund refresh ${task.ref} is missing`);
-  }
-  if (refresh.status === 'done' || refresh.status === 'failed') {
-    return taskView((await ctx.db.get('tasks', task.id)) ?? task);
-  }
-  const old = await ctx.db.get('coins', refresh.changeOf);
-  if (old === undefined) throw new Error(`coin ${refresh.changeOf} is missing`);
-  const source = await ctx.db.get('withdrawals', old.source);
-  if (source === undefined) throw new Error(`the seed of coin ${old.coinPub} is missing`);
-  const bank = await trustedBank(ctx, refresh.bankUrl);
-  const keySet = await keySetOf(ctx, bank, { maxAgeMs: 3_600_000 });
-  const seed = await ctx.sealer.open(refresh.seed);
-  const planned = blindIssuance(seed, keySet, refresh.coins);
-  seed.fill(0);
-  const oldSeed = await ctx.sealer.open(source.seed);
-  const coinSecretKey = deriveCoinSecretKey(oldSeed, old.index);
-  oldSeed.fill(0);
-  const request = createRefundRefresh({
-    coin: coinOf(old),
-    coinSecretKey,
-    issuanceId: refresh.id,
-    coins: planned.map((coin) => coin.blinded),
-  });
-  coinSecretKey.fill(0);
-  if (refresh.status === 'planned') {
+const refundRefreshKind: ReissueKind = {
+  path: '/v1/mint/refunds/refresh',
+  body: (params) => refundRefreshToWire(createRefundRefresh(params)),
+  // A refused refresh leaves the old coin as it was (it is spent; its credit stays at the mint).
+  fail: async (ctx, record, _old, taskId, error) => {
+    const now = ctx.platform.now();
     const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
-    await tx.objectStore('withdrawals').put({ ...refresh, status: 'sent' });
-    await setTask(tx.objectStore('tasks'), task.id, { status: 'sent' }, ctx.platform.now());
-    await tx.done;
-  }
-  let answer: v.InferOutput<typeof issuanceAnswer>;
-  try {
-    answer = await requestJson(
-      ctx.platform,
-      bankParty,
-      {
-        method: 'POST',
-        url: `${bank.url}/v1/mint/refunds/refresh`,
-        idempotencyKey: refresh.id,
-        body: refundRefreshToWire(request),
-      },
-      issuanceAnswer,
+    await tx.objectStore('withdrawals').put({ ...record, status: 'failed' });
+    await setTask(
+      tx.objectStore('tasks'),
+      taskId,
+      { status: 'failed', error: errorJson(error) },
+      now,
     );
-  } catch (error) {
-    if (!isTransient(error)) {
-      const now = ctx.platform.now();
-      const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
-      await tx.objectStore('withdrawals').put({ ...refresh, status: 'failed' });
-      await setTask(
-        tx.objectStore('tasks'),
-        task.id,
-        { status: 'failed', error: errorJson(error) },
-        now,
-      );
-      await tx.done;
-    }
-    throw error;
-  }
-  const now = ctx.platform.now();
-  const coins = await finalizeIssuance(refresh, planned, answer.signatures, now);
-  const tx = moneyTx(ctx.db, ['withdrawals', 'coins', 'tasks']);
-  const current = await tx.objectStore('withdrawals').get(refresh.id);
-  if (current?.status === 'done') {
     await tx.done;
-    return taskView((await ctx.db.get('tasks', task.id)) ?? task);
-  }
-  const coinStore = tx.objectStore('coins');
-  for (const coin of coins) {
-    if ((await coinStore.getKey(coin.coinPub)) === undefined) await coinStore.add(coin);
-  }
-  await tx.objectStore('withdrawals').put({ ...refresh, status: 'done' });
-  const done = await setTask(
-    tx.objectStore('tasks'),
-    task.id,
-    { status: 'confirmed', progress: { done: coins.length, total: coins.length } },
-    now,
-  );
-  await tx.done;
-  return taskView(done ?? task);
+  },
+  spendsOld: false,
+};
+
+export function runRefundRefresh(ctx: WalletContext, task: TaskRecord): Promise<TaskView> {
+  return runReissue(ctx, task, refundRefreshKind);
 }
