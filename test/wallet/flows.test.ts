@@ -193,7 +193,8 @@ describe('the wallet core against the real bank and shop', () => {
     expect(await wallet.db.get('paywordChains', chain.id)).toEqual(closed);
     const payments = await wallet.db.getAll('payments');
     const last = payments.sort((a, b) => a.createdAt - b.createdAt).at(-1)!;
-    expect(last.chainId).not.toBe(chain.id);
+    expect(last).toMatchObject({ instrument: 'payword' });
+    expect(last.instrument === 'payword' && last.chainId).not.toBe(chain.id);
   });
 
   it.each([

@@ -113,14 +113,16 @@ it('conserves money and spends no coin twice across random kills and restarts', 
       expect(after.merchant - before.merchant).toBe(
         confirmedEcash.reduce((sum, p) => sum + p.price.minor, 0),
       );
-      const spentCoins = confirmedEcash.flatMap((p) => p.coins ?? []);
+      const spentCoins = confirmedEcash.flatMap((p) => (p.instrument === 'ecash' ? p.coins : []));
       expect(new Set(spentCoins).size).toBe(spentCoins.length);
       const offers = payments.filter((p) => p.status === 'confirmed').map((p) => p.offerHash);
       paidAcrossRuns += offers.length;
       expect(new Set(offers).size).toBe(offers.length);
       for (const chain of await wallet.db.getAll('paywordChains')) {
         const accepted = payments
-          .filter((p) => p.chainId === chain.id && p.status === 'confirmed')
+          .filter(
+            (p) => p.instrument === 'payword' && p.chainId === chain.id && p.status === 'confirmed',
+          )
           .reduce((sum, p) => sum + p.price.minor, 0);
         expect(chain.acceptedIndex).toBe(accepted);
       }

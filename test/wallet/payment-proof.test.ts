@@ -72,6 +72,7 @@ describe('proof of an e-cash payment with the payer code', () => {
   it('proves nothing with a wrong payer code', async () => {
     const [receipt] = await wallet.db.getAll('receipts');
     const payment = (await wallet.db.get('payments', receipt!.paymentId))!;
+    if (payment.instrument !== 'ecash') throw new Error('expected an e-cash payment');
     await wallet.db.put('payments', { ...payment, payerCode: new Uint8Array(32).fill(7) });
     await expect(provePayment(wallet, receipt!.receiptId)).rejects.toMatchObject({
       code: 'bank_error',

@@ -9,6 +9,9 @@
  *
  * Migrations: `migrations[n]` upgrades version n to n + 1; opening runs every step from the
  * stored version, so a wallet that skipped releases still reaches the current schema.
+ *
+ * Past 400 lines on purpose: the schema is one module (DESIGN.md "Wallet storage"), every
+ * store's record type beside the migrations that made it, so one read shows the whole database.
  */
 import {
   type DBSchema,
@@ -20,6 +23,7 @@ import {
 import type { Instrument, TaskKind, TaskStatus, WalletErrorJson } from '../../messages/contract.ts';
 import type { Money } from '../money.ts';
 import type { PurseProofRecord, PurseReaderRecord } from '../purse/records.ts';
+import { type PaymentRecord, type PaymentStatus, paymentFromVersion6 } from './payment-records.ts';
 
 /** AES-GCM ciphertext of a secret under the wallet key (keys.ts). */
 export interface SealedSecret {
@@ -165,39 +169,15 @@ export interface DescriptorRecord {
   readonly fetchedAt: number;
 }
 
-export type PaymentStatus = 'reserved' | 'sent' | 'confirmed' | 'failed';
-
-export interface PaymentRecord {
-  readonly id: string;
-  readonly offerHash: string;
-  readonly offerToken: string;
-  readonly origin: string;
-  readonly resource: string;
-  readonly navigateTo: string;
-  readonly title: string;
-  readonly merchantId: string;
-  readonly merchantName: string;
-  readonly offerPublicKey: Uint8Array;
-  readonly payEndpoint: string;
-  readonly bankUrl: string;
-  readonly instrument: Instrument;
-  readonly price: Money;
-  readonly status: PaymentStatus;
-  readonly taskId: string;
-  readonly createdAt: number;
-  /** E-cash: the coins promised, and the payer code whose hash the permissions carry. */
-  readonly coins?: readonly string[];
-  readonly payerCode?: Uint8Array;
-  /** PayWord: the chain and the index revealed. */
-  readonly chainId?: string;
-  readonly index?: number;
-  readonly firstUse?: boolean;
-  /** The credential exactly as sent (JSON text); resending it is answered with the same receipt. */
-  readonly credential?: string;
-  readonly receiptId?: string;
-  readonly grantExpiresAt?: number;
-  readonly error?: WalletErrorJson;
-}
+// Payments (payment-records.ts): a union tagged by the instrument that pays them.
+export type {
+  EcashPaymentRecord,
+  PaymentInstrument,
+  PaymentRecord,
+  PaymentStatus,
+  PaywordPaymentRecord,
+  PursePaymentRecord,
+} from './payment-records.ts';
 
 export interface ReceiptRecord {
   readonly receiptId: string;
@@ -500,6 +480,16 @@ export const migrations: readonly Migration[] = [
   // 6: the recovery phrase's master secret and its seed counters (wallet/recovery/).
   (db) => {
     db.createObjectStore('recovery', { keyPath: 'id' });
+  },
+  // 7: payments tagged by instrument, each with its own fields only (payment-records.ts).
+  (_db, tx) => {
+    const payments = tx.objectStore('payments');
+    void payments.getAll().then((stored) => {
+      for (const record of stored) {
+        const payment = paymentFromVersion6(record);
+        if (payment !== undefined) void payments.put(payment);
+      }
+    });
   },
 ];
 

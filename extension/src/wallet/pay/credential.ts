@@ -24,7 +24,7 @@ export async function buildCredential(
   let credential: Credential;
   if (payment.instrument === 'purse') return purseCredential(ctx, payment, offer);
   if (payment.instrument === 'payword') {
-    const record = await ctx.db.get('paywordChains', payment.chainId!);
+    const record = await ctx.db.get('paywordChains', payment.chainId);
     if (record === undefined) throw new Error(`chain ${payment.chainId} is missing`);
     const { chain, commitment } = await chainOf(ctx, record);
     credential = {
@@ -33,16 +33,16 @@ export async function buildCredential(
       payment: createPaywordPayment({
         chain,
         commitment,
-        index: payment.index!,
-        firstUse: payment.firstUse === true,
+        index: payment.index,
+        firstUse: payment.firstUse,
       }),
     };
   } else {
     const hash = offerHash(offer);
-    const codeHash = payerCodeHash(payment.payerCode!);
+    const codeHash = payerCodeHash(payment.payerCode);
     const seeds = new Map<string, Uint8Array>();
     const coins = [];
-    for (const coinPub of payment.coins ?? []) {
+    for (const coinPub of payment.coins) {
       const record = await ctx.db.get('coins', coinPub);
       if (record === undefined) throw new Error(`coin ${coinPub} is missing`);
       let seed = seeds.get(record.source);

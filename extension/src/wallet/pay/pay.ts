@@ -479,7 +479,8 @@ async function reserveEcash(ctx: WalletContext, checked: CheckedOffer): Promise<
     }
     const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
     const payment: PaymentRecord = {
-      ...basePayment(checked, 'ecash', task.id, now),
+      ...basePayment(checked, task.id, now),
+      instrument: 'ecash',
       coins: selected.map((coin) => coin.coinPub),
       payerCode,
     };
@@ -704,10 +705,14 @@ async function confirmPayment(
   // browser's storage process, and the next click's transactions wait for this one.
   const [current, coins, chain, entries, site] = await Promise.all([
     tx.objectStore('payments').get(payment.id),
-    Promise.all((payment.coins ?? []).map((coinPub) => tx.objectStore('coins').get(coinPub))),
-    payment.chainId === undefined
-      ? undefined
-      : tx.objectStore('paywordChains').get(payment.chainId),
+    Promise.all(
+      (payment.instrument === 'ecash' ? payment.coins : []).map((coinPub) =>
+        tx.objectStore('coins').get(coinPub),
+      ),
+    ),
+    payment.instrument === 'payword'
+      ? tx.objectStore('paywordChains').get(payment.chainId)
+      : undefined,
     tx.objectStore('journal').index('paymentId').getAll(payment.id),
     tx.objectStore('sites').get(payment.origin),
   ]);
@@ -743,8 +748,12 @@ async function confirmPayment(
       lastPaidAt: now,
     }),
   ];
-  if (chain !== undefined && chain.acceptedIndex < payment.index!) {
-    const accepted: PaywordChainRecord = { ...chain, acceptedIndex: payment.index! };
+  if (
+    payment.instrument === 'payword' &&
+    chain !== undefined &&
+    chain.acceptedIndex < payment.index
+  ) {
+    const accepted: PaywordChainRecord = { ...chain, acceptedIndex: payment.index };
     writes.push(tx.objectStore('paywordChains').put(accepted));
     // Every later transaction sees this write, so the next click expects it.
     expectChain(ctx.db, accepted);
@@ -763,7 +772,7 @@ async function failPayment(
   const now = ctx.platform.now();
   const tx = moneyTx(ctx.db, ['payments', 'paywordChains', 'journal', 'tasks']);
   await tx.objectStore('payments').put({ ...payment, status: 'failed', error: errorJson(error) });
-  if (payment.chainId !== undefined) {
+  if (payment.instrument === 'payword') {
     const chain = await tx.objectStore('paywordChains').get(payment.chainId);
     if (chain !== undefined)
       await tx.objectStore('paywordChains').put({ ...chain, status: 'closed' });
@@ -779,7 +788,7 @@ async function failPayment(
   );
   await tx.done;
   // The merchant holds deposit permissions for these coins: exchange them at the mint.
-  for (const coinPub of payment.coins ?? []) {
+  for (const coinPub of payment.instrument === 'ecash' ? payment.coins : []) {
     const coin = await ctx.db.get('coins', coinPub);
     if (coin !== undefined && coin.status === 'reserved' && coin.reservedBy === payment.id) {
       await refreshCoin(ctx, coin, payment.id).catch(() => undefined);

@@ -299,7 +299,8 @@ async function reserveWords(
     }),
   );
   const payment: PaymentRecord = {
-    ...basePayment(checked, 'payword', task.id, now),
+    ...basePayment(checked, task.id, now),
+    instrument: 'payword',
     chainId: current.id,
     index,
     firstUse,

@@ -4,7 +4,6 @@
  * transaction sees them (the final check: two quick clicks cannot both fit under a budget only
  * one of them fits), and which earlier payments of an offer stop a new one.
  */
-import type { Instrument } from '../../messages/contract.ts';
 import {
   type JournalRecord,
   newId,
@@ -88,12 +87,8 @@ export async function earlierPaymentIn(
   return earlierPayment(previous, checked, now);
 }
 
-export function basePayment(
-  checked: CheckedOffer,
-  instrument: Instrument,
-  taskId: string,
-  now: number,
-) {
+/** What every new payment records of its offer, whatever pays it (the caller adds that). */
+export function basePayment(checked: CheckedOffer, taskId: string, now: number) {
   return {
     id: newId(),
     offerHash: checked.hash,
@@ -107,7 +102,6 @@ export function basePayment(
     offerPublicKey: checked.offerPublicKey,
     payEndpoint: checked.payEndpoint,
     bankUrl: checked.bank.url,
-    instrument,
     price: { currency: checked.offer.amount.currency, minor: checked.offer.amount.minor },
     status: 'reserved' as const,
     taskId,

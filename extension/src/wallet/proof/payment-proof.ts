@@ -40,7 +40,7 @@ export async function provePayment(
   if (receipt === undefined || payment === undefined) {
     throw new WalletFailure('invalid_message', 'The wallet has no payment with this receipt.');
   }
-  if (payment.instrument !== 'ecash' || payment.payerCode === undefined || !payment.coins?.length) {
+  if (payment.instrument !== 'ecash' || payment.coins.length === 0) {
     throw new WalletFailure(
       'instrument_unsupported',
       'Only e-cash payments carry a payer code to prove them with; PayWord, card and purse payments have their own records.',

@@ -99,7 +99,10 @@ export async function reservePurse(
   }
   const price = checked.offer.amount;
   const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
-  const payment: PaymentRecord = basePayment(checked, 'purse', task.id, now);
+  const payment: PaymentRecord = {
+    ...basePayment(checked, task.id, now),
+    instrument: 'purse',
+  };
   await tx.objectStore('payments').add(payment);
   await tx.objectStore('journal').add(journalEntry(payment, now));
   await tx.objectStore('tasks').add({ ...task, ref: payment.id });

@@ -52,7 +52,7 @@ export async function refreshRefundedCoins(
 ): Promise<TaskView[]> {
   const receipt = await ctx.db.get('receipts', receiptId);
   const payment = receipt && (await ctx.db.get('payments', receipt.paymentId));
-  if (payment?.instrument !== 'ecash' || payment.coins === undefined) return [];
+  if (payment?.instrument !== 'ecash') return [];
   const bank = await trustedBank(ctx, payment.bankUrl);
   const keySet = await keySetOf(ctx, bank);
   const open = await ctx.db.getAllFromIndex('withdrawals', 'status', 'planned');
