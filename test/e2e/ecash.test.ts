@@ -1,6 +1,6 @@
 /**
  * Issue 6, part 2 — an e-cash payment: a priced article above the PayWord range (the wallet
- * pays up to EUR 0.10 with PayWord, pay/pay.ts `chooseInstrument`; the EUR 0.12 article goes
+ * pays up to EUR 0.10 with PayWord, the wallet's instrument registry, `instruments/registry.ts`; the EUR 0.12 article goes
  * by coins). The auto-pay limit is set to EUR 0.10 in the wallet's settings, so everything
  * above the PayWord range asks first: the click opens the confirmation window, the user
  * confirms, the article shows; the mint credited the merchant at the deposit, and the wallet's

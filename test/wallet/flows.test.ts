@@ -4,8 +4,8 @@
  */
 
 import { listReceipts } from '@farthing/extension/wallet/history';
+import { expectChain } from '@farthing/extension/wallet/instruments/payword/reservation';
 import { describeOffer, duplicateWindowMs, payOffer } from '@farthing/extension/wallet/pay/pay';
-import { expectChain } from '@farthing/extension/wallet/pay/payword-reservation';
 import { updateSettings } from '@farthing/extension/wallet/settings';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

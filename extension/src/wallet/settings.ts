@@ -28,7 +28,7 @@ export const defaultSettings: SettingsRecord = {
 
 /**
  * What the PayWord credit may be set to, in minor units: at least the largest price PayWord
- * pays (`paywordMaxPrice` in payword/purse.ts), so one certificate covers any PayWord click; at
+ * pays (`paywordMaxPrice` in instruments/payword/chains.ts), so one certificate covers any PayWord click; at
  * most what the bank's broker extends (EUR 1,000.00, bank/src/broker/certificates.ts).
  */
 export const paywordCreditBounds = { min: 10, max: 100_000 } as const;

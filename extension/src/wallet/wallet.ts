@@ -8,18 +8,18 @@ import type { TaskView, WalletOverview } from '../messages/contract.ts';
 import { bankView } from './bank/banks.ts';
 import type { WalletContext } from './context.ts';
 import { defaultWalletDbName, openWalletDb, type TaskRecord } from './db/schema.ts';
-import { refreshCoin, runChange } from './ecash/change.ts';
+import { balances, listReceipts } from './history.ts';
+import { isTransient } from './http.ts';
+import { refreshCoin, runChange } from './instruments/ecash/change.ts';
 import {
   runWithdrawal,
   type StartWithdrawalParameters,
   startWithdrawal,
-} from './ecash/withdraw.ts';
-import { balances, listReceipts } from './history.ts';
-import { isTransient } from './http.ts';
+} from './instruments/ecash/withdraw.ts';
+import { runCertificateTask } from './instruments/payword/chains.ts';
 import { openSealer } from './keys.ts';
 import { amountView } from './money.ts';
-import { type PayHooks, runPayment } from './pay/pay.ts';
-import { runCertificateTask } from './payword/purse.ts';
+import { type PayHooks, runPayment } from './pay/send.ts';
 import type { WalletPlatform } from './platform.ts';
 import { runRefundRefresh } from './refunds/refresh.ts';
 import { loadSettings, spentToday } from './settings.ts';

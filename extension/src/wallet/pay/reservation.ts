@@ -1,5 +1,5 @@
 /**
- * What reserving a payment takes, whatever pays it (pay.ts, payword-reservation.ts): the
+ * What reserving a payment takes, whatever pays it (the instruments, ../instruments/): the
  * records a reservation writes, the stores its transaction names, the limits as that
  * transaction sees them (the final check: two quick clicks cannot both fit under a budget only
  * one of them fits), and which earlier payments of an offer stop a new one.

@@ -40,9 +40,9 @@ import {
   type PlannedCoinRecord,
   type WithdrawalRecord,
 } from '../db/schema.ts';
-import { blindIssuance, finalizeIssuance, issuanceIdOf } from '../ecash/issuance.ts';
 import { WalletFailure } from '../errors.ts';
 import { bankParty, requestJson } from '../http.ts';
+import { blindIssuance, finalizeIssuance, issuanceIdOf } from '../instruments/ecash/issuance.ts';
 import { advanceCounter, markRecovered, openMasterSecret } from './master.ts';
 import { deriveSeed } from './seeds.ts';
 

@@ -22,9 +22,9 @@ import * as v from 'valibot';
 import { sessionToken, trustedBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { type CoinRecord, moneyTx } from '../db/schema.ts';
-import { coinOf } from '../ecash/issuance.ts';
 import { WalletFailure } from '../errors.ts';
 import { bankParty, causeOf, requestJson } from '../http.ts';
+import { coinOf } from '../instruments/ecash/issuance.ts';
 
 const returnPrefix = 'return:';
 

@@ -20,10 +20,10 @@ import type { TaskView } from '../../messages/contract.ts';
 import { keySetOf, trustedBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
-import { type ReissueKind, runReissue } from '../ecash/change.ts';
-import { issuanceIdOf, signingDenominations } from '../ecash/issuance.ts';
 import { errorJson } from '../errors.ts';
 import { bankParty, requestJson } from '../http.ts';
+import { type ReissueKind, runReissue } from '../instruments/ecash/change.ts';
+import { issuanceIdOf, signingDenominations } from '../instruments/ecash/issuance.ts';
 import { newTask, setTask } from '../tasks.ts';
 
 const coinRefundAnswer = v.object({ status: v.string(), left: v.optional(v.string()) });

@@ -20,14 +20,14 @@ import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import type { SignedMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { toBase64url } from '@farthing/protocol/encoding';
 import * as v from 'valibot';
-import type { AmountInput, TaskView } from '../../messages/contract.ts';
-import { keySetOf, sessionToken, trustedBank } from '../bank/banks.ts';
-import type { WalletContext } from '../context.ts';
-import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
-import { errorJson, WalletFailure } from '../errors.ts';
-import { bankParty, causeOf, isTransient, requestJson } from '../http.ts';
-import { claimSeed } from '../recovery/master.ts';
-import { newTask, setTask, taskView } from '../tasks.ts';
+import type { AmountInput, TaskView } from '../../../messages/contract.ts';
+import { keySetOf, sessionToken, trustedBank } from '../../bank/banks.ts';
+import type { WalletContext } from '../../context.ts';
+import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../../db/schema.ts';
+import { errorJson, WalletFailure } from '../../errors.ts';
+import { bankParty, causeOf, isTransient, requestJson } from '../../http.ts';
+import { claimSeed } from '../../recovery/master.ts';
+import { newTask, setTask, taskView } from '../../tasks.ts';
 import { planWithdrawal } from './denominations.ts';
 import {
   blindedWire,

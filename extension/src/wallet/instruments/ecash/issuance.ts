@@ -21,8 +21,8 @@ import {
 import { findDenomination, type MintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { concatBytes, fromBase64url, toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { CoinRecord, PlannedCoinRecord, WithdrawalRecord } from '../db/schema.ts';
-import { WalletFailure } from '../errors.ts';
+import type { CoinRecord, PlannedCoinRecord, WithdrawalRecord } from '../../db/schema.ts';
+import { WalletFailure } from '../../errors.ts';
 
 /** The mint's name for the issuance: a hash of the seed, so a crashed wallet can ask again. */
 export function issuanceIdOf(seed: Uint8Array): string {

@@ -15,14 +15,19 @@ import { denominationId } from '@farthing/protocol/coin/denomination';
 import { deriveCoinSecretKey, randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import { toBase64url } from '@farthing/protocol/encoding';
 import type * as v from 'valibot';
-import type { TaskView } from '../../messages/contract.ts';
-import { keySetOf, trustedBank } from '../bank/banks.ts';
-import type { WalletContext } from '../context.ts';
-import { type CoinRecord, moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
-import { errorJson, WalletFailure } from '../errors.ts';
-import { bankParty, causeOf, isTransient, requestJson } from '../http.ts';
-import { claimSeed } from '../recovery/master.ts';
-import { newTask, setTask, taskView } from '../tasks.ts';
+import type { TaskView } from '../../../messages/contract.ts';
+import { keySetOf, trustedBank } from '../../bank/banks.ts';
+import type { WalletContext } from '../../context.ts';
+import {
+  type CoinRecord,
+  moneyTx,
+  type TaskRecord,
+  type WithdrawalRecord,
+} from '../../db/schema.ts';
+import { errorJson, WalletFailure } from '../../errors.ts';
+import { bankParty, causeOf, isTransient, requestJson } from '../../http.ts';
+import { claimSeed } from '../../recovery/master.ts';
+import { newTask, setTask, taskView } from '../../tasks.ts';
 import {
   blindIssuance,
   coinOf,

@@ -13,29 +13,18 @@ import { encodeCredential } from '@farthing/protocol/credential';
 import type { PaywordChain } from '@farthing/protocol/payword/chain';
 import type { PaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
-import { perDatabase, type WalletContext } from '../context.ts';
+import { perDatabase, type WalletContext } from '../../context.ts';
 import {
   moneyTx,
   type PaymentRecord,
   type PaywordChainRecord,
+  type PaywordPaymentRecord,
   type WalletDatabase,
-} from '../db/schema.ts';
-import { WalletFailure } from '../errors.ts';
-import {
-  certificateOf,
-  chainOf,
-  createChain,
-  openChainFor,
-  paywordChainLength,
-  restoredChain,
-  runCertificateTask,
-  startCertificate,
-  usableChain,
-} from '../payword/purse.ts';
-import { newTask } from '../tasks.ts';
-import { checkLimits, type LimitsDecision, type LimitsSnapshot } from './limits.ts';
-import type { CheckedOffer } from './offer.ts';
-import { type ClickSeen, clickPresented } from './presentation.ts';
+} from '../../db/schema.ts';
+import { WalletFailure } from '../../errors.ts';
+import { checkLimits, type LimitsDecision, type LimitsSnapshot } from '../../pay/limits.ts';
+import type { CheckedOffer } from '../../pay/offer.ts';
+import { type ClickSeen, clickPresented } from '../../pay/presentation.ts';
 import {
   abort,
   basePayment,
@@ -46,24 +35,38 @@ import {
   type ReserveTx,
   reserveSnapshot,
   reserveStores,
-} from './reservation.ts';
+} from '../../pay/reservation.ts';
+import { newTask } from '../../tasks.ts';
+import {
+  certificateOf,
+  chainOf,
+  createChain,
+  openChainFor,
+  paywordChainLength,
+  restoredChain,
+  runCertificateTask,
+  startCertificate,
+  usableChain,
+} from './chains.ts';
 
 /**
  * Reserves the next words of the vendor's chain and stores the credential revealing them, in
  * one strict commit: the payment is `sent` once it is on disk, and nothing leaves before.
- * `known` is the open chain the click saw; the transaction checks it is still usable (another
- * payment to the vendor may have used it up meanwhile) and looks again when it is not. When the
+ * `known` is the open chain the click saw, if it read one; the transaction checks it is still
+ * usable (another payment to the vendor may have used it up meanwhile) and looks again once
+ * when it is not. When the
  * transaction finds this offer paid or in flight already, it writes nothing and gives that
  * payment back instead.
  */
 export async function reservePayword(
   ctx: WalletContext,
   checked: CheckedOffer,
-  known: PaywordChainRecord | undefined,
+  known?: PaywordChainRecord,
 ): Promise<PaymentRecord> {
   const price = checked.offer.amount;
   const vendorId = checked.offer.merchantId;
   let chain = known ?? (await openChainFor(ctx, vendorId, price.minor));
+  let lookedAgain = false;
   for (;;) {
     if (chain === undefined) chain = await newChain(ctx, checked);
     if (
@@ -102,7 +105,10 @@ export async function reservePayword(
       current.reservedIndex + words > current.length
     ) {
       await abort(tx);
-      if (chain === known) {
+      // Another payment to the vendor may have used the chain up since it was read: look once
+      // more (a new chain is made when there is none).
+      if (!lookedAgain) {
+        lookedAgain = true;
         chain = await openChainFor(ctx, vendorId, price.minor);
         continue;
       }
@@ -298,7 +304,7 @@ async function reserveWords(
       }),
     }),
   );
-  const payment: PaymentRecord = {
+  const payment: PaywordPaymentRecord = {
     ...basePayment(checked, task.id, now),
     instrument: 'payword',
     chainId: current.id,

@@ -31,9 +31,9 @@ import {
   signPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
 import * as v from 'valibot';
-import type { TaskView } from '../../messages/contract.ts';
-import { sessionToken, trustedBank } from '../bank/banks.ts';
-import type { WalletContext } from '../context.ts';
+import type { TaskView } from '../../../messages/contract.ts';
+import { sessionToken, trustedBank } from '../../bank/banks.ts';
+import type { WalletContext } from '../../context.ts';
 import {
   type BankRecord,
   moneyTx,
@@ -41,13 +41,13 @@ import {
   type PaywordCertificateRecord,
   type PaywordChainRecord,
   type TaskRecord,
-} from '../db/schema.ts';
-import { errorJson, WalletFailure } from '../errors.ts';
-import { bankParty, isTransient, requestJson } from '../http.ts';
-import { createUserKey, userSigner } from '../keys.ts';
-import { claimSeed } from '../recovery/master.ts';
-import { defaultSettings, loadSettings } from '../settings.ts';
-import { newTask, setTask, taskView } from '../tasks.ts';
+} from '../../db/schema.ts';
+import { errorJson, WalletFailure } from '../../errors.ts';
+import { bankParty, isTransient, requestJson } from '../../http.ts';
+import { createUserKey, userSigner } from '../../keys.ts';
+import { claimSeed } from '../../recovery/master.ts';
+import { defaultSettings, loadSettings } from '../../settings.ts';
+import { newTask, setTask, taskView } from '../../tasks.ts';
 
 /** Credit held at the broker per certificate unless the settings say otherwise. */
 export const paywordCreditLimit = defaultSettings.paywordCredit;
