@@ -2,11 +2,18 @@
  * The background's message router: every message is validated once here with the contract's
  * schemas (the envelope, then the action's input), its sender checked against the action's
  * `from` (senders.ts), and answered `{ ok: true, value } | { ok: false, error }`. Content
- * actions get the page from the browser's sender, never from the payload.
+ * actions get the page from the browser's sender, never from the payload. Each route's answer
+ * is checked against the contract's output type at compile time (`Routes`).
  */
 
 import * as v from 'valibot';
-import { type Action, type Answer, actions, requestSchema } from '../messages/contract.ts';
+import {
+  type Action,
+  type Answer,
+  actions,
+  type Routes,
+  requestSchema,
+} from '../messages/contract.ts';
 import { exportBackup, importBackup } from '../wallet/backup.ts';
 import {
   bankKey,
@@ -23,8 +30,8 @@ import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
 import { provePayment } from '../wallet/proof/payment-proof.ts';
-import { routePurse } from '../wallet/purse/purse-routes.ts';
-import { routeRecovery } from '../wallet/recovery/recovery-routes.ts';
+import { purseRoutes } from '../wallet/purse/purse-routes.ts';
+import { recoveryRoutes } from '../wallet/recovery/recovery-routes.ts';
 import { checkRefundsOnVisit } from '../wallet/refunds/visit.ts';
 import {
   listSites,
@@ -51,13 +58,10 @@ export interface RouterDeps {
   readonly tabs: TabBridge;
 }
 
-/** A validated request: the action and its input as the schema outputs it. */
-type ValidRequest = {
-  [A in Action]: {
-    readonly action: A;
-    readonly input: v.InferOutput<(typeof actions)[A]['input']>;
-  };
-}[Action];
+/** What a route answers with: the wallet and its desks, and who sent the message. */
+interface RouteContext extends RouterDeps {
+  readonly sender: VerifiedSender;
+}
 
 export async function routeMessage(
   deps: RouterDeps,
@@ -87,8 +91,8 @@ export async function routeMessage(
       );
     }
     // The cast joins the action to the input its own schema just validated.
-    const request = { action, input: input.output } as ValidRequest;
-    return { ok: true, value: await dispatch(deps, verified, request) };
+    const route = routes[action] as Route;
+    return { ok: true, value: await route(input.output, { ...deps, sender: verified }) };
   } catch (error) {
     return { ok: false, error: errorJson(error) };
   }
@@ -100,128 +104,79 @@ function contentPage(sender: VerifiedSender): string {
   return sender.pageUrl;
 }
 
-async function dispatch(
-  deps: RouterDeps,
-  sender: VerifiedSender,
-  request: ValidRequest,
-): Promise<unknown> {
-  const { wallet, confirmations } = deps;
-  switch (request.action) {
-    case 'offer.describe':
-      return describeOffer(wallet, {
-        token: request.input.offer,
-        href: request.input.href,
-        pageUrl: contentPage(sender),
-      });
-    case 'offer.pay':
-      return payOffer(wallet, wallet.hooks, {
-        token: request.input.offer,
-        href: request.input.href,
-        pageUrl: contentPage(sender),
-        seen: request.input.presentation,
-      });
-    case 'refunds.check':
-      return checkRefundsOnVisit(wallet, new URL(contentPage(sender)).origin);
-    case 'tab.paywall':
-      return activePaywall(wallet, deps.tabs);
-    case 'tab.payPaywall':
-      return payTabPaywall(wallet, deps.tabs, request.input.tabId);
-    case 'wallet.overview':
-      return wallet.overview();
-    case 'bank.inspect':
-      return inspectBank(wallet, request.input.url);
-    case 'bank.trust':
-      return trustBank(wallet, {
-        url: request.input.url,
-        caFingerprint: request.input.caFingerprint,
-        mintKeyFingerprint: request.input.mintKeyFingerprint,
-        ...(request.input.brokerKeyFingerprint === undefined
-          ? {}
-          : { brokerKeyFingerprint: request.input.brokerKeyFingerprint }),
-      });
-    case 'bank.login':
-      return logIn(wallet, request.input);
-    case 'bank.logout':
-      return logOut(wallet, request.input.url);
-    case 'bank.view':
-      return bankView(wallet, await trustedBank(wallet, bankKey(request.input.url)));
-    case 'withdraw.start':
-      return wallet.withdraw({ url: request.input.url, amount: request.input.amount });
-    case 'task.list':
-      return listTasks(wallet, request.input.limit ?? 50);
-    case 'task.retry': {
-      const task = await wallet.db.get('tasks', request.input.id);
-      if (task === undefined) throw new WalletFailure('invalid_message', 'There is no such task.');
-      await wallet.resume();
-      return taskView((await wallet.db.get('tasks', task.id)) ?? task);
-    }
-    case 'settings.get':
-      return settingsView(await loadSettings(wallet.db));
-    case 'settings.update':
-      return updateSettings(wallet, request.input);
-    case 'site.list':
-      return listSites(wallet);
-    case 'site.update':
-      return updateSite(wallet, request.input);
-    case 'history.list':
-      return listReceipts(wallet, {
-        ...(request.input.limit === undefined ? {} : { limit: request.input.limit }),
-        ...(request.input.before === undefined ? {} : { before: request.input.before }),
-      });
-    case 'history.spending':
-      return spendingByDay(wallet, request.input.days);
-    case 'refusal.list':
-      return listRefusals(wallet, request.input.limit ?? 50);
-    case 'confirmation.get':
-      return confirmations.get(request.input.id);
-    case 'confirmation.answer':
-      return confirmations.answer(request.input.id, request.input.accept);
-    // SET cards (wallet/card/)
-    case 'card.checkout':
-      return cardCheckout(wallet, wallet.hooks, {
-        offerText: request.input.offer,
-        pageUrl: contentPage(sender),
-      });
-    case 'card.list':
-      return listCards(wallet);
-    case 'card.register':
-      return registerCard(wallet, request.input);
-    case 'card.remove':
-      await removeCard(wallet, request.input.id);
-      return listCards(wallet);
-    case 'card.payments':
-      return listCardPayments(wallet, request.input.limit ?? 50);
-    case 'card.inquire':
-      return inquireCardPaymentView(wallet, request.input.transactionId);
-    case 'backup.export':
-      return exportBackup(wallet, request.input.passphrase);
-    case 'backup.import':
-      return importBackup(wallet, request.input.text, request.input.passphrase);
-    case 'purse.status':
-    case 'purse.pair':
-    case 'purse.unpair':
-    case 'purse.update':
-    case 'purse.prefer':
-    case 'purse.issue':
-    case 'purse.authorizeLoad':
-    case 'purse.challenge':
-    case 'purse.proof':
-    case 'purse.refused':
-      return routePurse(wallet, request);
-    case 'recovery.status':
-    case 'recovery.create':
-    case 'recovery.confirm':
-    case 'recovery.restore':
-    case 'recovery.lostCoins':
-    case 'recovery.returnCoins':
-      return routeRecovery(wallet, request);
-    case 'payment.prove':
-      return provePayment(wallet, request.input.receiptId);
-    default:
-      return exhaustive(request);
-  }
-}
+/** A route with the action forgotten, once its input has passed that action's schema. */
+type Route = (input: unknown, context: RouteContext) => Promise<unknown>;
 
-function exhaustive(value: never): never {
-  throw new WalletFailure('unknown_action', `The wallet has no action ${JSON.stringify(value)}.`);
-}
+/**
+ * Every action's answer. `Routes` checks each one's result against the output the contract
+ * declares for it, at compile time; a missing or extra action does not compile either.
+ */
+const routes: Routes<Action, RouteContext> = {
+  'offer.describe': (input, { wallet, sender }) =>
+    describeOffer(wallet, { token: input.offer, href: input.href, pageUrl: contentPage(sender) }),
+  'offer.pay': (input, { wallet, sender }) =>
+    payOffer(wallet, wallet.hooks, {
+      token: input.offer,
+      href: input.href,
+      pageUrl: contentPage(sender),
+      seen: input.presentation,
+    }),
+  'refunds.check': (_input, { wallet, sender }) =>
+    checkRefundsOnVisit(wallet, new URL(contentPage(sender)).origin),
+  'tab.paywall': (_input, { wallet, tabs }) => activePaywall(wallet, tabs),
+  'tab.payPaywall': (input, { wallet, tabs }) => payTabPaywall(wallet, tabs, input.tabId),
+  'wallet.overview': (_input, { wallet }) => wallet.overview(),
+  'bank.inspect': (input, { wallet }) => inspectBank(wallet, input.url),
+  'bank.trust': (input, { wallet }) =>
+    trustBank(wallet, {
+      url: input.url,
+      caFingerprint: input.caFingerprint,
+      mintKeyFingerprint: input.mintKeyFingerprint,
+      ...(input.brokerKeyFingerprint === undefined
+        ? {}
+        : { brokerKeyFingerprint: input.brokerKeyFingerprint }),
+    }),
+  'bank.login': (input, { wallet }) => logIn(wallet, input),
+  'bank.logout': (input, { wallet }) => logOut(wallet, input.url),
+  'bank.view': async (input, { wallet }) =>
+    bankView(wallet, await trustedBank(wallet, bankKey(input.url))),
+  'withdraw.start': (input, { wallet }) =>
+    wallet.withdraw({ url: input.url, amount: input.amount }),
+  'task.list': (input, { wallet }) => listTasks(wallet, input.limit ?? 50),
+  'task.retry': async (input, { wallet }) => {
+    const task = await wallet.db.get('tasks', input.id);
+    if (task === undefined) throw new WalletFailure('invalid_message', 'There is no such task.');
+    await wallet.resume();
+    return taskView((await wallet.db.get('tasks', task.id)) ?? task);
+  },
+  'settings.get': async (_input, { wallet }) => settingsView(await loadSettings(wallet.db)),
+  'settings.update': (input, { wallet }) => updateSettings(wallet, input),
+  'site.list': (_input, { wallet }) => listSites(wallet),
+  'site.update': (input, { wallet }) => updateSite(wallet, input),
+  'history.list': (input, { wallet }) =>
+    listReceipts(wallet, {
+      ...(input.limit === undefined ? {} : { limit: input.limit }),
+      ...(input.before === undefined ? {} : { before: input.before }),
+    }),
+  'history.spending': (input, { wallet }) => spendingByDay(wallet, input.days),
+  'refusal.list': (input, { wallet }) => listRefusals(wallet, input.limit ?? 50),
+  'confirmation.get': async (input, { confirmations }) => confirmations.get(input.id),
+  'confirmation.answer': async (input, { confirmations }) =>
+    confirmations.answer(input.id, input.accept),
+  // SET cards (wallet/card/)
+  'card.checkout': (input, { wallet, sender }) =>
+    cardCheckout(wallet, wallet.hooks, { offerText: input.offer, pageUrl: contentPage(sender) }),
+  'card.list': (_input, { wallet }) => listCards(wallet),
+  'card.register': (input, { wallet }) => registerCard(wallet, input),
+  'card.remove': async (input, { wallet }) => {
+    await removeCard(wallet, input.id);
+    return listCards(wallet);
+  },
+  'card.payments': (input, { wallet }) => listCardPayments(wallet, input.limit ?? 50),
+  'card.inquire': (input, { wallet }) => inquireCardPaymentView(wallet, input.transactionId),
+  'backup.export': (input, { wallet }) => exportBackup(wallet, input.passphrase),
+  'backup.import': (input, { wallet }) => importBackup(wallet, input.text, input.passphrase),
+  ...purseRoutes,
+  ...recoveryRoutes,
+  'payment.prove': (input, { wallet }) => provePayment(wallet, input.receiptId),
+};

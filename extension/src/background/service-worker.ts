@@ -6,6 +6,7 @@
  */
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
+import { WalletFailure } from '../messages/failure.ts';
 import { resumeCards } from '../wallet/card/resume.ts';
 import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
@@ -31,7 +32,9 @@ const confirmations = new ConfirmationDesk(
     },
     async show(windowId, id) {
       const [tab] = await browser.tabs.query({ windowId });
-      if (tab?.id === undefined) throw new Error('the confirmation window has no tab');
+      if (tab?.id === undefined) {
+        throw new WalletFailure('internal', 'The confirmation window closed. Click again.');
+      }
       await browser.tabs.update(tab.id, {
         url: browser.runtime.getURL(`${confirmPage}?id=${encodeURIComponent(id)}`),
       });

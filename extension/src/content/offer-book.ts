@@ -3,8 +3,9 @@
  * and a few at a time: a page with hundreds of identical links costs one message, and a page
  * cannot flood the background.
  */
-import { callBackground, type Transport, WalletError } from '../messages/client.ts';
+import { callBackground, type Transport } from '../messages/client.ts';
 import type { OfferView, WalletErrorJson } from '../messages/contract.ts';
+import { WalletFailure } from '../messages/failure.ts';
 import { type PricedLink, pricedLinkKey } from './priced-links.ts';
 
 export interface OfferBook {
@@ -88,7 +89,7 @@ export async function describeOffer(transport: Transport, link: PricedLink): Pro
 }
 
 export function asWalletError(error: unknown): WalletErrorJson {
-  if (error instanceof WalletError) return error.toJSON();
+  if (error instanceof WalletFailure) return error.toJSON();
   return {
     code: 'internal',
     message: 'The wallet could not be reached. Reload the page and try again.',

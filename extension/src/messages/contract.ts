@@ -9,6 +9,7 @@
  * message always come from the browser's `MessageSender`, never from the payload.
  */
 import * as v from 'valibot';
+import { type Output, type OutputOf, output } from './output.ts';
 import { proofActions } from './proof.ts';
 import { purseActions } from './purse.ts';
 import { recoveryActions } from './recovery.ts';
@@ -143,6 +144,11 @@ export const walletErrorCodes = [
   'phrase_missing',
   /** A restored wallet withdraws only after recovering its lost coins (seed counters). */
   'recovery_pending',
+  // the wallet's own state
+  /** A record a task or payment needs is not in the wallet's database (it was damaged). */
+  'record_missing',
+  /** A merchant's or bank's signature over what it sent does not verify. */
+  'signature_invalid',
   'internal',
 ] as const;
 export type WalletErrorCode = (typeof walletErrorCodes)[number];
@@ -456,13 +462,13 @@ export const actions = {
   'offer.describe': {
     from: 'content',
     input: v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
-    output: undefined as unknown as OfferView,
+    output: output<OfferView>(),
   },
   /** A page with priced links: the wallet asks this merchant about refunds of recent receipts. */
   'refunds.check': {
     from: 'content',
     input: v.strictObject({}),
-    output: undefined as unknown as number,
+    output: output<number>(),
   },
   /** Sent only from a trusted (`isTrusted`) click or the wallet's own paywall button. */
   'offer.pay': {
@@ -474,7 +480,7 @@ export const actions = {
       /** Missing: the click proved nothing, and it is asked about in the wallet's window. */
       presentation: v.optional(presentationSchema),
     }),
-    output: undefined as unknown as PayOutcome,
+    output: output<PayOutcome>(),
   },
   /**
    * "Pay with card" on a checkout page, sent only from a trusted click: always asked in the
@@ -483,7 +489,7 @@ export const actions = {
   'card.checkout': {
     from: 'content',
     input: v.strictObject({ offer: cardOfferTextSchema }),
-    output: undefined as unknown as CardPayOutcome,
+    output: output<CardPayOutcome>(),
   },
 
   // -- from the wallet's own pages --
@@ -494,7 +500,7 @@ export const actions = {
   'tab.paywall': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as ActivePaywall | null,
+    output: output<ActivePaywall | null>(),
   },
   /**
    * Pays the paywall the tab shows now (read again from the page, checked as a link click is)
@@ -503,17 +509,17 @@ export const actions = {
   'tab.payPaywall': {
     from: 'extension',
     input: v.strictObject({ tabId: v.pipe(v.number(), v.safeInteger(), v.minValue(0)) }),
-    output: undefined as unknown as PayOutcome,
+    output: output<PayOutcome>(),
   },
   'wallet.overview': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as WalletOverview,
+    output: output<WalletOverview>(),
   },
   'bank.inspect': {
     from: 'extension',
     input: v.strictObject({ url: httpUrlSchema }),
-    output: undefined as unknown as BankInspection,
+    output: output<BankInspection>(),
   },
   /** Pins the keys the user saw; refused when the bank now shows different ones. */
   'bank.trust': {
@@ -525,7 +531,7 @@ export const actions = {
       /** Pinned too when given; the bank's current broker key is pinned either way. */
       brokerKeyFingerprint: v.optional(v.pipe(v.string(), v.maxLength(200))),
     }),
-    output: undefined as unknown as BankView,
+    output: output<BankView>(),
   },
   'bank.login': {
     from: 'extension',
@@ -534,29 +540,29 @@ export const actions = {
       username: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
       password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
     }),
-    output: undefined as unknown as BankView,
+    output: output<BankView>(),
   },
   'bank.logout': {
     from: 'extension',
     input: v.strictObject({ url: httpUrlSchema }),
-    output: undefined as unknown as BankView,
+    output: output<BankView>(),
   },
   /** One trusted bank with the account's current balance (when logged in). */
   'bank.view': {
     from: 'extension',
     input: v.strictObject({ url: httpUrlSchema }),
-    output: undefined as unknown as BankView,
+    output: output<BankView>(),
   },
   /** Starts a withdrawal task and answers at once; progress through `task.list`. */
   'withdraw.start': {
     from: 'extension',
     input: v.strictObject({ url: httpUrlSchema, amount: amountInputSchema }),
-    output: undefined as unknown as TaskView,
+    output: output<TaskView>(),
   },
   'task.list': {
     from: 'extension',
     input: v.strictObject({ limit: limitSchema }),
-    output: undefined as unknown as readonly TaskView[],
+    output: output<readonly TaskView[]>(),
   },
   /**
    * Runs the open tasks now (they also run on start and on an alarm): recovers a withdrawal
@@ -565,22 +571,22 @@ export const actions = {
   'task.retry': {
     from: 'extension',
     input: v.strictObject({ id: idSchema }),
-    output: undefined as unknown as TaskView,
+    output: output<TaskView>(),
   },
   'settings.get': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as Settings,
+    output: output<Settings>(),
   },
   'settings.update': {
     from: 'extension',
     input: settingsUpdateSchema,
-    output: undefined as unknown as Settings,
+    output: output<Settings>(),
   },
   'site.list': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as readonly SiteView[],
+    output: output<readonly SiteView[]>(),
   },
   'site.update': {
     from: 'extension',
@@ -590,41 +596,41 @@ export const actions = {
       budget: v.optional(v.nullable(amountInputSchema)),
       blocked: v.optional(v.boolean()),
     }),
-    output: undefined as unknown as SiteView,
+    output: output<SiteView>(),
   },
   'history.list': {
     from: 'extension',
     input: v.strictObject({ limit: limitSchema, before: v.optional(v.number()) }),
-    output: undefined as unknown as readonly ReceiptView[],
+    output: output<readonly ReceiptView[]>(),
   },
   'history.spending': {
     from: 'extension',
     input: v.strictObject({
       days: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(366)),
     }),
-    output: undefined as unknown as readonly SpendingPoint[],
+    output: output<readonly SpendingPoint[]>(),
   },
   'refusal.list': {
     from: 'extension',
     input: v.strictObject({ limit: limitSchema }),
-    output: undefined as unknown as readonly RefusalView[],
+    output: output<readonly RefusalView[]>(),
   },
   'confirmation.get': {
     from: 'extension',
     input: v.strictObject({ id: idSchema }),
-    output: undefined as unknown as ConfirmationView,
+    output: output<ConfirmationView>(),
   },
   'confirmation.answer': {
     from: 'extension',
     input: v.strictObject({ id: idSchema, accept: v.boolean() }),
     /** `waiting`: questions the same window shows next (it closes when none is left). */
-    output: undefined as unknown as { readonly accepted: boolean; readonly waiting: number },
+    output: output<{ readonly accepted: boolean; readonly waiting: number }>(),
   },
   // SET cards: registration in the settings, purchases in the history (wallet/card/)
   'card.list': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as readonly CardView[],
+    output: output<readonly CardView[]>(),
   },
   'card.register': {
     from: 'extension',
@@ -634,29 +640,29 @@ export const actions = {
       expiry: v.pipe(v.string(), v.minLength(4), v.maxLength(10)),
       name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
     }),
-    output: undefined as unknown as CardView,
+    output: output<CardView>(),
   },
   'card.remove': {
     from: 'extension',
     input: v.strictObject({ id: idSchema }),
-    output: undefined as unknown as readonly CardView[],
+    output: output<readonly CardView[]>(),
   },
   'card.payments': {
     from: 'extension',
     input: v.strictObject({ limit: limitSchema }),
-    output: undefined as unknown as readonly CardPaymentView[],
+    output: output<readonly CardPaymentView[]>(),
   },
   /** A signed purchase inquiry to the shop: the purchase's state now. */
   'card.inquire': {
     from: 'extension',
     input: v.strictObject({ transactionId: idSchema }),
-    output: undefined as unknown as CardPaymentView,
+    output: output<CardPaymentView>(),
   },
   /** An encrypted backup (passphrase-derived key), as a JSON text file. */
   'backup.export': {
     from: 'extension',
     input: v.strictObject({ passphrase: v.pipe(v.string(), v.minLength(8), v.maxLength(1024)) }),
-    output: undefined as unknown as { readonly fileName: string; readonly text: string },
+    output: output<{ readonly fileName: string; readonly text: string }>(),
   },
   'backup.import': {
     from: 'extension',
@@ -664,19 +670,30 @@ export const actions = {
       text: v.pipe(v.string(), v.maxLength(32 * 1024 * 1024)),
       passphrase: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
     }),
-    output: undefined as unknown as { readonly coins: number; readonly chains: number },
+    output: output<{ readonly coins: number; readonly chains: number }>(),
   },
   ...purseActions,
   ...recoveryActions,
   ...proofActions,
 } as const satisfies Record<
   string,
-  { readonly from: Sender; readonly input: v.GenericSchema; readonly output: unknown }
+  { readonly from: Sender; readonly input: v.GenericSchema; readonly output: Output<unknown> }
 >;
 
 export type Action = keyof typeof actions;
 export type ActionInput<A extends Action> = v.InferInput<(typeof actions)[A]['input']>;
-export type ActionOutput<A extends Action> = (typeof actions)[A]['output'];
+/** The input as the action's schema outputs it, once the router validated it. */
+export type ValidInput<A extends Action> = v.InferOutput<(typeof actions)[A]['input']>;
+export type ActionOutput<A extends Action> = OutputOf<(typeof actions)[A]['output']>;
+
+/**
+ * The background's answer to each of `A`'s actions: a function of the validated input (and of
+ * whatever context `C` the router hands it) whose result TypeScript checks against the
+ * action's declared output.
+ */
+export type Routes<A extends Action, C> = {
+  readonly [K in A]: (input: ValidInput<K>, context: C) => Promise<ActionOutput<K>>;
+};
 
 /** The envelope on the wire. */
 export interface Request<A extends Action = Action> {

@@ -5,8 +5,9 @@ import { routeMessage } from '../background/router.ts';
 import { contentSender, openRouterDeps } from '../background/router-testing.ts';
 import type { MessageSenderLike } from '../background/senders.ts';
 import type { Wallet } from '../wallet/wallet.ts';
-import { callBackground, WalletError } from './client.ts';
+import { callBackground } from './client.ts';
 import type { Answer } from './contract.ts';
+import { WalletFailure } from './failure.ts';
 import { contentPortName, PortClosedError, type PortLike, portTransport } from './port.ts';
 
 interface TestPort extends PortLike {
@@ -100,8 +101,8 @@ describe('content port', () => {
       ),
       callBackground(transport, 'offer.describe', { offer: 'x', href: 'https://shop.example/b' }),
     ]);
-    expect(refused).toBeInstanceOf(WalletError);
-    expect((refused as WalletError).code).toBe('forbidden_sender');
+    expect(refused).toBeInstanceOf(WalletFailure);
+    expect((refused as WalletFailure).code).toBe('forbidden_sender');
     expect(unknown).toMatchObject({ status: 'refused', error: { code: 'offer_invalid' } });
     expect(opened).toHaveLength(1);
   });
@@ -112,7 +113,7 @@ describe('content port', () => {
       offer: 'x',
       href: 'https://shop.example/b',
     }).catch((e: unknown) => e);
-    expect((error as WalletError).code).toBe('forbidden_sender');
+    expect((error as WalletFailure).code).toBe('forbidden_sender');
   });
 
   it('matches answers to calls by id, whatever order they come in', async () => {

@@ -7,6 +7,7 @@
  * Bytes cross as base64url text; the background decodes and checks them (wallet/purse/).
  */
 import * as v from 'valibot';
+import { output } from './output.ts';
 
 /** contract.ts's `AmountView`, spelled out: contract.ts imports this file, not the reverse. */
 interface AmountView {
@@ -96,7 +97,7 @@ export const purseActions = {
   'purse.status': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as PurseReaderView | null,
+    output: output<PurseReaderView | null>(),
   },
   /** Pairs the reader a page holds (the user picked it in the browser's chooser). */
   'purse.pair': {
@@ -109,23 +110,23 @@ export const purseActions = {
       }),
       card: cardReadingSchema,
     }),
-    output: undefined as unknown as PurseReaderView,
+    output: output<PurseReaderView>(),
   },
   'purse.unpair': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as null,
+    output: output<null>(),
   },
   /** The card as read now (after a load, a payment, or on the pairing page). */
   'purse.update': {
     from: 'extension',
     input: v.strictObject({ card: cardReadingSchema }),
-    output: undefined as unknown as PurseReaderView,
+    output: output<PurseReaderView>(),
   },
   'purse.prefer': {
     from: 'extension',
     input: v.strictObject({ preferred: v.boolean() }),
-    output: undefined as unknown as PurseReaderView,
+    output: output<PurseReaderView>(),
   },
   /** A blank card: the bank certifies its key for the logged-in account (POST /v1/purse/cards). */
   'purse.issue': {
@@ -135,25 +136,25 @@ export const purseActions = {
       cardId: cardIdSchema,
       publicKey: base64url(64),
     }),
-    output: undefined as unknown as PursePersonalisationView,
+    output: output<PursePersonalisationView>(),
   },
   /** The bank's load authorization for the card's signed load request (the account pays). */
   'purse.authorizeLoad': {
     from: 'extension',
     input: v.strictObject({ loadRequest: base64url(2048) }),
-    output: undefined as unknown as { readonly authorization: string },
+    output: output<{ readonly authorization: string }>(),
   },
   /** The challenge of a purse payment waiting in the confirmation window. */
   'purse.challenge': {
     from: 'extension',
     input: v.strictObject({ paymentId: idSchema }),
-    output: undefined as unknown as PurseChallengeView,
+    output: output<PurseChallengeView>(),
   },
   /** The card's proof for a payment's challenge: stored at once, then sent to the merchant. */
   'purse.proof': {
     from: 'extension',
     input: v.strictObject({ paymentId: idSchema, proof: base64url(2048) }),
-    output: undefined as unknown as { readonly stored: true },
+    output: output<{ readonly stored: true }>(),
   },
   /** The card refused the payment's challenge or the holder cancelled on the reader. */
   'purse.refused': {
@@ -162,6 +163,6 @@ export const purseActions = {
       paymentId: idSchema,
       code: v.picklist(['purse_cancelled', 'purse_card_refused']),
     }),
-    output: undefined as unknown as null,
+    output: output<null>(),
   },
 } as const;

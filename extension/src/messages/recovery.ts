@@ -4,6 +4,7 @@
  * make the wallet restore, recover or return coins.
  */
 import * as v from 'valibot';
+import { output } from './output.ts';
 
 const httpUrlSchema = v.pipe(
   v.string(),
@@ -40,13 +41,13 @@ export const recoveryActions = {
   'recovery.status': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as RecoveryStatusView,
+    output: output<RecoveryStatusView>(),
   },
   /** Makes the phrase (once) and shows it until it is confirmed; `phrase_exists` after. */
   'recovery.create': {
     from: 'extension',
     input: v.strictObject({}),
-    output: undefined as unknown as PhraseView,
+    output: output<PhraseView>(),
   },
   'recovery.confirm': {
     from: 'extension',
@@ -62,23 +63,23 @@ export const recoveryActions = {
         v.maxLength(24),
       ),
     }),
-    output: undefined as unknown as RecoveryStatusView,
+    output: output<RecoveryStatusView>(),
   },
   'recovery.restore': {
     from: 'extension',
     input: v.strictObject({ phrase: v.pipe(v.string(), v.maxLength(1024)) }),
-    output: undefined as unknown as RecoveryStatusView,
+    output: output<RecoveryStatusView>(),
   },
   /** The unspent coins of the account's last withdrawals, from the phrase. */
   'recovery.lostCoins': {
     from: 'extension',
     input: v.strictObject({ bankUrl: httpUrlSchema }),
-    output: undefined as unknown as LostCoinsView,
+    output: output<LostCoinsView>(),
   },
   /** "Return e-cash to my bank account": every spendable coin of that bank, credited once. */
   'recovery.returnCoins': {
     from: 'extension',
     input: v.strictObject({ bankUrl: httpUrlSchema }),
-    output: undefined as unknown as { readonly coins: number; readonly value: number },
+    output: output<{ readonly coins: number; readonly value: number }>(),
   },
 } as const;

@@ -1,9 +1,10 @@
 /** Failures as the pages show them: always a `WalletErrorJson`, whatever was thrown. */
-import { WalletError } from '../messages/client.ts';
+
 import type { WalletErrorJson } from '../messages/contract.ts';
+import { WalletFailure } from '../messages/failure.ts';
 
 export function walletErrorOf(error: unknown): WalletErrorJson {
-  if (error instanceof WalletError) return error.toJSON();
+  if (error instanceof WalletFailure) return error.toJSON();
   return {
     code: 'internal',
     message: 'The wallet did not answer. Close this window and try again.',

@@ -9,6 +9,7 @@ import type {
   TaskKind,
   WalletErrorJson,
 } from '../messages/contract.ts';
+import { unreachable } from '../messages/failure.ts';
 
 export function instrumentName(instrument: Instrument): string {
   switch (instrument) {
@@ -140,6 +141,4 @@ export function formatDay(ms: number): string {
   return longDayFormat.format(ms);
 }
 
-export function unreachable(value: never): never {
-  throw new Error(`unexpected value ${String(value)}`);
-}
+export { unreachable };

@@ -5,6 +5,7 @@
  */
 
 import type { TaskView, WalletOverview } from '../messages/contract.ts';
+import { unreachable } from '../messages/failure.ts';
 import { bankView } from './bank/banks.ts';
 import type { WalletContext } from './context.ts';
 import { defaultWalletDbName, openWalletDb, type TaskRecord } from './db/schema.ts';
@@ -67,7 +68,7 @@ export async function openWallet(options: OpenWalletOptions): Promise<Wallet> {
         await runRefundRefresh(ctx, task);
         return;
       default:
-        exhaustive(task.kind);
+        unreachable(task.kind);
     }
   };
 
@@ -154,8 +155,4 @@ export async function openWallet(options: OpenWalletOptions): Promise<Wallet> {
     },
     close: () => db.close(),
   };
-}
-
-function exhaustive(value: never): never {
-  throw new Error(`unexpected task kind ${String(value)}`);
 }

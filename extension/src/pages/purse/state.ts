@@ -9,6 +9,7 @@ import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type { WalletErrorJson } from '../../messages/contract.ts';
+import { WalletFailure } from '../../messages/failure.ts';
 import type { PurseReaderView } from '../../messages/purse.ts';
 import { parseMajorUnits } from '../../ui/money.ts';
 import type { Platform } from '../../ui/platform.ts';
@@ -101,7 +102,9 @@ export function usePurseState(deps: PurseDeps): PurseState {
   /** The paired reader, opened (waiting a few seconds for it to be plugged in). */
   const pairedTransport = useCallback(async () => {
     const paired = reader;
-    if (paired === null || paired === undefined) throw new Error('no reader is paired');
+    if (paired === null || paired === undefined) {
+      throw new WalletFailure('reader_unavailable', 'Pair a reader first.', { hint: 'purse' });
+    }
     const current = transport.current;
     if (current?.device !== undefined) return current;
     const opened = transportFor(
@@ -128,7 +131,9 @@ export function usePurseState(deps: PurseDeps): PurseState {
   const report = useCallback(
     async (opened: ReaderTransport) => {
       const read = await readCard(opened.card());
-      if (read.status !== 'personalised') throw new Error('the card is blank');
+      if (read.status !== 'personalised') {
+        throw new WalletFailure('reader_unavailable', 'The card in the reader is blank.');
+      }
       const view = await callBackground(platform.transport, 'purse.update', { card: read.reading });
       setReader(view);
       return view;
@@ -200,7 +205,9 @@ export function usePurseState(deps: PurseDeps): PurseState {
           maximum: amount(issued.maximum.currency, issued.maximum.minor),
         });
         const read = await readCard(card);
-        if (read.status !== 'personalised') throw new Error('the card stayed blank');
+        if (read.status !== 'personalised') {
+          throw new WalletFailure('reader_unavailable', 'The card stayed blank; try again.');
+        }
         const { device } = blank;
         setReader(
           await callBackground(platform.transport, 'purse.pair', {

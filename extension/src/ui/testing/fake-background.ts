@@ -5,7 +5,6 @@
  */
 import * as v from 'valibot';
 import type { Transport } from '../../messages/client.ts';
-import { WalletError } from '../../messages/client.ts';
 import {
   type Action,
   type ActionInput,
@@ -15,6 +14,7 @@ import {
   type WalletErrorCode,
   type WalletErrorJson,
 } from '../../messages/contract.ts';
+import { WalletFailure } from '../../messages/failure.ts';
 
 export type Handlers = {
   [A in Action]?: (input: ActionInput<A>) => ActionOutput<A> | Promise<ActionOutput<A>>;
@@ -50,7 +50,7 @@ export function fakeBackground(handlers: Handlers = {}): FakeBackground {
     try {
       return { ok: true, value: await handler(parsed.output) } satisfies Answer<unknown>;
     } catch (error) {
-      if (error instanceof WalletError) return answer(error.toJSON());
+      if (error instanceof WalletFailure) return answer(error.toJSON());
       throw error;
     }
   };
@@ -69,8 +69,8 @@ function answer(error: WalletErrorJson): Answer<never> {
 }
 
 /** What a handler throws to answer `{ ok: false, error }`. */
-export function refusal(code: WalletErrorCode, message: string, hint?: string): WalletError {
-  return new WalletError({ code, message, ...(hint === undefined ? {} : { hint }) });
+export function refusal(code: WalletErrorCode, message: string, hint?: string): WalletFailure {
+  return new WalletFailure(code, message, hint === undefined ? {} : { hint });
 }
 
 /** A promise a test resolves when it chooses, to hold the background mid-call. */

@@ -224,14 +224,16 @@ async function acceptCertificate(
   try {
     const answer = parseSetMessage(type, json);
     verifySetMessage(answer, gateway.signaturePublicKey);
-    if (answer.body.registrationId !== card.id) throw new Error('another registration');
+    if (answer.body.registrationId !== card.id) {
+      throw new WalletFailure('bank_error', 'The answer is for another card registration.');
+    }
     certificates = [answer.body.certificates[0]!, gateway.caCertificate];
     const verified = cardholderCertificateVerifier({ trustedRoots: [gateway.caCertificate] })(
       certificates,
       ctx.platform.now(),
     );
     if (toBase64url(verified.publicKey) !== toBase64url(card.publicKey)) {
-      throw new Error('the certificate is for another key');
+      throw new WalletFailure('bank_error', 'The card certificate is for another key.');
     }
   } catch (cause) {
     throw new WalletFailure(

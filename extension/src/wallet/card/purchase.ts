@@ -135,7 +135,9 @@ export async function inspectCardOffer(
     }
     try {
       verifySetMessage(initiation, merchant.offerPublicKey);
-      if (merchant.merchantId !== initiation.body.merchantId) throw new Error('merchant id');
+      if (merchant.merchantId !== initiation.body.merchantId) {
+        throw offerInvalid('The order names another merchant than its certificate.');
+      }
       assertOrderCommitted(order, initiation.body);
     } catch (cause) {
       throw offerInvalid('The order on this page is not the order the merchant signed.', cause);
@@ -350,8 +352,12 @@ async function send(ctx: WalletContext, record: CardPaymentRecord): Promise<Card
   try {
     answer = parseSetMessage('purchase-response', json);
     verifySetMessage(answer, record.merchantKey);
-    if (answer.body.transactionId !== record.transactionId) throw new Error('another purchase');
-    if (answer.body.amount.minor !== record.total.minor) throw new Error('another amount');
+    if (
+      answer.body.transactionId !== record.transactionId ||
+      answer.body.amount.minor !== record.total.minor
+    ) {
+      throw new WalletFailure('merchant_refused', 'The answer is for another purchase or amount.');
+    }
   } catch (cause) {
     throw new WalletFailure(
       'merchant_refused',

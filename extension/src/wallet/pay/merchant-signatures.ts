@@ -6,6 +6,7 @@
 import { toBase64url } from '@farthing/protocol/encoding';
 import { offerSigningBytes, type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
 import { receiptSigningBytes, type SignedReceipt, verifyReceipt } from '@farthing/protocol/receipt';
+import { WalletFailure } from '../errors.ts';
 
 const webCryptoKeys = new Map<string, Promise<CryptoKey | undefined>>();
 
@@ -32,7 +33,9 @@ async function webCryptoVerify(
     new Uint8Array(signature),
     new Uint8Array(message),
   );
-  if (!valid) throw new Error('bad merchant signature');
+  if (!valid) {
+    throw new WalletFailure('signature_invalid', 'The merchant’s signature does not verify.');
+  }
 }
 
 /** Throws unless `publicKey` signed this offer. */

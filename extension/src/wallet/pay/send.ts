@@ -20,6 +20,7 @@ import {
 } from '@farthing/protocol/receipt';
 import * as v from 'valibot';
 import type { ConfirmationView, PayOutcome, TaskView } from '../../messages/contract.ts';
+import { recordMissing } from '../../messages/failure.ts';
 import type { WalletContext } from '../context.ts';
 import { moneyTx, type PaymentRecord, rebuildableTx, type TaskRecord } from '../db/schema.ts';
 import { errorJson, WalletFailure } from '../errors.ts';
@@ -326,9 +327,7 @@ export async function runPayment(
 ): Promise<TaskView> {
   const payment = await ctx.db.get('payments', task.ref);
   if (payment === undefined) {
-    throw new WalletFailure('internal', 'The payment this task drives is missing.', {
-      detail: { taskId: task.id },
-    });
+    throw recordMissing('payment', task.ref);
   }
   await oneAtATime(payment.merchantId, () => completePayment(ctx, hooks, payment)).catch(
     (error: unknown) => {

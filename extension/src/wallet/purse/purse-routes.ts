@@ -1,5 +1,8 @@
-/** The background's answers to the purse actions (messages/purse.ts), validated by the router. */
-import type * as v from 'valibot';
+/**
+ * The background's answers to the purse actions (messages/purse.ts), validated by the router;
+ * each answer is checked against the action's declared output at compile time.
+ */
+import type { Routes } from '../../messages/contract.ts';
 import type { purseActions } from '../../messages/purse.ts';
 import type { Wallet } from '../wallet.ts';
 import { challengeView, refusePayment, storeProof } from './purse-payment.ts';
@@ -14,41 +17,21 @@ import {
   updateReader,
 } from './reader.ts';
 
-type PurseAction = keyof typeof purseActions;
-export type PurseRequest = {
-  [A in PurseAction]: {
-    readonly action: A;
-    readonly input: v.InferOutput<(typeof purseActions)[A]['input']>;
-  };
-}[PurseAction];
-
-export async function routePurse(wallet: Wallet, request: PurseRequest): Promise<unknown> {
-  switch (request.action) {
-    case 'purse.status': {
-      const reader = await pairedReader(wallet);
-      return reader === undefined ? null : readerView(reader);
-    }
-    case 'purse.pair':
-      return pairReader(wallet, request.input.device, request.input.card);
-    case 'purse.unpair':
-      return unpairReader(wallet);
-    case 'purse.update':
-      return updateReader(wallet, request.input.card);
-    case 'purse.prefer':
-      return preferPurse(wallet, request.input.preferred);
-    case 'purse.issue':
-      return issueCard(wallet, request.input);
-    case 'purse.authorizeLoad':
-      return authorizeLoad(wallet, request.input.loadRequest);
-    case 'purse.challenge':
-      return challengeView(wallet, request.input.paymentId);
-    case 'purse.proof':
-      return storeProof(wallet, request.input.paymentId, request.input.proof, () => {
-        void wallet.resume();
-      });
-    case 'purse.refused':
-      return refusePayment(wallet, request.input.paymentId, request.input.code);
-    default:
-      return request satisfies never;
-  }
-}
+export const purseRoutes: Routes<keyof typeof purseActions, { readonly wallet: Wallet }> = {
+  'purse.status': async (_input, { wallet }) => {
+    const reader = await pairedReader(wallet);
+    return reader === undefined ? null : readerView(reader);
+  },
+  'purse.pair': (input, { wallet }) => pairReader(wallet, input.device, input.card),
+  'purse.unpair': (_input, { wallet }) => unpairReader(wallet),
+  'purse.update': (input, { wallet }) => updateReader(wallet, input.card),
+  'purse.prefer': (input, { wallet }) => preferPurse(wallet, input.preferred),
+  'purse.issue': (input, { wallet }) => issueCard(wallet, input),
+  'purse.authorizeLoad': (input, { wallet }) => authorizeLoad(wallet, input.loadRequest),
+  'purse.challenge': (input, { wallet }) => challengeView(wallet, input.paymentId),
+  'purse.proof': (input, { wallet }) =>
+    storeProof(wallet, input.paymentId, input.proof, () => {
+      void wallet.resume();
+    }),
+  'purse.refused': (input, { wallet }) => refusePayment(wallet, input.paymentId, input.code),
+};

@@ -1,5 +1,8 @@
-/** The background's answers to the recovery actions (messages/recovery.ts), validated by the router. */
-import type * as v from 'valibot';
+/**
+ * The background's answers to the recovery actions (messages/recovery.ts), validated by the
+ * router; each answer is checked against the action's declared output at compile time.
+ */
+import type { Routes } from '../../messages/contract.ts';
 import type { recoveryActions } from '../../messages/recovery.ts';
 import type { Wallet } from '../wallet.ts';
 import { recoverLostCoins } from './lost-coins.ts';
@@ -11,33 +14,11 @@ import {
 } from './master.ts';
 import { returnCoinsToBank } from './return-to-bank.ts';
 
-type RecoveryAction = keyof typeof recoveryActions;
-export type RecoveryRequest = {
-  [A in RecoveryAction]: {
-    readonly action: A;
-    readonly input: v.InferOutput<(typeof recoveryActions)[A]['input']>;
-  };
-}[RecoveryAction];
-
-export async function routeRecovery(wallet: Wallet, request: RecoveryRequest): Promise<unknown> {
-  switch (request.action) {
-    case 'recovery.status':
-      return recoveryStatus(wallet);
-    case 'recovery.create':
-      return createRecoveryPhrase(wallet);
-    case 'recovery.confirm':
-      return confirmRecoveryPhrase(wallet, request.input.answers);
-    case 'recovery.restore':
-      return restoreFromPhrase(wallet, request.input.phrase);
-    case 'recovery.lostCoins':
-      return recoverLostCoins(wallet, request.input.bankUrl);
-    case 'recovery.returnCoins':
-      return returnCoinsToBank(wallet, request.input.bankUrl);
-    default:
-      return exhaustive(request);
-  }
-}
-
-function exhaustive(value: never): never {
-  throw new Error(`unhandled recovery action ${JSON.stringify(value)}`);
-}
+export const recoveryRoutes: Routes<keyof typeof recoveryActions, { readonly wallet: Wallet }> = {
+  'recovery.status': (_input, { wallet }) => recoveryStatus(wallet),
+  'recovery.create': (_input, { wallet }) => createRecoveryPhrase(wallet),
+  'recovery.confirm': (input, { wallet }) => confirmRecoveryPhrase(wallet, input.answers),
+  'recovery.restore': (input, { wallet }) => restoreFromPhrase(wallet, input.phrase),
+  'recovery.lostCoins': (input, { wallet }) => recoverLostCoins(wallet, input.bankUrl),
+  'recovery.returnCoins': (input, { wallet }) => returnCoinsToBank(wallet, input.bankUrl),
+};

@@ -19,6 +19,7 @@ import { deriveCoinSecretKey, payerCodeHash } from '@farthing/protocol/coin/deri
 import { concatBytes, fromBase64url, toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
+import { recordMissing } from '../../messages/failure.ts';
 import { sessionToken, trustedBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { type CoinRecord, moneyTx } from '../db/schema.ts';
@@ -117,7 +118,7 @@ async function permissionsFor(
   const permissions = [];
   for (const record of coins) {
     const source = await ctx.db.get('withdrawals', record.source);
-    if (source === undefined) throw new Error(`the seed of coin ${record.coinPub} is missing`);
+    if (source === undefined) throw recordMissing('coin seed', record.coinPub);
     const seed = await ctx.sealer.open(source.seed);
     const coinSecretKey = deriveCoinSecretKey(seed, record.index);
     seed.fill(0);

@@ -16,6 +16,7 @@ import { deriveCoinSecretKey, randomWithdrawalSeed } from '@farthing/protocol/co
 import { toBase64url } from '@farthing/protocol/encoding';
 import type * as v from 'valibot';
 import type { TaskView } from '../../../messages/contract.ts';
+import { recordMissing } from '../../../messages/failure.ts';
 import { keySetOf, trustedBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import {
@@ -163,14 +164,14 @@ export async function runReissue(
 ): Promise<TaskView> {
   const record = await ctx.db.get('withdrawals', task.ref);
   if (record === undefined || record.changeOf === undefined)
-    throw new Error(`reissue ${task.ref} is missing`);
+    throw recordMissing('reissue', task.ref);
   if (record.status === 'done' || record.status === 'failed') {
     return taskView((await ctx.db.get('tasks', task.id)) ?? task);
   }
   const old = await ctx.db.get('coins', record.changeOf);
-  if (old === undefined) throw new Error(`coin ${record.changeOf} is missing`);
+  if (old === undefined) throw recordMissing('coin', record.changeOf ?? '');
   const source = await ctx.db.get('withdrawals', old.source);
-  if (source === undefined) throw new Error(`the seed of coin ${old.coinPub} is missing`);
+  if (source === undefined) throw recordMissing('coin seed', old.coinPub);
   const bank = await trustedBank(ctx, record.bankUrl);
   const keySet = await keySetOf(ctx, bank, { maxAgeMs: 3_600_000 });
   const seed = await ctx.sealer.open(record.seed);

@@ -21,6 +21,7 @@ import type { SignedMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { toBase64url } from '@farthing/protocol/encoding';
 import * as v from 'valibot';
 import type { AmountInput, TaskView } from '../../../messages/contract.ts';
+import { recordMissing } from '../../../messages/failure.ts';
 import { keySetOf, sessionToken, trustedBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../../db/schema.ts';
@@ -103,7 +104,7 @@ export async function startWithdrawal(
 /** Drives a withdrawal task to `confirmed` or `failed`; throws when it must be retried later. */
 export async function runWithdrawal(ctx: WalletContext, task: TaskRecord): Promise<TaskView> {
   const withdrawal = await ctx.db.get('withdrawals', task.ref);
-  if (withdrawal === undefined) throw new Error(`withdrawal ${task.ref} is missing`);
+  if (withdrawal === undefined) throw recordMissing('withdrawal', task.ref);
   if (withdrawal.status === 'done' || withdrawal.status === 'failed') {
     return taskView((await ctx.db.get('tasks', task.id)) ?? task);
   }

@@ -32,6 +32,7 @@ import {
 } from '@farthing/protocol/payword/commitment';
 import * as v from 'valibot';
 import type { TaskView } from '../../../messages/contract.ts';
+import { recordMissing } from '../../../messages/failure.ts';
 import { sessionToken, trustedBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import {
@@ -100,7 +101,7 @@ export async function runCertificateTask(ctx: WalletContext, task: TaskRecord): 
   const bank = await trustedBank(ctx, bankUrl);
   const token = await sessionToken(ctx, bank.url);
   const signer = await userSigner(ctx.db, ctx.sealer, keyId);
-  if (signer === undefined) throw new Error(`PayWord key ${keyId} is missing`);
+  if (signer === undefined) throw recordMissing('PayWord key', keyId);
   const limit = task.amount ?? { currency: 'EUR', minor: paywordCreditLimit };
   if (task.status === 'reserved') {
     const tx = moneyTx(ctx.db, ['tasks']);
@@ -237,7 +238,7 @@ export async function createChain(
   const now = ctx.platform.now();
   const parsed = parsePaywordUserCertificate(certificate.json);
   const signer = await userSigner(ctx.db, ctx.sealer, certificate.keyId);
-  if (signer === undefined) throw new Error(`PayWord key ${certificate.keyId} is missing`);
+  if (signer === undefined) throw recordMissing('PayWord key', certificate.keyId);
   const length = Math.min(
     paywordChainLength,
     certificate.creditLimit.minor - certificate.committed,

@@ -13,9 +13,9 @@
  */
 import { encodeCredential } from '@farthing/protocol/credential';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
+import { recordMissing } from '../../../messages/failure.ts';
 import { sessionToken } from '../../bank/banks.ts';
 import type { PaywordChainRecord, PaywordPaymentRecord } from '../../db/schema.ts';
-import { WalletFailure } from '../../errors.ts';
 import type { CheckedOffer } from '../../pay/offer.ts';
 import type { Instrument } from '../instrument.ts';
 import {
@@ -57,9 +57,7 @@ export const paywordInstrument: Instrument<PaywordPaymentRecord> = {
   async credential(ctx, payment, offer) {
     const record = await ctx.db.get('paywordChains', payment.chainId);
     if (record === undefined) {
-      throw new WalletFailure('internal', 'The PayWord chain of this payment is missing.', {
-        detail: { chainId: payment.chainId },
-      });
+      throw recordMissing('PayWord chain', payment.chainId);
     }
     const { chain, commitment } = await chainOf(ctx, record);
     const paywordPayment = createPaywordPayment({
