@@ -19,9 +19,15 @@ import { offerToken } from '@farthing/protocol/offer-token';
 import { hashWordTimes } from '@farthing/protocol/payword/chain';
 import { receiptToWire, signReceipt } from '@farthing/protocol/receipt';
 import type { WalletContext } from '../context.ts';
-import { type BankRecord, openWalletDb, type WalletDatabase } from '../db/schema.ts';
+import {
+  type BankRecord,
+  openWalletDb,
+  type SettingsRecord,
+  type WalletDatabase,
+} from '../db/schema.ts';
 import { openSealer } from '../keys.ts';
 import type { CheckedOffer } from '../pay/offer.ts';
+import { type PayHooks, runPayment } from '../pay/send.ts';
 import type { WalletPlatform } from '../platform.ts';
 
 /** 2026-01-01T00:00:00Z. */
@@ -54,6 +60,7 @@ export async function openFixtureWallet(
   steps: Steps = { crashAt: 0, steps: 0 },
 ): Promise<FixtureWallet> {
   const db = await openWalletDb(name);
+  await db.put('settings', settings);
   const step = () => {
     steps.steps += 1;
     if (steps.steps === steps.crashAt) throw new Crash(`worker stopped at step ${steps.steps}`);
@@ -79,9 +86,39 @@ export async function openFixtureWallet(
   return { name, db: crashing, sealer: await openSealer(db), platform };
 }
 
+/** The pay flow's hooks for a click nobody watches: every confirmation is accepted. */
+export const hooks: PayHooks = { confirm: async () => true };
+
+/** Runs every open payment task, as the task runner does when the worker starts again. */
+export async function resumePayments(wallet: FixtureWallet): Promise<void> {
+  for (const task of await wallet.db.getAll('tasks')) {
+    if (task.kind === 'pay' && (task.status === 'reserved' || task.status === 'sent')) {
+      await runPayment(wallet, hooks, task);
+    }
+  }
+}
+
+/** Lets the relaxed confirmation, committed after the click is answered, land. */
+export function settled(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 export function freshWalletName(): string {
   return `instrument-${crypto.randomUUID()}`;
 }
+
+/** Settings under which nothing asks: limits far above the tests' prices. */
+export const settings: SettingsRecord = {
+  id: 'settings',
+  currency: 'EUR',
+  autoPayThreshold: 100,
+  defaultSiteBudget: 1_000,
+  dailyBudget: 1_000,
+  confirmFirstPayment: false,
+  seenVisibleMs: 0,
+  seenShownMs: 0,
+  paywordCredit: 100,
+};
 
 export const bank = {
   url: bankUrl,

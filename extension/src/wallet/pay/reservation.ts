@@ -13,7 +13,7 @@ import {
 } from '../db/schema.ts';
 import { dayOf } from '../money.ts';
 import { readSettingsRecord } from '../settings.ts';
-import type { LimitsSnapshot } from './limits.ts';
+import { checkLimits, type LimitsSnapshot } from './limits.ts';
 import type { CheckedOffer } from './offer.ts';
 
 export async function limitsSnapshot(
@@ -148,6 +148,34 @@ export function reserveSnapshot(
     origin,
     now,
   );
+}
+
+/**
+ * A reservation's first reads, in its own transaction: this resource's earlier payment, which
+ * is the answer instead of a new one (the transaction aborted, nothing written); else undefined
+ * once the budgets fit, checked again inside the transaction that spends so that two quick
+ * clicks cannot both fit under a budget only one of them fits. A refusal aborts and throws.
+ */
+export async function openReservation(
+  tx: ReserveTx,
+  checked: CheckedOffer,
+  now: number,
+): Promise<PaymentRecord | undefined> {
+  try {
+    const [earlier, limits] = await Promise.all([
+      earlierPaymentIn(tx, checked, now),
+      reserveSnapshot(tx, checked.origin, now),
+    ]);
+    if (earlier !== undefined) {
+      await abort(tx);
+      return earlier;
+    }
+    checkLimits(limits, checked.origin, checked.offer.amount);
+    return undefined;
+  } catch (error) {
+    await abort(tx);
+    throw error;
+  }
 }
 
 export async function abort(tx: { abort(): void; done: Promise<void> }) {

@@ -31,17 +31,9 @@ import type { WalletContext } from '../context.ts';
 import { moneyTx, type PaymentRecord, rebuildableTx } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
 import { merchantParty, requestJson } from '../http.ts';
-import { checkLimits } from '../pay/limits.ts';
 import { assertMerchantCertificateNotRevoked } from '../pay/merchant-revocations.ts';
 import type { CheckedOffer } from '../pay/offer.ts';
-import {
-  abort,
-  basePayment,
-  earlierPaymentIn,
-  journalEntry,
-  reserveSnapshot,
-  reserveStores,
-} from '../pay/reservation.ts';
+import { basePayment, journalEntry, openReservation, reserveStores } from '../pay/reservation.ts';
 import { newTask, setTask } from '../tasks.ts';
 import { pairedReader, requirePairedReader } from './reader.ts';
 import type { PurseProofRecord } from './records.ts';
@@ -83,20 +75,8 @@ export async function reservePurse(
 ): Promise<PaymentRecord> {
   const now = ctx.platform.now();
   const tx = rebuildableTx(ctx.db, [...reserveStores]);
-  try {
-    const [earlier, limits] = await Promise.all([
-      earlierPaymentIn(tx, checked, now),
-      reserveSnapshot(tx, checked.origin, now),
-    ]);
-    if (earlier !== undefined) {
-      await abort(tx);
-      return earlier;
-    }
-    checkLimits(limits, checked.origin, checked.offer.amount);
-  } catch (error) {
-    await abort(tx);
-    throw error;
-  }
+  const earlier = await openReservation(tx, checked, now);
+  if (earlier !== undefined) return earlier;
   const price = checked.offer.amount;
   const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
   const payment: PaymentRecord = {

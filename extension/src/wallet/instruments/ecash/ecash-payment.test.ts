@@ -10,7 +10,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CoinRecord, PaymentRecord } from '../../db/schema.ts';
 import { openSealer } from '../../keys.ts';
-import { runPayment, sendPayment } from '../../pay/send.ts';
+import { sendPayment } from '../../pay/send.ts';
 import {
   bankUrl,
   Crash,
@@ -18,16 +18,18 @@ import {
   FixtureMerchant,
   type FixtureWallet,
   freshWalletName,
+  hooks,
   now,
   openFixtureWallet,
+  resumePayments,
   type Steps,
+  settled,
 } from '../instrument.fixture.ts';
 import { ecashInstrument } from './ecash-payment.ts';
 
 const key = generateDenominationKey();
 const denomination = makeDenomination(key, { value: eur(5) });
 const rsaVerify = bigintBlindRsaVerify();
-const hooks = { confirm: async () => true };
 const coinCount = 4;
 
 /** A wallet holding four 5-cent coins of one withdrawal, and nothing else. */
@@ -64,17 +66,6 @@ async function walletWithCoins(name: string, merchant: FixtureMerchant): Promise
       updatedAt: now,
     });
   }
-  await wallet.db.put('settings', {
-    id: 'settings',
-    currency: 'EUR',
-    autoPayThreshold: 100,
-    defaultSiteBudget: 1_000,
-    dailyBudget: 1_000,
-    confirmFirstPayment: false,
-    seenVisibleMs: 0,
-    seenShownMs: 0,
-    paywordCredit: 100,
-  });
   return wallet;
 }
 
@@ -91,15 +82,6 @@ function checkCoins(coins: readonly CoinRecord[], payments: readonly PaymentReco
     }
     const holder = payments.find((p) => p.id === coin.reservedBy);
     expect(holder?.instrument === 'ecash' && holder.coins.includes(coin.coinPub)).toBe(true);
-  }
-}
-
-/** Runs every open payment task, as the task runner does when the worker starts. */
-async function resume(wallet: FixtureWallet) {
-  for (const task of await wallet.db.getAll('tasks')) {
-    if (task.kind === 'pay' && (task.status === 'reserved' || task.status === 'sent')) {
-      await runPayment(wallet, hooks, task);
-    }
   }
 }
 
@@ -217,11 +199,11 @@ describe('paying with e-cash', () => {
         if (!(error instanceof Crash))
           expect(error).toMatchObject({ code: 'merchant_unreachable' });
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await settled();
 
       const again = await openFixtureWallet(name, merchant);
-      await resume(again);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await resumePayments(again);
+      await settled();
       const payments = await again.db.getAll('payments');
       const coins = await again.db.getAll('coins');
       checkCoins(coins, payments);

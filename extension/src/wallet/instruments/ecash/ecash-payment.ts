@@ -22,6 +22,7 @@ import {
 } from '@farthing/protocol/coin/derivation';
 import { encodeCredential } from '@farthing/protocol/credential';
 import { offerHash } from '@farthing/protocol/offer';
+import { recordMissing } from '../../../messages/failure.ts';
 import { keySetOf } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import {
@@ -31,14 +32,12 @@ import {
   rebuildableTx,
 } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
-import { checkLimits } from '../../pay/limits.ts';
 import type { CheckedOffer } from '../../pay/offer.ts';
 import {
   abort,
   basePayment,
-  earlierPaymentIn,
   journalEntry,
-  reserveSnapshot,
+  openReservation,
   reserveStores,
 } from '../../pay/reservation.ts';
 import { newTask } from '../../tasks.ts';
@@ -81,21 +80,8 @@ export async function reserveCoins(
   for (let attempt = 0; ; attempt++) {
     const now = ctx.platform.now();
     const tx = rebuildableTx(ctx.db, [...reserveStores]);
-    try {
-      const [earlier, limits] = await Promise.all([
-        earlierPaymentIn(tx, checked, now),
-        reserveSnapshot(tx, checked.origin, now),
-      ]);
-      if (earlier !== undefined) {
-        await abort(tx);
-        return earlier;
-      }
-      // Budgets again, inside the transaction that spends: two clicks cannot both fit.
-      checkLimits(limits, checked.origin, price);
-    } catch (error) {
-      await abort(tx);
-      throw error;
-    }
+    const earlier = await openReservation(tx, checked, now);
+    if (earlier !== undefined) return earlier;
     const coins = (await tx.objectStore('coins').index('status').getAll('spendable')).filter(
       (coin) => coin.bankUrl === checked.bank.url && coin.currency === price.currency,
     );
@@ -181,9 +167,7 @@ export const ecashInstrument: Instrument<EcashPaymentRecord> = {
         if (seed === undefined) {
           const source = await ctx.db.get('withdrawals', record.source);
           if (source === undefined) {
-            throw new WalletFailure('internal', 'The seed of a coin of this payment is missing.', {
-              detail: { coinPub },
-            });
+            throw recordMissing('coin seed', coinPub);
           }
           seed = await ctx.sealer.open(source.seed);
           seeds.set(record.source, seed);

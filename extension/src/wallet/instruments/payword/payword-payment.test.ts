@@ -6,20 +6,21 @@ import { brokerSigner, certificateFields, eur } from '@farthing/protocol/payword
 import { describe, expect, it } from 'vitest';
 import type { PaymentRecord, PaywordChainRecord } from '../../db/schema.ts';
 import { createUserKey } from '../../keys.ts';
-import { runPayment, sendPayment } from '../../pay/send.ts';
+import { sendPayment } from '../../pay/send.ts';
 import {
   bankUrl,
   Crash,
   checkedOffer,
   FixtureMerchant,
-  type FixtureWallet,
   freshWalletName,
+  hooks,
   now,
   openFixtureWallet,
+  resumePayments,
+  settled,
 } from '../instrument.fixture.ts';
 import { paywordInstrument } from './payword-payment.ts';
 
-const hooks = { confirm: async () => true };
 /** A click the wallet made itself (the popup's pay button): nothing to ask about presentation. */
 const seenClick = 'wallet' as const;
 
@@ -42,30 +43,8 @@ async function walletWithCertificate(name: string, merchant: FixtureMerchant) {
     expiresAt: certificate.expiresAt,
     createdAt: now,
   });
-  await wallet.db.put('settings', {
-    id: 'settings',
-    currency: 'EUR',
-    autoPayThreshold: 100,
-    defaultSiteBudget: 1_000,
-    dailyBudget: 1_000,
-    confirmFirstPayment: false,
-    seenVisibleMs: 0,
-    seenShownMs: 0,
-    paywordCredit: 100,
-  });
   return wallet;
 }
-
-async function resume(wallet: FixtureWallet) {
-  for (const task of await wallet.db.getAll('tasks')) {
-    if (task.kind === 'pay' && (task.status === 'reserved' || task.status === 'sent')) {
-      await runPayment(wallet, hooks, task);
-    }
-  }
-}
-
-/** Lets the relaxed confirmation, made after the click is answered, commit. */
-const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 /** No word promised twice, each chain past every word it revealed, the credit counted once. */
 function checkChains(chains: readonly PaywordChainRecord[], payments: readonly PaymentRecord[]) {
@@ -193,7 +172,7 @@ describe('paying with PayWord', () => {
           continue;
         }
         const again = await openFixtureWallet(name, merchant);
-        await resume(again);
+        await resumePayments(again);
         await settled();
         // A later click pays with a word no earlier payment revealed.
         const later = await checkedOffer(1, '/articles/9', ['payword']);
