@@ -14,15 +14,15 @@ import {
   listCards,
   registerCard,
   resumeCardRegistration,
-} from '@farthing/extension/wallet/card/cards';
-import { cardCheckout } from '@farthing/extension/wallet/card/checkout';
+} from '@farthing/extension/wallet/instruments/card/cards';
+import { cardCheckout } from '@farthing/extension/wallet/instruments/card/checkout';
 import {
   cardOrderDisplay,
   inquireCardPayment,
   inspectCardOffer,
   payCardOffer,
   resumeCardPayments,
-} from '@farthing/extension/wallet/card/purchase';
+} from '@farthing/extension/wallet/instruments/card/purchase';
 import {
   type ConfirmationRequest,
   describeOffer,

@@ -24,13 +24,17 @@ import {
   trustBank,
   trustedBank,
 } from '../wallet/bank/banks.ts';
-import { listCards, registerCard, removeCard } from '../wallet/card/cards.ts';
-import { cardCheckout, inquireCardPaymentView, listCardPayments } from '../wallet/card/checkout.ts';
 import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
+import { listCards, registerCard, removeCard } from '../wallet/instruments/card/cards.ts';
+import {
+  cardCheckout,
+  inquireCardPaymentView,
+  listCardPayments,
+} from '../wallet/instruments/card/checkout.ts';
+import { purseRoutes } from '../wallet/instruments/purse/purse-routes.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
 import { provePayment } from '../wallet/proof/payment-proof.ts';
-import { purseRoutes } from '../wallet/purse/purse-routes.ts';
 import { recoveryRoutes } from '../wallet/recovery/recovery-routes.ts';
 import { checkRefundsOnVisit } from '../wallet/refunds/visit.ts';
 import {
@@ -163,7 +167,7 @@ const routes: Routes<Action, RouteContext> = {
   'confirmation.get': async (input, { confirmations }) => confirmations.get(input.id),
   'confirmation.answer': async (input, { confirmations }) =>
     confirmations.answer(input.id, input.accept),
-  // SET cards (wallet/card/)
+  // SET cards (wallet/instruments/card/)
   'card.checkout': (input, { wallet, sender }) =>
     cardCheckout(wallet, wallet.hooks, { offerText: input.offer, pageUrl: contentPage(sender) }),
   'card.list': (_input, { wallet }) => listCards(wallet),

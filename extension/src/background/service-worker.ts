@@ -7,7 +7,7 @@
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
 import { WalletFailure } from '../messages/failure.ts';
-import { resumeCards } from '../wallet/card/resume.ts';
+import { resumeCards } from '../wallet/instruments/card/resume.ts';
 import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
 import { ConfirmationDesk } from './confirmations.ts';
@@ -101,5 +101,5 @@ void browser.alarms.get(resumeAlarm).then((existing) => {
 
 // A worker that was stopped mid-task finishes it now.
 void wallet.then((opened) => opened.resume());
-// …and a card registration or purchase whose answer it never got (wallet/card/).
+// …and a card registration or purchase whose answer it never got (wallet/instruments/card/).
 void wallet.then(resumeCards);

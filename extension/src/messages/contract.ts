@@ -7,6 +7,10 @@
  * background, before anything else runs) and the output type. Answers are
  * `{ ok: true, value } | { ok: false, error }`. The tab, frame and origin of a content-script
  * message always come from the browser's `MessageSender`, never from the payload.
+ *
+ * Past 400 lines on purpose: it is the one table both sides of the boundary read (STYLE.md,
+ * "one typed message contract"), each action with the views it answers; the later instruments'
+ * actions already live in their own files (purse.ts, recovery.ts, proof.ts) and are spread in.
  */
 import * as v from 'valibot';
 import { type Output, type OutputOf, output } from './output.ts';
@@ -58,7 +62,7 @@ export type ConfirmationReason =
   | 'user_setting'
   /** The click did not show that the user saw this link and its price (presentation.ts). */
   | 'unseen_click'
-  /** A hardware purse payment: the holder confirms on the reader (wallet/purse/). */
+  /** A hardware purse payment: the holder confirms on the reader (wallet/instruments/purse/). */
   | 'purse_reader'
   /** A card payment: always asked, whatever the amount (DESIGN.md "SET"). */
   | 'card_payment';
@@ -119,13 +123,13 @@ export const walletErrorCodes = [
   'payment_in_progress',
   /** The merchant says this browser holds the resource already; this payment was not taken. */
   'already_paid',
-  // the hardware purse (wallet/purse/)
+  // the hardware purse (wallet/instruments/purse/)
   'reader_unavailable',
   'purse_cancelled',
   'purse_card_refused',
   'purse_pin_wrong',
   'purse_pin_blocked',
-  // SET cards (wallet/card/)
+  // SET cards (wallet/instruments/card/)
   /** The card number, expiry or name as typed cannot be a card. */
   'card_invalid',
   /** No registered card to pay with (or this browser's WebCrypto lacks Ed25519). */
@@ -382,7 +386,7 @@ export interface SpendingPoint {
   readonly minor: number;
 }
 
-// --- SET cards (wallet/card/)
+// --- SET cards (wallet/instruments/card/)
 
 export interface CardView {
   readonly id: string;
@@ -626,7 +630,7 @@ export const actions = {
     /** `waiting`: questions the same window shows next (it closes when none is left). */
     output: output<{ readonly accepted: boolean; readonly waiting: number }>(),
   },
-  // SET cards: registration in the settings, purchases in the history (wallet/card/)
+  // SET cards: registration in the settings, purchases in the history (wallet/instruments/card/)
   'card.list': {
     from: 'extension',
     input: v.strictObject({}),

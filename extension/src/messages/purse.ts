@@ -2,9 +2,9 @@
  * The hardware purse's part of the message contract (contract.ts spreads `purseActions` into
  * its `actions`). Every action is the wallet's own pages' (`from: 'extension'`): a web page's
  * content script can neither reach the reader (WebHID is the extension pages' own, see
- * wallet/purse/hid-transport.ts) nor ask the background to pay, load or pair with the purse.
+ * wallet/instruments/purse/hid-transport.ts) nor ask the background to pay, load or pair with the purse.
  *
- * Bytes cross as base64url text; the background decodes and checks them (wallet/purse/).
+ * Bytes cross as base64url text; the background decodes and checks them (wallet/instruments/purse/).
  */
 import * as v from 'valibot';
 import { output } from './output.ts';

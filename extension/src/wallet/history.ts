@@ -45,7 +45,7 @@ async function withRefunds(ctx: WalletContext, views: ReceiptView[]): Promise<Re
   );
 }
 
-/** Purse payments show the card's sequence number SNo (its proof journal, wallet/purse/). */
+/** Purse payments show the card's sequence number SNo (its proof journal, wallet/instruments/purse/). */
 async function withPurseSno(ctx: WalletContext, views: ReceiptView[]): Promise<ReceiptView[]> {
   if (!views.some((view) => view.instrument === 'purse')) return views;
   const tx = ctx.db.transaction(['receipts', 'purseProofs']);
@@ -150,7 +150,7 @@ export async function balances(ctx: WalletContext): Promise<BalanceView[]> {
       },
     });
   }
-  // The hardware purse: the card's balance as last read from it (wallet/purse/).
+  // The hardware purse: the card's balance as last read from it (wallet/instruments/purse/).
   const reader = await ctx.db.get('purseReaders', 'reader');
   if (reader !== undefined) {
     views.push({

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import '../../ui/styles.css';
 import { browserPlatform } from '../../ui/browser-platform.ts';
-import { webHid } from '../../wallet/purse/hid-transport.ts';
+import { webHid } from '../../wallet/instruments/purse/hid-transport.ts';
 import { usePurseConfirm } from '../purse/confirm-purse.tsx';
 import { useConfirmState } from './state.ts';
 import { ConfirmView } from './views.tsx';

@@ -1,7 +1,7 @@
 /**
  * Card purchases in the history: each with its state from the shop's signed answers
  * (authorized, captured, reversed), what the shop gave back as a credit, and a button that
- * runs a purchase inquiry (a signed question to the shop; wallet/card/purchase.ts).
+ * runs a purchase inquiry (a signed question to the shop; wallet/instruments/card/purchase.ts).
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';

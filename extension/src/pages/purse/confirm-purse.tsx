@@ -1,7 +1,7 @@
 /**
  * The trusted confirmation window for a purse payment (issue 17): the window holds the reader
  * while the holder pays, says "Confirm on your reader", and has the card answer the payment's
- * challenge (wallet/purse/card-session.ts `proofFor`: a proof the card made already is signed
+ * challenge (wallet/instruments/purse/card-session.ts `proofFor`: a proof the card made already is signed
  * again, never paid again). The reader's own display shows amount and payee and its button is
  * the confirmation: this window has no Pay button of its own. Decline, or closing the window,
  * sends CANCEL to the reader.
@@ -18,12 +18,12 @@ import { callBackground } from '../../messages/client.ts';
 import type { ConfirmationView, WalletErrorJson } from '../../messages/contract.ts';
 import { Button, ErrorNotice } from '../../ui/components.tsx';
 import type { Platform } from '../../ui/platform.ts';
-import { proofFor, readCard } from '../../wallet/purse/card-session.ts';
+import { proofFor, readCard } from '../../wallet/instruments/purse/card-session.ts';
 import {
   type HidLike,
   type ReaderLinkState,
   ReaderTransport,
-} from '../../wallet/purse/hid-transport.ts';
+} from '../../wallet/instruments/purse/hid-transport.ts';
 import { cardErrorOf } from './card-errors.ts';
 
 export type PurseConfirmPhase =

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import '../../ui/styles.css';
 import { browserPlatform } from '../../ui/browser-platform.ts';
-import { webHid } from '../../wallet/purse/hid-transport.ts';
+import { webHid } from '../../wallet/instruments/purse/hid-transport.ts';
 import { usePurseState } from './state.ts';
 import { PursePageView } from './views.tsx';
 

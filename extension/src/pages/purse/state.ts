@@ -2,7 +2,7 @@
  * The purse page (an extension tab: `requestDevice()` needs a user gesture in a window, and a
  * popup closes when the browser's chooser opens) and the settings page's load form: pairing a
  * reader, personalising a blank card through the bank, reading balance and log, loading with
- * the PIN, unpairing. The page holds the reader (wallet/purse/hid-transport.ts says why).
+ * the PIN, unpairing. The page holds the reader (wallet/instruments/purse/hid-transport.ts says why).
  */
 import { amount } from '@farthing/protocol/amount';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
@@ -13,14 +13,14 @@ import { WalletFailure } from '../../messages/failure.ts';
 import type { PurseReaderView } from '../../messages/purse.ts';
 import { parseMajorUnits } from '../../ui/money.ts';
 import type { Platform } from '../../ui/platform.ts';
-import { loadCard, readCard } from '../../wallet/purse/card-session.ts';
+import { loadCard, readCard } from '../../wallet/instruments/purse/card-session.ts';
 import {
   type HidDeviceLike,
   type HidLike,
   type ReaderLinkState,
   ReaderTransport,
   readerFilters,
-} from '../../wallet/purse/hid-transport.ts';
+} from '../../wallet/instruments/purse/hid-transport.ts';
 import { cardErrorOf } from './card-errors.ts';
 
 export type LoadStep = 'pin' | 'bank' | 'card';
@@ -54,7 +54,7 @@ export type PurseState =
 
 export interface PurseDeps {
   readonly platform: Platform;
-  /** `navigator.hid`, read when the reader is needed (wallet/purse/hid-transport.ts `webHid`). */
+  /** `navigator.hid`, read when the reader is needed (wallet/instruments/purse/hid-transport.ts `webHid`). */
   readonly hid: () => HidLike;
 }
 

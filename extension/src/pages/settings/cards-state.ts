@@ -1,6 +1,6 @@
 /**
  * The settings page's cards: the registered ones (last four digits only) and the form that
- * registers a card with a trusted bank's cardholder CA (wallet/card/cards.ts). The form's
+ * registers a card with a trusted bank's cardholder CA (wallet/instruments/card/cards.ts). The form's
  * fields are cleared once the background has the card: the number lives on only sealed in the
  * wallet's database.
  */

@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import '../../ui/styles.css';
 import { browserPlatform } from '../../ui/browser-platform.ts';
-import { webHid } from '../../wallet/purse/hid-transport.ts';
+import { webHid } from '../../wallet/instruments/purse/hid-transport.ts';
 import { usePurseState } from '../purse/state.ts';
 import { PurseSettingsSection } from '../purse/views.tsx';
 import { useSettingsState } from './state.ts';

@@ -21,8 +21,8 @@ import {
   type StoreNames,
 } from 'idb';
 import type { Instrument, TaskKind, TaskStatus, WalletErrorJson } from '../../messages/contract.ts';
+import type { PurseProofRecord, PurseReaderRecord } from '../instruments/purse/records.ts';
 import type { Money } from '../money.ts';
-import type { PurseProofRecord, PurseReaderRecord } from '../purse/records.ts';
 import { type PaymentRecord, type PaymentStatus, paymentFromVersion6 } from './payment-records.ts';
 
 /** AES-GCM ciphertext of a secret under the wallet key (keys.ts). */
@@ -247,7 +247,7 @@ export interface TaskRecord {
   readonly updatedAt: number;
 }
 
-// --- SET card payments (wallet/card/), version 4
+// --- SET card payments (wallet/instruments/card/), version 4
 
 export type CardStatus = 'pending' | 'registered';
 
@@ -396,7 +396,7 @@ export interface WalletDb extends DBSchema {
   /** The hardware purse (purse/records.ts): the paired reader, and each payment's proof. */
   purseReaders: { key: string; value: PurseReaderRecord };
   purseProofs: { key: string; value: PurseProofRecord; indexes: { status: string } };
-  /** Version 4: SET cards and card purchases (wallet/card/). */
+  /** Version 4: SET cards and card purchases (wallet/instruments/card/). */
   cards: { key: string; value: CardRecord; indexes: { status: CardStatus } };
   cardPayments: {
     key: string;

@@ -1,9 +1,10 @@
 /**
  * What pays a payment (DESIGN.md "Layout by instrument"): each instrument is a folder beside
- * this file (`ecash/`, `payword/`; the hardware purse in `../purse/`) and implements this one
- * interface. The pay flow core (`../pay/`) checks the offer, the limits and the confirmation,
- * keeps the spend journal and the payment's task, sends the credential and reads the receipt;
- * everything about coins, chains or cards happens behind these methods.
+ * this file (`ecash/`, `payword/`, `purse/`) and implements this one interface (SET card
+ * purchases, `card/`, keep their own checkout flow and records). The pay flow core (`../pay/`)
+ * checks the offer, the limits and the confirmation, keeps the spend journal and the payment's
+ * task, sends the credential and reads the receipt; everything about coins, chains or the card
+ * happens behind these methods.
  *
  * A payment's life, and who acts at each step:
  *

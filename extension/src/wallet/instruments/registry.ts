@@ -4,10 +4,10 @@
  * (DESIGN.md "Priced link", step 4). Adding an instrument is a folder and a line here.
  */
 import type { PaymentInstrument, PaymentRecord } from '../db/schema.ts';
-import { purseInstrument } from '../purse/purse-instrument.ts';
 import { ecashInstrument } from './ecash/ecash-payment.ts';
 import type { Instrument, PaymentOf } from './instrument.ts';
 import { paywordInstrument } from './payword/payword-payment.ts';
+import { purseInstrument } from './purse/purse-instrument.ts';
 
 const byName: { readonly [K in PaymentInstrument]: Instrument<PaymentOf<K>> } = {
   purse: purseInstrument,

@@ -265,7 +265,7 @@ async function payChecked(
     dailyBudgetLeft: amountView(currency, decision.dailyBudgetLeft),
   };
   if (chosen!.payOwnWay !== undefined) {
-    // Always in the trusted window, which holds the reader (wallet/purse/purse-payment.ts).
+    // Always in the trusted window, which holds the reader (wallet/instruments/purse/purse-payment.ts).
     return chosen!.payOwnWay(ctx, checked, {
       confirm: (paymentId) =>
         hooks.confirm({

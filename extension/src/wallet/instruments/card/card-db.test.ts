@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
-import { type CardRecord, migrations, openWalletDb, type WalletDb } from '../db/schema.ts';
+import { type CardRecord, migrations, openWalletDb, type WalletDb } from '../../db/schema.ts';
 
 describe('the card stores (schema version 4)', () => {
   it('opens a version 2 wallet, keeps what it held and adds the card stores', async () => {

@@ -5,13 +5,13 @@
  * browser's sender; nothing the page says about the order is shown unless it is what the
  * merchant's signed initiation commits to.
  */
-import type { CardOrderView, CardPaymentView, CardPayOutcome } from '../../messages/contract.ts';
-import type { WalletContext } from '../context.ts';
-import type { CardPaymentRecord } from '../db/schema.ts';
-import { errorJson, WalletFailure } from '../errors.ts';
-import { amountView } from '../money.ts';
-import { pageOriginOf } from '../pay/offer.ts';
-import type { PayHooks } from '../pay/pay.ts';
+import type { CardOrderView, CardPaymentView, CardPayOutcome } from '../../../messages/contract.ts';
+import type { WalletContext } from '../../context.ts';
+import type { CardPaymentRecord } from '../../db/schema.ts';
+import { errorJson, WalletFailure } from '../../errors.ts';
+import { amountView } from '../../money.ts';
+import { pageOriginOf } from '../../pay/offer.ts';
+import type { PayHooks } from '../../pay/pay.ts';
 import {
   cardFor,
   cardOrderDisplay,

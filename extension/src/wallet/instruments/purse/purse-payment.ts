@@ -24,17 +24,22 @@ import { decodePurseChallenge } from '@farthing/protocol/purse/challenge';
 import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import * as v from 'valibot';
-import type { Instrument } from '../../messages/contract.ts';
-import type { PurseChallengeView } from '../../messages/purse.ts';
-import { bankKey } from '../bank/banks.ts';
-import type { WalletContext } from '../context.ts';
-import { moneyTx, type PaymentRecord, rebuildableTx } from '../db/schema.ts';
-import { WalletFailure } from '../errors.ts';
-import { merchantParty, requestJson } from '../http.ts';
-import { assertMerchantCertificateNotRevoked } from '../pay/merchant-revocations.ts';
-import type { CheckedOffer } from '../pay/offer.ts';
-import { basePayment, journalEntry, openReservation, reserveStores } from '../pay/reservation.ts';
-import { newTask, setTask } from '../tasks.ts';
+import type { Instrument } from '../../../messages/contract.ts';
+import type { PurseChallengeView } from '../../../messages/purse.ts';
+import { bankKey } from '../../bank/banks.ts';
+import type { WalletContext } from '../../context.ts';
+import { moneyTx, type PaymentRecord, rebuildableTx } from '../../db/schema.ts';
+import { WalletFailure } from '../../errors.ts';
+import { merchantParty, requestJson } from '../../http.ts';
+import { assertMerchantCertificateNotRevoked } from '../../pay/merchant-revocations.ts';
+import type { CheckedOffer } from '../../pay/offer.ts';
+import {
+  basePayment,
+  journalEntry,
+  openReservation,
+  reserveStores,
+} from '../../pay/reservation.ts';
+import { newTask, setTask } from '../../tasks.ts';
 import { pairedReader, requirePairedReader } from './reader.ts';
 import type { PurseProofRecord } from './records.ts';
 
@@ -314,7 +319,7 @@ export interface PursePaySteps {
   readonly confirm: (paymentId: string) => Promise<boolean>;
   readonly send: (
     payment: PaymentRecord,
-  ) => Promise<import('../../messages/contract.ts').PayOutcome>;
+  ) => Promise<import('../../../messages/contract.ts').PayOutcome>;
   readonly fail: (payment: PaymentRecord, error: WalletFailure) => Promise<void>;
 }
 
@@ -323,7 +328,7 @@ export async function payWithPurse(
   ctx: WalletContext,
   checked: CheckedOffer,
   steps: PursePaySteps,
-): Promise<import('../../messages/contract.ts').PayOutcome> {
+): Promise<import('../../../messages/contract.ts').PayOutcome> {
   const payment = await reservePurse(ctx, checked);
   if (payment.instrument !== ('purse' satisfies Instrument) || payment.status !== 'reserved') {
     return steps.send(payment);

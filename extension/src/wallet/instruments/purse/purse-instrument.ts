@@ -4,8 +4,8 @@
  * the trusted window, the stored proof) and the core's for the rest. The card keeps the money:
  * nothing in the wallet is spent on settling, and nothing is held to release on a refusal.
  */
-import type { PursePaymentRecord } from '../db/schema.ts';
-import type { Instrument } from '../instruments/instrument.ts';
+import type { PursePaymentRecord } from '../../db/schema.ts';
+import type { Instrument } from '../instrument.ts';
 import { payWithPurse, purseCredential, purseMayPay, reservePurse } from './purse-payment.ts';
 
 export const purseInstrument: Instrument<PursePaymentRecord> = {

@@ -33,12 +33,12 @@ import {
 } from '@farthing/protocol/set/messages';
 import { sealCardEnvelope } from '@farthing/protocol/set/registration';
 import * as v from 'valibot';
-import { sessionToken, trustedBank } from '../bank/banks.ts';
-import type { WalletContext } from '../context.ts';
-import { type CardRecord, moneyTx, newId } from '../db/schema.ts';
-import { WalletFailure } from '../errors.ts';
-import { bankParty, causeOf, requestJson } from '../http.ts';
-import { hasWebCryptoEd25519 } from '../keys.ts';
+import { sessionToken, trustedBank } from '../../bank/banks.ts';
+import type { WalletContext } from '../../context.ts';
+import { type CardRecord, moneyTx, newId } from '../../db/schema.ts';
+import { WalletFailure } from '../../errors.ts';
+import { bankParty, causeOf, requestJson } from '../../http.ts';
+import { hasWebCryptoEd25519 } from '../../keys.ts';
 import { cardSigner } from './card-key.ts';
 
 export interface CardView {

@@ -2,9 +2,9 @@
  * The background's answers to the purse actions (messages/purse.ts), validated by the router;
  * each answer is checked against the action's declared output at compile time.
  */
-import type { Routes } from '../../messages/contract.ts';
-import type { purseActions } from '../../messages/purse.ts';
-import type { Wallet } from '../wallet.ts';
+import type { Routes } from '../../../messages/contract.ts';
+import type { purseActions } from '../../../messages/purse.ts';
+import type { Wallet } from '../../wallet.ts';
 import { challengeView, refusePayment, storeProof } from './purse-payment.ts';
 import {
   authorizeLoad,

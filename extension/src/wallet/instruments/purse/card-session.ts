@@ -8,7 +8,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
 import type { PurseCardClient } from '@farthing/protocol/purse/card-client';
 import type { CardInfo } from '@farthing/protocol/purse/card-commands';
-import type { CardReading } from '../../messages/purse.ts';
+import type { CardReading } from '../../../messages/purse.ts';
 
 export type CardRead =
   | { readonly status: 'blank'; readonly cardId: string; readonly publicKey: Uint8Array }

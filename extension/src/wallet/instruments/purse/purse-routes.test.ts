@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routeMessage } from '../../background/router.ts';
-import { contentSender, openRouterDeps } from '../../background/router-testing.ts';
-import { purseActions } from '../../messages/purse.ts';
+import { routeMessage } from '../../../background/router.ts';
+import { contentSender, openRouterDeps } from '../../../background/router-testing.ts';
+import { purseActions } from '../../../messages/purse.ts';
 
 const page = {
   id: 'wallet-id',

@@ -16,9 +16,9 @@ import {
 } from '@farthing/protocol/purse/purse.fixture';
 import { makeMerchantCertificate } from '@farthing/protocol/x509/x509.fixture';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { WalletContext } from '../context.ts';
-import { type BankRecord, openWalletDb, type PaymentRecord } from '../db/schema.ts';
-import { openSealer } from '../keys.ts';
+import type { WalletContext } from '../../context.ts';
+import { type BankRecord, openWalletDb, type PaymentRecord } from '../../db/schema.ts';
+import { openSealer } from '../../keys.ts';
 import { challengePayment, purseCredential, storeProof } from './purse-payment.ts';
 
 const bankUrl = 'https://bank.example';

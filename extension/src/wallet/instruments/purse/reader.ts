@@ -17,13 +17,13 @@ import type {
   CardReading,
   PursePersonalisationView,
   PurseReaderView,
-} from '../../messages/purse.ts';
-import { sessionToken, trustedBank } from '../bank/banks.ts';
-import type { WalletContext } from '../context.ts';
-import type { BankRecord } from '../db/schema.ts';
-import { WalletFailure } from '../errors.ts';
-import { bankParty, requestJson } from '../http.ts';
-import { moneyView } from '../money.ts';
+} from '../../../messages/purse.ts';
+import { sessionToken, trustedBank } from '../../bank/banks.ts';
+import type { WalletContext } from '../../context.ts';
+import type { BankRecord } from '../../db/schema.ts';
+import { WalletFailure } from '../../errors.ts';
+import { bankParty, requestJson } from '../../http.ts';
+import { moneyView } from '../../money.ts';
 import type { PurseReaderRecord } from './records.ts';
 
 export function readerView(record: PurseReaderRecord): PurseReaderView {

@@ -3,7 +3,7 @@
  * arrived (certificate query, or the request resent as written) and purchases written but not
  * answered (resent byte for byte). Failures stay for the next run (the resume alarm).
  */
-import type { WalletContext } from '../context.ts';
+import type { WalletContext } from '../../context.ts';
 import { resumePendingCards } from './cards.ts';
 import { resumeCardPayments } from './purchase.ts';
 

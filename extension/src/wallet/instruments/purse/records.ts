@@ -8,7 +8,7 @@
  * so a proof obtained is never lost and a card is never asked to pay one challenge twice (a
  * proof lost on the way is signed again by the card's PROOF AGAIN, which moves no money).
  */
-import type { Money } from '../money.ts';
+import type { Money } from '../../money.ts';
 
 /** The paired reader and the card in it (one at a time), as last read from the card. */
 export interface PurseReaderRecord {
