@@ -95,18 +95,19 @@ async function readClickState(
 async function chooseInstruments(
   ctx: WalletContext,
   checked: CheckedOffer,
-): Promise<readonly Instrument[]> {
+): Promise<readonly [Instrument, ...Instrument[]]> {
   const able: Instrument[] = [];
   for (const instrument of instrumentsByPreference) {
     if (await instrument.mayPay(ctx, checked)) able.push(instrument);
   }
-  if (able.length === 0) {
+  const [first, ...rest] = able;
+  if (first === undefined) {
     throw new WalletFailure(
       'instrument_unsupported',
       'This site takes no means of payment this wallet has.',
     );
   }
-  return able;
+  return [first, ...rest];
 }
 
 function refusedView(error: unknown, checked?: CheckedOffer): OfferView {
@@ -148,9 +149,9 @@ export async function describeOffer(
     }
     const decision = checkLimits(snapshot, checked.origin, checked.offer.amount);
     const [chosen] = await chooseInstruments(ctx, checked);
-    const shortfall = await chosen!.shortfall?.(ctx, checked);
+    const shortfall = await chosen.shortfall?.(ctx, checked);
     if (shortfall !== undefined) throw shortfall;
-    const instrument = chosen!.name;
+    const instrument = chosen.name;
     const currency = snapshot.settings.currency;
     return {
       status: 'payable',
@@ -260,13 +261,13 @@ async function payChecked(
     title: checked.offer.title ?? checked.offer.resource,
     resource: checked.resourceUrl,
     price: moneyView(checked.offer.amount),
-    instrument: chosen!.name,
+    instrument: chosen.name,
     siteBudgetLeft: amountView(currency, decision.siteBudgetLeft),
     dailyBudgetLeft: amountView(currency, decision.dailyBudgetLeft),
   };
-  if (chosen!.payOwnWay !== undefined) {
-    // Always in the trusted window, which holds the reader (wallet/instruments/purse/purse-payment.ts).
-    return chosen!.payOwnWay(ctx, checked, {
+  if (chosen.payOwnWay !== undefined) {
+    // Always in the trusted window, which holds the reader (../instruments/purse/).
+    return chosen.payOwnWay(ctx, checked, {
       confirm: (paymentId) =>
         hooks.confirm({
           ...confirmation,
@@ -291,7 +292,7 @@ async function payChecked(
   // click may have paid it (or started to) while this one waited for the user or the queue.
   // Then that payment is the answer (sendPayment finishes it or reads it back), not a second.
   return oneAtATime(checked.offer.merchantId, async () => {
-    const payment = await reserveWithFallback(ctx, checked, [chosen!, ...fallbacks]);
+    const payment = await reserveWithFallback(ctx, checked, [chosen, ...fallbacks]);
     return sendPayment(ctx, hooks, payment, checked.offer);
   });
 }
@@ -303,12 +304,13 @@ async function payChecked(
 async function reserveWithFallback(
   ctx: WalletContext,
   checked: CheckedOffer,
-  [first, ...rest]: readonly Instrument[],
+  [first, ...rest]: readonly [Instrument, ...Instrument[]],
 ): Promise<PaymentRecord> {
   try {
-    return await first!.reserve(ctx, checked);
+    return await first.reserve(ctx, checked);
   } catch (error) {
-    if (rest.length === 0 || !isWalletFailure(error)) throw error;
-    return reserveWithFallback(ctx, checked, rest);
+    const [next, ...after] = rest;
+    if (next === undefined || !isWalletFailure(error)) throw error;
+    return reserveWithFallback(ctx, checked, [next, ...after]);
   }
 }
