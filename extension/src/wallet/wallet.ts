@@ -11,13 +11,14 @@ import type { WalletContext } from './context.ts';
 import { defaultWalletDbName, openWalletDb, type TaskRecord } from './db/schema.ts';
 import { balances, listReceipts } from './history.ts';
 import { isTransient } from './http.ts';
-import { refreshCoin, runChange } from './instruments/ecash/change.ts';
+import { runChange } from './instruments/ecash/change.ts';
 import {
   runWithdrawal,
   type StartWithdrawalParameters,
   startWithdrawal,
 } from './instruments/ecash/withdraw.ts';
 import { runCertificateTask } from './instruments/payword/chains.ts';
+import { instrumentsByPreference } from './instruments/registry.ts';
 import { openSealer } from './keys.ts';
 import { amountView } from './money.ts';
 import { type PayHooks, runPayment } from './pay/send.ts';
@@ -89,19 +90,9 @@ export async function openWallet(options: OpenWalletOptions): Promise<Wallet> {
         }
       }
     }
-    await refreshOrphans();
+    // What a stop between steps left that no task drives (instruments/instrument.ts, step 7).
+    for (const instrument of instrumentsByPreference) await instrument.resume?.(ctx);
     return open;
-  };
-
-  /** Coins still reserved by a payment that failed (its refresh did not start): refresh now. */
-  const refreshOrphans = async () => {
-    for (const coin of await ctx.db.getAllFromIndex('coins', 'status', 'reserved')) {
-      if (coin.reservedBy === null) continue;
-      const payment = await ctx.db.get('payments', coin.reservedBy);
-      if (payment?.status !== 'failed') continue;
-      const task = await refreshCoin(ctx, coin, payment.id).catch(() => undefined);
-      if (task !== undefined) await runChange(ctx, task).catch(() => undefined);
-    }
   };
 
   const resume = (): Promise<number> => {

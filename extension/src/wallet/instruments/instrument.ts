@@ -24,6 +24,10 @@
  *    the user declined: what the payment held is released in the database (a PayWord chain is
  *    closed); then `release`, after that commit, gives back what needs the network (coins the
  *    merchant saw are refreshed at the mint).
+ * 7. `resume` (instrument), when the worker starts again and after each run of the task
+ *    runner: what a stop between steps left half done and no task drives (a refusal committed
+ *    whose `release` never ran). A payment still `reserved` or `sent` is its task's: the runner
+ *    builds the same credential again (step 3) and resends it.
  */
 import type { SignedOffer } from '@farthing/protocol/offer';
 import type { IDBPObjectStore, StoreNames } from 'idb';
@@ -86,6 +90,7 @@ export interface Instrument<P extends PaymentRecord = PaymentRecord> {
   settle(ctx: WalletContext, tx: SettleTx, payment: P): Promise<SettleWrites>;
   refuse(tx: SettleTx, payment: P): Promise<void>;
   release(ctx: WalletContext, payment: P): Promise<void>;
+  resume?(ctx: WalletContext): Promise<void>;
 }
 
 /** The record type of one instrument's payments. */

@@ -11,7 +11,8 @@
  *   deterministic, so a resume after a crash builds the same bytes.
  * - settle: the coins `spent`. refuse: nothing in the database (the coins stay promised to the
  *   failed payment); release: each is refreshed at the mint, since the merchant holds
- *   permissions for them.
+ *   permissions for them; resume: the same for coins of failed payments whose release never
+ *   ran (the worker stopped in between).
  */
 import { amount } from '@farthing/protocol/amount';
 import { createDepositPermission } from '@farthing/protocol/coin/deposit-permission';
@@ -215,6 +216,17 @@ export const ecashInstrument: Instrument<EcashPaymentRecord> = {
       if (coin !== undefined && coin.status === 'reserved' && coin.reservedBy === payment.id) {
         await refreshCoin(ctx, coin, payment.id).catch(() => undefined);
       }
+    }
+  },
+
+  async resume(ctx) {
+    // Coins still reserved by a payment that failed (its refresh did not start): refresh now.
+    for (const coin of await ctx.db.getAllFromIndex('coins', 'status', 'reserved')) {
+      if (coin.reservedBy === null) continue;
+      const payment = await ctx.db.get('payments', coin.reservedBy);
+      if (payment?.status !== 'failed') continue;
+      const task = await refreshCoin(ctx, coin, payment.id).catch(() => undefined);
+      if (task !== undefined) await runChange(ctx, task).catch(() => undefined);
     }
   },
 };
