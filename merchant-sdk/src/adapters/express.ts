@@ -138,6 +138,8 @@ export function farthing(merchant: Merchant) {
       if (result.paid !== undefined) {
         addHeaders(res, result.headers);
         if (res.locals !== undefined) res.locals.farthing = result.paid;
+        const { delivered } = result;
+        if (delivered !== undefined) res.once('finish', () => delivered(res.statusCode));
       }
       next();
     })().catch(next);
