@@ -19,6 +19,8 @@ import {
 } from '../wallet/bank/banks.ts';
 import { listCards, registerCard, removeCard } from '../wallet/card/cards.ts';
 import { cardCheckout, inquireCardPaymentView, listCardPayments } from '../wallet/card/checkout.ts';
+import { listDeliveries, reportFailedPage } from '../wallet/delivery/delivery.ts';
+import { requestRefund } from '../wallet/delivery/refund-request.ts';
 import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
@@ -217,6 +219,18 @@ async function dispatch(
       return routeRecovery(wallet, request);
     case 'payment.prove':
       return provePayment(wallet, request.input.receiptId);
+    // Never paying for nothing (wallet/delivery/): the page and its tab from the sender.
+    case 'delivery.failed': {
+      const page = contentPage(sender);
+      const tabId = sender.kind === 'content' ? sender.tabId : -1;
+      return reportFailedPage(wallet, page, request.input.status, () =>
+        deps.tabs.navigate(tabId, page),
+      );
+    }
+    case 'delivery.list':
+      return listDeliveries(wallet);
+    case 'delivery.requestRefund':
+      return requestRefund(wallet, request.input.paymentId);
     default:
       return exhaustive(request);
   }

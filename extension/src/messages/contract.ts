@@ -9,6 +9,7 @@
  * message always come from the browser's `MessageSender`, never from the payload.
  */
 import * as v from 'valibot';
+import { deliveryActions } from './delivery.ts';
 import { proofActions } from './proof.ts';
 import { purseActions } from './purse.ts';
 import { recoveryActions } from './recovery.ts';
@@ -669,6 +670,7 @@ export const actions = {
   ...purseActions,
   ...recoveryActions,
   ...proofActions,
+  ...deliveryActions,
 } as const satisfies Record<
   string,
   { readonly from: Sender; readonly input: v.GenericSchema; readonly output: unknown }

@@ -47,6 +47,7 @@ import {
   rebuildableTx,
   type TaskRecord,
 } from '../db/schema.ts';
+import { noteUndeliveredPayment } from '../delivery/delivery.ts';
 import { refreshCoin, runChange, startChange } from '../ecash/change.ts';
 import { planChange, selectExact } from '../ecash/denominations.ts';
 import { signingDenominations } from '../ecash/issuance.ts';
@@ -582,6 +583,7 @@ async function sendPayment(
     );
   } catch (error) {
     if (isTransient(error)) {
+      await noteUndeliveredPayment(ctx, payment, error).catch(() => undefined);
       throw new WalletFailure(
         'merchant_unreachable',
         `${payment.origin} did not answer. The wallet will send the same payment again; it cannot be paid twice.`,
