@@ -5,6 +5,8 @@
  * often asked), refuses one whose content was served, lets the site's policy decide when it
  * gives one, and stops serving a grant it refunded. The books balance after each.
  */
+import type { AddressInfo } from 'node:net';
+import { farthing as farthingExpress } from '@farthing/merchant-sdk/express';
 import { type FarthingEnv, farthing } from '@farthing/merchant-sdk/hono';
 import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server/merchant';
 import type { RefundRequestPolicy } from '@farthing/merchant-sdk/server/refund-request';
@@ -12,6 +14,7 @@ import { type Credential, credentialToWire, encodeCredential } from '@farthing/p
 import { formatFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { parseRefund, verifyRefund } from '@farthing/protocol/refund';
+import express from 'express';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -192,5 +195,56 @@ describe('a refund request for content not delivered', () => {
     const get = await app.request(`${shopOrigin}/.well-known/farthing/refund-request`);
     expect(get.status).toBe(405);
     await merchant.close();
+  });
+
+  it('learns from the Express adapter what the application answered', async () => {
+    const merchant = openMerchant();
+    const app = express();
+    app.use(farthingExpress(merchant));
+    app.get('/articles/broken', () => {
+      throw new Error('the content store is down');
+    });
+    app.get('/articles/fine', (_req, res) => {
+      res.send('the article');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ask = (credential: Credential) =>
+        fetch(`${url}/.well-known/farthing/refund-request`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            version: 1,
+            reason: 'not_delivered',
+            credential: credentialToWire(credential),
+          }),
+        });
+      const paid: Record<string, Credential> = {};
+      for (const path of ['/articles/broken', '/articles/fine']) {
+        const credential = ecashCredential(
+          await offerOf(merchant, path),
+          await withdraw(w.world, [5]),
+        );
+        const response = await fetch(`${url}${path}`, {
+          headers: {
+            authorization: formatFarthingCredentials({ credential: encodeCredential(credential) }),
+          },
+        });
+        expect(response.status).toBe(path.endsWith('broken') ? 500 : 200);
+        await response.body?.cancel();
+        paid[path] = credential;
+      }
+      const refunded = await ask(paid['/articles/broken']!);
+      expect(refunded.status).toBe(200);
+      const refused = await ask(paid['/articles/fine']!);
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { code: string }).code).toBe('refund_request_refused');
+    } finally {
+      server.close();
+      await merchant.close();
+    }
+    await expectBooksBalance(w.world);
   });
 });

@@ -62,6 +62,19 @@ describe.each(Object.keys(logs))('the %s delivery log', (kind) => {
   });
 });
 
+describe('the in-process delivery log', () => {
+  it('forgets the oldest grants past its bound, never the latest', async () => {
+    const log = new MemoryDeliveryLog(2);
+    await log.answered('first', 200, 1);
+    await log.answered('second', 200, 2);
+    await log.answered('first', 500, 3); // used again: now the latest
+    await log.answered('third', 200, 4);
+    expect(await log.get('second')).toBeUndefined();
+    expect(await log.get('first')).toMatchObject({ servedAt: 1, failures: 1 });
+    expect(await log.get('third')).toMatchObject({ servedAt: 4 });
+  });
+});
+
 describe('the SQLite delivery log', () => {
   it('remembers deliveries and refunds after the process restarts', async () => {
     const path = join(dir, 'restart.db');

@@ -56,13 +56,29 @@ const empty = (grantToken: string): DeliveryRecord => ({
   refundedAt: undefined,
 });
 
-/** In the process: the default, and for tests. */
+/**
+ * In the process: the default, and for tests. Bounded: past `limit` grants the oldest are
+ * forgotten (a refund request for one is then judged as if it was never served).
+ */
 export class MemoryDeliveryLog implements DeliveryLog {
   readonly #records = new Map<string, DeliveryRecord>();
+  readonly #limit: number;
+
+  constructor(limit = 100_000) {
+    this.#limit = limit;
+  }
+
+  #set(grantToken: string, record: DeliveryRecord): void {
+    this.#records.delete(grantToken);
+    this.#records.set(grantToken, record);
+    if (this.#records.size > this.#limit) {
+      this.#records.delete(this.#records.keys().next().value as string);
+    }
+  }
 
   async answered(grantToken: string, status: number, at: number): Promise<void> {
     const record = this.#records.get(grantToken) ?? empty(grantToken);
-    this.#records.set(
+    this.#set(
       grantToken,
       isDelivered(status)
         ? { ...record, servedAt: record.servedAt ?? at }
@@ -81,7 +97,7 @@ export class MemoryDeliveryLog implements DeliveryLog {
 
   async refunded(grantToken: string, at: number): Promise<void> {
     const record = this.#records.get(grantToken) ?? empty(grantToken);
-    this.#records.set(grantToken, { ...record, refundedAt: record.refundedAt ?? at });
+    this.#set(grantToken, { ...record, refundedAt: record.refundedAt ?? at });
   }
 
   isRefunded(grantToken: string): boolean {
@@ -121,6 +137,7 @@ const orUndefined = <T>(value: T | null): T | undefined => (value === null ? und
 export class SqliteDeliveryLog implements DeliveryLog {
   readonly #db: Database.Database;
   readonly #served = new Set<string>();
+  readonly #isRefunded: Database.Statement<[string], { refunded_at: number | null }>;
 
   constructor(path: string) {
     const open = require('better-sqlite3') as typeof Database;
@@ -129,6 +146,8 @@ export class SqliteDeliveryLog implements DeliveryLog {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(schema);
+    // Read on every paid request: prepared once.
+    this.#isRefunded = this.#db.prepare('SELECT refunded_at FROM deliveries WHERE grant_token = ?');
   }
 
   async answered(grantToken: string, status: number, at: number): Promise<void> {
@@ -179,9 +198,7 @@ export class SqliteDeliveryLog implements DeliveryLog {
   }
 
   isRefunded(grantToken: string): boolean {
-    const row = this.#db
-      .prepare('SELECT refunded_at FROM deliveries WHERE grant_token = ?')
-      .get(grantToken) as { refunded_at: number | null } | undefined;
+    const row = this.#isRefunded.get(grantToken);
     return row?.refunded_at !== undefined && row.refunded_at !== null;
   }
 
