@@ -14,7 +14,7 @@ import {
   resumeDeliveries,
 } from '@farthing/extension/wallet/delivery/delivery';
 import { requestRefund } from '@farthing/extension/wallet/delivery/refund-request';
-import { payOffer } from '@farthing/extension/wallet/pay/pay';
+import { describeOffer, payOffer } from '@farthing/extension/wallet/pay/pay';
 import type { WalletPlatform } from '@farthing/extension/wallet/platform';
 import { listRefunds } from '@farthing/extension/wallet/refunds/learn';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
@@ -154,6 +154,13 @@ describe('a paid page that does not arrive', () => {
     expect(after.status).toBe(403);
     await after.body?.cancel();
     expect(reloads).toEqual([]);
+    // The article is no longer the user's: a click would pay for it anew, not reopen the grant.
+    const again = await describeOffer(wallet, {
+      token: await offerTokenAt(world, article.path),
+      href: `${world.shopUrl}${article.path}`,
+      pageUrl: `${world.shopUrl}/`,
+    });
+    expect(again.status).toBe('payable');
     expect(await world.problems()).toEqual([]);
   });
 

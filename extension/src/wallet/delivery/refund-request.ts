@@ -158,9 +158,16 @@ export async function requestRefund(ctx: WalletContext, paymentId: string): Prom
     status: 'credited',
     learnedAt: ctx.platform.now(),
   };
-  const tx = moneyTx(ctx.db, ['refunds', 'deliveries']);
+  const tx = moneyTx(ctx.db, ['refunds', 'deliveries', 'payments']);
   if ((await tx.objectStore('refunds').get(kept.id)) === undefined) {
     await tx.objectStore('refunds').put(kept);
+  }
+  // The merchant closed the grant with the refund: the resource is no longer the user's, so a
+  // new click pays for it again instead of reopening a grant that opens nothing.
+  const now = ctx.platform.now();
+  const current = await tx.objectStore('payments').get(payment.id);
+  if (current?.status === 'confirmed' && (current.grantExpiresAt ?? 0) > now) {
+    await tx.objectStore('payments').put({ ...current, grantExpiresAt: now });
   }
   record = {
     ...record,
