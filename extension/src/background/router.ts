@@ -216,6 +216,7 @@ async function dispatch(
     case 'recovery.restore':
     case 'recovery.lostCoins':
     case 'recovery.returnCoins':
+    case 'recovery.endPaywordCredit':
       return routeRecovery(wallet, request);
     case 'payment.prove':
       return provePayment(wallet, request.input.receiptId);

@@ -9,6 +9,7 @@ import {
   recoveryStatus,
   restoreFromPhrase,
 } from './master.ts';
+import { endLostPaywordCredit } from './payword-release.ts';
 import { returnCoinsToBank } from './return-to-bank.ts';
 
 type RecoveryAction = keyof typeof recoveryActions;
@@ -33,6 +34,8 @@ export async function routeRecovery(wallet: Wallet, request: RecoveryRequest): P
       return recoverLostCoins(wallet, request.input.bankUrl);
     case 'recovery.returnCoins':
       return returnCoinsToBank(wallet, request.input.bankUrl);
+    case 'recovery.endPaywordCredit':
+      return endLostPaywordCredit(wallet, request.input.bankUrl);
     default:
       return exhaustive(request);
   }
