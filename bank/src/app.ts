@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { accountRouteDocs, accountRoutes } from './accounts/routes.ts';
+import { earlyReleaseRouteDocs, earlyReleaseRoutes } from './broker/early-release.ts';
 import { brokerRouteDocs, brokerRoutes } from './broker/routes.ts';
 import { originRouteDocs, originRoutes } from './ca/origin-routes.ts';
 import { caRouteDocs, caRoutes } from './ca/routes.ts';
@@ -39,6 +40,7 @@ export const routeModules: readonly RouteModule[] = [
   { docs: refundRouteDocs, routes: refundRoutes },
   { docs: recoveryRouteDocs, routes: recoveryRoutes },
   { docs: paymentProofRouteDocs, routes: paymentProofRoutes },
+  { docs: earlyReleaseRouteDocs, routes: earlyReleaseRoutes },
 ];
 
 export const systemRouteDocs: readonly RouteDoc[] = [

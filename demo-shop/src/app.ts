@@ -37,6 +37,8 @@ export interface ShopAppOptions {
   readonly onError?: (error: unknown) => void;
   /** The card instrument: the cart, the card checkout and the dashboard's card orders. */
   readonly card?: CardMerchant;
+  /** While this answers false the article store is down: paid articles answer 503. */
+  readonly articlesAvailable?: () => boolean;
 }
 
 /** On @hono/node-server the raw Node request rides along; `app.request()` in tests has none. */
@@ -140,6 +142,9 @@ export function createShopApp(options: ShopAppOptions): Hono<ShopEnv> {
     const article = findArticle(c.req.param('slug'));
     const paid = c.get('farthing');
     if (article === undefined || paid === undefined) return c.notFound();
+    if (options.articlesAvailable?.() === false) {
+      return c.text('The article store is down. Please try again in a moment.', 503);
+    }
     return send(c, storyPage(article, c.req.path, paid));
   });
   app.get('/free', (c) => send(c, freeIndexPage()));

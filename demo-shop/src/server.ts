@@ -44,6 +44,8 @@ export interface StartShopOptions {
   };
   /** The shop's own failures; default: a line on stderr. */
   readonly onError?: (error: unknown) => void;
+  /** While this answers false the article store is down: paid articles answer 503. */
+  readonly articlesAvailable?: () => boolean;
 }
 
 export interface RunningShop {
@@ -168,6 +170,10 @@ export async function startShop(
           storePath: config.databasePath.replace(/(\.sqlite)?$/, '.card.sqlite'),
           capture: 'settlement',
         },
+        // Whether each grant's content was served, for the payers' refund requests (issue 20).
+        deliveries: {
+          storePath: config.databasePath.replace(/(\.sqlite)?$/, '.deliveries.sqlite'),
+        },
       },
     );
     merchant.keepCertificateRenewed({
@@ -189,6 +195,9 @@ export async function startShop(
       assets,
       onError,
       card,
+      ...(options.articlesAvailable === undefined
+        ? {}
+        : { articlesAvailable: options.articlesAvailable }),
     });
     if (config.settleIntervalSeconds > 0) {
       merchant.startSettlement({ intervalMs: config.settleIntervalSeconds * 1000, onError });

@@ -176,6 +176,9 @@ export const errorCatalog = {
   refund_id_reused: { status: 409, title: 'Refund id already used for another refund' },
   refund_instrument_unsupported: { status: 501, title: 'Refunds of this instrument not here' },
   refund_nothing_to_refresh: { status: 409, title: 'No refunded value left on this coin' },
+  // --- refund requests for content not delivered (issue 20; merchant-sdk/src/server/refunds/)
+  refund_request_refused: { status: 409, title: 'Refund request refused' },
+  grant_refunded: { status: 403, title: 'Access grant refunded' },
   // --- proof of payment with the payer code (issue 20; bank/src/mint/payment-proofs.ts)
   payment_not_proven: {
     status: 403,

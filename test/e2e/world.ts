@@ -32,6 +32,8 @@ export interface E2eWorld {
   readonly shopErrors: unknown[];
   /** Milliseconds the shop's clock runs ahead of real time (the bank keeps real time). */
   skew: number;
+  /** False: the shop's article store is down, paid articles answer 503 (a failing merchant). */
+  articlesUp: boolean;
   bank(): RunningBank | undefined;
   shop(): RunningShop;
   /** Balances from the bank's books (the bank must be running). */
@@ -65,7 +67,7 @@ export async function openE2eWorld(): Promise<E2eWorld> {
   let bank: RunningBank | undefined = await bankOn(dir, port);
   const bankUrl = bank.url;
   const shopErrors: unknown[] = [];
-  const clock = { skew: 0 };
+  const clock = { skew: 0, articlesUp: true };
   /** While the bank is down the shop's 503s are expected, not failures. */
   let bankDown = false;
   const openShop = (shopPort: number) =>
@@ -82,6 +84,7 @@ export async function openE2eWorld(): Promise<E2eWorld> {
         onError: (error) => {
           if (!bankDown) shopErrors.push(error);
         },
+        articlesAvailable: () => clock.articlesUp,
       },
     );
   let shop: RunningShop;
@@ -104,6 +107,12 @@ export async function openE2eWorld(): Promise<E2eWorld> {
     },
     set skew(value: number) {
       clock.skew = value;
+    },
+    get articlesUp() {
+      return clock.articlesUp;
+    },
+    set articlesUp(value: boolean) {
+      clock.articlesUp = value;
     },
     bankUrl,
     shopUrl: shop.url,

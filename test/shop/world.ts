@@ -45,6 +45,8 @@ export interface ShopWorld {
   skew: number;
   /** The shop's own failures (5xx); a test expects none. */
   readonly shopErrors: unknown[];
+  /** False: the shop's article store is down, paid articles answer 503 (a failing merchant). */
+  articlesUp: boolean;
   books(): Promise<Books>;
   /** Stops the shop and starts it again on the same port and data folder. */
   restartShop(): Promise<RunningShop>;
@@ -72,7 +74,11 @@ export async function openShopWorld(
   const bank = httpBank(running.url, running.ctx.keys.mintMaster.publicKey);
 
   const shopErrors: unknown[] = [];
-  const world = { skew: 0 } as { skew: number; shop: RunningShop };
+  const world = { skew: 0, articlesUp: true } as {
+    skew: number;
+    articlesUp: boolean;
+    shop: RunningShop;
+  };
   const openShop = (port: number) =>
     startShop(
       loadShopConfig({
@@ -83,7 +89,11 @@ export async function openShopWorld(
         FARTHING_SHOP_OPERATOR_PASSWORD: operatorPassword,
         ...settings,
       }),
-      { now: () => Date.now() + world.skew, onError: (error) => shopErrors.push(error) },
+      {
+        now: () => Date.now() + world.skew,
+        onError: (error) => shopErrors.push(error),
+        articlesAvailable: () => world.articlesUp,
+      },
     );
   try {
     world.shop = await openShop(0);

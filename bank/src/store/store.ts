@@ -425,6 +425,19 @@ export interface BankStore {
   ): Promise<R>;
   /** Returns unredeemed holds of certificates that expired before `expiredBefore`. */
   releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number>;
+  /** The account's PayWord certificates, newest first (broker/early-release.ts). */
+  listPaywordCertificates(accountId: number): Promise<PaywordCertificateRecord[]>;
+  /**
+   * Ends the account's unreleased certificate at `now` on the holder's request (its wallet is
+   * lost): the recorded expiry becomes `now` unless earlier already, so vendors keep the usual
+   * grace from then and `releasePaywordHolds` returns the rest after it. Moves no money itself.
+   * Undefined when the account holds no certificate with this serial.
+   */
+  endPaywordCertificate(params: {
+    accountId: number;
+    serial: number;
+    now: number;
+  }): Promise<PaywordCertificateRecord | undefined>;
 
   // --- certificate authority
   /** Records an issued certificate; `render` builds the answer stored under the claim. */

@@ -24,6 +24,8 @@ import {
   trustBank,
   trustedBank,
 } from '../wallet/bank/banks.ts';
+import { listDeliveries, reportFailedPage } from '../wallet/delivery/delivery.ts';
+import { requestRefund } from '../wallet/delivery/refund-request.ts';
 import { errorJson, WalletFailure } from '../wallet/errors.ts';
 import { listReceipts, listRefusals, spendingByDay } from '../wallet/history.ts';
 import { listCards, registerCard, removeCard } from '../wallet/instruments/card/cards.ts';
@@ -183,4 +185,12 @@ const routes: Routes<Action, RouteContext> = {
   ...purseRoutes,
   ...recoveryRoutes,
   'payment.prove': (input, { wallet }) => provePayment(wallet, input.receiptId),
+  // Never paying for nothing (wallet/delivery/): the page and its tab from the sender.
+  'delivery.failed': (input, { wallet, sender, tabs }) => {
+    const page = contentPage(sender);
+    const tabId = sender.kind === 'content' ? sender.tabId : -1;
+    return reportFailedPage(wallet, page, input.status, () => tabs.navigate(tabId, page));
+  },
+  'delivery.list': (_input, { wallet }) => listDeliveries(wallet),
+  'delivery.requestRefund': (input, { wallet }) => requestRefund(wallet, input.paymentId),
 };

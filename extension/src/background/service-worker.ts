@@ -7,6 +7,7 @@
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
 import { WalletFailure } from '../messages/failure.ts';
+import { resumeDeliveries } from '../wallet/delivery/delivery.ts';
 import { resumeCards } from '../wallet/instruments/card/resume.ts';
 import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
@@ -92,6 +93,8 @@ browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === resumeAlarm) {
     void wallet.then((opened) => opened.resume());
     void wallet.then(resumeCards);
+    // Paid pages still failing are fetched again; past the deadline they are not delivered.
+    void wallet.then(resumeDeliveries);
   }
 });
 

@@ -7,6 +7,7 @@ import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
 import { contentPortName, portTransport } from '../messages/port.ts';
 import { startCardCheckout } from './card-checkout.ts';
+import { reportFailedDelivery } from './delivery-report.ts';
 import { findPaywallLink } from './paywall-bar.ts';
 import { readPricedLink } from './priced-links.ts';
 import { startWalletOnPage } from './wallet-on-page.ts';
@@ -25,6 +26,11 @@ if (document.documentElement !== null) {
     pageUrl: () => location.href,
     navigate: (url) => location.assign(url),
   });
+  // A paid page that answered 5xx: the wallet retries it, then offers a refund (wallet/delivery/).
+  reportFailedDelivery(
+    portTransport(() => browser.runtime.connect({ name: contentPortName })),
+    () => performance.getEntriesByType('navigation') as PerformanceNavigationTiming[],
+  );
 }
 
 // The one message the content script answers: the wallet's background (this extension, not

@@ -13,6 +13,7 @@
  * actions already live in their own files (purse.ts, recovery.ts, proof.ts) and are spread in.
  */
 import * as v from 'valibot';
+import { deliveryActions } from './delivery.ts';
 import { type Output, type OutputOf, output } from './output.ts';
 import { proofActions } from './proof.ts';
 import { purseActions } from './purse.ts';
@@ -679,6 +680,7 @@ export const actions = {
   ...purseActions,
   ...recoveryActions,
   ...proofActions,
+  ...deliveryActions,
 } as const satisfies Record<
   string,
   { readonly from: Sender; readonly input: v.GenericSchema; readonly output: Output<unknown> }

@@ -76,6 +76,15 @@ export const recoveryActions = {
     input: v.strictObject({ bankUrl: httpUrlSchema }),
     output: output<LostCoinsView>(),
   },
+  /**
+   * The PayWord credit of lost wallets: ends every live certificate of the account this wallet
+   * does not hold; the credit comes back after the vendors' grace (wallet/recovery/).
+   */
+  'recovery.endPaywordCredit': {
+    from: 'extension',
+    input: v.strictObject({ bankUrl: httpUrlSchema }),
+    output: output<{ readonly ended: number; readonly returnsBy: number | null }>(),
+  },
   /** "Return e-cash to my bank account": every spendable coin of that bank, credited once. */
   'recovery.returnCoins': {
     from: 'extension',

@@ -22,6 +22,7 @@ import { FarthingError, problemResponse } from '@farthing/protocol/errors';
 import type { PaidAccess } from '../server/guard.ts';
 import type { Merchant } from '../server/merchant.ts';
 import { payPath } from '../server/pages.ts';
+import { refundRequestPath } from '../server/refunds/refund-request.ts';
 import { requestPathOf } from '../server/request-path.ts';
 
 /** Node's request as Express or Connect hand it on. */
@@ -82,7 +83,9 @@ export async function toWebRequest(req: NodeRequest, target: string): Promise<Re
   }
   const method = req.method ?? 'GET';
   let body: Uint8Array<ArrayBuffer> | string | undefined;
-  if (method === 'POST' && requestPathOf(target) === payPath) {
+  const path = requestPathOf(target);
+  // The SDK's two POST endpoints read a body: the pay endpoint and the refund request.
+  if (method === 'POST' && (path === payPath || path === refundRequestPath)) {
     body = await payBody(req);
     // The body may have been parsed and serialized again: its length is the new one.
     headers.delete('content-length');
@@ -138,6 +141,8 @@ export function farthing(merchant: Merchant) {
       if (result.paid !== undefined) {
         addHeaders(res, result.headers);
         if (res.locals !== undefined) res.locals.farthing = result.paid;
+        const { delivered } = result;
+        if (delivered !== undefined) res.once('finish', () => delivered(res.statusCode));
       }
       next();
     })().catch(next);

@@ -93,6 +93,8 @@ export function farthing(merchant: Merchant) {
       });
       setCookies(reply, result.headers.getSetCookie());
       request.farthing = result.paid;
+      const { delivered } = result;
+      if (delivered !== undefined) reply.raw.once('finish', () => delivered(reply.raw.statusCode));
     }
     return undefined;
   };

@@ -35,6 +35,8 @@ export function farthing(merchant: Merchant): MiddlewareHandler<FarthingEnv> {
     if (result.paid === undefined) return next();
     c.set('farthing', result.paid);
     await next();
+    // What the application answered (Hono's onError has made a throw a 5xx by now).
+    result.delivered?.(c.res.status);
     const response = withHeaders(c.res, result.headers);
     if (response !== c.res) {
       // Hono's `res` setter copies the old headers over the new ones; clear it first.

@@ -48,10 +48,15 @@ export function withFarthing<C extends object>(
         ),
       );
     }
-    return withHeaders(
-      await handler(request, { ...context, farthing: result.paid }),
-      result.headers,
-    );
+    let response: Response;
+    try {
+      response = await handler(request, { ...context, farthing: result.paid });
+    } catch (error) {
+      result.delivered?.(500);
+      throw error;
+    }
+    result.delivered?.(response.status);
+    return withHeaders(response, result.headers);
   };
 }
 

@@ -39,6 +39,8 @@ export type GuardResult =
   | {
       readonly action: 'continue';
       readonly paid: PaidAccess;
+      /** The access grant that opened it (the delivery log's key, refunds/deliveries.ts). */
+      readonly grantToken: string;
       /** To add to the application's response (appended, e.g. `Set-Cookie`). */
       readonly headers: Headers;
     };
@@ -100,6 +102,7 @@ export async function guardPricedRequest(
             title: priced.title,
             grantExpiresAt: grant.expiresAt,
           },
+          grantToken: token,
           headers: new Headers(),
         };
       } catch (error) {
@@ -144,6 +147,7 @@ async function payInline(
       grantExpiresAt: payment.grantExpiresAt,
       receipt,
     },
+    grantToken: payment.grantToken,
     headers,
   };
 }

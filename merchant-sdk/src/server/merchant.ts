@@ -58,6 +58,7 @@ import {
   purseChallengePath,
   purseChallengeResponse,
 } from './purse/purse-pay.ts';
+import { type DeliveryLogOption, merchantDeliveryLog } from './refunds/deliveries.ts';
 import {
   type RefundOptions,
   type RefundReturnType,
@@ -65,6 +66,12 @@ import {
   refundReceipt,
   refundsPathPrefix,
 } from './refunds/refund.ts';
+import {
+  grantRefunded,
+  type RefundRequestPolicy,
+  refundRequestPath,
+  refundRequestResponse,
+} from './refunds/refund-request.ts';
 import { type WithdrawResourceReturnType, withdrawResource } from './refunds/withdraw.ts';
 import { classifyRequestPath, requestPathOf } from './request-path.ts';
 import {
@@ -109,6 +116,11 @@ export type HandleResult =
       /** Set when the request is for a priced resource the payer has access to. */
       readonly paid: PaidAccess | undefined;
       readonly headers: Headers;
+      /**
+       * For a paid request: the adapter reports the application's status here once it answered,
+       * so the SDK knows whether the paid content was delivered (refunds/deliveries.ts).
+       */
+      readonly delivered?: (status: number) => void;
     };
 
 /** The current offer for a priced resource. */
@@ -218,6 +230,10 @@ export interface CreateMerchantOptions {
   readonly purse?: MerchantPurseOption;
   /** The card merchant, whose captures then run in the settlement schedule (card/card-pay.ts). */
   readonly card?: MerchantCardOption;
+  /** Where the SDK records whether paid content was served (default: in the process). */
+  readonly deliveries?: DeliveryLogOption;
+  /** The site's own answer to a payer's refund request (default: refund what was never served). */
+  readonly decideRefundRequest?: RefundRequestPolicy;
 }
 
 function notPriced(resource: string): FarthingError {
@@ -251,6 +267,7 @@ export function createMerchant(
     options.settlement,
   );
   const schedules = new Set<SettlementSchedule>();
+  const deliveries = merchantDeliveryLog(options.deliveries);
   let renewal: CertificateRenewal | undefined;
 
   const replaceCertificate = (chain: CertificateChainInput): MerchantCertificateStatus => {
@@ -363,6 +380,20 @@ export function createMerchant(
     if (path === cardInitiationPath) {
       return { action: 'respond', response: await card.initiationResponse(request, offers) };
     }
+    if (path === refundRequestPath) {
+      const context = {
+        config: resolved,
+        bank,
+        settle: () => settlement.settle(),
+        deliveries: deliveries.log,
+        decide: options.decideRefundRequest,
+      };
+      const response = await refundRequestResponse(context, request).catch((error: unknown) => {
+        report(error);
+        return noStoreProblem(error);
+      });
+      return { action: 'respond', response };
+    }
     if (path.startsWith(refundsPathPrefix) && request.method === 'GET') {
       try {
         const refunds = await receiptRefunds({ bank }, path.slice(refundsPathPrefix.length));
@@ -404,9 +435,15 @@ export function createMerchant(
       return { action: 'respond', response: noStoreProblem(error) };
     }
     if (result.action === 'respond') return result;
+    const { grantToken } = result;
+    if (deliveries.log.isRefunded(grantToken)) {
+      return { action: 'respond', response: noStoreProblem(grantRefunded()) };
+    }
     // Paid content must never land in a shared cache (unless the application says otherwise).
     if (!result.headers.has('cache-control')) result.headers.set('cache-control', 'private');
-    return { action: 'continue', paid: result.paid, headers: result.headers };
+    const delivered = (status: number) =>
+      void deliveries.log.answered(grantToken, status, resolved.now()).catch(report);
+    return { action: 'continue', paid: result.paid, headers: result.headers, delivered };
   };
 
   return {
@@ -513,6 +550,7 @@ export function createMerchant(
       schedules.clear();
       purse.close();
       card.close();
+      deliveries.close();
       // A signer the SDK made from a seed runs a thread; one the site gave is the site's.
       if (config.offerKey instanceof Uint8Array && 'close' in resolved.signer) {
         await (resolved.signer as WorkerEd25519Signer).close();

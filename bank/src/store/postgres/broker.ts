@@ -94,6 +94,33 @@ export async function certificate(
   return row === undefined ? undefined : toCertificate(row);
 }
 
+export async function certificatesOf(
+  sql: Sql,
+  accountId: number,
+): Promise<PaywordCertificateRecord[]> {
+  const rows = await sql.query<CertificateRow>(
+    'SELECT * FROM payword_certificates WHERE account_id = $1 ORDER BY serial DESC',
+    [accountId],
+  );
+  return rows.map(toCertificate);
+}
+
+/** broker/early-release.ts: the expiry moves to `now`, never later. */
+export async function end(
+  sql: Sql,
+  accountId: number,
+  serial: number,
+  now: number,
+): Promise<PaywordCertificateRecord | undefined> {
+  await sql.query(
+    `UPDATE payword_certificates SET expires_at = $1
+     WHERE serial = $2 AND account_id = $3 AND released_at IS NULL AND expires_at > $1`,
+    [now, serial, accountId],
+  );
+  const record = await certificate(sql, serial);
+  return record?.accountId === accountId ? record : undefined;
+}
+
 export async function redemption(
   sql: Sql,
   commitmentId: Uint8Array,

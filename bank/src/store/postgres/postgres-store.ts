@@ -398,6 +398,16 @@ export class PostgresBankStore implements BankStore {
     );
   }
 
+  listPaywordCertificates(accountId: number) {
+    return broker.certificatesOf(this.#db, accountId);
+  }
+
+  endPaywordCertificate(params: { accountId: number; serial: number; now: number }) {
+    return this.#db.transaction({ isolation: 'read committed' }, (sql) =>
+      broker.end(sql, params.accountId, params.serial, params.now),
+    );
+  }
+
   // --- certificate authority
 
   insertMerchantCertificate<R>(

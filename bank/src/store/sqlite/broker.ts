@@ -68,6 +68,13 @@ export class BrokerTables {
         'SELECT * FROM payword_certificates WHERE released_at IS NULL AND expires_at < ?',
       ),
       markReleased: db.prepare('UPDATE payword_certificates SET released_at = ? WHERE serial = ?'),
+      ofAccount: db.prepare(
+        'SELECT * FROM payword_certificates WHERE account_id = ? ORDER BY serial DESC',
+      ),
+      end: db.prepare(
+        `UPDATE payword_certificates SET expires_at = ?
+         WHERE serial = ? AND account_id = ? AND released_at IS NULL AND expires_at > ?`,
+      ),
     };
   }
 
@@ -95,6 +102,17 @@ export class BrokerTables {
       now: certificate.issuedAt,
     });
     return this.certificate(certificate.serial)!;
+  }
+
+  certificatesOf(accountId: number): PaywordCertificateRecord[] {
+    return (this.#statements.ofAccount.all(accountId) as CertificateRow[]).map(toCertificate);
+  }
+
+  /** broker/early-release.ts: the expiry moves to `now`, never later. */
+  end(accountId: number, serial: number, now: number): PaywordCertificateRecord | undefined {
+    this.#statements.end.run(now, serial, accountId, now);
+    const record = this.certificate(serial);
+    return record?.accountId === accountId ? record : undefined;
   }
 
   certificate(serial: number): PaywordCertificateRecord | undefined {

@@ -322,6 +322,14 @@ export class SqliteBankStore implements BankStore {
     );
   }
 
+  listPaywordCertificates(accountId: number) {
+    return this.#read(() => this.#broker.certificatesOf(accountId));
+  }
+
+  endPaywordCertificate(params: { accountId: number; serial: number; now: number }) {
+    return this.#committer.run(() => this.#broker.end(params.accountId, params.serial, params.now));
+  }
+
   // --- certificate authority
 
   insertMerchantCertificate<R>(

@@ -46,8 +46,11 @@ export type RecoveryState =
       readonly error: WalletErrorJson | null;
       readonly lost: LostCoinsView | null;
       readonly returned: { readonly coins: number; readonly value: number } | null;
+      /** PayWord certificates of lost wallets ended, and when their credit comes back. */
+      readonly paywordEnded: { readonly ended: number; readonly returnsBy: number | null } | null;
       recoverLostCoins(bankUrl: string): void;
       returnCoins(bankUrl: string): void;
+      endPaywordCredit(bankUrl: string): void;
     };
 
 type Step =
@@ -68,6 +71,10 @@ export function useRecoveryState(platform: Platform): RecoveryState {
   const [phrase, setPhrase] = useState('');
   const [lost, setLost] = useState<LostCoinsView | null>(null);
   const [returned, setReturned] = useState<{ coins: number; value: number } | null>(null);
+  const [paywordEnded, setPaywordEnded] = useState<{
+    ended: number;
+    returnsBy: number | null;
+  } | null>(null);
 
   const load = async () => {
     const status = await call('recovery.status', {});
@@ -168,6 +175,9 @@ export function useRecoveryState(platform: Platform): RecoveryState {
           run(async () => setLost(await call('recovery.lostCoins', { bankUrl }))),
         returnCoins: (bankUrl) =>
           run(async () => setReturned(await call('recovery.returnCoins', { bankUrl }))),
+        paywordEnded,
+        endPaywordCredit: (bankUrl) =>
+          run(async () => setPaywordEnded(await call('recovery.endPaywordCredit', { bankUrl }))),
       };
   }
 }

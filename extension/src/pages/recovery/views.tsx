@@ -179,6 +179,25 @@ function ReadyView({ state }: { state: StateOf<'ready'> }): JSX.Element {
                 Return e-cash to my bank account
               </Button>
             </div>
+            {state.origin === 'restored' ? (
+              <>
+                <p class="small muted">
+                  PayWord credit of your lost wallet: ends its certificates at this bank. Sites keep
+                  the usual grace to be paid for what you bought with it; then the rest comes back
+                  to your account. Another browser using this account loses its PayWord credit too.
+                </p>
+                <div class="actions">
+                  <Button
+                    variant="secondary"
+                    onClick={() => state.endPaywordCredit(bank.url)}
+                    busy={state.busy}
+                    testId="recovery-payword"
+                  >
+                    Give back the lost wallet’s PayWord credit
+                  </Button>
+                </div>
+              </>
+            ) : null}
           </div>
         ))}
         {state.lost === null ? null : (
@@ -186,6 +205,13 @@ function ReadyView({ state }: { state: StateOf<'ready'> }): JSX.Element {
             Found {state.lost.withdrawals} withdrawals and {state.lost.changes} changes:{' '}
             {state.lost.recovered} coins worth {cents(state.lost.value)} came back;{' '}
             {state.lost.spent} were already spent.
+          </p>
+        )}
+        {state.paywordEnded === null ? null : (
+          <p class="notice" data-testid="recovery-payword-result">
+            {state.paywordEnded.ended === 0
+              ? 'No PayWord certificate of a lost wallet was left to end.'
+              : `Ended ${state.paywordEnded.ended} PayWord certificate${state.paywordEnded.ended === 1 ? '' : 's'}; the credit sites did not claim comes back to your account by ${new Date(state.paywordEnded.returnsBy ?? 0).toLocaleString()}.`}
           </p>
         )}
         {state.returned === null ? null : (

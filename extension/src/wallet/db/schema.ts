@@ -350,6 +350,36 @@ export interface RecoveryRecord {
   readonly createdAt: number;
 }
 
+/**
+ * Version 7: a paid resource whose content did not arrive (wallet/delivery/). `content`: the
+ * paid page answered 5xx and the wallet fetches it again with the grant; `payment`: the pay
+ * endpoint failed after the credential left, and the task runner resends the same credential.
+ * After `notDeliveredAfterMs` of failures it is `not_delivered`, with a refund request offered.
+ */
+export interface DeliveryRecord {
+  /** The payment's id (one record per payment). */
+  readonly paymentId: string;
+  readonly what: 'content' | 'payment';
+  /** The paid page (content) or the pay endpoint (payment). */
+  readonly url: string;
+  readonly status:
+    | 'retrying'
+    | 'delivered'
+    | 'not_delivered'
+    | 'refund_requested'
+    | 'refunded'
+    | 'refund_refused';
+  readonly firstFailureAt: number;
+  readonly lastCheckAt: number;
+  readonly checks: number;
+  /** The last answer's HTTP status; null when nothing answered. */
+  readonly lastStatus: number | null;
+  /** What the merchant gave back on the refund request. */
+  readonly refunded: Money | null;
+  readonly error: WalletErrorJson | null;
+  readonly updatedAt: number;
+}
+
 export interface WalletDb extends DBSchema {
   keys: { key: string; value: KeyRecord };
   banks: { key: string; value: BankRecord };
@@ -407,6 +437,8 @@ export interface WalletDb extends DBSchema {
   refunds: { key: string; value: RefundRecord; indexes: { receiptId: string } };
   /** Version 6: the recovery phrase (wallet/recovery/). */
   recovery: { key: string; value: RecoveryRecord };
+  /** Version 7: payments whose content did not arrive (wallet/delivery/). */
+  deliveries: { key: string; value: DeliveryRecord; indexes: { status: DeliveryRecord['status'] } };
 }
 
 export type WalletDatabase = IDBPDatabase<WalletDb>;
@@ -490,6 +522,10 @@ export const migrations: readonly Migration[] = [
         if (payment !== undefined) void payments.put(payment);
       }
     });
+  },
+  // 8: payments whose content did not arrive, retried and then offered a refund (wallet/delivery/).
+  (db) => {
+    db.createObjectStore('deliveries', { keyPath: 'paymentId' }).createIndex('status', 'status');
   },
 ];
 

@@ -23,6 +23,7 @@ import type { ConfirmationView, PayOutcome, TaskView } from '../../messages/cont
 import { recordMissing } from '../../messages/failure.ts';
 import type { WalletContext } from '../context.ts';
 import { moneyTx, type PaymentRecord, rebuildableTx, type TaskRecord } from '../db/schema.ts';
+import { noteUndeliveredPayment } from '../delivery/delivery.ts';
 import { errorJson, WalletFailure } from '../errors.ts';
 import { isTransient, merchantParty, requestJson } from '../http.ts';
 import { instrumentStores } from '../instruments/instrument.ts';
@@ -132,6 +133,7 @@ export async function sendPayment(
     );
   } catch (error) {
     if (isTransient(error)) {
+      await noteUndeliveredPayment(ctx, payment, error).catch(() => undefined);
       throw new WalletFailure(
         'merchant_unreachable',
         `${payment.origin} did not answer. The wallet will send the same payment again; it cannot be paid twice.`,

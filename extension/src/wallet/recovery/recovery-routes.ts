@@ -12,6 +12,7 @@ import {
   recoveryStatus,
   restoreFromPhrase,
 } from './master.ts';
+import { endLostPaywordCredit } from './payword-release.ts';
 import { returnCoinsToBank } from './return-to-bank.ts';
 
 export const recoveryRoutes: Routes<keyof typeof recoveryActions, { readonly wallet: Wallet }> = {
@@ -21,4 +22,5 @@ export const recoveryRoutes: Routes<keyof typeof recoveryActions, { readonly wal
   'recovery.restore': (input, { wallet }) => restoreFromPhrase(wallet, input.phrase),
   'recovery.lostCoins': (input, { wallet }) => recoverLostCoins(wallet, input.bankUrl),
   'recovery.returnCoins': (input, { wallet }) => returnCoinsToBank(wallet, input.bankUrl),
+  'recovery.endPaywordCredit': (input, { wallet }) => endLostPaywordCredit(wallet, input.bankUrl),
 };
