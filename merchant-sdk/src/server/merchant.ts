@@ -17,13 +17,19 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import type { SdkInstrument } from '../store/store.ts';
-import { BankClient } from './bank-client.ts';
+import {
+  type GuardResult,
+  guardPricedRequest,
+  type PaidAccess,
+  paymentCookie,
+} from './access/guard.ts';
+import { BankClient } from './bank/bank-client.ts';
 import { cardInitiationPath, MerchantCard, type MerchantCardOption } from './card/card-pay.ts';
 import {
   type CertificateRenewal,
   type KeepCertificateRenewedOptions,
   startCertificateRenewal,
-} from './certificate-renewal.ts';
+} from './certificates/certificate-renewal.ts';
 import {
   type CertificateChainInput,
   checkCertificateChain,
@@ -33,25 +39,17 @@ import {
   resolveConfig,
 } from './config.ts';
 import {
-  batchView,
-  earningsOf,
-  type InstrumentEarnings,
-  type SettlementBatchView,
-  type SettlementStatus,
-  settlementStatusOf,
-} from './dashboard.ts';
-import { type GuardResult, guardPricedRequest, type PaidAccess, paymentCookie } from './guard.ts';
-import {
   carriesGrantCookie,
   grantCookieValues,
   jsonResponse,
   noStoreProblem,
   readLimitedBody,
-} from './http.ts';
-import { OfferBook } from './offers.ts';
-import { descriptorPath, payPath, pricedLinkHtml } from './pages.ts';
-import { credentialBytes, PaymentDesk } from './payments.ts';
-import type { PricedResource } from './price-table.ts';
+} from './http/http.ts';
+import { descriptorPath, payPath, pricedLinkHtml } from './http/pages.ts';
+import { credentialBytes, PaymentDesk } from './payments/payments.ts';
+import { OfferBook } from './pricing/offers.ts';
+import type { PricedResource } from './pricing/price-table.ts';
+import { classifyRequestPath, requestPathOf } from './pricing/request-path.ts';
 import {
   type MerchantPurseOption,
   merchantPurseDesk,
@@ -66,14 +64,21 @@ import {
   refundsPathPrefix,
 } from './refunds/refund.ts';
 import { type WithdrawResourceReturnType, withdrawResource } from './refunds/withdraw.ts';
-import { classifyRequestPath, requestPathOf } from './request-path.ts';
+import {
+  batchView,
+  earningsOf,
+  type InstrumentEarnings,
+  type SettlementBatchView,
+  type SettlementStatus,
+  settlementStatusOf,
+} from './settlement/dashboard.ts';
 import {
   Settlement,
   type SettlementOptions,
   type SettlementSchedule,
   type SettleReturnType,
-} from './settlement.ts';
-import type { WorkerEd25519Signer } from './signer.ts';
+} from './settlement/settlement.ts';
+import type { WorkerEd25519Signer } from './signing/signer.ts';
 
 /** What `/.well-known/farthing-merchant` serves: everything a wallet checks before paying. */
 /** The merchant: everything the SDK does for a site, on web-standard requests. */

@@ -41,7 +41,7 @@ import {
   verifySetMessage,
 } from '@farthing/protocol/set/messages';
 import { orderInformationDigest, verifyDualSignature } from '@farthing/protocol/set/purchase';
-import { BankClient } from '../bank-client.ts';
+import { BankClient } from '../bank/bank-client.ts';
 import {
   type CardPurchaseRecord,
   type CardPurchaseStatus,

@@ -30,9 +30,9 @@ import { cardOfferOrderDigest } from '@farthing/protocol/set/card-credential';
 import { type SetMessage, setMessageToWire } from '@farthing/protocol/set/messages';
 import * as v from 'valibot';
 import type { ResolvedConfig } from '../config.ts';
-import { jsonResponse, noStoreProblem, readLimitedBody } from '../http.ts';
-import type { OfferBook } from '../offers.ts';
-import { payPath } from '../pages.ts';
+import { jsonResponse, noStoreProblem, readLimitedBody } from '../http/http.ts';
+import { payPath } from '../http/pages.ts';
+import type { OfferBook } from '../pricing/offers.ts';
 import { CardMerchant } from './card-merchant.ts';
 import { CardPurchaseStore } from './card-store.ts';
 

@@ -23,8 +23,8 @@ import { parseOfferToken } from '@farthing/protocol/offer-token';
 import { parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 import type { ResolvedConfig } from '../config.ts';
-import { jsonResponse, noStoreProblem, readLimitedBody } from '../http.ts';
-import type { OfferBook } from '../offers.ts';
+import { jsonResponse, noStoreProblem, readLimitedBody } from '../http/http.ts';
+import type { OfferBook } from '../pricing/offers.ts';
 import { PurseDesk } from './purse-desk.ts';
 import { PurseStore } from './purse-store.ts';
 

@@ -30,16 +30,16 @@ import {
   receiptSigningTemplate,
   receiptVersion,
 } from '@farthing/protocol/receipt';
-import type { PaymentRecord, SdkInstrument } from '../store/store.ts';
-import type { BankClient } from './bank-client.ts';
-import type { MerchantCard } from './card/card-pay.ts';
-import type { ResolvedConfig } from './config.ts';
+import type { PaymentRecord, SdkInstrument } from '../../store/store.ts';
+import type { BankClient } from '../bank/bank-client.ts';
+import type { MerchantCard } from '../card/card-pay.ts';
+import type { ResolvedConfig } from '../config.ts';
+import { depositCoins, sortedCoins } from '../ecash/ecash.ts';
+import { PaywordVendor } from '../payword/payword.ts';
+import type { OfferBook } from '../pricing/offers.ts';
+import type { PurseDesk } from '../purse/purse-desk.ts';
+import { clearedAtIssuer } from '../purse/purse-pay.ts';
 import { CredentialReader } from './credential-reader.ts';
-import { depositCoins, sortedCoins } from './ecash.ts';
-import type { OfferBook } from './offers.ts';
-import { PaywordVendor } from './payword.ts';
-import type { PurseDesk } from './purse/purse-desk.ts';
-import { clearedAtIssuer } from './purse/purse-pay.ts';
 import { signReceiptJson, signStoredReceipt, unsignedReceiptJsonTemplate } from './receipts.ts';
 
 /** Refusals a retry of an already stored payment runs into; the stored payment answers them. */

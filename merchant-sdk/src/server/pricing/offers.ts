@@ -17,7 +17,7 @@ import type { Ed25519Verify } from '@farthing/protocol/ed25519';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { type SignedOffer, signOffer } from '@farthing/protocol/offer';
 import { offerToken } from '@farthing/protocol/offer-token';
-import type { ResolvedConfig } from './config.ts';
+import type { ResolvedConfig } from '../config.ts';
 import type { PricedResource } from './price-table.ts';
 
 /** A signed offer with its compact token (the `data-farthing-offer` and challenge form). */
