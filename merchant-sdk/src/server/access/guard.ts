@@ -94,12 +94,7 @@ export async function guardPricedRequest(
         });
         return {
           action: 'continue',
-          paid: {
-            resource: priced.resource,
-            price: priced.price,
-            title: priced.title,
-            grantExpiresAt: grant.expiresAt,
-          },
+          paid: paidAccess(priced, grant.expiresAt),
           headers: new Headers(),
         };
       } catch (error) {
@@ -137,13 +132,12 @@ async function payInline(
   headers.set('access-control-expose-headers', 'Authentication-Info');
   return {
     action: 'continue',
-    paid: {
-      resource: priced.resource,
-      price: priced.price,
-      title: priced.title,
-      grantExpiresAt: payment.grantExpiresAt,
-      receipt,
-    },
+    paid: { ...paidAccess(priced, payment.grantExpiresAt), receipt },
     headers,
   };
+}
+
+/** What the application is told of a payer's access to a priced resource. */
+function paidAccess(priced: PricedResource, grantExpiresAt: number): PaidAccess {
+  return { resource: priced.resource, price: priced.price, title: priced.title, grantExpiresAt };
 }

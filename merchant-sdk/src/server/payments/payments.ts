@@ -11,6 +11,11 @@
  * The receipt is signed while the payment is stored, and the answer waits for both: its fields
  * (receipt id, paid-at time) are fixed before the commit and stored in it, so a retry signs the
  * same fields again and gets the identical receipt (receipts.ts); a failed commit serves none.
+ *
+ * Longer than 400 lines on purpose: this is the one desk every instrument's payment passes
+ * (credential id, offer check, dispatch, receipt templates, recording), and the PayWord hot path
+ * runs through it as one piece that is tuned for speed; the instruments' own checks live in
+ * their folders (ecash/, payword/, purse/, card/).
  */
 import { createHash, randomFillSync } from 'node:crypto';
 import {
