@@ -5,24 +5,24 @@
 export type { Amount } from '@farthing/protocol/amount';
 export { formatAmount, parseAmount } from '@farthing/protocol/amount';
 export { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
+export type { PaidAccess } from './server/access/guard.ts';
 export type {
   CertificateRenewal,
   KeepCertificateRenewedOptions,
   RenewedCertificateChain,
-} from './server/certificate-renewal.ts';
+} from './server/certificates/certificate-renewal.ts';
+export { OriginChallengeResponder } from './server/certificates/origin-challenges.ts';
+export {
+  type RegisterWithBankParameters,
+  type RegisterWithBankReturnType,
+  registerWithBank,
+} from './server/certificates/registration.ts';
 export type {
   CertificateChainInput,
   MerchantCertificateStatus,
   MerchantConfig,
 } from './server/config.ts';
-export type {
-  InstrumentEarnings,
-  PaywordChainView,
-  SettlementBatchView,
-  SettlementStatus,
-  SettlementTotals,
-} from './server/dashboard.ts';
-export type { PaidAccess } from './server/guard.ts';
+export { descriptorPath, payPath } from './server/http/pages.ts';
 export {
   type CreateMerchantOptions,
   createMerchant,
@@ -34,19 +34,19 @@ export {
   type PayResponseBody,
   type RenderPricedLinkParameters,
 } from './server/merchant.ts';
-export { OriginChallengeResponder } from './server/origin-challenges.ts';
-export { descriptorPath, payPath } from './server/pages.ts';
-export type { PricedResource, PriceEntry } from './server/price-table.ts';
-export {
-  type RegisterWithBankParameters,
-  type RegisterWithBankReturnType,
-  registerWithBank,
-} from './server/registration.ts';
+export type { PricedResource, PriceEntry } from './server/pricing/price-table.ts';
+export type {
+  InstrumentEarnings,
+  PaywordChainView,
+  SettlementBatchView,
+  SettlementStatus,
+  SettlementTotals,
+} from './server/settlement/dashboard.ts';
 export type {
   SettlementOptions,
   SettlementSchedule,
   SettleReturnType,
-} from './server/settlement.ts';
+} from './server/settlement/settlement.ts';
 export type {
   EarningsRecord,
   MerchantStore,

@@ -16,6 +16,7 @@ import { expressShop } from '@farthing/merchant-sdk/examples/express';
 import { fastifyShop } from '@farthing/merchant-sdk/examples/fastify';
 import { honoShop } from '@farthing/merchant-sdk/examples/hono';
 import { nextShop } from '@farthing/merchant-sdk/examples/next';
+import { nextMiddlewareShop } from '@farthing/merchant-sdk/examples/next-middleware';
 import type { ShopSettings } from '@farthing/merchant-sdk/examples/settings';
 import { pathVectors } from '@farthing/merchant-sdk/server/path-vectors';
 import { registerWithBank } from '@farthing/merchant-sdk/server/registration';
@@ -89,7 +90,14 @@ async function payChallenge(
 
 it('prints the examples exactly as the tests run them', () => {
   const readme = readFileSync(new URL('../README.md', examples), 'utf8');
-  for (const file of ['settings.ts', 'hono.ts', 'express.ts', 'fastify.ts', 'next.ts']) {
+  for (const file of [
+    'settings.ts',
+    'hono.ts',
+    'express.ts',
+    'fastify.ts',
+    'next.ts',
+    'next-middleware.ts',
+  ]) {
     const code = readFileSync(new URL(file, examples), 'utf8').trimEnd();
     expect(readme).toContain(`\`\`\`ts\n${code}\n\`\`\``);
   }
@@ -228,6 +236,70 @@ describe('the Next.js example', () => {
       });
       expect([400, 402, 404, 200]).toContain(response.status);
       expect(await response.text()).not.toContain(paid);
+    }
+  });
+});
+
+describe('the Next.js middleware example', () => {
+  it('answers 402 for an article, lets a paid one through with its headers, and leaves the rest alone', async () => {
+    const origin = 'http://127.0.0.1:18703';
+    const settings = await settingsFor('shop', origin);
+    const { middleware, config } = nextMiddlewareShop({
+      ...settings,
+      databasePath: join(dir, 'next-middleware.db'),
+    });
+    expect(config.runtime).toBe('nodejs');
+    // What Next.js does: run the middleware; on `x-middleware-next` render the page and add
+    // the middleware response's other headers to the page's response.
+    let rendered = 0;
+    const send = async (path: string, init: RequestInit = {}) => {
+      const request = new Request(`${origin}${path}`, init);
+      const gate = await middleware(request);
+      if (gate !== undefined && gate.headers.get('x-middleware-next') !== '1') return gate;
+      rendered += 1;
+      const page = new Response(`Page ${new URL(request.url).pathname}: ${paid}`);
+      gate?.headers.forEach((value, name) => {
+        if (name !== 'set-cookie' && !name.startsWith('x-middleware-'))
+          page.headers.set(name, value);
+      });
+      for (const cookie of gate?.headers.getSetCookie() ?? [])
+        page.headers.append('set-cookie', cookie);
+      return page;
+    };
+
+    const unpaid = await send('/articles/7', { headers: { accept: 'text/html' } });
+    expect(unpaid.status).toBe(402);
+    expect(await unpaid.text()).not.toContain(paid);
+    expect(rendered).toBe(0);
+    const cookie = await payChallenge(
+      await send('/articles/7', { headers: { accept: 'application/json' } }),
+      send,
+    );
+    expect(rendered).toBe(0);
+
+    const gate = await middleware(new Request(`${origin}/articles/7`, { headers: { cookie } }));
+    expect(gate?.status).toBe(200);
+    expect(gate?.headers.get('x-middleware-next')).toBe('1');
+    expect(await gate?.text()).toBe('');
+    const article = await send('/articles/7', { headers: { cookie } });
+    expect(article.status).toBe(200);
+    expect(await article.text()).toBe(`Page /articles/7: ${paid}`);
+    expect(article.headers.get('cache-control')).toBe('private');
+    expect(rendered).toBe(1);
+    // The grant is for article 7 only; a forged cookie value opens nothing.
+    expect((await send('/articles/8', { headers: { cookie } })).status).toBe(402);
+    const forged = `${cookie.slice(0, -4)}AAAA`;
+    expect((await send('/articles/7', { headers: { cookie: forged } })).status).toBe(402);
+
+    expect(await middleware(new Request(`${origin}/about`))).toBeUndefined();
+    expect((await send('/.well-known/farthing-merchant')).status).toBe(200);
+    // No spelling of a priced path renders an article unpaid (Request has parsed the URL;
+    // `/articles/` has no slug and is no article).
+    for (const vector of pathVectors) {
+      if (!vector.target.startsWith('/')) continue;
+      const response = await send(vector.target);
+      expect([400, 402, 404, 200]).toContain(response.status);
+      expect(await response.text()).not.toMatch(/^Page \/articles\/[^/:]+:/i);
     }
   });
 });

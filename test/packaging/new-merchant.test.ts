@@ -82,13 +82,13 @@ afterAll(async () => {
 });
 
 describe('the packed packages', () => {
-  it('hold the built JavaScript, its types and source maps, and no sources, tests or fixtures', async () => {
+  it('hold the built JavaScript, its types and source maps, and the license, and no sources, tests or fixtures', async () => {
     for (const workspace of ['protocol', 'server-runtime', 'merchant-sdk'] as const) {
       const files = await project.contents(workspace);
-      expect(files).toContain('package/package.json');
-      expect(files.filter((f) => !/^package\/(dist\/|package\.json$|README\.md$)/.test(f))).toEqual(
-        [],
-      );
+      expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/LICENSE']));
+      expect(
+        files.filter((f) => !/^package\/(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f)),
+      ).toEqual([]);
       expect(files.filter((f) => /\.test\.|\.fixture\.|\.tsbuildinfo$/.test(f))).toEqual([]);
       // The <script> build has no types: it is not imported.
       const script = 'package/dist/browser/farthing.js';

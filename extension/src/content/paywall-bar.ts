@@ -1,6 +1,6 @@
 /**
  * On a 402 paywall page (the merchant SDK's: `<link rel="farthing-merchant">` and a priced link
- * to the page's own URL, see merchant-sdk/src/server/pages.ts), a small wallet bar offers to pay
+ * to the page's own URL, see merchant-sdk/src/server/http/pages.ts), a small wallet bar offers to pay
  * from the page. The button is the wallet's own, inside a closed shadow root; it reacts only to
  * trusted clicks and only once it has been on screen for a moment (click-jacking).
  */

@@ -19,11 +19,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { maxCredentialBytes } from '@farthing/protocol/credential';
 import { FarthingError, problemResponse } from '@farthing/protocol/errors';
-import type { PaidAccess } from '../server/guard.ts';
+import type { PaidAccess } from '../server/access/guard.ts';
+import { payPath } from '../server/http/pages.ts';
 import type { Merchant } from '../server/merchant.ts';
-import { payPath } from '../server/pages.ts';
+import { requestPathOf } from '../server/pricing/request-path.ts';
 import { refundRequestPath } from '../server/refunds/refund-request.ts';
-import { requestPathOf } from '../server/request-path.ts';
 
 /** Node's request as Express or Connect hand it on. */
 export type NodeRequest = IncomingMessage & {

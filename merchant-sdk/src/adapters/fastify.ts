@@ -16,7 +16,7 @@
  */
 import { FarthingError, problemResponse } from '@farthing/protocol/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PaidAccess } from '../server/guard.ts';
+import type { PaidAccess } from '../server/access/guard.ts';
 import type { Merchant } from '../server/merchant.ts';
 import { toWebRequest } from './express.ts';
 

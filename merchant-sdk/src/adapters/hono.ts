@@ -11,8 +11,8 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import type { MiddlewareHandler } from 'hono';
-import type { PaidAccess } from '../server/guard.ts';
-import { noStoreProblem } from '../server/http.ts';
+import type { PaidAccess } from '../server/access/guard.ts';
+import { noStoreProblem } from '../server/http/http.ts';
 import type { Merchant } from '../server/merchant.ts';
 import { withHeaders } from './web-response.ts';
 

@@ -15,12 +15,19 @@
  * the price table does not price is refused (`non_canonical_path`), since the route and the
  * prices then disagree. Pages rendered by React Server Components have
  * no handler to wrap: put priced content behind a route handler, or check
- * `merchant.handle(request)` yourself. Next.js middleware is not supported: it cannot hand the
- * paid access to the page nor add the SDK's headers to the page's response.
+ * `merchant.handle(request)` yourself, or guard the page with `farthingMiddleware`.
+ *
+ *   // middleware.ts — every page behind its price, the SDK's endpoints served
+ *   export const middleware = farthingMiddleware(merchant);
+ *
+ * `farthingMiddleware` is written on web-standard `Request` and `Response` like the rest, so it
+ * imports nothing of `next`: its "let the request through" answer is what `NextResponse.next()`
+ * is, a response carrying the header `x-middleware-next: 1`, whose other headers Next.js adds
+ * to the page's response.
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import type { PaidAccess } from '../server/guard.ts';
-import { noStoreProblem } from '../server/http.ts';
+import type { PaidAccess } from '../server/access/guard.ts';
+import { noStoreProblem } from '../server/http/http.ts';
 import type { Merchant } from '../server/merchant.ts';
 import { withHeaders } from './web-response.ts';
 
@@ -72,4 +79,27 @@ export function farthingEndpoints(merchant: Merchant) {
       : new Response(null, { status: 404, headers: { 'cache-control': 'no-store' } });
   };
   return { GET: endpoint, HEAD: endpoint, POST: endpoint };
+}
+
+/** The header by which Next.js middleware lets a request go on (what `NextResponse.next()` sets). */
+export const middlewareNextHeader = 'x-middleware-next';
+
+/**
+ * A Next.js middleware (`(request) => Response | undefined`): answers the SDK's endpoints and
+ * the 402 of a priced path itself, lets a payer with access through to the page with the
+ * receipt, the grant cookie and `Cache-Control: private` added to the page's response, and
+ * leaves every unpriced path alone (`undefined`). The page cannot read what was paid; a route
+ * that needs it is a `withFarthing` route handler.
+ */
+export function farthingMiddleware(
+  merchant: Merchant,
+): (request: Request) => Promise<Response | undefined> {
+  return async function farthingGate(request) {
+    const result = await merchant.handle(request);
+    if (result.action === 'respond') return result.response;
+    if (result.paid === undefined) return undefined;
+    const headers = new Headers(result.headers);
+    headers.set(middlewareNextHeader, '1');
+    return new Response(null, { headers });
+  };
 }

@@ -18,9 +18,9 @@ import {
   verifyMerchantCertificate,
 } from '@farthing/protocol/x509/merchant-certificate';
 import type { MerchantStore, SdkInstrument } from '../store/store.ts';
-import { resolveGrantKey } from './grant-key.ts';
-import { type CompiledEntry, compilePriceTable, type PriceEntry } from './price-table.ts';
-import { workerEd25519Signer } from './signer.ts';
+import { resolveGrantKey } from './access/grant-key.ts';
+import { type CompiledEntry, compilePriceTable, type PriceEntry } from './pricing/price-table.ts';
+import { workerEd25519Signer } from './signing/signer.ts';
 
 /**
  * A certificate chain as `config.certificateChain` and `replaceCertificate` take it: the

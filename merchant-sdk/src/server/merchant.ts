@@ -2,36 +2,48 @@
  * `createMerchant`: the SDK's server core, framework-free on web-standard `Request` and
  * `Response` (DESIGN.md "Parties": "a server part … with thin framework adapters").
  *
- * `merchant.handle(request)` is all an adapter calls. It answers the merchant descriptor
- * (`GET /.well-known/farthing-merchant`) and the pay endpoint (`POST /.well-known/farthing/pay`),
- * refuses odd spellings of priced paths (request-path.ts), guards priced resources
- * (guard.ts), and lets everything else through untouched.
- *
- * The certificate chain is the one part of the configuration that changes at runtime:
- * `replaceCertificate` checks a renewed chain as `createMerchant` checked the first and swaps
- * it in whole, and `keepCertificateRenewed` does that on a schedule (certificate-renewal.ts).
+ * `merchant.handle(request)` is all an adapter calls (http/endpoints.ts). The merchant is put
+ * together here from one piece per responsibility: the endpoints on the wire
+ * (http/endpoints.ts), what the site sells (pricing/catalog.ts), the certificate it serves and
+ * its renewal (certificates/certificate-keeper.ts), the payment desk with its instruments
+ * (payments/, ecash/, payword/, purse/, card/), refunds (refunds/), and settlement with its
+ * schedules and dashboard (settlement/).
  */
 import type { Amount } from '@farthing/protocol/amount';
-import { maxCredentialBytes } from '@farthing/protocol/credential';
-import { toBase64url } from '@farthing/protocol/encoding';
-import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
-import type { SignedOffer } from '@farthing/protocol/offer';
-import type { SdkInstrument } from '../store/store.ts';
-import { BankClient } from './bank-client.ts';
-import { cardInitiationPath, MerchantCard, type MerchantCardOption } from './card/card-pay.ts';
-import {
-  type CertificateRenewal,
-  type KeepCertificateRenewedOptions,
-  startCertificateRenewal,
-} from './certificate-renewal.ts';
+import { FarthingError } from '@farthing/protocol/errors';
+import { BankClient } from './bank/bank-client.ts';
+import { MerchantCard, type MerchantCardOption } from './card/card-pay.ts';
+import { CertificateKeeper } from './certificates/certificate-keeper.ts';
+import type {
+  CertificateRenewal,
+  KeepCertificateRenewedOptions,
+} from './certificates/certificate-renewal.ts';
 import {
   type CertificateChainInput,
-  checkCertificateChain,
   type MerchantCertificateStatus,
   type MerchantConfig,
-  type ResolvedConfig,
   resolveConfig,
 } from './config.ts';
+import {
+  type HandleOptions,
+  type HandleResult,
+  type MerchantDescriptor,
+  MerchantEndpoints,
+  merchantFailureReporter,
+} from './http/endpoints.ts';
+import { PaymentDesk } from './payments/payments.ts';
+import {
+  type OfferForReturnType,
+  PriceCatalog,
+  type RenderPricedLinkParameters,
+} from './pricing/catalog.ts';
+import { OfferBook } from './pricing/offers.ts';
+import type { PricedResource } from './pricing/price-table.ts';
+import { type MerchantPurseOption, merchantPurseDesk } from './purse/purse-pay.ts';
+import { type DeliveryLogOption, merchantDeliveryLog } from './refunds/deliveries.ts';
+import { type RefundOptions, type RefundReturnType, refundReceipt } from './refunds/refund.ts';
+import type { RefundRequestPolicy } from './refunds/refund-request.ts';
+import { type WithdrawResourceReturnType, withdrawResource } from './refunds/withdraw.ts';
 import {
   batchView,
   earningsOf,
@@ -39,121 +51,22 @@ import {
   type SettlementBatchView,
   type SettlementStatus,
   settlementStatusOf,
-} from './dashboard.ts';
-import { type GuardResult, guardPricedRequest, type PaidAccess, paymentCookie } from './guard.ts';
-import {
-  carriesGrantCookie,
-  grantCookieValues,
-  jsonResponse,
-  noStoreProblem,
-  readLimitedBody,
-} from './http.ts';
-import { OfferBook } from './offers.ts';
-import { descriptorPath, payPath, pricedLinkHtml } from './pages.ts';
-import { credentialBytes, PaymentDesk } from './payments.ts';
-import type { PricedResource } from './price-table.ts';
-import {
-  type MerchantPurseOption,
-  merchantPurseDesk,
-  purseChallengePath,
-  purseChallengeResponse,
-} from './purse/purse-pay.ts';
-import { type DeliveryLogOption, merchantDeliveryLog } from './refunds/deliveries.ts';
-import {
-  type RefundOptions,
-  type RefundReturnType,
-  receiptRefunds,
-  refundReceipt,
-  refundsPathPrefix,
-} from './refunds/refund.ts';
-import {
-  grantRefunded,
-  type RefundRequestPolicy,
-  refundRequestPath,
-  refundRequestResponse,
-} from './refunds/refund-request.ts';
-import { type WithdrawResourceReturnType, withdrawResource } from './refunds/withdraw.ts';
-import { classifyRequestPath, requestPathOf } from './request-path.ts';
+} from './settlement/dashboard.ts';
 import {
   Settlement,
   type SettlementOptions,
   type SettlementSchedule,
-  type SettleReturnType,
-} from './settlement.ts';
-import type { WorkerEd25519Signer } from './signer.ts';
+} from './settlement/settlement.ts';
+import { type MerchantSettleReturnType, SettlementRuns } from './settlement/settlement-runs.ts';
+import type { WorkerEd25519Signer } from './signing/signer.ts';
 
-/** What `/.well-known/farthing-merchant` serves: everything a wallet checks before paying. */
-/** The merchant: everything the SDK does for a site, on web-standard requests. */
-export interface MerchantDescriptor {
-  readonly version: 1;
-  readonly merchantId: string;
-  readonly name: string;
-  readonly origins: readonly string[];
-  readonly bank: { readonly url: string };
-  /** base64url DER: the merchant certificate, then the bank's CA certificate. */
-  readonly certificateChain: readonly string[];
-  /** base64url of the Ed25519 key offers are signed with (the certificate's key). */
-  readonly offerPublicKey: string;
-  readonly instruments: readonly SdkInstrument[];
-  /** Absolute URL of the pay endpoint on the origin the descriptor was fetched from. */
-  readonly payEndpoint: string;
-}
-
-/** How an adapter describes the request beyond the web `Request`. */
-export interface HandleOptions {
-  /**
-   * The request-target exactly as received (Express: `req.originalUrl`), when the framework
-   * routes on it rather than on `request.url`, which the URL parser has already normalised.
-   */
-  readonly target?: string;
-}
-
-/** `respond`: send this response. `continue`: run the application, adding `headers`. */
-export type HandleResult =
-  | { readonly action: 'respond'; readonly response: Response }
-  | {
-      readonly action: 'continue';
-      /** Set when the request is for a priced resource the payer has access to. */
-      readonly paid: PaidAccess | undefined;
-      readonly headers: Headers;
-      /**
-       * For a paid request: the adapter reports the application's status here once it answered,
-       * so the SDK knows whether the paid content was delivered (refunds/deliveries.ts).
-       */
-      readonly delivered?: (status: number) => void;
-    };
-
-/** The current offer for a priced resource. */
-export interface OfferForReturnType {
-  readonly offer: SignedOffer;
-  /** The compact token (`data-farthing-offer`, the challenge's `offer`). */
-  readonly token: string;
-  readonly price: Amount;
-  readonly resource: string;
-}
-
-/** What `renderPricedLink` writes. */
-export interface RenderPricedLinkParameters {
-  /** A priced path, optionally with a query: `/articles/7`. */
-  readonly href: string;
-  /** The link text (escaped). */
-  readonly text: string;
-  /** More attributes for the `<a>`; `href` and the Farthing data attributes are the SDK's. */
-  readonly attributes?: Readonly<Record<string, string>>;
-  /** The origin the page is served on, if not the first configured one. */
-  readonly origin?: string;
-}
-
-/** The response of the pay endpoint. */
-export interface PayResponseBody {
-  readonly receipt: unknown;
-  readonly grant: { readonly resource: string; readonly expiresAt: number };
-  /**
-   * Present (true) when the payer already held a valid grant for the resource in this browser:
-   * the receipt is that earlier payment's, and the credential sent was not taken.
-   */
-  readonly owned?: true;
-}
+export type {
+  HandleOptions,
+  HandleResult,
+  MerchantDescriptor,
+  PayResponseBody,
+} from './http/endpoints.ts';
+export type { OfferForReturnType, RenderPricedLinkParameters } from './pricing/catalog.ts';
 
 /** The merchant: everything the SDK does for a site, on web-standard requests. */
 export interface Merchant {
@@ -181,7 +94,7 @@ export interface Merchant {
   renderPricedLink(parameters: RenderPricedLinkParameters): Promise<string>;
   /** The merchant descriptor as served on `origin` (default: the first origin). */
   descriptor(origin?: string): MerchantDescriptor;
-  /** The whole SDK for one request (see the module comment). */
+  /** The whole SDK for one request (http/endpoints.ts). */
   handle(request: Request, options?: HandleOptions): Promise<HandleResult>;
   /** The pay endpoint alone: `{ receipt, grant }` with the grant cookie, or a problem. */
   pay(request: Request): Promise<Response>;
@@ -189,7 +102,7 @@ export interface Merchant {
    * Redeems what is owed now (in-flight batches first), clears purse proofs with the issuer and
    * captures open card authorizations (`capturedCards`: how many this run captured).
    */
-  settle(): Promise<SettleReturnType & { readonly capturedCards: number }>;
+  settle(): Promise<MerchantSettleReturnType>;
   /** The card instrument (the `card` option), for the shop's card checkout and dashboard. */
   readonly card: MerchantCard['card'];
   /**
@@ -236,29 +149,23 @@ export interface CreateMerchantOptions {
   readonly decideRefundRequest?: RefundRequestPolicy;
 }
 
-function notPriced(resource: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${resource}" is not a priced resource`, {
-    details: { field: 'resource' },
-  });
-}
-
 /** Creates the merchant; checks the configuration (certificate, key, prices) first. */
 export function createMerchant(
   config: MerchantConfig,
   options: CreateMerchantOptions = {},
 ): Merchant {
-  const resolved: ResolvedConfig = resolveConfig(config);
+  const resolved = resolveConfig(config);
+  if (resolved.instruments.includes('purse') && options.purse === undefined) {
+    throw new FarthingError('invalid_argument', '"instruments" lists purse: give a purse desk', {
+      details: { field: 'instruments' },
+    });
+  }
   const bank = new BankClient({
     url: resolved.bankUrl,
     apiKey: resolved.apiKey,
     fetch: resolved.fetch,
   });
   const offers = new OfferBook(resolved);
-  if (resolved.instruments.includes('purse') && options.purse === undefined) {
-    throw new FarthingError('invalid_argument', '"instruments" lists purse: give a purse desk', {
-      details: { field: 'instruments' },
-    });
-  }
   const purse = merchantPurseDesk(resolved, options.purse);
   const card = new MerchantCard(resolved, options.card);
   const desk = new PaymentDesk(resolved, offers, bank, purse.desk, card);
@@ -266,277 +173,45 @@ export function createMerchant(
     { store: resolved.store, bank, now: resolved.now },
     options.settlement,
   );
-  const schedules = new Set<SettlementSchedule>();
+  const runs = new SettlementRuns(settlement, purse.desk, card);
+  const certificate = new CertificateKeeper(resolved);
+  const catalog = new PriceCatalog(resolved, offers);
   const deliveries = merchantDeliveryLog(options.deliveries);
-  let renewal: CertificateRenewal | undefined;
-
-  const replaceCertificate = (chain: CertificateChainInput): MerchantCertificateStatus => {
-    // Checked in full before anything changes; then one assignment swaps the whole chain.
-    resolved.certified = checkCertificateChain(chain, resolved, resolved.now());
-    return resolved.certified.status;
-  };
-  const report = (error: unknown) => {
-    if (!isFarthingError(error) || error.status >= 500) options.onError?.(error);
-  };
-
-  const originOf = (request: Request): string => {
-    const origin = new URL(request.url).origin;
-    return resolved.origins.includes(origin) ? origin : resolved.origins[0]!;
-  };
-  const isSecure = (request: Request, origin: string) =>
-    request.url.startsWith('https:') || origin.startsWith('https:');
-
-  const priceOf = (path: string): PricedResource | undefined => {
-    const decision = classifyRequestPath(resolved.prices, requestPathOf(path));
-    if (decision.kind === 'refused') throw nonCanonical(decision.pattern);
-    return decision.kind === 'priced' ? decision.priced : undefined;
-  };
-
-  const offerFor = async (resource: string, offerOptions: { readonly origin?: string } = {}) => {
-    if (!resource.startsWith('/') || resource.startsWith('//')) throw notPriced(resource);
-    const priced = priceOf(resource);
-    if (priced === undefined) throw notPriced(resource);
-    const origin = offerOptions.origin ?? resolved.origins[0]!;
-    if (!resolved.origins.includes(origin)) {
-      throw new FarthingError(
-        'invalid_argument',
-        `"${origin}" is not one of the merchant's origins`,
-        {
-          details: { field: 'origin' },
-        },
-      );
-    }
-    const issued = await offers.offerFor(priced, origin);
-    return { ...issued, price: priced.price, resource: priced.resource };
-  };
-
-  const descriptor = (origin: string = resolved.origins[0]!): MerchantDescriptor => ({
-    version: 1,
-    merchantId: resolved.merchantId,
-    name: resolved.name,
-    origins: resolved.origins,
-    bank: { url: resolved.bankUrl },
-    certificateChain: resolved.certified.chain.map(toBase64url),
-    offerPublicKey: toBase64url(resolved.publicKey),
-    instruments: resolved.instruments,
-    payEndpoint: `${origin}${payPath}`,
+  const endpoints = new MerchantEndpoints({
+    config: resolved,
+    bank,
+    offers,
+    desk,
+    purse: purse.desk,
+    card,
+    report: merchantFailureReporter(options.onError),
+    deliveries: deliveries.log,
+    settle: () => settlement.settle(),
+    decideRefundRequest: options.decideRefundRequest,
   });
-
-  const pay = async (request: Request): Promise<Response> => {
-    if (request.method !== 'POST') {
-      return new Response(null, { status: 405, headers: { allow: 'POST' } });
-    }
-    try {
-      const authorization = request.headers.get('authorization');
-      const type = request.headers.get('content-type') ?? '';
-      const body = await readLimitedBody(request, maxCredentialBytes);
-      if (body.length > 0 && !/^application\/json\s*(;|$)/i.test(type)) {
-        throw new FarthingError(
-          'unsupported_media_type',
-          'send the credential as application/json',
-        );
-      }
-      const bytes = credentialBytes(authorization, body);
-      // A payer who holds a grant for the resource already gets that payment's receipt. Only a
-      // request carrying a grant cookie at all is asked about (it parses and verifies the
-      // credential's offer): the common payment is not checked twice on its hot path.
-      const held = carriesGrantCookie(request)
-        ? await desk.heldPayment(bytes, (resource) => grantCookieValues(request, resource))
-        : undefined;
-      const payment = held ?? (await desk.pay(bytes));
-      const origin = originOf(request);
-      // `PayResponseBody`, with the stored receipt's JSON text spliced in as it is; `owned`
-      // says the receipt is of an earlier payment and this credential was not taken.
-      const answer = `{"receipt":${payment.receipt},"grant":${JSON.stringify({
-        resource: payment.resource,
-        expiresAt: payment.grantExpiresAt,
-      })}${held === undefined ? '' : ',"owned":true'}${
-        payment.purchase === undefined ? '' : `,"purchase":${JSON.stringify(payment.purchase)}`
-      }}`;
-      return new Response(answer, {
-        status: 200,
-        headers: {
-          'content-type': 'application/json',
-          'cache-control': 'no-store',
-          'set-cookie': paymentCookie(payment, resolved.now(), isSecure(request, origin)),
-        },
-      });
-    } catch (error) {
-      report(error);
-      return noStoreProblem(error);
-    }
-  };
-
-  const handle = async (
-    request: Request,
-    handleOptions: HandleOptions = {},
-  ): Promise<HandleResult> => {
-    const path = requestPathOf(handleOptions.target ?? request.url);
-    if (path === payPath) return { action: 'respond', response: await pay(request) };
-    if (path === purseChallengePath) {
-      const context = { config: resolved, offers, desk: purse.desk };
-      return { action: 'respond', response: await purseChallengeResponse(request, context) };
-    }
-    if (path === cardInitiationPath) {
-      return { action: 'respond', response: await card.initiationResponse(request, offers) };
-    }
-    if (path === refundRequestPath) {
-      const context = {
-        config: resolved,
-        bank,
-        settle: () => settlement.settle(),
-        deliveries: deliveries.log,
-        decide: options.decideRefundRequest,
-      };
-      const response = await refundRequestResponse(context, request).catch((error: unknown) => {
-        report(error);
-        return noStoreProblem(error);
-      });
-      return { action: 'respond', response };
-    }
-    if (path.startsWith(refundsPathPrefix) && request.method === 'GET') {
-      try {
-        const refunds = await receiptRefunds({ bank }, path.slice(refundsPathPrefix.length));
-        return {
-          action: 'respond',
-          response: jsonResponse(refunds, 200, { 'cache-control': 'no-store' }),
-        };
-      } catch (error) {
-        report(error);
-        return { action: 'respond', response: noStoreProblem(error) };
-      }
-    }
-    if (path === descriptorPath && (request.method === 'GET' || request.method === 'HEAD')) {
-      const response = jsonResponse(descriptor(originOf(request)), 200, {
-        'cache-control': 'public, max-age=300',
-        'access-control-allow-origin': '*',
-      });
-      return {
-        action: 'respond',
-        response: request.method === 'HEAD' ? new Response(null, response) : response,
-      };
-    }
-    const decision = classifyRequestPath(resolved.prices, path);
-    if (decision.kind === 'free')
-      return { action: 'continue', paid: undefined, headers: new Headers() };
-    if (decision.kind === 'refused') {
-      return { action: 'respond', response: noStoreProblem(nonCanonical(decision.pattern)) };
-    }
-    const origin = originOf(request);
-    let result: GuardResult;
-    try {
-      result = await guardPricedRequest(
-        { config: resolved, offers, desk, origin, secure: isSecure(request, origin) },
-        request,
-        decision.priced,
-      );
-    } catch (error) {
-      report(error);
-      return { action: 'respond', response: noStoreProblem(error) };
-    }
-    if (result.action === 'respond') return result;
-    const { grantToken } = result;
-    if (deliveries.log.isRefunded(grantToken)) {
-      return { action: 'respond', response: noStoreProblem(grantRefunded()) };
-    }
-    // Paid content must never land in a shared cache (unless the application says otherwise).
-    if (!result.headers.has('cache-control')) result.headers.set('cache-control', 'private');
-    const delivered = (status: number) =>
-      void deliveries.log.answered(grantToken, status, resolved.now()).catch(report);
-    return { action: 'continue', paid: result.paid, headers: result.headers, delivered };
-  };
+  // Refunds settle first what they refund (refunds/refund.ts).
+  const refunds = { config: resolved, bank, settle: () => settlement.settle() };
 
   return {
     merchantId: resolved.merchantId,
     name: resolved.name,
     origins: resolved.origins,
     get certificate() {
-      return resolved.certified.status;
+      return certificate.status;
     },
-    replaceCertificate,
-    keepCertificateRenewed(renewalOptions) {
-      if (renewal !== undefined) {
-        throw new FarthingError(
-          'invalid_argument',
-          'the certificate is already kept renewed; stop that schedule first',
-          { details: { field: 'keepCertificateRenewed' } },
-        );
-      }
-      const started = startCertificateRenewal(
-        {
-          get certificate() {
-            return resolved.certified.status;
-          },
-          replaceCertificate,
-          now: resolved.now,
-        },
-        renewalOptions,
-      );
-      const handle: CertificateRenewal = {
-        stop() {
-          started.stop();
-          if (renewal === handle) renewal = undefined;
-        },
-      };
-      renewal = handle;
-      return handle;
-    },
-    priceOf,
-    offerFor,
-    async renderPricedLink(parameters) {
-      if (typeof parameters?.href !== 'string' || !parameters.href.startsWith('/')) {
-        throw notPriced(String(parameters?.href));
-      }
-      const path = requestPathOf(parameters.href);
-      const issued = await offerFor(
-        path,
-        parameters.origin === undefined ? {} : { origin: parameters.origin },
-      );
-      return pricedLinkHtml({
-        href: parameters.href,
-        offerToken: issued.token,
-        price: issued.price,
-        text: parameters.text,
-        ...(parameters.attributes === undefined ? {} : { attributes: parameters.attributes }),
-      });
-    },
-    descriptor,
-    handle,
-    pay,
-    async settle() {
-      const settled = await settlement.settle();
-      // Purse proofs are cleared at the issuer with the PayWord redemptions (purse/purse-desk.ts).
-      await purse.desk?.clear();
-      // Open card authorizations are captured in the same run (card/card-pay.ts).
-      return { ...settled, capturedCards: await card.settle() };
-    },
+    replaceCertificate: (chain) => certificate.replace(chain),
+    keepCertificateRenewed: (renewalOptions) => certificate.keepRenewed(renewalOptions),
+    priceOf: (path) => catalog.priceOf(path),
+    offerFor: (resource, offerOptions) => catalog.offerFor(resource, offerOptions),
+    renderPricedLink: (parameters) => catalog.renderPricedLink(parameters),
+    descriptor: (origin) => endpoints.descriptor(origin),
+    handle: (request, handleOptions) => endpoints.handle(request, handleOptions),
+    pay: (request) => endpoints.pay(request),
+    settle: () => runs.settle(),
     refund: (receiptId, amount, refundOptions) =>
-      refundReceipt(
-        { config: resolved, bank, settle: () => settlement.settle() },
-        receiptId,
-        amount,
-        refundOptions,
-      ),
-    withdrawResource: (resource) =>
-      withdrawResource({ config: resolved, bank, settle: () => settlement.settle() }, resource),
-    startSettlement(scheduleOptions) {
-      const redemptions = settlement.start(scheduleOptions);
-      // Purse proofs are cleared on the same schedule (purse/purse-desk.ts).
-      const clearing = purse.desk?.startClearing(scheduleOptions);
-      const capturing = card.card === undefined ? undefined : card.startCapture(scheduleOptions);
-      const schedule: SettlementSchedule = {
-        stop: async () => {
-          await Promise.all([redemptions.stop(), clearing?.stop(), capturing?.stop()]);
-        },
-      };
-      schedules.add(schedule);
-      return {
-        async stop() {
-          schedules.delete(schedule);
-          await schedule.stop();
-        },
-      };
-    },
+      refundReceipt(refunds, receiptId, amount, refundOptions),
+    withdrawResource: (resource) => withdrawResource(refunds, resource),
+    startSettlement: (scheduleOptions) => runs.start(scheduleOptions),
     card: card.card,
     earnings: () => earningsOf(resolved.store),
     settlementStatus: () => settlementStatusOf(resolved.store),
@@ -545,9 +220,8 @@ export function createMerchant(
       return batches.map(batchView);
     },
     async close() {
-      renewal?.stop();
-      await Promise.all([...schedules].map((schedule) => schedule.stop()));
-      schedules.clear();
+      certificate.stop();
+      await runs.stopAll();
       purse.close();
       card.close();
       deliveries.close();
@@ -557,12 +231,4 @@ export function createMerchant(
       }
     },
   };
-}
-
-function nonCanonical(pattern: string): FarthingError {
-  return new FarthingError(
-    'non_canonical_path',
-    'this spelling of a priced address is not accepted; use the address exactly as linked',
-    { details: { pattern } },
-  );
 }

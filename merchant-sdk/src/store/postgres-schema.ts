@@ -91,7 +91,7 @@ export const migrations: readonly string[] = [
   `,
   // 2: SQLite's 5 and 6: payments by their receipt's id (refunds) and by resource with a grant
   // still running (a withdrawn resource). The receipt text is the SDK's own JSON ending in
-  // `"receiptId":"<base64url>"` (server/receipts.ts); a quote inside any earlier value is
+  // `"receiptId":"<base64url>"` (server/payments/receipts.ts); a quote inside any earlier value is
   // escaped, so the pattern finds that key and no other, and never fails an insert.
   `
   CREATE INDEX payments_by_receipt ON payments ((${receiptIdExpression}));

@@ -1,3 +1,8 @@
+/**
+ * The store contract, pinned once for every backend: one suite run against the memory, SQLite
+ * and PostgreSQL stores (SQLite in each writer mode), then what only SQLite does. Longer than 400
+ * lines because it is that one suite; splitting it per backend would copy the contract.
+ */
 import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

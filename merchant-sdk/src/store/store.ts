@@ -32,7 +32,7 @@ export interface PaymentRecord {
   readonly amount: Amount;
   readonly paidAt: number;
   /**
-   * The receipt's wire JSON without its signature (server/receipts.ts): every signed field is
+   * The receipt's wire JSON without its signature (server/payments/receipts.ts): every signed field is
    * fixed before the payment is stored, so the signature is made while the commit runs and a
    * retry signs the same fields again (Ed25519 is deterministic). Rows stored before hold the
    * signed JSON.

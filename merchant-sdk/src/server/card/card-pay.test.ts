@@ -14,7 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryMerchantStore } from '../../store/memory.ts';
 import type { SdkInstrument } from '../../store/store.ts';
 import { type ResolvedConfig, resolveConfig } from '../config.ts';
-import { OfferBook } from '../offers.ts';
+import { OfferBook } from '../pricing/offers.ts';
 import { CardMerchant } from './card-merchant.ts';
 import { cardInitiationPath, MerchantCard } from './card-pay.ts';
 import { CardPurchaseStore } from './card-store.ts';

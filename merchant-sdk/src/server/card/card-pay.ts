@@ -21,18 +21,13 @@
  * Asking for an initiation writes only the card store's row for it (an unpaid one is never
  * sent anywhere), so it needs no idempotency key: a retry gets another transaction.
  */
-import { maxCredentialBytes } from '@farthing/protocol/credential';
 import { FarthingError } from '@farthing/protocol/errors';
-import { checkOfferFresh, type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
-import { parseOfferToken } from '@farthing/protocol/offer-token';
-import { parseMessage } from '@farthing/protocol/schema';
 import { cardOfferOrderDigest } from '@farthing/protocol/set/card-credential';
 import { type SetMessage, setMessageToWire } from '@farthing/protocol/set/messages';
-import * as v from 'valibot';
 import type { ResolvedConfig } from '../config.ts';
-import { jsonResponse, noStoreProblem, readLimitedBody } from '../http.ts';
-import type { OfferBook } from '../offers.ts';
-import { payPath } from '../pages.ts';
+import { jsonResponse, noStoreProblem } from '../http/http.ts';
+import { payPath } from '../http/pages.ts';
+import type { OfferBook } from '../pricing/offers.ts';
 import { CardMerchant } from './card-merchant.ts';
 import { CardPurchaseStore } from './card-store.ts';
 
@@ -47,8 +42,6 @@ export type MerchantCardOption =
       /** `sale`: capture with the authorization; `settlement`: in the settlement job. */
       readonly capture: 'sale' | 'settlement';
     };
-
-const initiationRequestSchema = v.strictObject({ offer: v.pipe(v.string(), v.maxLength(8192)) });
 
 function notTaken(): FarthingError {
   return new FarthingError('instrument_not_accepted', 'this merchant does not take cards', {
@@ -96,18 +89,7 @@ export class MerchantCard {
     }
     try {
       const card = this.#taken();
-      if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
-        throw new FarthingError('unsupported_media_type', 'send the offer as application/json');
-      }
-      const body = await readLimitedBody(request, maxCredentialBytes);
-      let json: unknown;
-      try {
-        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-      } catch (cause) {
-        throw new FarthingError('invalid_message', 'the body is not JSON', { cause });
-      }
-      const { offer: token } = parseMessage(initiationRequestSchema, json, 'initiation request');
-      const offer = this.#checkedOffer(offers, token);
+      const offer = await offers.ownOfferOfRequest(request, 'card', 'initiation request');
       const initiation = await card.initiate({
         amount: offer.amount,
         orderDigest: cardOfferOrderDigest(offer),
@@ -166,24 +148,5 @@ export class MerchantCard {
   #taken(): CardMerchant {
     if (this.card === undefined || !this.#config.instruments.includes('card')) throw notTaken();
     return this.card;
-  }
-
-  /** The offer of an initiation request, checked as the pay endpoint checks a credential's. */
-  #checkedOffer(offers: OfferBook, token: string): SignedOffer {
-    const config = this.#config;
-    const offer = parseOfferToken(token);
-    if (offer.merchantId !== config.merchantId) {
-      throw new FarthingError('merchant_mismatch', 'the offer is another merchant’s', {
-        details: { field: 'offer.merchantId' },
-      });
-    }
-    verifyOffer(offer, { merchantPublicKey: config.publicKey, ed25519Verify: offers.verify });
-    checkOfferFresh(offer, config.now());
-    if (!offer.instruments.includes('card')) {
-      throw new FarthingError('instrument_not_accepted', 'this offer does not accept card', {
-        details: { field: 'type', accepted: [...offer.instruments] },
-      });
-    }
-    return offer;
   }
 }

@@ -21,7 +21,7 @@ import { fromBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { type CardOrder, cardOrderDigest, cardOrderToWire } from '@farthing/protocol/set/order';
-import { jsonResponse, noStoreProblem, readLimitedBody } from '../http.ts';
+import { jsonResponse, noStoreProblem, readLimitedBody } from '../http/http.ts';
 import type { Merchant } from '../merchant.ts';
 import { CardMerchant, type CardMerchantOptions } from './card-merchant.ts';
 

@@ -26,7 +26,7 @@ import {
 } from '@farthing/protocol/purse/challenge';
 import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
 import * as v from 'valibot';
-import { BankClient, type BankClientOptions } from '../bank-client.ts';
+import { BankClient, type BankClientOptions } from '../bank/bank-client.ts';
 import type { PurseProofRecord, PurseStore } from './purse-store.ts';
 
 export const defaultChallengeTtlMs = 5 * 60_000;

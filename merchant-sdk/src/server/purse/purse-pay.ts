@@ -11,44 +11,15 @@
  * Asking for a challenge changes nothing but the merchant's own challenge table (an unused
  * challenge simply expires), so it needs no idempotency key: a retry gets another TNo.
  */
-import { maxCredentialBytes } from '@farthing/protocol/credential';
 import { FarthingError } from '@farthing/protocol/errors';
-import {
-  checkOfferFresh,
-  offerHash,
-  type SignedOffer,
-  verifyOffer,
-} from '@farthing/protocol/offer';
-import { parseOfferToken } from '@farthing/protocol/offer-token';
-import { parseMessage } from '@farthing/protocol/schema';
-import * as v from 'valibot';
+import { offerHash } from '@farthing/protocol/offer';
 import type { ResolvedConfig } from '../config.ts';
-import { jsonResponse, noStoreProblem, readLimitedBody } from '../http.ts';
-import type { OfferBook } from '../offers.ts';
+import { jsonResponse, noStoreProblem } from '../http/http.ts';
+import type { OfferBook } from '../pricing/offers.ts';
 import { PurseDesk } from './purse-desk.ts';
 import { PurseStore } from './purse-store.ts';
 
 export const purseChallengePath = '/.well-known/farthing/purse-challenge';
-
-const challengeRequestSchema = v.strictObject({ offer: v.pipe(v.string(), v.maxLength(8192)) });
-
-/** The offer of a challenge request, checked as the pay endpoint checks a credential's. */
-function checkedOffer(config: ResolvedConfig, offers: OfferBook, token: string): SignedOffer {
-  const offer = parseOfferToken(token);
-  if (offer.merchantId !== config.merchantId) {
-    throw new FarthingError('merchant_mismatch', 'the offer is another merchant’s', {
-      details: { field: 'offer.merchantId' },
-    });
-  }
-  verifyOffer(offer, { merchantPublicKey: config.publicKey, ed25519Verify: offers.verify });
-  checkOfferFresh(offer, config.now());
-  if (!offer.instruments.includes('purse')) {
-    throw new FarthingError('instrument_not_accepted', 'this offer does not accept purse', {
-      details: { field: 'type', accepted: [...offer.instruments] },
-    });
-  }
-  return offer;
-}
 
 /** Step 1 above: answers a challenge request with the signed challenge, or a problem. */
 export async function purseChallengeResponse(
@@ -66,18 +37,7 @@ export async function purseChallengeResponse(
     if (context.desk === undefined || !context.config.instruments.includes('purse')) {
       throw new FarthingError('instrument_not_accepted', 'this merchant does not take the purse');
     }
-    if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
-      throw new FarthingError('unsupported_media_type', 'send the offer as application/json');
-    }
-    const body = await readLimitedBody(request, maxCredentialBytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-    } catch (cause) {
-      throw new FarthingError('invalid_message', 'the body is not JSON', { cause });
-    }
-    const { offer: token } = parseMessage(challengeRequestSchema, json, 'challenge request');
-    const offer = checkedOffer(context.config, context.offers, token);
+    const offer = await context.offers.ownOfferOfRequest(request, 'purse', 'challenge request');
     const view = await context.desk.createChallenge(offer.amount, { offerHash: offerHash(offer) });
     return jsonResponse(view, 200, { 'cache-control': 'no-store' });
   } catch (error) {

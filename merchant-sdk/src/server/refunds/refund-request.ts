@@ -27,8 +27,8 @@ import { offerHash } from '@farthing/protocol/offer';
 import { parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 import type { PaymentRecord } from '../../store/store.ts';
-import { jsonResponse, readLimitedBody } from '../http.ts';
-import { credentialIdOf } from '../payments.ts';
+import { jsonResponse, readLimitedBody } from '../http/http.ts';
+import { credentialIdOf } from '../payments/payments.ts';
 import type { DeliveryLog, DeliveryRecord } from './deliveries.ts';
 import { type RefundContext, type RefundReturnType, refundReceipt } from './refund.ts';
 

@@ -31,8 +31,8 @@ import { type RefundWire, refundToWire, signRefund } from '@farthing/protocol/re
 import { identifierSchema, parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 import type { PaymentRecord } from '../../store/store.ts';
-import { readBankAnswer } from '../bank-answers.ts';
-import type { BankClient } from '../bank-client.ts';
+import { readBankAnswer } from '../bank/bank-answers.ts';
+import type { BankClient } from '../bank/bank-client.ts';
 import type { ResolvedConfig } from '../config.ts';
 
 export interface RefundOptions {

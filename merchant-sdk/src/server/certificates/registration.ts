@@ -28,8 +28,8 @@ import {
   originChallengeAnswer,
   readBankAnswer,
   registrationAnswer,
-} from './bank-answers.ts';
-import { BankClient } from './bank-client.ts';
+} from '../bank/bank-answers.ts';
+import { BankClient } from '../bank/bank-client.ts';
 import type { OriginChallengeResponder } from './origin-challenges.ts';
 
 /** What `registerWithBank` needs. */

@@ -20,9 +20,9 @@ import type {
   SettlementBatchRecord,
   SettlementItemOutcome,
   SettlementItemRecord,
-} from '../store/store.ts';
-import { readBankAnswer, redemptionAnswer } from './bank-answers.ts';
-import type { BankClient } from './bank-client.ts';
+} from '../../store/store.ts';
+import { readBankAnswer, redemptionAnswer } from '../bank/bank-answers.ts';
+import type { BankClient } from '../bank/bank-client.ts';
 
 /** The broker's batch limit (bank/src/broker/redemptions.ts). */
 export const maxRedemptionBatch = 256;

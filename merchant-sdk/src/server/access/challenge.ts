@@ -22,11 +22,11 @@ import {
 } from '@farthing/protocol/errors';
 import { formatFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
 import { offerToBytes } from '@farthing/protocol/offer-token';
-import { cardInitiationPath } from './card/card-pay.ts';
-import { prefersHtml } from './http.ts';
-import type { IssuedOffer } from './offers.ts';
-import { descriptorPath, payPath, paywallHtml } from './pages.ts';
-import type { PricedResource } from './price-table.ts';
+import { cardInitiationPath } from '../card/card-pay.ts';
+import { prefersHtml } from '../http/http.ts';
+import { descriptorPath, payPath, paywallHtml } from '../http/pages.ts';
+import type { IssuedOffer } from '../pricing/offers.ts';
+import type { PricedResource } from '../pricing/price-table.ts';
 
 /** What the 402 answer is made of. */
 export interface PaymentRequiredParameters {

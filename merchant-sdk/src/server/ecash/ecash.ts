@@ -15,8 +15,8 @@ import {
 } from '@farthing/protocol/coin/deposit-permission';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
-import { depositAnswer, readBankAnswer } from './bank-answers.ts';
-import type { BankClient } from './bank-client.ts';
+import { depositAnswer, readBankAnswer } from '../bank/bank-answers.ts';
+import type { BankClient } from '../bank/bank-client.ts';
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);

@@ -11,6 +11,11 @@
  * The receipt is signed while the payment is stored, and the answer waits for both: its fields
  * (receipt id, paid-at time) are fixed before the commit and stored in it, so a retry signs the
  * same fields again and gets the identical receipt (receipts.ts); a failed commit serves none.
+ *
+ * Longer than 400 lines on purpose: this is the one desk every instrument's payment passes
+ * (credential id, offer check, dispatch, receipt templates, recording), and the PayWord hot path
+ * runs through it as one piece that is tuned for speed; the instruments' own checks live in
+ * their folders (ecash/, payword/, purse/, card/).
  */
 import { createHash, randomFillSync } from 'node:crypto';
 import {
@@ -30,16 +35,16 @@ import {
   receiptSigningTemplate,
   receiptVersion,
 } from '@farthing/protocol/receipt';
-import type { PaymentRecord, SdkInstrument } from '../store/store.ts';
-import type { BankClient } from './bank-client.ts';
-import type { MerchantCard } from './card/card-pay.ts';
-import type { ResolvedConfig } from './config.ts';
+import type { PaymentRecord, SdkInstrument } from '../../store/store.ts';
+import type { BankClient } from '../bank/bank-client.ts';
+import type { MerchantCard } from '../card/card-pay.ts';
+import type { ResolvedConfig } from '../config.ts';
+import { depositCoins, sortedCoins } from '../ecash/ecash.ts';
+import { PaywordVendor } from '../payword/payword.ts';
+import type { OfferBook } from '../pricing/offers.ts';
+import type { PurseDesk } from '../purse/purse-desk.ts';
+import { clearedAtIssuer } from '../purse/purse-pay.ts';
 import { CredentialReader } from './credential-reader.ts';
-import { depositCoins, sortedCoins } from './ecash.ts';
-import type { OfferBook } from './offers.ts';
-import { PaywordVendor } from './payword.ts';
-import type { PurseDesk } from './purse/purse-desk.ts';
-import { clearedAtIssuer } from './purse/purse-pay.ts';
 import { signReceiptJson, signStoredReceipt, unsignedReceiptJsonTemplate } from './receipts.ts';
 
 /** Refusals a retry of an already stored payment runs into; the stored payment answers them. */

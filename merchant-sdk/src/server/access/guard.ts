@@ -9,18 +9,18 @@ import type { Amount } from '@farthing/protocol/amount';
 import { toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
 import type { ReceiptWire } from '@farthing/protocol/receipt';
-import type { PaymentRecord } from '../store/store.ts';
-import { paymentRequiredResponse } from './challenge.ts';
-import type { ResolvedConfig } from './config.ts';
-import { grantCookie, grantCookieValues } from './http.ts';
-import type { OfferBook } from './offers.ts';
+import type { PaymentRecord } from '../../store/store.ts';
+import type { ResolvedConfig } from '../config.ts';
+import { grantCookie, grantCookieValues } from '../http/http.ts';
 import {
   credentialBytes,
   isFarthingAuthorization,
   type PaymentDesk,
   receiptJson,
-} from './payments.ts';
-import type { PricedResource } from './price-table.ts';
+} from '../payments/payments.ts';
+import type { OfferBook } from '../pricing/offers.ts';
+import type { PricedResource } from '../pricing/price-table.ts';
+import { paymentRequiredResponse } from './challenge.ts';
 
 /** What the application learns about a paid request it is about to serve. */
 export interface PaidAccess {
@@ -96,13 +96,8 @@ export async function guardPricedRequest(
         });
         return {
           action: 'continue',
-          paid: {
-            resource: priced.resource,
-            price: priced.price,
-            title: priced.title,
-            grantExpiresAt: grant.expiresAt,
-          },
-          grantToken: token,
+          paid: paidAccess(priced, grant.expiresAt),
+            grantToken: token,
           headers: new Headers(),
         };
       } catch (error) {
@@ -140,14 +135,13 @@ async function payInline(
   headers.set('access-control-expose-headers', 'Authentication-Info');
   return {
     action: 'continue',
-    paid: {
-      resource: priced.resource,
-      price: priced.price,
-      title: priced.title,
-      grantExpiresAt: payment.grantExpiresAt,
-      receipt,
-    },
-    grantToken: payment.grantToken,
+    paid: { ...paidAccess(priced, payment.grantExpiresAt), receipt },
+      grantToken: payment.grantToken,
     headers,
   };
+}
+
+/** What the application is told of a payer's access to a priced resource. */
+function paidAccess(priced: PricedResource, grantExpiresAt: number): PaidAccess {
+  return { resource: priced.resource, price: priced.price, title: priced.title, grantExpiresAt };
 }

@@ -13,11 +13,22 @@
  * remembered, so the same offer paid by many payers costs one Ed25519 verification.
  */
 import { createHash } from 'node:crypto';
+import { maxCredentialBytes } from '@farthing/protocol/credential';
 import type { Ed25519Verify } from '@farthing/protocol/ed25519';
+import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
-import { type SignedOffer, signOffer } from '@farthing/protocol/offer';
-import { offerToken } from '@farthing/protocol/offer-token';
-import type { ResolvedConfig } from './config.ts';
+import {
+  checkOfferFresh,
+  type SignedOffer,
+  signOffer,
+  verifyOffer,
+} from '@farthing/protocol/offer';
+import { offerToken, parseOfferToken } from '@farthing/protocol/offer-token';
+import { parseMessage } from '@farthing/protocol/schema';
+import * as v from 'valibot';
+import type { SdkInstrument } from '../../store/store.ts';
+import type { ResolvedConfig } from '../config.ts';
+import { readLimitedBody } from '../http/http.ts';
 import type { PricedResource } from './price-table.ts';
 
 /** A signed offer with its compact token (the `data-farthing-offer` and challenge form). */
@@ -27,6 +38,9 @@ export interface IssuedOffer {
 }
 
 const maxCachedOffers = 10_000;
+
+/** `{ "offer": "<token>" }`: what a payer posts to ask for a purse challenge or a card initiation. */
+const offerRequestSchema = v.strictObject({ offer: v.pipe(v.string(), v.maxLength(8192)) });
 const maxRememberedSignatures = 16_384;
 
 interface CachedOffer {
@@ -46,6 +60,56 @@ export class OfferBook {
 
   constructor(config: ResolvedConfig) {
     this.#config = config;
+  }
+
+  /**
+   * An offer token a payer sends back before paying (a purse challenge request, a card
+   * initiation), checked as the pay endpoint checks a credential's offer: this merchant's,
+   * signed with its key, fresh, and accepting `instrument`.
+   */
+  checkedOwnToken(token: string, instrument: SdkInstrument): SignedOffer {
+    const config = this.#config;
+    const offer = parseOfferToken(token);
+    if (offer.merchantId !== config.merchantId) {
+      throw new FarthingError('merchant_mismatch', 'the offer is another merchant’s', {
+        details: { field: 'offer.merchantId' },
+      });
+    }
+    verifyOffer(offer, { merchantPublicKey: config.publicKey, ed25519Verify: this.verify });
+    checkOfferFresh(offer, config.now());
+    if (!offer.instruments.includes(instrument)) {
+      throw new FarthingError(
+        'instrument_not_accepted',
+        `this offer does not accept ${instrument}`,
+        {
+          details: { field: 'type', accepted: [...offer.instruments] },
+        },
+      );
+    }
+    return offer;
+  }
+
+  /**
+   * The offer a payer posts as `{ "offer": "<token>" }` (`what` names the request in errors),
+   * read from an `application/json` body and checked as `checkedOwnToken` does.
+   */
+  async ownOfferOfRequest(
+    request: Request,
+    instrument: SdkInstrument,
+    what: string,
+  ): Promise<SignedOffer> {
+    if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
+      throw new FarthingError('unsupported_media_type', 'send the offer as application/json');
+    }
+    const body = await readLimitedBody(request, maxCredentialBytes);
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    } catch (cause) {
+      throw new FarthingError('invalid_message', 'the body is not JSON', { cause });
+    }
+    const { offer } = parseMessage(offerRequestSchema, json, what);
+    return this.checkedOwnToken(offer, instrument);
   }
 
   /** The current offer for a priced resource as served on `origin`. */

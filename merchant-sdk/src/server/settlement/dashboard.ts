@@ -11,7 +11,7 @@ import type {
   SdkInstrument,
   SettlementBatchRecord,
   SettlementBatchStatus,
-} from '../store/store.ts';
+} from '../../store/store.ts';
 
 /** Money taken with one instrument in one currency. */
 export interface InstrumentEarnings {

@@ -22,7 +22,7 @@
  *   renewal is. Timers are `unref()`'d: the schedule never keeps a process alive.
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import type { CertificateChainInput, MerchantCertificateStatus } from './config.ts';
+import type { CertificateChainInput, MerchantCertificateStatus } from '../config.ts';
 
 /** What `renew` may resolve to: a chain, or `registerWithBank`'s answer as it is. */
 export type RenewedCertificateChain =

@@ -36,10 +36,10 @@ import {
   initialVendorState,
   type PaywordVendorState,
 } from '@farthing/protocol/payword/verifier';
-import type { NewPaywordChain, PaymentRecord, PaywordChainRecord } from '../store/store.ts';
-import { brokerKeyAnswer, readBankAnswer } from './bank-answers.ts';
-import type { BankClient } from './bank-client.ts';
-import type { ResolvedConfig } from './config.ts';
+import type { NewPaywordChain, PaymentRecord, PaywordChainRecord } from '../../store/store.ts';
+import { brokerKeyAnswer, readBankAnswer } from '../bank/bank-answers.ts';
+import type { BankClient } from '../bank/bank-client.ts';
+import type { ResolvedConfig } from '../config.ts';
 
 /** Compare-and-swap rounds before giving up: each lost round means another payment won. */
 const maxRounds = 32;

@@ -22,8 +22,8 @@ import {
 import { FarthingError } from '@farthing/protocol/errors';
 import { checkOfferFresh, offerHash, type SignedOffer } from '@farthing/protocol/offer';
 import { parsePaywordPayment } from '@farthing/protocol/payword/payment';
-import type { ResolvedConfig } from './config.ts';
-import type { OfferBook } from './offers.ts';
+import type { ResolvedConfig } from '../config.ts';
+import type { OfferBook } from '../pricing/offers.ts';
 
 /** A credential as parsed, before its checks. */
 export interface ParsedCredential {
