@@ -97,7 +97,7 @@ export async function guardPricedRequest(
         return {
           action: 'continue',
           paid: paidAccess(priced, grant.expiresAt),
-            grantToken: token,
+          grantToken: token,
           headers: new Headers(),
         };
       } catch (error) {
@@ -136,7 +136,7 @@ async function payInline(
   return {
     action: 'continue',
     paid: { ...paidAccess(priced, payment.grantExpiresAt), receipt },
-      grantToken: payment.grantToken,
+    grantToken: payment.grantToken,
     headers,
   };
 }
