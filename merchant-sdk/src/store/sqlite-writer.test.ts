@@ -43,6 +43,8 @@ describe('the writer thread (commits synced apart from their SQL)', () => {
     // Reads while the batches commit and sync: a payment a read finds was answered first.
     const seen: number[] = [];
     while (answered.size < 40) {
+      // A turn for the writes to be sent and answered.
+      await new Promise((resolve) => setImmediate(resolve));
       for (let fill = 1; fill <= 40; fill++) {
         if (seen.includes(fill)) continue;
         const found = await store.findPayment(bytes(fill));
