@@ -3,7 +3,10 @@
  * one of the arguments), writes `bench/results.json` as
  * `{ "<metric>": { "value": n, "unit": "…" } }` and prints a summary with the targets the
  * issues set. Each bench module measures its figure and its comparison in the same run, since
- * this machine is noisy and only ratios within one run mean much.
+ * this machine is noisy and only ratios within one run mean much. Every run first measures the
+ * machine's speed with the reference implementation (machine.ts); quoted figures are medians of
+ * rounds with their range (stats.ts). `npm run bench -- --readme` prints the README's table
+ * from the last run's results instead of running anything (readme.ts).
  */
 import { readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
