@@ -55,6 +55,7 @@ import {
   signPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
 import autocannon from 'autocannon';
+import { ratios, roundsMetric } from './stats.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
@@ -519,6 +520,8 @@ export async function run(): Promise<Metrics> {
     }
 
     const results = {} as Record<'saturated' | 'rated' | 'batch', Record<Variant, LoadResult>>;
+    /** Each phase's chunks (rounds) per bank, for medians and ranges. */
+    const roundsOf = {} as Record<'saturated' | 'rated' | 'batch', Record<Variant, LoadResult[]>>;
     await settle();
     const before = await storageStats(banks.main.bank);
     for (const phase of ['saturated', 'rated', 'batch'] as const) {
@@ -530,6 +533,7 @@ export async function run(): Promise<Metrics> {
           chunks[variant].push(await depositPhases[phase](banks[variant].bank, bodies));
         }
       }
+      roundsOf[phase] = chunks;
       results[phase] = Object.fromEntries(
         Object.entries(chunks).map(([variant, runs]) => [variant, combined(runs)]),
       ) as Record<Variant, LoadResult>;
@@ -561,24 +565,41 @@ export async function run(): Promise<Metrics> {
         value: Math.round(prepared[variant].withdrawPerSecond),
         unit: 'coins/s',
       },
-      [`${prefix}deposit_coins_per_s`]: {
-        value: Math.round(results.saturated[variant].perSecond),
-        unit: 'coins/s',
-      },
-      [`${prefix}deposit_p99_ms`]: { value: results.rated[variant].p99, unit: 'ms' },
-      [`${prefix}deposit_rated_per_s`]: {
-        value: Math.round(results.rated[variant].perSecond),
-        unit: 'coins/s',
-      },
-      [`${prefix}deposit_saturated_p99_ms`]: {
-        value: results.saturated[variant].p99,
-        unit: 'ms',
-      },
-      [`${prefix}deposit_batch_coins_per_s`]: {
-        value: Math.round(results.batch[variant].perSecond * 16),
-        unit: 'coins/s',
-      },
+      // Medians of the chunks (rounds), with their range.
+      [`${prefix}deposit_coins_per_s`]: roundsMetric(
+        roundsOf.saturated[variant].map((r) => r.perSecond),
+        'coins/s',
+        3,
+      ),
+      [`${prefix}deposit_p99_ms`]: roundsMetric(
+        roundsOf.rated[variant].map((r) => r.p99),
+        'ms',
+      ),
+      [`${prefix}deposit_rated_per_s`]: roundsMetric(
+        roundsOf.rated[variant].map((r) => r.perSecond),
+        'coins/s',
+        3,
+      ),
+      [`${prefix}deposit_saturated_p99_ms`]: roundsMetric(
+        roundsOf.saturated[variant].map((r) => r.p99),
+        'ms',
+      ),
+      [`${prefix}deposit_batch_coins_per_s`]: roundsMetric(
+        roundsOf.batch[variant].map((r) => r.perSecond * 16),
+        'coins/s',
+        3,
+      ),
     });
+    // The WAL-sync default against synchronous=FULL, chunk by chunk (each pair side by side).
+    const fullOverDefault = (phase: 'saturated' | 'batch') =>
+      roundsMetric(
+        ratios(
+          roundsOf[phase].full_sync.map((r) => r.perSecond),
+          roundsOf[phase].main.map((r) => r.perSecond),
+        ),
+        '×',
+        3,
+      );
     return {
       ...depositMetrics('bank.', 'main'),
       'bank.payword_redeem_per_s': {
@@ -590,6 +611,8 @@ export async function run(): Promise<Metrics> {
         unit: 'commits/deposit',
       },
       ...depositMetrics('bank.compare.full_sync.', 'full_sync'),
+      'bank.compare.full_sync_vs_default_deposits': fullOverDefault('saturated'),
+      'bank.compare.full_sync_vs_default_batch_deposits': fullOverDefault('batch'),
       ...ed25519Comparison(),
     };
   } finally {

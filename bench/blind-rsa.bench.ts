@@ -23,16 +23,12 @@ import {
 import { blindBatch, finalizeBatch, verifyBatch } from '@farthing/protocol/blind-rsa/batch';
 import { publicKeyToJwk } from '@farthing/protocol/blind-rsa/public-key';
 import { nodeBlindRsaSigner } from '@farthing/protocol/node/blind-rsa';
+import { roundsMetric } from './stats.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
 const variant: BlindRsaVariant = 'RSABSSA-SHA384-PSS-Randomized';
 const withdrawalSize = 100;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 function coinMessage(i: number): Uint8Array {
   const msg = new Uint8Array(32);
@@ -181,11 +177,12 @@ export async function run(): Promise<Metrics> {
   const verifyWebCryptoParallel = (performance.now() - started) / (20 * withdrawalSize);
 
   return {
-    'protocol.blind_rsa.wallet_ms_per_coin': { value: median(batchRuns), unit: 'ms' },
-    'protocol.blind_rsa.wallet_single_ms_per_coin': { value: median(singleRuns), unit: 'ms' },
-    'protocol.blind_rsa.reference_ms_per_coin': { value: median(referenceRuns), unit: 'ms' },
-    'protocol.blind_rsa.sign_per_s': { value: median(signRuns), unit: 'ops/s' },
-    'protocol.blind_rsa.reference_sign_per_s': { value: median(referenceSignRuns), unit: 'ops/s' },
+    // Medians of the runs, with their range (stats.ts).
+    'protocol.blind_rsa.wallet_ms_per_coin': roundsMetric(batchRuns, 'ms', 3),
+    'protocol.blind_rsa.wallet_single_ms_per_coin': roundsMetric(singleRuns, 'ms', 3),
+    'protocol.blind_rsa.reference_ms_per_coin': roundsMetric(referenceRuns, 'ms', 3),
+    'protocol.blind_rsa.sign_per_s': roundsMetric(signRuns, 'ops/s', 4),
+    'protocol.blind_rsa.reference_sign_per_s': roundsMetric(referenceSignRuns, 'ops/s', 3),
     'protocol.blind_rsa.verify_bigint_ms': { value: verifyBigint, unit: 'ms' },
     'protocol.blind_rsa.verify_webcrypto_ms': { value: verifyWebCrypto, unit: 'ms' },
     'protocol.blind_rsa.verify_webcrypto_parallel_ms': {

@@ -6,10 +6,17 @@
  *  - e2e.click_to_content_ms       a trusted click on a priced link of the Gazette's front
  *                                  page, paid with PayWord (the tooltip already shown, as after
  *                                  a hover; the chain already open), until the article is on
- *                                  screen: median over 24 clicks
+ *                                  screen: the median round of 4 (each round's median of 6
+ *                                  clicks), with the range of the rounds
  *  - e2e.free_click_to_content_ms  the same for an unpriced link of the same page (a free
- *                                  read), interleaved with the priced ones: median over 24
- *  - e2e.click_premium_ms          the difference, what paying adds to a click (target < 30)
+ *                                  read), interleaved with the priced ones
+ *  - e2e.click_premium_ms          the difference round by round, what paying adds to a click
+ *                                  (target < 10): median round and range
+ *
+ * Each priced click is also cut into its steps (printed, medians over all clicks): from the
+ * click to the wallet's pay request leaving its service worker, the request's round trip
+ * (both from the service worker's network log, DevTools protocol), from its answer to the
+ * new document's navigation start, and the navigation itself, beside the free clicks' own.
  *
  * Both ends are taken in the page, on the browser's clock: the click event's time (kept in
  * `window.name` across the navigation) and the first animation frame after the new document's
@@ -34,17 +41,11 @@ import { loadShopConfig } from '@farthing/demo-shop/config';
 import { startShop } from '@farthing/demo-shop/server';
 import { parseAmount } from '@farthing/protocol/amount';
 import { launchWalletBrowser, readingMs } from '@farthing/test/browser/browser';
-import type { Page } from 'puppeteer-core';
-
-type Metrics = Record<string, { value: number; unit: string }>;
+import type { CDPSession, Page } from 'puppeteer-core';
+import { differences, median, roundsMetric } from './stats.ts';
+import type { Metrics } from './targets.ts';
 
 const rounds = 4;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** Sends one wallet action from an extension page; throws the wallet's error. */
 async function call(page: Page, action: string, input: unknown): Promise<unknown> {
@@ -78,8 +79,18 @@ const stopwatch = () => {
   });
 };
 
-/** Milliseconds from the click on `selector` to the first frame of the page at `path`. */
-async function clickToContent(page: Page, selector: string, path: string): Promise<number> {
+/** One click's times on the browser's clock (epoch ms). */
+interface ClickTimes {
+  readonly clickAt: number;
+  /** The new document's navigation start (its `performance.timeOrigin`). */
+  readonly navigationAt: number;
+  /** Its first response byte. */
+  readonly responseAt: number;
+  readonly visibleAt: number;
+}
+
+/** The times of a click on `selector` until the first frame of the page at `path`. */
+async function clickToContent(page: Page, selector: string, path: string): Promise<ClickTimes> {
   await page.click(selector);
   await page.waitForFunction(
     (expected) =>
@@ -89,9 +100,54 @@ async function clickToContent(page: Page, selector: string, path: string): Promi
     path,
   );
   return page.evaluate(() => {
-    const clickAt = Number(window.name.replace('farthing-click:', ''));
-    return (window as unknown as { visibleAt: number }).visibleAt - clickAt;
+    const [navigation] = performance.getEntriesByType(
+      'navigation',
+    ) as PerformanceNavigationTiming[];
+    return {
+      clickAt: Number(window.name.replace('farthing-click:', '')),
+      navigationAt: performance.timeOrigin,
+      responseAt: performance.timeOrigin + (navigation?.responseStart ?? 0),
+      visibleAt: (window as unknown as { visibleAt: number }).visibleAt,
+    };
   });
+}
+
+/**
+ * The wallet's requests to pay endpoints, as its service worker's network log (DevTools
+ * protocol) shows them: when each was sent and when its answer had arrived, on the browser's
+ * clock (epoch ms), so a priced click can be cut into its steps.
+ */
+class PayRequestLog {
+  readonly #sent = new Map<string, { at: number; wallTime: number; timestamp: number }>();
+  readonly requests: { sentAt: number; doneAt: number }[] = [];
+  #session: CDPSession | undefined;
+
+  async follow(session: CDPSession): Promise<void> {
+    if (session === this.#session) return;
+    this.#session = session;
+    session.on('Network.requestWillBeSent', (event) => {
+      if (!event.request.url.endsWith('/.well-known/farthing/pay')) return;
+      const wallTime = event.wallTime * 1000;
+      this.#sent.set(event.requestId, {
+        at: wallTime,
+        wallTime,
+        timestamp: event.timestamp * 1000,
+      });
+    });
+    session.on('Network.loadingFinished', (event) => {
+      const sent = this.#sent.get(event.requestId);
+      if (sent === undefined) return;
+      this.#sent.delete(event.requestId);
+      const doneAt = sent.wallTime + (event.timestamp * 1000 - sent.timestamp);
+      this.requests.push({ sentAt: sent.at, doneAt });
+    });
+    await session.send('Network.enable');
+  }
+
+  /** The first pay request sent after `clickAt`. */
+  after(clickAt: number): { sentAt: number; doneAt: number } | undefined {
+    return this.requests.find((request) => request.sentAt >= clickAt);
+  }
 }
 
 export async function run(): Promise<Metrics> {
@@ -154,8 +210,10 @@ export async function run(): Promise<Metrics> {
       await page.goto(shop.url);
       await page.mouse.move(1, 1);
     };
+    const payLog = new PayRequestLog();
     const pricedClick = async (path: string) => {
       await front();
+      await payLog.follow((await wallet.serviceWorker()).client);
       const selector = `a[href="${path}"][data-farthing-offer]`;
       // The content script runs at document_idle, which may come after the load event: hover
       // once it has marked the link, or the hover may happen before it listens.
@@ -185,25 +243,68 @@ export async function run(): Promise<Metrics> {
     // The first priced click makes the broker certificate and the chain; not timed.
     await pricedClick(priced.at(-1)!);
     await freeClick(free[0]!);
-    const pricedTimes: number[] = [];
-    const freeTimes: number[] = [];
+    const pricedRounds: ClickTimes[][] = [];
+    const freeRounds: ClickTimes[][] = [];
     for (let round = 0; round < rounds; round++) {
       await browser.deleteCookie(...(await browser.cookies()));
+      const pricedTimes: ClickTimes[] = [];
+      const freeTimes: ClickTimes[] = [];
       for (const [i, path] of priced.entries()) {
         pricedTimes.push(await pricedClick(path));
         freeTimes.push(await freeClick(free[(round * priced.length + i) % free.length]!));
       }
+      pricedRounds.push(pricedTimes);
+      freeRounds.push(freeTimes);
     }
     const receipts = (await call(walletPage, 'history.list', { limit: 500 })) as unknown[];
-    if (receipts.length !== pricedTimes.length + 1) {
-      throw new Error(`expected ${pricedTimes.length + 1} receipts, got ${receipts.length}`);
+    const clicks = pricedRounds.flat();
+    if (receipts.length !== clicks.length + 1) {
+      throw new Error(`expected ${clicks.length + 1} receipts, got ${receipts.length}`);
     }
-    const pricedMs = median(pricedTimes);
-    const freeMs = median(freeTimes);
+    const toContent = (times: ClickTimes) => times.visibleAt - times.clickAt;
+    const pricedMs = pricedRounds.map((times) => median(times.map(toContent)));
+    const freeMs = freeRounds.map((times) => median(times.map(toContent)));
+
+    // Where a priced click's time goes, median over all clicks (module comment).
+    const steps: Record<string, number[]> = {};
+    const step = (name: string, ms: number) => {
+      steps[name] ??= [];
+      steps[name].push(ms);
+    };
+    for (const times of clicks) {
+      const request = payLog.after(times.clickAt);
+      if (request !== undefined) {
+        step(
+          'click → pay request sent (content script, background, IndexedDB)',
+          request.sentAt - times.clickAt,
+        );
+        step('pay request → answer in (network, shop)', request.doneAt - request.sentAt);
+        step(
+          'answer → navigation starts (receipt check, back to the page)',
+          times.navigationAt - request.doneAt,
+        );
+      }
+      step('priced: navigation → first byte', times.responseAt - times.navigationAt);
+      step('priced: first byte → on screen', times.visibleAt - times.responseAt);
+    }
+    for (const times of freeRounds.flat()) {
+      step('free: click → navigation starts', times.navigationAt - times.clickAt);
+      step('free: navigation → first byte', times.responseAt - times.navigationAt);
+      step('free: first byte → on screen', times.visibleAt - times.responseAt);
+    }
+    for (const [name, values] of Object.entries(steps)) {
+      process.stdout.write(
+        `  e2e: ${name}: ${median(values).toFixed(1)} ms (${values.length} clicks)\n`,
+      );
+    }
+    process.stdout.write(
+      `  e2e: rounds (priced / free ms): ${pricedMs.map((p, i) => `${p.toFixed(1)} / ${freeMs[i]!.toFixed(1)}`).join(', ')}\n`,
+    );
     return {
-      'e2e.click_to_content_ms': { value: Number(pricedMs.toFixed(1)), unit: 'ms' },
-      'e2e.free_click_to_content_ms': { value: Number(freeMs.toFixed(1)), unit: 'ms' },
-      'e2e.click_premium_ms': { value: Number((pricedMs - freeMs).toFixed(1)), unit: 'ms' },
+      'e2e.click_to_content_ms': roundsMetric(pricedMs, 'ms', 3),
+      'e2e.free_click_to_content_ms': roundsMetric(freeMs, 'ms', 3),
+      // Round by round: each round's median priced click minus its median free click.
+      'e2e.click_premium_ms': roundsMetric(differences(pricedMs, freeMs), 'ms', 3),
     };
   } finally {
     await wallet.close();

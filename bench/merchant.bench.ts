@@ -14,9 +14,13 @@
  *                                  each stored durably before the answer
  *  - merchant.ecash_pay_per_s      the same endpoint with one-cent coins, each deposited at the
  *                                  mint (a real bank process) before the answer
- *  - merchant.payword_vs_free_ratio  the first two, measured in the same run (target ≥ 0.5):
- *                                  four alternating rounds of 2 s of free pages and 19,200
- *                                  payments, each side's answers over its time in all rounds
+ *  - merchant.payword_vs_free_ratio  the first two, measured in the same run (target ≥ 0.8 in
+ *                                  every round): five alternating rounds of 2 s of free pages
+ *                                  and 19,200 payments, the ratio taken round by round
+ *
+ * Every figure is the median of its rounds with their range (stats.ts); each round's line
+ * also says where the shop's CPU went per request (its event loop, the whole process and each
+ * other thread, from /proc: thread-cpu.ts).
  *
  * Free pages and PayWord payments both come from 64 concurrent connections. A payment is
  * answered only once its commit is on disk, so each connection waits ~2 ms per payment for
@@ -45,6 +49,8 @@ import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/
 import { signPaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import autocannon from 'autocannon';
+import { ratios, roundsMetric } from './stats.ts';
+import { cpuBetween, threadTimes } from './thread-cpu.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
@@ -54,9 +60,9 @@ const connections = 64;
 /** Concurrent connections for e-cash payments (each also waits for the mint). */
 const ecashConnections = 16;
 /** Paywords per connection: one chain each, spent one word per payment. */
-const wordsPerChain = 1_200;
-/** Alternating rounds of free pages and PayWord payments (`run`). */
-const rounds = 4;
+const wordsPerChain = 1_500;
+/** Alternating rounds of free pages and PayWord payments (`run`); medians of these. */
+const rounds = 5;
 /** One-cent coins per connection (each coin is one payment). */
 const coinsPerConnection = 160;
 /** One cent, so a payment is one payword or one coin. */
@@ -195,19 +201,6 @@ interface LoadResult {
   readonly seconds: number;
 }
 
-/** Rounds of one kind as one result: all answers over all the time (p99: the worst round's). */
-function combine(results: readonly LoadResult[]): LoadResult {
-  const count = results.reduce((sum, r) => sum + r.count, 0);
-  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
-  return {
-    perSecond: count / seconds,
-    failures: results.reduce((sum, r) => sum + r.failures, 0),
-    p99: Math.max(...results.map((r) => r.p99)),
-    count,
-    seconds,
-  };
-}
-
 /**
  * autocannon notices the end of a run only at its next sample tick and counts the time up to
  * it: a fixed-amount run that ends just after a tick is charged time it did not use (16,000
@@ -283,6 +276,8 @@ export async function run(): Promise<Metrics> {
       FARTHING_BANK_PORT: String(bankPort),
       FARTHING_BANK_ADMIN_TOKEN: adminToken,
       FARTHING_SEED_DEMO: '1',
+      // The shop's origin is on loopback, as under `npm start`.
+      FARTHING_BANK_DEV_MODE: '1',
       FARTHING_SCRYPT_COST: '16',
       FARTHING_MINT_VALUES: '0.01',
     },
@@ -342,45 +337,79 @@ export async function run(): Promise<Metrics> {
     const free: LoadResult[] = [];
     const payword: LoadResult[] = [];
     const perRound = wordsPerChain / rounds;
+    const shopPid = shop.process.pid!;
+    /** Where the shop's CPU went in each phase, per request (µs), for the progress lines. */
+    const cpu = async <T extends LoadResult>(phase: () => Promise<T>) => {
+      const before = threadTimes(shopPid);
+      const result = await phase();
+      const spent = cpuBetween(shopPid, before, threadTimes(shopPid));
+      const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(result.count, 1));
+      const threads = Object.entries(spent.byName)
+        .filter(([, ms]) => ms > 0)
+        .map(([name, ms]) => `${name} ${perRequest(ms)}`)
+        .join(', ');
+      return {
+        result,
+        line: `loop ${perRequest(spent.main)} µs, process ${perRequest(spent.total)} µs (${threads})`,
+      };
+    };
     for (let round = 0; round < rounds; round++) {
       await pause();
-      free.push(await pageLoad(shop.url, freePath, 2));
+      const page = await cpu(() => pageLoad(shop!.url, freePath, 2));
+      free.push(page.result);
       await pause();
-      payword.push(
-        await payLoad(
-          shop.url,
+      const paid = await cpu(() =>
+        payLoad(
+          shop!.url,
           chains.map((words) => words.slice(round * perRound, (round + 1) * perRound)),
         ),
       );
+      payword.push(paid.result);
+      progress(
+        `round ${round + 1}: free ${Math.round(page.result.perSecond)}/s [${page.line}]; ` +
+          `PayWord ${Math.round(paid.result.perSecond)}/s [${paid.line}] = ` +
+          `${(paid.result.perSecond / page.result.perSecond).toFixed(2)}`,
+      );
     }
-    const freeTotal = combine(free);
-    const paywordTotal = combine(payword);
-    progress(
-      `free page: ${Math.round(freeTotal.perSecond)}/s, PayWord pay: ${Math.round(paywordTotal.perSecond)}/s ` +
-        `(rounds: ${payword.map((p, i) => `${Math.round(free[i]!.perSecond)}/${Math.round(p.perSecond)} = ${(p.perSecond / free[i]!.perSecond).toFixed(2)}`).join(', ')})`,
-    );
+    const freeRates = free.map((r) => r.perSecond);
+    const paywordRates = payword.map((r) => r.perSecond);
     await pause();
     const ecashStreams = Array.from({ length: ecashConnections }, (_, c) =>
       paidCoins.filter((_, i) => i % ecashConnections === c),
     );
-    const ecash = await payLoad(shop.url, ecashStreams);
-    progress(`e-cash pay: ${Math.round(ecash.perSecond)}/s`);
+    // Three rounds of e-cash too, one stream of coins split in three.
+    const ecash: LoadResult[] = [];
+    for (let round = 0; round < 3; round++) {
+      await pause();
+      const share = Math.floor(coinsPerConnection / 3);
+      ecash.push(
+        await payLoad(
+          shop.url,
+          ecashStreams.map((coinsOf) => coinsOf.slice(round * share, (round + 1) * share)),
+        ),
+      );
+    }
+    progress(`e-cash pay: ${ecash.map((r) => Math.round(r.perSecond)).join(', ')}/s`);
 
-    const failures = freeTotal.failures + paywordTotal.failures + ecash.failures;
+    const failures = [...free, ...payword, ...ecash].reduce((sum, r) => sum + r.failures, 0);
     if (failures > 0) throw new Error(`${failures} requests failed during the merchant benchmark`);
     return {
-      'merchant.free_page_per_s': { value: Math.round(freeTotal.perSecond), unit: 'pages/s' },
-      'merchant.payword_pay_per_s': {
-        value: Math.round(paywordTotal.perSecond),
-        unit: 'payments/s',
-      },
-      'merchant.payword_pay_p99_ms': { value: paywordTotal.p99, unit: 'ms' },
-      'merchant.ecash_pay_per_s': { value: Math.round(ecash.perSecond), unit: 'payments/s' },
-      'merchant.ecash_pay_p99_ms': { value: ecash.p99, unit: 'ms' },
-      'merchant.payword_vs_free_ratio': {
-        value: Number((paywordTotal.perSecond / freeTotal.perSecond).toFixed(3)),
-        unit: '×',
-      },
+      'merchant.free_page_per_s': roundsMetric(freeRates, 'pages/s', 3),
+      'merchant.payword_pay_per_s': roundsMetric(paywordRates, 'payments/s', 3),
+      'merchant.payword_pay_p99_ms': roundsMetric(
+        payword.map((r) => r.p99),
+        'ms',
+      ),
+      'merchant.ecash_pay_per_s': roundsMetric(
+        ecash.map((r) => r.perSecond),
+        'payments/s',
+        3,
+      ),
+      'merchant.ecash_pay_p99_ms': roundsMetric(
+        ecash.map((r) => r.p99),
+        'ms',
+      ),
+      'merchant.payword_vs_free_ratio': roundsMetric(ratios(paywordRates, freeRates), '×', 3),
     };
   } finally {
     if (shop !== undefined) await stopChild(shop);

@@ -3,42 +3,20 @@
  * one of the arguments), writes `bench/results.json` as
  * `{ "<metric>": { "value": n, "unit": "…" } }` and prints a summary with the targets the
  * issues set. Each bench module measures its figure and its comparison in the same run, since
- * this machine is noisy and only ratios within one run mean much.
+ * this machine is noisy and only ratios within one run mean much. Every run first measures the
+ * machine's speed with the reference implementation (machine.ts); quoted figures are medians of
+ * rounds with their range (stats.ts). `npm run bench -- --readme` prints the README's table
+ * from the last run's results instead of running anything (readme.ts).
  */
 import { readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { machineSpeed } from './machine.ts';
+import { readmeTable } from './readme.ts';
+import { formatMetric } from './stats.ts';
+import { type Metrics, targets, verdictOf } from './targets.ts';
 
-export interface Metric {
-  readonly value: number;
-  readonly unit: string;
-}
-export type Metrics = Record<string, Metric>;
-
-interface Target {
-  readonly at: 'most' | 'least';
-  readonly value: number;
-}
-
-/** Targets from the issues, on this 2-core machine. */
-const targets: Record<string, Target> = {
-  'protocol.blind_rsa.wallet_ms_per_coin': { at: 'most', value: 1.5 },
-  'protocol.blind_rsa.sign_per_s': { at: 'least', value: 2_000 },
-  'protocol.payword.verify_per_s': { at: 'least', value: 300_000 },
-  'protocol.deposit_permission.verify_per_s': { at: 'least', value: 4_000 },
-  'bank.deposit_coins_per_s': { at: 'least', value: 3_000 },
-  'bank.deposit_p99_ms': { at: 'most', value: 50 },
-  'bank.deposit_batch_coins_per_s': { at: 'least', value: 6_000 },
-  'bank.withdraw_coins_per_s': { at: 'least', value: 1_500 },
-  'bank.payword_redeem_per_s': { at: 'least', value: 1_000 },
-  'merchant.payword_vs_free_ratio': { at: 'least', value: 0.5 },
-  'wallet.withdraw_100_coins_ms': { at: 'most', value: 500 },
-  'wallet.pay_decision_ms': { at: 'most', value: 10 },
-  // What paying adds to a click: priced (PayWord) minus free click-to-content, same run.
-  'e2e.click_premium_ms': { at: 'most', value: 30 },
-  // Issue 22: the SDK's browser part as a single <script>, gzipped.
-  'merchant.browser_script_gzip_bytes': { at: 'most', value: 10 * 1024 },
-};
+export type { Metric, Metrics } from './targets.ts';
 
 /** Ratios between a figure and the comparison measured beside it. */
 const ratios: readonly { name: string; numerator: string; denominator: string }[] = [
@@ -69,7 +47,10 @@ async function main(filters: readonly string[]): Promise<void> {
     .sort();
   if (files.length === 0) throw new Error(`no benchmark matches ${filters.join(', ')}`);
 
-  const results: Metrics = {};
+  // The machine's speed in this run, before anything else loads it (machine.ts).
+  process.stdout.write('measuring the machine (reference implementation) …\n');
+  const results: Metrics = await machineSpeed();
+  process.stdout.write(`  ${formatMetric(results['machine.reference_ms_per_coin']!)} per coin\n`);
   for (const file of files) {
     process.stdout.write(`running ${basename(file, '.bench.ts')} …\n`);
     const module = (await import(pathToFileURL(join(here, file)).href)) as {
@@ -96,22 +77,24 @@ function round(value: number): number {
 }
 
 function printSummary(results: Metrics): void {
-  const rows = Object.entries(results).map(([name, { value, unit }]) => {
+  const rows = Object.entries(results).map(([name, metric]) => {
     const target = targets[name];
-    let verdict = '';
-    if (target !== undefined) {
-      const met = target.at === 'most' ? value <= target.value : value >= target.value;
-      verdict = `${met ? 'meets' : 'MISSES'} target ${target.at === 'most' ? '≤' : '≥'} ${target.value}`;
-    }
-    return [name, `${round(value).toLocaleString('en')} ${unit}`, verdict] as const;
+    const verdict = target === undefined ? '' : verdictOf(metric, target);
+    return [name, formatMetric(metric), verdict] as const;
   });
   const width = Math.max(...rows.map(([name]) => name.length));
   const valueWidth = Math.max(...rows.map(([, value]) => value.length));
   process.stdout.write('\n');
   for (const [name, value, verdict] of rows) {
-    process.stdout.write(`${name.padEnd(width)}  ${value.padStart(valueWidth)}  ${verdict}\n`);
+    process.stdout.write(`${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${verdict}\n`);
   }
   process.stdout.write(`\nwrote ${join('bench', 'results.json')}\n`);
 }
 
-await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args.includes('--readme')) {
+  // The README's table from the last run's results (bench/results.json): medians and ranges.
+  process.stdout.write(await readmeTable(join(here, 'results.json')));
+} else {
+  await main(args);
+}

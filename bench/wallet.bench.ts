@@ -33,13 +33,9 @@ import { openWallet } from '@farthing/extension/wallet/wallet';
 import { parseAmount } from '@farthing/protocol/amount';
 import { findFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
 import { offerFromBytes, offerToken } from '@farthing/protocol/offer-token';
+import { roundsMetric } from './stats.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export async function run(): Promise<Metrics> {
   const dir = mkdtempSync(join(tmpdir(), 'farthing-wallet-bench-'));
@@ -144,8 +140,9 @@ export async function run(): Promise<Metrics> {
       if (index > 0) decisions.push(readyAt - started);
     }
     return {
-      'wallet.withdraw_100_coins_ms': { value: Number(median(withdrawals).toFixed(1)), unit: 'ms' },
-      'wallet.pay_decision_ms': { value: Number(median(decisions).toFixed(2)), unit: 'ms' },
+      // Each withdrawal and each click is a round (stats.ts: median and range).
+      'wallet.withdraw_100_coins_ms': roundsMetric(withdrawals, 'ms', 3),
+      'wallet.pay_decision_ms': roundsMetric(decisions, 'ms', 3),
     };
   } finally {
     wallet.close();

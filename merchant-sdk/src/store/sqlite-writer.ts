@@ -11,10 +11,17 @@
  * - The writes that queue up while a batch is on the thread go over as the next batch, one
  *   message, one transaction, each write inside its own SAVEPOINT (a write that throws undoes
  *   only itself).
- * - The thread's connection commits at `synchronous=FULL`: COMMIT returns once the WAL is on
- *   disk, and only then is the batch answered. SQLite makes a commit visible to other
- *   connections only after that sync, so the event loop's own connection, which only reads,
- *   never sees a write that is not yet durable and answers reads at once.
+ * - The thread's connection commits at `synchronous=NORMAL` and syncs the WAL itself
+ *   (`fdatasync` on libuv's pool): a batch is answered only once a sync that started after its
+ *   COMMIT has returned, but the next batch goes over as soon as the COMMIT has returned, so
+ *   its SQL runs while the sync of the one before is on the disk. With FULL the thread held
+ *   each batch through its sync, the next batch waited for both, and a payment waited for about
+ *   two commits in all: under load on the shared machine (`npm run bench -- merchant`) a
+ *   payment's commit wait was ~30 ms with the event loop ~30 % busy, so payments were bounded by
+ *   that wait, not by CPU (issue 21).
+ * - The event loop's own connection, which only reads, may see a commit whose sync has not yet
+ *   returned: a read is answered only once every batch sent before it is durable
+ *   (`whenDurable`), as the event-loop group commit does.
  * - If the thread fails, or a COMMIT or a ROLLBACK fails, what it was doing is unknown (a
  *   failed COMMIT's frames may be in the WAL and come back at the next open): every write
  *   waiting and every later call fails with `StorageLostError`, the thread is ended, and the
@@ -30,6 +37,12 @@ import type { WriteRequest, WriteResults } from './sqlite-writes.ts';
 /** What the thread is started with. */
 export interface WriterOptions {
   readonly path: string;
+  /**
+   * `async-fdatasync` (default): COMMIT at `synchronous=NORMAL`, the WAL synced apart (module
+   * comment). `full`: each COMMIT at `synchronous=FULL`, holding the thread through its sync
+   * (for comparing the two: `npm run bench -- merchant-store`).
+   */
+  readonly commitSync?: 'async-fdatasync' | 'full';
 }
 
 /** An error as it crosses from the thread (`Error` objects lose their class on the way). */
@@ -45,15 +58,21 @@ export type WriteOutcome =
 
 /** Messages to the thread. */
 export type ToWriter =
-  | { readonly type: 'batch'; readonly writes: readonly WriteRequest[] }
+  | { readonly type: 'batch'; readonly id: number; readonly writes: readonly WriteRequest[] }
   | { readonly type: 'close' };
 
-/** Messages from the thread: one answer per batch. */
+/** Messages from the thread: `written` then `committed`, or `failed`, per batch. */
 export type FromWriter =
-  | { readonly type: 'committed'; readonly outcomes: readonly WriteOutcome[] }
+  /** The batch's COMMIT returned (not yet durable): the thread takes the next batch. */
+  | { readonly type: 'written'; readonly id: number }
+  /** A sync that started after the batch's COMMIT returned: the batch is durable. */
+  | { readonly type: 'committed'; readonly id: number; readonly outcomes: readonly WriteOutcome[] }
   /** The transaction failed as a whole and was rolled back: none of the batch happened. */
-  | { readonly type: 'failed'; readonly error: SerializedError }
-  /** The COMMIT failed, or the ROLLBACK after a failure did: whether it happened is unknown. */
+  | { readonly type: 'failed'; readonly id: number; readonly error: SerializedError }
+  /**
+   * The COMMIT failed, the ROLLBACK after a failure did, or a sync did: whether the batches
+   * not yet answered happened is unknown.
+   */
   | { readonly type: 'lost'; readonly error: SerializedError };
 
 interface Pending {
@@ -83,8 +102,17 @@ export class SqliteWriterThread {
   readonly #worker: Worker;
   readonly #maxBatch: number;
   #queue: Pending[] = [];
-  /** The batch on the thread; the next one waits for its answer. */
-  #inFlight: Pending[] | undefined;
+  /** The batch whose COMMIT is running on the thread; the next one waits for it. */
+  #writing: number | undefined;
+  /** Batches sent and not yet answered, by id: writing, or committed and syncing. */
+  readonly #unanswered = new Map<number, Pending[]>();
+  #nextId = 1;
+  /** Reads waiting until every batch up to `upTo` is answered (`whenDurable`). */
+  #readers: {
+    readonly upTo: number;
+    readonly resolve: () => void;
+    readonly reject: (error: unknown) => void;
+  }[] = [];
   #scheduled = false;
   #lost: StorageLostError | undefined;
   #closed = false;
@@ -94,7 +122,10 @@ export class SqliteWriterThread {
   constructor(options: WriterOptions & { readonly maxBatch: number }) {
     this.#maxBatch = options.maxBatch;
     this.#worker = typeScriptWorker(entry, {
-      workerData: { path: options.path } satisfies WriterOptions,
+      workerData: {
+        path: options.path,
+        ...(options.commitSync === undefined ? {} : { commitSync: options.commitSync }),
+      } satisfies WriterOptions,
       name: 'farthing-merchant-store-writer',
     });
     // The thread keeps the process alive only while writes are on it.
@@ -117,7 +148,7 @@ export class SqliteWriterThread {
     if (this.#closed) return Promise.reject(new Error('the merchant store is closed'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#scheduled && this.#inFlight === undefined) {
+      if (!this.#scheduled && this.#writing === undefined) {
         this.#scheduled = true;
         // After pending I/O callbacks: requests that arrived in the same turn join the batch.
         setImmediate(() => {
@@ -128,6 +159,17 @@ export class SqliteWriterThread {
     });
   }
 
+  /**
+   * Resolves once every batch sent so far is durable (at once when none is waiting): what a
+   * read on another connection sees may be a commit whose sync has not yet returned.
+   */
+  whenDurable(): Promise<void> {
+    if (this.#lost !== undefined) return Promise.reject(this.#lost);
+    if (this.#unanswered.size === 0) return Promise.resolve();
+    const upTo = this.#nextId - 1;
+    return new Promise((resolve, reject) => this.#readers.push({ upTo, resolve, reject }));
+  }
+
   /** Answers every write submitted so far, then ends the thread and its connection. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -135,7 +177,10 @@ export class SqliteWriterThread {
   }
 
   async #close(): Promise<void> {
-    while (this.#lost === undefined && (this.#scheduled || this.#inFlight || this.#queue.length)) {
+    while (
+      this.#lost === undefined &&
+      (this.#scheduled || this.#unanswered.size > 0 || this.#queue.length > 0)
+    ) {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.#closed = true;
@@ -150,14 +195,16 @@ export class SqliteWriterThread {
   }
 
   #send(): void {
-    if (this.#inFlight !== undefined || this.#queue.length === 0 || this.#lost !== undefined) {
+    if (this.#writing !== undefined || this.#queue.length === 0 || this.#lost !== undefined) {
       return;
     }
     const batch = this.#queue.splice(0, this.#maxBatch);
+    const id = this.#nextId;
     try {
       // Throws before anything is sent when a request cannot be copied to the thread.
       this.#worker.postMessage({
         type: 'batch',
+        id,
         writes: batch.map((pending) => pending.request),
       } satisfies ToWriter);
     } catch (error) {
@@ -179,7 +226,9 @@ export class SqliteWriterThread {
       this.#send();
       return;
     }
-    this.#inFlight = batch;
+    this.#nextId++;
+    this.#writing = id;
+    this.#unanswered.set(id, batch);
     this.#worker.ref();
   }
 
@@ -190,14 +239,21 @@ export class SqliteWriterThread {
   }
 
   #answer(message: FromWriter): void {
-    const batch = this.#inFlight;
-    if (batch === undefined) return;
     if (message.type === 'lost') {
       this.#lose(rebuild(message.error));
       return;
     }
-    this.#inFlight = undefined;
-    this.#worker.unref();
+    const batch = this.#unanswered.get(message.id);
+    if (batch === undefined) return;
+    if (message.type === 'written') {
+      // The thread is free for the next batch while this one syncs.
+      if (this.#writing === message.id) this.#writing = undefined;
+      this.#send();
+      return;
+    }
+    this.#unanswered.delete(message.id);
+    if (this.#writing === message.id) this.#writing = undefined;
+    if (this.#unanswered.size === 0) this.#worker.unref();
     if (message.type === 'committed') {
       this.#stats.commits++;
       this.#stats.writes += batch.length;
@@ -211,7 +267,21 @@ export class SqliteWriterThread {
       const error = rebuild(message.error);
       for (const pending of batch) pending.reject(error);
     }
+    this.#wakeReaders();
     this.#send();
+  }
+
+  /** Answers the reads whose batches are all answered now. */
+  #wakeReaders(): void {
+    if (this.#readers.length === 0) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const id of this.#unanswered.keys()) oldest = Math.min(oldest, id);
+    const waiting = this.#readers;
+    this.#readers = [];
+    for (const reader of waiting) {
+      if (reader.upTo < oldest) reader.resolve();
+      else this.#readers.push(reader);
+    }
   }
 
   /** Fails everything waiting and every later call (module comment). */
@@ -221,9 +291,15 @@ export class SqliteWriterThread {
       "the merchant store's writer thread failed; what it was writing is unknown until the store is reopened",
       { cause },
     );
-    for (const pending of [...(this.#inFlight ?? []), ...this.#queue]) pending.reject(this.#lost);
-    this.#inFlight = undefined;
+    for (const batch of this.#unanswered.values()) {
+      for (const pending of batch) pending.reject(this.#lost);
+    }
+    for (const pending of this.#queue) pending.reject(this.#lost);
+    for (const reader of this.#readers) reader.reject(this.#lost);
+    this.#unanswered.clear();
+    this.#writing = undefined;
     this.#queue = [];
+    this.#readers = [];
     // Its connection may still hold a write transaction that would keep a reopened store
     // waiting, and nothing more will be asked of it.
     this.#worker.unref();

@@ -3,8 +3,8 @@
  * answered only once it is on disk, writes that queue up meanwhile sharing one commit.
  *
  * - By default writes run on a thread of their own (./sqlite-writer.ts) whose connection
- *   commits at `synchronous=FULL`; this connection only reads, sees durable commits only, and
- *   answers at once.
+ *   commits at `synchronous=NORMAL` and syncs the WAL itself; this connection only reads, and
+ *   answers once what it may have seen is durable.
  * - `writer: 'event-loop'` commits on this connection instead, in group commits
  *   (`@farthing/server-runtime/sqlite-group-commit`): by default at `synchronous=NORMAL` with an
  *   `fdatasync` of the WAL on libuv's thread pool (`@farthing/server-runtime/sqlite-wal-sync`),
@@ -75,12 +75,11 @@ export interface SqliteMerchantStoreOptions {
    */
   readonly writer?: 'thread' | 'event-loop';
   /**
-   * How a commit on the event loop reaches the disk (the writer thread always commits at
-   * `synchronous=FULL`, blocking only itself); both durable (an acknowledged payment survives
-   * power loss).
-   * `async-fdatasync` (default): `synchronous=NORMAL` and an `fdatasync` of the WAL off the
-   * event loop before any answer. `full`: `synchronous=FULL`, each COMMIT blocking the event
-   * loop for the disk flush.
+   * How a commit reaches the disk; both durable (an acknowledged payment survives power loss).
+   * `async-fdatasync` (default): `synchronous=NORMAL` and an `fdatasync` of the WAL apart from
+   * the COMMIT (off the event loop; on the writer thread, while it commits the next batch)
+   * before any answer. `full`: `synchronous=FULL`, each COMMIT holding its thread (the event
+   * loop, or the writer thread) for the disk flush.
    */
   readonly commitSync?: 'async-fdatasync' | 'full';
 }
@@ -119,7 +118,11 @@ export class SqliteMerchantStore implements MerchantStore {
     const inWal = db.pragma('journal_mode', { simple: true }) === 'wal';
     const grouped = options.groupCommit ?? true;
     if ((options.writer ?? 'thread') === 'thread' && inWal) {
-      this.#writer = new SqliteWriterThread({ path: options.path, maxBatch: grouped ? 512 : 1 });
+      this.#writer = new SqliteWriterThread({
+        path: options.path,
+        maxBatch: grouped ? 512 : 1,
+        ...(options.commitSync === undefined ? {} : { commitSync: options.commitSync }),
+      });
     } else {
       // An in-memory database has no WAL (and nothing to make durable).
       this.#walSync =
@@ -180,12 +183,15 @@ export class SqliteMerchantStore implements MerchantStore {
   #read<T>(query: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the merchant store is closed'));
     if (this.#commits !== undefined) return this.#commits.read(query);
-    // Beside the writer thread this connection only reads, and sees durable commits only.
+    // Beside the writer thread this connection only reads; what it saw may be a commit whose
+    // sync has not yet returned, so the answer waits for the batches sent before it.
+    let value: T;
     try {
-      return Promise.resolve(query());
+      value = query();
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.#writer!.whenDurable().then(() => value);
   }
 
   /**

@@ -1,0 +1,59 @@
+/**
+ * CPU time per thread of another process, from Linux's `/proc/<pid>/task/<tid>/stat`
+ * (proc(5): utime and stime, fields 14 and 15, in clock ticks of 1/100 s), to see where a
+ * server's time goes under load: its event loop (the thread whose id is the process id), its
+ * worker threads and libuv's pool. Elsewhere than Linux it reports nothing.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU milliseconds so far per thread id, with the thread's name. */
+export type ThreadTimes = ReadonlyMap<number, { readonly name: string; readonly ms: number }>;
+
+const tickMs = 10;
+
+export function threadTimes(pid: number): ThreadTimes {
+  const times = new Map<number, { name: string; ms: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return times;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // The name is in parentheses and may hold spaces; the fields follow the last ")".
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      // fields[0] is field 3 (state): utime is field 14, stime 15.
+      const ms = (Number(fields[11]) + Number(fields[12])) * tickMs;
+      times.set(Number(tid), { name, ms });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return times;
+}
+
+/**
+ * CPU milliseconds spent between two readings: the event loop (`main`), and the other threads
+ * summed by name (Node names its worker threads' OS threads after nothing useful, so the
+ * busiest one of each name is listed too).
+ */
+export function cpuBetween(
+  pid: number,
+  before: ThreadTimes,
+  after: ThreadTimes,
+): { main: number; total: number; byName: Record<string, number> } {
+  let total = 0;
+  let main = 0;
+  const byName: Record<string, number> = {};
+  for (const [tid, { name, ms }] of after) {
+    const spent = ms - (before.get(tid)?.ms ?? 0);
+    total += spent;
+    if (tid === pid) main = spent;
+    else byName[name] = (byName[name] ?? 0) + spent;
+  }
+  return { main, total, byName };
+}
