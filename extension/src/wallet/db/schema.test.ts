@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
-import { migrations, openWalletDb, type WalletDb } from './schema.ts';
+import { migrations, openWalletDb, type WalletDb, walletDbVersion } from './schema.ts';
 
 /** A database exactly as an earlier release left it: every migration step up to `version`. */
 function openAtVersion(name: string, version: number) {
@@ -121,7 +121,7 @@ describe('the wallet database', () => {
     old.close();
 
     const db = await openWalletDb(name);
-    expect(db.version).toBe(7);
+    expect(db.version).toBe(walletDbVersion);
     expect(await db.get('payments', 'cash')).toEqual(ecash);
     expect(await db.get('payments', 'word1')).toEqual(firstWord);
     const { coins: _stray, ...laterWithoutStray } = laterWord;
