@@ -13,6 +13,11 @@ import type {
 export const bytes = (value: Uint8Array): Uint8Array =>
   new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+
 export interface AccountRow {
   readonly id: number;
   readonly kind: AccountKind;

@@ -12,7 +12,11 @@
  * one `UPDATE … WHERE released_at IS NULL … RETURNING`, which releases each certificate once
  * even when every process runs the housekeeping at the same moment.
  */
-import { FarthingError } from '@farthing/protocol/errors';
+import {
+  type PaywordCertificateRow,
+  planPaywordRedemption,
+  toPaywordCertificate,
+} from '../broker-rows.ts';
 import type {
   PaywordCertificateRecord,
   PaywordRedemptionClaim,
@@ -21,35 +25,7 @@ import type {
 } from '../store.ts';
 import { isPostgresError, type Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
-import { bytes, sameBytes } from './rows.ts';
-
-interface CertificateRow {
-  serial: number;
-  account_id: number;
-  user_public: Uint8Array;
-  currency: string;
-  credit_limit: number;
-  redeemed: number;
-  released_at: number | null;
-  issued_at: number;
-  expires_at: number;
-  certificate: string;
-}
-
-function toCertificate(row: CertificateRow): PaywordCertificateRecord {
-  return {
-    serial: row.serial,
-    accountId: row.account_id,
-    userPublicKey: bytes(row.user_public),
-    currency: row.currency,
-    creditLimit: row.credit_limit,
-    redeemed: row.redeemed,
-    releasedAt: row.released_at ?? undefined,
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at,
-    certificate: row.certificate,
-  };
-}
+import { bytes } from './rows.ts';
 
 export async function issueCertificate(
   sql: Sql,
@@ -87,11 +63,11 @@ export async function certificate(
   serial: number,
   lock: '' | 'FOR NO KEY UPDATE' = '',
 ): Promise<PaywordCertificateRecord | undefined> {
-  const [row] = await sql.query<CertificateRow>(
+  const [row] = await sql.query<PaywordCertificateRow>(
     `SELECT * FROM payword_certificates WHERE serial = $1 ${lock}`,
     [serial],
   );
-  return row === undefined ? undefined : toCertificate(row);
+  return row === undefined ? undefined : toPaywordCertificate(row);
 }
 
 export async function redemption(
@@ -133,40 +109,10 @@ async function redeem(
   now: number,
 ): Promise<PaywordRedemptionOutcome> {
   const held = await certificate(sql, claim.serial, 'FOR NO KEY UPDATE');
-  if (held === undefined || held.releasedAt !== undefined) {
-    throw new FarthingError('not_found', 'no open PayWord certificate with this serial', {
-      details: { serial: claim.serial },
-    });
-  }
   const previous = await redemption(sql, claim.commitmentId);
-  if (previous !== undefined && previous.vendorId !== vendorId) {
-    throw new FarthingError('payword_vendor_mismatch', 'another vendor redeems this commitment');
-  }
-  const previousIndex = previous?.lastIndex ?? 0;
-  if (previous !== undefined && claim.index <= previousIndex) {
-    if (claim.index === previousIndex && sameBytes(claim.word, previous.lastWord)) {
-      return {
-        status: 'redeemed',
-        commitmentId: claim.commitmentId,
-        paid: 0,
-        index: previous.lastIndex,
-        totalRedeemed: previous.redeemed,
-      };
-    }
-    throw new FarthingError('payword_replayed', 'these paywords were already redeemed', {
-      details: { redeemedIndex: previousIndex, index: claim.index },
-    });
-  }
-  const owed = (claim.index - previousIndex) * claim.valuePerWord;
-  if (!Number.isSafeInteger(owed) || owed <= 0) throw new Error('PayWord amount out of range');
-  if (held.redeemed + owed > held.creditLimit) {
-    throw new FarthingError(
-      'payword_over_limit',
-      'the certificate has not enough credit left for these paywords',
-      { details: { creditLimit: held.creditLimit, redeemed: held.redeemed, owed } },
-    );
-  }
-  const totalRedeemed = (previous?.redeemed ?? 0) + owed;
+  const plan = planPaywordRedemption(vendorId, claim, held, previous);
+  if (plan.kind === 'repeat') return plan.outcome;
+  const { owed, totalRedeemed } = plan;
   await sql.query('UPDATE payword_certificates SET redeemed = redeemed + $1 WHERE serial = $2', [
     owed,
     claim.serial,
@@ -180,20 +126,14 @@ async function redeem(
   );
   await postTransfer(sql, {
     kind: 'payword_redemption',
-    reference: `${claim.serial}:${Buffer.from(claim.commitmentId).toString('base64url')}:${claim.index}`,
+    reference: plan.reference,
     postings: [
       { accountId: holdsAccount, amount: -owed },
       { accountId: vendorId, amount: owed },
     ],
     now,
   });
-  return {
-    status: 'redeemed',
-    commitmentId: claim.commitmentId,
-    paid: owed,
-    index: claim.index,
-    totalRedeemed,
-  };
+  return plan.outcome;
 }
 
 /** A conflict with another transaction: the whole transaction is retried (database.ts). */

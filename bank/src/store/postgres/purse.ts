@@ -13,6 +13,7 @@
  * processes running the job at once refund each card exactly once.
  */
 import { FarthingError } from '@farthing/protocol/errors';
+import { type PurseCardRow, type PurseLoadRow, toPurseCard, toPurseLoad } from '../purse-rows.ts';
 import type {
   PurseCardRecord,
   PurseClearingClaim,
@@ -30,57 +31,6 @@ export const purseFeesAccount = 'system:purse-fees';
 /** Keys a concurrent request may claim first: the retry then finds the winner's row. */
 export const purseClaimedKeys = ['purse_loads_pkey', 'purse_cards_pkey'];
 
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-
-interface CardRow {
-  card_id: string;
-  account_id: number;
-  shadow_account_id: number;
-  public_key: Buffer;
-  certificate: Buffer;
-  status: PurseCardRecord['status'];
-  blocked_at: number | null;
-  refunded: number;
-  created_at: number;
-  shadow_balance: number;
-}
-
-function toCard(row: CardRow): PurseCardRecord {
-  return {
-    cardId: row.card_id,
-    accountId: row.account_id,
-    shadowAccountId: row.shadow_account_id,
-    publicKey: bytes(row.public_key),
-    certificate: bytes(row.certificate),
-    status: row.status,
-    blockedAt: row.blocked_at ?? undefined,
-    refunded: row.refunded,
-    shadowBalance: row.shadow_balance,
-    createdAt: row.created_at,
-  };
-}
-
-interface LoadRow {
-  card_id: string;
-  load_counter: number;
-  amount: number;
-  load_id: Buffer;
-  authorization: Buffer;
-  created_at: number;
-}
-
-function toLoad(row: LoadRow): PurseLoadRecord {
-  return {
-    cardId: row.card_id,
-    loadCounter: row.load_counter,
-    amount: row.amount,
-    loadId: bytes(row.load_id),
-    authorization: bytes(row.authorization),
-    createdAt: row.created_at,
-  };
-}
-
 const cardSelect = `SELECT c.*, a.balance AS shadow_balance FROM purse_cards c
   JOIN accounts a ON a.id = c.shadow_account_id`;
 
@@ -90,8 +40,10 @@ export async function card(
   cardId: string,
   lock: '' | 'FOR SHARE OF c' | 'FOR UPDATE OF c' = '',
 ): Promise<PurseCardRecord | undefined> {
-  const [row] = await sql.query<CardRow>(`${cardSelect} WHERE c.card_id = $1 ${lock}`, [cardId]);
-  return row === undefined ? undefined : toCard(row);
+  const [row] = await sql.query<PurseCardRow>(`${cardSelect} WHERE c.card_id = $1 ${lock}`, [
+    cardId,
+  ]);
+  return row === undefined ? undefined : toPurseCard(row);
 }
 
 export async function issueCard(
@@ -147,7 +99,7 @@ export async function load(
 ): Promise<PurseLoadRecord> {
   const findLoad = async () =>
     (
-      await sql.query<LoadRow>(
+      await sql.query<PurseLoadRow>(
         'SELECT * FROM purse_loads WHERE card_id = $1 AND load_counter = $2',
         [params.cardId, params.loadCounter],
       )
@@ -161,7 +113,7 @@ export async function load(
         { details: { field: 'loadCounter', amount: existing.amount } },
       );
     }
-    return toLoad(existing);
+    return toPurseLoad(existing);
   }
   const found = await card(sql, params.cardId, 'FOR SHARE OF c');
   if (found === undefined || found.accountId !== params.accountId) {
@@ -191,7 +143,7 @@ export async function load(
     ],
     now: params.now,
   });
-  return toLoad((await findLoad())!);
+  return toPurseLoad((await findLoad())!);
 }
 
 async function clear(

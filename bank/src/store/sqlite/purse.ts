@@ -5,6 +5,7 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
+import { type PurseCardRow, type PurseLoadRow, toPurseCard, toPurseLoad } from '../purse-rows.ts';
 import type {
   PurseCardRecord,
   PurseClearingClaim,
@@ -15,59 +16,8 @@ import { maxPurseCardsPerAccount, purseCardLimitReached } from '../store.ts';
 import type { Accounts } from './accounts.ts';
 import type { Ledger } from './ledger.ts';
 
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-
 export const shadowAccountPrefix = 'system:purse-shadow:';
 export const purseFeesAccount = 'system:purse-fees';
-
-interface CardRow {
-  card_id: string;
-  account_id: number;
-  shadow_account_id: number;
-  public_key: Buffer;
-  certificate: Buffer;
-  status: PurseCardRecord['status'];
-  blocked_at: number | null;
-  refunded: number;
-  created_at: number;
-  shadow_balance: number;
-}
-
-function toCard(row: CardRow): PurseCardRecord {
-  return {
-    cardId: row.card_id,
-    accountId: row.account_id,
-    shadowAccountId: row.shadow_account_id,
-    publicKey: bytes(row.public_key),
-    certificate: bytes(row.certificate),
-    status: row.status,
-    blockedAt: row.blocked_at ?? undefined,
-    refunded: row.refunded,
-    shadowBalance: row.shadow_balance,
-    createdAt: row.created_at,
-  };
-}
-
-interface LoadRow {
-  card_id: string;
-  load_counter: number;
-  amount: number;
-  load_id: Buffer;
-  authorization: Buffer;
-  created_at: number;
-}
-
-function toLoad(row: LoadRow): PurseLoadRecord {
-  return {
-    cardId: row.card_id,
-    loadCounter: row.load_counter,
-    amount: row.amount,
-    loadId: bytes(row.load_id),
-    authorization: bytes(row.authorization),
-    createdAt: row.created_at,
-  };
-}
 
 function isUnique(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -118,8 +68,8 @@ export class PurseTables {
   }
 
   card(cardId: string): PurseCardRecord | undefined {
-    const row = this.#s.card!.get(cardId) as CardRow | undefined;
-    return row === undefined ? undefined : toCard(row);
+    const row = this.#s.card!.get(cardId) as PurseCardRow | undefined;
+    return row === undefined ? undefined : toPurseCard(row);
   }
 
   issueCard(card: {
@@ -157,7 +107,7 @@ export class PurseTables {
   load(
     load: Omit<PurseLoadRecord, 'createdAt'> & { accountId: number; now: number },
   ): PurseLoadRecord {
-    const existing = this.#s.load!.get(load.cardId, load.loadCounter) as LoadRow | undefined;
+    const existing = this.#s.load!.get(load.cardId, load.loadCounter) as PurseLoadRow | undefined;
     if (existing !== undefined) {
       if (existing.amount !== load.amount) {
         throw new FarthingError(
@@ -166,7 +116,7 @@ export class PurseTables {
           { details: { field: 'loadCounter', amount: existing.amount } },
         );
       }
-      return toLoad(existing);
+      return toPurseLoad(existing);
     }
     const card = this.card(load.cardId);
     if (card === undefined || card.accountId !== load.accountId) {
@@ -191,7 +141,7 @@ export class PurseTables {
       ],
       now: load.now,
     });
-    return toLoad(this.#s.load!.get(load.cardId, load.loadCounter) as LoadRow);
+    return toPurseLoad(this.#s.load!.get(load.cardId, load.loadCounter) as PurseLoadRow);
   }
 
   #clear(
@@ -292,7 +242,7 @@ export class PurseTables {
   }
 
   closeBlocked(blockedBefore: number, now: number): number {
-    const rows = this.#s.blocked!.all(blockedBefore) as CardRow[];
+    const rows = this.#s.blocked!.all(blockedBefore) as PurseCardRow[];
     for (const row of rows) {
       this.#s.close!.run(row.shadow_balance, row.card_id);
       if (row.shadow_balance > 0) {
