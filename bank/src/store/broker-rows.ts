@@ -5,6 +5,7 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import { bytes, sameBytes } from './rows.ts';
+import type { TransferParams } from './sqlite/ledger.ts';
 import type {
   PaywordCertificateRecord,
   PaywordRedemptionClaim,
@@ -40,18 +41,44 @@ export function toPaywordCertificate(row: PaywordCertificateRow): PaywordCertifi
   };
 }
 
+export interface PaywordRedemptionRow {
+  commitment_id: Uint8Array;
+  serial: number;
+  vendor_id: number;
+  last_index: number;
+  last_word: Uint8Array;
+  redeemed: number;
+  updated_at: number;
+}
+
+export function toPaywordRedemption(row: PaywordRedemptionRow): PaywordRedemptionRecord {
+  return {
+    commitmentId: bytes(row.commitment_id),
+    serial: row.serial,
+    vendorId: row.vendor_id,
+    lastIndex: row.last_index,
+    lastWord: bytes(row.last_word),
+    redeemed: row.redeemed,
+    updatedAt: row.updated_at,
+  };
+}
+
 type Redeemed = Extract<PaywordRedemptionOutcome, { status: 'redeemed' }>;
 
 /** What one redemption claim does, decided from the rows both backends read for it. */
 export type PaywordRedemptionPlan =
   /** The same last word again (a retry): nothing is written, nothing paid twice. */
   | { readonly kind: 'repeat'; readonly outcome: Redeemed }
-  /** Pay `owed` from the certificate's hold to the vendor, under ledger `reference`. */
+  /**
+   * Pay `owed` from the certificate's hold to the vendor (`transfer`), add it to the
+   * certificate's redeemed total, and store the redemption's new row (`redemptionValues`, in
+   * the order of the upsert's column list).
+   */
   | {
       readonly kind: 'pay';
       readonly owed: number;
-      readonly totalRedeemed: number;
-      readonly reference: string;
+      readonly redemptionValues: unknown[];
+      readonly transfer: TransferParams;
       readonly outcome: Redeemed;
     };
 
@@ -65,6 +92,8 @@ export function planPaywordRedemption(
   claim: PaywordRedemptionClaim,
   held: PaywordCertificateRecord | undefined,
   previous: PaywordRedemptionRecord | undefined,
+  holdsAccount: number,
+  now: number,
 ): PaywordRedemptionPlan {
   if (held === undefined || held.releasedAt !== undefined) {
     throw new FarthingError('not_found', 'no open PayWord certificate with this serial', {
@@ -102,11 +131,20 @@ export function planPaywordRedemption(
     );
   }
   const totalRedeemed = (previous?.redeemed ?? 0) + owed;
+  const { commitmentId, serial, index, word } = claim;
   return {
     kind: 'pay',
     owed,
-    totalRedeemed,
-    reference: `${claim.serial}:${Buffer.from(claim.commitmentId).toString('base64url')}:${claim.index}`,
+    redemptionValues: [commitmentId, serial, vendorId, index, word, totalRedeemed, now],
+    transfer: {
+      kind: 'payword_redemption',
+      reference: `${serial}:${Buffer.from(commitmentId).toString('base64url')}:${index}`,
+      postings: [
+        { accountId: holdsAccount, amount: -owed },
+        { accountId: vendorId, amount: owed },
+      ],
+      now,
+    },
     outcome: {
       status: 'redeemed',
       commitmentId: claim.commitmentId,

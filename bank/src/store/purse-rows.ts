@@ -4,7 +4,7 @@
  * postgres/purse.ts keep only their SQL, so the two cannot map a column differently.
  */
 import { bytes } from './rows.ts';
-import type { PurseCardRecord, PurseLoadRecord } from './store.ts';
+import type { PurseCardRecord, PurseClearingClaim, PurseLoadRecord } from './store.ts';
 
 export interface PurseCardRow {
   card_id: string;
@@ -52,4 +52,15 @@ export function toPurseLoad(row: PurseLoadRow): PurseLoadRecord {
     authorization: bytes(row.authorization),
     createdAt: row.created_at,
   };
+}
+
+/** The values of a new `purse_clearings` row, in the order of its INSERT's column list. */
+export function purseClearingValues(
+  claim: PurseClearingClaim,
+  merchantAccountId: number,
+  merchantId: string,
+  now: number,
+): unknown[] {
+  const { cardId, sno, tno, amount, fee, proof } = claim;
+  return [cardId, sno, merchantAccountId, merchantId, tno, amount, fee, proof, now];
 }

@@ -4,7 +4,7 @@
  * (sqlite/refunds.ts and postgres/refunds.ts keep only their SQL).
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import type { RefundRecord, RefundRefreshRecord } from './refund-store.ts';
+import type { RefundParameters, RefundRecord, RefundRefreshRecord } from './refund-store.ts';
 import { bytes } from './rows.ts';
 
 export interface RefundRow {
@@ -90,4 +90,22 @@ export function toRefundRefresh(
       blindSignature: bytes(coin.blind_signature),
     })),
   };
+}
+
+/** The values of a new `refunds` row, in the order of its INSERT's column list. */
+export function refundValues(params: RefundParameters, payer: number | null): unknown[] {
+  return [
+    params.merchantId,
+    params.refundId,
+    params.instrument,
+    params.payment,
+    params.receiptId,
+    params.currency,
+    params.amount,
+    params.paid,
+    payer,
+    params.requestHash,
+    params.statement,
+    params.now,
+  ];
 }

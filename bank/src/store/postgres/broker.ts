@@ -12,11 +12,7 @@
  * one `UPDATE … WHERE released_at IS NULL … RETURNING`, which releases each certificate once
  * even when every process runs the housekeeping at the same moment.
  */
-import {
-  type PaywordCertificateRow,
-  planPaywordRedemption,
-  toPaywordCertificate,
-} from '../broker-rows.ts';
+import * as rules from '../broker-rows.ts';
 import type {
   PaywordCertificateRecord,
   PaywordRedemptionClaim,
@@ -25,7 +21,6 @@ import type {
 } from '../store.ts';
 import { isPostgresError, type Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
-import { bytes } from './rows.ts';
 
 export async function issueCertificate(
   sql: Sql,
@@ -63,37 +58,22 @@ export async function certificate(
   serial: number,
   lock: '' | 'FOR NO KEY UPDATE' = '',
 ): Promise<PaywordCertificateRecord | undefined> {
-  const [row] = await sql.query<PaywordCertificateRow>(
+  const [row] = await sql.query<rules.PaywordCertificateRow>(
     `SELECT * FROM payword_certificates WHERE serial = $1 ${lock}`,
     [serial],
   );
-  return row === undefined ? undefined : toPaywordCertificate(row);
+  return row === undefined ? undefined : rules.toPaywordCertificate(row);
 }
 
 export async function redemption(
   sql: Sql,
   commitmentId: Uint8Array,
 ): Promise<PaywordRedemptionRecord | undefined> {
-  const [row] = await sql.query<{
-    commitment_id: Uint8Array;
-    serial: number;
-    vendor_id: number;
-    last_index: number;
-    last_word: Uint8Array;
-    redeemed: number;
-    updated_at: number;
-  }>('SELECT * FROM payword_redemptions WHERE commitment_id = $1', [commitmentId]);
-  return row === undefined
-    ? undefined
-    : {
-        commitmentId: bytes(row.commitment_id),
-        serial: row.serial,
-        vendorId: row.vendor_id,
-        lastIndex: row.last_index,
-        lastWord: bytes(row.last_word),
-        redeemed: row.redeemed,
-        updatedAt: row.updated_at,
-      };
+  const [row] = await sql.query<rules.PaywordRedemptionRow>(
+    'SELECT * FROM payword_redemptions WHERE commitment_id = $1',
+    [commitmentId],
+  );
+  return row === undefined ? undefined : rules.toPaywordRedemption(row);
 }
 
 /**
@@ -110,11 +90,10 @@ async function redeem(
 ): Promise<PaywordRedemptionOutcome> {
   const held = await certificate(sql, claim.serial, 'FOR NO KEY UPDATE');
   const previous = await redemption(sql, claim.commitmentId);
-  const plan = planPaywordRedemption(vendorId, claim, held, previous);
+  const plan = rules.planPaywordRedemption(vendorId, claim, held, previous, holdsAccount, now);
   if (plan.kind === 'repeat') return plan.outcome;
-  const { owed, totalRedeemed } = plan;
   await sql.query('UPDATE payword_certificates SET redeemed = redeemed + $1 WHERE serial = $2', [
-    owed,
+    plan.owed,
     claim.serial,
   ]);
   await sql.query(
@@ -122,17 +101,9 @@ async function redeem(
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (commitment_id) DO UPDATE SET last_index = excluded.last_index,
        last_word = excluded.last_word, redeemed = excluded.redeemed, updated_at = excluded.updated_at`,
-    [claim.commitmentId, claim.serial, vendorId, claim.index, claim.word, totalRedeemed, now],
+    plan.redemptionValues,
   );
-  await postTransfer(sql, {
-    kind: 'payword_redemption',
-    reference: plan.reference,
-    postings: [
-      { accountId: holdsAccount, amount: -owed },
-      { accountId: vendorId, amount: owed },
-    ],
-    now,
-  });
+  await postTransfer(sql, plan.transfer);
   return plan.outcome;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Refunds on PostgreSQL (migration 3; the SQLite twin is ../sqlite/refunds.ts, and
+ * Refunds on PostgreSQL (migration 3; the SQLite twin is ../sqlite/rules.ts, and
  * ../refund-store.ts says what the tables model and what every write keeps). Each write runs
  * in the caller's READ COMMITTED transaction with the ledger transfer that pays for it.
  *
@@ -19,24 +19,8 @@
  * never both spend its credit) and claims its issuance id by `refund_refreshes_id`.
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import {
-  type RefundRefreshCoinRow,
-  type RefundRefreshRow,
-  type RefundRow,
-  toRefund,
-  toRefundRefresh,
-} from '../refund-rows.ts';
-import {
-  assertRedemptionSettled,
-  checkRefundRoom,
-  coinRefundShares,
-  type DepositedCoinRow,
-  ecashRefundSource,
-  paywordRefundSource,
-  type RedemptionRow,
-  refundTransfer,
-  repeatedRefund,
-} from '../refund-rules.ts';
+import * as records from '../refund-rows.ts';
+import * as rules from '../refund-rules.ts';
 import type {
   CoinRefundState,
   RefundParameters,
@@ -106,16 +90,16 @@ export class PostgresRefundStore implements RefundStore {
 
   async #refund(sql: Sql, params: RefundParameters): Promise<RefundRecord> {
     await lockName(sql, `refund-receipt:${params.merchantId}:${hex(params.receiptId)}`);
-    const [existing] = await sql.query<RefundRow>(
+    const [existing] = await sql.query<records.RefundRow>(
       'SELECT * FROM refunds WHERE merchant_id = $1 AND refund_id = $2',
       [params.merchantId, params.refundId],
     );
-    const repeated = repeatedRefund(existing, params);
+    const repeated = rules.repeatedRefund(existing, params);
     if (repeated !== undefined) return repeated;
     // What the bank received for the payment (its row locked), and who gets the money back.
     let received: number;
     let payer: number | null = null;
-    let coins: readonly DepositedCoinRow[] = [];
+    let coins: readonly rules.DepositedCoinRow[] = [];
     if (params.instrument === 'ecash') {
       const [deposit] = await sql.query<{ merchant_id: number; currency: string; total: number }>(
         'SELECT merchant_id, currency, total FROM deposits WHERE id = $1 FOR NO KEY UPDATE',
@@ -124,26 +108,26 @@ export class PostgresRefundStore implements RefundStore {
       const deposited =
         deposit === undefined
           ? []
-          : await sql.query<DepositedCoinRow>(
+          : await sql.query<rules.DepositedCoinRow>(
               `SELECT coin_pub, value, proof FROM spent_coins
          WHERE kind = 'deposit' AND spent_by = $1 ORDER BY coin_pub`,
               [params.payment],
             );
-      ({ received, coins } = ecashRefundSource(deposit, deposited, params));
+      ({ received, coins } = rules.ecashRefundSource(deposit, deposited, params));
     } else {
-      const [redemption] = await sql.query<RedemptionRow>(
+      const [redemption] = await sql.query<rules.RedemptionRow>(
         `SELECT vendor_id, redeemed, serial FROM payword_redemptions
          WHERE commitment_id = $1 FOR NO KEY UPDATE`,
         [params.commitmentId],
       );
-      assertRedemptionSettled(redemption, params);
+      rules.assertRedemptionSettled(redemption, params);
       const [certificate] = await sql.query<{ account_id: number; currency: string }>(
         'SELECT account_id, currency FROM payword_certificates WHERE serial = $1',
         [redemption.serial],
       );
-      ({ received, payer } = paywordRefundSource(redemption, certificate!, params));
+      ({ received, payer } = rules.paywordRefundSource(redemption, certificate!, params));
     }
-    const ofReceipt = await sql.query<RefundRow>(
+    const ofReceipt = await sql.query<records.RefundRow>(
       'SELECT * FROM refunds WHERE merchant_id = $1 AND receipt_id = $2 ORDER BY row_id',
       [params.merchantId, params.receiptId],
     );
@@ -152,46 +136,33 @@ export class PostgresRefundStore implements RefundStore {
       'SELECT COALESCE(SUM(amount), 0) AS total FROM refunds WHERE payment = $1',
       [params.payment],
     );
-    checkRefundRoom(params, ofReceipt, received, refundedOfPayment);
-    const [row] = await sql.query<RefundRow>(
+    rules.checkRefundRoom(params, ofReceipt, received, refundedOfPayment);
+    const [row] = await sql.query<records.RefundRow>(
       `INSERT INTO refunds (merchant_id, refund_id, instrument, payment, receipt_id, currency,
          amount, paid, payer_account_id, request_hash, statement, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
-      [
-        params.merchantId,
-        params.refundId,
-        params.instrument,
-        params.payment,
-        params.receiptId,
-        params.currency,
-        params.amount,
-        params.paid,
-        payer,
-        params.requestHash,
-        params.statement,
-        params.now,
-      ],
+      records.refundValues(params, payer),
     );
     const withRefunded = [];
     for (const coin of coins) {
       withRefunded.push({ ...coin, refunded: await refundedOfCoin(sql, coin.coin_pub) });
     }
-    for (const share of coinRefundShares(params, withRefunded)) {
+    for (const share of rules.coinRefundShares(params, withRefunded)) {
       await sql.query(
         'INSERT INTO coin_refunds (refund_row, coin_pub, amount) VALUES ($1, $2, $3)',
         [row!.row_id, share.coinPub, share.amount],
       );
     }
-    await postTransfer(sql, refundTransfer(params, payer, this.#system.coinRefunds));
-    return toRefund(row!);
+    await postTransfer(sql, rules.refundTransfer(params, payer, this.#system.coinRefunds));
+    return records.toRefund(row!);
   }
 
   async listRefunds(merchantId: number, receiptId: Uint8Array): Promise<RefundRecord[]> {
-    const rows = await this.#db.query<RefundRow>(
+    const rows = await this.#db.query<records.RefundRow>(
       'SELECT * FROM refunds WHERE merchant_id = $1 AND receipt_id = $2 ORDER BY row_id',
       [merchantId, receiptId],
     );
-    return rows.map(toRefund);
+    return rows.map(records.toRefund);
   }
 
   async coinRefund(coinPub: Uint8Array): Promise<CoinRefundState | undefined> {
@@ -279,14 +250,15 @@ export class PostgresRefundStore implements RefundStore {
 }
 
 async function refresh(sql: Sql, id: string): Promise<RefundRefreshRecord | undefined> {
-  const [row] = await sql.query<RefundRefreshRow>('SELECT * FROM refund_refreshes WHERE id = $1', [
-    id,
-  ]);
+  const [row] = await sql.query<records.RefundRefreshRow>(
+    'SELECT * FROM refund_refreshes WHERE id = $1',
+    [id],
+  );
   if (row === undefined) return undefined;
-  const coins = await sql.query<RefundRefreshCoinRow>(
+  const coins = await sql.query<records.RefundRefreshCoinRow>(
     `SELECT denomination_id, value, blinded_message, blind_signature FROM refund_refresh_coins
      WHERE refresh_id = $1 ORDER BY idx`,
     [id],
   );
-  return toRefundRefresh(row, coins);
+  return records.toRefundRefresh(row, coins);
 }

@@ -1,11 +1,6 @@
 /** The PayWord broker's state: certificates with their held credit, and redemptions. */
 import type Database from 'better-sqlite3';
-import {
-  type PaywordCertificateRow,
-  planPaywordRedemption,
-  toPaywordCertificate,
-} from '../broker-rows.ts';
-import { bytes } from '../rows.ts';
+import * as rules from '../broker-rows.ts';
 import type {
   PaywordCertificateRecord,
   PaywordRedemptionClaim,
@@ -72,33 +67,15 @@ export class BrokerTables {
   }
 
   certificate(serial: number): PaywordCertificateRecord | undefined {
-    const row = this.#statements.certificate.get(serial) as PaywordCertificateRow | undefined;
-    return row === undefined ? undefined : toPaywordCertificate(row);
+    const row = this.#statements.certificate.get(serial) as rules.PaywordCertificateRow | undefined;
+    return row === undefined ? undefined : rules.toPaywordCertificate(row);
   }
 
   redemption(commitmentId: Uint8Array): PaywordRedemptionRecord | undefined {
     const row = this.#statements.redemption.get(commitmentId) as
-      | {
-          commitment_id: Buffer;
-          serial: number;
-          vendor_id: number;
-          last_index: number;
-          last_word: Buffer;
-          redeemed: number;
-          updated_at: number;
-        }
+      | rules.PaywordRedemptionRow
       | undefined;
-    return row === undefined
-      ? undefined
-      : {
-          commitmentId: bytes(row.commitment_id),
-          serial: row.serial,
-          vendorId: row.vendor_id,
-          lastIndex: row.last_index,
-          lastWord: bytes(row.last_word),
-          redeemed: row.redeemed,
-          updatedAt: row.updated_at,
-        };
+    return row === undefined ? undefined : rules.toPaywordRedemption(row);
   }
 
   /**
@@ -114,28 +91,18 @@ export class BrokerTables {
   ): PaywordRedemptionOutcome {
     const certificate = this.certificate(claim.serial);
     const previous = this.redemption(claim.commitmentId);
-    const plan = planPaywordRedemption(vendorId, claim, certificate, previous);
-    if (plan.kind === 'repeat') return plan.outcome;
-    const { owed, totalRedeemed } = plan;
-    this.#statements.addRedeemed.run(owed, claim.serial);
-    this.#statements.upsertRedemption.run(
-      claim.commitmentId,
-      claim.serial,
+    const plan = rules.planPaywordRedemption(
       vendorId,
-      claim.index,
-      claim.word,
-      totalRedeemed,
+      claim,
+      certificate,
+      previous,
+      holdsAccount,
       now,
     );
-    this.#ledger.post({
-      kind: 'payword_redemption',
-      reference: plan.reference,
-      postings: [
-        { accountId: holdsAccount, amount: -owed },
-        { accountId: vendorId, amount: owed },
-      ],
-      now,
-    });
+    if (plan.kind === 'repeat') return plan.outcome;
+    this.#statements.addRedeemed.run(plan.owed, claim.serial);
+    this.#statements.upsertRedemption.run(...plan.redemptionValues);
+    this.#ledger.post(plan.transfer);
     return plan.outcome;
   }
 
@@ -161,7 +128,7 @@ export class BrokerTables {
 
   /** Gives back what vendors did not redeem once a certificate's redemption window closed. */
   releaseExpired(expiredBefore: number, holdsAccount: number, now: number): number {
-    const rows = this.#statements.expired.all(expiredBefore) as PaywordCertificateRow[];
+    const rows = this.#statements.expired.all(expiredBefore) as rules.PaywordCertificateRow[];
     for (const row of rows) {
       const left = row.credit_limit - row.redeemed;
       this.#statements.markReleased.run(now, row.serial);

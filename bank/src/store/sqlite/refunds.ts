@@ -5,23 +5,8 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
-import {
-  type RefundRefreshCoinRow,
-  type RefundRefreshRow,
-  type RefundRow,
-  toRefund,
-  toRefundRefresh,
-} from '../refund-rows.ts';
-import {
-  assertRedemptionSettled,
-  checkRefundRoom,
-  coinRefundShares,
-  type DepositedCoinRow,
-  ecashRefundSource,
-  paywordRefundSource,
-  refundTransfer,
-  repeatedRefund,
-} from '../refund-rules.ts';
+import * as records from '../refund-rows.ts';
+import * as rules from '../refund-rules.ts';
 import {
   type CoinRefundState,
   coinRefundsAccount,
@@ -72,10 +57,10 @@ export class SqliteRefundStore implements RefundStore {
       ).id,
     }))();
     this.#sql = {
-      refund: db.prepare<[number, string], RefundRow>(
+      refund: db.prepare<[number, string], records.RefundRow>(
         'SELECT * FROM refunds WHERE merchant_id = ? AND refund_id = ?',
       ),
-      byReceipt: db.prepare<[number, Uint8Array], RefundRow>(
+      byReceipt: db.prepare<[number, Uint8Array], records.RefundRow>(
         'SELECT * FROM refunds WHERE merchant_id = ? AND receipt_id = ? ORDER BY row_id',
       ),
       refundedOfPayment: db.prepare<[string], { total: number }>(
@@ -111,10 +96,10 @@ export class SqliteRefundStore implements RefundStore {
       certificate: db.prepare<[number], { account_id: number; currency: string }>(
         'SELECT account_id, currency FROM payword_certificates WHERE serial = ?',
       ),
-      refresh: db.prepare<[string], RefundRefreshRow>(
+      refresh: db.prepare<[string], records.RefundRefreshRow>(
         'SELECT * FROM refund_refreshes WHERE id = ?',
       ),
-      refreshCoins: db.prepare<[string], RefundRefreshCoinRow>(
+      refreshCoins: db.prepare<[string], records.RefundRefreshCoinRow>(
         'SELECT denomination_id, value, blinded_message, blind_signature FROM refund_refresh_coins WHERE refresh_id = ? ORDER BY idx',
       ),
       insertRefresh: db.prepare(
@@ -138,52 +123,42 @@ export class SqliteRefundStore implements RefundStore {
 
   #refund(params: RefundParameters): RefundRecord {
     const sql = this.#sql;
-    const repeated = repeatedRefund(sql.refund.get(params.merchantId, params.refundId), params);
+    const repeated = rules.repeatedRefund(
+      sql.refund.get(params.merchantId, params.refundId),
+      params,
+    );
     if (repeated !== undefined) return repeated;
     // What the bank received for the payment, and who gets the money back.
     let received: number;
     let payer: number | null = null;
-    let coins: readonly DepositedCoinRow[] = [];
+    let coins: readonly rules.DepositedCoinRow[] = [];
     if (params.instrument === 'ecash') {
       const deposit = sql.deposit.get(params.payment);
       const deposited = deposit === undefined ? [] : sql.depositedCoins.all(params.payment);
-      ({ received, coins } = ecashRefundSource(deposit, deposited, params));
+      ({ received, coins } = rules.ecashRefundSource(deposit, deposited, params));
     } else {
       const redemption = sql.redemption.get(params.commitmentId);
-      assertRedemptionSettled(redemption, params);
+      rules.assertRedemptionSettled(redemption, params);
       const certificate = sql.certificate.get(redemption.serial)!;
-      ({ received, payer } = paywordRefundSource(redemption, certificate, params));
+      ({ received, payer } = rules.paywordRefundSource(redemption, certificate, params));
     }
     const ofReceipt = sql.byReceipt.all(params.merchantId, params.receiptId);
     const refundedOfPayment = sql.refundedOfPayment.get(params.payment)!.total;
-    checkRefundRoom(params, ofReceipt, received, refundedOfPayment);
-    const row = sql.insertRefund.get(
-      params.merchantId,
-      params.refundId,
-      params.instrument,
-      params.payment,
-      params.receiptId,
-      params.currency,
-      params.amount,
-      params.paid,
-      payer,
-      params.requestHash,
-      params.statement,
-      params.now,
-    ) as RefundRow;
+    rules.checkRefundRoom(params, ofReceipt, received, refundedOfPayment);
+    const row = sql.insertRefund.get(...records.refundValues(params, payer)) as records.RefundRow;
     const withRefunded = coins.map((coin) => ({
       ...coin,
       refunded: sql.refundedOfCoin.get(coin.coin_pub)!.total,
     }));
-    for (const share of coinRefundShares(params, withRefunded)) {
+    for (const share of rules.coinRefundShares(params, withRefunded)) {
       sql.insertCoinRefund.run(row.row_id, share.coinPub, share.amount);
     }
-    this.#ledger.post(refundTransfer(params, payer, this.#system.coinRefunds));
-    return toRefund(row);
+    this.#ledger.post(rules.refundTransfer(params, payer, this.#system.coinRefunds));
+    return records.toRefund(row);
   }
 
   listRefunds(merchantId: number, receiptId: Uint8Array): Promise<RefundRecord[]> {
-    return this.#read(() => this.#sql.byReceipt.all(merchantId, receiptId).map(toRefund));
+    return this.#read(() => this.#sql.byReceipt.all(merchantId, receiptId).map(records.toRefund));
   }
 
   coinRefund(coinPub: Uint8Array): Promise<CoinRefundState | undefined> {
@@ -266,6 +241,8 @@ export class SqliteRefundStore implements RefundStore {
 
   #refresh(id: string): RefundRefreshRecord | undefined {
     const row = this.#sql.refresh.get(id);
-    return row === undefined ? undefined : toRefundRefresh(row, this.#sql.refreshCoins.all(id));
+    return row === undefined
+      ? undefined
+      : records.toRefundRefresh(row, this.#sql.refreshCoins.all(id));
   }
 }
