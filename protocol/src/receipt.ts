@@ -13,7 +13,7 @@
 import * as v from 'valibot';
 import { type Amount, equalAmounts, formatAmount } from './amount.ts';
 import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from './ed25519.ts';
-import { equalBytes, signingBytes, toBase64url } from './encoding.ts';
+import { equalBytes, toBase64url } from './encoding.ts';
 import { assertBytes, assertInteger, FarthingError } from './errors.ts';
 import {
   isPaymentInstrument,
@@ -31,13 +31,19 @@ import {
 import {
   amountSchema,
   bytesSchema,
-  codedTransform,
   identifierSchema,
   parseMessage,
   timestampSchema,
 } from './schema.ts';
+import { type SignedMessageType, signedMessageType } from './signed-message.ts';
 
 export const receiptVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const receiptType: SignedMessageType<typeof receiptVersion> = signedMessageType(
+  'receipt',
+  receiptVersion,
+  'receipt',
+);
 export const receiptIdLength = 16;
 
 export interface Receipt {
@@ -65,11 +71,7 @@ function assertReceipt(receipt: Receipt): void {
       details: { field: 'receipt' },
     });
   }
-  if (receipt.version !== receiptVersion) {
-    throw new FarthingError('unsupported_version', `receipt version must be ${receiptVersion}`, {
-      details: { field: 'version', expected: receiptVersion, got: receipt.version },
-    });
-  }
+  receiptType.assertVersion(receipt.version);
   assertBytes(receipt.offerHash, 'offerHash', offerHashLength);
   if (!v.is(identifierSchema, receipt.merchantId)) {
     throw new FarthingError('invalid_argument', '"merchantId" is not an identifier', {
@@ -91,7 +93,7 @@ function assertReceipt(receipt: Receipt): void {
 
 export function receiptSigningBytes(receipt: Receipt): Uint8Array {
   assertReceipt(receipt);
-  return signingBytes('receipt', receiptVersion, (w) =>
+  return receiptType.signingBytes((w) =>
     w
       .fixed(receipt.offerHash, offerHashLength, 'offerHash')
       .string(receipt.merchantId, 'merchantId', 128)
@@ -229,16 +231,7 @@ export interface ReceiptWire {
 }
 
 export const receiptSchema = v.strictObject({
-  version: v.pipe(
-    v.unknown(),
-    codedTransform<unknown, typeof receiptVersion>((value) => {
-      if (value === receiptVersion) return receiptVersion;
-      throw new FarthingError(
-        'unsupported_version',
-        `receipt version ${String(value)} is not supported`,
-      );
-    }),
-  ),
+  version: receiptType.versionSchema,
   offerHash: bytesSchema(offerHashLength),
   merchantId: identifierSchema,
   resource: v.pipe(

@@ -6,7 +6,6 @@
  * so the same request again returns the same signatures; any other use of the coin is a
  * double spend.
  */
-import { createHash } from 'node:crypto';
 import { formatAmount } from '@farthing/protocol/amount';
 import {
   type ChangeRequest,
@@ -18,6 +17,7 @@ import type { BankContext } from '../http/context.ts';
 import { coinAlreadySpent, type IdempotencyClaim } from '../store/store.ts';
 import {
   blindSignCoins,
+  checkCoinSignedRequest,
   type IssuanceView,
   issuanceConflict,
   issuanceView,
@@ -25,7 +25,6 @@ import {
   signingKeys,
   totalValue,
 } from './issuance.ts';
-import { DeferredSignatureChecks } from './signature-checks.ts';
 
 export async function changeCoin(
   ctx: BankContext,
@@ -37,23 +36,12 @@ export async function changeCoin(
   const stored = await store.findIdempotentResult(claim);
   if (stored !== undefined) return stored as IssuanceView;
   const now = ctx.now();
-  const key = mint.find(request.coin.denominationId);
-  if (key === undefined) {
-    throw new FarthingError('unknown_denomination', 'the mint does not know this coin key', {
-      details: { field: 'coin.denominationId' },
-    });
-  }
-  const signatures = new DeferredSignatureChecks(mint);
-  verifyChangeRequest(request, key.denomination, {
-    rsaVerify: signatures.rsaVerify,
-    ed25519Verify: signatures.ed25519Verify,
+  const { key, requestHash } = await checkCoinSignedRequest(
+    mint,
+    request,
     now,
-  });
-  await signatures.settle();
-  // The signed bytes cover the coin, the issuance id and every blinded coin: equal for a
-  // retry, different for any other request.
-  const requestHash = new Uint8Array(
-    createHash('sha256').update(changeRequestSigningBytes(request)).digest(),
+    verifyChangeRequest,
+    changeRequestSigningBytes,
   );
   const existing = await store.getIssuance(request.issuanceId);
   if (existing !== undefined) {

@@ -1,15 +1,20 @@
 /**
- * What withdrawals and change share: blind-signing a list of blinded coins, the hash that
- * identifies a request for crash recovery, and the answer the wallet gets (and gets again).
+ * What withdrawals, change and refund refreshes share: blind-signing a list of blinded coins,
+ * the checks of a request signed by a coin's key, the hash that identifies a request for
+ * crash recovery, and the answer the wallet gets (and gets again).
  */
 import { createHash } from 'node:crypto';
 import { amount, formatAmount } from '@farthing/protocol/amount';
 import { blindSign } from '@farthing/protocol/blind-rsa';
 import type { BlindedCoin } from '@farthing/protocol/coin/change-request';
+import type { Coin, RsaPssVerify } from '@farthing/protocol/coin/coin';
+import type { Denomination } from '@farthing/protocol/coin/denomination';
+import type { Ed25519Verify } from '@farthing/protocol/ed25519';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import type { IssuanceRecord, IssuedCoin } from '../store/store.ts';
 import type { DenominationKey, Keyring } from './keyring.ts';
+import { DeferredSignatureChecks } from './signature-checks.ts';
 
 export interface IssuanceView {
   readonly issuanceId: string;
@@ -119,4 +124,36 @@ export function issuanceConflict(issuanceId: string): FarthingError {
     'this issuance id was already used for a different request',
     { details: { issuanceId } },
   );
+}
+
+/**
+ * A change request's or refund refresh's coin: its denomination's key at this mint
+ * (`unknown_denomination` otherwise) and the request's signatures, checked by `verify` with
+ * the mint's batched signature checks at `now`. Returns the key and the hash of the signed
+ * bytes, which cover the coin, the issuance id and every blinded coin: equal for a retry,
+ * different for any other request under the same issuance id.
+ */
+export async function checkCoinSignedRequest<R extends { readonly coin: Coin }>(
+  mint: Keyring,
+  request: R,
+  now: number,
+  verify: (
+    request: R,
+    denomination: Denomination,
+    checks: { rsaVerify: RsaPssVerify; ed25519Verify: Ed25519Verify; now: number },
+  ) => void,
+  signingBytes: (request: R) => Uint8Array,
+): Promise<{ key: DenominationKey; requestHash: Uint8Array }> {
+  const key = mint.find(request.coin.denominationId);
+  if (key === undefined) {
+    throw new FarthingError('unknown_denomination', 'the mint does not know this coin key', {
+      details: { field: 'coin.denominationId' },
+    });
+  }
+  const signatures = new DeferredSignatureChecks(mint);
+  const { rsaVerify, ed25519Verify } = signatures;
+  verify(request, key.denomination, { rsaVerify, ed25519Verify, now });
+  await signatures.settle();
+  const requestHash = new Uint8Array(createHash('sha256').update(signingBytes(request)).digest());
+  return { key, requestHash };
 }

@@ -6,7 +6,6 @@
  * purchase. The issuance is kept under the wallet's id, so the same request again returns the
  * same signatures.
  */
-import { createHash } from 'node:crypto';
 import { amount, formatAmount } from '@farthing/protocol/amount';
 import {
   type RefundRefresh,
@@ -16,8 +15,12 @@ import {
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { BankContext } from '../http/context.ts';
-import { blindSignCoins, type IssuanceView, signingKeys } from '../mint/issuance.ts';
-import { DeferredSignatureChecks } from '../mint/signature-checks.ts';
+import {
+  blindSignCoins,
+  checkCoinSignedRequest,
+  type IssuanceView,
+  signingKeys,
+} from '../mint/issuance.ts';
 import type { CoinRefundState, RefundRefreshRecord } from '../store/refund-store.ts';
 import type { IdempotencyClaim } from '../store/store.ts';
 
@@ -50,20 +53,12 @@ export async function refreshRefundedCoin(
   const stored = await store.findIdempotentResult(claim);
   if (stored !== undefined) return stored as IssuanceView;
   const now = ctx.now();
-  const key = mint.find(request.coin.denominationId);
-  if (key === undefined) {
-    throw new FarthingError('unknown_denomination', 'the mint does not know this coin key', {
-      details: { field: 'coin.denominationId' },
-    });
-  }
-  const signatures = new DeferredSignatureChecks(mint);
-  verifyRefundRefresh(request, key.denomination, {
-    rsaVerify: signatures.rsaVerify,
-    ed25519Verify: signatures.ed25519Verify,
-  });
-  await signatures.settle();
-  const requestHash = new Uint8Array(
-    createHash('sha256').update(refundRefreshSigningBytes(request)).digest(),
+  const { key, requestHash } = await checkCoinSignedRequest(
+    mint,
+    request,
+    now,
+    verifyRefundRefresh,
+    refundRefreshSigningBytes,
   );
   const existing = await store.refunds.getRefundRefresh(request.issuanceId);
   if (existing !== undefined) {

@@ -2,16 +2,23 @@
  * Rows as both backends return them (sqlite/ and postgres/ name their columns alike) turned
  * into the store's records, so the two cannot map a column differently.
  */
+import { FarthingError } from '@farthing/protocol/errors';
 import type {
   AccountKind,
   AccountRecord,
   MerchantCertificateRecord,
+  NewAccount,
   OriginChallengeRecord,
 } from './store.ts';
 
 /** A plain Uint8Array view of a BLOB/BYTEA value (both drivers return Buffers). */
 export const bytes = (value: Uint8Array): Uint8Array =>
   new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
 
 export interface AccountRow {
   readonly id: number;
@@ -82,4 +89,27 @@ export function challengeFromRow(row: ChallengeRow): OriginChallengeRecord {
     expiresAt: row.expires_at,
     ...(row.checked_at === null ? {} : { checkedAt: row.checked_at }),
   };
+}
+
+/**
+ * The values of a new `accounts` row, in the order of its INSERT's column list; only
+ * system:issued may go below zero (it is where every coin's value comes from).
+ */
+export function newAccountValues(account: NewAccount): unknown[] {
+  const { kind, name, displayName, currency, passwordHash, now } = account;
+  return [
+    kind,
+    name,
+    displayName,
+    currency,
+    name === 'system:issued' ? 1 : 0,
+    passwordHash ?? null,
+    now,
+  ];
+}
+
+export function accountExists(name: string): FarthingError {
+  return new FarthingError('account_exists', `the name "${name}" is taken`, {
+    details: { field: 'name' },
+  });
 }

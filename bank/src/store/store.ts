@@ -535,3 +535,7 @@ export interface BankStore {
   };
   close(): Promise<void>;
 }
+
+/** What `createAccount` and `withdraw` take, named once for both backends to implement. */
+export type NewAccount = Parameters<BankStore['createAccount']>[0];
+export type WithdrawParameters = Parameters<BankStore['withdraw']>[0];

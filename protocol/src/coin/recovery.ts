@@ -10,7 +10,7 @@
  */
 import * as v from 'valibot';
 import { bytesSchema, timestampSchema } from '../schema.ts';
-import { issuanceIdSchema } from './change-request.ts';
+import { issuanceIdSchema } from './coin-issuance-request.ts';
 
 /** Seed 004: the bank keeps the signatures of an account's last 16 withdrawals for recovery. */
 export const recoverableWithdrawals = 16;

@@ -23,15 +23,10 @@ import {
   ed25519SignatureLength,
   nobleEd25519Verify,
 } from '../ed25519.ts';
-import { signingBytes, toBase64url } from '../encoding.ts';
+import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, assertString, FarthingError } from '../errors.ts';
-import {
-  bytesSchema,
-  codedTransform,
-  identifierSchema,
-  parseMessage,
-  timestampSchema,
-} from '../schema.ts';
+import { bytesSchema, identifierSchema, parseMessage, timestampSchema } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertMerchantCertificateFields,
   isMerchantName,
@@ -42,6 +37,9 @@ import {
 } from './merchant-certificate.ts';
 
 export const merchantRegistrationVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const merchantRegistrationType: SignedMessageType<typeof merchantRegistrationVersion> =
+  signedMessageType('merchantRegistration', merchantRegistrationVersion, 'merchant registration');
 /** How old a request may be when the bank receives it. */
 export const defaultRegistrationMaxAge = 5 * 60_000;
 /** How far ahead of the bank's clock a request may be dated. */
@@ -66,13 +64,7 @@ function assertRegistration(registration: MerchantRegistration): void {
       details: { field: 'registration' },
     });
   }
-  if (registration.version !== merchantRegistrationVersion) {
-    throw new FarthingError(
-      'unsupported_version',
-      `merchant registration version must be ${merchantRegistrationVersion}`,
-      { details: { field: 'version', got: registration.version } },
-    );
-  }
+  merchantRegistrationType.assertVersion(registration.version);
   assertMerchantCertificateFields(registration);
   assertString(registration.bankId, 'bankId', 128);
   if (!v.is(identifierSchema, registration.bankId)) {
@@ -86,7 +78,7 @@ function assertRegistration(registration: MerchantRegistration): void {
 /** Tag `farthing/merchant-registration`, version 1, then the fields in this order. */
 export function merchantRegistrationSigningBytes(registration: MerchantRegistration): Uint8Array {
   assertRegistration(registration);
-  return signingBytes('merchantRegistration', merchantRegistrationVersion, (w) =>
+  return merchantRegistrationType.signingBytes((w) =>
     w
       .string(registration.merchantId, 'merchantId', 128)
       .string(registration.name, 'name', maxMerchantNameLength)
@@ -197,19 +189,8 @@ export interface MerchantRegistrationWire {
   readonly signature: string;
 }
 
-const versionSchema = v.pipe(
-  v.unknown(),
-  codedTransform<unknown, typeof merchantRegistrationVersion>((value) => {
-    if (value === merchantRegistrationVersion) return merchantRegistrationVersion;
-    throw new FarthingError(
-      'unsupported_version',
-      `merchant registration version ${String(value)} is not supported`,
-    );
-  }),
-);
-
 export const merchantRegistrationSchema = v.strictObject({
-  version: versionSchema,
+  version: merchantRegistrationType.versionSchema,
   merchantId: identifierSchema,
   name: v.pipe(
     v.string(),

@@ -1,40 +1,19 @@
 /** Accounts, sessions, API keys and account history on PostgreSQL. */
-import { FarthingError } from '@farthing/protocol/errors';
-import type { AccountKind, AccountRecord, LedgerEntry, Session } from '../store.ts';
+import { type AccountRow, accountExists, newAccountValues, toAccount } from '../rows.ts';
+import type { AccountRecord, LedgerEntry, NewAccount, Session } from '../store.ts';
 import { isPostgresError, type Sql } from './database.ts';
-import { type AccountRow, toAccount } from './rows.ts';
 
-export async function createAccount(
-  sql: Sql,
-  account: {
-    kind: AccountKind;
-    name: string;
-    displayName: string;
-    currency: string;
-    passwordHash?: string;
-    now: number;
-  },
-): Promise<AccountRecord> {
+export async function createAccount(sql: Sql, account: NewAccount): Promise<AccountRecord> {
   try {
     const [row] = await sql.query<AccountRow>(
       `INSERT INTO accounts (kind, name, display_name, currency, may_go_negative, password_hash, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [
-        account.kind,
-        account.name,
-        account.displayName,
-        account.currency,
-        account.name === 'system:issued' ? 1 : 0,
-        account.passwordHash ?? null,
-        account.now,
-      ],
+      newAccountValues(account),
     );
     return toAccount(row!);
   } catch (error) {
     if (isPostgresError(error, '23505') && error.constraint === 'accounts_name_key') {
-      throw new FarthingError('account_exists', `the name "${account.name}" is taken`, {
-        details: { field: 'name' },
-      });
+      throw accountExists(account.name);
     }
     throw error;
   }

@@ -12,7 +12,7 @@
  * one `UPDATE … WHERE released_at IS NULL … RETURNING`, which releases each certificate once
  * even when every process runs the housekeeping at the same moment.
  */
-import { FarthingError } from '@farthing/protocol/errors';
+import * as rules from '../broker-rows.ts';
 import type {
   PaywordCertificateRecord,
   PaywordRedemptionClaim,
@@ -21,35 +21,6 @@ import type {
 } from '../store.ts';
 import { isPostgresError, type Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
-import { bytes, sameBytes } from './rows.ts';
-
-interface CertificateRow {
-  serial: number;
-  account_id: number;
-  user_public: Uint8Array;
-  currency: string;
-  credit_limit: number;
-  redeemed: number;
-  released_at: number | null;
-  issued_at: number;
-  expires_at: number;
-  certificate: string;
-}
-
-function toCertificate(row: CertificateRow): PaywordCertificateRecord {
-  return {
-    serial: row.serial,
-    accountId: row.account_id,
-    userPublicKey: bytes(row.user_public),
-    currency: row.currency,
-    creditLimit: row.credit_limit,
-    redeemed: row.redeemed,
-    releasedAt: row.released_at ?? undefined,
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at,
-    certificate: row.certificate,
-  };
-}
 
 export async function issueCertificate(
   sql: Sql,
@@ -87,11 +58,11 @@ export async function certificate(
   serial: number,
   lock: '' | 'FOR NO KEY UPDATE' = '',
 ): Promise<PaywordCertificateRecord | undefined> {
-  const [row] = await sql.query<CertificateRow>(
+  const [row] = await sql.query<rules.PaywordCertificateRow>(
     `SELECT * FROM payword_certificates WHERE serial = $1 ${lock}`,
     [serial],
   );
-  return row === undefined ? undefined : toCertificate(row);
+  return row === undefined ? undefined : rules.toPaywordCertificate(row);
 }
 
 export async function certificatesOf(
@@ -125,26 +96,11 @@ export async function redemption(
   sql: Sql,
   commitmentId: Uint8Array,
 ): Promise<PaywordRedemptionRecord | undefined> {
-  const [row] = await sql.query<{
-    commitment_id: Uint8Array;
-    serial: number;
-    vendor_id: number;
-    last_index: number;
-    last_word: Uint8Array;
-    redeemed: number;
-    updated_at: number;
-  }>('SELECT * FROM payword_redemptions WHERE commitment_id = $1', [commitmentId]);
-  return row === undefined
-    ? undefined
-    : {
-        commitmentId: bytes(row.commitment_id),
-        serial: row.serial,
-        vendorId: row.vendor_id,
-        lastIndex: row.last_index,
-        lastWord: bytes(row.last_word),
-        redeemed: row.redeemed,
-        updatedAt: row.updated_at,
-      };
+  const [row] = await sql.query<rules.PaywordRedemptionRow>(
+    'SELECT * FROM payword_redemptions WHERE commitment_id = $1',
+    [commitmentId],
+  );
+  return row === undefined ? undefined : rules.toPaywordRedemption(row);
 }
 
 /**
@@ -160,42 +116,11 @@ async function redeem(
   now: number,
 ): Promise<PaywordRedemptionOutcome> {
   const held = await certificate(sql, claim.serial, 'FOR NO KEY UPDATE');
-  if (held === undefined || held.releasedAt !== undefined) {
-    throw new FarthingError('not_found', 'no open PayWord certificate with this serial', {
-      details: { serial: claim.serial },
-    });
-  }
   const previous = await redemption(sql, claim.commitmentId);
-  if (previous !== undefined && previous.vendorId !== vendorId) {
-    throw new FarthingError('payword_vendor_mismatch', 'another vendor redeems this commitment');
-  }
-  const previousIndex = previous?.lastIndex ?? 0;
-  if (previous !== undefined && claim.index <= previousIndex) {
-    if (claim.index === previousIndex && sameBytes(claim.word, previous.lastWord)) {
-      return {
-        status: 'redeemed',
-        commitmentId: claim.commitmentId,
-        paid: 0,
-        index: previous.lastIndex,
-        totalRedeemed: previous.redeemed,
-      };
-    }
-    throw new FarthingError('payword_replayed', 'these paywords were already redeemed', {
-      details: { redeemedIndex: previousIndex, index: claim.index },
-    });
-  }
-  const owed = (claim.index - previousIndex) * claim.valuePerWord;
-  if (!Number.isSafeInteger(owed) || owed <= 0) throw new Error('PayWord amount out of range');
-  if (held.redeemed + owed > held.creditLimit) {
-    throw new FarthingError(
-      'payword_over_limit',
-      'the certificate has not enough credit left for these paywords',
-      { details: { creditLimit: held.creditLimit, redeemed: held.redeemed, owed } },
-    );
-  }
-  const totalRedeemed = (previous?.redeemed ?? 0) + owed;
+  const plan = rules.planPaywordRedemption(vendorId, claim, held, previous, holdsAccount, now);
+  if (plan.kind === 'repeat') return plan.outcome;
   await sql.query('UPDATE payword_certificates SET redeemed = redeemed + $1 WHERE serial = $2', [
-    owed,
+    plan.owed,
     claim.serial,
   ]);
   await sql.query(
@@ -203,24 +128,10 @@ async function redeem(
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (commitment_id) DO UPDATE SET last_index = excluded.last_index,
        last_word = excluded.last_word, redeemed = excluded.redeemed, updated_at = excluded.updated_at`,
-    [claim.commitmentId, claim.serial, vendorId, claim.index, claim.word, totalRedeemed, now],
+    plan.redemptionValues,
   );
-  await postTransfer(sql, {
-    kind: 'payword_redemption',
-    reference: `${claim.serial}:${Buffer.from(claim.commitmentId).toString('base64url')}:${claim.index}`,
-    postings: [
-      { accountId: holdsAccount, amount: -owed },
-      { accountId: vendorId, amount: owed },
-    ],
-    now,
-  });
-  return {
-    status: 'redeemed',
-    commitmentId: claim.commitmentId,
-    paid: owed,
-    index: claim.index,
-    totalRedeemed,
-  };
+  await postTransfer(sql, plan.transfer);
+  return plan.outcome;
 }
 
 /** A conflict with another transaction: the whole transaction is retried (database.ts). */

@@ -17,6 +17,7 @@ import {
   type IssuedCoin,
   type SpentCoin,
   type SpentCoinRecord,
+  type WithdrawParameters,
 } from '../store.ts';
 import type { Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
@@ -192,14 +193,7 @@ async function insertIssuance(
 
 export async function withdraw(
   sql: Sql,
-  params: {
-    issuanceId: string;
-    accountId: number;
-    currency: string;
-    requestHash: Uint8Array;
-    coins: readonly IssuedCoin[];
-    now: number;
-  },
+  params: WithdrawParameters,
   coinsAccount: number,
 ): Promise<IssuanceRecord> {
   const existing = await existingIssuance(sql, params.issuanceId, params.requestHash);

@@ -1,5 +1,5 @@
 /**
- * The purse issuer's state on PostgreSQL (the SQLite twin is ../sqlite/purse.ts): cards with
+ * The purse issuer's state on PostgreSQL (the SQLite twin is ../sqlite/rules.ts): cards with
  * their shadow accounts, loads, and cleared proofs. Runs inside the caller's READ COMMITTED
  * transaction; every money movement is a ledger transfer in the same transaction as the row
  * that explains it.
@@ -13,73 +13,22 @@
  * processes running the job at once refund each card exactly once.
  */
 import { FarthingError } from '@farthing/protocol/errors';
+import * as records from '../purse-rows.ts';
+import * as rules from '../purse-rules.ts';
 import type {
   PurseCardRecord,
   PurseClearingClaim,
   PurseClearingOutcome,
   PurseLoadRecord,
 } from '../store.ts';
-import { maxPurseCardsPerAccount, purseCardLimitReached } from '../store.ts';
 import { createAccount } from './accounts.ts';
 import { isPostgresError, type Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
 
-export const shadowAccountPrefix = 'system:purse-shadow:';
-export const purseFeesAccount = 'system:purse-fees';
+export { purseFeesAccount, shadowAccountPrefix } from '../purse-rules.ts';
 
 /** Keys a concurrent request may claim first: the retry then finds the winner's row. */
 export const purseClaimedKeys = ['purse_loads_pkey', 'purse_cards_pkey'];
-
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-
-interface CardRow {
-  card_id: string;
-  account_id: number;
-  shadow_account_id: number;
-  public_key: Buffer;
-  certificate: Buffer;
-  status: PurseCardRecord['status'];
-  blocked_at: number | null;
-  refunded: number;
-  created_at: number;
-  shadow_balance: number;
-}
-
-function toCard(row: CardRow): PurseCardRecord {
-  return {
-    cardId: row.card_id,
-    accountId: row.account_id,
-    shadowAccountId: row.shadow_account_id,
-    publicKey: bytes(row.public_key),
-    certificate: bytes(row.certificate),
-    status: row.status,
-    blockedAt: row.blocked_at ?? undefined,
-    refunded: row.refunded,
-    shadowBalance: row.shadow_balance,
-    createdAt: row.created_at,
-  };
-}
-
-interface LoadRow {
-  card_id: string;
-  load_counter: number;
-  amount: number;
-  load_id: Buffer;
-  authorization: Buffer;
-  created_at: number;
-}
-
-function toLoad(row: LoadRow): PurseLoadRecord {
-  return {
-    cardId: row.card_id,
-    loadCounter: row.load_counter,
-    amount: row.amount,
-    loadId: bytes(row.load_id),
-    authorization: bytes(row.authorization),
-    createdAt: row.created_at,
-  };
-}
 
 const cardSelect = `SELECT c.*, a.balance AS shadow_balance FROM purse_cards c
   JOIN accounts a ON a.id = c.shadow_account_id`;
@@ -90,8 +39,11 @@ export async function card(
   cardId: string,
   lock: '' | 'FOR SHARE OF c' | 'FOR UPDATE OF c' = '',
 ): Promise<PurseCardRecord | undefined> {
-  const [row] = await sql.query<CardRow>(`${cardSelect} WHERE c.card_id = $1 ${lock}`, [cardId]);
-  return row === undefined ? undefined : toCard(row);
+  const [row] = await sql.query<records.PurseCardRow>(
+    `${cardSelect} WHERE c.card_id = $1 ${lock}`,
+    [cardId],
+  );
+  return row === undefined ? undefined : records.toPurseCard(row);
 }
 
 export async function issueCard(
@@ -105,32 +57,23 @@ export async function issueCard(
   },
   currency: string,
 ): Promise<PurseCardRecord> {
-  const issued = () =>
-    new FarthingError('conflict', 'this card was issued already', {
-      details: { field: 'cardId' },
-    });
-  if ((await card(sql, params.cardId)) !== undefined) throw issued();
+  if ((await card(sql, params.cardId)) !== undefined) throw rules.purseCardIssued();
   // The holder's row, locked, orders concurrent issuances to one account before they count.
   await sql.query('SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [params.accountId]);
   const [open] = await sql.query<{ n: number }>(
     "SELECT count(*) AS n FROM purse_cards WHERE account_id = $1 AND status != 'closed'",
     [params.accountId],
   );
-  if ((open?.n ?? 0) >= maxPurseCardsPerAccount) throw purseCardLimitReached();
+  rules.assertPurseCardRoom(open?.n ?? 0);
   let shadowId: number;
   try {
-    shadowId = (
-      await createAccount(sql, {
-        kind: 'system',
-        name: `${shadowAccountPrefix}${params.cardId}`,
-        displayName: `Purse card ${params.cardId} (shadow)`,
-        currency,
-        now: params.now,
-      })
-    ).id;
+    shadowId = (await createAccount(sql, rules.shadowAccount(params.cardId, currency, params.now)))
+      .id;
   } catch (error) {
     // Another process issued the same card a moment ago (its shadow account's name is taken).
-    if (error instanceof FarthingError && error.code === 'account_exists') throw issued();
+    if (error instanceof FarthingError && error.code === 'account_exists') {
+      throw rules.purseCardIssued();
+    }
     throw error;
   }
   await sql.query(
@@ -147,29 +90,17 @@ export async function load(
 ): Promise<PurseLoadRecord> {
   const findLoad = async () =>
     (
-      await sql.query<LoadRow>(
+      await sql.query<records.PurseLoadRow>(
         'SELECT * FROM purse_loads WHERE card_id = $1 AND load_counter = $2',
         [params.cardId, params.loadCounter],
       )
     )[0];
   const existing = await findLoad();
-  if (existing !== undefined) {
-    if (existing.amount !== params.amount) {
-      throw new FarthingError(
-        'conflict',
-        'this card was authorized another amount at this load counter; load that first',
-        { details: { field: 'loadCounter', amount: existing.amount } },
-      );
-    }
-    return toLoad(existing);
-  }
-  const found = await card(sql, params.cardId, 'FOR SHARE OF c');
-  if (found === undefined || found.accountId !== params.accountId) {
-    throw new FarthingError('purse_card_unknown', 'no such card on this account');
-  }
-  if (found.status !== 'active') {
-    throw new FarthingError('purse_card_blocked', 'the card is blocked');
-  }
+  if (existing !== undefined) return records.toPurseLoad(rules.repeatedLoad(existing, params));
+  const transfer = rules.purseLoadTransfer(
+    await card(sql, params.cardId, 'FOR SHARE OF c'),
+    params,
+  );
   await sql.query(
     `INSERT INTO purse_loads (card_id, load_counter, amount, load_id, "authorization", created_at)
      VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -182,16 +113,8 @@ export async function load(
       params.now,
     ],
   );
-  await postTransfer(sql, {
-    kind: 'purse_load',
-    reference: `${params.cardId}/${params.loadCounter}`,
-    postings: [
-      { accountId: params.accountId, amount: -params.amount },
-      { accountId: found.shadowAccountId, amount: params.amount },
-    ],
-    now: params.now,
-  });
-  return toLoad((await findLoad())!);
+  await postTransfer(sql, transfer);
+  return records.toPurseLoad((await findLoad())!);
 }
 
 async function clear(
@@ -202,62 +125,29 @@ async function clear(
   feesAccountId: number,
   now: number,
 ): Promise<PurseClearingOutcome> {
-  const found = await card(sql, claim.cardId, 'FOR SHARE OF c');
-  if (found === undefined) throw new FarthingError('purse_card_unknown', 'unknown card');
-  if (found.status === 'closed') {
-    throw new FarthingError(
-      'purse_card_blocked',
-      'the card was blocked and its money returned to the holder',
-    );
-  }
-  const duplicate = () =>
-    new FarthingError('purse_proof_duplicate', 'this payment was cleared already');
+  const transfer = rules.purseClearingTransfer(
+    await card(sql, claim.cardId, 'FOR SHARE OF c'),
+    claim,
+    { merchant: merchantAccountId, fees: feesAccountId },
+    now,
+  );
   try {
     await sql.query(
       `INSERT INTO purse_clearings (card_id, sno, merchant_account_id, merchant_id, tno, amount,
          fee, proof, cleared_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        claim.cardId,
-        claim.sno,
-        merchantAccountId,
-        merchantId,
-        claim.tno,
-        claim.amount,
-        claim.fee,
-        claim.proof,
-        now,
-      ],
+      records.purseClearingValues(claim, merchantAccountId, merchantId, now),
     );
   } catch (error) {
     // Cleared before, or by another process a moment ago (whose commit this insert awaited).
-    if (isPostgresError(error, '23505')) throw duplicate();
+    if (isPostgresError(error, '23505')) throw rules.purseProofDuplicate();
     throw error;
   }
-  const postings = [
-    { accountId: found.shadowAccountId, amount: -claim.amount },
-    { accountId: merchantAccountId, amount: claim.amount - claim.fee },
-  ];
-  if (claim.fee > 0) postings.push({ accountId: feesAccountId, amount: claim.fee });
   try {
-    await postTransfer(sql, {
-      kind: 'purse_clearing',
-      reference: `${claim.cardId}/${claim.sno}`,
-      postings: postings.filter((p) => p.amount !== 0),
-      now,
-    });
+    await postTransfer(sql, transfer);
   } catch (error) {
-    // The shadow account holds what the card was loaded with; a proof beyond it was not made
-    // by a card the bank loaded.
-    if (error instanceof FarthingError && error.code === 'insufficient_funds') {
-      throw new FarthingError(
-        'insufficient_funds',
-        "the card's shadow account does not cover this proof",
-      );
-    }
-    throw error;
+    throw rules.clearingRefusal(error);
   }
-  const { cardId, sno, tno, amount, fee } = claim;
-  return { status: 'cleared', cardId, sno, tno, amount, fee };
+  return rules.clearedOutcome(claim);
 }
 
 /** Each claim alone: a refused one rolls back to its savepoint and the others go on. */
@@ -290,8 +180,7 @@ export async function clearAll(
       if (!(error instanceof FarthingError)) throw error;
       await sql.query('ROLLBACK TO SAVEPOINT purse_claim');
       await sql.query('RELEASE SAVEPOINT purse_claim');
-      const { cardId, sno, tno } = claim;
-      outcomes.push({ status: 'rejected', cardId, sno, tno, error });
+      outcomes.push(rules.rejectedOutcome(claim, error));
     }
   }
   return outcomes;
@@ -301,10 +190,7 @@ export async function block(
   sql: Sql,
   params: { cardId: string; accountId: number; now: number },
 ): Promise<PurseCardRecord> {
-  const found = await card(sql, params.cardId, 'FOR UPDATE OF c');
-  if (found === undefined || found.accountId !== params.accountId) {
-    throw new FarthingError('purse_card_unknown', 'no such card on this account');
-  }
+  rules.assertOwnCard(await card(sql, params.cardId, 'FOR UPDATE OF c'), params.accountId);
   await sql.query(
     `UPDATE purse_cards SET status = 'blocked', blocked_at = $1
      WHERE card_id = $2 AND status = 'active'`,
@@ -328,15 +214,7 @@ export async function closeBlocked(sql: Sql, blockedBefore: number, now: number)
       card_id,
     ]);
     if (row.shadowBalance > 0) {
-      await postTransfer(sql, {
-        kind: 'purse_refund',
-        reference: card_id,
-        postings: [
-          { accountId: row.shadowAccountId, amount: -row.shadowBalance },
-          { accountId: row.accountId, amount: row.shadowBalance },
-        ],
-        now,
-      });
+      await postTransfer(sql, rules.purseRefundTransfer(row, now));
     }
   }
   return locked.length;

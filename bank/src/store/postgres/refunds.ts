@@ -1,5 +1,5 @@
 /**
- * Refunds on PostgreSQL (migration 3; the SQLite twin is ../sqlite/refunds.ts, and
+ * Refunds on PostgreSQL (migration 3; the SQLite twin is ../sqlite/rules.ts, and
  * ../refund-store.ts says what the tables model and what every write keeps). Each write runs
  * in the caller's READ COMMITTED transaction with the ledger transfer that pays for it.
  *
@@ -18,8 +18,9 @@
  * refresh of a refunded coin takes an advisory lock on the coin (two refreshes of one coin
  * never both spend its credit) and claims its issuance id by `refund_refreshes_id`.
  */
-import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
+import * as records from '../refund-rows.ts';
+import * as rules from '../refund-rules.ts';
 import type {
   CoinRefundState,
   RefundParameters,
@@ -30,7 +31,7 @@ import type {
 import type { IdempotencyClaim } from '../store.ts';
 import type { PostgresDatabase, Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
-import { bytes, sameBytes } from './rows.ts';
+import { sameBytes } from './rows.ts';
 
 type Write = <R>(
   claim: IdempotencyClaim | undefined,
@@ -40,49 +41,6 @@ type Write = <R>(
 
 /** Keys a concurrent request may claim first: the retry then finds the winner's row. */
 export const refundClaimedKeys = ['refunds_merchant_id_refund_id_key', 'refund_refreshes_id'];
-
-interface RefundRow {
-  row_id: number;
-  merchant_id: number;
-  refund_id: string;
-  instrument: 'ecash' | 'payword';
-  payment: string;
-  receipt_id: Buffer;
-  currency: string;
-  amount: number;
-  paid: number;
-  request_hash: Buffer;
-  statement: string;
-  created_at: number;
-}
-
-function toRefund(row: RefundRow): RefundRecord {
-  return {
-    merchantId: row.merchant_id,
-    refundId: row.refund_id,
-    instrument: row.instrument,
-    payment: row.payment,
-    receiptId: bytes(row.receipt_id),
-    currency: row.currency,
-    amount: row.amount,
-    paid: row.paid,
-    statement: row.statement,
-    createdAt: row.created_at,
-  };
-}
-
-function exceeds(what: 'receipt' | 'payment', left: number): FarthingError {
-  return new FarthingError(
-    'refund_exceeds_payment',
-    `this refund is larger than what is left of the ${what} to refund`,
-    { details: { of: what, left } },
-  );
-}
-
-const currencyMismatch = () =>
-  new FarthingError('currency_mismatch', 'the refund is in another currency than the payment', {
-    details: { field: 'amount' },
-  });
 
 const hex = (value: Uint8Array) => Buffer.from(value).toString('hex');
 
@@ -132,149 +90,79 @@ export class PostgresRefundStore implements RefundStore {
 
   async #refund(sql: Sql, params: RefundParameters): Promise<RefundRecord> {
     await lockName(sql, `refund-receipt:${params.merchantId}:${hex(params.receiptId)}`);
-    const [existing] = await sql.query<RefundRow>(
+    const [existing] = await sql.query<records.RefundRow>(
       'SELECT * FROM refunds WHERE merchant_id = $1 AND refund_id = $2',
       [params.merchantId, params.refundId],
     );
-    if (existing !== undefined) {
-      if (sameBytes(existing.request_hash, params.requestHash)) return toRefund(existing);
-      throw new FarthingError('refund_id_reused', 'this refund id was used for another refund', {
-        details: { refundId: params.refundId },
-      });
-    }
+    const repeated = rules.repeatedRefund(existing, params);
+    if (repeated !== undefined) return repeated;
     // What the bank received for the payment (its row locked), and who gets the money back.
     let received: number;
     let payer: number | null = null;
-    let coins: { coin_pub: Buffer; value: number }[] = [];
+    let coins: readonly rules.DepositedCoinRow[] = [];
     if (params.instrument === 'ecash') {
       const [deposit] = await sql.query<{ merchant_id: number; currency: string; total: number }>(
         'SELECT merchant_id, currency, total FROM deposits WHERE id = $1 FOR NO KEY UPDATE',
         [params.payment],
       );
-      if (deposit === undefined || deposit.merchant_id !== params.merchantId) {
-        throw new FarthingError('not_found', 'you made no deposit with this id', {
-          details: { field: 'payment' },
-        });
-      }
-      if (deposit.currency !== params.currency) throw currencyMismatch();
-      received = deposit.total;
-      const deposited = await sql.query<{ coin_pub: Buffer; value: number; proof: string }>(
-        `SELECT coin_pub, value, proof FROM spent_coins
+      const deposited =
+        deposit === undefined
+          ? []
+          : await sql.query<rules.DepositedCoinRow>(
+              `SELECT coin_pub, value, proof FROM spent_coins
          WHERE kind = 'deposit' AND spent_by = $1 ORDER BY coin_pub`,
-        [params.payment],
-      );
-      const wanted = toBase64url(params.offerHash);
-      for (const coin of deposited) {
-        const permission = JSON.parse(coin.proof) as { offerHash?: unknown };
-        if (permission.offerHash !== wanted) {
-          throw new FarthingError('offer_mismatch', 'the deposit paid for another offer', {
-            details: { field: 'offerHash' },
-          });
-        }
-      }
-      coins = deposited;
+              [params.payment],
+            );
+      ({ received, coins } = rules.ecashRefundSource(deposit, deposited, params));
     } else {
-      const [redemption] = await sql.query<{ vendor_id: number; redeemed: number; serial: number }>(
+      const [redemption] = await sql.query<rules.RedemptionRow>(
         `SELECT vendor_id, redeemed, serial FROM payword_redemptions
          WHERE commitment_id = $1 FOR NO KEY UPDATE`,
         [params.commitmentId],
       );
-      if (redemption === undefined || redemption.vendor_id !== params.merchantId) {
-        throw new FarthingError(
-          'refund_not_settled',
-          'the broker has paid you nothing on this commitment yet: redeem it first',
-          { details: { field: 'payment' } },
-        );
-      }
+      rules.assertRedemptionSettled(redemption, params);
       const [certificate] = await sql.query<{ account_id: number; currency: string }>(
         'SELECT account_id, currency FROM payword_certificates WHERE serial = $1',
         [redemption.serial],
       );
-      if (certificate!.currency !== params.currency) throw currencyMismatch();
-      received = redemption.redeemed;
-      payer = certificate!.account_id;
+      ({ received, payer } = rules.paywordRefundSource(redemption, certificate!, params));
     }
-    const ofReceipt = await sql.query<RefundRow>(
+    const ofReceipt = await sql.query<records.RefundRow>(
       'SELECT * FROM refunds WHERE merchant_id = $1 AND receipt_id = $2 ORDER BY row_id',
       [params.merchantId, params.receiptId],
     );
-    if (ofReceipt.some((row) => row.paid !== params.paid || row.payment !== params.payment)) {
-      throw new FarthingError('conflict', 'earlier refunds of this receipt name another payment', {
-        details: { field: 'paid' },
-      });
-    }
-    const receiptLeft = params.paid - ofReceipt.reduce((sum, row) => sum + row.amount, 0);
-    if (params.amount > receiptLeft) throw exceeds('receipt', receiptLeft);
-    const paymentLeft =
-      received -
-      (await total(
-        sql,
-        'SELECT COALESCE(SUM(amount), 0) AS total FROM refunds WHERE payment = $1',
-        [params.payment],
-      ));
-    if (params.amount > paymentLeft) {
-      // A PayWord payment the vendor has not redeemed in full yet counts as not settled.
-      if (params.instrument === 'payword' && params.amount <= receiptLeft) {
-        throw new FarthingError(
-          'refund_not_settled',
-          'the broker has not paid you enough on this commitment for this refund: redeem it first',
-          { details: { field: 'payment', left: paymentLeft } },
-        );
-      }
-      throw exceeds('payment', paymentLeft);
-    }
-    const [row] = await sql.query<RefundRow>(
+    const refundedOfPayment = await total(
+      sql,
+      'SELECT COALESCE(SUM(amount), 0) AS total FROM refunds WHERE payment = $1',
+      [params.payment],
+    );
+    rules.checkRefundRoom(params, ofReceipt, received, refundedOfPayment);
+    const [row] = await sql.query<records.RefundRow>(
       `INSERT INTO refunds (merchant_id, refund_id, instrument, payment, receipt_id, currency,
          amount, paid, payer_account_id, request_hash, statement, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
-      [
-        params.merchantId,
-        params.refundId,
-        params.instrument,
-        params.payment,
-        params.receiptId,
-        params.currency,
-        params.amount,
-        params.paid,
-        payer,
-        params.requestHash,
-        params.statement,
-        params.now,
-      ],
+      records.refundValues(params, payer),
     );
-    // E-cash: the value goes back to the coins, each up to what it is worth, in coin order.
-    let left = params.instrument === 'ecash' ? params.amount : 0;
+    const withRefunded = [];
     for (const coin of coins) {
-      if (left === 0) break;
-      const room = coin.value - (await refundedOfCoin(sql, coin.coin_pub));
-      const take = Math.min(room, left);
-      if (take <= 0) continue;
+      withRefunded.push({ ...coin, refunded: await refundedOfCoin(sql, coin.coin_pub) });
+    }
+    for (const share of rules.coinRefundShares(params, withRefunded)) {
       await sql.query(
         'INSERT INTO coin_refunds (refund_row, coin_pub, amount) VALUES ($1, $2, $3)',
-        [row!.row_id, coin.coin_pub, take],
+        [row!.row_id, share.coinPub, share.amount],
       );
-      left -= take;
     }
-    if (left !== 0)
-      throw new Error(`refund ${params.refundId}: ${left} left over the coins' value`);
-    await postTransfer(sql, {
-      kind: 'refund',
-      reference: `${params.merchantId}:${params.refundId}`,
-      postings: [
-        { accountId: params.merchantId, amount: -params.amount },
-        { accountId: payer ?? this.#system.coinRefunds, amount: params.amount },
-      ],
-      now: params.now,
-    });
-    return toRefund(row!);
+    await postTransfer(sql, rules.refundTransfer(params, payer, this.#system.coinRefunds));
+    return records.toRefund(row!);
   }
 
   async listRefunds(merchantId: number, receiptId: Uint8Array): Promise<RefundRecord[]> {
-    const rows = await this.#db.query<RefundRow>(
+    const rows = await this.#db.query<records.RefundRow>(
       'SELECT * FROM refunds WHERE merchant_id = $1 AND receipt_id = $2 ORDER BY row_id',
       [merchantId, receiptId],
     );
-    return rows.map(toRefund);
+    return rows.map(records.toRefund);
   }
 
   async coinRefund(coinPub: Uint8Array): Promise<CoinRefundState | undefined> {
@@ -362,37 +250,15 @@ export class PostgresRefundStore implements RefundStore {
 }
 
 async function refresh(sql: Sql, id: string): Promise<RefundRefreshRecord | undefined> {
-  const [row] = await sql.query<{
-    id: string;
-    coin_pub: Buffer;
-    currency: string;
-    total: number;
-    request_hash: Buffer;
-    created_at: number;
-  }>('SELECT * FROM refund_refreshes WHERE id = $1', [id]);
+  const [row] = await sql.query<records.RefundRefreshRow>(
+    'SELECT * FROM refund_refreshes WHERE id = $1',
+    [id],
+  );
   if (row === undefined) return undefined;
-  const coins = await sql.query<{
-    denomination_id: Buffer;
-    value: number;
-    blinded_message: Buffer;
-    blind_signature: Buffer;
-  }>(
+  const coins = await sql.query<records.RefundRefreshCoinRow>(
     `SELECT denomination_id, value, blinded_message, blind_signature FROM refund_refresh_coins
      WHERE refresh_id = $1 ORDER BY idx`,
     [id],
   );
-  return {
-    id: row.id,
-    coinPub: bytes(row.coin_pub),
-    currency: row.currency,
-    total: row.total,
-    requestHash: bytes(row.request_hash),
-    createdAt: row.created_at,
-    coins: coins.map((coin) => ({
-      denominationId: bytes(coin.denomination_id),
-      value: coin.value,
-      blindedMessage: bytes(coin.blinded_message),
-      blindSignature: bytes(coin.blind_signature),
-    })),
-  };
+  return records.toRefundRefresh(row, coins);
 }

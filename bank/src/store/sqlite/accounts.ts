@@ -1,8 +1,7 @@
 /** Accounts, sessions, API keys and account history. */
-import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
-import { type AccountRow, toAccount } from '../rows.ts';
-import type { AccountKind, AccountRecord, LedgerEntry, Session } from '../store.ts';
+import { type AccountRow, accountExists, newAccountValues, toAccount } from '../rows.ts';
+import type { AccountRecord, LedgerEntry, NewAccount, Session } from '../store.ts';
 
 export class Accounts {
   readonly #insert: Database.Statement;
@@ -44,30 +43,13 @@ export class Accounts {
     );
   }
 
-  create(account: {
-    kind: AccountKind;
-    name: string;
-    displayName: string;
-    currency: string;
-    passwordHash?: string;
-    now: number;
-  }): AccountRecord {
+  create(account: NewAccount): AccountRecord {
     try {
-      const row = this.#insert.get(
-        account.kind,
-        account.name,
-        account.displayName,
-        account.currency,
-        account.name === 'system:issued' ? 1 : 0,
-        account.passwordHash ?? null,
-        account.now,
-      ) as AccountRow;
+      const row = this.#insert.get(...newAccountValues(account)) as AccountRow;
       return toAccount(row);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new FarthingError('account_exists', `the name "${account.name}" is taken`, {
-          details: { field: 'name' },
-        });
+        throw accountExists(account.name);
       }
       throw error;
     }

@@ -1,6 +1,6 @@
 /** The PayWord broker's state: certificates with their held credit, and redemptions. */
-import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
+import * as rules from '../broker-rows.ts';
 import type {
   PaywordCertificateRecord,
   PaywordRedemptionClaim,
@@ -8,37 +8,6 @@ import type {
   PaywordRedemptionRecord,
 } from '../store.ts';
 import type { Ledger } from './ledger.ts';
-
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-
-interface CertificateRow {
-  serial: number;
-  account_id: number;
-  user_public: Buffer;
-  currency: string;
-  credit_limit: number;
-  redeemed: number;
-  released_at: number | null;
-  issued_at: number;
-  expires_at: number;
-  certificate: string;
-}
-
-function toCertificate(row: CertificateRow): PaywordCertificateRecord {
-  return {
-    serial: row.serial,
-    accountId: row.account_id,
-    userPublicKey: bytes(row.user_public),
-    currency: row.currency,
-    creditLimit: row.credit_limit,
-    redeemed: row.redeemed,
-    releasedAt: row.released_at ?? undefined,
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at,
-    certificate: row.certificate,
-  };
-}
 
 export class BrokerTables {
   readonly #db: Database.Database;
@@ -116,33 +85,15 @@ export class BrokerTables {
   }
 
   certificate(serial: number): PaywordCertificateRecord | undefined {
-    const row = this.#statements.certificate.get(serial) as CertificateRow | undefined;
-    return row === undefined ? undefined : toCertificate(row);
+    const row = this.#statements.certificate.get(serial) as rules.PaywordCertificateRow | undefined;
+    return row === undefined ? undefined : rules.toPaywordCertificate(row);
   }
 
   redemption(commitmentId: Uint8Array): PaywordRedemptionRecord | undefined {
     const row = this.#statements.redemption.get(commitmentId) as
-      | {
-          commitment_id: Buffer;
-          serial: number;
-          vendor_id: number;
-          last_index: number;
-          last_word: Buffer;
-          redeemed: number;
-          updated_at: number;
-        }
+      | rules.PaywordRedemptionRow
       | undefined;
-    return row === undefined
-      ? undefined
-      : {
-          commitmentId: bytes(row.commitment_id),
-          serial: row.serial,
-          vendorId: row.vendor_id,
-          lastIndex: row.last_index,
-          lastWord: bytes(row.last_word),
-          redeemed: row.redeemed,
-          updatedAt: row.updated_at,
-        };
+    return row === undefined ? undefined : rules.toPaywordRedemption(row);
   }
 
   /**
@@ -157,69 +108,20 @@ export class BrokerTables {
     now: number,
   ): PaywordRedemptionOutcome {
     const certificate = this.certificate(claim.serial);
-    if (certificate === undefined || certificate.releasedAt !== undefined) {
-      throw new FarthingError('not_found', 'no open PayWord certificate with this serial', {
-        details: { serial: claim.serial },
-      });
-    }
     const previous = this.redemption(claim.commitmentId);
-    if (previous !== undefined && previous.vendorId !== vendorId) {
-      throw new FarthingError('payword_vendor_mismatch', 'another vendor redeems this commitment');
-    }
-    const previousIndex = previous?.lastIndex ?? 0;
-    if (previous !== undefined && claim.index <= previousIndex) {
-      const sameWord =
-        claim.index === previousIndex &&
-        Buffer.from(claim.word).equals(Buffer.from(previous.lastWord));
-      if (sameWord) {
-        return {
-          status: 'redeemed',
-          commitmentId: claim.commitmentId,
-          paid: 0,
-          index: previous.lastIndex,
-          totalRedeemed: previous.redeemed,
-        };
-      }
-      throw new FarthingError('payword_replayed', 'these paywords were already redeemed', {
-        details: { redeemedIndex: previousIndex, index: claim.index },
-      });
-    }
-    const owed = (claim.index - previousIndex) * claim.valuePerWord;
-    if (!Number.isSafeInteger(owed) || owed <= 0) throw new Error('PayWord amount out of range');
-    if (certificate.redeemed + owed > certificate.creditLimit) {
-      throw new FarthingError(
-        'payword_over_limit',
-        'the certificate has not enough credit left for these paywords',
-        { details: { creditLimit: certificate.creditLimit, redeemed: certificate.redeemed, owed } },
-      );
-    }
-    const totalRedeemed = (previous?.redeemed ?? 0) + owed;
-    this.#statements.addRedeemed.run(owed, claim.serial);
-    this.#statements.upsertRedemption.run(
-      claim.commitmentId,
-      claim.serial,
+    const plan = rules.planPaywordRedemption(
       vendorId,
-      claim.index,
-      claim.word,
-      totalRedeemed,
+      claim,
+      certificate,
+      previous,
+      holdsAccount,
       now,
     );
-    this.#ledger.post({
-      kind: 'payword_redemption',
-      reference: `${claim.serial}:${Buffer.from(claim.commitmentId).toString('base64url')}:${claim.index}`,
-      postings: [
-        { accountId: holdsAccount, amount: -owed },
-        { accountId: vendorId, amount: owed },
-      ],
-      now,
-    });
-    return {
-      status: 'redeemed',
-      commitmentId: claim.commitmentId,
-      paid: owed,
-      index: claim.index,
-      totalRedeemed,
-    };
+    if (plan.kind === 'repeat') return plan.outcome;
+    this.#statements.addRedeemed.run(plan.owed, claim.serial);
+    this.#statements.upsertRedemption.run(...plan.redemptionValues);
+    this.#ledger.post(plan.transfer);
+    return plan.outcome;
   }
 
   redeemAll(
@@ -244,7 +146,7 @@ export class BrokerTables {
 
   /** Gives back what vendors did not redeem once a certificate's redemption window closed. */
   releaseExpired(expiredBefore: number, holdsAccount: number, now: number): number {
-    const rows = this.#statements.expired.all(expiredBefore) as CertificateRow[];
+    const rows = this.#statements.expired.all(expiredBefore) as rules.PaywordCertificateRow[];
     for (const row of rows) {
       const left = row.credit_limit - row.redeemed;
       this.#statements.markReleased.run(now, row.serial);

@@ -10,6 +10,7 @@ import {
   type IssuedCoin,
   type SpentCoin,
   type SpentCoinRecord,
+  type WithdrawParameters,
 } from '../store.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -206,17 +207,7 @@ export class MintTables {
     });
   }
 
-  withdraw(
-    params: {
-      issuanceId: string;
-      accountId: number;
-      currency: string;
-      requestHash: Uint8Array;
-      coins: readonly IssuedCoin[];
-      now: number;
-    },
-    coinsAccount: number,
-  ): IssuanceRecord {
+  withdraw(params: WithdrawParameters, coinsAccount: number): IssuanceRecord {
     const existing = this.#existingIssuance(params.issuanceId, params.requestHash);
     if (existing !== undefined) return existing;
     const total = sumValues(params.coins);

@@ -3,71 +3,19 @@
  * cleared proofs. Runs inside the caller's transaction; every money movement is a ledger
  * transfer in the same transaction as the row that explains it.
  */
-import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
+import * as records from '../purse-rows.ts';
+import * as rules from '../purse-rules.ts';
 import type {
   PurseCardRecord,
   PurseClearingClaim,
   PurseClearingOutcome,
   PurseLoadRecord,
 } from '../store.ts';
-import { maxPurseCardsPerAccount, purseCardLimitReached } from '../store.ts';
 import type { Accounts } from './accounts.ts';
 import type { Ledger } from './ledger.ts';
 
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-
-export const shadowAccountPrefix = 'system:purse-shadow:';
-export const purseFeesAccount = 'system:purse-fees';
-
-interface CardRow {
-  card_id: string;
-  account_id: number;
-  shadow_account_id: number;
-  public_key: Buffer;
-  certificate: Buffer;
-  status: PurseCardRecord['status'];
-  blocked_at: number | null;
-  refunded: number;
-  created_at: number;
-  shadow_balance: number;
-}
-
-function toCard(row: CardRow): PurseCardRecord {
-  return {
-    cardId: row.card_id,
-    accountId: row.account_id,
-    shadowAccountId: row.shadow_account_id,
-    publicKey: bytes(row.public_key),
-    certificate: bytes(row.certificate),
-    status: row.status,
-    blockedAt: row.blocked_at ?? undefined,
-    refunded: row.refunded,
-    shadowBalance: row.shadow_balance,
-    createdAt: row.created_at,
-  };
-}
-
-interface LoadRow {
-  card_id: string;
-  load_counter: number;
-  amount: number;
-  load_id: Buffer;
-  authorization: Buffer;
-  created_at: number;
-}
-
-function toLoad(row: LoadRow): PurseLoadRecord {
-  return {
-    cardId: row.card_id,
-    loadCounter: row.load_counter,
-    amount: row.amount,
-    loadId: bytes(row.load_id),
-    authorization: bytes(row.authorization),
-    createdAt: row.created_at,
-  };
-}
+export { purseFeesAccount, shadowAccountPrefix } from '../purse-rules.ts';
 
 function isUnique(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -118,8 +66,8 @@ export class PurseTables {
   }
 
   card(cardId: string): PurseCardRecord | undefined {
-    const row = this.#s.card!.get(cardId) as CardRow | undefined;
-    return row === undefined ? undefined : toCard(row);
+    const row = this.#s.card!.get(cardId) as records.PurseCardRow | undefined;
+    return row === undefined ? undefined : records.toPurseCard(row);
   }
 
   issueCard(card: {
@@ -129,20 +77,12 @@ export class PurseTables {
     certificate: Uint8Array;
     now: number;
   }): PurseCardRecord {
-    if (this.card(card.cardId) !== undefined) {
-      throw new FarthingError('conflict', 'this card was issued already', {
-        details: { field: 'cardId' },
-      });
-    }
+    if (this.card(card.cardId) !== undefined) throw rules.purseCardIssued();
     const { n } = this.#s.openCards!.get(card.accountId) as { n: number };
-    if (n >= maxPurseCardsPerAccount) throw purseCardLimitReached();
-    const shadow = this.#accounts.create({
-      kind: 'system',
-      name: `${shadowAccountPrefix}${card.cardId}`,
-      displayName: `Purse card ${card.cardId} (shadow)`,
-      currency: this.#currency,
-      now: card.now,
-    });
+    rules.assertPurseCardRoom(n);
+    const shadow = this.#accounts.create(
+      rules.shadowAccount(card.cardId, this.#currency, card.now),
+    );
     this.#s.insertCard!.run(
       card.cardId,
       card.accountId,
@@ -157,23 +97,11 @@ export class PurseTables {
   load(
     load: Omit<PurseLoadRecord, 'createdAt'> & { accountId: number; now: number },
   ): PurseLoadRecord {
-    const existing = this.#s.load!.get(load.cardId, load.loadCounter) as LoadRow | undefined;
-    if (existing !== undefined) {
-      if (existing.amount !== load.amount) {
-        throw new FarthingError(
-          'conflict',
-          'this card was authorized another amount at this load counter; load that first',
-          { details: { field: 'loadCounter', amount: existing.amount } },
-        );
-      }
-      return toLoad(existing);
-    }
-    const card = this.card(load.cardId);
-    if (card === undefined || card.accountId !== load.accountId) {
-      throw new FarthingError('purse_card_unknown', 'no such card on this account');
-    }
-    if (card.status !== 'active')
-      throw new FarthingError('purse_card_blocked', 'the card is blocked');
+    const existing = this.#s.load!.get(load.cardId, load.loadCounter) as
+      | records.PurseLoadRow
+      | undefined;
+    if (existing !== undefined) return records.toPurseLoad(rules.repeatedLoad(existing, load));
+    const transfer = rules.purseLoadTransfer(this.card(load.cardId), load);
     this.#s.insertLoad!.run(
       load.cardId,
       load.loadCounter,
@@ -182,16 +110,10 @@ export class PurseTables {
       load.authorization,
       load.now,
     );
-    this.#ledger.post({
-      kind: 'purse_load',
-      reference: `${load.cardId}/${load.loadCounter}`,
-      postings: [
-        { accountId: load.accountId, amount: -load.amount },
-        { accountId: card.shadowAccountId, amount: load.amount },
-      ],
-      now: load.now,
-    });
-    return toLoad(this.#s.load!.get(load.cardId, load.loadCounter) as LoadRow);
+    this.#ledger.post(transfer);
+    return records.toPurseLoad(
+      this.#s.load!.get(load.cardId, load.loadCounter) as records.PurseLoadRow,
+    );
   }
 
   #clear(
@@ -200,65 +122,32 @@ export class PurseTables {
     claim: PurseClearingClaim,
     now: number,
   ): PurseClearingOutcome {
-    const card = this.card(claim.cardId);
-    if (card === undefined) throw new FarthingError('purse_card_unknown', 'unknown card');
-    if (card.status === 'closed') {
-      throw new FarthingError(
-        'purse_card_blocked',
-        'the card was blocked and its money returned to the holder',
-      );
-    }
+    const transfer = rules.purseClearingTransfer(
+      this.card(claim.cardId),
+      claim,
+      { merchant: merchantAccountId, fees: this.#accounts.systemId(rules.purseFeesAccount) },
+      now,
+    );
     if (
       this.#s.clearingBySno!.get(claim.cardId, claim.sno) !== undefined ||
       this.#s.clearingByTno!.get(merchantId, claim.tno) !== undefined
     ) {
-      throw new FarthingError('purse_proof_duplicate', 'this payment was cleared already');
+      throw rules.purseProofDuplicate();
     }
     try {
       this.#s.insertClearing!.run(
-        claim.cardId,
-        claim.sno,
-        merchantAccountId,
-        merchantId,
-        claim.tno,
-        claim.amount,
-        claim.fee,
-        claim.proof,
-        now,
+        ...records.purseClearingValues(claim, merchantAccountId, merchantId, now),
       );
     } catch (error) {
-      if (isUnique(error)) {
-        throw new FarthingError('purse_proof_duplicate', 'this payment was cleared already');
-      }
+      if (isUnique(error)) throw rules.purseProofDuplicate();
       throw error;
-    }
-    const postings = [
-      { accountId: card.shadowAccountId, amount: -claim.amount },
-      { accountId: merchantAccountId, amount: claim.amount - claim.fee },
-    ];
-    if (claim.fee > 0) {
-      postings.push({ accountId: this.#accounts.systemId(purseFeesAccount), amount: claim.fee });
     }
     try {
-      this.#ledger.post({
-        kind: 'purse_clearing',
-        reference: `${claim.cardId}/${claim.sno}`,
-        postings: postings.filter((p) => p.amount !== 0),
-        now,
-      });
+      this.#ledger.post(transfer);
     } catch (error) {
-      // The shadow account holds what the card was loaded with; a proof beyond it was not
-      // made by a card the bank loaded.
-      if (error instanceof FarthingError && error.code === 'insufficient_funds') {
-        throw new FarthingError(
-          'insufficient_funds',
-          "the card's shadow account does not cover this proof",
-        );
-      }
-      throw error;
+      throw rules.clearingRefusal(error);
     }
-    const { cardId, sno, tno, amount, fee } = claim;
-    return { status: 'cleared', cardId, sno, tno, amount, fee };
+    return rules.clearedOutcome(claim);
   }
 
   clearAll(
@@ -276,36 +165,22 @@ export class PurseTables {
       } catch (error) {
         this.#db.exec('ROLLBACK TO purse_claim');
         this.#db.exec('RELEASE purse_claim');
-        const { cardId, sno, tno } = claim;
-        return { status: 'rejected', cardId, sno, tno, error };
+        return rules.rejectedOutcome(claim, error);
       }
     });
   }
 
   block(cardId: string, accountId: number, now: number): PurseCardRecord {
-    const card = this.card(cardId);
-    if (card === undefined || card.accountId !== accountId) {
-      throw new FarthingError('purse_card_unknown', 'no such card on this account');
-    }
+    rules.assertOwnCard(this.card(cardId), accountId);
     this.#s.block!.run(now, cardId);
     return this.card(cardId)!;
   }
 
   closeBlocked(blockedBefore: number, now: number): number {
-    const rows = this.#s.blocked!.all(blockedBefore) as CardRow[];
-    for (const row of rows) {
-      this.#s.close!.run(row.shadow_balance, row.card_id);
-      if (row.shadow_balance > 0) {
-        this.#ledger.post({
-          kind: 'purse_refund',
-          reference: row.card_id,
-          postings: [
-            { accountId: row.shadow_account_id, amount: -row.shadow_balance },
-            { accountId: row.account_id, amount: row.shadow_balance },
-          ],
-          now,
-        });
-      }
+    const rows = this.#s.blocked!.all(blockedBefore) as records.PurseCardRow[];
+    for (const card of rows.map(records.toPurseCard)) {
+      this.#s.close!.run(card.shadowBalance, card.cardId);
+      if (card.shadowBalance > 0) this.#ledger.post(rules.purseRefundTransfer(card, now));
     }
     return rows.length;
   }

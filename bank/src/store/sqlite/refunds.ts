@@ -3,9 +3,10 @@
  * model and what every write keeps. The checks run inside the write's transaction, after the
  * group commit's writer took the database, so two refunds of one payment see each other.
  */
-import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
+import * as records from '../refund-rows.ts';
+import * as rules from '../refund-rules.ts';
 import {
   type CoinRefundState,
   coinRefundsAccount,
@@ -14,54 +15,13 @@ import {
   type RefundRefreshRecord,
   type RefundStore,
 } from '../refund-store.ts';
+import { sameBytes } from '../rows.ts';
 import type { IdempotencyClaim } from '../store.ts';
 import type { Accounts } from './accounts.ts';
 import type { Ledger } from './ledger.ts';
 
 type Write = <R>(claim: IdempotencyClaim | undefined, now: number, work: () => R) => Promise<R>;
 type Read = <R>(query: () => R) => Promise<R>;
-
-interface RefundRow {
-  row_id: number;
-  merchant_id: number;
-  refund_id: string;
-  instrument: 'ecash' | 'payword';
-  payment: string;
-  receipt_id: Buffer;
-  currency: string;
-  amount: number;
-  paid: number;
-  request_hash: Buffer;
-  statement: string;
-  created_at: number;
-}
-
-const bytes = (value: Buffer): Uint8Array =>
-  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
-
-function toRefund(row: RefundRow): RefundRecord {
-  return {
-    merchantId: row.merchant_id,
-    refundId: row.refund_id,
-    instrument: row.instrument,
-    payment: row.payment,
-    receiptId: bytes(row.receipt_id),
-    currency: row.currency,
-    amount: row.amount,
-    paid: row.paid,
-    statement: row.statement,
-    createdAt: row.created_at,
-  };
-}
-
-function exceeds(what: 'receipt' | 'payment', left: number): FarthingError {
-  return new FarthingError(
-    'refund_exceeds_payment',
-    `this refund is larger than what is left of the ${what} to refund`,
-    { details: { of: what, left } },
-  );
-}
 
 export class SqliteRefundStore implements RefundStore {
   readonly #ledger: Ledger;
@@ -97,10 +57,10 @@ export class SqliteRefundStore implements RefundStore {
       ).id,
     }))();
     this.#sql = {
-      refund: db.prepare<[number, string], RefundRow>(
+      refund: db.prepare<[number, string], records.RefundRow>(
         'SELECT * FROM refunds WHERE merchant_id = ? AND refund_id = ?',
       ),
-      byReceipt: db.prepare<[number, Uint8Array], RefundRow>(
+      byReceipt: db.prepare<[number, Uint8Array], records.RefundRow>(
         'SELECT * FROM refunds WHERE merchant_id = ? AND receipt_id = ? ORDER BY row_id',
       ),
       refundedOfPayment: db.prepare<[string], { total: number }>(
@@ -136,21 +96,10 @@ export class SqliteRefundStore implements RefundStore {
       certificate: db.prepare<[number], { account_id: number; currency: string }>(
         'SELECT account_id, currency FROM payword_certificates WHERE serial = ?',
       ),
-      refresh: db.prepare<
-        [string],
-        {
-          id: string;
-          coin_pub: Buffer;
-          currency: string;
-          total: number;
-          request_hash: Buffer;
-          created_at: number;
-        }
-      >('SELECT * FROM refund_refreshes WHERE id = ?'),
-      refreshCoins: db.prepare<
-        [string],
-        { denomination_id: Buffer; value: number; blinded_message: Buffer; blind_signature: Buffer }
-      >(
+      refresh: db.prepare<[string], records.RefundRefreshRow>(
+        'SELECT * FROM refund_refreshes WHERE id = ?',
+      ),
+      refreshCoins: db.prepare<[string], records.RefundRefreshCoinRow>(
         'SELECT denomination_id, value, blinded_message, blind_signature FROM refund_refresh_coins WHERE refresh_id = ? ORDER BY idx',
       ),
       insertRefresh: db.prepare(
@@ -174,111 +123,42 @@ export class SqliteRefundStore implements RefundStore {
 
   #refund(params: RefundParameters): RefundRecord {
     const sql = this.#sql;
-    const existing = sql.refund.get(params.merchantId, params.refundId);
-    if (existing !== undefined) {
-      if (same(existing.request_hash, params.requestHash)) return toRefund(existing);
-      throw new FarthingError('refund_id_reused', 'this refund id was used for another refund', {
-        details: { refundId: params.refundId },
-      });
-    }
+    const repeated = rules.repeatedRefund(
+      sql.refund.get(params.merchantId, params.refundId),
+      params,
+    );
+    if (repeated !== undefined) return repeated;
     // What the bank received for the payment, and who gets the money back.
     let received: number;
     let payer: number | null = null;
-    let coins: { coin_pub: Buffer; value: number }[] = [];
+    let coins: readonly rules.DepositedCoinRow[] = [];
     if (params.instrument === 'ecash') {
       const deposit = sql.deposit.get(params.payment);
-      if (deposit === undefined || deposit.merchant_id !== params.merchantId) {
-        throw new FarthingError('not_found', 'you made no deposit with this id', {
-          details: { field: 'payment' },
-        });
-      }
-      if (deposit.currency !== params.currency) throw currencyMismatch();
-      received = deposit.total;
-      const deposited = sql.depositedCoins.all(params.payment);
-      const wanted = toBase64url(params.offerHash);
-      for (const coin of deposited) {
-        const permission = JSON.parse(coin.proof) as { offerHash?: unknown };
-        if (permission.offerHash !== wanted) {
-          throw new FarthingError('offer_mismatch', 'the deposit paid for another offer', {
-            details: { field: 'offerHash' },
-          });
-        }
-      }
-      coins = deposited;
+      const deposited = deposit === undefined ? [] : sql.depositedCoins.all(params.payment);
+      ({ received, coins } = rules.ecashRefundSource(deposit, deposited, params));
     } else {
       const redemption = sql.redemption.get(params.commitmentId);
-      if (redemption === undefined || redemption.vendor_id !== params.merchantId) {
-        throw new FarthingError(
-          'refund_not_settled',
-          'the broker has paid you nothing on this commitment yet: redeem it first',
-          { details: { field: 'payment' } },
-        );
-      }
+      rules.assertRedemptionSettled(redemption, params);
       const certificate = sql.certificate.get(redemption.serial)!;
-      if (certificate.currency !== params.currency) throw currencyMismatch();
-      received = redemption.redeemed;
-      payer = certificate.account_id;
+      ({ received, payer } = rules.paywordRefundSource(redemption, certificate, params));
     }
     const ofReceipt = sql.byReceipt.all(params.merchantId, params.receiptId);
-    if (ofReceipt.some((row) => row.paid !== params.paid || row.payment !== params.payment)) {
-      throw new FarthingError('conflict', 'earlier refunds of this receipt name another payment', {
-        details: { field: 'paid' },
-      });
+    const refundedOfPayment = sql.refundedOfPayment.get(params.payment)!.total;
+    rules.checkRefundRoom(params, ofReceipt, received, refundedOfPayment);
+    const row = sql.insertRefund.get(...records.refundValues(params, payer)) as records.RefundRow;
+    const withRefunded = coins.map((coin) => ({
+      ...coin,
+      refunded: sql.refundedOfCoin.get(coin.coin_pub)!.total,
+    }));
+    for (const share of rules.coinRefundShares(params, withRefunded)) {
+      sql.insertCoinRefund.run(row.row_id, share.coinPub, share.amount);
     }
-    const receiptLeft = params.paid - ofReceipt.reduce((sum, row) => sum + row.amount, 0);
-    if (params.amount > receiptLeft) throw exceeds('receipt', receiptLeft);
-    const paymentLeft = received - sql.refundedOfPayment.get(params.payment)!.total;
-    if (params.amount > paymentLeft) {
-      // A PayWord payment the vendor has not redeemed in full yet counts as not settled.
-      if (params.instrument === 'payword' && params.amount <= receiptLeft) {
-        throw new FarthingError(
-          'refund_not_settled',
-          'the broker has not paid you enough on this commitment for this refund: redeem it first',
-          { details: { field: 'payment', left: paymentLeft } },
-        );
-      }
-      throw exceeds('payment', paymentLeft);
-    }
-    const row = sql.insertRefund.get(
-      params.merchantId,
-      params.refundId,
-      params.instrument,
-      params.payment,
-      params.receiptId,
-      params.currency,
-      params.amount,
-      params.paid,
-      payer,
-      params.requestHash,
-      params.statement,
-      params.now,
-    ) as RefundRow;
-    // E-cash: the value goes back to the coins, each up to what it is worth, in coin order.
-    let left = params.instrument === 'ecash' ? params.amount : 0;
-    for (const coin of coins) {
-      if (left === 0) break;
-      const room = coin.value - sql.refundedOfCoin.get(coin.coin_pub)!.total;
-      const take = Math.min(room, left);
-      if (take <= 0) continue;
-      sql.insertCoinRefund.run(row.row_id, coin.coin_pub, take);
-      left -= take;
-    }
-    if (left !== 0)
-      throw new Error(`refund ${params.refundId}: ${left} left over the coins' value`);
-    this.#ledger.post({
-      kind: 'refund',
-      reference: `${params.merchantId}:${params.refundId}`,
-      postings: [
-        { accountId: params.merchantId, amount: -params.amount },
-        { accountId: payer ?? this.#system.coinRefunds, amount: params.amount },
-      ],
-      now: params.now,
-    });
-    return toRefund(row);
+    this.#ledger.post(rules.refundTransfer(params, payer, this.#system.coinRefunds));
+    return records.toRefund(row);
   }
 
   listRefunds(merchantId: number, receiptId: Uint8Array): Promise<RefundRecord[]> {
-    return this.#read(() => this.#sql.byReceipt.all(merchantId, receiptId).map(toRefund));
+    return this.#read(() => this.#sql.byReceipt.all(merchantId, receiptId).map(records.toRefund));
   }
 
   coinRefund(coinPub: Uint8Array): Promise<CoinRefundState | undefined> {
@@ -303,7 +183,7 @@ export class SqliteRefundStore implements RefundStore {
       const sql = this.#sql;
       const existing = this.#refresh(params.issuanceId);
       if (existing !== undefined) {
-        if (same(existing.requestHash, params.requestHash)) return render(existing);
+        if (sameBytes(existing.requestHash, params.requestHash)) return render(existing);
         throw new FarthingError(
           'issuance_conflict',
           'this issuance id was used for another request',
@@ -361,30 +241,8 @@ export class SqliteRefundStore implements RefundStore {
 
   #refresh(id: string): RefundRefreshRecord | undefined {
     const row = this.#sql.refresh.get(id);
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      coinPub: bytes(row.coin_pub),
-      currency: row.currency,
-      total: row.total,
-      requestHash: bytes(row.request_hash),
-      createdAt: row.created_at,
-      coins: this.#sql.refreshCoins.all(id).map((coin) => ({
-        denominationId: bytes(coin.denomination_id),
-        value: coin.value,
-        blindedMessage: bytes(coin.blinded_message),
-        blindSignature: bytes(coin.blind_signature),
-      })),
-    };
+    return row === undefined
+      ? undefined
+      : records.toRefundRefresh(row, this.#sql.refreshCoins.all(id));
   }
-}
-
-function currencyMismatch(): FarthingError {
-  return new FarthingError(
-    'currency_mismatch',
-    'the refund is in another currency than the payment',
-    {
-      details: { field: 'amount' },
-    },
-  );
 }

@@ -1,0 +1,270 @@
+/**
+ * A request signed by a coin's own key that hands in blinded coins for the mint to sign: the
+ * shape shared by a change request (change-request.ts: the coin is spent for smaller ones)
+ * and a refund refresh (refund-refresh.ts: the coin's refunded credit comes back as new
+ * coins). No account is involved, so the coin key alone authorizes it, over the coin, the
+ * issuance id and every blinded coin, so nobody who sees the request in transit can redirect
+ * the new signatures to blinded coins of their own.
+ *
+ * Declared once here, instantiated per signed message type: each type has its own tag, so a
+ * signature for one is never accepted as the other.
+ *
+ * Signing bytes: the type's tag and version, then coinPublicKey[32], denominationId[32] of
+ * the coin, issuanceId, and the list of blinded coins, each denominationId[32] ‖
+ * blindedMessage (u32 length prefix).
+ *
+ * Wire JSON, version 1:
+ *
+ *   { "version": 1, "coin": <CoinWire>, "issuanceId": "<16–128 chars A–Z a–z 0–9 _ ->",
+ *     "coins": [ { "denominationId": "<32 bytes b64u>", "blindedMessage": "<256 bytes b64u>" } ],
+ *     "signature": "<64 bytes b64u>" }
+ */
+import * as v from 'valibot';
+import {
+  type Ed25519Verify,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519SignatureLength,
+  nobleEd25519Verify,
+} from '../ed25519.ts';
+import { equalBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
+import { bytesSchema, parseMessage } from '../schema.ts';
+import type { SignedMessageType } from '../signed-message.ts';
+import {
+  assertCoin,
+  type Coin,
+  type CoinWire,
+  coinPublicKeyLength,
+  coinSchema,
+  coinToWire,
+  type RsaPssVerify,
+  verifyCoin,
+} from './coin.ts';
+import {
+  type Denomination,
+  denominationId,
+  denominationIdLength,
+  denominationModulusLength,
+} from './denomination.ts';
+
+/** Bounds the signing work one request can cause (as `maxCoinsPerPayment` does for deposits). */
+export const maxChangeCoins = 256;
+export const maxIssuanceIdLength = 128;
+
+/**
+ * Issuance ids name one withdrawal, change or refresh at the mint. At least 16 characters of
+ * the base64url alphabet, so a wallet can use the encoding of a hash of its seed and ids
+ * chosen by different wallets do not collide by accident.
+ */
+export const issuanceIdSchema = v.pipe(
+  v.string(),
+  v.maxLength(maxIssuanceIdLength),
+  v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'expected 16–128 characters of A–Z a–z 0–9 _ -'),
+);
+
+/** A coin the wallet wants signed: its blinded message and the denomination to sign it with. */
+export interface BlindedCoin {
+  readonly denominationId: Uint8Array;
+  /** RFC 9474 §4.2 `blinded_msg`, kLen bytes. */
+  readonly blindedMessage: Uint8Array;
+}
+
+export interface CoinIssuanceRequest<V extends number> {
+  readonly version: V;
+  /** The coin that pays for the new coins (spent, or refunded). */
+  readonly coin: Coin;
+  readonly issuanceId: string;
+  readonly coins: readonly BlindedCoin[];
+  /** The coin key's Ed25519 signature over the type's signing bytes. */
+  readonly signature: Uint8Array;
+}
+
+export interface BlindedCoinWire {
+  readonly denominationId: string;
+  readonly blindedMessage: string;
+}
+
+export interface CoinIssuanceRequestWire {
+  readonly version: number;
+  readonly coin: CoinWire;
+  readonly issuanceId: string;
+  readonly coins: readonly BlindedCoinWire[];
+  readonly signature: string;
+}
+
+export interface CreateCoinIssuanceRequestParameters {
+  readonly coin: Coin;
+  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
+  readonly coinSecretKey: Uint8Array;
+  readonly issuanceId: string;
+  readonly coins: readonly BlindedCoin[];
+}
+
+/** RSA-2048 denominations (DESIGN.md): a blinded message is exactly 256 bytes. */
+export const blindedCoinSchema = v.strictObject({
+  denominationId: bytesSchema(denominationIdLength),
+  blindedMessage: bytesSchema(denominationModulusLength),
+});
+
+export function blindedCoinToWire(coin: BlindedCoin): BlindedCoinWire {
+  return {
+    denominationId: toBase64url(coin.denominationId),
+    blindedMessage: toBase64url(coin.blindedMessage),
+  };
+}
+
+function requestSchema<V extends number>(type: SignedMessageType<V>) {
+  return v.strictObject({
+    version: type.versionSchema,
+    coin: coinSchema,
+    issuanceId: issuanceIdSchema,
+    coins: v.pipe(
+      v.array(blindedCoinSchema),
+      v.minLength(1, 'expected at least one blinded coin'),
+      v.maxLength(maxChangeCoins, `expected at most ${maxChangeCoins} blinded coins`),
+    ),
+    signature: bytesSchema(ed25519SignatureLength),
+  });
+}
+
+export type CoinIssuanceRequestSchema<V extends number> = ReturnType<typeof requestSchema<V>>;
+
+/** What one signed message type of this shape offers; see `coinIssuanceRequestType`. */
+export interface CoinIssuanceRequestType<V extends number> {
+  readonly type: SignedMessageType<V>;
+  /** Checks the fields (`invalid_argument`, `unsupported_version`), then the signed bytes. */
+  signingBytes(request: Omit<CoinIssuanceRequest<V>, 'signature'>): Uint8Array;
+  /** Signs with the coin's key; Ed25519 is deterministic (RFC 8032 §5.1.6), so the same
+   * request made again after a crash carries the same signature. */
+  create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V>;
+  /**
+   * That `denomination` is the one the coin names (`invalid_argument`), then
+   * `checkDenomination` (the type's own rule, e.g. a validity window), the denomination's RSA
+   * signature over the coin and the coin key's signature over the request (`bad_signature`,
+   * `details.field` telling which).
+   */
+  verify(
+    request: CoinIssuanceRequest<V>,
+    denomination: Denomination,
+    parameters: {
+      readonly rsaVerify: RsaPssVerify;
+      readonly ed25519Verify?: Ed25519Verify;
+      readonly checkDenomination?: (denomination: Denomination) => void;
+    },
+  ): void;
+  /** The wire schema (for the HTTP edge and its OpenAPI description). */
+  readonly schema: CoinIssuanceRequestSchema<V>;
+  toWire(request: CoinIssuanceRequest<V>): CoinIssuanceRequestWire;
+  /** Validates a received request (`invalid_message`); `verify` checks its signatures. */
+  parse(input: unknown): CoinIssuanceRequest<V>;
+}
+
+export function coinIssuanceRequestType<V extends number>(
+  type: SignedMessageType<V>,
+): CoinIssuanceRequestType<V> {
+  function assertFields(request: Omit<CoinIssuanceRequest<V>, 'signature'>): void {
+    if (typeof request !== 'object' || request === null) {
+      throw invalidArgument('request', 'must be an object');
+    }
+    type.assertVersion(request.version);
+    assertCoin(request.coin);
+    if (!v.is(issuanceIdSchema, request.issuanceId)) {
+      throw invalidArgument('issuanceId', 'must be 16–128 characters of A–Z a–z 0–9 _ -');
+    }
+    const { coins } = request;
+    if (!Array.isArray(coins) || coins.length === 0 || coins.length > maxChangeCoins) {
+      throw invalidArgument('coins', `must list 1 to ${maxChangeCoins} blinded coins`);
+    }
+    for (const [index, coin] of coins.entries()) {
+      if (typeof coin !== 'object' || coin === null) {
+        throw invalidArgument(`coins.${index}`, 'must be an object');
+      }
+      assertBytes(coin.denominationId, `coins.${index}.denominationId`, denominationIdLength);
+      assertBytes(coin.blindedMessage, `coins.${index}.blindedMessage`);
+    }
+  }
+
+  function signingBytes(request: Omit<CoinIssuanceRequest<V>, 'signature'>): Uint8Array {
+    assertFields(request);
+    return type.signingBytes((w) =>
+      w
+        .fixed(request.coin.coinPublicKey, coinPublicKeyLength, 'coin.coinPublicKey')
+        .fixed(request.coin.denominationId, denominationIdLength, 'coin.denominationId')
+        .string(request.issuanceId, 'issuanceId', maxIssuanceIdLength)
+        .list(request.coins, 'coins', (writer, coin, index) =>
+          writer
+            .fixed(coin.denominationId, denominationIdLength, `coins.${index}.denominationId`)
+            .bytes(coin.blindedMessage, `coins.${index}.blindedMessage`),
+        ),
+    );
+  }
+
+  const schema = requestSchema(type);
+
+  const requestType: CoinIssuanceRequestType<V> = {
+    type,
+    signingBytes,
+    create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V> {
+      const unsigned = {
+        version: type.version,
+        coin: parameters.coin,
+        issuanceId: parameters.issuanceId,
+        coins: parameters.coins,
+      };
+      const bytes = signingBytes(unsigned);
+      if (!equalBytes(ed25519PublicKey(parameters.coinSecretKey), unsigned.coin.coinPublicKey)) {
+        throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
+      }
+      return Object.freeze({
+        ...unsigned,
+        signature: ed25519Sign(bytes, parameters.coinSecretKey),
+      });
+    },
+    verify(request, denomination, parameters) {
+      const {
+        rsaVerify,
+        ed25519Verify = nobleEd25519Verify,
+        checkDenomination,
+      }: Partial<typeof parameters> = parameters ?? {};
+      if (typeof ed25519Verify !== 'function') {
+        throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
+          details: { field: 'ed25519Verify' },
+        });
+      }
+      const bytes = signingBytes(request);
+      assertBytes(request.signature, 'signature', ed25519SignatureLength);
+      if (!equalBytes(denominationId(denomination), request.coin.denominationId)) {
+        throw invalidArgument('denomination', 'is not the denomination the coin names');
+      }
+      checkDenomination?.(denomination);
+      verifyCoin(request.coin, denomination, rsaVerify as RsaPssVerify);
+      if (!ed25519Verify(request.signature, bytes, request.coin.coinPublicKey)) {
+        throw new FarthingError('bad_signature', `the ${type.what} is not signed by the coin`, {
+          details: { field: 'signature' },
+        });
+      }
+    },
+    schema,
+    toWire(request: CoinIssuanceRequest<V>): CoinIssuanceRequestWire {
+      assertFields(request);
+      assertBytes(request.signature, 'signature', ed25519SignatureLength);
+      return {
+        version: request.version,
+        coin: coinToWire(request.coin),
+        issuanceId: request.issuanceId,
+        coins: request.coins.map(blindedCoinToWire),
+        signature: toBase64url(request.signature),
+      };
+    },
+    parse(input: unknown): CoinIssuanceRequest<V> {
+      const parsed = parseMessage(schema, input, type.what);
+      return Object.freeze({
+        ...parsed,
+        coin: Object.freeze(parsed.coin),
+        coins: Object.freeze(parsed.coins.map((coin) => Object.freeze(coin))),
+      });
+    },
+  };
+  return Object.freeze(requestType);
+}
