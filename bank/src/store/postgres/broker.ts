@@ -69,11 +69,11 @@ export async function certificatesOf(
   sql: Sql,
   accountId: number,
 ): Promise<PaywordCertificateRecord[]> {
-  const rows = await sql.query<CertificateRow>(
+  const rows = await sql.query<rules.PaywordCertificateRow>(
     'SELECT * FROM payword_certificates WHERE account_id = $1 ORDER BY serial DESC',
     [accountId],
   );
-  return rows.map(toCertificate);
+  return rows.map(rules.toPaywordCertificate);
 }
 
 /** broker/early-release.ts: the expiry moves to `now`, never later. */

@@ -74,7 +74,7 @@ export class BrokerTables {
   }
 
   certificatesOf(accountId: number): PaywordCertificateRecord[] {
-    return (this.#statements.ofAccount.all(accountId) as CertificateRow[]).map(toCertificate);
+    return (this.#statements.ofAccount.all(accountId) as rules.PaywordCertificateRow[]).map(rules.toPaywordCertificate);
   }
 
   /** broker/early-release.ts: the expiry moves to `now`, never later. */
