@@ -74,7 +74,9 @@ export class BrokerTables {
   }
 
   certificatesOf(accountId: number): PaywordCertificateRecord[] {
-    return (this.#statements.ofAccount.all(accountId) as rules.PaywordCertificateRow[]).map(rules.toPaywordCertificate);
+    return (this.#statements.ofAccount.all(accountId) as rules.PaywordCertificateRow[]).map(
+      rules.toPaywordCertificate,
+    );
   }
 
   /** broker/early-release.ts: the expiry moves to `now`, never later. */
