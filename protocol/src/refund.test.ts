@@ -102,4 +102,22 @@ describe('refund', () => {
     );
     expect(farthingErrorCode(() => parseRefund({ ...wire, extra: 1 }))).toBe('invalid_message');
   });
+
+  it('names a PayWord payment by any commitment id, also one whose base64url begins with - or _', async () => {
+    for (const first of [0xf8, 0xfc]) {
+      const commitmentId = new Uint8Array(32).fill(7);
+      commitmentId[0] = first;
+      const payment = toBase64url(commitmentId);
+      expect('-_').toContain(payment[0]);
+      const signed = await signRefund(
+        { ...fields, instrument: 'payword', payment, refundId: 'r-1' },
+        signer,
+      );
+      const parsed = parseRefund(refundToWire(signed));
+      expect(parsed.payment).toBe(payment);
+      verifyRefund(parsed, { merchantPublicKey: signer.publicKey });
+    }
+    const wire = { version: 1, ...vector.refund, signature: vector.signature };
+    expect(farthingErrorCode(() => parseRefund({ ...wire, payment: '' }))).toBe('invalid_message');
+  });
 });

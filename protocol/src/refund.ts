@@ -76,6 +76,17 @@ export interface SignedRefund extends Refund {
   readonly signature: Uint8Array;
 }
 
+/**
+ * The payment at the bank: a deposit id (an identifier) or a PayWord commitment id in base64url,
+ * which may begin with `-` or `_` (one in 32 does), so the identifier's first-character rule
+ * does not apply here.
+ */
+const paymentReferenceSchema = v.pipe(
+  v.string(),
+  v.maxLength(128),
+  v.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1–128 characters of A–Z a–z 0–9 . _ : -'),
+);
+
 function assertIdentifier(value: unknown, field: string): void {
   if (!v.is(identifierSchema, value)) {
     throw invalidArgument(field, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
@@ -93,7 +104,9 @@ function assertRefund(refund: Refund): void {
   if (!(refundInstruments as readonly unknown[]).includes(refund.instrument)) {
     throw invalidArgument('instrument', `must be one of ${refundInstruments.join(', ')}`);
   }
-  assertIdentifier(refund.payment, 'payment');
+  if (!v.is(paymentReferenceSchema, refund.payment)) {
+    throw invalidArgument('payment', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+  }
   assertIdentifier(refund.refundId, 'refundId');
   formatAmount(refund.paid);
   formatAmount(refund.amount);
@@ -177,7 +190,7 @@ export const refundSchema = v.strictObject({
   receiptId: bytesSchema(receiptIdLength),
   offerHash: bytesSchema(offerHashLength),
   instrument: v.picklist(refundInstruments),
-  payment: identifierSchema,
+  payment: paymentReferenceSchema,
   paid: amountSchema,
   amount: amountSchema,
   refundId: identifierSchema,
