@@ -17,6 +17,9 @@
  *  - bank.compare.full_sync.*         the same phases on a synchronous=FULL bank, interleaved
  *  - bank.compare.ed25519_*_us        one coin signature check (fresh key each time), libsodium
  *                                     (what the deposit workers use) against OpenSSL
+ *
+ * Long because it is one run: the phases share one bank process, its warmed keys and the
+ * figures the summary compares; split, each phase would start its own bank.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

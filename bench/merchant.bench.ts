@@ -28,6 +28,9 @@
  * (PayWord/free ~0.45 with the server's event loop ~70% busy, against ~0.6 at 64 on the same
  * build). A site taking thousands of payments a second has many more visitors than that at
  * once; the free pages are CPU-bound either way.
+ *
+ * Long because it is one run: the free-page and payment phases share one bank and shop pair, so
+ * their ratio compares like with like.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

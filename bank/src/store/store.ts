@@ -11,6 +11,10 @@
  *
  * CPU-heavy checks (signatures, blind signing) happen before a write is submitted; writes
  * contain only the checks that need the current state.
+ *
+ * Long because it is the interface both stores implement and the contract suites test: every
+ * record and operation type the bank stores is declared here, so the two stores cannot drift
+ * apart.
  */
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';

@@ -5,6 +5,9 @@
  * The page is hostile. The content script listens to no page message (`postMessage`, custom
  * events); it only reacts to the user's own input (`isTrusted`) and reads the DOM as data. What
  * it shows comes from the background's verified answers, in closed shadow roots.
+ *
+ * Long because every path from the page to a payment (link, hover, click, paywall) goes through
+ * this one file, which keeps the trusted-input checks in one place to review.
  */
 import { callBackground, type Transport } from '../messages/client.ts';
 import type { OfferView, PayOutcome, Presentation } from '../messages/contract.ts';

@@ -15,6 +15,9 @@
  *
  * Scheme and parameter names are case-insensitive (§11.1, §11.2) and returned lowercased;
  * values and token68 are returned exactly (after quoted-string unescaping, §5.6.4).
+ *
+ * Long because it is a whole grammar with its error positions; a partial parser would guess
+ * where it must refuse.
  */
 import { FarthingError } from '../errors.ts';
 

@@ -13,6 +13,9 @@
  * challenge dated at or before the forgotten one), and refuses challenges dated more than 24
  * hours before the latest issuer time it saw. A card has no clock: certificate validity of the
  * merchant is judged at the challenge's signed time, which that rule keeps from lying far back.
+ *
+ * Long because it is the card: every APDU command and its all-or-nothing state change sit
+ * together, so the anti-tearing order can be read in one place.
  */
 import { createHash } from 'node:crypto';
 import {

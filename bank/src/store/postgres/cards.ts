@@ -9,6 +9,10 @@
  * capture and a reversal of one authorization cannot both pass. A transaction id or PI digest
  * stored by a concurrent authorization of another card (`cardClaimedKeys`) retries the whole
  * transaction, which then finds it and answers `set_transaction_replayed`.
+ *
+ * Long because it holds the whole card life: issuing cards, cardholder registrations and their
+ * revocation, authorizations, and the operations on them (capture, reversal, credit), each with
+ * its own ledger postings; the credit rules they share live in ../card-store.ts.
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import { cardExpiresAt } from '@farthing/protocol/set/card-account';

@@ -6,6 +6,9 @@
  * inserted with ON CONFLICT DO NOTHING, which waits for a concurrent transaction that inserted
  * the same coin and, once that one commits, reports the coin as taken. So two processes
  * depositing one coin at once cannot both succeed, whatever the isolation level.
+ *
+ * Long because the mint's tables are the bank's busiest: withdrawals, change and deposits
+ * each keep their statements here, beside the double-spending rule they all rely on.
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import {

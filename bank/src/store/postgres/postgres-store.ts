@@ -20,6 +20,10 @@
  *   The stronger levels would only add serialization failures.
  * - REPEATABLE READ READ ONLY for the books check: every sum from one snapshot.
  * - Plain reads run outside a transaction: one statement sees one committed state.
+ *
+ * Long because it is the BankStore interface's one PostgreSQL implementation: each method is a
+ * few lines delegating to the per-area modules beside it, plus the transaction and retry rules
+ * stated here once.
  */
 
 import { coinRefundsAccount } from '../refund-store.ts';

@@ -2,6 +2,10 @@
  * The card tables (migration 2) and the ledger postings of SET card payments; see
  * `card-store.ts` for how card credit is modelled. Every method runs inside the caller's
  * transaction.
+ *
+ * Long because it holds the whole card life: issuing cards, cardholder registrations and their
+ * revocation, authorizations, and the operations on them (capture, reversal, credit), each with
+ * its own ledger postings; the credit rules they share live in ../card-store.ts.
  */
 
 import { FarthingError } from '@farthing/protocol/errors';

@@ -1,4 +1,9 @@
-/** The mint's state: denominations, issuances (withdrawals and change), deposits, spent coins. */
+/**
+ * The mint's state: denominations, issuances (withdrawals and change), deposits, spent coins.
+ *
+ * Long because the mint's tables are the bank's busiest: withdrawals, change and deposits
+ * each keep their statements here, beside the double-spending rule they all rely on.
+ */
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
 import {

@@ -1,5 +1,8 @@
 /**
  * The embedded storage: one SQLite file at durable settings, every write group-committed.
+ *
+ * Long because it is the BankStore interface's one SQLite implementation: each method is a few
+ * lines handing its work to the group commit and the per-area modules beside it.
  */
 
 import { GroupCommit } from '@farthing/server-runtime/sqlite-group-commit';

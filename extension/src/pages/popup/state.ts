@@ -1,6 +1,9 @@
 /**
  * The popup's state: onboarding (add a bank, review its keys, log in) until the wallet has a
  * trusted bank and an account, then balances, recent payments, withdraw and the auto-pay limit.
+ *
+ * Long because the popup is one state machine (onboarding, then the wallet); splitting its
+ * hooks would split the transitions between them.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
