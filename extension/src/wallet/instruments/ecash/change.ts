@@ -36,7 +36,7 @@ import {
   issuanceIdOf,
   signingDenominations,
 } from './issuance.ts';
-import { issuanceAnswer } from './withdraw.ts';
+import { commitIssuance, issuanceAnswer } from './withdraw.ts';
 
 /**
  * Plans change of `coin` into coins of `values` (together its value) and reserves the coin,
@@ -208,29 +208,12 @@ export async function runReissue(
   }
   const now = ctx.platform.now();
   const coins = await finalizeIssuance(record, planned, answer.signatures, now);
-  const tx = moneyTx(ctx.db, ['withdrawals', 'coins', 'tasks']);
-  const current = await tx.objectStore('withdrawals').get(record.id);
-  if (current?.status === 'done') {
-    await tx.done;
-    return taskView((await ctx.db.get('tasks', task.id)) ?? task);
-  }
-  const coinStore = tx.objectStore('coins');
-  for (const coin of coins) {
-    if ((await coinStore.getKey(coin.coinPub)) === undefined) await coinStore.add(coin);
-  }
-  if (kind.spendsOld) {
+  return commitIssuance(ctx, record, task, coins, now, async (tx) => {
+    if (!kind.spendsOld) return;
+    const coinStore = tx.objectStore('coins');
     const spent = await coinStore.get(old.coinPub);
     if (spent !== undefined) await coinStore.put({ ...spent, status: 'spent', updatedAt: now });
-  }
-  await tx.objectStore('withdrawals').put({ ...record, status: 'done' });
-  const done = await setTask(
-    tx.objectStore('tasks'),
-    task.id,
-    { status: 'confirmed', progress: { done: coins.length, total: coins.length } },
-    now,
-  );
-  await tx.done;
-  return taskView(done ?? task);
+  });
 }
 
 async function failChange(

@@ -24,7 +24,13 @@ import type { AmountInput, TaskView } from '../../../messages/contract.ts';
 import { recordMissing } from '../../../messages/failure.ts';
 import { keySetOf, sessionToken, trustedBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
-import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../../db/schema.ts';
+import {
+  type CoinRecord,
+  moneyTx,
+  type TaskRecord,
+  type WalletTx,
+  type WithdrawalRecord,
+} from '../../db/schema.ts';
 import { errorJson, WalletFailure } from '../../errors.ts';
 import { bankParty, causeOf, isTransient, requestJson } from '../../http.ts';
 import { claimSeed } from '../../recovery/master.ts';
@@ -158,26 +164,7 @@ export async function runWithdrawal(ctx: WalletContext, task: TaskRecord): Promi
 
   const now = ctx.platform.now();
   const coins = await finalizeIssuance(withdrawal, planned, answer.signatures, now);
-  const tx = moneyTx(ctx.db, ['withdrawals', 'coins', 'tasks']);
-  const current = await tx.objectStore('withdrawals').get(withdrawal.id);
-  if (current?.status === 'done') {
-    await tx.done;
-    return taskView((await ctx.db.get('tasks', task.id)) ?? task);
-  }
-  const coinStore = tx.objectStore('coins');
-  for (const coin of coins) {
-    // A coin already known is never overwritten (it may be spent since).
-    if ((await coinStore.getKey(coin.coinPub)) === undefined) await coinStore.add(coin);
-  }
-  await tx.objectStore('withdrawals').put({ ...withdrawal, status: 'done' });
-  const done = await setTask(
-    tx.objectStore('tasks'),
-    task.id,
-    { status: 'confirmed', progress: { done: coins.length, total: coins.length }, error: null },
-    now,
-  );
-  await tx.done;
-  return taskView(done ?? task);
+  return commitIssuance(ctx, withdrawal, task, coins, now);
 }
 
 async function markSent(ctx: WalletContext, withdrawal: WithdrawalRecord, taskId: string) {
@@ -202,4 +189,40 @@ async function failWithdrawal(
     ctx.platform.now(),
   );
   await tx.done;
+}
+
+/**
+ * Stores an issuance's coins and marks it done, in one strict transaction; a withdrawal or change
+ * already done (a resumed task that finished before) is left as it is. A coin already known is
+ * never overwritten (it may be spent since). `alsoSpend` runs in the same transaction (change
+ * spends the coin it replaced).
+ */
+export async function commitIssuance(
+  ctx: WalletContext,
+  issuance: WithdrawalRecord,
+  task: TaskRecord,
+  coins: readonly CoinRecord[],
+  now: number,
+  alsoSpend?: (tx: WalletTx<['withdrawals', 'coins', 'tasks']>) => Promise<void>,
+): Promise<TaskView> {
+  const tx = moneyTx(ctx.db, ['withdrawals', 'coins', 'tasks']);
+  const current = await tx.objectStore('withdrawals').get(issuance.id);
+  if (current?.status === 'done') {
+    await tx.done;
+    return taskView((await ctx.db.get('tasks', task.id)) ?? task);
+  }
+  const coinStore = tx.objectStore('coins');
+  for (const coin of coins) {
+    if ((await coinStore.getKey(coin.coinPub)) === undefined) await coinStore.add(coin);
+  }
+  await alsoSpend?.(tx);
+  await tx.objectStore('withdrawals').put({ ...issuance, status: 'done' });
+  const done = await setTask(
+    tx.objectStore('tasks'),
+    task.id,
+    { status: 'confirmed', progress: { done: coins.length, total: coins.length }, error: null },
+    now,
+  );
+  await tx.done;
+  return taskView(done ?? task);
 }
