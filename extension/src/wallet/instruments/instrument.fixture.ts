@@ -54,9 +54,14 @@ export interface FixtureWallet extends WalletContext {
   readonly name: string;
 }
 
+/** Whoever answers the wallet's requests in a test: a merchant, a mint. */
+export interface FixtureServer {
+  answer(url: string, init: RequestInit): Promise<Response>;
+}
+
 export async function openFixtureWallet(
   name: string,
-  merchant: FixtureMerchant,
+  merchant: FixtureServer,
   steps: Steps = { crashAt: 0, steps: 0 },
 ): Promise<FixtureWallet> {
   const db = await openWalletDb(name);

@@ -122,6 +122,9 @@ export async function runWithdrawal(ctx: WalletContext, task: TaskRecord): Promi
   seed.fill(0);
   const base = `${bank.url}/v1/mint/withdrawals`;
 
+  // Written before the try: a failure to store `sent` is the wallet's, not the bank's
+  // refusal, and must leave the withdrawal to run again rather than end it.
+  if (withdrawal.status !== 'sent') await markSent(ctx, withdrawal, task.id);
   let answer: v.InferOutput<typeof issuanceAnswer> | undefined;
   try {
     if (withdrawal.status === 'sent') {
@@ -134,8 +137,6 @@ export async function runWithdrawal(ctx: WalletContext, task: TaskRecord): Promi
         if (causeOf(error) === 'not_found') return undefined;
         throw error;
       });
-    } else {
-      await markSent(ctx, withdrawal, task.id);
     }
     answer ??= await requestJson(
       ctx.platform,
