@@ -9,6 +9,7 @@
  */
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import * as v from 'valibot';
+import type { Instrument } from '../messages/contract.ts';
 import type { WalletContext } from './context.ts';
 import type { CoinRecord, PaywordChainRecord, WithdrawalRecord } from './db/schema.ts';
 import { WalletFailure } from './errors.ts';
@@ -99,6 +100,18 @@ const bankSchema = v.strictObject({
   trustedAt: count,
   paywordGraceMs: v.optional(count),
 });
+/**
+ * Every instrument a receipt can name: a backup of a wallet that paid with the purse or a card
+ * must open again (this once listed e-cash and PayWord only, refusing such a backup whole); the
+ * record's type makes a new instrument a compile error here until it is listed.
+ */
+const receiptInstrumentNames: Readonly<Record<Instrument, true>> = {
+  ecash: true,
+  payword: true,
+  purse: true,
+  card: true,
+};
+const receiptInstruments = Object.keys(receiptInstrumentNames) as [Instrument, ...Instrument[]];
 const receiptSchema = v.strictObject({
   receiptId: text,
   paymentId: text,
@@ -107,7 +120,7 @@ const receiptSchema = v.strictObject({
   resource: text,
   title: text,
   price: moneySchema,
-  instrument: v.picklist(['ecash', 'payword']),
+  instrument: v.picklist(receiptInstruments),
   paidAt: count,
   json: v.unknown(),
 });
