@@ -41,7 +41,7 @@ export const transactionId = 'tx-0001';
 const problem = (status: number, code: string) => Response.json({ code }, { status });
 
 /** RFC 8410 PrivateKeyInfo for an Ed25519 seed, so WebCrypto holds the fixture's key. */
-function pkcs8(seed: Uint8Array): Uint8Array {
+function pkcs8(seed: Uint8Array): Uint8Array<ArrayBuffer> {
   const prefix = Uint8Array.of(
     0x30,
     0x2e,
