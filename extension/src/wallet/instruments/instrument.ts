@@ -1,7 +1,7 @@
 /**
  * What pays a payment (DESIGN.md "Layout by instrument"): each instrument is a folder beside
  * this file (`ecash/`, `payword/`, `purse/`) and implements this one interface (SET card
- * purchases, `card/`, keep their own checkout flow and records). The pay flow core (`../pay/`)
+ * purchases, `card/`, keep their own checkout flow and records; why: `card/resume.ts`). The pay flow core (`../pay/`)
  * checks the offer, the limits and the confirmation, keeps the spend journal and the payment's
  * task, sends the credential and reads the receipt; everything about coins, chains or the card
  * happens behind these methods.
