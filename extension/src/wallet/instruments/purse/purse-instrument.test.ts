@@ -21,7 +21,7 @@ import {
   purseWorld,
 } from './purse.fixture.ts';
 import { purseInstrument } from './purse-instrument.ts';
-import { challengeView, refusePayment, storeProof } from './purse-payment.ts';
+import { challengePayment, challengeView, refusePayment, storeProof } from './purse-payment.ts';
 
 const startingBalance = 1_000;
 
@@ -87,6 +87,7 @@ async function resume(wallet: FixtureWallet, card: FixtureCard, checked: Checked
       expect(error).toMatchObject({ code: 'reader_unavailable' }),
     );
   }
+  await purseInstrument.resume!(wallet);
   await settled();
   const paid = (await wallet.db.getAll('payments')).some((p) => p.status === 'confirmed');
   if (!paid) await purseInstrument.payOwnWay!(wallet, checked, coreSteps(wallet, card, checked));
@@ -152,6 +153,46 @@ describe('paying with the hardware purse', () => {
       expect(card.balance).toBe(startingBalance);
       expect(merchant.taken.size).toBe(0);
     }
+  });
+
+  it('fails a payment a stop left without its challenge, freeing its budget; a click pays afresh', async () => {
+    const { wallet, card, merchant, checked } = await setUp();
+    const stranded = await purseInstrument.reserve(wallet, checked);
+    await purseInstrument.resume!(wallet);
+    expect(await wallet.db.get('payments', stranded.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'merchant_unreachable' },
+    });
+    expect(await wallet.db.get('tasks', stranded.taskId)).toMatchObject({ status: 'failed' });
+    expect((await wallet.db.getAll('journal')).map((e) => e.status)).toEqual(['failed']);
+    await purseInstrument.payOwnWay!(wallet, checked, coreSteps(wallet, card, checked));
+    await settled();
+    await expectPaidOnce(wallet, card, merchant);
+  });
+
+  it('leaves a payment with its challenge stored to wait for the reader, and one being challenged', async () => {
+    const { wallet, card, merchant, checked } = await setUp();
+    const waiting = await purseInstrument.reserve(wallet, checked);
+    await challengePayment(wallet, waiting);
+    await purseInstrument.resume!(wallet);
+    expect((await wallet.db.get('payments', waiting.id))?.status).toBe('reserved');
+    await wallet.db.delete('purseProofs', waiting.id);
+
+    // The worker's resume runs while this click's challenge is on its way.
+    const answer = merchant.answer.bind(merchant);
+    const seenByResume: string[] = [];
+    merchant.answer = async (url, init) => {
+      if (url.endsWith('/purse-challenge')) {
+        await purseInstrument.resume!(wallet);
+        seenByResume.push((await wallet.db.get('payments', waiting.id))!.status);
+      }
+      return answer(url, init);
+    };
+    await purseInstrument.payOwnWay!(wallet, checked, coreSteps(wallet, card, checked));
+    await settled();
+    expect(seenByResume).toEqual(['reserved']);
+    expect((await wallet.db.getAll('payments')).map((p) => p.status)).toEqual(['confirmed']);
+    await expectPaidOnce(wallet, card, merchant);
   });
 
   it('is paid once, and the card debited once, wherever the worker stops', async () => {

@@ -42,6 +42,7 @@ import {
 import { newTask, setTask } from '../../tasks.ts';
 import { pairedReader, requirePairedReader } from './reader.ts';
 import type { PurseProofRecord } from './records.ts';
+import { whileChallenging } from './resume.ts';
 
 /**
  * Purse payments whose click is waiting in this worker for the window's answer: their flow
@@ -335,7 +336,7 @@ export async function payWithPurse(
   }
   let record: PurseProofRecord;
   try {
-    record = await challengePayment(ctx, payment);
+    record = await whileChallenging(payment.id, () => challengePayment(ctx, payment));
   } catch (error) {
     // Nothing was asked of the card yet: the payment ends here, transient or not (a click
     // again asks the merchant afresh), so no budget stays reserved for a challenge never had.
