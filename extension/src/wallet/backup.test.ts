@@ -92,6 +92,35 @@ async function contents(wallet: FixtureWallet) {
   };
 }
 
+/** A backup envelope around `content`, sealed as `exportBackup` seals (for damaged contents). */
+async function sealed(content: unknown): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const material = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(passphrase),
+    'PBKDF2',
+    false,
+    ['deriveKey'],
+  );
+  const key = await crypto.subtle.deriveKey(
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
+    material,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt'],
+  );
+  const plain = new TextEncoder().encode(JSON.stringify(content));
+  const data = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain));
+  return JSON.stringify({
+    format: 'farthing-wallet-backup',
+    version: 1,
+    kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations, salt: toBase64url(salt) },
+    iv: toBase64url(iv),
+    data: toBase64url(data),
+  });
+}
+
 describe('the encrypted wallet backup', () => {
   let original: FixtureWallet;
   let backup: { fileName: string; text: string };
@@ -182,5 +211,33 @@ describe('the encrypted wallet backup', () => {
       await expect(importBackup(restored, text, tried)).rejects.toMatchObject({ code });
     }
     expect(await contents(restored)).toEqual(before);
+  });
+
+  it('refuses a backup whose contents the wallet could not read back, writing none of it', async () => {
+    const restored = await openFixtureWallet(freshWalletName(), mint);
+    const before = await contents(restored);
+    const good = { banks: [], withdrawals: [], coins: [], chains: [], receipts: [], sites: [] };
+    const site = {
+      origin: 'https://shop.example',
+      name: null,
+      budget: null,
+      blocked: false,
+      lastPaidAt: null,
+    };
+    for (const damaged of [
+      { ...good, receipts: [{ ...receipt('ecash'), instrument: 'cheque' }] },
+      { ...good, sites: [site, { ...site, origin: 'https://b.example', extra: 1 }] },
+      { ...good, sites: [{ ...site, budget: { currency: 'EUR', minor: -5 } }] },
+      { ...good, coins: undefined },
+    ]) {
+      await expect(importBackup(restored, await sealed(damaged), passphrase)).rejects.toMatchObject(
+        { code: 'backup_invalid' },
+      );
+    }
+    expect(await contents(restored)).toEqual(before);
+    expect(await importBackup(restored, await sealed(good), passphrase)).toEqual({
+      coins: 0,
+      chains: 0,
+    });
   });
 });
