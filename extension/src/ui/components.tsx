@@ -154,3 +154,57 @@ export function Fingerprints(props: {
     </dl>
   );
 }
+
+/** A form whose submit (its button or Enter) calls `onSubmit` instead of loading a page. */
+export function Form(props: {
+  class: 'content' | 'stack' | 'inline-form';
+  onSubmit: () => void;
+  children: ComponentChildren;
+}): JSX.Element {
+  return (
+    <form
+      class={props.class}
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
+/** A page that could not load: what went wrong and a way to ask again. */
+export function LoadFailed(props: { error: WalletErrorJson; retry: () => void }): JSX.Element {
+  return (
+    <>
+      <ErrorNotice error={props.error} />
+      <div class="actions">
+        <Button onClick={props.retry}>Try again</Button>
+      </div>
+    </>
+  );
+}
+
+/** A table's column headings; `num` ones are right-aligned like the figures below them. */
+export function ColumnHeads(props: {
+  columns: readonly (string | { readonly num: string })[];
+}): JSX.Element {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) =>
+          typeof column === 'string' ? (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ) : (
+            <th key={column.num} scope="col" class="num">
+              {column.num}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}

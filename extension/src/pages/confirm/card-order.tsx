@@ -5,20 +5,14 @@
  */
 import type { JSX } from 'preact';
 import type { CardConfirmationView } from '../../messages/contract.ts';
+import { ColumnHeads } from '../../ui/components.tsx';
 
 export function CardOrder(props: { card: CardConfirmationView }): JSX.Element {
   const { order, lastFour } = props.card;
   return (
     <section class="stack" aria-label="Order">
       <table class="order" data-testid="confirm-order">
-        <thead>
-          <tr>
-            <th scope="col">Item</th>
-            <th scope="col">Qty</th>
-            <th scope="col">Unit</th>
-            <th scope="col">Amount</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Item', 'Qty', 'Unit', 'Amount']} />
         <tbody>
           {order.lines.map((line) => (
             <tr data-testid="confirm-line" key={line.description}>

@@ -1,6 +1,6 @@
 /** The popup's onboarding views: add a bank, check its fingerprints, log in. */
 import type { JSX } from 'preact';
-import { Button, ErrorNotice, Fingerprints, Shell, TextField } from '../../ui/components.tsx';
+import { Button, ErrorNotice, Fingerprints, Form, Shell, TextField } from '../../ui/components.tsx';
 import { fingerprintsPageUrl, paywordHoldNotice } from '../../ui/wording.ts';
 import type { PopupState } from './state.ts';
 
@@ -9,13 +9,7 @@ type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }
 export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Element {
   return (
     <Shell title="Set up Farthing">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.inspect();
-        }}
-      >
+      <Form class="content" onSubmit={state.inspect}>
         <p>
           Farthing pays with coins from a bank you choose. Enter your bank's address to see who it
           is before you trust it.
@@ -35,7 +29,7 @@ export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Elem
             {state.busy ? 'Contacting the bank…' : 'Continue'}
           </Button>
         </div>
-      </form>
+      </Form>
     </Shell>
   );
 }
@@ -92,13 +86,7 @@ export function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JS
 export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
   return (
     <Shell title="Log in to your bank">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.submit();
-        }}
-      >
+      <Form class="content" onSubmit={state.submit}>
         <p>
           Log in to <strong>{state.bank.name}</strong> to withdraw coins from your account.
         </p>
@@ -131,7 +119,7 @@ export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
             Log in
           </Button>
         </div>
-      </form>
+      </Form>
     </Shell>
   );
 }

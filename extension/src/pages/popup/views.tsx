@@ -2,7 +2,16 @@
 
 import type { JSX } from 'preact';
 import type { CardView, ReceiptView } from '../../messages/contract.ts';
-import { Button, Card, ErrorNotice, Loading, Shell, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  Card,
+  ErrorNotice,
+  Form,
+  LoadFailed,
+  Loading,
+  Shell,
+  TextField,
+} from '../../ui/components.tsx';
 import {
   formatDay,
   formatTime,
@@ -37,10 +46,7 @@ export function PopupView(props: {
       return (
         <Shell title="Farthing">
           <div class="content">
-            <ErrorNotice error={state.error} />
-            <div class="actions">
-              <Button onClick={state.retry}>Try again</Button>
-            </div>
+            <LoadFailed error={state.error} retry={state.retry} />
           </div>
         </Shell>
       );
@@ -167,13 +173,7 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
         switch (form.phase) {
           case 'idle':
             return (
-              <form
-                class="inline-form"
-                onSubmit={(event) => {
-                  event.preventDefault();
-                  form.submit();
-                }}
-              >
+              <Form class="inline-form" onSubmit={form.submit}>
                 <TextField
                   id="withdraw-amount"
                   label="Amount"
@@ -187,7 +187,7 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
                 <Button type="submit" busy={form.busy} testId="withdraw-submit">
                   Withdraw
                 </Button>
-              </form>
+              </Form>
             );
           case 'running': {
             const progress = form.task.progress;
@@ -289,13 +289,7 @@ function ThresholdCard(props: { form: ThresholdForm }): JSX.Element {
   const { form } = props;
   return (
     <Card title="Auto-pay limit">
-      <form
-        class="inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          form.save();
-        }}
-      >
+      <Form class="inline-form" onSubmit={form.save}>
         <TextField
           id="auto-pay-threshold"
           label={`Pay without asking up to (${form.currency})`}
@@ -308,7 +302,7 @@ function ThresholdCard(props: { form: ThresholdForm }): JSX.Element {
         <Button type="submit" variant="secondary" busy={form.busy}>
           Save
         </Button>
-      </form>
+      </Form>
       {form.saved ? (
         <p class="small muted" role="status">
           Saved.

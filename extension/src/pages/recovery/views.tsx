@@ -1,6 +1,6 @@
 /** The recovery page's views, one per state (state.ts). */
 import type { JSX } from 'preact';
-import { Button, ErrorNotice, Loading, Shell, TextField } from '../../ui/components.tsx';
+import { Button, ErrorNotice, Form, Loading, Shell, TextField } from '../../ui/components.tsx';
 import type { RecoveryState } from './state.ts';
 
 type StateOf<S extends RecoveryState['status']> = Extract<RecoveryState, { status: S }>;
@@ -74,13 +74,7 @@ function ShowView({ state }: { state: StateOf<'show'> }): JSX.Element {
 function CheckView({ state }: { state: StateOf<'check'> }): JSX.Element {
   return (
     <Shell title="Check what you wrote">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.confirm();
-        }}
-      >
+      <Form class="content" onSubmit={state.confirm}>
         <p>Type these words of your phrase, from your paper.</p>
         {state.positions.map((position, index) => (
           <TextField
@@ -101,7 +95,7 @@ function CheckView({ state }: { state: StateOf<'check'> }): JSX.Element {
             Confirm
           </Button>
         </div>
-      </form>
+      </Form>
     </Shell>
   );
 }
@@ -109,13 +103,7 @@ function CheckView({ state }: { state: StateOf<'check'> }): JSX.Element {
 function RestoreView({ state }: { state: StateOf<'restore'> }): JSX.Element {
   return (
     <Shell title="Restore from your phrase">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.restore();
-        }}
-      >
+      <Form class="content" onSubmit={state.restore}>
         <div class="field">
           <label for="recovery-phrase">Your 24 words, in order</label>
           <textarea
@@ -137,7 +125,7 @@ function RestoreView({ state }: { state: StateOf<'restore'> }): JSX.Element {
             Restore
           </Button>
         </div>
-      </form>
+      </Form>
     </Shell>
   );
 }
