@@ -1,6 +1,7 @@
 /** The few building blocks every wallet page uses; they hold no state of their own. */
 import type { ComponentChildren, JSX } from 'preact';
 import type { WalletErrorJson } from '../messages/contract.ts';
+import type { Pending } from './load.ts';
 import { hintText } from './wording.ts';
 
 export function Shell(props: {
@@ -171,6 +172,15 @@ export function Form(props: {
     >
       {props.children}
     </form>
+  );
+}
+
+/** A page still loading, or one that could not load (load.ts). */
+export function PendingView({ state }: { state: Pending }): JSX.Element {
+  return state.status === 'loading' ? (
+    <Loading />
+  ) : (
+    <LoadFailed error={state.error} retry={state.retry} />
   );
 }
 

@@ -24,30 +24,19 @@ export function CardOrder(props: { card: CardConfirmationView }): JSX.Element {
           ))}
         </tbody>
         <tfoot>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Subtotal
-            </th>
-            <td>{order.subtotal}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              VAT {order.vatRate / 100} %
-            </th>
-            <td data-testid="confirm-vat">{order.vat}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Shipping
-            </th>
-            <td data-testid="confirm-shipping">{order.shipping}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Total
-            </th>
-            <td data-testid="confirm-total">{order.total}</td>
-          </tr>
+          {[
+            { label: 'Subtotal', value: order.subtotal },
+            { label: `VAT ${order.vatRate / 100} %`, value: order.vat, testId: 'confirm-vat' },
+            { label: 'Shipping', value: order.shipping, testId: 'confirm-shipping' },
+            { label: 'Total', value: order.total, testId: 'confirm-total' },
+          ].map((row) => (
+            <tr key={row.label}>
+              <th scope="row" colSpan={3}>
+                {row.label}
+              </th>
+              <td data-testid={row.testId}>{row.value}</td>
+            </tr>
+          ))}
         </tfoot>
       </table>
       <p data-testid="confirm-card">Charged to your card ending {lastFour}.</p>

@@ -5,8 +5,7 @@ import {
   Card,
   ColumnHeads,
   ErrorNotice,
-  LoadFailed,
-  Loading,
+  PendingView,
   Shell,
 } from '../../ui/components.tsx';
 import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
@@ -32,9 +31,8 @@ export function HistoryView(props: {
 function body(state: HistoryState): JSX.Element {
   switch (state.status) {
     case 'loading':
-      return <Loading />;
     case 'failed':
-      return <LoadFailed error={state.error} retry={state.retry} />;
+      return <PendingView state={state} />;
     case 'empty':
       return (
         <div class="card" data-testid="history-list">

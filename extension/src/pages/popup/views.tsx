@@ -7,8 +7,7 @@ import {
   Card,
   ErrorNotice,
   Form,
-  LoadFailed,
-  Loading,
+  PendingView,
   Shell,
   TextField,
 } from '../../ui/components.tsx';
@@ -20,7 +19,7 @@ import {
   shortOrigin,
   unreachable,
 } from '../../ui/wording.ts';
-import { CardBalance } from './card-balance.tsx';
+import { Balance, CardBalance } from './card-balance.tsx';
 import { AddBankView, LoginView, ReviewBankView } from './onboarding-views.tsx';
 import type { PaywallState } from './paywall-state.ts';
 import type { PaywordHold, PopupState, ThresholdForm, WithdrawForm } from './state.ts';
@@ -35,18 +34,11 @@ export function PopupView(props: {
   const paywall = props.paywall ?? { status: 'none' };
   switch (state.status) {
     case 'loading':
-      return (
-        <Shell title="Farthing">
-          <div class="content">
-            <Loading />
-          </div>
-        </Shell>
-      );
     case 'failed':
       return (
         <Shell title="Farthing">
           <div class="content">
-            <LoadFailed error={state.error} retry={state.retry} />
+            <PendingView state={state} />
           </div>
         </Shell>
       );
@@ -86,25 +78,10 @@ function ReadyView({
       <div class="content">
         <PaywallCard paywall={paywall} />
         <section class="balances" aria-label="Balances">
-          <div class="balance">
-            <p class="small muted">E-cash</p>
-            <p class="figure" data-testid="balance-ecash">
-              {state.ecash.text}
-            </p>
-          </div>
-          <div class="balance">
-            <p class="small muted">PayWord credit</p>
-            <p class="figure" data-testid="balance-payword">
-              {state.payword.text}
-            </p>
-          </div>
+          <Balance label="E-cash" figure={state.ecash.text} testId="balance-ecash" />
+          <Balance label="PayWord credit" figure={state.payword.text} testId="balance-payword" />
           {state.purse === null ? null : (
-            <div class="balance">
-              <p class="small muted">Hardware purse</p>
-              <p class="figure" data-testid="balance-purse">
-                {state.purse.text}
-              </p>
-            </div>
+            <Balance label="Hardware purse" figure={state.purse.text} testId="balance-purse" />
           )}
           <CardBalance cards={cards} />
         </section>

@@ -7,8 +7,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type { BankView, CardView, WalletErrorJson } from '../../messages/contract.ts';
-import { walletErrorOf } from '../../ui/errors.ts';
 import type { Platform } from '../../ui/platform.ts';
+import { useTask } from '../../ui/task.ts';
 
 export interface CardsSection {
   readonly cards: readonly CardView[];
@@ -33,13 +33,10 @@ export function useCardsSection(platform: Platform, banks: readonly BankView[]):
   const [cardNumber, setCardNumber] = useState('');
   const [expiry, setExpiry] = useState('');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<WalletErrorJson | null>(null);
+  const task = useTask();
 
   useEffect(() => {
-    callBackground(platform.transport, 'card.list', {}).then(setCards, (failure: unknown) =>
-      setError(walletErrorOf(failure)),
-    );
+    callBackground(platform.transport, 'card.list', {}).then(setCards, task.fail);
   }, [platform]);
 
   const chosenBank = bankUrl || banks[0]?.url || '';
@@ -54,32 +51,24 @@ export function useCardsSection(platform: Platform, banks: readonly BankView[]):
     setCardNumber,
     setExpiry,
     setName,
-    busy,
-    error,
+    busy: task.busy !== null,
+    error: task.error,
     register() {
-      setBusy(true);
-      setError(null);
-      callBackground(platform.transport, 'card.register', {
-        bankUrl: chosenBank,
-        cardNumber,
-        expiry,
-        name,
-      })
-        .then(
-          (card) => {
-            setCards([...cards.filter((known) => known.id !== card.id), card]);
-            setCardNumber('');
-            setExpiry('');
-            setName('');
-          },
-          (failure: unknown) => setError(walletErrorOf(failure)),
-        )
-        .finally(() => setBusy(false));
+      task.run(true, async () => {
+        const card = await callBackground(platform.transport, 'card.register', {
+          bankUrl: chosenBank,
+          cardNumber,
+          expiry,
+          name,
+        });
+        setCards([...cards.filter((known) => known.id !== card.id), card]);
+        setCardNumber('');
+        setExpiry('');
+        setName('');
+      });
     },
     remove(id) {
-      callBackground(platform.transport, 'card.remove', { id }).then(setCards, (failure: unknown) =>
-        setError(walletErrorOf(failure)),
-      );
+      callBackground(platform.transport, 'card.remove', { id }).then(setCards, task.fail);
     },
   };
 }

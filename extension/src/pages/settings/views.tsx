@@ -7,8 +7,7 @@ import {
   ErrorNotice,
   Fingerprints,
   Form,
-  LoadFailed,
-  Loading,
+  PendingView,
   Shell,
   TextField,
 } from '../../ui/components.tsx';
@@ -32,9 +31,8 @@ export function SettingsView(props: { state: SettingsState }): JSX.Element {
 function body(state: SettingsState): JSX.Element {
   switch (state.status) {
     case 'loading':
-      return <Loading />;
     case 'failed':
-      return <LoadFailed error={state.error} retry={state.retry} />;
+      return <PendingView state={state} />;
     case 'ready':
       return (
         <>
