@@ -175,6 +175,37 @@ export function Form(props: {
   );
 }
 
+/**
+ * The end of a step that talks to the background: its failure, a way back, and the way on
+ * (the form's submit, or `next` outside a form); both wait while the step is busy.
+ */
+export function StepActions(props: {
+  error: WalletErrorJson | null;
+  busy: boolean;
+  back: { label: string; onClick: () => void };
+  next: { label: string; testId: string; onClick?: () => void };
+}): JSX.Element {
+  const { back, next } = props;
+  return (
+    <>
+      <ErrorNotice error={props.error} />
+      <div class="actions">
+        <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
+          {back.label}
+        </Button>
+        <Button
+          type={next.onClick === undefined ? 'submit' : 'button'}
+          onClick={next.onClick}
+          busy={props.busy}
+          testId={next.testId}
+        >
+          {next.label}
+        </Button>
+      </div>
+    </>
+  );
+}
+
 /** A page still loading, or one that could not load (load.ts). */
 export function PendingView({ state }: { state: Pending }): JSX.Element {
   return state.status === 'loading' ? (

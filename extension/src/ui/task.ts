@@ -3,7 +3,7 @@
  * every button that asks the wallet for something. The key says which row is busy, where a
  * page has a button per row (`true` where it has one).
  */
-import { useState } from 'preact/hooks';
+import { type Inputs, useEffect, useState } from 'preact/hooks';
 import type { WalletErrorJson } from '../messages/contract.ts';
 import { walletErrorOf } from './errors.ts';
 
@@ -33,4 +33,17 @@ export function useTask<K = true>(): Task<K> {
     fail: (failure) => setError(walletErrorOf(failure)),
     clearError: () => setError(null),
   };
+}
+
+/** Rows the background keeps, read once on mount, with the busy-call hook for their buttons. */
+export function useRows<T, K = true>(
+  read: () => Promise<readonly T[]>,
+  inputs: Inputs,
+): { readonly rows: readonly T[]; setRows(rows: readonly T[]): void; readonly task: Task<K> } {
+  const [rows, setRows] = useState<readonly T[]>([]);
+  const task = useTask<K>();
+  useEffect(() => {
+    read().then(setRows, task.fail);
+  }, inputs);
+  return { rows, setRows, task };
 }

@@ -4,12 +4,11 @@
  * runs a purchase inquiry (a signed question to the shop; wallet/instruments/card/purchase.ts).
  */
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type { CardPaymentView } from '../../messages/contract.ts';
 import { Button, Card, ErrorNotice } from '../../ui/components.tsx';
 import type { Platform } from '../../ui/platform.ts';
-import { useTask } from '../../ui/task.ts';
+import { useRows } from '../../ui/task.ts';
 import { formatTime, shortOrigin } from '../../ui/wording.ts';
 
 const statusText: Readonly<Record<CardPaymentView['status'], string>> = {
@@ -23,12 +22,14 @@ const statusText: Readonly<Record<CardPaymentView['status'], string>> = {
 
 export function CardPurchases(props: { platform: Platform }): JSX.Element | null {
   const { transport } = props.platform;
-  const [payments, setPayments] = useState<readonly CardPaymentView[]>([]);
-  const task = useTask<string>();
-
-  useEffect(() => {
-    callBackground(transport, 'card.payments', {}).then(setPayments, task.fail);
-  }, [transport]);
+  const {
+    rows: payments,
+    setRows: setPayments,
+    task,
+  } = useRows<CardPaymentView, string>(
+    () => callBackground(transport, 'card.payments', {}),
+    [transport],
+  );
 
   if (payments.length === 0 && task.error === null) return null;
   const inquire = (transactionId: string) =>

@@ -5,13 +5,12 @@
  * request; then what the merchant gave back, or why it refused.
  */
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type { DeliveryStatus, DeliveryView } from '../../messages/delivery.ts';
 import { Button, Card, ErrorNotice } from '../../ui/components.tsx';
 import type { Platform } from '../../ui/platform.ts';
 import { downloadProof } from '../../ui/proof.ts';
-import { useTask } from '../../ui/task.ts';
+import { useRows } from '../../ui/task.ts';
 import { formatTime, shortOrigin } from '../../ui/wording.ts';
 
 const statusText: Readonly<Record<DeliveryStatus, string>> = {
@@ -28,12 +27,14 @@ const minutes = (ms: number) => Math.round(ms / 60_000);
 export function NotDelivered(props: { platform: Platform }): JSX.Element | null {
   const { platform } = props;
   const { transport } = platform;
-  const [deliveries, setDeliveries] = useState<readonly DeliveryView[]>([]);
-  const task = useTask<string>();
-
-  useEffect(() => {
-    callBackground(transport, 'delivery.list', {}).then(setDeliveries, task.fail);
-  }, [transport]);
+  const {
+    rows: deliveries,
+    setRows: setDeliveries,
+    task,
+  } = useRows<DeliveryView, string>(
+    () => callBackground(transport, 'delivery.list', {}),
+    [transport],
+  );
 
   if (deliveries.length === 0 && task.error === null) return null;
   const askRefund = (paymentId: string) =>

@@ -1,6 +1,14 @@
 /** The popup's onboarding views: add a bank, check its fingerprints, log in. */
 import type { JSX } from 'preact';
-import { Button, ErrorNotice, Fingerprints, Form, Shell, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  ErrorNotice,
+  Fingerprints,
+  Form,
+  Shell,
+  StepActions,
+  TextField,
+} from '../../ui/components.tsx';
 import { fingerprintsPageUrl, paywordHoldNotice } from '../../ui/wording.ts';
 import type { PopupState } from './state.ts';
 
@@ -69,15 +77,12 @@ export function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JS
         <p class="small muted">
           Farthing remembers these keys and refuses the bank if they ever change.
         </p>
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
-            Back
-          </Button>
-          <Button onClick={state.trust} busy={state.busy} testId="add-bank-trust">
-            Trust this bank
-          </Button>
-        </div>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Back', onClick: state.back }}
+          next={{ label: 'Trust this bank', testId: 'add-bank-trust', onClick: state.trust }}
+        />
       </div>
     </Shell>
   );
@@ -110,15 +115,12 @@ export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
           onInput={state.setPassword}
           testId="login-password"
         />
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.skip} disabled={state.busy}>
-            Not now
-          </Button>
-          <Button type="submit" busy={state.busy} testId="login-submit">
-            Log in
-          </Button>
-        </div>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Not now', onClick: state.skip }}
+          next={{ label: 'Log in', testId: 'login-submit' }}
+        />
       </Form>
     </Shell>
   );

@@ -1,6 +1,14 @@
 /** The recovery page's views, one per state (state.ts). */
 import type { JSX } from 'preact';
-import { Button, ErrorNotice, Form, Loading, Shell, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  ErrorNotice,
+  Form,
+  Loading,
+  Shell,
+  StepActions,
+  TextField,
+} from '../../ui/components.tsx';
 import type { RecoveryState } from './state.ts';
 
 type StateOf<S extends RecoveryState['status']> = Extract<RecoveryState, { status: S }>;
@@ -86,15 +94,12 @@ function CheckView({ state }: { state: StateOf<'check'> }): JSX.Element {
             testId={`recovery-answer-${index}`}
           />
         ))}
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
-            Show the words again
-          </Button>
-          <Button type="submit" busy={state.busy} testId="recovery-confirm">
-            Confirm
-          </Button>
-        </div>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Show the words again', onClick: state.back }}
+          next={{ label: 'Confirm', testId: 'recovery-confirm' }}
+        />
       </Form>
     </Shell>
   );
@@ -116,15 +121,12 @@ function RestoreView({ state }: { state: StateOf<'restore'> }): JSX.Element {
             onInput={(event) => state.setPhrase(event.currentTarget.value)}
           />
         </div>
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
-            Back
-          </Button>
-          <Button type="submit" busy={state.busy} testId="recovery-restore">
-            Restore
-          </Button>
-        </div>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Back', onClick: state.back }}
+          next={{ label: 'Restore', testId: 'recovery-restore' }}
+        />
       </Form>
     </Shell>
   );

@@ -4,11 +4,11 @@
  * fields are cleared once the background has the card: the number lives on only sealed in the
  * wallet's database.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type { BankView, CardView, WalletErrorJson } from '../../messages/contract.ts';
 import type { Platform } from '../../ui/platform.ts';
-import { useTask } from '../../ui/task.ts';
+import { useRows } from '../../ui/task.ts';
 
 export interface CardsSection {
   readonly cards: readonly CardView[];
@@ -28,16 +28,15 @@ export interface CardsSection {
 }
 
 export function useCardsSection(platform: Platform, banks: readonly BankView[]): CardsSection {
-  const [cards, setCards] = useState<readonly CardView[]>([]);
   const [bankUrl, setBankUrl] = useState('');
   const [cardNumber, setCardNumber] = useState('');
   const [expiry, setExpiry] = useState('');
   const [name, setName] = useState('');
-  const task = useTask();
-
-  useEffect(() => {
-    callBackground(platform.transport, 'card.list', {}).then(setCards, task.fail);
-  }, [platform]);
+  const {
+    rows: cards,
+    setRows: setCards,
+    task,
+  } = useRows<CardView>(() => callBackground(platform.transport, 'card.list', {}), [platform]);
 
   const chosenBank = bankUrl || banks[0]?.url || '';
   return {
