@@ -23,6 +23,15 @@ export function Shell(props: {
   );
 }
 
+/** A wallet page in its own tab: the heading, then its cards one under another. */
+export function Page(props: { title: string; children: ComponentChildren }): JSX.Element {
+  return (
+    <Shell title={props.title}>
+      <main class="page stack">{props.children}</main>
+    </Shell>
+  );
+}
+
 type ButtonProps = Omit<JSX.ButtonHTMLAttributes<HTMLButtonElement>, 'class'> & {
   variant?: 'primary' | 'secondary' | 'danger' | 'link';
   busy?: boolean;

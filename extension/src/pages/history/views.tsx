@@ -1,13 +1,6 @@
 /** The history page's views, one per state. */
 import type { ComponentChildren, JSX } from 'preact';
-import {
-  Button,
-  Card,
-  ColumnHeads,
-  ErrorNotice,
-  PendingView,
-  Shell,
-} from '../../ui/components.tsx';
+import { Button, Card, ColumnHeads, ErrorNotice, Page, PendingView } from '../../ui/components.tsx';
 import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
 import { SpendingChart } from './chart-view.tsx';
 import { type HistoryState, rangeChoices } from './state.ts';
@@ -19,12 +12,10 @@ export function HistoryView(props: {
 }): JSX.Element {
   const { state } = props;
   return (
-    <Shell title="Payment history">
-      <main class="page stack">
-        {props.cards}
-        {body(state)}
-      </main>
-    </Shell>
+    <Page title="Payment history">
+      {props.cards}
+      {body(state)}
+    </Page>
   );
 }
 

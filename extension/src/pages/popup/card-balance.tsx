@@ -2,7 +2,7 @@
  * The card beside e-cash and PayWord in the popup: the registered card's last four digits
  * (all the wallet ever shows of it), or a pointer to the settings to register one.
  */
-import type { ComponentChildren, JSX } from 'preact';
+import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { callBackground, type Transport } from '../../messages/client.ts';
 import type { CardView } from '../../messages/contract.ts';
@@ -22,26 +22,27 @@ export function CardBalance(props: { cards: readonly CardView[] }): JSX.Element 
       label="Card"
       figure={card === undefined ? '—' : `•••• ${card.lastFour}`}
       testId="balance-card"
-    >
-      {card?.status === 'pending' ? <p class="small muted">waiting for the bank</p> : null}
-    </Balance>
+      note={card?.status === 'pending' ? 'waiting for the bank' : undefined}
+    />
   );
 }
 
-/** One of the popup's balances: what it is, the figure, and what else it needs to say. */
-export function Balance(props: {
-  label: string;
-  figure: string;
-  testId: string;
-  children?: ComponentChildren;
-}): JSX.Element {
+/** One of the popup's balances: what it is, the figure, and a word on it where one is due. */
+export function Balance({ label, figure, testId, note }: BalanceProps): JSX.Element {
   return (
     <div class="balance">
-      <p class="small muted">{props.label}</p>
-      <p class="figure" data-testid={props.testId}>
-        {props.figure}
+      <p class="small muted">{label}</p>
+      <p class="figure" data-testid={testId}>
+        {figure}
       </p>
-      {props.children}
+      {note === undefined ? null : <p class="small muted">{note}</p>}
     </div>
   );
+}
+
+interface BalanceProps {
+  readonly label: string;
+  readonly figure: string;
+  readonly testId: string;
+  readonly note?: string | undefined;
 }

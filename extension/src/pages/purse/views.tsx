@@ -8,7 +8,7 @@ import {
   ErrorNotice,
   Form,
   Loading,
-  Shell,
+  Page,
   TextField,
 } from '../../ui/components.tsx';
 import { blockedCardAdvice } from './card-errors.ts';
@@ -32,11 +32,9 @@ const loadStepText: Readonly<Record<LoadStep, string>> = {
 export function PursePageView(props: { state: PurseState }): JSX.Element {
   const { state } = props;
   return (
-    <Shell title="Hardware purse">
-      <main class="page stack">
-        {state.status === 'loading' ? <Loading /> : <ReadyView state={state} />}
-      </main>
-    </Shell>
+    <Page title="Hardware purse">
+      {state.status === 'loading' ? <Loading /> : <ReadyView state={state} />}
+    </Page>
   );
 }
 

@@ -7,8 +7,8 @@ import {
   ErrorNotice,
   Fingerprints,
   Form,
+  Page,
   PendingView,
-  Shell,
   TextField,
 } from '../../ui/components.tsx';
 import { majorUnitsText } from '../../ui/money.ts';
@@ -21,11 +21,7 @@ import type { BankRow, SettingsState } from './state.ts';
 
 export function SettingsView(props: { state: SettingsState }): JSX.Element {
   const { state } = props;
-  return (
-    <Shell title="Farthing settings">
-      <main class="page stack">{body(state)}</main>
-    </Shell>
-  );
+  return <Page title="Farthing settings">{body(state)}</Page>;
 }
 
 function body(state: SettingsState): JSX.Element {
