@@ -4,8 +4,34 @@
  */
 import { crx } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
-import { defaultClientConditions, defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import manifest from './manifest.json' with { type: 'json' };
+
+/**
+ * The head every wallet page shares, written once: each `extension/src/pages/<page>/index.html`
+ * holds only its title, its root element and its entry script.
+ */
+function walletPageHead(): Plugin {
+  return {
+    name: 'farthing-wallet-page-head',
+    transformIndexHtml: {
+      order: 'pre',
+      handler: () => [
+        { tag: 'meta', attrs: { charset: 'utf-8' }, injectTo: 'head-prepend' },
+        {
+          tag: 'meta',
+          attrs: { name: 'viewport', content: 'width=device-width, initial-scale=1' },
+          injectTo: 'head-prepend',
+        },
+        {
+          tag: 'meta',
+          attrs: { name: 'color-scheme', content: 'light dark' },
+          injectTo: 'head-prepend',
+        },
+      ],
+    },
+  };
+}
 
 export default defineConfig({
   root: import.meta.dirname,
@@ -13,6 +39,7 @@ export default defineConfig({
   // so the extension builds without building them first.
   resolve: { conditions: ['@farthing/source', ...defaultClientConditions] },
   plugins: [
+    walletPageHead(),
     preact(),
     crx({
       manifest,

@@ -1,6 +1,7 @@
 /** The few building blocks every wallet page uses; they hold no state of their own. */
 import type { ComponentChildren, JSX } from 'preact';
 import type { WalletErrorJson } from '../messages/contract.ts';
+import type { Pending } from './load.ts';
 import { hintText } from './wording.ts';
 
 export function Shell(props: {
@@ -19,6 +20,15 @@ export function Shell(props: {
       </header>
       {props.children}
     </>
+  );
+}
+
+/** A wallet page in its own tab: the heading, then its cards one under another. */
+export function Page(props: { title: string; children: ComponentChildren }): JSX.Element {
+  return (
+    <Shell title={props.title}>
+      <main class="page stack">{props.children}</main>
+    </Shell>
   );
 }
 
@@ -152,5 +162,99 @@ export function Fingerprints(props: {
         </>
       )}
     </dl>
+  );
+}
+
+/** A form whose submit (its button or Enter) calls `onSubmit` instead of loading a page. */
+export function Form(props: {
+  class: 'content' | 'stack' | 'inline-form';
+  onSubmit: () => void;
+  children: ComponentChildren;
+}): JSX.Element {
+  return (
+    <form
+      class={props.class}
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
+/**
+ * The end of a step that talks to the background: its failure, a way back, and the way on
+ * (the form's submit, or `next` outside a form); both wait while the step is busy.
+ */
+export function StepActions(props: {
+  error: WalletErrorJson | null;
+  busy: boolean;
+  back: { label: string; onClick: () => void };
+  next: { label: string; testId: string; onClick?: () => void };
+}): JSX.Element {
+  const { back, next } = props;
+  return (
+    <>
+      <ErrorNotice error={props.error} />
+      <div class="actions">
+        <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
+          {back.label}
+        </Button>
+        <Button
+          type={next.onClick === undefined ? 'submit' : 'button'}
+          onClick={next.onClick}
+          busy={props.busy}
+          testId={next.testId}
+        >
+          {next.label}
+        </Button>
+      </div>
+    </>
+  );
+}
+
+/** A page still loading, or one that could not load (load.ts). */
+export function PendingView({ state }: { state: Pending }): JSX.Element {
+  return state.status === 'loading' ? (
+    <Loading />
+  ) : (
+    <LoadFailed error={state.error} retry={state.retry} />
+  );
+}
+
+/** A page that could not load: what went wrong and a way to ask again. */
+export function LoadFailed(props: { error: WalletErrorJson; retry: () => void }): JSX.Element {
+  return (
+    <>
+      <ErrorNotice error={props.error} />
+      <div class="actions">
+        <Button onClick={props.retry}>Try again</Button>
+      </div>
+    </>
+  );
+}
+
+/** A table's column headings; `num` ones are right-aligned like the figures below them. */
+export function ColumnHeads(props: {
+  columns: readonly (string | { readonly num: string })[];
+}): JSX.Element {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) =>
+          typeof column === 'string' ? (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ) : (
+            <th key={column.num} scope="col" class="num">
+              {column.num}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
   );
 }

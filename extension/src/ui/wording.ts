@@ -11,55 +11,42 @@ import type {
 } from '../messages/contract.ts';
 import { unreachable } from '../messages/failure.ts';
 
+// Tables rather than switches: a value the contract adds and a table misses is a type error.
+const instrumentNames: Readonly<Record<Instrument, string>> = {
+  ecash: 'e-cash',
+  payword: 'PayWord',
+  purse: 'hardware purse',
+  card: 'card',
+};
+
 export function instrumentName(instrument: Instrument): string {
-  switch (instrument) {
-    case 'ecash':
-      return 'e-cash';
-    case 'payword':
-      return 'PayWord';
-    case 'purse':
-      return 'hardware purse';
-    case 'card':
-      return 'card';
-    default:
-      return unreachable(instrument);
-  }
+  return instrumentNames[instrument];
 }
+
+const confirmationReasonTexts: Readonly<Record<ConfirmationReason, string>> = {
+  above_threshold: 'The price is above your auto-pay limit.',
+  first_payment_to_site: 'This is your first payment to this site.',
+  user_setting: 'You asked to confirm payments like this one.',
+  unseen_click: 'The wallet could not be sure you saw this link and its price before you clicked.',
+  purse_reader: 'You pay with your hardware purse: check the amount and payee on the reader.',
+  card_payment:
+    'Card payments are always confirmed here. Check the order: it is what the shop signed.',
+};
 
 export function confirmationReasonText(reason: ConfirmationReason): string {
-  switch (reason) {
-    case 'above_threshold':
-      return 'The price is above your auto-pay limit.';
-    case 'first_payment_to_site':
-      return 'This is your first payment to this site.';
-    case 'user_setting':
-      return 'You asked to confirm payments like this one.';
-    case 'unseen_click':
-      return 'The wallet could not be sure you saw this link and its price before you clicked.';
-    case 'purse_reader':
-      return 'You pay with your hardware purse: check the amount and payee on the reader.';
-    case 'card_payment':
-      return 'Card payments are always confirmed here. Check the order: it is what the shop signed.';
-    default:
-      return unreachable(reason);
-  }
+  return confirmationReasonTexts[reason];
 }
 
+const taskKindTexts: Readonly<Record<TaskKind, string>> = {
+  withdraw: 'Withdrawal',
+  pay: 'Payment',
+  change: 'Change',
+  payword_certificate: 'PayWord certificate',
+  refund: 'Refund to fresh coins',
+};
+
 export function taskKindText(kind: TaskKind): string {
-  switch (kind) {
-    case 'withdraw':
-      return 'Withdrawal';
-    case 'pay':
-      return 'Payment';
-    case 'change':
-      return 'Change';
-    case 'payword_certificate':
-      return 'PayWord certificate';
-    case 'refund':
-      return 'Refund to fresh coins';
-    default:
-      return unreachable(kind);
-  }
+  return taskKindTexts[kind];
 }
 
 /**

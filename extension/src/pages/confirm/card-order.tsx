@@ -5,20 +5,14 @@
  */
 import type { JSX } from 'preact';
 import type { CardConfirmationView } from '../../messages/contract.ts';
+import { ColumnHeads } from '../../ui/components.tsx';
 
 export function CardOrder(props: { card: CardConfirmationView }): JSX.Element {
   const { order, lastFour } = props.card;
   return (
     <section class="stack" aria-label="Order">
       <table class="order" data-testid="confirm-order">
-        <thead>
-          <tr>
-            <th scope="col">Item</th>
-            <th scope="col">Qty</th>
-            <th scope="col">Unit</th>
-            <th scope="col">Amount</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Item', 'Qty', 'Unit', 'Amount']} />
         <tbody>
           {order.lines.map((line) => (
             <tr data-testid="confirm-line" key={line.description}>
@@ -30,30 +24,19 @@ export function CardOrder(props: { card: CardConfirmationView }): JSX.Element {
           ))}
         </tbody>
         <tfoot>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Subtotal
-            </th>
-            <td>{order.subtotal}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              VAT {order.vatRate / 100} %
-            </th>
-            <td data-testid="confirm-vat">{order.vat}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Shipping
-            </th>
-            <td data-testid="confirm-shipping">{order.shipping}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Total
-            </th>
-            <td data-testid="confirm-total">{order.total}</td>
-          </tr>
+          {[
+            { label: 'Subtotal', value: order.subtotal },
+            { label: `VAT ${order.vatRate / 100} %`, value: order.vat, testId: 'confirm-vat' },
+            { label: 'Shipping', value: order.shipping, testId: 'confirm-shipping' },
+            { label: 'Total', value: order.total, testId: 'confirm-total' },
+          ].map((row) => (
+            <tr key={row.label}>
+              <th scope="row" colSpan={3}>
+                {row.label}
+              </th>
+              <td data-testid={row.testId}>{row.value}</td>
+            </tr>
+          ))}
         </tfoot>
       </table>
       <p data-testid="confirm-card">Charged to your card ending {lastFour}.</p>

@@ -4,12 +4,11 @@
  * runs a purchase inquiry (a signed question to the shop; wallet/instruments/card/purchase.ts).
  */
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
-import type { CardPaymentView, WalletErrorJson } from '../../messages/contract.ts';
+import type { CardPaymentView } from '../../messages/contract.ts';
 import { Button, Card, ErrorNotice } from '../../ui/components.tsx';
-import { walletErrorOf } from '../../ui/errors.ts';
 import type { Platform } from '../../ui/platform.ts';
+import { useRows } from '../../ui/task.ts';
 import { formatTime, shortOrigin } from '../../ui/wording.ts';
 
 const statusText: Readonly<Record<CardPaymentView['status'], string>> = {
@@ -23,33 +22,26 @@ const statusText: Readonly<Record<CardPaymentView['status'], string>> = {
 
 export function CardPurchases(props: { platform: Platform }): JSX.Element | null {
   const { transport } = props.platform;
-  const [payments, setPayments] = useState<readonly CardPaymentView[]>([]);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<WalletErrorJson | null>(null);
+  const {
+    rows: payments,
+    setRows: setPayments,
+    task,
+  } = useRows<CardPaymentView, string>(
+    () => callBackground(transport, 'card.payments', {}),
+    [transport],
+  );
 
-  useEffect(() => {
-    callBackground(transport, 'card.payments', {}).then(setPayments, (failure: unknown) =>
-      setError(walletErrorOf(failure)),
-    );
-  }, [transport]);
-
-  if (payments.length === 0 && error === null) return null;
-  const inquire = (transactionId: string) => {
-    setBusy(transactionId);
-    setError(null);
-    callBackground(transport, 'card.inquire', { transactionId })
-      .then(
-        (updated) =>
-          setPayments(
-            payments.map((known) => (known.transactionId === transactionId ? updated : known)),
-          ),
-        (failure: unknown) => setError(walletErrorOf(failure)),
-      )
-      .finally(() => setBusy(null));
-  };
+  if (payments.length === 0 && task.error === null) return null;
+  const inquire = (transactionId: string) =>
+    task.run(transactionId, async () => {
+      const updated = await callBackground(transport, 'card.inquire', { transactionId });
+      setPayments(
+        payments.map((known) => (known.transactionId === transactionId ? updated : known)),
+      );
+    });
   return (
     <Card title="Card purchases">
-      <ErrorNotice error={error} />
+      <ErrorNotice error={task.error} />
       <ul class="list" data-testid="card-purchases">
         {payments.map((payment) => (
           <li
@@ -72,7 +64,7 @@ export function CardPurchases(props: { platform: Platform }): JSX.Element | null
             · {formatTime(payment.createdAt)}{' '}
             <Button
               variant="secondary"
-              busy={busy === payment.transactionId}
+              busy={task.busy === payment.transactionId}
               onClick={() => inquire(payment.transactionId)}
               testId="card-purchase-inquire"
             >

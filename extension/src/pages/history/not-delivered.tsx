@@ -5,13 +5,12 @@
  * request; then what the merchant gave back, or why it refused.
  */
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
-import type { WalletErrorJson } from '../../messages/contract.ts';
 import type { DeliveryStatus, DeliveryView } from '../../messages/delivery.ts';
 import { Button, Card, ErrorNotice } from '../../ui/components.tsx';
-import { walletErrorOf } from '../../ui/errors.ts';
 import type { Platform } from '../../ui/platform.ts';
+import { downloadProof } from '../../ui/proof.ts';
+import { useRows } from '../../ui/task.ts';
 import { formatTime, shortOrigin } from '../../ui/wording.ts';
 
 const statusText: Readonly<Record<DeliveryStatus, string>> = {
@@ -28,26 +27,18 @@ const minutes = (ms: number) => Math.round(ms / 60_000);
 export function NotDelivered(props: { platform: Platform }): JSX.Element | null {
   const { platform } = props;
   const { transport } = platform;
-  const [deliveries, setDeliveries] = useState<readonly DeliveryView[]>([]);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<WalletErrorJson | null>(null);
+  const {
+    rows: deliveries,
+    setRows: setDeliveries,
+    task,
+  } = useRows<DeliveryView, string>(
+    () => callBackground(transport, 'delivery.list', {}),
+    [transport],
+  );
 
-  useEffect(() => {
-    callBackground(transport, 'delivery.list', {}).then(setDeliveries, (failure: unknown) =>
-      setError(walletErrorOf(failure)),
-    );
-  }, [transport]);
-
-  if (deliveries.length === 0 && error === null) return null;
-  const run = (key: string, work: () => Promise<void>) => {
-    setBusy(key);
-    setError(null);
-    work()
-      .catch((failure: unknown) => setError(walletErrorOf(failure)))
-      .finally(() => setBusy(null));
-  };
+  if (deliveries.length === 0 && task.error === null) return null;
   const askRefund = (paymentId: string) =>
-    run(paymentId, async () => {
+    task.run(paymentId, async () => {
       try {
         const updated = await callBackground(transport, 'delivery.requestRefund', { paymentId });
         setDeliveries(deliveries.map((d) => (d.paymentId === paymentId ? updated : d)));
@@ -57,14 +48,10 @@ export function NotDelivered(props: { platform: Platform }): JSX.Element | null 
       }
     });
   const prove = (receiptId: string) =>
-    run(receiptId, async () => {
-      const files = await callBackground(transport, 'payment.prove', { receiptId });
-      platform.download(files.fileName, files.text, 'application/json');
-      platform.download(files.pageName, files.page, 'text/html');
-    });
+    task.run(receiptId, () => downloadProof(platform, receiptId));
   return (
     <Card title="Paid, not delivered">
-      <ErrorNotice error={error} />
+      <ErrorNotice error={task.error} />
       <ul class="list" data-testid="deliveries">
         {deliveries.map((delivery) => (
           <li
@@ -97,7 +84,7 @@ export function NotDelivered(props: { platform: Platform }): JSX.Element | null 
             delivery.status === 'refund_requested' ||
             delivery.status === 'refund_refused' ? (
               <Button
-                busy={busy === delivery.paymentId}
+                busy={task.busy === delivery.paymentId}
                 onClick={() => askRefund(delivery.paymentId)}
                 testId="delivery-refund"
               >
@@ -107,7 +94,7 @@ export function NotDelivered(props: { platform: Platform }): JSX.Element | null 
             {delivery.instrument === 'ecash' && delivery.receiptId !== null ? (
               <Button
                 variant="link"
-                busy={busy === delivery.receiptId}
+                busy={task.busy === delivery.receiptId}
                 onClick={() => prove(delivery.receiptId!)}
                 testId="delivery-prove"
               >

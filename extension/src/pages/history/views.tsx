@@ -1,6 +1,6 @@
 /** The history page's views, one per state. */
 import type { ComponentChildren, JSX } from 'preact';
-import { Button, Card, ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
+import { Button, Card, ColumnHeads, ErrorNotice, Page, PendingView } from '../../ui/components.tsx';
 import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
 import { SpendingChart } from './chart-view.tsx';
 import { type HistoryState, rangeChoices } from './state.ts';
@@ -12,28 +12,18 @@ export function HistoryView(props: {
 }): JSX.Element {
   const { state } = props;
   return (
-    <Shell title="Payment history">
-      <main class="page stack">
-        {props.cards}
-        {body(state)}
-      </main>
-    </Shell>
+    <Page title="Payment history">
+      {props.cards}
+      {body(state)}
+    </Page>
   );
 }
 
 function body(state: HistoryState): JSX.Element {
   switch (state.status) {
     case 'loading':
-      return <Loading />;
     case 'failed':
-      return (
-        <>
-          <ErrorNotice error={state.error} />
-          <div class="actions">
-            <Button onClick={state.retry}>Try again</Button>
-          </div>
-        </>
-      );
+      return <PendingView state={state} />;
     case 'empty':
       return (
         <div class="card" data-testid="history-list">
@@ -75,17 +65,7 @@ function ReadyView({ state }: { state: Extract<HistoryState, { status: 'ready' }
       </Card>
       <Card title="Receipts">
         <table data-testid="history-list">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">What</th>
-              <th scope="col">Site</th>
-              <th scope="col">With</th>
-              <th scope="col" class="num">
-                Amount
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['When', 'What', 'Site', 'With', { num: 'Amount' }]} />
           <tbody>
             {state.receipts.map((receipt) => (
               <tr key={receipt.receiptId} data-testid="receipt-item">

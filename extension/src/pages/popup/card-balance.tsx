@@ -18,12 +18,31 @@ export function useCards(transport: Transport): readonly CardView[] {
 export function CardBalance(props: { cards: readonly CardView[] }): JSX.Element {
   const card = props.cards.find((known) => known.status === 'registered') ?? props.cards[0];
   return (
+    <Balance
+      label="Card"
+      figure={card === undefined ? '—' : `•••• ${card.lastFour}`}
+      testId="balance-card"
+      note={card?.status === 'pending' ? 'waiting for the bank' : undefined}
+    />
+  );
+}
+
+/** One of the popup's balances: what it is, the figure, and a word on it where one is due. */
+export function Balance({ label, figure, testId, note }: BalanceProps): JSX.Element {
+  return (
     <div class="balance">
-      <p class="small muted">Card</p>
-      <p class="figure" data-testid="balance-card">
-        {card === undefined ? '—' : `•••• ${card.lastFour}`}
+      <p class="small muted">{label}</p>
+      <p class="figure" data-testid={testId}>
+        {figure}
       </p>
-      {card?.status === 'pending' ? <p class="small muted">waiting for the bank</p> : null}
+      {note === undefined ? null : <p class="small muted">{note}</p>}
     </div>
   );
+}
+
+interface BalanceProps {
+  readonly label: string;
+  readonly figure: string;
+  readonly testId: string;
+  readonly note?: string | undefined;
 }

@@ -1,6 +1,14 @@
 /** The popup's onboarding views: add a bank, check its fingerprints, log in. */
 import type { JSX } from 'preact';
-import { Button, ErrorNotice, Fingerprints, Shell, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  ErrorNotice,
+  Fingerprints,
+  Form,
+  Shell,
+  StepActions,
+  TextField,
+} from '../../ui/components.tsx';
 import { fingerprintsPageUrl, paywordHoldNotice } from '../../ui/wording.ts';
 import type { PopupState } from './state.ts';
 
@@ -9,13 +17,7 @@ type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }
 export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Element {
   return (
     <Shell title="Set up Farthing">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.inspect();
-        }}
-      >
+      <Form class="content" onSubmit={state.inspect}>
         <p>
           Farthing pays with coins from a bank you choose. Enter your bank's address to see who it
           is before you trust it.
@@ -35,7 +37,7 @@ export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Elem
             {state.busy ? 'Contacting the bank…' : 'Continue'}
           </Button>
         </div>
-      </form>
+      </Form>
     </Shell>
   );
 }
@@ -75,15 +77,12 @@ export function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JS
         <p class="small muted">
           Farthing remembers these keys and refuses the bank if they ever change.
         </p>
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
-            Back
-          </Button>
-          <Button onClick={state.trust} busy={state.busy} testId="add-bank-trust">
-            Trust this bank
-          </Button>
-        </div>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Back', onClick: state.back }}
+          next={{ label: 'Trust this bank', testId: 'add-bank-trust', onClick: state.trust }}
+        />
       </div>
     </Shell>
   );
@@ -92,13 +91,7 @@ export function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JS
 export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
   return (
     <Shell title="Log in to your bank">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.submit();
-        }}
-      >
+      <Form class="content" onSubmit={state.submit}>
         <p>
           Log in to <strong>{state.bank.name}</strong> to withdraw coins from your account.
         </p>
@@ -122,16 +115,13 @@ export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
           onInput={state.setPassword}
           testId="login-password"
         />
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.skip} disabled={state.busy}>
-            Not now
-          </Button>
-          <Button type="submit" busy={state.busy} testId="login-submit">
-            Log in
-          </Button>
-        </div>
-      </form>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Not now', onClick: state.skip }}
+          next={{ label: 'Log in', testId: 'login-submit' }}
+        />
+      </Form>
     </Shell>
   );
 }

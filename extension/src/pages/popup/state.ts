@@ -5,7 +5,7 @@
  * Long because the popup is one state machine (onboarding, then the wallet); splitting its
  * hooks would split the transitions between them.
  */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type {
   AmountView,
@@ -17,6 +17,7 @@ import type {
   WalletOverview,
 } from '../../messages/contract.ts';
 import { inputError, walletErrorOf } from '../../ui/errors.ts';
+import { type Pending, useLoader } from '../../ui/load.ts';
 import { majorUnitsText, parseMajorUnits, sumAmounts } from '../../ui/money.ts';
 import type { Platform } from '../../ui/platform.ts';
 
@@ -59,8 +60,7 @@ export interface PaywordHold {
 }
 
 export type PopupState =
-  | { readonly status: 'loading' }
-  | { readonly status: 'failed'; readonly error: WalletErrorJson; retry(): void }
+  | Pending
   | {
       readonly status: 'add-bank';
       readonly url: string;
@@ -120,10 +120,10 @@ export interface PopupOptions {
   readonly now?: () => number;
 }
 
-type Loaded =
-  | { readonly kind: 'loading' }
-  | { readonly kind: 'failed'; readonly error: WalletErrorJson }
-  | { readonly kind: 'loaded'; readonly overview: WalletOverview; readonly settings: Settings };
+interface Loaded {
+  readonly overview: WalletOverview;
+  readonly settings: Settings;
+}
 
 type Withdrawal =
   | { readonly phase: 'idle' }
@@ -136,7 +136,6 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
   const { transport } = platform;
   const pollMs = options.pollMs ?? 400;
   const now = options.now ?? Date.now;
-  const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [url, setUrl] = useState(defaultBankUrl);
   const [inspection, setInspection] = useState<BankInspection | null>(null);
   const [username, setUsername] = useState('');
@@ -151,30 +150,26 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
   const [thresholdError, setThresholdError] = useState<WalletErrorJson | null>(null);
   const [thresholdSaved, setThresholdSaved] = useState(false);
 
-  const refresh = useCallback(async (): Promise<void> => {
-    try {
-      const [overview, settings] = await Promise.all([
-        callBackground(transport, 'wallet.overview', {}),
-        callBackground(transport, 'settings.get', {}),
-      ]);
-      setLoaded({ kind: 'loaded', overview, settings });
-      // A withdrawal started before the popup was opened (or before it closed) goes on showing.
-      const running = overview.tasks.find(
-        (task) => task.kind === 'withdraw' && runningStatuses.includes(task.status),
+  const {
+    loaded,
+    reload: refresh,
+    update,
+  } = useLoader(async (): Promise<Loaded> => {
+    const [overview, settings] = await Promise.all([
+      callBackground(transport, 'wallet.overview', {}),
+      callBackground(transport, 'settings.get', {}),
+    ]);
+    // A withdrawal started before the popup was opened (or before it closed) goes on showing.
+    const running = overview.tasks.find(
+      (task) => task.kind === 'withdraw' && runningStatuses.includes(task.status),
+    );
+    if (running !== undefined) {
+      setWithdrawal((current) =>
+        current.phase === 'idle' ? { phase: 'running', task: running } : current,
       );
-      if (running !== undefined) {
-        setWithdrawal((current) =>
-          current.phase === 'idle' ? { phase: 'running', task: running } : current,
-        );
-      }
-    } catch (failure) {
-      setLoaded({ kind: 'failed', error: walletErrorOf(failure) });
     }
+    return { overview, settings };
   }, [transport]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
 
   const runningTaskId = withdrawal.phase === 'running' ? withdrawal.task.id : null;
   useEffect(() => {
@@ -224,19 +219,8 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
     }
   };
 
-  if (loaded.kind === 'loading') return { status: 'loading' };
-  if (loaded.kind === 'failed') {
-    return {
-      status: 'failed',
-      error: loaded.error,
-      retry: () => {
-        setLoaded({ kind: 'loading' });
-        void refresh();
-      },
-    };
-  }
-
-  const { overview, settings } = loaded;
+  if (loaded.status !== 'loaded') return loaded;
+  const { overview, settings } = loaded.value;
   if (overview.banks.length === 0) {
     if (inspection === null) {
       return {
@@ -403,7 +387,7 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
           const updated = await callBackground(transport, 'settings.update', {
             autoPayThreshold: parsed.amount,
           });
-          setLoaded({ kind: 'loaded', overview, settings: updated });
+          update((current) => ({ ...current, settings: updated }));
           setThreshold(null);
           setThresholdSaved(true);
         }, setThresholdError);

@@ -2,7 +2,15 @@
 
 import type { JSX } from 'preact';
 import type { CardView, ReceiptView } from '../../messages/contract.ts';
-import { Button, Card, ErrorNotice, Loading, Shell, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  Card,
+  ErrorNotice,
+  Form,
+  PendingView,
+  Shell,
+  TextField,
+} from '../../ui/components.tsx';
 import {
   formatDay,
   formatTime,
@@ -11,7 +19,7 @@ import {
   shortOrigin,
   unreachable,
 } from '../../ui/wording.ts';
-import { CardBalance } from './card-balance.tsx';
+import { Balance, CardBalance } from './card-balance.tsx';
 import { AddBankView, LoginView, ReviewBankView } from './onboarding-views.tsx';
 import type { PaywallState } from './paywall-state.ts';
 import type { PaywordHold, PopupState, ThresholdForm, WithdrawForm } from './state.ts';
@@ -26,21 +34,11 @@ export function PopupView(props: {
   const paywall = props.paywall ?? { status: 'none' };
   switch (state.status) {
     case 'loading':
-      return (
-        <Shell title="Farthing">
-          <div class="content">
-            <Loading />
-          </div>
-        </Shell>
-      );
     case 'failed':
       return (
         <Shell title="Farthing">
           <div class="content">
-            <ErrorNotice error={state.error} />
-            <div class="actions">
-              <Button onClick={state.retry}>Try again</Button>
-            </div>
+            <PendingView state={state} />
           </div>
         </Shell>
       );
@@ -80,25 +78,10 @@ function ReadyView({
       <div class="content">
         <PaywallCard paywall={paywall} />
         <section class="balances" aria-label="Balances">
-          <div class="balance">
-            <p class="small muted">E-cash</p>
-            <p class="figure" data-testid="balance-ecash">
-              {state.ecash.text}
-            </p>
-          </div>
-          <div class="balance">
-            <p class="small muted">PayWord credit</p>
-            <p class="figure" data-testid="balance-payword">
-              {state.payword.text}
-            </p>
-          </div>
+          <Balance label="E-cash" figure={state.ecash.text} testId="balance-ecash" />
+          <Balance label="PayWord credit" figure={state.payword.text} testId="balance-payword" />
           {state.purse === null ? null : (
-            <div class="balance">
-              <p class="small muted">Hardware purse</p>
-              <p class="figure" data-testid="balance-purse">
-                {state.purse.text}
-              </p>
-            </div>
+            <Balance label="Hardware purse" figure={state.purse.text} testId="balance-purse" />
           )}
           <CardBalance cards={cards} />
         </section>
@@ -167,13 +150,7 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
         switch (form.phase) {
           case 'idle':
             return (
-              <form
-                class="inline-form"
-                onSubmit={(event) => {
-                  event.preventDefault();
-                  form.submit();
-                }}
-              >
+              <Form class="inline-form" onSubmit={form.submit}>
                 <TextField
                   id="withdraw-amount"
                   label="Amount"
@@ -187,7 +164,7 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
                 <Button type="submit" busy={form.busy} testId="withdraw-submit">
                   Withdraw
                 </Button>
-              </form>
+              </Form>
             );
           case 'running': {
             const progress = form.task.progress;
@@ -289,13 +266,7 @@ function ThresholdCard(props: { form: ThresholdForm }): JSX.Element {
   const { form } = props;
   return (
     <Card title="Auto-pay limit">
-      <form
-        class="inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          form.save();
-        }}
-      >
+      <Form class="inline-form" onSubmit={form.save}>
         <TextField
           id="auto-pay-threshold"
           label={`Pay without asking up to (${form.currency})`}
@@ -308,7 +279,7 @@ function ThresholdCard(props: { form: ThresholdForm }): JSX.Element {
         <Button type="submit" variant="secondary" busy={form.busy}>
           Save
         </Button>
-      </form>
+      </Form>
       {form.saved ? (
         <p class="small muted" role="status">
           Saved.

@@ -1,7 +1,16 @@
 /** The purse page's views and the load form the settings page shows too. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { Button, Card, ErrorNotice, Loading, Shell, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  Card,
+  ColumnHeads,
+  ErrorNotice,
+  Form,
+  Loading,
+  Page,
+  TextField,
+} from '../../ui/components.tsx';
 import { blockedCardAdvice } from './card-errors.ts';
 import type { LoadStep, PurseState } from './state.ts';
 
@@ -23,11 +32,9 @@ const loadStepText: Readonly<Record<LoadStep, string>> = {
 export function PursePageView(props: { state: PurseState }): JSX.Element {
   const { state } = props;
   return (
-    <Shell title="Hardware purse">
-      <main class="page stack">
-        {state.status === 'loading' ? <Loading /> : <ReadyView state={state} />}
-      </main>
-    </Shell>
+    <Page title="Hardware purse">
+      {state.status === 'loading' ? <Loading /> : <ReadyView state={state} />}
+    </Page>
   );
 }
 
@@ -80,13 +87,7 @@ function Personalise({ state }: { state: Ready }): JSX.Element {
         Card <span class="mono">{state.blank?.cardId}</span> is blank. Your bank certifies it for
         your account; choose the PIN that loading it will ask for.
       </p>
-      <form
-        class="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.personalise(bankUrl, pin, repeat);
-        }}
-      >
+      <Form class="stack" onSubmit={() => state.personalise(bankUrl, pin, repeat)}>
         <TextField id="purse-bank" label="Bank" value={bankUrl} onInput={setBankUrl} type="url" />
         <TextField
           id="purse-new-pin"
@@ -109,7 +110,7 @@ function Personalise({ state }: { state: Ready }): JSX.Element {
             Issue and pair
           </Button>
         </div>
-      </form>
+      </Form>
     </Card>
   );
 }
@@ -150,14 +151,7 @@ function PairedCard({ state }: { state: Ready }): JSX.Element | null {
         <p class="muted">None yet.</p>
       ) : (
         <table class="figures" data-testid="purse-log">
-          <thead>
-            <tr>
-              <th scope="col">What</th>
-              <th scope="col">Amount</th>
-              <th scope="col">SNo</th>
-              <th scope="col">To</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['What', 'Amount', 'SNo', 'To']} />
           <tbody>
             {reader.log.map((line) => (
               <tr key={`${line.type}-${line.at}-${line.sno ?? ''}`}>
@@ -194,10 +188,9 @@ export function PurseLoadForm({ state }: { state: Ready }): JSX.Element | null {
   if (state.reader === null) return null;
   return (
     <Card title="Load the card" id="purse-load">
-      <form
+      <Form
         class="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
+        onSubmit={() => {
           state.load(amountText, pin);
           setPin('');
         }}
@@ -233,7 +226,7 @@ export function PurseLoadForm({ state }: { state: Ready }): JSX.Element | null {
             Load from my account
           </Button>
         </div>
-      </form>
+      </Form>
     </Card>
   );
 }

@@ -1,6 +1,14 @@
 /** The recovery page's views, one per state (state.ts). */
 import type { JSX } from 'preact';
-import { Button, ErrorNotice, Loading, Shell, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  ErrorNotice,
+  Form,
+  Loading,
+  Shell,
+  StepActions,
+  TextField,
+} from '../../ui/components.tsx';
 import type { RecoveryState } from './state.ts';
 
 type StateOf<S extends RecoveryState['status']> = Extract<RecoveryState, { status: S }>;
@@ -74,13 +82,7 @@ function ShowView({ state }: { state: StateOf<'show'> }): JSX.Element {
 function CheckView({ state }: { state: StateOf<'check'> }): JSX.Element {
   return (
     <Shell title="Check what you wrote">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.confirm();
-        }}
-      >
+      <Form class="content" onSubmit={state.confirm}>
         <p>Type these words of your phrase, from your paper.</p>
         {state.positions.map((position, index) => (
           <TextField
@@ -92,16 +94,13 @@ function CheckView({ state }: { state: StateOf<'check'> }): JSX.Element {
             testId={`recovery-answer-${index}`}
           />
         ))}
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
-            Show the words again
-          </Button>
-          <Button type="submit" busy={state.busy} testId="recovery-confirm">
-            Confirm
-          </Button>
-        </div>
-      </form>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Show the words again', onClick: state.back }}
+          next={{ label: 'Confirm', testId: 'recovery-confirm' }}
+        />
+      </Form>
     </Shell>
   );
 }
@@ -109,13 +108,7 @@ function CheckView({ state }: { state: StateOf<'check'> }): JSX.Element {
 function RestoreView({ state }: { state: StateOf<'restore'> }): JSX.Element {
   return (
     <Shell title="Restore from your phrase">
-      <form
-        class="content"
-        onSubmit={(event) => {
-          event.preventDefault();
-          state.restore();
-        }}
-      >
+      <Form class="content" onSubmit={state.restore}>
         <div class="field">
           <label for="recovery-phrase">Your 24 words, in order</label>
           <textarea
@@ -128,16 +121,13 @@ function RestoreView({ state }: { state: StateOf<'restore'> }): JSX.Element {
             onInput={(event) => state.setPhrase(event.currentTarget.value)}
           />
         </div>
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button variant="secondary" onClick={state.back} disabled={state.busy}>
-            Back
-          </Button>
-          <Button type="submit" busy={state.busy} testId="recovery-restore">
-            Restore
-          </Button>
-        </div>
-      </form>
+        <StepActions
+          error={state.error}
+          busy={state.busy}
+          back={{ label: 'Back', onClick: state.back }}
+          next={{ label: 'Restore', testId: 'recovery-restore' }}
+        />
+      </Form>
     </Shell>
   );
 }

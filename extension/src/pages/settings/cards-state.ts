@@ -4,11 +4,11 @@
  * fields are cleared once the background has the card: the number lives on only sealed in the
  * wallet's database.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type { BankView, CardView, WalletErrorJson } from '../../messages/contract.ts';
-import { walletErrorOf } from '../../ui/errors.ts';
 import type { Platform } from '../../ui/platform.ts';
+import { useRows } from '../../ui/task.ts';
 
 export interface CardsSection {
   readonly cards: readonly CardView[];
@@ -28,19 +28,15 @@ export interface CardsSection {
 }
 
 export function useCardsSection(platform: Platform, banks: readonly BankView[]): CardsSection {
-  const [cards, setCards] = useState<readonly CardView[]>([]);
   const [bankUrl, setBankUrl] = useState('');
   const [cardNumber, setCardNumber] = useState('');
   const [expiry, setExpiry] = useState('');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<WalletErrorJson | null>(null);
-
-  useEffect(() => {
-    callBackground(platform.transport, 'card.list', {}).then(setCards, (failure: unknown) =>
-      setError(walletErrorOf(failure)),
-    );
-  }, [platform]);
+  const {
+    rows: cards,
+    setRows: setCards,
+    task,
+  } = useRows<CardView>(() => callBackground(platform.transport, 'card.list', {}), [platform]);
 
   const chosenBank = bankUrl || banks[0]?.url || '';
   return {
@@ -54,32 +50,24 @@ export function useCardsSection(platform: Platform, banks: readonly BankView[]):
     setCardNumber,
     setExpiry,
     setName,
-    busy,
-    error,
+    busy: task.busy !== null,
+    error: task.error,
     register() {
-      setBusy(true);
-      setError(null);
-      callBackground(platform.transport, 'card.register', {
-        bankUrl: chosenBank,
-        cardNumber,
-        expiry,
-        name,
-      })
-        .then(
-          (card) => {
-            setCards([...cards.filter((known) => known.id !== card.id), card]);
-            setCardNumber('');
-            setExpiry('');
-            setName('');
-          },
-          (failure: unknown) => setError(walletErrorOf(failure)),
-        )
-        .finally(() => setBusy(false));
+      task.run(true, async () => {
+        const card = await callBackground(platform.transport, 'card.register', {
+          bankUrl: chosenBank,
+          cardNumber,
+          expiry,
+          name,
+        });
+        setCards([...cards.filter((known) => known.id !== card.id), card]);
+        setCardNumber('');
+        setExpiry('');
+        setName('');
+      });
     },
     remove(id) {
-      callBackground(platform.transport, 'card.remove', { id }).then(setCards, (failure: unknown) =>
-        setError(walletErrorOf(failure)),
-      );
+      callBackground(platform.transport, 'card.remove', { id }).then(setCards, task.fail);
     },
   };
 }

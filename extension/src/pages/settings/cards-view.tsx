@@ -1,6 +1,6 @@
 /** The settings page's card section (cards-state.ts). */
 import type { JSX } from 'preact';
-import { Button, Card, ErrorNotice, TextField } from '../../ui/components.tsx';
+import { Button, Card, ErrorNotice, Form, TextField } from '../../ui/components.tsx';
 import type { CardsSection } from './cards-state.ts';
 
 export function Cards({ section }: { section: CardsSection }): JSX.Element {
@@ -21,13 +21,7 @@ export function Cards({ section }: { section: CardsSection }): JSX.Element {
           ))}
         </ul>
       )}
-      <form
-        class="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          section.register();
-        }}
-      >
+      <Form class="stack" onSubmit={section.register}>
         <h3>Register a card</h3>
         <p class="small muted">
           The card number goes to your bank sealed for it alone; the wallet keeps it encrypted and
@@ -83,7 +77,7 @@ export function Cards({ section }: { section: CardsSection }): JSX.Element {
             Register card
           </Button>
         </div>
-      </form>
+      </Form>
     </Card>
   );
 }

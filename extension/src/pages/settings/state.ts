@@ -2,7 +2,7 @@
  * The settings page: banks, limits, per-site budgets and blocking, encrypted backup, and the log
  * of what the wallet refused to pay.
  */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { callBackground } from '../../messages/client.ts';
 import type {
   BankView,
@@ -12,6 +12,7 @@ import type {
   WalletErrorJson,
 } from '../../messages/contract.ts';
 import { walletErrorOf } from '../../ui/errors.ts';
+import { type Pending, useLoader } from '../../ui/load.ts';
 import type { Platform } from '../../ui/platform.ts';
 import { type BackupSection, useBackupSection } from './backup-state.ts';
 import { type CardsSection, useCardsSection } from './cards-state.ts';
@@ -26,8 +27,7 @@ export interface BankRow {
 }
 
 export type SettingsState =
-  | { readonly status: 'loading' }
-  | { readonly status: 'failed'; readonly error: WalletErrorJson; retry(): void }
+  | Pending
   | {
       readonly status: 'ready';
       readonly banks: readonly BankRow[];
@@ -41,107 +41,71 @@ export type SettingsState =
       openHistory(): void;
     };
 
-type Loaded =
-  | { readonly kind: 'loading' }
-  | { readonly kind: 'failed'; readonly error: WalletErrorJson }
-  | {
-      readonly kind: 'loaded';
-      readonly banks: readonly BankView[];
-      readonly settings: Settings;
-      readonly sites: readonly SiteView[];
-      readonly refusals: readonly RefusalView[];
-    };
+interface Loaded {
+  readonly banks: readonly BankView[];
+  readonly settings: Settings;
+  readonly sites: readonly SiteView[];
+  readonly refusals: readonly RefusalView[];
+}
 
 export const refusalsShown = 50;
 
 export function useSettingsState(platform: Platform): SettingsState {
   const { transport } = platform;
-  const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [bankBusy, setBankBusy] = useState<string | null>(null);
   const [bankError, setBankError] = useState<{ url: string; error: WalletErrorJson } | null>(null);
 
-  const load = useCallback(async (): Promise<void> => {
-    try {
-      const [overview, settings, sites, refusals] = await Promise.all([
-        callBackground(transport, 'wallet.overview', {}),
-        callBackground(transport, 'settings.get', {}),
-        callBackground(transport, 'site.list', {}),
-        callBackground(transport, 'refusal.list', { limit: refusalsShown }),
-      ]);
-      setLoaded({ kind: 'loaded', banks: overview.banks, settings, sites, refusals });
-    } catch (failure) {
-      setLoaded({ kind: 'failed', error: walletErrorOf(failure) });
-    }
+  const { loaded, reload, update } = useLoader(async (): Promise<Loaded> => {
+    const [overview, settings, sites, refusals] = await Promise.all([
+      callBackground(transport, 'wallet.overview', {}),
+      callBackground(transport, 'settings.get', {}),
+      callBackground(transport, 'site.list', {}),
+      callBackground(transport, 'refusal.list', { limit: refusalsShown }),
+    ]);
+    return { banks: overview.banks, settings, sites, refusals };
   }, [transport]);
 
-  useEffect(() => {
-    void load();
-  }, [load]);
-
   const limitsOf = useLimitsForm(transport, (settings) =>
-    setLoaded((current) => (current.kind === 'loaded' ? { ...current, settings } : current)),
+    update((current) => ({ ...current, settings })),
   );
   const siteRowsOf = useSiteRows(transport, (site) =>
-    setLoaded((current) =>
-      current.kind === 'loaded'
-        ? {
-            ...current,
-            sites: current.sites.map((known) => (known.origin === site.origin ? site : known)),
-          }
-        : current,
-    ),
+    update((current) => ({
+      ...current,
+      sites: current.sites.map((known) => (known.origin === site.origin ? site : known)),
+    })),
   );
-  const backup = useBackupSection(platform, () => void load());
-  const cards = useCardsSection(platform, loaded.kind === 'loaded' ? loaded.banks : []);
+  const backup = useBackupSection(platform, () => void reload());
+  const cards = useCardsSection(platform, loaded.status === 'loaded' ? loaded.value.banks : []);
 
-  switch (loaded.kind) {
-    case 'loading':
-      return { status: 'loading' };
-    case 'failed':
-      return {
-        status: 'failed',
-        error: loaded.error,
-        retry: () => {
-          setLoaded({ kind: 'loading' });
-          void load();
-        },
-      };
-    case 'loaded':
-      return {
-        status: 'ready',
-        banks: loaded.banks.map((bank) => ({
-          bank,
-          busy: bankBusy === bank.url,
-          error: bankError?.url === bank.url ? bankError.error : null,
-          logOut: () => {
-            setBankBusy(bank.url);
-            setBankError(null);
-            callBackground(transport, 'bank.logout', { url: bank.url })
-              .then(
-                (updated) =>
-                  setLoaded((current) =>
-                    current.kind === 'loaded'
-                      ? {
-                          ...current,
-                          banks: current.banks.map((known) =>
-                            known.url === updated.url ? updated : known,
-                          ),
-                        }
-                      : current,
-                  ),
-                (failure: unknown) =>
-                  setBankError({ url: bank.url, error: walletErrorOf(failure) }),
-              )
-              .finally(() => setBankBusy(null));
-          },
-        })),
-        limits: limitsOf(loaded.settings),
-        sites: siteRowsOf(loaded.sites, loaded.settings.defaultSiteBudget),
-        backup,
-        cards,
-        refusals: loaded.refusals,
-        openPopup: () => platform.openPage('popup'),
-        openHistory: () => platform.openPage('history'),
-      };
-  }
+  if (loaded.status !== 'loaded') return loaded;
+  const { banks, settings, sites, refusals } = loaded.value;
+  return {
+    status: 'ready',
+    banks: banks.map((bank) => ({
+      bank,
+      busy: bankBusy === bank.url,
+      error: bankError?.url === bank.url ? bankError.error : null,
+      logOut: () => {
+        setBankBusy(bank.url);
+        setBankError(null);
+        callBackground(transport, 'bank.logout', { url: bank.url })
+          .then(
+            (updated) =>
+              update((current) => ({
+                ...current,
+                banks: current.banks.map((known) => (known.url === updated.url ? updated : known)),
+              })),
+            (failure: unknown) => setBankError({ url: bank.url, error: walletErrorOf(failure) }),
+          )
+          .finally(() => setBankBusy(null));
+      },
+    })),
+    limits: limitsOf(settings),
+    sites: siteRowsOf(sites, settings.defaultSiteBudget),
+    backup,
+    cards,
+    refusals,
+    openPopup: () => platform.openPage('popup'),
+    openHistory: () => platform.openPage('history'),
+  };
 }

@@ -3,10 +3,12 @@ import type { JSX } from 'preact';
 import {
   Button,
   Card,
+  ColumnHeads,
   ErrorNotice,
   Fingerprints,
-  Loading,
-  Shell,
+  Form,
+  Page,
+  PendingView,
   TextField,
 } from '../../ui/components.tsx';
 import { majorUnitsText } from '../../ui/money.ts';
@@ -19,26 +21,14 @@ import type { BankRow, SettingsState } from './state.ts';
 
 export function SettingsView(props: { state: SettingsState }): JSX.Element {
   const { state } = props;
-  return (
-    <Shell title="Farthing settings">
-      <main class="page stack">{body(state)}</main>
-    </Shell>
-  );
+  return <Page title="Farthing settings">{body(state)}</Page>;
 }
 
 function body(state: SettingsState): JSX.Element {
   switch (state.status) {
     case 'loading':
-      return <Loading />;
     case 'failed':
-      return (
-        <>
-          <ErrorNotice error={state.error} />
-          <div class="actions">
-            <Button onClick={state.retry}>Try again</Button>
-          </div>
-        </>
-      );
+      return <PendingView state={state} />;
     case 'ready':
       return (
         <>
@@ -134,13 +124,7 @@ const limitLabels: Readonly<Record<LimitField, string>> = {
 function Limits({ form }: { form: LimitsForm }): JSX.Element {
   return (
     <Card title="Limits" id="limits">
-      <form
-        class="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          form.save();
-        }}
-      >
+      <Form class="stack" onSubmit={form.save}>
         <p class="small muted">
           Above the first limit, or past a budget, the wallet asks in its own window or refuses.
           Amounts in {form.currency}.
@@ -182,7 +166,7 @@ function Limits({ form }: { form: LimitsForm }): JSX.Element {
             Save limits
           </Button>
         </div>
-      </form>
+      </Form>
     </Card>
   );
 }
@@ -194,16 +178,7 @@ function Sites(props: { rows: readonly SiteRow[] }): JSX.Element {
         <p class="muted">Sites you pay appear here, with what you spent today.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Site</th>
-              <th scope="col" class="num">
-                Today
-              </th>
-              <th scope="col">Daily budget</th>
-              <th scope="col">Blocked</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Site', { num: 'Today' }, 'Daily budget', 'Blocked']} />
           <tbody>
             {props.rows.map((row) => (
               <SiteRowView key={row.site.origin} row={row} />
@@ -227,13 +202,7 @@ function SiteRowView({ row }: { row: SiteRow }): JSX.Element {
       </td>
       <td class="num">{site.spentToday.text}</td>
       <td>
-        <form
-          class="inline-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            row.saveBudget();
-          }}
-        >
+        <Form class="inline-form" onSubmit={row.saveBudget}>
           <div class="field">
             <label class="sr-only" for={`${id}-budget`}>
               Daily budget for {site.origin}
@@ -251,7 +220,7 @@ function SiteRowView({ row }: { row: SiteRow }): JSX.Element {
           <Button type="submit" variant="secondary" busy={row.busy}>
             Set
           </Button>
-        </form>
+        </Form>
         <p class="small muted" id={`${id}-budget-note`} data-testid="site-budget-note">
           {site.budget === null
             ? `Default: ${row.defaultBudget.text}`
@@ -281,13 +250,7 @@ function SiteRowView({ row }: { row: SiteRow }): JSX.Element {
 function Backup({ section }: { section: BackupSection }): JSX.Element {
   return (
     <Card title="Backup" id="backup">
-      <form
-        class="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          section.exportBackup();
-        }}
-      >
+      <Form class="stack" onSubmit={section.exportBackup}>
         <h3>Export</h3>
         <p class="small muted">
           The file holds your coins and PayWord chains, encrypted with this passphrase. Without the
@@ -320,14 +283,8 @@ function Backup({ section }: { section: BackupSection }): JSX.Element {
             Download backup
           </Button>
         </div>
-      </form>
-      <form
-        class="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          section.importBackup();
-        }}
-      >
+      </Form>
+      <Form class="stack" onSubmit={section.importBackup}>
         <h3>Import</h3>
         <div class="field">
           <label for="import-file">Backup file</label>
@@ -360,7 +317,7 @@ function Backup({ section }: { section: BackupSection }): JSX.Element {
             Import backup
           </Button>
         </div>
-      </form>
+      </Form>
     </Card>
   );
 }

@@ -1,0 +1,45 @@
+// @vitest-environment happy-dom
+import { act, renderHook, waitFor } from '@testing-library/preact';
+import { describe, expect, it } from 'vitest';
+import { WalletFailure } from '../messages/failure.ts';
+import { useRows, useTask } from './task.ts';
+
+describe('useTask', () => {
+  it('marks the key busy while the call runs and clears it after', async () => {
+    let finish: () => void = () => {};
+    const hook = renderHook(() => useTask<string>());
+    act(() =>
+      hook.result.current.run('r1', () => new Promise<void>((resolve) => (finish = resolve))),
+    );
+    expect(hook.result.current.busy).toBe('r1');
+    await act(async () => finish());
+    await waitFor(() => expect(hook.result.current.busy).toBeNull());
+    expect(hook.result.current.error).toBeNull();
+  });
+
+  it('keeps a failure with its code, and the next call clears it', async () => {
+    const hook = renderHook(() => useTask());
+    act(() =>
+      hook.result.current.run(true, async () => {
+        throw new WalletFailure('bank_unreachable', 'The bank did not answer.');
+      }),
+    );
+    await waitFor(() => expect(hook.result.current.error?.code).toBe('bank_unreachable'));
+    act(() => hook.result.current.run(true, () => new Promise<void>(() => {})));
+    expect(hook.result.current.error).toBeNull();
+  });
+});
+
+describe('useRows', () => {
+  it('reads the rows on mount, or shows why it could not', async () => {
+    const ok = renderHook(() => useRows(async () => ['a', 'b'], []));
+    await waitFor(() => expect(ok.result.current.rows).toEqual(['a', 'b']));
+    const failing = renderHook(() =>
+      useRows(async (): Promise<readonly string[]> => {
+        throw new WalletFailure('bank_unreachable', 'The bank did not answer.');
+      }, []),
+    );
+    await waitFor(() => expect(failing.result.current.task.error?.code).toBe('bank_unreachable'));
+    expect(failing.result.current.rows).toEqual([]);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * One background call at a time behind a busy mark, its failure kept to show: the pattern of
+ * every button that asks the wallet for something. The key says which row is busy, where a
+ * page has a button per row (`true` where it has one).
+ */
+import { type Inputs, useEffect, useState } from 'preact/hooks';
+import type { WalletErrorJson } from '../messages/contract.ts';
+import { walletErrorOf } from './errors.ts';
+
+export interface Task<K> {
+  /** The key of the call under way, if any. */
+  readonly busy: K | null;
+  readonly error: WalletErrorJson | null;
+  run(key: K, work: () => Promise<void>): void;
+  /** Shows a failure of a call made outside `run` (a list read on mount). */
+  fail(failure: unknown): void;
+  clearError(): void;
+}
+
+export function useTask<K = true>(): Task<K> {
+  const [busy, setBusy] = useState<K | null>(null);
+  const [error, setError] = useState<WalletErrorJson | null>(null);
+  return {
+    busy,
+    error,
+    run(key, work) {
+      setBusy(key);
+      setError(null);
+      work()
+        .catch((failure: unknown) => setError(walletErrorOf(failure)))
+        .finally(() => setBusy(null));
+    },
+    fail: (failure) => setError(walletErrorOf(failure)),
+    clearError: () => setError(null),
+  };
+}
+
+/** Rows the background keeps, read once on mount, with the busy-call hook for their buttons. */
+export function useRows<T, K = true>(
+  read: () => Promise<readonly T[]>,
+  inputs: Inputs,
+): { readonly rows: readonly T[]; setRows(rows: readonly T[]): void; readonly task: Task<K> } {
+  const [rows, setRows] = useState<readonly T[]>([]);
+  const task = useTask<K>();
+  useEffect(() => {
+    read().then(setRows, task.fail);
+  }, inputs);
+  return { rows, setRows, task };
+}
