@@ -5,7 +5,8 @@
  */
 import { join, resolve } from 'node:path';
 import { currencyExponent } from '@farthing/protocol/amount';
-import { type HttpTimeouts, resolveHttpTimeouts } from '@farthing/server-runtime/http-server';
+import { environmentHttpTimeouts, environmentInteger } from '@farthing/server-runtime/environment';
+import type { HttpTimeouts } from '@farthing/server-runtime/http-server';
 import type { CommitSync } from './store/sqlite/database.ts';
 
 export interface BankConfig {
@@ -66,15 +67,8 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return value;
-}
+const integer = (env: Env, name: string, fallback: number, min: number, max: number) =>
+  environmentInteger(env, name, { fallback, min, max }, ConfigError);
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const text = env[name];
@@ -158,7 +152,8 @@ export function loadConfig(env: Env = process.env): BankConfig {
     commitSync,
     sessionTtlMs: integer(env, 'FARTHING_SESSION_TTL_S', 3_600, 60, 30 * 86_400) * 1000,
     maxBodyBytes: integer(env, 'FARTHING_BANK_MAX_BODY', 1 << 20, 1024, 64 << 20),
-    httpTimeouts: httpTimeouts(env),
+    // FARTHING_HTTP_*_MS: the same variables set the demo shop's.
+    httpTimeouts: environmentHttpTimeouts(env, ConfigError),
     adminToken,
     logLevel,
     // A PostgreSQL database is an operator's own: no demo accounts unless asked for.
@@ -173,19 +168,4 @@ export function loadConfig(env: Env = process.env): BankConfig {
       integer(env, 'FARTHING_PURSE_REFUND_WINDOW_S', 30 * 86_400, 0, 365 * 86_400) * 1000,
     devMode,
   };
-}
-
-/** FARTHING_HTTP_*_MS: the same variables set the demo shop's (demo-shop/src/config.ts). */
-function httpTimeouts(env: Env): HttpTimeouts {
-  const ms = (name: string, fallback: number) => integer(env, name, fallback, 1, 3_600_000);
-  try {
-    return resolveHttpTimeouts({
-      headersMs: ms('FARTHING_HTTP_HEADERS_TIMEOUT_MS', 10_000),
-      requestMs: ms('FARTHING_HTTP_REQUEST_TIMEOUT_MS', 30_000),
-      keepAliveMs: ms('FARTHING_HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000),
-      checkIntervalMs: ms('FARTHING_HTTP_CHECK_INTERVAL_MS', 1_000),
-    });
-  } catch (error) {
-    throw new ConfigError(`FARTHING_HTTP_*: ${(error as Error).message}`);
-  }
 }

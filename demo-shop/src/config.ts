@@ -4,7 +4,11 @@
  * quietly falling back to a default.
  */
 import { join, resolve } from 'node:path';
-import { type HttpTimeouts, resolveHttpTimeouts } from '@farthing/merchant-sdk/node-http';
+import {
+  environmentHttpTimeouts,
+  environmentInteger,
+  type HttpTimeouts,
+} from '@farthing/merchant-sdk/node-http';
 
 export interface ShopConfig {
   readonly host: string;
@@ -46,15 +50,8 @@ export class ShopConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ShopConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return value;
-}
+const integer = (env: Env, name: string, fallback: number, min: number, max: number) =>
+  environmentInteger(env, name, { fallback, min, max }, ShopConfigError);
 
 /** An origin such as `https://shop.example` (no path, no trailing slash). */
 function origin(env: Env, name: string, fallback: string | undefined): string | undefined {
@@ -92,23 +89,9 @@ export function loadShopConfig(env: Env = process.env): ShopConfig {
     operatorPassword: password,
     settleIntervalSeconds: integer(env, 'FARTHING_SHOP_SETTLE_INTERVAL_S', 300, 0, 86_400),
     grantLifetimeSeconds: integer(env, 'FARTHING_SHOP_GRANT_LIFETIME_S', 86_400, 1, 30 * 86_400),
-    httpTimeouts: httpTimeouts(env),
+    // FARTHING_HTTP_*_MS: the same variables the bank reads.
+    httpTimeouts: environmentHttpTimeouts(env, ShopConfigError),
   };
-}
-
-/** FARTHING_HTTP_*_MS, the same variables the bank reads (bank/src/config.ts). */
-function httpTimeouts(env: Env): HttpTimeouts {
-  const ms = (name: string, fallback: number) => integer(env, name, fallback, 1, 3_600_000);
-  try {
-    return resolveHttpTimeouts({
-      headersMs: ms('FARTHING_HTTP_HEADERS_TIMEOUT_MS', 10_000),
-      requestMs: ms('FARTHING_HTTP_REQUEST_TIMEOUT_MS', 30_000),
-      keepAliveMs: ms('FARTHING_HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000),
-      checkIntervalMs: ms('FARTHING_HTTP_CHECK_INTERVAL_MS', 1_000),
-    });
-  } catch (error) {
-    throw new ShopConfigError(`FARTHING_HTTP_*: ${(error as Error).message}`);
-  }
 }
 
 /** The origin a shop listening on `host:port` is reached at, unless configured otherwise. */

@@ -22,6 +22,8 @@ export type {
   MerchantCertificateStatus,
   MerchantConfig,
 } from './server/config.ts';
+// The escaping of the SDK's own markup, for a site's markup around its priced links.
+export { escapeHtml } from './server/http/http.ts';
 export { descriptorPath, payPath } from './server/http/pages.ts';
 export {
   type CreateMerchantOptions,

@@ -92,6 +92,7 @@ it('prints the examples exactly as the tests run them', () => {
   const readme = readFileSync(new URL('../README.md', examples), 'utf8');
   for (const file of [
     'settings.ts',
+    'merchant.ts',
     'hono.ts',
     'express.ts',
     'fastify.ts',

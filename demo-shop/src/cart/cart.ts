@@ -32,26 +32,21 @@ export interface CartItem {
   readonly shipped: boolean;
 }
 
+/** A catalog entry as a cart item under its id, e.g. `print:harbour` described `Print: …`. */
+function cartEntry(
+  kind: 'print' | 'download',
+  key: string,
+  entry: { readonly title: string; readonly price: string },
+): [string, CartItem] {
+  const id = `${kind}:${key}`;
+  const description = `${kind === 'print' ? 'Print' : 'Download'}: ${entry.title}`;
+  return [id, { id, description, unitPrice: parseAmount(entry.price), shipped: kind === 'print' }];
+}
+
 /** Everything that can be put in the cart, by item id. */
 export const cartItems: ReadonlyMap<string, CartItem> = new Map([
-  ...prints.map((print): [string, CartItem] => [
-    `print:${print.id}`,
-    {
-      id: `print:${print.id}`,
-      description: `Print: ${print.title}`,
-      unitPrice: parseAmount(print.price),
-      shipped: true,
-    },
-  ]),
-  ...downloads.map((download): [string, CartItem] => [
-    `download:${download.file}`,
-    {
-      id: `download:${download.file}`,
-      description: `Download: ${download.title}`,
-      unitPrice: parseAmount(download.price),
-      shipped: false,
-    },
-  ]),
+  ...prints.map((print) => cartEntry('print', print.id, print)),
+  ...downloads.map((download) => cartEntry('download', download.file, download)),
 ]);
 
 export type Cart = ReadonlyMap<string, number>;

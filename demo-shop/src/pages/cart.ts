@@ -61,40 +61,43 @@ ${orderTable(order, { removable: true })}
   });
 }
 
-export function checkoutPage(order: CardOrder, offer: unknown): Html {
+/** A page of the checkout: its title, its heading and what follows the heading. */
+function checkoutStep(title: string, heading: string, content: Html): Html {
   return page({
-    title: 'Checkout',
+    title,
     path: '/checkout',
     body: html`<section class="checkout">
-<h1 class="section-title">Checkout</h1>
-<p class="section-intro">Paid by card through your Farthing wallet. The wallet shows this order in its own window before anything is paid; we never see your card number, and your bank never sees what you bought.</p>
-${orderTable(order)}
-<p><a class="button" id="pay-with-card" href="/checkout/wallet-needed" data-farthing-card-checkout="${JSON.stringify(offer)}">Pay with card</a></p>
-<p class="more"><a href="/cart">Change the cart</a></p>
+<h1 class="section-title">${heading}</h1>
+${content}
 </section>`,
   });
+}
+
+export function checkoutPage(order: CardOrder, offer: unknown): Html {
+  return checkoutStep(
+    'Checkout',
+    'Checkout',
+    html`<p class="section-intro">Paid by card through your Farthing wallet. The wallet shows this order in its own window before anything is paid; we never see your card number, and your bank never sees what you bought.</p>
+${orderTable(order)}
+<p><a class="button" id="pay-with-card" href="/checkout/wallet-needed" data-farthing-card-checkout="${JSON.stringify(offer)}">Pay with card</a></p>
+<p class="more"><a href="/cart">Change the cart</a></p>`,
+  );
 }
 
 export function walletNeededPage(): Html {
-  return page({
-    title: 'A Farthing wallet is needed',
-    path: '/checkout',
-    body: html`<section class="checkout">
-<h1 class="section-title">A Farthing wallet is needed</h1>
-<p>Card payments here go through the Farthing wallet: it keeps your card's certificate, shows you the order in a window the page cannot touch, and sends your card number sealed for the bank alone. Install the wallet, register your card in its settings, and come back to the <a href="/checkout">checkout</a>.</p>
-<p class="more"><a href="/about">How paying works</a></p>
-</section>`,
-  });
+  return checkoutStep(
+    'A Farthing wallet is needed',
+    'A Farthing wallet is needed',
+    html`<p>Card payments here go through the Farthing wallet: it keeps your card's certificate, shows you the order in a window the page cannot touch, and sends your card number sealed for the bank alone. Install the wallet, register your card in its settings, and come back to the <a href="/checkout">checkout</a>.</p>
+<p class="more"><a href="/about">How paying works</a></p>`,
+  );
 }
 
 export function paidPage(order: CardOrder, status: string): Html {
-  return page({
-    title: 'Thank you',
-    path: '/checkout',
-    body: html`<section class="checkout">
-<h1 class="section-title">Thank you for your order</h1>
-<p id="order-status" data-status="${status}">Your card payment is <strong>${status}</strong>. The wallet keeps the receipt in its history.</p>
-${orderTable(order)}
-</section>`,
-  });
+  return checkoutStep(
+    'Thank you',
+    'Thank you for your order',
+    html`<p id="order-status" data-status="${status}">Your card payment is <strong>${status}</strong>. The wallet keeps the receipt in its history.</p>
+${orderTable(order)}`,
+  );
 }

@@ -1,7 +1,9 @@
 /**
  * HTML from template literals with every interpolated value escaped, unless it is already
- * `Html` (a nested template, or markup the merchant SDK rendered, such as a priced link).
+ * `Html` (a nested template, or markup the merchant SDK rendered, such as a priced link), the
+ * same escaping the SDK gives its own markup.
  */
+import { escapeHtml } from '@farthing/merchant-sdk/server';
 
 export class Html {
   constructor(readonly text: string) {}
@@ -12,17 +14,7 @@ export class Html {
 
 export type HtmlPart = Html | string | number | undefined | null | false | readonly HtmlPart[];
 
-const entities: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => entities[c]!);
-}
+export { escapeHtml };
 
 function render(part: HtmlPart): string {
   if (part instanceof Html) return part.text;

@@ -14,6 +14,12 @@ import {
   type HttpTimeouts,
 } from '@farthing/server-runtime/http-server';
 
+// For a site configured from its environment as the demo shop is (FARTHING_HTTP_*_MS).
+export {
+  type Environment,
+  environmentHttpTimeouts,
+  environmentInteger,
+} from '@farthing/server-runtime/environment';
 export {
   defaultHttpTimeouts,
   type HttpTimeouts,

@@ -30,7 +30,13 @@ import { FarthingError } from '@farthing/protocol/errors';
 import { PostgresDatabase, type Sql } from '@farthing/server-runtime/postgres';
 import { migrate, receiptIdExpression } from './postgres-schema.ts';
 import { batches, insertPayment, overLimit } from './postgres-writes.ts';
-import { type ChainRow, chainFromRow, type PaymentRow, paymentFromRow } from './rows.ts';
+import {
+  type ChainRow,
+  chainFromRow,
+  newChainValues,
+  type PaymentRow,
+  paymentFromRow,
+} from './rows.ts';
 import type {
   EarningsRecord,
   MerchantStore,
@@ -144,19 +150,7 @@ export class PostgresMerchantStore implements MerchantStore {
                certificate_id, credit_limit)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11)
              ON CONFLICT (commitment_id) DO NOTHING`,
-            [
-              chain.commitmentId,
-              chain.commitment,
-              chain.userId,
-              chain.length,
-              chain.valuePerWord.currency,
-              chain.valuePerWord.minor,
-              chain.expiresAt,
-              chain.lastWord,
-              chain.createdAt,
-              chain.certificateId,
-              chain.creditLimit.minor,
-            ],
+            [...newChainValues(chain)],
           );
         }
         const moved = await sql.query(

@@ -6,6 +6,7 @@
  */
 import { amount } from '@farthing/protocol/amount';
 import type {
+  NewPaywordChain,
   PaymentRecord,
   PaywordChainRecord,
   SdkInstrument,
@@ -104,6 +105,28 @@ export function chainFromRow(row: ChainRow): PaywordChainRecord {
     ...(row.certificate_id === null ? {} : { certificateId: bytes(row.certificate_id) }),
     ...(row.credit_limit === null ? {} : { creditLimit: amount(row.currency, row.credit_limit) }),
   };
+}
+
+/**
+ * A chain the vendor has not seen, as the values of the `payword_chains` insert both stores
+ * run, in its column order: commitment_id, commitment, user_id, chain_length, currency,
+ * value_per_word, expires_at, last_word, created_at, certificate_id, credit_limit (last_index
+ * starts at 0 in the statement itself).
+ */
+export function newChainValues(chain: NewPaywordChain) {
+  return [
+    chain.commitmentId,
+    chain.commitment,
+    chain.userId,
+    chain.length,
+    chain.valuePerWord.currency,
+    chain.valuePerWord.minor,
+    chain.expiresAt,
+    chain.lastWord,
+    chain.createdAt,
+    chain.certificateId,
+    chain.creditLimit.minor,
+  ] as const;
 }
 
 /** A `settlement_batches` row. */

@@ -14,6 +14,7 @@ export {
   type ChainRow,
   chainFromRow,
   type ItemRow,
+  newChainValues,
   type PaymentRow,
   paymentFromRow,
   paymentToRow,

@@ -9,6 +9,7 @@ import {
   batchFromRows,
   type ChainRow,
   type ItemRow,
+  newChainValues,
   type PaymentRow,
   paymentFromRow,
   paymentToRow,
@@ -188,19 +189,7 @@ export class SqliteWrites {
     if (this.#overLimit(p)) return 'over_limit';
     const chain = p.newChain;
     if (chain !== undefined) {
-      this.#sql.insertChain.run(
-        chain.commitmentId,
-        chain.commitment,
-        chain.userId,
-        chain.length,
-        chain.valuePerWord.currency,
-        chain.valuePerWord.minor,
-        chain.expiresAt,
-        chain.lastWord,
-        chain.createdAt,
-        chain.certificateId,
-        chain.creditLimit.minor,
-      );
+      this.#sql.insertChain.run(...newChainValues(chain));
     }
     const moved = this.#sql.advanceChain.run(
       p.lastIndex,

@@ -88,6 +88,32 @@ const reversed = (record: CardPurchaseRecord) => ({
   credited: 0,
 });
 
+/**
+ * The gateway's route and the message types of each step on an authorization; the step's name
+ * begins its idempotency key.
+ */
+const authorizationSteps = {
+  capture: { path: 'captures', request: 'capture-request', answer: 'capture-response' },
+  reversal: {
+    path: 'authorization-reversals',
+    request: 'authorization-reversal-request',
+    answer: 'authorization-reversal-response',
+  },
+} as const;
+
+/** A purchase's state as an inquiry response and a notification both tell it. */
+function purchaseState(record: CardPurchaseRecord): SetMessageBody<'purchase-notification'> {
+  const money = (minor: number) => ({ currency: record.currency, minor });
+  return {
+    transactionId: record.transactionId,
+    status: record.status,
+    amount: money(record.amount),
+    at: record.updatedAt,
+    captured: money(record.captured),
+    credited: money(record.credited),
+  };
+}
+
 /** Whether `message` is the purchase request stored (its JSON text) for a transaction. */
 function sameRequest(stored: string | undefined, message: SetMessage<'purchase-request'>) {
   if (stored === undefined) return false;
@@ -310,19 +336,7 @@ export class CardMerchant {
    * `moved`: this call's update took the record from authorized to captured.
    */
   async #capture(record: CardPurchaseRecord): Promise<{ answer: GatewayAnswer; moved: boolean }> {
-    const answer = await this.#call(
-      'captures',
-      `capture-${record.transactionId}`,
-      'capture-response',
-      'capture-request',
-      {
-        transactionId: record.transactionId,
-        merchantId: this.#options.merchantId,
-        amount: { currency: record.currency, minor: record.amount },
-        // As for the authorization: the same bytes on a retry.
-        requestedAt: record.updatedAt,
-      },
-    );
+    const answer = await this.#answerAuthorization(record, 'capture');
     const moved = this.#options.store.recordCapture({
       transactionId: record.transactionId,
       status: answer.status as CardPurchaseStatus,
@@ -336,21 +350,24 @@ export class CardMerchant {
   /** SET authorization reversal: the hold on the card is released and nothing is captured. */
   async reverse(transactionId: string) {
     const record = this.#authorized(transactionId);
-    const answer = await this.#call(
-      'authorization-reversals',
-      `reversal-${record.transactionId}`,
-      'authorization-reversal-response',
-      'authorization-reversal-request',
-      {
-        transactionId: record.transactionId,
-        merchantId: this.#options.merchantId,
-        amount: { currency: record.currency, minor: record.amount },
-        requestedAt: record.updatedAt,
-      },
-    );
+    const answer = await this.#answerAuthorization(record, 'reversal');
     this.#record(record.transactionId, answer);
     this.#options.log?.('card.reversed', { transactionId });
     return answer;
+  }
+
+  /**
+   * Captures or reverses the authorization of `record`. The request is fixed by the record (as
+   * for the authorization), so a retry sends the same bytes under the same key.
+   */
+  #answerAuthorization(record: CardPurchaseRecord, step: keyof typeof authorizationSteps) {
+    const { path, answer, request } = authorizationSteps[step];
+    return this.#call(path, `${step}-${record.transactionId}`, answer, request, {
+      transactionId: record.transactionId,
+      merchantId: this.#options.merchantId,
+      amount: { currency: record.currency, minor: record.amount },
+      requestedAt: record.updatedAt,
+    });
   }
 
   /**
@@ -376,11 +393,16 @@ export class CardMerchant {
     return this.#options.store.recent(limit);
   }
 
-  #authorized(transactionId: string): CardPurchaseRecord {
+  #purchase(transactionId: string): CardPurchaseRecord {
     const record = this.#options.store.get(transactionId);
     if (record === undefined) {
       throw new FarthingError('set_unknown_transaction', 'no such card purchase');
     }
+    return record;
+  }
+
+  #authorized(transactionId: string): CardPurchaseRecord {
+    const record = this.#purchase(transactionId);
     if (record.status === 'reversed') {
       throw new FarthingError('set_authorization_reversed', 'this authorization was reversed');
     }
@@ -391,20 +413,13 @@ export class CardMerchant {
   }
 
   /**
-   * SET credit: gives back `amount` (all that is left by default) of a captured purchase. Each
-   * call is a new credit; the gateway refuses credits beyond what was captured.
-   */
-  /**
    * A SET credit of `amount` minor units (default: all captured and not yet credited). The same
    * credit asked again is answered once: `creditId` names it (a site's own id for what it
    * refunds, e.g. one order line), or, without one, the amount and what was credited before it,
    * so a retry after a lost answer or a double-click before the first was recorded refunds once.
    */
   async refund(transactionId: string, amount?: number, options: { creditId?: string } = {}) {
-    const record = this.#options.store.get(transactionId);
-    if (record === undefined) {
-      throw new FarthingError('set_unknown_transaction', 'no such card purchase');
-    }
+    const record = this.#purchase(transactionId);
     const minor = amount ?? record.captured - record.credited;
     const creditId = options.creditId ?? `credit-${record.credited}-${minor}`;
     const answer = await this.#call(
@@ -433,29 +448,12 @@ export class CardMerchant {
       throw new FarthingError('set_unknown_transaction', 'no such card purchase');
     }
     verifySetMessage(message, record.cardholderKey, nodeEd25519Verify);
-    return this.#sign('purchase-inquiry-response', {
-      transactionId: record.transactionId,
-      status: record.status,
-      amount: { currency: record.currency, minor: record.amount },
-      at: record.updatedAt,
-      captured: { currency: record.currency, minor: record.captured },
-      credited: { currency: record.currency, minor: record.credited },
-    });
+    return this.#sign('purchase-inquiry-response', purchaseState(record));
   }
 
   /** A signed notification of the purchase's state, for the wallet. */
   async notify(transactionId: string) {
-    const record = this.#options.store.get(transactionId);
-    if (record === undefined)
-      throw new FarthingError('set_unknown_transaction', 'no such card purchase');
-    return this.#sign('purchase-notification', {
-      transactionId,
-      status: record.status,
-      amount: { currency: record.currency, minor: record.amount },
-      at: record.updatedAt,
-      captured: { currency: record.currency, minor: record.captured },
-      credited: { currency: record.currency, minor: record.credited },
-    });
+    return this.#sign('purchase-notification', purchaseState(this.#purchase(transactionId)));
   }
 
   #record(transactionId: string, answer: GatewayAnswer) {

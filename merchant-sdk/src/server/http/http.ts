@@ -3,6 +3,7 @@
  * between people and programs, the access-grant cookie, and a size-limited body.
  */
 import { createHash } from 'node:crypto';
+import { concatBytes } from '@farthing/protocol/encoding';
 import { FarthingError, isFarthingError, problemResponse } from '@farthing/protocol/errors';
 
 /** Media-range weights of an `Accept` value (RFC 9110 §12.5.1) for one media type. */
@@ -154,14 +155,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
 }
 
 /** A JSON response. */

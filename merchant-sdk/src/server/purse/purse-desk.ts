@@ -27,7 +27,7 @@ import {
 import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
 import * as v from 'valibot';
 import { BankClient, type BankClientOptions } from '../bank/bank-client.ts';
-import type { PurseProofRecord, PurseStore } from './purse-store.ts';
+import type { PurseProofBatch, PurseStore } from './purse-store.ts';
 
 export const defaultChallengeTtlMs = 5 * 60_000;
 /** The issuer's batch limit (bank/src/purse/issuer.ts). */
@@ -246,7 +246,7 @@ export class PurseDesk {
   }
 
   /** Sends one stored batch under its own Idempotency-Key and stores the per-proof outcomes. */
-  async #send(batch: { id: string; proofs: readonly PurseProofRecord[] }) {
+  async #send(batch: PurseProofBatch) {
     const body = JSON.stringify({ proofs: batch.proofs.map((p) => toBase64url(p.proof)) });
     const answer = v.parse(
       clearingAnswer,

@@ -68,6 +68,12 @@ export interface PurseProofRecord {
   readonly outcome: string | undefined;
 }
 
+/** A clearing batch: its id (the Idempotency-Key it is sent under) and its proofs in order. */
+export interface PurseProofBatch {
+  readonly id: string;
+  readonly proofs: PurseProofRecord[];
+}
+
 /** How long an unanswered challenge is kept after it expired (a late proof then reads `offer_expired`). */
 export const expiredChallengeKeptMs = 60 * 60_000;
 /** At most this many expired challenges are deleted per new one: twice the rate they can arrive. */
@@ -216,29 +222,23 @@ export class PurseStore {
   }
 
   /** The batch in flight (sent, not answered), or a new one of up to `size` proofs. */
-  nextBatch(
-    size: number,
-    newId: string,
-    now: number,
-  ): { id: string; proofs: PurseProofRecord[] } | undefined {
+  nextBatch(size: number, newId: string, now: number): PurseProofBatch | undefined {
     return this.#db.transaction(() => {
       const open = this.#db
         .prepare(
           'SELECT id FROM purse_batches WHERE answered_at IS NULL ORDER BY created_at LIMIT 1',
         )
         .get() as { id: string } | undefined;
-      let id = open?.id;
-      if (id === undefined) {
-        const waiting = this.#db
-          .prepare('SELECT tno FROM purse_proofs WHERE batch_id IS NULL ORDER BY tno LIMIT ?')
-          .all(size) as { tno: number }[];
-        if (waiting.length === 0) return undefined;
-        id = newId;
-        this.#db.prepare('INSERT INTO purse_batches (id, created_at) VALUES (?, ?)').run(id, now);
-        const assign = this.#db.prepare('UPDATE purse_proofs SET batch_id = ? WHERE tno = ?');
-        for (const { tno } of waiting) assign.run(id, tno);
-      }
-      return { id, proofs: this.proofs({ batchId: id }) };
+      if (open !== undefined) return this.#batch(open.id);
+      const waiting = this.#db
+        .prepare('SELECT tno FROM purse_proofs WHERE batch_id IS NULL ORDER BY tno LIMIT ?')
+        .all(size) as { tno: number }[];
+      if (waiting.length === 0) return undefined;
+      return this.#openBatch(
+        newId,
+        waiting.map(({ tno }) => tno),
+        now,
+      );
     })();
   }
 
@@ -246,24 +246,27 @@ export class PurseStore {
    * The batch that clears proof `tno`: the one it is in already (in flight or answered), or a
    * new batch of it alone. Undefined when no proof is kept for `tno`.
    */
-  batchOf(
-    tno: number,
-    newId: string,
-    now: number,
-  ): { id: string; proofs: PurseProofRecord[] } | undefined {
+  batchOf(tno: number, newId: string, now: number): PurseProofBatch | undefined {
     return this.#db.transaction(() => {
       const row = this.#db.prepare('SELECT batch_id FROM purse_proofs WHERE tno = ?').get(tno) as
         | { batch_id: string | null }
         | undefined;
       if (row === undefined) return undefined;
-      let id = row.batch_id;
-      if (id === null) {
-        id = newId;
-        this.#db.prepare('INSERT INTO purse_batches (id, created_at) VALUES (?, ?)').run(id, now);
-        this.#db.prepare('UPDATE purse_proofs SET batch_id = ? WHERE tno = ?').run(id, tno);
-      }
-      return { id, proofs: this.proofs({ batchId: id }) };
+      if (row.batch_id !== null) return this.#batch(row.batch_id);
+      return this.#openBatch(newId, [tno], now);
     })();
+  }
+
+  /** A new batch `id` of the proofs `tnos`, inside the caller's transaction. */
+  #openBatch(id: string, tnos: readonly number[], now: number): PurseProofBatch {
+    this.#db.prepare('INSERT INTO purse_batches (id, created_at) VALUES (?, ?)').run(id, now);
+    const assign = this.#db.prepare('UPDATE purse_proofs SET batch_id = ? WHERE tno = ?');
+    for (const tno of tnos) assign.run(id, tno);
+    return this.#batch(id);
+  }
+
+  #batch(id: string): PurseProofBatch {
+    return { id, proofs: this.proofs({ batchId: id }) };
   }
 
   /** Records the issuer's answer for each proof of the batch, in the batch's order. */
