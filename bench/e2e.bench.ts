@@ -14,13 +14,11 @@
  *                                  (target < 10): median round and range
  *
  * Each priced click is also cut into its steps (printed, medians over all clicks): from the
- * click to the new document's navigation start; when the wallet paid before the navigation,
- * from the click to its pay request leaving the service worker, the request's round trip
- * (both from the service worker's network log, DevTools protocol) and from its answer to the
- * navigation start; when the navigation carried the payment (extension/src/wallet/pay/carry.ts),
- * when the receipt's fetch left after it; and the navigation itself, beside the free clicks'
- * own. A priced click that landed on anything but the article (the shop's 402 paywall: the
- * payment missed the navigation) fails the run.
+ * click to the new document's navigation start, and within it from the click to the wallet's
+ * pay request leaving its service worker, the request's round trip (both from the service
+ * worker's network log, DevTools protocol) and from its answer to the navigation start; then
+ * the navigation itself, beside the free clicks' own. A priced click that landed on anything
+ * but the article (the shop's 402 paywall: the payment missed the navigation) fails the run.
  *
  * Both ends are taken in the page, on the browser's clock: the click event's time (kept in
  * `window.name` across the navigation) and the first animation frame after the new document's
@@ -281,11 +279,7 @@ export async function run(): Promise<Metrics> {
     for (const times of clicks) {
       step('priced: click → navigation starts', times.navigationAt - times.clickAt);
       const request = payLog.after(times.clickAt);
-      if (request !== undefined && request.sentAt > times.navigationAt) {
-        // Carried by the navigation (extension/src/wallet/pay/carry.ts): the pay request is the
-        // receipt's fetch after it, off the click's path.
-        step('carried: navigation start → receipt fetch sent', request.sentAt - times.navigationAt);
-      } else if (request !== undefined) {
+      if (request !== undefined) {
         step(
           'click → pay request sent (content script, background, IndexedDB)',
           request.sentAt - times.clickAt,

@@ -24,13 +24,7 @@ describe('the extension manifest', () => {
   });
 
   it('asks only for the permissions the wallet uses', () => {
-    // declarativeNetRequestWithHostAccess: a PayWord click's credential set on that tab's
-    // navigation to the paid resource (extension/src/background/carried-navigation.ts).
-    expect([...source.permissions].sort()).toEqual([
-      'alarms',
-      'declarativeNetRequestWithHostAccess',
-      'unlimitedStorage',
-    ]);
+    expect([...source.permissions].sort()).toEqual(['alarms', 'unlimitedStorage']);
   });
 
   it('builds without web-accessible resources, so pages cannot probe for the wallet', () => {

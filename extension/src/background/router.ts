@@ -35,7 +35,6 @@ import {
   listCardPayments,
 } from '../wallet/instruments/card/checkout.ts';
 import { purseRoutes } from '../wallet/instruments/purse/purse-routes.ts';
-import type { NavigationCarrier } from '../wallet/pay/carry.ts';
 import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
 import { provePayment } from '../wallet/proof/payment-proof.ts';
 import { recoveryRoutes } from '../wallet/recovery/recovery-routes.ts';
@@ -63,8 +62,6 @@ export interface RouterDeps {
   readonly identity: ExtensionIdentity;
   readonly confirmations: ConfirmationDesk;
   readonly tabs: TabBridge;
-  /** A clicking tab's next navigation, to carry its PayWord payment (wallet/pay/carry.ts). */
-  readonly carriers?: { forTab(tabId: number): NavigationCarrier };
 }
 
 /** What a route answers with: the wallet and its desks, and who sent the message. */
@@ -123,15 +120,12 @@ type Route = (input: unknown, context: RouteContext) => Promise<unknown>;
 const routes: Routes<Action, RouteContext> = {
   'offer.describe': (input, { wallet, sender }) =>
     describeOffer(wallet, { token: input.offer, href: input.href, pageUrl: contentPage(sender) }),
-  'offer.pay': (input, { wallet, sender, carriers }) =>
+  'offer.pay': (input, { wallet, sender }) =>
     payOffer(wallet, wallet.hooks, {
       token: input.offer,
       href: input.href,
       pageUrl: contentPage(sender),
       seen: input.presentation,
-      ...(carriers !== undefined && input.trigger === 'link' && sender.kind === 'content'
-        ? { carrier: carriers.forTab(sender.tabId) }
-        : {}),
     }),
   'refunds.check': (_input, { wallet, sender }) =>
     checkRefundsOnVisit(wallet, new URL(contentPage(sender)).origin),

@@ -11,7 +11,6 @@ import { resumeDeliveries } from '../wallet/delivery/delivery.ts';
 import { resumeCards } from '../wallet/instruments/card/resume.ts';
 import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
-import { NavigationCarriers } from './carried-navigation.ts';
 import { ConfirmationDesk } from './confirmations.ts';
 import { type Route, serveContentPort } from './content-port.ts';
 import type { TabBridge } from './paywall.ts';
@@ -76,16 +75,9 @@ const tabs: TabBridge = {
   },
 };
 
-const carriers = new NavigationCarriers({
-  declarativeNetRequest: browser.declarativeNetRequest,
-  tabs: browser.tabs,
-  setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
-});
-
 const route: Route = (message, sender) =>
   wallet.then((opened) =>
-    routeMessage({ wallet: opened, identity, confirmations, tabs, carriers }, message, sender),
+    routeMessage({ wallet: opened, identity, confirmations, tabs }, message, sender),
   );
 
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>

@@ -19,7 +19,6 @@ import { errorJson, isWalletFailure, WalletFailure } from '../errors.ts';
 import type { Instrument } from '../instruments/instrument.ts';
 import { instrumentsByPreference } from '../instruments/registry.ts';
 import { amountView, moneyView } from '../money.ts';
-import { carryPayment, mayCarry, type NavigationCarrier } from './carry.ts';
 import { checkLimits, type LimitsSnapshot } from './limits.ts';
 import { type CheckedOffer, checkOffer } from './offer.ts';
 import { type ClickSeen, clickPresented } from './presentation.ts';
@@ -48,8 +47,6 @@ export interface PayOfferParameters {
 
 export interface PayClickParameters extends PayOfferParameters {
   readonly seen: ClickSeen;
-  /** The clicking tab's next navigation, which may carry a PayWord payment (carry.ts). */
-  readonly carrier?: NavigationCarrier;
 }
 
 interface RecentClick {
@@ -208,7 +205,7 @@ export async function payOffer(
     const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
     if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
-    const outcome = payChecked(ctx, hooks, checked, params);
+    const outcome = payChecked(ctx, hooks, checked, params.seen);
     recentClicks.set(key, { at: now, outcome });
     // A refusal is not remembered: once the user has changed what refused the click (raised a
     // budget, as the refusal's hint says), the next click is a new question.
@@ -232,29 +229,16 @@ async function payChecked(
   ctx: WalletContext,
   hooks: PayHooks,
   checked: CheckedOffer,
-  { seen, carrier, pageUrl }: PayClickParameters,
+  seen: ClickSeen,
 ): Promise<PayOutcome> {
   // An instrument's common case in one transaction (PayWord's); the long way below otherwise.
   for (const instrument of instrumentsByPreference) {
     if (instrument.reserveAtOnce === undefined) continue;
     const fast = instrument.reserveAtOnce;
-    let carried: Promise<void> | undefined;
-    const outcome = await oneAtATime(
-      checked.offer.merchantId,
-      async () => {
-        const payment = await fast(ctx, checked, seen);
-        if (payment === undefined) return undefined;
-        if (carrier !== undefined && mayCarry(payment, pageUrl)) {
-          const carry = await carryPayment(ctx, hooks, payment, checked.offer, carrier);
-          if (carry !== undefined) {
-            carried = carry.settled;
-            return carry.outcome;
-          }
-        }
-        return sendPayment(ctx, hooks, payment, checked.offer);
-      },
-      () => carried,
-    );
+    const outcome = await oneAtATime(checked.offer.merchantId, async () => {
+      const payment = await fast(ctx, checked, seen);
+      return payment === undefined ? undefined : sendPayment(ctx, hooks, payment, checked.offer);
+    });
     if (outcome !== undefined) return outcome;
   }
   const now = ctx.platform.now();

@@ -58,20 +58,13 @@ export function paidOutcome(payment: PaymentRecord, owned: boolean): PayOutcome 
   };
 }
 
-/**
- * One payment at a time per merchant: its words and coins are reserved in click order. `hold`
- * keeps the queue past the answer (a carried payment's resend, carry.ts); it never rejects.
- */
-export function oneAtATime<T>(
-  key: string,
-  run: () => Promise<T>,
-  hold?: () => Promise<void> | undefined,
-): Promise<T> {
+/** One payment at a time per merchant: its words and coins are reserved in click order. */
+export function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
   const previous = vendorQueues.get(key) ?? Promise.resolve();
   const result = previous.then(run, run);
   const tail = result.then(
-    () => hold?.(),
-    () => hold?.(),
+    () => undefined,
+    () => undefined,
   );
   vendorQueues.set(key, tail);
   void tail.then(() => {
