@@ -14,9 +14,11 @@
  *                                  (target < 10): median round and range
  *
  * Each priced click is also cut into its steps (printed, medians over all clicks): from the
- * click to the wallet's pay request leaving its service worker, the request's round trip
- * (both from the service worker's network log, DevTools protocol), from its answer to the
- * new document's navigation start, and the navigation itself, beside the free clicks' own.
+ * click to the new document's navigation start, and within it from the click to the wallet's
+ * pay request leaving its service worker, the request's round trip (both from the service
+ * worker's network log, DevTools protocol) and from its answer to the navigation start; then
+ * the navigation itself, beside the free clicks' own. A priced click that landed on anything
+ * but the article (the shop's 402 paywall: the payment missed the navigation) fails the run.
  *
  * Both ends are taken in the page, on the browser's clock: the click event's time (kept in
  * `window.name` across the navigation) and the first animation frame after the new document's
@@ -86,6 +88,8 @@ interface ClickTimes {
   readonly navigationAt: number;
   /** Its first response byte. */
   readonly responseAt: number;
+  /** Its HTTP status: 200 for the article, 402 for the shop's paywall (the payment missed it). */
+  readonly status: number;
   readonly visibleAt: number;
 }
 
@@ -107,6 +111,7 @@ async function clickToContent(page: Page, selector: string, path: string): Promi
       clickAt: Number(window.name.replace('farthing-click:', '')),
       navigationAt: performance.timeOrigin,
       responseAt: performance.timeOrigin + (navigation?.responseStart ?? 0),
+      status: (navigation as { responseStatus?: number } | undefined)?.responseStatus ?? 0,
       visibleAt: (window as unknown as { visibleAt: number }).visibleAt,
     };
   });
@@ -272,6 +277,7 @@ export async function run(): Promise<Metrics> {
       steps[name].push(ms);
     };
     for (const times of clicks) {
+      step('priced: click → navigation starts', times.navigationAt - times.clickAt);
       const request = payLog.after(times.clickAt);
       if (request !== undefined) {
         step(
@@ -291,6 +297,12 @@ export async function run(): Promise<Metrics> {
       step('free: click → navigation starts', times.navigationAt - times.clickAt);
       step('free: navigation → first byte', times.responseAt - times.navigationAt);
       step('free: first byte → on screen', times.visibleAt - times.responseAt);
+    }
+    const missed = clicks.filter((times) => times.status !== 200).map((times) => times.status);
+    if (missed.length > 0) {
+      throw new Error(
+        `priced clicks that landed on no article (HTTP status): ${missed.join(', ')}`,
+      );
     }
     for (const [name, values] of Object.entries(steps)) {
       process.stdout.write(

@@ -239,6 +239,28 @@ describe('the tooltip', () => {
     );
   });
 
+  it('asks again each time it shows, but not when a click’s mousedown focuses the link it shows for', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    const asked = background.callsOf('offer.describe').length;
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    await settle();
+    expect(background.callsOf('offer.describe')).toHaveLength(asked + 1);
+    // The click's focus would put a describe ahead of the payment in the background.
+    link.dispatchEvent(trusted(new FocusEvent('focusin', { bubbles: true })));
+    await settle();
+    expect(background.callsOf('offer.describe')).toHaveLength(asked + 1);
+    expect(page.tooltip.state).toBe('payable');
+    link.dispatchEvent(
+      trusted(new MouseEvent('mouseout', { bubbles: true, relatedTarget: document.body })),
+    );
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    await settle();
+    expect(background.callsOf('offer.describe')).toHaveLength(asked + 2);
+  });
+
   it('says why the wallet will not pay, with where to fix it', async () => {
     const background = fakeBackground({
       'offer.describe': () => ({
