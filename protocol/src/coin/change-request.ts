@@ -38,13 +38,13 @@ export {
   maxIssuanceIdLength,
 } from './coin-issuance-request.ts';
 
-export const changeRequestVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const changeRequestType: SignedMessageType<typeof changeRequestVersion> = signedMessageType(
+export const changeRequestType: SignedMessageType<1> = signedMessageType(
   'changeRequest',
-  changeRequestVersion,
+  1,
   'change request',
 );
+export const changeRequestVersion = changeRequestType.version;
 const changeRequests = coinIssuanceRequestType(changeRequestType);
 
 /** The coin spent, and the new coins, worth together exactly what the coin is worth. */

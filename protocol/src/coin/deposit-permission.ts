@@ -39,10 +39,13 @@ import {
 } from './denomination.ts';
 import { payerCodeHashLength } from './derivation.ts';
 
-export const depositPermissionVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const depositPermissionType: SignedMessageType<typeof depositPermissionVersion> =
-  signedMessageType('depositPermission', depositPermissionVersion, 'deposit permission');
+export const depositPermissionType: SignedMessageType<1> = signedMessageType(
+  'depositPermission',
+  1,
+  'deposit permission',
+);
+export const depositPermissionVersion = depositPermissionType.version;
 /** More coins than anyone pays with at once; bounds the work one request can cause. */
 export const maxCoinsPerPayment = 256;
 

@@ -30,13 +30,13 @@ import {
   denominationToWire,
 } from './denomination.ts';
 
-export const mintKeySetVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const mintKeySetType: SignedMessageType<typeof mintKeySetVersion> = signedMessageType(
+export const mintKeySetType: SignedMessageType<1> = signedMessageType(
   'mintKeySet',
-  mintKeySetVersion,
+  1,
   'mint key set',
 );
+export const mintKeySetVersion = mintKeySetType.version;
 export const maxDenominationsPerKeySet = 1024;
 
 export interface MintKeySet {

@@ -36,10 +36,13 @@ import {
   maxMerchantOrigins,
 } from './merchant-certificate.ts';
 
-export const merchantRegistrationVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const merchantRegistrationType: SignedMessageType<typeof merchantRegistrationVersion> =
-  signedMessageType('merchantRegistration', merchantRegistrationVersion, 'merchant registration');
+export const merchantRegistrationType: SignedMessageType<1> = signedMessageType(
+  'merchantRegistration',
+  1,
+  'merchant registration',
+);
+export const merchantRegistrationVersion = merchantRegistrationType.version;
 /** How old a request may be when the bank receives it. */
 export const defaultRegistrationMaxAge = 5 * 60_000;
 /** How far ahead of the bank's clock a request may be dated. */
