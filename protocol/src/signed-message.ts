@@ -38,7 +38,11 @@ export interface SignedMessageType<V extends number> {
    * `signer`'s signature over `bytes`: `invalid_argument` naming `signerField` unless `signer`
    * is a signer, or unless what it answers is a 64-byte signature.
    */
-  sign(bytes: Uint8Array, signer: Ed25519Signer, signerField?: string): Promise<Uint8Array>;
+  sign(
+    bytes: Uint8Array,
+    signer: Pick<Ed25519Signer, 'sign'>,
+    signerField?: string,
+  ): Promise<Uint8Array>;
   /** Throws `bad_signature` unless `check.signature` over `check.bytes` verifies under the key. */
   checkSignature(check: SignatureCheck): void;
   /** `checkSignature` for a message a merchant's key signs (offer, receipt, refund). */
@@ -95,7 +99,7 @@ function checkSignature(what: string, check: SignatureCheck): void {
   }
 }
 
-async function sign(bytes: Uint8Array, signer: Ed25519Signer, field = 'signer') {
+async function sign(bytes: Uint8Array, signer: Pick<Ed25519Signer, 'sign'>, field = 'signer') {
   if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
     throw new FarthingError('invalid_argument', `expected an Ed25519 signer "${field}"`, {
       details: { field },
