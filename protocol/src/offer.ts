@@ -48,7 +48,7 @@ import {
 } from './signed-message.ts';
 
 /** The signed message type (tag, version, name), declared once. */
-export const offerType: SignedMessageType<1> = signedMessageType('offer', 1, 'offer');
+export const offerType: SignedMessageType<1> = signedMessageType('offer', 1);
 export const offerVersion = offerType.version;
 export const offerNonceLength = 16;
 export const offerHashLength = 32;

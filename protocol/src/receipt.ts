@@ -42,7 +42,7 @@ import {
 } from './signed-message.ts';
 
 /** The signed message type (tag, version, name), declared once. */
-export const receiptType: SignedMessageType<1> = signedMessageType('receipt', 1, 'receipt');
+export const receiptType: SignedMessageType<1> = signedMessageType('receipt', 1);
 export const receiptVersion = receiptType.version;
 export const receiptIdLength = 16;
 

@@ -43,7 +43,7 @@ import {
   signedMessageType,
 } from './signed-message.ts';
 
-export const refundType: SignedMessageType<1> = signedMessageType('refund', 1, 'refund');
+export const refundType: SignedMessageType<1> = signedMessageType('refund', 1);
 export const refundVersion = refundType.version;
 
 /** The instruments whose refunds go through the bank's refund route. */

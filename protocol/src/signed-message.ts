@@ -110,10 +110,15 @@ async function sign(bytes: Uint8Array, signer: Pick<Ed25519Signer, 'sign'>, fiel
   return signature;
 }
 
+/** `changeRequest` → "change request": what errors call a type unless it says otherwise. */
+function words(tag: SigningTagName): string {
+  return tag.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
+
 export function signedMessageType<V extends number>(
   tag: SigningTagName,
   version: V,
-  what: string,
+  what: string = words(tag),
 ): SignedMessageType<V> {
   const unsupported = (got: unknown) =>
     new FarthingError('unsupported_version', `${what} version ${String(got)} is not supported`, {

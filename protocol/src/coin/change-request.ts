@@ -39,11 +39,7 @@ export {
 } from './coin-issuance-request.ts';
 
 /** The signed message type (tag, version, name), declared once. */
-export const changeRequestType: SignedMessageType<1> = signedMessageType(
-  'changeRequest',
-  1,
-  'change request',
-);
+export const changeRequestType: SignedMessageType<1> = signedMessageType('changeRequest', 1);
 export const changeRequestVersion = changeRequestType.version;
 const changeRequests = coinIssuanceRequestType(changeRequestType);
 

@@ -43,7 +43,6 @@ import { payerCodeHashLength } from './derivation.ts';
 export const depositPermissionType: SignedMessageType<1> = signedMessageType(
   'depositPermission',
   1,
-  'deposit permission',
 );
 export const depositPermissionVersion = depositPermissionType.version;
 /** More coins than anyone pays with at once; bounds the work one request can cause. */

@@ -31,11 +31,7 @@ import {
 } from './denomination.ts';
 
 /** The signed message type (tag, version, name), declared once. */
-export const mintKeySetType: SignedMessageType<1> = signedMessageType(
-  'mintKeySet',
-  1,
-  'mint key set',
-);
+export const mintKeySetType: SignedMessageType<1> = signedMessageType('mintKeySet', 1);
 export const mintKeySetVersion = mintKeySetType.version;
 export const maxDenominationsPerKeySet = 1024;
 

@@ -18,11 +18,7 @@ import { amountSchema, bytesSchema, identifierSchema, timestampSchema } from '..
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 
 /** The signed message type (tag, version, name), declared once. */
-export const paymentStatementType: SignedMessageType<1> = signedMessageType(
-  'paymentStatement',
-  1,
-  'payment statement',
-);
+export const paymentStatementType: SignedMessageType<1> = signedMessageType('paymentStatement', 1);
 export const paymentStatementVersion = paymentStatementType.version;
 export const maxStatementCoins = 256;
 

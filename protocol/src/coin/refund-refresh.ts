@@ -29,11 +29,7 @@ import {
 import type { Denomination } from './denomination.ts';
 
 /** The signed message type (tag, version, name), declared once. */
-export const refundRefreshType: SignedMessageType<1> = signedMessageType(
-  'refundRefresh',
-  1,
-  'refund refresh',
-);
+export const refundRefreshType: SignedMessageType<1> = signedMessageType('refundRefresh', 1);
 export const refundRefreshVersion = refundRefreshType.version;
 const refundRefreshes = coinIssuanceRequestType(refundRefreshType);
 

@@ -39,7 +39,6 @@ import {
 export const merchantRegistrationType: SignedMessageType<1> = signedMessageType(
   'merchantRegistration',
   1,
-  'merchant registration',
 );
 export const merchantRegistrationVersion = merchantRegistrationType.version;
 /** How old a request may be when the bank receives it. */
