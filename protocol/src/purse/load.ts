@@ -12,14 +12,14 @@
  */
 import type { Amount } from '../amount.ts';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { type CanonicalWriter, signingBytes } from '../encoding.ts';
 import { assertBytes, assertInteger } from '../errors.ts';
+import { signedMessageType } from '../signed-message.ts';
 import { assertCardId } from './card-certificate.ts';
 import {
   assertSignature,
-  decodeSigned,
   encodeSigned,
   positive,
+  purseMessage,
   readCardId,
   readPositiveAmount,
 } from './signed.ts';
@@ -41,11 +41,20 @@ export interface SignedPurseLoadRequest extends PurseLoadRequest {
   readonly signature: Uint8Array;
 }
 
-function writeLoadRequest(w: CanonicalWriter, request: PurseLoadRequest): void {
-  w.string(request.cardId, 'cardId', 16)
-    .u32(request.loadCounter, 'loadCounter')
-    .amount(request.amount, 'amount');
-}
+const loadRequests = purseMessage<PurseLoadRequest>({
+  type: signedMessageType('purseLoadRequest', purseLoadVersion),
+  field: 'loadRequest',
+  write: (w, request) =>
+    w
+      .string(request.cardId, 'cardId', 16)
+      .u32(request.loadCounter, 'loadCounter')
+      .amount(request.amount, 'amount'),
+  read: (r) => ({
+    cardId: readCardId(r, 'loadRequest'),
+    loadCounter: r.u32('loadRequest.loadCounter'),
+    amount: readPositiveAmount(r, 'loadRequest.amount'),
+  }),
+});
 
 export async function signPurseLoadRequest(
   request: PurseLoadRequest,
@@ -53,10 +62,7 @@ export async function signPurseLoadRequest(
 ): Promise<SignedPurseLoadRequest> {
   assertCardId(request.cardId);
   positive(request.amount, 'amount');
-  const bytes = signingBytes('purseLoadRequest', purseLoadVersion, (w) =>
-    writeLoadRequest(w, request),
-  );
-  return { ...request, signingBytes: bytes, signature: await signer.sign(bytes) };
+  return loadRequests.sign(request, signer);
 }
 
 export function encodePurseLoadRequest(request: SignedPurseLoadRequest): Uint8Array {
@@ -64,16 +70,7 @@ export function encodePurseLoadRequest(request: SignedPurseLoadRequest): Uint8Ar
 }
 
 export function decodePurseLoadRequest(bytes: Uint8Array): SignedPurseLoadRequest {
-  const {
-    fields,
-    signingBytes: raw,
-    signature,
-  } = decodeSigned(bytes, 'purseLoadRequest', purseLoadVersion, 'loadRequest', (r) => ({
-    cardId: readCardId(r, 'loadRequest'),
-    loadCounter: r.u32('loadRequest.loadCounter'),
-    amount: readPositiveAmount(r, 'loadRequest.amount'),
-  }));
-  return { ...fields, signingBytes: raw, signature };
+  return loadRequests.decode(bytes);
 }
 
 /** `bad_signature` unless the card key signed it. */
@@ -102,6 +99,25 @@ export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization {
   readonly signature: Uint8Array;
 }
 
+const loadAuthorizations = purseMessage<PurseLoadAuthorization>({
+  type: signedMessageType('purseLoadAuthorization', purseLoadVersion),
+  field: 'loadAuthorization',
+  write: (w, authorization) =>
+    w
+      .string(authorization.cardId, 'cardId', 16)
+      .u32(authorization.loadCounter, 'loadCounter')
+      .amount(authorization.amount, 'amount')
+      .fixed(authorization.loadId, loadIdLength, 'loadId')
+      .u64(authorization.issuedAt, 'issuedAt'),
+  read: (r) => ({
+    cardId: readCardId(r, 'loadAuthorization'),
+    loadCounter: r.u32('loadAuthorization.loadCounter'),
+    amount: readPositiveAmount(r, 'loadAuthorization.amount'),
+    loadId: r.fixed(loadIdLength, 'loadAuthorization.loadId'),
+    issuedAt: r.u64('loadAuthorization.issuedAt'),
+  }),
+});
+
 export async function signPurseLoadAuthorization(
   authorization: PurseLoadAuthorization,
   signer: Ed25519Signer,
@@ -110,15 +126,7 @@ export async function signPurseLoadAuthorization(
   assertInteger(authorization.loadCounter, 'loadCounter', 0, 0xffffffff);
   positive(authorization.amount, 'amount');
   assertBytes(authorization.loadId, 'loadId', loadIdLength);
-  const bytes = signingBytes('purseLoadAuthorization', purseLoadVersion, (w) =>
-    w
-      .string(authorization.cardId, 'cardId', 16)
-      .u32(authorization.loadCounter, 'loadCounter')
-      .amount(authorization.amount, 'amount')
-      .fixed(authorization.loadId, loadIdLength, 'loadId')
-      .u64(authorization.issuedAt, 'issuedAt'),
-  );
-  return { ...authorization, signingBytes: bytes, signature: await signer.sign(bytes) };
+  return loadAuthorizations.sign(authorization, signer);
 }
 
 export function encodePurseLoadAuthorization(authorization: SignedPurseLoadAuthorization) {
@@ -126,18 +134,7 @@ export function encodePurseLoadAuthorization(authorization: SignedPurseLoadAutho
 }
 
 export function decodePurseLoadAuthorization(bytes: Uint8Array): SignedPurseLoadAuthorization {
-  const {
-    fields,
-    signingBytes: raw,
-    signature,
-  } = decodeSigned(bytes, 'purseLoadAuthorization', purseLoadVersion, 'loadAuthorization', (r) => ({
-    cardId: readCardId(r, 'loadAuthorization'),
-    loadCounter: r.u32('loadAuthorization.loadCounter'),
-    amount: readPositiveAmount(r, 'loadAuthorization.amount'),
-    loadId: r.fixed(loadIdLength, 'loadAuthorization.loadId'),
-    issuedAt: r.u64('loadAuthorization.issuedAt'),
-  }));
-  return { ...fields, signingBytes: raw, signature };
+  return loadAuthorizations.decode(bytes);
 }
 
 export function verifyPurseLoadAuthorization(

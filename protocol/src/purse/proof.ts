@@ -6,15 +6,15 @@
  */
 import type { Amount } from '../amount.ts';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { signingBytes } from '../encoding.ts';
 import { assertBytes, assertInteger, assertString } from '../errors.ts';
+import { signedMessageType } from '../signed-message.ts';
 import { assertCardId } from './card-certificate.ts';
 import { maxMerchantIdLength, purseNonceLength } from './challenge.ts';
 import {
   assertSignature,
-  decodeSigned,
   encodeSigned,
   positive,
+  purseMessage,
   readCardId,
   readPositiveAmount,
 } from './signed.ts';
@@ -37,6 +37,27 @@ export interface SignedPurseProof extends PurseProof {
   readonly signature: Uint8Array;
 }
 
+const proofs = purseMessage<PurseProof>({
+  type: signedMessageType('purseProof', purseProofVersion),
+  field: 'proof',
+  write: (w, proof) =>
+    w
+      .string(proof.cardId, 'cardId', 16)
+      .u32(proof.sno, 'sno')
+      .string(proof.merchantId, 'merchantId', maxMerchantIdLength)
+      .u64(proof.tno, 'tno')
+      .amount(proof.amount, 'amount')
+      .fixed(proof.nonce, purseNonceLength, 'nonce'),
+  read: (r) => ({
+    cardId: readCardId(r, 'proof'),
+    sno: r.u32('proof.sno'),
+    merchantId: r.string('proof.merchantId', maxMerchantIdLength),
+    tno: r.u64('proof.tno'),
+    amount: readPositiveAmount(r, 'proof.amount'),
+    nonce: r.fixed(purseNonceLength, 'proof.nonce'),
+  }),
+});
+
 export async function signPurseProof(
   proof: PurseProof,
   signer: Ed25519Signer,
@@ -47,16 +68,7 @@ export async function signPurseProof(
   assertInteger(proof.tno, 'tno');
   positive(proof.amount, 'amount');
   assertBytes(proof.nonce, 'nonce', purseNonceLength);
-  const bytes = signingBytes('purseProof', purseProofVersion, (w) =>
-    w
-      .string(proof.cardId, 'cardId', 16)
-      .u32(proof.sno, 'sno')
-      .string(proof.merchantId, 'merchantId', maxMerchantIdLength)
-      .u64(proof.tno, 'tno')
-      .amount(proof.amount, 'amount')
-      .fixed(proof.nonce, purseNonceLength, 'nonce'),
-  );
-  return { ...proof, signingBytes: bytes, signature: await signer.sign(bytes) };
+  return proofs.sign(proof, signer);
 }
 
 export function encodePurseProof(proof: SignedPurseProof): Uint8Array {
@@ -64,19 +76,7 @@ export function encodePurseProof(proof: SignedPurseProof): Uint8Array {
 }
 
 export function decodePurseProof(bytes: Uint8Array): SignedPurseProof {
-  const {
-    fields,
-    signingBytes: raw,
-    signature,
-  } = decodeSigned(bytes, 'purseProof', purseProofVersion, 'proof', (r) => ({
-    cardId: readCardId(r, 'proof'),
-    sno: r.u32('proof.sno'),
-    merchantId: r.string('proof.merchantId', maxMerchantIdLength),
-    tno: r.u64('proof.tno'),
-    amount: readPositiveAmount(r, 'proof.amount'),
-    nonce: r.fixed(purseNonceLength, 'proof.nonce'),
-  }));
-  return { ...fields, signingBytes: raw, signature };
+  return proofs.decode(bytes);
 }
 
 /** `bad_signature` unless the card key signed the proof. */
