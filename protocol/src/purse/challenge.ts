@@ -14,13 +14,7 @@ import type { CertificateInput, ParsedCertificate } from '../x509/certificate.ts
 import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
-import {
-  assertSignature,
-  encodeSigned,
-  positive,
-  purseMessage,
-  readPositiveAmount,
-} from './signed.ts';
+import { positive, purseMessage, readPositiveAmount } from './signed.ts';
 
 export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
@@ -47,7 +41,7 @@ export function randomPurseNonce(): Uint8Array {
 }
 
 const challenges = purseMessage<PurseChallenge>({
-  type: signedMessageType('purseChallenge', purseChallengeVersion),
+  type: signedMessageType('purseChallenge', purseChallengeVersion, 'challenge'),
   field: 'challenge',
   write: (w, challenge) =>
     w
@@ -76,13 +70,9 @@ export async function signPurseChallenge(
   return challenges.sign(challenge, signer);
 }
 
-export function encodePurseChallenge(challenge: SignedPurseChallenge): Uint8Array {
-  return encodeSigned(challenge);
-}
+export const encodePurseChallenge: (signed: SignedPurseChallenge) => Uint8Array = challenges.encode;
 
-export function decodePurseChallenge(bytes: Uint8Array): SignedPurseChallenge {
-  return challenges.decode(bytes);
-}
+export const decodePurseChallenge: (bytes: Uint8Array) => SignedPurseChallenge = challenges.decode;
 
 export interface ChallengeMerchant {
   readonly merchantId: string;
@@ -156,6 +146,6 @@ export function verifyPurseChallenge(
     );
   }
   const offerPublicKey = leaf.publicKey.raw.slice();
-  assertSignature(challenge, offerPublicKey, 'challenge', parameters.ed25519Verify);
+  challenges.verify(challenge, offerPublicKey, parameters.ed25519Verify);
   return { merchantId, name, offerPublicKey };
 }

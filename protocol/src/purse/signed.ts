@@ -71,8 +71,12 @@ export interface PurseMessageDeclaration<T> {
 export interface PurseMessage<T> {
   /** Signs `value`'s fields (checked by the caller first) under the type's tag and version. */
   sign(value: T, signer: Pick<Ed25519Signer, 'sign'>): Promise<T & SignedBytes>;
-  /** Reads the envelope strictly; the signature is checked by `assertSignature`. */
+  /** `u32 len ‖ signingBytes ‖ signature` (`encodeSigned`). */
+  encode(signed: T & SignedBytes): Uint8Array;
+  /** Reads the envelope strictly; the signature is checked by `verify`. */
   decode(bytes: Uint8Array): T & SignedBytes;
+  /** `bad_signature`, naming the type (its `what`), unless `publicKey` signed it. */
+  verify(signed: T & SignedBytes, publicKey: Uint8Array, verify?: Ed25519Verify): void;
 }
 
 export function purseMessage<T>(declaration: PurseMessageDeclaration<T>): PurseMessage<T> {
@@ -82,6 +86,7 @@ export function purseMessage<T>(declaration: PurseMessageDeclaration<T>): PurseM
       const bytes = type.signingBytes((w) => write(w, value));
       return { ...value, signingBytes: bytes, signature: await signer.sign(bytes) };
     },
+    encode: encodeSigned,
     decode(bytes) {
       const decoded = decodeSigned(bytes, type.tag, type.version, field, read);
       return {
@@ -90,6 +95,7 @@ export function purseMessage<T>(declaration: PurseMessageDeclaration<T>): PurseM
         signature: decoded.signature,
       };
     },
+    verify: (signed, publicKey, verify) => assertSignature(signed, publicKey, type.what, verify),
   };
 }
 
