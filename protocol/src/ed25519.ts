@@ -28,19 +28,35 @@ export interface Ed25519Signer {
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
-export const nobleEd25519Verify: Ed25519Verify = (signature, message, publicKey) => {
-  assertBytes(signature, 'signature');
-  assertBytes(message, 'message');
-  assertBytes(publicKey, 'publicKey');
-  if (signature.length !== ed25519SignatureLength || publicKey.length !== ed25519PublicKeyLength) {
-    return false;
-  }
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false; // malformed point encodings
-  }
-};
+/**
+ * An `Ed25519Verify` around a curve library's check: the argument checks, the length test and
+ * the "never throws on a bad signature" rule are the same for every library, so they live here
+ * and `check` only runs the curve arithmetic on a signature and key of the right sizes.
+ */
+export function ed25519Verifier(
+  check: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean,
+): Ed25519Verify {
+  return (signature, message, publicKey) => {
+    assertBytes(signature, 'signature');
+    assertBytes(message, 'message');
+    assertBytes(publicKey, 'publicKey');
+    if (
+      signature.length !== ed25519SignatureLength ||
+      publicKey.length !== ed25519PublicKeyLength
+    ) {
+      return false;
+    }
+    try {
+      return check(signature, message, publicKey);
+    } catch {
+      return false; // malformed point encodings
+    }
+  };
+}
+
+export const nobleEd25519Verify: Ed25519Verify = ed25519Verifier((signature, message, publicKey) =>
+  ed25519.verify(signature, message, publicKey, { zip215: false }),
+);
 
 /** Public key of a 32-byte RFC 8032 secret key (seed). */
 export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {

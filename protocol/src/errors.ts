@@ -238,21 +238,21 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** `invalid_argument`: `field` is not of the `expected` type at all. */
+function wrongType(field: string, expected: string, value: unknown): FarthingError {
+  const got = describe(value);
+  return new FarthingError('invalid_argument', `expected ${expected} "${field}", got ${got}`, {
+    details: { field, expected, got },
+  });
+}
+
 /** Throws `invalid_argument` unless `value` is a Uint8Array (of `length` bytes when given). */
 export function assertBytes(
   value: unknown,
   field: string,
   length?: number,
 ): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new FarthingError(
-      'invalid_argument',
-      `expected Uint8Array "${field}", got ${describe(value)}`,
-      {
-        details: { field, expected: 'Uint8Array', got: describe(value) },
-      },
-    );
-  }
+  if (!(value instanceof Uint8Array)) throw wrongType(field, 'Uint8Array', value);
   if (length !== undefined && value.length !== length) {
     throw new FarthingError(
       'invalid_argument',
@@ -270,13 +270,7 @@ export function assertInteger(
   max = Number.MAX_SAFE_INTEGER,
 ): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new FarthingError(
-      'invalid_argument',
-      `expected integer "${field}", got ${describe(value)}`,
-      {
-        details: { field, expected: 'integer', got: describe(value) },
-      },
-    );
+    throw wrongType(field, 'integer', value);
   }
   if (value < min || value > max) {
     throw new FarthingError(
@@ -293,15 +287,7 @@ export function assertString(
   field: string,
   maxLength = 2048,
 ): asserts value is string {
-  if (typeof value !== 'string') {
-    throw new FarthingError(
-      'invalid_argument',
-      `expected string "${field}", got ${describe(value)}`,
-      {
-        details: { field, expected: 'string', got: describe(value) },
-      },
-    );
-  }
+  if (typeof value !== 'string') throw wrongType(field, 'string', value);
   if (value.length === 0 || value.length > maxLength || !value.isWellFormed()) {
     throw new FarthingError(
       'invalid_argument',

@@ -19,8 +19,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import { type Amount, formatAmount } from './amount.ts';
-import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from './ed25519.ts';
-import { type CanonicalWriter, signingBytes, toBase64url } from './encoding.ts';
+import type { Ed25519Signer } from './ed25519.ts';
+import { type CanonicalWriter, toBase64url } from './encoding.ts';
 import {
   assertBytes,
   assertInteger,
@@ -36,14 +36,20 @@ import {
 import {
   amountSchema,
   bytesSchema,
-  codedTransform,
   identifierSchema,
   originSchema,
   parseMessage,
   timestampSchema,
 } from './schema.ts';
+import {
+  type MerchantSignatureParameters,
+  type SignedMessageType,
+  signedMessageType,
+} from './signed-message.ts';
 
-export const offerVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const offerType: SignedMessageType<1> = signedMessageType('offer', 1);
+export const offerVersion = offerType.version;
 export const offerNonceLength = 16;
 export const offerHashLength = 32;
 export const maxOfferTitleLength = 200;
@@ -90,11 +96,7 @@ function hasNoDuplicates(items: readonly unknown[]): boolean {
 export function assertOffer(offer: Offer): void {
   if (typeof offer !== 'object' || offer === null)
     throw invalidArgument('offer', 'must be an object');
-  if (offer.version !== offerVersion) {
-    throw new FarthingError('unsupported_version', `offer version must be ${offerVersion}`, {
-      details: { field: 'version', expected: offerVersion, got: offer.version },
-    });
-  }
+  offerType.assertVersion(offer.version);
   if (!v.is(identifierSchema, offer.merchantId)) {
     throw invalidArgument('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
   }
@@ -161,7 +163,7 @@ function checkedOffer(offer: SignedOffer): SignedOffer {
 /** The bytes the merchant signs: tag `farthing/offer`, version 1, the fields in order. */
 export function offerSigningBytes(offer: Offer): Uint8Array {
   if (!checkedOffers.has(offer)) assertOffer(offer);
-  return signingBytes('offer', offerVersion, (writer) => writeOfferFields(writer, offer));
+  return offerType.signingBytes((writer) => writeOfferFields(writer, offer));
 }
 
 /** SHA-256 of the signing bytes: what deposit permissions, receipts and grants bind to. */
@@ -196,34 +198,15 @@ export async function signOffer(
     nonce: parameters.nonce ?? randomOfferNonce(),
     ...(title === undefined ? {} : { title }),
   };
-  const bytes = offerSigningBytes(offer);
-  const signature = await signer.sign(bytes);
-  assertBytes(signature, 'signature', 64);
+  const signature = await offerType.sign(offerSigningBytes(offer), signer);
   return checkedOffer({ ...offer, signature });
 }
 
-export interface VerifyOfferParameters {
-  /** The merchant's Ed25519 key, from its certificate or descriptor, never from the page. */
-  readonly merchantPublicKey: Uint8Array;
-  readonly ed25519Verify?: Ed25519Verify;
-}
+export type VerifyOfferParameters = MerchantSignatureParameters;
 
 /** Throws `bad_signature` unless `merchantPublicKey` signed this offer. */
 export function verifyOffer(offer: SignedOffer, parameters: VerifyOfferParameters): void {
-  const { merchantPublicKey, ed25519Verify = nobleEd25519Verify }: Partial<VerifyOfferParameters> =
-    parameters ?? {};
-  if (typeof ed25519Verify !== 'function') {
-    throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
-      details: { field: 'ed25519Verify' },
-    });
-  }
-  assertBytes(merchantPublicKey, 'merchantPublicKey', 32);
-  assertBytes(offer?.signature, 'signature');
-  if (!ed25519Verify(offer.signature, offerSigningBytes(offer), merchantPublicKey)) {
-    throw new FarthingError('bad_signature', 'the offer is not signed by this merchant', {
-      details: { field: 'signature' },
-    });
-  }
+  offerType.checkMerchantSignature(offer?.signature, offerSigningBytes(offer), parameters);
 }
 
 /** Throws `offer_expired` once `now` reaches `expiresAt`. */
@@ -253,21 +236,9 @@ export interface OfferWire {
   readonly signature: string;
 }
 
-/** Any version other than ours is `unsupported_version`, checked before the other fields. */
-const versionSchema = v.pipe(
-  v.unknown(),
-  codedTransform<unknown, typeof offerVersion>((value) => {
-    if (value === offerVersion) return offerVersion;
-    throw new FarthingError(
-      'unsupported_version',
-      `offer version ${String(value)} is not supported`,
-    );
-  }),
-);
-
 export const offerSchema = v.pipe(
   v.strictObject({
-    version: versionSchema,
+    version: offerType.versionSchema,
     merchantId: identifierSchema,
     merchantOrigin: originSchema,
     resource: v.pipe(

@@ -12,7 +12,7 @@
  */
 import * as v from 'valibot';
 import { type Amount, equalAmounts, formatAmount } from './amount.ts';
-import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from './ed25519.ts';
+import type { Ed25519Signer } from './ed25519.ts';
 import { equalBytes, toBase64url } from './encoding.ts';
 import { assertBytes, assertInteger, FarthingError } from './errors.ts';
 import {
@@ -35,15 +35,15 @@ import {
   parseMessage,
   timestampSchema,
 } from './schema.ts';
-import { type SignedMessageType, signedMessageType } from './signed-message.ts';
+import {
+  type MerchantSignatureParameters,
+  type SignedMessageType,
+  signedMessageType,
+} from './signed-message.ts';
 
-export const receiptVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const receiptType: SignedMessageType<typeof receiptVersion> = signedMessageType(
-  'receipt',
-  receiptVersion,
-  'receipt',
-);
+export const receiptType: SignedMessageType<1> = signedMessageType('receipt', 1);
+export const receiptVersion = receiptType.version;
 export const receiptIdLength = 16;
 
 export interface Receipt {
@@ -157,34 +157,15 @@ export async function signReceipt(
     paidAt: parameters.paidAt,
     receiptId: parameters.receiptId ?? crypto.getRandomValues(new Uint8Array(receiptIdLength)),
   };
-  const signature = await signer.sign(receiptSigningBytes(receipt));
-  assertBytes(signature, 'signature', 64);
+  const signature = await receiptType.sign(receiptSigningBytes(receipt), signer);
   return Object.freeze({ ...receipt, signature });
 }
 
-export interface VerifyReceiptParameters {
-  readonly merchantPublicKey: Uint8Array;
-  readonly ed25519Verify?: Ed25519Verify;
-}
+export type VerifyReceiptParameters = MerchantSignatureParameters;
 
 /** Throws `bad_signature` unless `merchantPublicKey` signed this receipt. */
 export function verifyReceipt(receipt: SignedReceipt, parameters: VerifyReceiptParameters): void {
-  const {
-    merchantPublicKey,
-    ed25519Verify = nobleEd25519Verify,
-  }: Partial<VerifyReceiptParameters> = parameters ?? {};
-  if (typeof ed25519Verify !== 'function') {
-    throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
-      details: { field: 'ed25519Verify' },
-    });
-  }
-  assertBytes(merchantPublicKey, 'merchantPublicKey', 32);
-  assertBytes(receipt?.signature, 'signature');
-  if (!ed25519Verify(receipt.signature, receiptSigningBytes(receipt), merchantPublicKey)) {
-    throw new FarthingError('bad_signature', 'the receipt is not signed by this merchant', {
-      details: { field: 'signature' },
-    });
-  }
+  receiptType.checkMerchantSignature(receipt?.signature, receiptSigningBytes(receipt), parameters);
 }
 
 /**

@@ -25,12 +25,7 @@
  */
 import * as v from 'valibot';
 import { type Amount, compareAmounts, formatAmount } from './amount.ts';
-import {
-  type Ed25519Signer,
-  type Ed25519Verify,
-  ed25519SignatureLength,
-  nobleEd25519Verify,
-} from './ed25519.ts';
+import { type Ed25519Signer, ed25519SignatureLength } from './ed25519.ts';
 import { toBase64url } from './encoding.ts';
 import { assertBytes, assertInteger, FarthingError, invalidArgument } from './errors.ts';
 import { offerHashLength } from './offer.ts';
@@ -42,14 +37,14 @@ import {
   parseMessage,
   timestampSchema,
 } from './schema.ts';
-import { type SignedMessageType, signedMessageType } from './signed-message.ts';
+import {
+  type MerchantSignatureParameters,
+  type SignedMessageType,
+  signedMessageType,
+} from './signed-message.ts';
 
-export const refundVersion = 1;
-export const refundType: SignedMessageType<typeof refundVersion> = signedMessageType(
-  'refund',
-  refundVersion,
-  'refund',
-);
+export const refundType: SignedMessageType<1> = signedMessageType('refund', 1);
+export const refundVersion = refundType.version;
 
 /** The instruments whose refunds go through the bank's refund route. */
 export const refundInstruments = ['ecash', 'payword'] as const;
@@ -145,27 +140,15 @@ export async function signRefund(
   signer: Ed25519Signer,
 ): Promise<SignedRefund> {
   const unsigned: Refund = { version: refundVersion, ...refund };
-  const signature = await signer.sign(refundSigningBytes(unsigned));
-  assertBytes(signature, 'signature', ed25519SignatureLength);
+  const signature = await refundType.sign(refundSigningBytes(unsigned), signer);
   return Object.freeze({ ...unsigned, signature });
 }
 
-export interface VerifyRefundParameters {
-  readonly merchantPublicKey: Uint8Array;
-  readonly ed25519Verify?: Ed25519Verify;
-}
+export type VerifyRefundParameters = MerchantSignatureParameters;
 
 /** Throws `bad_signature` unless `merchantPublicKey` signed this refund. */
 export function verifyRefund(refund: SignedRefund, parameters: VerifyRefundParameters): void {
-  const { merchantPublicKey, ed25519Verify = nobleEd25519Verify }: Partial<VerifyRefundParameters> =
-    parameters ?? {};
-  assertBytes(merchantPublicKey, 'merchantPublicKey', 32);
-  assertBytes(refund?.signature, 'signature', ed25519SignatureLength);
-  if (!ed25519Verify(refund.signature, refundSigningBytes(refund), merchantPublicKey)) {
-    throw new FarthingError('bad_signature', 'the refund is not signed by this merchant', {
-      details: { field: 'signature' },
-    });
-  }
+  refundType.checkMerchantSignature(refund?.signature, refundSigningBytes(refund), parameters);
 }
 
 // --- wire

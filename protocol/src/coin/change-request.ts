@@ -38,13 +38,9 @@ export {
   maxIssuanceIdLength,
 } from './coin-issuance-request.ts';
 
-export const changeRequestVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const changeRequestType: SignedMessageType<typeof changeRequestVersion> = signedMessageType(
-  'changeRequest',
-  changeRequestVersion,
-  'change request',
-);
+export const changeRequestType: SignedMessageType<1> = signedMessageType('changeRequest', 1);
+export const changeRequestVersion = changeRequestType.version;
 const changeRequests = coinIssuanceRequestType(changeRequestType);
 
 /** The coin spent, and the new coins, worth together exactly what the coin is worth. */

@@ -25,10 +25,9 @@ import {
   ed25519PublicKey,
   ed25519Sign,
   ed25519SignatureLength,
-  nobleEd25519Verify,
 } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
+import { assertBytes, invalidArgument } from '../errors.ts';
 import { bytesSchema, parseMessage } from '../schema.ts';
 import type { SignedMessageType } from '../signed-message.ts';
 import {
@@ -39,11 +38,10 @@ import {
   coinSchema,
   coinToWire,
   type RsaPssVerify,
-  verifyCoin,
+  verifyCoinSigned,
 } from './coin.ts';
 import {
   type Denomination,
-  denominationId,
   denominationIdLength,
   denominationModulusLength,
 } from './denomination.ts';
@@ -222,28 +220,7 @@ export function coinIssuanceRequestType<V extends number>(
       });
     },
     verify(request, denomination, parameters) {
-      const {
-        rsaVerify,
-        ed25519Verify = nobleEd25519Verify,
-        checkDenomination,
-      }: Partial<typeof parameters> = parameters ?? {};
-      if (typeof ed25519Verify !== 'function') {
-        throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
-          details: { field: 'ed25519Verify' },
-        });
-      }
-      const bytes = signingBytes(request);
-      assertBytes(request.signature, 'signature', ed25519SignatureLength);
-      if (!equalBytes(denominationId(denomination), request.coin.denominationId)) {
-        throw invalidArgument('denomination', 'is not the denomination the coin names');
-      }
-      checkDenomination?.(denomination);
-      verifyCoin(request.coin, denomination, rsaVerify as RsaPssVerify);
-      if (!ed25519Verify(request.signature, bytes, request.coin.coinPublicKey)) {
-        throw new FarthingError('bad_signature', `the ${type.what} is not signed by the coin`, {
-          details: { field: 'signature' },
-        });
-      }
+      verifyCoinSigned(type, request, signingBytes(request), denomination, parameters);
     },
     schema,
     toWire(request: CoinIssuanceRequest<V>): CoinIssuanceRequestWire {

@@ -17,9 +17,11 @@
  *     "messagePrefix": "<32 bytes b64u>", "denominationSignature": "<256 bytes b64u>" }
  */
 import * as v from 'valibot';
+import type { Ed25519Verify } from '../ed25519.ts';
 import { concatBytes, equalBytes, signingBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, FarthingError } from '../errors.ts';
+import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
 import { bytesSchema, parseMessage } from '../schema.ts';
+import type { SignedMessageType } from '../signed-message.ts';
 import {
   type Denomination,
   type DenominationPublicKey,
@@ -106,6 +108,44 @@ export function verifyCoin(coin: Coin, denomination: Denomination, rsaVerify: Rs
       details: { field: 'coin.denominationSignature' },
     });
   }
+}
+
+/** The verifiers a message signed by a coin key is checked with, and its own rules. */
+export interface VerifyCoinSignedParameters {
+  readonly rsaVerify: RsaPssVerify;
+  readonly ed25519Verify?: Ed25519Verify;
+  /** The message type's own checks of the denomination (a window, an amount), run first. */
+  readonly checkDenomination?: (denomination: Denomination) => void;
+}
+
+/**
+ * What every message a coin's key signs (deposit permission, change request, refund refresh)
+ * is checked for, cheapest first: that `denomination` is the one the coin names
+ * (`invalid_argument`), `checkDenomination`, the denomination's RSA signature over the coin,
+ * then the coin key's signature over `bytes`, the message's signing bytes (`bad_signature`).
+ */
+export function verifyCoinSigned(
+  type: SignedMessageType<number>,
+  message: { readonly coin: Coin; readonly signature: Uint8Array },
+  bytes: Uint8Array,
+  denomination: Denomination,
+  parameters: VerifyCoinSignedParameters,
+): void {
+  const { rsaVerify, ed25519Verify, checkDenomination }: Partial<VerifyCoinSignedParameters> =
+    parameters ?? {};
+  assertBytes(message.signature, 'signature', 64);
+  if (!equalBytes(denominationId(denomination), message.coin.denominationId)) {
+    throw invalidArgument('denomination', 'is not the denomination the coin names');
+  }
+  checkDenomination?.(denomination);
+  verifyCoin(message.coin, denomination, rsaVerify as RsaPssVerify);
+  type.checkSignature({
+    verify: ed25519Verify,
+    signature: message.signature,
+    bytes,
+    publicKey: message.coin.coinPublicKey,
+    by: 'the coin',
+  });
 }
 
 // --- wire

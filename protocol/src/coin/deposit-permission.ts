@@ -16,12 +16,7 @@
  */
 import * as v from 'valibot';
 import { type Amount, compareAmounts, formatAmount, sumAmounts } from '../amount.ts';
-import {
-  type Ed25519Verify,
-  ed25519PublicKey,
-  ed25519Sign,
-  nobleEd25519Verify,
-} from '../ed25519.ts';
+import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
 import { offerHashLength } from '../offer.ts';
@@ -35,20 +30,21 @@ import {
   coinSchema,
   coinToWire,
   type RsaPssVerify,
-  verifyCoin,
+  verifyCoinSigned,
 } from './coin.ts';
 import {
   checkDenominationUsable,
   type Denomination,
-  denominationId,
   denominationIdLength,
 } from './denomination.ts';
 import { payerCodeHashLength } from './derivation.ts';
 
-export const depositPermissionVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const depositPermissionType: SignedMessageType<typeof depositPermissionVersion> =
-  signedMessageType('depositPermission', depositPermissionVersion, 'deposit permission');
+export const depositPermissionType: SignedMessageType<1> = signedMessageType(
+  'depositPermission',
+  1,
+);
+export const depositPermissionVersion = depositPermissionType.version;
 /** More coins than anyone pays with at once; bounds the work one request can cause. */
 export const maxCoinsPerPayment = 256;
 
@@ -147,49 +143,35 @@ export function verifyDepositPermission(
   denomination: Denomination,
   parameters: VerifyDepositPermissionParameters,
 ): void {
-  const {
-    rsaVerify,
-    ed25519Verify = nobleEd25519Verify,
-    now,
-  }: Partial<VerifyDepositPermissionParameters> = parameters ?? {};
-  if (typeof ed25519Verify !== 'function') {
-    throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
-      details: { field: 'ed25519Verify' },
-    });
-  }
+  const { now, ...verifiers }: Partial<VerifyDepositPermissionParameters> = parameters ?? {};
   assertInteger(now, 'now');
   const bytes = depositPermissionSigningBytes(permission);
-  assertBytes(permission.signature, 'signature', 64);
-  if (!equalBytes(denominationId(denomination), permission.coin.denominationId)) {
-    throw invalidArgument('denomination', 'is not the denomination the coin names');
-  }
-  checkDenominationUsable(denomination, 'deposit', now);
-  if (permission.amount.currency !== denomination.value.currency) {
-    throw new FarthingError(
-      'currency_mismatch',
-      `the coin is in ${denomination.value.currency}, the permission in ${permission.amount.currency}`,
-      { details: { field: 'amount', expected: denomination.value.currency } },
-    );
-  }
-  if (compareAmounts(permission.amount, denomination.value) > 0) {
-    throw new FarthingError(
-      'coin_amount_mismatch',
-      'the permission spends more than the coin is worth',
-      {
-        details: {
-          field: 'amount',
-          amount: formatAmount(permission.amount),
-          value: formatAmount(denomination.value),
-        },
-      },
-    );
-  }
-  verifyCoin(permission.coin, denomination, rsaVerify);
-  if (!ed25519Verify(permission.signature, bytes, permission.coin.coinPublicKey)) {
-    throw new FarthingError('bad_signature', 'the deposit permission is not signed by the coin', {
-      details: { field: 'signature' },
-    });
-  }
+  verifyCoinSigned(depositPermissionType, permission, bytes, denomination, {
+    ...(verifiers as VerifyDepositPermissionParameters),
+    checkDenomination: () => {
+      checkDenominationUsable(denomination, 'deposit', now);
+      if (permission.amount.currency !== denomination.value.currency) {
+        throw new FarthingError(
+          'currency_mismatch',
+          `the coin is in ${denomination.value.currency}, the permission in ${permission.amount.currency}`,
+          { details: { field: 'amount', expected: denomination.value.currency } },
+        );
+      }
+      if (compareAmounts(permission.amount, denomination.value) > 0) {
+        throw new FarthingError(
+          'coin_amount_mismatch',
+          'the permission spends more than the coin is worth',
+          {
+            details: {
+              field: 'amount',
+              amount: formatAmount(permission.amount),
+              value: formatAmount(denomination.value),
+            },
+          },
+        );
+      }
+    },
+  });
 }
 
 export interface CheckPaymentParameters {

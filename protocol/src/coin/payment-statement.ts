@@ -12,11 +12,14 @@
 import * as v from 'valibot';
 import { type Amount, formatAmount } from '../amount.ts';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { signingBytes, toBase64url } from '../encoding.ts';
+import { toBase64url } from '../encoding.ts';
 import { assertBytes, FarthingError } from '../errors.ts';
 import { amountSchema, bytesSchema, identifierSchema, timestampSchema } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 
-export const paymentStatementVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const paymentStatementType: SignedMessageType<1> = signedMessageType('paymentStatement', 1);
+export const paymentStatementVersion = paymentStatementType.version;
 export const maxStatementCoins = 256;
 
 export interface PaymentStatement {
@@ -56,7 +59,7 @@ export function paymentStatementSigningBytes(statement: UnsignedPaymentStatement
       },
     );
   }
-  return signingBytes('paymentStatement', paymentStatementVersion, (w) => {
+  return paymentStatementType.signingBytes((w) => {
     w.string(statement.merchantId, 'merchantId', 128)
       .fixed(statement.offerHash, 32, 'offerHash')
       .fixed(statement.payerCodeHash, 32, 'payerCodeHash')
@@ -74,7 +77,8 @@ export async function signPaymentStatement(
 ): Promise<PaymentStatement> {
   const coins = sortedCoins(statement.coins);
   const unsigned = { ...statement, coins };
-  return { ...unsigned, signature: await signer.sign(paymentStatementSigningBytes(unsigned)) };
+  const bytes = paymentStatementSigningBytes(unsigned);
+  return { ...unsigned, signature: await paymentStatementType.sign(bytes, signer) };
 }
 
 /** Throws `bad_signature` unless the mint's master key signed exactly this statement. */
@@ -84,13 +88,18 @@ export function verifyPaymentStatement(
   verify: Ed25519Verify,
 ): void {
   assertBytes(mintMasterKey, 'mintMasterKey', 32);
-  if (!verify(statement.signature, paymentStatementSigningBytes(statement), mintMasterKey)) {
-    throw new FarthingError('bad_signature', 'the payment statement is not signed by this mint');
-  }
+  paymentStatementType.checkSignature({
+    verify,
+    verifyField: 'verify',
+    signature: statement.signature,
+    bytes: paymentStatementSigningBytes(statement),
+    publicKey: mintMasterKey,
+    by: 'this mint',
+  });
 }
 
 export const paymentStatementSchema = v.strictObject({
-  version: v.literal(paymentStatementVersion),
+  version: paymentStatementType.versionSchema,
   merchantId: identifierSchema,
   offerHash: bytesSchema(32),
   payerCodeHash: bytesSchema(32),

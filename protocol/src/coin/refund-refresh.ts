@@ -28,12 +28,9 @@ import {
 } from './coin-issuance-request.ts';
 import type { Denomination } from './denomination.ts';
 
-export const refundRefreshVersion = 1;
-export const refundRefreshType: SignedMessageType<typeof refundRefreshVersion> = signedMessageType(
-  'refundRefresh',
-  refundRefreshVersion,
-  'refund refresh',
-);
+/** The signed message type (tag, version, name), declared once. */
+export const refundRefreshType: SignedMessageType<1> = signedMessageType('refundRefresh', 1);
+export const refundRefreshVersion = refundRefreshType.version;
 const refundRefreshes = coinIssuanceRequestType(refundRefreshType);
 
 /** The coin the refund was credited to, and new coins worth together at most its credit. */

@@ -10,9 +10,8 @@ import {
   type Ed25519Signer,
   type Ed25519Verify,
   ed25519PublicKey,
-  ed25519PublicKeyLength,
   ed25519SecretKeyLength,
-  ed25519SignatureLength,
+  ed25519Verifier,
 } from '../ed25519.ts';
 import { assertBytes } from '../errors.ts';
 
@@ -40,19 +39,9 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   return key;
 }
 
-export const nodeEd25519Verify: Ed25519Verify = (signature, message, publicKey) => {
-  assertBytes(signature, 'signature');
-  assertBytes(message, 'message');
-  assertBytes(publicKey, 'publicKey');
-  if (signature.length !== ed25519SignatureLength || publicKey.length !== ed25519PublicKeyLength) {
-    return false;
-  }
-  try {
-    return verify(null, message, publicKeyObject(publicKey), signature);
-  } catch {
-    return false; // not a point on the curve
-  }
-};
+export const nodeEd25519Verify: Ed25519Verify = ed25519Verifier((signature, message, publicKey) =>
+  verify(null, message, publicKeyObject(publicKey), signature),
+);
 
 /** A signer backed by a native key object (the bank's and merchants' long-term keys). */
 export function nodeEd25519Signer(secretKey: Uint8Array): Ed25519Signer {

@@ -26,7 +26,7 @@ import {
   timestampSchema,
 } from '../schema.ts';
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
-import { assertAmount, assertFunction, assertIdentifier, assertObject } from './arguments.ts';
+import { assertAmount, assertIdentifier, assertObject } from './arguments.ts';
 
 /** The signed message type (tag, version, name), declared once. */
 export const paywordUserCertificateType: SignedMessageType<1> = signedMessageType(
@@ -110,10 +110,7 @@ export async function signPaywordUserCertificate(
   brokerSigner: Ed25519Signer,
 ): Promise<PaywordUserCertificate> {
   const bytes = paywordUserCertificateSigningBytes(fields);
-  assertObject(brokerSigner, 'brokerSigner');
-  assertFunction(brokerSigner.sign, 'brokerSigner.sign');
-  const signature = await brokerSigner.sign(bytes);
-  assertBytes(signature, 'signature', ed25519SignatureLength);
+  const signature = await paywordUserCertificateType.sign(bytes, brokerSigner, 'brokerSigner');
   return Object.freeze({
     brokerId: fields.brokerId,
     userId: fields.userId,
@@ -148,17 +145,16 @@ export function verifyPaywordUserCertificate(
   const { brokerPublicKey, now, verify = nobleEd25519Verify } = options;
   assertBytes(brokerPublicKey, 'brokerPublicKey', ed25519PublicKeyLength);
   assertInteger(now, 'now');
-  assertFunction(verify, 'verify');
-  const bytes = paywordUserCertificateSigningBytes(certificate);
-  if (!verify(certificate.signature, bytes, brokerPublicKey)) {
-    throw new FarthingError(
-      'bad_signature',
-      'the PayWord certificate is not signed by the broker',
-      {
-        details: { field: 'certificate.signature', brokerId: certificate.brokerId },
-      },
-    );
-  }
+  paywordUserCertificateType.checkSignature({
+    verify,
+    verifyField: 'verify',
+    signature: certificate.signature,
+    bytes: paywordUserCertificateSigningBytes(certificate),
+    publicKey: brokerPublicKey,
+    by: 'the broker',
+    field: 'certificate.signature',
+    details: { brokerId: certificate.brokerId },
+  });
   if (now >= certificate.expiresAt) {
     throw new FarthingError(
       'payword_certificate_expired',

@@ -29,7 +29,7 @@ import {
   timestampSchema,
 } from '../schema.ts';
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
-import { assertAmount, assertFunction, assertIdentifier, assertObject } from './arguments.ts';
+import { assertAmount, assertIdentifier, assertObject } from './arguments.ts';
 import {
   assertPaywordUserCertificate,
   type PaywordUserCertificate,
@@ -159,15 +159,13 @@ export async function signPaywordCommitment(
   const bytes = paywordCommitmentSigningBytes(fields);
   checkTerms(fields);
   assertObject(userSigner, 'userSigner');
-  assertFunction(userSigner.sign, 'userSigner.sign');
   assertBytes(userSigner.publicKey, 'userSigner.publicKey', ed25519PublicKeyLength);
   if (!equalBytes(userSigner.publicKey, fields.certificate.userPublicKey)) {
     throw new FarthingError('invalid_argument', 'the signer is not the certified user key', {
       details: { field: 'userSigner.publicKey' },
     });
   }
-  const signature = await userSigner.sign(bytes);
-  assertBytes(signature, 'signature', ed25519SignatureLength);
+  const signature = await paywordCommitmentType.sign(bytes, userSigner, 'userSigner');
   return Object.freeze({
     vendorId: fields.vendorId,
     certificate: fields.certificate,
@@ -209,11 +207,16 @@ export function verifyPaywordCommitment(
   assertIdentifier(vendorId, 'vendorId');
   const { certificate } = commitment;
   verifyPaywordUserCertificate(certificate, { brokerPublicKey, now, verify });
-  if (!verify(commitment.signature, bytes, certificate.userPublicKey)) {
-    throw new FarthingError('bad_signature', 'the commitment is not signed by the certified user', {
-      details: { field: 'commitment.signature', userId: certificate.userId },
-    });
-  }
+  paywordCommitmentType.checkSignature({
+    verify,
+    verifyField: 'verify',
+    signature: commitment.signature,
+    bytes,
+    publicKey: certificate.userPublicKey,
+    by: 'the certified user',
+    field: 'commitment.signature',
+    details: { userId: certificate.userId },
+  });
   if (now >= commitment.expiresAt) {
     throw new FarthingError(
       'payword_commitment_expired',

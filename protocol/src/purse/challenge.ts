@@ -8,19 +8,13 @@
  */
 import type { Amount } from '../amount.ts';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { signingBytes } from '../encoding.ts';
 import { assertBytes, assertInteger, assertString, FarthingError } from '../errors.ts';
+import { signedMessageType } from '../signed-message.ts';
 import type { CertificateInput, ParsedCertificate } from '../x509/certificate.ts';
 import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
-import {
-  assertSignature,
-  decodeSigned,
-  encodeSigned,
-  positive,
-  readPositiveAmount,
-} from './signed.ts';
+import { positive, purseMessage, readPositiveAmount } from './signed.ts';
 
 export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
@@ -46,6 +40,25 @@ export function randomPurseNonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(purseNonceLength));
 }
 
+const challenges = purseMessage<PurseChallenge>({
+  type: signedMessageType('purseChallenge', purseChallengeVersion, 'challenge'),
+  field: 'challenge',
+  write: (w, challenge) =>
+    w
+      .string(challenge.merchantId, 'merchantId', maxMerchantIdLength)
+      .u64(challenge.tno, 'tno')
+      .amount(challenge.amount, 'amount')
+      .fixed(challenge.nonce, purseNonceLength, 'nonce')
+      .u64(challenge.issuedAt, 'issuedAt'),
+  read: (r) => ({
+    merchantId: r.string('challenge.merchantId', maxMerchantIdLength),
+    tno: r.u64('challenge.tno'),
+    amount: readPositiveAmount(r, 'challenge.amount'),
+    nonce: r.fixed(purseNonceLength, 'challenge.nonce'),
+    issuedAt: r.u64('challenge.issuedAt'),
+  }),
+});
+
 export async function signPurseChallenge(
   challenge: PurseChallenge,
   signer: Ed25519Signer,
@@ -54,35 +67,12 @@ export async function signPurseChallenge(
   assertInteger(challenge.tno, 'tno');
   positive(challenge.amount, 'amount');
   assertBytes(challenge.nonce, 'nonce', purseNonceLength);
-  const bytes = signingBytes('purseChallenge', purseChallengeVersion, (w) =>
-    w
-      .string(challenge.merchantId, 'merchantId', maxMerchantIdLength)
-      .u64(challenge.tno, 'tno')
-      .amount(challenge.amount, 'amount')
-      .fixed(challenge.nonce, purseNonceLength, 'nonce')
-      .u64(challenge.issuedAt, 'issuedAt'),
-  );
-  return { ...challenge, signingBytes: bytes, signature: await signer.sign(bytes) };
+  return challenges.sign(challenge, signer);
 }
 
-export function encodePurseChallenge(challenge: SignedPurseChallenge): Uint8Array {
-  return encodeSigned(challenge);
-}
+export const encodePurseChallenge: (signed: SignedPurseChallenge) => Uint8Array = challenges.encode;
 
-export function decodePurseChallenge(bytes: Uint8Array): SignedPurseChallenge {
-  const {
-    fields,
-    signingBytes: raw,
-    signature,
-  } = decodeSigned(bytes, 'purseChallenge', purseChallengeVersion, 'challenge', (r) => ({
-    merchantId: r.string('challenge.merchantId', maxMerchantIdLength),
-    tno: r.u64('challenge.tno'),
-    amount: readPositiveAmount(r, 'challenge.amount'),
-    nonce: r.fixed(purseNonceLength, 'challenge.nonce'),
-    issuedAt: r.u64('challenge.issuedAt'),
-  }));
-  return { ...fields, signingBytes: raw, signature };
-}
+export const decodePurseChallenge: (bytes: Uint8Array) => SignedPurseChallenge = challenges.decode;
 
 export interface ChallengeMerchant {
   readonly merchantId: string;
@@ -156,6 +146,6 @@ export function verifyPurseChallenge(
     );
   }
   const offerPublicKey = leaf.publicKey.raw.slice();
-  assertSignature(challenge, offerPublicKey, 'challenge', parameters.ed25519Verify);
+  challenges.verify(challenge, offerPublicKey, parameters.ed25519Verify);
   return { merchantId, name, offerPublicKey };
 }

@@ -12,17 +12,10 @@
  */
 import type { Amount } from '../amount.ts';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { type CanonicalWriter, signingBytes } from '../encoding.ts';
 import { assertBytes, assertInteger } from '../errors.ts';
+import { signedMessageType } from '../signed-message.ts';
 import { assertCardId } from './card-certificate.ts';
-import {
-  assertSignature,
-  decodeSigned,
-  encodeSigned,
-  positive,
-  readCardId,
-  readPositiveAmount,
-} from './signed.ts';
+import { positive, purseMessage, readCardId, readPositiveAmount } from './signed.ts';
 
 export const purseLoadVersion = 1;
 export const loadIdLength = 16;
@@ -41,11 +34,20 @@ export interface SignedPurseLoadRequest extends PurseLoadRequest {
   readonly signature: Uint8Array;
 }
 
-function writeLoadRequest(w: CanonicalWriter, request: PurseLoadRequest): void {
-  w.string(request.cardId, 'cardId', 16)
-    .u32(request.loadCounter, 'loadCounter')
-    .amount(request.amount, 'amount');
-}
+const loadRequests = purseMessage<PurseLoadRequest>({
+  type: signedMessageType('purseLoadRequest', purseLoadVersion, 'load request'),
+  field: 'loadRequest',
+  write: (w, request) =>
+    w
+      .string(request.cardId, 'cardId', 16)
+      .u32(request.loadCounter, 'loadCounter')
+      .amount(request.amount, 'amount'),
+  read: (r) => ({
+    cardId: readCardId(r, 'loadRequest'),
+    loadCounter: r.u32('loadRequest.loadCounter'),
+    amount: readPositiveAmount(r, 'loadRequest.amount'),
+  }),
+});
 
 export async function signPurseLoadRequest(
   request: PurseLoadRequest,
@@ -53,37 +55,21 @@ export async function signPurseLoadRequest(
 ): Promise<SignedPurseLoadRequest> {
   assertCardId(request.cardId);
   positive(request.amount, 'amount');
-  const bytes = signingBytes('purseLoadRequest', purseLoadVersion, (w) =>
-    writeLoadRequest(w, request),
-  );
-  return { ...request, signingBytes: bytes, signature: await signer.sign(bytes) };
+  return loadRequests.sign(request, signer);
 }
 
-export function encodePurseLoadRequest(request: SignedPurseLoadRequest): Uint8Array {
-  return encodeSigned(request);
-}
+export const encodePurseLoadRequest: (signed: SignedPurseLoadRequest) => Uint8Array =
+  loadRequests.encode;
 
-export function decodePurseLoadRequest(bytes: Uint8Array): SignedPurseLoadRequest {
-  const {
-    fields,
-    signingBytes: raw,
-    signature,
-  } = decodeSigned(bytes, 'purseLoadRequest', purseLoadVersion, 'loadRequest', (r) => ({
-    cardId: readCardId(r, 'loadRequest'),
-    loadCounter: r.u32('loadRequest.loadCounter'),
-    amount: readPositiveAmount(r, 'loadRequest.amount'),
-  }));
-  return { ...fields, signingBytes: raw, signature };
-}
+export const decodePurseLoadRequest: (bytes: Uint8Array) => SignedPurseLoadRequest =
+  loadRequests.decode;
 
 /** `bad_signature` unless the card key signed it. */
-export function verifyPurseLoadRequest(
-  request: SignedPurseLoadRequest,
+export const verifyPurseLoadRequest: (
+  signed: SignedPurseLoadRequest,
   cardPublicKey: Uint8Array,
   verify?: Ed25519Verify,
-): void {
-  assertSignature(request, cardPublicKey, 'load request', verify);
-}
+) => void = loadRequests.verify;
 
 // --- load authorization (bank → card)
 
@@ -102,6 +88,25 @@ export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization {
   readonly signature: Uint8Array;
 }
 
+const loadAuthorizations = purseMessage<PurseLoadAuthorization>({
+  type: signedMessageType('purseLoadAuthorization', purseLoadVersion, 'load authorization'),
+  field: 'loadAuthorization',
+  write: (w, authorization) =>
+    w
+      .string(authorization.cardId, 'cardId', 16)
+      .u32(authorization.loadCounter, 'loadCounter')
+      .amount(authorization.amount, 'amount')
+      .fixed(authorization.loadId, loadIdLength, 'loadId')
+      .u64(authorization.issuedAt, 'issuedAt'),
+  read: (r) => ({
+    cardId: readCardId(r, 'loadAuthorization'),
+    loadCounter: r.u32('loadAuthorization.loadCounter'),
+    amount: readPositiveAmount(r, 'loadAuthorization.amount'),
+    loadId: r.fixed(loadIdLength, 'loadAuthorization.loadId'),
+    issuedAt: r.u64('loadAuthorization.issuedAt'),
+  }),
+});
+
 export async function signPurseLoadAuthorization(
   authorization: PurseLoadAuthorization,
   signer: Ed25519Signer,
@@ -110,40 +115,17 @@ export async function signPurseLoadAuthorization(
   assertInteger(authorization.loadCounter, 'loadCounter', 0, 0xffffffff);
   positive(authorization.amount, 'amount');
   assertBytes(authorization.loadId, 'loadId', loadIdLength);
-  const bytes = signingBytes('purseLoadAuthorization', purseLoadVersion, (w) =>
-    w
-      .string(authorization.cardId, 'cardId', 16)
-      .u32(authorization.loadCounter, 'loadCounter')
-      .amount(authorization.amount, 'amount')
-      .fixed(authorization.loadId, loadIdLength, 'loadId')
-      .u64(authorization.issuedAt, 'issuedAt'),
-  );
-  return { ...authorization, signingBytes: bytes, signature: await signer.sign(bytes) };
+  return loadAuthorizations.sign(authorization, signer);
 }
 
-export function encodePurseLoadAuthorization(authorization: SignedPurseLoadAuthorization) {
-  return encodeSigned(authorization);
-}
+export const encodePurseLoadAuthorization: (signed: SignedPurseLoadAuthorization) => Uint8Array =
+  loadAuthorizations.encode;
 
-export function decodePurseLoadAuthorization(bytes: Uint8Array): SignedPurseLoadAuthorization {
-  const {
-    fields,
-    signingBytes: raw,
-    signature,
-  } = decodeSigned(bytes, 'purseLoadAuthorization', purseLoadVersion, 'loadAuthorization', (r) => ({
-    cardId: readCardId(r, 'loadAuthorization'),
-    loadCounter: r.u32('loadAuthorization.loadCounter'),
-    amount: readPositiveAmount(r, 'loadAuthorization.amount'),
-    loadId: r.fixed(loadIdLength, 'loadAuthorization.loadId'),
-    issuedAt: r.u64('loadAuthorization.issuedAt'),
-  }));
-  return { ...fields, signingBytes: raw, signature };
-}
+export const decodePurseLoadAuthorization: (bytes: Uint8Array) => SignedPurseLoadAuthorization =
+  loadAuthorizations.decode;
 
-export function verifyPurseLoadAuthorization(
-  authorization: SignedPurseLoadAuthorization,
+export const verifyPurseLoadAuthorization: (
+  signed: SignedPurseLoadAuthorization,
   issuerPublicKey: Uint8Array,
   verify?: Ed25519Verify,
-): void {
-  assertSignature(authorization, issuerPublicKey, 'load authorization', verify);
-}
+) => void = loadAuthorizations.verify;

@@ -6,18 +6,11 @@
  */
 import type { Amount } from '../amount.ts';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { signingBytes } from '../encoding.ts';
 import { assertBytes, assertInteger, assertString } from '../errors.ts';
+import { signedMessageType } from '../signed-message.ts';
 import { assertCardId } from './card-certificate.ts';
 import { maxMerchantIdLength, purseNonceLength } from './challenge.ts';
-import {
-  assertSignature,
-  decodeSigned,
-  encodeSigned,
-  positive,
-  readCardId,
-  readPositiveAmount,
-} from './signed.ts';
+import { positive, purseMessage, readCardId, readPositiveAmount } from './signed.ts';
 
 export const purseProofVersion = 1;
 
@@ -37,6 +30,27 @@ export interface SignedPurseProof extends PurseProof {
   readonly signature: Uint8Array;
 }
 
+const proofs = purseMessage<PurseProof>({
+  type: signedMessageType('purseProof', purseProofVersion, 'proof'),
+  field: 'proof',
+  write: (w, proof) =>
+    w
+      .string(proof.cardId, 'cardId', 16)
+      .u32(proof.sno, 'sno')
+      .string(proof.merchantId, 'merchantId', maxMerchantIdLength)
+      .u64(proof.tno, 'tno')
+      .amount(proof.amount, 'amount')
+      .fixed(proof.nonce, purseNonceLength, 'nonce'),
+  read: (r) => ({
+    cardId: readCardId(r, 'proof'),
+    sno: r.u32('proof.sno'),
+    merchantId: r.string('proof.merchantId', maxMerchantIdLength),
+    tno: r.u64('proof.tno'),
+    amount: readPositiveAmount(r, 'proof.amount'),
+    nonce: r.fixed(purseNonceLength, 'proof.nonce'),
+  }),
+});
+
 export async function signPurseProof(
   proof: PurseProof,
   signer: Ed25519Signer,
@@ -47,43 +61,16 @@ export async function signPurseProof(
   assertInteger(proof.tno, 'tno');
   positive(proof.amount, 'amount');
   assertBytes(proof.nonce, 'nonce', purseNonceLength);
-  const bytes = signingBytes('purseProof', purseProofVersion, (w) =>
-    w
-      .string(proof.cardId, 'cardId', 16)
-      .u32(proof.sno, 'sno')
-      .string(proof.merchantId, 'merchantId', maxMerchantIdLength)
-      .u64(proof.tno, 'tno')
-      .amount(proof.amount, 'amount')
-      .fixed(proof.nonce, purseNonceLength, 'nonce'),
-  );
-  return { ...proof, signingBytes: bytes, signature: await signer.sign(bytes) };
+  return proofs.sign(proof, signer);
 }
 
-export function encodePurseProof(proof: SignedPurseProof): Uint8Array {
-  return encodeSigned(proof);
-}
+export const encodePurseProof: (signed: SignedPurseProof) => Uint8Array = proofs.encode;
 
-export function decodePurseProof(bytes: Uint8Array): SignedPurseProof {
-  const {
-    fields,
-    signingBytes: raw,
-    signature,
-  } = decodeSigned(bytes, 'purseProof', purseProofVersion, 'proof', (r) => ({
-    cardId: readCardId(r, 'proof'),
-    sno: r.u32('proof.sno'),
-    merchantId: r.string('proof.merchantId', maxMerchantIdLength),
-    tno: r.u64('proof.tno'),
-    amount: readPositiveAmount(r, 'proof.amount'),
-    nonce: r.fixed(purseNonceLength, 'proof.nonce'),
-  }));
-  return { ...fields, signingBytes: raw, signature };
-}
+export const decodePurseProof: (bytes: Uint8Array) => SignedPurseProof = proofs.decode;
 
 /** `bad_signature` unless the card key signed the proof. */
-export function verifyPurseProofSignature(
-  proof: SignedPurseProof,
+export const verifyPurseProofSignature: (
+  signed: SignedPurseProof,
   cardPublicKey: Uint8Array,
   verify?: Ed25519Verify,
-): void {
-  assertSignature(proof, cardPublicKey, 'proof', verify);
-}
+) => void = proofs.verify;

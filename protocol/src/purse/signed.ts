@@ -6,9 +6,15 @@
  */
 import { type Amount, formatAmount } from '../amount.ts';
 import { CanonicalReader, readSigningHeader } from '../canonical-reader.ts';
-import { type Ed25519Verify, ed25519SignatureLength, nobleEd25519Verify } from '../ed25519.ts';
+import {
+  type Ed25519Signer,
+  type Ed25519Verify,
+  ed25519SignatureLength,
+  nobleEd25519Verify,
+} from '../ed25519.ts';
 import { CanonicalWriter, type SigningTagName } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
+import type { SignedMessageType } from '../signed-message.ts';
 import { isCardId } from './card-certificate.ts';
 
 /** Longest signing bytes accepted: generous for every purse structure, small for a card. */
@@ -48,6 +54,49 @@ export function decodeSigned<T>(
   const fields = read(inner);
   inner.end(what);
   return { fields, signingBytes, signature };
+}
+
+/**
+ * A purse message type, declared once: its signed message type (tag and version), the name its
+ * fields carry in decoding errors (`proof` → `proof.sno`), and how its fields are written and
+ * read, in the same order. Signing and decoding follow from it.
+ */
+export interface PurseMessageDeclaration<T> {
+  readonly type: SignedMessageType<number>;
+  readonly field: string;
+  write(writer: CanonicalWriter, value: T): void;
+  read(reader: CanonicalReader): T;
+}
+
+export interface PurseMessage<T> {
+  /** Signs `value`'s fields (checked by the caller first) under the type's tag and version. */
+  sign(value: T, signer: Pick<Ed25519Signer, 'sign'>): Promise<T & SignedBytes>;
+  /** `u32 len ‖ signingBytes ‖ signature` (`encodeSigned`). */
+  encode(signed: T & SignedBytes): Uint8Array;
+  /** Reads the envelope strictly; the signature is checked by `verify`. */
+  decode(bytes: Uint8Array): T & SignedBytes;
+  /** `bad_signature`, naming the type (its `what`), unless `publicKey` signed it. */
+  verify(signed: T & SignedBytes, publicKey: Uint8Array, verify?: Ed25519Verify): void;
+}
+
+export function purseMessage<T>(declaration: PurseMessageDeclaration<T>): PurseMessage<T> {
+  const { type, field, write, read } = declaration;
+  return {
+    async sign(value, signer) {
+      const bytes = type.signingBytes((w) => write(w, value));
+      return { ...value, signingBytes: bytes, signature: await signer.sign(bytes) };
+    },
+    encode: encodeSigned,
+    decode(bytes) {
+      const decoded = decodeSigned(bytes, type.tag, type.version, field, read);
+      return {
+        ...decoded.fields,
+        signingBytes: decoded.signingBytes,
+        signature: decoded.signature,
+      };
+    },
+    verify: (signed, publicKey, verify) => assertSignature(signed, publicKey, type.what, verify),
+  };
 }
 
 /** Throws `bad_signature` naming `what` unless the signature verifies. */

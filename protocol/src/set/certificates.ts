@@ -100,32 +100,35 @@ export interface GatewayCertificateParameters extends Validity {
   readonly name: string;
 }
 
-export function gatewaySignatureCertificateTemplate(
-  parameters: GatewayCertificateParameters & { readonly publicKey: Uint8Array },
+type GatewayKeyParameters = GatewayCertificateParameters & { readonly publicKey: Uint8Array };
+
+/** A gateway's two certificates differ only in the key's kind and what it may do. */
+function gatewayTemplate(
+  parameters: GatewayKeyParameters,
+  subjectPublicKeyInfo: (publicKey: Uint8Array) => Uint8Array,
+  usage: 'digitalSignature' | 'keyAgreement',
 ): CertificateTemplate {
   assertString(parameters.gatewayId, 'gatewayId', 128);
   return template({
     ...parameters,
     commonName: parameters.name,
     uri: `${gatewayUriPrefix}${parameters.gatewayId}`,
-    subjectPublicKeyInfo: ed25519SubjectPublicKeyInfo(parameters.publicKey),
-    usage: 'digitalSignature',
+    subjectPublicKeyInfo: subjectPublicKeyInfo(parameters.publicKey),
+    usage,
     purpose: farthingKeyPurposes.setPaymentGateway,
   });
 }
 
-export function gatewayKeyExchangeCertificateTemplate(
-  parameters: GatewayCertificateParameters & { readonly publicKey: Uint8Array },
+export function gatewaySignatureCertificateTemplate(
+  parameters: GatewayKeyParameters,
 ): CertificateTemplate {
-  assertString(parameters.gatewayId, 'gatewayId', 128);
-  return template({
-    ...parameters,
-    commonName: parameters.name,
-    uri: `${gatewayUriPrefix}${parameters.gatewayId}`,
-    subjectPublicKeyInfo: x25519SubjectPublicKeyInfo(parameters.publicKey),
-    usage: 'keyAgreement',
-    purpose: farthingKeyPurposes.setPaymentGateway,
-  });
+  return gatewayTemplate(parameters, ed25519SubjectPublicKeyInfo, 'digitalSignature');
+}
+
+export function gatewayKeyExchangeCertificateTemplate(
+  parameters: GatewayKeyParameters,
+): CertificateTemplate {
+  return gatewayTemplate(parameters, x25519SubjectPublicKeyInfo, 'keyAgreement');
 }
 
 // --- verifying

@@ -21,7 +21,6 @@ import {
   type Ed25519Verify,
   ed25519PublicKeyLength,
   ed25519SignatureLength,
-  nobleEd25519Verify,
 } from '../ed25519.ts';
 import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, assertString, FarthingError } from '../errors.ts';
@@ -36,10 +35,12 @@ import {
   maxMerchantOrigins,
 } from './merchant-certificate.ts';
 
-export const merchantRegistrationVersion = 1;
 /** The signed message type (tag, version, name), declared once. */
-export const merchantRegistrationType: SignedMessageType<typeof merchantRegistrationVersion> =
-  signedMessageType('merchantRegistration', merchantRegistrationVersion, 'merchant registration');
+export const merchantRegistrationType: SignedMessageType<1> = signedMessageType(
+  'merchantRegistration',
+  1,
+);
+export const merchantRegistrationVersion = merchantRegistrationType.version;
 /** How old a request may be when the bank receives it. */
 export const defaultRegistrationMaxAge = 5 * 60_000;
 /** How far ahead of the bank's clock a request may be dated. */
@@ -111,8 +112,11 @@ export async function signMerchantRegistration(
     bankId: parameters?.bankId,
     createdAt: parameters?.createdAt,
   };
-  const signature = await offerSigner.sign(merchantRegistrationSigningBytes(registration));
-  assertBytes(signature, 'signature', ed25519SignatureLength);
+  const signature = await merchantRegistrationType.sign(
+    merchantRegistrationSigningBytes(registration),
+    offerSigner,
+    'offerSigner',
+  );
   return Object.freeze({ ...registration, signature: signature.slice() });
 }
 
@@ -140,26 +144,20 @@ export function verifyMerchantRegistration(
     now,
     maxAge = defaultRegistrationMaxAge,
     clockSkew = defaultRegistrationClockSkew,
-    ed25519Verify = nobleEd25519Verify,
+    ed25519Verify,
   }: Partial<VerifyMerchantRegistrationParameters> = parameters ?? {};
   assertString(bankId, 'bankId', 128);
   assertInteger(now, 'now');
   assertInteger(maxAge, 'maxAge');
   assertInteger(clockSkew, 'clockSkew');
-  if (typeof ed25519Verify !== 'function') {
-    throw new FarthingError('invalid_argument', 'expected a function "ed25519Verify"', {
-      details: { field: 'ed25519Verify' },
-    });
-  }
-  const bytes = merchantRegistrationSigningBytes(registration);
-  assertBytes(registration.signature, 'signature', ed25519SignatureLength);
-  if (!ed25519Verify(registration.signature, bytes, registration.offerPublicKey)) {
-    throw new FarthingError(
-      'bad_signature',
-      'the registration is not signed by the key it asks to certify',
-      { details: { field: 'signature' } },
-    );
-  }
+  merchantRegistrationType.checkSignature({
+    verify: ed25519Verify,
+    signature: registration.signature,
+    signatureLength: ed25519SignatureLength,
+    bytes: merchantRegistrationSigningBytes(registration),
+    publicKey: registration.offerPublicKey,
+    by: 'the key it asks to certify',
+  });
   if (registration.bankId !== bankId) {
     throw new FarthingError(
       'registration_wrong_bank',

@@ -20,13 +20,19 @@ import {
   type Ed25519Verify,
   ed25519PublicKeyLength,
   ed25519SignatureLength,
-  nobleEd25519Verify,
 } from '../ed25519.ts';
-import { signingBytes, toBase64url } from '../encoding.ts';
+import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
 import { bytesSchema, identifierSchema, parseMessage, timestampSchema } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 
-export const merchantRevocationsVersion = 1;
+/** The signed message type (tag, version, name), declared once. */
+export const merchantRevocationsType: SignedMessageType<1> = signedMessageType(
+  'merchantRevocations',
+  1,
+  'revocation list',
+);
+export const merchantRevocationsVersion = merchantRevocationsType.version;
 /** How far from the wallet's clock the list's date may be. */
 export const maxRevocationListSkew = 5 * 60_000;
 /** Serials are lower-case hex of at most 20 octets (RFC 5280 §4.1.2.2). */
@@ -50,7 +56,7 @@ export interface SignedMerchantRevocationList extends MerchantRevocationList {
 /** Tag `farthing/merchant-revocations`, version 1, then the fields in this order. */
 export function merchantRevocationsSigningBytes(list: MerchantRevocationList): Uint8Array {
   assertInteger(list?.issuedAt, 'issuedAt');
-  return signingBytes('merchantRevocations', merchantRevocationsVersion, (w) =>
+  return merchantRevocationsType.signingBytes((w) =>
     w
       .string(list.bankId, 'bankId', 128)
       .u64(list.issuedAt, 'issuedAt')
@@ -71,8 +77,10 @@ export async function signMerchantRevocations(
     issuedAt: list.issuedAt,
     serials: [...list.serials].sort(),
   };
-  const signature = await signer.sign(merchantRevocationsSigningBytes(unsigned));
-  assertBytes(signature, 'signature', ed25519SignatureLength);
+  const signature = await merchantRevocationsType.sign(
+    merchantRevocationsSigningBytes(unsigned),
+    signer,
+  );
   return Object.freeze({ ...unsigned, signature });
 }
 
@@ -119,15 +127,17 @@ export function verifyMerchantRevocations(
   input: unknown,
   parameters: VerifyMerchantRevocationsParameters,
 ): SignedMerchantRevocationList {
-  const { caPublicKey, now, ed25519Verify = nobleEd25519Verify } = parameters;
+  const { caPublicKey, now, ed25519Verify } = parameters;
   assertBytes(caPublicKey, 'caPublicKey', ed25519PublicKeyLength);
   assertInteger(now, 'now');
   const list = parseMessage(merchantRevocationsSchema, input, 'merchant revocation list');
-  if (!ed25519Verify(list.signature, merchantRevocationsSigningBytes(list), caPublicKey)) {
-    throw new FarthingError('bad_signature', "the revocation list is not signed by the bank's CA", {
-      details: { field: 'signature' },
-    });
-  }
+  merchantRevocationsType.checkSignature({
+    verify: ed25519Verify,
+    signature: list.signature,
+    bytes: merchantRevocationsSigningBytes(list),
+    publicKey: caPublicKey,
+    by: "the bank's CA",
+  });
   if (Math.abs(list.issuedAt - now) > maxRevocationListSkew) {
     throw new FarthingError(
       'revocations_stale',
