@@ -38,8 +38,9 @@ export function threadTimes(pid: number): ThreadTimes {
 
 /**
  * CPU milliseconds spent between two readings: the event loop (`main`), and the other threads
- * summed by name (Node names its worker threads' OS threads after nothing useful, so the
- * busiest one of each name is listed too).
+ * summed by name. Node 20 names every OS thread "node" (V8's helpers, libuv's pool, worker
+ * threads); the merchant's signing and store-writer threads rename themselves
+ * (`farthing-signer`, `farthing-writer`), so they are told apart from the rest.
  */
 export function cpuBetween(
   pid: number,

@@ -10,7 +10,7 @@ import type {
   RecordPaywordPaymentResult,
 } from '@farthing/merchant-sdk/store/store';
 import { amount } from '@farthing/protocol/amount';
-import type { Ed25519Signer } from '@farthing/protocol/ed25519';
+import { type Ed25519Signer, ed25519Sign } from '@farthing/protocol/ed25519';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { paywordCommitmentId } from '@farthing/protocol/payword/commitment';
 import { parseReceipt, verifyReceipt } from '@farthing/protocol/receipt';
@@ -366,6 +366,43 @@ describe('the receipt and the durable commit', () => {
       verifyReceipt(receipt, { merchantPublicKey: key.publicKey });
       holding = false;
       // A retry finds the stored fields and signs them again: the identical receipt.
+      const again = await (await shop.pay(payRequest(credential))).json();
+      expect(parseReceipt(again.receipt)).toEqual(receipt);
+    } finally {
+      holding = false;
+      releaseSignatures();
+    }
+  });
+
+  it('signs a late receipt itself once the payment is durable, as the thread would', async () => {
+    const held = new HeldStore();
+    let signedNow = 0;
+    const urgent = {
+      ...signer,
+      signNow: (message: Uint8Array) => {
+        signedNow++;
+        return ed25519Sign(message, offerSeed);
+      },
+    };
+    const shop = openShop(world, held, { offerKey: urgent });
+    const wallet = await paywordWallet(world);
+    const credential = paywordCredential(await offerOf(shop, '/articles/h4'), wallet, 5, true);
+    holding = true;
+    try {
+      const arrived = held.nextWrite();
+      const answer = shop.pay(payRequest(credential));
+      await arrived;
+      expect(signedNow).toBe(0); // not before the commit
+      held.release();
+      // Answered with the thread's signature still outstanding.
+      const response = await answer;
+      expect(heldSignatures).toHaveLength(1);
+      expect(signedNow).toBe(1);
+      expect(response.status).toBe(200);
+      const receipt = parseReceipt((await response.json()).receipt);
+      verifyReceipt(receipt, { merchantPublicKey: key.publicKey });
+      holding = false;
+      // The retry's receipt, signed by `sign` over the stored fields, is the same one.
       const again = await (await shop.pay(payRequest(credential))).json();
       expect(parseReceipt(again.receipt)).toEqual(receipt);
     } finally {

@@ -11,6 +11,9 @@
  * The receipt is signed while the payment is stored, and the answer waits for both: its fields
  * (receipt id, paid-at time) are fixed before the commit and stored in it, so a retry signs the
  * same fields again and gets the identical receipt (receipts.ts); a failed commit serves none.
+ * When the payment is durable and its signature has not come back from the signing thread
+ * (a loaded machine: signing/signer.ts), the event loop signs the receipt itself (`signNow`,
+ * the same deterministic signature) instead of waiting for the thread to get a core.
  *
  * Longer than 400 lines on purpose: this is the one desk every instrument's payment passes
  * (credential id, offer check, dispatch, receipt templates, recording), and the PayWord hot path
@@ -44,8 +47,14 @@ import { PaywordVendor } from '../payword/payword.ts';
 import type { OfferBook } from '../pricing/offers.ts';
 import type { PurseDesk } from '../purse/purse-desk.ts';
 import { clearedAtIssuer } from '../purse/purse-pay.ts';
+import { canSignNow } from '../signing/signer.ts';
 import { CredentialReader } from './credential-reader.ts';
-import { signReceiptJson, signStoredReceipt, unsignedReceiptJsonTemplate } from './receipts.ts';
+import {
+  signReceiptJson,
+  signStoredReceipt,
+  unsignedReceiptJsonTemplate,
+  withSignature,
+} from './receipts.ts';
 
 /** Refusals a retry of an already stored payment runs into; the stored payment answers them. */
 const retryCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -131,6 +140,10 @@ export interface PaidPayment extends Omit<PaymentRecord, 'unsignedReceipt'> {
 interface IssuedPayment {
   readonly record: PaymentRecord;
   readonly paid: Promise<PaidPayment>;
+  /** What the receipt's signature signs (`signNow` signs it again when `paid` is late). */
+  readonly signingBytes: Uint8Array;
+  /** Set once `paid` has its receipt. */
+  settled: boolean;
 }
 
 function paidPayment(record: PaymentRecord, receipt: string): PaidPayment {
@@ -315,9 +328,23 @@ export class PaymentDesk {
     // Only now, with the payment durable, is its receipt served.
     const paid =
       issued !== undefined && stored.unsignedReceipt === issued.record.unsignedReceipt
-        ? await issued.paid
+        ? await this.#receiptOf(issued)
         : await this.#signStored(stored);
     return purchase === undefined ? paid : { ...paid, purchase };
+  }
+
+  /**
+   * The issued payment with its signed receipt, now that it is durable: the signing thread's
+   * signature when it is back, else this thread's own (`signNow`, module comment).
+   */
+  #receiptOf(issued: IssuedPayment): Promise<PaidPayment> | PaidPayment {
+    const { signer } = this.#config;
+    if (issued.settled || !canSignNow(signer)) return issued.paid;
+    const { record } = issued;
+    return paidPayment(
+      record,
+      withSignature(record.unsignedReceipt, signer.signNow(issued.signingBytes)),
+    );
   }
 
   /** A payment stored earlier (a retry): its receipt signed again, identically. */
@@ -380,9 +407,16 @@ export class PaymentDesk {
     const paid = signReceiptJson(signingBytes, unsignedReceipt, signer).then((signed) =>
       paidPayment(record, signed),
     );
-    // Read only once the payment is stored; a failed commit leaves it unread, not unhandled.
-    paid.catch(() => undefined);
-    return { record, paid };
+    const issued: IssuedPayment = { record, paid, signingBytes, settled: false };
+    // Read only once the payment is stored; a failed commit leaves it unread, not unhandled. A
+    // signature the thread failed to make is made by `signNow` when the payment is durable.
+    paid.then(
+      () => {
+        issued.settled = true;
+      },
+      () => undefined,
+    );
+    return issued;
   }
 
   /** The receipt and grant templates of an offer paid by `instrument` (`ReceiptTemplates`). */

@@ -58,7 +58,11 @@ export async function signReceiptJson(
   unsigned: string,
   signer: Ed25519Signer,
 ): Promise<string> {
-  const signature = await signer.sign(signingBytes);
+  return withSignature(unsigned, await signer.sign(signingBytes));
+}
+
+/** The signed receipt's wire JSON: `unsigned` with `signature` appended as the last field. */
+export function withSignature(unsigned: string, signature: Uint8Array): string {
   assertBytes(signature, 'signature', 64);
   return `${unsigned.slice(0, -1)},"signature":"${toBase64url(signature)}"}`;
 }

@@ -8,6 +8,7 @@
  * messages are trusted as typed.
  */
 import { createPrivateKey, sign } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -51,6 +52,12 @@ if (process.platform === 'linux') {
     setPriority(0, data.nice);
   } catch {
     // a sandbox may refuse it: then the thread signs at the server's priority
+  }
+  try {
+    // Its name in /proc (Node 20 names every thread "node"), for per-thread CPU figures.
+    writeFileSync('/proc/thread-self/comm', 'farthing-signer');
+  } catch {
+    // only a label
   }
 }
 

@@ -56,6 +56,31 @@ describe('the signing thread', () => {
     await signer.close();
   });
 
+  it('signs at once on the calling thread exactly as on its own thread', async () => {
+    const signer = workerEd25519Signer(seed);
+    try {
+      for (const message of messages.slice(0, 5)) {
+        const now = signer.signNow(message);
+        expect(now).toHaveLength(64);
+        expect(now).toEqual(await signer.sign(message));
+      }
+    } finally {
+      await signer.close();
+    }
+  });
+
+  it('signs at once the same with OpenSSL when libsodium is not used', async () => {
+    process.env.FARTHING_MERCHANT_ED25519 = 'openssl';
+    try {
+      const signer = workerEd25519Signer(seed);
+      expect(signer.signNow(messages[3]!)).toEqual(
+        await threadPoolEd25519Signer(seed).sign(messages[3]!),
+      );
+    } finally {
+      delete process.env.FARTHING_MERCHANT_ED25519;
+    }
+  });
+
   it('refuses a seed that is not 32 bytes', () => {
     expect(() => workerEd25519Signer(new Uint8Array(31))).toThrow(/offerKey/);
   });

@@ -10,6 +10,13 @@
  * transferred buffer and come back as one, a few microseconds of event loop per signature.
  * There libsodium (`sodium-native`) signs in ~19 µs against OpenSSL's ~40, which matters
  * because the thread shares the machine's cores with the event loop.
+ *
+ * The thread must also be given a core. On a loaded machine (issue 21: load ~15 on 2 cores,
+ * `npm run bench -- merchant`) a quarter of the payments had their commit on disk before their
+ * receipt's signature was back, and then waited ~17 ms more for it: the thread, at nice 5,
+ * waited for a core. `signNow` signs on the calling thread instead, so the pay endpoint signs
+ * a late receipt itself once the payment is durable (payments.ts) rather than wait; Ed25519 is
+ * deterministic, so it is the very signature the thread makes.
  */
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -82,10 +89,60 @@ interface Waiting {
 
 const entry = moduleBeside(import.meta.url, 'signer-thread');
 
+/**
+ * A signer that can also sign at once on the calling thread, for a signature that is needed
+ * now and has not come back from where it is being made (`workerEd25519Signer`).
+ */
+export interface UrgentEd25519Signer extends Ed25519Signer {
+  /** The signature of `message`, made synchronously on the calling thread. */
+  signNow(message: Uint8Array): Uint8Array;
+}
+
+/** Whether `signer` can sign at once (`UrgentEd25519Signer`). */
+export function canSignNow(signer: Ed25519Signer): signer is UrgentEd25519Signer {
+  return typeof (signer as Partial<UrgentEd25519Signer>).signNow === 'function';
+}
+
 /** What `workerEd25519Signer` returns: a signer that can also end its thread. */
-export interface WorkerEd25519Signer extends Ed25519Signer {
+export interface WorkerEd25519Signer extends UrgentEd25519Signer {
   /** Signs what is queued, then ends the signing thread (a later signature starts it again). */
   close(): Promise<void>;
+}
+
+/** What `signNow` needs of libsodium (as the signing thread does). */
+interface Sodium {
+  sodium_malloc(size: number): Buffer;
+  crypto_sign_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Buffer): void;
+  crypto_sign_detached(signature: Buffer, message: Buffer, secretKey: Buffer): void;
+}
+
+/**
+ * Ed25519 on the calling thread, for `signNow`: libsodium (~19 µs) when its addon loads, else
+ * OpenSSL. Made on first use; the secret key stays in libsodium's guarded memory.
+ */
+function callingThreadSigner(seed: Uint8Array): (message: Uint8Array) => Uint8Array {
+  const path = sodiumPath();
+  if (path !== '') {
+    try {
+      const sodium = createRequire(import.meta.url)(path) as Sodium;
+      const publicKey = Buffer.alloc(32);
+      const secretKey = sodium.sodium_malloc(64);
+      sodium.crypto_sign_seed_keypair(publicKey, secretKey, Buffer.from(seed));
+      return (message) => {
+        const signature = Buffer.alloc(signatureLength);
+        sodium.crypto_sign_detached(
+          signature,
+          Buffer.from(message.buffer, message.byteOffset, message.byteLength),
+          secretKey,
+        );
+        return new Uint8Array(signature.buffer, signature.byteOffset, signatureLength);
+      };
+    } catch {
+      // OpenSSL below
+    }
+  }
+  const key = privateKeyOf(seed);
+  return (message) => new Uint8Array(sign(null, message, key));
 }
 
 /**
@@ -96,6 +153,7 @@ export interface WorkerEd25519Signer extends Ed25519Signer {
 export function workerEd25519Signer(seed: Uint8Array): WorkerEd25519Signer {
   const fallback = threadPoolEd25519Signer(seed);
   const der = pkcs8Of(seed);
+  let signHere: ((message: Uint8Array) => Uint8Array) | undefined;
   let worker: Worker | undefined;
   let failed = false;
   let nextBatch = 1;
@@ -186,6 +244,11 @@ export function workerEd25519Signer(seed: Uint8Array): WorkerEd25519Signer {
         if (queue.length === 0) setImmediate(flush);
         queue.push({ message, resolve, reject });
       });
+    },
+    signNow(message) {
+      if (!(message instanceof Uint8Array)) throw new TypeError('expected a Uint8Array "message"');
+      signHere ??= callingThreadSigner(der.subarray(pkcs8Prefix.length));
+      return signHere(message);
     },
     async close() {
       flush();
