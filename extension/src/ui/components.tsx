@@ -35,7 +35,7 @@ export function Page(props: { title: string; children: ComponentChildren }): JSX
 type ButtonProps = Omit<JSX.ButtonHTMLAttributes<HTMLButtonElement>, 'class'> & {
   variant?: 'primary' | 'secondary' | 'danger' | 'link';
   busy?: boolean;
-  testId?: string;
+  testId?: string | undefined;
 };
 
 export function Button({
@@ -61,7 +61,7 @@ export function Button({
   );
 }
 
-export function TextField(props: {
+export type TextFieldProps = {
   id: string;
   label: string;
   value: string;
@@ -73,7 +73,9 @@ export function TextField(props: {
   error?: string | null;
   testId?: string;
   disabled?: boolean;
-}): JSX.Element {
+};
+
+export function TextField(props: TextFieldProps): JSX.Element {
   const errorId = `${props.id}-error`;
   return (
     <div class="field">
@@ -98,6 +100,80 @@ export function TextField(props: {
         </span>
       ) : null}
     </div>
+  );
+}
+
+/** The text keys of a form's state that come with a setter: `name` with `setName`. */
+export type TextKey<S> = {
+  [K in keyof S & string]: S[K] extends string
+    ? `set${Capitalize<K>}` extends keyof S
+      ? K
+      : never
+    : never;
+}[keyof S & string];
+
+/** One row of a form's field table: the state key it edits, and how the field looks. */
+export type FieldRow<S> = Omit<TextFieldProps, 'value' | 'onInput' | 'testId'> & {
+  key: TextKey<S>;
+};
+
+/**
+ * A form's text fields from a table, one under another: each shows `state[key]` and edits it
+ * through `state.setKey`; the field's id is also its test id.
+ */
+export function TextFields<S>(props: { state: S; fields: readonly FieldRow<S>[] }): JSX.Element {
+  const { state } = props;
+  return (
+    <>
+      {props.fields.map(({ key, ...field }) => {
+        const setter = `set${key.charAt(0).toUpperCase()}${key.slice(1)}` as keyof S;
+        return (
+          <TextField
+            key={field.id}
+            {...field}
+            testId={field.id}
+            value={state[key] as string}
+            onInput={state[setter] as (value: string) => void}
+          />
+        );
+      })}
+    </>
+  );
+}
+
+/**
+ * The end of a form: its failure, what its last submit did (`done`, when it says), and its
+ * submit button, which waits while the form is busy.
+ */
+export function SubmitActions(props: {
+  error: WalletErrorJson | null;
+  busy: boolean;
+  label: string;
+  done?: string | null;
+  variant?: 'primary' | 'secondary';
+  disabled?: boolean;
+  testId?: string;
+}): JSX.Element {
+  return (
+    <>
+      <ErrorNotice error={props.error} />
+      <div class="actions">
+        {props.done == null ? null : (
+          <span class="small muted" role="status">
+            {props.done}
+          </span>
+        )}
+        <Button
+          type="submit"
+          variant={props.variant ?? 'primary'}
+          busy={props.busy}
+          disabled={props.disabled}
+          testId={props.testId}
+        >
+          {props.label}
+        </Button>
+      </div>
+    </>
   );
 }
 
