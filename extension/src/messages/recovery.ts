@@ -29,11 +29,16 @@ export interface PhraseView {
 }
 
 export interface LostCoinsView {
+  /** Withdrawals of this phrase the bank still keeps. */
   readonly withdrawals: number;
+  /** Change the mint made for coins of this phrase. */
   readonly changes: number;
+  /** Coins brought back spendable, and their value in minor units. */
   readonly recovered: number;
   readonly value: number;
+  /** Coins of those withdrawals already spent (they do not count). */
   readonly spent: number;
+  /** Coins the wallet already held. */
   readonly known: number;
 }
 

@@ -20,11 +20,11 @@ import type { TaskView } from '../../messages/contract.ts';
 import { keySetOf, trustedBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
-import { errorJson } from '../errors.ts';
 import { bankParty, requestJson } from '../http.ts';
 import { type ReissueKind, runReissue } from '../instruments/ecash/change.ts';
 import { issuanceIdOf, signingDenominations } from '../instruments/ecash/issuance.ts';
-import { newTask, setTask } from '../tasks.ts';
+import { failIssuance } from '../instruments/ecash/withdraw.ts';
+import { newTask } from '../tasks.ts';
 
 const coinRefundAnswer = v.object({ status: v.string(), left: v.optional(v.string()) });
 
@@ -132,15 +132,8 @@ const refundRefreshKind: ReissueKind = {
   body: (params) => refundRefreshToWire(createRefundRefresh(params)),
   // A refused refresh leaves the old coin as it was (it is spent; its credit stays at the mint).
   fail: async (ctx, record, _old, taskId, error) => {
-    const now = ctx.platform.now();
     const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
-    await tx.objectStore('withdrawals').put({ ...record, status: 'failed' });
-    await setTask(
-      tx.objectStore('tasks'),
-      taskId,
-      { status: 'failed', error: errorJson(error) },
-      now,
-    );
+    await failIssuance(tx, record, taskId, error, ctx.platform.now());
     await tx.done;
   },
   spendsOld: false,

@@ -25,7 +25,7 @@ import {
   type TaskRecord,
   type WithdrawalRecord,
 } from '../../db/schema.ts';
-import { errorJson, WalletFailure } from '../../errors.ts';
+import { WalletFailure } from '../../errors.ts';
 import { bankParty, causeOf, isTransient, requestJson } from '../../http.ts';
 import { claimSeed } from '../../recovery/master.ts';
 import { newTask, setTask, taskView } from '../../tasks.ts';
@@ -36,7 +36,7 @@ import {
   issuanceIdOf,
   signingDenominations,
 } from './issuance.ts';
-import { commitIssuance, issuanceAnswer } from './withdraw.ts';
+import { commitIssuance, failIssuance, issuanceAnswer } from './withdraw.ts';
 
 /**
  * Plans change of `coin` into coins of `values` (together its value) and reserves the coin,
@@ -236,12 +236,6 @@ async function failChange(
           : { ...coin, status: 'spendable', reservedBy: null, updatedAt: now },
       );
   }
-  await tx.objectStore('withdrawals').put({ ...change, status: 'failed' });
-  await setTask(
-    tx.objectStore('tasks'),
-    taskId,
-    { status: 'failed', error: errorJson(error) },
-    now,
-  );
+  await failIssuance(tx, change, taskId, error, now);
   await tx.done;
 }
