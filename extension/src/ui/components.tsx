@@ -142,8 +142,9 @@ export function TextFields<S>(props: { state: S; fields: readonly FieldRow<S>[] 
 }
 
 /**
- * The end of a form: its failure, what its last submit did (`done`, when it says), and its
- * submit button, which waits while the form is busy.
+ * The end of a form or step: its failure, what its last submit did (`done`, when it says), a way
+ * back when there is one, and the way on: the form's submit, or `onClick` outside a form. Both
+ * buttons wait while it is busy.
  */
 export function SubmitActions(props: {
   error: WalletErrorJson | null;
@@ -153,7 +154,10 @@ export function SubmitActions(props: {
   variant?: 'primary' | 'secondary';
   disabled?: boolean;
   testId?: string;
+  onClick?: (() => void) | undefined;
+  back?: { label: string; onClick: () => void };
 }): JSX.Element {
+  const { back } = props;
   return (
     <>
       <ErrorNotice error={props.error} />
@@ -163,8 +167,14 @@ export function SubmitActions(props: {
             {props.done}
           </span>
         )}
+        {back === undefined ? null : (
+          <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
+            {back.label}
+          </Button>
+        )}
         <Button
-          type="submit"
+          type={props.onClick === undefined ? 'submit' : 'button'}
+          onClick={props.onClick}
           variant={props.variant ?? 'primary'}
           busy={props.busy}
           disabled={props.disabled}
@@ -270,24 +280,16 @@ export function StepActions(props: {
   back: { label: string; onClick: () => void };
   next: { label: string; testId: string; onClick?: () => void };
 }): JSX.Element {
-  const { back, next } = props;
+  const { next } = props;
   return (
-    <>
-      <ErrorNotice error={props.error} />
-      <div class="actions">
-        <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
-          {back.label}
-        </Button>
-        <Button
-          type={next.onClick === undefined ? 'submit' : 'button'}
-          onClick={next.onClick}
-          busy={props.busy}
-          testId={next.testId}
-        >
-          {next.label}
-        </Button>
-      </div>
-    </>
+    <SubmitActions
+      error={props.error}
+      busy={props.busy}
+      back={props.back}
+      label={next.label}
+      testId={next.testId}
+      onClick={next.onClick}
+    />
   );
 }
 

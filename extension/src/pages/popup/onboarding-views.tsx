@@ -7,13 +7,16 @@ import {
   Shell,
   StepActions,
   SubmitActions,
-  TextField,
   TextFields,
 } from '../../ui/components.tsx';
 import { fingerprintsPageUrl, paywordHoldNotice } from '../../ui/wording.ts';
 import type { PopupState } from './state.ts';
 
 type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }>;
+
+const bankFields: readonly FieldRow<StateOf<'add-bank'>>[] = [
+  { key: 'url', id: 'add-bank-url', label: 'Bank address', type: 'url', inputMode: 'url' },
+];
 
 export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Element {
   return (
@@ -23,15 +26,7 @@ export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Elem
           Farthing pays with coins from a bank you choose. Enter your bank's address to see who it
           is before you trust it.
         </p>
-        <TextField
-          id="bank-url"
-          label="Bank address"
-          type="url"
-          inputMode="url"
-          value={state.url}
-          onInput={state.setUrl}
-          testId="add-bank-url"
-        />
+        <TextFields state={state} fields={bankFields} />
         <SubmitActions
           error={state.error}
           busy={state.busy}
