@@ -14,7 +14,15 @@
  */
 import * as v from 'valibot';
 import { deliveryActions } from './delivery.ts';
-import { type Output, type OutputOf, output } from './output.ts';
+import {
+  contentAction,
+  noInput,
+  type Output,
+  type OutputOf,
+  output,
+  pageAction,
+  type Sender,
+} from './output.ts';
 import { proofActions } from './proof.ts';
 import { purseActions } from './purse.ts';
 import { recoveryActions } from './recovery.ts';
@@ -457,226 +465,152 @@ const cardOfferTextSchema = v.pipe(v.string(), v.minLength(2), v.maxLength(64 * 
 // ---------------------------------------------------------------------------------------------
 // The actions
 
-/** Who may send an action: a content script on a web page, or one of the wallet's own pages. */
-export type Sender = 'content' | 'extension';
+export type { Sender };
 
 const limitSchema = v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(500)));
 
 export const actions = {
   // -- from content scripts (the page's origin comes from the MessageSender) --
-  'offer.describe': {
-    from: 'content',
-    input: v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
-    output: output<OfferView>(),
-  },
+  'offer.describe': contentAction(
+    v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
+    output<OfferView>(),
+  ),
   /** A page with priced links: the wallet asks this merchant about refunds of recent receipts. */
-  'refunds.check': {
-    from: 'content',
-    input: v.strictObject({}),
-    output: output<number>(),
-  },
+  'refunds.check': contentAction(noInput, output<number>()),
   /** Sent only from a trusted (`isTrusted`) click or the wallet's own paywall button. */
-  'offer.pay': {
-    from: 'content',
-    input: v.strictObject({
+  'offer.pay': contentAction(
+    v.strictObject({
       offer: offerTokenSchema,
       href: httpUrlSchema,
       trigger: v.picklist(['link', 'paywall']),
       /** Missing: the click proved nothing, and it is asked about in the wallet's window. */
       presentation: v.optional(presentationSchema),
     }),
-    output: output<PayOutcome>(),
-  },
+    output<PayOutcome>(),
+  ),
   /**
    * "Pay with card" on a checkout page, sent only from a trusted click: always asked in the
    * wallet's window, which shows the order the merchant signed.
    */
-  'card.checkout': {
-    from: 'content',
-    input: v.strictObject({ offer: cardOfferTextSchema }),
-    output: output<CardPayOutcome>(),
-  },
+  'card.checkout': contentAction(
+    v.strictObject({ offer: cardOfferTextSchema }),
+    output<CardPayOutcome>(),
+  ),
 
   // -- from the wallet's own pages --
   /**
    * The 402 paywall the active tab shows, if any, described as its link would be: so the
    * wallet can pay it from the toolbar (DESIGN.md, "Priced link").
    */
-  'tab.paywall': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<ActivePaywall | null>(),
-  },
+  'tab.paywall': pageAction(noInput, output<ActivePaywall | null>()),
   /**
    * Pays the paywall the tab shows now (read again from the page, checked as a link click is)
    * and reloads the tab. The popup's button is the user's gesture.
    */
-  'tab.payPaywall': {
-    from: 'extension',
-    input: v.strictObject({ tabId: v.pipe(v.number(), v.safeInteger(), v.minValue(0)) }),
-    output: output<PayOutcome>(),
-  },
-  'wallet.overview': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<WalletOverview>(),
-  },
-  'bank.inspect': {
-    from: 'extension',
-    input: v.strictObject({ url: httpUrlSchema }),
-    output: output<BankInspection>(),
-  },
+  'tab.payPaywall': pageAction(
+    v.strictObject({ tabId: v.pipe(v.number(), v.safeInteger(), v.minValue(0)) }),
+    output<PayOutcome>(),
+  ),
+  'wallet.overview': pageAction(noInput, output<WalletOverview>()),
+  'bank.inspect': pageAction(v.strictObject({ url: httpUrlSchema }), output<BankInspection>()),
   /** Pins the keys the user saw; refused when the bank now shows different ones. */
-  'bank.trust': {
-    from: 'extension',
-    input: v.strictObject({
+  'bank.trust': pageAction(
+    v.strictObject({
       url: httpUrlSchema,
       caFingerprint: v.pipe(v.string(), v.maxLength(200)),
       mintKeyFingerprint: v.pipe(v.string(), v.maxLength(200)),
       /** Pinned too when given; the bank's current broker key is pinned either way. */
       brokerKeyFingerprint: v.optional(v.pipe(v.string(), v.maxLength(200))),
     }),
-    output: output<BankView>(),
-  },
-  'bank.login': {
-    from: 'extension',
-    input: v.strictObject({
+    output<BankView>(),
+  ),
+  'bank.login': pageAction(
+    v.strictObject({
       url: httpUrlSchema,
       username: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
       password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
     }),
-    output: output<BankView>(),
-  },
-  'bank.logout': {
-    from: 'extension',
-    input: v.strictObject({ url: httpUrlSchema }),
-    output: output<BankView>(),
-  },
+    output<BankView>(),
+  ),
+  'bank.logout': pageAction(v.strictObject({ url: httpUrlSchema }), output<BankView>()),
   /** One trusted bank with the account's current balance (when logged in). */
-  'bank.view': {
-    from: 'extension',
-    input: v.strictObject({ url: httpUrlSchema }),
-    output: output<BankView>(),
-  },
+  'bank.view': pageAction(v.strictObject({ url: httpUrlSchema }), output<BankView>()),
   /** Starts a withdrawal task and answers at once; progress through `task.list`. */
-  'withdraw.start': {
-    from: 'extension',
-    input: v.strictObject({ url: httpUrlSchema, amount: amountInputSchema }),
-    output: output<TaskView>(),
-  },
-  'task.list': {
-    from: 'extension',
-    input: v.strictObject({ limit: limitSchema }),
-    output: output<readonly TaskView[]>(),
-  },
+  'withdraw.start': pageAction(
+    v.strictObject({ url: httpUrlSchema, amount: amountInputSchema }),
+    output<TaskView>(),
+  ),
+  'task.list': pageAction(v.strictObject({ limit: limitSchema }), output<readonly TaskView[]>()),
   /**
    * Runs the open tasks now (they also run on start and on an alarm): recovers a withdrawal
    * whose answer was lost, resends a payment the merchant did not answer. Answers the task.
    */
-  'task.retry': {
-    from: 'extension',
-    input: v.strictObject({ id: idSchema }),
-    output: output<TaskView>(),
-  },
-  'settings.get': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<Settings>(),
-  },
-  'settings.update': {
-    from: 'extension',
-    input: settingsUpdateSchema,
-    output: output<Settings>(),
-  },
-  'site.list': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<readonly SiteView[]>(),
-  },
-  'site.update': {
-    from: 'extension',
-    input: v.strictObject({
+  'task.retry': pageAction(v.strictObject({ id: idSchema }), output<TaskView>()),
+  'settings.get': pageAction(noInput, output<Settings>()),
+  'settings.update': pageAction(settingsUpdateSchema, output<Settings>()),
+  'site.list': pageAction(noInput, output<readonly SiteView[]>()),
+  'site.update': pageAction(
+    v.strictObject({
       origin: httpUrlSchema,
       /** Null: back to the default budget. */
       budget: v.optional(v.nullable(amountInputSchema)),
       blocked: v.optional(v.boolean()),
     }),
-    output: output<SiteView>(),
-  },
-  'history.list': {
-    from: 'extension',
-    input: v.strictObject({ limit: limitSchema, before: v.optional(v.number()) }),
-    output: output<readonly ReceiptView[]>(),
-  },
-  'history.spending': {
-    from: 'extension',
-    input: v.strictObject({
+    output<SiteView>(),
+  ),
+  'history.list': pageAction(
+    v.strictObject({ limit: limitSchema, before: v.optional(v.number()) }),
+    output<readonly ReceiptView[]>(),
+  ),
+  'history.spending': pageAction(
+    v.strictObject({
       days: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(366)),
     }),
-    output: output<readonly SpendingPoint[]>(),
-  },
-  'refusal.list': {
-    from: 'extension',
-    input: v.strictObject({ limit: limitSchema }),
-    output: output<readonly RefusalView[]>(),
-  },
-  'confirmation.get': {
-    from: 'extension',
-    input: v.strictObject({ id: idSchema }),
-    output: output<ConfirmationView>(),
-  },
-  'confirmation.answer': {
-    from: 'extension',
-    input: v.strictObject({ id: idSchema, accept: v.boolean() }),
-    /** `waiting`: questions the same window shows next (it closes when none is left). */
-    output: output<{ readonly accepted: boolean; readonly waiting: number }>(),
-  },
+    output<readonly SpendingPoint[]>(),
+  ),
+  'refusal.list': pageAction(
+    v.strictObject({ limit: limitSchema }),
+    output<readonly RefusalView[]>(),
+  ),
+  'confirmation.get': pageAction(v.strictObject({ id: idSchema }), output<ConfirmationView>()),
+  /** `waiting`: questions the same window shows next (it closes when none is left). */
+  'confirmation.answer': pageAction(
+    v.strictObject({ id: idSchema, accept: v.boolean() }),
+    output<{ readonly accepted: boolean; readonly waiting: number }>(),
+  ),
   // SET cards: registration in the settings, purchases in the history (wallet/instruments/card/)
-  'card.list': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<readonly CardView[]>(),
-  },
-  'card.register': {
-    from: 'extension',
-    input: v.strictObject({
+  'card.list': pageAction(noInput, output<readonly CardView[]>()),
+  'card.register': pageAction(
+    v.strictObject({
       bankUrl: httpUrlSchema,
       cardNumber: v.pipe(v.string(), v.minLength(12), v.maxLength(32)),
       expiry: v.pipe(v.string(), v.minLength(4), v.maxLength(10)),
       name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
     }),
-    output: output<CardView>(),
-  },
-  'card.remove': {
-    from: 'extension',
-    input: v.strictObject({ id: idSchema }),
-    output: output<readonly CardView[]>(),
-  },
-  'card.payments': {
-    from: 'extension',
-    input: v.strictObject({ limit: limitSchema }),
-    output: output<readonly CardPaymentView[]>(),
-  },
+    output<CardView>(),
+  ),
+  'card.remove': pageAction(v.strictObject({ id: idSchema }), output<readonly CardView[]>()),
+  'card.payments': pageAction(
+    v.strictObject({ limit: limitSchema }),
+    output<readonly CardPaymentView[]>(),
+  ),
   /** A signed purchase inquiry to the shop: the purchase's state now. */
-  'card.inquire': {
-    from: 'extension',
-    input: v.strictObject({ transactionId: idSchema }),
-    output: output<CardPaymentView>(),
-  },
+  'card.inquire': pageAction(
+    v.strictObject({ transactionId: idSchema }),
+    output<CardPaymentView>(),
+  ),
   /** An encrypted backup (passphrase-derived key), as a JSON text file. */
-  'backup.export': {
-    from: 'extension',
-    input: v.strictObject({ passphrase: v.pipe(v.string(), v.minLength(8), v.maxLength(1024)) }),
-    output: output<{ readonly fileName: string; readonly text: string }>(),
-  },
-  'backup.import': {
-    from: 'extension',
-    input: v.strictObject({
+  'backup.export': pageAction(
+    v.strictObject({ passphrase: v.pipe(v.string(), v.minLength(8), v.maxLength(1024)) }),
+    output<{ readonly fileName: string; readonly text: string }>(),
+  ),
+  'backup.import': pageAction(
+    v.strictObject({
       text: v.pipe(v.string(), v.maxLength(32 * 1024 * 1024)),
       passphrase: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
     }),
-    output: output<{ readonly coins: number; readonly chains: number }>(),
-  },
+    output<{ readonly coins: number; readonly chains: number }>(),
+  ),
   ...purseActions,
   ...recoveryActions,
   ...proofActions,

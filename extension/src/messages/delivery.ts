@@ -5,7 +5,7 @@
  * content did not arrive and asks for their refund.
  */
 import * as v from 'valibot';
-import { output } from './output.ts';
+import { contentAction, noInput, output, pageAction } from './output.ts';
 
 /** contract.ts's `AmountView` (it imports this file, so this one cannot import it). */
 interface DeliveryAmount {
@@ -46,23 +46,17 @@ export interface DeliveryView {
 
 export const deliveryActions = {
   /** The page this content script runs in answered 5xx: if it is a paid page, retry it. */
-  'delivery.failed': {
-    from: 'content',
-    input: v.strictObject({
+  'delivery.failed': contentAction(
+    v.strictObject({
       status: v.pipe(v.number(), v.safeInteger(), v.minValue(500), v.maxValue(599)),
     }),
-    output: output<boolean>(),
-  },
+    output<boolean>(),
+  ),
   /** Payments whose content did not arrive (yet), newest first. */
-  'delivery.list': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<readonly DeliveryView[]>(),
-  },
+  'delivery.list': pageAction(noInput, output<readonly DeliveryView[]>()),
   /** The one-click refund request for a payment shown as not delivered. */
-  'delivery.requestRefund': {
-    from: 'extension',
-    input: v.strictObject({ paymentId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) }),
-    output: output<DeliveryView>(),
-  },
+  'delivery.requestRefund': pageAction(
+    v.strictObject({ paymentId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) }),
+    output<DeliveryView>(),
+  ),
 } as const;

@@ -7,7 +7,7 @@
  * Bytes cross as base64url text; the background decodes and checks them (wallet/instruments/purse/).
  */
 import * as v from 'valibot';
-import { output } from './output.ts';
+import { noInput, output, pageAction } from './output.ts';
 
 /** contract.ts's `AmountView`, spelled out: contract.ts imports this file, not the reverse. */
 interface AmountView {
@@ -94,15 +94,10 @@ export type CardReading = v.InferOutput<typeof cardReadingSchema>;
 
 export const purseActions = {
   /** The paired reader and card as last read, or null. */
-  'purse.status': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<PurseReaderView | null>(),
-  },
+  'purse.status': pageAction(noInput, output<PurseReaderView | null>()),
   /** Pairs the reader a page holds (the user picked it in the browser's chooser). */
-  'purse.pair': {
-    from: 'extension',
-    input: v.strictObject({
+  'purse.pair': pageAction(
+    v.strictObject({
       device: v.strictObject({
         vendorId: u16,
         productId: u16,
@@ -110,59 +105,45 @@ export const purseActions = {
       }),
       card: cardReadingSchema,
     }),
-    output: output<PurseReaderView>(),
-  },
-  'purse.unpair': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<null>(),
-  },
+    output<PurseReaderView>(),
+  ),
+  'purse.unpair': pageAction(noInput, output<null>()),
   /** The card as read now (after a load, a payment, or on the pairing page). */
-  'purse.update': {
-    from: 'extension',
-    input: v.strictObject({ card: cardReadingSchema }),
-    output: output<PurseReaderView>(),
-  },
-  'purse.prefer': {
-    from: 'extension',
-    input: v.strictObject({ preferred: v.boolean() }),
-    output: output<PurseReaderView>(),
-  },
+  'purse.update': pageAction(
+    v.strictObject({ card: cardReadingSchema }),
+    output<PurseReaderView>(),
+  ),
+  'purse.prefer': pageAction(v.strictObject({ preferred: v.boolean() }), output<PurseReaderView>()),
   /** A blank card: the bank certifies its key for the logged-in account (POST /v1/purse/cards). */
-  'purse.issue': {
-    from: 'extension',
-    input: v.strictObject({
+  'purse.issue': pageAction(
+    v.strictObject({
       bankUrl: httpUrlSchema,
       cardId: cardIdSchema,
       publicKey: base64url(64),
     }),
-    output: output<PursePersonalisationView>(),
-  },
+    output<PursePersonalisationView>(),
+  ),
   /** The bank's load authorization for the card's signed load request (the account pays). */
-  'purse.authorizeLoad': {
-    from: 'extension',
-    input: v.strictObject({ loadRequest: base64url(2048) }),
-    output: output<{ readonly authorization: string }>(),
-  },
+  'purse.authorizeLoad': pageAction(
+    v.strictObject({ loadRequest: base64url(2048) }),
+    output<{ readonly authorization: string }>(),
+  ),
   /** The challenge of a purse payment waiting in the confirmation window. */
-  'purse.challenge': {
-    from: 'extension',
-    input: v.strictObject({ paymentId: idSchema }),
-    output: output<PurseChallengeView>(),
-  },
+  'purse.challenge': pageAction(
+    v.strictObject({ paymentId: idSchema }),
+    output<PurseChallengeView>(),
+  ),
   /** The card's proof for a payment's challenge: stored at once, then sent to the merchant. */
-  'purse.proof': {
-    from: 'extension',
-    input: v.strictObject({ paymentId: idSchema, proof: base64url(2048) }),
-    output: output<{ readonly stored: true }>(),
-  },
+  'purse.proof': pageAction(
+    v.strictObject({ paymentId: idSchema, proof: base64url(2048) }),
+    output<{ readonly stored: true }>(),
+  ),
   /** The card refused the payment's challenge or the holder cancelled on the reader. */
-  'purse.refused': {
-    from: 'extension',
-    input: v.strictObject({
+  'purse.refused': pageAction(
+    v.strictObject({
       paymentId: idSchema,
       code: v.picklist(['purse_cancelled', 'purse_card_refused']),
     }),
-    output: output<null>(),
-  },
+    output<null>(),
+  ),
 } as const;

@@ -4,7 +4,7 @@
  * make the wallet restore, recover or return coins.
  */
 import * as v from 'valibot';
-import { output } from './output.ts';
+import { noInput, output, pageAction } from './output.ts';
 
 const httpUrlSchema = v.pipe(
   v.string(),
@@ -29,29 +29,25 @@ export interface PhraseView {
 }
 
 export interface LostCoinsView {
+  /** Withdrawals of this phrase the bank still keeps. */
   readonly withdrawals: number;
+  /** Change the mint made for coins of this phrase. */
   readonly changes: number;
+  /** Coins brought back spendable, and their value in minor units. */
   readonly recovered: number;
   readonly value: number;
+  /** Coins of those withdrawals already spent (they do not count). */
   readonly spent: number;
+  /** Coins the wallet already held. */
   readonly known: number;
 }
 
 export const recoveryActions = {
-  'recovery.status': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<RecoveryStatusView>(),
-  },
+  'recovery.status': pageAction(noInput, output<RecoveryStatusView>()),
   /** Makes the phrase (once) and shows it until it is confirmed; `phrase_exists` after. */
-  'recovery.create': {
-    from: 'extension',
-    input: v.strictObject({}),
-    output: output<PhraseView>(),
-  },
-  'recovery.confirm': {
-    from: 'extension',
-    input: v.strictObject({
+  'recovery.create': pageAction(noInput, output<PhraseView>()),
+  'recovery.confirm': pageAction(
+    v.strictObject({
       answers: v.pipe(
         v.array(
           v.strictObject({
@@ -63,32 +59,28 @@ export const recoveryActions = {
         v.maxLength(24),
       ),
     }),
-    output: output<RecoveryStatusView>(),
-  },
-  'recovery.restore': {
-    from: 'extension',
-    input: v.strictObject({ phrase: v.pipe(v.string(), v.maxLength(1024)) }),
-    output: output<RecoveryStatusView>(),
-  },
+    output<RecoveryStatusView>(),
+  ),
+  'recovery.restore': pageAction(
+    v.strictObject({ phrase: v.pipe(v.string(), v.maxLength(1024)) }),
+    output<RecoveryStatusView>(),
+  ),
   /** The unspent coins of the account's last withdrawals, from the phrase. */
-  'recovery.lostCoins': {
-    from: 'extension',
-    input: v.strictObject({ bankUrl: httpUrlSchema }),
-    output: output<LostCoinsView>(),
-  },
+  'recovery.lostCoins': pageAction(
+    v.strictObject({ bankUrl: httpUrlSchema }),
+    output<LostCoinsView>(),
+  ),
   /**
    * The PayWord credit of lost wallets: ends every live certificate of the account this wallet
    * does not hold; the credit comes back after the vendors' grace (wallet/recovery/).
    */
-  'recovery.endPaywordCredit': {
-    from: 'extension',
-    input: v.strictObject({ bankUrl: httpUrlSchema }),
-    output: output<{ readonly ended: number; readonly returnsBy: number | null }>(),
-  },
+  'recovery.endPaywordCredit': pageAction(
+    v.strictObject({ bankUrl: httpUrlSchema }),
+    output<{ readonly ended: number; readonly returnsBy: number | null }>(),
+  ),
   /** "Return e-cash to my bank account": every spendable coin of that bank, credited once. */
-  'recovery.returnCoins': {
-    from: 'extension',
-    input: v.strictObject({ bankUrl: httpUrlSchema }),
-    output: output<{ readonly coins: number; readonly value: number }>(),
-  },
+  'recovery.returnCoins': pageAction(
+    v.strictObject({ bankUrl: httpUrlSchema }),
+    output<{ readonly coins: number; readonly value: number }>(),
+  ),
 } as const;

@@ -35,7 +35,7 @@ export function Page(props: { title: string; children: ComponentChildren }): JSX
 type ButtonProps = Omit<JSX.ButtonHTMLAttributes<HTMLButtonElement>, 'class'> & {
   variant?: 'primary' | 'secondary' | 'danger' | 'link';
   busy?: boolean;
-  testId?: string;
+  testId?: string | undefined;
 };
 
 export function Button({
@@ -61,7 +61,7 @@ export function Button({
   );
 }
 
-export function TextField(props: {
+export type TextFieldProps = {
   id: string;
   label: string;
   value: string;
@@ -73,7 +73,9 @@ export function TextField(props: {
   error?: string | null;
   testId?: string;
   disabled?: boolean;
-}): JSX.Element {
+};
+
+export function TextField(props: TextFieldProps): JSX.Element {
   const errorId = `${props.id}-error`;
   return (
     <div class="field">
@@ -98,6 +100,90 @@ export function TextField(props: {
         </span>
       ) : null}
     </div>
+  );
+}
+
+/** The text keys of a form's state that come with a setter: `name` with `setName`. */
+export type TextKey<S> = {
+  [K in keyof S & string]: S[K] extends string
+    ? `set${Capitalize<K>}` extends keyof S
+      ? K
+      : never
+    : never;
+}[keyof S & string];
+
+/** One row of a form's field table: the state key it edits, and how the field looks. */
+export type FieldRow<S> = Omit<TextFieldProps, 'value' | 'onInput' | 'testId'> & {
+  key: TextKey<S>;
+};
+
+/**
+ * A form's text fields from a table, one under another: each shows `state[key]` and edits it
+ * through `state.setKey`; the field's id is also its test id.
+ */
+export function TextFields<S>(props: { state: S; fields: readonly FieldRow<S>[] }): JSX.Element {
+  const { state } = props;
+  return (
+    <>
+      {props.fields.map(({ key, ...field }) => {
+        const setter = `set${key.charAt(0).toUpperCase()}${key.slice(1)}` as keyof S;
+        return (
+          <TextField
+            key={field.id}
+            {...field}
+            testId={field.id}
+            value={state[key] as string}
+            onInput={state[setter] as (value: string) => void}
+          />
+        );
+      })}
+    </>
+  );
+}
+
+/**
+ * The end of a form or step: its failure, what its last submit did (`done`, when it says), a way
+ * back when there is one, and the way on: the form's submit, or `onClick` outside a form. Both
+ * buttons wait while it is busy.
+ */
+export function SubmitActions(props: {
+  error: WalletErrorJson | null;
+  busy: boolean;
+  label: string;
+  done?: string | null;
+  variant?: 'primary' | 'secondary';
+  disabled?: boolean;
+  testId?: string;
+  onClick?: (() => void) | undefined;
+  back?: { label: string; onClick: () => void };
+}): JSX.Element {
+  const { back } = props;
+  return (
+    <>
+      <ErrorNotice error={props.error} />
+      <div class="actions">
+        {props.done == null ? null : (
+          <span class="small muted" role="status">
+            {props.done}
+          </span>
+        )}
+        {back === undefined ? null : (
+          <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
+            {back.label}
+          </Button>
+        )}
+        <Button
+          type={props.onClick === undefined ? 'submit' : 'button'}
+          onClick={props.onClick}
+          variant={props.variant ?? 'primary'}
+          busy={props.busy}
+          disabled={props.disabled}
+          testId={props.testId}
+        >
+          {props.label}
+        </Button>
+      </div>
+    </>
   );
 }
 
@@ -194,24 +280,16 @@ export function StepActions(props: {
   back: { label: string; onClick: () => void };
   next: { label: string; testId: string; onClick?: () => void };
 }): JSX.Element {
-  const { back, next } = props;
+  const { next } = props;
   return (
-    <>
-      <ErrorNotice error={props.error} />
-      <div class="actions">
-        <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
-          {back.label}
-        </Button>
-        <Button
-          type={next.onClick === undefined ? 'submit' : 'button'}
-          onClick={next.onClick}
-          busy={props.busy}
-          testId={next.testId}
-        >
-          {next.label}
-        </Button>
-      </div>
-    </>
+    <SubmitActions
+      error={props.error}
+      busy={props.busy}
+      back={props.back}
+      label={next.label}
+      testId={next.testId}
+      onClick={next.onClick}
+    />
   );
 }
 

@@ -1,18 +1,22 @@
 /** The popup's onboarding views: add a bank, check its fingerprints, log in. */
 import type { JSX } from 'preact';
 import {
-  Button,
-  ErrorNotice,
+  type FieldRow,
   Fingerprints,
   Form,
   Shell,
   StepActions,
-  TextField,
+  SubmitActions,
+  TextFields,
 } from '../../ui/components.tsx';
 import { fingerprintsPageUrl, paywordHoldNotice } from '../../ui/wording.ts';
 import type { PopupState } from './state.ts';
 
 type StateOf<S extends PopupState['status']> = Extract<PopupState, { status: S }>;
+
+const bankFields: readonly FieldRow<StateOf<'add-bank'>>[] = [
+  { key: 'url', id: 'add-bank-url', label: 'Bank address', type: 'url', inputMode: 'url' },
+];
 
 export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Element {
   return (
@@ -22,21 +26,13 @@ export function AddBankView({ state }: { state: StateOf<'add-bank'> }): JSX.Elem
           Farthing pays with coins from a bank you choose. Enter your bank's address to see who it
           is before you trust it.
         </p>
-        <TextField
-          id="bank-url"
-          label="Bank address"
-          type="url"
-          inputMode="url"
-          value={state.url}
-          onInput={state.setUrl}
-          testId="add-bank-url"
+        <TextFields state={state} fields={bankFields} />
+        <SubmitActions
+          error={state.error}
+          busy={state.busy}
+          label={state.busy ? 'Contacting the bank…' : 'Continue'}
+          testId="add-bank-inspect"
         />
-        <ErrorNotice error={state.error} />
-        <div class="actions">
-          <Button type="submit" busy={state.busy} testId="add-bank-inspect">
-            {state.busy ? 'Contacting the bank…' : 'Continue'}
-          </Button>
-        </div>
       </Form>
     </Shell>
   );
@@ -88,6 +84,17 @@ export function ReviewBankView({ state }: { state: StateOf<'review-bank'> }): JS
   );
 }
 
+const loginFields: readonly FieldRow<StateOf<'login'>>[] = [
+  { key: 'username', id: 'login-username', label: 'Username', autoComplete: 'username' },
+  {
+    key: 'password',
+    id: 'login-password',
+    label: 'Password',
+    type: 'password',
+    autoComplete: 'current-password',
+  },
+];
+
 export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
   return (
     <Shell title="Log in to your bank">
@@ -98,23 +105,7 @@ export function LoginView({ state }: { state: StateOf<'login'> }): JSX.Element {
         <p class="small muted" data-testid="payword-hold-notice">
           {paywordHoldNotice(state.paywordCredit, state.bank.name)}
         </p>
-        <TextField
-          id="login-username"
-          label="Username"
-          autoComplete="username"
-          value={state.username}
-          onInput={state.setUsername}
-          testId="login-username"
-        />
-        <TextField
-          id="login-password"
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={state.password}
-          onInput={state.setPassword}
-          testId="login-password"
-        />
+        <TextFields state={state} fields={loginFields} />
         <StepActions
           error={state.error}
           busy={state.busy}

@@ -1,7 +1,20 @@
 /** The settings page's card section (cards-state.ts). */
 import type { JSX } from 'preact';
-import { Button, Card, ErrorNotice, Form, TextField } from '../../ui/components.tsx';
+import {
+  Button,
+  Card,
+  type FieldRow,
+  Form,
+  SubmitActions,
+  TextFields,
+} from '../../ui/components.tsx';
 import type { CardsSection } from './cards-state.ts';
+
+const cardFields: readonly FieldRow<CardsSection>[] = [
+  { key: 'cardNumber', id: 'card-number', label: 'Card number', inputMode: 'text' },
+  { key: 'expiry', id: 'card-expiry', label: 'Expiry (MM/YY)' },
+  { key: 'name', id: 'card-name', label: 'Name as printed' },
+];
 
 export function Cards({ section }: { section: CardsSection }): JSX.Element {
   return (
@@ -43,40 +56,14 @@ export function Cards({ section }: { section: CardsSection }): JSX.Element {
             </select>
           </div>
         ) : null}
-        <TextField
-          id="card-number"
-          label="Card number"
-          inputMode="text"
-          autoComplete="off"
-          value={section.cardNumber}
-          onInput={section.setCardNumber}
-          testId="card-number"
+        <TextFields state={section} fields={cardFields} />
+        <SubmitActions
+          error={section.error}
+          busy={section.busy}
+          label="Register card"
+          disabled={section.bankUrl === ''}
+          testId="card-register"
         />
-        <TextField
-          id="card-expiry"
-          label="Expiry (MM/YY)"
-          value={section.expiry}
-          onInput={section.setExpiry}
-          testId="card-expiry"
-        />
-        <TextField
-          id="card-name"
-          label="Name as printed"
-          value={section.name}
-          onInput={section.setName}
-          testId="card-name"
-        />
-        <ErrorNotice error={section.error} />
-        <div class="actions">
-          <Button
-            type="submit"
-            busy={section.busy}
-            disabled={section.bankUrl === ''}
-            testId="card-register"
-          >
-            Register card
-          </Button>
-        </div>
       </Form>
     </Card>
   );

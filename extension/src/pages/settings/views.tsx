@@ -5,11 +5,14 @@ import {
   Card,
   ColumnHeads,
   ErrorNotice,
+  type FieldRow,
   Fingerprints,
   Form,
   Page,
   PendingView,
+  SubmitActions,
   TextField,
+  TextFields,
 } from '../../ui/components.tsx';
 import { majorUnitsText } from '../../ui/money.ts';
 import { fingerprintsPageUrl, formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
@@ -155,17 +158,12 @@ function Limits({ form }: { form: LimitsForm }): JSX.Element {
           />
           Ask before the first payment to a new site
         </label>
-        <ErrorNotice error={form.error} />
-        <div class="actions">
-          {form.saved ? (
-            <span class="small muted" role="status">
-              Saved.
-            </span>
-          ) : null}
-          <Button type="submit" busy={form.busy}>
-            Save limits
-          </Button>
-        </div>
+        <SubmitActions
+          error={form.error}
+          busy={form.busy}
+          label="Save limits"
+          done={form.saved ? 'Saved.' : null}
+        />
       </Form>
     </Card>
   );
@@ -247,6 +245,21 @@ function SiteRowView({ row }: { row: SiteRow }): JSX.Element {
   );
 }
 
+const newPassphrase = { type: 'password', autoComplete: 'new-password' } as const;
+const exportFields: readonly FieldRow<BackupSection>[] = [
+  { key: 'exportPassphrase', id: 'export-passphrase', label: 'Passphrase', ...newPassphrase },
+  { key: 'exportRepeat', id: 'export-repeat', label: 'Passphrase again', ...newPassphrase },
+];
+const importFields: readonly FieldRow<BackupSection>[] = [
+  {
+    key: 'importPassphrase',
+    id: 'import-passphrase',
+    label: 'Its passphrase',
+    type: 'password',
+    autoComplete: 'current-password',
+  },
+];
+
 function Backup({ section }: { section: BackupSection }): JSX.Element {
   return (
     <Card title="Backup" id="backup">
@@ -256,33 +269,13 @@ function Backup({ section }: { section: BackupSection }): JSX.Element {
           The file holds your coins and PayWord chains, encrypted with this passphrase. Without the
           passphrase nobody, including you, can open it.
         </p>
-        <TextField
-          id="export-passphrase"
-          label="Passphrase"
-          type="password"
-          autoComplete="new-password"
-          value={section.exportPassphrase}
-          onInput={section.setExportPassphrase}
+        <TextFields state={section} fields={exportFields} />
+        <SubmitActions
+          error={section.exportError}
+          busy={section.exporting}
+          label="Download backup"
+          done={section.exported === null ? null : `Saved as ${section.exported}.`}
         />
-        <TextField
-          id="export-repeat"
-          label="Passphrase again"
-          type="password"
-          autoComplete="new-password"
-          value={section.exportRepeat}
-          onInput={section.setExportRepeat}
-        />
-        <ErrorNotice error={section.exportError} />
-        <div class="actions">
-          {section.exported === null ? null : (
-            <span class="small muted" role="status">
-              Saved as {section.exported}.
-            </span>
-          )}
-          <Button type="submit" busy={section.exporting}>
-            Download backup
-          </Button>
-        </div>
       </Form>
       <Form class="stack" onSubmit={section.importBackup}>
         <h3>Import</h3>
@@ -298,25 +291,18 @@ function Backup({ section }: { section: BackupSection }): JSX.Element {
             }}
           />
         </div>
-        <TextField
-          id="import-passphrase"
-          label="Its passphrase"
-          type="password"
-          autoComplete="current-password"
-          value={section.importPassphrase}
-          onInput={section.setImportPassphrase}
+        <TextFields state={section} fields={importFields} />
+        <SubmitActions
+          error={section.importError}
+          busy={section.importing}
+          label="Import backup"
+          variant="secondary"
+          done={
+            section.imported === null
+              ? null
+              : `Imported ${section.imported.coins} coins and ${section.imported.chains} PayWord chains.`
+          }
         />
-        <ErrorNotice error={section.importError} />
-        <div class="actions">
-          {section.imported === null ? null : (
-            <span class="small muted" role="status">
-              Imported {section.imported.coins} coins and {section.imported.chains} PayWord chains.
-            </span>
-          )}
-          <Button type="submit" variant="secondary" busy={section.importing}>
-            Import backup
-          </Button>
-        </div>
       </Form>
     </Card>
   );

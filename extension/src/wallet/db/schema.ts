@@ -13,6 +13,7 @@
  * Past 400 lines on purpose: the schema is one module (DESIGN.md "Wallet storage"), every
  * store's record type beside the migrations that made it, so one read shows the whole database.
  */
+
 import {
   type DBSchema,
   type IDBPDatabase,
@@ -20,7 +21,14 @@ import {
   openDB,
   type StoreNames,
 } from 'idb';
-import type { Instrument, TaskKind, TaskStatus, WalletErrorJson } from '../../messages/contract.ts';
+import type {
+  CardPaymentStatus,
+  Instrument,
+  TaskKind,
+  TaskStatus,
+  WalletErrorJson,
+} from '../../messages/contract.ts';
+import type { DeliveryStatus } from '../../messages/delivery.ts';
 import type { PurseProofRecord, PurseReaderRecord } from '../instruments/purse/records.ts';
 import type { Money } from '../money.ts';
 import { type PaymentRecord, type PaymentStatus, paymentFromVersion6 } from './payment-records.ts';
@@ -276,13 +284,8 @@ export interface CardRecord {
   readonly updatedAt: number;
 }
 
-export type CardPaymentStatus =
-  | 'sent'
-  | 'authorized'
-  | 'captured'
-  | 'reversed'
-  | 'capture_reversed'
-  | 'failed';
+/** The purchase's state as the history shows it (contract.ts). */
+export type { CardPaymentStatus };
 
 /** A card purchase: written with its request before the request leaves the wallet. */
 export interface CardPaymentRecord {
@@ -362,13 +365,7 @@ export interface DeliveryRecord {
   readonly what: 'content' | 'payment';
   /** The paid page (content) or the pay endpoint (payment). */
   readonly url: string;
-  readonly status:
-    | 'retrying'
-    | 'delivered'
-    | 'not_delivered'
-    | 'refund_requested'
-    | 'refunded'
-    | 'refund_refused';
+  readonly status: DeliveryStatus;
   readonly firstFailureAt: number;
   readonly lastCheckAt: number;
   readonly checks: number;

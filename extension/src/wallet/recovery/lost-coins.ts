@@ -32,6 +32,7 @@ import {
 } from '@farthing/protocol/coin/recovery';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import type * as v from 'valibot';
+import type { LostCoinsView } from '../../messages/recovery.ts';
 import { keySetOf, sessionToken, trustedBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import {
@@ -52,19 +53,8 @@ export const withdrawalScanLimit = 8_192;
 const changeWindow = Math.min(32, maxChangePrefixes);
 const changeScanLimit = 65_536;
 
-export interface LostCoinsResult {
-  /** Withdrawals of this phrase the bank still keeps. */
-  readonly withdrawals: number;
-  /** Change the mint made for coins of this phrase. */
-  readonly changes: number;
-  /** Coins brought back spendable, and their value in minor units. */
-  readonly recovered: number;
-  readonly value: number;
-  /** Coins of those withdrawals already spent (they do not count). */
-  readonly spent: number;
-  /** Coins the wallet already held. */
-  readonly known: number;
-}
+/** What a scan found: the page shows it as it is (messages/recovery.ts). */
+export type LostCoinsResult = LostCoinsView;
 
 interface Found {
   readonly record: WithdrawalRecord;

@@ -11,20 +11,17 @@
  * the mint answers it from the stored issuance.
  */
 import { parseAmount } from '@farthing/protocol/amount';
-import { denominationId } from '@farthing/protocol/coin/denomination';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import { createRefundRefresh, refundRefreshToWire } from '@farthing/protocol/coin/refund-refresh';
-import { toBase64url } from '@farthing/protocol/encoding';
 import * as v from 'valibot';
 import type { TaskView } from '../../messages/contract.ts';
 import { keySetOf, trustedBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
-import { moneyTx, type TaskRecord, type WithdrawalRecord } from '../db/schema.ts';
-import { errorJson } from '../errors.ts';
+import { moneyTx, type TaskRecord } from '../db/schema.ts';
 import { bankParty, requestJson } from '../http.ts';
-import { type ReissueKind, runReissue } from '../instruments/ecash/change.ts';
-import { issuanceIdOf, signingDenominations } from '../instruments/ecash/issuance.ts';
-import { newTask, setTask } from '../tasks.ts';
+import { planReissue, type ReissueKind, runReissue } from '../instruments/ecash/change.ts';
+import { signingDenominations } from '../instruments/ecash/issuance.ts';
+import { failIssuance } from '../instruments/ecash/withdraw.ts';
 
 const coinRefundAnswer = v.object({ status: v.string(), left: v.optional(v.string()) });
 
@@ -83,31 +80,16 @@ export async function refreshRefundedCoins(
       unfinished++;
       continue;
     }
-    const seed = randomWithdrawalSeed();
-    const id = issuanceIdOf(seed);
-    const total = values.reduce((sum, value) => sum + value, 0);
-    const task = newTask('refund', id, { currency: coin.currency, minor: total }, now, {
-      done: 0,
-      total: values.length,
-    });
-    const refresh: WithdrawalRecord = {
-      id,
-      kind: 'refund',
-      bankUrl: coin.bankUrl,
-      currency: coin.currency,
-      seed: await ctx.sealer.seal(seed),
-      coins: values.map((minor, index) => ({
-        index,
-        minor,
-        denominationId: toBase64url(denominationId(byValue.get(minor)!)),
-      })),
-      total,
-      status: 'planned',
-      taskId: task.id,
-      changeOf: coinPub,
-      createdAt: now,
-    };
-    seed.fill(0);
+    const { task, record: refresh } = await planReissue(
+      ctx,
+      'refund',
+      coin,
+      values,
+      byValue,
+      randomWithdrawalSeed(),
+      now,
+    );
+    const total = refresh.total;
     const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
     await tx.objectStore('withdrawals').add(refresh);
     await tx.objectStore('tasks').add(task);
@@ -132,15 +114,8 @@ const refundRefreshKind: ReissueKind = {
   body: (params) => refundRefreshToWire(createRefundRefresh(params)),
   // A refused refresh leaves the old coin as it was (it is spent; its credit stays at the mint).
   fail: async (ctx, record, _old, taskId, error) => {
-    const now = ctx.platform.now();
     const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
-    await tx.objectStore('withdrawals').put({ ...record, status: 'failed' });
-    await setTask(
-      tx.objectStore('tasks'),
-      taskId,
-      { status: 'failed', error: errorJson(error) },
-      now,
-    );
+    await failIssuance(tx, record, taskId, error, ctx.platform.now());
     await tx.done;
   },
   spendsOld: false,

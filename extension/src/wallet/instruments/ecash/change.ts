@@ -25,7 +25,7 @@ import {
   type TaskRecord,
   type WithdrawalRecord,
 } from '../../db/schema.ts';
-import { errorJson, WalletFailure } from '../../errors.ts';
+import { WalletFailure } from '../../errors.ts';
 import { bankParty, causeOf, isTransient, requestJson } from '../../http.ts';
 import { claimSeed } from '../../recovery/master.ts';
 import { newTask, setTask, taskView } from '../../tasks.ts';
@@ -36,7 +36,47 @@ import {
   issuanceIdOf,
   signingDenominations,
 } from './issuance.ts';
-import { commitIssuance, issuanceAnswer } from './withdraw.ts';
+import { commitIssuance, failIssuance, issuanceAnswer } from './withdraw.ts';
+
+/**
+ * The task and the planned record that reissue `coin` as coins of `values` (the mint's signing
+ * denominations `byValue`, at `now`) from `seed`, which it seals into the record and then wipes.
+ */
+export async function planReissue(
+  ctx: WalletContext,
+  kind: 'change' | 'refund',
+  coin: CoinRecord,
+  values: readonly number[],
+  byValue: ReturnType<typeof signingDenominations>,
+  seed: Uint8Array,
+  now: number,
+): Promise<{ task: TaskRecord; record: WithdrawalRecord }> {
+  const id = issuanceIdOf(seed);
+  const total = values.reduce((sum, value) => sum + value, 0);
+  const task = newTask(kind, id, { currency: coin.currency, minor: total }, now, {
+    done: 0,
+    total: values.length,
+  });
+  const record: WithdrawalRecord = {
+    id,
+    kind,
+    bankUrl: coin.bankUrl,
+    currency: coin.currency,
+    seed: await ctx.sealer.seal(seed),
+    coins: values.map((minor, index) => ({
+      index,
+      minor,
+      denominationId: toBase64url(denominationId(byValue.get(minor)!)),
+    })),
+    total,
+    status: 'planned',
+    taskId: task.id,
+    changeOf: coin.coinPub,
+    createdAt: now,
+  };
+  seed.fill(0);
+  return { task, record };
+}
 
 /**
  * Plans change of `coin` into coins of `values` (together its value) and reserves the coin,
@@ -60,29 +100,15 @@ export async function startChange(
     throw new WalletFailure('insufficient_funds', 'The bank has no coins to make change with.');
   }
   const seed = (await claimSeed(ctx, 'change'))?.seed ?? randomWithdrawalSeed();
-  const id = issuanceIdOf(seed);
-  const task = newTask('change', id, { currency: coin.currency, minor: coin.minor }, now, {
-    done: 0,
-    total: values.length,
-  });
-  const change: WithdrawalRecord = {
-    id,
-    kind: 'change',
-    bankUrl: coin.bankUrl,
-    currency: coin.currency,
-    seed: await ctx.sealer.seal(seed),
-    coins: values.map((minor, index) => ({
-      index,
-      minor,
-      denominationId: toBase64url(denominationId(byValue.get(minor)!)),
-    })),
-    total: coin.minor,
-    status: 'planned',
-    taskId: task.id,
-    changeOf: coin.coinPub,
-    createdAt: now,
-  };
-  seed.fill(0);
+  const { task, record: change } = await planReissue(
+    ctx,
+    'change',
+    coin,
+    values,
+    byValue,
+    seed,
+    now,
+  );
   const tx = moneyTx(ctx.db, ['coins', 'withdrawals', 'tasks']);
   const current = await tx.objectStore('coins').get(coin.coinPub);
   const usable =
@@ -99,7 +125,7 @@ export async function startChange(
   }
   await tx
     .objectStore('coins')
-    .put({ ...current, status: 'reserved', reservedBy: id, updatedAt: now });
+    .put({ ...current, status: 'reserved', reservedBy: change.id, updatedAt: now });
   await tx.objectStore('withdrawals').add(change);
   await tx.objectStore('tasks').add(task);
   await tx.done;
@@ -236,12 +262,6 @@ async function failChange(
           : { ...coin, status: 'spendable', reservedBy: null, updatedAt: now },
       );
   }
-  await tx.objectStore('withdrawals').put({ ...change, status: 'failed' });
-  await setTask(
-    tx.objectStore('tasks'),
-    taskId,
-    { status: 'failed', error: errorJson(error) },
-    now,
-  );
+  await failIssuance(tx, change, taskId, error, now);
   await tx.done;
 }

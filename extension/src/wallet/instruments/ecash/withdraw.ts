@@ -34,7 +34,7 @@ import {
 import { errorJson, WalletFailure } from '../../errors.ts';
 import { bankParty, causeOf, isTransient, requestJson } from '../../http.ts';
 import { claimSeed } from '../../recovery/master.ts';
-import { newTask, setTask, taskView } from '../../tasks.ts';
+import { newTask, setTask, type TaskStore, taskView } from '../../tasks.ts';
 import { planWithdrawal } from './denominations.ts';
 import {
   blindedWire,
@@ -182,14 +182,33 @@ async function failWithdrawal(
   error: unknown,
 ) {
   const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);
-  await tx.objectStore('withdrawals').put({ ...withdrawal, status: 'failed' });
+  await failIssuance(tx, withdrawal, taskId, error, ctx.platform.now());
+  await tx.done;
+}
+
+/** Any transaction over (at least) the issuances and the tasks. */
+type IssuanceTx = {
+  objectStore(name: 'withdrawals'): { put(value: WithdrawalRecord): Promise<unknown> };
+} & { objectStore(name: 'tasks'): TaskStore };
+
+/**
+ * Marks an issuance (a withdrawal, change, a refund's refresh) and its task failed, inside the
+ * caller's transaction, which may also put back what the issuance held.
+ */
+export async function failIssuance(
+  tx: IssuanceTx,
+  issuance: WithdrawalRecord,
+  taskId: string,
+  error: unknown,
+  now: number,
+): Promise<void> {
+  await tx.objectStore('withdrawals').put({ ...issuance, status: 'failed' });
   await setTask(
     tx.objectStore('tasks'),
     taskId,
     { status: 'failed', error: errorJson(error) },
-    ctx.platform.now(),
+    now,
   );
-  await tx.done;
 }
 
 /**

@@ -131,25 +131,31 @@ export async function updateReader(
   ctx: WalletContext,
   card: CardReading,
 ): Promise<PurseReaderView> {
-  const paired = await requirePairedReader(ctx);
-  if (card.cardId !== paired.cardId) {
-    throw new WalletFailure(
-      'reader_unavailable',
-      'Another card is in the reader: pair it first, or put the paired card back.',
-      { hint: 'purse' },
-    );
-  }
-  const record = recordOf(card, { ...paired, readAt: ctx.platform.now() });
-  await ctx.db.put('purseReaders', record);
-  return readerView(record);
+  return changePairedReader(ctx, (paired) => {
+    if (card.cardId !== paired.cardId) {
+      throw new WalletFailure(
+        'reader_unavailable',
+        'Another card is in the reader: pair it first, or put the paired card back.',
+        { hint: 'purse' },
+      );
+    }
+    return recordOf(card, { ...paired, readAt: ctx.platform.now() });
+  });
 }
 
 export async function preferPurse(
   ctx: WalletContext,
   preferred: boolean,
 ): Promise<PurseReaderView> {
-  const paired = await requirePairedReader(ctx);
-  const record = { ...paired, preferred };
+  return changePairedReader(ctx, (paired) => ({ ...paired, preferred }));
+}
+
+/** Stores what `change` makes of the paired reader's record, and answers its view. */
+async function changePairedReader(
+  ctx: WalletContext,
+  change: (paired: PurseReaderRecord) => PurseReaderRecord,
+): Promise<PurseReaderView> {
+  const record = change(await requirePairedReader(ctx));
   await ctx.db.put('purseReaders', record);
   return readerView(record);
 }
