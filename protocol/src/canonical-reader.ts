@@ -126,6 +126,18 @@ export class CanonicalReader {
   }
 }
 
+/** Reads all of `bytes` with `read`; bytes left over are `invalid_encoding` naming `what`. */
+export function readAll<T>(
+  bytes: Uint8Array,
+  what: string,
+  read: (reader: CanonicalReader) => T,
+): T {
+  const reader = new CanonicalReader(bytes);
+  const value = read(reader);
+  reader.end(what);
+  return value;
+}
+
 /**
  * Reads the `len(tag) ‖ tag ‖ u16 version` header `signingBytes` writes. A different tag is
  * `invalid_encoding` (bytes of one structure never parse as another); a version other than

@@ -16,12 +16,17 @@ export const ed25519PublicKeyLength = 32;
 export const ed25519SecretKeyLength = 32;
 export const ed25519SignatureLength = 64;
 
-/** Verifies a detached signature; never throws on a bad signature, only returns false. */
-export type Ed25519Verify = (
+/**
+ * Verifies a detached signature over `message` under a public key of type `K`; never throws
+ * on a bad signature, only returns false.
+ */
+export type DetachedVerify<K> = (
   signature: Uint8Array,
   message: Uint8Array,
-  publicKey: Uint8Array,
+  publicKey: K,
 ) => boolean;
+
+export type Ed25519Verify = DetachedVerify<Uint8Array>;
 
 export interface Ed25519Signer {
   readonly publicKey: Uint8Array;

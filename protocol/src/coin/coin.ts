@@ -17,7 +17,7 @@
  *     "messagePrefix": "<32 bytes b64u>", "denominationSignature": "<256 bytes b64u>" }
  */
 import * as v from 'valibot';
-import type { Ed25519Verify } from '../ed25519.ts';
+import type { DetachedVerify, Ed25519Verify } from '../ed25519.ts';
 import { concatBytes, equalBytes, signingBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
 import { bytesSchema, parseMessage } from '../schema.ts';
@@ -39,11 +39,7 @@ export const coinMessageVersion = 1;
  * as RFC 9474 §4.5 prescribes for RSABSSA-SHA384-PSS. Returns false on a bad signature;
  * never throws for one. Taken as a parameter so each platform plugs in its native verifier.
  */
-export type RsaPssVerify = (
-  signature: Uint8Array,
-  message: Uint8Array,
-  publicKey: DenominationPublicKey,
-) => boolean;
+export type RsaPssVerify = DetachedVerify<DenominationPublicKey>;
 
 export interface Coin {
   /** `denominationId` of the key that signed the coin; fixes the coin's value. */

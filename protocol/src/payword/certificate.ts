@@ -6,7 +6,6 @@
  * access grant. A serial number lets the broker name and revoke one certificate.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import * as v from 'valibot';
 import { type Amount, formatAmount } from '../amount.ts';
 import {
   type Ed25519Signer,
@@ -27,6 +26,7 @@ import {
 } from '../schema.ts';
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import { assertAmount, assertIdentifier, assertObject } from './arguments.ts';
+import { signedPaywordJson, signedPaywordSchema } from './wire.ts';
 
 /** The signed message type (tag, version, name), declared once. */
 export const paywordUserCertificateType: SignedMessageType<1> = signedMessageType(
@@ -179,9 +179,8 @@ export interface PaywordUserCertificateJson {
   readonly signature: string;
 }
 
-export const paywordUserCertificateSchema = v.pipe(
-  v.strictObject({
-    version: v.literal(1),
+export const paywordUserCertificateSchema = signedPaywordSchema<PaywordUserCertificate>(
+  {
     brokerId: identifierSchema,
     userId: identifierSchema,
     userPublicKey: bytesSchema(ed25519PublicKeyLength),
@@ -189,27 +188,26 @@ export const paywordUserCertificateSchema = v.pipe(
     issuedAt: timestampSchema,
     expiresAt: timestampSchema,
     creditLimit: amountSchema,
-    signature: bytesSchema(ed25519SignatureLength),
-  }),
-  v.check((c) => c.expiresAt > c.issuedAt, 'expiresAt must be after issuedAt'),
-  v.transform(({ version: _, ...certificate }): PaywordUserCertificate => certificate),
+  },
+  'issuedAt',
 );
 
 export function paywordUserCertificateToJson(
   certificate: PaywordUserCertificate,
 ): PaywordUserCertificateJson {
   assertPaywordUserCertificate(certificate);
-  return {
-    version: 1,
-    brokerId: certificate.brokerId,
-    userId: certificate.userId,
-    userPublicKey: toBase64url(certificate.userPublicKey),
-    serial: certificate.serial,
-    issuedAt: certificate.issuedAt,
-    expiresAt: certificate.expiresAt,
-    creditLimit: formatAmount(certificate.creditLimit),
-    signature: toBase64url(certificate.signature),
-  };
+  return signedPaywordJson(
+    {
+      brokerId: certificate.brokerId,
+      userId: certificate.userId,
+      userPublicKey: toBase64url(certificate.userPublicKey),
+      serial: certificate.serial,
+      issuedAt: certificate.issuedAt,
+      expiresAt: certificate.expiresAt,
+      creditLimit: formatAmount(certificate.creditLimit),
+    },
+    certificate.signature,
+  );
 }
 
 /** Parses the wire form; throws `invalid_message` (or `invalid_amount`, …) naming the field. */

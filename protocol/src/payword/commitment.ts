@@ -40,6 +40,7 @@ import {
   verifyPaywordUserCertificate,
 } from './certificate.ts';
 import { maxPaywordChainLength, paywordWordLength } from './chain.ts';
+import { signedPaywordJson, signedPaywordSchema } from './wire.ts';
 
 /** The signed message type (tag, version, name), declared once. */
 export const paywordCommitmentType: SignedMessageType<1> = signedMessageType(
@@ -250,9 +251,8 @@ export interface PaywordCommitmentJson {
   readonly signature: string;
 }
 
-export const paywordCommitmentSchema = v.pipe(
-  v.strictObject({
-    version: v.literal(1),
+export const paywordCommitmentSchema = signedPaywordSchema<PaywordCommitment>(
+  {
     vendorId: identifierSchema,
     certificate: paywordUserCertificateSchema,
     root: bytesSchema(paywordWordLength),
@@ -260,26 +260,25 @@ export const paywordCommitmentSchema = v.pipe(
     valuePerWord: amountSchema,
     createdAt: timestampSchema,
     expiresAt: timestampSchema,
-    signature: bytesSchema(ed25519SignatureLength),
-  }),
-  v.check((c) => c.expiresAt > c.createdAt, 'expiresAt must be after createdAt'),
-  v.transform(({ version: _, ...commitment }): PaywordCommitment => commitment),
+  },
+  'createdAt',
 );
 
 export function paywordCommitmentToJson(commitment: PaywordCommitment): PaywordCommitmentJson {
   assertCommitmentFields(commitment, 'commitment');
   assertBytes(commitment.signature, 'commitment.signature', ed25519SignatureLength);
-  return {
-    version: 1,
-    vendorId: commitment.vendorId,
-    certificate: paywordUserCertificateToJson(commitment.certificate),
-    root: toBase64url(commitment.root),
-    length: commitment.length,
-    valuePerWord: formatAmount(commitment.valuePerWord),
-    createdAt: commitment.createdAt,
-    expiresAt: commitment.expiresAt,
-    signature: toBase64url(commitment.signature),
-  };
+  return signedPaywordJson(
+    {
+      vendorId: commitment.vendorId,
+      certificate: paywordUserCertificateToJson(commitment.certificate),
+      root: toBase64url(commitment.root),
+      length: commitment.length,
+      valuePerWord: formatAmount(commitment.valuePerWord),
+      createdAt: commitment.createdAt,
+      expiresAt: commitment.expiresAt,
+    },
+    commitment.signature,
+  );
 }
 
 export function parsePaywordCommitment(json: unknown): PaywordCommitment {

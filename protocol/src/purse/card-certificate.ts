@@ -18,10 +18,9 @@
  *   basicConstraints   (critical) cA FALSE
  *   subjectKeyIdentifier, authorityKeyIdentifier (RFC 7093 §2 method 1)
  */
-import { type Ed25519Verify, ed25519PublicKeyLength } from '../ed25519.ts';
+import { ed25519PublicKeyLength } from '../ed25519.ts';
 import { assertBytes, FarthingError } from '../errors.ts';
 import { ed25519SubjectPublicKeyInfo, keyIdentifier } from '../x509/algorithms.ts';
-import type { CertificateInput } from '../x509/certificate.ts';
 import {
   basicConstraintsExtension,
   type CertificateTemplate,
@@ -31,7 +30,7 @@ import {
   subjectAltNameUrisExtension,
   subjectKeyIdentifierExtension,
 } from '../x509/certificate-builder.ts';
-import { verifyCertificateChain } from '../x509/chain.ts';
+import { type VerifyCertificateChainParameters, verifyCertificateChain } from '../x509/chain.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
 
 export const purseCardUriPrefix = 'urn:farthing:purse-card:';
@@ -82,13 +81,8 @@ export function purseCardCertificateTemplate(
   };
 }
 
-export interface VerifyPurseCardCertificateParameters {
-  readonly chain: CertificateInput | readonly CertificateInput[];
-  /** The issuing banks' CA certificates the verifier trusts. */
-  readonly trustedRoots: readonly CertificateInput[];
-  readonly now: number;
-  readonly ed25519Verify?: Ed25519Verify;
-}
+/** A card's chain; `trustedRoots` are the issuing banks' CA certificates the verifier trusts. */
+export interface VerifyPurseCardCertificateParameters extends VerifyCertificateChainParameters {}
 
 export interface VerifiedPurseCardCertificate {
   readonly cardId: string;

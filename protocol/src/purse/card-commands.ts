@@ -4,7 +4,7 @@
  * the opposite. All canonical encodings (encoding.ts), read strictly: `invalid_encoding`.
  */
 import type { Amount } from '../amount.ts';
-import { CanonicalReader } from '../canonical-reader.ts';
+import { type CanonicalReader, readAll } from '../canonical-reader.ts';
 import { ed25519PublicKeyLength } from '../ed25519.ts';
 import { CanonicalWriter } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
@@ -56,7 +56,10 @@ export function encodeCardInfo(info: CardInfo): Uint8Array {
 }
 
 export function decodeCardInfo(bytes: Uint8Array): CardInfo {
-  const r = new CanonicalReader(bytes);
+  return readAll(bytes, 'info', readCardInfo);
+}
+
+function readCardInfo(r: CanonicalReader): CardInfo {
   const cardId = readCardId(r, 'info');
   const publicKey = r.fixed(ed25519PublicKeyLength, 'info.publicKey');
   const state = cardStates[r.u8('info.state')];
@@ -73,7 +76,6 @@ export function decodeCardInfo(bytes: Uint8Array): CardInfo {
     pinTriesLeft: p.u8('info.pinTriesLeft'),
     certificate: p.bytes('info.certificate', maxCertificateLength),
   }));
-  r.end('info');
   return { cardId, publicKey, state, ...(purse === undefined ? {} : { purse }) };
 }
 
@@ -123,16 +125,13 @@ export function encodePersonalisation(p: Personalisation): Uint8Array {
 }
 
 export function decodePersonalisation(bytes: Uint8Array): Personalisation {
-  const r = new CanonicalReader(bytes);
-  const p = {
+  return readAll(bytes, 'personalisation', (r) => ({
     certificate: r.bytes('personalisation.certificate', maxCertificateLength),
     issuerRoot: r.bytes('personalisation.issuerRoot', maxCertificateLength),
     issuerLoadKey: r.fixed(ed25519PublicKeyLength, 'personalisation.issuerLoadKey'),
     pin: decodePin(r.bytes('personalisation.pin', 8)),
     maximum: r.amount('personalisation.maximum'),
-  };
-  r.end('personalisation');
-  return p;
+  }));
 }
 
 // --- LOAD REQUEST data: the amount; LOAD response: the new balance and counter
@@ -142,10 +141,7 @@ export function encodeAmount(value: Amount): Uint8Array {
 }
 
 export function decodeAmount(bytes: Uint8Array, field = 'amount'): Amount {
-  const r = new CanonicalReader(bytes);
-  const value = r.amount(field);
-  r.end(field);
-  return value;
+  return readAll(bytes, field, (r) => r.amount(field));
 }
 
 export interface LoadResult {
@@ -161,10 +157,10 @@ export function encodeLoadResult(result: LoadResult): Uint8Array {
 }
 
 export function decodeLoadResult(bytes: Uint8Array): LoadResult {
-  const r = new CanonicalReader(bytes);
-  const result = { balance: r.amount('load.balance'), loadCounter: r.u32('load.loadCounter') };
-  r.end('load');
-  return result;
+  return readAll(bytes, 'load', (r) => ({
+    balance: r.amount('load.balance'),
+    loadCounter: r.u32('load.loadCounter'),
+  }));
 }
 
 // --- PAY data: the signed challenge and the merchant's chain
@@ -183,15 +179,12 @@ export function encodePayCommand(command: PayCommand): Uint8Array {
 }
 
 export function decodePayCommand(bytes: Uint8Array): PayCommand {
-  const r = new CanonicalReader(bytes);
-  const command = {
+  return readAll(bytes, 'pay', (r) => ({
     challenge: r.bytes('pay.challenge', 2048),
     merchantChain: r.list('pay.merchantChain', maxChainLength, (l) =>
       l.bytes('pay.certificate', maxCertificateLength),
     ),
-  };
-  r.end('pay');
-  return command;
+  }));
 }
 
 // --- BALANCE
@@ -209,10 +202,10 @@ export function encodeBalance(result: BalanceResult): Uint8Array {
 }
 
 export function decodeBalance(bytes: Uint8Array): BalanceResult {
-  const r = new CanonicalReader(bytes);
-  const result = { balance: r.amount('balance'), maximum: r.amount('maximum') };
-  r.end('balance');
-  return result;
+  return readAll(bytes, 'balance', (r) => ({
+    balance: r.amount('balance'),
+    maximum: r.amount('maximum'),
+  }));
 }
 
 // --- READ LOG: newest first
@@ -257,25 +250,24 @@ export function encodeLog(entries: readonly PurseLogEntry[]): Uint8Array {
 }
 
 export function decodeLog(bytes: Uint8Array): PurseLogEntry[] {
-  const r = new CanonicalReader(bytes);
-  const entries = r.list('log', purseLogLength, (l): PurseLogEntry => {
-    const type = l.u8('log.type');
-    if (type === 1) {
-      const amount = l.amount('log.amount');
-      const loadCounter = l.u32('log.loadCounter');
-      return { type: 'load', amount, loadCounter, at: l.u64('log.at') };
-    }
-    if (type === 2) {
-      const amount = l.amount('log.amount');
-      const sno = l.u32('log.sno');
-      const merchantId = l.string('log.merchantId', maxMerchantIdLength);
-      const tno = l.u64('log.tno');
-      return { type: 'pay', amount, sno, merchantId, tno, at: l.u64('log.at') };
-    }
-    throw new FarthingError('invalid_encoding', '"log.type" is unknown', {
-      details: { field: 'log.type' },
-    });
-  });
-  r.end('log');
-  return entries;
+  return readAll(bytes, 'log', (r) =>
+    r.list('log', purseLogLength, (l): PurseLogEntry => {
+      const type = l.u8('log.type');
+      if (type === 1) {
+        const amount = l.amount('log.amount');
+        const loadCounter = l.u32('log.loadCounter');
+        return { type: 'load', amount, loadCounter, at: l.u64('log.at') };
+      }
+      if (type === 2) {
+        const amount = l.amount('log.amount');
+        const sno = l.u32('log.sno');
+        const merchantId = l.string('log.merchantId', maxMerchantIdLength);
+        const tno = l.u64('log.tno');
+        return { type: 'pay', amount, sno, merchantId, tno, at: l.u64('log.at') };
+      }
+      throw new FarthingError('invalid_encoding', '"log.type" is unknown', {
+        details: { field: 'log.type' },
+      });
+    }),
+  );
 }

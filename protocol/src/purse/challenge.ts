@@ -14,7 +14,7 @@ import type { CertificateInput, ParsedCertificate } from '../x509/certificate.ts
 import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
-import { positive, purseMessage, readPositiveAmount } from './signed.ts';
+import { positive, purseMessage, readPositiveAmount, type SignedBytes } from './signed.ts';
 
 export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
@@ -31,10 +31,7 @@ export interface PurseChallenge {
   readonly issuedAt: number;
 }
 
-export interface SignedPurseChallenge extends PurseChallenge {
-  readonly signingBytes: Uint8Array;
-  readonly signature: Uint8Array;
-}
+export interface SignedPurseChallenge extends PurseChallenge, SignedBytes {}
 
 export function randomPurseNonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(purseNonceLength));

@@ -15,7 +15,13 @@ import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
 import { assertBytes, assertInteger } from '../errors.ts';
 import { signedMessageType } from '../signed-message.ts';
 import { assertCardId } from './card-certificate.ts';
-import { positive, purseMessage, readCardId, readPositiveAmount } from './signed.ts';
+import {
+  positive,
+  purseMessage,
+  readCardId,
+  readPositiveAmount,
+  type SignedBytes,
+} from './signed.ts';
 
 export const purseLoadVersion = 1;
 export const loadIdLength = 16;
@@ -29,10 +35,7 @@ export interface PurseLoadRequest {
   readonly amount: Amount;
 }
 
-export interface SignedPurseLoadRequest extends PurseLoadRequest {
-  readonly signingBytes: Uint8Array;
-  readonly signature: Uint8Array;
-}
+export interface SignedPurseLoadRequest extends PurseLoadRequest, SignedBytes {}
 
 const loadRequests = purseMessage<PurseLoadRequest>({
   type: signedMessageType('purseLoadRequest', purseLoadVersion, 'load request'),
@@ -83,10 +86,7 @@ export interface PurseLoadAuthorization {
   readonly issuedAt: number;
 }
 
-export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization {
-  readonly signingBytes: Uint8Array;
-  readonly signature: Uint8Array;
-}
+export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization, SignedBytes {}
 
 const loadAuthorizations = purseMessage<PurseLoadAuthorization>({
   type: signedMessageType('purseLoadAuthorization', purseLoadVersion, 'load authorization'),

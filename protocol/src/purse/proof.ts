@@ -10,7 +10,13 @@ import { assertBytes, assertInteger, assertString } from '../errors.ts';
 import { signedMessageType } from '../signed-message.ts';
 import { assertCardId } from './card-certificate.ts';
 import { maxMerchantIdLength, purseNonceLength } from './challenge.ts';
-import { positive, purseMessage, readCardId, readPositiveAmount } from './signed.ts';
+import {
+  positive,
+  purseMessage,
+  readCardId,
+  readPositiveAmount,
+  type SignedBytes,
+} from './signed.ts';
 
 export const purseProofVersion = 1;
 
@@ -25,10 +31,7 @@ export interface PurseProof {
   readonly nonce: Uint8Array;
 }
 
-export interface SignedPurseProof extends PurseProof {
-  readonly signingBytes: Uint8Array;
-  readonly signature: Uint8Array;
-}
+export interface SignedPurseProof extends PurseProof, SignedBytes {}
 
 const proofs = purseMessage<PurseProof>({
   type: signedMessageType('purseProof', purseProofVersion, 'proof'),

@@ -5,7 +5,7 @@
  * exactly the bytes received. On JSON wires (bank, merchant) the whole is one base64url string.
  */
 import { type Amount, formatAmount } from '../amount.ts';
-import { CanonicalReader, readSigningHeader } from '../canonical-reader.ts';
+import { type CanonicalReader, readAll, readSigningHeader } from '../canonical-reader.ts';
 import {
   type Ed25519Signer,
   type Ed25519Verify,
@@ -45,14 +45,14 @@ export function decodeSigned<T>(
       details: { field: what },
     });
   }
-  const outer = new CanonicalReader(bytes);
-  const signingBytes = outer.bytes(what, maxSignedLength);
-  const signature = outer.fixed(ed25519SignatureLength, `${what}.signature`);
-  outer.end(what);
-  const inner = new CanonicalReader(signingBytes);
-  readSigningHeader(inner, tag, version, what);
-  const fields = read(inner);
-  inner.end(what);
+  const { signingBytes, signature } = readAll(bytes, what, (outer) => ({
+    signingBytes: outer.bytes(what, maxSignedLength),
+    signature: outer.fixed(ed25519SignatureLength, `${what}.signature`),
+  }));
+  const fields = readAll(signingBytes, what, (inner) => {
+    readSigningHeader(inner, tag, version, what);
+    return read(inner);
+  });
   return { fields, signingBytes, signature };
 }
 

@@ -41,7 +41,7 @@ import {
   subjectAltNameUrisExtension,
   subjectKeyIdentifierExtension,
 } from '../x509/certificate-builder.ts';
-import { verifyCertificateChain } from '../x509/chain.ts';
+import { type VerifyCertificateChainParameters, verifyCertificateChain } from '../x509/chain.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
 import { digestLength } from './purchase.ts';
 
@@ -133,12 +133,7 @@ export function gatewayKeyExchangeCertificateTemplate(
 
 // --- verifying
 
-export interface VerifySetCertificateParameters {
-  readonly chain: CertificateInput | readonly CertificateInput[];
-  readonly trustedRoots: readonly CertificateInput[];
-  readonly now: number;
-  readonly ed25519Verify?: Ed25519Verify;
-}
+export interface VerifySetCertificateParameters extends VerifyCertificateChainParameters {}
 
 function wrongPurpose(what: string, field: string): FarthingError {
   return new FarthingError('certificate_wrong_purpose', `the certificate is not a ${what}`, {
