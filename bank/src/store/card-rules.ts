@@ -76,10 +76,7 @@ export function authorizationTransfer(a: CardAuthorization, system: CardSystemId
   return {
     kind: a.capture ? 'card-sale' : 'card-authorization',
     reference: `${a.merchantId}:${a.transactionId}`,
-    postings: [
-      { accountId: system.credit, amount: -a.amount },
-      { accountId: a.capture ? a.merchantId : system.holds, amount: a.amount },
-    ],
+    postings: move(system.credit, a.capture ? a.merchantId : system.holds, a.amount),
     now: a.now,
   };
 }
@@ -164,14 +161,11 @@ export function cardStep(
     case 'authorization-reversal': {
       requireStatus(t, 'authorized');
       requireWhole(op.amount, t.authorized, 'authorized');
-      return step(
-        'card-authorization-reversal',
-        [
-          { accountId: system.holds, amount: -t.authorized },
-          { accountId: system.credit, amount: t.authorized },
-        ],
-        { status: 'reversed', captured: 0, credited: 0 },
-      );
+      return step('card-authorization-reversal', move(system.holds, system.credit, t.authorized), {
+        status: 'reversed',
+        captured: 0,
+        credited: 0,
+      });
     }
     case 'capture-reversal': {
       requireStatus(t, 'captured');
@@ -182,14 +176,11 @@ export function cardStep(
           'part of this capture was credited back; reverse the credits first',
         );
       }
-      return step(
-        'card-capture-reversal',
-        [
-          { accountId: t.merchantId, amount: -t.captured },
-          { accountId: system.credit, amount: t.captured },
-        ],
-        { status: 'capture_reversed', captured: 0, credited: 0 },
-      );
+      return step('card-capture-reversal', move(t.merchantId, system.credit, t.captured), {
+        status: 'capture_reversed',
+        captured: 0,
+        credited: 0,
+      });
     }
     case 'credit': {
       requireStatus(t, 'captured');
@@ -205,14 +196,11 @@ export function cardStep(
           { details: { captured: t.captured, credited: t.credited } },
         );
       }
-      return step(
-        'card-credit',
-        [
-          { accountId: t.merchantId, amount: -op.amount },
-          { accountId: system.credit, amount: op.amount },
-        ],
-        { status: t.status, captured: t.captured, credited: t.credited + op.amount },
-      );
+      return step('card-credit', move(t.merchantId, system.credit, op.amount), {
+        status: t.status,
+        captured: t.captured,
+        credited: t.credited + op.amount,
+      });
     }
     case 'credit-reversal': {
       if (credit === undefined) {
@@ -226,17 +214,20 @@ export function cardStep(
       requireWhole(op.amount, credit.amount, 'credited');
       if (card === undefined) throw new Error('a credit reversal needs the card’s credit');
       checkCredit(card.used, card.limit, credit.amount);
-      return step(
-        'card-credit-reversal',
-        [
-          { accountId: system.credit, amount: -credit.amount },
-          { accountId: t.merchantId, amount: credit.amount },
-        ],
-        { status: t.status, captured: t.captured, credited: t.credited - credit.amount },
-      );
+      return step('card-credit-reversal', move(system.credit, t.merchantId, credit.amount), {
+        status: t.status,
+        captured: t.captured,
+        credited: t.credited - credit.amount,
+      });
     }
   }
 }
+
+/** Postings moving `amount` from one account to another. */
+const move = (from: number, to: number, amount: number): Posting[] => [
+  { accountId: from, amount: -amount },
+  { accountId: to, amount },
+];
 
 function requireStatus(t: CardTransactionRecord, status: CardTransactionStatus): void {
   if (t.status === status) return;

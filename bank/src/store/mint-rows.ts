@@ -4,6 +4,7 @@
  * change and a deposit take from them. sqlite/mint.ts and postgres/mint.ts keep only their
  * SQL and call these, so the two cannot answer a retry or a double spend differently.
  */
+
 import { FarthingError } from '@farthing/protocol/errors';
 import { bytes, sameBytes } from './rows.ts';
 import type { TransferParams } from './sqlite/ledger.ts';
@@ -18,6 +19,7 @@ import {
   type SpentCoinRecord,
   type WithdrawParameters,
 } from './store.ts';
+import { transferBetween } from './transfer.ts';
 
 export interface BankKeyRow {
   readonly name: string;
@@ -155,7 +157,7 @@ export function withdrawal(
       coins: params.coins,
       now: params.now,
     },
-    transfer: move(
+    transfer: transferBetween(
       'withdrawal',
       params.issuanceId,
       params.accountId,
@@ -277,7 +279,7 @@ export const newDeposit = (params: DepositParameters): DepositRecord => ({
 
 /** The transfer crediting the merchant with a deposit's coins, out of system:coins. */
 export const depositTransfer = (d: DepositRecord, coinsAccount: number): TransferParams =>
-  move('deposit', d.id, coinsAccount, d.merchantId, d.total, d.createdAt);
+  transferBetween('deposit', d.id, coinsAccount, d.merchantId, d.total, d.createdAt);
 
 /** `deposits` values of a new deposit, in the order of `depositColumns`. */
 export const depositColumns = 'id, merchant_id, currency, total, coin_count, created_at';
@@ -339,26 +341,6 @@ export function depositReplay(
     'some of these coins were already deposited in another deposit',
     { details: { depositId } },
   );
-}
-
-/** A transfer of `amount` from one account to another. */
-function move(
-  kind: string,
-  reference: string,
-  from: number,
-  to: number,
-  amount: number,
-  now: number,
-): TransferParams {
-  return {
-    kind,
-    reference,
-    postings: [
-      { accountId: from, amount: -amount },
-      { accountId: to, amount },
-    ],
-    now,
-  };
 }
 
 export function sumValues(coins: readonly { value: number }[]): number {

@@ -14,22 +14,11 @@
  * operation posts and leaves are ../card-rules.ts's, shared by both stores.
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import {
-  authorizationTransfer,
-  type CreditRow,
-  cardStep,
-  checkCard,
-  checkCardholder,
-  checkCredit,
-  transactionColumns,
-  transactionReplayed,
-  transactionValues,
-  unknownTransaction,
-} from '../card-rules.ts';
+import * as rules from '../card-rules.ts';
 import {
   type CardAuthorization,
   type CardholderRegistrationRecord,
-  type CardOperation,
+  type CardOperationRequest,
   type CardRecord,
   type CardStore,
   type CardTransactionRecord,
@@ -224,8 +213,8 @@ export class PostgresCardStore implements CardStore {
       const card = await one<CardRow>(sql, 'SELECT * FROM cards WHERE pan = $1 FOR NO KEY UPDATE', [
         a.pan,
       ]);
-      checkCard(card, a);
-      checkCardholder(
+      rules.checkCard(card, a);
+      rules.checkCardholder(
         await one<RegistrationRow>(
           sql,
           'SELECT * FROM cardholder_registrations WHERE serial = $1',
@@ -238,26 +227,21 @@ export class PostgresCardStore implements CardStore {
          WHERE (merchant_id = $1 AND transaction_id = $2) OR pi_digest = $3`,
         [a.merchantId, a.transactionId, a.piDigest],
       );
-      if (seen.length > 0) throw transactionReplayed(a);
-      checkCredit(await usedBy(sql, card.id), card.credit_limit, a.amount);
-      await postTransfer(sql, authorizationTransfer(a, this.#system));
+      if (seen.length > 0) throw rules.transactionReplayed(a);
+      rules.checkCredit(await usedBy(sql, card.id), card.credit_limit, a.amount);
+      await postTransfer(sql, rules.authorizationTransfer(a, this.#system));
       const row = await one<TransactionRow>(
         sql,
-        `INSERT INTO card_transactions (${transactionColumns})
+        `INSERT INTO card_transactions (${rules.transactionColumns})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
-        transactionValues(a, card.id),
+        rules.transactionValues(a, card.id),
       );
       return render(toTransaction(row!));
     });
   }
 
   operate<R>(
-    params: {
-      readonly merchantId: number;
-      readonly transactionId: string;
-      readonly operation: CardOperation;
-      readonly now: number;
-    },
+    params: CardOperationRequest,
     render: (transaction: CardTransactionRecord) => R,
     idempotency?: IdempotencyClaim,
   ): Promise<R> {
@@ -269,11 +253,11 @@ export class PostgresCardStore implements CardStore {
          FOR NO KEY UPDATE`,
         [merchantId, transactionId],
       );
-      if (row === undefined) throw unknownTransaction(transactionId);
+      if (row === undefined) throw rules.unknownTransaction(transactionId);
       const t = toTransaction(row);
       const credit =
         op.type === 'credit' || op.type === 'credit-reversal'
-          ? await one<CreditRow>(
+          ? await one<rules.CreditRow>(
               sql,
               `SELECT amount, reversed_at FROM card_credits
                WHERE merchant_id = $1 AND transaction_id = $2 AND credit_id = $3`,
@@ -293,7 +277,7 @@ export class PostgresCardStore implements CardStore {
         card === undefined
           ? undefined
           : { used: await usedBy(sql, t.cardId), limit: Number(card.credit_limit) };
-      const { next, ...transfer } = cardStep(t, op, this.#system, credit, usage);
+      const { next, ...transfer } = rules.cardStep(t, op, this.#system, credit, usage);
       await postTransfer(sql, { ...transfer, now });
       if (op.type === 'credit') {
         await sql.query(

@@ -9,22 +9,11 @@
 
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
-import {
-  authorizationTransfer,
-  type CreditRow,
-  cardStep,
-  checkCard,
-  checkCardholder,
-  checkCredit,
-  transactionColumns,
-  transactionReplayed,
-  transactionValues,
-  unknownTransaction,
-} from '../card-rules.ts';
+import * as rules from '../card-rules.ts';
 import {
   type CardAuthorization,
   type CardholderRegistrationRecord,
-  type CardOperation,
+  type CardOperationRequest,
   type CardRecord,
   type CardStore,
   type CardTransactionRecord,
@@ -120,7 +109,7 @@ export class SqliteCardStore implements CardStore {
       cardLimit: db.prepare('SELECT credit_limit FROM cards WHERE id = ?'),
       transactionByPi: db.prepare('SELECT 1 FROM card_transactions WHERE pi_digest = ?'),
       insertTransaction: db.prepare(
-        `INSERT INTO card_transactions (${transactionColumns})
+        `INSERT INTO card_transactions (${rules.transactionColumns})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       ),
       updateTransaction: db.prepare(
@@ -224,8 +213,8 @@ export class SqliteCardStore implements CardStore {
   ): Promise<R> {
     return this.#write(idempotency, a.now, () => {
       const card = this.#sql.cardByPan!.get(a.pan) as CardRow | undefined;
-      checkCard(card, a);
-      checkCardholder(
+      rules.checkCard(card, a);
+      rules.checkCardholder(
         this.#sql.registrationBySerial!.get(a.cardholderSerial) as RegistrationRow | undefined,
         card,
       );
@@ -233,12 +222,12 @@ export class SqliteCardStore implements CardStore {
         this.#sql.transaction!.get(a.merchantId, a.transactionId) !== undefined ||
         this.#sql.transactionByPi!.get(a.piDigest) !== undefined
       ) {
-        throw transactionReplayed(a);
+        throw rules.transactionReplayed(a);
       }
-      checkCredit(this.#usedBy(card.id), card.credit_limit, a.amount);
-      this.#ledger.post(authorizationTransfer(a, this.#system));
+      rules.checkCredit(this.#usedBy(card.id), card.credit_limit, a.amount);
+      this.#ledger.post(rules.authorizationTransfer(a, this.#system));
       const row = this.#sql.insertTransaction!.get(
-        ...transactionValues(a, card.id),
+        ...rules.transactionValues(a, card.id),
       ) as TransactionRow;
       return render(toTransaction(row));
     });
@@ -249,12 +238,7 @@ export class SqliteCardStore implements CardStore {
   }
 
   operate<R>(
-    params: {
-      readonly merchantId: number;
-      readonly transactionId: string;
-      readonly operation: CardOperation;
-      readonly now: number;
-    },
+    params: CardOperationRequest,
     render: (transaction: CardTransactionRecord) => R,
     idempotency?: IdempotencyClaim,
   ): Promise<R> {
@@ -263,11 +247,13 @@ export class SqliteCardStore implements CardStore {
       const row = this.#sql.transaction!.get(merchantId, transactionId) as
         | TransactionRow
         | undefined;
-      if (row === undefined) throw unknownTransaction(transactionId);
+      if (row === undefined) throw rules.unknownTransaction(transactionId);
       const t = toTransaction(row);
       const credit =
         op.type === 'credit' || op.type === 'credit-reversal'
-          ? (this.#sql.credit!.get(merchantId, transactionId, op.creditId) as CreditRow | undefined)
+          ? (this.#sql.credit!.get(merchantId, transactionId, op.creditId) as
+              | rules.CreditRow
+              | undefined)
           : undefined;
       const card =
         op.type === 'credit-reversal'
@@ -276,7 +262,7 @@ export class SqliteCardStore implements CardStore {
               limit: (this.#sql.cardLimit!.get(t.cardId) as { credit_limit: number }).credit_limit,
             }
           : undefined;
-      const { next, ...transfer } = cardStep(t, op, this.#system, credit, card);
+      const { next, ...transfer } = rules.cardStep(t, op, this.#system, credit, card);
       this.#ledger.post({ ...transfer, now });
       if (op.type === 'credit') {
         this.#sql.insertCredit!.run(merchantId, transactionId, op.creditId, op.amount, now);

@@ -4,36 +4,7 @@
  * ../mint-rows.ts, which the PostgreSQL store shares.
  */
 import type Database from 'better-sqlite3';
-import {
-  type BankKeyRow,
-  bankKeyFromRow,
-  type ChangeParameters,
-  change as changeIssuance,
-  type DenominationRow,
-  type DepositParameters,
-  type DepositRow,
-  denominationColumns,
-  denominationFromRow,
-  denominationValues,
-  depositColumns,
-  depositFromRow,
-  depositIdTaken,
-  depositReplay,
-  depositTransfer,
-  depositValues,
-  type IssuanceRow,
-  type IssuedCoinRow,
-  issuanceColumns,
-  issuanceFromRows,
-  issuanceRetry,
-  issuanceValues,
-  type NewIssuance,
-  newDeposit,
-  replayedDeposit,
-  type SpentCoinRow,
-  spentCoinFromRow,
-  withdrawal,
-} from '../mint-rows.ts';
+import * as mintRows from '../mint-rows.ts';
 import {
   type BankKeyRecord,
   coinAlreadySpent,
@@ -59,14 +30,14 @@ export class MintTables {
       ),
       denominations: db.prepare('SELECT * FROM denominations ORDER BY currency, value, valid_from'),
       insertDenomination: db.prepare(
-        `INSERT INTO denominations (${denominationColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO denominations (${mintRows.denominationColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       issuance: db.prepare('SELECT * FROM issuances WHERE id = ?'),
       issuedCoins: db.prepare(
         'SELECT denomination_id, value, blinded_message, blind_signature FROM issued_coins WHERE issuance_id = ? ORDER BY idx',
       ),
       insertIssuance: db.prepare(
-        `INSERT INTO issuances (${issuanceColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO issuances (${mintRows.issuanceColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertIssuedCoin: db.prepare(
         `INSERT INTO issued_coins (issuance_id, idx, denomination_id, value, blinded_message, blind_signature)
@@ -79,14 +50,14 @@ export class MintTables {
       ),
       deposit: db.prepare('SELECT * FROM deposits WHERE id = ?'),
       insertDeposit: db.prepare(
-        `INSERT INTO deposits (${depositColumns}) VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO deposits (${mintRows.depositColumns}) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
     };
   }
 
   bankKey(name: string): BankKeyRecord | undefined {
-    const row = this.#statements.bankKey.get(name) as BankKeyRow | undefined;
-    return row === undefined ? undefined : bankKeyFromRow(row);
+    const row = this.#statements.bankKey.get(name) as mintRows.BankKeyRow | undefined;
+    return row === undefined ? undefined : mintRows.bankKeyFromRow(row);
   }
 
   ensureBankKey(key: BankKeyRecord & { now: number }): BankKeyRecord {
@@ -95,21 +66,26 @@ export class MintTables {
   }
 
   denominations(): DenominationRecord[] {
-    return (this.#statements.denominations.all() as DenominationRow[]).map(denominationFromRow);
+    return (this.#statements.denominations.all() as mintRows.DenominationRow[]).map(
+      mintRows.denominationFromRow,
+    );
   }
 
   insertDenomination(d: DenominationRecord): void {
-    this.#statements.insertDenomination.run(...denominationValues(d));
+    this.#statements.insertDenomination.run(...mintRows.denominationValues(d));
   }
 
   issuance(id: string): IssuanceRecord | undefined {
-    const row = this.#statements.issuance.get(id) as IssuanceRow | undefined;
+    const row = this.#statements.issuance.get(id) as mintRows.IssuanceRow | undefined;
     if (row === undefined) return undefined;
-    return issuanceFromRows(row, this.#statements.issuedCoins.all(id) as IssuedCoinRow[]);
+    return mintRows.issuanceFromRows(
+      row,
+      this.#statements.issuedCoins.all(id) as mintRows.IssuedCoinRow[],
+    );
   }
 
-  #insertIssuance(issuance: NewIssuance): void {
-    this.#statements.insertIssuance.run(...issuanceValues(issuance));
+  #insertIssuance(issuance: mintRows.NewIssuance): void {
+    this.#statements.insertIssuance.run(...mintRows.issuanceValues(issuance));
     issuance.coins.forEach((coin, index) => {
       this.#statements.insertIssuedCoin.run(
         issuance.id,
@@ -124,17 +100,17 @@ export class MintTables {
 
   withdraw(params: WithdrawParameters, coinsAccount: number): IssuanceRecord {
     const existing = this.issuance(params.issuanceId);
-    const retry = issuanceRetry(existing, params.issuanceId, params.requestHash);
+    const retry = mintRows.issuanceRetry(existing, params.issuanceId, params.requestHash);
     if (retry !== undefined) return retry;
-    const { issuance, transfer } = withdrawal(params, coinsAccount);
+    const { issuance, transfer } = mintRows.withdrawal(params, coinsAccount);
     this.#insertIssuance(issuance);
     this.#ledger.post(transfer);
     return this.issuance(params.issuanceId)!;
   }
 
   spentCoin(coinPub: Uint8Array): SpentCoinRecord | undefined {
-    const row = this.#statements.spentCoin.get(coinPub) as SpentCoinRow | undefined;
-    return row === undefined ? undefined : spentCoinFromRow(row);
+    const row = this.#statements.spentCoin.get(coinPub) as mintRows.SpentCoinRow | undefined;
+    return row === undefined ? undefined : mintRows.spentCoinFromRow(row);
   }
 
   #markSpent(coin: SpentCoin, kind: 'deposit' | 'change', spentBy: string, now: number): void {
@@ -156,7 +132,7 @@ export class MintTables {
    * collides are the earlier spends read (`#alreadySpent`), so a deposit of fresh coins costs
    * no lookup. Whatever this throws, the caller's savepoint takes back the coins it inserted.
    */
-  deposit(params: DepositParameters, coinsAccount: number): DepositRecord {
+  deposit(params: mintRows.DepositParameters, coinsAccount: number): DepositRecord {
     const { coins } = params;
     for (let index = 0; index < coins.length; index++) {
       try {
@@ -166,14 +142,14 @@ export class MintTables {
         return this.#alreadySpent(coins, index);
       }
     }
-    const record = newDeposit(params);
+    const record = mintRows.newDeposit(params);
     try {
-      this.#statements.insertDeposit.run(...depositValues(record));
+      this.#statements.insertDeposit.run(...mintRows.depositValues(record));
     } catch (error) {
-      if (isUniqueViolation(error)) throw depositIdTaken();
+      if (isUniqueViolation(error)) throw mintRows.depositIdTaken();
       throw error;
     }
-    this.#ledger.post(depositTransfer(record, coinsAccount));
+    this.#ledger.post(mintRows.depositTransfer(record, coinsAccount));
     return record;
   }
 
@@ -185,21 +161,21 @@ export class MintTables {
     const spent = coins.map((coin, index) =>
       index < first ? undefined : this.spentCoin(coin.coinPub),
     );
-    const replayOf = replayedDeposit(coins, spent);
+    const replayOf = mintRows.replayedDeposit(coins, spent);
     const row =
       replayOf === undefined
         ? undefined
-        : (this.#statements.deposit.get(replayOf) as DepositRow | undefined);
-    return depositReplay(coins, spent, replayOf, row && depositFromRow(row));
+        : (this.#statements.deposit.get(replayOf) as mintRows.DepositRow | undefined);
+    return mintRows.depositReplay(coins, spent, replayOf, row && mintRows.depositFromRow(row));
   }
 
-  change(params: ChangeParameters): IssuanceRecord {
+  change(params: mintRows.ChangeParameters): IssuanceRecord {
     const existing = this.issuance(params.issuanceId);
-    const retry = issuanceRetry(existing, params.issuanceId, params.requestHash);
+    const retry = mintRows.issuanceRetry(existing, params.issuanceId, params.requestHash);
     if (retry !== undefined) return retry;
     const spent = this.spentCoin(params.spent.coinPub);
     if (spent !== undefined) throw coinAlreadySpent(spent);
-    const issuance = changeIssuance(params);
+    const issuance = mintRows.change(params);
     this.#markSpent(params.spent, 'change', params.issuanceId, params.now);
     this.#insertIssuance(issuance);
     return this.issuance(params.issuanceId)!;
