@@ -3,6 +3,7 @@
  * store's record, and what a redemption claim does given the rows read for it
  * (sqlite/broker.ts and postgres/broker.ts keep only their SQL and their locks).
  */
+
 import { FarthingError } from '@farthing/protocol/errors';
 import { bytes, sameBytes } from './rows.ts';
 import type { TransferParams } from './sqlite/ledger.ts';
@@ -12,6 +13,7 @@ import type {
   PaywordRedemptionOutcome,
   PaywordRedemptionRecord,
 } from './store.ts';
+import { transferBetween } from './transfer.ts';
 
 export interface PaywordCertificateRow {
   serial: number;
@@ -40,6 +42,37 @@ export function toPaywordCertificate(row: PaywordCertificateRow): PaywordCertifi
     certificate: row.certificate,
   };
 }
+
+/** A certificate being issued: what the broker signed, before any redemption. */
+export type NewPaywordCertificate = Omit<PaywordCertificateRecord, 'redeemed' | 'releasedAt'>;
+
+/** The values of a new `payword_certificates` row, in the order of `paywordCertificateColumns`. */
+export const paywordCertificateColumns =
+  'serial, account_id, user_public, currency, credit_limit, issued_at, expires_at, certificate';
+export const paywordCertificateValues = (certificate: NewPaywordCertificate): unknown[] => [
+  certificate.serial,
+  certificate.accountId,
+  certificate.userPublicKey,
+  certificate.currency,
+  certificate.creditLimit,
+  certificate.issuedAt,
+  certificate.expiresAt,
+  certificate.certificate,
+];
+
+/** Issuing a certificate holds its whole credit limit, out of the account. */
+export const certificateHold = (
+  certificate: NewPaywordCertificate,
+  holdsAccount: number,
+): TransferParams =>
+  transferBetween(
+    'payword_hold',
+    String(certificate.serial),
+    certificate.accountId,
+    holdsAccount,
+    certificate.creditLimit,
+    certificate.issuedAt,
+  );
 
 export interface PaywordRedemptionRow {
   commitment_id: Uint8Array;
@@ -136,15 +169,14 @@ export function planPaywordRedemption(
     kind: 'pay',
     owed,
     redemptionValues: [commitmentId, serial, vendorId, index, word, totalRedeemed, now],
-    transfer: {
-      kind: 'payword_redemption',
-      reference: `${serial}:${Buffer.from(commitmentId).toString('base64url')}:${index}`,
-      postings: [
-        { accountId: holdsAccount, amount: -owed },
-        { accountId: vendorId, amount: owed },
-      ],
+    transfer: transferBetween(
+      'payword_redemption',
+      `${serial}:${Buffer.from(commitmentId).toString('base64url')}:${index}`,
+      holdsAccount,
+      vendorId,
+      owed,
       now,
-    },
+    ),
     outcome: {
       status: 'redeemed',
       commitmentId: claim.commitmentId,

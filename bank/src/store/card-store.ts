@@ -101,6 +101,14 @@ export type CardOperation =
   | { readonly type: 'credit'; readonly creditId: string; readonly amount: number }
   | { readonly type: 'credit-reversal'; readonly creditId: string; readonly amount: number };
 
+/** One operation on one of the merchant's transactions. */
+export interface CardOperationRequest {
+  readonly merchantId: number;
+  readonly transactionId: string;
+  readonly operation: CardOperation;
+  readonly now: number;
+}
+
 export interface CardStore {
   // --- issuer
   issueCard<R>(
@@ -134,12 +142,7 @@ export interface CardStore {
   ): Promise<R>;
   /** Capture, reversals and credits on one of the merchant's transactions. */
   operate<R>(
-    params: {
-      readonly merchantId: number;
-      readonly transactionId: string;
-      readonly operation: CardOperation;
-      readonly now: number;
-    },
+    params: CardOperationRequest,
     render: (transaction: CardTransactionRecord) => R,
     idempotency?: IdempotencyClaim,
   ): Promise<R>;

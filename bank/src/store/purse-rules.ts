@@ -3,6 +3,7 @@
  * (sqlite/purse.ts and postgres/purse.ts keep only their SQL and their locks): which card
  * may be issued, loaded, cleared against or blocked, and the ledger transfer each makes.
  */
+
 import { FarthingError } from '@farthing/protocol/errors';
 import type { TransferParams } from './sqlite/ledger.ts';
 import {
@@ -13,6 +14,7 @@ import {
   type PurseLoadRecord,
   purseCardLimitReached,
 } from './store.ts';
+import { transferBetween } from './transfer.ts';
 
 export const shadowAccountPrefix = 'system:purse-shadow:';
 export const purseFeesAccount = 'system:purse-fees';
@@ -69,15 +71,14 @@ export function purseLoadTransfer(card: PurseCardRecord | undefined, load: LoadP
   if (card.status !== 'active') {
     throw new FarthingError('purse_card_blocked', 'the card is blocked');
   }
-  return {
-    kind: 'purse_load',
-    reference: `${load.cardId}/${load.loadCounter}`,
-    postings: [
-      { accountId: load.accountId, amount: -load.amount },
-      { accountId: card.shadowAccountId, amount: load.amount },
-    ],
-    now: load.now,
-  } satisfies TransferParams;
+  return transferBetween(
+    'purse_load',
+    `${load.cardId}/${load.loadCounter}`,
+    load.accountId,
+    card.shadowAccountId,
+    load.amount,
+    load.now,
+  ) satisfies TransferParams;
 }
 
 /**
@@ -143,13 +144,12 @@ export function purseRefundTransfer(
   card: { cardId: string; accountId: number; shadowAccountId: number; shadowBalance: number },
   now: number,
 ): TransferParams {
-  return {
-    kind: 'purse_refund',
-    reference: card.cardId,
-    postings: [
-      { accountId: card.shadowAccountId, amount: -card.shadowBalance },
-      { accountId: card.accountId, amount: card.shadowBalance },
-    ],
+  return transferBetween(
+    'purse_refund',
+    card.cardId,
+    card.shadowAccountId,
+    card.accountId,
+    card.shadowBalance,
     now,
-  };
+  );
 }

@@ -4,12 +4,14 @@
  * repeated request, where the money came from and goes back to, how much of the receipt and
  * of the payment is left to refund, and which coins the value goes back to.
  */
+
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { type RefundRow, refundCurrencyMismatch, refundExceeds, toRefund } from './refund-rows.ts';
 import type { RefundParameters, RefundRecord } from './refund-store.ts';
 import { sameBytes } from './rows.ts';
 import type { TransferParams } from './sqlite/ledger.ts';
+import { transferBetween } from './transfer.ts';
 
 /** The refund stored under this (merchant, refund id), if the same request made it. */
 export function repeatedRefund(
@@ -144,13 +146,12 @@ export function refundTransfer(
   payer: number | null,
   coinRefunds: number,
 ): TransferParams {
-  return {
-    kind: 'refund',
-    reference: `${params.merchantId}:${params.refundId}`,
-    postings: [
-      { accountId: params.merchantId, amount: -params.amount },
-      { accountId: payer ?? coinRefunds, amount: params.amount },
-    ],
-    now: params.now,
-  };
+  return transferBetween(
+    'refund',
+    `${params.merchantId}:${params.refundId}`,
+    params.merchantId,
+    payer ?? coinRefunds,
+    params.amount,
+    params.now,
+  );
 }

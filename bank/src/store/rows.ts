@@ -3,13 +3,16 @@
  * into the store's records, so the two cannot map a column differently.
  */
 import { FarthingError } from '@farthing/protocol/errors';
+import type { TransferParams } from './sqlite/ledger.ts';
 import type {
   AccountKind,
   AccountRecord,
+  LedgerEntry,
   MerchantCertificateRecord,
   NewAccount,
   OriginChallengeRecord,
 } from './store.ts';
+import { transferBetween } from './transfer.ts';
 
 /** A plain Uint8Array view of a BLOB/BYTEA value (both drivers return Buffers). */
 export const bytes = (value: Uint8Array): Uint8Array =>
@@ -44,6 +47,24 @@ export function toAccount(row: AccountRow): AccountRecord {
   };
 }
 
+export interface LedgerEntryRow {
+  readonly transfer_id: number;
+  readonly kind: string;
+  readonly reference: string;
+  readonly amount: number;
+  readonly balance_after: number;
+  readonly created_at: number;
+}
+
+export const ledgerEntryFromRow = (row: LedgerEntryRow): LedgerEntry => ({
+  transferId: row.transfer_id,
+  kind: row.kind,
+  reference: row.reference,
+  amount: row.amount,
+  balanceAfter: row.balance_after,
+  createdAt: row.created_at,
+});
+
 export interface CertificateRow {
   readonly serial: string;
   readonly account_id: number;
@@ -69,6 +90,17 @@ export function certificateFromRow(row: CertificateRow): MerchantCertificateReco
   };
 }
 
+/** The values of a new `merchant_certificates` row, in the order of its INSERT's column list. */
+export const certificateValues = (certificate: MerchantCertificateRecord): unknown[] => [
+  certificate.serial,
+  certificate.accountId,
+  JSON.stringify(certificate.origins),
+  certificate.offerKey,
+  certificate.der,
+  certificate.notAfter,
+  certificate.createdAt,
+];
+
 export interface ChallengeRow {
   readonly token: string;
   readonly account_id: number;
@@ -91,6 +123,15 @@ export function challengeFromRow(row: ChallengeRow): OriginChallengeRecord {
   };
 }
 
+/** The values of a new, pending `origin_challenges` row, in the order of its INSERT's list. */
+export const challengeValues = (challenge: OriginChallengeRecord): unknown[] => [
+  challenge.token,
+  challenge.accountId,
+  challenge.origin,
+  challenge.createdAt,
+  challenge.expiresAt,
+];
+
 /**
  * The values of a new `accounts` row, in the order of its INSERT's column list; only
  * system:issued may go below zero (it is where every coin's value comes from).
@@ -107,6 +148,20 @@ export function newAccountValues(account: NewAccount): unknown[] {
     now,
   ];
 }
+
+/** Money the bank issues into an account comes out of system:issued, which may go negative. */
+export const issueTransfer = (
+  params: { accountId: number; amount: number; reference: string; now: number },
+  issuedAccount: number,
+): TransferParams =>
+  transferBetween(
+    'issue',
+    params.reference,
+    issuedAccount,
+    params.accountId,
+    params.amount,
+    params.now,
+  );
 
 export function accountExists(name: string): FarthingError {
   return new FarthingError('account_exists', `the name "${name}" is taken`, {

@@ -283,6 +283,15 @@ export interface InvariantReport {
   readonly totals: Readonly<Record<string, number>>;
 }
 
+/** A login session as it is stored: the token's hash, never the token. */
+export interface NewSession {
+  readonly tokenHash: Uint8Array;
+  readonly accountId: number;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+  readonly now: number;
+}
+
 export interface BankStore {
   // --- accounts and credentials
   createAccount<R>(
@@ -299,13 +308,7 @@ export interface BankStore {
   ): Promise<R>;
   getAccount(id: number): Promise<AccountRecord | undefined>;
   getAccountByName(name: string): Promise<AccountRecord | undefined>;
-  createSession(session: {
-    tokenHash: Uint8Array;
-    accountId: number;
-    scopes: readonly string[];
-    expiresAt: number;
-    now: number;
-  }): Promise<void>;
+  createSession(session: NewSession): Promise<void>;
   findSession(tokenHash: Uint8Array): Promise<Session | undefined>;
   deleteSession(tokenHash: Uint8Array): Promise<void>;
   createApiKey(key: {

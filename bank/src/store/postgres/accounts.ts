@@ -1,6 +1,13 @@
 /** Accounts, sessions, API keys and account history on PostgreSQL. */
-import { type AccountRow, accountExists, newAccountValues, toAccount } from '../rows.ts';
-import type { AccountRecord, LedgerEntry, NewAccount, Session } from '../store.ts';
+import {
+  type AccountRow,
+  accountExists,
+  type LedgerEntryRow,
+  ledgerEntryFromRow,
+  newAccountValues,
+  toAccount,
+} from '../rows.ts';
+import type { AccountRecord, LedgerEntry, NewAccount, NewSession, Session } from '../store.ts';
 import { isPostgresError, type Sql } from './database.ts';
 
 export async function createAccount(sql: Sql, account: NewAccount): Promise<AccountRecord> {
@@ -29,16 +36,7 @@ export async function accountByName(sql: Sql, name: string): Promise<AccountReco
   return row === undefined ? undefined : toAccount(row);
 }
 
-export async function createSession(
-  sql: Sql,
-  session: {
-    tokenHash: Uint8Array;
-    accountId: number;
-    scopes: readonly string[];
-    expiresAt: number;
-    now: number;
-  },
-): Promise<void> {
+export async function createSession(sql: Sql, session: NewSession): Promise<void> {
   await sql.query(
     'INSERT INTO sessions (token_hash, account_id, scopes, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
     [
@@ -97,25 +95,11 @@ export async function history(
   limit: number,
   before = Number.MAX_SAFE_INTEGER,
 ): Promise<LedgerEntry[]> {
-  const rows = await sql.query<{
-    transfer_id: number;
-    kind: string;
-    reference: string;
-    amount: number;
-    balance_after: number;
-    created_at: number;
-  }>(
+  const rows = await sql.query<LedgerEntryRow>(
     `SELECT e.transfer_id, t.kind, t.reference, e.amount, e.balance_after, t.created_at
      FROM ledger_entries e JOIN transfers t ON t.id = e.transfer_id
      WHERE e.account_id = $1 AND e.transfer_id < $2 ORDER BY e.id DESC LIMIT $3`,
     [accountId, before, limit],
   );
-  return rows.map((row) => ({
-    transferId: row.transfer_id,
-    kind: row.kind,
-    reference: row.reference,
-    amount: row.amount,
-    balanceAfter: row.balance_after,
-    createdAt: row.created_at,
-  }));
+  return rows.map(ledgerEntryFromRow);
 }

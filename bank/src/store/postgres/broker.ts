@@ -12,6 +12,7 @@
  * one `UPDATE … WHERE released_at IS NULL … RETURNING`, which releases each certificate once
  * even when every process runs the housekeeping at the same moment.
  */
+
 import * as rules from '../broker-rows.ts';
 import type {
   PaywordCertificateRecord,
@@ -19,37 +20,21 @@ import type {
   PaywordRedemptionOutcome,
   PaywordRedemptionRecord,
 } from '../store.ts';
+import { transferBetween } from '../transfer.ts';
+
 import { isPostgresError, type Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
 
 export async function issueCertificate(
   sql: Sql,
-  certificate: Omit<PaywordCertificateRecord, 'redeemed' | 'releasedAt'>,
+  certificate: rules.NewPaywordCertificate,
   holdsAccount: number,
 ): Promise<PaywordCertificateRecord> {
   await sql.query(
-    `INSERT INTO payword_certificates (serial, account_id, user_public, currency, credit_limit,
-       issued_at, expires_at, certificate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      certificate.serial,
-      certificate.accountId,
-      certificate.userPublicKey,
-      certificate.currency,
-      certificate.creditLimit,
-      certificate.issuedAt,
-      certificate.expiresAt,
-      certificate.certificate,
-    ],
+    `INSERT INTO payword_certificates (${rules.paywordCertificateColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    rules.paywordCertificateValues(certificate),
   );
-  await postTransfer(sql, {
-    kind: 'payword_hold',
-    reference: String(certificate.serial),
-    postings: [
-      { accountId: certificate.accountId, amount: -certificate.creditLimit },
-      { accountId: holdsAccount, amount: certificate.creditLimit },
-    ],
-    now: certificate.issuedAt,
-  });
+  await postTransfer(sql, rules.certificateHold(certificate, holdsAccount));
   return { ...certificate, redeemed: 0, releasedAt: undefined };
 }
 
@@ -178,15 +163,17 @@ export async function releaseExpired(
   );
   for (const row of released) {
     if (row.left > 0) {
-      await postTransfer(sql, {
-        kind: 'payword_release',
-        reference: String(row.serial),
-        postings: [
-          { accountId: holdsAccount, amount: -row.left },
-          { accountId: row.account_id, amount: row.left },
-        ],
-        now,
-      });
+      await postTransfer(
+        sql,
+        transferBetween(
+          'payword_release',
+          String(row.serial),
+          holdsAccount,
+          row.account_id,
+          row.left,
+          now,
+        ),
+      );
     }
   }
   return released.length;

@@ -15,6 +15,7 @@ import {
   type ChallengeRow,
   certificateFromRow,
   challengeFromRow,
+  challengeValues,
 } from '../rows.ts';
 import type { MerchantCertificateRecord, OriginChallengeRecord } from '../store.ts';
 import type { Sql } from './database.ts';
@@ -57,13 +58,7 @@ export async function insertChallenge(
   await sql.query(
     `INSERT INTO origin_challenges (token, account_id, origin, status, created_at, expires_at)
      VALUES ($1, $2, $3, 'pending', $4, $5)`,
-    [
-      challenge.token,
-      challenge.accountId,
-      challenge.origin,
-      challenge.createdAt,
-      challenge.expiresAt,
-    ],
+    challengeValues(challenge),
   );
   return { ...challenge, status: 'pending' };
 }

@@ -27,7 +27,12 @@
  */
 
 import { coinRefundsAccount } from '../refund-store.ts';
-import { type CertificateRow, certificateFromRow } from '../rows.ts';
+import {
+  type CertificateRow,
+  certificateFromRow,
+  certificateValues,
+  issueTransfer,
+} from '../rows.ts';
 import {
   type AccountRecord,
   type BankStore,
@@ -43,6 +48,7 @@ import {
   type PurseLoadRecord,
   systemAccounts,
 } from '../store.ts';
+
 import * as accounts from './accounts.ts';
 import * as broker from './broker.ts';
 import { cardClaimedKeys, ensureCardAccounts, PostgresCardStore } from './cards.ts';
@@ -211,15 +217,7 @@ export class PostgresBankStore implements BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<{ balance: number }> {
     return this.#write(idempotency, params.now, async (sql) => {
-      await postTransfer(sql, {
-        kind: 'issue',
-        reference: params.reference,
-        postings: [
-          { accountId: this.#system.issued, amount: -params.amount },
-          { accountId: params.accountId, amount: params.amount },
-        ],
-        now: params.now,
-      });
+      await postTransfer(sql, issueTransfer(params, this.#system.issued));
       return { balance: (await accounts.accountById(sql, params.accountId))!.balance };
     });
   }
@@ -573,14 +571,6 @@ async function insertCertificate(sql: Sql, certificate: MerchantCertificateRecor
   await sql.query(
     `INSERT INTO merchant_certificates (serial, account_id, origins, offer_key, der, not_after, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [
-      certificate.serial,
-      certificate.accountId,
-      JSON.stringify(certificate.origins),
-      certificate.offerKey,
-      certificate.der,
-      certificate.notAfter,
-      certificate.createdAt,
-    ],
+    certificateValues(certificate),
   );
 }

@@ -18,6 +18,7 @@
  * refresh of a refunded coin takes an advisory lock on the coin (two refreshes of one coin
  * never both spend its credit) and claims its issuance id by `refund_refreshes_id`.
  */
+
 import { FarthingError } from '@farthing/protocol/errors';
 import * as records from '../refund-rows.ts';
 import * as rules from '../refund-rules.ts';
@@ -29,6 +30,7 @@ import type {
   RefundStore,
 } from '../refund-store.ts';
 import type { IdempotencyClaim } from '../store.ts';
+import { transferBetween } from '../transfer.ts';
 import type { PostgresDatabase, Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
 import { sameBytes } from './rows.ts';
@@ -231,15 +233,17 @@ export class PostgresRefundStore implements RefundStore {
           params.coins.map((coin) => Buffer.from(coin.blindSignature)),
         ],
       );
-      await postTransfer(sql, {
-        kind: 'refund-refresh',
-        reference: params.issuanceId,
-        postings: [
-          { accountId: this.#system.coinRefunds, amount: -sum },
-          { accountId: this.#system.coins, amount: sum },
-        ],
-        now: params.now,
-      });
+      await postTransfer(
+        sql,
+        transferBetween(
+          'refund-refresh',
+          params.issuanceId,
+          this.#system.coinRefunds,
+          this.#system.coins,
+          sum,
+          params.now,
+        ),
+      );
       return render((await refresh(sql, params.issuanceId))!);
     });
   }

@@ -1,7 +1,14 @@
 /** Accounts, sessions, API keys and account history. */
 import type Database from 'better-sqlite3';
-import { type AccountRow, accountExists, newAccountValues, toAccount } from '../rows.ts';
-import type { AccountRecord, LedgerEntry, NewAccount, Session } from '../store.ts';
+import {
+  type AccountRow,
+  accountExists,
+  type LedgerEntryRow,
+  ledgerEntryFromRow,
+  newAccountValues,
+  toAccount,
+} from '../rows.ts';
+import type { AccountRecord, LedgerEntry, NewAccount, NewSession, Session } from '../store.ts';
 
 export class Accounts {
   readonly #insert: Database.Statement;
@@ -72,13 +79,7 @@ export class Accounts {
     return account.id;
   }
 
-  createSession(session: {
-    tokenHash: Uint8Array;
-    accountId: number;
-    scopes: readonly string[];
-    expiresAt: number;
-    now: number;
-  }): void {
+  createSession(session: NewSession): void {
     this.#insertSession.run(
       session.tokenHash,
       session.accountId,
@@ -114,21 +115,7 @@ export class Accounts {
   }
 
   history(accountId: number, limit: number, before = Number.MAX_SAFE_INTEGER): LedgerEntry[] {
-    const rows = this.#history.all(accountId, before, limit) as {
-      transfer_id: number;
-      kind: string;
-      reference: string;
-      amount: number;
-      balance_after: number;
-      created_at: number;
-    }[];
-    return rows.map((row) => ({
-      transferId: row.transfer_id,
-      kind: row.kind,
-      reference: row.reference,
-      amount: row.amount,
-      balanceAfter: row.balance_after,
-      createdAt: row.created_at,
-    }));
+    const rows = this.#history.all(accountId, before, limit) as LedgerEntryRow[];
+    return rows.map(ledgerEntryFromRow);
   }
 }

@@ -1,4 +1,5 @@
 /** The PayWord broker's state: certificates with their held credit, and redemptions. */
+
 import type Database from 'better-sqlite3';
 import * as rules from '../broker-rows.ts';
 import type {
@@ -7,6 +8,8 @@ import type {
   PaywordRedemptionOutcome,
   PaywordRedemptionRecord,
 } from '../store.ts';
+import { transferBetween } from '../transfer.ts';
+
 import type { Ledger } from './ledger.ts';
 
 export class BrokerTables {
@@ -19,8 +22,7 @@ export class BrokerTables {
     this.#ledger = ledger;
     this.#statements = {
       insertCertificate: db.prepare(
-        `INSERT INTO payword_certificates (serial, account_id, user_public, currency, credit_limit,
-           issued_at, expires_at, certificate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO payword_certificates (${rules.paywordCertificateColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       certificate: db.prepare('SELECT * FROM payword_certificates WHERE serial = ?'),
       addRedeemed: db.prepare(
@@ -48,28 +50,11 @@ export class BrokerTables {
   }
 
   issueCertificate(
-    certificate: Omit<PaywordCertificateRecord, 'redeemed' | 'releasedAt'>,
+    certificate: rules.NewPaywordCertificate,
     holdsAccount: number,
   ): PaywordCertificateRecord {
-    this.#statements.insertCertificate.run(
-      certificate.serial,
-      certificate.accountId,
-      certificate.userPublicKey,
-      certificate.currency,
-      certificate.creditLimit,
-      certificate.issuedAt,
-      certificate.expiresAt,
-      certificate.certificate,
-    );
-    this.#ledger.post({
-      kind: 'payword_hold',
-      reference: String(certificate.serial),
-      postings: [
-        { accountId: certificate.accountId, amount: -certificate.creditLimit },
-        { accountId: holdsAccount, amount: certificate.creditLimit },
-      ],
-      now: certificate.issuedAt,
-    });
+    this.#statements.insertCertificate.run(...rules.paywordCertificateValues(certificate));
+    this.#ledger.post(rules.certificateHold(certificate, holdsAccount));
     return this.certificate(certificate.serial)!;
   }
 
@@ -153,15 +138,16 @@ export class BrokerTables {
       const left = row.credit_limit - row.redeemed;
       this.#statements.markReleased.run(now, row.serial);
       if (left > 0) {
-        this.#ledger.post({
-          kind: 'payword_release',
-          reference: String(row.serial),
-          postings: [
-            { accountId: holdsAccount, amount: -left },
-            { accountId: row.account_id, amount: left },
-          ],
-          now,
-        });
+        this.#ledger.post(
+          transferBetween(
+            'payword_release',
+            String(row.serial),
+            holdsAccount,
+            row.account_id,
+            left,
+            now,
+          ),
+        );
       }
     }
     return rows.length;

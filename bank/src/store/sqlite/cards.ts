@@ -3,22 +3,20 @@
  * `card-store.ts` for how card credit is modelled. Every method runs inside the caller's
  * transaction.
  *
- * Long because it holds the whole card life: issuing cards, cardholder registrations and their
- * revocation, authorizations, and the operations on them (capture, reversal, credit), each with
- * its own ledger postings; the credit rules they share live in ../card-store.ts.
+ * Only the SQL (and its locking) lives here: what an authorization checks and what an
+ * operation posts and leaves are ../card-rules.ts's, shared by both stores.
  */
 
 import { FarthingError } from '@farthing/protocol/errors';
-import { cardExpiresAt } from '@farthing/protocol/set/card-account';
 import type Database from 'better-sqlite3';
+import * as rules from '../card-rules.ts';
 import {
   type CardAuthorization,
   type CardholderRegistrationRecord,
-  type CardOperation,
+  type CardOperationRequest,
   type CardRecord,
   type CardStore,
   type CardTransactionRecord,
-  type CardTransactionStatus,
   cardSystemAccounts,
   maxRegistrationsPerCard,
   registrationLimitReached,
@@ -111,8 +109,7 @@ export class SqliteCardStore implements CardStore {
       cardLimit: db.prepare('SELECT credit_limit FROM cards WHERE id = ?'),
       transactionByPi: db.prepare('SELECT 1 FROM card_transactions WHERE pi_digest = ?'),
       insertTransaction: db.prepare(
-        `INSERT INTO card_transactions (merchant_id, transaction_id, card_id, cardholder_serial,
-           status, authorized, captured, oi_digest, pi_digest, created_at, updated_at)
+        `INSERT INTO card_transactions (${rules.transactionColumns})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       ),
       updateTransaction: db.prepare(
@@ -216,94 +213,62 @@ export class SqliteCardStore implements CardStore {
   ): Promise<R> {
     return this.#write(idempotency, a.now, () => {
       const card = this.#sql.cardByPan!.get(a.pan) as CardRow | undefined;
-      if (card === undefined) {
-        throw new FarthingError('card_unknown', 'this bank did not issue that card');
-      }
-      if (card.expiry !== a.expiry) {
-        throw new FarthingError('card_invalid', 'the expiry does not match the card');
-      }
-      if (cardExpiresAt(card.expiry) <= a.now) {
-        throw new FarthingError('card_expired', 'the card has expired');
-      }
-      if (card.currency !== a.currency) {
-        throw new FarthingError('currency_mismatch', `the card is in ${card.currency}`);
-      }
-      const registration = this.#sql.registrationBySerial!.get(a.cardholderSerial) as
-        | RegistrationRow
-        | undefined;
-      if (registration === undefined || registration.card_id !== card.id) {
-        throw new FarthingError(
-          'set_cardholder_mismatch',
-          'the cardholder certificate was not issued for this card',
-        );
-      }
-      if (registration.revoked_at !== null) {
-        throw new FarthingError('set_cardholder_revoked', 'the cardholder certificate is revoked');
-      }
+      rules.checkCard(card, a);
+      rules.checkCardholder(
+        this.#sql.registrationBySerial!.get(a.cardholderSerial) as RegistrationRow | undefined,
+        card,
+      );
       if (
         this.#sql.transaction!.get(a.merchantId, a.transactionId) !== undefined ||
         this.#sql.transactionByPi!.get(a.piDigest) !== undefined
       ) {
-        throw new FarthingError(
-          'set_transaction_replayed',
-          'this payment was already authorized; a new purchase needs a new transaction',
-          { details: { transactionId: a.transactionId } },
-        );
+        throw rules.transactionReplayed(a);
       }
-      const { used } = this.#sql.cardUsage!.get(card.id) as { used: number };
-      if (used + a.amount > card.credit_limit) {
-        throw new FarthingError('card_over_limit', 'the card has not enough credit left', {
-          details: { available: Math.max(0, card.credit_limit - used) },
-        });
-      }
-      const reference = `${a.merchantId}:${a.transactionId}`;
-      this.#ledger.post({
-        kind: a.capture ? 'card-sale' : 'card-authorization',
-        reference,
-        postings: [
-          { accountId: this.#system.credit, amount: -a.amount },
-          { accountId: a.capture ? a.merchantId : this.#system.holds, amount: a.amount },
-        ],
-        now: a.now,
-      });
+      rules.checkCredit(this.#usedBy(card.id), card.credit_limit, a.amount);
+      this.#ledger.post(rules.authorizationTransfer(a, this.#system));
       const row = this.#sql.insertTransaction!.get(
-        a.merchantId,
-        a.transactionId,
-        card.id,
-        a.cardholderSerial,
-        a.capture ? 'captured' : 'authorized',
-        a.amount,
-        a.capture ? a.amount : 0,
-        a.oiDigest,
-        a.piDigest,
-        a.now,
-        a.now,
+        ...rules.transactionValues(a, card.id),
       ) as TransactionRow;
       return render(toTransaction(row));
     });
   }
 
+  #usedBy(cardId: number): number {
+    return (this.#sql.cardUsage!.get(cardId) as { used: number }).used;
+  }
+
   operate<R>(
-    params: {
-      readonly merchantId: number;
-      readonly transactionId: string;
-      readonly operation: CardOperation;
-      readonly now: number;
-    },
+    params: CardOperationRequest,
     render: (transaction: CardTransactionRecord) => R,
     idempotency?: IdempotencyClaim,
   ): Promise<R> {
-    const { merchantId, transactionId, operation, now } = params;
+    const { merchantId, transactionId, operation: op, now } = params;
     return this.#write(idempotency, now, () => {
       const row = this.#sql.transaction!.get(merchantId, transactionId) as
         | TransactionRow
         | undefined;
-      if (row === undefined) {
-        throw new FarthingError('set_unknown_transaction', 'no such card transaction', {
-          details: { transactionId },
-        });
+      if (row === undefined) throw rules.unknownTransaction(transactionId);
+      const t = toTransaction(row);
+      const credit =
+        op.type === 'credit' || op.type === 'credit-reversal'
+          ? (this.#sql.credit!.get(merchantId, transactionId, op.creditId) as
+              | rules.CreditRow
+              | undefined)
+          : undefined;
+      const card =
+        op.type === 'credit-reversal'
+          ? {
+              used: this.#usedBy(t.cardId),
+              limit: (this.#sql.cardLimit!.get(t.cardId) as { credit_limit: number }).credit_limit,
+            }
+          : undefined;
+      const { next, ...transfer } = rules.cardStep(t, op, this.#system, credit, card);
+      this.#ledger.post({ ...transfer, now });
+      if (op.type === 'credit') {
+        this.#sql.insertCredit!.run(merchantId, transactionId, op.creditId, op.amount, now);
+      } else if (op.type === 'credit-reversal') {
+        this.#sql.reverseCredit!.run(now, merchantId, transactionId, op.creditId);
       }
-      const next = this.#apply(toTransaction(row), operation, now);
       const updated = this.#sql.updateTransaction!.get(
         next.status,
         next.captured,
@@ -314,133 +279,6 @@ export class SqliteCardStore implements CardStore {
       ) as TransactionRow;
       return render(toTransaction(updated));
     });
-  }
-
-  /** Checks one operation against the transaction's state, posts its transfer, returns the
-   * new state. */
-  #apply(t: CardTransactionRecord, op: CardOperation, now: number) {
-    const reference = `${t.merchantId}:${t.transactionId}`;
-    const post = (kind: string, postings: { accountId: number; amount: number }[]) =>
-      this.#ledger.post({
-        kind,
-        reference,
-        postings: postings.filter((p) => p.amount !== 0),
-        now,
-      });
-    const requireStatus = (status: CardTransactionStatus) => {
-      if (t.status === status) return;
-      if (t.status === 'reversed' || t.status === 'capture_reversed') {
-        throw new FarthingError('set_authorization_reversed', 'the payment was reversed');
-      }
-      if (t.status === 'captured') {
-        throw new FarthingError('set_already_captured', 'the authorization was already captured');
-      }
-      throw new FarthingError('set_not_captured', 'the authorization has not been captured');
-    };
-    switch (op.type) {
-      case 'capture': {
-        requireStatus('authorized');
-        if (op.amount > t.authorized) {
-          throw new FarthingError(
-            'set_capture_exceeds_authorization',
-            'the capture is above the authorized amount',
-            { details: { authorized: t.authorized } },
-          );
-        }
-        // The hold goes: the captured part to the merchant, the rest back to credit.
-        post('card-capture', [
-          { accountId: this.#system.holds, amount: -t.authorized },
-          { accountId: t.merchantId, amount: op.amount },
-          { accountId: this.#system.credit, amount: t.authorized - op.amount },
-        ]);
-        return { status: 'captured' as const, captured: op.amount, credited: 0 };
-      }
-      case 'authorization-reversal': {
-        requireStatus('authorized');
-        this.#requireWhole(op.amount, t.authorized, 'authorized');
-        post('card-authorization-reversal', [
-          { accountId: this.#system.holds, amount: -t.authorized },
-          { accountId: this.#system.credit, amount: t.authorized },
-        ]);
-        return { status: 'reversed' as const, captured: 0, credited: 0 };
-      }
-      case 'capture-reversal': {
-        requireStatus('captured');
-        this.#requireWhole(op.amount, t.captured, 'captured');
-        if (t.credited > 0) {
-          throw new FarthingError(
-            'set_credit_exceeds_capture',
-            'part of this capture was credited back; reverse the credits first',
-          );
-        }
-        post('card-capture-reversal', [
-          { accountId: t.merchantId, amount: -t.captured },
-          { accountId: this.#system.credit, amount: t.captured },
-        ]);
-        return { status: 'capture_reversed' as const, captured: 0, credited: 0 };
-      }
-      case 'credit': {
-        requireStatus('captured');
-        if (this.#sql.credit!.get(t.merchantId, t.transactionId, op.creditId) !== undefined) {
-          throw new FarthingError('conflict', 'this credit id was already used', {
-            details: { creditId: op.creditId },
-          });
-        }
-        if (t.credited + op.amount > t.captured) {
-          throw new FarthingError(
-            'set_credit_exceeds_capture',
-            'the credits would exceed what was captured',
-            { details: { captured: t.captured, credited: t.credited } },
-          );
-        }
-        post('card-credit', [
-          { accountId: t.merchantId, amount: -op.amount },
-          { accountId: this.#system.credit, amount: op.amount },
-        ]);
-        this.#sql.insertCredit!.run(t.merchantId, t.transactionId, op.creditId, op.amount, now);
-        return { status: t.status, captured: t.captured, credited: t.credited + op.amount };
-      }
-      case 'credit-reversal': {
-        const credit = this.#sql.credit!.get(t.merchantId, t.transactionId, op.creditId) as
-          | { amount: number; reversed_at: number | null }
-          | undefined;
-        if (credit === undefined) {
-          throw new FarthingError('set_unknown_transaction', 'no such credit', {
-            details: { creditId: op.creditId },
-          });
-        }
-        if (credit.reversed_at !== null) {
-          throw new FarthingError('set_credit_reversed', 'the credit was already reversed');
-        }
-        this.#requireWhole(op.amount, credit.amount, 'credited');
-        // Taking a refund back lends the card that money again: within its limit, as an
-        // authorization is (the card may have spent the refunded credit elsewhere meanwhile).
-        const { used } = this.#sql.cardUsage!.get(t.cardId) as { used: number };
-        const { credit_limit: limit } = this.#sql.cardLimit!.get(t.cardId) as {
-          credit_limit: number;
-        };
-        if (used + credit.amount > limit) {
-          throw new FarthingError('card_over_limit', 'the card has not enough credit left', {
-            details: { available: Math.max(0, limit - used) },
-          });
-        }
-        post('card-credit-reversal', [
-          { accountId: this.#system.credit, amount: -credit.amount },
-          { accountId: t.merchantId, amount: credit.amount },
-        ]);
-        this.#sql.reverseCredit!.run(now, t.merchantId, t.transactionId, op.creditId);
-        return { status: t.status, captured: t.captured, credited: t.credited - credit.amount };
-      }
-    }
-  }
-
-  /** Reversals undo a whole step: the amount named must be the amount it moved. */
-  #requireWhole(requested: number, actual: number, what: string) {
-    if (requested !== actual) {
-      throw new FarthingError('set_payment_mismatch', `a reversal undoes all that was ${what}`, {
-        details: { expected: actual, got: requested },
-      });
-    }
   }
 
   getTransaction(merchantId: number, transactionId: string) {

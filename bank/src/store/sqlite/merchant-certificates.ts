@@ -9,7 +9,9 @@ import {
   type CertificateRow,
   type ChallengeRow,
   certificateFromRow,
+  certificateValues,
   challengeFromRow,
+  challengeValues,
 } from '../rows.ts';
 import type { MerchantCertificateRecord, OriginChallengeRecord } from '../store.ts';
 
@@ -65,15 +67,7 @@ export class MerchantCertificateTables {
   /** Records `certificate` after `assertOriginsFree(exclusiveOrigins)`. */
   insert(certificate: MerchantCertificateRecord, exclusiveOrigins: readonly string[]): void {
     this.assertOriginsFree(exclusiveOrigins, certificate.accountId, certificate.createdAt);
-    this.#insert.run(
-      certificate.serial,
-      certificate.accountId,
-      JSON.stringify(certificate.origins),
-      certificate.offerKey,
-      certificate.der,
-      certificate.notAfter,
-      certificate.createdAt,
-    );
+    this.#insert.run(...certificateValues(certificate));
   }
 
   list(accountId: number): MerchantCertificateRecord[] {
@@ -81,13 +75,7 @@ export class MerchantCertificateTables {
   }
 
   insertChallenge(challenge: OriginChallengeRecord): OriginChallengeRecord {
-    this.#insertChallenge.run(
-      challenge.token,
-      challenge.accountId,
-      challenge.origin,
-      challenge.createdAt,
-      challenge.expiresAt,
-    );
+    this.#insertChallenge.run(...challengeValues(challenge));
     return { ...challenge, status: 'pending' };
   }
 

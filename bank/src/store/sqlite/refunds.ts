@@ -3,6 +3,7 @@
  * model and what every write keeps. The checks run inside the write's transaction, after the
  * group commit's writer took the database, so two refunds of one payment see each other.
  */
+
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
 import * as records from '../refund-rows.ts';
@@ -17,6 +18,7 @@ import {
 } from '../refund-store.ts';
 import { sameBytes } from '../rows.ts';
 import type { IdempotencyClaim } from '../store.ts';
+import { transferBetween } from '../transfer.ts';
 import type { Accounts } from './accounts.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -222,15 +224,16 @@ export class SqliteRefundStore implements RefundStore {
           coin.blindSignature,
         );
       }
-      this.#ledger.post({
-        kind: 'refund-refresh',
-        reference: params.issuanceId,
-        postings: [
-          { accountId: this.#system.coinRefunds, amount: -total },
-          { accountId: this.#system.coins, amount: total },
-        ],
-        now: params.now,
-      });
+      this.#ledger.post(
+        transferBetween(
+          'refund-refresh',
+          params.issuanceId,
+          this.#system.coinRefunds,
+          this.#system.coins,
+          total,
+          params.now,
+        ),
+      );
       return render(this.#refresh(params.issuanceId)!);
     });
   }

@@ -7,6 +7,7 @@
 
 import { GroupCommit } from '@farthing/server-runtime/sqlite-group-commit';
 import type Database from 'better-sqlite3';
+import { issueTransfer } from '../rows.ts';
 import {
   type AccountRecord,
   type BankStore,
@@ -170,15 +171,7 @@ export class SqliteBankStore implements BankStore {
     idempotency?: IdempotencyClaim,
   ): Promise<{ balance: number }> {
     return this.#write(idempotency, params.now, () => {
-      this.#ledger.post({
-        kind: 'issue',
-        reference: params.reference,
-        postings: [
-          { accountId: this.#system.issued, amount: -params.amount },
-          { accountId: params.accountId, amount: params.amount },
-        ],
-        now: params.now,
-      });
+      this.#ledger.post(issueTransfer(params, this.#system.issued));
       return { balance: this.#accounts.byId(params.accountId)!.balance };
     });
   }
