@@ -2,12 +2,14 @@
  * The merchant store's writer thread (entry module; ./sqlite-writer.ts starts it and says
  * why): its own connection, one transaction per batch, each write inside its own SAVEPOINT.
  *
- * The connection commits at `synchronous=NORMAL` and makes each batch durable with an
+ * By default each COMMIT runs at `synchronous=FULL` and holds the thread through its sync: a
+ * batch is answered (`committed`) when its COMMIT returns. With `commitSync: 'async-fdatasync'`
+ * the connection commits at `synchronous=NORMAL` and makes each batch durable with an
  * `fdatasync` of the WAL on libuv's thread pool (`@farthing/server-runtime/sqlite-wal-sync`,
  * as durable as FULL): as soon as a batch's COMMIT has handed its frames to the OS the thread
  * says so (`written`), and takes the next batch while the sync runs; the batch is answered
- * (`committed`) only once a sync that started after its COMMIT has returned. SQLite's own
- * checkpoints run in a COMMIT, on this thread, and sync the WAL first.
+ * only once a sync that started after its COMMIT has returned. SQLite's own checkpoints run in
+ * a COMMIT, on this thread, and sync the WAL first.
  */
 import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -42,8 +44,8 @@ if (process.platform === 'linux') {
 const db = openConnection(options.path);
 // The WAL exists once a connection has read in WAL mode; the sync holds it open.
 db.prepare('SELECT count(*) FROM sqlite_master').get();
-/** Without it (`commitSync: 'full'`), each COMMIT syncs by itself and holds the thread. */
-const wal = options.commitSync === 'full' ? undefined : walSync(db);
+/** Without it (`commitSync: 'full'`, the default), each COMMIT syncs by itself and holds the thread. */
+const wal = options.commitSync === 'async-fdatasync' ? walSync(db) : undefined;
 const writes = new SqliteWrites(db);
 const transaction = sharedTransaction(db);
 const post = (message: FromWriter) => port.postMessage(message);

@@ -11,14 +11,14 @@
  * - The writes that queue up while a batch is on the thread go over as the next batch, one
  *   message, one transaction, each write inside its own SAVEPOINT (a write that throws undoes
  *   only itself).
- * - The thread's connection commits at `synchronous=NORMAL` and syncs the WAL itself
- *   (`fdatasync` on libuv's pool): a batch is answered only once a sync that started after its
- *   COMMIT has returned, but the next batch goes over as soon as the COMMIT has returned, so
- *   its SQL runs while the sync of the one before is on the disk. With FULL the thread held
- *   each batch through its sync, the next batch waited for both, and a payment waited for about
- *   two commits in all: under load on the shared machine (`npm run bench -- merchant`) a
- *   payment's commit wait was ~30 ms with the event loop ~30 % busy, so payments were bounded by
- *   that wait, not by CPU (issue 21).
+ * - The thread's connection commits at `synchronous=FULL` by default, each batch held through
+ *   its sync. `commitSync: 'async-fdatasync'` commits at `synchronous=NORMAL` and syncs the WAL
+ *   itself (`fdatasync` on libuv's pool), answering a batch once a sync that started after its
+ *   COMMIT has returned while the next batch's SQL already runs. That was the default for a
+ *   while (issue 21: 1.40× FULL on a loaded machine), but on a quiet machine FULL recorded more
+ *   payments in every round of `npm run bench -- merchant-store` (the WAL sync at 0.83×,
+ *   0.77–0.92, 5 rounds) and the shop paid PayWord a little faster with it, so FULL is back as
+ *   the default; both are equally durable.
  * - The event loop's own connection, which only reads, may see a commit whose sync has not yet
  *   returned: a read is answered only once every batch sent before it is durable
  *   (`whenDurable`), as the event-loop group commit does.
@@ -38,9 +38,9 @@ import type { WriteRequest, WriteResults } from './sqlite-writes.ts';
 export interface WriterOptions {
   readonly path: string;
   /**
-   * `async-fdatasync` (default): COMMIT at `synchronous=NORMAL`, the WAL synced apart (module
-   * comment). `full`: each COMMIT at `synchronous=FULL`, holding the thread through its sync
-   * (for comparing the two: `npm run bench -- merchant-store`).
+   * `full` (default): each COMMIT at `synchronous=FULL`, holding the thread through its sync.
+   * `async-fdatasync`: COMMIT at `synchronous=NORMAL`, the WAL synced apart (module comment).
+   * `npm run bench -- merchant-store` compares the two.
    */
   readonly commitSync?: 'async-fdatasync' | 'full';
 }

@@ -3,8 +3,9 @@
  * answered only once it is on disk, writes that queue up meanwhile sharing one commit.
  *
  * - By default writes run on a thread of their own (./sqlite-writer.ts) whose connection
- *   commits at `synchronous=NORMAL` and syncs the WAL itself; this connection only reads, and
- *   answers once what it may have seen is durable.
+ *   commits at `synchronous=FULL` (or, with `commitSync: 'async-fdatasync'`, at
+ *   `synchronous=NORMAL`, syncing the WAL itself); this connection only reads, and answers once
+ *   what it may have seen is durable.
  * - `writer: 'event-loop'` commits on this connection instead, in group commits
  *   (`@farthing/server-runtime/sqlite-group-commit`): by default at `synchronous=NORMAL` with an
  *   `fdatasync` of the WAL on libuv's thread pool (`@farthing/server-runtime/sqlite-wal-sync`),
@@ -76,10 +77,11 @@ export interface SqliteMerchantStoreOptions {
   readonly writer?: 'thread' | 'event-loop';
   /**
    * How a commit reaches the disk; both durable (an acknowledged payment survives power loss).
-   * `async-fdatasync` (default): `synchronous=NORMAL` and an `fdatasync` of the WAL apart from
-   * the COMMIT (off the event loop; on the writer thread, while it commits the next batch)
-   * before any answer. `full`: `synchronous=FULL`, each COMMIT holding its thread (the event
-   * loop, or the writer thread) for the disk flush.
+   * `async-fdatasync`: `synchronous=NORMAL` and an `fdatasync` of the WAL apart from the COMMIT
+   * (off the event loop; on the writer thread, while it commits the next batch) before any
+   * answer. `full`: `synchronous=FULL`, each COMMIT holding its thread for the disk flush. The
+   * default is `full` on the writer thread (faster there on a quiet machine: ./sqlite-writer.ts)
+   * and `async-fdatasync` with `writer: 'event-loop'` (FULL would hold the event loop).
    */
   readonly commitSync?: 'async-fdatasync' | 'full';
 }
