@@ -17,7 +17,8 @@ import type { BankContext } from '../http/context.ts';
 import { coinAlreadySpent, type IdempotencyClaim } from '../store/store.ts';
 import {
   blindSignCoins,
-  checkCoinSignedRequest,
+  type CheckedCoinRequest,
+  coinSignedIssuance,
   type IssuanceView,
   issuanceConflict,
   issuanceView,
@@ -26,23 +27,30 @@ import {
   totalValue,
 } from './issuance.ts';
 
-export async function changeCoin(
+export function changeCoin(
   ctx: BankContext,
   request: ChangeRequest,
   proof: unknown,
   claim: IdempotencyClaim,
 ): Promise<IssuanceView> {
-  const { store, mint } = ctx;
-  const stored = await store.findIdempotentResult(claim);
-  if (stored !== undefined) return stored as IssuanceView;
-  const now = ctx.now();
-  const { key, requestHash } = await checkCoinSignedRequest(
-    mint,
+  return coinSignedIssuance(
+    ctx,
     request,
-    now,
+    claim,
     verifyChangeRequest,
     changeRequestSigningBytes,
+    (checked) => issueChange(ctx, request, proof, claim, checked),
   );
+}
+
+async function issueChange(
+  ctx: BankContext,
+  request: ChangeRequest,
+  proof: unknown,
+  claim: IdempotencyClaim,
+  { key, requestHash, now }: CheckedCoinRequest,
+): Promise<IssuanceView> {
+  const { store, mint } = ctx;
   const existing = await store.getIssuance(request.issuanceId);
   if (existing !== undefined) {
     if (existing.kind !== 'change' || !sameHash(existing.requestHash, requestHash)) {

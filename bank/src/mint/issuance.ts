@@ -12,7 +12,7 @@ import type { Denomination } from '@farthing/protocol/coin/denomination';
 import type { Ed25519Verify } from '@farthing/protocol/ed25519';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
-import type { IssuanceRecord, IssuedCoin } from '../store/store.ts';
+import type { IdempotencyClaim, IssuanceRecord, IssuedCoin } from '../store/store.ts';
 import type { DenominationKey, Keyring } from './keyring.ts';
 import { DeferredSignatureChecks } from './signature-checks.ts';
 
@@ -133,7 +133,7 @@ export function issuanceConflict(issuanceId: string): FarthingError {
  * bytes, which cover the coin, the issuance id and every blinded coin: equal for a retry,
  * different for any other request under the same issuance id.
  */
-export async function checkCoinSignedRequest<R extends { readonly coin: Coin }>(
+async function checkCoinSignedRequest<R extends { readonly coin: Coin }>(
   mint: Keyring,
   request: R,
   now: number,
@@ -156,4 +156,35 @@ export async function checkCoinSignedRequest<R extends { readonly coin: Coin }>(
   await signatures.settle();
   const requestHash = new Uint8Array(createHash('sha256').update(signingBytes(request)).digest());
   return { key, requestHash };
+}
+
+/** A coin-signed request whose signature checked: the coin's key, the request's hash, the time. */
+export interface CheckedCoinRequest {
+  readonly key: DenominationKey;
+  readonly requestHash: Uint8Array;
+  readonly now: number;
+}
+
+/**
+ * The one flow of every coin-signed issuance (change, refund refresh): a retried idempotency
+ * key gets its stored answer; otherwise the coin's signature over the request is checked and
+ * `issue` signs and records the new coins.
+ */
+export async function coinSignedIssuance<R extends { readonly coin: Coin }>(
+  ctx: {
+    readonly store: { findIdempotentResult(claim: IdempotencyClaim): Promise<unknown> };
+    readonly mint: Keyring;
+    now(): number;
+  },
+  request: R,
+  claim: IdempotencyClaim,
+  verify: Parameters<typeof checkCoinSignedRequest<R>>[3],
+  signingBytes: (request: R) => Uint8Array,
+  issue: (checked: CheckedCoinRequest) => Promise<IssuanceView>,
+): Promise<IssuanceView> {
+  const stored = await ctx.store.findIdempotentResult(claim);
+  if (stored !== undefined) return stored as IssuanceView;
+  const now = ctx.now();
+  const checked = await checkCoinSignedRequest(ctx.mint, request, now, verify, signingBytes);
+  return issue({ ...checked, now });
 }

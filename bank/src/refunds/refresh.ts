@@ -17,7 +17,8 @@ import { FarthingError } from '@farthing/protocol/errors';
 import type { BankContext } from '../http/context.ts';
 import {
   blindSignCoins,
-  checkCoinSignedRequest,
+  type CheckedCoinRequest,
+  coinSignedIssuance,
   type IssuanceView,
   signingKeys,
 } from '../mint/issuance.ts';
@@ -44,22 +45,28 @@ export function coinRefundView(state: CoinRefundState | undefined) {
   };
 }
 
-export async function refreshRefundedCoin(
+export function refreshRefundedCoin(
   ctx: BankContext,
   request: RefundRefresh,
   claim: IdempotencyClaim,
 ): Promise<IssuanceView> {
-  const { store, mint } = ctx;
-  const stored = await store.findIdempotentResult(claim);
-  if (stored !== undefined) return stored as IssuanceView;
-  const now = ctx.now();
-  const { key, requestHash } = await checkCoinSignedRequest(
-    mint,
+  return coinSignedIssuance(
+    ctx,
     request,
-    now,
+    claim,
     verifyRefundRefresh,
     refundRefreshSigningBytes,
+    (checked) => issueRefresh(ctx, request, claim, checked),
   );
+}
+
+async function issueRefresh(
+  ctx: BankContext,
+  request: RefundRefresh,
+  claim: IdempotencyClaim,
+  { key, requestHash, now }: CheckedCoinRequest,
+): Promise<IssuanceView> {
+  const { store, mint } = ctx;
   const existing = await store.refunds.getRefundRefresh(request.issuanceId);
   if (existing !== undefined) {
     if (Buffer.compare(existing.requestHash, requestHash) !== 0) {
