@@ -137,22 +137,11 @@ export async function finalizeBatch(
   publicKey: BlindRsaPublicKey,
   items: readonly FinalizeBatchItem[],
 ): Promise<Uint8Array[]> {
-  const params = variantParams(variant);
-  const context = keyContext(publicKey);
-  assertArray(items, 'items');
-  const signed = items.map((item, index) => {
-    if (typeof item !== 'object' || item === null) {
-      throw new FarthingError('invalid_argument', `expected object "items[${index}]"`, {
-        details: { field: `items[${index}]` },
-      });
-    }
-    assertBytes(item.preparedMsg, `items[${index}].preparedMsg`);
+  const signed = await checkBatch(variant, publicKey, items, 'blindSig', (item, index, context) => {
     assertBytes(item.blindSig, `items[${index}].blindSig`, context.modulusLength);
     assertBytes(item.inv, `items[${index}].inv`, context.modulusLength);
-    return { message: item.preparedMsg, signature: unblind(context, item.blindSig, item.inv) };
+    return unblind(context, item.blindSig, item.inv);
   });
-  const invalid = await invalidSignatures(params.saltLength, context, publicKey, signed);
-  if (invalid.length > 0) throw badSignature('blindSig', invalid[0]);
   return signed.map(({ signature }) => signature);
 }
 
@@ -167,6 +156,24 @@ export async function verifyBatch(
   publicKey: BlindRsaPublicKey,
   items: readonly VerifyBatchItem[],
 ): Promise<void> {
+  await checkBatch(variant, publicKey, items, 'signature', (item, index) => {
+    assertBytes(item.signature, `items[${index}].signature`);
+    return item.signature;
+  });
+}
+
+/**
+ * The checks `finalizeBatch` and `verifyBatch` share: each item an object with a `preparedMsg`,
+ * its signature from `signatureOf` (which checks the item's other fields), then all verified at
+ * once; throws `bad_signature` on `field`, naming the first item that fails.
+ */
+async function checkBatch<T extends { readonly preparedMsg: Uint8Array }>(
+  variant: BlindRsaVariant,
+  publicKey: BlindRsaPublicKey,
+  items: readonly T[],
+  field: 'blindSig' | 'signature',
+  signatureOf: (item: T, index: number, context: KeyContext) => Uint8Array,
+): Promise<{ message: Uint8Array; signature: Uint8Array }[]> {
   const params = variantParams(variant);
   const context = keyContext(publicKey);
   assertArray(items, 'items');
@@ -177,9 +184,9 @@ export async function verifyBatch(
       });
     }
     assertBytes(item.preparedMsg, `items[${index}].preparedMsg`);
-    assertBytes(item.signature, `items[${index}].signature`);
-    return { message: item.preparedMsg, signature: item.signature };
+    return { message: item.preparedMsg, signature: signatureOf(item, index, context) };
   });
   const invalid = await invalidSignatures(params.saltLength, context, publicKey, checked);
-  if (invalid.length > 0) throw badSignature('signature', invalid[0]);
+  if (invalid.length > 0) throw badSignature(field, invalid[0]);
+  return checked;
 }
