@@ -172,6 +172,18 @@ export function nextConfirmation(wallet: WalletBrowser, timeout = 15_000): Promi
   });
 }
 
+/** Whether `page` is closed now or closes within a few seconds. */
+function closes(page: Page): Promise<boolean> {
+  if (page.isClosed()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(page.isClosed()), 5_000);
+    page.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 /**
  * Confirms in the wallet's window once its Confirm button is armed. The window is brought to
  * the front first, as a user looks at the window before clicking in it: the button arms only
@@ -188,7 +200,8 @@ export async function accept(target: Target): Promise<Page> {
   } catch (error) {
     // The window closes as the click confirms: a click whose window went away while the mouse
     // event was still being dispatched is a click made (the test checks the payment itself).
-    if (page.isClosed() && error instanceof Error && error.name === 'TargetCloseError') {
+    // Puppeteer may report the closed target before it marks the page closed, so wait for that.
+    if (error instanceof Error && error.name === 'TargetCloseError' && (await closes(page))) {
       return page;
     }
     const seen = await page
