@@ -117,6 +117,21 @@ function problemFailure(party: Party, status: number, json: unknown): WalletFail
   });
 }
 
+/**
+ * A server's answer the wallet cannot accept (a signature that does not verify, a certificate
+ * for another key): asking again would bring the same, so it is not `transient`.
+ */
+export function unacceptableAnswer(
+  code: WalletErrorCode,
+  message: string,
+  cause?: unknown,
+): WalletFailure {
+  return new WalletFailure(code, message, {
+    detail: { transient: false },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 /** Whether a failure may go away by itself (no answer, or the server's own trouble). */
 export function isTransient(error: unknown): boolean {
   return error instanceof WalletFailure && error.detail?.transient === true;

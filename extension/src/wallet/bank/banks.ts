@@ -24,7 +24,7 @@ import type { BankInspection, BankView } from '../../messages/contract.ts';
 import type { WalletContext } from '../context.ts';
 import type { BankRecord, SessionRecord } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
-import { bankParty, requestJson } from '../http.ts';
+import { bankParty, requestJson, unacceptableAnswer } from '../http.ts';
 import { amountView } from '../money.ts';
 import { assertSecureBankUrl } from './secure-url.ts';
 
@@ -90,10 +90,11 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
     caCertificate = fromBase64url(ca.der, 'der');
     brokerKey = fromBase64url(broker.publicKey, 'publicKey', 32);
   } catch (cause) {
-    throw new WalletFailure('bank_error', 'This server does not look like a Farthing bank.', {
+    throw unacceptableAnswer(
+      'bank_error',
+      'This server does not look like a Farthing bank.',
       cause,
-      detail: { transient: false },
-    });
+    );
   }
   const record = {
     url: base,
@@ -115,10 +116,9 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
       identity.fingerprints.coinKey !== record.mintKeyFingerprint ||
       identity.fingerprints.paywordKey !== record.brokerKeyFingerprint)
   ) {
-    throw new WalletFailure(
+    throw unacceptableAnswer(
       'bank_error',
       'This server publishes other fingerprints than the keys it uses: it does not look like a Farthing bank.',
-      { detail: { transient: false } },
     );
   }
   return {
@@ -286,6 +286,18 @@ export async function logOut(ctx: WalletContext, url: string): Promise<BankView>
     ).catch(() => undefined);
   }
   return bankView(ctx, bank);
+}
+
+/** A trusted bank the user is logged in to, with the session's bearer token. */
+export interface LoggedInBank {
+  readonly bank: BankRecord;
+  readonly token: string;
+}
+
+/** The trusted bank at `url` and the user's session there: `bank_not_trusted` or `not_logged_in`. */
+export async function loggedInBank(ctx: WalletContext, url: string): Promise<LoggedInBank> {
+  const bank = await trustedBank(ctx, url);
+  return { bank, token: await sessionToken(ctx, bank.url) };
 }
 
 /** The session token for `bankUrl`, or `not_logged_in`. */

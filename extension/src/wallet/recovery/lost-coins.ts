@@ -33,7 +33,7 @@ import {
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import type * as v from 'valibot';
 import type { LostCoinsView } from '../../messages/recovery.ts';
-import { keySetOf, sessionToken, trustedBank } from '../bank/banks.ts';
+import { keySetOf, loggedInBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import {
   type CoinRecord,
@@ -74,8 +74,7 @@ export async function recoverLostCoins(
     );
   }
   try {
-    const bank = await trustedBank(ctx, bankUrl);
-    const token = await sessionToken(ctx, bank.url);
+    const { bank, token } = await loggedInBank(ctx, bankUrl);
     const keySet = await keySetOf(ctx, bank, { maxAgeMs: 0 });
     const listed = await listRecoverable(ctx, bank.url, token);
     const counters = matchCounters(

@@ -11,7 +11,7 @@
  * browser's that still works (the same account in two profiles), and ending it is for good.
  */
 import * as v from 'valibot';
-import { sessionToken, trustedBank } from '../bank/banks.ts';
+import { loggedInBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { bankParty, requestJson } from '../http.ts';
 
@@ -36,8 +36,7 @@ export async function endLostPaywordCredit(
   ctx: WalletContext,
   bankUrl: string,
 ): Promise<EndLostCreditResult> {
-  const bank = await trustedBank(ctx, bankUrl);
-  const token = await sessionToken(ctx, bank.url);
+  const { bank, token } = await loggedInBank(ctx, bankUrl);
   const held = new Set<number>();
   for (const certificate of await ctx.db.getAllFromIndex(
     'paywordCertificates',

@@ -20,7 +20,7 @@ import { concatBytes, fromBase64url, toBase64url, utf8Bytes } from '@farthing/pr
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import { recordMissing } from '../../messages/failure.ts';
-import { sessionToken, trustedBank } from '../bank/banks.ts';
+import { loggedInBank } from '../bank/banks.ts';
 import type { WalletContext } from '../context.ts';
 import { type CoinRecord, moneyTx } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
@@ -41,8 +41,7 @@ export async function returnCoinsToBank(
   ctx: WalletContext,
   bankUrl: string,
 ): Promise<ReturnResult> {
-  const bank = await trustedBank(ctx, bankUrl);
-  const token = await sessionToken(ctx, bank.url);
+  const { bank, token } = await loggedInBank(ctx, bankUrl);
   const session = await ctx.db.get('sessions', bank.url);
   if (session === undefined) {
     throw new WalletFailure('not_logged_in', 'Log in to the bank to return e-cash to it.');

@@ -33,11 +33,11 @@ import {
 } from '@farthing/protocol/set/messages';
 import { sealCardEnvelope } from '@farthing/protocol/set/registration';
 import * as v from 'valibot';
-import { sessionToken, trustedBank } from '../../bank/banks.ts';
+import { loggedInBank, sessionToken, trustedBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import { type CardRecord, moneyTx, newId } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
-import { bankParty, causeOf, requestJson } from '../../http.ts';
+import { bankParty, causeOf, requestJson, unacceptableAnswer } from '../../http.ts';
 import { hasWebCryptoEd25519 } from '../../keys.ts';
 import { cardSigner } from './card-key.ts';
 
@@ -83,11 +83,11 @@ const gatewaySchema = v.object({
   keyExchangeChain: v.array(v.string()),
 });
 
+/** The bank's SET gateway as the wallet checked it, with the CA it was checked against. */
+export type BankGateway = VerifiedGateway & { readonly caCertificate: Uint8Array };
+
 /** The bank's SET certificates, checked against the CA the user pinned. */
-export async function bankGateway(
-  ctx: WalletContext,
-  bankUrl: string,
-): Promise<VerifiedGateway & { readonly caCertificate: Uint8Array }> {
+export async function bankGateway(ctx: WalletContext, bankUrl: string): Promise<BankGateway> {
   const bank = await trustedBank(ctx, bankUrl);
   const published = await requestJson(
     ctx.platform,
@@ -129,8 +129,7 @@ export async function registerCard(
       { hint: 'settings#cards' },
     );
   }
-  const bank = await trustedBank(ctx, parameters.bankUrl);
-  const token = await sessionToken(ctx, bank.url);
+  const { bank, token } = await loggedInBank(ctx, parameters.bankUrl);
   const gateway = await bankGateway(ctx, bank.url);
   if (!(await hasWebCryptoEd25519())) {
     throw new WalletFailure(
@@ -195,20 +194,33 @@ export async function registerCard(
   const tx = moneyTx(ctx.db, ['cards']);
   await tx.objectStore('cards').add(record);
   await tx.done;
+  return sendRegistration(ctx, record, token, gateway);
+}
+
+/**
+ * Sends the registration request as it was written, under the card's id as idempotency key (a
+ * resend is the same request); the CA's answer registers the card.
+ */
+async function sendRegistration(
+  ctx: WalletContext,
+  card: CardRecord,
+  token: string,
+  gateway: BankGateway,
+): Promise<CardView> {
   const answer = await requestJson(
     ctx.platform,
     bankParty,
     {
       method: 'POST',
-      url: `${bank.url}/v1/set/cardholder-registrations`,
+      url: `${card.bankUrl}/v1/set/cardholder-registrations`,
       token,
-      text: request,
-      idempotencyKey: id,
+      text: card.registration,
+      idempotencyKey: card.id,
     },
     registrationAnswerSchema,
   );
   return cardView(
-    await acceptCertificate(ctx, record, gateway, answer, 'cardholder-registration-response'),
+    await acceptCertificate(ctx, card, gateway, answer, 'cardholder-registration-response'),
   );
 }
 
@@ -216,7 +228,7 @@ export async function registerCard(
 async function acceptCertificate(
   ctx: WalletContext,
   card: CardRecord,
-  gateway: VerifiedGateway & { readonly caCertificate: Uint8Array },
+  gateway: BankGateway,
   json: unknown,
   type: 'cardholder-registration-response' | 'certificate-query-response',
 ): Promise<CardRecord> {
@@ -236,13 +248,10 @@ async function acceptCertificate(
       throw new WalletFailure('bank_error', 'The card certificate is for another key.');
     }
   } catch (cause) {
-    throw new WalletFailure(
+    throw unacceptableAnswer(
       'bank_error',
       'The bank answered the card registration with a certificate the wallet cannot accept.',
-      {
-        detail: { transient: false },
-        cause,
-      },
+      cause,
     );
   }
   const registered: CardRecord = {
@@ -291,22 +300,7 @@ export async function resumeCardRegistration(ctx: WalletContext, id: string): Pr
   } catch (error) {
     if (causeOf(error) !== 'set_registration_unknown') throw error;
   }
-  const token = await sessionToken(ctx, card.bankUrl);
-  const answer = await requestJson(
-    ctx.platform,
-    bankParty,
-    {
-      method: 'POST',
-      url: `${card.bankUrl}/v1/set/cardholder-registrations`,
-      token,
-      text: card.registration,
-      idempotencyKey: card.id,
-    },
-    registrationAnswerSchema,
-  );
-  return cardView(
-    await acceptCertificate(ctx, card, gateway, answer, 'cardholder-registration-response'),
-  );
+  return sendRegistration(ctx, card, await sessionToken(ctx, card.bankUrl), gateway);
 }
 
 /** Resumes every pending registration (at start-up); failures stay pending for next time. */

@@ -56,7 +56,7 @@ import {
   moneyTx,
 } from '../../db/schema.ts';
 import { errorJson, WalletFailure } from '../../errors.ts';
-import { isTransient, merchantParty, requestJson } from '../../http.ts';
+import { isTransient, merchantParty, requestJson, unacceptableAnswer } from '../../http.ts';
 import { assertMerchantCertificateNotRevoked } from '../../pay/merchant-revocations.ts';
 import { cardSigner } from './card-key.ts';
 import { openCardAccount } from './cards.ts';
@@ -362,13 +362,10 @@ async function send(ctx: WalletContext, record: CardPaymentRecord): Promise<Card
       throw new WalletFailure('merchant_refused', 'The answer is for another purchase or amount.');
     }
   } catch (cause) {
-    throw new WalletFailure(
+    throw unacceptableAnswer(
       'merchant_refused',
       'The shop answered the card payment with something the wallet cannot accept.',
-      {
-        detail: { transient: false },
-        cause,
-      },
+      cause,
     );
   }
   return update(ctx, record.transactionId, {

@@ -22,7 +22,7 @@ import { findDenomination, type MintKeySet } from '@farthing/protocol/coin/mint-
 import { concatBytes, fromBase64url, toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { CoinRecord, PlannedCoinRecord, WithdrawalRecord } from '../../db/schema.ts';
-import { WalletFailure } from '../../errors.ts';
+import { unacceptableAnswer } from '../../http.ts';
 
 /** The mint's name for the issuance: a hash of the seed, so a crashed wallet can ask again. */
 export function issuanceIdOf(seed: Uint8Array): string {
@@ -75,13 +75,10 @@ export function blindIssuance(
     try {
       denomination = findDenomination(keySet, fromBase64url(planned.denominationId));
     } catch (cause) {
-      throw new WalletFailure(
+      throw unacceptableAnswer(
         'bank_error',
         'The bank no longer lists a coin key this operation used.',
-        {
-          cause,
-          detail: { transient: false },
-        },
+        cause,
       );
     }
     const secrets = deriveCoinSecrets(seed, planned.index);
@@ -114,12 +111,9 @@ export async function finalizeIssuance(
   now: number,
 ): Promise<CoinRecord[]> {
   if (signatures.length !== planned.length) {
-    throw new WalletFailure(
+    throw unacceptableAnswer(
       'bank_error',
       'The bank signed a different number of coins than asked.',
-      {
-        detail: { transient: false },
-      },
     );
   }
   const groups = new Map<string, number[]>();
@@ -147,10 +141,7 @@ export async function finalizeIssuance(
       }),
     );
   } catch (cause) {
-    throw new WalletFailure('bank_error', 'The bank’s coin signatures do not verify.', {
-      cause,
-      detail: { transient: false },
-    });
+    throw unacceptableAnswer('bank_error', 'The bank’s coin signatures do not verify.', cause);
   }
   return planned.map((coin, position) => ({
     coinPub: toBase64url(coin.secrets.publicKey),

@@ -22,7 +22,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import * as v from 'valibot';
 import type { AmountInput, TaskView } from '../../../messages/contract.ts';
 import { recordMissing } from '../../../messages/failure.ts';
-import { keySetOf, sessionToken, trustedBank } from '../../bank/banks.ts';
+import { keySetOf, loggedInBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import {
   type CoinRecord,
@@ -61,8 +61,7 @@ export async function startWithdrawal(
   ctx: WalletContext,
   params: StartWithdrawalParameters,
 ): Promise<TaskRecord> {
-  const bank = await trustedBank(ctx, params.url);
-  await sessionToken(ctx, bank.url);
+  const { bank } = await loggedInBank(ctx, params.url);
   const keySet = await keySetOf(ctx, bank);
   const now = ctx.platform.now();
   const byValue = signingDenominations(keySet, params.amount.currency, now);
@@ -114,8 +113,7 @@ export async function runWithdrawal(ctx: WalletContext, task: TaskRecord): Promi
   if (withdrawal.status === 'done' || withdrawal.status === 'failed') {
     return taskView((await ctx.db.get('tasks', task.id)) ?? task);
   }
-  const bank = await trustedBank(ctx, withdrawal.bankUrl);
-  const token = await sessionToken(ctx, bank.url);
+  const { bank, token } = await loggedInBank(ctx, withdrawal.bankUrl);
   const keySet: SignedMintKeySet = await keySetOf(ctx, bank, { maxAgeMs: 3_600_000 });
   const seed = await ctx.sealer.open(withdrawal.seed);
   const planned = blindIssuance(seed, keySet, withdrawal.coins);

@@ -18,7 +18,7 @@ import type {
   PursePersonalisationView,
   PurseReaderView,
 } from '../../../messages/purse.ts';
-import { sessionToken, trustedBank } from '../../bank/banks.ts';
+import { loggedInBank, sessionToken } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import type { BankRecord } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
@@ -187,8 +187,7 @@ export async function issueCard(
   ctx: WalletContext,
   input: { bankUrl: string; cardId: string; publicKey: string },
 ): Promise<PursePersonalisationView> {
-  const bank = await trustedBank(ctx, input.bankUrl);
-  const token = await sessionToken(ctx, bank.url);
+  const { bank, token } = await loggedInBank(ctx, input.bankUrl);
   const answer = await requestJson(
     ctx.platform,
     bankParty,
