@@ -50,25 +50,8 @@ export interface PhraseToWriteDown {
  */
 export async function createRecoveryPhrase(ctx: WalletContext): Promise<PhraseToWriteDown> {
   let record = await ctx.db.get('recovery', masterId);
-  if (record === undefined) {
-    const secret = randomMasterSecret();
-    const made: RecoveryRecord = {
-      id: masterId,
-      secret: await ctx.sealer.seal(secret),
-      next: { withdrawal: 0, change: 0, chain: 0 },
-      confirmedAt: null,
-      origin: 'created',
-      createdAt: ctx.platform.now(),
-    };
-    secret.fill(0);
-    const tx = moneyTx(ctx.db, ['recovery']);
-    const store = tx.objectStore('recovery');
-    // Two pages racing: the first secret stays, both show it.
-    const raced = await store.get(masterId);
-    if (raced === undefined) await store.add(made);
-    await tx.done;
-    record = raced ?? made;
-  }
+  // Two pages racing: the first secret stays, both show it.
+  record ??= await storeMasterSecret(ctx, randomMasterSecret(), 'created');
   if (record.confirmedAt !== null) {
     throw new WalletFailure(
       'phrase_exists',
@@ -100,13 +83,7 @@ export async function confirmRecoveryPhrase(
         'These words are not the ones of your phrase; check what you wrote down.',
       );
     }
-    const tx = moneyTx(ctx.db, ['recovery']);
-    const store = tx.objectStore('recovery');
-    const current = await store.get(masterId);
-    if (current !== undefined && current.confirmedAt === null) {
-      await store.put({ ...current, confirmedAt: ctx.platform.now() });
-    }
-    await tx.done;
+    await stampOnce(ctx, 'confirmedAt');
   }
   return recoveryStatus(ctx);
 }
@@ -135,22 +112,36 @@ export async function restoreFromPhrase(
     }
     return recoveryStatus(ctx);
   }
+  await storeMasterSecret(ctx, secret, 'restored');
+  return recoveryStatus(ctx);
+}
+
+/**
+ * Seals `secret` (wiped here) as the master secret, unless one was stored meanwhile: that one
+ * stays. A restored phrase counts as confirmed (it was typed) and waits for lost coins to be
+ * recovered. Returns the record the database holds.
+ */
+async function storeMasterSecret(
+  ctx: WalletContext,
+  secret: Uint8Array,
+  origin: RecoveryRecord['origin'],
+): Promise<RecoveryRecord> {
   const now = ctx.platform.now();
-  const record: RecoveryRecord = {
+  const made: RecoveryRecord = {
     id: masterId,
     secret: await ctx.sealer.seal(secret),
     next: { withdrawal: 0, change: 0, chain: 0 },
-    confirmedAt: now,
-    origin: 'restored',
-    recoveredAt: null,
+    origin,
     createdAt: now,
+    ...(origin === 'created' ? { confirmedAt: null } : { confirmedAt: now, recoveredAt: null }),
   };
   secret.fill(0);
   const tx = moneyTx(ctx.db, ['recovery']);
   const store = tx.objectStore('recovery');
-  if ((await store.get(masterId)) === undefined) await store.add(record);
+  const raced = await store.get(masterId);
+  if (raced === undefined) await store.add(made);
   await tx.done;
-  return recoveryStatus(ctx);
+  return raced ?? made;
 }
 
 /** The master secret, opened; undefined for a wallet without a phrase. Wipe after use. */
@@ -202,11 +193,16 @@ export async function claimSeed(
 
 /** Notes that lost coins were recovered: withdrawals may draw seeds again. */
 export async function markRecovered(ctx: WalletContext): Promise<void> {
+  await stampOnce(ctx, 'recoveredAt');
+}
+
+/** Sets a moment of the phrase's life to now, the first time only (read again in the write). */
+async function stampOnce(ctx: WalletContext, moment: 'confirmedAt' | 'recoveredAt'): Promise<void> {
   const tx = moneyTx(ctx.db, ['recovery']);
   const store = tx.objectStore('recovery');
   const record = await store.get(masterId);
-  if (record !== undefined && record.recoveredAt === null) {
-    await store.put({ ...record, recoveredAt: ctx.platform.now() });
+  if (record !== undefined && record[moment] === null) {
+    await store.put({ ...record, [moment]: ctx.platform.now() });
   }
   await tx.done;
 }
