@@ -11,19 +11,22 @@ import type {
 } from '../messages/contract.ts';
 import { unreachable } from '../messages/failure.ts';
 
-// Tables rather than switches: a value the contract adds and a table misses is a type error.
-const instrumentNames: Readonly<Record<Instrument, string>> = {
+/**
+ * The text for each value of a contract type, as a lookup. Tables rather than switches: a value
+ * the contract adds and a table misses is a type error.
+ */
+function textsFor<K extends string>(texts: Readonly<Record<K, string>>): (value: K) => string {
+  return (value) => texts[value];
+}
+
+export const instrumentName = textsFor<Instrument>({
   ecash: 'e-cash',
   payword: 'PayWord',
   purse: 'hardware purse',
   card: 'card',
-};
+});
 
-export function instrumentName(instrument: Instrument): string {
-  return instrumentNames[instrument];
-}
-
-const confirmationReasonTexts: Readonly<Record<ConfirmationReason, string>> = {
+export const confirmationReasonText = textsFor<ConfirmationReason>({
   above_threshold: 'The price is above your auto-pay limit.',
   first_payment_to_site: 'This is your first payment to this site.',
   user_setting: 'You asked to confirm payments like this one.',
@@ -31,23 +34,15 @@ const confirmationReasonTexts: Readonly<Record<ConfirmationReason, string>> = {
   purse_reader: 'You pay with your hardware purse: check the amount and payee on the reader.',
   card_payment:
     'Card payments are always confirmed here. Check the order: it is what the shop signed.',
-};
+});
 
-export function confirmationReasonText(reason: ConfirmationReason): string {
-  return confirmationReasonTexts[reason];
-}
-
-const taskKindTexts: Readonly<Record<TaskKind, string>> = {
+export const taskKindText = textsFor<TaskKind>({
   withdraw: 'Withdrawal',
   pay: 'Payment',
   change: 'Change',
   payword_certificate: 'PayWord certificate',
   refund: 'Refund to fresh coins',
-};
-
-export function taskKindText(kind: TaskKind): string {
-  return taskKindTexts[kind];
-}
+});
 
 /**
  * Where to fix a refusal, for people: the background's hint names a place in the wallet
@@ -77,27 +72,25 @@ function sectionTitle(section: string): string {
   return sectionTitles[section] ?? 'Limits';
 }
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', {
+/** A moment as text in British order (`3 Mar 2027`), in the user's zone unless `options` say. */
+function dateTexts(options: Intl.DateTimeFormatOptions): (ms: number) => string {
+  const format = new Intl.DateTimeFormat('en-GB', options);
+  return (ms) => format.format(ms);
+}
+
+/** `3 Mar, 14:05` in the user's zone. */
+export const formatTime = dateTexts({
   day: 'numeric',
   month: 'short',
   hour: '2-digit',
   minute: '2-digit',
 });
-const dayFormat = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  timeZone: 'UTC',
-});
-
-/** `3 Mar, 14:05` in the user's zone. */
-export function formatTime(ms: number): string {
-  return dateFormat.format(ms);
-}
 
 /** `3 Mar`, for a UTC day start (the spending series are in UTC days). */
-export function formatUtcDay(ms: number): string {
-  return dayFormat.format(ms);
-}
+export const formatUtcDay = dateTexts({ day: 'numeric', month: 'short', timeZone: 'UTC' });
+
+/** `3 Mar 2027` in the user's zone. */
+export const formatDay = dateTexts({ day: 'numeric', month: 'short', year: 'numeric' });
 
 /** `https://shop.example` → `shop.example` for compact lists; the full origin stays in titles. */
 export function shortOrigin(origin: string): string {
@@ -115,17 +108,6 @@ export function fingerprintsPageUrl(bankUrl: string): string {
  */
 export function paywordHoldNotice(credit: AmountView, bankName: string): string {
   return `The first time you pay a few cents, Farthing asks ${bankName} to set aside ${credit.text} of your account as PayWord credit for small payments. What you do not spend comes back to your account after the credit expires. You can change the amount in Settings.`;
-}
-
-const longDayFormat = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-});
-
-/** `3 Mar 2027` in the user's zone. */
-export function formatDay(ms: number): string {
-  return longDayFormat.format(ms);
 }
 
 export { unreachable };
