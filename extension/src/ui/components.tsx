@@ -217,6 +217,28 @@ export function Card(props: {
   );
 }
 
+/**
+ * A card of rows the background keeps, under the failure of the last call on them; nothing at
+ * all while there is neither a row nor a failure (a list that only matters when it has rows).
+ */
+export function RowsCard<T>(props: {
+  title: string;
+  testId: string;
+  rows: readonly T[];
+  error: WalletErrorJson | null;
+  row: (row: T) => JSX.Element;
+}): JSX.Element | null {
+  if (props.rows.length === 0 && props.error === null) return null;
+  return (
+    <Card title={props.title}>
+      <ErrorNotice error={props.error} />
+      <ul class="list" data-testid={props.testId}>
+        {props.rows.map(props.row)}
+      </ul>
+    </Card>
+  );
+}
+
 export function Loading(props: { label?: string }): JSX.Element {
   return (
     <p class="muted" role="status">

@@ -2,7 +2,7 @@
 import { act, renderHook, waitFor } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import { WalletFailure } from '../messages/failure.ts';
-import { useRows, useTask } from './task.ts';
+import { useKeyedRows, useRows, useTask } from './task.ts';
 
 describe('useTask', () => {
   it('marks the key busy while the call runs and clears it after', async () => {
@@ -41,5 +41,26 @@ describe('useRows', () => {
     );
     await waitFor(() => expect(failing.result.current.task.error?.code).toBe('bank_unreachable'));
     expect(failing.result.current.rows).toEqual([]);
+  });
+});
+
+describe('useKeyedRows', () => {
+  it('puts an updated row in place of the one with its key and leaves the others', async () => {
+    const hook = renderHook(() =>
+      useKeyedRows(
+        async () => [
+          { id: 'a', status: 'sent' },
+          { id: 'b', status: 'sent' },
+        ],
+        [],
+        (row) => row.id,
+      ),
+    );
+    await waitFor(() => expect(hook.result.current.rows).toHaveLength(2));
+    act(() => hook.result.current.replace({ id: 'b', status: 'captured' }));
+    expect(hook.result.current.rows).toEqual([
+      { id: 'a', status: 'sent' },
+      { id: 'b', status: 'captured' },
+    ]);
   });
 });

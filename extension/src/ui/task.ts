@@ -47,3 +47,18 @@ export function useRows<T, K = true>(
   }, inputs);
   return { rows, setRows, task };
 }
+
+/**
+ * Rows with a key each and a button per row (busy by the row's key): `replace` puts the row the
+ * background answered with in place of the one with its key.
+ */
+export function useKeyedRows<T>(
+  read: () => Promise<readonly T[]>,
+  inputs: Inputs,
+  keyOf: (row: T) => string,
+): ReturnType<typeof useRows<T, string>> & { replace(updated: T): void } {
+  const list = useRows<T, string>(read, inputs);
+  const replace = (updated: T) =>
+    list.setRows(list.rows.map((row) => (keyOf(row) === keyOf(updated) ? updated : row)));
+  return { ...list, replace };
+}

@@ -6,9 +6,9 @@
 import type { JSX } from 'preact';
 import { callBackground } from '../../messages/client.ts';
 import type { CardPaymentView } from '../../messages/contract.ts';
-import { Button, Card, ErrorNotice } from '../../ui/components.tsx';
+import { Button, RowsCard } from '../../ui/components.tsx';
 import type { Platform } from '../../ui/platform.ts';
-import { useRows } from '../../ui/task.ts';
+import { useKeyedRows } from '../../ui/task.ts';
 import { formatTime, shortOrigin } from '../../ui/wording.ts';
 
 const statusText: Readonly<Record<CardPaymentView['status'], string>> = {
@@ -24,55 +24,53 @@ export function CardPurchases(props: { platform: Platform }): JSX.Element | null
   const { transport } = props.platform;
   const {
     rows: payments,
-    setRows: setPayments,
+    replace,
     task,
-  } = useRows<CardPaymentView, string>(
+  } = useKeyedRows(
     () => callBackground(transport, 'card.payments', {}),
     [transport],
+    (payment) => payment.transactionId,
   );
 
-  if (payments.length === 0 && task.error === null) return null;
   const inquire = (transactionId: string) =>
-    task.run(transactionId, async () => {
-      const updated = await callBackground(transport, 'card.inquire', { transactionId });
-      setPayments(
-        payments.map((known) => (known.transactionId === transactionId ? updated : known)),
-      );
-    });
+    task.run(transactionId, async () =>
+      replace(await callBackground(transport, 'card.inquire', { transactionId })),
+    );
   return (
-    <Card title="Card purchases">
-      <ErrorNotice error={task.error} />
-      <ul class="list" data-testid="card-purchases">
-        {payments.map((payment) => (
-          <li
-            key={payment.transactionId}
-            data-testid="card-purchase"
-            data-transaction={payment.transactionId}
-            data-status={payment.status}
+    <RowsCard
+      title="Card purchases"
+      testId="card-purchases"
+      rows={payments}
+      error={task.error}
+      row={(payment) => (
+        <li
+          key={payment.transactionId}
+          data-testid="card-purchase"
+          data-transaction={payment.transactionId}
+          data-status={payment.status}
+        >
+          <strong>{payment.merchantName}</strong> ({shortOrigin(payment.origin)}) · {payment.lines}{' '}
+          item{payment.lines === 1 ? '' : 's'} ·{' '}
+          <span data-testid="card-purchase-total">{payment.total.text}</span> on card ending{' '}
+          {payment.lastFour} ·{' '}
+          <span data-testid="card-purchase-status">{statusText[payment.status]}</span>
+          {payment.credited.minor > 0 ? (
+            <>
+              {' '}
+              · <span data-testid="card-purchase-credit">credit {payment.credited.text}</span>
+            </>
+          ) : null}{' '}
+          · {formatTime(payment.createdAt)}{' '}
+          <Button
+            variant="secondary"
+            busy={task.busy === payment.transactionId}
+            onClick={() => inquire(payment.transactionId)}
+            testId="card-purchase-inquire"
           >
-            <strong>{payment.merchantName}</strong> ({shortOrigin(payment.origin)}) ·{' '}
-            {payment.lines} item{payment.lines === 1 ? '' : 's'} ·{' '}
-            <span data-testid="card-purchase-total">{payment.total.text}</span> on card ending{' '}
-            {payment.lastFour} ·{' '}
-            <span data-testid="card-purchase-status">{statusText[payment.status]}</span>
-            {payment.credited.minor > 0 ? (
-              <>
-                {' '}
-                · <span data-testid="card-purchase-credit">credit {payment.credited.text}</span>
-              </>
-            ) : null}{' '}
-            · {formatTime(payment.createdAt)}{' '}
-            <Button
-              variant="secondary"
-              busy={task.busy === payment.transactionId}
-              onClick={() => inquire(payment.transactionId)}
-              testId="card-purchase-inquire"
-            >
-              Ask the shop
-            </Button>
-          </li>
-        ))}
-      </ul>
-    </Card>
+            Ask the shop
+          </Button>
+        </li>
+      )}
+    />
   );
 }

@@ -6,11 +6,11 @@
  */
 import type { JSX } from 'preact';
 import { callBackground } from '../../messages/client.ts';
-import type { DeliveryStatus, DeliveryView } from '../../messages/delivery.ts';
-import { Button, Card, ErrorNotice } from '../../ui/components.tsx';
+import type { DeliveryStatus } from '../../messages/delivery.ts';
+import { Button, RowsCard } from '../../ui/components.tsx';
 import type { Platform } from '../../ui/platform.ts';
 import { downloadProof } from '../../ui/proof.ts';
-import { useRows } from '../../ui/task.ts';
+import { useKeyedRows } from '../../ui/task.ts';
 import { formatTime, shortOrigin } from '../../ui/wording.ts';
 
 const statusText: Readonly<Record<DeliveryStatus, string>> = {
@@ -30,18 +30,18 @@ export function NotDelivered(props: { platform: Platform }): JSX.Element | null 
   const {
     rows: deliveries,
     setRows: setDeliveries,
+    replace,
     task,
-  } = useRows<DeliveryView, string>(
+  } = useKeyedRows(
     () => callBackground(transport, 'delivery.list', {}),
     [transport],
+    (delivery) => delivery.paymentId,
   );
 
-  if (deliveries.length === 0 && task.error === null) return null;
   const askRefund = (paymentId: string) =>
     task.run(paymentId, async () => {
       try {
-        const updated = await callBackground(transport, 'delivery.requestRefund', { paymentId });
-        setDeliveries(deliveries.map((d) => (d.paymentId === paymentId ? updated : d)));
+        replace(await callBackground(transport, 'delivery.requestRefund', { paymentId }));
       } finally {
         // A refusal is recorded on the payment too: show it as the wallet keeps it.
         setDeliveries(await callBackground(transport, 'delivery.list', {}));
@@ -50,60 +50,61 @@ export function NotDelivered(props: { platform: Platform }): JSX.Element | null 
   const prove = (receiptId: string) =>
     task.run(receiptId, () => downloadProof(platform, receiptId));
   return (
-    <Card title="Paid, not delivered">
-      <ErrorNotice error={task.error} />
-      <ul class="list" data-testid="deliveries">
-        {deliveries.map((delivery) => (
-          <li
-            key={delivery.paymentId}
-            data-testid="delivery"
-            data-payment={delivery.paymentId}
-            data-status={delivery.status}
-          >
-            <strong>{delivery.title}</strong> · {delivery.merchantName} (
-            {shortOrigin(delivery.origin)}) · {delivery.price.text} ·{' '}
-            <span data-testid="delivery-status">{statusText[delivery.status]}</span>
-            {delivery.status === 'retrying' ? (
-              <span class="small muted">
-                {' '}
-                since {formatTime(delivery.firstFailureAt)}; if the site keeps failing for{' '}
-                {minutes(delivery.notDeliveredAt - delivery.firstFailureAt)} minutes, you can ask
-                for your money back ({formatTime(delivery.notDeliveredAt)})
-              </span>
-            ) : null}
-            {delivery.refunded === null ? null : (
-              <span data-testid="delivery-refunded"> · {delivery.refunded.text} back</span>
-            )}
-            {delivery.error === null ? null : (
-              <span class="small" data-testid="delivery-error">
-                {' '}
-                · {delivery.error.message}
-              </span>
-            )}{' '}
-            {delivery.status === 'not_delivered' ||
-            delivery.status === 'refund_requested' ||
-            delivery.status === 'refund_refused' ? (
-              <Button
-                busy={task.busy === delivery.paymentId}
-                onClick={() => askRefund(delivery.paymentId)}
-                testId="delivery-refund"
-              >
-                Ask for a refund
-              </Button>
-            ) : null}{' '}
-            {delivery.instrument === 'ecash' && delivery.receiptId !== null ? (
-              <Button
-                variant="link"
-                busy={task.busy === delivery.receiptId}
-                onClick={() => prove(delivery.receiptId!)}
-                testId="delivery-prove"
-              >
-                Prove this payment
-              </Button>
-            ) : null}
-          </li>
-        ))}
-      </ul>
-    </Card>
+    <RowsCard
+      title="Paid, not delivered"
+      testId="deliveries"
+      rows={deliveries}
+      error={task.error}
+      row={(delivery) => (
+        <li
+          key={delivery.paymentId}
+          data-testid="delivery"
+          data-payment={delivery.paymentId}
+          data-status={delivery.status}
+        >
+          <strong>{delivery.title}</strong> · {delivery.merchantName} (
+          {shortOrigin(delivery.origin)}) · {delivery.price.text} ·{' '}
+          <span data-testid="delivery-status">{statusText[delivery.status]}</span>
+          {delivery.status === 'retrying' ? (
+            <span class="small muted">
+              {' '}
+              since {formatTime(delivery.firstFailureAt)}; if the site keeps failing for{' '}
+              {minutes(delivery.notDeliveredAt - delivery.firstFailureAt)} minutes, you can ask for
+              your money back ({formatTime(delivery.notDeliveredAt)})
+            </span>
+          ) : null}
+          {delivery.refunded === null ? null : (
+            <span data-testid="delivery-refunded"> · {delivery.refunded.text} back</span>
+          )}
+          {delivery.error === null ? null : (
+            <span class="small" data-testid="delivery-error">
+              {' '}
+              · {delivery.error.message}
+            </span>
+          )}{' '}
+          {delivery.status === 'not_delivered' ||
+          delivery.status === 'refund_requested' ||
+          delivery.status === 'refund_refused' ? (
+            <Button
+              busy={task.busy === delivery.paymentId}
+              onClick={() => askRefund(delivery.paymentId)}
+              testId="delivery-refund"
+            >
+              Ask for a refund
+            </Button>
+          ) : null}{' '}
+          {delivery.instrument === 'ecash' && delivery.receiptId !== null ? (
+            <Button
+              variant="link"
+              busy={task.busy === delivery.receiptId}
+              onClick={() => prove(delivery.receiptId!)}
+              testId="delivery-prove"
+            >
+              Prove this payment
+            </Button>
+          ) : null}
+        </li>
+      )}
+    />
   );
 }
