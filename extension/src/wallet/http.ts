@@ -132,6 +132,18 @@ export function unacceptableAnswer(
   });
 }
 
+/**
+ * The checks of a server's answer (its parse, signature, that it is about what was asked): any
+ * failure is `unacceptableAnswer(code, message)`, the check's own failure kept as its cause.
+ */
+export function checkAnswer<T>(code: WalletErrorCode, message: string, check: () => T): T {
+  try {
+    return check();
+  } catch (cause) {
+    throw unacceptableAnswer(code, message, cause);
+  }
+}
+
 /** Whether a failure may go away by itself (no answer, or the server's own trouble). */
 export function isTransient(error: unknown): boolean {
   return error instanceof WalletFailure && error.detail?.transient === true;

@@ -24,7 +24,7 @@ import type { BankInspection, BankView } from '../../messages/contract.ts';
 import type { WalletContext } from '../context.ts';
 import type { BankRecord, SessionRecord } from '../db/schema.ts';
 import { WalletFailure } from '../errors.ts';
-import { bankParty, requestJson, unacceptableAnswer } from '../http.ts';
+import { bankParty, checkAnswer, requestJson, unacceptableAnswer } from '../http.ts';
 import { amountView } from '../money.ts';
 import { assertSecureBankUrl } from './secure-url.ts';
 
@@ -81,21 +81,19 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
       throw error;
     }),
   ]);
-  let keySet: SignedMintKeySet;
-  let caCertificate: Uint8Array;
-  let brokerKey: Uint8Array;
-  try {
-    keySet = parseMintKeySet(keySetWire);
-    verifyMintKeySet(keySet, { masterPublicKey: keySet.masterPublicKey });
-    caCertificate = fromBase64url(ca.der, 'der');
-    brokerKey = fromBase64url(broker.publicKey, 'publicKey', 32);
-  } catch (cause) {
-    throw unacceptableAnswer(
-      'bank_error',
-      'This server does not look like a Farthing bank.',
-      cause,
-    );
-  }
+  const { keySet, caCertificate, brokerKey } = checkAnswer(
+    'bank_error',
+    'This server does not look like a Farthing bank.',
+    () => {
+      const parsed = parseMintKeySet(keySetWire);
+      verifyMintKeySet(parsed, { masterPublicKey: parsed.masterPublicKey });
+      return {
+        keySet: parsed,
+        caCertificate: fromBase64url(ca.der, 'der'),
+        brokerKey: fromBase64url(broker.publicKey, 'publicKey', 32),
+      };
+    },
+  );
   const record = {
     url: base,
     name: identity?.name ?? new URL(base).host,

@@ -20,6 +20,7 @@ import {
   type IDBPTransaction,
   openDB,
   type StoreNames,
+  type StoreValue,
 } from 'idb';
 import type {
   CardPaymentStatus,
@@ -544,6 +545,21 @@ export function openWalletDb(name: string = defaultWalletDbName): Promise<Wallet
 /** A read-write transaction for money: strict durability (the commit reaches the disk). */
 export function moneyTx<S extends WalletStore[]>(db: WalletDatabase, stores: S): WalletTx<S> {
   return db.transaction(stores, 'readwrite', { durability: 'strict' });
+}
+
+/**
+ * One record written alone in a money transaction, on disk when this resolves: `add` refuses a
+ * key already there, `put` replaces the record.
+ */
+export async function writeDurably<N extends WalletStore>(
+  db: WalletDatabase,
+  store: N,
+  how: 'add' | 'put',
+  record: StoreValue<WalletDb, N>,
+): Promise<void> {
+  const tx = moneyTx(db, [store]);
+  await tx.objectStore(store)[how](record);
+  await tx.done;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   moneyTx,
   type PaymentRecord,
   type RefundRecord,
+  writeDurably,
 } from '../db/schema.ts';
 import { errorJson, WalletFailure } from '../errors.ts';
 import { isTransient, merchantParty, requestJson } from '../http.ts';
@@ -75,9 +76,7 @@ async function setRecord(
   change: Partial<Pick<DeliveryRecord, 'status' | 'refunded' | 'error'>>,
 ): Promise<DeliveryRecord> {
   const next = { ...record, ...change, updatedAt: ctx.platform.now() };
-  const tx = moneyTx(ctx.db, ['deliveries']);
-  await tx.objectStore('deliveries').put(next);
-  await tx.done;
+  await writeDurably(ctx.db, 'deliveries', 'put', next);
   return next;
 }
 

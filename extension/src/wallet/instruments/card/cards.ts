@@ -35,9 +35,9 @@ import { sealCardEnvelope } from '@farthing/protocol/set/registration';
 import * as v from 'valibot';
 import { loggedInBank, sessionToken, trustedBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
-import { type CardRecord, moneyTx, newId } from '../../db/schema.ts';
+import { type CardRecord, moneyTx, newId, writeDurably } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
-import { bankParty, causeOf, requestJson, unacceptableAnswer } from '../../http.ts';
+import { bankParty, causeOf, checkAnswer, requestJson } from '../../http.ts';
 import { hasWebCryptoEd25519 } from '../../keys.ts';
 import { cardSigner } from './card-key.ts';
 
@@ -191,9 +191,7 @@ export async function registerCard(
     createdAt: now,
     updatedAt: now,
   };
-  const tx = moneyTx(ctx.db, ['cards']);
-  await tx.objectStore('cards').add(record);
-  await tx.done;
+  await writeDurably(ctx.db, 'cards', 'add', record);
   return sendRegistration(ctx, record, token, gateway);
 }
 
@@ -232,37 +230,33 @@ async function acceptCertificate(
   json: unknown,
   type: 'cardholder-registration-response' | 'certificate-query-response',
 ): Promise<CardRecord> {
-  let certificates: Uint8Array[];
-  try {
-    const answer = parseSetMessage(type, json);
-    verifySetMessage(answer, gateway.signaturePublicKey);
-    if (answer.body.registrationId !== card.id) {
-      throw new WalletFailure('bank_error', 'The answer is for another card registration.');
-    }
-    certificates = [answer.body.certificates[0]!, gateway.caCertificate];
-    const verified = cardholderCertificateVerifier({ trustedRoots: [gateway.caCertificate] })(
-      certificates,
-      ctx.platform.now(),
-    );
-    if (toBase64url(verified.publicKey) !== toBase64url(card.publicKey)) {
-      throw new WalletFailure('bank_error', 'The card certificate is for another key.');
-    }
-  } catch (cause) {
-    throw unacceptableAnswer(
-      'bank_error',
-      'The bank answered the card registration with a certificate the wallet cannot accept.',
-      cause,
-    );
-  }
+  const certificates = checkAnswer(
+    'bank_error',
+    'The bank answered the card registration with a certificate the wallet cannot accept.',
+    () => {
+      const answer = parseSetMessage(type, json);
+      verifySetMessage(answer, gateway.signaturePublicKey);
+      if (answer.body.registrationId !== card.id) {
+        throw new WalletFailure('bank_error', 'The answer is for another card registration.');
+      }
+      const chain = [answer.body.certificates[0]!, gateway.caCertificate];
+      const verified = cardholderCertificateVerifier({ trustedRoots: [gateway.caCertificate] })(
+        chain,
+        ctx.platform.now(),
+      );
+      if (toBase64url(verified.publicKey) !== toBase64url(card.publicKey)) {
+        throw new WalletFailure('bank_error', 'The card certificate is for another key.');
+      }
+      return chain;
+    },
+  );
   const registered: CardRecord = {
     ...card,
     status: 'registered',
     certificates,
     updatedAt: ctx.platform.now(),
   };
-  const tx = moneyTx(ctx.db, ['cards']);
-  await tx.objectStore('cards').put(registered);
-  await tx.done;
+  await writeDurably(ctx.db, 'cards', 'put', registered);
   return registered;
 }
 

@@ -54,9 +54,10 @@ import {
   type CardPaymentStatus,
   type CardRecord,
   moneyTx,
+  writeDurably,
 } from '../../db/schema.ts';
 import { errorJson, WalletFailure } from '../../errors.ts';
-import { isTransient, merchantParty, requestJson, unacceptableAnswer } from '../../http.ts';
+import { checkAnswer, isTransient, merchantParty, requestJson } from '../../http.ts';
 import { assertMerchantCertificateNotRevoked } from '../../pay/merchant-revocations.ts';
 import { cardSigner } from './card-key.ts';
 import { openCardAccount } from './cards.ts';
@@ -307,9 +308,7 @@ export async function payCardOffer(
     updatedAt: now,
   };
   // Written, and on disk, before the request leaves: a crash from here on resumes by resending.
-  const tx = moneyTx(ctx.db, ['cardPayments']);
-  await tx.objectStore('cardPayments').add(record);
-  await tx.done;
+  await writeDurably(ctx.db, 'cardPayments', 'add', record);
   return send(ctx, record);
 }
 
@@ -351,23 +350,24 @@ async function send(ctx: WalletContext, record: CardPaymentRecord): Promise<Card
     await update(ctx, record.transactionId, { status: 'failed', error: errorJson(error) });
     throw error;
   }
-  let answer: SetMessage<'purchase-response'>;
-  try {
-    answer = parseSetMessage('purchase-response', json);
-    verifySetMessage(answer, record.merchantKey);
-    if (
-      answer.body.transactionId !== record.transactionId ||
-      answer.body.amount.minor !== record.total.minor
-    ) {
-      throw new WalletFailure('merchant_refused', 'The answer is for another purchase or amount.');
-    }
-  } catch (cause) {
-    throw unacceptableAnswer(
-      'merchant_refused',
-      'The shop answered the card payment with something the wallet cannot accept.',
-      cause,
-    );
-  }
+  const answer = checkAnswer(
+    'merchant_refused',
+    'The shop answered the card payment with something the wallet cannot accept.',
+    () => {
+      const signed = parseSetMessage('purchase-response', json);
+      verifySetMessage(signed, record.merchantKey);
+      if (
+        signed.body.transactionId !== record.transactionId ||
+        signed.body.amount.minor !== record.total.minor
+      ) {
+        throw new WalletFailure(
+          'merchant_refused',
+          'The answer is for another purchase or amount.',
+        );
+      }
+      return signed;
+    },
+  );
   return update(ctx, record.transactionId, {
     status: asStatus(answer.body.status),
     receiptId: answer.body.receiptId,

@@ -28,7 +28,7 @@ import type { Instrument } from '../../../messages/contract.ts';
 import type { PurseChallengeView } from '../../../messages/purse.ts';
 import { bankKey } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
-import { moneyTx, type PaymentRecord, rebuildableTx } from '../../db/schema.ts';
+import { moneyTx, type PaymentRecord, rebuildableTx, writeDurably } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
 import { merchantParty, requestJson } from '../../http.ts';
 import { assertMerchantCertificateNotRevoked } from '../../pay/merchant-revocations.ts';
@@ -186,9 +186,7 @@ export async function challengePayment(
     status: 'challenged',
     createdAt: ctx.platform.now(),
   };
-  const tx = moneyTx(ctx.db, ['purseProofs']);
-  await tx.objectStore('purseProofs').add(record);
-  await tx.done;
+  await writeDurably(ctx.db, 'purseProofs', 'add', record);
   return record;
 }
 
@@ -285,9 +283,7 @@ export async function refusePayment(
 ): Promise<null> {
   const record = await ctx.db.get('purseProofs', paymentId);
   if (record === undefined || record.status === 'proved') return null;
-  const tx = moneyTx(ctx.db, ['purseProofs']);
-  await tx.objectStore('purseProofs').put({ ...record, status: 'refused', refusal: code });
-  await tx.done;
+  await writeDurably(ctx.db, 'purseProofs', 'put', { ...record, status: 'refused', refusal: code });
   return null;
 }
 
