@@ -2,7 +2,7 @@
 import { act, renderHook, waitFor } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import { WalletFailure } from '../messages/failure.ts';
-import { useKeyedRows, useRows, useTask } from './task.ts';
+import { useKeyedRows, useRows, useTask, whileBusy } from './task.ts';
 
 describe('useTask', () => {
   it('marks the key busy while the call runs and clears it after', async () => {
@@ -62,5 +62,23 @@ describe('useKeyedRows', () => {
       { id: 'a', status: 'sent' },
       { id: 'b', status: 'captured' },
     ]);
+  });
+});
+
+describe('whileBusy', () => {
+  it('marks busy until the work ends and hands its failure over instead of throwing', async () => {
+    const marks: boolean[] = [];
+    const failures: unknown[] = [];
+    const refusal = new WalletFailure('bank_error', 'The bank refused.');
+    await whileBusy(
+      (busy) => marks.push(busy),
+      async () => {
+        expect(marks).toEqual([true]);
+        throw refusal;
+      },
+      (failure) => failures.push(failure),
+    );
+    expect(marks).toEqual([true, false]);
+    expect(failures).toEqual([refusal]);
   });
 });

@@ -35,6 +35,25 @@ export function useTask<K = true>(): Task<K> {
   };
 }
 
+/**
+ * `work` behind a busy flag a page keeps itself (one flag for the whole page, not per row):
+ * marked until it ends, its failure handed to `failed`, never thrown.
+ */
+export async function whileBusy(
+  setBusy: (busy: boolean) => void,
+  work: () => Promise<void>,
+  failed: (failure: unknown) => void,
+): Promise<void> {
+  setBusy(true);
+  try {
+    await work();
+  } catch (failure) {
+    failed(failure);
+  } finally {
+    setBusy(false);
+  }
+}
+
 /** Rows the background keeps, read once on mount, with the busy-call hook for their buttons. */
 export function useRows<T, K = true>(
   read: () => Promise<readonly T[]>,

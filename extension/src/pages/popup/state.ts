@@ -20,6 +20,7 @@ import { inputError, walletErrorOf } from '../../ui/errors.ts';
 import { type Pending, useLoader } from '../../ui/load.ts';
 import { majorUnitsText, parseMajorUnits, sumAmounts } from '../../ui/money.ts';
 import type { Platform } from '../../ui/platform.ts';
+import { whileBusy } from '../../ui/task.ts';
 
 export const defaultBankUrl = 'http://127.0.0.1:8700';
 
@@ -208,15 +209,8 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
     work: () => Promise<void>,
     report: (error: WalletErrorJson | null) => void = setError,
   ): Promise<void> => {
-    setBusy(true);
     report(null);
-    try {
-      await work();
-    } catch (failure) {
-      report(walletErrorOf(failure));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(setBusy, work, (failure) => report(walletErrorOf(failure)));
   };
 
   if (loaded.status !== 'loaded') return loaded;

@@ -13,6 +13,7 @@ import { WalletFailure } from '../../messages/failure.ts';
 import type { PurseReaderView } from '../../messages/purse.ts';
 import { parseMajorUnits } from '../../ui/money.ts';
 import type { Platform } from '../../ui/platform.ts';
+import { whileBusy } from '../../ui/task.ts';
 import { loadCard, readCard } from '../../wallet/instruments/purse/card-session.ts';
 import {
   type HidDeviceLike,
@@ -115,17 +116,10 @@ export function usePurseState(deps: PurseDeps): PurseState {
   }, [reader, transportFor]);
 
   const run = useCallback(async (work: () => Promise<void>) => {
-    setBusy(true);
     setError(null);
     setNotice(null);
-    try {
-      await work();
-    } catch (failure) {
-      setError(cardErrorOf(failure));
-    } finally {
-      setBusy(false);
-      setLoadStep(null);
-    }
+    await whileBusy(setBusy, work, (failure) => setError(cardErrorOf(failure)));
+    setLoadStep(null);
   }, []);
 
   const report = useCallback(
