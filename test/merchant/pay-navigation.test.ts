@@ -42,11 +42,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function navigation(credential: Credential | string, headers: HeadersInit = {}): Request {
-  const value =
-    typeof credential === 'string' ? credential : toBase64url(encodeCredential(credential));
+function navigation(credential: Credential): Request {
+  const value = toBase64url(encodeCredential(credential));
   return new Request(`${shopOrigin}/.well-known/farthing/pay?credential=${value}`, {
-    headers: { accept: 'text/html', ...Object.fromEntries(new Headers(headers)) },
+    headers: { accept: 'text/html' },
   });
 }
 
