@@ -210,7 +210,9 @@ export async function payOffer(
     const now = ctx.platform.now();
     const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
-    if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
+    if (recent !== undefined && now - recent.at < duplicateWindowMs) {
+      return joinedOutcome(await recent.outcome);
+    }
     const carry = checked.payByNavigation === true ? params.carry : undefined;
     const outcome = payChecked(ctx, hooks, checked, params.seen, carry);
     recentClicks.set(key, { at: now, outcome });
@@ -230,6 +232,16 @@ export async function payOffer(
     );
     return { status: 'refused', error: errorJson(error) };
   }
+}
+
+/**
+ * Another click's outcome as this click's answer: that click's tab went to the content (paid on
+ * its navigation), this click's did not, so its page navigates itself (another tab, a twin offer).
+ */
+function joinedOutcome(outcome: PayOutcome): PayOutcome {
+  if (outcome.status !== 'paid' || outcome.navigated === undefined) return outcome;
+  const { navigated: _, ...own } = outcome;
+  return own;
 }
 
 async function payChecked(
