@@ -17,13 +17,8 @@
  * click to the new document's navigation start, and within it from the click to the wallet's
  * pay request leaving its service worker, the request's round trip (both from the service
  * worker's network log, DevTools protocol) and from its answer to the navigation start; then
- * the navigation itself, beside the free clicks' own. A click paid on the navigation (the tab
- * sent to the pay endpoint with the credential, answered 303 to the article: wallet/pay/send.ts)
- * is cut differently: its navigation starts at the pay endpoint, so its steps are click →
- * navigation starts, the pay endpoint's answer (the redirect) and from there the article's first
- * byte; the wallet's own POST of the same credential, off the click's path, is printed apart.
- * A priced click that landed on anything but the article (the shop's 402 paywall: the payment
- * missed the navigation) fails the run.
+ * the navigation itself, beside the free clicks' own. A priced click that landed on anything
+ * but the article (the shop's 402 paywall: the payment missed the navigation) fails the run.
  *
  * Both ends are taken in the page, on the browser's clock: the click event's time (kept in
  * `window.name` across the navigation) and the first animation frame after the new document's
@@ -93,8 +88,6 @@ interface ClickTimes {
   readonly navigationAt: number;
   /** Its first response byte. */
   readonly responseAt: number;
-  /** The end of its redirects (the pay endpoint's 303, when paid on the navigation), or 0. */
-  readonly redirectEndAt: number;
   /** Its HTTP status: 200 for the article, 402 for the shop's paywall (the payment missed it). */
   readonly status: number;
   readonly visibleAt: number;
@@ -118,8 +111,6 @@ async function clickToContent(page: Page, selector: string, path: string): Promi
       clickAt: Number(window.name.replace('farthing-click:', '')),
       navigationAt: performance.timeOrigin,
       responseAt: performance.timeOrigin + (navigation?.responseStart ?? 0),
-      redirectEndAt:
-        (navigation?.redirectEnd ?? 0) > 0 ? performance.timeOrigin + navigation!.redirectEnd : 0,
       status: (navigation as { responseStatus?: number } | undefined)?.responseStatus ?? 0,
       visibleAt: (window as unknown as { visibleAt: number }).visibleAt,
     };
@@ -288,19 +279,7 @@ export async function run(): Promise<Metrics> {
     for (const times of clicks) {
       step('priced: click → navigation starts', times.navigationAt - times.clickAt);
       const request = payLog.after(times.clickAt);
-      if (times.redirectEndAt > 0) {
-        step(
-          'carried: navigation → pay endpoint answered 303 (network, shop)',
-          times.redirectEndAt - times.navigationAt,
-        );
-        step('carried: 303 → article first byte', times.responseAt - times.redirectEndAt);
-        if (request !== undefined) {
-          step(
-            'carried: click → the wallet’s own POST sent (off the path)',
-            request.sentAt - times.clickAt,
-          );
-        }
-      } else if (request !== undefined) {
+      if (request !== undefined) {
         step(
           'click → pay request sent (content script, background, IndexedDB)',
           request.sentAt - times.clickAt,

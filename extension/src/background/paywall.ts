@@ -23,12 +23,6 @@ export interface TabBridge {
   /** Asks the content script in the tab's top frame for its paywall link (unvalidated). */
   askPaywall(tabId: number): Promise<unknown>;
   navigate(tabId: number, url: string): Promise<void>;
-  /**
-   * Sends the tab to the pay endpoint with a credential (wallet/pay/send.ts, paying on the
-   * navigation); resolves once the tab has its answer (or was closed, or after a few seconds),
-   * so the wallet's own POST of the same credential comes after it, off the click's path.
-   */
-  carry?(tabId: number, url: string): Promise<void>;
 }
 
 function isWebPage(url: string): boolean {

@@ -120,17 +120,12 @@ type Route = (input: unknown, context: RouteContext) => Promise<unknown>;
 const routes: Routes<Action, RouteContext> = {
   'offer.describe': (input, { wallet, sender }) =>
     describeOffer(wallet, { token: input.offer, href: input.href, pageUrl: contentPage(sender) }),
-  'offer.pay': (input, { wallet, sender, tabs: { carry } }) =>
+  'offer.pay': (input, { wallet, sender }) =>
     payOffer(wallet, wallet.hooks, {
       token: input.offer,
       href: input.href,
       pageUrl: contentPage(sender),
       seen: input.presentation,
-      // A link's tab may go to the pay endpoint with the credential (wallet/pay/send.ts); the
-      // tab is the sender's, from the browser, and the URL is the wallet's own.
-      ...(input.trigger === 'link' && sender.kind === 'content' && carry !== undefined
-        ? { carry: (url: string) => carry(sender.tabId, url) }
-        : {}),
     }),
   'refunds.check': (_input, { wallet, sender }) =>
     checkRefundsOnVisit(wallet, new URL(contentPage(sender)).origin),

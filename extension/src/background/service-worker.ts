@@ -73,54 +73,7 @@ const tabs: TabBridge = {
   async navigate(tabId, url) {
     await browser.tabs.update(tabId, { url });
   },
-  async carry(tabId, url) {
-    const answered = tabAnswered(tabId, url, carriedAnswerMs);
-    try {
-      await browser.tabs.update(tabId, { url });
-    } catch (error) {
-      answered.cancel();
-      throw error;
-    }
-    await answered.promise;
-  },
 };
-
-/** How long the wallet's POST waits behind a carried navigation at most. */
-const carriedAnswerMs = 3_000;
-
-/**
- * Resolves when tab `tabId` shows an address other than `carried` (the pay endpoint answered
- * 303 and the resource's document came), finished loading (a refusal page at `carried`), was
- * closed, or after `ms`. The listeners go before the navigation, so no event is missed.
- */
-function tabAnswered(
-  tabId: number,
-  carried: string,
-  ms: number,
-): { promise: Promise<void>; cancel(): void } {
-  let cancel: () => void = () => undefined;
-  const promise = new Promise<void>((resolve) => {
-    const onUpdated = (id: number, change: browser.Tabs.OnUpdatedChangeInfoType) => {
-      if (id !== tabId) return;
-      if ((change.url !== undefined && change.url !== carried) || change.status === 'complete') {
-        cancel();
-      }
-    };
-    const onRemoved = (id: number) => {
-      if (id === tabId) cancel();
-    };
-    const timer = setTimeout(() => cancel(), ms);
-    cancel = () => {
-      clearTimeout(timer);
-      browser.tabs.onUpdated.removeListener(onUpdated);
-      browser.tabs.onRemoved.removeListener(onRemoved);
-      resolve();
-    };
-    browser.tabs.onUpdated.addListener(onUpdated);
-    browser.tabs.onRemoved.addListener(onRemoved);
-  });
-  return { promise, cancel: () => cancel() };
-}
 
 const route: Route = (message, sender) =>
   wallet.then((opened) =>

@@ -290,8 +290,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     if (trigger === 'link') {
       const target = sameOriginTarget(outcome.navigateTo, options.pageUrl());
       if (target !== null) {
-        // Paid on the navigation: the wallet has sent the tab there already.
-        if (outcome.navigated !== true) options.navigate(target);
+        options.navigate(target);
         await new Promise((resolve) => win.setTimeout(resolve, navigationGraceMs));
         if (stopped) return;
       }

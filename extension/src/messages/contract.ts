@@ -229,8 +229,6 @@ export type PayOutcome =
       readonly navigateTo: string;
       /** True when nothing was paid now: the user already held this resource. */
       readonly owned: boolean;
-      /** The wallet sent the tab to the resource itself (paid on the navigation): stay put. */
-      readonly navigated?: true;
     }
   | { readonly status: 'refused'; readonly error: WalletErrorJson };
 

@@ -86,12 +86,6 @@ export interface Instrument<P extends PaymentRecord = PaymentRecord> {
    */
   payOwnWay?(ctx: WalletContext, checked: CheckedOffer, core: CoreSteps): Promise<PayOutcome>;
   reserve(ctx: WalletContext, checked: CheckedOffer): Promise<PaymentRecord>;
-  /**
-   * Whether this payment's credential may travel in the URL of the tab's navigation to the pay
-   * endpoint (../pay/send.ts `carry`): single-use, bound to the merchant, nothing in it about
-   * the user, and not refusable now but payable later. Absent: never (the POST only).
-   */
-  carriedByNavigation?(payment: P): boolean;
   credential(ctx: WalletContext, payment: P, offer: SignedOffer): Promise<string>;
   settle(ctx: WalletContext, tx: SettleTx, payment: P): Promise<SettleWrites>;
   refuse(tx: SettleTx, payment: P): Promise<void>;

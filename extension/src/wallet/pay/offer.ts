@@ -44,8 +44,6 @@ const descriptorSchema = v.object({
   ),
   instruments: v.array(v.string()),
   payEndpoint: v.pipe(v.string(), v.maxLength(2048)),
-  /** The pay endpoint takes the credential on the tab's navigation too (send.ts `carry`). */
-  payByNavigation: v.optional(v.boolean()),
 });
 type Descriptor = v.InferOutput<typeof descriptorSchema>;
 
@@ -60,8 +58,6 @@ export interface CheckedOffer {
   readonly bank: BankRecord;
   readonly offerPublicKey: Uint8Array;
   readonly payEndpoint: string;
-  /** The descriptor says its pay endpoint takes a credential on the navigation (`GET`, 303). */
-  readonly payByNavigation?: true;
   readonly descriptorInstruments: readonly string[];
 }
 
@@ -286,9 +282,6 @@ async function checkOfferNow(
       bank: payee.bank,
       offerPublicKey: payee.offerPublicKey,
       payEndpoint: payEndpoint.href,
-      ...(descriptor.payByNavigation === true && payEndpoint.search === ''
-        ? { payByNavigation: true as const }
-        : {}),
       descriptorInstruments: descriptor.instruments,
     },
     usableUntil: Math.min(fetchedAt + descriptorMaxAgeMs, payee.notAfter),

@@ -26,7 +26,6 @@ import { earlierPayment, isStillPaid, limitsSnapshot, paymentsOfResource } from 
 import {
   completePayment,
   failPayment,
-  type NavigationCarrier,
   oneAtATime,
   type PayHooks,
   paidOutcome,
@@ -48,11 +47,6 @@ export interface PayOfferParameters {
 
 export interface PayClickParameters extends PayOfferParameters {
   readonly seen: ClickSeen;
-  /**
-   * Sends the clicked link's tab (a link click, not a paywall's button) to a URL: the payment
-   * may then travel on the navigation (send.ts). Absent: the page navigates once paid.
-   */
-  readonly carry?: NavigationCarrier;
 }
 
 interface RecentClick {
@@ -210,11 +204,8 @@ export async function payOffer(
     const now = ctx.platform.now();
     const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
-    if (recent !== undefined && now - recent.at < duplicateWindowMs) {
-      return joinedOutcome(await recent.outcome);
-    }
-    const carry = checked.payByNavigation === true ? params.carry : undefined;
-    const outcome = payChecked(ctx, hooks, checked, params.seen, carry);
+    if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
+    const outcome = payChecked(ctx, hooks, checked, params.seen);
     recentClicks.set(key, { at: now, outcome });
     // A refusal is not remembered: once the user has changed what refused the click (raised a
     // budget, as the refusal's hint says), the next click is a new question.
@@ -234,22 +225,11 @@ export async function payOffer(
   }
 }
 
-/**
- * Another click's outcome as this click's answer: that click's tab went to the content (paid on
- * its navigation), this click's did not, so its page navigates itself (another tab, a twin offer).
- */
-function joinedOutcome(outcome: PayOutcome): PayOutcome {
-  if (outcome.status !== 'paid' || outcome.navigated === undefined) return outcome;
-  const { navigated: _, ...own } = outcome;
-  return own;
-}
-
 async function payChecked(
   ctx: WalletContext,
   hooks: PayHooks,
   checked: CheckedOffer,
   seen: ClickSeen,
-  carry: NavigationCarrier | undefined,
 ): Promise<PayOutcome> {
   // An instrument's common case in one transaction (PayWord's); the long way below otherwise.
   for (const instrument of instrumentsByPreference) {
@@ -257,9 +237,7 @@ async function payChecked(
     const fast = instrument.reserveAtOnce;
     const outcome = await oneAtATime(checked.offer.merchantId, async () => {
       const payment = await fast(ctx, checked, seen);
-      return payment === undefined
-        ? undefined
-        : sendPayment(ctx, hooks, payment, checked.offer, carry);
+      return payment === undefined ? undefined : sendPayment(ctx, hooks, payment, checked.offer);
     });
     if (outcome !== undefined) return outcome;
   }
@@ -315,7 +293,7 @@ async function payChecked(
   // Then that payment is the answer (sendPayment finishes it or reads it back), not a second.
   return oneAtATime(checked.offer.merchantId, async () => {
     const payment = await reserveWithFallback(ctx, checked, [chosen, ...fallbacks]);
-    return sendPayment(ctx, hooks, payment, checked.offer, carry);
+    return sendPayment(ctx, hooks, payment, checked.offer);
   });
 }
 

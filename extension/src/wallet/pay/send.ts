@@ -5,20 +5,11 @@
  * receipt verified, then the confirmation (relaxed: resume rebuilds it) or the failure. The
  * instrument (../instruments/) builds the credential and settles or releases what paid.
  *
- * Paying on the navigation (issue 21): when the click's tab may be sent (`carry`), the merchant
- * says its pay endpoint takes it (`payByNavigation`) and the instrument lets this credential
- * travel in a URL (`carriedByNavigation`), the tab goes to the pay endpoint with the stored
- * credential in the query right after the strict commit, and the merchant answers 303 to the
- * resource with the grant: the content starts loading without waiting for the POST. The POST
- * still goes right behind it, the same credential, and is the wallet's own answer (receipt
- * verified, journal, refusal → failure) exactly as without the navigation. Why a credential may
- * be in that URL: merchant-sdk/src/server/access/pay-navigation.ts and the README.
- *
  * The merchant answers the same credential for the same offer with the same receipt, so
  * resending after a crash never pays twice. A merchant's definite refusal fails the payment; no
  * answer leaves it `sent`, to be resent by the task runner (`runPayment`).
  */
-import { toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
+import { toBase64url } from '@farthing/protocol/encoding';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
 import {
@@ -51,15 +42,6 @@ export interface PayHooks {
   /** Runs tasks the flow started on the side (refreshing coins after a refusal). */
   kick?(): void;
 }
-
-/**
- * Sends the click's tab to `url` with the browser's tab API, from the background (the page never
- * holds the URL); resolves once the navigation has started.
- */
-export type NavigationCarrier = (url: string) => Promise<void>;
-
-/** The pay endpoint's query parameter for a navigated credential (the SDK's pay-navigation.ts). */
-const navigationCredentialParam = 'credential';
 
 const vendorQueues = new Map<string, Promise<unknown>>();
 
@@ -112,15 +94,12 @@ export async function completePayment(
  * Steps 3–5 for a reserved or sent payment, `payment` as stored; throws when the merchant did
  * not answer. Answers as soon as the receipt verifies: the grant is in the browser's cookie jar
  * and the page may go to the content while the confirmation commits (`confirmPayment`).
- * `carry`: the click's tab, when it may go to the pay endpoint with the credential (module
- * comment); the answer then says `navigated`.
  */
 export async function sendPayment(
   ctx: WalletContext,
   hooks: PayHooks,
   stored: PaymentRecord,
   offer: SignedOffer,
-  carry?: NavigationCarrier,
 ): Promise<PayOutcome> {
   let payment = stored;
   if (payment.status === 'confirmed') return paidOutcome(payment, true);
@@ -139,9 +118,6 @@ export async function sendPayment(
     await tx.done;
   }
   hooks.onCredentialReady?.(payment.id);
-  const navigated = carry !== undefined && (await carryOnNavigation(payment, carry));
-  const outcome = (paid: PayOutcome): PayOutcome =>
-    navigated && paid.status === 'paid' ? { ...paid, navigated: true } : paid;
   let answer: v.InferOutput<typeof payAnswer>;
   try {
     answer = await requestJson(
@@ -167,8 +143,7 @@ export async function sendPayment(
     await failPayment(ctx, hooks, payment, error);
     throw error;
   }
-  if (answer.owned === true)
-    return outcome(await heldElsewhere(ctx, hooks, payment, offer, answer));
+  if (answer.owned === true) return heldElsewhere(ctx, hooks, payment, offer, answer);
   let receipt: SignedReceipt;
   try {
     receipt = parseReceipt(answer.receipt);
@@ -195,30 +170,7 @@ export async function sendPayment(
   // the history's) sees the confirmation. If the commit is lost, the payment is still `sent`
   // with its credential: resume resends it and the merchant answers with the same receipt.
   confirmPayment(ctx, confirmed, receipt).catch(() => hooks.kick?.());
-  return outcome(paidOutcome(confirmed, false));
-}
-
-/**
- * Sends the tab to the pay endpoint with `payment`'s stored credential in the query, when its
- * instrument lets it travel so; whether it went. Only a `sent` payment: its credential is on
- * disk (strict) before it leaves, as for the POST. A tab that cannot go (closed meanwhile) is
- * no failure: the POST pays, and the page navigates itself as without this.
- */
-async function carryOnNavigation(
-  payment: PaymentRecord,
-  carry: NavigationCarrier,
-): Promise<boolean> {
-  if (payment.status !== 'sent' || payment.credential === undefined) return false;
-  if (instrumentOf(payment).carriedByNavigation?.(payment) !== true) return false;
-  const url = new URL(payment.payEndpoint);
-  if (url.search !== '' || url.hash !== '') return false;
-  url.searchParams.set(navigationCredentialParam, toBase64url(utf8Bytes(payment.credential)));
-  try {
-    await carry(url.href);
-    return true;
-  } catch {
-    return false;
-  }
+  return paidOutcome(confirmed, false);
 }
 
 /**

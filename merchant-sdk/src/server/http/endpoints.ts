@@ -14,7 +14,6 @@ import {
   type PaidAccess,
   paymentCookie,
 } from '../access/guard.ts';
-import { isPayNavigation, payNavigationResponse } from '../access/pay-navigation.ts';
 import type { BankClient } from '../bank/bank-client.ts';
 import { cardInitiationPath, type MerchantCard } from '../card/card-pay.ts';
 import type { ResolvedConfig } from '../config.ts';
@@ -55,11 +54,6 @@ export interface MerchantDescriptor {
   readonly instruments: readonly SdkInstrument[];
   /** Absolute URL of the pay endpoint on the origin the descriptor was fetched from. */
   readonly payEndpoint: string;
-  /**
-   * The pay endpoint also takes the credential on the payer's navigation (`GET` with
-   * `?credential=`, answered 303 to the resource: access/pay-navigation.ts).
-   */
-  readonly payByNavigation: true;
 }
 
 /** How an adapter describes the request beyond the web `Request`. */
@@ -143,21 +137,11 @@ export class MerchantEndpoints {
       offerPublicKey: toBase64url(config.publicKey),
       instruments: config.instruments,
       payEndpoint: `${origin}${payPath}`,
-      payByNavigation: true,
     };
   }
 
-  /**
-   * The pay endpoint: `{ receipt, grant }` with the grant cookie, or a problem; on the payer's
-   * navigation (`GET ?credential=`), 303 to the resource with the cookie, or a refusal page.
-   */
+  /** The pay endpoint: `{ receipt, grant }` with the grant cookie, or a problem. */
   async pay(request: Request): Promise<Response> {
-    if (isPayNavigation(request)) {
-      const { config, desk, report } = this.#parts;
-      const origin = this.#originOf(request);
-      const secure = isSecure(request, origin);
-      return payNavigationResponse({ config, desk, origin, secure, report }, request);
-    }
     if (request.method !== 'POST') {
       return new Response(null, { status: 405, headers: { allow: 'POST' } });
     }

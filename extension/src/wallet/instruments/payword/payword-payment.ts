@@ -8,8 +8,6 @@
  *   the bank to get a certificate.
  * - credential: the word at the payment's index from the restored chain, with the commitment
  *   while the vendor has accepted no word of the chain yet.
- * - carriedByNavigation: a word revealed after every earlier word of its chain was accepted,
- *   without the commitment (reservation.ts `carriable`).
  * - settle: the chain's accepted index moves up to the payment's. refuse: the chain is closed
  *   (its words after the refused one are never spent; the next click makes a new chain).
  */
@@ -27,12 +25,7 @@ import {
   paywordChainLength,
   paywordMaxPrice,
 } from './chains.ts';
-import {
-  carriableByNavigation,
-  expectChain,
-  reserveAtOnce,
-  reservePayword,
-} from './reservation.ts';
+import { expectChain, reserveAtOnce, reservePayword } from './reservation.ts';
 
 /** Whether the offer is one PayWord may pay: the merchant takes it and the price is small. */
 function offerFits(checked: CheckedOffer): boolean {
@@ -60,8 +53,6 @@ export const paywordInstrument: Instrument<PaywordPaymentRecord> = {
   },
 
   reserve: (ctx, checked) => reservePayword(ctx, checked),
-
-  carriedByNavigation: carriableByNavigation,
 
   async credential(ctx, payment, offer) {
     const record = await ctx.db.get('paywordChains', payment.chainId);

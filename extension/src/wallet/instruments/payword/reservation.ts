@@ -323,23 +323,7 @@ async function reserveWords(
     tx.done,
   ]);
   expectedChainsOf(ctx.db).set(chain.vendorId, chain);
-  if (!firstUse && current.acceptedIndex === current.reservedIndex) carriable.add(payment);
   return payment;
-}
-
-/**
- * Payments this worker reserved whose credential may travel in a navigation's URL (the
- * instrument's `carriedByNavigation`): no commitment in it (the vendor has it, so the user's
- * broker certificate never lands in a URL), and every word of the chain before it accepted, so
- * the vendor can refuse it now only for good (a replay, an expired chain or offer), never
- * "out of order" and then take it later from a reloaded refusal page after the wallet closed
- * the chain. A payment read back from the database (a resend) is not in it: the POST resends.
- */
-const carriable = new WeakSet<PaymentRecord>();
-
-/** Whether `payment` is one of those (`carriable`). */
-export function carriableByNavigation(payment: PaymentRecord): boolean {
-  return carriable.has(payment);
 }
 
 /** A new chain for the offer's vendor, under a certificate the broker issues when needed. */
