@@ -14,12 +14,16 @@
  *
  * Run alone: npm run bench -- merchant-store
  */
+
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
-import type { PaymentRecord } from '@farthing/merchant-sdk/store/store';
+import { type PaymentRecord, paymentIdLength } from '@farthing/merchant-sdk/store/store';
+import { hmacAccessGrantKey, issueAccessGrant } from '@farthing/protocol/access-grant';
 import { amount } from '@farthing/protocol/amount';
+import { toBase64url } from '@farthing/protocol/encoding';
 import { ratios, roundsMetric } from './stats.ts';
 import type { Metrics } from './targets.ts';
 
@@ -35,20 +39,32 @@ const id = (...parts: number[]) => {
   return bytes;
 };
 
-// A receipt's JSON and a grant token as long as the shop's.
-const receipt = `{"version":1,"receiptId":"${'r'.repeat(22)}","offerHash":"${'o'.repeat(43)}","merchantId":"${'m'.repeat(22)}","resource":"/articles/library-fines","amount":"EUR 0.01","instrument":"payword","paidAt":1700000000000}`;
-const grant = 'g'.repeat(180);
+// As the shop makes them: a credential id that is a SHA-256 output, and a receipt and an access
+// grant whose ids are its first 16 bytes (store.ts `paymentIdLength`).
+const grantKey = hmacAccessGrantKey(id(0x6b));
 
 function payment(chain: number, index: number): PaymentRecord {
+  const credentialId = new Uint8Array(createHash('sha256').update(id(chain, index)).digest());
+  const paymentId = credentialId.slice(0, paymentIdLength);
   return {
-    credentialId: id(chain, index),
+    credentialId,
     instrument: 'payword',
     offerHash: id(7),
     resource: '/articles/library-fines',
     amount: amount('EUR', 1),
     paidAt: 1_700_000_000_000,
-    unsignedReceipt: receipt,
-    grantToken: `${grant}${chain}.${index}`,
+    unsignedReceipt: `{"version":1,"receiptId":"${toBase64url(paymentId)}","offerHash":"${'o'.repeat(43)}","merchantId":"${'m'.repeat(22)}","resource":"/articles/library-fines","amount":"EUR 0.01","instrument":"payword","paidAt":1700000000000}`,
+    grantToken: issueAccessGrant(
+      {
+        merchantId: 'm'.repeat(22),
+        resource: '/articles/library-fines',
+        offerHash: id(7),
+        issuedAt: 1_700_000_000_000,
+        expiresAt: 1_700_000_600_000,
+        grantId: paymentId,
+      },
+      grantKey,
+    ).token,
     grantExpiresAt: 1_700_000_600_000,
     commitmentId: id(chain),
   };

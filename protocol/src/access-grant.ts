@@ -57,7 +57,10 @@ export interface AccessGrant {
   readonly issuedAt: number;
   /** The grant opens the resource while `now < expiresAt`. */
   readonly expiresAt: number;
-  /** Random; lets the merchant log or revoke one grant. */
+  /**
+   * Unique, chosen by the merchant (the SDK's: its payment's credential id's first 16 bytes);
+   * lets the merchant log or revoke one grant.
+   */
   readonly grantId: Uint8Array;
 }
 

@@ -57,7 +57,10 @@ export interface Receipt {
   readonly instrument: PaymentInstrument;
   /** Milliseconds since the Unix epoch. */
   readonly paidAt: number;
-  /** Random, chosen by the merchant; what the payer quotes to the merchant about it. */
+  /**
+   * Unique and unguessable to others, chosen by the merchant (the SDK's: its payment's credential
+   * id's first 16 bytes, a SHA-256 output); what the payer quotes to the merchant about it.
+   */
   readonly receiptId: Uint8Array;
 }
 

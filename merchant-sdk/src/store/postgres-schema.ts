@@ -97,6 +97,17 @@ export const migrations: readonly string[] = [
   CREATE INDEX payments_by_receipt ON payments ((${receiptIdExpression}));
   CREATE INDEX payments_by_resource ON payments (resource, grant_expires_at);
   `,
+  // 3: SQLite's 7: a payment's grant and receipt ids are its credential id's first bytes, so
+  // it is found through the primary key, and the indexes on random keys keep older rows only.
+  `
+  ALTER TABLE payments ADD COLUMN ids_from_credential BIGINT NOT NULL DEFAULT 0
+    CHECK (ids_from_credential IN (0, 1));
+  DROP INDEX payments_by_grant;
+  CREATE INDEX payments_by_grant ON payments (grant_token) WHERE ids_from_credential = 0;
+  DROP INDEX payments_by_receipt;
+  CREATE INDEX payments_by_receipt ON payments ((${receiptIdExpression}))
+    WHERE ids_from_credential = 0;
+  `,
 ];
 
 /** The table recording the versions applied. */

@@ -24,8 +24,8 @@ const itemsSql = `
 
 const insertPaymentSql = `
   INSERT INTO payments (credential_id, instrument, offer_hash, resource, currency, amount,
-    paid_at, commitment_id, receipt, grant_token, grant_expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    paid_at, commitment_id, receipt, grant_token, grant_expires_at, ids_from_credential)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
   ON CONFLICT (credential_id) DO NOTHING RETURNING 1 AS inserted`;
 
 const addEarningsSql = `
@@ -48,6 +48,7 @@ export async function insertPayment(sql: Sql, payment: PaymentRecord): Promise<b
     row.receipt,
     row.grant_token,
     row.grant_expires_at,
+    row.ids_from_credential,
   ]);
   if (inserted.length === 0) return false;
   await sql.query(addEarningsSql, [payment.instrument, row.currency, row.amount]);

@@ -33,6 +33,8 @@ import { batches, insertPayment, overLimit } from './postgres-writes.ts';
 import {
   type ChainRow,
   chainFromRow,
+  credentialIdRange,
+  grantIdOf,
   newChainValues,
   type PaymentRow,
   paymentFromRow,
@@ -48,6 +50,7 @@ import type {
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
+import { paymentIdLength } from './store.ts';
 
 export interface PostgresMerchantStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -100,20 +103,47 @@ export class PostgresMerchantStore implements MerchantStore {
     return row === undefined ? undefined : paymentFromRow(row);
   }
 
+  // By grant or receipt id: the credential ids starting with that id (migration 3), else an
+  // older payment through the index that holds only those.
   async findPaymentByGrant(grantToken: string): Promise<PaymentRecord | undefined> {
-    const [row] = await this.#db.query<PaymentRow>(
-      'SELECT * FROM payments WHERE grant_token = $1 LIMIT 1',
-      [grantToken],
-    );
-    return row === undefined ? undefined : paymentFromRow(row);
+    const grantId = grantIdOf(grantToken);
+    const [row] =
+      grantId === undefined
+        ? []
+        : await this.#db.query<PaymentRow>(
+            `SELECT * FROM payments WHERE credential_id BETWEEN $1 AND $2 AND grant_token = $3
+               AND ids_from_credential = 1 LIMIT 1`,
+            [...credentialIdRange(grantId), grantToken],
+          );
+    const [older] =
+      row === undefined
+        ? await this.#db.query<PaymentRow>(
+            'SELECT * FROM payments WHERE grant_token = $1 AND ids_from_credential = 0 LIMIT 1',
+            [grantToken],
+          )
+        : [row];
+    return older === undefined ? undefined : paymentFromRow(older);
   }
 
   async findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined> {
-    const [row] = await this.#db.query<PaymentRow>(
-      `SELECT * FROM payments WHERE ${receiptIdExpression} = $1 LIMIT 1`,
-      [toBase64url(receiptId)],
-    );
-    return row === undefined ? undefined : paymentFromRow(row);
+    const id = toBase64url(receiptId);
+    const [row] =
+      receiptId.length === paymentIdLength
+        ? await this.#db.query<PaymentRow>(
+            `SELECT * FROM payments WHERE credential_id BETWEEN $1 AND $2
+               AND ${receiptIdExpression} = $3 AND ids_from_credential = 1 LIMIT 1`,
+            [...credentialIdRange(receiptId), id],
+          )
+        : [];
+    const [older] =
+      row === undefined
+        ? await this.#db.query<PaymentRow>(
+            `SELECT * FROM payments WHERE ${receiptIdExpression} = $1 AND ids_from_credential = 0
+               LIMIT 1`,
+            [id],
+          )
+        : [row];
+    return older === undefined ? undefined : paymentFromRow(older);
   }
 
   async paymentsWithGrant(resource: string, now: number): Promise<readonly PaymentRecord[]> {

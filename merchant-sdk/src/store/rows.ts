@@ -4,7 +4,9 @@
  * units beside their currency; bytes are BLOB/BYTEA (a Buffer when read); timestamps are
  * milliseconds since the Unix epoch.
  */
+import { parseAccessGrantToken } from '@farthing/protocol/access-grant';
 import { amount } from '@farthing/protocol/amount';
+import { toBase64url } from '@farthing/protocol/encoding';
 import type {
   NewPaywordChain,
   PaymentRecord,
@@ -14,6 +16,7 @@ import type {
   SettlementBatchStatus,
   SettlementItemRecord,
 } from './store.ts';
+import { paymentIdLength } from './store.ts';
 
 const bytes = (value: unknown) => new Uint8Array(value as Buffer);
 const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
@@ -31,6 +34,8 @@ export interface PaymentRow {
   receipt: string;
   grant_token: string;
   grant_expires_at: number;
+  /** 1 when the grant id and receipt id are the credential id's first bytes (`idsFromCredential`). */
+  ids_from_credential?: number;
 }
 
 /** A `payments` row as a record. */
@@ -49,6 +54,38 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
   };
 }
 
+/**
+ * Whether a payment's grant id and receipt id are both the first `paymentIdLength` bytes of its
+ * credential id, as the SDK issues them (server/payments/payments.ts): then the stores find it
+ * by grant or receipt through the primary key, and its row skips the two indexes on random
+ * keys that hold only older payments (SQLite migration 7, PostgreSQL migration 3). Checked
+ * here, not taken on trust, so a record made any other way is still found through them.
+ */
+export function idsFromCredential(payment: PaymentRecord): boolean {
+  const id = payment.credentialId.subarray(0, paymentIdLength);
+  if (!payment.unsignedReceipt.includes(`"receiptId":"${toBase64url(id)}"`)) return false;
+  const grantId = grantIdOf(payment.grantToken);
+  return grantId?.every((byte, i) => byte === id[i]) === true;
+}
+
+/** The grant id an access grant token carries (unchecked: lookups compare the whole token). */
+export function grantIdOf(grantToken: string): Uint8Array | undefined {
+  try {
+    return parseAccessGrantToken(grantToken).grant.grantId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The credential ids whose first `paymentIdLength` bytes are `id`: [lowest, highest]. */
+export function credentialIdRange(id: Uint8Array): [Uint8Array, Uint8Array] {
+  const low = new Uint8Array(32);
+  const high = new Uint8Array(32).fill(0xff);
+  low.set(id.subarray(0, paymentIdLength));
+  high.set(id.subarray(0, paymentIdLength));
+  return [low, high];
+}
+
 /** A record as named parameters of the `payments` insert. */
 export function paymentToRow(payment: PaymentRecord) {
   return {
@@ -63,6 +100,7 @@ export function paymentToRow(payment: PaymentRecord) {
     receipt: payment.unsignedReceipt,
     grant_token: payment.grantToken,
     grant_expires_at: payment.grantExpiresAt,
+    ids_from_credential: idsFromCredential(payment) ? 1 : 0,
   };
 }
 

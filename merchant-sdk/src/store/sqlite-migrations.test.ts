@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hmacAccessGrantKey, issueAccessGrant } from '@farthing/protocol/access-grant';
 import { amount } from '@farthing/protocol/amount';
+import { toBase64url } from '@farthing/protocol/encoding';
 import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
 import { paywordCommitmentToJson } from '@farthing/protocol/payword/commitment';
 import { makeCommittedChain } from '@farthing/protocol/payword/payword.fixture';
@@ -58,7 +60,9 @@ describe('the merchant database schema', () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
     const plan = db
-      .prepare("EXPLAIN QUERY PLAN SELECT * FROM payments WHERE grant_token = 'x'")
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM payments WHERE grant_token = 'x' AND ids_from_credential = 0",
+      )
       .all() as { detail: string }[];
     expect(plan.map((row) => row.detail).join(' ')).toContain('payments_by_grant');
     db.close();
@@ -97,7 +101,9 @@ describe('the merchant database schema', () => {
     }
     const db = new Database(path, { readonly: true });
     const plan = db
-      .prepare("EXPLAIN QUERY PLAN SELECT * FROM payments WHERE grant_token = 'x'")
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM payments WHERE grant_token = 'x' AND ids_from_credential = 0",
+      )
       .all() as { detail: string }[];
     expect(plan.map((row) => row.detail).join(' ')).toContain('payments_by_grant');
     db.close();
@@ -134,6 +140,70 @@ describe('the merchant database schema', () => {
       paywordUserCertificateId(commitment.certificate),
     );
     expect(row.credit_limit).toBe(commitment.certificate.creditLimit.minor);
+  });
+
+  it('finds payments stored before version 7 through the older indexes, and later ones through the primary key alone', async () => {
+    const path = sqlitePath();
+    const v6 = new Database(path);
+    for (const step of migrations.slice(0, 6)) v6.exec(step);
+    v6.pragma('user_version = 6');
+    const key = hmacAccessGrantKey(new Uint8Array(32).fill(0x33));
+    const issued = (fill: number): PaymentRecord => {
+      const id = new Uint8Array(16).fill(fill);
+      return {
+        ...ecash(fill, ''),
+        grantToken: issueAccessGrant(
+          {
+            merchantId: 'm',
+            resource: '/articles/7',
+            offerHash: new Uint8Array(32).fill(0x0f),
+            issuedAt: 1000,
+            expiresAt: 2000,
+            grantId: id,
+          },
+          key,
+        ).token,
+        unsignedReceipt: JSON.stringify({ receiptId: toBase64url(id) }),
+      };
+    };
+    const before = issued(1);
+    v6.prepare(
+      `INSERT INTO payments (credential_id, instrument, offer_hash, resource, currency, amount,
+        paid_at, receipt, grant_token, grant_expires_at)
+       VALUES (?, 'ecash', ?, '/articles/7', 'EUR', 5, 1000, ?, ?, 2000)`,
+    ).run(before.credentialId, before.offerHash, before.unsignedReceipt, before.grantToken);
+    v6.close();
+
+    const after = issued(2);
+    const store = new SqliteMerchantStore({ path });
+    try {
+      expect(await store.recordEcashPayment(after)).toEqual(after);
+      for (const payment of [before, after]) {
+        expect(await store.findPaymentByGrant(payment.grantToken)).toEqual(payment);
+        expect(await store.findPaymentByReceipt(payment.credentialId.slice(0, 16))).toEqual(
+          payment,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    // The indexes on random keys hold the older payment only.
+    for (const index of ['payments_by_grant', 'payments_by_receipt']) {
+      const { rows } = db
+        .prepare(
+          `SELECT count(*) AS rows FROM payments INDEXED BY ${index} WHERE ids_from_credential = 0`,
+        )
+        .get() as { rows: number };
+      expect(rows, index).toBe(1);
+    }
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM payments WHERE credential_id BETWEEN x'00' AND x'ff' AND grant_token = 'x' AND ids_from_credential = 1",
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(' ')).toContain('sqlite_autoindex_payments_1');
+    db.close();
   });
 
   it('refuses a database newer than it knows', () => {

@@ -82,7 +82,7 @@ export class SqliteWrites {
       insertPayment: db.prepare(
         `INSERT INTO payments VALUES (@credential_id, @instrument, @offer_hash, @resource,
            @currency, @amount, @paid_at, @commitment_id, @receipt, @grant_token,
-           @grant_expires_at) ON CONFLICT (credential_id) DO NOTHING`,
+           @grant_expires_at, @ids_from_credential) ON CONFLICT (credential_id) DO NOTHING`,
       ),
       addEarnings: db.prepare(
         `INSERT INTO earnings VALUES (?, ?, ?, 1) ON CONFLICT (instrument, currency)

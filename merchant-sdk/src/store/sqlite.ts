@@ -22,6 +22,7 @@ import {
 import { GroupCommit } from '@farthing/server-runtime/sqlite-group-commit';
 import { type WalSync, walSync } from '@farthing/server-runtime/sqlite-wal-sync';
 import type Database from 'better-sqlite3';
+import { credentialIdRange, grantIdOf } from './rows.ts';
 import { afterStep } from './sqlite-backfill.ts';
 import {
   type BatchRow,
@@ -49,6 +50,7 @@ import type {
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
+import { paymentIdLength } from './store.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -213,14 +215,23 @@ export class SqliteMerchantStore implements MerchantStore {
 
   findPaymentByGrant(grantToken: string): Promise<PaymentRecord | undefined> {
     return this.#read(() => {
-      const row = this.#sql.findPaymentByGrant.get(grantToken);
+      const grantId = grantIdOf(grantToken);
+      const row =
+        (grantId === undefined
+          ? undefined
+          : this.#sql.findPaymentByGrant.get(...credentialIdRange(grantId), grantToken)) ??
+        this.#sql.findOlderPaymentByGrant.get(grantToken);
       return row === undefined ? undefined : paymentFromRow(row);
     });
   }
 
   findPaymentByReceipt(receiptId: Uint8Array): Promise<PaymentRecord | undefined> {
     return this.#read(() => {
-      const row = this.#sql.findPaymentByReceipt.get(toBase64url(receiptId));
+      const id = toBase64url(receiptId);
+      const row =
+        (receiptId.length === paymentIdLength
+          ? this.#sql.findPaymentByReceipt.get(...credentialIdRange(receiptId), id)
+          : undefined) ?? this.#sql.findOlderPaymentByReceipt.get(id);
       return row === undefined ? undefined : paymentFromRow(row);
     });
   }
@@ -322,14 +333,24 @@ function prepareReads(db: Database.Database) {
     findPayment: db.prepare<[Uint8Array], PaymentRow>(
       'SELECT * FROM payments WHERE credential_id = ?',
     ),
-    findPaymentByGrant: db.prepare<[string], PaymentRow>(
-      'SELECT * FROM payments WHERE grant_token = ?',
+    // A payment by its grant or receipt id: the credential ids starting with that id (migration
+    // 7), or an older payment through the index that holds only those.
+    findPaymentByGrant: db.prepare<[Uint8Array, Uint8Array, string], PaymentRow>(
+      `SELECT * FROM payments WHERE credential_id BETWEEN ? AND ? AND grant_token = ?
+         AND ids_from_credential = 1`,
+    ),
+    findOlderPaymentByGrant: db.prepare<[string], PaymentRow>(
+      'SELECT * FROM payments WHERE grant_token = ? AND ids_from_credential = 0',
     ),
     paymentsWithGrant: db.prepare<[string, number], PaymentRow>(
       'SELECT * FROM payments WHERE resource = ? AND grant_expires_at > ? ORDER BY paid_at, rowid',
     ),
-    findPaymentByReceipt: db.prepare<[string], PaymentRow>(
-      `SELECT * FROM payments WHERE ${receiptIdExpression} = ?`,
+    findPaymentByReceipt: db.prepare<[Uint8Array, Uint8Array, string], PaymentRow>(
+      `SELECT * FROM payments WHERE credential_id BETWEEN ? AND ?
+         AND ${receiptIdExpression} = ? AND ids_from_credential = 1`,
+    ),
+    findOlderPaymentByReceipt: db.prepare<[string], PaymentRow>(
+      `SELECT * FROM payments WHERE ${receiptIdExpression} = ? AND ids_from_credential = 0`,
     ),
     earnings: db.prepare<[], EarningsRecord>(
       'SELECT instrument, currency, total, payments FROM earnings ORDER BY instrument, currency',

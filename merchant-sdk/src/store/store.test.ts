@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hmacAccessGrantKey, issueAccessGrant } from '@farthing/protocol/access-grant';
 import { amount } from '@farthing/protocol/amount';
+import { toBase64url } from '@farthing/protocol/encoding';
 import {
   type PostgresCluster,
   startPostgresCluster,
@@ -211,6 +213,48 @@ describe.each(stores)('%s', (_, open) => {
     await store.recordEcashPayment(second);
     expect(await store.findPaymentByReceipt(bytes(12, 16))).toEqual(second);
     expect(await store.findPaymentByReceipt(bytes(13, 16))).toBeUndefined();
+    await store.close();
+  });
+
+  it('finds a payment by grant and by receipt through its credential id when both are its first bytes', async () => {
+    const store = await open();
+    const key = hmacAccessGrantKey(bytes(0x33));
+    const receiptOf = (id: Uint8Array) => JSON.stringify({ receiptId: toBase64url(id) });
+    const grantOf = (id: Uint8Array, issuedAt = 1000) =>
+      issueAccessGrant(
+        {
+          merchantId: 'm',
+          resource: '/articles/7',
+          offerHash: bytes(0x0f),
+          issuedAt,
+          expiresAt: 2000,
+          grantId: id,
+        },
+        key,
+      ).token;
+    const issued = (fill: number) =>
+      payment(fill, {
+        instrument: 'ecash',
+        grantToken: grantOf(bytes(fill, 16)),
+        unsignedReceipt: receiptOf(bytes(fill, 16)),
+      });
+    const [first, second] = [issued(21), issued(22)];
+    // Stored before such ids (or made elsewhere): found through the older indexes.
+    const older = payment(23, {
+      instrument: 'ecash',
+      grantToken: grantOf(bytes(0x77, 16)),
+      unsignedReceipt: receiptOf(bytes(0x77, 16)),
+    });
+    for (const made of [first, second, older]) await store.recordEcashPayment(made);
+    expect(await store.findPaymentByGrant(first.grantToken)).toEqual(first);
+    expect(await store.findPaymentByGrant(second.grantToken)).toEqual(second);
+    expect(await store.findPaymentByGrant(older.grantToken)).toEqual(older);
+    expect(await store.findPaymentByReceipt(bytes(22, 16))).toEqual(second);
+    expect(await store.findPaymentByReceipt(bytes(0x77, 16))).toEqual(older);
+    // Another token with the same grant id is not that payment's grant.
+    expect(await store.findPaymentByGrant(grantOf(bytes(21, 16), 1001))).toBeUndefined();
+    expect(await store.findPaymentByGrant('not a grant')).toBeUndefined();
+    expect(await store.findPaymentByReceipt(bytes(24, 16))).toBeUndefined();
     await store.close();
   });
 

@@ -169,6 +169,14 @@ export type SettlementItemOutcome =
       readonly final: boolean;
     };
 
+/**
+ * A payment's access grant id and receipt id, as the SDK issues them: the first 16 bytes of its
+ * credential id (a SHA-256 output, `credentialIdOf`), so a store finds a payment by grant or by
+ * receipt through its primary key instead of an index on random keys (rows.ts
+ * `idsFromCredential`).
+ */
+export const paymentIdLength = 16;
+
 /** The merchant's durable state (module comment for the rules every store keeps). */
 export interface MerchantStore {
   findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined>;

@@ -20,11 +20,10 @@
  * runs through it as one piece that is tuned for speed; the instruments' own checks live in
  * their folders (ecash/, payword/, purse/, card/).
  */
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   type AccessGrantIssuer,
   accessGrantIssuer,
-  grantIdLength,
   verifyAccessGrant,
 } from '@farthing/protocol/access-grant';
 import type { Credential } from '@farthing/protocol/credential';
@@ -34,11 +33,10 @@ import { parseFarthingCredentials } from '@farthing/protocol/http/farthing-auth'
 import { type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
 import {
   type ReceiptSigningTemplate,
-  receiptIdLength,
   receiptSigningTemplate,
   receiptVersion,
 } from '@farthing/protocol/receipt';
-import type { PaymentRecord, SdkInstrument } from '../../store/store.ts';
+import { type PaymentRecord, paymentIdLength, type SdkInstrument } from '../../store/store.ts';
 import type { BankClient } from '../bank/bank-client.ts';
 import type { MerchantCard } from '../card/card-pay.ts';
 import type { ResolvedConfig } from '../config.ts';
@@ -94,27 +92,6 @@ export function credentialIdOf(credential: Credential, hash: Uint8Array): Uint8A
 }
 
 /**
- * Grant and receipt ids (16 bytes each) cut from one larger draw of the CSPRNG: a draw is a
- * system call, and one per id showed as ~4% of the pay endpoint's event-loop time under load.
- */
-class RandomIds {
-  #pool = new Uint8Array(0);
-  #offset = 0;
-
-  next(length: number): Uint8Array {
-    if (this.#offset + length > this.#pool.length) {
-      this.#pool = randomFillSync(new Uint8Array(4096));
-      this.#offset = 0;
-    }
-    const id = this.#pool.slice(this.#offset, this.#offset + length);
-    // Wipe what was handed out, so the pool never holds an id already in use.
-    this.#pool.fill(0, this.#offset, this.#offset + length);
-    this.#offset += length;
-    return id;
-  }
-}
-
-/**
  * What every receipt and grant of one offer paid by one instrument share, encoded once: a shop
  * sells the same few resources over and over, and encoding the offer's fields anew for each
  * click was ~12% of the pay endpoint's event-loop time under load (`npm run bench`, profiled).
@@ -157,7 +134,6 @@ export class PaymentDesk {
   readonly #offers: OfferBook;
   readonly #bank: BankClient;
   readonly #reader: CredentialReader;
-  readonly #ids = new RandomIds();
   /** Per offer hash and instrument, oldest first (`#templatesFor`). */
   readonly #templates = new Map<string, ReceiptTemplates>();
   readonly payword: PaywordVendor;
@@ -383,13 +359,16 @@ export class PaymentDesk {
     const templates = this.#templatesFor(offer, hash, instrument);
     const paidAt = this.#config.now();
     const grantExpiresAt = paidAt + grantLifetimeMs;
+    // The grant's id and the receipt's are the credential id's first bytes, so the store finds
+    // the payment by either through its primary key (store.ts `paymentIdLength`).
+    const paymentId = credentialId.slice(0, paymentIdLength);
     const grant = templates.grant({
       issuedAt: paidAt,
       expiresAt: grantExpiresAt,
-      grantId: this.#ids.next(grantIdLength),
+      grantId: paymentId,
     });
     // The receipt stays an Ed25519 signature: the wallet checks it.
-    const receiptId = this.#ids.next(receiptIdLength);
+    const receiptId = paymentId;
     const signingBytes = templates.receiptBytes(paidAt, receiptId);
     const unsignedReceipt = templates.receiptJson(paidAt, receiptId);
     const record: PaymentRecord = {
