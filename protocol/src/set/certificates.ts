@@ -43,7 +43,7 @@ import {
 } from '../x509/certificate-builder.ts';
 import { type VerifyCertificateChainParameters, verifyCertificateChain } from '../x509/chain.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
-import { digestLength } from './purchase.ts';
+import { digestLength } from './fields.ts';
 
 export const cardAccountUriPrefix = 'urn:farthing:card-account:';
 export const gatewayUriPrefix = 'urn:farthing:gateway:';
