@@ -14,6 +14,7 @@ import type { CertificateInput, ParsedCertificate } from '../x509/certificate.ts
 import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
+import { certifiesPurpose } from '../x509/party-certificate.ts';
 import { positive, purseMessage, readPositiveAmount, type SignedBytes } from './signed.ts';
 
 export const purseChallengeVersion = 1;
@@ -115,8 +116,7 @@ export function verifyPurseChallenge(
     ...(parameters.ed25519Verify === undefined ? {} : { ed25519Verify: parameters.ed25519Verify }),
   });
   if (
-    leaf.extendedKeyUsage?.includes(farthingKeyPurposes.merchantOfferSigning) !== true ||
-    leaf.keyUsage?.has('digitalSignature') !== true ||
+    !certifiesPurpose(leaf, farthingKeyPurposes.merchantOfferSigning, 'digitalSignature') ||
     leaf.publicKey.type !== 'ed25519'
   ) {
     throw new FarthingError(
