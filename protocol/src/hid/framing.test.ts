@@ -156,6 +156,30 @@ describe('HID framing', () => {
     expect(feed(assembler, long.slice(1))).toMatchObject({ status: 'complete' });
   });
 
+  it('returns a refusal with the channel to answer instead of throwing, when asked to receive', () => {
+    const other = 0x0a0b0c0d;
+    const assembler = new HidMessageAssembler({ acceptsChannel: () => true });
+    const long = encodeHidMessage({
+      channel,
+      command: hidCommands.msg,
+      payload: new Uint8Array(200),
+    });
+    expect(assembler.receive(long[0]!, 0)).toEqual({ status: 'pending', channel });
+    const [short] = encodeHidMessage({
+      channel: other,
+      command: hidCommands.ping,
+      payload: new Uint8Array(1),
+    });
+    const refused = assembler.receive(short!, 0);
+    expect(refused).toMatchObject({ status: 'refused', channel: other });
+    expect(refused.status === 'refused' && refused.error.code).toBe('hid_channel_busy');
+    expect(assembler.receive(new Uint8Array(3), 0)).toMatchObject({
+      status: 'refused',
+      channel: undefined,
+    });
+    expect(feed(assembler, long.slice(1))).toMatchObject({ status: 'complete' });
+  });
+
   it('drops a message whose next packet is overdue, and reports the timeout', () => {
     const assembler = device();
     const reports = encodeHidMessage({
