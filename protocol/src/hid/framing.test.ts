@@ -156,6 +156,31 @@ describe('HID framing', () => {
     expect(feed(assembler, long.slice(1))).toMatchObject({ status: 'complete' });
   });
 
+  it('returns a refusal with the channel to answer instead of throwing, when asked to receive', () => {
+    const assembler = device();
+    const [stranger] = encodeHidMessage({
+      channel: 0x55,
+      command: hidCommands.ping,
+      payload: new Uint8Array(1),
+    });
+    const refused = assembler.receive(stranger!, 0);
+    expect(refused).toMatchObject({ status: 'refused', channel: 0x55 });
+    expect(refused.status === 'refused' && refused.error.code).toBe('hid_invalid_channel');
+    expect(assembler.receive(new Uint8Array(3), 0)).toMatchObject({
+      status: 'refused',
+      channel: undefined,
+    });
+    const [ping] = encodeHidMessage({
+      channel,
+      command: hidCommands.ping,
+      payload: Uint8Array.of(7),
+    });
+    expect(assembler.receive(ping!, 0)).toMatchObject({
+      status: 'complete',
+      message: { channel, payload: Uint8Array.of(7) },
+    });
+  });
+
   it('drops a message whose next packet is overdue, and reports the timeout', () => {
     const assembler = device();
     const reports = encodeHidMessage({

@@ -12,7 +12,7 @@
  * misread: the CRC catches what the header checks (channel, sequence, length, zero padding)
  * cannot, such as a flipped data byte or a shortened length.
  */
-import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
+import { assertBytes, assertInteger, FarthingError, isFarthingError } from '../errors.ts';
 import { crc32 } from './crc32.ts';
 
 export const hidReportLength = 64;
@@ -124,6 +124,15 @@ export type HidPushResult =
   | { readonly status: 'pending'; readonly channel: number }
   | { readonly status: 'complete'; readonly message: HidMessage };
 
+/** `HidPushResult`, or the refusal `push` would throw and the channel it names, if any. */
+export type HidReceiveResult =
+  | HidPushResult
+  | {
+      readonly status: 'refused';
+      readonly error: FarthingError;
+      readonly channel: number | undefined;
+    };
+
 interface Pending {
   readonly channel: number;
   readonly command: HidCommand;
@@ -182,6 +191,20 @@ export class HidMessageAssembler {
     if (pending === undefined || now - pending.lastAt <= this.#timeoutMs) return undefined;
     this.#pending = undefined;
     return pending.channel;
+  }
+
+  /**
+   * `push`, its refusal returned rather than thrown: what each end of the link does with every
+   * report it is handed (the device answers the refused channel with ERROR, the host fails or
+   * keeps its exchange).
+   */
+  receive(report: Uint8Array, now: number): HidReceiveResult {
+    try {
+      return this.push(report, now);
+    } catch (error) {
+      if (!isFarthingError(error)) throw error;
+      return { status: 'refused', error, channel: error.details.channel as number | undefined };
+    }
   }
 
   push(report: Uint8Array, now: number): HidPushResult {

@@ -5,7 +5,7 @@
  * needs a way to send a report and to be handed each report that arrives (reader/'s socket-client.ts
  * over the emulator's WebSocket; the extension's bridge over WebHID uses the same framing).
  */
-import { FarthingError, isFarthingError } from '../errors.ts';
+import { FarthingError } from '../errors.ts';
 import {
   type HidInitResponse,
   hidErrorFromPayload,
@@ -57,14 +57,11 @@ export class HidHostLink {
 
   /** Hand every report from the device to this. */
   receive(report: Uint8Array): void {
-    let result: ReturnType<HidMessageAssembler['push']>;
-    try {
-      result = this.#assembler.push(report, Date.now());
-    } catch (error) {
-      if (!isFarthingError(error)) throw error;
+    const result = this.#assembler.receive(report, Date.now());
+    if (result.status === 'refused') {
+      const { error } = result;
       // CTAP 2.1 §11.2.4: a host ignores packets on channels that are not its own.
-      if (error.code === 'hid_invalid_channel') return;
-      this.#finish((exchange) => exchange.reject(error));
+      if (error.code !== 'hid_invalid_channel') this.#finish((exchange) => exchange.reject(error));
       return;
     }
     const exchange = this.#exchange;

@@ -20,18 +20,15 @@
  */
 import { ed25519PublicKeyLength } from '../ed25519.ts';
 import { assertBytes, FarthingError } from '../errors.ts';
-import { ed25519SubjectPublicKeyInfo, keyIdentifier } from '../x509/algorithms.ts';
-import {
-  basicConstraintsExtension,
-  type CertificateTemplate,
-  distinguishedName,
-  extendedKeyUsageExtension,
-  keyUsageExtension,
-  subjectAltNameUrisExtension,
-  subjectKeyIdentifierExtension,
-} from '../x509/certificate-builder.ts';
+import { ed25519SubjectPublicKeyInfo } from '../x509/algorithms.ts';
+import type { CertificateTemplate } from '../x509/certificate-builder.ts';
 import { type VerifyCertificateChainParameters, verifyCertificateChain } from '../x509/chain.ts';
-import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
+import { farthingKeyPurposes } from '../x509/oids.ts';
+import {
+  certifiesPurpose,
+  partyCertificateTemplate,
+  serialNumberHex,
+} from '../x509/party-certificate.ts';
 
 export const purseCardUriPrefix = 'urn:farthing:purse-card:';
 export const cardIdPattern = /^[0-9a-f]{16}$/;
@@ -62,23 +59,14 @@ export function purseCardCertificateTemplate(
 ): CertificateTemplate {
   assertCardId(parameters.cardId);
   assertBytes(parameters.cardPublicKey, 'cardPublicKey', ed25519PublicKeyLength);
-  const subjectPublicKeyInfo = ed25519SubjectPublicKeyInfo(parameters.cardPublicKey);
-  return {
-    serialNumber: parameters.serialNumber,
-    subject: distinguishedName([
-      { type: idAtCommonName, value: `Farthing purse card ${parameters.cardId}` },
-    ]),
-    notBefore: parameters.notBefore,
-    notAfter: parameters.notAfter,
-    subjectPublicKeyInfo,
-    extensions: [
-      basicConstraintsExtension(false),
-      keyUsageExtension(['digitalSignature']),
-      extendedKeyUsageExtension([farthingKeyPurposes.purseCard], true),
-      subjectAltNameUrisExtension([`${purseCardUriPrefix}${parameters.cardId}`]),
-      subjectKeyIdentifierExtension(keyIdentifier(subjectPublicKeyInfo)),
-    ],
-  };
+  return partyCertificateTemplate({
+    ...parameters,
+    commonName: `Farthing purse card ${parameters.cardId}`,
+    uris: [`${purseCardUriPrefix}${parameters.cardId}`],
+    subjectPublicKeyInfo: ed25519SubjectPublicKeyInfo(parameters.cardPublicKey),
+    usage: 'digitalSignature',
+    purpose: farthingKeyPurposes.purseCard,
+  });
 }
 
 /** A card's chain; `trustedRoots` are the issuing banks' CA certificates the verifier trusts. */
@@ -107,11 +95,7 @@ export function verifyPurseCardCertificate(
   parameters: VerifyPurseCardCertificateParameters,
 ): VerifiedPurseCardCertificate {
   const { leaf } = verifyCertificateChain(parameters);
-  // RFC 5280 §4.2.1.12 and §4.2.1.3.
-  if (
-    leaf.extendedKeyUsage?.includes(farthingKeyPurposes.purseCard) !== true ||
-    leaf.keyUsage?.has('digitalSignature') !== true
-  ) {
+  if (!certifiesPurpose(leaf, farthingKeyPurposes.purseCard, 'digitalSignature')) {
     throw new FarthingError(
       'certificate_wrong_purpose',
       'the certificate is not a Farthing purse card certificate',
@@ -130,6 +114,6 @@ export function verifyPurseCardCertificate(
     cardId,
     cardPublicKey: leaf.publicKey.raw.slice(),
     notAfter: leaf.notAfter,
-    serialNumber: Array.from(leaf.serialNumber, (b) => b.toString(16).padStart(2, '0')).join(''),
+    serialNumber: serialNumberHex(leaf),
   });
 }

@@ -9,7 +9,7 @@ import { ed25519PublicKeyLength } from '../ed25519.ts';
 import { CanonicalWriter } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
 import { maxMerchantIdLength } from './challenge.ts';
-import { readCardId } from './signed.ts';
+import * as kinds from './fields.ts';
 
 /** GeldKarte keeps the last 15 transactions. */
 export const purseLogLength = 15;
@@ -60,7 +60,7 @@ export function decodeCardInfo(bytes: Uint8Array): CardInfo {
 }
 
 function readCardInfo(r: CanonicalReader): CardInfo {
-  const cardId = readCardId(r, 'info');
+  const cardId = kinds.cardId.read(r, 'info.cardId');
   const publicKey = r.fixed(ed25519PublicKeyLength, 'info.publicKey');
   const state = cardStates[r.u8('info.state')];
   if (state === undefined) {
@@ -114,25 +114,23 @@ export interface Personalisation {
   readonly maximum: Amount;
 }
 
-export function encodePersonalisation(p: Personalisation): Uint8Array {
-  return new CanonicalWriter()
-    .bytes(p.certificate, 'certificate')
-    .bytes(p.issuerRoot, 'issuerRoot')
-    .fixed(p.issuerLoadKey, ed25519PublicKeyLength, 'issuerLoadKey')
-    .bytes(encodePin(p.pin), 'pin')
-    .amount(p.maximum, 'maximum')
-    .finish();
-}
+const pin: kinds.PurseField<string> = {
+  write: (w, value, field) => w.bytes(encodePin(value), field),
+  read: (r, field) => decodePin(r.bytes(field, 8)),
+};
 
-export function decodePersonalisation(bytes: Uint8Array): Personalisation {
-  return readAll(bytes, 'personalisation', (r) => ({
-    certificate: r.bytes('personalisation.certificate', maxCertificateLength),
-    issuerRoot: r.bytes('personalisation.issuerRoot', maxCertificateLength),
-    issuerLoadKey: r.fixed(ed25519PublicKeyLength, 'personalisation.issuerLoadKey'),
-    pin: decodePin(r.bytes('personalisation.pin', 8)),
-    maximum: r.amount('personalisation.maximum'),
-  }));
-}
+const personalisations = kinds.purseRecord<Personalisation>('personalisation', {
+  certificate: kinds.bytes(maxCertificateLength),
+  issuerRoot: kinds.bytes(maxCertificateLength),
+  issuerLoadKey: kinds.fixed(ed25519PublicKeyLength),
+  pin,
+  maximum: kinds.amount,
+});
+
+export const encodePersonalisation: (p: Personalisation) => Uint8Array = personalisations.encode;
+
+export const decodePersonalisation: (bytes: Uint8Array) => Personalisation =
+  personalisations.decode;
 
 // --- LOAD REQUEST data: the amount; LOAD response: the new balance and counter
 
@@ -149,19 +147,14 @@ export interface LoadResult {
   readonly loadCounter: number;
 }
 
-export function encodeLoadResult(result: LoadResult): Uint8Array {
-  return new CanonicalWriter()
-    .amount(result.balance, 'balance')
-    .u32(result.loadCounter, 'loadCounter')
-    .finish();
-}
+const loadResults = kinds.purseRecord<LoadResult>('load', {
+  balance: kinds.amount,
+  loadCounter: kinds.u32,
+});
 
-export function decodeLoadResult(bytes: Uint8Array): LoadResult {
-  return readAll(bytes, 'load', (r) => ({
-    balance: r.amount('load.balance'),
-    loadCounter: r.u32('load.loadCounter'),
-  }));
-}
+export const encodeLoadResult: (result: LoadResult) => Uint8Array = loadResults.encode;
+
+export const decodeLoadResult: (bytes: Uint8Array) => LoadResult = loadResults.decode;
 
 // --- PAY data: the signed challenge and the merchant's chain
 
@@ -194,19 +187,16 @@ export interface BalanceResult {
   readonly maximum: Amount;
 }
 
-export function encodeBalance(result: BalanceResult): Uint8Array {
-  return new CanonicalWriter()
-    .amount(result.balance, 'balance')
-    .amount(result.maximum, 'maximum')
-    .finish();
-}
+/** Its fields are read under their own names (`maximum`, not `balance.maximum`). */
+const balances = kinds.purseRecord<BalanceResult>(
+  'balance',
+  { balance: kinds.amount, maximum: kinds.amount },
+  '',
+);
 
-export function decodeBalance(bytes: Uint8Array): BalanceResult {
-  return readAll(bytes, 'balance', (r) => ({
-    balance: r.amount('balance'),
-    maximum: r.amount('maximum'),
-  }));
-}
+export const encodeBalance: (result: BalanceResult) => Uint8Array = balances.encode;
+
+export const decodeBalance: (bytes: Uint8Array) => BalanceResult = balances.decode;
 
 // --- READ LOG: newest first
 

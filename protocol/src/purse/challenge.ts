@@ -7,14 +7,16 @@
  * cannot be replayed to this or another merchant.
  */
 import type { Amount } from '../amount.ts';
-import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { assertBytes, assertInteger, assertString, FarthingError } from '../errors.ts';
+import type { Ed25519Verify } from '../ed25519.ts';
+import { FarthingError } from '../errors.ts';
 import { signedMessageType } from '../signed-message.ts';
 import type { CertificateInput, ParsedCertificate } from '../x509/certificate.ts';
 import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
-import { positive, purseMessage, readPositiveAmount, type SignedBytes } from './signed.ts';
+import { certifiesPurpose } from '../x509/party-certificate.ts';
+import { fixed, positiveAmount, text, u64 } from './fields.ts';
+import { purseMessage, type SignedBytes } from './signed.ts';
 
 export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
@@ -37,39 +39,22 @@ export function randomPurseNonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(purseNonceLength));
 }
 
-const challenges = purseMessage<PurseChallenge>({
+const challenges = purseMessage<PurseChallenge, SignedPurseChallenge>({
   type: signedMessageType('purseChallenge', purseChallengeVersion, 'challenge'),
   field: 'challenge',
-  write: (w, challenge) =>
-    w
-      .string(challenge.merchantId, 'merchantId', maxMerchantIdLength)
-      .u64(challenge.tno, 'tno')
-      .amount(challenge.amount, 'amount')
-      .fixed(challenge.nonce, purseNonceLength, 'nonce')
-      .u64(challenge.issuedAt, 'issuedAt'),
-  read: (r) => ({
-    merchantId: r.string('challenge.merchantId', maxMerchantIdLength),
-    tno: r.u64('challenge.tno'),
-    amount: readPositiveAmount(r, 'challenge.amount'),
-    nonce: r.fixed(purseNonceLength, 'challenge.nonce'),
-    issuedAt: r.u64('challenge.issuedAt'),
-  }),
+  fields: {
+    merchantId: text(maxMerchantIdLength),
+    tno: u64,
+    amount: positiveAmount,
+    nonce: fixed(purseNonceLength),
+    issuedAt: u64,
+  },
 });
 
-export async function signPurseChallenge(
-  challenge: PurseChallenge,
-  signer: Ed25519Signer,
-): Promise<SignedPurseChallenge> {
-  assertString(challenge.merchantId, 'merchantId', maxMerchantIdLength);
-  assertInteger(challenge.tno, 'tno');
-  positive(challenge.amount, 'amount');
-  assertBytes(challenge.nonce, 'nonce', purseNonceLength);
-  return challenges.sign(challenge, signer);
-}
-
-export const encodePurseChallenge: (signed: SignedPurseChallenge) => Uint8Array = challenges.encode;
-
-export const decodePurseChallenge: (bytes: Uint8Array) => SignedPurseChallenge = challenges.decode;
+/** Checks the challenge (an amount above zero…) and signs it with the merchant's offer key. */
+export const signPurseChallenge = challenges.sign;
+export const encodePurseChallenge = challenges.encode;
+export const decodePurseChallenge = challenges.decode;
 
 export interface ChallengeMerchant {
   readonly merchantId: string;
@@ -115,8 +100,7 @@ export function verifyPurseChallenge(
     ...(parameters.ed25519Verify === undefined ? {} : { ed25519Verify: parameters.ed25519Verify }),
   });
   if (
-    leaf.extendedKeyUsage?.includes(farthingKeyPurposes.merchantOfferSigning) !== true ||
-    leaf.keyUsage?.has('digitalSignature') !== true ||
+    !certifiesPurpose(leaf, farthingKeyPurposes.merchantOfferSigning, 'digitalSignature') ||
     leaf.publicKey.type !== 'ed25519'
   ) {
     throw new FarthingError(

@@ -11,17 +11,9 @@
  *    on, so an authorization is usable once and only on its card.
  */
 import type { Amount } from '../amount.ts';
-import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { assertBytes, assertInteger } from '../errors.ts';
 import { signedMessageType } from '../signed-message.ts';
-import { assertCardId } from './card-certificate.ts';
-import {
-  positive,
-  purseMessage,
-  readCardId,
-  readPositiveAmount,
-  type SignedBytes,
-} from './signed.ts';
+import { cardId, fixed, positiveAmount, u32, u64 } from './fields.ts';
+import { purseMessage, type SignedBytes } from './signed.ts';
 
 export const purseLoadVersion = 1;
 export const loadIdLength = 16;
@@ -37,42 +29,18 @@ export interface PurseLoadRequest {
 
 export interface SignedPurseLoadRequest extends PurseLoadRequest, SignedBytes {}
 
-const loadRequests = purseMessage<PurseLoadRequest>({
+const loadRequests = purseMessage<PurseLoadRequest, SignedPurseLoadRequest>({
   type: signedMessageType('purseLoadRequest', purseLoadVersion, 'load request'),
   field: 'loadRequest',
-  write: (w, request) =>
-    w
-      .string(request.cardId, 'cardId', 16)
-      .u32(request.loadCounter, 'loadCounter')
-      .amount(request.amount, 'amount'),
-  read: (r) => ({
-    cardId: readCardId(r, 'loadRequest'),
-    loadCounter: r.u32('loadRequest.loadCounter'),
-    amount: readPositiveAmount(r, 'loadRequest.amount'),
-  }),
+  fields: { cardId, loadCounter: u32, amount: positiveAmount },
 });
 
-export async function signPurseLoadRequest(
-  request: PurseLoadRequest,
-  signer: Ed25519Signer,
-): Promise<SignedPurseLoadRequest> {
-  assertCardId(request.cardId);
-  positive(request.amount, 'amount');
-  return loadRequests.sign(request, signer);
-}
-
-export const encodePurseLoadRequest: (signed: SignedPurseLoadRequest) => Uint8Array =
-  loadRequests.encode;
-
-export const decodePurseLoadRequest: (bytes: Uint8Array) => SignedPurseLoadRequest =
-  loadRequests.decode;
-
+/** Checks the request (a card id, an amount above zero) and signs it with the card key. */
+export const signPurseLoadRequest = loadRequests.sign;
+export const encodePurseLoadRequest = loadRequests.encode;
+export const decodePurseLoadRequest = loadRequests.decode;
 /** `bad_signature` unless the card key signed it. */
-export const verifyPurseLoadRequest: (
-  signed: SignedPurseLoadRequest,
-  cardPublicKey: Uint8Array,
-  verify?: Ed25519Verify,
-) => void = loadRequests.verify;
+export const verifyPurseLoadRequest = loadRequests.verify;
 
 // --- load authorization (bank → card)
 
@@ -88,44 +56,21 @@ export interface PurseLoadAuthorization {
 
 export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization, SignedBytes {}
 
-const loadAuthorizations = purseMessage<PurseLoadAuthorization>({
+const loadAuthorizations = purseMessage<PurseLoadAuthorization, SignedPurseLoadAuthorization>({
   type: signedMessageType('purseLoadAuthorization', purseLoadVersion, 'load authorization'),
   field: 'loadAuthorization',
-  write: (w, authorization) =>
-    w
-      .string(authorization.cardId, 'cardId', 16)
-      .u32(authorization.loadCounter, 'loadCounter')
-      .amount(authorization.amount, 'amount')
-      .fixed(authorization.loadId, loadIdLength, 'loadId')
-      .u64(authorization.issuedAt, 'issuedAt'),
-  read: (r) => ({
-    cardId: readCardId(r, 'loadAuthorization'),
-    loadCounter: r.u32('loadAuthorization.loadCounter'),
-    amount: readPositiveAmount(r, 'loadAuthorization.amount'),
-    loadId: r.fixed(loadIdLength, 'loadAuthorization.loadId'),
-    issuedAt: r.u64('loadAuthorization.issuedAt'),
-  }),
+  fields: {
+    cardId,
+    loadCounter: u32,
+    amount: positiveAmount,
+    loadId: fixed(loadIdLength),
+    issuedAt: u64,
+  },
 });
 
-export async function signPurseLoadAuthorization(
-  authorization: PurseLoadAuthorization,
-  signer: Ed25519Signer,
-): Promise<SignedPurseLoadAuthorization> {
-  assertCardId(authorization.cardId);
-  assertInteger(authorization.loadCounter, 'loadCounter', 0, 0xffffffff);
-  positive(authorization.amount, 'amount');
-  assertBytes(authorization.loadId, 'loadId', loadIdLength);
-  return loadAuthorizations.sign(authorization, signer);
-}
-
-export const encodePurseLoadAuthorization: (signed: SignedPurseLoadAuthorization) => Uint8Array =
-  loadAuthorizations.encode;
-
-export const decodePurseLoadAuthorization: (bytes: Uint8Array) => SignedPurseLoadAuthorization =
-  loadAuthorizations.decode;
-
-export const verifyPurseLoadAuthorization: (
-  signed: SignedPurseLoadAuthorization,
-  issuerPublicKey: Uint8Array,
-  verify?: Ed25519Verify,
-) => void = loadAuthorizations.verify;
+/** Checks the authorization and signs it with the issuer's load key. */
+export const signPurseLoadAuthorization = loadAuthorizations.sign;
+export const encodePurseLoadAuthorization = loadAuthorizations.encode;
+export const decodePurseLoadAuthorization = loadAuthorizations.decode;
+/** `bad_signature` unless the issuer's load key signed it. */
+export const verifyPurseLoadAuthorization = loadAuthorizations.verify;

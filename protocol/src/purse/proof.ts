@@ -5,18 +5,10 @@
  * where card id + SNo and MID + TNo each allow one credit.
  */
 import type { Amount } from '../amount.ts';
-import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { assertBytes, assertInteger, assertString } from '../errors.ts';
 import { signedMessageType } from '../signed-message.ts';
-import { assertCardId } from './card-certificate.ts';
 import { maxMerchantIdLength, purseNonceLength } from './challenge.ts';
-import {
-  positive,
-  purseMessage,
-  readCardId,
-  readPositiveAmount,
-  type SignedBytes,
-} from './signed.ts';
+import { cardId, fixed, positiveAmount, sequenceNumber, text, u64 } from './fields.ts';
+import { purseMessage, type SignedBytes } from './signed.ts';
 
 export const purseProofVersion = 1;
 
@@ -33,47 +25,22 @@ export interface PurseProof {
 
 export interface SignedPurseProof extends PurseProof, SignedBytes {}
 
-const proofs = purseMessage<PurseProof>({
+const proofs = purseMessage<PurseProof, SignedPurseProof>({
   type: signedMessageType('purseProof', purseProofVersion, 'proof'),
   field: 'proof',
-  write: (w, proof) =>
-    w
-      .string(proof.cardId, 'cardId', 16)
-      .u32(proof.sno, 'sno')
-      .string(proof.merchantId, 'merchantId', maxMerchantIdLength)
-      .u64(proof.tno, 'tno')
-      .amount(proof.amount, 'amount')
-      .fixed(proof.nonce, purseNonceLength, 'nonce'),
-  read: (r) => ({
-    cardId: readCardId(r, 'proof'),
-    sno: r.u32('proof.sno'),
-    merchantId: r.string('proof.merchantId', maxMerchantIdLength),
-    tno: r.u64('proof.tno'),
-    amount: readPositiveAmount(r, 'proof.amount'),
-    nonce: r.fixed(purseNonceLength, 'proof.nonce'),
-  }),
+  fields: {
+    cardId,
+    sno: sequenceNumber,
+    merchantId: text(maxMerchantIdLength),
+    tno: u64,
+    amount: positiveAmount,
+    nonce: fixed(purseNonceLength),
+  },
 });
 
-export async function signPurseProof(
-  proof: PurseProof,
-  signer: Ed25519Signer,
-): Promise<SignedPurseProof> {
-  assertCardId(proof.cardId);
-  assertInteger(proof.sno, 'sno', 1, 0xffffffff);
-  assertString(proof.merchantId, 'merchantId', maxMerchantIdLength);
-  assertInteger(proof.tno, 'tno');
-  positive(proof.amount, 'amount');
-  assertBytes(proof.nonce, 'nonce', purseNonceLength);
-  return proofs.sign(proof, signer);
-}
-
-export const encodePurseProof: (signed: SignedPurseProof) => Uint8Array = proofs.encode;
-
-export const decodePurseProof: (bytes: Uint8Array) => SignedPurseProof = proofs.decode;
-
+/** Checks the proof (card id, SNo from 1, amount above zero…) and signs it with the card key. */
+export const signPurseProof = proofs.sign;
+export const encodePurseProof = proofs.encode;
+export const decodePurseProof = proofs.decode;
 /** `bad_signature` unless the card key signed the proof. */
-export const verifyPurseProofSignature: (
-  signed: SignedPurseProof,
-  cardPublicKey: Uint8Array,
-  verify?: Ed25519Verify,
-) => void = proofs.verify;
+export const verifyPurseProofSignature = proofs.verify;

@@ -4,7 +4,6 @@
  * (canonical-reader.ts), so each structure has one byte form and the signature is checked over
  * exactly the bytes received. On JSON wires (bank, merchant) the whole is one base64url string.
  */
-import { type Amount, formatAmount } from '../amount.ts';
 import { type CanonicalReader, readAll, readSigningHeader } from '../canonical-reader.ts';
 import {
   type Ed25519Signer,
@@ -15,7 +14,7 @@ import {
 import { CanonicalWriter, type SigningTagName } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
 import type { SignedMessageType } from '../signed-message.ts';
-import { isCardId } from './card-certificate.ts';
+import { type PurseFields, readFields, writeFields } from './fields.ts';
 
 /** Longest signing bytes accepted: generous for every purse structure, small for a card. */
 export const maxSignedLength = 1024;
@@ -58,42 +57,47 @@ export function decodeSigned<T>(
 
 /**
  * A purse message type, declared once: its signed message type (tag and version), the name its
- * fields carry in decoding errors (`proof` → `proof.sno`), and how its fields are written and
- * read, in the same order. Signing and decoding follow from it.
+ * fields carry in decoding errors (`proof` → `proof.sno`), and its fields in byte order, each
+ * of a kind that checks it, writes it and reads it back (fields.ts). Signing, encoding,
+ * decoding and verifying follow from it.
  */
 export interface PurseMessageDeclaration<T> {
   readonly type: SignedMessageType<number>;
   readonly field: string;
-  write(writer: CanonicalWriter, value: T): void;
-  read(reader: CanonicalReader): T;
+  readonly fields: PurseFields<T>;
 }
 
-export interface PurseMessage<T> {
-  /** Signs `value`'s fields (checked by the caller first) under the type's tag and version. */
-  sign(value: T, signer: Pick<Ed25519Signer, 'sign'>): Promise<T & SignedBytes>;
+/** The operations of a purse message type `T`, whose signed form is `S`. */
+export interface PurseMessage<T, S extends T & SignedBytes = T & SignedBytes> {
+  /** Checks `value`'s fields and signs them under the type's tag and version. */
+  sign(value: T, signer: Pick<Ed25519Signer, 'sign'>): Promise<S>;
   /** `u32 len ‖ signingBytes ‖ signature` (`encodeSigned`). */
-  encode(signed: T & SignedBytes): Uint8Array;
+  encode(signed: S): Uint8Array;
   /** Reads the envelope strictly; the signature is checked by `verify`. */
-  decode(bytes: Uint8Array): T & SignedBytes;
+  decode(bytes: Uint8Array): S;
   /** `bad_signature`, naming the type (its `what`), unless `publicKey` signed it. */
-  verify(signed: T & SignedBytes, publicKey: Uint8Array, verify?: Ed25519Verify): void;
+  verify(signed: S, publicKey: Uint8Array, verify?: Ed25519Verify): void;
 }
 
-export function purseMessage<T>(declaration: PurseMessageDeclaration<T>): PurseMessage<T> {
-  const { type, field, write, read } = declaration;
+export function purseMessage<T, S extends T & SignedBytes = T & SignedBytes>(
+  declaration: PurseMessageDeclaration<T>,
+): PurseMessage<T, S> {
+  const { type, field, fields } = declaration;
   return {
     async sign(value, signer) {
-      const bytes = type.signingBytes((w) => write(w, value));
-      return { ...value, signingBytes: bytes, signature: await signer.sign(bytes) };
+      const bytes = type.signingBytes((w) => writeFields(w, fields, value));
+      return { ...value, signingBytes: bytes, signature: await signer.sign(bytes) } as S;
     },
     encode: encodeSigned,
     decode(bytes) {
-      const decoded = decodeSigned(bytes, type.tag, type.version, field, read);
+      const decoded = decodeSigned(bytes, type.tag, type.version, field, (r) =>
+        readFields(r, fields, `${field}.`),
+      );
       return {
         ...decoded.fields,
         signingBytes: decoded.signingBytes,
         signature: decoded.signature,
-      };
+      } as S;
     },
     verify: (signed, publicKey, verify) => assertSignature(signed, publicKey, type.what, verify),
   };
@@ -111,31 +115,4 @@ export function assertSignature(
       details: { field: `${what}.signature` },
     });
   }
-}
-
-export function positive(value: Amount, field: string): void {
-  formatAmount(value);
-  if (value.minor <= 0) {
-    throw new FarthingError('invalid_amount', `"${field}" must be more than zero`, {
-      details: { field },
-    });
-  }
-}
-
-export function readCardId(reader: CanonicalReader, what: string): string {
-  const cardId = reader.string(`${what}.cardId`, 16);
-  if (!isCardId(cardId)) {
-    throw new FarthingError('invalid_encoding', `"${what}.cardId" is not a card id`, {
-      details: { field: `${what}.cardId` },
-    });
-  }
-  return cardId;
-}
-
-export function readPositiveAmount(reader: CanonicalReader, field: string): Amount {
-  const value = reader.amount(field);
-  if (value.minor === 0) {
-    throw new FarthingError('invalid_encoding', `"${field}" is zero`, { details: { field } });
-  }
-  return value;
 }

@@ -26,24 +26,17 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { Ed25519Verify } from '../ed25519.ts';
 import { fromBase64url, toBase64url } from '../encoding.ts';
 import { assertBytes, assertString, FarthingError } from '../errors.ts';
-import {
-  ed25519SubjectPublicKeyInfo,
-  keyIdentifier,
-  x25519SubjectPublicKeyInfo,
-} from '../x509/algorithms.ts';
+import { ed25519SubjectPublicKeyInfo, x25519SubjectPublicKeyInfo } from '../x509/algorithms.ts';
 import type { CertificateInput, KeyUsageName, ParsedCertificate } from '../x509/certificate.ts';
-import {
-  basicConstraintsExtension,
-  type CertificateTemplate,
-  distinguishedName,
-  extendedKeyUsageExtension,
-  keyUsageExtension,
-  subjectAltNameUrisExtension,
-  subjectKeyIdentifierExtension,
-} from '../x509/certificate-builder.ts';
+import type { CertificateTemplate } from '../x509/certificate-builder.ts';
 import { type VerifyCertificateChainParameters, verifyCertificateChain } from '../x509/chain.ts';
-import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
-import { digestLength } from './purchase.ts';
+import { farthingKeyPurposes } from '../x509/oids.ts';
+import {
+  certifiesPurpose,
+  partyCertificateTemplate,
+  serialNumberHex,
+} from '../x509/party-certificate.ts';
+import { digestLength } from './fields.ts';
 
 export const cardAccountUriPrefix = 'urn:farthing:card-account:';
 export const gatewayUriPrefix = 'urn:farthing:gateway:';
@@ -55,39 +48,14 @@ interface Validity {
   readonly notAfter: number;
 }
 
-function template(
-  parameters: Validity & {
-    readonly commonName: string;
-    readonly uri: string;
-    readonly subjectPublicKeyInfo: Uint8Array;
-    readonly usage: KeyUsageName;
-    readonly purpose: string;
-  },
-): CertificateTemplate {
-  return {
-    serialNumber: parameters.serialNumber,
-    subject: distinguishedName([{ type: idAtCommonName, value: parameters.commonName }]),
-    notBefore: parameters.notBefore,
-    notAfter: parameters.notAfter,
-    subjectPublicKeyInfo: parameters.subjectPublicKeyInfo,
-    extensions: [
-      basicConstraintsExtension(false),
-      keyUsageExtension([parameters.usage]),
-      extendedKeyUsageExtension([parameters.purpose], true),
-      subjectAltNameUrisExtension([parameters.uri]),
-      subjectKeyIdentifierExtension(keyIdentifier(parameters.subjectPublicKeyInfo)),
-    ],
-  };
-}
-
 export function cardholderCertificateTemplate(
   parameters: Validity & { readonly publicKey: Uint8Array; readonly accountDigest: Uint8Array },
 ): CertificateTemplate {
   assertBytes(parameters.accountDigest, 'accountDigest', digestLength);
-  return template({
+  return partyCertificateTemplate({
     ...parameters,
     commonName: cardholderCommonName,
-    uri: `${cardAccountUriPrefix}${toBase64url(parameters.accountDigest)}`,
+    uris: [`${cardAccountUriPrefix}${toBase64url(parameters.accountDigest)}`],
     subjectPublicKeyInfo: ed25519SubjectPublicKeyInfo(parameters.publicKey),
     usage: 'digitalSignature',
     purpose: farthingKeyPurposes.setCardholder,
@@ -109,10 +77,10 @@ function gatewayTemplate(
   usage: 'digitalSignature' | 'keyAgreement',
 ): CertificateTemplate {
   assertString(parameters.gatewayId, 'gatewayId', 128);
-  return template({
+  return partyCertificateTemplate({
     ...parameters,
     commonName: parameters.name,
-    uri: `${gatewayUriPrefix}${parameters.gatewayId}`,
+    uris: [`${gatewayUriPrefix}${parameters.gatewayId}`],
     subjectPublicKeyInfo: subjectPublicKeyInfo(parameters.publicKey),
     usage,
     purpose: farthingKeyPurposes.setPaymentGateway,
@@ -164,12 +132,8 @@ function checkPurpose(
   what: string,
   field: string,
 ): void {
-  if (leaf.extendedKeyUsage?.includes(purpose) !== true) throw wrongPurpose(what, field);
-  if (leaf.keyUsage?.has(usage) !== true) throw wrongPurpose(what, field);
+  if (!certifiesPurpose(leaf, purpose, usage)) throw wrongPurpose(what, field);
 }
-
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 export interface VerifiedCardholderCertificate {
   /** Ed25519 key that makes the dual signatures. */
@@ -203,7 +167,7 @@ export function verifyCardholderCertificate(
   return {
     publicKey: leaf.publicKey.raw.slice(),
     accountDigest,
-    serialNumber: hex(leaf.serialNumber),
+    serialNumber: serialNumberHex(leaf),
     notBefore: leaf.notBefore,
     notAfter: leaf.notAfter,
   };

@@ -13,7 +13,10 @@
  * Our own test checks the suite against the published vectors (test/vectors/hpke/).
  */
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256, HpkeError } from '@hpke/core';
-import { assertBytes, FarthingError } from '../errors.ts';
+import * as v from 'valibot';
+import { type CanonicalWriter, concatBytes, utf8Bytes } from '../encoding.ts';
+import { assertBytes, type ErrorCode, FarthingError } from '../errors.ts';
+import { signedMessageType } from '../signed-message.ts';
 
 export const x25519KeyLength = 32;
 /** RFC 9180 §7.1: Nenc for DHKEM(X25519, HKDF-SHA256). */
@@ -111,4 +114,82 @@ export async function openEnvelope(parameters: OpenEnvelopeParameters): Promise<
     if (!(cause instanceof HpkeError)) throw cause;
     throw new FarthingError('set_envelope_invalid', 'the envelope cannot be opened', { cause });
   }
+}
+
+// --- SET's envelopes: JSON content, bound to their purpose, recipient and context
+
+const envelopeContextType = signedMessageType('setEnvelopeContext', 1, 'envelope context');
+
+/** Where a SET envelope belongs; opening it anywhere else fails. */
+export interface EnvelopeBinding {
+  /** `info` (RFC 9180 §5.1) is `farthing/set/<purpose>-envelope/v1` ‖ the recipient's fingerprint. */
+  readonly purpose: 'pi' | 'registration';
+  /** SHA-256 of the recipient's key-exchange certificate. */
+  readonly recipientFingerprint: Uint8Array;
+  /** Writes what the envelope travels with in clear: its `aad` is their canonical bytes. */
+  readonly context: (writer: CanonicalWriter) => void;
+}
+
+function bindingBytes(binding: EnvelopeBinding): { info: Uint8Array; aad: Uint8Array } {
+  return {
+    info: concatBytes(
+      utf8Bytes(`farthing/set/${binding.purpose}-envelope/v1`),
+      binding.recipientFingerprint,
+    ),
+    aad: envelopeContextType.signingBytes(binding.context),
+  };
+}
+
+/** Seals `content` as UTF-8 JSON. */
+export async function sealJsonEnvelope(
+  parameters: EnvelopeBinding & {
+    readonly recipientPublicKey: Uint8Array;
+    readonly content: unknown;
+  },
+): Promise<SealedEnvelope> {
+  return sealEnvelope({
+    recipientPublicKey: parameters.recipientPublicKey,
+    ...bindingBytes(parameters),
+    plaintext: utf8Bytes(JSON.stringify(parameters.content)),
+  });
+}
+
+/** How a recipient refuses an envelope that opens but does not hold what it should. */
+export interface EnvelopeContentRefusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** `details.field` when the schema names no field. */
+  readonly field: string;
+}
+
+/**
+ * Opens an envelope (`openEnvelope`) and parses its JSON with `schema`: `set_envelope_invalid`
+ * when it is not JSON, `refusal` naming the first bad field when it does not fit.
+ */
+export async function openJsonEnvelope<T>(
+  parameters: EnvelopeBinding & {
+    readonly recipient: EnvelopeKeyPair;
+    readonly envelope: SealedEnvelope;
+  },
+  schema: v.GenericSchema<unknown, T>,
+  refusal: EnvelopeContentRefusal,
+): Promise<T> {
+  const plaintext = await openEnvelope({
+    recipient: parameters.recipient,
+    envelope: parameters.envelope,
+    ...bindingBytes(parameters),
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext));
+  } catch (cause) {
+    throw new FarthingError('set_envelope_invalid', 'the envelope does not hold JSON', { cause });
+  }
+  const result = v.safeParse(schema, json);
+  if (!result.success) {
+    throw new FarthingError(refusal.code, refusal.message, {
+      details: { field: v.getDotPath(result.issues[0]) ?? refusal.field },
+    });
+  }
+  return result.output;
 }

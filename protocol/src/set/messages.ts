@@ -16,97 +16,19 @@
  *               gateway response                (the gateway's signature-certificate key)
  */
 import * as v from 'valibot';
-import { type Amount, formatAmount } from '../amount.ts';
-import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from '../ed25519.ts';
-import { type CanonicalWriter, signingBytes, toBase64url } from '../encoding.ts';
+import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
+import { toBase64url } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
+import { bytesSchema, parseMessage } from '../schema.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
-  amountSchema,
-  bytesSchema,
-  identifierSchema,
-  parseMessage,
-  timestampSchema,
-} from '../schema.ts';
-import { encapsulatedKeyLength, type SealedEnvelope } from './hpke.ts';
-import {
-  digestLength,
-  dualSignatureLength,
-  nonceLength,
-  sealedEnvelopeSchema,
-} from './purchase.ts';
-
-// --- field kinds: schema, canonical encoding and wire form of each
-
-interface Kind<T, W> {
-  readonly schema: v.GenericSchema<W, T>;
-  write(writer: CanonicalWriter, value: T, field: string): void;
-  toWire(value: T): W;
-}
-
-const b64 = (bytes: Uint8Array) => toBase64url(bytes);
-const maxCertificates = 4;
-
-const kinds = {
-  id: {
-    schema: identifierSchema,
-    write: (w, value, field) => w.string(value, field),
-    toWire: (value) => value,
-  } satisfies Kind<string, string>,
-  status: {
-    schema: v.pipe(v.string(), v.regex(/^[a-z][a-z_-]{0,31}$/)),
-    write: (w, value, field) => w.string(value, field),
-    toWire: (value) => value,
-  } satisfies Kind<string, string>,
-  amount: {
-    schema: amountSchema,
-    write: (w, value, field) => w.amount(value, field),
-    toWire: formatAmount,
-  } satisfies Kind<Amount, string>,
-  time: {
-    schema: timestampSchema,
-    write: (w, value, field) => w.u64(value, field),
-    toWire: (value) => value,
-  } satisfies Kind<number, number>,
-  flag: {
-    schema: v.boolean(),
-    write: (w, value, field) => w.bool(value, field),
-    toWire: (value) => value,
-  } satisfies Kind<boolean, boolean>,
-  digest: {
-    schema: bytesSchema(digestLength),
-    write: (w, value, field) => w.fixed(value, digestLength, field),
-    toWire: b64,
-  } satisfies Kind<Uint8Array, string>,
-  nonce: {
-    schema: bytesSchema(nonceLength),
-    write: (w, value, field) => w.fixed(value, nonceLength, field),
-    toWire: b64,
-  } satisfies Kind<Uint8Array, string>,
-  key: {
-    schema: bytesSchema(32),
-    write: (w, value, field) => w.fixed(value, 32, field),
-    toWire: b64,
-  } satisfies Kind<Uint8Array, string>,
-  dualSignature: {
-    schema: bytesSchema(dualSignatureLength),
-    write: (w, value, field) => w.fixed(value, dualSignatureLength, field),
-    toWire: b64,
-  } satisfies Kind<Uint8Array, string>,
-  certificates: {
-    schema: v.pipe(v.array(bytesSchema()), v.minLength(1), v.maxLength(maxCertificates)),
-    write: (w, value, field) => w.list(value, field, (l, der, i) => l.bytes(der, `${field}.${i}`)),
-    toWire: (value) => value.map(b64),
-  } satisfies Kind<Uint8Array[], string[]>,
-  envelope: {
-    schema: sealedEnvelopeSchema,
-    write: (w, value, field) =>
-      w.fixed(value.enc, encapsulatedKeyLength, `${field}.enc`).bytes(value.ciphertext, field),
-    toWire: (value) => ({ enc: b64(value.enc), ciphertext: b64(value.ciphertext) }),
-  } satisfies Kind<SealedEnvelope, { enc: string; ciphertext: string }>,
-} as const;
-
-type KindName = keyof typeof kinds;
-type KindValue<K extends KindName> = (typeof kinds)[K] extends Kind<infer T, unknown> ? T : never;
+  type SetFieldKind,
+  type SetFieldValue,
+  setFieldSchemas,
+  setFieldsToWire,
+  writeSetFields,
+} from './fields.ts';
+import { orderInformationFields } from './purchase.ts';
 
 // --- the messages
 
@@ -173,13 +95,9 @@ export const setMessageFields = {
     gatewaySignatureCertificates: 'certificates',
     gatewayKeyExchangeCertificates: 'certificates',
   },
+  /** OI, then what the merchant needs to check DS and pass PI on. */
   'purchase-request': {
-    transactionId: 'id',
-    merchantId: 'id',
-    gatewayFingerprint: 'digest',
-    amount: 'amount',
-    orderDigest: 'digest',
-    nonce: 'nonce',
+    ...orderInformationFields,
     piDigest: 'digest',
     piEnvelope: 'envelope',
     dualSignature: 'dualSignature',
@@ -212,15 +130,15 @@ export const setMessageFields = {
   'credit-response': gatewayResponse,
   'credit-reversal-request': creditRequest,
   'credit-reversal-response': gatewayResponse,
-} as const satisfies Record<string, Record<string, KindName>>;
+} as const satisfies Record<string, Record<string, SetFieldKind>>;
 
 export type SetMessageType = keyof typeof setMessageFields;
 export const setMessageTypes = Object.keys(setMessageFields) as SetMessageType[];
 
 /** The body of a message of type `T`, as the program holds it. */
 export type SetMessageBody<T extends SetMessageType> = {
-  -readonly [F in keyof (typeof setMessageFields)[T]]: (typeof setMessageFields)[T][F] extends KindName
-    ? KindValue<(typeof setMessageFields)[T][F]>
+  -readonly [F in keyof (typeof setMessageFields)[T]]: (typeof setMessageFields)[T][F] extends SetFieldKind
+    ? SetFieldValue<(typeof setMessageFields)[T][F]>
     : never;
 };
 
@@ -230,14 +148,25 @@ export interface SetMessage<T extends SetMessageType> {
   readonly signature: Uint8Array;
 }
 
-function fieldsOf(type: SetMessageType): [string, KindName][] {
-  const fields = setMessageFields[type] as Record<string, KindName> | undefined;
-  if (fields === undefined) {
+/**
+ * Every message type is signed under the one tag `setMessage`, version 1, with its type as the
+ * first field, so a message read as another type never verifies; errors name the type.
+ */
+const signedTypes = new Map<SetMessageType, SignedMessageType<1>>(
+  setMessageTypes.map((type) => [type, signedMessageType('setMessage', 1, type)]),
+);
+
+function fieldsOf(type: SetMessageType): {
+  readonly fields: Readonly<Record<string, SetFieldKind>>;
+  readonly signed: SignedMessageType<1>;
+} {
+  const signed = signedTypes.get(type);
+  if (signed === undefined) {
     throw new FarthingError('invalid_argument', `unknown SET message type "${String(type)}"`, {
       details: { field: 'type' },
     });
   }
-  return Object.entries(fields);
+  return { fields: setMessageFields[type], signed };
 }
 
 /** The bytes the sender signs: tag, version, type, then every body field in table order. */
@@ -245,12 +174,10 @@ export function setMessageSigningBytes<T extends SetMessageType>(
   type: T,
   body: SetMessageBody<T>,
 ): Uint8Array {
-  const values = body as Record<string, unknown>;
-  return signingBytes('setMessage', 1, (w) => {
+  const { fields, signed } = fieldsOf(type);
+  return signed.signingBytes((w) => {
     w.string(type, 'type');
-    for (const [field, kind] of fieldsOf(type)) {
-      (kinds[kind] as Kind<unknown, unknown>).write(w, values[field], `body.${field}`);
-    }
+    writeSetFields(w, fields, body, 'body.');
   });
 }
 
@@ -259,7 +186,7 @@ export async function signSetMessage<T extends SetMessageType>(
   body: SetMessageBody<T>,
   signer: Ed25519Signer,
 ): Promise<SetMessage<T>> {
-  const signature = await signer.sign(setMessageSigningBytes(type, body));
+  const signature = await fieldsOf(type).signed.sign(setMessageSigningBytes(type, body), signer);
   return { type, body, signature };
 }
 
@@ -267,23 +194,21 @@ export async function signSetMessage<T extends SetMessageType>(
 export function verifySetMessage(
   message: SetMessage<SetMessageType>,
   publicKey: Uint8Array,
-  ed25519Verify: Ed25519Verify = nobleEd25519Verify,
+  ed25519Verify?: Ed25519Verify,
 ): void {
-  const bytes = setMessageSigningBytes(message.type, message.body);
-  if (message.signature.length !== 64 || !ed25519Verify(message.signature, bytes, publicKey)) {
-    throw new FarthingError('bad_signature', `the ${message.type} is not signed by its sender`, {
-      details: { field: 'signature', message: message.type },
-    });
-  }
+  fieldsOf(message.type).signed.checkSignature({
+    verify: ed25519Verify,
+    signature: message.signature,
+    bytes: setMessageSigningBytes(message.type, message.body),
+    publicKey,
+    by: 'its sender',
+    details: { message: message.type },
+  });
 }
 
 /** The JSON form of a message. */
 export function setMessageToWire<T extends SetMessageType>(message: SetMessage<T>) {
-  const values = message.body as Record<string, unknown>;
-  const body: Record<string, unknown> = {};
-  for (const [field, kind] of fieldsOf(message.type)) {
-    body[field] = (kinds[kind] as Kind<unknown, unknown>).toWire(values[field]);
-  }
+  const body = setFieldsToWire(fieldsOf(message.type).fields, message.body);
   return { type: message.type, body, signature: toBase64url(message.signature) };
 }
 
@@ -295,11 +220,9 @@ export function setMessageSchema<T extends SetMessageType>(
 ): v.GenericSchema<unknown, SetMessage<T>> {
   let schema = schemas.get(type);
   if (schema === undefined) {
-    const entries: Record<string, v.GenericSchema> = {};
-    for (const [field, kind] of fieldsOf(type)) entries[field] = kinds[kind].schema;
     schema = v.strictObject({
       type: v.literal(type),
-      body: v.strictObject(entries),
+      body: v.strictObject(setFieldSchemas(fieldsOf(type).fields)),
       signature: bytesSchema(64),
     });
     schemas.set(type, schema);

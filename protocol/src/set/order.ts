@@ -13,9 +13,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import { type Amount, formatAmount } from '../amount.ts';
-import { signingBytes } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
 import { amountSchema, identifierSchema, parseMessage } from '../schema.ts';
+import { signedMessageType } from '../signed-message.ts';
 
 export const maxOrderLines = 50;
 export const maxLineQuantity = 99;
@@ -135,10 +135,12 @@ export function parseCardOrder(input: unknown): CardOrder {
   return parseMessage(cardOrderSchema, input, 'card order');
 }
 
+const cardOrderType = signedMessageType('setOrder', 1, 'card order');
+
 /** The digest the merchant's initiation and the cardholder's OI carry as `orderDigest`. */
 export function cardOrderDigest(order: CardOrder): Uint8Array {
   return sha256(
-    signingBytes('setOrder', 1, (w) =>
+    cardOrderType.signingBytes((w) =>
       w
         .list(order.lines, 'lines', (l, line, i) =>
           l

@@ -23,29 +23,28 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
-import { type Amount, formatAmount as formatAmountText } from '../amount.ts';
+import type { Amount } from '../amount.ts';
 import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from '../ed25519.ts';
-import { concatBytes, signingBytes, toBase64url as toB64, utf8Bytes } from '../encoding.ts';
+import { toBase64url as toB64 } from '../encoding.ts';
 import { assertBytes, FarthingError } from '../errors.ts';
-import { amountSchema, bytesSchema, identifierSchema } from '../schema.ts';
+import { bytesSchema } from '../schema.ts';
+import { signedMessageType } from '../signed-message.ts';
+import { assertCardExpiry, assertPan } from './card-account.ts';
 import {
-  assertCardExpiry,
-  assertPan,
-  cardSecretLength,
-  isCardExpiry,
-  isPan,
-} from './card-account.ts';
+  digestLength,
+  dualSignatureLength,
+  type SetFieldsOf,
+  setFieldsToWire,
+  setObjectSchema,
+  writeSetFields,
+} from './fields.ts';
 import {
+  type EnvelopeBinding,
   type EnvelopeKeyPair,
-  encapsulatedKeyLength,
-  openEnvelope,
+  openJsonEnvelope,
   type SealedEnvelope,
-  sealEnvelope,
+  sealJsonEnvelope,
 } from './hpke.ts';
-
-export const digestLength = 32;
-export const nonceLength = 32;
-export const dualSignatureLength = 64;
 
 export interface OrderInformation {
   /** Chosen by the merchant in the purchase initiation; unique per purchase. */
@@ -72,48 +71,40 @@ export interface PaymentInformation {
   readonly nonce: Uint8Array;
 }
 
-const fingerprint = bytesSchema(digestLength);
+/** OI's fields in signing order (the purchase request carries them too, messages.ts). */
+export const orderInformationFields = {
+  transactionId: 'id',
+  merchantId: 'id',
+  gatewayFingerprint: 'digest',
+  amount: 'amount',
+  orderDigest: 'digest',
+  nonce: 'nonce',
+} as const satisfies SetFieldsOf<OrderInformation>;
 
-export const orderInformationSchema = v.object({
-  transactionId: identifierSchema,
-  merchantId: identifierSchema,
-  gatewayFingerprint: fingerprint,
-  amount: amountSchema,
-  orderDigest: bytesSchema(digestLength),
-  nonce: bytesSchema(nonceLength),
-});
+const paymentInformationFields = {
+  transactionId: 'id',
+  merchantId: 'id',
+  gatewayFingerprint: 'digest',
+  amount: 'amount',
+  pan: 'pan',
+  expiry: 'expiry',
+  cardSecret: 'cardSecret',
+  nonce: 'nonce',
+} as const satisfies SetFieldsOf<PaymentInformation>;
 
-export const paymentInformationSchema = v.object({
-  transactionId: identifierSchema,
-  merchantId: identifierSchema,
-  gatewayFingerprint: fingerprint,
-  amount: amountSchema,
-  pan: v.pipe(
-    v.string(),
-    v.maxLength(19),
-    v.check((t: string) => isPan(t), 'expected a card number (13–19 digits, Luhn)'),
-  ),
-  expiry: v.pipe(
-    v.string(),
-    v.length(7),
-    v.check((t: string) => isCardExpiry(t), 'expected YYYY-MM'),
-  ),
-  cardSecret: bytesSchema(cardSecretLength),
-  nonce: bytesSchema(nonceLength),
-});
+export const orderInformationSchema = setObjectSchema<OrderInformation>(orderInformationFields);
+
+export const paymentInformationSchema =
+  setObjectSchema<PaymentInformation>(paymentInformationFields);
+
+const orderInformationType = signedMessageType('setOrderInformation', 1, 'order information');
+const paymentInformationType = signedMessageType('setPaymentInformation', 1, 'payment information');
+const dualSignatureType = signedMessageType('setDualSignature', 1, 'dual signature');
 
 /** H(OI): SHA-256 of OI's canonical bytes. */
 export function orderInformationDigest(oi: OrderInformation): Uint8Array {
   return sha256(
-    signingBytes('setOrderInformation', 1, (w) =>
-      w
-        .string(oi.transactionId, 'transactionId')
-        .string(oi.merchantId, 'merchantId')
-        .fixed(oi.gatewayFingerprint, digestLength, 'gatewayFingerprint')
-        .amount(oi.amount, 'amount')
-        .fixed(oi.orderDigest, digestLength, 'orderDigest')
-        .fixed(oi.nonce, nonceLength, 'nonce'),
-    ),
+    orderInformationType.signingBytes((w) => writeSetFields(w, orderInformationFields, oi)),
   );
 }
 
@@ -122,23 +113,13 @@ export function paymentInformationDigest(pi: PaymentInformation): Uint8Array {
   assertPan(pi.pan);
   assertCardExpiry(pi.expiry);
   return sha256(
-    signingBytes('setPaymentInformation', 1, (w) =>
-      w
-        .string(pi.transactionId, 'transactionId')
-        .string(pi.merchantId, 'merchantId')
-        .fixed(pi.gatewayFingerprint, digestLength, 'gatewayFingerprint')
-        .amount(pi.amount, 'amount')
-        .string(pi.pan, 'pan')
-        .string(pi.expiry, 'expiry')
-        .fixed(pi.cardSecret, cardSecretLength, 'cardSecret')
-        .fixed(pi.nonce, nonceLength, 'nonce'),
-    ),
+    paymentInformationType.signingBytes((w) => writeSetFields(w, paymentInformationFields, pi)),
   );
 }
 
 /** The bytes the cardholder signs: the tag, then H(PI) ‖ H(OI). */
 export function dualSignatureBytes(piDigest: Uint8Array, oiDigest: Uint8Array): Uint8Array {
-  return signingBytes('setDualSignature', 1, (w) =>
+  return dualSignatureType.signingBytes((w) =>
     w.fixed(piDigest, digestLength, 'piDigest').fixed(oiDigest, digestLength, 'oiDigest'),
   );
 }
@@ -148,7 +129,7 @@ export async function signDualSignature(
   piDigest: Uint8Array,
   oiDigest: Uint8Array,
 ): Promise<Uint8Array> {
-  return signer.sign(dualSignatureBytes(piDigest, oiDigest));
+  return dualSignatureType.sign(dualSignatureBytes(piDigest, oiDigest), signer);
 }
 
 /** Throws `set_dual_signature_invalid` unless DS verifies under the cardholder's key. */
@@ -182,26 +163,19 @@ export interface PaymentEnvelopeContent {
   readonly oiDigest: Uint8Array;
 }
 
-/** RFC 9180 `info`: the envelope's purpose and the gateway it is for. */
-export function paymentEnvelopeInfo(gatewayFingerprint: Uint8Array): Uint8Array {
+/** The PI envelope is for this gateway and travels with this order id and merchant, in clear. */
+function paymentEnvelopeBinding(
+  gatewayFingerprint: Uint8Array,
+  transactionId: string,
+  merchantId: string,
+): EnvelopeBinding {
   assertBytes(gatewayFingerprint, 'gatewayFingerprint', digestLength);
-  return concatBytes(utf8Bytes('farthing/set/pi-envelope/v1'), gatewayFingerprint);
+  return {
+    purpose: 'pi',
+    recipientFingerprint: gatewayFingerprint,
+    context: (w) => w.string(transactionId, 'transactionId').string(merchantId, 'merchantId'),
+  };
 }
-
-/** RFC 9180 `aad`: the order id and merchant the envelope travels with, in clear. */
-export function paymentEnvelopeAad(transactionId: string, merchantId: string): Uint8Array {
-  return signingBytes('setEnvelopeContext', 1, (w) =>
-    w.string(transactionId, 'transactionId').string(merchantId, 'merchantId'),
-  );
-}
-
-export const sealedEnvelopeSchema = v.object({
-  enc: bytesSchema(encapsulatedKeyLength),
-  ciphertext: v.pipe(
-    bytesSchema(),
-    v.check((b) => b.length <= 4096, 'envelope too large'),
-  ),
-});
 
 const envelopeContentSchema = v.object({
   pi: paymentInformationSchema,
@@ -209,27 +183,11 @@ const envelopeContentSchema = v.object({
 });
 
 export function paymentInformationToWire(pi: PaymentInformation) {
-  return {
-    transactionId: pi.transactionId,
-    merchantId: pi.merchantId,
-    gatewayFingerprint: toB64(pi.gatewayFingerprint),
-    amount: formatAmountText(pi.amount),
-    pan: pi.pan,
-    expiry: pi.expiry,
-    cardSecret: toB64(pi.cardSecret),
-    nonce: toB64(pi.nonce),
-  };
+  return setFieldsToWire(paymentInformationFields, pi);
 }
 
 export function orderInformationToWire(oi: OrderInformation) {
-  return {
-    transactionId: oi.transactionId,
-    merchantId: oi.merchantId,
-    gatewayFingerprint: toB64(oi.gatewayFingerprint),
-    amount: formatAmountText(oi.amount),
-    orderDigest: toB64(oi.orderDigest),
-    nonce: toB64(oi.nonce),
-  };
+  return setFieldsToWire(orderInformationFields, oi);
 }
 
 /** Seals PI and H(OI) to the gateway's key-exchange key. */
@@ -240,11 +198,10 @@ export async function sealPaymentEnvelope(parameters: {
 }): Promise<SealedEnvelope> {
   const { pi, oiDigest, gatewayPublicKey } = parameters;
   const content = { pi: paymentInformationToWire(pi), oiDigest: toB64(oiDigest) };
-  return sealEnvelope({
+  return sealJsonEnvelope({
     recipientPublicKey: gatewayPublicKey,
-    info: paymentEnvelopeInfo(pi.gatewayFingerprint),
-    aad: paymentEnvelopeAad(pi.transactionId, pi.merchantId),
-    plaintext: utf8Bytes(JSON.stringify(content)),
+    ...paymentEnvelopeBinding(pi.gatewayFingerprint, pi.transactionId, pi.merchantId),
+    content,
   });
 }
 
@@ -260,23 +217,21 @@ export async function openPaymentEnvelope(parameters: {
   readonly transactionId: string;
   readonly merchantId: string;
 }): Promise<PaymentEnvelopeContent> {
-  const plaintext = await openEnvelope({
-    recipient: parameters.gateway,
-    envelope: parameters.envelope,
-    info: paymentEnvelopeInfo(parameters.gatewayFingerprint),
-    aad: paymentEnvelopeAad(parameters.transactionId, parameters.merchantId),
-  });
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext));
-  } catch (cause) {
-    throw new FarthingError('set_envelope_invalid', 'the envelope does not hold JSON', { cause });
-  }
-  const result = v.safeParse(envelopeContentSchema, json);
-  if (!result.success) {
-    throw new FarthingError('set_envelope_invalid', 'the envelope does not hold PI and H(OI)', {
-      details: { field: v.getDotPath(result.issues[0]) ?? 'envelope' },
-    });
-  }
-  return result.output;
+  return openJsonEnvelope(
+    {
+      recipient: parameters.gateway,
+      envelope: parameters.envelope,
+      ...paymentEnvelopeBinding(
+        parameters.gatewayFingerprint,
+        parameters.transactionId,
+        parameters.merchantId,
+      ),
+    },
+    envelopeContentSchema,
+    {
+      code: 'set_envelope_invalid',
+      message: 'the envelope does not hold PI and H(OI)',
+      field: 'envelope',
+    },
+  );
 }

@@ -41,19 +41,12 @@ import * as v from 'valibot';
 import { type Ed25519Verify, ed25519PublicKeyLength } from '../ed25519.ts';
 import { assertBytes, assertString, FarthingError } from '../errors.ts';
 import { identifierSchema } from '../schema.ts';
-import { ed25519SubjectPublicKeyInfo, keyIdentifier } from './algorithms.ts';
+import { ed25519SubjectPublicKeyInfo } from './algorithms.ts';
 import type { CertificateInput, ParsedCertificate } from './certificate.ts';
-import {
-  basicConstraintsExtension,
-  type CertificateTemplate,
-  distinguishedName,
-  extendedKeyUsageExtension,
-  keyUsageExtension,
-  subjectAltNameUrisExtension,
-  subjectKeyIdentifierExtension,
-} from './certificate-builder.ts';
+import type { CertificateTemplate } from './certificate-builder.ts';
 import { verifyCertificateChain } from './chain.ts';
 import { farthingKeyPurposes, idAtCommonName } from './oids.ts';
+import { partyCertificateTemplate, serialNumberHex } from './party-certificate.ts';
 
 export const merchantIdUriPrefix = 'urn:farthing:merchant:';
 export const maxMerchantNameLength = 64;
@@ -155,24 +148,14 @@ export function merchantCertificateTemplate(
   parameters: MerchantCertificateTemplateParameters,
 ): CertificateTemplate {
   assertMerchantCertificateFields(parameters);
-  const subjectPublicKeyInfo = ed25519SubjectPublicKeyInfo(parameters.offerPublicKey);
-  return {
-    serialNumber: parameters.serialNumber,
-    subject: distinguishedName([{ type: idAtCommonName, value: parameters.name }]),
-    notBefore: parameters.notBefore,
-    notAfter: parameters.notAfter,
-    subjectPublicKeyInfo,
-    extensions: [
-      basicConstraintsExtension(false),
-      keyUsageExtension(['digitalSignature']),
-      extendedKeyUsageExtension([farthingKeyPurposes.merchantOfferSigning], true),
-      subjectAltNameUrisExtension([
-        `${merchantIdUriPrefix}${parameters.merchantId}`,
-        ...parameters.origins,
-      ]),
-      subjectKeyIdentifierExtension(keyIdentifier(subjectPublicKeyInfo)),
-    ],
-  };
+  return partyCertificateTemplate({
+    ...parameters,
+    commonName: parameters.name,
+    uris: [`${merchantIdUriPrefix}${parameters.merchantId}`, ...parameters.origins],
+    subjectPublicKeyInfo: ed25519SubjectPublicKeyInfo(parameters.offerPublicKey),
+    usage: 'digitalSignature',
+    purpose: farthingKeyPurposes.merchantOfferSigning,
+  });
 }
 
 // --- verifying (the wallet, before paying)
@@ -212,10 +195,6 @@ function profileInvalid(reason: string, field = 'chain.0'): FarthingError {
 function commonNameOf(certificate: ParsedCertificate): string | undefined {
   const names = certificate.subjectAttributes.filter((a) => a.type === idAtCommonName);
   return names.length === 1 ? names[0]!.value : undefined;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -295,7 +274,7 @@ export function verifyMerchantCertificate(
     origins: Object.freeze(origins),
     offerPublicKey: leaf.publicKey.raw.slice(),
     notAfter: leaf.notAfter,
-    serialNumber: hex(leaf.serialNumber),
+    serialNumber: serialNumberHex(leaf),
     issuerName: commonNameOf(root),
   });
 }

@@ -9,7 +9,6 @@
  * steps through the card's log.
  */
 import { type Amount, formatAmount } from '@farthing/protocol/amount';
-import { isFarthingError } from '@farthing/protocol/errors';
 import {
   encodeHidInitResponse,
   hidErrorByte,
@@ -182,12 +181,9 @@ export class ReaderFirmware {
 
   /** One report from the host. */
   receive(report: Uint8Array): void {
-    let result: ReturnType<HidMessageAssembler['push']>;
-    try {
-      result = this.#assembler.push(report, Date.now());
-    } catch (error) {
-      if (!isFarthingError(error)) throw error;
-      this.#error(error.details.channel as number | undefined, error.code);
+    const result = this.#assembler.receive(report, Date.now());
+    if (result.status === 'refused') {
+      this.#error(result.channel, result.error.code);
       return;
     }
     clearTimeout(this.#assemblyTimer);
