@@ -16,9 +16,7 @@
 import { FarthingError } from '@farthing/protocol/errors';
 import * as rules from '../card-rules.ts';
 import {
-  type CardAuthorization,
   type CardholderRegistrationRecord,
-  type CardOperationRequest,
   type CardRecord,
   type CardStore,
   type CardTransactionRecord,
@@ -107,12 +105,8 @@ export class PostgresCardStore implements CardStore {
 
   // --- issuer
 
-  issueCard<R>(
-    card: Omit<CardRecord, 'id'>,
-    render: (card: CardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, card.createdAt, async (sql) => {
+  readonly issueCard: CardStore['issueCard'] = (card, render, idempotency) =>
+    this.#write(idempotency, card.createdAt, async (sql) => {
       const row = await one<CardRow>(
         sql,
         `INSERT INTO cards (account_id, pan, expiry, currency, credit_limit, created_at)
@@ -121,7 +115,6 @@ export class PostgresCardStore implements CardStore {
       );
       return render(toCard(row!));
     });
-  }
 
   async listCards(accountId: number): Promise<CardRecord[]> {
     const rows = await this.#db.query<CardRow>(
@@ -138,12 +131,12 @@ export class PostgresCardStore implements CardStore {
 
   // --- cardholder CA
 
-  insertRegistration<R>(
-    registration: Omit<CardholderRegistrationRecord, 'revokedAt'>,
-    render: (registration: CardholderRegistrationRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, registration.createdAt, async (sql) => {
+  readonly insertRegistration: CardStore['insertRegistration'] = (
+    registration,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, registration.createdAt, async (sql) => {
       const taken = await sql.query('SELECT 1 FROM cardholder_registrations WHERE id = $1', [
         registration.id,
       ]);
@@ -180,7 +173,6 @@ export class PostgresCardStore implements CardStore {
       );
       return render(toRegistration(row!));
     });
-  }
 
   async getRegistration(id: string): Promise<CardholderRegistrationRecord | undefined> {
     const row = await one<RegistrationRow>(
@@ -204,12 +196,8 @@ export class PostgresCardStore implements CardStore {
 
   // --- gateway
 
-  authorize<R>(
-    a: CardAuthorization,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, a.now, async (sql) => {
+  readonly authorize: CardStore['authorize'] = (a, render, idempotency) =>
+    this.#write(idempotency, a.now, async (sql) => {
       const card = await one<CardRow>(sql, 'SELECT * FROM cards WHERE pan = $1 FOR NO KEY UPDATE', [
         a.pan,
       ]);
@@ -238,13 +226,8 @@ export class PostgresCardStore implements CardStore {
       );
       return render(toTransaction(row!));
     });
-  }
 
-  operate<R>(
-    params: CardOperationRequest,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
+  readonly operate: CardStore['operate'] = (params, render, idempotency) => {
     const { merchantId, transactionId, operation: op, now } = params;
     return this.#write(idempotency, now, async (sql) => {
       const row = await one<TransactionRow>(
@@ -300,7 +283,7 @@ export class PostgresCardStore implements CardStore {
       );
       return render(toTransaction(updated!));
     });
-  }
+  };
 
   async getTransaction(
     merchantId: number,

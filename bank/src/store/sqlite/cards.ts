@@ -8,21 +8,14 @@
  */
 
 import { FarthingError } from '@farthing/protocol/errors';
-import type Database from 'better-sqlite3';
 import * as rules from '../card-rules.ts';
 import {
-  type CardAuthorization,
-  type CardholderRegistrationRecord,
-  type CardOperationRequest,
-  type CardRecord,
   type CardStore,
-  type CardTransactionRecord,
   cardSystemAccounts,
   maxRegistrationsPerCard,
   registrationLimitReached,
 } from '../card-store.ts';
-import type { IdempotencyClaim } from '../store.ts';
-import type { Accounts } from './accounts.ts';
+import type { SqliteArea } from './area.ts';
 import {
   type CardRow,
   type RegistrationRow,
@@ -33,40 +26,21 @@ import {
 } from './card-rows.ts';
 import type { Ledger } from './ledger.ts';
 
-type Write = <R>(claim: IdempotencyClaim | undefined, now: number, work: () => R) => Promise<R>;
-type Read = <R>(query: () => R) => Promise<R>;
-
 export class SqliteCardStore implements CardStore {
   readonly #ledger: Ledger;
-  readonly #write: Write;
-  readonly #read: Read;
+  readonly #write: SqliteArea['write'];
+  readonly #read: SqliteArea['read'];
   readonly #system: { credit: number; holds: number };
-  readonly #sql: Record<string, Database.Statement>;
+  readonly #sql;
 
-  constructor(options: {
-    db: Database.Database;
-    accounts: Accounts;
-    ledger: Ledger;
-    currency: string;
-    write: Write;
-    read: Read;
-  }) {
-    const { db, accounts } = options;
-    this.#ledger = options.ledger;
-    this.#write = options.write;
-    this.#read = options.read;
+  constructor(area: SqliteArea) {
+    const { db, accounts } = area;
+    this.#ledger = area.ledger;
+    this.#write = area.write;
+    this.#read = area.read;
     this.#system = db.transaction(() => {
       const ensure = (name: string, displayName: string) =>
-        (
-          accounts.byName(name) ??
-          accounts.create({
-            kind: 'system',
-            name,
-            displayName,
-            currency: options.currency,
-            now: Date.now(),
-          })
-        ).id;
+        accounts.ensureSystem(name, displayName, area.currency);
       const ids = {
         credit: ensure(cardSystemAccounts.credit, 'Card credit lent'),
         holds: ensure(cardSystemAccounts.holds, 'Card authorization holds'),
@@ -132,13 +106,9 @@ export class SqliteCardStore implements CardStore {
 
   // --- issuer
 
-  issueCard<R>(
-    card: Omit<CardRecord, 'id'>,
-    render: (card: CardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, card.createdAt, () => {
-      const row = this.#sql.insertCard!.get(
+  readonly issueCard: CardStore['issueCard'] = (card, render, idempotency) =>
+    this.#write(idempotency, card.createdAt, () => {
+      const row = this.#sql.insertCard.get(
         card.accountId,
         card.pan,
         card.expiry,
@@ -148,38 +118,37 @@ export class SqliteCardStore implements CardStore {
       ) as CardRow;
       return render(toCard(row));
     });
-  }
 
   listCards(accountId: number) {
-    return this.#read(() => (this.#sql.cardsOf!.all(accountId) as CardRow[]).map(toCard));
+    return this.#read(() => (this.#sql.cardsOf.all(accountId) as CardRow[]).map(toCard));
   }
 
   findCardByPan(pan: string) {
     return this.#read(() => {
-      const row = this.#sql.cardByPan!.get(pan) as CardRow | undefined;
+      const row = this.#sql.cardByPan.get(pan) as CardRow | undefined;
       return row === undefined ? undefined : toCard(row);
     });
   }
 
   // --- cardholder CA
 
-  insertRegistration<R>(
-    registration: Omit<CardholderRegistrationRecord, 'revokedAt'>,
-    render: (registration: CardholderRegistrationRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, registration.createdAt, () => {
-      if (this.#sql.registration!.get(registration.id) !== undefined) {
+  readonly insertRegistration: CardStore['insertRegistration'] = (
+    registration,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, registration.createdAt, () => {
+      if (this.#sql.registration.get(registration.id) !== undefined) {
         throw new FarthingError('conflict', 'this registration id is taken; use a fresh one', {
           details: { field: 'registrationId' },
         });
       }
-      const { n } = this.#sql.registrationsInForce!.get(
+      const { n } = this.#sql.registrationsInForce.get(
         registration.cardId,
         registration.createdAt,
       ) as { n: number };
       if (n >= maxRegistrationsPerCard) throw registrationLimitReached();
-      const row = this.#sql.insertRegistration!.get(
+      const row = this.#sql.insertRegistration.get(
         registration.id,
         registration.accountId,
         registration.cardId,
@@ -191,67 +160,57 @@ export class SqliteCardStore implements CardStore {
       ) as RegistrationRow;
       return render(toRegistration(row));
     });
-  }
 
   getRegistration(id: string) {
     return this.#read(() => {
-      const row = this.#sql.registration!.get(id) as RegistrationRow | undefined;
+      const row = this.#sql.registration.get(id) as RegistrationRow | undefined;
       return row === undefined ? undefined : toRegistration(row);
     });
   }
 
   revokeCardholderCertificate(serial: string, now: number): Promise<boolean> {
-    return this.#write(undefined, now, () => this.#sql.revoke!.run(now, serial).changes > 0);
+    return this.#write(undefined, now, () => this.#sql.revoke.run(now, serial).changes > 0);
   }
 
   // --- gateway
 
-  authorize<R>(
-    a: CardAuthorization,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, a.now, () => {
-      const card = this.#sql.cardByPan!.get(a.pan) as CardRow | undefined;
+  readonly authorize: CardStore['authorize'] = (a, render, idempotency) =>
+    this.#write(idempotency, a.now, () => {
+      const card = this.#sql.cardByPan.get(a.pan) as CardRow | undefined;
       rules.checkCard(card, a);
       rules.checkCardholder(
-        this.#sql.registrationBySerial!.get(a.cardholderSerial) as RegistrationRow | undefined,
+        this.#sql.registrationBySerial.get(a.cardholderSerial) as RegistrationRow | undefined,
         card,
       );
       if (
-        this.#sql.transaction!.get(a.merchantId, a.transactionId) !== undefined ||
-        this.#sql.transactionByPi!.get(a.piDigest) !== undefined
+        this.#sql.transaction.get(a.merchantId, a.transactionId) !== undefined ||
+        this.#sql.transactionByPi.get(a.piDigest) !== undefined
       ) {
         throw rules.transactionReplayed(a);
       }
       rules.checkCredit(this.#usedBy(card.id), card.credit_limit, a.amount);
       this.#ledger.post(rules.authorizationTransfer(a, this.#system));
-      const row = this.#sql.insertTransaction!.get(
+      const row = this.#sql.insertTransaction.get(
         ...rules.transactionValues(a, card.id),
       ) as TransactionRow;
       return render(toTransaction(row));
     });
-  }
 
   #usedBy(cardId: number): number {
-    return (this.#sql.cardUsage!.get(cardId) as { used: number }).used;
+    return (this.#sql.cardUsage.get(cardId) as { used: number }).used;
   }
 
-  operate<R>(
-    params: CardOperationRequest,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
+  readonly operate: CardStore['operate'] = (params, render, idempotency) => {
     const { merchantId, transactionId, operation: op, now } = params;
     return this.#write(idempotency, now, () => {
-      const row = this.#sql.transaction!.get(merchantId, transactionId) as
+      const row = this.#sql.transaction.get(merchantId, transactionId) as
         | TransactionRow
         | undefined;
       if (row === undefined) throw rules.unknownTransaction(transactionId);
       const t = toTransaction(row);
       const credit =
         op.type === 'credit' || op.type === 'credit-reversal'
-          ? (this.#sql.credit!.get(merchantId, transactionId, op.creditId) as
+          ? (this.#sql.credit.get(merchantId, transactionId, op.creditId) as
               | rules.CreditRow
               | undefined)
           : undefined;
@@ -259,17 +218,17 @@ export class SqliteCardStore implements CardStore {
         op.type === 'credit-reversal'
           ? {
               used: this.#usedBy(t.cardId),
-              limit: (this.#sql.cardLimit!.get(t.cardId) as { credit_limit: number }).credit_limit,
+              limit: (this.#sql.cardLimit.get(t.cardId) as { credit_limit: number }).credit_limit,
             }
           : undefined;
       const { next, ...transfer } = rules.cardStep(t, op, this.#system, credit, card);
       this.#ledger.post({ ...transfer, now });
       if (op.type === 'credit') {
-        this.#sql.insertCredit!.run(merchantId, transactionId, op.creditId, op.amount, now);
+        this.#sql.insertCredit.run(merchantId, transactionId, op.creditId, op.amount, now);
       } else if (op.type === 'credit-reversal') {
-        this.#sql.reverseCredit!.run(now, merchantId, transactionId, op.creditId);
+        this.#sql.reverseCredit.run(now, merchantId, transactionId, op.creditId);
       }
-      const updated = this.#sql.updateTransaction!.get(
+      const updated = this.#sql.updateTransaction.get(
         next.status,
         next.captured,
         next.credited,
@@ -279,11 +238,11 @@ export class SqliteCardStore implements CardStore {
       ) as TransactionRow;
       return render(toTransaction(updated));
     });
-  }
+  };
 
   getTransaction(merchantId: number, transactionId: string) {
     return this.#read(() => {
-      const row = this.#sql.transaction!.get(merchantId, transactionId) as
+      const row = this.#sql.transaction.get(merchantId, transactionId) as
         | TransactionRow
         | undefined;
       return row === undefined ? undefined : toTransaction(row);
