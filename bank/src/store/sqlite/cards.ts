@@ -7,37 +7,19 @@
  * operation posts and leaves are ../card-rules.ts's, shared by both stores.
  */
 
-import { FarthingError } from '@farthing/protocol/errors';
+import * as records from '../card-rows.ts';
 import * as rules from '../card-rules.ts';
-import {
-  type CardStore,
-  cardSystemAccounts,
-  maxRegistrationsPerCard,
-  registrationLimitReached,
-} from '../card-store.ts';
+import { type CardStore, cardSystemAccounts } from '../card-store.ts';
 import type { SqliteArea } from './area.ts';
-import {
-  type CardRow,
-  type RegistrationRow,
-  type TransactionRow,
-  toCard,
-  toRegistration,
-  toTransaction,
-} from './card-rows.ts';
-import type { Ledger } from './ledger.ts';
 
 export class SqliteCardStore implements CardStore {
-  readonly #ledger: Ledger;
-  readonly #write: SqliteArea['write'];
-  readonly #read: SqliteArea['read'];
+  readonly #area: SqliteArea;
   readonly #system: { credit: number; holds: number };
   readonly #sql;
 
   constructor(area: SqliteArea) {
     const { db, accounts } = area;
-    this.#ledger = area.ledger;
-    this.#write = area.write;
-    this.#read = area.read;
+    this.#area = area;
     this.#system = db.transaction(() => {
       const ensure = (name: string, displayName: string) =>
         accounts.ensureSystem(name, displayName, area.currency);
@@ -107,26 +89,21 @@ export class SqliteCardStore implements CardStore {
   // --- issuer
 
   readonly issueCard: CardStore['issueCard'] = (card, render, idempotency) =>
-    this.#write(idempotency, card.createdAt, () => {
-      const row = this.#sql.insertCard.get(
-        card.accountId,
-        card.pan,
-        card.expiry,
-        card.currency,
-        card.creditLimit,
-        card.createdAt,
-      ) as CardRow;
-      return render(toCard(row));
+    this.#area.write(idempotency, card.createdAt, () => {
+      const row = this.#sql.insertCard.get(...records.cardValues(card)) as records.CardRow;
+      return render(records.toCard(row));
     });
 
   listCards(accountId: number) {
-    return this.#read(() => (this.#sql.cardsOf.all(accountId) as CardRow[]).map(toCard));
+    return this.#area.read(() =>
+      (this.#sql.cardsOf.all(accountId) as records.CardRow[]).map(records.toCard),
+    );
   }
 
   findCardByPan(pan: string) {
-    return this.#read(() => {
-      const row = this.#sql.cardByPan.get(pan) as CardRow | undefined;
-      return row === undefined ? undefined : toCard(row);
+    return this.#area.read(() => {
+      const row = this.#sql.cardByPan.get(pan) as records.CardRow | undefined;
+      return row === undefined ? undefined : records.toCard(row);
     });
   }
 
@@ -137,49 +114,40 @@ export class SqliteCardStore implements CardStore {
     render,
     idempotency,
   ) =>
-    this.#write(idempotency, registration.createdAt, () => {
-      if (this.#sql.registration.get(registration.id) !== undefined) {
-        throw new FarthingError('conflict', 'this registration id is taken; use a fresh one', {
-          details: { field: 'registrationId' },
-        });
-      }
+    this.#area.write(idempotency, registration.createdAt, () => {
+      rules.checkRegistrationIdFree(this.#sql.registration.get(registration.id) !== undefined);
       const { n } = this.#sql.registrationsInForce.get(
         registration.cardId,
         registration.createdAt,
       ) as { n: number };
-      if (n >= maxRegistrationsPerCard) throw registrationLimitReached();
+      rules.checkRegistrationRoom(n);
       const row = this.#sql.insertRegistration.get(
-        registration.id,
-        registration.accountId,
-        registration.cardId,
-        registration.publicKey,
-        registration.serial,
-        registration.certificate,
-        registration.notAfter,
-        registration.createdAt,
-      ) as RegistrationRow;
-      return render(toRegistration(row));
+        ...records.registrationValues(registration),
+      ) as records.RegistrationRow;
+      return render(records.toRegistration(row));
     });
 
   getRegistration(id: string) {
-    return this.#read(() => {
-      const row = this.#sql.registration.get(id) as RegistrationRow | undefined;
-      return row === undefined ? undefined : toRegistration(row);
+    return this.#area.read(() => {
+      const row = this.#sql.registration.get(id) as records.RegistrationRow | undefined;
+      return row === undefined ? undefined : records.toRegistration(row);
     });
   }
 
   revokeCardholderCertificate(serial: string, now: number): Promise<boolean> {
-    return this.#write(undefined, now, () => this.#sql.revoke.run(now, serial).changes > 0);
+    return this.#area.write(undefined, now, () => this.#sql.revoke.run(now, serial).changes > 0);
   }
 
   // --- gateway
 
   readonly authorize: CardStore['authorize'] = (a, render, idempotency) =>
-    this.#write(idempotency, a.now, () => {
-      const card = this.#sql.cardByPan.get(a.pan) as CardRow | undefined;
+    this.#area.write(idempotency, a.now, () => {
+      const card = this.#sql.cardByPan.get(a.pan) as records.CardRow | undefined;
       rules.checkCard(card, a);
       rules.checkCardholder(
-        this.#sql.registrationBySerial.get(a.cardholderSerial) as RegistrationRow | undefined,
+        this.#sql.registrationBySerial.get(a.cardholderSerial) as
+          | records.RegistrationRow
+          | undefined,
         card,
       );
       if (
@@ -189,11 +157,11 @@ export class SqliteCardStore implements CardStore {
         throw rules.transactionReplayed(a);
       }
       rules.checkCredit(this.#usedBy(card.id), card.credit_limit, a.amount);
-      this.#ledger.post(rules.authorizationTransfer(a, this.#system));
+      this.#area.ledger.post(rules.authorizationTransfer(a, this.#system));
       const row = this.#sql.insertTransaction.get(
         ...rules.transactionValues(a, card.id),
-      ) as TransactionRow;
-      return render(toTransaction(row));
+      ) as records.TransactionRow;
+      return render(records.toTransaction(row));
     });
 
   #usedBy(cardId: number): number {
@@ -202,12 +170,12 @@ export class SqliteCardStore implements CardStore {
 
   readonly operate: CardStore['operate'] = (params, render, idempotency) => {
     const { merchantId, transactionId, operation: op, now } = params;
-    return this.#write(idempotency, now, () => {
+    return this.#area.write(idempotency, now, () => {
       const row = this.#sql.transaction.get(merchantId, transactionId) as
-        | TransactionRow
+        | records.TransactionRow
         | undefined;
       if (row === undefined) throw rules.unknownTransaction(transactionId);
-      const t = toTransaction(row);
+      const t = records.toTransaction(row);
       const credit =
         op.type === 'credit' || op.type === 'credit-reversal'
           ? (this.#sql.credit.get(merchantId, transactionId, op.creditId) as
@@ -222,7 +190,7 @@ export class SqliteCardStore implements CardStore {
             }
           : undefined;
       const { next, ...transfer } = rules.cardStep(t, op, this.#system, credit, card);
-      this.#ledger.post({ ...transfer, now });
+      this.#area.ledger.post({ ...transfer, now });
       if (op.type === 'credit') {
         this.#sql.insertCredit.run(merchantId, transactionId, op.creditId, op.amount, now);
       } else if (op.type === 'credit-reversal') {
@@ -235,17 +203,17 @@ export class SqliteCardStore implements CardStore {
         now,
         merchantId,
         transactionId,
-      ) as TransactionRow;
-      return render(toTransaction(updated));
+      ) as records.TransactionRow;
+      return render(records.toTransaction(updated));
     });
   };
 
   getTransaction(merchantId: number, transactionId: string) {
-    return this.#read(() => {
+    return this.#area.read(() => {
       const row = this.#sql.transaction.get(merchantId, transactionId) as
-        | TransactionRow
+        | records.TransactionRow
         | undefined;
-      return row === undefined ? undefined : toTransaction(row);
+      return row === undefined ? undefined : records.toTransaction(row);
     });
   }
 }

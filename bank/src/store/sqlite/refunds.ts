@@ -18,21 +18,16 @@ import {
 import { sameBytes } from '../rows.ts';
 import { transferBetween } from '../transfer.ts';
 import type { SqliteArea } from './area.ts';
-import type { Ledger } from './ledger.ts';
 
 export class SqliteRefundStore implements RefundStore {
-  readonly #ledger: Ledger;
-  readonly #write: SqliteArea['write'];
-  readonly #read: SqliteArea['read'];
+  readonly #area: SqliteArea;
   readonly #system: { coinRefunds: number; coins: number };
   readonly #sql;
 
   /** `coinsAccount`: system:coins, where refreshed coins' value goes. */
   constructor(area: SqliteArea, coinsAccount: number) {
     const { db, accounts } = area;
-    this.#ledger = area.ledger;
-    this.#write = area.write;
-    this.#read = area.read;
+    this.#area = area;
     this.#system = db.transaction(() => ({
       coins: coinsAccount,
       coinRefunds: accounts.ensureSystem(
@@ -99,7 +94,7 @@ export class SqliteRefundStore implements RefundStore {
   }
 
   readonly refund: RefundStore['refund'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, () => render(this.#refund(params)));
+    this.#area.write(idempotency, params.now, () => render(this.#refund(params)));
 
   #refund(params: RefundParameters): RefundRecord {
     const sql = this.#sql;
@@ -133,16 +128,18 @@ export class SqliteRefundStore implements RefundStore {
     for (const share of rules.coinRefundShares(params, withRefunded)) {
       sql.insertCoinRefund.run(row.row_id, share.coinPub, share.amount);
     }
-    this.#ledger.post(rules.refundTransfer(params, payer, this.#system.coinRefunds));
+    this.#area.ledger.post(rules.refundTransfer(params, payer, this.#system.coinRefunds));
     return records.toRefund(row);
   }
 
   listRefunds(merchantId: number, receiptId: Uint8Array): Promise<RefundRecord[]> {
-    return this.#read(() => this.#sql.byReceipt.all(merchantId, receiptId).map(records.toRefund));
+    return this.#area.read(() =>
+      this.#sql.byReceipt.all(merchantId, receiptId).map(records.toRefund),
+    );
   }
 
   coinRefund(coinPub: Uint8Array): Promise<CoinRefundState | undefined> {
-    return this.#read(() => {
+    return this.#area.read(() => {
       const currency = this.#sql.coinCurrency.get(coinPub)?.currency;
       if (currency === undefined) return undefined;
       return {
@@ -159,7 +156,7 @@ export class SqliteRefundStore implements RefundStore {
     render,
     idempotency,
   ) =>
-    this.#write(idempotency, params.now, () => {
+    this.#area.write(idempotency, params.now, () => {
       const sql = this.#sql;
       const existing = this.#refresh(params.issuanceId);
       if (existing !== undefined) {
@@ -202,7 +199,7 @@ export class SqliteRefundStore implements RefundStore {
           coin.blindSignature,
         );
       }
-      this.#ledger.post(
+      this.#area.ledger.post(
         transferBetween(
           'refund-refresh',
           params.issuanceId,
@@ -216,7 +213,7 @@ export class SqliteRefundStore implements RefundStore {
     });
 
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined> {
-    return this.#read(() => this.#refresh(issuanceId));
+    return this.#area.read(() => this.#refresh(issuanceId));
   }
 
   #refresh(id: string): RefundRefreshRecord | undefined {
