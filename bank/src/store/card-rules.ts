@@ -7,19 +7,35 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import { cardExpiresAt } from '@farthing/protocol/set/card-account';
-import type {
-  CardAuthorization,
-  CardOperation,
-  CardTransactionRecord,
-  CardTransactionStatus,
+import type { CardRow, RegistrationRow, TransactionRow } from './card-rows.ts';
+import {
+  type CardAuthorization,
+  type CardOperation,
+  type CardTransactionRecord,
+  type CardTransactionStatus,
+  maxRegistrationsPerCard,
+  registrationLimitReached,
 } from './card-store.ts';
-import type { CardRow, RegistrationRow, TransactionRow } from './sqlite/card-rows.ts';
 import type { Posting } from './sqlite/ledger.ts';
 
 /** The ids of system:card-credit and system:card-holds. */
 export interface CardSystemIds {
   readonly credit: number;
   readonly holds: number;
+}
+
+/** A registration id names one registration: `conflict` when `taken`. */
+export function checkRegistrationIdFree(taken: boolean): void {
+  if (taken) {
+    throw new FarthingError('conflict', 'this registration id is taken; use a fresh one', {
+      details: { field: 'registrationId' },
+    });
+  }
+}
+
+/** `card_registration_limit_reached` when the card has `inForce` certificates, its most. */
+export function checkRegistrationRoom(inForce: number): void {
+  if (inForce >= maxRegistrationsPerCard) throw registrationLimitReached();
 }
 
 /** The card named by an authorization: known, this expiry, not expired, its currency. */

@@ -18,7 +18,7 @@
  * stays as the negative balance of system:card-credit, counted against each card's limit.
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import type { IdempotencyClaim } from './idempotency-claim.ts';
+import type { IdempotentWrite } from './idempotency-claim.ts';
 
 export const cardSystemAccounts = {
   credit: 'system:card-credit',
@@ -111,20 +111,15 @@ export interface CardOperationRequest {
 
 export interface CardStore {
   // --- issuer
-  issueCard<R>(
-    card: Omit<CardRecord, 'id'>,
-    render: (card: CardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  issueCard: IdempotentWrite<Omit<CardRecord, 'id'>, CardRecord>;
   listCards(accountId: number): Promise<CardRecord[]>;
   findCardByPan(pan: string): Promise<CardRecord | undefined>;
 
   // --- cardholder CA
-  insertRegistration<R>(
-    registration: Omit<CardholderRegistrationRecord, 'revokedAt'>,
-    render: (registration: CardholderRegistrationRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  insertRegistration: IdempotentWrite<
+    Omit<CardholderRegistrationRecord, 'revokedAt'>,
+    CardholderRegistrationRecord
+  >;
   getRegistration(id: string): Promise<CardholderRegistrationRecord | undefined>;
   /** Revokes the certificate with this serial; false if there is none. */
   revokeCardholderCertificate(serial: string, now: number): Promise<boolean>;
@@ -135,17 +130,9 @@ export interface CardStore {
    * its limit) and the transaction (not seen before), then holds the amount, or for a sale
    * pays the merchant at once.
    */
-  authorize<R>(
-    authorization: CardAuthorization,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  authorize: IdempotentWrite<CardAuthorization, CardTransactionRecord>;
   /** Capture, reversals and credits on one of the merchant's transactions. */
-  operate<R>(
-    params: CardOperationRequest,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  operate: IdempotentWrite<CardOperationRequest, CardTransactionRecord>;
   getTransaction(
     merchantId: number,
     transactionId: string,

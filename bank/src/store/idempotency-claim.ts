@@ -11,3 +11,13 @@ export interface IdempotencyClaim {
   /** SHA-256 of the method, path and body. */
   readonly requestHash: Uint8Array;
 }
+
+/**
+ * A state-changing call whose answer `render` builds from what it wrote: the store keeps that
+ * answer under the claim in the same transaction, and a retry under the same claim gets it back.
+ */
+export type IdempotentWrite<Params, Written> = <R>(
+  params: Params,
+  render: (written: Written) => R,
+  idempotency?: IdempotencyClaim,
+) => Promise<R>;

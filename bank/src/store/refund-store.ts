@@ -19,7 +19,7 @@
  * total, the commitment's redemptions), a refund id is one refund per merchant, and a coin is
  * credited back at most its value.
  */
-import type { IdempotencyClaim } from './idempotency-claim.ts';
+import type { IdempotentWrite } from './idempotency-claim.ts';
 
 /** One fresh coin signed against a refunded credit (the shape of store.ts's `IssuedCoin`). */
 export interface RefreshedCoin {
@@ -94,11 +94,7 @@ export interface RefundStore {
    * `offer_mismatch`, `currency_mismatch`, `refund_exceeds_payment`, `insufficient_funds`
    * (the merchant's money has left its account).
    */
-  refund<R>(
-    params: RefundParameters,
-    render: (refund: RefundRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  refund: IdempotentWrite<RefundParameters, RefundRecord>;
   /** The merchant's refunds of one receipt, oldest first. */
   listRefunds(merchantId: number, receiptId: Uint8Array): Promise<RefundRecord[]>;
   /** Undefined when no refund credited this coin. */
@@ -108,8 +104,8 @@ export interface RefundStore {
    * are worth more than what is left of it. The same issuance id and request returns the
    * stored signatures; another request under it is `issuance_conflict`.
    */
-  refreshRefundedCoin<R>(
-    params: {
+  refreshRefundedCoin: IdempotentWrite<
+    {
       issuanceId: string;
       coinPub: Uint8Array;
       currency: string;
@@ -117,8 +113,7 @@ export interface RefundStore {
       coins: readonly RefreshedCoin[];
       now: number;
     },
-    render: (refresh: RefundRefreshRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+    RefundRefreshRecord
+  >;
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined>;
 }

@@ -19,7 +19,7 @@
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { CardStore } from './card-store.ts';
-import type { IdempotencyClaim } from './idempotency-claim.ts';
+import type { IdempotencyClaim, IdempotentWrite } from './idempotency-claim.ts';
 import type { RefundStore } from './refund-store.ts';
 
 export type AccountKind = 'customer' | 'merchant' | 'system';
@@ -46,7 +46,7 @@ export const systemAccounts = {
   paywordHolds: 'system:payword-holds',
 } as const;
 
-export type { IdempotencyClaim } from './idempotency-claim.ts';
+export type { IdempotencyClaim, IdempotentWrite } from './idempotency-claim.ts';
 
 export interface Session {
   readonly account: AccountRecord;
@@ -294,8 +294,8 @@ export interface NewSession {
 
 export interface BankStore {
   // --- accounts and credentials
-  createAccount<R>(
-    account: {
+  createAccount: IdempotentWrite<
+    {
       kind: AccountKind;
       name: string;
       displayName: string;
@@ -303,9 +303,8 @@ export interface BankStore {
       passwordHash?: string;
       now: number;
     },
-    render: (account: AccountRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+    AccountRecord
+  >;
   getAccount(id: number): Promise<AccountRecord | undefined>;
   getAccountByName(name: string): Promise<AccountRecord | undefined>;
   createSession(session: NewSession): Promise<void>;
@@ -348,8 +347,8 @@ export interface BankStore {
    * with the same request returns the stored issuance (crash recovery); with another request
    * it is `issuance_conflict`.
    */
-  withdraw<R>(
-    params: {
+  withdraw: IdempotentWrite<
+    {
       issuanceId: string;
       accountId: number;
       currency: string;
@@ -357,29 +356,27 @@ export interface BankStore {
       coins: readonly IssuedCoin[];
       now: number;
     },
-    render: (issuance: IssuanceRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+    IssuanceRecord
+  >;
   getIssuance(id: string): Promise<IssuanceRecord | undefined>;
   /**
    * Marks every coin spent and credits the merchant, or, if any coin is already spent,
    * changes nothing and throws `coin_already_spent` with the first spend's proof. Depositing
    * exactly the same signed coins again returns the original deposit.
    */
-  deposit<R>(
-    params: {
+  deposit: IdempotentWrite<
+    {
       depositId: string;
       merchantId: number;
       currency: string;
       coins: readonly SpentCoin[];
       now: number;
     },
-    render: (deposit: DepositRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+    DepositRecord
+  >;
   /** Spends one coin and records the new blind signatures of the same total. */
-  change<R>(
-    params: {
+  change: IdempotentWrite<
+    {
       issuanceId: string;
       currency: string;
       requestHash: Uint8Array;
@@ -387,9 +384,8 @@ export interface BankStore {
       coins: readonly IssuedCoin[];
       now: number;
     },
-    render: (issuance: IssuanceRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+    IssuanceRecord
+  >;
   getSpentCoin(coinPub: Uint8Array): Promise<SpentCoinRecord | undefined>;
   // The wallet's recovery (mint/recovery.ts).
   /** The account's withdrawals, newest first: `limit` of them after skipping `offset`. */
@@ -414,22 +410,20 @@ export interface BankStore {
 
   // --- PayWord broker
   /** Holds the credit limit from the customer's balance and records the certificate. */
-  issuePaywordCertificate<R>(
-    certificate: Omit<PaywordCertificateRecord, 'redeemed' | 'releasedAt'>,
-    render: (certificate: PaywordCertificateRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  issuePaywordCertificate: IdempotentWrite<
+    Omit<PaywordCertificateRecord, 'redeemed' | 'releasedAt'>,
+    PaywordCertificateRecord
+  >;
   getPaywordCertificate(serial: number): Promise<PaywordCertificateRecord | undefined>;
   getPaywordRedemption(commitmentId: Uint8Array): Promise<PaywordRedemptionRecord | undefined>;
   /**
    * Pays the vendor for each claim only what goes beyond the previous redemption of that
    * commitment, within the certificate's remaining hold. Each claim succeeds or fails alone.
    */
-  redeemPaywords<R>(
-    params: { vendorId: number; claims: readonly PaywordRedemptionClaim[]; now: number },
-    render: (outcomes: readonly PaywordRedemptionOutcome[]) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  redeemPaywords: IdempotentWrite<
+    { vendorId: number; claims: readonly PaywordRedemptionClaim[]; now: number },
+    readonly PaywordRedemptionOutcome[]
+  >;
   /** Returns unredeemed holds of certificates that expired before `expiredBefore`. */
   releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number>;
   /** The account's PayWord certificates, newest first (broker/early-release.ts). */
@@ -448,11 +442,7 @@ export interface BankStore {
 
   // --- certificate authority
   /** Records an issued certificate; `render` builds the answer stored under the claim. */
-  insertMerchantCertificate<R>(
-    certificate: MerchantCertificateRecord,
-    render: (certificate: MerchantCertificateRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  insertMerchantCertificate: IdempotentWrite<MerchantCertificateRecord, MerchantCertificateRecord>;
   listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]>;
   // Origins proven before certification, and revocation (ca/origin-proof.ts).
   /** Records a certificate after checking, in the same transaction, that no other account
@@ -465,11 +455,7 @@ export interface BankStore {
   ): Promise<R>;
   /** `origin_taken` if another account holds one of `origins`. */
   assertOriginsFree(origins: readonly string[], accountId: number, now: number): Promise<void>;
-  createOriginChallenge<R>(
-    challenge: OriginChallengeRecord,
-    render: (challenge: OriginChallengeRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  createOriginChallenge: IdempotentWrite<OriginChallengeRecord, OriginChallengeRecord>;
   /** The account's unexpired challenges for `origin` that did not fail, valid ones first. */
   openOriginChallenges(
     accountId: number,
@@ -487,45 +473,41 @@ export interface BankStore {
 
   // --- hardware purse issuer
   /** Creates the card's shadow account and records the card; `account_exists` if known. */
-  issuePurseCard<R>(
-    card: {
+  issuePurseCard: IdempotentWrite<
+    {
       cardId: string;
       accountId: number;
       publicKey: Uint8Array;
       certificate: Uint8Array;
       now: number;
     },
-    render: (card: PurseCardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+    PurseCardRecord
+  >;
   getPurseCard(cardId: string): Promise<PurseCardRecord | undefined>;
   /**
    * Debits the holder's account and credits the card's shadow account, recording the load
    * under (card, load counter). The same card and counter again returns the stored load when
    * the amount is the same (a retry), and is `conflict` otherwise.
    */
-  loadPurse<R>(
-    load: Omit<PurseLoadRecord, 'createdAt'> & { accountId: number; now: number },
-    render: (load: PurseLoadRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  loadPurse: IdempotentWrite<
+    Omit<PurseLoadRecord, 'createdAt'> & { accountId: number; now: number },
+    PurseLoadRecord
+  >;
   /** Credits the merchant and debits each card's shadow account; each claim alone. */
-  clearPurseProofs<R>(
-    params: {
+  clearPurseProofs: IdempotentWrite<
+    {
       merchantAccountId: number;
       merchantId: string;
       claims: readonly PurseClearingClaim[];
       now: number;
     },
-    render: (outcomes: readonly PurseClearingOutcome[]) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+    readonly PurseClearingOutcome[]
+  >;
   /** Blocks an active card of the account; blocking a blocked card changes nothing. */
-  blockPurseCard<R>(
-    params: { cardId: string; accountId: number; now: number },
-    render: (card: PurseCardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R>;
+  blockPurseCard: IdempotentWrite<
+    { cardId: string; accountId: number; now: number },
+    PurseCardRecord
+  >;
   /** Returns the shadow balance of cards blocked before `blockedBefore` and closes them. */
   closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number>;
   // --- SET card payments: issuer, cardholder CA, payment gateway (card-store.ts)

@@ -13,27 +13,15 @@
  * Only the SQL (and its locking) lives here: what an authorization checks and what an
  * operation posts and leaves are ../card-rules.ts's, shared by both stores.
  */
-import { FarthingError } from '@farthing/protocol/errors';
+import * as records from '../card-rows.ts';
 import * as rules from '../card-rules.ts';
 import {
-  type CardAuthorization,
   type CardholderRegistrationRecord,
-  type CardOperationRequest,
   type CardRecord,
   type CardStore,
   type CardTransactionRecord,
   cardSystemAccounts,
-  maxRegistrationsPerCard,
-  registrationLimitReached,
 } from '../card-store.ts';
-import {
-  type CardRow,
-  type RegistrationRow,
-  type TransactionRow,
-  toCard,
-  toRegistration,
-  toTransaction,
-} from '../sqlite/card-rows.ts';
 import type { IdempotencyClaim } from '../store.ts';
 import type { Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
@@ -107,51 +95,42 @@ export class PostgresCardStore implements CardStore {
 
   // --- issuer
 
-  issueCard<R>(
-    card: Omit<CardRecord, 'id'>,
-    render: (card: CardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, card.createdAt, async (sql) => {
-      const row = await one<CardRow>(
+  readonly issueCard: CardStore['issueCard'] = (card, render, idempotency) =>
+    this.#write(idempotency, card.createdAt, async (sql) => {
+      const row = await one<records.CardRow>(
         sql,
         `INSERT INTO cards (account_id, pan, expiry, currency, credit_limit, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [card.accountId, card.pan, card.expiry, card.currency, card.creditLimit, card.createdAt],
+        records.cardValues(card),
       );
-      return render(toCard(row!));
+      return render(records.toCard(row!));
     });
-  }
 
   async listCards(accountId: number): Promise<CardRecord[]> {
-    const rows = await this.#db.query<CardRow>(
+    const rows = await this.#db.query<records.CardRow>(
       'SELECT * FROM cards WHERE account_id = $1 ORDER BY id',
       [accountId],
     );
-    return rows.map(toCard);
+    return rows.map(records.toCard);
   }
 
   async findCardByPan(pan: string): Promise<CardRecord | undefined> {
-    const row = await one<CardRow>(this.#db, 'SELECT * FROM cards WHERE pan = $1', [pan]);
-    return row === undefined ? undefined : toCard(row);
+    const row = await one<records.CardRow>(this.#db, 'SELECT * FROM cards WHERE pan = $1', [pan]);
+    return row === undefined ? undefined : records.toCard(row);
   }
 
   // --- cardholder CA
 
-  insertRegistration<R>(
-    registration: Omit<CardholderRegistrationRecord, 'revokedAt'>,
-    render: (registration: CardholderRegistrationRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, registration.createdAt, async (sql) => {
+  readonly insertRegistration: CardStore['insertRegistration'] = (
+    registration,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, registration.createdAt, async (sql) => {
       const taken = await sql.query('SELECT 1 FROM cardholder_registrations WHERE id = $1', [
         registration.id,
       ]);
-      if (taken.length > 0) {
-        throw new FarthingError('conflict', 'this registration id is taken; use a fresh one', {
-          details: { field: 'registrationId' },
-        });
-      }
+      rules.checkRegistrationIdFree(taken.length > 0);
       // The card's row, locked, orders concurrent registrations of one card before they count.
       await sql.query('SELECT id FROM cards WHERE id = $1 FOR NO KEY UPDATE', [
         registration.cardId,
@@ -161,34 +140,24 @@ export class PostgresCardStore implements CardStore {
          WHERE card_id = $1 AND revoked_at IS NULL AND not_after > $2`,
         [registration.cardId, registration.createdAt],
       );
-      if ((inForce?.n ?? 0) >= maxRegistrationsPerCard) throw registrationLimitReached();
-      const row = await one<RegistrationRow>(
+      rules.checkRegistrationRoom(inForce?.n ?? 0);
+      const row = await one<records.RegistrationRow>(
         sql,
         `INSERT INTO cardholder_registrations
          (id, account_id, card_id, public_key, serial, certificate, not_after, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [
-          registration.id,
-          registration.accountId,
-          registration.cardId,
-          registration.publicKey,
-          registration.serial,
-          registration.certificate,
-          registration.notAfter,
-          registration.createdAt,
-        ],
+        records.registrationValues(registration),
       );
-      return render(toRegistration(row!));
+      return render(records.toRegistration(row!));
     });
-  }
 
   async getRegistration(id: string): Promise<CardholderRegistrationRecord | undefined> {
-    const row = await one<RegistrationRow>(
+    const row = await one<records.RegistrationRow>(
       this.#db,
       'SELECT * FROM cardholder_registrations WHERE id = $1',
       [id],
     );
-    return row === undefined ? undefined : toRegistration(row);
+    return row === undefined ? undefined : records.toRegistration(row);
   }
 
   revokeCardholderCertificate(serial: string, now: number): Promise<boolean> {
@@ -204,18 +173,16 @@ export class PostgresCardStore implements CardStore {
 
   // --- gateway
 
-  authorize<R>(
-    a: CardAuthorization,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, a.now, async (sql) => {
-      const card = await one<CardRow>(sql, 'SELECT * FROM cards WHERE pan = $1 FOR NO KEY UPDATE', [
-        a.pan,
-      ]);
+  readonly authorize: CardStore['authorize'] = (a, render, idempotency) =>
+    this.#write(idempotency, a.now, async (sql) => {
+      const card = await one<records.CardRow>(
+        sql,
+        'SELECT * FROM cards WHERE pan = $1 FOR NO KEY UPDATE',
+        [a.pan],
+      );
       rules.checkCard(card, a);
       rules.checkCardholder(
-        await one<RegistrationRow>(
+        await one<records.RegistrationRow>(
           sql,
           'SELECT * FROM cardholder_registrations WHERE serial = $1',
           [a.cardholderSerial],
@@ -230,31 +197,26 @@ export class PostgresCardStore implements CardStore {
       if (seen.length > 0) throw rules.transactionReplayed(a);
       rules.checkCredit(await usedBy(sql, card.id), card.credit_limit, a.amount);
       await postTransfer(sql, rules.authorizationTransfer(a, this.#system));
-      const row = await one<TransactionRow>(
+      const row = await one<records.TransactionRow>(
         sql,
         `INSERT INTO card_transactions (${rules.transactionColumns})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
         rules.transactionValues(a, card.id),
       );
-      return render(toTransaction(row!));
+      return render(records.toTransaction(row!));
     });
-  }
 
-  operate<R>(
-    params: CardOperationRequest,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
+  readonly operate: CardStore['operate'] = (params, render, idempotency) => {
     const { merchantId, transactionId, operation: op, now } = params;
     return this.#write(idempotency, now, async (sql) => {
-      const row = await one<TransactionRow>(
+      const row = await one<records.TransactionRow>(
         sql,
         `SELECT * FROM card_transactions WHERE merchant_id = $1 AND transaction_id = $2
          FOR NO KEY UPDATE`,
         [merchantId, transactionId],
       );
       if (row === undefined) throw rules.unknownTransaction(transactionId);
-      const t = toTransaction(row);
+      const t = records.toTransaction(row);
       const credit =
         op.type === 'credit' || op.type === 'credit-reversal'
           ? await one<rules.CreditRow>(
@@ -292,25 +254,25 @@ export class PostgresCardStore implements CardStore {
           [now, merchantId, transactionId, op.creditId],
         );
       }
-      const updated = await one<TransactionRow>(
+      const updated = await one<records.TransactionRow>(
         sql,
         `UPDATE card_transactions SET status = $1, captured = $2, credited = $3, updated_at = $4
          WHERE merchant_id = $5 AND transaction_id = $6 RETURNING *`,
         [next.status, next.captured, next.credited, now, merchantId, transactionId],
       );
-      return render(toTransaction(updated!));
+      return render(records.toTransaction(updated!));
     });
-  }
+  };
 
   async getTransaction(
     merchantId: number,
     transactionId: string,
   ): Promise<CardTransactionRecord | undefined> {
-    const row = await one<TransactionRow>(
+    const row = await one<records.TransactionRow>(
       this.#db,
       'SELECT * FROM card_transactions WHERE merchant_id = $1 AND transaction_id = $2',
       [merchantId, transactionId],
     );
-    return row === undefined ? undefined : toTransaction(row);
+    return row === undefined ? undefined : records.toTransaction(row);
   }
 }

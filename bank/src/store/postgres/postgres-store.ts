@@ -34,18 +34,10 @@ import {
   issueTransfer,
 } from '../rows.ts';
 import {
-  type AccountRecord,
   type BankStore,
-  type DepositRecord,
   type IdempotencyClaim,
   type InvariantReport,
   type MerchantCertificateRecord,
-  type OriginChallengeRecord,
-  type PaywordCertificateRecord,
-  type PaywordRedemptionOutcome,
-  type PurseCardRecord,
-  type PurseClearingOutcome,
-  type PurseLoadRecord,
   systemAccounts,
 } from '../store.ts';
 
@@ -170,15 +162,10 @@ export class PostgresBankStore implements BankStore {
 
   // --- accounts and credentials
 
-  createAccount<R>(
-    account: Parameters<BankStore['createAccount']>[0],
-    render: (account: AccountRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, account.now, async (sql) =>
+  readonly createAccount: BankStore['createAccount'] = (account, render, idempotency) =>
+    this.#write(idempotency, account.now, async (sql) =>
       render(await accounts.createAccount(sql, account)),
     );
-  }
 
   getAccount(id: number) {
     return accounts.accountById(this.#db, id);
@@ -253,17 +240,10 @@ export class PostgresBankStore implements BankStore {
 
   // --- mint
 
-  withdraw<R>(
-    params: Parameters<BankStore['withdraw']>[0],
-    render: Parameters<BankStore['withdraw']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, async (sql) =>
-      (render as (issuance: Awaited<ReturnType<typeof mint.withdraw>>) => R)(
-        await mint.withdraw(sql, params, this.#system.coins),
-      ),
+  readonly withdraw: BankStore['withdraw'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, async (sql) =>
+      render(await mint.withdraw(sql, params, this.#system.coins)),
     );
-  }
 
   getIssuance(id: string) {
     return mint.issuance(this.#db, id);
@@ -274,12 +254,8 @@ export class PostgresBankStore implements BankStore {
    * (deposit-function.ts); anything else, and anything that went wrong there (which changed
    * nothing), through the general transaction.
    */
-  async deposit<R>(
-    params: Parameters<BankStore['deposit']>[0],
-    render: Parameters<BankStore['deposit']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    const answer = (render as (deposit: DepositRecord) => R)({
+  readonly deposit: BankStore['deposit'] = async (params, render, idempotency) => {
+    const answer = render({
       id: params.depositId,
       merchantId: params.merchantId,
       currency: params.currency,
@@ -307,26 +283,15 @@ export class PostgresBankStore implements BankStore {
       now: params.now,
     });
     // What runIdempotent answers: the JSON round trip of the stored result.
-    if (done) return body === null ? answer : (JSON.parse(body) as R);
+    if (done) return body === null ? answer : (JSON.parse(body) as typeof answer);
     // Not the common case, or in doubt: the general path decides, seeing what committed.
     return this.#write(idempotency, params.now, async (sql) =>
-      (render as (deposit: DepositRecord) => R)(
-        await mint.deposit(sql, params, this.#system.coins),
-      ),
+      render(await mint.deposit(sql, params, this.#system.coins)),
     );
-  }
+  };
 
-  change<R>(
-    params: Parameters<BankStore['change']>[0],
-    render: Parameters<BankStore['change']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, async (sql) =>
-      (render as (issuance: Awaited<ReturnType<typeof mint.change>>) => R)(
-        await mint.change(sql, params),
-      ),
-    );
-  }
+  readonly change: BankStore['change'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, async (sql) => render(await mint.change(sql, params)));
 
   getSpentCoin(coinPub: Uint8Array) {
     return mint.spentCoin(this.#db, coinPub);
@@ -356,17 +321,14 @@ export class PostgresBankStore implements BankStore {
 
   // --- PayWord broker (broker.ts says why a certificate's row lock is enough)
 
-  issuePaywordCertificate<R>(
-    certificate: Parameters<BankStore['issuePaywordCertificate']>[0],
-    render: Parameters<BankStore['issuePaywordCertificate']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, certificate.issuedAt, async (sql) =>
-      (render as (record: PaywordCertificateRecord) => R)(
-        await broker.issueCertificate(sql, certificate, this.#system.paywordHolds),
-      ),
+  readonly issuePaywordCertificate: BankStore['issuePaywordCertificate'] = (
+    certificate,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, certificate.issuedAt, async (sql) =>
+      render(await broker.issueCertificate(sql, certificate, this.#system.paywordHolds)),
     );
-  }
 
   getPaywordCertificate(serial: number) {
     return broker.certificate(this.#db, serial);
@@ -376,13 +338,9 @@ export class PostgresBankStore implements BankStore {
     return broker.redemption(this.#db, commitmentId);
   }
 
-  redeemPaywords<R>(
-    params: Parameters<BankStore['redeemPaywords']>[0],
-    render: Parameters<BankStore['redeemPaywords']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, async (sql) =>
-      (render as (outcomes: readonly PaywordRedemptionOutcome[]) => R)(
+  readonly redeemPaywords: BankStore['redeemPaywords'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, async (sql) =>
+      render(
         await broker.redeemAll(
           sql,
           params.vendorId,
@@ -392,7 +350,6 @@ export class PostgresBankStore implements BankStore {
         ),
       ),
     );
-  }
 
   releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number> {
     return this.#db.transaction({ isolation: 'read committed' }, (sql) =>
@@ -412,16 +369,11 @@ export class PostgresBankStore implements BankStore {
 
   // --- certificate authority
 
-  insertMerchantCertificate<R>(
-    certificate: MerchantCertificateRecord,
-    render: (certificate: MerchantCertificateRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, certificate.createdAt, async (sql) => {
-      await insertCertificate(sql, certificate);
-      return render(certificate);
-    });
-  }
+  readonly insertMerchantCertificate: BankStore['insertMerchantCertificate'] = (
+    certificate,
+    render,
+    idempotency,
+  ) => this.insertExclusiveMerchantCertificate(certificate, [], render, idempotency);
 
   async listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]> {
     const rows = await this.#db.query<CertificateRow>(
@@ -431,13 +383,13 @@ export class PostgresBankStore implements BankStore {
     return rows.map(certificateFromRow);
   }
 
-  insertExclusiveMerchantCertificate<R>(
-    certificate: MerchantCertificateRecord,
-    exclusiveOrigins: readonly string[],
-    render: (certificate: MerchantCertificateRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, certificate.createdAt, async (sql) => {
+  readonly insertExclusiveMerchantCertificate: BankStore['insertExclusiveMerchantCertificate'] = (
+    certificate,
+    exclusiveOrigins,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, certificate.createdAt, async (sql) => {
       await origins.lockOrigins(sql, exclusiveOrigins);
       await origins.assertOriginsFree(
         sql,
@@ -448,21 +400,19 @@ export class PostgresBankStore implements BankStore {
       await insertCertificate(sql, certificate);
       return render(certificate);
     });
-  }
 
   assertOriginsFree(exclusive: readonly string[], accountId: number, now: number): Promise<void> {
     return origins.assertOriginsFree(this.#db, exclusive, accountId, now);
   }
 
-  createOriginChallenge<R>(
-    challenge: OriginChallengeRecord,
-    render: (challenge: OriginChallengeRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, challenge.createdAt, async (sql) =>
+  readonly createOriginChallenge: BankStore['createOriginChallenge'] = (
+    challenge,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, challenge.createdAt, async (sql) =>
       render(await origins.insertChallenge(sql, challenge)),
     );
-  }
 
   openOriginChallenges(accountId: number, origin: string, now: number) {
     return origins.openChallenges(this.#db, accountId, origin, now);
@@ -482,47 +432,25 @@ export class PostgresBankStore implements BankStore {
 
   // --- hardware purse issuer (purse.ts)
 
-  issuePurseCard<R>(
-    card: Parameters<BankStore['issuePurseCard']>[0],
-    render: (card: PurseCardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, card.now, async (sql) =>
+  readonly issuePurseCard: BankStore['issuePurseCard'] = (card, render, idempotency) =>
+    this.#write(idempotency, card.now, async (sql) =>
       render(await purse.issueCard(sql, card, this.#currency)),
     );
-  }
 
   getPurseCard(cardId: string) {
     return purse.card(this.#db, cardId);
   }
 
-  loadPurse<R>(
-    load: Parameters<BankStore['loadPurse']>[0],
-    render: (load: PurseLoadRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, load.now, async (sql) => render(await purse.load(sql, load)));
-  }
+  readonly loadPurse: BankStore['loadPurse'] = (load, render, idempotency) =>
+    this.#write(idempotency, load.now, async (sql) => render(await purse.load(sql, load)));
 
-  clearPurseProofs<R>(
-    params: Parameters<BankStore['clearPurseProofs']>[0],
-    render: (outcomes: readonly PurseClearingOutcome[]) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, async (sql) =>
+  readonly clearPurseProofs: BankStore['clearPurseProofs'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, async (sql) =>
       render(await purse.clearAll(sql, params, this.#system.purseFees)),
     );
-  }
 
-  blockPurseCard<R>(
-    params: Parameters<BankStore['blockPurseCard']>[0],
-    render: (card: PurseCardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, async (sql) =>
-      render(await purse.block(sql, params)),
-    );
-  }
+  readonly blockPurseCard: BankStore['blockPurseCard'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, async (sql) => render(await purse.block(sql, params)));
 
   closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number> {
     return this.#write(undefined, params.now, (sql) =>

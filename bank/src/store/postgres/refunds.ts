@@ -80,15 +80,8 @@ export class PostgresRefundStore implements RefundStore {
     this.#system = options.system;
   }
 
-  refund<R>(
-    params: RefundParameters,
-    render: (refund: RefundRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, async (sql) =>
-      render(await this.#refund(sql, params)),
-    );
-  }
+  readonly refund: RefundStore['refund'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, async (sql) => render(await this.#refund(sql, params)));
 
   async #refund(sql: Sql, params: RefundParameters): Promise<RefundRecord> {
     await lockName(sql, `refund-receipt:${params.merchantId}:${hex(params.receiptId)}`);
@@ -181,12 +174,12 @@ export class PostgresRefundStore implements RefundStore {
     return { coinPub, currency: row.currency, refunded: row.refunded, refreshed: row.refreshed };
   }
 
-  refreshRefundedCoin<R>(
-    params: Parameters<RefundStore['refreshRefundedCoin']>[0],
-    render: (refresh: RefundRefreshRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, async (sql) => {
+  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (
+    params,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, params.now, async (sql) => {
       await lockName(sql, `refund-coin:${hex(params.coinPub)}`);
       const existing = await refresh(sql, params.issuanceId);
       if (existing !== undefined) {
@@ -246,7 +239,6 @@ export class PostgresRefundStore implements RefundStore {
       );
       return render((await refresh(sql, params.issuanceId))!);
     });
-  }
 
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined> {
     return refresh(this.#db, issuanceId);

@@ -11,48 +11,42 @@ import {
 import type { AccountRecord, LedgerEntry, NewAccount, NewSession, Session } from '../store.ts';
 
 export class Accounts {
-  readonly #insert: Database.Statement;
-  readonly #byId: Database.Statement;
-  readonly #byName: Database.Statement;
-  readonly #insertSession: Database.Statement;
-  readonly #findSession: Database.Statement;
-  readonly #deleteSession: Database.Statement;
-  readonly #insertApiKey: Database.Statement;
-  readonly #findApiKey: Database.Statement;
-  readonly #history: Database.Statement;
+  readonly #sql;
 
   constructor(db: Database.Database) {
-    this.#insert = db.prepare(
-      `INSERT INTO accounts (kind, name, display_name, currency, may_go_negative, password_hash, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    );
-    this.#byId = db.prepare('SELECT * FROM accounts WHERE id = ?');
-    this.#byName = db.prepare('SELECT * FROM accounts WHERE name = ?');
-    this.#insertSession = db.prepare(
-      'INSERT INTO sessions (token_hash, account_id, scopes, expires_at, created_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.#findSession = db.prepare(
-      `SELECT s.scopes AS scopes, s.expires_at AS expires_at, a.*
-       FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`,
-    );
-    this.#deleteSession = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
-    this.#insertApiKey = db.prepare(
-      'INSERT INTO api_keys (key_hash, account_id, label, created_at) VALUES (?, ?, ?, ?)',
-    );
-    this.#findApiKey = db.prepare(
-      `SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id
-       WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
-    );
-    this.#history = db.prepare(
-      `SELECT e.transfer_id, t.kind, t.reference, e.amount, e.balance_after, t.created_at
-       FROM ledger_entries e JOIN transfers t ON t.id = e.transfer_id
-       WHERE e.account_id = ? AND e.transfer_id < ? ORDER BY e.id DESC LIMIT ?`,
-    );
+    this.#sql = {
+      insert: db.prepare(
+        `INSERT INTO accounts (kind, name, display_name, currency, may_go_negative, password_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ),
+      byId: db.prepare('SELECT * FROM accounts WHERE id = ?'),
+      byName: db.prepare('SELECT * FROM accounts WHERE name = ?'),
+      insertSession: db.prepare(
+        'INSERT INTO sessions (token_hash, account_id, scopes, expires_at, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      findSession: db.prepare(
+        `SELECT s.scopes AS scopes, s.expires_at AS expires_at, a.*
+         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?`,
+      ),
+      deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+      insertApiKey: db.prepare(
+        'INSERT INTO api_keys (key_hash, account_id, label, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      findApiKey: db.prepare(
+        `SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id
+         WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
+      ),
+      history: db.prepare(
+        `SELECT e.transfer_id, t.kind, t.reference, e.amount, e.balance_after, t.created_at
+         FROM ledger_entries e JOIN transfers t ON t.id = e.transfer_id
+         WHERE e.account_id = ? AND e.transfer_id < ? ORDER BY e.id DESC LIMIT ?`,
+      ),
+    };
   }
 
   create(account: NewAccount): AccountRecord {
     try {
-      const row = this.#insert.get(...newAccountValues(account)) as AccountRow;
+      const row = this.#sql.insert.get(...newAccountValues(account)) as AccountRow;
       return toAccount(row);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -63,13 +57,20 @@ export class Accounts {
   }
 
   byId(id: number): AccountRecord | undefined {
-    const row = this.#byId.get(id) as AccountRow | undefined;
+    const row = this.#sql.byId.get(id) as AccountRow | undefined;
     return row === undefined ? undefined : toAccount(row);
   }
 
   byName(name: string): AccountRecord | undefined {
-    const row = this.#byName.get(name) as AccountRow | undefined;
+    const row = this.#sql.byName.get(name) as AccountRow | undefined;
     return row === undefined ? undefined : toAccount(row);
+  }
+
+  /** The id of the system account `name`, created in `currency` if it does not exist yet. */
+  ensureSystem(name: string, displayName: string, currency: string): number {
+    const existing = this.byName(name);
+    if (existing !== undefined) return existing.id;
+    return this.create({ kind: 'system', name, displayName, currency, now: Date.now() }).id;
   }
 
   /** The id of a system account, which `ensureSystemAccounts` created at startup. */
@@ -80,7 +81,7 @@ export class Accounts {
   }
 
   createSession(session: NewSession): void {
-    this.#insertSession.run(
+    this.#sql.insertSession.run(
       session.tokenHash,
       session.accountId,
       session.scopes.join(' '),
@@ -90,7 +91,7 @@ export class Accounts {
   }
 
   findSession(tokenHash: Uint8Array): Session | undefined {
-    const row = this.#findSession.get(tokenHash) as
+    const row = this.#sql.findSession.get(tokenHash) as
       | (AccountRow & { scopes: string; expires_at: number })
       | undefined;
     if (row === undefined) return undefined;
@@ -102,20 +103,20 @@ export class Accounts {
   }
 
   deleteSession(tokenHash: Uint8Array): void {
-    this.#deleteSession.run(tokenHash);
+    this.#sql.deleteSession.run(tokenHash);
   }
 
   createApiKey(key: { keyHash: Uint8Array; accountId: number; label: string; now: number }): void {
-    this.#insertApiKey.run(key.keyHash, key.accountId, key.label, key.now);
+    this.#sql.insertApiKey.run(key.keyHash, key.accountId, key.label, key.now);
   }
 
   findApiKeyAccount(keyHash: Uint8Array): AccountRecord | undefined {
-    const row = this.#findApiKey.get(keyHash) as AccountRow | undefined;
+    const row = this.#sql.findApiKey.get(keyHash) as AccountRow | undefined;
     return row === undefined ? undefined : toAccount(row);
   }
 
   history(accountId: number, limit: number, before = Number.MAX_SAFE_INTEGER): LedgerEntry[] {
-    const rows = this.#history.all(accountId, before, limit) as LedgerEntryRow[];
+    const rows = this.#sql.history.all(accountId, before, limit) as LedgerEntryRow[];
     return rows.map(ledgerEntryFromRow);
   }
 }

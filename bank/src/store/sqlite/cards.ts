@@ -7,66 +7,22 @@
  * operation posts and leaves are ../card-rules.ts's, shared by both stores.
  */
 
-import { FarthingError } from '@farthing/protocol/errors';
-import type Database from 'better-sqlite3';
+import * as records from '../card-rows.ts';
 import * as rules from '../card-rules.ts';
-import {
-  type CardAuthorization,
-  type CardholderRegistrationRecord,
-  type CardOperationRequest,
-  type CardRecord,
-  type CardStore,
-  type CardTransactionRecord,
-  cardSystemAccounts,
-  maxRegistrationsPerCard,
-  registrationLimitReached,
-} from '../card-store.ts';
-import type { IdempotencyClaim } from '../store.ts';
-import type { Accounts } from './accounts.ts';
-import {
-  type CardRow,
-  type RegistrationRow,
-  type TransactionRow,
-  toCard,
-  toRegistration,
-  toTransaction,
-} from './card-rows.ts';
-import type { Ledger } from './ledger.ts';
-
-type Write = <R>(claim: IdempotencyClaim | undefined, now: number, work: () => R) => Promise<R>;
-type Read = <R>(query: () => R) => Promise<R>;
+import { type CardStore, cardSystemAccounts } from '../card-store.ts';
+import type { SqliteArea } from './area.ts';
 
 export class SqliteCardStore implements CardStore {
-  readonly #ledger: Ledger;
-  readonly #write: Write;
-  readonly #read: Read;
+  readonly #area: SqliteArea;
   readonly #system: { credit: number; holds: number };
-  readonly #sql: Record<string, Database.Statement>;
+  readonly #sql;
 
-  constructor(options: {
-    db: Database.Database;
-    accounts: Accounts;
-    ledger: Ledger;
-    currency: string;
-    write: Write;
-    read: Read;
-  }) {
-    const { db, accounts } = options;
-    this.#ledger = options.ledger;
-    this.#write = options.write;
-    this.#read = options.read;
+  constructor(area: SqliteArea) {
+    const { db, accounts } = area;
+    this.#area = area;
     this.#system = db.transaction(() => {
       const ensure = (name: string, displayName: string) =>
-        (
-          accounts.byName(name) ??
-          accounts.create({
-            kind: 'system',
-            name,
-            displayName,
-            currency: options.currency,
-            now: Date.now(),
-          })
-        ).id;
+        accounts.ensureSystem(name, displayName, area.currency);
       const ids = {
         credit: ensure(cardSystemAccounts.credit, 'Card credit lent'),
         holds: ensure(cardSystemAccounts.holds, 'Card authorization holds'),
@@ -132,126 +88,97 @@ export class SqliteCardStore implements CardStore {
 
   // --- issuer
 
-  issueCard<R>(
-    card: Omit<CardRecord, 'id'>,
-    render: (card: CardRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, card.createdAt, () => {
-      const row = this.#sql.insertCard!.get(
-        card.accountId,
-        card.pan,
-        card.expiry,
-        card.currency,
-        card.creditLimit,
-        card.createdAt,
-      ) as CardRow;
-      return render(toCard(row));
+  readonly issueCard: CardStore['issueCard'] = (card, render, idempotency) =>
+    this.#area.write(idempotency, card.createdAt, () => {
+      const row = this.#sql.insertCard.get(...records.cardValues(card)) as records.CardRow;
+      return render(records.toCard(row));
     });
-  }
 
   listCards(accountId: number) {
-    return this.#read(() => (this.#sql.cardsOf!.all(accountId) as CardRow[]).map(toCard));
+    return this.#area.read(() =>
+      (this.#sql.cardsOf.all(accountId) as records.CardRow[]).map(records.toCard),
+    );
   }
 
   findCardByPan(pan: string) {
-    return this.#read(() => {
-      const row = this.#sql.cardByPan!.get(pan) as CardRow | undefined;
-      return row === undefined ? undefined : toCard(row);
+    return this.#area.read(() => {
+      const row = this.#sql.cardByPan.get(pan) as records.CardRow | undefined;
+      return row === undefined ? undefined : records.toCard(row);
     });
   }
 
   // --- cardholder CA
 
-  insertRegistration<R>(
-    registration: Omit<CardholderRegistrationRecord, 'revokedAt'>,
-    render: (registration: CardholderRegistrationRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, registration.createdAt, () => {
-      if (this.#sql.registration!.get(registration.id) !== undefined) {
-        throw new FarthingError('conflict', 'this registration id is taken; use a fresh one', {
-          details: { field: 'registrationId' },
-        });
-      }
-      const { n } = this.#sql.registrationsInForce!.get(
+  readonly insertRegistration: CardStore['insertRegistration'] = (
+    registration,
+    render,
+    idempotency,
+  ) =>
+    this.#area.write(idempotency, registration.createdAt, () => {
+      rules.checkRegistrationIdFree(this.#sql.registration.get(registration.id) !== undefined);
+      const { n } = this.#sql.registrationsInForce.get(
         registration.cardId,
         registration.createdAt,
       ) as { n: number };
-      if (n >= maxRegistrationsPerCard) throw registrationLimitReached();
-      const row = this.#sql.insertRegistration!.get(
-        registration.id,
-        registration.accountId,
-        registration.cardId,
-        registration.publicKey,
-        registration.serial,
-        registration.certificate,
-        registration.notAfter,
-        registration.createdAt,
-      ) as RegistrationRow;
-      return render(toRegistration(row));
+      rules.checkRegistrationRoom(n);
+      const row = this.#sql.insertRegistration.get(
+        ...records.registrationValues(registration),
+      ) as records.RegistrationRow;
+      return render(records.toRegistration(row));
     });
-  }
 
   getRegistration(id: string) {
-    return this.#read(() => {
-      const row = this.#sql.registration!.get(id) as RegistrationRow | undefined;
-      return row === undefined ? undefined : toRegistration(row);
+    return this.#area.read(() => {
+      const row = this.#sql.registration.get(id) as records.RegistrationRow | undefined;
+      return row === undefined ? undefined : records.toRegistration(row);
     });
   }
 
   revokeCardholderCertificate(serial: string, now: number): Promise<boolean> {
-    return this.#write(undefined, now, () => this.#sql.revoke!.run(now, serial).changes > 0);
+    return this.#area.write(undefined, now, () => this.#sql.revoke.run(now, serial).changes > 0);
   }
 
   // --- gateway
 
-  authorize<R>(
-    a: CardAuthorization,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, a.now, () => {
-      const card = this.#sql.cardByPan!.get(a.pan) as CardRow | undefined;
+  readonly authorize: CardStore['authorize'] = (a, render, idempotency) =>
+    this.#area.write(idempotency, a.now, () => {
+      const card = this.#sql.cardByPan.get(a.pan) as records.CardRow | undefined;
       rules.checkCard(card, a);
       rules.checkCardholder(
-        this.#sql.registrationBySerial!.get(a.cardholderSerial) as RegistrationRow | undefined,
+        this.#sql.registrationBySerial.get(a.cardholderSerial) as
+          | records.RegistrationRow
+          | undefined,
         card,
       );
       if (
-        this.#sql.transaction!.get(a.merchantId, a.transactionId) !== undefined ||
-        this.#sql.transactionByPi!.get(a.piDigest) !== undefined
+        this.#sql.transaction.get(a.merchantId, a.transactionId) !== undefined ||
+        this.#sql.transactionByPi.get(a.piDigest) !== undefined
       ) {
         throw rules.transactionReplayed(a);
       }
       rules.checkCredit(this.#usedBy(card.id), card.credit_limit, a.amount);
-      this.#ledger.post(rules.authorizationTransfer(a, this.#system));
-      const row = this.#sql.insertTransaction!.get(
+      this.#area.ledger.post(rules.authorizationTransfer(a, this.#system));
+      const row = this.#sql.insertTransaction.get(
         ...rules.transactionValues(a, card.id),
-      ) as TransactionRow;
-      return render(toTransaction(row));
+      ) as records.TransactionRow;
+      return render(records.toTransaction(row));
     });
-  }
 
   #usedBy(cardId: number): number {
-    return (this.#sql.cardUsage!.get(cardId) as { used: number }).used;
+    return (this.#sql.cardUsage.get(cardId) as { used: number }).used;
   }
 
-  operate<R>(
-    params: CardOperationRequest,
-    render: (transaction: CardTransactionRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
+  readonly operate: CardStore['operate'] = (params, render, idempotency) => {
     const { merchantId, transactionId, operation: op, now } = params;
-    return this.#write(idempotency, now, () => {
-      const row = this.#sql.transaction!.get(merchantId, transactionId) as
-        | TransactionRow
+    return this.#area.write(idempotency, now, () => {
+      const row = this.#sql.transaction.get(merchantId, transactionId) as
+        | records.TransactionRow
         | undefined;
       if (row === undefined) throw rules.unknownTransaction(transactionId);
-      const t = toTransaction(row);
+      const t = records.toTransaction(row);
       const credit =
         op.type === 'credit' || op.type === 'credit-reversal'
-          ? (this.#sql.credit!.get(merchantId, transactionId, op.creditId) as
+          ? (this.#sql.credit.get(merchantId, transactionId, op.creditId) as
               | rules.CreditRow
               | undefined)
           : undefined;
@@ -259,34 +186,34 @@ export class SqliteCardStore implements CardStore {
         op.type === 'credit-reversal'
           ? {
               used: this.#usedBy(t.cardId),
-              limit: (this.#sql.cardLimit!.get(t.cardId) as { credit_limit: number }).credit_limit,
+              limit: (this.#sql.cardLimit.get(t.cardId) as { credit_limit: number }).credit_limit,
             }
           : undefined;
       const { next, ...transfer } = rules.cardStep(t, op, this.#system, credit, card);
-      this.#ledger.post({ ...transfer, now });
+      this.#area.ledger.post({ ...transfer, now });
       if (op.type === 'credit') {
-        this.#sql.insertCredit!.run(merchantId, transactionId, op.creditId, op.amount, now);
+        this.#sql.insertCredit.run(merchantId, transactionId, op.creditId, op.amount, now);
       } else if (op.type === 'credit-reversal') {
-        this.#sql.reverseCredit!.run(now, merchantId, transactionId, op.creditId);
+        this.#sql.reverseCredit.run(now, merchantId, transactionId, op.creditId);
       }
-      const updated = this.#sql.updateTransaction!.get(
+      const updated = this.#sql.updateTransaction.get(
         next.status,
         next.captured,
         next.credited,
         now,
         merchantId,
         transactionId,
-      ) as TransactionRow;
-      return render(toTransaction(updated));
+      ) as records.TransactionRow;
+      return render(records.toTransaction(updated));
     });
-  }
+  };
 
   getTransaction(merchantId: number, transactionId: string) {
-    return this.#read(() => {
-      const row = this.#sql.transaction!.get(merchantId, transactionId) as
-        | TransactionRow
+    return this.#area.read(() => {
+      const row = this.#sql.transaction.get(merchantId, transactionId) as
+        | records.TransactionRow
         | undefined;
-      return row === undefined ? undefined : toTransaction(row);
+      return row === undefined ? undefined : records.toTransaction(row);
     });
   }
 }

@@ -12,21 +12,22 @@ interface StoredRow {
 }
 
 export class IdempotencyKeys {
-  readonly #find: Database.Statement;
-  readonly #insert: Database.Statement;
+  readonly #sql;
 
   constructor(db: Database.Database) {
-    this.#find = db.prepare(
-      'SELECT request_hash, body FROM idempotency_keys WHERE scope = ? AND key = ?',
-    );
-    this.#insert = db.prepare(
-      'INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, 200, ?, ?)',
-    );
+    this.#sql = {
+      find: db.prepare(
+        'SELECT request_hash, body FROM idempotency_keys WHERE scope = ? AND key = ?',
+      ),
+      insert: db.prepare(
+        'INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, 200, ?, ?)',
+      ),
+    };
   }
 
   /** The stored result for this claim; `idempotency_key_reused` if the key served another request. */
   find(claim: IdempotencyClaim): unknown | undefined {
-    const row = this.#find.get(claim.scope, claim.key) as StoredRow | undefined;
+    const row = this.#sql.find.get(claim.scope, claim.key) as StoredRow | undefined;
     if (row === undefined) return undefined;
     if (!Buffer.from(row.request_hash).equals(Buffer.from(claim.requestHash))) {
       throw new FarthingError(
@@ -47,7 +48,7 @@ export class IdempotencyKeys {
     const stored = this.find(claim);
     if (stored !== undefined) return stored as R;
     const result = work();
-    this.#insert.run(claim.scope, claim.key, claim.requestHash, JSON.stringify(result), now);
+    this.#sql.insert.run(claim.scope, claim.key, claim.requestHash, JSON.stringify(result), now);
     // Callers get what a retry would get: the JSON round trip of the result.
     return JSON.parse(JSON.stringify(result)) as R;
   }

@@ -19,20 +19,20 @@ export interface TransferParams {
 }
 
 export class Ledger {
-  readonly #insertTransfer: Database.Statement;
-  readonly #updateBalance: Database.Statement;
-  readonly #insertEntry: Database.Statement;
+  readonly #sql;
 
   constructor(db: Database.Database) {
-    this.#insertTransfer = db.prepare(
-      'INSERT INTO transfers (kind, reference, created_at) VALUES (?, ?, ?)',
-    );
-    this.#updateBalance = db.prepare(
-      'UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance',
-    );
-    this.#insertEntry = db.prepare(
-      'INSERT INTO ledger_entries (transfer_id, account_id, amount, balance_after) VALUES (?, ?, ?, ?)',
-    );
+    this.#sql = {
+      insertTransfer: db.prepare(
+        'INSERT INTO transfers (kind, reference, created_at) VALUES (?, ?, ?)',
+      ),
+      updateBalance: db.prepare(
+        'UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance',
+      ),
+      insertEntry: db.prepare(
+        'INSERT INTO ledger_entries (transfer_id, account_id, amount, balance_after) VALUES (?, ?, ?, ?)',
+      ),
+    };
   }
 
   /**
@@ -51,11 +51,11 @@ export class Ledger {
     if (sum !== 0 || postings.length < 2) {
       throw new Error(`unbalanced transfer ${kind} ${reference}: postings sum to ${sum}`);
     }
-    const transferId = Number(this.#insertTransfer.run(kind, reference, now).lastInsertRowid);
+    const transferId = Number(this.#sql.insertTransfer.run(kind, reference, now).lastInsertRowid);
     for (const { accountId, amount } of postings) {
       let row: { balance: number } | undefined;
       try {
-        row = this.#updateBalance.get(amount, accountId) as { balance: number } | undefined;
+        row = this.#sql.updateBalance.get(amount, accountId) as { balance: number } | undefined;
       } catch (error) {
         if (isCheckViolation(error)) {
           throw new FarthingError('insufficient_funds', 'the account balance is too low', {
@@ -65,7 +65,7 @@ export class Ledger {
         throw error;
       }
       if (row === undefined) throw new Error(`ledger posting to unknown account ${accountId}`);
-      this.#insertEntry.run(transferId, accountId, amount, row.balance);
+      this.#sql.insertEntry.run(transferId, accountId, amount, row.balance);
     }
     return transferId;
   }

@@ -5,25 +5,24 @@ import { bytes } from '../rows.ts';
 import { idPrefixRange, prefixRange, sortedPrefixes } from '../spent-prefixes.ts';
 
 export class RecoveryQueries {
-  readonly #withdrawalIds: Database.Statement;
-  readonly #spentInRange: Database.Statement;
-  readonly #changeFrom: Database.Statement;
-  readonly #changeAfter: Database.Statement;
+  readonly #sql;
 
   constructor(db: Database.Database) {
-    this.#withdrawalIds = db.prepare(
-      `SELECT id FROM issuances WHERE account_id = ? AND kind = 'withdrawal'
-       ORDER BY row_id DESC LIMIT ? OFFSET ?`,
-    );
     const change = (op: string) =>
       db.prepare(
         `SELECT id FROM issuances WHERE kind = 'change' AND id ${op} ? AND id < ? ORDER BY id LIMIT ?`,
       );
-    this.#changeFrom = change('>=');
-    this.#changeAfter = change('>');
-    this.#spentInRange = db.prepare(
-      'SELECT coin_pub FROM spent_coins WHERE coin_pub > ? AND coin_pub < ? ORDER BY coin_pub LIMIT ?',
-    );
+    this.#sql = {
+      withdrawalIds: db.prepare(
+        `SELECT id FROM issuances WHERE account_id = ? AND kind = 'withdrawal'
+         ORDER BY row_id DESC LIMIT ? OFFSET ?`,
+      ),
+      changeFrom: change('>='),
+      changeAfter: change('>'),
+      spentInRange: db.prepare(
+        'SELECT coin_pub FROM spent_coins WHERE coin_pub > ? AND coin_pub < ? ORDER BY coin_pub LIMIT ?',
+      ),
+    };
   }
 
   changeIdsWithPrefixes(
@@ -35,7 +34,7 @@ export class RecoveryQueries {
     for (const prefix of [...new Set(prefixes)].sort()) {
       if (found.length >= limit) break;
       const { from, inclusive, below } = idPrefixRange(prefix, after);
-      const rows = (inclusive ? this.#changeFrom : this.#changeAfter).all(
+      const rows = (inclusive ? this.#sql.changeFrom : this.#sql.changeAfter).all(
         from,
         below,
         limit - found.length,
@@ -47,7 +46,7 @@ export class RecoveryQueries {
 
   /** Newest first. */
   withdrawalIds(accountId: number, offset: number, limit: number): string[] {
-    return (this.#withdrawalIds.all(accountId, limit, offset) as { id: string }[]).map(
+    return (this.#sql.withdrawalIds.all(accountId, limit, offset) as { id: string }[]).map(
       (row) => row.id,
     );
   }
@@ -61,7 +60,7 @@ export class RecoveryQueries {
     for (const prefix of sortedPrefixes(prefixes)) {
       if (found.length >= limit) break;
       const { above, below } = prefixRange(prefix, after);
-      for (const row of this.#spentInRange.all(above, below, limit - found.length) as {
+      for (const row of this.#sql.spentInRange.all(above, below, limit - found.length) as {
         coin_pub: Buffer;
       }[]) {
         found.push(bytes(row.coin_pub));

@@ -5,7 +5,6 @@
  */
 
 import { FarthingError } from '@farthing/protocol/errors';
-import type Database from 'better-sqlite3';
 import * as records from '../refund-rows.ts';
 import * as rules from '../refund-rules.ts';
 import {
@@ -17,46 +16,25 @@ import {
   type RefundStore,
 } from '../refund-store.ts';
 import { sameBytes } from '../rows.ts';
-import type { IdempotencyClaim } from '../store.ts';
 import { transferBetween } from '../transfer.ts';
-import type { Accounts } from './accounts.ts';
-import type { Ledger } from './ledger.ts';
-
-type Write = <R>(claim: IdempotencyClaim | undefined, now: number, work: () => R) => Promise<R>;
-type Read = <R>(query: () => R) => Promise<R>;
+import type { SqliteArea } from './area.ts';
 
 export class SqliteRefundStore implements RefundStore {
-  readonly #ledger: Ledger;
-  readonly #write: Write;
-  readonly #read: Read;
+  readonly #area: SqliteArea;
   readonly #system: { coinRefunds: number; coins: number };
   readonly #sql;
 
-  constructor(options: {
-    db: Database.Database;
-    accounts: Accounts;
-    ledger: Ledger;
-    currency: string;
-    coinsAccount: number;
-    write: Write;
-    read: Read;
-  }) {
-    const { db, accounts } = options;
-    this.#ledger = options.ledger;
-    this.#write = options.write;
-    this.#read = options.read;
+  /** `coinsAccount`: system:coins, where refreshed coins' value goes. */
+  constructor(area: SqliteArea, coinsAccount: number) {
+    const { db, accounts } = area;
+    this.#area = area;
     this.#system = db.transaction(() => ({
-      coins: options.coinsAccount,
-      coinRefunds: (
-        accounts.byName(coinRefundsAccount) ??
-        accounts.create({
-          kind: 'system',
-          name: coinRefundsAccount,
-          displayName: 'Coin refunds not yet refreshed',
-          currency: options.currency,
-          now: Date.now(),
-        })
-      ).id,
+      coins: coinsAccount,
+      coinRefunds: accounts.ensureSystem(
+        coinRefundsAccount,
+        'Coin refunds not yet refreshed',
+        area.currency,
+      ),
     }))();
     this.#sql = {
       refund: db.prepare<[number, string], records.RefundRow>(
@@ -115,13 +93,8 @@ export class SqliteRefundStore implements RefundStore {
     };
   }
 
-  refund<R>(
-    params: RefundParameters,
-    render: (refund: RefundRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () => render(this.#refund(params)));
-  }
+  readonly refund: RefundStore['refund'] = (params, render, idempotency) =>
+    this.#area.write(idempotency, params.now, () => render(this.#refund(params)));
 
   #refund(params: RefundParameters): RefundRecord {
     const sql = this.#sql;
@@ -155,16 +128,18 @@ export class SqliteRefundStore implements RefundStore {
     for (const share of rules.coinRefundShares(params, withRefunded)) {
       sql.insertCoinRefund.run(row.row_id, share.coinPub, share.amount);
     }
-    this.#ledger.post(rules.refundTransfer(params, payer, this.#system.coinRefunds));
+    this.#area.ledger.post(rules.refundTransfer(params, payer, this.#system.coinRefunds));
     return records.toRefund(row);
   }
 
   listRefunds(merchantId: number, receiptId: Uint8Array): Promise<RefundRecord[]> {
-    return this.#read(() => this.#sql.byReceipt.all(merchantId, receiptId).map(records.toRefund));
+    return this.#area.read(() =>
+      this.#sql.byReceipt.all(merchantId, receiptId).map(records.toRefund),
+    );
   }
 
   coinRefund(coinPub: Uint8Array): Promise<CoinRefundState | undefined> {
-    return this.#read(() => {
+    return this.#area.read(() => {
       const currency = this.#sql.coinCurrency.get(coinPub)?.currency;
       if (currency === undefined) return undefined;
       return {
@@ -176,12 +151,12 @@ export class SqliteRefundStore implements RefundStore {
     });
   }
 
-  refreshRefundedCoin<R>(
-    params: Parameters<RefundStore['refreshRefundedCoin']>[0],
-    render: (refresh: RefundRefreshRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () => {
+  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (
+    params,
+    render,
+    idempotency,
+  ) =>
+    this.#area.write(idempotency, params.now, () => {
       const sql = this.#sql;
       const existing = this.#refresh(params.issuanceId);
       if (existing !== undefined) {
@@ -224,7 +199,7 @@ export class SqliteRefundStore implements RefundStore {
           coin.blindSignature,
         );
       }
-      this.#ledger.post(
+      this.#area.ledger.post(
         transferBetween(
           'refund-refresh',
           params.issuanceId,
@@ -236,10 +211,9 @@ export class SqliteRefundStore implements RefundStore {
       );
       return render(this.#refresh(params.issuanceId)!);
     });
-  }
 
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined> {
-    return this.#read(() => this.#refresh(issuanceId));
+    return this.#area.read(() => this.#refresh(issuanceId));
   }
 
   #refresh(id: string): RefundRefreshRecord | undefined {

@@ -9,15 +9,13 @@ import { GroupCommit } from '@farthing/server-runtime/sqlite-group-commit';
 import type Database from 'better-sqlite3';
 import { issueTransfer } from '../rows.ts';
 import {
-  type AccountRecord,
   type BankStore,
   type IdempotencyClaim,
   type InvariantReport,
-  type MerchantCertificateRecord,
-  type OriginChallengeRecord,
   systemAccounts,
 } from '../store.ts';
 import { Accounts } from './accounts.ts';
+import type { SqliteArea } from './area.ts';
 import { BrokerTables } from './broker.ts';
 import { SqliteCardStore } from './cards.ts';
 import { type CommitSync, openDatabase } from './database.ts';
@@ -81,33 +79,22 @@ export class SqliteBankStore implements BankStore {
     this.#broker = new BrokerTables(this.#db, this.#ledger);
     this.#system = this.#ensureSystemAccounts(options.currency);
     this.#purse = new PurseTables(this.#db, this.#ledger, this.#accounts, options.currency);
-    this.cards = new SqliteCardStore({
+    const area: SqliteArea = {
       db: this.#db,
       accounts: this.#accounts,
       ledger: this.#ledger,
       currency: options.currency,
       write: (claim, now, work) => this.#write(claim, now, work),
       read: (query) => this.#read(query),
-    });
+    };
+    this.cards = new SqliteCardStore(area);
     this.#origins = new MerchantCertificateTables(this.#db);
-    this.refunds = new SqliteRefundStore({
-      db: this.#db,
-      accounts: this.#accounts,
-      ledger: this.#ledger,
-      currency: options.currency,
-      coinsAccount: this.#system.coins,
-      write: (claim, now, work) => this.#write(claim, now, work),
-      read: (query) => this.#read(query),
-    });
+    this.refunds = new SqliteRefundStore(area, this.#system.coins);
   }
 
   #ensureSystemAccounts(currency: string) {
-    const ensure = (name: string, displayName: string): number => {
-      const existing = this.#accounts.byName(name);
-      if (existing !== undefined) return existing.id;
-      return this.#accounts.create({ kind: 'system', name, displayName, currency, now: Date.now() })
-        .id;
-    };
+    const ensure = (name: string, displayName: string): number =>
+      this.#accounts.ensureSystem(name, displayName, currency);
     return this.#db.transaction(() => ({
       issued: ensure(systemAccounts.issued, 'Money issued'),
       coins: ensure(systemAccounts.coins, 'Outstanding coins'),
@@ -126,13 +113,8 @@ export class SqliteBankStore implements BankStore {
 
   // --- accounts and credentials
 
-  createAccount<R>(
-    account: Parameters<BankStore['createAccount']>[0],
-    render: (account: AccountRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, account.now, () => render(this.#accounts.create(account)));
-  }
+  readonly createAccount: BankStore['createAccount'] = (account, render, idempotency) =>
+    this.#write(idempotency, account.now, () => render(this.#accounts.create(account)));
 
   getAccount(id: number) {
     return this.#read(() => this.#accounts.byId(id));
@@ -205,43 +187,22 @@ export class SqliteBankStore implements BankStore {
 
   // --- mint
 
-  withdraw<R>(
-    params: Parameters<BankStore['withdraw']>[0],
-    render: Parameters<BankStore['withdraw']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () =>
-      (render as (issuance: ReturnType<MintTables['withdraw']>) => R)(
-        this.#mint.withdraw(params, this.#system.coins),
-      ),
+  readonly withdraw: BankStore['withdraw'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, () =>
+      render(this.#mint.withdraw(params, this.#system.coins)),
     );
-  }
 
   getIssuance(id: string) {
     return this.#read(() => this.#mint.issuance(id));
   }
 
-  deposit<R>(
-    params: Parameters<BankStore['deposit']>[0],
-    render: Parameters<BankStore['deposit']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () =>
-      (render as (deposit: ReturnType<MintTables['deposit']>) => R)(
-        this.#mint.deposit(params, this.#system.coins),
-      ),
+  readonly deposit: BankStore['deposit'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, () =>
+      render(this.#mint.deposit(params, this.#system.coins)),
     );
-  }
 
-  change<R>(
-    params: Parameters<BankStore['change']>[0],
-    render: Parameters<BankStore['change']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () =>
-      (render as (issuance: ReturnType<MintTables['change']>) => R)(this.#mint.change(params)),
-    );
-  }
+  readonly change: BankStore['change'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, () => render(this.#mint.change(params)));
 
   getSpentCoin(coinPub: Uint8Array) {
     return this.#read(() => this.#mint.spentCoin(coinPub));
@@ -275,17 +236,14 @@ export class SqliteBankStore implements BankStore {
 
   // --- PayWord broker
 
-  issuePaywordCertificate<R>(
-    certificate: Parameters<BankStore['issuePaywordCertificate']>[0],
-    render: Parameters<BankStore['issuePaywordCertificate']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, certificate.issuedAt, () =>
-      (render as (record: ReturnType<BrokerTables['issueCertificate']>) => R)(
-        this.#broker.issueCertificate(certificate, this.#system.paywordHolds),
-      ),
+  readonly issuePaywordCertificate: BankStore['issuePaywordCertificate'] = (
+    certificate,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, certificate.issuedAt, () =>
+      render(this.#broker.issueCertificate(certificate, this.#system.paywordHolds)),
     );
-  }
 
   getPaywordCertificate(serial: number) {
     return this.#read(() => this.#broker.certificate(serial));
@@ -295,13 +253,9 @@ export class SqliteBankStore implements BankStore {
     return this.#read(() => this.#broker.redemption(commitmentId));
   }
 
-  redeemPaywords<R>(
-    params: Parameters<BankStore['redeemPaywords']>[0],
-    render: Parameters<BankStore['redeemPaywords']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () =>
-      (render as (outcomes: ReturnType<BrokerTables['redeemAll']>) => R)(
+  readonly redeemPaywords: BankStore['redeemPaywords'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, () =>
+      render(
         this.#broker.redeemAll(
           params.vendorId,
           params.claims,
@@ -310,7 +264,6 @@ export class SqliteBankStore implements BankStore {
         ),
       ),
     );
-  }
 
   releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number> {
     return this.#committer.run(() =>
@@ -328,43 +281,39 @@ export class SqliteBankStore implements BankStore {
 
   // --- certificate authority
 
-  insertMerchantCertificate<R>(
-    certificate: MerchantCertificateRecord,
-    render: (certificate: MerchantCertificateRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.insertExclusiveMerchantCertificate(certificate, [], render, idempotency);
-  }
+  readonly insertMerchantCertificate: BankStore['insertMerchantCertificate'] = (
+    certificate,
+    render,
+    idempotency,
+  ) => this.insertExclusiveMerchantCertificate(certificate, [], render, idempotency);
 
   listMerchantCertificates(accountId: number) {
     return this.#read(() => this.#origins.list(accountId));
   }
 
-  insertExclusiveMerchantCertificate<R>(
-    certificate: MerchantCertificateRecord,
-    exclusiveOrigins: readonly string[],
-    render: (certificate: MerchantCertificateRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, certificate.createdAt, () => {
+  readonly insertExclusiveMerchantCertificate: BankStore['insertExclusiveMerchantCertificate'] = (
+    certificate,
+    exclusiveOrigins,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, certificate.createdAt, () => {
       this.#origins.insert(certificate, exclusiveOrigins);
       return render(certificate);
     });
-  }
 
   assertOriginsFree(origins: readonly string[], accountId: number, now: number): Promise<void> {
     return this.#read(() => this.#origins.assertOriginsFree(origins, accountId, now));
   }
 
-  createOriginChallenge<R>(
-    challenge: OriginChallengeRecord,
-    render: (challenge: OriginChallengeRecord) => R,
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, challenge.createdAt, () =>
+  readonly createOriginChallenge: BankStore['createOriginChallenge'] = (
+    challenge,
+    render,
+    idempotency,
+  ) =>
+    this.#write(idempotency, challenge.createdAt, () =>
       render(this.#origins.insertChallenge(challenge)),
     );
-  }
 
   openOriginChallenges(accountId: number, origin: string, now: number) {
     return this.#read(() => this.#origins.openChallenges(accountId, origin, now));
@@ -384,37 +333,19 @@ export class SqliteBankStore implements BankStore {
 
   // --- hardware purse issuer
 
-  issuePurseCard<R>(
-    card: Parameters<BankStore['issuePurseCard']>[0],
-    render: Parameters<BankStore['issuePurseCard']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, card.now, () =>
-      (render as (card: ReturnType<PurseTables['issueCard']>) => R)(this.#purse.issueCard(card)),
-    );
-  }
+  readonly issuePurseCard: BankStore['issuePurseCard'] = (card, render, idempotency) =>
+    this.#write(idempotency, card.now, () => render(this.#purse.issueCard(card)));
 
   getPurseCard(cardId: string) {
     return this.#read(() => this.#purse.card(cardId));
   }
 
-  loadPurse<R>(
-    load: Parameters<BankStore['loadPurse']>[0],
-    render: Parameters<BankStore['loadPurse']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, load.now, () =>
-      (render as (load: ReturnType<PurseTables['load']>) => R)(this.#purse.load(load)),
-    );
-  }
+  readonly loadPurse: BankStore['loadPurse'] = (load, render, idempotency) =>
+    this.#write(idempotency, load.now, () => render(this.#purse.load(load)));
 
-  clearPurseProofs<R>(
-    params: Parameters<BankStore['clearPurseProofs']>[0],
-    render: Parameters<BankStore['clearPurseProofs']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () =>
-      (render as (outcomes: ReturnType<PurseTables['clearAll']>) => R)(
+  readonly clearPurseProofs: BankStore['clearPurseProofs'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, () =>
+      render(
         this.#purse.clearAll(
           params.merchantAccountId,
           params.merchantId,
@@ -423,19 +354,11 @@ export class SqliteBankStore implements BankStore {
         ),
       ),
     );
-  }
 
-  blockPurseCard<R>(
-    params: Parameters<BankStore['blockPurseCard']>[0],
-    render: Parameters<BankStore['blockPurseCard']>[1],
-    idempotency?: IdempotencyClaim,
-  ): Promise<R> {
-    return this.#write(idempotency, params.now, () =>
-      (render as (card: ReturnType<PurseTables['block']>) => R)(
-        this.#purse.block(params.cardId, params.accountId, params.now),
-      ),
+  readonly blockPurseCard: BankStore['blockPurseCard'] = (params, render, idempotency) =>
+    this.#write(idempotency, params.now, () =>
+      render(this.#purse.block(params.cardId, params.accountId, params.now)),
     );
-  }
 
   closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number> {
     return this.#committer.run(() => this.#purse.closeBlocked(params.blockedBefore, params.now));

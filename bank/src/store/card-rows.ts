@@ -1,10 +1,13 @@
-/** Rows of the card tables (migration 2) and their records. */
+/**
+ * Rows of the card tables (migration 2) as both stores read them, turned into their records,
+ * and the values of new rows in the order of both stores' INSERT column lists.
+ */
 import type {
   CardholderRegistrationRecord,
   CardRecord,
   CardTransactionRecord,
   CardTransactionStatus,
-} from '../card-store.ts';
+} from './card-store.ts';
 
 export interface CardRow {
   id: number;
@@ -78,3 +81,30 @@ export const toTransaction = (row: TransactionRow): CardTransactionRecord => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
+
+/** A new `cards` row: account_id, pan, expiry, currency, credit_limit, created_at. */
+export const cardValues = (card: Omit<CardRecord, 'id'>): unknown[] => [
+  card.accountId,
+  card.pan,
+  card.expiry,
+  card.currency,
+  card.creditLimit,
+  card.createdAt,
+];
+
+/**
+ * A new `cardholder_registrations` row: id, account_id, card_id, public_key, serial,
+ * certificate, not_after, created_at.
+ */
+export const registrationValues = (
+  registration: Omit<CardholderRegistrationRecord, 'revokedAt'>,
+): unknown[] => [
+  registration.id,
+  registration.accountId,
+  registration.cardId,
+  registration.publicKey,
+  registration.serial,
+  registration.certificate,
+  registration.notAfter,
+  registration.createdAt,
+];
