@@ -32,11 +32,11 @@ import {
 } from '@farthing/protocol/set/purchase';
 import { Hono } from 'hono';
 import { requireMerchant } from '../http/auth.ts';
-import { type Command, readCommand } from '../http/command.ts';
+import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
 import type { RouteDoc } from '../http/openapi.ts';
 import type { CardOperation, CardTransactionRecord } from '../store/card-store.ts';
-import type { AccountRecord } from '../store/store.ts';
+import type { AccountRecord, IdempotencyClaim } from '../store/store.ts';
 import type { SetAuthority } from './set-authority.ts';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
@@ -57,6 +57,8 @@ const operations = [
   ['credits', 'credit-request', 'credit-response'],
   ['credit-reversals', 'credit-reversal-request', 'credit-reversal-response'],
 ] as const;
+
+const authorizationSchema = setMessageSchema('authorization-request');
 
 const commonErrors = [
   'unauthorized',
@@ -90,7 +92,7 @@ export const gatewayRouteDocs: readonly RouteDoc[] = [
       'Payment authorization (capture: false) or sale (capture: true): holds the amount on the card, or pays the merchant at once',
     auth: 'merchant',
     idempotent: true,
-    body: setMessageSchema('authorization-request'),
+    body: authorizationSchema,
     success: {
       status: 201,
       description:
@@ -219,18 +221,22 @@ export function gatewayRoutes(
     });
   });
 
-  app.post('/v1/set/authorizations', requireMerchant(ctx), async (c) => {
-    const command = await readCommand(
-      c,
-      setMessageSchema('authorization-request'),
-      'authorization request',
-    );
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
+  app.post(
+    '/v1/set/authorizations',
+    requireMerchant(ctx),
+    answeredOnce(
+      store,
+      { schema: authorizationSchema, what: 'authorization request', status: 201 },
+      (message, claim, c) => authorize(message, c.get('account'), claim),
+    ),
+  );
+
+  async function authorize(
+    message: SetMessage<'authorization-request'>,
+    account: AccountRecord,
+    claim: IdempotencyClaim,
+  ) {
     const now = ctx.now();
-    const message = command.input;
     const request = message.body;
     assertMerchant(request.merchantId, account);
     await verifyMerchantSignature(ctx, account, message, now);
@@ -287,7 +293,7 @@ export function gatewayRoutes(
       cardholderPublicKey: cardholder.publicKey,
       ed25519Verify: nodeEd25519Verify,
     });
-    const view = await store.cards.authorize(
+    return store.cards.authorize(
       {
         merchantId: account.id,
         transactionId: request.transactionId,
@@ -304,22 +310,15 @@ export function gatewayRoutes(
       (t) => answer(set, 'authorization-response', t, config.currency, now),
       claim,
     );
-    return c.json(view, 201);
-  });
+  }
 
   for (const [path, requestType, responseType] of operations) {
-    app.post(`/v1/set/${path}`, requireMerchant(ctx), async (c) => {
-      const command: Command<SetMessage<typeof requestType>> = await readCommand(
-        c,
-        setMessageSchema(requestType),
-        requestType,
-      );
-      const account = c.get('account');
-      const claim = command.claim(String(account.id));
-      const stored = await store.findIdempotentResult(claim);
-      if (stored !== undefined) return c.json(stored, 200);
+    const operate = async (
+      message: SetMessage<typeof requestType>,
+      account: AccountRecord,
+      claim: IdempotencyClaim,
+    ) => {
       const now = ctx.now();
-      const message = command.input;
       const body = message.body as SetMessage<'credit-request'>['body'] &
         SetMessage<'capture-request'>['body'];
       assertMerchant(body.merchantId, account);
@@ -343,13 +342,21 @@ export function gatewayRoutes(
               amount,
             };
       const set = await authority();
-      const view = await store.cards.operate(
+      return store.cards.operate(
         { merchantId: account.id, transactionId: body.transactionId, operation, now },
         (t) => answer(set, responseType, t, config.currency, now),
         claim,
       );
-      return c.json(view, 200);
-    });
+    };
+    app.post(
+      `/v1/set/${path}`,
+      requireMerchant(ctx),
+      answeredOnce(
+        store,
+        { schema: setMessageSchema(requestType), what: requestType, status: 200 },
+        (message, claim, c) => operate(message, c.get('account'), claim),
+      ),
+    );
   }
   return app;
 }
