@@ -133,6 +133,22 @@ function pageOf(text: string | undefined): number {
   return page;
 }
 
+/**
+ * One answer of a prefix search: at most `max` found after `after`, and whether there are
+ * more (asking for one more than `max` tells without a count).
+ */
+async function prefixSearch<P, K, T>(
+  request: { readonly prefixes: readonly P[]; readonly after?: K | undefined },
+  max: number,
+  search: (prefixes: readonly P[], page: { after?: K; limit: number }) => Promise<T[]>,
+): Promise<{ found: T[]; more: boolean }> {
+  const found = await search(request.prefixes, {
+    ...(request.after === undefined ? {} : { after: request.after }),
+    limit: max + 1,
+  });
+  return { found: found.slice(0, max), more: found.length > max };
+}
+
 export function recoveryRoutes(ctx: BankContext): Hono<BankEnv> {
   const app = new Hono<BankEnv>();
 
@@ -151,26 +167,18 @@ export function recoveryRoutes(ctx: BankContext): Hono<BankEnv> {
 
   app.post('/v1/mint/recovery/change', async (c) => {
     const request = await readJson(c, changeSearchSchema, 'change search');
-    const found = await ctx.store.changeIssuancesWithPrefixes(request.prefixes, {
-      ...(request.after === undefined ? {} : { after: request.after }),
-      limit: maxChangeAnswer + 1,
-    });
-    return c.json({
-      issuances: found.slice(0, maxChangeAnswer).map(recoveredWithdrawalView),
-      more: found.length > maxChangeAnswer,
-    });
+    const { found, more } = await prefixSearch(request, maxChangeAnswer, (prefixes, page) =>
+      ctx.store.changeIssuancesWithPrefixes(prefixes, page),
+    );
+    return c.json({ issuances: found.map(recoveredWithdrawalView), more });
   });
 
   app.post('/v1/mint/recovery/spent', async (c) => {
     const request = await readJson(c, spentSearchSchema, 'spent coin search');
-    const spent = await ctx.store.spentCoinsWithPrefixes(request.prefixes, {
-      ...(request.after === undefined ? {} : { after: request.after }),
-      limit: maxSpentAnswer + 1,
-    });
-    return c.json({
-      spent: spent.slice(0, maxSpentAnswer).map((key) => toBase64url(key)),
-      more: spent.length > maxSpentAnswer,
-    });
+    const { found, more } = await prefixSearch(request, maxSpentAnswer, (prefixes, page) =>
+      ctx.store.spentCoinsWithPrefixes(prefixes, page),
+    );
+    return c.json({ spent: found.map((key) => toBase64url(key)), more });
   });
 
   return app;
