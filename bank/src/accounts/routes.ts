@@ -17,7 +17,7 @@ import {
 } from '../http/auth.ts';
 import { answeredOnce, readCommand, readJson } from '../http/command.ts';
 import { allScopes, type BankContext, type BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import type { AccountRecord } from '../store/store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
@@ -94,12 +94,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: signUpSchema,
     success: { status: 201, description: 'The new account' },
-    errors: [
-      'invalid_message',
-      'account_exists',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-    ],
+    errors: ['invalid_message', 'account_exists', ...idempotencyErrors],
   },
   {
     method: 'post',
@@ -143,13 +138,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: creditSchema,
     success: { status: 200, description: 'The new balance' },
-    errors: [
-      'unauthorized',
-      'not_found',
-      'currency_mismatch',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-    ],
+    errors: ['unauthorized', 'not_found', 'currency_mismatch', ...idempotencyErrors],
   },
   {
     method: 'post',

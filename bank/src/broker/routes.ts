@@ -13,7 +13,7 @@ import * as v from 'valibot';
 import { requireCustomer, requireMerchant } from '../http/auth.ts';
 import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { customerErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { type Broker, createBroker } from './broker.ts';
 import {
   issueUserCertificate,
@@ -79,15 +79,12 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
     body: issueCertificateSchema,
     success: { status: 201, description: 'The signed certificate (wire JSON)' },
     errors: [
-      'unauthorized',
-      'token_expired',
-      'insufficient_scope',
+      ...customerErrors,
       'invalid_message',
       'invalid_amount',
       'currency_mismatch',
       'insufficient_funds',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
+      ...idempotencyErrors,
     ],
   },
   {
@@ -96,7 +93,7 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
     summary: "One of the customer's certificates: credit left, redeemed so far, expiry, release",
     auth: 'customer',
     success: { status: 200, description: 'The certificate and its state' },
-    errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'not_found'],
+    errors: [...customerErrors, 'not_found'],
   },
   {
     method: 'post',
@@ -111,12 +108,7 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
       description:
         '{ redemptions: [{ commitmentId, status: "redeemed", paid, index, totalRedeemed } | { commitmentId, status: "rejected", problem }], paid }',
     },
-    errors: [
-      'unauthorized',
-      'invalid_message',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-    ],
+    errors: ['unauthorized', 'invalid_message', ...idempotencyErrors],
   },
 ];
 

@@ -20,7 +20,7 @@ import * as v from 'valibot';
 import { requireAdmin, requireMerchant } from '../http/auth.ts';
 import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { challengeView, newOriginChallenge, originNeedsProof } from './origin-proof.ts';
 
 const serialSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{2,40}$/));
@@ -45,8 +45,7 @@ export const originRouteDocs: readonly RouteDoc[] = [
       'unsupported_media_type',
       'origin_loopback_refused',
       'origin_taken',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
+      ...idempotencyErrors,
     ],
   },
   {

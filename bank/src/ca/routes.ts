@@ -24,7 +24,7 @@ import { Hono } from 'hono';
 import { requireMerchant } from '../http/auth.ts';
 import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import type { AccountRecord, MerchantCertificateRecord } from '../store/store.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
 import { certifyMerchantRegistration } from './merchant-certificates.ts';
@@ -65,9 +65,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
     },
     errors: [
       'unauthorized',
-      'invalid_message',
-      'invalid_encoding',
-      'unsupported_media_type',
+      ...bodyErrors,
       'unsupported_version',
       'merchant_mismatch',
       'bad_signature',
@@ -77,8 +75,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
       'origin_taken',
       'origin_not_proven',
       'origin_challenge_failed',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
+      ...idempotencyErrors,
     ],
   },
   {

@@ -34,7 +34,7 @@ import { Hono } from 'hono';
 import { requireMerchant } from '../http/auth.ts';
 import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import type { CardOperation, CardTransactionRecord } from '../store/card-store.ts';
 import type { AccountRecord, IdempotencyClaim } from '../store/store.ts';
 import type { SetAuthority } from './set-authority.ts';
@@ -67,8 +67,7 @@ const commonErrors = [
   'bad_signature',
   'merchant_mismatch',
   'currency_mismatch',
-  'idempotency_key_missing',
-  'idempotency_key_reused',
+  ...idempotencyErrors,
 ] as const;
 
 export const gatewayRouteDocs: readonly RouteDoc[] = [

@@ -27,11 +27,12 @@ import { Hono } from 'hono';
 import { requireCustomer } from '../http/auth.ts';
 import { readBody, readJson } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, customerErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { idempotencyKeyOf, requireJsonBody } from '../http/request.ts';
 import type { AccountRecord, IssuanceRecord } from '../store/store.ts';
 import { depositCoins } from './deposit.ts';
 import { depositRequestDocSchema } from './deposit-checks.ts';
+import { depositErrors } from './routes.ts';
 
 const lastPage = recoverableWithdrawals / recoveryPageSize - 1;
 
@@ -46,7 +47,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
       description:
         '{ withdrawals: [{ issuanceId, createdAt, total, coins: [{ denominationId, signature }] }], nextPage }',
     },
-    errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'invalid_argument'],
+    errors: [...customerErrors, 'invalid_argument'],
   },
   {
     method: 'post',
@@ -57,23 +58,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: depositRequestDocSchema,
     success: { status: 200, description: '{ depositId, total, coins }' },
-    errors: [
-      'invalid_message',
-      'invalid_encoding',
-      'unsupported_media_type',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-      'unauthorized',
-      'token_expired',
-      'insufficient_scope',
-      'unknown_denomination',
-      'denomination_expired',
-      'merchant_mismatch',
-      'coin_amount_mismatch',
-      'bad_signature',
-      'coin_already_spent',
-      'conflict',
-    ],
+    errors: [...bodyErrors, ...idempotencyErrors, ...customerErrors, ...depositErrors],
   },
   {
     method: 'post',
@@ -86,7 +71,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: '{ issuances: [{ issuanceId, createdAt, total, coins }], more }',
     },
-    errors: ['invalid_message', 'invalid_encoding', 'unsupported_media_type'],
+    errors: [...bodyErrors],
   },
   {
     method: 'post',
@@ -96,7 +81,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
     auth: 'none',
     body: spentSearchSchema,
     success: { status: 200, description: '{ spent: [b64u coin keys], more }' },
-    errors: ['invalid_message', 'invalid_encoding', 'unsupported_media_type'],
+    errors: [...bodyErrors],
   },
 ];
 

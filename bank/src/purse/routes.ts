@@ -17,7 +17,7 @@ import * as v from 'valibot';
 import { requireAdmin, requireCustomer, requireMerchant } from '../http/auth.ts';
 import { answeredOnce, readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import {
   cardView,
   clearPurseProofs,
@@ -52,14 +52,7 @@ export const clearingSchema = v.strictObject({
 
 const emptySchema = v.strictObject({});
 
-const commonErrors = [
-  'unauthorized',
-  'invalid_message',
-  'invalid_encoding',
-  'unsupported_media_type',
-  'idempotency_key_missing',
-  'idempotency_key_reused',
-] as const;
+const commonErrors = ['unauthorized', ...bodyErrors, ...idempotencyErrors] as const;
 
 export const purseRouteDocs: readonly RouteDoc[] = [
   {
