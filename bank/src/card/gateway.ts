@@ -13,6 +13,7 @@
  * the certificate not revoked, within its limit) and that the payment was not authorized
  * before. The gateway never learns what was bought: it sees only H(OI).
  */
+import { equalAmounts } from '@farthing/protocol/amount';
 import { equalBytes } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
@@ -257,8 +258,7 @@ export function gatewayRoutes(
     if (
       pi.merchantId !== request.merchantId ||
       pi.transactionId !== request.transactionId ||
-      pi.amount.currency !== request.amount.currency ||
-      pi.amount.minor !== request.amount.minor
+      !equalAmounts(pi.amount, request.amount)
     ) {
       throw new FarthingError(
         'set_payment_mismatch',
