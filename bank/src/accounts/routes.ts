@@ -15,9 +15,9 @@ import {
   sessionTokenPrefix,
   tokenHash,
 } from '../http/auth.ts';
-import { readCommand, readJson } from '../http/command.ts';
+import { answeredOnce, readCommand, readJson } from '../http/command.ts';
 import { allScopes, type BankContext, type BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import type { AccountRecord } from '../store/store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
@@ -94,12 +94,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: signUpSchema,
     success: { status: 201, description: 'The new account' },
-    errors: [
-      'invalid_message',
-      'account_exists',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-    ],
+    errors: ['invalid_message', 'account_exists', ...idempotencyErrors],
   },
   {
     method: 'post',
@@ -143,13 +138,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: creditSchema,
     success: { status: 200, description: 'The new balance' },
-    errors: [
-      'unauthorized',
-      'not_found',
-      'currency_mismatch',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-    ],
+    errors: ['unauthorized', 'not_found', 'currency_mismatch', ...idempotencyErrors],
   },
   {
     method: 'post',
@@ -178,27 +167,26 @@ export function accountRoutes(ctx: BankContext): Hono<BankEnv> {
   // Spend the same scrypt time on unknown names as on known ones.
   const decoy = hashPassword('decoy password', config.scryptCost);
 
-  app.post('/v1/accounts', async (c) => {
-    const command = await readCommand(c, signUpSchema, 'sign-up');
-    const claim = command.claim('public');
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
-    const { name, password, displayName } = command.input;
-    const passwordHash = await hashPassword(password, config.scryptCost);
-    const view = await store.createAccount(
-      {
-        kind: 'customer',
-        name,
-        displayName: displayName ?? name,
-        currency: config.currency,
-        passwordHash,
-        now: ctx.now(),
-      },
-      accountView,
-      claim,
-    );
-    return c.json(view, 201);
-  });
+  app.post(
+    '/v1/accounts',
+    answeredOnce(
+      store,
+      { schema: signUpSchema, what: 'sign-up', status: 201, scope: 'public' },
+      async ({ name, password, displayName }, claim) =>
+        store.createAccount(
+          {
+            kind: 'customer',
+            name,
+            displayName: displayName ?? name,
+            currency: config.currency,
+            passwordHash: await hashPassword(password, config.scryptCost),
+            now: ctx.now(),
+          },
+          accountView,
+          claim,
+        ),
+    ),
+  );
 
   // Log-in is deliberately not idempotency-keyed: storing its answer would store a usable
   // token, and a retried log-in only opens a second session.

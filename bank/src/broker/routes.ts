@@ -11,9 +11,9 @@ import { amountSchema, bytesSchema } from '@farthing/protocol/schema';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { requireCustomer, requireMerchant } from '../http/auth.ts';
-import { readCommand } from '../http/command.ts';
+import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { customerErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { type Broker, createBroker } from './broker.ts';
 import {
   issueUserCertificate,
@@ -79,15 +79,12 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
     body: issueCertificateSchema,
     success: { status: 201, description: 'The signed certificate (wire JSON)' },
     errors: [
-      'unauthorized',
-      'token_expired',
-      'insufficient_scope',
+      ...customerErrors,
       'invalid_message',
       'invalid_amount',
       'currency_mismatch',
       'insufficient_funds',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
+      ...idempotencyErrors,
     ],
   },
   {
@@ -96,7 +93,7 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
     summary: "One of the customer's certificates: credit left, redeemed so far, expiry, release",
     auth: 'customer',
     success: { status: 200, description: 'The certificate and its state' },
-    errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'not_found'],
+    errors: [...customerErrors, 'not_found'],
   },
   {
     method: 'post',
@@ -111,12 +108,7 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
       description:
         '{ redemptions: [{ commitmentId, status: "redeemed", paid, index, totalRedeemed } | { commitmentId, status: "rejected", problem }], paid }',
     },
-    errors: [
-      'unauthorized',
-      'invalid_message',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-    ],
+    errors: ['unauthorized', 'invalid_message', ...idempotencyErrors],
   },
 ];
 
@@ -131,20 +123,16 @@ export function brokerRoutes(ctx: BankContext, broker: Broker = createBroker(ctx
 
   app.get('/v1/broker/key', (c) => c.json(key, 200, { 'cache-control': 'public, max-age=3600' }));
 
-  app.post('/v1/broker/certificates', requireCustomer(ctx, 'payword'), async (c) => {
-    const command = await readCommand(c, issueCertificateSchema, 'PayWord certificate request');
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    // A retry is answered before signing anything.
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
-    const certificate = await issueUserCertificate(broker, {
-      account,
-      ...command.input,
-      idempotency: claim,
-    });
-    return c.json(certificate, 201);
-  });
+  app.post(
+    '/v1/broker/certificates',
+    requireCustomer(ctx, 'payword'),
+    answeredOnce(
+      store,
+      { schema: issueCertificateSchema, what: 'PayWord certificate request', status: 201 },
+      (input, claim, c) =>
+        issueUserCertificate(broker, { account: c.get('account'), ...input, idempotency: claim }),
+    ),
+  );
 
   app.get('/v1/broker/certificates/:serial', requireCustomer(ctx, 'payword'), async (c) => {
     const text = c.req.param('serial');
@@ -161,19 +149,16 @@ export function brokerRoutes(ctx: BankContext, broker: Broker = createBroker(ctx
     return c.json(userCertificateStatus(record, config.paywordRedeemGraceMs));
   });
 
-  app.post('/v1/broker/redemptions', requireMerchant(ctx), async (c) => {
-    const command = await readCommand(c, redeemSchema, 'PayWord redemption batch');
-    const vendor = c.get('account');
-    const claim = command.claim(String(vendor.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored);
-    const result = await redeemPaywords(broker, {
-      vendor,
-      redemptions: command.input.redemptions,
-      idempotency: claim,
-    });
-    return c.json(result);
-  });
+  app.post(
+    '/v1/broker/redemptions',
+    requireMerchant(ctx),
+    answeredOnce(
+      store,
+      { schema: redeemSchema, what: 'PayWord redemption batch', status: 200 },
+      ({ redemptions }, claim, c) =>
+        redeemPaywords(broker, { vendor: c.get('account'), redemptions, idempotency: claim }),
+    ),
+  );
 
   return app;
 }

@@ -18,9 +18,9 @@ import { originChallengeRequestSchema } from '@farthing/protocol/x509/origin-cha
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { requireAdmin, requireMerchant } from '../http/auth.ts';
-import { readCommand } from '../http/command.ts';
+import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { challengeView, newOriginChallenge, originNeedsProof } from './origin-proof.ts';
 
 const serialSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{2,40}$/));
@@ -45,8 +45,7 @@ export const originRouteDocs: readonly RouteDoc[] = [
       'unsupported_media_type',
       'origin_loopback_refused',
       'origin_taken',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
+      ...idempotencyErrors,
     ],
   },
   {
@@ -76,25 +75,27 @@ export function originRoutes(ctx: BankContext): Hono<BankEnv> {
   const app = new Hono<BankEnv>();
   const { store, ca, config } = ctx;
 
-  app.post('/v1/merchants/me/origin-challenges', requireMerchant(ctx), async (c) => {
-    const command = await readCommand(c, originChallengeRequestSchema, 'origin challenge');
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
-    const { origin } = command.input;
-    const now = ctx.now();
-    // Refused early, so a merchant does not serve a challenge that could never be used.
-    if (originNeedsProof(origin, config.devMode, 'origin')) {
-      await store.assertOriginsFree([origin], account.id, now);
-    }
-    const view = await store.createOriginChallenge(
-      newOriginChallenge(account.id, origin, now),
-      (challenge) => challengeView(challenge, account.name, config.bankId),
-      claim,
-    );
-    return c.json(view, 201);
-  });
+  app.post(
+    '/v1/merchants/me/origin-challenges',
+    requireMerchant(ctx),
+    answeredOnce(
+      store,
+      { schema: originChallengeRequestSchema, what: 'origin challenge', status: 201 },
+      async ({ origin }, claim, c) => {
+        const account = c.get('account');
+        const now = ctx.now();
+        // Refused early, so a merchant does not serve a challenge that could never be used.
+        if (originNeedsProof(origin, config.devMode, 'origin')) {
+          await store.assertOriginsFree([origin], account.id, now);
+        }
+        return store.createOriginChallenge(
+          newOriginChallenge(account.id, origin, now),
+          (challenge) => challengeView(challenge, account.name, config.bankId),
+          claim,
+        );
+      },
+    ),
+  );
 
   app.post('/v1/admin/merchant-certificates/:serial/revocation', requireAdmin(ctx), async (c) => {
     const serial = c.req.param('serial');

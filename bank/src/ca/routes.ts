@@ -22,9 +22,9 @@ import { idAtCommonName } from '@farthing/protocol/x509/oids';
 import { encodePem } from '@farthing/protocol/x509/pem';
 import { Hono } from 'hono';
 import { requireMerchant } from '../http/auth.ts';
-import { readCommand } from '../http/command.ts';
+import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import type { AccountRecord, MerchantCertificateRecord } from '../store/store.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
 import { certifyMerchantRegistration } from './merchant-certificates.ts';
@@ -65,9 +65,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
     },
     errors: [
       'unauthorized',
-      'invalid_message',
-      'invalid_encoding',
-      'unsupported_media_type',
+      ...bodyErrors,
       'unsupported_version',
       'merchant_mismatch',
       'bad_signature',
@@ -77,8 +75,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
       'origin_taken',
       'origin_not_proven',
       'origin_challenge_failed',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
+      ...idempotencyErrors,
     ],
   },
   {
@@ -163,38 +160,39 @@ export function caRoutes(ctx: BankContext): Hono<BankEnv> {
     return c.json(published, 200, headers);
   });
 
-  app.post('/v1/merchants/me/certificates', requireMerchant(ctx), async (c) => {
-    const command = await readCommand(c, merchantRegistrationSchema, 'merchant registration');
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    // A retry gets the certificate issued the first time, before any signing.
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
-    const registration = command.input;
-    assertSameMerchant(registration, account);
-    const now = ctx.now();
-    // The request's own checks first: no origin is fetched for a stale or forged request.
-    const issued = await certifyMerchantRegistration(ca, registration, {
-      bankId: config.bankId,
-      now,
-    });
-    const exclusive = await proveOrigins(ctx, { account, origins: registration.origins });
-    const view = await store.insertExclusiveMerchantCertificate(
-      {
-        serial: hex(issued.serialNumber),
-        accountId: account.id,
-        origins: registration.origins,
-        offerKey: registration.offerPublicKey,
-        der: issued.der,
-        notAfter: issued.notAfter,
-        createdAt: now,
+  app.post(
+    '/v1/merchants/me/certificates',
+    requireMerchant(ctx),
+    answeredOnce(
+      store,
+      { schema: merchantRegistrationSchema, what: 'merchant registration', status: 201 },
+      async (registration, claim, c) => {
+        const account = c.get('account');
+        assertSameMerchant(registration, account);
+        const now = ctx.now();
+        // The request's own checks first: no origin is fetched for a stale or forged request.
+        const issued = await certifyMerchantRegistration(ca, registration, {
+          bankId: config.bankId,
+          now,
+        });
+        const exclusive = await proveOrigins(ctx, { account, origins: registration.origins });
+        return store.insertExclusiveMerchantCertificate(
+          {
+            serial: hex(issued.serialNumber),
+            accountId: account.id,
+            origins: registration.origins,
+            offerKey: registration.offerPublicKey,
+            der: issued.der,
+            notAfter: issued.notAfter,
+            createdAt: now,
+          },
+          exclusive,
+          (record) => merchantCertificateView(record, ca),
+          claim,
+        );
       },
-      exclusive,
-      (record) => merchantCertificateView(record, ca),
-      claim,
-    );
-    return c.json(view, 201);
-  });
+    ),
+  );
 
   app.get('/v1/merchants/me/certificates', requireMerchant(ctx), async (c) => {
     const records = await store.listMerchantCertificates(c.get('account').id);

@@ -25,10 +25,11 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { randomSerialNumber } from '../ca/certificate-authority.ts';
 import { requireAdmin, requireCustomer } from '../http/auth.ts';
-import { readCommand, readJson } from '../http/command.ts';
+import { answeredOnce, readJson } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
 import type { RouteDoc } from '../http/openapi.ts';
 import type { CardholderRegistrationRecord } from '../store/card-store.ts';
+import type { AccountRecord, IdempotencyClaim } from '../store/store.ts';
 import type { SetAuthority } from './set-authority.ts';
 
 /** How far a registration's `requestedAt` may be from the bank's clock. */
@@ -115,13 +116,21 @@ export function cardholderCaRoutes(
   const app = new Hono<BankEnv>();
   const { store } = ctx;
 
-  app.post('/v1/set/cardholder-registrations', requireCustomer(ctx, 'account'), async (c) => {
-    const command = await readCommand(c, registrationSchema, 'cardholder registration');
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
-    const message = command.input;
+  app.post(
+    '/v1/set/cardholder-registrations',
+    requireCustomer(ctx, 'account'),
+    answeredOnce(
+      store,
+      { schema: registrationSchema, what: 'cardholder registration', status: 201 },
+      (message, claim, c) => register(message, c.get('account'), claim),
+    ),
+  );
+
+  async function register(
+    message: v.InferOutput<typeof registrationSchema>,
+    account: AccountRecord,
+    claim: IdempotencyClaim,
+  ) {
     const { body } = message;
     // Proof of possession: the key being certified signed the request.
     verifySetMessage(message, body.cardholderPublicKey, nodeEd25519Verify);
@@ -160,7 +169,7 @@ export function cardholderCaRoutes(
       set.ca.issuer,
     );
     card.cardSecret.fill(0);
-    const answer = await store.cards.insertRegistration(
+    return store.cards.insertRegistration(
       {
         id: body.registrationId,
         accountId: account.id,
@@ -175,8 +184,7 @@ export function cardholderCaRoutes(
         registrationAnswer(set, 'cardholder-registration-response', registration, now),
       claim,
     );
-    return c.json(answer, 201);
-  });
+  }
 
   app.post('/v1/set/certificate-queries', async (c) => {
     const message = await readJson(c, querySchema, 'certificate query');

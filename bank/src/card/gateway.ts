@@ -13,6 +13,7 @@
  * the certificate not revoked, within its limit) and that the payment was not authorized
  * before. The gateway never learns what was bought: it sees only H(OI).
  */
+import { equalAmounts } from '@farthing/protocol/amount';
 import { equalBytes } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
@@ -32,11 +33,11 @@ import {
 } from '@farthing/protocol/set/purchase';
 import { Hono } from 'hono';
 import { requireMerchant } from '../http/auth.ts';
-import { type Command, readCommand } from '../http/command.ts';
+import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import type { CardOperation, CardTransactionRecord } from '../store/card-store.ts';
-import type { AccountRecord } from '../store/store.ts';
+import type { AccountRecord, IdempotencyClaim } from '../store/store.ts';
 import type { SetAuthority } from './set-authority.ts';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
@@ -58,6 +59,8 @@ const operations = [
   ['credit-reversals', 'credit-reversal-request', 'credit-reversal-response'],
 ] as const;
 
+const authorizationSchema = setMessageSchema('authorization-request');
+
 const commonErrors = [
   'unauthorized',
   'invalid_amount',
@@ -65,8 +68,7 @@ const commonErrors = [
   'bad_signature',
   'merchant_mismatch',
   'currency_mismatch',
-  'idempotency_key_missing',
-  'idempotency_key_reused',
+  ...idempotencyErrors,
 ] as const;
 
 export const gatewayRouteDocs: readonly RouteDoc[] = [
@@ -90,7 +92,7 @@ export const gatewayRouteDocs: readonly RouteDoc[] = [
       'Payment authorization (capture: false) or sale (capture: true): holds the amount on the card, or pays the merchant at once',
     auth: 'merchant',
     idempotent: true,
-    body: setMessageSchema('authorization-request'),
+    body: authorizationSchema,
     success: {
       status: 201,
       description:
@@ -219,18 +221,22 @@ export function gatewayRoutes(
     });
   });
 
-  app.post('/v1/set/authorizations', requireMerchant(ctx), async (c) => {
-    const command = await readCommand(
-      c,
-      setMessageSchema('authorization-request'),
-      'authorization request',
-    );
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
+  app.post(
+    '/v1/set/authorizations',
+    requireMerchant(ctx),
+    answeredOnce(
+      store,
+      { schema: authorizationSchema, what: 'authorization request', status: 201 },
+      (message, claim, c) => authorize(message, c.get('account'), claim),
+    ),
+  );
+
+  async function authorize(
+    message: SetMessage<'authorization-request'>,
+    account: AccountRecord,
+    claim: IdempotencyClaim,
+  ) {
     const now = ctx.now();
-    const message = command.input;
     const request = message.body;
     assertMerchant(request.merchantId, account);
     await verifyMerchantSignature(ctx, account, message, now);
@@ -252,8 +258,7 @@ export function gatewayRoutes(
     if (
       pi.merchantId !== request.merchantId ||
       pi.transactionId !== request.transactionId ||
-      pi.amount.currency !== request.amount.currency ||
-      pi.amount.minor !== request.amount.minor
+      !equalAmounts(pi.amount, request.amount)
     ) {
       throw new FarthingError(
         'set_payment_mismatch',
@@ -287,7 +292,7 @@ export function gatewayRoutes(
       cardholderPublicKey: cardholder.publicKey,
       ed25519Verify: nodeEd25519Verify,
     });
-    const view = await store.cards.authorize(
+    return store.cards.authorize(
       {
         merchantId: account.id,
         transactionId: request.transactionId,
@@ -304,22 +309,15 @@ export function gatewayRoutes(
       (t) => answer(set, 'authorization-response', t, config.currency, now),
       claim,
     );
-    return c.json(view, 201);
-  });
+  }
 
   for (const [path, requestType, responseType] of operations) {
-    app.post(`/v1/set/${path}`, requireMerchant(ctx), async (c) => {
-      const command: Command<SetMessage<typeof requestType>> = await readCommand(
-        c,
-        setMessageSchema(requestType),
-        requestType,
-      );
-      const account = c.get('account');
-      const claim = command.claim(String(account.id));
-      const stored = await store.findIdempotentResult(claim);
-      if (stored !== undefined) return c.json(stored, 200);
+    const operate = async (
+      message: SetMessage<typeof requestType>,
+      account: AccountRecord,
+      claim: IdempotencyClaim,
+    ) => {
       const now = ctx.now();
-      const message = command.input;
       const body = message.body as SetMessage<'credit-request'>['body'] &
         SetMessage<'capture-request'>['body'];
       assertMerchant(body.merchantId, account);
@@ -343,13 +341,21 @@ export function gatewayRoutes(
               amount,
             };
       const set = await authority();
-      const view = await store.cards.operate(
+      return store.cards.operate(
         { merchantId: account.id, transactionId: body.transactionId, operation, now },
         (t) => answer(set, responseType, t, config.currency, now),
         claim,
       );
-      return c.json(view, 200);
-    });
+    };
+    app.post(
+      `/v1/set/${path}`,
+      requireMerchant(ctx),
+      answeredOnce(
+        store,
+        { schema: setMessageSchema(requestType), what: requestType, status: 200 },
+        (message, claim, c) => operate(message, c.get('account'), claim),
+      ),
+    );
   }
   return app;
 }

@@ -4,9 +4,9 @@
  * header plus a hash of method, path and body, so the same key with another body is caught.
  * The parts that need no Hono context are in request.ts.
  */
-import type { Context } from 'hono';
+import type { Context, Handler } from 'hono';
 import type * as v from 'valibot';
-import type { IdempotencyClaim } from '../store/store.ts';
+import type { BankStore, IdempotencyClaim } from '../store/store.ts';
 import type { BankEnv } from './context.ts';
 import {
   idempotencyKeyOf,
@@ -31,6 +31,35 @@ export async function readCommand<S extends v.GenericSchema>(
   const input = await readJson(c, schema, what);
   const requestHash = requestHashOf(c.req.method, c.req.path, c.get('rawBody'));
   return { input, claim: (scope) => ({ scope, key, requestHash }) };
+}
+
+export interface AnsweredOnce<S extends v.GenericSchema> {
+  readonly schema: S;
+  /** What the body is, for its errors ("the load is not valid JSON"). */
+  readonly what: string;
+  /** The status of the first answer and of every repeat of it. */
+  readonly status: 200 | 201;
+  /** The claim's scope for an anonymous call; otherwise the calling account's id. */
+  readonly scope?: string;
+}
+
+/**
+ * A state-changing route whose answer is recorded under its idempotency claim: a retry gets
+ * the stored answer before anything is checked, signed or written; otherwise `run` does the
+ * work and records its answer under `claim` in the same transaction as the change it makes.
+ */
+export function answeredOnce<S extends v.GenericSchema>(
+  store: Pick<BankStore, 'findIdempotentResult'>,
+  route: AnsweredOnce<S>,
+  run: (input: v.InferOutput<S>, claim: IdempotencyClaim, c: Context<BankEnv>) => Promise<unknown>,
+): Handler<BankEnv> {
+  return async function answerOnce(c) {
+    const command = await readCommand(c, route.schema, route.what);
+    const claim = command.claim(route.scope ?? String(c.get('account').id));
+    const stored = await store.findIdempotentResult(claim);
+    if (stored !== undefined) return c.json(stored, route.status);
+    return c.json(await run(command.input, claim, c), route.status);
+  };
 }
 
 /** The body as JSON validated by `schema`; 415 unless it is `application/json`. */

@@ -22,6 +22,17 @@ export interface RouteDoc {
   readonly errors: readonly ErrorCode[];
 }
 
+/** What a JSON body can be refused for before its route reads it (request.ts, the schemas). */
+export const bodyErrors = [
+  'invalid_message',
+  'invalid_encoding',
+  'unsupported_media_type',
+] as const;
+/** What `requireCustomer` refuses a call for (auth.ts). */
+export const customerErrors = ['unauthorized', 'token_expired', 'insufficient_scope'] as const;
+/** What an Idempotency-Key is refused for: missing (request.ts) or reused with another request. */
+export const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
+
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
 function schemaOf(schema: v.GenericSchema): unknown {

@@ -20,9 +20,7 @@ import {
   type CheckedCoinRequest,
   coinSignedIssuance,
   type IssuanceView,
-  issuanceConflict,
   issuanceView,
-  sameHash,
   signingKeys,
   totalValue,
 } from './issuance.ts';
@@ -33,14 +31,17 @@ export function changeCoin(
   proof: unknown,
   claim: IdempotencyClaim,
 ): Promise<IssuanceView> {
-  return coinSignedIssuance(
-    ctx,
-    request,
-    claim,
-    verifyChangeRequest,
-    changeRequestSigningBytes,
-    (checked) => issueChange(ctx, request, proof, claim, checked),
-  );
+  return coinSignedIssuance(ctx, request, claim, {
+    verify: verifyChangeRequest,
+    signingBytes: changeRequestSigningBytes,
+    recorded: async (issuanceId) => {
+      const issuance = await ctx.store.getIssuance(issuanceId);
+      if (issuance === undefined) return undefined;
+      const requestHash = issuance.kind === 'change' ? issuance.requestHash : undefined;
+      return { requestHash, view: issuanceView(issuance) };
+    },
+    issue: (checked) => issueChange(ctx, request, proof, claim, checked),
+  });
 }
 
 async function issueChange(
@@ -51,13 +52,6 @@ async function issueChange(
   { key, requestHash, now }: CheckedCoinRequest,
 ): Promise<IssuanceView> {
   const { store, mint } = ctx;
-  const existing = await store.getIssuance(request.issuanceId);
-  if (existing !== undefined) {
-    if (existing.kind !== 'change' || !sameHash(existing.requestHash, requestHash)) {
-      throw issuanceConflict(request.issuanceId);
-    }
-    return issuanceView(existing);
-  }
   // Signing is the expensive part: a coin known to be spent is refused before it (the write
   // checks again, for a spend that lands in between).
   const spent = await store.getSpentCoin(request.coin.coinPublicKey);

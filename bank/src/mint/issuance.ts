@@ -165,12 +165,32 @@ export interface CheckedCoinRequest {
   readonly now: number;
 }
 
+/** What is recorded under an issuance id: its request's hash and the answer it gave. */
+export interface RecordedIssuance {
+  /** `undefined` for an issuance of another kind, which every request conflicts with. */
+  readonly requestHash: Uint8Array | undefined;
+  readonly view: IssuanceView;
+}
+
+/** One kind of coin-signed issuance (change, refund refresh) for `coinSignedIssuance`. */
+export interface CoinSignedIssuance<R> {
+  readonly verify: Parameters<typeof checkCoinSignedRequest<R & { readonly coin: Coin }>>[3];
+  readonly signingBytes: (request: R) => Uint8Array;
+  /** The issuance of this kind already recorded under `issuanceId`, if any. */
+  recorded(issuanceId: string): Promise<RecordedIssuance | undefined>;
+  /** Signs the new coins and records them with the answer under the idempotency claim. */
+  issue(checked: CheckedCoinRequest): Promise<IssuanceView>;
+}
+
 /**
  * The one flow of every coin-signed issuance (change, refund refresh): a retried idempotency
- * key gets its stored answer; otherwise the coin's signature over the request is checked and
- * `issue` signs and records the new coins.
+ * key gets its stored answer; otherwise the coin's signature over the request is checked; the
+ * same request again under its issuance id gets the recorded answer, another request under it
+ * `issuance_conflict`; only a new one is issued.
  */
-export async function coinSignedIssuance<R extends { readonly coin: Coin }>(
+export async function coinSignedIssuance<
+  R extends { readonly coin: Coin; readonly issuanceId: string },
+>(
   ctx: {
     readonly store: { findIdempotentResult(claim: IdempotencyClaim): Promise<unknown> };
     readonly mint: Keyring;
@@ -178,13 +198,27 @@ export async function coinSignedIssuance<R extends { readonly coin: Coin }>(
   },
   request: R,
   claim: IdempotencyClaim,
-  verify: Parameters<typeof checkCoinSignedRequest<R>>[3],
-  signingBytes: (request: R) => Uint8Array,
-  issue: (checked: CheckedCoinRequest) => Promise<IssuanceView>,
+  kind: CoinSignedIssuance<R>,
 ): Promise<IssuanceView> {
   const stored = await ctx.store.findIdempotentResult(claim);
   if (stored !== undefined) return stored as IssuanceView;
   const now = ctx.now();
-  const checked = await checkCoinSignedRequest(ctx.mint, request, now, verify, signingBytes);
-  return issue({ ...checked, now });
+  const checked = await checkCoinSignedRequest(
+    ctx.mint,
+    request,
+    now,
+    kind.verify,
+    kind.signingBytes,
+  );
+  const recorded = await kind.recorded(request.issuanceId);
+  if (recorded !== undefined) {
+    if (
+      recorded.requestHash === undefined ||
+      !sameHash(recorded.requestHash, checked.requestHash)
+    ) {
+      throw issuanceConflict(request.issuanceId);
+    }
+    return recorded.view;
+  }
+  return kind.issue({ ...checked, now });
 }

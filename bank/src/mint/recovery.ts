@@ -27,11 +27,12 @@ import { Hono } from 'hono';
 import { requireCustomer } from '../http/auth.ts';
 import { readBody, readJson } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, customerErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { idempotencyKeyOf, requireJsonBody } from '../http/request.ts';
 import type { AccountRecord, IssuanceRecord } from '../store/store.ts';
 import { depositCoins } from './deposit.ts';
 import { depositRequestDocSchema } from './deposit-checks.ts';
+import { depositErrors } from './routes.ts';
 
 const lastPage = recoverableWithdrawals / recoveryPageSize - 1;
 
@@ -46,7 +47,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
       description:
         '{ withdrawals: [{ issuanceId, createdAt, total, coins: [{ denominationId, signature }] }], nextPage }',
     },
-    errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'invalid_argument'],
+    errors: [...customerErrors, 'invalid_argument'],
   },
   {
     method: 'post',
@@ -57,23 +58,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: depositRequestDocSchema,
     success: { status: 200, description: '{ depositId, total, coins }' },
-    errors: [
-      'invalid_message',
-      'invalid_encoding',
-      'unsupported_media_type',
-      'idempotency_key_missing',
-      'idempotency_key_reused',
-      'unauthorized',
-      'token_expired',
-      'insufficient_scope',
-      'unknown_denomination',
-      'denomination_expired',
-      'merchant_mismatch',
-      'coin_amount_mismatch',
-      'bad_signature',
-      'coin_already_spent',
-      'conflict',
-    ],
+    errors: [...bodyErrors, ...idempotencyErrors, ...customerErrors, ...depositErrors],
   },
   {
     method: 'post',
@@ -86,7 +71,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: '{ issuances: [{ issuanceId, createdAt, total, coins }], more }',
     },
-    errors: ['invalid_message', 'invalid_encoding', 'unsupported_media_type'],
+    errors: [...bodyErrors],
   },
   {
     method: 'post',
@@ -96,7 +81,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
     auth: 'none',
     body: spentSearchSchema,
     success: { status: 200, description: '{ spent: [b64u coin keys], more }' },
-    errors: ['invalid_message', 'invalid_encoding', 'unsupported_media_type'],
+    errors: [...bodyErrors],
   },
 ];
 
@@ -133,6 +118,22 @@ function pageOf(text: string | undefined): number {
   return page;
 }
 
+/**
+ * One answer of a prefix search: at most `max` found after `after`, and whether there are
+ * more (asking for one more than `max` tells without a count).
+ */
+async function prefixSearch<P, K, T>(
+  request: { readonly prefixes: readonly P[]; readonly after?: K | undefined },
+  max: number,
+  search: (prefixes: readonly P[], page: { after?: K; limit: number }) => Promise<T[]>,
+): Promise<{ found: T[]; more: boolean }> {
+  const found = await search(request.prefixes, {
+    ...(request.after === undefined ? {} : { after: request.after }),
+    limit: max + 1,
+  });
+  return { found: found.slice(0, max), more: found.length > max };
+}
+
 export function recoveryRoutes(ctx: BankContext): Hono<BankEnv> {
   const app = new Hono<BankEnv>();
 
@@ -151,26 +152,18 @@ export function recoveryRoutes(ctx: BankContext): Hono<BankEnv> {
 
   app.post('/v1/mint/recovery/change', async (c) => {
     const request = await readJson(c, changeSearchSchema, 'change search');
-    const found = await ctx.store.changeIssuancesWithPrefixes(request.prefixes, {
-      ...(request.after === undefined ? {} : { after: request.after }),
-      limit: maxChangeAnswer + 1,
-    });
-    return c.json({
-      issuances: found.slice(0, maxChangeAnswer).map(recoveredWithdrawalView),
-      more: found.length > maxChangeAnswer,
-    });
+    const { found, more } = await prefixSearch(request, maxChangeAnswer, (prefixes, page) =>
+      ctx.store.changeIssuancesWithPrefixes(prefixes, page),
+    );
+    return c.json({ issuances: found.map(recoveredWithdrawalView), more });
   });
 
   app.post('/v1/mint/recovery/spent', async (c) => {
     const request = await readJson(c, spentSearchSchema, 'spent coin search');
-    const spent = await ctx.store.spentCoinsWithPrefixes(request.prefixes, {
-      ...(request.after === undefined ? {} : { after: request.after }),
-      limit: maxSpentAnswer + 1,
-    });
-    return c.json({
-      spent: spent.slice(0, maxSpentAnswer).map((key) => toBase64url(key)),
-      more: spent.length > maxSpentAnswer,
-    });
+    const { found, more } = await prefixSearch(request, maxSpentAnswer, (prefixes, page) =>
+      ctx.store.spentCoinsWithPrefixes(prefixes, page),
+    );
+    return c.json({ spent: found.map((key) => toBase64url(key)), more });
   });
 
   return app;

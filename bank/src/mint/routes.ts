@@ -10,18 +10,29 @@ import * as v from 'valibot';
 import { requireCustomer } from '../http/auth.ts';
 import { readBody, readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, customerErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { changeCoin } from './change.ts';
 import { depositRequestDocSchema } from './deposit-checks.ts';
 import { depositRoute } from './deposit-route.ts';
 import { fetchWithdrawal, withdrawalRequestSchema, withdrawCoins } from './withdraw.ts';
 
-const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
-const bodyErrors = ['invalid_message', 'invalid_encoding', 'unsupported_media_type'] as const;
 const windowErrors = [
   'unknown_denomination',
   'denomination_expired',
   'denomination_not_yet_valid',
+] as const;
+
+/** What the coins of a deposit are refused for, whoever the payee (deposits, returns). */
+export const depositErrors = [
+  ...windowErrors,
+  'unsupported_version',
+  'merchant_mismatch',
+  'currency_mismatch',
+  'coin_amount_mismatch',
+  'coin_invalid',
+  'bad_signature',
+  'coin_already_spent',
+  'conflict',
 ] as const;
 
 export const mintRouteDocs: readonly RouteDoc[] = [
@@ -47,9 +58,7 @@ export const mintRouteDocs: readonly RouteDoc[] = [
       ...bodyErrors,
       ...idempotencyErrors,
       ...windowErrors,
-      'unauthorized',
-      'token_expired',
-      'insufficient_scope',
+      ...customerErrors,
       'insufficient_funds',
       'issuance_conflict',
       'blind_rsa_invalid_blinded_message',
@@ -61,7 +70,7 @@ export const mintRouteDocs: readonly RouteDoc[] = [
     summary: 'A withdrawal of this account again (crash recovery)',
     auth: 'customer',
     success: { status: 200, description: '{ issuanceId, total, signatures: [b64u] }' },
-    errors: ['unauthorized', 'token_expired', 'insufficient_scope', 'not_found'],
+    errors: [...customerErrors, 'not_found'],
   },
   {
     method: 'post',
@@ -72,20 +81,7 @@ export const mintRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: depositRequestDocSchema,
     success: { status: 200, description: '{ depositId, total, coins }' },
-    errors: [
-      ...bodyErrors,
-      ...idempotencyErrors,
-      ...windowErrors,
-      'unauthorized',
-      'unsupported_version',
-      'merchant_mismatch',
-      'currency_mismatch',
-      'coin_amount_mismatch',
-      'coin_invalid',
-      'bad_signature',
-      'coin_already_spent',
-      'conflict',
-    ],
+    errors: [...bodyErrors, ...idempotencyErrors, 'unauthorized', ...depositErrors],
   },
   {
     method: 'post',

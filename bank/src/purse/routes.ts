@@ -15,9 +15,9 @@ import { bytesSchema } from '@farthing/protocol/schema';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { requireAdmin, requireCustomer, requireMerchant } from '../http/auth.ts';
-import { readCommand } from '../http/command.ts';
+import { answeredOnce, readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import {
   cardView,
   clearPurseProofs,
@@ -52,14 +52,7 @@ export const clearingSchema = v.strictObject({
 
 const emptySchema = v.strictObject({});
 
-const commonErrors = [
-  'unauthorized',
-  'invalid_message',
-  'invalid_encoding',
-  'unsupported_media_type',
-  'idempotency_key_missing',
-  'idempotency_key_reused',
-] as const;
+const commonErrors = ['unauthorized', ...bodyErrors, ...idempotencyErrors] as const;
 
 export const purseRouteDocs: readonly RouteDoc[] = [
   {
@@ -150,14 +143,15 @@ export function purseRoutes(ctx: BankContext): Hono<BankEnv> {
   const app = new Hono<BankEnv>();
   const { store } = ctx;
 
-  app.post('/v1/purse/cards', requireCustomer(ctx, 'account'), async (c) => {
-    const command = await readCommand(c, issueCardSchema, 'card issuance');
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
-    return c.json(await issuePurseCard(ctx, account, command.input, claim), 201);
-  });
+  app.post(
+    '/v1/purse/cards',
+    requireCustomer(ctx, 'account'),
+    answeredOnce(
+      store,
+      { schema: issueCardSchema, what: 'card issuance', status: 201 },
+      (card, claim, c) => issuePurseCard(ctx, c.get('account'), card, claim),
+    ),
+  );
 
   app.get('/v1/purse/cards/:cardId', requireCustomer(ctx, 'account'), async (c) => {
     const card = await store.getPurseCard(c.req.param('cardId'));
@@ -167,14 +161,13 @@ export function purseRoutes(ctx: BankContext): Hono<BankEnv> {
     return c.json(cardView(card, ctx));
   });
 
-  app.post('/v1/purse/loads', requireCustomer(ctx, 'withdraw'), async (c) => {
-    const command = await readCommand(c, loadSchema, 'load');
-    const account = c.get('account');
-    const claim = command.claim(String(account.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored, 201);
-    return c.json(await loadPurse(ctx, account, command.input.loadRequest, claim), 201);
-  });
+  app.post(
+    '/v1/purse/loads',
+    requireCustomer(ctx, 'withdraw'),
+    answeredOnce(store, { schema: loadSchema, what: 'load', status: 201 }, (load, claim, c) =>
+      loadPurse(ctx, c.get('account'), load.loadRequest, claim),
+    ),
+  );
 
   app.post('/v1/purse/cards/:cardId/block', requireCustomer(ctx, 'account'), async (c) => {
     const command = await readCommand(c, emptySchema, 'block');
@@ -187,14 +180,15 @@ export function purseRoutes(ctx: BankContext): Hono<BankEnv> {
     return c.json(view);
   });
 
-  app.post('/v1/purse/clearings', requireMerchant(ctx), async (c) => {
-    const command = await readCommand(c, clearingSchema, 'clearing');
-    const merchant = c.get('account');
-    const claim = command.claim(String(merchant.id));
-    const stored = await store.findIdempotentResult(claim);
-    if (stored !== undefined) return c.json(stored);
-    return c.json(await clearPurseProofs(ctx, merchant, command.input.proofs, claim));
-  });
+  app.post(
+    '/v1/purse/clearings',
+    requireMerchant(ctx),
+    answeredOnce(
+      store,
+      { schema: clearingSchema, what: 'clearing', status: 200 },
+      (batch, claim, c) => clearPurseProofs(ctx, c.get('account'), batch.proofs, claim),
+    ),
+  );
 
   app.post('/v1/admin/purse/close-blocked', requireAdmin(ctx), async (c) => {
     const now = ctx.now();

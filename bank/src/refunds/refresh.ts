@@ -50,14 +50,15 @@ export function refreshRefundedCoin(
   request: RefundRefresh,
   claim: IdempotencyClaim,
 ): Promise<IssuanceView> {
-  return coinSignedIssuance(
-    ctx,
-    request,
-    claim,
-    verifyRefundRefresh,
-    refundRefreshSigningBytes,
-    (checked) => issueRefresh(ctx, request, claim, checked),
-  );
+  return coinSignedIssuance(ctx, request, claim, {
+    verify: verifyRefundRefresh,
+    signingBytes: refundRefreshSigningBytes,
+    recorded: async (issuanceId) => {
+      const refresh = await ctx.store.refunds.getRefundRefresh(issuanceId);
+      return refresh && { requestHash: refresh.requestHash, view: refreshView(refresh) };
+    },
+    issue: (checked) => issueRefresh(ctx, request, claim, checked),
+  });
 }
 
 async function issueRefresh(
@@ -67,19 +68,6 @@ async function issueRefresh(
   { key, requestHash, now }: CheckedCoinRequest,
 ): Promise<IssuanceView> {
   const { store, mint } = ctx;
-  const existing = await store.refunds.getRefundRefresh(request.issuanceId);
-  if (existing !== undefined) {
-    if (Buffer.compare(existing.requestHash, requestHash) !== 0) {
-      throw new FarthingError(
-        'issuance_conflict',
-        'this issuance id was used for another request',
-        {
-          details: { issuanceId: request.issuanceId },
-        },
-      );
-    }
-    return refreshView(existing);
-  }
   // Signing is the expensive part: a coin with nothing left is refused before it (the write
   // checks again, for a refresh that lands in between).
   const state = await store.refunds.coinRefund(request.coin.coinPublicKey);

@@ -12,12 +12,9 @@ import * as v from 'valibot';
 import { requireMerchant } from '../http/auth.ts';
 import { readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import type { RouteDoc } from '../http/openapi.ts';
+import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
 import { coinRefundView, refreshRefundedCoin } from './refresh.ts';
 import { refundPayment, refundView } from './refund.ts';
-
-const bodyErrors = ['invalid_message', 'invalid_encoding', 'unsupported_media_type'] as const;
-const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
 
 export const refundRouteDocs: readonly RouteDoc[] = [
   {
