@@ -48,11 +48,6 @@ import {
 
 /** Bounds the signing work one request can cause (as `maxCoinsPerPayment` does for deposits). */
 export const maxChangeCoins = 256;
-/**
- * Blinded coins the mint signs in one withdrawal (~1 ms of CPU each), so one request cannot ask
- * for unbounded signing work; a wallet splits a larger amount into several withdrawals.
- */
-export const maxCoinsPerWithdrawal = 256;
 export const maxIssuanceIdLength = 128;
 
 /**
@@ -103,6 +98,12 @@ export interface CreateCoinIssuanceRequestParameters {
   readonly issuanceId: string;
   readonly coins: readonly BlindedCoin[];
 }
+
+/**
+ * Blinded coins the mint signs in one withdrawal (~1 ms of CPU each), so one request cannot ask
+ * for unbounded signing work; a wallet splits a larger amount into several withdrawals.
+ */
+export const maxCoinsPerWithdrawal = 256;
 
 /** RSA-2048 denominations (DESIGN.md): a blinded message is exactly 256 bytes. */
 export const blindedCoinSchema = v.strictObject({
