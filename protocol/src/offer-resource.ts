@@ -28,7 +28,8 @@ const base = 'https://resource.invalid';
 
 const percentEncoded = /%[0-9A-Fa-f]{2}/g;
 
-function isUnreserved(code: number): boolean {
+/** Whether a byte is an RFC 3986 §2.3 unreserved character (`A-Z a-z 0-9 - . _ ~`). */
+export function isUnreserved(code: number): boolean {
   return (
     (code >= 0x41 && code <= 0x5a) ||
     (code >= 0x61 && code <= 0x7a) ||

@@ -18,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { FarthingError, isErrorCode } from '@farthing/protocol/errors';
 import { typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
+import { packBatch } from '@farthing/server-runtime/worker-batch';
 import type { Logger } from '../log.ts';
 import type { SpentCoin } from '../store/store.ts';
 import type { CoinEd25519Library } from './coin-ed25519.ts';
@@ -320,23 +321,21 @@ export class DepositVerifier {
   }
 
   #send(thread: Thread, requests: Request[]): void {
-    let length = 0;
-    for (const request of requests) length += request.body.byteLength;
-    const bodies = new Uint8Array(length);
-    const jobs: DepositJob[] = [];
-    let offset = 0;
-    for (const request of requests) {
-      bodies.set(request.body, offset);
-      const end = offset + request.body.byteLength;
-      jobs.push({ merchantId: request.merchantId, now: request.now, start: offset, end });
-      offset = end;
-    }
+    const { buffer: bodies, ends } = packBatch(requests.map((request) => request.body));
+    const jobs = requests.map(
+      (request, i): DepositJob => ({
+        merchantId: request.merchantId,
+        now: request.now,
+        start: ends[i - 1] ?? 0,
+        end: ends[i]!,
+      }),
+    );
     const batch = this.#nextBatch++;
     thread.batches.set(batch, { requests, sentAt: performance.now() });
     if (thread.batches.size === 1) thread.worker.ref();
     this.#watchdog ??= setInterval(() => this.#watch(), stallMs / 4).unref();
-    const message: ToDepositWorker = { type: 'check', batch, jobs, bodies: bodies.buffer };
-    thread.worker.postMessage(message, [bodies.buffer]);
+    const message: ToDepositWorker = { type: 'check', batch, jobs, bodies };
+    thread.worker.postMessage(message, [bodies]);
   }
 
   #settle(thread: Thread, batch: number, outcomes: readonly DepositOutcome[]): void {

@@ -9,6 +9,7 @@ import {
   type BlindedCoin,
   blindedCoinSchema,
   issuanceIdSchema,
+  maxCoinsPerWithdrawal,
 } from '@farthing/protocol/coin/change-request';
 import { FarthingError } from '@farthing/protocol/errors';
 import * as v from 'valibot';
@@ -23,9 +24,6 @@ import {
   signingKeys,
   withdrawalRequestHash,
 } from './issuance.ts';
-
-/** Bounds the signing work (~1 ms of CPU per coin) one request can ask for. */
-export const maxCoinsPerWithdrawal = 256;
 
 export const withdrawalRequestSchema = v.strictObject({
   issuanceId: issuanceIdSchema,

@@ -35,6 +35,7 @@ export {
   blindedCoinToWire,
   issuanceIdSchema,
   maxChangeCoins,
+  maxCoinsPerWithdrawal,
   maxIssuanceIdLength,
 } from './coin-issuance-request.ts';
 

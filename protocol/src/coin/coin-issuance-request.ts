@@ -99,6 +99,12 @@ export interface CreateCoinIssuanceRequestParameters {
   readonly coins: readonly BlindedCoin[];
 }
 
+/**
+ * Blinded coins the mint signs in one withdrawal (~1 ms of CPU each), so one request cannot ask
+ * for unbounded signing work; a wallet splits a larger amount into several withdrawals.
+ */
+export const maxCoinsPerWithdrawal = 256;
+
 /** RSA-2048 denominations (DESIGN.md): a blinded message is exactly 256 bytes. */
 export const blindedCoinSchema = v.strictObject({
   denominationId: bytesSchema(denominationIdLength),

@@ -18,10 +18,9 @@
  *               problems with the SET codes.
  */
 import { fromBase64url } from '@farthing/protocol/encoding';
-import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { type CardOrder, cardOrderDigest, cardOrderToWire } from '@farthing/protocol/set/order';
-import { jsonResponse, noStoreProblem, readLimitedBody } from '../http/http.ts';
+import { jsonResponse, noStoreProblem, readJsonBody } from '../http/http.ts';
 import type { Merchant } from '../merchant.ts';
 import { CardMerchant, type CardMerchantOptions } from './card-merchant.ts';
 
@@ -69,15 +68,6 @@ export async function cardCheckoutOffer(
   };
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  const body = await readLimitedBody(request, maxCardMessageBytes);
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch (cause) {
-    throw new FarthingError('invalid_message', 'the body is not JSON', { cause });
-  }
-}
-
 /**
  * The card instrument of a merchant made with `createMerchant`: the same merchant id, offer key
  * and certificate (read at each initiation, so a renewed certificate is sent from then on),
@@ -117,10 +107,12 @@ export function cardEndpoints(card: CardMerchant) {
     const path = new URL(request.url).pathname;
     try {
       if (path === cardPurchasePath && request.method === 'POST') {
-        return jsonResponse(await card.pay(await readJson(request)), 200, noStore);
+        const body = await readJsonBody(request, maxCardMessageBytes, 'the purchase request');
+        return jsonResponse(await card.pay(body), 200, noStore);
       }
       if (path === cardInquiryPath && request.method === 'POST') {
-        return jsonResponse(await card.inquiry(await readJson(request)), 200, noStore);
+        const body = await readJsonBody(request, maxCardMessageBytes, 'the inquiry');
+        return jsonResponse(await card.inquiry(body), 200, noStore);
       }
       if (path.startsWith(cardPurchasesPrefix) && request.method === 'GET') {
         const transactionId = decodeURIComponent(path.slice(cardPurchasesPrefix.length));

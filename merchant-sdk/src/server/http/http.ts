@@ -158,6 +158,36 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
 }
 
+/** 415 unless the request declares an `application/json` body; `what` names it (`the offer`). */
+export function requireJsonContentType(request: Request, what: string): void {
+  if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
+    throw new FarthingError('unsupported_media_type', `send ${what} as application/json`);
+  }
+}
+
+// RFC 8259 §8.1: a parser may ignore a leading byte order mark, so the decoder drops it.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The request body of at most `limit` bytes (`readLimitedBody`), parsed as UTF-8 JSON:
+ * `invalid_message` naming `what` (`the refund request`) if it is not JSON.
+ */
+export async function readJsonBody(
+  request: Request,
+  limit: number,
+  what: string,
+): Promise<unknown> {
+  const body = await readLimitedBody(request, limit);
+  try {
+    return JSON.parse(utf8.decode(body));
+  } catch (cause) {
+    throw new FarthingError('invalid_message', `${what} is not JSON`, {
+      details: { field: 'body' },
+      cause,
+    });
+  }
+}
+
 /** A JSON response. */
 export function jsonResponse(body: unknown, status: number, headers: HeadersInit = {}): Response {
   const merged = new Headers(headers);

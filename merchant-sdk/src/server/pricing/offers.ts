@@ -28,7 +28,7 @@ import { parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 import type { SdkInstrument } from '../../store/store.ts';
 import type { ResolvedConfig } from '../config.ts';
-import { readLimitedBody } from '../http/http.ts';
+import { readJsonBody, requireJsonContentType } from '../http/http.ts';
 import type { PricedResource } from './price-table.ts';
 
 /** A signed offer with its compact token (the `data-farthing-offer` and challenge form). */
@@ -98,16 +98,8 @@ export class OfferBook {
     instrument: SdkInstrument,
     what: string,
   ): Promise<SignedOffer> {
-    if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
-      throw new FarthingError('unsupported_media_type', 'send the offer as application/json');
-    }
-    const body = await readLimitedBody(request, maxCredentialBytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-    } catch (cause) {
-      throw new FarthingError('invalid_message', 'the body is not JSON', { cause });
-    }
+    requireJsonContentType(request, 'the offer');
+    const json = await readJsonBody(request, maxCredentialBytes, 'the offer');
     const { offer } = parseMessage(offerRequestSchema, json, what);
     return this.checkedOwnToken(offer, instrument);
   }

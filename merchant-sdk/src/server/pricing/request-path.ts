@@ -22,7 +22,7 @@
  * UTF-8; never `.` or `..`. A strict path is therefore also in the normal form of
  * protocol/src/offer-resource.ts, checked once more before it is used as a resource.
  */
-import { normalizeResource } from '@farthing/protocol/offer-resource';
+import { isUnreserved, normalizeResource } from '@farthing/protocol/offer-resource';
 import {
   type CompiledEntry,
   entryParams,
@@ -66,18 +66,6 @@ export function requestPathOf(target: string): string {
 // RFC 3986 §2.3 unreserved, §2.2 sub-delims, ":" and "@".
 const strictSegmentCharacter = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
 
-function isUnreservedByte(byte: number): boolean {
-  return (
-    (byte >= 0x41 && byte <= 0x5a) ||
-    (byte >= 0x61 && byte <= 0x7a) ||
-    (byte >= 0x30 && byte <= 0x39) ||
-    byte === 0x2d ||
-    byte === 0x2e ||
-    byte === 0x5f ||
-    byte === 0x7e
-  );
-}
-
 function isStrictSegment(segment: string): boolean {
   if (segment.length === 0 || segment === '.' || segment === '..') return false;
   let escaped = false;
@@ -87,7 +75,7 @@ function isStrictSegment(segment: string): boolean {
       const hex = segment.slice(i + 1, i + 3);
       if (!/^[0-9A-F]{2}$/.test(hex)) return false; // lower-case or broken escape
       const byte = Number.parseInt(hex, 16);
-      if (isUnreservedByte(byte) || byte === 0x2f || byte === 0x5c || byte === 0x25) return false;
+      if (isUnreserved(byte) || byte === 0x2f || byte === 0x5c || byte === 0x25) return false;
       if (byte < 0x20 || byte === 0x7f) return false;
       escaped = true;
       i += 2;

@@ -27,7 +27,7 @@ import { offerHash } from '@farthing/protocol/offer';
 import { parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 import type { PaymentRecord } from '../../store/store.ts';
-import { jsonResponse, readLimitedBody } from '../http/http.ts';
+import { jsonResponse, readJsonBody, requireJsonContentType } from '../http/http.ts';
 import { credentialIdOf } from '../payments/payments.ts';
 import type { DeliveryLog, DeliveryRecord } from './deliveries.ts';
 import { type RefundContext, type RefundReturnType, refundReceipt } from './refund.ts';
@@ -65,7 +65,6 @@ const requestSchema = v.strictObject({
 
 /** Room for the credential and the envelope around it. */
 const maxRequestBytes = maxCredentialBytes + 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const receiptIdOf = (payment: PaymentRecord): string =>
   (JSON.parse(payment.unsignedReceipt) as { receiptId: string }).receiptId;
@@ -135,23 +134,8 @@ export async function refundRequestResponse(
   if (request.method !== 'POST') {
     return new Response(null, { status: 405, headers: { allow: 'POST' } });
   }
-  const type = request.headers.get('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new FarthingError(
-      'unsupported_media_type',
-      'send the refund request as application/json',
-    );
-  }
-  const bytes = await readLimitedBody(request, maxRequestBytes);
-  let body: unknown;
-  try {
-    body = JSON.parse(utf8.decode(bytes));
-  } catch (cause) {
-    throw new FarthingError('invalid_message', 'the refund request is not JSON', {
-      details: { field: 'body' },
-      cause,
-    });
-  }
+  requireJsonContentType(request, 'the refund request');
+  const body = await readJsonBody(request, maxRequestBytes, 'the refund request');
   const answer = await answerRefundRequest(context, body);
   return jsonResponse(answer, 200, { 'cache-control': 'no-store' });
 }

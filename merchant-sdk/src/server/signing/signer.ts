@@ -24,6 +24,7 @@ import type { Worker } from 'node:worker_threads';
 import { type Ed25519Signer, ed25519PublicKey } from '@farthing/protocol/ed25519';
 import { assertBytes } from '@farthing/protocol/errors';
 import { moduleBeside, typeScriptWorker } from '@farthing/server-runtime/typescript-worker';
+import { packBatch } from '@farthing/server-runtime/worker-batch';
 import type { FromSigningThread, SigningThreadData, ToSigningThread } from './signer-thread.ts';
 
 // RFC 8410 §7: a PKCS#8 OneAsymmetricKey for id-Ed25519 is this prefix and the 32-byte seed.
@@ -217,21 +218,12 @@ export function workerEd25519Signer(seed: Uint8Array): WorkerEd25519Signer {
       return;
     }
     worker ??= start();
-    let size = 0;
-    for (const waiting of batch) size += waiting.message.length;
-    const buffer = new Uint8Array(size);
-    const ends: number[] = [];
-    let offset = 0;
-    for (const waiting of batch) {
-      buffer.set(waiting.message, offset);
-      offset += waiting.message.length;
-      ends.push(offset);
-    }
+    const { buffer, ends } = packBatch(batch.map((waiting) => waiting.message));
     const id = nextBatch++;
     inFlight.set(id, batch);
     worker.ref();
-    const job: ToSigningThread = { batch: id, buffer: buffer.buffer, ends };
-    worker.postMessage(job, [buffer.buffer]);
+    const job: ToSigningThread = { batch: id, buffer, ends };
+    worker.postMessage(job, [buffer]);
   };
 
   return {

@@ -15,6 +15,7 @@
  * recovery); `not_found` means the first request never arrived, and it is sent again.
  */
 
+import { maxCoinsPerWithdrawal } from '@farthing/protocol/coin/change-request';
 import { denominationId } from '@farthing/protocol/coin/denomination';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import type { SignedMintKeySet } from '@farthing/protocol/coin/mint-key-set';
@@ -43,9 +44,6 @@ import {
   issuanceIdOf,
   signingDenominations,
 } from './issuance.ts';
-
-/** The mint refuses more in one request (bank/src/mint/withdraw.ts). */
-export const maxCoinsPerWithdrawal = 256;
 
 export const issuanceAnswer = v.object({
   issuanceId: v.string(),
