@@ -212,6 +212,8 @@ export interface SignedMessageFields<V extends number, F extends FieldTable> {
   create(values: FieldValues<F>): MessageValue<V, F>;
   /** `assert`, then the signing bytes under the type's tag and version. */
   signingBytes(message: MessageValue<V, F>): Uint8Array;
+  /** Writes the fields in signing order, unchecked (the writer checks sizes and types). */
+  writeFields(writer: CanonicalWriter, message: MessageValue<V, F>): void;
   /** The signing bytes of a message this module has checked already (no check again). */
   checkedSigningBytes(message: MessageValue<V, F>): Uint8Array;
   /** The strict wire schema: version, the fields, the signature. */
@@ -220,8 +222,11 @@ export interface SignedMessageFields<V extends number, F extends FieldTable> {
   toWire(message: MessageValue<V, F>): MessageWire<F>;
   /** The wire JSON of a message already checked, without the signature. */
   checkedToWire(message: MessageValue<V, F>): MessageWire<F>;
-  /** `toWire` with the signature (checked to be 64 bytes) as the last member. */
-  signedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F>;
+  /**
+   * `toWire` with the signature (checked to be 64 bytes) as the last member; `checked` when
+   * the caller knows the message and signature valid already (a message it made or parsed).
+   */
+  signedToWire(message: SignedMessageValue<V, F>, checked?: boolean): SignedMessageWire<F>;
   /** The message signed by `signer` (`type.sign`), frozen. */
   sign(message: MessageValue<V, F>, signer: Ed25519Signer): Promise<SignedMessageValue<V, F>>;
   /** Throws `bad_signature` unless the merchant's key signed `message`. */
@@ -236,15 +241,16 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
   fields: F,
   options: SignedMessageFieldsOptions<V, F>,
 ): SignedMessageFields<V, F> {
-  const wireOrder = Object.keys(fields);
-  const signingOrder = options.signingOrder ?? wireOrder;
+  const inWireOrder = Object.entries(fields);
+  const inSigningOrder =
+    options.signingOrder?.map((name) => [name, fields[name]!] as const) ?? inWireOrder;
   const { argument, check } = options;
   const member = (message: MessageValue<V, F>, name: string): unknown =>
     (message as unknown as Record<string, unknown>)[name];
 
   function create(values: FieldValues<F>): MessageValue<V, F> {
     const message: Record<string, unknown> = { version: type.version };
-    for (const name of wireOrder) {
+    for (const [name] of inWireOrder) {
       const value = (values as Record<string, unknown>)[name];
       if (value !== undefined) message[name] = value;
     }
@@ -256,14 +262,16 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
       throw invalidArgument(argument, 'must be an object');
     }
     type.assertVersion(message.version);
-    for (const name of wireOrder) fields[name]!.assert(member(message, name), name);
+    for (const [name, field] of inWireOrder) field.assert(member(message, name), name);
     check?.(message);
   }
 
+  function writeFields(writer: CanonicalWriter, message: MessageValue<V, F>): void {
+    for (const [name, field] of inSigningOrder) field.write(writer, member(message, name), name);
+  }
+
   function checkedSigningBytes(message: MessageValue<V, F>): Uint8Array {
-    return type.signingBytes((writer) => {
-      for (const name of signingOrder) fields[name]!.write(writer, member(message, name), name);
-    });
+    return type.signingBytes((writer) => writeFields(writer, message));
   }
 
   function signingBytes(message: MessageValue<V, F>): Uint8Array {
@@ -273,9 +281,9 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
 
   function wireOf(message: MessageValue<V, F>): Record<string, unknown> {
     const wire: Record<string, unknown> = { version: message.version };
-    for (const name of wireOrder) {
+    for (const [name, field] of inWireOrder) {
       const value = member(message, name);
-      if (value !== undefined) wire[name] = fields[name]!.toWire(value);
+      if (value !== undefined) wire[name] = field.toWire(value);
     }
     return wire;
   }
@@ -290,7 +298,7 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
   }
 
   const entries: Record<string, v.GenericSchema> = { version: type.versionSchema };
-  for (const name of wireOrder) entries[name] = fields[name]!.schema;
+  for (const [name, field] of inWireOrder) entries[name] = field.schema;
   entries.signature = bytesSchema(ed25519SignatureLength);
 
   return Object.freeze({
@@ -298,6 +306,7 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     fields,
     create,
     assert,
+    writeFields,
     signingBytes,
     checkedSigningBytes,
     schema: v.strictObject(entries) as unknown as v.StrictObjectSchema<
@@ -306,9 +315,11 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     >,
     toWire,
     checkedToWire,
-    signedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F> {
-      assert(message);
-      assertBytes(message.signature, 'signature', ed25519SignatureLength);
+    signedToWire(message: SignedMessageValue<V, F>, checked = false): SignedMessageWire<F> {
+      if (!checked) {
+        assert(message);
+        assertBytes(message.signature, 'signature', ed25519SignatureLength);
+      }
       const wire = wireOf(message);
       wire.signature = toBase64url(message.signature);
       return wire as SignedMessageWire<F>;
