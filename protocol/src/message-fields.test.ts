@@ -107,9 +107,9 @@ describe('signedMessageFields', () => {
       'signature',
     ]);
     expect(wire.amount).toBe('EUR 0.05');
-    expect(parseMessage(messages.schema, JSON.parse(JSON.stringify(wire)), 'example')).toEqual(
-      signed,
-    );
+    const parsed = messages.parse(JSON.parse(JSON.stringify(wire)));
+    expect(parsed).toEqual(signed);
+    expect(Object.isFrozen(parsed)).toBe(true);
   });
 
   it('refuses an unknown wire member: it would not be signed', async () => {

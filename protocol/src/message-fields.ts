@@ -20,7 +20,13 @@ import {
   isCanonicalResource,
   maxResourceLength,
 } from './offer-resource.ts';
-import { amountSchema, bytesSchema, identifierSchema, timestampSchema } from './schema.ts';
+import {
+  amountSchema,
+  bytesSchema,
+  identifierSchema,
+  parseMessage,
+  timestampSchema,
+} from './schema.ts';
 import type { MerchantSignatureParameters, SignedMessageType } from './signed-message.ts';
 
 /** One field: value `T` in memory, `W` in wire JSON, parsed by the schema `S`. */
@@ -227,6 +233,11 @@ export interface SignedMessageFields<V extends number, F extends FieldTable> {
    * the caller knows the message and signature valid already (a message it made or parsed).
    */
   signedToWire(message: SignedMessageValue<V, F>, checked?: boolean): SignedMessageWire<F>;
+  /**
+   * Validates a received message (`invalid_message` / `unsupported_version` naming the field,
+   * then the message's own `check`), frozen; its signature is the caller's to check.
+   */
+  parse(input: unknown): SignedMessageValue<V, F>;
   /** The message signed by `signer` (`type.sign`), frozen. */
   sign(message: MessageValue<V, F>, signer: Ed25519Signer): Promise<SignedMessageValue<V, F>>;
   /** Throws `bad_signature` unless the merchant's key signed `message`. */
@@ -300,6 +311,10 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
   const entries: Record<string, v.GenericSchema> = { version: type.versionSchema };
   for (const [name, field] of inWireOrder) entries[name] = field.schema;
   entries.signature = bytesSchema(ed25519SignatureLength);
+  const schema = v.strictObject(entries) as unknown as v.StrictObjectSchema<
+    MessageSchemaEntries<V, F>,
+    undefined
+  >;
 
   return Object.freeze({
     type,
@@ -309,10 +324,7 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     writeFields,
     signingBytes,
     checkedSigningBytes,
-    schema: v.strictObject(entries) as unknown as v.StrictObjectSchema<
-      MessageSchemaEntries<V, F>,
-      undefined
-    >,
+    schema,
     toWire,
     checkedToWire,
     signedToWire(message: SignedMessageValue<V, F>, checked = false): SignedMessageWire<F> {
@@ -323,6 +335,11 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
       const wire = wireOf(message);
       wire.signature = toBase64url(message.signature);
       return wire as SignedMessageWire<F>;
+    },
+    parse(input: unknown): SignedMessageValue<V, F> {
+      const parsed = parseMessage(schema, input, type.what) as SignedMessageValue<V, F>;
+      check?.(parsed);
+      return Object.freeze(parsed) as SignedMessageValue<V, F>;
     },
     async sign(message: MessageValue<V, F>, signer: Ed25519Signer) {
       const signature = await type.sign(signingBytes(message), signer);

@@ -28,7 +28,6 @@ import {
   timestampField,
 } from './message-fields.ts';
 import { type Offer, offerHash, offerHashLength, paymentInstruments } from './offer.ts';
-import { parseMessage } from './schema.ts';
 import {
   type MerchantSignatureParameters,
   type SignedMessageType,
@@ -169,5 +168,5 @@ export function receiptToWire(receipt: SignedReceipt): ReceiptWire {
 
 /** Validates a received receipt; the signature is checked by `verifyReceipt`. */
 export function parseReceipt(input: unknown): SignedReceipt {
-  return Object.freeze(parseMessage(receiptSchema, input, 'receipt'));
+  return receipts.parse(input);
 }

@@ -42,7 +42,6 @@ import {
 } from './message-fields.ts';
 import { offerHashLength } from './offer.ts';
 import { receiptIdLength } from './receipt.ts';
-import { parseMessage } from './schema.ts';
 import {
   type MerchantSignatureParameters,
   type SignedMessageType,
@@ -145,7 +144,5 @@ export function refundToWire(refund: SignedRefund): RefundWire {
 
 /** Validates a received refund (fields and bounds); `verifyRefund` checks its signature. */
 export function parseRefund(input: unknown): SignedRefund {
-  const parsed = parseMessage(refundSchema, input, 'refund');
-  refunds.assert(parsed);
-  return Object.freeze(parsed);
+  return refunds.parse(input);
 }

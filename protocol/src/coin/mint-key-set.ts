@@ -25,7 +25,6 @@ import {
   signedMessageFields,
   timestampField,
 } from '../message-fields.ts';
-import { parseMessage } from '../schema.ts';
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertDenomination,
@@ -170,5 +169,5 @@ export function mintKeySetToWire(keySet: SignedMintKeySet): MintKeySetWire {
 
 /** Validates a received key set; the signature is checked by `verifyMintKeySet`. */
 export function parseMintKeySet(input: unknown): SignedMintKeySet {
-  return Object.freeze(parseMessage(mintKeySetSchema, input, 'mint key set'));
+  return keySets.parse(input);
 }
