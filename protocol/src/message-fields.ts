@@ -228,11 +228,10 @@ export interface SignedMessageFields<V extends number, F extends FieldTable> {
   toWire(message: MessageValue<V, F>): MessageWire<F>;
   /** The wire JSON of a message already checked, without the signature. */
   checkedToWire(message: MessageValue<V, F>): MessageWire<F>;
-  /**
-   * `toWire` with the signature (checked to be 64 bytes) as the last member; `checked` when
-   * the caller knows the message and signature valid already (a message it made or parsed).
-   */
-  signedToWire(message: SignedMessageValue<V, F>, checked?: boolean): SignedMessageWire<F>;
+  /** `toWire` with the signature (checked to be 64 bytes) as the last member. */
+  signedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F>;
+  /** `signedToWire` of a message and signature the caller knows valid (made or parsed here). */
+  checkedSignedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F>;
   /**
    * Validates a received message (`invalid_message` / `unsupported_version` naming the field,
    * then the message's own `check`), frozen; its signature is the caller's to check.
@@ -303,6 +302,12 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     return wireOf(message) as MessageWire<F>;
   }
 
+  function checkedSignedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F> {
+    const wire = wireOf(message);
+    wire.signature = toBase64url(message.signature);
+    return wire as SignedMessageWire<F>;
+  }
+
   function toWire(message: MessageValue<V, F>): MessageWire<F> {
     assert(message);
     return checkedToWire(message);
@@ -327,15 +332,12 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     schema,
     toWire,
     checkedToWire,
-    signedToWire(message: SignedMessageValue<V, F>, checked = false): SignedMessageWire<F> {
-      if (!checked) {
-        assert(message);
-        assertBytes(message.signature, 'signature', ed25519SignatureLength);
-      }
-      const wire = wireOf(message);
-      wire.signature = toBase64url(message.signature);
-      return wire as SignedMessageWire<F>;
+    signedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F> {
+      assert(message);
+      assertBytes(message.signature, 'signature', ed25519SignatureLength);
+      return checkedSignedToWire(message);
     },
+    checkedSignedToWire,
     parse(input: unknown): SignedMessageValue<V, F> {
       const parsed = parseMessage(schema, input, type.what) as SignedMessageValue<V, F>;
       check?.(parsed);

@@ -234,7 +234,7 @@ export const offerSchema = v.pipe(
 );
 
 export function offerToWire(offer: SignedOffer): OfferWire {
-  return offers.signedToWire(offer, checkedOffers.has(offer));
+  return checkedOffers.has(offer) ? offers.checkedSignedToWire(offer) : offers.signedToWire(offer);
 }
 
 /** Validates a received offer (`invalid_message` / `unsupported_version` naming the field).

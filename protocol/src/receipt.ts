@@ -61,9 +61,7 @@ const receipts = signedMessageFields(
 export type Receipt = MessageValue<typeof receiptVersion, typeof receipts.fields>;
 export type SignedReceipt = SignedMessageValue<typeof receiptVersion, typeof receipts.fields>;
 
-export function receiptSigningBytes(receipt: Receipt): Uint8Array {
-  return receipts.signingBytes(receipt);
-}
+export const receiptSigningBytes: (receipt: Receipt) => Uint8Array = receipts.signingBytes;
 
 /** A receipt's fields that stay the same for every payment of one offer by one instrument. */
 export type ReceiptFields = Omit<Receipt, 'paidAt' | 'receiptId'>;
@@ -158,15 +156,10 @@ export const receiptSchema = receipts.schema;
  * `signature`, the fields in the same order (a merchant stores it and signs it again for a
  * retry; Ed25519 gives the same signature).
  */
-export function unsignedReceiptToWire(receipt: Receipt): MessageWire<typeof receipts.fields> {
-  return receipts.toWire(receipt);
-}
+export const unsignedReceiptToWire: (receipt: Receipt) => MessageWire<typeof receipts.fields> =
+  receipts.toWire;
 
-export function receiptToWire(receipt: SignedReceipt): ReceiptWire {
-  return receipts.signedToWire(receipt);
-}
+export const receiptToWire: (receipt: SignedReceipt) => ReceiptWire = receipts.signedToWire;
 
 /** Validates a received receipt; the signature is checked by `verifyReceipt`. */
-export function parseReceipt(input: unknown): SignedReceipt {
-  return receipts.parse(input);
-}
+export const parseReceipt: (input: unknown) => SignedReceipt = receipts.parse;

@@ -114,9 +114,7 @@ const refunds = signedMessageFields(
 export type Refund = MessageValue<typeof refundVersion, typeof refunds.fields>;
 export type SignedRefund = SignedMessageValue<typeof refundVersion, typeof refunds.fields>;
 
-export function refundSigningBytes(refund: Refund): Uint8Array {
-  return refunds.signingBytes(refund);
-}
+export const refundSigningBytes: (refund: Refund) => Uint8Array = refunds.signingBytes;
 
 export async function signRefund(
   refund: Omit<Refund, 'version'>,
@@ -138,11 +136,7 @@ export type RefundWire = SignedMessageWire<typeof refunds.fields>;
 
 export const refundSchema = refunds.schema;
 
-export function refundToWire(refund: SignedRefund): RefundWire {
-  return refunds.signedToWire(refund);
-}
+export const refundToWire: (refund: SignedRefund) => RefundWire = refunds.signedToWire;
 
 /** Validates a received refund (fields and bounds); `verifyRefund` checks its signature. */
-export function parseRefund(input: unknown): SignedRefund {
-  return refunds.parse(input);
-}
+export const parseRefund: (input: unknown) => SignedRefund = refunds.parse;

@@ -97,9 +97,8 @@ export type DepositPermission = SignedMessageValue<
   typeof permissionFields.fields
 >;
 
-export function depositPermissionSigningBytes(permission: UnsignedDepositPermission): Uint8Array {
-  return permissionFields.signingBytes(permission);
-}
+export const depositPermissionSigningBytes: (permission: UnsignedDepositPermission) => Uint8Array =
+  permissionFields.signingBytes;
 
 export interface CreateDepositPermissionParameters {
   readonly coin: Coin;
@@ -258,9 +257,8 @@ export type DepositPermissionWire = SignedMessageWire<typeof permissionFields.fi
 
 export const depositPermissionSchema = permissionFields.schema;
 
-export function depositPermissionToWire(permission: DepositPermission): DepositPermissionWire {
-  return permissionFields.signedToWire(permission);
-}
+export const depositPermissionToWire: (permission: DepositPermission) => DepositPermissionWire =
+  permissionFields.signedToWire;
 
 /** Validates a received permission; `verifyDepositPermission` checks its signatures. */
 export function parseDepositPermission(input: unknown): DepositPermission {

@@ -89,9 +89,7 @@ const keySets = signedMessageFields(
 export type MintKeySet = MessageValue<typeof mintKeySetVersion, typeof keySets.fields>;
 export type SignedMintKeySet = SignedMessageValue<typeof mintKeySetVersion, typeof keySets.fields>;
 
-export function mintKeySetSigningBytes(keySet: MintKeySet): Uint8Array {
-  return keySets.signingBytes(keySet);
-}
+export const mintKeySetSigningBytes: (keySet: MintKeySet) => Uint8Array = keySets.signingBytes;
 
 export type SignMintKeySetParameters = Omit<MintKeySet, 'version' | 'masterPublicKey'>;
 
@@ -163,11 +161,7 @@ export type MintKeySetWire = SignedMessageWire<typeof keySets.fields>;
 
 export const mintKeySetSchema = keySets.schema;
 
-export function mintKeySetToWire(keySet: SignedMintKeySet): MintKeySetWire {
-  return keySets.signedToWire(keySet);
-}
+export const mintKeySetToWire: (keySet: SignedMintKeySet) => MintKeySetWire = keySets.signedToWire;
 
 /** Validates a received key set; the signature is checked by `verifyMintKeySet`. */
-export function parseMintKeySet(input: unknown): SignedMintKeySet {
-  return keySets.parse(input);
-}
+export const parseMintKeySet: (input: unknown) => SignedMintKeySet = keySets.parse;

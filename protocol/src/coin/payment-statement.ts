@@ -102,9 +102,8 @@ export type PaymentStatement = SignedMessageValue<
   typeof statements.fields
 >;
 
-export function paymentStatementSigningBytes(statement: UnsignedPaymentStatement): Uint8Array {
-  return statements.signingBytes(statement);
-}
+export const paymentStatementSigningBytes: (statement: UnsignedPaymentStatement) => Uint8Array =
+  statements.signingBytes;
 
 export async function signPaymentStatement(
   statement: UnsignedPaymentStatement,
@@ -134,9 +133,8 @@ export const paymentStatementSchema = statements.schema;
 
 export type PaymentStatementWire = SignedMessageWire<typeof statements.fields>;
 
-export function paymentStatementToWire(statement: PaymentStatement): PaymentStatementWire {
-  return statements.signedToWire(statement);
-}
+export const paymentStatementToWire: (statement: PaymentStatement) => PaymentStatementWire =
+  statements.signedToWire;
 
 /** What the wallet sends the mint: the coins of one payment and the payer code's preimage. */
 export const paymentProofRequestSchema = v.strictObject({
