@@ -18,29 +18,24 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
-import { type Amount, formatAmount } from './amount.ts';
 import type { Ed25519Signer } from './ed25519.ts';
-import { type CanonicalWriter, toBase64url } from './encoding.ts';
+import type { CanonicalWriter } from './encoding.ts';
+import { assertInteger, assertString, FarthingError, invalidArgument } from './errors.ts';
 import {
-  assertBytes,
-  assertInteger,
-  assertString,
-  FarthingError,
-  invalidArgument,
-} from './errors.ts';
-import {
-  assertCanonicalResource,
-  isCanonicalResource,
-  maxResourceLength,
-} from './offer-resource.ts';
-import {
-  amountSchema,
-  bytesSchema,
-  identifierSchema,
-  originSchema,
-  parseMessage,
-  timestampSchema,
-} from './schema.ts';
+  bytesField,
+  choiceField,
+  identifierField,
+  type MessageField,
+  type MessageValue,
+  optionalField,
+  positiveAmountField,
+  resourceField,
+  type SignedMessageValue,
+  type SignedMessageWire,
+  signedMessageFields,
+  timestampField,
+} from './message-fields.ts';
+import { originSchema, parseMessage } from './schema.ts';
 import {
   type MerchantSignatureParameters,
   type SignedMessageType,
@@ -58,32 +53,6 @@ export const maxOfferTitleLength = 200;
 export const paymentInstruments = ['ecash', 'payword', 'card', 'purse'] as const;
 export type PaymentInstrument = (typeof paymentInstruments)[number];
 
-export interface Offer {
-  readonly version: typeof offerVersion;
-  readonly merchantId: string;
-  /** The merchant's serialized origin; the resource lives there. */
-  readonly merchantOrigin: string;
-  /** Path (and query) on `merchantOrigin`, in the normal form of offer-resource.ts. */
-  readonly resource: string;
-  /** The price; more than zero. */
-  readonly amount: Amount;
-  /** Milliseconds since the Unix epoch. */
-  readonly createdAt: number;
-  /** The offer may be paid while `now < expiresAt`. */
-  readonly expiresAt: number;
-  /** In the merchant's order of preference; at least one, no duplicates. */
-  readonly instruments: readonly PaymentInstrument[];
-  /** Makes two offers for the same thing at the same millisecond distinct. */
-  readonly nonce: Uint8Array;
-  /** What is being bought, for the confirmation window; a hint, never used for a decision. */
-  readonly title?: string;
-}
-
-export interface SignedOffer extends Offer {
-  /** The merchant key's Ed25519 signature over `offerSigningBytes`. */
-  readonly signature: Uint8Array;
-}
-
 export function isPaymentInstrument(value: unknown): value is PaymentInstrument {
   return typeof value === 'string' && (paymentInstruments as readonly string[]).includes(value);
 }
@@ -92,54 +61,95 @@ function hasNoDuplicates(items: readonly unknown[]): boolean {
   return new Set(items).size === items.length;
 }
 
+const instrument = choiceField(paymentInstruments);
+
+/** At least one instrument, none twice, in the merchant's order of preference. */
+const instrumentsField: MessageField<readonly PaymentInstrument[], string[]> = {
+  assert(value, field) {
+    if (!Array.isArray(value) || value.length === 0) {
+      throw invalidArgument(field, 'must list at least one instrument');
+    }
+    for (const [index, item] of value.entries()) instrument.assert(item, `${field}.${index}`);
+    if (!hasNoDuplicates(value)) throw invalidArgument(field, 'must not repeat');
+  },
+  write: (writer, value, field) =>
+    writer.list(value, field, (w, item, index) => instrument.write(w, item, `${field}.${index}`)),
+  schema: v.pipe(
+    v.array(instrument.schema),
+    v.minLength(1, 'expected at least one instrument'),
+    v.maxLength(paymentInstruments.length),
+    v.check((list) => hasNoDuplicates(list), 'expected no instrument twice'),
+  ),
+  toWire: (value) => [...value],
+};
+
+const originField: MessageField<string, string> = {
+  assert(value, field) {
+    if (!v.is(originSchema, value)) {
+      throw invalidArgument(field, 'must be an origin such as "https://shop.example"');
+    }
+  },
+  write: (writer, value, field) => writer.string(value, field),
+  schema: originSchema,
+  toWire: (value) => value,
+};
+
+const titleField: MessageField<string, string> = {
+  assert: (value, field) => assertString(value, field, maxOfferTitleLength),
+  write: (writer, value, field) => writer.string(value, field, maxOfferTitleLength),
+  schema: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.maxLength(maxOfferTitleLength),
+    v.check((text) => text.isWellFormed(), 'expected well-formed text'),
+  ),
+  toWire: (value) => value,
+};
+
+/** An offer's fields in signing and wire order. */
+const offers = signedMessageFields(
+  offerType,
+  {
+    merchantId: identifierField,
+    /** The merchant's serialized origin; the resource lives there. */
+    merchantOrigin: originField,
+    /** Path (and query) on `merchantOrigin`, in the normal form of offer-resource.ts. */
+    resource: resourceField,
+    /** The price; more than zero. */
+    amount: positiveAmountField,
+    /** Milliseconds since the Unix epoch. */
+    createdAt: timestampField,
+    /** The offer may be paid while `now < expiresAt`. */
+    expiresAt: timestampField,
+    /** In the merchant's order of preference; at least one, no duplicates. */
+    instruments: instrumentsField,
+    /** Makes two offers for the same thing at the same millisecond distinct. */
+    nonce: bytesField(offerNonceLength),
+    /** What is being bought, for the confirmation window; a hint, never used for a decision. */
+    title: optionalField(titleField),
+  },
+  {
+    argument: 'offer',
+    check(offer) {
+      if (offer.expiresAt <= offer.createdAt) {
+        throw invalidArgument('expiresAt', 'must be after createdAt');
+      }
+    },
+  },
+);
+
+export type Offer = MessageValue<typeof offerVersion, typeof offers.fields>;
+/** `signature`: the merchant key's Ed25519 signature over `offerSigningBytes`. */
+export type SignedOffer = SignedMessageValue<typeof offerVersion, typeof offers.fields>;
+
 /** Throws `invalid_argument` naming the first field of `offer` that breaks a rule. */
 export function assertOffer(offer: Offer): void {
-  if (typeof offer !== 'object' || offer === null)
-    throw invalidArgument('offer', 'must be an object');
-  offerType.assertVersion(offer.version);
-  if (!v.is(identifierSchema, offer.merchantId)) {
-    throw invalidArgument('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-  }
-  if (!v.is(originSchema, offer.merchantOrigin)) {
-    throw invalidArgument('merchantOrigin', 'must be an origin such as "https://shop.example"');
-  }
-  assertCanonicalResource(offer.resource, 'resource');
-  formatAmount(offer.amount);
-  if (offer.amount.minor === 0) throw invalidArgument('amount', 'must be more than zero');
-  assertInteger(offer.createdAt, 'createdAt');
-  assertInteger(offer.expiresAt, 'expiresAt');
-  if (offer.expiresAt <= offer.createdAt)
-    throw invalidArgument('expiresAt', 'must be after createdAt');
-  if (!Array.isArray(offer.instruments) || offer.instruments.length === 0) {
-    throw invalidArgument('instruments', 'must list at least one instrument');
-  }
-  for (const [index, instrument] of offer.instruments.entries()) {
-    if (!isPaymentInstrument(instrument)) {
-      throw invalidArgument(
-        `instruments.${index}`,
-        `must be one of ${paymentInstruments.join(', ')}`,
-      );
-    }
-  }
-  if (!hasNoDuplicates(offer.instruments)) throw invalidArgument('instruments', 'must not repeat');
-  assertBytes(offer.nonce, 'nonce', offerNonceLength);
-  if (offer.title !== undefined) assertString(offer.title, 'title', maxOfferTitleLength);
+  offers.assert(offer);
 }
 
-/** Writes the offer's fields in signing order; shared with the token form. */
+/** Writes the offer's fields in signing order, unchecked; shared with the token form. */
 export function writeOfferFields(writer: CanonicalWriter, offer: Offer): void {
-  writer
-    .string(offer.merchantId, 'merchantId', 128)
-    .string(offer.merchantOrigin, 'merchantOrigin')
-    .string(offer.resource, 'resource')
-    .amount(offer.amount, 'amount')
-    .u64(offer.createdAt, 'createdAt')
-    .u64(offer.expiresAt, 'expiresAt')
-    .list(offer.instruments, 'instruments', (w, instrument, index) =>
-      w.string(instrument, `instruments.${index}`, 16),
-    )
-    .fixed(offer.nonce, offerNonceLength, 'nonce')
-    .optional(offer.title, 'title', (w, title) => w.string(title, 'title', maxOfferTitleLength));
+  offers.writeFields(writer, offer);
 }
 
 /**
@@ -163,7 +173,7 @@ function checkedOffer(offer: SignedOffer): SignedOffer {
 /** The bytes the merchant signs: tag `farthing/offer`, version 1, the fields in order. */
 export function offerSigningBytes(offer: Offer): Uint8Array {
   if (!checkedOffers.has(offer)) assertOffer(offer);
-  return offerType.signingBytes((writer) => writeOfferFields(writer, offer));
+  return offers.checkedSigningBytes(offer);
 }
 
 /** SHA-256 of the signing bytes: what deposit permissions, receipts and grants bind to. */
@@ -185,21 +195,8 @@ export async function signOffer(
   parameters: SignOfferParameters,
   signer: Ed25519Signer,
 ): Promise<SignedOffer> {
-  const { title } = parameters;
-  const offer: Offer = {
-    version: offerVersion,
-    merchantId: parameters.merchantId,
-    merchantOrigin: parameters.merchantOrigin,
-    resource: parameters.resource,
-    amount: parameters.amount,
-    createdAt: parameters.createdAt,
-    expiresAt: parameters.expiresAt,
-    instruments: parameters.instruments,
-    nonce: parameters.nonce ?? randomOfferNonce(),
-    ...(title === undefined ? {} : { title }),
-  };
-  const signature = await offerType.sign(offerSigningBytes(offer), signer);
-  return checkedOffer({ ...offer, signature });
+  const nonce = parameters.nonce ?? randomOfferNonce();
+  return checkedOffer(await offers.sign(offers.create({ ...parameters, nonce }), signer));
 }
 
 export type VerifyOfferParameters = MerchantSignatureParameters;
@@ -222,53 +219,10 @@ export function checkOfferFresh(offer: Offer, now: number): void {
 
 // --- wire
 
-export interface OfferWire {
-  readonly version: number;
-  readonly merchantId: string;
-  readonly merchantOrigin: string;
-  readonly resource: string;
-  readonly amount: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  readonly instruments: readonly string[];
-  readonly nonce: string;
-  readonly title?: string;
-  readonly signature: string;
-}
+export type OfferWire = SignedMessageWire<typeof offers.fields>;
 
 export const offerSchema = v.pipe(
-  v.strictObject({
-    version: offerType.versionSchema,
-    merchantId: identifierSchema,
-    merchantOrigin: originSchema,
-    resource: v.pipe(
-      v.string(),
-      v.maxLength(maxResourceLength),
-      v.check((text) => isCanonicalResource(text), 'expected an absolute path in normal form'),
-    ),
-    amount: v.pipe(
-      amountSchema,
-      v.check((value) => value.minor > 0, 'expected an amount above zero'),
-    ),
-    createdAt: timestampSchema,
-    expiresAt: timestampSchema,
-    instruments: v.pipe(
-      v.array(v.picklist(paymentInstruments)),
-      v.minLength(1, 'expected at least one instrument'),
-      v.maxLength(paymentInstruments.length),
-      v.check((list) => hasNoDuplicates(list), 'expected no instrument twice'),
-    ),
-    nonce: bytesSchema(offerNonceLength),
-    title: v.optional(
-      v.pipe(
-        v.string(),
-        v.minLength(1),
-        v.maxLength(maxOfferTitleLength),
-        v.check((text) => text.isWellFormed(), 'expected well-formed text'),
-      ),
-    ),
-    signature: bytesSchema(64),
-  }),
+  offers.schema,
   v.forward(
     v.partialCheck(
       [['createdAt'], ['expiresAt']],
@@ -280,20 +234,7 @@ export const offerSchema = v.pipe(
 );
 
 export function offerToWire(offer: SignedOffer): OfferWire {
-  if (!checkedOffers.has(offer)) assertOffer(offer);
-  return {
-    version: offer.version,
-    merchantId: offer.merchantId,
-    merchantOrigin: offer.merchantOrigin,
-    resource: offer.resource,
-    amount: formatAmount(offer.amount),
-    createdAt: offer.createdAt,
-    expiresAt: offer.expiresAt,
-    instruments: [...offer.instruments],
-    nonce: toBase64url(offer.nonce),
-    ...(offer.title === undefined ? {} : { title: offer.title }),
-    signature: toBase64url(offer.signature),
-  };
+  return checkedOffers.has(offer) ? offers.checkedSignedToWire(offer) : offers.signedToWire(offer);
 }
 
 /** Validates a received offer (`invalid_message` / `unsupported_version` naming the field).

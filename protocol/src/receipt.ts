@@ -10,31 +10,24 @@
  *
  * Signing bytes: tag `farthing/receipt`, version 1, then the fields in that order.
  */
-import * as v from 'valibot';
-import { type Amount, equalAmounts, formatAmount } from './amount.ts';
+import { equalAmounts } from './amount.ts';
 import type { Ed25519Signer } from './ed25519.ts';
-import { equalBytes, toBase64url } from './encoding.ts';
+import { equalBytes } from './encoding.ts';
 import { assertBytes, assertInteger, FarthingError } from './errors.ts';
 import {
-  isPaymentInstrument,
-  type Offer,
-  offerHash,
-  offerHashLength,
-  type PaymentInstrument,
-  paymentInstruments,
-} from './offer.ts';
-import {
-  assertCanonicalResource,
-  isCanonicalResource,
-  maxResourceLength,
-} from './offer-resource.ts';
-import {
-  amountSchema,
-  bytesSchema,
-  identifierSchema,
-  parseMessage,
-  timestampSchema,
-} from './schema.ts';
+  amountField,
+  bytesField,
+  choiceField,
+  identifierField,
+  type MessageValue,
+  type MessageWire,
+  resourceField,
+  type SignedMessageValue,
+  type SignedMessageWire,
+  signedMessageFields,
+  timestampField,
+} from './message-fields.ts';
+import { type Offer, offerHash, offerHashLength, paymentInstruments } from './offer.ts';
 import {
   type MerchantSignatureParameters,
   type SignedMessageType,
@@ -46,67 +39,33 @@ export const receiptType: SignedMessageType<1> = signedMessageType('receipt', 1)
 export const receiptVersion = receiptType.version;
 export const receiptIdLength = 16;
 
-export interface Receipt {
-  readonly version: typeof receiptVersion;
-  /** `offerHash` of the offer that was paid. */
-  readonly offerHash: Uint8Array;
-  readonly merchantId: string;
-  readonly resource: string;
-  /** What was paid: the offer's amount. */
-  readonly amount: Amount;
-  readonly instrument: PaymentInstrument;
-  /** Milliseconds since the Unix epoch. */
-  readonly paidAt: number;
-  /**
-   * Unique and unguessable to others, chosen by the merchant (the SDK's: its payment's credential
-   * id's first 16 bytes, a SHA-256 output); what the payer quotes to the merchant about it.
-   */
-  readonly receiptId: Uint8Array;
-}
+/** A receipt's fields in signing and wire order. */
+const receipts = signedMessageFields(
+  receiptType,
+  {
+    /** `offerHash` of the offer that was paid. */
+    offerHash: bytesField(offerHashLength),
+    merchantId: identifierField,
+    resource: resourceField,
+    /** What was paid: the offer's amount. */
+    amount: amountField,
+    instrument: choiceField(paymentInstruments),
+    /** Milliseconds since the Unix epoch. */
+    paidAt: timestampField,
+    /**
+     * Unique and unguessable to others, chosen by the merchant (the SDK's: its payment's
+     * credential id's first 16 bytes, a SHA-256 output); what the payer quotes to the merchant
+     * about it.
+     */
+    receiptId: bytesField(receiptIdLength),
+  },
+  { argument: 'receipt' },
+);
 
-export interface SignedReceipt extends Receipt {
-  readonly signature: Uint8Array;
-}
+export type Receipt = MessageValue<typeof receiptVersion, typeof receipts.fields>;
+export type SignedReceipt = SignedMessageValue<typeof receiptVersion, typeof receipts.fields>;
 
-function assertReceipt(receipt: Receipt): void {
-  if (typeof receipt !== 'object' || receipt === null) {
-    throw new FarthingError('invalid_argument', 'expected a receipt object', {
-      details: { field: 'receipt' },
-    });
-  }
-  receiptType.assertVersion(receipt.version);
-  assertBytes(receipt.offerHash, 'offerHash', offerHashLength);
-  if (!v.is(identifierSchema, receipt.merchantId)) {
-    throw new FarthingError('invalid_argument', '"merchantId" is not an identifier', {
-      details: { field: 'merchantId' },
-    });
-  }
-  assertCanonicalResource(receipt.resource, 'resource');
-  formatAmount(receipt.amount);
-  if (!isPaymentInstrument(receipt.instrument)) {
-    throw new FarthingError(
-      'invalid_argument',
-      `"instrument" must be one of ${paymentInstruments.join(', ')}`,
-      { details: { field: 'instrument' } },
-    );
-  }
-  assertInteger(receipt.paidAt, 'paidAt');
-  assertBytes(receipt.receiptId, 'receiptId', receiptIdLength);
-}
-
-export function receiptSigningBytes(receipt: Receipt): Uint8Array {
-  assertReceipt(receipt);
-  return receiptType.signingBytes((w) =>
-    w
-      .fixed(receipt.offerHash, offerHashLength, 'offerHash')
-      .string(receipt.merchantId, 'merchantId', 128)
-      .string(receipt.resource, 'resource')
-      .amount(receipt.amount, 'amount')
-      .string(receipt.instrument, 'instrument', 16)
-      .u64(receipt.paidAt, 'paidAt')
-      .fixed(receipt.receiptId, receiptIdLength, 'receiptId'),
-  );
-}
+export const receiptSigningBytes: (receipt: Receipt) => Uint8Array = receipts.signingBytes;
 
 /** A receipt's fields that stay the same for every payment of one offer by one instrument. */
 export type ReceiptFields = Omit<Receipt, 'paidAt' | 'receiptId'>;
@@ -150,25 +109,15 @@ export async function signReceipt(
   parameters: SignReceiptParameters,
   signer: Ed25519Signer,
 ): Promise<SignedReceipt> {
-  const receipt: Receipt = {
-    version: receiptVersion,
-    offerHash: parameters.offerHash,
-    merchantId: parameters.merchantId,
-    resource: parameters.resource,
-    amount: parameters.amount,
-    instrument: parameters.instrument,
-    paidAt: parameters.paidAt,
-    receiptId: parameters.receiptId ?? crypto.getRandomValues(new Uint8Array(receiptIdLength)),
-  };
-  const signature = await receiptType.sign(receiptSigningBytes(receipt), signer);
-  return Object.freeze({ ...receipt, signature });
+  const receiptId = parameters.receiptId ?? crypto.getRandomValues(new Uint8Array(receiptIdLength));
+  return receipts.sign(receipts.create({ ...parameters, receiptId }), signer);
 }
 
 export type VerifyReceiptParameters = MerchantSignatureParameters;
 
 /** Throws `bad_signature` unless `merchantPublicKey` signed this receipt. */
 export function verifyReceipt(receipt: SignedReceipt, parameters: VerifyReceiptParameters): void {
-  receiptType.checkMerchantSignature(receipt?.signature, receiptSigningBytes(receipt), parameters);
+  receipts.checkMerchantSignature(receipt, parameters);
 }
 
 /**
@@ -176,7 +125,7 @@ export function verifyReceipt(receipt: SignedReceipt, parameters: VerifyReceiptP
  * or amount differ), `merchant_mismatch`, `instrument_not_accepted`.
  */
 export function checkReceiptForOffer(receipt: Receipt, offer: Offer): void {
-  assertReceipt(receipt);
+  receipts.assert(receipt);
   if (!equalBytes(receipt.offerHash, offerHash(offer))) {
     throw mismatch('offerHash');
   }
@@ -202,58 +151,19 @@ function mismatch(field: string): FarthingError {
 
 // --- wire
 
-export interface ReceiptWire {
-  readonly version: number;
-  readonly offerHash: string;
-  readonly merchantId: string;
-  readonly resource: string;
-  readonly amount: string;
-  readonly instrument: string;
-  readonly paidAt: number;
-  readonly receiptId: string;
-  readonly signature: string;
-}
+export type ReceiptWire = SignedMessageWire<typeof receipts.fields>;
 
-export const receiptSchema = v.strictObject({
-  version: receiptType.versionSchema,
-  offerHash: bytesSchema(offerHashLength),
-  merchantId: identifierSchema,
-  resource: v.pipe(
-    v.string(),
-    v.maxLength(maxResourceLength),
-    v.check((text) => isCanonicalResource(text), 'expected an absolute path in normal form'),
-  ),
-  amount: amountSchema,
-  instrument: v.picklist(paymentInstruments),
-  paidAt: timestampSchema,
-  receiptId: bytesSchema(receiptIdLength),
-  signature: bytesSchema(64),
-});
+export const receiptSchema = receipts.schema;
 
 /**
  * The wire form of a receipt's fields before it is signed: `receiptToWire` without
  * `signature`, the fields in the same order (a merchant stores it and signs it again for a
  * retry; Ed25519 gives the same signature).
  */
-export function unsignedReceiptToWire(receipt: Receipt): Omit<ReceiptWire, 'signature'> {
-  assertReceipt(receipt);
-  return {
-    version: receipt.version,
-    offerHash: toBase64url(receipt.offerHash),
-    merchantId: receipt.merchantId,
-    resource: receipt.resource,
-    amount: formatAmount(receipt.amount),
-    instrument: receipt.instrument,
-    paidAt: receipt.paidAt,
-    receiptId: toBase64url(receipt.receiptId),
-  };
-}
+export const unsignedReceiptToWire: (receipt: Receipt) => MessageWire<typeof receipts.fields> =
+  receipts.toWire;
 
-export function receiptToWire(receipt: SignedReceipt): ReceiptWire {
-  return { ...unsignedReceiptToWire(receipt), signature: toBase64url(receipt.signature) };
-}
+export const receiptToWire: (receipt: SignedReceipt) => ReceiptWire = receipts.signedToWire;
 
 /** Validates a received receipt; the signature is checked by `verifyReceipt`. */
-export function parseReceipt(input: unknown): SignedReceipt {
-  return Object.freeze(parseMessage(receiptSchema, input, 'receipt'));
-}
+export const parseReceipt: (input: unknown) => SignedReceipt = receipts.parse;

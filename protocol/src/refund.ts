@@ -24,19 +24,24 @@
  *     "signature": "<64 bytes b64u>" }
  */
 import * as v from 'valibot';
-import { type Amount, compareAmounts, formatAmount } from './amount.ts';
-import { type Ed25519Signer, ed25519SignatureLength } from './ed25519.ts';
-import { toBase64url } from './encoding.ts';
-import { assertBytes, assertInteger, FarthingError, invalidArgument } from './errors.ts';
+import { compareAmounts, formatAmount } from './amount.ts';
+import type { Ed25519Signer } from './ed25519.ts';
+import { FarthingError, invalidArgument } from './errors.ts';
+import {
+  amountField,
+  bytesField,
+  choiceField,
+  identifierField,
+  type MessageField,
+  type MessageValue,
+  positiveAmountField,
+  type SignedMessageValue,
+  type SignedMessageWire,
+  signedMessageFields,
+  timestampField,
+} from './message-fields.ts';
 import { offerHashLength } from './offer.ts';
 import { receiptIdLength } from './receipt.ts';
-import {
-  amountSchema,
-  bytesSchema,
-  identifierSchema,
-  parseMessage,
-  timestampSchema,
-} from './schema.ts';
 import {
   type MerchantSignatureParameters,
   type SignedMessageType,
@@ -50,27 +55,6 @@ export const refundVersion = refundType.version;
 export const refundInstruments = ['ecash', 'payword'] as const;
 export type RefundInstrument = (typeof refundInstruments)[number];
 
-export interface Refund {
-  readonly version: typeof refundVersion;
-  readonly merchantId: string;
-  readonly receiptId: Uint8Array;
-  readonly offerHash: Uint8Array;
-  readonly instrument: RefundInstrument;
-  /** The payment at the bank: deposit id (e-cash) or commitment id in base64url (PayWord). */
-  readonly payment: string;
-  /** What the receipt was for. */
-  readonly paid: Amount;
-  /** What this refund gives back: more than zero, at most `paid`. */
-  readonly amount: Amount;
-  /** The merchant's id for this refund: the same id is the same refund. */
-  readonly refundId: string;
-  readonly refundedAt: number;
-}
-
-export interface SignedRefund extends Refund {
-  readonly signature: Uint8Array;
-}
-
 /**
  * The payment at the bank: a deposit id (an identifier) or a PayWord commitment id in base64url,
  * which may begin with `-` or `_` (one in 32 does), so the identifier's first-character rule
@@ -82,126 +66,77 @@ const paymentReferenceSchema = v.pipe(
   v.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1–128 characters of A–Z a–z 0–9 . _ : -'),
 );
 
-function assertIdentifier(value: unknown, field: string): void {
-  if (!v.is(identifierSchema, value)) {
-    throw invalidArgument(field, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-  }
-}
+const paymentReferenceField: MessageField<string, string> = {
+  ...identifierField,
+  assert(value, field) {
+    if (!v.is(paymentReferenceSchema, value)) {
+      throw invalidArgument(field, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+    }
+  },
+  schema: paymentReferenceSchema,
+};
 
-function assertRefund(refund: Refund): void {
-  if (typeof refund !== 'object' || refund === null) {
-    throw invalidArgument('refund', 'must be an object');
-  }
-  refundType.assertVersion(refund.version);
-  assertIdentifier(refund.merchantId, 'merchantId');
-  assertBytes(refund.receiptId, 'receiptId', receiptIdLength);
-  assertBytes(refund.offerHash, 'offerHash', offerHashLength);
-  if (!(refundInstruments as readonly unknown[]).includes(refund.instrument)) {
-    throw invalidArgument('instrument', `must be one of ${refundInstruments.join(', ')}`);
-  }
-  if (!v.is(paymentReferenceSchema, refund.payment)) {
-    throw invalidArgument('payment', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-  }
-  assertIdentifier(refund.refundId, 'refundId');
-  formatAmount(refund.paid);
-  formatAmount(refund.amount);
-  if (refund.amount.minor === 0) throw invalidArgument('amount', 'must be more than zero');
-  // compareAmounts throws currency_mismatch for amounts of two currencies.
-  if (compareAmounts(refund.amount, refund.paid) > 0) {
-    throw new FarthingError(
-      'refund_exceeds_payment',
-      'a refund cannot give back more than was paid',
-      {
-        details: { paid: formatAmount(refund.paid), amount: formatAmount(refund.amount) },
-      },
-    );
-  }
-  assertInteger(refund.refundedAt, 'refundedAt');
-}
+/** A refund's fields in signing and wire order. */
+const refunds = signedMessageFields(
+  refundType,
+  {
+    merchantId: identifierField,
+    receiptId: bytesField(receiptIdLength),
+    offerHash: bytesField(offerHashLength),
+    instrument: choiceField(refundInstruments),
+    /** The payment at the bank: deposit id (e-cash) or commitment id in base64url (PayWord). */
+    payment: paymentReferenceField,
+    /** What the receipt was for. */
+    paid: amountField,
+    /** What this refund gives back: more than zero, at most `paid`. */
+    amount: positiveAmountField,
+    /** The merchant's id for this refund: the same id is the same refund. */
+    refundId: identifierField,
+    refundedAt: timestampField,
+  },
+  {
+    argument: 'refund',
+    check(refund) {
+      // compareAmounts throws currency_mismatch for amounts of two currencies.
+      if (compareAmounts(refund.amount, refund.paid) > 0) {
+        throw new FarthingError(
+          'refund_exceeds_payment',
+          'a refund cannot give back more than was paid',
+          {
+            details: { paid: formatAmount(refund.paid), amount: formatAmount(refund.amount) },
+          },
+        );
+      }
+    },
+  },
+);
 
-export function refundSigningBytes(refund: Refund): Uint8Array {
-  assertRefund(refund);
-  return refundType.signingBytes((w) =>
-    w
-      .string(refund.merchantId, 'merchantId', 128)
-      .fixed(refund.receiptId, receiptIdLength, 'receiptId')
-      .fixed(refund.offerHash, offerHashLength, 'offerHash')
-      .string(refund.instrument, 'instrument', 16)
-      .string(refund.payment, 'payment', 128)
-      .amount(refund.paid, 'paid')
-      .amount(refund.amount, 'amount')
-      .string(refund.refundId, 'refundId', 128)
-      .u64(refund.refundedAt, 'refundedAt'),
-  );
-}
+export type Refund = MessageValue<typeof refundVersion, typeof refunds.fields>;
+export type SignedRefund = SignedMessageValue<typeof refundVersion, typeof refunds.fields>;
+
+export const refundSigningBytes: (refund: Refund) => Uint8Array = refunds.signingBytes;
 
 export async function signRefund(
   refund: Omit<Refund, 'version'>,
   signer: Ed25519Signer,
 ): Promise<SignedRefund> {
-  const unsigned: Refund = { version: refundVersion, ...refund };
-  const signature = await refundType.sign(refundSigningBytes(unsigned), signer);
-  return Object.freeze({ ...unsigned, signature });
+  return refunds.sign(refunds.create(refund), signer);
 }
 
 export type VerifyRefundParameters = MerchantSignatureParameters;
 
 /** Throws `bad_signature` unless `merchantPublicKey` signed this refund. */
 export function verifyRefund(refund: SignedRefund, parameters: VerifyRefundParameters): void {
-  refundType.checkMerchantSignature(refund?.signature, refundSigningBytes(refund), parameters);
+  refunds.checkMerchantSignature(refund, parameters);
 }
 
 // --- wire
 
-export interface RefundWire {
-  readonly version: number;
-  readonly merchantId: string;
-  readonly receiptId: string;
-  readonly offerHash: string;
-  readonly instrument: string;
-  readonly payment: string;
-  readonly paid: string;
-  readonly amount: string;
-  readonly refundId: string;
-  readonly refundedAt: number;
-  readonly signature: string;
-}
+export type RefundWire = SignedMessageWire<typeof refunds.fields>;
 
-export const refundSchema = v.strictObject({
-  version: refundType.versionSchema,
-  merchantId: identifierSchema,
-  receiptId: bytesSchema(receiptIdLength),
-  offerHash: bytesSchema(offerHashLength),
-  instrument: v.picklist(refundInstruments),
-  payment: paymentReferenceSchema,
-  paid: amountSchema,
-  amount: amountSchema,
-  refundId: identifierSchema,
-  refundedAt: timestampSchema,
-  signature: bytesSchema(ed25519SignatureLength),
-});
+export const refundSchema = refunds.schema;
 
-export function refundToWire(refund: SignedRefund): RefundWire {
-  assertRefund(refund);
-  assertBytes(refund.signature, 'signature', ed25519SignatureLength);
-  return {
-    version: refund.version,
-    merchantId: refund.merchantId,
-    receiptId: toBase64url(refund.receiptId),
-    offerHash: toBase64url(refund.offerHash),
-    instrument: refund.instrument,
-    payment: refund.payment,
-    paid: formatAmount(refund.paid),
-    amount: formatAmount(refund.amount),
-    refundId: refund.refundId,
-    refundedAt: refund.refundedAt,
-    signature: toBase64url(refund.signature),
-  };
-}
+export const refundToWire: (refund: SignedRefund) => RefundWire = refunds.signedToWire;
 
 /** Validates a received refund (fields and bounds); `verifyRefund` checks its signature. */
-export function parseRefund(input: unknown): SignedRefund {
-  const parsed = parseMessage(refundSchema, input, 'refund');
-  assertRefund(parsed);
-  return Object.freeze(parsed);
-}
+export const parseRefund: (input: unknown) => SignedRefund = refunds.parse;

@@ -273,12 +273,25 @@ export function finalize(
   blindSig: Uint8Array,
   inv: Uint8Array,
 ): Uint8Array {
+  const { context, check } = pssCheck(variant, publicKey, preparedMsg);
+  const sig = unblind(context, blindSig, inv);
+  check(sig, 'blindSig');
+  return sig;
+}
+
+/**
+ * What Finalize and Verification start from: the variant and key checked, the prepared
+ * message checked to be bytes, and the RSASSA-PSS-VERIFY of a signature over it that throws
+ * `bad_signature` naming the field.
+ */
+function pssCheck(variant: BlindRsaVariant, publicKey: BlindRsaPublicKey, preparedMsg: Uint8Array) {
   const params = variantParams(variant);
   const context = keyContext(publicKey);
   assertBytes(preparedMsg, 'preparedMsg');
-  const sig = unblind(context, blindSig, inv);
-  if (!pssVerify(params.saltLength, context, preparedMsg, sig)) throw badSignature('blindSig');
-  return sig;
+  const check = (signature: Uint8Array, field: 'blindSig' | 'signature') => {
+    if (!pssVerify(params.saltLength, context, preparedMsg, signature)) throw badSignature(field);
+  };
+  return { context, check };
 }
 
 /** RFC 8017 §8.1.2 RSASSA-PSS-VERIFY, true for "valid signature". */
@@ -306,11 +319,7 @@ export function verify(
   preparedMsg: Uint8Array,
   signature: Uint8Array,
 ): void {
-  const params = variantParams(variant);
-  const context = keyContext(publicKey);
-  assertBytes(preparedMsg, 'preparedMsg');
+  const { check } = pssCheck(variant, publicKey, preparedMsg);
   assertBytes(signature, 'signature');
-  if (!pssVerify(params.saltLength, context, preparedMsg, signature)) {
-    throw badSignature('signature');
-  }
+  check(signature, 'signature');
 }

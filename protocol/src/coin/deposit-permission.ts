@@ -14,13 +14,22 @@
  *     "merchantId": "demo-shop", "amount": "EUR 0.05", "payerCodeHash": "<32 bytes b64u>",
  *     "signature": "<64 bytes b64u>" }
  */
-import * as v from 'valibot';
 import { type Amount, compareAmounts, formatAmount, sumAmounts } from '../amount.ts';
 import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
+import {
+  bytesField,
+  identifierField,
+  type MessageField,
+  type MessageValue,
+  positiveAmountField,
+  type SignedMessageValue,
+  type SignedMessageWire,
+  signedMessageFields,
+} from '../message-fields.ts';
 import { offerHashLength } from '../offer.ts';
-import { amountSchema, bytesSchema, identifierSchema, parseMessage } from '../schema.ts';
+import { parseMessage } from '../schema.ts';
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertCoin,
@@ -48,49 +57,48 @@ export const depositPermissionVersion = depositPermissionType.version;
 /** More coins than anyone pays with at once; bounds the work one request can cause. */
 export const maxCoinsPerPayment = 256;
 
-export interface DepositPermission {
-  readonly version: typeof depositPermissionVersion;
-  readonly coin: Coin;
-  /** `offerHash` of the offer being paid. */
-  readonly offerHash: Uint8Array;
-  readonly merchantId: string;
-  /** What this coin contributes: more than zero, at most the coin's value. */
-  readonly amount: Amount;
-  /** `payerCodeHash` of this payment's payer code; the same for every coin of a payment. */
-  readonly payerCodeHash: Uint8Array;
-  /** The coin key's Ed25519 signature over `depositPermissionSigningBytes`. */
-  readonly signature: Uint8Array;
-}
+/** The coin spent: its whole wire form, but only its key and denomination are signed. */
+const coinField: MessageField<Coin, CoinWire> = {
+  assert: (value) => assertCoin(value as Coin),
+  write: (writer, coin, field) =>
+    writer
+      .fixed(coin.coinPublicKey, coinPublicKeyLength, `${field}.coinPublicKey`)
+      .fixed(coin.denominationId, denominationIdLength, `${field}.denominationId`),
+  schema: coinSchema,
+  toWire: coinToWire,
+};
 
-export type UnsignedDepositPermission = Omit<DepositPermission, 'signature'>;
+/** A permission's fields in wire order; signed with the coin last. */
+const permissionFields = signedMessageFields(
+  depositPermissionType,
+  {
+    coin: coinField,
+    /** `offerHash` of the offer being paid. */
+    offerHash: bytesField(offerHashLength),
+    merchantId: identifierField,
+    /** What this coin contributes: more than zero, at most the coin's value. */
+    amount: positiveAmountField,
+    /** `payerCodeHash` of this payment's payer code; the same for every coin of a payment. */
+    payerCodeHash: bytesField(payerCodeHashLength),
+  },
+  {
+    argument: 'permission',
+    signingOrder: ['offerHash', 'merchantId', 'amount', 'payerCodeHash', 'coin'],
+  },
+);
 
-function assertFields(permission: UnsignedDepositPermission): void {
-  if (typeof permission !== 'object' || permission === null) {
-    throw invalidArgument('permission', 'must be an object');
-  }
-  depositPermissionType.assertVersion(permission.version);
-  assertCoin(permission.coin);
-  assertBytes(permission.offerHash, 'offerHash', offerHashLength);
-  if (!v.is(identifierSchema, permission.merchantId)) {
-    throw invalidArgument('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-  }
-  formatAmount(permission.amount);
-  if (permission.amount.minor === 0) throw invalidArgument('amount', 'must be more than zero');
-  assertBytes(permission.payerCodeHash, 'payerCodeHash', payerCodeHashLength);
-}
+export type UnsignedDepositPermission = MessageValue<
+  typeof depositPermissionVersion,
+  typeof permissionFields.fields
+>;
+/** `signature`: the coin key's Ed25519 signature over `depositPermissionSigningBytes`. */
+export type DepositPermission = SignedMessageValue<
+  typeof depositPermissionVersion,
+  typeof permissionFields.fields
+>;
 
-export function depositPermissionSigningBytes(permission: UnsignedDepositPermission): Uint8Array {
-  assertFields(permission);
-  return depositPermissionType.signingBytes((w) =>
-    w
-      .fixed(permission.offerHash, offerHashLength, 'offerHash')
-      .string(permission.merchantId, 'merchantId', 128)
-      .amount(permission.amount, 'amount')
-      .fixed(permission.payerCodeHash, payerCodeHashLength, 'payerCodeHash')
-      .fixed(permission.coin.coinPublicKey, coinPublicKeyLength, 'coin.coinPublicKey')
-      .fixed(permission.coin.denominationId, denominationIdLength, 'coin.denominationId'),
-  );
-}
+export const depositPermissionSigningBytes: (permission: UnsignedDepositPermission) => Uint8Array =
+  permissionFields.signingBytes;
 
 export interface CreateDepositPermissionParameters {
   readonly coin: Coin;
@@ -107,14 +115,7 @@ export function createDepositPermission(
   parameters: CreateDepositPermissionParameters,
 ): DepositPermission {
   const { coinSecretKey } = parameters;
-  const unsigned: UnsignedDepositPermission = {
-    version: depositPermissionVersion,
-    coin: parameters.coin,
-    offerHash: parameters.offerHash,
-    merchantId: parameters.merchantId,
-    amount: parameters.amount,
-    payerCodeHash: parameters.payerCodeHash,
-  };
+  const unsigned = permissionFields.create(parameters);
   const bytes = depositPermissionSigningBytes(unsigned);
   if (!equalBytes(ed25519PublicKey(coinSecretKey), unsigned.coin.coinPublicKey)) {
     throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
@@ -206,7 +207,7 @@ export function checkPermissionsPayPrice(
   const first = permissions[0]!;
   for (const [index, permission] of permissions.entries()) {
     const field = `permissions.${index}`;
-    assertFields(permission);
+    permissionFields.assert(permission);
     if (!equalBytes(permission.offerHash, offerHash)) {
       throw new FarthingError('offer_mismatch', 'a coin was spent for another offer', {
         details: { field: `${field}.offerHash` },
@@ -252,42 +253,12 @@ export function checkPermissionsPayPrice(
 
 // --- wire
 
-export interface DepositPermissionWire {
-  readonly version: number;
-  readonly coin: CoinWire;
-  readonly offerHash: string;
-  readonly merchantId: string;
-  readonly amount: string;
-  readonly payerCodeHash: string;
-  readonly signature: string;
-}
+export type DepositPermissionWire = SignedMessageWire<typeof permissionFields.fields>;
 
-export const depositPermissionSchema = v.strictObject({
-  version: depositPermissionType.versionSchema,
-  coin: coinSchema,
-  offerHash: bytesSchema(offerHashLength),
-  merchantId: identifierSchema,
-  amount: v.pipe(
-    amountSchema,
-    v.check((value) => value.minor > 0, 'expected an amount above zero'),
-  ),
-  payerCodeHash: bytesSchema(payerCodeHashLength),
-  signature: bytesSchema(64),
-});
+export const depositPermissionSchema = permissionFields.schema;
 
-export function depositPermissionToWire(permission: DepositPermission): DepositPermissionWire {
-  assertFields(permission);
-  assertBytes(permission.signature, 'signature', 64);
-  return {
-    version: permission.version,
-    coin: coinToWire(permission.coin),
-    offerHash: toBase64url(permission.offerHash),
-    merchantId: permission.merchantId,
-    amount: formatAmount(permission.amount),
-    payerCodeHash: toBase64url(permission.payerCodeHash),
-    signature: toBase64url(permission.signature),
-  };
-}
+export const depositPermissionToWire: (permission: DepositPermission) => DepositPermissionWire =
+  permissionFields.signedToWire;
 
 /** Validates a received permission; `verifyDepositPermission` checks its signatures. */
 export function parseDepositPermission(input: unknown): DepositPermission {

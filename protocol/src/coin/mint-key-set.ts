@@ -15,8 +15,16 @@
 import * as v from 'valibot';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
-import { bytesSchema, parseMessage, timestampSchema } from '../schema.ts';
+import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
+import {
+  bytesField,
+  type MessageField,
+  type MessageValue,
+  type SignedMessageValue,
+  type SignedMessageWire,
+  signedMessageFields,
+  timestampField,
+} from '../message-fields.ts';
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertDenomination,
@@ -35,54 +43,53 @@ export const mintKeySetType: SignedMessageType<1> = signedMessageType('mintKeySe
 export const mintKeySetVersion = mintKeySetType.version;
 export const maxDenominationsPerKeySet = 1024;
 
-export interface MintKeySet {
-  readonly version: typeof mintKeySetVersion;
-  /** The mint's Ed25519 master key. */
-  readonly masterPublicKey: Uint8Array;
-  readonly issuedAt: number;
-  /** At least one; no denomination twice. */
-  readonly denominations: readonly Denomination[];
-}
+const noneTwice = (ids: readonly Uint8Array[]) => new Set(ids.map(toBase64url)).size === ids.length;
 
-export interface SignedMintKeySet extends MintKeySet {
-  readonly signature: Uint8Array;
-}
+/**
+ * The denominations: 1 to 1024, none twice. Whole descriptors on the wire; the signature
+ * covers their ids (each the hash of a full descriptor, memoised in denomination.ts).
+ */
+const denominationsField: MessageField<readonly Denomination[], DenominationWire[]> = {
+  assert(value, field) {
+    if (!Array.isArray(value) || value.length === 0 || value.length > maxDenominationsPerKeySet) {
+      throw invalidArgument(field, `must list 1 to ${maxDenominationsPerKeySet} denominations`);
+    }
+    for (const [index, denomination] of value.entries()) {
+      assertDenomination(denomination, `${field}.${index}`);
+    }
+    if (!noneTwice(value.map(denominationId))) {
+      throw invalidArgument(field, 'must not list a denomination twice');
+    }
+  },
+  write: (writer, denominations, field) =>
+    writer.list(denominations, field, (w, denomination, index) =>
+      w.fixed(denominationId(denomination), denominationIdLength, `${field}.${index}`),
+    ),
+  schema: v.pipe(
+    v.array(denominationSchema),
+    v.minLength(1, 'expected at least one denomination'),
+    v.maxLength(maxDenominationsPerKeySet),
+    v.check((list) => noneTwice(list.map(denominationId)), 'expected no denomination twice'),
+  ),
+  toWire: (denominations) => denominations.map(denominationToWire),
+};
 
-/** Checks the key set and returns its denominations' ids, in order. */
-function keySetIds(keySet: MintKeySet): Uint8Array[] {
-  if (typeof keySet !== 'object' || keySet === null)
-    throw invalidArgument('keySet', 'must be an object');
-  mintKeySetType.assertVersion(keySet.version);
-  assertBytes(keySet.masterPublicKey, 'masterPublicKey', 32);
-  assertInteger(keySet.issuedAt, 'issuedAt');
-  const list = keySet.denominations;
-  if (!Array.isArray(list) || list.length === 0 || list.length > maxDenominationsPerKeySet) {
-    throw invalidArgument(
-      'denominations',
-      `must list 1 to ${maxDenominationsPerKeySet} denominations`,
-    );
-  }
-  const ids = list.map((denomination, index) => {
-    assertDenomination(denomination, `denominations.${index}`);
-    return denominationId(denomination);
-  });
-  if (new Set(ids.map(toBase64url)).size !== ids.length) {
-    throw invalidArgument('denominations', 'must not list a denomination twice');
-  }
-  return ids;
-}
+const keySets = signedMessageFields(
+  mintKeySetType,
+  {
+    /** The mint's Ed25519 master key. */
+    masterPublicKey: bytesField(32),
+    issuedAt: timestampField,
+    /** At least one; no denomination twice. */
+    denominations: denominationsField,
+  },
+  { argument: 'keySet' },
+);
 
-export function mintKeySetSigningBytes(keySet: MintKeySet): Uint8Array {
-  const ids = keySetIds(keySet);
-  return mintKeySetType.signingBytes((w) =>
-    w
-      .fixed(keySet.masterPublicKey, 32, 'masterPublicKey')
-      .u64(keySet.issuedAt, 'issuedAt')
-      .list(ids, 'denominations', (writer, id, index) =>
-        writer.fixed(id, denominationIdLength, `denominations.${index}`),
-      ),
-  );
-}
+export type MintKeySet = MessageValue<typeof mintKeySetVersion, typeof keySets.fields>;
+export type SignedMintKeySet = SignedMessageValue<typeof mintKeySetVersion, typeof keySets.fields>;
+
+export const mintKeySetSigningBytes: (keySet: MintKeySet) => Uint8Array = keySets.signingBytes;
 
 export type SignMintKeySetParameters = Omit<MintKeySet, 'version' | 'masterPublicKey'>;
 
@@ -91,14 +98,7 @@ export async function signMintKeySet(
   parameters: SignMintKeySetParameters,
   signer: Ed25519Signer,
 ): Promise<SignedMintKeySet> {
-  const keySet: MintKeySet = {
-    version: mintKeySetVersion,
-    masterPublicKey: signer.publicKey,
-    issuedAt: parameters.issuedAt,
-    denominations: parameters.denominations,
-  };
-  const signature = await mintKeySetType.sign(mintKeySetSigningBytes(keySet), signer);
-  return Object.freeze({ ...keySet, signature });
+  return keySets.sign(keySets.create({ ...parameters, masterPublicKey: signer.publicKey }), signer);
 }
 
 export interface VerifyMintKeySetParameters {
@@ -157,43 +157,11 @@ export function findUsableDenomination(
 
 // --- wire
 
-export interface MintKeySetWire {
-  readonly version: number;
-  readonly masterPublicKey: string;
-  readonly issuedAt: number;
-  readonly denominations: readonly DenominationWire[];
-  readonly signature: string;
-}
+export type MintKeySetWire = SignedMessageWire<typeof keySets.fields>;
 
-export const mintKeySetSchema = v.strictObject({
-  version: mintKeySetType.versionSchema,
-  masterPublicKey: bytesSchema(32),
-  issuedAt: timestampSchema,
-  denominations: v.pipe(
-    v.array(denominationSchema),
-    v.minLength(1, 'expected at least one denomination'),
-    v.maxLength(maxDenominationsPerKeySet),
-    v.check(
-      (list) => new Set(list.map((d) => toBase64url(denominationId(d)))).size === list.length,
-      'expected no denomination twice',
-    ),
-  ),
-  signature: bytesSchema(64),
-});
+export const mintKeySetSchema = keySets.schema;
 
-export function mintKeySetToWire(keySet: SignedMintKeySet): MintKeySetWire {
-  keySetIds(keySet);
-  assertBytes(keySet.signature, 'signature', 64);
-  return {
-    version: keySet.version,
-    masterPublicKey: toBase64url(keySet.masterPublicKey),
-    issuedAt: keySet.issuedAt,
-    denominations: keySet.denominations.map(denominationToWire),
-    signature: toBase64url(keySet.signature),
-  };
-}
+export const mintKeySetToWire: (keySet: SignedMintKeySet) => MintKeySetWire = keySets.signedToWire;
 
 /** Validates a received key set; the signature is checked by `verifyMintKeySet`. */
-export function parseMintKeySet(input: unknown): SignedMintKeySet {
-  return Object.freeze(parseMessage(mintKeySetSchema, input, 'mint key set'));
-}
+export const parseMintKeySet: (input: unknown) => SignedMintKeySet = keySets.parse;

@@ -10,35 +10,27 @@
  * payment has one statement whatever order the wallet listed them in.
  */
 import * as v from 'valibot';
-import { type Amount, formatAmount } from '../amount.ts';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
 import { toBase64url } from '../encoding.ts';
-import { assertBytes, FarthingError } from '../errors.ts';
-import { amountSchema, bytesSchema, identifierSchema, timestampSchema } from '../schema.ts';
+import { assertBytes, invalidArgument } from '../errors.ts';
+import {
+  amountField,
+  bytesField,
+  identifierField,
+  type MessageField,
+  type MessageValue,
+  type SignedMessageValue,
+  type SignedMessageWire,
+  signedMessageFields,
+  timestampField,
+} from '../message-fields.ts';
+import { bytesSchema } from '../schema.ts';
 import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 
 /** The signed message type (tag, version, name), declared once. */
 export const paymentStatementType: SignedMessageType<1> = signedMessageType('paymentStatement', 1);
 export const paymentStatementVersion = paymentStatementType.version;
 export const maxStatementCoins = 256;
-
-export interface PaymentStatement {
-  readonly version: typeof paymentStatementVersion;
-  readonly merchantId: string;
-  readonly offerHash: Uint8Array;
-  readonly payerCodeHash: Uint8Array;
-  /** Coin public keys, sorted bytewise. */
-  readonly coins: readonly Uint8Array[];
-  /** What the coins paid together. */
-  readonly total: Amount;
-  /** When the mint recorded the deposit (the latest coin's, if several deposits). */
-  readonly depositedAt: number;
-  /** When the mint made this statement. */
-  readonly issuedAt: number;
-  readonly signature: Uint8Array;
-}
-
-export type UnsignedPaymentStatement = Omit<PaymentStatement, 'signature'>;
 
 export function sortedCoins(coins: readonly Uint8Array[]): Uint8Array[] {
   return [...coins].sort((a, b) => {
@@ -49,36 +41,75 @@ export function sortedCoins(coins: readonly Uint8Array[]): Uint8Array[] {
   });
 }
 
-export function paymentStatementSigningBytes(statement: UnsignedPaymentStatement): Uint8Array {
-  if (statement.coins.length === 0 || statement.coins.length > maxStatementCoins) {
-    throw new FarthingError(
-      'invalid_argument',
-      `a statement names 1 to ${maxStatementCoins} coins`,
-      {
-        details: { field: 'coins' },
-      },
-    );
-  }
-  return paymentStatementType.signingBytes((w) => {
-    w.string(statement.merchantId, 'merchantId', 128)
-      .fixed(statement.offerHash, 32, 'offerHash')
-      .fixed(statement.payerCodeHash, 32, 'payerCodeHash')
-      .amount(statement.total, 'total')
-      .u64(statement.depositedAt, 'depositedAt')
-      .u64(statement.issuedAt, 'issuedAt')
-      .u16(statement.coins.length, 'coins.length');
-    for (const coin of sortedCoins(statement.coins)) w.fixed(coin, 32, 'coin');
-  });
-}
+const coinKeysSchema = v.pipe(
+  v.array(bytesSchema(32)),
+  v.minLength(1),
+  v.maxLength(maxStatementCoins),
+);
+
+/** Coin public keys: 1 to 256, signed sorted bytewise behind a u16 count. */
+const coinKeysField: MessageField<readonly Uint8Array[], string[]> = {
+  assert(value, field) {
+    if (!Array.isArray(value) || value.length === 0 || value.length > maxStatementCoins) {
+      throw invalidArgument(field, `must name 1 to ${maxStatementCoins} coins`);
+    }
+    for (const [index, coin] of value.entries()) assertBytes(coin, `${field}.${index}`, 32);
+  },
+  write(writer, coins, field) {
+    writer.u16(coins.length, `${field}.length`);
+    for (const coin of sortedCoins(coins)) writer.fixed(coin, 32, 'coin');
+  },
+  schema: coinKeysSchema,
+  toWire: (coins) => coins.map((coin) => toBase64url(coin)),
+};
+
+/** A statement's fields in wire order; signed with the coins last. */
+const statements = signedMessageFields(
+  paymentStatementType,
+  {
+    merchantId: identifierField,
+    offerHash: bytesField(32),
+    payerCodeHash: bytesField(32),
+    /** Coin public keys, sorted bytewise. */
+    coins: coinKeysField,
+    /** What the coins paid together. */
+    total: amountField,
+    /** When the mint recorded the deposit (the latest coin's, if several deposits). */
+    depositedAt: timestampField,
+    /** When the mint made this statement. */
+    issuedAt: timestampField,
+  },
+  {
+    argument: 'statement',
+    signingOrder: [
+      'merchantId',
+      'offerHash',
+      'payerCodeHash',
+      'total',
+      'depositedAt',
+      'issuedAt',
+      'coins',
+    ],
+  },
+);
+
+export type UnsignedPaymentStatement = MessageValue<
+  typeof paymentStatementVersion,
+  typeof statements.fields
+>;
+export type PaymentStatement = SignedMessageValue<
+  typeof paymentStatementVersion,
+  typeof statements.fields
+>;
+
+export const paymentStatementSigningBytes: (statement: UnsignedPaymentStatement) => Uint8Array =
+  statements.signingBytes;
 
 export async function signPaymentStatement(
   statement: UnsignedPaymentStatement,
   signer: Ed25519Signer,
 ): Promise<PaymentStatement> {
-  const coins = sortedCoins(statement.coins);
-  const unsigned = { ...statement, coins };
-  const bytes = paymentStatementSigningBytes(unsigned);
-  return { ...unsigned, signature: await paymentStatementType.sign(bytes, signer) };
+  return statements.sign({ ...statement, coins: sortedCoins(statement.coins) }, signer);
 }
 
 /** Throws `bad_signature` unless the mint's master key signed exactly this statement. */
@@ -98,36 +129,15 @@ export function verifyPaymentStatement(
   });
 }
 
-export const paymentStatementSchema = v.strictObject({
-  version: paymentStatementType.versionSchema,
-  merchantId: identifierSchema,
-  offerHash: bytesSchema(32),
-  payerCodeHash: bytesSchema(32),
-  coins: v.pipe(v.array(bytesSchema(32)), v.minLength(1), v.maxLength(maxStatementCoins)),
-  total: amountSchema,
-  depositedAt: timestampSchema,
-  issuedAt: timestampSchema,
-  signature: bytesSchema(64),
-});
+export const paymentStatementSchema = statements.schema;
 
-export type PaymentStatementWire = v.InferInput<typeof paymentStatementSchema>;
+export type PaymentStatementWire = SignedMessageWire<typeof statements.fields>;
 
-export function paymentStatementToWire(statement: PaymentStatement): PaymentStatementWire {
-  return {
-    version: statement.version,
-    merchantId: statement.merchantId,
-    offerHash: toBase64url(statement.offerHash),
-    payerCodeHash: toBase64url(statement.payerCodeHash),
-    coins: statement.coins.map((coin) => toBase64url(coin)),
-    total: formatAmount(statement.total),
-    depositedAt: statement.depositedAt,
-    issuedAt: statement.issuedAt,
-    signature: toBase64url(statement.signature),
-  };
-}
+export const paymentStatementToWire: (statement: PaymentStatement) => PaymentStatementWire =
+  statements.signedToWire;
 
 /** What the wallet sends the mint: the coins of one payment and the payer code's preimage. */
 export const paymentProofRequestSchema = v.strictObject({
-  coins: v.pipe(v.array(bytesSchema(32)), v.minLength(1), v.maxLength(maxStatementCoins)),
+  coins: coinKeysSchema,
   payerCode: bytesSchema(32),
 });

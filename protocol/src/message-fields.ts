@@ -1,0 +1,357 @@
+/**
+ * A signed message's fields, declared once as a table: each field says how a value handed to
+ * a function is checked (`invalid_argument` naming the field), how it is written into the
+ * signing bytes, how it is parsed from the wire (its valibot schema) and how it is written to
+ * the wire. `signedMessageFields` turns a message type (signed-message.ts: tag, version, name)
+ * and such a table into what every signed message used to write by hand: the boundary check,
+ * the signing bytes, the strict wire schema (`version` first, `signature` last), the wire form
+ * in the same order, signing and the merchant's signature check.
+ *
+ * The table's order is the wire order, and the signing order unless the message says
+ * otherwise (`signingOrder`), so the bytes of a message already signed never change.
+ */
+import * as v from 'valibot';
+import { type Amount, formatAmount } from './amount.ts';
+import { type Ed25519Signer, ed25519SignatureLength } from './ed25519.ts';
+import { type CanonicalWriter, toBase64url } from './encoding.ts';
+import { assertBytes, assertInteger, invalidArgument } from './errors.ts';
+import {
+  assertCanonicalResource,
+  isCanonicalResource,
+  maxResourceLength,
+} from './offer-resource.ts';
+import {
+  amountSchema,
+  bytesSchema,
+  identifierSchema,
+  parseMessage,
+  timestampSchema,
+} from './schema.ts';
+import type { MerchantSignatureParameters, SignedMessageType } from './signed-message.ts';
+
+/** One field: value `T` in memory, `W` in wire JSON, parsed by the schema `S`. */
+export interface MessageField<T, W, S extends v.GenericSchema<W, T> = v.GenericSchema<W, T>> {
+  /** Throws `invalid_argument` naming `field` unless `value` is a valid value of this field. */
+  readonly assert: (value: unknown, field: string) => void;
+  /** Writes a checked value into the signing bytes. */
+  readonly write: (writer: CanonicalWriter, value: T, field: string) => void;
+  readonly schema: S;
+  readonly toWire: (value: T) => W;
+  /** Set by `optionalField`: the member may be absent. */
+  readonly optional?: true;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a table holds fields of every value type
+type AnyField = MessageField<any, any, v.GenericSchema<any, any>>;
+export type FieldTable = { readonly [name: string]: AnyField };
+
+type ValueOf<F> = F extends {
+  readonly write: (w: CanonicalWriter, value: infer T, f: string) => void;
+}
+  ? T
+  : never;
+type WireOf<F> = F extends { readonly toWire: (value: never) => infer W } ? W : never;
+type IsOptional<F> = F extends { readonly optional: true } ? true : false;
+
+/** The in-memory fields of a table (optional ones may be absent, never `undefined`). */
+export type FieldValues<F extends FieldTable> = {
+  readonly [K in keyof F as IsOptional<F[K]> extends true ? never : K]: ValueOf<F[K]>;
+} & {
+  readonly [K in keyof F as IsOptional<F[K]> extends true ? K : never]?: Exclude<
+    ValueOf<F[K]>,
+    undefined
+  >;
+};
+
+type FieldWires<F extends FieldTable> = {
+  readonly [K in keyof F as IsOptional<F[K]> extends true ? never : K]: WireOf<F[K]>;
+} & {
+  readonly [K in keyof F as IsOptional<F[K]> extends true ? K : never]?: Exclude<
+    WireOf<F[K]>,
+    undefined
+  >;
+};
+
+/** A message of version `V` with the fields of `F`, before it is signed. */
+export type MessageValue<V extends number, F extends FieldTable> = {
+  readonly version: V;
+} & FieldValues<F>;
+export type SignedMessageValue<V extends number, F extends FieldTable> = MessageValue<V, F> & {
+  readonly signature: Uint8Array;
+};
+/** Its wire JSON without the signature: `version` first, then the fields in table order. */
+export type MessageWire<F extends FieldTable> = { readonly version: number } & FieldWires<F>;
+export type SignedMessageWire<F extends FieldTable> = MessageWire<F> & {
+  readonly signature: string;
+};
+
+type SignatureSchema = ReturnType<typeof bytesSchema>;
+export type MessageSchemaEntries<V extends number, F extends FieldTable> = {
+  readonly version: v.GenericSchema<unknown, V>;
+} & { readonly [K in keyof F]: F[K]['schema'] } & { readonly signature: SignatureSchema };
+
+// --- field kinds
+
+const same = <T>(value: T): T => value;
+
+/** Exactly `length` bytes; base64url on the wire. */
+export function bytesField(length: number): MessageField<Uint8Array, string> {
+  return {
+    assert: (value, field) => assertBytes(value, field, length),
+    write: (writer, value, field) => writer.fixed(value, length, field),
+    schema: bytesSchema(length),
+    toWire: toBase64url,
+  };
+}
+
+/** A party's identifier (schema.ts `identifierSchema`): merchant, refund, broker ids. */
+export const identifierField: MessageField<string, string> = {
+  assert(value, field) {
+    if (!v.is(identifierSchema, value)) {
+      throw invalidArgument(field, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+    }
+  },
+  write: (writer, value, field) => writer.string(value, field, 128),
+  schema: identifierSchema,
+  toWire: same,
+};
+
+/** Milliseconds since the Unix epoch, as u64. */
+export const timestampField: MessageField<number, number> = {
+  assert: (value, field) => assertInteger(value, field),
+  write: (writer, value, field) => writer.u64(value, field),
+  schema: timestampSchema,
+  toWire: same,
+};
+
+/** An amount; `EUR 0.05` on the wire. */
+export const amountField: MessageField<Amount, string> = {
+  assert: (value) => formatAmount(value as Amount),
+  write: (writer, value, field) => writer.amount(value, field),
+  schema: amountSchema,
+  toWire: formatAmount,
+};
+
+/** An amount above zero: what a payment or refund moves. */
+export const positiveAmountField: MessageField<Amount, string> = {
+  ...amountField,
+  assert(value, field) {
+    amountField.assert(value, field);
+    if ((value as Amount).minor === 0) throw invalidArgument(field, 'must be more than zero');
+  },
+  schema: v.pipe(
+    amountSchema,
+    v.check((value) => value.minor > 0, 'expected an amount above zero'),
+  ),
+};
+
+/** A path (and query) on the merchant's origin, in the normal form of offer-resource.ts. */
+export const resourceField: MessageField<string, string> = {
+  assert: assertCanonicalResource,
+  write: (writer, value, field) => writer.string(value, field),
+  schema: v.pipe(
+    v.string(),
+    v.maxLength(maxResourceLength),
+    v.check((text) => isCanonicalResource(text), 'expected an absolute path in normal form'),
+  ),
+  toWire: same,
+};
+
+/** One of `choices` (instrument names and the like), each at most 16 characters. */
+export function choiceField<const C extends string>(
+  choices: readonly C[],
+): MessageField<C, string> {
+  return {
+    assert(value, field) {
+      if (!(choices as readonly unknown[]).includes(value)) {
+        throw invalidArgument(field, `must be one of ${choices.join(', ')}`);
+      }
+    },
+    write: (writer, value, field) => writer.string(value, field, 16),
+    schema: v.picklist(choices),
+    toWire: same,
+  };
+}
+
+/** A member that may be absent: one byte 0 when it is, 1 then the value when it is not. */
+export function optionalField<T, W>(
+  inner: MessageField<T, W>,
+): MessageField<
+  T | undefined,
+  W | undefined,
+  v.OptionalSchema<v.GenericSchema<W, T>, undefined>
+> & {
+  readonly optional: true;
+} {
+  return {
+    optional: true,
+    assert(value, field) {
+      if (value !== undefined) inner.assert(value, field);
+    },
+    write: (writer, value, field) =>
+      writer.optional(value, field, (w, present) => inner.write(w, present, field)),
+    schema: v.optional(inner.schema),
+    toWire: (value) => (value === undefined ? undefined : inner.toWire(value)),
+  };
+}
+
+// --- messages
+
+export interface SignedMessageFieldsOptions<V extends number, F extends FieldTable> {
+  /** What `invalid_argument` names when the message is not an object at all. */
+  readonly argument: string;
+  /** The order the fields are signed in, where it is not the table's (wire) order. */
+  readonly signingOrder?: readonly (keyof F & string)[];
+  /** Checks between fields, run after every field's own check. */
+  readonly check?: (message: MessageValue<V, F>) => void;
+}
+
+export interface SignedMessageFields<V extends number, F extends FieldTable> {
+  readonly type: SignedMessageType<V>;
+  readonly fields: F;
+  /**
+   * Throws `invalid_argument` naming the first field that breaks its rule (or `argument` when
+   * the message is no object), `unsupported_version` for another version.
+   */
+  assert(message: MessageValue<V, F>): void;
+  /** The message of this type's version with the table's members of `values`, no others. */
+  create(values: FieldValues<F>): MessageValue<V, F>;
+  /** `assert`, then the signing bytes under the type's tag and version. */
+  signingBytes(message: MessageValue<V, F>): Uint8Array;
+  /** Writes the fields in signing order, unchecked (the writer checks sizes and types). */
+  writeFields(writer: CanonicalWriter, message: MessageValue<V, F>): void;
+  /** The signing bytes of a message this module has checked already (no check again). */
+  checkedSigningBytes(message: MessageValue<V, F>): Uint8Array;
+  /** The strict wire schema: version, the fields, the signature. */
+  readonly schema: v.StrictObjectSchema<MessageSchemaEntries<V, F>, undefined>;
+  /** `assert`, then the wire JSON without the signature, in wire order. */
+  toWire(message: MessageValue<V, F>): MessageWire<F>;
+  /** The wire JSON of a message already checked, without the signature. */
+  checkedToWire(message: MessageValue<V, F>): MessageWire<F>;
+  /** `toWire` with the signature (checked to be 64 bytes) as the last member. */
+  signedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F>;
+  /** `signedToWire` of a message and signature the caller knows valid (made or parsed here). */
+  checkedSignedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F>;
+  /**
+   * Validates a received message (`invalid_message` / `unsupported_version` naming the field,
+   * then the message's own `check`), frozen; its signature is the caller's to check.
+   */
+  parse(input: unknown): SignedMessageValue<V, F>;
+  /** The message signed by `signer` (`type.sign`), frozen. */
+  sign(message: MessageValue<V, F>, signer: Ed25519Signer): Promise<SignedMessageValue<V, F>>;
+  /** Throws `bad_signature` unless the merchant's key signed `message`. */
+  checkMerchantSignature(
+    message: SignedMessageValue<V, F>,
+    parameters: MerchantSignatureParameters,
+  ): void;
+}
+
+export function signedMessageFields<V extends number, F extends FieldTable>(
+  type: SignedMessageType<V>,
+  fields: F,
+  options: SignedMessageFieldsOptions<V, F>,
+): SignedMessageFields<V, F> {
+  const inWireOrder = Object.entries(fields);
+  const inSigningOrder =
+    options.signingOrder?.map((name) => [name, fields[name]!] as const) ?? inWireOrder;
+  const { argument, check } = options;
+  const member = (message: MessageValue<V, F>, name: string): unknown =>
+    (message as unknown as Record<string, unknown>)[name];
+
+  function create(values: FieldValues<F>): MessageValue<V, F> {
+    const message: Record<string, unknown> = { version: type.version };
+    for (const [name] of inWireOrder) {
+      const value = (values as Record<string, unknown>)[name];
+      if (value !== undefined) message[name] = value;
+    }
+    return message as MessageValue<V, F>;
+  }
+
+  function assert(message: MessageValue<V, F>): void {
+    if (typeof message !== 'object' || message === null) {
+      throw invalidArgument(argument, 'must be an object');
+    }
+    type.assertVersion(message.version);
+    for (const [name, field] of inWireOrder) field.assert(member(message, name), name);
+    check?.(message);
+  }
+
+  function writeFields(writer: CanonicalWriter, message: MessageValue<V, F>): void {
+    for (const [name, field] of inSigningOrder) field.write(writer, member(message, name), name);
+  }
+
+  function checkedSigningBytes(message: MessageValue<V, F>): Uint8Array {
+    return type.signingBytes((writer) => writeFields(writer, message));
+  }
+
+  function signingBytes(message: MessageValue<V, F>): Uint8Array {
+    assert(message);
+    return checkedSigningBytes(message);
+  }
+
+  function wireOf(message: MessageValue<V, F>): Record<string, unknown> {
+    const wire: Record<string, unknown> = { version: message.version };
+    for (const [name, field] of inWireOrder) {
+      const value = member(message, name);
+      if (value !== undefined) wire[name] = field.toWire(value);
+    }
+    return wire;
+  }
+
+  function checkedToWire(message: MessageValue<V, F>): MessageWire<F> {
+    return wireOf(message) as MessageWire<F>;
+  }
+
+  function checkedSignedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F> {
+    const wire = wireOf(message);
+    wire.signature = toBase64url(message.signature);
+    return wire as SignedMessageWire<F>;
+  }
+
+  function toWire(message: MessageValue<V, F>): MessageWire<F> {
+    assert(message);
+    return checkedToWire(message);
+  }
+
+  const entries: Record<string, v.GenericSchema> = { version: type.versionSchema };
+  for (const [name, field] of inWireOrder) entries[name] = field.schema;
+  entries.signature = bytesSchema(ed25519SignatureLength);
+  const schema = v.strictObject(entries) as unknown as v.StrictObjectSchema<
+    MessageSchemaEntries<V, F>,
+    undefined
+  >;
+
+  return Object.freeze({
+    type,
+    fields,
+    create,
+    assert,
+    writeFields,
+    signingBytes,
+    checkedSigningBytes,
+    schema,
+    toWire,
+    checkedToWire,
+    signedToWire(message: SignedMessageValue<V, F>): SignedMessageWire<F> {
+      assert(message);
+      assertBytes(message.signature, 'signature', ed25519SignatureLength);
+      return checkedSignedToWire(message);
+    },
+    checkedSignedToWire,
+    parse(input: unknown): SignedMessageValue<V, F> {
+      const parsed = parseMessage(schema, input, type.what) as SignedMessageValue<V, F>;
+      check?.(parsed);
+      return Object.freeze(parsed) as SignedMessageValue<V, F>;
+    },
+    async sign(message: MessageValue<V, F>, signer: Ed25519Signer) {
+      const signature = await type.sign(signingBytes(message), signer);
+      return Object.freeze({ ...message, signature }) as SignedMessageValue<V, F>;
+    },
+    checkMerchantSignature(
+      message: SignedMessageValue<V, F>,
+      parameters: MerchantSignatureParameters,
+    ): void {
+      type.checkMerchantSignature(message?.signature, signingBytes(message), parameters);
+    },
+  });
+}
