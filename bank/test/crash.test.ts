@@ -21,6 +21,9 @@
  * still writes the page cache to disk, so the test passes with `synchronous=OFF` too; losing
  * unsynced writes takes a power cut (a VM snapshot, or a filesystem like LazyFS that drops
  * unsynced data), which this machine cannot simulate.
+ *
+ * Long because the client's stream, its journal of what it was told and the final reckoning are
+ * one test and read best together.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

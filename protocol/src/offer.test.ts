@@ -1,3 +1,9 @@
+/**
+ * Signed offers: signing and verifying, the offer hash, freshness and the wire form.
+ *
+ * Long because the offer is what every payment starts from: each of its checks is tested with
+ * the hostile inputs beside the normal ones.
+ */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

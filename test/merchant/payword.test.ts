@@ -1,3 +1,9 @@
+/**
+ * PayWord payments at the merchant SDK, against every merchant store: paying word by word, the
+ * receipt and the durable commit.
+ *
+ * Long because the same cases run against each store and read best as one list.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,6 +2,9 @@
  * Accounts over the bank's HTTP API: sign-up, log-in and sessions, the account's balance and
  * history, the operator's calls, and the request rules every call shares (size, media type,
  * JSON, RFC 9457 problems that are never cached).
+ *
+ * Long because it is the accounts API's one suite: every case runs against the same bank and
+ * the accounts its `beforeAll` opens.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {

@@ -2,6 +2,9 @@
  * The `BankStore` contract, run against every backend (store-backends.fixture.ts): SQLite in
  * a temporary file and PostgreSQL on a throwaway server. What one backend must do, the other
  * must do the same way. Backend-specific behaviour stays in each backend's own tests.
+ *
+ * Long because it is the one contract every backend must meet; splitting it would let a backend
+ * run part of it.
  */
 import type { FarthingError } from '@farthing/protocol/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,11 @@
 // @vitest-environment happy-dom
+/**
+ * The content script's page side: priced links marked, the tooltip, clicks (trusted, visible,
+ * within the limits) and 402 paywall pages, against a fake background.
+ *
+ * Long because wallet-on-page.ts keeps every path from the page to a payment in one file, and
+ * its tests follow it: each path's hostile-page cases sit beside its normal ones.
+ */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OfferView, PayOutcome } from '../messages/contract.ts';
 import { deferred, fakeBackground, refusal } from '../ui/testing/fake-background.ts';

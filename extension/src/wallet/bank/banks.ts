@@ -8,6 +8,9 @@
  * technical name like "farthing-bank Merchant CA"), pinned with the keys; a bank that does not
  * publish one is called by its host. The fingerprints it publishes there must match the keys
  * it serves, or it is not treated as a bank.
+ *
+ * A little past 400 lines: inspecting, trusting and logging in share the pinned-key checks, kept
+ * in one file to review.
  */
 import { parseAmount } from '@farthing/protocol/amount';
 import {
