@@ -38,7 +38,6 @@ import type {
 
 /** How long a card certificate lives: a card's life, cut short at the CA's own expiry. */
 export const cardCertificateValidity = 4 * 365 * 86_400_000;
-export const maxClearingBatch = 1000;
 
 export function cardView(card: PurseCardRecord, ctx: BankContext) {
   return {

@@ -11,6 +11,7 @@
 import { ed25519PublicKeyLength } from '@farthing/protocol/ed25519';
 import { FarthingError } from '@farthing/protocol/errors';
 import { cardIdPattern } from '@farthing/protocol/purse/card-certificate';
+import { maxPurseClearingBatch } from '@farthing/protocol/purse/proof';
 import { bytesSchema } from '@farthing/protocol/schema';
 import { Hono } from 'hono';
 import * as v from 'valibot';
@@ -18,13 +19,7 @@ import { requireAdmin, requireCustomer, requireMerchant } from '../http/auth.ts'
 import { answeredOnce, readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
 import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
-import {
-  cardView,
-  clearPurseProofs,
-  issuePurseCard,
-  loadPurse,
-  maxClearingBatch,
-} from './issuer.ts';
+import { cardView, clearPurseProofs, issuePurseCard, loadPurse } from './issuer.ts';
 
 export const issueCardSchema = v.strictObject({
   cardId: v.pipe(
@@ -46,7 +41,7 @@ export const clearingSchema = v.strictObject({
   proofs: v.pipe(
     v.array(v.pipe(v.string(), v.maxLength(2048), bytesSchema())),
     v.minLength(1),
-    v.maxLength(maxClearingBatch),
+    v.maxLength(maxPurseClearingBatch),
   ),
 });
 

@@ -21,6 +21,7 @@ import {
   coinSignedIssuance,
   type IssuanceView,
   signingKeys,
+  totalValue,
 } from '../mint/issuance.ts';
 import type { CoinRefundState, RefundRefreshRecord } from '../store/refund-store.ts';
 import type { IdempotencyClaim } from '../store/store.ts';
@@ -74,8 +75,7 @@ async function issueRefresh(
   const left = state === undefined ? 0 : state.refunded - state.refreshed;
   const keys = signingKeys(mint, request.coins, now);
   const currency = key.denomination.value.currency;
-  const total = keys.reduce((sum, k) => sum + k.denomination.value.minor, 0);
-  if (keys.some((k) => k.denomination.value.currency !== currency) || total > left) {
+  if (keys.some((k) => k.denomination.value.currency !== currency) || totalValue(keys) > left) {
     throw new FarthingError(
       'refund_nothing_to_refresh',
       'the new coins are worth more than the refunded value left on this coin',

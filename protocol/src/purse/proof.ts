@@ -44,3 +44,9 @@ export const encodePurseProof = proofs.encode;
 export const decodePurseProof = proofs.decode;
 /** `bad_signature` unless the card key signed the proof. */
 export const verifyPurseProofSignature = proofs.verify;
+
+/**
+ * The most proofs one clearing call takes: the issuer refuses a larger batch (bank
+ * purse/routes.ts), and a merchant's purse desk uploads at most this many at a time.
+ */
+export const maxPurseClearingBatch = 1000;

@@ -24,14 +24,18 @@ import {
   randomPurseNonce,
   signPurseChallenge,
 } from '@farthing/protocol/purse/challenge';
-import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
+import {
+  decodePurseProof,
+  maxPurseClearingBatch,
+  verifyPurseProofSignature,
+} from '@farthing/protocol/purse/proof';
 import * as v from 'valibot';
 import { BankClient, type BankClientOptions } from '../bank/bank-client.ts';
 import type { PurseProofBatch, PurseStore } from './purse-store.ts';
 
 export const defaultChallengeTtlMs = 5 * 60_000;
-/** The issuer's batch limit (bank/src/purse/issuer.ts). */
-export const maxClearingBatch = 1000;
+/** The issuer's batch limit, under the name this module has always exported it by. */
+export { maxPurseClearingBatch as maxClearingBatch };
 
 export interface PurseDeskOptions {
   readonly merchantId: string;
@@ -233,7 +237,7 @@ export class PurseDesk {
     let cleared = 0;
     let rejected = 0;
     for (;;) {
-      const batch = this.#o.store.nextBatch(maxClearingBatch, randomUUID(), this.#now());
+      const batch = this.#o.store.nextBatch(maxPurseClearingBatch, randomUUID(), this.#now());
       if (batch === undefined) break;
       const outcomes = await this.#send(batch);
       for (const { outcome } of outcomes) {
