@@ -186,4 +186,45 @@ describe('the OpenAPI document', () => {
       expect(problem.code, `${method} ${path}`).toBe('idempotency_key_missing');
     }
   });
+
+  it('matches the code on the refusals every route of a kind shares: a login, a JSON body', async () => {
+    const customer = await openCustomer(bank, 'kind-check', 0, ['account', 'withdraw', 'payword']);
+    const merchant = await openMerchant(bank, 'kind-shop');
+    const tokens: Record<string, string> = {
+      customer: customer.token,
+      merchant: merchant.apiKey,
+      admin: adminToken,
+    };
+    const codesOf = (operation: Operation) =>
+      Object.values(operation.responses ?? {}).map((r) => String(r.description));
+    let checked = 0;
+    for (const { method, path, operation } of operations()) {
+      const at = `${method} ${path}`;
+      const url = honoPath(path).replace(/:[A-Za-z]+/g, 'kind-check');
+      const scheme = Object.keys(operation.security?.[0] ?? {})[0];
+      const documented = codesOf(operation).join('; ');
+      if (scheme !== undefined) {
+        expect(documented, at).toContain('unauthorized');
+        const anonymous = await bank.request(
+          method.toUpperCase(),
+          url,
+          method === 'post' ? { body: {} } : {},
+        );
+        expect((await expectProblem(anonymous, 401)).code, at).toBe('unauthorized');
+        checked += 1;
+      }
+      if (operation.requestBody !== undefined) {
+        expect(documented, at).toContain('unsupported_media_type');
+        const token = scheme === undefined ? undefined : tokens[scheme];
+        const plain = await bank.request(method.toUpperCase(), url, {
+          rawBody: '{}',
+          contentType: 'text/plain',
+          ...(token === undefined ? {} : { token }),
+        });
+        expect((await expectProblem(plain, 415)).code, at).toBe('unsupported_media_type');
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
 });

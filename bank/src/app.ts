@@ -58,7 +58,7 @@ export const systemRouteDocs: readonly RouteDoc[] = [
     summary: 'Operator: storage statistics (durable commits, jobs, largest group commit)',
     auth: 'admin',
     success: { status: 200, description: 'Counters since start' },
-    errors: ['unauthorized'],
+    errors: [],
   },
   {
     method: 'get',

@@ -17,7 +17,7 @@ import {
 } from '../http/auth.ts';
 import { answeredOnce, readCommand, readJson } from '../http/command.ts';
 import { allScopes, type BankContext, type BankEnv } from '../http/context.ts';
-import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import type { AccountRecord } from '../store/store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
@@ -94,7 +94,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: signUpSchema,
     success: { status: 201, description: 'The new account' },
-    errors: ['invalid_message', 'account_exists', ...idempotencyErrors],
+    errors: ['account_exists'],
   },
   {
     method: 'post',
@@ -104,7 +104,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     auth: 'none',
     body: logInSchema,
     success: { status: 201, description: 'The session token (shown once)' },
-    errors: ['invalid_message', 'invalid_credentials'],
+    errors: ['invalid_credentials'],
   },
   {
     method: 'delete',
@@ -112,7 +112,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     summary: 'Log out (needs no Idempotency-Key: repeating it changes nothing more)',
     auth: 'customer',
     success: { status: 204, description: 'The token no longer works' },
-    errors: ['unauthorized'],
+    errors: [],
   },
   {
     method: 'get',
@@ -120,7 +120,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     summary: 'The account and its balance',
     auth: 'customer',
     success: { status: 200, description: 'The account' },
-    errors: ['unauthorized', 'token_expired'],
+    errors: [],
   },
   {
     method: 'get',
@@ -128,7 +128,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     summary: 'Ledger entries of the account, newest first (`limit`, `before` a transfer id)',
     auth: 'customer',
     success: { status: 200, description: 'Entries' },
-    errors: ['unauthorized', 'token_expired', 'invalid_message'],
+    errors: ['invalid_message'],
   },
   {
     method: 'post',
@@ -138,7 +138,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: creditSchema,
     success: { status: 200, description: 'The new balance' },
-    errors: ['unauthorized', 'not_found', 'currency_mismatch', ...idempotencyErrors],
+    errors: ['not_found', 'currency_mismatch'],
   },
   {
     method: 'post',
@@ -148,7 +148,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     auth: 'admin',
     body: createMerchantSchema,
     success: { status: 201, description: 'The merchant and its API key' },
-    errors: ['unauthorized', 'account_exists', 'invalid_message'],
+    errors: ['account_exists'],
   },
   {
     method: 'post',
@@ -157,7 +157,7 @@ export const accountRouteDocs: readonly RouteDoc[] = [
       'Operator: issue another API key for a merchant (shown once; not idempotency-keyed, since the bank never stores a key in clear)',
     auth: 'admin',
     success: { status: 201, description: 'The new API key' },
-    errors: ['unauthorized', 'not_found'],
+    errors: ['not_found'],
   },
 ];
 

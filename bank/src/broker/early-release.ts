@@ -18,7 +18,7 @@ import { FarthingError } from '@farthing/protocol/errors';
 import { Hono } from 'hono';
 import { requireCustomer } from '../http/auth.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { customerErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import { userCertificateStatus } from './certificates.ts';
 
 const serialPattern = /^[1-9][0-9]{0,15}$/;
@@ -31,7 +31,7 @@ export const earlyReleaseRouteDocs: readonly RouteDoc[] = [
       "The customer's PayWord certificates, newest first, each with its credit left, expiry and release",
     auth: 'customer',
     success: { status: 200, description: '{ certificates: [the certificate and its state] }' },
-    errors: [...customerErrors],
+    errors: [],
   },
   {
     method: 'post',
@@ -43,7 +43,7 @@ export const earlyReleaseRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: 'The certificate and its state, redeemable until now + grace',
     },
-    errors: [...customerErrors, 'not_found'],
+    errors: ['not_found'],
   },
 ];
 

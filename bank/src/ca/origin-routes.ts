@@ -20,7 +20,7 @@ import * as v from 'valibot';
 import { requireAdmin, requireMerchant } from '../http/auth.ts';
 import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import { challengeView, newOriginChallenge, originNeedsProof } from './origin-proof.ts';
 
 const serialSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{2,40}$/));
@@ -39,14 +39,7 @@ export const originRouteDocs: readonly RouteDoc[] = [
       description:
         '{ origin, merchantId, token, keyAuthorization, path: /.well-known/farthing-challenge/<token>, status: pending, expiresAt }',
     },
-    errors: [
-      'unauthorized',
-      'invalid_message',
-      'unsupported_media_type',
-      'origin_loopback_refused',
-      'origin_taken',
-      ...idempotencyErrors,
-    ],
+    errors: ['origin_loopback_refused', 'origin_taken'],
   },
   {
     method: 'post',
@@ -55,7 +48,7 @@ export const originRouteDocs: readonly RouteDoc[] = [
       'Operator: revoke a merchant certificate; wallets refuse it within 5 minutes (they fetch GET /v1/ca/merchant-revocations at least that often before paying), and its origins are free for another merchant. Idempotent by nature: revoking twice keeps the first time',
     auth: 'admin',
     success: { status: 200, description: '{ serial, revokedAt }' },
-    errors: ['unauthorized', 'not_found'],
+    errors: ['not_found'],
   },
   {
     method: 'get',

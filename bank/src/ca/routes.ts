@@ -24,7 +24,7 @@ import { Hono } from 'hono';
 import { requireMerchant } from '../http/auth.ts';
 import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import type { AccountRecord, MerchantCertificateRecord } from '../store/store.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
 import { certifyMerchantRegistration } from './merchant-certificates.ts';
@@ -64,8 +64,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
         '{ serialNumber: hex, merchantId, name, origins, offerPublicKey: b64u, notBefore, notAfter, issuedAt, chain: [b64u DER of the certificate, b64u DER of the CA], pem: both as PEM, certificate first (application/pem-certificate-chain form, RFC 8555 §9.1) }',
     },
     errors: [
-      'unauthorized',
-      ...bodyErrors,
+      'invalid_encoding',
       'unsupported_version',
       'merchant_mismatch',
       'bad_signature',
@@ -75,7 +74,6 @@ export const caRouteDocs: readonly RouteDoc[] = [
       'origin_taken',
       'origin_not_proven',
       'origin_challenge_failed',
-      ...idempotencyErrors,
     ],
   },
   {
@@ -88,7 +86,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: '{ certificates: [as POST /v1/merchants/me/certificates answers] }',
     },
-    errors: ['unauthorized'],
+    errors: [],
   },
 ];
 

@@ -57,8 +57,6 @@ export const cardholderCaRouteDocs: readonly RouteDoc[] = [
         'cardholder-registration-response signed by the gateway key: { registrationId, status: issued, certificates: [cardholder, CA] }',
     },
     errors: [
-      'unauthorized',
-      'invalid_message',
       'bad_signature',
       'registration_stale',
       'set_envelope_invalid',
@@ -80,7 +78,7 @@ export const cardholderCaRouteDocs: readonly RouteDoc[] = [
       description:
         'certificate-query-response: { registrationId, status: issued | revoked, certificates }',
     },
-    errors: ['invalid_message', 'bad_signature', 'set_registration_unknown'],
+    errors: ['bad_signature', 'set_registration_unknown'],
   },
   {
     method: 'post',
@@ -89,7 +87,7 @@ export const cardholderCaRouteDocs: readonly RouteDoc[] = [
       'Operator: revoke a cardholder certificate (the gateway refuses it from then on); idempotent by nature, revoking twice keeps the first time',
     auth: 'admin',
     success: { status: 200, description: '{ serial, revoked: true }' },
-    errors: ['unauthorized', 'not_found'],
+    errors: ['not_found'],
   },
 ];
 

@@ -35,7 +35,7 @@ import { Hono } from 'hono';
 import { requireMerchant } from '../http/auth.ts';
 import { answeredOnce } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import type { CardOperation, CardTransactionRecord } from '../store/card-store.ts';
 import type { AccountRecord, IdempotencyClaim } from '../store/store.ts';
 import type { SetAuthority } from './set-authority.ts';
@@ -61,14 +61,12 @@ const operations = [
 
 const authorizationSchema = setMessageSchema('authorization-request');
 
+/** What every SET request to the gateway can be refused for beyond a merchant call's own. */
 const commonErrors = [
-  'unauthorized',
   'invalid_amount',
-  'invalid_message',
   'bad_signature',
   'merchant_mismatch',
   'currency_mismatch',
-  ...idempotencyErrors,
 ] as const;
 
 export const gatewayRouteDocs: readonly RouteDoc[] = [

@@ -63,7 +63,7 @@ export const issuerRouteDocs: readonly RouteDoc[] = [
       status: 201,
       description: '{ cardId, pan, expiry: YYYY-MM, creditLimit, issuedAt }',
     },
-    errors: ['unauthorized', 'invalid_message', 'not_found', 'currency_mismatch'],
+    errors: ['not_found', 'currency_mismatch'],
   },
   {
     method: 'get',
@@ -71,7 +71,7 @@ export const issuerRouteDocs: readonly RouteDoc[] = [
     summary: "The customer's own cards",
     auth: 'customer',
     success: { status: 200, description: '{ cards: [as POST /v1/admin/cards answers] }' },
-    errors: ['unauthorized'],
+    errors: [],
   },
 ];
 

@@ -19,19 +19,30 @@ export interface RouteDoc {
   readonly idempotent?: boolean;
   readonly body?: v.GenericSchema;
   readonly success: { readonly status: number; readonly description: string };
+  /**
+   * What this route can be refused for beyond what every route of its kind can (the login its
+   * `auth` needs, a JSON `body`, an Idempotency-Key), which the document adds by itself.
+   */
   readonly errors: readonly ErrorCode[];
 }
 
-/** What a JSON body can be refused for before its route reads it (request.ts, the schemas). */
-export const bodyErrors = [
-  'invalid_message',
-  'invalid_encoding',
-  'unsupported_media_type',
-] as const;
+/** What reading a JSON body refuses (request.ts), for every route that takes one. */
+const jsonBodyErrors = ['invalid_message', 'unsupported_media_type'] as const;
 /** What `requireCustomer` refuses a call for (auth.ts). */
-export const customerErrors = ['unauthorized', 'token_expired', 'insufficient_scope'] as const;
+const customerErrors = ['unauthorized', 'token_expired', 'insufficient_scope'] as const;
 /** What an Idempotency-Key is refused for: missing (request.ts) or reused with another request. */
-export const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
+const idempotencyErrors = ['idempotency_key_missing', 'idempotency_key_reused'] as const;
+
+/** What every route of its kind can be refused for, which its own `errors` need not repeat. */
+function sharedErrors(route: RouteDoc): readonly ErrorCode[] {
+  const login: readonly ErrorCode[] =
+    route.auth === 'customer' ? customerErrors : route.auth === 'none' ? [] : ['unauthorized'];
+  return [
+    ...login,
+    ...(route.body === undefined ? [] : jsonBodyErrors),
+    ...(route.idempotent ? idempotencyErrors : []),
+  ];
+}
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
@@ -76,7 +87,7 @@ export function openApiDocument(routes: readonly RouteDoc[], serverUrl: string):
         content: { 'application/json': {} },
       },
     };
-    for (const code of route.errors) {
+    for (const code of new Set([...sharedErrors(route), ...route.errors])) {
       const status = String(errorCatalog[code].status);
       const existing = responses[status] as { description: string } | undefined;
       responses[status] = {

@@ -22,7 +22,7 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { readJson } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { bodyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 
 export const paymentProofRouteDocs: readonly RouteDoc[] = [
   {
@@ -36,7 +36,7 @@ export const paymentProofRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: 'PaymentStatementWire (protocol/src/coin/payment-statement.ts)',
     },
-    errors: [...bodyErrors, 'payment_not_proven'],
+    errors: ['invalid_encoding', 'payment_not_proven'],
   },
 ];
 

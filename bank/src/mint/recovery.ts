@@ -27,7 +27,7 @@ import { Hono } from 'hono';
 import { requireCustomer } from '../http/auth.ts';
 import { readBody, readJson } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { bodyErrors, customerErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import { idempotencyKeyOf, requireJsonBody } from '../http/request.ts';
 import type { AccountRecord, IssuanceRecord } from '../store/store.ts';
 import { depositCoins } from './deposit.ts';
@@ -47,7 +47,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
       description:
         '{ withdrawals: [{ issuanceId, createdAt, total, coins: [{ denominationId, signature }] }], nextPage }',
     },
-    errors: [...customerErrors, 'invalid_argument'],
+    errors: ['invalid_argument'],
   },
   {
     method: 'post',
@@ -58,7 +58,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: depositRequestDocSchema,
     success: { status: 200, description: '{ depositId, total, coins }' },
-    errors: [...bodyErrors, ...idempotencyErrors, ...customerErrors, ...depositErrors],
+    errors: ['invalid_encoding', ...depositErrors],
   },
   {
     method: 'post',
@@ -71,7 +71,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: '{ issuances: [{ issuanceId, createdAt, total, coins }], more }',
     },
-    errors: [...bodyErrors],
+    errors: ['invalid_encoding'],
   },
   {
     method: 'post',
@@ -81,7 +81,7 @@ export const recoveryRouteDocs: readonly RouteDoc[] = [
     auth: 'none',
     body: spentSearchSchema,
     success: { status: 200, description: '{ spent: [b64u coin keys], more }' },
-    errors: [...bodyErrors],
+    errors: ['invalid_encoding'],
   },
 ];
 

@@ -10,7 +10,7 @@ import * as v from 'valibot';
 import { requireCustomer } from '../http/auth.ts';
 import { readBody, readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { bodyErrors, customerErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import { changeCoin } from './change.ts';
 import { depositRequestDocSchema } from './deposit-checks.ts';
 import { depositRoute } from './deposit-route.ts';
@@ -55,10 +55,8 @@ export const mintRouteDocs: readonly RouteDoc[] = [
     body: withdrawalRequestSchema,
     success: { status: 200, description: '{ issuanceId, total, signatures: [b64u] }' },
     errors: [
-      ...bodyErrors,
-      ...idempotencyErrors,
+      'invalid_encoding',
       ...windowErrors,
-      ...customerErrors,
       'insufficient_funds',
       'issuance_conflict',
       'blind_rsa_invalid_blinded_message',
@@ -70,7 +68,7 @@ export const mintRouteDocs: readonly RouteDoc[] = [
     summary: 'A withdrawal of this account again (crash recovery)',
     auth: 'customer',
     success: { status: 200, description: '{ issuanceId, total, signatures: [b64u] }' },
-    errors: [...customerErrors, 'not_found'],
+    errors: ['not_found'],
   },
   {
     method: 'post',
@@ -81,7 +79,7 @@ export const mintRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: depositRequestDocSchema,
     success: { status: 200, description: '{ depositId, total, coins }' },
-    errors: [...bodyErrors, ...idempotencyErrors, 'unauthorized', ...depositErrors],
+    errors: ['invalid_encoding', ...depositErrors],
   },
   {
     method: 'post',
@@ -93,8 +91,7 @@ export const mintRouteDocs: readonly RouteDoc[] = [
     body: changeRequestSchema,
     success: { status: 200, description: '{ issuanceId, total, signatures: [b64u] }' },
     errors: [
-      ...bodyErrors,
-      ...idempotencyErrors,
+      'invalid_encoding',
       ...windowErrors,
       'unsupported_version',
       'coin_amount_mismatch',

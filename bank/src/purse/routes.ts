@@ -18,7 +18,7 @@ import * as v from 'valibot';
 import { requireAdmin, requireCustomer, requireMerchant } from '../http/auth.ts';
 import { answeredOnce, readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import { cardView, clearPurseProofs, issuePurseCard, loadPurse } from './issuer.ts';
 
 export const issueCardSchema = v.strictObject({
@@ -47,8 +47,6 @@ export const clearingSchema = v.strictObject({
 
 const emptySchema = v.strictObject({});
 
-const commonErrors = ['unauthorized', ...bodyErrors, ...idempotencyErrors] as const;
-
 export const purseRouteDocs: readonly RouteDoc[] = [
   {
     method: 'post',
@@ -63,7 +61,7 @@ export const purseRouteDocs: readonly RouteDoc[] = [
       description:
         '{ cardId, status, shadowBalance, certificate: b64u DER, issuerRoot: b64u DER of the CA, issuerLoadKey: b64u, maximum }',
     },
-    errors: [...commonErrors, 'insufficient_scope', 'conflict', 'invalid_argument'],
+    errors: ['invalid_encoding', 'conflict', 'invalid_argument'],
   },
   {
     method: 'get',
@@ -74,7 +72,7 @@ export const purseRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: '{ cardId, status, shadowBalance, blockedAt, refunded, certificate }',
     },
-    errors: ['unauthorized', 'purse_card_unknown'],
+    errors: ['purse_card_unknown'],
   },
   {
     method: 'post',
@@ -86,8 +84,7 @@ export const purseRouteDocs: readonly RouteDoc[] = [
     body: loadSchema,
     success: { status: 201, description: '{ cardId, loadCounter, amount, authorization: b64u }' },
     errors: [
-      ...commonErrors,
-      'insufficient_scope',
+      'invalid_encoding',
       'bad_signature',
       'purse_card_unknown',
       'purse_card_blocked',
@@ -106,7 +103,7 @@ export const purseRouteDocs: readonly RouteDoc[] = [
     idempotent: true,
     body: emptySchema,
     success: { status: 200, description: 'The card as GET answers it' },
-    errors: [...commonErrors, 'purse_card_unknown'],
+    errors: ['invalid_encoding', 'purse_card_unknown'],
   },
   {
     method: 'post',
@@ -121,7 +118,7 @@ export const purseRouteDocs: readonly RouteDoc[] = [
       description:
         '{ items: [{ status: "cleared", cardId, sno, tno, amount, fee } | { status: "rejected", index, code, detail }], cleared, rejected }',
     },
-    errors: [...commonErrors],
+    errors: ['invalid_encoding'],
   },
   {
     method: 'post',
@@ -130,7 +127,7 @@ export const purseRouteDocs: readonly RouteDoc[] = [
       "Operator: close cards blocked longer than the refund window, returning each shadow balance to its holder's account. Idempotent by nature: a closed card is not closed again, so no Idempotency-Key",
     auth: 'admin',
     success: { status: 200, description: '{ closed: number }' },
-    errors: ['unauthorized'],
+    errors: [],
   },
 ];
 

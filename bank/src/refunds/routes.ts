@@ -12,7 +12,7 @@ import * as v from 'valibot';
 import { requireMerchant } from '../http/auth.ts';
 import { readCommand } from '../http/command.ts';
 import type { BankContext, BankEnv } from '../http/context.ts';
-import { bodyErrors, idempotencyErrors, type RouteDoc } from '../http/openapi.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 import { coinRefundView, refreshRefundedCoin } from './refresh.ts';
 import { refundPayment, refundView } from './refund.ts';
 
@@ -27,9 +27,7 @@ export const refundRouteDocs: readonly RouteDoc[] = [
     body: refundSchema,
     success: { status: 200, description: '{ refundId, instrument, amount, refund, createdAt }' },
     errors: [
-      ...bodyErrors,
-      ...idempotencyErrors,
-      'unauthorized',
+      'invalid_encoding',
       'unsupported_version',
       'bad_signature',
       'merchant_mismatch',
@@ -50,7 +48,7 @@ export const refundRouteDocs: readonly RouteDoc[] = [
       "Merchant: its refunds of one receipt, oldest first, each with the merchant's signed refund",
     auth: 'merchant',
     success: { status: 200, description: '{ refunds: [RefundView] }' },
-    errors: ['unauthorized', 'invalid_encoding'],
+    errors: ['invalid_encoding'],
   },
   {
     method: 'get',
@@ -75,8 +73,7 @@ export const refundRouteDocs: readonly RouteDoc[] = [
     body: refundRefreshSchema,
     success: { status: 200, description: '{ issuanceId, total, signatures: [b64u] }' },
     errors: [
-      ...bodyErrors,
-      ...idempotencyErrors,
+      'invalid_encoding',
       'unsupported_version',
       'unknown_denomination',
       'denomination_expired',
