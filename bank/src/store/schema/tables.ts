@@ -86,7 +86,7 @@ export function bankTables({
     created_at     ${int} NOT NULL
   )${strictWithoutRowid};`,
 
-    /** The blind signatures of each issuance (fetched again after a crash), and merchants' deposits. */
+    /** The blind signatures of each issuance (fetched again after a crash); merchants' deposits. */
     coins: `CREATE TABLE issued_coins (
     row_id          ${rowId},
     issuance_id     ${text} NOT NULL REFERENCES issuances (id),
@@ -177,7 +177,10 @@ export function bankTables({
     UNIQUE (merchant_id, tno)
   )${strict};`,
 
-    /** SET card payments: the issuer's cards, cardholder certificates, the gateway's transactions and credits. */
+    /**
+     * SET card payments: the issuer's cards, cardholder certificates, the gateway's card
+     * transactions and their credits.
+     */
     cards: `CREATE TABLE cards (
     id           ${rowId},
     account_id   ${int} NOT NULL REFERENCES accounts (id),
