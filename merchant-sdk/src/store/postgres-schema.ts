@@ -9,6 +9,7 @@
  * shop may share a database with other programs). A released step is never edited: APPEND one.
  */
 import { applyMigrations, type PostgresDatabase } from '@farthing/server-runtime/postgres';
+import { postgresSettlement, settlementTables } from './settlement-tables.ts';
 
 /** The receipt id of a `payments` row, as indexed (migration 2) and queried by it. */
 export const receiptIdExpression = `substring(receipt from '"receiptId":"([A-Za-z0-9_-]*)"')`;
@@ -55,39 +56,7 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX payments_by_grant ON payments (grant_token);
 
-  CREATE TABLE earnings (
-    instrument  TEXT   NOT NULL,
-    currency    TEXT   NOT NULL,
-    total       BIGINT NOT NULL,
-    payments    BIGINT NOT NULL,
-    PRIMARY KEY (instrument, currency)
-  );
-
-  CREATE TABLE settlement_batches (
-    batch_id         TEXT   PRIMARY KEY,
-    idempotency_key  TEXT   NOT NULL UNIQUE,
-    status           TEXT   NOT NULL CHECK (status IN ('in_flight', 'settled', 'failed')),
-    created_at       BIGINT NOT NULL,
-    attempts         BIGINT NOT NULL DEFAULT 0,
-    next_attempt_at  BIGINT NOT NULL,
-    last_error       TEXT,
-    finished_at      BIGINT
-  );
-  CREATE INDEX settlement_batches_by_time ON settlement_batches (created_at);
-
-  CREATE TABLE settlement_items (
-    batch_id        TEXT   NOT NULL REFERENCES settlement_batches (batch_id),
-    position        BIGINT NOT NULL,
-    commitment_id   BYTEA  NOT NULL REFERENCES payword_chains (commitment_id),
-    word_index      BIGINT NOT NULL,
-    word            BYTEA  NOT NULL,
-    previous_index  BIGINT NOT NULL,
-    outcome         TEXT   NOT NULL DEFAULT 'pending'
-                      CHECK (outcome IN ('pending', 'redeemed', 'rejected')),
-    paid            BIGINT NOT NULL DEFAULT 0,
-    problem_code    TEXT,
-    PRIMARY KEY (batch_id, position)
-  );
+  ${settlementTables(postgresSettlement)}
   `,
   // 2: SQLite's 5 and 6: payments by their receipt's id (refunds) and by resource with a grant
   // still running (a withdrawn resource). The receipt text is the SDK's own JSON ending in

@@ -6,6 +6,7 @@
  * milliseconds since the Unix epoch.
  */
 import Database from 'better-sqlite3';
+import { settlementTables, sqliteSettlement } from './settlement-tables.ts';
 
 // The rows are the same on PostgreSQL (./postgres.ts): their mapping lives in ./rows.ts.
 export {
@@ -74,39 +75,7 @@ CREATE TABLE payments (
 );
 
 -- Kept in the same transaction as each payment, so the dashboard reads totals, not history.
-CREATE TABLE earnings (
-  instrument  TEXT NOT NULL,
-  currency    TEXT NOT NULL,
-  total       INTEGER NOT NULL,
-  payments    INTEGER NOT NULL,
-  PRIMARY KEY (instrument, currency)
-) WITHOUT ROWID;
-
-CREATE TABLE settlement_batches (
-  batch_id         TEXT PRIMARY KEY,
-  idempotency_key  TEXT NOT NULL UNIQUE,
-  status           TEXT NOT NULL CHECK (status IN ('in_flight', 'settled', 'failed')),
-  created_at       INTEGER NOT NULL,
-  attempts         INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at  INTEGER NOT NULL,
-  last_error       TEXT,
-  finished_at      INTEGER
-);
-CREATE INDEX settlement_batches_by_time ON settlement_batches (created_at);
-
-CREATE TABLE settlement_items (
-  batch_id        TEXT NOT NULL REFERENCES settlement_batches (batch_id),
-  position        INTEGER NOT NULL,
-  commitment_id   BLOB NOT NULL REFERENCES payword_chains (commitment_id),
-  word_index      INTEGER NOT NULL,
-  word            BLOB NOT NULL,
-  previous_index  INTEGER NOT NULL,
-  outcome         TEXT NOT NULL DEFAULT 'pending'
-                    CHECK (outcome IN ('pending', 'redeemed', 'rejected')),
-  paid            INTEGER NOT NULL DEFAULT 0,
-  problem_code    TEXT,
-  PRIMARY KEY (batch_id, position)
-) WITHOUT ROWID;
+${settlementTables(sqliteSettlement)}
 `;
 
 /** The receipt id of a `payments` row, as indexed (migration 5) and queried by it. */
