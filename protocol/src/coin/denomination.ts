@@ -22,7 +22,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
-import { type Amount, formatAmount } from '../amount.ts';
+import { formatAmount } from '../amount.ts';
 import { type CanonicalWriter, signingBytes, toBase64url } from '../encoding.ts';
 import { assertInteger, FarthingError, invalidArgument, isFarthingError } from '../errors.ts';
 import { amountSchema, bytesSchema, codedTransform, timestampSchema } from '../schema.ts';
@@ -34,21 +34,29 @@ export const denominationModulusLength = 256;
 export const denominationIdLength = 32;
 export const denominationVersion = 1;
 
-/** An RSA public key in wire form: unsigned big-endian magnitudes. */
-export interface DenominationPublicKey {
-  readonly n: Uint8Array;
-  readonly e: Uint8Array;
-}
-
-export interface Denomination {
+/** A denomination's fields as they travel (`DenominationWire`) and as held (`Denomination`). */
+const denominationFieldsSchema = v.strictObject({
   /** What one coin of this denomination is worth; more than zero. */
-  readonly value: Amount;
-  readonly publicKey: DenominationPublicKey;
-  readonly cipher: typeof denominationCipher;
-  readonly validFrom: number;
-  readonly withdrawUntil: number;
-  readonly depositUntil: number;
-}
+  value: v.pipe(
+    amountSchema,
+    v.check((value) => value.minor > 0, 'expected a value above zero'),
+  ),
+  /** An RSA public key in wire form: unsigned big-endian magnitudes. */
+  publicKey: v.pipe(
+    v.strictObject({
+      n: bytesSchema(denominationModulusLength),
+      e: bytesSchema(),
+    }),
+    v.readonly(),
+  ),
+  cipher: v.literal(denominationCipher),
+  validFrom: timestampSchema,
+  withdrawUntil: timestampSchema,
+  depositUntil: timestampSchema,
+});
+
+export type Denomination = Readonly<v.InferOutput<typeof denominationFieldsSchema>>;
+export type DenominationPublicKey = Denomination['publicKey'];
 
 /** What a denomination key may be used for at a given time. */
 export type DenominationUse = 'withdraw' | 'deposit';
@@ -202,30 +210,10 @@ export function checkDenominationUsable(
 
 // --- wire
 
-export interface DenominationWire {
-  readonly value: string;
-  readonly publicKey: { readonly n: string; readonly e: string };
-  readonly cipher: string;
-  readonly validFrom: number;
-  readonly withdrawUntil: number;
-  readonly depositUntil: number;
-}
+export type DenominationWire = Readonly<v.InferInput<typeof denominationFieldsSchema>>;
 
 export const denominationSchema = v.pipe(
-  v.strictObject({
-    value: v.pipe(
-      amountSchema,
-      v.check((value) => value.minor > 0, 'expected a value above zero'),
-    ),
-    publicKey: v.strictObject({
-      n: bytesSchema(denominationModulusLength),
-      e: bytesSchema(),
-    }),
-    cipher: v.literal(denominationCipher),
-    validFrom: timestampSchema,
-    withdrawUntil: timestampSchema,
-    depositUntil: timestampSchema,
-  }),
+  denominationFieldsSchema,
   codedTransform((d: Denomination) => {
     asMessageError(() => assertDenomination(d));
     return Object.freeze({ ...d, publicKey: Object.freeze({ ...d.publicKey }) });

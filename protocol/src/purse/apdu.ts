@@ -29,12 +29,6 @@ export const purseInstructions = {
 export type PurseInstructionName = keyof typeof purseInstructions;
 export type PurseInstruction = (typeof purseInstructions)[PurseInstructionName];
 
-export function purseInstructionName(ins: number): PurseInstructionName | undefined {
-  return (Object.keys(purseInstructions) as PurseInstructionName[]).find(
-    (name) => purseInstructions[name] === ins,
-  );
-}
-
 export interface PurseCommand {
   readonly ins: PurseInstruction;
   readonly p1?: number;

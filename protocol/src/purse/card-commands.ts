@@ -102,30 +102,26 @@ export function decodePin(bytes: Uint8Array): string {
 
 // --- PERSONALISE (once, at the issuer)
 
-export interface Personalisation {
-  /** The card certificate the issuer's CA signed for this card's key. */
-  readonly certificate: Uint8Array;
-  /** The issuer's CA certificate: the root the card authenticates merchants with. */
-  readonly issuerRoot: Uint8Array;
-  /** The issuer's key that signs load authorizations. */
-  readonly issuerLoadKey: Uint8Array;
-  readonly pin: string;
-  /** The most the card may hold; its currency is the card's. */
-  readonly maximum: Amount;
-}
-
 const pin: kinds.PurseField<string> = {
   write: (w, value, field) => w.bytes(encodePin(value), field),
   read: (r, field) => decodePin(r.bytes(field, 8)),
 };
 
-const personalisations = kinds.purseRecord<Personalisation>('personalisation', {
+const personalisationFields = {
+  /** The card certificate the issuer's CA signed for this card's key. */
   certificate: kinds.bytes(maxCertificateLength),
+  /** The issuer's CA certificate: the root the card authenticates merchants with. */
   issuerRoot: kinds.bytes(maxCertificateLength),
+  /** The issuer's key that signs load authorizations. */
   issuerLoadKey: kinds.fixed(ed25519PublicKeyLength),
   pin,
+  /** The most the card may hold; its currency is the card's. */
   maximum: kinds.amount,
-});
+};
+
+export type Personalisation = kinds.PurseValue<typeof personalisationFields>;
+
+const personalisations = kinds.purseRecord('personalisation', personalisationFields);
 
 export const encodePersonalisation: (p: Personalisation) => Uint8Array = personalisations.encode;
 
@@ -142,15 +138,11 @@ export function decodeAmount(bytes: Uint8Array, field = 'amount'): Amount {
   return readAll(bytes, field, (r) => r.amount(field));
 }
 
-export interface LoadResult {
-  readonly balance: Amount;
-  readonly loadCounter: number;
-}
+const loadResultFields = { balance: kinds.amount, loadCounter: kinds.u32 };
 
-const loadResults = kinds.purseRecord<LoadResult>('load', {
-  balance: kinds.amount,
-  loadCounter: kinds.u32,
-});
+export type LoadResult = kinds.PurseValue<typeof loadResultFields>;
+
+const loadResults = kinds.purseRecord('load', loadResultFields);
 
 export const encodeLoadResult: (result: LoadResult) => Uint8Array = loadResults.encode;
 
@@ -182,17 +174,12 @@ export function decodePayCommand(bytes: Uint8Array): PayCommand {
 
 // --- BALANCE
 
-export interface BalanceResult {
-  readonly balance: Amount;
-  readonly maximum: Amount;
-}
+const balanceFields = { balance: kinds.amount, maximum: kinds.amount };
+
+export type BalanceResult = kinds.PurseValue<typeof balanceFields>;
 
 /** Its fields are read under their own names (`maximum`, not `balance.maximum`). */
-const balances = kinds.purseRecord<BalanceResult>(
-  'balance',
-  { balance: kinds.amount, maximum: kinds.amount },
-  '',
-);
+const balances = kinds.purseRecord('balance', balanceFields, '');
 
 export const encodeBalance: (result: BalanceResult) => Uint8Array = balances.encode;
 

@@ -6,7 +6,6 @@
  * the certificate's name as the payee, and binds its proof to TNo and the nonce, so a proof
  * cannot be replayed to this or another merchant.
  */
-import type { Amount } from '../amount.ts';
 import type { Ed25519Verify } from '../ed25519.ts';
 import { FarthingError } from '../errors.ts';
 import { signedMessageType } from '../signed-message.ts';
@@ -15,23 +14,25 @@ import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
 import { certifiesPurpose } from '../x509/party-certificate.ts';
-import { fixed, positiveAmount, text, u64 } from './fields.ts';
+import { fixed, type PurseValue, positiveAmount, text, u64 } from './fields.ts';
 import { purseMessage, type SignedBytes } from './signed.ts';
 
 export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
 export const maxMerchantIdLength = 128;
 
-export interface PurseChallenge {
-  readonly merchantId: string;
+const challengeFields = {
+  merchantId: text(maxMerchantIdLength),
   /** The merchant's transaction number, unique per merchant. */
-  readonly tno: number;
-  readonly amount: Amount;
+  tno: u64,
+  amount: positiveAmount,
   /** 32 random bytes: the proof answers this challenge and no other. */
-  readonly nonce: Uint8Array;
+  nonce: fixed(purseNonceLength),
   /** Milliseconds since the Unix epoch, by the merchant's clock. */
-  readonly issuedAt: number;
-}
+  issuedAt: u64,
+};
+
+export type PurseChallenge = PurseValue<typeof challengeFields>;
 
 export interface SignedPurseChallenge extends PurseChallenge, SignedBytes {}
 
@@ -42,13 +43,7 @@ export function randomPurseNonce(): Uint8Array {
 const challenges = purseMessage<PurseChallenge, SignedPurseChallenge>({
   type: signedMessageType('purseChallenge', purseChallengeVersion, 'challenge'),
   field: 'challenge',
-  fields: {
-    merchantId: text(maxMerchantIdLength),
-    tno: u64,
-    amount: positiveAmount,
-    nonce: fixed(purseNonceLength),
-    issuedAt: u64,
-  },
+  fields: challengeFields,
 });
 
 /** Checks the challenge (an amount above zero…) and signs it with the merchant's offer key. */

@@ -21,6 +21,11 @@ export interface PurseField<T> {
 /** A table of kinds for the fields of `T`, in the order they are written. */
 export type PurseFields<T> = { readonly [K in keyof T]-?: PurseField<T[K]> };
 
+/** The structure a table of kinds declares: each field of the type its kind reads. */
+export type PurseValue<F> = {
+  readonly [K in keyof F]: F[K] extends PurseField<infer V> ? V : never;
+};
+
 export const u32: PurseField<number> = {
   write: (w, value, field) => w.u32(value, field),
   read: (r, field) => r.u32(field),

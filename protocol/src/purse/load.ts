@@ -10,9 +10,8 @@
  *    counter n". The card accepts it only at exactly that counter and then moves the counter
  *    on, so an authorization is usable once and only on its card.
  */
-import type { Amount } from '../amount.ts';
 import { signedMessageType } from '../signed-message.ts';
-import { cardId, fixed, positiveAmount, u32, u64 } from './fields.ts';
+import { cardId, fixed, type PurseValue, positiveAmount, u32, u64 } from './fields.ts';
 import { purseMessage, type SignedBytes } from './signed.ts';
 
 export const purseLoadVersion = 1;
@@ -20,19 +19,21 @@ export const loadIdLength = 16;
 
 // --- load request (card → bank)
 
-export interface PurseLoadRequest {
-  readonly cardId: string;
+const loadRequestFields = {
+  cardId,
   /** The card's load counter now; the authorization will be bound to it. */
-  readonly loadCounter: number;
-  readonly amount: Amount;
-}
+  loadCounter: u32,
+  amount: positiveAmount,
+};
+
+export type PurseLoadRequest = PurseValue<typeof loadRequestFields>;
 
 export interface SignedPurseLoadRequest extends PurseLoadRequest, SignedBytes {}
 
 const loadRequests = purseMessage<PurseLoadRequest, SignedPurseLoadRequest>({
   type: signedMessageType('purseLoadRequest', purseLoadVersion, 'load request'),
   field: 'loadRequest',
-  fields: { cardId, loadCounter: u32, amount: positiveAmount },
+  fields: loadRequestFields,
 });
 
 /** Checks the request (a card id, an amount above zero) and signs it with the card key. */
@@ -42,30 +43,24 @@ export const decodePurseLoadRequest = loadRequests.decode;
 /** `bad_signature` unless the card key signed it. */
 export const verifyPurseLoadRequest = loadRequests.verify;
 
-// --- load authorization (bank → card)
+// --- load authorization (bank → card): the request it answers, then the issuer's own fields
 
-export interface PurseLoadAuthorization {
-  readonly cardId: string;
-  readonly loadCounter: number;
-  readonly amount: Amount;
+const loadAuthorizationFields = {
+  ...loadRequestFields,
   /** The issuer's id for this load, unique. */
-  readonly loadId: Uint8Array;
+  loadId: fixed(loadIdLength),
   /** Milliseconds since the Unix epoch, by the issuer's clock: the card's only trusted time. */
-  readonly issuedAt: number;
-}
+  issuedAt: u64,
+};
+
+export type PurseLoadAuthorization = PurseValue<typeof loadAuthorizationFields>;
 
 export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization, SignedBytes {}
 
 const loadAuthorizations = purseMessage<PurseLoadAuthorization, SignedPurseLoadAuthorization>({
   type: signedMessageType('purseLoadAuthorization', purseLoadVersion, 'load authorization'),
   field: 'loadAuthorization',
-  fields: {
-    cardId,
-    loadCounter: u32,
-    amount: positiveAmount,
-    loadId: fixed(loadIdLength),
-    issuedAt: u64,
-  },
+  fields: loadAuthorizationFields,
 });
 
 /** Checks the authorization and signs it with the issuer's load key. */

@@ -4,38 +4,40 @@
  * offline against the card certificate and the bank's CA, and uploaded later for clearing,
  * where card id + SNo and MID + TNo each allow one credit.
  */
-import type { Amount } from '../amount.ts';
 import { signedMessageType } from '../signed-message.ts';
 import { maxMerchantIdLength, purseNonceLength } from './challenge.ts';
-import { cardId, fixed, positiveAmount, sequenceNumber, text, u64 } from './fields.ts';
+import {
+  cardId,
+  fixed,
+  type PurseValue,
+  positiveAmount,
+  sequenceNumber,
+  text,
+  u64,
+} from './fields.ts';
 import { purseMessage, type SignedBytes } from './signed.ts';
 
 export const purseProofVersion = 1;
 
-export interface PurseProof {
-  readonly cardId: string;
+const proofFields = {
+  cardId,
   /** The card's sequence number for this payment: 1 for its first, then one more each time. */
-  readonly sno: number;
-  readonly merchantId: string;
-  readonly tno: number;
-  readonly amount: Amount;
+  sno: sequenceNumber,
+  merchantId: text(maxMerchantIdLength),
+  tno: u64,
+  amount: positiveAmount,
   /** The challenge's nonce. */
-  readonly nonce: Uint8Array;
-}
+  nonce: fixed(purseNonceLength),
+};
+
+export type PurseProof = PurseValue<typeof proofFields>;
 
 export interface SignedPurseProof extends PurseProof, SignedBytes {}
 
 const proofs = purseMessage<PurseProof, SignedPurseProof>({
   type: signedMessageType('purseProof', purseProofVersion, 'proof'),
   field: 'proof',
-  fields: {
-    cardId,
-    sno: sequenceNumber,
-    merchantId: text(maxMerchantIdLength),
-    tno: u64,
-    amount: positiveAmount,
-    nonce: fixed(purseNonceLength),
-  },
+  fields: proofFields,
 });
 
 /** Checks the proof (card id, SNo from 1, amount above zero…) and signs it with the card key. */

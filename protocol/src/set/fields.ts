@@ -107,6 +107,9 @@ export type SetFieldValue<K extends SetFieldKind> =
 /** A structure's fields in signing order. */
 export type SetFields = Readonly<Record<string, SetFieldKind>>;
 
+/** The structure a table declares: each field of the type its kind holds. */
+export type SetFieldsValue<F extends SetFields> = { readonly [K in keyof F]: SetFieldValue<F[K]> };
+
 /** The kinds whose value is exactly `T`. */
 type KindOf<T> = {
   [K in SetFieldKind]: [SetFieldValue<K>] extends [T]

@@ -23,41 +23,38 @@ export const maxLineDescription = 120;
 /** 100 % in basis points. */
 export const basisPointsPerUnit = 10_000;
 
-export interface CardOrderLine {
-  /** The merchant's item id (e.g. `print:harbour-dawn`). */
-  readonly item: string;
-  /** What the window shows for it. */
-  readonly description: string;
-  readonly quantity: number;
-  /** Net of VAT. */
-  readonly unitPrice: Amount;
-}
-
-export interface CardOrder {
-  readonly lines: readonly CardOrderLine[];
-  /** VAT rate in basis points (2000 = 20 %). */
-  readonly vatRate: number;
-  readonly vat: Amount;
-  readonly shipping: Amount;
-  readonly total: Amount;
-}
-
-const lineSchema = v.strictObject({
-  item: identifierSchema,
-  description: v.pipe(v.string(), v.minLength(1), v.maxLength(maxLineDescription)),
-  quantity: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(maxLineQuantity)),
-  unitPrice: amountSchema,
-});
-
-/** The wire form (amounts as `EUR 0.03` strings), checked for its sums. */
-export const cardOrderSchema = v.pipe(
+const lineSchema = v.pipe(
   v.strictObject({
-    lines: v.pipe(v.array(lineSchema), v.minLength(1), v.maxLength(maxOrderLines)),
+    /** The merchant's item id (e.g. `print:harbour-dawn`). */
+    item: identifierSchema,
+    /** What the window shows for it. */
+    description: v.pipe(v.string(), v.minLength(1), v.maxLength(maxLineDescription)),
+    quantity: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(maxLineQuantity)),
+    /** Net of VAT. */
+    unitPrice: amountSchema,
+  }),
+  v.readonly(),
+);
+
+export type CardOrderLine = v.InferOutput<typeof lineSchema>;
+
+const orderFieldsSchema = v.pipe(
+  v.strictObject({
+    lines: v.pipe(v.array(lineSchema), v.minLength(1), v.maxLength(maxOrderLines), v.readonly()),
+    /** VAT rate in basis points (2000 = 20 %). */
     vatRate: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(basisPointsPerUnit)),
     vat: amountSchema,
     shipping: amountSchema,
     total: amountSchema,
   }),
+  v.readonly(),
+);
+
+export type CardOrder = v.InferOutput<typeof orderFieldsSchema>;
+
+/** The wire form (amounts as `EUR 0.03` strings), checked for its sums. */
+export const cardOrderSchema = v.pipe(
+  orderFieldsSchema,
   v.check((order) => orderSumsHold(order), 'the order lines, VAT and shipping do not add up'),
 );
 

@@ -23,7 +23,6 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
-import type { Amount } from '../amount.ts';
 import { type Ed25519Signer, type Ed25519Verify, nobleEd25519Verify } from '../ed25519.ts';
 import { toBase64url as toB64 } from '../encoding.ts';
 import { assertBytes, FarthingError } from '../errors.ts';
@@ -33,7 +32,8 @@ import { assertCardExpiry, assertPan } from './card-account.ts';
 import {
   digestLength,
   dualSignatureLength,
-  type SetFieldsOf,
+  type SetFields,
+  type SetFieldsValue,
   setFieldsToWire,
   setObjectSchema,
   writeSetFields,
@@ -46,40 +46,21 @@ import {
   sealJsonEnvelope,
 } from './hpke.ts';
 
-export interface OrderInformation {
-  /** Chosen by the merchant in the purchase initiation; unique per purchase. */
-  readonly transactionId: string;
-  readonly merchantId: string;
-  /** SHA-256 of the DER of the gateway's key-exchange certificate. */
-  readonly gatewayFingerprint: Uint8Array;
-  readonly amount: Amount;
-  /** SHA-256 the merchant gave for the order description (lines, offer): never the text. */
-  readonly orderDigest: Uint8Array;
-  /** The cardholder's fresh random value: two purchases never share H(OI). */
-  readonly nonce: Uint8Array;
-}
-
-export interface PaymentInformation {
-  readonly transactionId: string;
-  readonly merchantId: string;
-  readonly gatewayFingerprint: Uint8Array;
-  readonly amount: Amount;
-  readonly pan: string;
-  readonly expiry: string;
-  /** Lets the gateway check the card against the cardholder certificate's account digest. */
-  readonly cardSecret: Uint8Array;
-  readonly nonce: Uint8Array;
-}
-
 /** OI's fields in signing order (the purchase request carries them too, messages.ts). */
 export const orderInformationFields = {
+  /** Chosen by the merchant in the purchase initiation; unique per purchase. */
   transactionId: 'id',
   merchantId: 'id',
+  /** SHA-256 of the DER of the gateway's key-exchange certificate. */
   gatewayFingerprint: 'digest',
   amount: 'amount',
+  /** SHA-256 the merchant gave for the order description (lines, offer): never the text. */
   orderDigest: 'digest',
+  /** The cardholder's fresh random value: two purchases never share H(OI). */
   nonce: 'nonce',
-} as const satisfies SetFieldsOf<OrderInformation>;
+} as const satisfies SetFields;
+
+export type OrderInformation = SetFieldsValue<typeof orderInformationFields>;
 
 const paymentInformationFields = {
   transactionId: 'id',
@@ -88,9 +69,12 @@ const paymentInformationFields = {
   amount: 'amount',
   pan: 'pan',
   expiry: 'expiry',
+  /** Lets the gateway check the card against the cardholder certificate's account digest. */
   cardSecret: 'cardSecret',
   nonce: 'nonce',
-} as const satisfies SetFieldsOf<PaymentInformation>;
+} as const satisfies SetFields;
+
+export type PaymentInformation = SetFieldsValue<typeof paymentInformationFields>;
 
 export const orderInformationSchema = setObjectSchema<OrderInformation>(orderInformationFields);
 
