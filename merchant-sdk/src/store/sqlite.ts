@@ -47,6 +47,7 @@ import type {
   PaywordChainRecord,
   RecordPaywordPaymentParameters,
   RecordPaywordPaymentResult,
+  SettlementAttempt,
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
@@ -280,10 +281,7 @@ export class SqliteMerchantStore implements MerchantStore {
     );
   }
 
-  async noteSettlementAttempt(
-    batchId: string,
-    attempt: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string },
-  ): Promise<void> {
+  async noteSettlementAttempt(batchId: string, attempt: SettlementAttempt): Promise<void> {
     await this.#write({ op: 'noteSettlementAttempt', batchId, attempt });
   }
 
