@@ -14,6 +14,7 @@ import type {
   PaywordChainRecord,
   RecordPaywordPaymentParameters,
   RecordPaywordPaymentResult,
+  SettlementAttempt,
   SettlementBatchRecord,
   SettlementItemOutcome,
   SettlementItemRecord,
@@ -176,10 +177,7 @@ export class MemoryMerchantStore implements MerchantStore {
     return [...this.#batches.values()].filter((b) => b.status === 'in_flight');
   }
 
-  async noteSettlementAttempt(
-    batchId: string,
-    attempt: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string },
-  ): Promise<void> {
+  async noteSettlementAttempt(batchId: string, attempt: SettlementAttempt): Promise<void> {
     const batch = this.#batches.get(batchId);
     if (batch?.status !== 'in_flight') return;
     this.#batches.set(batchId, {

@@ -47,6 +47,7 @@ import type {
   PaywordChainRecord,
   RecordPaywordPaymentParameters,
   RecordPaywordPaymentResult,
+  SettlementAttempt,
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
@@ -262,10 +263,7 @@ export class PostgresMerchantStore implements MerchantStore {
     );
   }
 
-  async noteSettlementAttempt(
-    batchId: string,
-    attempt: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string },
-  ): Promise<void> {
+  async noteSettlementAttempt(batchId: string, attempt: SettlementAttempt): Promise<void> {
     await this.#db.query(
       `UPDATE settlement_batches SET attempts = $1, next_attempt_at = $2, last_error = $3
        WHERE batch_id = $4 AND status = 'in_flight'`,

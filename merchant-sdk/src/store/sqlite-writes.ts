@@ -19,6 +19,7 @@ import type {
   PaymentRecord,
   RecordPaywordPaymentParameters,
   RecordPaywordPaymentResult,
+  SettlementAttempt,
   SettlementBatchRecord,
   SettlementItemOutcome,
 } from './store.ts';
@@ -38,11 +39,7 @@ export type WriteRequest =
   | {
       readonly op: 'noteSettlementAttempt';
       readonly batchId: string;
-      readonly attempt: {
-        readonly attempts: number;
-        readonly nextAttemptAt: number;
-        readonly error: string;
-      };
+      readonly attempt: SettlementAttempt;
     }
   | {
       readonly op: 'settleSettlementBatch';

@@ -42,13 +42,9 @@ import { itemsSql, SqliteWrites, type WriteRequest, type WriteResults } from './
 import type {
   EarningsRecord,
   MerchantStore,
-  OpenSettlementBatchParameters,
   PaymentRecord,
   PaywordChainRecord,
-  RecordPaywordPaymentParameters,
-  RecordPaywordPaymentResult,
   SettlementBatchRecord,
-  SettlementItemOutcome,
 } from './store.ts';
 import { paymentIdLength } from './store.ts';
 
@@ -247,25 +243,19 @@ export class SqliteMerchantStore implements MerchantStore {
     });
   }
 
-  recordPaywordPayment(
-    parameters: RecordPaywordPaymentParameters,
-  ): Promise<RecordPaywordPaymentResult> {
-    return this.#write({ op: 'recordPaywordPayment', parameters });
-  }
+  // A write is sent as data (./sqlite-writes.ts `WriteRequest`) with the interface's signature.
+  readonly recordPaywordPayment: MerchantStore['recordPaywordPayment'] = (parameters) =>
+    this.#write({ op: 'recordPaywordPayment', parameters });
 
-  recordEcashPayment(payment: PaymentRecord): Promise<PaymentRecord> {
-    return this.#write({ op: 'recordEcashPayment', payment });
-  }
+  readonly recordEcashPayment: MerchantStore['recordEcashPayment'] = (payment) =>
+    this.#write({ op: 'recordEcashPayment', payment });
 
   earnings(): Promise<readonly EarningsRecord[]> {
     return this.#read(() => this.#sql.earnings.all());
   }
 
-  openSettlementBatch(
-    parameters: OpenSettlementBatchParameters,
-  ): Promise<SettlementBatchRecord | undefined> {
-    return this.#write({ op: 'openSettlementBatch', parameters });
-  }
+  readonly openSettlementBatch: MerchantStore['openSettlementBatch'] = (parameters) =>
+    this.#write({ op: 'openSettlementBatch', parameters });
 
   getSettlementBatch(batchId: string): Promise<SettlementBatchRecord | undefined> {
     return this.#readSnapshot(() => {
@@ -280,24 +270,20 @@ export class SqliteMerchantStore implements MerchantStore {
     );
   }
 
-  async noteSettlementAttempt(
-    batchId: string,
-    attempt: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string },
-  ): Promise<void> {
-    await this.#write({ op: 'noteSettlementAttempt', batchId, attempt });
-  }
+  readonly noteSettlementAttempt: MerchantStore['noteSettlementAttempt'] = (batchId, attempt) =>
+    this.#write({ op: 'noteSettlementAttempt', batchId, attempt });
 
-  async settleSettlementBatch(
-    batchId: string,
-    finishedAt: number,
-    outcomes: readonly SettlementItemOutcome[],
-  ): Promise<void> {
-    await this.#write({ op: 'settleSettlementBatch', batchId, finishedAt, outcomes });
-  }
+  readonly settleSettlementBatch: MerchantStore['settleSettlementBatch'] = (
+    batchId,
+    finishedAt,
+    outcomes,
+  ) => this.#write({ op: 'settleSettlementBatch', batchId, finishedAt, outcomes });
 
-  async failSettlementBatch(batchId: string, finishedAt: number, error: string): Promise<void> {
-    await this.#write({ op: 'failSettlementBatch', batchId, finishedAt, error });
-  }
+  readonly failSettlementBatch: MerchantStore['failSettlementBatch'] = (
+    batchId,
+    finishedAt,
+    error,
+  ) => this.#write({ op: 'failSettlementBatch', batchId, finishedAt, error });
 
   listPaywordChains(): Promise<readonly PaywordChainRecord[]> {
     return this.#read(() => this.#sql.listChains.all().map(chainFromRow));

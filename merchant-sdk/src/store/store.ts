@@ -159,6 +159,13 @@ export interface OpenSettlementBatchParameters {
   readonly limit: number;
 }
 
+/** A failed attempt to settle a batch: how many so far, when to try again and why it failed. */
+export interface SettlementAttempt {
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly error: string;
+}
+
 /** The broker's answer for one item. */
 export type SettlementItemOutcome =
   | { readonly outcome: 'redeemed'; readonly index: number; readonly paid: number }
@@ -211,10 +218,7 @@ export interface MerchantStore {
   /** Batches still in flight (sent or about to be, answer not recorded), oldest first. */
   inFlightSettlementBatches(): Promise<readonly SettlementBatchRecord[]>;
   /** A failed attempt: when to try again and why it failed. */
-  noteSettlementAttempt(
-    batchId: string,
-    attempt: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string },
-  ): Promise<void>;
+  noteSettlementAttempt(batchId: string, attempt: SettlementAttempt): Promise<void>;
   /** The broker's answer, item by item in request order; releases the chains. */
   settleSettlementBatch(
     batchId: string,

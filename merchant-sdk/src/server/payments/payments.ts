@@ -41,7 +41,7 @@ import type { BankClient } from '../bank/bank-client.ts';
 import type { MerchantCard } from '../card/card-pay.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { depositCoins, sortedCoins } from '../ecash/ecash.ts';
-import { PaywordVendor } from '../payword/payword.ts';
+import { type FindStoredPayment, PaywordVendor } from '../payword/payword.ts';
 import type { OfferBook } from '../pricing/offers.ts';
 import type { PurseDesk } from '../purse/purse-desk.ts';
 import { clearedAtIssuer } from '../purse/purse-pay.ts';
@@ -213,7 +213,7 @@ export class PaymentDesk {
       });
     }
     const credentialId = credentialIdOf(credential, hash);
-    const findStored = async () => {
+    const findStored: FindStoredPayment = async () => {
       const stored = await this.#config.store.findPayment(credentialId);
       return stored !== undefined && equalBytes(stored.offerHash, hash) ? stored : undefined;
     };
@@ -242,7 +242,7 @@ export class PaymentDesk {
     credential: Credential,
     hash: Uint8Array,
     credentialId: Uint8Array,
-    findStored: () => Promise<PaymentRecord | undefined>,
+    findStored: FindStoredPayment,
   ): Promise<PaidPayment> {
     // The last record handed to the store (a PayWord round lost to another payment makes a new one).
     let issued: IssuedPayment | undefined;

@@ -52,6 +52,12 @@ const maxCachedChains = 20_000;
  */
 export type IssuePayment = (commitmentId: Uint8Array) => PaymentRecord;
 
+/**
+ * The payment stored before under this credential id for the same offer, if any (payments.ts):
+ * what a retry is answered with.
+ */
+export type FindStoredPayment = () => Promise<PaymentRecord | undefined>;
+
 /** The vendor's PayWord state machine over the store (module comment). */
 export class PaywordVendor {
   readonly #config: ResolvedConfig;
@@ -88,7 +94,7 @@ export class PaywordVendor {
     offer: SignedOffer,
     payment: PaywordPayment,
     issue: IssuePayment,
-    findStored: () => Promise<PaymentRecord | undefined>,
+    findStored: FindStoredPayment,
   ): Promise<PaymentRecord> {
     return this.#oneAtATime(payment.commitmentId, () =>
       this.#accept(offer, payment, issue, findStored),
@@ -120,7 +126,7 @@ export class PaywordVendor {
     offer: SignedOffer,
     payment: PaywordPayment,
     issue: IssuePayment,
-    findStored: () => Promise<PaymentRecord | undefined>,
+    findStored: FindStoredPayment,
   ): Promise<PaymentRecord> {
     const store = this.#config.store;
     const key = chainKey(payment.commitmentId);
