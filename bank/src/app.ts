@@ -50,7 +50,6 @@ export const systemRouteDocs: readonly RouteDoc[] = [
     summary: 'Liveness: the bank answers and its database is open',
     auth: 'none',
     success: { status: 200, description: 'ok' },
-    errors: [],
   },
   {
     method: 'get',
@@ -58,7 +57,6 @@ export const systemRouteDocs: readonly RouteDoc[] = [
     summary: 'Operator: storage statistics (durable commits, jobs, largest group commit)',
     auth: 'admin',
     success: { status: 200, description: 'Counters since start' },
-    errors: [],
   },
   {
     method: 'get',
@@ -66,7 +64,6 @@ export const systemRouteDocs: readonly RouteDoc[] = [
     summary: 'This document',
     auth: 'none',
     success: { status: 200, description: 'OpenAPI 3.1' },
-    errors: [],
   },
 ];
 

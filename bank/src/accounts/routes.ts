@@ -112,7 +112,6 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     summary: 'Log out (needs no Idempotency-Key: repeating it changes nothing more)',
     auth: 'customer',
     success: { status: 204, description: 'The token no longer works' },
-    errors: [],
   },
   {
     method: 'get',
@@ -120,7 +119,6 @@ export const accountRouteDocs: readonly RouteDoc[] = [
     summary: 'The account and its balance',
     auth: 'customer',
     success: { status: 200, description: 'The account' },
-    errors: [],
   },
   {
     method: 'get',

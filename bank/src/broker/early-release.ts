@@ -31,7 +31,6 @@ export const earlyReleaseRouteDocs: readonly RouteDoc[] = [
       "The customer's PayWord certificates, newest first, each with its credit left, expiry and release",
     auth: 'customer',
     success: { status: 200, description: '{ certificates: [the certificate and its state] }' },
-    errors: [],
   },
   {
     method: 'post',

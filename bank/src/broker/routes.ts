@@ -67,7 +67,6 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
     summary: "The broker's id and Ed25519 public key (base64url), to verify user certificates",
     auth: 'none',
     success: { status: 200, description: '{ brokerId, algorithm, publicKey }' },
-    errors: [],
   },
   {
     method: 'post',
@@ -101,7 +100,6 @@ export const brokerRouteDocs: readonly RouteDoc[] = [
       description:
         '{ redemptions: [{ commitmentId, status: "redeemed", paid, index, totalRedeemed } | { commitmentId, status: "rejected", problem }], paid }',
     },
-    errors: [],
   },
 ];
 

@@ -60,7 +60,6 @@ export const originRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: '{ version: 1, bankId, issuedAt, serials: [hex], signature: b64u }',
     },
-    errors: [],
   },
 ];
 

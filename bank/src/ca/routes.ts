@@ -48,7 +48,6 @@ export const caRouteDocs: readonly RouteDoc[] = [
       description:
         '{ name, notBefore, notAfter, sha256: hex of SHA-256(DER), der: b64u DER, pem: RFC 7468 PEM }',
     },
-    errors: [],
   },
   {
     method: 'post',
@@ -86,7 +85,6 @@ export const caRouteDocs: readonly RouteDoc[] = [
       status: 200,
       description: '{ certificates: [as POST /v1/merchants/me/certificates answers] }',
     },
-    errors: [],
   },
 ];
 

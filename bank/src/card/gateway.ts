@@ -81,7 +81,6 @@ export const gatewayRouteDocs: readonly RouteDoc[] = [
       description:
         '{ gatewayId, signatureChain: [b64u DER, CA], keyExchangeChain: [b64u DER, CA], fingerprint: b64u }',
     },
-    errors: [],
   },
   {
     method: 'post',

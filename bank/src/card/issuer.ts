@@ -71,7 +71,6 @@ export const issuerRouteDocs: readonly RouteDoc[] = [
     summary: "The customer's own cards",
     auth: 'customer',
     success: { status: 200, description: '{ cards: [as POST /v1/admin/cards answers] }' },
-    errors: [],
   },
 ];
 

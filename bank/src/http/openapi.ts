@@ -23,7 +23,7 @@ export interface RouteDoc {
    * What this route can be refused for beyond what every route of its kind can (the login its
    * `auth` needs, a JSON `body`, an Idempotency-Key), which the document adds by itself.
    */
-  readonly errors: readonly ErrorCode[];
+  readonly errors?: readonly ErrorCode[];
 }
 
 /** What reading a JSON body refuses (request.ts), for every route that takes one. */
@@ -87,7 +87,7 @@ export function openApiDocument(routes: readonly RouteDoc[], serverUrl: string):
         content: { 'application/json': {} },
       },
     };
-    for (const code of new Set([...sharedErrors(route), ...route.errors])) {
+    for (const code of new Set([...sharedErrors(route), ...(route.errors ?? [])])) {
       const status = String(errorCatalog[code].status);
       const existing = responses[status] as { description: string } | undefined;
       responses[status] = {

@@ -25,7 +25,6 @@ const pageDoc = (path: string): RouteDoc => ({
     "For people: the bank's name, address and key fingerprints in plain words, to compare with what the wallet shows (text/html)",
   auth: 'none',
   success: { status: 200, description: 'An HTML page' },
-  errors: [],
 });
 
 export const identityRouteDocs: readonly RouteDoc[] = [
@@ -40,7 +39,6 @@ export const identityRouteDocs: readonly RouteDoc[] = [
       description:
         '{ name, bankId, url, currency, fingerprints: { certificate, coinKey, paywordKey }, paywordRedeemGraceSeconds }',
     },
-    errors: [],
   },
   pageDoc('/'),
   pageDoc('/fingerprints'),

@@ -43,7 +43,6 @@ export const mintRouteDocs: readonly RouteDoc[] = [
       'The mint key set: every denomination whose coins can still be deposited (also keys not valid yet), signed by the mint master key',
     auth: 'none',
     success: { status: 200, description: 'MintKeySetWire (protocol/src/coin/mint-key-set.ts)' },
-    errors: [],
   },
   {
     method: 'post',

@@ -127,7 +127,6 @@ export const purseRouteDocs: readonly RouteDoc[] = [
       "Operator: close cards blocked longer than the refund window, returning each shadow balance to its holder's account. Idempotent by nature: a closed card is not closed again, so no Idempotency-Key",
     auth: 'admin',
     success: { status: 200, description: '{ closed: number }' },
-    errors: [],
   },
 ];
 
