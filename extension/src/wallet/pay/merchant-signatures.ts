@@ -38,22 +38,27 @@ async function webCryptoVerify(
   }
 }
 
-/** Throws unless `publicKey` signed this offer. */
-export async function verifyOfferSignature(
-  offer: SignedOffer,
-  publicKey: Uint8Array,
-): Promise<void> {
-  const key = await webCryptoKey(publicKey);
-  if (key === undefined) verifyOffer(offer, { merchantPublicKey: publicKey });
-  else await webCryptoVerify(key, offer.signature, offerSigningBytes(offer));
+/**
+ * One merchant-signed message type: its canonical signed bytes and the protocol's own check,
+ * which serves where WebCrypto has no Ed25519.
+ */
+function merchantSignatureCheck<T extends { readonly signature: Uint8Array }>(
+  signingBytes: (message: T) => Uint8Array,
+  verifyPure: (message: T, parameters: { merchantPublicKey: Uint8Array }) => void,
+): (message: T, publicKey: Uint8Array) => Promise<void> {
+  return async (message, publicKey) => {
+    const key = await webCryptoKey(publicKey);
+    if (key === undefined) verifyPure(message, { merchantPublicKey: publicKey });
+    else await webCryptoVerify(key, message.signature, signingBytes(message));
+  };
 }
 
+/** Throws unless `publicKey` signed this offer. */
+export const verifyOfferSignature: (offer: SignedOffer, publicKey: Uint8Array) => Promise<void> =
+  merchantSignatureCheck(offerSigningBytes, verifyOffer);
+
 /** Throws unless `publicKey` signed this receipt. */
-export async function verifyReceiptSignature(
+export const verifyReceiptSignature: (
   receipt: SignedReceipt,
   publicKey: Uint8Array,
-): Promise<void> {
-  const key = await webCryptoKey(publicKey);
-  if (key === undefined) verifyReceipt(receipt, { merchantPublicKey: publicKey });
-  else await webCryptoVerify(key, receipt.signature, receiptSigningBytes(receipt));
-}
+) => Promise<void> = merchantSignatureCheck(receiptSigningBytes, verifyReceipt);
