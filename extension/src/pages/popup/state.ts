@@ -6,6 +6,7 @@
  * hooks would split the transitions between them.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { bankKeys } from '../../messages/bank-keys.ts';
 import { callBackground } from '../../messages/client.ts';
 import type {
   AmountView,
@@ -240,15 +241,8 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
       },
       trust: () =>
         void attempt(async () => {
-          await callBackground(transport, 'bank.trust', {
-            url: inspection.url,
-            caFingerprint: inspection.caFingerprint,
-            mintKeyFingerprint: inspection.mintKeyFingerprint,
-            // The user was shown this one too: pin what they saw, not what the bank says next.
-            ...(inspection.brokerKeyFingerprint === undefined
-              ? {}
-              : { brokerKeyFingerprint: inspection.brokerKeyFingerprint }),
-          });
+          // The user was shown the broker key too: pin what they saw, not what the bank says next.
+          await callBackground(transport, 'bank.trust', bankKeys(inspection));
           setInspection(null);
           await refresh();
         }),
