@@ -23,6 +23,19 @@ export function Shell(props: {
   );
 }
 
+/** A screen of the popup or a small window: the heading, then its content. */
+export function Screen(props: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+}): JSX.Element {
+  return (
+    <Shell title={props.title} actions={props.actions}>
+      <div class="content">{props.children}</div>
+    </Shell>
+  );
+}
+
 /** A wallet page in its own tab: the heading, then its cards one under another. */
 export function Page(props: { title: string; children: ComponentChildren }): JSX.Element {
   return (
@@ -155,7 +168,7 @@ export function SubmitActions(props: {
   disabled?: boolean;
   testId?: string;
   onClick?: (() => void) | undefined;
-  back?: { label: string; onClick: () => void };
+  back?: { label: string; onClick: () => void; testId?: string } | undefined;
 }): JSX.Element {
   const { back } = props;
   return (
@@ -168,7 +181,12 @@ export function SubmitActions(props: {
           </span>
         )}
         {back === undefined ? null : (
-          <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
+          <Button
+            variant="secondary"
+            onClick={back.onClick}
+            disabled={props.busy}
+            testId={back.testId}
+          >
             {back.label}
           </Button>
         )}
@@ -293,25 +311,47 @@ export function Form(props: {
 }
 
 /**
- * The end of a step that talks to the background: its failure, a way back, and the way on
- * (the form's submit, or `next` outside a form); both wait while the step is busy.
+ * What a form step says: its title, its submit button (and, while busy, `busy` instead), the
+ * button's test id, and the way back when there is one. Each page keeps its steps' wording in
+ * one table.
  */
-export function StepActions(props: {
-  error: WalletErrorJson | null;
-  busy: boolean;
-  back: { label: string; onClick: () => void };
-  next: { label: string; testId: string; onClick?: () => void };
+export interface StepWording {
+  readonly title: string;
+  readonly next: string;
+  readonly busy?: string;
+  readonly testId: string;
+  readonly back?: string;
+}
+
+/**
+ * A step that is one form, in a page or the popup: its title, what it asks, then its failure, a
+ * way back when it has one (`onBack`), and its submit; both buttons wait while the step is busy.
+ */
+export function FormStep(props: {
+  wording: StepWording;
+  step: { readonly error: WalletErrorJson | null; readonly busy: boolean };
+  onSubmit: () => void;
+  onBack?: () => void;
+  children: ComponentChildren;
 }): JSX.Element {
-  const { next } = props;
+  const { wording, step, onBack } = props;
   return (
-    <SubmitActions
-      error={props.error}
-      busy={props.busy}
-      back={props.back}
-      label={next.label}
-      testId={next.testId}
-      onClick={next.onClick}
-    />
+    <Shell title={wording.title}>
+      <Form class="content" onSubmit={props.onSubmit}>
+        {props.children}
+        <SubmitActions
+          error={step.error}
+          busy={step.busy}
+          back={
+            wording.back === undefined || onBack === undefined
+              ? undefined
+              : { label: wording.back, onClick: onBack }
+          }
+          label={step.busy ? (wording.busy ?? wording.next) : wording.next}
+          testId={wording.testId}
+        />
+      </Form>
+    </Shell>
   );
 }
 

@@ -8,7 +8,7 @@ import {
   ErrorNotice,
   Form,
   PendingView,
-  Shell,
+  Screen,
   TextField,
 } from '../../ui/components.tsx';
 import {
@@ -36,11 +36,9 @@ export function PopupView(props: {
     case 'loading':
     case 'failed':
       return (
-        <Shell title="Farthing">
-          <div class="content">
-            <PendingView state={state} />
-          </div>
-        </Shell>
+        <Screen title="Farthing">
+          <PendingView state={state} />
+        </Screen>
       );
     case 'add-bank':
       return <AddBankView state={state} />;
@@ -67,7 +65,7 @@ function ReadyView({
   cards: readonly CardView[];
 }): JSX.Element {
   return (
-    <Shell
+    <Screen
       title="Farthing"
       actions={
         <Button variant="link" onClick={state.openSettings}>
@@ -75,41 +73,39 @@ function ReadyView({
         </Button>
       }
     >
-      <div class="content">
-        <PaywallCard paywall={paywall} />
-        <section class="balances" aria-label="Balances">
-          <Balance label="E-cash" figure={state.ecash.text} testId="balance-ecash" />
-          <Balance label="PayWord credit" figure={state.payword.text} testId="balance-payword" />
-          {state.purse === null ? null : (
-            <Balance label="Hardware purse" figure={state.purse.text} testId="balance-purse" />
-          )}
-          <CardBalance cards={cards} />
-        </section>
-        <PaywordHolds
-          holds={state.paywordHolds}
-          credit={state.paywordCredit}
-          bankName={state.bank.name}
-        />
-        <p class="small muted">Spent today: {state.overview.spentToday.text}</p>
-        {state.bank.account === null ? (
-          <div class="notice">
-            <p>Log in to {state.bank.name} to withdraw coins.</p>
-            <Button variant="link" onClick={state.logIn}>
-              Log in
-            </Button>
-          </div>
-        ) : (
-          <WithdrawCard form={state.withdraw} bankName={state.bank.name} />
+      <PaywallCard paywall={paywall} />
+      <section class="balances" aria-label="Balances">
+        <Balance label="E-cash" figure={state.ecash.text} testId="balance-ecash" />
+        <Balance label="PayWord credit" figure={state.payword.text} testId="balance-payword" />
+        {state.purse === null ? null : (
+          <Balance label="Hardware purse" figure={state.purse.text} testId="balance-purse" />
         )}
-        <RecentPayments receipts={state.overview.recent} onMore={state.openHistory} />
-        <ThresholdCard form={state.threshold} />
-        <p class="small">
-          <Button variant="link" onClick={state.openRecovery} testId="open-recovery">
-            Recovery phrase · return e-cash to my bank
+        <CardBalance cards={cards} />
+      </section>
+      <PaywordHolds
+        holds={state.paywordHolds}
+        credit={state.paywordCredit}
+        bankName={state.bank.name}
+      />
+      <p class="small muted">Spent today: {state.overview.spentToday.text}</p>
+      {state.bank.account === null ? (
+        <div class="notice">
+          <p>Log in to {state.bank.name} to withdraw coins.</p>
+          <Button variant="link" onClick={state.logIn}>
+            Log in
           </Button>
-        </p>
-      </div>
-    </Shell>
+        </div>
+      ) : (
+        <WithdrawCard form={state.withdraw} bankName={state.bank.name} />
+      )}
+      <RecentPayments receipts={state.overview.recent} onMore={state.openHistory} />
+      <ThresholdCard form={state.threshold} />
+      <p class="small">
+        <Button variant="link" onClick={state.openRecovery} testId="open-recovery">
+          Recovery phrase · return e-cash to my bank
+        </Button>
+      </p>
+    </Screen>
   );
 }
 
