@@ -364,6 +364,19 @@ export function PendingView({ state }: { state: Pending }): JSX.Element {
   );
 }
 
+/** A page's content: its pending view until it has loaded (load.ts), then what `loaded` shows. */
+export function Loaded<S extends { readonly status: string }>(props: {
+  state: Pending | S;
+  loaded: (state: S) => JSX.Element;
+}): JSX.Element {
+  const { state } = props;
+  return isPending(state) ? <PendingView state={state} /> : props.loaded(state);
+}
+
+function isPending(state: { readonly status: string }): state is Pending {
+  return state.status === 'loading' || state.status === 'failed';
+}
+
 /** A page that could not load: what went wrong and a way to ask again. */
 export function LoadFailed(props: { error: WalletErrorJson; retry: () => void }): JSX.Element {
   return (

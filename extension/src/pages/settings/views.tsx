@@ -8,14 +8,14 @@ import {
   type FieldRow,
   Fingerprints,
   Form,
+  Loaded,
   Page,
-  PendingView,
   SubmitActions,
   TextField,
   TextFields,
 } from '../../ui/components.tsx';
 import { majorUnitsText } from '../../ui/money.ts';
-import { fingerprintsPageUrl, formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
+import { fingerprintsPageUrl, formatTime, shortOrigin } from '../../ui/wording.ts';
 import type { BackupSection } from './backup-state.ts';
 import { Cards } from './cards-view.tsx';
 import type { LimitField, LimitsForm } from './limits-state.ts';
@@ -23,29 +23,23 @@ import type { SiteRow } from './sites-state.ts';
 import type { BankRow, SettingsState } from './state.ts';
 
 export function SettingsView(props: { state: SettingsState }): JSX.Element {
-  const { state } = props;
-  return <Page title="Farthing settings">{body(state)}</Page>;
-}
-
-function body(state: SettingsState): JSX.Element {
-  switch (state.status) {
-    case 'loading':
-    case 'failed':
-      return <PendingView state={state} />;
-    case 'ready':
-      return (
-        <>
-          <Banks rows={state.banks} onAdd={state.openPopup} />
-          <Limits form={state.limits} />
-          <Sites rows={state.sites} />
-          <Cards section={state.cards} />
-          <Backup section={state.backup} />
-          <Refusals refusals={state.refusals} />
-        </>
-      );
-    default:
-      return unreachable(state);
-  }
+  return (
+    <Page title="Farthing settings">
+      <Loaded
+        state={props.state}
+        loaded={(state) => (
+          <>
+            <Banks rows={state.banks} onAdd={state.openPopup} />
+            <Limits form={state.limits} />
+            <Sites rows={state.sites} />
+            <Cards section={state.cards} />
+            <Backup section={state.backup} />
+            <Refusals refusals={state.refusals} />
+          </>
+        )}
+      />
+    </Page>
+  );
 }
 
 function Banks(props: { rows: readonly BankRow[]; onAdd: () => void }): JSX.Element {
