@@ -1,6 +1,7 @@
 /** The confirmation window's views, one per state. */
 import type { ComponentChildren, JSX } from 'preact';
-import { ErrorNotice, Loading, Shell, SubmitActions } from '../../ui/components.tsx';
+import { ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
+import { SubmitActions } from '../../ui/forms.tsx';
 import { confirmationReasonText, instrumentName, unreachable } from '../../ui/wording.ts';
 import { PurseConfirmActions, type PurseConfirmState } from '../purse/confirm-purse.tsx';
 import { CardOrder } from './card-order.tsx';

@@ -1,14 +1,13 @@
 /** The popup's onboarding views: add a bank, check its fingerprints, log in. */
 import type { JSX } from 'preact';
+import { Fingerprints, Screen } from '../../ui/components.tsx';
 import {
   type FieldRow,
-  Fingerprints,
   FormStep,
-  Screen,
   type StepWording,
   SubmitActions,
   TextFields,
-} from '../../ui/components.tsx';
+} from '../../ui/forms.tsx';
 import { fingerprintsPageUrl, paywordHoldNotice } from '../../ui/wording.ts';
 import type { PopupState } from './state.ts';
 

@@ -1,16 +1,9 @@
 /** The popup's views, one per state; pure functions of the state. */
 
 import type { JSX } from 'preact';
-import type { CardView, ReceiptView } from '../../messages/contract.ts';
-import {
-  Button,
-  Card,
-  ErrorNotice,
-  Form,
-  PendingView,
-  Screen,
-  TextField,
-} from '../../ui/components.tsx';
+import type { CardView, ReceiptView, WalletErrorJson } from '../../messages/contract.ts';
+import { Button, Card, ErrorNotice, PendingView, Screen } from '../../ui/components.tsx';
+import { Form, SubmitActions, TextField } from '../../ui/forms.tsx';
 import {
   formatDay,
   formatTime,
@@ -65,14 +58,7 @@ function ReadyView({
   cards: readonly CardView[];
 }): JSX.Element {
   return (
-    <Screen
-      title="Farthing"
-      actions={
-        <Button variant="link" onClick={state.openSettings}>
-          Settings
-        </Button>
-      }
-    >
+    <Screen title="Farthing" link={{ label: 'Settings', onClick: state.openSettings }}>
       <PaywallCard paywall={paywall} />
       <section class="balances" aria-label="Balances">
         <Balance label="E-cash" figure={state.ecash.text} testId="balance-ecash" />
@@ -184,22 +170,13 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
                 <p class="notice" role="status">
                   Withdrew {form.task.amount?.text ?? 'your coins'}.
                 </p>
-                <div class="actions">
-                  <Button variant="secondary" onClick={form.again}>
-                    Withdraw more
-                  </Button>
-                </div>
+                <AgainActions error={null} label="Withdraw more" again={form.again} />
               </div>
             );
           case 'failed':
             return (
               <div class="stack">
-                <ErrorNotice error={form.error} />
-                <div class="actions">
-                  <Button variant="secondary" onClick={form.again}>
-                    Try again
-                  </Button>
-                </div>
+                <AgainActions error={form.error} label="Try again" again={form.again} />
               </div>
             );
           default:
@@ -210,19 +187,29 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
   );
 }
 
+/** After a withdrawal: why it failed, if it did, and a way to start the next. */
+function AgainActions(props: {
+  error: WalletErrorJson | null;
+  label: string;
+  again: () => void;
+}): JSX.Element {
+  return (
+    <SubmitActions
+      error={props.error}
+      busy={false}
+      label={props.label}
+      variant="secondary"
+      onClick={props.again}
+    />
+  );
+}
+
 function RecentPayments(props: {
   receipts: readonly ReceiptView[];
   onMore: () => void;
 }): JSX.Element {
   return (
-    <Card
-      title="Recent payments"
-      aside={
-        <Button variant="link" onClick={props.onMore}>
-          History
-        </Button>
-      }
-    >
+    <Card title="Recent payments" link={{ label: 'History', onClick: props.onMore }}>
       {props.receipts.length === 0 ? (
         <p class="muted small" data-testid="recent-payments">
           No payments yet. Priced links show their price when you point at them.

@@ -1,14 +1,7 @@
 /** The recovery page's views, one per state (state.ts). */
 import type { JSX } from 'preact';
-import {
-  Button,
-  ErrorNotice,
-  FormStep,
-  Loading,
-  Screen,
-  type StepWording,
-  TextField,
-} from '../../ui/components.tsx';
+import { Button, ErrorNotice, Loading, Screen } from '../../ui/components.tsx';
+import { FormStep, type StepWording, TextField } from '../../ui/forms.tsx';
 import type { RecoveryState } from './state.ts';
 
 type StateOf<S extends RecoveryState['status']> = Extract<RecoveryState, { status: S }>;

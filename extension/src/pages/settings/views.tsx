@@ -5,15 +5,11 @@ import {
   Card,
   ColumnHeads,
   ErrorNotice,
-  type FieldRow,
   Fingerprints,
-  Form,
   Loaded,
   Page,
-  SubmitActions,
-  TextField,
-  TextFields,
 } from '../../ui/components.tsx';
+import { type FieldRow, Form, SubmitActions, TextField, TextFields } from '../../ui/forms.tsx';
 import { majorUnitsText } from '../../ui/money.ts';
 import { fingerprintsPageUrl, formatTime, shortOrigin } from '../../ui/wording.ts';
 import type { BackupSection } from './backup-state.ts';
@@ -44,15 +40,7 @@ export function SettingsView(props: { state: SettingsState }): JSX.Element {
 
 function Banks(props: { rows: readonly BankRow[]; onAdd: () => void }): JSX.Element {
   return (
-    <Card
-      title="Banks"
-      id="banks"
-      aside={
-        <Button variant="link" onClick={props.onAdd}>
-          Add a bank or log in
-        </Button>
-      }
-    >
+    <Card title="Banks" id="banks" link={{ label: 'Add a bank or log in', onClick: props.onAdd }}>
       {props.rows.length === 0 ? (
         <p class="muted">No bank yet. Open the wallet from the toolbar to add one.</p>
       ) : (
