@@ -7,19 +7,16 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { offerSigningBytes, type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
 import { receiptSigningBytes, type SignedReceipt, verifyReceipt } from '@farthing/protocol/receipt';
 import { WalletFailure } from '../errors.ts';
+import { remembered } from '../memo.ts';
 
 const webCryptoKeys = new Map<string, Promise<CryptoKey | undefined>>();
 
 function webCryptoKey(publicKey: Uint8Array): Promise<CryptoKey | undefined> {
-  const id = toBase64url(publicKey);
-  let key = webCryptoKeys.get(id);
-  if (key === undefined) {
-    key = crypto.subtle
+  return remembered(webCryptoKeys, toBase64url(publicKey), () =>
+    crypto.subtle
       .importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify'])
-      .catch(() => undefined);
-    webCryptoKeys.set(id, key);
-  }
-  return key;
+      .catch(() => undefined),
+  );
 }
 
 async function webCryptoVerify(
