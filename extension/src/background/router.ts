@@ -7,6 +7,7 @@
  */
 
 import * as v from 'valibot';
+import { bankKeys } from '../messages/bank-keys.ts';
 import {
   type Action,
   type Answer,
@@ -133,15 +134,7 @@ const routes: Routes<Action, RouteContext> = {
   'tab.payPaywall': (input, { wallet, tabs }) => payTabPaywall(wallet, tabs, input.tabId),
   'wallet.overview': (_input, { wallet }) => wallet.overview(),
   'bank.inspect': (input, { wallet }) => inspectBank(wallet, input.url),
-  'bank.trust': (input, { wallet }) =>
-    trustBank(wallet, {
-      url: input.url,
-      caFingerprint: input.caFingerprint,
-      mintKeyFingerprint: input.mintKeyFingerprint,
-      ...(input.brokerKeyFingerprint === undefined
-        ? {}
-        : { brokerKeyFingerprint: input.brokerKeyFingerprint }),
-    }),
+  'bank.trust': (input, { wallet }) => trustBank(wallet, bankKeys(input)),
   'bank.login': (input, { wallet }) => logIn(wallet, input),
   'bank.logout': (input, { wallet }) => logOut(wallet, input.url),
   'bank.view': async (input, { wallet }) =>

@@ -5,7 +5,6 @@
  */
 import type { OfferView } from '../messages/contract.ts';
 import {
-  clearSurface,
   createShadowSurface,
   type ShadowSurface,
   surfaceFont,
@@ -42,8 +41,6 @@ export function createBadge(doc: Document): Badge {
   return {
     surface,
     update(offer) {
-      clearSurface(surface.root);
-      surface.host.setAttribute('data-state', offer.status);
       if (offer.status === 'owned') {
         const badge = textElement(doc, 'span', 'badge owned', 'paid');
         badge.setAttribute(
@@ -51,7 +48,7 @@ export function createBadge(doc: Document): Badge {
           `Paid with Farthing, yours ${accessEndText(offer.grantExpiresAt)}`,
         );
         badge.title = `Paid ${offer.price.text}, yours ${accessEndText(offer.grantExpiresAt)}`;
-        surface.root.append(badge);
+        surface.render(offer.status, badge);
         return;
       }
       const payable = offer.status === 'payable';
@@ -68,8 +65,7 @@ export function createBadge(doc: Document): Badge {
         'aria-label',
         payable ? `Priced link, ${text} with Farthing` : 'Farthing will not pay this link',
       );
-      surface.root.append(badge);
-      surface.host.setAttribute('data-state', offer.status);
+      surface.render(offer.status, badge);
     },
     attach(link) {
       if (link.nextSibling !== surface.host) link.after(surface.host);

@@ -7,7 +7,6 @@
 import { unreachable } from '../ui/wording.ts';
 import { readPricedLink } from './priced-links.ts';
 import {
-  clearSurface,
   createShadowSurface,
   type ShadowSurface,
   surfaceFont,
@@ -96,8 +95,6 @@ export function createPaywallBar(doc: Document, onPay: (event: MouseEvent) => vo
       const wasPayable = payable;
       payable = view.state === 'payable' || view.state === 'owned';
       if (payable && !wasPayable) armedAt = Date.now() + paywallArmDelayMs;
-      surface.host.setAttribute('data-state', view.state);
-      clearSurface(surface.root);
       const bar = doc.createElement('div');
       bar.className = 'bar';
       bar.setAttribute('role', 'region');
@@ -133,7 +130,7 @@ export function createPaywallBar(doc: Document, onPay: (event: MouseEvent) => vo
       }
       bar.append(text);
       if (view.state !== 'refused') bar.append(button);
-      surface.root.append(bar);
+      surface.render(view.state, bar);
     },
     remove() {
       surface.host.remove();

@@ -11,6 +11,11 @@ export interface ShadowSurface {
   readonly host: HTMLElement;
   /** Closed: only the content script holds this reference. */
   readonly root: ShadowRoot;
+  /**
+   * Shows `content` in place of whatever the surface showed (its style stays), and marks the
+   * host with the `state` it shows (`data-state`).
+   */
+  render(state: string, content: Node): void;
 }
 
 export function createShadowSurface(
@@ -25,7 +30,15 @@ export function createShadowSurface(
   pinStyle(host, { all: 'initial', ...hostStyle });
   const root = host.attachShadow({ mode: 'closed' });
   adoptStyle(doc, root, css);
-  return { host, root };
+  return {
+    host,
+    root,
+    render(state, content) {
+      clearSurface(root);
+      root.append(content);
+      host.setAttribute('data-state', state);
+    },
+  };
 }
 
 /** Sets inline `!important` declarations, which the page's stylesheets cannot override. */
@@ -55,7 +68,7 @@ function adoptStyle(doc: Document, root: ShadowRoot, css: string): void {
 }
 
 /** Removes everything but the style element, ready to render again. */
-export function clearSurface(root: ShadowRoot): void {
+function clearSurface(root: ShadowRoot): void {
   for (const node of Array.from(root.childNodes)) {
     if (!(node instanceof HTMLStyleElement)) node.remove();
   }

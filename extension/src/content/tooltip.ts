@@ -7,7 +7,6 @@
 import type { AmountView, OfferView, PayeeView, WalletErrorJson } from '../messages/contract.ts';
 import { confirmationReasonText, hintText, instrumentName, unreachable } from '../ui/wording.ts';
 import {
-  clearSurface,
   createShadowSurface,
   pinStyle,
   type ShadowSurface,
@@ -193,9 +192,8 @@ export function createTooltip(doc: Document): Tooltip {
     },
     show(view, anchor) {
       if (!surface.host.isConnected) doc.documentElement.append(surface.host);
-      render(doc, surface.root, view);
+      render(doc, surface, view);
       state = view.state;
-      surface.host.setAttribute('data-state', view.state);
       pinStyle(surface.host, { display: 'block', ...placeBeside(doc, anchor) });
     },
     hide() {
@@ -206,8 +204,7 @@ export function createTooltip(doc: Document): Tooltip {
   };
 }
 
-function render(doc: Document, root: ShadowRoot, view: TooltipView): void {
-  clearSurface(root);
+function render(doc: Document, surface: ShadowSurface, view: TooltipView): void {
   const card = doc.createElement('div');
   card.className = 'card';
   // Paying, paid and refusals are announced; the offer itself is described on hover.
@@ -219,7 +216,7 @@ function render(doc: Document, root: ShadowRoot, view: TooltipView): void {
   );
   card.append(textElement(doc, 'div', 'brand', 'Farthing'));
   for (const line of tooltipLines(view)) card.append(textElement(doc, 'div', line.kind, line.text));
-  root.append(card);
+  surface.render(view.state, card);
 }
 
 /** Below the link, or above it near the bottom of the viewport; kept inside the viewport. */

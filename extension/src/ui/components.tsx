@@ -23,6 +23,33 @@ export function Shell(props: {
   );
 }
 
+/** A link beside a heading, to the page or list that goes on from there. */
+export interface HeadingLink {
+  readonly label: string;
+  readonly onClick: () => void;
+}
+
+function headingLink(link: HeadingLink | undefined): JSX.Element | null {
+  return link === undefined ? null : (
+    <Button variant="link" onClick={link.onClick}>
+      {link.label}
+    </Button>
+  );
+}
+
+/** A screen of the popup or a small window: the heading, then its content. */
+export function Screen(props: {
+  title: string;
+  children: ComponentChildren;
+  link?: HeadingLink;
+}): JSX.Element {
+  return (
+    <Shell title={props.title} actions={headingLink(props.link)}>
+      <div class="content">{props.children}</div>
+    </Shell>
+  );
+}
+
 /** A wallet page in its own tab: the heading, then its cards one under another. */
 export function Page(props: { title: string; children: ComponentChildren }): JSX.Element {
   return (
@@ -61,132 +88,6 @@ export function Button({
   );
 }
 
-export type TextFieldProps = {
-  id: string;
-  label: string;
-  value: string;
-  onInput: (value: string) => void;
-  type?: 'text' | 'password' | 'url';
-  inputMode?: 'decimal' | 'url' | 'text';
-  autoComplete?: string;
-  placeholder?: string;
-  error?: string | null;
-  testId?: string;
-  disabled?: boolean;
-};
-
-export function TextField(props: TextFieldProps): JSX.Element {
-  const errorId = `${props.id}-error`;
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <input
-        id={props.id}
-        type={props.type ?? 'text'}
-        inputMode={props.inputMode}
-        autoComplete={props.autoComplete ?? 'off'}
-        spellcheck={false}
-        placeholder={props.placeholder}
-        value={props.value}
-        disabled={props.disabled}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errorId : undefined}
-        data-testid={props.testId}
-        onInput={(event) => props.onInput(event.currentTarget.value)}
-      />
-      {props.error ? (
-        <span class="field-error" id={errorId}>
-          {props.error}
-        </span>
-      ) : null}
-    </div>
-  );
-}
-
-/** The text keys of a form's state that come with a setter: `name` with `setName`. */
-export type TextKey<S> = {
-  [K in keyof S & string]: S[K] extends string
-    ? `set${Capitalize<K>}` extends keyof S
-      ? K
-      : never
-    : never;
-}[keyof S & string];
-
-/** One row of a form's field table: the state key it edits, and how the field looks. */
-export type FieldRow<S> = Omit<TextFieldProps, 'value' | 'onInput' | 'testId'> & {
-  key: TextKey<S>;
-};
-
-/**
- * A form's text fields from a table, one under another: each shows `state[key]` and edits it
- * through `state.setKey`; the field's id is also its test id.
- */
-export function TextFields<S>(props: { state: S; fields: readonly FieldRow<S>[] }): JSX.Element {
-  const { state } = props;
-  return (
-    <>
-      {props.fields.map(({ key, ...field }) => {
-        const setter = `set${key.charAt(0).toUpperCase()}${key.slice(1)}` as keyof S;
-        return (
-          <TextField
-            key={field.id}
-            {...field}
-            testId={field.id}
-            value={state[key] as string}
-            onInput={state[setter] as (value: string) => void}
-          />
-        );
-      })}
-    </>
-  );
-}
-
-/**
- * The end of a form or step: its failure, what its last submit did (`done`, when it says), a way
- * back when there is one, and the way on: the form's submit, or `onClick` outside a form. Both
- * buttons wait while it is busy.
- */
-export function SubmitActions(props: {
-  error: WalletErrorJson | null;
-  busy: boolean;
-  label: string;
-  done?: string | null;
-  variant?: 'primary' | 'secondary';
-  disabled?: boolean;
-  testId?: string;
-  onClick?: (() => void) | undefined;
-  back?: { label: string; onClick: () => void };
-}): JSX.Element {
-  const { back } = props;
-  return (
-    <>
-      <ErrorNotice error={props.error} />
-      <div class="actions">
-        {props.done == null ? null : (
-          <span class="small muted" role="status">
-            {props.done}
-          </span>
-        )}
-        {back === undefined ? null : (
-          <Button variant="secondary" onClick={back.onClick} disabled={props.busy}>
-            {back.label}
-          </Button>
-        )}
-        <Button
-          type={props.onClick === undefined ? 'submit' : 'button'}
-          onClick={props.onClick}
-          variant={props.variant ?? 'primary'}
-          busy={props.busy}
-          disabled={props.disabled}
-          testId={props.testId}
-        >
-          {props.label}
-        </Button>
-      </div>
-    </>
-  );
-}
-
 /** A failure the background reported, with where to fix it when it says. */
 export function ErrorNotice(props: { error: WalletErrorJson | null }): JSX.Element | null {
   if (props.error === null) return null;
@@ -204,6 +105,7 @@ export function Card(props: {
   id?: string;
   children: ComponentChildren;
   aside?: ComponentChildren;
+  link?: HeadingLink;
 }): JSX.Element {
   const headingId = props.id === undefined ? undefined : `${props.id}-title`;
   return (
@@ -211,6 +113,7 @@ export function Card(props: {
       <header>
         <h2 id={headingId}>{props.title}</h2>
         {props.aside}
+        {headingLink(props.link)}
       </header>
       {props.children}
     </section>
@@ -273,48 +176,6 @@ export function Fingerprints(props: {
   );
 }
 
-/** A form whose submit (its button or Enter) calls `onSubmit` instead of loading a page. */
-export function Form(props: {
-  class: 'content' | 'stack' | 'inline-form';
-  onSubmit: () => void;
-  children: ComponentChildren;
-}): JSX.Element {
-  return (
-    <form
-      class={props.class}
-      onSubmit={(event) => {
-        event.preventDefault();
-        props.onSubmit();
-      }}
-    >
-      {props.children}
-    </form>
-  );
-}
-
-/**
- * The end of a step that talks to the background: its failure, a way back, and the way on
- * (the form's submit, or `next` outside a form); both wait while the step is busy.
- */
-export function StepActions(props: {
-  error: WalletErrorJson | null;
-  busy: boolean;
-  back: { label: string; onClick: () => void };
-  next: { label: string; testId: string; onClick?: () => void };
-}): JSX.Element {
-  const { next } = props;
-  return (
-    <SubmitActions
-      error={props.error}
-      busy={props.busy}
-      back={props.back}
-      label={next.label}
-      testId={next.testId}
-      onClick={next.onClick}
-    />
-  );
-}
-
 /** A page still loading, or one that could not load (load.ts). */
 export function PendingView({ state }: { state: Pending }): JSX.Element {
   return state.status === 'loading' ? (
@@ -322,6 +183,19 @@ export function PendingView({ state }: { state: Pending }): JSX.Element {
   ) : (
     <LoadFailed error={state.error} retry={state.retry} />
   );
+}
+
+/** A page's content: its pending view until it has loaded (load.ts), then what `loaded` shows. */
+export function Loaded<S extends { readonly status: string }>(props: {
+  state: Pending | S;
+  loaded: (state: S) => JSX.Element;
+}): JSX.Element {
+  const { state } = props;
+  return isPending(state) ? <PendingView state={state} /> : props.loaded(state);
+}
+
+function isPending(state: { readonly status: string }): state is Pending {
+  return state.status === 'loading' || state.status === 'failed';
 }
 
 /** A page that could not load: what went wrong and a way to ask again. */

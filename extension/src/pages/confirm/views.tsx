@@ -1,6 +1,7 @@
 /** The confirmation window's views, one per state. */
 import type { ComponentChildren, JSX } from 'preact';
-import { Button, ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
+import { ErrorNotice, Loading, Shell } from '../../ui/components.tsx';
+import { SubmitActions } from '../../ui/forms.tsx';
 import { confirmationReasonText, instrumentName, unreachable } from '../../ui/wording.ts';
 import { PurseConfirmActions, type PurseConfirmState } from '../purse/confirm-purse.tsx';
 import { CardOrder } from './card-order.tsx';
@@ -126,28 +127,21 @@ function ReadyView({
             The page's origin is not the payee's. Decline unless you expected this.
           </p>
         ) : null}
-        <ErrorNotice error={state.error} />
         {c.purse !== undefined && purse !== undefined ? (
-          <PurseConfirmActions state={purse} />
+          <>
+            <ErrorNotice error={state.error} />
+            <PurseConfirmActions state={purse} />
+          </>
         ) : (
-          <div class="actions">
-            <Button
-              variant="secondary"
-              onClick={state.decline}
-              disabled={state.busy}
-              testId="confirm-decline"
-            >
-              Decline
-            </Button>
-            <Button
-              onClick={state.accept}
-              disabled={!state.armed}
-              busy={state.busy}
-              testId="confirm-accept"
-            >
-              Pay {c.price.text}
-            </Button>
-          </div>
+          <SubmitActions
+            error={state.error}
+            busy={state.busy}
+            back={{ label: 'Decline', onClick: state.decline, testId: 'confirm-decline' }}
+            label={`Pay ${c.price.text}`}
+            onClick={state.accept}
+            disabled={!state.armed}
+            testId="confirm-accept"
+          />
         )}
       </div>
     </Shell>

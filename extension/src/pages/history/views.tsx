@@ -1,7 +1,7 @@
 /** The history page's views, one per state. */
 import type { ComponentChildren, JSX } from 'preact';
-import { Button, Card, ColumnHeads, ErrorNotice, Page, PendingView } from '../../ui/components.tsx';
-import { formatTime, instrumentName, shortOrigin, unreachable } from '../../ui/wording.ts';
+import { Button, Card, ColumnHeads, ErrorNotice, Loaded, Page } from '../../ui/components.tsx';
+import { formatTime, instrumentName, shortOrigin } from '../../ui/wording.ts';
 import { SpendingChart } from './chart-view.tsx';
 import { type HistoryState, rangeChoices } from './state.ts';
 
@@ -10,34 +10,28 @@ export function HistoryView(props: {
   /** Card purchases (card-purchases.tsx), above the receipts. */
   cards?: ComponentChildren;
 }): JSX.Element {
-  const { state } = props;
   return (
     <Page title="Payment history">
       {props.cards}
-      {body(state)}
+      <Loaded
+        state={props.state}
+        loaded={(state) =>
+          state.status === 'empty' ? <NoPayments /> : <ReadyView state={state} />
+        }
+      />
     </Page>
   );
 }
 
-function body(state: HistoryState): JSX.Element {
-  switch (state.status) {
-    case 'loading':
-    case 'failed':
-      return <PendingView state={state} />;
-    case 'empty':
-      return (
-        <div class="card" data-testid="history-list">
-          <p>No payments yet.</p>
-          <p class="muted">
-            Point at a priced link to see its price; click it to pay. Receipts show up here.
-          </p>
-        </div>
-      );
-    case 'ready':
-      return <ReadyView state={state} />;
-    default:
-      return unreachable(state);
-  }
+function NoPayments(): JSX.Element {
+  return (
+    <div class="card" data-testid="history-list">
+      <p>No payments yet.</p>
+      <p class="muted">
+        Point at a priced link to see its price; click it to pay. Receipts show up here.
+      </p>
+    </div>
+  );
 }
 
 function ReadyView({ state }: { state: Extract<HistoryState, { status: 'ready' }> }): JSX.Element {

@@ -6,8 +6,10 @@
  * hooks would split the transitions between them.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { bankKeys } from '../../messages/bank-keys.ts';
 import { callBackground } from '../../messages/client.ts';
 import type {
+  AmountInput,
   AmountView,
   BankInspection,
   BankView,
@@ -18,7 +20,12 @@ import type {
 } from '../../messages/contract.ts';
 import { inputError, walletErrorOf } from '../../ui/errors.ts';
 import { type Pending, useLoader } from '../../ui/load.ts';
-import { majorUnitsText, parseMajorUnits, sumAmounts } from '../../ui/money.ts';
+import {
+  majorUnitsText,
+  type ParseMajorUnitsOptions,
+  parseMajorUnits,
+  sumAmounts,
+} from '../../ui/money.ts';
 import type { Platform } from '../../ui/platform.ts';
 import { whileBusy } from '../../ui/task.ts';
 
@@ -212,6 +219,21 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
     report(null);
     await whileBusy(setBusy, work, (failure) => report(walletErrorOf(failure)));
   };
+  /** An amount the user typed, sent on by `send` once it parses; either failure shows by its field. */
+  const sendAmount = (
+    text: string,
+    currency: string,
+    report: (error: WalletErrorJson | null) => void,
+    send: (amount: AmountInput) => Promise<void>,
+    options?: ParseMajorUnitsOptions,
+  ): void => {
+    const parsed = parseMajorUnits(text, currency, options);
+    if (!parsed.ok) {
+      report(inputError(parsed.message));
+      return;
+    }
+    void attempt(() => send(parsed.amount), report);
+  };
 
   if (loaded.status !== 'loaded') return loaded;
   const { overview, settings } = loaded.value;
@@ -240,15 +262,8 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
       },
       trust: () =>
         void attempt(async () => {
-          await callBackground(transport, 'bank.trust', {
-            url: inspection.url,
-            caFingerprint: inspection.caFingerprint,
-            mintKeyFingerprint: inspection.mintKeyFingerprint,
-            // The user was shown this one too: pin what they saw, not what the bank says next.
-            ...(inspection.brokerKeyFingerprint === undefined
-              ? {}
-              : { brokerKeyFingerprint: inspection.brokerKeyFingerprint }),
-          });
+          // The user was shown the broker key too: pin what they saw, not what the bank says next.
+          await callBackground(transport, 'bank.trust', bankKeys(inspection));
           setInspection(null);
           await refresh();
         }),
@@ -302,24 +317,18 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
           setAmount: setWithdrawAmount,
           busy,
           error: withdrawError,
-          submit: () => {
-            const parsed = parseMajorUnits(withdrawAmount, currency);
-            if (!parsed.ok) {
-              setWithdrawError(inputError(parsed.message));
-              return;
-            }
-            void attempt(async () => {
+          submit: () =>
+            sendAmount(withdrawAmount, currency, setWithdrawError, async (amount) => {
               const task = await callBackground(transport, 'withdraw.start', {
                 url: bank.url,
-                amount: parsed.amount,
+                amount,
               });
               setWithdrawAmount('');
               setWithdrawal(
                 task.status === 'confirmed' ? { phase: 'done', task } : { phase: 'running', task },
               );
               if (task.status === 'confirmed') await refresh();
-            }, setWithdrawError);
-          },
+            }),
         };
       case 'running':
         return { phase: 'running', task: withdrawal.task };
@@ -371,21 +380,21 @@ export function usePopupState(platform: Platform, options: PopupOptions = {}): P
       busy,
       saved: thresholdSaved,
       error: thresholdError,
-      save: () => {
-        const parsed = parseMajorUnits(thresholdText, currency, { allowZero: true });
-        if (!parsed.ok) {
-          setThresholdError(inputError(parsed.message));
-          return;
-        }
-        void attempt(async () => {
-          const updated = await callBackground(transport, 'settings.update', {
-            autoPayThreshold: parsed.amount,
-          });
-          update((current) => ({ ...current, settings: updated }));
-          setThreshold(null);
-          setThresholdSaved(true);
-        }, setThresholdError);
-      },
+      save: () =>
+        sendAmount(
+          thresholdText,
+          currency,
+          setThresholdError,
+          async (autoPayThreshold) => {
+            const updated = await callBackground(transport, 'settings.update', {
+              autoPayThreshold,
+            });
+            update((current) => ({ ...current, settings: updated }));
+            setThreshold(null);
+            setThresholdSaved(true);
+          },
+          { allowZero: true },
+        ),
     },
     logIn: () => setLoginSkipped(false),
     openSettings: () => platform.openPage('settings'),

@@ -1,16 +1,9 @@
 /** The popup's views, one per state; pure functions of the state. */
 
 import type { JSX } from 'preact';
-import type { CardView, ReceiptView } from '../../messages/contract.ts';
-import {
-  Button,
-  Card,
-  ErrorNotice,
-  Form,
-  PendingView,
-  Shell,
-  TextField,
-} from '../../ui/components.tsx';
+import type { CardView, ReceiptView, WalletErrorJson } from '../../messages/contract.ts';
+import { Button, Card, ErrorNotice, PendingView, Screen } from '../../ui/components.tsx';
+import { Form, SubmitActions, TextField } from '../../ui/forms.tsx';
 import {
   formatDay,
   formatTime,
@@ -36,11 +29,9 @@ export function PopupView(props: {
     case 'loading':
     case 'failed':
       return (
-        <Shell title="Farthing">
-          <div class="content">
-            <PendingView state={state} />
-          </div>
-        </Shell>
+        <Screen title="Farthing">
+          <PendingView state={state} />
+        </Screen>
       );
     case 'add-bank':
       return <AddBankView state={state} />;
@@ -67,49 +58,40 @@ function ReadyView({
   cards: readonly CardView[];
 }): JSX.Element {
   return (
-    <Shell
-      title="Farthing"
-      actions={
-        <Button variant="link" onClick={state.openSettings}>
-          Settings
-        </Button>
-      }
-    >
-      <div class="content">
-        <PaywallCard paywall={paywall} />
-        <section class="balances" aria-label="Balances">
-          <Balance label="E-cash" figure={state.ecash.text} testId="balance-ecash" />
-          <Balance label="PayWord credit" figure={state.payword.text} testId="balance-payword" />
-          {state.purse === null ? null : (
-            <Balance label="Hardware purse" figure={state.purse.text} testId="balance-purse" />
-          )}
-          <CardBalance cards={cards} />
-        </section>
-        <PaywordHolds
-          holds={state.paywordHolds}
-          credit={state.paywordCredit}
-          bankName={state.bank.name}
-        />
-        <p class="small muted">Spent today: {state.overview.spentToday.text}</p>
-        {state.bank.account === null ? (
-          <div class="notice">
-            <p>Log in to {state.bank.name} to withdraw coins.</p>
-            <Button variant="link" onClick={state.logIn}>
-              Log in
-            </Button>
-          </div>
-        ) : (
-          <WithdrawCard form={state.withdraw} bankName={state.bank.name} />
+    <Screen title="Farthing" link={{ label: 'Settings', onClick: state.openSettings }}>
+      <PaywallCard paywall={paywall} />
+      <section class="balances" aria-label="Balances">
+        <Balance label="E-cash" figure={state.ecash.text} testId="balance-ecash" />
+        <Balance label="PayWord credit" figure={state.payword.text} testId="balance-payword" />
+        {state.purse === null ? null : (
+          <Balance label="Hardware purse" figure={state.purse.text} testId="balance-purse" />
         )}
-        <RecentPayments receipts={state.overview.recent} onMore={state.openHistory} />
-        <ThresholdCard form={state.threshold} />
-        <p class="small">
-          <Button variant="link" onClick={state.openRecovery} testId="open-recovery">
-            Recovery phrase · return e-cash to my bank
+        <CardBalance cards={cards} />
+      </section>
+      <PaywordHolds
+        holds={state.paywordHolds}
+        credit={state.paywordCredit}
+        bankName={state.bank.name}
+      />
+      <p class="small muted">Spent today: {state.overview.spentToday.text}</p>
+      {state.bank.account === null ? (
+        <div class="notice">
+          <p>Log in to {state.bank.name} to withdraw coins.</p>
+          <Button variant="link" onClick={state.logIn}>
+            Log in
           </Button>
-        </p>
-      </div>
-    </Shell>
+        </div>
+      ) : (
+        <WithdrawCard form={state.withdraw} bankName={state.bank.name} />
+      )}
+      <RecentPayments receipts={state.overview.recent} onMore={state.openHistory} />
+      <ThresholdCard form={state.threshold} />
+      <p class="small">
+        <Button variant="link" onClick={state.openRecovery} testId="open-recovery">
+          Recovery phrase · return e-cash to my bank
+        </Button>
+      </p>
+    </Screen>
   );
 }
 
@@ -188,22 +170,13 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
                 <p class="notice" role="status">
                   Withdrew {form.task.amount?.text ?? 'your coins'}.
                 </p>
-                <div class="actions">
-                  <Button variant="secondary" onClick={form.again}>
-                    Withdraw more
-                  </Button>
-                </div>
+                <AgainActions error={null} label="Withdraw more" again={form.again} />
               </div>
             );
           case 'failed':
             return (
               <div class="stack">
-                <ErrorNotice error={form.error} />
-                <div class="actions">
-                  <Button variant="secondary" onClick={form.again}>
-                    Try again
-                  </Button>
-                </div>
+                <AgainActions error={form.error} label="Try again" again={form.again} />
               </div>
             );
           default:
@@ -214,19 +187,29 @@ function WithdrawCard(props: { form: WithdrawForm; bankName: string }): JSX.Elem
   );
 }
 
+/** After a withdrawal: why it failed, if it did, and a way to start the next. */
+function AgainActions(props: {
+  error: WalletErrorJson | null;
+  label: string;
+  again: () => void;
+}): JSX.Element {
+  return (
+    <SubmitActions
+      error={props.error}
+      busy={false}
+      label={props.label}
+      variant="secondary"
+      onClick={props.again}
+    />
+  );
+}
+
 function RecentPayments(props: {
   receipts: readonly ReceiptView[];
   onMore: () => void;
 }): JSX.Element {
   return (
-    <Card
-      title="Recent payments"
-      aside={
-        <Button variant="link" onClick={props.onMore}>
-          History
-        </Button>
-      }
-    >
+    <Card title="Recent payments" link={{ label: 'History', onClick: props.onMore }}>
       {props.receipts.length === 0 ? (
         <p class="muted small" data-testid="recent-payments">
           No payments yet. Priced links show their price when you point at them.

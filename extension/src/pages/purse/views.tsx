@@ -1,16 +1,8 @@
 /** The purse page's views and the load form the settings page shows too. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import {
-  Button,
-  Card,
-  ColumnHeads,
-  ErrorNotice,
-  Form,
-  Loading,
-  Page,
-  TextField,
-} from '../../ui/components.tsx';
+import { Button, Card, ColumnHeads, ErrorNotice, Loading, Page } from '../../ui/components.tsx';
+import { Form, TextField } from '../../ui/forms.tsx';
 import { blockedCardAdvice } from './card-errors.ts';
 import type { LoadStep, PurseState } from './state.ts';
 

@@ -1,13 +1,7 @@
 /** The settings page's card section (cards-state.ts). */
 import type { JSX } from 'preact';
-import {
-  Button,
-  Card,
-  type FieldRow,
-  Form,
-  SubmitActions,
-  TextFields,
-} from '../../ui/components.tsx';
+import { Button, Card } from '../../ui/components.tsx';
+import { type FieldRow, Form, SubmitActions, TextFields } from '../../ui/forms.tsx';
 import type { CardsSection } from './cards-state.ts';
 
 const cardFields: readonly FieldRow<CardsSection>[] = [

@@ -5,17 +5,13 @@ import {
   Card,
   ColumnHeads,
   ErrorNotice,
-  type FieldRow,
   Fingerprints,
-  Form,
+  Loaded,
   Page,
-  PendingView,
-  SubmitActions,
-  TextField,
-  TextFields,
 } from '../../ui/components.tsx';
+import { type FieldRow, Form, SubmitActions, TextField, TextFields } from '../../ui/forms.tsx';
 import { majorUnitsText } from '../../ui/money.ts';
-import { fingerprintsPageUrl, formatTime, shortOrigin, unreachable } from '../../ui/wording.ts';
+import { fingerprintsPageUrl, formatTime, shortOrigin } from '../../ui/wording.ts';
 import type { BackupSection } from './backup-state.ts';
 import { Cards } from './cards-view.tsx';
 import type { LimitField, LimitsForm } from './limits-state.ts';
@@ -23,42 +19,28 @@ import type { SiteRow } from './sites-state.ts';
 import type { BankRow, SettingsState } from './state.ts';
 
 export function SettingsView(props: { state: SettingsState }): JSX.Element {
-  const { state } = props;
-  return <Page title="Farthing settings">{body(state)}</Page>;
-}
-
-function body(state: SettingsState): JSX.Element {
-  switch (state.status) {
-    case 'loading':
-    case 'failed':
-      return <PendingView state={state} />;
-    case 'ready':
-      return (
-        <>
-          <Banks rows={state.banks} onAdd={state.openPopup} />
-          <Limits form={state.limits} />
-          <Sites rows={state.sites} />
-          <Cards section={state.cards} />
-          <Backup section={state.backup} />
-          <Refusals refusals={state.refusals} />
-        </>
-      );
-    default:
-      return unreachable(state);
-  }
+  return (
+    <Page title="Farthing settings">
+      <Loaded
+        state={props.state}
+        loaded={(state) => (
+          <>
+            <Banks rows={state.banks} onAdd={state.openPopup} />
+            <Limits form={state.limits} />
+            <Sites rows={state.sites} />
+            <Cards section={state.cards} />
+            <Backup section={state.backup} />
+            <Refusals refusals={state.refusals} />
+          </>
+        )}
+      />
+    </Page>
+  );
 }
 
 function Banks(props: { rows: readonly BankRow[]; onAdd: () => void }): JSX.Element {
   return (
-    <Card
-      title="Banks"
-      id="banks"
-      aside={
-        <Button variant="link" onClick={props.onAdd}>
-          Add a bank or log in
-        </Button>
-      }
-    >
+    <Card title="Banks" id="banks" link={{ label: 'Add a bank or log in', onClick: props.onAdd }}>
       {props.rows.length === 0 ? (
         <p class="muted">No bank yet. Open the wallet from the toolbar to add one.</p>
       ) : (

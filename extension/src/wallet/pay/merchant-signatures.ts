@@ -7,19 +7,16 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { offerSigningBytes, type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
 import { receiptSigningBytes, type SignedReceipt, verifyReceipt } from '@farthing/protocol/receipt';
 import { WalletFailure } from '../errors.ts';
+import { remembered } from '../memo.ts';
 
 const webCryptoKeys = new Map<string, Promise<CryptoKey | undefined>>();
 
 function webCryptoKey(publicKey: Uint8Array): Promise<CryptoKey | undefined> {
-  const id = toBase64url(publicKey);
-  let key = webCryptoKeys.get(id);
-  if (key === undefined) {
-    key = crypto.subtle
+  return remembered(webCryptoKeys, toBase64url(publicKey), () =>
+    crypto.subtle
       .importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify'])
-      .catch(() => undefined);
-    webCryptoKeys.set(id, key);
-  }
-  return key;
+      .catch(() => undefined),
+  );
 }
 
 async function webCryptoVerify(
@@ -38,22 +35,27 @@ async function webCryptoVerify(
   }
 }
 
-/** Throws unless `publicKey` signed this offer. */
-export async function verifyOfferSignature(
-  offer: SignedOffer,
-  publicKey: Uint8Array,
-): Promise<void> {
-  const key = await webCryptoKey(publicKey);
-  if (key === undefined) verifyOffer(offer, { merchantPublicKey: publicKey });
-  else await webCryptoVerify(key, offer.signature, offerSigningBytes(offer));
+/**
+ * One merchant-signed message type: its canonical signed bytes and the protocol's own check,
+ * which serves where WebCrypto has no Ed25519.
+ */
+function merchantSignatureCheck<T extends { readonly signature: Uint8Array }>(
+  signingBytes: (message: T) => Uint8Array,
+  verifyPure: (message: T, parameters: { merchantPublicKey: Uint8Array }) => void,
+): (message: T, publicKey: Uint8Array) => Promise<void> {
+  return async (message, publicKey) => {
+    const key = await webCryptoKey(publicKey);
+    if (key === undefined) verifyPure(message, { merchantPublicKey: publicKey });
+    else await webCryptoVerify(key, message.signature, signingBytes(message));
+  };
 }
 
+/** Throws unless `publicKey` signed this offer. */
+export const verifyOfferSignature: (offer: SignedOffer, publicKey: Uint8Array) => Promise<void> =
+  merchantSignatureCheck(offerSigningBytes, verifyOffer);
+
 /** Throws unless `publicKey` signed this receipt. */
-export async function verifyReceiptSignature(
+export const verifyReceiptSignature: (
   receipt: SignedReceipt,
   publicKey: Uint8Array,
-): Promise<void> {
-  const key = await webCryptoKey(publicKey);
-  if (key === undefined) verifyReceipt(receipt, { merchantPublicKey: publicKey });
-  else await webCryptoVerify(key, receipt.signature, receiptSigningBytes(receipt));
-}
+) => Promise<void> = merchantSignatureCheck(receiptSigningBytes, verifyReceipt);

@@ -23,6 +23,7 @@ import { concatBytes, fromBase64url, toBase64url, utf8Bytes } from '@farthing/pr
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { CoinRecord, PlannedCoinRecord, WithdrawalRecord } from '../../db/schema.ts';
 import { unacceptableAnswer } from '../../http.ts';
+import { remembered } from '../../memo.ts';
 
 /** The mint's name for the issuance: a hash of the seed, so a crashed wallet can ask again. */
 export function issuanceIdOf(seed: Uint8Array): string {
@@ -32,17 +33,13 @@ export function issuanceIdOf(seed: Uint8Array): string {
 const blindKeys = new Map<string, BlindRsaPublicKey>();
 
 function blindKey(denomination: Denomination): BlindRsaPublicKey {
-  const id = toBase64url(denominationId(denomination));
-  let key = blindKeys.get(id);
-  if (key === undefined) {
-    key = publicKeyFromJwk({
+  return remembered(blindKeys, toBase64url(denominationId(denomination)), () =>
+    publicKeyFromJwk({
       kty: 'RSA',
       n: toBase64url(denomination.publicKey.n),
       e: toBase64url(denomination.publicKey.e),
-    });
-    blindKeys.set(id, key);
-  }
-  return key;
+    }),
+  );
 }
 
 export interface PlannedCoin {

@@ -190,14 +190,20 @@ export async function challengePayment(
   return record;
 }
 
-export async function challengeView(
-  ctx: WalletContext,
-  paymentId: string,
-): Promise<PurseChallengeView> {
+/** The purse payment a page names, or `invalid_message`. */
+async function purseProof(ctx: WalletContext, paymentId: string): Promise<PurseProofRecord> {
   const record = await ctx.db.get('purseProofs', paymentId);
   if (record === undefined) {
     throw new WalletFailure('invalid_message', 'There is no purse payment with this id.');
   }
+  return record;
+}
+
+export async function challengeView(
+  ctx: WalletContext,
+  paymentId: string,
+): Promise<PurseChallengeView> {
+  const record = await purseProof(ctx, paymentId);
   return {
     paymentId,
     cardId: record.cardId,
@@ -219,11 +225,8 @@ export async function storeProof(
   proofText: string,
   kick: () => void,
 ): Promise<{ stored: true }> {
-  const record = await ctx.db.get('purseProofs', paymentId);
   const reader = await requirePairedReader(ctx);
-  if (record === undefined) {
-    throw new WalletFailure('invalid_message', 'There is no purse payment with this id.');
-  }
+  const record = await purseProof(ctx, paymentId);
   const bytes = fromBase64url(proofText);
   if (record.status === 'proved' && record.proof !== undefined) {
     if (equalBytes(record.proof, bytes)) return { stored: true };

@@ -18,7 +18,7 @@ import type {
   PursePersonalisationView,
   PurseReaderView,
 } from '../../../messages/purse.ts';
-import { loggedInBank, sessionToken } from '../../bank/banks.ts';
+import { sessionToken, trustedBank } from '../../bank/banks.ts';
 import type { WalletContext } from '../../context.ts';
 import type { BankRecord } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
@@ -182,23 +182,42 @@ const personalisationAnswer = v.object({
   ),
 });
 
+/**
+ * A POST to the bank's purse service as the account logged in at `bankUrl`. Each request is
+ * keyed (`purse-<key>`): a page that lost the answer asks again and gets the same one.
+ */
+async function postToPurseService<S extends v.GenericSchema>(
+  ctx: WalletContext,
+  bankUrl: string,
+  path: `/v1/purse/${string}`,
+  key: string,
+  body: Readonly<Record<string, string>>,
+  answer: S,
+): Promise<v.InferOutput<S>> {
+  const token = await sessionToken(ctx, bankUrl);
+  const url = new URL(path, bankUrl).href;
+  return requestJson(
+    ctx.platform,
+    bankParty,
+    { method: 'POST', url, token, idempotencyKey: `purse-${key}`, body },
+    answer,
+  );
+}
+
 /** POST /v1/purse/cards: the bank certifies a blank card's key for the logged-in account. */
 export async function issueCard(
   ctx: WalletContext,
   input: { bankUrl: string; cardId: string; publicKey: string },
 ): Promise<PursePersonalisationView> {
-  const { bank, token } = await loggedInBank(ctx, input.bankUrl);
-  const answer = await requestJson(
-    ctx.platform,
-    bankParty,
-    {
-      method: 'POST',
-      url: new URL('/v1/purse/cards', bank.url).href,
-      token,
-      // One card is certified once: a retry is the same request.
-      idempotencyKey: `purse-card-${input.cardId}`,
-      body: { cardId: input.cardId, publicKey: input.publicKey },
-    },
+  const bank = await trustedBank(ctx, input.bankUrl);
+  const { cardId, publicKey } = input;
+  // One card is certified once: a retry is the same request.
+  const answer = await postToPurseService(
+    ctx,
+    bank.url,
+    '/v1/purse/cards',
+    `card-${cardId}`,
+    { cardId, publicKey },
     personalisationAnswer,
   );
   return {
@@ -226,17 +245,14 @@ export async function authorizeLoad(
   if (request.cardId !== paired.cardId) {
     throw new WalletFailure('reader_unavailable', 'The load request is from another card.');
   }
-  const token = await sessionToken(ctx, paired.bankUrl);
-  const answer = await requestJson(
-    ctx.platform,
-    bankParty,
-    {
-      method: 'POST',
-      url: new URL('/v1/purse/loads', paired.bankUrl).href,
-      token,
-      idempotencyKey: `purse-load-${request.cardId}-${request.loadCounter}`,
-      body: { loadRequest: toBase64url(bytes) },
-    },
+  const key = `load-${request.cardId}-${request.loadCounter}`;
+  const body = { loadRequest: toBase64url(bytes) };
+  const answer = await postToPurseService(
+    ctx,
+    paired.bankUrl,
+    '/v1/purse/loads',
+    key,
+    body,
     loadAnswer,
   );
   return { authorization: answer.authorization };
