@@ -63,7 +63,8 @@ export type FieldValues<F extends FieldTable> = {
   >;
 };
 
-type FieldWires<F extends FieldTable> = {
+/** The wire members of a table's fields (optional ones may be absent). */
+export type FieldWires<F extends FieldTable> = {
   readonly [K in keyof F as IsOptional<F[K]> extends true ? never : K]: WireOf<F[K]>;
 } & {
   readonly [K in keyof F as IsOptional<F[K]> extends true ? K : never]?: Exclude<
@@ -195,6 +196,50 @@ export function optionalField<T, W>(
   };
 }
 
+// --- tables
+
+const member = (message: object, name: string): unknown =>
+  (message as Record<string, unknown>)[name];
+
+/**
+ * Checks every field of `table` in `message` (table order), naming each `name` or, with
+ * `prefix`, `prefix.name`.
+ */
+export function assertFieldValues(table: FieldTable, message: object, prefix?: string): void {
+  for (const [name, field] of Object.entries(table)) {
+    field.assert(member(message, name), prefix === undefined ? name : `${prefix}.${name}`);
+  }
+}
+
+/** Writes the fields of `table` in `message` into the signing bytes, in table order. */
+export function writeFieldValues(
+  writer: CanonicalWriter,
+  table: FieldTable,
+  message: object,
+): void {
+  for (const [name, field] of Object.entries(table))
+    field.write(writer, member(message, name), name);
+}
+
+/** The wire members of the fields of `table` in `message`, in table order; absent ones left out. */
+export function fieldValuesToWire<F extends FieldTable>(table: F, message: object): FieldWires<F> {
+  const wire: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(table)) {
+    const value = member(message, name);
+    if (value !== undefined) wire[name] = field.toWire(value);
+  }
+  return wire as FieldWires<F>;
+}
+
+/** The valibot entries of `table`'s fields, in table order. */
+export function fieldSchemaEntries<F extends FieldTable>(
+  table: F,
+): { readonly [K in keyof F]: F[K]['schema'] } {
+  const entries: Record<string, v.GenericSchema> = {};
+  for (const [name, field] of Object.entries(table)) entries[name] = field.schema;
+  return entries as { readonly [K in keyof F]: F[K]['schema'] };
+}
+
 // --- messages
 
 export interface SignedMessageFieldsOptions<V extends number, F extends FieldTable> {
@@ -251,17 +296,15 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
   fields: F,
   options: SignedMessageFieldsOptions<V, F>,
 ): SignedMessageFields<V, F> {
-  const inWireOrder = Object.entries(fields);
-  const inSigningOrder =
-    options.signingOrder?.map((name) => [name, fields[name]!] as const) ?? inWireOrder;
+  const inSigningOrder: FieldTable = options.signingOrder
+    ? Object.fromEntries(options.signingOrder.map((name) => [name, fields[name]!]))
+    : fields;
   const { argument, check } = options;
-  const member = (message: MessageValue<V, F>, name: string): unknown =>
-    (message as unknown as Record<string, unknown>)[name];
 
   function create(values: FieldValues<F>): MessageValue<V, F> {
     const message: Record<string, unknown> = { version: type.version };
-    for (const [name] of inWireOrder) {
-      const value = (values as Record<string, unknown>)[name];
+    for (const name of Object.keys(fields)) {
+      const value = member(values, name);
       if (value !== undefined) message[name] = value;
     }
     return message as MessageValue<V, F>;
@@ -272,12 +315,12 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
       throw invalidArgument(argument, 'must be an object');
     }
     type.assertVersion(message.version);
-    for (const [name, field] of inWireOrder) field.assert(member(message, name), name);
+    assertFieldValues(fields, message);
     check?.(message);
   }
 
   function writeFields(writer: CanonicalWriter, message: MessageValue<V, F>): void {
-    for (const [name, field] of inSigningOrder) field.write(writer, member(message, name), name);
+    writeFieldValues(writer, inSigningOrder, message);
   }
 
   function checkedSigningBytes(message: MessageValue<V, F>): Uint8Array {
@@ -290,12 +333,7 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
   }
 
   function wireOf(message: MessageValue<V, F>): Record<string, unknown> {
-    const wire: Record<string, unknown> = { version: message.version };
-    for (const [name, field] of inWireOrder) {
-      const value = member(message, name);
-      if (value !== undefined) wire[name] = field.toWire(value);
-    }
-    return wire;
+    return { version: message.version, ...fieldValuesToWire(fields, message) };
   }
 
   function checkedToWire(message: MessageValue<V, F>): MessageWire<F> {
@@ -313,13 +351,11 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     return checkedToWire(message);
   }
 
-  const entries: Record<string, v.GenericSchema> = { version: type.versionSchema };
-  for (const [name, field] of inWireOrder) entries[name] = field.schema;
-  entries.signature = bytesSchema(ed25519SignatureLength);
-  const schema = v.strictObject(entries) as unknown as v.StrictObjectSchema<
-    MessageSchemaEntries<V, F>,
-    undefined
-  >;
+  const schema = v.strictObject({
+    version: type.versionSchema,
+    ...fieldSchemaEntries(fields),
+    signature: bytesSchema(ed25519SignatureLength),
+  }) as unknown as v.StrictObjectSchema<MessageSchemaEntries<V, F>, undefined>;
 
   return Object.freeze({
     type,
