@@ -25,26 +25,19 @@ import {
   bytesField,
   choiceField,
   identifierField,
+  type MerchantSignatureParameters,
   type MessageField,
-  type MessageValue,
   optionalField,
   positiveAmountField,
   resourceField,
-  type SignedMessageValue,
-  type SignedMessageWire,
-  signedMessageFields,
+  type Signed,
+  type SignedWire,
+  signedMessage,
   timestampField,
+  type Unsigned,
 } from './message-fields.ts';
 import { originSchema, parseMessage } from './schema.ts';
-import {
-  type MerchantSignatureParameters,
-  type SignedMessageType,
-  signedMessageType,
-} from './signed-message.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const offerType: SignedMessageType<1> = signedMessageType('offer', 1);
-export const offerVersion = offerType.version;
 export const offerNonceLength = 16;
 export const offerHashLength = 32;
 export const maxOfferTitleLength = 200;
@@ -106,9 +99,10 @@ const titleField: MessageField<string, string> = {
   toWire: (value) => value,
 };
 
-/** An offer's fields in signing and wire order. */
-const offers = signedMessageFields(
-  offerType,
+/** An offer: its type (tag, version) and its fields in signing and wire order. */
+const offers = signedMessage(
+  'offer',
+  1,
   {
     merchantId: identifierField,
     /** The merchant's serialized origin; the resource lives there. */
@@ -138,9 +132,11 @@ const offers = signedMessageFields(
   },
 );
 
-export type Offer = MessageValue<typeof offerVersion, typeof offers.fields>;
+export const offerType = offers.type;
+export const offerVersion = offerType.version;
+export type Offer = Unsigned<typeof offers>;
 /** `signature`: the merchant key's Ed25519 signature over `offerSigningBytes`. */
-export type SignedOffer = SignedMessageValue<typeof offerVersion, typeof offers.fields>;
+export type SignedOffer = Signed<typeof offers>;
 
 /** Throws `invalid_argument` naming the first field of `offer` that breaks a rule. */
 export function assertOffer(offer: Offer): void {
@@ -219,7 +215,7 @@ export function checkOfferFresh(offer: Offer, now: number): void {
 
 // --- wire
 
-export type OfferWire = SignedMessageWire<typeof offers.fields>;
+export type OfferWire = SignedWire<typeof offers>;
 
 export const offerSchema = v.pipe(
   offers.schema,
