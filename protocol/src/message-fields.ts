@@ -164,8 +164,12 @@ export interface SignedMessageFields<V extends number, F extends FieldTable> {
    * then the message's own `check`), frozen; its signature is the caller's to check.
    */
   parse(input: unknown): SignedMessageValue<V, F>;
-  /** The message signed by `signer` (`type.sign`), frozen. */
-  sign(message: MessageValue<V, F>, signer: Ed25519Signer): Promise<SignedMessageValue<V, F>>;
+  /** The message signed by `signer` (`type.sign`, naming it `signerField`), frozen. */
+  sign(
+    message: MessageValue<V, F>,
+    signer: Pick<Ed25519Signer, 'sign'>,
+    signerField?: string,
+  ): Promise<SignedMessageValue<V, F>>;
   /** Throws `bad_signature` unless the merchant's key signed `message`. */
   checkMerchantSignature(
     message: SignedMessageValue<V, F>,
@@ -261,8 +265,12 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
       check?.(parsed);
       return Object.freeze(parsed) as SignedMessageValue<V, F>;
     },
-    async sign(message: MessageValue<V, F>, signer: Ed25519Signer) {
-      const signature = await type.sign(signingBytes(message), signer);
+    async sign(
+      message: MessageValue<V, F>,
+      signer: Pick<Ed25519Signer, 'sign'>,
+      signerField?: string,
+    ) {
+      const signature = await type.sign(signingBytes(message), signer, signerField);
       return Object.freeze({ ...message, signature }) as SignedMessageValue<V, F>;
     },
     checkMerchantSignature(
