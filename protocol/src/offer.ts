@@ -18,6 +18,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
+import { type Amount, equalAmounts } from './amount.ts';
 import type { Ed25519Signer } from './ed25519.ts';
 import type { CanonicalWriter } from './encoding.ts';
 import { assertInteger, assertString, FarthingError, invalidArgument } from './errors.ts';
@@ -200,6 +201,30 @@ export type VerifyOfferParameters = MerchantSignatureParameters;
 /** Throws `bad_signature` unless `merchantPublicKey` signed this offer. */
 export function verifyOffer(offer: SignedOffer, parameters: VerifyOfferParameters): void {
   offerType.checkMerchantSignature(offer?.signature, offerSigningBytes(offer), parameters);
+}
+
+/**
+ * For an instrument whose own signed statement names its payee and amount (a purse proof, a
+ * SET order): throws `merchant_mismatch` unless `statement.merchantId` is `merchantId`, and
+ * `offer_mismatch` unless `statement.amount` is exactly the offer's. `what` is how the errors
+ * call the statement, `field` where it stands in the credential.
+ */
+export function checkStatementPaysOffer(
+  statement: { readonly merchantId: string; readonly amount: Amount },
+  offer: Offer,
+  merchantId: string,
+  { what, field }: { readonly what: string; readonly field: string },
+): void {
+  if (statement.merchantId !== merchantId) {
+    throw new FarthingError('merchant_mismatch', `${what} pays another merchant`, {
+      details: { field: `${field}.merchantId` },
+    });
+  }
+  if (!equalAmounts(statement.amount, offer.amount)) {
+    throw new FarthingError('offer_mismatch', `${what} pays another amount than the offer`, {
+      details: { field: `${field}.amount` },
+    });
+  }
 }
 
 /** Throws `offer_expired` once `now` reaches `expiresAt`. */
