@@ -133,8 +133,7 @@ const offers = signedMessage(
   },
 );
 
-export const offerType = offers.type;
-export const offerVersion = offerType.version;
+export const offerVersion = offers.type.version;
 export type Offer = Unsigned<typeof offers>;
 /** `signature`: the merchant key's Ed25519 signature over `offerSigningBytes`. */
 export type SignedOffer = Signed<typeof offers>;
@@ -200,7 +199,7 @@ export type VerifyOfferParameters = MerchantSignatureParameters;
 
 /** Throws `bad_signature` unless `merchantPublicKey` signed this offer. */
 export function verifyOffer(offer: SignedOffer, parameters: VerifyOfferParameters): void {
-  offerType.checkMerchantSignature(offer?.signature, offerSigningBytes(offer), parameters);
+  offers.type.checkMerchantSignature(offer?.signature, offerSigningBytes(offer), parameters);
 }
 
 /**

@@ -56,8 +56,7 @@ const receipts = signedMessage(
   { argument: 'receipt' },
 );
 
-export const receiptType = receipts.type;
-export const receiptVersion = receiptType.version;
+export const receiptVersion = receipts.type.version;
 export type Receipt = Unsigned<typeof receipts>;
 export type SignedReceipt = Signed<typeof receipts>;
 

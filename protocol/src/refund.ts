@@ -105,8 +105,6 @@ const refunds = signedMessage(
   },
 );
 
-export const refundType = refunds.type;
-export const refundVersion = refundType.version;
 export type Refund = Unsigned<typeof refunds>;
 export type SignedRefund = Signed<typeof refunds>;
 

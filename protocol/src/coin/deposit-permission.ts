@@ -57,8 +57,6 @@ const permissionFields = signedMessage(
   },
 );
 
-export const depositPermissionType = permissionFields.type;
-export const depositPermissionVersion = depositPermissionType.version;
 export type UnsignedDepositPermission = Unsigned<typeof permissionFields>;
 /** `signature`: the coin key's Ed25519 signature over `depositPermissionSigningBytes`. */
 export type DepositPermission = Signed<typeof permissionFields>;
@@ -113,7 +111,7 @@ export function verifyDepositPermission(
   const { now, ...verifiers }: Partial<VerifyDepositPermissionParameters> = parameters ?? {};
   assertInteger(now, 'now');
   const bytes = depositPermissionSigningBytes(permission);
-  verifyCoinSigned(depositPermissionType, permission, bytes, denomination, {
+  verifyCoinSigned(permissionFields.type, permission, bytes, denomination, {
     ...(verifiers as VerifyDepositPermissionParameters),
     checkDenomination: () => {
       checkDenominationUsable(denomination, 'deposit', now);

@@ -84,8 +84,6 @@ const keySets = signedMessage(
   { argument: 'keySet' },
 );
 
-export const mintKeySetType = keySets.type;
-export const mintKeySetVersion = mintKeySetType.version;
 export type MintKeySet = Unsigned<typeof keySets>;
 export type SignedMintKeySet = Signed<typeof keySets>;
 
@@ -117,7 +115,7 @@ export function verifyMintKeySet(
   const bytes = mintKeySetSigningBytes(keySet);
   // A set naming another master key is not the trusted mint's, whoever signed it.
   const trusted = equalBytes(keySet.masterPublicKey, masterPublicKey);
-  mintKeySetType.checkSignature({
+  keySets.type.checkSignature({
     verify: trusted ? ed25519Verify : () => false,
     signature: keySet?.signature,
     bytes,

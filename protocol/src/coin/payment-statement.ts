@@ -90,8 +90,6 @@ const statements = signedMessage(
   },
 );
 
-export const paymentStatementType = statements.type;
-export const paymentStatementVersion = paymentStatementType.version;
 export type UnsignedPaymentStatement = Unsigned<typeof statements>;
 export type PaymentStatement = Signed<typeof statements>;
 
@@ -112,7 +110,7 @@ export function verifyPaymentStatement(
   verify: Ed25519Verify,
 ): void {
   assertBytes(mintMasterKey, 'mintMasterKey', 32);
-  paymentStatementType.checkSignature({
+  statements.type.checkSignature({
     verify,
     verifyField: 'verify',
     signature: statement.signature,

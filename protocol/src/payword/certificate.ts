@@ -44,9 +44,6 @@ const certificates = paywordMessageFields(
   { argument: 'certificate', start: 'issuedAt' },
 );
 
-/** The signed message type (tag, version, name), declared once. */
-export const paywordUserCertificateType = certificates.type;
-
 export type PaywordUserCertificateFields = Omit<PaywordUserCertificate, 'signature'>;
 
 /** `signature`: the broker's Ed25519 signature over `paywordUserCertificateSigningBytes`. */
@@ -102,7 +99,7 @@ export function verifyPaywordUserCertificate(
   const { brokerPublicKey, now, verify = nobleEd25519Verify } = options;
   assertBytes(brokerPublicKey, 'brokerPublicKey', ed25519PublicKeyLength);
   assertInteger(now, 'now');
-  paywordUserCertificateType.checkSignature({
+  certificates.type.checkSignature({
     verify,
     verifyField: 'verify',
     signature: certificate.signature,

@@ -74,9 +74,6 @@ const commitments = paywordMessageFields(
   { argument: 'commitment', start: 'createdAt' },
 );
 
-/** The signed message type (tag, version, name), declared once. */
-export const paywordCommitmentType = commitments.type;
-
 export type PaywordCommitmentFields = Omit<PaywordCommitment, 'signature'>;
 
 /** `signature`: the user's Ed25519 signature, by `certificate.userPublicKey`. */
@@ -187,7 +184,7 @@ export function verifyPaywordCommitment(
   assertIdentifier(vendorId, 'vendorId');
   const { certificate } = commitment;
   verifyPaywordUserCertificate(certificate, { brokerPublicKey, now, verify });
-  paywordCommitmentType.checkSignature({
+  commitments.type.checkSignature({
     verify,
     verifyField: 'verify',
     signature: commitment.signature,

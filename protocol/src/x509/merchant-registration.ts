@@ -51,8 +51,6 @@ const registrations = signedMessage(
   { argument: 'registration' },
 );
 
-export const merchantRegistrationType = registrations.type;
-export const merchantRegistrationVersion = merchantRegistrationType.version;
 export type MerchantRegistration = Unsigned<typeof registrations>;
 /** `signature`: by `offerPublicKey` over `merchantRegistrationSigningBytes`. */
 export type SignedMerchantRegistration = Signed<typeof registrations>;
@@ -110,7 +108,7 @@ export function verifyMerchantRegistration(
   assertInteger(now, 'now');
   assertInteger(maxAge, 'maxAge');
   assertInteger(clockSkew, 'clockSkew');
-  merchantRegistrationType.checkSignature({
+  registrations.type.checkSignature({
     verify: ed25519Verify,
     signature: registration.signature,
     signatureLength: ed25519SignatureLength,
