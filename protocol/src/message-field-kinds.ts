@@ -129,3 +129,39 @@ export function optionalField<T, W>(
     toWire: (value) => (value === undefined ? undefined : inner.toWire(value)),
   };
 }
+
+export interface ListFieldOptions {
+  /** The most items; there is always at least one. */
+  readonly max: number;
+  /** What an item is called in errors, plural: "origins". */
+  readonly items: string;
+  /** Set when no item may stand twice (compared with `===`). */
+  readonly distinct?: true;
+}
+
+const isDistinct = (list: readonly unknown[]) => new Set(list).size === list.length;
+
+/** 1 to `max` items of `item`, each named `field.index`; signed behind a u32 count. */
+export function listField<T, W>(
+  item: MessageField<T, W>,
+  { max, items, distinct }: ListFieldOptions,
+): MessageField<readonly T[], W[]> {
+  return {
+    assert(value, field) {
+      if (!Array.isArray(value) || value.length === 0 || value.length > max) {
+        throw invalidArgument(field, `must list 1 to ${max} ${items}`);
+      }
+      for (const [index, entry] of value.entries()) item.assert(entry, `${field}.${index}`);
+      if (distinct && !isDistinct(value)) throw invalidArgument(field, 'must not repeat');
+    },
+    write: (writer, value, field) =>
+      writer.list(value, field, (w, entry, index) => item.write(w, entry, `${field}.${index}`)),
+    schema: v.pipe(
+      v.array(item.schema),
+      v.minLength(1, `expected at least one of the ${items}`),
+      v.maxLength(max, `expected at most ${max} ${items}`),
+      v.check((list) => !distinct || isDistinct(list), `expected none of the ${items} twice`),
+    ),
+    toWire: (value) => value.map(item.toWire),
+  };
+}

@@ -27,6 +27,7 @@ export {
   bytesField,
   choiceField,
   identifierField,
+  listField,
   type MessageField,
   optionalField,
   positiveAmountField,

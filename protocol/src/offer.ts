@@ -26,6 +26,7 @@ import {
   bytesField,
   choiceField,
   identifierField,
+  listField,
   type MerchantSignatureParameters,
   type MessageField,
   optionalField,
@@ -51,31 +52,12 @@ export function isPaymentInstrument(value: unknown): value is PaymentInstrument 
   return typeof value === 'string' && (paymentInstruments as readonly string[]).includes(value);
 }
 
-function hasNoDuplicates(items: readonly unknown[]): boolean {
-  return new Set(items).size === items.length;
-}
-
-const instrument = choiceField(paymentInstruments);
-
 /** At least one instrument, none twice, in the merchant's order of preference. */
-const instrumentsField: MessageField<readonly PaymentInstrument[], string[]> = {
-  assert(value, field) {
-    if (!Array.isArray(value) || value.length === 0) {
-      throw invalidArgument(field, 'must list at least one instrument');
-    }
-    for (const [index, item] of value.entries()) instrument.assert(item, `${field}.${index}`);
-    if (!hasNoDuplicates(value)) throw invalidArgument(field, 'must not repeat');
-  },
-  write: (writer, value, field) =>
-    writer.list(value, field, (w, item, index) => instrument.write(w, item, `${field}.${index}`)),
-  schema: v.pipe(
-    v.array(instrument.schema),
-    v.minLength(1, 'expected at least one instrument'),
-    v.maxLength(paymentInstruments.length),
-    v.check((list) => hasNoDuplicates(list), 'expected no instrument twice'),
-  ),
-  toWire: (value) => [...value],
-};
+const instrumentsField = listField(choiceField(paymentInstruments), {
+  max: paymentInstruments.length,
+  items: 'instruments',
+  distinct: true,
+});
 
 const originField: MessageField<string, string> = {
   assert(value, field) {

@@ -24,6 +24,7 @@ import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts
 import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, invalidArgument } from '../errors.ts';
 import {
+  listField,
   type MessageField,
   type MessageValue,
   type SignedMessageFields,
@@ -97,32 +98,21 @@ const issuanceIdField: MessageField<string, string> = {
   toWire: (value) => value,
 };
 
-/** 1 to `maxChangeCoins` blinded coins, each signed as denominationId[32] ‖ blindedMessage. */
-const blindedCoinsField: MessageField<readonly BlindedCoin[], BlindedCoinWire[]> = {
-  assert(coins, field) {
-    if (!Array.isArray(coins) || coins.length === 0 || coins.length > maxChangeCoins) {
-      throw invalidArgument(field, `must list 1 to ${maxChangeCoins} blinded coins`);
-    }
-    for (const [index, coin] of coins.entries()) {
-      if (typeof coin !== 'object' || coin === null) {
-        throw invalidArgument(`${field}.${index}`, 'must be an object');
-      }
-      assertBytes(coin.denominationId, `${field}.${index}.denominationId`, denominationIdLength);
-      assertBytes(coin.blindedMessage, `${field}.${index}.blindedMessage`);
-    }
+/** A blinded coin, signed as denominationId[32] ‖ blindedMessage (u32 length prefix). */
+const blindedCoinField: MessageField<BlindedCoin, BlindedCoinWire> = {
+  assert(coin, field) {
+    if (typeof coin !== 'object' || coin === null)
+      throw invalidArgument(field, 'must be an object');
+    const { denominationId, blindedMessage } = coin as BlindedCoin;
+    assertBytes(denominationId, `${field}.denominationId`, denominationIdLength);
+    assertBytes(blindedMessage, `${field}.blindedMessage`);
   },
-  write: (writer, coins, field) =>
-    writer.list(coins, field, (w, coin, index) =>
-      w
-        .fixed(coin.denominationId, denominationIdLength, `${field}.${index}.denominationId`)
-        .bytes(coin.blindedMessage, `${field}.${index}.blindedMessage`),
-    ),
-  schema: v.pipe(
-    v.array(blindedCoinSchema),
-    v.minLength(1, 'expected at least one blinded coin'),
-    v.maxLength(maxChangeCoins, `expected at most ${maxChangeCoins} blinded coins`),
-  ),
-  toWire: (coins) => coins.map(blindedCoinToWire),
+  write: (writer, coin, field) =>
+    writer
+      .fixed(coin.denominationId, denominationIdLength, `${field}.denominationId`)
+      .bytes(coin.blindedMessage, `${field}.blindedMessage`),
+  schema: blindedCoinSchema,
+  toWire: blindedCoinToWire,
 };
 
 /** The fields of every coin issuance request, in signing and wire order. */
@@ -130,7 +120,7 @@ const requestFields = {
   /** The coin that pays for the new coins (spent, or refunded). */
   coin: coinField,
   issuanceId: issuanceIdField,
-  coins: blindedCoinsField,
+  coins: listField(blindedCoinField, { max: maxChangeCoins, items: 'blinded coins' }),
 };
 type RequestFields = typeof requestFields;
 

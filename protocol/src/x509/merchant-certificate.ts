@@ -45,6 +45,7 @@ import {
   bytesField,
   type FieldValues,
   identifierField,
+  listField,
   type MessageField,
 } from '../message-fields.ts';
 import { identifierSchema } from '../schema.ts';
@@ -122,39 +123,26 @@ const merchantNameField: MessageField<string, string> = {
   toWire: (value) => value,
 };
 
-const merchantOriginsField: MessageField<readonly string[], string[]> = {
-  assert(origins, field) {
-    if (!Array.isArray(origins) || origins.length === 0 || origins.length > maxMerchantOrigins) {
-      throw invalidArgument(field, `must list 1–${maxMerchantOrigins} origins`);
+/** A serialized https origin (http only on loopback hosts), as the certificate names it. */
+const merchantOriginField: MessageField<string, string> = {
+  assert(value, field) {
+    if (!isMerchantOrigin(value)) {
+      throw invalidArgument(
+        field,
+        'must be a serialized https origin (http only on loopback hosts)',
+      );
     }
-    for (const [index, origin] of origins.entries()) {
-      if (!isMerchantOrigin(origin)) {
-        throw invalidArgument(
-          `${field}.${index}`,
-          'must be a serialized https origin (http only on loopback hosts)',
-        );
-      }
-    }
-    if (new Set(origins).size !== origins.length) throw invalidArgument(field, 'must not repeat');
   },
-  write: (writer, origins, field) =>
-    writer.list(origins, field, (w, origin, index) => w.string(origin, `${field}.${index}`)),
+  write: (writer, value, field) => writer.string(value, field),
   schema: v.pipe(
-    v.array(
-      v.pipe(
-        v.string(),
-        v.maxLength(2048),
-        v.check(
-          (text: string) => isMerchantOrigin(text),
-          'expected an https origin (http only on loopback hosts)',
-        ),
-      ),
+    v.string(),
+    v.maxLength(2048),
+    v.check(
+      (text: string) => isMerchantOrigin(text),
+      'expected an https origin (http only on loopback hosts)',
     ),
-    v.minLength(1, 'expected at least one origin'),
-    v.maxLength(maxMerchantOrigins),
-    v.check((list) => new Set(list).size === list.length, 'expected no origin twice'),
   ),
-  toWire: (origins) => [...origins],
+  toWire: (value) => value,
 };
 
 /**
@@ -165,7 +153,11 @@ export const merchantCertificateFieldTable = {
   merchantId: identifierField,
   name: merchantNameField,
   /** Serialized origins; at least one, no duplicates. */
-  origins: merchantOriginsField,
+  origins: listField(merchantOriginField, {
+    max: maxMerchantOrigins,
+    items: 'origins',
+    distinct: true,
+  }),
   /** The merchant's Ed25519 offer-signing public key. */
   offerPublicKey: bytesField(ed25519PublicKeyLength),
 };
