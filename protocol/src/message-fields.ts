@@ -1,11 +1,15 @@
 /**
- * A signed message's fields, declared once as a table: each field says how a value handed to
- * a function is checked (`invalid_argument` naming the field), how it is written into the
- * signing bytes, how it is parsed from the wire (its valibot schema) and how it is written to
- * the wire. `signedMessageFields` turns a message type (signed-message.ts: tag, version, name)
- * and such a table into what every signed message used to write by hand: the boundary check,
- * the signing bytes, the strict wire schema (`version` first, `signature` last), the wire form
- * in the same order, signing and the merchant's signature check.
+ * A signed message's fields, declared once as a table of field kinds (message-field-kinds.ts):
+ * each field says how a value handed to a function is checked (`invalid_argument` naming the
+ * field), how it is written into the signing bytes, how it is parsed from the wire (its
+ * valibot schema) and how it is written to the wire. `signedMessageFields` turns a message
+ * type (signed-message.ts: tag, version, name) and such a table into what every signed message
+ * used to write by hand: the boundary check, the signing bytes, the strict wire schema
+ * (`version` first, `signature` last), the wire form in the same order, signing and the
+ * merchant's signature check; `signedMessage` declares the type and the table in one call,
+ * and `Unsigned`, `Signed`, `SignedWire` name the types a declaration derives. The table-level
+ * pieces (`assertFieldValues`, `writeFieldValues`, `fieldValuesToWire`, `fieldSchemaEntries`)
+ * serve messages of another envelope too (payword/wire.ts).
  *
  * The table's order is the wire order, and the signing order unless the message says
  * otherwise (`signingOrder`), so the bytes of a message already signed never change.
