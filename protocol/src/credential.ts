@@ -27,7 +27,13 @@ import {
 } from './coin/deposit-permission.ts';
 import type { Ed25519Verify } from './ed25519.ts';
 import { FarthingError } from './errors.ts';
-import { checkOfferFresh, offerHash, type SignedOffer, verifyOffer } from './offer.ts';
+import {
+  checkOfferFresh,
+  isPaymentInstrument,
+  offerHash,
+  type SignedOffer,
+  verifyOffer,
+} from './offer.ts';
 import { maxOfferBytes, offerToken, parseOfferToken } from './offer-token.ts';
 import {
   type PaywordPayment,
@@ -145,45 +151,36 @@ export const credentialSchema = v.variant('type', [
   }),
 ]);
 
-export function credentialToWire(credential: Credential): CredentialWire {
-  switch (credential?.type) {
+/** The members after `version`, `type` and `offer`: what the instrument pays with. */
+function paymentToWire(credential: Credential) {
+  switch (credential.type) {
     case 'ecash':
-      return {
-        version: credentialVersion,
-        type: 'ecash',
-        offer: offerToken(credential.offer),
-        coins: credential.coins.map(depositPermissionToWire),
-      };
+      return { coins: credential.coins.map(depositPermissionToWire) };
     case 'payword':
-      return {
-        version: credentialVersion,
-        type: 'payword',
-        offer: offerToken(credential.offer),
-        payment: paywordPaymentToJson(credential.payment),
-      };
+      return { payment: paywordPaymentToJson(credential.payment) };
     case 'purse':
-      return {
-        version: credentialVersion,
-        type: 'purse',
-        offer: offerToken(credential.offer),
-        ...purseCredentialFieldsToWire(credential),
-      };
+      return purseCredentialFieldsToWire(credential);
     case 'card':
-      return {
-        version: credentialVersion,
-        type: 'card',
-        offer: offerToken(credential.offer),
-        ...cardCredentialFieldsToWire(credential),
-      };
+      return cardCredentialFieldsToWire(credential);
     default:
-      throw new FarthingError(
-        'invalid_argument',
-        'expected a credential of type "ecash", "payword", "purse" or "card"',
-        {
-          details: { field: 'type' },
-        },
-      );
+      return exhaustive(credential);
   }
+}
+
+export function credentialToWire(credential: Credential): CredentialWire {
+  if (!isPaymentInstrument(credential?.type)) {
+    throw new FarthingError(
+      'invalid_argument',
+      'expected a credential of type "ecash", "payword", "purse" or "card"',
+      { details: { field: 'type' } },
+    );
+  }
+  return {
+    version: credentialVersion,
+    type: credential.type,
+    offer: offerToken(credential.offer),
+    ...paymentToWire(credential),
+  } as CredentialWire;
 }
 
 /** Validates a received credential's form; `checkCredentialForOffer` checks what it pays. */

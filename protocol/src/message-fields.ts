@@ -1,45 +1,44 @@
 /**
- * A signed message's fields, declared once as a table: each field says how a value handed to
- * a function is checked (`invalid_argument` naming the field), how it is written into the
- * signing bytes, how it is parsed from the wire (its valibot schema) and how it is written to
- * the wire. `signedMessageFields` turns a message type (signed-message.ts: tag, version, name)
- * and such a table into what every signed message used to write by hand: the boundary check,
- * the signing bytes, the strict wire schema (`version` first, `signature` last), the wire form
- * in the same order, signing and the merchant's signature check.
+ * A signed message's fields, declared once as a table of field kinds (message-field-kinds.ts):
+ * each field says how a value handed to a function is checked (`invalid_argument` naming the
+ * field), how it is written into the signing bytes, how it is parsed from the wire (its
+ * valibot schema) and how it is written to the wire. `signedMessageFields` turns a message
+ * type (signed-message.ts: tag, version, name) and such a table into what every signed message
+ * used to write by hand: the boundary check, the signing bytes, the strict wire schema
+ * (`version` first, `signature` last), the wire form in the same order, signing and the
+ * merchant's signature check; `signedMessage` declares the type and the table in one call,
+ * and `Unsigned`, `Signed`, `SignedWire` name the types a declaration derives. The table-level
+ * pieces (`assertFieldValues`, `writeFieldValues`, `fieldValuesToWire`, `fieldSchemaEntries`)
+ * serve messages of another envelope too (payword/wire.ts).
  *
  * The table's order is the wire order, and the signing order unless the message says
  * otherwise (`signingOrder`), so the bytes of a message already signed never change.
  */
 import * as v from 'valibot';
-import { type Amount, formatAmount } from './amount.ts';
 import { type Ed25519Signer, ed25519SignatureLength } from './ed25519.ts';
-import { type CanonicalWriter, toBase64url } from './encoding.ts';
-import { assertBytes, assertInteger, invalidArgument } from './errors.ts';
+import { type CanonicalWriter, type SigningTagName, toBase64url } from './encoding.ts';
+import { assertBytes, invalidArgument } from './errors.ts';
+import type { MessageField } from './message-field-kinds.ts';
+import { bytesSchema, parseMessage } from './schema.ts';
 import {
-  assertCanonicalResource,
-  isCanonicalResource,
-  maxResourceLength,
-} from './offer-resource.ts';
-import {
-  amountSchema,
-  bytesSchema,
-  identifierSchema,
-  parseMessage,
-  timestampSchema,
-} from './schema.ts';
-import type { MerchantSignatureParameters, SignedMessageType } from './signed-message.ts';
+  type MerchantSignatureParameters,
+  type SignedMessageType,
+  signedMessageType,
+} from './signed-message.ts';
 
-/** One field: value `T` in memory, `W` in wire JSON, parsed by the schema `S`. */
-export interface MessageField<T, W, S extends v.GenericSchema<W, T> = v.GenericSchema<W, T>> {
-  /** Throws `invalid_argument` naming `field` unless `value` is a valid value of this field. */
-  readonly assert: (value: unknown, field: string) => void;
-  /** Writes a checked value into the signing bytes. */
-  readonly write: (writer: CanonicalWriter, value: T, field: string) => void;
-  readonly schema: S;
-  readonly toWire: (value: T) => W;
-  /** Set by `optionalField`: the member may be absent. */
-  readonly optional?: true;
-}
+export {
+  amountField,
+  bytesField,
+  choiceField,
+  identifierField,
+  listField,
+  type MessageField,
+  optionalField,
+  positiveAmountField,
+  resourceField,
+  timestampField,
+} from './message-field-kinds.ts';
+export type { MerchantSignatureParameters } from './signed-message.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a table holds fields of every value type
 type AnyField = MessageField<any, any, v.GenericSchema<any, any>>;
@@ -53,24 +52,18 @@ type ValueOf<F> = F extends {
 type WireOf<F> = F extends { readonly toWire: (value: never) => infer W } ? W : never;
 type IsOptional<F> = F extends { readonly optional: true } ? true : false;
 
-/** The in-memory fields of a table (optional ones may be absent, never `undefined`). */
-export type FieldValues<F extends FieldTable> = {
-  readonly [K in keyof F as IsOptional<F[K]> extends true ? never : K]: ValueOf<F[K]>;
+/** `M`, a type per field of `F`, with the members of `F`'s optional fields optional. */
+type Members<F extends FieldTable, M extends { readonly [K in keyof F]: unknown }> = {
+  readonly [K in keyof F as IsOptional<F[K]> extends true ? never : K]: M[K];
 } & {
-  readonly [K in keyof F as IsOptional<F[K]> extends true ? K : never]?: Exclude<
-    ValueOf<F[K]>,
-    undefined
-  >;
+  readonly [K in keyof F as IsOptional<F[K]> extends true ? K : never]?: Exclude<M[K], undefined>;
 };
 
-type FieldWires<F extends FieldTable> = {
-  readonly [K in keyof F as IsOptional<F[K]> extends true ? never : K]: WireOf<F[K]>;
-} & {
-  readonly [K in keyof F as IsOptional<F[K]> extends true ? K : never]?: Exclude<
-    WireOf<F[K]>,
-    undefined
-  >;
-};
+/** The in-memory fields of a table (optional ones may be absent, never `undefined`). */
+export type FieldValues<F extends FieldTable> = Members<F, { [K in keyof F]: ValueOf<F[K]> }>;
+
+/** The wire members of a table's fields (optional ones may be absent). */
+export type FieldWires<F extends FieldTable> = Members<F, { [K in keyof F]: WireOf<F[K]> }>;
 
 /** A message of version `V` with the fields of `F`, before it is signed. */
 export type MessageValue<V extends number, F extends FieldTable> = {
@@ -90,109 +83,48 @@ export type MessageSchemaEntries<V extends number, F extends FieldTable> = {
   readonly version: v.GenericSchema<unknown, V>;
 } & { readonly [K in keyof F]: F[K]['schema'] } & { readonly signature: SignatureSchema };
 
-// --- field kinds
+// --- tables
 
-const same = <T>(value: T): T => value;
+const member = (message: object, name: string): unknown =>
+  (message as Record<string, unknown>)[name];
 
-/** Exactly `length` bytes; base64url on the wire. */
-export function bytesField(length: number): MessageField<Uint8Array, string> {
-  return {
-    assert: (value, field) => assertBytes(value, field, length),
-    write: (writer, value, field) => writer.fixed(value, length, field),
-    schema: bytesSchema(length),
-    toWire: toBase64url,
-  };
+/**
+ * Checks every field of `table` in `message` (table order), naming each `name` or, with
+ * `prefix`, `prefix.name`.
+ */
+export function assertFieldValues(table: FieldTable, message: object, prefix?: string): void {
+  for (const [name, field] of Object.entries(table)) {
+    field.assert(member(message, name), prefix === undefined ? name : `${prefix}.${name}`);
+  }
 }
 
-/** A party's identifier (schema.ts `identifierSchema`): merchant, refund, broker ids. */
-export const identifierField: MessageField<string, string> = {
-  assert(value, field) {
-    if (!v.is(identifierSchema, value)) {
-      throw invalidArgument(field, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-    }
-  },
-  write: (writer, value, field) => writer.string(value, field, 128),
-  schema: identifierSchema,
-  toWire: same,
-};
-
-/** Milliseconds since the Unix epoch, as u64. */
-export const timestampField: MessageField<number, number> = {
-  assert: (value, field) => assertInteger(value, field),
-  write: (writer, value, field) => writer.u64(value, field),
-  schema: timestampSchema,
-  toWire: same,
-};
-
-/** An amount; `EUR 0.05` on the wire. */
-export const amountField: MessageField<Amount, string> = {
-  assert: (value) => formatAmount(value as Amount),
-  write: (writer, value, field) => writer.amount(value, field),
-  schema: amountSchema,
-  toWire: formatAmount,
-};
-
-/** An amount above zero: what a payment or refund moves. */
-export const positiveAmountField: MessageField<Amount, string> = {
-  ...amountField,
-  assert(value, field) {
-    amountField.assert(value, field);
-    if ((value as Amount).minor === 0) throw invalidArgument(field, 'must be more than zero');
-  },
-  schema: v.pipe(
-    amountSchema,
-    v.check((value) => value.minor > 0, 'expected an amount above zero'),
-  ),
-};
-
-/** A path (and query) on the merchant's origin, in the normal form of offer-resource.ts. */
-export const resourceField: MessageField<string, string> = {
-  assert: assertCanonicalResource,
-  write: (writer, value, field) => writer.string(value, field),
-  schema: v.pipe(
-    v.string(),
-    v.maxLength(maxResourceLength),
-    v.check((text) => isCanonicalResource(text), 'expected an absolute path in normal form'),
-  ),
-  toWire: same,
-};
-
-/** One of `choices` (instrument names and the like), each at most 16 characters. */
-export function choiceField<const C extends string>(
-  choices: readonly C[],
-): MessageField<C, string> {
-  return {
-    assert(value, field) {
-      if (!(choices as readonly unknown[]).includes(value)) {
-        throw invalidArgument(field, `must be one of ${choices.join(', ')}`);
-      }
-    },
-    write: (writer, value, field) => writer.string(value, field, 16),
-    schema: v.picklist(choices),
-    toWire: same,
-  };
+/** Writes the fields of `table` in `message` into the signing bytes, in table order. */
+export function writeFieldValues(
+  writer: CanonicalWriter,
+  table: FieldTable,
+  message: object,
+): void {
+  for (const [name, field] of Object.entries(table))
+    field.write(writer, member(message, name), name);
 }
 
-/** A member that may be absent: one byte 0 when it is, 1 then the value when it is not. */
-export function optionalField<T, W>(
-  inner: MessageField<T, W>,
-): MessageField<
-  T | undefined,
-  W | undefined,
-  v.OptionalSchema<v.GenericSchema<W, T>, undefined>
-> & {
-  readonly optional: true;
-} {
-  return {
-    optional: true,
-    assert(value, field) {
-      if (value !== undefined) inner.assert(value, field);
-    },
-    write: (writer, value, field) =>
-      writer.optional(value, field, (w, present) => inner.write(w, present, field)),
-    schema: v.optional(inner.schema),
-    toWire: (value) => (value === undefined ? undefined : inner.toWire(value)),
-  };
+/** The wire members of the fields of `table` in `message`, in table order; absent ones left out. */
+export function fieldValuesToWire<F extends FieldTable>(table: F, message: object): FieldWires<F> {
+  const wire: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(table)) {
+    const value = member(message, name);
+    if (value !== undefined) wire[name] = field.toWire(value);
+  }
+  return wire as FieldWires<F>;
+}
+
+/** The valibot entries of `table`'s fields, in table order. */
+export function fieldSchemaEntries<F extends FieldTable>(
+  table: F,
+): { readonly [K in keyof F]: F[K]['schema'] } {
+  const entries: Record<string, v.GenericSchema> = {};
+  for (const [name, field] of Object.entries(table)) entries[name] = field.schema;
+  return entries as { readonly [K in keyof F]: F[K]['schema'] };
 }
 
 // --- messages
@@ -237,8 +169,12 @@ export interface SignedMessageFields<V extends number, F extends FieldTable> {
    * then the message's own `check`), frozen; its signature is the caller's to check.
    */
   parse(input: unknown): SignedMessageValue<V, F>;
-  /** The message signed by `signer` (`type.sign`), frozen. */
-  sign(message: MessageValue<V, F>, signer: Ed25519Signer): Promise<SignedMessageValue<V, F>>;
+  /** The message signed by `signer` (`type.sign`, naming it `signerField`), frozen. */
+  sign(
+    message: MessageValue<V, F>,
+    signer: Pick<Ed25519Signer, 'sign'>,
+    signerField?: string,
+  ): Promise<SignedMessageValue<V, F>>;
   /** Throws `bad_signature` unless the merchant's key signed `message`. */
   checkMerchantSignature(
     message: SignedMessageValue<V, F>,
@@ -251,17 +187,15 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
   fields: F,
   options: SignedMessageFieldsOptions<V, F>,
 ): SignedMessageFields<V, F> {
-  const inWireOrder = Object.entries(fields);
-  const inSigningOrder =
-    options.signingOrder?.map((name) => [name, fields[name]!] as const) ?? inWireOrder;
+  const inSigningOrder: FieldTable = options.signingOrder
+    ? Object.fromEntries(options.signingOrder.map((name) => [name, fields[name]!]))
+    : fields;
   const { argument, check } = options;
-  const member = (message: MessageValue<V, F>, name: string): unknown =>
-    (message as unknown as Record<string, unknown>)[name];
 
   function create(values: FieldValues<F>): MessageValue<V, F> {
     const message: Record<string, unknown> = { version: type.version };
-    for (const [name] of inWireOrder) {
-      const value = (values as Record<string, unknown>)[name];
+    for (const name of Object.keys(fields)) {
+      const value = member(values, name);
       if (value !== undefined) message[name] = value;
     }
     return message as MessageValue<V, F>;
@@ -272,12 +206,12 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
       throw invalidArgument(argument, 'must be an object');
     }
     type.assertVersion(message.version);
-    for (const [name, field] of inWireOrder) field.assert(member(message, name), name);
+    assertFieldValues(fields, message);
     check?.(message);
   }
 
   function writeFields(writer: CanonicalWriter, message: MessageValue<V, F>): void {
-    for (const [name, field] of inSigningOrder) field.write(writer, member(message, name), name);
+    writeFieldValues(writer, inSigningOrder, message);
   }
 
   function checkedSigningBytes(message: MessageValue<V, F>): Uint8Array {
@@ -290,12 +224,7 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
   }
 
   function wireOf(message: MessageValue<V, F>): Record<string, unknown> {
-    const wire: Record<string, unknown> = { version: message.version };
-    for (const [name, field] of inWireOrder) {
-      const value = member(message, name);
-      if (value !== undefined) wire[name] = field.toWire(value);
-    }
-    return wire;
+    return { version: message.version, ...fieldValuesToWire(fields, message) };
   }
 
   function checkedToWire(message: MessageValue<V, F>): MessageWire<F> {
@@ -313,13 +242,11 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     return checkedToWire(message);
   }
 
-  const entries: Record<string, v.GenericSchema> = { version: type.versionSchema };
-  for (const [name, field] of inWireOrder) entries[name] = field.schema;
-  entries.signature = bytesSchema(ed25519SignatureLength);
-  const schema = v.strictObject(entries) as unknown as v.StrictObjectSchema<
-    MessageSchemaEntries<V, F>,
-    undefined
-  >;
+  const schema = v.strictObject({
+    version: type.versionSchema,
+    ...fieldSchemaEntries(fields),
+    signature: bytesSchema(ed25519SignatureLength),
+  }) as unknown as v.StrictObjectSchema<MessageSchemaEntries<V, F>, undefined>;
 
   return Object.freeze({
     type,
@@ -343,8 +270,12 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
       check?.(parsed);
       return Object.freeze(parsed) as SignedMessageValue<V, F>;
     },
-    async sign(message: MessageValue<V, F>, signer: Ed25519Signer) {
-      const signature = await type.sign(signingBytes(message), signer);
+    async sign(
+      message: MessageValue<V, F>,
+      signer: Pick<Ed25519Signer, 'sign'>,
+      signerField?: string,
+    ) {
+      const signature = await type.sign(signingBytes(message), signer, signerField);
       return Object.freeze({ ...message, signature }) as SignedMessageValue<V, F>;
     },
     checkMerchantSignature(
@@ -355,3 +286,30 @@ export function signedMessageFields<V extends number, F extends FieldTable>(
     },
   });
 }
+
+/**
+ * A signed message declared once, in its own module: its type (`tag`, `version`, the name
+ * errors give it, signed-message.ts) and its field table. The module then names what it
+ * derives: `Unsigned<typeof m>`, `Signed<typeof m>`, `SignedWire<typeof m>`.
+ */
+export function signedMessage<V extends number, F extends FieldTable>(
+  tag: SigningTagName,
+  version: V,
+  fields: F,
+  options: SignedMessageFieldsOptions<V, F> & { readonly what?: string },
+): SignedMessageFields<V, F> {
+  return signedMessageFields(signedMessageType(tag, version, options.what), fields, options);
+}
+
+/** A declared message's value before it is signed. */
+export type Unsigned<M> =
+  M extends SignedMessageFields<infer V, infer F> ? MessageValue<V, F> : never;
+/** A declared message's value with its signature. */
+export type Signed<M> =
+  M extends SignedMessageFields<infer V, infer F> ? SignedMessageValue<V, F> : never;
+/** A declared message's wire JSON without the signature. */
+export type UnsignedWire<M> =
+  M extends SignedMessageFields<number, infer F> ? MessageWire<F> : never;
+/** A declared message's wire JSON with the signature. */
+export type SignedWire<M> =
+  M extends SignedMessageFields<number, infer F> ? SignedMessageWire<F> : never;

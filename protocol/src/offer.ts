@@ -18,6 +18,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
+import { type Amount, equalAmounts } from './amount.ts';
 import type { Ed25519Signer } from './ed25519.ts';
 import type { CanonicalWriter } from './encoding.ts';
 import { assertInteger, assertString, FarthingError, invalidArgument } from './errors.ts';
@@ -25,26 +26,20 @@ import {
   bytesField,
   choiceField,
   identifierField,
+  listField,
+  type MerchantSignatureParameters,
   type MessageField,
-  type MessageValue,
   optionalField,
   positiveAmountField,
   resourceField,
-  type SignedMessageValue,
-  type SignedMessageWire,
-  signedMessageFields,
+  type Signed,
+  type SignedWire,
+  signedMessage,
   timestampField,
+  type Unsigned,
 } from './message-fields.ts';
 import { originSchema, parseMessage } from './schema.ts';
-import {
-  type MerchantSignatureParameters,
-  type SignedMessageType,
-  signedMessageType,
-} from './signed-message.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const offerType: SignedMessageType<1> = signedMessageType('offer', 1);
-export const offerVersion = offerType.version;
 export const offerNonceLength = 16;
 export const offerHashLength = 32;
 export const maxOfferTitleLength = 200;
@@ -57,31 +52,12 @@ export function isPaymentInstrument(value: unknown): value is PaymentInstrument 
   return typeof value === 'string' && (paymentInstruments as readonly string[]).includes(value);
 }
 
-function hasNoDuplicates(items: readonly unknown[]): boolean {
-  return new Set(items).size === items.length;
-}
-
-const instrument = choiceField(paymentInstruments);
-
 /** At least one instrument, none twice, in the merchant's order of preference. */
-const instrumentsField: MessageField<readonly PaymentInstrument[], string[]> = {
-  assert(value, field) {
-    if (!Array.isArray(value) || value.length === 0) {
-      throw invalidArgument(field, 'must list at least one instrument');
-    }
-    for (const [index, item] of value.entries()) instrument.assert(item, `${field}.${index}`);
-    if (!hasNoDuplicates(value)) throw invalidArgument(field, 'must not repeat');
-  },
-  write: (writer, value, field) =>
-    writer.list(value, field, (w, item, index) => instrument.write(w, item, `${field}.${index}`)),
-  schema: v.pipe(
-    v.array(instrument.schema),
-    v.minLength(1, 'expected at least one instrument'),
-    v.maxLength(paymentInstruments.length),
-    v.check((list) => hasNoDuplicates(list), 'expected no instrument twice'),
-  ),
-  toWire: (value) => [...value],
-};
+const instrumentsField = listField(choiceField(paymentInstruments), {
+  max: paymentInstruments.length,
+  items: 'instruments',
+  distinct: true,
+});
 
 const originField: MessageField<string, string> = {
   assert(value, field) {
@@ -106,9 +82,10 @@ const titleField: MessageField<string, string> = {
   toWire: (value) => value,
 };
 
-/** An offer's fields in signing and wire order. */
-const offers = signedMessageFields(
-  offerType,
+/** An offer: its type (tag, version) and its fields in signing and wire order. */
+const offers = signedMessage(
+  'offer',
+  1,
   {
     merchantId: identifierField,
     /** The merchant's serialized origin; the resource lives there. */
@@ -138,9 +115,10 @@ const offers = signedMessageFields(
   },
 );
 
-export type Offer = MessageValue<typeof offerVersion, typeof offers.fields>;
+export const offerVersion = offers.type.version;
+export type Offer = Unsigned<typeof offers>;
 /** `signature`: the merchant key's Ed25519 signature over `offerSigningBytes`. */
-export type SignedOffer = SignedMessageValue<typeof offerVersion, typeof offers.fields>;
+export type SignedOffer = Signed<typeof offers>;
 
 /** Throws `invalid_argument` naming the first field of `offer` that breaks a rule. */
 export function assertOffer(offer: Offer): void {
@@ -203,7 +181,31 @@ export type VerifyOfferParameters = MerchantSignatureParameters;
 
 /** Throws `bad_signature` unless `merchantPublicKey` signed this offer. */
 export function verifyOffer(offer: SignedOffer, parameters: VerifyOfferParameters): void {
-  offerType.checkMerchantSignature(offer?.signature, offerSigningBytes(offer), parameters);
+  offers.type.checkMerchantSignature(offer?.signature, offerSigningBytes(offer), parameters);
+}
+
+/**
+ * For an instrument whose own signed statement names its payee and amount (a purse proof, a
+ * SET order): throws `merchant_mismatch` unless `statement.merchantId` is `merchantId`, and
+ * `offer_mismatch` unless `statement.amount` is exactly the offer's. `what` is how the errors
+ * call the statement, `field` where it stands in the credential.
+ */
+export function checkStatementPaysOffer(
+  statement: { readonly merchantId: string; readonly amount: Amount },
+  offer: Offer,
+  merchantId: string,
+  { what, field }: { readonly what: string; readonly field: string },
+): void {
+  if (statement.merchantId !== merchantId) {
+    throw new FarthingError('merchant_mismatch', `${what} pays another merchant`, {
+      details: { field: `${field}.merchantId` },
+    });
+  }
+  if (!equalAmounts(statement.amount, offer.amount)) {
+    throw new FarthingError('offer_mismatch', `${what} pays another amount than the offer`, {
+      details: { field: `${field}.amount` },
+    });
+  }
 }
 
 /** Throws `offer_expired` once `now` reaches `expiresAt`. */
@@ -219,7 +221,7 @@ export function checkOfferFresh(offer: Offer, now: number): void {
 
 // --- wire
 
-export type OfferWire = SignedMessageWire<typeof offers.fields>;
+export type OfferWire = SignedWire<typeof offers>;
 
 export const offerSchema = v.pipe(
   offers.schema,

@@ -19,29 +19,23 @@ import {
   bytesField,
   choiceField,
   identifierField,
-  type MessageValue,
-  type MessageWire,
+  type MerchantSignatureParameters,
   resourceField,
-  type SignedMessageValue,
-  type SignedMessageWire,
-  signedMessageFields,
+  type Signed,
+  type SignedWire,
+  signedMessage,
   timestampField,
+  type Unsigned,
+  type UnsignedWire,
 } from './message-fields.ts';
 import { type Offer, offerHash, offerHashLength, paymentInstruments } from './offer.ts';
-import {
-  type MerchantSignatureParameters,
-  type SignedMessageType,
-  signedMessageType,
-} from './signed-message.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const receiptType: SignedMessageType<1> = signedMessageType('receipt', 1);
-export const receiptVersion = receiptType.version;
 export const receiptIdLength = 16;
 
-/** A receipt's fields in signing and wire order. */
-const receipts = signedMessageFields(
-  receiptType,
+/** A receipt: its type (tag, version) and its fields in signing and wire order. */
+const receipts = signedMessage(
+  'receipt',
+  1,
   {
     /** `offerHash` of the offer that was paid. */
     offerHash: bytesField(offerHashLength),
@@ -62,8 +56,9 @@ const receipts = signedMessageFields(
   { argument: 'receipt' },
 );
 
-export type Receipt = MessageValue<typeof receiptVersion, typeof receipts.fields>;
-export type SignedReceipt = SignedMessageValue<typeof receiptVersion, typeof receipts.fields>;
+export const receiptVersion = receipts.type.version;
+export type Receipt = Unsigned<typeof receipts>;
+export type SignedReceipt = Signed<typeof receipts>;
 
 export const receiptSigningBytes: (receipt: Receipt) => Uint8Array = receipts.signingBytes;
 
@@ -151,7 +146,7 @@ function mismatch(field: string): FarthingError {
 
 // --- wire
 
-export type ReceiptWire = SignedMessageWire<typeof receipts.fields>;
+export type ReceiptWire = SignedWire<typeof receipts>;
 
 export const receiptSchema = receipts.schema;
 
@@ -160,7 +155,7 @@ export const receiptSchema = receipts.schema;
  * `signature`, the fields in the same order (a merchant stores it and signs it again for a
  * retry; Ed25519 gives the same signature).
  */
-export const unsignedReceiptToWire: (receipt: Receipt) => MessageWire<typeof receipts.fields> =
+export const unsignedReceiptToWire: (receipt: Receipt) => UnsignedWire<typeof receipts> =
   receipts.toWire;
 
 export const receiptToWire: (receipt: SignedReceipt) => ReceiptWire = receipts.signedToWire;

@@ -32,24 +32,17 @@ import {
   bytesField,
   choiceField,
   identifierField,
+  type MerchantSignatureParameters,
   type MessageField,
-  type MessageValue,
   positiveAmountField,
-  type SignedMessageValue,
-  type SignedMessageWire,
-  signedMessageFields,
+  type Signed,
+  type SignedWire,
+  signedMessage,
   timestampField,
+  type Unsigned,
 } from './message-fields.ts';
 import { offerHashLength } from './offer.ts';
 import { receiptIdLength } from './receipt.ts';
-import {
-  type MerchantSignatureParameters,
-  type SignedMessageType,
-  signedMessageType,
-} from './signed-message.ts';
-
-export const refundType: SignedMessageType<1> = signedMessageType('refund', 1);
-export const refundVersion = refundType.version;
 
 /** The instruments whose refunds go through the bank's refund route. */
 export const refundInstruments = ['ecash', 'payword'] as const;
@@ -76,9 +69,10 @@ const paymentReferenceField: MessageField<string, string> = {
   schema: paymentReferenceSchema,
 };
 
-/** A refund's fields in signing and wire order. */
-const refunds = signedMessageFields(
-  refundType,
+/** A refund: its type (tag, version) and its fields in signing and wire order. */
+const refunds = signedMessage(
+  'refund',
+  1,
   {
     merchantId: identifierField,
     receiptId: bytesField(receiptIdLength),
@@ -111,8 +105,8 @@ const refunds = signedMessageFields(
   },
 );
 
-export type Refund = MessageValue<typeof refundVersion, typeof refunds.fields>;
-export type SignedRefund = SignedMessageValue<typeof refundVersion, typeof refunds.fields>;
+export type Refund = Unsigned<typeof refunds>;
+export type SignedRefund = Signed<typeof refunds>;
 
 export const refundSigningBytes: (refund: Refund) => Uint8Array = refunds.signingBytes;
 
@@ -132,7 +126,7 @@ export function verifyRefund(refund: SignedRefund, parameters: VerifyRefundParam
 
 // --- wire
 
-export type RefundWire = SignedMessageWire<typeof refunds.fields>;
+export type RefundWire = SignedWire<typeof refunds>;
 
 export const refundSchema = refunds.schema;
 

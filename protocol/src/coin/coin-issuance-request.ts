@@ -20,26 +20,21 @@
  *     "signature": "<64 bytes b64u>" }
  */
 import * as v from 'valibot';
-import {
-  type Ed25519Verify,
-  ed25519PublicKey,
-  ed25519Sign,
-  ed25519SignatureLength,
-} from '../ed25519.ts';
+import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, invalidArgument } from '../errors.ts';
-import { bytesSchema, parseMessage } from '../schema.ts';
-import type { SignedMessageType } from '../signed-message.ts';
 import {
-  assertCoin,
-  type Coin,
-  type CoinWire,
-  coinPublicKeyLength,
-  coinSchema,
-  coinToWire,
-  type RsaPssVerify,
-  verifyCoinSigned,
-} from './coin.ts';
+  listField,
+  type MessageField,
+  type MessageValue,
+  type SignedMessageFields,
+  type SignedMessageValue,
+  type SignedMessageWire,
+  signedMessageFields,
+} from '../message-fields.ts';
+import { bytesSchema } from '../schema.ts';
+import type { SignedMessageType } from '../signed-message.ts';
+import { type Coin, coinField, type RsaPssVerify, verifyCoinSigned } from './coin.ts';
 import {
   type Denomination,
   denominationIdLength,
@@ -68,35 +63,9 @@ export interface BlindedCoin {
   readonly blindedMessage: Uint8Array;
 }
 
-export interface CoinIssuanceRequest<V extends number> {
-  readonly version: V;
-  /** The coin that pays for the new coins (spent, or refunded). */
-  readonly coin: Coin;
-  readonly issuanceId: string;
-  readonly coins: readonly BlindedCoin[];
-  /** The coin key's Ed25519 signature over the type's signing bytes. */
-  readonly signature: Uint8Array;
-}
-
 export interface BlindedCoinWire {
   readonly denominationId: string;
   readonly blindedMessage: string;
-}
-
-export interface CoinIssuanceRequestWire {
-  readonly version: number;
-  readonly coin: CoinWire;
-  readonly issuanceId: string;
-  readonly coins: readonly BlindedCoinWire[];
-  readonly signature: string;
-}
-
-export interface CreateCoinIssuanceRequestParameters {
-  readonly coin: Coin;
-  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
-  readonly coinSecretKey: Uint8Array;
-  readonly issuanceId: string;
-  readonly coins: readonly BlindedCoin[];
 }
 
 /**
@@ -118,27 +87,65 @@ export function blindedCoinToWire(coin: BlindedCoin): BlindedCoinWire {
   };
 }
 
-function requestSchema<V extends number>(type: SignedMessageType<V>) {
-  return v.strictObject({
-    version: type.versionSchema,
-    coin: coinSchema,
-    issuanceId: issuanceIdSchema,
-    coins: v.pipe(
-      v.array(blindedCoinSchema),
-      v.minLength(1, 'expected at least one blinded coin'),
-      v.maxLength(maxChangeCoins, `expected at most ${maxChangeCoins} blinded coins`),
-    ),
-    signature: bytesSchema(ed25519SignatureLength),
-  });
+const issuanceIdField: MessageField<string, string> = {
+  assert(value, field) {
+    if (!v.is(issuanceIdSchema, value)) {
+      throw invalidArgument(field, 'must be 16–128 characters of A–Z a–z 0–9 _ -');
+    }
+  },
+  write: (writer, value, field) => writer.string(value, field, maxIssuanceIdLength),
+  schema: issuanceIdSchema,
+  toWire: (value) => value,
+};
+
+/** A blinded coin, signed as denominationId[32] ‖ blindedMessage (u32 length prefix). */
+const blindedCoinField: MessageField<BlindedCoin, BlindedCoinWire> = {
+  assert(coin, field) {
+    if (typeof coin !== 'object' || coin === null)
+      throw invalidArgument(field, 'must be an object');
+    const { denominationId, blindedMessage } = coin as BlindedCoin;
+    assertBytes(denominationId, `${field}.denominationId`, denominationIdLength);
+    assertBytes(blindedMessage, `${field}.blindedMessage`);
+  },
+  write: (writer, coin, field) =>
+    writer
+      .fixed(coin.denominationId, denominationIdLength, `${field}.denominationId`)
+      .bytes(coin.blindedMessage, `${field}.blindedMessage`),
+  schema: blindedCoinSchema,
+  toWire: blindedCoinToWire,
+};
+
+/** The fields of every coin issuance request, in signing and wire order. */
+const requestFields = {
+  /** The coin that pays for the new coins (spent, or refunded). */
+  coin: coinField,
+  issuanceId: issuanceIdField,
+  coins: listField(blindedCoinField, { max: maxChangeCoins, items: 'blinded coins' }),
+};
+type RequestFields = typeof requestFields;
+
+/** `signature`: the coin key's Ed25519 signature over the type's signing bytes. */
+export type CoinIssuanceRequest<V extends number> = SignedMessageValue<V, RequestFields>;
+export type CoinIssuanceRequestWire = SignedMessageWire<RequestFields>;
+
+export interface CreateCoinIssuanceRequestParameters {
+  readonly coin: Coin;
+  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
+  readonly coinSecretKey: Uint8Array;
+  readonly issuanceId: string;
+  readonly coins: readonly BlindedCoin[];
 }
 
-export type CoinIssuanceRequestSchema<V extends number> = ReturnType<typeof requestSchema<V>>;
+export type CoinIssuanceRequestSchema<V extends number> = SignedMessageFields<
+  V,
+  RequestFields
+>['schema'];
 
 /** What one signed message type of this shape offers; see `coinIssuanceRequestType`. */
 export interface CoinIssuanceRequestType<V extends number> {
   readonly type: SignedMessageType<V>;
   /** Checks the fields (`invalid_argument`, `unsupported_version`), then the signed bytes. */
-  signingBytes(request: Omit<CoinIssuanceRequest<V>, 'signature'>): Uint8Array;
+  signingBytes(request: MessageValue<V, RequestFields>): Uint8Array;
   /** Signs with the coin's key; Ed25519 is deterministic (RFC 8032 §5.1.6), so the same
    * request made again after a crash carries the same signature. */
   create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V>;
@@ -167,55 +174,13 @@ export interface CoinIssuanceRequestType<V extends number> {
 export function coinIssuanceRequestType<V extends number>(
   type: SignedMessageType<V>,
 ): CoinIssuanceRequestType<V> {
-  function assertFields(request: Omit<CoinIssuanceRequest<V>, 'signature'>): void {
-    if (typeof request !== 'object' || request === null) {
-      throw invalidArgument('request', 'must be an object');
-    }
-    type.assertVersion(request.version);
-    assertCoin(request.coin);
-    if (!v.is(issuanceIdSchema, request.issuanceId)) {
-      throw invalidArgument('issuanceId', 'must be 16–128 characters of A–Z a–z 0–9 _ -');
-    }
-    const { coins } = request;
-    if (!Array.isArray(coins) || coins.length === 0 || coins.length > maxChangeCoins) {
-      throw invalidArgument('coins', `must list 1 to ${maxChangeCoins} blinded coins`);
-    }
-    for (const [index, coin] of coins.entries()) {
-      if (typeof coin !== 'object' || coin === null) {
-        throw invalidArgument(`coins.${index}`, 'must be an object');
-      }
-      assertBytes(coin.denominationId, `coins.${index}.denominationId`, denominationIdLength);
-      assertBytes(coin.blindedMessage, `coins.${index}.blindedMessage`);
-    }
-  }
-
-  function signingBytes(request: Omit<CoinIssuanceRequest<V>, 'signature'>): Uint8Array {
-    assertFields(request);
-    return type.signingBytes((w) =>
-      w
-        .fixed(request.coin.coinPublicKey, coinPublicKeyLength, 'coin.coinPublicKey')
-        .fixed(request.coin.denominationId, denominationIdLength, 'coin.denominationId')
-        .string(request.issuanceId, 'issuanceId', maxIssuanceIdLength)
-        .list(request.coins, 'coins', (writer, coin, index) =>
-          writer
-            .fixed(coin.denominationId, denominationIdLength, `coins.${index}.denominationId`)
-            .bytes(coin.blindedMessage, `coins.${index}.blindedMessage`),
-        ),
-    );
-  }
-
-  const schema = requestSchema(type);
-
+  const requests = signedMessageFields(type, requestFields, { argument: 'request' });
+  const { signingBytes } = requests;
   const requestType: CoinIssuanceRequestType<V> = {
     type,
     signingBytes,
     create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V> {
-      const unsigned = {
-        version: type.version,
-        coin: parameters.coin,
-        issuanceId: parameters.issuanceId,
-        coins: parameters.coins,
-      };
+      const unsigned = requests.create(parameters);
       const bytes = signingBytes(unsigned);
       if (!equalBytes(ed25519PublicKey(parameters.coinSecretKey), unsigned.coin.coinPublicKey)) {
         throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
@@ -228,20 +193,10 @@ export function coinIssuanceRequestType<V extends number>(
     verify(request, denomination, parameters) {
       verifyCoinSigned(type, request, signingBytes(request), denomination, parameters);
     },
-    schema,
-    toWire(request: CoinIssuanceRequest<V>): CoinIssuanceRequestWire {
-      assertFields(request);
-      assertBytes(request.signature, 'signature', ed25519SignatureLength);
-      return {
-        version: request.version,
-        coin: coinToWire(request.coin),
-        issuanceId: request.issuanceId,
-        coins: request.coins.map(blindedCoinToWire),
-        signature: toBase64url(request.signature),
-      };
-    },
+    schema: requests.schema,
+    toWire: requests.signedToWire,
     parse(input: unknown): CoinIssuanceRequest<V> {
-      const parsed = parseMessage(schema, input, type.what);
+      const parsed = requests.parse(input);
       return Object.freeze({
         ...parsed,
         coin: Object.freeze(parsed.coin),

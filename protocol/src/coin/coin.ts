@@ -20,6 +20,7 @@ import * as v from 'valibot';
 import type { DetachedVerify, Ed25519Verify } from '../ed25519.ts';
 import { concatBytes, equalBytes, signingBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
+import type { MessageField } from '../message-fields.ts';
 import { bytesSchema, parseMessage } from '../schema.ts';
 import type { SignedMessageType } from '../signed-message.ts';
 import {
@@ -174,3 +175,17 @@ export function coinToWire(coin: Coin): CoinWire {
 export function parseCoin(input: unknown): Coin {
   return Object.freeze(parseMessage(coinSchema, input, 'coin'));
 }
+
+/**
+ * A coin as a field of a message the coin's key signs (deposit permission, change request,
+ * refund refresh): its whole wire form, but only its key and denomination are signed.
+ */
+export const coinField: MessageField<Coin, CoinWire> = {
+  assert: (value) => assertCoin(value as Coin),
+  write: (writer, coin, field) =>
+    writer
+      .fixed(coin.coinPublicKey, coinPublicKeyLength, `${field}.coinPublicKey`)
+      .fixed(coin.denominationId, denominationIdLength, `${field}.denominationId`),
+  schema: coinSchema,
+  toWire: coinToWire,
+};

@@ -21,57 +21,27 @@ import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../e
 import {
   bytesField,
   identifierField,
-  type MessageField,
-  type MessageValue,
   positiveAmountField,
-  type SignedMessageValue,
-  type SignedMessageWire,
-  signedMessageFields,
+  type Signed,
+  type SignedWire,
+  signedMessage,
+  type Unsigned,
 } from '../message-fields.ts';
 import { offerHashLength } from '../offer.ts';
 import { parseMessage } from '../schema.ts';
-import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
-import {
-  assertCoin,
-  type Coin,
-  type CoinWire,
-  coinPublicKeyLength,
-  coinSchema,
-  coinToWire,
-  type RsaPssVerify,
-  verifyCoinSigned,
-} from './coin.ts';
-import {
-  checkDenominationUsable,
-  type Denomination,
-  denominationIdLength,
-} from './denomination.ts';
+import { type Coin, coinField, type RsaPssVerify, verifyCoinSigned } from './coin.ts';
+import { checkDenominationUsable, type Denomination } from './denomination.ts';
 import { payerCodeHashLength } from './derivation.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const depositPermissionType: SignedMessageType<1> = signedMessageType(
-  'depositPermission',
-  1,
-);
-export const depositPermissionVersion = depositPermissionType.version;
 /** More coins than anyone pays with at once; bounds the work one request can cause. */
 export const maxCoinsPerPayment = 256;
 
-/** The coin spent: its whole wire form, but only its key and denomination are signed. */
-const coinField: MessageField<Coin, CoinWire> = {
-  assert: (value) => assertCoin(value as Coin),
-  write: (writer, coin, field) =>
-    writer
-      .fixed(coin.coinPublicKey, coinPublicKeyLength, `${field}.coinPublicKey`)
-      .fixed(coin.denominationId, denominationIdLength, `${field}.denominationId`),
-  schema: coinSchema,
-  toWire: coinToWire,
-};
-
-/** A permission's fields in wire order; signed with the coin last. */
-const permissionFields = signedMessageFields(
-  depositPermissionType,
+/** A permission: its type (tag, version) and its fields in wire order; signed coin last. */
+const permissionFields = signedMessage(
+  'depositPermission',
+  1,
   {
+    /** The coin spent: its whole wire form, but only its key and denomination are signed. */
     coin: coinField,
     /** `offerHash` of the offer being paid. */
     offerHash: bytesField(offerHashLength),
@@ -87,15 +57,9 @@ const permissionFields = signedMessageFields(
   },
 );
 
-export type UnsignedDepositPermission = MessageValue<
-  typeof depositPermissionVersion,
-  typeof permissionFields.fields
->;
+export type UnsignedDepositPermission = Unsigned<typeof permissionFields>;
 /** `signature`: the coin key's Ed25519 signature over `depositPermissionSigningBytes`. */
-export type DepositPermission = SignedMessageValue<
-  typeof depositPermissionVersion,
-  typeof permissionFields.fields
->;
+export type DepositPermission = Signed<typeof permissionFields>;
 
 export const depositPermissionSigningBytes: (permission: UnsignedDepositPermission) => Uint8Array =
   permissionFields.signingBytes;
@@ -147,7 +111,7 @@ export function verifyDepositPermission(
   const { now, ...verifiers }: Partial<VerifyDepositPermissionParameters> = parameters ?? {};
   assertInteger(now, 'now');
   const bytes = depositPermissionSigningBytes(permission);
-  verifyCoinSigned(depositPermissionType, permission, bytes, denomination, {
+  verifyCoinSigned(permissionFields.type, permission, bytes, denomination, {
     ...(verifiers as VerifyDepositPermissionParameters),
     checkDenomination: () => {
       checkDenominationUsable(denomination, 'deposit', now);
@@ -253,7 +217,7 @@ export function checkPermissionsPayPrice(
 
 // --- wire
 
-export type DepositPermissionWire = SignedMessageWire<typeof permissionFields.fields>;
+export type DepositPermissionWire = SignedWire<typeof permissionFields>;
 
 export const depositPermissionSchema = permissionFields.schema;
 

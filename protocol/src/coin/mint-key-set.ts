@@ -19,13 +19,12 @@ import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
 import {
   bytesField,
   type MessageField,
-  type MessageValue,
-  type SignedMessageValue,
-  type SignedMessageWire,
-  signedMessageFields,
+  type Signed,
+  type SignedWire,
+  signedMessage,
   timestampField,
+  type Unsigned,
 } from '../message-fields.ts';
-import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
   assertDenomination,
   checkDenominationUsable,
@@ -38,9 +37,6 @@ import {
   denominationToWire,
 } from './denomination.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const mintKeySetType: SignedMessageType<1> = signedMessageType('mintKeySet', 1);
-export const mintKeySetVersion = mintKeySetType.version;
 export const maxDenominationsPerKeySet = 1024;
 
 const noneTwice = (ids: readonly Uint8Array[]) => new Set(ids.map(toBase64url)).size === ids.length;
@@ -74,8 +70,10 @@ const denominationsField: MessageField<readonly Denomination[], DenominationWire
   toWire: (denominations) => denominations.map(denominationToWire),
 };
 
-const keySets = signedMessageFields(
-  mintKeySetType,
+/** A key set: its type (tag, version) and its fields in signing and wire order. */
+const keySets = signedMessage(
+  'mintKeySet',
+  1,
   {
     /** The mint's Ed25519 master key. */
     masterPublicKey: bytesField(32),
@@ -86,8 +84,8 @@ const keySets = signedMessageFields(
   { argument: 'keySet' },
 );
 
-export type MintKeySet = MessageValue<typeof mintKeySetVersion, typeof keySets.fields>;
-export type SignedMintKeySet = SignedMessageValue<typeof mintKeySetVersion, typeof keySets.fields>;
+export type MintKeySet = Unsigned<typeof keySets>;
+export type SignedMintKeySet = Signed<typeof keySets>;
 
 export const mintKeySetSigningBytes: (keySet: MintKeySet) => Uint8Array = keySets.signingBytes;
 
@@ -117,7 +115,7 @@ export function verifyMintKeySet(
   const bytes = mintKeySetSigningBytes(keySet);
   // A set naming another master key is not the trusted mint's, whoever signed it.
   const trusted = equalBytes(keySet.masterPublicKey, masterPublicKey);
-  mintKeySetType.checkSignature({
+  keySets.type.checkSignature({
     verify: trusted ? ed25519Verify : () => false,
     signature: keySet?.signature,
     bytes,
@@ -157,7 +155,7 @@ export function findUsableDenomination(
 
 // --- wire
 
-export type MintKeySetWire = SignedMessageWire<typeof keySets.fields>;
+export type MintKeySetWire = SignedWire<typeof keySets>;
 
 export const mintKeySetSchema = keySets.schema;
 

@@ -18,18 +18,14 @@ import {
   bytesField,
   identifierField,
   type MessageField,
-  type MessageValue,
-  type SignedMessageValue,
-  type SignedMessageWire,
-  signedMessageFields,
+  type Signed,
+  type SignedWire,
+  signedMessage,
   timestampField,
+  type Unsigned,
 } from '../message-fields.ts';
 import { bytesSchema } from '../schema.ts';
-import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const paymentStatementType: SignedMessageType<1> = signedMessageType('paymentStatement', 1);
-export const paymentStatementVersion = paymentStatementType.version;
 export const maxStatementCoins = 256;
 
 export function sortedCoins(coins: readonly Uint8Array[]): Uint8Array[] {
@@ -63,9 +59,10 @@ const coinKeysField: MessageField<readonly Uint8Array[], string[]> = {
   toWire: (coins) => coins.map((coin) => toBase64url(coin)),
 };
 
-/** A statement's fields in wire order; signed with the coins last. */
-const statements = signedMessageFields(
-  paymentStatementType,
+/** A statement: its type (tag, version) and its fields in wire order; signed coins last. */
+const statements = signedMessage(
+  'paymentStatement',
+  1,
   {
     merchantId: identifierField,
     offerHash: bytesField(32),
@@ -93,14 +90,8 @@ const statements = signedMessageFields(
   },
 );
 
-export type UnsignedPaymentStatement = MessageValue<
-  typeof paymentStatementVersion,
-  typeof statements.fields
->;
-export type PaymentStatement = SignedMessageValue<
-  typeof paymentStatementVersion,
-  typeof statements.fields
->;
+export type UnsignedPaymentStatement = Unsigned<typeof statements>;
+export type PaymentStatement = Signed<typeof statements>;
 
 export const paymentStatementSigningBytes: (statement: UnsignedPaymentStatement) => Uint8Array =
   statements.signingBytes;
@@ -119,7 +110,7 @@ export function verifyPaymentStatement(
   verify: Ed25519Verify,
 ): void {
   assertBytes(mintMasterKey, 'mintMasterKey', 32);
-  paymentStatementType.checkSignature({
+  statements.type.checkSignature({
     verify,
     verifyField: 'verify',
     signature: statement.signature,
@@ -131,7 +122,7 @@ export function verifyPaymentStatement(
 
 export const paymentStatementSchema = statements.schema;
 
-export type PaymentStatementWire = SignedMessageWire<typeof statements.fields>;
+export type PaymentStatementWire = SignedWire<typeof statements>;
 
 export const paymentStatementToWire: (statement: PaymentStatement) => PaymentStatementWire =
   statements.signedToWire;

@@ -6,95 +6,60 @@
  * access grant. A serial number lets the broker name and revoke one certificate.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type Amount, formatAmount } from '../amount.ts';
 import {
   type Ed25519Signer,
   type Ed25519Verify,
   ed25519PublicKeyLength,
-  ed25519SignatureLength,
   nobleEd25519Verify,
 } from '../ed25519.ts';
-import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
+import { bytesField, identifierField, timestampField } from '../message-fields.ts';
+import { signedMessageType } from '../signed-message.ts';
+import { assertObject } from './arguments.ts';
 import {
-  amountSchema,
-  bytesSchema,
-  countSchema,
-  identifierSchema,
-  parseMessage,
-  timestampSchema,
-} from '../schema.ts';
-import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
-import { assertAmount, assertIdentifier, assertObject } from './arguments.ts';
-import { signedPaywordJson, signedPaywordSchema } from './wire.ts';
+  paywordAmountField,
+  paywordMessageFields,
+  type SignedPaywordJson,
+  type SignedPaywordMessage,
+  u64Field,
+} from './wire.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const paywordUserCertificateType: SignedMessageType<1> = signedMessageType(
-  'paywordUserCertificate',
-  1,
-  'PayWord user certificate',
+/** A certificate's fields in signing and wire order. */
+const certificates = paywordMessageFields(
+  signedMessageType('paywordUserCertificate', 1, 'PayWord user certificate'),
+  {
+    brokerId: identifierField,
+    /** The user's account at the broker. */
+    userId: identifierField,
+    /** Ed25519 key that signs this user's commitments. */
+    userPublicKey: bytesField(ed25519PublicKeyLength),
+    serial: u64Field,
+    /** Milliseconds since the Unix epoch. */
+    issuedAt: timestampField,
+    /** First millisecond at which the certificate is no longer valid; after `issuedAt`. */
+    expiresAt: timestampField,
+    /** The most one commitment under this certificate may be worth. */
+    creditLimit: paywordAmountField,
+  },
+  { argument: 'certificate', start: 'issuedAt' },
 );
 
-export interface PaywordUserCertificateFields {
-  readonly brokerId: string;
-  /** The user's account at the broker. */
-  readonly userId: string;
-  /** Ed25519 key that signs this user's commitments. */
-  readonly userPublicKey: Uint8Array;
-  readonly serial: number;
-  /** Milliseconds since the Unix epoch. */
-  readonly issuedAt: number;
-  /** First millisecond at which the certificate is no longer valid. */
-  readonly expiresAt: number;
-  /** The most one commitment under this certificate may be worth. */
-  readonly creditLimit: Amount;
-}
+export type PaywordUserCertificateFields = Omit<PaywordUserCertificate, 'signature'>;
 
-export interface PaywordUserCertificate extends PaywordUserCertificateFields {
-  /** The broker's Ed25519 signature over `paywordUserCertificateSigningBytes`. */
-  readonly signature: Uint8Array;
-}
-
-function assertCertificateFields(fields: unknown, field: string): void {
-  assertObject(fields, field);
-  const f = fields as PaywordUserCertificateFields;
-  assertIdentifier(f.brokerId, `${field}.brokerId`);
-  assertIdentifier(f.userId, `${field}.userId`);
-  assertBytes(f.userPublicKey, `${field}.userPublicKey`, ed25519PublicKeyLength);
-  assertInteger(f.serial, `${field}.serial`);
-  assertInteger(f.issuedAt, `${field}.issuedAt`);
-  assertInteger(f.expiresAt, `${field}.expiresAt`, f.issuedAt + 1);
-  assertAmount(f.creditLimit, `${field}.creditLimit`);
-}
+/** `signature`: the broker's Ed25519 signature over `paywordUserCertificateSigningBytes`. */
+export type PaywordUserCertificate = SignedPaywordMessage<typeof certificates.fields>;
 
 /** Checks a certificate's shape (not its signature): for callers that hold one in memory. */
 export function assertPaywordUserCertificate(
   value: unknown,
   field = 'certificate',
 ): asserts value is PaywordUserCertificate {
-  assertCertificateFields(value, field);
-  assertBytes(
-    (value as PaywordUserCertificate).signature,
-    `${field}.signature`,
-    ed25519SignatureLength,
-  );
+  certificates.assertSigned(value, field);
 }
 
-export function paywordUserCertificateSigningBytes(
+export const paywordUserCertificateSigningBytes: (
   fields: PaywordUserCertificateFields,
-): Uint8Array {
-  assertCertificateFields(fields, 'certificate');
-  return paywordUserCertificateType.signingBytes((w) =>
-    w
-      .string(fields.brokerId, 'brokerId', 128)
-      .string(fields.userId, 'userId', 128)
-      .fixed(fields.userPublicKey, ed25519PublicKeyLength, 'userPublicKey')
-      .u64(fields.serial, 'serial')
-      .u64(fields.issuedAt, 'issuedAt')
-      .u64(fields.expiresAt, 'expiresAt')
-      .amount(fields.creditLimit, 'creditLimit'),
-  );
-}
+) => Uint8Array = certificates.signingBytes;
 
 /**
  * SHA-256 of the signing bytes: what a commitment signs in place of the whole certificate.
@@ -105,22 +70,11 @@ export function paywordUserCertificateId(fields: PaywordUserCertificateFields): 
 }
 
 /** The broker issues a certificate. */
-export async function signPaywordUserCertificate(
+export function signPaywordUserCertificate(
   fields: PaywordUserCertificateFields,
   brokerSigner: Ed25519Signer,
 ): Promise<PaywordUserCertificate> {
-  const bytes = paywordUserCertificateSigningBytes(fields);
-  const signature = await paywordUserCertificateType.sign(bytes, brokerSigner, 'brokerSigner');
-  return Object.freeze({
-    brokerId: fields.brokerId,
-    userId: fields.userId,
-    userPublicKey: fields.userPublicKey.slice(),
-    serial: fields.serial,
-    issuedAt: fields.issuedAt,
-    expiresAt: fields.expiresAt,
-    creditLimit: fields.creditLimit,
-    signature: signature.slice(),
-  });
+  return certificates.sign(fields, brokerSigner, 'brokerSigner');
 }
 
 export interface VerifyPaywordUserCertificateOptions {
@@ -145,7 +99,7 @@ export function verifyPaywordUserCertificate(
   const { brokerPublicKey, now, verify = nobleEd25519Verify } = options;
   assertBytes(brokerPublicKey, 'brokerPublicKey', ed25519PublicKeyLength);
   assertInteger(now, 'now');
-  paywordUserCertificateType.checkSignature({
+  certificates.type.checkSignature({
     verify,
     verifyField: 'verify',
     signature: certificate.signature,
@@ -167,50 +121,14 @@ export function verifyPaywordUserCertificate(
 // --- wire form
 
 /** JSON on the wire: bytes as unpadded base64url, amounts as `EUR 10.00`. */
-export interface PaywordUserCertificateJson {
-  readonly version: 1;
-  readonly brokerId: string;
-  readonly userId: string;
-  readonly userPublicKey: string;
-  readonly serial: number;
-  readonly issuedAt: number;
-  readonly expiresAt: number;
-  readonly creditLimit: string;
-  readonly signature: string;
-}
+export type PaywordUserCertificateJson = SignedPaywordJson<typeof certificates.fields>;
 
-export const paywordUserCertificateSchema = signedPaywordSchema<PaywordUserCertificate>(
-  {
-    brokerId: identifierSchema,
-    userId: identifierSchema,
-    userPublicKey: bytesSchema(ed25519PublicKeyLength),
-    serial: countSchema,
-    issuedAt: timestampSchema,
-    expiresAt: timestampSchema,
-    creditLimit: amountSchema,
-  },
-  'issuedAt',
-);
+export const paywordUserCertificateSchema = certificates.schema;
 
-export function paywordUserCertificateToJson(
+export const paywordUserCertificateToJson: (
   certificate: PaywordUserCertificate,
-): PaywordUserCertificateJson {
-  assertPaywordUserCertificate(certificate);
-  return signedPaywordJson(
-    {
-      brokerId: certificate.brokerId,
-      userId: certificate.userId,
-      userPublicKey: toBase64url(certificate.userPublicKey),
-      serial: certificate.serial,
-      issuedAt: certificate.issuedAt,
-      expiresAt: certificate.expiresAt,
-      creditLimit: formatAmount(certificate.creditLimit),
-    },
-    certificate.signature,
-  );
-}
+) => PaywordUserCertificateJson = certificates.toJson;
 
 /** Parses the wire form; throws `invalid_message` (or `invalid_amount`, …) naming the field. */
-export function parsePaywordUserCertificate(json: unknown): PaywordUserCertificate {
-  return parseMessage(paywordUserCertificateSchema, json, 'PayWord user certificate');
-}
+export const parsePaywordUserCertificate: (json: unknown) => PaywordUserCertificate =
+  certificates.parse;

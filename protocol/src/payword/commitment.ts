@@ -10,8 +10,7 @@
  * and split D into a creation time and an expiry.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import * as v from 'valibot';
-import { type Amount, formatAmount } from '../amount.ts';
+import { formatAmount } from '../amount.ts';
 import {
   type Ed25519Signer,
   type Ed25519Verify,
@@ -19,17 +18,16 @@ import {
   ed25519SignatureLength,
   nobleEd25519Verify,
 } from '../ed25519.ts';
-import { equalBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
+import { equalBytes } from '../encoding.ts';
+import { assertBytes, FarthingError } from '../errors.ts';
 import {
-  amountSchema,
-  bytesSchema,
-  identifierSchema,
-  parseMessage,
-  timestampSchema,
-} from '../schema.ts';
-import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
-import { assertAmount, assertIdentifier, assertObject } from './arguments.ts';
+  bytesField,
+  identifierField,
+  type MessageField,
+  timestampField,
+} from '../message-fields.ts';
+import { signedMessageType } from '../signed-message.ts';
+import { assertIdentifier, assertObject } from './arguments.ts';
 import {
   assertPaywordUserCertificate,
   type PaywordUserCertificate,
@@ -40,34 +38,46 @@ import {
   verifyPaywordUserCertificate,
 } from './certificate.ts';
 import { maxPaywordChainLength, paywordWordLength } from './chain.ts';
-import { signedPaywordJson, signedPaywordSchema } from './wire.ts';
+import {
+  paywordAmountField,
+  paywordMessageFields,
+  type SignedPaywordJson,
+  type SignedPaywordMessage,
+  u32Field,
+} from './wire.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const paywordCommitmentType: SignedMessageType<1> = signedMessageType(
-  'paywordCommitment',
-  1,
-  'PayWord commitment',
+/** The whole certificate in memory and on the wire; its id (32 bytes) in the signing bytes. */
+const certificateField: MessageField<PaywordUserCertificate, PaywordUserCertificateJson> = {
+  assert: assertPaywordUserCertificate,
+  write: (writer, value) => writer.fixed(paywordUserCertificateId(value), 32, 'certificateId'),
+  schema: paywordUserCertificateSchema,
+  toWire: paywordUserCertificateToJson,
+};
+
+/** A commitment's fields in signing and wire order. */
+const commitments = paywordMessageFields(
+  signedMessageType('paywordCommitment', 1, 'PayWord commitment'),
+  {
+    /** The merchant id of the only vendor who may accept these paywords. */
+    vendorId: identifierField,
+    certificate: certificateField,
+    /** w_0. */
+    root: bytesField(paywordWordLength),
+    /** n: paywords w_1..w_n can be spent. */
+    length: u32Field(1, maxPaywordChainLength),
+    /** In the certificate's credit-limit currency, at least one minor unit. */
+    valuePerWord: paywordAmountField,
+    createdAt: timestampField,
+    /** First millisecond at which the vendor no longer accepts paywords from this chain. */
+    expiresAt: timestampField,
+  },
+  { argument: 'commitment', start: 'createdAt' },
 );
 
-export interface PaywordCommitmentFields {
-  /** The merchant id of the only vendor who may accept these paywords. */
-  readonly vendorId: string;
-  readonly certificate: PaywordUserCertificate;
-  /** w_0. */
-  readonly root: Uint8Array;
-  /** n: paywords w_1..w_n can be spent. */
-  readonly length: number;
-  /** In the certificate's credit-limit currency, at least one minor unit. */
-  readonly valuePerWord: Amount;
-  readonly createdAt: number;
-  /** First millisecond at which the vendor no longer accepts paywords from this chain. */
-  readonly expiresAt: number;
-}
+export type PaywordCommitmentFields = Omit<PaywordCommitment, 'signature'>;
 
-export interface PaywordCommitment extends PaywordCommitmentFields {
-  /** The user's Ed25519 signature, by `certificate.userPublicKey`. */
-  readonly signature: Uint8Array;
-}
+/** `signature`: the user's Ed25519 signature, by `certificate.userPublicKey`. */
+export type PaywordCommitment = SignedPaywordMessage<typeof commitments.fields>;
 
 declare const verifiedBrand: unique symbol;
 
@@ -76,18 +86,6 @@ export interface VerifiedPaywordCommitment {
   readonly [verifiedBrand]: true;
   readonly commitmentId: Uint8Array;
   readonly commitment: PaywordCommitment;
-}
-
-function assertCommitmentFields(fields: unknown, field: string): void {
-  assertObject(fields, field);
-  const f = fields as PaywordCommitmentFields;
-  assertIdentifier(f.vendorId, `${field}.vendorId`);
-  assertPaywordUserCertificate(f.certificate, `${field}.certificate`);
-  assertBytes(f.root, `${field}.root`, paywordWordLength);
-  assertInteger(f.length, `${field}.length`, 1, maxPaywordChainLength);
-  assertAmount(f.valuePerWord, `${field}.valuePerWord`);
-  assertInteger(f.createdAt, `${field}.createdAt`);
-  assertInteger(f.expiresAt, `${field}.expiresAt`, f.createdAt + 1);
 }
 
 /** What the commitment promises, checked by the wallet before signing and the vendor after. */
@@ -132,20 +130,8 @@ function checkTerms(fields: PaywordCommitmentFields): void {
   }
 }
 
-export function paywordCommitmentSigningBytes(fields: PaywordCommitmentFields): Uint8Array {
-  assertCommitmentFields(fields, 'commitment');
-  const certificateId = paywordUserCertificateId(fields.certificate);
-  return paywordCommitmentType.signingBytes((w) =>
-    w
-      .string(fields.vendorId, 'vendorId', 128)
-      .fixed(certificateId, 32, 'certificateId')
-      .fixed(fields.root, paywordWordLength, 'root')
-      .u32(fields.length, 'length')
-      .amount(fields.valuePerWord, 'valuePerWord')
-      .u64(fields.createdAt, 'createdAt')
-      .u64(fields.expiresAt, 'expiresAt'),
-  );
-}
+export const paywordCommitmentSigningBytes: (fields: PaywordCommitmentFields) => Uint8Array =
+  commitments.signingBytes;
 
 /** SHA-256 of the signing bytes: how payments and redemptions name the commitment. */
 export function paywordCommitmentId(fields: PaywordCommitmentFields): Uint8Array {
@@ -157,7 +143,7 @@ export async function signPaywordCommitment(
   fields: PaywordCommitmentFields,
   userSigner: Ed25519Signer,
 ): Promise<PaywordCommitment> {
-  const bytes = paywordCommitmentSigningBytes(fields);
+  commitments.assertFields(fields, 'commitment');
   checkTerms(fields);
   assertObject(userSigner, 'userSigner');
   assertBytes(userSigner.publicKey, 'userSigner.publicKey', ed25519PublicKeyLength);
@@ -166,17 +152,7 @@ export async function signPaywordCommitment(
       details: { field: 'userSigner.publicKey' },
     });
   }
-  const signature = await paywordCommitmentType.sign(bytes, userSigner, 'userSigner');
-  return Object.freeze({
-    vendorId: fields.vendorId,
-    certificate: fields.certificate,
-    root: fields.root.slice(),
-    length: fields.length,
-    valuePerWord: fields.valuePerWord,
-    createdAt: fields.createdAt,
-    expiresAt: fields.expiresAt,
-    signature: signature.slice(),
-  });
+  return commitments.sign(fields, userSigner, 'userSigner');
 }
 
 export interface VerifyPaywordCommitmentOptions {
@@ -208,7 +184,7 @@ export function verifyPaywordCommitment(
   assertIdentifier(vendorId, 'vendorId');
   const { certificate } = commitment;
   verifyPaywordUserCertificate(certificate, { brokerPublicKey, now, verify });
-  paywordCommitmentType.checkSignature({
+  commitments.type.checkSignature({
     verify,
     verifyField: 'verify',
     signature: commitment.signature,
@@ -239,48 +215,11 @@ export function verifyPaywordCommitment(
 
 // --- wire form
 
-export interface PaywordCommitmentJson {
-  readonly version: 1;
-  readonly vendorId: string;
-  readonly certificate: PaywordUserCertificateJson;
-  readonly root: string;
-  readonly length: number;
-  readonly valuePerWord: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  readonly signature: string;
-}
+export type PaywordCommitmentJson = SignedPaywordJson<typeof commitments.fields>;
 
-export const paywordCommitmentSchema = signedPaywordSchema<PaywordCommitment>(
-  {
-    vendorId: identifierSchema,
-    certificate: paywordUserCertificateSchema,
-    root: bytesSchema(paywordWordLength),
-    length: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(maxPaywordChainLength)),
-    valuePerWord: amountSchema,
-    createdAt: timestampSchema,
-    expiresAt: timestampSchema,
-  },
-  'createdAt',
-);
+export const paywordCommitmentSchema = commitments.schema;
 
-export function paywordCommitmentToJson(commitment: PaywordCommitment): PaywordCommitmentJson {
-  assertCommitmentFields(commitment, 'commitment');
-  assertBytes(commitment.signature, 'commitment.signature', ed25519SignatureLength);
-  return signedPaywordJson(
-    {
-      vendorId: commitment.vendorId,
-      certificate: paywordUserCertificateToJson(commitment.certificate),
-      root: toBase64url(commitment.root),
-      length: commitment.length,
-      valuePerWord: formatAmount(commitment.valuePerWord),
-      createdAt: commitment.createdAt,
-      expiresAt: commitment.expiresAt,
-    },
-    commitment.signature,
-  );
-}
+export const paywordCommitmentToJson: (commitment: PaywordCommitment) => PaywordCommitmentJson =
+  commitments.toJson;
 
-export function parsePaywordCommitment(json: unknown): PaywordCommitment {
-  return parseMessage(paywordCommitmentSchema, json, 'PayWord commitment');
-}
+export const parsePaywordCommitment: (json: unknown) => PaywordCommitment = commitments.parse;

@@ -1,43 +1,159 @@
 /**
- * The JSON wire form the PayWord certificate and commitment share: `version: 1` first, the
- * Ed25519 signature last as unpadded base64url, an expiry that must come after the message's
- * start (`issuedAt`, `createdAt`), and the version dropped again on parsing. Each message
- * names only its own fields.
+ * What the PayWord certificate and commitment share, from one field table each (the table
+ * kinds of message-fields.ts): the values carry no `version` in memory; the wire form puts
+ * `version: 1` first and the Ed25519 signature last as unpadded base64url, and an expiry that
+ * must come after the message's start (`issuedAt`, `createdAt`); a value handed in is checked
+ * naming each field under the argument's name (`certificate.expiresAt`), and its signing bytes
+ * are its fields in table order under the message type's tag and version.
  */
 import * as v from 'valibot';
-import { ed25519SignatureLength } from '../ed25519.ts';
+import type { Amount } from '../amount.ts';
+import { type Ed25519Signer, ed25519SignatureLength } from '../ed25519.ts';
 import { toBase64url } from '../encoding.ts';
-import { bytesSchema } from '../schema.ts';
+import { assertBytes, assertInteger } from '../errors.ts';
+import {
+  amountField,
+  assertFieldValues,
+  type FieldTable,
+  type FieldValues,
+  type FieldWires,
+  fieldSchemaEntries,
+  fieldValuesToWire,
+  type MessageField,
+  writeFieldValues,
+} from '../message-fields.ts';
+import { bytesSchema, countSchema, parseMessage } from '../schema.ts';
+import type { SignedMessageType } from '../signed-message.ts';
+import { assertAmount, assertObject } from './arguments.ts';
 
 /** The wire version of every PayWord message. */
 export const paywordWireVersion = 1;
 
-/**
- * The strict schema of a signed PayWord message whose fields are `entries` (in wire order,
- * `expiresAt` among them): parses to the message without its version.
- */
-export function signedPaywordSchema<T extends { readonly expiresAt: number }>(
-  entries: v.ObjectEntries,
-  start: keyof T & string,
-): v.GenericSchema<unknown, T> {
-  return v.pipe(
-    v.strictObject({
-      version: v.literal(paywordWireVersion),
-      ...entries,
-      signature: bytesSchema(ed25519SignatureLength),
-    }),
-    v.check((message) => {
-      const times = message as unknown as Record<string, number>;
-      return (times.expiresAt as number) > (times[start] as number);
-    }, `expiresAt must be after ${start}`),
-    v.transform(({ version: _, ...message }) => message as unknown as T),
-  );
+/** An amount whose errors keep the amount module's code and name the field. */
+export const paywordAmountField: MessageField<Amount, string> = {
+  ...amountField,
+  assert: assertAmount,
+};
+
+/** A whole number from `min` to `max`, written as u32 (a chain length). */
+export function u32Field(min: number, max: number): MessageField<number, number> {
+  return {
+    assert: (value, field) => assertInteger(value, field, min, max),
+    write: (writer, value, field) => writer.u32(value, field),
+    schema: v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max)),
+    toWire: (value) => value,
+  };
 }
 
-/** `{ version: 1, ...fields, signature }`: the wire form, given its fields already encoded. */
-export function signedPaywordJson<F extends object>(
+/** A count or serial number, written as u64. */
+export const u64Field: MessageField<number, number> = {
+  assert: (value, field) => assertInteger(value, field),
+  write: (writer, value, field) => writer.u64(value, field),
+  schema: countSchema,
+  toWire: (value) => value,
+};
+
+/** A signed PayWord message in memory: its fields and the signature. */
+export type SignedPaywordMessage<F extends FieldTable> = FieldValues<F> & {
+  readonly signature: Uint8Array;
+};
+
+/** Its JSON: `version: 1`, the fields in table order, the signature. */
+export type SignedPaywordJson<F extends FieldTable> = { readonly version: 1 } & FieldWires<F> & {
+    readonly signature: string;
+  };
+
+export interface PaywordMessageFields<F extends FieldTable> {
+  readonly type: SignedMessageType<1>;
+  readonly fields: F;
+  /** `invalid_argument` (or the amount module's code) naming `argument.field`. */
+  assertFields(value: unknown, argument: string): void;
+  /** `assertFields`, then the signature: 64 bytes, named `argument.signature`. */
+  assertSigned(value: unknown, argument: string): void;
+  /** `assertFields` under the default argument name, then the signing bytes. */
+  signingBytes(value: FieldValues<F>): Uint8Array;
+  /** The message signed by `signer` (named `signerField` in its errors), frozen. */
+  sign(
+    value: FieldValues<F>,
+    signer: Ed25519Signer,
+    signerField: string,
+  ): Promise<SignedPaywordMessage<F>>;
+  /** The strict wire schema; parses to the message without its version. */
+  readonly schema: v.GenericSchema<SignedPaywordJson<F>, SignedPaywordMessage<F>>;
+  /** `assertSigned`, then the JSON. */
+  toJson(message: SignedPaywordMessage<F>): SignedPaywordJson<F>;
+  /** `invalid_message` (or the field's own code) naming the field. */
+  parse(json: unknown): SignedPaywordMessage<F>;
+}
+
+/**
+ * The PayWord message of `type` with the fields of `fields` (wire and signing order):
+ * `argument` names a value handed in (`certificate`), `start` the field `expiresAt` must
+ * come after.
+ */
+export function paywordMessageFields<F extends FieldTable>(
+  type: SignedMessageType<1>,
   fields: F,
-  signature: Uint8Array,
-): { readonly version: 1 } & F & { readonly signature: string } {
-  return { version: paywordWireVersion, ...fields, signature: toBase64url(signature) };
+  options: { readonly argument: string; readonly start: keyof F & string },
+): PaywordMessageFields<F> {
+  const { argument, start } = options;
+  const times = (value: unknown) => value as Record<string, number>;
+
+  function assertFields(value: unknown, field: string): void {
+    assertObject(value, field);
+    assertFieldValues(fields, value, field);
+    const { expiresAt, [start]: begins } = times(value);
+    assertInteger(expiresAt, `${field}.expiresAt`, (begins as number) + 1);
+  }
+
+  function assertSigned(value: unknown, field: string): void {
+    assertFields(value, field);
+    assertBytes(times(value).signature, `${field}.signature`, ed25519SignatureLength);
+  }
+
+  function signingBytes(value: FieldValues<F>): Uint8Array {
+    assertFields(value, argument);
+    return type.signingBytes((writer) => writeFieldValues(writer, fields, value));
+  }
+
+  const copy = (value: unknown) => (value instanceof Uint8Array ? value.slice() : value);
+
+  const schema = v.pipe(
+    v.strictObject({
+      version: v.literal(paywordWireVersion),
+      ...fieldSchemaEntries(fields),
+      signature: bytesSchema(ed25519SignatureLength),
+    }),
+    v.check(
+      (message) => times(message).expiresAt! > times(message)[start]!,
+      `expiresAt must be after ${start}`,
+    ),
+    v.transform(({ version: _, ...message }) => message as unknown as SignedPaywordMessage<F>),
+  ) as unknown as v.GenericSchema<SignedPaywordJson<F>, SignedPaywordMessage<F>>;
+
+  return Object.freeze({
+    type,
+    fields,
+    assertFields,
+    assertSigned,
+    signingBytes,
+    async sign(value: FieldValues<F>, signer: Ed25519Signer, signerField: string) {
+      const bytes = signingBytes(value);
+      const signature = await type.sign(bytes, signer, signerField);
+      const message: Record<string, unknown> = {};
+      for (const name of Object.keys(fields)) message[name] = copy(times(value)[name]);
+      message.signature = signature.slice();
+      return Object.freeze(message) as SignedPaywordMessage<F>;
+    },
+    schema,
+    toJson(message: SignedPaywordMessage<F>): SignedPaywordJson<F> {
+      assertSigned(message, argument);
+      return {
+        version: paywordWireVersion,
+        ...fieldValuesToWire(fields, message),
+        signature: toBase64url(message.signature),
+      } as SignedPaywordJson<F>;
+    },
+    parse: (json: unknown) => parseMessage(schema, json, type.what),
+  });
 }

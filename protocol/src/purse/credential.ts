@@ -17,7 +17,7 @@
 import * as v from 'valibot';
 import { toBase64url } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
-import type { SignedOffer } from '../offer.ts';
+import { checkStatementPaysOffer, type SignedOffer } from '../offer.ts';
 import { bytesSchema, codedTransform } from '../schema.ts';
 import { maxCertificateLength } from './card-commands.ts';
 import { decodePurseProof, type SignedPurseProof } from './proof.ts';
@@ -76,22 +76,8 @@ export function checkPurseProofPaysOffer(
   offer: SignedOffer,
   merchantId: string,
 ): void {
-  const { proof } = payment;
-  if (proof.merchantId !== merchantId) {
-    throw new FarthingError('merchant_mismatch', 'the purse proof pays another merchant', {
-      details: { field: 'proof.merchantId' },
-    });
-  }
-  if (
-    proof.amount.currency !== offer.amount.currency ||
-    proof.amount.minor !== offer.amount.minor
-  ) {
-    throw new FarthingError(
-      'offer_mismatch',
-      'the purse proof pays another amount than the offer',
-      {
-        details: { field: 'proof.amount' },
-      },
-    );
-  }
+  checkStatementPaysOffer(payment.proof, offer, merchantId, {
+    what: 'the purse proof',
+    field: 'proof',
+  });
 }

@@ -22,7 +22,7 @@
  */
 import { equalBytes } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
-import { offerHash, type SignedOffer } from '../offer.ts';
+import { checkStatementPaysOffer, offerHash, type SignedOffer } from '../offer.ts';
 import { type SetMessage, setMessageSchema, setMessageToWire } from './messages.ts';
 
 export interface CardCredentialPayment {
@@ -61,19 +61,10 @@ export function checkCardPurchasePaysOffer(
   merchantId: string,
 ): void {
   const order = payment.purchase.body;
-  if (order.merchantId !== merchantId) {
-    throw new FarthingError('merchant_mismatch', 'the purchase is for another merchant', {
-      details: { field: 'purchase.body.merchantId' },
-    });
-  }
-  if (
-    order.amount.currency !== offer.amount.currency ||
-    order.amount.minor !== offer.amount.minor
-  ) {
-    throw new FarthingError('offer_mismatch', 'the purchase is for another amount than the offer', {
-      details: { field: 'purchase.body.amount' },
-    });
-  }
+  checkStatementPaysOffer(order, offer, merchantId, {
+    what: 'the purchase',
+    field: 'purchase.body',
+  });
   if (!equalBytes(order.orderDigest, cardOfferOrderDigest(offer))) {
     throw new FarthingError('set_order_mismatch', 'the purchase is for another offer', {
       details: { field: 'purchase.body.orderDigest' },

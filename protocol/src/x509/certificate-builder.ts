@@ -18,12 +18,6 @@ import {
   Extension,
   Extensions,
   GeneralName,
-  id_ce_authorityKeyIdentifier,
-  id_ce_basicConstraints,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
   KeyIdentifier,
   KeyUsage,
   Name,
@@ -45,6 +39,7 @@ import {
   toArrayBuffer,
 } from './algorithms.ts';
 import { type KeyUsageName, keyUsageNames, parseCertificate } from './certificate.ts';
+import { extensionOids } from './oids.ts';
 
 export interface CertificateExtension {
   readonly id: string;
@@ -118,7 +113,7 @@ export function basicConstraintsExtension(cA: boolean, pathLength?: number): Cer
     cA,
     ...(cA && pathLength !== undefined ? { pathLenConstraint: pathLength } : {}),
   });
-  return { id: id_ce_basicConstraints, critical: true, value: encode(value) };
+  return { id: extensionOids.basicConstraints, critical: true, value: encode(value) };
 }
 
 /** RFC 5280 §4.2.1.3; "SHOULD mark this extension critical". */
@@ -138,7 +133,7 @@ export function keyUsageExtension(usages: readonly KeyUsageName[]): CertificateE
       details: { field: 'usages' },
     });
   }
-  return { id: id_ce_keyUsage, critical: true, value: encode(new KeyUsage(flags)) };
+  return { id: extensionOids.keyUsage, critical: true, value: encode(new KeyUsage(flags)) };
 }
 
 /** RFC 5280 §4.2.1.12. Critical restricts the key to exactly these purposes. */
@@ -146,7 +141,11 @@ export function extendedKeyUsageExtension(
   purposes: readonly string[],
   critical: boolean,
 ): CertificateExtension {
-  return { id: id_ce_extKeyUsage, critical, value: encode(new ExtendedKeyUsage([...purposes])) };
+  return {
+    id: extensionOids.extKeyUsage,
+    critical,
+    value: encode(new ExtendedKeyUsage([...purposes])),
+  };
 }
 
 /** RFC 5280 §4.2.1.6: URIs as uniformResourceIdentifier (IA5String, so ASCII only). */
@@ -161,7 +160,7 @@ export function subjectAltNameUrisExtension(uris: readonly string[]): Certificat
   }
   const names = uris.map((uri) => new GeneralName({ uniformResourceIdentifier: uri }));
   return {
-    id: id_ce_subjectAltName,
+    id: extensionOids.subjectAltName,
     critical: false,
     value: encode(new SubjectAlternativeName(names)),
   };
@@ -171,7 +170,7 @@ export function subjectAltNameUrisExtension(uris: readonly string[]): Certificat
 export function subjectKeyIdentifierExtension(identifier: Uint8Array): CertificateExtension {
   assertBytes(identifier, 'identifier');
   const value = new SubjectKeyIdentifier(toArrayBuffer(identifier));
-  return { id: id_ce_subjectKeyIdentifier, critical: false, value: encode(value) };
+  return { id: extensionOids.subjectKeyIdentifier, critical: false, value: encode(value) };
 }
 
 /** RFC 5280 §4.2.1.1 (MUST appear except in self-signed certificates); never critical. */
@@ -180,7 +179,7 @@ export function authorityKeyIdentifierExtension(identifier: Uint8Array): Certifi
   const value = new AuthorityKeyIdentifier({
     keyIdentifier: new KeyIdentifier(toArrayBuffer(identifier)),
   });
-  return { id: id_ce_authorityKeyIdentifier, critical: false, value: encode(value) };
+  return { id: extensionOids.authorityKeyIdentifier, critical: false, value: encode(value) };
 }
 
 function encodeSerialNumber(serial: Uint8Array): ArrayBuffer {

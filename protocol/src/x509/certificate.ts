@@ -12,12 +12,6 @@ import {
   BasicConstraints,
   Certificate,
   ExtendedKeyUsage,
-  id_ce_authorityKeyIdentifier,
-  id_ce_basicConstraints,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
   KeyUsage,
   type Name,
   SubjectAlternativeName,
@@ -32,6 +26,7 @@ import {
   certificatePublicKey,
   signatureAlgorithm,
 } from './algorithms.ts';
+import { extensionOids } from './oids.ts';
 import { decodePem } from './pem.ts';
 
 /** DER bytes, or PEM text holding one or more CERTIFICATE blocks. */
@@ -88,14 +83,7 @@ export interface ParsedCertificate {
 }
 
 /** RFC 5280 §4.2: extensions this module understands, so they may be marked critical. */
-const recognizedExtensions = new Set([
-  id_ce_basicConstraints,
-  id_ce_keyUsage,
-  id_ce_extKeyUsage,
-  id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
-  id_ce_authorityKeyIdentifier,
-]);
+const recognizedExtensions = new Set<string>(Object.values(extensionOids));
 
 function invalid(reason: string, field = 'certificate', cause?: unknown): FarthingError {
   return new FarthingError('certificate_invalid', `the certificate ${reason}`, {
@@ -251,7 +239,7 @@ export function parseCertificate(der: Uint8Array, field = 'certificate'): Parsed
     const value = new Uint8Array(extension.extnValue.buffer);
     const where = `${field}.extensions.${id}`;
     switch (id) {
-      case id_ce_basicConstraints: {
+      case extensionOids.basicConstraints: {
         const parsed = decodeDer(value, BasicConstraints, 'basicConstraints', where);
         const pathLength = parsed.pathLenConstraint;
         if (pathLength !== undefined && (!Number.isSafeInteger(pathLength) || pathLength < 0)) {
@@ -260,12 +248,12 @@ export function parseCertificate(der: Uint8Array, field = 'certificate'): Parsed
         basicConstraints = { cA: parsed.cA, ...(pathLength === undefined ? {} : { pathLength }) };
         break;
       }
-      case id_ce_keyUsage:
+      case extensionOids.keyUsage:
         keyUsage = keyUsageOf(decodeDer(value, KeyUsage, 'keyUsage', where));
         // RFC 5280 §4.2.1.3: "at least one of the bits in the KeyUsage type MUST be set to 1".
         if (keyUsage.size === 0) throw invalid('has an empty keyUsage', where);
         break;
-      case id_ce_extKeyUsage:
+      case extensionOids.extKeyUsage:
         extendedKeyUsage = [
           ...decodeDer(
             value,
@@ -277,19 +265,19 @@ export function parseCertificate(der: Uint8Array, field = 'certificate'): Parsed
         ];
         if (extendedKeyUsage.length === 0) throw invalid('has an empty extKeyUsage', where);
         break;
-      case id_ce_subjectAltName:
+      case extensionOids.subjectAltName:
         subjectAltNames = subjectAltNamesOf(
           decodeDer(value, SubjectAlternativeName, 'subjectAltName', where),
         );
         // RFC 5280 §4.2.1.6: "the subjectAltName extension MUST contain at least one entry".
         if (subjectAltNames.length === 0) throw invalid('has an empty subjectAltName', where);
         break;
-      case id_ce_subjectKeyIdentifier:
+      case extensionOids.subjectKeyIdentifier:
         subjectKeyIdentifier = new Uint8Array(
           decodeDer(value, SubjectKeyIdentifier, 'subjectKeyIdentifier', where).buffer,
         );
         break;
-      case id_ce_authorityKeyIdentifier: {
+      case extensionOids.authorityKeyIdentifier: {
         const parsed = decodeDer(value, AuthorityKeyIdentifier, 'authorityKeyIdentifier', where);
         if (parsed.keyIdentifier !== undefined) {
           authorityKeyIdentifier = new Uint8Array(parsed.keyIdentifier.buffer);

@@ -39,7 +39,15 @@
  */
 import * as v from 'valibot';
 import { type Ed25519Verify, ed25519PublicKeyLength } from '../ed25519.ts';
-import { assertBytes, assertString, FarthingError } from '../errors.ts';
+import { FarthingError, invalidArgument } from '../errors.ts';
+import {
+  assertFieldValues,
+  bytesField,
+  type FieldValues,
+  identifierField,
+  listField,
+  type MessageField,
+} from '../message-fields.ts';
 import { identifierSchema } from '../schema.ts';
 import { ed25519SubjectPublicKeyInfo } from './algorithms.ts';
 import type { CertificateInput, ParsedCertificate } from './certificate.ts';
@@ -92,47 +100,76 @@ export function isMerchantName(value: unknown): value is string {
   );
 }
 
-export interface MerchantCertificateFields {
-  readonly merchantId: string;
-  readonly name: string;
-  /** Serialized origins; at least one, no duplicates. */
-  readonly origins: readonly string[];
-  /** The merchant's Ed25519 offer-signing public key. */
-  readonly offerPublicKey: Uint8Array;
-}
+const merchantNameSchema = v.pipe(
+  v.string(),
+  v.maxLength(maxMerchantNameLength),
+  v.check(
+    (text: string) => isMerchantName(text),
+    `expected a display name of 1–${maxMerchantNameLength} characters`,
+  ),
+);
 
-function invalidArgument(field: string, message: string): FarthingError {
-  return new FarthingError('invalid_argument', `"${field}" ${message}`, { details: { field } });
-}
-
-/** Throws `invalid_argument` naming the first field that breaks the profile. */
-export function assertMerchantCertificateFields(fields: MerchantCertificateFields): void {
-  if (typeof fields !== 'object' || fields === null)
-    throw invalidArgument('fields', 'must be an object');
-  assertString(fields.merchantId, 'merchantId', 128);
-  if (!v.is(identifierSchema, fields.merchantId)) {
-    throw invalidArgument('merchantId', 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-  }
-  if (!isMerchantName(fields.name)) {
-    throw invalidArgument(
-      'name',
-      `must be 1–${maxMerchantNameLength} characters without control characters or surrounding spaces`,
-    );
-  }
-  const { origins } = fields;
-  if (!Array.isArray(origins) || origins.length === 0 || origins.length > maxMerchantOrigins) {
-    throw invalidArgument('origins', `must list 1–${maxMerchantOrigins} origins`);
-  }
-  for (const [index, origin] of origins.entries()) {
-    if (!isMerchantOrigin(origin)) {
+const merchantNameField: MessageField<string, string> = {
+  assert(value, field) {
+    if (!isMerchantName(value)) {
       throw invalidArgument(
-        `origins.${index}`,
+        field,
+        `must be 1–${maxMerchantNameLength} characters without control characters or surrounding spaces`,
+      );
+    }
+  },
+  write: (writer, value, field) => writer.string(value, field, maxMerchantNameLength),
+  schema: merchantNameSchema,
+  toWire: (value) => value,
+};
+
+/** A serialized https origin (http only on loopback hosts), as the certificate names it. */
+const merchantOriginField: MessageField<string, string> = {
+  assert(value, field) {
+    if (!isMerchantOrigin(value)) {
+      throw invalidArgument(
+        field,
         'must be a serialized https origin (http only on loopback hosts)',
       );
     }
+  },
+  write: (writer, value, field) => writer.string(value, field),
+  schema: v.pipe(
+    v.string(),
+    v.maxLength(2048),
+    v.check(
+      (text: string) => isMerchantOrigin(text),
+      'expected an https origin (http only on loopback hosts)',
+    ),
+  ),
+  toWire: (value) => value,
+};
+
+/**
+ * What a merchant certificate certifies, as a field table: the rules here, and the order in
+ * which merchant registration (merchant-registration.ts) signs and sends them.
+ */
+export const merchantCertificateFieldTable = {
+  merchantId: identifierField,
+  name: merchantNameField,
+  /** Serialized origins; at least one, no duplicates. */
+  origins: listField(merchantOriginField, {
+    max: maxMerchantOrigins,
+    items: 'origins',
+    distinct: true,
+  }),
+  /** The merchant's Ed25519 offer-signing public key. */
+  offerPublicKey: bytesField(ed25519PublicKeyLength),
+};
+
+export type MerchantCertificateFields = FieldValues<typeof merchantCertificateFieldTable>;
+
+/** Throws `invalid_argument` naming the first field that breaks the profile. */
+export function assertMerchantCertificateFields(fields: MerchantCertificateFields): void {
+  if (typeof fields !== 'object' || fields === null) {
+    throw invalidArgument('fields', 'must be an object');
   }
-  if (new Set(origins).size !== origins.length) throw invalidArgument('origins', 'must not repeat');
-  assertBytes(fields.offerPublicKey, 'offerPublicKey', ed25519PublicKeyLength);
+  assertFieldValues(merchantCertificateFieldTable, fields);
 }
 
 // --- issuing (the bank's CA signs the template)

@@ -15,82 +15,49 @@
  *     "origins": ["https://shop.example"], "offerPublicKey": "<32 bytes b64u>",
  *     "bankId": "demo-bank", "createdAt": 1700000000000, "signature": "<64 bytes b64u>" }
  */
-import * as v from 'valibot';
 import {
   type Ed25519Signer,
   type Ed25519Verify,
   ed25519PublicKeyLength,
   ed25519SignatureLength,
 } from '../ed25519.ts';
-import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, assertString, FarthingError } from '../errors.ts';
-import { bytesSchema, identifierSchema, parseMessage, timestampSchema } from '../schema.ts';
-import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import {
-  assertMerchantCertificateFields,
-  isMerchantName,
-  isMerchantOrigin,
-  type MerchantCertificateFields,
-  maxMerchantNameLength,
-  maxMerchantOrigins,
-} from './merchant-certificate.ts';
+  identifierField,
+  type Signed,
+  type SignedWire,
+  signedMessage,
+  timestampField,
+  type Unsigned,
+} from '../message-fields.ts';
+import { merchantCertificateFieldTable } from './merchant-certificate.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const merchantRegistrationType: SignedMessageType<1> = signedMessageType(
-  'merchantRegistration',
-  1,
-);
-export const merchantRegistrationVersion = merchantRegistrationType.version;
 /** How old a request may be when the bank receives it. */
 export const defaultRegistrationMaxAge = 5 * 60_000;
 /** How far ahead of the bank's clock a request may be dated. */
 export const defaultRegistrationClockSkew = 60_000;
 
-export interface MerchantRegistration extends MerchantCertificateFields {
-  readonly version: typeof merchantRegistrationVersion;
-  /** The bank asked to certify the key. */
-  readonly bankId: string;
-  /** Milliseconds since the Unix epoch. */
-  readonly createdAt: number;
-}
+/** A registration: its type (tag, version) and its fields in signing and wire order. */
+const registrations = signedMessage(
+  'merchantRegistration',
+  1,
+  {
+    ...merchantCertificateFieldTable,
+    /** The bank asked to certify the key. */
+    bankId: identifierField,
+    /** Milliseconds since the Unix epoch. */
+    createdAt: timestampField,
+  },
+  { argument: 'registration' },
+);
 
-export interface SignedMerchantRegistration extends MerchantRegistration {
-  /** Signature by `offerPublicKey` over `merchantRegistrationSigningBytes`. */
-  readonly signature: Uint8Array;
-}
+export type MerchantRegistration = Unsigned<typeof registrations>;
+/** `signature`: by `offerPublicKey` over `merchantRegistrationSigningBytes`. */
+export type SignedMerchantRegistration = Signed<typeof registrations>;
 
-function assertRegistration(registration: MerchantRegistration): void {
-  if (typeof registration !== 'object' || registration === null) {
-    throw new FarthingError('invalid_argument', '"registration" must be an object', {
-      details: { field: 'registration' },
-    });
-  }
-  merchantRegistrationType.assertVersion(registration.version);
-  assertMerchantCertificateFields(registration);
-  assertString(registration.bankId, 'bankId', 128);
-  if (!v.is(identifierSchema, registration.bankId)) {
-    throw new FarthingError('invalid_argument', '"bankId" must be an identifier', {
-      details: { field: 'bankId' },
-    });
-  }
-  assertInteger(registration.createdAt, 'createdAt');
-}
-
-/** Tag `farthing/merchant-registration`, version 1, then the fields in this order. */
-export function merchantRegistrationSigningBytes(registration: MerchantRegistration): Uint8Array {
-  assertRegistration(registration);
-  return merchantRegistrationType.signingBytes((w) =>
-    w
-      .string(registration.merchantId, 'merchantId', 128)
-      .string(registration.name, 'name', maxMerchantNameLength)
-      .list(registration.origins, 'origins', (writer, origin, index) =>
-        writer.string(origin, `origins.${index}`),
-      )
-      .fixed(registration.offerPublicKey, ed25519PublicKeyLength, 'offerPublicKey')
-      .string(registration.bankId, 'bankId', 128)
-      .u64(registration.createdAt, 'createdAt'),
-  );
-}
+/** Tag `farthing/merchant-registration`, version 1, then the fields in table order. */
+export const merchantRegistrationSigningBytes: (registration: MerchantRegistration) => Uint8Array =
+  registrations.signingBytes;
 
 export type SignMerchantRegistrationParameters = Omit<
   MerchantRegistration,
@@ -103,21 +70,12 @@ export async function signMerchantRegistration(
   offerSigner: Ed25519Signer,
 ): Promise<SignedMerchantRegistration> {
   assertBytes(offerSigner?.publicKey, 'offerSigner.publicKey', ed25519PublicKeyLength);
-  const registration: MerchantRegistration = {
-    version: merchantRegistrationVersion,
-    merchantId: parameters?.merchantId,
-    name: parameters?.name,
+  const registration = registrations.create({
+    ...parameters,
     origins: Array.isArray(parameters?.origins) ? [...parameters.origins] : parameters?.origins,
     offerPublicKey: offerSigner.publicKey.slice(),
-    bankId: parameters?.bankId,
-    createdAt: parameters?.createdAt,
-  };
-  const signature = await merchantRegistrationType.sign(
-    merchantRegistrationSigningBytes(registration),
-    offerSigner,
-    'offerSigner',
-  );
-  return Object.freeze({ ...registration, signature: signature.slice() });
+  });
+  return registrations.sign(registration, offerSigner, 'offerSigner');
 }
 
 export interface VerifyMerchantRegistrationParameters {
@@ -150,7 +108,7 @@ export function verifyMerchantRegistration(
   assertInteger(now, 'now');
   assertInteger(maxAge, 'maxAge');
   assertInteger(clockSkew, 'clockSkew');
-  merchantRegistrationType.checkSignature({
+  registrations.type.checkSignature({
     verify: ed25519Verify,
     signature: registration.signature,
     signatureLength: ed25519SignatureLength,
@@ -176,68 +134,15 @@ export function verifyMerchantRegistration(
 
 // --- wire
 
-export interface MerchantRegistrationWire {
-  readonly version: number;
-  readonly merchantId: string;
-  readonly name: string;
-  readonly origins: readonly string[];
-  readonly offerPublicKey: string;
-  readonly bankId: string;
-  readonly createdAt: number;
-  readonly signature: string;
-}
+export type MerchantRegistrationWire = SignedWire<typeof registrations>;
 
-export const merchantRegistrationSchema = v.strictObject({
-  version: merchantRegistrationType.versionSchema,
-  merchantId: identifierSchema,
-  name: v.pipe(
-    v.string(),
-    v.maxLength(maxMerchantNameLength),
-    v.check(
-      (text: string) => isMerchantName(text),
-      `expected a display name of 1–${maxMerchantNameLength} characters`,
-    ),
-  ),
-  origins: v.pipe(
-    v.array(
-      v.pipe(
-        v.string(),
-        v.maxLength(2048),
-        v.check(
-          (text: string) => isMerchantOrigin(text),
-          'expected an https origin (http only on loopback hosts)',
-        ),
-      ),
-    ),
-    v.minLength(1, 'expected at least one origin'),
-    v.maxLength(maxMerchantOrigins),
-    v.check((list) => new Set(list).size === list.length, 'expected no origin twice'),
-  ),
-  offerPublicKey: bytesSchema(ed25519PublicKeyLength),
-  bankId: identifierSchema,
-  createdAt: timestampSchema,
-  signature: bytesSchema(ed25519SignatureLength),
-});
+export const merchantRegistrationSchema = registrations.schema;
 
-export function merchantRegistrationToWire(
+export const merchantRegistrationToWire: (
   registration: SignedMerchantRegistration,
-): MerchantRegistrationWire {
-  assertRegistration(registration);
-  assertBytes(registration.signature, 'signature', ed25519SignatureLength);
-  return {
-    version: registration.version,
-    merchantId: registration.merchantId,
-    name: registration.name,
-    origins: [...registration.origins],
-    offerPublicKey: toBase64url(registration.offerPublicKey),
-    bankId: registration.bankId,
-    createdAt: registration.createdAt,
-    signature: toBase64url(registration.signature),
-  };
-}
+) => MerchantRegistrationWire = registrations.signedToWire;
 
 /** Validates a received request (`invalid_message` / `unsupported_version` naming the field).
  * It does not check the signature: `verifyMerchantRegistration` does. */
-export function parseMerchantRegistration(input: unknown): SignedMerchantRegistration {
-  return Object.freeze(parseMessage(merchantRegistrationSchema, input, 'merchant registration'));
-}
+export const parseMerchantRegistration: (input: unknown) => SignedMerchantRegistration =
+  registrations.parse;

@@ -47,3 +47,16 @@ export const idEcdsaWithSha256 = '1.2.840.10045.4.3.2';
 /** X.520 attribute types (RFC 5280 Appendix A.1). */
 export const idAtCommonName = '2.5.4.3';
 export const idAtOrganizationName = '2.5.4.10';
+
+/**
+ * RFC 5280 §4.2.1: the certificate extensions Farthing writes (certificate-builder.ts) and
+ * understands when it reads a certificate (certificate.ts), so they may be marked critical.
+ */
+export const extensionOids = {
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectAltName: '2.5.29.17',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+} as const;
