@@ -29,17 +29,11 @@ import type {
   RefundRefreshRecord,
   RefundStore,
 } from '../refund-store.ts';
-import type { IdempotencyClaim } from '../store.ts';
 import { transferBetween } from '../transfer.ts';
 import type { PostgresDatabase, Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
 import { sameBytes } from './rows.ts';
-
-type Write = <R>(
-  claim: IdempotencyClaim | undefined,
-  now: number,
-  work: (sql: Sql) => Promise<R>,
-) => Promise<R>;
+import type { PostgresWrites } from './write.ts';
 
 /** Keys a concurrent request may claim first: the retry then finds the winner's row. */
 export const refundClaimedKeys = ['refunds_merchant_id_refund_id_key', 'refund_refreshes_id'];
@@ -67,21 +61,21 @@ const refreshedOfCoin = (sql: Sql, coinPub: Uint8Array) =>
 
 export class PostgresRefundStore implements RefundStore {
   readonly #db: PostgresDatabase;
-  readonly #write: Write;
+  readonly #writes: PostgresWrites;
   readonly #system: { readonly coinRefunds: number; readonly coins: number };
 
   constructor(options: {
     db: PostgresDatabase;
-    write: Write;
+    writes: PostgresWrites;
     system: { readonly coinRefunds: number; readonly coins: number };
   }) {
     this.#db = options.db;
-    this.#write = options.write;
+    this.#writes = options.writes;
     this.#system = options.system;
   }
 
-  readonly refund: RefundStore['refund'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, async (sql) => render(await this.#refund(sql, params)));
+  readonly refund: RefundStore['refund'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, (sql) => this.#refund(sql, params));
 
   async #refund(sql: Sql, params: RefundParameters): Promise<RefundRecord> {
     await lockName(sql, `refund-receipt:${params.merchantId}:${hex(params.receiptId)}`);
@@ -174,16 +168,12 @@ export class PostgresRefundStore implements RefundStore {
     return { coinPub, currency: row.currency, refunded: row.refunded, refreshed: row.refreshed };
   }
 
-  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (
-    params,
-    render,
-    idempotency,
-  ) =>
-    this.#write(idempotency, params.now, async (sql) => {
+  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, async (sql) => {
       await lockName(sql, `refund-coin:${hex(params.coinPub)}`);
       const existing = await refresh(sql, params.issuanceId);
       if (existing !== undefined) {
-        if (sameBytes(existing.requestHash, params.requestHash)) return render(existing);
+        if (sameBytes(existing.requestHash, params.requestHash)) return existing;
         throw new FarthingError(
           'issuance_conflict',
           'this issuance id was used for another request',
@@ -237,7 +227,7 @@ export class PostgresRefundStore implements RefundStore {
           params.now,
         ),
       );
-      return render((await refresh(sql, params.issuanceId))!);
+      return (await refresh(sql, params.issuanceId))!;
     });
 
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined> {

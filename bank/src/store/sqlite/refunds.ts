@@ -93,8 +93,8 @@ export class SqliteRefundStore implements RefundStore {
     };
   }
 
-  readonly refund: RefundStore['refund'] = (params, render, idempotency) =>
-    this.#area.write(idempotency, params.now, () => render(this.#refund(params)));
+  readonly refund: RefundStore['refund'] = (params, ...reply) =>
+    this.#area.writeReply(params.now, reply, () => this.#refund(params));
 
   #refund(params: RefundParameters): RefundRecord {
     const sql = this.#sql;
@@ -151,16 +151,12 @@ export class SqliteRefundStore implements RefundStore {
     });
   }
 
-  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (
-    params,
-    render,
-    idempotency,
-  ) =>
-    this.#area.write(idempotency, params.now, () => {
+  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (params, ...reply) =>
+    this.#area.writeReply(params.now, reply, () => {
       const sql = this.#sql;
       const existing = this.#refresh(params.issuanceId);
       if (existing !== undefined) {
-        if (sameBytes(existing.requestHash, params.requestHash)) return render(existing);
+        if (sameBytes(existing.requestHash, params.requestHash)) return existing;
         throw new FarthingError(
           'issuance_conflict',
           'this issuance id was used for another request',
@@ -209,7 +205,7 @@ export class SqliteRefundStore implements RefundStore {
           params.now,
         ),
       );
-      return render(this.#refresh(params.issuanceId)!);
+      return this.#refresh(params.issuanceId)!;
     });
 
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined> {
