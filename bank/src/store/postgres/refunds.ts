@@ -19,7 +19,6 @@
  * never both spend its credit) and claims its issuance id by `refund_refreshes_id`.
  */
 
-import { FarthingError } from '@farthing/protocol/errors';
 import * as records from '../refund-rows.ts';
 import * as rules from '../refund-rules.ts';
 import type {
@@ -29,10 +28,8 @@ import type {
   RefundRefreshRecord,
   RefundStore,
 } from '../refund-store.ts';
-import { transferBetween } from '../transfer.ts';
 import type { PostgresDatabase, Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
-import { sameBytes } from './rows.ts';
 import type { PostgresWrites } from './write.ts';
 
 /** Keys a concurrent request may claim first: the retry then finds the winner's row. */
@@ -171,25 +168,14 @@ export class PostgresRefundStore implements RefundStore {
   readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (params, ...reply) =>
     this.#writes.writeReply(params.now, reply, async (sql) => {
       await lockName(sql, `refund-coin:${hex(params.coinPub)}`);
-      const existing = await refresh(sql, params.issuanceId);
-      if (existing !== undefined) {
-        if (sameBytes(existing.requestHash, params.requestHash)) return existing;
-        throw new FarthingError(
-          'issuance_conflict',
-          'this issuance id was used for another request',
-          { details: { issuanceId: params.issuanceId } },
-        );
-      }
-      const sum = params.coins.reduce((all, coin) => all + coin.value, 0);
-      const left =
-        (await refundedOfCoin(sql, params.coinPub)) - (await refreshedOfCoin(sql, params.coinPub));
-      if (sum > left) {
-        throw new FarthingError(
-          'refund_nothing_to_refresh',
-          'the new coins are worth more than the refunded value left on this coin',
-          { details: { left, asked: sum } },
-        );
-      }
+      const repeated = rules.repeatedRefresh(await refresh(sql, params.issuanceId), params);
+      if (repeated !== undefined) return repeated;
+      const { total: sum, transfer } = rules.refreshPayment(
+        params,
+        await refundedOfCoin(sql, params.coinPub),
+        await refreshedOfCoin(sql, params.coinPub),
+        this.#system,
+      );
       await sql.query(
         `INSERT INTO refund_refreshes (id, coin_pub, currency, total, coin_count, request_hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -216,17 +202,7 @@ export class PostgresRefundStore implements RefundStore {
           params.coins.map((coin) => Buffer.from(coin.blindSignature)),
         ],
       );
-      await postTransfer(
-        sql,
-        transferBetween(
-          'refund-refresh',
-          params.issuanceId,
-          this.#system.coinRefunds,
-          this.#system.coins,
-          sum,
-          params.now,
-        ),
-      );
+      await postTransfer(sql, transfer);
       return (await refresh(sql, params.issuanceId))!;
     });
 

@@ -4,19 +4,7 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
-
-export interface Posting {
-  readonly accountId: number;
-  /** Minor units; positive credits the account, negative debits it. */
-  readonly amount: number;
-}
-
-export interface TransferParams {
-  readonly kind: string;
-  readonly reference: string;
-  readonly postings: readonly Posting[];
-  readonly now: number;
-}
+import { assertBalanced, type TransferParams } from '../transfer.ts';
 
 export class Ledger {
   readonly #sql;
@@ -40,17 +28,9 @@ export class Ledger {
    * `insufficient_funds` (enforced by the accounts table's CHECK constraint, so even a bug in
    * the caller cannot overdraw an account).
    */
-  post({ kind, reference, postings, now }: TransferParams): number {
-    let sum = 0;
-    for (const { amount } of postings) {
-      if (!Number.isSafeInteger(amount) || amount === 0) {
-        throw new Error(`ledger posting of ${amount} in ${kind} ${reference}`);
-      }
-      sum += amount;
-    }
-    if (sum !== 0 || postings.length < 2) {
-      throw new Error(`unbalanced transfer ${kind} ${reference}: postings sum to ${sum}`);
-    }
+  post(transfer: TransferParams): number {
+    assertBalanced(transfer);
+    const { kind, reference, postings, now } = transfer;
     const transferId = Number(this.#sql.insertTransfer.run(kind, reference, now).lastInsertRowid);
     for (const { accountId, amount } of postings) {
       let row: { balance: number } | undefined;
