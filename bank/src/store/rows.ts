@@ -10,7 +10,9 @@ import type {
   LedgerEntry,
   MerchantCertificateRecord,
   NewAccount,
+  NewSession,
   OriginChallengeRecord,
+  Session,
 } from './store.ts';
 import { type TransferParams, transferBetween } from './transfer.ts';
 
@@ -156,6 +158,27 @@ export const challengeValues = (challenge: OriginChallengeRecord): unknown[] => 
   challenge.origin,
   challenge.createdAt,
   challenge.expiresAt,
+];
+
+/** A session's row joined with its account's. */
+export type SessionRow = AccountRow & { readonly scopes: string; readonly expires_at: number };
+
+/** Scopes are stored space-separated, none as the empty string. */
+export function sessionFromRow(row: SessionRow): Session {
+  return {
+    account: toAccount(row),
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    expiresAt: row.expires_at,
+  };
+}
+
+/** The values of a new `sessions` row, in the order of its INSERT's column list. */
+export const sessionValues = (session: NewSession): unknown[] => [
+  session.tokenHash,
+  session.accountId,
+  session.scopes.join(' '),
+  session.expiresAt,
+  session.now,
 ];
 
 /**

@@ -5,6 +5,7 @@
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
 import { assertBalanced, type TransferParams } from '../transfer.ts';
+import { isConstraintError } from './database.ts';
 
 export class Ledger {
   readonly #sql;
@@ -37,7 +38,7 @@ export class Ledger {
       try {
         row = this.#sql.updateBalance.get(amount, accountId) as { balance: number } | undefined;
       } catch (error) {
-        if (isCheckViolation(error)) {
+        if (isConstraintError(error, 'CHECK')) {
           throw new FarthingError('insufficient_funds', 'the account balance is too low', {
             details: { shortfall: true },
           });
@@ -49,12 +50,4 @@ export class Ledger {
     }
     return transferId;
   }
-}
-
-function isCheckViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_CHECK'
-  );
 }
