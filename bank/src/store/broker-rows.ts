@@ -6,14 +6,13 @@
 
 import { FarthingError } from '@farthing/protocol/errors';
 import { bytes, sameBytes } from './rows.ts';
-import type { TransferParams } from './sqlite/ledger.ts';
 import type {
   PaywordCertificateRecord,
   PaywordRedemptionClaim,
   PaywordRedemptionOutcome,
   PaywordRedemptionRecord,
 } from './store.ts';
-import { transferBetween } from './transfer.ts';
+import { type TransferParams, transferBetween } from './transfer.ts';
 
 export interface PaywordCertificateRow {
   serial: number;

@@ -16,7 +16,7 @@ import {
   maxRegistrationsPerCard,
   registrationLimitReached,
 } from './card-store.ts';
-import type { Posting } from './sqlite/ledger.ts';
+import type { Posting } from './transfer.ts';
 
 /** The ids of system:card-credit and system:card-holds. */
 export interface CardSystemIds {

@@ -13,11 +13,19 @@ export interface IdempotencyClaim {
 }
 
 /**
- * A state-changing call whose answer `render` builds from what it wrote: the store keeps that
- * answer under the claim in the same transaction, and a retry under the same claim gets it back.
+ * What a state-changing call takes after its parameters: `render` builds its answer from what it
+ * wrote, and the store keeps that answer under the claim in the same transaction, so a retry
+ * under the same claim gets it back. Named once, so each backend can hand the pair to its one
+ * write that applies it (`SqliteArea.reply`, postgres/write.ts) instead of spelling it out per
+ * operation.
  */
+export type Reply<Written, R> = [
+  render: (written: Written) => R,
+  idempotency?: IdempotencyClaim | undefined,
+];
+
+/** A state-changing call whose answer is its `Reply`'s render of what it wrote. */
 export type IdempotentWrite<Params, Written> = <R>(
   params: Params,
-  render: (written: Written) => R,
-  idempotency?: IdempotencyClaim,
+  ...reply: Reply<Written, R>
 ) => Promise<R>;

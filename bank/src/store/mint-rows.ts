@@ -7,7 +7,6 @@
 
 import { FarthingError } from '@farthing/protocol/errors';
 import { bytes, sameBytes } from './rows.ts';
-import type { TransferParams } from './sqlite/ledger.ts';
 import {
   type BankKeyRecord,
   coinAlreadySpent,
@@ -19,7 +18,7 @@ import {
   type SpentCoinRecord,
   type WithdrawParameters,
 } from './store.ts';
-import { transferBetween } from './transfer.ts';
+import { type TransferParams, transferBetween } from './transfer.ts';
 
 export interface BankKeyRow {
   readonly name: string;

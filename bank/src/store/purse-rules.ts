@@ -5,7 +5,6 @@
  */
 
 import { FarthingError } from '@farthing/protocol/errors';
-import type { TransferParams } from './sqlite/ledger.ts';
 import {
   maxPurseCardsPerAccount,
   type PurseCardRecord,
@@ -14,7 +13,7 @@ import {
   type PurseLoadRecord,
   purseCardLimitReached,
 } from './store.ts';
-import { transferBetween } from './transfer.ts';
+import { type TransferParams, transferBetween } from './transfer.ts';
 
 export const shadowAccountPrefix = 'system:purse-shadow:';
 export const purseFeesAccount = 'system:purse-fees';

@@ -8,10 +8,14 @@
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { type RefundRow, refundCurrencyMismatch, refundExceeds, toRefund } from './refund-rows.ts';
-import type { RefundParameters, RefundRecord } from './refund-store.ts';
+import type {
+  RefundParameters,
+  RefundRecord,
+  RefundRefreshRecord,
+  RefundStore,
+} from './refund-store.ts';
 import { sameBytes } from './rows.ts';
-import type { TransferParams } from './sqlite/ledger.ts';
-import { transferBetween } from './transfer.ts';
+import { type TransferParams, transferBetween } from './transfer.ts';
 
 /** The refund stored under this (merchant, refund id), if the same request made it. */
 export function repeatedRefund(
@@ -138,6 +142,50 @@ export function coinRefundShares(
   }
   if (left !== 0) throw new Error(`refund ${params.refundId}: ${left} left over the coins' value`);
   return shares;
+}
+
+export type RefreshParameters = Parameters<RefundStore['refreshRefundedCoin']>[0];
+
+/** The refresh stored under this issuance id, if the same request made it. */
+export function repeatedRefresh(
+  existing: RefundRefreshRecord | undefined,
+  params: RefreshParameters,
+): RefundRefreshRecord | undefined {
+  if (existing === undefined) return undefined;
+  if (sameBytes(existing.requestHash, params.requestHash)) return existing;
+  throw new FarthingError('issuance_conflict', 'this issuance id was used for another request', {
+    details: { issuanceId: params.issuanceId },
+  });
+}
+
+/**
+ * What the new coins are worth, and the transfer paying for them out of the coin's refunds, if
+ * what was refunded to the coin and not yet refreshed covers it.
+ */
+export function refreshPayment(
+  params: RefreshParameters,
+  refunded: number,
+  refreshed: number,
+  system: { readonly coinRefunds: number; readonly coins: number },
+): { total: number; transfer: TransferParams } {
+  const total = params.coins.reduce((sum, coin) => sum + coin.value, 0);
+  const left = refunded - refreshed;
+  if (total > left) {
+    throw new FarthingError(
+      'refund_nothing_to_refresh',
+      'the new coins are worth more than the refunded value left on this coin',
+      { details: { left, asked: total } },
+    );
+  }
+  const transfer = transferBetween(
+    'refund-refresh',
+    params.issuanceId,
+    system.coinRefunds,
+    system.coins,
+    total,
+    params.now,
+  );
+  return { total, transfer };
 }
 
 /** The ledger transfer of a refund: from the merchant to the payer, or to the coins' pool. */

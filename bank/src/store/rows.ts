@@ -3,16 +3,18 @@
  * into the store's records, so the two cannot map a column differently.
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import type { TransferParams } from './sqlite/ledger.ts';
 import type {
   AccountKind,
   AccountRecord,
+  IdempotencyClaim,
   LedgerEntry,
   MerchantCertificateRecord,
   NewAccount,
+  NewSession,
   OriginChallengeRecord,
+  Session,
 } from './store.ts';
-import { transferBetween } from './transfer.ts';
+import { type TransferParams, transferBetween } from './transfer.ts';
 
 /** A plain Uint8Array view of a BLOB/BYTEA value (both drivers return Buffers). */
 export const bytes = (value: Uint8Array): Uint8Array =>
@@ -22,6 +24,32 @@ export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
+
+/** A stored answer under an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header). */
+export interface IdempotencyRow {
+  readonly request_hash: Uint8Array;
+  /** The answer as JSON. */
+  readonly body: string;
+}
+
+/**
+ * The answer stored for `claim`, if any: what a retry gets back, the JSON round trip of the first
+ * answer. The key used for another request is `idempotency_key_reused`.
+ */
+export function storedAnswer(
+  row: IdempotencyRow | undefined,
+  claim: IdempotencyClaim,
+): unknown | undefined {
+  if (row === undefined) return undefined;
+  if (!sameBytes(row.request_hash, claim.requestHash)) {
+    throw new FarthingError(
+      'idempotency_key_reused',
+      'this Idempotency-Key was already used for a different request; use a fresh key',
+      { details: { key: claim.key } },
+    );
+  }
+  return JSON.parse(row.body);
+}
 
 export interface AccountRow {
   readonly id: number;
@@ -130,6 +158,27 @@ export const challengeValues = (challenge: OriginChallengeRecord): unknown[] => 
   challenge.origin,
   challenge.createdAt,
   challenge.expiresAt,
+];
+
+/** A session's row joined with its account's. */
+export type SessionRow = AccountRow & { readonly scopes: string; readonly expires_at: number };
+
+/** Scopes are stored space-separated, none as the empty string. */
+export function sessionFromRow(row: SessionRow): Session {
+  return {
+    account: toAccount(row),
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    expiresAt: row.expires_at,
+  };
+}
+
+/** The values of a new `sessions` row, in the order of its INSERT's column list. */
+export const sessionValues = (session: NewSession): unknown[] => [
+  session.tokenHash,
+  session.accountId,
+  session.scopes.join(' '),
+  session.expiresAt,
+  session.now,
 ];
 
 /**

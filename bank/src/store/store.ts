@@ -19,7 +19,7 @@
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { CardStore } from './card-store.ts';
-import type { IdempotencyClaim, IdempotentWrite } from './idempotency-claim.ts';
+import type { IdempotencyClaim, IdempotentWrite, Reply } from './idempotency-claim.ts';
 import type { RefundStore } from './refund-store.ts';
 
 export type AccountKind = 'customer' | 'merchant' | 'system';
@@ -46,7 +46,7 @@ export const systemAccounts = {
   paywordHolds: 'system:payword-holds',
 } as const;
 
-export type { IdempotencyClaim, IdempotentWrite } from './idempotency-claim.ts';
+export type { IdempotencyClaim, IdempotentWrite, Reply } from './idempotency-claim.ts';
 
 export interface Session {
   readonly account: AccountRecord;
@@ -450,8 +450,7 @@ export interface BankStore {
   insertExclusiveMerchantCertificate<R>(
     certificate: MerchantCertificateRecord,
     exclusiveOrigins: readonly string[],
-    render: (certificate: MerchantCertificateRecord) => R,
-    idempotency?: IdempotencyClaim,
+    ...reply: Reply<MerchantCertificateRecord, R>
   ): Promise<R>;
   /** `origin_taken` if another account holds one of `origins`. */
   assertOriginsFree(origins: readonly string[], accountId: number, now: number): Promise<void>;

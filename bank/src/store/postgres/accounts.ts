@@ -5,6 +5,9 @@ import {
   type LedgerEntryRow,
   ledgerEntryFromRow,
   newAccountValues,
+  type SessionRow,
+  sessionFromRow,
+  sessionValues,
   toAccount,
 } from '../rows.ts';
 import type { AccountRecord, LedgerEntry, NewAccount, NewSession, Session } from '../store.ts';
@@ -39,28 +42,17 @@ export async function accountByName(sql: Sql, name: string): Promise<AccountReco
 export async function createSession(sql: Sql, session: NewSession): Promise<void> {
   await sql.query(
     'INSERT INTO sessions (token_hash, account_id, scopes, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
-    [
-      session.tokenHash,
-      session.accountId,
-      session.scopes.join(' '),
-      session.expiresAt,
-      session.now,
-    ],
+    sessionValues(session),
   );
 }
 
 export async function findSession(sql: Sql, tokenHash: Uint8Array): Promise<Session | undefined> {
-  const [row] = await sql.query<AccountRow & { scopes: string; expires_at: number }>(
+  const [row] = await sql.query<SessionRow>(
     `SELECT s.scopes AS scopes, s.expires_at AS expires_at, a.*
      FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`,
     [tokenHash],
   );
-  if (row === undefined) return undefined;
-  return {
-    account: toAccount(row),
-    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
-    expiresAt: row.expires_at,
-  };
+  return row === undefined ? undefined : sessionFromRow(row);
 }
 
 export async function deleteSession(sql: Sql, tokenHash: Uint8Array): Promise<void> {

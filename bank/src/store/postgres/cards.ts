@@ -22,9 +22,9 @@ import {
   type CardTransactionRecord,
   cardSystemAccounts,
 } from '../card-store.ts';
-import type { IdempotencyClaim } from '../store.ts';
 import type { Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
+import type { PostgresWrites } from './write.ts';
 
 /** Keys a concurrent request may claim first: the retry then finds the winner's row. */
 export const cardClaimedKeys = [
@@ -32,12 +32,6 @@ export const cardClaimedKeys = [
   'card_transactions_pi_digest_key',
   'cardholder_registrations_pkey',
 ];
-
-type Write = <R>(
-  claim: IdempotencyClaim | undefined,
-  now: number,
-  work: (sql: Sql) => Promise<R>,
-) => Promise<R>;
 
 /** The ids of system:card-credit (which may go negative) and system:card-holds, made if absent. */
 export async function ensureCardAccounts(
@@ -84,26 +78,30 @@ const one = async <Row extends object>(
 
 export class PostgresCardStore implements CardStore {
   readonly #db: Sql;
-  readonly #write: Write;
+  readonly #writes: PostgresWrites;
   readonly #system: { credit: number; holds: number };
 
-  constructor(options: { db: Sql; write: Write; system: { credit: number; holds: number } }) {
+  constructor(options: {
+    db: Sql;
+    writes: PostgresWrites;
+    system: { credit: number; holds: number };
+  }) {
     this.#db = options.db;
-    this.#write = options.write;
+    this.#writes = options.writes;
     this.#system = options.system;
   }
 
   // --- issuer
 
-  readonly issueCard: CardStore['issueCard'] = (card, render, idempotency) =>
-    this.#write(idempotency, card.createdAt, async (sql) => {
+  readonly issueCard: CardStore['issueCard'] = (card, ...reply) =>
+    this.#writes.writeReply(card.createdAt, reply, async (sql) => {
       const row = await one<records.CardRow>(
         sql,
         `INSERT INTO cards (account_id, pan, expiry, currency, credit_limit, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
         records.cardValues(card),
       );
-      return render(records.toCard(row!));
+      return records.toCard(row!);
     });
 
   async listCards(accountId: number): Promise<CardRecord[]> {
@@ -121,12 +119,8 @@ export class PostgresCardStore implements CardStore {
 
   // --- cardholder CA
 
-  readonly insertRegistration: CardStore['insertRegistration'] = (
-    registration,
-    render,
-    idempotency,
-  ) =>
-    this.#write(idempotency, registration.createdAt, async (sql) => {
+  readonly insertRegistration: CardStore['insertRegistration'] = (registration, ...reply) =>
+    this.#writes.writeReply(registration.createdAt, reply, async (sql) => {
       const taken = await sql.query('SELECT 1 FROM cardholder_registrations WHERE id = $1', [
         registration.id,
       ]);
@@ -148,7 +142,7 @@ export class PostgresCardStore implements CardStore {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
         records.registrationValues(registration),
       );
-      return render(records.toRegistration(row!));
+      return records.toRegistration(row!);
     });
 
   async getRegistration(id: string): Promise<CardholderRegistrationRecord | undefined> {
@@ -161,7 +155,7 @@ export class PostgresCardStore implements CardStore {
   }
 
   revokeCardholderCertificate(serial: string, now: number): Promise<boolean> {
-    return this.#write(undefined, now, async (sql) => {
+    return this.#writes.write(undefined, now, async (sql) => {
       const revoked = await sql.query(
         `UPDATE cardholder_registrations SET revoked_at = coalesce(revoked_at, $1)
          WHERE serial = $2 RETURNING 1`,
@@ -173,8 +167,8 @@ export class PostgresCardStore implements CardStore {
 
   // --- gateway
 
-  readonly authorize: CardStore['authorize'] = (a, render, idempotency) =>
-    this.#write(idempotency, a.now, async (sql) => {
+  readonly authorize: CardStore['authorize'] = (a, ...reply) =>
+    this.#writes.writeReply(a.now, reply, async (sql) => {
       const card = await one<records.CardRow>(
         sql,
         'SELECT * FROM cards WHERE pan = $1 FOR NO KEY UPDATE',
@@ -203,12 +197,12 @@ export class PostgresCardStore implements CardStore {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
         rules.transactionValues(a, card.id),
       );
-      return render(records.toTransaction(row!));
+      return records.toTransaction(row!);
     });
 
-  readonly operate: CardStore['operate'] = (params, render, idempotency) => {
+  readonly operate: CardStore['operate'] = (params, ...reply) => {
     const { merchantId, transactionId, operation: op, now } = params;
-    return this.#write(idempotency, now, async (sql) => {
+    return this.#writes.writeReply(now, reply, async (sql) => {
       const row = await one<records.TransactionRow>(
         sql,
         `SELECT * FROM card_transactions WHERE merchant_id = $1 AND transaction_id = $2
@@ -260,7 +254,7 @@ export class PostgresCardStore implements CardStore {
          WHERE merchant_id = $5 AND transaction_id = $6 RETURNING *`,
         [next.status, next.captured, next.credited, now, merchantId, transactionId],
       );
-      return render(records.toTransaction(updated!));
+      return records.toTransaction(updated!);
     });
   };
 

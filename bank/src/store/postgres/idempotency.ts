@@ -5,10 +5,9 @@
  * then violates `idempotency_keys_scope_key`, which the transaction runner retries
  * (database.ts), and the retry answers with the stored result.
  */
-import { FarthingError } from '@farthing/protocol/errors';
+import { type IdempotencyRow, storedAnswer } from '../rows.ts';
 import type { IdempotencyClaim } from '../store.ts';
 import type { Sql } from './database.ts';
-import { sameBytes } from './rows.ts';
 
 export const idempotencyConstraint = 'idempotency_keys_scope_key';
 
@@ -17,19 +16,11 @@ export async function findIdempotentResult(
   sql: Sql,
   claim: IdempotencyClaim,
 ): Promise<unknown | undefined> {
-  const [row] = await sql.query<{ request_hash: Uint8Array; body: string }>(
+  const [row] = await sql.query<IdempotencyRow>(
     'SELECT request_hash, body FROM idempotency_keys WHERE scope = $1 AND key = $2',
     [claim.scope, claim.key],
   );
-  if (row === undefined) return undefined;
-  if (!sameBytes(row.request_hash, claim.requestHash)) {
-    throw new FarthingError(
-      'idempotency_key_reused',
-      'this Idempotency-Key was already used for a different request; use a fresh key',
-      { details: { key: claim.key } },
-    );
-  }
-  return JSON.parse(row.body);
+  return storedAnswer(row, claim);
 }
 
 /** Runs `work` unless the claim already has a result, and stores what it returns. */

@@ -9,30 +9,19 @@
  * process posts.
  */
 import { FarthingError } from '@farthing/protocol/errors';
-import type { TransferParams } from '../sqlite/ledger.ts';
+import { assertBalanced, type TransferParams } from '../transfer.ts';
 import { isPostgresError, type Sql } from './database.ts';
-
-export type { Posting, TransferParams } from '../sqlite/ledger.ts';
 
 const checkViolation = '23514';
 
-export async function postTransfer(
-  sql: Sql,
-  { kind, reference, postings, now }: TransferParams,
-): Promise<number> {
-  let sum = 0;
+export async function postTransfer(sql: Sql, transfer: TransferParams): Promise<number> {
+  assertBalanced(transfer);
+  const { kind, reference, postings, now } = transfer;
   const accounts = new Set<number>();
-  for (const { accountId, amount } of postings) {
-    if (!Number.isSafeInteger(amount) || amount === 0) {
-      throw new Error(`ledger posting of ${amount} in ${kind} ${reference}`);
-    }
+  for (const { accountId } of postings) {
     // One UPDATE … FROM moves each account once; two postings to one account would lose one.
     if (accounts.has(accountId)) throw new Error(`two postings to account ${accountId}`);
     accounts.add(accountId);
-    sum += amount;
-  }
-  if (sum !== 0 || postings.length < 2) {
-    throw new Error(`unbalanced transfer ${kind} ${reference}: postings sum to ${sum}`);
   }
   // Lock the accounts in id order first: the UPDATE below locks them in whatever order its
   // plan visits them, and two transfers between the same accounts locking in opposite orders

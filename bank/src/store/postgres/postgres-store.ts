@@ -46,7 +46,7 @@ import * as broker from './broker.ts';
 import { cardClaimedKeys, ensureCardAccounts, PostgresCardStore } from './cards.ts';
 import { PostgresDatabase, type RetryPolicy, type Sql } from './database.ts';
 import { DepositBatcher, defineDepositFunction } from './deposit-function.ts';
-import { findIdempotentResult, idempotencyConstraint, runIdempotent } from './idempotency.ts';
+import { findIdempotentResult, idempotencyConstraint } from './idempotency.ts';
 import { checkInvariants } from './invariants.ts';
 import { postTransfer } from './ledger.ts';
 import * as origins from './merchant-certificates.ts';
@@ -55,6 +55,7 @@ import * as mint from './mint.ts';
 import * as purse from './purse.ts';
 import * as recovery from './recovery.ts';
 import { PostgresRefundStore, refundClaimedKeys } from './refunds.ts';
+import { type PostgresWrites, postgresWrites } from './write.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form). */
@@ -91,20 +92,19 @@ export class PostgresBankStore implements BankStore {
   readonly cards: PostgresCardStore;
   readonly refunds: PostgresRefundStore;
   readonly #deposits: DepositBatcher;
+  /** Every write at READ COMMITTED (see the module comment), retried on `claimedKeys`. */
+  readonly #writes: PostgresWrites;
 
   private constructor(db: PostgresDatabase, system: SystemAccountIds, currency: string) {
     this.#db = db;
     this.#system = system;
     this.#currency = currency;
     this.#deposits = new DepositBatcher(db, system.coins);
-    this.cards = new PostgresCardStore({
-      db,
-      write: (claim, now, work) => this.#write(claim, now, work),
-      system: system.cards,
-    });
+    this.#writes = postgresWrites(db, claimedKeys);
+    this.cards = new PostgresCardStore({ db, writes: this.#writes, system: system.cards });
     this.refunds = new PostgresRefundStore({
       db,
-      write: (claim, now, work) => this.#write(claim, now, work),
+      writes: this.#writes,
       system: { coinRefunds: system.coinRefunds, coins: system.coins },
     });
   }
@@ -148,24 +148,10 @@ export class PostgresBankStore implements BankStore {
     }
   }
 
-  /** A write at READ COMMITTED (see the module comment) that stores its result under `claim`. */
-  #write<R>(
-    claim: IdempotencyClaim | undefined,
-    now: number,
-    work: (sql: Sql) => Promise<R>,
-  ): Promise<R> {
-    return this.#db.transaction(
-      { isolation: 'read committed', retryOnUnique: claimedKeys },
-      (sql) => runIdempotent(sql, claim, now, () => work(sql)),
-    );
-  }
-
   // --- accounts and credentials
 
-  readonly createAccount: BankStore['createAccount'] = (account, render, idempotency) =>
-    this.#write(idempotency, account.now, async (sql) =>
-      render(await accounts.createAccount(sql, account)),
-    );
+  readonly createAccount: BankStore['createAccount'] = (account, ...reply) =>
+    this.#writes.writeReply(account.now, reply, (sql) => accounts.createAccount(sql, account));
 
   getAccount(id: number) {
     return accounts.accountById(this.#db, id);
@@ -203,7 +189,7 @@ export class PostgresBankStore implements BankStore {
     params: { accountId: number; amount: number; reference: string; now: number },
     idempotency?: IdempotencyClaim,
   ): Promise<{ balance: number }> {
-    return this.#write(idempotency, params.now, async (sql) => {
+    return this.#writes.write(idempotency, params.now, async (sql) => {
       await postTransfer(sql, issueTransfer(params, this.#system.issued));
       return { balance: (await accounts.accountById(sql, params.accountId))!.balance };
     });
@@ -240,9 +226,9 @@ export class PostgresBankStore implements BankStore {
 
   // --- mint
 
-  readonly withdraw: BankStore['withdraw'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, async (sql) =>
-      render(await mint.withdraw(sql, params, this.#system.coins)),
+  readonly withdraw: BankStore['withdraw'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, (sql) =>
+      mint.withdraw(sql, params, this.#system.coins),
     );
 
   getIssuance(id: string) {
@@ -254,7 +240,8 @@ export class PostgresBankStore implements BankStore {
    * (deposit-function.ts); anything else, and anything that went wrong there (which changed
    * nothing), through the general transaction.
    */
-  readonly deposit: BankStore['deposit'] = async (params, render, idempotency) => {
+  readonly deposit: BankStore['deposit'] = async (params, ...reply) => {
+    const [render, idempotency] = reply;
     const answer = render({
       id: params.depositId,
       merchantId: params.merchantId,
@@ -285,13 +272,13 @@ export class PostgresBankStore implements BankStore {
     // What runIdempotent answers: the JSON round trip of the stored result.
     if (done) return body === null ? answer : (JSON.parse(body) as typeof answer);
     // Not the common case, or in doubt: the general path decides, seeing what committed.
-    return this.#write(idempotency, params.now, async (sql) =>
-      render(await mint.deposit(sql, params, this.#system.coins)),
+    return this.#writes.writeReply(params.now, reply, (sql) =>
+      mint.deposit(sql, params, this.#system.coins),
     );
   };
 
-  readonly change: BankStore['change'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, async (sql) => render(await mint.change(sql, params)));
+  readonly change: BankStore['change'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, (sql) => mint.change(sql, params));
 
   getSpentCoin(coinPub: Uint8Array) {
     return mint.spentCoin(this.#db, coinPub);
@@ -323,11 +310,10 @@ export class PostgresBankStore implements BankStore {
 
   readonly issuePaywordCertificate: BankStore['issuePaywordCertificate'] = (
     certificate,
-    render,
-    idempotency,
+    ...reply
   ) =>
-    this.#write(idempotency, certificate.issuedAt, async (sql) =>
-      render(await broker.issueCertificate(sql, certificate, this.#system.paywordHolds)),
+    this.#writes.writeReply(certificate.issuedAt, reply, (sql) =>
+      broker.issueCertificate(sql, certificate, this.#system.paywordHolds),
     );
 
   getPaywordCertificate(serial: number) {
@@ -338,17 +324,9 @@ export class PostgresBankStore implements BankStore {
     return broker.redemption(this.#db, commitmentId);
   }
 
-  readonly redeemPaywords: BankStore['redeemPaywords'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, async (sql) =>
-      render(
-        await broker.redeemAll(
-          sql,
-          params.vendorId,
-          params.claims,
-          this.#system.paywordHolds,
-          params.now,
-        ),
-      ),
+  readonly redeemPaywords: BankStore['redeemPaywords'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, (sql) =>
+      broker.redeemAll(sql, params.vendorId, params.claims, this.#system.paywordHolds, params.now),
     );
 
   releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number> {
@@ -371,9 +349,8 @@ export class PostgresBankStore implements BankStore {
 
   readonly insertMerchantCertificate: BankStore['insertMerchantCertificate'] = (
     certificate,
-    render,
-    idempotency,
-  ) => this.insertExclusiveMerchantCertificate(certificate, [], render, idempotency);
+    ...reply
+  ) => this.insertExclusiveMerchantCertificate(certificate, [], ...reply);
 
   async listMerchantCertificates(accountId: number): Promise<MerchantCertificateRecord[]> {
     const rows = await this.#db.query<CertificateRow>(
@@ -386,10 +363,9 @@ export class PostgresBankStore implements BankStore {
   readonly insertExclusiveMerchantCertificate: BankStore['insertExclusiveMerchantCertificate'] = (
     certificate,
     exclusiveOrigins,
-    render,
-    idempotency,
+    ...reply
   ) =>
-    this.#write(idempotency, certificate.createdAt, async (sql) => {
+    this.#writes.writeReply(certificate.createdAt, reply, async (sql) => {
       await origins.lockOrigins(sql, exclusiveOrigins);
       await origins.assertOriginsFree(
         sql,
@@ -398,20 +374,16 @@ export class PostgresBankStore implements BankStore {
         certificate.createdAt,
       );
       await insertCertificate(sql, certificate);
-      return render(certificate);
+      return certificate;
     });
 
   assertOriginsFree(exclusive: readonly string[], accountId: number, now: number): Promise<void> {
     return origins.assertOriginsFree(this.#db, exclusive, accountId, now);
   }
 
-  readonly createOriginChallenge: BankStore['createOriginChallenge'] = (
-    challenge,
-    render,
-    idempotency,
-  ) =>
-    this.#write(idempotency, challenge.createdAt, async (sql) =>
-      render(await origins.insertChallenge(sql, challenge)),
+  readonly createOriginChallenge: BankStore['createOriginChallenge'] = (challenge, ...reply) =>
+    this.#writes.writeReply(challenge.createdAt, reply, (sql) =>
+      origins.insertChallenge(sql, challenge),
     );
 
   openOriginChallenges(accountId: number, origin: string, now: number) {
@@ -432,28 +404,26 @@ export class PostgresBankStore implements BankStore {
 
   // --- hardware purse issuer (purse.ts)
 
-  readonly issuePurseCard: BankStore['issuePurseCard'] = (card, render, idempotency) =>
-    this.#write(idempotency, card.now, async (sql) =>
-      render(await purse.issueCard(sql, card, this.#currency)),
-    );
+  readonly issuePurseCard: BankStore['issuePurseCard'] = (card, ...reply) =>
+    this.#writes.writeReply(card.now, reply, (sql) => purse.issueCard(sql, card, this.#currency));
 
   getPurseCard(cardId: string) {
     return purse.card(this.#db, cardId);
   }
 
-  readonly loadPurse: BankStore['loadPurse'] = (load, render, idempotency) =>
-    this.#write(idempotency, load.now, async (sql) => render(await purse.load(sql, load)));
+  readonly loadPurse: BankStore['loadPurse'] = (load, ...reply) =>
+    this.#writes.writeReply(load.now, reply, (sql) => purse.load(sql, load));
 
-  readonly clearPurseProofs: BankStore['clearPurseProofs'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, async (sql) =>
-      render(await purse.clearAll(sql, params, this.#system.purseFees)),
+  readonly clearPurseProofs: BankStore['clearPurseProofs'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, (sql) =>
+      purse.clearAll(sql, params, this.#system.purseFees),
     );
 
-  readonly blockPurseCard: BankStore['blockPurseCard'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, async (sql) => render(await purse.block(sql, params)));
+  readonly blockPurseCard: BankStore['blockPurseCard'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, (sql) => purse.block(sql, params));
 
   closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number> {
-    return this.#write(undefined, params.now, (sql) =>
+    return this.#writes.write(undefined, params.now, (sql) =>
       purse.closeBlocked(sql, params.blockedBefore, params.now),
     );
   }

@@ -19,7 +19,6 @@
  * never both spend its credit) and claims its issuance id by `refund_refreshes_id`.
  */
 
-import { FarthingError } from '@farthing/protocol/errors';
 import * as records from '../refund-rows.ts';
 import * as rules from '../refund-rules.ts';
 import type {
@@ -29,17 +28,9 @@ import type {
   RefundRefreshRecord,
   RefundStore,
 } from '../refund-store.ts';
-import type { IdempotencyClaim } from '../store.ts';
-import { transferBetween } from '../transfer.ts';
 import type { PostgresDatabase, Sql } from './database.ts';
 import { postTransfer } from './ledger.ts';
-import { sameBytes } from './rows.ts';
-
-type Write = <R>(
-  claim: IdempotencyClaim | undefined,
-  now: number,
-  work: (sql: Sql) => Promise<R>,
-) => Promise<R>;
+import type { PostgresWrites } from './write.ts';
 
 /** Keys a concurrent request may claim first: the retry then finds the winner's row. */
 export const refundClaimedKeys = ['refunds_merchant_id_refund_id_key', 'refund_refreshes_id'];
@@ -67,21 +58,21 @@ const refreshedOfCoin = (sql: Sql, coinPub: Uint8Array) =>
 
 export class PostgresRefundStore implements RefundStore {
   readonly #db: PostgresDatabase;
-  readonly #write: Write;
+  readonly #writes: PostgresWrites;
   readonly #system: { readonly coinRefunds: number; readonly coins: number };
 
   constructor(options: {
     db: PostgresDatabase;
-    write: Write;
+    writes: PostgresWrites;
     system: { readonly coinRefunds: number; readonly coins: number };
   }) {
     this.#db = options.db;
-    this.#write = options.write;
+    this.#writes = options.writes;
     this.#system = options.system;
   }
 
-  readonly refund: RefundStore['refund'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, async (sql) => render(await this.#refund(sql, params)));
+  readonly refund: RefundStore['refund'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, (sql) => this.#refund(sql, params));
 
   async #refund(sql: Sql, params: RefundParameters): Promise<RefundRecord> {
     await lockName(sql, `refund-receipt:${params.merchantId}:${hex(params.receiptId)}`);
@@ -174,32 +165,17 @@ export class PostgresRefundStore implements RefundStore {
     return { coinPub, currency: row.currency, refunded: row.refunded, refreshed: row.refreshed };
   }
 
-  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (
-    params,
-    render,
-    idempotency,
-  ) =>
-    this.#write(idempotency, params.now, async (sql) => {
+  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (params, ...reply) =>
+    this.#writes.writeReply(params.now, reply, async (sql) => {
       await lockName(sql, `refund-coin:${hex(params.coinPub)}`);
-      const existing = await refresh(sql, params.issuanceId);
-      if (existing !== undefined) {
-        if (sameBytes(existing.requestHash, params.requestHash)) return render(existing);
-        throw new FarthingError(
-          'issuance_conflict',
-          'this issuance id was used for another request',
-          { details: { issuanceId: params.issuanceId } },
-        );
-      }
-      const sum = params.coins.reduce((all, coin) => all + coin.value, 0);
-      const left =
-        (await refundedOfCoin(sql, params.coinPub)) - (await refreshedOfCoin(sql, params.coinPub));
-      if (sum > left) {
-        throw new FarthingError(
-          'refund_nothing_to_refresh',
-          'the new coins are worth more than the refunded value left on this coin',
-          { details: { left, asked: sum } },
-        );
-      }
+      const repeated = rules.repeatedRefresh(await refresh(sql, params.issuanceId), params);
+      if (repeated !== undefined) return repeated;
+      const { total: sum, transfer } = rules.refreshPayment(
+        params,
+        await refundedOfCoin(sql, params.coinPub),
+        await refreshedOfCoin(sql, params.coinPub),
+        this.#system,
+      );
       await sql.query(
         `INSERT INTO refund_refreshes (id, coin_pub, currency, total, coin_count, request_hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -226,18 +202,8 @@ export class PostgresRefundStore implements RefundStore {
           params.coins.map((coin) => Buffer.from(coin.blindSignature)),
         ],
       );
-      await postTransfer(
-        sql,
-        transferBetween(
-          'refund-refresh',
-          params.issuanceId,
-          this.#system.coinRefunds,
-          this.#system.coins,
-          sum,
-          params.now,
-        ),
-      );
-      return render((await refresh(sql, params.issuanceId))!);
+      await postTransfer(sql, transfer);
+      return (await refresh(sql, params.issuanceId))!;
     });
 
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined> {

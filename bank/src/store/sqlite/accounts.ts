@@ -6,9 +6,13 @@ import {
   type LedgerEntryRow,
   ledgerEntryFromRow,
   newAccountValues,
+  type SessionRow,
+  sessionFromRow,
+  sessionValues,
   toAccount,
 } from '../rows.ts';
 import type { AccountRecord, LedgerEntry, NewAccount, NewSession, Session } from '../store.ts';
+import { isConstraintError } from './database.ts';
 
 export class Accounts {
   readonly #sql;
@@ -49,7 +53,7 @@ export class Accounts {
       const row = this.#sql.insert.get(...newAccountValues(account)) as AccountRow;
       return toAccount(row);
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      if (isConstraintError(error, 'UNIQUE')) {
         throw accountExists(account.name);
       }
       throw error;
@@ -81,25 +85,12 @@ export class Accounts {
   }
 
   createSession(session: NewSession): void {
-    this.#sql.insertSession.run(
-      session.tokenHash,
-      session.accountId,
-      session.scopes.join(' '),
-      session.expiresAt,
-      session.now,
-    );
+    this.#sql.insertSession.run(...sessionValues(session));
   }
 
   findSession(tokenHash: Uint8Array): Session | undefined {
-    const row = this.#sql.findSession.get(tokenHash) as
-      | (AccountRow & { scopes: string; expires_at: number })
-      | undefined;
-    if (row === undefined) return undefined;
-    return {
-      account: toAccount(row),
-      scopes: row.scopes === '' ? [] : row.scopes.split(' '),
-      expiresAt: row.expires_at,
-    };
+    const row = this.#sql.findSession.get(tokenHash) as SessionRow | undefined;
+    return row === undefined ? undefined : sessionFromRow(row);
   }
 
   deleteSession(tokenHash: Uint8Array): void {

@@ -4,7 +4,7 @@
  * write and read, so their operations join its group commit and idempotency keys.
  */
 import type Database from 'better-sqlite3';
-import type { IdempotencyClaim } from '../store.ts';
+import type { IdempotencyClaim, Reply } from '../store.ts';
 import type { Accounts } from './accounts.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -20,5 +20,7 @@ export interface SqliteArea {
     now: number,
     work: () => R,
   ) => Promise<R>;
+  /** `write`, storing (and answering) the reply's render of what `work` wrote. */
+  readonly writeReply: <W, R>(now: number, reply: Reply<W, R>, work: () => W) => Promise<R>;
   readonly read: <R>(query: () => R) => Promise<R>;
 }

@@ -88,10 +88,10 @@ export class SqliteCardStore implements CardStore {
 
   // --- issuer
 
-  readonly issueCard: CardStore['issueCard'] = (card, render, idempotency) =>
-    this.#area.write(idempotency, card.createdAt, () => {
+  readonly issueCard: CardStore['issueCard'] = (card, ...reply) =>
+    this.#area.writeReply(card.createdAt, reply, () => {
       const row = this.#sql.insertCard.get(...records.cardValues(card)) as records.CardRow;
-      return render(records.toCard(row));
+      return records.toCard(row);
     });
 
   listCards(accountId: number) {
@@ -109,12 +109,8 @@ export class SqliteCardStore implements CardStore {
 
   // --- cardholder CA
 
-  readonly insertRegistration: CardStore['insertRegistration'] = (
-    registration,
-    render,
-    idempotency,
-  ) =>
-    this.#area.write(idempotency, registration.createdAt, () => {
+  readonly insertRegistration: CardStore['insertRegistration'] = (registration, ...reply) =>
+    this.#area.writeReply(registration.createdAt, reply, () => {
       rules.checkRegistrationIdFree(this.#sql.registration.get(registration.id) !== undefined);
       const { n } = this.#sql.registrationsInForce.get(
         registration.cardId,
@@ -124,7 +120,7 @@ export class SqliteCardStore implements CardStore {
       const row = this.#sql.insertRegistration.get(
         ...records.registrationValues(registration),
       ) as records.RegistrationRow;
-      return render(records.toRegistration(row));
+      return records.toRegistration(row);
     });
 
   getRegistration(id: string) {
@@ -140,8 +136,8 @@ export class SqliteCardStore implements CardStore {
 
   // --- gateway
 
-  readonly authorize: CardStore['authorize'] = (a, render, idempotency) =>
-    this.#area.write(idempotency, a.now, () => {
+  readonly authorize: CardStore['authorize'] = (a, ...reply) =>
+    this.#area.writeReply(a.now, reply, () => {
       const card = this.#sql.cardByPan.get(a.pan) as records.CardRow | undefined;
       rules.checkCard(card, a);
       rules.checkCardholder(
@@ -161,16 +157,16 @@ export class SqliteCardStore implements CardStore {
       const row = this.#sql.insertTransaction.get(
         ...rules.transactionValues(a, card.id),
       ) as records.TransactionRow;
-      return render(records.toTransaction(row));
+      return records.toTransaction(row);
     });
 
   #usedBy(cardId: number): number {
     return (this.#sql.cardUsage.get(cardId) as { used: number }).used;
   }
 
-  readonly operate: CardStore['operate'] = (params, render, idempotency) => {
+  readonly operate: CardStore['operate'] = (params, ...reply) => {
     const { merchantId, transactionId, operation: op, now } = params;
-    return this.#area.write(idempotency, now, () => {
+    return this.#area.writeReply(now, reply, () => {
       const row = this.#sql.transaction.get(merchantId, transactionId) as
         | records.TransactionRow
         | undefined;
@@ -204,7 +200,7 @@ export class SqliteCardStore implements CardStore {
         merchantId,
         transactionId,
       ) as records.TransactionRow;
-      return render(records.toTransaction(updated));
+      return records.toTransaction(updated);
     });
   };
 

@@ -22,6 +22,15 @@ const require = createRequire(import.meta.url);
 
 export type CommitSync = 'full' | 'async-fdatasync';
 
+/** Whether `error` is better-sqlite3's report of a broken UNIQUE or CHECK constraint. */
+export function isConstraintError(error: unknown, kind: 'UNIQUE' | 'CHECK'): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === `SQLITE_CONSTRAINT_${kind}`
+  );
+}
+
 export interface OpenedDatabase {
   readonly db: Database.Database;
   /** Makes every transaction committed so far durable; undefined when COMMIT does it. */

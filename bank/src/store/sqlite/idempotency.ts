@@ -2,14 +2,9 @@
  * Idempotency keys (draft-ietf-httpapi-idempotency-key-header): the result of a successful
  * state-changing call is stored under (scope, key) in the same transaction as the change.
  */
-import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
+import { type IdempotencyRow, storedAnswer } from '../rows.ts';
 import type { IdempotencyClaim } from '../store.ts';
-
-interface StoredRow {
-  readonly request_hash: Uint8Array;
-  readonly body: string;
-}
 
 export class IdempotencyKeys {
   readonly #sql;
@@ -27,16 +22,8 @@ export class IdempotencyKeys {
 
   /** The stored result for this claim; `idempotency_key_reused` if the key served another request. */
   find(claim: IdempotencyClaim): unknown | undefined {
-    const row = this.#sql.find.get(claim.scope, claim.key) as StoredRow | undefined;
-    if (row === undefined) return undefined;
-    if (!Buffer.from(row.request_hash).equals(Buffer.from(claim.requestHash))) {
-      throw new FarthingError(
-        'idempotency_key_reused',
-        'this Idempotency-Key was already used for a different request; use a fresh key',
-        { details: { key: claim.key } },
-      );
-    }
-    return JSON.parse(row.body);
+    const row = this.#sql.find.get(claim.scope, claim.key) as IdempotencyRow | undefined;
+    return storedAnswer(row, claim);
   }
 
   /**

@@ -4,19 +4,8 @@
  */
 import { FarthingError } from '@farthing/protocol/errors';
 import type Database from 'better-sqlite3';
-
-export interface Posting {
-  readonly accountId: number;
-  /** Minor units; positive credits the account, negative debits it. */
-  readonly amount: number;
-}
-
-export interface TransferParams {
-  readonly kind: string;
-  readonly reference: string;
-  readonly postings: readonly Posting[];
-  readonly now: number;
-}
+import { assertBalanced, type TransferParams } from '../transfer.ts';
+import { isConstraintError } from './database.ts';
 
 export class Ledger {
   readonly #sql;
@@ -40,24 +29,16 @@ export class Ledger {
    * `insufficient_funds` (enforced by the accounts table's CHECK constraint, so even a bug in
    * the caller cannot overdraw an account).
    */
-  post({ kind, reference, postings, now }: TransferParams): number {
-    let sum = 0;
-    for (const { amount } of postings) {
-      if (!Number.isSafeInteger(amount) || amount === 0) {
-        throw new Error(`ledger posting of ${amount} in ${kind} ${reference}`);
-      }
-      sum += amount;
-    }
-    if (sum !== 0 || postings.length < 2) {
-      throw new Error(`unbalanced transfer ${kind} ${reference}: postings sum to ${sum}`);
-    }
+  post(transfer: TransferParams): number {
+    assertBalanced(transfer);
+    const { kind, reference, postings, now } = transfer;
     const transferId = Number(this.#sql.insertTransfer.run(kind, reference, now).lastInsertRowid);
     for (const { accountId, amount } of postings) {
       let row: { balance: number } | undefined;
       try {
         row = this.#sql.updateBalance.get(amount, accountId) as { balance: number } | undefined;
       } catch (error) {
-        if (isCheckViolation(error)) {
+        if (isConstraintError(error, 'CHECK')) {
           throw new FarthingError('insufficient_funds', 'the account balance is too low', {
             details: { shortfall: true },
           });
@@ -69,12 +50,4 @@ export class Ledger {
     }
     return transferId;
   }
-}
-
-function isCheckViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_CHECK'
-  );
 }

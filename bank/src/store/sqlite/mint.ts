@@ -15,6 +15,7 @@ import {
   type SpentCoinRecord,
   type WithdrawParameters,
 } from '../store.ts';
+import { isConstraintError } from './database.ts';
 import type { Ledger } from './ledger.ts';
 
 export class MintTables {
@@ -138,7 +139,7 @@ export class MintTables {
       try {
         this.#markSpent(coins[index]!, 'deposit', params.depositId, params.now);
       } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
+        if (!isConstraintError(error, 'UNIQUE')) throw error;
         return this.#alreadySpent(coins, index);
       }
     }
@@ -146,7 +147,7 @@ export class MintTables {
     try {
       this.#statements.insertDeposit.run(...mintRows.depositValues(record));
     } catch (error) {
-      if (isUniqueViolation(error)) throw mintRows.depositIdTaken();
+      if (isConstraintError(error, 'UNIQUE')) throw mintRows.depositIdTaken();
       throw error;
     }
     this.#ledger.post(mintRows.depositTransfer(record, coinsAccount));
@@ -180,12 +181,4 @@ export class MintTables {
     this.#insertIssuance(issuance);
     return this.issuance(params.issuanceId)!;
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
 }

@@ -13,13 +13,10 @@ import type {
   PurseLoadRecord,
 } from '../store.ts';
 import type { Accounts } from './accounts.ts';
+import { isConstraintError } from './database.ts';
 import type { Ledger } from './ledger.ts';
 
 export { purseFeesAccount, shadowAccountPrefix } from '../purse-rules.ts';
-
-function isUnique(error: unknown): boolean {
-  return (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 export class PurseTables {
   readonly #db: Database.Database;
@@ -139,7 +136,7 @@ export class PurseTables {
         ...records.purseClearingValues(claim, merchantAccountId, merchantId, now),
       );
     } catch (error) {
-      if (isUnique(error)) throw rules.purseProofDuplicate();
+      if (isConstraintError(error, 'UNIQUE')) throw rules.purseProofDuplicate();
       throw error;
     }
     try {

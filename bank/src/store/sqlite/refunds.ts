@@ -4,7 +4,6 @@
  * group commit's writer took the database, so two refunds of one payment see each other.
  */
 
-import { FarthingError } from '@farthing/protocol/errors';
 import * as records from '../refund-rows.ts';
 import * as rules from '../refund-rules.ts';
 import {
@@ -15,8 +14,6 @@ import {
   type RefundRefreshRecord,
   type RefundStore,
 } from '../refund-store.ts';
-import { sameBytes } from '../rows.ts';
-import { transferBetween } from '../transfer.ts';
 import type { SqliteArea } from './area.ts';
 
 export class SqliteRefundStore implements RefundStore {
@@ -93,8 +90,8 @@ export class SqliteRefundStore implements RefundStore {
     };
   }
 
-  readonly refund: RefundStore['refund'] = (params, render, idempotency) =>
-    this.#area.write(idempotency, params.now, () => render(this.#refund(params)));
+  readonly refund: RefundStore['refund'] = (params, ...reply) =>
+    this.#area.writeReply(params.now, reply, () => this.#refund(params));
 
   #refund(params: RefundParameters): RefundRecord {
     const sql = this.#sql;
@@ -151,35 +148,17 @@ export class SqliteRefundStore implements RefundStore {
     });
   }
 
-  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (
-    params,
-    render,
-    idempotency,
-  ) =>
-    this.#area.write(idempotency, params.now, () => {
+  readonly refreshRefundedCoin: RefundStore['refreshRefundedCoin'] = (params, ...reply) =>
+    this.#area.writeReply(params.now, reply, () => {
       const sql = this.#sql;
-      const existing = this.#refresh(params.issuanceId);
-      if (existing !== undefined) {
-        if (sameBytes(existing.requestHash, params.requestHash)) return render(existing);
-        throw new FarthingError(
-          'issuance_conflict',
-          'this issuance id was used for another request',
-          {
-            details: { issuanceId: params.issuanceId },
-          },
-        );
-      }
-      const total = params.coins.reduce((sum, coin) => sum + coin.value, 0);
-      const left =
-        sql.refundedOfCoin.get(params.coinPub)!.total -
-        sql.refreshedOfCoin.get(params.coinPub)!.total;
-      if (total > left) {
-        throw new FarthingError(
-          'refund_nothing_to_refresh',
-          'the new coins are worth more than the refunded value left on this coin',
-          { details: { left, asked: total } },
-        );
-      }
+      const repeated = rules.repeatedRefresh(this.#refresh(params.issuanceId), params);
+      if (repeated !== undefined) return repeated;
+      const { total, transfer } = rules.refreshPayment(
+        params,
+        sql.refundedOfCoin.get(params.coinPub)!.total,
+        sql.refreshedOfCoin.get(params.coinPub)!.total,
+        this.#system,
+      );
       sql.insertRefresh.run(
         params.issuanceId,
         params.coinPub,
@@ -199,17 +178,8 @@ export class SqliteRefundStore implements RefundStore {
           coin.blindSignature,
         );
       }
-      this.#area.ledger.post(
-        transferBetween(
-          'refund-refresh',
-          params.issuanceId,
-          this.#system.coinRefunds,
-          this.#system.coins,
-          total,
-          params.now,
-        ),
-      );
-      return render(this.#refresh(params.issuanceId)!);
+      this.#area.ledger.post(transfer);
+      return this.#refresh(params.issuanceId)!;
     });
 
   getRefundRefresh(issuanceId: string): Promise<RefundRefreshRecord | undefined> {

@@ -12,6 +12,7 @@ import {
   type BankStore,
   type IdempotencyClaim,
   type InvariantReport,
+  type Reply,
   systemAccounts,
 } from '../store.ts';
 import { Accounts } from './accounts.ts';
@@ -85,6 +86,7 @@ export class SqliteBankStore implements BankStore {
       ledger: this.#ledger,
       currency: options.currency,
       write: (claim, now, work) => this.#write(claim, now, work),
+      writeReply: (now, reply, work) => this.#writeReply(now, reply, work),
       read: (query) => this.#read(query),
     };
     this.cards = new SqliteCardStore(area);
@@ -107,14 +109,18 @@ export class SqliteBankStore implements BankStore {
     return this.#committer.run(() => this.#idempotency.run(claim, now, work));
   }
 
+  #writeReply<W, R>(now: number, [render, claim]: Reply<W, R>, work: () => W): Promise<R> {
+    return this.#write(claim, now, () => render(work()));
+  }
+
   async #read<R>(query: () => R): Promise<R> {
     return this.#committer.read(query);
   }
 
   // --- accounts and credentials
 
-  readonly createAccount: BankStore['createAccount'] = (account, render, idempotency) =>
-    this.#write(idempotency, account.now, () => render(this.#accounts.create(account)));
+  readonly createAccount: BankStore['createAccount'] = (account, ...reply) =>
+    this.#writeReply(account.now, reply, () => this.#accounts.create(account));
 
   getAccount(id: number) {
     return this.#read(() => this.#accounts.byId(id));
@@ -187,22 +193,18 @@ export class SqliteBankStore implements BankStore {
 
   // --- mint
 
-  readonly withdraw: BankStore['withdraw'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, () =>
-      render(this.#mint.withdraw(params, this.#system.coins)),
-    );
+  readonly withdraw: BankStore['withdraw'] = (params, ...reply) =>
+    this.#writeReply(params.now, reply, () => this.#mint.withdraw(params, this.#system.coins));
 
   getIssuance(id: string) {
     return this.#read(() => this.#mint.issuance(id));
   }
 
-  readonly deposit: BankStore['deposit'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, () =>
-      render(this.#mint.deposit(params, this.#system.coins)),
-    );
+  readonly deposit: BankStore['deposit'] = (params, ...reply) =>
+    this.#writeReply(params.now, reply, () => this.#mint.deposit(params, this.#system.coins));
 
-  readonly change: BankStore['change'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, () => render(this.#mint.change(params)));
+  readonly change: BankStore['change'] = (params, ...reply) =>
+    this.#writeReply(params.now, reply, () => this.#mint.change(params));
 
   getSpentCoin(coinPub: Uint8Array) {
     return this.#read(() => this.#mint.spentCoin(coinPub));
@@ -238,11 +240,10 @@ export class SqliteBankStore implements BankStore {
 
   readonly issuePaywordCertificate: BankStore['issuePaywordCertificate'] = (
     certificate,
-    render,
-    idempotency,
+    ...reply
   ) =>
-    this.#write(idempotency, certificate.issuedAt, () =>
-      render(this.#broker.issueCertificate(certificate, this.#system.paywordHolds)),
+    this.#writeReply(certificate.issuedAt, reply, () =>
+      this.#broker.issueCertificate(certificate, this.#system.paywordHolds),
     );
 
   getPaywordCertificate(serial: number) {
@@ -253,16 +254,9 @@ export class SqliteBankStore implements BankStore {
     return this.#read(() => this.#broker.redemption(commitmentId));
   }
 
-  readonly redeemPaywords: BankStore['redeemPaywords'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, () =>
-      render(
-        this.#broker.redeemAll(
-          params.vendorId,
-          params.claims,
-          this.#system.paywordHolds,
-          params.now,
-        ),
-      ),
+  readonly redeemPaywords: BankStore['redeemPaywords'] = (params, ...reply) =>
+    this.#writeReply(params.now, reply, () =>
+      this.#broker.redeemAll(params.vendorId, params.claims, this.#system.paywordHolds, params.now),
     );
 
   releasePaywordHolds(params: { expiredBefore: number; now: number }): Promise<number> {
@@ -283,9 +277,8 @@ export class SqliteBankStore implements BankStore {
 
   readonly insertMerchantCertificate: BankStore['insertMerchantCertificate'] = (
     certificate,
-    render,
-    idempotency,
-  ) => this.insertExclusiveMerchantCertificate(certificate, [], render, idempotency);
+    ...reply
+  ) => this.insertExclusiveMerchantCertificate(certificate, [], ...reply);
 
   listMerchantCertificates(accountId: number) {
     return this.#read(() => this.#origins.list(accountId));
@@ -294,26 +287,19 @@ export class SqliteBankStore implements BankStore {
   readonly insertExclusiveMerchantCertificate: BankStore['insertExclusiveMerchantCertificate'] = (
     certificate,
     exclusiveOrigins,
-    render,
-    idempotency,
+    ...reply
   ) =>
-    this.#write(idempotency, certificate.createdAt, () => {
+    this.#writeReply(certificate.createdAt, reply, () => {
       this.#origins.insert(certificate, exclusiveOrigins);
-      return render(certificate);
+      return certificate;
     });
 
   assertOriginsFree(origins: readonly string[], accountId: number, now: number): Promise<void> {
     return this.#read(() => this.#origins.assertOriginsFree(origins, accountId, now));
   }
 
-  readonly createOriginChallenge: BankStore['createOriginChallenge'] = (
-    challenge,
-    render,
-    idempotency,
-  ) =>
-    this.#write(idempotency, challenge.createdAt, () =>
-      render(this.#origins.insertChallenge(challenge)),
-    );
+  readonly createOriginChallenge: BankStore['createOriginChallenge'] = (challenge, ...reply) =>
+    this.#writeReply(challenge.createdAt, reply, () => this.#origins.insertChallenge(challenge));
 
   openOriginChallenges(accountId: number, origin: string, now: number) {
     return this.#read(() => this.#origins.openChallenges(accountId, origin, now));
@@ -333,31 +319,24 @@ export class SqliteBankStore implements BankStore {
 
   // --- hardware purse issuer
 
-  readonly issuePurseCard: BankStore['issuePurseCard'] = (card, render, idempotency) =>
-    this.#write(idempotency, card.now, () => render(this.#purse.issueCard(card)));
+  readonly issuePurseCard: BankStore['issuePurseCard'] = (card, ...reply) =>
+    this.#writeReply(card.now, reply, () => this.#purse.issueCard(card));
 
   getPurseCard(cardId: string) {
     return this.#read(() => this.#purse.card(cardId));
   }
 
-  readonly loadPurse: BankStore['loadPurse'] = (load, render, idempotency) =>
-    this.#write(idempotency, load.now, () => render(this.#purse.load(load)));
+  readonly loadPurse: BankStore['loadPurse'] = (load, ...reply) =>
+    this.#writeReply(load.now, reply, () => this.#purse.load(load));
 
-  readonly clearPurseProofs: BankStore['clearPurseProofs'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, () =>
-      render(
-        this.#purse.clearAll(
-          params.merchantAccountId,
-          params.merchantId,
-          params.claims,
-          params.now,
-        ),
-      ),
+  readonly clearPurseProofs: BankStore['clearPurseProofs'] = (params, ...reply) =>
+    this.#writeReply(params.now, reply, () =>
+      this.#purse.clearAll(params.merchantAccountId, params.merchantId, params.claims, params.now),
     );
 
-  readonly blockPurseCard: BankStore['blockPurseCard'] = (params, render, idempotency) =>
-    this.#write(idempotency, params.now, () =>
-      render(this.#purse.block(params.cardId, params.accountId, params.now)),
+  readonly blockPurseCard: BankStore['blockPurseCard'] = (params, ...reply) =>
+    this.#writeReply(params.now, reply, () =>
+      this.#purse.block(params.cardId, params.accountId, params.now),
     );
 
   closeBlockedPurseCards(params: { blockedBefore: number; now: number }): Promise<number> {
