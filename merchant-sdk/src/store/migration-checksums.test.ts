@@ -4,40 +4,29 @@
  * and version, must hash to the SHA-256 recorded here when it was released, as Flyway keeps its
  * checksums. A new step is appended with its checksum added below.
  */
-import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describeMigrationChecksums } from '@farthing/server-runtime/migration-checksums.fixture';
 import { migrations as postgres } from './postgres-schema.ts';
 import { migrations as sqlite } from './sqlite-schema.ts';
 
-const released = {
-  sqlite: [
-    '0d315e9b512c4d46925dadc7c78692bec1a518a76eef439008402a75c0d60040',
-    '7496b0506032246e800dd11295ab27587fa51435c644649e5d8f786139c6f12e',
-    '2967b9ac75cd1bb23997e7605de89806698f6e06986b913c10c4a8c1ece812e5',
-    '929e8cc6fd73b3f46eae697548f7d55cb7aa98ab095deab318c9d0610de71dfb',
-    '3b6df30368f950f5d2e0f7e9f78d9795af6c4660f24c6c0f17c6408f449747f2',
-    'd389577345f28e09270bbd056f3d8feab24bf826b1736ec03d5ba4862a9bd21c',
-    '0baea818f5b30aae63fee044bc5d017e5e7b024f3d26ea4a7b610086ae3e91cd',
-  ],
-  postgres: [
-    'a8e6fbb70d55c223691f6ab478afa725a8e83c95d368ca4f3f23985ab17dde41',
-    '820c3df7c5a69ecd6b6ca8afbb1b6b116203c4b305e50f65434f77ccfedb4411',
-    'ceb1984b38763342ab60dfc74b9f02d3ed2d7249ad4c4546227f32a4b6390c46',
-  ],
-};
-
-const sha256 = (sql: string) => createHash('sha256').update(sql).digest('hex');
-
-describe.each([
-  ['sqlite', sqlite, released.sqlite],
-  ['postgres', postgres, released.postgres],
-] as const)('the merchant store’s %s migrations', (_backend, migrations, checksums) => {
-  it('render each released step byte for byte as it was released', () => {
-    expect(migrations.slice(0, checksums.length).map(sha256)).toEqual(checksums);
-  });
-
-  it('have a recorded checksum for every step', () => {
-    const unrecorded = migrations.slice(checksums.length).map(sha256);
-    expect(unrecorded, 'append these SHA-256 of new migrations to `released` above').toEqual([]);
-  });
+describeMigrationChecksums('the merchant store', {
+  sqlite: {
+    migrations: sqlite,
+    released: [
+      '0d315e9b512c4d46925dadc7c78692bec1a518a76eef439008402a75c0d60040',
+      '7496b0506032246e800dd11295ab27587fa51435c644649e5d8f786139c6f12e',
+      '2967b9ac75cd1bb23997e7605de89806698f6e06986b913c10c4a8c1ece812e5',
+      '929e8cc6fd73b3f46eae697548f7d55cb7aa98ab095deab318c9d0610de71dfb',
+      '3b6df30368f950f5d2e0f7e9f78d9795af6c4660f24c6c0f17c6408f449747f2',
+      'd389577345f28e09270bbd056f3d8feab24bf826b1736ec03d5ba4862a9bd21c',
+      '0baea818f5b30aae63fee044bc5d017e5e7b024f3d26ea4a7b610086ae3e91cd',
+    ],
+  },
+  postgres: {
+    migrations: postgres,
+    released: [
+      'a8e6fbb70d55c223691f6ab478afa725a8e83c95d368ca4f3f23985ab17dde41',
+      '820c3df7c5a69ecd6b6ca8afbb1b6b116203c4b305e50f65434f77ccfedb4411',
+      'ceb1984b38763342ab60dfc74b9f02d3ed2d7249ad4c4546227f32a4b6390c46',
+    ],
+  },
 });
