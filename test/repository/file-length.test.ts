@@ -2,8 +2,9 @@
  * Small rooms (issue 13, "Done when"): no source file is over 400 lines without a sentence in its
  * header saying why. The header is the comment before the file's first statement; the sentence
  * is recognised by how such sentences start here ("Long because", "Longer than 400", "Past
- * 400", "over 400"), so a header that only says how long something lasts does not count. Read from the tracked
- * files themselves, so a file that grows past the limit fails here until it is split or says why.
+ * 400", "over 400"), so a header that only says how long something lasts does not count. Read
+ * from the tracked files themselves, so a file that grows past the limit fails here until it is
+ * split or says why.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
