@@ -25,8 +25,8 @@ import {
   type Personalisation,
   type PurseLogEntry,
 } from './card-commands.ts';
-import { decodePurseLoadRequest, type SignedPurseLoadRequest } from './load.ts';
-import { decodePurseProof, type SignedPurseProof } from './proof.ts';
+import { purseLoadRequests, type SignedPurseLoadRequest } from './load.ts';
+import { purseProofs, type SignedPurseProof } from './proof.ts';
 
 export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
 
@@ -60,7 +60,7 @@ export class PurseCardClient {
     value: Amount,
   ): Promise<{ bytes: Uint8Array; request: SignedPurseLoadRequest }> {
     const bytes = await this.#send(purseInstructions.loadRequest, encodeAmount(value));
-    return { bytes, request: decodePurseLoadRequest(bytes) };
+    return { bytes, request: purseLoadRequests.decode(bytes) };
   }
 
   async load(authorization: Uint8Array): Promise<LoadResult> {
@@ -76,7 +76,7 @@ export class PurseCardClient {
       purseInstructions.pay,
       encodePayCommand({ challenge, merchantChain }),
     );
-    return { bytes, proof: decodePurseProof(bytes) };
+    return { bytes, proof: purseProofs.decode(bytes) };
   }
 
   /**
@@ -88,7 +88,7 @@ export class PurseCardClient {
       purseInstructions.proofAgain,
       encodePayCommand({ challenge, merchantChain: [] }),
     );
-    return { bytes, proof: decodePurseProof(bytes) };
+    return { bytes, proof: purseProofs.decode(bytes) };
   }
 
   async balance(): Promise<BalanceResult> {

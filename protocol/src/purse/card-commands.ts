@@ -151,7 +151,7 @@ export const decodeLoadResult: (bytes: Uint8Array) => LoadResult = loadResults.d
 // --- PAY data: the signed challenge and the merchant's chain
 
 export interface PayCommand {
-  /** `encodePurseChallenge` bytes. */
+  /** `purseChallenges.encode` bytes. */
   readonly challenge: Uint8Array;
   readonly merchantChain: readonly Uint8Array[];
 }

@@ -15,7 +15,7 @@ import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificat
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
 import { certifiesPurpose } from '../x509/party-certificate.ts';
 import { fixed, type PurseValue, positiveAmount, text, u64 } from './fields.ts';
-import { purseMessage, type SignedBytes } from './signed.ts';
+import { purseMessage, type SignedPurseValue } from './signed.ts';
 
 export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
@@ -33,23 +33,22 @@ const challengeFields = {
 };
 
 export type PurseChallenge = PurseValue<typeof challengeFields>;
-
-export interface SignedPurseChallenge extends PurseChallenge, SignedBytes {}
+export type SignedPurseChallenge = SignedPurseValue<typeof challengeFields>;
 
 export function randomPurseNonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(purseNonceLength));
 }
 
-const challenges = purseMessage<PurseChallenge, SignedPurseChallenge>({
+/**
+ * Challenges: `sign` checks one (an amount above zero…) and signs it with the merchant's offer
+ * key. `verify` checks the signature alone; whoever pays a challenge authenticates its
+ * merchant with `verifyPurseChallenge`, which checks the certificate chain first.
+ */
+export const purseChallenges = purseMessage({
   type: signedMessageType('purseChallenge', purseChallengeVersion, 'challenge'),
   field: 'challenge',
   fields: challengeFields,
 });
-
-/** Checks the challenge (an amount above zero…) and signs it with the merchant's offer key. */
-export const signPurseChallenge = challenges.sign;
-export const encodePurseChallenge = challenges.encode;
-export const decodePurseChallenge = challenges.decode;
 
 export interface ChallengeMerchant {
   readonly merchantId: string;
@@ -122,6 +121,6 @@ export function verifyPurseChallenge(
     );
   }
   const offerPublicKey = leaf.publicKey.raw.slice();
-  challenges.verify(challenge, offerPublicKey, parameters.ed25519Verify);
+  purseChallenges.verify(challenge, offerPublicKey, parameters.ed25519Verify);
   return { merchantId, name, offerPublicKey };
 }

@@ -15,7 +15,7 @@ import {
   text,
   u64,
 } from './fields.ts';
-import { purseMessage, type SignedBytes } from './signed.ts';
+import { purseMessage, type SignedPurseValue } from './signed.ts';
 
 export const purseProofVersion = 1;
 
@@ -31,21 +31,17 @@ const proofFields = {
 };
 
 export type PurseProof = PurseValue<typeof proofFields>;
+export type SignedPurseProof = SignedPurseValue<typeof proofFields>;
 
-export interface SignedPurseProof extends PurseProof, SignedBytes {}
-
-const proofs = purseMessage<PurseProof, SignedPurseProof>({
+/**
+ * Proofs: `sign` checks one (card id, SNo from 1, amount above zero…) and signs it with the
+ * card key; `verify` throws `bad_signature` unless the card key signed it.
+ */
+export const purseProofs = purseMessage({
   type: signedMessageType('purseProof', purseProofVersion, 'proof'),
   field: 'proof',
   fields: proofFields,
 });
-
-/** Checks the proof (card id, SNo from 1, amount above zero…) and signs it with the card key. */
-export const signPurseProof = proofs.sign;
-export const encodePurseProof = proofs.encode;
-export const decodePurseProof = proofs.decode;
-/** `bad_signature` unless the card key signed the proof. */
-export const verifyPurseProofSignature = proofs.verify;
 
 /**
  * The most proofs one clearing call takes: the issuer refuses a larger batch (bank
