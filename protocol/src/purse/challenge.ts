@@ -8,7 +8,6 @@
  */
 import type { Ed25519Verify } from '../ed25519.ts';
 import { FarthingError } from '../errors.ts';
-import { signedMessageType } from '../signed-message.ts';
 import type { CertificateInput, ParsedCertificate } from '../x509/certificate.ts';
 import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
@@ -17,7 +16,6 @@ import { certifiesPurpose } from '../x509/party-certificate.ts';
 import { fixed, type PurseValue, positiveAmount, text, u64 } from './fields.ts';
 import { purseMessage, type SignedPurseValue } from './signed.ts';
 
-export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
 export const maxMerchantIdLength = 128;
 
@@ -44,11 +42,7 @@ export function randomPurseNonce(): Uint8Array {
  * key. `verify` checks the signature alone; whoever pays a challenge authenticates its
  * merchant with `verifyPurseChallenge`, which checks the certificate chain first.
  */
-export const purseChallenges = purseMessage({
-  type: signedMessageType('purseChallenge', purseChallengeVersion, 'challenge'),
-  field: 'challenge',
-  fields: challengeFields,
-});
+export const purseChallenges = purseMessage('purseChallenge', 1, challengeFields);
 
 export interface ChallengeMerchant {
   readonly merchantId: string;

@@ -10,11 +10,9 @@
  *    counter n". The card accepts it only at exactly that counter and then moves the counter
  *    on, so an authorization is usable once and only on its card.
  */
-import { signedMessageType } from '../signed-message.ts';
 import { cardId, fixed, type PurseValue, positiveAmount, u32, u64 } from './fields.ts';
 import { purseMessage, type SignedPurseValue } from './signed.ts';
 
-export const purseLoadVersion = 1;
 export const loadIdLength = 16;
 
 // --- load request (card → bank)
@@ -33,11 +31,7 @@ export type SignedPurseLoadRequest = SignedPurseValue<typeof loadRequestFields>;
  * Load requests: `sign` checks one (a card id, an amount above zero) and signs it with the
  * card key; `verify` throws `bad_signature` unless the card key signed it.
  */
-export const purseLoadRequests = purseMessage({
-  type: signedMessageType('purseLoadRequest', purseLoadVersion, 'load request'),
-  field: 'loadRequest',
-  fields: loadRequestFields,
-});
+export const purseLoadRequests = purseMessage('purseLoadRequest', 1, loadRequestFields);
 
 // --- load authorization (bank → card): the request it answers, then the issuer's own fields
 
@@ -56,8 +50,8 @@ export type SignedPurseLoadAuthorization = SignedPurseValue<typeof loadAuthoriza
  * Load authorizations: `sign` checks one and signs it with the issuer's load key; `verify`
  * throws `bad_signature` unless the issuer's load key signed it.
  */
-export const purseLoadAuthorizations = purseMessage({
-  type: signedMessageType('purseLoadAuthorization', purseLoadVersion, 'load authorization'),
-  field: 'loadAuthorization',
-  fields: loadAuthorizationFields,
-});
+export const purseLoadAuthorizations = purseMessage(
+  'purseLoadAuthorization',
+  1,
+  loadAuthorizationFields,
+);

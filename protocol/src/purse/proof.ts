@@ -4,7 +4,6 @@
  * offline against the card certificate and the bank's CA, and uploaded later for clearing,
  * where card id + SNo and MID + TNo each allow one credit.
  */
-import { signedMessageType } from '../signed-message.ts';
 import { maxMerchantIdLength, purseNonceLength } from './challenge.ts';
 import {
   cardId,
@@ -16,8 +15,6 @@ import {
   u64,
 } from './fields.ts';
 import { purseMessage, type SignedPurseValue } from './signed.ts';
-
-export const purseProofVersion = 1;
 
 const proofFields = {
   cardId,
@@ -37,11 +34,7 @@ export type SignedPurseProof = SignedPurseValue<typeof proofFields>;
  * Proofs: `sign` checks one (card id, SNo from 1, amount above zero…) and signs it with the
  * card key; `verify` throws `bad_signature` unless the card key signed it.
  */
-export const purseProofs = purseMessage({
-  type: signedMessageType('purseProof', purseProofVersion, 'proof'),
-  field: 'proof',
-  fields: proofFields,
-});
+export const purseProofs = purseMessage('purseProof', 1, proofFields);
 
 /**
  * The most proofs one clearing call takes: the issuer refuses a larger batch (bank

@@ -8,6 +8,7 @@ import {
   otherCaSecretKey,
 } from '../x509/x509.fixture.ts';
 import { purseChallenges, verifyPurseChallenge } from './challenge.ts';
+import type { PurseFieldTable } from './fields.ts';
 import { purseLoadAuthorizations, purseLoadRequests } from './load.ts';
 import { purseProofs } from './proof.ts';
 import {
@@ -20,6 +21,7 @@ import {
   now,
   purseFixtures,
 } from './purse.fixture.ts';
+import { encodeSigned, type PurseMessage, type SignedPurseValue } from './signed.ts';
 
 const proofFields = {
   cardId,
@@ -63,6 +65,47 @@ describe('purse signed structures', () => {
       expect.objectContaining({ code: 'invalid_encoding' }),
     );
     expect(() => purseLoadAuthorizations.decode(proof)).toThrow(/not a loadAuthorization/);
+  });
+
+  it('names each structure in its errors after its tag: its fields, then its signature in words', async () => {
+    const someoneElse = issuerLoadSigner.publicKey;
+    const expectNames = <F extends PurseFieldTable>(
+      messages: PurseMessage<F>,
+      signed: SignedPurseValue<F>,
+      field: string,
+      what: string,
+    ) => {
+      expect(() =>
+        messages.decode(encodeSigned({ ...signed, signingBytes: new Uint8Array(8) })),
+      ).toThrow(
+        expect.objectContaining({ code: 'invalid_encoding', details: { field: `${field}.tag` } }),
+      );
+      expect(() => messages.verify(signed, someoneElse)).toThrow(
+        expect.objectContaining({
+          code: 'bad_signature',
+          shortMessage: `the ${what} signature does not verify`,
+          details: { field: `${what}.signature` },
+        }),
+      );
+    };
+    const request = { cardId, loadCounter: 3, amount: eur(2000) };
+    expectNames(
+      purseLoadRequests,
+      await purseLoadRequests.sign(request, cardSigner),
+      'loadRequest',
+      'load request',
+    );
+    expectNames(
+      purseLoadAuthorizations,
+      await purseLoadAuthorizations.sign(
+        { ...request, loadId: new Uint8Array(16), issuedAt: now },
+        cardSigner,
+      ),
+      'loadAuthorization',
+      'load authorization',
+    );
+    expectNames(purseProofs, await purseProofs.sign(proofFields, cardSigner), 'proof', 'proof');
+    expectNames(purseChallenges, await challengeFor(250), 'challenge', 'challenge');
   });
 
   it('round-trips a load request and a load authorization with their signers', async () => {

@@ -13,7 +13,7 @@ import {
 } from '../ed25519.ts';
 import { CanonicalWriter, type SigningTagName } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
-import type { SignedMessageType } from '../signed-message.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
 import { type PurseFieldTable, type PurseValue, readFields, writeFields } from './fields.ts';
 
 /** Longest signing bytes accepted: generous for every purse structure, small for a card. */
@@ -55,17 +55,8 @@ export function decodeSigned<T>(
   return { fields, signingBytes, signature };
 }
 
-/**
- * A purse message type, declared once: its signed message type (tag and version), the name its
- * fields carry in decoding errors (`proof` → `proof.sno`), and its fields in byte order, each
- * of a kind that checks it, writes it and reads it back (fields.ts). Signing, encoding,
- * decoding and verifying follow from it.
- */
-export interface PurseMessageDeclaration<F extends PurseFieldTable> {
-  readonly type: SignedMessageType<number>;
-  readonly field: string;
-  readonly fields: F;
-}
+/** The purse's signing tags: `purse`, then the structure's name. */
+export type PurseTagName = Extract<SigningTagName, `purse${string}`>;
 
 /** The value a table of kinds declares, with the bytes that were signed and the signature. */
 export type SignedPurseValue<F> = PurseValue<F> & SignedBytes;
@@ -87,10 +78,21 @@ export interface PurseMessage<F extends PurseFieldTable> {
   verify(signed: SignedPurseValue<F>, publicKey: Uint8Array, verify?: Ed25519Verify): void;
 }
 
+/**
+ * A purse message type, declared once: its tag, its version and its fields in byte order, each
+ * of a kind that checks it, writes it and reads it back (fields.ts). Its names follow from the
+ * tag: without `purse` it is what decoding errors prefix its fields with (`purseProof` →
+ * `proof.sno`), and that in words is what the other errors call it ("load request"). Signing,
+ * encoding, decoding and verifying follow from it.
+ */
 export function purseMessage<F extends PurseFieldTable>(
-  declaration: PurseMessageDeclaration<F>,
+  tag: PurseTagName,
+  version: number,
+  fields: F,
 ): PurseMessage<F> {
-  const { type, field, fields } = declaration;
+  const field = tag.charAt(5).toLowerCase() + tag.slice(6);
+  const what = field.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+  const type = signedMessageType(tag, version, what);
   return Object.freeze({
     type,
     fields,
