@@ -12,18 +12,18 @@ import {
 } from './apdu.ts';
 import {
   type BalanceResult,
+  balances,
   type CardInfo,
-  decodeBalance,
   decodeCardInfo,
-  decodeLoadResult,
   decodeLog,
   encodeAmount,
   encodePayCommand,
-  encodePersonalisation,
   encodePin,
   type LoadResult,
+  loadResults,
   type Personalisation,
   type PurseLogEntry,
+  personalisations,
 } from './card-commands.ts';
 import { purseLoadRequests, type SignedPurseLoadRequest } from './load.ts';
 import { purseProofs, type SignedPurseProof } from './proof.ts';
@@ -47,7 +47,7 @@ export class PurseCardClient {
 
   async personalise(personalisation: Personalisation): Promise<CardInfo> {
     return decodeCardInfo(
-      await this.#send(purseInstructions.personalise, encodePersonalisation(personalisation)),
+      await this.#send(purseInstructions.personalise, personalisations.encode(personalisation)),
     );
   }
 
@@ -64,7 +64,7 @@ export class PurseCardClient {
   }
 
   async load(authorization: Uint8Array): Promise<LoadResult> {
-    return decodeLoadResult(await this.#send(purseInstructions.load, authorization));
+    return loadResults.decode(await this.#send(purseInstructions.load, authorization));
   }
 
   /** Waits for the holder's button on the reader; resolves with the card's proof. */
@@ -92,7 +92,7 @@ export class PurseCardClient {
   }
 
   async balance(): Promise<BalanceResult> {
-    return decodeBalance(await this.#send(purseInstructions.balance));
+    return balances.decode(await this.#send(purseInstructions.balance));
   }
 
   async readLog(): Promise<PurseLogEntry[]> {

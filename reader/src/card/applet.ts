@@ -39,16 +39,16 @@ import {
 } from '@farthing/protocol/purse/apdu';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
 import {
+  balances,
   type CardInfo,
   decodeAmount,
   decodePayCommand,
-  decodePersonalisation,
   decodePin,
-  encodeBalance,
   encodeCardInfo,
-  encodeLoadResult,
   encodeLog,
+  loadResults,
   type PurseLogEntry,
+  personalisations,
   pinTries,
   purseLogLength,
 } from '@farthing/protocol/purse/card-commands';
@@ -162,7 +162,7 @@ export class PurseApplet {
         return this.#proofAgain(data);
       case purseInstructions.balance: {
         const purse = this.#personalised();
-        return encodeBalance({ balance: purse.balance, maximum: purse.maximum });
+        return balances.encode({ balance: purse.balance, maximum: purse.maximum });
       }
       case purseInstructions.readLog:
         return encodeLog(this.#personalised().log);
@@ -213,7 +213,7 @@ export class PurseApplet {
     if (this.#record.purse !== undefined) {
       throw refuse('purse_already_personalised', 'the card was personalised already');
     }
-    const p = decodePersonalisation(data);
+    const p = personalisations.decode(data);
     // The card has no clock: the certificate is checked at its own start of validity, which
     // proves it chains to the root and names this card and key.
     const notBefore = parseCertificate(p.certificate, 'certificate').notBefore;
@@ -311,7 +311,7 @@ export class PurseApplet {
       log: [entry, ...purse.log].slice(0, purseLogLength),
     };
     await this.#commit(next);
-    return encodeLoadResult({ balance: next.balance, loadCounter: next.loadCounter });
+    return loadResults.encode({ balance: next.balance, loadCounter: next.loadCounter });
   }
 
   async #pay(data: Uint8Array, holder: CardHolderInterface): Promise<Uint8Array> {
