@@ -30,8 +30,8 @@ import { PurseStore } from '@farthing/merchant-sdk/server/purse-store';
 import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { encodePurseLoadRequest, signPurseLoadRequest } from '@farthing/protocol/purse/load';
-import { encodePurseProof, signPurseProof } from '@farthing/protocol/purse/proof';
+import { purseLoadRequests } from '@farthing/protocol/purse/load';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import {
   merchantRegistrationToWire,
   signMerchantRegistration,
@@ -165,8 +165,8 @@ export async function run(): Promise<Metrics> {
     const benchCardId = 'b0b0b0b0b0b0b0b0';
     await issue(benchCardId, benchCard.publicKey);
     await loadAtBank(
-      encodePurseLoadRequest(
-        await signPurseLoadRequest(
+      purseLoadRequests.encode(
+        await purseLoadRequests.sign(
           { cardId: benchCardId, loadCounter: 0, amount: eur(20000) },
           benchCard,
         ),
@@ -180,7 +180,7 @@ export async function run(): Promise<Metrics> {
         const proofs: string[] = [];
         for (let i = 0; i < 1000; i++) {
           sno += 1;
-          const proof = await signPurseProof(
+          const proof = await purseProofs.sign(
             {
               cardId: benchCardId,
               sno,
@@ -191,7 +191,7 @@ export async function run(): Promise<Metrics> {
             },
             benchCard,
           );
-          proofs.push(toBase64url(encodePurseProof(proof)));
+          proofs.push(toBase64url(purseProofs.encode(proof)));
         }
         bodies.push(JSON.stringify({ proofs }));
       }

@@ -6,15 +6,8 @@
 import { type Amount, amount } from '@farthing/protocol/amount';
 import { type Ed25519Signer, ed25519Signer } from '@farthing/protocol/ed25519';
 import { purseCardCertificateTemplate } from '@farthing/protocol/purse/card-certificate';
-import {
-  encodePurseChallenge,
-  randomPurseNonce,
-  signPurseChallenge,
-} from '@farthing/protocol/purse/challenge';
-import {
-  encodePurseLoadAuthorization,
-  signPurseLoadAuthorization,
-} from '@farthing/protocol/purse/load';
+import { purseChallenges, randomPurseNonce } from '@farthing/protocol/purse/challenge';
+import { purseLoadAuthorizations } from '@farthing/protocol/purse/load';
 import { ed25519CertificateSigner } from '@farthing/protocol/x509/algorithms';
 import {
   type CertificateIssuer,
@@ -103,8 +96,8 @@ export async function makeTestIssuer(
         issuer,
       ),
     authorizeLoad: async (cardId, loadCounter, value, at = now) =>
-      encodePurseLoadAuthorization(
-        await signPurseLoadAuthorization(
+      purseLoadAuthorizations.encode(
+        await purseLoadAuthorizations.sign(
           {
             cardId,
             loadCounter,
@@ -116,8 +109,8 @@ export async function makeTestIssuer(
         ),
       ),
     challenge: async (minor, tno, options = {}) =>
-      encodePurseChallenge(
-        await signPurseChallenge(
+      purseChallenges.encode(
+        await purseChallenges.sign(
           {
             merchantId: options.merchantId ?? 'demo-shop',
             tno,

@@ -15,8 +15,8 @@ import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
-import { decodePurseChallenge } from '@farthing/protocol/purse/challenge';
-import { decodePurseProof, encodePurseProof, signPurseProof } from '@farthing/protocol/purse/proof';
+import { purseChallenges } from '@farthing/protocol/purse/challenge';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueAndLoad, openPurseWorld, type PurseWorld } from './world.ts';
 
@@ -97,7 +97,7 @@ function payWith(
     type: 'purse',
     offer,
     proofBytes,
-    proof: decodePurseProof(proofBytes),
+    proof: purseProofs.decode(proofBytes),
     cardCertificate: certificate,
   };
   return respond(
@@ -197,11 +197,11 @@ describe('the purse on the pay endpoint', () => {
     const before = await world.balance('shop');
     const { offer, token } = await offerFor('/articles/fake');
     const answer = await respond('/.well-known/farthing/purse-challenge', { offer: token });
-    const challenge = decodePurseChallenge(
+    const challenge = purseChallenges.decode(
       fromBase64url(((await answer.json()) as { challenge: string }).challenge),
     );
-    const proof = encodePurseProof(
-      await signPurseProof(
+    const proof = purseProofs.encode(
+      await purseProofs.sign(
         {
           cardId,
           sno: 1,

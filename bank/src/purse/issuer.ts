@@ -17,13 +17,11 @@ import {
   verifyPurseCardCertificate,
 } from '@farthing/protocol/purse/card-certificate';
 import {
-  decodePurseLoadRequest,
-  encodePurseLoadAuthorization,
   loadIdLength,
-  signPurseLoadAuthorization,
-  verifyPurseLoadRequest,
+  purseLoadAuthorizations,
+  purseLoadRequests,
 } from '@farthing/protocol/purse/load';
-import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import { signCertificate } from '@farthing/protocol/x509/certificate-builder';
 import { randomSerialNumber } from '../ca/certificate-authority.ts';
 import { clockSkewAllowance } from '../ca/merchant-certificates.ts';
@@ -98,19 +96,19 @@ export async function loadPurse(
   requestBytes: Uint8Array,
   claim: IdempotencyClaim,
 ) {
-  const request = decodePurseLoadRequest(requestBytes);
+  const request = purseLoadRequests.decode(requestBytes);
   const card = await ctx.store.getPurseCard(request.cardId);
   if (card === undefined || card.accountId !== account.id) {
     throw new FarthingError('purse_card_unknown', 'no such card on this account');
   }
   if (card.status !== 'active')
     throw new FarthingError('purse_card_blocked', 'the card is blocked');
-  verifyPurseLoadRequest(request, card.publicKey, nodeEd25519Verify);
+  purseLoadRequests.verify(request, card.publicKey, nodeEd25519Verify);
   checkLoadAmount(ctx, request.amount);
   const now = ctx.now();
   const loadId = new Uint8Array(randomBytes(loadIdLength));
-  const authorization = encodePurseLoadAuthorization(
-    await signPurseLoadAuthorization(
+  const authorization = purseLoadAuthorizations.encode(
+    await purseLoadAuthorizations.sign(
       {
         cardId: request.cardId,
         loadCounter: request.loadCounter,
@@ -190,14 +188,14 @@ export async function clearPurseProofs(
   };
   for (const [index, bytes] of proofs.entries()) {
     try {
-      const proof = decodePurseProof(bytes);
+      const proof = purseProofs.decode(bytes);
       let key = cards.get(proof.cardId);
       if (key === undefined) {
         key = cardKey(proof.cardId);
         key.catch(() => undefined);
         cards.set(proof.cardId, key);
       }
-      verifyPurseProofSignature(proof, await key, nodeEd25519Verify);
+      purseProofs.verify(proof, await key, nodeEd25519Verify);
       if (proof.merchantId !== merchant.name) {
         throw new FarthingError('merchant_mismatch', 'the proof pays another merchant', {
           details: { expected: merchant.name, got: proof.merchantId },

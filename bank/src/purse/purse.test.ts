@@ -2,13 +2,8 @@ import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
-import {
-  decodePurseLoadAuthorization,
-  encodePurseLoadRequest,
-  signPurseLoadRequest,
-  verifyPurseLoadAuthorization,
-} from '@farthing/protocol/purse/load';
-import { encodePurseProof, signPurseProof } from '@farthing/protocol/purse/proof';
+import { purseLoadAuthorizations, purseLoadRequests } from '@farthing/protocol/purse/load';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   adminToken,
@@ -53,18 +48,18 @@ async function setUp(env: Record<string, string> = {}): Promise<Setup> {
 }
 
 async function load(holder: TestCustomer, loadCounter: number, minor: number, key?: string) {
-  const request = await signPurseLoadRequest({ cardId, loadCounter, amount: eur(minor) }, card);
+  const request = await purseLoadRequests.sign({ cardId, loadCounter, amount: eur(minor) }, card);
   return bank.request('POST', '/v1/purse/loads', {
     token: holder.token,
-    body: { loadRequest: toBase64url(encodePurseLoadRequest(request)) },
+    body: { loadRequest: toBase64url(purseLoadRequests.encode(request)) },
     ...(key === undefined ? {} : { idempotencyKey: key }),
   });
 }
 
 const proof = async (sno: number, tno: number, minor: number, merchantId = 'shop') =>
   toBase64url(
-    encodePurseProof(
-      await signPurseProof(
+    purseProofs.encode(
+      await purseProofs.sign(
         { cardId, sno, merchantId, tno, amount: eur(minor), nonce: new Uint8Array(32).fill(sno) },
         card,
       ),
@@ -104,8 +99,8 @@ describe('purse issuer', () => {
   it('loads against a card-signed request: account debited, shadow credited, authorization bound to the counter', async () => {
     const { holder, issued } = await setUp();
     const body = await expectStatus<{ authorization: string }>(await load(holder, 0, 2000), 201);
-    const authorization = decodePurseLoadAuthorization(fromBase64url(body.authorization));
-    verifyPurseLoadAuthorization(authorization, fromBase64url(issued.issuerLoadKey!));
+    const authorization = purseLoadAuthorizations.decode(fromBase64url(body.authorization));
+    purseLoadAuthorizations.verify(authorization, fromBase64url(issued.issuerLoadKey!));
     expect(authorization).toMatchObject({ cardId, loadCounter: 0, amount: eur(2000) });
     expect(await balanceOf(bank, 'holder')).toBe(8000);
     expect(await shadow()).toBe(2000);
@@ -119,13 +114,13 @@ describe('purse issuer', () => {
 
   it('refuses a forged load request, one over the maximum and one beyond the balance, moving nothing', async () => {
     const { holder } = await setUp();
-    const forged = await signPurseLoadRequest(
+    const forged = await purseLoadRequests.sign(
       { cardId, loadCounter: 0, amount: eur(100) },
       ed25519Signer(new Uint8Array(32).fill(9)),
     );
     const response = await bank.request('POST', '/v1/purse/loads', {
       token: holder.token,
-      body: { loadRequest: toBase64url(encodePurseLoadRequest(forged)) },
+      body: { loadRequest: toBase64url(purseLoadRequests.encode(forged)) },
     });
     expect((await expectProblem(response, 400)).code).toBe('bad_signature');
     expect((await expectProblem(await load(holder, 0, 20001), 409)).code).toBe(
@@ -150,8 +145,8 @@ describe('purse issuer', () => {
       await proof(4, 13, 100, 'other-shop'),
       forged,
       toBase64url(
-        encodePurseProof(
-          await signPurseProof(
+        purseProofs.encode(
+          await purseProofs.sign(
             {
               cardId: 'ffffffffffffffff',
               sno: 1,

@@ -32,12 +32,12 @@ export const issueCardSchema = v.strictObject({
 });
 
 export const loadSchema = v.strictObject({
-  /** The card's signed load request (`encodePurseLoadRequest`), base64url. */
+  /** The card's signed load request (`purseLoadRequests.encode`), base64url. */
   loadRequest: v.pipe(v.string(), v.maxLength(2048), bytesSchema()),
 });
 
 export const clearingSchema = v.strictObject({
-  /** Signed proofs (`encodePurseProof`), base64url each. */
+  /** Signed proofs (`purseProofs.encode`), base64url each. */
   proofs: v.pipe(
     v.array(v.pipe(v.string(), v.maxLength(2048), bytesSchema())),
     v.minLength(1),

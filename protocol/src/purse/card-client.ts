@@ -12,21 +12,21 @@ import {
 } from './apdu.ts';
 import {
   type BalanceResult,
+  balances,
   type CardInfo,
-  decodeBalance,
   decodeCardInfo,
-  decodeLoadResult,
   decodeLog,
   encodeAmount,
   encodePayCommand,
-  encodePersonalisation,
   encodePin,
   type LoadResult,
+  loadResults,
   type Personalisation,
   type PurseLogEntry,
+  personalisations,
 } from './card-commands.ts';
-import { decodePurseLoadRequest, type SignedPurseLoadRequest } from './load.ts';
-import { decodePurseProof, type SignedPurseProof } from './proof.ts';
+import { purseLoadRequests, type SignedPurseLoadRequest } from './load.ts';
+import { purseProofs, type SignedPurseProof } from './proof.ts';
 
 export type Transmit = (command: Uint8Array) => Promise<Uint8Array>;
 
@@ -47,7 +47,7 @@ export class PurseCardClient {
 
   async personalise(personalisation: Personalisation): Promise<CardInfo> {
     return decodeCardInfo(
-      await this.#send(purseInstructions.personalise, encodePersonalisation(personalisation)),
+      await this.#send(purseInstructions.personalise, personalisations.encode(personalisation)),
     );
   }
 
@@ -60,11 +60,11 @@ export class PurseCardClient {
     value: Amount,
   ): Promise<{ bytes: Uint8Array; request: SignedPurseLoadRequest }> {
     const bytes = await this.#send(purseInstructions.loadRequest, encodeAmount(value));
-    return { bytes, request: decodePurseLoadRequest(bytes) };
+    return { bytes, request: purseLoadRequests.decode(bytes) };
   }
 
   async load(authorization: Uint8Array): Promise<LoadResult> {
-    return decodeLoadResult(await this.#send(purseInstructions.load, authorization));
+    return loadResults.decode(await this.#send(purseInstructions.load, authorization));
   }
 
   /** Waits for the holder's button on the reader; resolves with the card's proof. */
@@ -76,7 +76,7 @@ export class PurseCardClient {
       purseInstructions.pay,
       encodePayCommand({ challenge, merchantChain }),
     );
-    return { bytes, proof: decodePurseProof(bytes) };
+    return { bytes, proof: purseProofs.decode(bytes) };
   }
 
   /**
@@ -88,11 +88,11 @@ export class PurseCardClient {
       purseInstructions.proofAgain,
       encodePayCommand({ challenge, merchantChain: [] }),
     );
-    return { bytes, proof: decodePurseProof(bytes) };
+    return { bytes, proof: purseProofs.decode(bytes) };
   }
 
   async balance(): Promise<BalanceResult> {
-    return decodeBalance(await this.#send(purseInstructions.balance));
+    return balances.decode(await this.#send(purseInstructions.balance));
   }
 
   async readLog(): Promise<PurseLogEntry[]> {

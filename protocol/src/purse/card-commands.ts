@@ -121,12 +121,8 @@ const personalisationFields = {
 
 export type Personalisation = kinds.PurseValue<typeof personalisationFields>;
 
-const personalisations = kinds.purseRecord('personalisation', personalisationFields);
-
-export const encodePersonalisation: (p: Personalisation) => Uint8Array = personalisations.encode;
-
-export const decodePersonalisation: (bytes: Uint8Array) => Personalisation =
-  personalisations.decode;
+/** PERSONALISE's data: the host encodes it, the card decodes it. */
+export const personalisations = kinds.purseRecord('personalisation', personalisationFields);
 
 // --- LOAD REQUEST data: the amount; LOAD response: the new balance and counter
 
@@ -142,16 +138,13 @@ const loadResultFields = { balance: kinds.amount, loadCounter: kinds.u32 };
 
 export type LoadResult = kinds.PurseValue<typeof loadResultFields>;
 
-const loadResults = kinds.purseRecord('load', loadResultFields);
-
-export const encodeLoadResult: (result: LoadResult) => Uint8Array = loadResults.encode;
-
-export const decodeLoadResult: (bytes: Uint8Array) => LoadResult = loadResults.decode;
+/** LOAD's answer: the card encodes it, the host decodes it. */
+export const loadResults = kinds.purseRecord('load', loadResultFields);
 
 // --- PAY data: the signed challenge and the merchant's chain
 
 export interface PayCommand {
-  /** `encodePurseChallenge` bytes. */
+  /** `purseChallenges.encode` bytes. */
   readonly challenge: Uint8Array;
   readonly merchantChain: readonly Uint8Array[];
 }
@@ -178,12 +171,11 @@ const balanceFields = { balance: kinds.amount, maximum: kinds.amount };
 
 export type BalanceResult = kinds.PurseValue<typeof balanceFields>;
 
-/** Its fields are read under their own names (`maximum`, not `balance.maximum`). */
-const balances = kinds.purseRecord('balance', balanceFields, '');
-
-export const encodeBalance: (result: BalanceResult) => Uint8Array = balances.encode;
-
-export const decodeBalance: (bytes: Uint8Array) => BalanceResult = balances.decode;
+/**
+ * BALANCE's answer: the card encodes it, the host decodes it. Its fields are read under their
+ * own names (`maximum`, not `balance.maximum`).
+ */
+export const balances = kinds.purseRecord('balance', balanceFields, '');
 
 // --- READ LOG: newest first
 

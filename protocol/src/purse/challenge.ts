@@ -8,16 +8,14 @@
  */
 import type { Ed25519Verify } from '../ed25519.ts';
 import { FarthingError } from '../errors.ts';
-import { signedMessageType } from '../signed-message.ts';
 import type { CertificateInput, ParsedCertificate } from '../x509/certificate.ts';
 import { verifyCertificateChain } from '../x509/chain.ts';
 import { isMerchantName, merchantIdUriPrefix } from '../x509/merchant-certificate.ts';
 import { farthingKeyPurposes, idAtCommonName } from '../x509/oids.ts';
 import { certifiesPurpose } from '../x509/party-certificate.ts';
 import { fixed, type PurseValue, positiveAmount, text, u64 } from './fields.ts';
-import { purseMessage, type SignedBytes } from './signed.ts';
+import { purseMessage, type SignedPurseValue } from './signed.ts';
 
-export const purseChallengeVersion = 1;
 export const purseNonceLength = 32;
 export const maxMerchantIdLength = 128;
 
@@ -33,23 +31,18 @@ const challengeFields = {
 };
 
 export type PurseChallenge = PurseValue<typeof challengeFields>;
-
-export interface SignedPurseChallenge extends PurseChallenge, SignedBytes {}
+export type SignedPurseChallenge = SignedPurseValue<typeof challengeFields>;
 
 export function randomPurseNonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(purseNonceLength));
 }
 
-const challenges = purseMessage<PurseChallenge, SignedPurseChallenge>({
-  type: signedMessageType('purseChallenge', purseChallengeVersion, 'challenge'),
-  field: 'challenge',
-  fields: challengeFields,
-});
-
-/** Checks the challenge (an amount above zero…) and signs it with the merchant's offer key. */
-export const signPurseChallenge = challenges.sign;
-export const encodePurseChallenge = challenges.encode;
-export const decodePurseChallenge = challenges.decode;
+/**
+ * Challenges: `sign` checks one (an amount above zero…) and signs it with the merchant's offer
+ * key. `verify` checks the signature alone; whoever pays a challenge authenticates its
+ * merchant with `verifyPurseChallenge`, which checks the certificate chain first.
+ */
+export const purseChallenges = purseMessage('purseChallenge', 1, challengeFields);
 
 export interface ChallengeMerchant {
   readonly merchantId: string;
@@ -122,6 +115,6 @@ export function verifyPurseChallenge(
     );
   }
   const offerPublicKey = leaf.publicKey.raw.slice();
-  challenges.verify(challenge, offerPublicKey, parameters.ed25519Verify);
+  purseChallenges.verify(challenge, offerPublicKey, parameters.ed25519Verify);
   return { merchantId, name, offerPublicKey };
 }

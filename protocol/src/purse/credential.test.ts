@@ -12,7 +12,7 @@ import { catchFarthingError } from '../errors.fixture.ts';
 import { merchant, now } from '../offer.fixture.ts';
 import { type SignedOffer, signOffer } from '../offer.ts';
 import { offerToken } from '../offer-token.ts';
-import { encodePurseProof, signPurseProof } from './proof.ts';
+import { purseProofs } from './proof.ts';
 import { cardId, cardSigner, eur, purseFixtures } from './purse.fixture.ts';
 
 const merchantId = 'demo-shop';
@@ -35,9 +35,9 @@ function offerOf(minor: number, instruments: SignedOffer['instruments'] = ['purs
 
 async function purseCredential(
   offer: SignedOffer,
-  proofOverrides: Partial<Parameters<typeof signPurseProof>[0]> = {},
+  proofOverrides: Partial<Parameters<typeof purseProofs.sign>[0]> = {},
 ): Promise<Credential & { type: 'purse' }> {
-  const proof = await signPurseProof(
+  const proof = await purseProofs.sign(
     {
       cardId,
       sno: 3,
@@ -50,7 +50,7 @@ async function purseCredential(
     cardSigner,
   );
   const { cardCertificate } = await purseFixtures();
-  return { type: 'purse', offer, proofBytes: encodePurseProof(proof), proof, cardCertificate };
+  return { type: 'purse', offer, proofBytes: purseProofs.encode(proof), proof, cardCertificate };
 }
 
 describe('the purse credential', () => {

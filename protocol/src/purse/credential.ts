@@ -20,13 +20,13 @@ import { FarthingError } from '../errors.ts';
 import { checkStatementPaysOffer, type SignedOffer } from '../offer.ts';
 import { bytesSchema, codedTransform } from '../schema.ts';
 import { maxCertificateLength } from './card-commands.ts';
-import { decodePurseProof, type SignedPurseProof } from './proof.ts';
+import { purseProofs, type SignedPurseProof } from './proof.ts';
 
 /** A proof is under 300 bytes; a generous bound against junk. */
 export const maxPurseProofBytes = 1024;
 
 export interface PurseCredentialPayment {
-  /** The proof as the card signed it (`encodePurseProof`), kept byte for byte. */
+  /** The proof as the card signed it (`purseProofs.encode`), kept byte for byte. */
   readonly proofBytes: Uint8Array;
   readonly proof: SignedPurseProof;
   /** The card's X.509 certificate (DER), issued by the bank's CA. */
@@ -47,7 +47,7 @@ export const purseCredentialFields = {
           details: { field: 'proof' },
         });
       }
-      return { proofBytes: bytes, proof: decodePurseProof(bytes) };
+      return { proofBytes: bytes, proof: purseProofs.decode(bytes) };
     }),
   ),
   cardCertificate: v.pipe(

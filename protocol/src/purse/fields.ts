@@ -18,8 +18,8 @@ export interface PurseField<T> {
   read(reader: CanonicalReader, field: string): T;
 }
 
-/** A table of kinds for the fields of `T`, in the order they are written. */
-export type PurseFields<T> = { readonly [K in keyof T]-?: PurseField<T[K]> };
+/** A table of field kinds, in the order they are written. */
+export type PurseFieldTable = { readonly [name: string]: PurseField<unknown> };
 
 /** The structure a table of kinds declares: each field of the type its kind reads. */
 export type PurseValue<F> = {
@@ -111,19 +111,27 @@ export function bytes(maxLength: number): PurseField<Uint8Array> {
 }
 
 /** Writes every field of `value` in table order, each named by its key in errors. */
-export function writeFields<T>(writer: CanonicalWriter, fields: PurseFields<T>, value: T): void {
-  for (const name of Object.keys(fields) as (keyof T & string)[]) {
-    fields[name].write(writer, value[name], name);
+export function writeFields<F extends PurseFieldTable>(
+  writer: CanonicalWriter,
+  fields: F,
+  value: PurseValue<F>,
+): void {
+  for (const [name, kind] of Object.entries(fields)) {
+    kind.write(writer, (value as Record<string, unknown>)[name], name);
   }
 }
 
 /** Reads every field in table order, each named `${prefix}${key}` in errors. */
-export function readFields<T>(reader: CanonicalReader, fields: PurseFields<T>, prefix: string): T {
-  const value: Partial<T> = {};
-  for (const name of Object.keys(fields) as (keyof T & string)[]) {
-    value[name] = fields[name].read(reader, `${prefix}${name}`);
+export function readFields<F extends PurseFieldTable>(
+  reader: CanonicalReader,
+  fields: F,
+  prefix: string,
+): PurseValue<F> {
+  const value: Record<string, unknown> = {};
+  for (const [name, kind] of Object.entries(fields)) {
+    value[name] = kind.read(reader, `${prefix}${name}`);
   }
-  return value as T;
+  return value as PurseValue<F>;
 }
 
 export interface PurseRecord<T> {
@@ -137,11 +145,11 @@ export interface PurseRecord<T> {
  * `what` names it in decoding errors, its fields as `${what}.${field}` unless `prefix` says
  * otherwise.
  */
-export function purseRecord<T>(
+export function purseRecord<F extends PurseFieldTable>(
   what: string,
-  fields: PurseFields<T>,
+  fields: F,
   prefix = `${what}.`,
-): PurseRecord<T> {
+): PurseRecord<PurseValue<F>> {
   return {
     encode(value) {
       const writer = new CanonicalWriter();

@@ -10,11 +10,9 @@
  *    counter n". The card accepts it only at exactly that counter and then moves the counter
  *    on, so an authorization is usable once and only on its card.
  */
-import { signedMessageType } from '../signed-message.ts';
 import { cardId, fixed, type PurseValue, positiveAmount, u32, u64 } from './fields.ts';
-import { purseMessage, type SignedBytes } from './signed.ts';
+import { purseMessage, type SignedPurseValue } from './signed.ts';
 
-export const purseLoadVersion = 1;
 export const loadIdLength = 16;
 
 // --- load request (card → bank)
@@ -27,21 +25,13 @@ const loadRequestFields = {
 };
 
 export type PurseLoadRequest = PurseValue<typeof loadRequestFields>;
+export type SignedPurseLoadRequest = SignedPurseValue<typeof loadRequestFields>;
 
-export interface SignedPurseLoadRequest extends PurseLoadRequest, SignedBytes {}
-
-const loadRequests = purseMessage<PurseLoadRequest, SignedPurseLoadRequest>({
-  type: signedMessageType('purseLoadRequest', purseLoadVersion, 'load request'),
-  field: 'loadRequest',
-  fields: loadRequestFields,
-});
-
-/** Checks the request (a card id, an amount above zero) and signs it with the card key. */
-export const signPurseLoadRequest = loadRequests.sign;
-export const encodePurseLoadRequest = loadRequests.encode;
-export const decodePurseLoadRequest = loadRequests.decode;
-/** `bad_signature` unless the card key signed it. */
-export const verifyPurseLoadRequest = loadRequests.verify;
+/**
+ * Load requests: `sign` checks one (a card id, an amount above zero) and signs it with the
+ * card key; `verify` throws `bad_signature` unless the card key signed it.
+ */
+export const purseLoadRequests = purseMessage('purseLoadRequest', 1, loadRequestFields);
 
 // --- load authorization (bank → card): the request it answers, then the issuer's own fields
 
@@ -54,18 +44,14 @@ const loadAuthorizationFields = {
 };
 
 export type PurseLoadAuthorization = PurseValue<typeof loadAuthorizationFields>;
+export type SignedPurseLoadAuthorization = SignedPurseValue<typeof loadAuthorizationFields>;
 
-export interface SignedPurseLoadAuthorization extends PurseLoadAuthorization, SignedBytes {}
-
-const loadAuthorizations = purseMessage<PurseLoadAuthorization, SignedPurseLoadAuthorization>({
-  type: signedMessageType('purseLoadAuthorization', purseLoadVersion, 'load authorization'),
-  field: 'loadAuthorization',
-  fields: loadAuthorizationFields,
-});
-
-/** Checks the authorization and signs it with the issuer's load key. */
-export const signPurseLoadAuthorization = loadAuthorizations.sign;
-export const encodePurseLoadAuthorization = loadAuthorizations.encode;
-export const decodePurseLoadAuthorization = loadAuthorizations.decode;
-/** `bad_signature` unless the issuer's load key signed it. */
-export const verifyPurseLoadAuthorization = loadAuthorizations.verify;
+/**
+ * Load authorizations: `sign` checks one and signs it with the issuer's load key; `verify`
+ * throws `bad_signature` unless the issuer's load key signed it.
+ */
+export const purseLoadAuthorizations = purseMessage(
+  'purseLoadAuthorization',
+  1,
+  loadAuthorizationFields,
+);

@@ -4,7 +4,6 @@
  * offline against the card certificate and the bank's CA, and uploaded later for clearing,
  * where card id + SNo and MID + TNo each allow one credit.
  */
-import { signedMessageType } from '../signed-message.ts';
 import { maxMerchantIdLength, purseNonceLength } from './challenge.ts';
 import {
   cardId,
@@ -15,9 +14,7 @@ import {
   text,
   u64,
 } from './fields.ts';
-import { purseMessage, type SignedBytes } from './signed.ts';
-
-export const purseProofVersion = 1;
+import { purseMessage, type SignedPurseValue } from './signed.ts';
 
 const proofFields = {
   cardId,
@@ -31,21 +28,13 @@ const proofFields = {
 };
 
 export type PurseProof = PurseValue<typeof proofFields>;
+export type SignedPurseProof = SignedPurseValue<typeof proofFields>;
 
-export interface SignedPurseProof extends PurseProof, SignedBytes {}
-
-const proofs = purseMessage<PurseProof, SignedPurseProof>({
-  type: signedMessageType('purseProof', purseProofVersion, 'proof'),
-  field: 'proof',
-  fields: proofFields,
-});
-
-/** Checks the proof (card id, SNo from 1, amount above zero…) and signs it with the card key. */
-export const signPurseProof = proofs.sign;
-export const encodePurseProof = proofs.encode;
-export const decodePurseProof = proofs.decode;
-/** `bad_signature` unless the card key signed the proof. */
-export const verifyPurseProofSignature = proofs.verify;
+/**
+ * Proofs: `sign` checks one (card id, SNo from 1, amount above zero…) and signs it with the
+ * card key; `verify` throws `bad_signature` unless the card key signed it.
+ */
+export const purseProofs = purseMessage('purseProof', 1, proofFields);
 
 /**
  * The most proofs one clearing call takes: the issuer refuses a larger batch (bank

@@ -14,7 +14,7 @@ import {
   type TestCa,
 } from '../x509/x509.fixture.ts';
 import { purseCardCertificateTemplate } from './card-certificate.ts';
-import { randomPurseNonce, type SignedPurseChallenge, signPurseChallenge } from './challenge.ts';
+import { purseChallenges, randomPurseNonce, type SignedPurseChallenge } from './challenge.ts';
 
 export { day, merchantSigner, now };
 export const cardId = '00112233445566aa';
@@ -46,7 +46,7 @@ export async function purseFixtures(): Promise<PurseFixtures> {
 }
 
 export function challengeFor(minor: number, tno = 1): Promise<SignedPurseChallenge> {
-  return signPurseChallenge(
+  return purseChallenges.sign(
     { merchantId: 'demo-shop', tno, amount: eur(minor), nonce: randomPurseNonce(), issuedAt: now },
     merchantSigner,
   );

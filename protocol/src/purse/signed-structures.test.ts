@@ -7,28 +7,10 @@ import {
   makeMerchantCertificate,
   otherCaSecretKey,
 } from '../x509/x509.fixture.ts';
-import {
-  decodePurseChallenge,
-  encodePurseChallenge,
-  signPurseChallenge,
-  verifyPurseChallenge,
-} from './challenge.ts';
-import {
-  decodePurseLoadAuthorization,
-  decodePurseLoadRequest,
-  encodePurseLoadAuthorization,
-  encodePurseLoadRequest,
-  signPurseLoadAuthorization,
-  signPurseLoadRequest,
-  verifyPurseLoadAuthorization,
-  verifyPurseLoadRequest,
-} from './load.ts';
-import {
-  decodePurseProof,
-  encodePurseProof,
-  signPurseProof,
-  verifyPurseProofSignature,
-} from './proof.ts';
+import { purseChallenges, verifyPurseChallenge } from './challenge.ts';
+import type { PurseFieldTable } from './fields.ts';
+import { purseLoadAuthorizations, purseLoadRequests } from './load.ts';
+import { purseProofs } from './proof.ts';
 import {
   cardId,
   cardSigner,
@@ -39,6 +21,7 @@ import {
   now,
   purseFixtures,
 } from './purse.fixture.ts';
+import { encodeSigned, type PurseMessage, type SignedPurseValue } from './signed.ts';
 
 const proofFields = {
   cardId,
@@ -51,20 +34,20 @@ const proofFields = {
 
 describe('purse signed structures', () => {
   it('round-trips a proof and verifies it with Node native Ed25519 (noble signed it)', async () => {
-    const proof = await signPurseProof(proofFields, cardSigner);
-    const decoded = decodePurseProof(encodePurseProof(proof));
+    const proof = await purseProofs.sign(proofFields, cardSigner);
+    const decoded = purseProofs.decode(purseProofs.encode(proof));
     expect(decoded).toEqual(proof);
-    verifyPurseProofSignature(decoded, cardSigner.publicKey, nodeEd25519Verify);
+    purseProofs.verify(decoded, cardSigner.publicKey, nodeEd25519Verify);
   });
 
   it('refuses a proof with any byte changed (property)', async () => {
-    const encoded = encodePurseProof(await signPurseProof(proofFields, cardSigner));
+    const encoded = purseProofs.encode(await purseProofs.sign(proofFields, cardSigner));
     fc.assert(
       fc.property(fc.nat(encoded.length - 1), fc.integer({ min: 1, max: 255 }), (at, flip) => {
         const corrupted = encoded.slice();
         corrupted[at]! ^= flip;
         expect(() =>
-          verifyPurseProofSignature(decodePurseProof(corrupted), cardSigner.publicKey),
+          purseProofs.verify(purseProofs.decode(corrupted), cardSigner.publicKey),
         ).toThrow(
           expect.objectContaining({
             code: expect.stringMatching(
@@ -77,24 +60,65 @@ describe('purse signed structures', () => {
   });
 
   it('keeps one structure from parsing as another', async () => {
-    const proof = encodePurseProof(await signPurseProof(proofFields, cardSigner));
-    expect(() => decodePurseChallenge(proof)).toThrow(
+    const proof = purseProofs.encode(await purseProofs.sign(proofFields, cardSigner));
+    expect(() => purseChallenges.decode(proof)).toThrow(
       expect.objectContaining({ code: 'invalid_encoding' }),
     );
-    expect(() => decodePurseLoadAuthorization(proof)).toThrow(/not a loadAuthorization/);
+    expect(() => purseLoadAuthorizations.decode(proof)).toThrow(/not a loadAuthorization/);
+  });
+
+  it('names each structure in its errors after its tag: its fields, then its signature in words', async () => {
+    const someoneElse = issuerLoadSigner.publicKey;
+    const expectNames = <F extends PurseFieldTable>(
+      messages: PurseMessage<F>,
+      signed: SignedPurseValue<F>,
+      field: string,
+      what: string,
+    ) => {
+      expect(() =>
+        messages.decode(encodeSigned({ ...signed, signingBytes: new Uint8Array(8) })),
+      ).toThrow(
+        expect.objectContaining({ code: 'invalid_encoding', details: { field: `${field}.tag` } }),
+      );
+      expect(() => messages.verify(signed, someoneElse)).toThrow(
+        expect.objectContaining({
+          code: 'bad_signature',
+          shortMessage: `the ${what} signature does not verify`,
+          details: { field: `${what}.signature` },
+        }),
+      );
+    };
+    const request = { cardId, loadCounter: 3, amount: eur(2000) };
+    expectNames(
+      purseLoadRequests,
+      await purseLoadRequests.sign(request, cardSigner),
+      'loadRequest',
+      'load request',
+    );
+    expectNames(
+      purseLoadAuthorizations,
+      await purseLoadAuthorizations.sign(
+        { ...request, loadId: new Uint8Array(16), issuedAt: now },
+        cardSigner,
+      ),
+      'loadAuthorization',
+      'load authorization',
+    );
+    expectNames(purseProofs, await purseProofs.sign(proofFields, cardSigner), 'proof', 'proof');
+    expectNames(purseChallenges, await challengeFor(250), 'challenge', 'challenge');
   });
 
   it('round-trips a load request and a load authorization with their signers', async () => {
-    const request = await signPurseLoadRequest(
+    const request = await purseLoadRequests.sign(
       { cardId, loadCounter: 3, amount: eur(2000) },
       cardSigner,
     );
-    const readRequest = decodePurseLoadRequest(encodePurseLoadRequest(request));
-    verifyPurseLoadRequest(readRequest, cardSigner.publicKey, nodeEd25519Verify);
-    expect(() => verifyPurseLoadRequest(readRequest, issuerLoadSigner.publicKey)).toThrow(
+    const readRequest = purseLoadRequests.decode(purseLoadRequests.encode(request));
+    purseLoadRequests.verify(readRequest, cardSigner.publicKey, nodeEd25519Verify);
+    expect(() => purseLoadRequests.verify(readRequest, issuerLoadSigner.publicKey)).toThrow(
       expect.objectContaining({ code: 'bad_signature' }),
     );
-    const authorization = await signPurseLoadAuthorization(
+    const authorization = await purseLoadAuthorizations.sign(
       {
         cardId,
         loadCounter: 3,
@@ -104,20 +128,20 @@ describe('purse signed structures', () => {
       },
       issuerLoadSigner,
     );
-    const read = decodePurseLoadAuthorization(encodePurseLoadAuthorization(authorization));
+    const read = purseLoadAuthorizations.decode(purseLoadAuthorizations.encode(authorization));
     expect(read).toEqual(authorization);
-    verifyPurseLoadAuthorization(read, issuerLoadSigner.publicKey);
+    purseLoadAuthorizations.verify(read, issuerLoadSigner.publicKey);
   });
 
   it('refuses a zero load', async () => {
     await expect(
-      signPurseLoadRequest({ cardId, loadCounter: 0, amount: eur(0) }, cardSigner),
+      purseLoadRequests.sign({ cardId, loadCounter: 0, amount: eur(0) }, cardSigner),
     ).rejects.toThrow(expect.objectContaining({ code: 'invalid_amount' }));
   });
 
   it('authenticates the merchant of a challenge from its certificate and the bank root', async () => {
     const { ca, merchantCertificate } = await purseFixtures();
-    const challenge = decodePurseChallenge(encodePurseChallenge(await challengeFor(250)));
+    const challenge = purseChallenges.decode(purseChallenges.encode(await challengeFor(250)));
     const merchant = verifyPurseChallenge(challenge, {
       merchantChain: [merchantCertificate],
       trustedRoots: [ca.certificate],
@@ -130,7 +154,7 @@ describe('purse signed structures', () => {
   it('refuses a challenge naming another merchant, under another bank, or signed by another key', async () => {
     const { ca, merchantCertificate } = await purseFixtures();
     const challenge = await challengeFor(250);
-    const renamed = await signPurseChallenge(
+    const renamed = await purseChallenges.sign(
       { ...challenge, merchantId: 'other-shop' },
       merchantSigner,
     );
@@ -149,7 +173,7 @@ describe('purse signed structures', () => {
         now,
       }),
     ).toThrow(expect.objectContaining({ code: 'certificate_untrusted' }));
-    const forged = await signPurseChallenge(challenge, cardSigner);
+    const forged = await purseChallenges.sign(challenge, cardSigner);
     expect(() =>
       verifyPurseChallenge(forged, {
         merchantChain: [merchantCertificate],

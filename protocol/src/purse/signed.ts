@@ -13,8 +13,8 @@ import {
 } from '../ed25519.ts';
 import { CanonicalWriter, type SigningTagName } from '../encoding.ts';
 import { FarthingError } from '../errors.ts';
-import type { SignedMessageType } from '../signed-message.ts';
-import { type PurseFields, readFields, writeFields } from './fields.ts';
+import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
+import { type PurseFieldTable, type PurseValue, readFields, writeFields } from './fields.ts';
 
 /** Longest signing bytes accepted: generous for every purse structure, small for a card. */
 export const maxSignedLength = 1024;
@@ -55,41 +55,53 @@ export function decodeSigned<T>(
   return { fields, signingBytes, signature };
 }
 
+/** The purse's signing tags: `purse`, then the structure's name. */
+export type PurseTagName = Extract<SigningTagName, `purse${string}`>;
+
+/** The value a table of kinds declares, with the bytes that were signed and the signature. */
+export type SignedPurseValue<F> = PurseValue<F> & SignedBytes;
+
 /**
- * A purse message type, declared once: its signed message type (tag and version), the name its
- * fields carry in decoding errors (`proof` → `proof.sno`), and its fields in byte order, each
- * of a kind that checks it, writes it and reads it back (fields.ts). Signing, encoding,
- * decoding and verifying follow from it.
+ * A declared purse message type and its operations, exported by its module under a plural
+ * name (`purseProofs.sign(…)`).
  */
-export interface PurseMessageDeclaration<T> {
+export interface PurseMessage<F extends PurseFieldTable> {
   readonly type: SignedMessageType<number>;
-  readonly field: string;
-  readonly fields: PurseFields<T>;
-}
-
-/** The operations of a purse message type `T`, whose signed form is `S`. */
-export interface PurseMessage<T, S extends T & SignedBytes = T & SignedBytes> {
+  readonly fields: F;
   /** Checks `value`'s fields and signs them under the type's tag and version. */
-  sign(value: T, signer: Pick<Ed25519Signer, 'sign'>): Promise<S>;
+  sign(value: PurseValue<F>, signer: Pick<Ed25519Signer, 'sign'>): Promise<SignedPurseValue<F>>;
   /** `u32 len ‖ signingBytes ‖ signature` (`encodeSigned`). */
-  encode(signed: S): Uint8Array;
+  encode(signed: SignedPurseValue<F>): Uint8Array;
   /** Reads the envelope strictly; the signature is checked by `verify`. */
-  decode(bytes: Uint8Array): S;
+  decode(bytes: Uint8Array): SignedPurseValue<F>;
   /** `bad_signature`, naming the type (its `what`), unless `publicKey` signed it. */
-  verify(signed: S, publicKey: Uint8Array, verify?: Ed25519Verify): void;
+  verify(signed: SignedPurseValue<F>, publicKey: Uint8Array, verify?: Ed25519Verify): void;
 }
 
-export function purseMessage<T, S extends T & SignedBytes = T & SignedBytes>(
-  declaration: PurseMessageDeclaration<T>,
-): PurseMessage<T, S> {
-  const { type, field, fields } = declaration;
-  return {
-    async sign(value, signer) {
+/**
+ * A purse message type, declared once: its tag, its version and its fields in byte order, each
+ * of a kind that checks it, writes it and reads it back (fields.ts). Its names follow from the
+ * tag: without `purse` it is what decoding errors prefix its fields with (`purseProof` →
+ * `proof.sno`), and that in words is what the other errors call it ("load request"). Signing,
+ * encoding, decoding and verifying follow from it.
+ */
+export function purseMessage<F extends PurseFieldTable>(
+  tag: PurseTagName,
+  version: number,
+  fields: F,
+): PurseMessage<F> {
+  const field = tag.charAt(5).toLowerCase() + tag.slice(6);
+  const what = field.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+  const type = signedMessageType(tag, version, what);
+  return Object.freeze({
+    type,
+    fields,
+    async sign(value: PurseValue<F>, signer: Pick<Ed25519Signer, 'sign'>) {
       const bytes = type.signingBytes((w) => writeFields(w, fields, value));
-      return { ...value, signingBytes: bytes, signature: await signer.sign(bytes) } as S;
+      return { ...value, signingBytes: bytes, signature: await signer.sign(bytes) };
     },
     encode: encodeSigned,
-    decode(bytes) {
+    decode(bytes: Uint8Array) {
       const decoded = decodeSigned(bytes, type.tag, type.version, field, (r) =>
         readFields(r, fields, `${field}.`),
       );
@@ -97,10 +109,11 @@ export function purseMessage<T, S extends T & SignedBytes = T & SignedBytes>(
         ...decoded.fields,
         signingBytes: decoded.signingBytes,
         signature: decoded.signature,
-      } as S;
+      };
     },
-    verify: (signed, publicKey, verify) => assertSignature(signed, publicKey, type.what, verify),
-  };
+    verify: (signed: SignedBytes, publicKey: Uint8Array, verify?: Ed25519Verify) =>
+      assertSignature(signed, publicKey, type.what, verify),
+  });
 }
 
 /** Throws `bad_signature` naming `what` unless the signature verifies. */

@@ -9,16 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { parseAmount } from '../amount.ts';
 import { encodeHidMessage, HidMessageAssembler, hidCommands } from '../hid/framing.ts';
 import { nodeEd25519Signer, nodeEd25519Verify } from '../node/ed25519.ts';
-import { decodePurseChallenge, encodePurseChallenge, signPurseChallenge } from './challenge.ts';
-import {
-  decodePurseLoadAuthorization,
-  decodePurseLoadRequest,
-  encodePurseLoadAuthorization,
-  encodePurseLoadRequest,
-  signPurseLoadAuthorization,
-  signPurseLoadRequest,
-} from './load.ts';
-import { decodePurseProof, encodePurseProof, signPurseProof } from './proof.ts';
+import { purseChallenges } from './challenge.ts';
+import { purseLoadAuthorizations, purseLoadRequests } from './load.ts';
+import { purseProofs } from './proof.ts';
 
 const file = new URL('../../test/vectors/purse/wire.json', import.meta.url);
 const vectors = JSON.parse(readFileSync(file, 'utf8'));
@@ -32,40 +25,40 @@ const { structures } = vectors;
 describe('purse wire vectors', () => {
   it('makes the load request and authorization byte for byte', async () => {
     const r = structures.loadRequest.fields;
-    const request = await signPurseLoadRequest({ ...r, amount: parseAmount(r.amount) }, card);
-    expect(hex(encodePurseLoadRequest(request))).toBe(structures.loadRequest.encoded);
-    expect(decodePurseLoadRequest(bytes(structures.loadRequest.encoded))).toMatchObject({
+    const request = await purseLoadRequests.sign({ ...r, amount: parseAmount(r.amount) }, card);
+    expect(hex(purseLoadRequests.encode(request))).toBe(structures.loadRequest.encoded);
+    expect(purseLoadRequests.decode(bytes(structures.loadRequest.encoded))).toMatchObject({
       cardId: r.cardId,
       loadCounter: r.loadCounter,
     });
     const a = structures.loadAuthorization.fields;
-    const authorization = await signPurseLoadAuthorization(
+    const authorization = await purseLoadAuthorizations.sign(
       { ...a, amount: parseAmount(a.amount), loadId: bytes(a.loadId) },
       issuer,
     );
-    expect(hex(encodePurseLoadAuthorization(authorization))).toBe(
+    expect(hex(purseLoadAuthorizations.encode(authorization))).toBe(
       structures.loadAuthorization.encoded,
     );
-    const read = decodePurseLoadAuthorization(bytes(structures.loadAuthorization.encoded));
+    const read = purseLoadAuthorizations.decode(bytes(structures.loadAuthorization.encoded));
     expect(nodeEd25519Verify(read.signature, read.signingBytes, issuer.publicKey)).toBe(true);
   });
 
   it('makes the challenge and the proof byte for byte, and their signatures verify natively', async () => {
     const c = structures.challenge.fields;
-    const challenge = await signPurseChallenge(
+    const challenge = await purseChallenges.sign(
       { ...c, amount: parseAmount(c.amount), nonce: bytes(c.nonce) },
       merchant,
     );
-    expect(hex(encodePurseChallenge(challenge))).toBe(structures.challenge.encoded);
-    const readChallenge = decodePurseChallenge(bytes(structures.challenge.encoded));
+    expect(hex(purseChallenges.encode(challenge))).toBe(structures.challenge.encoded);
+    const readChallenge = purseChallenges.decode(bytes(structures.challenge.encoded));
     expect(readChallenge).toMatchObject({ merchantId: c.merchantId, tno: c.tno });
     const p = structures.proof.fields;
-    const proof = await signPurseProof(
+    const proof = await purseProofs.sign(
       { ...p, amount: parseAmount(p.amount), nonce: bytes(p.nonce) },
       card,
     );
-    expect(hex(encodePurseProof(proof))).toBe(structures.proof.encoded);
-    const readProof = decodePurseProof(bytes(structures.proof.encoded));
+    expect(hex(purseProofs.encode(proof))).toBe(structures.proof.encoded);
+    const readProof = purseProofs.decode(bytes(structures.proof.encoded));
     expect(readProof).toMatchObject({ cardId: p.cardId, sno: p.sno, tno: p.tno });
     expect(nodeEd25519Verify(readProof.signature, readProof.signingBytes, card.publicKey)).toBe(
       true,

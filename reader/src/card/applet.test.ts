@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { amount } from '@farthing/protocol/amount';
 import { nobleEd25519Verify } from '@farthing/protocol/ed25519';
 import { PurseCardClient } from '@farthing/protocol/purse/card-client';
-import { verifyPurseLoadRequest } from '@farthing/protocol/purse/load';
-import { verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
+import { purseLoadRequests } from '@farthing/protocol/purse/load';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestIssuer, type TestIssuer } from '../test-issuer.ts';
 import { type CardHolderInterface, manufactureCard, PurseApplet } from './applet.ts';
@@ -88,7 +88,7 @@ describe('purse applet', () => {
     });
     await client.verifyPin('1234');
     const { request } = await client.loadRequest(eur(2000));
-    verifyPurseLoadRequest(request, info.publicKey, nobleEd25519Verify);
+    purseLoadRequests.verify(request, info.publicKey, nobleEd25519Verify);
     expect(request).toMatchObject({ cardId, loadCounter: 0, amount: eur(2000) });
     const authorization = await issuer.authorizeLoad(cardId, 0, eur(2000));
     expect(await client.load(authorization)).toEqual({ balance: eur(2000), loadCounter: 1 });
@@ -146,7 +146,7 @@ describe('purse applet', () => {
       tno: 77,
       amount: eur(250),
     });
-    verifyPurseProofSignature(proof, info.publicKey);
+    purseProofs.verify(proof, info.publicKey);
     expect((await client.balance()).balance).toEqual(eur(1750));
     expect(await client.readLog()).toEqual([
       { type: 'pay', amount: eur(250), sno: 1, merchantId: 'demo-shop', tno: 77, at: issuer.now },

@@ -39,27 +39,22 @@ import {
 } from '@farthing/protocol/purse/apdu';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
 import {
+  balances,
   type CardInfo,
   decodeAmount,
   decodePayCommand,
-  decodePersonalisation,
   decodePin,
-  encodeBalance,
   encodeCardInfo,
-  encodeLoadResult,
   encodeLog,
+  loadResults,
   type PurseLogEntry,
+  personalisations,
   pinTries,
   purseLogLength,
 } from '@farthing/protocol/purse/card-commands';
-import { decodePurseChallenge, verifyPurseChallenge } from '@farthing/protocol/purse/challenge';
-import {
-  decodePurseLoadAuthorization,
-  encodePurseLoadRequest,
-  signPurseLoadRequest,
-  verifyPurseLoadAuthorization,
-} from '@farthing/protocol/purse/load';
-import { encodePurseProof, signPurseProof } from '@farthing/protocol/purse/proof';
+import { purseChallenges, verifyPurseChallenge } from '@farthing/protocol/purse/challenge';
+import { purseLoadAuthorizations, purseLoadRequests } from '@farthing/protocol/purse/load';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import { parseCertificate } from '@farthing/protocol/x509/certificate';
 import {
   type CardRecord,
@@ -167,7 +162,7 @@ export class PurseApplet {
         return this.#proofAgain(data);
       case purseInstructions.balance: {
         const purse = this.#personalised();
-        return encodeBalance({ balance: purse.balance, maximum: purse.maximum });
+        return balances.encode({ balance: purse.balance, maximum: purse.maximum });
       }
       case purseInstructions.readLog:
         return encodeLog(this.#personalised().log);
@@ -218,7 +213,7 @@ export class PurseApplet {
     if (this.#record.purse !== undefined) {
       throw refuse('purse_already_personalised', 'the card was personalised already');
     }
-    const p = decodePersonalisation(data);
+    const p = personalisations.decode(data);
     // The card has no clock: the certificate is checked at its own start of validity, which
     // proves it chains to the root and names this card and key.
     const notBefore = parseCertificate(p.certificate, 'certificate').notBefore;
@@ -275,11 +270,11 @@ export class PurseApplet {
     const requested = decodeAmount(data);
     if (requested.minor === 0) throw refuse('invalid_amount', 'load more than zero');
     this.#assertFits(purse, requested);
-    const request = await signPurseLoadRequest(
+    const request = await purseLoadRequests.sign(
       { cardId: this.#record.cardId, loadCounter: purse.loadCounter, amount: requested },
       ed25519Signer(this.#record.secretKey),
     );
-    return encodePurseLoadRequest(request);
+    return purseLoadRequests.encode(request);
   }
 
   #assertFits(purse: PurseRecord, amount: Amount): void {
@@ -293,8 +288,8 @@ export class PurseApplet {
 
   async #load(data: Uint8Array): Promise<Uint8Array> {
     const purse = this.#usable();
-    const authorization = decodePurseLoadAuthorization(data);
-    verifyPurseLoadAuthorization(authorization, purse.issuerLoadKey);
+    const authorization = purseLoadAuthorizations.decode(data);
+    purseLoadAuthorizations.verify(authorization, purse.issuerLoadKey);
     if (authorization.cardId !== this.#record.cardId) {
       throw refuse('purse_wrong_card', 'the load authorization is for another card');
     }
@@ -316,13 +311,13 @@ export class PurseApplet {
       log: [entry, ...purse.log].slice(0, purseLogLength),
     };
     await this.#commit(next);
-    return encodeLoadResult({ balance: next.balance, loadCounter: next.loadCounter });
+    return loadResults.encode({ balance: next.balance, loadCounter: next.loadCounter });
   }
 
   async #pay(data: Uint8Array, holder: CardHolderInterface): Promise<Uint8Array> {
     const purse = this.#usable();
     const command = decodePayCommand(data);
-    const challenge = decodePurseChallenge(command.challenge);
+    const challenge = purseChallenges.decode(command.challenge);
     if (
       challenge.issuedAt <= purse.challengeFloor ||
       challenge.issuedAt < purse.clock - challengeWindowMs ||
@@ -351,7 +346,7 @@ export class PurseApplet {
 
     const sno = purse.sno + 1;
     // Ed25519 is deterministic: the same proof can be made again from the log after a cut.
-    const proof = await signPurseProof(
+    const proof = await purseProofs.sign(
       {
         cardId: this.#record.cardId,
         sno,
@@ -387,7 +382,7 @@ export class PurseApplet {
       seenChallenges: seen,
       log: [entry, ...purse.log].slice(0, purseLogLength),
     });
-    return encodePurseProof(proof);
+    return purseProofs.encode(proof);
   }
 
   /**
@@ -398,7 +393,7 @@ export class PurseApplet {
    */
   async #proofAgain(data: Uint8Array): Promise<Uint8Array> {
     const purse = this.#usable();
-    const challenge = decodePurseChallenge(decodePayCommand(data).challenge);
+    const challenge = purseChallenges.decode(decodePayCommand(data).challenge);
     const entry = purse.log.find(
       (e) =>
         e.type === 'pay' &&
@@ -413,7 +408,7 @@ export class PurseApplet {
     if (entry?.type !== 'pay' || !seen) {
       throw refuse('purse_proof_unknown', 'the card has not paid this challenge');
     }
-    const proof = await signPurseProof(
+    const proof = await purseProofs.sign(
       {
         cardId: this.#record.cardId,
         sno: entry.sno,
@@ -424,7 +419,7 @@ export class PurseApplet {
       },
       ed25519Signer(this.#record.secretKey),
     );
-    return encodePurseProof(proof);
+    return purseProofs.encode(proof);
   }
 }
 

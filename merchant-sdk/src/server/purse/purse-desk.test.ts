@@ -5,8 +5,8 @@ import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { purseCardCertificateTemplate } from '@farthing/protocol/purse/card-certificate';
-import { decodePurseChallenge, verifyPurseChallenge } from '@farthing/protocol/purse/challenge';
-import { encodePurseProof, signPurseProof } from '@farthing/protocol/purse/proof';
+import { purseChallenges, verifyPurseChallenge } from '@farthing/protocol/purse/challenge';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import { ed25519CertificateSigner } from '@farthing/protocol/x509/algorithms';
 import {
   type CertificateIssuer,
@@ -90,10 +90,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function pay(minor: number, overrides: Partial<Parameters<typeof signPurseProof>[0]> = {}) {
+async function pay(minor: number, overrides: Partial<Parameters<typeof purseProofs.sign>[0]> = {}) {
   const view = await desk.createChallenge(eur(minor));
-  const challenge = decodePurseChallenge(fromBase64url(view.challenge));
-  const proof = await signPurseProof(
+  const challenge = purseChallenges.decode(fromBase64url(view.challenge));
+  const proof = await purseProofs.sign(
     {
       cardId,
       sno: view.tno,
@@ -105,7 +105,7 @@ async function pay(minor: number, overrides: Partial<Parameters<typeof signPurse
     },
     card,
   );
-  return { view, challenge, proof: encodePurseProof(proof) };
+  return { view, challenge, proof: purseProofs.encode(proof) };
 }
 
 describe('purse desk', () => {
@@ -113,7 +113,7 @@ describe('purse desk', () => {
     const first = await desk.createChallenge(eur(100));
     const second = await desk.createChallenge(eur(100));
     expect(second.tno).toBe(first.tno + 1);
-    const challenge = decodePurseChallenge(fromBase64url(first.challenge));
+    const challenge = purseChallenges.decode(fromBase64url(first.challenge));
     expect(
       verifyPurseChallenge(challenge, {
         merchantChain: first.merchantChain.map((c) => fromBase64url(c)),

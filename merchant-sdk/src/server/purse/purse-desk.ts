@@ -19,16 +19,8 @@ import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
-import {
-  encodePurseChallenge,
-  randomPurseNonce,
-  signPurseChallenge,
-} from '@farthing/protocol/purse/challenge';
-import {
-  decodePurseProof,
-  maxPurseClearingBatch,
-  verifyPurseProofSignature,
-} from '@farthing/protocol/purse/proof';
+import { purseChallenges, randomPurseNonce } from '@farthing/protocol/purse/challenge';
+import { maxPurseClearingBatch, purseProofs } from '@farthing/protocol/purse/proof';
 import * as v from 'valibot';
 import { BankClient, type BankClientOptions } from '../bank/bank-client.ts';
 import type { PurseProofBatch, PurseStore } from './purse-store.ts';
@@ -58,7 +50,7 @@ export interface PurseDeskOptions {
 
 export interface PurseChallengeView {
   readonly tno: number;
-  /** `encodePurseChallenge`, base64url: what the wallet hands the reader. */
+  /** `purseChallenges.encode`, base64url: what the wallet hands the reader. */
   readonly challenge: string;
   readonly merchantChain: readonly string[];
   readonly amount: string;
@@ -130,13 +122,13 @@ export class PurseDesk {
       expiresAt,
       ...(options.offerHash === undefined ? {} : { offerHash: options.offerHash }),
     });
-    const signed = await signPurseChallenge(
+    const signed = await purseChallenges.sign(
       { merchantId: this.#o.merchantId, tno, amount: price, nonce, issuedAt: now },
       this.#o.signer,
     );
     return {
       tno,
-      challenge: toBase64url(encodePurseChallenge(signed)),
+      challenge: toBase64url(purseChallenges.encode(signed)),
       merchantChain: (typeof this.#o.merchantChain === 'function'
         ? this.#o.merchantChain()
         : this.#o.merchantChain
@@ -154,7 +146,7 @@ export class PurseDesk {
    * `purse_proof_duplicate`.
    */
   acceptProof(input: { proof: Uint8Array; cardCertificate: Uint8Array }): AcceptedPurseProof {
-    const proof = decodePurseProof(input.proof);
+    const proof = purseProofs.decode(input.proof);
     if (proof.merchantId !== this.#o.merchantId) {
       throw new FarthingError('merchant_mismatch', 'the proof pays another merchant', {
         details: { field: 'proof.merchantId' },
@@ -184,7 +176,7 @@ export class PurseDesk {
     if (card.cardId !== proof.cardId) {
       throw new FarthingError('purse_wrong_card', 'the certificate is for another card');
     }
-    verifyPurseProofSignature(proof, card.cardPublicKey, this.#verify);
+    purseProofs.verify(proof, card.cardPublicKey, this.#verify);
     const stored = this.#o.store.recordProof(
       {
         tno: proof.tno,
@@ -209,7 +201,7 @@ export class PurseDesk {
     input: { proof: Uint8Array; cardCertificate: Uint8Array },
     offerHash: Uint8Array,
   ): AcceptedPurseProof {
-    const proof = decodePurseProof(input.proof);
+    const proof = purseProofs.decode(input.proof);
     const bound = this.#o.store.offerOf(proof.tno);
     if (bound === undefined || !equalBytes(bound, offerHash)) {
       throw mismatch('the proof answers a challenge asked for another offer', 'proof.tno');

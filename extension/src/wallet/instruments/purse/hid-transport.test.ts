@@ -10,7 +10,7 @@ import {
   hidUsagePage,
 } from '@farthing/protocol/hid/framing';
 import { encodePurseResponse, statusOk } from '@farthing/protocol/purse/apdu';
-import { encodeBalance } from '@farthing/protocol/purse/card-commands';
+import { balances } from '@farthing/protocol/purse/card-commands';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type HidDeviceLike,
@@ -41,7 +41,7 @@ class FakeReader extends EventTarget implements HidDeviceLike {
   readonly reports: { reportId: number; length: number; command: number }[] = [];
   readonly received: HidMessage[] = [];
   answer: Uint8Array | undefined = encodePurseResponse(
-    encodeBalance({ balance: amount('EUR', 1234), maximum: amount('EUR', 20000) }),
+    balances.encode({ balance: amount('EUR', 1234), maximum: amount('EUR', 20000) }),
     statusOk,
   );
   keepalives = 0;

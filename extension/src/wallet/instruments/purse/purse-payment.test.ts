@@ -2,8 +2,8 @@ import 'fake-indexeddb/auto';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { signOffer } from '@farthing/protocol/offer';
-import { encodePurseChallenge } from '@farthing/protocol/purse/challenge';
-import { encodePurseProof, signPurseProof } from '@farthing/protocol/purse/proof';
+import { purseChallenges } from '@farthing/protocol/purse/challenge';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import {
   cardId,
   cardSigner,
@@ -72,7 +72,7 @@ async function world(status: PaymentRecord['status'] = 'reserved') {
     paymentId: 'pay-1',
     cardId,
     tno: 41,
-    challenge: encodePurseChallenge(challenge),
+    challenge: purseChallenges.encode(challenge),
     merchantChain: [fixtures.merchantCertificate],
     status: 'challenged',
     createdAt: now,
@@ -102,10 +102,10 @@ async function world(status: PaymentRecord['status'] = 'reserved') {
 }
 
 async function proofText(
-  overrides: Partial<Parameters<typeof signPurseProof>[0]> = {},
+  overrides: Partial<Parameters<typeof purseProofs.sign>[0]> = {},
   signer = cardSigner,
 ) {
-  const proof = await signPurseProof(
+  const proof = await purseProofs.sign(
     {
       cardId,
       sno: 3,
@@ -117,7 +117,7 @@ async function proofText(
     },
     signer,
   );
-  return toBase64url(encodePurseProof(proof));
+  return toBase64url(purseProofs.encode(proof));
 }
 
 const offer = () =>
@@ -199,7 +199,7 @@ describe('the challenge’s certificate chain', () => {
           new Response(
             JSON.stringify({
               tno: 42,
-              challenge: toBase64url(encodePurseChallenge(signed)),
+              challenge: toBase64url(purseChallenges.encode(signed)),
               merchantChain: chain.map(toBase64url),
             }),
             { status: 200, headers: { 'content-type': 'application/json' } },

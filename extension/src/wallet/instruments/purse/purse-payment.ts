@@ -20,8 +20,8 @@ import { type Credential, encodeCredential } from '@farthing/protocol/credential
 import { equalBytes, fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
-import { decodePurseChallenge } from '@farthing/protocol/purse/challenge';
-import { decodePurseProof, verifyPurseProofSignature } from '@farthing/protocol/purse/proof';
+import { purseChallenges } from '@farthing/protocol/purse/challenge';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import * as v from 'valibot';
 import type { Instrument } from '../../../messages/contract.ts';
@@ -162,7 +162,7 @@ export async function challengePayment(
     challengeAnswer,
   );
   const challenge = fromBase64url(answer.challenge);
-  const decoded = decodePurseChallenge(challenge);
+  const decoded = purseChallenges.decode(challenge);
   // The card checks the merchant's signature and certificate; the wallet checks it is this offer's.
   if (
     decoded.merchantId !== payment.merchantId ||
@@ -232,8 +232,8 @@ export async function storeProof(
     if (equalBytes(record.proof, bytes)) return { stored: true };
     throw new WalletFailure('purse_card_refused', 'This payment has a proof already.');
   }
-  const proof = decodePurseProof(bytes);
-  const challenge = decodePurseChallenge(record.challenge);
+  const proof = purseProofs.decode(bytes);
+  const challenge = purseChallenges.decode(record.challenge);
   const bank = await ctx.db.get('banks', reader.bankUrl);
   const card = verifyPurseCardCertificate({
     chain: [reader.certificate],
@@ -251,7 +251,7 @@ export async function storeProof(
   ) {
     throw new WalletFailure('purse_card_refused', 'The card answered another payment.');
   }
-  verifyPurseProofSignature(proof, card.cardPublicKey);
+  purseProofs.verify(proof, card.cardPublicKey);
   const now = ctx.platform.now();
   const tx = moneyTx(ctx.db, ['purseProofs', 'payments', 'journal', 'tasks']);
   await tx
@@ -309,7 +309,7 @@ export async function purseCredential(
     type: 'purse',
     offer,
     proofBytes: record.proof,
-    proof: decodePurseProof(record.proof),
+    proof: purseProofs.decode(record.proof),
     cardCertificate: reader.certificate,
   };
   return new TextDecoder().decode(encodeCredential(credential));

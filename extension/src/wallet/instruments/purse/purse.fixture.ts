@@ -13,16 +13,8 @@ import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
 import { offerHash, signOffer } from '@farthing/protocol/offer';
 import { offerToken } from '@farthing/protocol/offer-token';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
-import {
-  decodePurseChallenge,
-  encodePurseChallenge,
-  type SignedPurseChallenge,
-} from '@farthing/protocol/purse/challenge';
-import {
-  encodePurseProof,
-  signPurseProof,
-  verifyPurseProofSignature,
-} from '@farthing/protocol/purse/proof';
+import { purseChallenges, type SignedPurseChallenge } from '@farthing/protocol/purse/challenge';
+import { purseProofs } from '@farthing/protocol/purse/proof';
 import {
   cardId,
   cardSigner,
@@ -53,14 +45,14 @@ export class FixtureCard {
 
   /** PAY, or PROOF AGAIN for a challenge paid before: base64url of the proof. */
   async answer(challengeBytes: Uint8Array): Promise<string> {
-    const challenge = decodePurseChallenge(challengeBytes);
+    const challenge = purseChallenges.decode(challengeBytes);
     const key = `${challenge.tno}:${toBase64url(challenge.nonce)}`;
     const earlier = this.proofs.get(key);
     if (earlier !== undefined) return earlier;
     if (challenge.amount.minor > this.balance) throw new Error('the card holds too little');
     this.balance -= challenge.amount.minor;
     this.sno += 1;
-    const proof = await signPurseProof(
+    const proof = await purseProofs.sign(
       {
         cardId,
         sno: this.sno,
@@ -71,7 +63,7 @@ export class FixtureCard {
       },
       cardSigner,
     );
-    const text = toBase64url(encodePurseProof(proof));
+    const text = toBase64url(purseProofs.encode(proof));
     this.proofs.set(key, text);
     return text;
   }
@@ -103,7 +95,7 @@ export class PurseMerchant implements FixtureServer {
       this.challenges.set(this.tno, challenge);
       return Response.json({
         tno: this.tno,
-        challenge: toBase64url(encodePurseChallenge(challenge)),
+        challenge: toBase64url(purseChallenges.encode(challenge)),
         merchantChain: [toBase64url(this.fixtures.merchantCertificate)],
       });
     }
@@ -118,7 +110,7 @@ export class PurseMerchant implements FixtureServer {
       trustedRoots: [this.fixtures.ca.certificate],
       now,
     });
-    verifyPurseProofSignature(proof, card.cardPublicKey);
+    purseProofs.verify(proof, card.cardPublicKey);
     const challenge = this.challenges.get(proof.tno);
     if (
       challenge === undefined ||

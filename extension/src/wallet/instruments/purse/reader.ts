@@ -11,7 +11,7 @@
 import { parseAmount } from '@farthing/protocol/amount';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { verifyPurseCardCertificate } from '@farthing/protocol/purse/card-certificate';
-import { decodePurseLoadRequest } from '@farthing/protocol/purse/load';
+import { purseLoadRequests } from '@farthing/protocol/purse/load';
 import * as v from 'valibot';
 import type {
   CardReading,
@@ -241,7 +241,7 @@ export async function authorizeLoad(
 ): Promise<{ authorization: string }> {
   const paired = await requirePairedReader(ctx);
   const bytes = fromBase64url(loadRequest);
-  const request = decodePurseLoadRequest(bytes);
+  const request = purseLoadRequests.decode(bytes);
   if (request.cardId !== paired.cardId) {
     throw new WalletFailure('reader_unavailable', 'The load request is from another card.');
   }

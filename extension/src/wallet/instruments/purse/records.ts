@@ -54,7 +54,7 @@ export interface PurseProofRecord {
   readonly paymentId: string;
   readonly cardId: string;
   readonly tno: number;
-  /** `encodePurseChallenge` bytes as the merchant signed them. */
+  /** `purseChallenges.encode` bytes as the merchant signed them. */
   readonly challenge: Uint8Array;
   /** The merchant's certificate chain (DER), for the card to authenticate the merchant. */
   readonly merchantChain: readonly Uint8Array[];
