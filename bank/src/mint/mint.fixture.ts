@@ -12,8 +12,7 @@ import {
   type BlindedCoin,
   blindedCoinToWire,
   type ChangeRequestWire,
-  changeRequestToWire,
-  createChangeRequest,
+  changeRequests,
 } from '@farthing/protocol/coin/change-request';
 import { type Coin, preparedCoinMessage } from '@farthing/protocol/coin/coin';
 import {
@@ -242,8 +241,8 @@ export function changeRequestFor(
   issuanceId: string,
   planned: readonly PlannedCoin[],
 ): ChangeRequestWire {
-  return changeRequestToWire(
-    createChangeRequest({
+  return changeRequests.toWire(
+    changeRequests.create({
       coin: coin.coin,
       coinSecretKey: coin.secretKey,
       issuanceId,

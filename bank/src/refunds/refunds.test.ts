@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { amount } from '@farthing/protocol/amount';
-import { createRefundRefresh, refundRefreshToWire } from '@farthing/protocol/coin/refund-refresh';
+import { refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { refundToWire, signRefund } from '@farthing/protocol/refund';
@@ -140,8 +140,8 @@ function refresh(coin: WalletCoin, values: readonly number[], seed = randomBytes
       seed,
       values.map((value) => withdrawable(bank, keySet, value)),
     );
-    const body = refundRefreshToWire(
-      createRefundRefresh({
+    const body = refundRefreshes.toWire(
+      refundRefreshes.create({
         coin: coin.coin,
         coinSecretKey: coin.secretKey,
         issuanceId: issuanceIdOf(seed, 'refund'),

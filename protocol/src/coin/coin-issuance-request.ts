@@ -22,7 +22,7 @@
 import * as v from 'valibot';
 import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, invalidArgument } from '../errors.ts';
+import { assertBytes, assertInteger, invalidArgument } from '../errors.ts';
 import {
   listField,
   type MessageField,
@@ -36,7 +36,9 @@ import { bytesSchema } from '../schema.ts';
 import type { SignedMessageType } from '../signed-message.ts';
 import { type Coin, coinField, type RsaPssVerify, verifyCoinSigned } from './coin.ts';
 import {
+  checkDenominationUsable,
   type Denomination,
+  type DenominationUse,
   denominationIdLength,
   denominationModulusLength,
 } from './denomination.ts';
@@ -141,7 +143,15 @@ export type CoinIssuanceRequestSchema<V extends number> = SignedMessageFields<
   RequestFields
 >['schema'];
 
-/** What one signed message type of this shape offers; see `coinIssuanceRequestType`. */
+/** What `verify` needs: the mint's verifiers, and the time for a type with a usable window. */
+export interface VerifyCoinIssuanceRequestParameters {
+  readonly rsaVerify: RsaPssVerify;
+  readonly ed25519Verify?: Ed25519Verify;
+  /** Milliseconds since the Unix epoch; required by a type declared with `denominationUse`. */
+  readonly now?: number;
+}
+
+/** A signed message type of this shape, declared once: see `coinIssuanceRequestType`. */
 export interface CoinIssuanceRequestType<V extends number> {
   readonly type: SignedMessageType<V>;
   /** Checks the fields (`invalid_argument`, `unsupported_version`), then the signed bytes. */
@@ -150,19 +160,16 @@ export interface CoinIssuanceRequestType<V extends number> {
    * request made again after a crash carries the same signature. */
   create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V>;
   /**
-   * That `denomination` is the one the coin names (`invalid_argument`), then
-   * `checkDenomination` (the type's own rule, e.g. a validity window), the denomination's RSA
-   * signature over the coin and the coin key's signature over the request (`bad_signature`,
-   * `details.field` telling which).
+   * What the mint checks before it signs, cheapest first: that `denomination` is the one the
+   * coin names (`invalid_argument`), the type's `denominationUse` window at `now`
+   * (`denomination_not_yet_valid`, `denomination_expired`), the denomination's RSA signature
+   * over the coin and the coin key's signature over the request (`bad_signature`,
+   * `details.field` telling which). What the new coins may be worth is the mint's question.
    */
   verify(
     request: CoinIssuanceRequest<V>,
     denomination: Denomination,
-    parameters: {
-      readonly rsaVerify: RsaPssVerify;
-      readonly ed25519Verify?: Ed25519Verify;
-      readonly checkDenomination?: (denomination: Denomination) => void;
-    },
+    parameters: VerifyCoinIssuanceRequestParameters,
   ): void;
   /** The wire schema (for the HTTP edge and its OpenAPI description). */
   readonly schema: CoinIssuanceRequestSchema<V>;
@@ -171,8 +178,14 @@ export interface CoinIssuanceRequestType<V extends number> {
   parse(input: unknown): CoinIssuanceRequest<V>;
 }
 
+export interface CoinIssuanceRequestOptions {
+  /** The window the coin's denomination must be in at `now` (`checkDenominationUsable`). */
+  readonly denominationUse?: DenominationUse;
+}
+
 export function coinIssuanceRequestType<V extends number>(
   type: SignedMessageType<V>,
+  { denominationUse }: CoinIssuanceRequestOptions = {},
 ): CoinIssuanceRequestType<V> {
   const requests = signedMessageFields(type, requestFields, { argument: 'request' });
   const { signingBytes } = requests;
@@ -191,7 +204,19 @@ export function coinIssuanceRequestType<V extends number>(
       });
     },
     verify(request, denomination, parameters) {
-      verifyCoinSigned(type, request, signingBytes(request), denomination, parameters);
+      const { rsaVerify, ed25519Verify, now }: Partial<VerifyCoinIssuanceRequestParameters> =
+        parameters ?? {};
+      if (denominationUse !== undefined) assertInteger(now, 'now');
+      verifyCoinSigned(type, request, signingBytes(request), denomination, {
+        rsaVerify: rsaVerify as RsaPssVerify,
+        ...(ed25519Verify === undefined ? {} : { ed25519Verify }),
+        ...(denominationUse === undefined
+          ? {}
+          : {
+              checkDenomination: (checked: Denomination) =>
+                checkDenominationUsable(checked, denominationUse, now as number),
+            }),
+      });
     },
     schema: requests.schema,
     toWire: requests.signedToWire,

@@ -4,16 +4,12 @@
  * are RSA-2048 and sign the wallet's blinded coins with RFC 9474 BlindSign, so a coin the
  * wallet unblinds verifies only if its blinding and the key set line up; the key set is signed
  * by an Ed25519 master key the wallet pins; a change request is verified as the mint does
- * (`verifyChangeRequest`: the coin's denomination signature and the coin key's signature), and
+ * (`changeRequests.verify`: the coin's denomination signature and the coin key's signature), and
  * the coin is spent once. Issuances are kept by id: the same request again gets the stored
  * signatures without a second debit, another request under the same id is `issuance_conflict`.
  */
 import { blindSign } from '@farthing/protocol/blind-rsa';
-import {
-  type BlindedCoinWire,
-  parseChangeRequest,
-  verifyChangeRequest,
-} from '@farthing/protocol/coin/change-request';
+import { type BlindedCoinWire, changeRequests } from '@farthing/protocol/coin/change-request';
 import {
   bigintBlindRsaVerify,
   type DenominationKey,
@@ -125,9 +121,9 @@ export class FixtureMint {
   }
 
   private change(body: string): Response {
-    let request: ReturnType<typeof parseChangeRequest>;
+    let request: ReturnType<typeof changeRequests.parse>;
     try {
-      request = parseChangeRequest(JSON.parse(body));
+      request = changeRequests.parse(JSON.parse(body));
     } catch {
       return problem(400, 'invalid_argument');
     }
@@ -139,7 +135,7 @@ export class FixtureMint {
     const old = this.keys.byId.get(toBase64url(request.coin.denominationId));
     if (old === undefined) return problem(400, 'invalid_argument');
     try {
-      verifyChangeRequest(request, old.denomination, { rsaVerify, now });
+      changeRequests.verify(request, old.denomination, { rsaVerify, now });
     } catch {
       return problem(400, 'bad_signature');
     }
