@@ -40,7 +40,7 @@ import {
 import { amount } from '@farthing/protocol/amount';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import {
-  parseMintKeySet,
+  mintKeySets,
   type SignedMintKeySet,
   verifyMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
@@ -187,7 +187,7 @@ async function setUp(bank: Bank) {
     });
     customers.push(session.token);
   }
-  const keySet = parseMintKeySet(await call(bank, 'GET', '/v1/mint/keys'));
+  const keySet = mintKeySets.parse(await call(bank, 'GET', '/v1/mint/keys'));
   verifyMintKeySet(keySet, { masterPublicKey: keySet.masterPublicKey });
   return { merchants, customers, keySet };
 }

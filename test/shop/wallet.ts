@@ -25,7 +25,7 @@ import {
 import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/chain';
 import { signPaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
-import { parseReceipt, type SignedReceipt, verifyReceipt } from '@farthing/protocol/receipt';
+import { receipts, type SignedReceipt } from '@farthing/protocol/receipt';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { expect } from 'vitest';
 
@@ -180,8 +180,8 @@ export interface Paid {
 
 export async function expectPaid(response: Response, merchant: KnownMerchant): Promise<Paid> {
   const body = await expectStatus<{ receipt: unknown; grant: Paid['grant'] }>(response, 200);
-  const receipt = parseReceipt(body.receipt);
-  verifyReceipt(receipt, { merchantPublicKey: merchant.offerPublicKey });
+  const receipt = receipts.parse(body.receipt);
+  receipts.checkMerchantSignature(receipt, { merchantPublicKey: merchant.offerPublicKey });
   const setCookie = response.headers.get('set-cookie');
   if (setCookie === null) throw new Error('the payment set no grant cookie');
   return { receipt, cookie: setCookie.split(';')[0]!, grant: body.grant };

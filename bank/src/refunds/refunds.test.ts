@@ -9,9 +9,9 @@ import { amount } from '@farthing/protocol/amount';
 import { refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { refundToWire, signRefund } from '@farthing/protocol/refund';
+import { refunds, signRefund } from '@farthing/protocol/refund';
 import {
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ async function certify(merchant: TestMerchant, signer = offerSigner): Promise<vo
   await expectStatus(
     await bank.request('POST', '/v1/merchants/me/certificates', {
       token: merchant.apiKey,
-      body: merchantRegistrationToWire(registration),
+      body: merchantRegistrations.signedToWire(registration),
     }),
     201,
   );
@@ -101,7 +101,7 @@ async function refundBody(
   minor: number,
   options: { merchantId?: string; signer?: typeof offerSigner; paid?: number } = {},
 ) {
-  return refundToWire(
+  return refunds.signedToWire(
     await signRefund(
       {
         merchantId: options.merchantId ?? 'shop',

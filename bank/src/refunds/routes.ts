@@ -6,7 +6,7 @@
 import { refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { receiptIdLength } from '@farthing/protocol/receipt';
-import { refundSchema } from '@farthing/protocol/refund';
+import { refunds } from '@farthing/protocol/refund';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { requireMerchant } from '../http/auth.ts';
@@ -24,7 +24,7 @@ export const refundRouteDocs: readonly RouteDoc[] = [
       'Merchant: refund part or all of an e-cash or PayWord payment with a refund signed by its offer key. E-cash: credited back to the deposited coins; PayWord: to the payer account from the merchant. Same refund id and refund again: the same answer',
     auth: 'merchant',
     idempotent: true,
-    body: refundSchema,
+    body: refunds.schema,
     success: { status: 200, description: '{ refundId, instrument, amount, refund, createdAt }' },
     errors: [
       'invalid_encoding',

@@ -36,8 +36,12 @@ import { payerCodeHashLength } from './derivation.ts';
 /** More coins than anyone pays with at once; bounds the work one request can cause. */
 export const maxCoinsPerPayment = 256;
 
-/** A permission: its type (tag, version) and its fields in wire order; signed coin last. */
-const permissionFields = signedMessage(
+/**
+ * Deposit permissions, declared once: the type (tag, version) and the fields in wire order,
+ * the signed coin last. `signingBytes` checks a permission and gives the bytes the coin key
+ * signs; `schema` and `signedToWire` are its wire form (`parseDepositPermission` parses one).
+ */
+export const depositPermissions = signedMessage(
   'depositPermission',
   1,
   {
@@ -57,12 +61,9 @@ const permissionFields = signedMessage(
   },
 );
 
-export type UnsignedDepositPermission = Unsigned<typeof permissionFields>;
-/** `signature`: the coin key's Ed25519 signature over `depositPermissionSigningBytes`. */
-export type DepositPermission = Signed<typeof permissionFields>;
-
-export const depositPermissionSigningBytes: (permission: UnsignedDepositPermission) => Uint8Array =
-  permissionFields.signingBytes;
+export type UnsignedDepositPermission = Unsigned<typeof depositPermissions>;
+/** `signature`: the coin key's Ed25519 signature over `depositPermissions.signingBytes`. */
+export type DepositPermission = Signed<typeof depositPermissions>;
 
 export interface CreateDepositPermissionParameters {
   readonly coin: Coin;
@@ -79,8 +80,8 @@ export function createDepositPermission(
   parameters: CreateDepositPermissionParameters,
 ): DepositPermission {
   const { coinSecretKey } = parameters;
-  const unsigned = permissionFields.create(parameters);
-  const bytes = depositPermissionSigningBytes(unsigned);
+  const unsigned = depositPermissions.create(parameters);
+  const bytes = depositPermissions.signingBytes(unsigned);
   if (!equalBytes(ed25519PublicKey(coinSecretKey), unsigned.coin.coinPublicKey)) {
     throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
   }
@@ -110,8 +111,8 @@ export function verifyDepositPermission(
 ): void {
   const { now, ...verifiers }: Partial<VerifyDepositPermissionParameters> = parameters ?? {};
   assertInteger(now, 'now');
-  const bytes = depositPermissionSigningBytes(permission);
-  verifyCoinSigned(permissionFields.type, permission, bytes, denomination, {
+  const bytes = depositPermissions.signingBytes(permission);
+  verifyCoinSigned(depositPermissions.type, permission, bytes, denomination, {
     ...(verifiers as VerifyDepositPermissionParameters),
     checkDenomination: () => {
       checkDenominationUsable(denomination, 'deposit', now);
@@ -171,7 +172,7 @@ export function checkPermissionsPayPrice(
   const first = permissions[0]!;
   for (const [index, permission] of permissions.entries()) {
     const field = `permissions.${index}`;
-    permissionFields.assert(permission);
+    depositPermissions.assert(permission);
     if (!equalBytes(permission.offerHash, offerHash)) {
       throw new FarthingError('offer_mismatch', 'a coin was spent for another offer', {
         details: { field: `${field}.offerHash` },
@@ -217,15 +218,13 @@ export function checkPermissionsPayPrice(
 
 // --- wire
 
-export type DepositPermissionWire = SignedWire<typeof permissionFields>;
+export type DepositPermissionWire = SignedWire<typeof depositPermissions>;
 
-export const depositPermissionSchema = permissionFields.schema;
-
-export const depositPermissionToWire: (permission: DepositPermission) => DepositPermissionWire =
-  permissionFields.signedToWire;
-
-/** Validates a received permission; `verifyDepositPermission` checks its signatures. */
+/**
+ * Validates a received permission, frozen with its coin; `verifyDepositPermission` checks its
+ * signatures.
+ */
 export function parseDepositPermission(input: unknown): DepositPermission {
-  const parsed = parseMessage(depositPermissionSchema, input, 'deposit permission');
+  const parsed = parseMessage(depositPermissions.schema, input, 'deposit permission');
   return Object.freeze({ ...parsed, coin: Object.freeze(parsed.coin) });
 }

@@ -18,7 +18,7 @@ import {
   makeDenomination,
 } from '@farthing/protocol/coin/coin.fixture';
 import { type Denomination, denominationId } from '@farthing/protocol/coin/denomination';
-import { mintKeySetToWire, signMintKeySet } from '@farthing/protocol/coin/mint-key-set';
+import { mintKeySets, signMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { nodeBlindRsaSigner } from '@farthing/protocol/node/blind-rsa';
@@ -41,7 +41,9 @@ export class MintKeys {
       keys.byId.set(toBase64url(denominationId(denomination)), { key, denomination });
     }
     const denominations = [...keys.byId.values()].map((k) => k.denomination);
-    keys.wire = mintKeySetToWire(await signMintKeySet({ issuedAt: now, denominations }, master));
+    keys.wire = mintKeySets.signedToWire(
+      await signMintKeySet({ issuedAt: now, denominations }, master),
+    );
     return keys;
   }
 }
