@@ -20,10 +20,10 @@ import { offerHash, type SignedOffer, verifyOffer } from '@farthing/protocol/off
 import { offerFromBytes } from '@farthing/protocol/offer-token';
 import {
   type PaywordUserCertificateJson,
-  parsePaywordUserCertificate,
+  paywordCertificates,
 } from '@farthing/protocol/payword/certificate';
 import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/chain';
-import { signPaywordCommitment } from '@farthing/protocol/payword/commitment';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import { receipts, type SignedReceipt } from '@farthing/protocol/receipt';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
@@ -121,7 +121,7 @@ export async function openPaywordPurse(
   options: { readonly creditLimit: number; readonly length: number },
 ): Promise<PaywordPurse> {
   const signer = ed25519Signer(randomSecretKey());
-  const certificate = parsePaywordUserCertificate(
+  const certificate = paywordCertificates.parse(
     await expectStatus<PaywordUserCertificateJson>(
       await bank.request('POST', '/v1/broker/certificates', {
         token: customer.token,
@@ -134,7 +134,7 @@ export async function openPaywordPurse(
     ),
   );
   const chain = createPaywordChain(randomChainSeed(), options.length);
-  const commitment = await signPaywordCommitment(
+  const commitment = await paywordCommitments.sign(
     {
       vendorId,
       certificate,

@@ -14,13 +14,13 @@ import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, type ProblemDetails, toProblemDetails } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import {
-  parsePaywordUserCertificate,
+  paywordCertificates,
   paywordUserCertificateId,
 } from '@farthing/protocol/payword/certificate';
 import {
   type PaywordCommitment,
-  parsePaywordCommitment,
   paywordCommitmentId,
+  paywordCommitments,
   type VerifiedPaywordCommitment,
   verifyPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
@@ -125,7 +125,7 @@ async function verifiedCommitment(
   }
   // Our signature with an unknown content under a known serial: a certificate signed but never
   // recorded (and so never held for) must not be redeemed.
-  const issued = parsePaywordUserCertificate(JSON.parse(record.certificate));
+  const issued = paywordCertificates.parse(JSON.parse(record.certificate));
   if (!equalBytes(paywordUserCertificateId(issued), paywordUserCertificateId(certificate))) {
     throw new FarthingError(
       'bad_signature',
@@ -165,7 +165,7 @@ export async function redeemPaywords(
   for (const item of params.redemptions) {
     let commitmentId: string | null = null;
     try {
-      const commitment = parsePaywordCommitment(item.commitment);
+      const commitment = paywordCommitments.parse(item.commitment);
       const id = paywordCommitmentId(commitment);
       commitmentId = toBase64url(id);
       const verified = await verifiedCommitment(broker, vendor, commitment, commitmentId);

@@ -3,7 +3,7 @@
  * follow (sqlite.ts `#migrate`).
  */
 import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
-import { parsePaywordCommitment } from '@farthing/protocol/payword/commitment';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import type Database from 'better-sqlite3';
 
 /**
@@ -20,7 +20,7 @@ export function backfillChainCertificates(db: Database.Database): number {
     'UPDATE payword_chains SET certificate_id = ?, credit_limit = ? WHERE commitment_id = ?',
   );
   for (const row of rows) {
-    const { certificate } = parsePaywordCommitment(JSON.parse(row.commitment));
+    const { certificate } = paywordCommitments.parse(JSON.parse(row.commitment));
     update.run(
       paywordUserCertificateId(certificate),
       certificate.creditLimit.minor,

@@ -14,8 +14,7 @@ import {
   type PaywordCommitment,
   type PaywordCommitmentJson,
   paywordCommitmentId,
-  paywordCommitmentSchema,
-  paywordCommitmentToJson,
+  paywordCommitments,
 } from './commitment.ts';
 
 export const paywordCommitmentIdLength = 32;
@@ -87,7 +86,7 @@ export const paywordPaymentSchema = v.pipe(
     commitmentId: bytesSchema(paywordCommitmentIdLength),
     index: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(maxPaywordChainLength)),
     word: bytesSchema(paywordWordLength),
-    commitment: v.optional(paywordCommitmentSchema),
+    commitment: v.optional(paywordCommitments.schema),
   }),
   v.check(
     (p) => p.commitment === undefined || p.index <= p.commitment.length,
@@ -113,7 +112,7 @@ export function paywordPaymentToJson(payment: PaywordPayment): PaywordPaymentJso
   };
   return payment.commitment === undefined
     ? json
-    : { ...json, commitment: paywordCommitmentToJson(payment.commitment) };
+    : { ...json, commitment: paywordCommitments.toJson(payment.commitment) };
 }
 
 export function parsePaywordPayment(json: unknown): PaywordPayment {

@@ -8,9 +8,9 @@
  */
 import * as v from 'valibot';
 import type { Amount } from '../amount.ts';
-import { type Ed25519Signer, ed25519SignatureLength } from '../ed25519.ts';
-import { toBase64url } from '../encoding.ts';
-import { assertBytes, assertInteger } from '../errors.ts';
+import { type Ed25519Signer, ed25519PublicKeyLength, ed25519SignatureLength } from '../ed25519.ts';
+import { equalBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, assertInteger, invalidArgument } from '../errors.ts';
 import {
   amountField,
   assertFieldValues,
@@ -68,35 +68,51 @@ export interface PaywordMessageFields<F extends FieldTable> {
   readonly fields: F;
   /** `invalid_argument` (or the amount module's code) naming `argument.field`. */
   assertFields(value: unknown, argument: string): void;
-  /** `assertFields`, then the signature: 64 bytes, named `argument.signature`. */
-  assertSigned(value: unknown, argument: string): void;
-  /** `assertFields` under the default argument name, then the signing bytes. */
+  /**
+   * `assertFields`, then the signature: 64 bytes, named `argument.signature` (`argument`
+   * defaults to the message's: `certificate`, `commitment`). Checks a message's shape, not its
+   * signature: for callers that hold one in memory.
+   */
+  assertSigned(value: unknown, argument?: string): void;
+  /** `assertFields` under the message's argument name, then the signing bytes. */
   signingBytes(value: FieldValues<F>): Uint8Array;
-  /** The message signed by `signer` (named `signerField` in its errors), frozen. */
-  sign(
-    value: FieldValues<F>,
-    signer: Ed25519Signer,
-    signerField: string,
-  ): Promise<SignedPaywordMessage<F>>;
+  /**
+   * The message signed by `signer`, frozen: its fields checked, then the message's own `check`
+   * and, where it names one, that `signer` holds the key the message says must sign;
+   * `invalid_argument` naming the signer (`brokerSigner`, `userSigner`) otherwise.
+   */
+  sign(value: FieldValues<F>, signer: Ed25519Signer): Promise<SignedPaywordMessage<F>>;
   /** The strict wire schema; parses to the message without its version. */
   readonly schema: v.GenericSchema<SignedPaywordJson<F>, SignedPaywordMessage<F>>;
-  /** `assertSigned`, then the JSON. */
+  /** `assertSigned`, then the JSON: bytes as unpadded base64url, amounts as `EUR 10.00`. */
   toJson(message: SignedPaywordMessage<F>): SignedPaywordJson<F>;
-  /** `invalid_message` (or the field's own code) naming the field. */
+  /** Parses the wire form: `invalid_message` (or the field's own code) naming the field. */
   parse(json: unknown): SignedPaywordMessage<F>;
 }
 
+export interface PaywordMessageOptions<F extends FieldTable> {
+  /** What names a value handed in (`certificate`). */
+  readonly argument: string;
+  /** The field `expiresAt` must come after. */
+  readonly start: keyof F & string;
+  /** What names the signer handed to `sign` (`brokerSigner`). */
+  readonly signer: string;
+  /** The message's own rules between fields, checked by `sign` before it signs. */
+  readonly check?: (value: FieldValues<F>) => void;
+  /** The key that must sign a message, where the message names it. */
+  readonly signerKey?: (value: FieldValues<F>) => Uint8Array;
+}
+
 /**
- * The PayWord message of `type` with the fields of `fields` (wire and signing order):
- * `argument` names a value handed in (`certificate`), `start` the field `expiresAt` must
- * come after.
+ * The PayWord message of `type` with the fields of `fields` (wire and signing order), named
+ * and checked as `options` says.
  */
 export function paywordMessageFields<F extends FieldTable>(
   type: SignedMessageType<1>,
   fields: F,
-  options: { readonly argument: string; readonly start: keyof F & string },
+  options: PaywordMessageOptions<F>,
 ): PaywordMessageFields<F> {
-  const { argument, start } = options;
+  const { argument, start, signer: signerField, check, signerKey } = options;
   const times = (value: unknown) => value as Record<string, number>;
 
   function assertFields(value: unknown, field: string): void {
@@ -106,7 +122,7 @@ export function paywordMessageFields<F extends FieldTable>(
     assertInteger(expiresAt, `${field}.expiresAt`, (begins as number) + 1);
   }
 
-  function assertSigned(value: unknown, field: string): void {
+  function assertSigned(value: unknown, field = argument): void {
     assertFields(value, field);
     assertBytes(times(value).signature, `${field}.signature`, ed25519SignatureLength);
   }
@@ -137,8 +153,17 @@ export function paywordMessageFields<F extends FieldTable>(
     assertFields,
     assertSigned,
     signingBytes,
-    async sign(value: FieldValues<F>, signer: Ed25519Signer, signerField: string) {
+    async sign(value: FieldValues<F>, signer: Ed25519Signer) {
       const bytes = signingBytes(value);
+      check?.(value);
+      if (signerKey !== undefined) {
+        assertObject(signer, signerField);
+        const key = `${signerField}.publicKey`;
+        assertBytes(signer.publicKey, key, ed25519PublicKeyLength);
+        if (!equalBytes(signer.publicKey, signerKey(value))) {
+          throw invalidArgument(key, `is not the key that must sign this ${type.what}`);
+        }
+      }
       const signature = await type.sign(bytes, signer, signerField);
       const message: Record<string, unknown> = {};
       for (const name of Object.keys(fields)) message[name] = copy(times(value)[name]);

@@ -26,10 +26,7 @@ import { type ErrorCode, FarthingError, isErrorCode } from '@farthing/protocol/e
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
-import {
-  paywordCommitmentToJson,
-  verifyPaywordCommitment,
-} from '@farthing/protocol/payword/commitment';
+import { paywordCommitments, verifyPaywordCommitment } from '@farthing/protocol/payword/commitment';
 import type { PaywordPayment } from '@farthing/protocol/payword/payment';
 import {
   acceptPayment,
@@ -233,7 +230,7 @@ export class PaywordVendor {
       state,
       newChain: {
         commitmentId: state.commitmentId,
-        commitment: JSON.stringify(paywordCommitmentToJson(commitment)),
+        commitment: JSON.stringify(paywordCommitments.toJson(commitment)),
         userId: commitment.certificate.userId,
         length: state.length,
         valuePerWord: state.valuePerWord,
