@@ -42,7 +42,15 @@ export const paywordCertificates = paywordMessageFields(
     /** The most one commitment under this certificate may be worth. */
     creditLimit: paywordAmountField,
   },
-  { argument: 'certificate', start: 'issuedAt', signer: 'brokerSigner' },
+  {
+    argument: 'certificate',
+    start: 'issuedAt',
+    signer: {
+      argument: 'brokerSigner',
+      by: 'the broker',
+      details: (certificate) => ({ brokerId: certificate.brokerId }),
+    },
+  },
 );
 
 export type PaywordUserCertificateFields = Omit<PaywordUserCertificate, 'signature'>;
@@ -80,16 +88,8 @@ export function verifyPaywordUserCertificate(
   const { brokerPublicKey, now, verify = nobleEd25519Verify } = options;
   assertBytes(brokerPublicKey, 'brokerPublicKey', ed25519PublicKeyLength);
   assertInteger(now, 'now');
-  paywordCertificates.type.checkSignature({
-    verify,
-    verifyField: 'verify',
-    signature: certificate.signature,
-    bytes: paywordCertificates.signingBytes(certificate),
-    publicKey: brokerPublicKey,
-    by: 'the broker',
-    field: 'certificate.signature',
-    details: { brokerId: certificate.brokerId },
-  });
+  const bytes = paywordCertificates.signingBytes(certificate);
+  paywordCertificates.checkSignature(certificate, bytes, brokerPublicKey, verify);
   if (now >= certificate.expiresAt) {
     throw new FarthingError(
       'payword_certificate_expired',

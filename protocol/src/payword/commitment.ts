@@ -129,9 +129,13 @@ export const paywordCommitments = paywordMessageFields(
   {
     argument: 'commitment',
     start: 'createdAt',
-    signer: 'userSigner',
+    signer: {
+      argument: 'userSigner',
+      by: 'the certified user',
+      details: (fields) => ({ userId: fields.certificate.userId }),
+      key: (fields) => fields.certificate.userPublicKey,
+    },
     check: checkTerms,
-    signerKey: (fields) => fields.certificate.userPublicKey,
   },
 );
 
@@ -169,16 +173,7 @@ export function verifyPaywordCommitment(
   assertIdentifier(vendorId, 'vendorId');
   const { certificate } = commitment;
   verifyPaywordUserCertificate(certificate, { brokerPublicKey, now, verify });
-  paywordCommitments.type.checkSignature({
-    verify,
-    verifyField: 'verify',
-    signature: commitment.signature,
-    bytes,
-    publicKey: certificate.userPublicKey,
-    by: 'the certified user',
-    field: 'commitment.signature',
-    details: { userId: certificate.userId },
-  });
+  paywordCommitments.checkSignature(commitment, bytes, certificate.userPublicKey, verify);
   if (now >= commitment.expiresAt) {
     throw new FarthingError(
       'payword_commitment_expired',

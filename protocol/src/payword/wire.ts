@@ -4,11 +4,18 @@
  * `version: 1` first and the Ed25519 signature last as unpadded base64url, and an expiry that
  * must come after the message's start (`issuedAt`, `createdAt`); a value handed in is checked
  * naming each field under the argument's name (`certificate.expiresAt`), and its signing bytes
- * are its fields in table order under the message type's tag and version.
+ * are its fields in table order under the message type's tag and version. Who signs each
+ * message is declared with it too (`PaywordSigner`): how its errors name the signer, and the
+ * key that must sign where the message names it (a commitment's certified user key).
  */
 import * as v from 'valibot';
 import type { Amount } from '../amount.ts';
-import { type Ed25519Signer, ed25519PublicKeyLength, ed25519SignatureLength } from '../ed25519.ts';
+import {
+  type Ed25519Signer,
+  type Ed25519Verify,
+  ed25519PublicKeyLength,
+  ed25519SignatureLength,
+} from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, invalidArgument } from '../errors.ts';
 import {
@@ -82,6 +89,16 @@ export interface PaywordMessageFields<F extends FieldTable> {
    * `invalid_argument` naming the signer (`brokerSigner`, `userSigner`) otherwise.
    */
   sign(value: FieldValues<F>, signer: Ed25519Signer): Promise<SignedPaywordMessage<F>>;
+  /**
+   * Throws `bad_signature` naming `argument.signature` and the signer's details unless
+   * `publicKey` made `message.signature` over `bytes`, the message's signing bytes.
+   */
+  checkSignature(
+    message: SignedPaywordMessage<F>,
+    bytes: Uint8Array,
+    publicKey: Uint8Array,
+    verify: Ed25519Verify,
+  ): void;
   /** The strict wire schema; parses to the message without its version. */
   readonly schema: v.GenericSchema<SignedPaywordJson<F>, SignedPaywordMessage<F>>;
   /** `assertSigned`, then the JSON: bytes as unpadded base64url, amounts as `EUR 10.00`. */
@@ -90,17 +107,26 @@ export interface PaywordMessageFields<F extends FieldTable> {
   parse(json: unknown): SignedPaywordMessage<F>;
 }
 
+/** Who signs a PayWord message, as its errors say it. */
+export interface PaywordSigner<F extends FieldTable> {
+  /** What names the signer handed to `sign` (`brokerSigner`). */
+  readonly argument: string;
+  /** Who should have signed, as `bad_signature` says it: "the broker". */
+  readonly by: string;
+  /** What of the message `bad_signature`'s details name (the broker's id). */
+  readonly details: (value: FieldValues<F>) => Readonly<Record<string, unknown>>;
+  /** The key that must sign, where the message names it. */
+  readonly key?: (value: FieldValues<F>) => Uint8Array;
+}
+
 export interface PaywordMessageOptions<F extends FieldTable> {
   /** What names a value handed in (`certificate`). */
   readonly argument: string;
   /** The field `expiresAt` must come after. */
   readonly start: keyof F & string;
-  /** What names the signer handed to `sign` (`brokerSigner`). */
-  readonly signer: string;
+  readonly signer: PaywordSigner<F>;
   /** The message's own rules between fields, checked by `sign` before it signs. */
   readonly check?: (value: FieldValues<F>) => void;
-  /** The key that must sign a message, where the message names it. */
-  readonly signerKey?: (value: FieldValues<F>) => Uint8Array;
 }
 
 /**
@@ -112,7 +138,7 @@ export function paywordMessageFields<F extends FieldTable>(
   fields: F,
   options: PaywordMessageOptions<F>,
 ): PaywordMessageFields<F> {
-  const { argument, start, signer: signerField, check, signerKey } = options;
+  const { argument, start, signer: signedBy, check } = options;
   const times = (value: unknown) => value as Record<string, number>;
 
   function assertFields(value: unknown, field: string): void {
@@ -156,19 +182,36 @@ export function paywordMessageFields<F extends FieldTable>(
     async sign(value: FieldValues<F>, signer: Ed25519Signer) {
       const bytes = signingBytes(value);
       check?.(value);
-      if (signerKey !== undefined) {
-        assertObject(signer, signerField);
-        const key = `${signerField}.publicKey`;
+      if (signedBy.key !== undefined) {
+        assertObject(signer, signedBy.argument);
+        const key = `${signedBy.argument}.publicKey`;
         assertBytes(signer.publicKey, key, ed25519PublicKeyLength);
-        if (!equalBytes(signer.publicKey, signerKey(value))) {
+        if (!equalBytes(signer.publicKey, signedBy.key(value))) {
           throw invalidArgument(key, `is not the key that must sign this ${type.what}`);
         }
       }
-      const signature = await type.sign(bytes, signer, signerField);
+      const signature = await type.sign(bytes, signer, signedBy.argument);
       const message: Record<string, unknown> = {};
       for (const name of Object.keys(fields)) message[name] = copy(times(value)[name]);
       message.signature = signature.slice();
       return Object.freeze(message) as SignedPaywordMessage<F>;
+    },
+    checkSignature(
+      message: SignedPaywordMessage<F>,
+      bytes: Uint8Array,
+      publicKey: Uint8Array,
+      verify: Ed25519Verify,
+    ) {
+      type.checkSignature({
+        verify,
+        verifyField: 'verify',
+        signature: message.signature,
+        bytes,
+        publicKey,
+        by: signedBy.by,
+        field: `${argument}.signature`,
+        details: signedBy.details(message),
+      });
     },
     schema,
     toJson(message: SignedPaywordMessage<F>): SignedPaywordJson<F> {
