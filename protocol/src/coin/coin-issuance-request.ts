@@ -20,8 +20,8 @@
  *     "signature": "<64 bytes b64u>" }
  */
 import * as v from 'valibot';
-import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
-import { equalBytes, toBase64url } from '../encoding.ts';
+import type { Ed25519Verify } from '../ed25519.ts';
+import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, invalidArgument } from '../errors.ts';
 import {
   listField,
@@ -34,7 +34,13 @@ import {
 } from '../message-fields.ts';
 import { bytesSchema } from '../schema.ts';
 import type { SignedMessageType } from '../signed-message.ts';
-import { type Coin, coinField, type RsaPssVerify, verifyCoinSigned } from './coin.ts';
+import {
+  type Coin,
+  coinField,
+  type RsaPssVerify,
+  signWithCoinKey,
+  verifyCoinSigned,
+} from './coin.ts';
 import {
   checkDenominationUsable,
   type Denomination,
@@ -194,14 +200,7 @@ export function coinIssuanceRequestType<V extends number>(
     signingBytes,
     create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V> {
       const unsigned = requests.create(parameters);
-      const bytes = signingBytes(unsigned);
-      if (!equalBytes(ed25519PublicKey(parameters.coinSecretKey), unsigned.coin.coinPublicKey)) {
-        throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
-      }
-      return Object.freeze({
-        ...unsigned,
-        signature: ed25519Sign(bytes, parameters.coinSecretKey),
-      });
+      return signWithCoinKey(unsigned, signingBytes(unsigned), parameters.coinSecretKey);
     },
     verify(request, denomination, parameters) {
       const { rsaVerify, ed25519Verify, now }: Partial<VerifyCoinIssuanceRequestParameters> =

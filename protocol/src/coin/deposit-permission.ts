@@ -15,7 +15,7 @@
  *     "signature": "<64 bytes b64u>" }
  */
 import { type Amount, compareAmounts, formatAmount, sumAmounts } from '../amount.ts';
-import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
+import type { Ed25519Verify } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
 import {
@@ -28,8 +28,13 @@ import {
   type Unsigned,
 } from '../message-fields.ts';
 import { offerHashLength } from '../offer.ts';
-import { parseMessage } from '../schema.ts';
-import { type Coin, coinField, type RsaPssVerify, verifyCoinSigned } from './coin.ts';
+import {
+  type Coin,
+  coinField,
+  type RsaPssVerify,
+  signWithCoinKey,
+  verifyCoinSigned,
+} from './coin.ts';
 import { checkDenominationUsable, type Denomination } from './denomination.ts';
 import { payerCodeHashLength } from './derivation.ts';
 
@@ -79,13 +84,12 @@ export interface CreateDepositPermissionParameters {
 export function createDepositPermission(
   parameters: CreateDepositPermissionParameters,
 ): DepositPermission {
-  const { coinSecretKey } = parameters;
   const unsigned = depositPermissions.create(parameters);
-  const bytes = depositPermissions.signingBytes(unsigned);
-  if (!equalBytes(ed25519PublicKey(coinSecretKey), unsigned.coin.coinPublicKey)) {
-    throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
-  }
-  return Object.freeze({ ...unsigned, signature: ed25519Sign(bytes, coinSecretKey) });
+  return signWithCoinKey(
+    unsigned,
+    depositPermissions.signingBytes(unsigned),
+    parameters.coinSecretKey,
+  );
 }
 
 export interface VerifyDepositPermissionParameters {
@@ -225,6 +229,6 @@ export type DepositPermissionWire = SignedWire<typeof depositPermissions>;
  * signatures.
  */
 export function parseDepositPermission(input: unknown): DepositPermission {
-  const parsed = parseMessage(depositPermissions.schema, input, 'deposit permission');
+  const parsed = depositPermissions.parse(input);
   return Object.freeze({ ...parsed, coin: Object.freeze(parsed.coin) });
 }
