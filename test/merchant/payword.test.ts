@@ -18,7 +18,7 @@ import type {
 import { amount } from '@farthing/protocol/amount';
 import { type Ed25519Signer, ed25519Sign } from '@farthing/protocol/ed25519';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
-import { paywordCommitmentId } from '@farthing/protocol/payword/commitment';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { receipts } from '@farthing/protocol/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -60,7 +60,7 @@ async function state(wallet: PaywordWallet) {
   };
 }
 
-const commitmentIdOf = (wallet: PaywordWallet) => paywordCommitmentId(wallet.chain.commitment);
+const commitmentIdOf = (wallet: PaywordWallet) => paywordCommitments.id(wallet.chain.commitment);
 
 async function pay(resource: string, wallet: PaywordWallet, index: number, firstUse = false) {
   const offer = await offerOf(merchant, resource);

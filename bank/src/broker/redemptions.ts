@@ -13,13 +13,9 @@ import { amount, formatAmount } from '@farthing/protocol/amount';
 import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, type ProblemDetails, toProblemDetails } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
-import {
-  paywordCertificates,
-  paywordUserCertificateId,
-} from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import {
   type PaywordCommitment,
-  paywordCommitmentId,
   paywordCommitments,
   type VerifiedPaywordCommitment,
   verifyPaywordCommitment,
@@ -126,7 +122,7 @@ async function verifiedCommitment(
   // Our signature with an unknown content under a known serial: a certificate signed but never
   // recorded (and so never held for) must not be redeemed.
   const issued = paywordCertificates.parse(JSON.parse(record.certificate));
-  if (!equalBytes(paywordUserCertificateId(issued), paywordUserCertificateId(certificate))) {
+  if (!equalBytes(paywordCertificates.id(issued), paywordCertificates.id(certificate))) {
     throw new FarthingError(
       'bad_signature',
       'this is not the certificate the broker issued under this serial',
@@ -166,7 +162,7 @@ export async function redeemPaywords(
     let commitmentId: string | null = null;
     try {
       const commitment = paywordCommitments.parse(item.commitment);
-      const id = paywordCommitmentId(commitment);
+      const id = paywordCommitments.id(commitment);
       commitmentId = toBase64url(id);
       const verified = await verifiedCommitment(broker, vendor, commitment, commitmentId);
       const { certificate, valuePerWord } = verified.commitment;

@@ -2,7 +2,7 @@
  * Data steps that SQL alone cannot do, run in the same transaction as the schema step they
  * follow (sqlite.ts `#migrate`).
  */
-import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import type Database from 'better-sqlite3';
 
@@ -22,7 +22,7 @@ export function backfillChainCertificates(db: Database.Database): number {
   for (const row of rows) {
     const { certificate } = paywordCommitments.parse(JSON.parse(row.commitment));
     update.run(
-      paywordUserCertificateId(certificate),
+      paywordCertificates.id(certificate),
       certificate.creditLimit.minor,
       row.commitment_id,
     );

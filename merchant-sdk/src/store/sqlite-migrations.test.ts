@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { hmacAccessGrantKey, issueAccessGrant } from '@farthing/protocol/access-grant';
 import { amount } from '@farthing/protocol/amount';
 import { toBase64url } from '@farthing/protocol/encoding';
-import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { makeCommittedChain } from '@farthing/protocol/payword/payword.fixture';
 import Database from 'better-sqlite3';
@@ -137,7 +137,7 @@ describe('the merchant database schema', () => {
     };
     db.close();
     expect(new Uint8Array(row.certificate_id)).toEqual(
-      paywordUserCertificateId(commitment.certificate),
+      paywordCertificates.id(commitment.certificate),
     );
     expect(row.credit_limit).toBe(commitment.certificate.creditLimit.minor);
   });

@@ -5,7 +5,6 @@
  * The paper's A_U (the user's delivery address) is left out: content goes to whoever holds the
  * access grant. A serial number lets the broker name and revoke one certificate.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { type Ed25519Verify, ed25519PublicKeyLength, nobleEd25519Verify } from '../ed25519.ts';
 import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
 import { bytesField, identifierField, timestampField } from '../message-fields.ts';
@@ -57,14 +56,6 @@ export type PaywordUserCertificateFields = Omit<PaywordUserCertificate, 'signatu
 
 /** `signature`: the broker's Ed25519 signature over `paywordCertificates.signingBytes`. */
 export type PaywordUserCertificate = SignedPaywordMessage<typeof paywordCertificates.fields>;
-
-/**
- * SHA-256 of the signing bytes: what a commitment signs in place of the whole certificate.
- * Strict Ed25519 signatures are not malleable, so the content alone names the certificate.
- */
-export function paywordUserCertificateId(fields: PaywordUserCertificateFields): Uint8Array {
-  return sha256(paywordCertificates.signingBytes(fields));
-}
 
 export interface VerifyPaywordUserCertificateOptions {
   /** The key of the broker named in `certificate.brokerId`, from the caller's trust store. */

@@ -8,7 +8,6 @@ import { paywordCertificates } from './certificate.ts';
 import {
   type PaywordCommitment,
   type PaywordCommitmentFields,
-  paywordCommitmentId,
   paywordCommitments,
   verifyPaywordCommitment,
 } from './commitment.ts';
@@ -56,7 +55,7 @@ describe('committing to a chain', () => {
     const verified = verifyPaywordCommitment(commitment, vendor);
     expect(verified.commitment).toBe(commitment);
     expect(verified.commitmentId).toEqual(sha256(paywordCommitments.signingBytes(commitment)));
-    expect(verified.commitmentId).toEqual(paywordCommitmentId(commitment));
+    expect(verified.commitmentId).toEqual(paywordCommitments.id(commitment));
     verifyPaywordCommitment(commitment, { ...vendor, verify: nodeEd25519Verify });
   });
 
@@ -244,7 +243,7 @@ describe('the commitment wire form', () => {
     const parsed = paywordCommitments.parse(json);
     expect(parsed).toEqual({ ...commitment, certificate: { ...commitment.certificate } });
     expect(verifyPaywordCommitment(parsed, vendor).commitmentId).toEqual(
-      paywordCommitmentId(commitment),
+      paywordCommitments.id(commitment),
     );
   });
 

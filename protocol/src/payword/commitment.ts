@@ -25,7 +25,6 @@ import {
   type PaywordUserCertificate,
   type PaywordUserCertificateJson,
   paywordCertificates,
-  paywordUserCertificateId,
   verifyPaywordUserCertificate,
 } from './certificate.ts';
 import { maxPaywordChainLength, paywordWordLength } from './chain.ts';
@@ -40,7 +39,7 @@ import {
 /** The whole certificate in memory and on the wire; its id (32 bytes) in the signing bytes. */
 const certificateField: MessageField<PaywordUserCertificate, PaywordUserCertificateJson> = {
   assert: paywordCertificates.assertSigned,
-  write: (writer, value) => writer.fixed(paywordUserCertificateId(value), 32, 'certificateId'),
+  write: (writer, value) => writer.fixed(paywordCertificates.id(value), 32, 'certificateId'),
   schema: paywordCertificates.schema,
   toWire: paywordCertificates.toJson,
 };
@@ -138,11 +137,6 @@ export const paywordCommitments = paywordMessageFields(
     check: checkTerms,
   },
 );
-
-/** SHA-256 of the signing bytes: how payments and redemptions name the commitment. */
-export function paywordCommitmentId(fields: PaywordCommitmentFields): Uint8Array {
-  return sha256(paywordCommitments.signingBytes(fields));
-}
 
 export interface VerifyPaywordCommitmentOptions {
   /** This vendor's merchant id. */

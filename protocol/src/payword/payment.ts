@@ -13,7 +13,6 @@ import { maxPaywordChainLength, type PaywordChain, paywordWordLength } from './c
 import {
   type PaywordCommitment,
   type PaywordCommitmentJson,
-  paywordCommitmentId,
   paywordCommitments,
 } from './commitment.ts';
 
@@ -43,7 +42,7 @@ export function createPaywordPayment(params: CreatePaywordPaymentParameters): Pa
   assertObject(params, 'params');
   const { chain, commitment, index, firstUse } = params;
   assertObject(chain, 'chain');
-  const commitmentId = paywordCommitmentId(commitment);
+  const commitmentId = paywordCommitments.id(commitment);
   if (chain.length !== commitment.length || !equalBytes(chain.root, commitment.root)) {
     throw new FarthingError('invalid_argument', 'the chain is not the one this commitment signs', {
       details: { field: 'chain' },
@@ -94,7 +93,7 @@ export const paywordPaymentSchema = v.pipe(
   ),
   v.check(
     (p) =>
-      p.commitment === undefined || equalBytes(paywordCommitmentId(p.commitment), p.commitmentId),
+      p.commitment === undefined || equalBytes(paywordCommitments.id(p.commitment), p.commitmentId),
     'commitmentId is not the id of the enclosed commitment',
   ),
   v.transform(

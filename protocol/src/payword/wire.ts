@@ -8,6 +8,7 @@
  * message is declared with it too (`PaywordSigner`): how its errors name the signer, and the
  * key that must sign where the message names it (a commitment's certified user key).
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import type { Amount } from '../amount.ts';
 import {
@@ -83,6 +84,12 @@ export interface PaywordMessageFields<F extends FieldTable> {
   assertSigned(value: unknown, argument?: string): void;
   /** `assertFields` under the message's argument name, then the signing bytes. */
   signingBytes(value: FieldValues<F>): Uint8Array;
+  /**
+   * SHA-256 of the signing bytes: what names the message (a commitment signs its certificate's
+   * id in place of the whole certificate; payments and redemptions name the commitment by
+   * its id). Strict Ed25519 signatures are not malleable, so the content alone names it.
+   */
+  id(value: FieldValues<F>): Uint8Array;
   /**
    * The message signed by `signer`, frozen: its fields checked, then the message's own `check`
    * and, where it names one, that `signer` holds the key the message says must sign;
@@ -179,6 +186,7 @@ export function paywordMessageFields<F extends FieldTable>(
     assertFields,
     assertSigned,
     signingBytes,
+    id: (value: FieldValues<F>) => sha256(signingBytes(value)),
     async sign(value: FieldValues<F>, signer: Ed25519Signer) {
       const bytes = signingBytes(value);
       check?.(value);

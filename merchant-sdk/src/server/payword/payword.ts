@@ -25,7 +25,7 @@ import { type Amount, formatAmount } from '@farthing/protocol/amount';
 import { type ErrorCode, FarthingError, isErrorCode } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import type { SignedOffer } from '@farthing/protocol/offer';
-import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { paywordCommitments, verifyPaywordCommitment } from '@farthing/protocol/payword/commitment';
 import type { PaywordPayment } from '@farthing/protocol/payword/payment';
 import {
@@ -237,7 +237,7 @@ export class PaywordVendor {
         expiresAt: state.expiresAt,
         lastWord: state.lastWord,
         createdAt: now,
-        certificateId: paywordUserCertificateId(commitment.certificate),
+        certificateId: paywordCertificates.id(commitment.certificate),
         creditLimit: commitment.certificate.creditLimit,
       },
     };
