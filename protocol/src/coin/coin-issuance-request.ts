@@ -24,6 +24,7 @@ import type { Ed25519Verify } from '../ed25519.ts';
 import { toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, invalidArgument } from '../errors.ts';
 import {
+  type FieldValues,
   listField,
   type MessageField,
   type MessageValue,
@@ -35,7 +36,7 @@ import {
 import { bytesSchema } from '../schema.ts';
 import type { SignedMessageType } from '../signed-message.ts';
 import {
-  type Coin,
+  type CoinSecretKeyParameter,
   coinField,
   type RsaPssVerify,
   signWithCoinKey,
@@ -136,13 +137,9 @@ type RequestFields = typeof requestFields;
 export type CoinIssuanceRequest<V extends number> = SignedMessageValue<V, RequestFields>;
 export type CoinIssuanceRequestWire = SignedMessageWire<RequestFields>;
 
-export interface CreateCoinIssuanceRequestParameters {
-  readonly coin: Coin;
-  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
-  readonly coinSecretKey: Uint8Array;
-  readonly issuanceId: string;
-  readonly coins: readonly BlindedCoin[];
-}
+/** The request's fields, and the key of the coin that pays for the new coins. */
+export type CreateCoinIssuanceRequestParameters = FieldValues<RequestFields> &
+  CoinSecretKeyParameter;
 
 export type CoinIssuanceRequestSchema<V extends number> = SignedMessageFields<
   V,

@@ -112,6 +112,12 @@ export function verifyCoin(coin: Coin, denomination: Denomination, rsaVerify: Rs
   }
 }
 
+/** What a request to sign with a coin's key adds to the message's fields. */
+export interface CoinSecretKeyParameter {
+  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
+  readonly coinSecretKey: Uint8Array;
+}
+
 /**
  * `message` signed with the coin's secret key over `bytes`, its signing bytes, frozen:
  * `invalid_argument` unless `coinSecretKey` is the key of `message.coin`. The other end of

@@ -29,7 +29,7 @@ import {
 } from '../message-fields.ts';
 import { offerHashLength } from '../offer.ts';
 import {
-  type Coin,
+  type CoinSecretKeyParameter,
   coinField,
   type RsaPssVerify,
   signWithCoinKey,
@@ -70,15 +70,9 @@ export type UnsignedDepositPermission = Unsigned<typeof depositPermissions>;
 /** `signature`: the coin key's Ed25519 signature over `depositPermissions.signingBytes`. */
 export type DepositPermission = Signed<typeof depositPermissions>;
 
-export interface CreateDepositPermissionParameters {
-  readonly coin: Coin;
-  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
-  readonly coinSecretKey: Uint8Array;
-  readonly offerHash: Uint8Array;
-  readonly merchantId: string;
-  readonly amount: Amount;
-  readonly payerCodeHash: Uint8Array;
-}
+/** The permission's fields, and the key of the coin it spends. */
+export type CreateDepositPermissionParameters = Omit<UnsignedDepositPermission, 'version'> &
+  CoinSecretKeyParameter;
 
 /** Signs a permission with the coin's key (synchronously: coin keys live in memory). */
 export function createDepositPermission(
