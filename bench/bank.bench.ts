@@ -40,7 +40,7 @@ import {
 import { amount } from '@farthing/protocol/amount';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import {
-  parseMintKeySet,
+  mintKeySets,
   type SignedMintKeySet,
   verifyMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
@@ -51,12 +51,9 @@ import {
   randomSecretKey,
 } from '@farthing/protocol/ed25519';
 import { toBase64url } from '@farthing/protocol/encoding';
-import { parsePaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/chain';
-import {
-  paywordCommitmentToJson,
-  signPaywordCommitment,
-} from '@farthing/protocol/payword/commitment';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import autocannon from 'autocannon';
 import { ratios, roundsMetric } from './stats.ts';
 
@@ -187,7 +184,7 @@ async function setUp(bank: Bank) {
     });
     customers.push(session.token);
   }
-  const keySet = parseMintKeySet(await call(bank, 'GET', '/v1/mint/keys'));
+  const keySet = mintKeySets.parse(await call(bank, 'GET', '/v1/mint/keys'));
   verifyMintKeySet(keySet, { masterPublicKey: keySet.masterPublicKey });
   return { merchants, customers, keySet };
 }
@@ -339,7 +336,7 @@ async function paywordBodies(
   count: number,
 ) {
   const signer = ed25519Signer(randomSecretKey());
-  const certificate = parsePaywordUserCertificate(
+  const certificate = paywordCertificates.parse(
     await call(bank, 'POST', '/v1/broker/certificates', {
       token: customer,
       body: { userPublicKey: toBase64url(signer.publicKey), creditLimit: 'EUR 1000.00' },
@@ -352,7 +349,7 @@ async function paywordBodies(
     const items = [];
     for (let i = 0; i < perRequest; i++) {
       const chain = createPaywordChain(randomChainSeed(), 20);
-      const commitment = await signPaywordCommitment(
+      const commitment = await paywordCommitments.sign(
         {
           vendorId: merchant.name,
           certificate,
@@ -365,7 +362,7 @@ async function paywordBodies(
         signer,
       );
       items.push({
-        commitment: paywordCommitmentToJson(commitment),
+        commitment: paywordCommitments.toJson(commitment),
         index: 10,
         word: toBase64url(chain.wordAt(10)),
       });

@@ -47,9 +47,9 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { findFarthingChallenge } from '@farthing/protocol/http/farthing-auth';
 import { offerHash, type SignedOffer } from '@farthing/protocol/offer';
 import { offerFromBytes } from '@farthing/protocol/offer-token';
-import { parsePaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/chain';
-import { signPaywordCommitment } from '@farthing/protocol/payword/commitment';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import autocannon from 'autocannon';
 import { ratios, roundsMetric } from './stats.ts';
@@ -141,7 +141,7 @@ const body = (credential: Credential) => Buffer.from(encodeCredential(credential
 /** One chain per connection, committed to the shop; the JSON of every payment, in order. */
 async function paywordBodies(bankUrl: string, token: string, offer: SignedOffer) {
   const signer = ed25519Signer(randomSecretKey());
-  const certificate = parsePaywordUserCertificate(
+  const certificate = paywordCertificates.parse(
     await call(`${bankUrl}/v1/broker/certificates`, {
       method: 'POST',
       token,
@@ -154,7 +154,7 @@ async function paywordBodies(bankUrl: string, token: string, offer: SignedOffer)
   const chains: Buffer[][] = [];
   for (let c = 0; c < connections; c++) {
     const chain = createPaywordChain(randomChainSeed(), wordsPerChain);
-    const commitment = await signPaywordCommitment(
+    const commitment = await paywordCommitments.sign(
       {
         vendorId: offer.merchantId,
         certificate,

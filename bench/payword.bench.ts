@@ -8,11 +8,11 @@ import { createHash, hash as nodeHash } from 'node:crypto';
 import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
-import { signPaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { createPaywordChain } from '@farthing/protocol/payword/chain';
 import {
   type PaywordCommitment,
-  signPaywordCommitment,
+  paywordCommitments,
   verifyPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
 import { acceptPayment, initialVendorState } from '@farthing/protocol/payword/verifier';
@@ -52,7 +52,7 @@ async function commit(
   length: number,
 ): Promise<{ commitment: PaywordCommitment; words: Uint8Array[] }> {
   const chain = createPaywordChain(crypto.getRandomValues(new Uint8Array(32)), length);
-  const certificate = await signPaywordUserCertificate(
+  const certificate = await paywordCertificates.sign(
     {
       brokerId: 'bank.example',
       userId: 'alice',
@@ -64,7 +64,7 @@ async function commit(
     },
     broker,
   );
-  const commitment = await signPaywordCommitment(
+  const commitment = await paywordCommitments.sign(
     {
       vendorId,
       certificate,

@@ -34,7 +34,7 @@ import {
   withdrawalBody,
 } from '@farthing/bank/mint/mint.fixture';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
-import { parseMintKeySet } from '@farthing/protocol/coin/mint-key-set';
+import { mintKeySets } from '@farthing/protocol/coin/mint-key-set';
 import {
   type PostgresCluster,
   startPostgresCluster,
@@ -135,7 +135,7 @@ async function prepare(url: string, tag: string) {
     name: customer,
     password: 'bench password',
   });
-  const keySet = parseMintKeySet(await call(url, 'GET', '/v1/mint/keys'));
+  const keySet = mintKeySets.parse(await call(url, 'GET', '/v1/mint/keys'));
   const denomination = keySet.denominations.find((d) => d.value.minor === 100)!;
   const coins: WalletCoin[] = [];
   for (let done = 0; done < coinsPerBank; done += 64) {

@@ -33,7 +33,7 @@ import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { purseLoadRequests } from '@farthing/protocol/purse/load';
 import { purseProofs } from '@farthing/protocol/purse/proof';
 import {
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { manufactureCard, PurseApplet } from '@farthing/reader/card/applet';
@@ -84,7 +84,7 @@ export async function run(): Promise<Metrics> {
     const certified = await expectStatus<{ chain: string[] }>(
       await bank.request('POST', '/v1/merchants/me/certificates', {
         token: shop.apiKey,
-        body: merchantRegistrationToWire(registration),
+        body: merchantRegistrations.signedToWire(registration),
       }),
       201,
     );

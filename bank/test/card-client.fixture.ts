@@ -30,7 +30,7 @@ import {
 } from '@farthing/protocol/set/purchase';
 import { sealCardEnvelope } from '@farthing/protocol/set/registration';
 import {
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { adminToken, expectStatus } from '../src/bank.fixture.ts';
@@ -179,7 +179,7 @@ export async function openMerchant(world: CardClient, name: string): Promise<Mer
   const view = await expectStatus<{ chain: string[] }>(
     await world.bank.request('POST', '/v1/merchants/me/certificates', {
       token: merchant.apiKey,
-      body: merchantRegistrationToWire(registration),
+      body: merchantRegistrations.signedToWire(registration),
     }),
     201,
   );

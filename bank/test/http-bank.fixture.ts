@@ -15,7 +15,7 @@ import {
   denominationCipher,
   denominationId,
 } from '@farthing/protocol/coin/denomination';
-import { parseMintKeySet } from '@farthing/protocol/coin/mint-key-set';
+import { mintKeySets } from '@farthing/protocol/coin/mint-key-set';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { nodeBlindRsaSigner } from '@farthing/protocol/node/blind-rsa';
 import {
@@ -108,7 +108,7 @@ export function httpBank(url: string, mintMasterPublicKey: Uint8Array): HttpBank
  */
 export async function trustOnFirstUse(url: string): Promise<HttpBank> {
   const response = await fetch(`${url}/v1/mint/keys`);
-  const keySet = parseMintKeySet(await expectStatus(response, 200));
+  const keySet = mintKeySets.parse(await expectStatus(response, 200));
   return httpBank(url, keySet.masterPublicKey);
 }
 

@@ -8,7 +8,7 @@ import { amount } from '@farthing/protocol/amount';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { toBase64url } from '@farthing/protocol/encoding';
-import { parsePaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { hashWordTimes } from '@farthing/protocol/payword/chain';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, expectStatus } from '../src/bank.fixture.ts';
@@ -265,7 +265,7 @@ describe('the bank over loopback HTTP', () => {
       }),
       201,
     );
-    const wallet = { signer, certificate: parsePaywordUserCertificate(certificateJson) };
+    const wallet = { signer, certificate: paywordCertificates.parse(certificateJson) };
     expect(await customerBalance(bank, carol)).toBe(1_900);
     const terms = { valuePerWord: amount('EUR', 1), createdAt: Date.now() };
     const atShop = await commitToVendor(wallet, shop.name, { ...terms, length: 100 });

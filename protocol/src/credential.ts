@@ -21,8 +21,7 @@ import * as v from 'valibot';
 import {
   checkPermissionsPayPrice,
   type DepositPermission,
-  depositPermissionSchema,
-  depositPermissionToWire,
+  depositPermissions,
   maxCoinsPerPayment,
 } from './coin/deposit-permission.ts';
 import type { Ed25519Verify } from './ed25519.ts';
@@ -83,7 +82,7 @@ export type CredentialWire =
       readonly version: 1;
       readonly type: 'ecash';
       readonly offer: string;
-      readonly coins: readonly ReturnType<typeof depositPermissionToWire>[];
+      readonly coins: readonly ReturnType<typeof depositPermissions.signedToWire>[];
     }
   | {
       readonly version: 1;
@@ -126,7 +125,7 @@ export const credentialSchema = v.variant('type', [
     type: v.literal('ecash'),
     offer: offerTokenSchema,
     coins: v.pipe(
-      v.array(depositPermissionSchema),
+      v.array(depositPermissions.schema),
       v.minLength(1),
       v.maxLength(maxCoinsPerPayment),
     ),
@@ -155,7 +154,7 @@ export const credentialSchema = v.variant('type', [
 function paymentToWire(credential: Credential) {
   switch (credential.type) {
     case 'ecash':
-      return { coins: credential.coins.map(depositPermissionToWire) };
+      return { coins: credential.coins.map(depositPermissions.signedToWire) };
     case 'payword':
       return { payment: paywordPaymentToJson(credential.payment) };
     case 'purse':

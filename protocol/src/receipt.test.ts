@@ -8,14 +8,11 @@ import { merchant, now, offerParameters, stranger } from './offer.fixture.ts';
 import { offerHash, paymentInstruments, signOffer } from './offer.ts';
 import {
   checkReceiptForOffer,
-  parseReceipt,
   type Receipt,
-  receiptSigningBytes,
   receiptSigningTemplate,
-  receiptToWire,
+  receipts,
   type SignReceiptParameters,
   signReceipt,
-  verifyReceipt,
 } from './receipt.ts';
 
 const offer = await signOffer(offerParameters, merchant);
@@ -34,9 +31,11 @@ describe('receipts', () => {
   it('signs a receipt that verifies with the merchant key', async () => {
     const receipt = await signReceipt(parameters, merchant);
     expect(receipt.version).toBe(1);
-    expect(() => verifyReceipt(receipt, { merchantPublicKey: merchant.publicKey })).not.toThrow();
     expect(() =>
-      verifyReceipt(receipt, {
+      receipts.checkMerchantSignature(receipt, { merchantPublicKey: merchant.publicKey }),
+    ).not.toThrow();
+    expect(() =>
+      receipts.checkMerchantSignature(receipt, {
         merchantPublicKey: merchant.publicKey,
         ed25519Verify: nodeEd25519Verify,
       }),
@@ -54,7 +53,9 @@ describe('receipts', () => {
   it('refuses another key with bad_signature', async () => {
     const receipt = await signReceipt(parameters, merchant);
     expect(
-      farthingErrorCode(() => verifyReceipt(receipt, { merchantPublicKey: stranger.publicKey })),
+      farthingErrorCode(() =>
+        receipts.checkMerchantSignature(receipt, { merchantPublicKey: stranger.publicKey }),
+      ),
     ).toBe('bad_signature');
   });
 
@@ -70,7 +71,10 @@ describe('receipts', () => {
     const receipt = await signReceipt(parameters, merchant);
     expect(
       farthingErrorCode(() =>
-        verifyReceipt({ ...receipt, ...change }, { merchantPublicKey: merchant.publicKey }),
+        receipts.checkMerchantSignature(
+          { ...receipt, ...change },
+          { merchantPublicKey: merchant.publicKey },
+        ),
       ),
     ).toBe('bad_signature');
   });
@@ -112,7 +116,7 @@ describe('checkReceiptForOffer', () => {
 describe('receipt wire form', () => {
   it('round-trips through JSON and still verifies', async () => {
     const receipt = await signReceipt(parameters, merchant);
-    const wire = receiptToWire(receipt);
+    const wire = receipts.signedToWire(receipt);
     expect(wire).toEqual({
       version: 1,
       offerHash: toBase64url(offerHash(offer)),
@@ -124,12 +128,14 @@ describe('receipt wire form', () => {
       receiptId: toBase64url(parameters.receiptId!),
       signature: toBase64url(receipt.signature),
     });
-    const parsed = parseReceipt(JSON.parse(JSON.stringify(wire)));
+    const parsed = receipts.parse(JSON.parse(JSON.stringify(wire)));
     expect(parsed).toEqual(receipt);
-    expect(() => verifyReceipt(parsed, { merchantPublicKey: merchant.publicKey })).not.toThrow();
+    expect(() =>
+      receipts.checkMerchantSignature(parsed, { merchantPublicKey: merchant.publicKey }),
+    ).not.toThrow();
   });
 
-  it('encodes through receiptSigningTemplate exactly what receiptSigningBytes does', () => {
+  it('encodes through receiptSigningTemplate exactly what receipts.signingBytes does', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...paymentInstruments),
@@ -147,7 +153,7 @@ describe('receipt wire form', () => {
             instrument,
           };
           expect(receiptSigningTemplate(fields)(paidAt, receiptId)).toEqual(
-            receiptSigningBytes({ ...fields, paidAt, receiptId }),
+            receipts.signingBytes({ ...fields, paidAt, receiptId }),
           );
         },
       ),
@@ -155,7 +161,7 @@ describe('receipt wire form', () => {
     );
   });
 
-  it('refuses through receiptSigningTemplate what receiptSigningBytes refuses', () => {
+  it('refuses through receiptSigningTemplate what receipts.signingBytes refuses', () => {
     const { paidAt: _, receiptId: __, ...fields } = parameters;
     const receiptFields = { version: 1 as const, ...fields };
     expect(
@@ -174,7 +180,7 @@ describe('receipt wire form', () => {
         fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
         (instrument, paidAt) => {
           const variant = { ...receipt, instrument, paidAt };
-          expect(parseReceipt(receiptToWire(variant))).toEqual(variant);
+          expect(receipts.parse(receipts.signedToWire(variant))).toEqual(variant);
         },
       ),
     );
@@ -225,9 +231,9 @@ describe('receipt wire form', () => {
     ],
   ])('refuses %s', async (_, change, code) => {
     const wire: Record<string, unknown> = {
-      ...receiptToWire(await signReceipt(parameters, merchant)),
+      ...receipts.signedToWire(await signReceipt(parameters, merchant)),
     };
     change(wire);
-    expect(farthingErrorCode(() => parseReceipt(wire))).toBe(code);
+    expect(farthingErrorCode(() => receipts.parse(wire))).toBe(code);
   });
 });

@@ -19,21 +19,26 @@ import {
   bytesField,
   choiceField,
   identifierField,
-  type MerchantSignatureParameters,
   resourceField,
   type Signed,
   type SignedWire,
   signedMessage,
   timestampField,
   type Unsigned,
-  type UnsignedWire,
 } from './message-fields.ts';
 import { type Offer, offerHash, offerHashLength, paymentInstruments } from './offer.ts';
 
 export const receiptIdLength = 16;
 
-/** A receipt: its type (tag, version) and its fields in signing and wire order. */
-const receipts = signedMessage(
+/**
+ * Receipts, declared once: the type (tag, version) and the fields in signing and wire order.
+ * `signingBytes` gives the bytes the merchant signs; `checkMerchantSignature` throws
+ * `bad_signature` unless the merchant's key signed a receipt; `schema`, `signedToWire` and
+ * `parse` are the wire form (`parse` checks no signature). `toWire` is the wire form of a
+ * receipt's fields before it is signed, in the same order (a merchant stores it and signs it
+ * again for a retry; Ed25519 gives the same signature).
+ */
+export const receipts = signedMessage(
   'receipt',
   1,
   {
@@ -56,11 +61,8 @@ const receipts = signedMessage(
   { argument: 'receipt' },
 );
 
-export const receiptVersion = receipts.type.version;
 export type Receipt = Unsigned<typeof receipts>;
 export type SignedReceipt = Signed<typeof receipts>;
-
-export const receiptSigningBytes: (receipt: Receipt) => Uint8Array = receipts.signingBytes;
 
 /** A receipt's fields that stay the same for every payment of one offer by one instrument. */
 export type ReceiptFields = Omit<Receipt, 'paidAt' | 'receiptId'>;
@@ -68,17 +70,17 @@ export type ReceiptFields = Omit<Receipt, 'paidAt' | 'receiptId'>;
 /** The signing bytes of the receipts of one offer and instrument (`receiptSigningTemplate`). */
 export type ReceiptSigningTemplate = (paidAt: number, receiptId: Uint8Array) => Uint8Array;
 
-/** paidAt (u64) and receiptId, the last fields of `receiptSigningBytes`. */
+/** paidAt (u64) and receiptId, the last fields of `receipts.signingBytes`. */
 const receiptTailLength = 8 + receiptIdLength;
 
 /**
- * `receiptSigningBytes` for many receipts of the same offer and instrument: the fields they
- * share are checked and encoded once (by `receiptSigningBytes` itself, so the bytes cannot
+ * `receipts.signingBytes` for many receipts of the same offer and instrument: the fields they
+ * share are checked and encoded once (by `receipts.signingBytes` itself, so the bytes cannot
  * drift from it), and each receipt only appends its time and id. A merchant signs one receipt
  * per paid click; encoding every field again was a few percent of its pay endpoint's time.
  */
 export function receiptSigningTemplate(fields: ReceiptFields): ReceiptSigningTemplate {
-  const sample = receiptSigningBytes({
+  const sample = receipts.signingBytes({
     ...fields,
     paidAt: 0,
     receiptId: new Uint8Array(receiptIdLength),
@@ -106,13 +108,6 @@ export async function signReceipt(
 ): Promise<SignedReceipt> {
   const receiptId = parameters.receiptId ?? crypto.getRandomValues(new Uint8Array(receiptIdLength));
   return receipts.sign(receipts.create({ ...parameters, receiptId }), signer);
-}
-
-export type VerifyReceiptParameters = MerchantSignatureParameters;
-
-/** Throws `bad_signature` unless `merchantPublicKey` signed this receipt. */
-export function verifyReceipt(receipt: SignedReceipt, parameters: VerifyReceiptParameters): void {
-  receipts.checkMerchantSignature(receipt, parameters);
 }
 
 /**
@@ -147,18 +142,3 @@ function mismatch(field: string): FarthingError {
 // --- wire
 
 export type ReceiptWire = SignedWire<typeof receipts>;
-
-export const receiptSchema = receipts.schema;
-
-/**
- * The wire form of a receipt's fields before it is signed: `receiptToWire` without
- * `signature`, the fields in the same order (a merchant stores it and signs it again for a
- * retry; Ed25519 gives the same signature).
- */
-export const unsignedReceiptToWire: (receipt: Receipt) => UnsignedWire<typeof receipts> =
-  receipts.toWire;
-
-export const receiptToWire: (receipt: SignedReceipt) => ReceiptWire = receipts.signedToWire;
-
-/** Validates a received receipt; the signature is checked by `verifyReceipt`. */
-export const parseReceipt: (input: unknown) => SignedReceipt = receipts.parse;

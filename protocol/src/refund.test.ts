@@ -5,14 +5,7 @@ import { ed25519Signer } from './ed25519.ts';
 import { fromBase64url, toBase64url } from './encoding.ts';
 import { farthingErrorCode } from './errors.fixture.ts';
 import { nodeEd25519Verify } from './node/ed25519.ts';
-import {
-  parseRefund,
-  type Refund,
-  refundSigningBytes,
-  refundToWire,
-  signRefund,
-  verifyRefund,
-} from './refund.ts';
+import { type Refund, refunds, signRefund } from './refund.ts';
 
 const vector = JSON.parse(
   readFileSync(new URL('../test/vectors/refund/refund-vectors.json', import.meta.url), 'utf8'),
@@ -40,9 +33,9 @@ const fields: Omit<Refund, 'version'> = {
 describe('refund', () => {
   it('signs the bytes laid out by hand in the vector, with the vector’s signature', async () => {
     const signed = await signRefund(fields, signer);
-    expect(Buffer.from(refundSigningBytes(signed)).toString('hex')).toBe(vector.signingBytes);
+    expect(Buffer.from(refunds.signingBytes(signed)).toString('hex')).toBe(vector.signingBytes);
     expect(toBase64url(signed.signature)).toBe(vector.signature);
-    expect(refundToWire(signed)).toEqual({
+    expect(refunds.signedToWire(signed)).toEqual({
       version: 1,
       ...vector.refund,
       signature: vector.signature,
@@ -50,10 +43,13 @@ describe('refund', () => {
   });
 
   it('verifies a parsed refund with the merchant key, natively and in pure JS', async () => {
-    const wire = refundToWire(await signRefund(fields, signer));
-    const parsed = parseRefund(JSON.parse(JSON.stringify(wire)));
-    verifyRefund(parsed, { merchantPublicKey: signer.publicKey });
-    verifyRefund(parsed, { merchantPublicKey: signer.publicKey, ed25519Verify: nodeEd25519Verify });
+    const wire = refunds.signedToWire(await signRefund(fields, signer));
+    const parsed = refunds.parse(JSON.parse(JSON.stringify(wire)));
+    refunds.checkMerchantSignature(parsed, { merchantPublicKey: signer.publicKey });
+    refunds.checkMerchantSignature(parsed, {
+      merchantPublicKey: signer.publicKey,
+      ed25519Verify: nodeEd25519Verify,
+    });
   });
 
   it('rejects a refund whose amount or refund id was changed after signing', async () => {
@@ -64,7 +60,9 @@ describe('refund', () => {
       { ...signed, instrument: 'payword' as const },
     ]) {
       expect(
-        farthingErrorCode(() => verifyRefund(changed, { merchantPublicKey: signer.publicKey })),
+        farthingErrorCode(() =>
+          refunds.checkMerchantSignature(changed, { merchantPublicKey: signer.publicKey }),
+        ),
       ).toBe('bad_signature');
     }
   });
@@ -72,9 +70,9 @@ describe('refund', () => {
   it('rejects another merchant’s key', async () => {
     const signed = await signRefund(fields, signer);
     const other = ed25519Signer(new Uint8Array(32).fill(7)).publicKey;
-    expect(farthingErrorCode(() => verifyRefund(signed, { merchantPublicKey: other }))).toBe(
-      'bad_signature',
-    );
+    expect(
+      farthingErrorCode(() => refunds.checkMerchantSignature(signed, { merchantPublicKey: other })),
+    ).toBe('bad_signature');
   });
 
   it('refuses to sign or read a refund larger than what was paid, or of nothing', async () => {
@@ -89,18 +87,18 @@ describe('refund', () => {
       },
     );
     const wire = { version: 1, ...vector.refund, amount: 'EUR 0.06', signature: vector.signature };
-    expect(farthingErrorCode(() => parseRefund(wire))).toBe('refund_exceeds_payment');
+    expect(farthingErrorCode(() => refunds.parse(wire))).toBe('refund_exceeds_payment');
   });
 
   it('reads only version 1 and the instruments refunds go through the bank for', () => {
     const wire = { version: 1, ...vector.refund, signature: vector.signature };
-    expect(farthingErrorCode(() => parseRefund({ ...wire, version: 2 }))).toBe(
+    expect(farthingErrorCode(() => refunds.parse({ ...wire, version: 2 }))).toBe(
       'unsupported_version',
     );
-    expect(farthingErrorCode(() => parseRefund({ ...wire, instrument: 'card' }))).toBe(
+    expect(farthingErrorCode(() => refunds.parse({ ...wire, instrument: 'card' }))).toBe(
       'invalid_message',
     );
-    expect(farthingErrorCode(() => parseRefund({ ...wire, extra: 1 }))).toBe('invalid_message');
+    expect(farthingErrorCode(() => refunds.parse({ ...wire, extra: 1 }))).toBe('invalid_message');
   });
 
   it('names a PayWord payment by any commitment id, also one whose base64url begins with - or _', async () => {
@@ -113,11 +111,13 @@ describe('refund', () => {
         { ...fields, instrument: 'payword', payment, refundId: 'r-1' },
         signer,
       );
-      const parsed = parseRefund(refundToWire(signed));
+      const parsed = refunds.parse(refunds.signedToWire(signed));
       expect(parsed.payment).toBe(payment);
-      verifyRefund(parsed, { merchantPublicKey: signer.publicKey });
+      refunds.checkMerchantSignature(parsed, { merchantPublicKey: signer.publicKey });
     }
     const wire = { version: 1, ...vector.refund, signature: vector.signature };
-    expect(farthingErrorCode(() => parseRefund({ ...wire, payment: '' }))).toBe('invalid_message');
+    expect(farthingErrorCode(() => refunds.parse({ ...wire, payment: '' }))).toBe(
+      'invalid_message',
+    );
   });
 });

@@ -32,7 +32,6 @@ import {
   bytesField,
   choiceField,
   identifierField,
-  type MerchantSignatureParameters,
   type MessageField,
   positiveAmountField,
   type Signed,
@@ -69,8 +68,13 @@ const paymentReferenceField: MessageField<string, string> = {
   schema: paymentReferenceSchema,
 };
 
-/** A refund: its type (tag, version) and its fields in signing and wire order. */
-const refunds = signedMessage(
+/**
+ * Refunds, declared once: the type (tag, version) and the fields in signing and wire order.
+ * `signingBytes` gives the bytes the merchant signs; `checkMerchantSignature` throws
+ * `bad_signature` unless the merchant's key signed a refund; `schema`, `signedToWire` and
+ * `parse` are the wire form (`parse` checks fields and bounds, not the signature).
+ */
+export const refunds = signedMessage(
   'refund',
   1,
   {
@@ -108,8 +112,6 @@ const refunds = signedMessage(
 export type Refund = Unsigned<typeof refunds>;
 export type SignedRefund = Signed<typeof refunds>;
 
-export const refundSigningBytes: (refund: Refund) => Uint8Array = refunds.signingBytes;
-
 export async function signRefund(
   refund: Omit<Refund, 'version'>,
   signer: Ed25519Signer,
@@ -117,20 +119,6 @@ export async function signRefund(
   return refunds.sign(refunds.create(refund), signer);
 }
 
-export type VerifyRefundParameters = MerchantSignatureParameters;
-
-/** Throws `bad_signature` unless `merchantPublicKey` signed this refund. */
-export function verifyRefund(refund: SignedRefund, parameters: VerifyRefundParameters): void {
-  refunds.checkMerchantSignature(refund, parameters);
-}
-
 // --- wire
 
 export type RefundWire = SignedWire<typeof refunds>;
-
-export const refundSchema = refunds.schema;
-
-export const refundToWire: (refund: SignedRefund) => RefundWire = refunds.signedToWire;
-
-/** Validates a received refund (fields and bounds); `verifyRefund` checks its signature. */
-export const parseRefund: (input: unknown) => SignedRefund = refunds.parse;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { payerCodeHash } from '@farthing/protocol/coin/derivation';
 import {
-  paymentStatementSchema,
+  paymentStatements,
   verifyPaymentStatement,
 } from '@farthing/protocol/coin/payment-statement';
 import { nobleEd25519Verify } from '@farthing/protocol/ed25519';
@@ -68,7 +68,7 @@ it('saves a proof from the history page that verifies at the bank, and a wrong p
     expect(proof.format).toBe('farthing-payment-proof');
 
     // The statement verifies under the mint key as the bank publishes it.
-    const statement = parseMessage(paymentStatementSchema, proof.statement, 'payment statement');
+    const statement = parseMessage(paymentStatements.schema, proof.statement, 'payment statement');
     const keys = (await (await fetch(`${e2e.world.bankUrl}/v1/mint/keys`)).json()) as {
       masterPublicKey: string;
     };
@@ -86,7 +86,7 @@ it('saves a proof from the history page that verifies at the bank, and a wrong p
       });
     const again = await ask(proof.payerCode);
     expect(again.status).toBe(200);
-    expect(parseMessage(paymentStatementSchema, await again.json(), 'statement').merchantId).toBe(
+    expect(parseMessage(paymentStatements.schema, await again.json(), 'statement').merchantId).toBe(
       demo.merchant,
     );
     const wrongCode = new Uint8Array(fromBase64url(proof.payerCode));

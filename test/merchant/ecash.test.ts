@@ -8,7 +8,7 @@ import { formatFarthingCredentials } from '@farthing/protocol/http/farthing-auth
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import { signOffer } from '@farthing/protocol/offer';
 import { offerFromBytes, offerToBytes } from '@farthing/protocol/offer-token';
-import { parseReceipt, verifyReceipt } from '@farthing/protocol/receipt';
+import { receipts } from '@farthing/protocol/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bankFetch,
@@ -63,8 +63,10 @@ describe('paying with e-cash', () => {
       expect(await coinStatus(world.bank as never, coin.coin.coinPublicKey)).toBe('spent');
     }
     const body = await response.json();
-    const receipt = parseReceipt(body.receipt);
-    verifyReceipt(receipt, { merchantPublicKey: nodeEd25519Signer(offerSeed).publicKey });
+    const receipt = receipts.parse(body.receipt);
+    receipts.checkMerchantSignature(receipt, {
+      merchantPublicKey: nodeEd25519Signer(offerSeed).publicKey,
+    });
     expect(receipt).toMatchObject({
       resource: '/articles/7',
       instrument: 'ecash',

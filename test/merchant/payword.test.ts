@@ -18,8 +18,8 @@ import type {
 import { amount } from '@farthing/protocol/amount';
 import { type Ed25519Signer, ed25519Sign } from '@farthing/protocol/ed25519';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
-import { paywordCommitmentId } from '@farthing/protocol/payword/commitment';
-import { parseReceipt, verifyReceipt } from '@farthing/protocol/receipt';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
+import { receipts } from '@farthing/protocol/receipt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cookieFrom,
@@ -60,7 +60,7 @@ async function state(wallet: PaywordWallet) {
   };
 }
 
-const commitmentIdOf = (wallet: PaywordWallet) => paywordCommitmentId(wallet.chain.commitment);
+const commitmentIdOf = (wallet: PaywordWallet) => paywordCommitments.id(wallet.chain.commitment);
 
 async function pay(resource: string, wallet: PaywordWallet, index: number, firstUse = false) {
   const offer = await offerOf(merchant, resource);
@@ -368,12 +368,12 @@ describe('the receipt and the durable commit', () => {
       releaseSignatures();
       const response = await answer;
       expect(response.status).toBe(200);
-      const receipt = parseReceipt((await response.json()).receipt);
-      verifyReceipt(receipt, { merchantPublicKey: key.publicKey });
+      const receipt = receipts.parse((await response.json()).receipt);
+      receipts.checkMerchantSignature(receipt, { merchantPublicKey: key.publicKey });
       holding = false;
       // A retry finds the stored fields and signs them again: the identical receipt.
       const again = await (await shop.pay(payRequest(credential))).json();
-      expect(parseReceipt(again.receipt)).toEqual(receipt);
+      expect(receipts.parse(again.receipt)).toEqual(receipt);
     } finally {
       holding = false;
       releaseSignatures();
@@ -405,12 +405,12 @@ describe('the receipt and the durable commit', () => {
       expect(heldSignatures).toHaveLength(1);
       expect(signedNow).toBe(1);
       expect(response.status).toBe(200);
-      const receipt = parseReceipt((await response.json()).receipt);
-      verifyReceipt(receipt, { merchantPublicKey: key.publicKey });
+      const receipt = receipts.parse((await response.json()).receipt);
+      receipts.checkMerchantSignature(receipt, { merchantPublicKey: key.publicKey });
       holding = false;
       // The retry's receipt, signed by `sign` over the stored fields, is the same one.
       const again = await (await shop.pay(payRequest(credential))).json();
-      expect(parseReceipt(again.receipt)).toEqual(receipt);
+      expect(receipts.parse(again.receipt)).toEqual(receipt);
     } finally {
       holding = false;
       releaseSignatures();

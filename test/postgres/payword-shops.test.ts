@@ -15,7 +15,7 @@ import { repoRoot } from '@farthing/bank/test/http-bank.fixture';
 import { MemoryMerchantStore } from '@farthing/merchant-sdk/store/memory';
 import { PostgresMerchantStore } from '@farthing/merchant-sdk/store/postgres';
 import { type Credential, encodeCredential } from '@farthing/protocol/credential';
-import { paywordCommitmentId } from '@farthing/protocol/payword/commitment';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import {
   type PostgresCluster,
   startPostgresCluster,
@@ -186,7 +186,7 @@ describe(`${processes} shop processes on one PostgreSQL merchant store`, () => {
 
     const store = await PostgresMerchantStore.open({ url: storeUrl, poolSize: 1 });
     try {
-      const chain = await store.findPaywordChain(paywordCommitmentId(wallet.chain.commitment));
+      const chain = await store.findPaywordChain(paywordCommitments.id(wallet.chain.commitment));
       expect(chain).toMatchObject({ lastIndex: 10 });
       expect(await store.earnings()).toEqual([
         { instrument: 'payword', currency: 'EUR', total: 10, payments: 2 },

@@ -25,7 +25,7 @@ import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import {
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { manufactureCard, PurseApplet } from '@farthing/reader/card/applet';
@@ -87,7 +87,7 @@ export async function openPurseWorld(): Promise<PurseWorld> {
   const certified = await expectStatus<{ chain: string[] }>(
     await bank.request('POST', '/v1/merchants/me/certificates', {
       token: shop.apiKey,
-      body: merchantRegistrationToWire(registration),
+      body: merchantRegistrations.signedToWire(registration),
     }),
     201,
   );

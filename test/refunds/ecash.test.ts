@@ -7,7 +7,7 @@
 import { amount } from '@farthing/protocol/amount';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
-import { parseRefund, verifyRefund } from '@farthing/protocol/refund';
+import { refunds } from '@farthing/protocol/refund';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ecashCredential,
@@ -56,8 +56,10 @@ describe('refunding an e-cash receipt', () => {
     expect(result).toMatchObject({ instrument: 'ecash', amount: amount('EUR', 5) });
     expect(result.refunded).toEqual(amount('EUR', 5));
     expect(await shopBalance(w.world)).toBe(before - 5);
-    const refund = parseRefund(result.refund);
-    verifyRefund(refund, { merchantPublicKey: nodeEd25519Signer(offerSeed).publicKey });
+    const refund = refunds.parse(result.refund);
+    refunds.checkMerchantSignature(refund, {
+      merchantPublicKey: nodeEd25519Signer(offerSeed).publicKey,
+    });
     expect(refund.receiptId).toEqual(fromBase64url(receiptId));
     // Credited back coin by coin (in coin key order), each at most its value.
     const states = await Promise.all(coins.map((coin) => coinRefund(w.world, coin)));

@@ -13,7 +13,7 @@ import type { RefundRequestPolicy } from '@farthing/merchant-sdk/server/refund-r
 import { type Credential, credentialToWire, encodeCredential } from '@farthing/protocol/credential';
 import { formatFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
-import { parseRefund, verifyRefund } from '@farthing/protocol/refund';
+import { refunds } from '@farthing/protocol/refund';
 import express from 'express';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,8 +99,10 @@ describe('a refund request for content not delivered', () => {
     expect(asked.status).toBe(200);
     const answer = (await asked.json()) as { receiptId: string; refund: unknown; amount: string };
     expect(answer.amount).toBe('EUR 0.05');
-    const refund = parseRefund(answer.refund);
-    verifyRefund(refund, { merchantPublicKey: nodeEd25519Signer(offerSeed).publicKey });
+    const refund = refunds.parse(answer.refund);
+    refunds.checkMerchantSignature(refund, {
+      merchantPublicKey: nodeEd25519Signer(offerSeed).publicKey,
+    });
     expect(refund.amount.minor).toBe(5);
     expect(await shopBalance(w.world)).toBe(before);
 

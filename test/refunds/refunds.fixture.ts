@@ -19,7 +19,7 @@ import {
 import type { Merchant } from '@farthing/merchant-sdk/server/merchant';
 import { SqliteMerchantStore } from '@farthing/merchant-sdk/store/sqlite';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
-import { createRefundRefresh, refundRefreshToWire } from '@farthing/protocol/coin/refund-refresh';
+import { refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import type { Credential } from '@farthing/protocol/credential';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { expect } from 'vitest';
@@ -112,8 +112,8 @@ export async function refreshCoin(
     seed,
     values.map((value) => withdrawable(world.bank, keySet, value)),
   );
-  const body = refundRefreshToWire(
-    createRefundRefresh({
+  const body = refundRefreshes.toWire(
+    refundRefreshes.create({
       coin: coin.coin,
       coinSecretKey: coin.secretKey,
       issuanceId: issuanceIdOf(seed, 'refund-refresh'),

@@ -20,12 +20,12 @@ import { offerHash, type SignedOffer, verifyOffer } from '@farthing/protocol/off
 import { offerFromBytes } from '@farthing/protocol/offer-token';
 import {
   type PaywordUserCertificateJson,
-  parsePaywordUserCertificate,
+  paywordCertificates,
 } from '@farthing/protocol/payword/certificate';
 import { createPaywordChain, randomChainSeed } from '@farthing/protocol/payword/chain';
-import { signPaywordCommitment } from '@farthing/protocol/payword/commitment';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
-import { parseReceipt, type SignedReceipt, verifyReceipt } from '@farthing/protocol/receipt';
+import { receipts, type SignedReceipt } from '@farthing/protocol/receipt';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import { expect } from 'vitest';
 
@@ -121,7 +121,7 @@ export async function openPaywordPurse(
   options: { readonly creditLimit: number; readonly length: number },
 ): Promise<PaywordPurse> {
   const signer = ed25519Signer(randomSecretKey());
-  const certificate = parsePaywordUserCertificate(
+  const certificate = paywordCertificates.parse(
     await expectStatus<PaywordUserCertificateJson>(
       await bank.request('POST', '/v1/broker/certificates', {
         token: customer.token,
@@ -134,7 +134,7 @@ export async function openPaywordPurse(
     ),
   );
   const chain = createPaywordChain(randomChainSeed(), options.length);
-  const commitment = await signPaywordCommitment(
+  const commitment = await paywordCommitments.sign(
     {
       vendorId,
       certificate,
@@ -180,8 +180,8 @@ export interface Paid {
 
 export async function expectPaid(response: Response, merchant: KnownMerchant): Promise<Paid> {
   const body = await expectStatus<{ receipt: unknown; grant: Paid['grant'] }>(response, 200);
-  const receipt = parseReceipt(body.receipt);
-  verifyReceipt(receipt, { merchantPublicKey: merchant.offerPublicKey });
+  const receipt = receipts.parse(body.receipt);
+  receipts.checkMerchantSignature(receipt, { merchantPublicKey: merchant.offerPublicKey });
   const setCookie = response.headers.get('set-cookie');
   if (setCookie === null) throw new Error('the payment set no grant cookie');
   return { receipt, cookie: setCookie.split(';')[0]!, grant: body.grant };

@@ -9,7 +9,7 @@ import { provePayment } from '@farthing/extension/wallet/proof/payment-proof';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { payerCodeHash } from '@farthing/protocol/coin/derivation';
 import {
-  paymentStatementSchema,
+  paymentStatements,
   verifyPaymentStatement,
 } from '@farthing/protocol/coin/payment-statement';
 import { nobleEd25519Verify } from '@farthing/protocol/ed25519';
@@ -57,7 +57,7 @@ describe('proof of an e-cash payment with the payer code', () => {
     const files = await provePayment(wallet, receipt!.receiptId);
     expect(files.fileName).toMatch(/^farthing-payment-proof-\d{4}-\d{2}-\d{2}-.+\.json$/);
     const proof = JSON.parse(files.text);
-    const statement = parseMessage(paymentStatementSchema, proof.statement, 'payment statement');
+    const statement = parseMessage(paymentStatements.schema, proof.statement, 'payment statement');
     // Checked against the bank's key as anyone would fetch it, not the wallet's copy.
     const bank = await (await fetch(`${world.running.url}/v1/mint/keys`)).json();
     verifyPaymentStatement(statement, fromBase64url(bank.masterPublicKey), nobleEd25519Verify);

@@ -10,7 +10,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import {
   type PaywordUserCertificate,
   type PaywordUserCertificateJson,
-  parsePaywordUserCertificate,
+  paywordCertificates,
 } from '@farthing/protocol/payword/certificate';
 import {
   createPaywordChain,
@@ -19,8 +19,8 @@ import {
 } from '@farthing/protocol/payword/chain';
 import {
   type PaywordCommitment,
-  paywordCommitmentToJson,
-  signPaywordCommitment,
+  type PaywordCommitmentJson,
+  paywordCommitments,
 } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import {
@@ -92,7 +92,7 @@ export async function requestCertificate(
   );
   return {
     signer,
-    certificate: parsePaywordUserCertificate(certificateJson),
+    certificate: paywordCertificates.parse(certificateJson),
     certificateJson,
   };
 }
@@ -109,7 +109,7 @@ export async function commitToVendor(
   terms: { length: number; valuePerWord: Amount; createdAt: number; expiresAt?: number },
 ): Promise<TestChain> {
   const chain = createPaywordChain(randomChainSeed(), terms.length);
-  const commitment = await signPaywordCommitment(
+  const commitment = await paywordCommitments.sign(
     {
       vendorId,
       certificate: wallet.certificate,
@@ -124,8 +124,14 @@ export async function commitToVendor(
   return { chain, commitment };
 }
 
+export interface RedemptionItem {
+  readonly commitment: PaywordCommitmentJson;
+  readonly index: number;
+  readonly word: string;
+}
+
 /** The redemption item a vendor sends after receiving payword `index` of the chain. */
-export function redemptionItem(chain: TestChain, index: number) {
+export function redemptionItem(chain: TestChain, index: number): RedemptionItem {
   const payment = createPaywordPayment({
     chain: chain.chain,
     commitment: chain.commitment,
@@ -133,7 +139,7 @@ export function redemptionItem(chain: TestChain, index: number) {
     firstUse: false,
   });
   return {
-    commitment: paywordCommitmentToJson(chain.commitment),
+    commitment: paywordCommitments.toJson(chain.commitment),
     index: payment.index,
     word: toBase64url(payment.word),
   };

@@ -9,8 +9,7 @@ import { type Amount, amount, formatAmount } from '@farthing/protocol/amount';
 import { FarthingError } from '@farthing/protocol/errors';
 import {
   type PaywordUserCertificateJson,
-  paywordUserCertificateToJson,
-  signPaywordUserCertificate,
+  paywordCertificates,
 } from '@farthing/protocol/payword/certificate';
 import type { AccountRecord, IdempotencyClaim, PaywordCertificateRecord } from '../store/store.ts';
 import type { Broker } from './broker.ts';
@@ -96,7 +95,7 @@ export async function issueUserCertificate(
   const { account, creditLimit } = params;
   for (let attempt = 1; ; attempt++) {
     const issuedAt = ctx.now();
-    const certificate = await signPaywordUserCertificate(
+    const certificate = await paywordCertificates.sign(
       {
         brokerId: ctx.config.bankId,
         userId: account.name,
@@ -108,7 +107,7 @@ export async function issueUserCertificate(
       },
       ctx.keys.broker,
     );
-    const json = paywordUserCertificateToJson(certificate);
+    const json = paywordCertificates.toJson(certificate);
     try {
       return await ctx.store.issuePaywordCertificate(
         {

@@ -1,9 +1,9 @@
 import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
-import { signPaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { createPaywordChain } from '@farthing/protocol/payword/chain';
 import {
-  signPaywordCommitment,
+  paywordCommitments,
   type VerifiedPaywordCommitment,
   verifyPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
@@ -13,7 +13,7 @@ import { VerifiedCommitmentCache } from './commitment-cache.ts';
 async function verifiedCommitment(vendorId: string): Promise<VerifiedPaywordCommitment> {
   const broker = ed25519Signer(new Uint8Array(32).fill(1));
   const user = ed25519Signer(new Uint8Array(32).fill(2));
-  const certificate = await signPaywordUserCertificate(
+  const certificate = await paywordCertificates.sign(
     {
       brokerId: 'farthing-bank',
       userId: 'alice',
@@ -26,7 +26,7 @@ async function verifiedCommitment(vendorId: string): Promise<VerifiedPaywordComm
     broker,
   );
   const chain = createPaywordChain(new Uint8Array(32).fill(3), 10);
-  const commitment = await signPaywordCommitment(
+  const commitment = await paywordCommitments.sign(
     {
       vendorId,
       certificate,

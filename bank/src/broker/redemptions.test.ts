@@ -1,12 +1,9 @@
 import { amount } from '@farthing/protocol/amount';
 import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { signPaywordUserCertificate } from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { hashWordTimes } from '@farthing/protocol/payword/chain';
-import {
-  paywordCommitmentToJson,
-  verifyPaywordCommitment,
-} from '@farthing/protocol/payword/commitment';
+import { paywordCommitments, verifyPaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import { acceptPayment, initialVendorState } from '@farthing/protocol/payword/verifier';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,7 +88,7 @@ describe('POST /v1/broker/redemptions', () => {
 
     const body = await redeem(bank, shop, [
       {
-        commitment: paywordCommitmentToJson(chain.commitment),
+        commitment: paywordCommitments.toJson(chain.commitment),
         index: state.lastIndex,
         word: toBase64url(state.lastWord),
       },
@@ -223,13 +220,13 @@ describe('POST /v1/broker/redemptions', () => {
 
   it('rejects certificates this broker did not issue: another broker, an unknown serial, altered terms', async () => {
     const otherBroker = ed25519Signer(randomSecretKey());
-    const fromOtherBroker = await signPaywordUserCertificate(wallet.certificate, otherBroker);
-    const unknownSerial = await signPaywordUserCertificate(
+    const fromOtherBroker = await paywordCertificates.sign(wallet.certificate, otherBroker);
+    const unknownSerial = await paywordCertificates.sign(
       { ...wallet.certificate, serial: wallet.certificate.serial + 1 },
       bank.ctx.keys.broker,
     );
     // Signed with the broker's own key but never recorded, so never held for.
-    const raisedLimit = await signPaywordUserCertificate(
+    const raisedLimit = await paywordCertificates.sign(
       { ...wallet.certificate, creditLimit: amount('EUR', 1_000) },
       bank.ctx.keys.broker,
     );

@@ -13,14 +13,10 @@ import { amount, formatAmount } from '@farthing/protocol/amount';
 import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, type ProblemDetails, toProblemDetails } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
-import {
-  parsePaywordUserCertificate,
-  paywordUserCertificateId,
-} from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import {
   type PaywordCommitment,
-  parsePaywordCommitment,
-  paywordCommitmentId,
+  paywordCommitments,
   type VerifiedPaywordCommitment,
   verifyPaywordCommitment,
 } from '@farthing/protocol/payword/commitment';
@@ -125,8 +121,8 @@ async function verifiedCommitment(
   }
   // Our signature with an unknown content under a known serial: a certificate signed but never
   // recorded (and so never held for) must not be redeemed.
-  const issued = parsePaywordUserCertificate(JSON.parse(record.certificate));
-  if (!equalBytes(paywordUserCertificateId(issued), paywordUserCertificateId(certificate))) {
+  const issued = paywordCertificates.parse(JSON.parse(record.certificate));
+  if (!equalBytes(paywordCertificates.id(issued), paywordCertificates.id(certificate))) {
     throw new FarthingError(
       'bad_signature',
       'this is not the certificate the broker issued under this serial',
@@ -165,8 +161,8 @@ export async function redeemPaywords(
   for (const item of params.redemptions) {
     let commitmentId: string | null = null;
     try {
-      const commitment = parsePaywordCommitment(item.commitment);
-      const id = paywordCommitmentId(commitment);
+      const commitment = paywordCommitments.parse(item.commitment);
+      const id = paywordCommitments.id(commitment);
       commitmentId = toBase64url(id);
       const verified = await verifiedCommitment(broker, vendor, commitment, commitmentId);
       const { certificate, valuePerWord } = verified.commitment;

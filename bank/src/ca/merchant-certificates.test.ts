@@ -15,8 +15,7 @@ import {
   verifyMerchantCertificate,
 } from '@farthing/protocol/x509/merchant-certificate';
 import {
-  merchantRegistrationToWire,
-  parseMerchantRegistration,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { farthingKeyPurposes } from '@farthing/protocol/x509/oids';
@@ -200,8 +199,8 @@ describe('certifyMerchantRegistration', () => {
 
   it('certifies the key of a verified request, dated back for clock skew', async () => {
     const signed = await signMerchantRegistration(request, merchantSigner);
-    const received = parseMerchantRegistration(
-      JSON.parse(JSON.stringify(merchantRegistrationToWire(signed))),
+    const received = merchantRegistrations.parse(
+      JSON.parse(JSON.stringify(merchantRegistrations.signedToWire(signed))),
     );
     const certificate = await certifyMerchantRegistration(ca, received, {
       bankId: 'demo-bank',

@@ -10,7 +10,7 @@ import { fromBase64url } from '@farthing/protocol/encoding';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { parseCertificate } from '@farthing/protocol/x509/certificate';
 import {
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { merchantRevocationsSigningBytes } from '@farthing/protocol/x509/merchant-revocations';
@@ -87,7 +87,7 @@ async function register(bank: TestBank, merchant: TestMerchant, origins: string[
   );
   return bank.request('POST', '/v1/merchants/me/certificates', {
     token: merchant.apiKey,
-    body: merchantRegistrationToWire(signed),
+    body: merchantRegistrations.signedToWire(signed),
   });
 }
 

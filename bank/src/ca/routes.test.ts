@@ -14,7 +14,7 @@ import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import { verifyMerchantCertificate } from '@farthing/protocol/x509/merchant-certificate';
 import {
   type MerchantRegistrationWire,
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,7 +71,7 @@ async function registration(
     },
     offerSigner,
   );
-  return merchantRegistrationToWire(signed);
+  return merchantRegistrations.signedToWire(signed);
 }
 
 function register(

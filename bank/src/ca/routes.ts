@@ -15,7 +15,7 @@ import { FarthingError } from '@farthing/protocol/errors';
 import { parseCertificate } from '@farthing/protocol/x509/certificate';
 import { merchantIdUriPrefix } from '@farthing/protocol/x509/merchant-certificate';
 import {
-  merchantRegistrationSchema,
+  merchantRegistrations,
   type SignedMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { idAtCommonName } from '@farthing/protocol/x509/oids';
@@ -56,7 +56,7 @@ export const caRouteDocs: readonly RouteDoc[] = [
       "Register: certify the offer-signing key that signed this request (merchantId must be the merchant's account name, name its display name) for the request's origins, each proven first (POST /v1/merchants/me/origin-challenges; the bank fetches the answer now) and held by no other merchant",
     auth: 'merchant',
     idempotent: true,
-    body: merchantRegistrationSchema,
+    body: merchantRegistrations.schema,
     success: {
       status: 201,
       description:
@@ -161,7 +161,7 @@ export function caRoutes(ctx: BankContext): Hono<BankEnv> {
     requireMerchant(ctx),
     answeredOnce(
       store,
-      { schema: merchantRegistrationSchema, what: 'merchant registration', status: 201 },
+      { schema: merchantRegistrations.schema, what: 'merchant registration', status: 201 },
       async (registration, claim, c) => {
         const account = c.get('account');
         assertSameMerchant(registration, account);

@@ -7,11 +7,7 @@
  * double spend.
  */
 import { formatAmount } from '@farthing/protocol/amount';
-import {
-  type ChangeRequest,
-  changeRequestSigningBytes,
-  verifyChangeRequest,
-} from '@farthing/protocol/coin/change-request';
+import { type ChangeRequest, changeRequests } from '@farthing/protocol/coin/change-request';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { BankContext } from '../http/context.ts';
 import { coinAlreadySpent, type IdempotencyClaim } from '../store/store.ts';
@@ -32,8 +28,7 @@ export function changeCoin(
   claim: IdempotencyClaim,
 ): Promise<IssuanceView> {
   return coinSignedIssuance(ctx, request, claim, {
-    verify: verifyChangeRequest,
-    signingBytes: changeRequestSigningBytes,
+    message: changeRequests,
     recorded: async (issuanceId) => {
       const issuance = await ctx.store.getIssuance(issuanceId);
       if (issuance === undefined) return undefined;

@@ -11,7 +11,7 @@
 import { formatAmount } from '@farthing/protocol/amount';
 import type { Denomination } from '@farthing/protocol/coin/denomination';
 import {
-  depositPermissionSchema,
+  depositPermissions,
   maxCoinsPerPayment,
   type VerifyDepositPermissionParameters,
   verifyDepositPermission,
@@ -39,7 +39,11 @@ export const depositRequestSchema = v.strictObject({
 /** The same request as documented (OpenAPI): a list of deposit permissions. */
 export const depositRequestDocSchema = v.strictObject({
   depositId: v.optional(identifierSchema),
-  coins: v.pipe(v.array(depositPermissionSchema), v.minLength(1), v.maxLength(maxCoinsPerPayment)),
+  coins: v.pipe(
+    v.array(depositPermissions.schema),
+    v.minLength(1),
+    v.maxLength(maxCoinsPerPayment),
+  ),
 });
 
 export type DepositRequest = v.InferOutput<typeof depositRequestSchema>;
@@ -75,7 +79,7 @@ function checkCoin(
   wire: unknown,
   checks: VerifyDepositPermissionParameters,
 ): SpentCoin {
-  const permission = parseMessage(depositPermissionSchema, wire, 'deposit permission');
+  const permission = parseMessage(depositPermissions.schema, wire, 'deposit permission');
   if (permission.merchantId !== merchantId) {
     throw new FarthingError('merchant_mismatch', 'this coin was given to another merchant', {
       details: { field: 'merchantId' },

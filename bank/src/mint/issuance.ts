@@ -128,8 +128,8 @@ export function issuanceConflict(issuanceId: string): FarthingError {
 
 /**
  * A change request's or refund refresh's coin: its denomination's key at this mint
- * (`unknown_denomination` otherwise) and the request's signatures, checked by `verify` with
- * the mint's batched signature checks at `now`. Returns the key and the hash of the signed
+ * (`unknown_denomination` otherwise) and the request's signatures, checked by its message's
+ * `verify` with the mint's batched signature checks at `now`. Returns the key and the hash of the signed
  * bytes, which cover the coin, the issuance id and every blinded coin: equal for a retry,
  * different for any other request under the same issuance id.
  */
@@ -137,12 +137,7 @@ async function checkCoinSignedRequest<R extends { readonly coin: Coin }>(
   mint: Keyring,
   request: R,
   now: number,
-  verify: (
-    request: R,
-    denomination: Denomination,
-    checks: { rsaVerify: RsaPssVerify; ed25519Verify: Ed25519Verify; now: number },
-  ) => void,
-  signingBytes: (request: R) => Uint8Array,
+  message: CoinSignedMessage<R>,
 ): Promise<{ key: DenominationKey; requestHash: Uint8Array }> {
   const key = mint.find(request.coin.denominationId);
   if (key === undefined) {
@@ -152,9 +147,11 @@ async function checkCoinSignedRequest<R extends { readonly coin: Coin }>(
   }
   const signatures = new DeferredSignatureChecks(mint);
   const { rsaVerify, ed25519Verify } = signatures;
-  verify(request, key.denomination, { rsaVerify, ed25519Verify, now });
+  message.verify(request, key.denomination, { rsaVerify, ed25519Verify, now });
   await signatures.settle();
-  const requestHash = new Uint8Array(createHash('sha256').update(signingBytes(request)).digest());
+  const requestHash = new Uint8Array(
+    createHash('sha256').update(message.signingBytes(request)).digest(),
+  );
   return { key, requestHash };
 }
 
@@ -172,10 +169,20 @@ export interface RecordedIssuance {
   readonly view: IssuanceView;
 }
 
+/** A coin-signed message type as the protocol declares it (`changeRequests`, `refundRefreshes`). */
+export interface CoinSignedMessage<R> {
+  verify(
+    request: R,
+    denomination: Denomination,
+    checks: { rsaVerify: RsaPssVerify; ed25519Verify: Ed25519Verify; now: number },
+  ): void;
+  signingBytes(request: R): Uint8Array;
+}
+
 /** One kind of coin-signed issuance (change, refund refresh) for `coinSignedIssuance`. */
 export interface CoinSignedIssuance<R> {
-  readonly verify: Parameters<typeof checkCoinSignedRequest<R & { readonly coin: Coin }>>[3];
-  readonly signingBytes: (request: R) => Uint8Array;
+  /** The request's message type, whose `verify` and `signingBytes` the check uses. */
+  readonly message: CoinSignedMessage<R>;
   /** The issuance of this kind already recorded under `issuanceId`, if any. */
   recorded(issuanceId: string): Promise<RecordedIssuance | undefined>;
   /** Signs the new coins and records them with the answer under the idempotency claim. */
@@ -203,13 +210,7 @@ export async function coinSignedIssuance<
   const stored = await ctx.store.findIdempotentResult(claim);
   if (stored !== undefined) return stored as IssuanceView;
   const now = ctx.now();
-  const checked = await checkCoinSignedRequest(
-    ctx.mint,
-    request,
-    now,
-    kind.verify,
-    kind.signingBytes,
-  );
+  const checked = await checkCoinSignedRequest(ctx.mint, request, now, kind.message);
   const recorded = await kind.recorded(request.issuanceId);
   if (recorded !== undefined) {
     if (

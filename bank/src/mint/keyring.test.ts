@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseMintKeySet, verifyMintKeySet } from '@farthing/protocol/coin/mint-key-set';
+import { mintKeySets, verifyMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { ed25519Signer, randomSecretKey } from '@farthing/protocol/ed25519';
 import { isFarthingError } from '@farthing/protocol/errors';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -155,21 +155,21 @@ describe('the mint keyring', () => {
     const first = await keyring.keySetJson();
     clock.now += 1000;
     expect(await keyring.keySetJson()).toBe(first);
-    const keySet = parseMintKeySet(JSON.parse(first));
+    const keySet = mintKeySets.parse(JSON.parse(first));
     verifyMintKeySet(keySet, { masterPublicKey: masterKey.publicKey });
     expect(keySet.issuedAt).toBe(startTime);
     expect(keySet.denominations).toHaveLength(2);
 
     clock.now = startTime + 29 * day;
     await keyring.rotate();
-    const second = parseMintKeySet(JSON.parse(await keyring.keySetJson()));
+    const second = mintKeySets.parse(JSON.parse(await keyring.keySetJson()));
     expect(second.issuedAt).toBe(clock.now);
     expect(second.denominations).toHaveLength(4);
 
     // Keys whose coins can no longer be deposited leave the set.
     clock.now = startTime + 365 * day;
     await keyring.rotate();
-    const later = parseMintKeySet(JSON.parse(await keyring.keySetJson()));
+    const later = mintKeySets.parse(JSON.parse(await keyring.keySetJson()));
     expect(later.denominations.every((d) => d.depositUntil > clock.now)).toBe(true);
   });
 });

@@ -26,7 +26,7 @@ import {
 } from '@farthing/protocol/coin/denomination';
 import {
   type MintKeySetWire,
-  mintKeySetToWire,
+  mintKeySets,
   signMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
@@ -151,7 +151,7 @@ export class Keyring {
     const json = signMintKeySet(
       { issuedAt: now, denominations: live.map((key) => key.denomination) },
       this.#options.masterKey,
-    ).then((signed) => JSON.stringify(mintKeySetToWire(signed) satisfies MintKeySetWire));
+    ).then((signed) => JSON.stringify(mintKeySets.signedToWire(signed) satisfies MintKeySetWire));
     const entry: CachedKeySet = { generation: this.#generation, validUntil, json };
     this.#keySet = entry;
     json.catch(() => {

@@ -12,8 +12,7 @@ import {
   type BlindedCoin,
   blindedCoinToWire,
   type ChangeRequestWire,
-  changeRequestToWire,
-  createChangeRequest,
+  changeRequests,
 } from '@farthing/protocol/coin/change-request';
 import { type Coin, preparedCoinMessage } from '@farthing/protocol/coin/coin';
 import {
@@ -25,7 +24,7 @@ import {
 import {
   createDepositPermission,
   type DepositPermissionWire,
-  depositPermissionToWire,
+  depositPermissions,
 } from '@farthing/protocol/coin/deposit-permission';
 import {
   type CoinSecrets,
@@ -36,7 +35,7 @@ import {
   randomWithdrawalSeed,
 } from '@farthing/protocol/coin/derivation';
 import {
-  parseMintKeySet,
+  mintKeySets,
   type SignedMintKeySet,
   verifyMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
@@ -61,7 +60,7 @@ export interface MintClient {
 
 /** The key set as a wallet gets it: fetched, parsed and checked under the mint master key. */
 export async function fetchKeySet(bank: MintClient): Promise<SignedMintKeySet> {
-  const keySet = parseMintKeySet(
+  const keySet = mintKeySets.parse(
     await expectStatus(await bank.request('GET', '/v1/mint/keys'), 200),
   );
   verifyMintKeySet(keySet, { masterPublicKey: bank.ctx.keys.mintMaster.publicKey });
@@ -208,7 +207,7 @@ export function permissionFor(
   merchant: Pick<TestMerchant, 'name'> & Partial<TestMerchant>,
   options: PermissionOptions = {},
 ): DepositPermissionWire {
-  return depositPermissionToWire(
+  return depositPermissions.signedToWire(
     createDepositPermission({
       coin: coin.coin,
       coinSecretKey: coin.secretKey,
@@ -242,8 +241,8 @@ export function changeRequestFor(
   issuanceId: string,
   planned: readonly PlannedCoin[],
 ): ChangeRequestWire {
-  return changeRequestToWire(
-    createChangeRequest({
+  return changeRequests.toWire(
+    changeRequests.create({
       coin: coin.coin,
       coinSecretKey: coin.secretKey,
       issuanceId,

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { amount } from '@farthing/protocol/amount';
 import {
   createDepositPermission,
-  depositPermissionToWire,
+  depositPermissions,
 } from '@farthing/protocol/coin/deposit-permission';
 import { payerCodeHash, randomPayerCode } from '@farthing/protocol/coin/derivation';
 import {
-  paymentStatementSchema,
+  paymentStatements,
   verifyPaymentStatement,
 } from '@farthing/protocol/coin/payment-statement';
 import { nobleEd25519Verify } from '@farthing/protocol/ed25519';
@@ -31,7 +31,7 @@ const payerCode = randomPayerCode();
 const offerHash = new Uint8Array(randomBytes(32));
 
 function paid(coin: WalletCoin, code = payerCode, hash = offerHash) {
-  return depositPermissionToWire(
+  return depositPermissions.signedToWire(
     createDepositPermission({
       coin: coin.coin,
       coinSecretKey: coin.secretKey,
@@ -71,7 +71,7 @@ describe('POST /v1/mint/payment-proofs', () => {
   it('signs who was paid, for which offer and when, given the payer code', async () => {
     bank.clock.now += 5_000;
     const wire = await expectStatus(await prove([coins[1]!, coins[0]!], payerCode), 200);
-    const statement = v.parse(paymentStatementSchema, wire);
+    const statement = v.parse(paymentStatements.schema, wire);
     expect(statement).toMatchObject({
       merchantId: 'shop',
       total: { currency: 'EUR', minor: 12 },

@@ -9,12 +9,12 @@
  * longer have an account. It writes nothing, so it takes no Idempotency-Key.
  */
 import { amount } from '@farthing/protocol/amount';
-import { depositPermissionSchema } from '@farthing/protocol/coin/deposit-permission';
+import { depositPermissions } from '@farthing/protocol/coin/deposit-permission';
 import { payerCodeHash } from '@farthing/protocol/coin/derivation';
 import {
   type PaymentStatementWire,
   paymentProofRequestSchema,
-  paymentStatementToWire,
+  paymentStatements,
   signPaymentStatement,
 } from '@farthing/protocol/coin/payment-statement';
 import { FarthingError } from '@farthing/protocol/errors';
@@ -62,7 +62,7 @@ export async function provePayment(
     seen.add(key);
     const spent = await ctx.store.getSpentCoin(coin);
     if (spent === undefined || spent.kind !== 'deposit') throw notProven();
-    const parsed = v.safeParse(depositPermissionSchema, JSON.parse(spent.proof));
+    const parsed = v.safeParse(depositPermissions.schema, JSON.parse(spent.proof));
     if (!parsed.success) throw notProven();
     const permission = parsed.output;
     if (
@@ -91,7 +91,7 @@ export async function provePayment(
     },
     ctx.keys.mintMaster,
   );
-  return paymentStatementToWire(statement);
+  return paymentStatements.signedToWire(statement);
 }
 
 export function paymentProofRoutes(ctx: BankContext): Hono<BankEnv> {

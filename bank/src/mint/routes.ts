@@ -3,7 +3,7 @@
  * (and fetching one again after a crash), deposits, change and coin status. JSON in and out;
  * failures are RFC 9457 problem details from the thrown `FarthingError`s.
  */
-import { changeRequestSchema, parseChangeRequest } from '@farthing/protocol/coin/change-request';
+import { changeRequests } from '@farthing/protocol/coin/change-request';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { Hono } from 'hono';
 import * as v from 'valibot';
@@ -87,7 +87,7 @@ export const mintRouteDocs: readonly RouteDoc[] = [
       'Spend one coin for blind signatures on smaller coins of exactly its value; the coin key signs the request',
     auth: 'none',
     idempotent: true,
-    body: changeRequestSchema,
+    body: changeRequests.schema,
     success: { status: 200, description: '{ issuanceId, total, signatures: [b64u] }' },
     errors: [
       'invalid_encoding',
@@ -155,7 +155,7 @@ export function mintRoutes(ctx: BankContext): Hono<BankEnv> {
   // parser, keeping the JSON as the proof shown to anyone who spends the coin again.
   app.post('/v1/mint/change', async (c) => {
     const command = await readCommand(c, v.unknown(), 'change request');
-    const request = parseChangeRequest(command.input);
+    const request = changeRequests.parse(command.input);
     return c.json(await changeCoin(ctx, request, command.input, command.claim('public')));
   });
 

@@ -10,7 +10,7 @@
  * form would still decode each fresh Ed25519 key on the event loop (~74 µs of main-thread time
  * per coin, measured with `prof.mts`), more than libsodium's whole verification.
  *
- * The protocol's `verifyDepositPermission` / `verifyChangeRequest` still make every decision
+ * The protocol's `verifyDepositPermission` / `changeRequests.verify` still make every decision
  * (windows, amounts, which key, which bytes): they are called with verifiers that record each
  * check and answer "valid", and the recorded checks run afterwards. So a request is refused
  * for its cheap faults first, and only then for a signature: the first coin whose check

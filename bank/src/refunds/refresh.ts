@@ -7,11 +7,7 @@
  * same signatures.
  */
 import { amount, formatAmount } from '@farthing/protocol/amount';
-import {
-  type RefundRefresh,
-  refundRefreshSigningBytes,
-  verifyRefundRefresh,
-} from '@farthing/protocol/coin/refund-refresh';
+import { type RefundRefresh, refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import type { BankContext } from '../http/context.ts';
@@ -52,8 +48,7 @@ export function refreshRefundedCoin(
   claim: IdempotencyClaim,
 ): Promise<IssuanceView> {
   return coinSignedIssuance(ctx, request, claim, {
-    verify: verifyRefundRefresh,
-    signingBytes: refundRefreshSigningBytes,
+    message: refundRefreshes,
     recorded: async (issuanceId) => {
       const refresh = await ctx.store.refunds.getRefundRefresh(issuanceId);
       return refresh && { requestHash: refresh.requestHash, view: refreshView(refresh) };

@@ -14,13 +14,7 @@ import { amount, formatAmount } from '@farthing/protocol/amount';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
-import {
-  parseRefund,
-  type RefundWire,
-  refundSigningBytes,
-  type SignedRefund,
-  verifyRefund,
-} from '@farthing/protocol/refund';
+import { type RefundWire, refunds, type SignedRefund } from '@farthing/protocol/refund';
 import type { BankContext } from '../http/context.ts';
 import type { RefundRecord } from '../store/refund-store.ts';
 import type { AccountRecord, IdempotencyClaim } from '../store/store.ts';
@@ -68,7 +62,10 @@ async function checkSignedByMerchant(
     if (seen.has(text)) continue;
     seen.add(text);
     try {
-      verifyRefund(refund, { merchantPublicKey: key, ed25519Verify: nodeEd25519Verify });
+      refunds.checkMerchantSignature(refund, {
+        merchantPublicKey: key,
+        ed25519Verify: nodeEd25519Verify,
+      });
       return;
     } catch {
       // another certificate's key may have signed it
@@ -87,7 +84,7 @@ export async function refundPayment(
 ): Promise<RefundView> {
   const stored = await ctx.store.findIdempotentResult(claim);
   if (stored !== undefined) return stored as RefundView;
-  const refund = parseRefund(input);
+  const refund = refunds.parse(input);
   await checkSignedByMerchant(ctx, merchant, refund);
   if (refund.amount.currency !== merchant.currency) {
     throw new FarthingError('currency_mismatch', `refunds here are in ${merchant.currency}`, {
@@ -96,7 +93,7 @@ export async function refundPayment(
   }
   // The signed bytes are the refund: equal for a retry, different for any other refund.
   const requestHash = new Uint8Array(
-    createHash('sha256').update(refundSigningBytes(refund)).digest(),
+    createHash('sha256').update(refunds.signingBytes(refund)).digest(),
   );
   const common = {
     merchantId: merchant.id,

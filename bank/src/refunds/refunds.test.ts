@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { amount } from '@farthing/protocol/amount';
-import { createRefundRefresh, refundRefreshToWire } from '@farthing/protocol/coin/refund-refresh';
+import { refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { refundToWire, signRefund } from '@farthing/protocol/refund';
+import { refunds, signRefund } from '@farthing/protocol/refund';
 import {
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ async function certify(merchant: TestMerchant, signer = offerSigner): Promise<vo
   await expectStatus(
     await bank.request('POST', '/v1/merchants/me/certificates', {
       token: merchant.apiKey,
-      body: merchantRegistrationToWire(registration),
+      body: merchantRegistrations.signedToWire(registration),
     }),
     201,
   );
@@ -101,7 +101,7 @@ async function refundBody(
   minor: number,
   options: { merchantId?: string; signer?: typeof offerSigner; paid?: number } = {},
 ) {
-  return refundToWire(
+  return refunds.signedToWire(
     await signRefund(
       {
         merchantId: options.merchantId ?? 'shop',
@@ -140,8 +140,8 @@ function refresh(coin: WalletCoin, values: readonly number[], seed = randomBytes
       seed,
       values.map((value) => withdrawable(bank, keySet, value)),
     );
-    const body = refundRefreshToWire(
-      createRefundRefresh({
+    const body = refundRefreshes.toWire(
+      refundRefreshes.create({
         coin: coin.coin,
         coinSecretKey: coin.secretKey,
         issuanceId: issuanceIdOf(seed, 'refund'),

@@ -3,10 +3,10 @@
  * (merchant API key), and, for the holder of a refunded coin, its refund state and the refresh
  * that turns it into fresh coins (no account: the coin key signs).
  */
-import { parseRefundRefresh, refundRefreshSchema } from '@farthing/protocol/coin/refund-refresh';
+import { refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import { fromBase64url } from '@farthing/protocol/encoding';
 import { receiptIdLength } from '@farthing/protocol/receipt';
-import { refundSchema } from '@farthing/protocol/refund';
+import { refunds } from '@farthing/protocol/refund';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { requireMerchant } from '../http/auth.ts';
@@ -24,7 +24,7 @@ export const refundRouteDocs: readonly RouteDoc[] = [
       'Merchant: refund part or all of an e-cash or PayWord payment with a refund signed by its offer key. E-cash: credited back to the deposited coins; PayWord: to the payer account from the merchant. Same refund id and refund again: the same answer',
     auth: 'merchant',
     idempotent: true,
-    body: refundSchema,
+    body: refunds.schema,
     success: { status: 200, description: '{ refundId, instrument, amount, refund, createdAt }' },
     errors: [
       'invalid_encoding',
@@ -70,7 +70,7 @@ export const refundRouteDocs: readonly RouteDoc[] = [
       "Turn a coin's refunded credit into fresh blind-signed coins, authorized by the coin's key. Same issuanceId and request again: the same signatures",
     auth: 'none',
     idempotent: true,
-    body: refundRefreshSchema,
+    body: refundRefreshes.schema,
     success: { status: 200, description: '{ issuanceId, total, signatures: [b64u] }' },
     errors: [
       'invalid_encoding',
@@ -113,7 +113,7 @@ export function refundRoutes(ctx: BankContext): Hono<BankEnv> {
 
   app.post('/v1/mint/refunds/refresh', async (c) => {
     const command = await readCommand(c, v.unknown(), 'refund refresh');
-    const request = parseRefundRefresh(command.input);
+    const request = refundRefreshes.parse(command.input);
     return c.json(await refreshRefundedCoin(ctx, request, command.claim('refund-refresh')));
   });
 

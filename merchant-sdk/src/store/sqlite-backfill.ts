@@ -2,8 +2,8 @@
  * Data steps that SQL alone cannot do, run in the same transaction as the schema step they
  * follow (sqlite.ts `#migrate`).
  */
-import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
-import { parsePaywordCommitment } from '@farthing/protocol/payword/commitment';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import type Database from 'better-sqlite3';
 
 /**
@@ -20,9 +20,9 @@ export function backfillChainCertificates(db: Database.Database): number {
     'UPDATE payword_chains SET certificate_id = ?, credit_limit = ? WHERE commitment_id = ?',
   );
   for (const row of rows) {
-    const { certificate } = parsePaywordCommitment(JSON.parse(row.commitment));
+    const { certificate } = paywordCommitments.parse(JSON.parse(row.commitment));
     update.run(
-      paywordUserCertificateId(certificate),
+      paywordCertificates.id(certificate),
       certificate.creditLimit.minor,
       row.commitment_id,
     );

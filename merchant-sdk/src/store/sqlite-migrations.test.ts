@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { hmacAccessGrantKey, issueAccessGrant } from '@farthing/protocol/access-grant';
 import { amount } from '@farthing/protocol/amount';
 import { toBase64url } from '@farthing/protocol/encoding';
-import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
-import { paywordCommitmentToJson } from '@farthing/protocol/payword/commitment';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
+import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { makeCommittedChain } from '@farthing/protocol/payword/payword.fixture';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -122,7 +122,7 @@ describe('the merchant database schema', () => {
        VALUES (?, ?, 'alice', 10, 'EUR', 1, ?, 3, ?, ?)`,
     ).run(
       verified.commitmentId,
-      JSON.stringify(paywordCommitmentToJson(commitment)),
+      JSON.stringify(paywordCommitments.toJson(commitment)),
       commitment.expiresAt,
       Buffer.alloc(32, 3),
       commitment.createdAt,
@@ -137,7 +137,7 @@ describe('the merchant database schema', () => {
     };
     db.close();
     expect(new Uint8Array(row.certificate_id)).toEqual(
-      paywordUserCertificateId(commitment.certificate),
+      paywordCertificates.id(commitment.certificate),
     );
     expect(row.credit_limit).toBe(commitment.certificate.creditLimit.minor);
   });

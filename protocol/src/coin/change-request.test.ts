@@ -8,13 +8,9 @@ import { nodeEd25519Verify } from '../node/ed25519.ts';
 import {
   type BlindedCoin,
   type ChangeRequest,
-  changeRequestSigningBytes,
-  changeRequestToWire,
-  createChangeRequest,
+  changeRequests,
   maxChangeCoins,
-  parseChangeRequest,
   type VerifyChangeRequestParameters,
-  verifyChangeRequest,
 } from './change-request.ts';
 import {
   blindRsaKey,
@@ -58,7 +54,7 @@ function blindedFifty(index: number) {
 const spent = issueCoin(bigKey, euro, oldSeed, 0);
 
 function request(coins: readonly BlindedCoin[] = [blindedFifty(0).coin, blindedFifty(1).coin]) {
-  return createChangeRequest({
+  return changeRequests.create({
     coin: spent.coin,
     coinSecretKey: spent.secretKey,
     issuanceId,
@@ -91,7 +87,7 @@ describe('change requests', () => {
         coin.blindedMessage,
       ]),
     ]);
-    const bytes = changeRequestSigningBytes(change);
+    const bytes = changeRequests.signingBytes(change);
     expect(bytes).toEqual(new Uint8Array(expected));
     expect(nobleEd25519Verify(change.signature, bytes, change.coin.coinPublicKey)).toBe(true);
   });
@@ -102,9 +98,9 @@ describe('change requests', () => {
 
   it('verify with native and pure-JS Ed25519', () => {
     const change = request();
-    expect(() => verifyChangeRequest(change, euro, checks)).not.toThrow();
+    expect(() => changeRequests.verify(change, euro, checks)).not.toThrow();
     expect(() =>
-      verifyChangeRequest(change, euro, { ...checks, ed25519Verify: nobleEd25519Verify }),
+      changeRequests.verify(change, euro, { ...checks, ed25519Verify: nobleEd25519Verify }),
     ).not.toThrow();
   });
 
@@ -128,7 +124,7 @@ describe('change requests', () => {
     const { secretKey } = issueCoin(bigKey, euro, oldSeed, 1);
     expect(
       farthingErrorCode(() =>
-        createChangeRequest({
+        changeRequests.create({
           coin,
           coinSecretKey: secretKey,
           issuanceId,
@@ -158,7 +154,7 @@ describe('change requests', () => {
       }),
     ],
   ])('fail with bad_signature once the %s changes', (_, change) => {
-    expect(farthingErrorCode(() => verifyChangeRequest(change(request()), euro, checks))).toBe(
+    expect(farthingErrorCode(() => changeRequests.verify(change(request()), euro, checks))).toBe(
       'bad_signature',
     );
   });
@@ -171,7 +167,7 @@ describe('change requests', () => {
     };
     const error = (() => {
       try {
-        verifyChangeRequest(badCoin, euro, checks);
+        changeRequests.verify(badCoin, euro, checks);
       } catch (caught) {
         return caught as { details: { field: string } };
       }
@@ -184,16 +180,16 @@ describe('change requests', () => {
     const change = request();
     expect(
       farthingErrorCode(() =>
-        verifyChangeRequest(change, euro, { ...checks, now: euro.depositUntil }),
+        changeRequests.verify(change, euro, { ...checks, now: euro.depositUntil }),
       ),
     ).toBe('denomination_expired');
     expect(() =>
-      verifyChangeRequest(change, euro, { ...checks, now: euro.withdrawUntil + day }),
+      changeRequests.verify(change, euro, { ...checks, now: euro.withdrawUntil + day }),
     ).not.toThrow();
   });
 
   it('refuse a denomination other than the one the coin names', () => {
-    expect(farthingErrorCode(() => verifyChangeRequest(request(), fifty, checks))).toBe(
+    expect(farthingErrorCode(() => changeRequests.verify(request(), fifty, checks))).toBe(
       'invalid_argument',
     );
   });
@@ -203,7 +199,7 @@ describe('change requests', () => {
     const make =
       (coins: readonly BlindedCoin[], id = issuanceId) =>
       () =>
-        createChangeRequest({ coin, coinSecretKey: secretKey, issuanceId: id, coins });
+        changeRequests.create({ coin, coinSecretKey: secretKey, issuanceId: id, coins });
     const one = blindedFifty(0).coin;
     expect(farthingErrorCode(make([]))).toBe('invalid_argument');
     expect(farthingErrorCode(make(Array(maxChangeCoins + 1).fill(one)))).toBe('invalid_argument');
@@ -216,12 +212,12 @@ describe('change requests', () => {
 describe('change request wire form', () => {
   it('round-trips through JSON and still verifies', () => {
     const change = request();
-    const wire = changeRequestToWire(change);
+    const wire = changeRequests.toWire(change);
     expect(wire.issuanceId).toBe(issuanceId);
     expect(wire.coins[0]!.blindedMessage).toBe(toBase64url(change.coins[0]!.blindedMessage));
-    const parsed = parseChangeRequest(JSON.parse(JSON.stringify(wire)));
+    const parsed = changeRequests.parse(JSON.parse(JSON.stringify(wire)));
     expect(parsed).toEqual(change);
-    expect(() => verifyChangeRequest(parsed, euro, checks)).not.toThrow();
+    expect(() => changeRequests.verify(parsed, euro, checks)).not.toThrow();
   });
 
   it.each<[string, (w: Record<string, unknown>) => void, string]>([
@@ -261,8 +257,8 @@ describe('change request wire form', () => {
       'invalid_message',
     ],
   ])('refuses %s', (_, change, code) => {
-    const wire: Record<string, unknown> = { ...changeRequestToWire(request()) };
+    const wire: Record<string, unknown> = { ...changeRequests.toWire(request()) };
     change(wire);
-    expect(farthingErrorCode(() => parseChangeRequest(wire))).toBe(code);
+    expect(farthingErrorCode(() => changeRequests.parse(wire))).toBe(code);
   });
 });

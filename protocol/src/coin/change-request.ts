@@ -16,17 +16,14 @@
  *
  * Wire JSON (`ChangeRequestWire`), version 1: see coin-issuance-request.ts.
  */
-import type { Ed25519Verify } from '../ed25519.ts';
-import { assertInteger } from '../errors.ts';
-import { type SignedMessageType, signedMessageType } from '../signed-message.ts';
-import type { RsaPssVerify } from './coin.ts';
+import { signedMessageType } from '../signed-message.ts';
 import {
   type CoinIssuanceRequest,
   type CoinIssuanceRequestWire,
   type CreateCoinIssuanceRequestParameters,
   coinIssuanceRequestType,
+  type VerifyCoinIssuanceRequestParameters,
 } from './coin-issuance-request.ts';
-import { checkDenominationUsable, type Denomination } from './denomination.ts';
 
 export {
   type BlindedCoin,
@@ -39,66 +36,23 @@ export {
   maxIssuanceIdLength,
 } from './coin-issuance-request.ts';
 
-/** The signed message type (tag, version, name), declared once. */
-export const changeRequestType: SignedMessageType<1> = signedMessageType('changeRequest', 1);
-export const changeRequestVersion = changeRequestType.version;
-const changeRequests = coinIssuanceRequestType(changeRequestType);
+/**
+ * Change requests, declared once: tag, version, the fields of a coin issuance request, and the
+ * deposit window — spending a coin for change is spending it — which `verify` checks at `now`
+ * before the signatures. `create` signs with the coin's key (deterministic, so the same request
+ * made again after a crash carries the same signature); `parse` validates a received one,
+ * `verify` checks its signatures. Whether the new coins add up, and whether the coin was spent
+ * before, are the mint's questions.
+ */
+export const changeRequests = coinIssuanceRequestType(signedMessageType('changeRequest', 1), {
+  denominationUse: 'deposit',
+});
 
 /** The coin spent, and the new coins, worth together exactly what the coin is worth. */
-export type ChangeRequest = CoinIssuanceRequest<typeof changeRequestVersion>;
+export type ChangeRequest = CoinIssuanceRequest<1>;
 export type UnsignedChangeRequest = Omit<ChangeRequest, 'signature'>;
 export type ChangeRequestWire = CoinIssuanceRequestWire;
 export type CreateChangeRequestParameters = CreateCoinIssuanceRequestParameters;
-
-export function changeRequestSigningBytes(request: UnsignedChangeRequest): Uint8Array {
-  return changeRequests.signingBytes(request);
-}
-
-/**
- * Signs a change request with the coin's key. Ed25519 is deterministic (RFC 8032 §5.1.6), so
- * the same request made again after a crash carries the same signature.
- */
-export function createChangeRequest(parameters: CreateChangeRequestParameters): ChangeRequest {
-  return changeRequests.create(parameters);
-}
-
-export interface VerifyChangeRequestParameters {
-  readonly rsaVerify: RsaPssVerify;
-  readonly ed25519Verify?: Ed25519Verify;
-  /** Milliseconds since the Unix epoch. */
+export type VerifyChangeRequestParameters = VerifyCoinIssuanceRequestParameters & {
   readonly now: number;
-}
-
-/**
- * What the mint checks before it spends the coin, cheapest first: that `denomination` is the
- * one the coin names (`invalid_argument` otherwise), its deposit window — spending a coin for
- * change is spending it — (`denomination_not_yet_valid`, `denomination_expired`), the
- * denomination's RSA signature over the coin and then the coin key's signature over the
- * request (`bad_signature`, `details.field` telling which). Whether the new coins add up, and
- * whether the coin was spent before, are the mint's questions.
- */
-export function verifyChangeRequest(
-  request: ChangeRequest,
-  denomination: Denomination,
-  parameters: VerifyChangeRequestParameters,
-): void {
-  const { rsaVerify, ed25519Verify, now }: Partial<VerifyChangeRequestParameters> =
-    parameters ?? {};
-  assertInteger(now, 'now');
-  changeRequests.verify(request, denomination, {
-    rsaVerify: rsaVerify as RsaPssVerify,
-    ...(ed25519Verify === undefined ? {} : { ed25519Verify }),
-    checkDenomination: (checked) => checkDenominationUsable(checked, 'deposit', now),
-  });
-}
-
-export const changeRequestSchema = changeRequests.schema;
-
-export function changeRequestToWire(request: ChangeRequest): ChangeRequestWire {
-  return changeRequests.toWire(request);
-}
-
-/** Validates a received change request; `verifyChangeRequest` checks its signatures. */
-export function parseChangeRequest(input: unknown): ChangeRequest {
-  return changeRequests.parse(input);
-}
+};

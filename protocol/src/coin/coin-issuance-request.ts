@@ -20,10 +20,11 @@
  *     "signature": "<64 bytes b64u>" }
  */
 import * as v from 'valibot';
-import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
-import { equalBytes, toBase64url } from '../encoding.ts';
-import { assertBytes, invalidArgument } from '../errors.ts';
+import type { Ed25519Verify } from '../ed25519.ts';
+import { toBase64url } from '../encoding.ts';
+import { assertBytes, assertInteger, invalidArgument } from '../errors.ts';
 import {
+  type FieldValues,
   listField,
   type MessageField,
   type MessageValue,
@@ -34,9 +35,17 @@ import {
 } from '../message-fields.ts';
 import { bytesSchema } from '../schema.ts';
 import type { SignedMessageType } from '../signed-message.ts';
-import { type Coin, coinField, type RsaPssVerify, verifyCoinSigned } from './coin.ts';
 import {
+  type CoinSecretKeyParameter,
+  coinField,
+  type RsaPssVerify,
+  signWithCoinKey,
+  verifyCoinSigned,
+} from './coin.ts';
+import {
+  checkDenominationUsable,
   type Denomination,
+  type DenominationUse,
   denominationIdLength,
   denominationModulusLength,
 } from './denomination.ts';
@@ -128,20 +137,24 @@ type RequestFields = typeof requestFields;
 export type CoinIssuanceRequest<V extends number> = SignedMessageValue<V, RequestFields>;
 export type CoinIssuanceRequestWire = SignedMessageWire<RequestFields>;
 
-export interface CreateCoinIssuanceRequestParameters {
-  readonly coin: Coin;
-  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
-  readonly coinSecretKey: Uint8Array;
-  readonly issuanceId: string;
-  readonly coins: readonly BlindedCoin[];
-}
+/** The request's fields, and the key of the coin that pays for the new coins. */
+export type CreateCoinIssuanceRequestParameters = FieldValues<RequestFields> &
+  CoinSecretKeyParameter;
 
 export type CoinIssuanceRequestSchema<V extends number> = SignedMessageFields<
   V,
   RequestFields
 >['schema'];
 
-/** What one signed message type of this shape offers; see `coinIssuanceRequestType`. */
+/** What `verify` needs: the mint's verifiers, and the time for a type with a usable window. */
+export interface VerifyCoinIssuanceRequestParameters {
+  readonly rsaVerify: RsaPssVerify;
+  readonly ed25519Verify?: Ed25519Verify;
+  /** Milliseconds since the Unix epoch; required by a type declared with `denominationUse`. */
+  readonly now?: number;
+}
+
+/** A signed message type of this shape, declared once: see `coinIssuanceRequestType`. */
 export interface CoinIssuanceRequestType<V extends number> {
   readonly type: SignedMessageType<V>;
   /** Checks the fields (`invalid_argument`, `unsupported_version`), then the signed bytes. */
@@ -150,19 +163,16 @@ export interface CoinIssuanceRequestType<V extends number> {
    * request made again after a crash carries the same signature. */
   create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V>;
   /**
-   * That `denomination` is the one the coin names (`invalid_argument`), then
-   * `checkDenomination` (the type's own rule, e.g. a validity window), the denomination's RSA
-   * signature over the coin and the coin key's signature over the request (`bad_signature`,
-   * `details.field` telling which).
+   * What the mint checks before it signs, cheapest first: that `denomination` is the one the
+   * coin names (`invalid_argument`), the type's `denominationUse` window at `now`
+   * (`denomination_not_yet_valid`, `denomination_expired`), the denomination's RSA signature
+   * over the coin and the coin key's signature over the request (`bad_signature`,
+   * `details.field` telling which). What the new coins may be worth is the mint's question.
    */
   verify(
     request: CoinIssuanceRequest<V>,
     denomination: Denomination,
-    parameters: {
-      readonly rsaVerify: RsaPssVerify;
-      readonly ed25519Verify?: Ed25519Verify;
-      readonly checkDenomination?: (denomination: Denomination) => void;
-    },
+    parameters: VerifyCoinIssuanceRequestParameters,
   ): void;
   /** The wire schema (for the HTTP edge and its OpenAPI description). */
   readonly schema: CoinIssuanceRequestSchema<V>;
@@ -171,8 +181,14 @@ export interface CoinIssuanceRequestType<V extends number> {
   parse(input: unknown): CoinIssuanceRequest<V>;
 }
 
+export interface CoinIssuanceRequestOptions {
+  /** The window the coin's denomination must be in at `now` (`checkDenominationUsable`). */
+  readonly denominationUse?: DenominationUse;
+}
+
 export function coinIssuanceRequestType<V extends number>(
   type: SignedMessageType<V>,
+  { denominationUse }: CoinIssuanceRequestOptions = {},
 ): CoinIssuanceRequestType<V> {
   const requests = signedMessageFields(type, requestFields, { argument: 'request' });
   const { signingBytes } = requests;
@@ -181,17 +197,22 @@ export function coinIssuanceRequestType<V extends number>(
     signingBytes,
     create(parameters: CreateCoinIssuanceRequestParameters): CoinIssuanceRequest<V> {
       const unsigned = requests.create(parameters);
-      const bytes = signingBytes(unsigned);
-      if (!equalBytes(ed25519PublicKey(parameters.coinSecretKey), unsigned.coin.coinPublicKey)) {
-        throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
-      }
-      return Object.freeze({
-        ...unsigned,
-        signature: ed25519Sign(bytes, parameters.coinSecretKey),
-      });
+      return signWithCoinKey(unsigned, signingBytes(unsigned), parameters.coinSecretKey);
     },
     verify(request, denomination, parameters) {
-      verifyCoinSigned(type, request, signingBytes(request), denomination, parameters);
+      const { rsaVerify, ed25519Verify, now }: Partial<VerifyCoinIssuanceRequestParameters> =
+        parameters ?? {};
+      if (denominationUse !== undefined) assertInteger(now, 'now');
+      verifyCoinSigned(type, request, signingBytes(request), denomination, {
+        rsaVerify: rsaVerify as RsaPssVerify,
+        ...(ed25519Verify === undefined ? {} : { ed25519Verify }),
+        ...(denominationUse === undefined
+          ? {}
+          : {
+              checkDenomination: (checked: Denomination) =>
+                checkDenominationUsable(checked, denominationUse, now as number),
+            }),
+      });
     },
     schema: requests.schema,
     toWire: requests.signedToWire,

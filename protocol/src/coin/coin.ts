@@ -17,7 +17,12 @@
  *     "messagePrefix": "<32 bytes b64u>", "denominationSignature": "<256 bytes b64u>" }
  */
 import * as v from 'valibot';
-import type { DetachedVerify, Ed25519Verify } from '../ed25519.ts';
+import {
+  type DetachedVerify,
+  type Ed25519Verify,
+  ed25519PublicKey,
+  ed25519Sign,
+} from '../ed25519.ts';
 import { concatBytes, equalBytes, signingBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, FarthingError, invalidArgument } from '../errors.ts';
 import type { MessageField } from '../message-fields.ts';
@@ -105,6 +110,29 @@ export function verifyCoin(coin: Coin, denomination: Denomination, rsaVerify: Rs
       details: { field: 'coin.denominationSignature' },
     });
   }
+}
+
+/** What a request to sign with a coin's key adds to the message's fields. */
+export interface CoinSecretKeyParameter {
+  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
+  readonly coinSecretKey: Uint8Array;
+}
+
+/**
+ * `message` signed with the coin's secret key over `bytes`, its signing bytes, frozen:
+ * `invalid_argument` unless `coinSecretKey` is the key of `message.coin`. The other end of
+ * `verifyCoinSigned`; Ed25519 is deterministic (RFC 8032 §5.1.6), so the same message signed
+ * again after a crash carries the same signature.
+ */
+export function signWithCoinKey<M extends { readonly coin: Coin }>(
+  message: M,
+  bytes: Uint8Array,
+  coinSecretKey: Uint8Array,
+): M & { readonly signature: Uint8Array } {
+  if (!equalBytes(ed25519PublicKey(coinSecretKey), message.coin.coinPublicKey)) {
+    throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
+  }
+  return Object.freeze({ ...message, signature: ed25519Sign(bytes, coinSecretKey) });
 }
 
 /** The verifiers a message signed by a coin key is checked with, and its own rules. */

@@ -19,8 +19,7 @@ import {
   checkPermissionsPayPrice,
   createDepositPermission,
   type DepositPermission,
-  depositPermissionSigningBytes,
-  depositPermissionToWire,
+  depositPermissions,
   parseDepositPermission,
   type VerifyDepositPermissionParameters,
   verifyDepositPermission,
@@ -63,7 +62,7 @@ function flip(bytes: Uint8Array, at = 0): Uint8Array {
 describe('deposit permissions', () => {
   it('are signed by the coin key over the documented fields', () => {
     const permission = spend(0);
-    const bytes = depositPermissionSigningBytes(permission);
+    const bytes = depositPermissions.signingBytes(permission);
     const tag = Buffer.from('farthing/deposit-permission');
     const expected = Buffer.concat([
       Buffer.of(0, 0, 0, tag.length),
@@ -260,7 +259,7 @@ describe('checkPermissionsPayPrice', () => {
 describe('deposit permission wire form', () => {
   it('round-trips through JSON and still verifies', () => {
     const permission = spend(0, 75);
-    const wire = depositPermissionToWire(permission);
+    const wire = depositPermissions.signedToWire(permission);
     expect(wire.amount).toBe('EUR 0.75');
     expect(wire.offerHash).toBe(toBase64url(offerHash));
     const parsed = parseDepositPermission(JSON.parse(JSON.stringify(wire)));
@@ -276,7 +275,7 @@ describe('deposit permission wire form', () => {
         fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,30}$/),
         (minor, merchantId) => {
           const variant = { ...permission, amount: eur(minor), merchantId };
-          expect(parseDepositPermission(depositPermissionToWire(variant))).toEqual(variant);
+          expect(parseDepositPermission(depositPermissions.signedToWire(variant))).toEqual(variant);
         },
       ),
     );
@@ -326,7 +325,7 @@ describe('deposit permission wire form', () => {
       'invalid_message',
     ],
   ])('refuses %s', (_, change, code) => {
-    const wire: Record<string, unknown> = { ...depositPermissionToWire(spend(0)) };
+    const wire: Record<string, unknown> = { ...depositPermissions.signedToWire(spend(0)) };
     change(wire);
     expect(farthingErrorCode(() => parseDepositPermission(wire))).toBe(code);
   });

@@ -15,7 +15,7 @@
  *     "signature": "<64 bytes b64u>" }
  */
 import { type Amount, compareAmounts, formatAmount, sumAmounts } from '../amount.ts';
-import { type Ed25519Verify, ed25519PublicKey, ed25519Sign } from '../ed25519.ts';
+import type { Ed25519Verify } from '../ed25519.ts';
 import { equalBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, assertInteger, FarthingError, invalidArgument } from '../errors.ts';
 import {
@@ -28,16 +28,25 @@ import {
   type Unsigned,
 } from '../message-fields.ts';
 import { offerHashLength } from '../offer.ts';
-import { parseMessage } from '../schema.ts';
-import { type Coin, coinField, type RsaPssVerify, verifyCoinSigned } from './coin.ts';
+import {
+  type CoinSecretKeyParameter,
+  coinField,
+  type RsaPssVerify,
+  signWithCoinKey,
+  verifyCoinSigned,
+} from './coin.ts';
 import { checkDenominationUsable, type Denomination } from './denomination.ts';
 import { payerCodeHashLength } from './derivation.ts';
 
 /** More coins than anyone pays with at once; bounds the work one request can cause. */
 export const maxCoinsPerPayment = 256;
 
-/** A permission: its type (tag, version) and its fields in wire order; signed coin last. */
-const permissionFields = signedMessage(
+/**
+ * Deposit permissions, declared once: the type (tag, version) and the fields in wire order,
+ * the signed coin last. `signingBytes` checks a permission and gives the bytes the coin key
+ * signs; `schema` and `signedToWire` are its wire form (`parseDepositPermission` parses one).
+ */
+export const depositPermissions = signedMessage(
   'depositPermission',
   1,
   {
@@ -57,34 +66,24 @@ const permissionFields = signedMessage(
   },
 );
 
-export type UnsignedDepositPermission = Unsigned<typeof permissionFields>;
-/** `signature`: the coin key's Ed25519 signature over `depositPermissionSigningBytes`. */
-export type DepositPermission = Signed<typeof permissionFields>;
+export type UnsignedDepositPermission = Unsigned<typeof depositPermissions>;
+/** `signature`: the coin key's Ed25519 signature over `depositPermissions.signingBytes`. */
+export type DepositPermission = Signed<typeof depositPermissions>;
 
-export const depositPermissionSigningBytes: (permission: UnsignedDepositPermission) => Uint8Array =
-  permissionFields.signingBytes;
-
-export interface CreateDepositPermissionParameters {
-  readonly coin: Coin;
-  /** The coin's Ed25519 secret key (from `deriveCoinSecretKey`). */
-  readonly coinSecretKey: Uint8Array;
-  readonly offerHash: Uint8Array;
-  readonly merchantId: string;
-  readonly amount: Amount;
-  readonly payerCodeHash: Uint8Array;
-}
+/** The permission's fields, and the key of the coin it spends. */
+export type CreateDepositPermissionParameters = Omit<UnsignedDepositPermission, 'version'> &
+  CoinSecretKeyParameter;
 
 /** Signs a permission with the coin's key (synchronously: coin keys live in memory). */
 export function createDepositPermission(
   parameters: CreateDepositPermissionParameters,
 ): DepositPermission {
-  const { coinSecretKey } = parameters;
-  const unsigned = permissionFields.create(parameters);
-  const bytes = depositPermissionSigningBytes(unsigned);
-  if (!equalBytes(ed25519PublicKey(coinSecretKey), unsigned.coin.coinPublicKey)) {
-    throw invalidArgument('coinSecretKey', 'is not the secret key of this coin');
-  }
-  return Object.freeze({ ...unsigned, signature: ed25519Sign(bytes, coinSecretKey) });
+  const unsigned = depositPermissions.create(parameters);
+  return signWithCoinKey(
+    unsigned,
+    depositPermissions.signingBytes(unsigned),
+    parameters.coinSecretKey,
+  );
 }
 
 export interface VerifyDepositPermissionParameters {
@@ -110,8 +109,8 @@ export function verifyDepositPermission(
 ): void {
   const { now, ...verifiers }: Partial<VerifyDepositPermissionParameters> = parameters ?? {};
   assertInteger(now, 'now');
-  const bytes = depositPermissionSigningBytes(permission);
-  verifyCoinSigned(permissionFields.type, permission, bytes, denomination, {
+  const bytes = depositPermissions.signingBytes(permission);
+  verifyCoinSigned(depositPermissions.type, permission, bytes, denomination, {
     ...(verifiers as VerifyDepositPermissionParameters),
     checkDenomination: () => {
       checkDenominationUsable(denomination, 'deposit', now);
@@ -171,7 +170,7 @@ export function checkPermissionsPayPrice(
   const first = permissions[0]!;
   for (const [index, permission] of permissions.entries()) {
     const field = `permissions.${index}`;
-    permissionFields.assert(permission);
+    depositPermissions.assert(permission);
     if (!equalBytes(permission.offerHash, offerHash)) {
       throw new FarthingError('offer_mismatch', 'a coin was spent for another offer', {
         details: { field: `${field}.offerHash` },
@@ -217,15 +216,13 @@ export function checkPermissionsPayPrice(
 
 // --- wire
 
-export type DepositPermissionWire = SignedWire<typeof permissionFields>;
+export type DepositPermissionWire = SignedWire<typeof depositPermissions>;
 
-export const depositPermissionSchema = permissionFields.schema;
-
-export const depositPermissionToWire: (permission: DepositPermission) => DepositPermissionWire =
-  permissionFields.signedToWire;
-
-/** Validates a received permission; `verifyDepositPermission` checks its signatures. */
+/**
+ * Validates a received permission, frozen with its coin; `verifyDepositPermission` checks its
+ * signatures.
+ */
 export function parseDepositPermission(input: unknown): DepositPermission {
-  const parsed = parseMessage(depositPermissionSchema, input, 'deposit permission');
+  const parsed = depositPermissions.parse(input);
   return Object.freeze({ ...parsed, coin: Object.freeze(parsed.coin) });
 }

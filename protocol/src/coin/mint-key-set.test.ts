@@ -12,8 +12,7 @@ import {
   findDenomination,
   findUsableDenomination,
   type MintKeySet,
-  mintKeySetToWire,
-  parseMintKeySet,
+  mintKeySets,
   type SignedMintKeySet,
   signMintKeySet,
   verifyMintKeySet,
@@ -105,7 +104,7 @@ describe('mint key sets', () => {
 
 describe('mint key set wire form', () => {
   it('round-trips through JSON and still verifies', () => {
-    const parsed = parseMintKeySet(JSON.parse(JSON.stringify(mintKeySetToWire(keySet))));
+    const parsed = mintKeySets.parse(JSON.parse(JSON.stringify(mintKeySets.signedToWire(keySet))));
     expect(parsed).toEqual(keySet);
     expect(() => verifyMintKeySet(parsed, { masterPublicKey: master.publicKey })).not.toThrow();
   });
@@ -156,18 +155,18 @@ describe('mint key set wire form', () => {
       'invalid_message',
     ],
   ])('refuses %s', (_, change, code) => {
-    const wire: Record<string, unknown> = { ...mintKeySetToWire(keySet) };
+    const wire: Record<string, unknown> = { ...mintKeySets.signedToWire(keySet) };
     change(wire);
-    expect(farthingErrorCode(() => parseMintKeySet(wire))).toBe(code);
+    expect(farthingErrorCode(() => mintKeySets.parse(wire))).toBe(code);
   });
 
   it('names the denomination that is wrong', () => {
-    const wire = mintKeySetToWire(keySet);
+    const wire = mintKeySets.signedToWire(keySet);
     const bad = {
       ...wire,
       denominations: [wire.denominations[0], { ...wire.denominations[1], value: 'EUR 0' }],
     };
-    expect(catchFarthingError(() => parseMintKeySet(bad)).details.field).toBe(
+    expect(catchFarthingError(() => mintKeySets.parse(bad)).details.field).toBe(
       'denominations.1.value',
     );
   });

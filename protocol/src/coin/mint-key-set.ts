@@ -70,8 +70,12 @@ const denominationsField: MessageField<readonly Denomination[], DenominationWire
   toWire: (denominations) => denominations.map(denominationToWire),
 };
 
-/** A key set: its type (tag, version) and its fields in signing and wire order. */
-const keySets = signedMessage(
+/**
+ * Mint key sets, declared once: the type (tag, version) and the fields in signing and wire
+ * order. `signingBytes` gives the bytes the master key signs; `schema`, `signedToWire` and
+ * `parse` are the wire form (`parse` checks no signature: `verifyMintKeySet` does).
+ */
+export const mintKeySets = signedMessage(
   'mintKeySet',
   1,
   {
@@ -84,10 +88,8 @@ const keySets = signedMessage(
   { argument: 'keySet' },
 );
 
-export type MintKeySet = Unsigned<typeof keySets>;
-export type SignedMintKeySet = Signed<typeof keySets>;
-
-export const mintKeySetSigningBytes: (keySet: MintKeySet) => Uint8Array = keySets.signingBytes;
+export type MintKeySet = Unsigned<typeof mintKeySets>;
+export type SignedMintKeySet = Signed<typeof mintKeySets>;
 
 export type SignMintKeySetParameters = Omit<MintKeySet, 'version' | 'masterPublicKey'>;
 
@@ -96,7 +98,10 @@ export async function signMintKeySet(
   parameters: SignMintKeySetParameters,
   signer: Ed25519Signer,
 ): Promise<SignedMintKeySet> {
-  return keySets.sign(keySets.create({ ...parameters, masterPublicKey: signer.publicKey }), signer);
+  return mintKeySets.sign(
+    mintKeySets.create({ ...parameters, masterPublicKey: signer.publicKey }),
+    signer,
+  );
 }
 
 export interface VerifyMintKeySetParameters {
@@ -112,10 +117,10 @@ export function verifyMintKeySet(
 ): void {
   const { masterPublicKey, ed25519Verify }: Partial<VerifyMintKeySetParameters> = parameters ?? {};
   assertBytes(masterPublicKey, 'masterPublicKey', 32);
-  const bytes = mintKeySetSigningBytes(keySet);
+  const bytes = mintKeySets.signingBytes(keySet);
   // A set naming another master key is not the trusted mint's, whoever signed it.
   const trusted = equalBytes(keySet.masterPublicKey, masterPublicKey);
-  keySets.type.checkSignature({
+  mintKeySets.type.checkSignature({
     verify: trusted ? ed25519Verify : () => false,
     signature: keySet?.signature,
     bytes,
@@ -155,11 +160,4 @@ export function findUsableDenomination(
 
 // --- wire
 
-export type MintKeySetWire = SignedWire<typeof keySets>;
-
-export const mintKeySetSchema = keySets.schema;
-
-export const mintKeySetToWire: (keySet: SignedMintKeySet) => MintKeySetWire = keySets.signedToWire;
-
-/** Validates a received key set; the signature is checked by `verifyMintKeySet`. */
-export const parseMintKeySet: (input: unknown) => SignedMintKeySet = keySets.parse;
+export type MintKeySetWire = SignedWire<typeof mintKeySets>;

@@ -3,9 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { amount } from '../amount.ts';
 import { ed25519Signer, nobleEd25519Verify, randomSecretKey } from '../ed25519.ts';
 import {
-  paymentStatementSchema,
-  paymentStatementSigningBytes,
-  paymentStatementToWire,
+  paymentStatements,
   signPaymentStatement,
   verifyPaymentStatement,
 } from './payment-statement.ts';
@@ -25,12 +23,14 @@ const unsigned = {
 describe('the payment statement', () => {
   it('is one statement whatever order the coins are listed in', () => {
     const reversed = { ...unsigned, coins: [...unsigned.coins].reverse() };
-    expect(paymentStatementSigningBytes(reversed)).toEqual(paymentStatementSigningBytes(unsigned));
+    expect(paymentStatements.signingBytes(reversed)).toEqual(
+      paymentStatements.signingBytes(unsigned),
+    );
   });
 
   it('verifies under the mint key after a round trip through its wire form, and not otherwise', async () => {
     const signed = await signPaymentStatement(unsigned, mint);
-    const again = v.parse(paymentStatementSchema, paymentStatementToWire(signed));
+    const again = v.parse(paymentStatements.schema, paymentStatements.signedToWire(signed));
     verifyPaymentStatement(again, mint.publicKey, nobleEd25519Verify);
     for (const changed of [
       { ...again, total: amount('EUR', 13) },
@@ -46,7 +46,7 @@ describe('the payment statement', () => {
   });
 
   it('names at least one coin', () => {
-    expect(() => paymentStatementSigningBytes({ ...unsigned, coins: [] })).toThrow(
+    expect(() => paymentStatements.signingBytes({ ...unsigned, coins: [] })).toThrow(
       /1 to 256 coins/,
     );
   });

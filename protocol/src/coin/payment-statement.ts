@@ -59,8 +59,12 @@ const coinKeysField: MessageField<readonly Uint8Array[], string[]> = {
   toWire: (coins) => coins.map((coin) => toBase64url(coin)),
 };
 
-/** A statement: its type (tag, version) and its fields in wire order; signed coins last. */
-const statements = signedMessage(
+/**
+ * Payment statements, declared once: the type (tag, version) and the fields in wire order, the
+ * coins signed last. `signingBytes` gives the bytes the mint's master key signs; `schema` and
+ * `signedToWire` are the wire form.
+ */
+export const paymentStatements = signedMessage(
   'paymentStatement',
   1,
   {
@@ -90,17 +94,14 @@ const statements = signedMessage(
   },
 );
 
-export type UnsignedPaymentStatement = Unsigned<typeof statements>;
-export type PaymentStatement = Signed<typeof statements>;
-
-export const paymentStatementSigningBytes: (statement: UnsignedPaymentStatement) => Uint8Array =
-  statements.signingBytes;
+export type UnsignedPaymentStatement = Unsigned<typeof paymentStatements>;
+export type PaymentStatement = Signed<typeof paymentStatements>;
 
 export async function signPaymentStatement(
   statement: UnsignedPaymentStatement,
   signer: Ed25519Signer,
 ): Promise<PaymentStatement> {
-  return statements.sign({ ...statement, coins: sortedCoins(statement.coins) }, signer);
+  return paymentStatements.sign({ ...statement, coins: sortedCoins(statement.coins) }, signer);
 }
 
 /** Throws `bad_signature` unless the mint's master key signed exactly this statement. */
@@ -110,22 +111,17 @@ export function verifyPaymentStatement(
   verify: Ed25519Verify,
 ): void {
   assertBytes(mintMasterKey, 'mintMasterKey', 32);
-  statements.type.checkSignature({
+  paymentStatements.type.checkSignature({
     verify,
     verifyField: 'verify',
     signature: statement.signature,
-    bytes: paymentStatementSigningBytes(statement),
+    bytes: paymentStatements.signingBytes(statement),
     publicKey: mintMasterKey,
     by: 'this mint',
   });
 }
 
-export const paymentStatementSchema = statements.schema;
-
-export type PaymentStatementWire = SignedWire<typeof statements>;
-
-export const paymentStatementToWire: (statement: PaymentStatement) => PaymentStatementWire =
-  statements.signedToWire;
+export type PaymentStatementWire = SignedWire<typeof paymentStatements>;
 
 /** What the wallet sends the mint: the coins of one payment and the payer code's preimage. */
 export const paymentProofRequestSchema = v.strictObject({

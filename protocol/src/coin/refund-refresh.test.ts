@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { blind } from '../blind-rsa/rsabssa.ts';
 import { farthingErrorCode } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { type BlindedCoin, changeRequestSigningBytes } from './change-request.ts';
+import { type BlindedCoin, changeRequests } from './change-request.ts';
 import {
   blindRsaKey,
   eur,
@@ -14,13 +14,7 @@ import {
 import { preparedCoinMessage } from './coin.ts';
 import { denominationCipher, denominationId } from './denomination.ts';
 import { deriveCoinBlindingSource, deriveCoinSecrets } from './derivation.ts';
-import {
-  createRefundRefresh,
-  parseRefundRefresh,
-  refundRefreshSigningBytes,
-  refundRefreshToWire,
-  verifyRefundRefresh,
-} from './refund-refresh.ts';
+import { refundRefreshes } from './refund-refresh.ts';
 
 const key = generateDenominationKey();
 const five = makeDenomination(key, { value: eur(5) });
@@ -40,7 +34,7 @@ function blinded(index: number): BlindedCoin {
 }
 
 const request = () =>
-  createRefundRefresh({
+  refundRefreshes.create({
     coin: refunded.coin,
     coinSecretKey: refunded.secretKey,
     issuanceId: 'refresh-0123456789abcdef',
@@ -49,27 +43,29 @@ const request = () =>
 
 describe('refund refresh', () => {
   it('is signed by the coin key and checked against the coin’s denomination, after a wire round trip', () => {
-    const parsed = parseRefundRefresh(JSON.parse(JSON.stringify(refundRefreshToWire(request()))));
-    verifyRefundRefresh(parsed, five, checks);
+    const parsed = refundRefreshes.parse(
+      JSON.parse(JSON.stringify(refundRefreshes.toWire(request()))),
+    );
+    refundRefreshes.verify(parsed, five, checks);
   });
 
   it('is deterministic, so a wallet asking again after a crash sends the same request', () => {
-    expect(refundRefreshToWire(request())).toEqual(refundRefreshToWire(request()));
+    expect(refundRefreshes.toWire(request())).toEqual(refundRefreshes.toWire(request()));
   });
 
   it('signs under its own tag: its bytes are never a change request’s', () => {
     const made = request();
-    expect(Buffer.from(refundRefreshSigningBytes(made))).not.toEqual(
-      Buffer.from(changeRequestSigningBytes({ ...made, version: 1 })),
+    expect(Buffer.from(refundRefreshes.signingBytes(made))).not.toEqual(
+      Buffer.from(changeRequests.signingBytes({ ...made, version: 1 })),
     );
   });
 
   it('rejects new coins swapped in after signing, and a coin of another denomination', () => {
     const swapped = { ...request(), coins: [blinded(1)] };
-    expect(farthingErrorCode(() => verifyRefundRefresh(swapped, five, checks))).toBe(
+    expect(farthingErrorCode(() => refundRefreshes.verify(swapped, five, checks))).toBe(
       'bad_signature',
     );
-    expect(farthingErrorCode(() => verifyRefundRefresh(request(), other, checks))).toBe(
+    expect(farthingErrorCode(() => refundRefreshes.verify(request(), other, checks))).toBe(
       'invalid_argument',
     );
   });
@@ -77,7 +73,7 @@ describe('refund refresh', () => {
   it('refuses a secret key that is not the coin’s', () => {
     expect(
       farthingErrorCode(() =>
-        createRefundRefresh({
+        refundRefreshes.create({
           coin: refunded.coin,
           coinSecretKey: new Uint8Array(32).fill(9),
           issuanceId: 'refresh-0123456789abcdef',

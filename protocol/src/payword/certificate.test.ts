@@ -4,10 +4,7 @@ import { catchFarthingError, rejectsWithFarthingError } from '../errors.fixture.
 import { nodeEd25519Verify } from '../node/ed25519.ts';
 import {
   type PaywordUserCertificate,
-  parsePaywordUserCertificate,
-  paywordUserCertificateId,
-  paywordUserCertificateToJson,
-  signPaywordUserCertificate,
+  paywordCertificates,
   verifyPaywordUserCertificate,
 } from './certificate.ts';
 import {
@@ -41,7 +38,7 @@ describe('signing and verifying a user certificate', () => {
   });
 
   it('rejects a certificate signed by another key', async () => {
-    const certificate = await signPaywordUserCertificate(certificateFields(), otherSigner);
+    const certificate = await paywordCertificates.sign(certificateFields(), otherSigner);
     expect(
       catchFarthingError(() => verifyPaywordUserCertificate(certificate, { brokerPublicKey, now })),
     ).toMatchObject({ code: 'bad_signature', details: { field: 'certificate.signature' } });
@@ -82,7 +79,7 @@ describe('signing and verifying a user certificate', () => {
       { ...base, userId: 'bob' },
       { ...base, creditLimit: eur(10_001) },
     ]) {
-      ids.add(Buffer.from(paywordUserCertificateId(fields)).toString('hex'));
+      ids.add(Buffer.from(paywordCertificates.id(fields)).toString('hex'));
     }
     expect(ids.size).toBe(4);
   });
@@ -91,7 +88,7 @@ describe('signing and verifying a user certificate', () => {
 describe('certificate arguments', () => {
   it('names the field of a 31-byte user key', async () => {
     const error = await rejectsWithFarthingError(
-      signPaywordUserCertificate(
+      paywordCertificates.sign(
         certificateFields({ userPublicKey: new Uint8Array(31) }),
         brokerSigner,
       ),
@@ -104,7 +101,7 @@ describe('certificate arguments', () => {
 
   it('refuses identifiers outside the wire alphabet', async () => {
     const error = await rejectsWithFarthingError(
-      signPaywordUserCertificate(certificateFields({ brokerId: 'bank example' }), brokerSigner),
+      paywordCertificates.sign(certificateFields({ brokerId: 'bank example' }), brokerSigner),
     );
     expect(error).toMatchObject({
       code: 'invalid_argument',
@@ -114,7 +111,7 @@ describe('certificate arguments', () => {
 
   it('refuses a certificate that expires when it is issued', async () => {
     const error = await rejectsWithFarthingError(
-      signPaywordUserCertificate(certificateFields({ expiresAt: now - day }), brokerSigner),
+      paywordCertificates.sign(certificateFields({ expiresAt: now - day }), brokerSigner),
     );
     expect(error).toMatchObject({
       code: 'invalid_argument',
@@ -124,7 +121,7 @@ describe('certificate arguments', () => {
 
   it('keeps the amount module’s code for a bad credit limit and names the field', async () => {
     const error = await rejectsWithFarthingError(
-      signPaywordUserCertificate(
+      paywordCertificates.sign(
         certificateFields({ creditLimit: { currency: 'XXX', minor: 5 } }),
         brokerSigner,
       ),
@@ -153,15 +150,15 @@ describe('certificate arguments', () => {
 describe('the certificate wire form', () => {
   it('round-trips through JSON text', async () => {
     const certificate = await makeCertificate();
-    const json = JSON.parse(JSON.stringify(paywordUserCertificateToJson(certificate)));
+    const json = JSON.parse(JSON.stringify(paywordCertificates.toJson(certificate)));
     expect(json).toMatchObject({ version: 1, creditLimit: 'EUR 100.00', serial: 42 });
-    const parsed = parsePaywordUserCertificate(json);
+    const parsed = paywordCertificates.parse(json);
     expect(parsed).toEqual({ ...certificate });
     verifyPaywordUserCertificate(parsed, { brokerPublicKey, now });
   });
 
   it('rejects unknown members, other versions and malformed fields', async () => {
-    const json = paywordUserCertificateToJson(await makeCertificate());
+    const json = paywordCertificates.toJson(await makeCertificate());
     const cases: [unknown, string, string][] = [
       [{ ...json, note: 'x' }, 'invalid_message', 'note'],
       [{ ...json, version: 2 }, 'invalid_message', 'version'],
@@ -178,7 +175,7 @@ describe('the certificate wire form', () => {
       ['text', 'invalid_message', 'PayWord user certificate'],
     ];
     for (const [input, code, field] of cases) {
-      expect(catchFarthingError(() => parsePaywordUserCertificate(input))).toMatchObject({
+      expect(catchFarthingError(() => paywordCertificates.parse(input))).toMatchObject({
         code,
         details: { field },
       });

@@ -5,13 +5,7 @@
  * The paper's A_U (the user's delivery address) is left out: content goes to whoever holds the
  * access grant. A serial number lets the broker name and revoke one certificate.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import {
-  type Ed25519Signer,
-  type Ed25519Verify,
-  ed25519PublicKeyLength,
-  nobleEd25519Verify,
-} from '../ed25519.ts';
+import { type Ed25519Verify, ed25519PublicKeyLength, nobleEd25519Verify } from '../ed25519.ts';
 import { assertBytes, assertInteger, FarthingError } from '../errors.ts';
 import { bytesField, identifierField, timestampField } from '../message-fields.ts';
 import { signedMessageType } from '../signed-message.ts';
@@ -24,8 +18,14 @@ import {
   u64Field,
 } from './wire.ts';
 
-/** A certificate's fields in signing and wire order. */
-const certificates = paywordMessageFields(
+/**
+ * PayWord user certificates, declared once: the type, the fields in signing and wire order.
+ * The broker issues one with `sign` (its signer named `brokerSigner` in errors); `assertSigned`
+ * checks a certificate's shape, not its signature, for callers that hold one in memory
+ * (`verifyPaywordUserCertificate` checks the signature); `schema`, `toJson` and `parse` are its
+ * JSON on the wire (bytes as unpadded base64url, amounts as `EUR 10.00`).
+ */
+export const paywordCertificates = paywordMessageFields(
   signedMessageType('paywordUserCertificate', 1, 'PayWord user certificate'),
   {
     brokerId: identifierField,
@@ -41,41 +41,21 @@ const certificates = paywordMessageFields(
     /** The most one commitment under this certificate may be worth. */
     creditLimit: paywordAmountField,
   },
-  { argument: 'certificate', start: 'issuedAt' },
+  {
+    argument: 'certificate',
+    start: 'issuedAt',
+    signer: {
+      argument: 'brokerSigner',
+      by: 'the broker',
+      details: (certificate) => ({ brokerId: certificate.brokerId }),
+    },
+  },
 );
 
 export type PaywordUserCertificateFields = Omit<PaywordUserCertificate, 'signature'>;
 
-/** `signature`: the broker's Ed25519 signature over `paywordUserCertificateSigningBytes`. */
-export type PaywordUserCertificate = SignedPaywordMessage<typeof certificates.fields>;
-
-/** Checks a certificate's shape (not its signature): for callers that hold one in memory. */
-export function assertPaywordUserCertificate(
-  value: unknown,
-  field = 'certificate',
-): asserts value is PaywordUserCertificate {
-  certificates.assertSigned(value, field);
-}
-
-export const paywordUserCertificateSigningBytes: (
-  fields: PaywordUserCertificateFields,
-) => Uint8Array = certificates.signingBytes;
-
-/**
- * SHA-256 of the signing bytes: what a commitment signs in place of the whole certificate.
- * Strict Ed25519 signatures are not malleable, so the content alone names the certificate.
- */
-export function paywordUserCertificateId(fields: PaywordUserCertificateFields): Uint8Array {
-  return sha256(paywordUserCertificateSigningBytes(fields));
-}
-
-/** The broker issues a certificate. */
-export function signPaywordUserCertificate(
-  fields: PaywordUserCertificateFields,
-  brokerSigner: Ed25519Signer,
-): Promise<PaywordUserCertificate> {
-  return certificates.sign(fields, brokerSigner, 'brokerSigner');
-}
+/** `signature`: the broker's Ed25519 signature over `paywordCertificates.signingBytes`. */
+export type PaywordUserCertificate = SignedPaywordMessage<typeof paywordCertificates.fields>;
 
 export interface VerifyPaywordUserCertificateOptions {
   /** The key of the broker named in `certificate.brokerId`, from the caller's trust store. */
@@ -94,21 +74,13 @@ export function verifyPaywordUserCertificate(
   certificate: PaywordUserCertificate,
   options: VerifyPaywordUserCertificateOptions,
 ): void {
-  assertPaywordUserCertificate(certificate);
+  paywordCertificates.assertSigned(certificate);
   assertObject(options, 'options');
   const { brokerPublicKey, now, verify = nobleEd25519Verify } = options;
   assertBytes(brokerPublicKey, 'brokerPublicKey', ed25519PublicKeyLength);
   assertInteger(now, 'now');
-  certificates.type.checkSignature({
-    verify,
-    verifyField: 'verify',
-    signature: certificate.signature,
-    bytes: paywordUserCertificateSigningBytes(certificate),
-    publicKey: brokerPublicKey,
-    by: 'the broker',
-    field: 'certificate.signature',
-    details: { brokerId: certificate.brokerId },
-  });
+  const bytes = paywordCertificates.signingBytes(certificate);
+  paywordCertificates.checkSignature(certificate, bytes, brokerPublicKey, verify);
   if (now >= certificate.expiresAt) {
     throw new FarthingError(
       'payword_certificate_expired',
@@ -121,14 +93,4 @@ export function verifyPaywordUserCertificate(
 // --- wire form
 
 /** JSON on the wire: bytes as unpadded base64url, amounts as `EUR 10.00`. */
-export type PaywordUserCertificateJson = SignedPaywordJson<typeof certificates.fields>;
-
-export const paywordUserCertificateSchema = certificates.schema;
-
-export const paywordUserCertificateToJson: (
-  certificate: PaywordUserCertificate,
-) => PaywordUserCertificateJson = certificates.toJson;
-
-/** Parses the wire form; throws `invalid_message` (or `invalid_amount`, …) naming the field. */
-export const parsePaywordUserCertificate: (json: unknown) => PaywordUserCertificate =
-  certificates.parse;
+export type PaywordUserCertificateJson = SignedPaywordJson<typeof paywordCertificates.fields>;

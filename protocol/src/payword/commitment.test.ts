@@ -4,15 +4,11 @@ import { amount } from '../amount.ts';
 import { ed25519Sign } from '../ed25519.ts';
 import { catchFarthingError, rejectsWithFarthingError } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
-import { signPaywordUserCertificate } from './certificate.ts';
+import { paywordCertificates } from './certificate.ts';
 import {
   type PaywordCommitment,
   type PaywordCommitmentFields,
-  parsePaywordCommitment,
-  paywordCommitmentId,
-  paywordCommitmentSigningBytes,
-  paywordCommitmentToJson,
-  signPaywordCommitment,
+  paywordCommitments,
   verifyPaywordCommitment,
 } from './commitment.ts';
 import {
@@ -49,7 +45,7 @@ async function fields(
 /** Signs without the wallet's own checks, as a misbehaving wallet would. */
 function signRaw(commitmentFields: PaywordCommitmentFields): PaywordCommitment {
   const secret = new Uint8Array(32).fill(0x05);
-  const signature = ed25519Sign(paywordCommitmentSigningBytes(commitmentFields), secret);
+  const signature = ed25519Sign(paywordCommitments.signingBytes(commitmentFields), secret);
   return { ...commitmentFields, signature };
 }
 
@@ -58,14 +54,14 @@ describe('committing to a chain', () => {
     const { commitment } = await makeCommittedChain();
     const verified = verifyPaywordCommitment(commitment, vendor);
     expect(verified.commitment).toBe(commitment);
-    expect(verified.commitmentId).toEqual(sha256(paywordCommitmentSigningBytes(commitment)));
-    expect(verified.commitmentId).toEqual(paywordCommitmentId(commitment));
+    expect(verified.commitmentId).toEqual(sha256(paywordCommitments.signingBytes(commitment)));
+    expect(verified.commitmentId).toEqual(paywordCommitments.id(commitment));
     verifyPaywordCommitment(commitment, { ...vendor, verify: nodeEd25519Verify });
   });
 
   it('refuses to sign with a key the certificate does not name', async () => {
     expect(
-      await rejectsWithFarthingError(signPaywordCommitment(await fields(), otherSigner)),
+      await rejectsWithFarthingError(paywordCommitments.sign(await fields(), otherSigner)),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'userSigner.publicKey' } });
   });
 
@@ -73,17 +69,17 @@ describe('committing to a chain', () => {
     // 10,001 paywords of EUR 0.01 against a limit of EUR 100.00.
     expect(
       await rejectsWithFarthingError(
-        signPaywordCommitment(await fields({ length: 10_001 }), userSigner),
+        paywordCommitments.sign(await fields({ length: 10_001 }), userSigner),
       ),
     ).toMatchObject({ code: 'payword_over_limit' });
-    await signPaywordCommitment(await fields({ length: 10_000 }), userSigner);
+    await paywordCommitments.sign(await fields({ length: 10_000 }), userSigner);
   });
 
   it('refuses paywords in another currency than the credit limit', async () => {
     const valuePerWord = amount('USD', 1);
     expect(
       await rejectsWithFarthingError(
-        signPaywordCommitment(await fields({ valuePerWord }), userSigner),
+        paywordCommitments.sign(await fields({ valuePerWord }), userSigner),
       ),
     ).toMatchObject({ code: 'currency_mismatch', details: { field: 'valuePerWord' } });
   });
@@ -91,7 +87,7 @@ describe('committing to a chain', () => {
   it('refuses paywords worth nothing', async () => {
     expect(
       await rejectsWithFarthingError(
-        signPaywordCommitment(await fields({ valuePerWord: eur(0) }), userSigner),
+        paywordCommitments.sign(await fields({ valuePerWord: eur(0) }), userSigner),
       ),
     ).toMatchObject({ code: 'invalid_argument', details: { field: 'valuePerWord' } });
   });
@@ -99,7 +95,7 @@ describe('committing to a chain', () => {
   it('refuses a commitment that outlives its certificate', async () => {
     expect(
       await rejectsWithFarthingError(
-        signPaywordCommitment(await fields({ expiresAt: now + 31 * day }), userSigner),
+        paywordCommitments.sign(await fields({ expiresAt: now + 31 * day }), userSigner),
       ),
     ).toMatchObject({ code: 'payword_certificate_expired', details: { field: 'expiresAt' } });
   });
@@ -114,13 +110,13 @@ describe('committing to a chain', () => {
     ];
     for (const [override, field] of cases) {
       expect(
-        await rejectsWithFarthingError(signPaywordCommitment(await fields(override), userSigner)),
+        await rejectsWithFarthingError(paywordCommitments.sign(await fields(override), userSigner)),
       ).toMatchObject({ code: 'invalid_argument', details: { field } });
     }
     const certificate = { ...(await makeCertificate()), signature: new Uint8Array(63) };
     expect(
       await rejectsWithFarthingError(
-        signPaywordCommitment(await fields({ certificate }), userSigner),
+        paywordCommitments.sign(await fields({ certificate }), userSigner),
       ),
     ).toMatchObject({
       code: 'invalid_argument',
@@ -131,7 +127,7 @@ describe('committing to a chain', () => {
 
 describe('the vendor’s check of a commitment', () => {
   it('rejects a certificate the broker did not sign', async () => {
-    const certificate = await signPaywordUserCertificate(certificateFields(), otherSigner);
+    const certificate = await paywordCertificates.sign(certificateFields(), otherSigner);
     const commitment = signRaw(await fields({ certificate }));
     expect(catchFarthingError(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
       code: 'bad_signature',
@@ -140,11 +136,11 @@ describe('the vendor’s check of a commitment', () => {
   });
 
   it('rejects a commitment signed by someone other than the certified user', async () => {
-    const commitment = await signPaywordCommitment(await fields(), userSigner);
+    const commitment = await paywordCommitments.sign(await fields(), userSigner);
     const forged = {
       ...commitment,
       signature: ed25519Sign(
-        paywordCommitmentSigningBytes(commitment),
+        paywordCommitments.signingBytes(commitment),
         new Uint8Array(32).fill(0x07),
       ),
     };
@@ -171,7 +167,7 @@ describe('the vendor’s check of a commitment', () => {
   };
   for (const [field, tamper] of Object.entries(tampered)) {
     it(`rejects a commitment whose ${field} was changed after signing`, async () => {
-      const commitment = await tamper(await signPaywordCommitment(await fields(), userSigner));
+      const commitment = await tamper(await paywordCommitments.sign(await fields(), userSigner));
       expect(catchFarthingError(() => verifyPaywordCommitment(commitment, vendor))).toMatchObject({
         code: 'bad_signature',
       });
@@ -242,17 +238,17 @@ describe('the vendor’s check of a commitment', () => {
 describe('the commitment wire form', () => {
   it('round-trips through JSON text and still verifies', async () => {
     const { commitment } = await makeCommittedChain();
-    const json = JSON.parse(JSON.stringify(paywordCommitmentToJson(commitment)));
+    const json = JSON.parse(JSON.stringify(paywordCommitments.toJson(commitment)));
     expect(json).toMatchObject({ version: 1, vendorId, length: 100, valuePerWord: 'EUR 0.01' });
-    const parsed = parsePaywordCommitment(json);
+    const parsed = paywordCommitments.parse(json);
     expect(parsed).toEqual({ ...commitment, certificate: { ...commitment.certificate } });
     expect(verifyPaywordCommitment(parsed, vendor).commitmentId).toEqual(
-      paywordCommitmentId(commitment),
+      paywordCommitments.id(commitment),
     );
   });
 
   it('rejects malformed commitments, naming the field', async () => {
-    const json = paywordCommitmentToJson((await makeCommittedChain()).commitment);
+    const json = paywordCommitments.toJson((await makeCommittedChain()).commitment);
     const cases: [unknown, string, string][] = [
       [{ ...json, extra: true }, 'invalid_message', 'extra'],
       [{ ...json, length: 0 }, 'invalid_message', 'length'],
@@ -267,7 +263,7 @@ describe('the commitment wire form', () => {
       [{ ...json, expiresAt: json.createdAt }, 'invalid_message', 'PayWord commitment'],
     ];
     for (const [input, code, field] of cases) {
-      expect(catchFarthingError(() => parsePaywordCommitment(input))).toMatchObject({
+      expect(catchFarthingError(() => paywordCommitments.parse(input))).toMatchObject({
         code,
         details: { field },
       });

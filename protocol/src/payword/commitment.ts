@@ -11,14 +11,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { formatAmount } from '../amount.ts';
-import {
-  type Ed25519Signer,
-  type Ed25519Verify,
-  ed25519PublicKeyLength,
-  ed25519SignatureLength,
-  nobleEd25519Verify,
-} from '../ed25519.ts';
-import { equalBytes } from '../encoding.ts';
+import { type Ed25519Verify, ed25519SignatureLength, nobleEd25519Verify } from '../ed25519.ts';
 import { assertBytes, FarthingError } from '../errors.ts';
 import {
   bytesField,
@@ -29,12 +22,9 @@ import {
 import { signedMessageType } from '../signed-message.ts';
 import { assertIdentifier, assertObject } from './arguments.ts';
 import {
-  assertPaywordUserCertificate,
   type PaywordUserCertificate,
   type PaywordUserCertificateJson,
-  paywordUserCertificateId,
-  paywordUserCertificateSchema,
-  paywordUserCertificateToJson,
+  paywordCertificates,
   verifyPaywordUserCertificate,
 } from './certificate.ts';
 import { maxPaywordChainLength, paywordWordLength } from './chain.ts';
@@ -48,36 +38,32 @@ import {
 
 /** The whole certificate in memory and on the wire; its id (32 bytes) in the signing bytes. */
 const certificateField: MessageField<PaywordUserCertificate, PaywordUserCertificateJson> = {
-  assert: assertPaywordUserCertificate,
-  write: (writer, value) => writer.fixed(paywordUserCertificateId(value), 32, 'certificateId'),
-  schema: paywordUserCertificateSchema,
-  toWire: paywordUserCertificateToJson,
+  assert: paywordCertificates.assertSigned,
+  write: (writer, value) => writer.fixed(paywordCertificates.id(value), 32, 'certificateId'),
+  schema: paywordCertificates.schema,
+  toWire: paywordCertificates.toJson,
 };
 
 /** A commitment's fields in signing and wire order. */
-const commitments = paywordMessageFields(
-  signedMessageType('paywordCommitment', 1, 'PayWord commitment'),
-  {
-    /** The merchant id of the only vendor who may accept these paywords. */
-    vendorId: identifierField,
-    certificate: certificateField,
-    /** w_0. */
-    root: bytesField(paywordWordLength),
-    /** n: paywords w_1..w_n can be spent. */
-    length: u32Field(1, maxPaywordChainLength),
-    /** In the certificate's credit-limit currency, at least one minor unit. */
-    valuePerWord: paywordAmountField,
-    createdAt: timestampField,
-    /** First millisecond at which the vendor no longer accepts paywords from this chain. */
-    expiresAt: timestampField,
-  },
-  { argument: 'commitment', start: 'createdAt' },
-);
+const commitmentFields = {
+  /** The merchant id of the only vendor who may accept these paywords. */
+  vendorId: identifierField,
+  certificate: certificateField,
+  /** w_0. */
+  root: bytesField(paywordWordLength),
+  /** n: paywords w_1..w_n can be spent. */
+  length: u32Field(1, maxPaywordChainLength),
+  /** In the certificate's credit-limit currency, at least one minor unit. */
+  valuePerWord: paywordAmountField,
+  createdAt: timestampField,
+  /** First millisecond at which the vendor no longer accepts paywords from this chain. */
+  expiresAt: timestampField,
+};
 
 export type PaywordCommitmentFields = Omit<PaywordCommitment, 'signature'>;
 
 /** `signature`: the user's Ed25519 signature, by `certificate.userPublicKey`. */
-export type PaywordCommitment = SignedPaywordMessage<typeof commitments.fields>;
+export type PaywordCommitment = SignedPaywordMessage<typeof commitmentFields>;
 
 declare const verifiedBrand: unique symbol;
 
@@ -130,30 +116,27 @@ function checkTerms(fields: PaywordCommitmentFields): void {
   }
 }
 
-export const paywordCommitmentSigningBytes: (fields: PaywordCommitmentFields) => Uint8Array =
-  commitments.signingBytes;
-
-/** SHA-256 of the signing bytes: how payments and redemptions name the commitment. */
-export function paywordCommitmentId(fields: PaywordCommitmentFields): Uint8Array {
-  return sha256(paywordCommitmentSigningBytes(fields));
-}
-
-/** The wallet commits to a chain for one vendor; `userSigner` holds the certified key. */
-export async function signPaywordCommitment(
-  fields: PaywordCommitmentFields,
-  userSigner: Ed25519Signer,
-): Promise<PaywordCommitment> {
-  commitments.assertFields(fields, 'commitment');
-  checkTerms(fields);
-  assertObject(userSigner, 'userSigner');
-  assertBytes(userSigner.publicKey, 'userSigner.publicKey', ed25519PublicKeyLength);
-  if (!equalBytes(userSigner.publicKey, fields.certificate.userPublicKey)) {
-    throw new FarthingError('invalid_argument', 'the signer is not the certified user key', {
-      details: { field: 'userSigner.publicKey' },
-    });
-  }
-  return commitments.sign(fields, userSigner, 'userSigner');
-}
+/**
+ * PayWord commitments, declared once: the type, the fields in signing and wire order. The
+ * wallet commits to a chain for one vendor with `sign`, by `userSigner`, which must hold the
+ * certified key; it signs only terms the certificate allows (`checkTerms`). `schema`, `toJson`
+ * and `parse` are its JSON on the wire; `verifyPaywordCommitment` is the vendor's check.
+ */
+export const paywordCommitments = paywordMessageFields(
+  signedMessageType('paywordCommitment', 1, 'PayWord commitment'),
+  commitmentFields,
+  {
+    argument: 'commitment',
+    start: 'createdAt',
+    signer: {
+      argument: 'userSigner',
+      by: 'the certified user',
+      details: (fields) => ({ userId: fields.certificate.userId }),
+      key: (fields) => fields.certificate.userPublicKey,
+    },
+    check: checkTerms,
+  },
+);
 
 export interface VerifyPaywordCommitmentOptions {
   /** This vendor's merchant id. */
@@ -177,23 +160,14 @@ export function verifyPaywordCommitment(
   commitment: PaywordCommitment,
   options: VerifyPaywordCommitmentOptions,
 ): VerifiedPaywordCommitment {
-  const bytes = paywordCommitmentSigningBytes(commitment);
+  const bytes = paywordCommitments.signingBytes(commitment);
   assertBytes(commitment.signature, 'commitment.signature', ed25519SignatureLength);
   assertObject(options, 'options');
   const { vendorId, brokerPublicKey, now, verify = nobleEd25519Verify } = options;
   assertIdentifier(vendorId, 'vendorId');
   const { certificate } = commitment;
   verifyPaywordUserCertificate(certificate, { brokerPublicKey, now, verify });
-  commitments.type.checkSignature({
-    verify,
-    verifyField: 'verify',
-    signature: commitment.signature,
-    bytes,
-    publicKey: certificate.userPublicKey,
-    by: 'the certified user',
-    field: 'commitment.signature',
-    details: { userId: certificate.userId },
-  });
+  paywordCommitments.checkSignature(commitment, bytes, certificate.userPublicKey, verify);
   if (now >= commitment.expiresAt) {
     throw new FarthingError(
       'payword_commitment_expired',
@@ -215,11 +189,4 @@ export function verifyPaywordCommitment(
 
 // --- wire form
 
-export type PaywordCommitmentJson = SignedPaywordJson<typeof commitments.fields>;
-
-export const paywordCommitmentSchema = commitments.schema;
-
-export const paywordCommitmentToJson: (commitment: PaywordCommitment) => PaywordCommitmentJson =
-  commitments.toJson;
-
-export const parsePaywordCommitment: (json: unknown) => PaywordCommitment = commitments.parse;
+export type PaywordCommitmentJson = SignedPaywordJson<typeof paywordCommitments.fields>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toBase64url } from '../encoding.ts';
 import { catchFarthingError } from '../errors.fixture.ts';
 import { createPaywordChain } from './chain.ts';
-import { paywordCommitmentId } from './commitment.ts';
+import { paywordCommitments } from './commitment.ts';
 import {
   createPaywordPayment,
   type PaywordPayment,
@@ -16,7 +16,7 @@ describe('creating a payment', () => {
     const { chain, commitment } = await makeCommittedChain();
     const payment = createPaywordPayment({ chain, commitment, index: 3, firstUse: false });
     expect(payment).toEqual({
-      commitmentId: paywordCommitmentId(commitment),
+      commitmentId: paywordCommitments.id(commitment),
       index: 3,
       word: chain.wordAt(3),
     });
@@ -67,7 +67,7 @@ describe('the payment wire form', () => {
       expect(parsed.word).toEqual(payment.word);
       expect(parsed.commitment === undefined).toBe(!firstUse);
       if (parsed.commitment)
-        expect(paywordCommitmentId(parsed.commitment)).toEqual(payment.commitmentId);
+        expect(paywordCommitments.id(parsed.commitment)).toEqual(payment.commitmentId);
     }
   });
 

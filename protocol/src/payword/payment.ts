@@ -13,9 +13,7 @@ import { maxPaywordChainLength, type PaywordChain, paywordWordLength } from './c
 import {
   type PaywordCommitment,
   type PaywordCommitmentJson,
-  paywordCommitmentId,
-  paywordCommitmentSchema,
-  paywordCommitmentToJson,
+  paywordCommitments,
 } from './commitment.ts';
 
 export const paywordCommitmentIdLength = 32;
@@ -44,7 +42,7 @@ export function createPaywordPayment(params: CreatePaywordPaymentParameters): Pa
   assertObject(params, 'params');
   const { chain, commitment, index, firstUse } = params;
   assertObject(chain, 'chain');
-  const commitmentId = paywordCommitmentId(commitment);
+  const commitmentId = paywordCommitments.id(commitment);
   if (chain.length !== commitment.length || !equalBytes(chain.root, commitment.root)) {
     throw new FarthingError('invalid_argument', 'the chain is not the one this commitment signs', {
       details: { field: 'chain' },
@@ -87,7 +85,7 @@ export const paywordPaymentSchema = v.pipe(
     commitmentId: bytesSchema(paywordCommitmentIdLength),
     index: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(maxPaywordChainLength)),
     word: bytesSchema(paywordWordLength),
-    commitment: v.optional(paywordCommitmentSchema),
+    commitment: v.optional(paywordCommitments.schema),
   }),
   v.check(
     (p) => p.commitment === undefined || p.index <= p.commitment.length,
@@ -95,7 +93,7 @@ export const paywordPaymentSchema = v.pipe(
   ),
   v.check(
     (p) =>
-      p.commitment === undefined || equalBytes(paywordCommitmentId(p.commitment), p.commitmentId),
+      p.commitment === undefined || equalBytes(paywordCommitments.id(p.commitment), p.commitmentId),
     'commitmentId is not the id of the enclosed commitment',
   ),
   v.transform(
@@ -113,7 +111,7 @@ export function paywordPaymentToJson(payment: PaywordPayment): PaywordPaymentJso
   };
   return payment.commitment === undefined
     ? json
-    : { ...json, commitment: paywordCommitmentToJson(payment.commitment) };
+    : { ...json, commitment: paywordCommitments.toJson(payment.commitment) };
 }
 
 export function parsePaywordPayment(json: unknown): PaywordPayment {

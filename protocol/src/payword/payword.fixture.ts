@@ -7,13 +7,13 @@ import { ed25519Signer } from '../ed25519.ts';
 import {
   type PaywordUserCertificate,
   type PaywordUserCertificateFields,
-  signPaywordUserCertificate,
+  paywordCertificates,
 } from './certificate.ts';
 import { createPaywordChain, type PaywordChain } from './chain.ts';
 import {
   type PaywordCommitment,
   type PaywordCommitmentFields,
-  signPaywordCommitment,
+  paywordCommitments,
   type VerifiedPaywordCommitment,
   verifyPaywordCommitment,
 } from './commitment.ts';
@@ -49,7 +49,7 @@ export function certificateFields(
 export function makeCertificate(
   overrides: Partial<PaywordUserCertificateFields> = {},
 ): Promise<PaywordUserCertificate> {
-  return signPaywordUserCertificate(certificateFields(overrides), brokerSigner);
+  return paywordCertificates.sign(certificateFields(overrides), brokerSigner);
 }
 
 export interface CommittedChain {
@@ -63,7 +63,7 @@ export async function makeCommittedChain(
 ): Promise<CommittedChain> {
   const length = options.length ?? 100;
   const chain = createPaywordChain(new Uint8Array(32).fill(options.seedByte ?? 0x5e), length);
-  const commitment = await signPaywordCommitment(
+  const commitment = await paywordCommitments.sign(
     {
       vendorId,
       certificate: await makeCertificate(),

@@ -4,13 +4,21 @@
  * `version: 1` first and the Ed25519 signature last as unpadded base64url, and an expiry that
  * must come after the message's start (`issuedAt`, `createdAt`); a value handed in is checked
  * naming each field under the argument's name (`certificate.expiresAt`), and its signing bytes
- * are its fields in table order under the message type's tag and version.
+ * are its fields in table order under the message type's tag and version. Who signs each
+ * message is declared with it too (`PaywordSigner`): how its errors name the signer, and the
+ * key that must sign where the message names it (a commitment's certified user key).
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import * as v from 'valibot';
 import type { Amount } from '../amount.ts';
-import { type Ed25519Signer, ed25519SignatureLength } from '../ed25519.ts';
-import { toBase64url } from '../encoding.ts';
-import { assertBytes, assertInteger } from '../errors.ts';
+import {
+  type Ed25519Signer,
+  type Ed25519Verify,
+  ed25519PublicKeyLength,
+  ed25519SignatureLength,
+} from '../ed25519.ts';
+import { equalBytes, toBase64url } from '../encoding.ts';
+import { assertBytes, assertInteger, invalidArgument } from '../errors.ts';
 import {
   amountField,
   assertFieldValues,
@@ -68,35 +76,76 @@ export interface PaywordMessageFields<F extends FieldTable> {
   readonly fields: F;
   /** `invalid_argument` (or the amount module's code) naming `argument.field`. */
   assertFields(value: unknown, argument: string): void;
-  /** `assertFields`, then the signature: 64 bytes, named `argument.signature`. */
-  assertSigned(value: unknown, argument: string): void;
-  /** `assertFields` under the default argument name, then the signing bytes. */
+  /**
+   * `assertFields`, then the signature: 64 bytes, named `argument.signature` (`argument`
+   * defaults to the message's: `certificate`, `commitment`). Checks a message's shape, not its
+   * signature: for callers that hold one in memory.
+   */
+  assertSigned(value: unknown, argument?: string): void;
+  /** `assertFields` under the message's argument name, then the signing bytes. */
   signingBytes(value: FieldValues<F>): Uint8Array;
-  /** The message signed by `signer` (named `signerField` in its errors), frozen. */
-  sign(
-    value: FieldValues<F>,
-    signer: Ed25519Signer,
-    signerField: string,
-  ): Promise<SignedPaywordMessage<F>>;
+  /**
+   * SHA-256 of the signing bytes: what names the message (a commitment signs its certificate's
+   * id in place of the whole certificate; payments and redemptions name the commitment by
+   * its id). Strict Ed25519 signatures are not malleable, so the content alone names it.
+   */
+  id(value: FieldValues<F>): Uint8Array;
+  /**
+   * The message signed by `signer`, frozen: its fields checked, then the message's own `check`
+   * and, where it names one, that `signer` holds the key the message says must sign;
+   * `invalid_argument` naming the signer (`brokerSigner`, `userSigner`) otherwise.
+   */
+  sign(value: FieldValues<F>, signer: Ed25519Signer): Promise<SignedPaywordMessage<F>>;
+  /**
+   * Throws `bad_signature` naming `argument.signature` and the signer's details unless
+   * `publicKey` made `message.signature` over `bytes`, the message's signing bytes.
+   */
+  checkSignature(
+    message: SignedPaywordMessage<F>,
+    bytes: Uint8Array,
+    publicKey: Uint8Array,
+    verify: Ed25519Verify,
+  ): void;
   /** The strict wire schema; parses to the message without its version. */
   readonly schema: v.GenericSchema<SignedPaywordJson<F>, SignedPaywordMessage<F>>;
-  /** `assertSigned`, then the JSON. */
+  /** `assertSigned`, then the JSON: bytes as unpadded base64url, amounts as `EUR 10.00`. */
   toJson(message: SignedPaywordMessage<F>): SignedPaywordJson<F>;
-  /** `invalid_message` (or the field's own code) naming the field. */
+  /** Parses the wire form: `invalid_message` (or the field's own code) naming the field. */
   parse(json: unknown): SignedPaywordMessage<F>;
 }
 
+/** Who signs a PayWord message, as its errors say it. */
+export interface PaywordSigner<F extends FieldTable> {
+  /** What names the signer handed to `sign` (`brokerSigner`). */
+  readonly argument: string;
+  /** Who should have signed, as `bad_signature` says it: "the broker". */
+  readonly by: string;
+  /** What of the message `bad_signature`'s details name (the broker's id). */
+  readonly details: (value: FieldValues<F>) => Readonly<Record<string, unknown>>;
+  /** The key that must sign, where the message names it. */
+  readonly key?: (value: FieldValues<F>) => Uint8Array;
+}
+
+export interface PaywordMessageOptions<F extends FieldTable> {
+  /** What names a value handed in (`certificate`). */
+  readonly argument: string;
+  /** The field `expiresAt` must come after. */
+  readonly start: keyof F & string;
+  readonly signer: PaywordSigner<F>;
+  /** The message's own rules between fields, checked by `sign` before it signs. */
+  readonly check?: (value: FieldValues<F>) => void;
+}
+
 /**
- * The PayWord message of `type` with the fields of `fields` (wire and signing order):
- * `argument` names a value handed in (`certificate`), `start` the field `expiresAt` must
- * come after.
+ * The PayWord message of `type` with the fields of `fields` (wire and signing order), named
+ * and checked as `options` says.
  */
 export function paywordMessageFields<F extends FieldTable>(
   type: SignedMessageType<1>,
   fields: F,
-  options: { readonly argument: string; readonly start: keyof F & string },
+  options: PaywordMessageOptions<F>,
 ): PaywordMessageFields<F> {
-  const { argument, start } = options;
+  const { argument, start, signer: signedBy, check } = options;
   const times = (value: unknown) => value as Record<string, number>;
 
   function assertFields(value: unknown, field: string): void {
@@ -106,7 +155,7 @@ export function paywordMessageFields<F extends FieldTable>(
     assertInteger(expiresAt, `${field}.expiresAt`, (begins as number) + 1);
   }
 
-  function assertSigned(value: unknown, field: string): void {
+  function assertSigned(value: unknown, field = argument): void {
     assertFields(value, field);
     assertBytes(times(value).signature, `${field}.signature`, ed25519SignatureLength);
   }
@@ -137,13 +186,40 @@ export function paywordMessageFields<F extends FieldTable>(
     assertFields,
     assertSigned,
     signingBytes,
-    async sign(value: FieldValues<F>, signer: Ed25519Signer, signerField: string) {
+    id: (value: FieldValues<F>) => sha256(signingBytes(value)),
+    async sign(value: FieldValues<F>, signer: Ed25519Signer) {
       const bytes = signingBytes(value);
-      const signature = await type.sign(bytes, signer, signerField);
+      check?.(value);
+      if (signedBy.key !== undefined) {
+        assertObject(signer, signedBy.argument);
+        const key = `${signedBy.argument}.publicKey`;
+        assertBytes(signer.publicKey, key, ed25519PublicKeyLength);
+        if (!equalBytes(signer.publicKey, signedBy.key(value))) {
+          throw invalidArgument(key, `is not the key that must sign this ${type.what}`);
+        }
+      }
+      const signature = await type.sign(bytes, signer, signedBy.argument);
       const message: Record<string, unknown> = {};
       for (const name of Object.keys(fields)) message[name] = copy(times(value)[name]);
       message.signature = signature.slice();
       return Object.freeze(message) as SignedPaywordMessage<F>;
+    },
+    checkSignature(
+      message: SignedPaywordMessage<F>,
+      bytes: Uint8Array,
+      publicKey: Uint8Array,
+      verify: Ed25519Verify,
+    ) {
+      type.checkSignature({
+        verify,
+        verifyField: 'verify',
+        signature: message.signature,
+        bytes,
+        publicKey,
+        by: signedBy.by,
+        field: `${argument}.signature`,
+        details: signedBy.details(message),
+      });
     },
     schema,
     toJson(message: SignedPaywordMessage<F>): SignedPaywordJson<F> {

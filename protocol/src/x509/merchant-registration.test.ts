@@ -4,9 +4,7 @@ import { signingTags, utf8Bytes } from '../encoding.ts';
 import { catchFarthingError, farthingErrorCode } from '../errors.fixture.ts';
 import { nodeEd25519Verify } from '../node/ed25519.ts';
 import {
-  merchantRegistrationSigningBytes,
-  merchantRegistrationToWire,
-  parseMerchantRegistration,
+  merchantRegistrations,
   type SignedMerchantRegistration,
   type SignMerchantRegistrationParameters,
   signMerchantRegistration,
@@ -37,7 +35,7 @@ describe('merchant registration', () => {
 
   it('signs bytes under its own domain-separation tag', async () => {
     const signed = await signMerchantRegistration(request, merchantSigner);
-    const bytes = merchantRegistrationSigningBytes(signed);
+    const bytes = merchantRegistrations.signingBytes(signed);
     const tag = utf8Bytes(signingTags.merchantRegistration);
     expect(tag).toEqual(utf8Bytes('farthing/merchant-registration'));
     expect(bytes.subarray(4, 4 + tag.length)).toEqual(tag);
@@ -109,7 +107,7 @@ describe('merchant registration', () => {
 describe('merchant registration on the wire', () => {
   it('round-trips through JSON and still verifies', async () => {
     const signed = await signMerchantRegistration(request, merchantSigner);
-    const wire = JSON.parse(JSON.stringify(merchantRegistrationToWire(signed)));
+    const wire = JSON.parse(JSON.stringify(merchantRegistrations.signedToWire(signed)));
     expect(Object.keys(wire).sort()).toEqual(
       [
         'bankId',
@@ -122,7 +120,7 @@ describe('merchant registration on the wire', () => {
         'version',
       ].sort(),
     );
-    const parsed = parseMerchantRegistration(wire);
+    const parsed = merchantRegistrations.parse(wire);
     expect(parsed).toEqual(signed);
     expect(() => verifyMerchantRegistration(parsed, atBank)).not.toThrow();
   });
@@ -135,10 +133,10 @@ describe('merchant registration on the wire', () => {
     ['offerPublicKey', { offerPublicKey: 'AAAA' }, 'invalid_encoding'],
     ['extra', { extra: 1 }, 'invalid_message'],
   ])('refuses a bad %s', async (field, change, code) => {
-    const wire = merchantRegistrationToWire(
+    const wire = merchantRegistrations.signedToWire(
       await signMerchantRegistration(request, merchantSigner),
     );
-    const error = catchFarthingError(() => parseMerchantRegistration({ ...wire, ...change }));
+    const error = catchFarthingError(() => merchantRegistrations.parse({ ...wire, ...change }));
     expect(error.code).toBe(code);
     expect(error.details.field).toBe(field);
   });

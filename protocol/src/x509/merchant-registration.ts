@@ -37,8 +37,14 @@ export const defaultRegistrationMaxAge = 5 * 60_000;
 /** How far ahead of the bank's clock a request may be dated. */
 export const defaultRegistrationClockSkew = 60_000;
 
-/** A registration: its type (tag, version) and its fields in signing and wire order. */
-const registrations = signedMessage(
+/**
+ * Merchant registrations, declared once: the type (tag, version) and the fields in signing and
+ * wire order. `signingBytes` gives tag `farthing/merchant-registration`, version 1, then the
+ * fields in table order; `schema`, `signedToWire` and `parse` are the wire form (`parse`
+ * validates a received request, `invalid_message` / `unsupported_version` naming the field,
+ * and does not check the signature: `verifyMerchantRegistration` does).
+ */
+export const merchantRegistrations = signedMessage(
   'merchantRegistration',
   1,
   {
@@ -51,13 +57,9 @@ const registrations = signedMessage(
   { argument: 'registration' },
 );
 
-export type MerchantRegistration = Unsigned<typeof registrations>;
-/** `signature`: by `offerPublicKey` over `merchantRegistrationSigningBytes`. */
-export type SignedMerchantRegistration = Signed<typeof registrations>;
-
-/** Tag `farthing/merchant-registration`, version 1, then the fields in table order. */
-export const merchantRegistrationSigningBytes: (registration: MerchantRegistration) => Uint8Array =
-  registrations.signingBytes;
+export type MerchantRegistration = Unsigned<typeof merchantRegistrations>;
+/** `signature`: by `offerPublicKey` over `merchantRegistrations.signingBytes`. */
+export type SignedMerchantRegistration = Signed<typeof merchantRegistrations>;
 
 export type SignMerchantRegistrationParameters = Omit<
   MerchantRegistration,
@@ -70,12 +72,12 @@ export async function signMerchantRegistration(
   offerSigner: Ed25519Signer,
 ): Promise<SignedMerchantRegistration> {
   assertBytes(offerSigner?.publicKey, 'offerSigner.publicKey', ed25519PublicKeyLength);
-  const registration = registrations.create({
+  const registration = merchantRegistrations.create({
     ...parameters,
     origins: Array.isArray(parameters?.origins) ? [...parameters.origins] : parameters?.origins,
     offerPublicKey: offerSigner.publicKey.slice(),
   });
-  return registrations.sign(registration, offerSigner, 'offerSigner');
+  return merchantRegistrations.sign(registration, offerSigner, 'offerSigner');
 }
 
 export interface VerifyMerchantRegistrationParameters {
@@ -108,11 +110,11 @@ export function verifyMerchantRegistration(
   assertInteger(now, 'now');
   assertInteger(maxAge, 'maxAge');
   assertInteger(clockSkew, 'clockSkew');
-  registrations.type.checkSignature({
+  merchantRegistrations.type.checkSignature({
     verify: ed25519Verify,
     signature: registration.signature,
     signatureLength: ed25519SignatureLength,
-    bytes: merchantRegistrationSigningBytes(registration),
+    bytes: merchantRegistrations.signingBytes(registration),
     publicKey: registration.offerPublicKey,
     by: 'the key it asks to certify',
   });
@@ -134,15 +136,4 @@ export function verifyMerchantRegistration(
 
 // --- wire
 
-export type MerchantRegistrationWire = SignedWire<typeof registrations>;
-
-export const merchantRegistrationSchema = registrations.schema;
-
-export const merchantRegistrationToWire: (
-  registration: SignedMerchantRegistration,
-) => MerchantRegistrationWire = registrations.signedToWire;
-
-/** Validates a received request (`invalid_message` / `unsupported_version` naming the field).
- * It does not check the signature: `verifyMerchantRegistration` does. */
-export const parseMerchantRegistration: (input: unknown) => SignedMerchantRegistration =
-  registrations.parse;
+export type MerchantRegistrationWire = SignedWire<typeof merchantRegistrations>;

@@ -14,7 +14,7 @@
  */
 import { parseAmount } from '@farthing/protocol/amount';
 import {
-  parseMintKeySet,
+  mintKeySets,
   type SignedMintKeySet,
   verifyMintKeySet,
 } from '@farthing/protocol/coin/mint-key-set';
@@ -88,7 +88,7 @@ async function fetchBank(ctx: WalletContext, url: string): Promise<Fetched> {
     'bank_error',
     'This server does not look like a Farthing bank.',
     () => {
-      const parsed = parseMintKeySet(keySetWire);
+      const parsed = mintKeySets.parse(keySetWire);
       verifyMintKeySet(parsed, { masterPublicKey: parsed.masterPublicKey });
       return {
         keySet: parsed,
@@ -234,7 +234,7 @@ export async function keySetOf(
   }
   let keySet: SignedMintKeySet;
   try {
-    keySet = parseMintKeySet(wire);
+    keySet = mintKeySets.parse(wire);
     verifyMintKeySet(keySet, { masterPublicKey: bank.mintMasterKey });
   } catch {
     throw keysChanged(bank.url);
@@ -372,7 +372,7 @@ export async function bankView(ctx: WalletContext, stored: BankRecord): Promise<
   let denominations: BankView['denominations'] = [];
   try {
     if (keySet !== undefined)
-      denominations = denominationViews(parseMintKeySet(keySet.wire), ctx.platform.now());
+      denominations = denominationViews(mintKeySets.parse(keySet.wire), ctx.platform.now());
   } catch {
     denominations = [];
   }

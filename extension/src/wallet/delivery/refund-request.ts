@@ -13,7 +13,7 @@
  * after a lost answer refunds once.
  */
 import { toBase64url } from '@farthing/protocol/encoding';
-import { parseRefund, type SignedRefund, verifyRefund } from '@farthing/protocol/refund';
+import { refunds, type SignedRefund } from '@farthing/protocol/refund';
 import * as v from 'valibot';
 import type { DeliveryView } from '../../messages/delivery.ts';
 import type { WalletContext } from '../context.ts';
@@ -43,7 +43,7 @@ const askable: ReadonlySet<DeliveryRecord['status']> = new Set([
 
 function checkRefund(refund: SignedRefund, payment: PaymentRecord): string {
   try {
-    verifyRefund(refund, { merchantPublicKey: payment.offerPublicKey });
+    refunds.checkMerchantSignature(refund, { merchantPublicKey: payment.offerPublicKey });
   } catch (cause) {
     throw new WalletFailure(
       'merchant_refused',
@@ -123,7 +123,7 @@ export async function requestRefund(ctx: WalletContext, paymentId: string): Prom
     );
     wire = answer.refund;
     try {
-      refund = parseRefund(wire);
+      refund = refunds.parse(wire);
     } catch (cause) {
       throw new WalletFailure(
         'merchant_refused',

@@ -17,7 +17,7 @@ import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
 import { offerHash, signOffer } from '@farthing/protocol/offer';
 import { offerToken } from '@farthing/protocol/offer-token';
 import { hashWordTimes } from '@farthing/protocol/payword/chain';
-import { receiptToWire, signReceipt } from '@farthing/protocol/receipt';
+import { receipts, signReceipt } from '@farthing/protocol/receipt';
 import type { WalletContext } from '../context.ts';
 import {
   type BankRecord,
@@ -249,7 +249,7 @@ export class FixtureMerchant {
       merchantSigner,
     );
     const answer = {
-      receipt: receiptToWire(receipt),
+      receipt: receipts.signedToWire(receipt),
       grant: { resource: credential.offer.resource, expiresAt: now + 3_600_000 },
     };
     this.answers.set(text, answer);

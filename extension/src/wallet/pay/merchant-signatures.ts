@@ -5,7 +5,7 @@
  */
 import { toBase64url } from '@farthing/protocol/encoding';
 import { offerSigningBytes, type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
-import { receiptSigningBytes, type SignedReceipt, verifyReceipt } from '@farthing/protocol/receipt';
+import { receipts, type SignedReceipt } from '@farthing/protocol/receipt';
 import { WalletFailure } from '../errors.ts';
 import { remembered } from '../memo.ts';
 
@@ -58,4 +58,4 @@ export const verifyOfferSignature: (offer: SignedOffer, publicKey: Uint8Array) =
 export const verifyReceiptSignature: (
   receipt: SignedReceipt,
   publicKey: Uint8Array,
-) => Promise<void> = merchantSignatureCheck(receiptSigningBytes, verifyReceipt);
+) => Promise<void> = merchantSignatureCheck(receipts.signingBytes, receipts.checkMerchantSignature);

@@ -12,12 +12,7 @@
 import { toBase64url } from '@farthing/protocol/encoding';
 import type { SignedOffer } from '@farthing/protocol/offer';
 import { parseOfferToken } from '@farthing/protocol/offer-token';
-import {
-  checkReceiptForOffer,
-  parseReceipt,
-  receiptToWire,
-  type SignedReceipt,
-} from '@farthing/protocol/receipt';
+import { checkReceiptForOffer, receipts, type SignedReceipt } from '@farthing/protocol/receipt';
 import * as v from 'valibot';
 import type { ConfirmationView, PayOutcome, TaskView } from '../../messages/contract.ts';
 import { recordMissing } from '../../messages/failure.ts';
@@ -146,7 +141,7 @@ export async function sendPayment(
   if (answer.owned === true) return heldElsewhere(ctx, hooks, payment, offer, answer);
   let receipt: SignedReceipt;
   try {
-    receipt = parseReceipt(answer.receipt);
+    receipt = receipts.parse(answer.receipt);
     await verifyReceiptSignature(receipt, payment.offerPublicKey);
     checkReceiptForOffer(receipt, offer);
   } catch (cause) {
@@ -205,7 +200,7 @@ async function heldElsewhere(
 ): Promise<PayOutcome> {
   let receipt: SignedReceipt;
   try {
-    receipt = parseReceipt(answer.receipt);
+    receipt = receipts.parse(answer.receipt);
     await verifyReceiptSignature(receipt, payment.offerPublicKey);
     if (receipt.merchantId !== offer.merchantId || receipt.resource !== offer.resource) {
       throw new WalletFailure(
@@ -278,7 +273,7 @@ async function confirmPayment(
       price: payment.price,
       instrument: payment.instrument,
       paidAt: receipt.paidAt,
-      json: receiptToWire(receipt),
+      json: receipts.signedToWire(receipt),
     }),
     ...settle(),
     ...entries.map((entry) => tx.objectStore('journal').put({ ...entry, status: 'confirmed' })),

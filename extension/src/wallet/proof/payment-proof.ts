@@ -10,8 +10,7 @@
 import { formatAmount } from '@farthing/protocol/amount';
 import {
   type PaymentStatement,
-  paymentStatementSchema,
-  paymentStatementToWire,
+  paymentStatements,
   verifyPaymentStatement,
 } from '@farthing/protocol/coin/payment-statement';
 import { nobleEd25519Verify } from '@farthing/protocol/ed25519';
@@ -55,7 +54,7 @@ export async function provePayment(
       url: `${bank.url}/v1/mint/payment-proofs`,
       body: { coins: payment.coins, payerCode: toBase64url(payment.payerCode) },
     },
-    paymentStatementSchema,
+    paymentStatements.schema,
   );
   try {
     verifyPaymentStatement(statement, bank.mintMasterKey, nobleEd25519Verify);
@@ -79,7 +78,7 @@ export async function provePayment(
     format: 'farthing-payment-proof',
     version: 1,
     bank: { url: bank.url, mintMasterKey: toBase64url(bank.mintMasterKey) },
-    statement: paymentStatementToWire(statement),
+    statement: paymentStatements.signedToWire(statement),
     payerCode: toBase64url(payment.payerCode),
     receipt: receipt.json,
   };

@@ -12,7 +12,7 @@
 import { amount } from '@farthing/protocol/amount';
 import {
   createDepositPermission,
-  depositPermissionToWire,
+  depositPermissions,
   maxCoinsPerPayment,
 } from '@farthing/protocol/coin/deposit-permission';
 import { deriveCoinSecretKey, payerCodeHash } from '@farthing/protocol/coin/derivation';
@@ -123,7 +123,7 @@ async function permissionsFor(
     seed.fill(0);
     const code = sha256(concatBytes(offerHash, fromBase64url(record.coinPub)));
     permissions.push(
-      depositPermissionToWire(
+      depositPermissions.signedToWire(
         createDepositPermission({
           coin: coinOf(record),
           coinSecretKey,

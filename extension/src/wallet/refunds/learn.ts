@@ -8,7 +8,7 @@
  * sign, nor anyone else say it for the merchant.
  */
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
-import { parseRefund, type SignedRefund, verifyRefund } from '@farthing/protocol/refund';
+import { refunds, type SignedRefund } from '@farthing/protocol/refund';
 import * as v from 'valibot';
 import type { WalletContext } from '../context.ts';
 import { moneyTx, type PaymentRecord, type RefundRecord } from '../db/schema.ts';
@@ -26,7 +26,7 @@ export function refundUrlOf(payment: Pick<PaymentRecord, 'origin'>, receiptId: s
 
 function matches(refund: SignedRefund, payment: PaymentRecord, receiptId: string): boolean {
   try {
-    verifyRefund(refund, { merchantPublicKey: payment.offerPublicKey });
+    refunds.checkMerchantSignature(refund, { merchantPublicKey: payment.offerPublicKey });
   } catch {
     return false;
   }
@@ -64,7 +64,7 @@ export async function learnRefunds(ctx: WalletContext, receiptId: string): Promi
   for (const wire of answer.refunds) {
     let refund: SignedRefund;
     try {
-      refund = parseRefund(wire);
+      refund = refunds.parse(wire);
     } catch {
       continue;
     }

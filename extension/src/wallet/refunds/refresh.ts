@@ -12,7 +12,7 @@
  */
 import { parseAmount } from '@farthing/protocol/amount';
 import { randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
-import { createRefundRefresh, refundRefreshToWire } from '@farthing/protocol/coin/refund-refresh';
+import { refundRefreshes } from '@farthing/protocol/coin/refund-refresh';
 import * as v from 'valibot';
 import type { TaskView } from '../../messages/contract.ts';
 import { keySetOf, trustedBank } from '../bank/banks.ts';
@@ -111,7 +111,7 @@ export async function refreshRefundedCoins(
 
 const refundRefreshKind: ReissueKind = {
   path: '/v1/mint/refunds/refresh',
-  body: (params) => refundRefreshToWire(createRefundRefresh(params)),
+  body: (params) => refundRefreshes.toWire(refundRefreshes.create(params)),
   // A refused refresh leaves the old coin as it was (it is spent; its credit stays at the mint).
   fail: async (ctx, record, _old, taskId, error) => {
     const tx = moneyTx(ctx.db, ['withdrawals', 'tasks']);

@@ -19,8 +19,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Ed25519Signer } from '@farthing/protocol/ed25519';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
 import {
-  merchantRegistrationSigningBytes,
-  merchantRegistrationToWire,
+  merchantRegistrations,
   signMerchantRegistration,
 } from '@farthing/protocol/x509/merchant-registration';
 import {
@@ -120,13 +119,13 @@ async function certify(
   );
   // The key is the request's hash: sending this very request again is a retry.
   const idempotencyKey = createHash('sha256')
-    .update(merchantRegistrationSigningBytes(registration))
+    .update(merchantRegistrations.signingBytes(registration))
     .digest('base64url');
   const answer = readBankAnswer(
     registrationAnswer,
     await bank.post(
       '/v1/merchants/me/certificates',
-      JSON.stringify(merchantRegistrationToWire(registration)),
+      JSON.stringify(merchantRegistrations.signedToWire(registration)),
       { idempotencyKey, pass: 'all' },
     ),
     'the registration',

@@ -11,7 +11,7 @@
 import { type Amount, equalAmounts, formatAmount } from '@farthing/protocol/amount';
 import {
   type DepositPermission,
-  depositPermissionToWire,
+  depositPermissions,
 } from '@farthing/protocol/coin/deposit-permission';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
@@ -39,7 +39,7 @@ export async function depositCoins(bank: BankClient, parameters: DepositParamete
   const depositId = `farthing-${toBase64url(parameters.credentialId)}`;
   const body = JSON.stringify({
     depositId,
-    coins: sortedCoins(parameters.coins).map(depositPermissionToWire),
+    coins: sortedCoins(parameters.coins).map(depositPermissions.signedToWire),
   });
   const answer = readBankAnswer(
     depositAnswer,

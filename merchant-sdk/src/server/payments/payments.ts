@@ -34,7 +34,7 @@ import { type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
 import {
   type ReceiptSigningTemplate,
   receiptSigningTemplate,
-  receiptVersion,
+  receipts,
 } from '@farthing/protocol/receipt';
 import { type PaymentRecord, paymentIdLength, type SdkInstrument } from '../../store/store.ts';
 import type { BankClient } from '../bank/bank-client.ts';
@@ -405,7 +405,7 @@ export class PaymentDesk {
     if (templates === undefined) {
       const { merchantId, grantKey } = this.#config;
       const fields = {
-        version: receiptVersion,
+        version: receipts.type.version,
         offerHash: hash,
         merchantId,
         resource: offer.resource,

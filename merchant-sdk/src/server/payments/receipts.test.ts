@@ -1,14 +1,6 @@
 import { amount } from '@farthing/protocol/amount';
 import { nodeEd25519Signer } from '@farthing/protocol/node/ed25519';
-import {
-  parseReceipt,
-  type Receipt,
-  receiptSigningBytes,
-  receiptToWire,
-  receiptVersion,
-  signReceipt,
-  verifyReceipt,
-} from '@farthing/protocol/receipt';
+import { type Receipt, receipts, signReceipt } from '@farthing/protocol/receipt';
 import { describe, expect, it } from 'vitest';
 import {
   signReceiptJson,
@@ -19,7 +11,7 @@ import {
 
 const signer = nodeEd25519Signer(new Uint8Array(32).fill(0x4d));
 const receipt: Receipt = {
-  version: receiptVersion,
+  version: receipts.type.version,
   offerHash: new Uint8Array(32).fill(7),
   merchantId: 'demo-shop',
   resource: '/articles/7',
@@ -31,11 +23,11 @@ const receipt: Receipt = {
 
 describe('stored receipts', () => {
   it('signs to exactly the wire JSON of @farthing/protocol/receipt', async () => {
-    const expected = JSON.stringify(receiptToWire(await signReceipt(receipt, signer)));
+    const expected = JSON.stringify(receipts.signedToWire(await signReceipt(receipt, signer)));
     const unsigned = unsignedReceiptJson(receipt);
-    expect(await signReceiptJson(receiptSigningBytes(receipt), unsigned, signer)).toBe(expected);
-    const parsed = parseReceipt(JSON.parse(expected));
-    verifyReceipt(parsed, { merchantPublicKey: signer.publicKey });
+    expect(await signReceiptJson(receipts.signingBytes(receipt), unsigned, signer)).toBe(expected);
+    const parsed = receipts.parse(JSON.parse(expected));
+    receipts.checkMerchantSignature(parsed, { merchantPublicKey: signer.publicKey });
   });
 
   it('makes through the template exactly the unsigned JSON', () => {
@@ -54,12 +46,12 @@ describe('stored receipts', () => {
 
   it('signs a stored receipt again to the identical receipt', async () => {
     const unsigned = unsignedReceiptJson(receipt);
-    const first = await signReceiptJson(receiptSigningBytes(receipt), unsigned, signer);
+    const first = await signReceiptJson(receipts.signingBytes(receipt), unsigned, signer);
     expect(await signStoredReceipt(unsigned, signer)).toBe(first);
   });
 
   it('serves a receipt stored signed (older stores) as it is', async () => {
-    const signed = JSON.stringify(receiptToWire(await signReceipt(receipt, signer)));
+    const signed = JSON.stringify(receipts.signedToWire(await signReceipt(receipt, signer)));
     expect(await signStoredReceipt(signed, signer)).toBe(signed);
   });
 

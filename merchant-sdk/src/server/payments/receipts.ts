@@ -17,18 +17,16 @@ import {
   type Receipt,
   type ReceiptFields,
   receiptIdLength,
-  receiptSchema,
-  receiptSigningBytes,
-  unsignedReceiptToWire,
+  receipts,
 } from '@farthing/protocol/receipt';
 import { parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 
-const unsignedReceiptSchema = v.omit(receiptSchema, ['signature']);
+const unsignedReceiptSchema = v.omit(receipts.schema, ['signature']);
 
-/** `unsignedReceiptToWire` as JSON text: what the store keeps. */
+/** `receipts.toWire` as JSON text: what the store keeps. */
 export function unsignedReceiptJson(receipt: Receipt): string {
-  return JSON.stringify(unsignedReceiptToWire(receipt));
+  return JSON.stringify(receipts.toWire(receipt));
 }
 
 /**
@@ -50,7 +48,7 @@ export function unsignedReceiptJsonTemplate(
 
 /**
  * The signed receipt's wire JSON for the receipt whose signing bytes are `signingBytes`
- * (`receiptSigningBytes`) and whose unsigned JSON is `unsigned` (`unsignedReceiptJson`): the
+ * (`receipts.signingBytes`) and whose unsigned JSON is `unsigned` (`unsignedReceiptJson`): the
  * signature appended as the last field.
  */
 export async function signReceiptJson(
@@ -72,5 +70,5 @@ export async function signStoredReceipt(stored: string, signer: Ed25519Signer): 
   const wire: unknown = JSON.parse(stored);
   if (typeof wire === 'object' && wire !== null && 'signature' in wire) return stored;
   const receipt = parseMessage(unsignedReceiptSchema, wire, 'stored receipt');
-  return signReceiptJson(receiptSigningBytes(receipt), stored, signer);
+  return signReceiptJson(receipts.signingBytes(receipt), stored, signer);
 }

@@ -25,11 +25,8 @@ import { type Amount, formatAmount } from '@farthing/protocol/amount';
 import { type ErrorCode, FarthingError, isErrorCode } from '@farthing/protocol/errors';
 import { nodeEd25519Verify } from '@farthing/protocol/node/ed25519';
 import type { SignedOffer } from '@farthing/protocol/offer';
-import { paywordUserCertificateId } from '@farthing/protocol/payword/certificate';
-import {
-  paywordCommitmentToJson,
-  verifyPaywordCommitment,
-} from '@farthing/protocol/payword/commitment';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
+import { paywordCommitments, verifyPaywordCommitment } from '@farthing/protocol/payword/commitment';
 import type { PaywordPayment } from '@farthing/protocol/payword/payment';
 import {
   acceptPayment,
@@ -233,14 +230,14 @@ export class PaywordVendor {
       state,
       newChain: {
         commitmentId: state.commitmentId,
-        commitment: JSON.stringify(paywordCommitmentToJson(commitment)),
+        commitment: JSON.stringify(paywordCommitments.toJson(commitment)),
         userId: commitment.certificate.userId,
         length: state.length,
         valuePerWord: state.valuePerWord,
         expiresAt: state.expiresAt,
         lastWord: state.lastWord,
         createdAt: now,
-        certificateId: paywordUserCertificateId(commitment.certificate),
+        certificateId: paywordCertificates.id(commitment.certificate),
         creditLimit: commitment.certificate.creditLimit,
       },
     };

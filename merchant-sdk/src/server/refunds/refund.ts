@@ -27,7 +27,7 @@ import {
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { receiptIdLength } from '@farthing/protocol/receipt';
-import { type RefundWire, refundToWire, signRefund } from '@farthing/protocol/refund';
+import { type RefundWire, refunds, signRefund } from '@farthing/protocol/refund';
 import { identifierSchema, parseMessage } from '@farthing/protocol/schema';
 import * as v from 'valibot';
 import type { PaymentRecord } from '../../store/store.ts';
@@ -177,7 +177,7 @@ export async function refundReceipt(
     context.config.signer,
   );
   // Serialized once, so a retry (also after settling) sends the very same bytes under the key.
-  const body = JSON.stringify(refundToWire(signed));
+  const body = JSON.stringify(refunds.signedToWire(signed));
   const send = async () =>
     readBankAnswer(
       refundAnswer,

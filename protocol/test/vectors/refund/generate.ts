@@ -8,7 +8,7 @@
  * The bytes are written out by hand from the layout the module documents (tag with u32 length,
  * u16 version, then merchantId, receiptId[16], offerHash[32], instrument, payment, paid,
  * amount, refundId as u32-length strings or fixed bytes, amounts as 3 currency letters and u64
- * minor units, refundedAt u64) rather than by calling `refundSigningBytes`, so the vector
+ * minor units, refundedAt u64) rather than by calling `refunds.signingBytes`, so the vector
  * checks the encoding against its description. The signature comes from Node's Ed25519.
  */
 import { createPrivateKey, sign } from 'node:crypto';

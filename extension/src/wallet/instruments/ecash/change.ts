@@ -10,7 +10,7 @@
  * it from the stored issuance. `coin_already_spent` means someone else deposited it first
  * (a merchant that refused and deposited anyway): the coin is lost and marked spent.
  */
-import { changeRequestToWire, createChangeRequest } from '@farthing/protocol/coin/change-request';
+import { changeRequests } from '@farthing/protocol/coin/change-request';
 import { denominationId } from '@farthing/protocol/coin/denomination';
 import { deriveCoinSecretKey, randomWithdrawalSeed } from '@farthing/protocol/coin/derivation';
 import { toBase64url } from '@farthing/protocol/encoding';
@@ -155,7 +155,7 @@ export interface ReissueKind {
     coin: ReturnType<typeof coinOf>;
     coinSecretKey: Uint8Array;
     issuanceId: string;
-    coins: Parameters<typeof createChangeRequest>[0]['coins'];
+    coins: Parameters<typeof changeRequests.create>[0]['coins'];
   }) => unknown;
   readonly fail: (
     ctx: WalletContext,
@@ -169,7 +169,7 @@ export interface ReissueKind {
 
 const changeKind: ReissueKind = {
   path: '/v1/mint/change',
-  body: (params) => changeRequestToWire(createChangeRequest(params)),
+  body: (params) => changeRequests.toWire(changeRequests.create(params)),
   fail: failChange,
   spendsOld: true,
 };

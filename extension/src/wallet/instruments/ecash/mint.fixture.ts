@@ -4,16 +4,12 @@
  * are RSA-2048 and sign the wallet's blinded coins with RFC 9474 BlindSign, so a coin the
  * wallet unblinds verifies only if its blinding and the key set line up; the key set is signed
  * by an Ed25519 master key the wallet pins; a change request is verified as the mint does
- * (`verifyChangeRequest`: the coin's denomination signature and the coin key's signature), and
+ * (`changeRequests.verify`: the coin's denomination signature and the coin key's signature), and
  * the coin is spent once. Issuances are kept by id: the same request again gets the stored
  * signatures without a second debit, another request under the same id is `issuance_conflict`.
  */
 import { blindSign } from '@farthing/protocol/blind-rsa';
-import {
-  type BlindedCoinWire,
-  parseChangeRequest,
-  verifyChangeRequest,
-} from '@farthing/protocol/coin/change-request';
+import { type BlindedCoinWire, changeRequests } from '@farthing/protocol/coin/change-request';
 import {
   bigintBlindRsaVerify,
   type DenominationKey,
@@ -22,7 +18,7 @@ import {
   makeDenomination,
 } from '@farthing/protocol/coin/coin.fixture';
 import { type Denomination, denominationId } from '@farthing/protocol/coin/denomination';
-import { mintKeySetToWire, signMintKeySet } from '@farthing/protocol/coin/mint-key-set';
+import { mintKeySets, signMintKeySet } from '@farthing/protocol/coin/mint-key-set';
 import { ed25519Signer } from '@farthing/protocol/ed25519';
 import { fromBase64url, toBase64url } from '@farthing/protocol/encoding';
 import { nodeBlindRsaSigner } from '@farthing/protocol/node/blind-rsa';
@@ -45,7 +41,9 @@ export class MintKeys {
       keys.byId.set(toBase64url(denominationId(denomination)), { key, denomination });
     }
     const denominations = [...keys.byId.values()].map((k) => k.denomination);
-    keys.wire = mintKeySetToWire(await signMintKeySet({ issuedAt: now, denominations }, master));
+    keys.wire = mintKeySets.signedToWire(
+      await signMintKeySet({ issuedAt: now, denominations }, master),
+    );
     return keys;
   }
 }
@@ -125,9 +123,9 @@ export class FixtureMint {
   }
 
   private change(body: string): Response {
-    let request: ReturnType<typeof parseChangeRequest>;
+    let request: ReturnType<typeof changeRequests.parse>;
     try {
-      request = parseChangeRequest(JSON.parse(body));
+      request = changeRequests.parse(JSON.parse(body));
     } catch {
       return problem(400, 'invalid_argument');
     }
@@ -139,7 +137,7 @@ export class FixtureMint {
     const old = this.keys.byId.get(toBase64url(request.coin.denominationId));
     if (old === undefined) return problem(400, 'invalid_argument');
     try {
-      verifyChangeRequest(request, old.denomination, { rsaVerify, now });
+      changeRequests.verify(request, old.denomination, { rsaVerify, now });
     } catch {
       return problem(400, 'bad_signature');
     }

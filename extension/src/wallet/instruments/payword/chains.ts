@@ -16,7 +16,7 @@ import { amount, formatAmount } from '@farthing/protocol/amount';
 import { toBase64url } from '@farthing/protocol/encoding';
 import {
   type PaywordUserCertificate,
-  parsePaywordUserCertificate,
+  paywordCertificates,
   verifyPaywordUserCertificate,
 } from '@farthing/protocol/payword/certificate';
 import {
@@ -24,12 +24,7 @@ import {
   type PaywordChain,
   randomChainSeed,
 } from '@farthing/protocol/payword/chain';
-import {
-  type PaywordCommitment,
-  parsePaywordCommitment,
-  paywordCommitmentToJson,
-  signPaywordCommitment,
-} from '@farthing/protocol/payword/commitment';
+import { type PaywordCommitment, paywordCommitments } from '@farthing/protocol/payword/commitment';
 import * as v from 'valibot';
 import type { TaskView } from '../../../messages/contract.ts';
 import { recordMissing } from '../../../messages/failure.ts';
@@ -126,7 +121,7 @@ export async function runCertificateTask(ctx: WalletContext, task: TaskRecord): 
       },
       v.unknown(),
     );
-    certificate = parsePaywordUserCertificate(json);
+    certificate = paywordCertificates.parse(json);
     verifyPaywordUserCertificate(certificate, {
       brokerPublicKey: bank.brokerKey,
       now: ctx.platform.now(),
@@ -193,7 +188,7 @@ export async function chainOf(
   const seed = await ctx.sealer.open(record.seed);
   const chain = createPaywordChain(seed, record.length);
   seed.fill(0);
-  const restored = { chain, commitment: parsePaywordCommitment(record.commitment) };
+  const restored = { chain, commitment: paywordCommitments.parse(record.commitment) };
   liveChains.set(record.id, restored);
   return restored;
 }
@@ -236,7 +231,7 @@ export async function createChain(
   vendorId: string,
 ): Promise<PaywordChainRecord> {
   const now = ctx.platform.now();
-  const parsed = parsePaywordUserCertificate(certificate.json);
+  const parsed = paywordCertificates.parse(certificate.json);
   const signer = await userSigner(ctx.db, ctx.sealer, certificate.keyId);
   if (signer === undefined) throw recordMissing('PayWord key', certificate.keyId);
   const length = Math.min(
@@ -246,7 +241,7 @@ export async function createChain(
   const seed = (await claimSeed(ctx, 'payword-chain'))?.seed ?? randomChainSeed();
   const chain = createPaywordChain(seed, length);
   const valuePerWord = amount(certificate.creditLimit.currency, 1);
-  const commitment = await signPaywordCommitment(
+  const commitment = await paywordCommitments.sign(
     {
       vendorId,
       certificate: parsed,
@@ -266,7 +261,7 @@ export async function createChain(
     seed: await ctx.sealer.seal(seed),
     length,
     valuePerWord: { currency: valuePerWord.currency, minor: valuePerWord.minor },
-    commitment: paywordCommitmentToJson(commitment),
+    commitment: paywordCommitments.toJson(commitment),
     reservedIndex: 0,
     acceptedIndex: 0,
     status: 'open',

@@ -1,7 +1,4 @@
-import {
-  paywordUserCertificateToJson,
-  signPaywordUserCertificate,
-} from '@farthing/protocol/payword/certificate';
+import { paywordCertificates } from '@farthing/protocol/payword/certificate';
 import { brokerSigner, certificateFields, eur } from '@farthing/protocol/payword/payword.fixture';
 import { describe, expect, it } from 'vitest';
 import type { PaymentRecord, PaywordChainRecord } from '../../db/schema.ts';
@@ -29,14 +26,14 @@ async function walletWithCertificate(name: string, merchant: FixtureMerchant) {
   const wallet = await openFixtureWallet(name, merchant);
   const keyId = 'payword-user:fixture' as const;
   const userPublicKey = await createUserKey(wallet.db, wallet.sealer, keyId);
-  const certificate = await signPaywordUserCertificate(
+  const certificate = await paywordCertificates.sign(
     certificateFields({ userPublicKey, creditLimit: eur(200) }),
     brokerSigner,
   );
   await wallet.db.put('paywordCertificates', {
     id: 'certificate-1',
     bankUrl,
-    json: paywordUserCertificateToJson(certificate),
+    json: paywordCertificates.toJson(certificate),
     keyId,
     creditLimit: { currency: 'EUR', minor: 200 },
     committed: 0,

@@ -25,7 +25,7 @@ import {
   type PurseFixtures,
   purseFixtures,
 } from '@farthing/protocol/purse/purse.fixture';
-import { receiptToWire, signReceipt } from '@farthing/protocol/receipt';
+import { receipts, signReceipt } from '@farthing/protocol/receipt';
 import {
   merchantRevocationsToWire,
   signMerchantRevocations,
@@ -138,7 +138,7 @@ export class PurseMerchant implements FixtureServer {
       merchantSigner,
     );
     const answer = {
-      receipt: receiptToWire(receipt),
+      receipt: receipts.signedToWire(receipt),
       grant: { resource: credential.offer.resource, expiresAt: now + 3_600_000 },
     };
     this.answers.set(text, answer);
