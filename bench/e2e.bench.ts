@@ -16,7 +16,9 @@
  * Each priced click is also cut into its steps (printed, medians over all clicks): from the
  * click to the new document's navigation start, and within it from the click to the wallet's
  * pay request leaving its service worker, the request's round trip (both from the service
- * worker's network log, DevTools protocol) and from its answer to the navigation start; then
+ * worker's network log, DevTools protocol), the part of it the shop took (from the request's
+ * last byte sent to its answer's first byte, the log's own timing of the request) and from its
+ * answer to the navigation start; then
  * the navigation itself, beside the free clicks' own. A priced click that landed on anything
  * but the article (the shop's 402 paywall: the payment missed the navigation) fails the run.
  *
@@ -117,14 +119,27 @@ async function clickToContent(page: Page, selector: string, path: string): Promi
   });
 }
 
+/** One pay request as the service worker's network log saw it. */
+interface PayRequest {
+  /** When it was sent and when its answer had arrived, on the browser's clock (epoch ms). */
+  readonly sentAt: number;
+  readonly doneAt: number;
+  /**
+   * From its last byte sent to its answer's first byte (the network log's timing of the
+   * request): the shop's work, without the browser's network stack and the loopback on either
+   * side.
+   */
+  readonly shopMs: number | undefined;
+}
+
 /**
  * The wallet's requests to pay endpoints, as its service worker's network log (DevTools
- * protocol) shows them: when each was sent and when its answer had arrived, on the browser's
- * clock (epoch ms), so a priced click can be cut into its steps.
+ * protocol) shows them, so a priced click can be cut into its steps.
  */
 class PayRequestLog {
   readonly #sent = new Map<string, { at: number; wallTime: number; timestamp: number }>();
-  readonly requests: { sentAt: number; doneAt: number }[] = [];
+  readonly #shopMs = new Map<string, number>();
+  readonly requests: PayRequest[] = [];
   #session: CDPSession | undefined;
 
   async follow(session: CDPSession): Promise<void> {
@@ -139,18 +154,27 @@ class PayRequestLog {
         timestamp: event.timestamp * 1000,
       });
     });
+    session.on('Network.responseReceived', (event) => {
+      const timing = event.response.timing;
+      if (!this.#sent.has(event.requestId) || timing === undefined) return;
+      // Both in ms from the request's start; receiveHeadersStart is newer than Chromium 120.
+      const firstByte = timing.receiveHeadersStart ?? timing.receiveHeadersEnd;
+      this.#shopMs.set(event.requestId, firstByte - timing.sendEnd);
+    });
     session.on('Network.loadingFinished', (event) => {
       const sent = this.#sent.get(event.requestId);
       if (sent === undefined) return;
       this.#sent.delete(event.requestId);
       const doneAt = sent.wallTime + (event.timestamp * 1000 - sent.timestamp);
-      this.requests.push({ sentAt: sent.at, doneAt });
+      const shopMs = this.#shopMs.get(event.requestId);
+      this.#shopMs.delete(event.requestId);
+      this.requests.push({ sentAt: sent.at, doneAt, shopMs });
     });
     await session.send('Network.enable');
   }
 
   /** The first pay request sent after `clickAt`. */
-  after(clickAt: number): { sentAt: number; doneAt: number } | undefined {
+  after(clickAt: number): PayRequest | undefined {
     return this.requests.find((request) => request.sentAt >= clickAt);
   }
 }
@@ -285,6 +309,9 @@ export async function run(): Promise<Metrics> {
           request.sentAt - times.clickAt,
         );
         step('pay request → answer in (network, shop)', request.doneAt - request.sentAt);
+        if (request.shopMs !== undefined) {
+          step('  of which the shop (request sent → answer’s first byte)', request.shopMs);
+        }
         step(
           'answer → navigation starts (receipt check, back to the page)',
           times.navigationAt - request.doneAt,

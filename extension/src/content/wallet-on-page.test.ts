@@ -74,10 +74,14 @@ function start(
     scanDelayMs: 5,
     noticeMs: 50,
     navigationGraceMs,
+    payingNoticeDelayMs,
     observeVisibility: visibility.observe,
   });
   return wallet;
 }
+
+/** How long a test's payment runs before its "paying" notice is drawn. */
+const payingNoticeDelayMs = 40;
 
 function pricedLink(
   offer = 'offer-7',
@@ -386,6 +390,28 @@ describe('clicks', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('draws no paying notice for a link paid at once, only the paid one if the page stays', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => paid,
+    });
+    const link = pricedLink();
+    const page = start(background, pageUrl, 60);
+    await page.scan();
+    await hoverSeen(page, link);
+    const states: (string | null)[] = [];
+    const host = document.querySelector('[data-farthing-tooltip]')!;
+    const watch = new MutationObserver(() => states.push(host.getAttribute('data-state')));
+    watch.observe(host, { attributes: true, attributeFilter: ['data-state'] });
+    click(link);
+    await settle();
+    expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
+    await new Promise((resolve) => setTimeout(resolve, payingNoticeDelayMs + 60));
+    watch.disconnect();
+    expect(page.tooltip.state).toBe('paid');
+    expect(states).not.toContain('paying');
+  });
+
   it('shows the paying state while the background works, and ignores a second click', async () => {
     const answer = deferred<PayOutcome>();
     const background = fakeBackground({
@@ -398,6 +424,10 @@ describe('clicks', () => {
     await hoverSeen(page, link);
     click(link);
     click(link);
+    // Not drawn while the answer may still come at once…
+    expect(page.tooltip.state).toBe('payable');
+    await new Promise((resolve) => setTimeout(resolve, payingNoticeDelayMs + 10));
+    // …then drawn, the second click still ignored.
     expect(page.tooltip.state).toBe('paying');
     expect(document.querySelector('[data-farthing-tooltip]')?.getAttribute('data-state')).toBe(
       'paying',
