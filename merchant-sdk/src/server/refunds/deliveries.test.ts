@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type DeliveryLog,
@@ -89,4 +90,44 @@ describe('the SQLite delivery log', () => {
     expect(again.isRefunded('failed')).toBe(true);
     again.close();
   });
+
+  it('writes answers after the turn that reported them, one transaction for the turn', async () => {
+    const path = join(dir, 'after-the-turn.db');
+    const log = new SqliteDeliveryLog(path);
+    // Reported as the Hono adapter does, before the server writes the page: not awaited.
+    const written = [
+      log.answered('a', 200, 1_000),
+      log.answered('b', 200, 1_001),
+      log.answered('c', 503, 1_002),
+    ];
+    expect(written[1]).toBe(written[0]);
+    expect(written[2]).toBe(written[0]);
+    // Nothing on disk yet: another connection to the file sees none of them.
+    expect(countRows(path)).toBe(0);
+    await written[0];
+    expect(countRows(path)).toBe(3);
+    log.close();
+  });
+
+  it('lets no read pass an answer still queued, and writes the queue when closed', async () => {
+    const path = join(dir, 'queued.db');
+    const log = new SqliteDeliveryLog(path);
+    void log.answered('read-at-once', 200, 1_000);
+    // A refund request reading at once still sees the content as served.
+    expect(await log.get('read-at-once')).toMatchObject({ servedAt: 1_000 });
+    void log.answered('closed-at-once', 200, 2_000);
+    log.close();
+    const again = new SqliteDeliveryLog(path);
+    expect(await again.get('closed-at-once')).toMatchObject({ servedAt: 2_000 });
+    again.close();
+  });
 });
+
+function countRows(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}

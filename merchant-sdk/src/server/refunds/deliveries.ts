@@ -129,15 +129,28 @@ interface DeliveryRow {
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
+interface Answer {
+  readonly grantToken: string;
+  readonly status: number;
+  readonly at: number;
+}
+
 /**
- * In a SQLite file of its own (WAL, `synchronous=FULL`: a write is on disk when the call
- * returns). Only the first delivery of a grant is written; later ones are remembered in the
- * process so a grant read a thousand times costs one write.
+ * In a SQLite file of its own (WAL, `synchronous=FULL`). Only the first delivery of a grant is
+ * written; later ones are remembered in the process so a grant read a thousand times costs one
+ * write. Answers are written after the current turn of the event loop, all of that turn's in
+ * one transaction: the Hono adapter reports an answer before the server has written it, and a
+ * disk sync there held every paid page (and every other request of the process) for its
+ * duration. `get` waits for the answers still queued, so a refund request never reads past
+ * one; a crash before the write loses that answer, which judges the grant as not served.
  */
 export class SqliteDeliveryLog implements DeliveryLog {
   readonly #db: Database.Database;
   readonly #served = new Set<string>();
   readonly #isRefunded: Database.Statement<[string], { refunded_at: number | null }>;
+  readonly #write: (answers: readonly Answer[]) => void;
+  #queue: Answer[] = [];
+  #written: Promise<void> | undefined;
 
   constructor(path: string) {
     const open = require('better-sqlite3') as typeof Database;
@@ -148,32 +161,61 @@ export class SqliteDeliveryLog implements DeliveryLog {
     this.#db.exec(schema);
     // Read on every paid request: prepared once.
     this.#isRefunded = this.#db.prepare('SELECT refunded_at FROM deliveries WHERE grant_token = ?');
+    const served = this.#db.prepare(
+      `INSERT INTO deliveries (grant_token, served_at) VALUES (?, ?)
+       ON CONFLICT (grant_token) DO UPDATE SET served_at = coalesce(served_at, excluded.served_at)`,
+    );
+    const failed = this.#db.prepare(
+      `INSERT INTO deliveries (grant_token, failures, last_failure_at, last_status)
+       VALUES (?, 1, ?, ?)
+       ON CONFLICT (grant_token) DO UPDATE SET failures = failures + 1,
+         last_failure_at = excluded.last_failure_at, last_status = excluded.last_status`,
+    );
+    this.#write = this.#db.transaction((answers: readonly Answer[]) => {
+      for (const { grantToken, status, at } of answers) {
+        if (isDelivered(status)) served.run(grantToken, at);
+        else failed.run(grantToken, at, status);
+      }
+    });
   }
 
-  async answered(grantToken: string, status: number, at: number): Promise<void> {
+  answered(grantToken: string, status: number, at: number): Promise<void> {
     if (isDelivered(status)) {
-      if (this.#served.has(grantToken)) return;
-      this.#db
-        .prepare(
-          `INSERT INTO deliveries (grant_token, served_at) VALUES (?, ?)
-           ON CONFLICT (grant_token) DO UPDATE SET served_at = coalesce(served_at, excluded.served_at)`,
-        )
-        .run(grantToken, at);
+      if (this.#served.has(grantToken)) return Promise.resolve();
       if (this.#served.size > 100_000) this.#served.clear();
       this.#served.add(grantToken);
-      return;
     }
-    this.#db
-      .prepare(
-        `INSERT INTO deliveries (grant_token, failures, last_failure_at, last_status)
-         VALUES (?, 1, ?, ?)
-         ON CONFLICT (grant_token) DO UPDATE SET failures = failures + 1,
-           last_failure_at = excluded.last_failure_at, last_status = excluded.last_status`,
-      )
-      .run(grantToken, at, status);
+    this.#queue.push({ grantToken, status, at });
+    this.#written ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          this.#flush();
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    return this.#written;
+  }
+
+  /** Writes the queued answers now; a failed write forgets they were served, to write again. */
+  #flush(): void {
+    const answers = this.#queue;
+    this.#queue = [];
+    this.#written = undefined;
+    if (answers.length === 0) return;
+    try {
+      this.#write(answers);
+    } catch (error) {
+      for (const answer of answers) this.#served.delete(answer.grantToken);
+      throw error;
+    }
   }
 
   async get(grantToken: string): Promise<DeliveryRecord | undefined> {
+    // The answers queued this turn first (a failed write was reported by `answered`).
+    await this.#written?.catch(() => undefined);
     const row = this.#db
       .prepare('SELECT * FROM deliveries WHERE grant_token = ?')
       .get(grantToken) as DeliveryRow | undefined;
@@ -203,7 +245,11 @@ export class SqliteDeliveryLog implements DeliveryLog {
   }
 
   close(): void {
-    this.#db.close();
+    try {
+      this.#flush();
+    } finally {
+      this.#db.close();
+    }
   }
 }
 
