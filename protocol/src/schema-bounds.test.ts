@@ -38,7 +38,8 @@ describe('unboundedParts', () => {
 });
 
 /**
- * Every valibot schema a protocol module exports: requests and messages from other parties
+ * Every valibot schema a protocol module exports, by itself or as a member of an exported
+ * object (a declared message's `schema`): requests and messages from other parties
  * are parsed with these, so each must bound every array and string it admits (issue 18).
  */
 describe('every schema the protocol package exports', async () => {
@@ -55,7 +56,14 @@ describe('every schema the protocol package exports', async () => {
       unknown
     >;
     for (const [name, value] of Object.entries(module)) {
-      if (isValibotSchema(value)) schemas.push([`${file.replace('./src/', '')} ${name}`, value]);
+      const where = `${file.replace('./src/', '')} ${name}`;
+      if (isValibotSchema(value)) schemas.push([where, value]);
+      // A declared message is exported as one object that holds its schemas (`receipts.schema`).
+      else if (typeof value === 'object' && value !== null) {
+        for (const [member, held] of Object.entries(value)) {
+          if (isValibotSchema(held)) schemas.push([`${where}.${member}`, held]);
+        }
+      }
     }
   }
 
