@@ -302,3 +302,11 @@ export function signingBytes(
   writeFields(writer);
   return writer.finish();
 }
+
+/** Byte-wise order (shorter first on a common prefix): the one order sorted keys agree on. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}

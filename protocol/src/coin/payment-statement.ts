@@ -11,7 +11,7 @@
  */
 import * as v from 'valibot';
 import type { Ed25519Signer, Ed25519Verify } from '../ed25519.ts';
-import { toBase64url } from '../encoding.ts';
+import { compareBytes, toBase64url } from '../encoding.ts';
 import { assertBytes, invalidArgument } from '../errors.ts';
 import {
   amountField,
@@ -29,12 +29,7 @@ import { bytesSchema } from '../schema.ts';
 export const maxStatementCoins = 256;
 
 export function sortedCoins(coins: readonly Uint8Array[]): Uint8Array[] {
-  return [...coins].sort((a, b) => {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      if (a[i] !== b[i]) return a[i]! - b[i]!;
-    }
-    return a.length - b.length;
-  });
+  return [...coins].sort(compareBytes);
 }
 
 const coinKeysSchema = v.pipe(
