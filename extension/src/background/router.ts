@@ -36,7 +36,7 @@ import {
   listCardPayments,
 } from '../wallet/instruments/card/checkout.ts';
 import { purseRoutes } from '../wallet/instruments/purse/purse-routes.ts';
-import { describeOffer, payOffer } from '../wallet/pay/pay.ts';
+import { describeOffer } from '../wallet/pay/pay.ts';
 import { provePayment } from '../wallet/proof/payment-proof.ts';
 import { recoveryRoutes } from '../wallet/recovery/recovery-routes.ts';
 import { checkRefundsOnVisit } from '../wallet/refunds/visit.ts';
@@ -50,6 +50,7 @@ import {
 import { listTasks, taskView } from '../wallet/tasks.ts';
 import type { Wallet } from '../wallet/wallet.ts';
 import type { ConfirmationDesk } from './confirmations.ts';
+import { type CookieBridge, clickOutcome, payClick } from './pay-click.ts';
 import { activePaywall, payTabPaywall, type TabBridge } from './paywall.ts';
 import {
   type ExtensionIdentity,
@@ -63,6 +64,7 @@ export interface RouterDeps {
   readonly identity: ExtensionIdentity;
   readonly confirmations: ConfirmationDesk;
   readonly tabs: TabBridge;
+  readonly cookies: CookieBridge;
 }
 
 /** What a route answers with: the wallet and its desks, and who sent the message. */
@@ -111,6 +113,12 @@ function contentPage(sender: VerifiedSender): string {
   return sender.pageUrl;
 }
 
+function contentTab(sender: VerifiedSender): number {
+  if (sender.kind !== 'content')
+    throw new WalletFailure('forbidden_sender', 'Only web pages ask for payments.');
+  return sender.tabId;
+}
+
 /** A route with the action forgotten, once its input has passed that action's schema. */
 type Route = (input: unknown, context: RouteContext) => Promise<unknown>;
 
@@ -121,13 +129,14 @@ type Route = (input: unknown, context: RouteContext) => Promise<unknown>;
 const routes: Routes<Action, RouteContext> = {
   'offer.describe': (input, { wallet, sender }) =>
     describeOffer(wallet, { token: input.offer, href: input.href, pageUrl: contentPage(sender) }),
-  'offer.pay': (input, { wallet, sender }) =>
-    payOffer(wallet, wallet.hooks, {
+  'offer.pay': (input, { wallet, sender, cookies }) =>
+    payClick(wallet, cookies, contentTab(sender), {
       token: input.offer,
       href: input.href,
       pageUrl: contentPage(sender),
       seen: input.presentation,
     }),
+  'offer.outcome': (input, { sender }) => clickOutcome(contentTab(sender), input.paymentId),
   'refunds.check': (_input, { wallet, sender }) =>
     checkRefundsOnVisit(wallet, new URL(contentPage(sender)).origin),
   'tab.paywall': (_input, { wallet, tabs }) => activePaywall(wallet, tabs),

@@ -7,7 +7,7 @@
  * its tests follow it: each path's hostile-page cases sit beside its normal ones.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { OfferView, PayOutcome } from '../messages/contract.ts';
+import type { OfferView, PayOutcome, PaySending } from '../messages/contract.ts';
 import { deferred, fakeBackground, refusal } from '../ui/testing/fake-background.ts';
 import { eur, payableOffer, payee } from '../ui/testing/fixtures.ts';
 import { paywallArmDelayMs } from './paywall-bar.ts';
@@ -23,6 +23,14 @@ const paid: PayOutcome = {
   resource: '/articles/7',
   navigateTo: 'http://127.0.0.1:8701/articles/7',
   owned: false,
+};
+
+/** A PayWord click stored and on its way (background/pay-click.ts). */
+const sending: PaySending = {
+  status: 'sending',
+  paymentId: 'payment-1',
+  price: eur(5),
+  navigateTo: 'http://127.0.0.1:8701/articles/7',
 };
 
 let wallet: WalletOnPage | undefined;
@@ -388,6 +396,54 @@ describe('clicks', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(page.tooltip.state).toBe('paid');
     expect(events).toHaveLength(1);
+  });
+
+  it('goes to the resource as soon as the payment is on its way, before it has ended', async () => {
+    const ended = deferred<PayOutcome>();
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => sending,
+      'offer.outcome': () => ended.promise,
+    });
+    const link = pricedLink();
+    const events: string[] = [];
+    document.addEventListener('farthing:paid', (event) =>
+      events.push((event as CustomEvent<string>).detail),
+    );
+    const page = start(background, pageUrl, 5);
+    await page.scan();
+    click(link);
+    await settle();
+    // Navigating while the payment is still open: the merchant serves the page once paid.
+    expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
+    expect(background.callsOf('offer.outcome')).toEqual([{ paymentId: 'payment-1' }]);
+    expect(events).toEqual([]);
+    // The page stayed: how the payment ended is shown, as for a click answered when paid.
+    ended.resolve(paid);
+    await settle();
+    expect(page.tooltip.state).toBe('paid');
+    expect(events).toHaveLength(1);
+    expect(navigate).toHaveBeenCalledTimes(1);
+    expect(background.invalid).toEqual([]);
+  });
+
+  it('says so when a payment on its way was refused, and never goes elsewhere', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => ({ ...sending, navigateTo: 'https://evil.example/phish' }),
+      'offer.outcome': () => ({
+        status: 'refused',
+        error: refusal('merchant_refused', 'The shop refused the payment.').toJSON(),
+      }),
+    });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    click(link);
+    await settle();
+    await settle();
+    expect(navigate).not.toHaveBeenCalled();
+    expect(page.tooltip.state).toBe('refused');
   });
 
   it('draws no paying notice for a link paid at once, only the paid one if the page stays', async () => {

@@ -10,7 +10,7 @@
  * this one file, which keeps the trusted-input checks in one place to review.
  */
 import { callBackground, type Transport } from '../messages/client.ts';
-import type { OfferView, PayOutcome, Presentation } from '../messages/contract.ts';
+import type { OfferView, PayOutcome, PaySending, Presentation } from '../messages/contract.ts';
 import { wasPresented } from '../wallet/pay/presentation.ts';
 import { type Badge, createBadge } from './badge.ts';
 import { asWalletError, createOfferBook, type OfferBook } from './offer-book.ts';
@@ -282,16 +282,46 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       }, payingNoticeDelayMs);
     }
     if (trigger === 'paywall') showBar(payingView);
-    let outcome: PayOutcome;
+    let answered: PayOutcome | PaySending;
     try {
-      outcome = await answer;
+      answered = await answer;
     } catch (error) {
-      outcome = { status: 'refused', error: asWalletError(error) };
+      answered = { status: 'refused', error: asWalletError(error) };
     } finally {
       win.clearTimeout(payingTimer);
       paying.delete(key);
     }
     if (stopped) return;
+    // The link's navigation starts first, and the notice and the page's event wait a moment:
+    // drawn at once, they hold the page's thread while the navigation gets going (measured in
+    // the e2e bench: the navigation reached the shop ~1 ms later). When the new page comes, this
+    // one goes, its timer with it; when none comes (a download, a 204), they show.
+    let navigated = false;
+    const go = async (navigateTo: string): Promise<void> => {
+      const target = trigger === 'link' ? sameOriginTarget(navigateTo, options.pageUrl()) : null;
+      if (target === null) return;
+      navigated = true;
+      options.navigate(target);
+      await new Promise((resolve) => win.setTimeout(resolve, navigationGraceMs));
+    };
+    let outcome: PayOutcome;
+    if (answered.status === 'sending') {
+      // Stored and on its way: the merchant serves the navigation once the payment reaches it,
+      // so the page goes now; how the payment ended is asked while the next page comes.
+      offers.clear();
+      await go(answered.navigateTo);
+      if (stopped) return;
+      try {
+        outcome = await callBackground(options.transport, 'offer.outcome', {
+          paymentId: answered.paymentId,
+        });
+      } catch (error) {
+        outcome = { status: 'refused', error: asWalletError(error) };
+      }
+      if (stopped) return;
+    } else {
+      outcome = answered;
+    }
     if (outcome.status === 'refused') {
       const view: TooltipView = { state: 'refused', error: outcome.error, price, payee };
       showNotice(view, anchor);
@@ -299,17 +329,9 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       return;
     }
     offers.clear();
-    // The link's navigation starts first, and the notice and the page's event wait a moment:
-    // drawn at once, they hold the page's thread while the navigation gets going (measured in
-    // the e2e bench: the navigation reached the shop ~1 ms later). When the new page comes, this
-    // one goes, its timer with it; when none comes (a download, a 204), they show.
-    if (trigger === 'link') {
-      const target = sameOriginTarget(outcome.navigateTo, options.pageUrl());
-      if (target !== null) {
-        options.navigate(target);
-        await new Promise((resolve) => win.setTimeout(resolve, navigationGraceMs));
-        if (stopped) return;
-      }
+    if (!navigated) {
+      await go(outcome.navigateTo);
+      if (stopped) return;
     }
     const paid: TooltipView = outcome.owned
       ? { state: 'opening', price: outcome.price, payee }

@@ -232,6 +232,19 @@ export type PayOutcome =
     }
   | { readonly status: 'refused'; readonly error: WalletErrorJson };
 
+/**
+ * A click's payment stored and on its way (PayWord, paid without asking): the page goes to the
+ * resource now, and the merchant serves that navigation once the payment reaches it (the
+ * paying cookie, `@farthing/protocol/credential-id`). `offer.outcome` tells how it ended.
+ */
+export interface PaySending {
+  readonly status: 'sending';
+  readonly paymentId: string;
+  readonly price: AmountView;
+  /** Where the page should go now (the paid resource on the page's origin). */
+  readonly navigateTo: string;
+}
+
 /** The active tab's paywall, as the popup shows it. */
 export interface ActivePaywall {
   readonly tabId: number;
@@ -486,8 +499,10 @@ export const actions = {
       /** Missing: the click proved nothing, and it is asked about in the wallet's window. */
       presentation: v.optional(presentationSchema),
     }),
-    output<PayOutcome>(),
+    output<PayOutcome | PaySending>(),
   ),
+  /** How the click's payment that answered `sending` ended; only the tab that clicked asks. */
+  'offer.outcome': contentAction(v.strictObject({ paymentId: idSchema }), output<PayOutcome>()),
   /**
    * "Pay with card" on a checkout page, sent only from a trusted click: always asked in the
    * wallet's window, which shows the order the merchant signed.

@@ -12,6 +12,9 @@
  *
  * The core knows instruments only through their interface (../instruments/instrument.ts).
  */
+import { decodeCredential } from '@farthing/protocol/credential';
+import { credentialIdOf } from '@farthing/protocol/credential-id';
+import { fromBase64url, toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
 import type { OfferView, PayOutcome } from '../../messages/contract.ts';
 import { perDatabase, type WalletContext } from '../context.ts';
 import { newId, type PaymentRecord } from '../db/schema.ts';
@@ -47,6 +50,20 @@ export interface PayOfferParameters {
 
 export interface PayClickParameters extends PayOfferParameters {
   readonly seen: ClickSeen;
+  /**
+   * Told when this click's credential is stored (strictly) and its POST has just been started,
+   * for a payment the merchant will accept or refuse on its own (the PayWord fast path): the
+   * page may go to the resource now, its navigation naming the payment by `credentialId`
+   * (base64url) so the merchant serves it once the POST has paid. Not told for a payment
+   * asked about, an earlier one, or another instrument's: those answer when they end.
+   */
+  readonly onSending?: (sending: SendingPayment) => void;
+}
+
+/** A payment whose credential just left (`PayClickParameters.onSending`). */
+export interface SendingPayment {
+  readonly payment: PaymentRecord;
+  readonly credentialId: string;
 }
 
 interface RecentClick {
@@ -205,7 +222,7 @@ export async function payOffer(
     const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
     if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
-    const outcome = payChecked(ctx, hooks, checked, params.seen);
+    const outcome = payChecked(ctx, hooks, checked, params.seen, params.onSending);
     recentClicks.set(key, { at: now, outcome });
     // A refusal is not remembered: once the user has changed what refused the click (raised a
     // budget, as the refusal's hint says), the next click is a new question.
@@ -230,6 +247,7 @@ async function payChecked(
   hooks: PayHooks,
   checked: CheckedOffer,
   seen: ClickSeen,
+  onSending: PayClickParameters['onSending'],
 ): Promise<PayOutcome> {
   // An instrument's common case in one transaction (PayWord's); the long way below otherwise.
   for (const instrument of instrumentsByPreference) {
@@ -237,7 +255,13 @@ async function payChecked(
     const fast = instrument.reserveAtOnce;
     const outcome = await oneAtATime(checked.offer.merchantId, async () => {
       const payment = await fast(ctx, checked, seen);
-      return payment === undefined ? undefined : sendPayment(ctx, hooks, payment, checked.offer);
+      if (payment === undefined) return undefined;
+      // The POST starts first; the page is told while it travels.
+      const sent = sendPayment(ctx, hooks, payment, checked.offer);
+      if (onSending !== undefined && payment.credential !== undefined) {
+        onSending({ payment, credentialId: credentialIdText(payment.credential, checked) });
+      }
+      return sent;
     });
     if (outcome !== undefined) return outcome;
   }
@@ -295,6 +319,12 @@ async function payChecked(
     const payment = await reserveWithFallback(ctx, checked, [chosen, ...fallbacks]);
     return sendPayment(ctx, hooks, payment, checked.offer);
   });
+}
+
+/** The stored credential's id as the merchant stores the payment under it. */
+function credentialIdText(credential: string, checked: CheckedOffer): string {
+  const decoded = decodeCredential(utf8Bytes(credential));
+  return toBase64url(credentialIdOf(decoded, fromBase64url(checked.hash)));
 }
 
 /**
