@@ -15,8 +15,8 @@
  * and the payment found must pay exactly the resource requested, with its grant still running.
  */
 import { payingCookieName } from '@farthing/protocol/credential-id';
-import type { PaymentRecord } from '../../store/store.ts';
-import type { PaymentDesk } from '../payments/payments.ts';
+import type { MerchantStore, PaymentRecord } from '../../store/store.ts';
+import type { PaymentWaiters } from '../payments/payment-waiters.ts';
 
 /** How often a waiting request re-reads the store for a payment another process takes. */
 export const paymentPollMs = 25;
@@ -72,16 +72,15 @@ export type FollowedPayment =
 
 const missing: FollowedPayment = { status: 'missing' };
 
-/** The payment `paying` names: stored already, or once stored within `desk.waiters.waitMs`. */
+/** The payment `paying` names: stored already, or once stored within `waiters.waitMs`. */
 export async function followPayment(
-  desk: PaymentDesk,
-  store: { findPayment(credentialId: Uint8Array): Promise<PaymentRecord | undefined> },
+  waiters: PaymentWaiters,
+  store: Pick<MerchantStore, 'findPayment'>,
   paying: PayingCookie,
 ): Promise<FollowedPayment> {
   // The common case: the POST was stored before the navigation's GET came.
   const first = await store.findPayment(paying.credentialId);
   if (first !== undefined) return { status: 'stored', payment: first };
-  const { waiters } = desk;
   const watch = waiters.watch(paying.text);
   if (watch === undefined) return missing;
   const deadline = performance.now() + waiters.waitMs;

@@ -156,7 +156,7 @@ async function followingPayment(
 ): Promise<GuardResult> {
   const headers = new Headers();
   const clear = clearPayingCookie(paying.name, ctx.secure);
-  const followed = await followPayment(ctx.desk, ctx.config.store, paying);
+  const followed = await followPayment(ctx.desk.waiters, ctx.config.store, paying);
   if (followed.status === 'stored') {
     const { payment } = followed;
     const now = ctx.config.now();
