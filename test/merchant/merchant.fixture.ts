@@ -22,7 +22,11 @@ import {
 } from '@farthing/bank/broker/broker.fixture';
 import { type WalletCoin, withdrawCoins } from '@farthing/bank/mint/mint.fixture';
 import type { MerchantConfig } from '@farthing/merchant-sdk/server/config';
-import { createMerchant, type Merchant } from '@farthing/merchant-sdk/server/merchant';
+import {
+  type CreateMerchantOptions,
+  createMerchant,
+  type Merchant,
+} from '@farthing/merchant-sdk/server/merchant';
 import { registerWithBank } from '@farthing/merchant-sdk/server/registration';
 import type { MerchantStore } from '@farthing/merchant-sdk/store/store';
 import { amount } from '@farthing/protocol/amount';
@@ -103,8 +107,9 @@ export function openShop(
   world: ShopWorld,
   store: MerchantStore,
   overrides?: Partial<MerchantConfig>,
+  options?: CreateMerchantOptions,
 ): Merchant {
-  return createMerchant(world.config(store, overrides));
+  return createMerchant(world.config(store, overrides), options);
 }
 
 /** The offer a 402 challenge or a priced link hands the wallet. */

@@ -31,6 +31,7 @@ import {
   MerchantEndpoints,
   merchantFailureReporter,
 } from './http/endpoints.ts';
+import { defaultPaymentWaitMs, PaymentWaiters } from './payments/payment-waiters.ts';
 import { PaymentDesk } from './payments/payments.ts';
 import {
   type OfferForReturnType,
@@ -147,6 +148,11 @@ export interface CreateMerchantOptions {
   readonly deliveries?: DeliveryLogOption;
   /** The site's own answer to a payer's refund request (default: refund what was never served). */
   readonly decideRefundRequest?: RefundRequestPolicy;
+  /**
+   * How long a priced request carrying the wallet's paying cookie waits for the payment it
+   * names to be stored before it gets the 402 (access/follow-payment.ts); default 2,000 ms.
+   */
+  readonly paymentWaitMs?: number;
 }
 
 /** Creates the merchant; checks the configuration (certificate, key, prices) first. */
@@ -168,7 +174,14 @@ export function createMerchant(
   const offers = new OfferBook(resolved);
   const purse = merchantPurseDesk(resolved, options.purse);
   const card = new MerchantCard(resolved, options.card);
-  const desk = new PaymentDesk(resolved, offers, bank, purse.desk, card);
+  const desk = new PaymentDesk(
+    resolved,
+    offers,
+    bank,
+    purse.desk,
+    card,
+    new PaymentWaiters({ waitMs: paymentWaitMs(options.paymentWaitMs) }),
+  );
   const settlement = new Settlement(
     { store: resolved.store, bank, now: resolved.now },
     options.settlement,
@@ -231,4 +244,17 @@ export function createMerchant(
       }
     },
   };
+}
+
+/** `paymentWaitMs`, checked: whole milliseconds, at most a minute (a request held open). */
+function paymentWaitMs(value: number | undefined): number {
+  if (value === undefined) return defaultPaymentWaitMs;
+  if (!Number.isSafeInteger(value) || value < 0 || value > 60_000) {
+    throw new FarthingError(
+      'invalid_argument',
+      '"paymentWaitMs" must be a whole number of milliseconds from 0 to 60000',
+      { details: { field: 'paymentWaitMs' } },
+    );
+  }
+  return value;
 }

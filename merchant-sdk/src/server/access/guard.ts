@@ -1,8 +1,10 @@
 /**
  * The guard in front of one priced resource (DESIGN.md "Priced link", step 5): the request
  * passes to the application with a valid access grant for exactly this resource, or after
- * paying inline with `Authorization: Farthing credential="…"`; otherwise it gets the 402
- * challenge (challenge.ts).
+ * paying inline with `Authorization: Farthing credential="…"`, or when it is the navigation
+ * that follows a payment of this resource (the paying cookie, follow-payment.ts: served with
+ * that payment's grant once it is stored, waiting up to `paymentWaitMs` for it); otherwise it
+ * gets the 402 challenge (challenge.ts).
  */
 import { verifyAccessGrant } from '@farthing/protocol/access-grant';
 import type { Amount } from '@farthing/protocol/amount';
@@ -21,6 +23,12 @@ import {
 import type { OfferBook } from '../pricing/offers.ts';
 import type { PricedResource } from '../pricing/price-table.ts';
 import { paymentRequiredResponse } from './challenge.ts';
+import {
+  clearPayingCookie,
+  followPayment,
+  type PayingCookie,
+  payingCookieOf,
+} from './follow-payment.ts';
 
 /** What the application learns about a paid request it is about to serve. */
 export interface PaidAccess {
@@ -105,19 +113,67 @@ export async function guardPricedRequest(
         if (isFarthingError(error, 'grant_expired')) refusal = error;
       }
     }
+    // Only now, without a grant: the common request (a valid grant) does no more work.
+    const paying = payingCookieOf(request);
+    if (paying !== undefined) return followingPayment(ctx, request, priced, paying);
   }
+  return challenge(ctx, request, priced, refusal);
+}
+
+/** The 402 challenge (challenge.ts); `headers` are added to it. */
+async function challenge(
+  ctx: GuardContext,
+  request: Request,
+  priced: PricedResource,
+  refusal: unknown,
+  headers?: Headers,
+): Promise<GuardResult> {
   const issued = await ctx.offers.offerFor(priced, ctx.origin);
-  return {
-    action: 'respond',
-    response: paymentRequiredResponse({
-      request,
-      priced,
-      issued,
-      origin: ctx.origin,
-      merchantName: config.name,
-      ...(refusal === undefined ? {} : { refusal }),
-    }),
-  };
+  const response = paymentRequiredResponse({
+    request,
+    priced,
+    issued,
+    origin: ctx.origin,
+    merchantName: ctx.config.name,
+    ...(refusal === undefined ? {} : { refusal }),
+  });
+  headers?.forEach((value, name) => {
+    response.headers.append(name, value);
+  });
+  return { action: 'respond', response };
+}
+
+/**
+ * The navigation that follows its payment (follow-payment.ts): served with the payment's grant
+ * when it pays exactly this resource and its grant still runs; else the 402. Either way the
+ * paying cookie is cleared: it has done its one job.
+ */
+async function followingPayment(
+  ctx: GuardContext,
+  request: Request,
+  priced: PricedResource,
+  paying: PayingCookie,
+): Promise<GuardResult> {
+  const headers = new Headers();
+  const clear = clearPayingCookie(paying.name, ctx.secure);
+  const followed = await followPayment(ctx.desk.waiters, ctx.config.store, paying);
+  if (followed.status === 'stored') {
+    const { payment } = followed;
+    const now = ctx.config.now();
+    if (payment.resource === priced.resource && payment.grantExpiresAt > now) {
+      headers.append('set-cookie', paymentCookie(payment, now, ctx.secure));
+      headers.append('set-cookie', clear);
+      return {
+        action: 'continue',
+        paid: paidAccess(priced, payment.grantExpiresAt),
+        grantToken: payment.grantToken,
+        headers,
+      };
+    }
+  }
+  headers.append('set-cookie', clear);
+  const refusal = followed.status === 'refused' ? followed.error : undefined;
+  return challenge(ctx, request, priced, refusal, headers);
 }
 
 async function payInline(

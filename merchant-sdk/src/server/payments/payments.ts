@@ -28,7 +28,7 @@ import {
 } from '@farthing/protocol/access-grant';
 import type { Credential } from '@farthing/protocol/credential';
 import { credentialIdOf as sharedCredentialIdOf } from '@farthing/protocol/credential-id';
-import { equalBytes } from '@farthing/protocol/encoding';
+import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
 import { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { parseFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import { type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
@@ -48,6 +48,7 @@ import type { PurseDesk } from '../purse/purse-desk.ts';
 import { clearedAtIssuer } from '../purse/purse-pay.ts';
 import { canSignNow } from '../signing/signer.ts';
 import { CredentialReader } from './credential-reader.ts';
+import { type PaymentOutcome, PaymentWaiters } from './payment-waiters.ts';
 import {
   signReceiptJson,
   signStoredReceipt,
@@ -115,6 +116,8 @@ export class PaymentDesk {
   readonly payword: PaywordVendor;
   readonly #purse: PurseDesk | undefined;
   readonly #card: MerchantCard | undefined;
+  /** Requests waiting for a payment by its credential id (payment-waiters.ts). */
+  readonly waiters: PaymentWaiters;
 
   constructor(
     config: ResolvedConfig,
@@ -122,7 +125,9 @@ export class PaymentDesk {
     bank: BankClient,
     purse?: PurseDesk,
     card?: MerchantCard,
+    waiters: PaymentWaiters = new PaymentWaiters(),
   ) {
+    this.waiters = waiters;
     this.#config = config;
     this.#purse = purse;
     this.#card = card;
@@ -203,15 +208,24 @@ export class PaymentDesk {
     }
     try {
       this.#reader.check(parsed);
-      return await this.#payChecked(credential, hash, credentialId, findStored);
+      const paid = await this.#payChecked(credential, hash, credentialId, findStored);
+      if (this.waiters.size !== 0)
+        this.#tellWaiters(credentialId, { status: 'stored', payment: paid });
+      return paid;
     } catch (error) {
       // These codes come after the offer's signature was checked (`check`).
       if (isFarthingError(error) && retryCodes.has(error.code)) {
         const stored = await findStored();
         if (stored !== undefined) return this.#signStored(stored);
       }
+      if (this.waiters.size !== 0) this.#tellWaiters(credentialId, { status: 'refused', error });
       throw error;
     }
+  }
+
+  /** A navigation following this payment (payment-waiters.ts) is answered now. */
+  #tellWaiters(credentialId: Uint8Array, outcome: PaymentOutcome): void {
+    this.waiters.settle(toBase64url(credentialId), outcome);
   }
 
   async #payChecked(
