@@ -14,13 +14,15 @@
  *                                  (target < 10): median round and range
  *
  * Each priced click is also cut into its steps (printed, medians over all clicks): from the
- * click to the new document's navigation start, and within it from the click to the wallet's
- * pay request leaving its service worker, the request's round trip (both from the service
- * worker's network log, DevTools protocol), the part of it the shop took (from the request's
- * last byte sent to its answer's first byte, the log's own timing of the request) and from its
- * answer to the navigation start; then
- * the navigation itself, beside the free clicks' own. A priced click that landed on anything
- * but the article (the shop's 402 paywall: the payment missed the navigation) fails the run.
+ * click to the new document's navigation start (a link paid at once goes at the click, its
+ * payment traveling meanwhile: @farthing/protocol/http/paying-navigation); from the click to
+ * the wallet's pay request leaving its service worker, the request's round trip (both from the
+ * service worker's network log, DevTools protocol) and the part of it the shop took (from the
+ * request's last byte sent to its answer's first byte, the log's own timing of the request);
+ * from the payment's answer to the page's first byte (the shop holds the navigation until the
+ * payment is stored); then the navigation itself, beside the free clicks' own. A priced click
+ * that landed on anything but the article (the shop's 402 paywall: the payment missed the
+ * navigation) fails the run.
  *
  * Both ends are taken in the page, on the browser's clock: the click event's time (kept in
  * `window.name` across the navigation) and the first animation frame after the new document's
@@ -312,10 +314,7 @@ export async function run(): Promise<Metrics> {
         if (request.shopMs !== undefined) {
           step('  of which the shop (request sent → answer’s first byte)', request.shopMs);
         }
-        step(
-          'answer → navigation starts (receipt check, back to the page)',
-          times.navigationAt - request.doneAt,
-        );
+        step('pay request answered → page’s first byte', times.responseAt - request.doneAt);
       }
       step('priced: navigation → first byte', times.responseAt - times.navigationAt);
       step('priced: first byte → on screen', times.visibleAt - times.responseAt);

@@ -26,7 +26,6 @@ import { loadShopConfig } from '@farthing/demo-shop/config';
 import { startShop } from '@farthing/demo-shop/server';
 import { ConfirmationDesk } from '@farthing/extension/background/confirmations';
 import { routeMessage } from '@farthing/extension/background/router';
-import { RecordedCookies } from '@farthing/extension/background/router-testing';
 import { inspectBank, logIn, trustBank } from '@farthing/extension/wallet/bank/banks';
 import { globalPlatform } from '@farthing/extension/wallet/platform';
 import { updateSettings } from '@farthing/extension/wallet/settings';
@@ -114,15 +113,8 @@ export async function run(): Promise<Metrics> {
     const decisions: number[] = [];
     for (const [index, offer] of offers.entries()) {
       const started = performance.now();
-      const deps = {
-        wallet,
-        identity,
-        confirmations,
-        tabs: noTabs,
-        cookies: new RecordedCookies(),
-      };
-      let answer = await routeMessage(
-        deps,
+      const answer = await routeMessage(
+        { wallet, identity, confirmations, tabs: noTabs },
         {
           action: 'offer.pay',
           input: {
@@ -141,16 +133,6 @@ export async function run(): Promise<Metrics> {
         },
         sender,
       );
-      // A PayWord click answers `sending` once its POST has left (the page goes on); how it
-      // ended is the next question, as the content script asks it.
-      if (answer.ok && (answer.value as { status: string }).status === 'sending') {
-        const { paymentId } = answer.value as { paymentId: string };
-        answer = await routeMessage(
-          deps,
-          { action: 'offer.outcome', input: { paymentId } },
-          sender,
-        );
-      }
       if (!answer.ok || (answer.value as { status: string }).status !== 'paid') {
         throw new Error(`offer.pay failed: ${JSON.stringify(answer)}`);
       }

@@ -24,8 +24,7 @@ describe('the extension manifest', () => {
   });
 
   it('asks only for the permissions the wallet uses', () => {
-    // `cookies`: the paying cookie a PayWord click's navigation follows (background/pay-click.ts).
-    expect([...source.permissions].sort()).toEqual(['alarms', 'cookies', 'unlimitedStorage']);
+    expect([...source.permissions].sort()).toEqual(['alarms', 'unlimitedStorage']);
   });
 
   it('builds without web-accessible resources, so pages cannot probe for the wallet', () => {

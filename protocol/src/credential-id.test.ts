@@ -5,7 +5,7 @@ import { generateDenominationKey, issueCoin, makeDenomination, now } from './coi
 import { createDepositPermission } from './coin/deposit-permission.ts';
 import { payerCodeHash, randomPayerCode } from './coin/derivation.ts';
 import type { Credential } from './credential.ts';
-import { credentialIdOf, payingCookieName } from './credential-id.ts';
+import { credentialIdOf } from './credential-id.ts';
 import { merchant } from './offer.fixture.ts';
 import { offerHash, signOffer } from './offer.ts';
 import { createPaywordPayment } from './payword/payment.ts';
@@ -94,10 +94,5 @@ describe('credential id', () => {
     const id = credentialIdOf(payword, offerHash(offer));
     expect(credentialIdOf(other, offerHash(offer))).not.toEqual(id);
     expect(credentialIdOf(payword, new Uint8Array(32))).not.toEqual(id);
-  });
-
-  it('names the paying cookie with the __Host- prefix over https only', () => {
-    expect(payingCookieName(true)).toBe('__Host-farthing-paying');
-    expect(payingCookieName(false)).toBe('farthing-paying');
   });
 });

@@ -1,8 +1,8 @@
 /**
  * A credential's id: what makes two credentials "the same payment" (the offer and exactly what
  * is spent), SHA-256 over a label, the offer hash and the instrument's spent parts. The merchant
- * stores a payment under it, so a resent credential gets the first receipt back; the wallet
- * names the payment its navigation follows by it (`payingCookieName`).
+ * stores a payment under it, so a resent credential gets the first receipt back, and a refund
+ * request names the payment by it.
  *
  * The hash function is the caller's: the merchant SDK passes Node's `createHash('sha256')`,
  * about 3× faster than the portable one on its hot path, and the wallet the portable default.
@@ -55,20 +55,3 @@ export function credentialIdOf(
   }
   return new Uint8Array(digest.digest());
 }
-
-/**
- * The cookie that tells the merchant a click's navigation follows its payment (DESIGN.md
- * "Priced link", step 4): right after the wallet has stored a credential and while its POST is
- * on the way, the wallet sets this cookie on the merchant's origin (`HttpOnly`, so no page
- * script reads it; `SameSite=Lax`; `Path=/`; `Max-Age` below) to the credential's id in
- * base64url, and the page goes to the paid resource at once. A request for that resource with
- * no grant but this cookie waits briefly for that payment instead of answering 402, then is
- * served with the payment's grant (and the cookie cleared). Over https the name has the
- * `__Host-` prefix, as the grant cookies do.
- */
-export function payingCookieName(secure: boolean): string {
-  return `${secure ? '__Host-' : ''}farthing-paying`;
-}
-
-/** How long the paying cookie lives: the navigation it marks has started before it is set. */
-export const payingCookieMaxAgeS = 30;

@@ -1,101 +1,67 @@
 /**
- * A priced link's click as the content script asks it (`offer.pay`): the payment
- * (wallet/pay/pay.ts), and the page sent on as soon as the credential has left instead of when
- * the receipt is back. Once a PayWord credential is stored and its POST started, the paying
- * cookie naming that payment (`@farthing/protocol/credential-id`) is set on the merchant's
- * origin and the click answers `sending`: the page goes to the resource at once, and the
- * merchant serves that navigation when the POST has paid (or its 402 when the POST was
- * refused). The payment goes on in the service worker as before (receipt checked, confirmation
- * stored); the page asks how it ended with `offer.outcome`.
- *
- * Nothing about the money changes: the credential is stored strictly before the POST and the
- * cookie, which name a payment, not pay one; a cookie the browser refuses to set sends the click
- * the old way (the page goes once the receipt verifies).
+ * A priced link's click as the content script asks it (`offer.pay`). When the page went to the
+ * resource at the click (`navigation`, `@farthing/protocol/http/paying-navigation`), the
+ * payment carries that navigation's id to the merchant, which serves the navigation once paid,
+ * and the click is answered when the payment ends, as any other. When the wallet does not pay
+ * at once after all (it asks in its window, or makes a chain or fetches coins first), the click
+ * is answered `held` as soon as that is known, so the page stops its navigation instead of
+ * waiting at the merchant; the page then asks `offer.outcome` for how it ended.
  */
-import { payingCookieMaxAgeS, payingCookieName } from '@farthing/protocol/credential-id';
-import type { PayOutcome, PaySending } from '../messages/contract.ts';
+import type { PayHeld, PayOutcome } from '../messages/contract.ts';
 import { WalletFailure } from '../wallet/errors.ts';
-import { moneyView } from '../wallet/money.ts';
-import { type PayClickParameters, payOffer, type SendingPayment } from '../wallet/pay/pay.ts';
+import { type PayClickParameters, payOffer } from '../wallet/pay/pay.ts';
 import type { Wallet } from '../wallet/wallet.ts';
 
-/** The browser's cookie jar as a click uses it (`cookies.set` in the service worker). */
-export interface CookieBridge {
-  /** Sets `name=value` on `url`'s origin: host-only, `Path=/`, HttpOnly, SameSite=Lax. */
-  set(cookie: {
-    readonly url: string;
-    readonly name: string;
-    readonly value: string;
-    readonly secure: boolean;
-    readonly expiresAt: number;
-  }): Promise<void>;
-}
-
-/** A click answered `sending`, until its page has asked how it ended (or a minute passed). */
-interface InFlight {
+/** A click answered `held`, until its page has asked how it ended (or a minute passed). */
+interface HeldClick {
   readonly tabId: number;
   readonly outcome: Promise<PayOutcome>;
 }
 
-const inFlight = new Map<string, InFlight>();
-/** Kept after the payment ends, for a page that asks late (a slow answer, a page that stayed). */
+const heldClicks = new Map<string, HeldClick>();
+/** Kept after the payment ends, for a page that asks late. */
 const keptMs = 60_000;
 /** Clicks remembered at most (each ends on its own; this only bounds a flood). */
-const maxInFlight = 256;
+const maxHeld = 256;
+
+const held = Symbol('held');
 
 export async function payClick(
   wallet: Wallet,
-  cookies: CookieBridge,
   tabId: number,
-  params: Omit<PayClickParameters, 'onSending'>,
-): Promise<PayOutcome | PaySending> {
-  let told: (sending: SendingPayment) => void = () => undefined;
-  const sending = new Promise<SendingPayment>((resolve) => {
-    told = resolve;
+  params: Omit<PayClickParameters, 'onHeld'>,
+): Promise<PayOutcome | PayHeld> {
+  const { navigation } = params;
+  if (navigation === undefined) return payOffer(wallet, wallet.hooks, params);
+  let hold: () => void = () => undefined;
+  const holding = new Promise<typeof held>((resolve) => {
+    hold = () => resolve(held);
   });
-  const outcome = payOffer(wallet, wallet.hooks, { ...params, onSending: (s) => told(s) });
-  const first = await Promise.race([outcome, sending]);
-  if (!('credentialId' in first)) return first;
-  const { payment, credentialId } = first;
-  const secure = payment.navigateTo.startsWith('https:');
-  try {
-    await cookies.set({
-      url: payment.navigateTo,
-      name: payingCookieName(secure),
-      value: credentialId,
-      secure,
-      expiresAt: wallet.platform.now() + payingCookieMaxAgeS * 1000,
-    });
-  } catch {
-    return outcome;
-  }
-  remember(payment.id, { tabId, outcome });
-  return {
-    status: 'sending',
-    paymentId: payment.id,
-    price: moneyView(payment.price),
-    navigateTo: payment.navigateTo,
-  };
+  const outcome = payOffer(wallet, wallet.hooks, { ...params, onHeld: () => hold() });
+  const first = await Promise.race([outcome, holding]);
+  if (first !== held) return first;
+  remember(navigation, { tabId, outcome });
+  return { status: 'held' };
 }
 
-/** How a click that answered `sending` ended; only its own tab may ask. */
-export function clickOutcome(tabId: number, paymentId: string): Promise<PayOutcome> {
-  const entry = inFlight.get(paymentId);
+/** How a click answered `held` ended; only its own tab may ask. */
+export function clickOutcome(tabId: number, navigation: string): Promise<PayOutcome> {
+  const entry = heldClicks.get(navigation);
   if (entry === undefined || entry.tabId !== tabId) {
-    throw new WalletFailure('invalid_message', 'This page has no payment of that id on its way.');
+    throw new WalletFailure('invalid_message', 'This page has no payment of that id under way.');
   }
   return entry.outcome;
 }
 
-function remember(paymentId: string, entry: InFlight): void {
-  if (inFlight.size >= maxInFlight) {
-    const oldest = inFlight.keys().next().value;
-    if (oldest !== undefined) inFlight.delete(oldest);
+function remember(navigation: string, entry: HeldClick): void {
+  if (heldClicks.size >= maxHeld) {
+    const oldest = heldClicks.keys().next().value;
+    if (oldest !== undefined) heldClicks.delete(oldest);
   }
-  inFlight.set(paymentId, entry);
+  heldClicks.set(navigation, entry);
   const forget = () => {
     setTimeout(() => {
-      if (inFlight.get(paymentId) === entry) inFlight.delete(paymentId);
+      if (heldClicks.get(navigation) === entry) heldClicks.delete(navigation);
     }, keptMs);
   };
   entry.outcome.then(forget, forget);

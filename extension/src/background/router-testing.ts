@@ -5,7 +5,6 @@
  */
 import { openWallet } from '../wallet/wallet.ts';
 import { ConfirmationDesk } from './confirmations.ts';
-import type { CookieBridge } from './pay-click.ts';
 import type { routeMessage } from './router.ts';
 
 /** The extension itself, as `chrome.runtime` names it. */
@@ -27,14 +26,6 @@ const noTabs = {
   navigate: async () => undefined,
 };
 
-/** A cookie jar that keeps what the router set (`offer.pay`'s paying cookie), newest last. */
-export class RecordedCookies implements CookieBridge {
-  readonly set: CookieBridge['set'] = async (cookie) => {
-    this.cookies.push(cookie);
-  };
-  readonly cookies: Parameters<CookieBridge['set']>[0][] = [];
-}
-
 /** What `routeMessage` needs, over a fresh offline wallet named after `name`. */
 export async function openRouterDeps(name: string): Promise<Parameters<typeof routeMessage>[0]> {
   const confirmations = new ConfirmationDesk(
@@ -47,11 +38,5 @@ export async function openRouterDeps(name: string): Promise<Parameters<typeof ro
     platform: { now: () => Date.now(), fetch: () => Promise.reject(new Error('offline')) },
     confirm: (request) => confirmations.confirm(request),
   });
-  return {
-    wallet,
-    identity: testIdentity,
-    confirmations,
-    tabs: noTabs,
-    cookies: new RecordedCookies(),
-  };
+  return { wallet, identity: testIdentity, confirmations, tabs: noTabs };
 }

@@ -50,7 +50,7 @@ import {
 import { listTasks, taskView } from '../wallet/tasks.ts';
 import type { Wallet } from '../wallet/wallet.ts';
 import type { ConfirmationDesk } from './confirmations.ts';
-import { type CookieBridge, clickOutcome, payClick } from './pay-click.ts';
+import { clickOutcome, payClick } from './pay-click.ts';
 import { activePaywall, payTabPaywall, type TabBridge } from './paywall.ts';
 import {
   type ExtensionIdentity,
@@ -64,7 +64,6 @@ export interface RouterDeps {
   readonly identity: ExtensionIdentity;
   readonly confirmations: ConfirmationDesk;
   readonly tabs: TabBridge;
-  readonly cookies: CookieBridge;
 }
 
 /** What a route answers with: the wallet and its desks, and who sent the message. */
@@ -129,14 +128,15 @@ type Route = (input: unknown, context: RouteContext) => Promise<unknown>;
 const routes: Routes<Action, RouteContext> = {
   'offer.describe': (input, { wallet, sender }) =>
     describeOffer(wallet, { token: input.offer, href: input.href, pageUrl: contentPage(sender) }),
-  'offer.pay': (input, { wallet, sender, cookies }) =>
-    payClick(wallet, cookies, contentTab(sender), {
+  'offer.pay': (input, { wallet, sender }) =>
+    payClick(wallet, contentTab(sender), {
       token: input.offer,
       href: input.href,
       pageUrl: contentPage(sender),
       seen: input.presentation,
+      ...(input.navigation === undefined ? {} : { navigation: input.navigation }),
     }),
-  'offer.outcome': (input, { sender }) => clickOutcome(contentTab(sender), input.paymentId),
+  'offer.outcome': (input, { sender }) => clickOutcome(contentTab(sender), input.navigation),
   'refunds.check': (_input, { wallet, sender }) =>
     checkRefundsOnVisit(wallet, new URL(contentPage(sender)).origin),
   'tab.paywall': (_input, { wallet, tabs }) => activePaywall(wallet, tabs),

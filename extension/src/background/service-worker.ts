@@ -13,7 +13,6 @@ import { globalPlatform } from '../wallet/platform.ts';
 import { openWallet, type Wallet } from '../wallet/wallet.ts';
 import { ConfirmationDesk } from './confirmations.ts';
 import { type Route, serveContentPort } from './content-port.ts';
-import type { CookieBridge } from './pay-click.ts';
 import type { TabBridge } from './paywall.ts';
 import { routeMessage } from './router.ts';
 
@@ -76,25 +75,9 @@ const tabs: TabBridge = {
   },
 };
 
-/** The paying cookie (pay-click.ts): host-only, so over https its `__Host-` name is accepted. */
-const cookies: CookieBridge = {
-  async set(cookie) {
-    await browser.cookies.set({
-      url: cookie.url,
-      name: cookie.name,
-      value: cookie.value,
-      path: '/',
-      secure: cookie.secure,
-      httpOnly: true,
-      sameSite: 'lax',
-      expirationDate: cookie.expiresAt / 1000,
-    });
-  },
-};
-
 const route: Route = (message, sender) =>
   wallet.then((opened) =>
-    routeMessage({ wallet: opened, identity, confirmations, tabs, cookies }, message, sender),
+    routeMessage({ wallet: opened, identity, confirmations, tabs }, message, sender),
   );
 
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>

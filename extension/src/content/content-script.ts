@@ -3,6 +3,7 @@
  * runtime port (the background takes tab and origin from the browser's MessageSender).
  * Built as a standalone IIFE, so no web-accessible resource betrays the wallet to pages.
  */
+import { withoutNavigationId } from '@farthing/protocol/http/paying-navigation';
 import browser from 'webextension-polyfill';
 import { paywallQuery } from '../messages/contract.ts';
 import { contentPortName, portTransport } from '../messages/port.ts';
@@ -13,11 +14,16 @@ import { readPricedLink } from './priced-links.ts';
 import { startWalletOnPage } from './wallet-on-page.ts';
 
 if (document.documentElement !== null) {
+  // A paid page a click went to at once: the navigation id in its URL has done its job
+  // (@farthing/protocol/http/paying-navigation), and a copied or bookmarked URL is cleaner without.
+  const tidy = withoutNavigationId(location.href);
+  if (tidy !== undefined) history.replaceState(history.state, '', tidy);
   const wallet = startWalletOnPage(document, {
     transport: portTransport(() => browser.runtime.connect({ name: contentPortName })),
     pageUrl: () => location.href,
     navigate: (url) => location.assign(url),
     reload: () => location.reload(),
+    stopLoading: () => window.stop(),
   });
   void wallet.scan();
   // "Pay with card" on checkout pages (card-checkout.ts).

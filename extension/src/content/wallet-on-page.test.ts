@@ -6,8 +6,9 @@
  * Long because wallet-on-page.ts keeps every path from the page to a payment in one file, and
  * its tests follow it: each path's hostile-page cases sit beside its normal ones.
  */
+import { isNavigationId } from '@farthing/protocol/http/paying-navigation';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { OfferView, PayOutcome, PaySending } from '../messages/contract.ts';
+import type { OfferView, PayOutcome } from '../messages/contract.ts';
 import { deferred, fakeBackground, refusal } from '../ui/testing/fake-background.ts';
 import { eur, payableOffer, payee } from '../ui/testing/fixtures.ts';
 import { paywallArmDelayMs } from './paywall-bar.ts';
@@ -25,23 +26,17 @@ const paid: PayOutcome = {
   owned: false,
 };
 
-/** A PayWord click stored and on its way (background/pay-click.ts). */
-const sending: PaySending = {
-  status: 'sending',
-  paymentId: 'payment-1',
-  price: eur(5),
-  navigateTo: 'http://127.0.0.1:8701/articles/7',
-};
-
 let wallet: WalletOnPage | undefined;
 const navigate = vi.fn<(url: string) => void>();
 const reload = vi.fn<() => void>();
+const stopLoading = vi.fn<() => void>();
 
 beforeEach(() => {
   document.head.innerHTML = '';
   document.body.innerHTML = '';
   navigate.mockReset();
   reload.mockReset();
+  stopLoading.mockReset();
 });
 afterEach(() => {
   wallet?.stop();
@@ -79,6 +74,7 @@ function start(
     pageUrl: () => url,
     navigate,
     reload,
+    stopLoading,
     scanDelayMs: 5,
     noticeMs: 50,
     navigationGraceMs,
@@ -398,12 +394,11 @@ describe('clicks', () => {
     expect(events).toHaveLength(1);
   });
 
-  it('goes to the resource as soon as the payment is on its way, before it has ended', async () => {
-    const ended = deferred<PayOutcome>();
+  it('goes at the click for a link shown as paid at once, its URL naming the payment', async () => {
+    const answer = deferred<PayOutcome>();
     const background = fakeBackground({
       'offer.describe': () => payableOffer,
-      'offer.pay': () => sending,
-      'offer.outcome': () => ended.promise,
+      'offer.pay': () => answer.promise,
     });
     const link = pricedLink();
     const events: string[] = [];
@@ -412,38 +407,108 @@ describe('clicks', () => {
     );
     const page = start(background, pageUrl, 5);
     await page.scan();
+    await hoverSeen(page, link);
     click(link);
+    // Before the wallet has answered: the page goes, with the id the payment carries.
+    expect(navigate).toHaveBeenCalledTimes(1);
+    const target = new URL(navigate.mock.calls[0]![0]);
+    expect(target.origin + target.pathname).toBe('http://127.0.0.1:8701/articles/7');
+    const id = target.searchParams.get('farthing-paying');
+    expect(isNavigationId(id)).toBe(true);
     await settle();
-    // Navigating while the payment is still open: the merchant serves the page once paid.
-    expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
-    expect(background.callsOf('offer.outcome')).toEqual([{ paymentId: 'payment-1' }]);
-    expect(events).toEqual([]);
-    // The page stayed: how the payment ended is shown, as for a click answered when paid.
-    ended.resolve(paid);
+    expect(background.callsOf('offer.pay')[0]?.navigation).toBe(id);
+    answer.resolve(paid);
     await settle();
+    // Paid: no second navigation; the page stayed (no new document), so the notice shows.
+    expect(navigate).toHaveBeenCalledTimes(1);
+    expect(stopLoading).not.toHaveBeenCalled();
     expect(page.tooltip.state).toBe('paid');
     expect(events).toHaveLength(1);
-    expect(navigate).toHaveBeenCalledTimes(1);
     expect(background.invalid).toEqual([]);
   });
 
-  it('says so when a payment on its way was refused, and never goes elsewhere', async () => {
+  it('a fresh id for every click', async () => {
     const background = fakeBackground({
       'offer.describe': () => payableOffer,
-      'offer.pay': () => ({ ...sending, navigateTo: 'https://evil.example/phish' }),
-      'offer.outcome': () => ({
+      'offer.pay': () => paid,
+    });
+    const link = pricedLink();
+    const page = start(background, pageUrl, 5);
+    await page.scan();
+    await hoverSeen(page, link);
+    click(link);
+    await settle();
+    await hoverSeen(page, link);
+    click(link);
+    await settle();
+    const ids = background.callsOf('offer.pay').map((call) => call.navigation);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('stops the navigation when the wallet holds the click, and goes once it has paid', async () => {
+    const ended = deferred<PayOutcome>();
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => ({ status: 'held' }),
+      'offer.outcome': () => ended.promise,
+    });
+    const link = pricedLink();
+    const page = start(background, pageUrl, 5);
+    await page.scan();
+    await hoverSeen(page, link);
+    click(link);
+    await settle();
+    expect(stopLoading).toHaveBeenCalledTimes(1);
+    const id = background.callsOf('offer.pay')[0]?.navigation;
+    expect(background.callsOf('offer.outcome')).toEqual([{ navigation: id }]);
+    // Held for the wallet's window: the notice says so.
+    expect(page.tooltip.state).toBe('paying');
+    expect(page.tooltip.surface.root.textContent).toContain('Farthing window');
+    ended.resolve(paid);
+    await settle();
+    expect(navigate).toHaveBeenCalledTimes(2);
+    expect(navigate).toHaveBeenLastCalledWith('http://127.0.0.1:8701/articles/7');
+  });
+
+  it('stops the navigation when the payment is refused, and says why', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => ({
         status: 'refused',
-        error: refusal('merchant_refused', 'The shop refused the payment.').toJSON(),
+        error: refusal('over_daily_budget', 'You reached your daily budget.').toJSON(),
       }),
     });
     const link = pricedLink();
-    const page = start(background);
+    const page = start(background, pageUrl, 5);
     await page.scan();
+    await hoverSeen(page, link);
     click(link);
     await settle();
+    expect(navigate).toHaveBeenCalledTimes(1);
+    expect(stopLoading).toHaveBeenCalledTimes(1);
+    expect(page.tooltip.state).toBe('refused');
+  });
+
+  it('never goes at the click where the wallet will ask, nor to another origin', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => ({ ...payableOffer, resourceUrl: 'https://evil.example/phish' }),
+      'offer.pay': () => new Promise<PayOutcome>(() => {}),
+    });
+    const link = pricedLink();
+    const page = start(background, pageUrl, 5);
+    await page.scan();
+    await hoverSeen(page, link);
+    click(link);
     await settle();
     expect(navigate).not.toHaveBeenCalled();
-    expect(page.tooltip.state).toBe('refused');
+    expect(background.callsOf('offer.pay')[0]?.navigation).toBeUndefined();
+    // A click the tooltip never showed (nothing seen): asked, so it stays.
+    const other = pricedLink('offer-8', '/articles/8');
+    click(other);
+    await settle();
+    expect(navigate).not.toHaveBeenCalled();
+    expect(background.callsOf('offer.pay')[1]?.navigation).toBeUndefined();
   });
 
   it('draws no paying notice for a link paid at once, only the paid one if the page stays', async () => {
@@ -461,7 +526,9 @@ describe('clicks', () => {
     watch.observe(host, { attributes: true, attributeFilter: ['data-state'] });
     click(link);
     await settle();
-    expect(navigate).toHaveBeenCalledWith('http://127.0.0.1:8701/articles/7');
+    expect(navigate.mock.calls[0]?.[0]).toMatch(
+      /^http:\/\/127\.0\.0\.1:8701\/articles\/7\?farthing-paying=/,
+    );
     await new Promise((resolve) => setTimeout(resolve, payingNoticeDelayMs + 60));
     watch.disconnect();
     expect(page.tooltip.state).toBe('paid');

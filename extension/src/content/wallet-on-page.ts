@@ -9,8 +9,9 @@
  * Long because every path from the page to a payment (link, hover, click, paywall) goes through
  * this one file, which keeps the trusted-input checks in one place to review.
  */
+import { newNavigationId, withNavigationId } from '@farthing/protocol/http/paying-navigation';
 import { callBackground, type Transport } from '../messages/client.ts';
-import type { OfferView, PayOutcome, PaySending, Presentation } from '../messages/contract.ts';
+import type { OfferView, PayHeld, PayOutcome, Presentation } from '../messages/contract.ts';
 import { wasPresented } from '../wallet/pay/presentation.ts';
 import { type Badge, createBadge } from './badge.ts';
 import { asWalletError, createOfferBook, type OfferBook } from './offer-book.ts';
@@ -41,6 +42,8 @@ export interface WalletOnPageOptions {
   readonly navigate: (url: string) => void;
   /** `location.reload`. */
   readonly reload: () => void;
+  /** `window.stop`: ends a navigation that has no answer yet. */
+  readonly stopLoading: () => void;
   /** How long DOM changes settle before the page is scanned again. */
   readonly scanDelayMs?: number;
   /** How long a refusal or a result stays up after a click. */
@@ -262,12 +265,24 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
         : known?.status !== 'payable' ||
           known.confirmation !== null ||
           !wasPresented(presentation, known.autoPay);
-    // The request goes out first: the background works while the notice is drawn.
+    // A link the tooltip showed as paid at once goes at the click, as a free link does, its URL
+    // carrying a fresh id that the payment carries too: the merchant serves that navigation
+    // once the payment reaches it (@farthing/protocol/http/paying-navigation).
+    const early =
+      trigger === 'link' && !confirming && known?.status === 'payable'
+        ? sameOriginTarget(known.resourceUrl, options.pageUrl())
+        : null;
+    const navigation = early === null ? undefined : newNavigationId();
+    // The request goes out first: the background works while the page goes.
     const answer = callBackground(options.transport, 'offer.pay', {
       ...link,
       trigger,
       presentation,
+      ...(navigation === undefined ? {} : { navigation }),
     });
+    if (early !== null && navigation !== undefined) {
+      options.navigate(withNavigationId(early, navigation));
+    }
     const payingView: TooltipView = { state: 'paying', price, payee, confirming };
     // A link paid without asking usually has its answer, and its navigation, before a
     // "paying" notice would be noticed: it is drawn only when the payment runs longer. Drawn
@@ -282,7 +297,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       }, payingNoticeDelayMs);
     }
     if (trigger === 'paywall') showBar(payingView);
-    let answered: PayOutcome | PaySending;
+    let answered: PayOutcome | PayHeld;
     try {
       answered = await answer;
     } catch (error) {
@@ -292,28 +307,16 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       paying.delete(key);
     }
     if (stopped) return;
-    // The link's navigation starts first, and the notice and the page's event wait a moment:
-    // drawn at once, they hold the page's thread while the navigation gets going (measured in
-    // the e2e bench: the navigation reached the shop ~1 ms later). When the new page comes, this
-    // one goes, its timer with it; when none comes (a download, a 204), they show.
-    let navigated = false;
-    const go = async (navigateTo: string): Promise<void> => {
-      const target = trigger === 'link' ? sameOriginTarget(navigateTo, options.pageUrl()) : null;
-      if (target === null) return;
-      navigated = true;
-      options.navigate(target);
-      await new Promise((resolve) => win.setTimeout(resolve, navigationGraceMs));
-    };
+    // Going already, unless the wallet holds the click (it asks first, or makes a chain).
+    let going = navigation !== undefined && answered.status !== 'held';
     let outcome: PayOutcome;
-    if (answered.status === 'sending') {
-      // Stored and on its way: the merchant serves the navigation once the payment reaches it,
-      // so the page goes now; how the payment ended is asked while the next page comes.
-      offers.clear();
-      await go(answered.navigateTo);
-      if (stopped) return;
+    if (answered.status === 'held') {
+      // Stopped before the merchant answers it: the page goes once the wallet has paid.
+      options.stopLoading();
+      showNotice({ ...payingView, confirming: true }, anchor);
       try {
         outcome = await callBackground(options.transport, 'offer.outcome', {
-          paymentId: answered.paymentId,
+          navigation: navigation ?? '',
         });
       } catch (error) {
         outcome = { status: 'refused', error: asWalletError(error) };
@@ -323,14 +326,27 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
       outcome = answered;
     }
     if (outcome.status === 'refused') {
+      // A navigation that went at the click would wait at the merchant for nothing.
+      if (going) options.stopLoading();
       const view: TooltipView = { state: 'refused', error: outcome.error, price, payee };
       showNotice(view, anchor);
       if (trigger === 'paywall') showBar(view);
       return;
     }
     offers.clear();
-    if (!navigated) {
-      await go(outcome.navigateTo);
+    // The link's navigation starts first, and the notice and the page's event wait a moment:
+    // drawn at once, they hold the page's thread while the navigation gets going (measured in
+    // the e2e bench: the navigation reached the shop ~1 ms later). When the new page comes, this
+    // one goes, its timer with it; when none comes (a download, a 204), they show.
+    if (trigger === 'link' && !going) {
+      const target = sameOriginTarget(outcome.navigateTo, options.pageUrl());
+      if (target !== null) {
+        options.navigate(target);
+        going = true;
+      }
+    }
+    if (going) {
+      await new Promise((resolve) => win.setTimeout(resolve, navigationGraceMs));
       if (stopped) return;
     }
     const paid: TooltipView = outcome.owned

@@ -12,6 +12,7 @@
  * "one typed message contract"), each action with the views it answers; the later instruments'
  * actions already live in their own files (purse.ts, recovery.ts, proof.ts) and are spread in.
  */
+import { isNavigationId } from '@farthing/protocol/http/paying-navigation';
 import * as v from 'valibot';
 import { deliveryActions } from './delivery.ts';
 import {
@@ -233,16 +234,12 @@ export type PayOutcome =
   | { readonly status: 'refused'; readonly error: WalletErrorJson };
 
 /**
- * A click's payment stored and on its way (PayWord, paid without asking): the page goes to the
- * resource now, and the merchant serves that navigation once the payment reaches it (the
- * paying cookie, `@farthing/protocol/credential-id`). `offer.outcome` tells how it ended.
+ * A click whose page went at once (`offer.pay`'s `navigation`) that the wallet does not pay at
+ * once after all (it asks, or needs a chain or coins first): the page stops that navigation and
+ * asks `offer.outcome` how the payment ends, going to the resource then.
  */
-export interface PaySending {
-  readonly status: 'sending';
-  readonly paymentId: string;
-  readonly price: AmountView;
-  /** Where the page should go now (the paid resource on the page's origin). */
-  readonly navigateTo: string;
+export interface PayHeld {
+  readonly status: 'held';
 }
 
 /** The active tab's paywall, as the popup shows it. */
@@ -498,11 +495,20 @@ export const actions = {
       trigger: v.picklist(['link', 'paywall']),
       /** Missing: the click proved nothing, and it is asked about in the wallet's window. */
       presentation: v.optional(presentationSchema),
+      /**
+       * The page went to the resource at the click with this id in its URL
+       * (`@farthing/protocol/http/paying-navigation`): the payment carries it, so the merchant
+       * serves that navigation once paid. Answered `held` when the click is not paid at once.
+       */
+      navigation: v.optional(v.custom<string>(isNavigationId, 'a navigation id')),
     }),
-    output<PayOutcome | PaySending>(),
+    output<PayOutcome | PayHeld>(),
   ),
-  /** How the click's payment that answered `sending` ended; only the tab that clicked asks. */
-  'offer.outcome': contentAction(v.strictObject({ paymentId: idSchema }), output<PayOutcome>()),
+  /** How a click answered `held` ended; only the tab that clicked asks. */
+  'offer.outcome': contentAction(
+    v.strictObject({ navigation: v.custom<string>(isNavigationId, 'a navigation id') }),
+    output<PayOutcome>(),
+  ),
   /**
    * "Pay with card" on a checkout page, sent only from a trusted click: always asked in the
    * wallet's window, which shows the order the merchant signed.

@@ -5,6 +5,7 @@
  * its schema here, once, at the edge.
  */
 
+import { navigationHeader } from '@farthing/protocol/http/paying-navigation';
 import * as v from 'valibot';
 import type { WalletErrorCode } from '../messages/contract.ts';
 import { assertSecureBankUrl } from './bank/secure-url.ts';
@@ -21,6 +22,8 @@ export interface JsonRequest {
   readonly idempotencyKey?: string;
   /** Send and keep cookies (the merchant's grant cookie). */
   readonly credentials?: RequestCredentials;
+  /** The page's navigation this payment is for (`@farthing/protocol/http/paying-navigation`). */
+  readonly navigation?: string;
 }
 
 export interface Party {
@@ -61,6 +64,7 @@ export async function requestJson<S extends v.GenericSchema>(
   const headers = new Headers({ accept: 'application/json' });
   if (request.token !== undefined) headers.set('authorization', `Bearer ${request.token}`);
   if (request.idempotencyKey !== undefined) headers.set('idempotency-key', request.idempotencyKey);
+  if (request.navigation !== undefined) headers.set(navigationHeader, request.navigation);
   const body =
     request.text ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
   if (body !== undefined) headers.set('content-type', 'application/json');

@@ -149,8 +149,9 @@ export interface CreateMerchantOptions {
   /** The site's own answer to a payer's refund request (default: refund what was never served). */
   readonly decideRefundRequest?: RefundRequestPolicy;
   /**
-   * How long a priced request carrying the wallet's paying cookie waits for the payment it
-   * names to be stored before it gets the 402 (access/follow-payment.ts); default 2,000 ms.
+   * How long a priced request carrying the wallet's navigation id (`?farthing-paying=<id>`)
+   * waits for the payment POSTed with that id to be decided in this process before it gets the
+   * 402 (access/follow-payment.ts); default 2,000 ms.
    */
   readonly paymentWaitMs?: number;
 }

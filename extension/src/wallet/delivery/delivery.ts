@@ -24,6 +24,7 @@
  * not delivered. The state lives in the `deliveries` store (schema version 8), so a restarted
  * worker carries on from it (`resumeDeliveries`, on the task alarm).
  */
+import { withoutNavigationId } from '@farthing/protocol/http/paying-navigation';
 import type { DeliveryView } from '../../messages/delivery.ts';
 import type { WalletContext } from '../context.ts';
 import type { DeliveryRecord, PaymentRecord } from '../db/schema.ts';
@@ -39,7 +40,8 @@ export const paidPageWindowMs = 10 * 60_000;
 
 /** The URL without its fragment, which never reaches the server. */
 function pageKey(url: string): string {
-  const parsed = new URL(url);
+  // A page a click went to at once may still show its navigation's id (paying-navigation).
+  const parsed = new URL(withoutNavigationId(url) ?? url);
   parsed.hash = '';
   return parsed.href;
 }

@@ -12,9 +12,6 @@
  *
  * The core knows instruments only through their interface (../instruments/instrument.ts).
  */
-import { decodeCredential } from '@farthing/protocol/credential';
-import { credentialIdOf } from '@farthing/protocol/credential-id';
-import { fromBase64url, toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
 import type { OfferView, PayOutcome } from '../../messages/contract.ts';
 import { perDatabase, type WalletContext } from '../context.ts';
 import { newId, type PaymentRecord } from '../db/schema.ts';
@@ -51,19 +48,16 @@ export interface PayOfferParameters {
 export interface PayClickParameters extends PayOfferParameters {
   readonly seen: ClickSeen;
   /**
-   * Told when this click's credential is stored (strictly) and its POST has just been started,
-   * for a payment the merchant will accept or refuse on its own (the PayWord fast path): the
-   * page may go to the resource now, its navigation naming the payment by `credentialId`
-   * (base64url) so the merchant serves it once the POST has paid. Not told for a payment
-   * asked about, an earlier one, or another instrument's: those answer when they end.
+   * The page went to the resource at the click with this id in its URL (the content script,
+   * `@farthing/protocol/http/paying-navigation`): a payment made at once carries it to the
+   * merchant, which serves that navigation once paid.
    */
-  readonly onSending?: (sending: SendingPayment) => void;
-}
-
-/** A payment whose credential just left (`PayClickParameters.onSending`). */
-export interface SendingPayment {
-  readonly payment: PaymentRecord;
-  readonly credentialId: string;
+  readonly navigation?: string;
+  /**
+   * Told, for a click with `navigation`, as soon as the wallet knows it will not pay at once
+   * (it asks, or makes a chain or reserves coins first): the page then stops its navigation.
+   */
+  readonly onHeld?: () => void;
 }
 
 interface RecentClick {
@@ -222,7 +216,7 @@ export async function payOffer(
     const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
     if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
-    const outcome = payChecked(ctx, hooks, checked, params.seen, params.onSending);
+    const outcome = payChecked(ctx, hooks, checked, params);
     recentClicks.set(key, { at: now, outcome });
     // A refusal is not remembered: once the user has changed what refused the click (raised a
     // budget, as the refusal's hint says), the next click is a new question.
@@ -246,8 +240,7 @@ async function payChecked(
   ctx: WalletContext,
   hooks: PayHooks,
   checked: CheckedOffer,
-  seen: ClickSeen,
-  onSending: PayClickParameters['onSending'],
+  { seen, navigation, onHeld }: PayClickParameters,
 ): Promise<PayOutcome> {
   // An instrument's common case in one transaction (PayWord's); the long way below otherwise.
   for (const instrument of instrumentsByPreference) {
@@ -255,16 +248,14 @@ async function payChecked(
     const fast = instrument.reserveAtOnce;
     const outcome = await oneAtATime(checked.offer.merchantId, async () => {
       const payment = await fast(ctx, checked, seen);
-      if (payment === undefined) return undefined;
-      // The POST starts first; the page is told while it travels.
-      const sent = sendPayment(ctx, hooks, payment, checked.offer);
-      if (onSending !== undefined && payment.credential !== undefined) {
-        onSending({ payment, credentialId: credentialIdText(payment.credential, checked) });
-      }
-      return sent;
+      return payment === undefined
+        ? undefined
+        : sendPayment(ctx, hooks, payment, checked.offer, navigation);
     });
     if (outcome !== undefined) return outcome;
   }
+  // Not at once: a page that went at the click stops (only the common case carries it).
+  onHeld?.();
   const now = ctx.platform.now();
   const { previous, limits } = await readClickState(ctx, checked, now);
   const earlier = earlierPayment(previous, checked, now);
@@ -319,12 +310,6 @@ async function payChecked(
     const payment = await reserveWithFallback(ctx, checked, [chosen, ...fallbacks]);
     return sendPayment(ctx, hooks, payment, checked.offer);
   });
-}
-
-/** The stored credential's id as the merchant stores the payment under it. */
-function credentialIdText(credential: string, checked: CheckedOffer): string {
-  const decoded = decodeCredential(utf8Bytes(credential));
-  return toBase64url(credentialIdOf(decoded, fromBase64url(checked.hash)));
 }
 
 /**

@@ -2,14 +2,15 @@
  * The guard in front of one priced resource (DESIGN.md "Priced link", step 5): the request
  * passes to the application with a valid access grant for exactly this resource, or after
  * paying inline with `Authorization: Farthing credential="…"`, or when it is the navigation
- * that follows a payment of this resource (the paying cookie, follow-payment.ts: served with
- * that payment's grant once it is stored, waiting up to `paymentWaitMs` for it); otherwise it
- * gets the 402 challenge (challenge.ts).
+ * that follows a payment of this resource (`?farthing-paying=<id>`, follow-payment.ts: served
+ * with that payment's grant once it is stored, waiting up to `paymentWaitMs` for it);
+ * otherwise it gets the 402 challenge (challenge.ts).
  */
 import { verifyAccessGrant } from '@farthing/protocol/access-grant';
 import type { Amount } from '@farthing/protocol/amount';
 import { toBase64url, utf8Bytes } from '@farthing/protocol/encoding';
 import { isFarthingError } from '@farthing/protocol/errors';
+import { navigationIdOf } from '@farthing/protocol/http/paying-navigation';
 import type { ReceiptWire } from '@farthing/protocol/receipt';
 import type { PaymentRecord } from '../../store/store.ts';
 import type { ResolvedConfig } from '../config.ts';
@@ -23,12 +24,7 @@ import {
 import type { OfferBook } from '../pricing/offers.ts';
 import type { PricedResource } from '../pricing/price-table.ts';
 import { paymentRequiredResponse } from './challenge.ts';
-import {
-  clearPayingCookie,
-  followPayment,
-  type PayingCookie,
-  payingCookieOf,
-} from './follow-payment.ts';
+import { followNavigation } from './follow-payment.ts';
 
 /** What the application learns about a paid request it is about to serve. */
 export interface PaidAccess {
@@ -113,56 +109,56 @@ export async function guardPricedRequest(
         if (isFarthingError(error, 'grant_expired')) refusal = error;
       }
     }
-    // Only now, without a grant: the common request (a valid grant) does no more work.
-    const paying = payingCookieOf(request);
-    if (paying !== undefined) return followingPayment(ctx, request, priced, paying);
+    // Only now, without a grant: the common request (a valid grant) does no more work. A
+    // malformed id is no id: the 402 at once.
+    const navigation = navigationIdOf(request.url);
+    if (navigation !== undefined) return followingNavigation(ctx, request, priced, navigation);
   }
   return challenge(ctx, request, priced, refusal);
 }
 
-/** The 402 challenge (challenge.ts); `headers` are added to it. */
+/** The 402 challenge (challenge.ts). */
 async function challenge(
   ctx: GuardContext,
   request: Request,
   priced: PricedResource,
   refusal: unknown,
-  headers?: Headers,
 ): Promise<GuardResult> {
   const issued = await ctx.offers.offerFor(priced, ctx.origin);
-  const response = paymentRequiredResponse({
-    request,
-    priced,
-    issued,
-    origin: ctx.origin,
-    merchantName: ctx.config.name,
-    ...(refusal === undefined ? {} : { refusal }),
-  });
-  headers?.forEach((value, name) => {
-    response.headers.append(name, value);
-  });
-  return { action: 'respond', response };
+  return {
+    action: 'respond',
+    response: paymentRequiredResponse({
+      request,
+      priced,
+      issued,
+      origin: ctx.origin,
+      merchantName: ctx.config.name,
+      ...(refusal === undefined ? {} : { refusal }),
+    }),
+  };
 }
 
 /**
  * The navigation that follows its payment (follow-payment.ts): served with the payment's grant
- * when it pays exactly this resource and its grant still runs; else the 402. Either way the
- * paying cookie is cleared: it has done its one job.
+ * when it pays exactly this resource and its grant still runs; a refusal answers the 402 with
+ * it; else the usual 402. Served once: the id is forgotten then, so a copy of the URL (a
+ * third-party script reading `location`, a log) opens nothing afterwards.
  */
-async function followingPayment(
+async function followingNavigation(
   ctx: GuardContext,
   request: Request,
   priced: PricedResource,
-  paying: PayingCookie,
+  navigation: string,
 ): Promise<GuardResult> {
-  const headers = new Headers();
-  const clear = clearPayingCookie(paying.name, ctx.secure);
-  const followed = await followPayment(ctx.desk.waiters, ctx.config.store, paying);
+  const { waiters } = ctx.desk;
+  const followed = await followNavigation(waiters, navigation);
   if (followed.status === 'stored') {
     const { payment } = followed;
     const now = ctx.config.now();
     if (payment.resource === priced.resource && payment.grantExpiresAt > now) {
+      waiters.forget(navigation);
+      const headers = new Headers();
       headers.append('set-cookie', paymentCookie(payment, now, ctx.secure));
-      headers.append('set-cookie', clear);
       return {
         action: 'continue',
         paid: paidAccess(priced, payment.grantExpiresAt),
@@ -171,9 +167,12 @@ async function followingPayment(
       };
     }
   }
-  headers.append('set-cookie', clear);
-  const refusal = followed.status === 'refused' ? followed.error : undefined;
-  return challenge(ctx, request, priced, refusal, headers);
+  return challenge(
+    ctx,
+    request,
+    priced,
+    followed.status === 'refused' ? followed.error : undefined,
+  );
 }
 
 async function payInline(

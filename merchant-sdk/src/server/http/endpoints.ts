@@ -7,6 +7,7 @@
 import { maxCredentialBytes } from '@farthing/protocol/credential';
 import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError, isFarthingError } from '@farthing/protocol/errors';
+import { isNavigationId, navigationHeader } from '@farthing/protocol/http/paying-navigation';
 import type { SdkInstrument } from '../../store/store.ts';
 import {
   type GuardResult,
@@ -146,6 +147,11 @@ export class MerchantEndpoints {
       return new Response(null, { status: 405, headers: { allow: 'POST' } });
     }
     const { desk, config } = this.#parts;
+    // The navigation that follows this payment (protocol http/paying-navigation.ts); a
+    // malformed id is ignored, the payment taken as without one.
+    const header = request.headers.get(navigationHeader);
+    const navigation = isNavigationId(header) ? header : undefined;
+    let atDesk = false;
     try {
       const authorization = request.headers.get('authorization');
       const type = request.headers.get('content-type') ?? '';
@@ -157,13 +163,14 @@ export class MerchantEndpoints {
         );
       }
       const bytes = credentialBytes(authorization, body);
+      atDesk = true;
       // A payer who holds a grant for the resource already gets that payment's receipt. Only a
       // request carrying a grant cookie at all is asked about (it parses and verifies the
       // credential's offer): the common payment is not checked twice on its hot path.
       const held = carriesGrantCookie(request)
         ? await desk.heldPayment(bytes, (resource) => grantCookieValues(request, resource))
         : undefined;
-      const payment = held ?? (await desk.pay(bytes));
+      const payment = held ?? (await desk.pay(bytes, undefined, navigation));
       const origin = this.#originOf(request);
       // `PayResponseBody`, with the stored receipt's JSON text spliced in as it is; `owned`
       // says the receipt is of an earlier payment and this credential was not taken.
@@ -182,6 +189,10 @@ export class MerchantEndpoints {
         },
       });
     } catch (error) {
+      // `desk.pay` tells the navigation its own refusals; these came before it (the body).
+      if (navigation !== undefined && !atDesk) {
+        desk.waiters.tell(navigation, { status: 'refused', error });
+      }
       this.#parts.report(error);
       return noStoreProblem(error);
     }

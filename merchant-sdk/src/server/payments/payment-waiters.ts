@@ -1,17 +1,21 @@
 /**
- * Requests waiting for a payment by its credential id (issue 21): a click's navigation may
- * reach the merchant before the wallet's POST of the credential has been stored, carrying the
- * paying cookie that names the payment (protocol credential-id.ts `payingCookieName`). The
- * guard parks such a request here; `PaymentDesk.pay` settles it the moment a payment for that
- * id is stored or refused in this process.
+ * Navigations waiting for their payment, by navigation id (issue 21; protocol
+ * http/paying-navigation.ts): at a click the wallet's page goes to the paid resource with
+ * `?farthing-paying=<id>` while the wallet POSTs the credential with `Farthing-Navigation: <id>`.
+ * `PaymentDesk.pay` tells the id how that payment ended (stored or refused); the guard asks.
  *
- * Bounded (`maxWaiting`): a page could otherwise hold any number of requests open with made-up
- * ids. Nothing is allocated for a payment when no one waits (`PaymentDesk.pay` looks at `size`
- * first), so the pay endpoint's cost per payment stays what it was.
+ * The GET may come before the POST is decided, or after it: a told outcome is therefore kept
+ * for `keptMs` (10 s) so a later request finds it at once, and a request that comes first waits
+ * (`watch`) until it is told. Both are bounded, so made-up ids cost the shop nothing lasting:
+ * at most `maxWaiting` (1,024) requests wait, more get their 402 at once; at most `maxKept`
+ * (4,096) outcomes are kept, the oldest dropped first.
+ *
+ * Only this process is told: a shop run as several processes should send one browser's
+ * requests to one process (sticky sessions), or such a navigation gets its 402 after the wait.
  */
 import type { PaymentRecord } from '../../store/store.ts';
 
-/** How a payment someone waits for ended in this process. */
+/** How a payment carrying a navigation id ended in this process. */
 export type PaymentOutcome =
   | {
       readonly status: 'stored';
@@ -19,7 +23,7 @@ export type PaymentOutcome =
     }
   | { readonly status: 'refused'; readonly error: unknown };
 
-/** One waiting request: its outcome once a `pay` settles it, and `close` when it stops waiting. */
+/** One waiting request: its outcome once a `pay` tells it, and `close` when it stops waiting. */
 export interface PaymentWatch {
   /** Resolves with the first outcome told for the id; never rejects. */
   readonly outcome: Promise<PaymentOutcome>;
@@ -33,29 +37,67 @@ export const defaultMaxWaiting = 1024;
 /** How long a request waits for its payment by default, in milliseconds. */
 export const defaultPaymentWaitMs = 2_000;
 
+/** How long a told outcome is kept for a request that comes after it, in milliseconds. */
+export const defaultKeptMs = 10_000;
+
+/** At most this many told outcomes are kept; the oldest is dropped for a new one. */
+export const defaultMaxKept = 4096;
+
+export interface PaymentWaitersOptions {
+  readonly waitMs?: number;
+  readonly maxWaiting?: number;
+  readonly keptMs?: number;
+  readonly maxKept?: number;
+  /** A monotonic clock in milliseconds (default `performance.now`). */
+  readonly now?: () => number;
+}
+
 type Settle = (outcome: PaymentOutcome) => void;
 
-/** The requests one desk's payments are awaited by, keyed by base64url credential id. */
+interface Kept {
+  readonly outcome: PaymentOutcome;
+  readonly until: number;
+}
+
+/** The navigations one desk's payments are awaited by, keyed by navigation id. */
 export class PaymentWaiters {
-  readonly #byId = new Map<string, Set<Settle>>();
+  readonly #waitingById = new Map<string, Set<Settle>>();
+  /** Oldest first: every entry lives `keptMs`, and a re-told id moves to the end. */
+  readonly #kept = new Map<string, Kept>();
   readonly #maxWaiting: number;
+  readonly #keptMs: number;
+  readonly #maxKept: number;
+  readonly #now: () => number;
   #waiting = 0;
   /** How long the guard waits for a payment (createMerchant's `paymentWaitMs`). */
   readonly waitMs: number;
 
-  constructor(options: { readonly waitMs?: number; readonly maxWaiting?: number } = {}) {
+  constructor(options: PaymentWaitersOptions = {}) {
     this.waitMs = options.waitMs ?? defaultPaymentWaitMs;
     this.#maxWaiting = options.maxWaiting ?? defaultMaxWaiting;
-  }
-
-  /** How many credential ids are awaited: zero on the pay endpoint's common path. */
-  get size(): number {
-    return this.#byId.size;
+    this.#keptMs = options.keptMs ?? defaultKeptMs;
+    this.#maxKept = options.maxKept ?? defaultMaxKept;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** How many requests wait now. */
   get waiting(): number {
     return this.#waiting;
+  }
+
+  /** How many told outcomes are kept now (expired ones dropped first). */
+  get kept(): number {
+    this.#dropExpired(this.#now());
+    return this.#kept.size;
+  }
+
+  /** The outcome told for `id` within `keptMs`, if any. */
+  told(id: string): PaymentOutcome | undefined {
+    const kept = this.#kept.get(id);
+    if (kept === undefined) return undefined;
+    if (kept.until > this.#now()) return kept.outcome;
+    this.#kept.delete(id);
+    return undefined;
   }
 
   /** Waits for `id`'s outcome; undefined when `maxWaiting` requests wait already. */
@@ -72,10 +114,10 @@ export class PaymentWaiters {
       this.#waiting--;
       settle(told);
     };
-    let settles = this.#byId.get(id);
+    let settles = this.#waitingById.get(id);
     if (settles === undefined) {
       settles = new Set();
-      this.#byId.set(id, settles);
+      this.#waitingById.set(id, settles);
     }
     settles.add(own);
     this.#waiting++;
@@ -85,19 +127,51 @@ export class PaymentWaiters {
         if (!open) return;
         open = false;
         this.#waiting--;
-        const current = this.#byId.get(id);
+        const current = this.#waitingById.get(id);
         if (current === undefined) return;
         current.delete(own);
-        if (current.size === 0) this.#byId.delete(id);
+        if (current.size === 0) this.#waitingById.delete(id);
       },
     };
   }
 
-  /** Tells everyone waiting for `id` how its payment ended, and forgets them. */
-  settle(id: string, outcome: PaymentOutcome): void {
-    const settles = this.#byId.get(id);
-    if (settles === undefined) return;
-    this.#byId.delete(id);
-    for (const settle of settles) settle(outcome);
+  /**
+   * Tells everyone waiting for `id` how its payment ended, and keeps the outcome for a request
+   * still to come. A stored payment stays the answer: a later refusal for the same id (a stray
+   * second POST) does not take it back.
+   */
+  tell(id: string, outcome: PaymentOutcome): void {
+    const now = this.#now();
+    const earlier = this.#kept.get(id);
+    if (earlier !== undefined) {
+      if (
+        earlier.until > now &&
+        earlier.outcome.status === 'stored' &&
+        outcome.status === 'refused'
+      )
+        return;
+      this.#kept.delete(id);
+    }
+    const settles = this.#waitingById.get(id);
+    if (settles !== undefined) {
+      this.#waitingById.delete(id);
+      for (const settle of settles) settle(outcome);
+    }
+    this.#dropExpired(now);
+    if (this.#kept.size >= this.#maxKept)
+      this.#kept.delete(this.#kept.keys().next().value as string);
+    this.#kept.set(id, { outcome, until: now + this.#keptMs });
+  }
+
+  /** Forgets `id`'s outcome: the navigation it was for has been served (one use). */
+  forget(id: string): void {
+    this.#kept.delete(id);
+  }
+
+  #dropExpired(now: number): void {
+    for (const [id, kept] of this.#kept) {
+      if (kept.until > now) return;
+      this.#kept.delete(id);
+    }
   }
 }

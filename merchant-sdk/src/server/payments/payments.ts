@@ -28,7 +28,7 @@ import {
 } from '@farthing/protocol/access-grant';
 import type { Credential } from '@farthing/protocol/credential';
 import { credentialIdOf as sharedCredentialIdOf } from '@farthing/protocol/credential-id';
-import { equalBytes, toBase64url } from '@farthing/protocol/encoding';
+import { equalBytes } from '@farthing/protocol/encoding';
 import { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { parseFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
 import { type SignedOffer, verifyOffer } from '@farthing/protocol/offer';
@@ -48,7 +48,7 @@ import type { PurseDesk } from '../purse/purse-desk.ts';
 import { clearedAtIssuer } from '../purse/purse-pay.ts';
 import { canSignNow } from '../signing/signer.ts';
 import { CredentialReader } from './credential-reader.ts';
-import { type PaymentOutcome, PaymentWaiters } from './payment-waiters.ts';
+import { PaymentWaiters } from './payment-waiters.ts';
 import {
   signReceiptJson,
   signStoredReceipt,
@@ -116,7 +116,7 @@ export class PaymentDesk {
   readonly payword: PaywordVendor;
   readonly #purse: PurseDesk | undefined;
   readonly #card: MerchantCard | undefined;
-  /** Requests waiting for a payment by its credential id (payment-waiters.ts). */
+  /** Navigations waiting for their payment, by navigation id (payment-waiters.ts). */
   readonly waiters: PaymentWaiters;
 
   constructor(
@@ -184,8 +184,32 @@ export class PaymentDesk {
    * Takes the payment the credential bytes make (the pay endpoint's body, or the
    * `Authorization` credential); returns the stored payment with its signed receipt and grant.
    * `resource`: the credential must pay for this resource (an inline payment at its URL).
+   * `navigation`: the id of the navigation that follows this payment (the pay request's
+   * `Farthing-Navigation`, payment-waiters.ts), told how the payment ended, refusals included.
    */
-  async pay(bytes: Uint8Array, resource?: string): Promise<PaidPayment> {
+  pay(bytes: Uint8Array, resource?: string, navigation?: string): Promise<PaidPayment> {
+    const taken = this.#take(bytes, resource);
+    // Without a navigation id nothing more is done for the payment.
+    return navigation === undefined ? taken : this.#tellNavigation(taken, navigation);
+  }
+
+  /** The navigation that follows this payment (payment-waiters.ts) learns how it ended. */
+  async #tellNavigation(taken: Promise<PaidPayment>, navigation: string): Promise<PaidPayment> {
+    try {
+      const paid = await taken;
+      const { resource, grantToken, grantExpiresAt } = paid;
+      this.waiters.tell(navigation, {
+        status: 'stored',
+        payment: { resource, grantToken, grantExpiresAt },
+      });
+      return paid;
+    } catch (error) {
+      this.waiters.tell(navigation, { status: 'refused', error });
+      throw error;
+    }
+  }
+
+  async #take(bytes: Uint8Array, resource: string | undefined): Promise<PaidPayment> {
     const parsed = this.#reader.parse(bytes);
     const { credential, hash } = parsed;
     if (resource !== undefined && credential.offer.resource !== resource) {
@@ -208,24 +232,15 @@ export class PaymentDesk {
     }
     try {
       this.#reader.check(parsed);
-      const paid = await this.#payChecked(credential, hash, credentialId, findStored);
-      if (this.waiters.size !== 0)
-        this.#tellWaiters(credentialId, { status: 'stored', payment: paid });
-      return paid;
+      return await this.#payChecked(credential, hash, credentialId, findStored);
     } catch (error) {
       // These codes come after the offer's signature was checked (`check`).
       if (isFarthingError(error) && retryCodes.has(error.code)) {
         const stored = await findStored();
         if (stored !== undefined) return this.#signStored(stored);
       }
-      if (this.waiters.size !== 0) this.#tellWaiters(credentialId, { status: 'refused', error });
       throw error;
     }
-  }
-
-  /** A navigation following this payment (payment-waiters.ts) is answered now. */
-  #tellWaiters(credentialId: Uint8Array, outcome: PaymentOutcome): void {
-    this.waiters.settle(toBase64url(credentialId), outcome);
   }
 
   async #payChecked(

@@ -34,6 +34,12 @@ export const pathVectors: readonly PathVector[] = [
     why: 'query is not part of the price',
   },
   {
+    target: '/articles/7?farthing-paying=q-9_AZaz09q-9_AZaz09Ag',
+    expected: 'priced',
+    resource: '/articles/7',
+    why: "the wallet's navigation id (protocol http/paying-navigation.ts) is a query like any other",
+  },
+  {
     target: '/articles/7#top',
     expected: 'priced',
     resource: '/articles/7',
