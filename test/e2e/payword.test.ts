@@ -74,6 +74,17 @@ it('pays six articles with PayWord on 30 clicks, never twice, and the settled bo
         await clickPriced(page, article.path);
       }
       await contentShown(page, article);
+      if (round === 0 && clicks > 0) {
+        // Paid at once: the page went at the click, its URL naming the navigation the payment
+        // carried (paying-navigation), and the wallet then took the id out of the address bar.
+        const went = await page.evaluate(
+          () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).name,
+        );
+        expect(new URL(went).searchParams.has('farthing-paying'), went).toBe(true);
+        await page.waitForFunction(() => !location.search.includes('farthing-paying'), {
+          timeout: 5_000,
+        });
+      }
       clicks++;
     }
   }
