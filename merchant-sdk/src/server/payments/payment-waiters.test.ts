@@ -111,6 +111,18 @@ describe('payment waiters', () => {
     expect(waiters.kept).toBe(0);
   });
 
+  it('keeps refusals apart, so a flood of them cannot push out stored payments', () => {
+    const waiters = new PaymentWaiters({ maxKept: 8 });
+    for (const id of ['a', 'b', 'c']) waiters.tell(id, stored);
+    const refused = { status: 'refused', error: new Error('no') } as const;
+    for (let i = 0; i < 100; i++) waiters.tell(`junk${i}`, refused);
+    expect(['a', 'b', 'c'].map((id) => waiters.told(id))).toEqual([stored, stored, stored]);
+    // A quarter of maxKept refusals, the newest.
+    expect(waiters.kept).toBe(3 + 2);
+    expect(waiters.told('junk99')).toBe(refused);
+    expect(waiters.told('junk97')).toBeUndefined();
+  });
+
   it('does not let a later refusal take back a stored payment', () => {
     const waiters = new PaymentWaiters();
     waiters.tell('id', stored);

@@ -8,7 +8,9 @@
  * for `keptMs` (10 s) so a later request finds it at once, and a request that comes first waits
  * (`watch`) until it is told. Both are bounded, so made-up ids cost the shop nothing lasting:
  * at most `maxWaiting` (1,024) requests wait, more get their 402 at once; at most `maxKept`
- * (4,096) outcomes are kept, the oldest dropped first.
+ * (4,096) stored payments' outcomes are kept, the oldest dropped first, and refusals apart from
+ * them (a quarter as many): a flood of refused POSTs, which cost nothing to send, cannot push
+ * out the outcomes of payments that did go through.
  *
  * Only this process is told: a shop run as several processes should send one browser's
  * requests to one process (sticky sessions), or such a navigation gets its 402 after the wait.
@@ -64,6 +66,8 @@ export class PaymentWaiters {
   readonly #waitingById = new Map<string, Set<Settle>>();
   /** Oldest first: every entry lives `keptMs`, and a re-told id moves to the end. */
   readonly #kept = new Map<string, Kept>();
+  /** The same for refusals, kept apart (module comment). */
+  readonly #keptRefusals = new Map<string, Kept>();
   readonly #maxWaiting: number;
   readonly #keptMs: number;
   readonly #maxKept: number;
@@ -87,16 +91,21 @@ export class PaymentWaiters {
 
   /** How many told outcomes are kept now (expired ones dropped first). */
   get kept(): number {
-    this.#dropExpired(this.#now());
-    return this.#kept.size;
+    const now = this.#now();
+    dropExpired(this.#kept, now);
+    dropExpired(this.#keptRefusals, now);
+    return this.#kept.size + this.#keptRefusals.size;
   }
 
-  /** The outcome told for `id` within `keptMs`, if any. */
+  /** The outcome told for `id` within `keptMs`, if any (a stored payment before a refusal). */
   told(id: string): PaymentOutcome | undefined {
-    const kept = this.#kept.get(id);
-    if (kept === undefined) return undefined;
-    if (kept.until > this.#now()) return kept.outcome;
-    this.#kept.delete(id);
+    const now = this.#now();
+    for (const kept of [this.#kept, this.#keptRefusals]) {
+      const entry = kept.get(id);
+      if (entry === undefined) continue;
+      if (entry.until > now) return entry.outcome;
+      kept.delete(id);
+    }
     return undefined;
   }
 
@@ -143,35 +152,34 @@ export class PaymentWaiters {
   tell(id: string, outcome: PaymentOutcome): void {
     const now = this.#now();
     const earlier = this.#kept.get(id);
-    if (earlier !== undefined) {
-      if (
-        earlier.until > now &&
-        earlier.outcome.status === 'stored' &&
-        outcome.status === 'refused'
-      )
-        return;
-      this.#kept.delete(id);
-    }
+    if (earlier !== undefined && earlier.until > now && outcome.status === 'refused') return;
+    this.#kept.delete(id);
+    this.#keptRefusals.delete(id);
     const settles = this.#waitingById.get(id);
     if (settles !== undefined) {
       this.#waitingById.delete(id);
       for (const settle of settles) settle(outcome);
     }
-    this.#dropExpired(now);
-    if (this.#kept.size >= this.#maxKept)
-      this.#kept.delete(this.#kept.keys().next().value as string);
-    this.#kept.set(id, { outcome, until: now + this.#keptMs });
+    const [kept, max] =
+      outcome.status === 'stored'
+        ? [this.#kept, this.#maxKept]
+        : [this.#keptRefusals, Math.max(1, Math.floor(this.#maxKept / 4))];
+    dropExpired(kept, now);
+    if (kept.size >= max) kept.delete(kept.keys().next().value as string);
+    kept.set(id, { outcome, until: now + this.#keptMs });
   }
 
   /** Forgets `id`'s outcome: the navigation it was for has been served (one use). */
   forget(id: string): void {
     this.#kept.delete(id);
+    this.#keptRefusals.delete(id);
   }
+}
 
-  #dropExpired(now: number): void {
-    for (const [id, kept] of this.#kept) {
-      if (kept.until > now) return;
-      this.#kept.delete(id);
-    }
+/** Drops the entries whose time is up (oldest first, so it stops at the first live one). */
+function dropExpired(kept: Map<string, Kept>, now: number): void {
+  for (const [id, entry] of kept) {
+    if (entry.until > now) return;
+    kept.delete(id);
   }
 }
