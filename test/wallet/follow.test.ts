@@ -118,6 +118,19 @@ describe('a click whose page goes while its payment travels', () => {
     await response.body?.cancel();
   }, 15_000);
 
+  it('holds a second click that joins the first one’s payment, which does not carry its id', async () => {
+    const article = payable[3]!;
+    const click = await clickOn(article);
+    const [firstId, secondId] = [newNavigationId(), newNavigationId()];
+    const [first, second] = await Promise.all([
+      payClick(wallet, 7, { ...click, navigation: firstId }),
+      payClick(wallet, 9, { ...click, navigation: secondId }),
+    ]);
+    expect(first).toMatchObject({ status: 'paid', owned: false });
+    expect(second).toEqual({ status: 'held' });
+    expect(await clickOutcome(9, secondId)).toMatchObject({ status: 'paid' });
+  });
+
   it('a worker killed after the shop took the payment: the page still opens, and resuming pays nothing twice', async () => {
     const article = payable[4]!;
     const id = newNavigationId();

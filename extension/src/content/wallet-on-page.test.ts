@@ -490,6 +490,26 @@ describe('clicks', () => {
     expect(page.tooltip.state).toBe('refused');
   });
 
+  it('shows nothing when a page that went at the click loses its way to the wallet', async () => {
+    const background = fakeBackground({
+      'offer.describe': () => payableOffer,
+      'offer.pay': () => {
+        // What the port does when the page goes into the back/forward cache.
+        throw new Error('the port closed');
+      },
+    });
+    const link = pricedLink();
+    const page = start(background, pageUrl, 5);
+    await page.scan();
+    await hoverSeen(page, link);
+    click(link);
+    await settle();
+    await settle();
+    expect(navigate).toHaveBeenCalledTimes(1);
+    expect(stopLoading).not.toHaveBeenCalled();
+    expect(page.tooltip.state).not.toBe('refused');
+  });
+
   it('never goes at the click where the wallet will ask, nor to another origin', async () => {
     const background = fakeBackground({
       'offer.describe': () => ({ ...payableOffer, resourceUrl: 'https://evil.example/phish' }),

@@ -301,6 +301,9 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     try {
       answered = await answer;
     } catch (error) {
+      // A page that went at the click and lost its way to the wallet is leaving (or kept in
+      // the back/forward cache): the payment is in the wallet's records, nothing to show here.
+      if (navigation !== undefined) return;
       answered = { status: 'refused', error: asWalletError(error) };
     } finally {
       win.clearTimeout(payingTimer);

@@ -215,7 +215,11 @@ export async function payOffer(
     const now = ctx.platform.now();
     const recentClicks = recentClicksOf(ctx.db);
     const recent = recentClicks.get(key);
-    if (recent !== undefined && now - recent.at < duplicateWindowMs) return await recent.outcome;
+    if (recent !== undefined && now - recent.at < duplicateWindowMs) {
+      // Joins the first click's payment, which does not carry this click's navigation.
+      params.onHeld?.();
+      return await recent.outcome;
+    }
     const outcome = payChecked(ctx, hooks, checked, params);
     recentClicks.set(key, { at: now, outcome });
     // A refusal is not remembered: once the user has changed what refused the click (raised a

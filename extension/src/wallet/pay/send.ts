@@ -40,9 +40,6 @@ export interface PayHooks {
 
 const vendorQueues = new Map<string, Promise<unknown>>();
 
-/** How long a payment whose page went at the click leaves that page the machine (sendPayment). */
-const drawingMs = 150;
-
 /** `owned`: nothing was paid by this click; the payment is an earlier one the user holds. */
 export function paidOutcome(payment: PaymentRecord, owned: boolean): PayOutcome {
   return {
@@ -144,11 +141,6 @@ export async function sendPayment(
     await failPayment(ctx, hooks, payment, error);
     throw error;
   }
-  // The page that went at the click is being served by this very answer and is drawing now:
-  // what is left here (the receipt's check, the confirmation) waits a moment rather than take
-  // the machine from it (e2e bench, 2 cores: the paid page drew ~3–6 ms later without this).
-  // A crash meanwhile leaves the payment `sent`, resent on resume for the same receipt.
-  if (navigation !== undefined) await new Promise((resolve) => setTimeout(resolve, drawingMs));
   if (answer.owned === true) return heldElsewhere(ctx, hooks, payment, offer, answer);
   let receipt: SignedReceipt;
   try {

@@ -25,7 +25,7 @@ export async function followNavigation(
   navigation: string,
 ): Promise<FollowedPayment> {
   // The common case: the POST was decided before the navigation's GET came.
-  const told = waiters.told(navigation);
+  const told = waiters.take(navigation);
   if (told !== undefined) return told;
   if (waiters.waitMs === 0) return missing;
   const watch = waiters.watch(navigation);

@@ -13,7 +13,7 @@ function manualClock(): { now: () => number; ms: number } {
 }
 
 describe('payment waiters', () => {
-  it('tells every request waiting for an id, once, and stops counting them', async () => {
+  it('serves one request per id: the first waiting gets the payment, others the 402', async () => {
     const waiters = new PaymentWaiters();
     const a = waiters.watch('id')!;
     const b = waiters.watch('id')!;
@@ -21,7 +21,9 @@ describe('payment waiters', () => {
     expect(waiters.waiting).toBe(3);
     waiters.tell('id', stored);
     expect(await a.outcome).toBe(stored);
-    expect(await b.outcome).toBe(stored);
+    expect(await b.outcome).toEqual({ status: 'refused', error: undefined });
+    // Taken by the request it served: nothing kept for a later one.
+    expect(waiters.told('id')).toBeUndefined();
     expect(waiters.waiting).toBe(1);
     a.close();
     b.close(); // closing a told watch changes nothing
@@ -29,6 +31,17 @@ describe('payment waiters', () => {
     other.close();
     other.close();
     expect(waiters.waiting).toBe(0);
+  });
+
+  it('lets one request take a kept payment; a refusal stays for the next', () => {
+    const waiters = new PaymentWaiters();
+    waiters.tell('paid', stored);
+    expect(waiters.take('paid')).toBe(stored);
+    expect(waiters.take('paid')).toBeUndefined();
+    const refused = { status: 'refused', error: new Error('no') } as const;
+    waiters.tell('refused', refused);
+    expect(waiters.take('refused')).toBe(refused);
+    expect(waiters.take('refused')).toBe(refused);
   });
 
   it('tells a refusal as it tells a stored payment', async () => {

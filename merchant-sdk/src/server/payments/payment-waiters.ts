@@ -56,6 +56,9 @@ export interface PaymentWaitersOptions {
 
 type Settle = (outcome: PaymentOutcome) => void;
 
+/** What a second request for an id already served is told: the plain 402. */
+const notYours: PaymentOutcome = { status: 'refused', error: undefined };
+
 interface Kept {
   readonly outcome: PaymentOutcome;
   readonly until: number;
@@ -109,6 +112,16 @@ export class PaymentWaiters {
     return undefined;
   }
 
+  /**
+   * `told`, for the request that acts on it: a stored payment's outcome is taken (one
+   * navigation per id; a second request for it gets nothing), a refusal stays for the next.
+   */
+  take(id: string): PaymentOutcome | undefined {
+    const outcome = this.told(id);
+    if (outcome?.status === 'stored') this.#kept.delete(id);
+    return outcome;
+  }
+
   /** Waits for `id`'s outcome; undefined when `maxWaiting` requests wait already. */
   watch(id: string): PaymentWatch | undefined {
     if (this.#waiting >= this.#maxWaiting) return undefined;
@@ -158,6 +171,14 @@ export class PaymentWaiters {
     const settles = this.#waitingById.get(id);
     if (settles !== undefined) {
       this.#waitingById.delete(id);
+      if (outcome.status === 'stored') {
+        // One navigation per id: the first request waiting is served, any other gets the 402
+        // (an id read off the page and replayed from elsewhere gets nothing the user paid for).
+        const [first, ...others] = settles;
+        first?.(outcome);
+        for (const settle of others) settle(notYours);
+        return;
+      }
       for (const settle of settles) settle(outcome);
     }
     const [kept, max] =
