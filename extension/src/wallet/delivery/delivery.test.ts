@@ -90,6 +90,17 @@ describe('a paid page that failed', () => {
     });
   });
 
+  it('waits for a payment still sent, as a page that went at the click comes before it is confirmed', async () => {
+    const { ctx } = await openWallet();
+    const sending = payment({ status: 'sent' });
+    await ctx.db.put('payments', sending);
+    setTimeout(() => void ctx.db.put('payments', { ...sending, status: 'confirmed' }), 100);
+    expect(await reportFailedPage(ctx, 'https://shop.example/articles/7', 502, noReload)).toBe(
+      true,
+    );
+    expect(await ctx.db.get('deliveries', sending.id)).toMatchObject({ status: 'retrying' });
+  });
+
   it('is not taken for a payment older than the window', async () => {
     const { ctx, clock } = await openWallet();
     await ctx.db.put('payments', payment());

@@ -52,12 +52,25 @@ async function paymentOfPage(
   pageUrl: string,
 ): Promise<PaymentRecord | undefined> {
   const key = pageKey(pageUrl);
-  const since = IDBKeyRange.lowerBound(ctx.platform.now() - paidPageWindowMs);
-  const recent = await ctx.db.getAllFromIndex('payments', 'createdAt', since);
-  return recent
-    .filter((payment) => payment.status === 'confirmed' && pageKey(payment.navigateTo) === key)
-    .at(-1);
+  for (let waited = 0; ; waited += settlingPollMs) {
+    const since = IDBKeyRange.lowerBound(ctx.platform.now() - paidPageWindowMs);
+    const recent = (await ctx.db.getAllFromIndex('payments', 'createdAt', since)).filter(
+      (payment) => pageKey(payment.navigateTo) === key,
+    );
+    const confirmed = recent.filter((payment) => payment.status === 'confirmed').at(-1);
+    if (confirmed !== undefined) return confirmed;
+    // A page that went at the click comes before its payment is confirmed (pay/send.ts
+    // `drawingMs`): a payment of it still `sent` is waited for, a little.
+    if (waited >= settlingWaitMs || !recent.some((payment) => payment.status === 'sent')) {
+      return undefined;
+    }
+    await new Promise((resolve) => setTimeout(resolve, settlingPollMs));
+  }
 }
+
+/** How long a failed page waits for its `sent` payment to be confirmed, and how often it looks. */
+const settlingWaitMs = 2_000;
+const settlingPollMs = 50;
 
 /** `retrying` → `not_delivered` once the failures have lasted long enough. */
 function withDeadline(record: DeliveryRecord, now: number): DeliveryRecord {
