@@ -12,6 +12,7 @@
  * (unguessable to anyone but the user's browser and this merchant), and only a payment the
  * wallet made after its own checks carries it.
  */
+import { toBase64url } from '../encoding.ts';
 
 /** The query parameter of the navigation's URL. */
 export const payingParameter = 'farthing-paying';
@@ -28,10 +29,7 @@ export function isNavigationId(text: unknown): text is string {
 
 /** A fresh navigation id (WebCrypto's random source, in pages and in Node). */
 export function newNavigationId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /** `url` with the navigation's id added (any earlier one replaced). */

@@ -41,7 +41,7 @@ export interface PayHooks {
 const vendorQueues = new Map<string, Promise<unknown>>();
 
 /** How long a payment whose page went at the click leaves that page the machine (sendPayment). */
-export const drawingMs = 150;
+const drawingMs = 150;
 
 /** `owned`: nothing was paid by this click; the payment is an earlier one the user holds. */
 export function paidOutcome(payment: PaymentRecord, owned: boolean): PayOutcome {

@@ -27,7 +27,6 @@ import {
   verifyAccessGrant,
 } from '@farthing/protocol/access-grant';
 import type { Credential } from '@farthing/protocol/credential';
-import { credentialIdOf as sharedCredentialIdOf } from '@farthing/protocol/credential-id';
 import { equalBytes } from '@farthing/protocol/encoding';
 import { type ErrorCode, FarthingError, isFarthingError } from '@farthing/protocol/errors';
 import { parseFarthingCredentials } from '@farthing/protocol/http/farthing-auth';
@@ -41,7 +40,7 @@ import { type PaymentRecord, paymentIdLength, type SdkInstrument } from '../../s
 import type { BankClient } from '../bank/bank-client.ts';
 import type { MerchantCard } from '../card/card-pay.ts';
 import type { ResolvedConfig } from '../config.ts';
-import { depositCoins } from '../ecash/ecash.ts';
+import { depositCoins, sortedCoins } from '../ecash/ecash.ts';
 import { type FindStoredPayment, PaywordVendor } from '../payword/payword.ts';
 import type { OfferBook } from '../pricing/offers.ts';
 import type { PurseDesk } from '../purse/purse-desk.ts';
@@ -63,9 +62,34 @@ const retryCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'payword_commitment_expired',
 ]);
 
-/** What makes two credentials "the same payment" (protocol's `credentialIdOf`, Node's SHA-256). */
+function u32(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value);
+  return bytes;
+}
+
+/** What makes two credentials "the same payment": the offer and exactly what is spent. */
 export function credentialIdOf(credential: Credential, hash: Uint8Array): Uint8Array {
-  return sharedCredentialIdOf(credential, hash, createHash('sha256'));
+  const digest = createHash('sha256').update(
+    `farthing-merchant-sdk/credential/${credential.type}\0`,
+  );
+  digest.update(hash);
+  if (credential.type === 'payword') {
+    const { payment } = credential;
+    digest.update(payment.commitmentId).update(u32(payment.index)).update(payment.word);
+  } else if (credential.type === 'purse') {
+    digest.update(credential.proofBytes); // card id and SNo: what the card spent
+  } else if (credential.type === 'card') {
+    // The transaction and the cardholder's signature over this very request (card-merchant.ts
+    // refuses any other request for a paid transaction).
+    const { purchase } = credential;
+    digest.update(`${purchase.body.transactionId}\0`).update(purchase.signature);
+  } else {
+    for (const coin of sortedCoins(credential.coins)) {
+      digest.update(coin.coin.coinPublicKey).update(coin.signature);
+    }
+  }
+  return new Uint8Array(digest.digest());
 }
 
 /**
