@@ -4,7 +4,7 @@
  */
 
 import { listReceipts } from '@farthing/extension/wallet/history';
-import { expectChain } from '@farthing/extension/wallet/instruments/payword/reservation';
+import { expectChain } from '@farthing/extension/wallet/instruments/payword/expected-chains';
 import { describeOffer, duplicateWindowMs, payOffer } from '@farthing/extension/wallet/pay/pay';
 import { updateSettings } from '@farthing/extension/wallet/settings';
 import type { Wallet } from '@farthing/extension/wallet/wallet';

@@ -5,11 +5,12 @@
  * at the shop until the wallet's payment carrying the same id is stored, and is served paid; a
  * click the wallet does not pay at once is answered `held` and its end asked for after.
  */
+import { printPath, prints } from '@farthing/demo-shop/catalog';
 import { clickOutcome, payClick } from '@farthing/extension/background/pay-click';
-import { payOffer } from '@farthing/extension/wallet/pay/pay';
+import { describeOffer, payOffer } from '@farthing/extension/wallet/pay/pay';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { newNavigationId, withNavigationId } from '@farthing/protocol/http/paying-navigation';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeShopWorld, openShopWorld, type ShopWorld } from '../shop/world.ts';
 import {
   addBankAndLogIn,
@@ -79,6 +80,33 @@ describe('a click whose page goes while its payment travels', () => {
     const response = await page;
     expect(response.status).toBe(200);
     expect(grantSet(response)).toBe(true);
+    await response.body?.cancel();
+  });
+
+  it('a click whose tooltip made its payment ready sends that payment, and its page opens', async () => {
+    // A print of the gallery: every cheap article has its own test here.
+    const print = prints.find((candidate) => candidate.price === 'EUR 0.03')!;
+    const article = { path: printPath(print), price: 3 };
+    const click = await clickOn(article);
+    const view = await describeOffer(wallet, { ...click, prepare: true });
+    expect(view).toMatchObject({ status: 'payable', confirmation: null });
+    const prepared = await vi.waitFor(async () => {
+      const chains = await wallet.db.getAll('paywordChains');
+      const found = chains.find((chain) => chain.prepared !== undefined)?.prepared;
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(await wallet.db.get('payments', prepared.paymentId)).toBeUndefined();
+    const id = newNavigationId();
+    const page = navigate(article.path, id);
+    const answer = await payClick(wallet, 7, { ...click, navigation: id });
+    expect(answer).toMatchObject({ status: 'paid', instrument: 'payword', owned: false });
+    expect(await wallet.db.get('payments', prepared.paymentId)).toMatchObject({
+      resource: article.path,
+      index: prepared.index,
+    });
+    const response = await page;
+    expect(response.status).toBe(200);
     await response.body?.cancel();
   });
 

@@ -127,7 +127,12 @@ type Route = (input: unknown, context: RouteContext) => Promise<unknown>;
  */
 const routes: Routes<Action, RouteContext> = {
   'offer.describe': (input, { wallet, sender }) =>
-    describeOffer(wallet, { token: input.offer, href: input.href, pageUrl: contentPage(sender) }),
+    describeOffer(wallet, {
+      token: input.offer,
+      href: input.href,
+      pageUrl: contentPage(sender),
+      ...(input.prepare === undefined ? {} : { prepare: input.prepare }),
+    }),
   'offer.pay': (input, { wallet, sender }) =>
     payClick(wallet, contentTab(sender), {
       token: input.offer,

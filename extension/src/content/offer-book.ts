@@ -13,8 +13,11 @@ export interface OfferBook {
   describe(link: PricedLink): Promise<OfferView>;
   /** The answer if it has arrived. */
   peek(link: PricedLink): OfferView | undefined;
-  /** Asks the background again (the tooltip re-checks each time it shows) and keeps the answer. */
-  refresh(link: PricedLink): Promise<OfferView>;
+  /**
+   * Asks the background again (the tooltip re-checks each time it shows) and keeps the answer;
+   * `prepare`: the tooltip shows, a click that would pay at once is made ready meanwhile.
+   */
+  refresh(link: PricedLink, prepare?: boolean): Promise<OfferView>;
   /** Forget every answer (budgets change after a payment). */
   clear(): void;
 }
@@ -63,9 +66,9 @@ export function createOfferBook(transport: Transport, concurrency = 4): OfferBoo
       return promise;
     },
     peek: (link) => answers.get(pricedLinkKey(link)),
-    async refresh(link) {
+    async refresh(link, prepare = false) {
       const key = pricedLinkKey(link);
-      const view = await describeOffer(transport, link);
+      const view = await describeOffer(transport, link, prepare);
       answers.set(key, view);
       return view;
     },
@@ -77,11 +80,16 @@ export function createOfferBook(transport: Transport, concurrency = 4): OfferBoo
 }
 
 /** `offer.describe`, with a failure to answer turned into a refusal the tooltip can show. */
-export async function describeOffer(transport: Transport, link: PricedLink): Promise<OfferView> {
+export async function describeOffer(
+  transport: Transport,
+  link: PricedLink,
+  prepare = false,
+): Promise<OfferView> {
   try {
     return await callBackground(transport, 'offer.describe', {
       offer: link.offer,
       href: link.href,
+      ...(prepare ? { prepare: true as const } : {}),
     });
   } catch (error) {
     return { status: 'refused', error: asWalletError(error) };

@@ -150,6 +150,19 @@ describe('marking priced links', () => {
     ]);
   });
 
+  it('asks for the link’s payment to be made ready only when its tooltip shows', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const link = pricedLink();
+    const page = start(background);
+    await page.scan();
+    link.dispatchEvent(trusted(new MouseEvent('mouseover', { bubbles: true })));
+    await settle();
+    expect(background.callsOf('offer.describe')).toEqual([
+      { offer: 'offer-7', href: 'http://127.0.0.1:8701/articles/7' },
+      { offer: 'offer-7', href: 'http://127.0.0.1:8701/articles/7', prepare: true },
+    ]);
+  });
+
   it('asks once for many links carrying the same offer', async () => {
     const background = fakeBackground({ 'offer.describe': () => payableOffer });
     for (let i = 0; i < 20; i++) pricedLink();

@@ -193,7 +193,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     // Asked again each time it shows: the offer may have expired, the budget moved, the
     // resource been bought in another tab. Same answer, same tooltip, its time kept running.
     const key = pricedLinkKey(link);
-    void offers.refresh(link).then((offer) => {
+    void offers.refresh(link, true).then((offer) => {
       if (activeLink !== anchor || Date.now() < noticeUntil) return;
       const current = readPricedLink(anchor);
       if (current === null || pricedLinkKey(current) !== key) return;

@@ -481,8 +481,13 @@ const limitSchema = v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1)
 
 export const actions = {
   // -- from content scripts (the page's origin comes from the MessageSender) --
+  /** `prepare`: the tooltip shows; a click that would pay at once has its payment made ready. */
   'offer.describe': contentAction(
-    v.strictObject({ offer: offerTokenSchema, href: httpUrlSchema }),
+    v.strictObject({
+      offer: offerTokenSchema,
+      href: httpUrlSchema,
+      prepare: v.optional(v.literal(true)),
+    }),
     output<OfferView>(),
   ),
   /** A page with priced links: the wallet asks this merchant about refunds of recent receipts. */

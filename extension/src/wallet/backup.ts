@@ -13,6 +13,7 @@ import type { Instrument } from '../messages/contract.ts';
 import type { WalletContext } from './context.ts';
 import type { CoinRecord, PaywordChainRecord, WithdrawalRecord } from './db/schema.ts';
 import { WalletFailure } from './errors.ts';
+import { withoutPreparedWords } from './instruments/payword/prepared-words.ts';
 
 export const backupFormat = 'farthing-wallet-backup';
 export const backupIterations = 310_000;
@@ -175,8 +176,13 @@ export async function exportBackup(
     withdrawals.push({ ...withdrawal, seed: await sealer.open(withdrawal.seed) });
   }
   const chains = [];
-  for (const chain of await db.getAll('paywordChains')) {
-    if (chain.status !== 'open') continue;
+  for (const stored of await db.getAll('paywordChains')) {
+    if (stored.status !== 'open') continue;
+    // Words prepared for a hovered link and never sent are the wallet's: the backup has them.
+    const taken =
+      stored.prepared !== undefined &&
+      (await db.getKey('payments', stored.prepared.paymentId)) !== undefined;
+    const { chain } = withoutPreparedWords(stored, taken);
     chains.push({ ...chain, seed: await sealer.open(chain.seed) });
   }
   const content = {

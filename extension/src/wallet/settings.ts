@@ -114,6 +114,17 @@ export interface SettingsUpdate {
   readonly paywordCredit?: AmountInput | undefined;
 }
 
+let limitsChanged = 0;
+
+/**
+ * Moves on each time the settings or a site's budget or block change, before and after the
+ * write: limits read while it stays the same are still the user's (words prepared for a
+ * hovered link are paid on them only then: ./instruments/payword/prepared.ts).
+ */
+export function limitsVersion(): number {
+  return limitsChanged;
+}
+
 export async function updateSettings(
   ctx: WalletContext,
   update: SettingsUpdate,
@@ -140,8 +151,10 @@ export async function updateSettings(
       ? {}
       : { paywordCredit: paywordCreditOf(record, update.paywordCredit) }),
   };
+  limitsChanged++;
   await tx.store.put(next);
   await tx.done;
+  limitsChanged++;
   return settingsView(next);
 }
 
@@ -214,8 +227,10 @@ export async function updateSite(ctx: WalletContext, update: SiteUpdate): Promis
     ...(budget === undefined ? {} : { budget }),
     ...(update.blocked === undefined ? {} : { blocked: update.blocked }),
   };
+  limitsChanged++;
   await tx.store.put(next);
   await tx.done;
+  limitsChanged++;
   const { byOrigin } = await spentToday(ctx.db, ctx.platform.now());
   return siteView(settings, origin, next, byOrigin.get(origin) ?? 0);
 }

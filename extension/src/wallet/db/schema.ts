@@ -169,6 +169,24 @@ export interface PaywordChainRecord {
   readonly status: PaywordChainStatus;
   readonly expiresAt: number;
   readonly createdAt: number;
+  /**
+   * The words made ready for a hovered link (../instruments/payword/prepared.ts): reserved,
+   * and counted in the budgets by their journal entry, but never sent unless a click stored the
+   * payment `paymentId` first. While no such payment exists the words are still the wallet's,
+   * and the next transaction that reserves on the chain gives them back.
+   */
+  readonly prepared?: PreparedWords;
+}
+
+/** Words of a chain reserved for a hovered link, before its click (PaywordChainRecord). */
+export interface PreparedWords {
+  /** The payment the click stores; until it exists, nothing of these words has left. */
+  readonly paymentId: string;
+  /** The journal entry that counts them in the budgets meanwhile. */
+  readonly journalId: string;
+  /** The chain's reserved index with them (the payment's index), and how many they are. */
+  readonly index: number;
+  readonly words: number;
 }
 
 /** A merchant descriptor fetched from an origin, kept for a few minutes. */

@@ -81,6 +81,13 @@ export interface Instrument<P extends PaymentRecord = PaymentRecord> {
     seen: ClickSeen,
   ): Promise<PaymentRecord | undefined>;
   /**
+   * While the tooltip says a click would pay at once: make its payment ready, so the click only
+   * stores it and sends it (PayWord: ./payword/prepared.ts). Never throws.
+   */
+  prepare?(ctx: WalletContext, checked: CheckedOffer): Promise<void>;
+  /** Another payment to the vendor is on its way: what `prepare` made is not for a click. */
+  unprepare?(ctx: WalletContext, vendorId: string): void;
+  /**
    * An instrument whose payment takes its own steps after the choice (the hardware purse: the
    * reader in the trusted window, always), using the core's for the rest.
    */

@@ -26,12 +26,12 @@ import { earlierPayment, isStillPaid, limitsSnapshot, paymentsOfResource } from 
 import {
   completePayment,
   failPayment,
-  oneAtATime,
   type PayHooks,
   paidOutcome,
   reopenAccess,
   sendPayment,
 } from './send.ts';
+import { oneAtATime } from './vendor-queue.ts';
 
 export type { ConfirmationRequest, PayHooks } from './send.ts';
 
@@ -131,10 +131,15 @@ function refusedView(error: unknown, checked?: CheckedOffer): OfferView {
   };
 }
 
-/** What a click on this offer would do (the tooltip); decides nothing, pays nothing. */
+/**
+ * What a click on this offer would do (the tooltip); decides nothing, pays nothing. With
+ * `prepare` (the tooltip shows: the pointer or the focus is on the link), an offer a click
+ * would pay at once has its payment made ready meanwhile, stored and sent only by that click
+ * (`Instrument.prepare`).
+ */
 export async function describeOffer(
   ctx: WalletContext,
-  params: PayOfferParameters,
+  params: PayOfferParameters & { readonly prepare?: boolean },
 ): Promise<OfferView> {
   let checked: CheckedOffer | undefined;
   try {
@@ -164,6 +169,9 @@ export async function describeOffer(
     if (shortfall !== undefined) throw shortfall;
     const instrument = chosen.name;
     const currency = snapshot.settings.currency;
+    if (params.prepare === true && decision.confirmation === null) {
+      void chosen.prepare?.(ctx, checked);
+    }
     return {
       status: 'payable',
       price: moneyView(checked.offer.amount),
@@ -260,6 +268,9 @@ async function payChecked(
   }
   // Not at once: a page that went at the click stops (only the common case carries it).
   onHeld?.();
+  for (const instrument of instrumentsByPreference) {
+    instrument.unprepare?.(ctx, checked.offer.merchantId);
+  }
   const now = ctx.platform.now();
   const { previous, limits } = await readClickState(ctx, checked, now);
   const earlier = earlierPayment(previous, checked, now);

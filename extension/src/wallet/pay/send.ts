@@ -26,6 +26,7 @@ import { instrumentOf } from '../instruments/registry.ts';
 import { moneyView } from '../money.ts';
 import { setTask, taskView } from '../tasks.ts';
 import { verifyReceiptSignature } from './merchant-signatures.ts';
+import { oneAtATime } from './vendor-queue.ts';
 
 export type ConfirmationRequest = Omit<ConfirmationView, 'id' | 'expiresAt' | 'waiting'>;
 
@@ -37,8 +38,6 @@ export interface PayHooks {
   /** Runs tasks the flow started on the side (refreshing coins after a refusal). */
   kick?(): void;
 }
-
-const vendorQueues = new Map<string, Promise<unknown>>();
 
 /** How long a payment whose page went at the click leaves that page the machine (sendPayment). */
 const drawingMs = 150;
@@ -54,21 +53,6 @@ export function paidOutcome(payment: PaymentRecord, owned: boolean): PayOutcome 
     navigateTo: payment.navigateTo,
     owned,
   };
-}
-
-/** One payment at a time per merchant: its words and coins are reserved in click order. */
-export function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
-  const previous = vendorQueues.get(key) ?? Promise.resolve();
-  const result = previous.then(run, run);
-  const tail = result.then(
-    () => undefined,
-    () => undefined,
-  );
-  vendorQueues.set(key, tail);
-  void tail.then(() => {
-    if (vendorQueues.get(key) === tail) vendorQueues.delete(key);
-  });
-  return result;
 }
 
 const payAnswer = v.object({

@@ -25,7 +25,9 @@ import {
   paywordChainLength,
   paywordMaxPrice,
 } from './chains.ts';
-import { expectChain, reserveAtOnce, reservePayword } from './reservation.ts';
+import { expectChain } from './expected-chains.ts';
+import { forgetPrepared, givePreparedBack, preparePayword } from './prepared.ts';
+import { reserveAtOnce, reservePayword } from './reservation.ts';
 
 /** Whether the offer is one PayWord may pay: the merchant takes it and the price is small. */
 function offerFits(checked: CheckedOffer): boolean {
@@ -51,6 +53,15 @@ export const paywordInstrument: Instrument<PaywordPaymentRecord> = {
   async reserveAtOnce(ctx, checked, seen) {
     return offerFits(checked) ? reserveAtOnce(ctx, checked, seen) : undefined;
   },
+
+  async prepare(ctx, checked) {
+    if (offerFits(checked)) await preparePayword(ctx, checked);
+  },
+
+  unprepare: forgetPrepared,
+
+  /** Words prepared by a worker that is gone: given back (prepared.ts). */
+  resume: (ctx) => givePreparedBack(ctx),
 
   reserve: (ctx, checked) => reservePayword(ctx, checked),
 

@@ -13,13 +13,12 @@ import { encodeCredential } from '@farthing/protocol/credential';
 import type { PaywordChain } from '@farthing/protocol/payword/chain';
 import type { PaywordCommitment } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
-import { perDatabase, type WalletContext } from '../../context.ts';
+import type { WalletContext } from '../../context.ts';
 import {
   moneyTx,
   type PaymentRecord,
   type PaywordChainRecord,
   type PaywordPaymentRecord,
-  type WalletDatabase,
 } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
 import { checkLimits, type LimitsDecision, type LimitsSnapshot } from '../../pay/limits.ts';
@@ -48,6 +47,15 @@ import {
   startCertificate,
   usableChain,
 } from './chains.ts';
+import { expectedChainsOf } from './expected-chains.ts';
+import {
+  forgetPrepared,
+  knownTaken,
+  preparedSettled,
+  settlePreparedIn,
+  takePrepared,
+} from './prepared.ts';
+import { withoutPreparedWords } from './prepared-words.ts';
 
 /**
  * Reserves the next words of the vendor's chain and stores the credential revealing them, in
@@ -93,16 +101,19 @@ export async function reservePayword(
       await abort(tx);
       return earlier;
     }
+    let settled: Settled;
     try {
-      checkLimits(limits, checked.origin, price);
+      settled = await settledIn(ctx, tx, current === undefined ? [] : [current]);
+      checkLimits(settled.limits(limits), checked.origin, price);
     } catch (error) {
       await abort(tx);
       throw error;
     }
+    const usable = settled.chains[0];
     if (
-      current === undefined ||
-      current.status !== 'open' ||
-      current.reservedIndex + words > current.length
+      usable === undefined ||
+      usable.status !== 'open' ||
+      usable.reservedIndex + words > usable.length
     ) {
       await abort(tx);
       // Another payment to the vendor may have used the chain up since it was read: look once
@@ -114,7 +125,7 @@ export async function reservePayword(
       }
       throw new WalletFailure('payment_in_progress', 'The PayWord chain is busy; try again.');
     }
-    return reserveWords(ctx, tx, checked, current, live, words, now);
+    return reserveWords(ctx, tx, checked, usable, live, words, now, settled);
   }
 }
 
@@ -130,6 +141,11 @@ export async function reserveAtOnce(
   checked: CheckedOffer,
   seen: ClickSeen,
 ): Promise<PaymentRecord | undefined> {
+  // The words made ready while the tooltip showed (prepared.ts): only stored, then sent.
+  const taken = await takePrepared(ctx, checked, seen);
+  if (taken !== 'none') return taken;
+  // Any other payment to the vendor: words prepared for another of its offers are not taken.
+  forgetPrepared(ctx, checked.offer.merchantId);
   const expected = expectedChainsOf(ctx.db).get(checked.offer.merchantId);
   if (expected !== undefined) {
     const reserved = await reserveExpected(ctx, checked, expected, seen);
@@ -146,10 +162,20 @@ export async function reserveAtOnce(
     await abort(tx);
     throw error;
   });
-  if ((await decideInTransaction(tx, checked, previous, limits, now, seen)) === undefined) {
-    return undefined;
-  }
-  const chain = usableChain(open, price.minor, now);
+  const settled = await settledIn(ctx, tx, open).catch(async (error: unknown) => {
+    await abort(tx);
+    throw error;
+  });
+  const decided = await decideInTransaction(
+    tx,
+    checked,
+    previous,
+    settled.limits(limits),
+    now,
+    seen,
+  );
+  if (decided === undefined) return undefined;
+  const chain = usableChain(settled.chains, price.minor, now);
   const live = chain === undefined ? undefined : restoredChain(chain);
   if (
     chain === undefined ||
@@ -160,14 +186,50 @@ export async function reserveAtOnce(
     await abort(tx);
     return undefined;
   }
-  return reserveWords(ctx, tx, checked, chain, live, price.minor / chain.valuePerWord.minor, now);
+  return reserveWords(
+    ctx,
+    tx,
+    checked,
+    chain,
+    live,
+    price.minor / chain.valuePerWord.minor,
+    now,
+    settled,
+  );
 }
 
-/**
- * Per database and vendor: the open chain as this worker last wrote it, which the next click
- * expects to find unchanged.
- */
-const expectedChainsOf = perDatabase<string, PaywordChainRecord>();
+/** Chains as they stand without their prepared words, and what that changes (settledIn). */
+interface Settled {
+  readonly chains: readonly PaywordChainRecord[];
+  /** Those of `chains` that settling changed, to write. */
+  readonly changed: readonly PaywordChainRecord[];
+  /** The records read, whose prepared words are settled by the reservation's commit. */
+  readonly before: readonly PaywordChainRecord[];
+  /** Journal entries of words given back, deleted in the same transaction. */
+  readonly released: readonly string[];
+  /** The limits read, without the entries of the words given back. */
+  limits(read: LimitsSnapshot): LimitsSnapshot;
+}
+
+/** Settles, in the reserving transaction, the prepared words of the chains it read. */
+async function settledIn(
+  ctx: WalletContext,
+  tx: ReserveTx,
+  chains: readonly PaywordChainRecord[],
+): Promise<Settled> {
+  const results = await settlePreparedIn(ctx, tx, chains);
+  const released = results.flatMap((r) => (r.released === undefined ? [] : [r.released]));
+  return {
+    chains: results.map((r) => r.chain),
+    changed: results.filter((_, i) => chains[i]!.prepared !== undefined).map((r) => r.chain),
+    before: chains.filter((chain) => chain.prepared !== undefined),
+    released,
+    limits: (read) =>
+      released.length === 0
+        ? read
+        : { ...read, today: read.today.filter((entry) => !released.includes(entry.id)) },
+  };
+}
 
 /**
  * reserveAtOnce without waiting for the reads: the writes for the chain as this worker last
@@ -187,9 +249,12 @@ async function reserveExpected(
   const now = ctx.platform.now();
   const price = checked.offer.amount;
   const live = restoredChain(expected);
+  // Words prepared on the chain and not known here to be taken: read first (settledIn).
+  if (expected.prepared !== undefined && !knownTaken(ctx, expected)) return 'unexpected';
+  const base = withoutPreparedWords(expected, true).chain;
   if (
     live === undefined ||
-    usableChain([expected], price.minor, now) === undefined ||
+    usableChain([base], price.minor, now) === undefined ||
     expected.valuePerWord.currency !== price.currency ||
     price.minor % expected.valuePerWord.minor !== 0
   ) {
@@ -202,7 +267,13 @@ async function reserveExpected(
     tx.objectStore('paywordChains').get(expected.id),
   ]);
   const words = price.minor / expected.valuePerWord.minor;
-  const written = reserveWords(ctx, tx, checked, expected, live, words, now);
+  const written = reserveWords(ctx, tx, checked, base, live, words, now, {
+    chains: [base],
+    changed: [],
+    before: expected.prepared === undefined ? [] : [expected],
+    released: [],
+    limits: (read) => read,
+  });
   // Rejects when aborted below; awaited only when it is not.
   written.catch(() => undefined);
   let previous: PaymentRecord[];
@@ -286,6 +357,7 @@ async function reserveWords(
   live: { chain: PaywordChain; commitment: PaywordCommitment },
   words: number,
   now: number,
+  settled?: Settled,
 ): Promise<PaymentRecord> {
   const price = checked.offer.amount;
   const index = current.reservedIndex + words;
@@ -314,8 +386,12 @@ async function reserveWords(
     credential,
   };
   const chain: PaywordChainRecord = { ...current, reservedIndex: index };
+  // Other chains of the vendor whose prepared words this transaction settles.
+  const others = (settled?.changed ?? []).filter((other) => other.id !== chain.id);
   // All at once, as the reads: one round trip, then the commit.
   await Promise.all([
+    ...others.map((other) => tx.objectStore('paywordChains').put(other)),
+    ...(settled?.released ?? []).map((id) => tx.objectStore('journal').delete(id)),
     tx.objectStore('paywordChains').put(chain),
     tx.objectStore('payments').add(payment),
     tx.objectStore('journal').add(journalEntry(payment, now)),
@@ -323,6 +399,7 @@ async function reserveWords(
     tx.done,
   ]);
   expectedChainsOf(ctx.db).set(chain.vendorId, chain);
+  for (const before of settled?.before ?? []) preparedSettled(ctx, before);
   return payment;
 }
 
@@ -341,15 +418,4 @@ async function newChain(ctx: WalletContext, checked: CheckedOffer): Promise<Payw
     if (certificate === undefined) throw new WalletFailure('bank_error', 'No PayWord certificate.');
   }
   return createChain(ctx, certificate, checked.offer.merchantId);
-}
-
-/**
- * The chain as a write this worker made leaves it, for the next click to expect. Only an open
- * chain: a late confirmation of a payment on a chain closed since must not make the vendor's
- * next clicks expect the closed one.
- */
-export function expectChain(db: WalletDatabase, chain: PaywordChainRecord): void {
-  const expected = expectedChainsOf(db);
-  if (chain.status === 'open') expected.set(chain.vendorId, chain);
-  else if (expected.get(chain.vendorId)?.id === chain.id) expected.delete(chain.vendorId);
 }

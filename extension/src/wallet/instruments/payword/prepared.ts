@@ -1,0 +1,362 @@
+/**
+ * A hovered link's words made ready before its click (issue: the priced click within 10 ms of
+ * a free one). The click's own strict transaction reads what it decides on and then commits;
+ * both are round trips to the browser's storage process, and on two cores they took ~7 ms of
+ * the click. While the tooltip says the link would pay at once, the reading, the deciding and
+ * the reserving are done here instead:
+ *
+ * - **Prepare** (the tooltip shows, `offer.describe` with `prepare`): one strict transaction
+ *   checks what a click would (an earlier payment of the resource, the budgets, a usable chain)
+ *   and reserves the words: the chain's reserved index moves and names them (`prepared`), and a
+ *   journal entry counts them in the budgets. The payment record is made and kept in memory,
+ *   its credential built, but not stored.
+ * - **Take** (the click): the limits read at preparing are checked again with the click's own
+ *   evidence that the user saw the link (a confirmation to ask sends the click the long way),
+ *   and a strict transaction that only writes stores the payment `sent` and its task. Only then
+ *   does the credential leave, as before: nothing leaves that is not on disk first.
+ * - **Give back**: words no click took go back to the chain in any transaction that reserves on
+ *   it (reservation.ts), after `idleMs`, and when the wallet starts. They are given back only
+ *   when their payment is not stored: a stored payment is one a click made, and its words are
+ *   that payment's.
+ *
+ * What makes a prepared payment stale: a minute, a new day, the settings or a site's budget
+ * changed (`limitsVersion`), or any other payment to the vendor (it may have bought the same
+ * resource another way). A stale one is not taken; the click takes the long way, which gives
+ * the words back in its own transaction and reserves them again.
+ */
+import { encodeCredential } from '@farthing/protocol/credential';
+import { createPaywordPayment } from '@farthing/protocol/payword/payment';
+import { perDatabase, type WalletContext } from '../../context.ts';
+import {
+  moneyTx,
+  type PaymentRecord,
+  type PaywordChainRecord,
+  type PaywordPaymentRecord,
+  type TaskRecord,
+} from '../../db/schema.ts';
+import { dayOf } from '../../money.ts';
+import { checkLimits, type LimitsSnapshot } from '../../pay/limits.ts';
+import type { CheckedOffer } from '../../pay/offer.ts';
+import { type ClickSeen, clickPresented } from '../../pay/presentation.ts';
+import {
+  abort,
+  basePayment,
+  earlierPayment,
+  journalEntry,
+  paymentsOfResource,
+  type ReserveTx,
+  reserveSnapshot,
+  reserveStores,
+} from '../../pay/reservation.ts';
+import { oneAtATime } from '../../pay/vendor-queue.ts';
+import { limitsVersion } from '../../settings.ts';
+import { newTask } from '../../tasks.ts';
+import { chainOf, restoredChain, usableChain } from './chains.ts';
+import { expectChain } from './expected-chains.ts';
+import { withoutPreparedWords } from './prepared-words.ts';
+
+/** How long prepared words wait for their click before they are given back. */
+export const idleMs = 60_000;
+
+interface Prepared {
+  /** The offer they are for, as the click names it (`${origin} ${offer hash}`). */
+  readonly key: string;
+  readonly payment: PaywordPaymentRecord;
+  readonly task: TaskRecord;
+  /** The limits as the preparing transaction read them, before these words. */
+  readonly limits: LimitsSnapshot;
+  readonly limitsVersion: number;
+  readonly at: number;
+}
+
+/** Per database and vendor: the words prepared and not yet taken or given back. */
+const preparedOf = perDatabase<string, Prepared>();
+/**
+ * Per database: the payments a click stored from prepared words. Their chain still names them
+ * (`prepared`) until its next write; this says, without reading, that they are taken.
+ */
+const takenOf = perDatabase<string, true>();
+
+const keyOf = (checked: CheckedOffer) => `${checked.origin} ${checked.hash}`;
+
+/** Whether this worker knows the chain's prepared words were taken by a click. */
+export function knownTaken(ctx: WalletContext, chain: PaywordChainRecord): boolean {
+  return chain.prepared !== undefined && takenOf(ctx.db).has(chain.prepared.paymentId);
+}
+
+/** The chain was written without its prepared words: nothing here names them any more. */
+export function preparedSettled(ctx: WalletContext, before: PaywordChainRecord): void {
+  const prepared = before.prepared;
+  if (prepared === undefined) return;
+  takenOf(ctx.db).delete(prepared.paymentId);
+  const slot = preparedOf(ctx.db).get(before.vendorId);
+  if (slot?.payment.id === prepared.paymentId) preparedOf(ctx.db).delete(before.vendorId);
+}
+
+/**
+ * Another payment to the vendor is being made: the words prepared for it are not taken by a
+ * click any more (that payment may be for the same resource), only given back.
+ */
+export function forgetPrepared(ctx: WalletContext, vendorId: string): void {
+  preparedOf(ctx.db).delete(vendorId);
+}
+
+/**
+ * Reads, in `tx`, which of these chains' prepared words a click took (their payment stored),
+ * and gives back every chain as it stands without them (`withoutPreparedWords`).
+ */
+export async function settlePreparedIn(
+  ctx: WalletContext,
+  tx: ReserveTx,
+  chains: readonly PaywordChainRecord[],
+): Promise<{ chain: PaywordChainRecord; released?: string }[]> {
+  return Promise.all(
+    chains.map(async (chain) => {
+      if (chain.prepared === undefined) return { chain };
+      const taken =
+        knownTaken(ctx, chain) ||
+        (await tx.objectStore('payments').getKey(chain.prepared.paymentId)) !== undefined;
+      return withoutPreparedWords(chain, taken);
+    }),
+  );
+}
+
+/**
+ * Makes the offer's words ready for its click (module comment); does nothing when the click
+ * would not pay at once (a payment of the resource made or in flight, a confirmation to ask, no
+ * usable chain). Runs in the vendor's queue; never throws.
+ */
+export function preparePayword(ctx: WalletContext, checked: CheckedOffer): Promise<void> {
+  const vendorId = checked.offer.merchantId;
+  const waiting = waitingOf(ctx.db);
+  const queued = waiting.get(vendorId);
+  // One waits per vendor, for the offer last hovered: a page moving the focus from link to link
+  // (a trusted event) queues no more than that.
+  if (queued !== undefined) {
+    queued.checked = checked;
+    return queued.done;
+  }
+  const entry: { checked: CheckedOffer; done: Promise<void> } = {
+    checked,
+    done: oneAtATime(vendorId, () => {
+      waiting.delete(vendorId);
+      return prepare(ctx, entry.checked);
+    }).catch(() => undefined),
+  };
+  waiting.set(vendorId, entry);
+  return entry.done;
+}
+
+/** Per database and vendor: the preparing that waits in the vendor's queue. */
+const waitingOf = perDatabase<string, { checked: CheckedOffer; done: Promise<void> }>();
+
+async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void> {
+  const vendorId = checked.offer.merchantId;
+  const now = ctx.platform.now();
+  const known = preparedOf(ctx.db).get(vendorId);
+  if (known !== undefined && known.key === keyOf(checked) && fresh(known, now)) return;
+  const version = limitsVersion();
+  const price = checked.offer.amount;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const tx = moneyTx(ctx.db, [...reserveStores]);
+    let previous: PaymentRecord[];
+    let limits: LimitsSnapshot;
+    let open: PaywordChainRecord[];
+    let settled: { chain: PaywordChainRecord; released?: string }[];
+    try {
+      [previous, limits, open] = await Promise.all([
+        paymentsOfResource(tx.objectStore('payments'), checked),
+        reserveSnapshot(tx, checked.origin, now),
+        tx.objectStore('paywordChains').index('vendor').getAll([vendorId, 'open']),
+      ]);
+      settled = await settlePreparedIn(ctx, tx, open);
+    } catch {
+      await abort(tx);
+      return;
+    }
+    if (earlierPayment(previous, checked, now) !== undefined) return abort(tx);
+    // Counted without the words this transaction gives back, which were counted for an offer
+    // no click took.
+    const released = new Set(
+      settled.flatMap((s) => (s.released === undefined ? [] : [s.released])),
+    );
+    const snapshot = { ...limits, today: limits.today.filter((entry) => !released.has(entry.id)) };
+    try {
+      if (checkLimits(snapshot, checked.origin, price).confirmation !== null) return abort(tx);
+    } catch {
+      return abort(tx);
+    }
+    const found = usableChain(
+      settled.map((s) => s.chain),
+      price.minor,
+      now,
+    );
+    if (
+      found === undefined ||
+      found.valuePerWord.currency !== price.currency ||
+      price.minor % found.valuePerWord.minor !== 0
+    ) {
+      return abort(tx);
+    }
+    const live = restoredChain(found);
+    if (live === undefined) {
+      // Restored outside the transaction (it may unseal the seed), then once more.
+      await abort(tx);
+      if (attempt === 1) return;
+      await chainOf(ctx, found).catch(() => undefined);
+      continue;
+    }
+    const words = price.minor / found.valuePerWord.minor;
+    const index = found.reservedIndex + words;
+    const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
+    const firstUse = found.acceptedIndex === 0;
+    const payment: PaywordPaymentRecord = {
+      ...basePayment(checked, task.id, now),
+      instrument: 'payword',
+      chainId: found.id,
+      index,
+      firstUse,
+      status: 'sent',
+      credential: new TextDecoder().decode(
+        encodeCredential({
+          type: 'payword',
+          offer: checked.offer,
+          payment: createPaywordPayment({
+            chain: live.chain,
+            commitment: live.commitment,
+            index,
+            firstUse,
+          }),
+        }),
+      ),
+    };
+    const entry = journalEntry(payment, now);
+    const chain: PaywordChainRecord = {
+      ...found,
+      reservedIndex: index,
+      prepared: { paymentId: payment.id, journalId: entry.id, index, words },
+    };
+    const writes: Promise<unknown>[] = settled.flatMap((s, i) =>
+      s.chain === found || s.chain === open[i]
+        ? []
+        : [tx.objectStore('paywordChains').put(s.chain)],
+    );
+    for (const id of released) writes.push(tx.objectStore('journal').delete(id));
+    try {
+      await Promise.all([
+        ...writes,
+        tx.objectStore('paywordChains').put(chain),
+        tx.objectStore('journal').add(entry),
+        tx.done,
+      ]);
+    } catch {
+      await abort(tx);
+      return;
+    }
+    for (const before of open) preparedSettled(ctx, before);
+    const slot: Prepared = {
+      key: keyOf(checked),
+      payment,
+      task: { ...task, ref: payment.id, status: 'sent' },
+      limits: snapshot,
+      limitsVersion: version,
+      at: now,
+    };
+    preparedOf(ctx.db).set(vendorId, slot);
+    expectChain(ctx.db, chain);
+    setTimeout(() => void giveBackIfIdle(ctx, vendorId, payment.id), idleMs);
+    return;
+  }
+}
+
+function fresh(slot: Prepared, now: number): boolean {
+  return (
+    now - slot.at < idleMs &&
+    dayOf(now) === dayOf(slot.at) &&
+    slot.limitsVersion === limitsVersion()
+  );
+}
+
+/**
+ * The click on a prepared offer (module comment): its payment stored `sent`, ready to leave;
+ * `undefined` when the click must be asked about (the long way gives the words back); `'none'`
+ * when nothing usable was prepared for this offer.
+ */
+export async function takePrepared(
+  ctx: WalletContext,
+  checked: CheckedOffer,
+  seen: ClickSeen,
+): Promise<PaymentRecord | undefined | 'none'> {
+  const vendorId = checked.offer.merchantId;
+  const slot = preparedOf(ctx.db).get(vendorId);
+  const now = ctx.platform.now();
+  if (slot === undefined || slot.key !== keyOf(checked) || !fresh(slot, now)) return 'none';
+  const presented = clickPresented(seen, slot.limits.settings);
+  // A refusal (the site blocked meanwhile is caught by the version) throws, as at once would.
+  const decision = checkLimits(slot.limits, checked.origin, checked.offer.amount, presented);
+  if (decision.confirmation !== null) {
+    preparedOf(ctx.db).delete(vendorId);
+    return undefined;
+  }
+  preparedOf(ctx.db).delete(vendorId);
+  const tx = moneyTx(ctx.db, ['payments', 'tasks']);
+  await Promise.all([
+    tx.objectStore('payments').add(slot.payment),
+    tx.objectStore('tasks').add(slot.task),
+    tx.done,
+  ]);
+  takenOf(ctx.db).set(slot.payment.id, true);
+  return slot.payment;
+}
+
+/** Gives the words back when no click took them within `idleMs`. */
+async function giveBackIfIdle(ctx: WalletContext, vendorId: string, paymentId: string) {
+  if (preparedOf(ctx.db).get(vendorId)?.payment.id !== paymentId) return;
+  await oneAtATime(vendorId, async () => {
+    if (preparedOf(ctx.db).get(vendorId)?.payment.id !== paymentId) return;
+    preparedOf(ctx.db).delete(vendorId);
+  }).catch(() => undefined);
+  await givePreparedBack(ctx, (chain) => chain.prepared?.paymentId === paymentId).catch(
+    () => undefined,
+  );
+}
+
+/**
+ * Settles the prepared words of the chains `which` picks, each in its vendor's queue and its
+ * own transaction: given back when no click stored their payment, else only no longer named.
+ * By default those no click of this worker can take any more (at the wallet's start, all: the
+ * worker that prepared them is gone).
+ */
+export async function givePreparedBack(
+  ctx: WalletContext,
+  which: (chain: PaywordChainRecord) => boolean = (chain) => !awaitingClick(ctx, chain),
+): Promise<void> {
+  const chains = (await ctx.db.getAll('paywordChains')).filter(
+    (chain) => chain.prepared !== undefined && which(chain),
+  );
+  for (const { id, vendorId } of chains) {
+    await oneAtATime(vendorId, async () => {
+      const tx = moneyTx(ctx.db, [...reserveStores]);
+      const current = await tx.objectStore('paywordChains').get(id);
+      if (current?.prepared === undefined || !which(current)) {
+        await abort(tx);
+        return;
+      }
+      const [settled] = await settlePreparedIn(ctx, tx, [current]);
+      const { chain, released } = settled!;
+      await Promise.all([
+        tx.objectStore('paywordChains').put(chain),
+        ...(released === undefined ? [] : [tx.objectStore('journal').delete(released)]),
+        tx.done,
+      ]);
+      preparedSettled(ctx, current);
+      expectChain(ctx.db, chain);
+    });
+  }
+}
+
+/** Whether the chain's prepared words are this worker's, waiting for their click. */
+function awaitingClick(ctx: WalletContext, chain: PaywordChainRecord): boolean {
+  const slot = preparedOf(ctx.db).get(chain.vendorId);
+  return slot !== undefined && slot.payment.id === chain.prepared?.paymentId;
+}
