@@ -1,47 +1,21 @@
-import { paywordCertificates } from '@farthing/protocol/payword/certificate';
-import { brokerSigner, certificateFields, eur } from '@farthing/protocol/payword/payword.fixture';
 import { describe, expect, it } from 'vitest';
 import type { PaymentRecord, PaywordChainRecord } from '../../db/schema.ts';
-import { createUserKey } from '../../keys.ts';
 import { sendPayment } from '../../pay/send.ts';
 import {
-  bankUrl,
   Crash,
   checkedOffer,
   FixtureMerchant,
   freshWalletName,
   hooks,
-  now,
   openFixtureWallet,
   resumePayments,
   settled,
 } from '../instrument.fixture.ts';
 import { paywordInstrument } from './payword-payment.ts';
+import { walletWithCertificate } from './payword-wallet.fixture.ts';
 
 /** A click the wallet made itself (the popup's pay button): nothing to ask about presentation. */
 const seenClick = 'wallet' as const;
-
-/** A wallet with a broker certificate worth two chains of PayWord credit, and no chain yet. */
-async function walletWithCertificate(name: string, merchant: FixtureMerchant) {
-  const wallet = await openFixtureWallet(name, merchant);
-  const keyId = 'payword-user:fixture' as const;
-  const userPublicKey = await createUserKey(wallet.db, wallet.sealer, keyId);
-  const certificate = await paywordCertificates.sign(
-    certificateFields({ userPublicKey, creditLimit: eur(200) }),
-    brokerSigner,
-  );
-  await wallet.db.put('paywordCertificates', {
-    id: 'certificate-1',
-    bankUrl,
-    json: paywordCertificates.toJson(certificate),
-    keyId,
-    creditLimit: { currency: 'EUR', minor: 200 },
-    committed: 0,
-    expiresAt: certificate.expiresAt,
-    createdAt: now,
-  });
-  return wallet;
-}
 
 /** No word promised twice, each chain past every word it revealed, the credit counted once. */
 function checkChains(chains: readonly PaywordChainRecord[], payments: readonly PaymentRecord[]) {

@@ -1,47 +1,27 @@
-import { paywordCertificates } from '@farthing/protocol/payword/certificate';
-import { brokerSigner, certificateFields, eur } from '@farthing/protocol/payword/payword.fixture';
 import { describe, expect, it } from 'vitest';
 import { exportBackup, importBackup } from '../../backup.ts';
 import type { PaymentRecord, PaywordChainRecord } from '../../db/schema.ts';
-import { createUserKey } from '../../keys.ts';
 import type { CheckedOffer } from '../../pay/offer.ts';
 import { sendPayment } from '../../pay/send.ts';
 import { updateSettings } from '../../settings.ts';
 import {
-  bankUrl,
   Crash,
   checkedOffer,
   FixtureMerchant,
   type FixtureWallet,
   freshWalletName,
   hooks,
-  now,
   openFixtureWallet,
   resumePayments,
   settled,
 } from '../instrument.fixture.ts';
 import { paywordInstrument } from './payword-payment.ts';
+import { walletWithCertificate } from './payword-wallet.fixture.ts';
 import { preparePayword } from './prepared.ts';
 
 /** A wallet with a broker certificate and one chain for the fixture shop, one word spent. */
 async function walletWithChain(name: string, merchant: FixtureMerchant) {
-  const wallet = await openFixtureWallet(name, merchant);
-  const keyId = 'payword-user:fixture' as const;
-  const userPublicKey = await createUserKey(wallet.db, wallet.sealer, keyId);
-  const certificate = await paywordCertificates.sign(
-    certificateFields({ userPublicKey, creditLimit: eur(200) }),
-    brokerSigner,
-  );
-  await wallet.db.put('paywordCertificates', {
-    id: 'certificate-1',
-    bankUrl,
-    json: paywordCertificates.toJson(certificate),
-    keyId,
-    creditLimit: { currency: 'EUR', minor: 200 },
-    committed: 0,
-    expiresAt: certificate.expiresAt,
-    createdAt: now,
-  });
+  const wallet = await walletWithCertificate(name, merchant);
   const first = await checkedOffer(1, '/articles/0', ['payword']);
   await sendPayment(wallet, hooks, await paywordInstrument.reserve(wallet, first), first.offer);
   await settled();

@@ -24,8 +24,6 @@
  * resource another way). A stale one is not taken; the click takes the long way, which gives
  * the words back in its own transaction and reserves them again.
  */
-import { encodeCredential } from '@farthing/protocol/credential';
-import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import { perDatabase, type WalletContext } from '../../context.ts';
 import {
   moneyTx,
@@ -40,7 +38,6 @@ import type { CheckedOffer } from '../../pay/offer.ts';
 import { type ClickSeen, clickPresented } from '../../pay/presentation.ts';
 import {
   abort,
-  basePayment,
   earlierPayment,
   journalEntry,
   paymentsOfResource,
@@ -50,10 +47,10 @@ import {
 } from '../../pay/reservation.ts';
 import { oneAtATime } from '../../pay/vendor-queue.ts';
 import { limitsVersion } from '../../settings.ts';
-import { newTask } from '../../tasks.ts';
 import { chainOf, restoredChain, usableChain } from './chains.ts';
 import { expectChain } from './expected-chains.ts';
 import { withoutPreparedWords } from './prepared-words.ts';
+import { wordPayment } from './word-payment.ts';
 
 /** How long prepared words wait for their click before they are given back. */
 export const idleMs = 60_000;
@@ -207,29 +204,8 @@ async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void>
       continue;
     }
     const words = price.minor / found.valuePerWord.minor;
-    const index = found.reservedIndex + words;
-    const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
-    const firstUse = found.acceptedIndex === 0;
-    const payment: PaywordPaymentRecord = {
-      ...basePayment(checked, task.id, now),
-      instrument: 'payword',
-      chainId: found.id,
-      index,
-      firstUse,
-      status: 'sent',
-      credential: new TextDecoder().decode(
-        encodeCredential({
-          type: 'payword',
-          offer: checked.offer,
-          payment: createPaywordPayment({
-            chain: live.chain,
-            commitment: live.commitment,
-            index,
-            firstUse,
-          }),
-        }),
-      ),
-    };
+    const { payment, task } = wordPayment(checked, found, live, words, now);
+    const index = payment.index;
     const entry = journalEntry(payment, now);
     const chain: PaywordChainRecord = {
       ...found,
@@ -257,7 +233,7 @@ async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void>
     const slot: Prepared = {
       key: keyOf(checked),
       payment,
-      task: { ...task, ref: payment.id, status: 'sent' },
+      task,
       limits: snapshot,
       limitsVersion: version,
       at: now,

@@ -9,24 +9,16 @@
  * (reservePayword), which may make a chain and get a broker certificate first.
  */
 
-import { encodeCredential } from '@farthing/protocol/credential';
 import type { PaywordChain } from '@farthing/protocol/payword/chain';
 import type { PaywordCommitment } from '@farthing/protocol/payword/commitment';
-import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import type { WalletContext } from '../../context.ts';
-import {
-  moneyTx,
-  type PaymentRecord,
-  type PaywordChainRecord,
-  type PaywordPaymentRecord,
-} from '../../db/schema.ts';
+import { moneyTx, type PaymentRecord, type PaywordChainRecord } from '../../db/schema.ts';
 import { WalletFailure } from '../../errors.ts';
 import { checkLimits, type LimitsDecision, type LimitsSnapshot } from '../../pay/limits.ts';
 import type { CheckedOffer } from '../../pay/offer.ts';
 import { type ClickSeen, clickPresented } from '../../pay/presentation.ts';
 import {
   abort,
-  basePayment,
   earlierPayment,
   earlierPaymentIn,
   journalEntry,
@@ -35,7 +27,6 @@ import {
   reserveSnapshot,
   reserveStores,
 } from '../../pay/reservation.ts';
-import { newTask } from '../../tasks.ts';
 import {
   certificateOf,
   chainOf,
@@ -56,6 +47,7 @@ import {
   takePrepared,
 } from './prepared.ts';
 import { withoutPreparedWords } from './prepared-words.ts';
+import { wordPayment } from './word-payment.ts';
 
 /**
  * Reserves the next words of the vendor's chain and stores the credential revealing them, in
@@ -359,32 +351,8 @@ async function reserveWords(
   now: number,
   settled?: Settled,
 ): Promise<PaymentRecord> {
-  const price = checked.offer.amount;
-  const index = current.reservedIndex + words;
-  const task = newTask('pay', '', { currency: price.currency, minor: price.minor }, now);
-  // The commitment goes along until the vendor has accepted a word of this chain.
-  const firstUse = current.acceptedIndex === 0;
-  const credential = new TextDecoder().decode(
-    encodeCredential({
-      type: 'payword',
-      offer: checked.offer,
-      payment: createPaywordPayment({
-        chain: live.chain,
-        commitment: live.commitment,
-        index,
-        firstUse,
-      }),
-    }),
-  );
-  const payment: PaywordPaymentRecord = {
-    ...basePayment(checked, task.id, now),
-    instrument: 'payword',
-    chainId: current.id,
-    index,
-    firstUse,
-    status: 'sent',
-    credential,
-  };
+  const { payment, task } = wordPayment(checked, current, live, words, now);
+  const index = payment.index;
   const chain: PaywordChainRecord = { ...current, reservedIndex: index };
   // Other chains of the vendor whose prepared words this transaction settles.
   const others = (settled?.changed ?? []).filter((other) => other.id !== chain.id);
@@ -395,7 +363,7 @@ async function reserveWords(
     tx.objectStore('paywordChains').put(chain),
     tx.objectStore('payments').add(payment),
     tx.objectStore('journal').add(journalEntry(payment, now)),
-    tx.objectStore('tasks').add({ ...task, ref: payment.id, status: 'sent' }),
+    tx.objectStore('tasks').add(task),
     tx.done,
   ]);
   expectedChainsOf(ctx.db).set(chain.vendorId, chain);
