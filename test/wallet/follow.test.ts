@@ -97,6 +97,12 @@ describe('a click whose page goes while its payment travels', () => {
       return found!;
     });
     expect(await wallet.db.get('payments', prepared.paymentId)).toBeUndefined();
+    // Shown again, the tooltip counts the price once: the words made ready are this click's.
+    const again = await describeOffer(wallet, { ...click, prepare: true });
+    expect(again).toMatchObject({
+      siteBudgetLeft: (view as { siteBudgetLeft: unknown }).siteBudgetLeft,
+      dailyBudgetLeft: (view as { dailyBudgetLeft: unknown }).dailyBudgetLeft,
+    });
     const id = newNavigationId();
     const page = navigate(article.path, id);
     const answer = await payClick(wallet, 7, { ...click, navigation: id });

@@ -163,6 +163,22 @@ describe('marking priced links', () => {
     ]);
   });
 
+  it('does not ask for it on a focus a script moved, only on one the keyboard did', async () => {
+    const background = fakeBackground({ 'offer.describe': () => payableOffer });
+    const [first, second] = [pricedLink(), pricedLink()];
+    const page = start(background);
+    await page.scan();
+    first.dispatchEvent(trusted(new FocusEvent('focusin', { bubbles: true })));
+    await settle();
+    document.dispatchEvent(trusted(new KeyboardEvent('keydown', { key: 'Tab' })));
+    second.dispatchEvent(trusted(new FocusEvent('focusin', { bubbles: true })));
+    await settle();
+    expect(background.callsOf('offer.describe').slice(1)).toEqual([
+      { offer: 'offer-7', href: 'http://127.0.0.1:8701/articles/7' },
+      { offer: 'offer-7', href: 'http://127.0.0.1:8701/articles/7', prepare: true },
+    ]);
+  });
+
   it('asks once for many links carrying the same offer', async () => {
     const background = fakeBackground({ 'offer.describe': () => payableOffer });
     for (let i = 0; i < 20; i++) pricedLink();

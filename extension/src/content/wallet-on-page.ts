@@ -76,6 +76,9 @@ interface MarkedLink {
   badge: Badge | null;
 }
 
+/** A focus this soon after a key press is the keyboard's (onOver). */
+const keyFocusMs = 1_000;
+
 export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): WalletOnPage {
   const win = doc.defaultView;
   if (win === null) throw new TypeError('expected a Document with a window');
@@ -178,7 +181,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
 
   // -- hover and focus -----------------------------------------------------------------------
 
-  const showFor = (anchor: HTMLAnchorElement): void => {
+  const showFor = (anchor: HTMLAnchorElement, prepare: boolean): void => {
     const link = readPricedLink(anchor);
     if (link === null) return;
     clearTimeout(hideTimer);
@@ -193,7 +196,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     // Asked again each time it shows: the offer may have expired, the budget moved, the
     // resource been bought in another tab. Same answer, same tooltip, its time kept running.
     const key = pricedLinkKey(link);
-    void offers.refresh(link, true).then((offer) => {
+    void offers.refresh(link, prepare).then((offer) => {
       if (activeLink !== anchor || Date.now() < noticeUntil) return;
       const current = readPricedLink(anchor);
       if (current === null || pricedLinkKey(current) !== key) return;
@@ -222,12 +225,19 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     );
   };
 
+  /** When the user last pressed a key: a focus right after one is the keyboard's. */
+  let lastKeyAt = Number.NEGATIVE_INFINITY;
+  const onKey = (event: Event): void => {
+    if (event.isTrusted) lastKeyAt = Date.now();
+  };
   const onOver = (event: Event): void => {
     if (!event.isTrusted) return;
     const anchor = pricedLinkOf(event);
     if (anchor === null) return;
     if (event.type === 'focusin') watch.focused(anchor, true);
-    showFor(anchor);
+    // The payment is made ready for the pointer and the keyboard, not for a focus a script
+    // moved (element.focus() is a trusted event too).
+    showFor(anchor, event.type === 'mouseover' || Date.now() - lastKeyAt < keyFocusMs);
   };
   const onOut = (event: Event): void => {
     const anchor = pricedLinkOf(event);
@@ -431,6 +441,7 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     [doc, 'mouseout', onOut],
     [doc, 'focusin', onOver],
     [doc, 'focusout', onOut],
+    [doc, 'keydown', onKey],
   ];
   for (const [target, type, listener] of listeners) {
     target.addEventListener(type, listener as EventListener, { capture: true });

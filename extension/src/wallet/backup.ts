@@ -14,6 +14,7 @@ import type { WalletContext } from './context.ts';
 import type { CoinRecord, PaywordChainRecord, WithdrawalRecord } from './db/schema.ts';
 import { WalletFailure } from './errors.ts';
 import { withoutPreparedWords } from './instruments/payword/prepared-words.ts';
+import { noteLimitsChanged } from './settings.ts';
 
 export const backupFormat = 'farthing-wallet-backup';
 export const backupIterations = 310_000;
@@ -261,6 +262,8 @@ export async function importBackup(
   for (const c of content.chains) {
     chains.push({ ...c, seed: await ctx.sealer.seal(c.seed), status: 'open' });
   }
+  // Sites come with their budgets and blocks: limits read before are not the user's any more.
+  noteLimitsChanged();
   const tx = ctx.db.transaction(
     ['banks', 'withdrawals', 'coins', 'paywordChains', 'receipts', 'sites'],
     'readwrite',
@@ -295,5 +298,6 @@ export async function importBackup(
     }
   }
   await tx.done;
+  noteLimitsChanged();
   return { coins, chains: chainCount };
 }

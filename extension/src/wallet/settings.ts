@@ -125,6 +125,11 @@ export function limitsVersion(): number {
   return limitsChanged;
 }
 
+/** Called before and after a write that changes limits (the settings, a site, a backup). */
+export function noteLimitsChanged(): void {
+  limitsChanged++;
+}
+
 export async function updateSettings(
   ctx: WalletContext,
   update: SettingsUpdate,
@@ -151,10 +156,10 @@ export async function updateSettings(
       ? {}
       : { paywordCredit: paywordCreditOf(record, update.paywordCredit) }),
   };
-  limitsChanged++;
+  noteLimitsChanged();
   await tx.store.put(next);
   await tx.done;
-  limitsChanged++;
+  noteLimitsChanged();
   return settingsView(next);
 }
 
@@ -227,10 +232,10 @@ export async function updateSite(ctx: WalletContext, update: SiteUpdate): Promis
     ...(budget === undefined ? {} : { budget }),
     ...(update.blocked === undefined ? {} : { blocked: update.blocked }),
   };
-  limitsChanged++;
+  noteLimitsChanged();
   await tx.store.put(next);
   await tx.done;
-  limitsChanged++;
+  noteLimitsChanged();
   const { byOrigin } = await spentToday(ctx.db, ctx.platform.now());
   return siteView(settings, origin, next, byOrigin.get(origin) ?? 0);
 }

@@ -88,6 +88,11 @@ export interface Instrument<P extends PaymentRecord = PaymentRecord> {
   /** Another payment to the vendor is on its way: what `prepare` made is not for a click. */
   unprepare?(ctx: WalletContext, vendorId: string): void;
   /**
+   * The journal entry counting what `prepare` made ready for the vendor and no click took yet,
+   * which the tooltip's view leaves out (the click takes it or gives it back).
+   */
+  readyJournalEntry?(ctx: WalletContext, vendorId: string): string | undefined;
+  /**
    * An instrument whose payment takes its own steps after the choice (the hardware purse: the
    * reader in the trusted window, always), using the core's for the rest.
    */

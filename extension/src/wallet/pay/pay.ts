@@ -149,7 +149,16 @@ export async function describeOffer(
       pageUrl: params.pageUrl,
     });
     const now = ctx.platform.now();
-    const { previous, limits: snapshot } = await readClickState(ctx, checked, now);
+    const { previous, limits: read } = await readClickState(ctx, checked, now);
+    // What the vendor's click would take or give back is not spent yet (Instrument.prepare).
+    const vendorId = checked.offer.merchantId;
+    const ready = new Set(
+      instrumentsByPreference.flatMap(
+        (instrument) => instrument.readyJournalEntry?.(ctx, vendorId) ?? [],
+      ),
+    );
+    const snapshot =
+      ready.size === 0 ? read : { ...read, today: read.today.filter((e) => !ready.has(e.id)) };
     const offer = checked;
     const owned = previous.find((payment) => isStillPaid(payment, offer, now));
     if (owned !== undefined) {

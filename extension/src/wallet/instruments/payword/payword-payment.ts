@@ -26,7 +26,7 @@ import {
   paywordMaxPrice,
 } from './chains.ts';
 import { expectChain } from './expected-chains.ts';
-import { forgetPrepared, givePreparedBack, preparePayword } from './prepared.ts';
+import { forgetPrepared, givePreparedBack, preparePayword, readyJournalEntry } from './prepared.ts';
 import { reserveAtOnce, reservePayword } from './reservation.ts';
 
 /** Whether the offer is one PayWord may pay: the merchant takes it and the price is small. */
@@ -59,6 +59,8 @@ export const paywordInstrument: Instrument<PaywordPaymentRecord> = {
   },
 
   unprepare: forgetPrepared,
+
+  readyJournalEntry,
 
   /** Words prepared by a worker that is gone: given back (prepared.ts). */
   resume: (ctx) => givePreparedBack(ctx),

@@ -124,6 +124,47 @@ describe('words made ready while the tooltip shows', () => {
     });
   });
 
+  it('are given back to a reservation that does not come from a click on their offer', async () => {
+    const merchant = new FixtureMerchant();
+    const wallet = await walletWithChain(freshWalletName(), merchant);
+    const hovered = await checkedOffer(2, '/articles/1', ['payword']);
+    await preparePayword(wallet, hovered);
+    // The long way (asked in the wallet's window meanwhile) for another offer: its word comes
+    // right after the last one paid, not after words never sent.
+    const other = await checkedOffer(2, '/articles/6', ['payword']);
+    const payment = await paywordInstrument.reserve(wallet, other);
+    expect(payment).toMatchObject({ index: 3 });
+    expect(await paywordInstrument.reserveAtOnce!(wallet, hovered, 'wallet')).toMatchObject({
+      index: 5,
+    });
+  });
+
+  it('are not taken once the resource was bought another way, or their chain closed', async () => {
+    const merchant = new FixtureMerchant();
+    const wallet = await walletWithChain(freshWalletName(), merchant);
+    const offer = await checkedOffer(2, '/articles/1', ['payword']);
+    await preparePayword(wallet, offer);
+    const { prepared } = await chainOf(wallet);
+    // Another instrument's payment of the same article, in flight.
+    const [paid] = await wallet.db.getAll('payments');
+    await wallet.db.put('payments', {
+      ...paid!,
+      id: 'bought-another-way',
+      resource: '/articles/1',
+      status: 'sent',
+    });
+    expect(await paywordInstrument.reserveAtOnce!(wallet, offer, 'wallet')).toBeUndefined();
+    expect(await wallet.db.get('payments', prepared!.paymentId)).toBeUndefined();
+    await wallet.db.delete('payments', 'bought-another-way');
+
+    const next = await checkedOffer(2, '/articles/2', ['payword']);
+    await preparePayword(wallet, next);
+    const chain = await chainOf(wallet);
+    await wallet.db.put('paywordChains', { ...chain, status: 'closed' });
+    expect(await paywordInstrument.reserveAtOnce!(wallet, next, 'wallet')).toBeUndefined();
+    expect(await wallet.db.get('payments', chain.prepared!.paymentId)).toBeUndefined();
+  });
+
   it('are not taken by a click that must be asked about, nor once the settings changed', async () => {
     const merchant = new FixtureMerchant();
     const wallet = await walletWithChain(freshWalletName(), merchant);
@@ -151,18 +192,26 @@ describe('words made ready while the tooltip shows', () => {
     const merchant = new FixtureMerchant();
     const name = freshWalletName();
     const wallet = await walletWithChain(name, merchant);
-    await preparePayword(wallet, await checkedOffer(2, '/articles/1', ['payword']));
-    expect((await chainOf(wallet)).reservedIndex).toBe(3);
+    const offer = await checkedOffer(2, '/articles/1', ['payword']);
+    await preparePayword(wallet, offer);
+    const { prepared } = await chainOf(wallet);
+    expect(prepared).toMatchObject({ index: 3 });
     const backup = await exportBackup(wallet, 'a passphrase', 100_000);
     const restored = await openFixtureWallet(freshWalletName(), merchant);
     expect(await importBackup(restored, backup.text, 'a passphrase')).toMatchObject({ chains: 1 });
     expect(await chainOf(restored)).toMatchObject({ reservedIndex: 1 });
+    // An import may bring site budgets and blocks: what was made ready before is not taken.
+    const click = await paywordInstrument.reserveAtOnce!(wallet, offer, 'wallet');
+    expect(click).toMatchObject({ index: 3 });
+    expect(click?.id).not.toBe(prepared!.paymentId);
 
+    await preparePayword(wallet, await checkedOffer(2, '/articles/4', ['payword']));
     const again = await openFixtureWallet(name, merchant);
     await paywordInstrument.resume!(again);
-    expect(await chainOf(again)).toMatchObject({ reservedIndex: 1 });
+    expect(await chainOf(again)).toMatchObject({ reservedIndex: 3 });
     expect((await chainOf(again)).prepared).toBeUndefined();
-    expect((await again.db.getAll('journal')).map((entry) => entry.price.minor)).toEqual([1]);
+    const prices = (await again.db.getAll('journal')).map((entry) => entry.price.minor);
+    expect(prices.sort()).toEqual([1, 2]);
   });
 
   it('keeps words that a click stored when the wallet starts again: they are that payment’s', async () => {

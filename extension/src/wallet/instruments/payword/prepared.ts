@@ -60,6 +60,8 @@ interface Prepared {
   readonly key: string;
   readonly payment: PaywordPaymentRecord;
   readonly task: TaskRecord;
+  /** The journal entry that counts the words until the click takes them. */
+  readonly journalId: string;
   /** The limits as the preparing transaction read them, before these words. */
   readonly limits: LimitsSnapshot;
   readonly limitsVersion: number;
@@ -75,6 +77,14 @@ const preparedOf = perDatabase<string, Prepared>();
 const takenOf = perDatabase<string, true>();
 
 const keyOf = (checked: CheckedOffer) => `${checked.origin} ${checked.hash}`;
+
+/**
+ * The journal entry of the vendor's words made ready and not taken, which a view of what a click
+ * would do leaves out: that click takes them, or gives them back and reserves its own.
+ */
+export function readyJournalEntry(ctx: WalletContext, vendorId: string): string | undefined {
+  return preparedOf(ctx.db).get(vendorId)?.journalId;
+}
 
 /** Whether this worker knows the chain's prepared words were taken by a click. */
 export function knownTaken(ctx: WalletContext, chain: PaywordChainRecord): boolean {
@@ -127,25 +137,38 @@ export function preparePayword(ctx: WalletContext, checked: CheckedOffer): Promi
   const vendorId = checked.offer.merchantId;
   const waiting = waitingOf(ctx.db);
   const queued = waiting.get(vendorId);
-  // One waits per vendor, for the offer last hovered: a page moving the focus from link to link
-  // (a trusted event) queues no more than that.
+  // One waits per vendor, for the offer last hovered, and one starts per `minGapMs`: a page
+  // that moves links under the pointer or the focus from link to link (trusted events) costs the
+  // wallet at most that.
   if (queued !== undefined) {
     queued.checked = checked;
     return queued.done;
   }
+  const started = lastStartOf(ctx.db);
+  const gap = (started.get(vendorId) ?? Number.NEGATIVE_INFINITY) + minGapMs - performance.now();
   const entry: { checked: CheckedOffer; done: Promise<void> } = {
     checked,
-    done: oneAtATime(vendorId, () => {
-      waiting.delete(vendorId);
-      return prepare(ctx, entry.checked);
-    }).catch(() => undefined),
+    done: Promise.resolve(),
   };
+  entry.done = new Promise((resolve) => setTimeout(resolve, Math.max(0, gap)))
+    .then(() =>
+      oneAtATime(vendorId, () => {
+        waiting.delete(vendorId);
+        started.set(vendorId, performance.now());
+        return prepare(ctx, entry.checked);
+      }),
+    )
+    .catch(() => undefined);
   waiting.set(vendorId, entry);
   return entry.done;
 }
 
-/** Per database and vendor: the preparing that waits in the vendor's queue. */
+/** The least time between two preparings for one vendor (preparePayword). */
+export const minGapMs = 200;
+
+/** Per database and vendor: the preparing that waits, and when the last one started. */
 const waitingOf = perDatabase<string, { checked: CheckedOffer; done: Promise<void> }>();
+const lastStartOf = perDatabase<string, number>();
 
 async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void> {
   const vendorId = checked.offer.merchantId;
@@ -234,13 +257,14 @@ async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void>
       key: keyOf(checked),
       payment,
       task,
+      journalId: entry.id,
       limits: snapshot,
       limitsVersion: version,
       at: now,
     };
     preparedOf(ctx.db).set(vendorId, slot);
     expectChain(ctx.db, chain);
-    setTimeout(() => void giveBackIfIdle(ctx, vendorId, payment.id), idleMs);
+    setTimeout(() => void giveBackIfIdle(ctx, payment.id), idleMs);
     return;
   }
 }
@@ -275,23 +299,44 @@ export async function takePrepared(
     return undefined;
   }
   preparedOf(ctx.db).delete(vendorId);
-  const tx = moneyTx(ctx.db, ['payments', 'tasks']);
-  await Promise.all([
+  // The writes go out right behind two reads, which say whether the words are still these and
+  // the resource still unpaid (bought another way meanwhile, or its chain closed): if not, the
+  // transaction is aborted before it can commit (the reads answer first, and a transaction with
+  // requests pending does not commit), and the click takes the long way.
+  const tx = moneyTx(ctx.db, ['payments', 'tasks', 'paywordChains']);
+  const reads = Promise.all([
+    paymentsOfResource(tx.objectStore('payments'), checked),
+    tx.objectStore('paywordChains').get(slot.payment.chainId),
+  ]);
+  const written = Promise.all([
     tx.objectStore('payments').add(slot.payment),
     tx.objectStore('tasks').add(slot.task),
     tx.done,
   ]);
+  written.catch(() => undefined);
+  let previous: PaymentRecord[];
+  let chain: PaywordChainRecord | undefined;
+  try {
+    [previous, chain] = await reads;
+  } catch (error) {
+    await abort(tx);
+    throw error;
+  }
+  if (
+    earlierPayment(previous, checked, now) !== undefined ||
+    chain?.status !== 'open' ||
+    chain.prepared?.paymentId !== slot.payment.id
+  ) {
+    await abort(tx);
+    return undefined;
+  }
+  await written;
   takenOf(ctx.db).set(slot.payment.id, true);
   return slot.payment;
 }
 
-/** Gives the words back when no click took them within `idleMs`. */
-async function giveBackIfIdle(ctx: WalletContext, vendorId: string, paymentId: string) {
-  if (preparedOf(ctx.db).get(vendorId)?.payment.id !== paymentId) return;
-  await oneAtATime(vendorId, async () => {
-    if (preparedOf(ctx.db).get(vendorId)?.payment.id !== paymentId) return;
-    preparedOf(ctx.db).delete(vendorId);
-  }).catch(() => undefined);
+/** Gives the words back when no click took them within `idleMs` (they are stale by then). */
+async function giveBackIfIdle(ctx: WalletContext, paymentId: string) {
   await givePreparedBack(ctx, (chain) => chain.prepared?.paymentId === paymentId).catch(
     () => undefined,
   );
@@ -311,24 +356,44 @@ export async function givePreparedBack(
     (chain) => chain.prepared !== undefined && which(chain),
   );
   for (const { id, vendorId } of chains) {
-    await oneAtATime(vendorId, async () => {
-      const tx = moneyTx(ctx.db, [...reserveStores]);
-      const current = await tx.objectStore('paywordChains').get(id);
-      if (current?.prepared === undefined || !which(current)) {
-        await abort(tx);
-        return;
-      }
-      const [settled] = await settlePreparedIn(ctx, tx, [current]);
-      const { chain, released } = settled!;
-      await Promise.all([
-        tx.objectStore('paywordChains').put(chain),
-        ...(released === undefined ? [] : [tx.objectStore('journal').delete(released)]),
-        tx.done,
-      ]);
-      preparedSettled(ctx, current);
-      expectChain(ctx.db, chain);
-    });
+    await oneAtATime(vendorId, () => settleChain(ctx, id, which));
   }
+}
+
+/**
+ * `givePreparedBack` for one vendor, from inside its queue, before a reservation that chooses
+ * its chain by the words left (reservation.ts): every word no click took is the chain's again,
+ * those waiting for a click too (that reservation's word comes right after the last one paid;
+ * one after words never sent would be refused), and the click then takes the long way.
+ */
+export async function givePreparedBackNow(ctx: WalletContext, vendorId: string): Promise<void> {
+  const which = (chain: PaywordChainRecord) => chain.vendorId === vendorId;
+  const chains = (await ctx.db.getAll('paywordChains')).filter(
+    (chain) => chain.prepared !== undefined && which(chain),
+  );
+  for (const { id } of chains) await settleChain(ctx, id, which);
+}
+
+async function settleChain(
+  ctx: WalletContext,
+  id: string,
+  which: (chain: PaywordChainRecord) => boolean,
+): Promise<void> {
+  const tx = moneyTx(ctx.db, [...reserveStores]);
+  const current = await tx.objectStore('paywordChains').get(id);
+  if (current?.prepared === undefined || !which(current)) {
+    await abort(tx);
+    return;
+  }
+  const [settled] = await settlePreparedIn(ctx, tx, [current]);
+  const { chain, released } = settled!;
+  await Promise.all([
+    tx.objectStore('paywordChains').put(chain),
+    ...(released === undefined ? [] : [tx.objectStore('journal').delete(released)]),
+    tx.done,
+  ]);
+  preparedSettled(ctx, current);
+  expectChain(ctx.db, chain);
 }
 
 /** Whether the chain's prepared words are this worker's, waiting for their click. */

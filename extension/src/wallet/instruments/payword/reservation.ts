@@ -41,6 +41,7 @@ import {
 import { expectedChainsOf } from './expected-chains.ts';
 import {
   forgetPrepared,
+  givePreparedBackNow,
   knownTaken,
   preparedSettled,
   settlePreparedIn,
@@ -65,6 +66,8 @@ export async function reservePayword(
 ): Promise<PaymentRecord> {
   const price = checked.offer.amount;
   const vendorId = checked.offer.merchantId;
+  // Words made ready for a link and not taken are the chain's again before it is chosen.
+  if (known === undefined) await givePreparedBackNow(ctx, vendorId);
   let chain = known ?? (await openChainFor(ctx, vendorId, price.minor));
   let lookedAgain = false;
   for (;;) {
