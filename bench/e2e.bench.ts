@@ -32,7 +32,10 @@
  * rounds too). The shop's clock is not moved: access is judged on the wallet's clock, and a
  * shop ahead of it would grant access that outlives the round.
  * Before each click the pointer rests on the link as a reader's does (`readingMs`), long
- * enough for the wallet to pay it without asking; the rest is not timed.
+ * enough for the wallet to pay it without asking, and for the wallet to make its payment ready
+ * meanwhile (the tooltip's hover: extension/src/wallet/instruments/payword/prepared.ts), so the
+ * click only stores it and sends it; the rest is not timed. A click with no hover before it
+ * (a touch) takes the whole reservation on its path, as before.
  *
  * Run alone: npm run bench -- e2e
  */
