@@ -8,6 +8,7 @@
 import { printPath, prints } from '@farthing/demo-shop/catalog';
 import { clickOutcome, payClick } from '@farthing/extension/background/pay-click';
 import { describeOffer, payOffer } from '@farthing/extension/wallet/pay/pay';
+import { spentToday, updateSite } from '@farthing/extension/wallet/settings';
 import type { Wallet } from '@farthing/extension/wallet/wallet';
 import { newNavigationId, withNavigationId } from '@farthing/protocol/http/paying-navigation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -66,6 +67,20 @@ function navigate(path: string, id: string) {
   });
 }
 
+/** The words made ready for a hovered link once they are: named by a chain, their payment not stored. */
+function readyWords() {
+  return vi.waitFor(async () => {
+    let found: { paymentId: string; journalId: string; index: number } | undefined;
+    for (const chain of await wallet.db.getAll('paywordChains')) {
+      const words = chain.prepared;
+      if (words !== undefined && (await wallet.db.get('payments', words.paymentId)) === undefined)
+        found = words;
+    }
+    expect(found).toBeDefined();
+    return found!;
+  });
+}
+
 function grantSet(response: Response): boolean {
   return response.headers.getSetCookie().some((cookie) => cookie.startsWith('farthing-grant-'));
 }
@@ -90,12 +105,7 @@ describe('a click whose page goes while its payment travels', () => {
     const click = await clickOn(article);
     const view = await describeOffer(wallet, { ...click, prepare: true });
     expect(view).toMatchObject({ status: 'payable', confirmation: null });
-    const prepared = await vi.waitFor(async () => {
-      const chains = await wallet.db.getAll('paywordChains');
-      const found = chains.find((chain) => chain.prepared !== undefined)?.prepared;
-      expect(found).toBeDefined();
-      return found!;
-    });
+    const prepared = await readyWords();
     expect(await wallet.db.get('payments', prepared.paymentId)).toBeUndefined();
     // Shown again, the tooltip counts the price once: the words made ready are this click's.
     const again = await describeOffer(wallet, { ...click, prepare: true });
@@ -115,6 +125,27 @@ describe('a click whose page goes while its payment travels', () => {
     expect(response.status).toBe(200);
     await response.body?.cancel();
   });
+
+  it('a click on a ready link that must be asked about counts its price once against the budget', async () => {
+    const print = prints.find((candidate) => candidate.price === 'EUR 0.02')!;
+    const article = { path: printPath(print), price: 2 };
+    const origin = new URL(world.shopUrl).origin;
+    const { byOrigin } = await spentToday(wallet.db, Date.now());
+    // Room for this price once, not twice.
+    const room = (byOrigin.get(origin) ?? 0) + 3;
+    await updateSite(wallet, { origin, budget: { currency: 'EUR', minor: room } });
+    try {
+      await describeOffer(wallet, { ...(await clickOn(article)), prepare: true });
+      const prepared = await readyWords();
+      // No sign the user saw the link: asked (and accepted here), the long way.
+      const outcome = await payOffer(wallet, wallet.hooks, await clickOn(article, false));
+      expect(outcome).toMatchObject({ status: 'paid', owned: false });
+      const journal = await wallet.db.getAll('journal');
+      expect(journal.some((entry) => entry.id === prepared.journalId)).toBe(false);
+    } finally {
+      await updateSite(wallet, { origin, budget: null });
+    }
+  }, 15_000);
 
   it('and once it is, a navigation that comes after the payment is served too', async () => {
     const article = payable[1]!;

@@ -168,6 +168,8 @@ describe('marking priced links', () => {
     const [first, second] = [pricedLink(), pricedLink()];
     const page = start(background);
     await page.scan();
+    // Typed into the page's own field, then a script's focus(): not the keyboard's.
+    document.dispatchEvent(trusted(new KeyboardEvent('keydown', { key: 'a' })));
     first.dispatchEvent(trusted(new FocusEvent('focusin', { bubbles: true })));
     await settle();
     document.dispatchEvent(trusted(new KeyboardEvent('keydown', { key: 'Tab' })));

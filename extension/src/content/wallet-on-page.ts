@@ -225,10 +225,12 @@ export function startWalletOnPage(doc: Document, options: WalletOnPageOptions): 
     );
   };
 
-  /** When the user last pressed a key: a focus right after one is the keyboard's. */
+  /** When the user last pressed Tab: a focus right after it is the keyboard's. */
   let lastKeyAt = Number.NEGATIVE_INFINITY;
   const onKey = (event: Event): void => {
-    if (event.isTrusted) lastKeyAt = Date.now();
+    // Only Tab moves the focus: keys typed into the page's own fields would let a script's
+    // focus() pass for the user's.
+    if (event.isTrusted && (event as KeyboardEvent).key === 'Tab') lastKeyAt = Date.now();
   };
   const onOver = (event: Event): void => {
     if (!event.isTrusted) return;

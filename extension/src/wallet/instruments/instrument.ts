@@ -85,8 +85,12 @@ export interface Instrument<P extends PaymentRecord = PaymentRecord> {
    * stores it and sends it (PayWord: ./payword/prepared.ts). Never throws.
    */
   prepare?(ctx: WalletContext, checked: CheckedOffer): Promise<void>;
-  /** Another payment to the vendor is on its way: what `prepare` made is not for a click. */
-  unprepare?(ctx: WalletContext, vendorId: string): void;
+  /**
+   * Another payment to the vendor is on its way: what `prepare` made is not for a click, and is
+   * given back before that payment reads the limits (it would count twice). In the vendor's
+   * queue; called outside it.
+   */
+  unprepare?(ctx: WalletContext, vendorId: string): Promise<void>;
   /**
    * The journal entry counting what `prepare` made ready for the vendor and no click took yet,
    * which the tooltip's view leaves out (the click takes it or gives it back).

@@ -278,7 +278,7 @@ async function payChecked(
   // Not at once: a page that went at the click stops (only the common case carries it).
   onHeld?.();
   for (const instrument of instrumentsByPreference) {
-    instrument.unprepare?.(ctx, checked.offer.merchantId);
+    await instrument.unprepare?.(ctx, checked.offer.merchantId);
   }
   const now = ctx.platform.now();
   const { previous, limits } = await readClickState(ctx, checked, now);

@@ -58,7 +58,10 @@ export const paywordInstrument: Instrument<PaywordPaymentRecord> = {
     if (offerFits(checked)) await preparePayword(ctx, checked);
   },
 
-  unprepare: forgetPrepared,
+  async unprepare(ctx, vendorId) {
+    forgetPrepared(ctx, vendorId);
+    await givePreparedBack(ctx, (chain) => chain.vendorId === vendorId);
+  },
 
   readyJournalEntry,
 

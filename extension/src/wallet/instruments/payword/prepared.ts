@@ -302,7 +302,9 @@ export async function takePrepared(
   // The writes go out right behind two reads, which say whether the words are still these and
   // the resource still unpaid (bought another way meanwhile, or its chain closed): if not, the
   // transaction is aborted before it can commit (the reads answer first, and a transaction with
-  // requests pending does not commit), and the click takes the long way.
+  // requests pending does not commit), and the click takes the long way. As in reservation.ts's
+  // reserveExpected, nothing may be awaited between the reads' answer and the abort, and each
+  // read must be one request (no cursor), or the writes could commit first.
   const tx = moneyTx(ctx.db, ['payments', 'tasks', 'paywordChains']);
   const reads = Promise.all([
     paymentsOfResource(tx.objectStore('payments'), checked),
@@ -330,7 +332,14 @@ export async function takePrepared(
     await abort(tx);
     return undefined;
   }
-  await written;
+  // Not committed (storage full, the browser closing): nothing was stored or sent; the long way.
+  if (
+    !(await written.then(
+      () => true,
+      () => false,
+    ))
+  )
+    return undefined;
   takenOf(ctx.db).set(slot.payment.id, true);
   return slot.payment;
 }
