@@ -26,7 +26,9 @@ import {
   paywordMaxPrice,
 } from './chains.ts';
 import { expectChain } from './expected-chains.ts';
-import { forgetPrepared, givePreparedBack, preparePayword, readyJournalEntry } from './prepared.ts';
+import { givePreparedBack } from './give-back.ts';
+import { preparePayword } from './prepared.ts';
+import { forgetPrepared, readyJournalEntry } from './prepared-memory.ts';
 import { reserveAtOnce, reservePayword } from './reservation.ts';
 
 /** Whether the offer is one PayWord may pay: the merchant takes it and the price is small. */

@@ -25,13 +25,7 @@
  * the words back in its own transaction and reserves them again.
  */
 import { perDatabase, type WalletContext } from '../../context.ts';
-import {
-  moneyTx,
-  type PaymentRecord,
-  type PaywordChainRecord,
-  type PaywordPaymentRecord,
-  type TaskRecord,
-} from '../../db/schema.ts';
+import { moneyTx, type PaymentRecord, type PaywordChainRecord } from '../../db/schema.ts';
 import { dayOf } from '../../money.ts';
 import { checkLimits, type LimitsSnapshot } from '../../pay/limits.ts';
 import type { CheckedOffer } from '../../pay/offer.ts';
@@ -41,7 +35,6 @@ import {
   earlierPayment,
   journalEntry,
   paymentsOfResource,
-  type ReserveTx,
   reserveSnapshot,
   reserveStores,
 } from '../../pay/reservation.ts';
@@ -49,84 +42,12 @@ import { oneAtATime } from '../../pay/vendor-queue.ts';
 import { limitsVersion } from '../../settings.ts';
 import { chainOf, restoredChain, usableChain } from './chains.ts';
 import { expectChain } from './expected-chains.ts';
-import { withoutPreparedWords } from './prepared-words.ts';
+import { givePreparedBack, settlePreparedIn } from './give-back.ts';
+import { keyOf, type Prepared, preparedOf, preparedSettled, takenOf } from './prepared-memory.ts';
 import { wordPayment } from './word-payment.ts';
 
 /** How long prepared words wait for their click before they are given back. */
 export const idleMs = 60_000;
-
-interface Prepared {
-  /** The offer they are for, as the click names it (`${origin} ${offer hash}`). */
-  readonly key: string;
-  readonly payment: PaywordPaymentRecord;
-  readonly task: TaskRecord;
-  /** The journal entry that counts the words until the click takes them. */
-  readonly journalId: string;
-  /** The limits as the preparing transaction read them, before these words. */
-  readonly limits: LimitsSnapshot;
-  readonly limitsVersion: number;
-  readonly at: number;
-}
-
-/** Per database and vendor: the words prepared and not yet taken or given back. */
-const preparedOf = perDatabase<string, Prepared>();
-/**
- * Per database: the payments a click stored from prepared words. Their chain still names them
- * (`prepared`) until its next write; this says, without reading, that they are taken.
- */
-const takenOf = perDatabase<string, true>();
-
-const keyOf = (checked: CheckedOffer) => `${checked.origin} ${checked.hash}`;
-
-/**
- * The journal entry of the vendor's words made ready and not taken, which a view of what a click
- * would do leaves out: that click takes them, or gives them back and reserves its own.
- */
-export function readyJournalEntry(ctx: WalletContext, vendorId: string): string | undefined {
-  return preparedOf(ctx.db).get(vendorId)?.journalId;
-}
-
-/** Whether this worker knows the chain's prepared words were taken by a click. */
-export function knownTaken(ctx: WalletContext, chain: PaywordChainRecord): boolean {
-  return chain.prepared !== undefined && takenOf(ctx.db).has(chain.prepared.paymentId);
-}
-
-/** The chain was written without its prepared words: nothing here names them any more. */
-export function preparedSettled(ctx: WalletContext, before: PaywordChainRecord): void {
-  const prepared = before.prepared;
-  if (prepared === undefined) return;
-  takenOf(ctx.db).delete(prepared.paymentId);
-  const slot = preparedOf(ctx.db).get(before.vendorId);
-  if (slot?.payment.id === prepared.paymentId) preparedOf(ctx.db).delete(before.vendorId);
-}
-
-/**
- * Another payment to the vendor is being made: the words prepared for it are not taken by a
- * click any more (that payment may be for the same resource), only given back.
- */
-export function forgetPrepared(ctx: WalletContext, vendorId: string): void {
-  preparedOf(ctx.db).delete(vendorId);
-}
-
-/**
- * Reads, in `tx`, which of these chains' prepared words a click took (their payment stored),
- * and gives back every chain as it stands without them (`withoutPreparedWords`).
- */
-export async function settlePreparedIn(
-  ctx: WalletContext,
-  tx: ReserveTx,
-  chains: readonly PaywordChainRecord[],
-): Promise<{ chain: PaywordChainRecord; released?: string }[]> {
-  return Promise.all(
-    chains.map(async (chain) => {
-      if (chain.prepared === undefined) return { chain };
-      const taken =
-        knownTaken(ctx, chain) ||
-        (await tx.objectStore('payments').getKey(chain.prepared.paymentId)) !== undefined;
-      return withoutPreparedWords(chain, taken);
-    }),
-  );
-}
 
 /**
  * Makes the offer's words ready for its click (module comment); does nothing when the click
@@ -349,64 +270,4 @@ async function giveBackIfIdle(ctx: WalletContext, paymentId: string) {
   await givePreparedBack(ctx, (chain) => chain.prepared?.paymentId === paymentId).catch(
     () => undefined,
   );
-}
-
-/**
- * Settles the prepared words of the chains `which` picks, each in its vendor's queue and its
- * own transaction: given back when no click stored their payment, else only no longer named.
- * By default those no click of this worker can take any more (at the wallet's start, all: the
- * worker that prepared them is gone).
- */
-export async function givePreparedBack(
-  ctx: WalletContext,
-  which: (chain: PaywordChainRecord) => boolean = (chain) => !awaitingClick(ctx, chain),
-): Promise<void> {
-  const chains = (await ctx.db.getAll('paywordChains')).filter(
-    (chain) => chain.prepared !== undefined && which(chain),
-  );
-  for (const { id, vendorId } of chains) {
-    await oneAtATime(vendorId, () => settleChain(ctx, id, which));
-  }
-}
-
-/**
- * `givePreparedBack` for one vendor, from inside its queue, before a reservation that chooses
- * its chain by the words left (reservation.ts): every word no click took is the chain's again,
- * those waiting for a click too (that reservation's word comes right after the last one paid;
- * one after words never sent would be refused), and the click then takes the long way.
- */
-export async function givePreparedBackNow(ctx: WalletContext, vendorId: string): Promise<void> {
-  const which = (chain: PaywordChainRecord) => chain.vendorId === vendorId;
-  const chains = (await ctx.db.getAll('paywordChains')).filter(
-    (chain) => chain.prepared !== undefined && which(chain),
-  );
-  for (const { id } of chains) await settleChain(ctx, id, which);
-}
-
-async function settleChain(
-  ctx: WalletContext,
-  id: string,
-  which: (chain: PaywordChainRecord) => boolean,
-): Promise<void> {
-  const tx = moneyTx(ctx.db, [...reserveStores]);
-  const current = await tx.objectStore('paywordChains').get(id);
-  if (current?.prepared === undefined || !which(current)) {
-    await abort(tx);
-    return;
-  }
-  const [settled] = await settlePreparedIn(ctx, tx, [current]);
-  const { chain, released } = settled!;
-  await Promise.all([
-    tx.objectStore('paywordChains').put(chain),
-    ...(released === undefined ? [] : [tx.objectStore('journal').delete(released)]),
-    tx.done,
-  ]);
-  preparedSettled(ctx, current);
-  expectChain(ctx.db, chain);
-}
-
-/** Whether the chain's prepared words are this worker's, waiting for their click. */
-function awaitingClick(ctx: WalletContext, chain: PaywordChainRecord): boolean {
-  const slot = preparedOf(ctx.db).get(chain.vendorId);
-  return slot !== undefined && slot.payment.id === chain.prepared?.paymentId;
 }

@@ -39,14 +39,9 @@ import {
   usableChain,
 } from './chains.ts';
 import { expectedChainsOf } from './expected-chains.ts';
-import {
-  forgetPrepared,
-  givePreparedBackNow,
-  knownTaken,
-  preparedSettled,
-  settlePreparedIn,
-  takePrepared,
-} from './prepared.ts';
+import { givePreparedBackNow, settlePreparedIn } from './give-back.ts';
+import { takePrepared } from './prepared.ts';
+import { forgetPrepared, knownTaken, preparedSettled } from './prepared-memory.ts';
 import { withoutPreparedWords } from './prepared-words.ts';
 import { wordPayment } from './word-payment.ts';
 
