@@ -12,17 +12,20 @@
  *   its credential built, but not stored.
  * - **Take** (the click): the limits read at preparing are checked again with the click's own
  *   evidence that the user saw the link (a confirmation to ask sends the click the long way),
- *   and a strict transaction that only writes stores the payment `sent` and its task. Only then
- *   does the credential leave, as before: nothing leaves that is not on disk first.
- * - **Give back**: words no click took go back to the chain in any transaction that reserves on
- *   it (reservation.ts), after `idleMs`, and when the wallet starts. They are given back only
- *   when their payment is not stored: a stored payment is one a click made, and its words are
- *   that payment's.
+ *   and a strict transaction stores the payment `sent` and its task, its writes right behind
+ *   two reads that abort it when the resource was bought another way meanwhile or the chain
+ *   changed. Only then does the credential leave, as before: nothing leaves that is not on disk
+ *   first.
+ * - **Give back** (give-back.ts): words no click took go back to the chain in any transaction
+ *   that reserves on it (reservation.ts), before the long way reads the limits, after `idleMs`,
+ *   and when the wallet starts. They are given back only when their payment is not stored: a
+ *   stored payment is one a click made, and its words are that payment's.
  *
- * What makes a prepared payment stale: a minute, a new day, the settings or a site's budget
- * changed (`limitsVersion`), or any other payment to the vendor (it may have bought the same
- * resource another way). A stale one is not taken; the click takes the long way, which gives
- * the words back in its own transaction and reserves them again.
+ * What makes a prepared payment stale: a minute, a new day, the settings, a site's budget or
+ * block or a backup import changed the limits (`limitsVersion`), or any other payment to the
+ * vendor (it may have bought the same resource another way). A stale one is not taken; the
+ * click takes the long way, which gives the words back and reserves them again. What the
+ * worker keeps of them in memory is in prepared-memory.ts.
  */
 import { perDatabase, type WalletContext } from '../../context.ts';
 import { moneyTx, type PaymentRecord, type PaywordChainRecord } from '../../db/schema.ts';
