@@ -368,6 +368,16 @@ describe('clicks', () => {
     return event;
   }
 
+  /** A priced link on a page the wallet watches, seen by the user and clicked; not yet answered. */
+  async function clickSeenLink(background: ReturnType<typeof fakeBackground>) {
+    const link = pricedLink();
+    const page = start(background, pageUrl, 5);
+    await page.scan();
+    await hoverSeen(page, link);
+    click(link);
+    return { page, link };
+  }
+
   it('pays a trusted plain click, tells the page, and opens the resource', async () => {
     const background = fakeBackground({
       'offer.describe': () => payableOffer,
@@ -431,15 +441,11 @@ describe('clicks', () => {
       'offer.describe': () => payableOffer,
       'offer.pay': () => answer.promise,
     });
-    const link = pricedLink();
     const events: string[] = [];
     document.addEventListener('farthing:paid', (event) =>
       events.push((event as CustomEvent<string>).detail),
     );
-    const page = start(background, pageUrl, 5);
-    await page.scan();
-    await hoverSeen(page, link);
-    click(link);
+    const { page } = await clickSeenLink(background);
     // Before the wallet has answered: the page goes, with the id the payment carries.
     expect(navigate).toHaveBeenCalledTimes(1);
     const target = new URL(navigate.mock.calls[0]![0]);
@@ -463,11 +469,7 @@ describe('clicks', () => {
       'offer.describe': () => payableOffer,
       'offer.pay': () => paid,
     });
-    const link = pricedLink();
-    const page = start(background, pageUrl, 5);
-    await page.scan();
-    await hoverSeen(page, link);
-    click(link);
+    const { page, link } = await clickSeenLink(background);
     await settle();
     await hoverSeen(page, link);
     click(link);
@@ -484,11 +486,7 @@ describe('clicks', () => {
       'offer.pay': () => ({ status: 'held' }),
       'offer.outcome': () => ended.promise,
     });
-    const link = pricedLink();
-    const page = start(background, pageUrl, 5);
-    await page.scan();
-    await hoverSeen(page, link);
-    click(link);
+    const { page } = await clickSeenLink(background);
     await settle();
     expect(stopLoading).toHaveBeenCalledTimes(1);
     const id = background.callsOf('offer.pay')[0]?.navigation;
@@ -510,11 +508,7 @@ describe('clicks', () => {
         error: refusal('over_daily_budget', 'You reached your daily budget.').toJSON(),
       }),
     });
-    const link = pricedLink();
-    const page = start(background, pageUrl, 5);
-    await page.scan();
-    await hoverSeen(page, link);
-    click(link);
+    const { page } = await clickSeenLink(background);
     await settle();
     expect(navigate).toHaveBeenCalledTimes(1);
     expect(stopLoading).toHaveBeenCalledTimes(1);
@@ -529,11 +523,7 @@ describe('clicks', () => {
         throw new Error('the port closed');
       },
     });
-    const link = pricedLink();
-    const page = start(background, pageUrl, 5);
-    await page.scan();
-    await hoverSeen(page, link);
-    click(link);
+    const { page } = await clickSeenLink(background);
     await settle();
     await settle();
     expect(navigate).toHaveBeenCalledTimes(1);
@@ -546,11 +536,7 @@ describe('clicks', () => {
       'offer.describe': () => ({ ...payableOffer, resourceUrl: 'https://evil.example/phish' }),
       'offer.pay': () => new Promise<PayOutcome>(() => {}),
     });
-    const link = pricedLink();
-    const page = start(background, pageUrl, 5);
-    await page.scan();
-    await hoverSeen(page, link);
-    click(link);
+    await clickSeenLink(background);
     await settle();
     expect(navigate).not.toHaveBeenCalled();
     expect(background.callsOf('offer.pay')[0]?.navigation).toBeUndefined();

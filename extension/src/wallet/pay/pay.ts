@@ -22,7 +22,13 @@ import { amountView, moneyView } from '../money.ts';
 import { checkLimits, type LimitsSnapshot } from './limits.ts';
 import { type CheckedOffer, checkOffer } from './offer.ts';
 import { type ClickSeen, clickPresented } from './presentation.ts';
-import { earlierPayment, isStillPaid, limitsSnapshot, paymentsOfResource } from './reservation.ts';
+import {
+  earlierPayment,
+  isStillPaid,
+  limitsSnapshot,
+  paymentsOfResource,
+  withoutEntries,
+} from './reservation.ts';
 import {
   completePayment,
   failPayment,
@@ -152,13 +158,10 @@ export async function describeOffer(
     const { previous, limits: read } = await readClickState(ctx, checked, now);
     // What the vendor's click would take or give back is not spent yet (Instrument.prepare).
     const vendorId = checked.offer.merchantId;
-    const ready = new Set(
-      instrumentsByPreference.flatMap(
-        (instrument) => instrument.readyJournalEntry?.(ctx, vendorId) ?? [],
-      ),
+    const ready = instrumentsByPreference.flatMap(
+      (instrument) => instrument.readyJournalEntry?.(ctx, vendorId) ?? [],
     );
-    const snapshot =
-      ready.size === 0 ? read : { ...read, today: read.today.filter((e) => !ready.has(e.id)) };
+    const snapshot = withoutEntries(read, ready);
     const offer = checked;
     const owned = previous.find((payment) => isStillPaid(payment, offer, now));
     if (owned !== undefined) {

@@ -133,6 +133,15 @@ export const reserveStores = [
 
 export type ReserveTx = WalletTx<(typeof reserveStores)[number][]>;
 
+/**
+ * The limits without these journal entries: words made ready for a link and given back, or
+ * waiting for the click that takes them (../instruments/payword/prepared.ts).
+ */
+export function withoutEntries(limits: LimitsSnapshot, ids: readonly string[]): LimitsSnapshot {
+  if (ids.length === 0) return limits;
+  return { ...limits, today: limits.today.filter((entry) => !ids.includes(entry.id)) };
+}
+
 /** The limits as the reserving transaction sees them. */
 export function reserveSnapshot(
   tx: ReserveTx,

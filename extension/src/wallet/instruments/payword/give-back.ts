@@ -12,16 +12,25 @@ import { expectChain } from './expected-chains.ts';
 import { awaitingClick, knownTaken, preparedSettled } from './prepared-memory.ts';
 import { withoutPreparedWords } from './prepared-words.ts';
 
+/** Chains as they stand without their prepared words (`settledIn`). */
+export interface Settled {
+  readonly chains: readonly PaywordChainRecord[];
+  /** The records read that named prepared words: settled once the transaction commits. */
+  readonly before: readonly PaywordChainRecord[];
+  /** The journal entries of the words given back, deleted in the same transaction. */
+  readonly released: readonly string[];
+}
+
 /**
  * Reads, in `tx`, which of these chains' prepared words a click took (their payment stored),
  * and gives back every chain as it stands without them (`withoutPreparedWords`).
  */
-export async function settlePreparedIn(
+export async function settledIn(
   ctx: WalletContext,
   tx: ReserveTx,
   chains: readonly PaywordChainRecord[],
-): Promise<{ chain: PaywordChainRecord; released?: string }[]> {
-  return Promise.all(
+): Promise<Settled> {
+  const results = await Promise.all(
     chains.map(async (chain) => {
       if (chain.prepared === undefined) return { chain };
       const taken =
@@ -30,6 +39,40 @@ export async function settlePreparedIn(
       return withoutPreparedWords(chain, taken);
     }),
   );
+  return {
+    chains: results.map((result) => result.chain),
+    before: chains.filter((chain) => chain.prepared !== undefined),
+    released: results.flatMap((result) => (result.released === undefined ? [] : [result.released])),
+  };
+}
+
+/** A chain whose prepared words this worker knows a click took (`knownTaken`): nothing to read. */
+export function settledTaken(chain: PaywordChainRecord): Settled {
+  return {
+    chains: [withoutPreparedWords(chain, true).chain],
+    before: chain.prepared === undefined ? [] : [chain],
+    released: [],
+  };
+}
+
+/** The settling's writes, but for the chain `except`, which the caller writes itself. */
+export function settlingWrites(
+  tx: ReserveTx,
+  settled: Settled,
+  except?: string,
+): Promise<unknown>[] {
+  const named = new Set(settled.before.map((chain) => chain.id));
+  return [
+    ...settled.chains
+      .filter((chain) => named.has(chain.id) && chain.id !== except)
+      .map((chain) => tx.objectStore('paywordChains').put(chain)),
+    ...settled.released.map((id) => tx.objectStore('journal').delete(id)),
+  ];
+}
+
+/** Once the settling committed: nothing this worker keeps names those words any more. */
+export function settledCommitted(ctx: WalletContext, settled: Settled): void {
+  for (const before of settled.before) preparedSettled(ctx, before);
 }
 
 /**
@@ -75,13 +118,8 @@ async function settleChain(
     await abort(tx);
     return;
   }
-  const [settled] = await settlePreparedIn(ctx, tx, [current]);
-  const { chain, released } = settled!;
-  await Promise.all([
-    tx.objectStore('paywordChains').put(chain),
-    ...(released === undefined ? [] : [tx.objectStore('journal').delete(released)]),
-    tx.done,
-  ]);
-  preparedSettled(ctx, current);
-  expectChain(ctx.db, chain);
+  const settled = await settledIn(ctx, tx, [current]);
+  await Promise.all([...settlingWrites(tx, settled), tx.done]);
+  settledCommitted(ctx, settled);
+  expectChain(ctx.db, settled.chains[0]!);
 }

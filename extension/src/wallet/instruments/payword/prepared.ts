@@ -40,13 +40,20 @@ import {
   paymentsOfResource,
   reserveSnapshot,
   reserveStores,
+  withoutEntries,
 } from '../../pay/reservation.ts';
 import { oneAtATime } from '../../pay/vendor-queue.ts';
 import { limitsVersion } from '../../settings.ts';
 import { chainOf, restoredChain, usableChain } from './chains.ts';
 import { expectChain } from './expected-chains.ts';
-import { givePreparedBack, settlePreparedIn } from './give-back.ts';
-import { keyOf, type Prepared, preparedOf, preparedSettled, takenOf } from './prepared-memory.ts';
+import {
+  givePreparedBack,
+  type Settled,
+  settledCommitted,
+  settledIn,
+  settlingWrites,
+} from './give-back.ts';
+import { keyOf, type Prepared, preparedOf, takenOf } from './prepared-memory.ts';
 import { wordPayment } from './word-payment.ts';
 
 /** How long prepared words wait for their click before they are given back. */
@@ -106,14 +113,14 @@ async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void>
     let previous: PaymentRecord[];
     let limits: LimitsSnapshot;
     let open: PaywordChainRecord[];
-    let settled: { chain: PaywordChainRecord; released?: string }[];
+    let settled: Settled;
     try {
       [previous, limits, open] = await Promise.all([
         paymentsOfResource(tx.objectStore('payments'), checked),
         reserveSnapshot(tx, checked.origin, now),
         tx.objectStore('paywordChains').index('vendor').getAll([vendorId, 'open']),
       ]);
-      settled = await settlePreparedIn(ctx, tx, open);
+      settled = await settledIn(ctx, tx, open);
     } catch {
       await abort(tx);
       return;
@@ -121,20 +128,13 @@ async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void>
     if (earlierPayment(previous, checked, now) !== undefined) return abort(tx);
     // Counted without the words this transaction gives back, which were counted for an offer
     // no click took.
-    const released = new Set(
-      settled.flatMap((s) => (s.released === undefined ? [] : [s.released])),
-    );
-    const snapshot = { ...limits, today: limits.today.filter((entry) => !released.has(entry.id)) };
+    const snapshot = withoutEntries(limits, settled.released);
     try {
       if (checkLimits(snapshot, checked.origin, price).confirmation !== null) return abort(tx);
     } catch {
       return abort(tx);
     }
-    const found = usableChain(
-      settled.map((s) => s.chain),
-      price.minor,
-      now,
-    );
+    const found = usableChain(settled.chains, price.minor, now);
     if (
       found === undefined ||
       found.valuePerWord.currency !== price.currency ||
@@ -159,15 +159,9 @@ async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void>
       reservedIndex: index,
       prepared: { paymentId: payment.id, journalId: entry.id, index, words },
     };
-    const writes: Promise<unknown>[] = settled.flatMap((s, i) =>
-      s.chain === found || s.chain === open[i]
-        ? []
-        : [tx.objectStore('paywordChains').put(s.chain)],
-    );
-    for (const id of released) writes.push(tx.objectStore('journal').delete(id));
     try {
       await Promise.all([
-        ...writes,
+        ...settlingWrites(tx, settled, chain.id),
         tx.objectStore('paywordChains').put(chain),
         tx.objectStore('journal').add(entry),
         tx.done,
@@ -176,7 +170,7 @@ async function prepare(ctx: WalletContext, checked: CheckedOffer): Promise<void>
       await abort(tx);
       return;
     }
-    for (const before of open) preparedSettled(ctx, before);
+    settledCommitted(ctx, settled);
     const slot: Prepared = {
       key: keyOf(checked),
       payment,

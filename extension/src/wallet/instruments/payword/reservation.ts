@@ -26,6 +26,7 @@ import {
   type ReserveTx,
   reserveSnapshot,
   reserveStores,
+  withoutEntries,
 } from '../../pay/reservation.ts';
 import {
   certificateOf,
@@ -39,10 +40,16 @@ import {
   usableChain,
 } from './chains.ts';
 import { expectedChainsOf } from './expected-chains.ts';
-import { givePreparedBackNow, settlePreparedIn } from './give-back.ts';
+import {
+  givePreparedBackNow,
+  type Settled,
+  settledCommitted,
+  settledIn,
+  settledTaken,
+  settlingWrites,
+} from './give-back.ts';
 import { takePrepared } from './prepared.ts';
-import { forgetPrepared, knownTaken, preparedSettled } from './prepared-memory.ts';
-import { withoutPreparedWords } from './prepared-words.ts';
+import { forgetPrepared, knownTaken } from './prepared-memory.ts';
 import { wordPayment } from './word-payment.ts';
 
 /**
@@ -94,7 +101,7 @@ export async function reservePayword(
     let settled: Settled;
     try {
       settled = await settledIn(ctx, tx, current === undefined ? [] : [current]);
-      checkLimits(settled.limits(limits), checked.origin, price);
+      checkLimits(withoutEntries(limits, settled.released), checked.origin, price);
     } catch (error) {
       await abort(tx);
       throw error;
@@ -160,7 +167,7 @@ export async function reserveAtOnce(
     tx,
     checked,
     previous,
-    settled.limits(limits),
+    withoutEntries(limits, settled.released),
     now,
     seen,
   );
@@ -188,39 +195,6 @@ export async function reserveAtOnce(
   );
 }
 
-/** Chains as they stand without their prepared words, and what that changes (settledIn). */
-interface Settled {
-  readonly chains: readonly PaywordChainRecord[];
-  /** Those of `chains` that settling changed, to write. */
-  readonly changed: readonly PaywordChainRecord[];
-  /** The records read, whose prepared words are settled by the reservation's commit. */
-  readonly before: readonly PaywordChainRecord[];
-  /** Journal entries of words given back, deleted in the same transaction. */
-  readonly released: readonly string[];
-  /** The limits read, without the entries of the words given back. */
-  limits(read: LimitsSnapshot): LimitsSnapshot;
-}
-
-/** Settles, in the reserving transaction, the prepared words of the chains it read. */
-async function settledIn(
-  ctx: WalletContext,
-  tx: ReserveTx,
-  chains: readonly PaywordChainRecord[],
-): Promise<Settled> {
-  const results = await settlePreparedIn(ctx, tx, chains);
-  const released = results.flatMap((r) => (r.released === undefined ? [] : [r.released]));
-  return {
-    chains: results.map((r) => r.chain),
-    changed: results.filter((_, i) => chains[i]!.prepared !== undefined).map((r) => r.chain),
-    before: chains.filter((chain) => chain.prepared !== undefined),
-    released,
-    limits: (read) =>
-      released.length === 0
-        ? read
-        : { ...read, today: read.today.filter((entry) => !released.includes(entry.id)) },
-  };
-}
-
 /**
  * reserveAtOnce without waiting for the reads: the writes for the chain as this worker last
  * wrote it go out right behind the reads in the same strict transaction, so they run after
@@ -241,7 +215,8 @@ async function reserveExpected(
   const live = restoredChain(expected);
   // Words prepared on the chain and not known here to be taken: read first (settledIn).
   if (expected.prepared !== undefined && !knownTaken(ctx, expected)) return 'unexpected';
-  const base = withoutPreparedWords(expected, true).chain;
+  const settled = settledTaken(expected);
+  const base = settled.chains[0]!;
   if (
     live === undefined ||
     usableChain([base], price.minor, now) === undefined ||
@@ -257,13 +232,7 @@ async function reserveExpected(
     tx.objectStore('paywordChains').get(expected.id),
   ]);
   const words = price.minor / expected.valuePerWord.minor;
-  const written = reserveWords(ctx, tx, checked, base, live, words, now, {
-    chains: [base],
-    changed: [],
-    before: expected.prepared === undefined ? [] : [expected],
-    released: [],
-    limits: (read) => read,
-  });
+  const written = reserveWords(ctx, tx, checked, base, live, words, now, settled);
   // Rejects when aborted below; awaited only when it is not.
   written.catch(() => undefined);
   let previous: PaymentRecord[];
@@ -352,12 +321,10 @@ async function reserveWords(
   const { payment, task } = wordPayment(checked, current, live, words, now);
   const index = payment.index;
   const chain: PaywordChainRecord = { ...current, reservedIndex: index };
-  // Other chains of the vendor whose prepared words this transaction settles.
-  const others = (settled?.changed ?? []).filter((other) => other.id !== chain.id);
   // All at once, as the reads: one round trip, then the commit.
   await Promise.all([
-    ...others.map((other) => tx.objectStore('paywordChains').put(other)),
-    ...(settled?.released ?? []).map((id) => tx.objectStore('journal').delete(id)),
+    // The vendor's other chains whose prepared words this transaction settles.
+    ...(settled === undefined ? [] : settlingWrites(tx, settled, chain.id)),
     tx.objectStore('paywordChains').put(chain),
     tx.objectStore('payments').add(payment),
     tx.objectStore('journal').add(journalEntry(payment, now)),
@@ -365,7 +332,7 @@ async function reserveWords(
     tx.done,
   ]);
   expectedChainsOf(ctx.db).set(chain.vendorId, chain);
-  for (const before of settled?.before ?? []) preparedSettled(ctx, before);
+  if (settled !== undefined) settledCommitted(ctx, settled);
   return payment;
 }
 
