@@ -141,8 +141,9 @@ async function challenge(
 /**
  * The navigation that follows its payment (follow-payment.ts): served with the payment's grant
  * when it pays exactly this resource and its grant still runs; a refusal answers the 402 with
- * it; else the usual 402. Served once: the id is forgotten then, so a copy of the URL (a
- * third-party script reading `location`, a log) opens nothing afterwards.
+ * it; else the usual 402. Served once: following takes the outcome (payment-waiters.ts `take`,
+ * and `tell` serves only the first request waiting), so a copy of the URL (a third-party
+ * script reading `location`, a log) opens nothing afterwards.
  */
 async function followingNavigation(
   ctx: GuardContext,
@@ -156,7 +157,6 @@ async function followingNavigation(
     const { payment } = followed;
     const now = ctx.config.now();
     if (payment.resource === priced.resource && payment.grantExpiresAt > now) {
-      waiters.forget(navigation);
       const headers = new Headers();
       headers.append('set-cookie', paymentCookie(payment, now, ctx.secure));
       return {

@@ -148,14 +148,6 @@ describe('payment waiters', () => {
     expect(waiters.told('other')).toBe(stored);
   });
 
-  it('forgets an outcome once its navigation is served', () => {
-    const waiters = new PaymentWaiters();
-    waiters.tell('id', stored);
-    waiters.forget('id');
-    expect(waiters.told('id')).toBeUndefined();
-    expect(waiters.kept).toBe(0);
-  });
-
   it('lets at most maxWaiting requests wait, and frees a place when one stops', () => {
     const waiters = new PaymentWaiters({ maxWaiting: 2 });
     const first = waiters.watch('a')!;

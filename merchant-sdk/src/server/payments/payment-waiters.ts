@@ -189,12 +189,6 @@ export class PaymentWaiters {
     if (kept.size >= max) kept.delete(kept.keys().next().value as string);
     kept.set(id, { outcome, until: now + this.#keptMs });
   }
-
-  /** Forgets `id`'s outcome: the navigation it was for has been served (one use). */
-  forget(id: string): void {
-    this.#kept.delete(id);
-    this.#keptRefusals.delete(id);
-  }
 }
 
 /** Drops the entries whose time is up (oldest first, so it stops at the first live one). */
