@@ -137,6 +137,27 @@ describe('a navigation that follows its payment', () => {
     expect(again.status).toBe(200);
   });
 
+  it('is served at once when the POST is answered with a payment the payer holds already', async () => {
+    const quick = openShop(world, new MemoryMerchantStore());
+    try {
+      const payer = await paywordWallet(world);
+      const offer = await offerOf(quick, '/articles/held');
+      const paid = await quick.pay(payWith(paywordCredential(offer, payer, 5, true), shopOrigin));
+      expect(paid.status).toBe(200);
+      // A second click on the same article, its POST carrying the grant: nothing is taken.
+      const navigation = newNavigationId();
+      const again = payWith(paywordCredential(offer, payer, 10, false), shopOrigin, navigation);
+      again.headers.set('cookie', cookieFrom(paid.headers.get('set-cookie')));
+      expect(await (await quick.pay(again)).json()).toMatchObject({ owned: true });
+      const target = `${shopOrigin}/articles/held?${payingParameter}=${navigation}`;
+      const { value: result, ms } = await timed(() => quick.handle(new Request(target)));
+      expect(result).toMatchObject({ action: 'continue' });
+      expect(ms).toBeLessThan(waitMs / 2);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('waits for a payment whose POST comes a moment after it', async () => {
     const { credential, navigation } = await click(merchant, '/articles/after');
     const followed = timed(() => navigate('/articles/after', navigation));

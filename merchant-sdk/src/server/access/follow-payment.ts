@@ -3,7 +3,7 @@
  * click the wallet's page goes at once to the paid resource with `?farthing-paying=<id>`, while
  * the wallet POSTs the credential to the pay endpoint with `Farthing-Navigation: <id>`. The
  * GET may reach the guard after the payment is decided (its outcome is kept, found at once) or
- * before (it waits until `PaymentDesk.pay` tells the id, at most `waitMs`); payment-waiters.ts.
+ * before (it waits until the pay endpoint tells the id, at most `waitMs`); payment-waiters.ts.
  *
  * The id is trusted for nothing but naming a navigation: 16 random bytes only the user's
  * browser and this merchant see, and the payment told for it must pay exactly the resource

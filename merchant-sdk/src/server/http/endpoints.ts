@@ -151,7 +151,6 @@ export class MerchantEndpoints {
     // malformed id is ignored, the payment taken as without one.
     const header = request.headers.get(navigationHeader);
     const navigation = isNavigationId(header) ? header : undefined;
-    let atDesk = false;
     try {
       const authorization = request.headers.get('authorization');
       const type = request.headers.get('content-type') ?? '';
@@ -163,14 +162,22 @@ export class MerchantEndpoints {
         );
       }
       const bytes = credentialBytes(authorization, body);
-      atDesk = true;
       // A payer who holds a grant for the resource already gets that payment's receipt. Only a
       // request carrying a grant cookie at all is asked about (it parses and verifies the
       // credential's offer): the common payment is not checked twice on its hot path.
       const held = carriesGrantCookie(request)
         ? await desk.heldPayment(bytes, (resource) => grantCookieValues(request, resource))
         : undefined;
-      const payment = held ?? (await desk.pay(bytes, undefined, navigation));
+      const payment = held ?? (await desk.pay(bytes));
+      if (navigation !== undefined) {
+        // The navigation following this payment is served with its grant (payment-waiters.ts),
+        // an earlier payment the payer holds as well.
+        const { resource, grantToken, grantExpiresAt } = payment;
+        desk.waiters.tell(navigation, {
+          status: 'stored',
+          payment: { resource, grantToken, grantExpiresAt },
+        });
+      }
       const origin = this.#originOf(request);
       // `PayResponseBody`, with the stored receipt's JSON text spliced in as it is; `owned`
       // says the receipt is of an earlier payment and this credential was not taken.
@@ -189,10 +196,9 @@ export class MerchantEndpoints {
         },
       });
     } catch (error) {
-      // `desk.pay` tells the navigation its own refusals; these came before it (the body).
-      if (navigation !== undefined && !atDesk) {
-        desk.waiters.tell(navigation, { status: 'refused', error });
-      }
+      // The navigation gets its 402 with this refusal at once (a refusal told after the
+      // payment was stored does not take that back: `tell`).
+      if (navigation !== undefined) desk.waiters.tell(navigation, { status: 'refused', error });
       this.#parts.report(error);
       return noStoreProblem(error);
     }

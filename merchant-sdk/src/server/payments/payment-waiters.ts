@@ -2,7 +2,7 @@
  * Navigations waiting for their payment, by navigation id (issue 21; protocol
  * http/paying-navigation.ts): at a click the wallet's page goes to the paid resource with
  * `?farthing-paying=<id>` while the wallet POSTs the credential with `Farthing-Navigation: <id>`.
- * `PaymentDesk.pay` tells the id how that payment ended (stored or refused); the guard asks.
+ * The pay endpoint tells the id how that payment ended (stored or refused); the guard asks.
  *
  * The GET may come before the POST is decided, or after it: a told outcome is therefore kept
  * for `keptMs` (10 s) so a later request finds it at once, and a request that comes first waits

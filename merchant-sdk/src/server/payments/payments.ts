@@ -208,32 +208,8 @@ export class PaymentDesk {
    * Takes the payment the credential bytes make (the pay endpoint's body, or the
    * `Authorization` credential); returns the stored payment with its signed receipt and grant.
    * `resource`: the credential must pay for this resource (an inline payment at its URL).
-   * `navigation`: the id of the navigation that follows this payment (the pay request's
-   * `Farthing-Navigation`, payment-waiters.ts), told how the payment ended, refusals included.
    */
-  pay(bytes: Uint8Array, resource?: string, navigation?: string): Promise<PaidPayment> {
-    const taken = this.#take(bytes, resource);
-    // Without a navigation id nothing more is done for the payment.
-    return navigation === undefined ? taken : this.#tellNavigation(taken, navigation);
-  }
-
-  /** The navigation that follows this payment (payment-waiters.ts) learns how it ended. */
-  async #tellNavigation(taken: Promise<PaidPayment>, navigation: string): Promise<PaidPayment> {
-    try {
-      const paid = await taken;
-      const { resource, grantToken, grantExpiresAt } = paid;
-      this.waiters.tell(navigation, {
-        status: 'stored',
-        payment: { resource, grantToken, grantExpiresAt },
-      });
-      return paid;
-    } catch (error) {
-      this.waiters.tell(navigation, { status: 'refused', error });
-      throw error;
-    }
-  }
-
-  async #take(bytes: Uint8Array, resource: string | undefined): Promise<PaidPayment> {
+  async pay(bytes: Uint8Array, resource?: string): Promise<PaidPayment> {
     const parsed = this.#reader.parse(bytes);
     const { credential, hash } = parsed;
     if (resource !== undefined && credential.offer.resource !== resource) {
