@@ -75,8 +75,9 @@ export async function completePayment(
 /**
  * Steps 3–5 for a reserved or sent payment, `payment` as stored; throws when the merchant did
  * not answer. `navigation`: the id of the page's navigation that went at the click, sent along
- * so the merchant serves it once paid (`@farthing/protocol/http/paying-navigation`). Answers as soon as the receipt verifies: the grant is in the browser's cookie jar
- * and the page may go to the content while the confirmation commits (`confirmPayment`).
+ * so the merchant serves it once paid (`@farthing/protocol/http/paying-navigation`). Answers as
+ * soon as the receipt verifies: the grant is in the browser's cookie jar and the page may go to
+ * the content while the confirmation commits (`confirmPayment`).
  */
 export async function sendPayment(
   ctx: WalletContext,
