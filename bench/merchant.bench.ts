@@ -19,8 +19,10 @@
  *                                  and 19,200 payments, the ratio taken round by round
  *
  * Every figure is the median of its rounds with their range (stats.ts); each round's line
- * also says where the shop's CPU went per request (its event loop, the whole process and each
- * other thread, from /proc: thread-cpu.ts).
+ * also says where the CPU went per request (the shop's event loop, its whole process and each
+ * other thread, from /proc: thread-cpu.ts; the load generator, this process) and how busy the
+ * whole machine was: a phase whose event loop is not busy and whose machine has idle time is
+ * held back by waiting (for the disk, for another thread), not by the CPU.
  *
  * Free pages and PayWord payments both come from 64 concurrent connections. A payment is
  * answered only once its commit is on disk, so each connection waits ~2 ms per payment for
@@ -53,7 +55,7 @@ import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import autocannon from 'autocannon';
 import { ratios, roundsMetric } from './stats.ts';
-import { cpuBetween, threadTimes } from './thread-cpu.ts';
+import { cpuBetween, machineTicks, threadTimes } from './thread-cpu.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
@@ -344,8 +346,14 @@ export async function run(): Promise<Metrics> {
     /** Where the shop's CPU went in each phase, per request (µs), for the progress lines. */
     const cpu = async <T extends LoadResult>(phase: () => Promise<T>) => {
       const before = threadTimes(shopPid);
+      const machineBefore = machineTicks();
+      const generatorBefore = process.cpuUsage();
       const result = await phase();
       const spent = cpuBetween(shopPid, before, threadTimes(shopPid));
+      const generator = process.cpuUsage(generatorBefore);
+      const machineAfter = machineTicks();
+      const busy = machineAfter.busy - machineBefore.busy;
+      const idle = machineAfter.idle - machineBefore.idle;
       const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(result.count, 1));
       const threads = Object.entries(spent.byName)
         .filter(([, ms]) => ms > 0)
@@ -353,7 +361,10 @@ export async function run(): Promise<Metrics> {
         .join(', ');
       return {
         result,
-        line: `loop ${perRequest(spent.main)} µs, process ${perRequest(spent.total)} µs (${threads})`,
+        line:
+          `loop ${perRequest(spent.main)} µs, process ${perRequest(spent.total)} µs (${threads}), ` +
+          `load generator ${perRequest((generator.user + generator.system) / 1000)} µs, ` +
+          `machine ${Math.round((100 * busy) / Math.max(busy + idle, 1))}% busy`,
       };
     };
     for (let round = 0; round < rounds; round++) {

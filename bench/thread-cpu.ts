@@ -58,3 +58,16 @@ export function cpuBetween(
   }
   return { main, total, byName };
 }
+
+/** The whole machine's CPU ticks so far, busy and idle, from `/proc/stat`; zeros elsewhere. */
+export function machineTicks(): { readonly busy: number; readonly idle: number } {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    // cpu user nice system idle iowait irq softirq steal …: idle and iowait count as idle.
+    const ticks = fields.slice(1, 9).map(Number);
+    const idle = ticks[3]! + ticks[4]!;
+    return { busy: ticks.reduce((a, b) => a + b, 0) - idle, idle };
+  } catch {
+    return { busy: 0, idle: 0 };
+  }
+}
