@@ -1,16 +1,15 @@
 /**
  * The merchant store's writer thread (entry module; ./sqlite-writer.ts starts it and says
- * why): its own connection; every batch that came in while a transaction ran goes into the
- * next transaction (up to the store's `maxBatch` writes), each write inside its own SAVEPOINT.
+ * why): its own connection, one transaction per batch, each write inside its own SAVEPOINT.
  *
- * By default each COMMIT runs at `synchronous=FULL` and holds the thread through its sync: the
- * transaction's batches are answered (`committed`) when its COMMIT returns. With
- * `commitSync: 'async-fdatasync'` the connection commits at `synchronous=NORMAL` and makes each
- * transaction durable with an `fdatasync` of the WAL on libuv's thread pool
- * (`@farthing/server-runtime/sqlite-wal-sync`, as durable as FULL): as soon as a COMMIT has
- * handed its frames to the OS the thread takes the next batches while the sync runs, and
- * answers a transaction only once a sync that started after its COMMIT has returned. SQLite's
- * own checkpoints run in a COMMIT, on this thread, and sync the WAL first.
+ * By default each COMMIT runs at `synchronous=FULL` and holds the thread through its sync: a
+ * batch is answered (`committed`) when its COMMIT returns. With `commitSync: 'async-fdatasync'`
+ * the connection commits at `synchronous=NORMAL` and makes each batch durable with an
+ * `fdatasync` of the WAL on libuv's thread pool (`@farthing/server-runtime/sqlite-wal-sync`,
+ * as durable as FULL): as soon as a batch's COMMIT has handed its frames to the OS the thread
+ * says so (`written`), and takes the next batch while the sync runs; the batch is answered
+ * only once a sync that started after its COMMIT has returned. SQLite's own checkpoints run in
+ * a COMMIT, on this thread, and sync the WAL first.
  */
 import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -22,7 +21,7 @@ import type {
   SerializedError,
   ToWriter,
   WriteOutcome,
-  WriterThreadData,
+  WriterOptions,
 } from './sqlite-writer.ts';
 import { SqliteWrites } from './sqlite-writes.ts';
 
@@ -33,12 +32,7 @@ import { SqliteWrites } from './sqlite-writes.ts';
 const maxSyncs = 2;
 
 const port = parentPort!;
-const options = workerData as WriterThreadData;
-/**
- * Writes in one transaction at most (the store's `maxBatch`: 1 when grouping is off). The
- * batches that came in while the last transaction ran are committed together up to this.
- */
-const maxWrites = options.maxBatch;
+const options = workerData as WriterOptions;
 if (process.platform === 'linux') {
   try {
     // Its name in /proc (Node 20 names every thread "node"), for per-thread CPU figures.
@@ -56,17 +50,8 @@ const writes = new SqliteWrites(db);
 const transaction = sharedTransaction(db);
 const post = (message: FromWriter) => port.postMessage(message);
 
-/** One transaction's batches and their outcomes, in the order the batches came. */
-interface Committed {
-  readonly ids: readonly number[];
-  readonly outcomes: readonly (readonly WriteOutcome[])[];
-}
-
-/** Batches come in while a transaction runs; the next transaction takes them all. */
-let waiting: (ToWriter & { type: 'batch' })[] = [];
-let scheduled = false;
-/** Committed transactions waiting for a sync to start. */
-let unsynced: Committed[] = [];
+/** Committed batches waiting for a sync to start. */
+let unsynced: { readonly id: number; readonly outcomes: readonly WriteOutcome[] }[] = [];
 let syncing = 0;
 let lost = false;
 
@@ -93,7 +78,7 @@ function startSync(wal: WalSync): void {
     () => {
       syncing--;
       if (lost) return;
-      for (const committed of covered) post({ type: 'committed', ...committed });
+      for (const { id, outcomes } of covered) post({ type: 'committed', id, outcomes });
       startSync(wal);
     },
     // Whether the frames reached the disk is unknown: nothing more is answered.
@@ -101,58 +86,24 @@ function startSync(wal: WalSync): void {
   );
 }
 
-/** Commits every batch that has come in, up to `maxWrites` writes, as one transaction. */
-function commitWaiting(): void {
-  scheduled = false;
-  if (lost || waiting.length === 0) return;
-  let count = 0;
-  let taken = 0;
-  while (
-    taken < waiting.length &&
-    (taken === 0 || count + waiting[taken]!.writes.length <= maxWrites)
-  ) {
-    count += waiting[taken]!.writes.length;
-    taken++;
-  }
-  const batches = waiting.slice(0, taken);
-  waiting = waiting.slice(taken);
-  if (waiting.length > 0) schedule();
-  const ids = batches.map((batch) => batch.id);
-  const result = transaction(
-    batches.flatMap((batch) => batch.writes.map((request) => () => writes.run(request))),
-  );
-  if (!result.committed) {
-    if ('lost' in result) lose(result.lost);
-    else post({ type: 'failed', ids, error: serialized(result.error) });
+function commitBatch(batch: ToWriter & { type: 'batch' }): void {
+  const result = transaction(batch.writes.map((request) => () => writes.run(request)));
+  if (result.committed) {
+    const outcomes = result.outcomes.map(
+      (outcome): WriteOutcome =>
+        outcome.ok ? outcome : { ok: false, error: serialized(outcome.error) },
+    );
+    post({ type: 'written', id: batch.id });
+    if (wal === undefined) {
+      post({ type: 'committed', id: batch.id, outcomes });
+      return;
+    }
+    unsynced.push({ id: batch.id, outcomes });
+    startSync(wal);
     return;
   }
-  const outcomes = result.outcomes.map(
-    (outcome): WriteOutcome =>
-      outcome.ok ? outcome : { ok: false, error: serialized(outcome.error) },
-  );
-  let start = 0;
-  const committed: Committed = {
-    ids,
-    outcomes: batches.map((batch) => {
-      const end = start + batch.writes.length;
-      const own = outcomes.slice(start, end);
-      start = end;
-      return own;
-    }),
-  };
-  if (wal === undefined) {
-    post({ type: 'committed', ...committed });
-    return;
-  }
-  unsynced.push(committed);
-  startSync(wal);
-}
-
-/** After the messages that came in this turn: they all go into the next transaction. */
-function schedule(): void {
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(commitWaiting);
+  if ('lost' in result) lose(result.lost);
+  else post({ type: 'failed', id: batch.id, error: serialized(result.error) });
 }
 
 port.on('message', (message: ToWriter) => {
@@ -163,7 +114,5 @@ port.on('message', (message: ToWriter) => {
     port.close();
     return;
   }
-  if (lost) return;
-  waiting.push(message);
-  schedule();
+  if (!lost) commitBatch(message);
 });

@@ -8,14 +8,9 @@
  * ~215 µs; with this thread the event loop spends ~120 µs and the process ~200 µs, since the
  * SQL, the WAL writes and the fsync leave the loop and a whole batch crosses in one message.
  *
- * - The writes of one event-loop turn go over as one batch, one message, at once: the event
- *   loop does not wait for the thread to finish a transaction before sending more. The thread
- *   commits every batch that came in while its last transaction ran as its next transaction,
- *   each write inside its own SAVEPOINT (a write that throws undoes only itself). Issue 21:
- *   sending the next batch only once the thread said the last one was written left the
- *   thread idle for about as long as it worked (~2 ms per transaction, the answer waiting for
- *   the busy event loop's next turn and the next batch for its turn after that), and PayWord
- *   payments at the shop went from 0.56 to 0.63 of the free-page rate without that wait.
+ * - The writes that queue up while a batch is on the thread go over as the next batch, one
+ *   message, one transaction, each write inside its own SAVEPOINT (a write that throws undoes
+ *   only itself).
  * - The thread's connection commits at `synchronous=FULL` by default, each batch held through
  *   its sync. `commitSync: 'async-fdatasync'` commits at `synchronous=NORMAL` and syncs the WAL
  *   itself (`fdatasync` on libuv's pool), answering a batch once a sync that started after its
@@ -30,8 +25,9 @@
  * - If the thread fails, or a COMMIT or a ROLLBACK fails, what it was doing is unknown (a
  *   failed COMMIT's frames may be in the WAL and come back at the next open): every write
  *   waiting and every later call fails with `StorageLostError`, the thread is ended, and the
- *   store must be reopened (a payment whose commit did land is then found again by its
- *   credential, so a retry is answered with it).
+ *   store must be reopened (a
+ *   payment whose commit did land is then found again by its credential, so a retry is
+ *   answered with it).
  */
 import type { Worker } from 'node:worker_threads';
 import { StorageLostError } from '@farthing/server-runtime/sqlite-group-commit';
@@ -47,11 +43,6 @@ export interface WriterOptions {
    * `npm run bench -- merchant-store` compares the two.
    */
   readonly commitSync?: 'async-fdatasync' | 'full';
-}
-
-/** What the thread is started with: the options, and the most writes one transaction holds. */
-export interface WriterThreadData extends WriterOptions {
-  readonly maxBatch: number;
 }
 
 /** An error as it crosses from the thread (`Error` objects lose their class on the way). */
@@ -70,19 +61,14 @@ export type ToWriter =
   | { readonly type: 'batch'; readonly id: number; readonly writes: readonly WriteRequest[] }
   | { readonly type: 'close' };
 
-/**
- * Messages from the thread, per transaction: one transaction holds every batch that came in
- * while the one before it ran (`committed` or `failed` name them all, in order).
- */
+/** Messages from the thread: `written` then `committed`, or `failed`, per batch. */
 export type FromWriter =
-  /** Durable: a sync that started after the transaction's COMMIT returned, or the COMMIT's own. */
-  | {
-      readonly type: 'committed';
-      readonly ids: readonly number[];
-      readonly outcomes: readonly (readonly WriteOutcome[])[];
-    }
-  /** The transaction failed as a whole and was rolled back: none of its batches happened. */
-  | { readonly type: 'failed'; readonly ids: readonly number[]; readonly error: SerializedError }
+  /** The batch's COMMIT returned (not yet durable): the thread takes the next batch. */
+  | { readonly type: 'written'; readonly id: number }
+  /** A sync that started after the batch's COMMIT returned: the batch is durable. */
+  | { readonly type: 'committed'; readonly id: number; readonly outcomes: readonly WriteOutcome[] }
+  /** The transaction failed as a whole and was rolled back: none of the batch happened. */
+  | { readonly type: 'failed'; readonly id: number; readonly error: SerializedError }
   /**
    * The COMMIT failed, the ROLLBACK after a failure did, or a sync did: whether the batches
    * not yet answered happened is unknown.
@@ -116,7 +102,9 @@ export class SqliteWriterThread {
   readonly #worker: Worker;
   readonly #maxBatch: number;
   #queue: Pending[] = [];
-  /** Batches sent and not yet answered, by id: waiting on the thread, writing, or syncing. */
+  /** The batch whose COMMIT is running on the thread; the next one waits for it. */
+  #writing: number | undefined;
+  /** Batches sent and not yet answered, by id: writing, or committed and syncing. */
   readonly #unanswered = new Map<number, Pending[]>();
   #nextId = 1;
   /** Reads waiting until every batch up to `upTo` is answered (`whenDurable`). */
@@ -131,14 +119,13 @@ export class SqliteWriterThread {
   #closing: Promise<void> | undefined;
   readonly #stats: WriterStats = { commits: 0, writes: 0, largestGroup: 0 };
 
-  constructor(options: WriterThreadData) {
+  constructor(options: WriterOptions & { readonly maxBatch: number }) {
     this.#maxBatch = options.maxBatch;
     this.#worker = typeScriptWorker(entry, {
       workerData: {
         path: options.path,
-        maxBatch: options.maxBatch,
         ...(options.commitSync === undefined ? {} : { commitSync: options.commitSync }),
-      } satisfies WriterThreadData,
+      } satisfies WriterOptions,
       name: 'farthing-merchant-store-writer',
     });
     // The thread keeps the process alive only while writes are on it.
@@ -161,7 +148,7 @@ export class SqliteWriterThread {
     if (this.#closed) return Promise.reject(new Error('the merchant store is closed'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#scheduled) {
+      if (!this.#scheduled && this.#writing === undefined) {
         this.#scheduled = true;
         // After pending I/O callbacks: requests that arrived in the same turn join the batch.
         setImmediate(() => {
@@ -207,12 +194,10 @@ export class SqliteWriterThread {
     await exited;
   }
 
-  /** Sends what is queued, `maxBatch` writes per message; the thread commits them together. */
   #send(): void {
-    while (this.#queue.length > 0 && this.#lost === undefined) this.#sendBatch();
-  }
-
-  #sendBatch(): void {
+    if (this.#writing !== undefined || this.#queue.length === 0 || this.#lost !== undefined) {
+      return;
+    }
     const batch = this.#queue.splice(0, this.#maxBatch);
     const id = this.#nextId;
     try {
@@ -238,9 +223,11 @@ export class SqliteWriterThread {
       } else {
         this.#queue.unshift(...copyable);
       }
+      this.#send();
       return;
     }
     this.#nextId++;
+    this.#writing = id;
     this.#unanswered.set(id, batch);
     this.#worker.ref();
   }
@@ -256,29 +243,32 @@ export class SqliteWriterThread {
       this.#lose(rebuild(message.error));
       return;
     }
-    const batches = message.ids.map((id) => {
-      const batch = this.#unanswered.get(id) ?? [];
-      this.#unanswered.delete(id);
-      return batch;
-    });
+    const batch = this.#unanswered.get(message.id);
+    if (batch === undefined) return;
+    if (message.type === 'written') {
+      // The thread is free for the next batch while this one syncs.
+      if (this.#writing === message.id) this.#writing = undefined;
+      this.#send();
+      return;
+    }
+    this.#unanswered.delete(message.id);
+    if (this.#writing === message.id) this.#writing = undefined;
     if (this.#unanswered.size === 0) this.#worker.unref();
     if (message.type === 'committed') {
-      const writes = batches.reduce((sum, batch) => sum + batch.length, 0);
       this.#stats.commits++;
-      this.#stats.writes += writes;
-      this.#stats.largestGroup = Math.max(this.#stats.largestGroup, writes);
-      batches.forEach((batch, b) => {
-        batch.forEach((pending, index) => {
-          const outcome = message.outcomes[b]![index]!;
-          if (outcome.ok) pending.resolve(outcome.value);
-          else pending.reject(rebuild(outcome.error));
-        });
+      this.#stats.writes += batch.length;
+      this.#stats.largestGroup = Math.max(this.#stats.largestGroup, batch.length);
+      batch.forEach((pending, index) => {
+        const outcome = message.outcomes[index]!;
+        if (outcome.ok) pending.resolve(outcome.value);
+        else pending.reject(rebuild(outcome.error));
       });
     } else {
       const error = rebuild(message.error);
-      for (const batch of batches) for (const pending of batch) pending.reject(error);
+      for (const pending of batch) pending.reject(error);
     }
     this.#wakeReaders();
+    this.#send();
   }
 
   /** Answers the reads whose batches are all answered now. */
@@ -307,6 +297,7 @@ export class SqliteWriterThread {
     for (const pending of this.#queue) pending.reject(this.#lost);
     for (const reader of this.#readers) reader.reject(this.#lost);
     this.#unanswered.clear();
+    this.#writing = undefined;
     this.#queue = [];
     this.#readers = [];
     // Its connection may still hold a write transaction that would keep a reopened store
