@@ -20,9 +20,10 @@
  *
  * Every figure is the median of its rounds with their range (stats.ts); each round's line
  * also says where the CPU went per request (the shop's event loop, its whole process and each
- * other thread, from /proc: thread-cpu.ts; the load generator, this process) and how busy the
- * whole machine was: a phase whose event loop is not busy and whose machine has idle time is
- * held back by waiting (for the disk, for another thread), not by the CPU.
+ * other thread, from /proc: thread-cpu.ts; the load generator, this process), how long the
+ * shop's event loop was ready to run but waiting for a core, and how busy the whole machine was.
+ * A free page keeps two threads busy on the two cores (the event loop and the load generator);
+ * a payment four (with the writer and signing threads), and then the event loop waits.
  *
  * Free pages and PayWord payments both come from 64 concurrent connections. A payment is
  * answered only once its commit is on disk, so each connection waits ~2 ms per payment for
@@ -55,7 +56,7 @@ import { paywordCommitments } from '@farthing/protocol/payword/commitment';
 import { createPaywordPayment } from '@farthing/protocol/payword/payment';
 import autocannon from 'autocannon';
 import { ratios, roundsMetric } from './stats.ts';
-import { cpuBetween, machineTicks, threadTimes } from './thread-cpu.ts';
+import { cpuBetween, machineTicks, threadTimes, waitedForCpuMs } from './thread-cpu.ts';
 
 type Metrics = Record<string, { value: number; unit: string }>;
 
@@ -348,7 +349,9 @@ export async function run(): Promise<Metrics> {
       const before = threadTimes(shopPid);
       const machineBefore = machineTicks();
       const generatorBefore = process.cpuUsage();
+      const loopWaitedBefore = waitedForCpuMs(shopPid);
       const result = await phase();
+      const loopWaited = waitedForCpuMs(shopPid) - loopWaitedBefore;
       const spent = cpuBetween(shopPid, before, threadTimes(shopPid));
       const generator = process.cpuUsage(generatorBefore);
       const machineAfter = machineTicks();
@@ -362,7 +365,8 @@ export async function run(): Promise<Metrics> {
       return {
         result,
         line:
-          `loop ${perRequest(spent.main)} µs, process ${perRequest(spent.total)} µs (${threads}), ` +
+          `loop ${perRequest(spent.main)} µs (waited for a core ${Math.round(loopWaited / (10 * result.seconds))}% of the time), ` +
+          `process ${perRequest(spent.total)} µs (${threads}), ` +
           `load generator ${perRequest((generator.user + generator.system) / 1000)} µs, ` +
           `machine ${Math.round((100 * busy) / Math.max(busy + idle, 1))}% busy`,
       };

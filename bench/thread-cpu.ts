@@ -71,3 +71,16 @@ export function machineTicks(): { readonly busy: number; readonly idle: number }
     return { busy: 0, idle: 0 };
   }
 }
+
+/**
+ * Milliseconds a thread has spent so far runnable but waiting for a core (`schedstat`'s second
+ * field, in nanoseconds: https://docs.kernel.org/scheduler/sched-stats.html); 0 elsewhere.
+ */
+export function waitedForCpuMs(pid: number, tid = pid): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ');
+    return Number(fields[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
