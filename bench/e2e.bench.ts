@@ -17,8 +17,10 @@
  * click to the new document's navigation start (a link paid at once goes at the click, its
  * payment traveling meanwhile: @farthing/protocol/http/paying-navigation); from the click to
  * the wallet's pay request leaving its service worker, the request's round trip (both from the
- * service worker's network log, DevTools protocol) and the part of it the shop took (from the
- * request's last byte sent to its answer's first byte, the log's own timing of the request);
+ * service worker's network log, DevTools protocol) and its parts: the shop's (from the
+ * request's last byte sent to its answer's first byte, the log's own timing of the request),
+ * the browser's before the request leaves (fetch → the network stack starting it → its first
+ * byte sent) and the answer's body; and how many pay requests opened a new connection;
  * from the payment's answer to the page's first byte (the shop holds the navigation until the
  * payment is stored); then the navigation itself, beside the free clicks' own. A priced click
  * that landed on anything but the article (the shop's 402 paywall: the payment missed the
@@ -135,6 +137,17 @@ interface PayRequest {
    * side.
    */
   readonly shopMs: number | undefined;
+  /**
+   * The browser's own parts of it: from the service worker's fetch to the network stack
+   * starting the request, from there to its first byte sent (a new connection's setup is in
+   * it, `connected`), and from the answer's headers to its last byte.
+   */
+  readonly browser?: {
+    readonly toStartMs: number;
+    readonly toSendMs: number;
+    readonly connected: boolean;
+    readonly bodyMs: number;
+  };
 }
 
 /**
@@ -144,6 +157,10 @@ interface PayRequest {
 class PayRequestLog {
   readonly #sent = new Map<string, { at: number; wallTime: number; timestamp: number }>();
   readonly #shopMs = new Map<string, number>();
+  readonly #timing = new Map<
+    string,
+    { start: number; toSend: number; headersEnd: number; connected: boolean }
+  >();
   readonly requests: PayRequest[] = [];
   #session: CDPSession | undefined;
 
@@ -165,6 +182,12 @@ class PayRequestLog {
       // Both in ms from the request's start; receiveHeadersStart is newer than Chromium 120.
       const firstByte = timing.receiveHeadersStart ?? timing.receiveHeadersEnd;
       this.#shopMs.set(event.requestId, firstByte - timing.sendEnd);
+      this.#timing.set(event.requestId, {
+        start: timing.requestTime * 1000,
+        toSend: timing.sendStart,
+        headersEnd: timing.requestTime * 1000 + timing.receiveHeadersEnd,
+        connected: timing.connectStart >= 0,
+      });
     });
     session.on('Network.loadingFinished', (event) => {
       const sent = this.#sent.get(event.requestId);
@@ -173,7 +196,18 @@ class PayRequestLog {
       const doneAt = sent.wallTime + (event.timestamp * 1000 - sent.timestamp);
       const shopMs = this.#shopMs.get(event.requestId);
       this.#shopMs.delete(event.requestId);
-      this.requests.push({ sentAt: sent.at, doneAt, shopMs });
+      const timing = this.#timing.get(event.requestId);
+      this.#timing.delete(event.requestId);
+      const browser =
+        timing === undefined
+          ? undefined
+          : {
+              toStartMs: timing.start - sent.timestamp,
+              toSendMs: timing.toSend,
+              connected: timing.connected,
+              bodyMs: event.timestamp * 1000 - timing.headersEnd,
+            };
+      this.requests.push({ sentAt: sent.at, doneAt, shopMs, ...(browser ? { browser } : {}) });
     });
     await session.send('Network.enable');
   }
@@ -305,6 +339,7 @@ export async function run(): Promise<Metrics> {
       steps[name] ??= [];
       steps[name].push(ms);
     };
+    let newConnections = 0;
     for (const times of clicks) {
       step('priced: click → navigation starts', times.navigationAt - times.clickAt);
       const request = payLog.after(times.clickAt);
@@ -316,6 +351,13 @@ export async function run(): Promise<Metrics> {
         step('pay request → answer in (network, shop)', request.doneAt - request.sentAt);
         if (request.shopMs !== undefined) {
           step('  of which the shop (request sent → answer’s first byte)', request.shopMs);
+        }
+        if (request.browser !== undefined) {
+          const { toStartMs, toSendMs, connected, bodyMs } = request.browser;
+          step('  of which fetch → network stack starts it', toStartMs);
+          step('  of which network stack → first byte sent', toSendMs);
+          step('  of which answer’s headers → last byte', bodyMs);
+          if (connected) newConnections++;
         }
         step('pay request answered → page’s first byte', times.responseAt - request.doneAt);
       }
@@ -338,6 +380,7 @@ export async function run(): Promise<Metrics> {
         `  e2e: ${name}: ${median(values).toFixed(1)} ms (${values.length} clicks)\n`,
       );
     }
+    process.stdout.write(`  e2e: pay requests on a new connection: ${newConnections}\n`);
     process.stdout.write(
       `  e2e: rounds (priced / free ms): ${pricedMs.map((p, i) => `${p.toFixed(1)} / ${freeMs[i]!.toFixed(1)}`).join(', ')}\n`,
     );
