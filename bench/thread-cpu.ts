@@ -2,7 +2,9 @@
  * CPU time per thread of another process, from Linux's `/proc/<pid>/task/<tid>/stat`
  * (proc(5): utime and stime, fields 14 and 15, in clock ticks of 1/100 s), to see where a
  * server's time goes under load: its event loop (the thread whose id is the process id), its
- * worker threads and libuv's pool. Elsewhere than Linux it reports nothing.
+ * worker threads and libuv's pool. Also the whole machine's busy and idle time (`/proc/stat`)
+ * and how long a thread waited for a core (`schedstat`). Elsewhere than Linux it reports
+ * nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
