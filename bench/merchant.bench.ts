@@ -27,10 +27,11 @@
  *
  * Free pages and PayWord payments both come from 64 concurrent connections. A payment is
  * answered only once its commit is on disk, so each connection waits ~4–6 ms per payment for
- * the batch it joined (timed at the writer thread under this load, 5 December); with 16 connections that wait, not the server, bounded the rate
- * (PayWord/free ~0.45 with the server's event loop ~70% busy, against ~0.6 at 64 on the same
- * build). A site taking thousands of payments a second has many more visitors than that at
- * once; the free pages are CPU-bound either way.
+ * the batch it joined (timed at the writer thread under this load, 5 December); with 16
+ * connections that wait, not the server, bounded the rate (PayWord/free ~0.45 with the
+ * server's event loop ~70% busy, against ~0.6 at 64 on the same build). A site taking
+ * thousands of payments a second has many more visitors than that at once; the free pages are
+ * CPU-bound either way.
  *
  * Long because it is one run: the free-page and payment phases share one bank and shop pair, so
  * their ratio compares like with like.
