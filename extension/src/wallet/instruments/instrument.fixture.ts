@@ -18,6 +18,7 @@ import { offerHash, signOffer } from '@farthing/protocol/offer';
 import { offerToken } from '@farthing/protocol/offer-token';
 import { hashWordTimes } from '@farthing/protocol/payword/chain';
 import { receipts, signReceipt } from '@farthing/protocol/receipt';
+import { expect } from 'vitest';
 import type { WalletContext } from '../context.ts';
 import {
   type BankRecord,
@@ -47,6 +48,34 @@ export class Crash extends Error {
 export interface Steps {
   crashAt: number;
   steps: number;
+}
+
+/**
+ * A crash test over every step: `round` runs once stopping nowhere, which counts the steps (at
+ * least `least`), then once stopping at each of them and once past the last. Each round opens
+ * its dying wallet with the `Steps` it is given and returns the checks to make after the stop
+ * (the counting round's are not made).
+ */
+export async function atEveryStop(
+  least: number,
+  round: (steps: Steps) => Promise<() => Promise<void>>,
+): Promise<void> {
+  const counting: Steps = { crashAt: 0, steps: 0 };
+  await round(counting);
+  expect(counting.steps).toBeGreaterThanOrEqual(least);
+  for (let crashAt = 1; crashAt <= counting.steps + 1; crashAt++) {
+    const afterTheStop = await round({ crashAt, steps: 0 });
+    await afterTheStop();
+  }
+}
+
+/** Runs `work` in a dying wallet: the stop, or the merchant unreachable because of it, ends it. */
+export async function untilStopped(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof Crash)) expect(error).toMatchObject({ code: 'merchant_unreachable' });
+  }
 }
 
 /** One worker's view of the wallet: its own database connection and its own memory. */
