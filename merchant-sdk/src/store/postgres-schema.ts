@@ -77,6 +77,18 @@ export const migrations: readonly string[] = [
   CREATE INDEX payments_by_receipt ON payments ((${receiptIdExpression}))
     WHERE ids_from_credential = 0;
   `,
+  // 4: SQLite's 8: what the chains of each broker certificate took here, kept with each payment.
+  `
+  CREATE TABLE payword_certificate_totals (
+    certificate_id  BYTEA  PRIMARY KEY CHECK (length(certificate_id) = 32),
+    credit_limit    BIGINT NOT NULL CHECK (credit_limit >= 1),
+    taken           BIGINT NOT NULL CHECK (taken >= 0)
+  );
+  INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
+    SELECT certificate_id, max(credit_limit), sum(last_index * value_per_word)
+    FROM payword_chains WHERE certificate_id IS NOT NULL AND credit_limit IS NOT NULL
+    GROUP BY certificate_id;
+  `,
 ];
 
 /** The table recording the versions applied. */

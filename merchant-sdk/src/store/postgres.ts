@@ -29,7 +29,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { PostgresDatabase, type Sql } from '@farthing/server-runtime/postgres';
 import { migrate, receiptIdExpression } from './postgres-schema.ts';
-import { batches, insertPayment, overLimit } from './postgres-writes.ts';
+import { addToCertificateTotal, batches, creditLimit, insertPayment } from './postgres-writes.ts';
 import {
   type ChainRow,
   chainFromRow,
@@ -172,7 +172,13 @@ export class PostgresMerchantStore implements MerchantStore {
           p.payment.credentialId,
         ]);
         if (stored.length > 0) return 'duplicate';
-        if (await overLimit(sql, p)) return 'over_limit';
+        const limit = await creditLimit(sql, p);
+        if (
+          limit !== undefined &&
+          limit.others + p.lastIndex * limit.valuePerWord > limit.creditLimit
+        ) {
+          return 'over_limit';
+        }
         const chain = p.newChain;
         if (chain !== undefined) {
           await sql.query(
@@ -190,6 +196,7 @@ export class PostgresMerchantStore implements MerchantStore {
           [p.lastIndex, p.lastWord, p.commitmentId, p.expectedLastIndex],
         );
         if (moved.length !== 1) return 'conflict';
+        if (limit !== undefined) await addToCertificateTotal(sql, limit, p);
         if (!(await insertPayment(sql, p.payment))) throw new AlreadyStored();
         return 'recorded';
       });

@@ -206,6 +206,73 @@ describe('the merchant database schema', () => {
     db.close();
   });
 
+  it('keeps what the chains of each certificate took as one total from version 8, counted from the chains before it', async () => {
+    const path = sqlitePath();
+    const v7 = new Database(path);
+    for (const step of migrations.slice(0, 7)) v7.exec(step);
+    v7.pragma('user_version = 7');
+    const insertChain = v7.prepare(
+      `INSERT INTO payword_chains (commitment_id, commitment, user_id, chain_length, currency,
+        value_per_word, expires_at, last_index, last_word, created_at, certificate_id,
+        credit_limit)
+       VALUES (?, '{}', 'alice', 100, 'EUR', ?, 10000000, ?, ?, 1000, ?, ?)`,
+    );
+    const [a, b, other] = [0xa1, 0xb1, 0xc1].map((fill) => new Uint8Array(32).fill(fill)) as [
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+    ];
+    const [certificate, otherCertificate] = [0xce, 0xcf].map((fill) => Buffer.alloc(32, fill));
+    insertChain.run(a, 1, 8, Buffer.alloc(32, 8), certificate, 20);
+    insertChain.run(b, 1, 7, Buffer.alloc(32, 7), certificate, 20);
+    insertChain.run(other, 2, 3, Buffer.alloc(32, 3), otherCertificate, 50);
+    v7.close();
+
+    const totals = () => {
+      const db = new Database(path, { readonly: true });
+      const rows = db
+        .prepare(
+          'SELECT hex(certificate_id) AS id, credit_limit, taken FROM payword_certificate_totals',
+        )
+        .all();
+      db.close();
+      return rows;
+    };
+    const pay = (commitmentId: Uint8Array, from: number, to: number, fill: number) =>
+      store.recordPaywordPayment({
+        commitmentId,
+        expectedLastIndex: from,
+        lastIndex: to,
+        lastWord: new Uint8Array(32).fill(to),
+        payment: { ...ecash(fill, `grant-${fill}`), instrument: 'payword', commitmentId },
+      });
+    let store = new SqliteMerchantStore({ path });
+    try {
+      expect(totals()).toEqual([
+        { id: 'CE'.repeat(32), credit_limit: 20, taken: 15 },
+        { id: 'CF'.repeat(32), credit_limit: 50, taken: 6 },
+      ]);
+      expect(await pay(a, 8, 14, 1)).toBe('over_limit');
+      expect(await pay(a, 8, 12, 2)).toBe('recorded');
+      expect(totals()[0]).toMatchObject({ taken: 19 });
+    } finally {
+      await store.close();
+    }
+
+    // A certificate without its total (written by hand, say) is counted from its chains again.
+    const db = new Database(path);
+    db.prepare('DELETE FROM payword_certificate_totals WHERE certificate_id = ?').run(certificate);
+    db.close();
+    store = new SqliteMerchantStore({ path });
+    try {
+      expect(await pay(b, 7, 9, 3)).toBe('over_limit');
+      expect(await pay(b, 7, 8, 4)).toBe('recorded');
+      expect(totals()).toContainEqual({ id: 'CE'.repeat(32), credit_limit: 20, taken: 20 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a database newer than it knows', () => {
     const path = sqlitePath();
     const db = new Database(path);

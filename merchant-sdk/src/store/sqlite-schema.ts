@@ -139,6 +139,20 @@ export const migrations: readonly string[] = [
    DROP INDEX payments_by_receipt;
    CREATE INDEX payments_by_receipt ON payments (${receiptIdExpression})
      WHERE ids_from_credential = 0;`,
+  // 8: what the chains of each broker certificate have taken at this shop, kept up to date in
+  // each payment's transaction, so the credit-limit check reads one row instead of adding up
+  // every chain of the certificate (issue 21: ~10 µs of the writer thread per PayWord payment
+  // with 64 chains on one certificate, and growing with them). `taken` is always
+  // sum(last_index × value_per_word) over the certificate's chains.
+  `CREATE TABLE payword_certificate_totals (
+     certificate_id  BLOB PRIMARY KEY CHECK (length(certificate_id) = 32),
+     credit_limit    INTEGER NOT NULL CHECK (credit_limit >= 1),
+     taken           INTEGER NOT NULL CHECK (taken >= 0)
+   ) WITHOUT ROWID;
+   INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
+     SELECT certificate_id, max(credit_limit), sum(last_index * value_per_word)
+     FROM payword_chains WHERE certificate_id IS NOT NULL AND credit_limit IS NOT NULL
+     GROUP BY certificate_id;`,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

@@ -64,6 +64,18 @@ export interface WriteResults {
   failSettlementBatch: undefined;
 }
 
+/** A chain's certificate as a payment on it checks its credit limit (`#creditLimit`). */
+interface CreditLimit {
+  readonly certificateId: Uint8Array;
+  /** In minor units, as `valuePerWord`. */
+  readonly creditLimit: number;
+  readonly valuePerWord: number;
+  /** What the certificate's other chains at this shop have taken. */
+  readonly others: number;
+  /** Whether `payword_certificate_totals` has the certificate's row yet. */
+  readonly totalStored: boolean;
+}
+
 /** The store's writes over one connection (module comment). */
 export class SqliteWrites {
   readonly #sql;
@@ -93,15 +105,32 @@ export class SqliteWrites {
       ),
       chainCertificate: db.prepare<
         [Uint8Array],
-        { certificate_id: Buffer | null; credit_limit: number | null; value_per_word: number }
+        {
+          certificate_id: Buffer | null;
+          credit_limit: number | null;
+          value_per_word: number;
+          last_index: number;
+        }
       >(
-        `SELECT certificate_id, credit_limit, value_per_word FROM payword_chains
+        `SELECT certificate_id, credit_limit, value_per_word, last_index FROM payword_chains
          WHERE commitment_id = ?`,
       ),
-      // What the certificate's other chains at this shop have taken, in minor units.
-      takenByCertificate: db.prepare<[Uint8Array, Uint8Array], { taken: number }>(
+      // What the certificate's chains at this shop have taken, in minor units (migration 8).
+      certificateTaken: db.prepare<[Uint8Array], { taken: number }>(
+        'SELECT taken FROM payword_certificate_totals WHERE certificate_id = ?',
+      ),
+      // The same added up from the chains, for a certificate without its total yet.
+      sumCertificateTaken: db.prepare<[Uint8Array], { taken: number }>(
         `SELECT coalesce(sum(last_index * value_per_word), 0) AS taken FROM payword_chains
-         WHERE certificate_id = ? AND commitment_id != ?`,
+         WHERE certificate_id = ?`,
+      ),
+      addCertificateTotal: db.prepare(
+        `INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
+         SELECT ?, ?, coalesce(sum(last_index * value_per_word), 0) FROM payword_chains
+         WHERE certificate_id = ? ON CONFLICT (certificate_id) DO NOTHING`,
+      ),
+      addToCertificateTotal: db.prepare(
+        'UPDATE payword_certificate_totals SET taken = taken + ? WHERE certificate_id = ?',
       ),
       // Only an open chain moves: a chain the broker refused for good takes no more words.
       advanceChain: db.prepare(
@@ -183,7 +212,13 @@ export class SqliteWrites {
 
   #recordPaywordPayment(p: RecordPaywordPaymentParameters): RecordPaywordPaymentResult {
     if (this.#sql.paymentExists.get(p.payment.credentialId) !== undefined) return 'duplicate';
-    if (this.#overLimit(p)) return 'over_limit';
+    const limit = this.#creditLimit(p);
+    if (
+      limit !== undefined &&
+      limit.others + p.lastIndex * limit.valuePerWord > limit.creditLimit
+    ) {
+      return 'over_limit';
+    }
     const chain = p.newChain;
     if (chain !== undefined) {
       this.#sql.insertChain.run(...newChainValues(chain));
@@ -195,19 +230,43 @@ export class SqliteWrites {
       p.expectedLastIndex,
     );
     if (moved.changes !== 1) return 'conflict';
+    if (limit?.totalStored === false) {
+      // Added up now, with this payment's words in it.
+      this.#sql.addCertificateTotal.run(
+        limit.certificateId,
+        limit.creditLimit,
+        limit.certificateId,
+      );
+    } else if (limit !== undefined) {
+      const words = p.lastIndex - p.expectedLastIndex;
+      this.#sql.addToCertificateTotal.run(words * limit.valuePerWord, limit.certificateId);
+    }
     this.#insertPayment(p.payment);
     return 'recorded';
   }
 
-  /** Whether the payment would take its certificate's chains here past the credit limit. */
-  #overLimit(p: RecordPaywordPaymentParameters): boolean {
+  /**
+   * The credit limit the payment's chain draws on, and what the certificate's other chains
+   * here have taken of it; undefined for a chain stored without its certificate.
+   */
+  #creditLimit(p: RecordPaywordPaymentParameters): CreditLimit | undefined {
     const stored = this.#sql.chainCertificate.get(p.commitmentId);
-    const certificateId = stored?.certificate_id ?? p.newChain?.certificateId;
-    const limit = stored?.credit_limit ?? p.newChain?.creditLimit.minor;
-    const value = stored?.value_per_word ?? p.newChain?.valuePerWord.minor;
-    if (certificateId == null || limit == null || value === undefined) return false;
-    const taken = this.#sql.takenByCertificate.get(certificateId, p.commitmentId)?.taken ?? 0;
-    return taken + p.lastIndex * value > limit;
+    const certificateId = stored === undefined ? p.newChain?.certificateId : stored.certificate_id;
+    const creditLimit = stored === undefined ? p.newChain?.creditLimit.minor : stored.credit_limit;
+    const valuePerWord = stored?.value_per_word ?? p.newChain?.valuePerWord.minor;
+    if (certificateId == null || creditLimit == null || valuePerWord === undefined) {
+      return undefined;
+    }
+    const own = stored === undefined ? 0 : stored.last_index * stored.value_per_word;
+    const total = this.#sql.certificateTaken.get(certificateId);
+    const taken = total?.taken ?? this.#sql.sumCertificateTaken.get(certificateId)?.taken ?? 0;
+    return {
+      certificateId,
+      creditLimit,
+      valuePerWord,
+      others: taken - own,
+      totalStored: total !== undefined,
+    };
   }
 
   #recordEcashPayment(payment: PaymentRecord): PaymentRecord {

@@ -147,6 +147,24 @@ describe.each(stores)('%s', (_, open) => {
     await store.close();
   });
 
+  it('takes nothing from the credit limit for a payment that lost its swap', async () => {
+    const store = await open();
+    expect(await underLimit(store, 0x61, 0, 10, 1)).toBe('recorded');
+    // Read at index 0 again (another payment moved the chain meanwhile): refused, nothing taken.
+    expect(
+      await store.recordPaywordPayment({
+        commitmentId: bytes(0x61),
+        expectedLastIndex: 0,
+        lastIndex: 4,
+        lastWord: bytes(4),
+        payment: payment(2, { commitmentId: bytes(0x61) }),
+      }),
+    ).toBe('conflict');
+    expect(await underLimit(store, 0x62, 0, 10, 3)).toBe('recorded');
+    expect(await underLimit(store, 0x61, 10, 11, 4)).toBe('over_limit');
+    await store.close();
+  });
+
   it('moves a chain forward only from the index it was read at', async () => {
     const store = await open();
     expect(await advance(store, 1, 0, 5)).toBe('recorded');
