@@ -77,8 +77,11 @@ export const migrations: readonly string[] = [
   CREATE INDEX payments_by_receipt ON payments ((${receiptIdExpression}))
     WHERE ids_from_credential = 0;
   `,
-  // 4: SQLite's 8: what the chains of each broker certificate took here, kept with each payment.
+  // 4: SQLite's 8: what the chains of each broker certificate took here, kept by a trigger on
+  // every insert and move of a chain. The lock lets payments in flight (of an older release
+  // too) commit before the totals are counted, and holds the next ones until the trigger is in.
   `
+  LOCK TABLE payword_chains IN SHARE ROW EXCLUSIVE MODE;
   CREATE TABLE payword_certificate_totals (
     certificate_id  BYTEA  PRIMARY KEY CHECK (length(certificate_id) = 32),
     credit_limit    BIGINT NOT NULL CHECK (credit_limit >= 1),
@@ -88,6 +91,29 @@ export const migrations: readonly string[] = [
     SELECT certificate_id, max(credit_limit), sum(last_index * value_per_word)
     FROM payword_chains WHERE certificate_id IS NOT NULL AND credit_limit IS NOT NULL
     GROUP BY certificate_id;
+  CREATE FUNCTION payword_certificate_taken() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    added BIGINT := NEW.last_index * NEW.value_per_word;
+  BEGIN
+    IF NEW.certificate_id IS NULL OR NEW.credit_limit IS NULL THEN
+      RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+      added := added - OLD.last_index * OLD.value_per_word;
+    END IF;
+    UPDATE payword_certificate_totals SET taken = taken + added
+      WHERE certificate_id = NEW.certificate_id;
+    IF NOT FOUND THEN
+      INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
+        SELECT NEW.certificate_id, NEW.credit_limit, sum(last_index * value_per_word)
+        FROM payword_chains WHERE certificate_id = NEW.certificate_id
+        ON CONFLICT (certificate_id) DO NOTHING;
+    END IF;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER payword_certificate_taken AFTER INSERT OR UPDATE OF last_index
+    ON payword_chains FOR EACH ROW EXECUTE FUNCTION payword_certificate_taken();
   `,
 ];
 

@@ -57,41 +57,40 @@ export async function insertPayment(sql: Sql, payment: PaymentRecord): Promise<b
 
 /** A chain's certificate as a payment on it checks its credit limit (`creditLimit`). */
 export interface CreditLimit {
-  readonly certificateId: Uint8Array;
   /** In minor units, as `valuePerWord`. */
   readonly creditLimit: number;
   readonly valuePerWord: number;
   /** What the certificate's other chains at this shop have taken. */
   readonly others: number;
-  /** Whether `payword_certificate_totals` has the certificate's row yet. */
-  readonly totalStored: boolean;
 }
 
 /**
  * The credit limit the payment's chain draws on and what the certificate's other chains took
  * (undefined for a chain stored without its certificate). Holds the certificate's advisory
- * lock from here to the end of the transaction, so the total it reads cannot change before the
- * swap and `addToCertificateTotal`.
+ * lock from here to the end of the transaction, so the total it reads (kept by the trigger of
+ * migration 4) cannot change before the swap; the chain is read again under the lock, so a
+ * payment that moved it meanwhile is not counted as another chain's (the swap then fails).
  */
 export async function creditLimit(
   sql: Sql,
   p: RecordPaywordPaymentParameters,
 ): Promise<CreditLimit | undefined> {
-  const [stored] = await sql.query<{
+  const chainSql = `SELECT certificate_id, credit_limit, value_per_word, last_index
+    FROM payword_chains WHERE commitment_id = $1`;
+  type ChainLimitRow = {
     certificate_id: Buffer | null;
     credit_limit: number | null;
     value_per_word: number;
     last_index: number;
-  }>(
-    `SELECT certificate_id, credit_limit, value_per_word, last_index FROM payword_chains
-     WHERE commitment_id = $1`,
-    [p.commitmentId],
-  );
-  const certificateId = stored === undefined ? p.newChain?.certificateId : stored.certificate_id;
+  };
+  const [first] = await sql.query<ChainLimitRow>(chainSql, [p.commitmentId]);
+  const certificateId = first === undefined ? p.newChain?.certificateId : first.certificate_id;
+  if (certificateId == null) return undefined;
+  await sql.query('SELECT pg_advisory_xact_lock($1)', [certificateLock(certificateId)]);
+  const [stored] = await sql.query<ChainLimitRow>(chainSql, [p.commitmentId]);
   const limit = stored === undefined ? p.newChain?.creditLimit.minor : stored.credit_limit;
   const valuePerWord = stored?.value_per_word ?? p.newChain?.valuePerWord.minor;
-  if (certificateId == null || limit == null || valuePerWord === undefined) return undefined;
-  await sql.query('SELECT pg_advisory_xact_lock($1)', [certificateLock(certificateId)]);
+  if (limit == null || valuePerWord === undefined) return undefined;
   const [total] = await sql.query<{ taken: number }>(
     'SELECT taken FROM payword_certificate_totals WHERE certificate_id = $1',
     [certificateId],
@@ -105,34 +104,7 @@ export async function creditLimit(
         )
       : [total];
   const own = stored === undefined ? 0 : stored.last_index * stored.value_per_word;
-  return {
-    certificateId,
-    creditLimit: limit,
-    valuePerWord,
-    others: (summed?.taken ?? 0) - own,
-    totalStored: total !== undefined,
-  };
-}
-
-/** Adds a recorded payment's words to its certificate's total (counted anew when it had none). */
-export async function addToCertificateTotal(
-  sql: Sql,
-  limit: CreditLimit,
-  p: RecordPaywordPaymentParameters,
-): Promise<void> {
-  if (limit.totalStored) {
-    await sql.query(
-      'UPDATE payword_certificate_totals SET taken = taken + $1 WHERE certificate_id = $2',
-      [(p.lastIndex - p.expectedLastIndex) * limit.valuePerWord, limit.certificateId],
-    );
-    return;
-  }
-  await sql.query(
-    `INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
-     SELECT $1, $2, coalesce(sum(last_index * value_per_word), 0) FROM payword_chains
-     WHERE certificate_id = $1 ON CONFLICT (certificate_id) DO NOTHING`,
-    [limit.certificateId, limit.creditLimit],
-  );
+  return { creditLimit: limit, valuePerWord, others: (summed?.taken ?? 0) - own };
 }
 
 /** The batches a clause picks, each with its items in request order. */

@@ -9,6 +9,7 @@ import {
   type PostgresCluster,
   startPostgresCluster,
 } from '@farthing/server-runtime/postgres-cluster.fixture';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresMerchantStore } from './postgres.ts';
 import type { NewPaywordChain, PaymentRecord } from './store.ts';
@@ -63,6 +64,42 @@ const payment = (credential: number, commitment: number, minor: number): Payment
 });
 
 describe('PostgresMerchantStore in several processes', () => {
+  it('counts against the credit limit a chain moved by other code (a process of an older release)', async () => {
+    const url = await cluster.createDatabase('merchant');
+    const store = await PostgresMerchantStore.open({ url, poolSize: 2 });
+    open.push(store);
+    const limited = (fill: number): NewPaywordChain => ({
+      ...chain(fill),
+      certificateId: bytes(0xce),
+      creditLimit: amount('EUR', 20),
+    });
+    const pay = (fill: number, from: number, to: number, credential: number) =>
+      store.recordPaywordPayment({
+        ...(from === 0 ? { newChain: limited(fill) } : {}),
+        commitmentId: bytes(fill),
+        expectedLastIndex: from,
+        lastIndex: to,
+        lastWord: bytes(to),
+        payment: payment(credential, fill, to - from),
+      });
+    expect(await pay(0x61, 0, 5, 1)).toBe('recorded');
+    expect(await pay(0x62, 0, 5, 2)).toBe('recorded');
+    // Moved without this release's code, as the release before it would.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('UPDATE payword_chains SET last_index = 12 WHERE commitment_id = $1', [
+        Buffer.from(bytes(0x62)),
+      ]);
+      const { rows } = await client.query('SELECT taken FROM payword_certificate_totals');
+      expect(rows).toEqual([{ taken: '17' }]);
+    } finally {
+      await client.end();
+    }
+    expect(await pay(0x61, 5, 9, 3)).toBe('over_limit');
+    expect(await pay(0x61, 5, 8, 4)).toBe('recorded');
+  });
+
   it('moves a chain once when every process takes the same words at once', async () => {
     const stores = await processes(3);
     const results = await Promise.all(

@@ -29,7 +29,7 @@ import { toBase64url } from '@farthing/protocol/encoding';
 import { FarthingError } from '@farthing/protocol/errors';
 import { PostgresDatabase, type Sql } from '@farthing/server-runtime/postgres';
 import { migrate, receiptIdExpression } from './postgres-schema.ts';
-import { addToCertificateTotal, batches, creditLimit, insertPayment } from './postgres-writes.ts';
+import { batches, creditLimit, insertPayment } from './postgres-writes.ts';
 import {
   type ChainRow,
   chainFromRow,
@@ -196,7 +196,6 @@ export class PostgresMerchantStore implements MerchantStore {
           [p.lastIndex, p.lastWord, p.commitmentId, p.expectedLastIndex],
         );
         if (moved.length !== 1) return 'conflict';
-        if (limit !== undefined) await addToCertificateTotal(sql, limit, p);
         if (!(await insertPayment(sql, p.payment))) throw new AlreadyStored();
         return 'recorded';
       });

@@ -259,8 +259,13 @@ describe('the merchant database schema', () => {
       await store.close();
     }
 
-    // A certificate without its total (written by hand, say) is counted from its chains again.
+    // A chain moved by other code (a process of the release before, sharing the file) is
+    // counted too: the total follows every move of a chain.
     const db = new Database(path);
+    db.prepare('UPDATE payword_chains SET last_index = 8 WHERE commitment_id = ?').run(b);
+    expect(totals()[0]).toMatchObject({ taken: 20 });
+    db.prepare('UPDATE payword_chains SET last_index = 7 WHERE commitment_id = ?').run(b);
+    // A certificate without its total (deleted by hand, say) is counted from its chains again.
     db.prepare('DELETE FROM payword_certificate_totals WHERE certificate_id = ?').run(certificate);
     db.close();
     store = new SqliteMerchantStore({ path });

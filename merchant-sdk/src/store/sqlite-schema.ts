@@ -82,6 +82,23 @@ ${settlementTables(sqliteSettlement)}
 export const receiptIdExpression =
   "CASE WHEN json_valid(receipt) THEN json_extract(receipt, '$.receiptId') END";
 
+/** Migration 8's trigger keeping a certificate's total as its chain is inserted or moved. */
+function certificateTotalTrigger(event: 'INSERT' | 'UPDATE OF last_index', added: string): string {
+  const name = event === 'INSERT' ? 'inserted' : 'moved';
+  return `CREATE TRIGGER payword_certificate_taken_${name} AFTER ${event} ON payword_chains
+     WHEN NEW.certificate_id IS NOT NULL AND NEW.credit_limit IS NOT NULL
+   BEGIN
+     UPDATE payword_certificate_totals SET taken = taken + ${added}
+       WHERE certificate_id = NEW.certificate_id;
+     INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
+       SELECT NEW.certificate_id, NEW.credit_limit,
+         (SELECT sum(last_index * value_per_word) FROM payword_chains
+          WHERE certificate_id = NEW.certificate_id)
+       WHERE NOT EXISTS (SELECT 1 FROM payword_certificate_totals
+                         WHERE certificate_id = NEW.certificate_id);
+   END;`;
+}
+
 /**
  * `migrations[n]` takes the schema from version n to n + 1, each in one transaction; a released
  * step is never edited.
@@ -139,11 +156,13 @@ export const migrations: readonly string[] = [
    DROP INDEX payments_by_receipt;
    CREATE INDEX payments_by_receipt ON payments (${receiptIdExpression})
      WHERE ids_from_credential = 0;`,
-  // 8: what the chains of each broker certificate have taken at this shop, kept up to date in
-  // each payment's transaction, so the credit-limit check reads one row instead of adding up
-  // every chain of the certificate (issue 21: ~10 µs of the writer thread per PayWord payment
-  // with 64 chains on one certificate, and growing with them). `taken` is always
-  // sum(last_index × value_per_word) over the certificate's chains.
+  // 8: what the chains of each broker certificate have taken at this shop, so the credit-limit
+  // check reads one row instead of adding up every chain of the certificate (issue 21: ~10 µs of
+  // the writer thread per PayWord payment with 64 chains on one certificate, and growing with
+  // them). `taken` is sum(last_index × value_per_word) over the certificate's chains, kept so by
+  // triggers on every insert and move of a chain, whatever code writes it (a process of an older
+  // release sharing the file included). A certificate without its row is added up from its
+  // chains when one of them moves.
   `CREATE TABLE payword_certificate_totals (
      certificate_id  BLOB PRIMARY KEY CHECK (length(certificate_id) = 32),
      credit_limit    INTEGER NOT NULL CHECK (credit_limit >= 1),
@@ -152,7 +171,12 @@ export const migrations: readonly string[] = [
    INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
      SELECT certificate_id, max(credit_limit), sum(last_index * value_per_word)
      FROM payword_chains WHERE certificate_id IS NOT NULL AND credit_limit IS NOT NULL
-     GROUP BY certificate_id;`,
+     GROUP BY certificate_id;
+   ${certificateTotalTrigger('INSERT', 'NEW.last_index * NEW.value_per_word')}
+   ${certificateTotalTrigger(
+     'UPDATE OF last_index',
+     'NEW.last_index * NEW.value_per_word - OLD.last_index * OLD.value_per_word',
+   )}`,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

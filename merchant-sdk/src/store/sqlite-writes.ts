@@ -66,14 +66,11 @@ export interface WriteResults {
 
 /** A chain's certificate as a payment on it checks its credit limit (`#creditLimit`). */
 interface CreditLimit {
-  readonly certificateId: Uint8Array;
   /** In minor units, as `valuePerWord`. */
   readonly creditLimit: number;
   readonly valuePerWord: number;
   /** What the certificate's other chains at this shop have taken. */
   readonly others: number;
-  /** Whether `payword_certificate_totals` has the certificate's row yet. */
-  readonly totalStored: boolean;
 }
 
 /** The store's writes over one connection (module comment). */
@@ -119,18 +116,10 @@ export class SqliteWrites {
       certificateTaken: db.prepare<[Uint8Array], { taken: number }>(
         'SELECT taken FROM payword_certificate_totals WHERE certificate_id = ?',
       ),
-      // The same added up from the chains, for a certificate without its total yet.
+      // The same added up from the chains, for a certificate without its row (migration 8).
       sumCertificateTaken: db.prepare<[Uint8Array], { taken: number }>(
         `SELECT coalesce(sum(last_index * value_per_word), 0) AS taken FROM payword_chains
          WHERE certificate_id = ?`,
-      ),
-      addCertificateTotal: db.prepare(
-        `INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
-         SELECT ?, ?, coalesce(sum(last_index * value_per_word), 0) FROM payword_chains
-         WHERE certificate_id = ? ON CONFLICT (certificate_id) DO NOTHING`,
-      ),
-      addToCertificateTotal: db.prepare(
-        'UPDATE payword_certificate_totals SET taken = taken + ? WHERE certificate_id = ?',
       ),
       // Only an open chain moves: a chain the broker refused for good takes no more words.
       advanceChain: db.prepare(
@@ -229,18 +218,8 @@ export class SqliteWrites {
       p.commitmentId,
       p.expectedLastIndex,
     );
+    // The certificate's total follows the chain's move by trigger (migration 8).
     if (moved.changes !== 1) return 'conflict';
-    if (limit?.totalStored === false) {
-      // Added up now, with this payment's words in it.
-      this.#sql.addCertificateTotal.run(
-        limit.certificateId,
-        limit.creditLimit,
-        limit.certificateId,
-      );
-    } else if (limit !== undefined) {
-      const words = p.lastIndex - p.expectedLastIndex;
-      this.#sql.addToCertificateTotal.run(words * limit.valuePerWord, limit.certificateId);
-    }
     this.#insertPayment(p.payment);
     return 'recorded';
   }
@@ -260,13 +239,7 @@ export class SqliteWrites {
     const own = stored === undefined ? 0 : stored.last_index * stored.value_per_word;
     const total = this.#sql.certificateTaken.get(certificateId);
     const taken = total?.taken ?? this.#sql.sumCertificateTaken.get(certificateId)?.taken ?? 0;
-    return {
-      certificateId,
-      creditLimit,
-      valuePerWord,
-      others: taken - own,
-      totalStored: total !== undefined,
-    };
+    return { creditLimit, valuePerWord, others: taken - own };
   }
 
   #recordEcashPayment(payment: PaymentRecord): PaymentRecord {
