@@ -80,6 +80,10 @@ export const migrations: readonly string[] = [
   // 4: SQLite's 8: what the chains of each broker certificate took here, kept by a trigger on
   // every insert and move of a chain. The lock lets payments in flight (of an older release
   // too) commit before the totals are counted, and holds the next ones until the trigger is in.
+  // A row trigger runs after its whole statement here, so a certificate's missing row, added up
+  // by the first of several chains moved in one statement, would count the others twice (too
+  // high: refusing, never over-serving); the row is missing only when a certificate's first
+  // chain is inserted, one row under the certificate's lock.
   `
   LOCK TABLE payword_chains IN SHARE ROW EXCLUSIVE MODE;
   CREATE TABLE payword_certificate_totals (

@@ -159,10 +159,12 @@ export const migrations: readonly string[] = [
   // 8: what the chains of each broker certificate have taken at this shop, so the credit-limit
   // check reads one row instead of adding up every chain of the certificate on every payment
   // (issue 21: the writer's SQL for a PayWord payment cost 108 µs against 49 µs with 512 chains
-  // on one certificate, ~0.13 µs a chain; with 64 the two were alike within the noise). `taken` is sum(last_index × value_per_word) over the certificate's chains, kept so by
-  // triggers on every insert and move of a chain, whatever code writes it (a process of an older
-  // release sharing the file included). A certificate without its row is added up from its
-  // chains when one of them moves.
+  // on one certificate, ~0.13 µs a chain; with 64 the two were alike within the noise).
+  // `taken` is sum(last_index × value_per_word) over the certificate's chains, kept so by
+  // triggers on every insert and move of a chain, whatever code writes it (a process of an
+  // older release sharing the file included). A certificate without its row is added up from
+  // its chains when one of them moves. Not seen by the triggers, and done by no code: a chain's
+  // certificate, limit or value per word changed in place, a chain deleted or replaced.
   `CREATE TABLE payword_certificate_totals (
      certificate_id  BLOB PRIMARY KEY CHECK (length(certificate_id) = 32),
      credit_limit    INTEGER NOT NULL CHECK (credit_limit >= 1),
