@@ -4,7 +4,13 @@
  * under the certificate's advisory lock, and reading batches with their items.
  */
 import type { Sql } from '@farthing/server-runtime/postgres';
-import { type BatchRow, batchFromRows, type ItemRow, paymentToRow } from './rows.ts';
+import {
+  type BatchRow,
+  batchFromRows,
+  type CreditLimit,
+  type ItemRow,
+  paymentToRow,
+} from './rows.ts';
 import type {
   PaymentRecord,
   RecordPaywordPaymentParameters,
@@ -53,15 +59,6 @@ export async function insertPayment(sql: Sql, payment: PaymentRecord): Promise<b
   if (inserted.length === 0) return false;
   await sql.query(addEarningsSql, [payment.instrument, row.currency, row.amount]);
   return true;
-}
-
-/** A chain's certificate as a payment on it checks its credit limit (`creditLimit`). */
-export interface CreditLimit {
-  /** In minor units, as `valuePerWord`. */
-  readonly creditLimit: number;
-  readonly valuePerWord: number;
-  /** What the certificate's other chains at this shop have taken. */
-  readonly others: number;
 }
 
 /**

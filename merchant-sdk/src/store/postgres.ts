@@ -36,6 +36,7 @@ import {
   credentialIdRange,
   grantIdOf,
   newChainValues,
+  overCreditLimit,
   type PaymentRow,
   paymentFromRow,
 } from './rows.ts';
@@ -172,13 +173,7 @@ export class PostgresMerchantStore implements MerchantStore {
           p.payment.credentialId,
         ]);
         if (stored.length > 0) return 'duplicate';
-        const limit = await creditLimit(sql, p);
-        if (
-          limit !== undefined &&
-          limit.others + p.lastIndex * limit.valuePerWord > limit.creditLimit
-        ) {
-          return 'over_limit';
-        }
+        if (overCreditLimit(await creditLimit(sql, p), p)) return 'over_limit';
         const chain = p.newChain;
         if (chain !== undefined) {
           await sql.query(

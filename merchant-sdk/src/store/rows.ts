@@ -11,6 +11,7 @@ import type {
   NewPaywordChain,
   PaymentRecord,
   PaywordChainRecord,
+  RecordPaywordPaymentParameters,
   SdkInstrument,
   SettlementBatchRecord,
   SettlementBatchStatus,
@@ -218,4 +219,21 @@ export function batchFromRows(row: BatchRow, items: readonly ItemRow[]): Settlem
       }),
     ),
   };
+}
+
+/** A chain's certificate as a payment on it checks its credit limit, on either backend. */
+export interface CreditLimit {
+  /** In minor units, as `valuePerWord`. */
+  readonly creditLimit: number;
+  readonly valuePerWord: number;
+  /** What the certificate's other chains at this shop have taken (its total less this chain's). */
+  readonly others: number;
+}
+
+/** Whether the payment would take its certificate's chains here past the credit limit. */
+export function overCreditLimit(
+  limit: CreditLimit | undefined,
+  p: RecordPaywordPaymentParameters,
+): boolean {
+  return limit !== undefined && limit.others + p.lastIndex * limit.valuePerWord > limit.creditLimit;
 }

@@ -8,8 +8,10 @@ import {
   type BatchRow,
   batchFromRows,
   type ChainRow,
+  type CreditLimit,
   type ItemRow,
   newChainValues,
+  overCreditLimit,
   type PaymentRow,
   paymentFromRow,
   paymentToRow,
@@ -62,15 +64,6 @@ export interface WriteResults {
   noteSettlementAttempt: undefined;
   settleSettlementBatch: undefined;
   failSettlementBatch: undefined;
-}
-
-/** A chain's certificate as a payment on it checks its credit limit (`#creditLimit`). */
-interface CreditLimit {
-  /** In minor units, as `valuePerWord`. */
-  readonly creditLimit: number;
-  readonly valuePerWord: number;
-  /** What the certificate's other chains at this shop have taken. */
-  readonly others: number;
 }
 
 /** The store's writes over one connection (module comment). */
@@ -201,13 +194,7 @@ export class SqliteWrites {
 
   #recordPaywordPayment(p: RecordPaywordPaymentParameters): RecordPaywordPaymentResult {
     if (this.#sql.paymentExists.get(p.payment.credentialId) !== undefined) return 'duplicate';
-    const limit = this.#creditLimit(p);
-    if (
-      limit !== undefined &&
-      limit.others + p.lastIndex * limit.valuePerWord > limit.creditLimit
-    ) {
-      return 'over_limit';
-    }
+    if (overCreditLimit(this.#creditLimit(p), p)) return 'over_limit';
     const chain = p.newChain;
     if (chain !== undefined) {
       this.#sql.insertChain.run(...newChainValues(chain));
