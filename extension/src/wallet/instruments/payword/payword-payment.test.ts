@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { WalletContext } from '../../context.ts';
 import type { PaymentRecord, PaywordChainRecord } from '../../db/schema.ts';
 import { sendPayment } from '../../pay/send.ts';
 import {
@@ -17,6 +18,13 @@ import { walletWithCertificate } from './payword-wallet.fixture.ts';
 
 /** A click the wallet made itself (the popup's pay button): nothing to ask about presentation. */
 const seenClick = 'wallet' as const;
+
+/** One cent to `path`, reserved and sent the long way, then settled. */
+async function payTheLongWay(wallet: WalletContext, path: string): Promise<void> {
+  const checked = await checkedOffer(1, path, ['payword']);
+  await sendPayment(wallet, hooks, await paywordInstrument.reserve(wallet, checked), checked.offer);
+  await settled();
+}
 
 /** No word promised twice, each chain past every word it revealed, the credit counted once. */
 function checkChains(chains: readonly PaywordChainRecord[], payments: readonly PaymentRecord[]) {
@@ -111,14 +119,7 @@ describe('paying with PayWord', () => {
         const name = freshWalletName();
         const setup = await walletWithCertificate(name, merchant);
         if (path === 'next click (one transaction)') {
-          const before = await checkedOffer(1, '/articles/0', ['payword']);
-          await sendPayment(
-            setup,
-            hooks,
-            await paywordInstrument.reserve(setup, before),
-            before.offer,
-          );
-          await settled();
+          await payTheLongWay(setup, '/articles/0');
         }
         const dying = await openFixtureWallet(name, merchant, steps);
         const checked = await checkedOffer(2, '/articles/1', ['payword']);
@@ -136,14 +137,7 @@ describe('paying with PayWord', () => {
           await resumePayments(again);
           await settled();
           // A later click pays with a word no earlier payment revealed.
-          const later = await checkedOffer(1, '/articles/9', ['payword']);
-          await sendPayment(
-            again,
-            hooks,
-            await paywordInstrument.reserve(again, later),
-            later.offer,
-          );
-          await settled();
+          await payTheLongWay(again, '/articles/9');
           const payments = await again.db.getAll('payments');
           checkChains(await again.db.getAll('paywordChains'), payments);
           expect(merchant.doubleSpends, `stopped at step ${steps.crashAt}`).toEqual([]);
