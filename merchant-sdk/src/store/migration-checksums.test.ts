@@ -19,7 +19,7 @@ describeMigrationChecksums('the merchant store', {
       '3b6df30368f950f5d2e0f7e9f78d9795af6c4660f24c6c0f17c6408f449747f2',
       'd389577345f28e09270bbd056f3d8feab24bf826b1736ec03d5ba4862a9bd21c',
       '0baea818f5b30aae63fee044bc5d017e5e7b024f3d26ea4a7b610086ae3e91cd',
-      '482551b182d92712838970d5f2091d7f5cf348574311cc94c0c39e2f3dd6798a',
+      'd7658cdf0e472f0df3f8b3efbcbb74d3d2ca82bd469e5806f0fc8833842125cb',
     ],
   },
   postgres: {
@@ -28,7 +28,7 @@ describeMigrationChecksums('the merchant store', {
       'a8e6fbb70d55c223691f6ab478afa725a8e83c95d368ca4f3f23985ab17dde41',
       '820c3df7c5a69ecd6b6ca8afbb1b6b116203c4b305e50f65434f77ccfedb4411',
       'ceb1984b38763342ab60dfc74b9f02d3ed2d7249ad4c4546227f32a4b6390c46',
-      '7da598d717182b2689a57413ff8d88168168bb2963f6069bb817730ab5c70d70',
+      'bf9a06d7351dbd317e3be25a779d95b3771f08f8f481fb682fb9fce7dd73f85d',
     ],
   },
 });

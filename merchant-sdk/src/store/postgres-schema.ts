@@ -88,11 +88,10 @@ export const migrations: readonly string[] = [
   LOCK TABLE payword_chains IN SHARE ROW EXCLUSIVE MODE;
   CREATE TABLE payword_certificate_totals (
     certificate_id  BYTEA  PRIMARY KEY CHECK (length(certificate_id) = 32),
-    credit_limit    BIGINT NOT NULL CHECK (credit_limit >= 1),
     taken           BIGINT NOT NULL CHECK (taken >= 0)
   );
-  INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
-    SELECT certificate_id, max(credit_limit), sum(last_index * value_per_word)
+  INSERT INTO payword_certificate_totals (certificate_id, taken)
+    SELECT certificate_id, sum(last_index * value_per_word)
     FROM payword_chains WHERE certificate_id IS NOT NULL AND credit_limit IS NOT NULL
     GROUP BY certificate_id;
   CREATE FUNCTION payword_certificate_taken() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -108,8 +107,8 @@ export const migrations: readonly string[] = [
     UPDATE payword_certificate_totals SET taken = taken + added
       WHERE certificate_id = NEW.certificate_id;
     IF NOT FOUND THEN
-      INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
-        SELECT NEW.certificate_id, NEW.credit_limit, sum(last_index * value_per_word)
+      INSERT INTO payword_certificate_totals (certificate_id, taken)
+        SELECT NEW.certificate_id, sum(last_index * value_per_word)
         FROM payword_chains WHERE certificate_id = NEW.certificate_id
         ON CONFLICT (certificate_id) DO NOTHING;
     END IF;

@@ -92,8 +92,8 @@ function certificateTotalTrigger(event: 'INSERT' | 'UPDATE OF last_index', added
    BEGIN
      UPDATE payword_certificate_totals SET taken = taken + ${added}
        WHERE certificate_id = NEW.certificate_id;
-     INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
-       SELECT NEW.certificate_id, NEW.credit_limit,
+     INSERT INTO payword_certificate_totals (certificate_id, taken)
+       SELECT NEW.certificate_id,
          (SELECT sum(last_index * value_per_word) FROM payword_chains
           WHERE certificate_id = NEW.certificate_id)
        WHERE NOT EXISTS (SELECT 1 FROM payword_certificate_totals
@@ -166,14 +166,13 @@ export const migrations: readonly string[] = [
   // triggers on every insert and move of a chain, whatever code writes it (a process of an
   // older release sharing the file included). A certificate without its row is added up from
   // its chains when one of them moves. Not seen by the triggers, and done by no code: a chain's
-  // certificate, limit or value per word changed in place, a chain deleted or replaced.
+  // certificate or value per word changed in place, a chain deleted or replaced.
   `CREATE TABLE payword_certificate_totals (
      certificate_id  BLOB PRIMARY KEY CHECK (length(certificate_id) = 32),
-     credit_limit    INTEGER NOT NULL CHECK (credit_limit >= 1),
      taken           INTEGER NOT NULL CHECK (taken >= 0)
    ) WITHOUT ROWID;
-   INSERT INTO payword_certificate_totals (certificate_id, credit_limit, taken)
-     SELECT certificate_id, max(credit_limit), sum(last_index * value_per_word)
+   INSERT INTO payword_certificate_totals (certificate_id, taken)
+     SELECT certificate_id, sum(last_index * value_per_word)
      FROM payword_chains WHERE certificate_id IS NOT NULL AND credit_limit IS NOT NULL
      GROUP BY certificate_id;
    ${certificateTotalTrigger('INSERT', 'NEW.last_index * NEW.value_per_word')}
